@@ -1,0 +1,33 @@
+# Each target sets itself up: a fresh clone needs only `make demo` or `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# The CPU wheel is installed first, so pip never resolves a bare multi-GB CUDA torch.
+TORCH_PIN ?= torch==2.13.0
+
+.PHONY: install demo test bench lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install --quiet "$(TORCH_PIN)"
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/dialectgraph demo --out demo_output/
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q geodata gnn tests
+
+bench: $(STAMP)
+	$(BIN)/python scripts/bench.py --out bench_results.json
+
+lint: $(STAMP)
+	$(BIN)/ruff check geodata gnn tests scripts
+
+clean:
+	rm -rf $(VENV) demo_output bench_results.json .pytest_cache

@@ -1,0 +1,1 @@
+"""gnn: graph attention networks with an interpretable edge-weighting scheme."""
