@@ -75,7 +75,7 @@ class Report:
     def add(self, action: str, detail: str, ids: Iterable[Any] = ()) -> None:
         self.entries.append({"action": action, "detail": detail, "ids": [str(i) for i in ids]})
 
-    def extend(self, other: "Report") -> None:
+    def extend(self, other: Report) -> None:
         self.entries.extend(other.entries)
 
     def __bool__(self) -> bool:

@@ -28,6 +28,7 @@ from ._validate import DialectGraphError, Problems, first_examples, require_colu
 __all__ = [
     "FeatureMatrix",
     "check_survey",
+    "coerce_numeric",
     "cognate_presence",
     "item_kinds",
     "one_hot",
@@ -137,6 +138,28 @@ def check_survey(survey: pd.DataFrame, *, argument: str = "survey") -> pd.DataFr
         )
     problems.raise_if_any()
     return frame.reset_index(drop=True)
+
+
+def coerce_numeric(survey: pd.DataFrame) -> pd.DataFrame:
+    """Turn the values of every item whose values all parse as numbers into floats.
+
+    Files read as text (``geodata.read_survey``) hold ``"0"``/``"1"``; this makes such
+    items numeric (for ``gower`` or :func:`standardise`) and leaves the others as they are.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"site": ["a", "b", "a"], "item": ["n", "n", "s"],
+    ...                   "value": ["1", "2.5", "x"]})
+    >>> coerce_numeric(s)["value"].tolist()
+    [1.0, 2.5, 'x']
+    """
+    out = survey.copy()
+    parsed = pd.to_numeric(out["value"], errors="coerce")
+    ok = parsed.notna() | out["value"].isna()
+    numeric_items = ok.groupby(out["item"]).transform("all")
+    out["value"] = out["value"].astype(object)
+    out.loc[numeric_items, "value"] = parsed[numeric_items].astype(float)
+    return out
 
 
 def item_kinds(survey: pd.DataFrame) -> pd.Series:

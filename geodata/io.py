@@ -298,6 +298,7 @@ def survey_from_frame(
                     option="site_col/item_col/value_col (CLI: --site-col/--item-col/--value-col)")
     out = frame[[site_col, item_col, value_col]].copy()
     out.columns = ["site", "item", "value"]
+    out["value"] = out["value"].astype(object)
     out["site"] = out["site"].astype(str).str.strip()
     out["item"] = out["item"].astype(str).str.strip()
     report = Report()
@@ -414,11 +415,11 @@ def read_cldf(
                    langs.loc[no_coord, "id"])
         langs = langs[~no_coord]
     sites = sites_from_frame(langs, id_col="id", argument="metadata")
-    tables = {t.asDict().get("dc:conformsTo", "").split("#")[-1] for t in ds.tables}
+    tables = {ds.get_tabletype(t) for t in ds.tables} - {None}
     table = value_table or ("ValueTable" if "ValueTable" in tables else "FormTable")
     if table not in tables:
         raise DialectGraphError(f"`value_table` must be a table of this dataset "
-                                f"({sorted(t for t in tables if t)}); got {table!r}.")
+                                f"({sorted(tables)}); got {table!r}.")
     value_col = "value" if table == "ValueTable" else "form"
     rows = pd.DataFrame(list(ds.iter_rows(table, "id", "languageReference",
                                           "parameterReference", value_col)))

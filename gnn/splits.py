@@ -1,0 +1,196 @@
+"""Cross-validation splits that respect space: spatial blocks, leave-one-out with a
+buffer, leave-group-out, and random k-fold (for comparison only).
+
+Every splitter returns a list of :class:`Fold`: positions (0-based, in the order of the
+coordinates given) of the training and test sites, plus the sites dropped from training
+because they lie within ``buffer_km`` of a test site.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+from sklearn.cluster import KMeans
+
+from geodata._validate import DialectGraphError
+
+from ._data import distance_matrix_km, unit_xyz
+
+__all__ = ["CV_KINDS", "Fold", "group_folds", "loo_folds", "make_folds", "random_folds",
+           "spatial_folds"]
+
+CV_KINDS = ("spatial", "loo", "group", "random")
+
+
+class Fold(NamedTuple):
+    """One split: positions of training, test and buffer-excluded sites."""
+
+    train: np.ndarray
+    test: np.ndarray
+    excluded: np.ndarray
+
+
+def _pos(coords) -> np.ndarray:
+    if isinstance(coords, pd.DataFrame):
+        if {"longitude", "latitude"} <= set(coords.columns):
+            return coords[["longitude", "latitude"]].to_numpy(float)
+        coords = coords.to_numpy(float)
+    pos = np.asarray(coords, dtype=float)
+    if pos.ndim != 2 or pos.shape[1] != 2:
+        raise DialectGraphError(
+            f"`coords` must be [n, 2] (longitude, latitude) in degrees; got shape {pos.shape}."
+        )
+    if np.isnan(pos).any():
+        raise DialectGraphError("`coords` must not contain NaN; some sites have no location.")
+    if (np.abs(pos[:, 1]) > 90).any():
+        raise DialectGraphError(
+            "`coords` must be (longitude, latitude) in degrees; some latitudes are outside "
+            "[-90, 90]. Did you swap the columns?"
+        )
+    return pos
+
+
+def _buffered(train: np.ndarray, test: np.ndarray, dist: np.ndarray | None, buffer_km: float):
+    if not buffer_km or dist is None or len(train) == 0:
+        return train, np.array([], dtype=int)
+    near = (dist[np.ix_(test, train)] <= buffer_km).any(axis=0)
+    return train[~near], train[near]
+
+
+def _check_buffer(buffer_km: float) -> float:
+    b = float(buffer_km or 0.0)
+    if b < 0 or np.isnan(b):
+        raise DialectGraphError(f"`buffer_km` must be >= 0; got {buffer_km!r}.")
+    return b
+
+
+def spatial_folds(coords, *, n_splits: int = 5, buffer_km: float = 0.0,
+                  random_state: int | None = 0) -> list[Fold]:
+    """Blocked k-fold: blocks are k-means clusters of the sites' 3-D unit vectors.
+
+    Parameters
+    ----------
+    coords : array or DataFrame
+        ``[n, 2]`` (longitude, latitude) in degrees, or a frame with those columns.
+    n_splits : int, keyword-only
+        Number of blocks (folds).
+    buffer_km : float, keyword-only
+        Training drops every site within this great-circle distance of a test site.
+    random_state : int, keyword-only
+        Seed of the clustering.
+
+    Examples
+    --------
+    >>> pos = np.array([[0, 0], [0.1, 0], [10, 10], [10.1, 10], [20, 0], [20.1, 0]])
+    >>> folds = spatial_folds(pos, n_splits=3)
+    >>> sorted(len(f.test) for f in folds)
+    [2, 2, 2]
+    """
+    pos = _pos(coords)
+    b = _check_buffer(buffer_km)
+    n = len(pos)
+    if not 2 <= int(n_splits) <= n:
+        raise DialectGraphError(
+            f"`n_splits` must be between 2 and the number of sites ({n}); got {n_splits}."
+        )
+    km = KMeans(n_clusters=int(n_splits), n_init=10, random_state=random_state)
+    blocks = km.fit_predict(unit_xyz(pos[:, 0], pos[:, 1]))
+    dist = distance_matrix_km(pos) if b else None
+    folds = []
+    for k in range(int(n_splits)):
+        test = np.flatnonzero(blocks == k)
+        if len(test) == 0:
+            continue
+        train, excl = _buffered(np.flatnonzero(blocks != k), test, dist, b)
+        folds.append(Fold(train, test, excl))
+    return folds
+
+
+def loo_folds(coords, *, buffer_km: float = 0.0) -> list[Fold]:
+    """Leave-one-out; training excludes every site within ``buffer_km`` of the held-out one.
+
+    Examples
+    --------
+    >>> pos = np.array([[0, 0], [0.5, 0], [10, 0]])
+    >>> [len(f.train) for f in loo_folds(pos, buffer_km=100)]
+    [1, 1, 2]
+    """
+    pos = _pos(coords)
+    b = _check_buffer(buffer_km)
+    n = len(pos)
+    if n < 2:
+        raise DialectGraphError(f"`coords` must hold at least 2 sites for leave-one-out; got {n}.")
+    dist = distance_matrix_km(pos) if b else None
+    folds = []
+    for i in range(n):
+        train, excl = _buffered(np.setdiff1d(np.arange(n), [i]), np.array([i]), dist, b)
+        folds.append(Fold(train, np.array([i]), excl))
+    return folds
+
+
+def group_folds(groups: Sequence, *, coords=None, buffer_km: float = 0.0) -> list[Fold]:
+    """Leave-group-out: one fold per distinct value of ``groups`` (e.g. a province).
+
+    Examples
+    --------
+    >>> [f.test.tolist() for f in group_folds(["a", "b", "a"])]
+    [[0, 2], [1]]
+    """
+    g = pd.Series(list(groups))
+    if g.isna().any():
+        raise DialectGraphError("`groups` must not have missing values; give every site a group.")
+    b = _check_buffer(buffer_km)
+    if g.nunique() < 2:
+        raise DialectGraphError(
+            f"`groups` must have at least two distinct values for leave-group-out; got {g.nunique()}."
+        )
+    dist = distance_matrix_km(_pos(coords)) if (b and coords is not None) else None
+    folds = []
+    for value in pd.unique(g):
+        test = np.flatnonzero((g == value).to_numpy())
+        train, excl = _buffered(np.flatnonzero((g != value).to_numpy()), test, dist, b)
+        folds.append(Fold(train, test, excl))
+    return folds
+
+
+def random_folds(n: int, *, n_splits: int = 5, random_state: int | None = 0,
+                 coords=None, buffer_km: float = 0.0) -> list[Fold]:
+    """Random k-fold. Over-optimistic under spatial autocorrelation: report it beside the
+    spatial splits, never alone."""
+    if not 2 <= int(n_splits) <= n:
+        raise DialectGraphError(
+            f"`n_splits` must be between 2 and the number of sites ({n}); got {n_splits}."
+        )
+    b = _check_buffer(buffer_km)
+    perm = np.random.default_rng(random_state).permutation(n)
+    dist = distance_matrix_km(_pos(coords)) if (b and coords is not None) else None
+    folds = []
+    for part in np.array_split(perm, int(n_splits)):
+        test = np.sort(part)
+        train, excl = _buffered(np.setdiff1d(np.arange(n), test), test, dist, b)
+        folds.append(Fold(train, test, excl))
+    return folds
+
+
+def make_folds(cv: str, coords, *, n_splits: int = 5, buffer_km: float = 0.0,
+               groups: Sequence | None = None, random_state: int | None = 0) -> list[Fold]:
+    """Dispatch on ``cv`` (one of :data:`CV_KINDS`)."""
+    if cv not in CV_KINDS:
+        raise DialectGraphError(f"`cv` must be one of {CV_KINDS}; got {cv!r}.")
+    if cv == "spatial":
+        return spatial_folds(coords, n_splits=n_splits, buffer_km=buffer_km,
+                             random_state=random_state)
+    if cv == "loo":
+        return loo_folds(coords, buffer_km=buffer_km)
+    if cv == "group":
+        if groups is None:
+            raise DialectGraphError(
+                "`groups` must be given for cv='group' (a column of region groups, e.g. "
+                "province or survey campaign)."
+            )
+        return group_folds(groups, coords=coords, buffer_km=buffer_km)
+    return random_folds(len(_pos(coords)), n_splits=n_splits, random_state=random_state,
+                        coords=coords, buffer_km=buffer_km)

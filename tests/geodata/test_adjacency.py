@@ -1,0 +1,101 @@
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from libpysal.graph import Graph
+
+import geodata
+from geodata import DialectGraphError
+from geodata.adjacency import (
+    contiguity_pairs,
+    delaunay_pairs,
+    distance_band_pairs,
+    gabriel_pairs,
+    knn_pairs,
+    relative_neighbourhood_pairs,
+)
+from geodata.regions import voronoi_regions
+
+
+@pytest.fixture(scope="module")
+def cells():
+    sites, _ = geodata.load_dataset()
+    regions, _ = voronoi_regions(sites, boundary=geodata.load_boundary())
+    return regions, regions.attrs["projected_geometry"]
+
+
+def _edge_set(frame):
+    return set(zip(frame["i"].tolist(), frame["j"].tolist()))
+
+
+def test_rook_equals_libpysal_on_same_cells(cells):
+    regions, proj = cells
+    ours = _edge_set(contiguity_pairs(proj, rook=True))
+    adj = Graph.build_contiguity(regions.reset_index(drop=True), rook=True).adjacency.reset_index()
+    theirs = set(zip(adj["focal"], adj["neighbor"]))
+    theirs = {(a, b) for a, b in theirs if a < b}
+    assert ours == theirs and len(ours) == 100
+
+
+def test_border_lengths_match_shapely(cells):
+    _, proj = cells
+    pairs = contiguity_pairs(proj, rook=True)
+    i, j = pairs["i"].to_numpy(), pairs["j"].to_numpy()
+    expected = shapely.length(shapely.intersection(shapely.boundary(proj[i]),
+                                                   shapely.boundary(proj[j])))
+    np.testing.assert_allclose(pairs["border_m"], expected, rtol=1e-9)
+
+
+def test_strict_matches_vertex_rule_on_tessellation(cells):
+    _, proj = cells
+    fast = contiguity_pairs(proj).set_index(["i", "j"]).sort_index()
+    strict = contiguity_pairs(proj, strict=True).set_index(["i", "j"]).sort_index()
+    pd.testing.assert_index_equal(fast.index, strict.index)
+    np.testing.assert_allclose(fast["border_m"], strict["border_m"], rtol=1e-9)
+
+
+def test_queen_includes_corner_neighbours():
+    boxes = np.array([shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1), shapely.box(1, 1, 2, 2)])
+    rook = _edge_set(contiguity_pairs(boxes, rook=True))
+    queen = _edge_set(contiguity_pairs(boxes, rook=False))
+    assert rook == {(0, 1), (1, 2)} and queen == {(0, 1), (0, 2), (1, 2)}
+
+
+def test_point_graphs_nest():
+    rng = np.random.default_rng(0)
+    xy = rng.uniform(0, 1000, size=(200, 2))
+    d, g, r = map(_edge_set, (delaunay_pairs(xy), gabriel_pairs(xy), relative_neighbourhood_pairs(xy)))
+    assert r <= g <= d and len(r) < len(g) < len(d)
+
+
+def test_point_graphs_match_libpysal():
+    rng = np.random.default_rng(1)
+    xy = rng.uniform(0, 1000, size=(120, 2))
+    for ours, method in ((delaunay_pairs, "delaunay"), (gabriel_pairs, "gabriel"),
+                         (relative_neighbourhood_pairs, "relative_neighborhood")):
+        adj = Graph.build_triangulation(xy, method=method).adjacency.reset_index()
+        theirs = {(a, b) for a, b in zip(adj["focal"], adj["neighbor"]) if a < b}
+        assert _edge_set(ours(xy)) == theirs, method
+
+
+def test_knn_is_great_circle():
+    # across the antimeridian: 179.9E and 179.9W are neighbours
+    lon = np.array([179.9, -179.9, 0.0, 10.0])
+    lat = np.array([0.0, 0.0, 0.0, 0.0])
+    assert (0, 1) in _edge_set(knn_pairs(lon, lat, k=1))
+    with pytest.raises(DialectGraphError, match=r"`k` must be an integer in \[1, 3\] for 4 sites; got 4"):
+        knn_pairs(lon, lat, k=4)
+
+
+def test_distance_band_km():
+    lon = np.array([0.0, 1.0, 3.0])
+    lat = np.zeros(3)
+    assert _edge_set(distance_band_pairs(lon, lat, threshold_km=112)) == {(0, 1)}
+    with pytest.raises(DialectGraphError, match="`threshold_km` must be a positive number"):
+        distance_band_pairs(lon, lat, threshold_km=-1)
+
+
+def test_collinear_points_rejected():
+    xy = np.column_stack([np.arange(5.0), np.arange(5.0)])
+    with pytest.raises(DialectGraphError, match="must not all lie on one line"):
+        delaunay_pairs(xy)

@@ -1,0 +1,55 @@
+import geopandas as gpd
+import pytest
+
+from geodata.graph import DialectGraph
+from gnn.cli import main
+
+
+def test_datasets_lists_citations(capsys):
+    assert main(["datasets"]) == 0
+    out = capsys.readouterr().out
+    assert "sinitic_szeto2018" in out and "Szeto, Pui Yiu" in out
+
+
+def test_build_bundled_dataset(tmp_path, capsys):
+    out = tmp_path / "g.gpkg"
+    assert main(["build", "--dataset", "sinitic_szeto2018", "--method", "voronoi",
+                 "--out", str(out)]) == 0
+    layers = set(gpd.list_layers(out)["name"])
+    assert {"regions", "edges"} <= layers
+    regions = gpd.read_file(out, layer="regions")
+    assert len(regions) == 42 and regions.crs.to_epsg() == 4326
+    g = DialectGraph.read_file(out)
+    assert g.n_edges == 100 and g.features.shape == (42, 21) and g.label == "dialect_group"
+
+
+def test_build_user_files(tmp_path):
+    sites = tmp_path / "s.csv"
+    sites.write_text("code,lat,lon,grp\nbj,39.90,116.41,N\ntj,39.13,117.20,N\n"
+                     "sjz,38.04,114.51,N\nty,37.87,112.55,J\njn,36.65,117.12,N\n")
+    survey = tmp_path / "v.csv"
+    survey.write_text("place,feature,val\nbj,f1,1\ntj,f1,0\nsjz,f1,1\nty,f1,0\njn,f1,1\n")
+    out = tmp_path / "g.gpkg"
+    code = main(["build", "--sites", str(sites), "--id-col", "code", "--lat-col", "lat",
+                 "--lon-col", "lon", "--survey", str(survey), "--site-col", "place",
+                 "--item-col", "feature", "--value-col", "val", "--label-col", "grp",
+                 "--boundary", "china_provinces", "--method", "knn", "--k", "2", "--out", str(out)])
+    assert code == 0
+    g = DialectGraph.read_file(out)
+    assert g.features["f1"].to_dict() == {"bj": 1.0, "jn": 1.0, "sjz": 1.0, "tj": 0.0, "ty": 0.0}
+
+
+def test_build_reports_user_errors(tmp_path, capsys):
+    sites = tmp_path / "s.csv"
+    sites.write_text("id,latitude,longitude\na,116.4,39.9\nb,121.5,31.2\n")
+    code = main(["build", "--sites", str(sites), "--out", str(tmp_path / "g.gpkg")])
+    assert code == 2
+    assert "Did you swap the columns?" in capsys.readouterr().err
+    code = main(["build", "--out", str(tmp_path / "g.gpkg")])
+    assert code == 2
+    assert "give exactly one of `--dataset NAME` or `--sites FILE`" in capsys.readouterr().err
+
+
+def test_unknown_method_is_argparse_error():
+    with pytest.raises(SystemExit):
+        main(["build", "--dataset", "sinitic_szeto2018", "--method", "hexagons", "--out", "x.gpkg"])

@@ -1,0 +1,200 @@
+import subprocess
+import sys
+
+import geopandas as gpd
+import geopandas.testing
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+import geodata
+from geodata import DialectGraphError
+from geodata.graph import DialectGraph
+
+
+@pytest.fixture(scope="module")
+def data():
+    return geodata.load_dataset("sinitic_szeto2018")
+
+
+@pytest.fixture(scope="module")
+def graph(data):
+    sites, survey = data
+    return DialectGraph.from_sites(sites, boundary=geodata.load_boundary(), features=survey,
+                                   label="dialect_group")
+
+
+def test_graph_invariants(graph):
+    e = graph.edges
+    assert graph.is_symmetric() and graph.n_edges == 100
+    assert (e.index.get_level_values(0) != e.index.get_level_values(1)).all()
+    assert list(e.columns[:5]) == ["distance_km", "border_km", "border_share_source",
+                                   "border_share_target", "sea_crossing"]
+    assert (e["border_km"] > 0).all() and e["border_share_source"].between(0, 1).all()
+    assert graph.features.shape == (42, 21) and graph.features.index.equals(graph.node_ids)
+    assert "42 regions, 100 edges" in repr(graph) and "label='dialect_group' (10 classes)" in repr(graph)
+
+
+def test_edge_attributes_real_units(graph):
+    e = graph.edges
+    # Beijing (Ma4) - Tianjin-area neighbour distances are great-circle km, not degrees
+    ma4 = e.loc["Ma4"]
+    assert (ma4["distance_km"] > 50).all() and (ma4["distance_km"] < 1500).all()
+    # border share: symmetric border_km, direction-specific shares
+    ab = e.loc[("G1", "G2")]
+    ba = e.loc[("G2", "G1")]
+    assert ab["border_km"] == ba["border_km"]
+    assert ab["border_share_source"] == ba["border_share_target"]
+
+
+def test_geodata_never_imports_torch():
+    code = ("import sys, geodata, geodata.graph, geodata.cli, geodata.maps; "
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_gpkg_round_trip_is_identity(graph, tmp_path):
+    path = graph.to_file(tmp_path / "g.gpkg")
+    back = DialectGraph.read_file(path)
+    geopandas.testing.assert_geodataframe_equal(graph.regions, back.regions)
+    pd.testing.assert_frame_equal(graph.edges, back.edges)
+    pd.testing.assert_frame_equal(graph.features, back.features)
+    assert back.label == "dialect_group" and back.meta == graph.meta
+    layers = gpd.list_layers(path)["name"].tolist()
+    assert {"regions", "edges"} <= set(layers)
+    edges = gpd.read_file(path, layer="edges")
+    assert edges.geom_type.eq("LineString").all() and len(edges) == 200
+
+
+def test_gpkg_errors(graph, tmp_path):
+    with pytest.raises(DialectGraphError, match=r"`path` must end in .gpkg \(a GeoPackage\)"):
+        graph.to_file(tmp_path / "g.shp")
+    with pytest.raises(DialectGraphError, match="does not exist. Build one with `dialectgraph build`"):
+        DialectGraph.read_file(tmp_path / "missing.gpkg")
+    other = tmp_path / "other.gpkg"
+    graph.regions.to_file(other, layer="regions")
+    with pytest.raises(DialectGraphError, match=r"must be a DialectGraph GeoPackage with layers"):
+        DialectGraph.read_file(other)
+
+
+def test_networkx_round_trip(graph):
+    g = graph.to_networkx()
+    assert isinstance(g, nx.DiGraph) and g.number_of_edges() == 200
+    back = DialectGraph.from_networkx(g)
+    pd.testing.assert_frame_equal(graph.edges, back.edges)
+    pd.testing.assert_frame_equal(graph.features, back.features)
+    assert back.label == graph.label
+    with pytest.raises(DialectGraphError, match="nodes must carry 'longitude' and 'latitude'"):
+        DialectGraph.from_networkx(nx.path_graph(3))
+
+
+def test_to_pyg_keeps_names(graph):
+    pytest.importorskip("torch_geometric")
+    data = graph.to_pyg()
+    assert data.x.shape == (42, 21) and data.edge_index.shape == (2, 200)
+    assert data.edge_attr_names[0] == "distance_km" and len(data.classes) == 10
+    assert data.node_ids[0] == graph.node_ids[0] and int(data.y.min()) >= 0
+
+
+@pytest.mark.parametrize("method", ["delaunay", "gabriel", "relative_neighbourhood", "knn"])
+def test_point_methods(data, method):
+    g = DialectGraph.from_sites(data.sites, method=method, boundary=geodata.load_boundary(), k=4)
+    assert g.is_symmetric() and g.n_nodes == 42
+    assert (g.edges["border_km"] >= 0).all()
+
+
+def test_sea_crossing_joins_island():
+    land = shapely.box(100, 10, 102, 12)
+    island = shapely.box(102.5, 10.8, 103, 11.2)  # about 55 km of water to the east
+    outline = gpd.GeoSeries([land, island], crs="EPSG:4326")
+    sites = gpd.GeoDataFrame(
+        geometry=gpd.points_from_xy([100.5, 100.5, 101.5, 102.75], [10.5, 11.5, 11.0, 11.0]),
+        index=pd.Index(["a", "b", "c", "isle"], name="site_id"), crs="EPSG:4326")
+    g = DialectGraph.from_sites(sites, boundary=outline)
+    sea = g.edges[g.edges["sea_crossing"]]
+    assert sorted(sea.index.tolist()) == [("c", "isle"), ("isle", "c")]
+    assert (sea["border_km"] == 0).all() and sea["distance_km"].iloc[0] == pytest.approx(136, abs=2)
+    assert g.report.entries[-1]["action"] == "joined islands across water"
+    with pytest.raises(DialectGraphError, match=r"1 region\(s\) have no neighbour \('isle'\). "
+                       r"Raise `max_crossing_km` \(now 5\)"):
+        DialectGraph.from_sites(sites, boundary=outline, max_crossing_km=5)
+
+
+def test_barriers_flag_and_drop(data):
+    yangtze = gpd.GeoDataFrame({"name": ["yangtze"]}, crs="EPSG:4326", geometry=[
+        shapely.LineString([(91, 33), (104, 29), (112, 30.5), (117, 31), (121.8, 31.4)])])
+    g = DialectGraph.from_sites(data.sites, boundary=geodata.load_boundary(), barriers=yangtze)
+    assert "barrier_yangtze" in g.edges.columns and g.edges["barrier_yangtze"].sum() > 0
+    dropped = DialectGraph.from_sites(data.sites, boundary=geodata.load_boundary(),
+                                      barriers=yangtze, barrier_action="drop", isolated="keep")
+    n_cross = int(g.edges["barrier_yangtze"].sum()) // 2
+    assert dropped.n_edges == g.n_edges - n_cross
+    assert any(e["action"] == "removed edges crossing barriers" for e in dropped.report.entries)
+
+
+def test_relatedness_from_classification(data):
+    sites = data.sites
+    g = DialectGraph.from_sites(sites, boundary=geodata.load_boundary(),
+                                classification="dialect_group")
+    rel = g.edges["relatedness"]
+    groups = sites["dialect_group"]
+    expected = [float(groups[s] == groups[t]) for s, t in rel.index]
+    np.testing.assert_array_equal(rel.to_numpy(), expected)
+    paths = ("Sino-Tibetan/Sinitic/" + groups).rename("path")
+    g2 = DialectGraph.from_sites(sites.join(paths), boundary=geodata.load_boundary(),
+                                 classification="path")
+    assert set(g2.edges["relatedness"].round(4).unique()) == {0.6667, 1.0}
+
+
+def test_bad_inputs(data):
+    sites, survey = data
+    with pytest.raises(DialectGraphError, match=r"`method` must be one of \['voronoi', 'delaunay'"):
+        DialectGraph.from_sites(sites, method="rook")
+    with pytest.raises(DialectGraphError, match="`sites` must have a coordinate reference system"):
+        DialectGraph.from_sites(sites.set_crs(None, allow_override=True))
+    with pytest.raises(DialectGraphError, match=r"`features` must only name sites of the graph; "
+                       r"unknown ids 'nowhere'"):
+        DialectGraph.from_sites(sites, features=pd.concat(
+            [survey, pd.DataFrame({"site": ["nowhere"], "item": ["p-1"], "value": [1]})]))
+    with pytest.raises(DialectGraphError, match="`label` must be a column of the sites; got 'grp'"):
+        DialectGraph.from_sites(sites, label="grp")
+    with pytest.raises(DialectGraphError, match="`threshold_km` must be given"):
+        DialectGraph.from_sites(sites, method="distance_band")
+    with pytest.raises(DialectGraphError, match="`sites` must hold at least one site; it is empty"):
+        DialectGraph.from_sites(sites.iloc[:0])
+    text = survey.assign(value="x")
+    with pytest.raises(DialectGraphError, match="values must be numeric to become node features"):
+        DialectGraph.from_sites(sites, features=text)
+
+
+def test_missing_features_reported(data):
+    sites, survey = data
+    g = DialectGraph.from_sites(sites, features=survey[survey.site != "Ma1"])
+    assert g.features.loc["Ma1"].isna().all()
+    assert g.report.entries[-1]["action"] == "sites without features"
+
+
+def test_from_regions_rook_and_queen():
+    prov = geodata.load_boundary()
+    regions = prov.set_index("code")
+    regions.index.name = "site_id"
+    rook = DialectGraph.from_regions(regions, method="rook")
+    queen = DialectGraph.from_regions(regions, method="queen")
+    assert rook.n_edges <= queen.n_edges
+    assert ("CN-BJ", "CN-TJ") in rook.edges.index and ("CN-BJ", "CN-HE") in rook.edges.index
+    # Taiwan and Hainan have no land neighbour: joined across the strait
+    assert rook.edges.loc[rook.edges.index.get_level_values(0) == "CN-TW", "sea_crossing"].all()
+    with pytest.raises(DialectGraphError, match="`method` must be 'rook' or 'queen' for given polygons"):
+        DialectGraph.from_regions(regions, method="knn")
+
+
+def test_immutable(graph):
+    e = graph.edges
+    e["distance_km"] = 0.0
+    assert (graph.edges["distance_km"] > 0).all()
+    g2 = graph.with_label(None)
+    assert graph.label == "dialect_group" and g2.label is None
+    np.testing.assert_array_equal(graph.coords, g2.coords)

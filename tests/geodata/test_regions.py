@@ -1,0 +1,88 @@
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+
+import geodata
+from geodata import DialectGraphError
+from geodata.regions import suitable_crs, voronoi_regions
+
+
+@pytest.fixture(scope="module")
+def szeto():
+    return geodata.load_dataset("sinitic_szeto2018").sites
+
+
+@pytest.fixture(scope="module")
+def provinces():
+    return geodata.load_boundary("china_provinces")
+
+
+def test_cells_partition_the_outline(szeto, provinces):
+    regions, report = voronoi_regions(szeto, boundary=provinces)
+    assert not report
+    assert regions.index.equals(szeto.index) and regions.is_valid.all()
+    crs = suitable_crs(szeto.geometry.x, szeto.geometry.y)
+    proj = regions.to_crs(crs)
+    # cells do not overlap: the union's area equals the sum of areas
+    total = proj.area.sum()
+    assert shapely.union_all(proj.geometry.array).area == pytest.approx(total, rel=1e-6)
+    # every site lies in its own cell
+    pts = szeto.to_crs(crs).geometry
+    assert all(cell.distance(pt) < 1.0 for cell, pt in zip(proj.geometry, pts))
+
+
+def test_islands_are_kept(szeto, provinces):
+    regions, _ = voronoi_regions(szeto, boundary=provinces)
+    hainan = provinces.loc[provinces["code"] == "CN-HI"].geometry.iloc[0]
+    taiwan = provinces.loc[provinces["code"] == "CN-TW"].geometry.iloc[0]
+    covered = shapely.union_all(regions.geometry.array)
+    assert covered.intersection(hainan).area / hainan.area > 0.99
+    assert covered.intersection(taiwan).area / taiwan.area > 0.99
+
+
+def test_projection_is_equal_area_conic_for_china(szeto):
+    crs = suitable_crs(szeto.geometry.x, szeto.geometry.y)
+    assert crs.is_projected and crs.to_dict()["proj"] == "aea"
+
+
+def test_duplicate_coordinates_are_spread_and_reported(szeto, provinces):
+    sites = szeto.copy()
+    sites.loc["Ma2", "geometry"] = sites.loc["Ma1", "geometry"]
+    regions, report = voronoi_regions(sites, boundary=provinces)
+    assert len(regions) == 42 and not regions.geometry.is_empty.any()
+    assert report.entries[0]["action"] == "spread duplicate coordinates"
+    assert set(report.entries[0]["ids"]) == {"Ma1", "Ma2"}
+    with pytest.raises(DialectGraphError, match=r"must not share coordinates when duplicates='raise';"
+                       r" 2 do \('Ma1', 'Ma2'\)"):
+        voronoi_regions(sites, boundary=provinces, duplicates="raise")
+
+
+def test_points_outside_boundary_reported(szeto, provinces):
+    sites = szeto.copy()
+    sites.loc["Mi1", "geometry"] = shapely.Point(119.9, 25.3)  # in the Taiwan Strait
+    regions, report = voronoi_regions(sites, boundary=provinces)
+    entry = report.entries[0]
+    assert entry["action"] == "sites outside the boundary" and entry["ids"] == ["Mi1"]
+    assert "kept" in entry["detail"] and regions.loc["Mi1"].geometry.area > 0
+    with pytest.raises(DialectGraphError, match=r"must lie inside `boundary` when outside='raise'"):
+        voronoi_regions(sites, boundary=provinces, outside="raise")
+
+
+def test_boundary_with_no_site(szeto):
+    far = gpd.GeoSeries([shapely.box(-10, 40, 0, 50)], crs="EPSG:4326")
+    with pytest.raises(DialectGraphError, match="`boundary` must contain at least one site; it "
+                       "contains none of the 42"):
+        voronoi_regions(szeto, boundary=far)
+
+
+def test_missing_crs(szeto, provinces):
+    with pytest.raises(DialectGraphError, match="`sites` must have a coordinate reference system"):
+        voronoi_regions(szeto.set_crs(None, allow_override=True))
+    with pytest.raises(DialectGraphError, match="`boundary` must have a coordinate reference system"):
+        voronoi_regions(szeto, boundary=provinces.set_crs(None, allow_override=True))
+
+
+def test_no_boundary_uses_padded_box(szeto):
+    regions, _ = voronoi_regions(szeto)
+    assert np.isfinite(regions.total_bounds).all() and len(regions) == 42
