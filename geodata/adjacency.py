@@ -85,20 +85,25 @@ def contiguity_pairs(geoms: np.ndarray, *, rook: bool = True, strict: bool = Fal
     key = np.where(swap[:, None], np.column_stack([b, a]), np.column_stack([a, b]))
     length = np.hypot(seg[:, 2] - seg[:, 0], seg[:, 3] - seg[:, 1])
     keep = length > 0
-    key, owner, length = key[keep], owner[keep], length[keep]
-    order = np.lexsort((owner, key[:, 3], key[:, 2], key[:, 1], key[:, 0]))
-    key, owner, length = key[order], owner[order], length[order]
-    new = np.ones(len(key), bool)
-    new[1:] = (key[1:] != key[:-1]).any(axis=1)
-    group = np.cumsum(new) - 1
-    # a segment shared by two polygons appears twice in a row with different owners
-    nxt = np.flatnonzero(~new)
+    key, owner, length = np.ascontiguousarray(key[keep]), owner[keep], length[keep]
+    # Hash the four coordinates into one integer, sort once, then confirm equal keys
+    # among neighbours in that order: a shared segment shows up as a run of equal keys.
+    bits = (key + 0.0).view(np.uint64)  # +0.0 folds -0.0 into 0.0
+    mix = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
+                    0x27D4EB2F165667C5], dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        h = (bits * mix).sum(axis=1, dtype=np.uint64)
+    order = np.argsort(h, kind="stable")
+    key, owner, length, h = key[order], owner[order], length[order], h[order]
+    same = (h[1:] == h[:-1]) & (key[1:] == key[:-1]).all(axis=1)
+    nxt = np.flatnonzero(same) + 1
     prev = nxt - 1
     diff = owner[nxt] != owner[prev]
     i, j, w = owner[prev][diff], owner[nxt][diff], length[nxt][diff]
-    del group
-    border = pd.DataFrame({"i": np.minimum(i, j), "j": np.maximum(i, j), "border_m": w})
-    border = border.groupby(["i", "j"], as_index=False)["border_m"].sum()
+    lo, hi = np.minimum(i, j).astype(np.int64), np.maximum(i, j).astype(np.int64)
+    pair_key, inverse = np.unique(lo * len(geoms) + hi, return_inverse=True)
+    border = pd.DataFrame({"i": pair_key // len(geoms), "j": pair_key % len(geoms),
+                           "border_m": np.bincount(inverse.ravel(), weights=w)})
     if rook:
         return border
     coords, idx = shapely.get_coordinates(shapely.get_parts(geoms), return_index=True)

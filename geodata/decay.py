@@ -222,9 +222,9 @@ def _r2(y: np.ndarray, yhat: np.ndarray) -> float | None:
     y, yhat = y[ok], yhat[ok]
     if len(y) < 2:
         return None
-    ss_tot = float(np.sum((y - y.mean()) ** 2))
-    if ss_tot == 0:
+    if np.ptp(y) <= 1e-12 * max(1.0, float(np.abs(y).max())):
         return None
+    ss_tot = float(np.sum((y - y.mean()) ** 2))
     return float(1.0 - np.sum((y - yhat) ** 2) / ss_tot)
 
 

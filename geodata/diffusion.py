@@ -127,10 +127,11 @@ class _Net:
 
     def describe_components(self, labels: np.ndarray, which: Sequence[int]) -> str:
         parts = []
-        for c in which:
+        for c in list(which)[:5]:
             members = list(self.ids[labels == c])
             parts.append(f"{{{first_examples(members, 4)}}} ({len(members)} sites)")
-        return "; ".join(parts)
+        more = f"; and {len(which) - 5} more components" if len(which) > 5 else ""
+        return "; ".join(parts) + more
 
 
 def _edge_values(
@@ -652,6 +653,9 @@ def _observed_codes(net: _Net, observed: pd.Series | pd.DataFrame) -> list[tuple
     return out
 
 
+_CONF_BOUNDS = np.array([[np.log(0.05), np.log(50.0)], [-12.0, 5.0]])
+
+
 def _conformity_pl(params: np.ndarray, shares: list[np.ndarray], own: list[np.ndarray]) -> float:
     conformity, noise = float(np.exp(params[0])), float(1 / (1 + np.exp(-params[1])))
     total = 0.0
@@ -663,7 +667,7 @@ def _conformity_pl(params: np.ndarray, shares: list[np.ndarray], own: list[np.nd
 
 def _fit_conformity_once(w: sparse.csr_matrix, maps: list[tuple[np.ndarray, int]]) -> dict:
     wt = w.T.tocsr()
-    shares, own = [], []
+    by_k: dict[int, tuple[list, list]] = {}
     for codes, k in maps:
         onehot = np.zeros((len(codes), k))
         has = codes >= 0
@@ -671,13 +675,16 @@ def _fit_conformity_once(w: sparse.csr_matrix, maps: list[tuple[np.ndarray, int]
         counts = wt @ onehot
         tot = counts.sum(1, keepdims=True)
         use = has & (tot[:, 0] > 0)
-        shares.append(counts[use] / tot[use])
-        own.append(codes[use])
+        sh, ow = by_k.setdefault(k, ([], []))
+        sh.append(counts[use] / tot[use])
+        ow.append(codes[use])
+    shares = [np.concatenate(v[0]) for v in by_k.values()]
+    own = [np.concatenate(v[1]) for v in by_k.values()]
     best = None
-    for start in ([np.log(1.0), -2.0], [np.log(3.0), -3.0]):
+    for start in ([0.0, -2.0], [np.log(3.0), -4.0]):
         res = optimize.minimize(
-            _conformity_pl, np.array(start), args=(shares, own), method="L-BFGS-B",
-            bounds=[(np.log(0.05), np.log(50.0)), (-12.0, 5.0)],
+            _conformity_pl, np.array(start), args=(shares, own), method="Nelder-Mead",
+            bounds=[tuple(b) for b in _CONF_BOUNDS], options={"xatol": 1e-3, "fatol": 1e-4},
         )
         if best is None or res.fun < best.fun:
             best = res
@@ -686,9 +693,6 @@ def _fit_conformity_once(w: sparse.csr_matrix, maps: list[tuple[np.ndarray, int]
         "noise": float(1 / (1 + np.exp(-best.x[1]))),
         "loglik": float(-best.fun),
     }
-
-
-_CONF_BOUNDS = np.array([[np.log(0.05), np.log(50.0)], [-12.0, 5.0]])
 
 
 def _to_theta(est: Mapping[str, float]) -> np.ndarray:
@@ -948,30 +952,69 @@ def _grid_points(grid: Mapping[str, Sequence[float]]) -> list[dict[str, float]]:
 
 def _fit_spread_once(
     spread: _SpreadModel,
-    adopted: np.ndarray,
-    sources: np.ndarray,
+    maps: list[tuple[np.ndarray, np.ndarray]],
     points: list[dict[str, float]],
     *,
     n_sims: int,
     n_steps: int | None,
     rng: np.random.Generator,
-) -> tuple[dict[str, Any], pd.DataFrame]:
-    rows = []
+) -> tuple[dict[str, Any], list[int], pd.DataFrame]:
+    """Grid search; ``maps`` holds (adopted mask, candidate sources) per innovation."""
+    rows, totals, best_sources = [], [], []
     for params in points:
         le, _ = spread.log_escape(params)
-        for s in sources:
-            ll = _marginal_loglik(spread, le, s, adopted, n_sims=n_sims, n_steps=n_steps, rng=rng)
-            rows.append({**params, "source": spread.net.ids[s], "loglik": ll})
-    table = pd.DataFrame(rows)
-    best = table.loc[table["loglik"].idxmax()]
-    return best.to_dict(), table
+        total, chosen = 0.0, []
+        for m, (adopted, sources) in enumerate(maps):
+            lls = [_marginal_loglik(spread, le, s, adopted, n_sims=n_sims, n_steps=n_steps,
+                                    rng=rng) for s in sources]
+            rows.extend({**params, "map": m, "source": spread.net.ids[s], "loglik": ll}
+                        for s, ll in zip(sources, lls, strict=True))
+            total += max(lls)
+            chosen.append(int(sources[int(np.argmax(lls))]))
+        totals.append(total)
+        best_sources.append(chosen)
+    k = int(np.argmax(totals))
+    return points[k], best_sources[k], pd.DataFrame(rows)
+
+
+def _observed_maps(net: _Net, observed: Any, source: Any) -> tuple[list, list[str]]:
+    if isinstance(observed, pd.DataFrame):
+        columns = [str(c) for c in observed.columns]
+        series = [observed[c] for c in observed.columns]
+    else:
+        columns, series = ["observed"], [observed]
+    if source is None or isinstance(source, str):
+        sources = {c: source for c in columns}
+    else:
+        sources = {str(k): v for k, v in dict(source).items()}
+        missing = [c for c in columns if c not in sources]
+        if missing:
+            raise DialectGraphError(
+                f"`source` must give an origin for every column of `observed`; "
+                f"{first_examples(missing)} have none. Pass a dict column -> site, or None."
+            )
+    maps = []
+    for col, obs in zip(columns, series, strict=True):
+        adopted = _adopted_positions(net, obs)
+        src = sources[col]
+        if src is None:
+            cand = np.flatnonzero(adopted)
+        else:
+            cand = net.positions([src], argument="source")
+            if not adopted[cand[0]]:
+                raise DialectGraphError(
+                    f"`source` must be a site that has the innovation in `observed`; {src!r} "
+                    f"does not (map {col!r}). Pass one of the observed sites, or source=None."
+                )
+        maps.append((adopted, cand))
+    return maps, columns
 
 
 def fit_spread(
     graph: Any,
-    observed: pd.Series | Sequence[str],
+    observed: pd.Series | pd.DataFrame | Sequence[str],
     *,
-    source: str | None,
+    source: str | Mapping[str, str] | None,
     model: str = "gravity",
     grid: Mapping[str, Sequence[float]] | None = None,
     fixed: Mapping[str, Any] | None = None,
@@ -981,24 +1024,25 @@ def fit_spread(
     level: float = 0.9,
     random_state: int | np.random.Generator | None = None,
 ) -> DiffusionFit:
-    """Estimate spread parameters from one observed innovation map by simulation.
+    """Estimate spread parameters from observed innovation maps by simulation.
 
-    For each parameter value on ``grid`` the model is simulated ``n_sims`` times from
-    ``source``; the score is the composite log-likelihood ``sum_i log P(x_i)``, with
-    ``P(x_i)`` the simulated frequency that site ``i`` has the innovation (smoothed). The
-    estimate is the grid maximum. When ``n_steps`` is None (the age of the innovation is
-    unknown) each simulation runs until it has as many adopters as observed, so only the
-    *shape* of the spread is used: this identifies the distance decay, not the rate.
-    Uncertainty: a parametric bootstrap simulates ``n_boot`` maps from the estimate and
-    refits each.
+    For each parameter value on ``grid`` the model is simulated ``n_sims`` times from the
+    source; the score is the composite log-likelihood ``sum_i log P(x_i)``, with ``P(x_i)``
+    the simulated frequency that site ``i`` has the innovation (smoothed), summed over the
+    maps (innovations share the parameters). The estimate is the grid maximum. When
+    ``n_steps`` is None (the age of the innovation is unknown) each simulation runs until
+    it has as many adopters as observed, so only the *shape* of the spread is used: this
+    identifies the distance decay, not the rate. Uncertainty: a parametric bootstrap
+    simulates ``n_boot`` sets of maps from the estimate and refits each.
 
     Parameters
     ----------
     graph : DialectGraph or object with ``.edges`` and ``.node_ids``
-    observed : Series or sequence of str
-        0/1 per site (index: site id), or the list of sites that have the innovation.
-    source : str or None
-        The known origin. None profiles over every observed site as origin (costlier).
+    observed : Series, DataFrame or sequence of str
+        0/1 per site (index: site id), one column per innovation, or the list of sites
+        that have a single innovation.
+    source : str, mapping of column to str, or None
+        The known origin(s). None profiles over every adopter as origin (costlier).
     model : {"gravity", "cascade", "si"}
         Gravity parameters: ``rate``, ``decay`` (plus fixed ``populations``, ``weights``,
         ``min_distance_km``, ``distance_scale_km``). Cascade/SI: ``probability`` (scales
@@ -1019,7 +1063,8 @@ def fit_spread(
     Returns
     -------
     DiffusionFit
-        ``profile`` holds the composite log-likelihood at every grid point (and source).
+        ``profile`` holds the composite log-likelihood per grid point, map and source;
+        ``settings["source"]`` the origin used per map.
     """
     net = _Net(graph)
     spread = _SpreadModel(net, model, fixed or {})
@@ -1029,41 +1074,34 @@ def fit_spread(
     if not grid:
         raise DialectGraphError("`grid` must name at least one parameter to fit; got {}.")
     points = _grid_points(grid)
-    adopted = _adopted_positions(net, observed)
+    maps, columns = _observed_maps(net, observed, source)
     _, w = spread.log_escape(points[0])
-    _require_one_component(net, w, adopted)
-    if source is None:
-        sources = np.flatnonzero(adopted)
-    else:
-        sources = net.positions([source], argument="source")
-        if not adopted[sources[0]]:
-            raise DialectGraphError(
-                f"`source` must be a site that has the innovation in `observed`; {source!r} "
-                "does not. Pass one of the observed sites, or source=None."
-            )
+    for adopted, _ in maps:
+        _require_one_component(net, w, adopted)
     rng = _rng(random_state)
-    best, table = _fit_spread_once(spread, adopted, sources, points, n_sims=n_sims,
-                                   n_steps=n_steps, rng=rng)
-    names = list(grid)
+    best, best_src, table = _fit_spread_once(spread, maps, points, n_sims=n_sims,
+                                             n_steps=n_steps, rng=rng)
+    le, _ = spread.log_escape(best)
     boots = []
-    best_params = {n: best[n] for n in names}
-    le, _ = spread.log_escape(best_params)
-    src = net.ids.get_loc(best["source"])
     for _ in range(n_boot):
-        seeds = np.zeros((1, net.n), bool)
-        seeds[0, src] = True
-        target = int(adopted.sum()) if n_steps is None else None
-        times = _spread_batch(le, seeds, n_steps=n_steps, target=target, mode=spread.mode,
-                              rng=rng)
-        sim = times[0] < _NEVER
-        b_sources = np.array([src]) if source is not None else np.flatnonzero(sim)
-        b_best, _ = _fit_spread_once(spread, sim, b_sources, points, n_sims=n_sims,
-                                     n_steps=n_steps, rng=rng)
-        boots.append({n: b_best[n] for n in names})
+        sim_maps = []
+        for (adopted, cand), src in zip(maps, best_src, strict=True):
+            seeds = np.zeros((1, net.n), bool)
+            seeds[0, src] = True
+            target = int(adopted.sum()) if n_steps is None else None
+            times = _spread_batch(le, seeds, n_steps=n_steps, target=target,
+                                  mode=spread.mode, rng=rng)
+            sim = times[0] < _NEVER
+            sim_maps.append((sim, np.array([src]) if len(cand) == 1 else np.flatnonzero(sim)))
+        b_best, _, _ = _fit_spread_once(spread, sim_maps, points, n_sims=n_sims,
+                                        n_steps=n_steps, rng=rng)
+        boots.append(b_best)
+    names = list(grid)
     boot = pd.DataFrame(boots, columns=names)
-    estimates = _estimates_table(best_params, boot, level)
+    estimates = _estimates_table(best, boot, level)
     return DiffusionFit(model, estimates, table, boot, level, {
-        "source": best["source"], "n_steps": n_steps, "n_sims": n_sims, "n_boot": n_boot,
+        "source": dict(zip(columns, [str(net.ids[s]) for s in best_src], strict=True)),
+        "n_steps": n_steps, "n_sims": n_sims, "n_boot": n_boot,
         "fixed": {k: v for k, v in (fixed or {}).items() if np.isscalar(v)},
     })
 

@@ -15,7 +15,7 @@ kept beside it. Metrics:
                variant that few sites have counts more (see :class:`ItemDistances`)
 ``gower``      numeric items |x - y| / range of the item; other items as ``hamming``
 ``dice``       1 - 2|A&B| / (|A| + |B|) on the sets of variants of two cells
-``jaccard``    1 - |A&B| / |A|B|
+``jaccard``    1 - |A&B| / |A or B| (union)
 ============== ==============================================================================
 
 A pair of sites with no shared item has no distance. It is reported (by default an error,
@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from ._validate import DialectGraphError, Problems, first_examples
-from .features import _kind_of, _site_index, check_survey
+from .features import _kind_of, _show, _site_index, check_survey
 
 __all__ = [
     "METRICS",
@@ -218,7 +218,7 @@ class ItemDistances:
                 problems.add(
                     f"`survey` must hold strings for metric='levenshtein'; {len(bad)} item(s) "
                     f"are not strings (first: item {bad.index[0]!r}, site {row['site']!r}, "
-                    f"value {row['value']!r} is {bad.iloc[0]}). Convert the values with "
+                    f"value {_show(row['value'])} is {bad.iloc[0]}). Convert the values with "
                     ".astype(str) or use metric='hamming' for categories."
                 )
         cells = _cells(frame)
@@ -305,24 +305,15 @@ class ItemDistances:
             )
         n = len(self.sites)
         w = np.ones(self.n_items) if weights is None else np.asarray(weights, dtype=float)
-        total = np.zeros((n, n))
-        count = np.zeros((n, n))
-        shared = np.zeros((n, n))
-        for wi, code, c in zip(w, self.codes, self.cell_distances):
-            if wi == 0:
-                continue
-            obs = code >= 0
-            if obs.all():
-                total += wi * c[np.ix_(code, code)]
-                count += wi
-                shared += 1
-                continue
-            idx = np.flatnonzero(obs)
-            cc = code[idx]
-            block = np.ix_(idx, idx)
-            total[block] += wi * c[np.ix_(cc, cc)]
-            count[block] += wi
-            shared[block] += 1
+        if w.shape != (self.n_items,) or not np.all(np.isfinite(w)) or (w < 0).any():
+            raise DialectGraphError(
+                f"`weights` must hold one non-negative number per item ({self.n_items}); got "
+                f"shape {w.shape}."
+            )
+        observed = np.stack([c >= 0 for c in self.codes]).astype(float)  # items x sites
+        shared = (observed * (w > 0)[:, None]).T @ observed
+        count = (observed * w[:, None]).T @ observed
+        total = _weighted_total(n, w, self.codes, self.cell_distances)
         with np.errstate(invalid="ignore", divide="ignore"):
             matrix = total / count
         too_few = shared < min_shared
@@ -358,6 +349,50 @@ class ItemDistances:
         out[np.ix_(idx, idx)] = c[np.ix_(code[idx], code[idx])]
         out[idx, idx] = 0.0
         return pd.DataFrame(out, index=self.sites, columns=self.sites)
+
+
+def _weighted_total(n: int, w: np.ndarray, codes: list[np.ndarray],
+                    cells: list[np.ndarray], block_cols: int = 4096) -> np.ndarray:
+    """sum_i w_i * C_i[code_i(s), code_i(t)] over items, as sparse x dense products.
+
+    Per item, ``F_i[t, k] = C_i[code_i(t), k]`` (a zero row for a missing site) and
+    ``G[s, k] = w_i`` where site s has cell k; the sum is ``G @ F.T`` over all items at
+    once, in blocks of about ``block_cols`` cells to bound memory.
+    """
+    from scipy.sparse import csr_matrix
+
+    total = np.zeros((n, n))
+    blocks: list[np.ndarray] = []
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    vals: list[np.ndarray] = []
+    offset = 0
+
+    def flush() -> None:
+        nonlocal offset
+        if not blocks:
+            return
+        f = np.hstack(blocks)
+        g = csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                       shape=(n, offset))
+        total[...] += g @ f.T
+        blocks.clear(), rows.clear(), cols.clear(), vals.clear()
+        offset = 0
+
+    for wi, code, c in zip(w, codes, cells):
+        if wi == 0:
+            continue
+        padded = np.vstack([c, np.zeros((1, c.shape[1]))])
+        blocks.append(padded[code])  # code -1 picks the zero row
+        obs = np.flatnonzero(code >= 0)
+        rows.append(obs)
+        cols.append(offset + code[obs])
+        vals.append(np.full(len(obs), wi))
+        offset += c.shape[1]
+        if offset >= block_cols:
+            flush()
+    flush()
+    return total
 
 
 def _factorize(keys: list[tuple]) -> tuple[list[tuple], np.ndarray]:

@@ -63,34 +63,43 @@ def connect_components(
     if n < 2:
         return pairs
     tree = shapely.STRtree(geoms)
-    added = []
-    for _ in range(n):
+    added: list[tuple] = []
+    while True:  # each round joins every detached component; merged ones go again
         label = _components(n, pairs["i"].to_numpy(), pairs["j"].to_numpy())
         sizes = np.bincount(label)
         if len(sizes) == 1:
             break
         main = int(np.argmax(sizes))
-        best = None
-        for comp in np.argsort(sizes):
+        order = np.argsort(label, kind="stable")
+        bounds = np.searchsorted(label[order], np.arange(len(sizes) + 1))
+        new = []
+        for comp in np.argsort(sizes, kind="stable"):
             if comp == main:
                 continue
-            members = np.flatnonzero(label == comp)
-            reach = shapely.buffer(shapely.union_all(geoms[members]), max_crossing_km * 1000)
-            near = tree.query(reach, predicate="intersects")
-            outside = near[label[near] != comp]
+            members = order[bounds[comp]:bounds[comp + 1]]
+            shore = shapely.union_all(geoms[members])
+            outside = np.array([], dtype=int)
+            radius = min(5.0, max_crossing_km)
+            while True:  # widen the search until regions outside the component appear
+                near = tree.query(shore, predicate="dwithin", distance=radius * 1000)
+                outside = near[label[near] != comp]
+                if outside.size or radius >= max_crossing_km:
+                    break
+                radius = min(radius * 4, max_crossing_km)
             if outside.size == 0:
                 continue
-            d = shapely.distance(geoms[members][:, None], geoms[outside][None, :]) / 1000
-            a, b = np.unravel_index(np.argmin(d), d.shape)
-            if d[a, b] <= max_crossing_km:
-                best = (int(members[a]), int(outside[b]), float(d[a, b]))
-                break
-        if best is None:
+            gap = shapely.distance(shore, geoms[outside]) / 1000
+            b = int(np.argmin(gap))
+            if gap[b] <= max_crossing_km:
+                a = int(np.argmin(shapely.distance(geoms[members], geoms[outside[b]])))
+                i, j = int(members[a]), int(outside[b])
+                new.append((min(i, j), max(i, j)))
+                added.append((ids[i], ids[j], float(gap[b])))
+        new = sorted(set(new))
+        if not new:
             break
-        i, j, gap = best
-        pairs = pd.concat([pairs, pd.DataFrame({"i": [min(i, j)], "j": [max(i, j)],
-                                                "sea_crossing": [True]})], ignore_index=True)
-        added.append((ids[i], ids[j], gap))
+        extra = pd.DataFrame(new, columns=["i", "j"]).assign(sea_crossing=True)
+        pairs = pd.concat([pairs, extra], ignore_index=True).drop_duplicates(["i", "j"])
     if added:
         detail = ", ".join(f"{a}-{b} ({g:.0f} km)" for a, b, g in added[:5])
         more = f" and {len(added) - 5} more" if len(added) > 5 else ""

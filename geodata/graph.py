@@ -92,15 +92,24 @@ class DialectGraph:
                   f"{first_examples(r.index[r.index.duplicated()].unique().tolist())}.")
         if list(e.index.names) != ["source", "target"]:
             p.add(f"`edges` must be indexed by (source, target); got {list(e.index.names)}.")
-        else:
-            src, dst = e.index.get_level_values(0), e.index.get_level_values(1)
-            unknown = sorted(set(src).union(dst) - set(r.index))
-            if unknown:
-                p.add(f"`edges` must join known regions; unknown ids {first_examples(unknown)}. "
-                      "Build edges from the same sites as the regions.")
-            if (src == dst).any():
-                p.add(f"`edges` must have no self-loops; {int((src == dst).sum())} found.")
-            if e.index.has_duplicates:
+        elif len(e):
+            # work on the integer codes: cheap even for millions of edges
+            levels, codes = e.index.levels, e.index.codes
+            used = levels[0][np.bincount(codes[0], minlength=len(levels[0])) > 0].union(
+                levels[1][np.bincount(codes[1], minlength=len(levels[1])) > 0])
+            unknown = used.difference(r.index)
+            if len(unknown):
+                p.add(f"`edges` must join known regions; unknown ids "
+                      f"{first_examples(unknown.tolist())}. Build edges from the same sites "
+                      "as the regions.")
+            if levels[0].equals(levels[1]):
+                loops = int((codes[0] == codes[1]).sum())
+            else:
+                loops = int((e.index.get_level_values(0) == e.index.get_level_values(1)).sum())
+            if loops:
+                p.add(f"`edges` must have no self-loops; {loops} found.")
+            pair = codes[0].astype(np.int64) * (len(levels[1]) + 1) + codes[1]
+            if len(np.unique(pair)) < len(pair):
                 p.add("`edges` must not repeat a (source, target) pair.")
         if not f.index.equals(r.index):
             p.add("`features` must be indexed exactly like `regions` (same ids, same order).")
@@ -429,8 +438,10 @@ class DialectGraph:
         for c in pairs.columns:
             if c.startswith("barrier_"):
                 cols[c] = np.tile(pairs[c].to_numpy(bool), 2)
-        index = pd.MultiIndex.from_arrays([ids[src], ids[dst]], names=["source", "target"])
-        return pd.DataFrame(cols, index=index).sort_index()
+        order = np.lexsort((dst, src))  # rows follow the order of the regions
+        index = pd.MultiIndex(levels=[ids, ids], codes=[src[order], dst[order]],
+                              names=["source", "target"], verify_integrity=False)
+        return pd.DataFrame({c: v[order] for c, v in cols.items()}, index=index)
 
     # ------------------------------------------------------------------ derived graphs
     def with_features(self, features: pd.DataFrame) -> DialectGraph:
@@ -491,7 +502,14 @@ class DialectGraph:
             s, t = edges.index.get_level_values(0), edges.index.get_level_values(1)
             edges["distance_km"] = great_circle_km(lon[s], lat[s], lon[t], lat[t])
         meta = dict(g.graph.get("meta", {}))
-        return cls(reg, edges.sort_index(), feats, label=label or g.graph.get("label"), meta=meta)
+        if len(edges):
+            pos = pd.Series(np.arange(len(reg)), index=reg.index)
+            src = pos.reindex(edges.index.get_level_values(0)).to_numpy()
+            dst = pos.reindex(edges.index.get_level_values(1)).to_numpy()
+            if np.isnan(src).any() or np.isnan(dst).any():
+                raise DialectGraphError("`g` edges must join nodes of the graph; some do not.")
+            edges = edges.iloc[np.lexsort((dst, src))]
+        return cls(reg, edges, feats, label=label or g.graph.get("label"), meta=meta)
 
     def to_pyg(self, *, label: str | None = None, features: list[str] | None = None,
                edge_attrs: list[str] | None = None):

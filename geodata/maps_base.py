@@ -167,6 +167,8 @@ def finish_map(ax: Axes, frame: MapFrame, *, scale_bar: bool = True,
     ax.set_aspect("equal")
     ax.set_xticks([])
     ax.set_yticks([])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
     for spine in ax.spines.values():
         spine.set_edgecolor("#808080")
         spine.set_linewidth(0.6)
@@ -211,7 +213,9 @@ def draw_regions(ax: Axes, frame: MapFrame, colours: Sequence[Any] | str, *, gid
                           edgecolors=edge, linewidths=0.6, **kw)
     else:
         before = len(ax.collections)
-        color = colours if isinstance(colours, str) else list(colours)
+        from matplotlib.colors import to_rgba_array
+
+        color = colours if isinstance(colours, str) else to_rgba_array(list(colours))
         regions.plot(ax=ax, color=color, **kw)
         coll = ax.collections[before]
     coll.set_gid(gid)
@@ -421,8 +425,8 @@ def label_sites(ax: Axes, graph: Any, *, column: str | None = None, script: str 
                 max_labels: int | None = None, **style: Any) -> list[Text]:
     """Write site names on a map, placed so that no two labels overlap.
 
-    Each label tries eight positions around its site (NE, NW, SE, SW, E, W, N, S) and
-    takes the first that overlaps neither an earlier label nor another site; a label that
+    Each label tries eight positions around its site (NE, NW, SE, SW, E, W, N, S), then
+    the same farther out, and takes the first that overlaps neither an earlier label nor another site; a label that
     finds no free place is left out (and counted in a warning).
 
     Parameters
@@ -486,6 +490,7 @@ def label_sites(ax: Axes, graph: Any, *, column: str | None = None, script: str 
     offsets = [(1, 1, "left", "bottom"), (-1, 1, "right", "bottom"), (1, -1, "left", "top"),
                (-1, -1, "right", "top"), (1.4, 0, "left", "center"), (-1.4, 0, "right", "center"),
                (0, 1.4, "center", "bottom"), (0, -1.4, "center", "top")]
+    offsets = offsets + [(2.5 * dx, 2.5 * dy, ha, va) for dx, dy, ha, va in offsets]
     texts: list[Text] = []
     skipped = 0
     kw: dict[str, Any] = {"fontsize": fontsize, "color": "#111111", "zorder": 7}
@@ -495,7 +500,10 @@ def label_sites(ax: Axes, graph: Any, *, column: str | None = None, script: str 
     import matplotlib.patheffects as pe
 
     halo = [pe.withStroke(linewidth=2, foreground="white", alpha=0.85)]
-    order = list(range(len(reg)))[: max_labels or len(reg)]
+    # crowded sites first: they have the fewest free places left later
+    gaps = np.hypot(*(pts_disp[:, None, :] - pts_disp[None, :, :]).transpose(2, 0, 1))
+    crowd = (gaps < 40 * fig.dpi / 72).sum(1)
+    order = sorted(range(len(reg))[: max_labels or len(reg)], key=lambda i: -crowd[i])
 
     def _overlaps(b, others):
         return any(not (b[2] <= o[0] or b[0] >= o[2] or b[3] <= o[1] or b[1] >= o[3])

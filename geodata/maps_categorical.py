@@ -175,8 +175,19 @@ def plot_predictions(graph: Any, predictions: pd.Series | pd.DataFrame, *,
     if wrong.any():
         ids = wrong.index[wrong]
         if mark == "hatch":
+            # hatch lines take the edge colour: white on dark fills, black on light ones
+            from matplotlib.colors import to_rgb
+
+            def _dark(c: str) -> bool:
+                r, g, b = to_rgb(c)
+                return 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.45
+
+            fills = pred[ids].map(colours).fillna(MISSING_COLOUR)
+            hatch_col = ["#ffffff" if _dark(c) else "#1a1a1a" for c in fills]
             draw_regions(ax, frame, "none", ids=ids, gid="misclassified", zorder=2,
-                         style={"edgecolor": "#1a1a1a", "linewidth": 0.9, "hatch": "////"})
+                         style={"edgecolor": hatch_col, "linewidth": 0.0, "hatch": "////"})
+            draw_regions(ax, frame, "none", ids=ids, gid="misclassified_outline", zorder=2.1,
+                         style={"edgecolor": "#1a1a1a", "linewidth": 1.2})
             handles.append(Patch(facecolor="white", edgecolor="#1a1a1a", hatch="////",
                                  label=f"misclassified ({int(wrong.sum())} of "
                                        f"{int((pred.notna() & true.notna()).sum())})"))
@@ -215,7 +226,7 @@ def prediction_entropy(probabilities: pd.DataFrame, *, normalise: bool = True) -
     p = probabilities.to_numpy(float)
     p = p / np.where(p.sum(1, keepdims=True) > 0, p.sum(1, keepdims=True), 1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        h = -np.nansum(np.where(p > 0, p * np.log(p), 0.0), axis=1)
+        h = np.abs(-np.nansum(np.where(p > 0, p * np.log(p), 0.0), axis=1))
     if normalise and p.shape[1] > 1:
         h = h / np.log(p.shape[1])
     return pd.Series(h, index=probabilities.index, name="entropy")

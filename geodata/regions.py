@@ -81,15 +81,25 @@ def boundary_outline(boundary, *, crs: CRS, argument: str = "boundary",
     return shapely.make_valid(outline)
 
 
-def _spread_duplicates(xy: np.ndarray, ids: pd.Index, jitter_m: float, report: Report) -> np.ndarray:
-    keys = pd.DataFrame(np.round(xy, 3)).apply(tuple, axis=1)
-    dup = keys.duplicated(keep=False).to_numpy()
+def _duplicate_groups(xy: np.ndarray) -> np.ndarray:
+    """Group number of each point among points sharing coordinates (to the millimetre);
+    -1 for points whose coordinates are unique."""
+    rounded = pd.DataFrame(np.round(xy, 3))
+    dup = rounded.duplicated(keep=False).to_numpy()  # hash-based, O(n)
+    group = np.full(len(xy), -1)
+    if dup.any():
+        group[dup] = rounded[dup].groupby([0, 1], sort=False).ngroup().to_numpy()
+    return group
+
+
+def _spread_duplicates(xy: np.ndarray, group: np.ndarray, ids: pd.Index, jitter_m: float,
+                       report: Report) -> np.ndarray:
+    dup = group >= 0
     if not dup.any():
         return xy
     xy = xy.copy()
-    groups = pd.Series(np.flatnonzero(dup)).groupby(keys[dup].to_numpy())
-    for _, members in groups:
-        members = members.to_numpy()
+    for g in np.unique(group[dup]):
+        members = np.flatnonzero(group == g)
         angles = 2 * np.pi * np.arange(len(members)) / len(members)
         xy[members, 0] += jitter_m * np.cos(angles)
         xy[members, 1] += jitter_m * np.sin(angles)
@@ -176,14 +186,15 @@ def voronoi_regions(
         bad = sites.index[~np.isfinite(xy).all(axis=1)].tolist()
         raise DialectGraphError(f"`sites` must project into `crs`; {first_examples(bad)} could "
                                 "not. Check their coordinates or pass another crs.")
-    keys = pd.DataFrame(np.round(xy, 3)).duplicated(keep=False).to_numpy()
+    group = _duplicate_groups(xy)
+    keys = group >= 0
     if keys.any() and duplicates == "raise":
         raise DialectGraphError(
             f"`sites` must not share coordinates when duplicates='raise'; {int(keys.sum())} do "
             f"({first_examples(sites.index[keys].tolist())}). Merge them, or pass "
             "duplicates='spread'."
         )
-    xy = _spread_duplicates(xy, sites.index, jitter_m, report)
+    xy = _spread_duplicates(xy, group, sites.index, jitter_m, report)
 
     outline = None
     if boundary is not None:
@@ -192,7 +203,8 @@ def voronoi_regions(
             raise DialectGraphError("`boundary` must enclose an area; it is empty.")
     points = shapely.points(xy)
     if outline is not None:
-        inside = shapely.contains(outline, points) | shapely.touches(outline, points)
+        shapely.prepare(outline)
+        inside = shapely.intersects(outline, points)
         if not inside.any():
             raise DialectGraphError(
                 "`boundary` must contain at least one site; it contains none of the "

@@ -38,6 +38,8 @@ __all__ = ["CHECKPOINT_FORMAT_VERSION", "DialectGATClassifier", "FeatureImputer"
 
 CHECKPOINT_FORMAT = "dialectgraph.gnn.checkpoint"
 CHECKPOINT_FORMAT_VERSION = 1
+#: Learning-rate multiplier of the edge-prior parameters (see ``_train``).
+_PRIOR_LR_SCALE = 10.0
 
 
 class _Deterministic:
@@ -184,8 +186,17 @@ class _GraphEstimator(BaseEstimator):
     # -- training -----------------------------------------------------------------------
     def _train(self, net, loss_fn, val_fn, inputs_fn) -> pd.DataFrame:
         """Generic full-batch loop with early stopping on the validation loss."""
-        opt = torch.optim.Adam(net.parameters(), lr=float(self.lr),
-                               weight_decay=float(self.weight_decay))
+        # The edge-prior parameters are few scalars with a meaning: no weight decay (it would
+        # pull every one towards softplus(0) = 0.69) and a larger step, so they can move
+        # from their initial values within the short runs small surveys allow.
+        prior = getattr(net, "prior", None)
+        prior_ids = {id(p) for p in prior.parameters()} if prior is not None else set()
+        groups = [{"params": [p for p in net.parameters() if id(p) not in prior_ids],
+                   "weight_decay": float(self.weight_decay)}]
+        if prior_ids:
+            groups.append({"params": list(prior.parameters()), "weight_decay": 0.0,
+                           "lr": float(self.lr) * _PRIOR_LR_SCALE})
+        opt = torch.optim.Adam(groups, lr=float(self.lr))
         best, best_state, wait, rows = math.inf, None, 0, []
         for epoch in _progress(range(int(self.max_epochs)), bool(self.progress),
                                type(self).__name__):

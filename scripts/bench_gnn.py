@@ -1,0 +1,143 @@
+"""Benchmark: epoch time of the dialect_gat layer stack against the same stack of plain
+``GATv2Conv(edge_dim=...)``, on great-circle kNN graphs of 1k, 10k and 100k regions.
+
+Both stacks are :class:`gnn.models.DialectNet` with identical width, heads, depth, input
+projection, location encoding and read-out; only the graph layer differs. An epoch is one
+full-batch forward, backward and Adam step. Timings are medians over repeats, taken in
+this one process, alternating the two models. Peak memory (max RSS) is measured in a fresh
+child process per configuration, so one run does not inherit another's peak.
+
+Usage::
+
+    python scripts/bench_gnn.py [--quick] [--json OUT.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from gnn._data import knn_edge_index  # noqa: E402
+from gnn.models import DialectNet  # noqa: E402
+
+NAMES = ["distance_km", "border_km", "border_share_source", "border_share_target",
+         "sea_crossing", "relatedness"]
+HIDDEN, HEADS, LAYERS, FEATURES, CLASSES, K = 64, 4, 2, 32, 10, 8
+
+
+def make_graph(n: int, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    lon = rng.uniform(70, 135, n)
+    lat = np.degrees(np.arcsin(rng.uniform(np.sin(np.radians(18)), np.sin(np.radians(50)), n)))
+    ei, d = knn_edge_index(lon, lat, K)
+    e = ei.shape[1]
+    ea = np.zeros((e, len(NAMES)), dtype=np.float32)
+    ea[:, 0] = d
+    ea[:, 1] = rng.uniform(0, 50, e)
+    ea[:, 2] = ea[:, 3] = rng.uniform(0, 0.3, e)
+    ea[:, 4] = rng.random(e) < 0.02
+    ea[:, 5] = rng.random(e)
+    return dict(
+        x=torch.tensor(rng.normal(size=(n, FEATURES)), dtype=torch.float32),
+        edge_index=torch.tensor(ei), edge_attr=torch.tensor(ea),
+        pos=torch.tensor(np.column_stack([lon, lat]), dtype=torch.float32),
+        y=torch.tensor(rng.integers(0, CLASSES, n)),
+    )
+
+
+def make_model(kind: str):
+    torch.manual_seed(0)
+    return DialectNet(FEATURES, CLASSES, edge_attr_names=NAMES, kind=kind, hidden=HIDDEN,
+                      heads=HEADS, layers=LAYERS, dropout=0.1)
+
+
+def epoch(net, opt, g) -> None:
+    net.train()
+    opt.zero_grad()
+    out = net(g["x"], g["edge_index"], g["edge_attr"], g["pos"])
+    F.cross_entropy(out, g["y"]).backward()
+    opt.step()
+
+
+def time_models(n: int, repeats: int) -> dict:
+    g = make_graph(n)
+    models = {k: make_model(k) for k in ("dialect_gat", "gat_edge_dim")}
+    opts = {k: torch.optim.Adam(m.parameters(), lr=1e-3) for k, m in models.items()}
+    for k in models:  # warm-up
+        epoch(models[k], opts[k], g)
+    times = {k: [] for k in models}
+    for _ in range(repeats):
+        for k in models:
+            t = time.perf_counter()
+            epoch(models[k], opts[k], g)
+            times[k].append(time.perf_counter() - t)
+    return {"n_nodes": n, "n_edges": int(g["edge_index"].size(1)),
+            **{f"{k}_s": statistics.median(v) for k, v in times.items()}}
+
+
+def _peak_child(kind: str, n: int) -> float:
+    """Max RSS in MiB of a fresh process running 2 epochs of ``kind`` on ``n`` regions."""
+    code = (f"import sys; sys.path.insert(0, {str(REPO / 'scripts')!r}); import bench_gnn as b; "
+            f"print(b._peak_here({kind!r}, {n}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def _peak_here(kind: str, n: int) -> float:
+    g = make_graph(n)
+    net = make_model(kind)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    for _ in range(2):
+        epoch(net, opt, g)
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def run(quick: bool = False) -> dict:
+    """Run the benchmark; returns ``{"rows": [...], "settings": {...}}`` and prints a table."""
+    sizes = [1_000, 10_000] if quick else [1_000, 10_000, 100_000]
+    rows = []
+    for n in sizes:
+        repeats = 7 if n <= 10_000 else 3
+        row = time_models(n, repeats)
+        row["ratio"] = row["dialect_gat_s"] / row["gat_edge_dim_s"]
+        for k in ("dialect_gat", "gat_edge_dim"):
+            row[f"{k}_peak_mib"] = _peak_child(k, n)
+        rows.append(row)
+    result = {"rows": rows, "settings": {
+        "hidden": HIDDEN, "heads": HEADS, "layers": LAYERS, "features": FEATURES, "k": K,
+        "threads": torch.get_num_threads(), "torch": torch.__version__, "quick": quick}}
+    print(f"{'nodes':>8} {'edges':>9} {'dialect_gat ms':>15} {'GATv2(edge_dim) ms':>19} "
+          f"{'ratio':>6} {'peak MiB ours':>14} {'peak MiB plain':>15}")
+    for r in rows:
+        print(f"{r['n_nodes']:>8} {r['n_edges']:>9} {1e3 * r['dialect_gat_s']:>15.1f} "
+              f"{1e3 * r['gat_edge_dim_s']:>19.1f} {r['ratio']:>6.2f} "
+              f"{r['dialect_gat_peak_mib']:>14.0f} {r['gat_edge_dim_peak_mib']:>15.0f}")
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="GAT layer benchmark")
+    ap.add_argument("--quick", action="store_true", help="1k and 10k regions only")
+    ap.add_argument("--json", type=Path, default=None)
+    args = ap.parse_args(argv)
+    result = run(quick=args.quick)
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

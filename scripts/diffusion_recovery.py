@@ -1,0 +1,135 @@
+"""Recovery measurements for geodata.diffusion: plant known diffusions, fit, and report.
+
+Run: ``.venv/bin/python scripts/diffusion_recovery.py [--reps N] [--quick]``. Prints the
+recovery error of the gravity distance decay and of the conformity parameters, the
+coverage of their intervals, and the top-k rate of planted sources, on the real Szeto
+(2018) survey points and on a WALS (Africa) k-nearest-neighbour graph when
+../shared/data/wals is present.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import geodata
+from geodata import diffusion
+from geodata._cli_diffusion import _knn_graph
+
+WALS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "wals" / "languages.csv"
+
+
+def planted_maps(graph, decay, n_maps, size, rng, rate=0.3):
+    obs, src = {}, {}
+    ids = list(graph.node_ids)
+    for m in range(n_maps):
+        s = ids[rng.integers(len(ids))]
+        h = diffusion.simulate_gravity(graph, [s], n_steps=400, rate=rate, decay=decay,
+                                       random_state=rng)
+        counts = h.groupby("step")["state"].sum()
+        step = counts.index[counts >= size][0]
+        obs[f"m{m}"] = h[h["step"] == step].set_index("site")["state"]
+        src[f"m{m}"] = s
+    return pd.DataFrame(obs), src
+
+
+def gravity_recovery(graph, name, reps, n_maps, size, rng):
+    rows = []
+    for decay in (0.5, 2.0, 3.0):
+        for _ in range(reps):
+            obs, src = planted_maps(graph, decay, n_maps, size, rng)
+            fit = diffusion.fit_spread(graph, obs, source=src, fixed={"rate": 0.3},
+                                       n_sims=100, n_boot=10, random_state=rng)
+            e = fit.estimates.loc["decay"]
+            rows.append({"graph": name, "true": decay, "estimate": e.estimate,
+                         "covered": e.ci_low - 0.25 <= decay <= e.ci_high + 0.25})
+    df = pd.DataFrame(rows)
+    df["abs_error"] = (df["estimate"] - df["true"]).abs()
+    print(f"\n[{name}] gravity decay, {n_maps} maps of {size} adopters, size-matched fit")
+    print(df.groupby("true").agg(mean_est=("estimate", "mean"), mae=("abs_error", "mean"),
+                                 max_err=("abs_error", "max"), coverage=("covered", "mean")))
+    return df
+
+
+def source_topk(graph, name, reps, size, rng, decay=2.0):
+    ranks = []
+    for _ in range(reps):
+        obs, src = planted_maps(graph, decay, 1, size, rng)
+        ranked = diffusion.rank_sources(graph, obs["m0"], params={"rate": 0.3, "decay": decay},
+                                        n_sims=100, random_state=rng)
+        ranks.append((int(ranked.loc[src["m0"], "rank"]), len(ranked)))
+    r = np.array([x for x, _ in ranks])
+    n = np.mean([y for _, y in ranks])
+    print(f"\n[{name}] planted source among ~{n:.0f} adopters ({reps} maps): "
+          f"top-1 {np.mean(r <= 1):.2f}, top-3 {np.mean(r <= 3):.2f}, top-5 {np.mean(r <= 5):.2f}, "
+          f"median rank {np.median(r):.0f}; chance top-3 {3 / n:.2f}")
+    return r
+
+
+def conformity_recovery(graph, name, reps, n_maps, rng):
+    rows = []
+    for conformity, noise in ((1.0, 0.05), (2.0, 0.05), (3.0, 0.1)):
+        for _ in range(reps):
+            maps = {}
+            for f in range(n_maps):
+                init = pd.Series(rng.choice(["A", "B"], size=len(graph.node_ids)),
+                                 index=graph.node_ids)
+                h = diffusion.simulate_conformity(graph, init, n_steps=200,
+                                                  conformity=conformity, noise=noise,
+                                                  random_state=rng)
+                maps[f] = h[h["step"] == 200].set_index("site")["state"]
+            fit = diffusion.fit_conformity(graph, pd.DataFrame(maps), random_state=rng)
+            e = fit.estimates
+            rows.append({"graph": name, "true_c": conformity, "true_n": noise,
+                         "est_c": e.loc["conformity", "estimate"],
+                         "est_n": e.loc["noise", "estimate"],
+                         "cov_c": e.loc["conformity", "ci_low"] <= conformity
+                         <= e.loc["conformity", "ci_high"],
+                         "cov_n": e.loc["noise", "ci_low"] <= noise <= e.loc["noise", "ci_high"]})
+    df = pd.DataFrame(rows)
+    df["rel_err_c"] = (df["est_c"] / df["true_c"] - 1).abs()
+    df["abs_err_n"] = (df["est_n"] - df["true_n"]).abs()
+    print(f"\n[{name}] conformity/noise, {n_maps} binary maps, indirect inference")
+    print(df.groupby(["true_c", "true_n"]).agg(
+        med_c=("est_c", "median"), med_rel_err_c=("rel_err_c", "median"),
+        cov_c=("cov_c", "mean"), med_n=("est_n", "median"), med_abs_err_n=("abs_err_n", "median"),
+        cov_n=("cov_n", "mean")))
+    return df
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--reps", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--skip-conformity", action="store_true")
+    args = parser.parse_args()
+    rng = np.random.default_rng(args.seed)
+    t0 = time.time()
+    sites, _ = geodata.load_dataset("sinitic_szeto2018")
+    szeto = _knn_graph(sites, 5)
+    gravity_recovery(szeto, "Szeto kNN5 (42 sites)", args.reps, 8, 15, rng)
+    source_topk(szeto, "Szeto kNN5 (42 sites)", 4 * args.reps, 15, rng)
+    if not args.skip_conformity:
+        conformity_recovery(szeto, "Szeto kNN5 (42 sites)", args.reps, 21, rng)
+    if WALS.exists():
+        w = pd.read_csv(WALS, keep_default_na=False, na_values={"latitude": [""],
+                                                                 "longitude": [""]})
+        w = w.set_index("id")
+        w = w[(w["macroarea"] == "Eurasia") & w["latitude"].between(35, 72)
+              & w["longitude"].between(-12, 60)]
+        w = w[~w[["latitude", "longitude"]].duplicated()]
+        wals = _knn_graph(w, 5)
+        name = f"WALS western Eurasia kNN5 ({len(w)} languages)"
+        gravity_recovery(wals, name, args.reps, 4, 30, rng)
+        source_topk(wals, name, 4 * args.reps, 30, rng)
+        if not args.skip_conformity:
+            conformity_recovery(wals, name, max(1, args.reps // 2), 10, rng)
+    print(f"\ntotal {time.time() - t0:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,141 @@
+"""The `distances` and `analyze` commands, on a fresh parser."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from geodata import load_dataset
+from geodata._cli_dialectometry import register
+from geodata._validate import DialectGraphError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dialectgraph")
+    register(parser.add_subparsers())
+    return parser
+
+
+def _run(argv: list[str]) -> int:
+    args = _parser().parse_args(argv)
+    return args.func(args)
+
+
+@pytest.fixture()
+def files(tmp_path):
+    sites, survey = load_dataset("sinitic_szeto2018")
+    s = sites.drop(columns="geometry").reset_index().rename(
+        columns={"site_id": "code", "latitude": "lat", "longitude": "lon"})
+    s.to_csv(tmp_path / "sites.csv", index=False)
+    survey.rename(columns={"site": "point", "item": "feature"}).to_csv(
+        tmp_path / "survey.csv", index=False)
+    return tmp_path
+
+
+SITE_OPTS = ["--id-col", "code", "--lat-col", "lat", "--lon-col", "lon"]
+SURVEY_OPTS = ["--site-col", "point", "--item-col", "feature"]
+
+
+def test_distances_writes_a_square_csv(files, capsys):
+    out = files / "out" / "m.csv"
+    rc = _run(["distances", "--sites", str(files / "sites.csv"), *SITE_OPTS,
+               "--survey", str(files / "survey.csv"), *SURVEY_OPTS,
+               "--metric", "hamming", "--out", str(out)])
+    assert rc == 0
+    m = pd.read_csv(out, index_col=0)
+    assert list(m.columns) == list(m.index.astype(str)) and m.shape == (42, 42)
+    assert m.loc["Ma1", "Ma2"] == pytest.approx(1 / 21, abs=1e-6)
+    assert sorted(p.name for p in out.parent.iterdir()) == ["m.csv"]  # no temp file left
+    assert "42 x 42 hamming distances" in capsys.readouterr().out
+
+
+def test_distances_gower_reads_numbers_from_text(files):
+    out = files / "g.csv"
+    _run(["distances", "--sites", str(files / "sites.csv"), *SITE_OPTS,
+          "--survey", str(files / "survey.csv"), *SURVEY_OPTS, "--metric", "gower",
+          "--out", str(out)])
+    m = pd.read_csv(out, index_col=0)
+    assert m.loc["Ma1", "Ma2"] == pytest.approx(1 / 21, abs=1e-6)
+
+
+def test_distances_levenshtein_with_delimiter(tmp_path):
+    pd.DataFrame({"id": ["Beijing", "Changsha", "Nanchang"], "latitude": [39.9, 28.9, 28.7],
+                  "longitude": [116.1, 112.9, 115.9]}).to_csv(tmp_path / "s.csv", index=False)
+    pd.DataFrame({"site": ["Beijing", "Changsha", "Nanchang"], "item": "ding",
+                  "value": ["tiŋ⁵⁵", "tin³³", "tin⁴²/tiaŋ⁴²"]}).to_csv(tmp_path / "v.csv",
+                                                                        index=False)
+    _run(["distances", "--sites", str(tmp_path / "s.csv"), "--survey", str(tmp_path / "v.csv"),
+          "--delimiter", "/", "--metric", "levenshtein", "--out", str(tmp_path / "m.csv")])
+    m = pd.read_csv(tmp_path / "m.csv", index_col=0)
+    assert m.loc["Beijing", "Changsha"] == pytest.approx(3 / 5)
+    assert m.loc["Changsha", "Nanchang"] == pytest.approx((2 / 5 + 2 / 5 + 4 / 6) / 3, abs=1e-5)
+
+
+def test_analyze_from_survey_writes_the_report(files, capsys):
+    out = files / "a.json"
+    rc = _run(["analyze", "--sites", str(files / "sites.csv"), *SITE_OPTS,
+               "--survey", str(files / "survey.csv"), *SURVEY_OPTS,
+               "--permutations", "19", "--n-boot", "5", "--json", str(out)])
+    assert rc == 0
+    rep = json.loads(out.read_text())
+    assert set(rep["distance_decay"]) == {"linear", "log", "sqrt", "asymptotic"}
+    for fit in rep["distance_decay"].values():
+        assert {"r2", "params"} <= set(fit)
+    assert rep["distance_decay"]["log"]["r2"] == pytest.approx(0.1928, abs=1e-3)
+    assert rep["geographic_distance"]["method"] == "great_circle"
+    assert rep["local_incoherence"]["k"] == 8
+    assert rep["local_incoherence"]["value"] == pytest.approx(0.898, abs=1e-3)
+    assert rep["clustering"]["n_clusters"] == 10
+    assert {"adjusted_rand", "v_measure"} <= set(rep["clustering"]["agreement"])
+    assert rep["clustering"]["bootstrap"]["n_replicates"] == 5
+    assert set(rep["mds"]) == {"classical", "metric"}
+    assert rep["mantel"]["geographic"]["r"] > 0
+    assert "geographic_given_group" in rep["mantel"]
+    assert len(rep["parameter_statistics"]) == 42
+    assert "local incoherence" in capsys.readouterr().out
+
+
+def test_analyze_accepts_a_user_matrix(files):
+    _run(["distances", "--sites", str(files / "sites.csv"), *SITE_OPTS,
+          "--survey", str(files / "survey.csv"), *SURVEY_OPTS, "--out", str(files / "m.csv")])
+    _run(["analyze", "--sites", str(files / "sites.csv"), *SITE_OPTS, "--distances",
+          str(files / "m.csv"), "--permutations", "9", "--n-boot", "3", "--linkage", "average",
+          "--n-clusters", "4", "--json", str(files / "a.json")])
+    rep = json.loads((files / "a.json").read_text())
+    assert rep["input"]["source"] == "distances" and rep["input"]["metric"] == "user"
+    assert rep["clustering"]["n_clusters"] == 4 and "bootstrap" not in rep["clustering"]
+    assert rep["distance_decay"]["log"]["r2"] == pytest.approx(0.1928, abs=1e-3)
+
+
+def test_analyze_rejects_a_bad_matrix(files):
+    m = np.full((3, 3), 0.5)
+    np.fill_diagonal(m, 0)
+    m[0, 1] = 0.7
+    ids = ["Ma1", "Ma2", "Ma3"]
+    pd.DataFrame(m, index=ids, columns=ids).to_csv(files / "bad.csv")
+    with pytest.raises(DialectGraphError, match=r"`--distances` must be symmetric; 1 pair\(s\) "
+                                                r"differ \(first: 'Ma1'-'Ma2': 0.7 vs 0.5\)"):
+        _run(["analyze", "--sites", str(files / "sites.csv"), *SITE_OPTS, "--distances",
+              str(files / "bad.csv"), "--json", str(files / "a.json")])
+    assert not (files / "a.json").exists()
+
+
+def test_analyze_needs_exactly_one_source(files):
+    with pytest.raises(DialectGraphError, match=r"give exactly one of `--survey V.csv` or "
+                                                r"`--distances M.csv`; got neither"):
+        _run(["analyze", "--sites", str(files / "sites.csv"), *SITE_OPTS,
+              "--json", str(files / "a.json")])
+    with pytest.raises(DialectGraphError, match=r"`--survey` must be given with --sites"):
+        _run(["distances", "--sites", str(files / "sites.csv"), *SITE_OPTS,
+              "--out", str(files / "m.csv")])
+
+
+def test_analyze_from_a_bundled_dataset(tmp_path):
+    _run(["analyze", "--dataset", "sinitic_liu2007", "--metric", "jaccard",
+          "--permutations", "9", "--n-boot", "3", "--json", str(tmp_path / "liu.json")])
+    rep = json.loads((tmp_path / "liu.json").read_text())
+    assert rep["input"]["n_sites"] == 19 and rep["clustering"]["n_clusters"] == 10

@@ -1,0 +1,95 @@
+"""The `simulate` and `tree` subcommands, called through a fresh argparse parser."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import newick
+import pandas as pd
+import pytest
+
+from geodata import trees
+from geodata._cli_diffusion import register
+from geodata._validate import DialectGraphError
+
+
+def run(*argv: str) -> int:
+    parser = argparse.ArgumentParser(prog="dialectgraph")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(list(argv))
+    return args.func(args)
+
+
+def test_simulate_gravity_writes_the_history(tmp_path):
+    out = tmp_path / "h.csv"
+    assert run("simulate", "--seeds", "Ma4,Y1", "--steps", "5", "--out", str(out)) == 0
+    h = pd.read_csv(out)
+    assert list(h.columns) == ["step", "site", "state"]
+    assert h["step"].max() == 5 and h["site"].nunique() == 42
+    assert h[h.step == 0]["state"].sum() == 2
+    assert [p.name for p in tmp_path.iterdir()] == ["h.csv"]  # no temp file left behind
+
+
+def test_simulate_is_reproducible_and_models(tmp_path):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    for path in (a, b):
+        run("simulate", "--model", "cascade", "--seeds", "Ma4", "--seed", "4", "--out", str(path))
+    assert a.read_text() == b.read_text()
+    run("simulate", "--model", "conformity", "--initial-item", "p-2", "--steps", "3",
+        "--out", str(a))
+    assert set(pd.read_csv(a)["state"].dropna()) <= {0, 1}
+    run("simulate", "--model", "conformity", "--initial", "Ma1=x,Y1=y", "--steps", "3",
+        "--out", str(b))
+    assert set(pd.read_csv(b)["state"].dropna()) <= {"x", "y"}
+
+
+def test_simulate_bad_input(tmp_path):
+    with pytest.raises(DialectGraphError, match="`seeds` must name at least one seeded site"):
+        run("simulate", "--out", str(tmp_path / "x.csv"))
+    with pytest.raises(DialectGraphError, match="`--initial-item` must be an item"):
+        run("simulate", "--model", "conformity", "--initial-item", "nope",
+            "--out", str(tmp_path / "x.csv"))
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_tree_writes_newick_and_report(tmp_path, shared_data):
+    nwk, rep = tmp_path / "t.nwk", tmp_path / "r.json"
+    assert run("tree", "--reference", "liu2007", "--glottolog",
+               str(shared_data / "glottolog" / "languoids.csv"), "--out", str(nwk),
+               "--report", str(rep)) == 0
+    tree = newick.loads(nwk.read_text())[0]
+    assert len(tree.get_leaf_names()) == 19
+    report = json.loads(rep.read_text())
+    assert set(report["comparisons"]) == {"Sagart2011", "Binary", "Glottolog"}
+    assert report["comparisons"]["Sagart2011"]["n_leaves_dropped"] == 1  # 'Jixi' is a label
+    assert 0 < report["comparisons"]["Binary"]["quartet_distance"] < 1
+    assert 0 < report["treelikeness"]["delta"] < 1
+    assert "adjusted_rand" in report["cluster_agreement"]
+
+
+def test_tree_with_user_reference_and_distances(tmp_path):
+    d = pd.DataFrame([[0, 2, 4, 4], [2, 0, 4, 4], [4, 4, 0, 2], [4, 4, 2, 0]],
+                     index=list("abcd"), columns=list("abcd"))
+    d.to_csv(tmp_path / "d.csv")
+    (tmp_path / "ref.nwk").write_text("((a,b),(c,d));\n")
+    (tmp_path / "bad.nwk").write_text("((a,b),(c,x));\n")
+    run("tree", "--distances", str(tmp_path / "d.csv"), "--method", "upgma", "--reference",
+        str(tmp_path / "ref.nwk"), "--out", str(tmp_path / "t.nwk"), "--report",
+        str(tmp_path / "r.json"))
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["comparisons"]["ref"]["rf"] == 0.0
+    assert trees.robinson_foulds(trees.read_newick(tmp_path / "t.nwk"), "((a,b),(c,d));") == 0
+    with pytest.raises(DialectGraphError, match=r"leaves not among the sites: 'x'.*missing "
+                                                r"from the tree: 'd'"):
+        run("tree", "--distances", str(tmp_path / "d.csv"), "--reference",
+            str(tmp_path / "bad.nwk"), "--out", str(tmp_path / "t2.nwk"))
+    run("tree", "--distances", str(tmp_path / "d.csv"), "--reference",
+        str(tmp_path / "bad.nwk"), "--prune", "--out", str(tmp_path / "t2.nwk"))
+
+
+def test_tree_bootstrap(tmp_path):
+    run("tree", "--bootstrap", "3", "--out", str(tmp_path / "t.nwk"))
+    labels = [n.name for n in trees.read_newick(tmp_path / "t.nwk").walk()
+              if n.descendants and n.name]
+    assert labels

@@ -1,0 +1,377 @@
+"""Maps: checked through their artists (collections, patches, legend entries, colours)."""
+
+from __future__ import annotations
+
+import warnings
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.colors import to_hex, to_rgba
+
+from geodata import DialectGraphError, load_boundary, load_dataset, maps, maps_base, maps_diffusion
+from geodata.graph import DialectGraph
+from geodata.maps import (
+    PALETTE,
+    animate_diffusion,
+    border_differences,
+    interactive_map,
+    lab_to_rgb,
+    label_sites,
+    mds_colours,
+    plot_beams,
+    plot_cluster_dendrogram,
+    plot_decay,
+    plot_feature,
+    plot_flows,
+    plot_graph,
+    plot_groups,
+    plot_isogloss_bundles,
+    plot_mds_colours,
+    plot_predictions,
+    plot_reference_point,
+    plot_snapshots,
+    plot_uncertainty,
+    prediction_entropy,
+)
+
+matplotlib.use("Agg")
+
+# A missing glyph (tofu box) is a failure, not a warning.
+pytestmark = pytest.mark.filterwarnings("error:.*Glyph.*missing:UserWarning")
+
+
+@pytest.fixture(scope="module")
+def szeto():
+    sites, survey = load_dataset("sinitic_szeto2018")
+    graph = DialectGraph.from_sites(sites, boundary=load_boundary(), features=survey,
+                                    label="dialect_group")
+    return graph, survey
+
+
+@pytest.fixture(scope="module")
+def dist(szeto):
+    """A Hamming distance matrix computed with scipy (independent of geodata.distances)."""
+    from scipy.spatial.distance import pdist, squareform
+
+    graph, _ = szeto
+    x = graph.features.to_numpy(float)
+    d = squareform(pdist(x, metric="hamming"))
+    return pd.DataFrame(d, index=graph.node_ids, columns=graph.node_ids)
+
+
+def _gid(ax, gid):
+    found = [c for c in list(ax.collections) + list(ax.patches) + list(ax.lines)
+             if c.get_gid() == gid]
+    assert found, f"no artist with gid {gid!r}"
+    return found[0]
+
+
+def _draw(fig):
+    fig.canvas.draw()  # glyph warnings are raised at draw time
+
+
+def _facecolours_hex(coll):
+    return [to_hex(c) for c in coll.get_facecolor()]
+
+
+def test_plot_graph_keeps_its_signature(szeto):
+    graph, _ = szeto
+    ax = plot_graph(graph, column="dialect_group", edge_color="red", node_size=5, legend=True)
+    regions = _gid(ax, "regions")
+    assert len(regions.get_paths()) >= graph.n_nodes
+    edges = _gid(ax, "edges")
+    sea = [c for c in ax.collections if c.get_gid() == "sea_edges"]
+    assert len(edges.get_segments()) + sum(len(c.get_segments()) for c in sea) == graph.n_edges
+    assert to_hex(edges.get_colors()[0]) == "#ff0000"
+    assert len(ax.get_legend().get_texts()) == 10
+    _gid(ax, "scale_bar")
+    _draw(ax.figure)
+
+
+def test_groups_colours_legend_and_islands(szeto):
+    graph, _ = szeto
+    ax = plot_groups(graph)
+    regions = _gid(ax, "regions")
+    cols = _facecolours_hex(regions)
+    labels = graph.labels
+    order = sorted(labels.unique())
+    # each region has its group's palette colour (Hainan, Taiwan are multi-part polygons,
+    # so map colours by the distinct set)
+    assert set(cols) == {PALETTE[order.index(g)].lower() for g in labels}
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert texts[order.index("Mandarin")] == "Mandarin (26)"
+    assert ax.get_legend().get_title().get_text() == "dialect_group"
+    # the land layer and a sea rectangle are there, and the extent keeps Hainan and Taiwan
+    _gid(ax, "land")
+    _gid(ax, "sea")
+    from pyproj import Transformer
+
+    tr = Transformer.from_crs("EPSG:4326", maps.map_crs(graph), always_xy=True)
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    for lon, lat in [(109.8, 18.6), (121.0, 23.7)]:  # Hainan, Taiwan
+        x, y = tr.transform(lon, lat)
+        assert x0 < x < x1 and y0 < y < y1
+    _draw(ax.figure)
+
+
+def test_groups_from_series_with_missing_and_given_axes(szeto):
+    graph, _ = szeto
+    fig, ax = plt.subplots()
+    clusters = pd.Series(np.arange(graph.n_nodes) % 3, index=graph.node_ids, name="cluster")
+    clusters.iloc[0] = np.nan
+    out = plot_groups(graph, clusters, ax=ax, alpha=0.5)
+    assert out is ax
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert texts[-1] == "no data (1)" and len(texts) == 4
+    assert _gid(ax, "regions").get_alpha() == 0.5
+
+
+def test_groups_errors(szeto):
+    graph, _ = szeto
+    with pytest.raises(DialectGraphError, match="column"):
+        plot_groups(graph, "no_such_column")
+    with pytest.raises(DialectGraphError, match="every category"):
+        plot_groups(graph, palette={"Mandarin": "red"})
+
+
+def test_predictions_hatch_misclassified(szeto):
+    graph, _ = szeto
+    pred = graph.labels.copy()
+    wrong = ["Ma1", "Ma10", "Y1"]
+    pred[wrong] = "Wu"
+    ax = plot_predictions(graph, pred)
+    hatched = _gid(ax, "misclassified")
+    assert hatched.get_hatch() == "////"
+    assert len(hatched.get_paths()) >= len(wrong)
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "misclassified (3 of 42)" in texts
+    dots = _gid(ax, "true_group")
+    assert len(dots.get_offsets()) == 3
+    ax2 = plot_predictions(graph, pred, mark="outline")
+    assert _gid(ax2, "misclassified").get_linewidth()[0] == pytest.approx(2.0)
+    with pytest.raises(DialectGraphError, match="mark"):
+        plot_predictions(graph, pred, mark="circle")
+
+
+def test_predictions_from_probabilities_and_uncertainty(szeto):
+    graph, _ = szeto
+    classes = sorted(graph.labels.unique())
+    probs = pd.DataFrame(0.0, index=graph.node_ids, columns=classes)
+    for site, g in graph.labels.items():
+        probs.loc[site, g] = 1.0
+    probs.loc["Ma1"] = 1 / len(classes)  # uniform: entropy 1
+    h = prediction_entropy(probs)
+    assert h["Ma1"] == pytest.approx(1.0) and h["Ma2"] == pytest.approx(0.0)
+    ax = plot_uncertainty(graph, probs, truth=graph.label)
+    cols = _gid(ax, "regions").get_facecolor()
+    # certain and uncertain regions differ in colour; a colour bar is attached
+    assert not np.allclose(cols[0], cols[1])
+    assert len(ax.figure.axes) == 2
+    for measure in ("max_probability", "margin"):
+        plot_uncertainty(graph, probs, measure=measure)
+    with pytest.raises(DialectGraphError, match="measure"):
+        plot_uncertainty(graph, probs, measure="variance")
+
+
+def test_feature_isoglosses_follow_shared_borders(szeto):
+    graph, _ = szeto
+    ax = plot_feature(graph, "p-3", value_labels={0: "absent", 1: "present"})
+    iso = _gid(ax, "isoglosses")
+    feat = graph.features["p-3"]
+    e = graph.edges
+    s, t = e.index.get_level_values(0), e.index.get_level_values(1)
+    n_diff = int(((feat[s].to_numpy() != feat[t].to_numpy()) & (s < t)).sum())
+    texts = [x.get_text() for x in ax.get_legend().get_texts()]
+    assert f"isogloss ({n_diff} borders)" in texts
+    assert texts[0].startswith("absent") and texts[1].startswith("present")
+    assert len(iso.get_segments()) >= n_diff
+    # every isogloss segment lies on the outlines of the regions (shared geometry)
+    import shapely
+
+    regions = graph.regions.to_crs(maps.map_crs(graph))
+    outlines = shapely.union_all(shapely.boundary(regions.geometry.to_numpy()))
+    seg = iso.get_segments()[0]
+    mid = shapely.Point(seg[len(seg) // 2])
+    assert outlines.distance(mid) < 1000  # metres
+    ax2 = plot_feature(graph, "p-3", isoglosses=False)
+    assert not [c for c in ax2.collections if c.get_gid() == "isoglosses"]
+
+
+def test_isogloss_bundles_width_proportional(szeto):
+    graph, survey = szeto
+    diff = border_differences(graph)
+    assert len(diff) == graph.n_edges
+    assert border_differences(graph, survey).equals(diff)
+    share = border_differences(graph, share=True)
+    assert share.max() <= 1.0
+    ax = plot_isogloss_bundles(graph, widths=(1.0, 5.0))
+    lw = np.asarray(_gid(ax, "bundles").get_linewidths())
+    assert lw.max() == pytest.approx(5.0)
+    assert lw.min() >= 1.0
+    assert len(ax.get_legend().get_texts()) >= 3
+
+
+def test_mds_colours_lab():
+    assert lab_to_rgb(np.array([[50.0, 0, 0]]))[0] == pytest.approx([0.4663] * 3, abs=2e-3)
+    coords = pd.DataFrame({"d1": [-1.0, 0.0, 1.0], "d2": [0.0, 1.0, -1.0], "d3": [0, 0, 0.0]},
+                          index=list("abc"))
+    c = mds_colours(coords)
+    assert c.loc["a", "L"] < c.loc["c", "L"]  # dim 1 is lightness
+    assert c["hex"].str.match(r"^#[0-9a-f]{6}$").all()
+    with pytest.raises(DialectGraphError, match="scaling"):
+        mds_colours(coords, scaling="rgb")
+
+
+def test_mds_map_from_distance_matrix(szeto, dist):
+    graph, _ = szeto
+    ax = plot_mds_colours(graph, dist)
+    cols = _facecolours_hex(_gid(ax, "regions"))
+    assert len(set(cols)) > 10
+    assert any(a.get_gid() == "mds_key" for a in ax.child_axes)
+
+
+def test_reference_point(szeto, dist):
+    graph, _ = szeto
+    ax = plot_reference_point(graph, dist, "Ma4")
+    assert len(_gid(ax, "reference_site").get_offsets()) == 1
+    assert "Beijing" in ax.get_legend().get_texts()[0].get_text()
+    with pytest.raises(DialectGraphError, match="site"):
+        plot_reference_point(graph, dist, "nowhere")
+
+
+def test_beam_and_honeycomb(szeto, dist):
+    graph, _ = szeto
+    e = graph.edges
+    values = pd.Series([dist.loc[a, b] for a, b in e.index], index=e.index)
+    ax = plot_beams(graph, 1 - values, label="similarity")
+    beams = _gid(ax, "beams")
+    assert len(beams.get_segments()) == graph.n_edges
+    lw = np.asarray(beams.get_linewidths())
+    assert lw.min() == pytest.approx(0.4) and lw.max() == pytest.approx(6.0)
+    # darker for larger values: the widest line is the darkest
+    cols = beams.get_colors()
+    assert cols[np.argmax(lw)][:3].sum() < cols[np.argmin(lw)][:3].sum()
+    ax2 = plot_beams(graph, values, kind="honeycomb")
+    assert len(_gid(ax2, "honeycomb").get_segments()) >= graph.n_edges
+    ax3 = plot_beams(graph, "distance_km", directed=True)
+    assert len(_gid(ax3, "beams").get_segments()) == 2 * graph.n_edges
+    with pytest.raises(DialectGraphError, match="kind"):
+        plot_beams(graph, values, kind="web")
+
+
+def test_cluster_dendrogram_colours_match(szeto, dist):
+    graph, _ = szeto
+    fig = plot_cluster_dendrogram(graph, dist, n_clusters=4, method="average")
+    ax_map, ax_den = fig.axes[:2]
+    map_cols = set(_facecolours_hex(_gid(ax_map, "regions")))
+    assert map_cols == {p.lower() for p in PALETTE[:4]}
+    leaf_cols = {to_hex(t.get_color()) for t in ax_den.get_yticklabels()}
+    assert leaf_cols == map_cols
+    assert len(ax_map.get_legend().get_texts()) == 4
+    _draw(fig)
+
+
+def test_flows_edges_and_vectors(szeto, dist):
+    from geodata.diffusion import dialect_vectors, net_flow
+
+    graph, _ = szeto
+    rng = np.random.default_rng(0)
+    att = pd.DataFrame({"h0": rng.random(len(graph.edges))}, index=graph.edges.index)
+    flow = net_flow(att)
+    ax = plot_flows(graph, flow, min_share=0.0)
+    arrows = [p for p in ax.patches if p.get_gid() == "flow_arrow"]
+    assert len(arrows) == (flow.edges["net"] >= 0).sum()
+    assert len(ax.figure.axes) == 2  # colour bar of the regions' net flow
+    vec = dialect_vectors(dist, graph)
+    ax2 = plot_flows(graph, vec)
+    assert _gid(ax2, "vectors").N == graph.n_nodes
+    with pytest.raises(DialectGraphError, match="flows"):
+        plot_flows(graph, pd.DataFrame({"x": [1]}))
+
+
+def _history(graph, n_steps=4):
+    ids = list(graph.node_ids)
+    rows = []
+    for step in range(n_steps + 1):
+        for k, site in enumerate(ids):
+            rows.append((step, site, int(k < 1 + 8 * step)))
+    return pd.DataFrame(rows, columns=["step", "site", "state"])
+
+
+def test_snapshots_and_gif(szeto, tmp_path):
+    graph, _ = szeto
+    hist = _history(graph)
+    fig = plot_snapshots(graph, hist, steps=[0, 2, 4], ncols=3, seeds=[graph.node_ids[0]])
+    visible = [a for a in fig.axes if a.get_visible()]
+    assert len(visible) == 3
+    cols = _facecolours_hex(_gid(visible[0], "regions"))
+    assert cols.count(maps_diffusion.ADOPTED.lower()) >= 1
+    assert "1 of 42 adopted" in visible[0].get_title()
+    assert len(fig.legends[0].get_texts()) == 3
+    path = animate_diffusion(graph, hist, tmp_path / "sim.gif", dpi=40)
+    from PIL import Image
+
+    with Image.open(path) as im:
+        assert im.n_frames == 5
+    assert not list(tmp_path.glob(".sim*"))  # no temporary file left behind
+    with pytest.raises(DialectGraphError, match="gif"):
+        animate_diffusion(graph, hist, tmp_path / "sim.mp4")
+
+
+def test_decay_scatter(szeto, dist):
+    graph, _ = szeto
+    ax = plot_decay(dist, graph)
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any(t.startswith("logarithmic: R² = ") for t in texts)
+    assert "great-circle" in ax.get_xlabel()
+    _draw(ax.figure)
+
+
+def test_interactive_map(szeto, tmp_path):
+    pytest.importorskip("folium")
+    graph, _ = szeto
+    classes = sorted(graph.labels.unique())
+    probs = pd.DataFrame(1 / len(classes), index=graph.node_ids, columns=classes)
+    m = interactive_map(graph, predictions=graph.labels, probabilities=probs,
+                        path=tmp_path / "map.html")
+    html = (tmp_path / "map.html").read_text()
+    assert "Harbin" in html and "top 3 probabilities" in html and "prediction" in html
+    assert m is not None
+
+
+def test_labels_do_not_overlap(szeto):
+    graph, _ = szeto
+    ax = plot_groups(graph, legend=False)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*no free place.*")
+        texts = label_sites(ax, graph, fontsize=6)
+    assert len(texts) >= 30
+    r = ax.figure.canvas.get_renderer()
+    boxes = [t.get_window_extent(r) for t in texts]
+    for i in range(len(boxes)):
+        for j in range(i + 1, len(boxes)):
+            assert not boxes[i].overlaps(boxes[j])
+    _draw(ax.figure)
+
+
+def test_chinese_labels_never_draw_boxes(szeto, monkeypatch):
+    sites, _ = load_dataset("sinitic_liu2007")
+    graph = DialectGraph.from_sites(sites, boundary=load_boundary(), label="dialect_group")
+    ax = plot_groups(graph)
+    monkeypatch.setattr(maps_base, "find_cjk_font", lambda: None)
+    with pytest.warns(UserWarning, match="no font with Chinese characters"):
+        texts = label_sites(ax, graph, script="chinese")
+    assert all(t.get_text().isascii() for t in texts)
+    _draw(ax.figure)
+
+
+def test_style_passes_through_and_crs_override(szeto):
+    graph, _ = szeto
+    ax = plot_groups(graph, edgecolor="black", linewidth=2, crs="EPSG:3857")
+    regions = _gid(ax, "regions")
+    assert to_rgba(regions.get_edgecolor()[0]) == to_rgba("black")
+    assert ax.get_xlim()[1] > 1e7  # web-mercator metres, not the Albers default

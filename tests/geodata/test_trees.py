@@ -1,0 +1,191 @@
+"""Trees from distances, bootstrap support, comparison with references, treelikeness."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.spatial.distance import pdist, squareform
+
+import geodata
+from geodata import trees
+from geodata._validate import DialectGraphError
+
+
+def presence_distance(survey: pd.DataFrame) -> pd.DataFrame:
+    """Jaccard distance over cognate-set presence (the items present at a site)."""
+    m = survey.pivot_table(index="site", columns="item", values="value", aggfunc="max")
+    m = m.fillna(0).astype(bool)
+    return pd.DataFrame(squareform(pdist(m.to_numpy(), "jaccard")), index=m.index,
+                        columns=m.index)
+
+
+@pytest.fixture(scope="module")
+def liu():
+    sites, survey = geodata.load_dataset("sinitic_liu2007")
+    refs = {k: trees.read_newick(v, repair=True)
+            for k, v in geodata.load_reference_trees("sinitic_liu2007").items()}
+    return sites, survey, presence_distance(survey), refs
+
+
+def additive(newick_text: str) -> pd.DataFrame:
+    """Path-length distances of a tree with branch lengths (an exact tree metric)."""
+    t = trees.read_newick(newick_text)
+    leaves = sorted(t.get_leaf_names())
+    paths = {}
+
+    def visit(node, trail, depth):
+        here = trail + [(id(node), depth)]
+        if node.is_leaf:
+            paths[node.name] = here
+        for c in node.descendants:
+            visit(c, here, depth + (c.length or 0))
+
+    visit(t, [], 0.0)
+    d = np.zeros((len(leaves), len(leaves)))
+    for i, a in enumerate(leaves):
+        for j, b in enumerate(leaves):
+            common = [x for x, y in zip(paths[a], paths[b], strict=False) if x == y][-1][1]
+            d[i, j] = paths[a][-1][1] + paths[b][-1][1] - 2 * common
+    return pd.DataFrame(d, index=leaves, columns=leaves)
+
+
+TRUE = "((a:1,b:2):1.5,(c:1,(d:0.5,e:1):2):1,f:3);"
+
+
+def test_nj_recovers_an_additive_tree_and_upgma_an_ultrametric_one():
+    d = additive(TRUE)
+    assert trees.robinson_foulds(trees.neighbor_joining(d), TRUE) == 0.0
+    ultra = "(((a:1,b:1):2,c:3):1,(d:2,e:2):2);"
+    assert trees.robinson_foulds(trees.upgma(additive(ultra)), ultra) == 0.0
+
+
+def test_nj_matches_lingpy(liu):
+    clustering = pytest.importorskip("lingpy.algorithm.clustering")
+    _, _, d, _ = liu
+    theirs = clustering.neighbor(d.to_numpy().tolist(), list(d.index))
+    assert trees.robinson_foulds(trees.neighbor_joining(d), theirs) == 0.0
+
+
+def test_newick_round_trip(tmp_path):
+    t = trees.neighbor_joining(additive(TRUE))
+    path = trees.write_newick(t, tmp_path / "sub" / "t.nwk")
+    assert path.read_text().strip().endswith(";")
+    back = trees.read_newick(path)
+    assert trees.robinson_foulds(back, t) == 0.0
+    assert not list(tmp_path.glob("sub/.*tmp"))
+
+
+def test_rf_and_quartet_distances():
+    assert trees.robinson_foulds(TRUE, TRUE) == 0.0
+    assert trees.quartet_distance(TRUE, TRUE) == 0.0
+    other = "((a,c),(b,d),(e,f));"
+    rf = trees.robinson_foulds(TRUE, other)
+    assert 0 < rf <= 1
+    assert trees.robinson_foulds(TRUE, other, normalize=False) == rf * 6
+    # a star tree resolves no quartet; every resolved quartet of TRUE then differs
+    assert trees.quartet_distance(TRUE, "(a,b,c,d,e,f);") == 1.0
+    assert trees.quartet_distance("((a,b),(c,d));", "((a,c),(b,d));") == 1.0
+
+
+def test_fewer_than_four_leaves_for_quartets_is_an_error():
+    with pytest.raises(DialectGraphError, match=r"must have at least 4 leaves for a quartet "
+                                                r"distance; got 3 \('a', 'b', 'c'\)"):
+        trees.quartet_distance("((a,b),c);", "(a,(b,c));")
+
+
+def test_leaf_mismatch_lists_the_mismatches(liu):
+    sites, _, d, refs = liu
+    tree = trees.neighbor_joining(d.drop(index="Taiyuan", columns="Taiyuan"))
+    with pytest.raises(DialectGraphError, match=r"1 leaves not among the sites: 'Taiyuan'"):
+        trees.compare_trees(tree, refs["Binary"])
+    with pytest.raises(DialectGraphError, match=r"1 sites missing from the tree: 'Jixi'"):
+        trees.check_leaves(refs["Sagart2011"], sites.index)
+    renamed = trees.to_newick(refs["Binary"]).replace("Beijing", "Peking")
+    with pytest.raises(DialectGraphError, match=r"leaves not among the sites: 'Peking'.*"
+                                                r"missing from the tree: 'Beijing'"):
+        trees.check_leaves(renamed, sites.index)
+    pruned = trees.compare_trees(tree, refs["Binary"], prune=True)
+    assert pruned["n_leaves"] == 18 and pruned["n_leaves_dropped"] == 1
+
+
+def test_unbalanced_reference_needs_repair():
+    raw = geodata.load_reference_trees("sinitic_liu2007")["Sagart2011"]
+    with pytest.raises(DialectGraphError, match=r"17 '\(' and 18 '\)'; pass repair=True"):
+        trees.read_newick(raw)
+
+
+def test_liu2007_trees_against_both_references(liu):
+    """Measured figures (see the module report): RF and quartet distance of UPGMA/NJ."""
+    _, _, d, refs = liu
+    for build in (trees.upgma, trees.neighbor_joining):
+        t = build(d)
+        for ref in refs.values():
+            cmp = trees.compare_trees(t, ref, prune=True)
+            assert 0 < cmp["rf_normalized"] < 1
+            assert 0 < cmp["quartet_distance"] < 0.5  # better than unrelated trees (~2/3)
+    # Min (Fuzhou, Xiamen) is a clade in both references and in the NJ tree
+    nj = trees.neighbor_joining(d)
+    assert frozenset({"Fuzhou", "Xiamen"}) in trees._splits(nj)
+
+
+def test_bootstrap_support(liu):
+    _, survey, _, _ = liu
+    res = trees.bootstrap_support(survey, presence_distance, n_boot=8, random_state=0)
+    assert res.support["support"].between(0, 1).all()
+    row = res.support[res.support["split"] == "Fuzhou Xiamen"]
+    assert row["support"].iloc[0] == 1.0
+    labels = [n.name for n in res.tree.walk() if not n.is_leaf and n.name]
+    assert labels and all(0 <= int(x) <= 100 for x in labels)
+    with pytest.raises(DialectGraphError, match="`survey` must have the column"):
+        trees.bootstrap_support(survey.rename(columns={"item": "concept"}), presence_distance)
+
+
+def test_glottolog_tree(liu, shared_data):
+    sites, _, d, refs = liu
+    g = trees.glottolog_tree(sites["glottocode"], shared_data / "glottolog" / "languoids.csv")
+    assert sorted(g.get_leaf_names()) == sorted(sites.index)
+    assert trees.compare_trees(refs["Binary"], g)["rf_normalized"] < 0.6
+    bad = sites["glottocode"].copy()
+    bad["Beijing"] = "zzzz9999"
+    bad["Jixi"] = ""
+    with pytest.raises(DialectGraphError, match=r"1 sites have no Glottocode \('Jixi'\); 1 "
+                                                r"Glottocodes are not in `languoids` "
+                                                r"\('Beijing=zzzz9999'\)"):
+        trees.glottolog_tree(bad, shared_data / "glottolog" / "languoids.csv")
+
+
+def test_treelikeness():
+    perfect = trees.treelikeness(additive(TRUE))
+    assert perfect.delta == pytest.approx(0.0, abs=1e-9)
+    rng = np.random.default_rng(0)
+    x = rng.random((8, 5))
+    noisy = pd.DataFrame(squareform(pdist(x)), index=list("abcdefgh"), columns=list("abcdefgh"))
+    res = trees.treelikeness(noisy)
+    assert res.delta > 0.1 and res.q_residual > 0
+    assert list(res.per_site.columns) == ["delta", "q_residual"]
+    with pytest.raises(DialectGraphError, match="at least 4 sites"):
+        trees.treelikeness(noisy.iloc[:3, :3])
+    with pytest.raises(DialectGraphError, match="must be symmetric"):
+        trees.treelikeness(noisy + np.triu(np.ones(noisy.shape), 1))
+
+
+def test_flat_clusters_agree_with_groups(liu):
+    sites, _, d, _ = liu
+    k = sites["dialect_group"].nunique()
+    agree = trees.cluster_agreement(trees.flat_clusters(d, k), sites["dialect_group"])
+    assert set(agree.index) == {"adjusted_rand", "v_measure", "homogeneity", "completeness",
+                                "n_sites"}
+    assert agree["v_measure"] > 0.5
+    same = trees.cluster_agreement(sites["dialect_group"], sites["dialect_group"])
+    assert same["adjusted_rand"] == 1.0
+
+
+def test_tree_from_embeddings():
+    emb = pd.DataFrame(np.r_[np.zeros((3, 4)), np.ones((3, 4))] + np.arange(6)[:, None] * 0.01,
+                       index=list("abcdef"))
+    t = trees.tree_from_embeddings(emb, metric="euclidean")
+    assert frozenset({"a", "b", "c"}) in trees._splits(t) or frozenset(
+        {"d", "e", "f"}) in trees._splits(t)
+    with pytest.raises(DialectGraphError, match="must be numeric without NaN"):
+        trees.tree_from_embeddings(emb.replace(0.0, np.nan))

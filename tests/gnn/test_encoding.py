@@ -1,0 +1,44 @@
+import pytest
+import torch
+
+from geodata import DialectGraphError
+from gnn.encoding import LocationEncoder, sinusoidal_encoding, unit_vectors
+
+
+def test_unit_vectors_are_unit_and_wrap_the_dateline():
+    pos = torch.tensor([[179.9, 10.0], [-179.9, 10.0], [0.0, 90.0], [45.0, -30.0]])
+    v = unit_vectors(pos)
+    assert torch.allclose(v.norm(dim=1), torch.ones(4), atol=1e-6)
+    assert (v[0] - v[1]).norm() < 0.01  # neighbours across the dateline stay neighbours
+
+
+def test_sinusoid_shape_and_bounds():
+    enc = sinusoidal_encoding(torch.tensor([[116.4, 39.9], [121.5, 31.2]]), scales_km=[100, 1000])
+    assert enc.shape == (2, 3 + 12)
+    assert enc.abs().max() <= 1.0 + 1e-6
+
+
+def test_sinusoid_separates_nearby_sites_at_small_scales():
+    a = torch.tensor([[116.0, 40.0], [116.3, 40.0]])  # ~25 km apart
+    coarse = sinusoidal_encoding(a, scales_km=[5000.0])
+    fine = sinusoidal_encoding(a, scales_km=[50.0])
+    assert (fine[0] - fine[1]).norm() > (coarse[0] - coarse[1]).norm()
+
+
+def test_latitude_out_of_range_is_an_error():
+    with pytest.raises(DialectGraphError, match="latitude outside"):
+        unit_vectors(torch.tensor([[30.0, 120.0]]))
+
+
+def test_bad_kind_and_scales():
+    with pytest.raises(DialectGraphError, match="`location_encoding` must be one of"):
+        LocationEncoder(kind="raw")
+    with pytest.raises(DialectGraphError, match="`scales_km` must be"):
+        sinusoidal_encoding(torch.zeros(1, 2), scales_km=[-1.0])
+
+
+@pytest.mark.parametrize("kind,width", [("unit", 3), ("sinusoid", 27), ("none", 0)])
+def test_encoder_widths(kind, width):
+    enc = LocationEncoder(kind=kind)
+    assert enc.out_channels == width
+    assert enc(torch.zeros(5, 2)).shape == (5, width)

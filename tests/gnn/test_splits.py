@@ -1,0 +1,75 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from geodata import DialectGraphError
+from gnn._data import distance_matrix_km, szeto_data
+from gnn.splits import group_folds, loo_folds, make_folds, random_folds, spatial_folds
+
+
+@pytest.fixture(scope="module")
+def pos():
+    return szeto_data().pos.numpy().astype(float)
+
+
+def _partition(folds, n):
+    tests = np.concatenate([f.test for f in folds])
+    assert sorted(tests.tolist()) == list(range(n))
+    for f in folds:
+        assert not set(f.train) & set(f.test)
+        assert not set(f.excluded) & set(f.train)
+
+
+def test_spatial_blocks_partition_and_are_compact(pos):
+    folds = spatial_folds(pos, n_splits=5, random_state=0)
+    _partition(folds, len(pos))
+    d = distance_matrix_km(pos)
+    within = np.mean([d[np.ix_(f.test, f.test)].mean() for f in folds])
+    assert within < d.mean()  # blocks are spatially compact
+
+
+def test_spatial_buffer_removes_near_training_sites(pos):
+    folds = spatial_folds(pos, n_splits=5, buffer_km=150, random_state=0)
+    d = distance_matrix_km(pos)
+    for f in folds:
+        if len(f.train):
+            assert d[np.ix_(f.test, f.train)].min() > 150
+        if len(f.excluded):
+            assert d[np.ix_(f.test, f.excluded)].min(axis=0).max() <= 150
+
+
+def test_loo_with_buffer(pos):
+    folds = loo_folds(pos, buffer_km=300)  # nearest Szeto neighbours are 103-1200 km apart
+    _partition(folds, len(pos))
+    d = distance_matrix_km(pos)
+    for f in folds:
+        assert len(f.test) == 1
+        assert (d[f.test[0], f.train] > 300).all()
+    assert sum(len(f.excluded) for f in folds) > 0
+
+
+def test_group_and_random(pos):
+    groups = szeto_data().node_ids
+    prov = [g[:2] for g in groups]
+    folds = group_folds(prov)
+    _partition(folds, len(pos))
+    for f in folds:
+        assert len({prov[i] for i in f.test}) == 1
+    r = random_folds(len(pos), n_splits=4, random_state=1)
+    _partition(r, len(pos))
+    assert [f.test.tolist() for f in r] == [f.test.tolist() for f in random_folds(len(pos), n_splits=4, random_state=1)]
+
+
+def test_make_folds_dispatch_and_errors(pos):
+    assert len(make_folds("loo", pos)) == len(pos)
+    assert len(make_folds("spatial", pd.DataFrame(pos, columns=["longitude", "latitude"]), n_splits=3)) == 3
+    with pytest.raises(DialectGraphError, match="`cv` must be one of"):
+        make_folds("kfold", pos)
+    with pytest.raises(DialectGraphError, match="`groups` must be given for cv='group'"):
+        make_folds("group", pos)
+    with pytest.raises(DialectGraphError, match="`n_splits` must be between 2"):
+        spatial_folds(pos, n_splits=100)
+    with pytest.raises(DialectGraphError, match="`buffer_km` must be >= 0"):
+        loo_folds(pos, buffer_km=-5)
+    with pytest.raises(DialectGraphError, match="Did you swap the columns"):
+        loo_folds(pos[:, ::-1] * [1, 3])

@@ -1,0 +1,55 @@
+"""The demo: runs the whole chain into a temporary folder and writes every output."""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("torch_geometric")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    from gnn.demo import run_demo
+
+    out = tmp_path_factory.mktemp("demo")
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*Glyph.*missing.*")
+        summary = run_demo(out, folds=3)
+    return out, summary
+
+
+def test_demo_writes_maps_summary_and_page(demo):
+    out, summary = demo
+    pngs = sorted(p.name for p in out.glob("*.png"))
+    assert len(pngs) >= 8
+    for name in ("graph.gpkg", "regions.geojson", "summary.json", "index.html",
+                 "diffusion.gif"):
+        assert (out / name).is_file(), name
+    assert not list(out.glob(".*"))  # atomic writes leave no temporary files
+    page = (out / "index.html").read_text(encoding="utf-8")
+    referenced = set(re.findall(r'<img src="([^"]+\.png)"', page))
+    assert referenced == set(pngs)
+    assert page.count("<figcaption>") == len(pngs)
+    assert "How to read it." in page
+
+
+def test_demo_summary_sections(demo):
+    out, summary = demo
+    on_disk = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert on_disk == summary
+    for key in ("graph", "distances", "clustering", "mds", "distance_decay", "evaluation",
+                "edge_parameters", "diffusion", "tree", "figures", "seconds"):
+        assert key in summary, key
+    assert summary["graph"]["n_nodes"] == 42
+    models = summary["evaluation"]["models"]
+    assert {"majority", "geo_knn", "dialect_gat"} <= set(models)
+    assert all(0.0 <= m["accuracy"] <= 1.0 for m in models.values())
+    assert {p["parameter"] for p in summary["edge_parameters"]} >= {"beta"}
+    assert 0 < summary["distance_decay"]["fits"]["log"]["r2"] < 1
+    assert summary["diffusion"]["adopted_final"] >= 1
+    assert "comparisons" in summary["tree"] or "error" in summary["tree"]
