@@ -18,31 +18,14 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from ._validate import DialectGraphError
+from .cli import add_site_options, add_survey_options
+from .io import atomic_path
 
 __all__ = ["analyze", "register"]
-
-
-def _add_site_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--dataset", help="a bundled data set instead of --sites/--survey")
-    p.add_argument("--sites", type=Path, help="CSV of survey points")
-    p.add_argument("--id-col", default="id", help="site-id column of --sites (default: id)")
-    p.add_argument("--lat-col", default="latitude", help="latitude column (default: latitude)")
-    p.add_argument("--lon-col", default="longitude", help="longitude column (default: longitude)")
-
-
-def _add_survey_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--survey", type=Path, help="long survey CSV (site, item, value)")
-    p.add_argument("--site-col", default="site", help="site column of --survey (default: site)")
-    p.add_argument("--item-col", default="item", help="item column of --survey (default: item)")
-    p.add_argument("--value-col", default="value", help="value column of --survey (default: value)")
-    p.add_argument("--delimiter", default=None,
-                   help="separator of several variants in one cell (e.g. '/')")
 
 
 def _add_metric_options(p: argparse.ArgumentParser) -> None:
@@ -96,15 +79,8 @@ def _distances_from_survey(survey, args: argparse.Namespace):
 
 
 def _atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
 
 
 def _jsonable(obj: Any) -> Any:
@@ -314,16 +290,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     p = subparsers.add_parser(
         "distances", help="linguistic distance matrix between sites (square CSV)")
-    _add_site_options(p)
-    _add_survey_options(p)
+    add_site_options(p)
+    add_survey_options(p)
     _add_metric_options(p)
     p.add_argument("--out", type=Path, required=True, help="output CSV (site x site)")
     p.set_defaults(func=_cmd_distances)
 
     p = subparsers.add_parser(
         "analyze", help="distance decay, local incoherence, clustering, MDS, Mantel (JSON)")
-    _add_site_options(p)
-    _add_survey_options(p)
+    add_site_options(p)
+    add_survey_options(p)
     p.add_argument("--distances", type=Path, default=None,
                    help="your own square distance CSV (ids as header and first column) "
                         "instead of --survey")

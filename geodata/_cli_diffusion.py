@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,43 +18,6 @@ from ._validate import DialectGraphError
 
 __all__ = ["register"]
 
-_EARTH_RADIUS_KM = 6371.0088
-
-
-# ---------------------------------------------------------------------------------------
-# inputs
-# ---------------------------------------------------------------------------------------
-@dataclass
-class _KnnGraph:
-    """Minimal graph (edges, node_ids, regions) used when a bundled data set is named."""
-
-    edges: pd.DataFrame
-    node_ids: pd.Index
-    regions: pd.DataFrame
-
-
-def _knn_graph(sites: pd.DataFrame, k: int) -> _KnnGraph:
-    """Symmetric great-circle k-nearest-neighbour graph (cKDTree on 3-D unit vectors)."""
-    from scipy.spatial import cKDTree
-
-    sites = sites.dropna(subset=["longitude", "latitude"])
-    lon = np.radians(sites["longitude"].to_numpy(float))
-    lat = np.radians(sites["latitude"].to_numpy(float))
-    xyz = np.c_[np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)]
-    k = min(k, len(xyz) - 1)
-    _, nb = cKDTree(xyz).query(xyz, k=k + 1)
-    pairs = sorted({(min(i, j), max(i, j)) for i in range(len(xyz)) for j in nb[i, 1:] if i != j})
-    a, b = np.array(pairs).T
-    km = 2 * _EARTH_RADIUS_KM * np.arcsin(np.clip(np.linalg.norm(xyz[a] - xyz[b], axis=1) / 2,
-                                                  0, 1))
-    ids = sites.index.astype(str).to_numpy()
-    edges = pd.DataFrame({"source": np.r_[ids[a], ids[b]], "target": np.r_[ids[b], ids[a]],
-                          "distance_km": np.r_[km, km]}).set_index(["source", "target"])
-    regions = sites[["longitude", "latitude"]].copy()
-    regions.index = regions.index.astype(str)
-    return _KnnGraph(edges.sort_index(), pd.Index(ids), regions)
-
-
 def _load_graph(args: argparse.Namespace) -> tuple[Any, pd.DataFrame | None]:
     """The graph and, for a bundled data set, its survey table."""
     if args.graph:
@@ -63,22 +25,18 @@ def _load_graph(args: argparse.Namespace) -> tuple[Any, pd.DataFrame | None]:
 
         return DialectGraph.read_file(args.graph), None
     from .datasets import load_dataset
+    from .graph import DialectGraph
 
     sites, survey = load_dataset(args.dataset)
-    return _knn_graph(sites, args.k), survey
+    k = min(args.k, len(sites) - 1)
+    return DialectGraph.from_sites(sites, method="knn", k=k, regions=False), survey
 
 
 def _survey_distances(survey: pd.DataFrame, metric: str) -> pd.DataFrame:
-    """Site x site distances from a long survey table (one-hot of the variants)."""
-    from scipy.spatial.distance import pdist, squareform
+    """Site x site distances from a long survey table (see geodata.distances)."""
+    from .distances import linguistic_distances
 
-    wide = pd.crosstab(survey["site"].astype(str),
-                       [survey["item"].astype(str), survey["value"].astype(str)]).clip(upper=1)
-    if metric == "jaccard":  # presence/absence: use only the value-1 (present) columns
-        present = [c for c in wide.columns if c[1] in ("1", "1.0", "True")]
-        wide = wide[present] if present else wide
-    d = squareform(pdist(wide.to_numpy(bool), metric=metric))
-    return pd.DataFrame(d, index=wide.index, columns=wide.index)
+    return linguistic_distances(survey, metric=metric).matrix
 
 
 def _split_list(text: str | None) -> list[str]:
@@ -255,8 +213,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     tsrc.add_argument("--dataset", default="sinitic_liu2007",
                       help="bundled data set (default: %(default)s)")
     tsrc.add_argument("--distances", help="square distance CSV (site ids in first column)")
-    tree.add_argument("--metric", default="jaccard",
-                      help="scipy pdist metric over one-hot variants (default: jaccard)")
+    from .distances import METRICS
+
+    tree.add_argument("--metric", default="hamming", choices=sorted(METRICS),
+                      help="linguistic distance over the survey items (default: hamming)")
     tree.add_argument("--method", choices=["nj", "upgma"], default="nj")
     tree.add_argument("--reference", action="append",
                       help="'liu2007' (its two reference trees; the default for that data "

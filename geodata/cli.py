@@ -159,7 +159,7 @@ def _numeric_or_none(survey):
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add the ``datasets`` and ``build`` commands to a subparser set."""
+    """Add the geodata commands (datasets, build, distances, analyze, simulate, tree)."""
     from .graph import METHODS
 
     p = sub.add_parser("datasets", help="list the bundled data sets and their citations")
@@ -189,6 +189,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="keep points as geometry for point methods (world-wide surveys)")
     p.add_argument("--out", type=Path, required=True, help="output GeoPackage (.gpkg)")
     p.set_defaults(func=_cmd_build)
+
+    from . import _cli_dialectometry, _cli_diffusion
+
+    _cli_dialectometry.register(sub)
+    _cli_diffusion.register(sub)
 
 
 def run(parser: argparse.ArgumentParser, argv: list[str] | None) -> int:

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ._validate import DialectGraphError, Problems, first_examples
+from .adjacency import EARTH_RADIUS_KM
 from .distances import LinguisticDistances, validate_distance_matrix
 
 __all__ = [
@@ -41,7 +42,6 @@ __all__ = [
     "site_coordinates",
 ]
 
-EARTH_RADIUS_KM = 6371.0088
 MODELS = ("linear", "log", "sqrt", "asymptotic")
 
 

@@ -49,6 +49,7 @@ from scipy import optimize, sparse
 from scipy.sparse.csgraph import connected_components
 
 from ._validate import DialectGraphError, Problems, first_examples, require_columns
+from .adjacency import EARTH_RADIUS_KM
 
 __all__ = [
     "DiffusionFit",
@@ -63,7 +64,6 @@ __all__ = [
     "simulate_gravity",
 ]
 
-_EARTH_RADIUS_KM = 6371.0088
 _NEVER = np.iinfo(np.int64).max
 
 
@@ -1216,8 +1216,8 @@ def dialect_vectors(
     c = coords.loc[dist.index]
     lon, lat = np.radians(c["longitude"].to_numpy()), np.radians(c["latitude"].to_numpy())
     # local tangent-plane offsets (km) from i to j
-    east = _EARTH_RADIUS_KM * np.cos(lat)[:, None] * np.sin(lon[None, :] - lon[:, None])
-    north = _EARTH_RADIUS_KM * (
+    east = EARTH_RADIUS_KM * np.cos(lat)[:, None] * np.sin(lon[None, :] - lon[:, None])
+    north = EARTH_RADIUS_KM * (
         np.cos(lat)[:, None] * np.sin(lat)[None, :]
         - np.sin(lat)[:, None] * np.cos(lat)[None, :] * np.cos(lon[None, :] - lon[:, None])
     )

@@ -25,7 +25,6 @@ or NaN with ``on_undefined="nan"``) and never silently set to 0.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +35,7 @@ import pandas as pd
 
 from ._validate import DialectGraphError, Problems, first_examples
 from .features import _kind_of, _show, _site_index, check_survey
+from .io import atomic_path
 
 __all__ = [
     "METRICS",
@@ -573,13 +573,6 @@ def write_distance_matrix(matrix: pd.DataFrame | LinguisticDistances, path: str 
     if isinstance(matrix, LinguisticDistances):
         matrix = matrix.matrix
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", newline="") as fh:
-            matrix.rename_axis("site").to_csv(fh, float_format=float_format)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp:
+        matrix.rename_axis("site").to_csv(tmp, float_format=float_format)
     return path

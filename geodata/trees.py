@@ -117,26 +117,14 @@ def write_newick(tree: newick.Node | str, path: str | Path) -> Path:
 
 
 def _write_atomic(path: Path, text: str) -> Path:
-    """Write ``text`` to a temporary file next to ``path``, then move it into place."""
-    import os
-    import tempfile
+    """Write ``text`` through :func:`geodata.io.atomic_path` (temporary file, then rename)."""
+    from .io import atomic_path
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(path)
 
 
-# ---------------------------------------------------------------------------------------
-# building trees
-# ---------------------------------------------------------------------------------------
 def _fmt(x: float) -> float:
     return round(float(max(x, 0.0)), 6)
 

@@ -16,8 +16,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "networks and maps.")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
     geocli.register(sub)
-    from . import demo
+    from . import _cli_evaluate, demo
 
+    _cli_evaluate.register(sub)
     demo.register(sub)
     return parser
 

@@ -692,7 +692,7 @@ class FeatureImputer(_GraphEstimator):
     >>> data = szeto_data()
     >>> data.x[0, :5] = float("nan")
     >>> imp = FeatureImputer(hidden=8, heads=2, max_epochs=5, random_state=0).fit(data)
-    >>> imp.predict().isna().sum().sum()
+    >>> int(imp.predict().isna().sum().sum())
     0
     """
 
