@@ -19,7 +19,7 @@ from . import adjacency as adj
 from ._validate import DialectGraphError, Problems, Report, first_examples
 from .edges import connect_components, crossing_barriers, great_circle_km, relatedness_from_paths
 from .io import atomic_path, validate_regions
-from .regions import suitable_crs, voronoi_regions
+from .regions import project_lonlat, suitable_crs, voronoi_regions
 
 __all__ = ["DialectGraph", "METHODS"]
 
@@ -267,8 +267,7 @@ class DialectGraph:
         extra = sites.drop(columns=[c for c in (sites.geometry.name, "longitude", "latitude")
                                     if c in sites.columns])
         reg = reg.join(extra)
-        xy = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs="EPSG:4326").to_crs(crs)
-        xy = np.column_stack([xy.x.to_numpy(), xy.y.to_numpy()])
+        xy = project_lonlat(lon, lat, crs)
         pairs = cls._pairs(method, proj, xy, lon, lat, k=k, threshold_km=threshold_km)
         params = {"method": method, "k": k, "threshold_km": threshold_km,
                   "max_crossing_km": max_crossing_km, "boundary": boundary is not None}
@@ -322,8 +321,7 @@ class DialectGraph:
         crs = CRS.from_user_input(crs) if crs is not None else suitable_crs(lon, lat)
         proj = reg.to_crs(crs).geometry.array
         proj = np.asarray(proj, dtype=object)
-        xy = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs="EPSG:4326").to_crs(crs)
-        xy = np.column_stack([xy.x.to_numpy(), xy.y.to_numpy()])
+        xy = project_lonlat(lon, lat, crs)
         pairs = adj.contiguity_pairs(proj, rook=method == "rook", strict=strict)
         params = {"method": method, "strict": strict, "max_crossing_km": max_crossing_km}
         return cls._assemble(reg, pairs, proj, xy, crs, report=report, params=params,

@@ -11,7 +11,16 @@ from pyproj import CRS
 from ._validate import DialectGraphError, Report, first_examples
 from .io import validate_regions
 
-__all__ = ["boundary_outline", "suitable_crs", "voronoi_regions"]
+__all__ = ["boundary_outline", "project_lonlat", "suitable_crs", "voronoi_regions"]
+
+
+def project_lonlat(lon: np.ndarray, lat: np.ndarray, crs: CRS) -> np.ndarray:
+    """Longitude/latitude degrees to ``crs`` coordinates (n × 2), without geometry objects."""
+    from pyproj import Transformer
+
+    x, y = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(
+        np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+    return np.column_stack([x, y])
 
 
 def suitable_crs(lon: np.ndarray, lat: np.ndarray) -> CRS:
@@ -180,8 +189,7 @@ def voronoi_regions(
         raise DialectGraphError(f"`crs` must be a projected CRS (metres); got {crs.name!r}. "
                                 "Leave it unset to use an equal-area projection of the extent.")
     report = Report()
-    pts = lonlat.to_crs(crs)
-    xy = np.column_stack([pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()])
+    xy = project_lonlat(lon, lat, crs)
     if not np.isfinite(xy).all():
         bad = sites.index[~np.isfinite(xy).all(axis=1)].tolist()
         raise DialectGraphError(f"`sites` must project into `crs`; {first_examples(bad)} could "

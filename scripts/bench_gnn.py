@@ -4,8 +4,9 @@
 Both stacks are :class:`gnn.models.DialectNet` with identical width, heads, depth, input
 projection, location encoding and read-out; only the graph layer differs. An epoch is one
 full-batch forward, backward and Adam step. Timings are medians over repeats, taken in
-this one process, alternating the two models. Peak memory (max RSS) is measured in a fresh
-child process per configuration, so one run does not inherit another's peak.
+this one process, alternating the two models. Peak memory (max RSS while training, after
+the graph is built) is measured in a fresh child process per configuration, so one run
+does not inherit another's peak.
 
 Usage::
 
@@ -96,13 +97,34 @@ def _peak_child(kind: str, n: int) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
+def _vm(field: str) -> float | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return float(line.split()[1]) / 1024.0
+    except OSError:
+        return None
+    return None
+
+
 def _peak_here(kind: str, n: int) -> float:
+    """Peak RSS (MiB) while training; the graph construction's own peak is reset first
+    (Linux ``clear_refs``), falling back to the process's max RSS elsewhere."""
+    import gc
+
     g = make_graph(n)
     net = make_model(kind)
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    gc.collect()
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        reset = True
+    except OSError:
+        reset = False
     for _ in range(2):
         epoch(net, opt, g)
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    peak = _vm("VmHWM") if reset else None
+    return peak if peak is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def run(quick: bool = False) -> dict:

@@ -101,3 +101,10 @@ def test_ablation_names_and_errors(data):
         evaluate(data, cv="group", models=["majority"])
     with pytest.raises(DialectGraphError, match="`hide_features` applies to task='group' only"):
         evaluate(data, task="impute", hide_features=True)
+
+
+def test_leave_group_out(data):
+    north = ["north" if lat > 32 else "south" for lat in data.pos[:, 1].tolist()]
+    r = evaluate(data, cv="group", groups=north, seeds=1, models=["majority", "geo_knn"])
+    assert r["folds"] == 2
+    assert sum(r["models"]["geo_knn"]["fold_sizes"]) == 42
