@@ -12,6 +12,7 @@ Examples
 (42, 100)
 """
 
+from . import maps
 from ._validate import DialectGraphError, Report
 from .clustering import (
     bootstrap_clustering,
@@ -66,6 +67,7 @@ from .trees import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "maps",
     "METHODS",
     "Dataset",
     "DialectGraph",

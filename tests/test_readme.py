@@ -1,0 +1,19 @@
+"""The README's API example runs as written (in a temporary folder)."""
+
+import re
+
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_readme_example_runs(tmp_path, monkeypatch):
+    text = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    assert len(block.strip().splitlines()) <= 12
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(compile(block, "README.md", "exec"), namespace)
+    assert (tmp_path / "szeto.gpkg").is_file()
+    assert set(namespace["report"]["models"]) >= {"geo_knn", "dialect_gat"}
+    assert namespace["decay"] is not None and namespace["ax"] is not None
