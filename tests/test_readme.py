@@ -1,7 +1,6 @@
 """The README's API example runs as written (in a temporary folder)."""
 
 import re
-
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
