@@ -53,3 +53,17 @@ def test_build_reports_user_errors(tmp_path, capsys):
 def test_unknown_method_is_argparse_error():
     with pytest.raises(SystemExit):
         main(["build", "--dataset", "sinitic_szeto2018", "--method", "hexagons", "--out", "x.gpkg"])
+
+
+def test_build_from_given_polygons(tmp_path):
+    import geodata
+
+    prov = geodata.load_boundary("china_provinces")[["code", "name", "geometry"]]
+    regions = tmp_path / "provinces.gpkg"
+    prov.to_file(regions)
+    out = tmp_path / "g.gpkg"
+    assert main(["build", "--regions", str(regions), "--region-id-col", "code",
+                 "--method", "queen", "--out", str(out)]) == 0
+    g = DialectGraph.read_file(out)
+    assert g.n_nodes == 34 and ("CN-BJ", "CN-TJ") in g.edges.index
+    assert g.edges["sea_crossing"].any()  # Hainan and Taiwan joined across the strait

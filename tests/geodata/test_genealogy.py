@@ -129,8 +129,6 @@ def test_genealogy_survives_a_geopackage(szeto, tmp_path):
     g = add_genealogy(szeto, "dialect_group", k=2)
     back = DialectGraph.read_file(g.to_file(tmp_path / "g.gpkg"))
     pd.testing.assert_frame_equal(back.edges, g.edges)
-    data = g.to_pyg()
-    assert "genealogical" in data.edge_attr_names
 
 
 # ---------------------------------------------------------------------- shared data (WALS)

@@ -149,3 +149,30 @@ def test_read_cldf(shared_data):
 
         sites, survey, report = read_cldf(d)
     assert len(sites) == 5 and len(survey) == 5 * 21 and not report
+
+
+def test_read_cldf_formtable_with_cognates(shared_data, tmp_path):
+    from pycldf import Wordlist
+
+    from geodata.io import read_cldf
+
+    liu = shared_data / "sinitic_liu2007"
+    langs = pd.read_csv(liu / "languages.csv").head(4)
+    forms = pd.read_csv(liu / "forms.csv")
+    forms = forms[forms["language_id"].isin(langs["id"])].head(40)
+    ds = Wordlist.in_dir(tmp_path)
+    ds.add_component("LanguageTable")
+    ds.add_component("CognateTable")
+    ds.write(
+        LanguageTable=[{"ID": r.id, "Name": r.name, "Latitude": r.latitude,
+                        "Longitude": r.longitude} for r in langs.itertuples()],
+        FormTable=[{"ID": r.id, "Language_ID": r.language_id, "Parameter_ID": r.concept_id,
+                    "Form": r.form} for r in forms.itertuples()],
+        CognateTable=[{"ID": f"{r.id}-c", "Form_ID": r.id,
+                       "Cognateset_ID": str(r.partial_cognate_ids).split()[0]}
+                      for r in forms.itertuples()],
+    )
+    sites, survey, report = read_cldf(tmp_path)
+    assert len(sites) == 4 and len(survey) == forms.drop_duplicates(
+        ["language_id", "concept_id", "form"]).shape[0]
+    assert survey["cognateset"].notna().all()
