@@ -242,11 +242,39 @@ def impute_geo_knn(graph: Any, *, k: int = 5, power: float = 1.0) -> pd.DataFram
     return _result(data, _fill(x, col))
 
 
+def _categorical_agreement(x: np.ndarray) -> np.ndarray:
+    """Share of equal values over the cells two regions both observe (0 where none).
+
+    Every column is a categorical variable: codes 1 and 3 disagree as much as 1 and 2.
+    """
+    n = len(x)
+    obs = ~np.isnan(x)
+    blocks = []
+    for c in range(x.shape[1]):
+        have = obs[:, c]
+        if not have.any():
+            continue
+        _, codes = np.unique(x[have, c], return_inverse=True)
+        onehot = np.zeros((n, int(codes.max()) + 1))
+        onehot[np.flatnonzero(have), codes] = 1.0
+        blocks.append(onehot)
+    if not blocks:
+        return np.zeros((n, n))
+    h = np.concatenate(blocks, axis=1)
+    o = obs.astype(float)
+    both = o @ o.T
+    return np.where(both > 0, (h @ h.T) / np.maximum(both, 1), 0.0)
+
+
 def impute_feature_knn(graph: Any, *, k: int = 5) -> pd.DataFrame:
     """Fill each NaN cell by a vote of the ``k`` regions that agree most with the region on
-    the other cells both observe (weighted by agreement)."""
+    the other cells both observe (weighted by agreement).
+
+    Agreement is the share of equal values: every column is categorical here, as in
+    :class:`~gnn.estimators.FeatureImputer` (WALS codes or reading classes are labels, not
+    magnitudes; for 0/1 items this equals 1 - mean absolute difference)."""
     data, x = _x(graph)
-    agree = _agreement(x, np.arange(len(x)), np.arange(len(x)))
+    agree = _categorical_agreement(x)
 
     def col(c, miss, have, codes, L):
         return _vote(np.maximum(agree[np.ix_(miss, have)], 0) + 1e-9, codes, L, k)
