@@ -16,14 +16,12 @@ Every output file is written atomically: to a temporary file in the same folder,
 from __future__ import annotations
 
 import argparse
-import json
-import math
 from pathlib import Path
 from typing import Any
 
 from ._validate import DialectGraphError
 from .cli import add_site_options, add_survey_options
-from .io import atomic_path
+from .io import to_jsonable, write_json
 
 __all__ = ["analyze", "register"]
 
@@ -76,35 +74,6 @@ def _distances_from_survey(survey, args: argparse.Namespace):
         survey = coerce_numeric(survey)
     items = ItemDistances.from_survey(survey, metric=args.metric, segmented=args.segmented)
     return items, items.aggregate(min_shared=args.min_shared)
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-
-
-def _jsonable(obj: Any) -> Any:
-    import numpy as np
-    import pandas as pd
-
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, pd.Series):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, pd.DataFrame):
-        return {str(i): _jsonable(row.to_dict()) for i, row in obj.iterrows()}
-    if isinstance(obj, np.ndarray):
-        return _jsonable(obj.tolist())
-    if isinstance(obj, np.bool_ | bool):
-        return bool(obj)
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, float | np.floating):
-        value = float(obj)
-        return None if math.isnan(value) or math.isinf(value) else value
-    return obj
 
 
 def _cmd_distances(args: argparse.Namespace) -> int:
@@ -252,7 +221,7 @@ def analyze(
         notes.append("Mantel tests skipped: fewer than 4 sites")
     report["mantel"] = mantel_block
     report["notes"] = notes
-    return _jsonable(report)
+    return to_jsonable(report)
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
@@ -276,7 +245,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         permutations=args.permutations, n_boot=args.n_boot, mds_dims=args.mds_dims,
         seed=args.seed, min_shared=args.min_shared,
     )
-    _atomic_write_text(Path(args.json), json.dumps(report, indent=1, ensure_ascii=False))
+    write_json(args.json, report, indent=1)
     fits = ", ".join(f"{m} R²={v['r2']:.3f}" if v["r2"] is not None else f"{m}: not fitted"
                      for m, v in report["distance_decay"].items())
     print(f"wrote {args.json}: {report['input']['n_sites']} sites; {fits}; local incoherence "

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ._validate import DialectGraphError
+from .io import write_json, write_text
 
 __all__ = ["register"]
 
@@ -48,7 +48,6 @@ def _split_list(text: str | None) -> list[str]:
 # ---------------------------------------------------------------------------------------
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from . import diffusion
-    from .trees import _write_atomic
 
     graph, survey = _load_graph(args)
     weights = args.weights or None
@@ -88,7 +87,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
             graph, initial, n_steps=args.steps, conformity=args.conformity, noise=args.noise,
             update_fraction=args.update_fraction, weights=weights, random_state=args.seed)
     out = Path(args.out)
-    _write_atomic(out, history.to_csv(index=False))
+    write_text(out, history.to_csv(index=False))
     print(f"wrote {len(history)} rows ({history['step'].max() + 1} steps) to {out}")
     return 0
 
@@ -167,7 +166,7 @@ def _cmd_tree(args: argparse.Namespace) -> int:
                 key: float(v) for key, v in trees.cluster_agreement(labels, groups).items()}
     trees.write_newick(tree, args.out)
     if args.report:
-        trees._write_atomic(Path(args.report), json.dumps(report, indent=2) + "\n")
+        write_json(args.report, report)
     print(f"wrote {args.out}" + (f" and {args.report}" if args.report else ""))
     return 0
 

@@ -21,6 +21,9 @@ from ._validate import DialectGraphError, Problems, Report, first_examples, requ
 
 __all__ = [
     "atomic_path",
+    "to_jsonable",
+    "write_json",
+    "write_text",
     "read_cldf",
     "read_matrix",
     "read_regions",
@@ -52,6 +55,47 @@ def atomic_path(path: str | os.PathLike, *, suffix: str | None = None) -> Iterat
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+def write_text(path: str | os.PathLike, text: str) -> Path:
+    """Write ``text`` (UTF-8) atomically: a temporary file beside ``path``, then a rename."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(path)
+
+
+def to_jsonable(obj):
+    """Plain JSON types from pandas/numpy results; NaN and infinities become ``null``.
+
+    Examples
+    --------
+    >>> to_jsonable({"r2": np.float64("nan"), "n": np.int64(3), "s": pd.Series({"a": 1.5})})
+    {'r2': None, 'n': 3, 's': {'a': 1.5}}
+    """
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple | set):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, pd.Series):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, pd.DataFrame):
+        return {str(i): to_jsonable(row.to_dict()) for i, row in obj.iterrows()}
+    if isinstance(obj, np.ndarray):
+        return to_jsonable(obj.tolist())
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
+def write_json(path: str | os.PathLike, obj, *, indent: int = 2) -> Path:
+    """Write ``obj`` as JSON (via :func:`to_jsonable`) atomically."""
+    import json
+
+    return write_text(path, json.dumps(to_jsonable(obj), indent=indent, ensure_ascii=False) + "\n")
 
 
 def _read_table(path: str | os.PathLike, argument: str) -> pd.DataFrame:

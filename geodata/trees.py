@@ -31,6 +31,7 @@ from scipy.spatial.distance import pdist, squareform
 
 from ._validate import DialectGraphError, first_examples, require_columns
 from .diffusion import _square
+from .io import write_text
 
 __all__ = [
     "BootstrapResult",
@@ -113,16 +114,7 @@ def to_newick(tree: newick.Node | str) -> str:
 
 def write_newick(tree: newick.Node | str, path: str | Path) -> Path:
     """Write a tree as Newick, atomically (temporary file in the same folder, then rename)."""
-    return _write_atomic(Path(path), to_newick(tree) + "\n")
-
-
-def _write_atomic(path: Path, text: str) -> Path:
-    """Write ``text`` through :func:`geodata.io.atomic_path` (temporary file, then rename)."""
-    from .io import atomic_path
-
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-    return Path(path)
+    return write_text(path, to_newick(tree) + "\n")
 
 
 def _fmt(x: float) -> float:

@@ -39,15 +39,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_cmd_evaluate)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    from geodata.io import atomic_path
-
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-
-
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from geodata.graph import DialectGraph
+    from geodata.io import write_text
 
     from .evaluate import evaluate, to_markdown
 
@@ -67,8 +61,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     result["graph"] = str(args.graph)
     table = to_markdown(result)
     if args.json:
-        _write_atomic(args.json, json.dumps(result, indent=2))
+        write_text(args.json, json.dumps(result, indent=2))
     if args.markdown:
-        _write_atomic(args.markdown, table)
+        write_text(args.markdown, table)
     print(table)
     return 0

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import html
-import json
 import time
 import warnings
 from collections.abc import Callable
@@ -29,7 +28,7 @@ import pandas as pd  # noqa: E402
 
 from geodata import load_boundary, load_dataset, load_items, load_reference_trees  # noqa: E402
 from geodata.graph import DialectGraph  # noqa: E402
-from geodata.io import atomic_path  # noqa: E402
+from geodata.io import atomic_path, to_jsonable, write_json, write_text  # noqa: E402
 from geodata.maps import (  # noqa: E402
     animate_diffusion,
     interactive_map,
@@ -64,23 +63,6 @@ def _save(fig, path: Path, *, svg: bool = False) -> list[str]:
         names.append(p.name)
     plt.close(fig)
     return names
-
-
-def _write_text(path: Path, text: str) -> None:
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-
-
-def _jsonable(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float) and not np.isfinite(obj):
-        return None
-    return obj
 
 
 class _Figures:
@@ -457,9 +439,9 @@ def run_demo(out: str | Path = "demo_output", *, dataset: str = "sinitic_szeto20
     summary["figures"] = [f["file"] for f in figs.items]
     summary["timings_s"] = timings
     summary["seconds"] = round(time.perf_counter() - t_start, 2)
-    summary = _jsonable(summary)
-    _write_text(out / "summary.json", json.dumps(summary, indent=2, ensure_ascii=False))
-    _write_text(out / "index.html", _index_html(figs.items, summary))
+    summary = to_jsonable(summary)
+    write_json(out / "summary.json", summary)
+    write_text(out / "index.html", _index_html(figs.items, summary))
     return summary
 
 

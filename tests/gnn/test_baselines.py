@@ -95,3 +95,21 @@ def test_geo_imputer_uses_neighbours():
     d.x = d.x.clone()
     d.x[1, 0] = float("nan")
     assert B.impute_geo_knn(d, k=1).loc["a1", "f0"] == 0.0
+
+
+def test_feature_imputer_treats_codes_as_categories():
+    # WALS-style codes: 2 is not "closer" to 1 than 3 is. r0 shares one value with r2 and
+    # none with r1; a range-scaled |a-b| agreement rated r1 (all codes one step away, 0.5)
+    # above r2 (one equal, two at the far end, 0.33) and copied r1's value.
+    x = torch.tensor([[1, 1, 1, float("nan")],
+                      [2, 2, 2, 2],
+                      [1, 3, 3, 3],
+                      [3, 3, 3, 1]], dtype=torch.float32)
+    pos = torch.tensor([[0.0, 0.0], [0.1, 0.0], [5.0, 0.0], [9.0, 0.0]])
+    d = Data(x=x, pos=pos, edge_index=torch.tensor([[0, 1], [1, 0]]), edge_attr=torch.zeros(2, 0))
+    d.node_ids = ["r0", "r1", "r2", "r3"]
+    d.feature_names = ["a", "b", "c", "d"]
+    d.edge_attr_names = []
+    agree = B._categorical_agreement(x.numpy().astype(float))
+    assert agree[0, 1] == 0.0 and agree[0, 2] == pytest.approx(1 / 3)
+    assert B.impute_feature_knn(d, k=1).loc["r0", "d"] == 3.0
