@@ -45,6 +45,7 @@ from .diffusion import (
 from .distances import linguistic_distances, read_distance_matrix, write_distance_matrix
 from .edges import great_circle_km
 from .features import cognate_presence, one_hot, standardise, string_features
+from .genealogy import add_genealogy, read_wals, wals_graph
 from .graph import METHODS, DialectGraph
 from .incoherence import local_incoherence, parameter_statistics, reference_point
 from .io import read_cldf, read_matrix, read_regions, read_sites, read_survey
@@ -68,6 +69,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "maps",
+    "add_genealogy",
+    "read_wals",
+    "wals_graph",
     "METHODS",
     "Dataset",
     "DialectGraph",

@@ -15,6 +15,7 @@ Examples
 True
 """
 
+from .attribution import attribution, summarise_attribution
 from .baselines import feature_knn, geo_knn, label_propagation, majority, mlp
 from .convert import to_pyg
 from .encoding import LocationEncoder
@@ -22,9 +23,15 @@ from .estimators import DialectGATClassifier, FeatureImputer, load
 from .evaluate import evaluate, to_markdown
 from .layers import EdgePrior, EdgePriorGATConv, EdgePriorGATv2Conv
 from .models import DialectNet
+from .relations import RelationalClassifier, RelationalImputer, RelationalNet
 from .splits import group_folds, loo_folds, make_folds, random_folds, spatial_folds
 
 __all__ = [
+    "RelationalClassifier",
+    "RelationalImputer",
+    "RelationalNet",
+    "attribution",
+    "summarise_attribution",
     "DialectGATClassifier",
     "DialectNet",
     "EdgePrior",

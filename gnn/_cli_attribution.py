@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 
 from geodata._validate import DialectGraphError
+from geodata.io import write_text
 
 __all__ = ["register"]
 
@@ -72,13 +73,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_cmd_attribution)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    from geodata.io import atomic_path
-
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-
-
 def _graph(args: argparse.Namespace):
     from geodata.genealogy import add_genealogy, glottolog_paths, wals_graph, wals_parameters
     from geodata.graph import DialectGraph
@@ -128,7 +122,7 @@ def _graph(args: argparse.Namespace):
 
 
 def _cmd_attribution(args: argparse.Namespace) -> int:
-    from .attribution import attribution_runs, summarise_attribution
+    from .attribution import attribution_runs, format_attribution, summarise_attribution
 
     if args.by_group and args.graph:
         raise DialectGraphError("`--by-group` needs feature families: use it with --dataset "
@@ -151,20 +145,21 @@ def _cmd_attribution(args: argparse.Namespace) -> int:
     by_group = summarise_attribution(runs, by=groups) if args.by_group else None
     protocol = runs.attrs["protocol"]
     if args.out:
-        _write_atomic(args.out, table.to_csv())
+        write_text(args.out, table.to_csv())
     if args.json:
         result = {"protocol": protocol,
                   "features": json.loads(table.to_json(orient="index")),
                   "groups": json.loads(by_group.to_json(orient="index"))
                   if by_group is not None else None}
-        _write_atomic(args.json, json.dumps(result, indent=2))
-    cols = [c for c in table.columns if c.startswith(("acc_full_mean", "gain_")) and
-            c.endswith("_mean")]
+        write_text(args.json, json.dumps(result, indent=2))
     print(f"attribution: cv={protocol['cv']} ({protocol['folds']} folds), seeds "
           f"{protocol['seeds']}, {protocol['n_nodes']} sites, {protocol['n_features']} "
           f"features, edges {protocol['edges']}, {protocol['seconds']} s")
     shown = by_group if by_group is not None else table
-    print(shown[["n_cells", *cols]].round(3).to_string())
+    import pandas as pd
+
+    with pd.option_context("display.width", 250, "display.max_columns", 40):
+        print(format_attribution(shown).to_string())
     for path in (args.out, args.json):
         if path:
             print(f"wrote {path}")

@@ -57,6 +57,7 @@ __all__ = [
     "attribution",
     "attribution_runs",
     "feature_groups",
+    "format_attribution",
     "summarise_attribution",
 ]
 
@@ -115,7 +116,7 @@ def _seed_list(seeds) -> list[int]:
     if len(seed_list) < 2:
         raise DialectGraphError(
             f"`seeds` must give at least 2 seeds: the attribution reports a spread (std) over "
-            f"seeds; got {seeds!r}. Pass seeds=3 or more.")
+            f"seeds; got {seeds!r}. Pass 2 or more (3+ recommended).")
     if len(set(seed_list)) < len(seed_list):
         raise DialectGraphError(f"`seeds` must not repeat a seed; got {seed_list}.")
     return seed_list
@@ -317,6 +318,9 @@ def summarise_attribution(runs: pd.DataFrame, *, by: Mapping[str, str] | pd.Seri
         if unmapped:
             raise DialectGraphError(f"`by` must map every feature to a group; missing "
                                     f"{first_examples(unmapped)}.")
+        if (groups.astype(str) == "ALL").any():
+            raise DialectGraphError("`by` must not name a group 'ALL': that row pools every "
+                                    "feature. Rename the group.")
         r["unit"] = r["feature"].map(groups).astype(str)
         r = pd.concat([r, r.assign(unit="ALL")])
     agg = r.groupby(["unit", "seed"]).sum(numeric_only=True)
@@ -429,3 +433,30 @@ def attribution(
                             min_cells=min_cells, net_params=net_params, n_jobs=n_jobs,
                             progress=progress)
     return summarise_attribution(runs, by=by)
+
+
+_SHOW = ("acc_majority", "acc_features_only", "acc_no_genealogical", "acc_no_geographic",
+         "acc_full", "gain_geographic", "gain_genealogical", "gain_geographic_alone",
+         "gain_genealogical_alone", "geographic_minus_genealogical")
+
+
+def format_attribution(table: pd.DataFrame) -> pd.DataFrame:
+    """A printable copy of an attribution table: ``mean±std`` strings (gains signed, and
+    ``Δ`` for "gain"), counts, the share of seeds where geography wins, attention mass."""
+    out = pd.DataFrame(index=table.index)
+    for c in ("n_features", "n_cells"):
+        if c in table.columns:
+            out[c] = table[c].round(0).astype(int)
+    for c in _SHOW:
+        if f"{c}_mean" not in table.columns:
+            continue
+        signed = c.startswith(("gain", "geographic"))
+        out[c.replace("acc_", "").replace("gain_", "Δ")] = [
+            (f"{m:+.3f}" if signed else f"{m:.3f}") + f"±{s:.3f}"
+            for m, s in zip(table[f"{c}_mean"], table[f"{c}_std"])]
+    if "geographic_wins_share" in table.columns:
+        out["geo>gen seeds"] = table["geographic_wins_share"].round(2)
+    for c in ("attn_geographic", "attn_genealogical"):
+        if c in table.columns:
+            out[c] = table[c].round(2)
+    return out

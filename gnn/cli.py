@@ -16,9 +16,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "networks and maps.")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
     geocli.register(sub)
-    from . import _cli_evaluate, demo
+    from . import _cli_attribution, _cli_evaluate, demo
 
     _cli_evaluate.register(sub)
+    _cli_attribution.register(sub)
     demo.register(sub)
     return parser
 

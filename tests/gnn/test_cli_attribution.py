@@ -1,0 +1,101 @@
+"""The ``dialectgraph attribution`` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import pandas as pd
+import pytest
+
+from geodata import DialectGraph, DialectGraphError, load_dataset
+from gnn._cli_attribution import register
+
+FAST = ["--seeds", "2", "--folds", "2", "--max-epochs", "8", "--hidden", "8"]
+
+
+def _parser():
+    parser = argparse.ArgumentParser(prog="dialectgraph")
+    register(parser.add_subparsers())
+    return parser
+
+
+def _run(argv):
+    args = _parser().parse_args(argv)
+    return args.func(args)
+
+
+@pytest.fixture(scope="module")
+def gpkg(tmp_path_factory):
+    sites, survey = load_dataset("sinitic_szeto2018")
+    g = DialectGraph.from_sites(sites, method="knn", k=4, regions=False, features=survey,
+                                label="dialect_group")
+    path = tmp_path_factory.mktemp("cli") / "g.gpkg"
+    g.to_file(path)
+    return path
+
+
+def test_options_parse():
+    args = _parser().parse_args(["attribution", "--wals", "W", "--seeds", "5", "--cv", "random",
+                                 "--out", "t.csv", "--json", "r.json", "--by-group"])
+    assert args.seeds == 5 and args.cv == "random" and args.by_group and str(args.wals) == "W"
+
+
+def test_dataset_writes_csv_and_json(tmp_path, capsys):
+    out, js = tmp_path / "t.csv", tmp_path / "r.json"
+    assert _run(["attribution", "--dataset", "sinitic_szeto2018", "--features", "p-1,p-4,p-9",
+                 "--by-group", "--out", str(out), "--json", str(js), *FAST]) == 0
+    table = pd.read_csv(out, index_col="feature")
+    assert table.index.tolist() == ["p-1", "p-4", "p-9"]
+    assert {"gain_geographic_mean", "gain_genealogical_std", "attn_genealogical"} <= set(table)
+    result = json.loads(js.read_text())
+    assert result["protocol"]["cv"] == "spatial" and result["protocol"]["seeds"] == [0, 1]
+    assert "ALL" in result["groups"] and set(result["features"]) == {"p-1", "p-4", "p-9"}
+    printed = capsys.readouterr().out
+    assert "attribution: cv=spatial" in printed and "ALL" in printed
+    assert not list(tmp_path.glob(".*"))  # no temporary files left behind
+
+
+def test_graph_with_classification(gpkg, tmp_path):
+    out = tmp_path / "t.csv"
+    assert _run(["attribution", "--graph", str(gpkg), "--classification", "dialect_group",
+                 "--features", "p-2", "--cv", "random", "--out", str(out), *FAST]) == 0
+    assert pd.read_csv(out)["feature"].tolist() == ["p-2"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "match"),
+    [
+        ([], r"give exactly one of `--graph G.gpkg`, `--dataset NAME` or `--wals DIR`; got none"),
+        (["--dataset", "sinitic_szeto2018", "--wals", "W"],
+         r"give exactly one of .*got \['--dataset', '--wals'\]"),
+        (["--graph", "nowhere.gpkg"], r"`--graph` must be a GeoPackage .*does not exist"),
+        (["--dataset", "sinitic_szeto2018", "--seeds", "1"],
+         r"`seeds` must give at least 2 seeds"),
+        (["--dataset", "sinitic_szeto2018", "--relations", "geographic,areal"],
+         r"`relations` must be drawn from .*'areal'"),
+        (["--dataset", "sinitic_liu2007", "--by-group"],
+         r"`--by-group` needs feature families; the data set 'sinitic_liu2007' has none"),
+    ],
+)
+def test_errors(argv, match):
+    with pytest.raises(DialectGraphError, match=match):
+        _run(["attribution", *argv])
+
+
+def test_graph_without_genealogy_needs_classification(gpkg):
+    with pytest.raises(DialectGraphError, match=r"`graph` has no genealogical edges"):
+        _run(["attribution", "--graph", str(gpkg), *FAST])
+    with pytest.raises(DialectGraphError, match=r"`--by-group` needs feature families: use it "
+                                                r"with --dataset"):
+        _run(["attribution", "--graph", str(gpkg), "--by-group", *FAST])
+
+
+def test_wals_top_features(shared_data, tmp_path):
+    out = tmp_path / "t.csv"
+    assert _run(["attribution", "--wals", str(shared_data / "wals"), "--top-features", "4",
+                 "--min-features", "4", "--macroarea", "Australia", "--by-group", "--out",
+                 str(out), *FAST]) == 0
+    assert len(pd.read_csv(out)) == 4
+    with pytest.raises(DialectGraphError, match=r"`--top-features` must be >= 1; got 0"):
+        _run(["attribution", "--wals", str(shared_data / "wals"), "--top-features", "0"])
