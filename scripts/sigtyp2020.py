@@ -135,6 +135,39 @@ def matrix(codes: list[str], cells: dict, features: list[str]) -> np.ndarray:
     return x
 
 
+def write_predictions(blinded: Path, out: Path, predict) -> int:
+    """Copy ``blinded`` to ``out`` (atomically), each ``Feature=?`` cell filled with
+    ``predict(wals_code, feature)`` (a value string such as ``"2 SVO"``); every other byte
+    of a row's features field is kept, separators included. Returns the cells filled."""
+    n_written = 0
+    lines = []
+    with open(blinded, encoding="utf-8") as fh:
+        lines.append(fh.readline().rstrip("\n"))
+        for line in fh:
+            line = line.rstrip("\n")
+            if not line:
+                continue
+            parts = line.split("\t")
+            code = parts[0]
+            field = ""
+            for name, value, sep in split_items("\t".join(parts[7:])):
+                if value == "?":
+                    value = predict(code, name)
+                    n_written += 1
+                field += f"{sep}{name}={value}"
+            lines.append("\t".join(parts[:7] + [field]))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write("\n".join(lines) + "\n")
+        os.replace(tmp, out)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return n_written
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "sigtyp2020")
@@ -204,29 +237,12 @@ def main(argv: list[str] | None = None) -> int:
     graph = build_graph(meta, x_full, features, k_geo=args.k_geo, k_rel=args.k_rel)
     final = FeatureImputer(**params).fit(graph)
     filled = final.predict()
-    n_written = 0
-    lines = ["wals_code\tname\tlatitude\tlongitude\tgenus\tfamily\tcountrycodes\tfeatures"]
-    with open(args.data / "test_blinded.csv", encoding="utf-8") as fh:
-        next(fh)
-        for line in fh:
-            line = line.rstrip("\n")
-            if not line:
-                continue
-            parts = line.split("\t")
-            code = parts[0]
-            field = ""
-            for name, value, sep in split_items("\t".join(parts[7:])):
-                if value == "?":
-                    v = float(filled.loc[code, name])
-                    value = labels.get((name, v), f"{int(v)}")
-                    n_written += 1
-                field += f"{sep}{name}={value}"
-            lines.append("\t".join(parts[:7] + [field]))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=args.out.parent, prefix=f".{args.out.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write("\n".join(lines) + "\n")
-    os.replace(tmp, args.out)
+
+    def predict(code: str, name: str) -> str:
+        v = float(filled.loc[code, name])
+        return labels.get((name, v), f"{int(v)}")
+
+    n_written = write_predictions(args.data / "test_blinded.csv", args.out, predict)
     print(f"wrote {n_written} predictions to {args.out} ({time.time() - t0:.0f}s)")
     return 0
 
