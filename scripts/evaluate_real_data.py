@@ -41,7 +41,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -50,6 +49,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from geodata.io import write_text  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "data"
 SEEDS = 3
@@ -277,15 +278,7 @@ _COST = {"szeto_group_loo300_hide": 210, "szeto_group_loo300_keep": 190,
 
 
 def write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    write_text(path, text)
 
 
 # -- reporting --------------------------------------------------------------------------

@@ -19,9 +19,7 @@ predictions for every ``=?`` cell of ``test_blinded.csv``, in the same format.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -33,6 +31,7 @@ from torch_geometric.data import Data
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from geodata.io import write_text  # noqa: E402
 from gnn import baselines as B  # noqa: E402
 from gnn._data import haversine_km, knn_edge_index  # noqa: E402
 from gnn.estimators import FeatureImputer  # noqa: E402
@@ -156,15 +155,7 @@ def write_predictions(blinded: Path, out: Path, predict) -> int:
                     n_written += 1
                 field += f"{sep}{name}={value}"
             lines.append("\t".join(parts[:7] + [field]))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write("\n".join(lines) + "\n")
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    write_text(out, "\n".join(lines) + "\n")
     return n_written
 
 

@@ -1,0 +1,144 @@
+"""The real-data scripts: ``scripts/evaluate_real_data.py --quick`` end to end, and the
+SIGTYP 2020 reader/writer of ``scripts/sigtyp2020.py`` on a slice of the real files."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
+
+
+def _load(name: str):
+    if str(SCRIPTS) not in sys.path:  # spawned worker processes import the script by name
+        sys.path.insert(0, str(SCRIPTS))
+    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory):
+    mod = _load("evaluate_real_data")
+    out = tmp_path_factory.mktemp("real") / "results"
+    rc = mod.main(["--out", str(out), "--quick"])
+    return mod, out, rc
+
+
+def test_quick_run_writes_every_table(quick):
+    mod, out, rc = quick
+    assert rc == 0
+    tasks = mod.task_table(quick=True)
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["quick"] and summary["seeds"] == 1
+    text = (out / "summary.md").read_text()
+    for name in tasks:
+        assert f"## {name}" in text
+        if "error" in summary["tasks"][name]:  # shared data absent: said so, not hidden
+            assert "absent" in summary["tasks"][name]["error"]
+            continue
+        r = json.loads((out / f"{name}.json").read_text())
+        assert (out / f"{name}.md").is_file()
+        for model in mod.QUICK_MODELS:
+            m = r["models"][model]
+            assert "skipped" in m or 0.0 <= m["accuracy_mean"] <= 1.0
+        assert "| dialect_gat |" in text
+    assert not list(out.glob(".*"))  # atomic writes leave no temporary files
+
+
+def test_liu_counts_impossible_predictions(quick):
+    _, out, _ = quick
+    r = json.loads((out / "liu_group_loo_keep.json").read_text())
+    # 19 varieties, 10 groups; Yue, Pinghua, Hui, Hakka, Gan and Jin have one site each,
+    # so leaving it out leaves its class absent from training
+    assert r["n_nodes"] == 19 and r["singleton_classes"] == 6
+    for m in r["models"].values():
+        assert m["impossible"] == 6
+    # leave-one-out majority: Mandarin (7 of 19) stays the training majority
+    assert r["models"]["majority"]["accuracy_mean"] == pytest.approx(7 / 19)
+
+
+def test_quick_hide_features_skips_feature_models(quick):
+    _, out, _ = quick
+    r = json.loads((out / "szeto_group_spatial_hide.json").read_text())
+    assert r["setting"] == "hide_features"
+    assert "skipped" in r["models"]["feature_knn"]
+
+
+def test_resume_reuses_unchanged_results(quick, capsys):
+    mod, out, _ = quick
+    before = (out / "liu_group_loo_keep.json").read_text()
+    assert mod.main(["--out", str(out), "--quick", "--resume", "--only",
+                     "liu_group_loo_keep", "--jobs", "1"]) == 0
+    assert "[reuse] liu_group_loo_keep" in capsys.readouterr().out
+    assert (out / "liu_group_loo_keep.json").read_text() == before
+
+
+def test_unknown_task_is_refused(tmp_path):
+    mod = _load("evaluate_real_data")
+    with pytest.raises(SystemExit):
+        mod.main(["--out", str(tmp_path), "--only", "no_such_task"])
+
+
+def test_beida_reading_classes(shared_data):
+    mod = _load("evaluate_real_data")
+    sites, x = mod.beida_features(shared_data / "sinitic_beida1962_zihui", 40)
+    assert len(sites) == 18 and "ZhongyuanYinyun" not in sites.index  # historical dropped
+    assert x.shape == (18, 40)
+    assert ((x.notna().sum() >= 2) & (x.nunique() >= 2)).all()
+    assert float(np.nanmin(x.to_numpy())) == 0.0  # class indices, NaN = missing
+
+
+# -- SIGTYP 2020 ---------------------------------------------------------------------------
+def _slice(src: Path, dst: Path, n: int, must_have: str | None = None) -> list[str]:
+    """Header, the first ``n`` rows, plus the first row containing ``must_have``."""
+    lines = src.read_text(encoding="utf-8").split("\n")
+    rows = [ln for ln in lines[1:] if ln][:n]
+    if must_have is not None:
+        rows += [next(ln for ln in lines[1:] if must_have in ln and ln not in rows)]
+    dst.write_text("\n".join([lines[0], *rows]) + "\n", encoding="utf-8")
+    return rows
+
+
+def test_sigtyp_reader_on_real_rows(shared_data, tmp_path):
+    sig = _load("sigtyp2020")
+    src = shared_data / "sigtyp2020" / "train.csv"
+    # a row with a tab inside a value must come back whole
+    rows = _slice(src, tmp_path / "train.csv", 5, must_have="\tWord&NoDoubleNeg")
+    meta, cells = sig.read_split(tmp_path / "train.csv")
+    assert len(meta) == len(rows) and list(meta.index) == [r.split("\t")[0] for r in rows]
+    assert meta["latitude"].between(-90, 90).all()
+    for r in rows:
+        code = r.split("\t")[0]
+        field = "\t".join(r.split("\t")[7:])
+        assert len(cells[code]) == field.count("|") + 1  # train: tabs only inside values
+        for value in cells[code].values():
+            assert value[0].isdigit()  # every value keeps its leading code number
+    tabbed = rows[-1].split("\t")[0]
+    assert any("\t" in v for v in cells[tabbed].values())
+
+
+def test_sigtyp_writer_fills_only_blinded_cells(shared_data, tmp_path):
+    sig = _load("sigtyp2020")
+    src = shared_data / "sigtyp2020" / "test_blinded.csv"
+    rows = _slice(src, tmp_path / "blind.csv", 6)
+    n_blind = sum(r.count("=?") for r in rows)
+    out = tmp_path / "pred" / "out.tsv"
+    n = sig.write_predictions(tmp_path / "blind.csv", out, lambda code, name: "1 Filled")
+    assert n == n_blind > 0
+    got = out.read_text(encoding="utf-8").split("\n")
+    want = (tmp_path / "blind.csv").read_text(encoding="utf-8").split("\n")
+    assert got[0] == want[0] and len(got) == len(want)  # same header, same rows
+    for g, w in zip(got[1:], want[1:]):
+        assert "=?" not in g
+        assert g == w.replace("=?", "=1 Filled")  # every other byte kept
+    _, cells = sig.read_split(out)
+    assert all(v != "?" for row in cells.values() for v in row.values())
+    assert not list(out.parent.glob(".*"))
