@@ -75,6 +75,22 @@ def _progress(iterable, enabled: bool, desc: str):
     return tqdm(iterable, desc=desc, leave=False)
 
 
+def _attention_frame(ei: np.ndarray, alpha: np.ndarray, ids: np.ndarray,
+                     relation: str | None = None) -> pd.DataFrame:
+    """Attention weights ``alpha`` of edges ``ei`` without the self-loops, one column per head.
+
+    Indexed by ``(source, target)`` region ids, or ``(relation, source, target)`` when
+    ``relation`` is given.
+    """
+    keep = ei[0] != ei[1]
+    ei, alpha = ei[:, keep], alpha[keep]
+    arrays, names = [ids[ei[0]], ids[ei[1]]], ["source", "target"]
+    if relation is not None:
+        arrays, names = [np.full(ei.shape[1], relation, dtype=object), *arrays], ["relation", *names]
+    return pd.DataFrame(alpha, index=pd.MultiIndex.from_arrays(arrays, names=names),
+                        columns=[f"head_{h}" for h in range(alpha.shape[1])])
+
+
 class _GraphEstimator(BaseEstimator):
     """Shared hyperparameters, input checks, training loop and checkpoints."""
 
@@ -183,7 +199,27 @@ class _GraphEstimator(BaseEstimator):
             )
         return torch.tensor(np.log(s.to_numpy(float)), dtype=torch.float32)
 
+    def _set_graph_names(self, feature_names, edge_attr_names) -> None:
+        """Record the fitted graph's feature and edge-attribute column names."""
+        self.feature_names_in_ = list(feature_names)
+        self.n_features_in_ = len(self.feature_names_in_)
+        self.edge_attr_names_ = list(edge_attr_names)
+
     # -- training -----------------------------------------------------------------------
+    def _fit_network(self, seed: int, n_in: int, n_out: int, inputs_fn, loss_fn, val_fn) -> None:
+        """Build the network and train it with :meth:`_train` under ``seed``.
+
+        The step the subclasses' ``fit`` supply: ``inputs_fn(train=...)`` gives the network
+        inputs of an epoch, ``loss_fn(net, inputs)`` the training loss and ``val_fn(net,
+        inputs)`` (or None: no early stopping) the validation ``(loss, accuracy)``. The
+        network comes from :meth:`_build_net` (the hook the relational estimators
+        override). Sets ``net_`` and ``history_``.
+        """
+        with _Deterministic(seed, self._threads(self.data_.x.size(0))):
+            net = self._build_net(n_in, n_out, self.edge_attr_names_, self._log_mass_ is not None)
+            self.history_ = self._train(net, loss_fn, val_fn, inputs_fn)
+        self.net_ = net
+
     def _train(self, net, loss_fn, val_fn, inputs_fn) -> pd.DataFrame:
         """Generic full-batch loop with early stopping on the validation loss."""
         # The edge-prior parameters are few scalars with a meaning: no weight decay (it would
@@ -239,6 +275,16 @@ class _GraphEstimator(BaseEstimator):
     def _net_inputs(self, data: Data, x: torch.Tensor):
         return dict(x=x, edge_index=data.edge_index, edge_attr=data.edge_attr, pos=data.pos)
 
+    def _eval_forward(self, data: Data, x: torch.Tensor, **kwargs):
+        """The fitted network's output on ``data`` (inputs ``x``) in eval mode, no gradients.
+
+        ``kwargs`` go to the network's ``forward`` (e.g. ``return_attention=True``).
+        """
+        self.net_.eval()
+        with torch.no_grad():
+            return self.net_(**self._net_inputs(data, x), node_log_mass=self._mass_for(data),
+                             **kwargs)
+
     def attention(self, graph: Any = None, *, layer: int = -1) -> pd.DataFrame:
         """Attention weights in eval mode, one row per edge (no self-loops), one column per head.
 
@@ -262,19 +308,39 @@ class _GraphEstimator(BaseEstimator):
                 f"attention() needs an attention model; this estimator has model={self.model!r}."
             )
         data, x = self._inputs_for(graph)
-        self.net_.eval()
-        with torch.no_grad():
-            _, att = self.net_(**self._net_inputs(data, x), node_log_mass=self._mass_for(data),
-                               return_attention=True)
+        _, att = self._eval_forward(data, x, return_attention=True)
         if not att:
             raise DialectGraphError("the model has no graph layers (layers=0); no attention.")
         ei, alpha = att[layer]
-        keep = ei[0] != ei[1]
-        ei, alpha = ei[:, keep].numpy(), alpha[keep].numpy()
-        ids = np.asarray(data.node_ids, dtype=object)
-        index = pd.MultiIndex.from_arrays([ids[ei[0]], ids[ei[1]]], names=["source", "target"])
-        return pd.DataFrame(alpha, index=index,
-                            columns=[f"head_{h}" for h in range(alpha.shape[1])])
+        return _attention_frame(ei.numpy(), alpha.numpy(), np.asarray(data.node_ids, dtype=object))
+
+    def embed(self, graph: Any = None) -> pd.DataFrame:
+        """Node embeddings in eval mode: the last hidden representation, before the readout.
+
+        Parameters
+        ----------
+        graph : DialectGraph or Data, optional
+            Defaults to the fitted graph.
+
+        Returns
+        -------
+        DataFrame
+            One row per region (indexed by region id), columns ``emb_0 ... emb_{d-1}``.
+            Use it with :func:`geodata.trees.tree_from_embeddings` for a tree of what the
+            network learned.
+        """
+        self._check_fitted()
+        data, x = self._inputs_for(graph)
+        captured: list[torch.Tensor] = []
+        hook = self.net_.out.register_forward_pre_hook(
+            lambda _module, args: captured.append(args[0].detach().clone()))
+        try:
+            self._eval_forward(data, x)
+        finally:
+            hook.remove()
+        values = captured[0].numpy()
+        return pd.DataFrame(values, index=pd.Index(data.node_ids, name="site_id"),
+                            columns=[f"emb_{k}" for k in range(values.shape[1])])
 
     def _mass_for(self, data: Data):
         return self._log_mass_ if data is self.data_ else None
@@ -319,6 +385,37 @@ class _GraphEstimator(BaseEstimator):
                 f"load it with {type(est).__name__}.load or gnn.load."
             )
         return est
+
+    def _fitted_config(self) -> dict:
+        """JSON-able fitted state shared by the estimators; subclasses add their own."""
+        return {"feature_names_in_": self.feature_names_in_,
+                "edge_attr_names_": self.edge_attr_names_, "node_ids": self.data_.node_ids,
+                "use_mass": self._log_mass_ is not None,
+                "history": self.history_.to_dict(orient="list")}
+
+    def _restore(self, fitted: dict, tensors: dict, state: dict) -> None:
+        """Rebuild the fitted state from a checkpoint (see :func:`load`).
+
+        Subclasses supply :meth:`_restore_fitted` (their own fitted attributes) and
+        :meth:`_net_channels` (the network's input and output sizes).
+        """
+        self._set_graph_names(fitted["feature_names_in_"], fitted["edge_attr_names_"])
+        self._restore_fitted(fitted, tensors)
+        self._restore_graph(fitted, tensors)
+        self.history_ = pd.DataFrame(fitted["history"])
+        n_in, n_out = self._net_channels(fitted)
+        net = self._build_net(n_in, n_out, self.edge_attr_names_, fitted["use_mass"])
+        net.load_state_dict(state)
+        net.eval()
+        self.net_ = net
+
+    def _restore_fitted(self, fitted: dict, tensors: dict) -> None:
+        """Hook of :meth:`_restore`: set the subclass's own fitted attributes."""
+        raise NotImplementedError
+
+    def _net_channels(self, fitted: dict) -> tuple[int, int]:
+        """Hook of :meth:`_restore`: ``(in_channels, out_channels)`` of the saved network."""
+        raise NotImplementedError
 
     def _graph_tensors(self) -> dict:
         d = self.data_
@@ -536,9 +633,7 @@ class DialectGATClassifier(_GraphEstimator):
             std = torch.ones(x.size(1))
         self.feature_mean_ = mean
         self.feature_scale_ = torch.where(std > 1e-8, std, torch.ones_like(std))
-        self.feature_names_in_ = list(data.feature_names)
-        self.n_features_in_ = len(self.feature_names_in_)
-        self.edge_attr_names_ = list(data.edge_attr_names)
+        self._set_graph_names(data.feature_names, data.edge_attr_names)
         self.classes_ = classes
         self.data_ = data
         self._hidden_ = hidden
@@ -563,33 +658,28 @@ class DialectGATClassifier(_GraphEstimator):
         rate = float(rate)
         train_t = torch.tensor(train_idx, dtype=torch.long)
         val_t = torch.tensor(val_idx, dtype=torch.long)
-        n_in = xin.size(1)
+        gen = torch.Generator().manual_seed(seed)
 
-        with _Deterministic(seed, self._threads(data.x.size(0))):
-            net = self._build_net(n_in, len(classes), self.edge_attr_names_,
-                                  self._log_mass_ is not None)
-            gen = torch.Generator().manual_seed(seed)
+        def inputs(train: bool):
+            xx = xin
+            if train and rate > 0:
+                pick = train_t[torch.rand(len(train_t), generator=gen) < rate]
+                xx = xin.clone()
+                xx[pick] = 0.0
+            return self._net_inputs(data, xx)
 
-            def inputs(train: bool):
-                xx = xin
-                if train and rate > 0:
-                    pick = train_t[torch.rand(len(train_t), generator=gen) < rate]
-                    xx = xin.clone()
-                    xx[pick] = 0.0
-                return self._net_inputs(data, xx)
+        def loss_fn(net, inp):
+            out = net(**inp, node_log_mass=self._log_mass_)
+            return F.cross_entropy(out[train_t], yt[train_t], weight=weight)
 
-            def loss_fn(net, inp):
-                out = net(**inp, node_log_mass=self._log_mass_)
-                return F.cross_entropy(out[train_t], yt[train_t], weight=weight)
+        def val_fn(net, inp):
+            out = net(**inp, node_log_mass=self._log_mass_)
+            loss = F.cross_entropy(out[val_t], yt[val_t]).item()
+            acc = (out[val_t].argmax(1) == yt[val_t]).float().mean().item()
+            return loss, acc
 
-            def val_fn(net, inp):
-                out = net(**inp, node_log_mass=self._log_mass_)
-                loss = F.cross_entropy(out[val_t], yt[val_t]).item()
-                acc = (out[val_t].argmax(1) == yt[val_t]).float().mean().item()
-                return loss, acc
-
-            self.history_ = self._train(net, loss_fn, val_fn if len(val_idx) else None, inputs)
-        self.net_ = net
+        self._fit_network(seed, xin.size(1), len(classes), inputs, loss_fn,
+                          val_fn if len(val_idx) else None)
         self.n_train_ = len(train_idx)
         return self
 
@@ -620,10 +710,8 @@ class DialectGATClassifier(_GraphEstimator):
         """Class probabilities, indexed by region id, one column per class in ``classes_``."""
         self._check_fitted()
         data, x = self._inputs_for(graph, unsurveyed)
-        self.net_.eval()
-        with torch.no_grad():
-            out = self.net_(**self._net_inputs(data, x), node_log_mass=self._mass_for(data))
-            p = torch.softmax(out, dim=1).numpy().astype(float)
+        out = self._eval_forward(data, x)
+        p = torch.softmax(out, dim=1).numpy().astype(float)
         return pd.DataFrame(p, index=pd.Index(data.node_ids, name="region"), columns=self.classes_)
 
     def predict(self, graph: Any = None, *, unsurveyed: Sequence[str] | None = None) -> pd.Series:
@@ -633,11 +721,8 @@ class DialectGATClassifier(_GraphEstimator):
 
     # -- persistence helpers --------------------------------------------------------------
     def _fitted_config(self) -> dict:
-        return {"classes_": self.classes_, "feature_names_in_": self.feature_names_in_,
-                "edge_attr_names_": self.edge_attr_names_, "node_ids": self.data_.node_ids,
-                "n_in": int(self.net_.inp.in_features - self.net_.loc.out_channels),
-                "use_mass": self._log_mass_ is not None,
-                "history": self.history_.to_dict(orient="list")}
+        return {"classes_": self.classes_, **super()._fitted_config(),
+                "n_in": int(self.net_.inp.in_features - self.net_.loc.out_channels)}
 
     def _fitted_tensors(self) -> dict:
         t = self._graph_tensors()
@@ -645,21 +730,14 @@ class DialectGATClassifier(_GraphEstimator):
                  hidden=self._hidden_)
         return t
 
-    def _restore(self, fitted: dict, tensors: dict, state: dict) -> None:
+    def _restore_fitted(self, fitted: dict, tensors: dict) -> None:
         self.classes_ = fitted["classes_"]
-        self.feature_names_in_ = fitted["feature_names_in_"]
-        self.n_features_in_ = len(self.feature_names_in_)
-        self.edge_attr_names_ = fitted["edge_attr_names_"]
         self.feature_mean_ = tensors["feature_mean"]
         self.feature_scale_ = tensors["feature_scale"]
         self._hidden_ = tensors["hidden"]
-        self._restore_graph(fitted, tensors)
-        self.history_ = pd.DataFrame(fitted["history"])
-        net = self._build_net(fitted["n_in"], len(self.classes_), self.edge_attr_names_,
-                              fitted["use_mass"])
-        net.load_state_dict(state)
-        net.eval()
-        self.net_ = net
+
+    def _net_channels(self, fitted: dict) -> tuple[int, int]:
+        return fitted["n_in"], len(self.classes_)
 
 
 class FeatureImputer(_GraphEstimator):
@@ -814,9 +892,7 @@ class FeatureImputer(_GraphEstimator):
         if data.x.size(1) == 0:
             raise DialectGraphError("`graph` has no feature columns; there is nothing to impute.")
         self._check_edges(data)
-        self.feature_names_in_ = list(data.feature_names)
-        self.n_features_in_ = len(self.feature_names_in_)
-        self.edge_attr_names_ = list(data.edge_attr_names)
+        self._set_graph_names(data.feature_names, data.edge_attr_names)
         self._prepare_levels(data)
         self.data_ = data
         self._log_mass_ = self._log_mass(data, populations)
@@ -835,39 +911,35 @@ class FeatureImputer(_GraphEstimator):
             train_codes[val_cells[:, 0], val_cells[:, 1]] = -1
         train_cells = torch.nonzero(train_codes >= 0)
         rate = float(self.mask_rate)
+        state = {}
 
-        with _Deterministic(seed, self._threads(data.x.size(0))):
-            net = self._build_net(self.n_levels_total_, self.n_levels_total_,
-                                  self.edge_attr_names_, self._log_mass_ is not None)
-            state = {}
+        def inputs(train: bool):
+            if train:
+                pick = torch.rand(len(train_cells), generator=gen) < rate
+                if not bool(pick.any()):
+                    pick[torch.randint(len(train_cells), (1,), generator=gen)] = True
+                cells = train_cells[pick]
+                c = train_codes.clone()
+                c[cells[:, 0], cells[:, 1]] = -1
+                state["cells"] = cells
+                return self._net_inputs(data, self._onehot(c))
+            return self._net_inputs(data, self._onehot(train_codes))
 
-            def inputs(train: bool):
-                if train:
-                    pick = torch.rand(len(train_cells), generator=gen) < rate
-                    if not bool(pick.any()):
-                        pick[torch.randint(len(train_cells), (1,), generator=gen)] = True
-                    cells = train_cells[pick]
-                    c = train_codes.clone()
-                    c[cells[:, 0], cells[:, 1]] = -1
-                    state["cells"] = cells
-                    return self._net_inputs(data, self._onehot(c))
-                return self._net_inputs(data, self._onehot(train_codes))
+        def cell_loss(net, inp, cells):
+            lp = self._column_log_probs(net(**inp, node_log_mass=self._log_mass_))
+            tgt = codes[cells[:, 0], cells[:, 1]]
+            sel = lp[cells[:, 0], cells[:, 1]]
+            return F.nll_loss(sel, tgt), (sel.argmax(-1) == tgt).float().mean()
 
-            def cell_loss(net, inp, cells):
-                lp = self._column_log_probs(net(**inp, node_log_mass=self._log_mass_))
-                tgt = codes[cells[:, 0], cells[:, 1]]
-                sel = lp[cells[:, 0], cells[:, 1]]
-                return F.nll_loss(sel, tgt), (sel.argmax(-1) == tgt).float().mean()
+        def loss_fn(net, inp):
+            return cell_loss(net, inp, state["cells"])[0]
 
-            def loss_fn(net, inp):
-                return cell_loss(net, inp, state["cells"])[0]
+        def val_fn(net, inp):
+            loss, acc = cell_loss(net, inp, val_cells)
+            return loss.item(), acc.item()
 
-            def val_fn(net, inp):
-                loss, acc = cell_loss(net, inp, val_cells)
-                return loss.item(), acc.item()
-
-            self.history_ = self._train(net, loss_fn, val_fn if n_val else None, inputs)
-        self.net_ = net
+        self._fit_network(seed, self.n_levels_total_, self.n_levels_total_, inputs, loss_fn,
+                          val_fn if n_val else None)
         return self
 
     # -- predict ------------------------------------------------------------------------
@@ -881,10 +953,8 @@ class FeatureImputer(_GraphEstimator):
         """
         self._check_fitted()
         data, x = self._inputs_for(graph)
-        self.net_.eval()
         with torch.no_grad():
-            lp = self._column_log_probs(self.net_(**self._net_inputs(data, x),
-                                                  node_log_mass=self._mass_for(data)))
+            lp = self._column_log_probs(self._eval_forward(data, x))
         p = lp.exp().numpy()
         cols, blocks = [], []
         for c, name in enumerate(self.feature_names_in_):
@@ -917,27 +987,17 @@ class FeatureImputer(_GraphEstimator):
 
     # -- persistence helpers --------------------------------------------------------------
     def _fitted_config(self) -> dict:
-        return {"levels_": self.levels_, "feature_names_in_": self.feature_names_in_,
-                "edge_attr_names_": self.edge_attr_names_, "node_ids": self.data_.node_ids,
-                "use_mass": self._log_mass_ is not None,
-                "history": self.history_.to_dict(orient="list")}
+        return {"levels_": self.levels_, **super()._fitted_config()}
 
     def _fitted_tensors(self) -> dict:
         return self._graph_tensors()
 
-    def _restore(self, fitted: dict, tensors: dict, state: dict) -> None:
-        self.feature_names_in_ = fitted["feature_names_in_"]
-        self.n_features_in_ = len(self.feature_names_in_)
-        self.edge_attr_names_ = fitted["edge_attr_names_"]
+    def _restore_fitted(self, fitted: dict, tensors: dict) -> None:
         self.levels_ = {k: [float(v) for v in vs] for k, vs in fitted["levels_"].items()}
         self._set_layout()
-        self._restore_graph(fitted, tensors)
-        self.history_ = pd.DataFrame(fitted["history"])
-        net = self._build_net(self.n_levels_total_, self.n_levels_total_, self.edge_attr_names_,
-                              fitted["use_mass"])
-        net.load_state_dict(state)
-        net.eval()
-        self.net_ = net
+
+    def _net_channels(self, fitted: dict) -> tuple[int, int]:
+        return self.n_levels_total_, self.n_levels_total_
 
 
 _ESTIMATORS = {"DialectGATClassifier": DialectGATClassifier, "FeatureImputer": FeatureImputer}

@@ -32,7 +32,49 @@ __all__ = ["MODEL_KINDS", "DialectNet"]
 MODEL_KINDS = ("dialect_gat", "gat", "gat_edge_dim", "gcn", "mlp")
 
 
-class DialectNet(torch.nn.Module):
+class _Backbone(torch.nn.Module):
+    """The shape every network here shares (see the module docstring), less its graph layers.
+
+    A subclass checks its sizes with :meth:`_check_sizes`, builds ``dropout``, ``loc`` and
+    ``inp`` with :meth:`_init_input` and its own ``convs`` and ``out``; its ``forward``
+    runs :meth:`_embed`, then its layers, each followed by :meth:`_residual`, then
+    :meth:`_readout`.
+    """
+
+    @staticmethod
+    def _check_sizes(conv: str, hidden: int, heads: int, layers: int) -> None:
+        """Refuse an unknown attention flavour and non-positive sizes."""
+        if conv not in ("gatv2", "gat"):
+            raise DialectGraphError(f"`conv` must be 'gatv2' or 'gat'; got {conv!r}.")
+        if hidden < 1 or heads < 1 or layers < 0:
+            raise DialectGraphError(
+                f"`hidden` and `heads` must be >= 1 and `layers` >= 0; got hidden={hidden}, "
+                f"heads={heads}, layers={layers}."
+            )
+
+    def _init_input(self, in_channels: int, width: int, location_encoding: str,
+                    dropout: float) -> None:
+        """The dropout rate, location encoder and input projection to ``width``."""
+        self.dropout = float(dropout)
+        self.loc = LocationEncoder(kind=location_encoding)
+        self.inp = torch.nn.Linear(in_channels + self.loc.out_channels, width)
+
+    def _embed(self, x: Tensor, pos: Tensor) -> Tensor:
+        """Features plus location encoding, dropout, input projection and ELU."""
+        h = torch.cat([x, self.loc(pos).to(x.dtype)], dim=1) if self.loc.out_channels else x
+        h = F.dropout(h, p=self.dropout, training=self.training)
+        return F.elu(self.inp(h))
+
+    def _residual(self, h: Tensor, out: Tensor) -> Tensor:
+        """The residual update of one layer's output ``out``."""
+        return h + F.dropout(F.elu(out), p=self.dropout, training=self.training)
+
+    def _readout(self, h: Tensor) -> Tensor:
+        """Dropout and the linear read-out to ``out_channels``."""
+        return self.out(F.dropout(h, p=self.dropout, training=self.training))
+
+
+class DialectNet(_Backbone):
     """A residual graph network for node-level prediction on a dialect graph.
 
     Parameters
@@ -92,20 +134,12 @@ class DialectNet(torch.nn.Module):
         super().__init__()
         if kind not in MODEL_KINDS:
             raise DialectGraphError(f"`model` must be one of {MODEL_KINDS}; got {kind!r}.")
-        if conv not in ("gatv2", "gat"):
-            raise DialectGraphError(f"`conv` must be 'gatv2' or 'gat'; got {conv!r}.")
-        if hidden < 1 or heads < 1 or layers < 0:
-            raise DialectGraphError(
-                f"`hidden` and `heads` must be >= 1 and `layers` >= 0; got hidden={hidden}, "
-                f"heads={heads}, layers={layers}."
-            )
+        self._check_sizes(conv, hidden, heads, layers)
         self.kind = kind
         self.edge_attr_names = list(edge_attr_names)
-        self.dropout = float(dropout)
-        self.loc = LocationEncoder(kind=location_encoding)
         per_head = max(1, hidden // heads)
         width = per_head * heads if kind in ("dialect_gat", "gat", "gat_edge_dim") else hidden
-        self.inp = torch.nn.Linear(in_channels + self.loc.out_channels, width)
+        self._init_input(in_channels, width, location_encoding, dropout)
         self.prior: EdgePrior | None = None
         self.convs = torch.nn.ModuleList()
         n_layers = 0 if kind == "mlp" else layers
@@ -161,13 +195,11 @@ class DialectNet(torch.nn.Module):
                 node_log_mass: Tensor | None = None, return_attention: bool = False):
         """Logits ``[n, out_channels]``; with ``return_attention`` also a list, one
         ``(edge_index, alpha)`` per layer (self-loops included, as PyG returns them)."""
-        h = torch.cat([x, self.loc(pos).to(x.dtype)], dim=1) if self.loc.out_channels else x
-        h = F.dropout(h, p=self.dropout, training=self.training)
-        h = F.elu(self.inp(h))
+        h = self._embed(x, pos)
         attention = []
         if self.kind == "mlp":
             for lin in self.mlp_hidden:
-                h = h + F.dropout(F.elu(lin(h)), p=self.dropout, training=self.training)
+                h = self._residual(h, lin(h))
         else:
             ea = self._edge_input(edge_attr, edge_index.size(1), x)
             for conv in self.convs:
@@ -176,6 +208,6 @@ class DialectNet(torch.nn.Module):
                 if isinstance(out, tuple):
                     out, att = out
                     attention.append(att)
-                h = h + F.dropout(F.elu(out), p=self.dropout, training=self.training)
-        logits = self.out(F.dropout(h, p=self.dropout, training=self.training))
+                h = self._residual(h, out)
+        logits = self._readout(h)
         return (logits, attention) if return_attention else logits

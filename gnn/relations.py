@@ -41,7 +41,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 from torch_geometric.data import Data
 
@@ -49,9 +48,9 @@ from geodata._validate import DialectGraphError, first_examples
 
 from . import estimators as _est
 from ._data import as_data
-from .encoding import LocationEncoder
 from .estimators import DialectGATClassifier, FeatureImputer
 from .layers import EdgePrior, EdgePriorGATConv, EdgePriorGATv2Conv
+from .models import _Backbone
 
 __all__ = [
     "DEFAULT_RELATION_TERMS",
@@ -124,7 +123,7 @@ def relation_edge_counts(graph: Any) -> dict[str, int]:
     return {r: int(m.sum()) for r, m in masks.items()}
 
 
-class RelationalNet(torch.nn.Module):
+class RelationalNet(_Backbone):
     """Residual graph network with one attention layer per relation in every graph layer.
 
     Parameters
@@ -176,12 +175,7 @@ class RelationalNet(torch.nn.Module):
     ):
         super().__init__()
         self.relations = active_relations(relations)
-        if conv not in ("gatv2", "gat"):
-            raise DialectGraphError(f"`conv` must be 'gatv2' or 'gat'; got {conv!r}.")
-        if hidden < 1 or heads < 1 or layers < 0:
-            raise DialectGraphError(
-                f"`hidden` and `heads` must be >= 1 and `layers` >= 0; got hidden={hidden}, "
-                f"heads={heads}, layers={layers}.")
+        self._check_sizes(conv, hidden, heads, layers)
         terms = dict(DEFAULT_RELATION_TERMS)
         if relation_terms:
             unknown = [r for r in relation_terms if r not in RELATIONS]
@@ -193,11 +187,9 @@ class RelationalNet(torch.nn.Module):
         self.relation_terms = terms
         self.edge_attr_names = list(edge_attr_names)
         self._flags = _flag_columns(self.edge_attr_names)
-        self.dropout = float(dropout)
-        self.loc = LocationEncoder(kind=location_encoding)
         per_head = max(1, hidden // heads)
         width = per_head * heads
-        self.inp = torch.nn.Linear(in_channels + self.loc.out_channels, width)
+        self._init_input(in_channels, width, location_encoding, dropout)
         self.prior = torch.nn.ModuleDict({
             r: EdgePrior(self.edge_attr_names, terms=list(terms[r]), use_mass=use_mass,
                          distance_offset_km=distance_offset_km)
@@ -225,9 +217,7 @@ class RelationalNet(torch.nn.Module):
                 node_log_mass: Tensor | None = None, return_attention: bool = False):
         """Logits ``[n, out_channels]``; with ``return_attention`` also a list with one dict
         per layer, ``{relation: (edge_index, alpha)}`` (self-loops included)."""
-        h = torch.cat([x, self.loc(pos).to(x.dtype)], dim=1) if self.loc.out_channels else x
-        h = F.dropout(h, p=self.dropout, training=self.training)
-        h = F.elu(self.inp(h))
+        h = self._embed(x, pos)
         attention = []
         parts = {}
         if self.relations:
@@ -250,8 +240,8 @@ class RelationalNet(torch.nn.Module):
                     attention.append(att)
             else:
                 out = layer(h)
-            h = h + F.dropout(F.elu(out), p=self.dropout, training=self.training)
-        logits = self.out(F.dropout(h, p=self.dropout, training=self.training))
+            h = self._residual(h, out)
+        logits = self._readout(h)
         return (logits, attention) if return_attention else logits
 
 
@@ -319,15 +309,8 @@ class _RelationalMixin:
             sum to 1.
         """
         att = self._relation_attention(graph, layer)
-        frames = []
-        for r, (ei, alpha, ids) in att.items():
-            keep = ei[0] != ei[1]
-            ei, alpha = ei[:, keep], alpha[keep]
-            index = pd.MultiIndex.from_arrays(
-                [np.full(ei.shape[1], r, dtype=object), ids[ei[0]], ids[ei[1]]],
-                names=["relation", "source", "target"])
-            frames.append(pd.DataFrame(alpha, index=index,
-                                       columns=[f"head_{h}" for h in range(alpha.shape[1])]))
+        frames = [_est._attention_frame(ei, alpha, ids, relation=r)
+                  for r, (ei, alpha, ids) in att.items()]
         if not frames:
             raise DialectGraphError("the model uses no relation (all dropped); no attention.")
         return pd.concat(frames)
@@ -339,10 +322,7 @@ class _RelationalMixin:
             raise DialectGraphError("the model uses no relation (all dropped); no attention.")
         if not len(self.net_.convs):
             raise DialectGraphError("the model has no graph layers (layers=0); no attention.")
-        self.net_.eval()
-        with torch.no_grad():
-            _, att = self.net_(**self._net_inputs(data, x), node_log_mass=self._mass_for(data),
-                               return_attention=True)
+        _, att = self._eval_forward(data, x, return_attention=True)
         ids = np.asarray(data.node_ids, dtype=object)
         return {r: (ei.numpy(), alpha.numpy(), ids) for r, (ei, alpha) in att[layer].items()}
 

@@ -256,3 +256,19 @@ def test_with_a_dialect_graph():
     assert clf.predict().index.tolist() == [str(i) for i in g.node_ids]
     clf2 = DialectGATClassifier(random_state=0, **FAST).fit(g, "dialect_group")
     assert clf2.classes_ == clf.classes_
+
+
+def test_embeddings_give_a_tree_of_the_sites():
+    import geodata
+    from geodata.trees import tree_from_embeddings
+    from gnn.estimators import DialectGATClassifier
+
+    sites, survey = geodata.load_dataset()
+    graph = geodata.DialectGraph.from_sites(sites, boundary=geodata.load_boundary(),
+                                            features=survey, label="dialect_group")
+    clf = DialectGATClassifier(hidden=8, heads=2, max_epochs=5, random_state=0).fit(graph)
+    emb = clf.embed()
+    assert emb.shape == (42, 8) and emb.index.equals(graph.node_ids)
+    pd.testing.assert_frame_equal(emb, clf.embed(graph))  # eval mode: no dropout noise
+    tree = tree_from_embeddings(emb, metric="euclidean")
+    assert sorted(leaf.name for leaf in tree.get_leaves()) == sorted(graph.node_ids)
