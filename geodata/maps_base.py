@@ -198,6 +198,16 @@ def draw_scale_bar(ax: Axes) -> None:
 
 
 # --------------------------------------------------------------------------- regions
+def draw_group_tint(ax: Axes, frame: MapFrame, graph: Any, groups: Any, *, alpha: float,
+                    style: Mapping[str, Any] | None = None) -> Collection:
+    """Regions lightly tinted by their group (the background of beam, isogloss and flow
+    maps), in the same colours as the group maps."""
+    keys = as_site_series(groups, graph, argument="groups").astype(str)
+    cols = category_colours(keys.unique())
+    return draw_regions(ax, frame, keys.map(cols),
+                        style={"alpha": alpha, "edgecolor": "white", **(style or {})})
+
+
 def draw_regions(ax: Axes, frame: MapFrame, colours: Sequence[Any] | str, *, gid: str = "regions",
                  zorder: float = 1.0, style: Mapping[str, Any] | None = None,
                  ids: pd.Index | None = None) -> Collection:

@@ -24,6 +24,7 @@ from .maps_base import (
     as_site_series,
     category_colours,
     draw_basemap,
+    draw_group_tint,
     draw_regions,
     draw_sites,
     edge_series,
@@ -243,11 +244,7 @@ def plot_isogloss_bundles(graph: Any, features: pd.DataFrame | None = None, *,
     diff = border_differences(graph, features, share=share)
     draw_basemap(ax, frame, boundary=boundary)
     if groups is not None:
-        keys = as_site_series(groups, graph, argument="groups").astype(str)
-        cols = category_colours(keys.unique())
-        kw = {"alpha": 0.35, "edgecolor": "white"}
-        kw.update(style)
-        draw_regions(ax, frame, keys.map(cols), style=kw)
+        draw_group_tint(ax, frame, graph, groups, alpha=0.35, style=style)
     else:
         kw = {"edgecolor": "#d0d0d0", "linewidth": 0.3}
         kw.update(style)
@@ -334,11 +331,7 @@ def plot_beams(graph: Any, values: str | pd.Series | pd.DataFrame, *, kind: str 
         "beam", ["#d9d9d9", "#737373", "#000000"])
     draw_basemap(ax, frame, boundary=boundary)
     if groups is not None:
-        keys = as_site_series(groups, graph, argument="groups").astype(str)
-        cols = category_colours(keys.unique())
-        kw = {"alpha": 0.3, "edgecolor": "white"}
-        kw.update(style)
-        draw_regions(ax, frame, keys.map(cols), style=kw)
+        draw_group_tint(ax, frame, graph, groups, alpha=0.3, style=style)
     else:
         kw = {"edgecolor": "#d9d9d9", "linewidth": 0.3}
         kw.update(style)

@@ -27,6 +27,7 @@ from .maps_base import (
     category_colours,
     colourbar,
     draw_basemap,
+    draw_group_tint,
     draw_regions,
     draw_sites,
     finish_map,
@@ -114,11 +115,7 @@ def plot_flows(graph: Any, flows: Any, *, ax: Axes | None = None, kind: str = "a
             "net" in regions.columns:
         region_values = regions["net"]
     if groups is not None:
-        keys = as_site_series(groups, graph, argument="groups").astype(str)
-        cols = category_colours(keys.unique())
-        kw = {"alpha": 0.35, "edgecolor": "white"}
-        kw.update(style)
-        draw_regions(ax, frame, keys.map(cols), style=kw)
+        draw_group_tint(ax, frame, graph, groups, alpha=0.35, style=style)
     elif region_values is not None:
         vals = as_site_series(region_values, graph, argument="region_values").astype(float)
         lim = float(np.nanmax(np.abs(vals))) or 1.0
