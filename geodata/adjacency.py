@@ -101,9 +101,9 @@ def contiguity_pairs(geoms: np.ndarray, *, rook: bool = True, strict: bool = Fal
     diff = owner[nxt] != owner[prev]
     i, j, w = owner[prev][diff], owner[nxt][diff], length[nxt][diff]
     lo, hi = np.minimum(i, j).astype(np.int64), np.maximum(i, j).astype(np.int64)
-    pair_key, inverse = np.unique(lo * len(geoms) + hi, return_inverse=True)
+    inverse, pair_key = pd.factorize(lo * len(geoms) + hi, sort=True)  # hash-based
     border = pd.DataFrame({"i": pair_key // len(geoms), "j": pair_key % len(geoms),
-                           "border_m": np.bincount(inverse.ravel(), weights=w)})
+                           "border_m": np.bincount(inverse, weights=w)})
     if rook:
         return border
     coords, idx = shapely.get_coordinates(shapely.get_parts(geoms), return_index=True)

@@ -209,10 +209,9 @@ def voronoi_regions(
         outline = boundary_outline(boundary, crs=crs)
         if outline.is_empty:
             raise DialectGraphError("`boundary` must enclose an area; it is empty.")
-    points = shapely.points(xy)
     if outline is not None:
         shapely.prepare(outline)
-        inside = shapely.intersects(outline, points)
+        inside = shapely.intersects_xy(outline, xy[:, 0], xy[:, 1])
         if not inside.any():
             raise DialectGraphError(
                 "`boundary` must contain at least one site; it contains none of the "
@@ -220,7 +219,7 @@ def voronoi_regions(
                 "their CRS are right (lon/lat not swapped)."
             )
         if not inside.all():
-            dist_km = shapely.distance(outline, points[~inside]) / 1000
+            dist_km = shapely.distance(outline, shapely.points(xy[~inside])) / 1000
             out_ids = sites.index[~inside]
             detail = ", ".join(f"{i!r} ({d:.1f} km)" for i, d in zip(out_ids[:5], dist_km[:5]))
             if outside == "raise":
