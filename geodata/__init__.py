@@ -1,6 +1,17 @@
 """geodata: geographic graphs of dialect regions, dialectometry, diffusion and maps.
 
-This package never imports torch; the models live in :mod:`gnn`.
+This package never imports torch; the models live in :mod:`gnn`. Names are loaded on first
+use (``lazy_loader``), so ``import geodata`` is cheap and a command pays only for what it
+touches.
+
+==================  ===================================================================
+``geodata.graph``         DialectGraph, regions, adjacency, edge attributes, genealogy
+``geodata.dialectometry`` features, distances, clustering, MDS, decay, incoherence,
+                          spatial statistics, trees, the ``analyze`` pipeline
+``geodata.diffusion``     simulate, fit, sources, flows
+``geodata.maps``          every map kind (see its index)
+``geodata.io``            readers and atomic writers; ``geodata.datasets``: shipped data
+==================  ===================================================================
 
 Examples
 --------
@@ -12,125 +23,34 @@ Examples
 (42, 100)
 """
 
-from . import maps
-from ._validate import DialectGraphError, Report
-from .clustering import (
-    bootstrap_clustering,
-    clustering_agreement,
-    compare_clusterings,
-    hierarchical_clustering,
-    noisy_clustering,
-)
-from .datasets import (
-    Dataset,
-    dataset_citation,
-    dataset_path,
-    list_datasets,
-    load_boundary,
-    load_dataset,
-    load_items,
-    load_reference_trees,
-)
-from .decay import distance_decay, geographic_distances
-from .diffusion import (
-    dialect_vectors,
-    fit_conformity,
-    fit_spread,
-    net_flow,
-    rank_sources,
-    simulate_cascade,
-    simulate_conformity,
-    simulate_gravity,
-)
-from .distances import linguistic_distances, read_distance_matrix, write_distance_matrix
-from .edges import great_circle_km
-from .features import cognate_presence, one_hot, standardise, string_features
-from .genealogy import add_genealogy, read_wals, wals_graph
-from .graph import METHODS, DialectGraph
-from .incoherence import local_incoherence, parameter_statistics, reference_point
-from .io import read_cldf, read_matrix, read_regions, read_sites, read_survey
-from .ordination import mds
-from .regions import suitable_crs, voronoi_regions
-from .spatial_stats import join_counts, local_morans_i, mantel, morans_i, partial_mantel
-from .trees import (
-    bootstrap_support,
-    compare_trees,
-    glottolog_tree,
-    neighbor_joining,
-    quartet_distance,
-    read_newick,
-    robinson_foulds,
-    treelikeness,
-    upgma,
-    write_newick,
-)
+import lazy_loader as _lazy
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "maps",
-    "add_genealogy",
-    "read_wals",
-    "wals_graph",
-    "METHODS",
-    "Dataset",
-    "DialectGraph",
-    "DialectGraphError",
-    "Report",
-    "bootstrap_clustering",
-    "bootstrap_support",
-    "clustering_agreement",
-    "cognate_presence",
-    "compare_clusterings",
-    "compare_trees",
-    "dataset_citation",
-    "dataset_path",
-    "dialect_vectors",
-    "distance_decay",
-    "fit_conformity",
-    "fit_spread",
-    "geographic_distances",
-    "glottolog_tree",
-    "great_circle_km",
-    "hierarchical_clustering",
-    "join_counts",
-    "linguistic_distances",
-    "list_datasets",
-    "load_boundary",
-    "load_dataset",
-    "load_items",
-    "load_reference_trees",
-    "local_incoherence",
-    "local_morans_i",
-    "mantel",
-    "mds",
-    "morans_i",
-    "neighbor_joining",
-    "net_flow",
-    "noisy_clustering",
-    "one_hot",
-    "parameter_statistics",
-    "partial_mantel",
-    "quartet_distance",
-    "rank_sources",
-    "read_cldf",
-    "read_distance_matrix",
-    "read_matrix",
-    "read_newick",
-    "read_regions",
-    "read_sites",
-    "read_survey",
-    "reference_point",
-    "robinson_foulds",
-    "simulate_cascade",
-    "simulate_conformity",
-    "simulate_gravity",
-    "standardise",
-    "string_features",
-    "suitable_crs",
-    "treelikeness",
-    "upgma",
-    "voronoi_regions",
-    "write_distance_matrix",
-    "write_newick",
-]
+__getattr__, __dir__, __all__ = _lazy.attach(
+    __name__,
+    submodules=["datasets", "dialectometry", "diffusion", "graph", "io", "maps", "validation"],
+    submod_attrs={
+        "_geo": ["EARTH_RADIUS_KM", "great_circle_km", "great_circle_matrix", "sphere_knn",
+                 "unit_vectors"],
+        "_validate": ["DialectGraphError", "Report"],
+        "datasets": ["Dataset", "dataset_citation", "dataset_path", "list_datasets",
+                     "load_boundary", "load_dataset", "load_items", "load_reference_trees"],
+        "io": ["read_cldf", "read_matrix", "read_regions", "read_sites", "read_survey"],
+        "graph": ["METHODS", "DialectGraph", "add_genealogy", "read_wals", "suitable_crs",
+                  "voronoi_regions", "wals_graph"],
+        "dialectometry": [
+            "analyze", "bootstrap_clustering", "bootstrap_support", "clustering_agreement",
+            "cognate_presence", "compare_clusterings", "compare_trees", "distance_decay",
+            "geographic_distances", "glottolog_tree", "hierarchical_clustering",
+            "join_counts", "linguistic_distances", "local_incoherence", "local_morans_i",
+            "mantel", "mds", "morans_i", "neighbor_joining", "noisy_clustering", "one_hot",
+            "parameter_statistics", "partial_mantel", "quartet_distance",
+            "read_distance_matrix", "read_newick", "reference_point", "robinson_foulds",
+            "standardise", "string_features", "treelikeness", "upgma",
+            "write_distance_matrix", "write_newick"],
+        "diffusion": ["dialect_vectors", "fit_conformity", "fit_spread", "net_flow",
+                      "rank_sources", "simulate_cascade", "simulate_conformity",
+                      "simulate_gravity"],
+    },
+)

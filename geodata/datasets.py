@@ -14,7 +14,7 @@ from typing import NamedTuple
 import geopandas as gpd
 import pandas as pd
 
-from ._validate import DialectGraphError
+from geodata._validate import DialectGraphError
 
 __all__ = [
     "Dataset",

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._validate import DialectGraphError, Problems, Report, first_examples, require_columns
+from geodata._validate import DialectGraphError, Problems, Report, first_examples, require_columns
 
 __all__ = [
     "atomic_path",

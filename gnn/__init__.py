@@ -1,6 +1,7 @@
 """gnn: graph attention networks with an interpretable edge-weighting scheme.
 
-Builds on :mod:`geodata` (never the reverse). The estimators follow scikit-learn:
+Builds on :mod:`geodata` (never the reverse). Names load on first use, so ``import gnn``
+(and the ``dialectgraph`` command) pays for torch only when a model is touched. The estimators follow scikit-learn:
 ``__init__`` stores hyperparameters, ``fit`` returns ``self``, learned state ends in ``_``,
 and ``predict``/``predict_proba`` return pandas objects indexed by region id.
 
@@ -15,42 +16,21 @@ Examples
 True
 """
 
-from .attribution import attribution, summarise_attribution
-from .baselines import feature_knn, geo_knn, label_propagation, majority, mlp
-from .convert import to_pyg
-from .encoding import LocationEncoder
-from .estimators import DialectGATClassifier, FeatureImputer, load
-from .evaluate import evaluate, to_markdown
-from .layers import EdgePrior, EdgePriorGATConv, EdgePriorGATv2Conv
-from .models import DialectNet
-from .relations import RelationalClassifier, RelationalImputer, RelationalNet
-from .splits import group_folds, loo_folds, make_folds, random_folds, spatial_folds
+import lazy_loader as _lazy
 
-__all__ = [
-    "RelationalClassifier",
-    "RelationalImputer",
-    "RelationalNet",
-    "attribution",
-    "summarise_attribution",
-    "DialectGATClassifier",
-    "DialectNet",
-    "EdgePrior",
-    "EdgePriorGATConv",
-    "EdgePriorGATv2Conv",
-    "FeatureImputer",
-    "LocationEncoder",
-    "evaluate",
-    "feature_knn",
-    "geo_knn",
-    "group_folds",
-    "label_propagation",
-    "load",
-    "loo_folds",
-    "majority",
-    "make_folds",
-    "mlp",
-    "random_folds",
-    "spatial_folds",
-    "to_markdown",
-    "to_pyg",
-]
+__getattr__, __dir__, __all__ = _lazy.attach(
+    __name__,
+    submodules=["baselines", "cli", "contact", "convert", "demo", "estimators", "evaluation",
+                "nn", "splits"],
+    submod_attrs={
+        "contact": ["attribution", "summarise_attribution"],
+        "baselines": ["feature_knn", "geo_knn", "label_propagation", "majority", "mlp"],
+        "convert": ["to_pyg"],
+        "estimators": ["DialectGATClassifier", "FeatureImputer", "RelationalClassifier",
+                       "RelationalImputer", "load"],
+        "evaluation": ["evaluate", "to_markdown"],
+        "nn": ["DialectNet", "EdgePrior", "EdgePriorGATConv", "EdgePriorGATv2Conv",
+               "LocationEncoder", "RelationalNet"],
+        "splits": ["group_folds", "loo_folds", "make_folds", "random_folds", "spatial_folds"],
+    },
+)

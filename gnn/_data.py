@@ -10,46 +10,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
-from scipy.spatial import cKDTree
 from torch_geometric.data import Data
 
-from geodata._validate import DialectGraphError, first_examples
-
-EARTH_RADIUS_KM = 6371.0088
-
-
-def unit_xyz(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    lon = np.radians(np.asarray(lon, dtype=float))
-    lat = np.radians(np.asarray(lat, dtype=float))
-    return np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
-
-
-def haversine_km(lon1, lat1, lon2, lat2) -> np.ndarray:
-    """Great-circle distance in km (broadcasting)."""
-    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(a, dtype=float)) for a in (lon1, lat1, lon2, lat2))
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
-
-
-def distance_matrix_km(pos: np.ndarray) -> np.ndarray:
-    """All-pairs great-circle distances for ``pos`` = ``[n, 2]`` (lon, lat)."""
-    return haversine_km(pos[:, None, 0], pos[:, None, 1], pos[None, :, 0], pos[None, :, 1])
+from geodata import great_circle_km, sphere_knn
+from geodata.validation import DialectGraphError, first_examples
 
 
 def knn_edge_index(lon, lat, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Symmetric great-circle kNN edges (both directions, no self-loops) and their km."""
-    xyz = unit_xyz(lon, lat)
-    n = len(xyz)
-    k = min(k, n - 1)
+    nb = sphere_knn(lon, lat, k)
+    n, k = nb.shape
     if k < 1:
         return np.zeros((2, 0), dtype=np.int64), np.zeros(0)
-    _, nb = cKDTree(xyz).query(xyz, k=k + 1)
     src = np.repeat(np.arange(n), k)
-    dst = nb[:, 1:].reshape(-1)
+    dst = nb.reshape(-1)
     pairs = np.unique(np.concatenate([np.stack([src, dst], 1), np.stack([dst, src], 1)]), axis=0)
     pairs = pairs[pairs[:, 0] != pairs[:, 1]]
     lon, lat = np.asarray(lon, float), np.asarray(lat, float)
-    d = haversine_km(lon[pairs[:, 0]], lat[pairs[:, 0]], lon[pairs[:, 1]], lat[pairs[:, 1]])
+    d = great_circle_km(lon[pairs[:, 0]], lat[pairs[:, 0]], lon[pairs[:, 1]], lat[pairs[:, 1]])
     return pairs.T.astype(np.int64), d
 
 

@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geodata._validate import DialectGraphError
-
-from ._data import as_data, distance_matrix_km, labels_from
+from geodata import great_circle_matrix
+from geodata.validation import DialectGraphError
+from gnn._data import as_data, labels_from
 
 __all__ = [
     "feature_knn",
@@ -67,7 +67,7 @@ def _vote(weights: np.ndarray, y_train: np.ndarray, n_classes: int, k: int) -> n
 
 
 def _geo_weights(pos: np.ndarray, rows: np.ndarray, cols: np.ndarray, power: float) -> np.ndarray:
-    d = distance_matrix_km(pos)[np.ix_(rows, cols)]
+    d = great_circle_matrix(pos)[np.ix_(rows, cols)]
     w = 1.0 / np.maximum(d, 1e-3) ** power
     w[d <= 0] = 1e6  # same place: dominate the vote
     return w
@@ -189,7 +189,7 @@ def label_propagation(graph: Any, y: Any = None, *, alpha: float = 0.9, n_iter: 
 def mlp(graph: Any, y: Any = None, *, classes: Sequence[str] | None = None,
         random_state: int | None = 0, **params) -> pd.DataFrame:
     """A multilayer perceptron on each region's own features (no graph, no location)."""
-    from .estimators import DialectGATClassifier
+    from gnn.estimators._core import DialectGATClassifier
 
     data, y_, classes = _prep(graph, y, classes)
     labels = pd.Series([classes[c] if c >= 0 else None for c in y_], index=data.node_ids,
@@ -233,7 +233,7 @@ def impute_geo_knn(graph: Any, *, k: int = 5, power: float = 1.0) -> pd.DataFram
     """Fill each NaN cell by an inverse-distance vote of the ``k`` nearest regions that
     have the cell."""
     data, x = _x(graph)
-    dist = distance_matrix_km(data.pos.numpy().astype(float))
+    dist = great_circle_matrix(data.pos.numpy().astype(float))
     w_all = 1.0 / np.maximum(dist, 1e-3) ** power
 
     def col(c, miss, have, codes, L):

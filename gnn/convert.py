@@ -7,7 +7,7 @@ import pandas as pd
 import torch
 from torch_geometric.data import Data
 
-from geodata._validate import DialectGraphError, first_examples
+from geodata.validation import DialectGraphError, first_examples
 
 __all__ = ["to_pyg"]
 

@@ -11,7 +11,6 @@ Every file is written atomically. ``index.html`` shows every figure with a capti
 
 from __future__ import annotations
 
-import argparse
 import html
 import time
 import warnings
@@ -27,7 +26,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from geodata import load_boundary, load_dataset, load_items, load_reference_trees  # noqa: E402
-from geodata.graph import DialectGraph  # noqa: E402
+from geodata.graph.dialect_graph import DialectGraph  # noqa: E402
 from geodata.io import atomic_path, to_jsonable, write_json, write_text  # noqa: E402
 from geodata.maps import (  # noqa: E402
     animate_diffusion,
@@ -47,7 +46,7 @@ from geodata.maps import (  # noqa: E402
     plot_uncertainty,
 )
 
-__all__ = ["register", "run_demo"]
+__all__ = ["run_demo"]
 
 DEMO_MODELS = ("majority", "geo_knn", "feature_knn", "label_propagation", "mlp", "gat",
                "dialect_gat")
@@ -90,7 +89,7 @@ def _step(timings: dict, name: str, fn: Callable[[], Any]) -> Any:
 
 def _out_of_fold(graph: DialectGraph, *, n_splits: int, seed: int) -> tuple[pd.Series, pd.DataFrame]:
     """Out-of-fold predictions and probabilities of the DialectGAT under spatial blocks."""
-    from gnn.estimators import DialectGATClassifier
+    from gnn.estimators._core import DialectGATClassifier
     from gnn.splits import spatial_folds
 
     labels = graph.labels.astype(str)
@@ -149,9 +148,10 @@ def run_demo(out: str | Path = "demo_output", *, dataset: str = "sinitic_szeto20
     dict
         The summary, also written to ``summary.json``.
     """
-    from geodata import clustering, decay, diffusion, ordination, spatial_stats
-    from geodata.distances import linguistic_distances
-    from geodata.maps_borders import border_differences
+    from geodata import diffusion
+    from geodata.dialectometry import clustering, decay, ordination, spatial_stats
+    from geodata.dialectometry.distances import linguistic_distances
+    from geodata.maps.borders import border_differences
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -268,7 +268,7 @@ def run_demo(out: str | Path = "demo_output", *, dataset: str = "sinitic_szeto20
              "sublinear (log or square-root) rise.")
 
     # 3. GAT vs baselines under spatial blocks -------------------------------------------
-    from gnn.evaluate import evaluate
+    from gnn.evaluation import evaluate
 
     ev = _step(timings, "evaluation", lambda: evaluate(
         graph, cv="spatial", folds=folds, seeds=[seed], models=list(DEMO_MODELS),
@@ -315,7 +315,7 @@ def run_demo(out: str | Path = "demo_output", *, dataset: str = "sinitic_szeto20
              "confident mistakes.")
 
     # 4. learned edge parameters ------------------------------------------------------------
-    from gnn.estimators import DialectGATClassifier
+    from gnn.estimators._core import DialectGATClassifier
 
     clf = _step(timings, "fit_full", lambda: DialectGATClassifier(
         random_state=seed, **DEMO_NET).fit(graph))
@@ -385,7 +385,7 @@ def run_demo(out: str | Path = "demo_output", *, dataset: str = "sinitic_szeto20
 
     # 6. a tree against the reference (Liu et al. 2007) -------------------------------------
     def _trees() -> dict:
-        from geodata import trees
+        from geodata.dialectometry import trees
 
         lsites, lsurvey = load_dataset("sinitic_liu2007")
         ld = linguistic_distances(lsurvey, metric="hamming")
@@ -425,8 +425,8 @@ def run_demo(out: str | Path = "demo_output", *, dataset: str = "sinitic_szeto20
 
     try:
         summary["tree"] = _step(timings, "trees", _trees)
-    except ImportError as exc:  # geodata.trees not available
-        summary["tree"] = {"error": f"geodata.trees unavailable: {exc}"}
+    except ImportError as exc:  # geodata.dialectometry.trees not available
+        summary["tree"] = {"error": f"geodata.dialectometry.trees unavailable: {exc}"}
 
     # interactive map -----------------------------------------------------------------------
     try:
@@ -489,18 +489,3 @@ colours are colour-blind safe.</p>
 {''.join(cards)}
 </body></html>
 """
-
-
-def _cmd_demo(args: argparse.Namespace) -> int:
-    summary = run_demo(args.out, dataset=args.dataset, seed=args.seed)
-    print(f"{len(summary['figures'])} figures, summary.json and index.html in {args.out} "
-          f"({summary['seconds']} s)")
-    return 0
-
-
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("demo", help="run the whole chain on bundled data and write maps")
-    p.add_argument("--out", type=Path, default=Path("demo_output"))
-    p.add_argument("--dataset", default="sinitic_szeto2018")
-    p.add_argument("--seed", type=int, default=0)
-    p.set_defaults(func=_cmd_demo)

@@ -15,9 +15,8 @@ import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
 
-from geodata._validate import DialectGraphError
-
-from ._data import distance_matrix_km, unit_xyz
+from geodata import great_circle_matrix, unit_vectors
+from geodata.validation import DialectGraphError
 
 __all__ = ["CV_KINDS", "Fold", "group_folds", "loo_folds", "make_folds", "random_folds",
            "spatial_folds"]
@@ -97,8 +96,8 @@ def spatial_folds(coords, *, n_splits: int = 5, buffer_km: float = 0.0,
             f"`n_splits` must be between 2 and the number of sites ({n}); got {n_splits}."
         )
     km = KMeans(n_clusters=int(n_splits), n_init=10, random_state=random_state)
-    blocks = km.fit_predict(unit_xyz(pos[:, 0], pos[:, 1]))
-    dist = distance_matrix_km(pos) if b else None
+    blocks = km.fit_predict(unit_vectors(pos[:, 0], pos[:, 1]))
+    dist = great_circle_matrix(pos) if b else None
     folds = []
     for k in range(int(n_splits)):
         test = np.flatnonzero(blocks == k)
@@ -123,7 +122,7 @@ def loo_folds(coords, *, buffer_km: float = 0.0) -> list[Fold]:
     n = len(pos)
     if n < 2:
         raise DialectGraphError(f"`coords` must hold at least 2 sites for leave-one-out; got {n}.")
-    dist = distance_matrix_km(pos) if b else None
+    dist = great_circle_matrix(pos) if b else None
     folds = []
     for i in range(n):
         train, excl = _buffered(np.setdiff1d(np.arange(n), [i]), np.array([i]), dist, b)
@@ -147,7 +146,7 @@ def group_folds(groups: Sequence, *, coords=None, buffer_km: float = 0.0) -> lis
         raise DialectGraphError(
             f"`groups` must have at least two distinct values for leave-group-out; got {g.nunique()}."
         )
-    dist = distance_matrix_km(_pos(coords)) if (b and coords is not None) else None
+    dist = great_circle_matrix(_pos(coords)) if (b and coords is not None) else None
     folds = []
     for value in pd.unique(g):
         test = np.flatnonzero((g == value).to_numpy())
@@ -166,7 +165,7 @@ def random_folds(n: int, *, n_splits: int = 5, random_state: int | None = 0,
         )
     b = _check_buffer(buffer_km)
     perm = np.random.default_rng(random_state).permutation(n)
-    dist = distance_matrix_km(_pos(coords)) if (b and coords is not None) else None
+    dist = great_circle_matrix(_pos(coords)) if (b and coords is not None) else None
     folds = []
     for part in np.array_split(perm, int(n_splits)):
         test = np.sort(part)

@@ -1,8 +1,8 @@
 """Contact vs inheritance on real data: WALS (geography vs genus/family) and the Sinitic sets.
 
-For each data set the two-relation model (gnn.relations) is refitted without geography,
+For each data set the two-relation model (gnn.estimators.relational) is refitted without geography,
 without genealogy and with neither, on the same folds, masks and seeds; held-out cells are
-a share of the observed cells of held-out languages (gnn.attribution). Tables are printed
+a share of the observed cells of held-out languages (gnn.contact). Tables are printed
 per feature family (WALS ``area``; Szeto ``domain``) with mean ± std over seeds, and the
 per-feature tables are written as CSV with ``--out-dir``.
 
@@ -30,19 +30,19 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from geodata import DialectGraph, load_dataset  # noqa: E402
-from geodata.genealogy import (  # noqa: E402
+from geodata.graph.genealogy import (  # noqa: E402
     add_genealogy,
     glottolog_paths,
     shared_data_path,
     wals_graph,
     wals_parameters,
 )
-from gnn.attribution import (  # noqa: E402
+from gnn.contact import (  # noqa: E402
     attribution_runs,
     feature_groups,
     summarise_attribution,
 )
-from gnn.attribution import format_attribution as fmt  # noqa: E402
+from gnn.contact import format_attribution as fmt  # noqa: E402
 
 
 def report(name: str, runs: pd.DataFrame, groups: pd.Series | None, out_dir: Path | None):

@@ -10,7 +10,7 @@ cells are left empty.
 
 Timed in one process, median of repeats:
 
-- ``ours``: ``geodata.distances.linguistic_distances(metric="levenshtein")`` end to end
+- ``ours``: ``geodata.dialectometry.distances.linguistic_distances(metric="levenshtein")`` end to end
   (validation, rapidfuzz on the distinct strings of each item, averaging over items);
 - ``rapidfuzz_pairs`` / ``lingpy_pairs``: the string work alone, on the same distinct string
   pairs of every item: rapidfuzz ``cdist`` versus a loop over lingpy's
@@ -149,7 +149,7 @@ def run(quick: bool = False, *, seed: int = 0, verbose: bool = True) -> dict:
     from rapidfuzz.distance import Levenshtein
     from rapidfuzz.process import cdist
 
-    from geodata.distances import linguistic_distances
+    from geodata.dialectometry.distances import linguistic_distances
 
     logging.getLogger("lingpy").setLevel(logging.WARNING)
     from lingpy.align.pairwise import edit_dist

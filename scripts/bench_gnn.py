@@ -1,7 +1,7 @@
 """Benchmark: epoch time of the dialect_gat layer stack against the same stack of plain
 ``GATv2Conv(edge_dim=...)``, on great-circle kNN graphs of 1k, 10k and 100k regions.
 
-Both stacks are :class:`gnn.models.DialectNet` with identical width, heads, depth, input
+Both stacks are :class:`gnn.nn.models.DialectNet` with identical width, heads, depth, input
 projection, location encoding and read-out; only the graph layer differs. An epoch is one
 full-batch forward, backward and Adam step. Timings are medians over repeats, taken in
 this one process, alternating the two models. Peak memory (max RSS while training, after
@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from gnn._data import knn_edge_index  # noqa: E402
-from gnn.models import DialectNet  # noqa: E402
+from gnn.nn.models import DialectNet  # noqa: E402
 
 NAMES = ["distance_km", "border_km", "border_share_source", "border_share_target",
          "sea_crossing", "relatedness"]

@@ -21,7 +21,7 @@ import numpy as np
 import shapely
 
 import geodata
-from geodata.graph import DialectGraph
+from geodata.graph.dialect_graph import DialectGraph
 
 
 def random_sites(n: int, *, seed: int = 0) -> gpd.GeoDataFrame:
@@ -64,7 +64,7 @@ def _libpysal_edges(lib, ids) -> set:
 def bench_size(n: int, *, repeats: int, with_libpysal: bool = True) -> dict:
     from libpysal.graph import Graph
 
-    from geodata.regions import voronoi_regions
+    from geodata.graph.regions import voronoi_regions
 
     sites = random_sites(n)
     boundary = geodata.load_boundary("china_provinces")
@@ -90,7 +90,7 @@ def bench_million(n: int = 1_000_000) -> dict:
     code = (
         "import time, json, resource, sys; sys.path.insert(0, 'scripts');"
         "from bench_graph import random_sites; import geodata;"
-        "from geodata.graph import DialectGraph;"
+        "from geodata.graph.dialect_graph import DialectGraph;"
         f"s = random_sites({n}); b = geodata.load_boundary('china_provinces');"
         "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss;"
         "t = time.perf_counter(); g = DialectGraph.from_sites(s, boundary=b);"

@@ -18,7 +18,7 @@ import pandas as pd
 
 import geodata
 from geodata import diffusion
-from geodata._cli_diffusion import _knn_graph
+from gnn.cli.diffusion import _knn_graph
 
 WALS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "wals" / "languages.csv"
 

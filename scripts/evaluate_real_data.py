@@ -6,7 +6,7 @@ Usage::
     python scripts/evaluate_real_data.py --out results/ --quick    # smoke run, < 60 s
 
 One command produces every table of the README's "Real data" section. Each task calls
-:func:`gnn.evaluate.evaluate`: all models and baselines on the same folds and seeds,
+:func:`gnn.evaluation.evaluate`: all models and baselines on the same folds and seeds,
 accuracy pooled over folds (micro), then mean ± std over seeds. Results go to
 ``OUT/<task>.json`` and ``OUT/<task>.md`` (written atomically), plus ``OUT/summary.md``
 (all tables, with where ``dialect_gat`` wins or loses) and ``OUT/summary.json``.
@@ -22,14 +22,14 @@ Tasks (full run):
 - ``szeto_impute_spatial``: half of the survey cells of each held-out block's sites masked.
 - ``beida_impute_*``: Beida (1962) character readings of 18 points. Each character is
   one categorical feature: the class of the site's first-listed reading among the
-  reading classes of :func:`geodata.features.string_features` (tones stripped,
+  reading classes of :func:`geodata.dialectometry.features.string_features` (tones stripped,
   t = 0.5); readings no other site shares are missing (nothing to learn from a
   neighbour). A fixed random subset of characters keeps the run short.
 - ``wals_*``: WALS, restricted to languages with >= 60 features in families with >= 5
   such languages (194 languages, 16 families, 108 genera; see ``WALS_SUBSET``). Family and genus classification use a geographic
   kNN graph only (genealogy edges built from family/genus would carry the label being
   predicted); imputation uses kNN plus genealogy (same genus / family) edges from
-  :mod:`geodata.genealogy`.
+  :mod:`geodata.graph.genealogy`.
 
 ``--jobs`` runs tasks in parallel processes (default 2; each model trains on one thread).
 ``--resume`` reuses a task's JSON in ``OUT`` when its configuration is unchanged.
@@ -54,7 +54,7 @@ from geodata.io import write_text  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "data"
 SEEDS = 3
-#: Network settings of the quick smoke run (the full run uses gnn.evaluate.DEFAULT_NET).
+#: Network settings of the quick smoke run (the full run uses gnn.evaluation.DEFAULT_NET).
 QUICK_NET = {"hidden": 8, "heads": 2, "max_epochs": 15, "patience": 4}
 BASELINES = ("majority", "geo_knn", "feature_knn", "label_propagation")
 QUICK_MODELS = (*BASELINES, "gcn", "dialect_gat")
@@ -110,7 +110,7 @@ def _china():
 def bundled_graph(name: str):
     """Voronoi contiguity graph of a bundled survey (clipped to China), labelled by group."""
     import geodata
-    from geodata.graph import DialectGraph
+    from geodata.graph.dialect_graph import DialectGraph
 
     sites, survey = geodata.load_dataset(name)
     return DialectGraph.from_sites(sites, method="voronoi", boundary=_china(), features=survey,
@@ -129,7 +129,7 @@ def beida_features(folder: Path, n_characters: int | None, seed: int = 0):
     import numpy as np
     import pandas as pd
 
-    from geodata.features import string_features
+    from geodata.dialectometry.features import string_features
 
     langs = pd.read_csv(folder / "languages.csv")
     langs = langs[~langs["is_historical"].astype(str).str.lower().eq("true")]
@@ -163,7 +163,7 @@ def beida_features(folder: Path, n_characters: int | None, seed: int = 0):
 
 @cache
 def beida_graph(n_characters: int | None):
-    from geodata.graph import DialectGraph
+    from geodata.graph.dialect_graph import DialectGraph
 
     sites, x = beida_features(SHARED / "sinitic_beida1962_zihui", n_characters)
     return DialectGraph.from_sites(sites, method="voronoi", boundary=_china(), features=x,
@@ -174,7 +174,7 @@ def wals_subset(min_features: int, min_family_size: int, **_):
     """``(sites, wide codes)`` of the WALS subset (see :data:`WALS_SUBSET`): languages with
     at least ``min_features`` values, in a genealogical family (not WALS ``other``) that
     has at least ``min_family_size`` such languages; features observed in >= 5 of them."""
-    from geodata.genealogy import read_wals
+    from geodata.graph.genealogy import read_wals
 
     sites, survey = read_wals(SHARED / "wals", min_features=int(min_features))
     sites = sites[sites["classification"].notna()]
@@ -193,11 +193,11 @@ def wals_graph(kind: str, min_features: int, min_family_size: int, k_geo: int):
     the features that half the languages have (0 where missing: the classifiers need
     complete rows, and sparser features would make "both missing" the main agreement).
     ``kind="gen"``: the same kNN edges plus genealogy edges (5 closest relatives in
-    ``family/genus``, :func:`geodata.genealogy.add_genealogy`); features the categorical
+    ``family/genus``, :func:`geodata.graph.genealogy.add_genealogy`); features the categorical
     WALS codes (NaN = no data, the cells to impute)."""
     import pandas as pd
 
-    from geodata.graph import DialectGraph
+    from geodata.graph.dialect_graph import DialectGraph
 
     sites, wide = wals_subset(min_features, min_family_size)
     if kind == "geo":
@@ -208,7 +208,7 @@ def wals_graph(kind: str, min_features: int, min_family_size: int, k_geo: int):
         feats = pd.DataFrame(cols, index=wide.index)
         return DialectGraph.from_sites(sites, method="knn", k=k_geo, regions=False,
                                        features=feats, isolated="keep")
-    from geodata.genealogy import add_genealogy
+    from geodata.graph.genealogy import add_genealogy
 
     g = DialectGraph.from_sites(sites, method="knn", k=k_geo, regions=False, features=wide,
                                 isolated="keep")
@@ -241,7 +241,7 @@ def run_task(name: str, cfg: dict, seeds: int, net: dict | None) -> dict:
     import torch
 
     torch.set_num_threads(1)
-    from gnn.evaluate import evaluate
+    from gnn.evaluation import evaluate
 
     t0 = time.perf_counter()
     graph = graph_for(cfg)
@@ -326,7 +326,7 @@ def verdict(result: dict) -> str:
 
 def summary_markdown(results: dict[str, dict], tasks: dict[str, dict], wall: float,
                      quick: bool, reused: int = 0) -> str:
-    from gnn.evaluate import to_markdown
+    from gnn.evaluation import to_markdown
 
     lines = [f"# Real-data evaluation ({'quick smoke run' if quick else 'full run'})", "",
              f"Produced by `python scripts/evaluate_real_data.py{' --quick' if quick else ''}`"
@@ -418,7 +418,7 @@ def main(argv: list[str] | None = None) -> int:
     def done(name: str, r: dict) -> None:
         results[name] = r
         if "error" not in r:
-            from gnn.evaluate import to_markdown
+            from gnn.evaluation import to_markdown
 
             write_atomic(args.out / f"{name}.json", json.dumps(r, indent=1))
             write_atomic(args.out / f"{name}.md", to_markdown(r))

@@ -33,7 +33,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from geodata import load_boundary, load_dataset, maps  # noqa: E402
-from geodata.graph import DialectGraph  # noqa: E402
+from geodata.graph.dialect_graph import DialectGraph  # noqa: E402
 from geodata.io import atomic_path, read_regions, read_sites, read_survey  # noqa: E402
 
 
@@ -100,8 +100,8 @@ def load_inputs(args: argparse.Namespace):
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    from geodata import clustering, decay, ordination
-    from geodata.distances import linguistic_distances
+    from geodata.dialectometry import clustering, decay, ordination
+    from geodata.dialectometry.distances import linguistic_distances
 
     sites, survey, label, boundary = load_inputs(args)
     graph = DialectGraph.from_sites(sites, boundary=boundary, label=label)

@@ -31,10 +31,11 @@ from torch_geometric.data import Data
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from geodata import great_circle_km  # noqa: E402
 from geodata.io import write_text  # noqa: E402
 from gnn import baselines as B  # noqa: E402
-from gnn._data import haversine_km, knn_edge_index  # noqa: E402
-from gnn.estimators import FeatureImputer  # noqa: E402
+from gnn._data import knn_edge_index  # noqa: E402
+from gnn.estimators._core import FeatureImputer  # noqa: E402
 
 COLUMNS = ["wals_code", "name", "latitude", "longitude", "genus", "family", "countrycodes"]
 
@@ -110,7 +111,7 @@ def build_graph(meta: pd.DataFrame, x: np.ndarray, features: list[str], *, k_geo
     fam = relative_edges(meta["family"], lon, lat, k_rel)
     ei = np.unique(np.concatenate([geo, gen, fam], axis=1).T, axis=0)
     ei = ei[ei[:, 0] != ei[:, 1]].T
-    d = haversine_km(lon[ei[0]], lat[ei[0]], lon[ei[1]], lat[ei[1]])
+    d = great_circle_km(lon[ei[0]], lat[ei[0]], lon[ei[1]], lat[ei[1]])
     genus, family = meta["genus"].to_numpy(), meta["family"].to_numpy()
     rel = np.where(genus[ei[0]] == genus[ei[1]], 1.0,
                    np.where(family[ei[0]] == family[ei[1]], 0.5, 0.0))

@@ -6,7 +6,7 @@ from libpysal.graph import Graph
 
 import geodata
 from geodata import DialectGraphError
-from geodata.adjacency import (
+from geodata.graph.adjacency import (
     contiguity_pairs,
     delaunay_pairs,
     distance_band_pairs,
@@ -14,7 +14,7 @@ from geodata.adjacency import (
     knn_pairs,
     relative_neighbourhood_pairs,
 )
-from geodata.regions import voronoi_regions
+from geodata.graph.regions import voronoi_regions
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 import geopandas as gpd
 import pytest
 
-from geodata.graph import DialectGraph
+from geodata.graph.dialect_graph import DialectGraph
 from gnn.cli import main
 
 

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from geodata import load_dataset
-from geodata._cli_dialectometry import register
 from geodata._validate import DialectGraphError
+from gnn.cli.dialectometry import register
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -9,9 +9,9 @@ import newick
 import pandas as pd
 import pytest
 
-from geodata import trees
-from geodata._cli_diffusion import register
 from geodata._validate import DialectGraphError
+from geodata.dialectometry import trees
+from gnn.cli.diffusion import register
 
 
 def run(*argv: str) -> int:

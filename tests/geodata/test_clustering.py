@@ -7,14 +7,14 @@ import pytest
 
 from geodata import load_dataset
 from geodata._validate import DialectGraphError
-from geodata.clustering import (
+from geodata.dialectometry.clustering import (
     bootstrap_clustering,
     clustering_agreement,
     compare_clusterings,
     hierarchical_clustering,
     noisy_clustering,
 )
-from geodata.distances import ItemDistances, linguistic_distances
+from geodata.dialectometry.distances import ItemDistances, linguistic_distances
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ import pytest
 
 from geodata import load_dataset
 from geodata._validate import DialectGraphError
-from geodata.decay import distance_decay, geographic_distances, site_coordinates
-from geodata.distances import linguistic_distances
+from geodata.dialectometry.decay import distance_decay, geographic_distances, site_coordinates
+from geodata.dialectometry.distances import linguistic_distances
 
 
 @pytest.fixture(scope="module")

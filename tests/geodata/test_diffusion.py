@@ -14,6 +14,7 @@ from scipy.spatial import cKDTree
 import geodata
 from geodata import diffusion
 from geodata._validate import DialectGraphError
+from geodata.diffusion._network import _toy_graph
 
 R_KM = 6371.0088
 
@@ -60,7 +61,7 @@ def wals(shared_data) -> KnnGraph:
 
 
 def two_islands() -> KnnGraph:
-    g = diffusion._toy_graph()
+    g = _toy_graph()
     extra = pd.DataFrame({"source": ["x", "y"], "target": ["y", "x"], "distance_km": [30.0, 30.0]})
     edges = pd.concat([g.edges, extra.set_index(["source", "target"])])
     return KnnGraph(edges, pd.Index(list(g.node_ids) + ["x", "y"]), g.regions)

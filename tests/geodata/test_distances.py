@@ -8,7 +8,7 @@ import pytest
 
 from geodata import load_dataset
 from geodata._validate import DialectGraphError
-from geodata.distances import (
+from geodata.dialectometry.distances import (
     ItemDistances,
     LinguisticDistances,
     as_distance_matrix,

@@ -8,7 +8,7 @@ import pytest
 
 from geodata import load_dataset
 from geodata._validate import DialectGraphError
-from geodata.features import (
+from geodata.dialectometry.features import (
     check_survey,
     coerce_numeric,
     cognate_presence,

@@ -6,9 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geodata import DialectGraph, DialectGraphError, load_dataset
-from geodata.edges import great_circle_km
-from geodata.genealogy import (
+from geodata import DialectGraph, DialectGraphError, great_circle_km, load_dataset
+from geodata.graph.genealogy import (
     add_genealogy,
     edge_relations,
     genealogical_pairs,

@@ -8,8 +8,8 @@ import pytest
 
 from geodata import load_dataset
 from geodata._validate import DialectGraphError
-from geodata.distances import linguistic_distances
-from geodata.incoherence import (
+from geodata.dialectometry.distances import linguistic_distances
+from geodata.dialectometry.incoherence import (
     local_incoherence,
     parameter_statistics,
     reference_point,

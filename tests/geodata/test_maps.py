@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from matplotlib.colors import to_hex, to_rgba
 
-from geodata import DialectGraphError, load_boundary, load_dataset, maps, maps_base, maps_diffusion
-from geodata.graph import DialectGraph
+from geodata import DialectGraphError, load_boundary, load_dataset, maps
+from geodata.graph.dialect_graph import DialectGraph
 from geodata.maps import (
     PALETTE,
     animate_diffusion,
@@ -36,6 +36,8 @@ from geodata.maps import (
     plot_uncertainty,
     prediction_entropy,
 )
+from geodata.maps import base as maps_base
+from geodata.maps import diffusion as maps_diffusion
 
 matplotlib.use("Agg")
 
@@ -53,7 +55,7 @@ def szeto():
 
 @pytest.fixture(scope="module")
 def dist(szeto):
-    """A Hamming distance matrix computed with scipy (independent of geodata.distances)."""
+    """A Hamming distance matrix computed with scipy (independent of geodata.dialectometry.distances)."""
     from scipy.spatial.distance import pdist, squareform
 
     graph, _ = szeto

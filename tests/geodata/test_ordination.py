@@ -8,8 +8,8 @@ import pytest
 
 from geodata import load_dataset
 from geodata._validate import DialectGraphError
-from geodata.distances import linguistic_distances
-from geodata.ordination import mds
+from geodata.dialectometry.distances import linguistic_distances
+from geodata.dialectometry.ordination import mds
 
 
 def _line():

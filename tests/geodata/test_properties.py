@@ -8,8 +8,8 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from geodata.adjacency import contiguity_pairs
-from geodata.graph import DialectGraph
+from geodata.graph.adjacency import contiguity_pairs
+from geodata.graph.dialect_graph import DialectGraph
 
 
 @st.composite

@@ -5,7 +5,7 @@ import shapely
 
 import geodata
 from geodata import DialectGraphError
-from geodata.regions import suitable_crs, voronoi_regions
+from geodata.graph.regions import suitable_crs, voronoi_regions
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,9 @@ from scipy.spatial import cKDTree
 
 from geodata import load_dataset
 from geodata._validate import DialectGraphError
-from geodata.decay import geographic_distances
-from geodata.distances import linguistic_distances
-from geodata.spatial_stats import (
+from geodata.dialectometry.decay import geographic_distances
+from geodata.dialectometry.distances import linguistic_distances
+from geodata.dialectometry.spatial_stats import (
     group_distance,
     join_counts,
     local_morans_i,

@@ -8,8 +8,8 @@ import pytest
 from scipy.spatial.distance import pdist, squareform
 
 import geodata
-from geodata import trees
 from geodata._validate import DialectGraphError
+from geodata.dialectometry import trees
 
 
 def presence_distance(survey: pd.DataFrame) -> pd.DataFrame:

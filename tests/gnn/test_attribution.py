@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from geodata import DialectGraph, DialectGraphError, load_dataset
-from geodata.genealogy import add_genealogy
-from gnn.attribution import attribution, attribution_runs, feature_groups, summarise_attribution
+from geodata.graph.genealogy import add_genealogy
+from gnn.contact import attribution, attribution_runs, feature_groups, summarise_attribution
 
 NET = {"hidden": 8, "heads": 2, "max_epochs": 10, "patience": 5}
 FEATS = ["p-1", "p-2", "p-7", "p-12", "p-15"]
@@ -108,7 +108,7 @@ def test_graph_without_genealogical_edges(plain):
     with pytest.raises(DialectGraphError,
                        match=r"`graph` has no genealogical edges, but the attribution compares "
                              r"the relations \['geographic', 'genealogical'\]: add them with "
-                             r"geodata.genealogy.add_genealogy"):
+                             r"geodata.graph.genealogy.add_genealogy"):
         attribution(plain, seeds=2)
 
 
@@ -118,7 +118,7 @@ def test_feature_groups_unknown_name():
 
 
 def test_wals_subset(shared_data):
-    from geodata.genealogy import wals_graph, wals_parameters
+    from geodata.graph.genealogy import wals_graph, wals_parameters
 
     params = wals_parameters(shared_data / "wals")
     top = ["81A", "83A", "85A", "86A", "87A", "88A"]

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from geodata import DialectGraph, DialectGraphError, load_dataset
-from gnn._cli_attribution import register
+from gnn.cli.attribution import register
 
 FAST = ["--seeds", "2", "--folds", "2", "--max-epochs", "8", "--hidden", "8"]
 

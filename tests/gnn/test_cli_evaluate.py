@@ -4,7 +4,7 @@ import json
 import pytest
 
 from geodata import DialectGraphError
-from gnn._cli_evaluate import register
+from gnn.cli.evaluate import register
 
 
 def _parser():
@@ -15,7 +15,7 @@ def _parser():
 
 @pytest.fixture(scope="module")
 def gpkg(tmp_path_factory):
-    graph_mod = pytest.importorskip("geodata.graph")
+    graph_mod = pytest.importorskip("geodata.graph.dialect_graph")
     import geodata
 
     sites, survey = geodata.load_dataset("sinitic_szeto2018")

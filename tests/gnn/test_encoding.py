@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from geodata import DialectGraphError
-from gnn.encoding import LocationEncoder, sinusoidal_encoding, unit_vectors
+from gnn.nn.encoding import LocationEncoder, sinusoidal_encoding, unit_vectors
 
 
 def test_unit_vectors_are_unit_and_wrap_the_dateline():

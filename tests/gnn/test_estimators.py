@@ -8,7 +8,7 @@ from sklearn.exceptions import NotFittedError
 
 from geodata import DialectGraphError
 from gnn._data import szeto_data
-from gnn.estimators import (
+from gnn.estimators._core import (
     CHECKPOINT_FORMAT_VERSION,
     DialectGATClassifier,
     FeatureImputer,
@@ -246,7 +246,7 @@ def test_imputer_rejects_continuous_columns(data):
 
 
 def test_with_a_dialect_graph():
-    graph_mod = pytest.importorskip("geodata.graph")
+    graph_mod = pytest.importorskip("geodata.graph.dialect_graph")
     import geodata
 
     sites, survey = geodata.load_dataset("sinitic_szeto2018")
@@ -260,8 +260,8 @@ def test_with_a_dialect_graph():
 
 def test_embeddings_give_a_tree_of_the_sites():
     import geodata
-    from geodata.trees import tree_from_embeddings
-    from gnn.estimators import DialectGATClassifier
+    from geodata.dialectometry.trees import tree_from_embeddings
+    from gnn.estimators._core import DialectGATClassifier
 
     sites, survey = geodata.load_dataset()
     graph = geodata.DialectGraph.from_sites(sites, boundary=geodata.load_boundary(),

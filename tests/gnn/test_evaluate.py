@@ -5,7 +5,7 @@ import pytest
 
 from geodata import DialectGraphError
 from gnn._data import szeto_data
-from gnn.evaluate import evaluate, informative_terms, to_markdown
+from gnn.evaluation import evaluate, informative_terms, to_markdown
 
 NET = {"hidden": 8, "heads": 2, "max_epochs": 8, "patience": 3}
 

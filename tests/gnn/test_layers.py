@@ -5,7 +5,7 @@ import torch
 from torch_geometric.nn import GATv2Conv
 
 from geodata import DialectGraphError
-from gnn.layers import (
+from gnn.nn.layers import (
     EdgePrior,
     EdgePriorGATConv,
     EdgePriorGATv2Conv,

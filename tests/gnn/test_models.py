@@ -3,7 +3,7 @@ import torch
 
 from geodata import DialectGraphError
 from gnn._data import szeto_data
-from gnn.models import MODEL_KINDS, DialectNet
+from gnn.nn.models import MODEL_KINDS, DialectNet
 
 
 @pytest.fixture(scope="module")

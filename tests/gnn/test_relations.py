@@ -8,9 +8,9 @@ import pytest
 import torch
 
 from geodata import DialectGraph, DialectGraphError, load_dataset
-from geodata.genealogy import add_genealogy
-from gnn.estimators import load
-from gnn.relations import (
+from geodata.graph.genealogy import add_genealogy
+from gnn.estimators._core import load
+from gnn.estimators.relational import (
     RelationalClassifier,
     RelationalImputer,
     RelationalNet,

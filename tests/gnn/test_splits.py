@@ -2,8 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geodata import DialectGraphError
-from gnn._data import distance_matrix_km, szeto_data
+from geodata import DialectGraphError, great_circle_matrix
+from gnn._data import szeto_data
 from gnn.splits import group_folds, loo_folds, make_folds, random_folds, spatial_folds
 
 
@@ -23,14 +23,14 @@ def _partition(folds, n):
 def test_spatial_blocks_partition_and_are_compact(pos):
     folds = spatial_folds(pos, n_splits=5, random_state=0)
     _partition(folds, len(pos))
-    d = distance_matrix_km(pos)
+    d = great_circle_matrix(pos)
     within = np.mean([d[np.ix_(f.test, f.test)].mean() for f in folds])
     assert within < d.mean()  # blocks are spatially compact
 
 
 def test_spatial_buffer_removes_near_training_sites(pos):
     folds = spatial_folds(pos, n_splits=5, buffer_km=150, random_state=0)
-    d = distance_matrix_km(pos)
+    d = great_circle_matrix(pos)
     for f in folds:
         if len(f.train):
             assert d[np.ix_(f.test, f.train)].min() > 150
@@ -41,7 +41,7 @@ def test_spatial_buffer_removes_near_training_sites(pos):
 def test_loo_with_buffer(pos):
     folds = loo_folds(pos, buffer_km=300)  # nearest Szeto neighbours are 103-1200 km apart
     _partition(folds, len(pos))
-    d = distance_matrix_km(pos)
+    d = great_circle_matrix(pos)
     for f in folds:
         assert len(f.test) == 1
         assert (d[f.test[0], f.train] > 300).all()

@@ -1,0 +1,152 @@
+"""The classic dialectometric analyses of one distance matrix, as one JSON-able report.
+
+This is the pipeline behind ``dialectgraph analyze``: distance decay, local incoherence,
+hierarchical clustering with noisy/bootstrap validation and agreement with a reference
+grouping, MDS, per-site parameter statistics and (partial) Mantel tests.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from geodata._geo import EARTH_RADIUS_KM
+from geodata._validate import DialectGraphError, first_examples
+from geodata.io import to_jsonable
+
+__all__ = ["analyze"]
+
+
+def analyze(
+    sites,
+    *,
+    survey=None,
+    distances=None,
+    metric: str = "hamming",
+    segmented: bool = False,
+    linkage: str = "ward",
+    n_clusters: int | None = None,
+    group_col: str | None = "dialect_group",
+    k: int = 8,
+    n_bins: int = 10,
+    permutations: int = 999,
+    n_boot: int = 100,
+    mds_dims: int = 2,
+    seed: int = 0,
+    min_shared: int = 1,
+) -> dict[str, Any]:
+    """All the classic analyses of one distance matrix, as a JSON-able dict.
+
+    Give either ``survey`` (distances computed with ``metric``) or ``distances`` (a square
+    DataFrame of your own). ``group_col`` names a reference classification column of
+    ``sites``; it is used when present.
+
+    Examples
+    --------
+    >>> from geodata import load_dataset
+    >>> sites, survey = load_dataset("sinitic_szeto2018")
+    >>> rep = analyze(sites, survey=survey, permutations=19, n_boot=5)
+    >>> sorted(rep["distance_decay"])
+    ['asymptotic', 'linear', 'log', 'sqrt']
+    >>> rep["geographic_distance"]["method"], rep["local_incoherence"]["k"]
+    ('great_circle', 8)
+    """
+    from geodata.dialectometry.clustering import (
+        bootstrap_clustering,
+        clustering_agreement,
+        hierarchical_clustering,
+        noisy_clustering,
+    )
+    from geodata.dialectometry.decay import distance_decay, geographic_distances
+    from geodata.dialectometry.distances import (
+        ItemDistances,
+        as_distance_matrix,
+        validate_distance_matrix,
+    )
+    from geodata.dialectometry.features import coerce_numeric
+    from geodata.dialectometry.incoherence import local_incoherence, parameter_statistics
+    from geodata.dialectometry.ordination import mds
+    from geodata.dialectometry.spatial_stats import group_distance, mantel, partial_mantel
+
+    if (survey is None) == (distances is None):
+        raise DialectGraphError(
+            "give exactly one of `survey` (--survey) or `distances` (--distances); got "
+            f"{'both' if survey is not None else 'neither'}."
+        )
+    notes: list[str] = []
+    items = None
+    if survey is not None:
+        if metric != "levenshtein":
+            survey = coerce_numeric(survey)
+        items = ItemDistances.from_survey(survey, metric=metric, segmented=segmented)
+        result = items.aggregate(min_shared=min_shared)
+        notes.extend(result.notes)
+        matrix = as_distance_matrix(result, argument="survey")
+        source = "survey"
+    else:
+        matrix = validate_distance_matrix(distances, argument="distances")
+        metric, source = "user", "distances"
+    geo = geographic_distances(sites)
+    missing = [i for i in matrix.index if i not in geo.index]
+    if missing:
+        raise DialectGraphError(
+            f"`--sites` must include every site of the {source}; {len(missing)} are missing "
+            f"({first_examples(missing)}). Add their coordinates or drop them."
+        )
+    geo = geo.loc[matrix.index, matrix.index]
+    report: dict[str, Any] = {
+        "input": {"source": source, "metric": metric, "n_sites": int(len(matrix)),
+                  "n_items": None if items is None else items.n_items},
+        "geographic_distance": {"method": "great_circle", "unit": "km",
+                                "earth_radius_km": EARTH_RADIUS_KM},
+    }
+    decay = distance_decay(matrix, geographic=geo, n_bins=n_bins)
+    report["distance_decay"] = decay.to_dict()
+    report["distance_decay_bins"] = decay.bins.reset_index(drop=True).to_dict("list")
+    notes.extend(decay.notes)
+    inc = local_incoherence(matrix, geographic=geo, k=k)
+    li = inc.to_dict()
+    li["geographic_distance"] = "great_circle"
+    report["local_incoherence"] = li
+
+    groups = None
+    if group_col and group_col in sites.columns:
+        groups = sites[group_col].copy()
+        groups.index = groups.index.astype(str)
+        groups = groups.reindex(matrix.index)
+        if groups.isna().any() or groups.astype(str).str.strip().eq("").any():
+            notes.append(f"reference column {group_col!r} is incomplete; agreement and partial "
+                         "Mantel use only the labelled sites")
+    if n_clusters is None:
+        n_clusters = int(groups.nunique()) if groups is not None else min(4, len(matrix) - 1)
+        n_clusters = max(1, min(n_clusters, len(matrix)))
+    clus = hierarchical_clustering(matrix, method=linkage, n_clusters=n_clusters)
+    block: dict[str, Any] = clus.to_dict()
+    block["n_clusters"] = n_clusters
+    if groups is not None and groups.notna().sum() >= 2:
+        block["agreement"] = clustering_agreement(clus.labels, groups.dropna())
+        block["reference"] = group_col
+    block["noisy"] = noisy_clustering(matrix, n_clusters=n_clusters, method=linkage,
+                                      n_iter=max(10, n_boot), seed=seed).to_dict()
+    if items is not None and items.n_items >= 2:
+        block["bootstrap"] = bootstrap_clustering(items, n_clusters=n_clusters, method=linkage,
+                                                  n_boot=n_boot, seed=seed).to_dict()
+    report["clustering"] = block
+    try:
+        report["mds"] = {"classical": mds(matrix, n_components=mds_dims).to_dict(),
+                         "metric": mds(matrix, n_components=mds_dims, method="metric",
+                                       random_state=seed).to_dict()}
+    except DialectGraphError as exc:
+        report["mds"] = None
+        notes.append(f"MDS skipped: {exc}")
+    report["parameter_statistics"] = parameter_statistics(matrix)
+    mantel_block: dict[str, Any] = {}
+    if len(matrix) >= 4:
+        mantel_block["geographic"] = mantel(matrix, geo, permutations=permutations, seed=seed)
+        if groups is not None and groups.notna().all() and 1 < groups.nunique() < len(groups):
+            mantel_block["geographic_given_group"] = partial_mantel(
+                matrix, geo, group_distance(groups), permutations=permutations, seed=seed)
+    else:
+        notes.append("Mantel tests skipped: fewer than 4 sites")
+    report["mantel"] = mantel_block
+    report["notes"] = notes
+    return to_jsonable(report)

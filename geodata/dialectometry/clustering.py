@@ -1,0 +1,363 @@
+"""Hierarchical clustering of sites, its validation, and agreement with a reference.
+
+- :func:`hierarchical_clustering`: scipy linkage (Ward, UPGMA = ``average``, ``complete``,
+  ``single``, WPGMA = ``weighted``, ...) on a distance matrix, with its cophenetic
+  correlation and, given ``n_clusters``, flat labels.
+- :func:`bootstrap_clustering`: resample the items with replacement, recompute the
+  distances, recluster; :func:`noisy_clustering`: add uniform noise in
+  ``[0, noise * sd(D)]`` to the distances and recluster (Nerbonne et al. 2008, "Projecting
+  dialect distances to geography: bootstrap clustering vs. noisy clustering"). Both give
+  how often each pair of sites ends in the same cluster, a stability score per site, and
+  the cophenetic correlation of each replicate with the original distances.
+- :func:`clustering_agreement` / :func:`compare_clusterings`: adjusted Rand index and
+  V-measure (with homogeneity and completeness) against a reference classification.
+
+Ward, centroid and median linkage assume Euclidean distances; on dialect distances they are
+used, as in Gabmap, as heuristics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from geodata._validate import DialectGraphError, first_examples
+from geodata.dialectometry.distances import (
+    ItemDistances,
+    LinguisticDistances,
+    Metric,
+    as_distance_matrix,
+)
+
+__all__ = [
+    "LINKAGES",
+    "Clustering",
+    "ClusterStability",
+    "bootstrap_clustering",
+    "clustering_agreement",
+    "compare_clusterings",
+    "hierarchical_clustering",
+    "noisy_clustering",
+]
+
+LINKAGES = ("ward", "average", "complete", "single", "weighted", "centroid", "median")
+
+
+@dataclass
+class Clustering:
+    """A dendrogram over sites (scipy ``linkage`` matrix) and, when cut, flat labels."""
+
+    linkage: np.ndarray
+    ids: pd.Index
+    method: str
+    cophenetic: float
+    labels: pd.Series | None = None
+
+    def cut(self, n_clusters: int) -> pd.Series:
+        """Flat labels (1..n) with ``n_clusters`` clusters."""
+        return _cut(self.linkage, self.ids, n_clusters)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "cophenetic_correlation": self.cophenetic,
+            "labels": None if self.labels is None
+            else {str(k): int(v) for k, v in self.labels.items()},
+            "linkage": self.linkage.tolist(),
+            "ids": [str(i) for i in self.ids],
+        }
+
+
+def _check_method(method: str) -> None:
+    if method not in LINKAGES:
+        raise DialectGraphError(f"`method` must be one of {list(LINKAGES)}; got {method!r}.")
+
+
+def _check_k(n_clusters: Any, n: int) -> None:
+    if not (isinstance(n_clusters, int | np.integer) and 1 <= n_clusters <= n):
+        raise DialectGraphError(
+            f"`n_clusters` must be an integer between 1 and the number of sites ({n}); got "
+            f"{n_clusters!r}."
+        )
+
+
+def _cut(z: np.ndarray, ids: pd.Index, n_clusters: int) -> pd.Series:
+    from scipy.cluster.hierarchy import fcluster
+
+    _check_k(n_clusters, len(ids))
+    return pd.Series(fcluster(z, t=n_clusters, criterion="maxclust"), index=ids, name="cluster")
+
+
+def _linkage(values: np.ndarray, method: str) -> tuple[np.ndarray, float]:
+    from scipy.cluster.hierarchy import cophenet, linkage
+    from scipy.spatial.distance import squareform
+
+    condensed = squareform(values, checks=False)
+    z = linkage(condensed, method=method)
+    if np.std(condensed) == 0:
+        return z, float("nan")
+    c, _ = cophenet(z, condensed)
+    return z, float(c)
+
+
+def hierarchical_clustering(
+    distances: pd.DataFrame | LinguisticDistances,
+    *,
+    method: str = "ward",
+    n_clusters: int | None = None,
+) -> Clustering:
+    """Cluster sites hierarchically (scipy) and report the cophenetic correlation.
+
+    Examples
+    --------
+    >>> from geodata import load_dataset
+    >>> from geodata.dialectometry.distances import linguistic_distances
+    >>> _, survey = load_dataset("sinitic_liu2007")
+    >>> c = hierarchical_clustering(linguistic_distances(survey), method="average", n_clusters=4)
+    >>> c.labels.nunique(), round(c.cophenetic, 2) > 0.7
+    (4, True)
+    """
+    _check_method(method)
+    d = as_distance_matrix(distances)
+    if len(d) < 2:
+        raise DialectGraphError(f"`distances` must hold at least 2 sites to cluster; got {len(d)}.")
+    z, coph = _linkage(d.to_numpy(float), method)
+    labels = _cut(z, d.index, n_clusters) if n_clusters is not None else None
+    return Clustering(z, d.index, method, coph, labels)
+
+
+def clustering_agreement(labels: pd.Series, reference: pd.Series) -> dict[str, float]:
+    """Adjusted Rand index, V-measure, homogeneity and completeness of ``labels`` against
+    ``reference``, on the sites both have.
+
+    Examples
+    --------
+    >>> a = pd.Series([1, 1, 2, 2], index=list("abcd"))
+    >>> b = pd.Series(["x", "x", "y", "y"], index=list("abcd"))
+    >>> clustering_agreement(a, b)["adjusted_rand"]
+    1.0
+    """
+    from sklearn.metrics import adjusted_rand_score, homogeneity_completeness_v_measure
+
+    labels = pd.Series(labels)
+    reference = pd.Series(reference)
+    labels.index = labels.index.astype(str)
+    reference.index = reference.index.astype(str)
+    common = labels.index.intersection(reference.dropna().index)
+    if len(common) < 2:
+        raise DialectGraphError(
+            f"`reference` must label at least 2 of the clustered sites; it labels "
+            f"{len(common)} (clustered: {first_examples(list(labels.index))}; reference: "
+            f"{first_examples(list(reference.index))}). Check that the ids match."
+        )
+    a = labels.loc[common].astype(str).to_numpy()
+    b = reference.loc[common].astype(str).to_numpy()
+    h, c, v = homogeneity_completeness_v_measure(b, a)
+    return {"adjusted_rand": float(adjusted_rand_score(b, a)), "v_measure": float(v),
+            "homogeneity": float(h), "completeness": float(c), "n_sites": int(len(common))}
+
+
+def compare_clusterings(
+    distances: pd.DataFrame | LinguisticDistances,
+    reference: pd.Series,
+    *,
+    methods: Sequence[str] = ("ward", "average", "complete", "single", "weighted"),
+    n_clusters: int | None = None,
+) -> pd.DataFrame:
+    """Agreement of each linkage method with a reference classification.
+
+    ``n_clusters`` defaults to the number of reference groups.
+
+    Examples
+    --------
+    >>> from geodata import load_dataset
+    >>> from geodata.dialectometry.distances import linguistic_distances
+    >>> sites, survey = load_dataset("sinitic_liu2007")
+    >>> t = compare_clusterings(linguistic_distances(survey), sites["dialect_group"])
+    >>> list(t.columns[:3])
+    ['adjusted_rand', 'v_measure', 'homogeneity']
+    """
+    d = as_distance_matrix(distances)
+    ref = pd.Series(reference).copy()
+    ref.index = ref.index.astype(str)
+    k = int(ref.reindex(d.index).nunique()) if n_clusters is None else n_clusters
+    rows = {}
+    for method in methods:
+        c = hierarchical_clustering(d, method=method, n_clusters=k)
+        rows[method] = {**clustering_agreement(c.labels, ref),
+                        "cophenetic": c.cophenetic, "n_clusters": k}
+    return pd.DataFrame(rows).T.rename_axis("method")
+
+
+@dataclass
+class ClusterStability:
+    """Result of bootstrap or noisy clustering.
+
+    Attributes
+    ----------
+    co_clustering : DataFrame
+        Share of replicates in which each pair of sites fell in the same cluster.
+    site_stability : Series
+        Per site, the mean over the other sites of the replicates' agreement with the
+        original partition (co-clustered share where the original joins the pair, 1 minus
+        it where it separates them); 1 = always the same.
+    labels : Series
+        The original partition.
+    cophenetic : Series
+        Cophenetic correlation of each replicate's dendrogram with the original distances.
+    adjusted_rand : Series
+        Adjusted Rand index of each replicate's partition with the original one.
+    """
+
+    kind: str
+    method: str
+    n_clusters: int
+    co_clustering: pd.DataFrame
+    site_stability: pd.Series
+    labels: pd.Series
+    cophenetic: pd.Series
+    adjusted_rand: pd.Series
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "method": self.method,
+            "n_clusters": self.n_clusters,
+            "n_replicates": int(len(self.cophenetic)),
+            "cophenetic_mean": float(self.cophenetic.mean()),
+            "cophenetic_sd": float(self.cophenetic.std(ddof=0)),
+            "adjusted_rand_mean": float(self.adjusted_rand.mean()),
+            "site_stability": {str(k): float(v) for k, v in self.site_stability.items()},
+            "labels": {str(k): int(v) for k, v in self.labels.items()},
+            "notes": list(self.notes),
+        }
+
+
+def _stability(kind: str, method: str, k: int, original: np.ndarray, ids: pd.Index,
+               replicates: list[np.ndarray], notes: list[str]) -> ClusterStability:
+    from scipy.cluster.hierarchy import cophenet
+    from scipy.spatial.distance import squareform
+    from sklearn.metrics import adjusted_rand_score
+
+    if not replicates:
+        raise DialectGraphError(
+            f"`{kind}` clustering produced no usable replicate ({'; '.join(notes)}). Use "
+            "more items or drop sites with little data."
+        )
+    z0, _ = _linkage(original, method)
+    base = _cut(z0, ids, k).to_numpy()
+    condensed = squareform(original, checks=False)
+    together = np.zeros((len(ids),) * 2)
+    cophs, aris = [], []
+    for values in replicates:
+        z, _ = _linkage(values, method)
+        lab = _cut(z, ids, k).to_numpy()
+        together += lab[:, None] == lab[None, :]
+        cophs.append(float(cophenet(z, condensed)[0]) if np.std(condensed) > 0 else np.nan)
+        aris.append(float(adjusted_rand_score(base, lab)))
+    share = together / len(replicates)
+    same = base[:, None] == base[None, :]
+    agree = np.where(same, share, 1.0 - share)
+    np.fill_diagonal(agree, np.nan)
+    return ClusterStability(
+        kind, method, k,
+        pd.DataFrame(share, index=ids, columns=ids),
+        pd.Series(np.nanmean(agree, axis=1), index=ids, name="stability"),
+        pd.Series(base, index=ids, name="cluster"),
+        pd.Series(cophs, name="cophenetic"),
+        pd.Series(aris, name="adjusted_rand"),
+        notes,
+    )
+
+
+def bootstrap_clustering(
+    survey: pd.DataFrame | ItemDistances,
+    *,
+    n_clusters: int,
+    method: str = "ward",
+    metric: Metric = "hamming",
+    n_boot: int = 100,
+    seed: int = 0,
+) -> ClusterStability:
+    """Bootstrap over items: resample the items with replacement ``n_boot`` times.
+
+    ``survey`` may be a long survey table (distances computed with ``metric``) or a
+    prepared :class:`~geodata.dialectometry.distances.ItemDistances`. A replicate in which some pair of
+    sites shares no sampled item is skipped and counted in ``notes``.
+
+    Examples
+    --------
+    >>> from geodata import load_dataset
+    >>> _, survey = load_dataset("sinitic_liu2007")
+    >>> st = bootstrap_clustering(survey, n_clusters=4, method="average", n_boot=20)
+    >>> st.site_stability.between(0, 1).all(), len(st.cophenetic)
+    (np.True_, 20)
+    """
+    _check_method(method)
+    items = survey if isinstance(survey, ItemDistances) else ItemDistances.from_survey(
+        survey, metric=metric)
+    if not (isinstance(n_boot, int | np.integer) and n_boot >= 1):
+        raise DialectGraphError(f"`n_boot` must be a positive integer; got {n_boot!r}.")
+    original = as_distance_matrix(items.aggregate(), argument="survey")
+    _check_k(n_clusters, len(original))
+    rng = np.random.default_rng(seed)
+    m = items.n_items
+    replicates, skipped = [], 0
+    for _ in range(n_boot):
+        weights = np.bincount(rng.integers(0, m, m), minlength=m).astype(float)
+        d = items.aggregate(weights=weights, on_undefined="nan").matrix.to_numpy()
+        if np.isnan(d).any():
+            skipped += 1
+            continue
+        replicates.append(d)
+    notes = [f"{skipped} replicate(s) skipped: a pair of sites shared no sampled item"] \
+        if skipped else []
+    return _stability("bootstrap", method, n_clusters, original.to_numpy(float),
+                      original.index, replicates, notes)
+
+
+def noisy_clustering(
+    distances: pd.DataFrame | LinguisticDistances,
+    *,
+    n_clusters: int,
+    method: str = "ward",
+    noise: float = 0.2,
+    n_iter: int = 100,
+    seed: int = 0,
+) -> ClusterStability:
+    """Noisy clustering: add uniform noise in ``[0, noise * sd(D)]`` to every distance
+    (symmetrically) ``n_iter`` times and recluster.
+
+    Examples
+    --------
+    >>> from geodata import load_dataset
+    >>> from geodata.dialectometry.distances import linguistic_distances
+    >>> _, survey = load_dataset("sinitic_szeto2018")
+    >>> st = noisy_clustering(linguistic_distances(survey), n_clusters=5, n_iter=20)
+    >>> st.co_clustering.shape
+    (42, 42)
+    """
+    _check_method(method)
+    d = as_distance_matrix(distances)
+    _check_k(n_clusters, len(d))
+    if not noise >= 0:
+        raise DialectGraphError(f"`noise` must be >= 0 (a multiple of the distances' standard "
+                                f"deviation); got {noise!r}. Try 0.2.")
+    if not (isinstance(n_iter, int | np.integer) and n_iter >= 1):
+        raise DialectGraphError(f"`n_iter` must be a positive integer; got {n_iter!r}.")
+    values = d.to_numpy(float)
+    n = len(values)
+    iu = np.triu_indices(n, k=1)
+    scale = noise * float(np.std(values[iu]))
+    rng = np.random.default_rng(seed)
+    replicates = []
+    for _ in range(n_iter):
+        noisy = np.zeros_like(values)
+        noisy[iu] = values[iu] + rng.uniform(0.0, scale, len(iu[0]))
+        replicates.append(noisy + noisy.T)
+    return _stability("noisy", method, n_clusters, values, d.index, replicates, [])

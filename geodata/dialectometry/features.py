@@ -1,0 +1,492 @@
+"""Survey tables to model feature matrices.
+
+A survey is a long table with columns ``site``, ``item``, ``value``: one row per variant,
+so a cell with several variants is several rows with the same ``(site, item)``. This module
+checks such a table once (:func:`check_survey`) and turns it into site x feature matrices:
+
+- :func:`one_hot`: categorical variants (and cognate-set ids) as 0/1 columns
+  ``(item, variant)`` with a mask of observed cells;
+- :func:`cognate_presence`: a CLDF FormTable with (partial) cognate ids to 0/1 presence of
+  each cognate set, masked where the site has no form for the concept;
+- :func:`standardise`: numeric items z-scored over the observed sites;
+- :func:`string_features`: phonetic strings to features, by clustering the readings of
+  each item (the default, see the Notes there for why and how it was measured).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from numbers import Number
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from geodata._validate import DialectGraphError, Problems, first_examples, require_columns
+
+__all__ = [
+    "FeatureMatrix",
+    "check_survey",
+    "coerce_numeric",
+    "cognate_presence",
+    "item_kinds",
+    "one_hot",
+    "standardise",
+    "string_features",
+]
+
+SURVEY_COLUMNS = ("site", "item", "value")
+
+
+@dataclass(frozen=True)
+class FeatureMatrix:
+    """A site x feature matrix with its mask of observed cells.
+
+    Attributes
+    ----------
+    values : DataFrame
+        Sites (rows) x features (columns); unobserved cells hold 0.
+    mask : DataFrame
+        Same shape, ``True`` where the cell was observed.
+    kind : str
+        What the features encode (``"one_hot"``, ``"cognate_presence"``, ...).
+    """
+
+    values: pd.DataFrame
+    mask: pd.DataFrame
+    kind: str
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.values.shape
+
+    def to_numpy(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(values, mask)`` as float32 and bool arrays, ready for a model."""
+        return self.values.to_numpy(np.float32), self.mask.to_numpy(bool)
+
+
+def _is_number(v: object) -> bool:
+    return isinstance(v, Number | np.number) and not isinstance(v, bool | np.bool_)
+
+
+def _show(v: object) -> str:
+    """repr of a value for a message, without numpy's type wrapper."""
+    return repr(v.item() if isinstance(v, np.generic) else v)
+
+
+def _kind_of(v: object) -> str:
+    if isinstance(v, str):
+        return "string"
+    if isinstance(v, bool | np.bool_):
+        return "boolean"
+    if _is_number(v):
+        return "numeric"
+    return type(v).__name__
+
+
+_KIND_BY_TYPE = {str: "string", int: "numeric", float: "numeric", bool: "boolean",
+                 np.bool_: "boolean"}
+
+
+def _row_kinds(values: pd.Series) -> pd.Series:
+    """The kind of every value (fast path by exact type, then :func:`_kind_of`)."""
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return pd.Series("boolean", index=values.index)
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        return pd.Series("numeric", index=values.index)
+    if pd.api.types.is_string_dtype(values.dtype) and not pd.api.types.is_object_dtype(
+            values.dtype):
+        return pd.Series("string", index=values.index)
+    types = values.map(type)
+    kinds = types.map(_KIND_BY_TYPE)
+    unknown = kinds.isna()
+    if unknown.any():
+        kinds[unknown] = values[unknown].map(_kind_of)
+    return kinds
+
+
+def check_survey(survey: pd.DataFrame, *, argument: str = "survey") -> pd.DataFrame:
+    """Validate a long survey table and return a clean copy.
+
+    Rows whose ``value`` is missing are dropped (a missing cell is simply absent). Every
+    problem found is reported at once in one :class:`DialectGraphError`.
+
+    Raises
+    ------
+    DialectGraphError
+        When a column is missing, a site or item id is empty, an item has no data at
+        all, or one item mixes kinds of values (numbers and strings).
+
+    Examples
+    --------
+    >>> from geodata import load_dataset
+    >>> _, survey = load_dataset("sinitic_szeto2018")
+    >>> check_survey(survey).shape
+    (882, 3)
+    """
+    if not isinstance(survey, pd.DataFrame):
+        raise DialectGraphError(
+            f"`{argument}` must be a pandas DataFrame with columns site, item, value; got "
+            f"{type(survey).__name__}. Build one with pd.DataFrame or geodata.read_survey."
+        )
+    require_columns(survey, SURVEY_COLUMNS, argument=argument)
+    frame = survey.loc[:, list(SURVEY_COLUMNS)].copy()
+    problems = Problems()
+    for col in ("site", "item"):
+        uniques = pd.Series(frame[col].dropna().unique())
+        blank_ids = set(uniques[uniques.astype(str).str.strip() == ""])
+        bad = frame[col].isna() | frame[col].isin(blank_ids)
+        if bad.any():
+            problems.add(
+                f"`{argument}` must have a {col} id on every row; {int(bad.sum())} rows have "
+                f"none (first: row {frame.index[bad][0]!r}). Fill or drop those rows."
+            )
+            frame = frame[~bad]
+    frame["site"] = frame["site"].astype(str)
+    frame["item"] = frame["item"].astype(str)
+    kinds = _row_kinds(frame["value"])
+    observed = frame["value"].notna().to_numpy().copy()
+    is_str = (kinds == "string").to_numpy()
+    if is_str.any():
+        blank = frame["value"].to_numpy()[is_str].astype(str)
+        observed[np.flatnonzero(is_str)[np.char.str_len(np.char.strip(blank)) == 0]] = False
+    empty_items = sorted(set(frame["item"]) - set(frame.loc[observed, "item"]))
+    if empty_items:
+        problems.add(
+            f"`{argument}`: every item must have data at some site; {len(empty_items)} "
+            f"item(s) have no value at all ({first_examples(empty_items)}). Drop them or "
+            "check the value column."
+        )
+    frame, kinds = frame[observed], kinds[observed]
+    pairs = pd.DataFrame({"item": frame["item"], "kind": kinds}).drop_duplicates()
+    per_item = pairs.groupby("item")["kind"].agg(lambda k: tuple(sorted(k)))
+    mixed = per_item[per_item.map(len) > 1]
+    if len(mixed):
+        first = mixed.index[0]
+        problems.add(
+            f"`{argument}`: each item must hold one kind of value; {len(mixed)} item(s) mix "
+            f"kinds (first: item {first!r} has {' and '.join(mixed.iloc[0])} values). "
+            "Convert the values of each item to one kind (e.g. all strings)."
+        )
+    problems.raise_if_any()
+    return frame.reset_index(drop=True)
+
+
+def coerce_numeric(survey: pd.DataFrame) -> pd.DataFrame:
+    """Turn the values of every item whose values all parse as numbers into floats.
+
+    Files read as text (``geodata.read_survey``) hold ``"0"``/``"1"``; this makes such
+    items numeric (for ``gower`` or :func:`standardise`) and leaves the others as they are.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"site": ["a", "b", "a"], "item": ["n", "n", "s"],
+    ...                   "value": ["1", "2.5", "x"]})
+    >>> coerce_numeric(s)["value"].tolist()
+    [1.0, 2.5, 'x']
+    """
+    out = survey.copy()
+    parsed = pd.to_numeric(out["value"], errors="coerce")
+    ok = parsed.notna() | out["value"].isna()
+    numeric_items = ok.groupby(out["item"]).transform("all")
+    out["value"] = out["value"].astype(object)
+    out.loc[numeric_items, "value"] = parsed[numeric_items].astype(float)
+    return out
+
+
+def item_kinds(survey: pd.DataFrame) -> pd.Series:
+    """The kind of each item: ``"numeric"``, ``"string"`` or ``"boolean"``.
+
+    Examples
+    --------
+    >>> from geodata import load_dataset
+    >>> _, survey = load_dataset("sinitic_szeto2018")
+    >>> item_kinds(survey).unique().tolist()
+    ['numeric']
+    """
+    frame = check_survey(survey)
+    return frame.groupby("item", sort=True)["value"].agg(lambda v: _kind_of(v.iloc[0]))
+
+
+def _site_index(frame: pd.DataFrame, sites: Sequence[str] | pd.Index | None) -> pd.Index:
+    if sites is None:
+        return pd.Index(sorted(frame["site"].unique()), name="site")
+    index = pd.Index([str(s) for s in sites], name="site")
+    unknown = sorted(set(frame["site"]) - set(index))
+    if unknown:
+        raise DialectGraphError(
+            f"`sites` must list every site of the survey; {len(unknown)} survey site(s) are "
+            f"not in it ({first_examples(unknown)}). Add them or filter the survey first."
+        )
+    return index
+
+
+def one_hot(
+    survey: pd.DataFrame,
+    *,
+    sites: Sequence[str] | pd.Index | None = None,
+    drop_constant: bool = False,
+) -> FeatureMatrix:
+    """One-hot encode categorical variants, with a mask of observed cells.
+
+    Each ``(item, variant)`` becomes a 0/1 column; a cell with several variants has a 1
+    in each. ``mask`` is ``True`` for every column of an item the site answered.
+
+    Parameters
+    ----------
+    survey : DataFrame
+        Long table ``site, item, value``.
+    sites : sequence of str, optional
+        Row order (e.g. a graph's ``node_ids``); sites without data get an all-False mask.
+    drop_constant : bool
+        Drop columns that are 1 at every observed site (they carry no information).
+
+    Examples
+    --------
+    >>> from geodata import load_dataset
+    >>> _, survey = load_dataset("sinitic_szeto2018")
+    >>> fm = one_hot(survey)
+    >>> fm.shape, bool(fm.mask.all().all())
+    ((42, 42), True)
+    >>> int(fm.values.loc["Ma1", ("p-2", "1")])
+    1
+    """
+    frame = check_survey(survey)
+    index = _site_index(frame, sites)
+    frame = frame.assign(variant=frame["value"].astype(str))
+    frame = frame.drop_duplicates(["site", "item", "variant"])
+    values = (
+        pd.crosstab(frame["site"], [frame["item"], frame["variant"]])
+        .clip(upper=1)
+        .reindex(index, fill_value=0)
+    )
+    answered = pd.crosstab(frame["site"], frame["item"]).reindex(index, fill_value=0) > 0
+    mask = answered.reindex(columns=values.columns.get_level_values(0))
+    mask.columns = values.columns
+    if drop_constant:
+        keep = ~((values == 1) | ~mask).all(axis=0)
+        values, mask = values.loc[:, keep], mask.loc[:, keep]
+    values.columns.names = ["item", "variant"]
+    mask.columns.names = ["item", "variant"]
+    return FeatureMatrix(values.astype(np.float64), mask.astype(bool), "one_hot")
+
+
+def cognate_presence(
+    forms: pd.DataFrame,
+    *,
+    site_col: str = "language_id",
+    concept_col: str = "concept_id",
+    cognate_col: str = "partial_cognate_ids",
+    sites: Sequence[str] | pd.Index | None = None,
+) -> FeatureMatrix:
+    """Presence of each cognate set per site, from a CLDF FormTable with cognate ids.
+
+    ``cognate_col`` may hold one id or several space-separated ids (partial cognates, one
+    per morpheme, as in ``sinitic_liu2007/forms.csv``). A cognate set is 1 where a form of
+    the site contains it. The mask is ``False`` where the site has no form for the set's
+    concept, so absence of data is not read as absence of the cognate.
+
+    Examples
+    --------
+    >>> forms = pd.DataFrame({
+    ...     "language_id": ["A", "B", "B", "C"],
+    ...     "concept_id": ["eye", "eye", "eye", "hand"],
+    ...     "partial_cognate_ids": ["1", "1 2", "3", "4"]})
+    >>> fm = cognate_presence(forms)
+    >>> fm.values.astype(int).to_dict("list")
+    {('eye', '1'): [1, 1, 0], ('eye', '2'): [0, 1, 0], ('eye', '3'): [0, 1, 0], ('hand', '4'): [0, 0, 1]}
+    >>> fm.mask.loc["C", ("eye", "1")]
+    np.False_
+    """
+    require_columns(forms, [site_col, concept_col, cognate_col], argument="forms")
+    rows = forms[[site_col, concept_col, cognate_col]].dropna()
+    ids = rows[cognate_col].astype(str).str.split()
+    long = pd.DataFrame({
+        "site": rows[site_col].astype(str).repeat(ids.map(len)).to_numpy(),
+        "item": rows[concept_col].astype(str).repeat(ids.map(len)).to_numpy(),
+        "value": [i for group in ids for i in group],
+    })
+    if long.empty:
+        raise DialectGraphError(
+            f"`forms` must hold at least one cognate id in column {cognate_col!r}; it has "
+            "none. Name the cognate column with cognate_col=."
+        )
+    fm = one_hot(long, sites=sites)
+    return FeatureMatrix(fm.values, fm.mask, "cognate_presence")
+
+
+def standardise(
+    survey: pd.DataFrame, *, sites: Sequence[str] | pd.Index | None = None
+) -> FeatureMatrix:
+    """Numeric items as z-scores over the sites that have them (missing cells -> 0).
+
+    A constant item (standard deviation 0) becomes all 0 rather than NaN. A cell with
+    several numeric values is averaged.
+
+    Raises
+    ------
+    DialectGraphError
+        When an item is not numeric.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"site": ["a", "b", "c"], "item": "f0", "value": [1.0, 2.0, 3.0]})
+    >>> standardise(s).values["f0"].round(3).tolist()
+    [-1.225, 0.0, 1.225]
+    """
+    frame = check_survey(survey)
+    kinds = frame.groupby("item")["value"].agg(lambda v: _kind_of(v.iloc[0]))
+    bad = kinds[kinds != "numeric"]
+    if len(bad):
+        raise DialectGraphError(
+            f"`survey` must hold numeric values for standardise(); {len(bad)} item(s) are not "
+            f"numeric (first: {bad.index[0]!r} is {bad.iloc[0]}). Use one_hot() for "
+            "categorical items or string_features() for strings."
+        )
+    index = _site_index(frame, sites)
+    wide = frame.pivot_table(index="site", columns="item", values="value", aggfunc="mean")
+    wide = wide.reindex(index).astype(float)
+    sd = wide.std(ddof=0).replace(0.0, 1.0)
+    z = (wide - wide.mean()) / sd
+    mask = wide.notna()
+    return FeatureMatrix(z.fillna(0.0), mask, "standardised")
+
+
+def _item_reading_classes(
+    strings: list[str], *, threshold: float, segmented: bool
+) -> np.ndarray:
+    """Cluster the distinct readings of one item (UPGMA on normalised Levenshtein)."""
+    from rapidfuzz.distance import Levenshtein
+    from rapidfuzz.process import cdist
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+
+    if len(strings) == 1:
+        return np.zeros(1, dtype=int)
+    seqs = [s.split() for s in strings] if segmented else strings
+    dist = cdist(seqs, seqs, scorer=Levenshtein.normalized_distance, dtype=np.float64)
+    np.fill_diagonal(dist, 0.0)
+    tree = linkage(squareform(dist, checks=False), method="average")
+    return fcluster(tree, t=threshold, criterion="distance") - 1
+
+
+def string_features(
+    survey: pd.DataFrame,
+    *,
+    method: Literal["clusters", "exact"] = "clusters",
+    threshold: float = 0.5,
+    segmented: bool = False,
+    strip_tones: bool = True,
+    min_sites: int = 2,
+    sites: Sequence[str] | pd.Index | None = None,
+) -> FeatureMatrix:
+    """Phonetic strings to model features: per-item classes of similar readings, one-hot.
+
+    For each item, the distinct readings are clustered by average linkage (UPGMA) on their
+    normalised Levenshtein distance (rapidfuzz), cut at ``threshold``; each reading class
+    becomes a 0/1 column ``(item, "c<k>")``. Classes held by fewer than ``min_sites`` sites
+    are dropped: a class only one site has says nothing a neighbour can share.
+
+    Parameters
+    ----------
+    survey : DataFrame
+        Long table ``site, item, value`` with string values (IPA, possibly with tone
+        digits; space-separated segments when ``segmented=True``).
+    method : {"clusters", "exact"}
+        ``"exact"`` one-hot encodes identical strings only (the baseline).
+    threshold : float
+        Cut height in normalised Levenshtein distance (0-1); readings closer than this on
+        average fall in one class.
+    segmented : bool
+        Compare space-separated segment tokens rather than characters.
+    strip_tones : bool
+        Remove tone digits (ASCII, superscript and subscript digits, Chao tone letters)
+        before comparing.
+    min_sites : int
+        Minimum number of sites a class must have to become a feature.
+
+    Notes
+    -----
+    Why classes, not exact strings: an exact-string one-hot splits near-identical readings
+    (``tiŋ⁵⁵`` / ``tiŋ⁴⁴``) into unrelated columns, so most columns are held by one site
+    and a model sees little overlap between neighbours. Grouping similar readings recovers
+    the correspondence sets a dialectologist would draw, and keeps the columns dense.
+    Tones are stripped by default: tone values (Chao digits) are not comparable across
+    dialects (the same category has different contours), so they mostly add noise to the
+    segmental classes.
+
+    Measured on ``sinitic_beida1962_zihui`` (18 modern points, 2,611 characters, 8 groups)
+    by how well the features recover the groups: leave-one-out 1-NN accuracy (Jaccard
+    distance between feature vectors; the 14 sites whose group has another member) and
+    the adjusted Rand index of UPGMA cut into 8 clusters:
+
+    ============================== ======== ========= =========
+    features                        columns  LOO 1-NN  ARI UPGMA
+    ============================== ======== ========= =========
+    exact strings                    2,901     0.50      0.01
+    exact strings, tones stripped    8,060     0.79      0.38
+    classes t=0.5, with tones       10,932     0.79      0.27
+    classes t=0.5, tones stripped    7,932     0.86      0.59
+    (Levenshtein distance matrix)       --       --      0.47
+    ============================== ======== ========= =========
+
+    The defaults (t = 0.5, tones stripped) were chosen among six settings on this same
+    table, so the last rows are optimistic; the gap to exact strings is not a tuning
+    artefact. ``tests/geodata/test_features.py`` reruns the measurement.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"site": ["a", "b", "c", "d"], "item": "ding",
+    ...                   "value": ["tiŋ⁵⁵", "tiŋ⁴⁴", "tin³³", "teŋ³³"]})
+    >>> fm = string_features(s, threshold=0.5, strip_tones=True)
+    >>> fm.values.astype(int)["ding"].to_dict("list")
+    {'c0': [1, 1, 1, 1]}
+    >>> string_features(s, method="exact", strip_tones=False, min_sites=1).shape
+    (4, 4)
+    """
+    frame = check_survey(survey)
+    kinds = frame["value"].map(_kind_of)
+    if (kinds != "string").any():
+        bad = frame.loc[kinds != "string"].iloc[0]
+        raise DialectGraphError(
+            f"`survey` must hold strings for string_features(); {int((kinds != 'string').sum())} "
+            f"value(s) are not strings (first: item {bad['item']!r}, site {bad['site']!r}, "
+            f"value {_show(bad['value'])}). Convert them with .astype(str) or use one_hot()."
+        )
+    if method not in ("clusters", "exact"):
+        raise DialectGraphError(
+            f"`method` must be 'clusters' or 'exact'; got {method!r}."
+        )
+    if not 0 < threshold <= 1:
+        raise DialectGraphError(
+            f"`threshold` must be a normalised distance in (0, 1]; got {threshold!r}. "
+            "Try 0.5."
+        )
+    values = frame["value"].astype(str)
+    if strip_tones:
+        values = values.map(_strip_tones)
+    frame = frame.assign(value=values)
+    if method == "exact":
+        labelled = frame.assign(value=frame["value"])
+    else:
+        parts = []
+        for _, group in frame.groupby("item", sort=True):
+            distinct = sorted(group["value"].unique())
+            classes = _item_reading_classes(distinct, threshold=threshold, segmented=segmented)
+            lookup = dict(zip(distinct, (f"c{c}" for c in classes)))
+            parts.append(group.assign(value=group["value"].map(lookup)))
+        labelled = pd.concat(parts, ignore_index=True)
+    fm = one_hot(labelled, sites=sites)
+    counts = fm.values.sum(axis=0)
+    keep = counts >= min_sites
+    return FeatureMatrix(fm.values.loc[:, keep], fm.mask.loc[:, keep], f"strings_{method}")
+
+
+_TONE_CHARS = "0123456789⁰¹²³⁴⁵⁶⁷⁸⁹₀₁₂₃₄₅₆₇₈₉˥˦˧˨˩⁻"
+_TONE_TABLE = str.maketrans("", "", _TONE_CHARS)
+
+
+def _strip_tones(s: str) -> str:
+    stripped = " ".join(s.translate(_TONE_TABLE).split())
+    return stripped or s

@@ -1,0 +1,654 @@
+"""``DialectGraph``: regions, a symmetric edge table and node features on one index."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from geodata._geo import great_circle_km
+from geodata._validate import DialectGraphError, Problems, Report, first_examples
+from geodata.graph import adjacency as adj
+from geodata.graph.edges import connect_components, crossing_barriers, relatedness_from_paths
+from geodata.graph.regions import project_lonlat, suitable_crs, voronoi_regions
+from geodata.io import atomic_path, validate_regions
+
+__all__ = ["DialectGraph", "METHODS"]
+
+POINT_METHODS = ("delaunay", "gabriel", "relative_neighbourhood", "knn", "distance_band")
+REGION_METHODS = ("voronoi", "rook", "queen")
+METHODS = REGION_METHODS + POINT_METHODS
+FORMAT_VERSION = 1
+_FEATURE_PREFIX = "feat__"
+
+
+class DialectGraph:
+    """Regions of a dialect survey and their neighbourhood graph.
+
+    Build one with :meth:`from_sites` (survey points → Voronoi regions or a proximity
+    graph) or :meth:`from_regions` (given polygons). A graph is validated when built and
+    never changed in place: methods such as :meth:`with_features` return a new graph.
+
+    Attributes
+    ----------
+    regions : GeoDataFrame
+        One polygon per site (or the site point when no polygons were built), EPSG:4326,
+        indexed by ``site_id``, with the site's ``longitude``/``latitude`` and metadata.
+    edges : DataFrame
+        Indexed by ``(source, target)``; symmetric (both directions present), no
+        self-loops. Columns: ``distance_km`` (great-circle), ``border_km`` (shared border
+        in a projected CRS, 0 when the regions do not touch), ``border_share_source`` and
+        ``border_share_target`` (border / perimeter of each region), ``sea_crossing``,
+        one ``barrier_<name>`` flag per barrier, and ``relatedness`` when a
+        classification was given.
+    features : DataFrame
+        Node features (floats, NaN = missing) indexed like ``regions``.
+    label : str or None
+        Column of ``regions`` holding the reference groups.
+    report : Report
+        Everything repaired or decided while building.
+
+    Examples
+    --------
+    >>> from geodata import load_dataset, load_boundary
+    >>> sites, survey = load_dataset("sinitic_szeto2018")
+    >>> g = DialectGraph.from_sites(sites, boundary=load_boundary("china_provinces"),
+    ...                             features=survey, label="dialect_group")
+    >>> g.n_nodes, g.features.shape[1], g.is_symmetric()
+    (42, 21, True)
+    """
+
+    def __init__(self, regions: gpd.GeoDataFrame, edges: pd.DataFrame,
+                 features: pd.DataFrame | None = None, *, label: str | None = None,
+                 meta: Mapping[str, Any] | None = None, report: Report | None = None):
+        self._regions = regions
+        self._edges = edges
+        self._features = features if features is not None else pd.DataFrame(index=regions.index)
+        self._label = label
+        self.meta = dict(meta or {})
+        self.report = report or Report()
+        self._validate()
+
+    # ------------------------------------------------------------------ validation
+    def _validate(self) -> None:
+        p = Problems()
+        r, e, f = self._regions, self._edges, self._features
+        if not isinstance(r, gpd.GeoDataFrame) or r.crs is None:
+            raise DialectGraphError("`regions` must be a GeoDataFrame with a CRS; got "
+                                    f"{type(r).__name__} (crs={getattr(r, 'crs', None)}).")
+        if len(r) == 0:
+            raise DialectGraphError("`regions` must hold at least one region; the graph is empty. "
+                                    "Check the sites given.")
+        if r.index.has_duplicates:
+            p.add(f"`regions` index must be unique site ids; duplicated: "
+                  f"{first_examples(r.index[r.index.duplicated()].unique().tolist())}.")
+        if list(e.index.names) != ["source", "target"]:
+            p.add(f"`edges` must be indexed by (source, target); got {list(e.index.names)}.")
+        elif len(e):
+            # work on the integer codes: cheap even for millions of edges
+            levels, codes = e.index.levels, e.index.codes
+            used = levels[0][np.bincount(codes[0], minlength=len(levels[0])) > 0].union(
+                levels[1][np.bincount(codes[1], minlength=len(levels[1])) > 0])
+            unknown = used.difference(r.index)
+            if len(unknown):
+                p.add(f"`edges` must join known regions; unknown ids "
+                      f"{first_examples(unknown.tolist())}. Build edges from the same sites "
+                      "as the regions.")
+            if levels[0].equals(levels[1]):
+                loops = int((codes[0] == codes[1]).sum())
+            else:
+                loops = int((e.index.get_level_values(0) == e.index.get_level_values(1)).sum())
+            if loops:
+                p.add(f"`edges` must have no self-loops; {loops} found.")
+            pair = codes[0].astype(np.int64) * (len(levels[1]) + 1) + codes[1]
+            if len(np.unique(pair)) < len(pair):
+                p.add("`edges` must not repeat a (source, target) pair.")
+        if not f.index.equals(r.index):
+            p.add("`features` must be indexed exactly like `regions` (same ids, same order).")
+        if self._label is not None and self._label not in r.columns:
+            p.add(f"`label` must be a column of regions; got {self._label!r}, columns are "
+                  f"{first_examples(list(r.columns), 10)}.")
+        p.raise_if_any()
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def regions(self) -> gpd.GeoDataFrame:
+        return self._regions.copy()
+
+    @property
+    def edges(self) -> pd.DataFrame:
+        return self._edges.copy()
+
+    @property
+    def features(self) -> pd.DataFrame:
+        return self._features.copy()
+
+    @property
+    def label(self) -> str | None:
+        return self._label
+
+    @property
+    def labels(self) -> pd.Series | None:
+        return None if self._label is None else self._regions[self._label].copy()
+
+    @property
+    def node_ids(self) -> pd.Index:
+        return self._regions.index.copy()
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self._regions)
+
+    @property
+    def n_edges(self) -> int:
+        """Number of undirected edges."""
+        return len(self._edges) // 2
+
+    @property
+    def coords(self) -> np.ndarray:
+        """Site longitude/latitude (n × 2, degrees)."""
+        return self._regions[["longitude", "latitude"]].to_numpy(dtype=float)
+
+    @property
+    def projected_crs(self) -> CRS:
+        return CRS.from_user_input(self.meta["projected_crs"])
+
+    def is_symmetric(self) -> bool:
+        idx = self._edges.index
+        rev = pd.MultiIndex.from_arrays([idx.get_level_values(1), idx.get_level_values(0)])
+        return bool(rev.isin(idx).all())
+
+    def degree(self) -> pd.Series:
+        deg = self._edges.groupby(level="source").size()
+        return deg.reindex(self._regions.index, fill_value=0).rename("degree")
+
+    def __repr__(self) -> str:
+        lab = ""
+        if self._label is not None:
+            lab = f", label={self._label!r} ({self._regions[self._label].nunique()} classes)"
+        attrs = ", ".join(self._edges.columns)
+        return (f"DialectGraph({self.n_nodes} regions, {self.n_edges} edges, "
+                f"method={self.meta.get('method')!r}, {self._features.shape[1]} features{lab}; "
+                f"edge attributes: {attrs})")
+
+    # ------------------------------------------------------------------ builders
+    @classmethod
+    def from_sites(
+        cls,
+        sites: gpd.GeoDataFrame,
+        *,
+        method: str = "voronoi",
+        boundary: gpd.GeoDataFrame | gpd.GeoSeries | shapely.Geometry | None = None,
+        regions: bool = True,
+        k: int = 6,
+        threshold_km: float | None = None,
+        max_crossing_km: float = 200.0,
+        barriers: gpd.GeoDataFrame | None = None,
+        barrier_action: str = "flag",
+        classification: str | pd.Series | None = None,
+        features: pd.DataFrame | None = None,
+        label: str | None = None,
+        isolated: str = "raise",
+        crs: CRS | str | None = None,
+    ) -> DialectGraph:
+        """Build a graph from survey points.
+
+        Parameters
+        ----------
+        sites : GeoDataFrame
+            Points indexed by site id, with a CRS.
+        method : str
+            ``"voronoi"`` (contiguity of the Voronoi cells), ``"delaunay"``, ``"gabriel"``,
+            ``"relative_neighbourhood"``, ``"knn"`` (great-circle) or ``"distance_band"``.
+        boundary : optional
+            Outline the Voronoi cells are clipped to (islands kept).
+        regions : bool
+            Build Voronoi regions (for maps and border lengths) also for the point
+            methods. ``False`` keeps the points as geometry (e.g. a world-wide survey).
+        k, threshold_km : int, float
+            Options of ``knn`` and ``distance_band``.
+        max_crossing_km : float
+            Groups of regions with no land neighbour (islands) are joined to the nearest
+            region within this gap; the edge is flagged ``sea_crossing``.
+        barriers : GeoDataFrame, optional
+            Lines or polygons with a ``name`` column (rivers, mountain ranges). An edge
+            whose straight line crosses one gets ``barrier_<name>=True``, or is removed
+            with ``barrier_action="drop"`` (reported).
+        classification : str or Series, optional
+            A column of ``sites`` (or a Series by site id) holding classification paths
+            (``"Sinitic/Min/Coastal"``) or group names; adds ``relatedness`` in [0, 1].
+        features : DataFrame, optional
+            Node features: a wide table indexed by site id, or a long survey table
+            (``site, item, value``) with numeric values.
+        label : str, optional
+            Column of ``sites`` with the reference groups.
+        isolated : {"raise", "keep"}
+            What to do with regions that end up without any neighbour.
+        """
+        if not isinstance(sites, gpd.GeoDataFrame):
+            raise DialectGraphError(f"`sites` must be a GeoDataFrame of points; got "
+                                    f"{type(sites).__name__}. Use geodata.read_sites(path).")
+        if method not in METHODS or method in ("rook", "queen"):
+            raise DialectGraphError(
+                f"`method` must be one of {['voronoi', *POINT_METHODS]} for survey points; "
+                f"got {method!r}. Use DialectGraph.from_regions for rook/queen on polygons."
+            )
+        if sites.crs is None:
+            raise DialectGraphError(
+                "`sites` must have a coordinate reference system; its CRS is missing. Set it "
+                "with sites.set_crs('EPSG:4326') if the coordinates are lon/lat degrees.")
+        if len(sites) == 0:
+            raise DialectGraphError("`sites` must hold at least one site; it is empty.")
+        if sites.geom_type.ne("Point").any():
+            bad = sites.index[sites.geom_type.ne("Point")].tolist()
+            raise DialectGraphError(f"`sites` must hold Point geometries; {first_examples(bad)} "
+                                    "are not. Use DialectGraph.from_regions for polygons.")
+        report = Report()
+        pts = sites.to_crs("EPSG:4326")
+        lon, lat = pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()
+        crs = CRS.from_user_input(crs) if crs is not None else suitable_crs(lon, lat)
+        if method == "voronoi" or regions:
+            reg, rep = voronoi_regions(sites, boundary=boundary, crs=crs)
+            report.extend(rep)
+            proj = reg.attrs.pop("projected_geometry")
+            reg.attrs.pop("projected_crs", None)
+        else:
+            reg = gpd.GeoDataFrame({"longitude": lon, "latitude": lat}, index=sites.index.copy(),
+                                   geometry=pts.geometry.array, crs="EPSG:4326")
+            proj = None
+        extra = sites.drop(columns=[c for c in (sites.geometry.name, "longitude", "latitude")
+                                    if c in sites.columns])
+        reg = reg.join(extra)
+        xy = project_lonlat(lon, lat, crs)
+        pairs = cls._pairs(method, proj, xy, lon, lat, k=k, threshold_km=threshold_km)
+        params = {"method": method, "k": k, "threshold_km": threshold_km,
+                  "max_crossing_km": max_crossing_km, "boundary": boundary is not None}
+        return cls._assemble(reg, pairs, proj, xy, crs, report=report, params=params,
+                             max_crossing_km=max_crossing_km, barriers=barriers,
+                             barrier_action=barrier_action, classification=classification,
+                             features=features, label=label, isolated=isolated,
+                             contiguity=method == "voronoi")
+
+    @classmethod
+    def from_regions(
+        cls,
+        regions: gpd.GeoDataFrame,
+        *,
+        method: str = "rook",
+        strict: bool = True,
+        max_crossing_km: float = 200.0,
+        barriers: gpd.GeoDataFrame | None = None,
+        barrier_action: str = "flag",
+        classification: str | pd.Series | None = None,
+        features: pd.DataFrame | None = None,
+        label: str | None = None,
+        isolated: str = "raise",
+        crs: CRS | str | None = None,
+    ) -> DialectGraph:
+        """Build a graph from given region polygons (rook or queen contiguity).
+
+        Invalid polygons are repaired (reported). Each region's site is its
+        ``longitude``/``latitude`` columns when present, else a point inside the polygon.
+        ``strict=True`` finds neighbours by geometric intersection, which tolerates
+        boundaries whose vertices do not coincide; ``strict=False`` uses libpysal's
+        shared-vertex rule (faster, for clean tessellations).
+        """
+        if method not in ("rook", "queen"):
+            raise DialectGraphError(f"`method` must be 'rook' or 'queen' for given polygons; got "
+                                    f"{method!r}. Use DialectGraph.from_sites for point methods.")
+        if not isinstance(regions, gpd.GeoDataFrame):
+            raise DialectGraphError(f"`regions` must be a GeoDataFrame of polygons; got "
+                                    f"{type(regions).__name__}. Use geodata.read_regions(path).")
+        reg, report = validate_regions(regions)
+        reg = reg.to_crs("EPSG:4326")
+        if {"longitude", "latitude"} <= set(reg.columns):
+            lon = pd.to_numeric(reg["longitude"]).to_numpy(float)
+            lat = pd.to_numeric(reg["latitude"]).to_numpy(float)
+        else:
+            rp = reg.geometry.representative_point()
+            lon, lat = rp.x.to_numpy(), rp.y.to_numpy()
+            reg = reg.assign(longitude=lon, latitude=lat)
+            report.add("placed sites inside regions", "regions had no longitude/latitude "
+                       "columns; each site is a representative point inside its polygon")
+        crs = CRS.from_user_input(crs) if crs is not None else suitable_crs(lon, lat)
+        proj = reg.to_crs(crs).geometry.array
+        proj = np.asarray(proj, dtype=object)
+        xy = project_lonlat(lon, lat, crs)
+        pairs = adj.contiguity_pairs(proj, rook=method == "rook", strict=strict)
+        params = {"method": method, "strict": strict, "max_crossing_km": max_crossing_km}
+        return cls._assemble(reg, pairs, proj, xy, crs, report=report, params=params,
+                             max_crossing_km=max_crossing_km, barriers=barriers,
+                             barrier_action=barrier_action, classification=classification,
+                             features=features, label=label, isolated=isolated, contiguity=True)
+
+    @staticmethod
+    def _pairs(method, proj, xy, lon, lat, *, k, threshold_km) -> pd.DataFrame:
+        if method == "voronoi":
+            return adj.contiguity_pairs(proj, rook=True)
+        if method == "delaunay":
+            pairs = adj.delaunay_pairs(xy)
+        elif method == "gabriel":
+            pairs = adj.gabriel_pairs(xy)
+        elif method == "relative_neighbourhood":
+            pairs = adj.relative_neighbourhood_pairs(xy)
+        elif method == "knn":
+            pairs = adj.knn_pairs(lon, lat, k=k)
+        else:
+            if threshold_km is None:
+                raise DialectGraphError("`threshold_km` must be given for method='distance_band'"
+                                        "; got None. Pass e.g. threshold_km=150.")
+            pairs = adj.distance_band_pairs(lon, lat, threshold_km=threshold_km)
+        if proj is not None and len(pairs):
+            border = adj.contiguity_pairs(proj, rook=True)
+            pairs = pairs.merge(border, on=["i", "j"], how="left").fillna({"border_m": 0.0})
+        else:
+            pairs = pairs.assign(border_m=0.0)
+        return pairs
+
+    @classmethod
+    def _assemble(cls, reg, pairs, proj, xy, crs, *, report, params, max_crossing_km, barriers,
+                  barrier_action, classification, features, label, isolated, contiguity):
+        ids = reg.index
+        if isolated not in ("raise", "keep"):
+            raise DialectGraphError(f"`isolated` must be 'raise' or 'keep'; got {isolated!r}.")
+        if barrier_action not in ("flag", "drop"):
+            raise DialectGraphError(f"`barrier_action` must be 'flag' or 'drop'; got "
+                                    f"{barrier_action!r}.")
+        if label is not None and label not in reg.columns:
+            raise DialectGraphError(f"`label` must be a column of the sites; got {label!r}, "
+                                    f"columns are {first_examples(list(reg.columns), 10)}.")
+        if label is not None and reg[label].isna().any():
+            miss = reg.index[reg[label].isna()].tolist()
+            report.add("unlabelled regions", f"{len(miss)} regions have no {label!r} value "
+                       f"({first_examples(miss)}); models treat them as unlabelled", miss)
+        if contiguity and proj is not None and len(ids) > 1:
+            pairs = connect_components(pairs, proj, ids, max_crossing_km=max_crossing_km,
+                                       report=report)
+        else:
+            pairs = pairs.assign(sea_crossing=False)
+        if barriers is not None and len(pairs):
+            flags = crossing_barriers(pairs, xy, barriers, crs=crs)
+            if barrier_action == "drop":
+                hit = flags.any(axis=1).to_numpy()
+                if hit.any():
+                    gone = [f"{ids[a]}-{ids[b]}" for a, b in pairs.loc[hit, ["i", "j"]].to_numpy()]
+                    report.add("removed edges crossing barriers",
+                               f"{int(hit.sum())} edge(s) crossed {list(flags.columns)} and were "
+                               f"removed: {first_examples(gone, 5)}", [])
+                pairs = pairs[~hit]
+            else:
+                pairs = pd.concat([pairs, flags], axis=1)
+        if proj is not None and shapely.get_type_id(proj[0]) in (3, 6):
+            perim = shapely.length(shapely.boundary(np.asarray(proj, dtype=object)))
+        else:
+            perim = np.full(len(ids), np.nan)
+        edges = cls._directed(pairs, ids, reg, perim)
+        if classification is not None:
+            paths = reg[classification] if isinstance(classification, str) else classification
+            if isinstance(classification, str) and classification not in reg.columns:
+                raise DialectGraphError(f"`classification` must be a column of the sites; got "
+                                        f"{classification!r}.")
+            paths = pd.Series(paths).dropna()
+            rel = relatedness_from_paths(paths)
+            edges["relatedness"] = rel(edges.index.get_level_values(0),
+                                       edges.index.get_level_values(1))
+        feats = _features_frame(features, ids, report)
+        deg = edges.groupby(level="source").size().reindex(ids, fill_value=0)
+        lonely = deg.index[deg.to_numpy() == 0].tolist()
+        if lonely and len(ids) > 1:
+            if isolated == "raise":
+                raise DialectGraphError(
+                    f"the graph must connect every region; {len(lonely)} region(s) have no "
+                    f"neighbour ({first_examples(lonely)}). Raise `max_crossing_km` (now "
+                    f"{max_crossing_km:g}), use method='knn', or pass isolated='keep'.")
+            report.add("isolated regions", f"{len(lonely)} region(s) have no neighbour "
+                       f"({first_examples(lonely)}); kept because isolated='keep'", lonely)
+        meta = {**params, "projected_crs": crs.to_wkt(), "format_version": FORMAT_VERSION,
+                "distance": "great-circle km (haversine, R=6371.0088)",
+                "border": "km in the projected CRS"}
+        return cls(reg, edges, feats, label=label, meta=meta, report=report)
+
+    @staticmethod
+    def _directed(pairs: pd.DataFrame, ids: pd.Index, reg, perim: np.ndarray) -> pd.DataFrame:
+        i, j = pairs["i"].to_numpy(), pairs["j"].to_numpy()
+        lon, lat = reg["longitude"].to_numpy(float), reg["latitude"].to_numpy(float)
+        src = np.concatenate([i, j])
+        dst = np.concatenate([j, i])
+        border_km = np.tile(pairs["border_m"].to_numpy(float) / 1000, 2)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share_s = np.where(border_km > 0, border_km * 1000 / perim[src], 0.0)
+            share_t = np.where(border_km > 0, border_km * 1000 / perim[dst], 0.0)
+        cols = {
+            "distance_km": great_circle_km(lon[src], lat[src], lon[dst], lat[dst]),
+            "border_km": border_km,
+            "border_share_source": share_s,
+            "border_share_target": share_t,
+            "sea_crossing": np.tile(pairs["sea_crossing"].to_numpy(bool), 2),
+        }
+        for c in pairs.columns:
+            if c.startswith("barrier_"):
+                cols[c] = np.tile(pairs[c].to_numpy(bool), 2)
+        order = np.lexsort((dst, src))  # rows follow the order of the regions
+        index = pd.MultiIndex(levels=[ids, ids], codes=[src[order], dst[order]],
+                              names=["source", "target"], verify_integrity=False)
+        return pd.DataFrame({c: v[order] for c, v in cols.items()}, index=index)
+
+    # ------------------------------------------------------------------ derived graphs
+    def with_features(self, features: pd.DataFrame) -> DialectGraph:
+        """A new graph with ``features`` (wide by site id, or a long survey table)."""
+        report = Report(list(self.report.entries))
+        feats = _features_frame(features, self._regions.index, report)
+        return DialectGraph(self._regions, self._edges, feats, label=self._label,
+                            meta=self.meta, report=report)
+
+    def with_label(self, label: str | None) -> DialectGraph:
+        """A new graph whose reference groups are the column ``label`` of ``regions``."""
+        return DialectGraph(self._regions, self._edges, self._features, label=label,
+                            meta=self.meta, report=self.report)
+
+    # ------------------------------------------------------------------ conversions
+    def to_networkx(self) -> nx.DiGraph:
+        """A ``networkx.DiGraph`` with region attributes (geometry included) on the nodes,
+        features under ``feat__<name>``, both edge directions with their attributes."""
+        g = nx.DiGraph(label=self._label, meta=dict(self.meta))
+        reg = self._regions
+        feats = self._features.add_prefix(_FEATURE_PREFIX)
+        for sid, row, frow in zip(reg.index, reg.to_dict("records"), feats.to_dict("records")):
+            g.add_node(sid, **row, **frow)
+        for (s, t), row in zip(self._edges.index, self._edges.to_dict("records")):
+            g.add_edge(s, t, **row)
+        return g
+
+    @classmethod
+    def from_networkx(cls, g: nx.Graph, *, label: str | None = None) -> DialectGraph:
+        """Rebuild a graph from :meth:`to_networkx` output (or any networkx graph whose
+        nodes carry ``longitude``/``latitude``; missing edge attributes are computed)."""
+        if g.number_of_nodes() == 0:
+            raise DialectGraphError("`g` must have at least one node; the graph is empty.")
+        nodes = pd.DataFrame.from_dict(dict(g.nodes(data=True)), orient="index")
+        missing = [c for c in ("longitude", "latitude") if c not in nodes.columns]
+        if missing:
+            raise DialectGraphError(f"`g` nodes must carry 'longitude' and 'latitude' attributes; "
+                                    f"missing {missing}. Set them with nx.set_node_attributes.")
+        nodes.index = nodes.index.astype(str).rename("site_id")
+        fcols = [c for c in nodes.columns if str(c).startswith(_FEATURE_PREFIX)]
+        feats = nodes[fcols].astype(float)
+        feats.columns = [c[len(_FEATURE_PREFIX):] for c in fcols]
+        nodes = nodes.drop(columns=fcols)
+        if "geometry" in nodes.columns:
+            geom = nodes.pop("geometry").to_numpy()
+        else:
+            geom = gpd.points_from_xy(nodes["longitude"], nodes["latitude"])
+        reg = gpd.GeoDataFrame(nodes, geometry=gpd.GeoSeries(geom, index=nodes.index),
+                               crs="EPSG:4326")
+        rows = [(str(s), str(t), d) for s, t, d in g.edges(data=True)]
+        if not g.is_directed():
+            rows += [(t, s, d) for s, t, d in rows]
+        edges = pd.DataFrame([d for *_, d in rows],
+                             index=pd.MultiIndex.from_tuples([(s, t) for s, t, _ in rows],
+                                                             names=["source", "target"]))
+        if "distance_km" not in edges.columns and len(edges):
+            lon, lat = reg["longitude"], reg["latitude"]
+            s, t = edges.index.get_level_values(0), edges.index.get_level_values(1)
+            edges["distance_km"] = great_circle_km(lon[s], lat[s], lon[t], lat[t])
+        meta = dict(g.graph.get("meta", {}))
+        if len(edges):
+            pos = pd.Series(np.arange(len(reg)), index=reg.index)
+            src = pos.reindex(edges.index.get_level_values(0)).to_numpy()
+            dst = pos.reindex(edges.index.get_level_values(1)).to_numpy()
+            if np.isnan(src).any() or np.isnan(dst).any():
+                raise DialectGraphError("`g` edges must join nodes of the graph; some do not.")
+            edges = edges.iloc[np.lexsort((dst, src))]
+        return cls(reg, edges, feats, label=label or g.graph.get("label"), meta=meta)
+
+    def to_pyg(self, *, label: str | None = None, features: list[str] | None = None,
+               edge_attrs: list[str] | None = None):
+        """A ``torch_geometric.data.Data`` (imports torch; see :func:`gnn.convert.to_pyg`)."""
+        from gnn.convert import to_pyg
+
+        return to_pyg(self, label=label, features=features, edge_attrs=edge_attrs)
+
+    def to_libpysal(self):
+        """Binary spatial weights as a ``libpysal.graph.Graph`` (for esda statistics)."""
+        from libpysal.graph import Graph
+
+        adjt = pd.Series(1.0, index=self._edges.index.rename(["focal", "neighbor"]),
+                         name="weight")
+        isolates = self._regions.index.difference(self._edges.index.get_level_values(0))
+        if len(isolates):
+            extra = pd.Series(0.0, index=pd.MultiIndex.from_arrays([isolates, isolates],
+                              names=["focal", "neighbor"]), name="weight")
+            adjt = pd.concat([adjt, extra])
+        return Graph(adjt.reindex(self._regions.index, level=0).sort_index(level=0), is_sorted=False)
+
+    # ------------------------------------------------------------------ files
+    def to_file(self, path: str | os.PathLike) -> Path:
+        """Save as a GeoPackage with layers ``regions``, ``edges`` and ``metadata``.
+
+        The file is written to a temporary name and renamed, so a failure never leaves a
+        half-written file. ``regions`` holds the polygons with their attributes and the
+        features (``feat__<name>`` columns); ``edges`` holds one line per directed edge.
+        """
+        path = Path(path)
+        if path.suffix.lower() != ".gpkg":
+            raise DialectGraphError(f"`path` must end in .gpkg (a GeoPackage); got {str(path)!r}. "
+                                    "Use a name like 'graph.gpkg'.")
+        reg = self._regions.join(self._features.add_prefix(_FEATURE_PREFIX))
+        reg = reg.reset_index()
+        lon = self._regions["longitude"].to_numpy(float)
+        lat = self._regions["latitude"].to_numpy(float)
+        pos = pd.Series(np.arange(self.n_nodes), index=self._regions.index)
+        s = pos[self._edges.index.get_level_values(0)].to_numpy()
+        t = pos[self._edges.index.get_level_values(1)].to_numpy()
+        lines = shapely.linestrings(np.stack([np.column_stack([lon[s], lat[s]]),
+                                              np.column_stack([lon[t], lat[t]])], axis=1))
+        edges = gpd.GeoDataFrame(self._edges.reset_index(), geometry=lines, crs="EPSG:4326")
+        meta = pd.DataFrame({
+            "key": ["label", "meta", "features", "regions_columns", "report"],
+            "value": [json.dumps(self._label), json.dumps(self.meta, default=str),
+                      json.dumps(list(self._features.columns)),
+                      json.dumps({c: str(t) for c, t in self._regions.dtypes.items()}),
+                      json.dumps(self.report.to_records())],
+        })
+        import pyogrio
+
+        with atomic_path(path) as tmp:
+            pyogrio.write_dataframe(reg, tmp, layer="regions", driver="GPKG")
+            pyogrio.write_dataframe(edges, tmp, layer="edges", driver="GPKG", append=True)
+            pyogrio.write_dataframe(meta, tmp, layer="metadata", driver="GPKG", append=True)
+        return path
+
+    @classmethod
+    def read_file(cls, path: str | os.PathLike) -> DialectGraph:
+        """Load a graph saved by :meth:`to_file`."""
+        import pyogrio
+
+        path = Path(path)
+        if not path.is_file():
+            raise DialectGraphError(f"`path` must be an existing GeoPackage; {str(path)!r} does "
+                                    "not exist. Build one with `dialectgraph build`.")
+        try:
+            layers = {name for name, _ in pyogrio.list_layers(path)}
+        except Exception as exc:
+            raise DialectGraphError(f"`path` must be a GeoPackage readable by GDAL; reading "
+                                    f"{str(path)!r} failed ({exc}).") from exc
+        need = {"regions", "edges", "metadata"}
+        if not need <= layers:
+            raise DialectGraphError(
+                f"`path` must be a DialectGraph GeoPackage with layers {sorted(need)}; "
+                f"{str(path)!r} has {sorted(layers)}. Write it with DialectGraph.to_file().")
+        meta = pyogrio.read_dataframe(path, layer="metadata")
+        meta = dict(zip(meta["key"], meta["value"].map(json.loads)))
+        version = meta["meta"].get("format_version")
+        if version != FORMAT_VERSION:
+            raise DialectGraphError(f"`path` holds a graph of format version {version!r}; this "
+                                    f"version of dialectgraph reads {FORMAT_VERSION}. Rebuild it.")
+        reg = pyogrio.read_dataframe(path, layer="regions")
+        reg = reg.set_index("site_id")
+        reg.index = reg.index.astype(str)
+        fnames = meta["features"]
+        fcols = [_FEATURE_PREFIX + c for c in fnames]
+        feats = reg[fcols].astype(float)
+        feats.columns = pd.Index(fnames)
+        reg = reg.drop(columns=fcols)
+        for col, dtype in meta["regions_columns"].items():
+            if col in reg.columns and str(reg[col].dtype) != dtype and dtype != "geometry":
+                reg[col] = reg[col].astype(dtype)
+        reg = gpd.GeoDataFrame(reg[list(meta["regions_columns"])], geometry=reg.geometry.name,
+                               crs="EPSG:4326")
+        edges = pyogrio.read_dataframe(path, layer="edges", read_geometry=False)
+        edges["source"] = edges["source"].astype(str)
+        edges["target"] = edges["target"].astype(str)
+        edges = edges.set_index(["source", "target"])
+        report = Report(meta["report"])
+        return cls(reg, edges, feats, label=meta["label"], meta=meta["meta"], report=report)
+
+
+def _features_frame(features, ids: pd.Index, report: Report) -> pd.DataFrame:
+    if features is None:
+        return pd.DataFrame(index=ids)
+    if not isinstance(features, pd.DataFrame):
+        raise DialectGraphError(f"`features` must be a DataFrame (wide by site id, or long with "
+                                f"site/item/value); got {type(features).__name__}.")
+    if {"site", "item", "value"} <= set(features.columns):
+        vals = pd.to_numeric(features["value"], errors="coerce")
+        bad = vals.isna() & features["value"].notna()
+        if bad.any():
+            raise DialectGraphError(
+                f"`features` values must be numeric to become node features; "
+                f"{int(bad.sum())} are not (first: {first_examples(features.loc[bad, 'value'].tolist())}"
+                "). Encode categorical or string data with geodata.dialectometry.features first.")
+        wide = (features.assign(value=vals)
+                .pivot_table(index="site", columns="item", values="value", aggfunc="mean",
+                             sort=False))
+        wide.columns.name = None
+        wide.index = wide.index.astype(str)
+    else:
+        wide = features.copy()
+        wide.index = wide.index.astype(str)
+    unknown = sorted(set(wide.index) - set(ids))
+    if unknown:
+        raise DialectGraphError(f"`features` must only name sites of the graph; unknown ids "
+                                f"{first_examples(unknown)}. Fix the ids or add those sites.")
+    try:
+        wide = wide.astype(float)
+    except (TypeError, ValueError) as exc:
+        raise DialectGraphError(f"`features` must hold numbers; converting failed ({exc}). "
+                                "Encode categorical data with geodata.dialectometry.features first.") from exc
+    absent = ids.difference(wide.index)
+    if len(absent):
+        report.add("sites without features", f"{len(absent)} sites have no feature values "
+                   f"({first_examples(absent.tolist())}); their features are NaN (missing)",
+                   absent)
+    wide = wide.reindex(ids)
+    wide.index.name = ids.name
+    return wide

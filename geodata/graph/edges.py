@@ -1,0 +1,171 @@
+"""Edge attributes in real units: distance, shared border, crossings, barriers, relatedness."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from geodata._geo import great_circle_km
+from geodata._validate import DialectGraphError, Report, first_examples, require_columns
+
+__all__ = [
+    "connect_components",
+    "crossing_barriers",
+    "great_circle_km",
+    "relatedness_from_paths",
+]
+
+
+def _components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    adj = coo_matrix((np.ones(len(i)), (i, j)), shape=(n, n))
+    return connected_components(adj, directed=False)[1]
+
+
+def connect_components(
+    pairs: pd.DataFrame,
+    geoms: np.ndarray,
+    ids: pd.Index,
+    *,
+    max_crossing_km: float,
+    report: Report,
+) -> pd.DataFrame:
+    """Join every component without a land neighbour to its nearest region across water.
+
+    Components other than the largest (an island, or a group of regions on one island)
+    are joined, smallest first, to the nearest region outside them when the gap between
+    the polygons is at most ``max_crossing_km``. New edges get ``sea_crossing=True`` and
+    are reported; components that stay apart are reported too.
+    """
+    n = len(geoms)
+    pairs = pairs.assign(sea_crossing=False)
+    if n < 2:
+        return pairs
+    tree = shapely.STRtree(geoms)
+    added: list[tuple] = []
+    while True:  # each round joins every detached component; merged ones go again
+        label = _components(n, pairs["i"].to_numpy(), pairs["j"].to_numpy())
+        sizes = np.bincount(label)
+        if len(sizes) == 1:
+            break
+        main = int(np.argmax(sizes))
+        order = np.argsort(label, kind="stable")
+        bounds = np.searchsorted(label[order], np.arange(len(sizes) + 1))
+        new = []
+        for comp in np.argsort(sizes, kind="stable"):
+            if comp == main:
+                continue
+            members = order[bounds[comp]:bounds[comp + 1]]
+            shore = shapely.union_all(geoms[members])
+            outside = np.array([], dtype=int)
+            radius = min(5.0, max_crossing_km)
+            while True:  # widen the search until regions outside the component appear
+                near = tree.query(shore, predicate="dwithin", distance=radius * 1000)
+                outside = near[label[near] != comp]
+                if outside.size or radius >= max_crossing_km:
+                    break
+                radius = min(radius * 4, max_crossing_km)
+            if outside.size == 0:
+                continue
+            gap = shapely.distance(shore, geoms[outside]) / 1000
+            b = int(np.argmin(gap))
+            if gap[b] <= max_crossing_km:
+                a = int(np.argmin(shapely.distance(geoms[members], geoms[outside[b]])))
+                i, j = int(members[a]), int(outside[b])
+                new.append((min(i, j), max(i, j)))
+                added.append((ids[i], ids[j], float(gap[b])))
+        new = sorted(set(new))
+        if not new:
+            break
+        extra = pd.DataFrame(new, columns=["i", "j"]).assign(sea_crossing=True)
+        pairs = pd.concat([pairs, extra], ignore_index=True).drop_duplicates(["i", "j"])
+    if added:
+        detail = ", ".join(f"{a}-{b} ({g:.0f} km)" for a, b, g in added[:5])
+        more = f" and {len(added) - 5} more" if len(added) > 5 else ""
+        report.add("joined islands across water",
+                   f"{len(added)} edge(s) flagged sea_crossing=True, each joining a group of "
+                   f"regions with no land neighbour to the nearest region: {detail}{more}",
+                   [a for a, _, _ in added])
+    for col in [c for c in pairs.columns if c not in {"i", "j", "sea_crossing"}]:
+        pairs[col] = pairs[col].fillna(0.0)
+    return pairs
+
+
+def crossing_barriers(
+    pairs: pd.DataFrame,
+    xy: np.ndarray,
+    barriers: gpd.GeoDataFrame,
+    *,
+    crs: CRS,
+    name_col: str = "name",
+) -> pd.DataFrame:
+    """Boolean columns ``barrier_<name>``: does the straight line between two sites cross it?
+
+    The line is drawn in the projected CRS. Barriers may be lines (rivers) or polygons
+    (mountain ranges, sea); a polygon is crossed when the line intersects it.
+    """
+    if barriers.crs is None:
+        raise DialectGraphError(
+            "`barriers` must have a coordinate reference system; its CRS is missing. Set "
+            "it with barriers.set_crs('EPSG:4326') if it is in lon/lat degrees."
+        )
+    if name_col not in barriers.columns:
+        barriers = barriers.assign(**{name_col: [f"barrier{k}" for k in range(len(barriers))]})
+    require_columns(barriers, [name_col], argument="barriers")
+    names = barriers[name_col].astype(str)
+    bad = ~names.str.fullmatch(r"[A-Za-z0-9_\-]+")
+    if bad.any():
+        raise DialectGraphError(
+            f"`barriers` column {name_col!r} must hold simple names (letters, digits, _ or -) "
+            f"to name the edge columns; got {first_examples(names[bad].tolist())}. Rename them."
+        )
+    proj = barriers.to_crs(crs)
+    lines = shapely.linestrings(
+        np.stack([xy[pairs["i"].to_numpy()], xy[pairs["j"].to_numpy()]], axis=1))
+    out = {}
+    for name, group in proj.groupby(names.to_numpy()):
+        geom = shapely.union_all(group.geometry.array)
+        shapely.prepare(geom)
+        out[f"barrier_{name}"] = shapely.intersects(geom, lines)
+    return pd.DataFrame(out, index=pairs.index)
+
+
+def relatedness_from_paths(paths: Mapping[str, str] | pd.Series, *, sep: str = "/") -> callable:
+    """A function ``(a, b) -> relatedness`` from classification paths.
+
+    Relatedness is the length of the shared path prefix divided by the length of the
+    longer path: 1 for the same leaf group, 0 for different families. A plain group label
+    (no separator) gives 1 for the same group and 0 otherwise.
+
+    Examples
+    --------
+    >>> f = relatedness_from_paths({"a": "Sinitic/Min/Coastal", "b": "Sinitic/Min/Inland",
+    ...                             "c": "Sinitic/Wu"})
+    >>> f(["a", "a"], ["b", "c"]).round(3).tolist()
+    [0.667, 0.333]
+    """
+    paths = pd.Series(paths).astype(str)
+    split = paths.map(lambda p: [s for s in p.split(sep) if s]).to_dict()
+
+    def related(a, b) -> np.ndarray:
+        out = np.full(len(a), np.nan)
+        for k, (x, y) in enumerate(zip(a, b)):
+            px, py = split.get(x), split.get(y)
+            if not px or not py:
+                continue
+            m = 0
+            for u, v in zip(px, py):
+                if u != v:
+                    break
+                m += 1
+            out[k] = m / max(len(px), len(py))
+        return out
+
+    return related

@@ -1,0 +1,546 @@
+"""Shared machinery of the maps: projection, base map, colours, legends, scale bar, borders.
+
+Every map in :mod:`geodata.maps` draws through these helpers so that all of them share
+one look: an automatic equal-area projection of the survey's extent (overridable), a pale
+sea, the bundled Natural Earth country outlines underneath, the legend outside the map
+frame (it never hides a region), a scale bar in the lower right and a colour-blind-safe
+palette.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+import weakref
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import geopandas as gpd
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import shapely
+from matplotlib.axes import Axes
+from matplotlib.collections import Collection
+from matplotlib.text import Text
+from pyproj import CRS, Transformer
+
+from geodata._validate import DialectGraphError, first_examples
+from geodata.graph.regions import suitable_crs
+
+__all__ = [
+    "PALETTE",
+    "category_colours",
+    "find_cjk_font",
+    "label_sites",
+    "map_crs",
+]
+
+#: Okabe & Ito (2008) colour-blind-safe palette (black left out: it hides the site dots
+#: and the outlines), continued with Paul Tol's "muted" colours for more than 7 classes.
+#: Past about 8 classes no palette stays distinguishable for every reader; the legend
+#: and the optional site labels carry the rest.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
+           "#332288", "#882255", "#999933", "#AA4499", "#44AA99", "#DDCC77", "#CC6677",
+           "#88CCEE", "#117733"]
+MISSING_COLOUR = "#d9d9d9"
+SEA_COLOUR = "#e8f0f6"
+LAND_COLOUR = "#f3f2ee"
+OUTLINE_COLOUR = "#a8a8a8"
+#: Sequential colour maps: perceptually uniform and readable with colour-vision deficiency.
+SEQUENTIAL = "viridis"
+DIVERGING = "PuOr"
+
+# The CRS each map's Axes was drawn in, so that overlays (labels) can project onto it.
+_AX_CRS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+# --------------------------------------------------------------------------- projection
+def map_crs(graph_or_frame: Any) -> CRS:
+    """The equal-area projection used for maps of this graph (chosen from its extent).
+
+    Albers equal-area conic for mid-latitude extents such as China, Lambert azimuthal
+    equal-area otherwise (see :func:`geodata.graph.regions.suitable_crs`).
+
+    Examples
+    --------
+    >>> from geodata import load_dataset
+    >>> sites, _ = load_dataset("sinitic_szeto2018")
+    >>> map_crs(sites).to_dict()["proj"]
+    'aea'
+    """
+    reg = getattr(graph_or_frame, "regions", graph_or_frame)
+    if {"longitude", "latitude"} <= set(reg.columns):
+        lon = reg["longitude"].to_numpy(float)
+        lat = reg["latitude"].to_numpy(float)
+    else:
+        pts = reg.to_crs("EPSG:4326").geometry.representative_point()
+        lon, lat = pts.x.to_numpy(), pts.y.to_numpy()
+    return suitable_crs(lon, lat)
+
+
+def resolve_crs(graph: Any, crs: CRS | str | None) -> CRS:
+    return CRS.from_user_input(crs) if crs is not None else map_crs(graph)
+
+
+def site_xy(graph: Any, crs: CRS) -> pd.DataFrame:
+    """Projected site positions (``x``, ``y`` in metres) indexed by site id."""
+    reg = graph.regions
+    if {"longitude", "latitude"} <= set(reg.columns):
+        lon, lat = reg["longitude"].to_numpy(float), reg["latitude"].to_numpy(float)
+    else:
+        pts = reg.to_crs("EPSG:4326").geometry.representative_point()
+        lon, lat = pts.x.to_numpy(), pts.y.to_numpy()
+    x, y = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(lon, lat)
+    return pd.DataFrame({"x": x, "y": y}, index=reg.index)
+
+
+class MapFrame:
+    """A graph projected for drawing: regions, site positions, extent and CRS."""
+
+    def __init__(self, graph: Any, crs: CRS | str | None = None):
+        self.graph = graph
+        self.crs = resolve_crs(graph, crs)
+        self.regions = graph.regions.to_crs(self.crs)
+        self.ids = self.regions.index
+        self.xy = site_xy(graph, self.crs)
+        self.is_points = bool((self.regions.geom_type == "Point").all())
+        xmin, ymin, xmax, ymax = self.regions.total_bounds
+        span = max(xmax - xmin, ymax - ymin, 1.0)
+        pad = 0.04 * span
+        self.extent = (xmin - pad, ymin - pad, xmax + pad, ymax + pad)
+        self.span = span
+
+
+def new_axes(ax: Axes | None, figsize: tuple[float, float] = (8.0, 7.0)) -> Axes:
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+# --------------------------------------------------------------------------- base map
+@functools.lru_cache(maxsize=4)
+def _boundary_cached(name: str) -> gpd.GeoDataFrame:
+    from geodata.datasets import load_boundary
+
+    return load_boundary(name)
+
+
+@functools.lru_cache(maxsize=16)
+def _projected_outline(name: str, wkt: str, extent: tuple[float, ...]) -> gpd.GeoSeries:
+    crs = CRS.from_wkt(wkt)
+    box = shapely.box(*extent)
+    back = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    ring = shapely.segmentize(box.exterior, (extent[2] - extent[0]) / 40)
+    lon, lat = back.transform(*np.asarray(ring.coords).T)
+    lonlat_box = shapely.box(np.nanmin(lon) - 5, max(np.nanmin(lat) - 5, -89.9),
+                             np.nanmax(lon) + 5, min(np.nanmax(lat) + 5, 89.9))
+    layer = _boundary_cached(name)
+    clipped = layer.clip(lonlat_box)
+    clipped = clipped[~clipped.is_empty]
+    return clipped.geometry.to_crs(crs).clip(box.buffer(0.02 * (extent[2] - extent[0])))
+
+
+def draw_basemap(ax: Axes, frame: MapFrame, *, boundary: gpd.GeoDataFrame | None = None) -> None:
+    """Sea, land outlines (bundled Natural Earth countries or ``boundary``) under the map."""
+    from matplotlib.patches import Rectangle
+
+    x0, y0, x1, y1 = frame.extent
+    ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, facecolor=SEA_COLOUR, edgecolor="none",
+                           zorder=0, gid="sea"))
+    if boundary is None:
+        land = _projected_outline("world_countries", frame.crs.to_wkt(), tuple(frame.extent))
+    else:
+        land = boundary.geometry.to_crs(frame.crs)
+    if len(land):
+        land.plot(ax=ax, facecolor=LAND_COLOUR, edgecolor=OUTLINE_COLOUR, linewidth=0.5,
+                  zorder=0.5)
+        ax.collections[-1].set_gid("land")
+    _AX_CRS[ax] = frame.crs
+
+
+def finish_map(ax: Axes, frame: MapFrame, *, scale_bar: bool = True,
+               title: str | None = None) -> Axes:
+    x0, y0, x1, y1 = frame.extent
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    for spine in ax.spines.values():
+        spine.set_edgecolor("#808080")
+        spine.set_linewidth(0.6)
+    if scale_bar:
+        draw_scale_bar(ax)
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
+def draw_scale_bar(ax: Axes) -> None:
+    """A scale bar in the lower right (units: km of the projected, metre-based CRS)."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    target = (x1 - x0) / 5
+    km = 10 ** np.floor(np.log10(max(target, 1.0) / 1000))
+    for m in (5, 2, 1):
+        if m * km * 1000 <= target:
+            km *= m
+            break
+    length = km * 1000
+    xs, ys = x1 - (x1 - x0) * 0.05 - length, y0 + (y1 - y0) * 0.04
+    ax.plot([xs, xs + length], [ys, ys], color="black", linewidth=2.5, zorder=8,
+            solid_capstyle="butt", gid="scale_bar")
+    ax.text(xs + length / 2, ys + (y1 - y0) * 0.012, f"{km:g} km", ha="center", va="bottom",
+            fontsize=8, zorder=8, gid="scale_bar_label")
+
+
+# --------------------------------------------------------------------------- regions
+def draw_group_tint(ax: Axes, frame: MapFrame, graph: Any, groups: Any, *, alpha: float,
+                    style: Mapping[str, Any] | None = None) -> Collection:
+    """Regions lightly tinted by their group (the background of beam, isogloss and flow
+    maps), in the same colours as the group maps."""
+    keys = as_site_series(groups, graph, argument="groups").astype(str)
+    cols = category_colours(keys.unique())
+    return draw_regions(ax, frame, keys.map(cols),
+                        style={"alpha": alpha, "edgecolor": "white", **(style or {})})
+
+
+def draw_regions(ax: Axes, frame: MapFrame, colours: Sequence[Any] | str, *, gid: str = "regions",
+                 zorder: float = 1.0, style: Mapping[str, Any] | None = None,
+                 ids: pd.Index | None = None) -> Collection:
+    """Fill the regions (or, for a point graph, draw site markers) with ``colours``."""
+    regions = frame.regions if ids is None else frame.regions.loc[ids]
+    kw: dict[str, Any] = {"edgecolor": "white", "linewidth": 0.5, "zorder": zorder}
+    kw.update(style or {})
+    if frame.is_points:
+        xy = frame.xy.loc[regions.index]
+        kw.pop("linewidth", None)
+        edge = kw.pop("edgecolor", "white")
+        coll = ax.scatter(xy["x"], xy["y"], s=kw.pop("markersize", 60), c=colours,
+                          edgecolors=edge, linewidths=0.6, **kw)
+    else:
+        before = len(ax.collections)
+        from matplotlib.colors import to_rgba_array
+
+        color = colours if isinstance(colours, str) else to_rgba_array(list(colours))
+        regions.plot(ax=ax, color=color, **kw)
+        coll = ax.collections[before]
+    coll.set_gid(gid)
+    return coll
+
+
+def draw_sites(ax: Axes, frame: MapFrame, *, size: float = 6, colour: str = "#222222",
+               zorder: float = 4) -> Collection:
+    coll = ax.scatter(frame.xy["x"], frame.xy["y"], s=size, c=colour, zorder=zorder,
+                      linewidths=0)
+    coll.set_gid("sites")
+    return coll
+
+
+# --------------------------------------------------------------------------- values
+def as_site_series(values: Any, graph: Any, *, argument: str) -> pd.Series:
+    """Align per-site values to the graph's node order (Series by id, column name or array)."""
+    ids = graph.node_ids
+    if isinstance(values, str):
+        reg = graph.regions
+        if values not in reg.columns:
+            feats = graph.features
+            if values in feats.columns:
+                return feats[values]
+            raise DialectGraphError(f"`{argument}` must be a column of the regions or the "
+                                    f"features; got {values!r}. Columns: "
+                                    f"{first_examples(list(reg.columns), 10)}.")
+        return reg[values]
+    if isinstance(values, pd.DataFrame) and values.shape[1] == 1:
+        values = values.iloc[:, 0]
+    if isinstance(values, pd.Series):
+        s = values.copy()
+        s.index = s.index.astype(str)
+        unknown = s.index.difference(ids)
+        if len(unknown) == len(s) and len(s):
+            raise DialectGraphError(f"`{argument}` must be indexed by the graph's site ids; none "
+                                    f"match (first: {first_examples(list(s.index))}).")
+        return s.reindex(ids)
+    arr = np.asarray(values)
+    if arr.ndim != 1 or len(arr) != len(ids):
+        raise DialectGraphError(f"`{argument}` must be a Series by site id or one value per "
+                                f"region ({len(ids)}); got shape {arr.shape}.")
+    return pd.Series(arr, index=ids)
+
+
+def edge_series(values: Any, graph: Any, *, argument: str, directed: bool = False) -> pd.Series:
+    """Per-edge values indexed by (source, target). Undirected: one row per pair (s < t), the
+    mean of both directions when both are given."""
+    if isinstance(values, str):
+        edges = graph.edges
+        if values not in edges.columns:
+            raise DialectGraphError(f"`{argument}` must be a column of graph.edges; got "
+                                    f"{values!r}. Columns: {list(edges.columns)}.")
+        values = edges[values]
+    if isinstance(values, pd.DataFrame):
+        values = values.mean(axis=1) if values.shape[1] > 1 else values.iloc[:, 0]
+    if not isinstance(values, pd.Series) or not isinstance(values.index, pd.MultiIndex):
+        raise DialectGraphError(f"`{argument}` must be a Series indexed by (source, target) "
+                                f"site ids; got {type(values).__name__}.")
+    s = pd.to_numeric(values, errors="coerce").astype(float)
+    src = s.index.get_level_values(0).astype(str)
+    tgt = s.index.get_level_values(1).astype(str)
+    keep = src != tgt
+    s = pd.Series(s.to_numpy()[keep], index=pd.MultiIndex.from_arrays(
+        [src[keep], tgt[keep]], names=["source", "target"]))
+    if directed:
+        return s.groupby(level=[0, 1]).mean()
+    a = np.where(s.index.get_level_values(0) < s.index.get_level_values(1),
+                 s.index.get_level_values(0), s.index.get_level_values(1))
+    b = np.where(s.index.get_level_values(0) < s.index.get_level_values(1),
+                 s.index.get_level_values(1), s.index.get_level_values(0))
+    s.index = pd.MultiIndex.from_arrays([a, b], names=["source", "target"])
+    return s.groupby(level=[0, 1]).mean()
+
+
+def undirected_pairs(graph: Any) -> pd.MultiIndex:
+    idx = graph.edges.index
+    once = idx.get_level_values(0).astype(str) < idx.get_level_values(1).astype(str)
+    return idx[once]
+
+
+def category_colours(categories: Sequence[Any], *,
+                     palette: Sequence[str] | Mapping[Any, str] | None = None) -> dict[str, str]:
+    """Colours for categories: sorted names get the palette in order, so a group keeps its
+    colour from map to map.
+
+    Examples
+    --------
+    >>> category_colours(["Wu", "Min"])
+    {'Min': '#0072B2', 'Wu': '#E69F00'}
+    """
+    cats = sorted({str(c) for c in categories if pd.notna(c)})
+    if isinstance(palette, Mapping):
+        missing = [c for c in cats if c not in palette]
+        if missing:
+            raise DialectGraphError(f"`palette` must give a colour for every category; missing "
+                                    f"{first_examples(missing)}.")
+        return {c: palette[c] for c in cats}
+    pal = list(palette or PALETTE)
+    if len(cats) > len(pal):
+        warnings.warn(f"{len(cats)} categories but {len(pal)} palette colours; colours repeat. "
+                      "Pass palette=... or merge small classes.", UserWarning, stacklevel=3)
+    return {c: pal[k % len(pal)] for k, c in enumerate(cats)}
+
+
+def legend_outside(ax: Axes, handles: list, *, title: str | None = None, **kw: Any) -> Any:
+    """A legend to the right of the map frame (it never covers a region)."""
+    opts: dict[str, Any] = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "fontsize": 8,
+                            "title_fontsize": 9, "frameon": False, "borderaxespad": 0.0}
+    opts.update(kw)
+    return ax.legend(handles=handles, title=title, **opts)
+
+
+def colourbar(ax: Axes, cmap: Any, norm: Any, *, label: str, **kw: Any) -> Any:
+    from matplotlib.cm import ScalarMappable
+
+    sm = ScalarMappable(norm=norm, cmap=cmap)
+    opts: dict[str, Any] = {"shrink": 0.55, "pad": 0.02, "aspect": 25}
+    opts.update(kw)
+    cb = ax.figure.colorbar(sm, ax=ax, **opts)
+    cb.set_label(label, fontsize=8)
+    cb.ax.tick_params(labelsize=7)
+    return cb
+
+
+# --------------------------------------------------------------------------- borders
+def shared_borders(frame: MapFrame, pairs: pd.MultiIndex, *,
+                   fallback: bool = True) -> dict[tuple[str, str], np.ndarray | list]:
+    """Line segments of the border between each pair of regions (projected coordinates).
+
+    The border is the intersection of the two region polygons. Pairs that do not touch
+    (sea crossings, point graphs) get, with ``fallback``, a short stroke across the middle
+    of the edge, perpendicular to it, a third of its length: where an isogloss would cross
+    the strait.
+    """
+    out: dict[tuple[str, str], list] = {}
+    if len(pairs) == 0:
+        return out
+    s = [str(a) for a in pairs.get_level_values(0)]
+    t = [str(b) for b in pairs.get_level_values(1)]
+    tol = 1e-5 * frame.span
+    if not frame.is_points:
+        ga = frame.regions.geometry.loc[s].to_numpy()
+        gb = frame.regions.geometry.loc[t].to_numpy()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            # the part of a's outline that lies on b (within ~tol: vertices of the two
+            # cells need not coincide exactly after clipping)
+            inter = shapely.intersection(shapely.boundary(ga), shapely.buffer(gb, tol))
+    else:
+        inter = [None] * len(s)
+    for k, (a, b) in enumerate(zip(s, t)):
+        segs: list = []
+        geom = inter[k]
+        if geom is not None and not geom.is_empty:
+            lines = [p for p in shapely.get_parts(geom)
+                     if p.geom_type in ("LineString", "LinearRing") and p.length > 2 * tol]
+            if lines:
+                merged = shapely.line_merge(shapely.union_all(lines))
+                segs = [np.asarray(p.coords) for p in shapely.get_parts(merged)]
+        if not segs and fallback:
+            pa = frame.xy.loc[a].to_numpy(float)
+            pb = frame.xy.loc[b].to_numpy(float)
+            mid, d = (pa + pb) / 2, pb - pa
+            n = np.array([-d[1], d[0]]) / 6
+            segs = [np.array([mid - n, mid + n])]
+        out[(a, b)] = segs
+    return out
+
+
+# --------------------------------------------------------------------------- labels
+_CJK_NAMES = ("Noto Sans CJK", "Noto Serif CJK", "Noto Sans SC", "Noto Sans TC", "Source Han",
+              "WenQuanYi", "SimHei", "SimSun", "Microsoft YaHei", "PingFang", "Heiti",
+              "Hiragino Sans GB", "AR PL", "Droid Sans Fallback", "Arial Unicode")
+
+
+@functools.lru_cache(maxsize=1)
+def find_cjk_font() -> str | None:
+    """The name of an installed font that has Chinese characters, or None.
+
+    Looks through matplotlib's font list for the usual CJK families and checks that the
+    font really maps the character 中.
+    """
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    for entry in font_manager.fontManager.ttflist:
+        if not any(n.lower() in entry.name.lower() for n in _CJK_NAMES):
+            continue
+        try:
+            if ord("中") in FT2Font(entry.fname).get_charmap():
+                return entry.name
+        except Exception:  # pragma: no cover - unreadable font file
+            continue
+    return None
+
+
+def _chinese_column(reg: pd.DataFrame) -> str | None:
+    for col in ("chinese_name", "name_zh", "name_chinese", "hanzi"):
+        if col in reg.columns:
+            return col
+    return None
+
+
+def label_sites(ax: Axes, graph: Any, *, column: str | None = None, script: str = "latin",
+                fontsize: float = 6.5, crs: CRS | str | None = None,
+                max_labels: int | None = None, **style: Any) -> list[Text]:
+    """Write site names on a map, placed so that no two labels overlap.
+
+    Each label tries eight positions around its site (NE, NW, SE, SW, E, W, N, S), then
+    the same farther out, and takes the first that overlaps neither an earlier label nor another site; a label that
+    finds no free place is left out (and counted in a warning).
+
+    Parameters
+    ----------
+    ax : Axes
+        A map drawn by this module (its projection is remembered), or pass ``crs``.
+    graph : DialectGraph
+    column : str, optional
+        Column of ``graph.regions`` with the names; default ``name`` (romanised), else the
+        site id.
+    script : {"latin", "chinese"}
+        ``"chinese"`` uses a ``chinese_name``/``name_zh`` column in a CJK font when one is
+        installed; otherwise it warns and falls back to the romanised names (never boxes).
+    fontsize : float
+    crs : CRS, optional
+        Projection of ``ax`` when it was not drawn by this module.
+    max_labels : int, optional
+        Label at most this many sites (in index order).
+    **style
+        Passed to :meth:`Axes.text`.
+
+    Returns
+    -------
+    list of Text
+    """
+    reg = graph.regions
+    font = None
+    if script not in ("latin", "chinese"):
+        raise DialectGraphError(f"`script` must be 'latin' or 'chinese'; got {script!r}.")
+    if script == "chinese":
+        col = _chinese_column(reg)
+        font = find_cjk_font()
+        if col is None:
+            warnings.warn("script='chinese' but the regions have no chinese_name/name_zh "
+                          "column; using romanised names.", UserWarning, stacklevel=2)
+        elif font is None:
+            warnings.warn("script='chinese' but no font with Chinese characters is installed "
+                          "(e.g. Noto Sans CJK); using romanised names instead of drawing "
+                          "empty boxes.", UserWarning, stacklevel=2)
+        else:
+            column = col
+        if font is None or col is None:
+            script = "latin"
+            font = None
+    if column is None:
+        column = "name" if "name" in reg.columns else None
+    names = reg[column].astype(str) if column is not None else pd.Series(reg.index, reg.index)
+    names = names.where(names.str.len() > 0, pd.Series(reg.index, index=reg.index))
+    crs_ax = CRS.from_user_input(crs) if crs is not None else _AX_CRS.get(ax)
+    if crs_ax is None:
+        crs_ax = map_crs(graph)
+    xy = site_xy(graph, crs_ax)
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    trans = ax.transData
+    pts_disp = trans.transform(xy[["x", "y"]].to_numpy(float))
+    r = 3.0 * fig.dpi / 72
+    site_boxes = [(p[0] - r, p[1] - r, p[0] + r, p[1] + r) for p in pts_disp]
+    placed: list[tuple[float, float, float, float]] = []
+    axbox = ax.get_window_extent(renderer)
+    offsets = [(1, 1, "left", "bottom"), (-1, 1, "right", "bottom"), (1, -1, "left", "top"),
+               (-1, -1, "right", "top"), (1.4, 0, "left", "center"), (-1.4, 0, "right", "center"),
+               (0, 1.4, "center", "bottom"), (0, -1.4, "center", "top")]
+    offsets = offsets + [(2.5 * dx, 2.5 * dy, ha, va) for dx, dy, ha, va in offsets]
+    texts: list[Text] = []
+    skipped = 0
+    kw: dict[str, Any] = {"fontsize": fontsize, "color": "#111111", "zorder": 7}
+    if font is not None:
+        kw["fontfamily"] = font
+    kw.update(style)
+    import matplotlib.patheffects as pe
+
+    halo = [pe.withStroke(linewidth=2, foreground="white", alpha=0.85)]
+    # crowded sites first: they have the fewest free places left later
+    gaps = np.hypot(*(pts_disp[:, None, :] - pts_disp[None, :, :]).transpose(2, 0, 1))
+    crowd = (gaps < 40 * fig.dpi / 72).sum(1)
+    order = sorted(range(len(reg))[: max_labels or len(reg)], key=lambda i: -crowd[i])
+
+    def _overlaps(b, others):
+        return any(not (b[2] <= o[0] or b[0] >= o[2] or b[3] <= o[1] or b[1] >= o[3])
+                   for o in others)
+
+    for i in order:
+        px, py = pts_disp[i]
+        done = False
+        for dx, dy, ha, va in offsets:
+            pos = trans.inverted().transform((px + dx * 4 * fig.dpi / 72,
+                                              py + dy * 3 * fig.dpi / 72))
+            t = ax.text(pos[0], pos[1], names.iloc[i], ha=ha, va=va, path_effects=halo, **kw)
+            bb = t.get_window_extent(renderer)
+            box = (bb.x0, bb.y0, bb.x1, bb.y1)
+            inside = (bb.x0 >= axbox.x0 and bb.x1 <= axbox.x1 and bb.y0 >= axbox.y0
+                      and bb.y1 <= axbox.y1)
+            others = site_boxes[:i] + site_boxes[i + 1:]
+            if inside and not _overlaps(box, placed) and not _overlaps(box, others):
+                placed.append(box)
+                t.set_gid("site_label")
+                texts.append(t)
+                done = True
+                break
+            t.remove()
+        skipped += not done
+    if skipped:
+        warnings.warn(f"{skipped} of {len(order)} site labels found no free place and were "
+                      "left out; enlarge the figure or lower fontsize.", UserWarning,
+                      stacklevel=2)
+    return texts

@@ -1,0 +1,423 @@
+"""Categorical maps: dialect groups or clusters, a cluster map beside its dendrogram, model
+predictions with the misclassified regions marked, and prediction uncertainty."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import geopandas as gpd
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from pyproj import CRS
+
+from geodata._validate import DialectGraphError
+from geodata.maps.base import (
+    MISSING_COLOUR,
+    PALETTE,
+    SEQUENTIAL,
+    MapFrame,
+    as_site_series,
+    category_colours,
+    colourbar,
+    draw_basemap,
+    draw_regions,
+    draw_sites,
+    finish_map,
+    label_sites,
+    legend_outside,
+    new_axes,
+)
+
+__all__ = ["plot_cluster_dendrogram", "plot_groups", "plot_predictions", "plot_uncertainty",
+           "prediction_entropy"]
+
+
+def plot_groups(graph: Any, groups: str | pd.Series | None = None, *, ax: Axes | None = None,
+                crs: CRS | str | None = None, boundary: gpd.GeoDataFrame | None = None,
+                palette: Sequence[str] | Mapping[str, str] | None = None,
+                legend: bool = True, legend_title: str | None = None, title: str | None = None,
+                labels: bool | str = False, sites: bool = True, scale_bar: bool = True,
+                **style: Any) -> Axes:
+    """Dialect groups or clusters as a categorical choropleth.
+
+    Parameters
+    ----------
+    graph : DialectGraph
+    groups : str or Series, optional
+        A column of the regions, or a Series of group/cluster labels by site id. Default:
+        the graph's label column.
+    ax : Axes, optional
+    crs : CRS or str, optional
+        Map projection; default an equal-area projection of the extent (:func:`map_crs`).
+    boundary : GeoDataFrame, optional
+        Outlines drawn underneath instead of the bundled Natural Earth countries.
+    palette : list of colours or mapping category → colour, optional
+        Default :data:`PALETTE` (Okabe-Ito, colour-blind safe) over the sorted categories,
+        so that a group has the same colour on every map.
+    legend, legend_title, title, scale_bar : optional
+    labels : bool or {"latin", "chinese"}
+        Write site names (placed to avoid overlap; see :func:`label_sites`).
+    sites : bool
+        Mark the survey points.
+    **style
+        Passed to ``GeoDataFrame.plot`` for the regions (e.g. ``edgecolor``, ``alpha``).
+
+    Returns
+    -------
+    Axes
+
+    Examples
+    --------
+    >>> from geodata import load_dataset, load_boundary
+    >>> from geodata.graph.dialect_graph import DialectGraph
+    >>> sites, survey = load_dataset()
+    >>> g = DialectGraph.from_sites(sites, boundary=load_boundary(), label="dialect_group")
+    >>> ax = plot_groups(g)
+    >>> len(ax.get_legend().get_texts())
+    10
+    """
+    frame = MapFrame(graph, crs)
+    ax = new_axes(ax)
+    name = legend_title
+    if groups is None:
+        if graph.label is None:
+            raise DialectGraphError("`groups` must be given when the graph has no label "
+                                    "column; pass a column name or a Series by site id.")
+        groups = graph.label
+    if isinstance(groups, str):
+        name = name or groups
+    elif name is None:
+        name = getattr(groups, "name", None) or "group"
+    values = as_site_series(groups, graph, argument="groups")
+    keys = values.map(lambda v: str(v) if pd.notna(v) else None)
+    colours = category_colours(keys.dropna().unique(), palette=palette)
+    draw_basemap(ax, frame, boundary=boundary)
+    draw_regions(ax, frame, keys.map(colours).fillna(MISSING_COLOUR), style=style)
+    if sites:
+        draw_sites(ax, frame)
+    if legend:
+        counts = keys.value_counts()
+        handles = [Patch(facecolor=c, edgecolor="none", label=f"{k} ({counts.get(k, 0)})")
+                   for k, c in colours.items()]
+        if keys.isna().any():
+            handles.append(Patch(facecolor=MISSING_COLOUR, edgecolor="none",
+                                 label=f"no data ({int(keys.isna().sum())})"))
+        legend_outside(ax, handles, title=str(name))
+    finish_map(ax, frame, scale_bar=scale_bar, title=title)
+    if labels:
+        label_sites(ax, graph, script=labels if isinstance(labels, str) else "latin")
+    return ax
+
+
+def _predicted_labels(predictions: Any, graph: Any) -> pd.Series:
+    if isinstance(predictions, pd.DataFrame) and predictions.shape[1] > 1:
+        probs = predictions.copy()
+        probs.index = probs.index.astype(str)
+        return probs.idxmax(axis=1).reindex(graph.node_ids)
+    return as_site_series(predictions, graph, argument="predictions")
+
+
+def plot_predictions(graph: Any, predictions: pd.Series | pd.DataFrame, *,
+                     truth: str | pd.Series | None = None, ax: Axes | None = None,
+                     mark: str = "hatch", crs: CRS | str | None = None,
+                     boundary: gpd.GeoDataFrame | None = None,
+                     palette: Sequence[str] | Mapping[str, str] | None = None,
+                     legend: bool = True, title: str | None = None,
+                     labels: bool | str = False, scale_bar: bool = True,
+                     **style: Any) -> Axes:
+    """Predicted groups, with the misclassified regions hatched (or outlined).
+
+    A dot in a misclassified region shows its true group's colour, so the map reads both
+    what the model said and what it should have said.
+
+    Parameters
+    ----------
+    graph : DialectGraph
+    predictions : Series or DataFrame
+        Predicted labels by site id, or class probabilities (sites × classes; the arg-max
+        is taken), e.g. ``DialectGATClassifier.predict`` / ``predict_proba``.
+    truth : str or Series, optional
+        Reference labels; default the graph's label. Sites without a reference (unsurveyed)
+        are drawn but not marked.
+    mark : {"hatch", "outline"}
+    ax, crs, boundary, palette, legend, title, labels, scale_bar, **style
+        As in :func:`plot_groups`. Colours follow the sorted union of true and predicted
+        classes, as in :func:`plot_groups` on the same classes.
+
+    Returns
+    -------
+    Axes
+    """
+    if mark not in ("hatch", "outline"):
+        raise DialectGraphError(f"`mark` must be 'hatch' or 'outline'; got {mark!r}.")
+    frame = MapFrame(graph, crs)
+    ax = new_axes(ax)
+    pred = _predicted_labels(predictions, graph).map(lambda v: str(v) if pd.notna(v) else None)
+    if truth is None:
+        truth = graph.label
+    true = (as_site_series(truth, graph, argument="truth").map(
+        lambda v: str(v) if pd.notna(v) else None) if truth is not None
+        else pd.Series(None, index=graph.node_ids, dtype=object))
+    colours = category_colours(list(pred.dropna().unique()) + list(true.dropna().unique()),
+                               palette=palette)
+    draw_basemap(ax, frame, boundary=boundary)
+    draw_regions(ax, frame, pred.map(colours).fillna(MISSING_COLOUR), style=style)
+    wrong = pred.notna() & true.notna() & (pred != true)
+    handles = [Patch(facecolor=c, edgecolor="none", label=k) for k, c in colours.items()
+               if k in set(pred.dropna())]
+    if wrong.any():
+        ids = wrong.index[wrong]
+        if mark == "hatch":
+            # hatch lines take the edge colour: white on dark fills, black on light ones
+            from matplotlib.colors import to_rgb
+
+            def _dark(c: str) -> bool:
+                r, g, b = to_rgb(c)
+                return 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.45
+
+            fills = pred[ids].map(colours).fillna(MISSING_COLOUR)
+            hatch_col = ["#ffffff" if _dark(c) else "#1a1a1a" for c in fills]
+            draw_regions(ax, frame, "none", ids=ids, gid="misclassified", zorder=2,
+                         style={"edgecolor": hatch_col, "linewidth": 0.0, "hatch": "////"})
+            draw_regions(ax, frame, "none", ids=ids, gid="misclassified_outline", zorder=2.1,
+                         style={"edgecolor": "#1a1a1a", "linewidth": 1.2})
+            handles.append(Patch(facecolor="white", edgecolor="#1a1a1a", hatch="////",
+                                 label=f"misclassified ({int(wrong.sum())} of "
+                                       f"{int((pred.notna() & true.notna()).sum())})"))
+        else:
+            draw_regions(ax, frame, "none", ids=ids, gid="misclassified", zorder=2,
+                         style={"edgecolor": "#1a1a1a", "linewidth": 2.0})
+            handles.append(Patch(facecolor="white", edgecolor="#1a1a1a", linewidth=2.0,
+                                 label=f"misclassified ({int(wrong.sum())})"))
+        xy = frame.xy.loc[ids]
+        dots = ax.scatter(xy["x"], xy["y"], s=34, c=[colours[t] for t in true[ids]],
+                          edgecolors="#1a1a1a", linewidths=0.8, zorder=5)
+        dots.set_gid("true_group")
+        handles.append(Line2D([], [], marker="o", linestyle="none", markerfacecolor="white",
+                              markeredgecolor="#1a1a1a", markersize=6,
+                              label="dot: true group's colour"))
+    ok = ~wrong
+    draw_sites(ax, frame).set_offsets(frame.xy.loc[ok[ok].index, ["x", "y"]].to_numpy())
+    if legend:
+        legend_outside(ax, handles, title="predicted group")
+    finish_map(ax, frame, scale_bar=scale_bar, title=title)
+    if labels:
+        label_sites(ax, graph, script=labels if isinstance(labels, str) else "latin")
+    return ax
+
+
+def prediction_entropy(probabilities: pd.DataFrame, *, normalise: bool = True) -> pd.Series:
+    """Shannon entropy of each row of class probabilities (divided by log K when
+    ``normalise``, so 0 = certain and 1 = all classes equally likely).
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"a": [1.0, 0.5], "b": [0.0, 0.5]}, index=["x", "y"])
+    >>> prediction_entropy(p).round(3).tolist()
+    [0.0, 1.0]
+    """
+    p = probabilities.to_numpy(float)
+    p = p / np.where(p.sum(1, keepdims=True) > 0, p.sum(1, keepdims=True), 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        h = np.abs(-np.nansum(np.where(p > 0, p * np.log(p), 0.0), axis=1))
+    if normalise and p.shape[1] > 1:
+        h = h / np.log(p.shape[1])
+    return pd.Series(h, index=probabilities.index, name="entropy")
+
+
+def plot_uncertainty(graph: Any, probabilities: pd.DataFrame, *, measure: str = "entropy",
+                     truth: str | pd.Series | None = None, ax: Axes | None = None,
+                     crs: CRS | str | None = None, boundary: gpd.GeoDataFrame | None = None,
+                     cmap: Any = None, title: str | None = None, colorbar: bool = True,
+                     labels: bool | str = False, scale_bar: bool = True,
+                     **style: Any) -> Axes:
+    """How sure the model is: entropy, top probability or top-two margin per region.
+
+    Parameters
+    ----------
+    graph : DialectGraph
+    probabilities : DataFrame
+        Sites × classes (rows sum to 1), e.g. ``predict_proba``.
+    measure : {"entropy", "max_probability", "margin"}
+        ``entropy`` is normalised to [0, 1] (1 = all classes equally likely);
+        ``max_probability`` is the probability of the predicted class; ``margin`` the gap
+        between the two most probable classes.
+    truth : str or Series, optional
+        Reference labels; when given, misclassified regions get a black outline.
+    cmap : colormap, optional
+        Default ``viridis`` (perceptually uniform, colour-blind safe); the scale is
+        oriented so that darker means less certain for every measure.
+    ax, crs, boundary, title, colorbar, labels, scale_bar, **style
+        As in :func:`plot_groups`.
+
+    Returns
+    -------
+    Axes
+    """
+    if measure not in ("entropy", "max_probability", "margin"):
+        raise DialectGraphError(f"`measure` must be 'entropy', 'max_probability' or 'margin'; "
+                                f"got {measure!r}.")
+    if not isinstance(probabilities, pd.DataFrame):
+        raise DialectGraphError("`probabilities` must be a DataFrame of sites × classes (e.g. "
+                                f"predict_proba); got {type(probabilities).__name__}.")
+    probs = probabilities.copy()
+    probs.index = probs.index.astype(str)
+    probs = probs.reindex(graph.node_ids)
+    if measure == "entropy":
+        values = prediction_entropy(probs.fillna(0))
+        label, reverse = "normalised entropy (0 certain, 1 uniform)", False
+    elif measure == "max_probability":
+        values = probs.max(axis=1)
+        label, reverse = "probability of the predicted group", True
+    else:
+        top = np.sort(probs.to_numpy(float), axis=1)
+        values = pd.Series(top[:, -1] - top[:, -2], index=probs.index)
+        label, reverse = "margin between the two most probable groups", True
+    values[probs.isna().all(axis=1)] = np.nan
+    frame = MapFrame(graph, crs)
+    ax = new_axes(ax)
+    cm = plt.get_cmap(cmap or SEQUENTIAL)
+    cm = cm if reverse else cm.reversed()
+    norm = Normalize(0.0, 1.0)
+    colours = [cm(norm(v)) if pd.notna(v) else MISSING_COLOUR for v in values]
+    draw_basemap(ax, frame, boundary=boundary)
+    draw_regions(ax, frame, colours, style=style)
+    draw_sites(ax, frame, colour="#ffffff", size=5)
+    if truth is not None:
+        true = as_site_series(truth, graph, argument="truth").astype(str)
+        pred = probs.idxmax(axis=1).astype(str)
+        wrong = probs.notna().any(axis=1) & (pred != true)
+        if wrong.any():
+            draw_regions(ax, frame, "none", ids=wrong.index[wrong], gid="misclassified",
+                         zorder=2, style={"edgecolor": "#000000",
+                                          "linewidth": 1.8})
+            legend_outside(ax, [Patch(facecolor="white", edgecolor="black", linewidth=1.8,
+                                      label=f"misclassified ({int(wrong.sum())})")],
+                           loc="upper left", bbox_to_anchor=(0.0, -0.01))
+    if colorbar:
+        colourbar(ax, cm, norm, label=label)
+    finish_map(ax, frame, scale_bar=scale_bar, title=title)
+    if labels:
+        label_sites(ax, graph, script=labels if isinstance(labels, str) else "latin")
+    return ax
+
+
+def plot_cluster_dendrogram(graph: Any, clustering: Any, *, n_clusters: int = 6,
+                            method: str = "average", reference: str | pd.Series | None = None,
+                            crs: CRS | str | None = None,
+                            boundary: gpd.GeoDataFrame | None = None,
+                            palette: Sequence[str] | None = None,
+                            figsize: tuple[float, float] = (13.0, 6.5),
+                            title: str | None = None, leaf_labels: str | None = "name",
+                            **style: Any) -> Figure:
+    """A cluster map beside its dendrogram, in matching colours.
+
+    Clusters are numbered in dendrogram order (top to bottom), and each takes the palette
+    colour of its number on both panels; links joining different clusters are grey.
+
+    Parameters
+    ----------
+    graph : DialectGraph
+    clustering : DataFrame, LinguisticDistances or Clustering
+        A site × site distance matrix (clustered here with
+        :func:`geodata.dialectometry.clustering.hierarchical_clustering`), or a result of it (any
+        object with ``.linkage`` and ``.ids``).
+    n_clusters : int
+        Where to cut the tree.
+    method : str
+        Linkage when distances are given (``average`` = UPGMA, ``ward``, ...).
+    reference : str or Series, optional
+        Reference groups; the legend then names each cluster's majority group. Default:
+        the graph's label.
+    leaf_labels : str or None
+        Column of the regions to label the leaves with (default ``name``; None: site ids).
+    figsize, title, crs, boundary, palette, **style
+        As in :func:`plot_groups`.
+
+    Returns
+    -------
+    Figure
+        ``fig.axes[0]`` is the map, ``fig.axes[1]`` the dendrogram.
+    """
+    from scipy.cluster.hierarchy import dendrogram, fcluster
+
+    if hasattr(clustering, "linkage") and hasattr(clustering, "ids"):
+        z, ids = np.asarray(clustering.linkage), pd.Index([str(i) for i in clustering.ids])
+    else:
+        from geodata.dialectometry.clustering import hierarchical_clustering
+
+        res = hierarchical_clustering(clustering, method=method)
+        z, ids = res.linkage, pd.Index([str(i) for i in res.ids])
+    raw = pd.Series(fcluster(z, t=n_clusters, criterion="maxclust"), index=ids)
+    fig = plt.figure(figsize=figsize)
+    gs = fig.add_gridspec(1, 2, width_ratios=[1.6, 1.0], wspace=0.35)
+    ax_map = fig.add_subplot(gs[0, 0])
+    ax_den = fig.add_subplot(gs[0, 1])
+    names = graph.regions.reindex(ids)
+    leaf_names = (names[leaf_labels].astype(str).tolist()
+                  if leaf_labels is not None and leaf_labels in names.columns
+                  else list(ids))
+    # order clusters as their leaves appear (top to bottom in the dendrogram)
+    order = dendrogram(z, no_plot=True)["leaves"]
+    seen: list[int] = []
+    for leaf in order[::-1]:
+        c = int(raw.iloc[leaf])
+        if c not in seen:
+            seen.append(c)
+    renumber = {c: k + 1 for k, c in enumerate(seen)}
+    clusters = raw.map(renumber)
+    pal = list(palette or PALETTE)
+    colour_of = {k: pal[(k - 1) % len(pal)] for k in range(1, len(seen) + 1)}
+    n = len(ids)
+    leaf_cluster = clusters.to_numpy()
+    members: dict[int, set[int]] = {i: {int(leaf_cluster[i])} for i in range(n)}
+    for k, row in enumerate(z):
+        members[n + k] = members[int(row[0])] | members[int(row[1])]
+
+    def link_colour(link_id: int) -> str:
+        m = members[link_id]
+        return colour_of[next(iter(m))] if len(m) == 1 else "#8c8c8c"
+
+    ddata = dendrogram(z, orientation="left", labels=leaf_names, ax=ax_den,
+                       link_color_func=link_colour, leaf_font_size=7)
+    for tick, leaf in zip(ax_den.get_yticklabels(), ddata["leaves"]):
+        tick.set_color(colour_of[int(leaf_cluster[leaf])])
+    ax_den.spines[["top", "right", "left"]].set_visible(False)
+    ax_den.set_xlabel("linkage distance", fontsize=8)
+    ax_den.tick_params(axis="x", labelsize=7)
+    cut = (z[-n_clusters, 2] + z[-n_clusters + 1, 2]) / 2 if n_clusters > 1 else None
+    if cut is not None:
+        ax_den.axvline(cut, color="#444444", linestyle=":", linewidth=0.8)
+    if reference is None:
+        reference = graph.label
+    ref = (as_site_series(reference, graph, argument="reference").reindex(ids)
+           if reference is not None else None)
+    lab = clusters.reindex(graph.node_ids)
+    legend_names = {}
+    for k in colour_of:
+        size = int((clusters == k).sum())
+        txt = f"{k}: {size} site{'s' if size != 1 else ''}"
+        if ref is not None:
+            top = ref[clusters == k].value_counts()
+            if len(top):
+                txt += f", mostly {top.index[0]}"
+        legend_names[k] = txt
+    plot_groups(graph, lab.map(lambda k: legend_names.get(k) if pd.notna(k) else None),
+                ax=ax_map, crs=crs, boundary=boundary,
+                palette={legend_names[k]: colour_of[k] for k in colour_of},
+                legend=False, **style)
+    handles = [Patch(facecolor=colour_of[k], edgecolor="none", label=legend_names[k])
+               for k in colour_of]
+    ax_map.legend(handles=handles, title=f"cluster ({n_clusters})", loc="upper left",
+                  bbox_to_anchor=(0.0, -0.01), ncol=2, fontsize=8, title_fontsize=9,
+                  frameon=False)
+    if title:
+        fig.suptitle(title, fontsize=11)
+    return fig

@@ -1,0 +1,36 @@
+"""The ``dialectgraph`` command: every subcommand in one place.
+
+Each command module registers its options with nothing but :mod:`argparse` and imports
+its heavy modules (geopandas, torch) inside its handler, so ``dialectgraph --help`` and the
+commands that do not train a model never import torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from gnn.cli import attribution, build, demo, dialectometry, diffusion, evaluate
+from gnn.cli._common import run
+
+__all__ = ["build_parser", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``dialectgraph`` argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="dialectgraph",
+        description="Geographic graphs of dialect regions, dialectometry, graph attention "
+                    "networks and maps.")
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for module in (build, dialectometry, diffusion, evaluate, attribution, demo):
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``dialectgraph`` with ``argv`` (default: ``sys.argv[1:]``); returns the exit code."""
+    return run(build_parser(), argv)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,165 @@
+"""The ``dialectgraph attribution`` subcommand (registered by :mod:`gnn.cli`).
+
+Contact vs inheritance per feature: held-out accuracy with both relations, without
+geography, without genealogy and with neither, mean ± std over seeds (see
+:mod:`gnn.contact`). Input is one of ``--graph`` (a GeoPackage with genealogical
+edges, or ``--classification`` to add them), ``--dataset`` (a bundled survey; genealogy
+from its dialect groups or from Glottolog) or ``--wals`` (the WALS folder).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from geodata.validation import DialectGraphError
+
+__all__ = ["register"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``attribution`` to the ``dialectgraph`` command."""
+    p = subparsers.add_parser(
+        "attribution",
+        help="contact vs inheritance: per-feature gain from geographic vs genealogical edges",
+        description="Refit the two-relation model without each relation on the same folds, "
+                    "masks and seeds; held-out accuracy per feature (mean ± std over seeds), "
+                    "the gain of each relation and the attention mass per relation.",
+    )
+    src = p.add_argument_group("input (exactly one)")
+    src.add_argument("--graph", type=Path, metavar="G.gpkg",
+                     help="graph saved by `dialectgraph build` (with genealogical edges, or "
+                          "give --classification)")
+    src.add_argument("--dataset", help="a bundled data set (sinitic_szeto2018, sinitic_liu2007)")
+    src.add_argument("--wals", type=Path, metavar="DIR",
+                     help="the WALS folder (../shared/data/wals)")
+    g = p.add_argument_group("graph")
+    g.add_argument("--classification", default=None,
+                   help="regions column with classification paths or groups for the "
+                        "genealogical edges (default for --dataset: dialect_group)")
+    g.add_argument("--glottolog", type=Path, default=None, metavar="DIR",
+                   help="--dataset: genealogy from Glottolog paths of the sites' glottocodes")
+    g.add_argument("--k", type=int, default=5, help="geographic kNN (--dataset, --wals)")
+    g.add_argument("--k-gen", type=int, default=3, help="relatives per site (genealogical edges)")
+    g.add_argument("--level", choices=("genus", "family"), default="genus",
+                   help="--wals: genealogy by family/genus paths or family only")
+    g.add_argument("--top-features", type=int, default=100,
+                   help="--wals: the N best-covered features (default 100)")
+    g.add_argument("--min-features", type=int, default=30,
+                   help="--wals: languages with at least this many of them (default 30)")
+    g.add_argument("--macroarea", default=None, help="--wals: one WALS macroarea")
+    m = p.add_argument_group("evaluation")
+    m.add_argument("--features", default=None, help="comma-separated features to evaluate")
+    m.add_argument("--relations", default="geographic,genealogical",
+                   help="comma-separated relations (default: geographic,genealogical)")
+    m.add_argument("--seeds", type=int, default=3, help="number of seeds (>= 2)")
+    m.add_argument("--cv", choices=("spatial", "random"), default="spatial")
+    m.add_argument("--folds", type=int, default=5)
+    m.add_argument("--buffer-km", type=float, default=0.0)
+    m.add_argument("--mask-rate", type=float, default=0.5,
+                   help="share of each held-out language's cells that is hidden and scored")
+    m.add_argument("--max-epochs", type=int, default=None)
+    m.add_argument("--hidden", type=int, default=None)
+    m.add_argument("--n-jobs", type=int, default=None, help="folds fitted in parallel")
+    m.add_argument("--by-group", action="store_true",
+                   help="also aggregate per feature family (WALS area, Szeto domain)")
+    o = p.add_argument_group("output")
+    o.add_argument("--out", type=Path, default=None, metavar="table.csv",
+                   help="per-feature table (CSV)")
+    o.add_argument("--json", type=Path, default=None, metavar="R.json",
+                   help="protocol, per-feature (and per-group) tables as JSON")
+    p.set_defaults(func=_cmd_attribution)
+
+
+def _graph(args: argparse.Namespace):
+    from geodata.graph.dialect_graph import DialectGraph
+    from geodata.graph.genealogy import add_genealogy, glottolog_paths, wals_graph, wals_parameters
+
+    given = [n for n, v in (("--graph", args.graph), ("--dataset", args.dataset),
+                            ("--wals", args.wals)) if v]
+    if len(given) != 1:
+        raise DialectGraphError(
+            f"give exactly one of `--graph G.gpkg`, `--dataset NAME` or `--wals DIR`; got "
+            f"{given or 'none'}.")
+    groups = None
+    if args.wals:
+        if args.top_features < 1:
+            raise DialectGraphError(f"`--top-features` must be >= 1; got {args.top_features}.")
+        params = wals_parameters(args.wals)
+        top = params.sort_values(["n_languages"], ascending=False, kind="stable")
+        top = top.index[: args.top_features].tolist()
+        graph = wals_graph(args.wals, parameters=top, min_features=args.min_features,
+                           macroarea=args.macroarea, k_geo=args.k, k_gen=args.k_gen,
+                           level=args.level)
+        groups = params["area"]
+        return graph, groups
+    if args.graph:
+        if not args.graph.is_file():
+            raise DialectGraphError(
+                f"`--graph` must be a GeoPackage written by `dialectgraph build`; "
+                f"{str(args.graph)!r} does not exist.")
+        graph = DialectGraph.read_file(args.graph)
+        if args.classification:
+            graph = add_genealogy(graph, args.classification, k=args.k_gen)
+        return graph, None
+    from geodata.datasets import load_dataset
+    from gnn.contact import feature_groups
+
+    sites, survey = load_dataset(args.dataset)
+    graph = DialectGraph.from_sites(sites, method="knn", k=args.k, regions=False,
+                                    features=survey, label="dialect_group")
+    if args.glottolog:
+        classification = glottolog_paths(sites["glottocode"], args.glottolog)
+    else:
+        classification = args.classification or "dialect_group"
+    graph = add_genealogy(graph, classification, k=args.k_gen)
+    if args.dataset == "sinitic_szeto2018":
+        groups = feature_groups(args.dataset)
+    return graph, groups
+
+
+def _cmd_attribution(args: argparse.Namespace) -> int:
+    from geodata.io import write_text
+    from gnn.contact import attribution_runs, format_attribution, summarise_attribution
+
+    if args.by_group and args.graph:
+        raise DialectGraphError("`--by-group` needs feature families: use it with --dataset "
+                                "sinitic_szeto2018 or --wals, not with --graph.")
+    graph, groups = _graph(args)
+    if args.by_group and groups is None:
+        raise DialectGraphError(f"`--by-group` needs feature families; the data set "
+                                f"{args.dataset!r} has none (only sinitic_szeto2018 and WALS).")
+    net = {}
+    if args.max_epochs:
+        net["max_epochs"] = args.max_epochs
+    if args.hidden:
+        net["hidden"] = args.hidden
+    feats = [f.strip() for f in args.features.split(",") if f.strip()] if args.features else None
+    rels = [r.strip() for r in args.relations.split(",") if r.strip()]
+    runs = attribution_runs(graph, features=feats, relations=rels, seeds=args.seeds,
+                            cv=args.cv, folds=args.folds, buffer_km=args.buffer_km,
+                            mask_rate=args.mask_rate, net_params=net, n_jobs=args.n_jobs)
+    table = summarise_attribution(runs)
+    by_group = summarise_attribution(runs, by=groups) if args.by_group else None
+    protocol = runs.attrs["protocol"]
+    if args.out:
+        write_text(args.out, table.to_csv())
+    if args.json:
+        result = {"protocol": protocol,
+                  "features": json.loads(table.to_json(orient="index")),
+                  "groups": json.loads(by_group.to_json(orient="index"))
+                  if by_group is not None else None}
+        write_text(args.json, json.dumps(result, indent=2))
+    print(f"attribution: cv={protocol['cv']} ({protocol['folds']} folds), seeds "
+          f"{protocol['seeds']}, {protocol['n_nodes']} sites, {protocol['n_features']} "
+          f"features, edges {protocol['edges']}, {protocol['seconds']} s")
+    shown = by_group if by_group is not None else table
+    import pandas as pd
+
+    with pd.option_context("display.width", 250, "display.max_columns", 40):
+        print(format_attribution(shown).to_string())
+    for path in (args.out, args.json):
+        if path:
+            print(f"wrote {path}")
+    return 0

@@ -1,0 +1,135 @@
+"""The ``datasets`` and ``build`` commands: list the shipped data, build and save a graph."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from geodata.validation import DialectGraphError
+from gnn.cli._common import add_site_options, add_survey_options, load_inputs, resolve_boundary
+
+__all__ = ["register"]
+
+METHODS = ("voronoi", "rook", "queen", "delaunay", "gabriel", "relative_neighbourhood", "knn",
+           "distance_band")
+
+
+def _cmd_datasets(args: argparse.Namespace) -> int:
+    from geodata.datasets import list_datasets
+
+    table = list_datasets()
+    for name, row in table.iterrows():
+        print(f"{name}\n  {row['description']}\n  licence: {row['licence']}\n"
+              f"  cite: {row['citation']}")
+    return 0
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from geodata.graph.dialect_graph import DialectGraph
+    from geodata.io import read_regions
+
+    barriers = None
+    if args.barrier:
+        frames = []
+        for path in args.barrier:
+            gdf, _ = _read_barrier(Path(path))
+            frames.append(gdf)
+        import geopandas as gpd
+        import pandas as pd
+
+        barriers = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs)
+    features = None
+    if args.regions:
+        regions, rep = read_regions(args.regions, id_col=args.region_id_col)
+        if args.sites or args.dataset:
+            sites, features, _ = load_inputs(args)
+            regions = regions.join(sites.drop(columns="geometry"), how="left")
+        elif args.survey:
+            from geodata.io import read_survey
+
+            features, _ = read_survey(args.survey, site_col=args.site_col, item_col=args.item_col,
+                                      value_col=args.value_col, delimiter=args.delimiter,
+                                      sites=regions)
+        method = args.method if args.method in ("rook", "queen") else "rook"
+        graph = DialectGraph.from_regions(regions, method=method, label=args.label_col,
+                                          max_crossing_km=args.max_crossing_km,
+                                          barriers=barriers, barrier_action=args.barrier_action,
+                                          classification=args.classification_col,
+                                          features=_numeric_or_none(features),
+                                          isolated=args.isolated)
+    else:
+        sites, survey, _ = load_inputs(args)
+        label = args.label_col or ("dialect_group" if args.dataset else None)
+        graph = DialectGraph.from_sites(
+            sites, method=args.method, boundary=resolve_boundary(args.boundary, args.dataset),
+            k=args.k, threshold_km=args.threshold_km, max_crossing_km=args.max_crossing_km,
+            barriers=barriers, barrier_action=args.barrier_action,
+            classification=args.classification_col, features=_numeric_or_none(survey),
+            label=label, isolated=args.isolated, regions=not args.no_regions)
+    graph.to_file(args.out)
+    print(graph)
+    if graph.report:
+        print("report:\n" + str(graph.report))
+    print(f"wrote {args.out} (layers: regions, edges, metadata)")
+    return 0
+
+
+def _read_barrier(path: Path):
+    if not path.exists():
+        raise DialectGraphError(f"`--barrier` must be an existing vector file; {str(path)!r} "
+                                "does not exist.")
+    import geopandas as gpd
+
+    try:
+        gdf = gpd.read_file(path, engine="pyogrio")
+    except Exception as exc:
+        raise DialectGraphError(f"`--barrier` must be readable by GDAL; {str(path)!r} failed "
+                                f"({exc}).") from exc
+    if "name" not in gdf.columns:
+        gdf["name"] = path.stem.replace(" ", "_")
+    return gdf, None
+
+
+def _numeric_or_none(survey):
+    if survey is None:
+        return None
+    import pandas as pd
+
+    vals = pd.to_numeric(survey["value"], errors="coerce")
+    if vals.isna().any():
+        print("note: the survey has non-numeric values; the graph is saved without node "
+              "features (encode them with geodata.dialectometry.features)", file=sys.stderr)
+        return None
+    return survey.assign(value=vals)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``datasets`` and ``build`` commands."""
+    p = sub.add_parser("datasets", help="list the bundled data sets and their citations")
+    p.set_defaults(func=_cmd_datasets)
+
+    p = sub.add_parser("build", help="build a graph of dialect regions and save it (GeoPackage)")
+    add_site_options(p)
+    add_survey_options(p)
+    p.add_argument("--regions", type=Path, help="region polygons (GeoJSON/GPKG/Shapefile)")
+    p.add_argument("--region-id-col", default=None, help="site-id column of --regions")
+    p.add_argument("--boundary", default=None,
+                   help="clip outline: a vector file, 'china_provinces', 'world_countries' or "
+                        "'none' (default: china_provinces for bundled sets, none otherwise)")
+    p.add_argument("--label-col", default=None, help="column with the reference groups")
+    p.add_argument("--classification-col", default=None,
+                   help="column with classification paths (adds edge relatedness)")
+    p.add_argument("--method", default="voronoi", choices=METHODS)
+    p.add_argument("--k", type=int, default=6, help="neighbours for --method knn")
+    p.add_argument("--threshold-km", type=float, default=None, help="for --method distance_band")
+    p.add_argument("--max-crossing-km", type=float, default=200.0,
+                   help="join islands to the nearest region within this gap (km)")
+    p.add_argument("--barrier", action="append", default=[],
+                   help="barrier lines/polygons (vector file with a 'name' column); repeatable")
+    p.add_argument("--barrier-action", default="flag", choices=["flag", "drop"])
+    p.add_argument("--isolated", default="raise", choices=["raise", "keep"])
+    p.add_argument("--no-regions", action="store_true",
+                   help="keep points as geometry for point methods (world-wide surveys)")
+    p.add_argument("--out", type=Path, required=True, help="output GeoPackage (.gpkg)")
+    p.set_defaults(func=_cmd_build)

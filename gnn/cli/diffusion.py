@@ -1,0 +1,233 @@
+"""The ``simulate`` and ``tree`` subcommands of ``dialectgraph`` (thin layers over the API).
+
+``register(subparsers)`` adds both to an :mod:`argparse` sub-parser set; each sets
+``func`` to a callable taking the parsed namespace and returning an exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from geodata.validation import DialectGraphError
+
+__all__ = ["register"]
+
+def _load_graph(args: argparse.Namespace) -> tuple[Any, pd.DataFrame | None]:
+    """The graph and, for a bundled data set, its survey table."""
+    if args.graph:
+        from geodata.graph.dialect_graph import (
+            DialectGraph,  # lazy: graph.py pulls in the geometry stack
+        )
+
+        return DialectGraph.read_file(args.graph), None
+    from geodata.datasets import load_dataset
+    from geodata.graph.dialect_graph import DialectGraph
+
+    sites, survey = load_dataset(args.dataset)
+    k = min(args.k, len(sites) - 1)
+    return DialectGraph.from_sites(sites, method="knn", k=k, regions=False), survey
+
+
+def _survey_distances(survey: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Site x site distances from a long survey table (see geodata.dialectometry.distances)."""
+    from geodata.dialectometry.distances import linguistic_distances
+
+    return linguistic_distances(survey, metric=metric).matrix
+
+
+def _split_list(text: str | None) -> list[str]:
+    return [s.strip() for s in (text or "").split(",") if s.strip()]
+
+
+# ---------------------------------------------------------------------------------------
+# commands
+# ---------------------------------------------------------------------------------------
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from geodata import diffusion
+    from geodata.io import write_text
+
+    graph, survey = _load_graph(args)
+    weights = args.weights or None
+    if args.model == "gravity":
+        history = diffusion.simulate_gravity(
+            graph, _split_list(args.seeds), n_steps=args.steps, rate=args.rate,
+            decay=args.decay, weights=weights, random_state=args.seed)
+    elif args.model in ("cascade", "si"):
+        probs: Any = weights if weights else args.probability
+        history = diffusion.simulate_cascade(
+            graph, _split_list(args.seeds), probabilities=probs, n_steps=args.steps,
+            mode=args.model, random_state=args.seed)
+    else:
+        if args.initial_item:
+            if survey is None:
+                raise DialectGraphError(
+                    "`--initial-item` needs a bundled `--dataset` survey; with `--graph` give "
+                    "`--initial site=variant,...` instead."
+                )
+            rows = survey[survey["item"].astype(str) == args.initial_item]
+            if rows.empty:
+                items = sorted(survey["item"].astype(str).unique())
+                raise DialectGraphError(
+                    f"`--initial-item` must be an item of the survey; got {args.initial_item!r}."
+                    f" Items include {items[:5]}."
+                )
+            initial = rows.drop_duplicates("site").set_index("site")["value"].astype(str)
+        else:
+            pairs = [p.split("=", 1) for p in _split_list(args.initial)]
+            bad = [p[0] for p in pairs if len(p) != 2]
+            if bad:
+                raise DialectGraphError(
+                    f"`--initial` must be site=variant pairs separated by commas; got {bad[:3]}."
+                )
+            initial = pd.Series({s: v for s, v in pairs}, dtype=object)
+        history = diffusion.simulate_conformity(
+            graph, initial, n_steps=args.steps, conformity=args.conformity, noise=args.noise,
+            update_fraction=args.update_fraction, weights=weights, random_state=args.seed)
+    out = Path(args.out)
+    write_text(out, history.to_csv(index=False))
+    print(f"wrote {len(history)} rows ({history['step'].max() + 1} steps) to {out}")
+    return 0
+
+
+def _reference_trees(args: argparse.Namespace, sites: pd.DataFrame | None) -> dict[str, Any]:
+    from geodata.datasets import load_reference_trees
+    from geodata.dialectometry import trees
+
+    refs: dict[str, dict[str, Any]] = {}
+    wanted = args.reference
+    if wanted is None and not args.distances and args.dataset == "sinitic_liu2007":
+        wanted = ["liu2007"]  # the bundled set's own reference trees
+    for ref in wanted or []:
+        if ref in ("liu2007", "sinitic_liu2007"):
+            for name, text in load_reference_trees("sinitic_liu2007").items():
+                refs[name] = {"tree": trees.read_newick(text, repair=True), "prune": True}
+        else:
+            path = Path(ref)
+            if not path.exists():
+                raise DialectGraphError(
+                    f"`--reference` must be 'liu2007' or a Newick file; {ref!r} does not exist."
+                )
+            refs[path.stem] = {"tree": trees.read_newick(path), "prune": args.prune}
+    if args.glottolog:
+        if sites is None or "glottocode" not in sites:
+            raise DialectGraphError(
+                "`--glottolog` needs sites with a `glottocode` column (a bundled `--dataset`)."
+            )
+        codes = sites["glottocode"].replace("", np.nan).dropna()
+        refs["Glottolog"] = {"tree": trees.glottolog_tree(codes, args.glottolog), "prune": True}
+    return refs
+
+
+def _cmd_tree(args: argparse.Namespace) -> int:
+    from geodata.dialectometry import trees
+    from geodata.io import write_json
+
+    sites = survey = None
+    if args.distances:
+        distances = pd.read_csv(args.distances, index_col=0)
+        metric = "given"
+    else:
+        from geodata.datasets import load_dataset
+
+        sites, survey = load_dataset(args.dataset)
+        metric = args.metric
+        distances = _survey_distances(survey, metric)
+    if args.bootstrap:
+        if survey is None:
+            raise DialectGraphError(
+                "`--bootstrap` resamples survey items and needs `--dataset`, not `--distances`."
+            )
+        result = trees.bootstrap_support(
+            survey, lambda s: _survey_distances(s, metric), method=args.method,
+            n_boot=args.bootstrap, random_state=args.seed)
+        tree = result.tree
+    else:
+        tree = trees._build(distances, args.method)
+    report: dict[str, Any] = {
+        "method": args.method, "metric": metric, "n_sites": int(len(distances)),
+        "newick": trees.to_newick(tree), "bootstrap": args.bootstrap or 0,
+    }
+    tl = trees.treelikeness(distances) if len(distances) >= 4 else None
+    if tl is not None:
+        report["treelikeness"] = {"delta": tl.delta, "q_residual": tl.q_residual}
+    comparisons = {}
+    for name, ref in _reference_trees(args, sites).items():
+        cmp = trees.compare_trees(tree, ref["tree"], prune=ref["prune"])
+        comparisons[name] = {k: (float(v) if pd.notna(v) else None) for k, v in cmp.items()}
+    report["comparisons"] = comparisons
+    if sites is not None and "dialect_group" in sites:
+        groups = sites["dialect_group"].replace("", np.nan).dropna()
+        k = int(groups.nunique())
+        if 1 < k <= len(distances):
+            labels = trees.flat_clusters(distances, k)
+            report["cluster_agreement"] = {
+                key: float(v) for key, v in trees.cluster_agreement(labels, groups).items()}
+    trees.write_newick(tree, args.out)
+    if args.report:
+        write_json(args.report, report)
+    print(f"wrote {args.out}" + (f" and {args.report}" if args.report else ""))
+    return 0
+
+
+# ---------------------------------------------------------------------------------------
+# registration
+# ---------------------------------------------------------------------------------------
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``simulate`` and ``tree`` subcommands to ``subparsers``."""
+    sim = subparsers.add_parser(
+        "simulate", help="simulate diffusion on a graph; writes the state history as CSV",
+        description="Simulate a diffusion model on a DialectGraph file or on a k-nearest-"
+                    "neighbour graph of a bundled data set, and write the tidy state history "
+                    "(step, site, state).")
+    src = sim.add_mutually_exclusive_group()
+    src.add_argument("--graph", help="DialectGraph file (GeoPackage) to read")
+    src.add_argument("--dataset", default="sinitic_szeto2018",
+                     help="bundled data set whose sites form a kNN graph (default: %(default)s)")
+    sim.add_argument("--k", type=int, default=5, help="neighbours for the dataset graph")
+    sim.add_argument("--model", choices=["gravity", "conformity", "cascade", "si"],
+                     default="gravity")
+    sim.add_argument("--seeds", help="comma-separated seeded sites (gravity, cascade, si)")
+    sim.add_argument("--initial", help="conformity: site=variant pairs, comma-separated")
+    sim.add_argument("--initial-item", help="conformity: survey item giving the initial map")
+    sim.add_argument("--steps", type=int, default=20)
+    sim.add_argument("--rate", type=float, default=0.5, help="gravity hazard scale")
+    sim.add_argument("--decay", type=float, default=2.0, help="gravity distance decay")
+    sim.add_argument("--probability", type=float, default=0.3,
+                     help="cascade/si per-edge probability")
+    sim.add_argument("--conformity", type=float, default=2.0)
+    sim.add_argument("--noise", type=float, default=0.05)
+    sim.add_argument("--update-fraction", type=float, default=0.5)
+    sim.add_argument("--weights", help="edge column of the graph used as weights")
+    sim.add_argument("--seed", type=int, default=0, help="random seed")
+    sim.add_argument("--out", required=True, help="CSV file for the state history")
+    sim.set_defaults(func=_cmd_simulate)
+
+    tree = subparsers.add_parser(
+        "tree", help="build a UPGMA/NJ tree; writes Newick and a JSON comparison report",
+        description="Build a tree from survey distances (or a distance CSV), compare it with "
+                    "reference trees (RF, quartet distance), and report treelikeness.")
+    tsrc = tree.add_mutually_exclusive_group()
+    tsrc.add_argument("--dataset", default="sinitic_liu2007",
+                      help="bundled data set (default: %(default)s)")
+    tsrc.add_argument("--distances", help="square distance CSV (site ids in first column)")
+    from geodata.dialectometry.distances import METRICS
+
+    tree.add_argument("--metric", default="hamming", choices=sorted(METRICS),
+                      help="linguistic distance over the survey items (default: hamming)")
+    tree.add_argument("--method", choices=["nj", "upgma"], default="nj")
+    tree.add_argument("--reference", action="append",
+                      help="'liu2007' (its two reference trees; the default for that data "
+                           "set) or a Newick file; repeatable")
+    tree.add_argument("--glottolog", help="Glottolog languoids.csv: add a Glottolog reference")
+    tree.add_argument("--prune", action="store_true",
+                      help="compare user trees on common leaves instead of failing")
+    tree.add_argument("--bootstrap", type=int, default=0, help="bootstrap replicates")
+    tree.add_argument("--seed", type=int, default=0)
+    tree.add_argument("--out", required=True, help="Newick file to write")
+    tree.add_argument("--report", help="JSON report to write")
+    tree.set_defaults(func=_cmd_tree)

@@ -1,0 +1,67 @@
+"""The ``dialectgraph evaluate`` subcommand (registered by :mod:`gnn.cli`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from geodata.validation import DialectGraphError
+
+__all__ = ["register"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``evaluate`` to the ``dialectgraph`` command."""
+    p = subparsers.add_parser(
+        "evaluate",
+        help="evaluate the GAT models and baselines on the same spatial folds",
+        description="Every model on the same folds and seeds; accuracy pooled over folds, "
+                    "mean ± std over seeds. Prints a Markdown table.",
+    )
+    p.add_argument("--graph", required=True, type=Path, metavar="G.gpkg",
+                   help="graph saved by `dialectgraph build` (GeoPackage)")
+    p.add_argument("--task", choices=("group", "impute"), default="group")
+    p.add_argument("--label", default=None, help="label column (default: the graph's label)")
+    p.add_argument("--cv", choices=("spatial", "loo", "group", "random"), default="loo")
+    p.add_argument("--folds", type=int, default=5, help="folds for spatial and random")
+    p.add_argument("--buffer-km", type=float, default=0.0,
+                   help="drop training sites within this distance of a held-out site")
+    p.add_argument("--groups", default=None, help="regions column for --cv group")
+    p.add_argument("--seeds", type=int, default=3)
+    p.add_argument("--hide-features", action="store_true",
+                   help="held-out regions lose their features (unsurveyed-region setting)")
+    p.add_argument("--models", default=None,
+                   help="comma-separated subset of models (default: all)")
+    p.add_argument("--max-epochs", type=int, default=None)
+    p.add_argument("--json", type=Path, default=None, metavar="R.json")
+    p.add_argument("--markdown", type=Path, default=None, metavar="R.md")
+    p.set_defaults(func=_cmd_evaluate)
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from geodata.graph.dialect_graph import DialectGraph
+    from geodata.io import write_text
+    from gnn.evaluation import evaluate, to_markdown
+
+    if not args.graph.is_file():
+        raise DialectGraphError(
+            f"`--graph` must be a GeoPackage written by `dialectgraph build`; "
+            f"{str(args.graph)!r} does not exist."
+        )
+    graph = DialectGraph.read_file(args.graph)
+    models = [m.strip() for m in args.models.split(",") if m.strip()] if args.models else None
+    net = {"max_epochs": args.max_epochs} if args.max_epochs else None
+    result = evaluate(
+        graph, task=args.task, label=args.label, cv=args.cv, folds=args.folds,
+        buffer_km=args.buffer_km, seeds=args.seeds, hide_features=args.hide_features,
+        models=models, groups=args.groups, net_params=net,
+    )
+    result["graph"] = str(args.graph)
+    table = to_markdown(result)
+    if args.json:
+        write_text(args.json, json.dumps(result, indent=2))
+    if args.markdown:
+        write_text(args.markdown, table)
+    print(table)
+    return 0

@@ -1,0 +1,361 @@
+"""The interpretable edge-prior attention layer.
+
+A structured prior is added to the attention logits of every layer
+(``design.md`` section 3)::
+
+    logit_ij = content_attention(h_i, h_j) + log w_ij
+    log w_ij = - beta * log(d_ij + d0)                  distance decay (beta >= 0)
+               + theta * log(b_ij / p_i + eps)          border contact (theta >= 0)
+               - sum_k gamma_k * barrier_k,ij           cost of crossing barrier k (gamma_k >= 0)
+               + eta * relatedness_ij                   genealogical pull (eta >= 0)
+               + mu * log(mass_j)                       gravity (mu >= 0; only with populations)
+
+``j`` is the source (sender) of a message and ``i`` its target (receiver), as in PyG's
+``edge_index`` (row 0 = source, row 1 = target). The border share is therefore the
+``border_share_target`` column: the share of the receiver's perimeter shared with the
+sender. Each parameter is kept to its sign by a softplus.
+
+How it plugs into PyG: :class:`EdgePriorGATv2Conv` subclasses
+:class:`torch_geometric.nn.GATv2Conv` and overrides only ``edge_update`` (where PyG turns
+per-edge scores into softmax weights), adding ``log w_ij`` *after* the content score's
+nonlinearity, so the prior is exactly additive on the logit. Feeding the prior through
+``edge_dim``/``lin_edge`` would not work: GATv2 adds edge features *before* its
+LeakyReLU, so they could not be an additive log-weight. Message passing, softmax and
+dropout are PyG's own. Self-loops get explicit attributes (:func:`self_loop_fill`): distance
+0, the whole perimeter as border, no barrier, full relatedness.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+from torch_geometric.nn import GATConv, GATv2Conv
+from torch_geometric.utils import softmax
+
+from geodata.validation import DialectGraphError
+
+__all__ = [
+    "PRIOR_TERMS",
+    "EdgePrior",
+    "EdgePriorGATConv",
+    "EdgePriorGATv2Conv",
+    "edge_features",
+    "self_loop_fill",
+]
+
+#: The terms of the prior, in the order they are reported.
+PRIOR_TERMS = ("distance", "border", "barrier", "relatedness", "mass")
+
+_INIT = {"beta": 0.5, "theta": 0.3, "gamma": 0.5, "eta": 0.5, "mu": 0.2}
+
+
+def _inv_softplus(v: float) -> float:
+    return math.log(math.expm1(v))
+
+
+def _barrier_columns(names: Sequence[str]) -> list[str]:
+    return [n for n in names if n == "sea_crossing" or n.startswith("barrier_")]
+
+
+def self_loop_fill(edge_attr_names: Sequence[str]) -> Tensor:
+    """Edge attributes of a region's self-loop, in the order of ``edge_attr_names``.
+
+    Distance 0, the whole perimeter as shared border (share 1), no sea or barrier
+    crossing, full relatedness (1). Other columns (``border_km`` and unknown ones) get 0.
+
+    Examples
+    --------
+    >>> self_loop_fill(["distance_km", "border_share_target", "sea_crossing", "relatedness"])
+    tensor([0., 1., 0., 1.])
+    """
+    fill = []
+    for n in edge_attr_names:
+        if n.startswith("border_share") or n == "relatedness":
+            fill.append(1.0)
+        else:
+            fill.append(0.0)
+    return torch.tensor(fill, dtype=torch.float32)
+
+
+def edge_features(edge_attr: Tensor, edge_attr_names: Sequence[str]) -> Tensor:
+    """Scale raw edge attributes for PyG's ``edge_dim`` baselines.
+
+    ``distance_km`` becomes ``log1p(d) / log1p(1000)``, ``border_km`` becomes
+    ``log1p(b) / log1p(100)``; NaN relatedness becomes 0. Other columns pass unchanged.
+    """
+    out = edge_attr.clone()
+    for k, n in enumerate(edge_attr_names):
+        if n == "distance_km":
+            out[:, k] = torch.log1p(edge_attr[:, k].clamp_min(0)) / math.log1p(1000.0)
+        elif n == "border_km":
+            out[:, k] = torch.log1p(edge_attr[:, k].clamp_min(0)) / math.log1p(100.0)
+    return torch.nan_to_num(out, nan=0.0)
+
+
+class EdgePrior(torch.nn.Module):
+    """The learnable log edge weight ``log w_ij`` of design.md section 3.
+
+    Parameters
+    ----------
+    edge_attr_names : sequence of str
+        Names of the ``edge_attr`` columns (``Data.edge_attr_names``).
+    terms : sequence of str, keyword-only
+        Which of :data:`PRIOR_TERMS` to use; terms whose columns are missing are dropped.
+        ``None`` (default) uses every term the columns allow (``"mass"`` only when
+        ``use_mass`` is true).
+    use_mass : bool, keyword-only
+        Add ``mu * log(mass_j)``; the layer must then be given ``node_log_mass``.
+    distance_offset_km : float, keyword-only
+        ``d0`` in ``log(d + d0)``, so a self-loop (distance 0) has a finite weight.
+    border_floor : float, keyword-only
+        ``eps`` in ``log(share + eps)`` for regions that do not touch.
+
+    Examples
+    --------
+    >>> prior = EdgePrior(["distance_km", "border_share_target", "sea_crossing"])
+    >>> prior.active_terms
+    ['distance', 'border', 'barrier']
+    >>> prior(torch.tensor([[10.0, 0.5, 0.0], [500.0, 0.0, 1.0]])).shape
+    torch.Size([2])
+    """
+
+    def __init__(
+        self,
+        edge_attr_names: Sequence[str],
+        *,
+        terms: Sequence[str] | None = None,
+        use_mass: bool = False,
+        distance_offset_km: float = 10.0,
+        border_floor: float = 0.01,
+    ):
+        super().__init__()
+        names = list(edge_attr_names)
+        self.edge_attr_names = names
+        wanted = list(PRIOR_TERMS if terms is None else terms)
+        unknown = [t for t in wanted if t not in PRIOR_TERMS]
+        if unknown:
+            raise DialectGraphError(
+                f"`terms` must be drawn from {PRIOR_TERMS}; got unknown {unknown}."
+            )
+        if terms is None and not use_mass:
+            wanted.remove("mass")
+        if use_mass and "mass" not in wanted:
+            wanted.append("mass")
+        self.distance_offset_km = float(distance_offset_km)
+        self.border_floor = float(border_floor)
+        self._idx: dict[str, int] = {}
+        self.barrier_names: list[str] = []
+        active = []
+        if "distance" in wanted and "distance_km" in names:
+            self._idx["distance"] = names.index("distance_km")
+            self.beta_raw = torch.nn.Parameter(torch.tensor(_inv_softplus(_INIT["beta"])))
+            active.append("distance")
+        if "border" in wanted and "border_share_target" in names:
+            self._idx["border"] = names.index("border_share_target")
+            self.theta_raw = torch.nn.Parameter(torch.tensor(_inv_softplus(_INIT["theta"])))
+            active.append("border")
+        if "barrier" in wanted and _barrier_columns(names):
+            self.barrier_names = _barrier_columns(names)
+            self.register_buffer(
+                "barrier_idx", torch.tensor([names.index(n) for n in self.barrier_names]),
+                persistent=False,
+            )
+            self.gamma_raw = torch.nn.Parameter(
+                torch.full((len(self.barrier_names),), _inv_softplus(_INIT["gamma"]))
+            )
+            active.append("barrier")
+        if "relatedness" in wanted and "relatedness" in names:
+            self._idx["relatedness"] = names.index("relatedness")
+            self.eta_raw = torch.nn.Parameter(torch.tensor(_inv_softplus(_INIT["eta"])))
+            active.append("relatedness")
+        if "mass" in wanted:
+            self.mu_raw = torch.nn.Parameter(torch.tensor(_inv_softplus(_INIT["mu"])))
+            active.append("mass")
+        self.active_terms = active
+
+    @property
+    def uses_mass(self) -> bool:
+        return "mass" in self.active_terms
+
+    def self_loop_fill(self) -> Tensor:
+        """Self-loop attributes for this prior's columns (see :func:`self_loop_fill`)."""
+        return self_loop_fill(self.edge_attr_names)
+
+    def forward(self, edge_attr: Tensor, log_mass_j: Tensor | None = None) -> Tensor:
+        """``log w`` for each edge: ``[E]`` from raw ``edge_attr`` ``[E, a]``."""
+        out = edge_attr.new_zeros(edge_attr.size(0))
+        if "distance" in self._idx:
+            d = edge_attr[:, self._idx["distance"]].clamp_min(0)
+            out = out - F.softplus(self.beta_raw) * torch.log(d + self.distance_offset_km)
+        if "border" in self._idx:
+            s = torch.nan_to_num(edge_attr[:, self._idx["border"]], nan=0.0).clamp(0, 1)
+            out = out + F.softplus(self.theta_raw) * torch.log(s + self.border_floor)
+        if self.barrier_names:
+            b = torch.nan_to_num(edge_attr.index_select(1, self.barrier_idx), nan=0.0)
+            out = out - b @ F.softplus(self.gamma_raw)
+        if "relatedness" in self._idx:
+            r = torch.nan_to_num(edge_attr[:, self._idx["relatedness"]], nan=0.0)
+            out = out + F.softplus(self.eta_raw) * r
+        if self.uses_mass:
+            if log_mass_j is None:
+                raise DialectGraphError(
+                    "the edge prior uses population mass but no `node_log_mass` was given; "
+                    "pass populations, or leave out the 'mass' term."
+                )
+            out = out + F.softplus(self.mu_raw) * log_mass_j
+        return out
+
+    def parameters_table(self) -> list[dict]:
+        """The constrained parameters as tidy rows (``parameter, term, column, value``)."""
+        rows = []
+        with torch.no_grad():
+            if "distance" in self._idx:
+                rows.append(("beta", "distance", "distance_km", F.softplus(self.beta_raw).item(),
+                             "distance-decay exponent: w ~ (d + d0)^-beta"))
+            if "border" in self._idx:
+                rows.append(("theta", "border", "border_share_target", F.softplus(self.theta_raw).item(),
+                             "weight of shared-border contact: w ~ share^theta"))
+            for k, n in enumerate(self.barrier_names):
+                rows.append((f"gamma[{n}]", "barrier", n, F.softplus(self.gamma_raw[k]).item(),
+                             "cost of crossing: w ~ exp(-gamma)"))
+            if "relatedness" in self._idx:
+                rows.append(("eta", "relatedness", "relatedness", F.softplus(self.eta_raw).item(),
+                             "genealogical pull: w ~ exp(eta * relatedness)"))
+            if self.uses_mass:
+                rows.append(("mu", "mass", "population", F.softplus(self.mu_raw).item(),
+                             "gravity: w ~ mass_source^mu"))
+        return [dict(zip(("parameter", "term", "column", "value", "meaning"), r)) for r in rows]
+
+
+class _PriorMixin:
+    """Shared plumbing: explicit self-loop fill, the prior, optional node masses."""
+
+    prior: EdgePrior | None
+    _node_log_mass: Tensor | None
+
+    def _prior_forward(self, parent_forward, x, edge_index, edge_attr, node_log_mass,
+                       return_attention_weights):
+        if self.prior is not None and edge_attr is None:
+            raise DialectGraphError(
+                "this layer adds an edge prior and needs `edge_attr` (the graph's edge "
+                "attributes, Data.edge_attr); got None."
+            )
+        if isinstance(self.fill_value, Tensor) and edge_attr is not None:
+            if self.fill_value.device != edge_attr.device:
+                self.fill_value = self.fill_value.to(edge_attr.device)
+        self._node_log_mass = node_log_mass
+        try:
+            return parent_forward(x, edge_index, edge_attr,
+                                  return_attention_weights=return_attention_weights)
+        finally:
+            self._node_log_mass = None
+
+    def _log_prior(self, edge_attr: Tensor | None, edge_index_j: Tensor) -> Tensor | None:
+        if self.prior is None or edge_attr is None:
+            return None
+        if edge_attr.dim() == 1:
+            edge_attr = edge_attr.view(-1, 1)
+        lm = None
+        if self._node_log_mass is not None:
+            lm = self._node_log_mass[edge_index_j]
+        return self.prior(edge_attr, lm)
+
+
+class EdgePriorGATv2Conv(_PriorMixin, GATv2Conv):
+    """:class:`~torch_geometric.nn.GATv2Conv` with the edge prior added to its logits.
+
+    Parameters
+    ----------
+    in_channels, out_channels : int
+        As in GATv2Conv.
+    prior : EdgePrior or None, keyword-only
+        The (possibly shared) prior. ``None`` gives a plain GATv2 layer that ignores
+        ``edge_attr``.
+    heads, dropout, negative_slope, residual, bias, share_weights : keyword-only
+        As in GATv2Conv. ``edge_dim`` is not accepted: raw attributes go to the prior.
+
+    Notes
+    -----
+    Only ``edge_update`` is overridden; ``forward`` and ``propagate`` are PyG's. The
+    forward takes the raw edge attributes (``Data.edge_attr``) and optionally
+    ``node_log_mass`` ``[n]`` for the gravity term.
+
+    Examples
+    --------
+    >>> names = ["distance_km", "sea_crossing"]
+    >>> conv = EdgePriorGATv2Conv(4, 3, heads=2, prior=EdgePrior(names))
+    >>> ei = torch.tensor([[0, 1], [1, 0]])
+    >>> conv(torch.randn(2, 4), ei, torch.tensor([[50.0, 0.0], [50.0, 0.0]])).shape
+    torch.Size([2, 6])
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, *, prior: EdgePrior | None,
+                 heads: int = 1, dropout: float = 0.0, **kwargs):
+        fill = prior.self_loop_fill() if prior is not None else "mean"
+        super().__init__(in_channels, out_channels, heads=heads, dropout=dropout,
+                         edge_dim=None, fill_value=fill, add_self_loops=True, **kwargs)
+        self.prior = prior
+        self._node_log_mass = None
+
+    def forward(self, x: Tensor, edge_index: Tensor, edge_attr: Tensor | None = None,
+                return_attention_weights: bool | None = None, *,
+                node_log_mass: Tensor | None = None):
+        """Run the layer; ``edge_attr`` are the raw attributes the prior reads."""
+        if self.prior is None:
+            edge_attr = None
+        return self._prior_forward(super().forward, x, edge_index, edge_attr, node_log_mass,
+                                   return_attention_weights)
+
+    def edge_update(self, x_j: Tensor, x_i: Tensor, edge_attr: Tensor | None, index: Tensor,
+                    ptr: Tensor | None, dim_size: int | None,
+                    edge_index_j: Tensor) -> Tensor:
+        h = F.leaky_relu(x_i + x_j, self.negative_slope)
+        alpha = (h * self.att).sum(dim=-1)
+        log_w = self._log_prior(edge_attr, edge_index_j)
+        if log_w is not None:
+            alpha = alpha + log_w.unsqueeze(-1)
+        alpha = softmax(alpha, index, ptr, dim_size)
+        return F.dropout(alpha, p=self.dropout, training=self.training)
+
+
+class EdgePriorGATConv(_PriorMixin, GATConv):
+    """:class:`~torch_geometric.nn.GATConv` (GAT v1) with the edge prior added to its logits.
+
+    Same interface as :class:`EdgePriorGATv2Conv`.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, *, prior: EdgePrior | None,
+                 heads: int = 1, dropout: float = 0.0, **kwargs):
+        fill = prior.self_loop_fill() if prior is not None else "mean"
+        super().__init__(in_channels, out_channels, heads=heads, dropout=dropout,
+                         edge_dim=None, fill_value=fill, add_self_loops=True, **kwargs)
+        self.prior = prior
+        self._node_log_mass = None
+
+    def forward(self, x: Tensor, edge_index: Tensor, edge_attr: Tensor | None = None,
+                return_attention_weights: bool | None = None, *,
+                node_log_mass: Tensor | None = None):
+        """Run the layer; ``edge_attr`` are the raw attributes the prior reads."""
+        if self.prior is None:
+            edge_attr = None
+        return self._prior_forward(
+            lambda x, ei, ea, return_attention_weights: GATConv.forward(
+                self, x, ei, ea, return_attention_weights=return_attention_weights),
+            x, edge_index, edge_attr, node_log_mass, return_attention_weights)
+
+    def edge_update(self, alpha_j: Tensor, alpha_i: Tensor | None, edge_attr: Tensor | None,
+                    index: Tensor, ptr: Tensor | None, dim_size: int | None,
+                    edge_index_j: Tensor) -> Tensor:
+        alpha = alpha_j if alpha_i is None else alpha_j + alpha_i
+        if index.numel() == 0:
+            return alpha
+        alpha = F.leaky_relu(alpha, self.negative_slope)
+        log_w = self._log_prior(edge_attr, edge_index_j)
+        if log_w is not None:
+            alpha = alpha + log_w.unsqueeze(-1)
+        alpha = softmax(alpha, index, ptr, dim_size)
+        return F.dropout(alpha, p=self.dropout, training=self.training)
