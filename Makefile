@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # The CPU wheel is installed first, so pip never resolves a bare multi-GB CUDA torch.
 TORCH_PIN ?= torch==2.13.0
 
-.PHONY: install demo test bench lint clean
+.PHONY: install demo test test-fast bench lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,9 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q geodata gnn tests
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow" geodata gnn tests
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py --out bench_results.json

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import geodata
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "make_maps.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "make_maps.py"
 
 
 def _load():

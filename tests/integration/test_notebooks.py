@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 # modules each notebook needs beyond the package itself; a notebook is skipped only when
 # one of them is truly absent
 NEEDS = {

@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_readme_example_runs(tmp_path, monkeypatch):
