@@ -202,6 +202,11 @@ def check_edge_table(edges: Any, problems: Problems, *, argument: str = "edges")
             problems.add(
                 f"`{argument}` column {col!r} must hold finite non-negative numbers; "
                 f"{int(bad.sum())} edges do not (first: edge {first}, value "
-                f"{edges[col].iloc[i]!r}). Rebuild the graph with `dialectgraph build`, or "
+                f"{_plain(edges[col].iloc[i])!r}). Rebuild the graph with `dialectgraph build`, or "
                 f"fill those edges (e.g. great-circle km for distance_km)."
             )
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python value, so messages show ``nan`` not ``np.float64(nan)``."""
+    return value.item() if hasattr(value, "item") else value

@@ -37,6 +37,7 @@ __all__ = [
     "check_output_path",
     "clean_stale_temps",
     "read_json_text",
+    "read_vector_layer",
     "read_table",
     "to_jsonable",
     "write_json",
@@ -387,6 +388,25 @@ def read_table(
 
 def _read_table(path: str | os.PathLike, argument: str) -> pd.DataFrame:
     return read_table(path, argument=argument)[0]
+
+
+def read_vector_layer(path: str | os.PathLike, layer: str | None = None, *,
+                      argument: str = "path", **kwargs: Any) -> gpd.GeoDataFrame:
+    """``pyogrio.read_dataframe(path, layer=layer, **kwargs)``, with GDAL's errors (a
+    damaged or truncated file, garbage bytes, a missing layer) as one
+    :class:`DialectGraphError` that names the file and the layer."""
+    import pyogrio
+
+    try:
+        return pyogrio.read_dataframe(path, layer=layer, **kwargs)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
+            pyogrio.errors.FeatureError, pyogrio.errors.FieldError,
+            pyogrio.errors.GeometryError, pyogrio.errors.CRSError) as exc:
+        where = f" (layer {layer!r})" if layer else ""
+        raise DialectGraphError(
+            f"`{argument}` must be a readable vector file; reading {str(path)!r}{where} failed "
+            f"({type(exc).__name__}: {str(exc).strip()}). The file is damaged or not what it "
+            "claims to be: rebuild or re-save it.") from exc
 
 
 def read_json_text(text: str | bytes, *, argument: str, source: str = "") -> Any:

@@ -133,7 +133,7 @@ def _check_output(problems: Problems, flag: str, value: Any, rule: Output) -> No
     if rule.folder:
         if path.exists() and not path.is_dir():
             problems.add(f"`{flag}` must be a folder for the output files; {str(path)!r} is a "
-                         f"file. Give a folder name, e.g. {str(path.with_suffix(''))!r}_out.")
+                         f"file. Give a folder name, e.g. {str(path.with_suffix('')) + '_out'!r}.")
             return
         folder = path
         while not folder.exists() and folder != folder.parent:
