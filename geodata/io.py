@@ -38,6 +38,7 @@ __all__ = [
     "clean_stale_temps",
     "read_json_text",
     "read_vector_layer",
+    "require_file",
     "read_table",
     "to_jsonable",
     "write_json",
@@ -287,7 +288,13 @@ def write_json(path: str | os.PathLike, obj, *, indent: int = 2) -> Path:
     return write_text(path, json.dumps(to_jsonable(obj), indent=indent, ensure_ascii=False) + "\n")
 
 
-def _require_file(path: Path, argument: str, what: str) -> None:
+def require_file(path: str | os.PathLike, argument: str, what: str) -> None:
+    """Raise unless ``path`` is an existing regular file: a directory, a missing path and
+    anything else (a socket, a device) each get their own message.
+
+    ``what`` completes "`argument` must be ...", e.g. "a readable CSV/TSV file".
+    """
+    path = Path(path)
     if path.is_dir():
         raise DialectGraphError(
             f"`{argument}` must be {what}; {str(path)!r} is a directory. Name a file inside it.")
@@ -335,7 +342,7 @@ def read_table(
     ([False, True, True], "treated as missing: 2 cells spelt as missing data ('' 1, 'NaN' 1) in column(s) 'value'")
     """
     path = Path(path)
-    _require_file(path, argument, "a readable CSV/TSV file")
+    require_file(path, argument, "a readable CSV/TSV file")
     sep = "\t" if path.suffix.lower() in {".tsv", ".tab"} else ","
     kind = "TSV" if sep == "\t" else "CSV"
     try:
@@ -348,8 +355,7 @@ def read_table(
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
         if isinstance(exc, UnicodeDecodeError):
-            detail = (f"byte {exc.object[exc.start:exc.start + 1]!r} at position {exc.start} "
-                      "is not UTF-8")
+            detail = f"byte {exc.object[exc.start:exc.start + 1]!r} is not UTF-8"
         raise DialectGraphError(
             f"`{argument}` must be a UTF-8 {kind} file with a header row; reading "
             f"{str(path)!r} failed ({detail}). Check the file's format (save it as UTF-8 "

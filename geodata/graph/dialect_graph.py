@@ -26,7 +26,13 @@ from geodata._validate import (
 from geodata.graph import adjacency as adj
 from geodata.graph.edges import connect_components, crossing_barriers, relatedness_from_paths
 from geodata.graph.regions import project_lonlat, suitable_crs, voronoi_regions
-from geodata.io import atomic_path, read_json_text, read_vector_layer, validate_regions
+from geodata.io import (
+    atomic_path,
+    read_json_text,
+    read_vector_layer,
+    require_file,
+    validate_regions,
+)
 
 __all__ = ["DialectGraph", "METHODS"]
 
@@ -580,9 +586,8 @@ class DialectGraph:
         import pyogrio
 
         path = Path(path)
-        if not path.is_file():
-            raise DialectGraphError(f"`path` must be an existing GeoPackage; {str(path)!r} does "
-                                    "not exist. Build one with `dialectgraph build`.")
+        require_file(path, "path", "a GeoPackage written by DialectGraph.to_file or "
+                     "`dialectgraph build`")
         try:
             layers = {name for name, _ in pyogrio.list_layers(path)}
         except Exception as exc:
