@@ -404,11 +404,11 @@ GS = "simulate --seeds Ma1 --out {o}/o.csv --graph "
 GPKG = "`path` must be a readable vector file; reading "
 GRAPH_FILES = [
     Case("graph-missing", GS + "{i}/nope.gpkg",
-         "`path` must be a GeoPackage written by DialectGraph.to_file or `dialectgraph "
-         "build`; '{i}/nope.gpkg' does not exist. Check the path."),
+         "`path` must be an existing GeoPackage; '{i}/nope.gpkg' does not exist. Build one "
+         "with `dialectgraph build`."),
     Case("graph-dir", GS + "{i}/a_folder",
-         "`path` must be a GeoPackage written by DialectGraph.to_file or `dialectgraph "
-         "build`; '{i}/a_folder' is a directory. Name a file inside it."),
+         "`path` must be an existing GeoPackage; '{i}/a_folder' is a directory. Name a file "
+         "inside it."),
     Case("graph-text", GS + "{i}/not_a.gpkg",
          "`path` must be a GeoPackage readable by GDAL; reading '{i}/not_a.gpkg' failed (..."),
     Case("graph-garbage", GS + "{i}/garbage.gpkg",

@@ -586,8 +586,11 @@ class DialectGraph:
         import pyogrio
 
         path = Path(path)
-        require_file(path, "path", "a GeoPackage written by DialectGraph.to_file or "
-                     "`dialectgraph build`")
+        if path.is_dir():  # say so, rather than "does not exist"
+            require_file(path, "path", "an existing GeoPackage")
+        if not path.is_file():
+            raise DialectGraphError(f"`path` must be an existing GeoPackage; {str(path)!r} does "
+                                    "not exist. Build one with `dialectgraph build`.")
         try:
             layers = {name for name, _ in pyogrio.list_layers(path)}
         except Exception as exc:
