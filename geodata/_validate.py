@@ -14,7 +14,20 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["DialectGraphError", "Problems", "Report", "first_examples", "require_columns"]
+__all__ = [
+    "NA_SPELLINGS",
+    "DialectGraphError",
+    "Problems",
+    "Report",
+    "check_edge_table",
+    "check_number",
+    "first_examples",
+    "require_columns",
+]
+
+#: Cell texts every table reader treats as missing (and reports): blank, pandas' and
+#: spreadsheets' spellings of "not available".
+NA_SPELLINGS = ("", "NA", "N/A", "n/a", "#N/A", "NaN", "nan", "NAN", "NULL", "null")
 
 
 class DialectGraphError(ValueError):
@@ -111,3 +124,89 @@ def require_columns(frame: Any, columns: Sequence[str], *, argument: str, option
             f"`{argument}` must have the column(s) {first_examples(missing, 10)}; "
             f"it has {have}.{fix}"
         )
+
+
+def check_number(
+    problems: Problems,
+    name: str,
+    value: Any,
+    *,
+    integer: bool = False,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    optional: bool = False,
+    fix: str = "",
+) -> None:
+    """Add a problem to ``problems`` unless ``value`` is a finite number in range.
+
+    One rule for every numeric option of the API and the CLI: finite (no NaN, no
+    infinity), an integer when ``integer``, ``>= low`` (``> low`` when ``low_open``) and
+    ``<= high``. ``None`` passes when ``optional``.
+
+    Examples
+    --------
+    >>> p = Problems()
+    >>> check_number(p, "--bins", 0, integer=True, low=1)
+    >>> check_number(p, "--decay", float("nan"), low=0)
+    >>> print(DialectGraphError(p.items))
+    2 problems:
+    - `--bins` must be an integer >= 1; got 0.
+    - `--decay` must be a finite number >= 0; got nan.
+    """
+    if value is None and optional:
+        return
+    kind = "an integer" if integer else "a finite number"
+    rules = []
+    if low is not None:
+        rules.append(f"{'>' if low_open else '>='} {low:g}")
+    if high is not None:
+        rules.append(f"<= {high:g}")
+    rule = f"{kind}{' ' + ' and '.join(rules) if rules else ''}"
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if ok:
+        import math
+
+        ok = math.isfinite(value) and (not integer or float(value).is_integer())
+        if ok and low is not None:
+            ok = value > low if low_open else value >= low
+        if ok and high is not None:
+            ok = value <= high
+    if not ok:
+        problems.add(f"`{name}` must be {rule}; got {value!r}.{' ' + fix if fix else ''}")
+
+
+#: Edge columns that hold physical quantities: finite and non-negative in every graph.
+_EDGE_MEASURES = ("distance_km", "border_km", "border_share_source", "border_share_target")
+
+
+def check_edge_table(edges: Any, problems: Problems, *, argument: str = "edges") -> None:
+    """Add problems for edge measures (``distance_km``, ``border_km``, border shares) that
+    are missing, non-numeric, infinite or negative.
+
+    Every graph reader and builder shares this check, so a NaN distance can never be read
+    as 0 km by one consumer while another refuses it.
+    """
+    import numpy as np
+    import pandas as pd
+
+    for col in _EDGE_MEASURES:
+        if col not in getattr(edges, "columns", ()):
+            continue
+        values = pd.to_numeric(edges[col], errors="coerce").to_numpy(dtype=float)
+        bad = ~np.isfinite(values) | (values < 0)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            first = edges.index[i]
+            first = tuple(map(str, first)) if isinstance(first, tuple) else str(first)
+            problems.add(
+                f"`{argument}` column {col!r} must hold finite non-negative numbers; "
+                f"{int(bad.sum())} edges do not (first: edge {first}, value "
+                f"{_plain(edges[col].iloc[i])!r}). Rebuild the graph with `dialectgraph build`, or "
+                f"fill those edges (e.g. great-circle km for distance_km)."
+            )
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python value, so messages show ``nan`` not ``np.float64(nan)``."""
+    return value.item() if hasattr(value, "item") else value

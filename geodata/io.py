@@ -7,20 +7,39 @@ Every reader validates what it reads through :mod:`geodata._validate` and either
 from __future__ import annotations
 
 import contextlib
+import json
 import os
-import tempfile
+import re
+import secrets
+import signal
+import threading
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from geodata._validate import DialectGraphError, Problems, Report, first_examples, require_columns
+from geodata._validate import (
+    NA_SPELLINGS,
+    DialectGraphError,
+    Problems,
+    Report,
+    first_examples,
+    require_columns,
+)
 
 __all__ = [
     "atomic_path",
+    "check_output_path",
+    "clean_stale_temps",
+    "read_json_text",
+    "read_vector_layer",
+    "require_file",
+    "read_table",
     "to_jsonable",
     "write_json",
     "write_text",
@@ -28,33 +47,206 @@ __all__ = [
     "read_matrix",
     "read_regions",
     "read_sites",
+    "read_square_matrix",
     "read_survey",
     "sites_from_frame",
     "survey_from_frame",
     "validate_regions",
 ]
 
+#: Columns of a sites table that the toolkit fills itself; a user column of that name is
+#: refused when the table is read, not after a long build.
+_RESERVED_SITE_COLUMNS = ("site_id", "area_km2", "perimeter_km", "geometry")
+
 _VECTOR_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".zip", ".fgb"}
+
+
+_SIDECAR_RE = r"(-journal|-wal|-shm|\.tmp_rtree_.*\.db)?"
+_active_temps: dict[Path, None] = {}
+_previous_handlers: dict[int, Any] = {}
+_handler_depth = 0
+
+
+def _sidecars(tmp: Path) -> list[Path]:
+    """``tmp`` and the files GDAL/SQLite create beside it (journals, rtree databases)."""
+    parent = tmp.parent
+    if not parent.is_dir():
+        return []
+    return [parent / name for name in os.listdir(parent)
+            if name == tmp.name or (name.startswith(tmp.name)
+                                    and re.fullmatch(re.escape(tmp.name) + _SIDECAR_RE, name))]
+
+
+def _remove_temp(tmp: Path) -> None:
+    for f in _sidecars(tmp):
+        with contextlib.suppress(OSError):
+            f.unlink()
+
+
+def _on_signal(signum: int, frame: Any) -> None:
+    """Remove the temporary files of unfinished atomic writes, then act as before."""
+    for tmp in list(_active_temps):
+        _remove_temp(tmp)
+    _active_temps.clear()
+    previous = _previous_handlers.get(signum, signal.SIG_DFL)
+    signal.signal(signum, previous)
+    if callable(previous):
+        previous(signum, frame)
+    elif previous == signal.SIG_DFL:
+        os.kill(os.getpid(), signum)  # the default action: terminate with this signal
+
+
+def _install_handlers() -> None:
+    global _handler_depth
+    if threading.current_thread() is not threading.main_thread():
+        return  # signal handlers can only be set from the main thread
+    if _handler_depth == 0:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            previous = signal.getsignal(signum)
+            if previous in (signal.SIG_IGN, None):
+                continue
+            _previous_handlers[signum] = previous
+            signal.signal(signum, _on_signal)
+    _handler_depth += 1
+
+
+def _restore_handlers() -> None:
+    global _handler_depth
+    if threading.current_thread() is not threading.main_thread() or _handler_depth == 0:
+        return
+    _handler_depth -= 1
+    if _handler_depth == 0:
+        for signum, previous in list(_previous_handlers.items()):
+            if signal.getsignal(signum) is _on_signal:
+                signal.signal(signum, previous)
+        _previous_handlers.clear()
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_stale_temps(path: str | os.PathLike, *, suffix: str | None = None) -> list[Path]:
+    """Remove temporary files that killed writes of ``path`` left beside it.
+
+    Temporary names are ``.<stem>.tmp<pid>-<random><suffix>`` (plus GDAL's journals and
+    rtree databases); those whose process is gone are removed and returned. Names in the
+    older ``.<stem>.<8 chars><suffix>`` form, whose writer cannot be known, are left alone
+    and named in a warning.
+    """
+    path = Path(path)
+    suffix = suffix or path.suffix
+    parent = path.parent
+    if not parent.is_dir():
+        return []
+    ours = re.compile(rf"\.{re.escape(path.stem)}\.tmp(\d+)-[0-9a-f]+{re.escape(suffix)}"
+                      + _SIDECAR_RE)
+    legacy = re.compile(rf"\.{re.escape(path.stem)}\.[A-Za-z0-9_]{{8}}{re.escape(suffix)}"
+                        + _SIDECAR_RE)
+    removed, unknown = [], []
+    for name in sorted(os.listdir(parent)):
+        m = ours.fullmatch(name)
+        if m:
+            pid = int(m.group(1))
+            if pid != os.getpid() and _pid_alive(pid):
+                continue  # another process is writing it now
+            if pid == os.getpid() and any(name.startswith(t.name) for t in _active_temps):
+                continue
+            with contextlib.suppress(OSError):
+                (parent / name).unlink()
+                removed.append(parent / name)
+        elif legacy.fullmatch(name):
+            unknown.append(name)
+    if unknown:
+        warnings.warn(
+            f"{len(unknown)} temporary file(s) of an earlier interrupted write lie beside "
+            f"{str(path)!r}: {first_examples(unknown)}. Delete them if no other program is "
+            "writing that file.", stacklevel=3)
+    return removed
 
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike, *, suffix: str | None = None) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` only on success.
 
-    A crash half-way leaves the old file (or no file), never a truncated one.
+    A crash half-way leaves the old file (or no file), never a truncated one. The
+    temporary file (and any journal or rtree database GDAL made beside it) is removed on
+    failure, on SIGINT and on SIGTERM; temporary files that killed runs (SIGKILL, power
+    loss) left behind are removed the next time ``path`` is written (see
+    :func:`clean_stale_temps`, which reports them as a warning).
     """
     path = Path(path)
+    suffix = suffix or path.suffix
+    if path.is_dir():
+        raise DialectGraphError(
+            f"`path` must name a file to write; {str(path)!r} is a directory. Give a file "
+            f"name inside it, e.g. {str(path / ('output' + suffix))!r}.")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix or path.suffix, dir=path.parent)
-    os.close(fd)
-    os.unlink(tmp)  # writers such as GDAL want to create the file themselves
-    tmp_path = Path(tmp)
+    removed = clean_stale_temps(path, suffix=suffix)
+    if removed:
+        warnings.warn(
+            f"removed {len(removed)} temporary file(s) left beside {str(path)!r} by an "
+            f"earlier interrupted write: {first_examples([p.name for p in removed])}.",
+            stacklevel=3)
+    tmp_path = path.parent / f".{path.stem}.tmp{os.getpid()}-{secrets.token_hex(4)}{suffix}"
+    _active_temps[tmp_path] = None
+    _install_handlers()
     try:
         yield tmp_path
         os.replace(tmp_path, path)
     finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
+        _active_temps.pop(tmp_path, None)
+        _remove_temp(tmp_path)
+        _restore_handlers()
+
+
+def check_output_path(
+    path: str | os.PathLike,
+    *,
+    argument: str = "path",
+    suffixes: tuple[str, ...] | None = None,
+) -> Path:
+    """Check, before any long work, that ``path`` can be written; return it as a Path.
+
+    Rules: not an existing directory; the suffix is one of ``suffixes`` (when given); the
+    nearest existing folder above it is a folder we may write in (missing folders are
+    created by the writers).
+
+    Examples
+    --------
+    >>> check_output_path("out/table.txt", argument="--out", suffixes=(".csv",))
+    Traceback (most recent call last):
+    ...
+    geodata._validate.DialectGraphError: `--out` must end in .csv; got 'out/table.txt'. Use a name like 'out/table.csv'.
+    """
+    path = Path(path)
+    if path.is_dir():
+        example = path / ("output" + (suffixes[0] if suffixes else ""))
+        raise DialectGraphError(
+            f"`{argument}` must name a file to write; {str(path)!r} is a directory. Give a "
+            f"file name inside it, e.g. {str(example)!r}.")
+    if suffixes and path.suffix.lower() not in suffixes:
+        raise DialectGraphError(
+            f"`{argument}` must end in {' or '.join(suffixes)}; got {str(path)!r}. Use a name "
+            f"like {str(path.with_suffix(suffixes[0]))!r}.")
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise DialectGraphError(
+            f"`{argument}` must lie in a folder; {str(folder)!r} is a file, so "
+            f"{str(path)!r} cannot be created. Choose another output path.")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise DialectGraphError(
+            f"`{argument}` must lie in a folder you may write in; {str(folder.resolve())!r} is "
+            "read-only. Choose another output folder or change its permissions.")
+    return path
 
 
 def write_text(path: str | os.PathLike, text: str) -> Path:
@@ -93,26 +285,164 @@ def to_jsonable(obj):
 
 def write_json(path: str | os.PathLike, obj, *, indent: int = 2) -> Path:
     """Write ``obj`` as JSON (via :func:`to_jsonable`) atomically."""
-    import json
-
     return write_text(path, json.dumps(to_jsonable(obj), indent=indent, ensure_ascii=False) + "\n")
 
 
-def _read_table(path: str | os.PathLike, argument: str) -> pd.DataFrame:
+def require_file(path: str | os.PathLike, argument: str, what: str) -> None:
+    """Raise unless ``path`` is an existing regular file: a directory, a missing path and
+    anything else (a socket, a device) each get their own message.
+
+    ``what`` completes "`argument` must be ...", e.g. "a readable CSV/TSV file".
+    """
     path = Path(path)
+    if path.is_dir():
+        raise DialectGraphError(
+            f"`{argument}` must be {what}; {str(path)!r} is a directory. Name a file inside it.")
+    if not path.exists():
+        raise DialectGraphError(
+            f"`{argument}` must be {what}; {str(path)!r} does not exist. Check the path.")
     if not path.is_file():
         raise DialectGraphError(
-            f"`{argument}` must be a readable CSV/TSV file; {str(path)!r} does not exist. "
-            "Check the path."
-        )
+            f"`{argument}` must be {what}; {str(path)!r} is not a regular file.")
+
+
+def read_table(
+    path: str | os.PathLike, *, argument: str = "path", index_header: bool = False
+) -> tuple[pd.DataFrame, Report]:
+    """Read a CSV/TSV table as text, the one way every table of the toolkit is read.
+
+    Checks: the path is an existing file (a directory says so); UTF-8; a header row with
+    unique, non-blank column names (pandas would rename a repeated ``x`` to ``x.1``
+    silently); rows no longer than the header. Cells spelt as in
+    :data:`~geodata.validation.NA_SPELLINGS` (blank, ``NA``, ``N/A``, ``NaN``, ``nan``,
+    ``NULL`` ...) or holding only spaces become missing (NaN), and the report says how
+    many of each spelling in which columns.
+
+    Parameters
+    ----------
+    path : path-like
+        ``.tsv``/``.tab`` files are tab-separated, others comma-separated.
+    argument : str
+        The argument or option name used in messages (e.g. ``"--sites"``).
+    index_header : bool
+        The first column holds row labels and may have a blank header (square matrices).
+
+    Returns
+    -------
+    (DataFrame, Report)
+        Every cell as ``str`` or NaN.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "s.csv"
+    >>> _ = p.write_text("site,item,value\\na,x,1\\nb,x,NaN\\nc,x,\\n")
+    >>> frame, report = read_table(p)
+    >>> frame["value"].isna().tolist(), str(report)
+    ([False, True, True], "treated as missing: 2 cells spelt as missing data ('' 1, 'NaN' 1) in column(s) 'value'")
+    """
+    path = Path(path)
+    require_file(path, argument, "a readable CSV/TSV file")
     sep = "\t" if path.suffix.lower() in {".tsv", ".tab"} else ","
+    kind = "TSV" if sep == "\t" else "CSV"
     try:
-        return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_values=[""])
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raw = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_values=[],
+                          header=None, skip_blank_lines=True)
+    except pd.errors.EmptyDataError:
         raise DialectGraphError(
-            f"`{argument}` must be a UTF-8 {'TSV' if sep == chr(9) else 'CSV'} file with a "
-            f"header row; reading {str(path)!r} failed ({exc}). Check the file's format."
-        ) from exc
+            f"`{argument}` must be a {kind} file with a header row; {str(path)!r} is empty. "
+            "Check that the right file was given.") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        if isinstance(exc, UnicodeDecodeError):
+            detail = f"byte {exc.object[exc.start:exc.start + 1]!r} is not UTF-8"
+        raise DialectGraphError(
+            f"`{argument}` must be a UTF-8 {kind} file with a header row; reading "
+            f"{str(path)!r} failed ({detail}). Check the file's format (save it as UTF-8 "
+            f"{kind}).") from exc
+    header = raw.iloc[0].fillna("").astype(str).str.strip().tolist()
+    problems = Problems()
+    blank = [i + 1 for i, h in enumerate(header) if h == "" and not (index_header and i == 0)]
+    if blank:
+        problems.add(f"`{argument}` must have a name for every column; column(s) "
+                     f"{first_examples(blank)} of {str(path)!r} have a blank header (or a "
+                     "row is longer than the header). Name them or remove the extra cells.")
+    dups = sorted({h for h in header if h and header.count(h) > 1})
+    if dups:
+        problems.add(f"`{argument}` must have unique column names; {first_examples(dups)} "
+                     f"occur(s) more than once in {str(path)!r}. Rename the copies.")
+    problems.raise_if_any()
+    frame = raw.iloc[1:].reset_index(drop=True)
+    frame.columns = header
+    report = Report()
+    text = frame.astype(object)
+    stripped = text.apply(lambda c: c.str.strip() if c.dtype == object else c)
+    missing = stripped.isna() | stripped.isin(NA_SPELLINGS)
+    if missing.to_numpy().any():
+        spelt = pd.Series(stripped.to_numpy()[missing.to_numpy()]).fillna("")
+        counts = spelt.value_counts()
+        cols = [c for c in frame.columns if missing[c].any()]
+        report.add(
+            "treated as missing",
+            f"{int(missing.to_numpy().sum())} cells spelt as missing data ("
+            + ", ".join(f"{k!r} {v}" for k, v in sorted(counts.items(),
+                                                          key=lambda kv: (-kv[1], kv[0])))
+            + f") in column(s) {first_examples(cols, 6)}")
+        frame = frame.mask(missing)
+    return frame, report
+
+
+def _read_table(path: str | os.PathLike, argument: str) -> pd.DataFrame:
+    return read_table(path, argument=argument)[0]
+
+
+def read_vector_layer(path: str | os.PathLike, layer: str | None = None, *,
+                      argument: str = "path", **kwargs: Any) -> gpd.GeoDataFrame:
+    """``pyogrio.read_dataframe(path, layer=layer, **kwargs)``, with GDAL's errors (a
+    damaged or truncated file, garbage bytes, a missing layer) as one
+    :class:`DialectGraphError` that names the file and the layer."""
+    import pyogrio
+
+    try:
+        return pyogrio.read_dataframe(path, layer=layer, **kwargs)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
+            pyogrio.errors.FeatureError, pyogrio.errors.FieldError,
+            pyogrio.errors.GeometryError, pyogrio.errors.CRSError) as exc:
+        where = f" (layer {layer!r})" if layer else ""
+        raise DialectGraphError(
+            f"`{argument}` must be a readable vector file; reading {str(path)!r}{where} failed "
+            f"({type(exc).__name__}: {str(exc).strip()}). The file is damaged or not what it "
+            "claims to be: rebuild or re-save it.") from exc
+
+
+def read_json_text(text: str | bytes, *, argument: str, source: str = "") -> Any:
+    """Parse JSON text, or raise a :class:`DialectGraphError` that says where it is broken.
+
+    Used for every JSON stored by the toolkit (e.g. a graph GeoPackage's ``metadata``
+    layer), so damaged files give one clear message rather than a ``JSONDecodeError``.
+
+    Examples
+    --------
+    >>> read_json_text('{"a": 1}', argument="metadata")
+    {'a': 1}
+    >>> read_json_text('{"a": ', argument="metadata", source="g.gpkg")
+    Traceback (most recent call last):
+    ...
+    geodata._validate.DialectGraphError: `metadata` must be valid JSON; the text from 'g.gpkg' is broken at line 1, column 7 (Expecting value). The file is damaged: rebuild or re-save it.
+    """
+    where = f" from {source!r}" if source else ""
+    if not isinstance(text, str | bytes | bytearray):
+        raise DialectGraphError(f"`{argument}` must be JSON text; the value{where} is "
+                                f"{type(text).__name__} ({text!r:.40}). The file is damaged: "
+                                "rebuild or re-save it.")
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        pos = (f"line {exc.lineno}, column {exc.colno} ({exc.msg})"
+               if isinstance(exc, json.JSONDecodeError) else str(exc))
+        raise DialectGraphError(
+            f"`{argument}` must be valid JSON; the text{where} is broken at {pos}. The file "
+            "is damaged: rebuild or re-save it.") from None
 
 
 def sites_from_frame(
@@ -138,6 +468,18 @@ def sites_from_frame(
     require_columns(frame, [id_col, lat_col, lon_col], argument=argument,
                     option="id_col/lat_col/lon_col (CLI: --id-col/--lat-col/--lon-col)")
     problems = Problems()
+    taken = [c for c in frame.columns
+             if (c in _RESERVED_SITE_COLUMNS or str(c).startswith("feat__")
+                 or (c == "latitude" and lat_col != "latitude")
+                 or (c == "longitude" and lon_col != "longitude"))
+             and c not in (id_col, lat_col, lon_col)]
+    if taken:
+        problems.add(
+            f"`{argument}` has column(s) {first_examples(taken)} whose names dialectgraph "
+            "uses for what it computes itself (the site index, region area, geometry, "
+            "coordinates, node features); they would be overwritten or clash when the graph "
+            f"is saved. Rename them (e.g. {str(taken[0]) + '_source'!r}) or drop them."
+        )
     ids = frame[id_col]
     blank = ids.isna() | (ids.astype(str).str.strip() == "")
     if blank.any():
@@ -196,7 +538,9 @@ def read_sites(
     id_col: str = "id",
     lat_col: str = "latitude",
     lon_col: str = "longitude",
-) -> gpd.GeoDataFrame:
+    argument: str = "path",
+    with_report: bool = False,
+) -> gpd.GeoDataFrame | tuple[gpd.GeoDataFrame, Report]:
     """Read survey points from a CSV/TSV file with user-named id and coordinate columns.
 
     Parameters
@@ -210,10 +554,18 @@ def read_sites(
     -------
     GeoDataFrame
         Points in EPSG:4326 indexed by ``site_id`` with ``latitude``/``longitude`` columns
-        and every other column of the file kept as text.
+        and every other column of the file kept as text (cells spelt as missing data,
+        e.g. ``NA``, become NaN). With ``with_report=True``, also the :class:`Report` of
+        :func:`read_table` (which cells were read as missing).
+    argument : str
+        Name used in messages (the CLI passes ``"--sites"``).
+    with_report : bool
+        Return ``(sites, report)`` instead of ``sites``.
     """
-    frame = _read_table(path, "path")
-    return sites_from_frame(frame, id_col=id_col, lat_col=lat_col, lon_col=lon_col)
+    frame, report = read_table(path, argument=argument)
+    sites = sites_from_frame(frame, id_col=id_col, lat_col=lat_col, lon_col=lon_col,
+                             argument=argument)
+    return (sites, report) if with_report else sites
 
 
 def validate_regions(
@@ -375,6 +727,11 @@ def survey_from_frame(
                    f"missing data (first sites: {first_examples(out.loc[blank, 'site'].tolist())})",
                    out.loc[blank, "site"].unique())
         out = out[~blank]
+    if out.empty:
+        raise DialectGraphError(
+            f"`{argument}` must hold at least one value; all {len(frame)} rows of column "
+            f"{value_col!r} are blank or spelt as missing (e.g. 'NA', 'NaN'). Check "
+            "--value-col / value_col and the file.")
     dup = out.duplicated()
     if dup.any():
         report.add("removed duplicate rows",
@@ -391,14 +748,20 @@ def read_survey(
     value_col: str = "value",
     delimiter: str | None = None,
     sites: pd.Index | gpd.GeoDataFrame | None = None,
+    argument: str = "path",
 ) -> tuple[pd.DataFrame, Report]:
     """Read a long survey table (site, item, value) from CSV/TSV.
 
-    See :func:`survey_from_frame` for the rules. Values are read as text; numeric items
-    are recognised later by the feature builders.
+    See :func:`read_table` (cells spelt ``NA``, ``NaN``, blank ... are missing) and
+    :func:`survey_from_frame` for the rules; the report lists both. Values are read as
+    text; numeric items are recognised later by the feature builders.
     """
-    return survey_from_frame(_read_table(path, "path"), site_col=site_col, item_col=item_col,
-                             value_col=value_col, delimiter=delimiter, sites=sites)
+    frame, report = read_table(path, argument=argument)
+    survey, rep = survey_from_frame(frame, site_col=site_col, item_col=item_col,
+                                    value_col=value_col, delimiter=delimiter, sites=sites,
+                                    argument=argument)
+    report.extend(rep)
+    return survey, report
 
 
 def read_matrix(
@@ -409,12 +772,42 @@ def read_matrix(
     sites: pd.Index | gpd.GeoDataFrame | None = None,
 ) -> tuple[pd.DataFrame, Report]:
     """Read a wide site × item matrix (first column or ``id_col`` = site id) as a long table."""
-    frame = _read_table(path, "path")
+    frame, report = read_table(path, argument="path")
     id_col = id_col or frame.columns[0]
     require_columns(frame, [id_col], argument="path", option="id_col")
     long = frame.melt(id_vars=[id_col], var_name="item", value_name="value")
-    return survey_from_frame(long, site_col=id_col, delimiter=delimiter, sites=sites,
-                             argument="path")
+    survey, rep = survey_from_frame(long, site_col=id_col, delimiter=delimiter, sites=sites,
+                                    argument="path")
+    report.extend(rep)
+    return survey, report
+
+
+def read_square_matrix(path: str | os.PathLike, *, argument: str = "--distances") -> pd.DataFrame:
+    """Read a square site x site CSV (ids as header and first column) as floats.
+
+    Read through :func:`read_table` (so a directory, a missing file or bad bytes give the
+    same messages as every other table); cells spelt as missing become NaN; a text cell
+    is named. Shape, order and symmetry are checked by the caller (e.g.
+    :func:`geodata.dialectometry.distances.validate_distance_matrix`).
+    """
+    frame, _ = read_table(path, argument=argument, index_header=True)
+    if frame.shape[1] < 2:
+        raise DialectGraphError(
+            f"`{argument}` must be a square CSV with site ids as header and first column; "
+            f"{str(path)!r} has {frame.shape[1]} column(s). Check the separator (commas).")
+    ids = frame.iloc[:, 0].astype(str).str.strip()
+    body = frame.iloc[:, 1:]
+    values = body.apply(lambda c: pd.to_numeric(c.str.strip(), errors="coerce"))
+    text = values.isna() & body.notna()
+    if text.to_numpy().any():
+        r, c = (int(x[0]) for x in np.nonzero(text.to_numpy()))
+        raise DialectGraphError(
+            f"`{argument}` must hold numbers only; {int(text.to_numpy().sum())} cells are text "
+            f"(first: row {ids.iloc[r]!r}, column {body.columns[c]!r}: {body.iat[r, c]!r}). "
+            "Fix those cells.")
+    values.index = pd.Index(ids, name=None)
+    values.columns = pd.Index([str(c).strip() for c in body.columns])
+    return values.astype(float)
 
 
 def read_cldf(

@@ -5,11 +5,23 @@ One error class, :class:`DialectGraphError` (a ``ValueError``), lists every prob
 """
 
 from geodata._validate import (
+    NA_SPELLINGS,
     DialectGraphError,
     Problems,
     Report,
+    check_edge_table,
+    check_number,
     first_examples,
     require_columns,
 )
 
-__all__ = ["DialectGraphError", "Problems", "Report", "first_examples", "require_columns"]
+__all__ = [
+    "NA_SPELLINGS",
+    "DialectGraphError",
+    "Problems",
+    "Report",
+    "check_edge_table",
+    "check_number",
+    "first_examples",
+    "require_columns",
+]

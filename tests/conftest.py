@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import matplotlib
 import pytest
 
 matplotlib.use("Agg")
+
+try:  # hypothesis profiles: "dev" (quick, the default) and "ci" (>= 1,000 examples)
+    from hypothesis import HealthCheck, settings
+
+    _quiet = [HealthCheck.too_slow, HealthCheck.filter_too_much]
+    settings.register_profile("dev", max_examples=25, deadline=None,
+                              suppress_health_check=_quiet)
+    # CI: 1,000 examples per property (about 3 min for the graph invariants on one core);
+    # derandomized so a failure found in CI reproduces with the same command.
+    settings.register_profile("ci", max_examples=1000, deadline=None, derandomize=True,
+                              suppress_health_check=_quiet, print_blob=True)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE")
+                          or ("ci" if os.environ.get("CI", "").lower() in ("1", "true") else "dev"))
+except ImportError:  # pragma: no cover - hypothesis is a test dependency
+    pass
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from geodata._geo import EARTH_RADIUS_KM
-from geodata._validate import DialectGraphError, first_examples
+from geodata._validate import DialectGraphError, Problems, check_number, first_examples
 from geodata.io import to_jsonable
 
 __all__ = ["analyze"]
@@ -67,6 +67,14 @@ def analyze(
     from geodata.dialectometry.ordination import mds
     from geodata.dialectometry.spatial_stats import group_distance, mantel, partial_mantel
 
+    problems = Problems()
+    for name, value, low, high in (("k", k, 1, None), ("n_bins", n_bins, 1, None),
+                                   ("permutations", permutations, 0, None),
+                                   ("n_boot", n_boot, 0, None), ("mds_dims", mds_dims, 1, 3),
+                                   ("seed", seed, 0, None), ("min_shared", min_shared, 1, None)):
+        check_number(problems, name, value, integer=True, low=low, high=high)
+    check_number(problems, "n_clusters", n_clusters, integer=True, low=1, optional=True)
+    problems.raise_if_any()
     if (survey is None) == (distances is None):
         raise DialectGraphError(
             "give exactly one of `survey` (--survey) or `distances` (--distances); got "

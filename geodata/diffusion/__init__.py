@@ -37,13 +37,19 @@ social network. KDD.
 Kleiweg, P. RuG/L04: software for dialectometrics and cartography (``mapvec``).
 """
 
-from geodata.diffusion.fit import DiffusionFit, fit_conformity, fit_spread
+from geodata.diffusion.fit import (
+    DiffusionFit,
+    EstimateAtBoundWarning,
+    fit_conformity,
+    fit_spread,
+)
 from geodata.diffusion.flows import NetFlow, dialect_vectors, net_flow
 from geodata.diffusion.simulate import simulate_cascade, simulate_conformity, simulate_gravity
 from geodata.diffusion.sources import rank_sources
 
 __all__ = [
     "DiffusionFit",
+    "EstimateAtBoundWarning",
     "NetFlow",
     "dialect_vectors",
     "fit_conformity",

@@ -3,6 +3,7 @@ spread (gravity/cascade) by simulated composite likelihood; parametric bootstrap
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,6 +47,10 @@ class DiffusionFit:
     level : float
     settings : dict
         The fixed settings used (for the record).
+    at_bound : dict of str to str
+        Parameters whose estimate lies on the edge of the grid or the optimiser's bounds
+        (``"lower"`` or ``"upper"``): the true value may lie beyond it, so the estimate and
+        its interval are censored there. Also a column of ``estimates`` and a warning.
     """
 
     model: str
@@ -54,14 +59,46 @@ class DiffusionFit:
     bootstrap: pd.DataFrame
     level: float = 0.9
     settings: dict = field(default_factory=dict)
+    at_bound: dict = field(default_factory=dict)
 
     def summary(self) -> str:
-        """One line per parameter: estimate, SE and interval."""
+        """One line per parameter: estimate, SE and interval (and a bound it sits on)."""
         pct = int(round(self.level * 100))
         return "\n".join(
             f"{p}: {r.estimate:.3g} (SE {r.se:.3g}; {pct}% interval {r.ci_low:.3g}-{r.ci_high:.3g})"
+            + (f" AT THE {self.at_bound[p].upper()} BOUND {r.estimate:.3g}: the true value may "
+               "lie beyond" if p in self.at_bound else "")
             for p, r in self.estimates.iterrows()
         )
+
+
+class EstimateAtBoundWarning(UserWarning):
+    """An estimate lies on the edge of the search grid or of the optimiser's bounds."""
+
+
+def _flag_bounds(fit: DiffusionFit, bounds: Mapping[str, tuple[float, float]], *,
+                 fix: str, scale: Mapping[str, Any] | None = None,
+                 tol: float = 1e-9) -> DiffusionFit:
+    """Record (and warn about) every estimate within ``tol`` of one of its ``bounds``,
+    measured on ``scale[name]`` (a function; identity by default)."""
+    at: dict[str, str] = {}
+    for name, (low, high) in bounds.items():
+        f = (scale or {}).get(name, lambda x: x)
+        est = f(float(fit.estimates.loc[name, "estimate"]))
+        if abs(est - f(high)) <= tol * max(1.0, abs(f(high) - f(low))):
+            at[name] = "upper"
+        elif abs(est - f(low)) <= tol * max(1.0, abs(f(high) - f(low))):
+            at[name] = "lower"
+    fit.at_bound = at
+    fit.estimates["at_bound"] = [at.get(p, "") for p in fit.estimates.index]
+    if at:
+        parts = ", ".join(f"{p} = {fit.estimates.loc[p, 'estimate']:.3g} at the {side} bound "
+                          f"{bounds[p][0 if side == 'lower' else 1]:.3g}"
+                          for p, side in at.items())
+        warnings.warn(
+            f"{fit.model} fit: {parts}; the true value may lie beyond it, so the estimate and "
+            f"its interval are censored there. {fix}", EstimateAtBoundWarning, stacklevel=3)
+    return fit
 
 
 def _estimates_table(point: Mapping[str, float], boot: pd.DataFrame, level: float) -> pd.DataFrame:
@@ -264,8 +301,9 @@ def fit_conformity(
             boots.append(_fit_conformity_once(W, sims))
         boot = pd.DataFrame(boots, columns=["conformity", "noise", "loglik"])
         estimates = _estimates_table({k: pl[k] for k in ("conformity", "noise")}, boot, level)
-        return DiffusionFit("conformity", estimates, pd.DataFrame([pl]), boot, level,
-                            {**settings, "n_boot": n_boot})
+        return _flag_bounds(DiffusionFit("conformity", estimates, pd.DataFrame([pl]), boot,
+                                         level, {**settings, "n_boot": n_boot}),
+                            _conformity_bounds(), fix=_CONF_FIX, scale=_CONF_SCALE, tol=0.002)
 
     target = _to_theta(pl)
     seed = int(rng.integers(2**31))
@@ -313,8 +351,24 @@ def fit_conformity(
     }).rename_axis("parameter")
     profile = pd.DataFrame([{"iteration": "pseudo-likelihood", **{k: pl[k] for k in point}}]
                            + path)
-    return DiffusionFit("conformity", estimates, profile, boot, level,
-                        {**settings, "n_sims": n_sims, "jacobian": jac.tolist()})
+    return _flag_bounds(DiffusionFit("conformity", estimates, profile, boot, level,
+                                     {**settings, "n_sims": n_sims, "jacobian": jac.tolist()}),
+                        _conformity_bounds(), fix=_CONF_FIX, scale=_CONF_SCALE, tol=0.002)
+
+
+_CONF_FIX = ("Strong conformity (near-frozen borders) and near-zero noise are not identified "
+             "from final maps alone: read it as a limit (conformity at least, noise at most "
+             "this value), or add maps.")
+
+
+#: The optimiser's scales: log conformity and logit noise (a bound is "near" within
+#: 0.2 % of their range there, about 0.03 units).
+_CONF_SCALE = {"conformity": np.log, "noise": lambda p: float(np.log(p / (1 - p)))}
+
+
+def _conformity_bounds() -> dict[str, tuple[float, float]]:
+    lo, hi = _from_theta(_CONF_BOUNDS[:, 0]), _from_theta(_CONF_BOUNDS[:, 1])
+    return {"conformity": (lo["conformity"], hi["conformity"]), "noise": (lo["noise"], hi["noise"])}
 
 
 def _adopted_positions(net: _Net, observed: pd.Series | Sequence[str]) -> np.ndarray:
@@ -552,8 +606,12 @@ def fit_spread(
     names = list(grid)
     boot = pd.DataFrame(boots, columns=names)
     estimates = _estimates_table(best, boot, level)
-    return DiffusionFit(model, estimates, table, boot, level, {
+    fit = DiffusionFit(model, estimates, table, boot, level, {
         "source": dict(zip(columns, [str(net.ids[s]) for s in best_src], strict=True)),
         "n_steps": n_steps, "n_sims": n_sims, "n_boot": n_boot,
         "fixed": {k: v for k, v in (fixed or {}).items() if np.isscalar(v)},
     })
+    bounds = {n: (float(np.min(grid[n])), float(np.max(grid[n]))) for n in names
+              if len(np.unique(np.asarray(grid[n], float))) > 1}
+    return _flag_bounds(fit, bounds, fix="Extend `grid` beyond that edge (e.g. grid={'"
+                        + names[0] + "': np.arange(0, 8.01, 0.25)}) and refit.")

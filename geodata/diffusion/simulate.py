@@ -10,7 +10,13 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from geodata._validate import DialectGraphError, first_examples, require_columns
+from geodata._validate import (
+    DialectGraphError,
+    Problems,
+    check_number,
+    first_examples,
+    require_columns,
+)
 from geodata.diffusion._network import (
     _NEVER,
     _edge_values,
@@ -164,6 +170,13 @@ def simulate_gravity(
     >>> list(h.columns), int(h.step.max())
     (['step', 'site', 'state'], 3)
     """
+    problems = Problems()
+    check_number(problems, "n_steps", n_steps, integer=True, low=0)
+    check_number(problems, "rate", rate, low=0, low_open=True,
+                 fix="A rate of 0 or less never spreads; pass e.g. rate=0.5.")
+    check_number(problems, "decay", decay, low=0)
+    check_number(problems, "min_distance_km", min_distance_km, low=0, low_open=True)
+    problems.raise_if_any()
     net = _Net(graph)
     pos = _seed_positions(net, seeds)
     log_escape, w = _gravity_log_escape(
@@ -212,6 +225,9 @@ def simulate_cascade(
     """
     if mode not in ("cascade", "si"):
         raise DialectGraphError(f"`mode` must be 'cascade' or 'si'; got {mode!r}.")
+    problems = Problems()
+    check_number(problems, "n_steps", n_steps, integer=True, low=0)
+    problems.raise_if_any()
     net = _Net(graph)
     pos = _seed_positions(net, seeds)
     log_escape, p = _cascade_log_escape(net, probabilities)
@@ -348,6 +364,11 @@ def simulate_conformity(
     _check_unit(update_fraction, "update_fraction")
     if not (np.isfinite(conformity) and conformity >= 0):
         raise DialectGraphError(f"`conformity` must be a number >= 0; got {conformity!r}.")
+    problems = Problems()
+    check_number(problems, "n_steps", n_steps, integer=True, low=0)
+    check_number(problems, "update_fraction", update_fraction, low=0, low_open=True, high=1,
+                 fix="With 0 no site ever updates.")
+    problems.raise_if_any()
     net = _Net(graph)
     codes, variants = _initial_codes(net, initial)
     w = _edge_values(net, weights, argument="weights")

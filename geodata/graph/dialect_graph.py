@@ -16,11 +16,23 @@ import shapely
 from pyproj import CRS
 
 from geodata._geo import great_circle_km
-from geodata._validate import DialectGraphError, Problems, Report, first_examples
+from geodata._validate import (
+    DialectGraphError,
+    Problems,
+    Report,
+    check_edge_table,
+    first_examples,
+)
 from geodata.graph import adjacency as adj
 from geodata.graph.edges import connect_components, crossing_barriers, relatedness_from_paths
 from geodata.graph.regions import project_lonlat, suitable_crs, voronoi_regions
-from geodata.io import atomic_path, validate_regions
+from geodata.io import (
+    atomic_path,
+    read_json_text,
+    read_vector_layer,
+    require_file,
+    validate_regions,
+)
 
 __all__ = ["DialectGraph", "METHODS"]
 
@@ -112,6 +124,7 @@ class DialectGraph:
             pair = codes[0].astype(np.int64) * (len(levels[1]) + 1) + codes[1]
             if len(np.unique(pair)) < len(pair):
                 p.add("`edges` must not repeat a (source, target) pair.")
+        check_edge_table(e, p, argument="edges")
         if not f.index.equals(r.index):
             p.add("`features` must be indexed exactly like `regions` (same ids, same order).")
         if self._label is not None and self._label not in r.columns:
@@ -573,6 +586,8 @@ class DialectGraph:
         import pyogrio
 
         path = Path(path)
+        if path.is_dir():  # say so, rather than "does not exist"
+            require_file(path, "path", "an existing GeoPackage")
         if not path.is_file():
             raise DialectGraphError(f"`path` must be an existing GeoPackage; {str(path)!r} does "
                                     "not exist. Build one with `dialectgraph build`.")
@@ -586,13 +601,14 @@ class DialectGraph:
             raise DialectGraphError(
                 f"`path` must be a DialectGraph GeoPackage with layers {sorted(need)}; "
                 f"{str(path)!r} has {sorted(layers)}. Write it with DialectGraph.to_file().")
-        meta = pyogrio.read_dataframe(path, layer="metadata")
-        meta = dict(zip(meta["key"], meta["value"].map(json.loads)))
+        meta = read_vector_layer(path, layer="metadata")
+        meta = dict(zip(meta["key"], meta["value"].map(
+            lambda t: read_json_text(t, argument="path", source=f"{path} (metadata)"))))
         version = meta["meta"].get("format_version")
         if version != FORMAT_VERSION:
             raise DialectGraphError(f"`path` holds a graph of format version {version!r}; this "
                                     f"version of dialectgraph reads {FORMAT_VERSION}. Rebuild it.")
-        reg = pyogrio.read_dataframe(path, layer="regions")
+        reg = read_vector_layer(path, layer="regions")
         reg = reg.set_index("site_id")
         reg.index = reg.index.astype(str)
         fnames = meta["features"]
@@ -605,7 +621,7 @@ class DialectGraph:
                 reg[col] = reg[col].astype(dtype)
         reg = gpd.GeoDataFrame(reg[list(meta["regions_columns"])], geometry=reg.geometry.name,
                                crs="EPSG:4326")
-        edges = pyogrio.read_dataframe(path, layer="edges", read_geometry=False)
+        edges = read_vector_layer(path, layer="edges", read_geometry=False)
         edges["source"] = edges["source"].astype(str)
         edges["target"] = edges["target"].astype(str)
         edges = edges.set_index(["source", "target"])

@@ -21,7 +21,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="dialectgraph",
         description="Geographic graphs of dialect regions, dialectometry, graph attention "
                     "networks and maps.")
-    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the Python traceback of an error (also accepted after the "
+                             "command, or with DIALECTGRAPH_DEBUG=1)")
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND", dest="command")
     for module in (build, dialectometry, diffusion, evaluate, attribution, demo):
         module.register(sub)
     return parser

@@ -1,5 +1,16 @@
 """What every ``dialectgraph`` command shares: input options, reading inputs, running.
 
+- :func:`run` parses, checks every numeric option and every output path *before* the
+  command starts (all problems listed at once), runs it, and turns the toolkit's errors
+  (:class:`~geodata.validation.DialectGraphError`) and I/O errors (``OSError``: missing
+  permission, full disk, a directory where a file belongs) into one ``error:`` line and
+  exit status 2. ``--debug`` (anywhere on the command line) shows the traceback instead.
+- :func:`add_number` and :func:`add_output` declare an option together with its rule;
+  :data:`OPTION_RULES` holds the rules of the commands that still use plain
+  ``add_argument``.
+- :func:`load_inputs` reads --dataset or --sites/--survey and prints what the readers
+  repaired (the report), so nothing is dropped silently.
+
 Nothing here imports torch or the geometry stack at import time; readers are imported
 inside the functions that use them.
 """
@@ -7,16 +18,170 @@ inside the functions that use them.
 from __future__ import annotations
 
 import argparse
+import errno
+import math
+import os
 import sys
+import traceback
+import warnings
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from geodata.validation import DialectGraphError
+from geodata.validation import DialectGraphError, Problems, Report, check_number
 
-__all__ = ["add_site_options", "add_survey_options", "load_inputs", "resolve_boundary", "run"]
+__all__ = [
+    "OPTION_RULES",
+    "Number",
+    "Output",
+    "add_number",
+    "add_output",
+    "add_site_options",
+    "add_survey_options",
+    "check_options",
+    "load_inputs",
+    "print_report",
+    "resolve_boundary",
+    "run",
+]
 
 BOUNDARY_NAMES = ("china_provinces", "world_countries")
 
 
+# ---------------------------------------------------------------------------------------
+# option rules: one place for every numeric option and output path
+# ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Number:
+    """Rule of a numeric option: finite, an integer if ``integer``, in [low, high]."""
+
+    integer: bool = False
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+
+
+@dataclass(frozen=True)
+class Output:
+    """Rule of an output option: a file with one of ``suffixes``, or a folder."""
+
+    suffixes: tuple[str, ...] = ()
+    folder: bool = False
+
+
+COUNT = Number(integer=True, low=1)
+SEED = Number(integer=True, low=0, high=2**32 - 1)
+
+#: Rules of the options of commands whose modules declare them with plain
+#: ``add_argument`` (keyed by command, then option dest). Options declared with
+#: :func:`add_number` / :func:`add_output` carry their rule themselves.
+OPTION_RULES: dict[str, dict[str, Number | Output]] = {
+    "build": {"k": COUNT, "threshold_km": Number(low=0, low_open=True),
+              "max_crossing_km": Number(low=0), "out": Output((".gpkg",))},
+    "evaluate": {"folds": Number(integer=True, low=2), "buffer_km": Number(low=0),
+                 "seeds": COUNT, "max_epochs": COUNT, "json": Output((".json",)),
+                 "markdown": Output((".md",))},
+    "attribution": {"k": COUNT, "k_gen": COUNT, "top_features": COUNT,
+                    "min_features": Number(integer=True, low=0), "seeds": COUNT,
+                    "folds": Number(integer=True, low=2), "buffer_km": Number(low=0),
+                    "mask_rate": Number(low=0, high=1), "max_epochs": COUNT, "hidden": COUNT,
+                    "n_jobs": Number(integer=True, low=-1)},
+    "demo": {"seed": SEED, "out": Output(folder=True)},
+}
+
+
+def _rules(parser_defaults: argparse.Namespace, key: str) -> dict[str, Any]:
+    return dict(getattr(parser_defaults, key, None) or {})
+
+
+def add_number(p: argparse.ArgumentParser, *flags: str, type: type = int,  # noqa: A002
+               low: float | None = None, high: float | None = None, low_open: bool = False,
+               **kwargs: Any) -> argparse.Action:
+    """``p.add_argument(*flags, type=type, **kwargs)`` plus its rule, checked by :func:`run`.
+
+    The value must be finite, an integer when ``type`` is ``int``, ``>= low`` (``> low``
+    with ``low_open``) and ``<= high``; ``None`` (an optional option left out) passes.
+    """
+    action = p.add_argument(*flags, type=type, **kwargs)
+    rules = dict(p.get_default("_number_rules") or {})
+    rules[action.dest] = (action.option_strings[0],
+                          Number(integer=type is int, low=low, high=high, low_open=low_open))
+    p.set_defaults(_number_rules=rules)
+    return action
+
+
+def add_output(p: argparse.ArgumentParser, *flags: str, suffixes: tuple[str, ...] = (),
+               folder: bool = False, **kwargs: Any) -> argparse.Action:
+    """``p.add_argument(*flags, type=Path, **kwargs)`` for an output file (or ``folder``),
+    checked by :func:`run` before the command starts (see
+    :func:`geodata.io.check_output_path`)."""
+    action = p.add_argument(*flags, type=Path, **kwargs)
+    rules = dict(p.get_default("_output_rules") or {})
+    rules[action.dest] = (action.option_strings[0], Output(tuple(suffixes), folder))
+    p.set_defaults(_output_rules=rules)
+    return action
+
+
+def _flag(dest: str) -> str:
+    return "--" + dest.replace("_", "-")
+
+
+def _check_output(problems: Problems, flag: str, value: Any, rule: Output) -> None:
+    if value is None:
+        return
+    path = Path(value)
+    if rule.folder:
+        if path.exists() and not path.is_dir():
+            problems.add(f"`{flag}` must be a folder for the output files; {str(path)!r} is a "
+                         f"file. Give a folder name, e.g. {str(path.with_suffix('')) + '_out'!r}.")
+            return
+        folder = path
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+        if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
+            problems.add(f"`{flag}` must be a folder you may write in; "
+                         f"{str(folder.resolve())!r} is read-only. Choose another folder.")
+        elif not folder.is_dir():
+            problems.add(f"`{flag}` must lie in a folder; {str(folder)!r} is a file.")
+        return
+    from geodata.io import check_output_path
+
+    try:
+        check_output_path(path, argument=flag, suffixes=rule.suffixes or None)
+    except DialectGraphError as exc:
+        problems.items.extend(exc.problems)
+
+
+def check_options(args: argparse.Namespace) -> None:
+    """Check every numeric option and output path of the parsed ``args``; raise all
+    problems at once.
+
+    Rules come from :func:`add_number` / :func:`add_output` and, for the other commands,
+    :data:`OPTION_RULES`. Any other float option must still be finite (``nan``, ``inf``).
+    """
+    problems = Problems()
+    numbers = {dest: rule for dest, rule in _rules(args, "_number_rules").items()}
+    outputs = {dest: rule for dest, rule in _rules(args, "_output_rules").items()}
+    for dest, rule in OPTION_RULES.get(getattr(args, "command", None) or "", {}).items():
+        target = outputs if isinstance(rule, Output) else numbers
+        target.setdefault(dest, (_flag(dest), rule))
+    for dest, (flag, rule) in numbers.items():
+        value = getattr(args, dest, None)
+        if value is None or isinstance(value, str | list):
+            continue
+        check_number(problems, flag, value, integer=rule.integer, low=rule.low,
+                     high=rule.high, low_open=rule.low_open)
+    for dest, value in vars(args).items():
+        if dest not in numbers and isinstance(value, float) and not math.isfinite(value):
+            problems.add(f"`{_flag(dest)}` must be a finite number; got {value!r}.")
+    for dest, (flag, rule) in outputs.items():
+        _check_output(problems, flag, getattr(args, dest, None), rule)
+    problems.raise_if_any()
+
+
+# ---------------------------------------------------------------------------------------
+# inputs
+# ---------------------------------------------------------------------------------------
 def add_site_options(p: argparse.ArgumentParser) -> None:
     """The options naming a sites CSV and its columns (shared by several commands)."""
     p.add_argument("--dataset", help="a bundled data set (see `dialectgraph datasets`)")
@@ -36,8 +201,19 @@ def add_survey_options(p: argparse.ArgumentParser) -> None:
                    help="separator of several variants in one cell (e.g. '/')")
 
 
-def load_inputs(args: argparse.Namespace):
-    """Sites, survey (or None) and a report from --dataset or --sites/--survey."""
+def print_report(report: Report | None, source: str) -> None:
+    """Print what a reader or builder repaired, one ``note (source): ...`` line per entry,
+    on stderr (stdout stays for results)."""
+    for entry in (report.entries if report else []):
+        print(f"note ({source}): {entry['action']}: {entry['detail']}", file=sys.stderr)
+
+
+def load_inputs(args: argparse.Namespace, *, need_survey: bool = False):
+    """Sites, survey (or None) and the readers' report from --dataset or --sites/--survey.
+
+    The report (cells read as missing, blank values removed, variants split ...) is
+    printed here, so no command drops it.
+    """
     from geodata.datasets import load_dataset
     from geodata.io import read_sites, read_survey
 
@@ -47,16 +223,26 @@ def load_inputs(args: argparse.Namespace):
     if args.dataset:
         sites, survey = load_dataset(args.dataset)
         return sites, survey, None
-    sites = read_sites(args.sites, id_col=args.id_col, lat_col=args.lat_col, lon_col=args.lon_col)
-    survey = report = None
+    sites, report = read_sites(args.sites, id_col=args.id_col, lat_col=args.lat_col,
+                               lon_col=args.lon_col, argument="--sites", with_report=True)
+    print_report(report, "--sites")
+    survey = None
     if getattr(args, "survey", None):
-        survey, report = read_survey(args.survey, site_col=args.site_col, item_col=args.item_col,
-                                     value_col=args.value_col, delimiter=args.delimiter,
-                                     sites=sites)
+        survey, rep = read_survey(args.survey, site_col=args.site_col, item_col=args.item_col,
+                                  value_col=args.value_col, delimiter=args.delimiter,
+                                  sites=sites, argument="--survey")
+        print_report(rep, "--survey")
+        report.extend(rep)
+    elif need_survey:
+        raise DialectGraphError(
+            "`--survey` must be given with --sites for this command; got none. Pass "
+            "--survey V.csv (long table site, item, value).")
     return sites, survey, report
 
 
 def resolve_boundary(value: str | None, dataset: str | None):
+    """The clip outline named by --boundary (a bundled name, 'none' or a vector file);
+    a repaired file's report is printed."""
     from geodata.datasets import load_boundary
     from geodata.io import read_regions
 
@@ -66,18 +252,61 @@ def resolve_boundary(value: str | None, dataset: str | None):
         return None
     if value in BOUNDARY_NAMES:
         return load_boundary(value)
-    gdf, _ = read_regions(value)
+    gdf, report = read_regions(value)
+    print_report(report, "--boundary")
     return gdf
 
 
+# ---------------------------------------------------------------------------------------
+# running
+# ---------------------------------------------------------------------------------------
+def _os_message(exc: OSError) -> str:
+    what = exc.strerror or str(exc)
+    where = f" {str(exc.filename)!r}" if exc.filename else ""
+    fix = {
+        errno.ENOSPC: "Free some space or write elsewhere.",
+        errno.EACCES: "Check the permissions, or choose another path.",
+        errno.EPERM: "Check the permissions, or choose another path.",
+        errno.EROFS: "The file system is read-only: choose another path.",
+        errno.EISDIR: "Give a file name, not a folder.",
+        errno.ENOTDIR: "A part of the path is a file, not a folder.",
+        errno.ENOENT: "Check the path.",
+    }.get(exc.errno or 0, "Check the path and try again.")
+    return f"cannot read or write{where}: {what}. {fix}"
+
+
+def _format_warning(message, category, filename, lineno, line=None) -> str:
+    return f"warning: {message}\n"
+
+
 def run(parser: argparse.ArgumentParser, argv: list[str] | None) -> int:
-    """Parse and run; user-input errors print one clear message and exit with status 2."""
+    """Parse, check the options, run; user-input and I/O errors print one clear message
+    and exit with status 2 (``--debug`` anywhere shows the traceback instead)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv or os.environ.get("DIALECTGRAPH_DEBUG", "") not in ("", "0")
+    argv = [a for a in argv if a != "--debug"]
     args = parser.parse_args(argv)
     if not hasattr(args, "func"):
         parser.print_help()
         return 1
-    try:
-        return int(args.func(args) or 0)
-    except DialectGraphError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    with warnings.catch_warnings():
+        previous = warnings.formatwarning
+        warnings.formatwarning = _format_warning
+        try:
+            check_options(args)
+            return int(args.func(args) or 0)
+        except DialectGraphError as exc:
+            if debug:
+                traceback.print_exc()
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        except OSError as exc:
+            if debug:
+                traceback.print_exc()
+            print(f"error: {_os_message(exc)}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            print("interrupted; no output was changed by the unfinished write", file=sys.stderr)
+            return 130
+        finally:
+            warnings.formatwarning = previous

@@ -19,7 +19,14 @@ import argparse
 from pathlib import Path
 
 from geodata.validation import DialectGraphError
-from gnn.cli._common import add_site_options, add_survey_options
+from gnn.cli._common import (
+    SEED,
+    add_number,
+    add_output,
+    add_site_options,
+    add_survey_options,
+    load_inputs,
+)
 
 __all__ = ["register"]
 
@@ -31,36 +38,16 @@ def _add_metric_options(p: argparse.ArgumentParser) -> None:
                    help="linguistic distance (default: hamming)")
     p.add_argument("--segmented", action="store_true",
                    help="levenshtein on space-separated segments instead of characters")
-    p.add_argument("--min-shared", type=int, default=1,
-                   help="shared items a pair needs for a distance (default: 1)")
+    add_number(p, "--min-shared", low=1, default=1,
+               help="shared items a pair needs for a distance (default: 1)")
 
 
 def _load(args: argparse.Namespace, *, need_survey: bool):
-    """Sites and survey from --dataset or --sites/--survey (using geodata.io's readers)."""
-    from geodata.datasets import load_dataset
-    from geodata.io import read_sites, read_survey
-
-    if bool(args.dataset) == bool(args.sites):
-        raise DialectGraphError(
-            "give exactly one of `--dataset NAME` or `--sites FILE`; got "
-            f"dataset={args.dataset!r}, sites={args.sites!r}."
-        )
-    if args.dataset:
-        sites, survey = load_dataset(args.dataset)
-        if getattr(args, "survey", None) is None and getattr(args, "distances", None) is not None:
-            survey = None
-        return sites, survey
-    sites = read_sites(args.sites, id_col=args.id_col, lat_col=args.lat_col,
-                       lon_col=args.lon_col)
-    survey = None
-    if getattr(args, "survey", None) is not None:
-        survey, _ = read_survey(args.survey, site_col=args.site_col, item_col=args.item_col,
-                                value_col=args.value_col, delimiter=args.delimiter, sites=sites)
-    elif need_survey:
-        raise DialectGraphError(
-            "`--survey` must be given with --sites for this command; got none. Pass "
-            "--survey V.csv (long table site, item, value)."
-        )
+    """Sites and survey from --dataset or --sites/--survey; the readers' report is printed."""
+    sites, survey, _ = load_inputs(args, need_survey=need_survey)
+    if args.dataset and getattr(args, "survey", None) is None \
+            and getattr(args, "distances", None) is not None:
+        survey = None
     return sites, survey
 
 
@@ -89,8 +76,8 @@ def _cmd_distances(args: argparse.Namespace) -> int:
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
-    from geodata.dialectometry.distances import read_distance_matrix
-    from geodata.io import write_json
+    from geodata.dialectometry.distances import validate_distance_matrix
+    from geodata.io import read_square_matrix, write_json
 
     if (args.survey is None) == (args.distances is None) and not (
             args.dataset and args.distances is None):
@@ -103,7 +90,8 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     sites, survey = _load(args, need_survey=False)
     distances = None
     if args.distances is not None:
-        distances = read_distance_matrix(args.distances)
+        distances = validate_distance_matrix(read_square_matrix(args.distances),
+                                             argument="--distances")
         survey = None
     report = analyze(
         sites, survey=survey, distances=distances, metric=args.metric,
@@ -129,7 +117,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_site_options(p)
     add_survey_options(p)
     _add_metric_options(p)
-    p.add_argument("--out", type=Path, required=True, help="output CSV (site x site)")
+    add_output(p, "--out", suffixes=(".csv",), required=True, help="output CSV (site x site)")
     p.set_defaults(func=_cmd_distances)
 
     p = subparsers.add_parser(
@@ -142,16 +130,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _add_metric_options(p)
     p.add_argument("--linkage", default="ward", choices=LINKAGES,
                    help="hierarchical clustering method (default: ward)")
-    p.add_argument("--n-clusters", type=int, default=None,
-                   help="clusters to cut (default: number of groups in --group-col, else 4)")
+    add_number(p, "--n-clusters", low=1, default=None,
+               help="clusters to cut (default: number of groups in --group-col, else 4)")
     p.add_argument("--group-col", default="dialect_group",
                    help="reference classification column of --sites (default: dialect_group)")
-    p.add_argument("--k", type=int, default=8, help="neighbours for local incoherence (8)")
-    p.add_argument("--bins", type=int, default=10, help="distance bins for binned R² (10)")
-    p.add_argument("--permutations", type=int, default=999, help="Mantel permutations (999)")
-    p.add_argument("--n-boot", type=int, default=100,
-                   help="bootstrap / noisy clustering replicates (100)")
+    add_number(p, "--k", low=1, default=8, help="neighbours for local incoherence (8)")
+    add_number(p, "--bins", low=1, default=10, help="distance bins for binned R² (10)")
+    add_number(p, "--permutations", low=0, default=999, help="Mantel permutations (999)")
+    add_number(p, "--n-boot", low=0, default=100,
+               help="bootstrap / noisy clustering replicates (100)")
     p.add_argument("--mds-dims", type=int, default=2, choices=[1, 2, 3])
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--json", type=Path, required=True, help="output JSON report")
+    add_number(p, "--seed", low=SEED.low, high=SEED.high, default=0)
+    add_output(p, "--json", suffixes=(".json",), required=True, help="output JSON report")
     p.set_defaults(func=_cmd_analyze)

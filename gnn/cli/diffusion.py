@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from geodata.validation import DialectGraphError
+from gnn.cli._common import SEED, add_number, add_output
 
 __all__ = ["register"]
 
@@ -53,6 +54,11 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
     graph, survey = _load_graph(args)
     weights = args.weights or None
+    if args.model != "conformity" and not _split_list(args.seeds):
+        raise DialectGraphError(
+            f"`--seeds` must name at least one site where the innovation starts (model "
+            f"{args.model!r}); got none. Pass e.g. --seeds {graph.node_ids[0]} (comma-separated "
+            "site ids).")
     if args.model == "gravity":
         history = diffusion.simulate_gravity(
             graph, _split_list(args.seeds), n_steps=args.steps, rate=args.rate,
@@ -125,11 +131,13 @@ def _reference_trees(args: argparse.Namespace, sites: pd.DataFrame | None) -> di
 
 def _cmd_tree(args: argparse.Namespace) -> int:
     from geodata.dialectometry import trees
-    from geodata.io import write_json
+    from geodata.dialectometry.distances import validate_distance_matrix
+    from geodata.io import read_square_matrix, write_json
 
     sites = survey = None
     if args.distances:
-        distances = pd.read_csv(args.distances, index_col=0)
+        distances = validate_distance_matrix(read_square_matrix(args.distances),
+                                             argument="--distances")
         metric = "given"
     else:
         from geodata.datasets import load_dataset
@@ -171,6 +179,16 @@ def _cmd_tree(args: argparse.Namespace) -> int:
     if args.report:
         write_json(args.report, report)
     print(f"wrote {args.out}" + (f" and {args.report}" if args.report else ""))
+    print(f"{args.method} tree of {len(distances)} sites ({metric} distances)")
+    if tl is not None:
+        print(f"treelikeness: delta {tl.delta:.3f}, Q-residual {tl.q_residual:.4f} "
+              "(0 = perfectly tree-like)")
+    for name, cmp in comparisons.items():
+        shown = ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
+                          for k, v in cmp.items() if v is not None)
+        print(f"vs {name}: {shown}")
+    for key, value in report.get("cluster_agreement", {}).items():
+        print(f"cluster agreement with dialect groups: {key} {value:.3f}")
     return 0
 
 
@@ -188,23 +206,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     src.add_argument("--graph", help="DialectGraph file (GeoPackage) to read")
     src.add_argument("--dataset", default="sinitic_szeto2018",
                      help="bundled data set whose sites form a kNN graph (default: %(default)s)")
-    sim.add_argument("--k", type=int, default=5, help="neighbours for the dataset graph")
+    add_number(sim, "--k", low=1, default=5, help="neighbours for the dataset graph")
     sim.add_argument("--model", choices=["gravity", "conformity", "cascade", "si"],
                      default="gravity")
     sim.add_argument("--seeds", help="comma-separated seeded sites (gravity, cascade, si)")
     sim.add_argument("--initial", help="conformity: site=variant pairs, comma-separated")
     sim.add_argument("--initial-item", help="conformity: survey item giving the initial map")
-    sim.add_argument("--steps", type=int, default=20)
-    sim.add_argument("--rate", type=float, default=0.5, help="gravity hazard scale")
-    sim.add_argument("--decay", type=float, default=2.0, help="gravity distance decay")
-    sim.add_argument("--probability", type=float, default=0.3,
-                     help="cascade/si per-edge probability")
-    sim.add_argument("--conformity", type=float, default=2.0)
-    sim.add_argument("--noise", type=float, default=0.05)
-    sim.add_argument("--update-fraction", type=float, default=0.5)
+    add_number(sim, "--steps", low=1, default=20, help="time steps to simulate (>= 1)")
+    add_number(sim, "--rate", type=float, low=0, low_open=True, default=0.5,
+               help="gravity hazard scale (> 0)")
+    add_number(sim, "--decay", type=float, low=0, default=2.0,
+               help="gravity distance decay (>= 0)")
+    add_number(sim, "--probability", type=float, low=0, high=1, default=0.3,
+               help="cascade/si per-edge probability in [0, 1]")
+    add_number(sim, "--conformity", type=float, low=0, default=2.0)
+    add_number(sim, "--noise", type=float, low=0, high=1, default=0.05)
+    add_number(sim, "--update-fraction", type=float, low=0, high=1, low_open=True, default=0.5)
     sim.add_argument("--weights", help="edge column of the graph used as weights")
-    sim.add_argument("--seed", type=int, default=0, help="random seed")
-    sim.add_argument("--out", required=True, help="CSV file for the state history")
+    add_number(sim, "--seed", low=SEED.low, high=SEED.high, default=0, help="random seed")
+    add_output(sim, "--out", suffixes=(".csv",), required=True,
+               help="CSV file for the state history")
     sim.set_defaults(func=_cmd_simulate)
 
     tree = subparsers.add_parser(
@@ -226,8 +247,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     tree.add_argument("--glottolog", help="Glottolog languoids.csv: add a Glottolog reference")
     tree.add_argument("--prune", action="store_true",
                       help="compare user trees on common leaves instead of failing")
-    tree.add_argument("--bootstrap", type=int, default=0, help="bootstrap replicates")
-    tree.add_argument("--seed", type=int, default=0)
-    tree.add_argument("--out", required=True, help="Newick file to write")
-    tree.add_argument("--report", help="JSON report to write")
+    add_number(tree, "--bootstrap", low=0, default=0, help="bootstrap replicates")
+    add_number(tree, "--seed", low=SEED.low, high=SEED.high, default=0)
+    add_output(tree, "--out", suffixes=(".nwk", ".newick", ".tree", ".tre", ".txt"),
+               required=True, help="Newick file to write (.nwk)")
+    add_output(tree, "--report", suffixes=(".json",), help="JSON report to write")
     tree.set_defaults(func=_cmd_tree)

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import geopandas as gpd
 import pandas as pd
 import pytest
@@ -6,10 +8,15 @@ import shapely
 from geodata import DialectGraphError
 from geodata.io import (
     atomic_path,
+    check_output_path,
+    clean_stale_temps,
+    read_json_text,
     read_matrix,
     read_regions,
     read_sites,
+    read_square_matrix,
     read_survey,
+    read_table,
     survey_from_frame,
     validate_regions,
 )
@@ -70,7 +77,7 @@ def test_survey_multi_variants_and_blanks(tmp_path):
     survey, report = read_survey(p, delimiter="/")
     assert survey.values.tolist() == [["a", "sun", "ri"], ["a", "sun", "tou"], ["b", "sun", "ri"]]
     actions = [e["action"] for e in report.entries]
-    assert actions == ["split multi-variant cells", "removed empty values"]
+    assert actions == ["treated as missing", "split multi-variant cells", "removed empty values"]
 
 
 def test_survey_unknown_sites(tmp_path):
@@ -82,7 +89,8 @@ def test_survey_unknown_sites(tmp_path):
 def test_read_matrix_wide(tmp_path):
     p = _write(tmp_path, "m.csv", "lang,f1,f2\na,1,0\nb,,1\n")
     survey, report = read_matrix(p)
-    assert len(survey) == 3 and report.entries[0]["action"] == "removed empty values"
+    assert len(survey) == 3
+    assert [e["action"] for e in report.entries] == ["treated as missing", "removed empty values"]
 
 
 def test_regions_validation_and_repair(tmp_path):
@@ -176,3 +184,181 @@ def test_read_cldf_formtable_with_cognates(shared_data, tmp_path):
     assert len(sites) == 4 and len(survey) == forms.drop_duplicates(
         ["language_id", "concept_id", "form"]).shape[0]
     assert survey["cognateset"].notna().all()
+
+
+# -- one reader for every table ----------------------------------------------------------
+def test_na_spellings_are_missing_and_reported(tmp_path):
+    p = _write(tmp_path, "v.csv", "site,item,value\na,x,NaN\nb,x,NA\nc,x,N/A\nd,x,nan\n"
+               "e,x,\nf,x,  \ng,x,1\n")
+    survey, report = read_survey(p)
+    assert survey["site"].tolist() == ["g"]
+    assert str(report).splitlines()[0] == (
+        "treated as missing: 6 cells spelt as missing data ('' 2, 'N/A' 1, 'NA' 1, 'NaN' 1, "
+        "'nan' 1) in column(s) 'value'")
+
+
+def test_all_blank_survey_is_refused(tmp_path):
+    p = _write(tmp_path, "v.csv", "site,item,value\na,x,\nb,x,NaN\n")
+    with pytest.raises(DialectGraphError, match=r"`--survey` must hold at least one value; all "
+                       r"2 rows of column 'value' are blank"):
+        read_survey(p, argument="--survey")
+
+
+def test_directory_is_named_as_directory(tmp_path):
+    with pytest.raises(DialectGraphError, match=r"`--sites` must be a readable CSV/TSV file; "
+                       r"'.*' is a directory\. Name a file inside it\."):
+        read_sites(tmp_path, argument="--sites")
+
+
+def test_repeated_and_blank_headers_are_refused(tmp_path):
+    p = _write(tmp_path, "s.csv", "id,latitude,latitude,longitude,\na,1,2,3,\n")
+    with pytest.raises(DialectGraphError, match=r"2 problems:\n.*column\(s\) 5 of .* blank "
+                       r"header.*\n.*unique column names; 'latitude' occur"):
+        read_table(p)
+
+
+@pytest.mark.parametrize("column", ["area_km2", "site_id", "geometry", "feat__x"])
+def test_reserved_site_columns_refused_at_read_time(tmp_path, column):
+    p = _write(tmp_path, "s.csv", f"id,latitude,longitude,{column}\na,30,110,1\n")
+    with pytest.raises(DialectGraphError, match=rf"`path` has column\(s\) '{column}' whose "
+                       r"names dialectgraph uses.*Rename them \(e\.g\. "):
+        read_sites(p)
+
+
+def test_other_coordinate_column_is_not_overwritten(tmp_path):
+    p = _write(tmp_path, "s.csv", "id,lat,lon,latitude\na,30,110,old\n")
+    with pytest.raises(DialectGraphError, match=r"column\(s\) 'latitude' whose names"):
+        read_sites(p, lat_col="lat", lon_col="lon")
+
+
+def test_read_sites_report(tmp_path):
+    p = _write(tmp_path, "s.csv", "id,latitude,longitude,group\na,30,110,NA\nb,31,111,Wu\n")
+    sites, report = read_sites(p, with_report=True)
+    assert sites["group"].isna().tolist() == [True, False]
+    assert "1 cells spelt as missing data ('NA' 1) in column(s) 'group'" in str(report)
+
+
+def test_read_square_matrix(tmp_path):
+    p = _write(tmp_path, "m.csv", ",a,b\na,0,1\nb,1,0\n")
+    assert read_square_matrix(p).to_numpy().tolist() == [[0, 1], [1, 0]]
+    p = _write(tmp_path, "m.csv", ",a,b\na,0,far\nb,1,0\n")
+    with pytest.raises(DialectGraphError, match=r"`--distances` must hold numbers only; 1 cells "
+                       r"are text \(first: row 'a', column 'b': 'far'\)"):
+        read_square_matrix(p)
+
+
+def test_read_json_text():
+    assert read_json_text("[1]", argument="metadata") == [1]
+    with pytest.raises(DialectGraphError, match=r"`metadata` must be JSON text; the value from "
+                       r"'g' is NoneType"):
+        read_json_text(None, argument="metadata", source="g")
+
+
+# -- output paths ------------------------------------------------------------------------
+def test_check_output_path(tmp_path, monkeypatch):
+    with pytest.raises(DialectGraphError, match=r"`--out` must name a file to write; .* is a "
+                       r"directory\. Give a file name inside it, e\.g\. '.*output\.csv'"):
+        check_output_path(tmp_path, argument="--out", suffixes=(".csv",))
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(DialectGraphError, match=r"`--out` must lie in a folder; .*/file' is a file"):
+        check_output_path(tmp_path / "file" / "o.csv", argument="--out")
+    assert check_output_path(tmp_path / "new" / "o.CSV", suffixes=(".csv",)).name == "o.CSV"
+    monkeypatch.setattr("os.access", lambda *a: False)  # root may write anywhere: simulate
+    with pytest.raises(DialectGraphError, match=r"`--out` must lie in a folder you may write "
+                       r"in; .* is read-only"):
+        check_output_path(tmp_path / "o.csv", argument="--out")
+
+
+def test_atomic_path_refuses_directory(tmp_path):
+    with pytest.raises(DialectGraphError, match="`path` must name a file to write; .* is a "
+                       "directory"):
+        with atomic_path(tmp_path):
+            pass
+
+
+def test_stale_temporaries_are_removed(tmp_path):
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    stale = [tmp_path / f".g.tmp{dead}-0a1b2c3d.gpkg",
+             tmp_path / f".g.tmp{dead}-0a1b2c3d.gpkg-journal",
+             tmp_path / f".g.tmp{dead}-0a1b2c3d.gpkg.tmp_rtree_regions.db"]
+    for f in stale:
+        f.write_text("x")
+    legacy = tmp_path / ".g.ab12_xyz.gpkg"
+    legacy.write_text("x")
+    other = tmp_path / ".h.tmp1-00.gpkg"
+    other.write_text("x")
+    with pytest.warns(UserWarning, match=r"1 temporary file\(s\) of an earlier interrupted "
+                      r"write lie beside .*'\.g\.ab12_xyz\.gpkg'"):
+        removed = clean_stale_temps(tmp_path / "g.gpkg")
+    assert sorted(removed) == sorted(stale)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".g.ab12_xyz.gpkg", ".h.tmp1-00.gpkg"]
+
+
+_SLOW_WRITER = """
+import sys, time
+from pathlib import Path
+from geodata.io import atomic_path
+import pyogrio, geopandas as gpd, shapely
+target = Path(sys.argv[1])
+with atomic_path(target) as tmp:
+    g = gpd.GeoDataFrame({"a": [1]}, geometry=[shapely.Point(0, 0)], crs=4326)
+    pyogrio.write_dataframe(g, tmp, layer="regions", driver="GPKG")
+    Path(sys.argv[2]).write_text("writing")  # tell the test the temporary file exists
+    time.sleep(60)
+"""
+
+
+def _start_writer(tmp_path, target):
+    import os
+    import subprocess
+    import sys
+    import time
+
+    flag = tmp_path / "flag"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    proc = subprocess.Popen([sys.executable, "-c", _SLOW_WRITER, str(target), str(flag)],
+                            env=env)
+    deadline = time.time() + 60
+    while not flag.exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    assert flag.exists(), "the writer never started"
+    flag.unlink()
+    return proc
+
+
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGINT"])
+def test_killed_write_removes_its_temporary_files(tmp_path, signame):
+    import signal
+
+    target = tmp_path / "out" / "g.gpkg"
+    target.parent.mkdir()
+    target.write_bytes(b"old graph")
+    proc = _start_writer(tmp_path, target)
+    assert any(p.name.startswith(".g.tmp") for p in target.parent.iterdir())
+    proc.send_signal(getattr(signal, signame))
+    assert proc.wait(timeout=60) != 0
+    assert target.read_bytes() == b"old graph"
+    assert [p.name for p in target.parent.iterdir()] == ["g.gpkg"]
+
+
+def test_sigkill_leftovers_are_removed_by_the_next_write(tmp_path):
+    import signal
+
+    target = tmp_path / "out" / "g.gpkg"
+    target.parent.mkdir()
+    target.write_bytes(b"old graph")
+    proc = _start_writer(tmp_path, target)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=60)
+    left = sorted(p.name for p in target.parent.iterdir() if p.name.startswith(".g.tmp"))
+    assert left  # SIGKILL cannot be caught: the temporary file stays ...
+    with pytest.warns(UserWarning, match=r"removed 1 temporary file\(s\) left beside .* by an "
+                      r"earlier interrupted write: '\.g\.tmp\d+-[0-9a-f]+\.gpkg'"):
+        with atomic_path(target) as tmp:  # ... until the next write of the same output
+            tmp.write_bytes(b"new graph")
+    assert [p.name for p in target.parent.iterdir()] == ["g.gpkg"]
+    assert target.read_bytes() == b"new graph"

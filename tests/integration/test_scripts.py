@@ -142,3 +142,17 @@ def test_sigtyp_writer_fills_only_blinded_cells(shared_data, tmp_path):
     _, cells = sig.read_split(out)
     assert all(v != "?" for row in cells.values() for v in row.values())
     assert not list(out.parent.glob(".*"))
+
+
+# -- diffusion recovery --------------------------------------------------------------------
+def test_diffusion_recovery_quick_runs(capsys):
+    """``scripts/diffusion_recovery.py --quick`` runs end to end (it once broke on an import
+    no test noticed); a decay planted at the grid's edge is reported as at the bound."""
+    mod = _load("diffusion_recovery")
+    assert mod.main(["--quick", "--seed", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "[Szeto kNN5 (42 sites)] gravity decay" in out and "at_bound" in out
+    assert "planted source among" in out and "conformity/noise" in out
+    assert "western Eurasia" in mod.__doc__ and "Africa" not in mod.__doc__
+    graph = mod.knn_graph(mod.geodata.load_dataset("sinitic_szeto2018")[0], 5)
+    assert graph.n_nodes == 42 and graph.is_symmetric()

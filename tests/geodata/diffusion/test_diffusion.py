@@ -209,6 +209,34 @@ def test_gravity_decay_recovered_on_szeto_graph(szeto):
     assert est.se > 0 and est.ci_low <= est.ci_high
     assert set(fit.profile.columns) >= {"decay", "map", "source", "loglik"}
     assert fit.settings["source"] == src
+    assert fit.at_bound == {} and (fit.estimates["at_bound"] == "").all()
+
+
+def test_estimate_at_the_grid_edge_is_flagged(szeto):
+    """Planted decay 4 with a grid that stops at 1: the estimate sits on the edge, and the
+    fit says so (warning, ``at_bound``, the summary) instead of returning 1 silently."""
+    obs, src = planted(szeto, 4.0, 6, 15, np.random.default_rng(3))
+    with pytest.warns(diffusion.EstimateAtBoundWarning,
+                      match=r"gravity fit: decay = 1 at the upper bound 1; the true value may "
+                            r"lie beyond it.*Extend `grid`"):
+        fit = diffusion.fit_spread(szeto, obs, source=src, fixed={"rate": 0.3},
+                                   grid={"decay": [0.0, 0.5, 1.0]}, n_sims=30, n_boot=0,
+                                   random_state=0)
+    assert fit.at_bound == {"decay": "upper"}
+    assert fit.estimates.loc["decay", "at_bound"] == "upper"
+    assert "AT THE UPPER BOUND" in fit.summary()
+
+
+def test_conformity_at_its_bound_is_flagged(szeto):
+    """Two solid blocks with no stray site: conformity runs to the optimiser's bound."""
+    order = szeto.regions.sort_values("longitude").index
+    obs = pd.DataFrame({"f": pd.Series(["A"] * 21 + ["B"] * 21, index=order)}).reindex(
+        szeto.node_ids)
+    with pytest.warns(diffusion.EstimateAtBoundWarning, match=r"conformity fit: .*at the "
+                      r"(upper|lower) bound.*read it as a limit"):
+        fit = diffusion.fit_conformity(szeto, obs, method="pseudo", n_boot=0, burn_in=5,
+                                       random_state=0)
+    assert fit.at_bound and set(fit.at_bound.values()) <= {"upper", "lower"}
 
 
 def test_gravity_decay_recovered_on_wals_graph(wals):
@@ -269,8 +297,9 @@ def test_conformity_fit_recovers_parameters_on_wals(wals):
 
 def test_pseudo_likelihood_method_and_invariant_maps(szeto):
     obs = pd.DataFrame({"f": ["A"] * 21 + ["B"] * 21, "g": ["A"] * 42}, index=szeto.node_ids)
-    fit = diffusion.fit_conformity(szeto, obs, method="pseudo", n_boot=3, burn_in=10,
-                                   random_state=0)
+    with pytest.warns(diffusion.EstimateAtBoundWarning, match="noise = .* at the lower bound"):
+        fit = diffusion.fit_conformity(szeto, obs, method="pseudo", n_boot=3, burn_in=10,
+                                       random_state=0)
     assert list(fit.bootstrap.columns) == ["conformity", "noise", "loglik"]
     assert fit.settings["n_features"] == 1
     with pytest.raises(DialectGraphError, match="at least one feature with two or more variants"):

@@ -45,7 +45,9 @@ def test_simulate_is_reproducible_and_models(tmp_path):
 
 
 def test_simulate_bad_input(tmp_path):
-    with pytest.raises(DialectGraphError, match="`seeds` must name at least one seeded site"):
+    with pytest.raises(DialectGraphError, match=r"`--seeds` must name at least one site where "
+                       r"the innovation starts \(model 'gravity'\); got none\. Pass e\.g\. "
+                       r"--seeds "):
         run("simulate", "--out", str(tmp_path / "x.csv"))
     with pytest.raises(DialectGraphError, match="`--initial-item` must be an item"):
         run("simulate", "--model", "conformity", "--initial-item", "nope",
