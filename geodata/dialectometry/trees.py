@@ -528,16 +528,18 @@ def bootstrap_support(
 # ---------------------------------------------------------------------------------------
 # Glottolog
 # ---------------------------------------------------------------------------------------
-def glottolog_tree(glottocodes: pd.Series, languoids: pd.DataFrame | str | Path) -> newick.Node:
+def glottolog_tree(glottocodes: pd.Series,
+                   languoids: pd.DataFrame | str | Path | None = None) -> newick.Node:
     """Reference tree from Glottolog classification paths, leaves named by site id.
 
     Parameters
     ----------
     glottocodes : Series
         Glottocode per site (index: site id).
-    languoids : DataFrame or path
-        Glottolog ``languoids.csv`` with ``id`` and ``classification`` (``/``-separated
-        Glottocodes from the family root down to, not including, the languoid).
+    languoids : DataFrame or path, optional
+        Glottolog ``languoids.csv`` (or a folder holding it) with ``id`` and
+        ``classification`` (``/``-separated Glottocodes from the family root down to, not
+        including, the languoid). Default: the Glottolog 5.1 copy shipped with the package.
 
     Returns
     -------
@@ -545,8 +547,21 @@ def glottolog_tree(glottocodes: pd.Series, languoids: pd.DataFrame | str | Path)
         Internal nodes are named by Glottocode; sites sharing a Glottocode are sisters
         under it; families are joined at an unnamed root.
     """
-    if not isinstance(languoids, pd.DataFrame):
-        languoids = pd.read_csv(languoids, usecols=["id", "classification"],
+    if languoids is None:
+        from geodata.datasets import load_table
+
+        languoids = load_table("glottolog", "languoids", usecols=["id", "classification"])
+    elif not isinstance(languoids, pd.DataFrame):
+        path = Path(languoids)
+        if path.is_dir():
+            path = next((p for p in (path / "languoids.csv", path / "languoids.csv.xz")
+                         if p.is_file()), path / "languoids.csv")
+        if not path.is_file():
+            raise DialectGraphError(
+                f"`languoids` must be Glottolog's languoids.csv or a folder holding it; "
+                f"{str(path)!r} does not exist. Pass languoids=None to use the copy shipped "
+                "with the package.")
+        languoids = pd.read_csv(path, usecols=["id", "classification"],
                                 keep_default_na=False)
     require_columns(languoids, ["id", "classification"], argument="languoids")
     paths = languoids.set_index("id")["classification"].fillna("")

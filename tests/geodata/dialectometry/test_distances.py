@@ -270,8 +270,8 @@ def test_result_is_json_able(szeto):
     assert blob["metric"] == "hamming" and len(blob["ids"]) == 42
 
 
-def test_liu_forms_levenshtein_runs_with_missing_concepts(shared_data):
-    forms = pd.read_csv(shared_data / "sinitic_liu2007" / "forms.csv")
+def test_liu_forms_levenshtein_runs_with_missing_concepts(liu_forms):
+    forms = liu_forms
     s = forms.rename(columns={"language_id": "site", "concept_id": "item", "segments": "value"})
     d = linguistic_distances(s[["site", "item", "value"]], metric="levenshtein", segmented=True)
     assert d.matrix.shape == (19, 19)

@@ -141,9 +141,9 @@ def test_bootstrap_support(liu):
         trees.bootstrap_support(survey.rename(columns={"item": "concept"}), presence_distance)
 
 
-def test_glottolog_tree(liu, shared_data):
+def test_glottolog_tree(liu):
     sites, _, d, refs = liu
-    g = trees.glottolog_tree(sites["glottocode"], shared_data / "glottolog" / "languoids.csv")
+    g = trees.glottolog_tree(sites["glottocode"])
     assert sorted(g.get_leaf_names()) == sorted(sites.index)
     assert trees.compare_trees(refs["Binary"], g)["rf_normalized"] < 0.6
     bad = sites["glottocode"].copy()
@@ -152,7 +152,7 @@ def test_glottolog_tree(liu, shared_data):
     with pytest.raises(DialectGraphError, match=r"1 sites have no Glottocode \('Jixi'\); 1 "
                                                 r"Glottocodes are not in `languoids` "
                                                 r"\('Beijing=zzzz9999'\)"):
-        trees.glottolog_tree(bad, shared_data / "glottolog" / "languoids.csv")
+        trees.glottolog_tree(bad)
 
 
 def test_treelikeness():
