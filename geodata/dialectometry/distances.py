@@ -6,8 +6,9 @@ kept beside it. Metrics:
 
 ============== ==============================================================================
 ``levenshtein`` normalised Levenshtein (edit distance / length of the longer string,
-               rapidfuzz), on characters or, with ``segmented=True``, on space-separated
-               segment tokens
+               rapidfuzz), on characters or, with ``segmented=True``, on IPA segments
+               (tokenised by lingpy, :mod:`geodata.dialectometry.segments`), optionally
+               with sound-class or PMI substitution costs (``substitution=``)
 ``hamming``    0 if the two cells hold the same variant(s), else 1
 ``riw``        Goebl's relative identity value, as a distance: 1 - RIW/100 (equal to
                ``hamming`` on single-variant cells; kept under its dialectometric name)
@@ -15,7 +16,9 @@ kept beside it. Metrics:
                variant that few sites have counts more (see :class:`ItemDistances`)
 ``gower``      numeric items |x - y| / range of the item; other items as ``hamming``
 ``dice``       1 - 2|A&B| / (|A| + |B|) on the sets of variants of two cells
-``jaccard``    1 - |A&B| / |A or B| (union)
+``jaccard``    on a 0/1 presence survey (cognate sets): 1 - |A&B| / |A or B| over the sets
+               *present* at each site, for every item of both sites (the Jaccard distance
+               of phylogenetics); otherwise, per item, on the sets of variants of two cells
 ============== ==============================================================================
 
 A pair of sites with no shared item has no distance. It is reported (by default an error,
@@ -121,15 +124,26 @@ def _set_distance(cells: list[tuple], metric: str) -> np.ndarray:
     return 1.0 - inter / (total - inter)
 
 
-def _levenshtein(cells: list[tuple], *, segmented: bool, workers: int) -> np.ndarray:
+def _levenshtein(cells: list[tuple], *, segmented: bool, workers: int,
+                 costs=None) -> np.ndarray:
     from rapidfuzz.distance import Levenshtein
     from rapidfuzz.process import cdist
 
     strings = sorted({v for c in cells for v in c})
     pos = {s: i for i, s in enumerate(strings)}
-    seqs = [s.split() for s in strings] if segmented else strings
-    m = cdist(seqs, seqs, scorer=Levenshtein.normalized_distance, dtype=np.float64,
-              workers=workers)
+    if costs is not None and costs.substitution != "unit":
+        from geodata.dialectometry.segments import segment_distance_matrix
+
+        m = segment_distance_matrix(strings, costs)
+    else:
+        if segmented:
+            from geodata.dialectometry.segments import tokenize
+
+            seqs = [tokenize(s) for s in strings]
+        else:
+            seqs = strings
+        m = cdist(seqs, seqs, scorer=Levenshtein.normalized_distance, dtype=np.float64,
+                  workers=workers)
     first = np.array([pos[c[0]] for c in cells])
     out = m[np.ix_(first, first)]
     for a, cell in enumerate(cells):
@@ -193,11 +207,24 @@ class ItemDistances:
         *,
         metric: Metric = "hamming",
         segmented: bool = False,
+        substitution: str = "unit",
         sites: Sequence[str] | pd.Index | None = None,
         giw_weight: float = 1.0,
         workers: int = -1,
     ) -> ItemDistances:
         """Compute the distances between the cells of each item of ``survey``."""
+        from geodata.dialectometry.segments import SUBSTITUTIONS
+
+        if substitution not in SUBSTITUTIONS:
+            raise DialectGraphError(
+                f"`substitution` must be one of {list(SUBSTITUTIONS)}; got {substitution!r}."
+            )
+        if substitution != "unit" and not (metric == "levenshtein" and segmented):
+            raise DialectGraphError(
+                f"`substitution`={substitution!r} needs metric='levenshtein' and "
+                f"segmented=True (costs are between IPA segments); got metric={metric!r}, "
+                f"segmented={segmented!r}. Pass segmented=True, or substitution='unit'."
+            )
         if metric not in METRICS:
             raise DialectGraphError(
                 f"`metric` must be one of {list(METRICS)}; got {metric!r}."
@@ -222,6 +249,16 @@ class ItemDistances:
                     ".astype(str) or use metric='hamming' for categories."
                 )
         cells = _cells(frame)
+        costs = None
+        if substitution == "classes":
+            from geodata.dialectometry.segments import SegmentCosts
+
+            costs = SegmentCosts("classes")
+        elif substitution == "pmi":
+            from geodata.dialectometry.segments import learn_pmi_costs
+
+            groups = frame.groupby("item", sort=True)["value"].agg(lambda v: sorted(set(v)))
+            costs = learn_pmi_costs(groups.tolist())
         if metric == "gower":
             numeric = set(kinds.index[kinds == "numeric"])
             multi = cells[cells["item"].isin(numeric) & (cells["cell"].map(len) > 1)]
@@ -236,6 +273,9 @@ class ItemDistances:
         problems.raise_if_any()
 
         notes = []
+        if metric == "levenshtein" and segmented:
+            notes.append("strings tokenised into IPA segments (lingpy ipa2tokens); "
+                         f"substitution costs: {substitution}")
         if (cells["cell"].map(len) > 1).any():
             notes.append(
                 f"{int((cells['cell'].map(len) > 1).sum())} cells hold several variants; "
@@ -257,7 +297,7 @@ class ItemDistances:
             code = np.full(len(index), -1, dtype=np.int64)
             code[site_pos[s:e]] = inverse
             if metric == "levenshtein":
-                c = _levenshtein(uniq, segmented=segmented, workers=workers)
+                c = _levenshtein(uniq, segmented=segmented, workers=workers, costs=costs)
             elif metric in ("dice", "jaccard"):
                 c = _set_distance(uniq, metric)
             elif metric == "gower" and kinds[item] == "numeric":
@@ -408,6 +448,7 @@ def linguistic_distances(
     *,
     metric: Metric = "hamming",
     segmented: bool = False,
+    substitution: Literal["unit", "classes", "pmi"] = "unit",
     sites: Sequence[str] | pd.Index | None = None,
     min_shared: int = 1,
     on_undefined: Literal["raise", "nan"] = "raise",
@@ -423,7 +464,14 @@ def linguistic_distances(
     metric : {"levenshtein", "hamming", "riw", "giw", "gower", "dice", "jaccard"}
         See the module docstring.
     segmented : bool
-        With ``levenshtein``: values are space-separated segments, compared token by token.
+        With ``levenshtein``: compare IPA segments, not characters. Values are tokenised
+        with lingpy (``tʰ``, ``kʷ``, a tone contour ``²¹³`` are one segment each);
+        whitespace in a value is a segment boundary, so pre-segmented values work too.
+    substitution : {"unit", "classes", "pmi"}
+        With ``segmented=True``: substitution costs between segments (see
+        :class:`geodata.dialectometry.segments.SegmentCosts`): 1 for any change (default;
+        the fast rapidfuzz path), sound classes (a vowel for a vowel costs less than a
+        vowel for a consonant), or PMI learned on this survey (Wieling & Nerbonne).
     sites : sequence of str, optional
         Row/column order; default: the survey's sites, sorted.
     min_shared, on_undefined
@@ -447,8 +495,8 @@ def linguistic_distances(
     (0.0476, 21)
     """
     items = ItemDistances.from_survey(
-        survey, metric=metric, segmented=segmented, sites=sites, giw_weight=giw_weight,
-        workers=workers,
+        survey, metric=metric, segmented=segmented, substitution=substitution, sites=sites,
+        giw_weight=giw_weight, workers=workers,
     )
     return items.aggregate(min_shared=min_shared, on_undefined=on_undefined)
 

@@ -386,7 +386,12 @@ def _item_reading_classes(
 
     if len(strings) == 1:
         return np.zeros(1, dtype=int)
-    seqs = [s.split() for s in strings] if segmented else strings
+    if segmented:
+        from geodata.dialectometry.segments import tokenize
+
+        seqs = [tokenize(s) for s in strings]
+    else:
+        seqs = strings
     dist = cdist(seqs, seqs, scorer=Levenshtein.normalized_distance, dtype=np.float64)
     np.fill_diagonal(dist, 0.0)
     tree = linkage(squareform(dist, checks=False), method="average")
@@ -423,7 +428,8 @@ def string_features(
         Cut height in normalised Levenshtein distance (0-1); readings closer than this on
         average fall in one class.
     segmented : bool
-        Compare space-separated segment tokens rather than characters.
+        Compare IPA segments (tokenised by lingpy, see
+        :func:`geodata.dialectometry.segments.tokenize`) rather than characters.
     strip_tones : bool
         Remove tone digits (ASCII, superscript and subscript digits, Chao tone letters)
         before comparing.
