@@ -178,6 +178,12 @@ class ItemDistances:
     1). ``GIW = 100 * sum(weighted identities) / shared items``; the distance is
     ``1 - GIW / 100``.
 
+    Jaccard on a presence survey: when every value is 0 or 1 (one per cell), as in a
+    cognate-set matrix, ``jaccard`` is the Jaccard distance between the sets of items
+    *present* at two sites, ``1 - |both| / |either|``, over the items both observed; an
+    item absent at both sites does not count (averaging per item would count it as an
+    identity and give Hamming).
+
     Examples
     --------
     >>> from geodata import load_dataset
@@ -188,13 +194,16 @@ class ItemDistances:
     """
 
     def __init__(self, sites: pd.Index, items: list[str], codes: list[np.ndarray],
-                 cell_distances: list[np.ndarray], metric: str, notes: list[str]):
+                 cell_distances: list[np.ndarray], metric: str, notes: list[str],
+                 absent: list[np.ndarray] | None = None):
         self.sites = sites
         self.items = items
         self.codes = codes
         self.cell_distances = cell_distances
         self.metric = metric
         self.notes = notes
+        #: per item, the sites whose cell is an observed 0 (presence Jaccard only)
+        self.absent = absent
 
     @property
     def n_items(self) -> int:
@@ -283,12 +292,16 @@ class ItemDistances:
                    "dice": "compared as sets (Dice)", "jaccard": "compared as sets (Jaccard)"}
                 .get(metric, "a cell's set of variants is compared as one value")
             )
+        presence = metric == "jaccard" and _is_presence(cells)
+        if presence:
+            notes.append("0/1 presence survey: Jaccard over the items present at either site "
+                         "(items absent at both do not count)")
         site_pos = index.get_indexer(cells["site"])
         item_arr = cells["item"].to_numpy()
         bounds = np.flatnonzero(item_arr[1:] != item_arr[:-1]) + 1
         starts = np.r_[0, bounds]
         ends = np.r_[bounds, len(cells)]
-        items, codes, dists = [], [], []
+        items, codes, dists, absent = [], [], [], []
         cell_col = cells["cell"].tolist()
         for s, e in zip(starts, ends):
             item = item_arr[s]
@@ -298,6 +311,10 @@ class ItemDistances:
             code[site_pos[s:e]] = inverse
             if metric == "levenshtein":
                 c = _levenshtein(uniq, segmented=segmented, workers=workers, costs=costs)
+            elif presence:
+                x = np.array([float(u[0]) for u in uniq])
+                c = np.abs(x[:, None] - x[None, :])
+                absent.append(np.flatnonzero(code >= 0)[x[inverse] == 0])
             elif metric in ("dice", "jaccard"):
                 c = _set_distance(uniq, metric)
             elif metric == "gower" and kinds[item] == "numeric":
@@ -313,7 +330,7 @@ class ItemDistances:
             items.append(item)
             codes.append(code)
             dists.append(c)
-        return cls(index, items, codes, dists, metric, notes)
+        return cls(index, items, codes, dists, metric, notes, absent if presence else None)
 
     def aggregate(
         self,
@@ -354,9 +371,19 @@ class ItemDistances:
         shared = (observed * (w > 0)[:, None]).T @ observed
         count = (observed * w[:, None]).T @ observed
         total = _weighted_total(n, w, self.codes, self.cell_distances)
+        too_few = shared < min_shared
+        if self.absent is not None:  # presence Jaccard: drop items absent at both sites
+            from scipy.sparse import csr_matrix
+
+            rows = np.concatenate([np.full(len(a), k) for k, a in enumerate(self.absent)])
+            cols = np.concatenate(self.absent)
+            a = csr_matrix((np.repeat(w, [len(x) for x in self.absent]), (rows, cols)),
+                           shape=(self.n_items, n))
+            b = csr_matrix((np.ones(len(cols)), (rows, cols)), shape=(self.n_items, n))
+            count = count - (a.T @ b).toarray()
+            too_few |= count <= 0
         with np.errstate(invalid="ignore", divide="ignore"):
             matrix = total / count
-        too_few = shared < min_shared
         matrix[too_few] = np.nan
         np.fill_diagonal(matrix, 0.0)
         iu = np.argwhere(np.triu(too_few, k=1))
@@ -433,6 +460,14 @@ def _weighted_total(n: int, w: np.ndarray, codes: list[np.ndarray],
             flush()
     flush()
     return total
+
+
+def _is_presence(cells: pd.DataFrame) -> bool:
+    """Every cell holds one value, 0 or 1 (numbers or the strings "0"/"1")."""
+    if (cells["cell"].map(len) > 1).any():
+        return False
+    values = {c[0] for c in cells["cell"]}
+    return bool(values) and all(str(v).strip() in ("0", "1", "0.0", "1.0") for v in values)
 
 
 def _factorize(keys: list[tuple]) -> tuple[list[tuple], np.ndarray]:

@@ -189,3 +189,14 @@ def test_tree_from_embeddings():
         {"d", "e", "f"}) in trees._splits(t)
     with pytest.raises(DialectGraphError, match="must be numeric without NaN"):
         trees.tree_from_embeddings(emb.replace(0.0, np.nan))
+
+
+def test_nj_on_true_jaccard_reproduces_the_readme(liu):
+    from geodata.dialectometry.distances import linguistic_distances
+
+    _, survey, d, refs = liu
+    jac = linguistic_distances(survey, metric="jaccard").matrix
+    np.testing.assert_allclose(jac.loc[d.index, d.index].to_numpy(), d.to_numpy(), atol=1e-12)
+    cmp = trees.compare_trees(trees.neighbor_joining(jac), refs["Binary"])
+    assert cmp["rf_normalized"] == pytest.approx(0.938, abs=5e-4)  # README: 0.94
+    assert cmp["quartet_distance"] == pytest.approx(0.395, abs=5e-3)  # README: 0.40
