@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.spatial.distance import pdist, squareform
 
 import geodata
@@ -200,3 +202,44 @@ def test_nj_on_true_jaccard_reproduces_the_readme(liu):
     cmp = trees.compare_trees(trees.neighbor_joining(jac), refs["Binary"])
     assert cmp["rf_normalized"] == pytest.approx(0.938, abs=5e-4)  # README: 0.94
     assert cmp["quartet_distance"] == pytest.approx(0.395, abs=5e-3)  # README: 0.40
+
+
+NAMES = ["Den Haag", "'s-Hertogenbosch", "Sint-Oedenrode (NB)", "a,b", "x:y", "semi;colon",
+         "brackets[1]", 'say "hi"', "plain", "under_score", "Zürich"]
+
+
+def test_names_with_spaces_and_punctuation_round_trip(tmp_path):
+    rng = np.random.default_rng(0)
+    pts = rng.random((len(NAMES), 2))
+    d = pd.DataFrame(squareform(pdist(pts)), index=NAMES, columns=NAMES)
+    for build in (trees.neighbor_joining, trees.upgma):
+        t = build(d)
+        back = trees.read_newick(trees.write_newick(t, tmp_path / "t.nwk"))
+        assert sorted(trees.leaf_names(back)) == sorted(NAMES)
+        assert trees.robinson_foulds(back, t) == 0.0
+        assert trees.to_newick(back) == trees.to_newick(t)
+    pruned = trees.prune_tree(t, NAMES[:5])
+    assert sorted(trees.leaf_names(pruned)) == sorted(NAMES[:5])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(min_size=1, max_size=12).filter(lambda s: s.strip() == s and s
+                                                          and "\\" not in s),
+                min_size=4, max_size=9, unique=True))
+def test_any_leaf_names_round_trip_through_newick(names):
+    rng = np.random.default_rng(len(names))
+    d = pd.DataFrame(squareform(pdist(rng.random((len(names), 2)))), index=names,
+                     columns=names)
+    t = trees.neighbor_joining(d)
+    back = trees.read_newick(trees.to_newick(t))
+    assert trees.leaf_names(back) == trees.leaf_names(t)
+    assert sorted(trees.leaf_names(back)) == sorted(names)
+    assert trees.robinson_foulds(back, t) == 0.0
+
+
+def test_backslash_in_a_name_is_refused():
+    d = pd.DataFrame(squareform(pdist(np.arange(6).reshape(3, 2))), index=["a", "b\\c", "d"],
+                     columns=["a", "b\\c", "d"])
+    with pytest.raises(DialectGraphError, match=r"names must not contain a backslash .*got "
+                                                r"'b\\\\c'\. Rename the site"):
+        trees.neighbor_joining(d)
