@@ -243,3 +243,104 @@ def test_backslash_in_a_name_is_refused():
     with pytest.raises(DialectGraphError, match=r"names must not contain a backslash .*got "
                                                 r"'b\\\\c'\. Rename the site"):
         trees.neighbor_joining(d)
+
+
+# ----------------------------------------------------------- reference library: DendroPy
+def _dendropy_pair(newick_a: str, newick_b: str):
+    dendropy = pytest.importorskip("dendropy")
+    tns = dendropy.TaxonNamespace()
+    a = dendropy.Tree.get(data=newick_a, schema="newick", taxon_namespace=tns,
+                          rooting="force-unrooted", preserve_underscores=True)
+    b = dendropy.Tree.get(data=newick_b, schema="newick", taxon_namespace=tns,
+                          rooting="force-unrooted", preserve_underscores=True)
+    return dendropy, tns, a, b
+
+
+def _random_matrix(seed: int, n: int = 9) -> pd.DataFrame:
+    pts = np.random.default_rng(seed).random((n, 3))
+    ids = [f"s{i}" for i in range(n)]
+    return pd.DataFrame(squareform(pdist(pts)), index=ids, columns=ids)
+
+
+def _patristic(tree_newick: str, ids: list[str]) -> np.ndarray:
+    dendropy = pytest.importorskip("dendropy")
+    t = dendropy.Tree.get(data=tree_newick, schema="newick", preserve_underscores=True)
+    pdm = t.phylogenetic_distance_matrix()
+    tax = {x.label: x for x in t.taxon_namespace}
+    return np.array([[pdm(tax[a], tax[b]) if a != b else 0.0 for b in ids] for a in ids])
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_nj_and_upgma_match_dendropy(seed, liu):
+    import io
+
+    d = liu[2] if seed == 0 else _random_matrix(seed)
+    dendropy = pytest.importorskip("dendropy")
+    from dendropy.calculate import treecompare
+
+    for ours, theirs_of in ((trees.neighbor_joining, "nj_tree"), (trees.upgma, "upgma_tree")):
+        tns = dendropy.TaxonNamespace()
+        pdm = dendropy.PhylogeneticDistanceMatrix.from_csv(
+            src=io.StringIO(d.to_csv()), taxon_namespace=tns)
+        theirs = getattr(pdm, theirs_of)()
+        mine = dendropy.Tree.get(data=trees.to_newick(ours(d)), schema="newick",
+                                 taxon_namespace=tns)
+        for t in (theirs, mine):
+            t.is_rooted = False
+            t.encode_bipartitions()
+        assert treecompare.symmetric_difference(theirs, mine) == 0
+        if theirs_of == "upgma_tree":  # same ultrametric tree: same path lengths
+            ids = list(d.index)
+            np.testing.assert_allclose(_patristic(trees.to_newick(ours(d)), ids),
+                                       _patristic(theirs.as_string("newick"), ids), atol=1e-5)
+
+
+def _random_tree(seed: int, n: int) -> str:
+    return trees.to_newick(trees.neighbor_joining(_random_matrix(seed, n)))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_robinson_foulds_matches_dendropy(seed):
+    a, b = _random_tree(seed, 10), _random_tree(seed + 100, 10)
+    _, _, ta, tb = _dendropy_pair(a, b)
+    from dendropy.calculate import treecompare
+
+    assert trees.robinson_foulds(a, b, normalize=False) == treecompare.symmetric_difference(
+        ta, tb)
+
+
+def _quartet_brute_force(a: str, b: str) -> float:
+    """Quartet distance from DendroPy's bipartitions: a quartet's topology is the pairing
+    separated by some split of the tree (unresolved when none is)."""
+    import itertools
+
+    _, tns, ta, tb = _dendropy_pair(a, b)
+    labels = sorted(t.label for t in tns)
+    bit = {t.label: tns.taxon_bitmask(t) for t in tns}
+
+    def topologies(tree):
+        splits = [e.bipartition.split_bitmask for e in tree.postorder_edge_iter()]
+        out = []
+        for q in itertools.combinations(labels, 4):
+            x, y, z, w = (bit[s] for s in q)
+            pairings = [(x | y, z | w), (x | z, y | w), (x | w, y | z)]
+            hit = [k for k, (p, r) in enumerate(pairings)
+                   if any((s & p in (0, p)) and (s & r in (0, r)) and (s & (p | r)) not in
+                          (0, p | r) and ((s & p == p) != (s & r == r)) for s in splits)]
+            out.append(hit[0] if hit else 3)
+        return np.array(out)
+
+    ta.encode_bipartitions()
+    tb.encode_bipartitions()
+    return float(np.mean(topologies(ta) != topologies(tb)))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_quartet_distance_matches_a_brute_force_count(seed):
+    a, b = _random_tree(seed, 8), _random_tree(seed + 50, 8)
+    assert trees.quartet_distance(a, b, max_quartets=None) == pytest.approx(
+        _quartet_brute_force(a, b))
+    # with a polytomy: unresolved quartets differ from resolved ones
+    poly = "((s0,s1,s2,s3),(s4,s5),s6,s7);"
+    assert trees.quartet_distance(a, poly, max_quartets=None) == pytest.approx(
+        _quartet_brute_force(a, poly))
