@@ -25,6 +25,8 @@ __all__ = [
     "load_dataset",
     "load_items",
     "load_reference_trees",
+    "load_table",
+    "sigtyp_cells",
 ]
 
 
@@ -55,6 +57,60 @@ _DATASETS: dict[str, _Info] = {
         "ciji. Nanjing: Fenghuang. CLDF: lexibank/liusinitic (J.-M. List).",
         "CC-BY-4.0",
         "dialect_group",
+    ),
+    "sinitic_beida1962_zihui": _Info(
+        "sinitic_beida1962_zihui",
+        "18 Sinitic dialects + Zhongyuan Yinyun x 2,611 characters: IPA readings (strings), "
+        "8 groups",
+        "Beijing Daxue (1962; 2nd ed. 1989). Hanyu fangyin zihui. Beijing: Wenzi Gaige. "
+        "CLDF: lexibank/beidazihui (J.-M. List), CC-BY-4.0; reformatted extract.",
+        "CC-BY-4.0",
+        "dialect_group",
+    ),
+    "sinitic_beida1964_cihui": _Info(
+        "sinitic_beida1964_cihui",
+        "18 Sinitic dialects x 905 concepts: IPA word forms (strings), 7 groups",
+        "Beijing Daxue (1964). Hanyu fangyan cihui. Beijing: Wenzi Gaige. "
+        "CLDF: lexibank/beidasinitic (J.-M. List), CC-BY-4.0; reformatted extract.",
+        "CC-BY-4.0",
+        "dialect_group",
+    ),
+    "sinitic_norman2003": _Info(
+        "sinitic_norman2003",
+        "16 Sinitic varieties: Norman's 15 diagnostic features (11 varieties) and 40 words",
+        "Norman, Jerry (2003). Chinese dialects: phonology. In Thurgood & LaPolla (eds.), The "
+        "Sino-Tibetan Languages, 72-83. London: Routledge. CLDF: cldf-datasets/normansinitic.",
+        "CC-BY-4.0",
+        "dialect_group",
+    ),
+    "wals": _Info(
+        "wals",
+        "WALS: 2,660 languages x 192 typological features (15 % filled), families and genera",
+        "Dryer, Matthew S. & Haspelmath, Martin (eds.) (2013). The World Atlas of Language "
+        "Structures Online. Leipzig: Max Planck Institute for Evolutionary Anthropology. "
+        "https://wals.info. CLDF: cldf-datasets/wals (v2020/v2020.4); reformatted extract.",
+        "CC-BY-4.0",
+        "family",
+    ),
+    "glottolog": _Info(
+        "glottolog",
+        "Glottolog 5.1: 26,953 languoids with coordinates and classification paths",
+        "Hammarstrom, Harald; Forkel, Robert; Haspelmath, Martin & Bank, Sebastian (2024). "
+        "Glottolog 5.1. Leipzig: Max Planck Institute for Evolutionary Anthropology. "
+        "https://glottolog.org. CLDF: glottolog/glottolog-cldf; reformatted extract.",
+        "CC-BY-4.0",
+        "",
+    ),
+    "sigtyp2020": _Info(
+        "sigtyp2020",
+        "SIGTYP 2020 shared task (WALS features): 1,357 languages in train/dev/test, 185 "
+        "features",
+        "Bjerva, J.; Salesky, E.; Mielke, S. J.; Chaudhary, A.; Celano, G. G. A.; Ponti, E. M.; "
+        "Vylomova, E.; Cotterell, R. & Augenstein, I. (2020). SIGTYP 2020 Shared Task: "
+        "Prediction of Typological Features. Proceedings of SIGTYP 2020, EMNLP. Values from "
+        "WALS (Dryer & Haspelmath 2013), CC-BY-4.0.",
+        "CC-BY-4.0",
+        "family",
     ),
 }
 
@@ -96,7 +152,8 @@ def list_datasets() -> pd.DataFrame:
     True
     """
     rows = [
-        {"name": n, "description": i.description, "licence": i.licence, "citation": i.citation}
+        {"name": n, "description": i.description, "licence": i.licence, "citation": i.citation,
+         "label": i.label or None}
         for n, i in _DATASETS.items()
     ]
     return pd.DataFrame(rows).set_index("name")
@@ -117,10 +174,53 @@ def dataset_path(name: str) -> Path:
 
 
 def _sites_from_frame(frame: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Points from ``longitude``/``latitude``; a row without coordinates keeps no geometry."""
     frame = frame.rename(columns={"id": "site_id"}).set_index("site_id")
     frame.index = frame.index.astype(str)
     geometry = gpd.points_from_xy(frame["longitude"], frame["latitude"], crs="EPSG:4326")
+    located = (frame["longitude"].notna() & frame["latitude"].notna()).to_numpy()
+    geometry = gpd.GeoSeries(geometry, index=frame.index, crs="EPSG:4326").where(located, None)
     return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
+
+
+def _table_path(folder: Path, stem: str) -> Path | None:
+    for suffix in (".csv", ".csv.xz"):
+        if (folder / f"{stem}{suffix}").is_file():
+            return folder / f"{stem}{suffix}"
+    return None
+
+
+def _tables(folder: Path) -> list[str]:
+    return sorted(p.name.split(".")[0] for p in folder.iterdir()
+                  if p.name.endswith((".csv", ".csv.xz")))
+
+
+def load_table(name: str, table: str, **read_csv_options) -> pd.DataFrame:
+    """One table of a bundled data set as shipped (e.g. ``load_table("wals", "parameters")``).
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`list_datasets`.
+    table : str
+        The file's stem (``"forms"`` for ``forms.csv.xz``); an unknown table gives an error
+        that lists the tables of the set.
+    **read_csv_options
+        Passed to :func:`pandas.read_csv` (default: every column as text, no NA parsing).
+
+    Examples
+    --------
+    >>> load_table("wals", "parameters").shape[0]
+    192
+    """
+    folder = dataset_path(name)
+    path = _table_path(folder, table)
+    if path is None:
+        raise DialectGraphError(
+            f"`table` must be one of the tables of {name!r} {_tables(folder)}; got {table!r}."
+        )
+    options = {"dtype": str, "keep_default_na": False} | read_csv_options
+    return pd.read_csv(path, **options)
 
 
 def load_dataset(name: str = "sinitic_szeto2018") -> Dataset:
@@ -135,8 +235,23 @@ def load_dataset(name: str = "sinitic_szeto2018") -> Dataset:
     -------
     Dataset
         ``sites``: GeoDataFrame of points (EPSG:4326) indexed by ``site_id``, with the
-        reference group in ``dialect_group``. ``survey``: long table ``site, item, value``.
-        For ``sinitic_liu2007`` the items are cognate sets and the values 1/0 presence.
+        reference group (``dialect_group``; ``family`` for WALS and SIGTYP). ``survey``:
+        long table ``site, item, value``, one row per variant:
+
+        - ``sinitic_szeto2018``: 21 binary features (0/1);
+        - ``sinitic_liu2007``: cognate sets, 1/0 presence;
+        - ``sinitic_beida1962_zihui``: characters, IPA readings with tone digits (several
+          rows where a character has several readings); strings;
+        - ``sinitic_beida1964_cihui``: concepts, IPA word forms; strings;
+        - ``sinitic_norman2003``: Norman's 15 diagnostic features (0/1) of 11 varieties
+          (the 40-word list: ``load_table(name, "forms")``);
+        - ``wals``: WALS features, integer value codes (as :func:`geodata.read_wals`);
+        - ``sigtyp2020``: WALS features by name, values as the task gives them
+          (``"1 Small"``); sites carry a ``split`` column (train, dev, test); the masked
+          ``=?`` cells of the test split are not in the survey;
+        - ``glottolog``: every languoid as a site (``level``, ``classification``; empty
+          points where Glottolog has no coordinates); the survey is empty (use
+          :func:`geodata.glottolog_paths` and :func:`geodata.glottolog_tree`).
 
     Notes
     -----
@@ -148,30 +263,136 @@ def load_dataset(name: str = "sinitic_szeto2018") -> Dataset:
     >>> sites, survey = load_dataset("sinitic_szeto2018")
     >>> len(sites), survey["item"].nunique(), sites["dialect_group"].nunique()
     (42, 21, 10)
+    >>> sites, survey = load_dataset("sinitic_beida1962_zihui")
+    >>> len(sites), survey["item"].nunique()
+    (19, 2611)
     """
     info = _info(name)
     folder = _data_root() / info.folder
+    if name == "wals":
+        from geodata.graph.genealogy import read_wals
+
+        return Dataset(*read_wals())
+    if name == "sigtyp2020":
+        return _load_sigtyp(folder)
+    if name == "glottolog":
+        return _load_glottolog(folder)
     sites = _sites_from_frame(pd.read_csv(folder / "languages.csv", keep_default_na=False,
                                           na_values={"latitude": [""], "longitude": [""]}))
+    if "is_historical" in sites.columns:
+        sites["is_historical"] = sites["is_historical"].astype(str).str.lower().eq("true")
     if name == "sinitic_szeto2018":
         survey = pd.read_csv(folder / "values.csv").rename(
             columns={"language_id": "site", "feature_id": "item"}
         )
-    else:  # sinitic_liu2007: cognate-set presence matrix
+    elif name == "sinitic_liu2007":  # cognate-set presence matrix
         matrix = pd.read_csv(folder / "cognate_matrix.csv").set_index("language_id")
         survey = (
             matrix.rename_axis(index="site", columns="item").stack().rename("value").reset_index()
         )
+    elif name == "sinitic_norman2003":
+        survey = pd.read_csv(folder / "values.csv", dtype={"feature_id": str}).rename(
+            columns={"language_id": "site", "feature_id": "item"})
+    elif name == "sinitic_beida1962_zihui":
+        survey = load_table(name, "readings").rename(
+            columns={"language_id": "site", "character": "item", "ipa": "value"})
+    else:  # sinitic_beida1964_cihui
+        survey = load_table(name, "forms").rename(
+            columns={"language_id": "site", "concept_id": "item", "form": "value"})
     survey["site"] = survey["site"].astype(str)
-    return Dataset(sites, survey[["site", "item", "value"]])
+    return Dataset(sites, survey[["site", "item", "value"]].reset_index(drop=True))
+
+
+_SIGTYP_COLUMNS = ["wals_code", "name", "latitude", "longitude", "genus", "family",
+                   "countrycodes"]
+
+
+def sigtyp_cells(features: str) -> list[tuple[str, str]]:
+    r"""``(feature, value)`` for each cell of a SIGTYP 2020 ``features`` field.
+
+    Cells are separated by ``|``. A few rows hold a tab instead: either inside a value
+    (``...=27 SVO/VOS & Neg<TAB>Word&NoDoubleNeg``) or, in 7 masked test cells, before a
+    new ``Feature=?`` cell. A tab-separated piece that looks like ``Name=value`` with a
+    feature-like name (no spaces) starts a new cell; any other piece continues the value.
+
+    Examples
+    --------
+    >>> sigtyp_cells("A=1 x|B=2 y\tz\tC=?")
+    [('A', '1 x'), ('B', '2 y\tz'), ('C', '?')]
+    """
+    out: list[tuple[str, str]] = []
+    for item in features.split("|"):
+        for j, piece in enumerate(item.split("\t")):
+            head = piece.split("=", 1)[0]
+            if j == 0 or ("=" in piece and " " not in head and head):
+                if "=" in piece:
+                    out.append(tuple(piece.split("=", 1)))  # type: ignore[arg-type]
+            elif out:
+                out[-1] = (out[-1][0], out[-1][1] + "\t" + piece)
+    return out
+
+
+def _load_sigtyp(folder: Path) -> Dataset:
+    import lzma
+
+    meta, rows = [], []
+    for split, stem in (("train", "train"), ("dev", "dev"), ("test", "test_blinded")):
+        with lzma.open(folder / f"{stem}.csv.xz", "rt", encoding="utf-8") as fh:
+            next(fh)
+            for line in fh:
+                line = line.rstrip("\n")
+                if not line:
+                    continue
+                parts = line.split("\t")
+                row = dict(zip(_SIGTYP_COLUMNS, parts[:7]), split=split)
+                meta.append(row)
+                rows.extend((row["wals_code"], f, v) for f, v in sigtyp_cells("\t".join(parts[7:]))
+                            if v != "?")
+    frame = pd.DataFrame(meta).rename(columns={"wals_code": "id"})
+    frame["latitude"] = frame["latitude"].astype(float)
+    frame["longitude"] = frame["longitude"].astype(float)
+    survey = pd.DataFrame(rows, columns=["site", "item", "value"])
+    return Dataset(_sites_from_frame(frame), survey)
+
+
+def _load_glottolog(folder: Path) -> Dataset:
+    frame = pd.read_csv(folder / "languoids.csv.xz", keep_default_na=False,
+                        na_values={"latitude": [""], "longitude": [""]}, dtype={"id": str})
+    survey = pd.DataFrame({"site": pd.Series(dtype=str), "item": pd.Series(dtype=str),
+                           "value": pd.Series(dtype=object)})
+    return Dataset(_sites_from_frame(frame), survey)
 
 
 def load_items(name: str = "sinitic_szeto2018") -> pd.DataFrame:
-    """Descriptions of the survey items of a bundled set (feature definitions for Szeto;
-    cognate-set ids for Liu), indexed by item id."""
+    """Descriptions of the survey items of a bundled set, indexed by item id.
+
+    Feature definitions (Szeto, Norman), WALS parameters (with ``area`` and ``n_values``),
+    concepts (Beida 1964), characters with pinyin (Beida 1962), cognate-set ids (Liu),
+    feature names (SIGTYP).
+
+    Examples
+    --------
+    >>> load_items("wals").loc["81A", "name"]
+    'Order of Subject, Object and Verb'
+    """
     folder = dataset_path(name)
+    if name == "wals":
+        from geodata.graph.genealogy import wals_parameters
+
+        return wals_parameters()
+    if name == "sinitic_beida1962_zihui":
+        return load_table(name, "characters").set_index("character").rename_axis("id")
+    if name == "sinitic_beida1964_cihui":
+        return load_table(name, "concepts").set_index("id")
+    if name == "sigtyp2020":
+        items = sorted(load_dataset(name).survey["item"].unique())
+        return pd.DataFrame({"kind": "wals_feature"}, index=pd.Index(items, name="id"))
+    if name == "glottolog":
+        raise DialectGraphError(
+            "`name` must be a data set with survey items; 'glottolog' has none (it is a "
+            "classification). Use geodata.glottolog_paths or geodata.glottolog_tree.")
     if (folder / "features.csv").exists():
-        return pd.read_csv(folder / "features.csv").set_index("id")
+        return pd.read_csv(folder / "features.csv", dtype={"id": str}).set_index("id")
     columns = pd.read_csv(folder / "cognate_matrix.csv", nrows=0).columns[1:]
     return pd.DataFrame({"kind": "cognate_set"}, index=pd.Index(columns, name="id"))
 

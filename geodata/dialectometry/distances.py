@@ -6,8 +6,9 @@ kept beside it. Metrics:
 
 ============== ==============================================================================
 ``levenshtein`` normalised Levenshtein (edit distance / length of the longer string,
-               rapidfuzz), on characters or, with ``segmented=True``, on space-separated
-               segment tokens
+               rapidfuzz), on characters or, with ``segmented=True``, on IPA segments
+               (tokenised by lingpy, :mod:`geodata.dialectometry.segments`), optionally
+               with sound-class or PMI substitution costs (``substitution=``)
 ``hamming``    0 if the two cells hold the same variant(s), else 1
 ``riw``        Goebl's relative identity value, as a distance: 1 - RIW/100 (equal to
                ``hamming`` on single-variant cells; kept under its dialectometric name)
@@ -15,7 +16,9 @@ kept beside it. Metrics:
                variant that few sites have counts more (see :class:`ItemDistances`)
 ``gower``      numeric items |x - y| / range of the item; other items as ``hamming``
 ``dice``       1 - 2|A&B| / (|A| + |B|) on the sets of variants of two cells
-``jaccard``    1 - |A&B| / |A or B| (union)
+``jaccard``    on a 0/1 presence survey (cognate sets): 1 - |A&B| / |A or B| over the sets
+               *present* at each site, for every item of both sites (the Jaccard distance
+               of phylogenetics); otherwise, per item, on the sets of variants of two cells
 ============== ==============================================================================
 
 A pair of sites with no shared item has no distance. It is reported (by default an error,
@@ -121,15 +124,26 @@ def _set_distance(cells: list[tuple], metric: str) -> np.ndarray:
     return 1.0 - inter / (total - inter)
 
 
-def _levenshtein(cells: list[tuple], *, segmented: bool, workers: int) -> np.ndarray:
+def _levenshtein(cells: list[tuple], *, segmented: bool, workers: int,
+                 costs=None) -> np.ndarray:
     from rapidfuzz.distance import Levenshtein
     from rapidfuzz.process import cdist
 
     strings = sorted({v for c in cells for v in c})
     pos = {s: i for i, s in enumerate(strings)}
-    seqs = [s.split() for s in strings] if segmented else strings
-    m = cdist(seqs, seqs, scorer=Levenshtein.normalized_distance, dtype=np.float64,
-              workers=workers)
+    if costs is not None and costs.substitution != "unit":
+        from geodata.dialectometry.segments import segment_distance_matrix
+
+        m = segment_distance_matrix(strings, costs)
+    else:
+        if segmented:
+            from geodata.dialectometry.segments import tokenize
+
+            seqs = [tokenize(s) for s in strings]
+        else:
+            seqs = strings
+        m = cdist(seqs, seqs, scorer=Levenshtein.normalized_distance, dtype=np.float64,
+                  workers=workers)
     first = np.array([pos[c[0]] for c in cells])
     out = m[np.ix_(first, first)]
     for a, cell in enumerate(cells):
@@ -164,6 +178,12 @@ class ItemDistances:
     1). ``GIW = 100 * sum(weighted identities) / shared items``; the distance is
     ``1 - GIW / 100``.
 
+    Jaccard on a presence survey: when every value is 0 or 1 (one per cell), as in a
+    cognate-set matrix, ``jaccard`` is the Jaccard distance between the sets of items
+    *present* at two sites, ``1 - |both| / |either|``, over the items both observed; an
+    item absent at both sites does not count (averaging per item would count it as an
+    identity and give Hamming).
+
     Examples
     --------
     >>> from geodata import load_dataset
@@ -174,13 +194,16 @@ class ItemDistances:
     """
 
     def __init__(self, sites: pd.Index, items: list[str], codes: list[np.ndarray],
-                 cell_distances: list[np.ndarray], metric: str, notes: list[str]):
+                 cell_distances: list[np.ndarray], metric: str, notes: list[str],
+                 absent: list[np.ndarray] | None = None):
         self.sites = sites
         self.items = items
         self.codes = codes
         self.cell_distances = cell_distances
         self.metric = metric
         self.notes = notes
+        #: per item, the sites whose cell is an observed 0 (presence Jaccard only)
+        self.absent = absent
 
     @property
     def n_items(self) -> int:
@@ -193,11 +216,24 @@ class ItemDistances:
         *,
         metric: Metric = "hamming",
         segmented: bool = False,
+        substitution: str = "unit",
         sites: Sequence[str] | pd.Index | None = None,
         giw_weight: float = 1.0,
         workers: int = -1,
     ) -> ItemDistances:
         """Compute the distances between the cells of each item of ``survey``."""
+        from geodata.dialectometry.segments import SUBSTITUTIONS
+
+        if substitution not in SUBSTITUTIONS:
+            raise DialectGraphError(
+                f"`substitution` must be one of {list(SUBSTITUTIONS)}; got {substitution!r}."
+            )
+        if substitution != "unit" and not (metric == "levenshtein" and segmented):
+            raise DialectGraphError(
+                f"`substitution`={substitution!r} needs metric='levenshtein' and "
+                f"segmented=True (costs are between IPA segments); got metric={metric!r}, "
+                f"segmented={segmented!r}. Pass segmented=True, or substitution='unit'."
+            )
         if metric not in METRICS:
             raise DialectGraphError(
                 f"`metric` must be one of {list(METRICS)}; got {metric!r}."
@@ -222,6 +258,16 @@ class ItemDistances:
                     ".astype(str) or use metric='hamming' for categories."
                 )
         cells = _cells(frame)
+        costs = None
+        if substitution == "classes":
+            from geodata.dialectometry.segments import SegmentCosts
+
+            costs = SegmentCosts("classes")
+        elif substitution == "pmi":
+            from geodata.dialectometry.segments import learn_pmi_costs
+
+            groups = frame.groupby("item", sort=True)["value"].agg(lambda v: sorted(set(v)))
+            costs = learn_pmi_costs(groups.tolist())
         if metric == "gower":
             numeric = set(kinds.index[kinds == "numeric"])
             multi = cells[cells["item"].isin(numeric) & (cells["cell"].map(len) > 1)]
@@ -236,6 +282,9 @@ class ItemDistances:
         problems.raise_if_any()
 
         notes = []
+        if metric == "levenshtein" and segmented:
+            notes.append("strings tokenised into IPA segments (lingpy ipa2tokens); "
+                         f"substitution costs: {substitution}")
         if (cells["cell"].map(len) > 1).any():
             notes.append(
                 f"{int((cells['cell'].map(len) > 1).sum())} cells hold several variants; "
@@ -243,12 +292,16 @@ class ItemDistances:
                    "dice": "compared as sets (Dice)", "jaccard": "compared as sets (Jaccard)"}
                 .get(metric, "a cell's set of variants is compared as one value")
             )
+        presence = metric == "jaccard" and _is_presence(cells)
+        if presence:
+            notes.append("0/1 presence survey: Jaccard over the items present at either site "
+                         "(items absent at both do not count)")
         site_pos = index.get_indexer(cells["site"])
         item_arr = cells["item"].to_numpy()
         bounds = np.flatnonzero(item_arr[1:] != item_arr[:-1]) + 1
         starts = np.r_[0, bounds]
         ends = np.r_[bounds, len(cells)]
-        items, codes, dists = [], [], []
+        items, codes, dists, absent = [], [], [], []
         cell_col = cells["cell"].tolist()
         for s, e in zip(starts, ends):
             item = item_arr[s]
@@ -257,7 +310,11 @@ class ItemDistances:
             code = np.full(len(index), -1, dtype=np.int64)
             code[site_pos[s:e]] = inverse
             if metric == "levenshtein":
-                c = _levenshtein(uniq, segmented=segmented, workers=workers)
+                c = _levenshtein(uniq, segmented=segmented, workers=workers, costs=costs)
+            elif presence:
+                x = np.array([float(u[0]) for u in uniq])
+                c = np.abs(x[:, None] - x[None, :])
+                absent.append(np.flatnonzero(code >= 0)[x[inverse] == 0])
             elif metric in ("dice", "jaccard"):
                 c = _set_distance(uniq, metric)
             elif metric == "gower" and kinds[item] == "numeric":
@@ -273,7 +330,7 @@ class ItemDistances:
             items.append(item)
             codes.append(code)
             dists.append(c)
-        return cls(index, items, codes, dists, metric, notes)
+        return cls(index, items, codes, dists, metric, notes, absent if presence else None)
 
     def aggregate(
         self,
@@ -314,9 +371,19 @@ class ItemDistances:
         shared = (observed * (w > 0)[:, None]).T @ observed
         count = (observed * w[:, None]).T @ observed
         total = _weighted_total(n, w, self.codes, self.cell_distances)
+        too_few = shared < min_shared
+        if self.absent is not None:  # presence Jaccard: drop items absent at both sites
+            from scipy.sparse import csr_matrix
+
+            rows = np.concatenate([np.full(len(a), k) for k, a in enumerate(self.absent)])
+            cols = np.concatenate(self.absent)
+            a = csr_matrix((np.repeat(w, [len(x) for x in self.absent]), (rows, cols)),
+                           shape=(self.n_items, n))
+            b = csr_matrix((np.ones(len(cols)), (rows, cols)), shape=(self.n_items, n))
+            count = count - (a.T @ b).toarray()
+            too_few |= count <= 0
         with np.errstate(invalid="ignore", divide="ignore"):
             matrix = total / count
-        too_few = shared < min_shared
         matrix[too_few] = np.nan
         np.fill_diagonal(matrix, 0.0)
         iu = np.argwhere(np.triu(too_few, k=1))
@@ -395,6 +462,14 @@ def _weighted_total(n: int, w: np.ndarray, codes: list[np.ndarray],
     return total
 
 
+def _is_presence(cells: pd.DataFrame) -> bool:
+    """Every cell holds one value, 0 or 1 (numbers or the strings "0"/"1")."""
+    if (cells["cell"].map(len) > 1).any():
+        return False
+    values = {c[0] for c in cells["cell"]}
+    return bool(values) and all(str(v).strip() in ("0", "1", "0.0", "1.0") for v in values)
+
+
 def _factorize(keys: list[tuple]) -> tuple[list[tuple], np.ndarray]:
     lookup: dict[tuple, int] = {}
     inverse = np.empty(len(keys), dtype=np.int64)
@@ -408,6 +483,7 @@ def linguistic_distances(
     *,
     metric: Metric = "hamming",
     segmented: bool = False,
+    substitution: Literal["unit", "classes", "pmi"] = "unit",
     sites: Sequence[str] | pd.Index | None = None,
     min_shared: int = 1,
     on_undefined: Literal["raise", "nan"] = "raise",
@@ -423,7 +499,14 @@ def linguistic_distances(
     metric : {"levenshtein", "hamming", "riw", "giw", "gower", "dice", "jaccard"}
         See the module docstring.
     segmented : bool
-        With ``levenshtein``: values are space-separated segments, compared token by token.
+        With ``levenshtein``: compare IPA segments, not characters. Values are tokenised
+        with lingpy (``tʰ``, ``kʷ``, a tone contour ``²¹³`` are one segment each);
+        whitespace in a value is a segment boundary, so pre-segmented values work too.
+    substitution : {"unit", "classes", "pmi"}
+        With ``segmented=True``: substitution costs between segments (see
+        :class:`geodata.dialectometry.segments.SegmentCosts`): 1 for any change (default;
+        the fast rapidfuzz path), sound classes (a vowel for a vowel costs less than a
+        vowel for a consonant), or PMI learned on this survey (Wieling & Nerbonne).
     sites : sequence of str, optional
         Row/column order; default: the survey's sites, sorted.
     min_shared, on_undefined
@@ -447,8 +530,8 @@ def linguistic_distances(
     (0.0476, 21)
     """
     items = ItemDistances.from_survey(
-        survey, metric=metric, segmented=segmented, sites=sites, giw_weight=giw_weight,
-        workers=workers,
+        survey, metric=metric, segmented=segmented, substitution=substitution, sites=sites,
+        giw_weight=giw_weight, workers=workers,
     )
     return items.aggregate(min_shared=min_shared, on_undefined=on_undefined)
 

@@ -65,6 +65,28 @@ class FeatureMatrix:
         """``(values, mask)`` as float32 and bool arrays, ready for a model."""
         return self.values.to_numpy(np.float32), self.mask.to_numpy(bool)
 
+    def to_frame(self, *, sep: str = ":") -> pd.DataFrame:
+        """A wide float table, NaN where a cell is unobserved, one column per feature.
+
+        ``(item, variant)`` columns are joined as ``"item:variant"`` (``sep``), so the
+        table can be given to :meth:`geodata.DialectGraph.from_sites` as ``features``.
+        """
+        wide = self.values.where(self.mask.to_numpy()).astype(float)
+        if isinstance(wide.columns, pd.MultiIndex):
+            wide.columns = [sep.join(map(str, c)) for c in wide.columns]
+        return wide
+
+    def describe(self) -> dict[str, int]:
+        """What the matrix holds: ``sites``, ``items``, ``features`` (columns), ``cells``
+        (site x item), ``cells_missing`` (a site without data for an item)."""
+        cols = self.values.columns
+        items = (cols.get_level_values(0) if isinstance(cols, pd.MultiIndex) else cols)
+        per_item = self.mask.T.groupby(np.asarray(items), sort=False).any().T
+        cells = per_item.size
+        return {"sites": int(self.values.shape[0]), "items": int(per_item.shape[1]),
+                "features": int(self.values.shape[1]), "cells": int(cells),
+                "cells_missing": int(cells - per_item.to_numpy().sum())}
+
 
 def _is_number(v: object) -> bool:
     return isinstance(v, Number | np.number) and not isinstance(v, bool | np.bool_)
@@ -364,7 +386,12 @@ def _item_reading_classes(
 
     if len(strings) == 1:
         return np.zeros(1, dtype=int)
-    seqs = [s.split() for s in strings] if segmented else strings
+    if segmented:
+        from geodata.dialectometry.segments import tokenize
+
+        seqs = [tokenize(s) for s in strings]
+    else:
+        seqs = strings
     dist = cdist(seqs, seqs, scorer=Levenshtein.normalized_distance, dtype=np.float64)
     np.fill_diagonal(dist, 0.0)
     tree = linkage(squareform(dist, checks=False), method="average")
@@ -379,6 +406,8 @@ def string_features(
     segmented: bool = False,
     strip_tones: bool = True,
     min_sites: int = 2,
+    max_classes: int | None = None,
+    other: bool = False,
     sites: Sequence[str] | pd.Index | None = None,
 ) -> FeatureMatrix:
     """Phonetic strings to model features: per-item classes of similar readings, one-hot.
@@ -399,12 +428,21 @@ def string_features(
         Cut height in normalised Levenshtein distance (0-1); readings closer than this on
         average fall in one class.
     segmented : bool
-        Compare space-separated segment tokens rather than characters.
+        Compare IPA segments (tokenised by lingpy, see
+        :func:`geodata.dialectometry.segments.tokenize`) rather than characters.
     strip_tones : bool
         Remove tone digits (ASCII, superscript and subscript digits, Chao tone letters)
         before comparing.
     min_sites : int
-        Minimum number of sites a class must have to become a feature.
+        Minimum number of sites a class must have to become a feature of its own.
+    max_classes : int, optional
+        Keep at most this many classes per item: the ones held by most sites (ties: the
+        class of the alphabetically first reading). Default: no cap.
+    other : bool
+        Put the readings of the classes not kept (beyond ``max_classes`` or under
+        ``min_sites``) in one class ``"other"`` per item, rather than dropping them, so
+        that every reading of every item is used. An item then always yields at least
+        one column.
 
     Notes
     -----
@@ -444,6 +482,11 @@ def string_features(
     {'c0': [1, 1, 1, 1]}
     >>> string_features(s, method="exact", strip_tones=False, min_sites=1).shape
     (4, 4)
+    >>> fm = string_features(s, method="exact", max_classes=1, other=True)
+    >>> fm.values.astype(int)["ding"].to_dict("list")
+    {'other': [0, 0, 1, 1], 'tiŋ': [1, 1, 0, 0]}
+    >>> fm.describe()
+    {'sites': 4, 'items': 1, 'features': 2, 'cells': 4, 'cells_missing': 0}
     """
     frame = check_survey(survey)
     kinds = frame["value"].map(_kind_of)
@@ -457,6 +500,17 @@ def string_features(
     if method not in ("clusters", "exact"):
         raise DialectGraphError(
             f"`method` must be 'clusters' or 'exact'; got {method!r}."
+        )
+    if max_classes is not None and (isinstance(max_classes, bool) or not isinstance(
+            max_classes, int | np.integer) or max_classes < 1):
+        raise DialectGraphError(
+            f"`max_classes` must be a positive integer (classes kept per item) or None (no "
+            f"cap); got {max_classes!r}. Try 8."
+        )
+    if isinstance(min_sites, bool) or not isinstance(min_sites, int | np.integer) or min_sites < 1:
+        raise DialectGraphError(
+            f"`min_sites` must be a positive integer; got {min_sites!r}. Use 1 to keep every "
+            "class."
         )
     if not 0 < threshold <= 1:
         raise DialectGraphError(
@@ -477,10 +531,37 @@ def string_features(
             lookup = dict(zip(distinct, (f"c{c}" for c in classes)))
             parts.append(group.assign(value=group["value"].map(lookup)))
         labelled = pd.concat(parts, ignore_index=True)
+    if max_classes is not None or other:
+        labelled = _cap_classes(labelled, max_classes=max_classes, min_sites=min_sites,
+                                other=other)
+        min_sites = 1
     fm = one_hot(labelled, sites=sites)
     counts = fm.values.sum(axis=0)
     keep = counts >= min_sites
     return FeatureMatrix(fm.values.loc[:, keep], fm.mask.loc[:, keep], f"strings_{method}")
+
+
+OTHER = "other"
+
+
+def _cap_classes(labelled: pd.DataFrame, *, max_classes: int | None, min_sites: int,
+                 other: bool) -> pd.DataFrame:
+    """Keep per item the ``max_classes`` classes held by most sites (and by ``min_sites``
+    or more); relabel the rest ``"other"`` (``other=True``) or drop their rows."""
+    held = labelled.drop_duplicates(["item", "value", "site"])
+    counts = held.groupby(["item", "value"], sort=True).size().rename("n").reset_index()
+    counts = counts.sort_values(["item", "n", "value"], ascending=[True, False, True],
+                                kind="stable")
+    counts["rank"] = counts.groupby("item").cumcount()
+    kept = counts["n"] >= min_sites
+    if max_classes is not None:
+        kept &= counts["rank"] < max_classes
+    keep = pd.MultiIndex.from_frame(counts.loc[kept, ["item", "value"]])
+    is_kept = pd.MultiIndex.from_frame(labelled[["item", "value"]]).isin(keep)
+    if other:
+        values = labelled["value"].astype(object).where(is_kept, OTHER)
+        return labelled.assign(value=values)
+    return labelled[is_kept]
 
 
 _TONE_CHARS = "0123456789⁰¹²³⁴⁵⁶⁷⁸⁹₀₁₂₃₄₅₆₇₈₉˥˦˧˨˩⁻"

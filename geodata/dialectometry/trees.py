@@ -1,7 +1,8 @@
 """Genealogy: trees from distances, support, comparison with references, treelikeness.
 
 Trees are :class:`newick.Node` objects (the ``newick`` package, a dependency of pycldf):
-``tree.newick`` is the Newick string and ``tree.get_leaf_names()`` the leaves.
+``tree.newick`` is the Newick string and :func:`leaf_names` the leaves (unquoted: names
+with spaces or punctuation are quoted in the Newick text and read back unchanged).
 
 - :func:`upgma` (scipy average linkage) and :func:`neighbor_joining` (Saitou & Nei 1987)
   build trees from a square distance DataFrame; :func:`tree_from_embeddings` from any
@@ -19,6 +20,7 @@ Trees are :class:`newick.Node` objects (the ``newick`` package, a dependency of 
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -42,6 +44,7 @@ __all__ = [
     "compare_trees",
     "flat_clusters",
     "glottolog_tree",
+    "leaf_names",
     "neighbor_joining",
     "prune_tree",
     "quartet_distance",
@@ -97,6 +100,41 @@ def read_newick(text: str | Path, *, repair: bool = False) -> newick.Node:
     return trees[0]
 
 
+_NEEDS_QUOTES = re.compile(r"[\s()\[\]':;,\"]")
+
+
+def _node(name: object = None) -> newick.Node:
+    """A node whose name is quoted where Newick needs it (spaces, punctuation, quotes), so
+    that it is written and read back unchanged."""
+    if name is None:
+        return newick.Node()
+    text = str(name)
+    if "\\" in text:
+        raise DialectGraphError(
+            f"tree leaf and node names must not contain a backslash (the newick parser reads "
+            f"it as an escape, so the name would not read back); got {text!r}. Rename the "
+            "site, e.g. with .replace('\\\\', '/').")
+    if text == "" or _NEEDS_QUOTES.search(text):
+        text = "'" + text.replace("'", "''") + "'"
+    return newick.Node(text)
+
+
+def _name(node: newick.Node) -> str | None:
+    """A node's name as the user wrote it (quotes removed)."""
+    return node.unquoted_name if node.name is not None else None
+
+
+def leaf_names(tree: newick.Node | str) -> list[str]:
+    """The leaf names of a tree, unquoted (``'Den Haag'`` -> ``Den Haag``), in tree order.
+
+    Examples
+    --------
+    >>> leaf_names("(('Den Haag',Delft),'it''s',x);")
+    ['Den Haag', 'Delft', "it's", 'x']
+    """
+    return _leaves(_as_tree(tree))
+
+
 def _as_tree(tree: Any, argument: str = "tree") -> newick.Node:
     if isinstance(tree, newick.Node):
         return tree
@@ -149,7 +187,7 @@ def upgma(distances: pd.DataFrame) -> newick.Node:
     def build(node: Any, parent_height: float) -> newick.Node:
         height = node.dist / 2
         if node.is_leaf():
-            out = newick.Node(ids[node.id])
+            out = _node(ids[node.id])
         else:
             out = newick.Node()
             for child in (node.get_left(), node.get_right()):
@@ -185,7 +223,7 @@ def neighbor_joining(distances: pd.DataFrame) -> newick.Node:
     ['a', 'b', 'c', 'd']
     """
     d = validate_distance_matrix(distances, argument="distances")
-    nodes: list[newick.Node] = [newick.Node(i) for i in d.index]
+    nodes: list[newick.Node] = [_node(i) for i in d.index]
     if len(nodes) < 3:
         if len(nodes) < 2:
             raise DialectGraphError(f"`distances` must cover at least 2 sites; got {len(nodes)}.")
@@ -258,7 +296,7 @@ def _build(distances: pd.DataFrame, method: str) -> newick.Node:
 # splits, leaves and comparison
 # ---------------------------------------------------------------------------------------
 def _leaves(tree: newick.Node) -> list[str]:
-    return [n.name for n in tree.walk() if n.is_leaf]
+    return [_name(n) for n in tree.walk() if n.is_leaf]
 
 
 def _splits(tree: newick.Node, leaves: list[str] | None = None) -> set[frozenset[str]]:
@@ -270,7 +308,7 @@ def _splits(tree: newick.Node, leaves: list[str] | None = None) -> set[frozenset
 
     def visit(node: newick.Node) -> frozenset[str]:
         if node.is_leaf:
-            below = frozenset([node.name])
+            below = frozenset([_name(node)])
         else:
             below = frozenset().union(*(visit(c) for c in node.descendants))
         side = full - below if anchor in below else below
@@ -310,16 +348,13 @@ def prune_tree(tree: newick.Node | str, keep: Iterable[str]) -> newick.Node:
     """A copy of ``tree`` restricted to the leaves in ``keep`` (unary nodes removed)."""
     t = read_newick(to_newick(tree))
     keep = {str(k) for k in keep}
-    drop = [n for n in _leaves(t) if n not in keep]
-    if drop:
-        t.prune_by_names(drop)
-    # drop internal nodes left without leaves
+    # drop leaves not kept, then internal nodes left without leaves (names unquoted)
     changed = True
     while changed:
         changed = False
         for node in list(t.walk()):
             for child in list(node.descendants):
-                if not child.descendants and child.name not in keep:
+                if not child.descendants and _name(child) not in keep:
                     node.descendants.remove(child)
                     changed = True
     t.remove_redundant_nodes(keep_leaf_name=True)
@@ -366,7 +401,7 @@ def _path_lengths(tree: newick.Node, leaves: list[str]) -> np.ndarray:
     def visit(node: newick.Node, trail: list[int]) -> None:
         here = trail if len(node.descendants) == 1 else trail + [id(node)]
         if node.is_leaf:
-            paths[node.name] = here
+            paths[_name(node)] = here
         for c in node.descendants:
             visit(c, here)
 
@@ -510,7 +545,7 @@ def bootstrap_support(
             counts[s] += 1
 
     def label(node: newick.Node) -> frozenset[str]:
-        below = (frozenset([node.name]) if node.is_leaf
+        below = (frozenset([_name(node)]) if node.is_leaf
                  else frozenset().union(*(label(c) for c in node.descendants)))
         side = frozenset(leaves) - below if leaves[0] in below else below
         if not node.is_leaf and side in counts:
@@ -528,16 +563,18 @@ def bootstrap_support(
 # ---------------------------------------------------------------------------------------
 # Glottolog
 # ---------------------------------------------------------------------------------------
-def glottolog_tree(glottocodes: pd.Series, languoids: pd.DataFrame | str | Path) -> newick.Node:
+def glottolog_tree(glottocodes: pd.Series,
+                   languoids: pd.DataFrame | str | Path | None = None) -> newick.Node:
     """Reference tree from Glottolog classification paths, leaves named by site id.
 
     Parameters
     ----------
     glottocodes : Series
         Glottocode per site (index: site id).
-    languoids : DataFrame or path
-        Glottolog ``languoids.csv`` with ``id`` and ``classification`` (``/``-separated
-        Glottocodes from the family root down to, not including, the languoid).
+    languoids : DataFrame or path, optional
+        Glottolog ``languoids.csv`` (or a folder holding it) with ``id`` and
+        ``classification`` (``/``-separated Glottocodes from the family root down to, not
+        including, the languoid). Default: the Glottolog 5.1 copy shipped with the package.
 
     Returns
     -------
@@ -545,8 +582,21 @@ def glottolog_tree(glottocodes: pd.Series, languoids: pd.DataFrame | str | Path)
         Internal nodes are named by Glottocode; sites sharing a Glottocode are sisters
         under it; families are joined at an unnamed root.
     """
-    if not isinstance(languoids, pd.DataFrame):
-        languoids = pd.read_csv(languoids, usecols=["id", "classification"],
+    if languoids is None:
+        from geodata.datasets import load_table
+
+        languoids = load_table("glottolog", "languoids", usecols=["id", "classification"])
+    elif not isinstance(languoids, pd.DataFrame):
+        path = Path(languoids)
+        if path.is_dir():
+            path = next((p for p in (path / "languoids.csv", path / "languoids.csv.xz")
+                         if p.is_file()), path / "languoids.csv")
+        if not path.is_file():
+            raise DialectGraphError(
+                f"`languoids` must be Glottolog's languoids.csv or a folder holding it; "
+                f"{str(path)!r} does not exist. Pass languoids=None to use the copy shipped "
+                "with the package.")
+        languoids = pd.read_csv(path, usecols=["id", "classification"],
                                 keep_default_na=False)
     require_columns(languoids, ["id", "classification"], argument="languoids")
     paths = languoids.set_index("id")["classification"].fillna("")
@@ -572,11 +622,11 @@ def glottolog_tree(glottocodes: pd.Series, languoids: pd.DataFrame | str | Path)
         for p in path:
             nxt = key + (p,)
             if nxt not in children:
-                node = newick.Node(p)
+                node = _node(p)
                 children[key].add_descendant(node)
                 children[nxt] = node
             key = nxt
-        children[key].add_descendant(newick.Node(str(site)))
+        children[key].add_descendant(_node(str(site)))
     return root
 
 

@@ -10,7 +10,8 @@ can be true; :func:`edge_relations` turns them into the labels ``"geographic"``,
 :func:`geodata.graph.edges.relatedness_from_paths`). The graph invariants hold: both
 directions of every edge, no self-loops, ``distance_km`` (great-circle) on every edge.
 
-Data readers (nothing is downloaded; the folders are the ones of ``../shared/data``):
+Data readers (nothing is downloaded; by default they read the copies shipped with the
+package, :func:`geodata.datasets.dataset_path`; pass ``folder=`` for another copy):
 
 - :func:`read_wals` reads the CLDF export of WALS (languages, values) as ``(sites,
   survey)``, like :func:`geodata.load_dataset`; :func:`wals_parameters` its feature table
@@ -44,6 +45,7 @@ import pandas as pd
 
 from geodata._geo import great_circle_km
 from geodata._validate import DialectGraphError, Report, first_examples, require_columns
+from geodata.datasets import dataset_path
 from geodata.graph.dialect_graph import DialectGraph
 from geodata.graph.edges import relatedness_from_paths
 
@@ -68,22 +70,37 @@ WALS_UNCLASSIFIED = ("other",)
 
 
 def shared_data_path(name: str) -> Path:
-    """``<repo>/../shared/data/<name>`` (the default folder of the shared data sets)."""
-    return Path(__file__).resolve().parents[1].parent / "shared" / "data" / name
+    """Deprecated: the folder of the bundled copy of data set ``name``.
+
+    The data sets ship inside the package (:func:`geodata.datasets.dataset_path`); nothing
+    reads ``../shared`` any more. Kept so that old code keeps working.
+    """
+    import warnings
+
+    warnings.warn("shared_data_path() is deprecated; the data ship with the package: use "
+                  "geodata.datasets.dataset_path(name)", DeprecationWarning, stacklevel=2)
+    return dataset_path(name)
+
+
+def _table(path: Path, stem: str) -> Path:
+    """``stem.csv`` in ``path``, or its compressed twin ``stem.csv.xz`` (as shipped)."""
+    plain = path / f"{stem}.csv"
+    return plain if plain.is_file() else path / f"{stem}.csv.xz"
 
 
 def _folder(folder, name: str, argument: str, need: Sequence[str]) -> Path:
-    path = Path(folder) if folder is not None else shared_data_path(name)
+    path = Path(folder) if folder is not None else dataset_path(name)
     if not path.is_dir():
         raise DialectGraphError(
             f"`{argument}` must be a folder holding the {name} CSV files ({', '.join(need)}); "
-            f"{str(path)!r} does not exist. Pass {argument}=PATH to the copy of "
-            f"../shared/data/{name}, or place the shared data next to the repository.")
-    missing = [f for f in need if not (path / f).is_file()]
+            f"{str(path)!r} is not a folder. Pass {argument}=None to use the copy shipped "
+            "with the package.")
+    missing = [f for f in need if not _table(path, f.removesuffix(".csv")).is_file()]
     if missing:
         raise DialectGraphError(
             f"`{argument}` must be a folder holding the {name} CSV files; {str(path)!r} lacks "
-            f"{missing}. Point it at the folder of ../shared/data/{name}.")
+            f"{missing} (plain or .csv.xz). Pass {argument}=None to use the copy shipped with "
+            "the package.")
     return path
 
 
@@ -116,13 +133,13 @@ def read_wals(
     parameters: Sequence[str] | None = None,
     min_features: int = 0,
 ) -> WalsData:
-    """Read WALS (CLDF export in ``../shared/data/wals``) as ``(sites, survey)``.
+    """Read WALS (CLDF export, shipped with the package) as ``(sites, survey)``.
 
     Parameters
     ----------
     folder : path, optional
-        Folder with ``languages.csv`` and ``values.csv``; default
-        ``<repo>/../shared/data/wals``.
+        Folder with ``languages.csv`` and ``values.csv`` (or ``.csv.xz``); default: the
+        copy shipped with the package.
     parameters : sequence of str, optional
         Keep only these WALS features (ids such as ``"81A"``).
     min_features : int
@@ -138,10 +155,12 @@ def read_wals(
         ``site, item, value`` with the integer code number of each value.
     """
     path = _folder(folder, "wals", "folder", ["languages.csv", "values.csv"])
-    langs = pd.read_csv(path / "languages.csv", keep_default_na=False,
+    langs = pd.read_csv(_table(path, "languages"), keep_default_na=False,
                         na_values={"latitude": [""], "longitude": [""]},
                         dtype={"id": str, "glottocode": str})
-    vals = pd.read_csv(path / "values.csv", dtype={"language_id": str, "parameter_id": str})
+    # keep_default_na=False: the WALS code of Nandi is "nan"
+    vals = pd.read_csv(_table(path, "values"), dtype={"language_id": str, "parameter_id": str},
+                       keep_default_na=False)
     survey = pd.DataFrame({"site": vals["language_id"].astype(str),
                            "item": vals["parameter_id"].astype(str),
                            "value": pd.to_numeric(vals["value"], errors="coerce")})
@@ -181,8 +200,8 @@ def wals_parameters(folder: str | os.PathLike | None = None) -> pd.DataFrame:
     """WALS features indexed by id (``"81A"``): ``name, chapter_id, area, n_languages,
     n_values`` (number of value codes)."""
     path = _folder(folder, "wals", "folder", ["parameters.csv", "codes.csv"])
-    params = pd.read_csv(path / "parameters.csv", dtype={"id": str}).set_index("id")
-    codes = pd.read_csv(path / "codes.csv", dtype={"parameter_id": str})
+    params = pd.read_csv(_table(path, "parameters"), dtype={"id": str}).set_index("id")
+    codes = pd.read_csv(_table(path, "codes"), dtype={"parameter_id": str})
     params["n_values"] = codes.groupby("parameter_id").size().reindex(params.index).fillna(0)
     params["n_values"] = params["n_values"].astype(int)
     return params
@@ -202,7 +221,7 @@ def glottolog_paths(
     Glottocode get NaN; isolates get a path of their own code only.
     """
     path = _folder(folder, "glottolog", "folder", ["languoids.csv"])
-    lang = pd.read_csv(path / "languoids.csv", usecols=["id", "classification"],
+    lang = pd.read_csv(_table(path, "languoids"), usecols=["id", "classification"],
                        keep_default_na=False, dtype=str).set_index("id")["classification"]
     codes = pd.Series(glottocodes).astype("string")
     out = {}
@@ -483,7 +502,9 @@ def wals_graph(
     Examples
     --------
     >>> g = wals_graph(parameters=["81A", "85A", "87A"], min_features=3,
-    ...                macroarea="Africa")  # doctest: +SKIP
+    ...                macroarea="Africa")
+    >>> g.n_nodes > 100, g.is_symmetric()
+    (True, True)
     """
     data = read_wals(folder, parameters=parameters, min_features=min_features)
     sites = data.sites

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from geodata.validation import DialectGraphError
@@ -48,24 +47,26 @@ def _cmd_build(args: argparse.Namespace) -> int:
         elif args.survey:
             from geodata.io import read_survey
 
-            features, _ = read_survey(args.survey, site_col=args.site_col, item_col=args.item_col,
-                                      value_col=args.value_col, delimiter=args.delimiter,
-                                      sites=regions)
+            features, survey_report = read_survey(
+                args.survey, site_col=args.site_col, item_col=args.item_col,
+                value_col=args.value_col, delimiter=args.delimiter, sites=regions)
+            _print_report("survey", survey_report)
         method = args.method if args.method in ("rook", "queen") else "rook"
         graph = DialectGraph.from_regions(regions, method=method, label=args.label_col,
                                           max_crossing_km=args.max_crossing_km,
                                           barriers=barriers, barrier_action=args.barrier_action,
                                           classification=args.classification_col,
-                                          features=_numeric_or_none(features),
+                                          features=_encode_survey(features, args),
                                           isolated=args.isolated)
     else:
-        sites, survey, _ = load_inputs(args)
+        sites, survey, survey_report = load_inputs(args)
+        _print_report("survey", survey_report)
         label = args.label_col or ("dialect_group" if args.dataset else None)
         graph = DialectGraph.from_sites(
             sites, method=args.method, boundary=resolve_boundary(args.boundary, args.dataset),
             k=args.k, threshold_km=args.threshold_km, max_crossing_km=args.max_crossing_km,
             barriers=barriers, barrier_action=args.barrier_action,
-            classification=args.classification_col, features=_numeric_or_none(survey),
+            classification=args.classification_col, features=_encode_survey(survey, args),
             label=label, isolated=args.isolated, regions=not args.no_regions)
     graph.to_file(args.out)
     print(graph)
@@ -91,17 +92,48 @@ def _read_barrier(path: Path):
     return gdf, None
 
 
-def _numeric_or_none(survey):
+def _print_report(what: str, report) -> None:
+    if report:
+        print(f"{what} report:\n{report}")
+
+
+def _encode_survey(survey, args: argparse.Namespace):
+    """The survey as a wide feature table (NaN = unobserved): numeric items as numbers,
+    string items (IPA readings, categories) as per-item variant classes, capped."""
     if survey is None:
         return None
     import pandas as pd
 
-    vals = pd.to_numeric(survey["value"], errors="coerce")
-    if vals.isna().any():
-        print("note: the survey has non-numeric values; the graph is saved without node "
-              "features (encode them with geodata.dialectometry.features)", file=sys.stderr)
-        return None
-    return survey.assign(value=vals)
+    from geodata.dialectometry.features import check_survey, coerce_numeric, string_features
+
+    frame = check_survey(coerce_numeric(survey))
+    numeric = pd.to_numeric(frame["value"], errors="coerce").notna() & frame["value"].map(
+        lambda v: not isinstance(v, str))
+    parts = []
+    if numeric.any():
+        num = frame[numeric]
+        parts.append(num.assign(value=num["value"].astype(float))
+                     .pivot_table(index="site", columns="item", values="value", aggfunc="mean"))
+        print(f"features: {num['item'].nunique()} numeric item(s) as numbers")
+    if (~numeric).any():
+        strings = frame[~numeric].assign(value=lambda f: f["value"].astype(str))
+        fm = string_features(strings, method=args.string_encoding, threshold=args.class_threshold,
+                             strip_tones=not args.keep_tones, min_sites=args.min_class_sites,
+                             max_classes=args.max_classes, other=True)
+        d = fm.describe()
+        n_items = strings["item"].nunique()
+        how = ("clusters of similar strings (UPGMA on normalised Levenshtein, cut at "
+               f"{args.class_threshold})" if args.string_encoding == "clusters"
+               else "identical strings")
+        tones = "tones kept" if args.keep_tones else "tone digits stripped"
+        print(f"features: {n_items} string item(s) encoded as {d['features']} variant classes "
+              f"({how}; {tones}; at most {args.max_classes} per item held by >= "
+              f"{args.min_class_sites} sites, the rest in 'other'); {d['cells']} site x item "
+              f"cells, {d['cells_missing']} missing ({d['cells_missing'] / max(d['cells'], 1):.1%})"
+              "; the strings stay in the survey for `distances --metric levenshtein`")
+        parts.append(fm.to_frame())
+    wide = pd.concat(parts, axis=1) if len(parts) > 1 else parts[0]
+    return wide
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -131,5 +163,28 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--isolated", default="raise", choices=["raise", "keep"])
     p.add_argument("--no-regions", action="store_true",
                    help="keep points as geometry for point methods (world-wide surveys)")
+    g = p.add_argument_group("string surveys (IPA readings, word forms, categories)")
+    g.add_argument("--string-encoding", default="clusters", choices=["clusters", "exact"],
+                   help="variant classes per item: clusters of similar strings (default) or "
+                        "identical strings")
+    g.add_argument("--max-classes", type=_positive_int, default=4,
+                   help="classes kept per item, most frequent first; the rest become 'other' "
+                        "(default 4)")
+    g.add_argument("--min-class-sites", type=_positive_int, default=2,
+                   help="a class needs this many sites to stand alone, else 'other' (default 2)")
+    g.add_argument("--class-threshold", type=float, default=0.5,
+                   help="clustering cut in normalised Levenshtein distance (default 0.5)")
+    g.add_argument("--keep-tones", action="store_true",
+                   help="compare strings with their tone digits (default: strip them)")
     p.add_argument("--out", type=Path, required=True, help="output GeoPackage (.gpkg)")
     p.set_defaults(func=_cmd_build)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer; got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer; got {text!r}")
+    return value

@@ -270,11 +270,41 @@ def test_result_is_json_able(szeto):
     assert blob["metric"] == "hamming" and len(blob["ids"]) == 42
 
 
-def test_liu_forms_levenshtein_runs_with_missing_concepts(shared_data):
-    forms = pd.read_csv(shared_data / "sinitic_liu2007" / "forms.csv")
+def test_liu_forms_levenshtein_runs_with_missing_concepts(liu_forms):
+    forms = liu_forms
     s = forms.rename(columns={"language_id": "site", "concept_id": "item", "segments": "value"})
     d = linguistic_distances(s[["site", "item", "value"]], metric="levenshtein", segmented=True)
     assert d.matrix.shape == (19, 19)
     assert d.shared.to_numpy().min() > 150  # 203 concepts, a few missing per variety
     # Beijing is closer to Haerbin (Northeastern Mandarin) than to Xiamen (Min)
     assert d.matrix.loc["Beijing", "Haerbin"] < d.matrix.loc["Beijing", "Xiamen"]
+
+
+def test_jaccard_on_cognate_presence_is_true_jaccard():
+    from scipy.spatial.distance import pdist, squareform
+
+    _, survey = load_dataset("sinitic_liu2007")
+    d = linguistic_distances(survey, metric="jaccard")
+    m = survey.pivot(index="site", columns="item", values="value").astype(bool)
+    ref = squareform(pdist(m.to_numpy(), "jaccard"))  # scipy: the reference
+    np.testing.assert_allclose(d.matrix.loc[m.index, m.index].to_numpy(), ref, atol=1e-12)
+    assert "0/1 presence survey" in d.notes[0]
+    hamming = linguistic_distances(survey, metric="hamming").matrix
+    assert (d.matrix.to_numpy() > hamming.to_numpy())[~np.eye(19, dtype=bool)].all()
+    # item weights (the bootstrap) act on both sides of the ratio: doubling changes nothing
+    items = ItemDistances.from_survey(survey, metric="jaccard")
+    again = items.aggregate(weights=np.full(items.n_items, 2.0)).matrix
+    np.testing.assert_allclose(again.to_numpy(), d.matrix.to_numpy(), atol=1e-12)
+
+
+def test_presence_jaccard_with_missing_cells_and_empty_pairs():
+    s = pd.DataFrame({"site": ["a", "a", "a", "b", "b", "c", "c", "d"],
+                      "item": ["x", "y", "z", "x", "y", "y", "z", "z"],
+                      "value": [1, 1, 0, 1, 0, 0, 0, 1]})
+    d = linguistic_distances(s, metric="jaccard", on_undefined="nan")
+    # a={x,y}, b={x} over x,y: 1 - 1/2; c has nothing present: c-b undefined, c-a = 1
+    assert d.matrix.loc["a", "b"] == pytest.approx(0.5)
+    assert d.matrix.loc["a", "c"] == pytest.approx(1.0)
+    assert ("b", "c") in d.undefined and np.isnan(d.matrix.loc["b", "c"])
+    with pytest.raises(DialectGraphError, match=r"2 site pair\(s\) share fewer"):
+        linguistic_distances(s, metric="jaccard")

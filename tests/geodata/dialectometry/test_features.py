@@ -44,8 +44,8 @@ def test_one_hot_masks_missing_cells_and_orders_sites():
         one_hot(s, sites=["b"])
 
 
-def test_cognate_presence_from_liu_forms(shared_data):
-    forms = pd.read_csv(shared_data / "sinitic_liu2007" / "forms.csv")
+def test_cognate_presence_from_liu_forms(liu_forms):
+    forms = liu_forms
     fm = cognate_presence(forms)
     assert fm.shape[0] == 19
     # every site has each concept's cognate sets masked unless it has a form for it
@@ -138,15 +138,10 @@ def _group_recovery(fm, groups):
     return float(np.mean(g[d.argmin(axis=1)][multi] == g[multi]))
 
 
-def test_string_features_beat_exact_strings_on_beida1962(shared_data):
-    folder = shared_data / "sinitic_beida1962_zihui"
-    langs = pd.read_csv(folder / "languages.csv").set_index("id")
-    langs = langs[langs["is_historical"].astype(str).str.lower() != "true"]
-    r = pd.read_csv(folder / "readings.csv")
-    r = r[r["language_id"].isin(langs.index)]
-    survey = pd.DataFrame({"site": r["language_id"],
-                           "item": r["character"] + ":" + r["pinyin"].astype(str),
-                           "value": r["ipa"].astype(str).str.replace(" ", "")})
+def test_string_features_beat_exact_strings_on_beida1962(beida1962):
+    langs, survey = beida1962
+    langs = langs[~langs["is_historical"]]
+    survey = survey[survey["site"].isin(langs.index)]
     groups = langs["dialect_group"]
     classes = string_features(survey, sites=langs.index)
     exact = string_features(survey, method="exact", strip_tones=False, sites=langs.index)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.spatial.distance import pdist, squareform
 
 import geodata
@@ -141,9 +143,9 @@ def test_bootstrap_support(liu):
         trees.bootstrap_support(survey.rename(columns={"item": "concept"}), presence_distance)
 
 
-def test_glottolog_tree(liu, shared_data):
+def test_glottolog_tree(liu):
     sites, _, d, refs = liu
-    g = trees.glottolog_tree(sites["glottocode"], shared_data / "glottolog" / "languoids.csv")
+    g = trees.glottolog_tree(sites["glottocode"])
     assert sorted(g.get_leaf_names()) == sorted(sites.index)
     assert trees.compare_trees(refs["Binary"], g)["rf_normalized"] < 0.6
     bad = sites["glottocode"].copy()
@@ -152,7 +154,7 @@ def test_glottolog_tree(liu, shared_data):
     with pytest.raises(DialectGraphError, match=r"1 sites have no Glottocode \('Jixi'\); 1 "
                                                 r"Glottocodes are not in `languoids` "
                                                 r"\('Beijing=zzzz9999'\)"):
-        trees.glottolog_tree(bad, shared_data / "glottolog" / "languoids.csv")
+        trees.glottolog_tree(bad)
 
 
 def test_treelikeness():
@@ -189,3 +191,156 @@ def test_tree_from_embeddings():
         {"d", "e", "f"}) in trees._splits(t)
     with pytest.raises(DialectGraphError, match="must be numeric without NaN"):
         trees.tree_from_embeddings(emb.replace(0.0, np.nan))
+
+
+def test_nj_on_true_jaccard_reproduces_the_readme(liu):
+    from geodata.dialectometry.distances import linguistic_distances
+
+    _, survey, d, refs = liu
+    jac = linguistic_distances(survey, metric="jaccard").matrix
+    np.testing.assert_allclose(jac.loc[d.index, d.index].to_numpy(), d.to_numpy(), atol=1e-12)
+    cmp = trees.compare_trees(trees.neighbor_joining(jac), refs["Binary"])
+    assert cmp["rf_normalized"] == pytest.approx(0.938, abs=5e-4)  # README: 0.94
+    assert cmp["quartet_distance"] == pytest.approx(0.395, abs=5e-3)  # README: 0.40
+
+
+NAMES = ["Den Haag", "'s-Hertogenbosch", "Sint-Oedenrode (NB)", "a,b", "x:y", "semi;colon",
+         "brackets[1]", 'say "hi"', "plain", "under_score", "Zürich"]
+
+
+def test_names_with_spaces_and_punctuation_round_trip(tmp_path):
+    rng = np.random.default_rng(0)
+    pts = rng.random((len(NAMES), 2))
+    d = pd.DataFrame(squareform(pdist(pts)), index=NAMES, columns=NAMES)
+    for build in (trees.neighbor_joining, trees.upgma):
+        t = build(d)
+        back = trees.read_newick(trees.write_newick(t, tmp_path / "t.nwk"))
+        assert sorted(trees.leaf_names(back)) == sorted(NAMES)
+        assert trees.robinson_foulds(back, t) == 0.0
+        assert trees.to_newick(back) == trees.to_newick(t)
+    pruned = trees.prune_tree(t, NAMES[:5])
+    assert sorted(trees.leaf_names(pruned)) == sorted(NAMES[:5])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(min_size=1, max_size=12).filter(lambda s: s.strip() == s and s
+                                                          and "\\" not in s),
+                min_size=4, max_size=9, unique=True))
+def test_any_leaf_names_round_trip_through_newick(names):
+    rng = np.random.default_rng(len(names))
+    d = pd.DataFrame(squareform(pdist(rng.random((len(names), 2)))), index=names,
+                     columns=names)
+    t = trees.neighbor_joining(d)
+    back = trees.read_newick(trees.to_newick(t))
+    assert trees.leaf_names(back) == trees.leaf_names(t)
+    assert sorted(trees.leaf_names(back)) == sorted(names)
+    assert trees.robinson_foulds(back, t) == 0.0
+
+
+def test_backslash_in_a_name_is_refused():
+    d = pd.DataFrame(squareform(pdist(np.arange(6).reshape(3, 2))), index=["a", "b\\c", "d"],
+                     columns=["a", "b\\c", "d"])
+    with pytest.raises(DialectGraphError, match=r"names must not contain a backslash .*got "
+                                                r"'b\\\\c'\. Rename the site"):
+        trees.neighbor_joining(d)
+
+
+# ----------------------------------------------------------- reference library: DendroPy
+def _dendropy_pair(newick_a: str, newick_b: str):
+    dendropy = pytest.importorskip("dendropy")
+    tns = dendropy.TaxonNamespace()
+    a = dendropy.Tree.get(data=newick_a, schema="newick", taxon_namespace=tns,
+                          rooting="force-unrooted", preserve_underscores=True)
+    b = dendropy.Tree.get(data=newick_b, schema="newick", taxon_namespace=tns,
+                          rooting="force-unrooted", preserve_underscores=True)
+    return dendropy, tns, a, b
+
+
+def _random_matrix(seed: int, n: int = 9) -> pd.DataFrame:
+    pts = np.random.default_rng(seed).random((n, 3))
+    ids = [f"s{i}" for i in range(n)]
+    return pd.DataFrame(squareform(pdist(pts)), index=ids, columns=ids)
+
+
+def _patristic(tree_newick: str, ids: list[str]) -> np.ndarray:
+    dendropy = pytest.importorskip("dendropy")
+    t = dendropy.Tree.get(data=tree_newick, schema="newick", preserve_underscores=True)
+    pdm = t.phylogenetic_distance_matrix()
+    tax = {x.label: x for x in t.taxon_namespace}
+    return np.array([[pdm(tax[a], tax[b]) if a != b else 0.0 for b in ids] for a in ids])
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_nj_and_upgma_match_dendropy(seed, liu):
+    import io
+
+    d = liu[2] if seed == 0 else _random_matrix(seed)
+    dendropy = pytest.importorskip("dendropy")
+    from dendropy.calculate import treecompare
+
+    for ours, theirs_of in ((trees.neighbor_joining, "nj_tree"), (trees.upgma, "upgma_tree")):
+        tns = dendropy.TaxonNamespace()
+        pdm = dendropy.PhylogeneticDistanceMatrix.from_csv(
+            src=io.StringIO(d.to_csv()), taxon_namespace=tns)
+        theirs = getattr(pdm, theirs_of)()
+        mine = dendropy.Tree.get(data=trees.to_newick(ours(d)), schema="newick",
+                                 taxon_namespace=tns)
+        for t in (theirs, mine):
+            t.is_rooted = False
+            t.encode_bipartitions()
+        assert treecompare.symmetric_difference(theirs, mine) == 0
+        if theirs_of == "upgma_tree":  # same ultrametric tree: same path lengths
+            ids = list(d.index)
+            np.testing.assert_allclose(_patristic(trees.to_newick(ours(d)), ids),
+                                       _patristic(theirs.as_string("newick"), ids), atol=1e-5)
+
+
+def _random_tree(seed: int, n: int) -> str:
+    return trees.to_newick(trees.neighbor_joining(_random_matrix(seed, n)))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_robinson_foulds_matches_dendropy(seed):
+    a, b = _random_tree(seed, 10), _random_tree(seed + 100, 10)
+    _, _, ta, tb = _dendropy_pair(a, b)
+    from dendropy.calculate import treecompare
+
+    assert trees.robinson_foulds(a, b, normalize=False) == treecompare.symmetric_difference(
+        ta, tb)
+
+
+def _quartet_brute_force(a: str, b: str) -> float:
+    """Quartet distance from DendroPy's bipartitions: a quartet's topology is the pairing
+    separated by some split of the tree (unresolved when none is)."""
+    import itertools
+
+    _, tns, ta, tb = _dendropy_pair(a, b)
+    labels = sorted(t.label for t in tns)
+    bit = {t.label: tns.taxon_bitmask(t) for t in tns}
+
+    def topologies(tree):
+        splits = [e.bipartition.split_bitmask for e in tree.postorder_edge_iter()]
+        out = []
+        for q in itertools.combinations(labels, 4):
+            x, y, z, w = (bit[s] for s in q)
+            pairings = [(x | y, z | w), (x | z, y | w), (x | w, y | z)]
+            hit = [k for k, (p, r) in enumerate(pairings)
+                   if any((s & p in (0, p)) and (s & r in (0, r)) and (s & (p | r)) not in
+                          (0, p | r) and ((s & p == p) != (s & r == r)) for s in splits)]
+            out.append(hit[0] if hit else 3)
+        return np.array(out)
+
+    ta.encode_bipartitions()
+    tb.encode_bipartitions()
+    return float(np.mean(topologies(ta) != topologies(tb)))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_quartet_distance_matches_a_brute_force_count(seed):
+    a, b = _random_tree(seed, 8), _random_tree(seed + 50, 8)
+    assert trees.quartet_distance(a, b, max_quartets=None) == pytest.approx(
+        _quartet_brute_force(a, b))
+    # with a polytomy: unresolved quartets differ from resolved ones
+    poly = "((s0,s1,s2,s3),(s4,s5),s6,s7);"
+    assert trees.quartet_distance(a, poly, max_quartets=None) == pytest.approx(
+        _quartet_brute_force(a, poly))

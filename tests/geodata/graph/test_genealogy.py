@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
+import geodata
 from geodata import DialectGraph, DialectGraphError, great_circle_km, load_dataset
 from geodata.graph.genealogy import (
     add_genealogy,
@@ -130,38 +133,41 @@ def test_genealogy_survives_a_geopackage(szeto, tmp_path):
     pd.testing.assert_frame_equal(back.edges, g.edges)
 
 
-# ---------------------------------------------------------------------- shared data (WALS)
-def test_read_wals(shared_data):
-    sites, survey = read_wals(shared_data / "wals")
-    assert len(sites) > 2600 and sites.index.name == "site_id"
+# ---------------------------------------------------------------------- shipped WALS, Glottolog
+def test_read_wals(wals):
+    sites, survey = wals
+    assert len(sites) == 2660 and sites.index.name == "site_id"
+    assert len(survey) == 76475  # every value, Nandi (WALS code "nan") included
+    assert survey.loc[survey["site"] == "nan", "item"].nunique() > 10
     assert {"family", "genus", "glottocode", "classification", "macroarea"} <= set(sites.columns)
     assert list(survey.columns) == ["site", "item", "value"]
     assert survey["value"].dtype.kind == "i"
     assert sites.loc[sites["family"] == "other", "classification"].isna().all()
     assert sites.loc["aar", "classification"] == "Afro-Asiatic/South Omotic"
-    sub = read_wals(shared_data / "wals", parameters=["81A", "87A"], min_features=2)
+    sub = read_wals(parameters=["81A", "87A"], min_features=2)
     assert set(sub.survey["item"]) == {"81A", "87A"}
     assert sub.survey.groupby("site").size().min() == 2
-    params = wals_parameters(shared_data / "wals")
+    params = wals_parameters()
     assert params.loc["81A", "area"] == "Word Order" and params.loc["81A", "n_values"] == 7
 
 
-def test_read_wals_errors(shared_data, tmp_path):
+def test_read_wals_errors(wals, tmp_path):
     with pytest.raises(DialectGraphError, match=r"`folder` must be a folder holding the wals "
-                       r"CSV files .*does not exist\. Pass folder=PATH"):
+                       r"CSV files .*is not a folder\. Pass folder=None to use the copy shipped"):
         read_wals(tmp_path / "missing")
-    with pytest.raises(DialectGraphError, match=r"lacks \['languages.csv', 'values.csv'\]"):
+    with pytest.raises(DialectGraphError, match=r"lacks \['languages.csv', 'values.csv'\] "
+                                                r"\(plain or \.csv\.xz\)"):
         read_wals(tmp_path)
     with pytest.raises(DialectGraphError, match=r"`parameters` must be WALS feature ids .*'999Z'"):
-        read_wals(shared_data / "wals", parameters=["81A", "999Z"])
+        read_wals(parameters=["81A", "999Z"])
     with pytest.raises(DialectGraphError, match=r"`min_features` leaves no language"):
-        read_wals(shared_data / "wals", parameters=["81A"], min_features=2)
+        read_wals(parameters=["81A"], min_features=2)
     with pytest.raises(DialectGraphError, match=r"`level` must be 'genus' or 'family'"):
-        wals_classification(read_wals(shared_data / "wals").sites, level="subfamily")
+        wals_classification(wals.sites, level="subfamily")
 
 
-def test_wals_graph_same_genus(shared_data):
-    g = wals_graph(shared_data / "wals", min_features=60, macroarea="Africa", k_geo=4, k_gen=3,
+def test_wals_graph_same_genus():
+    g = wals_graph(min_features=60, macroarea="Africa", k_geo=4, k_gen=3,
                    min_relatedness=1.0)
     _invariants(g)
     e = g.edges[g.edges["genealogical"]]
@@ -171,15 +177,35 @@ def test_wals_graph_same_genus(shared_data):
     assert (reg["macroarea"] == "Africa").all()
     assert g.features.shape[1] > 100
     with pytest.raises(DialectGraphError, match=r"`macroarea` must be WALS macroareas"):
-        wals_graph(shared_data / "wals", macroarea="Atlantis")
+        wals_graph(macroarea="Atlantis")
 
 
-def test_glottolog_paths(shared_data):
+def test_glottolog_paths(tmp_path):
     sites, _ = load_dataset("sinitic_liu2007")
-    paths = glottolog_paths(sites["glottocode"], shared_data / "glottolog")
+    paths = glottolog_paths(sites["glottocode"])
     assert paths.notna().all()
     assert paths["Beijing"].endswith("/beij1234") and paths["Beijing"].startswith("sino1245/")
     g = DialectGraph.from_sites(sites, method="knn", k=3, regions=False)
     g2 = add_genealogy(g, paths, k=2)
     rel = g2.edges.loc[g2.edges["genealogical"], "relatedness"]
     assert (rel > 0).all() and (rel < 1).all()
+
+
+def test_readers_default_to_the_shipped_copies_and_accept_plain_csv(tmp_path):
+    # a folder of plain CSVs (an unpacked copy) reads the same as the shipped .csv.xz files
+    from geodata.datasets import dataset_path, load_table
+
+    for stem in ("languages", "values"):
+        load_table("wals", stem).to_csv(tmp_path / f"{stem}.csv", index=False)
+    mine = read_wals(tmp_path, parameters=["81A"])
+    shipped = read_wals(parameters=["81A"])
+    pd.testing.assert_frame_equal(mine.survey, shipped.survey)
+    assert str(dataset_path("wals")).startswith(str(Path(geodata.__file__).parent))
+
+
+def test_shared_data_path_is_deprecated_and_points_at_the_package():
+    from geodata.graph.genealogy import shared_data_path
+
+    with pytest.warns(DeprecationWarning, match="the data ship with the package"):
+        path = shared_data_path("glottolog")
+    assert (path / "languoids.csv.xz").is_file() and "shared" not in path.parts

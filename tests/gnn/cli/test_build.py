@@ -67,3 +67,63 @@ def test_build_from_given_polygons(tmp_path):
     g = DialectGraph.read_file(out)
     assert g.n_nodes == 34 and ("CN-BJ", "CN-TJ") in g.edges.index
     assert g.edges["sea_crossing"].any()  # Hainan and Taiwan joined across the strait
+
+
+def _beida_40x600(tmp_path):
+    """40 sites x 600 characters of Beijing Daxue (1962) readings, as a user's files.
+
+    Each site takes the readings of one of the 18 modern points (site k of point k % 18),
+    a fifth of its characters from the next point instead, at a point 0.1-0.5 degrees away.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from geodata import load_dataset
+
+    sites, survey = load_dataset("sinitic_beida1962_zihui")
+    sites = sites[~sites["is_historical"]].sort_index()
+    chars = sorted(survey["item"].unique())[:600]
+    survey = survey[survey["item"].isin(chars)]
+    rng = np.random.default_rng(0)
+    ids = list(sites.index)
+    rows, points = [], []
+    for k in range(40):
+        home, other = ids[k % 18], ids[(k + 1) % 18]
+        src = np.where(rng.random(len(chars)) < 0.2, other, home)
+        pick = dict(zip(chars, src))
+        part = survey[survey["site"] == survey["item"].map(pick)]
+        rows.append(part.assign(site=f"s{k:02d}"))
+        lon, lat = sites.loc[home, ["longitude", "latitude"]] + rng.uniform(0.1, 0.5, 2)
+        points.append({"id": f"s{k:02d}", "latitude": lat, "longitude": lon,
+                       "group": sites.loc[home, "dialect_group"]})
+    pd.DataFrame(points).to_csv(tmp_path / "sites.csv", index=False)
+    pd.concat(rows).to_csv(tmp_path / "readings.csv", index=False)
+    return chars
+
+
+def test_build_string_survey_uses_every_reading(tmp_path, capsys):
+    chars = _beida_40x600(tmp_path)
+    out = tmp_path / "g.gpkg"
+    assert main(["build", "--sites", str(tmp_path / "sites.csv"), "--survey",
+                 str(tmp_path / "readings.csv"), "--label-col", "group", "--method", "knn",
+                 "--k", "4", "--boundary", "none", "--no-regions", "--max-classes", "2",
+                 "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "features: 600 string item(s) encoded as" in printed
+    assert "at most 2 per item held by >= 2 sites, the rest in 'other'" in printed
+    assert "0 features" not in printed
+    g = DialectGraph.read_file(out)
+    items = {c.rsplit(":", 1)[0] for c in g.features.columns}
+    assert items == set(chars)  # every character's reading is used
+    assert g.features.shape[0] == 40 and 600 < g.features.shape[1] <= 3 * 600
+    # each site holds exactly one class per character it has readings for (or several
+    # where it has several readings); unobserved cells are NaN, never 0
+    per_item = g.features.T.groupby([c.rsplit(":", 1)[0] for c in g.features.columns]).sum().T
+    assert (per_item >= 1).to_numpy().mean() > 0.99
+
+
+def test_build_string_options_are_validated(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["build", "--dataset", "sinitic_szeto2018", "--max-classes", "0", "--out",
+              str(tmp_path / "g.gpkg")])
+    assert "--max-classes: must be a positive integer; got '0'" in capsys.readouterr().err
