@@ -8,6 +8,7 @@
 ``decay``          distance decay (geographic vs linguistic distance)
 ``incoherence``    local incoherence, reference points, Goebl's parameter maps
 ``spatial_stats``  Moran's I, LISA, join counts, (partial) Mantel
+``segments``       IPA segments, sound-class and PMI substitution costs
 ``trees``          UPGMA, NJ, Newick, RF / quartet distances, δ-scores
 ``analysis``       the whole pipeline behind ``dialectgraph analyze``
 =================  ===================================================================
@@ -18,7 +19,7 @@ import lazy_loader as _lazy
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
     submodules=["analysis", "clustering", "decay", "distances", "features", "incoherence",
-                "ordination", "spatial_stats", "trees"],
+                "ordination", "segments", "spatial_stats", "trees"],
     submod_attrs={
         "analysis": ["analyze"],
         "clustering": ["bootstrap_clustering", "clustering_agreement", "compare_clusterings",
@@ -33,6 +34,7 @@ __getattr__, __dir__, __all__ = _lazy.attach(
                           "partial_mantel"],
         "trees": ["bootstrap_support", "compare_trees", "glottolog_tree", "neighbor_joining",
                   "quartet_distance", "read_newick", "robinson_foulds",
-                  "tree_from_embeddings", "treelikeness", "upgma", "write_newick"],
+                  "leaf_names", "tree_from_embeddings", "treelikeness", "upgma",
+                  "write_newick"],
     },
 )
