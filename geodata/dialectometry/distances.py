@@ -639,14 +639,15 @@ def as_distance_matrix(
 
 
 def read_distance_matrix(path: str | os.PathLike, *, argument: str = "--distances") -> pd.DataFrame:
-    """Read a square CSV (site ids as header and first column) and validate it."""
-    path = Path(path)
-    if not path.exists():
-        raise DialectGraphError(f"`{argument}` must be an existing CSV file; {str(path)!r} "
-                                "does not exist.")
-    frame = pd.read_csv(path, index_col=0)
-    frame.index = frame.index.astype(str)
-    return validate_distance_matrix(frame, argument=argument)
+    """Read a square CSV (site ids as header and first column) and validate it.
+
+    Read through :func:`geodata.io.read_square_matrix` (the same checks as every other
+    table), then checked by :func:`validate_distance_matrix`.
+    """
+    from geodata.io import read_square_matrix
+
+    return validate_distance_matrix(read_square_matrix(path, argument=argument),
+                                    argument=argument)
 
 
 def write_distance_matrix(matrix: pd.DataFrame | LinguisticDistances, path: str | os.PathLike,

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from geodata.validation import DialectGraphError
+
+if TYPE_CHECKING:
+    import pandas as pd
 from gnn.cli._common import SEED, add_number, add_output
 
 __all__ = ["register"]
@@ -49,6 +49,8 @@ def _split_list(text: str | None) -> list[str]:
 # commands
 # ---------------------------------------------------------------------------------------
 def _cmd_simulate(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from geodata import diffusion
     from geodata.io import write_text
 
@@ -101,6 +103,8 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def _reference_trees(args: argparse.Namespace, sites: pd.DataFrame | None) -> dict[str, Any]:
+    import numpy as np
+
     from geodata.datasets import load_reference_trees
     from geodata.dialectometry import trees
 
@@ -130,6 +134,9 @@ def _reference_trees(args: argparse.Namespace, sites: pd.DataFrame | None) -> di
 
 
 def _cmd_tree(args: argparse.Namespace) -> int:
+    import numpy as np
+    import pandas as pd
+
     from geodata.dialectometry import trees
     from geodata.dialectometry.distances import validate_distance_matrix
     from geodata.io import read_square_matrix, write_json

@@ -256,7 +256,8 @@ def test_matrix_csv_roundtrip_is_atomic(tmp_path, szeto):
     back = read_distance_matrix(path)
     np.testing.assert_allclose(back.to_numpy(), d.matrix.to_numpy(), atol=1e-6)
     assert list(back.index) == list(d.matrix.index)
-    with pytest.raises(DialectGraphError, match=r"`--distances` must be an existing CSV file"):
+    with pytest.raises(DialectGraphError,
+                       match=r"`--distances` must be a readable CSV/TSV file; .* does not exist"):
         read_distance_matrix(tmp_path / "missing.csv")
 
 
