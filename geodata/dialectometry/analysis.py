@@ -23,6 +23,7 @@ def analyze(
     distances=None,
     metric: str = "hamming",
     segmented: bool = False,
+    substitution: str = "unit",
     linkage: str = "ward",
     n_clusters: int | None = None,
     group_col: str | None = "dialect_group",
@@ -85,7 +86,8 @@ def analyze(
     if survey is not None:
         if metric != "levenshtein":
             survey = coerce_numeric(survey)
-        items = ItemDistances.from_survey(survey, metric=metric, segmented=segmented)
+        items = ItemDistances.from_survey(survey, metric=metric, segmented=segmented,
+                                          substitution=substitution)
         result = items.aggregate(min_shared=min_shared)
         notes.extend(result.notes)
         matrix = as_distance_matrix(result, argument="survey")

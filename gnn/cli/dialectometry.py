@@ -37,7 +37,11 @@ def _add_metric_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--metric", default="hamming", choices=METRICS,
                    help="linguistic distance (default: hamming)")
     p.add_argument("--segmented", action="store_true",
-                   help="levenshtein on space-separated segments instead of characters")
+                   help="levenshtein on IPA segments (tokenised with lingpy) instead of "
+                        "characters")
+    p.add_argument("--substitution", default="unit", choices=("unit", "classes", "pmi"),
+                   help="segment substitution costs with --segmented: unit (default), sound "
+                        "classes, or PMI learned on the data (Wieling & Nerbonne)")
     add_number(p, "--min-shared", low=1, default=1,
                help="shared items a pair needs for a distance (default: 1)")
 
@@ -57,7 +61,8 @@ def _distances_from_survey(survey, args: argparse.Namespace):
 
     if args.metric != "levenshtein":
         survey = coerce_numeric(survey)
-    items = ItemDistances.from_survey(survey, metric=args.metric, segmented=args.segmented)
+    items = ItemDistances.from_survey(survey, metric=args.metric, segmented=args.segmented,
+                                      substitution=args.substitution)
     return items, items.aggregate(min_shared=args.min_shared)
 
 
@@ -95,7 +100,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         survey = None
     report = analyze(
         sites, survey=survey, distances=distances, metric=args.metric,
-        segmented=args.segmented, linkage=args.linkage, n_clusters=args.n_clusters,
+        segmented=args.segmented, substitution=args.substitution, linkage=args.linkage, n_clusters=args.n_clusters,
         group_col=args.group_col, k=args.k, n_bins=args.bins,
         permutations=args.permutations, n_boot=args.n_boot, mds_dims=args.mds_dims,
         seed=args.seed, min_shared=args.min_shared,

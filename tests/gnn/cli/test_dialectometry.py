@@ -11,6 +11,7 @@ import pytest
 
 from geodata import load_dataset
 from geodata._validate import DialectGraphError
+from gnn.cli import main
 from gnn.cli.dialectometry import register
 
 
@@ -139,3 +140,24 @@ def test_analyze_from_a_bundled_dataset(tmp_path):
           "--permutations", "9", "--n-boot", "3", "--json", str(tmp_path / "liu.json")])
     rep = json.loads((tmp_path / "liu.json").read_text())
     assert rep["input"]["n_sites"] == 19 and rep["clustering"]["n_clusters"] == 10
+
+
+def test_distances_on_ipa_segments_with_sound_class_costs(tmp_path, beida1962):
+    """`--segmented --substitution classes` tokenises raw IPA itself (no pre-segmenting)."""
+    sites, survey = beida1962
+    keep = survey["item"].isin(survey["item"].drop_duplicates().iloc[:30])
+    survey[keep].to_csv(tmp_path / "v.csv", index=False)
+    sites.drop(columns="geometry").rename_axis("id").reset_index().to_csv(
+        tmp_path / "s.csv", index=False)
+    paths = {}
+    for sub in ("unit", "classes"):
+        paths[sub] = tmp_path / f"d_{sub}.csv"
+        rc = main(["distances", "--sites", str(tmp_path / "s.csv"), "--survey",
+                   str(tmp_path / "v.csv"), "--metric", "levenshtein", "--segmented",
+                   "--substitution", sub, "--out", str(paths[sub])])
+        assert rc == 0
+    unit = pd.read_csv(paths["unit"], index_col=0)
+    classes = pd.read_csv(paths["classes"], index_col=0)
+    assert unit.shape == classes.shape == (len(sites), len(sites))
+    assert (classes.to_numpy() <= unit.to_numpy() + 1e-9).all()  # cheaper substitutions
+    assert (classes.to_numpy() < unit.to_numpy() - 1e-9).any()
