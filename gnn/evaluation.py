@@ -417,10 +417,14 @@ def _group_context(graph, *, y=None, label=None, buffer_drops="sites", hide_feat
 
 
 def _classification(graph, data, classification) -> list | None:
-    """Classification paths per node: the argument, or the column the graph's genealogy
-    was built from (``meta["genealogy"]["classification"]``); None when unknown."""
+    """Classification paths per node: the argument, or, where the graph has relatedness,
+    the column its genealogy was built from (``meta["genealogy"]["classification"]``, else
+    a ``classification`` column); None otherwise."""
     if classification is None and hasattr(graph, "meta"):
         classification = (graph.meta or {}).get("genealogy", {}).get("classification")
+        if (classification is None and "relatedness" in graph.edges.columns
+                and "classification" in graph.regions.columns):
+            classification = "classification"  # relatedness from from_sites(classification=)
     if classification is None:
         return None
     if isinstance(classification, str):
