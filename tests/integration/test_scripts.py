@@ -49,13 +49,19 @@ def test_quick_run_writes_every_table(quick):
         for model in mod.QUICK_MODELS:
             m = r["models"][model]
             assert "skipped" in m or 0.0 <= m["accuracy_mean"] <= 1.0
+            pv = m["paired_vs_best"]
+            assert pv["baseline"] == r["best_baseline"] and 0.0 < pv["p"] <= 1.0
+        best = r["models"][r["best_baseline"]]["accuracy_mean"]
+        assert best == max(r["models"][b]["accuracy_mean"] for b in mod.BASELINES
+                           if b in r["models"] and "accuracy_mean" in r["models"][b])
+        assert r["buffer_drops"] == "sites" and r["n_features"] > 0
         assert "| dialect_gat |" in text
     assert not list(out.glob(".*"))  # atomic writes leave no temporary files
 
 
 def test_liu_counts_impossible_predictions(quick):
     _, out, _ = quick
-    r = json.loads((out / "liu_group_loo_keep.json").read_text())
+    r = json.loads((out / "liu_group_loo.json").read_text())
     # 19 varieties, 10 groups; Yue, Pinghua, Hui, Hakka, Gan and Jin have one site each,
     # so leaving it out leaves its class absent from training
     assert r["n_nodes"] == 19 and r["singleton_classes"] == 6
@@ -65,20 +71,22 @@ def test_liu_counts_impossible_predictions(quick):
     assert r["models"]["majority"]["accuracy_mean"] == pytest.approx(7 / 19)
 
 
-def test_quick_hide_features_skips_feature_models(quick):
+def test_quick_tunes_the_baselines_inside_the_folds(quick):
     _, out, _ = quick
-    r = json.loads((out / "szeto_group_spatial_hide.json").read_text())
-    assert r["setting"] == "hide_features"
-    assert "skipped" in r["models"]["feature_knn"]
+    r = json.loads((out / "szeto_group_spatial.json").read_text())
+    chosen = r["models"]["geo_knn"]["chosen"]
+    assert sum(chosen.values()) == r["folds"]  # one tuned setting per fold
+    assert all(s.startswith("k=") for s in chosen)
+    assert len(r["ceiling"]["per_seed"]) == 1 and r["ceiling"]["mean"] <= 1.0
 
 
 def test_resume_reuses_unchanged_results(quick, capsys):
     mod, out, _ = quick
-    before = (out / "liu_group_loo_keep.json").read_text()
+    before = (out / "liu_group_loo.json").read_text()
     assert mod.main(["--out", str(out), "--quick", "--resume", "--only",
-                     "liu_group_loo_keep", "--jobs", "1"]) == 0
-    assert "[reuse] liu_group_loo_keep" in capsys.readouterr().out
-    assert (out / "liu_group_loo_keep.json").read_text() == before
+                     "liu_group_loo", "--jobs", "1"]) == 0
+    assert "[reuse] liu_group_loo" in capsys.readouterr().out
+    assert (out / "liu_group_loo.json").read_text() == before
 
 
 def test_unknown_task_is_refused(tmp_path):
