@@ -150,3 +150,28 @@ def test_sigtyp_writer_fills_only_blinded_cells(shared_data, tmp_path):
     _, cells = sig.read_split(out)
     assert all(v != "?" for row in cells.values() for v in row.values())
     assert not list(out.parent.glob(".*"))
+
+
+def test_sigtyp_graph_is_a_dialect_graph_with_geodata_genealogy(shared_data, tmp_path):
+    import geodata
+
+    sig = _load("sigtyp2020")
+    _slice(shared_data / "sigtyp2020" / "train.csv", tmp_path / "train.csv", 60)
+    meta, cells = sig.read_split(tmp_path / "train.csv")
+    features = sorted({f for row in cells.values() for f in row})
+    x = sig.matrix(list(meta.index), cells, features)
+    g = sig.build_graph(meta, x, features, k_geo=4, k_rel=3)
+    assert isinstance(g, geodata.DialectGraph) and g.n_nodes == len(meta)
+    e = g.edges
+    assert e["genealogical"].any() and e["geographic"].any()
+    src, dst = e.index.get_level_values(0), e.index.get_level_values(1)
+    same_genus = (meta.loc[src, "genus"].to_numpy() == meta.loc[dst, "genus"].to_numpy())
+    assert (e["relatedness"].to_numpy()[same_genus] == 1.0).all()
+    assert (e["relatedness"].to_numpy()[~same_genus] < 1.0).all()
+    np.testing.assert_array_equal(g.features.to_numpy(float), x)
+    # the inner masks only touch the rows asked for, about `share` of their cells
+    mask = sig.mask_cells(x, np.array([0, 1, 2]), 0.5, np.random.default_rng(0))
+    assert mask[3:].sum() == 0 and mask[:3].sum() > 0
+    for i in range(3):
+        obs = int((~np.isnan(x[i])).sum())
+        assert mask[i].sum() == max(1, round(0.5 * obs))
