@@ -1105,13 +1105,15 @@ def to_markdown(result: dict) -> str:
     """A Markdown table of an :func:`evaluate` result (pooled accuracy mean ± std over
     seeds, macro-F1, the paired sign test against the best baseline)."""
     c = result.get("ceiling") or {}
+    what = ("held-out sites whose class the fold's training has" if result["task"] == "group"
+            else "masked cells whose value some visible site has")
     head = (f"Task `{result['task']}`, cv `{result['cv']}` ({result['folds']} folds, buffer "
             f"{result['buffer_km']:g} km dropping {result.get('buffer_drops', 'labels')}), "
             f"{len(result['seeds'])} seeds, {result['n_nodes']} regions, "
             f"{result.get('n_features', '?')} feature columns, setting "
             f"`{result.get('setting', '')}`. Accuracy is pooled over folds (micro), then "
-            f"mean ± std over seeds; ceiling (held-out sites whose class the fold's training "
-            f"has) {_fmt(c.get('mean'), c.get('std'))}. Baselines are tuned inside each "
+            f"mean ± std over seeds; ceiling ({what}) {_fmt(c.get('mean'), c.get('std'))}. "
+            f"Baselines are tuned inside each "
             f"training fold. Paired: sites where the model beats / loses to the best baseline "
             f"`{result.get('best_baseline')}` (accuracy averaged over seeds), exact sign test.\n\n")
     rows = ["| model | accuracy | macro-F1 | wins/losses vs best baseline | sign-test p | "
