@@ -19,7 +19,13 @@ from geodata.validation import DialectGraphError
 from gnn._data import as_data, labels_from
 
 __all__ = [
+    "ALPHA_GRID",
+    "KNN_GRID",
+    "common_depth",
+    "feature_distances",
     "feature_knn",
+    "genealogical_majority",
+    "genealogical_votes",
     "geo_knn",
     "impute_feature_knn",
     "impute_geo_knn",
@@ -28,6 +34,11 @@ __all__ = [
     "label_propagation",
     "majority",
     "mlp",
+    "spread",
+    "spreading_operator",
+    "knn_votes",
+    "tune_alpha",
+    "tune_knn",
 ]
 
 
@@ -196,6 +207,241 @@ def mlp(graph: Any, y: Any = None, *, classes: Sequence[str] | None = None,
                        dtype=object)
     clf = DialectGATClassifier(model="mlp", random_state=random_state, **params).fit(data, labels)
     return clf.predict_proba().reindex(columns=classes, fill_value=0.0)
+
+
+# -- tuned neighbour votes (the cores of the nested protocol in gnn.evaluation) --------------
+#: The grid of the tuned kNN baselines: k in 1..10, uniform or inverse-distance votes.
+KNN_GRID = tuple((k, w) for w in ("uniform", "distance") for k in range(1, 11))
+#: The grid of the tuned label propagation: the spreading weight alpha.
+ALPHA_GRID = (0.5, 0.7, 0.8, 0.9, 0.95, 0.99)
+_EPS = 1e-3
+
+
+def knn_votes(dist: np.ndarray, y: np.ndarray, n_classes: int,
+              grid: Sequence[tuple[int, str]] = KNN_GRID) -> np.ndarray:
+    """Class probabilities of a kNN vote for every setting of ``grid`` at once.
+
+    Parameters
+    ----------
+    dist : ndarray [m, t]
+        Distances from ``m`` query rows to ``t`` labelled columns; ``inf`` (or NaN) where a
+        column may not vote for a row (itself, a buffered site, no shared item).
+    y : ndarray [t]
+        Class codes of the columns (0 .. n_classes - 1).
+    n_classes : int
+    grid : sequence of (k, weights)
+        ``weights`` is ``"uniform"`` or ``"distance"`` (``1 / max(d, 1e-3)``).
+
+    Returns
+    -------
+    ndarray [len(grid), m, n_classes]
+        Rows sum to 1. A row with no available column gets the training class frequencies;
+        ties go to the class listed first (as scikit-learn's ``KNeighborsClassifier``).
+    """
+    d = np.where(np.isnan(dist), np.inf, np.asarray(dist, dtype=float))
+    m, t = d.shape
+    kmax = max(k for k, _ in grid)
+    kk = min(kmax, t)
+    order = np.argsort(d, axis=1, kind="stable")[:, :kk]
+    dk = np.take_along_axis(d, order, axis=1)
+    ok = np.isfinite(dk)
+    onehot = np.zeros((m, kk, n_classes))
+    if kk:
+        onehot[np.repeat(np.arange(m), kk), np.tile(np.arange(kk), m),
+               y[order].reshape(-1)] = 1.0
+    onehot *= ok[..., None]
+    prior = np.bincount(y, minlength=n_classes) / max(len(y), 1)
+    cum = {"uniform": np.cumsum(onehot, axis=1),
+           "distance": np.cumsum(onehot / np.maximum(dk, _EPS)[..., None], axis=1)}
+    out = np.empty((len(grid), m, n_classes))
+    for g, (k, w) in enumerate(grid):
+        if w not in cum:
+            raise DialectGraphError(f"`weights` must be 'uniform' or 'distance'; got {w!r}.")
+        votes = cum[w][:, min(int(k), kk) - 1] if kk else np.zeros((m, n_classes))
+        s = votes.sum(1, keepdims=True)
+        out[g] = np.where(s > 0, votes / np.where(s > 0, s, 1.0), prior[None, :])
+    return out
+
+
+def tune_knn(dist: np.ndarray, y: np.ndarray, n_classes: int, *,
+             blocked: np.ndarray | None = None,
+             grid: Sequence[tuple[int, str]] = KNN_GRID) -> tuple[tuple[int, str], np.ndarray]:
+    """Choose ``(k, weights)`` by leave-one-out on the labelled sites only.
+
+    Parameters
+    ----------
+    dist : ndarray [t, t]
+        Distances among the training sites.
+    y : ndarray [t]
+        Their class codes.
+    blocked : ndarray of bool [t, t], optional
+        ``True`` where site ``j`` may not vote for held-out site ``i`` (the buffer of the
+        outer split, applied inside too). The diagonal is always blocked.
+
+    Returns
+    -------
+    (k, weights), scores
+        The setting with the best inner accuracy (ties: the first in ``grid``), and the
+        inner accuracy of every setting.
+
+    Examples
+    --------
+    >>> d = np.array([[0, 1, 5, 6], [1, 0, 5, 6], [5, 5, 0, 1], [6, 6, 1, 0.]])
+    >>> tune_knn(d, np.array([0, 0, 1, 1]), 2)[0]
+    (1, 'uniform')
+    """
+    d = np.array(dist, dtype=float)
+    np.fill_diagonal(d, np.inf)
+    if blocked is not None:
+        d[np.asarray(blocked, dtype=bool)] = np.inf
+    proba = knn_votes(d, y, n_classes, grid)
+    scores = (proba.argmax(2) == y[None, :]).mean(1)
+    return tuple(grid[int(np.argmax(scores))]), scores
+
+
+def spreading_operator(edge_index: np.ndarray, n: int, alpha: float) -> np.ndarray:
+    """``(1 - alpha) (I - alpha S)^-1``: label spreading (Zhou et al. 2004) in closed form.
+
+    ``S = D^-1/2 A D^-1/2`` on the symmetrised, unweighted graph; the converged label
+    distribution is this operator times the one-hot seed labels (what scikit-learn's
+    ``LabelSpreading`` iterates towards). Dense: meant for graphs of up to a few thousand
+    nodes.
+    """
+    from scipy.sparse import coo_matrix
+
+    a = coo_matrix((np.ones(edge_index.shape[1]), (edge_index[0], edge_index[1])),
+                   shape=(n, n)).toarray()
+    a = ((a + a.T) > 0).astype(float)
+    np.fill_diagonal(a, 0.0)
+    deg = a.sum(1)
+    dinv = np.where(deg > 0, 1 / np.sqrt(np.maximum(deg, 1e-12)), 0.0)
+    s = a * dinv[:, None] * dinv[None, :]
+    return (1 - alpha) * np.linalg.inv(np.eye(n) - alpha * s)
+
+
+def spread(op: np.ndarray, seeds: np.ndarray, y: np.ndarray, n_classes: int) -> np.ndarray:
+    """Normalised label distributions ``op[:, seeds] @ onehot(y)``; rows with no mass get
+    the seeds' class frequencies."""
+    f = op[:, seeds] @ np.eye(n_classes)[y]
+    tot = f.sum(1, keepdims=True)
+    prior = np.bincount(y, minlength=n_classes) / max(len(y), 1)
+    return np.where(tot > 1e-12, f / np.where(tot > 1e-12, tot, 1.0), prior[None, :])
+
+
+def tune_alpha(edge_index: np.ndarray, n: int, seeds: np.ndarray, y: np.ndarray,
+               n_classes: int, *, blocked: np.ndarray | None = None,
+               grid: Sequence[float] = ALPHA_GRID) -> tuple[float, np.ndarray]:
+    """Choose the spreading weight ``alpha`` by leave-one-out over the seeds.
+
+    Leaving seed ``i`` out removes its own label (and those of the seeds ``blocked[i]``
+    marks, the buffer) from the spread: exact, since spreading is linear in the labels.
+    Returns the best ``alpha`` (ties: the first in ``grid``) and the inner accuracies.
+    """
+    onehot = np.eye(n_classes)[y]
+    scores = []
+    for alpha in grid:
+        op = spreading_operator(edge_index, n, alpha)[np.ix_(seeds, seeds)]
+        np.fill_diagonal(op, 0.0)
+        if blocked is not None:
+            op = np.where(np.asarray(blocked, dtype=bool), 0.0, op)
+        f = op @ onehot
+        scores.append(float(np.mean(f.argmax(1) == y)))
+    scores = np.asarray(scores)
+    return float(grid[int(np.argmax(scores))]), scores
+
+
+def feature_distances(x: np.ndarray, metric: str = "hamming") -> np.ndarray:
+    """Mean per-cell distance between rows of ``x`` over the cells both observe.
+
+    ``"hamming"``: 0 for equal values, 1 otherwise (every column categorical, as WALS codes
+    or reading classes are); ``"gower"``: ``|a - b| / range`` of the column (ranges from
+    the rows given). NaN where two rows share no observed cell.
+    """
+    x = np.asarray(x, dtype=float)
+    n = len(x)
+    obs = ~np.isnan(x)
+    o = obs.astype(float)
+    both = o @ o.T
+    if metric == "hamming":
+        agree = _categorical_agreement(x) * np.maximum(both, 1)
+        diff = both - agree
+    elif metric == "gower":
+        lo, hi = np.nanmin(np.where(obs, x, np.inf), 0), np.nanmax(np.where(obs, x, -np.inf), 0)
+        span = np.where(np.isfinite(hi - lo) & ((hi - lo) > 0), hi - lo, 1.0)
+        xs = np.where(obs, (x - np.where(np.isfinite(lo), lo, 0.0)) / span, 0.0)
+        diff = np.zeros((n, n))
+        for c in range(x.shape[1]):
+            have = obs[:, c]
+            if have.sum() < 2:
+                continue
+            d = np.abs(xs[:, c, None] - xs[None, :, c])
+            diff += np.where(have[:, None] & have[None, :], d, 0.0)
+    else:
+        raise DialectGraphError(f"`metric` must be 'hamming' or 'gower'; got {metric!r}.")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(both > 0, diff / np.where(both > 0, both, 1.0), np.nan)
+
+
+def common_depth(paths: Sequence, sep: str = "/") -> np.ndarray:
+    """``[n, n]`` number of leading classification levels two sites share (0: unrelated or
+    unclassified)."""
+    split = [tuple(str(p).split(sep)) if isinstance(p, str) and p else () for p in paths]
+    n = len(split)
+    out = np.zeros((n, n), dtype=int)
+    for i in range(n):
+        a = split[i]
+        for j in range(i + 1, n):
+            b = split[j]
+            k = 0
+            while k < min(len(a), len(b)) and a[k] == b[k]:
+                k += 1
+            out[i, j] = out[j, i] = k
+    return out
+
+
+def genealogical_votes(depth: np.ndarray, y: np.ndarray, n_classes: int) -> np.ndarray:
+    """Majority among the closest relatives: for each row, the labelled columns sharing the
+    deepest classification prefix (depth >= 1) vote; with none, the training frequencies.
+
+    ``depth`` is ``[m, t]`` (from :func:`common_depth`; set blocked pairs to 0)."""
+    m = depth.shape[0]
+    prior = np.bincount(y, minlength=n_classes) / max(len(y), 1)
+    out = np.tile(prior, (m, 1))
+    if depth.shape[1] == 0:
+        return out
+    best = depth.max(1)
+    onehot = np.eye(n_classes)[y]
+    for i in np.flatnonzero(best > 0):
+        votes = onehot[depth[i] == best[i]].sum(0)
+        out[i] = votes / votes.sum()
+    return out
+
+
+def genealogical_majority(graph: Any, y: Any = None, *, classification: str | Sequence,
+                          classes: Sequence[str] | None = None, sep: str = "/") -> pd.DataFrame:
+    """Each region gets the label distribution of its closest labelled relatives (deepest
+    shared classification prefix: same genus, else same family, ...), else the training
+    frequencies. A labelled region's own label is left out of its prediction.
+
+    ``classification``: a regions column of the DialectGraph, or one path per region.
+    """
+    data, y_, classes = _prep(graph, y, classes)
+    if isinstance(classification, str):
+        if not hasattr(graph, "regions") or classification not in graph.regions.columns:
+            raise DialectGraphError(
+                f"`classification` names a column, {classification!r}, that the graph's "
+                "regions lack. Give a regions column of classification paths "
+                "('Family/Genus') or one path per region.")
+        paths = graph.regions[classification].reindex(pd.Index(data.node_ids)).tolist()
+    else:
+        paths = list(classification)
+    if len(paths) != len(y_):
+        raise DialectGraphError(f"`classification` must give one path per region "
+                                f"({len(y_)}); got {len(paths)}.")
+    lab = np.flatnonzero(y_ >= 0)
+    depth = common_depth(paths, sep)[:, lab]
+    depth[lab, np.arange(len(lab))] = 0
+    return _frame(genealogical_votes(depth, y_[lab], len(classes)), data.node_ids, classes)
 
 
 # -- imputation baselines -------------------------------------------------------------------

@@ -1,98 +1,99 @@
-"""Honest evaluation: every model on the same folds and seeds, pooled (micro) metrics.
+"""Honest evaluation (protocol v2): every model on the same folds and seeds, baselines tuned
+on the training fold only, pooled (micro) metrics, a paired per-site test.
 
-For each seed, the predictions of all folds are pooled and scored once (a 3-site fold
-does not weigh as much as a 15-site one); the report gives the mean and standard
-deviation of those pooled scores over seeds, with per-fold accuracies beside them.
-Predictions whose true class is absent from the fold's training labels are counted as
-``impossible``.
+The protocol
+------------
+- **Folds** come from :mod:`gnn.splits`; every model sees the same folds. Spatial and random
+  folds are redrawn per seed; leave-one-out and leave-group-out folds are the same for every
+  seed (deterministic baselines are then computed once and reused).
+- **Buffer** (``buffer_km`` with ``buffer_drops``): ``"sites"`` (default) removes the
+  training sites within the buffer of a held-out site from that fold altogether, for every
+  model alike: they lose their labels and their features, and the networks and label
+  propagation run on the graph without them. ``"labels"`` only hides their labels (they
+  still pass messages, as any unlabelled region does).
+- **Baselines tuned inside the training fold** (nested): geographic kNN (``k`` in 1..10,
+  uniform or inverse-distance votes), feature kNN (``k``, vote weighting and metric: Hamming,
+  Gower for non-binary columns, mean normalised Levenshtein when a string ``survey`` is
+  given), label propagation (``alpha``) are chosen by leave-one-out over the fold's training
+  sites, with the outer buffer applied inside too. ``genealogical_majority`` (the closest
+  labelled relatives: same genus, else same family, ...) has no setting; it runs where a
+  classification is known. ``majority`` and ``mlp`` (fixed defaults) complete the
+  baselines. The networks use the estimators' own defaults unless ``net_params`` says
+  otherwise: one setting for every task.
+- **Scores**: for each seed, the predictions of all folds are pooled and scored once
+  (accuracy and macro-F1); the report gives mean and standard deviation over seeds, the
+  per-fold accuracies and fold sizes of every seed, and the ceiling of every seed (the
+  share of held-out sites whose class is present in the fold's training labels).
+- **Paired test**: each model is compared, site by site, with the best baseline (highest
+  mean accuracy): a site's score is its accuracy averaged over the seeds; wins and losses
+  count the sites where the model is better or worse (ties dropped), and ``p`` is the exact
+  two-sided sign test (``scipy.stats.binomtest``).
 
-Two settings for group classification (``hide_features``):
-
-- ``False``: held-out regions keep their survey features (classify a surveyed site);
-- ``True``: held-out regions lose them (infer an unsurveyed region from its neighbours);
-  ``feature_knn`` and ``mlp`` cannot work then and are reported as skipped.
-
-Leakage rules: held-out labels never enter training; with ``buffer_km`` the labels of the
-sites within the buffer are dropped too (their features still take part in message
-passing, as any unlabelled region's do). For ``task="impute"`` a share ``mask_rate`` of each
-held-out site's observed cells is masked and scored; the buffer sites lose all their cells.
+The one out-of-fold loop is :func:`cross_val_predict`; :func:`evaluate` calls it for every
+model and seed. ``task="impute"`` masks a share ``mask_rate`` of each held-out site's
+observed cells and scores them (the buffer sites lose all their cells, or are removed).
 """
 
 from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import torch
 from sklearn.metrics import f1_score
 
+from geodata import great_circle_matrix
 from geodata.validation import DialectGraphError
 from gnn import baselines as B
-from gnn._data import as_data, labels_from
-from gnn.estimators._core import DialectGATClassifier, FeatureImputer
-from gnn.splits import CV_KINDS, make_folds
+from gnn.splits import CV_KINDS, Fold, make_folds
 
-__all__ = ["CLASSIFICATION_MODELS", "IMPUTATION_MODELS", "evaluate", "informative_terms",
-           "to_markdown"]
+__all__ = ["BASELINES", "BUFFER_DROPS", "CLASSIFICATION_MODELS", "IMPUTATION_MODELS",
+           "NETWORKS", "OutOfFold", "cross_val_predict", "evaluate", "informative_terms",
+           "sign_test", "to_markdown"]
 
-CLASSIFICATION_MODELS = ("majority", "geo_knn", "feature_knn", "label_propagation", "mlp",
-                         "gcn", "gat", "gat_edge_dim", "dialect_gat")
-IMPUTATION_MODELS = ("majority", "geo_knn", "feature_knn", "label_propagation", "mlp",
-                     "gcn", "gat", "gat_edge_dim", "dialect_gat")
-_GNN = ("mlp", "gcn", "gat", "gat_edge_dim", "dialect_gat")
-#: Default network settings for evaluation (small surveys: few, short runs).
-DEFAULT_NET = {"hidden": 32, "heads": 4, "layers": 2, "dropout": 0.3, "max_epochs": 200,
-               "patience": 20}
+BASELINES = ("majority", "geo_knn", "feature_knn", "label_propagation",
+             "genealogical_majority", "mlp")
+NETWORKS = ("mlp", "gcn", "gat", "gat_edge_dim", "dialect_gat")
+CLASSIFICATION_MODELS = ("majority", "geo_knn", "feature_knn", "label_propagation",
+                         "genealogical_majority", "mlp", "gcn", "gat", "gat_edge_dim",
+                         "dialect_gat")
+IMPUTATION_MODELS = ("majority", "geo_knn", "feature_knn", "label_propagation",
+                     "genealogical_majority", "mlp", "gcn", "gat", "gat_edge_dim",
+                     "dialect_gat")
+BUFFER_DROPS = ("sites", "labels")
+_TERMS = ("distance", "border", "barrier", "relatedness")
+_NEEDS_EDGES = ("label_propagation", "gcn", "gat", "gat_edge_dim", "dialect_gat")
+_NEEDS_FEATURES = ("feature_knn", "mlp")
+#: Overrides of the estimators' defaults for evaluation: none, so every task uses the same
+#: (the estimators') defaults. ``net_params`` adds overrides for one call.
+DEFAULT_NET: dict = {}
+#: Seeds when ``seeds`` is not given: >= 10 on small graphs (< 500 nodes), else 3.
+SMALL_GRAPH = 500
 _SMOOTH = 1e-3
 
 
-def informative_terms(graph: Any) -> list[str]:
-    """The edge-prior terms whose columns vary on this graph (others carry no information:
-    e.g. border shares on a kNN graph of points, or relatedness without a classification)."""
-    data = as_data(graph)
-    names, ea = list(data.edge_attr_names), data.edge_attr.numpy()
-    terms = []
+# -- small helpers ------------------------------------------------------------------------
+def sign_test(wins: int, losses: int) -> float:
+    """Exact two-sided sign test p of ``wins`` against ``losses`` (ties left out).
 
-    def varies(col: str) -> bool:
-        v = ea[:, names.index(col)]
-        v = v[~np.isnan(v)]
-        return len(v) > 0 and float(v.max() - v.min()) > 0
+    Examples
+    --------
+    >>> round(sign_test(9, 1), 4)
+    0.0215
+    >>> sign_test(0, 0)
+    1.0
+    """
+    from scipy.stats import binomtest
 
-    if "distance_km" in names and varies("distance_km"):
-        terms.append("distance")
-    if "border_share_target" in names and varies("border_share_target"):
-        terms.append("border")
-    if any(n == "sea_crossing" or n.startswith("barrier_") for n in names) and any(
-            varies(n) for n in names if n == "sea_crossing" or n.startswith("barrier_")):
-        terms.append("barrier")
-    if "relatedness" in names and varies("relatedness"):
-        terms.append("relatedness")
-    return terms
-
-
-def _expand_models(models: Sequence[str] | None, task: str, terms: list[str]) -> list[str]:
-    base = list(CLASSIFICATION_MODELS if task == "group" else IMPUTATION_MODELS)
-    if models is None:
-        models = base + ([f"dialect_gat-no_{t}" for t in terms] if len(terms) > 1 else [])
-    bad = [m for m in models if m not in base and not (
-        m.startswith("dialect_gat-no_") and m.split("-no_")[1] in ("distance", "border", "barrier",
-                                                                   "relatedness"))]
-    if bad:
-        raise DialectGraphError(
-            f"`models` must be drawn from {base} or 'dialect_gat-no_<term>'; got {bad}."
-        )
-    return list(models)
-
-
-def _net_kind(name: str, terms: list[str]) -> tuple[str, list[str] | None]:
-    if name.startswith("dialect_gat-no_"):
-        drop = name.split("-no_")[1]
-        return "dialect_gat", [t for t in terms if t != drop]
-    return name, (list(terms) if name == "dialect_gat" else None)
+    n = int(wins) + int(losses)
+    if n == 0:
+        return 1.0
+    return float(binomtest(int(wins), n, 0.5, alternative="two-sided").pvalue)
 
 
 def _macro_f1(y_true, y_pred) -> float:
@@ -100,16 +101,692 @@ def _macro_f1(y_true, y_pred) -> float:
     return float(f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0))
 
 
-def _log_loss(p_true: np.ndarray, n_classes: int) -> float:
-    p = (1 - _SMOOTH) * np.nan_to_num(p_true) + _SMOOTH / n_classes
-    return float(-np.mean(np.log(p)))
-
-
-def _mean_std(values: Sequence[float]) -> tuple[float | None, float | None]:
+def _mean_std(values: Sequence[float | None]) -> tuple[float | None, float | None]:
     v = [x for x in values if x is not None and not math.isnan(x)]
     if not v:
         return None, None
     return float(np.mean(v)), float(np.std(v, ddof=1)) if len(v) > 1 else 0.0
+
+
+def _as_data(graph: Any, label: str | None):
+    from gnn._data import as_data
+
+    if hasattr(graph, "n_edges") and hasattr(graph, "to_pyg"):
+        _check_edges_exist(int(graph.n_edges))
+    data = as_data(graph, label=label if (label and hasattr(graph, "to_pyg")) else None)
+    _check_edges_exist(int(data.edge_index.size(1)))
+    return data
+
+
+def _check_edges_exist(n_edges: int) -> None:
+    if n_edges == 0:
+        raise DialectGraphError(
+            "`graph` must have edges to evaluate on; it has 0. Label propagation and the graph "
+            "networks pass messages along edges. Build the graph with edges (e.g. "
+            "DialectGraph.from_sites(..., method='knn', k=6) or the Voronoi contiguity "
+            "builder).")
+
+
+def informative_terms(graph: Any) -> list[str]:
+    """The edge-prior terms whose columns vary on this graph (others carry no information:
+    e.g. border shares on a kNN graph of points, or relatedness without a classification)."""
+    data = _as_data(graph, None)
+    names, ea = list(data.edge_attr_names), data.edge_attr.numpy()
+
+    def varies(col: str) -> bool:
+        v = ea[:, names.index(col)]
+        v = v[~np.isnan(v)]
+        return len(v) > 0 and float(v.max() - v.min()) > 0
+
+    terms = []
+    if "distance_km" in names and varies("distance_km"):
+        terms.append("distance")
+    if "border_share_target" in names and varies("border_share_target"):
+        terms.append("border")
+    if any(varies(n) for n in names if n == "sea_crossing" or n.startswith("barrier_")):
+        terms.append("barrier")
+    if "relatedness" in names and varies("relatedness"):
+        terms.append("relatedness")
+    return terms
+
+
+def _subgraph(data, keep: np.ndarray):
+    """The graph on the nodes ``keep`` (positions, sorted), edges among them only."""
+    import torch
+
+    keep = np.asarray(keep, dtype=np.int64)
+    n = data.x.size(0)
+    if len(keep) == n:
+        return data
+    new = np.full(n, -1, dtype=np.int64)
+    new[keep] = np.arange(len(keep))
+    ei = data.edge_index.numpy()
+    ok = (new[ei[0]] >= 0) & (new[ei[1]] >= 0)
+    d = data.clone()
+    d.x = data.x[torch.as_tensor(keep)]
+    d.pos = data.pos[torch.as_tensor(keep)]
+    d.edge_index = torch.as_tensor(new[ei[:, ok]])
+    d.edge_attr = data.edge_attr[torch.as_tensor(ok)]
+    if getattr(data, "y", None) is not None and data.y.numel() == n:
+        d.y = data.y[torch.as_tensor(keep)]
+    d.node_ids = [data.node_ids[i] for i in keep]
+    d.num_nodes = len(keep)
+    return d
+
+
+# -- the context of one evaluation ----------------------------------------------------------
+@dataclass
+class _Context:
+    """Everything the folds share: the graph as arrays, distances, labels, caches."""
+
+    data: Any
+    task: str
+    labels: pd.Series | None = None
+    classes: list[str] = field(default_factory=list)
+    codes: np.ndarray | None = None
+    buffer_drops: str = "sites"
+    hide_features: bool = False
+    net_params: dict = field(default_factory=dict)
+    terms: list[str] = field(default_factory=list)
+    survey_distances: dict[str, np.ndarray] = field(default_factory=dict)
+    paths: list | None = None
+    cache: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.ids = np.asarray(self.data.node_ids, dtype=object)
+        self.n = len(self.ids)
+        self.x = self.data.x.numpy().astype(float)
+        self.geo = great_circle_matrix(self.data.pos.numpy().astype(float))
+        self.edge_index = self.data.edge_index.numpy()
+        self.depth = B.common_depth(self.paths) if self.paths is not None else None
+
+    @property
+    def n_features(self) -> int:
+        return int(self.x.shape[1])
+
+    def feature_metrics(self, visible: np.ndarray) -> dict[str, np.ndarray]:
+        """Full ``[n, n]`` feature distances per metric, from the visible sites' features."""
+        key = ("metrics", visible.tobytes())
+        if key not in self.cache:
+            x = self.x
+            out = {"hamming": self.cache.get("hamming")}
+            if out["hamming"] is None:  # pairwise only: the same whatever is visible
+                out["hamming"] = self.cache.setdefault("hamming", B.feature_distances(x))
+            obs = x[visible][~np.isnan(x[visible])]
+            if len(obs) and not np.isin(obs, (0.0, 1.0)).all():
+                xv = np.full_like(x, np.nan)
+                xv[visible] = x[visible]  # ranges from the visible sites only
+                out["gower"] = B.feature_distances(xv, "gower")
+            out.update(self.survey_distances)
+            self.cache[key] = out
+        return self.cache[key]
+
+    def spreading(self, visible_idx: np.ndarray, alpha: float) -> np.ndarray:
+        key = ("spread", visible_idx.tobytes(), alpha)
+        if key not in self.cache:
+            new = np.full(self.n, -1)
+            new[visible_idx] = np.arange(len(visible_idx))
+            ei = self.edge_index
+            ok = (new[ei[0]] >= 0) & (new[ei[1]] >= 0)
+            self.cache[key] = B.spreading_operator(new[ei[:, ok]], len(visible_idx), alpha)
+        return self.cache[key]
+
+
+def _blocked(ctx: _Context, rows: np.ndarray, fold: Fold) -> np.ndarray | None:
+    b = float(getattr(fold, "buffer_km", 0.0) or 0.0)
+    if b <= 0:
+        return None
+    return ctx.geo[np.ix_(rows, rows)] <= b
+
+
+def _visible(ctx: _Context, fold: Fold) -> np.ndarray:
+    vis = np.ones(ctx.n, dtype=bool)
+    if ctx.buffer_drops == "sites" and len(fold.excluded):
+        vis[np.asarray(fold.excluded, dtype=int)] = False
+    return vis
+
+
+# -- classification: one fold of one model ---------------------------------------------------
+def _group_fold(ctx: _Context, name: str, fold: Fold, seed: int, test: np.ndarray,
+                train: np.ndarray) -> tuple[np.ndarray, dict]:
+    """``[len(test), n_classes]`` probabilities over ``ctx.classes`` and what was chosen."""
+    C = len(ctx.classes)
+    y = ctx.codes
+    ytr = y[train]
+    seen = np.unique(ytr)
+    if len(seen) == 1:  # a single training class: predict it
+        p = np.zeros((len(test), C))
+        p[:, seen[0]] = 1.0
+        return p, {"single_class": True}
+    if name == "majority":
+        freq = np.bincount(ytr, minlength=C) / len(ytr)
+        return np.tile(freq, (len(test), 1)), {}
+    if name == "geo_knn":
+        (k, w), _ = B.tune_knn(ctx.geo[np.ix_(train, train)], ytr, C,
+                               blocked=_blocked(ctx, train, fold))
+        p = B.knn_votes(ctx.geo[np.ix_(test, train)], ytr, C, [(k, w)])[0]
+        return p, {"k": k, "weights": w}
+    if name == "feature_knn":
+        metrics = ctx.feature_metrics(_visible(ctx, fold))
+        best, best_score = None, -1.0
+        blocked = _blocked(ctx, train, fold)
+        for metric, dist in metrics.items():
+            (k, w), scores = B.tune_knn(dist[np.ix_(train, train)], ytr, C, blocked=blocked)
+            if scores.max() > best_score:
+                best, best_score = (metric, k, w), float(scores.max())
+        metric, k, w = best
+        p = B.knn_votes(metrics[metric][np.ix_(test, train)], ytr, C, [(k, w)])[0]
+        return p, {"metric": metric, "k": k, "weights": w}
+    if name == "label_propagation":
+        vis_idx = np.flatnonzero(_visible(ctx, fold))
+        pos = np.full(ctx.n, -1)
+        pos[vis_idx] = np.arange(len(vis_idx))
+        seeds = pos[train]
+        best_alpha, best_score = None, -1.0
+        blocked = _blocked(ctx, train, fold)
+        for alpha in B.ALPHA_GRID:
+            op = ctx.spreading(vis_idx, alpha)
+            inner = op[np.ix_(seeds, seeds)].copy()
+            np.fill_diagonal(inner, 0.0)
+            if blocked is not None:
+                inner[blocked] = 0.0
+            score = float(np.mean((inner @ np.eye(C)[ytr]).argmax(1) == ytr))
+            if score > best_score:
+                best_alpha, best_score = alpha, score
+        p = B.spread(ctx.spreading(vis_idx, best_alpha), seeds, ytr, C)[pos[test]]
+        return p, {"alpha": best_alpha}
+    if name == "genealogical_majority":
+        depth = ctx.depth[np.ix_(test, train)]
+        return B.genealogical_votes(depth, ytr, C), {}
+    return _network_group(ctx, name, fold, seed, test, train)
+
+
+def _network_group(ctx, name, fold, seed, test, train):
+    from gnn.estimators import DialectGATClassifier
+
+    vis = _visible(ctx, fold)
+    data = _subgraph(ctx.data, np.flatnonzero(vis))
+    if data.edge_index.size(1) == 0 and name != "mlp":
+        raise DialectGraphError(
+            f"`buffer_km` removes every edge of a fold ({len(fold.excluded)} sites dropped); "
+            f"{name} cannot pass messages. Use a smaller buffer or buffer_drops='labels'.")
+    labels = pd.Series(None, index=pd.Index(data.node_ids), dtype=object)
+    tr_ids = ctx.ids[train]
+    labels.loc[tr_ids] = np.asarray(ctx.classes, dtype=object)[ctx.codes[train]]
+    kind, terms = _net_kind(name, ctx.terms)
+    params = {**DEFAULT_NET, **ctx.net_params}
+    if terms is not None:
+        params["terms"] = terms
+    clf = DialectGATClassifier(model=kind, random_state=seed, **params)
+    fit_kw = {"unsurveyed": list(ctx.ids[test])} if ctx.hide_features else {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        clf.fit(data, labels, **fit_kw)
+    proba = clf.predict_proba(**fit_kw) if fit_kw else clf.predict_proba()
+    p = proba.reindex(columns=ctx.classes, fill_value=0.0).loc[list(ctx.ids[test])]
+    info = {}
+    ep = getattr(clf, "edge_params_", None)
+    if kind == "dialect_gat" and isinstance(ep, pd.DataFrame) and {"parameter", "value"} <= set(ep):
+        info["edge_params"] = ep[["parameter", "value"]].to_dict(orient="records")
+    return p.to_numpy(float), info
+
+
+def _net_kind(name: str, terms: list[str]) -> tuple[str, list[str] | None]:
+    if name.startswith("dialect_gat-no_"):
+        drop = name.split("-no_")[1]
+        return "dialect_gat", [t for t in terms if t != drop]
+    return name, None
+
+
+# -- the out-of-fold loop -------------------------------------------------------------------
+@dataclass
+class OutOfFold:
+    """Out-of-fold predictions of one model over one set of folds.
+
+    Attributes
+    ----------
+    proba : DataFrame
+        Class probabilities of every held-out region (index: region id, columns: classes).
+    fold : Series
+        The fold that held each region out.
+    chosen : list of dict
+        Per fold: the settings the inner tuning chose (``k``, ``weights``, ``metric``,
+        ``alpha``), or the learned edge parameters of a network.
+    """
+
+    proba: pd.DataFrame
+    fold: pd.Series
+    chosen: list[dict]
+
+
+def _normalise_folds(folds: Sequence, n: int) -> list[Fold]:
+    out = []
+    for f in folds:
+        if isinstance(f, Fold):
+            out.append(f)
+            continue
+        parts = tuple(f)
+        if len(parts) not in (2, 3):
+            raise DialectGraphError(
+                "`folds` must hold gnn.splits.Fold objects or (train, test[, excluded]) "
+                f"position arrays; got an item of length {len(parts)}.")
+        train, test = (np.asarray(p, dtype=int) for p in parts[:2])
+        excl = np.asarray(parts[2], dtype=int) if len(parts) == 3 else np.array([], dtype=int)
+        out.append(Fold(train, test, excl))
+    for f in out:
+        bad = [int(i) for arr in f[:3] for i in np.asarray(arr).ravel() if not 0 <= int(i) < n]
+        if bad:
+            raise DialectGraphError(f"`folds` must hold positions 0..{n - 1}; got {bad[:3]}.")
+    return out
+
+
+def _check_train(ctx: _Context, folds: list[Fold], known: np.ndarray, buffer_km: float) -> None:
+    for k, f in enumerate(folds):
+        if not known[np.asarray(f.train, dtype=int)].any() if len(f.train) else True:
+            raise DialectGraphError(
+                f"`buffer_km` ({buffer_km:g} km) leaves fold {k} with no labelled training "
+                f"site: every site is held out or within {buffer_km:g} km of a held-out one. "
+                "Use a smaller buffer (the largest distance between two sites is "
+                f"{float(np.nanmax(ctx.geo)):.0f} km) or fewer, larger folds.")
+
+
+def _group_context(graph, *, y=None, label=None, buffer_drops="sites", hide_features=False,
+                   net_params=None, survey=None, classification=None) -> _Context:
+    from gnn._data import labels_from
+
+    if buffer_drops not in BUFFER_DROPS:
+        raise DialectGraphError(f"`buffer_drops` must be one of {BUFFER_DROPS}; got "
+                                f"{buffer_drops!r}.")
+    data = _as_data(graph, label)
+    labels = labels_from(data, y if y is not None else label, graph)
+    known = labels.notna()
+    if not known.any():
+        raise DialectGraphError("`label` must label at least one region; every label is "
+                                "missing. Name the label column with --label.")
+    classes = sorted({str(v) for v in labels[known]})
+    if len(classes) < 2:
+        raise DialectGraphError(f"`label` must have at least two classes; got only {classes!r}.")
+    code = {c: i for i, c in enumerate(classes)}
+    codes = np.array([code[str(v)] if v is not None else -1 for v in labels], dtype=np.int64)
+    ctx = _Context(data=data, task="group", labels=labels, classes=classes, codes=codes,
+                   buffer_drops=buffer_drops, hide_features=bool(hide_features),
+                   net_params=dict(net_params or {}), terms=informative_terms(data),
+                   survey_distances=_survey_distances(survey, data),
+                   paths=_classification(graph, data, classification))
+    return ctx
+
+
+def _classification(graph, data, classification) -> list | None:
+    """Classification paths per node: the argument, or, where the graph has relatedness,
+    the column its genealogy was built from (``meta["genealogy"]["classification"]``, else
+    a ``classification`` column); None otherwise."""
+    if classification is None and hasattr(graph, "meta"):
+        classification = (graph.meta or {}).get("genealogy", {}).get("classification")
+        if (classification is None and "relatedness" in graph.edges.columns
+                and "classification" in graph.regions.columns):
+            classification = "classification"  # relatedness from from_sites(classification=)
+    if classification is None:
+        return None
+    if isinstance(classification, str):
+        if not hasattr(graph, "regions") or classification not in graph.regions.columns:
+            raise DialectGraphError(
+                f"`classification` names a column, {classification!r}, that the graph's "
+                "regions lack; give a regions column of classification paths "
+                "('Family/Genus') or one path per region.")
+        s = graph.regions[classification]
+        s.index = s.index.astype(str)
+        return s.reindex(data.node_ids).tolist()
+    s = list(classification)
+    if len(s) != len(data.node_ids):
+        raise DialectGraphError(f"`classification` must give one path per region "
+                                f"({len(data.node_ids)}); got {len(s)}.")
+    return s
+
+
+def _survey_distances(survey, data) -> dict[str, np.ndarray]:
+    """``{"levenshtein": [n, n]}`` from a long survey of strings (geodata's mean normalised
+    Levenshtein), NaN where two sites share no item; empty without a string survey."""
+    if survey is None:
+        return {}
+    from geodata import linguistic_distances
+
+    vals = survey["value"].dropna()
+    if not len(vals) or not vals.map(lambda v: isinstance(v, str)).all():
+        raise DialectGraphError(
+            "`survey` must be a long table (site, item, value) of strings (e.g. readings) for "
+            "the Levenshtein feature kNN; got non-string values. Numeric and categorical "
+            "features are taken from the graph itself.")
+    ids = list(data.node_ids)
+    sub = survey[survey["site"].astype(str).isin(set(ids))].assign(
+        site=lambda f: f["site"].astype(str))
+    d = linguistic_distances(sub, metric="levenshtein", sites=ids, on_undefined="nan",
+                             workers=1)
+    return {"levenshtein": d.matrix.reindex(index=ids, columns=ids).to_numpy(float)}
+
+
+def _run_group(ctx: _Context, name: str, folds: list[Fold], seed: int,
+               deterministic: bool) -> OutOfFold:
+    known = ctx.codes >= 0
+    rows, fold_of, chosen = [], [], []
+    for k, fold in enumerate(folds):
+        test = np.asarray(fold.test, dtype=int)
+        test = test[known[test]]
+        train = np.asarray(fold.train, dtype=int)
+        train = train[known[train]]
+        train = np.setdiff1d(train, fold.excluded)  # splits already leave them out
+        if len(test) == 0:
+            chosen.append({})
+            continue
+        key = (name, test.tobytes(), train.tobytes(),
+               np.asarray(fold.excluded, dtype=int).tobytes(), ctx.buffer_drops)
+        if deterministic and key in ctx.cache:
+            p, info = ctx.cache[key]
+        else:
+            p, info = _group_fold(ctx, name, fold, seed * 1000 + k, test, train)
+            if deterministic:
+                ctx.cache[key] = (p, info)
+        rows.append(pd.DataFrame(p, index=ctx.ids[test], columns=ctx.classes))
+        fold_of += [k] * len(test)
+        chosen.append(info)
+    proba = pd.concat(rows) if rows else pd.DataFrame(columns=ctx.classes)
+    proba.index.name = "region"
+    return OutOfFold(proba, pd.Series(fold_of, index=proba.index, name="fold"), chosen)
+
+
+def cross_val_predict(
+    estimator: str | Any,
+    graph: Any,
+    folds: Sequence,
+    *,
+    y: Any = None,
+    buffer_drops: str = "sites",
+    hide_features: bool = False,
+    random_state: int = 0,
+    classification: str | Sequence | None = None,
+    survey: pd.DataFrame | None = None,
+    net_params: dict | None = None,
+    return_details: bool = False,
+) -> pd.DataFrame | OutOfFold:
+    """Out-of-fold class probabilities of one model: the one loop every evaluation uses.
+
+    Parameters
+    ----------
+    estimator : str or estimator
+        A model name (:data:`CLASSIFICATION_MODELS`, or ``"dialect_gat-no_<term>"``), or an
+        unfitted classifier with ``fit(graph, y)`` and ``predict_proba()`` (e.g.
+        ``gnn.DialectGATClassifier(...)``), cloned for every fold.
+    graph : DialectGraph or Data
+    folds : sequence of Fold
+        From :mod:`gnn.splits` (or ``(train, test[, excluded])`` positions). A fold's
+        ``buffer_km`` is applied inside the tuning of the baselines too.
+    y : Series or str, keyword-only
+        Labels by region id or a regions column; default: the graph's label.
+    buffer_drops : {"sites", "labels"}, keyword-only
+        What a fold's buffer (``excluded`` sites) loses: ``"sites"`` removes them from the
+        fold (labels and features, for every model); ``"labels"`` only hides their labels.
+    hide_features : bool, keyword-only
+        Held-out regions lose their features (``feature_knn`` and ``mlp`` cannot run).
+    random_state : int, keyword-only
+        Seed; fold ``k`` trains a network with seed ``random_state * 1000 + k``.
+    classification : str or sequence, keyword-only
+        Classification paths for ``genealogical_majority`` (default: the graph's genealogy).
+    survey : DataFrame, keyword-only
+        Long table of string values: adds mean normalised Levenshtein to feature kNN.
+    net_params : dict, keyword-only
+        Overrides of the networks' defaults.
+    return_details : bool, keyword-only
+        Return an :class:`OutOfFold` (with the fold of each region and the chosen settings)
+        instead of the probabilities alone.
+
+    Returns
+    -------
+    DataFrame or OutOfFold
+        Probabilities of the held-out labelled regions, one column per class.
+
+    Examples
+    --------
+    >>> import geodata
+    >>> from gnn.splits import loo_folds
+    >>> sites, survey = geodata.load_dataset("sinitic_szeto2018")
+    >>> g = geodata.DialectGraph.from_sites(sites, method="knn", k=5, regions=False,
+    ...                                     features=survey, label="dialect_group")
+    >>> p = cross_val_predict("geo_knn", g, loo_folds(g.coords))
+    >>> p.shape
+    (42, 10)
+    """
+    ctx = _group_context(graph, y=y, buffer_drops=buffer_drops, hide_features=hide_features,
+                         net_params=net_params, survey=survey, classification=classification)
+    folds = _normalise_folds(folds, ctx.n)
+    buffer = max([float(getattr(f, "buffer_km", 0.0) or 0.0) for f in folds] or [0.0])
+    _check_train(ctx, folds, ctx.codes >= 0, buffer)
+    if isinstance(estimator, str):
+        _check_model(ctx, estimator)
+        out = _run_group(ctx, estimator, folds, int(random_state), deterministic=False)
+    else:
+        out = _run_estimator(ctx, estimator, folds, int(random_state))
+    return out if return_details else out.proba
+
+
+def _check_model(ctx: _Context, name: str) -> None:
+    kind = name.split("-no_")[0] if name.startswith("dialect_gat-no_") else name
+    allowed = CLASSIFICATION_MODELS if ctx.task == "group" else IMPUTATION_MODELS
+    if kind not in allowed or (kind != name and name.split("-no_")[1] not in _TERMS):
+        raise DialectGraphError(f"`models` must be drawn from {list(allowed)} or "
+                                f"'dialect_gat-no_<term>'; got {name!r}.")
+    if name in _NEEDS_FEATURES and ctx.n_features == 0:
+        raise DialectGraphError(
+            f"`{name}` needs node features, and the graph has none (0 feature columns). "
+            "Build the graph with `features=` (a survey), or leave this model out.")
+    if name == "genealogical_majority" and ctx.paths is None:
+        raise DialectGraphError(
+            "`genealogical_majority` needs a classification: give `classification=` (a "
+            "regions column of paths such as 'Family/Genus') or a graph built with "
+            "geodata.add_genealogy.")
+
+
+def _run_estimator(ctx: _Context, estimator, folds: list[Fold], seed: int) -> OutOfFold:
+    from sklearn.base import clone
+
+    known = ctx.codes >= 0
+    rows, fold_of, chosen = [], [], []
+    for k, fold in enumerate(folds):
+        test = np.asarray(fold.test, dtype=int)
+        test = test[known[test]]
+        train = np.asarray(fold.train, dtype=int)
+        train = train[known[train]]
+        train = np.setdiff1d(train, fold.excluded)
+        if len(test) == 0:
+            chosen.append({})
+            continue
+        data = _subgraph(ctx.data, np.flatnonzero(_visible(ctx, fold)))
+        labels = pd.Series(None, index=pd.Index(data.node_ids), dtype=object)
+        labels.loc[ctx.ids[train]] = np.asarray(ctx.classes, dtype=object)[ctx.codes[train]]
+        est = clone(estimator)
+        if "random_state" in est.get_params():
+            est.set_params(random_state=seed * 1000 + k)
+        kw = {"unsurveyed": list(ctx.ids[test])} if ctx.hide_features else {}
+        est.fit(data, labels, **kw)
+        p = est.predict_proba(**kw).reindex(columns=ctx.classes, fill_value=0.0)
+        rows.append(p.loc[list(ctx.ids[test])])
+        fold_of += [k] * len(test)
+        chosen.append({})
+    proba = pd.concat(rows)
+    proba.index.name = "region"
+    return OutOfFold(proba, pd.Series(fold_of, index=proba.index, name="fold"), chosen)
+
+
+# -- imputation: one fold of one model ------------------------------------------------------
+def _impute_fold(ctx: _Context, name: str, fold: Fold, seed: int, mask: np.ndarray
+                 ) -> tuple[np.ndarray, dict]:
+    """Predicted values of the masked cells (in ``np.nonzero(mask)`` order)."""
+    vis = _visible(ctx, fold)
+    x = ctx.x.copy()
+    x[mask] = np.nan
+    if len(fold.excluded):
+        x[np.asarray(fold.excluded, dtype=int)] = np.nan  # buffer sites lose every cell
+    rows, cols = np.nonzero(mask)
+    if name in NETWORKS or name.startswith("dialect_gat-no_"):
+        return _network_impute(ctx, name, fold, seed, x, vis, rows, cols)
+    vis_idx = np.flatnonzero(vis)
+    blocked_all = (ctx.geo <= fold.buffer_km) if getattr(fold, "buffer_km", 0.0) else None
+    columns = []
+    for c in np.unique(cols):
+        donors = vis_idx[~np.isnan(x[vis_idx, c])]
+        targets = rows[cols == c]
+        if len(donors) == 0:
+            columns.append((c, donors, targets, None, None))
+            continue
+        levels, codes = np.unique(x[donors, c], return_inverse=True)
+        columns.append((c, donors, targets, levels, codes))
+    pred = np.full(len(rows), np.nan)
+    where = {c: np.flatnonzero(cols == c) for c in np.unique(cols)}
+    chosen: dict = {}
+    if name in ("geo_knn", "feature_knn"):
+        dist_of = _impute_distances(ctx, name, x)
+        grid = B.KNN_GRID
+        scores = np.zeros(len(grid))
+        for c, donors, _, levels, codes in columns:
+            if levels is None or len(donors) < 2:
+                continue
+            d = dist_of(c, donors, donors, inner=True)
+            np.fill_diagonal(d, np.inf)
+            if blocked_all is not None:
+                d[blocked_all[np.ix_(donors, donors)]] = np.inf
+            p = B.knn_votes(d, codes, len(levels), grid)
+            scores += (p.argmax(2) == codes[None, :]).sum(1)
+        k, w = grid[int(np.argmax(scores))]
+        chosen = {"k": k, "weights": w}
+        for c, donors, targets, levels, codes in columns:
+            if levels is None:
+                continue
+            p = B.knn_votes(dist_of(c, targets, donors, inner=False), codes, len(levels),
+                            [(k, w)])[0]
+            pred[where[c]] = levels[p.argmax(1)]
+    elif name == "label_propagation":
+        pos = np.full(ctx.n, -1)
+        pos[vis_idx] = np.arange(len(vis_idx))
+        scores = []
+        for alpha in B.ALPHA_GRID:
+            op = ctx.spreading(vis_idx, alpha)
+            s = 0
+            for _c, donors, _, levels, codes in columns:
+                if levels is None or len(donors) < 2:
+                    continue
+                inner = op[np.ix_(pos[donors], pos[donors])].copy()
+                np.fill_diagonal(inner, 0.0)
+                if blocked_all is not None:
+                    inner[blocked_all[np.ix_(donors, donors)]] = 0.0
+                s += int(((inner @ np.eye(len(levels))[codes]).argmax(1) == codes).sum())
+            scores.append(s)
+        alpha = B.ALPHA_GRID[int(np.argmax(scores))]
+        chosen = {"alpha": alpha}
+        op = ctx.spreading(vis_idx, alpha)
+        for c, donors, targets, levels, codes in columns:
+            if levels is None:
+                continue
+            p = B.spread(op, pos[donors], codes, len(levels))[pos[targets]]
+            pred[where[c]] = levels[p.argmax(1)]
+    elif name in ("majority", "genealogical_majority"):
+        for c, donors, targets, levels, codes in columns:
+            if levels is None:
+                continue
+            if name == "majority":
+                p = np.tile(np.bincount(codes, minlength=len(levels)), (len(targets), 1))
+            else:
+                p = B.genealogical_votes(ctx.depth[np.ix_(targets, donors)], codes, len(levels))
+            pred[where[c]] = levels[p.argmax(1)]
+    else:  # pragma: no cover - names are checked before
+        raise DialectGraphError(f"unknown model {name!r}")
+    return pred, chosen
+
+
+def _impute_distances(ctx: _Context, name: str, x: np.ndarray):
+    """``dist_of(c, rows, cols, inner)``: distances used to impute column ``c``. For feature
+    kNN: Hamming over the other cells both sites observe (column ``c`` left out, so the
+    inner tuning cannot peek at the cell it predicts)."""
+    if name == "geo_knn":
+        return lambda c, r, q, inner: ctx.geo[np.ix_(r, q)].copy()
+    obs = ~np.isnan(x)
+    o = obs.astype(float)
+    both = o @ o.T
+    agree = B._categorical_agreement(x) * np.maximum(both, 1)
+
+    def dist_of(c, r, q, inner):
+        b, a = both[np.ix_(r, q)], agree[np.ix_(r, q)]
+        if inner:
+            bc = obs[r, c][:, None] & obs[q, c][None, :]
+            eq = bc & (x[r, c][:, None] == x[q, c][None, :])
+            b, a = b - bc, a - eq
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(b > 0, (b - a) / np.where(b > 0, b, 1), np.inf)
+
+    return dist_of
+
+
+def _network_impute(ctx, name, fold, seed, x, vis, rows, cols):
+    import torch
+
+    from gnn.estimators import FeatureImputer
+
+    d = ctx.data.clone()
+    d.x = torch.tensor(x, dtype=torch.float32)
+    d = _subgraph(d, np.flatnonzero(vis))
+    if d.edge_index.size(1) == 0 and name != "mlp":
+        raise DialectGraphError(
+            f"`buffer_km` removes every edge of a fold ({len(fold.excluded)} sites dropped); "
+            f"{name} cannot pass messages. Use a smaller buffer or buffer_drops='labels'.")
+    kind, terms = _net_kind(name, ctx.terms)
+    params = {**DEFAULT_NET, **ctx.net_params}
+    if terms is not None:
+        params["terms"] = terms
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        imp = FeatureImputer(model=kind, random_state=seed, **params).fit(d)
+    filled = imp.predict().reindex(index=list(ctx.ids)).to_numpy(float)
+    info = {}
+    ep = getattr(imp, "edge_params_", None)
+    if kind == "dialect_gat" and isinstance(ep, pd.DataFrame) and {"parameter", "value"} <= set(ep):
+        info["edge_params"] = ep[["parameter", "value"]].to_dict(orient="records")
+    return filled[rows, cols], info
+
+
+def _impute_masks(ctx: _Context, folds: list[Fold], seed: int, rate: float) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    masks = []
+    for fold in folds:
+        m = np.zeros(ctx.x.shape, dtype=bool)
+        for i in fold.test:
+            obs = np.flatnonzero(~np.isnan(ctx.x[i]))
+            if len(obs):
+                k = max(1, int(round(rate * len(obs))))
+                m[i, rng.choice(obs, size=k, replace=False)] = True
+        masks.append(m)
+    return masks
+
+
+# -- evaluate -------------------------------------------------------------------------------
+def _seed_list(seeds, n: int) -> list[int]:
+    if seeds is None:
+        seeds = 10 if n < SMALL_GRAPH else 3
+    if isinstance(seeds, int | np.integer):
+        if int(seeds) < 1:
+            raise DialectGraphError(f"`seeds` must be >= 1 (or a list of seeds); got {seeds!r}.")
+        return list(range(int(seeds)))
+    out = [int(s) for s in seeds]
+    if not out:
+        raise DialectGraphError(f"`seeds` must give at least one seed; got {seeds!r}.")
+    return out
+
+
+def _default_models(ctx: _Context, task: str) -> tuple[list[str], dict[str, str]]:
+    names = list(CLASSIFICATION_MODELS if task == "group" else IMPUTATION_MODELS)
+    skipped = {}
+    if ctx.paths is None:
+        skipped["genealogical_majority"] = "the graph has no classification (no genealogy)"
+    if ctx.n_features == 0 and task == "group":
+        for m in _NEEDS_FEATURES:
+            skipped[m] = "the graph has no node features"
+    return [m for m in names if m not in skipped], skipped
 
 
 def evaluate(
@@ -120,15 +797,18 @@ def evaluate(
     cv: str = "loo",
     folds: int = 5,
     buffer_km: float = 0.0,
-    seeds: int | Sequence[int] = 3,
+    buffer_drops: str = "sites",
+    seeds: int | Sequence[int] | None = None,
     hide_features: bool = False,
     models: Sequence[str] | None = None,
     groups: str | Sequence | None = None,
     mask_rate: float = 0.5,
     net_params: dict | None = None,
+    classification: str | Sequence | None = None,
+    survey: pd.DataFrame | None = None,
     progress: bool = False,
 ) -> dict:
-    """Evaluate every model on the same folds and seeds.
+    """Evaluate every model on the same folds and seeds (protocol v2, see the module notes).
 
     Parameters
     ----------
@@ -143,31 +823,39 @@ def evaluate(
     folds : int, keyword-only
         Number of folds for ``spatial`` and ``random``.
     buffer_km : float, keyword-only
-        Training drops the labels (cells, for ``impute``) of sites within this distance
-        of a held-out site.
+        Training drops the sites within this distance of a held-out site (inner tuning too).
+    buffer_drops : {"sites", "labels"}, keyword-only
+        ``"sites"``: buffered sites leave the fold for every model (labels and features);
+        ``"labels"``: they only lose their labels (cells, for ``impute``).
     seeds : int or sequence of int, keyword-only
-        Number of seeds (0, 1, ...) or the seeds themselves.
+        Number of seeds (0, 1, ...) or the seeds; default 10 below 500 regions, else 3.
     hide_features : bool, keyword-only
         ``task="group"`` only: held-out regions lose their features.
     models : sequence of str, keyword-only
-        Default: all baselines, ``gcn``, ``gat``, ``gat_edge_dim``, ``dialect_gat`` and one
-        ablation ``dialect_gat-no_<term>`` per informative prior term.
+        Default: every model the graph allows (:data:`CLASSIFICATION_MODELS`); an
+        ablation is ``"dialect_gat-no_<term>"``.
     groups : str or sequence, keyword-only
         For ``cv="group"``: a regions column (DialectGraph) or one value per region.
     mask_rate : float, keyword-only
         ``task="impute"``: share of each held-out site's cells that is masked.
     net_params : dict, keyword-only
-        Overrides of :data:`DEFAULT_NET` for the network models.
+        Overrides of the networks' defaults (the same for every model).
+    classification : str or sequence, keyword-only
+        Classification paths for ``genealogical_majority`` (default: the graph's genealogy).
+    survey : DataFrame, keyword-only
+        Long table (site, item, value) of strings: feature kNN may then use mean
+        normalised Levenshtein.
     progress : bool, keyword-only
         Print one line per model and seed.
 
     Returns
     -------
     dict
-        ``{"task", "cv", "buffer_km", "folds", "seeds", "n_nodes", "setting", "models":
-        {name: {"accuracy_mean", "accuracy_std", "macro_f1_mean", "macro_f1_std",
-        "log_loss_mean", "log_loss_std", "accuracy_per_seed", "fold_accuracies",
-        "fold_sizes", "impossible", "n_predictions", ...}}}``. JSON-serialisable.
+        JSON-serialisable: ``task, cv, buffer_km, buffer_drops, folds, seeds, n_nodes,
+        n_features, setting, ceiling {per_seed, mean, std}, fold_sizes (per seed),
+        best_baseline, models {name: {accuracy_mean, accuracy_std, macro_f1_mean,
+        macro_f1_std, accuracy_per_seed, fold_accuracies, fold_sizes, impossible,
+        n_predictions, chosen, paired_vs_best {baseline, wins, losses, p}, ...}}``.
     """
     if task not in ("group", "impute"):
         raise DialectGraphError(f"`task` must be 'group' or 'impute'; got {task!r}.")
@@ -175,260 +863,279 @@ def evaluate(
         raise DialectGraphError(f"`cv` must be one of {CV_KINDS}; got {cv!r}.")
     if task == "impute" and hide_features:
         raise DialectGraphError("`hide_features` applies to task='group' only.")
-    seed_list = list(range(int(seeds))) if isinstance(seeds, int | np.integer) else [int(s) for s in seeds]
-    if not seed_list:
-        raise DialectGraphError(f"`seeds` must give at least one seed; got {seeds!r}.")
-    data = as_data(graph, label=label if hasattr(graph, "to_pyg") else None)
-    group_values = None
-    if cv == "group":
-        if isinstance(groups, str):
-            if not hasattr(graph, "regions") or groups not in graph.regions.columns:
-                raise DialectGraphError(f"`groups` names a column {groups!r} the graph's regions lack.")
-            group_values = graph.regions[groups].reindex(data.node_ids).tolist()
-        else:
-            group_values = groups
-        if task == "group" and isinstance(groups, str) and groups == label:
-            raise DialectGraphError(
-                "`groups` must differ from `label` for task='group': leaving a whole class out "
-                "makes every prediction impossible. Group by province or survey instead."
-            )
-    terms = informative_terms(data)
-    names = _expand_models(models, task, terms)
-    params = {**DEFAULT_NET, **(net_params or {})}
-    pos = data.pos.numpy().astype(float)
-    out = {"task": task, "cv": cv, "buffer_km": float(buffer_km or 0.0), "folds": None,
-           "seeds": seed_list, "n_nodes": int(data.x.size(0)),
-           "setting": "hide_features" if hide_features else "keep_features",
-           "prior_terms": terms, "net_params": params, "models": {}}
+    if buffer_drops not in BUFFER_DROPS:
+        raise DialectGraphError(f"`buffer_drops` must be one of {BUFFER_DROPS}; got "
+                                f"{buffer_drops!r}.")
+    if not 0 < float(mask_rate) <= 1:
+        raise DialectGraphError(f"`mask_rate` must be in (0, 1]; got {mask_rate!r}.")
     if task == "group":
-        labels = labels_from(data, label, graph)
-        runner = _GroupRunner(data, labels, hide_features)
+        ctx = _group_context(graph, label=label, buffer_drops=buffer_drops,
+                             hide_features=hide_features, net_params=net_params,
+                             survey=survey, classification=classification)
     else:
-        runner = _ImputeRunner(data, mask_rate)
-    results = {m: [] for m in names}
+        data = _as_data(graph, None)
+        ctx = _Context(data=data, task="impute", buffer_drops=buffer_drops,
+                       net_params=dict(net_params or {}), terms=informative_terms(data),
+                       paths=_classification(graph, data, classification))
+        if ctx.n_features == 0 or np.isnan(ctx.x).all():
+            raise DialectGraphError(
+                "`task='impute'` needs observed feature cells, and the graph has "
+                f"{ctx.n_features} feature columns with no observed cell. Build the graph "
+                "with `features=` (a survey).")
+    seed_list = _seed_list(seeds, ctx.n)
+    if models is None:
+        names, skipped = _default_models(ctx, task)
+    else:
+        names, skipped = list(models), {}
+        for m in names:
+            _check_model(ctx, m)
+    group_values = _group_values(graph, ctx, cv, groups, label, task)
+    pos = ctx.data.pos.numpy().astype(float)
+    runs: dict[str, list[dict]] = {m: [] for m in names}
+    ceilings, fold_sizes, n_folds = [], [], []
     for seed in seed_list:
         fold_list = make_folds(cv, pos, n_splits=folds, buffer_km=buffer_km,
                                groups=group_values, random_state=seed)
-        out["folds"] = len(fold_list)
-        runner.start_seed(seed, fold_list)
+        known = ctx.codes >= 0 if task == "group" else ~np.isnan(ctx.x).all(1)
+        _check_train(ctx, fold_list, known, float(buffer_km or 0.0))
+        n_folds.append(len(fold_list))
+        masks = _impute_masks(ctx, fold_list, seed, float(mask_rate)) if task == "impute" else None
+        first = True
         for m in names:
             t0 = time.perf_counter()
-            results[m].append(runner.run(m, terms, params, seed, fold_list))
+            if task == "group" and ctx.hide_features and m in _NEEDS_FEATURES:
+                runs[m].append({"skipped": f"{m} needs the held-out regions' own features, "
+                                           "which hide_features removes"})
+                continue
+            deterministic = m not in NETWORKS and not m.startswith("dialect_gat-")
+            if task == "group":
+                r = _score_group(ctx, _run_group(ctx, m, fold_list, seed, deterministic),
+                                 fold_list)
+            else:
+                r = _score_impute(ctx, m, fold_list, seed, masks, deterministic)
+            r["seconds"] = time.perf_counter() - t0
+            runs[m].append(r)
+            if first:
+                ceilings.append(r["ceiling"])
+                fold_sizes.append(r["fold_sizes"])
+                first = False
             if progress:
-                r = results[m][-1]
-                print(f"[evaluate] seed {seed} {m:28s} acc={r.get('accuracy')} "
-                      f"({time.perf_counter() - t0:.1f}s)", flush=True)
+                print(f"[evaluate] seed {seed} {m:28s} acc={r['accuracy']:.3f} "
+                      f"({r['seconds']:.1f}s)", flush=True)
+    out = {"task": task, "cv": cv, "buffer_km": float(buffer_km or 0.0),
+           "buffer_drops": buffer_drops, "folds": int(max(n_folds)),
+           "folds_per_seed": n_folds, "seeds": seed_list, "n_nodes": ctx.n,
+           "n_features": ctx.n_features, "feature_names": list(ctx.data.feature_names)[:50],
+           "setting": "hide_features" if hide_features else "keep_features",
+           "prior_terms": ctx.terms, "net_params": {**DEFAULT_NET, **ctx.net_params},
+           "fold_sizes": fold_sizes, "models": {}}
+    if task == "group":
+        out["classes"] = ctx.classes
+    mean, std = _mean_std(ceilings)
+    out["ceiling"] = {"per_seed": ceilings, "mean": mean, "std": std}
+    for m, reason in skipped.items():
+        out["models"][m] = {"skipped": reason}
     for m in names:
-        out["models"][m] = _summarise(results[m])
-    out["n_predictions"] = next((out["models"][m]["n_predictions"] for m in names
-                                 if out["models"][m].get("n_predictions")), 0)
+        out["models"][m] = _summarise(runs[m])
+    _paired(out, runs)
+    out["n_predictions"] = next((r["n_predictions"] for r in out["models"].values()
+                                 if r.get("n_predictions")), 0)
     return out
+
+
+def _group_values(graph, ctx, cv, groups, label, task):
+    if cv != "group":
+        return None
+    if groups is None:
+        raise DialectGraphError("`groups` must be given for cv='group' (a column of region "
+                                "groups, e.g. province or survey campaign).")
+    if isinstance(groups, str):
+        if not hasattr(graph, "regions") or groups not in graph.regions.columns:
+            raise DialectGraphError(f"`groups` names a column {groups!r} the graph's regions lack.")
+        if task == "group" and groups == (label or getattr(graph, "label", None)):
+            raise DialectGraphError(
+                "`groups` must differ from `label` for task='group': leaving a whole class out "
+                "makes every prediction impossible. Group by province or survey instead.")
+        s = graph.regions[groups]
+        s.index = s.index.astype(str)
+        return s.reindex(list(ctx.ids)).tolist()
+    return list(groups)
+
+
+def _score_group(ctx: _Context, oof: OutOfFold, folds: list[Fold]) -> dict:
+    ids = oof.proba.index
+    truth = ctx.labels.loc[ids].astype(str).to_numpy()
+    p = oof.proba.to_numpy(float)
+    pred = np.asarray(ctx.classes, dtype=object)[np.nan_to_num(p, nan=-1).argmax(1)]
+    correct = pred == truth
+    cindex = {c: k for k, c in enumerate(ctx.classes)}
+    p_true = p[np.arange(len(p)), [cindex[t] for t in truth]]
+    impossible = 0
+    fold_acc, sizes = [], []
+    known = ctx.codes >= 0
+    for k, fold in enumerate(folds):
+        sel = (oof.fold == k).to_numpy()
+        sizes.append(int(sel.sum()))
+        fold_acc.append(float(correct[sel].mean()) if sel.any() else None)
+        train = np.asarray(fold.train, dtype=int)
+        seen = set(ctx.codes[train[known[train]]].tolist())
+        impossible += int(sum(cindex[t] not in seen for t in truth[sel]))
+    n = len(truth)
+    return {"accuracy": float(correct.mean()), "macro_f1": _macro_f1(truth, pred),
+            "log_loss": float(-np.mean(np.log((1 - _SMOOTH) * np.nan_to_num(p_true)
+                                              + _SMOOTH / len(ctx.classes)))),
+            "fold_accuracies": fold_acc, "fold_sizes": sizes, "impossible": impossible,
+            "ceiling": 1 - impossible / n, "n": n,
+            "per_site": pd.Series(correct.astype(float), index=ids),
+            "chosen": oof.chosen}
+
+
+def _score_impute(ctx, name, folds, seed, masks, deterministic) -> dict:
+    truth_all, pred_all, col_all, row_all = [], [], [], []
+    fold_acc, sizes, chosen, impossible = [], [], [], 0
+    for k, (fold, mask) in enumerate(zip(folds, masks)):
+        key = (name, "impute", mask.tobytes(), np.asarray(fold.excluded, dtype=int).tobytes(),
+               ctx.buffer_drops)
+        if deterministic and key in ctx.cache:
+            pred, info = ctx.cache[key]
+        else:
+            pred, info = _impute_fold(ctx, name, fold, seed * 1000 + k, mask)
+            if deterministic:
+                ctx.cache[key] = (pred, info)
+        rows, cols = np.nonzero(mask)
+        truth = ctx.x[rows, cols]
+        vis = _visible(ctx, fold)
+        x = ctx.x.copy()
+        x[mask] = np.nan
+        x[np.asarray(fold.excluded, dtype=int)] = np.nan
+        for r, c in zip(rows, cols):
+            have = x[vis, c]
+            impossible += int(ctx.x[r, c] not in set(have[~np.isnan(have)].tolist()))
+        sizes.append(int(len(rows)))
+        fold_acc.append(float(np.mean(truth == pred)) if len(rows) else None)
+        truth_all += list(truth)
+        pred_all += list(pred)
+        col_all += list(cols)
+        row_all += list(rows)
+        chosen.append(info)
+    t, p, c = np.asarray(truth_all), np.asarray(pred_all), np.asarray(col_all)
+    correct = (t == p).astype(float)
+    f1s = [_macro_f1(t[c == j].astype(str), p[c == j].astype(str)) for j in np.unique(c)]
+    per_site = pd.Series(correct, index=ctx.ids[np.asarray(row_all, dtype=int)]).groupby(
+        level=0).mean()
+    n = len(t)
+    return {"accuracy": float(correct.mean()) if n else float("nan"),
+            "macro_f1": float(np.mean(f1s)) if f1s else None, "log_loss": None,
+            "fold_accuracies": fold_acc, "fold_sizes": sizes, "impossible": impossible,
+            "ceiling": 1 - impossible / n if n else None, "n": n, "per_site": per_site,
+            "chosen": chosen}
+
+
+def _chosen_summary(runs: list[dict]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for r in runs:
+        for info in r["chosen"]:
+            keys = {k: v for k, v in info.items() if k in ("k", "weights", "metric", "alpha")}
+            if keys:
+                s = ", ".join(f"{k}={v}" for k, v in keys.items())
+                counts[s] = counts.get(s, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
 
 
 def _summarise(runs: list[dict]) -> dict:
     if any(r.get("skipped") for r in runs):
         return {"skipped": runs[0]["skipped"]}
-    res = {}
+    res: dict[str, Any] = {}
     for key in ("accuracy", "macro_f1", "log_loss"):
         mean, std = _mean_std([r.get(key) for r in runs])
         res[f"{key}_mean"], res[f"{key}_std"] = mean, std
     res["accuracy_per_seed"] = [r["accuracy"] for r in runs]
+    res["macro_f1_per_seed"] = [r["macro_f1"] for r in runs]
     res["fold_accuracies"] = [r["fold_accuracies"] for r in runs]
     res["fold_accuracy_mean_unweighted"] = float(np.mean(
         [np.nanmean([a for a in r["fold_accuracies"] if a is not None]) for r in runs]))
-    res["fold_sizes"] = runs[0]["fold_sizes"]
-    res["impossible"] = int(runs[0].get("impossible", 0))
+    res["fold_sizes"] = [r["fold_sizes"] for r in runs]
+    res["impossible_per_seed"] = [int(r["impossible"]) for r in runs]
+    res["impossible"] = float(np.mean(res["impossible_per_seed"]))
     res["n_predictions"] = int(runs[0]["n"])
     res["seconds"] = float(np.sum([r["seconds"] for r in runs]))
-    if runs[0].get("edge_params"):
-        table = pd.DataFrame([dict(p, seed=k) for k, r in enumerate(runs) for p in r["edge_params"]])
+    chosen = _chosen_summary(runs)
+    if chosen:
+        res["chosen"] = chosen
+    params = [dict(p, seed=k) for k, r in enumerate(runs) for info in r["chosen"]
+              for p in info.get("edge_params", [])]
+    if params:
+        table = pd.DataFrame(params)
         per_seed = table.groupby(["parameter", "seed"])["value"].mean().unstack("seed")
         res["edge_params"] = {
-            p: {"mean": float(row.mean()),
-                "std": float(row.std(ddof=1)) if len(row) > 1 else 0.0,
-                "per_seed": [float(v) for v in row]}
-            for p, row in per_seed.iterrows()
-        }
+            str(p): {"mean": float(row.mean()),
+                     "std": float(row.std(ddof=1)) if len(row) > 1 else 0.0,
+                     "per_seed": [float(v) for v in row]}
+            for p, row in per_seed.iterrows()}
+    res["_per_site"] = pd.concat([r["per_site"] for r in runs], axis=1).mean(axis=1)
     return res
 
 
-class _GroupRunner:
-    def __init__(self, data, labels: pd.Series, hide: bool):
-        self.data = data
-        known = labels.notna()
-        if not known.any():
-            raise DialectGraphError(
-                "`label` must label at least one region; every label is missing. Name the "
-                "label column with --label."
-            )
-        self.labels = labels
-        self.classes = sorted({str(v) for v in labels[known]})
-        if len(self.classes) < 2:
-            raise DialectGraphError(
-                f"`label` must have at least two classes; got only {self.classes!r}."
-            )
-        self.hide = hide
-        self.ids = np.asarray(data.node_ids, dtype=object)
-
-    def start_seed(self, seed, folds):
-        pass
-
-    def run(self, name, terms, params, seed, folds) -> dict:
-        if self.hide and name in ("feature_knn", "mlp"):
-            return {"skipped": f"{name} needs the held-out regions' own features, which "
-                               "hide_features removes"}
-        t0 = time.perf_counter()
-        known = self.labels.notna().to_numpy()
-        y_true, y_pred, p_true, fold_acc, sizes = [], [], [], [], []
-        impossible, edge_params = 0, []
-        cindex = {c: k for k, c in enumerate(self.classes)}
-        for k, fold in enumerate(folds):
-            test = fold.test[known[fold.test]]
-            train = fold.train[known[fold.train]]
-            sizes.append(int(len(test)))
-            if len(test) == 0:
-                fold_acc.append(None)
-                continue
-            train_labels = pd.Series(None, index=self.labels.index, dtype=object)
-            train_labels.iloc[train] = self.labels.iloc[train].astype(str).to_numpy()
-            seen = set(train_labels.iloc[train])
-            truth = self.labels.iloc[test].astype(str).to_numpy()
-            impossible += int(sum(t not in seen for t in truth))
-            proba = self._proba(name, terms, params, seed * 1000 + k, train_labels, seen,
-                                self.ids[test], edge_params)
-            proba = proba.reindex(columns=self.classes, fill_value=0.0)
-            pt = proba.iloc[test].to_numpy()
-            pred = np.asarray(self.classes, dtype=object)[np.nan_to_num(pt, nan=-1).argmax(1)]
-            y_true += list(truth)
-            y_pred += list(pred)
-            p_true += [pt[i, cindex[t]] for i, t in enumerate(truth)]
-            fold_acc.append(float(np.mean(pred == truth)))
-        y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-        return {"accuracy": float(np.mean(y_true == y_pred)) if len(y_true) else None,
-                "macro_f1": _macro_f1(y_true, y_pred) if len(y_true) else None,
-                "log_loss": _log_loss(np.asarray(p_true), len(self.classes)) if len(y_true) else None,
-                "fold_accuracies": fold_acc, "fold_sizes": sizes, "impossible": impossible,
-                "n": len(y_true), "edge_params": edge_params,
-                "seconds": time.perf_counter() - t0}
-
-    def _proba(self, name, terms, params, seed, train_labels, seen, test_ids, edge_params):
-        data = self.data
-        unsurveyed = list(test_ids) if self.hide else None
-        classes = sorted(seen)
-        if len(classes) < 2:  # a single training class: predict it
-            return pd.DataFrame(1.0, index=data.node_ids, columns=classes)
-        if name == "majority":
-            return B.majority(data, train_labels, classes=classes)
-        if name == "geo_knn":
-            return B.geo_knn(data, train_labels, classes=classes)
-        if name == "feature_knn":
-            return B.feature_knn(data, train_labels, classes=classes)
-        if name == "label_propagation":
-            return B.label_propagation(data, train_labels, classes=classes)
-        kind, t = _net_kind(name, terms)
-        clf = DialectGATClassifier(model=kind, terms=t, random_state=seed, **params)
-        clf.fit(data, train_labels, unsurveyed=unsurveyed)
-        if kind == "dialect_gat":
-            edge_params += clf.edge_params_.to_dict(orient="records")
-        return clf.predict_proba()
-
-
-class _ImputeRunner:
-    def __init__(self, data, mask_rate: float):
-        if not 0 < float(mask_rate) <= 1:
-            raise DialectGraphError(f"`mask_rate` must be in (0, 1]; got {mask_rate!r}.")
-        self.data = data
-        self.rate = float(mask_rate)
-        self.x = data.x.numpy().astype(float)
-        if np.isnan(self.x).all():
-            raise DialectGraphError("`graph` has no observed feature cells to impute.")
-
-    def start_seed(self, seed, folds):
-        rng = np.random.default_rng(seed)
-        self.masks = []
-        for fold in folds:
-            m = np.zeros(self.x.shape, dtype=bool)
-            for i in fold.test:
-                obs = np.flatnonzero(~np.isnan(self.x[i]))
-                if len(obs) == 0:
-                    continue
-                k = max(1, int(round(self.rate * len(obs))))
-                m[i, rng.choice(obs, size=k, replace=False)] = True
-            self.masks.append(m)
-
-    def run(self, name, terms, params, seed, folds) -> dict:
-        t0 = time.perf_counter()
-        truth_all, pred_all, col_all, fold_acc, sizes, edge_params = [], [], [], [], [], []
-        for k, (fold, mask) in enumerate(zip(folds, self.masks)):
-            x = self.x.copy()
-            x[mask] = np.nan
-            if len(fold.excluded):
-                x[fold.excluded] = np.nan
-            d = self.data.clone()
-            d.x = torch.tensor(x, dtype=torch.float32)
-            filled = self._fill(name, terms, params, seed * 1000 + k, d, edge_params)
-            rows, cols = np.nonzero(mask)
-            truth = self.x[rows, cols]
-            pred = filled[rows, cols]
-            sizes.append(int(len(rows)))
-            fold_acc.append(float(np.mean(truth == pred)) if len(rows) else None)
-            truth_all += list(truth)
-            pred_all += list(pred)
-            col_all += list(cols)
-        t, p, c = np.asarray(truth_all), np.asarray(pred_all), np.asarray(col_all)
-        f1s = [_macro_f1(t[c == j].astype(str), p[c == j].astype(str)) for j in np.unique(c)]
-        return {"accuracy": float(np.mean(t == p)) if len(t) else None,
-                "macro_f1": float(np.mean(f1s)) if f1s else None, "log_loss": None,
-                "fold_accuracies": fold_acc, "fold_sizes": sizes, "impossible": 0, "n": len(t),
-                "edge_params": edge_params, "seconds": time.perf_counter() - t0}
-
-    def _fill(self, name, terms, params, seed, d, edge_params) -> np.ndarray:
-        if name == "majority":
-            return B.impute_majority(d).to_numpy()
-        if name == "geo_knn":
-            return B.impute_geo_knn(d).to_numpy()
-        if name == "feature_knn":
-            return B.impute_feature_knn(d).to_numpy()
-        if name == "label_propagation":
-            return B.impute_label_propagation(d).to_numpy()
-        kind, t = _net_kind(name, terms)
-        p = {**params}
-        p.setdefault("val_fraction", 0.1)
-        imp = FeatureImputer(model=kind, terms=t, random_state=seed, **p).fit(d)
-        if kind == "dialect_gat":
-            edge_params += imp.edge_params_.to_dict(orient="records")
-        return imp.predict().to_numpy()
+def _paired(out: dict, runs: dict[str, list[dict]]) -> None:
+    """``paired_vs_best`` of every model against the best baseline (site by site)."""
+    models = out["models"]
+    base = {m: r for m, r in models.items()
+            if m in BASELINES and "skipped" not in r and r.get("accuracy_mean") is not None}
+    best = max(base, key=lambda m: base[m]["accuracy_mean"]) if base else None
+    out["best_baseline"] = best
+    ref = models[best]["_per_site"] if best else None
+    for _m, r in models.items():
+        site = r.pop("_per_site", None)
+        if site is None or ref is None:
+            continue
+        a, b = site.align(ref, join="inner")
+        wins, losses = int((a > b).sum()), int((a < b).sum())
+        r["paired_vs_best"] = {"baseline": best, "wins": wins, "losses": losses,
+                               "ties": int(len(a) - wins - losses),
+                               "p": sign_test(wins, losses)}
 
 
 def _fmt(mean, std, digits=3) -> str:
     if mean is None:
         return "n/a"
-    return f"{mean:.{digits}f} ± {std:.{digits}f}"
+    return f"{mean:.{digits}f} ± {(std or 0.0):.{digits}f}"
 
 
 def to_markdown(result: dict) -> str:
-    """A Markdown table of an :func:`evaluate` result (pooled accuracy mean ± std over seeds)."""
+    """A Markdown table of an :func:`evaluate` result (pooled accuracy mean ± std over
+    seeds, macro-F1, the paired sign test against the best baseline)."""
+    c = result.get("ceiling") or {}
+    what = ("held-out sites whose class the fold's training has" if result["task"] == "group"
+            else "masked cells whose value some visible site has")
     head = (f"Task `{result['task']}`, cv `{result['cv']}` ({result['folds']} folds, buffer "
-            f"{result['buffer_km']:g} km), {len(result['seeds'])} seeds, {result['n_nodes']} "
-            f"regions, setting `{result.get('setting', '')}`. Accuracy is pooled over folds "
-            "(micro), then mean ± std over seeds.\n\n")
-    rows = ["| model | accuracy | macro-F1 | log-loss | fold-mean acc (unweighted) | impossible |",
-            "|---|---|---|---|---|---|"]
+            f"{result['buffer_km']:g} km dropping {result.get('buffer_drops', 'labels')}), "
+            f"{len(result['seeds'])} seeds, {result['n_nodes']} regions, "
+            f"{result.get('n_features', '?')} feature columns, setting "
+            f"`{result.get('setting', '')}`. Accuracy is pooled over folds (micro), then "
+            f"mean ± std over seeds; ceiling ({what}) {_fmt(c.get('mean'), c.get('std'))}. "
+            f"Baselines are tuned inside each "
+            f"training fold. Paired: sites where the model beats / loses to the best baseline "
+            f"`{result.get('best_baseline')}` (accuracy averaged over seeds), exact sign test.\n\n")
+    rows = ["| model | accuracy | macro-F1 | wins/losses vs best baseline | sign-test p | "
+            "tuned settings (most chosen) |", "|---|---|---|---|---|---|"]
     for name, r in result["models"].items():
         if "skipped" in r:
             rows.append(f"| {name} | skipped: {r['skipped']} | | | | |")
             continue
+        pv = r.get("paired_vs_best") or {}
+        chosen = next(iter(r.get("chosen", {})), "")
         rows.append(
             f"| {name} | {_fmt(r['accuracy_mean'], r['accuracy_std'])} | "
             f"{_fmt(r['macro_f1_mean'], r['macro_f1_std'])} | "
-            f"{_fmt(r['log_loss_mean'], r['log_loss_std'])} | "
-            f"{r['fold_accuracy_mean_unweighted']:.3f} | {r['impossible']} |"
-        )
+            f"{pv.get('wins', '')}/{pv.get('losses', '')} | "
+            f"{pv['p']:.3g} | {chosen} |" if pv else
+            f"| {name} | {_fmt(r['accuracy_mean'], r['accuracy_std'])} | "
+            f"{_fmt(r['macro_f1_mean'], r['macro_f1_std'])} | | | {chosen} |")
     text = head + "\n".join(rows) + "\n"
     params = [(n, r["edge_params"]) for n, r in result["models"].items() if r.get("edge_params")]
     if params:
-        text += "\nLearned edge-prior parameters (mean ± std over seeds):\n\n| model | " \
-                "parameter | value |\n|---|---|---|\n"
+        text += ("\nLearned edge-prior parameters (mean ± std over seeds):\n\n"
+                 "| model | parameter | value |\n|---|---|---|\n")
         for n, ps in params:
             for p, v in ps.items():
                 text += f"| {n} | {p} | {_fmt(v['mean'], v['std'])} |\n"

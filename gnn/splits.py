@@ -25,11 +25,13 @@ CV_KINDS = ("spatial", "loo", "group", "random")
 
 
 class Fold(NamedTuple):
-    """One split: positions of training, test and buffer-excluded sites."""
+    """One split: positions of training, test and buffer-excluded sites, and the buffer
+    (km) that excluded them (the evaluation applies it inside the training fold too)."""
 
     train: np.ndarray
     test: np.ndarray
     excluded: np.ndarray
+    buffer_km: float = 0.0
 
 
 def _pos(coords) -> np.ndarray:
@@ -104,7 +106,7 @@ def spatial_folds(coords, *, n_splits: int = 5, buffer_km: float = 0.0,
         if len(test) == 0:
             continue
         train, excl = _buffered(np.flatnonzero(blocks != k), test, dist, b)
-        folds.append(Fold(train, test, excl))
+        folds.append(Fold(train, test, excl, b if dist is not None else 0.0))
     return folds
 
 
@@ -126,7 +128,7 @@ def loo_folds(coords, *, buffer_km: float = 0.0) -> list[Fold]:
     folds = []
     for i in range(n):
         train, excl = _buffered(np.setdiff1d(np.arange(n), [i]), np.array([i]), dist, b)
-        folds.append(Fold(train, np.array([i]), excl))
+        folds.append(Fold(train, np.array([i]), excl, b if dist is not None else 0.0))
     return folds
 
 
@@ -151,7 +153,7 @@ def group_folds(groups: Sequence, *, coords=None, buffer_km: float = 0.0) -> lis
     for value in pd.unique(g):
         test = np.flatnonzero((g == value).to_numpy())
         train, excl = _buffered(np.flatnonzero((g != value).to_numpy()), test, dist, b)
-        folds.append(Fold(train, test, excl))
+        folds.append(Fold(train, test, excl, b if dist is not None else 0.0))
     return folds
 
 
@@ -170,7 +172,7 @@ def random_folds(n: int, *, n_splits: int = 5, random_state: int | None = 0,
     for part in np.array_split(perm, int(n_splits)):
         test = np.sort(part)
         train, excl = _buffered(np.setdiff1d(np.arange(n), test), test, dist, b)
-        folds.append(Fold(train, test, excl))
+        folds.append(Fold(train, test, excl, b if dist is not None else 0.0))
     return folds
 
 

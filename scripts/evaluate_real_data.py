@@ -1,37 +1,39 @@
-"""Real-data evaluations of the graph models, every model beside the baselines.
+"""Real-data evaluations of the graph models, every model beside tuned baselines.
 
 Usage::
 
-    python scripts/evaluate_real_data.py --out results/            # full, ~15 min on 2 cores
-    python scripts/evaluate_real_data.py --out results/ --quick    # smoke run, < 60 s
+    python scripts/evaluate_real_data.py --out results/            # full run (long)
+    python scripts/evaluate_real_data.py --out results/ --quick    # smoke run, < 2 min
 
 One command produces every table of the README's "Real data" section. Each task calls
-:func:`gnn.evaluation.evaluate`: all models and baselines on the same folds and seeds,
-accuracy pooled over folds (micro), then mean ± std over seeds. Results go to
-``OUT/<task>.json`` and ``OUT/<task>.md`` (written atomically), plus ``OUT/summary.md``
-(all tables, with where ``dialect_gat`` wins or loses) and ``OUT/summary.json``.
+:func:`gnn.evaluation.evaluate` (protocol v2) with the same defaults: every baseline tuned
+inside each training fold, buffered sites dropped for every model (``buffer_drops="sites"``),
+10 seeds below 500 regions, accuracy pooled over folds (micro) then mean ± std over seeds,
+and a paired sign test of every model against the best baseline. The networks use the
+estimators' own defaults on every task. Results go to ``OUT/<task>.json`` and
+``OUT/<task>.md`` (written atomically), plus ``OUT/summary.md`` (all tables, with where
+``dialect_gat`` wins or loses) and ``OUT/summary.json``.
 
-Tasks (full run):
+Tasks:
 
-- ``szeto_group_*``: dialect group of the 42 Szeto et al. (2018) points; leave-one-out with
-  a 300 km buffer and spatial 5-fold blocks, held-out sites keeping (``keep``) or losing
-  (``hide``) their 21 survey features. Voronoi contiguity graph clipped to China.
-- ``liu_group_loo_*``: the 19 varieties of Liu et al. (2007), 10 groups, 832 cognate-set
-  presence features; leave-one-out. Six groups have one member: their site is an
-  impossible prediction in every run.
-- ``szeto_impute_spatial``: half of the survey cells of each held-out block's sites masked.
-- ``beida_impute_*``: Beida (1962) character readings of 18 points. Each character is
-  one categorical feature: the class of the site's first-listed reading among the
-  reading classes of :func:`geodata.dialectometry.features.string_features` (tones stripped,
-  t = 0.5); readings no other site shares are missing (nothing to learn from a
-  neighbour). A fixed random subset of characters keeps the run short.
-- ``wals_*``: WALS, restricted to languages with >= 60 features in families with >= 5
-  such languages (194 languages, 16 families, 108 genera; see ``WALS_SUBSET``). Family and genus classification use a geographic
-  kNN graph only (genealogy edges built from family/genus would carry the label being
-  predicted); imputation uses kNN plus genealogy (same genus / family) edges from
-  :mod:`geodata.graph.genealogy`.
+- ``szeto_group_loo``, ``szeto_group_loo300``, ``szeto_group_spatial``: dialect group of the
+  42 Szeto et al. (2018) points (21 binary features), plain leave-one-out, leave-one-out
+  with a 300 km buffer, and 5 spatial blocks. Voronoi contiguity graph clipped to China.
+- ``liu_group_loo``: the 19 varieties of Liu et al. (2007), 10 groups, cognate-set presence
+  features; leave-one-out. Six groups have one member: an impossible prediction each.
+- ``beida_group_loo100``: the 18 modern points of Beijing Daxue (1962), 8 groups; features
+  are the reading classes of :func:`geodata.string_features` (one-hot) of a fixed random
+  subset of characters, and feature kNN may use mean normalised Levenshtein on the readings
+  themselves; leave-one-out with a 100 km buffer.
+- ``wals_family_spatial``, ``wals_genus_spatial``: WALS languages with >= 60 features in
+  families with >= 5 such languages; geographic kNN graph only (genealogy edges would carry
+  the label), one-hot WALS values as features; 10 spatial blocks.
+- ``szeto_impute_spatial``, ``beida_impute_spatial``, ``wals_impute_spatial``: half of the
+  observed cells of each held-out block's sites masked and imputed. WALS imputation uses
+  :func:`geodata.wals_graph` (kNN plus genealogy edges), so the genealogical majority runs.
 
-``--jobs`` runs tasks in parallel processes (default 2; each model trains on one thread).
+The shared data (Beida, WALS) are read from ``--data`` (default ``../shared/data``); tasks
+whose data are absent are reported as such. ``--jobs`` runs tasks in parallel processes;
 ``--resume`` reuses a task's JSON in ``OUT`` when its configuration is unchanged.
 """
 
@@ -50,49 +52,46 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from geodata.io import write_text  # noqa: E402
+from geodata.io import write_json, write_text  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "data"
-SEEDS = 3
-#: Network settings of the quick smoke run (the full run uses gnn.evaluation.DEFAULT_NET).
-QUICK_NET = {"hidden": 8, "heads": 2, "max_epochs": 15, "patience": 4}
-BASELINES = ("majority", "geo_knn", "feature_knn", "label_propagation")
-QUICK_MODELS = (*BASELINES, "gcn", "dialect_gat")
+#: Seeds of the full run: None = evaluate()'s default (10 below 500 regions).
+SEEDS = None
+#: Network settings of the quick smoke run (the full run uses the estimators' defaults).
+QUICK_NET = {"max_epochs": 15}
+BASELINES = ("majority", "geo_knn", "feature_knn", "label_propagation",
+             "genealogical_majority", "mlp")
+QUICK_MODELS = ("majority", "geo_knn", "feature_knn", "label_propagation", "gcn",
+                "dialect_gat")
 #: The WALS subset: enough data per language and per family for a few-minute run.
 WALS_SUBSET = {"min_features": 60, "min_family_size": 5, "k_geo": 8}
 WALS_SUBSET_QUICK = {"min_features": 70, "min_family_size": 15, "k_geo": 6}
 BEIDA_CHARACTERS = 500
-BEIDA_CHARACTERS_QUICK = 120
+BEIDA_CHARACTERS_QUICK = 60
 
 
 # -- tasks ------------------------------------------------------------------------------
 def task_table(quick: bool) -> dict[str, dict]:
     """Task name -> configuration (dataset, evaluate() keywords)."""
     t: dict[str, dict] = {}
-    for hide in (False, True):
-        s = "hide" if hide else "keep"
-        if quick:
-            t[f"szeto_group_spatial_{s}"] = dict(dataset="szeto", task="group", cv="spatial",
-                                                 folds=5, buffer_km=0.0, hide_features=hide)
-            t[f"liu_group_loo_{s}"] = dict(dataset="liu", task="group", cv="loo", folds=0,
-                                           buffer_km=0.0, hide_features=hide)
-            continue
-        t[f"szeto_group_loo300_{s}"] = dict(dataset="szeto", task="group", cv="loo", folds=0,
-                                            buffer_km=300.0, hide_features=hide)
-        t[f"szeto_group_spatial_{s}"] = dict(dataset="szeto", task="group", cv="spatial",
-                                             folds=5, buffer_km=0.0, hide_features=hide)
-        t[f"liu_group_loo_{s}"] = dict(dataset="liu", task="group", cv="loo", folds=0,
-                                       buffer_km=0.0, hide_features=hide)
+    chars = BEIDA_CHARACTERS_QUICK if quick else BEIDA_CHARACTERS
+    wals = dict(WALS_SUBSET_QUICK if quick else WALS_SUBSET)
+    if not quick:
+        t["szeto_group_loo"] = dict(dataset="szeto", task="group", cv="loo", buffer_km=0.0)
+        t["szeto_group_loo300"] = dict(dataset="szeto", task="group", cv="loo",
+                                       buffer_km=300.0)
+    t["szeto_group_spatial"] = dict(dataset="szeto", task="group", cv="spatial", folds=5,
+                                    buffer_km=0.0)
+    t["liu_group_loo"] = dict(dataset="liu", task="group", cv="loo", buffer_km=0.0)
+    t["beida_group_loo100"] = dict(dataset="beida_group", task="group", cv="loo",
+                                   buffer_km=100.0, n_characters=chars)
+    for level in ("family", "genus"):
+        t[f"wals_{level}_spatial"] = dict(dataset="wals_geo", task="group", label=level,
+                                          cv="spatial", folds=10, buffer_km=0.0, wals=wals)
     t["szeto_impute_spatial"] = dict(dataset="szeto", task="impute", cv="spatial", folds=5,
                                      buffer_km=0.0)
     t["beida_impute_spatial"] = dict(dataset="beida", task="impute", cv="spatial", folds=5,
-                                     buffer_km=0.0,
-                                     n_characters=BEIDA_CHARACTERS_QUICK if quick else BEIDA_CHARACTERS)
-    wals = dict(WALS_SUBSET_QUICK if quick else WALS_SUBSET)
-    for level in ("family", "genus"):
-        t[f"wals_{level}_spatial"] = dict(dataset="wals_geo", task="group", label=level,
-                                          cv="spatial", folds=10, buffer_km=0.0,
-                                          hide_features=False, wals=wals)
+                                     buffer_km=0.0, n_characters=chars)
     t["wals_impute_spatial"] = dict(dataset="wals_gen", task="impute", cv="spatial", folds=5,
                                     buffer_km=0.0, wals=wals)
     return t
@@ -110,26 +109,19 @@ def _china():
 def bundled_graph(name: str):
     """Voronoi contiguity graph of a bundled survey (clipped to China), labelled by group."""
     import geodata
-    from geodata.graph.dialect_graph import DialectGraph
 
     sites, survey = geodata.load_dataset(name)
-    return DialectGraph.from_sites(sites, method="voronoi", boundary=_china(), features=survey,
-                                   label="dialect_group")
+    return geodata.DialectGraph.from_sites(sites, method="voronoi", boundary=_china(),
+                                           features=survey, label="dialect_group")
 
 
-def beida_features(folder: Path, n_characters: int | None, seed: int = 0):
-    """``(sites, X)``: the 18 modern points and one categorical column per character.
-
-    ``X`` holds the index of the reading class (``string_features``, tones stripped) of
-    the site's first-listed reading; NaN where the reading is missing or shared by no other
-    site. Characters with fewer than two observed sites or a single class are dropped;
-    ``n_characters`` of the rest are drawn with a fixed seed.
-    """
+def _beida_readings(folder: Path, n_characters: int | None, seed: int = 0):
+    """``(sites, survey)``: the 18 modern points and the long table of their readings
+    (first-listed reading per site and character) of ``n_characters * 1.3`` characters drawn
+    with a fixed seed."""
     import geopandas as gpd
     import numpy as np
     import pandas as pd
-
-    from geodata.dialectometry.features import string_features
 
     langs = pd.read_csv(folder / "languages.csv")
     langs = langs[~langs["is_historical"].astype(str).str.lower().eq("true")]
@@ -140,10 +132,32 @@ def beida_features(folder: Path, n_characters: int | None, seed: int = 0):
         pick = np.random.default_rng(seed).permutation(len(items))[: int(n_characters * 1.3)]
         keep = {items[i] for i in pick}
         r = r[[(c, p) in keep for c, p in zip(r["character"], r["pinyin"])]]
-    survey = pd.DataFrame({"site": r["language_id"], "item": r["character"] + "|" + r["pinyin"],
+    survey = pd.DataFrame({"site": r["language_id"].astype(str),
+                           "item": r["character"] + "|" + r["pinyin"],
                            "value": r["ipa"]}).drop_duplicates(["site", "item"], keep="first")
-    fm = string_features(survey)
-    v = fm.values
+    sites = langs.set_index("id")
+    sites.index = sites.index.astype(str)
+    sites = gpd.GeoDataFrame(sites, geometry=gpd.points_from_xy(sites["longitude"],
+                                                                sites["latitude"]),
+                             crs="EPSG:4326")
+    return sites, survey.reset_index(drop=True)
+
+
+def beida_features(folder: Path, n_characters: int | None, seed: int = 0):
+    """``(sites, X)``: the 18 modern points and one categorical column per character.
+
+    ``X`` holds the index of the reading class (:func:`geodata.string_features`, tones
+    stripped) of the site's first-listed reading; NaN where the reading is missing or shared
+    by no other site. Characters with fewer than two observed sites or a single class are
+    dropped; ``n_characters`` of the rest are kept.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from geodata import string_features
+
+    sites, survey = _beida_readings(folder, n_characters, seed)
+    v = string_features(survey).values
     item_of = v.columns.get_level_values(0)
     cols = {}
     for item in pd.unique(item_of):
@@ -153,88 +167,105 @@ def beida_features(folder: Path, n_characters: int | None, seed: int = 0):
     x = x.loc[:, (x.notna().sum() >= 2) & (x.nunique() >= 2)]
     if n_characters:
         x = x.iloc[:, : int(n_characters)]
-    sites = langs.set_index("id")
-    sites.index = sites.index.astype(str)
-    sites = gpd.GeoDataFrame(sites, geometry=gpd.points_from_xy(sites["longitude"],
-                                                                sites["latitude"]),
-                             crs="EPSG:4326")
     return sites, x.reindex(sites.index)
 
 
 @cache
-def beida_graph(n_characters: int | None):
-    from geodata.graph.dialect_graph import DialectGraph
+def beida_graph(n_characters: int | None, data: str = str(SHARED)):
+    """Imputation graph: categorical reading classes (NaN = missing)."""
+    import geodata
 
-    sites, x = beida_features(SHARED / "sinitic_beida1962_zihui", n_characters)
-    return DialectGraph.from_sites(sites, method="voronoi", boundary=_china(), features=x,
-                                   label="dialect_group")
-
-
-def wals_subset(min_features: int, min_family_size: int, **_):
-    """``(sites, wide codes)`` of the WALS subset (see :data:`WALS_SUBSET`): languages with
-    at least ``min_features`` values, in a genealogical family (not WALS ``other``) that
-    has at least ``min_family_size`` such languages; features observed in >= 5 of them."""
-    from geodata.graph.genealogy import read_wals
-
-    sites, survey = read_wals(SHARED / "wals", min_features=int(min_features))
-    sites = sites[sites["classification"].notna()]
-    fam = sites["family"].value_counts()
-    sites = sites[sites["family"].isin(fam.index[fam >= min_family_size])]
-    wide = survey.pivot_table(index="site", columns="item", values="value", aggfunc="first")
-    wide.index = wide.index.astype(str)
-    wide = wide.reindex(sites.index.astype(str)).astype(float)
-    wide = wide.loc[:, wide.notna().sum() >= 5]
-    return sites, wide
+    sites, x = beida_features(Path(data) / "sinitic_beida1962_zihui", n_characters)
+    return geodata.DialectGraph.from_sites(sites, method="voronoi", boundary=_china(),
+                                           features=x, label="dialect_group")
 
 
 @cache
-def wals_graph(kind: str, min_features: int, min_family_size: int, k_geo: int):
-    """``kind="geo"``: great-circle kNN graph; features the one-hot of the observed values of
-    the features that half the languages have (0 where missing: the classifiers need
-    complete rows, and sparser features would make "both missing" the main agreement).
-    ``kind="gen"``: the same kNN edges plus genealogy edges (5 closest relatives in
-    ``family/genus``, :func:`geodata.graph.genealogy.add_genealogy`); features the categorical
-    WALS codes (NaN = no data, the cells to impute)."""
+def beida_group_graph(n_characters: int | None, data: str = str(SHARED)):
+    """``(graph, survey)`` for group classification: one-hot reading classes of the same
+    characters as features (0 where a site lacks the reading), and the readings
+    themselves for the Levenshtein feature kNN."""
+    import geodata
+
+    sites, survey = _beida_readings(Path(data) / "sinitic_beida1962_zihui", n_characters)
+    _, x = beida_features(Path(data) / "sinitic_beida1962_zihui", n_characters)
+    survey = survey[survey["item"].isin(set(x.columns))]
+    onehot = geodata.string_features(survey, sites=sites.index).values.fillna(0.0)
+    onehot.columns = [f"{a}={b}" for a, b in onehot.columns]
+    graph = geodata.DialectGraph.from_sites(sites, method="voronoi", boundary=_china(),
+                                            features=onehot, label="dialect_group")
+    return graph, survey
+
+
+def wals_subset(min_features: int, min_family_size: int, data: str = str(SHARED), **_):
+    """``(sites, survey)`` of the WALS subset (see :data:`WALS_SUBSET`): languages with at
+    least ``min_features`` values, in a genealogical family (not WALS ``other``) that has
+    at least ``min_family_size`` such languages."""
+    import geodata
+
+    sites, survey = geodata.read_wals(Path(data) / "wals", min_features=int(min_features))
+    sites = sites[sites["classification"].notna()]
+    fam = sites["family"].value_counts()
+    sites = sites[sites["family"].isin(fam.index[fam >= min_family_size])]
+    return sites, survey[survey["site"].isin(set(sites.index))]
+
+
+@cache
+def wals_graph(kind: str, min_features: int, min_family_size: int, k_geo: int,
+               data: str = str(SHARED)):
+    """``kind="geo"``: great-circle kNN graph of the subset, features the one-hot WALS
+    values of the features half the languages have (0 where missing). ``kind="gen"``: the
+    same kNN edges plus genealogy edges (:func:`geodata.add_genealogy`, 5 closest relatives
+    in ``family/genus``), features the categorical WALS codes (NaN = no data) of the
+    features at least 5 languages have."""
     import pandas as pd
 
-    from geodata.graph.dialect_graph import DialectGraph
+    import geodata
 
-    sites, wide = wals_subset(min_features, min_family_size)
+    sites, survey = wals_subset(min_features, min_family_size, data)
     if kind == "geo":
+        wide = survey.pivot_table(index="site", columns="item", values="value", aggfunc="first")
+        wide = wide.reindex(sites.index)
         cols = {}
         for f in wide.columns[wide.notna().mean() >= 0.5]:
             for v in sorted(wide[f].dropna().unique()):
                 cols[f"{f}={v:g}"] = (wide[f] == v).astype(float)
-        feats = pd.DataFrame(cols, index=wide.index)
-        return DialectGraph.from_sites(sites, method="knn", k=k_geo, regions=False,
-                                       features=feats, isolated="keep")
-    from geodata.graph.genealogy import add_genealogy
+        feats = pd.DataFrame(cols, index=sites.index)
+        return geodata.DialectGraph.from_sites(sites, method="knn", k=k_geo, regions=False,
+                                               features=feats, isolated="keep")
+    wide = survey.pivot_table(index="site", columns="item", values="value", aggfunc="first")
+    wide = wide.reindex(sites.index).astype(float)
+    wide = wide.loc[:, wide.notna().sum() >= 5]
+    graph = geodata.DialectGraph.from_sites(sites, method="knn", k=k_geo, regions=False,
+                                            features=wide, isolated="keep")
+    return geodata.add_genealogy(graph, "classification", k=5)
 
-    g = DialectGraph.from_sites(sites, method="knn", k=k_geo, regions=False, features=wide,
-                                isolated="keep")
-    return add_genealogy(g, "classification", k=5)
 
-
-def graph_for(cfg: dict):
+def graph_for(cfg: dict, data: str = str(SHARED)):
+    """``(graph, survey or None)`` of a task."""
     ds = cfg["dataset"]
     if ds == "szeto":
-        return bundled_graph("sinitic_szeto2018")
+        return bundled_graph("sinitic_szeto2018"), None
     if ds == "liu":
-        return bundled_graph("sinitic_liu2007")
+        return bundled_graph("sinitic_liu2007"), None
     if ds == "beida":
-        return beida_graph(cfg.get("n_characters"))
+        return beida_graph(cfg.get("n_characters"), data), None
+    if ds == "beida_group":
+        return beida_group_graph(cfg.get("n_characters"), data)
     if ds in ("wals_geo", "wals_gen"):
         w = cfg["wals"]
-        return wals_graph(ds.split("_")[1], w["min_features"], w["min_family_size"], w["k_geo"])
+        return wals_graph(ds.split("_")[1], w["min_features"], w["min_family_size"],
+                          w["k_geo"], data), None
     raise ValueError(ds)
 
 
 def needs_shared(cfg: dict) -> bool:
-    return cfg["dataset"] in ("beida", "wals_geo", "wals_gen")
+    return cfg["dataset"] in ("beida", "beida_group", "wals_geo", "wals_gen")
 
 
 # -- running ----------------------------------------------------------------------------
-def run_task(name: str, cfg: dict, seeds: int, net: dict | None) -> dict:
+def run_task(name: str, cfg: dict, seeds: int | None, net: dict | None,
+             data: str = str(SHARED)) -> dict:
     """Evaluate one task (runs in a worker process)."""
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     warnings.filterwarnings("ignore")
@@ -244,15 +275,12 @@ def run_task(name: str, cfg: dict, seeds: int, net: dict | None) -> dict:
     from gnn.evaluation import evaluate
 
     t0 = time.perf_counter()
-    graph = graph_for(cfg)
+    graph, survey = graph_for(cfg, data)
     t_graph = time.perf_counter() - t0
     kw = {k: cfg[k] for k in ("task", "cv", "folds", "buffer_km", "models") if k in cfg}
     if cfg["task"] == "group":
-        kw["hide_features"] = cfg["hide_features"]
         kw["label"] = cfg.get("label", "dialect_group")
-    if not kw.get("folds"):
-        kw["folds"] = 5
-    result = evaluate(graph, seeds=seeds, net_params=net, **kw)
+    result = evaluate(graph, seeds=seeds, net_params=net, survey=survey, **kw)
     result["name"] = name
     result["config"] = _config_key(cfg, seeds, net)
     result["graph_seconds"] = t_graph
@@ -263,7 +291,6 @@ def run_task(name: str, cfg: dict, seeds: int, net: dict | None) -> dict:
         result["n_classes"] = int(labels.nunique())
         result["majority_share"] = float(labels.value_counts(normalize=True).iloc[0])
         result["singleton_classes"] = int((labels.value_counts() == 1).sum())
-    result["n_features"] = int(graph.to_pyg().x.size(1))
     return result
 
 
@@ -272,9 +299,9 @@ def _config_key(cfg: dict, seeds: int, net: dict | None) -> dict:
 
 
 #: Rough single-core seconds of each full task (uncontended), to start the longest first.
-_COST = {"szeto_group_loo300_hide": 210, "szeto_group_loo300_keep": 190,
-         "wals_impute_spatial": 300, "beida_impute_spatial": 80, "wals_genus_spatial": 55,
-         "szeto_group_spatial_keep": 50, "liu_group_loo_keep": 47, "liu_group_loo_hide": 47}
+_COST = {"szeto_group_loo300": 600, "szeto_group_loo": 600, "wals_impute_spatial": 900,
+         "beida_impute_spatial": 250, "wals_genus_spatial": 200, "wals_family_spatial": 200,
+         "szeto_group_spatial": 150, "liu_group_loo": 150, "beida_group_loo100": 150}
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -287,39 +314,41 @@ def _ok(r: dict) -> bool:
 
 
 def verdict(result: dict) -> str:
-    """One paragraph: how dialect_gat stands against the best baseline and the best model."""
+    """One paragraph: how dialect_gat stands against the best baseline (paired sign test)."""
     models = result["models"]
     ours = models.get("dialect_gat")
-    if not ours or not _ok(ours):
+    best_b = result.get("best_baseline")
+    if not ours or not _ok(ours) or not best_b:
         return ""
-    base = {m: r for m, r in models.items() if m in BASELINES and _ok(r)}
-    others = {m: r for m, r in models.items() if m != "dialect_gat" and _ok(r)
-              and not m.startswith("dialect_gat-")}
-    best_b = max(base, key=lambda m: base[m]["accuracy_mean"])
-    best_o = max(others, key=lambda m: others[m]["accuracy_mean"])
+    base = models[best_b]
     a, s = ours["accuracy_mean"], ours["accuracy_std"] or 0.0
-    b = base[best_b]["accuracy_mean"]
+    b = base["accuracy_mean"]
+    pv = ours.get("paired_vs_best", {})
+    paired = (f"; site by site {pv.get('wins')} wins, {pv.get('losses')} losses, sign-test "
+              f"p = {pv.get('p', 1.0):.3g}") if pv else ""
     diff = a - b
     if abs(diff) <= max(s, 0.005):
-        word = f"ties with the best baseline `{best_b}` ({a:.3f} vs {b:.3f}, within one std)"
+        word = f"ties with the best baseline `{best_b}` ({a:.3f} vs {b:.3f}, within one std"
     elif diff > 0:
-        word = f"beats the best baseline `{best_b}` by {diff:+.3f} ({a:.3f} vs {b:.3f})"
+        word = f"beats the best baseline `{best_b}` by {diff:+.3f} ({a:.3f} vs {b:.3f}"
     else:
-        word = f"**loses** to the baseline `{best_b}` by {diff:+.3f} ({a:.3f} vs {b:.3f})"
-    text = f"`dialect_gat` {word}"
-    f_ours, f_base = ours.get("macro_f1_mean"), base[best_b].get("macro_f1_mean")
+        word = f"**loses** to the best baseline `{best_b}` by {diff:+.3f} ({a:.3f} vs {b:.3f}"
+    text = f"`dialect_gat` {word}{paired})"
+    f_ours, f_base = ours.get("macro_f1_mean"), base.get("macro_f1_mean")
     if f_ours is not None and f_base is not None:
-        text += f" (macro-F1 {f_ours:.3f} vs {f_base:.3f})"
-    if best_o != best_b and others[best_o]["accuracy_mean"] > a:
+        text += f"; macro-F1 {f_ours:.3f} vs {f_base:.3f}"
+    others = {m: r for m, r in models.items() if m != "dialect_gat" and _ok(r)
+              and not m.startswith("dialect_gat-")}
+    best_o = max(others, key=lambda m: others[m]["accuracy_mean"]) if others else None
+    if best_o and best_o != best_b and others[best_o]["accuracy_mean"] > a:
         text += f"; best model overall: `{best_o}` ({others[best_o]['accuracy_mean']:.3f})"
     text += "."
-    if result["task"] == "group":
-        n = ours["n_predictions"]
-        imp = ours["impossible"]
-        text += (f" {imp} of {n} held-out predictions are impossible (their class is absent "
-                 f"from training), so no model can exceed {1 - imp / n:.3f}; the majority class"
-                 f" holds {result['majority_share']:.0%} of the sites"
-                 f" and {result['singleton_classes']} of {result['n_classes']} classes have a "
+    c = result.get("ceiling") or {}
+    if result["task"] == "group" and c.get("mean") is not None:
+        text += (f" Ceiling (held-out sites whose class is in training) {c['mean']:.3f} ± "
+                 f"{c['std']:.3f} over seeds; the majority class holds "
+                 f"{result['majority_share']:.0%} of the sites and "
+                 f"{result['singleton_classes']} of {result['n_classes']} classes have a "
                  "single site.")
     return text
 
@@ -333,9 +362,11 @@ def summary_markdown(results: dict[str, dict], tasks: dict[str, dict], wall: flo
              f" in {wall:.0f} s"
              + (f" ({reused} tasks reused from an earlier run with the same configuration; "
                 "each table gives its own runtime)" if reused else "")
-             + ". Accuracy is pooled over folds (micro), then mean ± std over "
-             "seeds; `impossible` counts held-out sites whose class is absent from the fold's "
-             "training labels (they are in the denominator).", ""]
+             + ". Protocol v2 (gnn.evaluation): baselines tuned inside each training fold, "
+             "buffered sites dropped for every model, the same network defaults on every "
+             "task. Accuracy is pooled over folds (micro), then mean ± std over seeds; "
+             "wins/losses and the exact sign-test p compare each model site by site with "
+             "the best baseline.", ""]
     for name in tasks:
         r = results.get(name)
         lines.append(f"## {name}")
@@ -372,7 +403,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, required=True, help="folder for the results")
     ap.add_argument("--quick", action="store_true",
-                    help="smoke run: 1 seed, short training, subsets (< 60 s)")
+                    help="smoke run: 1 seed, short training, subsets (< 2 min)")
+    ap.add_argument("--data", type=Path, default=SHARED,
+                    help="folder of the shared data sets (default ../shared/data)")
     ap.add_argument("--jobs", type=int, default=2, help="tasks run in parallel processes")
     ap.add_argument("--only", default=None, help="comma-separated task names (default: all)")
     ap.add_argument("--resume", action="store_true",
@@ -402,8 +435,8 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, dict] = {}
     todo, reused = [], 0
     for name, cfg in tasks.items():
-        if needs_shared(cfg) and not SHARED.is_dir():
-            results[name] = {"error": f"{SHARED} is absent"}
+        if needs_shared(cfg) and not args.data.is_dir():
+            results[name] = {"error": f"{args.data} is absent"}
             continue
         path = args.out / f"{name}.json"
         if args.resume and path.is_file():
@@ -420,7 +453,7 @@ def main(argv: list[str] | None = None) -> int:
         if "error" not in r:
             from gnn.evaluation import to_markdown
 
-            write_atomic(args.out / f"{name}.json", json.dumps(r, indent=1))
+            write_json(args.out / f"{name}.json", r, indent=1)
             write_atomic(args.out / f"{name}.md", to_markdown(r))
         print(f"[done] {name} ({r.get('wall_s', 0):.0f} s)"
               + (f" ERROR {r['error']}" if "error" in r else ""), flush=True)
@@ -431,7 +464,7 @@ def main(argv: list[str] | None = None) -> int:
         import multiprocessing as mp
 
         with ProcessPoolExecutor(max_workers=args.jobs, mp_context=mp.get_context("spawn")) as ex:
-            futs = {ex.submit(run_task, n, tasks[n], seeds, net): n for n in order}
+            futs = {ex.submit(run_task, n, tasks[n], seeds, net, str(args.data)): n for n in order}
             for f in as_completed(futs):
                 n = futs[f]
                 try:
@@ -441,17 +474,17 @@ def main(argv: list[str] | None = None) -> int:
     else:
         for n in order:
             try:
-                done(n, run_task(n, tasks[n], seeds, net))
+                done(n, run_task(n, tasks[n], seeds, net, str(args.data)))
             except Exception as exc:  # noqa: BLE001
                 done(n, {"error": f"{type(exc).__name__}: {exc}"})
     wall = time.perf_counter() - t0
-    summary = {"quick": args.quick, "seeds": seeds, "wall_s": wall, "reused": reused,
+    summary = {"quick": args.quick, "seeds": seeds if seeds is not None else "default (10 below 500 regions)", "wall_s": wall, "reused": reused,
                "task_seconds": sum(r.get("wall_s", 0.0) for r in results.values()),
                "tasks": {n: {k: v for k, v in r.items() if k != "models"}
                          | {"accuracy": {m: [x.get("accuracy_mean"), x.get("accuracy_std")]
                                          for m, x in r.get("models", {}).items()}}
                          for n, r in results.items()}}
-    write_atomic(args.out / "summary.json", json.dumps(summary, indent=1))
+    write_json(args.out / "summary.json", summary, indent=1)
     write_atomic(args.out / "summary.md", summary_markdown(results, tasks, wall, args.quick,
                                                                      reused))
     print(f"wrote {args.out / 'summary.md'} ({wall:.0f} s)", flush=True)

@@ -4,16 +4,17 @@ Usage::
 
     python scripts/sigtyp2020.py --data ../shared/data/sigtyp2020 --out PRED.tsv
 
-One graph holds every language of train, dev and test: edges join each language to its
-``--k-geo`` great-circle nearest neighbours and to its nearest relatives of the same genus
-and family, with ``distance_km`` and ``relatedness`` (1 same genus, 0.5 same family, else 0)
-as edge attributes. Node input is the one-hot vector of the language's observed feature
-values, so co-occurrence within a language is available to the network. The model is
-trained by random masking on the observed cells.
+One :class:`geodata.DialectGraph` holds every language of train, dev and test: great-circle
+kNN edges (``--k-geo``) plus genealogy edges from :func:`geodata.add_genealogy` (the
+``--k-rel`` closest relatives in ``family/genus``, relatedness from the classification
+paths: no rule of this script's own). Node features are the WALS codes (categorical, NaN =
+not given).
 
-Tuning uses dev only: a share of each dev language's cells (``--dev-mask``, as many as the
-test file blinds) is masked and scored. The test gold is blinded, so the script only writes
-predictions for every ``=?`` cell of ``test_blinded.csv``, in the same format.
+Honest protocol: settings are chosen on splits of **train only** (``--inner-splits``
+random subsets of train languages, a share ``--mask`` of their cells masked and scored;
+dev and test cells stay visible as context, never scored). The chosen setting is then
+scored **once** on dev (the same share of each dev language's cells masked), and finally
+refitted with dev fully observed to fill every ``=?`` cell of ``test_blinded.csv``.
 """
 
 from __future__ import annotations
@@ -25,17 +26,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import torch
-from torch_geometric.data import Data
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from geodata import great_circle_km  # noqa: E402
 from geodata.io import write_text  # noqa: E402
-from gnn import baselines as B  # noqa: E402
-from gnn._data import knn_edge_index  # noqa: E402
-from gnn.estimators._core import FeatureImputer  # noqa: E402
 
 COLUMNS = ["wals_code", "name", "latitude", "longitude", "genus", "family", "countrycodes"]
 
@@ -90,39 +85,22 @@ def code_of(value: str) -> float:
     return float(value.split(" ", 1)[0])
 
 
-def relative_edges(groups: pd.Series, lon: np.ndarray, lat: np.ndarray, k: int) -> np.ndarray:
-    """Each language to its ``k`` nearest languages of the same group (both directions)."""
-    pairs = []
-    pos = np.arange(len(groups))
-    for _, idx in pd.Series(pos, index=groups.to_numpy()).groupby(level=0):
-        members = idx.to_numpy()
-        if len(members) < 2:
-            continue
-        ei, _ = knn_edge_index(lon[members], lat[members], k)
-        pairs.append(members[ei])
-    return np.concatenate(pairs, axis=1) if pairs else np.zeros((2, 0), dtype=np.int64)
-
-
 def build_graph(meta: pd.DataFrame, x: np.ndarray, features: list[str], *, k_geo: int,
-                k_rel: int) -> Data:
-    lon, lat = meta["longitude"].to_numpy(float), meta["latitude"].to_numpy(float)
-    geo, _ = knn_edge_index(lon, lat, k_geo)
-    gen = relative_edges(meta["genus"], lon, lat, k_rel)
-    fam = relative_edges(meta["family"], lon, lat, k_rel)
-    ei = np.unique(np.concatenate([geo, gen, fam], axis=1).T, axis=0)
-    ei = ei[ei[:, 0] != ei[:, 1]].T
-    d = great_circle_km(lon[ei[0]], lat[ei[0]], lon[ei[1]], lat[ei[1]])
-    genus, family = meta["genus"].to_numpy(), meta["family"].to_numpy()
-    rel = np.where(genus[ei[0]] == genus[ei[1]], 1.0,
-                   np.where(family[ei[0]] == family[ei[1]], 0.5, 0.0))
-    data = Data(x=torch.tensor(x, dtype=torch.float32), edge_index=torch.tensor(ei),
-                edge_attr=torch.tensor(np.column_stack([d, rel]), dtype=torch.float32),
-                pos=torch.tensor(np.column_stack([lon, lat]), dtype=torch.float32))
-    data.node_ids = list(meta.index)
-    data.feature_names = features
-    data.edge_attr_names = ["distance_km", "relatedness"]
-    data.classes = []
-    return data
+                k_rel: int):
+    """The language graph as a DialectGraph: kNN plus genealogy edges (geodata)."""
+    import geopandas as gpd
+
+    import geodata
+
+    sites = gpd.GeoDataFrame(
+        {"genus": meta["genus"].to_numpy(), "family": meta["family"].to_numpy(),
+         "classification": (meta["family"] + "/" + meta["genus"]).to_numpy()},
+        index=pd.Index([str(i) for i in meta.index], name="site_id"),
+        geometry=gpd.points_from_xy(meta["longitude"], meta["latitude"]), crs="EPSG:4326")
+    feats = pd.DataFrame(x, index=sites.index, columns=features)
+    g = geodata.DialectGraph.from_sites(sites, method="knn", k=k_geo, regions=False,
+                                        features=feats, isolated="keep")
+    return geodata.add_genealogy(g, "classification", k=k_rel)
 
 
 def matrix(codes: list[str], cells: dict, features: list[str]) -> np.ndarray:
@@ -160,20 +138,70 @@ def write_predictions(blinded: Path, out: Path, predict) -> int:
     return n_written
 
 
+#: The settings compared on splits of train: baselines (with their k) and the networks
+#: with the estimators' own defaults.
+CANDIDATES = {
+    **{f"geo_knn_k{k}": {"baseline": "geo_knn", "k": k} for k in (1, 3, 5, 10)},
+    **{f"feature_knn_k{k}": {"baseline": "feature_knn", "k": k} for k in (1, 3, 5, 10)},
+    "mlp": {"model": "mlp"},
+    "gat_edge_dim": {"model": "gat_edge_dim"},
+    "dialect_gat": {"model": "dialect_gat"},
+}
+
+
+def mask_cells(x: np.ndarray, rows: np.ndarray, share: float, rng) -> np.ndarray:
+    """A boolean mask of ``share`` of the observed cells of each row in ``rows``."""
+    mask = np.zeros(x.shape, dtype=bool)
+    for i in rows:
+        obs = np.flatnonzero(~np.isnan(x[i]))
+        if len(obs):
+            mask[i, rng.choice(obs, size=max(1, int(round(share * len(obs)))), replace=False)] = True
+    return mask
+
+
+def fill(setting: dict, graph, seed: int) -> np.ndarray:
+    """Every cell of ``graph`` filled by one setting (observed cells kept)."""
+    from gnn import baselines as B
+
+    if "baseline" in setting:
+        fn = {"geo_knn": B.impute_geo_knn, "feature_knn": B.impute_feature_knn}[setting["baseline"]]
+        return fn(graph, k=setting["k"]).to_numpy(float)
+    from gnn import FeatureImputer
+
+    imp = FeatureImputer(model=setting["model"], random_state=seed).fit(graph)
+    return imp.predict().to_numpy(float)
+
+
+def score(setting: dict, meta, x, features, mask, args) -> float:
+    xm = x.copy()
+    xm[mask] = np.nan
+    graph = build_graph(meta, xm, features, k_geo=args.k_geo, k_rel=args.k_rel)
+    filled = fill(setting, graph, args.seed)
+    rows, cols = np.nonzero(mask)
+    return float(np.mean(filled[rows, cols] == x[rows, cols]))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "sigtyp2020")
     ap.add_argument("--out", type=Path, required=True, help="predictions for test_blinded.csv")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--dev-mask", type=float, default=0.44,
-                    help="share of each dev language's cells masked for tuning")
+    ap.add_argument("--mask", type=float, default=0.44,
+                    help="share of a held-out language's cells masked (as the test blinds)")
+    ap.add_argument("--inner-splits", type=int, default=2,
+                    help="random splits of train on which the settings are compared")
+    ap.add_argument("--inner-share", type=float, default=0.2,
+                    help="share of train languages held out in each inner split")
     ap.add_argument("--k-geo", type=int, default=10)
     ap.add_argument("--k-rel", type=int, default=10)
-    ap.add_argument("--model", default="dialect_gat")
-    ap.add_argument("--hidden", type=int, default=128)
-    ap.add_argument("--epochs", type=int, default=300)
-    ap.add_argument("--baselines", action="store_true", help="also score baselines on dev")
+    ap.add_argument("--candidates", default=",".join(CANDIDATES),
+                    help=f"comma-separated settings to compare (of {list(CANDIDATES)})")
+    ap.add_argument("--json", type=Path, default=None, help="write the scores here")
     args = ap.parse_args(argv)
+    names = [c.strip() for c in args.candidates.split(",") if c.strip()]
+    unknown = [c for c in names if c not in CANDIDATES]
+    if unknown:
+        ap.error(f"--candidates: unknown {unknown}; choose from {list(CANDIDATES)}")
 
     t0 = time.time()
     tr_meta, tr = read_split(args.data / "train.csv")
@@ -187,48 +215,31 @@ def main(argv: list[str] | None = None) -> int:
                 if v != "?":
                     labels.setdefault((f, code_of(v)), v)
     meta = pd.concat([tr_meta, dv_meta, te_meta])
-    codes = list(meta.index)
-    x_full = matrix(codes, {**tr, **dv, **te}, features)
+    x_full = matrix(list(meta.index), {**tr, **dv, **te}, features)
     n_tr, n_dv = len(tr_meta), len(dv_meta)
-    dev_rows = np.arange(n_tr, n_tr + n_dv)
-
-    # dev tuning: mask a share of each dev language's cells
     rng = np.random.default_rng(args.seed)
-    x_dev = x_full.copy()
-    mask = np.zeros_like(x_full, dtype=bool)
-    for i in dev_rows:
-        obs = np.flatnonzero(~np.isnan(x_full[i]))
-        k = max(1, int(round(args.dev_mask * len(obs))))
-        mask[i, rng.choice(obs, size=k, replace=False)] = True
-    x_dev[mask] = np.nan
-    rows, cols = np.nonzero(mask)
-    truth = x_full[rows, cols]
-    graph_dev = build_graph(meta, x_dev, features, k_geo=args.k_geo, k_rel=args.k_rel)
-    print(f"graph: {len(codes)} languages, {graph_dev.edge_index.size(1)} directed edges, "
-          f"{len(features)} features; {len(rows)} masked dev cells", flush=True)
 
-    if args.baselines:
-        for name, fn in [("majority", B.impute_majority), ("geo_knn", B.impute_geo_knn),
-                         ("feature_knn", B.impute_feature_knn)]:
-            k = {"geo_knn": {"k": 10}, "feature_knn": {"k": 10}}.get(name, {})
-            pred = fn(graph_dev, **k).to_numpy()[rows, cols]
-            print(f"dev accuracy {name:12s} {np.mean(pred == truth):.4f}", flush=True)
+    # 1. choose on splits of train only (dev and test cells are context, never scored)
+    inner: dict[str, list[float]] = {c: [] for c in names}
+    for split in range(args.inner_splits):
+        rows = rng.choice(n_tr, size=max(1, int(round(args.inner_share * n_tr))), replace=False)
+        mask = mask_cells(x_full, rows, args.mask, rng)
+        for c in names:
+            inner[c].append(score(CANDIDATES[c], meta, x_full, features, mask, args))
+            print(f"train split {split}: {c:16s} {inner[c][-1]:.4f} ({time.time() - t0:.0f}s)",
+                  flush=True)
+    best = max(names, key=lambda c: float(np.mean(inner[c])))
+    print(f"chosen on train splits: {best} ({np.mean(inner[best]):.4f})", flush=True)
 
-    params = dict(model=args.model, hidden=args.hidden, heads=4, layers=2, dropout=0.2,
-                  max_epochs=args.epochs, patience=30, val_fraction=0.05, mask_rate=0.3,
-                  lr=0.005, random_state=args.seed, n_threads=None)
-    imp = FeatureImputer(**params).fit(graph_dev)
-    pred = imp.predict().to_numpy()[rows, cols]
-    acc = float(np.mean(pred == truth))
-    print(f"dev accuracy {args.model:12s} {acc:.4f}  ({len(imp.history_)} epochs, "
-          f"{time.time() - t0:.0f}s)", flush=True)
-    if imp.model == "dialect_gat":
-        print(imp.edge_params_[["parameter", "value"]].to_string(index=False), flush=True)
+    # 2. dev, once, with the chosen setting
+    dev_mask = mask_cells(x_full, np.arange(n_tr, n_tr + n_dv), args.mask, rng)
+    dev_acc = score(CANDIDATES[best], meta, x_full, features, dev_mask, args)
+    print(f"dev accuracy ({best}, reported once): {dev_acc:.4f}", flush=True)
 
-    # final model: dev fully observed, predict the blinded test cells
+    # 3. test: dev fully observed, every blinded cell predicted
     graph = build_graph(meta, x_full, features, k_geo=args.k_geo, k_rel=args.k_rel)
-    final = FeatureImputer(**params).fit(graph)
-    filled = final.predict()
+    filled = pd.DataFrame(fill(CANDIDATES[best], graph, args.seed), index=graph.node_ids,
+                          columns=features)
 
     def predict(code: str, name: str) -> str:
         v = float(filled.loc[code, name])
@@ -236,6 +247,11 @@ def main(argv: list[str] | None = None) -> int:
 
     n_written = write_predictions(args.data / "test_blinded.csv", args.out, predict)
     print(f"wrote {n_written} predictions to {args.out} ({time.time() - t0:.0f}s)")
+    if args.json:
+        from geodata.io import write_json
+
+        write_json(args.json, {"inner": inner, "chosen": best, "dev_accuracy": dev_acc,
+                               "n_test_predictions": n_written, "seed": args.seed})
     return 0
 
 

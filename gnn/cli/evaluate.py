@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from geodata.validation import DialectGraphError
@@ -16,8 +15,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "evaluate",
         help="evaluate the GAT models and baselines on the same spatial folds",
-        description="Every model on the same folds and seeds; accuracy pooled over folds, "
-                    "mean ± std over seeds. Prints a Markdown table.",
+        description="Every model on the same folds and seeds (baselines tuned inside each "
+                    "training fold); accuracy pooled over folds, mean ± std over seeds, a "
+                    "paired sign test against the best baseline. Prints a Markdown table.",
     )
     p.add_argument("--graph", required=True, type=Path, metavar="G.gpkg",
                    help="graph saved by `dialectgraph build` (GeoPackage)")
@@ -27,8 +27,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--folds", type=int, default=5, help="folds for spatial and random")
     p.add_argument("--buffer-km", type=float, default=0.0,
                    help="drop training sites within this distance of a held-out site")
+    p.add_argument("--buffer-drops", choices=("sites", "labels"), default="sites",
+                   help="what buffered training sites lose: 'sites' (labels and features, "
+                        "removed from the graph for every model; default) or 'labels'")
     p.add_argument("--groups", default=None, help="regions column for --cv group")
-    p.add_argument("--seeds", type=int, default=3)
+    p.add_argument("--seeds", type=int, default=None,
+                   help="number of seeds (default: 10 below 500 regions, else 3)")
+    p.add_argument("--classification", default=None,
+                   help="regions column of classification paths for the genealogical "
+                        "majority baseline (default: the graph's genealogy, if any)")
     p.add_argument("--hide-features", action="store_true",
                    help="held-out regions lose their features (unsurveyed-region setting)")
     p.add_argument("--models", default=None,
@@ -40,8 +47,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from geodata.graph.dialect_graph import DialectGraph
-    from geodata.io import write_text
+    from geodata import DialectGraph
+    from geodata.io import write_json, write_text
     from gnn.evaluation import evaluate, to_markdown
 
     if not args.graph.is_file():
@@ -54,13 +61,14 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     net = {"max_epochs": args.max_epochs} if args.max_epochs else None
     result = evaluate(
         graph, task=args.task, label=args.label, cv=args.cv, folds=args.folds,
-        buffer_km=args.buffer_km, seeds=args.seeds, hide_features=args.hide_features,
-        models=models, groups=args.groups, net_params=net,
+        buffer_km=args.buffer_km, buffer_drops=args.buffer_drops, seeds=args.seeds,
+        hide_features=args.hide_features, models=models, groups=args.groups, net_params=net,
+        classification=args.classification,
     )
     result["graph"] = str(args.graph)
     table = to_markdown(result)
     if args.json:
-        write_text(args.json, json.dumps(result, indent=2))
+        write_json(args.json, result)
     if args.markdown:
         write_text(args.markdown, table)
     print(table)

@@ -113,3 +113,94 @@ def test_feature_imputer_treats_codes_as_categories():
     agree = B._categorical_agreement(x.numpy().astype(float))
     assert agree[0, 1] == 0.0 and agree[0, 2] == pytest.approx(1 / 3)
     assert B.impute_feature_knn(d, k=1).loc["r0", "d"] == 3.0
+
+
+# -- tuned cores, checked against scikit-learn ---------------------------------------------
+def test_knn_votes_match_sklearn_kneighbors():
+    from sklearn.neighbors import KNeighborsClassifier
+
+    from geodata import great_circle_matrix
+
+    gen = np.random.default_rng(3)
+    pos = np.column_stack([gen.uniform(100, 120, 40), gen.uniform(20, 40, 40)])
+    y = gen.integers(0, 3, 40)
+    train, test = np.arange(30), np.arange(30, 40)
+    d = great_circle_matrix(pos)[np.ix_(test, train)]
+    rad = np.radians(pos[:, ::-1])
+    for k, w in [(1, "uniform"), (4, "uniform"), (5, "distance"), (10, "distance")]:
+        ours = B.knn_votes(d, y[train], 3, [(k, w)])[0]
+        ref = KNeighborsClassifier(n_neighbors=k, weights=w, metric="haversine",
+                                   algorithm="brute").fit(rad[train], y[train])
+        np.testing.assert_allclose(ours, ref.predict_proba(rad[test]), atol=1e-9)
+
+
+def test_tune_knn_blocks_the_buffer():
+    d = np.array([[0, 1, 5, 6], [1, 0, 5, 6], [5, 5, 0, 1], [6, 6, 1, 0.]])
+    y = np.array([0, 0, 1, 1])
+    (k, w), scores = B.tune_knn(d, y, 2)
+    assert (k, w) == (1, "uniform") and scores[0] == 1.0
+    # blocking each site's partner (the buffer) leaves only the other class to vote
+    blocked = d == 1
+    _, scores = B.tune_knn(d, y, 2, blocked=blocked)
+    assert scores[0] == 0.0
+
+
+def test_label_spreading_matches_sklearn():
+    from sklearn.semi_supervised import LabelSpreading
+
+    d, y = _toy()
+    ei = d.edge_index.numpy()
+    n = 6
+    adj = np.zeros((n, n))
+    adj[ei[0], ei[1]] = 1.0
+    # a chain 0-1-2-3-4-5 so that labels meet in the middle
+    adj[2, 3] = adj[3, 2] = 1.0
+    chain = np.array(np.nonzero(adj))
+    seeds, codes = np.array([0, 5]), np.array([0, 1])
+    for alpha in (0.5, 0.9):
+        ours = B.spread(B.spreading_operator(chain, n, alpha), seeds, codes, 2)
+        labels = np.full(n, -1)
+        labels[seeds] = codes
+        ref = LabelSpreading(kernel=lambda a, b: adj, alpha=alpha, max_iter=10_000, tol=1e-12)
+        ref.fit(np.zeros((n, 1)), labels)
+        np.testing.assert_allclose(ours, ref.label_distributions_, atol=1e-6)
+
+
+def test_tune_alpha_leave_one_out_is_exact():
+    # leaving a seed out of the closed form equals spreading without it
+    d, _ = _toy()
+    ei, n = d.edge_index.numpy(), 6
+    seeds, codes = np.array([0, 1, 3, 4]), np.array([0, 0, 1, 1])
+    alpha, scores = B.tune_alpha(ei, n, seeds, codes, 2, grid=(0.5, 0.9))
+    for a, s in zip((0.5, 0.9), scores):
+        op = B.spreading_operator(ei, n, a)
+        hits = [B.spread(op, np.delete(seeds, i), np.delete(codes, i), 2)[seeds[i]].argmax()
+                == codes[i] for i in range(4)]
+        assert s == pytest.approx(np.mean(hits))
+
+
+def test_feature_distances_match_scipy():
+    from scipy.spatial.distance import cdist
+
+    gen = np.random.default_rng(4)
+    x = gen.integers(0, 3, (12, 7)).astype(float)
+    np.testing.assert_allclose(B.feature_distances(x, "hamming"), cdist(x, x, "hamming"))
+    span = x.max(0) - x.min(0)
+    np.testing.assert_allclose(B.feature_distances(x, "gower"),
+                               cdist(x / span, x / span, "cityblock") / 7)
+    x[0, :] = np.nan
+    assert np.isnan(B.feature_distances(x, "hamming")[0]).all()
+    with pytest.raises(DialectGraphError, match="`metric` must be 'hamming' or 'gower'"):
+        B.feature_distances(x, "cosine")
+
+
+def test_genealogical_majority_backs_off_to_the_family():
+    d, _ = _toy()
+    y = pd.Series(["A", "A", "B", "B", None, None], index=d.node_ids, dtype=object)
+    paths = ["F1/G1", "F1/G1", "F1/G2", "F2/G3", "F1/G2", "F9/G9"]
+    p = B.genealogical_majority(d, y, classification=paths)
+    assert p.loc["b1"].idxmax() == "B"  # same genus as a2
+    assert p.loc["b2", "A"] == pytest.approx(0.5)  # unrelated: training frequencies
+    assert p.loc["a0", "A"] == 1.0  # its own label left out, the genus mate votes
+    with pytest.raises(DialectGraphError, match="one path per region"):
+        B.genealogical_majority(d, y, classification=paths[:3])

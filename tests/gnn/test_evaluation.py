@@ -1,110 +1,325 @@
 import json
+import math
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 
+import geodata
 from geodata import DialectGraphError
-from gnn._data import szeto_data
-from gnn.evaluation import evaluate, informative_terms, to_markdown
+from gnn.evaluation import (
+    cross_val_predict,
+    evaluate,
+    informative_terms,
+    sign_test,
+    to_markdown,
+)
+from gnn.splits import loo_folds, spatial_folds
 
-NET = {"hidden": 8, "heads": 2, "max_epochs": 8, "patience": 3}
+BASE = ["majority", "geo_knn", "feature_knn", "label_propagation"]
+
+
+def _graph(lon, lat, labels, *, features=None, k=3, extra=None, classification=None):
+    ids = [f"s{i:02d}" for i in range(len(lon))]
+    cols = {"dialect_group": list(labels), **(extra or {})}
+    sites = gpd.GeoDataFrame(cols, index=pd.Index(ids, name="site_id"),
+                             geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+    if features is not None:
+        features = pd.DataFrame(np.asarray(features, dtype=float), index=sites.index,
+                                columns=[f"f{j}" for j in range(np.shape(features)[1])])
+    return geodata.DialectGraph.from_sites(sites, method="knn", k=k, regions=False,
+                                           features=features, label="dialect_group",
+                                           classification=classification)
 
 
 @pytest.fixture(scope="module")
-def data():
-    return szeto_data()
+def szeto():
+    sites, survey = geodata.load_dataset("sinitic_szeto2018")
+    return geodata.DialectGraph.from_sites(sites, method="knn", k=6, regions=False,
+                                           features=survey, label="dialect_group")
 
 
 @pytest.fixture(scope="module")
-def spatial(data):
-    return evaluate(data, cv="spatial", folds=4, seeds=2,
-                    models=["majority", "geo_knn", "feature_knn", "label_propagation",
-                            "dialect_gat"], net_params=NET)
+def pairs():
+    """12 tight pairs along the equator (1 km apart, 100 km between pairs), pair classes
+    alternating A, B: only k=1 finds a site's own class (its partner)."""
+    lon = np.repeat(np.arange(12) * 0.9, 2) + np.tile([0.0, 0.009], 12)
+    labels = np.repeat(["A", "B"] * 6, 2)
+    return _graph(lon, np.zeros(24), labels, features=np.zeros((24, 1)))
 
 
-def test_result_layout(spatial, data):
-    r = spatial
-    assert {"task", "cv", "buffer_km", "folds", "seeds", "n_nodes", "models"} <= set(r)
-    assert r["task"] == "group" and r["cv"] == "spatial" and r["folds"] == 4
-    assert r["n_nodes"] == 42 and r["seeds"] == [0, 1]
-    m = r["models"]["majority"]
-    for key in ("accuracy_mean", "accuracy_std", "macro_f1_mean", "fold_accuracies",
-                "log_loss_mean", "impossible", "accuracy_per_seed"):
-        assert key in m
-    json.dumps(r)  # serialisable
+# -- the sign test ------------------------------------------------------------------------
+def test_sign_test_is_the_exact_binomial():
+    # by hand: P(X <= 1) for X ~ Bin(10, 1/2) is 11/1024; two-sided doubles it
+    assert sign_test(9, 1) == pytest.approx(22 / 1024)
+    assert sign_test(1, 9) == pytest.approx(22 / 1024)
+    assert sign_test(5, 5) == pytest.approx(1.0)
+    assert sign_test(0, 0) == 1.0
+    assert sign_test(12, 0) == pytest.approx(2 * 0.5 ** 12)
 
 
-def test_accuracy_is_pooled_then_averaged_over_seeds(spatial):
-    m = spatial["models"]["geo_knn"]
+# -- nested tuning -------------------------------------------------------------------------
+def test_nested_tuning_chooses_k1_on_planted_pairs(pairs):
+    r = evaluate(pairs, cv="loo", seeds=1, models=["majority", "geo_knn"])
+    geo = r["models"]["geo_knn"]
+    assert geo["accuracy_mean"] == 1.0
+    assert list(geo["chosen"]) == ["k=1, weights=uniform"] and geo["chosen"]["k=1, weights=uniform"] == 24
+    assert r["best_baseline"] == "geo_knn"
+    # majority is wrong on every site (the other class has 12 of 23 training sites)
+    pv = r["models"]["majority"]["paired_vs_best"]
+    assert (pv["baseline"], pv["wins"], pv["losses"]) == ("geo_knn", 0, 24)
+    assert pv["p"] == pytest.approx(2 * 0.5 ** 24)
+
+
+def test_nested_tuning_chooses_a_larger_k_under_label_noise():
+    # clusters of 7 sites; one site of each cluster carries the other class and sits
+    # nearest to the cluster centre, so k=1 copies the noise and k>=3 outvotes it
+    rng = np.random.default_rng(0)
+    lon, lat, labels = [], [], []
+    for c in range(8):
+        angles = rng.uniform(0, 2 * np.pi, 6)
+        lon += [c * 5.0] + list(c * 5.0 + 0.3 * np.cos(angles))
+        lat += [0.0] + list(0.3 * np.sin(angles))
+        main, other = ("A", "B") if c % 2 else ("B", "A")
+        labels += [other] + [main] * 6
+    g = _graph(np.array(lon), np.array(lat), labels, features=np.zeros((56, 1)))
+    out = cross_val_predict("geo_knn", g, loo_folds(g.coords), return_details=True)
+    ks = [c["k"] for c in out.chosen]
+    assert min(ks) >= 3
+
+
+def test_buffer_applies_inside_the_tuning(pairs):
+    # with a 5 km buffer the partner is never available: inside and outside, k=1 now
+    # copies the neighbouring pair of the other class
+    r = evaluate(pairs, cv="loo", buffer_km=5, seeds=1, models=["geo_knn"])
+    assert r["models"]["geo_knn"]["accuracy_mean"] < 0.5
+    assert all("k=1," not in s for s in r["models"]["geo_knn"]["chosen"])
+
+
+def test_geo_knn_tuning_matches_sklearn_nested_loop(szeto):
+    from sklearn.model_selection import LeaveOneOut, cross_val_score
+    from sklearn.neighbors import KNeighborsClassifier
+
+    from gnn.baselines import KNN_GRID
+
+    rad = np.radians(szeto.coords[:, ::-1])  # (lat, lon) radians for haversine
+    y = szeto.labels.astype(str).to_numpy()
+    out = cross_val_predict("geo_knn", szeto, loo_folds(szeto.coords), return_details=True)
+    for i in (7, 33):  # two outer folds, checked against scikit-learn
+        train = np.setdiff1d(np.arange(len(y)), [i])
+        scores = [cross_val_score(KNeighborsClassifier(n_neighbors=k, weights=w,
+                                                       metric="haversine", algorithm="brute"),
+                                  rad[train], y[train], cv=LeaveOneOut()).mean()
+                  for k, w in KNN_GRID]
+        k, w = KNN_GRID[int(np.argmax(scores))]
+        assert (out.chosen[i]["k"], out.chosen[i]["weights"]) == (k, w)
+        ref = KNeighborsClassifier(n_neighbors=k, weights=w, metric="haversine",
+                                   algorithm="brute").fit(rad[train], y[train])
+        want = ref.predict(rad[[i]])[0]
+        assert out.proba.iloc[i].idxmax() == want
+
+
+# -- the protocol --------------------------------------------------------------------------
+def test_default_seeds_and_per_seed_reporting(szeto):
+    r = evaluate(szeto, cv="spatial", folds=4, models=["majority", "geo_knn"])
+    assert r["seeds"] == list(range(10))  # < 500 nodes: 10 seeds by default
+    assert len(r["ceiling"]["per_seed"]) == 10 and len(r["fold_sizes"]) == 10
+    assert all(sum(s) == 42 for s in r["fold_sizes"])
+    # spatial folds are redrawn per seed: sizes and ceilings differ between seeds
+    assert len({tuple(sorted(s)) for s in r["fold_sizes"]}) > 1
+    assert r["ceiling"]["mean"] == pytest.approx(np.mean(r["ceiling"]["per_seed"]))
+    m = r["models"]["geo_knn"]
     assert m["accuracy_mean"] == pytest.approx(np.mean(m["accuracy_per_seed"]))
-    # pooled = fold accuracies weighted by fold size, not their plain mean
-    sizes = m["fold_sizes"]
-    accs = m["fold_accuracies"][0]
-    pooled = sum(a * s for a, s in zip(accs, sizes)) / sum(sizes)
-    assert m["accuracy_per_seed"][0] == pytest.approx(pooled)
-    assert len(m["fold_accuracies"]) == 2 and len(accs) == 4
+    for sizes, accs, acc in zip(m["fold_sizes"], m["fold_accuracies"], m["accuracy_per_seed"]):
+        pooled = sum(a * s for a, s in zip(accs, sizes)) / sum(sizes)
+        assert acc == pytest.approx(pooled)  # pooled (micro), not the plain fold mean
+    assert r["n_features"] == 21
+    json.dumps(r)
 
 
-def test_majority_matches_hand_count(data):
-    r = evaluate(data, cv="loo", seeds=1, models=["majority"])
+def test_majority_matches_hand_count(szeto):
+    r = evaluate(szeto, cv="loo", seeds=1, models=["majority"])
     # leave-one-out majority: Mandarin (26 of 42) is always the training majority
     assert r["models"]["majority"]["accuracy_mean"] == pytest.approx(26 / 42)
     # the single Hui and Pinghua sites are impossible to predict
     assert r["models"]["majority"]["impossible"] == 2
+    assert r["ceiling"]["per_seed"] == [pytest.approx(40 / 42)]
 
 
-def test_impossible_predictions_counted(spatial):
-    assert spatial["models"]["majority"]["impossible"] > 0
+def test_szeto_tuned_geo_knn_beats_fixed_k5(szeto):
+    r = evaluate(szeto, cv="loo", seeds=1, models=["geo_knn"])
+    assert r["models"]["geo_knn"]["accuracy_mean"] == pytest.approx(31 / 42)  # 0.738
 
 
-def test_edge_params_spread_reported(spatial):
-    ep = spatial["models"]["dialect_gat"]["edge_params"]
-    assert "beta" in ep and len(ep["beta"]["per_seed"]) == 2
-    assert ep["beta"]["std"] >= 0
+class _Recorder:
+    """A classifier that records the graph it is fitted on and predicts the majority."""
+
+    seen: list = []
+
+    def __init__(self, random_state=None):
+        self.random_state = random_state
+
+    def get_params(self, deep=True):
+        return {"random_state": self.random_state}
+
+    def set_params(self, **p):
+        self.random_state = p.get("random_state", self.random_state)
+        return self
+
+    def fit(self, graph, y, **kw):
+        _Recorder.seen.append((len(graph.node_ids), int(y.notna().sum())))
+        self.classes_ = sorted(y.dropna().unique())
+        self.ids = list(graph.node_ids)
+        self.top = y.dropna().value_counts().idxmax()
+        return self
+
+    def predict_proba(self, **kw):
+        return pd.DataFrame({c: float(c == self.top) for c in self.classes_}, index=self.ids)
 
 
-def test_hide_features_skips_feature_models(data):
-    r = evaluate(data, cv="spatial", folds=3, seeds=1, hide_features=True,
-                 models=["feature_knn", "mlp", "geo_knn", "gat"], net_params=NET)
+@pytest.mark.parametrize("drops", ["sites", "labels"])
+def test_buffer_drops_sites_removes_them_for_networks_too(szeto, drops):
+    folds = loo_folds(szeto.coords, buffer_km=300)
+    _Recorder.seen = []
+    cross_val_predict(_Recorder(), szeto, folds, buffer_drops=drops)
+    for fold, (n_nodes, n_labels) in zip(folds, _Recorder.seen):
+        assert n_labels == len(fold.train)
+        if drops == "sites":
+            assert n_nodes == 42 - len(fold.excluded)
+        else:
+            assert n_nodes == 42
+    assert any(len(f.excluded) for f in folds)
+
+
+def test_label_propagation_sees_the_graph_without_buffered_sites(szeto):
+    folds = loo_folds(szeto.coords, buffer_km=300)
+    a = cross_val_predict("label_propagation", szeto, folds, buffer_drops="sites")
+    b = cross_val_predict("label_propagation", szeto, folds, buffer_drops="labels")
+    # the buffered sites no longer relay the spread: the probabilities change
+    assert np.abs(a.to_numpy() - b.to_numpy()).max() > 0.01
+    c = cross_val_predict("label_propagation", szeto, loo_folds(szeto.coords),
+                          buffer_drops="sites")
+    d = cross_val_predict("label_propagation", szeto, loo_folds(szeto.coords),
+                          buffer_drops="labels")
+    pd.testing.assert_frame_equal(c, d)  # no buffer: nothing to drop
+
+
+def test_genealogical_majority_uses_the_closest_relatives():
+    # two families; within family F1 two genera. Labels follow the genus, not geography.
+    paths = ["F1/G1"] * 4 + ["F1/G2"] * 4 + ["F2/G3"] * 4
+    labels = ["x"] * 4 + ["y"] * 4 + ["z"] * 4
+    lon = np.random.default_rng(1).uniform(0, 10, 12)
+    g = _graph(lon, np.zeros(12), labels, features=np.zeros((12, 1)),
+               extra={"classification": paths}, classification="classification")
+    r = evaluate(g, cv="loo", seeds=1, models=["majority", "genealogical_majority"])
+    assert r["models"]["genealogical_majority"]["accuracy_mean"] == 1.0
+    with pytest.raises(DialectGraphError, match="`genealogical_majority` needs a classification"):
+        evaluate(_graph(lon, np.zeros(12), labels), cv="loo", seeds=1,
+                 models=["genealogical_majority"])
+
+
+def test_feature_knn_chooses_levenshtein_for_strings():
+    # readings: group A says 'pata...', group B 'kuto...'; every string is unique, so
+    # Hamming sees only disagreement while Levenshtein sees the groups
+    rng = np.random.default_rng(2)
+    rows, labels = [], []
+    for i in range(16):
+        stem = "pata" if i % 2 else "kuto"
+        labels.append("A" if i % 2 else "B")
+        for item in range(5):
+            rows.append((f"s{i:02d}", f"w{item}", stem + "".join(rng.choice(list("lmnrs"), 3))))
+    survey = pd.DataFrame(rows, columns=["site", "item", "value"])
+    lon = rng.uniform(0, 20, 16)
+    g = _graph(lon, np.zeros(16), labels, features=rng.integers(0, 2, (16, 3)))
+    r = evaluate(g, cv="loo", seeds=1, models=["feature_knn"], survey=survey)
+    m = r["models"]["feature_knn"]
+    assert m["accuracy_mean"] == 1.0
+    assert all(s.startswith("metric=levenshtein") for s in m["chosen"])
+
+
+def test_hide_features_skips_feature_models(szeto):
+    r = evaluate(szeto, cv="spatial", folds=3, seeds=1, hide_features=True,
+                 models=["feature_knn", "mlp", "geo_knn"])
     assert "skipped" in r["models"]["feature_knn"] and "skipped" in r["models"]["mlp"]
-    assert r["models"]["gat"]["accuracy_mean"] is not None
     assert r["setting"] == "hide_features"
     assert "skipped" in to_markdown(r)
 
 
-def test_impute_task(data):
-    r = evaluate(data, task="impute", cv="spatial", folds=3, seeds=1,
-                 models=["majority", "geo_knn", "dialect_gat"], net_params=NET)
-    assert r["task"] == "impute"
-    assert r["models"]["geo_knn"]["accuracy_mean"] > r["models"]["majority"]["accuracy_mean"] - 0.1
-    assert r["models"]["majority"]["n_predictions"] > 0
+def test_impute_task_tunes_and_scores(szeto):
+    r = evaluate(szeto, task="impute", cv="spatial", folds=3, seeds=2,
+                 models=["majority", "geo_knn", "feature_knn", "label_propagation"])
+    assert r["task"] == "impute" and r["best_baseline"] != "majority"
+    geo, maj = r["models"]["geo_knn"], r["models"]["majority"]
+    assert geo["accuracy_mean"] > maj["accuracy_mean"] + 0.1
+    assert maj["n_predictions"] == sum(r["fold_sizes"][0])
+    assert any(s.startswith("alpha=") for s in r["models"]["label_propagation"]["chosen"])
 
 
-def test_markdown_table(spatial):
-    md = to_markdown(spatial)
-    assert "| model | accuracy |" in md and "| dialect_gat |" in md and "beta" in md
+def test_network_model_runs_in_the_same_loop(szeto):
+    r = evaluate(szeto, cv="spatial", folds=3, seeds=2, models=["geo_knn", "gcn"],
+                 net_params={"max_epochs": 5})
+    m = r["models"]["gcn"]
+    assert len(m["accuracy_per_seed"]) == 2
+    pv = m["paired_vs_best"]
+    assert pv["baseline"] == "geo_knn" and pv["wins"] + pv["losses"] + pv["ties"] == 42
+    assert 0 < pv["p"] <= 1
+    md = to_markdown(r)
+    assert "| gcn |" in md and "geo_knn" in md
 
 
-def test_informative_terms(data):
-    assert informative_terms(data) == ["distance"]  # kNN of points: no borders, no barriers
+def test_informative_terms(szeto):
+    assert informative_terms(szeto) == ["distance"]  # kNN of points: no borders, no barriers
 
 
-def test_ablation_names_and_errors(data):
-    r = evaluate(data, cv="random", folds=3, seeds=1, models=["dialect_gat-no_distance"],
-                 net_params=NET)
-    assert "dialect_gat-no_distance" in r["models"]
+# -- errors ---------------------------------------------------------------------------------
+def test_errors_name_the_argument(szeto):
     with pytest.raises(DialectGraphError, match="`task` must be 'group' or 'impute'"):
-        evaluate(data, task="cluster")
+        evaluate(szeto, task="cluster")
     with pytest.raises(DialectGraphError, match="`models` must be drawn from"):
-        evaluate(data, models=["xgboost"])
+        evaluate(szeto, models=["xgboost"])
     with pytest.raises(DialectGraphError, match="`groups` must be given for cv='group'"):
-        evaluate(data, cv="group", models=["majority"])
+        evaluate(szeto, cv="group", models=["majority"])
     with pytest.raises(DialectGraphError, match="`hide_features` applies to task='group' only"):
-        evaluate(data, task="impute", hide_features=True)
+        evaluate(szeto, task="impute", hide_features=True)
+    with pytest.raises(DialectGraphError, match="`buffer_drops` must be one of"):
+        evaluate(szeto, buffer_drops="features")
 
 
-def test_leave_group_out(data):
-    north = ["north" if lat > 32 else "south" for lat in data.pos[:, 1].tolist()]
-    r = evaluate(data, cv="group", groups=north, seeds=1, models=["majority", "geo_knn"])
-    assert r["folds"] == 2
-    assert sum(r["models"]["geo_knn"]["fold_sizes"]) == 42
+def test_buffer_that_empties_training_is_refused(szeto):
+    with pytest.raises(DialectGraphError,
+                       match=r"`buffer_km` \(6000 km\) leaves fold 0 with no labelled training"):
+        evaluate(szeto, cv="loo", buffer_km=6000, seeds=1, models=["majority"])
+
+
+def test_graph_without_edges_is_refused():
+    g = _graph([0.0, 1.0, 2.0], [0.0, 0.0, 0.0], ["A", "B", "A"], features=np.eye(3), k=1)
+    empty = geodata.DialectGraph(g.regions, g.edges.iloc[:0], g.features, label=g.label)
+    with pytest.raises(DialectGraphError, match="`graph` must have edges to evaluate on"):
+        evaluate(empty, models=["majority"], seeds=1)
+
+
+def test_tasks_that_need_features_are_refused_without_them():
+    lon = np.arange(8.0)
+    g = _graph(lon, np.zeros(8), ["A", "B"] * 4)
+    assert g.features.shape[1] == 0
+    with pytest.raises(DialectGraphError, match="`feature_knn` needs node features"):
+        evaluate(g, models=["feature_knn"], seeds=1)
+    with pytest.raises(DialectGraphError, match="`task='impute'` needs observed feature cells"):
+        evaluate(g, task="impute", seeds=1)
+    r = evaluate(g, seeds=1, models=None, net_params={"max_epochs": 2})
+    assert r["models"]["mlp"] == {"skipped": "the graph has no node features"}
+    assert r["n_features"] == 0
+
+
+def test_cross_val_predict_out_of_fold_only(szeto):
+    folds = spatial_folds(szeto.coords, n_splits=4, random_state=0)
+    out = cross_val_predict("majority", szeto, folds, return_details=True)
+    assert set(out.proba.index) == set(szeto.node_ids)
+    for k, f in enumerate(folds):
+        assert (out.fold.loc[szeto.node_ids[f.test]] == k).all()
+        # the majority of the training fold, not of all sites
+        train = szeto.labels.iloc[f.train].value_counts(normalize=True)
+        row = out.proba.loc[szeto.node_ids[f.test[0]]]
+        assert row[train.index[0]] == pytest.approx(train.iloc[0])
+    assert math.isclose(out.proba.sum(axis=1).min(), 1.0)

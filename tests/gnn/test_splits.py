@@ -73,3 +73,11 @@ def test_make_folds_dispatch_and_errors(pos):
         loo_folds(pos, buffer_km=-5)
     with pytest.raises(DialectGraphError, match="Did you swap the columns"):
         loo_folds(pos[:, ::-1] * [1, 3])
+
+
+def test_folds_carry_their_buffer(pos):
+    assert {f.buffer_km for f in loo_folds(pos, buffer_km=300)} == {300.0}
+    assert {f.buffer_km for f in spatial_folds(pos, n_splits=3)} == {0.0}
+    # leave-group-out without coordinates cannot buffer: the fold says so
+    assert {f.buffer_km for f in group_folds(["a", "b"] * 21, buffer_km=100)} == {0.0}
+    assert {f.buffer_km for f in group_folds(["a", "b"] * 21, coords=pos, buffer_km=100)} == {100.0}

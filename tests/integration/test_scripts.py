@@ -49,13 +49,19 @@ def test_quick_run_writes_every_table(quick):
         for model in mod.QUICK_MODELS:
             m = r["models"][model]
             assert "skipped" in m or 0.0 <= m["accuracy_mean"] <= 1.0
+            pv = m["paired_vs_best"]
+            assert pv["baseline"] == r["best_baseline"] and 0.0 < pv["p"] <= 1.0
+        best = r["models"][r["best_baseline"]]["accuracy_mean"]
+        assert best == max(r["models"][b]["accuracy_mean"] for b in mod.BASELINES
+                           if b in r["models"] and "accuracy_mean" in r["models"][b])
+        assert r["buffer_drops"] == "sites" and r["n_features"] > 0
         assert "| dialect_gat |" in text
     assert not list(out.glob(".*"))  # atomic writes leave no temporary files
 
 
 def test_liu_counts_impossible_predictions(quick):
     _, out, _ = quick
-    r = json.loads((out / "liu_group_loo_keep.json").read_text())
+    r = json.loads((out / "liu_group_loo.json").read_text())
     # 19 varieties, 10 groups; Yue, Pinghua, Hui, Hakka, Gan and Jin have one site each,
     # so leaving it out leaves its class absent from training
     assert r["n_nodes"] == 19 and r["singleton_classes"] == 6
@@ -65,20 +71,22 @@ def test_liu_counts_impossible_predictions(quick):
     assert r["models"]["majority"]["accuracy_mean"] == pytest.approx(7 / 19)
 
 
-def test_quick_hide_features_skips_feature_models(quick):
+def test_quick_tunes_the_baselines_inside_the_folds(quick):
     _, out, _ = quick
-    r = json.loads((out / "szeto_group_spatial_hide.json").read_text())
-    assert r["setting"] == "hide_features"
-    assert "skipped" in r["models"]["feature_knn"]
+    r = json.loads((out / "szeto_group_spatial.json").read_text())
+    chosen = r["models"]["geo_knn"]["chosen"]
+    assert sum(chosen.values()) == r["folds"]  # one tuned setting per fold
+    assert all(s.startswith("k=") for s in chosen)
+    assert len(r["ceiling"]["per_seed"]) == 1 and r["ceiling"]["mean"] <= 1.0
 
 
 def test_resume_reuses_unchanged_results(quick, capsys):
     mod, out, _ = quick
-    before = (out / "liu_group_loo_keep.json").read_text()
+    before = (out / "liu_group_loo.json").read_text()
     assert mod.main(["--out", str(out), "--quick", "--resume", "--only",
-                     "liu_group_loo_keep", "--jobs", "1"]) == 0
-    assert "[reuse] liu_group_loo_keep" in capsys.readouterr().out
-    assert (out / "liu_group_loo_keep.json").read_text() == before
+                     "liu_group_loo", "--jobs", "1"]) == 0
+    assert "[reuse] liu_group_loo" in capsys.readouterr().out
+    assert (out / "liu_group_loo.json").read_text() == before
 
 
 def test_unknown_task_is_refused(tmp_path):
@@ -156,3 +164,28 @@ def test_diffusion_recovery_quick_runs(capsys):
     assert "western Eurasia" in mod.__doc__ and "Africa" not in mod.__doc__
     graph = mod.knn_graph(mod.geodata.load_dataset("sinitic_szeto2018")[0], 5)
     assert graph.n_nodes == 42 and graph.is_symmetric()
+
+
+def test_sigtyp_graph_is_a_dialect_graph_with_geodata_genealogy(shared_data, tmp_path):
+    import geodata
+
+    sig = _load("sigtyp2020")
+    _slice(shared_data / "sigtyp2020" / "train.csv", tmp_path / "train.csv", 60)
+    meta, cells = sig.read_split(tmp_path / "train.csv")
+    features = sorted({f for row in cells.values() for f in row})
+    x = sig.matrix(list(meta.index), cells, features)
+    g = sig.build_graph(meta, x, features, k_geo=4, k_rel=3)
+    assert isinstance(g, geodata.DialectGraph) and g.n_nodes == len(meta)
+    e = g.edges
+    assert e["genealogical"].any() and e["geographic"].any()
+    src, dst = e.index.get_level_values(0), e.index.get_level_values(1)
+    same_genus = (meta.loc[src, "genus"].to_numpy() == meta.loc[dst, "genus"].to_numpy())
+    assert (e["relatedness"].to_numpy()[same_genus] == 1.0).all()
+    assert (e["relatedness"].to_numpy()[~same_genus] < 1.0).all()
+    np.testing.assert_array_equal(g.features.to_numpy(float), x)
+    # the inner masks only touch the rows asked for, about `share` of their cells
+    mask = sig.mask_cells(x, np.array([0, 1, 2]), 0.5, np.random.default_rng(0))
+    assert mask[3:].sum() == 0 and mask[:3].sum() > 0
+    for i in range(3):
+        obs = int((~np.isnan(x[i])).sum())
+        assert mask[i].sum() == max(1, round(0.5 * obs))

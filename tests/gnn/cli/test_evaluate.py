@@ -29,8 +29,14 @@ def gpkg(tmp_path_factory):
 def test_options_parse():
     args = _parser().parse_args(["evaluate", "--graph", "g.gpkg", "--task", "group",
                                  "--label", "dialect_group", "--cv", "loo", "--buffer-km", "100",
-                                 "--seeds", "3", "--json", "r.json", "--hide-features"])
+                                 "--seeds", "3", "--json", "r.json", "--hide-features",
+                                 "--buffer-drops", "labels"])
     assert args.cv == "loo" and args.buffer_km == 100 and args.seeds == 3 and args.hide_features
+    assert args.buffer_drops == "labels"
+    args = _parser().parse_args(["evaluate", "--graph", "g.gpkg"])
+    assert args.buffer_drops == "sites" and args.seeds is None  # 10 seeds below 500 regions
+    with pytest.raises(SystemExit):
+        _parser().parse_args(["evaluate", "--graph", "g.gpkg", "--buffer-drops", "features"])
 
 
 def test_evaluate_command_writes_json_and_markdown(gpkg, tmp_path, capsys):
@@ -42,7 +48,10 @@ def test_evaluate_command_writes_json_and_markdown(gpkg, tmp_path, capsys):
     assert args.func(args) == 0
     result = json.loads(out.read_text())
     assert result["cv"] == "loo" and result["buffer_km"] == 100
+    assert result["buffer_drops"] == "sites" and result["n_features"] == 21
     assert set(result["models"]) == {"majority", "geo_knn"}
+    pv = result["models"]["majority"]["paired_vs_best"]
+    assert set(pv) >= {"baseline", "wins", "losses", "p"}
     assert "| majority |" in md.read_text()
     assert "| geo_knn |" in capsys.readouterr().out
     assert not list(tmp_path.glob(".*"))  # no temporary files left behind
@@ -52,3 +61,13 @@ def test_missing_graph_file(tmp_path):
     args = _parser().parse_args(["evaluate", "--graph", str(tmp_path / "none.gpkg")])
     with pytest.raises(DialectGraphError, match="does not exist"):
         args.func(args)
+
+
+def test_buffer_too_large_is_a_clear_cli_error(gpkg, capsys):
+    from gnn.cli._common import run
+
+    rc = run(_parser(), ["evaluate", "--graph", str(gpkg), "--label", "dialect_group",
+                         "--buffer-km", "6000", "--seeds", "1", "--models", "majority"])
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert "`buffer_km` (6000 km) leaves fold 0 with no labelled training site" in err
