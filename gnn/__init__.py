@@ -28,7 +28,7 @@ __getattr__, __dir__, __all__ = _lazy.attach(
         "convert": ["to_pyg"],
         "estimators": ["DialectGATClassifier", "FeatureImputer", "RelationalClassifier",
                        "RelationalImputer", "load"],
-        "evaluation": ["evaluate", "to_markdown"],
+        "evaluation": ["cross_val_predict", "evaluate", "to_markdown"],
         "nn": ["DialectNet", "EdgePrior", "EdgePriorGATConv", "EdgePriorGATv2Conv",
                "LocationEncoder", "RelationalNet"],
         "splits": ["group_folds", "loo_folds", "make_folds", "random_folds", "spatial_folds"],

@@ -32,8 +32,8 @@ Tasks:
   observed cells of each held-out block's sites masked and imputed. WALS imputation uses
   :func:`geodata.wals_graph` (kNN plus genealogy edges), so the genealogical majority runs.
 
-The shared data (Beida, WALS) are read from ``--data`` (default ``../shared/data``); tasks
-whose data are absent are reported as such. ``--jobs`` runs tasks in parallel processes;
+Every data set is the copy shipped with the package (``geodata.load_dataset`` /
+``geodata.load_table``); ``--data DIR`` reads another copy of the same files instead. ``--jobs`` runs tasks in parallel processes;
 ``--resume`` reuses a task's JSON in ``OUT`` when its configuration is unchanged.
 """
 
@@ -54,7 +54,6 @@ sys.path.insert(0, str(REPO))
 
 from geodata.io import write_json, write_text  # noqa: E402
 
-SHARED = REPO.parent / "shared" / "data"
 #: Seeds of the full run: None = evaluate()'s default (10 below 500 regions).
 SEEDS = None
 #: Network settings of the quick smoke run (the full run uses the estimators' defaults).
@@ -115,7 +114,24 @@ def bundled_graph(name: str):
                                            features=survey, label="dialect_group")
 
 
-def _beida_readings(folder: Path, n_characters: int | None, seed: int = 0):
+def _beida_tables(data: str | None):
+    """``(languages, readings)`` of Beijing Daxue 1962: the shipped copy, or ``data``."""
+    import pandas as pd
+
+    import geodata
+
+    name = "sinitic_beida1962_zihui"
+    if data is None:
+        langs = geodata.load_table(name, "languages")
+        r = geodata.load_table(name, "readings").merge(geodata.load_table(name, "characters"),
+                                                       on="character", how="left")
+        return langs, r
+    folder = Path(data) / name
+    langs = pd.read_csv(folder / "languages.csv", dtype=str, keep_default_na=False)
+    return langs, pd.read_csv(folder / "readings.csv", keep_default_na=False, dtype=str)
+
+
+def _beida_readings(data: str | None, n_characters: int | None, seed: int = 0):
     """``(sites, survey)``: the 18 modern points and the long table of their readings
     (first-listed reading per site and character) of ``n_characters * 1.3`` characters drawn
     with a fixed seed."""
@@ -123,9 +139,8 @@ def _beida_readings(folder: Path, n_characters: int | None, seed: int = 0):
     import numpy as np
     import pandas as pd
 
-    langs = pd.read_csv(folder / "languages.csv")
+    langs, r = _beida_tables(data)
     langs = langs[~langs["is_historical"].astype(str).str.lower().eq("true")]
-    r = pd.read_csv(folder / "readings.csv", keep_default_na=False, dtype=str)
     r = r[r["language_id"].isin(set(langs["id"])) & (r["ipa"].str.len() > 0)]
     if n_characters:
         items = sorted(set(zip(r["character"], r["pinyin"])))
@@ -137,13 +152,15 @@ def _beida_readings(folder: Path, n_characters: int | None, seed: int = 0):
                            "value": r["ipa"]}).drop_duplicates(["site", "item"], keep="first")
     sites = langs.set_index("id")
     sites.index = sites.index.astype(str)
+    sites["latitude"] = sites["latitude"].astype(float)
+    sites["longitude"] = sites["longitude"].astype(float)
     sites = gpd.GeoDataFrame(sites, geometry=gpd.points_from_xy(sites["longitude"],
                                                                 sites["latitude"]),
                              crs="EPSG:4326")
     return sites, survey.reset_index(drop=True)
 
 
-def beida_features(folder: Path, n_characters: int | None, seed: int = 0):
+def beida_features(data: str | None, n_characters: int | None, seed: int = 0):
     """``(sites, X)``: the 18 modern points and one categorical column per character.
 
     ``X`` holds the index of the reading class (:func:`geodata.string_features`, tones
@@ -156,7 +173,7 @@ def beida_features(folder: Path, n_characters: int | None, seed: int = 0):
 
     from geodata import string_features
 
-    sites, survey = _beida_readings(folder, n_characters, seed)
+    sites, survey = _beida_readings(data, n_characters, seed)
     v = string_features(survey).values
     item_of = v.columns.get_level_values(0)
     cols = {}
@@ -171,24 +188,24 @@ def beida_features(folder: Path, n_characters: int | None, seed: int = 0):
 
 
 @cache
-def beida_graph(n_characters: int | None, data: str = str(SHARED)):
+def beida_graph(n_characters: int | None, data: str | None = None):
     """Imputation graph: categorical reading classes (NaN = missing)."""
     import geodata
 
-    sites, x = beida_features(Path(data) / "sinitic_beida1962_zihui", n_characters)
+    sites, x = beida_features(data, n_characters)
     return geodata.DialectGraph.from_sites(sites, method="voronoi", boundary=_china(),
                                            features=x, label="dialect_group")
 
 
 @cache
-def beida_group_graph(n_characters: int | None, data: str = str(SHARED)):
+def beida_group_graph(n_characters: int | None, data: str | None = None):
     """``(graph, survey)`` for group classification: one-hot reading classes of the same
     characters as features (0 where a site lacks the reading), and the readings
     themselves for the Levenshtein feature kNN."""
     import geodata
 
-    sites, survey = _beida_readings(Path(data) / "sinitic_beida1962_zihui", n_characters)
-    _, x = beida_features(Path(data) / "sinitic_beida1962_zihui", n_characters)
+    sites, survey = _beida_readings(data, n_characters)
+    _, x = beida_features(data, n_characters)
     survey = survey[survey["item"].isin(set(x.columns))]
     onehot = geodata.string_features(survey, sites=sites.index).values.fillna(0.0)
     onehot.columns = [f"{a}={b}" for a, b in onehot.columns]
@@ -197,13 +214,14 @@ def beida_group_graph(n_characters: int | None, data: str = str(SHARED)):
     return graph, survey
 
 
-def wals_subset(min_features: int, min_family_size: int, data: str = str(SHARED), **_):
+def wals_subset(min_features: int, min_family_size: int, data: str | None = None, **_):
     """``(sites, survey)`` of the WALS subset (see :data:`WALS_SUBSET`): languages with at
     least ``min_features`` values, in a genealogical family (not WALS ``other``) that has
     at least ``min_family_size`` such languages."""
     import geodata
 
-    sites, survey = geodata.read_wals(Path(data) / "wals", min_features=int(min_features))
+    folder = None if data is None else Path(data) / "wals"
+    sites, survey = geodata.read_wals(folder, min_features=int(min_features))
     sites = sites[sites["classification"].notna()]
     fam = sites["family"].value_counts()
     sites = sites[sites["family"].isin(fam.index[fam >= min_family_size])]
@@ -212,7 +230,7 @@ def wals_subset(min_features: int, min_family_size: int, data: str = str(SHARED)
 
 @cache
 def wals_graph(kind: str, min_features: int, min_family_size: int, k_geo: int,
-               data: str = str(SHARED)):
+               data: str | None = None):
     """``kind="geo"``: great-circle kNN graph of the subset, features the one-hot WALS
     values of the features half the languages have (0 where missing). ``kind="gen"``: the
     same kNN edges plus genealogy edges (:func:`geodata.add_genealogy`, 5 closest relatives
@@ -241,7 +259,7 @@ def wals_graph(kind: str, min_features: int, min_family_size: int, k_geo: int,
     return geodata.add_genealogy(graph, "classification", k=5)
 
 
-def graph_for(cfg: dict, data: str = str(SHARED)):
+def graph_for(cfg: dict, data: str | None = None):
     """``(graph, survey or None)`` of a task."""
     ds = cfg["dataset"]
     if ds == "szeto":
@@ -259,13 +277,9 @@ def graph_for(cfg: dict, data: str = str(SHARED)):
     raise ValueError(ds)
 
 
-def needs_shared(cfg: dict) -> bool:
-    return cfg["dataset"] in ("beida", "beida_group", "wals_geo", "wals_gen")
-
-
 # -- running ----------------------------------------------------------------------------
 def run_task(name: str, cfg: dict, seeds: int | None, net: dict | None,
-             data: str = str(SHARED)) -> dict:
+             data: str | None = None) -> dict:
     """Evaluate one task (runs in a worker process)."""
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     warnings.filterwarnings("ignore")
@@ -404,8 +418,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, required=True, help="folder for the results")
     ap.add_argument("--quick", action="store_true",
                     help="smoke run: 1 seed, short training, subsets (< 2 min)")
-    ap.add_argument("--data", type=Path, default=SHARED,
-                    help="folder of the shared data sets (default ../shared/data)")
+    ap.add_argument("--data", type=Path, default=None,
+                    help="folder with another copy of the data sets (default: the copies "
+                         "shipped with the package)")
     ap.add_argument("--jobs", type=int, default=2, help="tasks run in parallel processes")
     ap.add_argument("--only", default=None, help="comma-separated task names (default: all)")
     ap.add_argument("--resume", action="store_true",
@@ -435,9 +450,6 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, dict] = {}
     todo, reused = [], 0
     for name, cfg in tasks.items():
-        if needs_shared(cfg) and not args.data.is_dir():
-            results[name] = {"error": f"{args.data} is absent"}
-            continue
         path = args.out / f"{name}.json"
         if args.resume and path.is_file():
             old = json.loads(path.read_text())
@@ -464,7 +476,7 @@ def main(argv: list[str] | None = None) -> int:
         import multiprocessing as mp
 
         with ProcessPoolExecutor(max_workers=args.jobs, mp_context=mp.get_context("spawn")) as ex:
-            futs = {ex.submit(run_task, n, tasks[n], seeds, net, str(args.data)): n for n in order}
+            futs = {ex.submit(run_task, n, tasks[n], seeds, net, None if args.data is None else str(args.data)): n for n in order}
             for f in as_completed(futs):
                 n = futs[f]
                 try:
@@ -474,7 +486,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         for n in order:
             try:
-                done(n, run_task(n, tasks[n], seeds, net, str(args.data)))
+                done(n, run_task(n, tasks[n], seeds, net, None if args.data is None else str(args.data)))
             except Exception as exc:  # noqa: BLE001
                 done(n, {"error": f"{type(exc).__name__}: {exc}"})
     wall = time.perf_counter() - t0

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python scripts/sigtyp2020.py --data ../shared/data/sigtyp2020 --out PRED.tsv
+    python scripts/sigtyp2020.py --out PRED.tsv   # the split shipped with the package
 
 One :class:`geodata.DialectGraph` holds every language of train, dev and test: great-circle
 kNN edges (``--k-geo``) plus genealogy edges from :func:`geodata.add_genealogy` (the
@@ -60,10 +60,24 @@ def split_items(feats: str) -> list[tuple[str, str, str]]:
     return out
 
 
+def split_file(folder: Path, stem: str) -> Path:
+    """``folder/stem.csv``, or its xz-compressed copy ``stem.csv.xz`` (as shipped)."""
+    plain = folder / f"{stem}.csv"
+    return plain if plain.is_file() else folder / f"{stem}.csv.xz"
+
+
+def _open_text(path: Path):
+    import lzma
+
+    if path.suffix == ".xz":
+        return lzma.open(path, "rt", encoding="utf-8")
+    return open(path, encoding="utf-8")
+
+
 def read_split(path: Path) -> tuple[pd.DataFrame, dict[str, dict[str, str]]]:
     """Rows of metadata, and ``{wals_code: {feature: value-string or '?'}}``."""
     meta, cells = [], {}
-    with open(path, encoding="utf-8") as fh:
+    with _open_text(path) as fh:
         next(fh)  # header
         for line in fh:
             line = line.rstrip("\n")
@@ -119,7 +133,7 @@ def write_predictions(blinded: Path, out: Path, predict) -> int:
     of a row's features field is kept, separators included. Returns the cells filled."""
     n_written = 0
     lines = []
-    with open(blinded, encoding="utf-8") as fh:
+    with _open_text(blinded) as fh:
         lines.append(fh.readline().rstrip("\n"))
         for line in fh:
             line = line.rstrip("\n")
@@ -183,7 +197,9 @@ def score(setting: dict, meta, x, features, mask, args) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "sigtyp2020")
+    ap.add_argument("--data", type=Path, default=None,
+                    help="folder with train/dev/test_blinded .csv (default: the copy shipped "
+                         "with the package)")
     ap.add_argument("--out", type=Path, required=True, help="predictions for test_blinded.csv")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--mask", type=float, default=0.44,
@@ -204,9 +220,13 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"--candidates: unknown {unknown}; choose from {list(CANDIDATES)}")
 
     t0 = time.time()
-    tr_meta, tr = read_split(args.data / "train.csv")
-    dv_meta, dv = read_split(args.data / "dev.csv")
-    te_meta, te = read_split(args.data / "test_blinded.csv")
+    if args.data is None:
+        from geodata import dataset_path
+
+        args.data = dataset_path("sigtyp2020")
+    tr_meta, tr = read_split(split_file(args.data, "train"))
+    dv_meta, dv = read_split(split_file(args.data, "dev"))
+    te_meta, te = read_split(split_file(args.data, "test_blinded"))
     features = sorted({f for d in (tr, dv, te) for row in d.values() for f in row})
     labels: dict[tuple[str, float], str] = {}
     for d in (tr, dv, te):
@@ -245,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         v = float(filled.loc[code, name])
         return labels.get((name, v), f"{int(v)}")
 
-    n_written = write_predictions(args.data / "test_blinded.csv", args.out, predict)
+    n_written = write_predictions(split_file(args.data, "test_blinded"), args.out, predict)
     print(f"wrote {n_written} predictions to {args.out} ({time.time() - t0:.0f}s)")
     if args.json:
         from geodata.io import write_json
