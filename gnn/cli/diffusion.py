@@ -129,7 +129,8 @@ def _reference_trees(args: argparse.Namespace, sites: pd.DataFrame | None) -> di
                 "`--glottolog` needs sites with a `glottocode` column (a bundled `--dataset`)."
             )
         codes = sites["glottocode"].replace("", np.nan).dropna()
-        refs["Glottolog"] = {"tree": trees.glottolog_tree(codes, args.glottolog), "prune": True}
+        refs["Glottolog"] = {"tree": trees.glottolog_tree(
+            codes, None if args.glottolog == "shipped" else args.glottolog), "prune": True}
     return refs
 
 
@@ -251,7 +252,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     tree.add_argument("--reference", action="append",
                       help="'liu2007' (its two reference trees; the default for that data "
                            "set) or a Newick file; repeatable")
-    tree.add_argument("--glottolog", help="Glottolog languoids.csv: add a Glottolog reference")
+    tree.add_argument("--glottolog", nargs="?", const="shipped", default=None,
+                      metavar="LANGUOIDS.csv",
+                      help="add a Glottolog reference tree (the Glottolog copy shipped with the "
+                           "package, or a languoids.csv you give)")
     tree.add_argument("--prune", action="store_true",
                       help="compare user trees on common leaves instead of failing")
     add_number(tree, "--bootstrap", low=0, default=0, help="bootstrap replicates")
