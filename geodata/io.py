@@ -511,7 +511,8 @@ def sites_from_frame(
         swapped_ok = (lon.between(-90, 90) & lat.between(-180, 180))[lat_bad | lon_bad]
         i = int(np.flatnonzero((lat_bad | lon_bad).to_numpy())[0])
         hint = (" Did you swap the columns? Swapping them would make every coordinate valid; "
-                f"pass lat_col={lon_col!r}, lon_col={lat_col!r}." if swapped_ok.all() else
+                f"pass lat_col={lon_col!r}, lon_col={lat_col!r} (CLI: --lat-col {lon_col} "
+                f"--lon-col {lat_col})." if swapped_ok.all() else
                 " Check the coordinates or the column names.")
         problems.add(
             f"`{argument}` must hold longitude/latitude in degrees; "

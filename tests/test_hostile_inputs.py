@@ -319,7 +319,8 @@ INPUT_TABLES = [
          "`--sites` must hold longitude/latitude in degrees; 2 rows have latitude outside "
          "[-90, 90] and 0 longitude outside [-180, 180] (first: site 'wuxi', lat=120.3, "
          "lon=31.5). Did you swap the columns? Swapping them would make every coordinate "
-         "valid; pass lat_col='longitude', lon_col='latitude'."),
+         "valid; pass lat_col='longitude', lon_col='latitude' (CLI: --lat-col longitude "
+         "--lon-col latitude)."),
     Case("sites-na-coord", SD + "{i}/na_coord.csv",
          "`--sites` columns 'latitude'/'longitude' must be numbers in decimal degrees; 1 "
          "sites have missing or non-numeric coordinates (first: 'a'). Fill them in or remove "
