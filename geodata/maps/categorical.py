@@ -316,6 +316,7 @@ def plot_cluster_dendrogram(graph: Any, clustering: Any, *, n_clusters: int = 6,
                             palette: Sequence[str] | None = None,
                             figsize: tuple[float, float] = (13.0, 6.5),
                             title: str | None = None, leaf_labels: str | None = "name",
+                            show_leaf_labels: bool | None = None, max_leaf_labels: int = 80,
                             **style: Any) -> Figure:
     """A cluster map beside its dendrogram, in matching colours.
 
@@ -338,6 +339,12 @@ def plot_cluster_dendrogram(graph: Any, clustering: Any, *, n_clusters: int = 6,
         the graph's label.
     leaf_labels : str or None
         Column of the regions to label the leaves with (default ``name``; None: site ids).
+    show_leaf_labels : bool, optional
+        Write a label per leaf. Default: only up to ``max_leaf_labels`` leaves; past that
+        the labels would overprint into a solid block, so the leaves get a strip in their
+        cluster's colour with each cluster's number instead.
+    max_leaf_labels : int
+        The largest tree whose leaves are labelled by default (80).
     figsize, title, crs, boundary, palette, **style
         As in :func:`plot_groups`.
 
@@ -377,18 +384,57 @@ def plot_cluster_dendrogram(graph: Any, clustering: Any, *, n_clusters: int = 6,
     colour_of = {k: pal[(k - 1) % len(pal)] for k in range(1, len(seen) + 1)}
     n = len(ids)
     leaf_cluster = clusters.to_numpy()
-    members: dict[int, set[int]] = {i: {int(leaf_cluster[i])} for i in range(n)}
+    # the cluster of every link (0 where it joins different clusters), bottom-up
+    link_cl = np.concatenate([leaf_cluster, np.zeros(len(z), dtype=leaf_cluster.dtype)])
     for k, row in enumerate(z):
-        members[n + k] = members[int(row[0])] | members[int(row[1])]
+        a, b = link_cl[int(row[0])], link_cl[int(row[1])]
+        link_cl[n + k] = a if a == b else 0
 
     def link_colour(link_id: int) -> str:
-        m = members[link_id]
-        return colour_of[next(iter(m))] if len(m) == 1 else "#8c8c8c"
+        c = int(link_cl[link_id])
+        return colour_of[c] if c else "#8c8c8c"
 
-    ddata = dendrogram(z, orientation="left", labels=leaf_names, ax=ax_den,
-                       link_color_func=link_colour, leaf_font_size=7)
-    for tick, leaf in zip(ax_den.get_yticklabels(), ddata["leaves"]):
-        tick.set_color(colour_of[int(leaf_cluster[leaf])])
+    if show_leaf_labels is None:
+        show_leaf_labels = n <= max_leaf_labels
+    if show_leaf_labels:
+        ddata = dendrogram(z, orientation="left", labels=leaf_names, ax=ax_den,
+                           link_color_func=link_colour,
+                           leaf_font_size=7 if n <= 60 else max(2.0, 420.0 / n))
+        for tick, leaf in zip(ax_den.get_yticklabels(), ddata["leaves"]):
+            tick.set_color(colour_of[int(leaf_cluster[leaf])])
+    else:
+        ddata = dendrogram(z, orientation="left", no_labels=True, ax=ax_den,
+                           link_color_func=link_colour)
+        # a strip of leaf colours with the cluster numbers, where the labels would be
+        from matplotlib.collections import PolyCollection
+
+        leaves = np.asarray(ddata["leaves"])
+        cl = leaf_cluster[leaves]
+        xmax = ax_den.get_xlim()[0]
+        width = 0.035 * xmax
+        bounds = np.flatnonzero(np.diff(cl)) + 1
+        starts = np.r_[0, bounds]
+        ends = np.r_[bounds, len(cl)]
+        polys, cols = [], []
+        for a, b in zip(starts, ends):
+            y0, y1 = 10 * a, 10 * b  # scipy puts leaf i at y = 10 i + 5
+            polys.append([(0, y0), (-width, y0), (-width, y1), (0, y1)])
+            cols.append(colour_of[int(cl[a])])
+        strip = PolyCollection(polys, facecolors=cols, edgecolors="none",
+                               transform=ax_den.transData, clip_on=False)
+        strip.set_gid("leaf_strip")
+        ax_den.add_collection(strip)
+        for c in colour_of:
+            pos = np.flatnonzero(cl == c)
+            if len(pos):
+                ax_den.text(-1.6 * width, 10 * (pos.min() + pos.max()) / 2 + 5, str(c),
+                            va="center", ha="left", fontsize=8, color=colour_of[c],
+                            fontweight="bold", gid="cluster_number")
+        ax_den.set_xlim(xmax, -2.6 * width)
+        ax_den.set_yticks([])
+        ax_den.text(1.0, 1.01, f"{n} leaves (labels off: show_leaf_labels=True)",
+                    transform=ax_den.transAxes, ha="right", va="bottom", fontsize=7,
+                    color="#666666")
     ax_den.spines[["top", "right", "left"]].set_visible(False)
     ax_den.set_xlabel("linkage distance", fontsize=8)
     ax_den.tick_params(axis="x", labelsize=7)

@@ -253,7 +253,17 @@ def test_beam_and_honeycomb(szeto, dist):
     beams = _gid(ax, "beams")
     assert len(beams.get_segments()) == graph.n_edges
     lw = np.asarray(beams.get_linewidths())
-    assert lw.min() == pytest.approx(0.4) and lw.max() == pytest.approx(6.0)
+    assert lw.min() == pytest.approx(0.3) and lw.max() == pytest.approx(6.0)
+    # robust limits (2nd-98th percentile): the top 2 % of 100 distinct values share the
+    # widest line; min-max (Gabmap) gives it to the largest one only
+    km = graph.edges["distance_km"]
+    lw_r = np.asarray(_gid(plot_beams(graph, km, widths=(1.0, 2.0)), "beams").get_linewidths())
+    lw_mm = np.asarray(_gid(plot_beams(graph, km, limits=None, widths=(1.0, 2.0)),
+                            "beams").get_linewidths())
+    assert (lw_mm == 2.0).sum() == 1 and (lw_r == 2.0).sum() >= 2
+    assert (lw_mm == 1.0).sum() == 1 and (lw_r == 1.0).sum() >= 2
+    with pytest.raises(DialectGraphError, match="`limits` must be two percentiles"):
+        plot_beams(graph, values, limits=(50, 10))
     # darker for larger values: the widest line is the darkest
     cols = beams.get_colors()
     assert cols[np.argmax(lw)][:3].sum() < cols[np.argmin(lw)][:3].sum()
