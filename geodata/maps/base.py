@@ -338,8 +338,21 @@ def category_colours(categories: Sequence[Any], *,
     return {c: pal[k % len(pal)] for k, c in enumerate(cats)}
 
 
-def legend_outside(ax: Axes, handles: list, *, title: str | None = None, **kw: Any) -> Any:
-    """A legend to the right of the map frame (it never covers a region)."""
+#: The most entries a map legend lists; past it the rest are summed up in one entry, so
+#: that a legend is never taller than the map (12 entries at 8 pt take about 2.3 inches).
+LEGEND_CAP = 12
+
+
+def legend_outside(ax: Axes, handles: list, *, title: str | None = None,
+                   max_entries: int | None = LEGEND_CAP, **kw: Any) -> Any:
+    """A legend to the right of the map frame (it never covers a region), with at most
+    ``max_entries`` entries: the last one then says how many were left out."""
+    if max_entries is not None and len(handles) > max_entries:
+        from matplotlib.patches import Patch
+
+        rest = len(handles) - (max_entries - 1)
+        handles = list(handles[:max_entries - 1]) + [
+            Patch(facecolor="none", edgecolor="none", label=f"… {rest} more not listed")]
     opts: dict[str, Any] = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "fontsize": 8,
                             "title_fontsize": 9, "frameon": False, "borderaxespad": 0.0}
     opts.update(kw)

@@ -38,7 +38,7 @@ from geodata.maps.base import (
     undirected_pairs,
 )
 
-__all__ = ["auto_widths", "border_differences", "plot_beams", "plot_feature",
+__all__ = ["auto_widths", "border_differences", "group_variants", "plot_beams", "plot_feature",
            "plot_isogloss_bundles"]
 
 _ISOGLOSS = {"color": "#b2182b", "linewidth": 2.2, "capstyle": "round", "zorder": 3}
@@ -103,8 +103,88 @@ def border_differences(graph: Any, features: pd.DataFrame | None = None, *,
     return pd.Series(counts, index=pairs, name="share_differing" if share else "n_differing")
 
 
+def group_variants(values: pd.Series, *, max_variants: int | None = 8,
+                   group: str | Mapping[Any, Any] | Any = None,
+                   other: str = "other") -> pd.Series:
+    """Merge a feature's variants into at most ``max_variants`` classes for a map.
+
+    Raw transcriptions have dozens of variants per item (41 and 102 on one atlas), more
+    than any palette or legend can show. First ``group`` maps each variant to a class,
+    then the ``max_variants`` commonest classes are kept and the rest become
+    ``"other (k variants)"``.
+
+    Parameters
+    ----------
+    values : Series
+        Variants by site (missing values stay missing).
+    max_variants : int or None
+        Classes kept by frequency; None keeps all.
+    group : str, mapping or callable, optional
+        A regular expression: each variant becomes the text of its first match (of the
+        first group when the pattern has one), e.g. ``r"^[^aeiou]*"`` for the initial
+        consonant cluster or ``r"[aeiouəɛɔy]+"`` for the first vowel; a variant without
+        a match becomes ``"no match"``. A mapping from variant to class, or a function.
+    other : str
+        Name of the merged rest.
+
+    Returns
+    -------
+    Series
+        The class of every site, as strings.
+
+    Examples
+    --------
+    >>> v = pd.Series(["pa", "pa", "ba", "bo", "ta", "ka"], index=list("abcdef"))
+    >>> group_variants(v, max_variants=2).tolist()
+    ['pa', 'pa', 'ba', 'other (3 variants)', 'other (3 variants)', 'other (3 variants)']
+    >>> group_variants(v, group=r"^[pb]").tolist()
+    ['p', 'p', 'b', 'b', 'no match', 'no match']
+    """
+    import re
+
+    s = values.map(lambda v: None if pd.isna(v) else
+                   str(int(v)) if isinstance(v, float) and float(v).is_integer() else str(v))
+    if group is not None:
+        if isinstance(group, str):
+            try:
+                pattern = re.compile(group)
+            except re.error as exc:
+                raise DialectGraphError(f"`group` must be a valid regular expression; got "
+                                        f"{group!r} ({exc}).") from None
+
+            def _cls(v: str) -> str:
+                m = pattern.search(v)
+                if m is None:
+                    return "no match"
+                return m.group(1) if pattern.groups and m.group(1) is not None else m.group(0)
+
+            s = s.map(lambda v: None if v is None else _cls(v))
+        elif isinstance(group, Mapping):
+            s = s.map(lambda v: None if v is None else str(group.get(v, v)))
+        elif callable(group):
+            s = s.map(lambda v: None if v is None else str(group(v)))
+        else:
+            raise DialectGraphError("`group` must be a regular expression, a mapping or a "
+                                    f"function; got {type(group).__name__}.")
+    if max_variants is not None:
+        if not (isinstance(max_variants, int | np.integer) and max_variants >= 1):
+            raise DialectGraphError(f"`max_variants` must be a positive integer or None; got "
+                                    f"{max_variants!r}.")
+        counts = s.value_counts()
+        if len(counts) > max_variants:
+            # ties broken by name, so the choice does not depend on the site order
+            ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+            keep = {k for k, _ in ranked[:max_variants]}
+            rest = len(counts) - max_variants
+            label = f"{other} ({rest} variants)"
+            s = s.map(lambda v: v if v is None or v in keep else label)
+    return s
+
+
 def plot_feature(graph: Any, values: str | pd.Series, *, ax: Axes | None = None,
-                 isoglosses: bool = True, crs: CRS | str | None = None,
+                 isoglosses: bool = True, max_variants: int | None = 8,
+                 group: str | Mapping[Any, Any] | Any = None,
+                 crs: CRS | str | None = None,
                  boundary: gpd.GeoDataFrame | None = None,
                  palette: Sequence[str] | Mapping[str, str] | None = None,
                  value_labels: Mapping[Any, str] | None = None,
@@ -127,6 +207,13 @@ def plot_feature(graph: Any, values: str | pd.Series, *, ax: Axes | None = None,
         variants by site id. Numbers are shown as categories (``0``/``1`` for a binary
         feature); map them to words with ``value_labels``.
     isoglosses : bool
+    max_variants : int or None
+        Show the commonest variants (or classes of ``group``) and merge the rest into one
+        grey "other" class (:func:`group_variants`), so that colours stay distinct and the
+        legend never outgrows the map; default 8. None shows all.
+    group : str, mapping or callable, optional
+        Group the variants first: a regular expression (e.g. ``r"^[^aeiou]*"``, the
+        initial consonants), a mapping or a function; see :func:`group_variants`.
     value_labels : mapping, optional
         Legend text per variant, e.g. ``{0: "absent", 1: "present"}``.
     isogloss_style : mapping, optional
@@ -152,7 +239,13 @@ def plot_feature(graph: Any, values: str | pd.Series, *, ax: Axes | None = None,
         return str(v)
 
     keys = series.map(_key)
-    colours = category_colours(keys.dropna().unique(), palette=palette)
+    if group is not None or max_variants is not None:
+        keys = group_variants(keys, max_variants=max_variants, group=group)
+    others = [k for k in keys.dropna().unique() if k.startswith("other (")]
+    colours = category_colours([k for k in keys.dropna().unique() if k not in others],
+                               palette=palette)
+    for k in others:
+        colours[k] = "#bdbdbd"
     draw_basemap(ax, frame, boundary=boundary)
     draw_regions(ax, frame, keys.map(colours).fillna(MISSING_COLOUR), style=style)
     draw_sites(ax, frame, size=5)
@@ -167,14 +260,17 @@ def plot_feature(graph: Any, values: str | pd.Series, *, ax: Axes | None = None,
         n_iso = int(differ.sum())
         if segs:
             kw = dict(_ISOGLOSS)
+            kw["linewidth"] = min(kw["linewidth"], 0.6 * auto_widths(graph.n_nodes)[1])
             kw.update(isogloss_style or {})
             coll = LineCollection(segs, **kw)
             coll.set_gid("isoglosses")
             ax.add_collection(coll)
     if legend:
         counts = keys.value_counts()
-        handles = [Patch(facecolor=c, edgecolor="none", label=f"{k} ({counts.get(k, 0)})")
-                   for k, c in colours.items()]
+        # commonest first, the merged rest last
+        ordered = sorted(colours, key=lambda k: (k in others, -counts.get(k, 0), k))
+        handles = [Patch(facecolor=colours[k], edgecolor="none",
+                         label=f"{k} ({counts.get(k, 0)})") for k in ordered]
         if keys.isna().any():
             handles.append(Patch(facecolor=MISSING_COLOUR, edgecolor="none",
                                  label=f"no data ({int(keys.isna().sum())})"))

@@ -19,6 +19,7 @@ from pyproj import CRS
 
 from geodata._validate import DialectGraphError
 from geodata.maps.base import (
+    LEGEND_CAP,
     MISSING_COLOUR,
     PALETTE,
     SEQUENTIAL,
@@ -35,8 +36,8 @@ from geodata.maps.base import (
     new_axes,
 )
 
-__all__ = ["plot_cluster_dendrogram", "plot_groups", "plot_predictions", "plot_uncertainty",
-           "prediction_entropy"]
+__all__ = ["plot_cluster_dendrogram", "plot_cluster_membership", "plot_groups",
+           "plot_predictions", "plot_uncertainty", "prediction_entropy"]
 
 
 def plot_groups(graph: Any, groups: str | pd.Series | None = None, *, ax: Axes | None = None,
@@ -104,8 +105,10 @@ def plot_groups(graph: Any, groups: str | pd.Series | None = None, *, ax: Axes |
         draw_sites(ax, frame)
     if legend:
         counts = keys.value_counts()
-        handles = [Patch(facecolor=c, edgecolor="none", label=f"{k} ({counts.get(k, 0)})")
-                   for k, c in colours.items()]
+        order = (list(colours) if len(colours) <= LEGEND_CAP else
+                 sorted(colours, key=lambda k: (-counts.get(k, 0), k)))  # largest first
+        handles = [Patch(facecolor=colours[k], edgecolor="none",
+                         label=f"{k} ({counts.get(k, 0)})") for k in order]
         if keys.isna().any():
             handles.append(Patch(facecolor=MISSING_COLOUR, edgecolor="none",
                                  label=f"no data ({int(keys.isna().sum())})"))
@@ -467,3 +470,78 @@ def plot_cluster_dendrogram(graph: Any, clustering: Any, *, n_clusters: int = 6,
     if title:
         fig.suptitle(title, fontsize=11)
     return fig
+
+
+def plot_cluster_membership(graph: Any, membership: Any, *, ax: Axes | None = None,
+                            palette: Sequence[str] | Mapping[str, str] | None = None,
+                            crs: CRS | str | None = None,
+                            boundary: gpd.GeoDataFrame | None = None, legend: bool = True,
+                            title: str | None = None, labels: bool | str = False,
+                            scale_bar: bool = True, **style: Any) -> Axes:
+    """A fuzzy (probabilistic) cluster map: every region in the mixture of its clusters'
+    colours, paler the less certain its cluster is.
+
+    Parameters
+    ----------
+    graph : DialectGraph
+    membership : DataFrame or ClusterStability
+        Sites x clusters, rows summing to 1 (e.g.
+        :func:`geodata.dialectometry.clustering.cluster_membership`), or a bootstrap /
+        noisy clustering result, turned into memberships here.
+    palette : list or mapping, optional
+        Colours of the clusters (default :data:`PALETTE` over the sorted cluster names,
+        as :func:`plot_groups` colours the crisp clusters).
+    ax, crs, boundary, legend, title, labels, scale_bar, **style
+        As in :func:`plot_groups`.
+
+    Returns
+    -------
+    Axes
+
+    Notes
+    -----
+    The colour of a region is ``Σ_c m_c * colour_c`` in sRGB, then blended towards white
+    by ``0.7 * (1 - max_c m_c) / (1 - 1/K)``: a region that always falls in one cluster
+    has that cluster's full colour; one torn between clusters is a pale mixture.
+    """
+    from matplotlib.colors import to_rgb
+
+    if hasattr(membership, "co_clustering"):
+        from geodata.dialectometry.clustering import cluster_membership
+
+        membership = cluster_membership(membership)
+    if not isinstance(membership, pd.DataFrame):
+        raise DialectGraphError("`membership` must be a DataFrame of sites x clusters or a "
+                                "ClusterStability (bootstrap_clustering / noisy_clustering); "
+                                f"got {type(membership).__name__}.")
+    m = membership.copy()
+    m.index = m.index.astype(str)
+    m.columns = [str(c) for c in m.columns]
+    m = m.reindex(graph.node_ids)
+    colours = category_colours(m.columns, palette=palette)
+    rgb = np.array([to_rgb(colours[c]) for c in m.columns])
+    w = m.to_numpy(float)
+    has = ~np.isnan(w).all(axis=1)
+    w = np.nan_to_num(w)
+    mix = w @ rgb
+    top = w.max(axis=1)
+    k = max(len(m.columns), 2)
+    fade = 0.7 * np.clip((1 - top) / (1 - 1 / k), 0, 1)
+    fill = mix * (1 - fade[:, None]) + fade[:, None]
+    fills = [tuple(f) if h else MISSING_COLOUR for f, h in zip(fill, has)]
+    frame = MapFrame(graph, crs)
+    ax = new_axes(ax)
+    draw_basemap(ax, frame, boundary=boundary)
+    draw_regions(ax, frame, fills, style=style)
+    draw_sites(ax, frame, size=4)
+    if legend:
+        crisp = m.idxmax(axis=1)[has]
+        handles = [Patch(facecolor=colours[c], edgecolor="none",
+                         label=f"{c} ({int((crisp == c).sum())} sites)") for c in m.columns]
+        handles.append(Patch(facecolor="#ffffff", edgecolor="none",
+                             label="pale, mixed: uncertain\n(membership split)"))
+        legend_outside(ax, handles, title="cluster (fuzzy)")
+    finish_map(ax, frame, scale_bar=scale_bar, title=title)
+    if labels:
+        label_sites(ax, graph, script=labels if isinstance(labels, str) else "latin")
+    return ax
