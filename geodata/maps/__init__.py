@@ -31,6 +31,7 @@ keywords pass through to matplotlib.
 
 from __future__ import annotations
 
+from geodata.maps.atlas import KINDS, match_name, write_atlas
 from geodata.maps.base import PALETTE, category_colours, find_cjk_font, label_sites, map_crs
 from geodata.maps.borders import (
     border_differences,
@@ -57,9 +58,10 @@ from geodata.maps.continuous import (
 from geodata.maps.decay import plot_decay
 from geodata.maps.diffusion import animate_diffusion, plot_flows, plot_snapshots
 from geodata.maps.graph import plot_graph
-from geodata.maps.interactive import interactive_map
+from geodata.maps.interactive import interactive_map, standalone_map
 
 __all__ = [
+    "KINDS",
     "PALETTE",
     "animate_diffusion",
     "border_differences",
@@ -70,6 +72,7 @@ __all__ = [
     "lab_to_rgb",
     "label_sites",
     "map_crs",
+    "match_name",
     "mds_colours",
     "plot_beams",
     "plot_cluster_dendrogram",
@@ -87,4 +90,6 @@ __all__ = [
     "plot_uncertainty",
     "plot_values",
     "prediction_entropy",
+    "standalone_map",
+    "write_atlas",
 ]
