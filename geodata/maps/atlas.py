@@ -29,6 +29,10 @@ KINDS = ("graph", "groups", "clusters", "fuzzy_clusters", "mds", "reference", "f
          "interactive")
 
 
+#: Above this many sites the distance-decay curves are fitted on a random sample of sites.
+DECAY_MAX_SITES = 1500
+
+
 def _norm(text: str) -> str:
     return " ".join(str(text).casefold().split())
 
@@ -320,7 +324,8 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
                    "instead of names.")
     membership = None
     if want("fuzzy_clusters"):
-        n_iter = 100 if n <= 600 else 30
+        # 100 replicates up to 600 sites, fewer beyond (each is a full re-clustering)
+        n_iter = 100 if n <= 600 else max(10, int(100 * (600 / n) ** 2))
         stab = idx.step("noisy_clustering", lambda: clustering.noisy_clustering(
             matrix, n_clusters=k, method=linkage, n_iter=n_iter, seed=seed))
         membership = clustering.cluster_membership(stab)
@@ -374,10 +379,20 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
             "they speak.")
     dec = None
     if want("decay"):
-        dec = idx.step("decay", lambda: decay.distance_decay(matrix, graph))
+        sub = matrix
+        how = "every pair"
+        if n > DECAY_MAX_SITES:
+            pick = np.sort(np.random.default_rng(seed).choice(n, DECAY_MAX_SITES,
+                                                              replace=False))
+            sub = matrix.iloc[pick, pick]
+            how = (f"the pairs of a random {DECAY_MAX_SITES:,} of the {n:,} sites (seed "
+                   f"{seed}; the nonlinear fit over all {n * (n - 1) // 2:,} pairs takes "
+                   "minutes)")
+            notes.append(f"distance decay fitted on {how}")
+        dec = idx.step("decay", lambda: decay.distance_decay(sub, graph))
         summary["distance_decay"] = {m: f.r2 for m, f in dec.fits.items()}
         idx.figure("decay", maps.plot_decay(dec), "Distance decay",
-                   "Linguistic against great-circle distance for every pair, binned means "
+                   f"Linguistic against great-circle distance for {how}, binned means "
                    "and fitted curves (drawn over the data's range only).")
         idx.figure("decay_log", maps.plot_decay(dec, log_distance=True),
                    "Distance decay (log distance)", "The same on a logarithmic distance "

@@ -48,9 +48,14 @@ def _wide_features(features: Any, graph: Any) -> pd.DataFrame:
     if features is None:
         wide = graph.features
     elif isinstance(features, pd.DataFrame) and {"site", "item", "value"} <= set(features.columns):
-        wide = features.assign(value=features["value"].astype(str)).pivot_table(
-            index="site", columns="item", values="value",
-            aggfunc=lambda v: "|".join(sorted(set(v))))
+        long = features[["site", "item", "value"]].dropna(subset=["value"]).assign(
+            value=lambda f: f["value"].astype(str)).drop_duplicates()
+        dup = long.duplicated(["site", "item"], keep=False)
+        if dup.any():  # several variants in a cell: one value, the sorted set joined by "|"
+            merged = (long[dup].sort_values("value").groupby(["site", "item"], sort=False)
+                      ["value"].agg("|".join).reset_index())
+            long = pd.concat([long[~dup], merged], ignore_index=True)
+        wide = long.pivot(index="site", columns="item", values="value")
     elif isinstance(features, pd.DataFrame):
         wide = features
     else:
@@ -381,10 +386,10 @@ def plot_isogloss_bundles(graph: Any, features: pd.DataFrame | None = None, *,
         what = getattr(values, "name", None) or "value across the border"
         fmt = "{:.3g}"
     else:
+        wide = _wide_features(features, graph)
         if share is None:
-            wide = _wide_features(features, graph)
             share = bool(wide.isna().any().any())
-        diff = border_differences(graph, features, share=share)
+        diff = border_differences(graph, wide, share=share)
         what = ("share of features\ndiffering" if share else
                 "features differing\nacross the border")
         fmt = "{:.2f}" if share else "{:.0f}"
