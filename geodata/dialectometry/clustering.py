@@ -18,6 +18,7 @@ used, as in Gabmap, as heuristics.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -410,7 +411,8 @@ def cluster_membership(stability: ClusterStability) -> pd.DataFrame:
     cols = []
     for c in names:
         member = labels == c
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a singleton: no other member
             cols.append(np.nanmean(np.where(member[None, :], share, np.nan), axis=1))
     m = np.column_stack(cols)
     m = np.nan_to_num(m, nan=0.0)

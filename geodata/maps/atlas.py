@@ -101,8 +101,8 @@ def _default_feature(wide: pd.DataFrame) -> str:
 class _Index:
     """Figures and tables written so far, with captions, for index.html."""
 
-    def __init__(self, out: Path, formats: Sequence[str], dpi: int):
-        self.out, self.formats, self.dpi = out, list(formats), dpi
+    def __init__(self, out: Path, formats: Sequence[str], dpi: int, verbose: bool = False):
+        self.out, self.formats, self.dpi, self.verbose = out, list(formats), dpi, verbose
         self.items: list[dict[str, Any]] = []
         self.timings: dict[str, float] = {}
 
@@ -119,6 +119,8 @@ class _Index:
                 fig.savefig(tmp, dpi=self.dpi, bbox_inches="tight", format=fmt)
             files.append(path.name)
         plt.close(fig)
+        if self.verbose:
+            print("wrote", ", ".join(files))
         self.items.append({"name": name, "files": files, "title": title, "caption": caption})
 
     def step(self, name: str, fn: Callable[[], Any]) -> Any:
@@ -183,7 +185,7 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
     seed : int
         Seed of the noisy clustering and permutation tests.
     verbose : bool
-        Print each file as it is written.
+        Print each figure as it is written.
 
     Returns
     -------
@@ -212,7 +214,7 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
                                 f"Columns: {list(sites.columns)}.")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    idx = _Index(out, formats, dpi)
+    idx = _Index(out, formats, dpi, verbose)
     notes: list[str] = []
     graph = idx.step("graph", lambda: DialectGraph.from_sites(sites, boundary=boundary,
                                                               label=label))
@@ -242,9 +244,6 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
     elif features and wide is None:
         raise DialectGraphError("`features` need a survey; with `distances` there are no items "
                                 "to map. Pass survey=... or leave features out.")
-    for note in notes:
-        if verbose:
-            print("note:", note)
 
     # --- distances ----------------------------------------------------------------------
     from geodata.dialectometry import clustering, decay, incoherence, ordination
