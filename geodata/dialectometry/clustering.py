@@ -266,8 +266,12 @@ def _stability(kind: str, method: str, k: int, original: np.ndarray, ids: pd.Ind
     condensed = squareform(original, checks=False)
     together = np.zeros((len(ids),) * 2)
     cophs, aris = [], []
+    from scipy.cluster.hierarchy import linkage
+
     for values in replicates:
-        z, _ = _linkage(values, method)
+        # the linkage only: its cophenetic correlation is taken against the original
+        # distances below, not against the replicate's own
+        z = linkage(squareform(values, checks=False), method=method)
         lab = _cut(z, ids, k).to_numpy()
         together += lab[:, None] == lab[None, :]
         cophs.append(float(cophenet(z, condensed)[0]) if np.std(condensed) > 0 else np.nan)

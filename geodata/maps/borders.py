@@ -147,8 +147,9 @@ def group_variants(values: pd.Series, *, max_variants: int | None = 8,
     """
     import re
 
-    s = values.map(lambda v: None if pd.isna(v) else
-                   str(int(v)) if isinstance(v, float) and float(v).is_integer() else str(v))
+    s = values.astype(object).map(
+        lambda v: None if pd.isna(v) else
+        str(int(v)) if isinstance(v, float) and float(v).is_integer() else str(v)).astype(object)
     if group is not None:
         if isinstance(group, str):
             try:
@@ -163,11 +164,11 @@ def group_variants(values: pd.Series, *, max_variants: int | None = 8,
                     return "no match"
                 return m.group(1) if pattern.groups and m.group(1) is not None else m.group(0)
 
-            s = s.map(lambda v: None if v is None else _cls(v))
+            s = s.map(lambda v: None if pd.isna(v) else _cls(v))
         elif isinstance(group, Mapping):
-            s = s.map(lambda v: None if v is None else str(group.get(v, v)))
+            s = s.map(lambda v: None if pd.isna(v) else str(group.get(v, v)))
         elif callable(group):
-            s = s.map(lambda v: None if v is None else str(group(v)))
+            s = s.map(lambda v: None if pd.isna(v) else str(group(v)))
         else:
             raise DialectGraphError("`group` must be a regular expression, a mapping or a "
                                     f"function; got {type(group).__name__}.")
@@ -182,8 +183,8 @@ def group_variants(values: pd.Series, *, max_variants: int | None = 8,
             keep = {k for k, _ in ranked[:max_variants]}
             rest = len(counts) - max_variants
             label = f"{other} ({rest} variants)"
-            s = s.map(lambda v: v if v is None or v in keep else label)
-    return s
+            s = s.map(lambda v: None if pd.isna(v) else v if v in keep else label)
+    return s.astype(object).where(s.notna(), None)
 
 
 def plot_feature(graph: Any, values: str | pd.Series, *, ax: Axes | None = None,

@@ -343,16 +343,32 @@ def test_decay_scatter(szeto, dist):
     _draw(ax.figure)
 
 
-def test_interactive_map(szeto, tmp_path):
-    pytest.importorskip("folium")
+def test_interactive_map_offline_page(szeto, tmp_path):
     graph, _ = szeto
     classes = sorted(graph.labels.unique())
     probs = pd.DataFrame(1 / len(classes), index=graph.node_ids, columns=classes)
-    m = interactive_map(graph, predictions=graph.labels, probabilities=probs,
-                        path=tmp_path / "map.html")
-    html = (tmp_path / "map.html").read_text()
+    page = interactive_map(graph, predictions=graph.labels, probabilities=probs,
+                           path=tmp_path / "map.html")
+    html = (tmp_path / "map.html").read_text(encoding="utf-8")
+    assert html == page
     assert "Harbin" in html and "top 3 probabilities" in html and "prediction" in html
-    assert m is not None
+    # self-contained: no script, style or tile is fetched from the network
+    assert "http://" not in html and "https://" not in html and "<script src" not in html
+    assert html.count('class="r"') == graph.n_nodes  # one path per region
+    assert html.count('class="land"') >= 1  # the outline comes from our own data
+    with pytest.raises(DialectGraphError, match="`engine` must be 'offline' or 'folium'"):
+        interactive_map(graph, engine="leaflet")
+
+
+def test_interactive_map_folium(szeto, tmp_path):
+    folium = pytest.importorskip("folium")
+    graph, _ = szeto
+    m = interactive_map(graph, engine="folium", path=tmp_path / "map.html")
+    assert isinstance(m, folium.Map)
+    layers = [c for c in m._children.values() if isinstance(c, folium.GeoJson)]
+    assert len(layers) == 1
+    assert len(layers[0].data["features"]) == graph.n_nodes
+    assert "Harbin" in (tmp_path / "map.html").read_text(encoding="utf-8")
 
 
 def test_labels_do_not_overlap(szeto):
