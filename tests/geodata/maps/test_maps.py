@@ -334,6 +334,24 @@ def test_snapshots_and_gif(szeto, tmp_path):
         animate_diffusion(graph, hist, tmp_path / "sim.mp4")
 
 
+def test_snapshot_titles_and_scale_bar_do_not_overlap(szeto):
+    graph, _ = szeto
+    fig = plot_snapshots(graph, _history(graph), steps=[0, 1, 2, 3, 4], ncols=3,
+                         title="a suptitle")
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    panels = [a for a in fig.axes if a.get_visible()]
+    titles = [a.title.get_window_extent(r) for a in panels]
+    bars = [t.get_window_extent(r) for a in panels for t in a.texts
+            if t.get_gid() == "scale_bar_label"]
+    assert len(bars) == 1
+    frames = [a.get_window_extent(r) for a in panels]
+    for k, t in enumerate(titles):
+        assert not t.overlaps(bars[0])
+        # a title sits above its own panel and inside no other panel
+        assert all(not t.overlaps(f) for j, f in enumerate(frames) if j != k)
+
+
 def test_decay_scatter(szeto, dist):
     graph, _ = szeto
     ax = plot_decay(dist, graph)
