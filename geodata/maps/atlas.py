@@ -38,7 +38,7 @@ def _norm(text: str) -> str:
 
 
 def match_name(query: str, ids: Sequence[str], names: Sequence[str] | None = None, *,
-               argument: str = "reference") -> tuple[str, str | None]:
+               argument: str = "reference", what: str = "site") -> tuple[str, str | None]:
     """The site (or item) id that ``query`` names, matched forgivingly.
 
     Tried in turn: the exact id; the exact name; both ignoring case and spacing; a unique
@@ -76,18 +76,18 @@ def match_name(query: str, ids: Sequence[str], names: Sequence[str] | None = Non
     if len(prefix) == 1:
         i = prefix[0]
         name = names[ids.index(i)]
-        return i, f"`{argument}` {q!r} matched site {i} ({name!r}) by its first word"
+        return i, f"`{argument}` {q!r} matched {what} {i} ({name!r}) by its first word"
     from rapidfuzz import fuzz, process
 
     choices = {f"{i} ({n})" if n != i else i: i for i, n in zip(ids, names)}
     if prefix:
         close = [c for c, i in choices.items() if i in prefix][:5]
-        why = f"matches {len(prefix)} sites"
+        why = f"matches {len(prefix)} {what}s"
     else:
         close = [c for c, _, _ in process.extract(q, list(choices), scorer=fuzz.WRatio,
                                                   limit=5)]
-        why = "matches no site id or name"
-    raise DialectGraphError(f"`{argument}` must name one site (an id or a name); {q!r} {why}. "
+        why = f"matches no {what} id or name"
+    raise DialectGraphError(f"`{argument}` must name one {what} (an id or a name); {q!r} {why}. "
                             f"Closest: {', '.join(repr(c) for c in close)}.")
 
 
@@ -237,7 +237,7 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
     if "features" in wanted and wide is not None:
         items = [str(c) for c in wide.columns]
         for f in features or [_default_feature(wide)]:
-            fid, note = match_name(f, items, argument="feature")
+            fid, note = match_name(f, items, argument="feature", what="item")
             feats.append(fid)
             if note:
                 notes.append(note)
