@@ -91,6 +91,22 @@ def match_name(query: str, ids: Sequence[str], names: Sequence[str] | None = Non
                             f"Closest: {', '.join(repr(c) for c in close)}.")
 
 
+def _complete_subset(values: np.ndarray) -> np.ndarray:
+    """Sites to keep so that no distance is undefined: drop, one at a time, the site with
+    the most undefined distances (a sparse survey such as WALS keeps most of its sites,
+    where dropping every site with any gap would keep none)."""
+    missing = np.isnan(values)
+    np.fill_diagonal(missing, False)
+    keep = np.ones(len(values), bool)
+    counts = missing.sum(axis=1)
+    while counts[keep].max(initial=0) > 0:
+        worst = int(np.argmax(np.where(keep, counts, -1)))
+        keep[worst] = False
+        counts -= missing[:, worst]
+        counts[worst] = 0
+    return keep
+
+
 def _default_feature(wide: pd.DataFrame) -> str:
     """The item whose commonest variant is closest to half of the sites."""
     share = wide.apply(lambda c: c.value_counts(normalize=True).iloc[0]
@@ -216,8 +232,18 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
     out.mkdir(parents=True, exist_ok=True)
     idx = _Index(out, formats, dpi, verbose)
     notes: list[str] = []
+    lon = pd.to_numeric(sites["longitude"], errors="coerce").to_numpy(float)
+    lat = pd.to_numeric(sites["latitude"], errors="coerce").to_numpy(float)
+    build: dict[str, Any] = {}
+    if boundary is None and (np.nanmax(lon) - np.nanmin(lon) > 150
+                             or np.nanmax(lat) - np.nanmin(lat) > 100):
+        # a world-wide survey without an outline: unclipped Voronoi cells would span oceans,
+        # so the sites stay points joined to their great-circle nearest neighbours
+        build = {"method": "knn", "regions": False}
+        notes.append("world-wide survey without --boundary: sites drawn as points, graph of "
+                     "great-circle nearest neighbours (method='knn')")
     graph = idx.step("graph", lambda: DialectGraph.from_sites(sites, boundary=boundary,
-                                                              label=label))
+                                                              label=label, **build))
     ids = [str(i) for i in graph.node_ids]
     names = (graph.regions["name"].astype(str).tolist() if "name" in graph.regions.columns
              else ids)
@@ -268,12 +294,12 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
                                     f"(first: {list(matrix.index[:3])}; sites: {ids[:3]}).")
     matrix.index = matrix.index.astype(str)
     matrix.columns = matrix.columns.astype(str)
-    incomplete = matrix.index[matrix.isna().any(axis=1)]
-    if len(incomplete):
-        notes.append(f"{len(incomplete)} site(s) share no item with some other site and are "
-                     "left out of the clustering, MDS and decay analyses")
-        keep = matrix.index.difference(incomplete, sort=False)
-        matrix = matrix.loc[keep, keep]
+    keep = _complete_subset(matrix.to_numpy(float))
+    if not keep.all():
+        notes.append(f"{int((~keep).sum())} site(s) left out of the clustering, MDS and decay "
+                     "analyses: they share no item with some other site (removed greedily, "
+                     "the site with the most undefined distances first)")
+        matrix = matrix.iloc[keep, keep]
     if len(matrix) < 5:
         raise DialectGraphError(f"the survey must give distances between at least 5 sites; got "
                                 f"{len(matrix)}.")

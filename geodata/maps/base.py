@@ -60,7 +60,8 @@ def map_crs(graph_or_frame: Any) -> CRS:
     """The equal-area projection used for maps of this graph (chosen from its extent).
 
     Albers equal-area conic for mid-latitude extents such as China, Lambert azimuthal
-    equal-area otherwise (see :func:`geodata.graph.regions.suitable_crs`).
+    equal-area otherwise (see :func:`geodata.graph.regions.suitable_crs`); Equal Earth
+    for a world-wide survey (longitudes spanning more than 150° or latitudes 100°).
 
     Examples
     --------
@@ -76,6 +77,9 @@ def map_crs(graph_or_frame: Any) -> CRS:
     else:
         pts = reg.to_crs("EPSG:4326").geometry.representative_point()
         lon, lat = pts.x.to_numpy(), pts.y.to_numpy()
+    if np.ptp(lon) > 150 or np.ptp(lat) > 100:
+        # a world-wide survey (WALS): Equal Earth, an equal-area world projection
+        return CRS.from_epsg(8857)
     return suitable_crs(lon, lat)
 
 
@@ -106,6 +110,18 @@ class MapFrame:
         self.xy = site_xy(graph, self.crs)
         self.is_points = bool((self.regions.geom_type == "Point").all())
         xmin, ymin, xmax, ymax = self.regions.total_bounds
+        if not np.isfinite([xmin, ymin, xmax, ymax]).all():
+            # unclipped regions reach past the globe (a world-wide survey without a
+            # boundary): clamp them to the globe, then frame the sites
+            reg = graph.regions.to_crs("EPSG:4326")
+            clamped = shapely.make_valid(shapely.transform(
+                reg.geometry.to_numpy(),
+                lambda c: np.clip(np.nan_to_num(c, nan=0.0, posinf=180.0, neginf=-180.0),
+                                  [-180.0, -89.9], [180.0, 89.9])))
+            self.regions = reg.set_geometry(gpd.GeoSeries(clamped, index=reg.index,
+                                                          crs="EPSG:4326")).to_crs(self.crs)
+            x, y = self.xy["x"].to_numpy(float), self.xy["y"].to_numpy(float)
+            xmin, xmax, ymin, ymax = x.min(), x.max(), y.min(), y.max()
         span = max(xmax - xmin, ymax - ymin, 1.0)
         pad = 0.04 * span
         self.extent = (xmin - pad, ymin - pad, xmax + pad, ymax + pad)
@@ -133,8 +149,11 @@ def _projected_outline(name: str, wkt: str, extent: tuple[float, ...]) -> gpd.Ge
     back = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
     ring = shapely.segmentize(box.exterior, (extent[2] - extent[0]) / 40)
     lon, lat = back.transform(*np.asarray(ring.coords).T)
-    lonlat_box = shapely.box(np.nanmin(lon) - 5, max(np.nanmin(lat) - 5, -89.9),
-                             np.nanmax(lon) + 5, min(np.nanmax(lat) + 5, 89.9))
+    if not (np.isfinite(lon).all() and np.isfinite(lat).all()):
+        lonlat_box = shapely.box(-180, -89.9, 180, 89.9)  # the frame reaches past the globe
+    else:
+        lonlat_box = shapely.box(np.nanmin(lon) - 5, max(np.nanmin(lat) - 5, -89.9),
+                                 np.nanmax(lon) + 5, min(np.nanmax(lat) + 5, 89.9))
     layer = _boundary_cached(name)
     clipped = layer.clip(lonlat_box)
     clipped = clipped[~clipped.is_empty]
@@ -219,7 +238,8 @@ def draw_regions(ax: Axes, frame: MapFrame, colours: Sequence[Any] | str, *, gid
         xy = frame.xy.loc[regions.index]
         kw.pop("linewidth", None)
         edge = kw.pop("edgecolor", "white")
-        coll = ax.scatter(xy["x"], xy["y"], s=kw.pop("markersize", 60), c=colours,
+        coll = ax.scatter(xy["x"], xy["y"], s=kw.pop("markersize", site_marker_size(len(xy), 60)),
+                          c=colours,
                           edgecolors=edge, linewidths=0.6, **kw)
     else:
         before = len(ax.collections)

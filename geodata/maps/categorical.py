@@ -427,10 +427,16 @@ def plot_cluster_dendrogram(graph: Any, clustering: Any, *, n_clusters: int = 6,
                                transform=ax_den.transData, clip_on=False)
         strip.set_gid("leaf_strip")
         ax_den.add_collection(strip)
-        for c in colour_of:
+        last_y = -np.inf
+        for c in sorted(colour_of, key=lambda c: np.flatnonzero(cl == c).mean()
+                        if (cl == c).any() else np.inf):
             pos = np.flatnonzero(cl == c)
-            if len(pos):
-                ax_den.text(-1.6 * width, 10 * (pos.min() + pos.max()) / 2 + 5, str(c),
+            y = 10 * (pos.min() + pos.max()) / 2 + 5 if len(pos) else None
+            # numbers of tiny neighbouring clusters would print over each other: skip those
+            # closer than 2.5 % of the tree's height to the last one written
+            if y is not None and y - last_y >= 0.025 * 10 * n:
+                last_y = y
+                ax_den.text(-1.6 * width, y, str(c),
                             va="center", ha="left", fontsize=8, color=colour_of[c],
                             fontweight="bold", gid="cluster_number")
         ax_den.set_xlim(xmax, -2.6 * width)
@@ -535,7 +541,7 @@ def plot_cluster_membership(graph: Any, membership: Any, *, ax: Axes | None = No
     draw_regions(ax, frame, fills, style=style)
     draw_sites(ax, frame, size=4)
     if legend:
-        crisp = m.idxmax(axis=1)[has]
+        crisp = m.loc[has].idxmax(axis=1)
         handles = [Patch(facecolor=colours[c], edgecolor="none",
                          label=f"{c} ({int((crisp == c).sum())} sites)") for c in m.columns]
         handles.append(Patch(facecolor="#ffffff", edgecolor="none",
