@@ -33,6 +33,7 @@ from geodata.maps import (  # noqa: E402
     interactive_map,
     plot_beams,
     plot_cluster_dendrogram,
+    plot_cluster_membership,
     plot_decay,
     plot_feature,
     plot_flows,
@@ -44,9 +45,10 @@ from geodata.maps import (  # noqa: E402
     plot_reference_point,
     plot_snapshots,
     plot_uncertainty,
+    plot_values,
 )
 
-__all__ = ["run_demo"]
+__all__ = ["DemoStepError", "run_demo"]
 
 DEMO_MODELS = ("majority", "geo_knn", "feature_knn", "label_propagation", "mlp", "gat",
                "dialect_gat")
@@ -79,10 +81,18 @@ class _Figures:
                            "extra": files[1:]})
 
 
+class DemoStepError(RuntimeError):
+    """A step of the demo failed; the message names the step (the cause is chained)."""
+
+
 def _step(timings: dict, name: str, fn: Callable[[], Any]) -> Any:
+    """Run one step, timed; a failure stops the demo with the step's name (never a partial
+    page that looks complete)."""
     t0 = time.perf_counter()
     try:
         return fn()
+    except Exception as exc:
+        raise DemoStepError(f"demo step {name!r} failed: {type(exc).__name__}: {exc}") from exc
     finally:
         timings[name] = round(time.perf_counter() - t0, 2)
 
@@ -208,6 +218,25 @@ def run_demo(out: str | Path = "demo_output", *, dataset: str = "sinitic_szeto20
              "clusters, mapped (left) in the colours of their branches (right).",
              "Grey links join different clusters; the dotted line is the cut. A compact, "
              "contiguous cluster on the map is a dialect area; a scattered one is not.")
+    from geodata.dialectometry.determinants import cluster_determinants
+    from geodata.dialectometry.reliability import cronbach_alpha
+
+    summary["cronbach_alpha"] = _step(timings, "cronbach_alpha", lambda: cronbach_alpha(survey))
+    stab = _step(timings, "noisy_clustering", lambda: clustering.noisy_clustering(
+        ling, n_clusters=k, method="average", n_iter=100, seed=seed))
+    summary["clustering"]["noisy_adjusted_rand_mean"] = float(stab.adjusted_rand.mean())
+    ax = plot_cluster_membership(graph, stab, title="Fuzzy clusters (100 noisy clusterings)")
+    figs.add("03b_fuzzy_clusters", ax, "Fuzzy cluster map",
+             "Cluster membership from 100 noisy clusterings (uniform noise up to 0.2 sd "
+             "added to the distances): each region in the mixture of its clusters' colours.",
+             "Full colours are sites that always fall in the same cluster; pale, mixed ones "
+             "waver between clusters: transition zones, not borders.")
+    det = _step(timings, "determinants", lambda: cluster_determinants(survey, clus.cut(k)))
+    with atomic_path(out / "determinants.csv") as tmp:
+        det.reset_index().to_csv(tmp, index=False)
+    summary["determinants_top3"] = {
+        str(c): [str(i) for i in g.index.get_level_values(1)]
+        for c, g in det.dropna(subset=["importance"]).groupby(level=0).head(3).groupby(level=0)}
     mds = ordination.mds(ling, n_components=3)
     summary["mds"] = {"method": mds.method, "stress": mds.stress, "r2": mds.r2,
                       "explained_variance": mds.explained_variance}
@@ -225,6 +254,27 @@ def run_demo(out: str | Path = "demo_output", *, dataset: str = "sinitic_szeto20
              f"Linguistic similarity (1 − Hamming distance) of every region to {ref_name} "
              "(star).", "Dark regions are similar to the reference site, yellow ones differ "
              "most. Similarity falls off southwards, across the Mandarin border.")
+    from geodata.dialectometry import incoherence
+    from geodata.dialectometry.spatial_stats import local_morans_i
+
+    li = _step(timings, "local_incoherence", lambda: incoherence.local_incoherence(ling, graph))
+    summary["local_incoherence"] = li.value
+    ax = plot_values(graph, li.per_site["incoherence"].rename("local incoherence"),
+                     title=f"Local incoherence per site (mean {li.value:.2f})")
+    figs.add("05b_local_incoherence", ax, "Local incoherence",
+             "Nerbonne & Kleiweg's local incoherence of each site: how much farther away its "
+             "8 linguistically nearest sites are than its 8 geographically nearest.",
+             "Light sites speak like their neighbours; dark ones resemble distant sites "
+             "more (islands, migrations, or a coarse survey grid).")
+    params = incoherence.parameter_statistics(ling)
+    lisa = _step(timings, "lisa", lambda: local_morans_i(params["mean"], graph,
+                                                         permutations=999, seed=seed))
+    ax = plot_values(graph, lisa["cluster"].rename("LISA of mean similarity"),
+                     title="LISA clusters of the mean similarity (p ≤ 0.05)")
+    figs.add("05c_lisa", ax, "LISA clusters",
+             "Local Moran's I of each site's mean similarity to all others (Goebl's "
+             "parameter map), 999 permutations.", "HH: an area of central varieties; LL: "
+             "of peripheral ones; HL/LH: a site unlike its neighbours; grey: not significant.")
     items = load_items(dataset) if dataset == "sinitic_szeto2018" else None
     feat = "p-4" if "p-4" in graph.features.columns else graph.features.columns[0]
     fname = (items.loc[feat, "description"] if items is not None and feat in items.index
@@ -266,6 +316,12 @@ def run_demo(out: str | Path = "demo_output", *, dataset: str = "sinitic_szeto20
              "curves.", "R² on all pairs says how much of the variation geography explains; "
              "the binned R² how well the curve follows the trend. Séguy's law predicts a "
              "sublinear (log or square-root) rise.")
+
+    ax = plot_decay(dec, log_distance=True, title="Distance decay, logarithmic distance axis")
+    figs.add("09b_distance_decay_log", ax, "Distance decay (log distance)",
+             "The same pairs and fits on a logarithmic distance axis.",
+             "On this axis the logarithmic fit (Séguy's law) is a straight line; the short "
+             "distances, crowded at the left of the linear plot, spread out.")
 
     # 3. GAT vs baselines under spatial blocks -------------------------------------------
     from gnn.evaluation import evaluate
@@ -396,17 +452,14 @@ def run_demo(out: str | Path = "demo_output", *, dataset: str = "sinitic_szeto20
         for ref_name_, newick in load_reference_trees("sinitic_liu2007").items():
             for label, tree in (("neighbor_joining", nj), ("upgma", up)):
                 try:
-                    try:
-                        ref_tree = trees.read_newick(newick)
-                    except Exception:  # e.g. a surplus ')' in the bundled Sagart tree
-                        ref_tree = trees.read_newick(newick, repair=True)
-                        if ref_name_ not in res.setdefault("repaired_references", []):
-                            res["repaired_references"].append(ref_name_)
-                    cmp = trees.compare_trees(tree, ref_tree, prune=True)
-                    res["comparisons"][f"{label}_vs_{ref_name_}"] = {
-                        k: float(v) for k, v in cmp.items()}
-                except Exception as exc:  # a reference that does not parse is reported
-                    res["comparisons"][f"{label}_vs_{ref_name_}"] = {"error": str(exc)[:200]}
+                    ref_tree = trees.read_newick(newick)
+                except Exception:  # e.g. a surplus ')' in the bundled Sagart tree
+                    ref_tree = trees.read_newick(newick, repair=True)
+                    if ref_name_ not in res.setdefault("repaired_references", []):
+                        res["repaired_references"].append(ref_name_)
+                cmp = trees.compare_trees(tree, ref_tree, prune=True)
+                res["comparisons"][f"{label}_vs_{ref_name_}"] = {
+                    k: float(v) for k, v in cmp.items()}
         lgraph = DialectGraph.from_sites(lsites, boundary=load_boundary(),
                                          label="dialect_group")
         kk = min(6, int(lgraph.labels.nunique()))
@@ -423,18 +476,12 @@ def run_demo(out: str | Path = "demo_output", *, dataset: str = "sinitic_szeto20
                  "neighbour-joining and UPGMA trees to the reference trees (0 = identical).")
         return res
 
-    try:
-        summary["tree"] = _step(timings, "trees", _trees)
-    except ImportError as exc:  # geodata.dialectometry.trees not available
-        summary["tree"] = {"error": f"geodata.dialectometry.trees unavailable: {exc}"}
+    summary["tree"] = _step(timings, "trees", _trees)
 
-    # interactive map -----------------------------------------------------------------------
-    try:
-        interactive_map(graph, predictions=pred, probabilities=probs,
-                        path=out / "interactive_map.html")
-        summary["interactive_map"] = "interactive_map.html"
-    except ImportError as exc:
-        summary["interactive_map"] = f"skipped: {exc}"
+    # interactive map: a self-contained page, it opens offline ------------------------------
+    _step(timings, "interactive_map", lambda: interactive_map(
+        graph, predictions=pred, probabilities=probs, path=out / "interactive_map.html"))
+    summary["interactive_map"] = "interactive_map.html"
 
     summary["figures"] = [f["file"] for f in figs.items]
     summary["timings_s"] = timings
@@ -464,8 +511,11 @@ def _index_html(items: list[dict[str, Any]], summary: dict) -> str:
                    'animated</li>']
     if str(summary.get("interactive_map", "")).endswith(".html"):
         extra_links.append('<li><a href="interactive_map.html">interactive_map.html</a>: '
-                           'zoomable map; hover a region for its name, group, prediction '
-                           'and probabilities</li>')
+                           'zoomable map (self-contained, works offline); hover a region for '
+                           'its name, group, prediction and probabilities</li>')
+    extra_links.append('<li><a href="determinants.csv">determinants.csv</a>: the items that '
+                       'characterise each cluster (representativeness, distinctiveness; '
+                       'Prokić et al. 2012)</li>')
     extra_links.append('<li><a href="summary.json">summary.json</a>: every number</li>')
     extra_links.append('<li><a href="graph.gpkg">graph.gpkg</a>, '
                        '<a href="regions.geojson">regions.geojson</a>: the graph for GIS</li>')
@@ -484,6 +534,9 @@ table {{ border-collapse: collapse; }} td {{ padding: .1em .8em; border-bottom: 
 <p>{summary['graph']['n_nodes']} survey sites, {summary['graph']['n_edges']} edges; the whole
 chain ran in {summary['seconds']} s. Maps are in an equal-area projection of the extent; the
 colours are colour-blind safe.</p>
+<p>Cronbach's α of the {summary.get('cronbach_alpha', {}).get('n_items', '?')} features:
+{summary.get('cronbach_alpha', {}).get('alpha', float('nan')):.2f}; cophenetic correlation of
+the UPGMA tree: {summary['clustering']['cophenetic_correlation']:.2f}.</p>
 <h3>Accuracy under spatially blocked cross-validation</h3><table>{rows}</table>
 <h3>Other outputs</h3><ul>{''.join(extra_links)}</ul>
 {''.join(cards)}

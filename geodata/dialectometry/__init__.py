@@ -3,7 +3,10 @@
 =================  ===================================================================
 ``features``       survey → model features (one-hot, cognate presence, reading classes)
 ``distances``      linguistic distances (Levenshtein, Hamming/Gower, Dice/Jaccard, GIW)
-``clustering``     hierarchical clustering, bootstrap and noise stability
+``clustering``     hierarchical clustering, bootstrap and noise stability, fuzzy membership
+``determinants``   the items that characterise a cluster (Prokić et al. 2012)
+``reliability``    Cronbach's α of the items
+``synthetic``      a synthetic atlas inside a real outline (tests, benchmarks)
 ``ordination``     classical / metric MDS
 ``decay``          distance decay (geographic vs linguistic distance)
 ``incoherence``    local incoherence, reference points, Goebl's parameter maps
@@ -18,12 +21,16 @@ import lazy_loader as _lazy
 
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
-    submodules=["analysis", "clustering", "decay", "distances", "features", "incoherence",
-                "ordination", "segments", "spatial_stats", "trees"],
+    submodules=["analysis", "clustering", "decay", "determinants", "distances", "features",
+                "incoherence", "ordination", "reliability", "segments", "spatial_stats",
+                "synthetic", "trees"],
     submod_attrs={
         "analysis": ["analyze"],
-        "clustering": ["bootstrap_clustering", "clustering_agreement", "compare_clusterings",
-                       "hierarchical_clustering", "noisy_clustering"],
+        "clustering": ["bootstrap_clustering", "cluster_membership", "clustering_agreement",
+                       "compare_clusterings", "hierarchical_clustering", "noisy_clustering"],
+        "determinants": ["cluster_determinants"],
+        "reliability": ["cronbach_alpha"],
+        "synthetic": ["synthetic_atlas"],
         "decay": ["distance_decay", "geographic_distances"],
         "distances": ["linguistic_distances", "read_distance_matrix",
                       "validate_distance_matrix", "write_distance_matrix"],

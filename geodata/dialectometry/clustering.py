@@ -18,6 +18,7 @@ used, as in Gabmap, as heuristics.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +39,7 @@ __all__ = [
     "Clustering",
     "ClusterStability",
     "bootstrap_clustering",
+    "cluster_membership",
     "clustering_agreement",
     "compare_clusterings",
     "hierarchical_clustering",
@@ -60,6 +62,16 @@ class Clustering:
     def cut(self, n_clusters: int) -> pd.Series:
         """Flat labels (1..n) with ``n_clusters`` clusters."""
         return _cut(self.linkage, self.ids, n_clusters)
+
+    def cophenetic_matrix(self) -> pd.DataFrame:
+        """Site x site cophenetic distances: the height at which two sites join in the
+        dendrogram. Their Pearson correlation with the input distances is
+        :attr:`cophenetic` (scipy ``cophenet``)."""
+        from scipy.cluster.hierarchy import cophenet
+        from scipy.spatial.distance import squareform
+
+        ids = [str(i) for i in self.ids]
+        return pd.DataFrame(squareform(cophenet(self.linkage)), index=ids, columns=ids)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -254,8 +266,12 @@ def _stability(kind: str, method: str, k: int, original: np.ndarray, ids: pd.Ind
     condensed = squareform(original, checks=False)
     together = np.zeros((len(ids),) * 2)
     cophs, aris = [], []
+    from scipy.cluster.hierarchy import linkage
+
     for values in replicates:
-        z, _ = _linkage(values, method)
+        # the linkage only: its cophenetic correlation is taken against the original
+        # distances below, not against the replicate's own
+        z = linkage(squareform(values, checks=False), method=method)
         lab = _cut(z, ids, k).to_numpy()
         together += lab[:, None] == lab[None, :]
         cophs.append(float(cophenet(z, condensed)[0]) if np.std(condensed) > 0 else np.nan)
@@ -361,3 +377,53 @@ def noisy_clustering(
         noisy[iu] = values[iu] + rng.uniform(0.0, scale, len(iu[0]))
         replicates.append(noisy + noisy.T)
     return _stability("noisy", method, n_clusters, values, d.index, replicates, [])
+
+
+def cluster_membership(stability: ClusterStability) -> pd.DataFrame:
+    """Fuzzy cluster membership from bootstrap or noisy clustering.
+
+    The membership of site i in cluster c is the mean share of replicates in which i fell
+    in one cluster with the sites that the original partition puts in c (i itself left
+    out), normalised over the clusters to sum to 1. A stable core site has membership
+    near 1 in its own cluster; a transition site splits its membership between the
+    clusters it wavers between. This is what a probabilistic cluster map shows.
+
+    Parameters
+    ----------
+    stability : ClusterStability
+        From :func:`bootstrap_clustering` or :func:`noisy_clustering`.
+
+    Returns
+    -------
+    DataFrame
+        Sites x clusters (the original labels as columns), rows summing to 1.
+
+    Examples
+    --------
+    >>> from geodata import load_dataset
+    >>> from geodata.dialectometry.distances import linguistic_distances
+    >>> _, survey = load_dataset("sinitic_szeto2018")
+    >>> st = noisy_clustering(linguistic_distances(survey), n_clusters=4, n_iter=20)
+    >>> m = cluster_membership(st)
+    >>> m.shape, bool(np.allclose(m.sum(axis=1), 1))
+    ((42, 4), True)
+    """
+    share = stability.co_clustering.to_numpy(float).copy()
+    np.fill_diagonal(share, np.nan)
+    labels = stability.labels.to_numpy()
+    names = sorted(pd.unique(labels))
+    cols = []
+    for c in names:
+        member = labels == c
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a singleton: no other member
+            cols.append(np.nanmean(np.where(member[None, :], share, np.nan), axis=1))
+    m = np.column_stack(cols)
+    m = np.nan_to_num(m, nan=0.0)
+    # a singleton cluster: its only site belongs to it
+    for k, c in enumerate(names):
+        if (labels == c).sum() == 1:
+            m[labels == c, k] = 1.0
+    total = m.sum(axis=1, keepdims=True)
+    m = np.where(total > 0, m / np.where(total > 0, total, 1), 0.0)
+    return pd.DataFrame(m, index=stability.labels.index, columns=names)

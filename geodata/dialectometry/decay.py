@@ -226,10 +226,15 @@ def _r2(y: np.ndarray, yhat: np.ndarray) -> float | None:
 
 
 def _linear_fit(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
-    design = np.column_stack([np.ones_like(x), x])
-    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
-    sse = float(np.sum((y - design @ coef) ** 2))
-    return float(coef[0]), float(coef[1]), sse
+    # closed-form simple regression (lstsq on an n x 2 design was 0.4 s per call at 3.1M
+    # pairs, and the asymptotic profile makes 80 calls)
+    xm, ym = float(x.mean()), float(y.mean())
+    dx = x - xm
+    sxx = float(dx @ dx)
+    b = float(dx @ (y - ym)) / sxx if sxx > 0 else 0.0
+    a = ym - b * xm
+    resid = y - (a + b * x)
+    return a, b, float(resid @ resid)
 
 
 def _fit_one(model: str, d: np.ndarray, y: np.ndarray) -> tuple[dict[str, float], bool, str]:

@@ -142,8 +142,13 @@ def local_incoherence(
     for i in range(n):
         others = np.r_[0:i, i + 1:n]
         g = geo[i, others]
-        d_l = float(weights @ _tie_averaged(lv[i, others], g)[:k])
-        d_g = float(weights @ np.sort(g)[:k])
+        lrow = lv[i, others]
+        # only the k linguistically nearest and every site tied with the k-th can matter
+        # (a tie block is kept whole, so its mean is that of the full sort): O(n) per site
+        kth = np.partition(lrow, k - 1)[k - 1]
+        cand = lrow <= kth
+        d_l = float(weights @ _tie_averaged(lrow[cand], g[cand])[:k])
+        d_g = float(weights @ np.sort(np.partition(g, k - 1)[:k]))
         rows.append((d_l, d_g))
     per_site = pd.DataFrame(rows, index=ling.index, columns=["D_L", "D_G"])
     zero = per_site["D_G"] <= 0

@@ -60,7 +60,8 @@ def map_crs(graph_or_frame: Any) -> CRS:
     """The equal-area projection used for maps of this graph (chosen from its extent).
 
     Albers equal-area conic for mid-latitude extents such as China, Lambert azimuthal
-    equal-area otherwise (see :func:`geodata.graph.regions.suitable_crs`).
+    equal-area otherwise (see :func:`geodata.graph.regions.suitable_crs`); Equal Earth
+    for a world-wide survey (longitudes spanning more than 150° or latitudes 100°).
 
     Examples
     --------
@@ -76,6 +77,9 @@ def map_crs(graph_or_frame: Any) -> CRS:
     else:
         pts = reg.to_crs("EPSG:4326").geometry.representative_point()
         lon, lat = pts.x.to_numpy(), pts.y.to_numpy()
+    if np.ptp(lon) > 150 or np.ptp(lat) > 100:
+        # a world-wide survey (WALS): Equal Earth, an equal-area world projection
+        return CRS.from_epsg(8857)
     return suitable_crs(lon, lat)
 
 
@@ -106,6 +110,18 @@ class MapFrame:
         self.xy = site_xy(graph, self.crs)
         self.is_points = bool((self.regions.geom_type == "Point").all())
         xmin, ymin, xmax, ymax = self.regions.total_bounds
+        if not np.isfinite([xmin, ymin, xmax, ymax]).all():
+            # unclipped regions reach past the globe (a world-wide survey without a
+            # boundary): clamp them to the globe, then frame the sites
+            reg = graph.regions.to_crs("EPSG:4326")
+            clamped = shapely.make_valid(shapely.transform(
+                reg.geometry.to_numpy(),
+                lambda c: np.clip(np.nan_to_num(c, nan=0.0, posinf=180.0, neginf=-180.0),
+                                  [-180.0, -89.9], [180.0, 89.9])))
+            self.regions = reg.set_geometry(gpd.GeoSeries(clamped, index=reg.index,
+                                                          crs="EPSG:4326")).to_crs(self.crs)
+            x, y = self.xy["x"].to_numpy(float), self.xy["y"].to_numpy(float)
+            xmin, xmax, ymin, ymax = x.min(), x.max(), y.min(), y.max()
         span = max(xmax - xmin, ymax - ymin, 1.0)
         pad = 0.04 * span
         self.extent = (xmin - pad, ymin - pad, xmax + pad, ymax + pad)
@@ -133,8 +149,11 @@ def _projected_outline(name: str, wkt: str, extent: tuple[float, ...]) -> gpd.Ge
     back = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
     ring = shapely.segmentize(box.exterior, (extent[2] - extent[0]) / 40)
     lon, lat = back.transform(*np.asarray(ring.coords).T)
-    lonlat_box = shapely.box(np.nanmin(lon) - 5, max(np.nanmin(lat) - 5, -89.9),
-                             np.nanmax(lon) + 5, min(np.nanmax(lat) + 5, 89.9))
+    if not (np.isfinite(lon).all() and np.isfinite(lat).all()):
+        lonlat_box = shapely.box(-180, -89.9, 180, 89.9)  # the frame reaches past the globe
+    else:
+        lonlat_box = shapely.box(np.nanmin(lon) - 5, max(np.nanmin(lat) - 5, -89.9),
+                                 np.nanmax(lon) + 5, min(np.nanmax(lat) + 5, 89.9))
     layer = _boundary_cached(name)
     clipped = layer.clip(lonlat_box)
     clipped = clipped[~clipped.is_empty]
@@ -219,7 +238,8 @@ def draw_regions(ax: Axes, frame: MapFrame, colours: Sequence[Any] | str, *, gid
         xy = frame.xy.loc[regions.index]
         kw.pop("linewidth", None)
         edge = kw.pop("edgecolor", "white")
-        coll = ax.scatter(xy["x"], xy["y"], s=kw.pop("markersize", 60), c=colours,
+        coll = ax.scatter(xy["x"], xy["y"], s=kw.pop("markersize", site_marker_size(len(xy), 60)),
+                          c=colours,
                           edgecolors=edge, linewidths=0.6, **kw)
     else:
         before = len(ax.collections)
@@ -232,8 +252,15 @@ def draw_regions(ax: Axes, frame: MapFrame, colours: Sequence[Any] | str, *, gid
     return coll
 
 
+def site_marker_size(n: int, size: float = 6.0) -> float:
+    """Marker area for ``n`` site dots: ``size`` up to 200 sites, then shrinking with the
+    square root of the density so that 2,500 dots do not cover the map."""
+    return float(size if n <= 200 else max(0.8, size * np.sqrt(200.0 / n)))
+
+
 def draw_sites(ax: Axes, frame: MapFrame, *, size: float = 6, colour: str = "#222222",
                zorder: float = 4) -> Collection:
+    size = site_marker_size(len(frame.xy), size)
     coll = ax.scatter(frame.xy["x"], frame.xy["y"], s=size, c=colour, zorder=zorder,
                       linewidths=0)
     coll.set_gid("sites")
@@ -331,8 +358,21 @@ def category_colours(categories: Sequence[Any], *,
     return {c: pal[k % len(pal)] for k, c in enumerate(cats)}
 
 
-def legend_outside(ax: Axes, handles: list, *, title: str | None = None, **kw: Any) -> Any:
-    """A legend to the right of the map frame (it never covers a region)."""
+#: The most entries a map legend lists; past it the rest are summed up in one entry, so
+#: that a legend is never taller than the map (12 entries at 8 pt take about 2.3 inches).
+LEGEND_CAP = 12
+
+
+def legend_outside(ax: Axes, handles: list, *, title: str | None = None,
+                   max_entries: int | None = LEGEND_CAP, **kw: Any) -> Any:
+    """A legend to the right of the map frame (it never covers a region), with at most
+    ``max_entries`` entries: the last one then says how many were left out."""
+    if max_entries is not None and len(handles) > max_entries:
+        from matplotlib.patches import Patch
+
+        rest = len(handles) - (max_entries - 1)
+        handles = list(handles[:max_entries - 1]) + [
+            Patch(facecolor="none", edgecolor="none", label=f"… {rest} more not listed")]
     opts: dict[str, Any] = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "fontsize": 8,
                             "title_fontsize": 9, "frameon": False, "borderaxespad": 0.0}
     opts.update(kw)
@@ -349,6 +389,47 @@ def colourbar(ax: Axes, cmap: Any, norm: Any, *, label: str, **kw: Any) -> Any:
     cb.set_label(label, fontsize=8)
     cb.ax.tick_params(labelsize=7)
     return cb
+
+
+# --------------------------------------------------------------------------- scales
+#: Default percentile limits of the continuous scales of border, beam and value maps: the
+#: darkest/widest line or the end colour is reached at the 98th percentile, so one
+#: extreme border does not wash out the rest, and a map of uniformly high values is not
+#: one saturated mesh (Gabmap stretches min-max; pass ``limits=None`` for that).
+ROBUST_LIMITS = (2.0, 98.0)
+
+
+def robust_limits(values: Any, *, limits: tuple[float, float] | None = ROBUST_LIMITS,
+                  vmin: float | None = None, vmax: float | None = None,
+                  argument: str = "limits") -> tuple[float, float]:
+    """The range a continuous scale spans: percentiles ``limits`` of the finite values
+    (min-max when ``limits`` is None); ``vmin``/``vmax`` override either end.
+
+    Examples
+    --------
+    >>> robust_limits(np.arange(101.0))
+    (2.0, 98.0)
+    >>> robust_limits(np.arange(101.0), limits=None, vmax=50)
+    (0.0, 50.0)
+    """
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if limits is not None:
+        lo_p, hi_p = limits
+        if not (0 <= lo_p < hi_p <= 100):
+            raise DialectGraphError(f"`{argument}` must be two percentiles 0 <= low < high <= "
+                                    f"100 (e.g. (2, 98)) or None for min-max; got {limits!r}.")
+    if len(v) == 0:
+        lo, hi = 0.0, 1.0
+    elif limits is None:
+        lo, hi = float(v.min()), float(v.max())
+    else:
+        lo, hi = (float(x) for x in np.percentile(v, [lo_p, hi_p]))
+    lo = float(vmin) if vmin is not None else lo
+    hi = float(vmax) if vmax is not None else hi
+    if hi <= lo:
+        hi = lo + (abs(lo) * 1e-6 or 1e-9)
+    return lo, hi
 
 
 # --------------------------------------------------------------------------- borders
@@ -494,53 +575,114 @@ def label_sites(ax: Axes, graph: Any, *, column: str | None = None, script: str 
     trans = ax.transData
     pts_disp = trans.transform(xy[["x", "y"]].to_numpy(float))
     r = 3.0 * fig.dpi / 72
-    site_boxes = [(p[0] - r, p[1] - r, p[0] + r, p[1] + r) for p in pts_disp]
-    placed: list[tuple[float, float, float, float]] = []
     axbox = ax.get_window_extent(renderer)
+    kw: dict[str, Any] = {"fontsize": fontsize, "color": "#111111", "zorder": 7}
+    if font is not None:
+        kw["fontfamily"] = font
+    kw.update(style)
+    import matplotlib.patheffects as pe
+    from scipy.spatial import cKDTree
+
+    halo = [pe.withStroke(linewidth=2, foreground="white", alpha=0.85)]
+    # every label's size, measured once (a text is drawn only where it is placed)
+    probe = ax.text(0, 0, "", **kw)
+    sizes = []
+    pad = 1.0 * fig.dpi / 72  # the halo
+    for name in names:
+        probe.set_text(name)
+        bb = probe.get_window_extent(renderer)
+        sizes.append((bb.width + 2 * pad, bb.height + 2 * pad))
+    probe.remove()
+    # keys already on the map (scale bar, legends, other texts) are obstacles too
+    obstacles = list(_key_boxes(ax, renderer))
+    grid = _BoxGrid(cell=max(20.0, 8 * fontsize * fig.dpi / 72))
+    for box in obstacles:
+        grid.add(box)
+    tree = cKDTree(pts_disp)
+    step_x, step_y = 4 * fig.dpi / 72, 3 * fig.dpi / 72
     offsets = [(1, 1, "left", "bottom"), (-1, 1, "right", "bottom"), (1, -1, "left", "top"),
                (-1, -1, "right", "top"), (1.4, 0, "left", "center"), (-1.4, 0, "right", "center"),
                (0, 1.4, "center", "bottom"), (0, -1.4, "center", "top")]
     offsets = offsets + [(2.5 * dx, 2.5 * dy, ha, va) for dx, dy, ha, va in offsets]
     texts: list[Text] = []
     skipped = 0
-    kw: dict[str, Any] = {"fontsize": fontsize, "color": "#111111", "zorder": 7}
-    if font is not None:
-        kw["fontfamily"] = font
-    kw.update(style)
-    import matplotlib.patheffects as pe
-
-    halo = [pe.withStroke(linewidth=2, foreground="white", alpha=0.85)]
     # crowded sites first: they have the fewest free places left later
-    gaps = np.hypot(*(pts_disp[:, None, :] - pts_disp[None, :, :]).transpose(2, 0, 1))
-    crowd = (gaps < 40 * fig.dpi / 72).sum(1)
-    order = sorted(range(len(reg))[: max_labels or len(reg)], key=lambda i: -crowd[i])
-
-    def _overlaps(b, others):
-        return any(not (b[2] <= o[0] or b[0] >= o[2] or b[3] <= o[1] or b[1] >= o[3])
-                   for o in others)
-
+    crowd = np.array([len(n) for n in tree.query_ball_point(pts_disp, 40 * fig.dpi / 72)])
+    n_label = len(reg) if max_labels is None else min(int(max_labels), len(reg))
+    order = sorted(range(n_label), key=lambda i: -crowd[i])
+    inv = trans.inverted()
     for i in order:
         px, py = pts_disp[i]
+        w, h = sizes[i]
         done = False
         for dx, dy, ha, va in offsets:
-            pos = trans.inverted().transform((px + dx * 4 * fig.dpi / 72,
-                                              py + dy * 3 * fig.dpi / 72))
+            ax_, ay_ = px + dx * step_x, py + dy * step_y
+            x0 = ax_ if ha == "left" else ax_ - w if ha == "right" else ax_ - w / 2
+            y0 = ay_ if va == "bottom" else ay_ - h if va == "top" else ay_ - h / 2
+            box = (x0, y0, x0 + w, y0 + h)
+            if not (box[0] >= axbox.x0 and box[2] <= axbox.x1 and box[1] >= axbox.y0
+                    and box[3] <= axbox.y1):
+                continue
+            if grid.hits(box):
+                continue
+            cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+            near = tree.query_ball_point((cx, cy), np.hypot(w, h) / 2 + r)
+            if any(j != i and box[0] < pts_disp[j, 0] + r and box[2] > pts_disp[j, 0] - r
+                   and box[1] < pts_disp[j, 1] + r and box[3] > pts_disp[j, 1] - r
+                   for j in near):
+                continue
+            pos = inv.transform((ax_ + (pad if ha == "left" else -pad if ha == "right" else 0),
+                                 ay_ + (pad if va == "bottom" else -pad if va == "top" else 0)))
             t = ax.text(pos[0], pos[1], names.iloc[i], ha=ha, va=va, path_effects=halo, **kw)
-            bb = t.get_window_extent(renderer)
-            box = (bb.x0, bb.y0, bb.x1, bb.y1)
-            inside = (bb.x0 >= axbox.x0 and bb.x1 <= axbox.x1 and bb.y0 >= axbox.y0
-                      and bb.y1 <= axbox.y1)
-            others = site_boxes[:i] + site_boxes[i + 1:]
-            if inside and not _overlaps(box, placed) and not _overlaps(box, others):
-                placed.append(box)
-                t.set_gid("site_label")
-                texts.append(t)
-                done = True
-                break
-            t.remove()
+            t.set_gid("site_label")
+            texts.append(t)
+            grid.add(box)
+            done = True
+            break
         skipped += not done
     if skipped:
         warnings.warn(f"{skipped} of {len(order)} site labels found no free place and were "
                       "left out; enlarge the figure or lower fontsize.", UserWarning,
                       stacklevel=2)
     return texts
+
+
+class _BoxGrid:
+    """Axis-aligned boxes in display units, hashed on a grid for fast overlap tests."""
+
+    def __init__(self, cell: float):
+        self.cell = cell
+        self.cells: dict[tuple[int, int], list[tuple[float, float, float, float]]] = {}
+
+    def _keys(self, box):
+        c = self.cell
+        for gx in range(int(box[0] // c), int(box[2] // c) + 1):
+            for gy in range(int(box[1] // c), int(box[3] // c) + 1):
+                yield gx, gy
+
+    def add(self, box) -> None:
+        for key in self._keys(box):
+            self.cells.setdefault(key, []).append(box)
+
+    def hits(self, box) -> bool:
+        for key in self._keys(box):
+            for o in self.cells.get(key, ()):
+                if not (box[2] <= o[0] or box[0] >= o[2] or box[3] <= o[1] or box[1] >= o[3]):
+                    return True
+        return False
+
+
+def _key_boxes(ax: Axes, renderer: Any):
+    """Display boxes of what a label must not cover: the scale bar, legends and texts
+    already on the map (and inset axes drawn over it)."""
+    for line in ax.lines:
+        if line.get_gid() == "scale_bar":
+            yield tuple(line.get_window_extent(renderer).expanded(1.0, 3.0).extents)
+    for t in ax.texts:
+        if t.get_text() and t.get_gid() != "site_label":
+            yield tuple(t.get_window_extent(renderer).extents)
+    leg = ax.get_legend()
+    if leg is not None:
+        yield tuple(leg.get_window_extent(renderer).extents)
+    for child in ax.child_axes:
+        yield tuple(child.get_window_extent(renderer).extents)

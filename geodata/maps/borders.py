@@ -20,6 +20,7 @@ from pyproj import CRS
 from geodata._validate import DialectGraphError
 from geodata.maps.base import (
     MISSING_COLOUR,
+    ROBUST_LIMITS,
     MapFrame,
     as_site_series,
     category_colours,
@@ -32,11 +33,13 @@ from geodata.maps.base import (
     label_sites,
     legend_outside,
     new_axes,
+    robust_limits,
     shared_borders,
     undirected_pairs,
 )
 
-__all__ = ["border_differences", "plot_beams", "plot_feature", "plot_isogloss_bundles"]
+__all__ = ["auto_widths", "border_differences", "group_variants", "plot_beams", "plot_feature",
+           "plot_isogloss_bundles"]
 
 _ISOGLOSS = {"color": "#b2182b", "linewidth": 2.2, "capstyle": "round", "zorder": 3}
 
@@ -45,9 +48,14 @@ def _wide_features(features: Any, graph: Any) -> pd.DataFrame:
     if features is None:
         wide = graph.features
     elif isinstance(features, pd.DataFrame) and {"site", "item", "value"} <= set(features.columns):
-        wide = features.assign(value=features["value"].astype(str)).pivot_table(
-            index="site", columns="item", values="value",
-            aggfunc=lambda v: "|".join(sorted(set(v))))
+        long = features[["site", "item", "value"]].dropna(subset=["value"]).assign(
+            value=lambda f: f["value"].astype(str)).drop_duplicates()
+        dup = long.duplicated(["site", "item"], keep=False)
+        if dup.any():  # several variants in a cell: one value, the sorted set joined by "|"
+            merged = (long[dup].sort_values("value").groupby(["site", "item"], sort=False)
+                      ["value"].agg("|".join).reset_index())
+            long = pd.concat([long[~dup], merged], ignore_index=True)
+        wide = long.pivot(index="site", columns="item", values="value")
     elif isinstance(features, pd.DataFrame):
         wide = features
     else:
@@ -100,8 +108,89 @@ def border_differences(graph: Any, features: pd.DataFrame | None = None, *,
     return pd.Series(counts, index=pairs, name="share_differing" if share else "n_differing")
 
 
+def group_variants(values: pd.Series, *, max_variants: int | None = 8,
+                   group: str | Mapping[Any, Any] | Any = None,
+                   other: str = "other") -> pd.Series:
+    """Merge a feature's variants into at most ``max_variants`` classes for a map.
+
+    Raw transcriptions have dozens of variants per item (41 and 102 on one atlas), more
+    than any palette or legend can show. First ``group`` maps each variant to a class,
+    then the ``max_variants`` commonest classes are kept and the rest become
+    ``"other (k variants)"``.
+
+    Parameters
+    ----------
+    values : Series
+        Variants by site (missing values stay missing).
+    max_variants : int or None
+        Classes kept by frequency; None keeps all.
+    group : str, mapping or callable, optional
+        A regular expression: each variant becomes the text of its first match (of the
+        first group when the pattern has one), e.g. ``r"^[^aeiou]*"`` for the initial
+        consonant cluster or ``r"[aeiouəɛɔy]+"`` for the first vowel; a variant without
+        a match becomes ``"no match"``. A mapping from variant to class, or a function.
+    other : str
+        Name of the merged rest.
+
+    Returns
+    -------
+    Series
+        The class of every site, as strings.
+
+    Examples
+    --------
+    >>> v = pd.Series(["pa", "pa", "ba", "bo", "ta", "ka"], index=list("abcdef"))
+    >>> group_variants(v, max_variants=2).tolist()
+    ['pa', 'pa', 'ba', 'other (3 variants)', 'other (3 variants)', 'other (3 variants)']
+    >>> group_variants(v, group=r"^[pb]").tolist()
+    ['p', 'p', 'b', 'b', 'no match', 'no match']
+    """
+    import re
+
+    s = values.astype(object).map(
+        lambda v: None if pd.isna(v) else
+        str(int(v)) if isinstance(v, float) and float(v).is_integer() else str(v)).astype(object)
+    if group is not None:
+        if isinstance(group, str):
+            try:
+                pattern = re.compile(group)
+            except re.error as exc:
+                raise DialectGraphError(f"`group` must be a valid regular expression; got "
+                                        f"{group!r} ({exc}).") from None
+
+            def _cls(v: str) -> str:
+                m = pattern.search(v)
+                if m is None:
+                    return "no match"
+                return m.group(1) if pattern.groups and m.group(1) is not None else m.group(0)
+
+            s = s.map(lambda v: None if pd.isna(v) else _cls(v))
+        elif isinstance(group, Mapping):
+            s = s.map(lambda v: None if pd.isna(v) else str(group.get(v, v)))
+        elif callable(group):
+            s = s.map(lambda v: None if pd.isna(v) else str(group(v)))
+        else:
+            raise DialectGraphError("`group` must be a regular expression, a mapping or a "
+                                    f"function; got {type(group).__name__}.")
+    if max_variants is not None:
+        if not (isinstance(max_variants, int | np.integer) and max_variants >= 1):
+            raise DialectGraphError(f"`max_variants` must be a positive integer or None; got "
+                                    f"{max_variants!r}.")
+        counts = s.value_counts()
+        if len(counts) > max_variants:
+            # ties broken by name, so the choice does not depend on the site order
+            ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+            keep = {k for k, _ in ranked[:max_variants]}
+            rest = len(counts) - max_variants
+            label = f"{other} ({rest} variants)"
+            s = s.map(lambda v: None if pd.isna(v) else v if v in keep else label)
+    return s.astype(object).where(s.notna(), None)
+
+
 def plot_feature(graph: Any, values: str | pd.Series, *, ax: Axes | None = None,
-                 isoglosses: bool = True, crs: CRS | str | None = None,
+                 isoglosses: bool = True, max_variants: int | None = 8,
+                 group: str | Mapping[Any, Any] | Any = None,
+                 crs: CRS | str | None = None,
                  boundary: gpd.GeoDataFrame | None = None,
                  palette: Sequence[str] | Mapping[str, str] | None = None,
                  value_labels: Mapping[Any, str] | None = None,
@@ -124,6 +213,13 @@ def plot_feature(graph: Any, values: str | pd.Series, *, ax: Axes | None = None,
         variants by site id. Numbers are shown as categories (``0``/``1`` for a binary
         feature); map them to words with ``value_labels``.
     isoglosses : bool
+    max_variants : int or None
+        Show the commonest variants (or classes of ``group``) and merge the rest into one
+        grey "other" class (:func:`group_variants`), so that colours stay distinct and the
+        legend never outgrows the map; default 8. None shows all.
+    group : str, mapping or callable, optional
+        Group the variants first: a regular expression (e.g. ``r"^[^aeiou]*"``, the
+        initial consonants), a mapping or a function; see :func:`group_variants`.
     value_labels : mapping, optional
         Legend text per variant, e.g. ``{0: "absent", 1: "present"}``.
     isogloss_style : mapping, optional
@@ -149,7 +245,13 @@ def plot_feature(graph: Any, values: str | pd.Series, *, ax: Axes | None = None,
         return str(v)
 
     keys = series.map(_key)
-    colours = category_colours(keys.dropna().unique(), palette=palette)
+    if group is not None or max_variants is not None:
+        keys = group_variants(keys, max_variants=max_variants, group=group)
+    others = [k for k in keys.dropna().unique() if k.startswith("other (")]
+    colours = category_colours([k for k in keys.dropna().unique() if k not in others],
+                               palette=palette)
+    for k in others:
+        colours[k] = "#bdbdbd"
     draw_basemap(ax, frame, boundary=boundary)
     draw_regions(ax, frame, keys.map(colours).fillna(MISSING_COLOUR), style=style)
     draw_sites(ax, frame, size=5)
@@ -164,14 +266,17 @@ def plot_feature(graph: Any, values: str | pd.Series, *, ax: Axes | None = None,
         n_iso = int(differ.sum())
         if segs:
             kw = dict(_ISOGLOSS)
+            kw["linewidth"] = min(kw["linewidth"], 0.6 * auto_widths(graph.n_nodes)[1])
             kw.update(isogloss_style or {})
             coll = LineCollection(segs, **kw)
             coll.set_gid("isoglosses")
             ax.add_collection(coll)
     if legend:
         counts = keys.value_counts()
-        handles = [Patch(facecolor=c, edgecolor="none", label=f"{k} ({counts.get(k, 0)})")
-                   for k, c in colours.items()]
+        # commonest first, the merged rest last
+        ordered = sorted(colours, key=lambda k: (k in others, -counts.get(k, 0), k))
+        handles = [Patch(facecolor=colours[k], edgecolor="none",
+                         label=f"{k} ({counts.get(k, 0)})") for k in ordered]
         if keys.isna().any():
             handles.append(Patch(facecolor=MISSING_COLOUR, edgecolor="none",
                                  label=f"no data ({int(keys.isna().sum())})"))
@@ -189,33 +294,61 @@ def plot_feature(graph: Any, values: str | pd.Series, *, ax: Axes | None = None,
     return ax
 
 
+def auto_widths(n_sites: int, widest: float = 7.0) -> tuple[float, float]:
+    """Line widths (points) for the weakest and the strongest border or beam: up to 7 pt on
+    a 100-site map, thinner as the borders get shorter (about 2.9 pt at 600 sites, 1.5 pt
+    at 2,500), so that the bundles do not merge into one mesh."""
+    top = widest if n_sites <= 100 else max(1.4, widest * np.sqrt(100.0 / n_sites))
+    return (0.15 if n_sites > 300 else 0.3, float(top))
+
+
+def _scaled(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    return np.clip((np.asarray(values, float) - lo) / (hi - lo), 0.0, 1.0)
+
+
 def _width_legend(ax: Axes, values: np.ndarray, widths: tuple[float, float], vmin: float,
                   vmax: float, *, colour: Any, title: str, fmt: str = "{:g}",
                   cmap: Any = None, norm: Any = None) -> None:
-    ticks = np.unique(np.round(np.linspace(vmin, vmax, 4), 3))
+    """Four sample lines from ``vmin`` to ``vmax``; the ends say "≤"/"≥" when values lie
+    beyond the scale (robust limits clip them)."""
+    ticks = np.linspace(vmin, vmax, 4)
+    values = np.asarray(values, float)
+    below = bool(np.nanmin(values) < vmin) if len(values) else False
+    above = bool(np.nanmax(values) > vmax) if len(values) else False
     handles = []
-    for t in ticks:
-        w = widths[0] + (widths[1] - widths[0]) * ((t - vmin) / (vmax - vmin) if vmax > vmin
-                                                   else 1.0)
+    for k, t in enumerate(ticks):
+        frac = (t - vmin) / (vmax - vmin) if vmax > vmin else 1.0
+        w = widths[0] + (widths[1] - widths[0]) * frac
         c = cmap(norm(t)) if cmap is not None else colour
-        handles.append(Line2D([], [], color=c, linewidth=w, label=fmt.format(t)))
+        text = fmt.format(t)
+        if k == 0 and below:
+            text = "≤ " + text
+        if k == len(ticks) - 1 and above:
+            text = "≥ " + text
+        handles.append(Line2D([], [], color=c, linewidth=max(w, 0.6), label=text))
     legend_outside(ax, handles, title=title, handlelength=3)
 
 
 def plot_isogloss_bundles(graph: Any, features: pd.DataFrame | None = None, *,
-                          ax: Axes | None = None, share: bool = False,
-                          widths: tuple[float, float] = (0.3, 7.0), colour: str = "#3b0f70",
+                          ax: Axes | None = None, share: bool | None = None,
+                          values: pd.Series | None = None,
+                          widths: tuple[float, float] | None = None, colour: str = "#3b0f70",
+                          limits: tuple[float, float] | None = ROBUST_LIMITS,
+                          vmin: float | None = None, vmax: float | None = None,
                           crs: CRS | str | None = None,
                           boundary: gpd.GeoDataFrame | None = None,
                           region_colour: str = "#fbfaf5", groups: str | pd.Series | None = None,
                           legend: bool = True, title: str | None = None,
                           labels: bool | str = False, scale_bar: bool = True,
                           **style: Any) -> Axes:
-    """Isogloss bundles: each shared border drawn with a width proportional to the number
-    of features that differ across it.
+    """Isogloss bundles (Gabmap's difference map): each shared border drawn with a width
+    and darkness that grow with how much differs across it.
 
-    Thick lines are where many isoglosses run together: the dialect boundaries. Borders
-    across which nothing differs are left out.
+    Thick dark lines are where many isoglosses run together: the dialect boundaries. The
+    scale runs between robust limits (percentiles of the values over the map), so that a
+    survey in which every border differs in many items still shows where it differs
+    most, instead of one uniform thick mesh. Borders across which nothing differs are left
+    out.
 
     Parameters
     ----------
@@ -223,12 +356,20 @@ def plot_isogloss_bundles(graph: Any, features: pd.DataFrame | None = None, *,
     features : DataFrame, optional
         Wide or long survey table; default the graph's features (see
         :func:`border_differences`).
-    share : bool
-        Width by the share of differing features instead of the count.
-    widths : (float, float)
-        Line widths (points) for the smallest and the largest count.
+    share : bool, optional
+        Scale by the share of differing features (of those both ends have) instead of the
+        count. Default: the share when some features are missing, else the count.
+    values : Series, optional
+        Your own value per edge (e.g. the linguistic distance between the two sites,
+        indexed by (source, target)) instead of counting differing features.
+    widths : (float, float), optional
+        Line widths (points) at the low and the high limit; default thinner with more
+        sites (:func:`auto_widths`).
     colour : str
-        Colour of the bundles.
+        Colour of the strongest bundles; weaker ones fade towards light grey.
+    limits : (float, float) or None
+        Percentiles of the values where the scale starts and ends (default 2 and 98);
+        None for min-max as in Gabmap. ``vmin``/``vmax`` fix either end.
     groups : str or Series, optional
         Tint the regions lightly by these groups (e.g. the reference groups) under the
         bundles; default plain.
@@ -241,7 +382,18 @@ def plot_isogloss_bundles(graph: Any, features: pd.DataFrame | None = None, *,
     """
     frame = MapFrame(graph, crs)
     ax = new_axes(ax)
-    diff = border_differences(graph, features, share=share)
+    if values is not None:
+        diff = edge_series(values, graph, argument="values")
+        what = getattr(values, "name", None) or "value across the border"
+        fmt = "{:.3g}"
+    else:
+        wide = _wide_features(features, graph)
+        if share is None:
+            share = bool(wide.isna().any().any())
+        diff = border_differences(graph, wide, share=share)
+        what = ("share of features\ndiffering" if share else
+                "features differing\nacross the border")
+        fmt = "{:.2f}" if share else "{:.0f}"
     draw_basemap(ax, frame, boundary=boundary)
     if groups is not None:
         draw_group_tint(ax, frame, graph, groups, alpha=0.35, style=style)
@@ -251,23 +403,25 @@ def plot_isogloss_bundles(graph: Any, features: pd.DataFrame | None = None, *,
         draw_regions(ax, frame, region_colour, style=kw)
     draw_sites(ax, frame, size=4, colour="#555555")
     pos = diff[diff > 0].dropna()
-    vmax = float(pos.max()) if len(pos) else 1.0
-    vmin = 0.0
+    widths = widths or auto_widths(graph.n_nodes)
+    lo, hi = robust_limits(pos.to_numpy(float), limits=limits, vmin=vmin, vmax=vmax)
+    cm = LinearSegmentedColormap.from_list("bundle", ["#d4d4d4", colour])
+    norm = Normalize(lo, hi)
+    t = _scaled(pos.to_numpy(float), lo, hi)
     borders = shared_borders(frame, pos.index)
-    segs, lw = [], []
-    for (a, b), v in pos.items():
-        w = widths[0] + (widths[1] - widths[0]) * (v - vmin) / (vmax - vmin or 1.0)
-        for seg in borders[(str(a), str(b))]:
+    segs, lw, cols = [], [], []
+    for k in np.argsort(t, kind="stable"):  # strongest on top
+        a, b = (str(x) for x in pos.index[k])
+        for seg in borders[(a, b)]:
             segs.append(seg)
-            lw.append(w)
-    coll = LineCollection(segs, colors=colour, linewidths=lw, capstyle="round", zorder=3)
+            lw.append(widths[0] + (widths[1] - widths[0]) * t[k])
+            cols.append(cm(t[k]))
+    coll = LineCollection(segs, colors=cols, linewidths=lw, capstyle="round", zorder=3)
     coll.set_gid("bundles")
     ax.add_collection(coll)
     if legend and len(pos):
-        _width_legend(ax, pos.to_numpy(), widths, vmin, vmax, colour=colour,
-                      title="features differing\nacross the border" if not share
-                      else "share of features\ndiffering", fmt="{:.0f}" if not share else
-                      "{:.2f}")
+        _width_legend(ax, pos.to_numpy(float), widths, lo, hi, colour=colour, title=what,
+                      fmt=fmt, cmap=cm, norm=norm)
     finish_map(ax, frame, scale_bar=scale_bar, title=title)
     if labels:
         label_sites(ax, graph, script=labels if isinstance(labels, str) else "latin")
@@ -276,8 +430,9 @@ def plot_isogloss_bundles(graph: Any, features: pd.DataFrame | None = None, *,
 
 def plot_beams(graph: Any, values: str | pd.Series | pd.DataFrame, *, kind: str = "beam",
                ax: Axes | None = None, directed: bool = False, cmap: Any = None,
-               widths: tuple[float, float] = (0.4, 6.0), vmin: float | None = None,
-               vmax: float | None = None, label: str = "edge value",
+               widths: tuple[float, float] | None = None, vmin: float | None = None,
+               vmax: float | None = None, limits: tuple[float, float] | None = ROBUST_LIMITS,
+               label: str = "edge value",
                crs: CRS | str | None = None, boundary: gpd.GeoDataFrame | None = None,
                groups: str | pd.Series | None = None, legend: bool = True,
                title: str | None = None, labels: bool | str = False, scale_bar: bool = True,
@@ -303,10 +458,14 @@ def plot_beams(graph: Any, values: str | pd.Series | pd.DataFrame, *, kind: str 
         ``i → j`` and ``j → i`` attention can be compared.
     cmap : colormap, optional
         Default: light grey to near black (darkness ∝ value).
-    widths : (float, float)
-        Line widths (points) at ``vmin`` and ``vmax``.
+    widths : (float, float), optional
+        Line widths (points) at the low and the high end of the scale; default thinner
+        with more sites (:func:`auto_widths`).
     vmin, vmax : float, optional
-        Value range; default the range of the values.
+        Fix the ends of the scale.
+    limits : (float, float) or None
+        Percentiles of the values where the scale starts and ends (default 2 and 98, so
+        that the map is not saturated by a few extreme edges); None for min-max.
     label : str
         Title of the colour bar.
     groups : str or Series, optional
@@ -324,9 +483,9 @@ def plot_beams(graph: Any, values: str | pd.Series | pd.DataFrame, *, kind: str 
     ax = new_axes(ax)
     vals = edge_series(values, graph, argument="values",
                        directed=directed and kind == "beam").dropna()
-    lo = float(vals.min()) if vmin is None and len(vals) else (vmin or 0.0)
-    hi = float(vals.max()) if vmax is None and len(vals) else (vmax or 1.0)
-    norm = Normalize(lo, hi if hi > lo else lo + 1e-9)
+    lo, hi = robust_limits(vals.to_numpy(float), limits=limits, vmin=vmin, vmax=vmax)
+    norm = Normalize(lo, hi)
+    widths = widths or auto_widths(graph.n_nodes, widest=6.0)
     cm = plt.get_cmap(cmap) if cmap is not None else LinearSegmentedColormap.from_list(
         "beam", ["#d9d9d9", "#737373", "#000000"])
     draw_basemap(ax, frame, boundary=boundary)

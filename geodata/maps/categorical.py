@@ -19,6 +19,7 @@ from pyproj import CRS
 
 from geodata._validate import DialectGraphError
 from geodata.maps.base import (
+    LEGEND_CAP,
     MISSING_COLOUR,
     PALETTE,
     SEQUENTIAL,
@@ -35,8 +36,8 @@ from geodata.maps.base import (
     new_axes,
 )
 
-__all__ = ["plot_cluster_dendrogram", "plot_groups", "plot_predictions", "plot_uncertainty",
-           "prediction_entropy"]
+__all__ = ["plot_cluster_dendrogram", "plot_cluster_membership", "plot_groups",
+           "plot_predictions", "plot_uncertainty", "prediction_entropy"]
 
 
 def plot_groups(graph: Any, groups: str | pd.Series | None = None, *, ax: Axes | None = None,
@@ -104,8 +105,10 @@ def plot_groups(graph: Any, groups: str | pd.Series | None = None, *, ax: Axes |
         draw_sites(ax, frame)
     if legend:
         counts = keys.value_counts()
-        handles = [Patch(facecolor=c, edgecolor="none", label=f"{k} ({counts.get(k, 0)})")
-                   for k, c in colours.items()]
+        order = (list(colours) if len(colours) <= LEGEND_CAP else
+                 sorted(colours, key=lambda k: (-counts.get(k, 0), k)))  # largest first
+        handles = [Patch(facecolor=colours[k], edgecolor="none",
+                         label=f"{k} ({counts.get(k, 0)})") for k in order]
         if keys.isna().any():
             handles.append(Patch(facecolor=MISSING_COLOUR, edgecolor="none",
                                  label=f"no data ({int(keys.isna().sum())})"))
@@ -316,6 +319,7 @@ def plot_cluster_dendrogram(graph: Any, clustering: Any, *, n_clusters: int = 6,
                             palette: Sequence[str] | None = None,
                             figsize: tuple[float, float] = (13.0, 6.5),
                             title: str | None = None, leaf_labels: str | None = "name",
+                            show_leaf_labels: bool | None = None, max_leaf_labels: int = 80,
                             **style: Any) -> Figure:
     """A cluster map beside its dendrogram, in matching colours.
 
@@ -338,6 +342,12 @@ def plot_cluster_dendrogram(graph: Any, clustering: Any, *, n_clusters: int = 6,
         the graph's label.
     leaf_labels : str or None
         Column of the regions to label the leaves with (default ``name``; None: site ids).
+    show_leaf_labels : bool, optional
+        Write a label per leaf. Default: only up to ``max_leaf_labels`` leaves; past that
+        the labels would overprint into a solid block, so the leaves get a strip in their
+        cluster's colour with each cluster's number instead.
+    max_leaf_labels : int
+        The largest tree whose leaves are labelled by default (80).
     figsize, title, crs, boundary, palette, **style
         As in :func:`plot_groups`.
 
@@ -377,18 +387,63 @@ def plot_cluster_dendrogram(graph: Any, clustering: Any, *, n_clusters: int = 6,
     colour_of = {k: pal[(k - 1) % len(pal)] for k in range(1, len(seen) + 1)}
     n = len(ids)
     leaf_cluster = clusters.to_numpy()
-    members: dict[int, set[int]] = {i: {int(leaf_cluster[i])} for i in range(n)}
+    # the cluster of every link (0 where it joins different clusters), bottom-up
+    link_cl = np.concatenate([leaf_cluster, np.zeros(len(z), dtype=leaf_cluster.dtype)])
     for k, row in enumerate(z):
-        members[n + k] = members[int(row[0])] | members[int(row[1])]
+        a, b = link_cl[int(row[0])], link_cl[int(row[1])]
+        link_cl[n + k] = a if a == b else 0
 
     def link_colour(link_id: int) -> str:
-        m = members[link_id]
-        return colour_of[next(iter(m))] if len(m) == 1 else "#8c8c8c"
+        c = int(link_cl[link_id])
+        return colour_of[c] if c else "#8c8c8c"
 
-    ddata = dendrogram(z, orientation="left", labels=leaf_names, ax=ax_den,
-                       link_color_func=link_colour, leaf_font_size=7)
-    for tick, leaf in zip(ax_den.get_yticklabels(), ddata["leaves"]):
-        tick.set_color(colour_of[int(leaf_cluster[leaf])])
+    if show_leaf_labels is None:
+        show_leaf_labels = n <= max_leaf_labels
+    if show_leaf_labels:
+        ddata = dendrogram(z, orientation="left", labels=leaf_names, ax=ax_den,
+                           link_color_func=link_colour,
+                           leaf_font_size=7 if n <= 60 else max(2.0, 420.0 / n))
+        for tick, leaf in zip(ax_den.get_yticklabels(), ddata["leaves"]):
+            tick.set_color(colour_of[int(leaf_cluster[leaf])])
+    else:
+        ddata = dendrogram(z, orientation="left", no_labels=True, ax=ax_den,
+                           link_color_func=link_colour)
+        # a strip of leaf colours with the cluster numbers, where the labels would be
+        from matplotlib.collections import PolyCollection
+
+        leaves = np.asarray(ddata["leaves"])
+        cl = leaf_cluster[leaves]
+        xmax = ax_den.get_xlim()[0]
+        width = 0.035 * xmax
+        bounds = np.flatnonzero(np.diff(cl)) + 1
+        starts = np.r_[0, bounds]
+        ends = np.r_[bounds, len(cl)]
+        polys, cols = [], []
+        for a, b in zip(starts, ends):
+            y0, y1 = 10 * a, 10 * b  # scipy puts leaf i at y = 10 i + 5
+            polys.append([(0, y0), (-width, y0), (-width, y1), (0, y1)])
+            cols.append(colour_of[int(cl[a])])
+        strip = PolyCollection(polys, facecolors=cols, edgecolors="none",
+                               transform=ax_den.transData, clip_on=False)
+        strip.set_gid("leaf_strip")
+        ax_den.add_collection(strip)
+        last_y = -np.inf
+        for c in sorted(colour_of, key=lambda c: np.flatnonzero(cl == c).mean()
+                        if (cl == c).any() else np.inf):
+            pos = np.flatnonzero(cl == c)
+            y = 10 * (pos.min() + pos.max()) / 2 + 5 if len(pos) else None
+            # numbers of tiny neighbouring clusters would print over each other: skip those
+            # closer than 2.5 % of the tree's height to the last one written
+            if y is not None and y - last_y >= 0.025 * 10 * n:
+                last_y = y
+                ax_den.text(-1.6 * width, y, str(c),
+                            va="center", ha="left", fontsize=8, color=colour_of[c],
+                            fontweight="bold", gid="cluster_number")
+        ax_den.set_xlim(xmax, -2.6 * width)
+        ax_den.set_yticks([])
+        ax_den.text(1.0, 1.01, f"{n} leaves (labels off: show_leaf_labels=True)",
+                    transform=ax_den.transAxes, ha="right", va="bottom", fontsize=7,
+                    color="#666666")
     ax_den.spines[["top", "right", "left"]].set_visible(False)
     ax_den.set_xlabel("linkage distance", fontsize=8)
     ax_den.tick_params(axis="x", labelsize=7)
@@ -421,3 +476,78 @@ def plot_cluster_dendrogram(graph: Any, clustering: Any, *, n_clusters: int = 6,
     if title:
         fig.suptitle(title, fontsize=11)
     return fig
+
+
+def plot_cluster_membership(graph: Any, membership: Any, *, ax: Axes | None = None,
+                            palette: Sequence[str] | Mapping[str, str] | None = None,
+                            crs: CRS | str | None = None,
+                            boundary: gpd.GeoDataFrame | None = None, legend: bool = True,
+                            title: str | None = None, labels: bool | str = False,
+                            scale_bar: bool = True, **style: Any) -> Axes:
+    """A fuzzy (probabilistic) cluster map: every region in the mixture of its clusters'
+    colours, paler the less certain its cluster is.
+
+    Parameters
+    ----------
+    graph : DialectGraph
+    membership : DataFrame or ClusterStability
+        Sites x clusters, rows summing to 1 (e.g.
+        :func:`geodata.dialectometry.clustering.cluster_membership`), or a bootstrap /
+        noisy clustering result, turned into memberships here.
+    palette : list or mapping, optional
+        Colours of the clusters (default :data:`PALETTE` over the sorted cluster names,
+        as :func:`plot_groups` colours the crisp clusters).
+    ax, crs, boundary, legend, title, labels, scale_bar, **style
+        As in :func:`plot_groups`.
+
+    Returns
+    -------
+    Axes
+
+    Notes
+    -----
+    The colour of a region is ``Σ_c m_c * colour_c`` in sRGB, then blended towards white
+    by ``0.7 * (1 - max_c m_c) / (1 - 1/K)``: a region that always falls in one cluster
+    has that cluster's full colour; one torn between clusters is a pale mixture.
+    """
+    from matplotlib.colors import to_rgb
+
+    if hasattr(membership, "co_clustering"):
+        from geodata.dialectometry.clustering import cluster_membership
+
+        membership = cluster_membership(membership)
+    if not isinstance(membership, pd.DataFrame):
+        raise DialectGraphError("`membership` must be a DataFrame of sites x clusters or a "
+                                "ClusterStability (bootstrap_clustering / noisy_clustering); "
+                                f"got {type(membership).__name__}.")
+    m = membership.copy()
+    m.index = m.index.astype(str)
+    m.columns = [str(c) for c in m.columns]
+    m = m.reindex(graph.node_ids)
+    colours = category_colours(m.columns, palette=palette)
+    rgb = np.array([to_rgb(colours[c]) for c in m.columns])
+    w = m.to_numpy(float)
+    has = ~np.isnan(w).all(axis=1)
+    w = np.nan_to_num(w)
+    mix = w @ rgb
+    top = w.max(axis=1)
+    k = max(len(m.columns), 2)
+    fade = 0.7 * np.clip((1 - top) / (1 - 1 / k), 0, 1)
+    fill = mix * (1 - fade[:, None]) + fade[:, None]
+    fills = [tuple(f) if h else MISSING_COLOUR for f, h in zip(fill, has)]
+    frame = MapFrame(graph, crs)
+    ax = new_axes(ax)
+    draw_basemap(ax, frame, boundary=boundary)
+    draw_regions(ax, frame, fills, style=style)
+    draw_sites(ax, frame, size=4)
+    if legend:
+        crisp = m.loc[has].idxmax(axis=1)
+        handles = [Patch(facecolor=colours[c], edgecolor="none",
+                         label=f"{c} ({int((crisp == c).sum())} sites)") for c in m.columns]
+        handles.append(Patch(facecolor="#ffffff", edgecolor="none",
+                             label="pale, mixed: uncertain\n(membership split)"))
+        legend_outside(ax, handles, title="cluster (fuzzy)")
+    finish_map(ax, frame, scale_bar=scale_bar, title=title)
+    if labels:
+        label_sites(ax, graph, script=labels if isinstance(labels, str) else "latin")
+    return ax

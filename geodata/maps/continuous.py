@@ -15,7 +15,9 @@ from pyproj import CRS
 
 from geodata._validate import DialectGraphError
 from geodata.maps.base import (
+    DIVERGING,
     MISSING_COLOUR,
+    ROBUST_LIMITS,
     SEQUENTIAL,
     MapFrame,
     as_site_series,
@@ -27,9 +29,16 @@ from geodata.maps.base import (
     label_sites,
     legend_outside,
     new_axes,
+    robust_limits,
 )
 
-__all__ = ["lab_to_rgb", "mds_colours", "plot_mds_colours", "plot_reference_point"]
+__all__ = ["LISA_COLOURS", "lab_to_rgb", "mds_colours", "plot_mds_colours",
+           "plot_reference_point", "plot_values"]
+
+#: Colours of the LISA cluster map (as GeoDa): high-high red, low-low blue, the outliers
+#: pale, not significant grey.
+LISA_COLOURS = {"HH": "#d7191c", "LL": "#2c7bb6", "HL": "#fdae61", "LH": "#abd9e9",
+                "ns": "#eeeeee"}
 
 _D65 = np.array([0.95047, 1.0, 1.08883])
 
@@ -242,3 +251,106 @@ def plot_reference_point(graph: Any, values: Any, site: str, *, ax: Axes | None 
         label_sites(ax, graph, script=labels if isinstance(labels, str) else "latin")
     return ax
 
+
+
+def plot_values(graph: Any, values: Any, *, ax: Axes | None = None, label: str | None = None,
+                cmap: Any = None, centre: float | None = None,
+                limits: tuple[float, float] | None = ROBUST_LIMITS,
+                vmin: float | None = None, vmax: float | None = None,
+                crs: CRS | str | None = None, boundary: gpd.GeoDataFrame | None = None,
+                colorbar: bool = True, title: str | None = None, labels: bool | str = False,
+                scale_bar: bool = True, **style: Any) -> Axes:
+    """A choropleth of any per-site value: local incoherence, a LISA statistic, one of
+    Goebl's parameter maps (mean, max, skewness of the similarities), cluster stability.
+
+    Numbers get a sequential colour scale between robust limits (or a diverging one
+    around ``centre``); categories (e.g. the LISA ``cluster`` column: HH, LL, HL, LH, ns)
+    are drawn as in :func:`plot_groups`, with the GeoDa colours for LISA classes.
+
+    Parameters
+    ----------
+    graph : DialectGraph
+    values : Series, str or DataFrame
+        Values by site id, a column of the regions or features, or a one-column frame.
+    label : str, optional
+        Title of the colour bar or legend; default the Series' name.
+    cmap : colormap, optional
+        Default ``viridis``, or ``PuOr`` when ``centre`` is given.
+    centre : float, optional
+        Centre a diverging scale here (e.g. 0 for z-scores or local Moran's I).
+    limits : (float, float) or None
+        Percentiles where the scale ends (default 2 and 98: one outlying site does not
+        wash out the others); None for min-max. Values beyond take the end colours and
+        the colour bar shows arrows.
+    vmin, vmax : float, optional
+        Fix the ends of the scale.
+    ax, crs, boundary, colorbar, title, labels, scale_bar, **style
+        As in :func:`geodata.maps.plot_groups`.
+
+    Returns
+    -------
+    Axes
+
+    Examples
+    --------
+    >>> from geodata import load_dataset, load_boundary
+    >>> from geodata.graph.dialect_graph import DialectGraph
+    >>> from geodata.dialectometry.distances import linguistic_distances
+    >>> from geodata.dialectometry.incoherence import parameter_statistics
+    >>> sites, survey = load_dataset()
+    >>> g = DialectGraph.from_sites(sites, boundary=load_boundary())
+    >>> stats = parameter_statistics(linguistic_distances(survey))
+    >>> ax = plot_values(g, stats["skewness"], centre=0)
+    >>> ax.get_title() == "" and len(ax.figure.axes)
+    2
+    """
+    if isinstance(values, pd.DataFrame) and values.shape[1] != 1:
+        raise DialectGraphError(f"`values` must be one value per site (a Series or a column "
+                                f"name); got a frame with {values.shape[1]} columns "
+                                f"({list(values.columns)[:6]}). Pick one, e.g. "
+                                f"values[{str(values.columns[0])!r}].")
+    series = as_site_series(values, graph, argument="values")
+    name = label or (values if isinstance(values, str) else getattr(series, "name", None)
+                     ) or "value"
+    numeric = pd.to_numeric(series, errors="coerce")
+    if numeric.notna().sum() < series.notna().sum():
+        from geodata.maps.categorical import plot_groups
+
+        keys = series.map(lambda v: str(v) if pd.notna(v) else None)
+        palette = (LISA_COLOURS if set(keys.dropna()) <= set(LISA_COLOURS) else None)
+        if palette is not None:
+            palette = {k: c for k, c in palette.items() if k in set(keys.dropna())}
+        return plot_groups(graph, keys.rename(str(name)), ax=ax, crs=crs, boundary=boundary,
+                           palette=palette, legend_title=str(name), title=title,
+                           labels=labels, scale_bar=scale_bar, **style)
+    frame = MapFrame(graph, crs)
+    ax = new_axes(ax)
+    lo, hi = robust_limits(numeric.to_numpy(float), limits=limits, vmin=vmin, vmax=vmax)
+    if centre is not None:
+        from matplotlib.colors import TwoSlopeNorm
+
+        half = max(abs(hi - centre), abs(centre - lo), 1e-12)
+        norm = TwoSlopeNorm(vcenter=centre, vmin=centre - half, vmax=centre + half)
+        cm = plt.get_cmap(cmap or DIVERGING)
+    else:
+        norm = Normalize(lo, hi)
+        cm = plt.get_cmap(cmap or SEQUENTIAL)
+    colours = [cm(norm(v)) if pd.notna(v) else MISSING_COLOUR for v in numeric]
+    draw_basemap(ax, frame, boundary=boundary)
+    draw_regions(ax, frame, colours, style=style)
+    draw_sites(ax, frame, size=4, colour="#ffffff")
+    if colorbar:
+        v = numeric.dropna().to_numpy(float)
+        extend = ("both" if len(v) and v.min() < norm.vmin and v.max() > norm.vmax else
+                  "min" if len(v) and v.min() < norm.vmin else
+                  "max" if len(v) and v.max() > norm.vmax else "neither")
+        colourbar(ax, cm, norm, label=str(name), extend=extend)
+    if numeric.isna().any():
+        legend_outside(ax, [Line2D([], [], marker="s", linestyle="none", markersize=9,
+                                   markerfacecolor=MISSING_COLOUR, markeredgecolor="none",
+                                   label=f"no value ({int(numeric.isna().sum())})")],
+                       loc="upper left", bbox_to_anchor=(0.0, -0.01))
+    finish_map(ax, frame, scale_bar=scale_bar, title=title)
+    if labels:
+        label_sites(ax, graph, script=labels if isinstance(labels, str) else "latin")
+    return ax

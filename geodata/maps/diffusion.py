@@ -261,8 +261,9 @@ def plot_snapshots(graph: Any, history: pd.DataFrame, *, steps: Sequence[int] | 
     frame = MapFrame(graph, crs)
     nrows = int(np.ceil(len(steps) / ncols))
     ratio = (frame.extent[3] - frame.extent[1]) / (frame.extent[2] - frame.extent[0])
+    # room for each row's panel title (0.35 in), the legend and the suptitle
     fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * panel_size,
-                                                   nrows * panel_size * ratio + 0.9),
+                                                   nrows * (panel_size * ratio + 0.35) + 0.9),
                              squeeze=False)
     for k, ax in enumerate(axes.ravel()):
         if k >= len(steps):
@@ -275,7 +276,9 @@ def plot_snapshots(graph: Any, history: pd.DataFrame, *, steps: Sequence[int] | 
         if seeds is not None:
             xy = frame.xy.loc[[str(s) for s in seeds]]
             ax.scatter(xy["x"], xy["y"], marker="*", s=60, c="black", zorder=6)
-        finish_map(ax, frame, scale_bar=k == 0, title=_step_label(wide, steps[k], binary))
+        # the scale bar once, in the last panel: below it there is no other panel's title
+        finish_map(ax, frame, scale_bar=k == len(steps) - 1,
+                   title=_step_label(wide, steps[k], binary))
         ax.title.set_fontsize(9)
     if seeds is not None:
         handles = handles + [Line2D([], [], marker="*", linestyle="none", color="black",

@@ -52,4 +52,36 @@ def test_demo_summary_sections(demo):
     assert {p["parameter"] for p in summary["edge_parameters"]} >= {"beta"}
     assert 0 < summary["distance_decay"]["fits"]["log"]["r2"] < 1
     assert summary["diffusion"]["adopted_final"] >= 1
-    assert "comparisons" in summary["tree"] or "error" in summary["tree"]
+    # every tree comparison is a number: a step that fails stops the demo instead
+    comparisons = summary["tree"]["comparisons"]
+    assert len(comparisons) >= 4
+    assert all(isinstance(v, float) for c in comparisons.values() for v in c.values())
+    assert "error" not in json.dumps(summary)
+    assert 0 < summary["cronbach_alpha"]["alpha"] <= 1
+    assert summary["interactive_map"] == "interactive_map.html"
+
+
+def test_demo_index_shows_the_new_kinds(demo):
+    out, summary = demo
+    page = (out / "index.html").read_text(encoding="utf-8")
+    for name in ("03b_fuzzy_clusters.png", "05b_local_incoherence.png", "05c_lisa.png",
+                 "09b_distance_decay_log.png", "determinants.csv"):
+        assert name in page, name
+    det = (out / "determinants.csv").read_text(encoding="utf-8").splitlines()
+    assert det[0].startswith("cluster,item,representativeness,distinctiveness")
+    html = (out / "interactive_map.html").read_text(encoding="utf-8")
+    assert "https://" not in html  # opens offline
+
+
+def test_demo_fails_loudly_when_a_step_fails(tmp_path, monkeypatch):
+    from geodata.dialectometry import reliability
+    from gnn.demo import DemoStepError, run_demo
+
+    def broken(*args, **kwargs):
+        raise ValueError("planted failure")
+
+    monkeypatch.setattr(reliability, "cronbach_alpha", broken)
+    with pytest.raises(DemoStepError, match="demo step 'cronbach_alpha' failed: ValueError: "
+                                            "planted failure"):
+        run_demo(tmp_path, folds=3)
+    assert not (tmp_path / "index.html").exists()  # no page that looks complete

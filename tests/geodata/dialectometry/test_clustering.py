@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -106,3 +107,31 @@ def test_clustering_bad_input(liu):
     asym.iloc[0, 1] += 0.1
     with pytest.raises(DialectGraphError, match=r"`distances` must be symmetric"):
         hierarchical_clustering(asym)
+
+
+def test_cophenetic_matrix_and_correlation_match_scipy(liu):
+    from scipy.cluster.hierarchy import cophenet, linkage
+    from scipy.spatial.distance import squareform
+
+    d = liu[2].matrix
+    for method in ("average", "complete", "ward"):
+        c = hierarchical_clustering(d, method=method)
+        ref_c, ref_d = cophenet(linkage(squareform(d.to_numpy(), checks=False), method),
+                                squareform(d.to_numpy(), checks=False))
+        assert c.cophenetic == pytest.approx(ref_c, abs=1e-12)
+        m = c.cophenetic_matrix()
+        assert np.allclose(squareform(m.to_numpy(), checks=False), ref_d)
+        assert list(m.index) == [str(i) for i in d.index]
+
+
+def test_cluster_membership_from_noisy_clustering(liu):
+    from geodata.dialectometry.clustering import cluster_membership
+
+    d = liu[2]
+    still = cluster_membership(noisy_clustering(d, n_clusters=4, noise=0.0, n_iter=5))
+    # no noise: every replicate is the original partition, memberships are 0/1
+    assert set(np.unique(still.to_numpy().round(9))) <= {0.0, 1.0}
+    shaky = cluster_membership(noisy_clustering(d, n_clusters=4, noise=1.0, n_iter=30))
+    assert np.allclose(shaky.sum(axis=1), 1.0)
+    assert 0 < shaky.max(axis=1).min() < 1  # some site wavers
+    assert (shaky.to_numpy() >= 0).all()

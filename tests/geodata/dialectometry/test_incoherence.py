@@ -98,3 +98,31 @@ def test_reference_point_and_parameter_statistics():
     assert stats.loc["Ma4", "skewness"] == pytest.approx(skew(sim))
     # distances above 1 are scaled by their maximum
     assert similarities(GEO).loc["A", "D"] == 0.0
+
+
+def _incoherence_full_sort(ling, geo, k):
+    """The per-site terms by sorting every row completely (the definition)."""
+    from geodata.dialectometry.incoherence import _tie_averaged
+
+    w = 2.0 ** (-0.5 * np.arange(1, k + 1))
+    n = len(ling)
+    out = []
+    for i in range(n):
+        o = np.r_[0:i, i + 1:n]
+        out.append((w @ _tie_averaged(ling[i, o], geo[i, o])[:k], w @ np.sort(geo[i, o])[:k]))
+    return np.array(out)
+
+
+def test_partial_sort_equals_the_full_sort_with_many_ties():
+    rng = np.random.default_rng(4)
+    n = 80
+    pts = rng.random((n, 2)) * 10
+    # distances on a coarse grid of values: many ties, also across the k-th place
+    ling = np.round(rng.random((n, n)) * 5) / 5
+    ling = np.triu(ling, 1) + np.triu(ling, 1).T
+    ids = [f"s{i}" for i in range(n)]
+    geo = np.hypot(*(pts[:, None, :] - pts[None, :, :]).transpose(2, 0, 1))
+    res = local_incoherence(pd.DataFrame(ling, index=ids, columns=ids),
+                            geographic=pd.DataFrame(geo, index=ids, columns=ids), k=8)
+    ref = _incoherence_full_sort(ling, geo, 8)
+    assert np.allclose(res.per_site[["D_L", "D_G"]].to_numpy(), ref)

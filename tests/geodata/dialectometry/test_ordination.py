@@ -52,3 +52,38 @@ def test_mds_bad_input():
     with pytest.raises(DialectGraphError, match=r"MDS into 3 dimension\(s\) needs at least 5 "
                                                 r"sites; got 4"):
         mds(_line(), n_components=3)
+
+
+def _euclidean(n, seed):
+    from scipy.spatial.distance import cdist
+
+    x = np.random.default_rng(seed).normal(size=(n, 4)) * [4.0, 2.0, 1.0, 0.5]
+    ids = [f"s{i}" for i in range(n)]
+    return pd.DataFrame(cdist(x, x), index=ids, columns=ids)
+
+
+@pytest.mark.parametrize("n", [60, 900])
+def test_classical_mds_matches_sklearn(n):
+    """Both paths (one eigh up to 800 sites, Lanczos beyond) against sklearn's ClassicalMDS,
+    up to the sign of each axis."""
+    from sklearn.manifold import ClassicalMDS
+
+    d = _euclidean(n, seed=n)
+    ours = mds(d, n_components=3).coordinates.to_numpy()
+    ref = ClassicalMDS(n_components=3, metric="precomputed").fit_transform(d.to_numpy())
+    for k in range(3):
+        sign = np.sign(ours[:, k] @ ref[:, k])
+        assert np.allclose(ours[:, k], sign * ref[:, k], atol=1e-6)
+    # each axis is oriented: its largest coordinate in absolute value is positive
+    assert (ours[np.argmax(np.abs(ours), axis=0), range(3)] > 0).all()
+
+
+def test_mds_without_the_spectrum():
+    d = _euclidean(900, seed=1)
+    full = mds(d, n_components=2, spectrum=True)
+    fast = mds(d, n_components=2, spectrum=False)
+    assert np.allclose(np.abs(full.coordinates.to_numpy()), np.abs(fast.coordinates.to_numpy()),
+                       atol=1e-6)
+    assert fast.negative_eigenvalue_share is None and full.negative_eigenvalue_share < 1e-9
+    # Euclidean input: no negative eigenvalues, so the share of the trace is the same
+    assert np.allclose(fast.explained_variance, full.explained_variance, atol=1e-9)

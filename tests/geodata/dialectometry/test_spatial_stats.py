@@ -148,3 +148,71 @@ def test_mantel_bad_input(szeto):
         mantel(ling, geo, permutations=0)
     with pytest.raises(DialectGraphError, match=r"`method` must be 'pearson' or 'spearman'"):
         mantel(ling, geo, method="kendall")
+
+
+def _mantel_by_brute_force(x, y, permutations, seed, method="pearson"):
+    """The textbook loop: permute x's sites, recompute the correlation from scratch."""
+    from scipy.stats import rankdata
+
+    n = len(x)
+    iu = np.triu_indices(n, 1)
+    f = rankdata if method == "spearman" else (lambda v: v)
+    yv = f(y[iu])
+    obs = np.corrcoef(f(x[iu]), yv)[0, 1]
+    rng = np.random.default_rng(seed)
+    count = sum(np.corrcoef(f(x[np.ix_(p, p)][iu]), yv)[0, 1] >= obs
+                for p in (rng.permutation(n) for _ in range(permutations)))
+    return obs, (count + 1) / (permutations + 1)
+
+
+def _random_matrices(n, seed, link=0.0):
+    rng = np.random.default_rng(seed)
+    a = rng.random((n, n))
+    b = link * a + rng.random((n, n))
+    a, b = a + a.T, b + b.T
+    np.fill_diagonal(a, 0)
+    np.fill_diagonal(b, 0)
+    ids = [f"s{i}" for i in range(n)]
+    return (pd.DataFrame(a, index=ids, columns=ids), pd.DataFrame(b, index=ids, columns=ids))
+
+
+@pytest.mark.parametrize("method", ["pearson", "spearman"])
+@pytest.mark.parametrize("link", [0.0, 0.05])
+def test_mantel_matches_the_brute_force_loop(method, link):
+    x, y = _random_matrices(40, seed=7, link=link)
+    r, p = _mantel_by_brute_force(x.to_numpy(), y.to_numpy(), 299, seed=5, method=method)
+    res = mantel(x, y, permutations=299, seed=5, method=method)
+    assert res["r"] == pytest.approx(r, abs=1e-12)
+    assert res["p"] == pytest.approx(p)  # the same permutations, the same count
+    assert 0.002 < res["p"] < 1  # a p-value that is not pinned at 1/(N+1)
+
+
+def test_mantel_against_scikit_bio():
+    skbio = pytest.importorskip("skbio")
+    from skbio import DistanceMatrix
+
+    x, y = _random_matrices(50, seed=11, link=0.03)
+    ids = list(x.index)
+    ref_r, ref_p, _ = skbio.stats.distance.mantel(
+        DistanceMatrix(x.to_numpy(), ids=ids), DistanceMatrix(y.to_numpy(), ids=ids),
+        permutations=999, alternative="greater", seed=0)
+    ours = mantel(x, y, permutations=999)
+    assert ours["r"] == pytest.approx(ref_r, abs=1e-12)
+    # different random permutations: the p-values agree within Monte Carlo error
+    assert abs(ours["p"] - ref_p) < 0.05
+    ref_s = skbio.stats.distance.mantel(DistanceMatrix(x.to_numpy(), ids=ids),
+                                        DistanceMatrix(y.to_numpy(), ids=ids),
+                                        method="spearman", permutations=0)[0]
+    assert mantel(x, y, permutations=9, method="spearman")["r"] == pytest.approx(ref_s)
+
+
+def test_partial_mantel_statistic_matches_the_formula():
+    x, y = _random_matrices(30, seed=2, link=0.2)
+    z, _ = _random_matrices(30, seed=3)
+    iu = np.triu_indices(30, 1)
+    a, b, c = (m.to_numpy()[iu] for m in (x, y, z))
+    rxy, rxz, ryz = (np.corrcoef(u, v)[0, 1] for u, v in ((a, b), (a, c), (b, c)))
+    expect = (rxy - rxz * ryz) / np.sqrt((1 - rxz**2) * (1 - ryz**2))
+    res = partial_mantel(x, y, z, permutations=99)
+    assert res["r"] == pytest.approx(expect, abs=1e-12)
+    assert res["partial"] is True

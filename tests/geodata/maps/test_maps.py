@@ -253,7 +253,17 @@ def test_beam_and_honeycomb(szeto, dist):
     beams = _gid(ax, "beams")
     assert len(beams.get_segments()) == graph.n_edges
     lw = np.asarray(beams.get_linewidths())
-    assert lw.min() == pytest.approx(0.4) and lw.max() == pytest.approx(6.0)
+    assert lw.min() == pytest.approx(0.3) and lw.max() == pytest.approx(6.0)
+    # robust limits (2nd-98th percentile): the top 2 % of 100 distinct values share the
+    # widest line; min-max (Gabmap) gives it to the largest one only
+    km = graph.edges["distance_km"]
+    lw_r = np.asarray(_gid(plot_beams(graph, km, widths=(1.0, 2.0)), "beams").get_linewidths())
+    lw_mm = np.asarray(_gid(plot_beams(graph, km, limits=None, widths=(1.0, 2.0)),
+                            "beams").get_linewidths())
+    assert (lw_mm == 2.0).sum() == 1 and (lw_r == 2.0).sum() >= 2
+    assert (lw_mm == 1.0).sum() == 1 and (lw_r == 1.0).sum() >= 2
+    with pytest.raises(DialectGraphError, match="`limits` must be two percentiles"):
+        plot_beams(graph, values, limits=(50, 10))
     # darker for larger values: the widest line is the darkest
     cols = beams.get_colors()
     assert cols[np.argmax(lw)][:3].sum() < cols[np.argmin(lw)][:3].sum()
@@ -324,6 +334,24 @@ def test_snapshots_and_gif(szeto, tmp_path):
         animate_diffusion(graph, hist, tmp_path / "sim.mp4")
 
 
+def test_snapshot_titles_and_scale_bar_do_not_overlap(szeto):
+    graph, _ = szeto
+    fig = plot_snapshots(graph, _history(graph), steps=[0, 1, 2, 3, 4], ncols=3,
+                         title="a suptitle")
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    panels = [a for a in fig.axes if a.get_visible()]
+    titles = [a.title.get_window_extent(r) for a in panels]
+    bars = [t.get_window_extent(r) for a in panels for t in a.texts
+            if t.get_gid() == "scale_bar_label"]
+    assert len(bars) == 1
+    frames = [a.get_window_extent(r) for a in panels]
+    for k, t in enumerate(titles):
+        assert not t.overlaps(bars[0])
+        # a title sits above its own panel and inside no other panel
+        assert all(not t.overlaps(f) for j, f in enumerate(frames) if j != k)
+
+
 def test_decay_scatter(szeto, dist):
     graph, _ = szeto
     ax = plot_decay(dist, graph)
@@ -333,16 +361,32 @@ def test_decay_scatter(szeto, dist):
     _draw(ax.figure)
 
 
-def test_interactive_map(szeto, tmp_path):
-    pytest.importorskip("folium")
+def test_interactive_map_offline_page(szeto, tmp_path):
     graph, _ = szeto
     classes = sorted(graph.labels.unique())
     probs = pd.DataFrame(1 / len(classes), index=graph.node_ids, columns=classes)
-    m = interactive_map(graph, predictions=graph.labels, probabilities=probs,
-                        path=tmp_path / "map.html")
-    html = (tmp_path / "map.html").read_text()
+    page = interactive_map(graph, predictions=graph.labels, probabilities=probs,
+                           path=tmp_path / "map.html")
+    html = (tmp_path / "map.html").read_text(encoding="utf-8")
+    assert html == page
     assert "Harbin" in html and "top 3 probabilities" in html and "prediction" in html
-    assert m is not None
+    # self-contained: no script, style or tile is fetched from the network
+    assert "http://" not in html and "https://" not in html and "<script src" not in html
+    assert html.count('class="r"') == graph.n_nodes  # one path per region
+    assert html.count('class="land"') >= 1  # the outline comes from our own data
+    with pytest.raises(DialectGraphError, match="`engine` must be 'offline' or 'folium'"):
+        interactive_map(graph, engine="leaflet")
+
+
+def test_interactive_map_folium(szeto, tmp_path):
+    folium = pytest.importorskip("folium")
+    graph, _ = szeto
+    m = interactive_map(graph, engine="folium", path=tmp_path / "map.html")
+    assert isinstance(m, folium.Map)
+    layers = [c for c in m._children.values() if isinstance(c, folium.GeoJson)]
+    assert len(layers) == 1
+    assert len(layers[0].data["features"]) == graph.n_nodes
+    assert "Harbin" in (tmp_path / "map.html").read_text(encoding="utf-8")
 
 
 def test_labels_do_not_overlap(szeto):

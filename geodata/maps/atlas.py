@@ -1,0 +1,570 @@
+"""The standard set of dialectometric maps and tables for one survey, with an index page.
+
+:func:`write_atlas` is what ``dialectgraph maps`` runs: from sites and a survey (or your
+own distance matrix) it writes every map kind that the inputs allow, tidy per-site and
+per-edge CSV tables next to a JSON summary, the cluster determinants, a self-contained
+interactive map, and ``index.html`` that shows them all with a caption. Names the user
+types (the reference site, features) are matched forgivingly before any long work starts.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from geodata._validate import DialectGraphError
+
+__all__ = ["KINDS", "match_name", "write_atlas"]
+
+#: Every map kind :func:`write_atlas` can write, in the order of the index page.
+KINDS = ("graph", "groups", "clusters", "fuzzy_clusters", "mds", "reference", "features",
+         "bundles", "honeycomb", "beams", "decay", "incoherence", "lisa", "parameters",
+         "interactive")
+
+
+#: Above this many sites the distance-decay curves are fitted on a random sample of sites.
+DECAY_MAX_SITES = 1500
+
+
+def _norm(text: str) -> str:
+    return " ".join(str(text).casefold().split())
+
+
+def match_name(query: str, ids: Sequence[str], names: Sequence[str] | None = None, *,
+               argument: str = "reference", what: str = "site") -> tuple[str, str | None]:
+    """The site (or item) id that ``query`` names, matched forgivingly.
+
+    Tried in turn: the exact id; the exact name; both ignoring case and spacing; a unique
+    id or name that starts with the query as a whole word ("Gent" → "Gent BeOv"). When
+    nothing or more than one matches, a :class:`DialectGraphError` lists the closest
+    candidates (rapidfuzz).
+
+    Returns
+    -------
+    (id, note)
+        ``note`` says how a non-exact match was made (None for an exact one).
+
+    Examples
+    --------
+    >>> match_name("gent", ["G1", "G2"], ["Gent BeOv", "Brugge"])
+    ('G1', "`reference` 'gent' matched site G1 ('Gent BeOv') by its first word")
+    >>> match_name("Brugge", ["G1", "G2"], ["Gent BeOv", "Brugge"])
+    ('G2', None)
+    """
+    ids = [str(i) for i in ids]
+    names = [str(n) for n in names] if names is not None else ids
+    q = str(query)
+    if q in ids:
+        return q, None
+    hits = [i for i, n in zip(ids, names) if n == q]
+    if len(hits) == 1:
+        return hits[0], None
+    nq = _norm(q)
+    loose = sorted({i for i, n in zip(ids, names) if _norm(i) == nq or _norm(n) == nq})
+    if len(loose) == 1:
+        i = loose[0]
+        return i, f"`{argument}` {q!r} matched {i!r} ignoring case and spacing"
+    prefix = sorted({i for i, n in zip(ids, names)
+                     if any(_norm(t).startswith(nq + " ") or _norm(t) == nq for t in (i, n))})
+    if len(prefix) == 1:
+        i = prefix[0]
+        name = names[ids.index(i)]
+        return i, f"`{argument}` {q!r} matched {what} {i} ({name!r}) by its first word"
+    from rapidfuzz import fuzz, process
+
+    choices = {f"{i} ({n})" if n != i else i: i for i, n in zip(ids, names)}
+    if prefix:
+        close = [c for c, i in choices.items() if i in prefix][:5]
+        why = f"matches {len(prefix)} {what}s"
+    else:
+        close = [c for c, _, _ in process.extract(q, list(choices), scorer=fuzz.WRatio,
+                                                  limit=5)]
+        why = f"matches no {what} id or name"
+    raise DialectGraphError(f"`{argument}` must name one {what} (an id or a name); {q!r} {why}. "
+                            f"Closest: {', '.join(repr(c) for c in close)}.")
+
+
+def _complete_subset(values: np.ndarray) -> np.ndarray:
+    """Sites to keep so that no distance is undefined: drop, one at a time, the site with
+    the most undefined distances (a sparse survey such as WALS keeps most of its sites,
+    where dropping every site with any gap would keep none)."""
+    missing = np.isnan(values)
+    np.fill_diagonal(missing, False)
+    keep = np.ones(len(values), bool)
+    counts = missing.sum(axis=1)
+    while counts[keep].max(initial=0) > 0:
+        worst = int(np.argmax(np.where(keep, counts, -1)))
+        keep[worst] = False
+        counts -= missing[:, worst]
+        counts[worst] = 0
+    return keep
+
+
+def _default_feature(wide: pd.DataFrame) -> str:
+    """The item whose commonest variant is closest to half of the sites."""
+    share = wide.apply(lambda c: c.value_counts(normalize=True).iloc[0]
+                       if c.notna().any() else 1.0)
+    return str((share - 0.5).abs().idxmin())
+
+
+class _Index:
+    """Figures and tables written so far, with captions, for index.html."""
+
+    def __init__(self, out: Path, formats: Sequence[str], dpi: int, verbose: bool = False):
+        self.out, self.formats, self.dpi, self.verbose = out, list(formats), dpi, verbose
+        self.items: list[dict[str, Any]] = []
+        self.timings: dict[str, float] = {}
+
+    def figure(self, name: str, fig_or_ax: Any, title: str, caption: str) -> None:
+        import matplotlib.pyplot as plt
+
+        from geodata.io import atomic_path
+
+        fig = fig_or_ax if isinstance(fig_or_ax, plt.Figure) else fig_or_ax.figure
+        files = []
+        for fmt in self.formats:
+            path = self.out / f"{name}.{fmt}"
+            with atomic_path(path) as tmp:
+                fig.savefig(tmp, dpi=self.dpi, bbox_inches="tight", format=fmt)
+            files.append(path.name)
+        plt.close(fig)
+        if self.verbose:
+            print("wrote", ", ".join(files))
+        self.items.append({"name": name, "files": files, "title": title, "caption": caption})
+
+    def step(self, name: str, fn: Callable[[], Any]) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return fn()
+        finally:
+            self.timings[name] = round(time.perf_counter() - t0, 2)
+
+
+def _edge_values(matrix: pd.DataFrame, pairs: pd.MultiIndex) -> pd.Series:
+    pos = pd.Series(np.arange(len(matrix)), index=matrix.index.astype(str))
+    a = pos.reindex(pairs.get_level_values(0).astype(str)).to_numpy()
+    b = pos.reindex(pairs.get_level_values(1).astype(str)).to_numpy()
+    ok = ~(np.isnan(a) | np.isnan(b))
+    vals = np.full(len(pairs), np.nan)
+    m = matrix.to_numpy(float)
+    vals[ok] = m[a[ok].astype(int), b[ok].astype(int)]
+    return pd.Series(vals, index=pairs)
+
+
+def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | None = None,
+                distances: pd.DataFrame | None = None, boundary: Any = None,
+                kinds: Sequence[str] | None = None, reference: str | None = None,
+                features: Sequence[str] | None = None, label: str | None = None,
+                metric: str | None = None, n_clusters: int = 6, linkage: str = "average",
+                labels: bool | str = False, formats: Sequence[str] = ("png",), dpi: int = 130,
+                crs: Any = None, seed: int = 0, verbose: bool = False) -> dict[str, Any]:
+    """Write the standard map set, tables and ``index.html`` for one survey into ``out``.
+
+    Parameters
+    ----------
+    sites : GeoDataFrame
+        Survey sites (see :func:`geodata.io.read_sites`).
+    out : path
+        Output folder (created).
+    survey : DataFrame, optional
+        Long survey table (site, item, value). Give it or ``distances``.
+    distances : DataFrame, optional
+        Your own square site x site distance matrix (then the maps that need the items,
+        feature maps, isogloss bundles, determinants and Cronbach's α, are skipped).
+    boundary : GeoDataFrame, optional
+        Outline to clip the Voronoi regions to (e.g. the bundled China provinces).
+    kinds : sequence of str, optional
+        Map kinds to write (:data:`KINDS`); default all that the inputs allow.
+    reference : str, optional
+        Site id or name of the reference-point map (matched forgivingly,
+        :func:`match_name`); default the most central site.
+    features : sequence of str, optional
+        Items for feature maps; default the one that splits the sites most evenly.
+    label : str, optional
+        Column of ``sites`` with reference groups.
+    metric : str, optional
+        Linguistic distance; default ``hamming`` for numeric surveys and ``levenshtein``
+        for transcriptions.
+    n_clusters, linkage : int, str
+        Where to cut the tree, and the linkage (default UPGMA).
+    labels : bool or {"latin", "chinese"}
+        Write site names on the maps (placed without collisions; crowded ones left out).
+    formats, dpi, crs
+        File formats, resolution and map projection (default equal-area of the extent).
+    seed : int
+        Seed of the noisy clustering and permutation tests.
+    verbose : bool
+        Print each figure as it is written.
+
+    Returns
+    -------
+    dict
+        The summary, also written to ``summary.json``.
+    """
+    import matplotlib
+
+    if matplotlib.get_backend().lower() not in ("agg", "pdf", "svg", "cairo"):
+        matplotlib.use("Agg")
+    from geodata.graph.dialect_graph import DialectGraph
+    from geodata.io import to_jsonable, write_json, write_text
+
+    t_start = time.perf_counter()
+    wanted = list(KINDS if kinds is None else kinds)
+    unknown = [k for k in wanted if k not in KINDS]
+    if unknown:
+        raise DialectGraphError(f"`kinds` must be among {list(KINDS)}; got unknown "
+                                f"{unknown}.")
+    if (survey is None) == (distances is None):
+        raise DialectGraphError("give exactly one of `survey` (a long table site, item, value) "
+                                "or `distances` (a square site x site matrix); got "
+                                f"{'both' if survey is not None else 'neither'}.")
+    if label is not None and label not in sites.columns:
+        raise DialectGraphError(f"`label` must be a column of the sites; got {label!r}. "
+                                f"Columns: {list(sites.columns)}.")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    idx = _Index(out, formats, dpi, verbose)
+    notes: list[str] = []
+    lon = pd.to_numeric(sites["longitude"], errors="coerce").to_numpy(float)
+    lat = pd.to_numeric(sites["latitude"], errors="coerce").to_numpy(float)
+    build: dict[str, Any] = {}
+    if boundary is None and (np.nanmax(lon) - np.nanmin(lon) > 150
+                             or np.nanmax(lat) - np.nanmin(lat) > 100):
+        # a world-wide survey without an outline: unclipped Voronoi cells would span oceans,
+        # so the sites stay points joined to their great-circle nearest neighbours
+        build = {"method": "knn", "regions": False}
+        notes.append("world-wide survey without --boundary: sites drawn as points, graph of "
+                     "great-circle nearest neighbours (method='knn')")
+    graph = idx.step("graph", lambda: DialectGraph.from_sites(sites, boundary=boundary,
+                                                              label=label, **build))
+    ids = [str(i) for i in graph.node_ids]
+    names = (graph.regions["name"].astype(str).tolist() if "name" in graph.regions.columns
+             else ids)
+
+    # --- names the user typed: checked before any long work -------------------------------
+    wide = None
+    if survey is not None:
+        wide = survey.assign(value=survey["value"].astype(str)).pivot_table(
+            index="site", columns="item", values="value", aggfunc="first")
+        wide.index = wide.index.astype(str)
+    ref_id = None
+    if reference is not None:
+        ref_id, note = match_name(reference, ids, names, argument="reference")
+        if note:
+            notes.append(note)
+    feats: list[str] = []
+    if "features" in wanted and wide is not None:
+        items = [str(c) for c in wide.columns]
+        for f in features or [_default_feature(wide)]:
+            fid, note = match_name(f, items, argument="feature", what="item")
+            feats.append(fid)
+            if note:
+                notes.append(note)
+    elif features and wide is None:
+        raise DialectGraphError("`features` need a survey; with `distances` there are no items "
+                                "to map. Pass survey=... or leave features out.")
+
+    # --- distances ----------------------------------------------------------------------
+    from geodata.dialectometry import clustering, decay, incoherence, ordination
+    from geodata.dialectometry.distances import ItemDistances, as_distance_matrix
+    from geodata.dialectometry.features import coerce_numeric
+
+    items = None
+    if survey is not None:
+        if metric is None:
+            numeric = pd.to_numeric(survey["value"], errors="coerce").notna().all()
+            metric = "hamming" if numeric else "levenshtein"
+        data = coerce_numeric(survey) if metric != "levenshtein" else survey
+        items = idx.step("distances", lambda: ItemDistances.from_survey(data, metric=metric))
+        dist = items.aggregate(on_undefined="nan")
+        matrix = dist.matrix
+    else:
+        matrix = as_distance_matrix(distances, argument="distances")
+        metric = "user"
+        missing = [i for i in matrix.index if str(i) not in set(ids)]
+        if len(missing) == len(matrix):
+            raise DialectGraphError(f"`distances` must use the site ids of `sites`; none match "
+                                    f"(first: {list(matrix.index[:3])}; sites: {ids[:3]}).")
+    matrix.index = matrix.index.astype(str)
+    matrix.columns = matrix.columns.astype(str)
+    keep = _complete_subset(matrix.to_numpy(float))
+    if not keep.all():
+        notes.append(f"{int((~keep).sum())} site(s) left out of the clustering, MDS and decay "
+                     "analyses: they share no item with some other site (removed greedily, "
+                     "the site with the most undefined distances first)")
+        matrix = matrix.iloc[keep, keep]
+    if len(matrix) < 5:
+        raise DialectGraphError(f"the survey must give distances between at least 5 sites; got "
+                                f"{len(matrix)}.")
+    if ref_id is None:
+        ref_id = str(matrix.mean(axis=1).idxmin())
+    elif ref_id not in matrix.index:
+        raise DialectGraphError(f"`reference` {ref_id!r} has no distances to the other sites; "
+                                "pick another site.")
+    n = len(matrix)
+    summary: dict[str, Any] = {"n_sites": graph.n_nodes, "n_edges": graph.n_edges,
+                               "metric": metric, "n_clustered": n, "notes": notes}
+
+    from geodata import maps
+
+    style: dict[str, Any] = {"crs": crs}
+    k = min(n_clusters, n)
+    clus = idx.step("clustering", lambda: clustering.hierarchical_clustering(
+        matrix, method=linkage))
+    cut = clus.cut(k)
+    summary["clustering"] = {"method": linkage, "n_clusters": k,
+                             "cophenetic_correlation": clus.cophenetic}
+    if label is not None:
+        summary["clustering"]["agreement_with_groups"] = clustering.clustering_agreement(
+            cut, graph.regions[label])
+    if items is not None:
+        from geodata.dialectometry.reliability import cronbach_alpha
+
+        summary["cronbach_alpha"] = idx.step("cronbach_alpha", lambda: cronbach_alpha(items))
+
+    def want(kind: str) -> bool:
+        return kind in wanted
+
+    if want("graph"):
+        idx.figure("graph", maps.plot_graph(graph, labels=labels, **style), "Regions and graph",
+                   f"The Voronoi region of each of the {graph.n_nodes} sites and the "
+                   f"{graph.n_edges} edges of the contiguity graph (dashed: across the sea).")
+    if want("groups") and label is not None:
+        idx.figure("groups", maps.plot_groups(graph, labels=labels, **style),
+                   "Reference groups", f"The sites' {label} as a categorical map.")
+    if want("clusters"):
+        fig = idx.step("dendrogram", lambda: maps.plot_cluster_dendrogram(
+            graph, clus, n_clusters=k, reference=label, **style))
+        idx.figure("clusters", fig, "Clusters and dendrogram",
+                   f"{linkage} linkage of the {metric} distances cut into {k} clusters, "
+                   "mapped in the colours of their branches (cophenetic correlation "
+                   f"{clus.cophenetic:.2f}). Past 80 sites the leaves carry a cluster strip "
+                   "instead of names.")
+    membership = None
+    if want("fuzzy_clusters"):
+        # 100 replicates up to 600 sites, fewer beyond (each is a full re-clustering)
+        n_iter = 100 if n <= 600 else max(10, int(100 * (600 / n) ** 2))
+        stab = idx.step("noisy_clustering", lambda: clustering.noisy_clustering(
+            matrix, n_clusters=k, method=linkage, n_iter=n_iter, seed=seed))
+        membership = clustering.cluster_membership(stab)
+        summary["noisy_clustering"] = {"n_iter": n_iter, "noise": 0.2,
+                                       "adjusted_rand_mean": float(stab.adjusted_rand.mean()),
+                                       "mean_site_stability": float(stab.site_stability.mean())}
+        idx.figure("fuzzy_clusters", maps.plot_cluster_membership(graph, membership, **style),
+                   "Fuzzy clusters",
+                   f"Cluster membership from {n_iter} noisy clusterings (noise 0.2 sd): each "
+                   "region in the mixture of its clusters' colours, pale where its cluster "
+                   "changes from replicate to replicate.")
+    mds = None
+    if want("mds"):
+        mds = idx.step("mds", lambda: ordination.mds(matrix, n_components=3))
+        summary["mds"] = {"r2": mds.r2, "stress": mds.stress,
+                          "explained_variance": mds.explained_variance}
+        idx.figure("mds", maps.plot_mds_colours(graph, mds, labels=labels, **style),
+                   "MDS colour map", f"Classical MDS in 3 dimensions (r² = {mds.r2:.2f}) "
+                   "as CIELAB colours: similar colours speak alike.")
+    if want("reference"):
+        ref_name = names[ids.index(ref_id)]
+        idx.figure("reference", maps.plot_reference_point(graph, matrix, ref_id, **style),
+                   f"Reference point: {ref_name}",
+                   f"Similarity of every site to {ref_name} (1 − distance).")
+    if want("features") and wide is not None:
+        for f in feats:
+            col = wide[f].reindex(ids).rename(f)
+            n_var = int(col.nunique())
+            idx.figure(f"feature_{_safe(f)}", maps.plot_feature(
+                graph, col, labels=labels, **style), f"Feature {f}",
+                f"The variants of {f} ({n_var} distinct; the 8 commonest shown, the rest "
+                "grey) with isoglosses where neighbours differ.")
+    from geodata.maps.base import undirected_pairs
+
+    pairs = undirected_pairs(graph)
+    edge_d = _edge_values(matrix, pairs)
+    if want("bundles") and survey is not None:
+        idx.figure("bundles", idx.step("bundles", lambda: maps.plot_isogloss_bundles(
+            graph, survey, groups=label, **style)), "Isogloss bundles (difference map)",
+            "Every border drawn darker and wider the more items differ across it, between "
+            "the 2nd and 98th percentile over the map.")
+    if want("honeycomb"):
+        idx.figure("honeycomb", maps.plot_beams(graph, edge_d.dropna(), kind="honeycomb",
+                                                label="linguistic distance", **style),
+                   "Honeycomb map", "The linguistic distance between neighbours on their "
+                   "shared border (2nd-98th percentile scale).")
+    if want("beams"):
+        idx.figure("beams", maps.plot_beams(graph, (1 - edge_d / max(float(np.nanmax(
+            matrix.to_numpy())), 1e-12)).dropna(), label="similarity", **style),
+            "Beam map", "Lines between neighbouring sites, darker and wider the more alike "
+            "they speak.")
+    dec = None
+    if want("decay"):
+        sub = matrix
+        how = "every pair"
+        if n > DECAY_MAX_SITES:
+            pick = np.sort(np.random.default_rng(seed).choice(n, DECAY_MAX_SITES,
+                                                              replace=False))
+            sub = matrix.iloc[pick, pick]
+            how = (f"the pairs of a random {DECAY_MAX_SITES:,} of the {n:,} sites (seed "
+                   f"{seed}; the nonlinear fit over all {n * (n - 1) // 2:,} pairs takes "
+                   "minutes)")
+            notes.append(f"distance decay fitted on {how}")
+        dec = idx.step("decay", lambda: decay.distance_decay(sub, graph))
+        summary["distance_decay"] = {m: f.r2 for m, f in dec.fits.items()}
+        idx.figure("decay", maps.plot_decay(dec), "Distance decay",
+                   f"Linguistic against great-circle distance for {how}, binned means "
+                   "and fitted curves (drawn over the data's range only).")
+        idx.figure("decay_log", maps.plot_decay(dec, log_distance=True),
+                   "Distance decay (log distance)", "The same on a logarithmic distance "
+                   "axis: the logarithmic fit is a straight line.")
+    per_site = pd.DataFrame(index=pd.Index(ids, name="site"))
+    per_site["name"] = names
+    per_site["latitude"] = graph.regions["latitude"].to_numpy(float)
+    per_site["longitude"] = graph.regions["longitude"].to_numpy(float)
+    if label is not None:
+        per_site[label] = graph.regions[label].astype(str).to_numpy()
+    per_site["cluster"] = cut.reindex(per_site.index)
+    if membership is not None:
+        mem = membership.copy()
+        mem.index = mem.index.astype(str)
+        per_site["membership_top"] = mem.max(axis=1).reindex(per_site.index)
+        for c in mem.columns:
+            per_site[f"membership_{c}"] = mem[c].reindex(per_site.index)
+    if mds is not None:
+        coords = mds.coordinates.copy()
+        coords.index = coords.index.astype(str)
+        for c in coords.columns:
+            per_site[f"mds_{c}"] = coords[c].reindex(per_site.index)
+    if want("incoherence"):
+        li = idx.step("incoherence", lambda: incoherence.local_incoherence(matrix, graph))
+        summary["local_incoherence"] = li.value
+        per_site["local_incoherence"] = li.per_site["incoherence"].reindex(per_site.index)
+        idx.figure("incoherence", maps.plot_values(
+            graph, per_site["local_incoherence"].rename("local incoherence"), **style),
+            "Local incoherence", f"Nerbonne & Kleiweg's local incoherence per site (mean "
+            f"{li.value:.2f}): high where the linguistically nearest sites are far away.")
+    params = incoherence.parameter_statistics(matrix)
+    params.index = params.index.astype(str)
+    for c in params.columns:
+        per_site[f"similarity_{c}"] = params[c].reindex(per_site.index)
+    if want("parameters"):
+        idx.figure("parameters_mean", maps.plot_values(
+            graph, params["mean"].rename("mean similarity to all sites"), **style),
+            "Parameter map: mean similarity", "Goebl's parameter map of the mean similarity "
+            "of each site to all others: central varieties are dark.")
+        idx.figure("parameters_skewness", maps.plot_values(
+            graph, params["skewness"].rename("skewness of the similarities"), centre=0,
+            **style), "Parameter map: skewness", "Goebl's skewness map: sites whose "
+            "similarities are skewed towards a few close relatives (positive) or spread "
+            "evenly.")
+    if want("lisa"):
+        from geodata.dialectometry.spatial_stats import local_morans_i
+
+        y = params["mean"].reindex(ids)
+        if y.notna().all():
+            lisa = idx.step("lisa", lambda: local_morans_i(y, graph, permutations=199,
+                                                           seed=seed))
+            lisa.index = lisa.index.astype(str)
+            per_site["lisa_I"] = lisa["I"].reindex(per_site.index)
+            per_site["lisa_p"] = lisa["p_sim"].reindex(per_site.index)
+            per_site["lisa_cluster"] = lisa["cluster"].reindex(per_site.index)
+            idx.figure("lisa", maps.plot_values(graph, lisa["cluster"].rename(
+                "LISA of mean similarity"), **style), "LISA clusters",
+                "Local Moran's I of the mean similarity (199 permutations, p ≤ 0.05): HH "
+                "areas of central speech, LL of peripheral speech, HL/LH outliers.")
+        else:
+            notes.append("LISA map skipped: some sites have no distances")
+    if items is not None:
+        from geodata.dialectometry.determinants import cluster_determinants
+
+        det = idx.step("determinants", lambda: cluster_determinants(items, cut))
+        from geodata.io import atomic_path
+
+        with atomic_path(out / "determinants.csv") as tmp:
+            det.reset_index().to_csv(tmp, index=False)
+        top = det.dropna(subset=["importance"]).groupby(level=0).head(3)
+        summary["determinants_top3"] = {str(c): [str(i) for i in g.index.get_level_values(1)]
+                                        for c, g in top.groupby(level=0)}
+    if want("interactive"):
+        maps.interactive_map(graph, groups=cut.astype(str).rename("cluster").reindex(ids),
+                             path=out / "interactive_map.html")
+
+    # --- tidy tables ----------------------------------------------------------------------
+    from geodata.io import atomic_path
+
+    with atomic_path(out / "sites.csv") as tmp:
+        per_site.to_csv(tmp)
+    edges = pd.DataFrame(index=pairs)
+    e = graph.edges
+    for col in ("distance_km", "border_km", "sea_crossing"):
+        if col in e.columns:
+            edges[col] = e[col].reindex(pairs).to_numpy()
+    edges["linguistic_distance"] = edge_d.to_numpy()
+    if survey is not None:
+        from geodata.maps.borders import border_differences
+
+        edges["n_differing"] = border_differences(graph, survey).reindex(pairs).to_numpy()
+    with atomic_path(out / "edges.csv") as tmp:
+        edges.to_csv(tmp)
+    summary["tables"] = ["sites.csv", "edges.csv"] + (["determinants.csv"] if items is not None
+                                                      else [])
+    summary["figures"] = [f for it in idx.items for f in it["files"]]
+    summary["timings_s"] = idx.timings
+    summary["seconds"] = round(time.perf_counter() - t_start, 2)
+    summary = to_jsonable(summary)
+    write_json(out / "summary.json", summary)
+    write_text(out / "index.html", _index_page(idx.items, summary,
+                                               interactive="interactive" in wanted))
+    return summary
+
+
+def _safe(name: str) -> str:
+    keep = "".join(c if c.isalnum() or c in "-_" else "_" for c in str(name))
+    return keep[:60] or "item"
+
+
+def _index_page(items: list[dict[str, Any]], summary: dict, *, interactive: bool) -> str:
+    cards = []
+    for it in items:
+        first = it["files"][0]
+        img = (f'<a href="{html.escape(first)}"><img src="{html.escape(first)}" '
+               f'alt="{html.escape(it["title"])}" loading="lazy"></a>'
+               if first.endswith((".png", ".svg")) else
+               f'<a href="{html.escape(first)}">{html.escape(first)}</a>')
+        cards.append(f'<figure><h2>{html.escape(it["title"])}</h2>{img}<figcaption>'
+                     f'{html.escape(it["caption"])}<br><span class="files">'
+                     f'{" · ".join(html.escape(f) for f in it["files"])}</span></figcaption>'
+                     "</figure>")
+    links = [f'<li><a href="{t}">{t}</a></li>' for t in summary.get("tables", [])]
+    links.append('<li><a href="summary.json">summary.json</a>: every number</li>')
+    if interactive:
+        links.append('<li><a href="interactive_map.html">interactive_map.html</a>: zoomable '
+                     'map with tooltips (works offline)</li>')
+    notes = "".join(f"<li>{html.escape(str(n))}</li>" for n in summary.get("notes", []))
+    alpha = summary.get("cronbach_alpha", {}).get("alpha")
+    numbers = [f"{summary['n_sites']} sites, {summary['n_edges']} edges, metric "
+               f"{html.escape(str(summary['metric']))}",
+               f"cophenetic correlation {summary['clustering']['cophenetic_correlation']:.3f}"]
+    if alpha is not None:
+        numbers.append(f"Cronbach's α {alpha:.3f}")
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>dialect maps</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em;
+       color: #222; line-height: 1.45; }}
+figure {{ margin: 2em 0; border-top: 1px solid #ddd; padding-top: 1em; }}
+img {{ max-width: 100%; height: auto; }} .files {{ color: #777; font-size: .85em; }}
+</style></head><body>
+<h1>Dialect maps</h1>
+<p>{'; '.join(numbers)}. Written in {summary['seconds']} s.</p>
+<h3>Tables and pages</h3><ul>{''.join(links)}</ul>
+{'<h3>Notes</h3><ul>' + notes + '</ul>' if notes else ''}
+{''.join(cards)}
+</body></html>
+"""
+

@@ -1,0 +1,100 @@
+"""The graph map: regions and the graph's edges (sea crossings dashed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
+from pyproj import CRS
+
+from geodata.maps.base import (
+    MapFrame,
+    draw_basemap,
+    draw_regions,
+    finish_map,
+    label_sites,
+    new_axes,
+    site_marker_size,
+    undirected_pairs,
+)
+from geodata.maps.categorical import plot_groups
+
+__all__ = ["plot_graph"]
+
+
+def plot_graph(graph: Any, *, column: str | None = None, ax: Axes | None = None,
+               crs: CRS | str | None = None, boundary: gpd.GeoDataFrame | None = None,
+               edge_color: str = "#333333", node_size: float = 12, legend: bool = True,
+               labels: bool | str = False, title: str | None = None, **style: Any) -> Axes:
+    """Regions coloured by ``column`` (default: the graph's label) with the graph's edges.
+
+    Sea crossings are dashed. Drawn in an equal-area projection of the extent
+    (:func:`map_crs`) over Natural Earth outlines.
+
+    Parameters
+    ----------
+    graph : DialectGraph
+    column : str, optional
+        Column of the regions to colour by (categorical); default the graph's label, and
+        plain blue when there is none.
+    ax, crs, boundary, legend, labels, title
+        As in :func:`plot_groups`.
+    edge_color, node_size : str, float
+        Colour of the edges; size of the site dots.
+    **style
+        Passed to ``GeoDataFrame.plot`` for the regions.
+
+    Returns
+    -------
+    Axes
+
+    Examples
+    --------
+    >>> from geodata import load_dataset, load_boundary
+    >>> from geodata.graph.dialect_graph import DialectGraph
+    >>> sites, survey = load_dataset()
+    >>> g = DialectGraph.from_sites(sites, boundary=load_boundary(), label="dialect_group")
+    >>> ax = plot_graph(g)
+    >>> [c.get_gid() for c in ax.collections if c.get_gid() == "edges"]
+    ['edges']
+    """
+    column = column or graph.label
+    if column is not None:
+        ax = plot_groups(graph, column, ax=ax, crs=crs, boundary=boundary, legend=legend,
+                         sites=False, title=title, **style)
+        frame = MapFrame(graph, crs)
+    else:
+        frame = MapFrame(graph, crs)
+        ax = new_axes(ax)
+        draw_basemap(ax, frame, boundary=boundary)
+        kw = {"edgecolor": "white", "linewidth": 0.6}
+        kw.update(style)
+        draw_regions(ax, frame, "#c6dbef", style=kw)
+        finish_map(ax, frame, title=title)
+    xy = frame.xy
+    pairs = undirected_pairs(graph)
+    edges = graph.edges
+    if len(pairs):
+        a = xy.loc[pairs.get_level_values(0).astype(str), ["x", "y"]].to_numpy(float)
+        b = xy.loc[pairs.get_level_values(1).astype(str), ["x", "y"]].to_numpy(float)
+        segs = np.stack([a, b], axis=1)
+        width = 0.7 if len(xy) <= 200 else max(0.25, 0.7 * np.sqrt(200 / len(xy)))
+        sea = edges.loc[pairs, "sea_crossing"].to_numpy(bool) if "sea_crossing" in \
+            edges.columns else np.zeros(len(pairs), bool)
+        coll = LineCollection(segs[~sea], colors=edge_color, linewidths=width, zorder=3)
+        coll.set_gid("edges")
+        ax.add_collection(coll)
+        if sea.any():
+            dashed = LineCollection(segs[sea], colors=edge_color, linewidths=1.3 * width,
+                                    linestyles="--", zorder=3)
+            dashed.set_gid("sea_edges")
+            ax.add_collection(dashed)
+    dots = ax.scatter(xy["x"], xy["y"], s=site_marker_size(len(xy), node_size), c="black",
+                      zorder=4)
+    dots.set_gid("sites")
+    if labels:
+        label_sites(ax, graph, script=labels if isinstance(labels, str) else "latin")
+    return ax

@@ -1,0 +1,104 @@
+"""The ``maps`` command of ``dialectgraph``: the standard dialectometric map set.
+
+``dialectgraph maps --sites S.csv (--survey V.csv | --distances M.csv) --boundary B --out DIR
+[--kinds ...] [--reference SITE] [--feature ITEM] [--delimiter /]`` writes every map kind
+the inputs allow (:data:`geodata.maps.KINDS`), ``sites.csv``, ``edges.csv``,
+``determinants.csv``, ``summary.json``, a self-contained ``interactive_map.html`` and an
+``index.html`` showing them all. The reference site and the features are matched
+forgivingly ("Gent" finds "Gent BeOv"; a typo gets suggestions) before any long work.
+Never imports torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from geodata.validation import DialectGraphError
+from gnn.cli._common import add_site_options, add_survey_options
+
+__all__ = ["register"]
+
+_KINDS = ("graph", "groups", "clusters", "fuzzy_clusters", "mds", "reference", "features",
+          "bundles", "honeycomb", "beams", "decay", "incoherence", "lisa", "parameters",
+          "interactive")
+
+
+def _cmd_maps(args: argparse.Namespace) -> int:
+    import warnings
+
+    from gnn.cli._common import load_inputs, resolve_boundary
+
+    if args.distances is not None and args.survey is not None:
+        raise DialectGraphError("give exactly one of `--survey V.csv` or `--distances M.csv`; "
+                                "got both.")
+    if args.sites is not None and args.survey is None and args.distances is None:
+        raise DialectGraphError("`--survey V.csv` or `--distances M.csv` must be given with "
+                                "--sites; got neither.")
+    sites, survey, report = load_inputs(args)
+    for line in getattr(report, "to_records", lambda: [])():
+        print("survey:", line)
+    distances = None
+    if args.distances is not None:
+        from geodata.dialectometry.distances import read_distance_matrix
+
+        distances = read_distance_matrix(args.distances)
+        survey = None
+    boundary = resolve_boundary(args.boundary, args.dataset)
+    label = args.label
+    if label is None and args.dataset and "dialect_group" in sites.columns:
+        label = "dialect_group"
+    from geodata.maps import write_atlas
+
+    labels = False if args.labels == "none" else args.labels
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*no free place.*")
+        summary = write_atlas(
+            sites, args.out, survey=survey, distances=distances, boundary=boundary,
+            kinds=args.kinds, reference=args.reference, features=args.feature, label=label,
+            metric=args.metric, n_clusters=args.clusters, linkage=args.linkage,
+            labels=labels, formats=args.format or ["png"], dpi=args.dpi, crs=args.crs,
+            seed=args.seed, verbose=True)
+    for note in summary.get("notes", []):
+        print("note:", note)
+    print(f"wrote {len(summary['figures'])} figures, {', '.join(summary['tables'])} and "
+          f"index.html to {args.out} in {summary['seconds']} s")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``maps`` command to the main CLI's subparsers."""
+    p = subparsers.add_parser(
+        "maps", help="the standard dialectometric map set with tables and an index.html")
+    add_site_options(p)
+    add_survey_options(p)
+    p.add_argument("--distances", type=Path, default=None,
+                   help="your own square distance CSV (ids as header and first column) "
+                        "instead of --survey")
+    p.add_argument("--label", default=None,
+                   help="column of --sites with reference groups (optional)")
+    p.add_argument("--boundary", default=None,
+                   help="china_provinces, world_countries, a vector file to clip the "
+                        "regions to, or 'none'")
+    p.add_argument("--out", type=Path, required=True, help="output folder")
+    p.add_argument("--kinds", nargs="+", choices=_KINDS, default=None, metavar="KIND",
+                   help=f"map kinds to write (default all): {', '.join(_KINDS)}")
+    p.add_argument("--reference", default=None,
+                   help="site id or name for the reference-point map (default: the most "
+                        "central site)")
+    p.add_argument("--feature", action="append", default=None,
+                   help="survey item to map (repeatable; default: the item that splits the "
+                        "sites most evenly)")
+    p.add_argument("--metric", default=None,
+                   help="linguistic distance (default: hamming for numbers, levenshtein "
+                        "for transcriptions)")
+    p.add_argument("--clusters", type=int, default=6, help="clusters to cut (default 6)")
+    p.add_argument("--linkage", default="average", help="linkage (default average = UPGMA)")
+    p.add_argument("--labels", choices=["none", "latin", "chinese"], default="none",
+                   help="write site names on the maps (crowded ones are left out)")
+    p.add_argument("--format", action="append", choices=["png", "svg", "pdf"], default=None,
+                   help="figure format (repeatable; default png)")
+    p.add_argument("--dpi", type=int, default=130)
+    p.add_argument("--crs", default=None, help="map projection (default: equal-area fit)")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=_cmd_maps)

@@ -1,0 +1,254 @@
+"""Maps at atlas scale: a synthetic 600-site atlas inside the bundled China outline, with
+spatially autocorrelated transcriptions (:func:`geodata.dialectometry.synthetic_atlas`).
+
+Each test checks what a reader would see: labels that do not overprint each other or the
+keys, legends no longer than their cap and no taller than the map, border and beam maps
+that are not saturated, decay curves inside the data.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+from geodata import DialectGraphError, load_boundary
+from geodata.dialectometry.clustering import (
+    cluster_membership,
+    hierarchical_clustering,
+    noisy_clustering,
+)
+from geodata.dialectometry.decay import distance_decay
+from geodata.dialectometry.distances import linguistic_distances
+from geodata.dialectometry.spatial_stats import local_morans_i
+from geodata.dialectometry.synthetic import synthetic_atlas
+from geodata.graph.dialect_graph import DialectGraph
+from geodata.maps import (
+    group_variants,
+    label_sites,
+    plot_beams,
+    plot_cluster_dendrogram,
+    plot_cluster_membership,
+    plot_decay,
+    plot_feature,
+    plot_groups,
+    plot_isogloss_bundles,
+    plot_values,
+)
+from geodata.maps.base import LEGEND_CAP, robust_limits
+from geodata.maps.continuous import LISA_COLOURS
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture(scope="module")
+def atlas():
+    sites, survey = synthetic_atlas(600, n_items=25, seed=3)
+    graph = DialectGraph.from_sites(sites, boundary=load_boundary("china_provinces"),
+                                    label="dialect_group")
+    dist = linguistic_distances(survey, metric="levenshtein", on_undefined="nan").matrix
+    keep = dist.index[~dist.isna().any(axis=1)]
+    return graph, survey, dist.loc[keep, keep]
+
+
+def _boxes(artists, renderer):
+    return np.array([a.get_window_extent(renderer).extents for a in artists])
+
+
+def _overlaps(a: np.ndarray, b: np.ndarray, *, same: bool = False) -> int:
+    """Pairs of boxes (x0, y0, x1, y1) that overlap by more than a pixel."""
+    ov = ((a[:, None, 0] < b[None, :, 2] - 1) & (a[:, None, 2] > b[None, :, 0] + 1)
+          & (a[:, None, 1] < b[None, :, 3] - 1) & (a[:, None, 3] > b[None, :, 1] + 1))
+    if same:
+        ov = np.triu(ov, k=1)
+    return int(ov.sum())
+
+
+def _legend_entries(ax) -> list[str]:
+    return [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_synthetic_atlas_is_spatially_autocorrelated(atlas):
+    graph, survey, dist = atlas
+    assert graph.n_nodes == 600 and len(dist) >= 590
+    e = graph.edges
+    pos = {s: i for i, s in enumerate(dist.index)}
+    neighbour = [dist.iat[pos[a], pos[b]] for a, b in e.index if a in pos and b in pos]
+    # neighbours speak far more alike than random pairs
+    assert np.mean(neighbour) < 0.6 * float(np.nanmean(dist.to_numpy()))
+    # raw transcriptions: dozens of variants per item, like a real atlas
+    assert survey.groupby("item")["value"].nunique().median() > 25
+    with pytest.raises(DialectGraphError, match="`n_sites` must be an integer >= 10"):
+        synthetic_atlas(3)
+
+
+def test_labels_never_overlap_each_other_or_the_keys(atlas):
+    graph, _, _ = atlas
+    ax = plot_groups(graph)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        texts = label_sites(ax, graph, fontsize=6)
+    r = ax.figure.canvas.get_renderer()
+    assert 40 <= len(texts) < 600  # crowded sites are left out, and said so
+    assert any("found no free place" in str(w.message) for w in caught)
+    boxes = _boxes(texts, r)
+    assert _overlaps(boxes, boxes, same=True) == 0
+    keys = [t for t in ax.texts if t.get_gid() == "scale_bar_label"]
+    keys += [ln for ln in ax.lines if ln.get_gid() == "scale_bar"]
+    assert keys
+    assert _overlaps(boxes, _boxes(keys, r)) == 0
+    axbox = ax.get_window_extent(r).extents
+    assert (boxes[:, 0] >= axbox[0]).all() and (boxes[:, 2] <= axbox[2]).all()
+    # and the check itself can fail: two labels on one spot overlap
+    twin = [ax.text(*texts[0].get_position(), texts[0].get_text()) for _ in range(2)]
+    assert _overlaps(_boxes(twin, r), _boxes(twin, r), same=True) == 1
+
+
+def test_labels_avoid_a_legend_inside_the_map(atlas):
+    graph, _, _ = atlas
+    ax = plot_groups(graph, legend=False)
+    from matplotlib.patches import Patch
+
+    leg = ax.legend(handles=[Patch(label=f"entry {i}") for i in range(6)], loc="upper left")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        texts = label_sites(ax, graph, fontsize=6)
+    r = ax.figure.canvas.get_renderer()
+    assert _overlaps(_boxes(texts, r), np.array([leg.get_window_extent(r).extents])) == 0
+
+
+def test_feature_map_groups_variants_and_caps_the_legend(atlas):
+    graph, survey, _ = atlas
+    wide = survey.pivot(index="site", columns="item", values="value")
+    item = wide.nunique().idxmax()
+    values = wide[item]
+    assert values.nunique() > 30
+    ax = plot_feature(graph, values.rename(item))
+    entries = _legend_entries(ax)
+    assert len(entries) <= LEGEND_CAP
+    assert any(e.startswith("other (") for e in entries)
+    r = ax.figure.canvas.get_renderer()
+    leg = ax.get_legend().get_window_extent(r)
+    assert leg.height <= ax.get_window_extent(r).height  # never taller than the map
+    # every site is in the map: the grouped classes still cover all of them
+    counts = [int(e.rsplit("(", 1)[1].rstrip(")")) for e in entries if "isogloss" not in e]
+    assert sum(counts) == graph.n_nodes
+    # grouping by a regular expression: the initial segment
+    ax2 = plot_feature(graph, values.rename(item), group=r"^.", max_variants=None)
+    assert len(_legend_entries(ax2)) <= LEGEND_CAP
+    with pytest.raises(DialectGraphError, match="`group` must be a valid regular expression"):
+        group_variants(values, group="[")
+    with pytest.raises(DialectGraphError, match="`max_variants` must be a positive integer"):
+        group_variants(values, max_variants=0)
+
+
+def test_group_legends_are_capped(atlas):
+    graph, _, _ = atlas
+    many = pd.Series([f"class {i % 40:02d}" for i in range(graph.n_nodes)],
+                     index=graph.node_ids)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # colours repeat past 16 classes: said in a warning
+        ax = plot_groups(graph, many)
+    entries = _legend_entries(ax)
+    assert len(entries) == LEGEND_CAP
+    assert entries[-1] == f"… {40 - LEGEND_CAP + 1} more not listed"
+
+
+def test_dendrogram_drops_leaf_labels_past_80_leaves(atlas):
+    graph, _, dist = atlas
+    clus = hierarchical_clustering(dist, method="average")
+    fig = plot_cluster_dendrogram(graph, clus, n_clusters=6)
+    ax_den = fig.axes[1]
+    assert ax_den.get_yticklabels() == [] or all(not t.get_text()
+                                                 for t in ax_den.get_yticklabels())
+    numbers = [t.get_text() for t in ax_den.texts if t.get_gid() == "cluster_number"]
+    assert sorted(numbers) == [str(k) for k in range(1, 7)]
+    strip = [c for c in ax_den.collections if c.get_gid() == "leaf_strip"]
+    assert len(strip) == 1
+    fig.canvas.draw()
+    fig2 = plot_cluster_dendrogram(graph, clus, n_clusters=6, show_leaf_labels=True)
+    assert len([t for t in fig2.axes[1].get_yticklabels() if t.get_text()]) == len(dist)
+
+
+def test_border_maps_are_not_saturated(atlas):
+    graph, survey, _ = atlas
+    ax = plot_isogloss_bundles(graph, survey)
+    lw = np.asarray([c for c in ax.collections if c.get_gid() == "bundles"][0]
+                    .get_linewidths())
+    top = lw.max()
+    # robust limits: a few per cent of the borders at full width, not most of them
+    assert (lw >= 0.999 * top).mean() < 0.1
+    assert top < 4  # thinner lines for 600 sites than the 7 pt of a 40-site map
+    assert lw.std() > 0.2 * top
+    entries = _legend_entries(ax)
+    assert entries[0].startswith("≤") and entries[-1].startswith("≥")
+
+
+def test_beam_map_robust_limits(atlas):
+    graph, _, dist = atlas
+    e = graph.edges
+    pos = pd.Series(np.arange(len(dist)), index=dist.index)
+    ok = [a in pos.index and b in pos.index for a, b in e.index]
+    idx = e.index[ok]
+    sim = pd.Series(1 - dist.to_numpy()[pos[idx.get_level_values(0)].to_numpy(),
+                                         pos[idx.get_level_values(1)].to_numpy()], index=idx)
+    ax = plot_beams(graph, sim)
+    coll = [c for c in ax.collections if c.get_gid() == "beams"][0]
+    lw = np.asarray(coll.get_linewidths())
+    assert (lw >= 0.999 * lw.max()).mean() < 0.1
+    lo, hi = robust_limits(sim.groupby(level=[0, 1]).mean())
+    assert lo > sim.min() and hi < sim.max()
+
+
+def test_decay_curves_stay_inside_the_data(atlas):
+    graph, _, dist = atlas
+    dec = distance_decay(dist, graph)
+    for log in (False, True):
+        ax = plot_decay(dec, log_distance=log)
+        y0, y1 = ax.get_ylim()
+        p = dec.pairs
+        assert y0 >= p["linguistic"].min() - 0.06 * np.ptp(p["linguistic"])
+        for line in ax.lines:
+            if str(line.get_gid()).startswith("fit_"):
+                y = np.asarray(line.get_ydata(), float)
+                assert np.nanmin(y) >= y0 and np.nanmax(y) <= y1
+                x = np.asarray(line.get_xdata(), float)
+                assert x.min() > 0 and x.max() <= p["geographic"].max() * 1.0001
+        assert ax.get_xscale() == ("log" if log else "linear")
+    assert "of" in _legend_entries(ax)[0] and "drawn" in _legend_entries(ax)[0]
+
+
+def test_values_choropleth_numeric_and_lisa(atlas):
+    graph, _, dist = atlas
+    from geodata.dialectometry.incoherence import parameter_statistics
+
+    stats = parameter_statistics(dist)
+    ax = plot_values(graph, stats["skewness"], centre=0)
+    cbar_ax = ax.figure.axes[-1]
+    assert cbar_ax is not ax
+    lisa = local_morans_i(stats["mean"].reindex(graph.node_ids).fillna(stats["mean"].mean()),
+                          graph, permutations=99)
+    ax2 = plot_values(graph, lisa["cluster"])
+    colours = {e.get_label().split(" (")[0]: matplotlib.colors.to_hex(e.get_facecolor())
+               for e in ax2.get_legend().legend_handles}
+    for k, c in colours.items():
+        assert LISA_COLOURS[k] == c
+    with pytest.raises(DialectGraphError, match="`values` must be one value per site"):
+        plot_values(graph, stats)
+
+
+def test_fuzzy_cluster_map(atlas):
+    graph, _, dist = atlas
+    st = noisy_clustering(dist, n_clusters=5, method="average", n_iter=10)
+    m = cluster_membership(st)
+    assert np.allclose(m.sum(axis=1), 1.0)
+    # a site's membership is highest in its own cluster for most sites
+    assert (m.idxmax(axis=1) == st.labels).mean() > 0.9
+    ax = plot_cluster_membership(graph, st)
+    fills = [c for c in ax.collections if c.get_gid() == "regions"][0].get_facecolor()
+    assert len({tuple(np.round(f, 3)) for f in fills}) > 5  # mixtures, not 5 flat colours
+    with pytest.raises(DialectGraphError, match="`membership` must be a DataFrame"):
+        plot_cluster_membership(graph, [1, 2])

@@ -1,0 +1,127 @@
+"""`dialectgraph maps`: the standard map set from CSV files, names matched forgivingly."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from geodata import load_dataset
+from geodata._validate import DialectGraphError
+from geodata.dialectometry.synthetic import synthetic_atlas
+from gnn.cli.maps import _KINDS, register
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def _run(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="dialectgraph")
+    register(parser.add_subparsers())
+    args = parser.parse_args(["maps", *argv])
+    return args.func(args)
+
+
+def _write(tmp_path: Path, sites: pd.DataFrame, survey: pd.DataFrame) -> list[str]:
+    sites.drop(columns="geometry").rename_axis("id").to_csv(tmp_path / "sites.csv")
+    survey.to_csv(tmp_path / "survey.csv", index=False)
+    return ["--sites", str(tmp_path / "sites.csv"), "--survey", str(tmp_path / "survey.csv")]
+
+
+def test_kinds_are_those_of_the_library():
+    from geodata.maps import KINDS
+
+    assert tuple(_KINDS) == tuple(KINDS)
+
+
+def test_600_site_atlas_writes_every_kind(tmp_path, capsys):
+    sites, survey = synthetic_atlas(600, n_items=12, seed=5)
+    out = tmp_path / "maps"
+    code = _run([*_write(tmp_path, sites, survey), "--label", "dialect_group",
+                 "--boundary", "china_provinces", "--out", str(out), "--dpi", "40",
+                 "--reference", "site 7"])
+    assert code == 0
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    stems = {Path(f).stem for f in summary["figures"]}
+    expected = {"graph", "groups", "clusters", "fuzzy_clusters", "mds", "reference",
+                "bundles", "honeycomb", "beams", "decay", "decay_log", "incoherence",
+                "lisa", "parameters_mean", "parameters_skewness"}
+    assert expected <= stems
+    assert any(s.startswith("feature_") for s in stems)
+    for f in summary["figures"]:
+        assert (out / f).stat().st_size > 5000, f
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert all(f'src="{f}"' in page for f in summary["figures"])
+    # tidy tables next to the JSON, one row per site and per undirected edge
+    per_site = pd.read_csv(out / "sites.csv", index_col=0)
+    assert len(per_site) == 600
+    assert {"cluster", "membership_top", "local_incoherence", "lisa_cluster",
+            "mds_dim1", "similarity_mean"} <= set(per_site.columns)
+    edges = pd.read_csv(out / "edges.csv")
+    assert {"source", "target", "distance_km", "linguistic_distance",
+            "n_differing"} <= set(edges.columns)
+    assert (edges["source"] < edges["target"]).all()
+    det = pd.read_csv(out / "determinants.csv")
+    assert {"cluster", "item", "representativeness", "distinctiveness"} <= set(det.columns)
+    assert 0.5 < summary["cronbach_alpha"]["alpha"] <= 1
+    assert "S0007" in json.dumps(summary["notes"])  # how "site 7" was matched is said
+    html = (out / "interactive_map.html").read_text(encoding="utf-8")
+    assert "https://" not in html and html.count('class="r"') == 600
+    assert not list(out.glob(".*"))  # atomic writes leave nothing behind
+
+
+def test_reference_is_matched_forgivingly_and_checked_before_long_work(tmp_path, capsys):
+    sites, survey = load_dataset("sinitic_szeto2018")
+    sites = sites.copy()
+    sites.loc["Ma1", "name"] = "Gent BeOv"
+    argv = _write(tmp_path, sites, survey)
+    out = tmp_path / "a"
+    assert _run([*argv, "--reference", "Gent", "--kinds", "reference", "--out", str(out)]) == 0
+    assert "matched site Ma1 ('Gent BeOv')" in capsys.readouterr().out
+    with pytest.raises(DialectGraphError, match=r"'Gnet' matches no site id or name\. "
+                                                r"Closest: 'Ma1 \(Gent BeOv\)'"):
+        _run([*argv, "--reference", "Gnet", "--out", str(tmp_path / "b")])
+    assert not list((tmp_path / "b").glob("*.png"))  # failed before drawing anything
+    with pytest.raises(DialectGraphError, match="`feature` must name one item .*'p-99' matches no item id or name. Closest: 'p-9'"):
+        _run([*argv, "--feature", "p-99", "--out", str(tmp_path / "c")])
+
+
+def test_distances_instead_of_a_survey_and_delimited_variants(tmp_path):
+    sites, survey = load_dataset("sinitic_szeto2018")
+    from geodata.dialectometry.distances import linguistic_distances, write_distance_matrix
+
+    argv = _write(tmp_path, sites, survey)
+    write_distance_matrix(linguistic_distances(survey), tmp_path / "d.csv")
+    out = tmp_path / "d"
+    assert _run([argv[0], argv[1], "--distances", str(tmp_path / "d.csv"), "--out", str(out),
+                 "--kinds", "clusters", "honeycomb", "features"]) == 0
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["metric"] == "user"
+    assert {Path(f).stem for f in summary["figures"]} == {"clusters", "honeycomb"}
+    assert not (out / "determinants.csv").exists()
+    # several variants in one cell, separated by "/"
+    multi = survey.copy()
+    multi["value"] = multi["value"].astype(str)
+    multi.loc[multi.index[:40], "value"] = "0/1"
+    multi.to_csv(tmp_path / "multi.csv", index=False)
+    out2 = tmp_path / "m"
+    assert _run([argv[0], argv[1], "--survey", str(tmp_path / "multi.csv"), "--delimiter",
+                 "/", "--kinds", "bundles", "--out", str(out2)]) == 0
+    with pytest.raises(DialectGraphError, match="give exactly one of `--survey"):
+        _run([*argv, "--distances", str(tmp_path / "d.csv"), "--out", str(tmp_path / "x")])
+
+
+def test_maps_command_never_imports_torch(tmp_path):
+    sites, survey = load_dataset("sinitic_szeto2018")
+    argv = _write(tmp_path, sites, survey)
+    code = ("import sys; from gnn.cli import main; "
+            f"rc = main(['maps', *{argv!r}, '--kinds', 'graph', '--out', {str(tmp_path / 'o')!r}]); "
+            "assert rc == 0; assert 'torch' not in sys.modules, 'torch was imported'")
+    res = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
+                         env={"PYTHONPATH": str(REPO), "MPLBACKEND": "Agg",
+                              "PATH": "/usr/bin:/bin"}, timeout=300)
+    assert res.returncode == 0, res.stderr[-2000:]
