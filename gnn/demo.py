@@ -98,25 +98,18 @@ def _step(timings: dict, name: str, fn: Callable[[], Any]) -> Any:
 
 
 def _out_of_fold(graph: DialectGraph, *, n_splits: int, seed: int) -> tuple[pd.Series, pd.DataFrame]:
-    """Out-of-fold predictions and probabilities of the DialectGAT under spatial blocks."""
-    from gnn.estimators._core import DialectGATClassifier
+    """Out-of-fold predictions and probabilities of the DialectGAT under spatial blocks
+    (the one out-of-fold loop, :func:`gnn.evaluation.cross_val_predict`)."""
+    from gnn.estimators import DialectGATClassifier
+    from gnn.evaluation import cross_val_predict
     from gnn.splits import spatial_folds
 
-    labels = graph.labels.astype(str)
-    classes = sorted(labels.unique())
-    probs = pd.DataFrame(np.nan, index=graph.node_ids, columns=classes)
-    for fold in spatial_folds(graph.regions[["longitude", "latitude"]], n_splits=n_splits,
-                              random_state=seed):
-        y = labels.copy().astype(object)
-        y.iloc[fold.test] = np.nan
-        if len(fold.excluded):
-            y.iloc[fold.excluded] = np.nan
-        clf = DialectGATClassifier(random_state=seed, **DEMO_NET).fit(graph, y)
-        p = clf.predict_proba()
-        test_ids = graph.node_ids[fold.test]
-        probs.loc[test_ids, :] = p.reindex(columns=classes, fill_value=0.0).loc[test_ids].values
-    pred = probs.idxmax(axis=1)
-    return pred, probs
+    folds = spatial_folds(graph.regions[["longitude", "latitude"]], n_splits=n_splits,
+                          random_state=seed)
+    probs = cross_val_predict(DialectGATClassifier(random_state=seed, **DEMO_NET), graph,
+                              folds, random_state=seed)
+    probs = probs.reindex(graph.node_ids)
+    return probs.idxmax(axis=1).astype(str), probs
 
 
 def _learned_edge_weights(clf: Any) -> pd.Series:
