@@ -1,9 +1,8 @@
 """Benchmark: a Levenshtein distance matrix for 613 sites x 562 items of IPA strings.
 
 613 x 562 is the size of the Dutch atlas used by Gabmap (GTRP). The strings are resampled
-from real Sinitic character readings (``../shared/data/sinitic_beida1962_zihui``, else
-``../shared/data/sinitic_liu2007/forms.csv``, else 24 characters x 18 varieties of the
-Beijing-1962 readings embedded below, since the bundled sets hold no strings): each simulated site gets a home variety; each cell takes the home
+from real Sinitic character readings (Beijing Daxue 1962, shipped with the package as
+``sinitic_beida1962_zihui``): each simulated site gets a home variety; each cell takes the home
 variety's reading of the item's character, replaced with probability 0.25 by another
 variety's reading and with probability 0.15 given another variety's tone, and 2 % of
 cells are left empty.
@@ -38,58 +37,17 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-SHARED = ROOT.parent / "shared" / "data"
 
 N_SITES, N_ITEMS = 613, 562
 
-_FALLBACK_VARIETIES = 'Beijing Changsha Chaozhou Chengdu Fuzhou Guangzhou Hankou Jinan Meixian Nanchang Shanghai Shuangfeng Suzhou Taiyuan Wenzhou XiAn Xiamen Yangzhou'
-# 24 characters x 18 varieties from sinitic_beida1962_zihui (CC-BY-4.0, Beijing Daxue 1962;
-# lexibank/beidazihui), first reading of each cell, used when ../shared/data is absent.
-_FALLBACK_READINGS = [
-    "胸 ɕyŋ⁵⁵ ɕioŋ³³ heŋ³³ ɕyoŋ⁴⁴ xyŋ⁴⁴ huŋ⁵³ ɕioŋ⁵⁵ ɕyŋ²¹³ hiuŋ⁴⁴ ɕiuŋ⁴² ɕioŋ⁵³ ɕyn⁵⁵ ɕioŋ⁴⁴ ɕyŋ¹¹ ɕyɔ⁴⁴ ɕyŋ²¹ hiɔŋ⁵⁵ ɕiɔuŋ²¹",
-    "倉 ʦʰaŋ⁵⁵ ʦʰan³³ ʦʰɯŋ³³ ʦʰaŋ⁴⁴ ʦʰouŋ⁴⁴ ʧʰɔŋ⁵³ ʦʰaŋ⁵⁵ ʦʰaŋ²¹³ ʦʰɔŋ¹¹ ʦʰɔŋ⁴² ʦʰɒː⁵³ ʦʰaŋ⁵⁵ ʦʰɒŋ⁴⁴ ʦʰɒː¹¹ ʦʰɔ⁴⁴ ʦʰaŋ²¹ ʦʰɔŋ⁵⁵ ʦʰɑŋ²¹",
-    "甘 kan⁵⁵ kan³³ kam³³ kan⁴⁴ kaŋ⁴⁴ kam⁵³ kan⁵⁵ kaː²¹³ kam⁴⁴ kɔn⁴² kø⁵³ kuɛː⁵⁵ kø⁴⁴ kæː¹¹ ky⁴⁴ kaː²¹ kam⁵⁵ kɛː²¹",
-    "師 ʂʅ⁵⁵ sɿ³³ sɿ³³ sɿ⁴⁴ sy⁴⁴ ʃi⁵³ sɿ⁵⁵ ʂʅ²¹³ sɿ⁴⁴ sɿ⁴² sɿ⁵³ sɿ⁵⁵ sɥ⁴⁴ sɿ¹¹ sɿ⁴⁴ sɿ²¹ su⁵⁵ sɿ²¹",
-    "亞 ia²¹⁴ ia⁵⁵ a³³ ia¹³ a³¹ a³³ ia³⁵ ia²¹ a³¹ ŋa²¹³ ia³⁵ io³⁵ io⁴⁴ ia⁴⁵ o⁴² ia⁵³ a¹¹ iɑ⁵⁵",
-    "帚 tʂou²¹⁴ tʂɤu⁴¹ siu⁵³ ʦəu⁵³ ʦieu³¹ ʧau³⁵ ʦou⁴² tʂou⁵⁵ ʦiu³¹ ʦəu²¹³ ʦɤɯ³⁵ ʨiʊ²¹ ʦøy⁵² ʦou⁵³ ʨiu⁴⁵ tʂou⁵³ ʦiu⁵¹ ʦɤɯ⁴²",
-    "骯 aŋ⁵⁵ ŋan³³ aŋ³³ ŋaŋ⁴⁴ ŋouŋ⁴⁴ ɔŋ⁵³ ŋaŋ⁵⁵ ŋaŋ²¹³ aŋ⁴⁴ ŋaŋ⁴² ɒː⁵³ kʰaŋ³⁵ ɒŋ⁴⁴ ŋɒː¹¹ ɛ⁴⁴ ŋaŋ²¹ ɔŋ⁵⁵ ɑŋ²¹",
-    "連 lian³⁵ nieː¹³ liəŋ⁵⁵ nian³¹ lieŋ⁵² lin²¹ nian²¹³ liaː⁴² liɛn¹¹ liɛn⁴⁵ lɪ¹³ nɪː²³ lɪ²⁴ liɛ¹¹ li³¹ liaː²⁴ lian²⁴ lɪː³⁴",
-    "累 lei²¹⁴ nei⁴¹ lui⁵³ nuei⁵³ luei³¹ lœy²³ nei⁴² luei²¹ lui³¹ lui²¹³ lei¹³ ny²¹ lE³¹ luei⁵³ lai³⁴ luei⁵³ lui⁵¹ luəi⁴²",
-    "漂 pʰiau²¹⁴ pʰiau⁴¹ pʰie²¹³ pʰiau⁵³ pʰieu²¹³ pʰiu³³ pʰiau⁴² pʰiɔ²¹³ pʰiau³¹ pʰiɛu²¹³ pʰiɔ³⁵ pʰiə²¹ pʰiæ⁵² pʰiau⁵³ pʰiɛ⁴⁵ pʰiau⁵³ pʰiau¹¹ pʰɔ⁵⁵",
-    "配 pʰei⁵¹ pʰei⁵⁵ pʰue²¹³ pʰei¹³ pʰuei²¹³ pʰui³³ pʰei³⁵ pʰei²¹ pʰi⁵² pʰəi²¹³ pʰE³⁵ pʰie³⁵ pʰE⁴¹² pʰei⁴⁵ pʰai⁴² pʰei⁵⁵ pʰue¹¹ pʰəi⁵⁵",
-    "拜 pai⁵¹ pai⁵⁵ pai²¹³ pai¹³ pai²¹³ pa:i³³ pai³⁵ pɛ²¹ pai⁵² pai⁴⁵ pa³⁵ pa³⁵ pɒ⁴¹² pai⁴⁵ pa⁴² pɛ⁵⁵ pai¹¹ pɛ⁵⁵",
-    "戀 lian⁵¹ nieː⁵⁵ lueŋ²¹³ nian¹³ luɔŋ²⁴² lyn²³ nian³⁵ liaː²¹ liɛn⁵² liɛn²¹ lɪ¹³ nɪː³³ lɪ²⁴ liɛ⁴⁵ li²² luaː²⁴ luan³³ lɪː⁵⁵",
-    "拼 pʰin⁵⁵ pʰin³³ pʰeŋ³³ pʰin⁴⁴ pʰiŋ⁴⁴ pʰɪŋ⁵³ pʰin⁵⁵ pʰieː²¹³ pʰin⁴⁴ pʰin⁴² pʰiŋ⁵³ pʰin⁵⁵ pʰin⁴⁴ pʰiŋ¹¹ pʰeŋ⁴⁴ pʰieː²¹ pʰin⁵⁵ pʰiː²¹",
-    "罪 ʦuei⁵¹ ʦei²¹ ʦue³⁵ ʦuei¹³ ʦɵy²⁴² ʧœy²² ʦei³⁵ ʦuei²¹ ʦʰui⁵² ʦʰui²¹ zø¹³ ʣue³³ zE³¹ ʦuei⁴⁵ zai³⁴ ʦuei⁵⁵ ʦue³³ ʦuəi⁵⁵",
-    "渣 tʂa⁵⁵ ʦa³³ ʦa³³ ʦa⁴⁴ ʦa⁴⁴ ʧa⁵³ ʦa⁵⁵ tʂa²¹³ ʦa⁴⁴ ʦa⁴² ʦo⁵³ ʦo⁵⁵ ʦo⁴⁴ ʦa¹¹ ʦo⁴⁴ ʦa²¹ ʦa⁵⁵ ʦɑ²¹",
-    "渡 tu⁵¹ tɤu²¹ tou¹¹ tu¹³ tou²⁴² tou²² tou³⁵ tu²¹ tʰu⁵² tʰu²¹ tou¹³ dəu³³ dəu³¹ tu⁴⁵ dɵy²² tou⁵⁵ tɔ³³ tu⁵⁵",
-    "確 ʨʰye⁵¹ ʨʰio²⁴ kʰak²¹ ʨʰyo³¹ kʰauʔ²³ kʰɔk³ ʨʰio⁵⁵ ʨʰye²¹³ kɔk¹ ʨʰiɔk⁵ ʨʰiaʔ⁵ kʰʊ²³ ʨʰioʔ⁴ ʨʰyəʔ² kʰo³²³ ʨʰyo²¹ kʰak³² ʨʰiɑʔ⁴",
-    "紅 xuŋ³⁵ xoŋ¹³ aŋ⁵⁵ xoŋ³¹ xuŋ⁵² huŋ²¹ xuŋ²¹³ xuŋ⁴² fuŋ¹¹ ɸuŋ⁴⁵ ɦoŋ¹³ ɣaŋ²³ ɦoŋ²⁴ xuŋ¹¹ ɦoŋ³¹ xoŋ²⁴ hɔŋ²⁴ xɔuŋ³⁴",
-    "忙 maŋ³⁵ man¹³ maŋ⁵⁵ maŋ³¹ mouŋ⁵² mɔŋ²¹ maŋ²¹³ maŋ⁴² mɔŋ¹¹ mɔŋ⁴⁵ mɒː¹³ maŋ²³ mɒŋ²⁴ mɒː¹¹ muɔ³¹ maŋ²⁴ bɔŋ²⁴ maŋ³⁴",
-    "叔 ʂu⁵⁵ ʂɤu²⁴ ʦek²¹ su³¹ søyʔ²³ ʃuk⁵ sou²¹³ ʂu²¹³ suk¹ suk⁵ soʔ⁵ ɕiu²³ soʔ⁴ suəʔ² ɕiu³²³ fu²⁴ siɔk³² sɔʔ⁴",
-    "糧 liaŋ³⁵ nian¹³ nieː⁵⁵ niaŋ³¹ luɔŋ⁵² lœŋ²¹ niaŋ²¹³ liaŋ⁴² liɔŋ¹¹ liɔŋ⁴⁵ liaː¹³ niaŋ²³ liaŋ²⁴ liɒː¹¹ li³¹ liaŋ²⁴ liɔŋ²⁴ liɑŋ³⁴",
-    "帆 fan³⁵ fan¹³ huam⁵⁵ fan³¹ xuaŋ⁵² fa:n²¹ fan²¹³ faː²¹³ fam¹¹ ɸuan⁴⁵ vE¹³ ɣuaː²³ vE²⁴ fæː¹¹ va³¹ faː²¹ pʰɔŋ²⁴ fɛː²¹",
-    "醉 ʦuei⁵¹ ʦei⁵⁵ ʦui²¹³ ʦuei¹³ ʦuei⁴⁴ ʧœy³³ ʦei³⁵ ʦuei²¹ ʦui⁵² ʦui⁴⁵ ʦø³⁵ ʨy³⁵ ʦE⁴¹² ʦuei⁴⁵ ʦai⁴² ʦuei⁵⁵ ʦui¹¹ ʦuəi⁵⁵",
-]
-
-
 def _readings() -> tuple[pd.DataFrame, str]:
-    """Long table character, variety, ipa from the richest source available."""
-    path = SHARED / "sinitic_beida1962_zihui" / "readings.csv"
-    if path.exists():
-        r = pd.read_csv(path, usecols=["character", "language_id", "ipa"])
-        r = r[r["language_id"] != "ZhongyuanYinyun"].dropna()
-        return r.rename(columns={"character": "item", "language_id": "variety"}), str(path)
-    path = SHARED / "sinitic_liu2007" / "forms.csv"
-    if path.exists():
-        r = pd.read_csv(path, usecols=["concept_id", "language_id", "form"]).dropna()
-        return r.rename(columns={"concept_id": "item", "language_id": "variety",
-                                 "form": "ipa"}), str(path)
-    varieties = _FALLBACK_VARIETIES.split()
-    rows = [(line.split()[0], v, ipa) for line in _FALLBACK_READINGS
-            for v, ipa in zip(varieties, line.split()[1:])]
-    return (pd.DataFrame(rows, columns=["item", "variety", "ipa"]),
-            "scripts/bench_distances.py (24 characters of sinitic_beida1962_zihui)")
+    """Long table item (character), variety, ipa of the shipped Beijing Daxue 1962 readings."""
+    import geodata
+
+    r = geodata.load_table("sinitic_beida1962_zihui", "readings")
+    r = r[(r["language_id"] != "ZhongyuanYinyun") & (r["ipa"].str.len() > 0)]
+    return (r.rename(columns={"character": "item", "language_id": "variety"}),
+            "geodata.load_table('sinitic_beida1962_zihui', 'readings')")
 
 
 _TONES = "⁰¹²³⁴⁵⁶⁷⁸⁹"
