@@ -171,3 +171,158 @@ def feature_check(names_fit: Sequence[str], names_now: Sequence[str]) -> None:
             "`graph` must have the feature columns the model was fitted on; "
             + "; ".join(detail) + ". Build the graph with the same survey items."
         )
+
+
+# -- relations the estimators add -------------------------------------------------------
+RELATION_FLAGS = ("geographic", "genealogical", "linguistic")
+
+
+def linguistic_distances(x: np.ndarray) -> np.ndarray:
+    """Pairwise share of mismatching values over the cells both sites have observed.
+
+    Every column is categorical over its values (0/1 survey items, one-hot reading
+    classes from :func:`geodata.dialectometry.features.string_features`); NaN is missing.
+    A pair with no cell observed in common gets distance 1.
+
+    Examples
+    --------
+    >>> linguistic_distances(np.array([[0, 1, np.nan], [0, 0, 1], [1, 0, 1.0]])).round(2)
+    array([[0.  , 0.5 , 1.  ],
+           [0.5 , 0.  , 0.33],
+           [1.  , 0.33, 0.  ]])
+    """
+    from scipy import sparse
+
+    x = np.asarray(x, dtype=float)
+    n, f = x.shape
+    observed = ~np.isnan(x)
+    rows, cols = [], []
+    width = 0
+    for c in range(f):
+        col = x[:, c]
+        ok = observed[:, c]
+        if not ok.any():
+            continue
+        levels, codes = np.unique(col[ok], return_inverse=True)
+        rows.append(np.flatnonzero(ok))
+        cols.append(width + codes)
+        width += len(levels)
+    if not width:
+        d = np.ones((n, n))
+        np.fill_diagonal(d, 0.0)
+        return d
+    onehot = sparse.csr_matrix((np.ones(sum(len(r) for r in rows)),
+                                (np.concatenate(rows), np.concatenate(cols))), shape=(n, width))
+    m = sparse.csr_matrix(observed.astype(float))
+    match = (onehot @ onehot.T).toarray()
+    both = (m @ m.T).toarray()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        d = np.where(both > 0, 1.0 - match / np.maximum(both, 1), 1.0)
+    np.fill_diagonal(d, 0.0)
+    return d
+
+
+def _with_flags(data: Data) -> tuple[np.ndarray, list[str]]:
+    """Edge attributes with the relation flag columns present (a plain graph: geographic)."""
+    names = list(data.edge_attr_names)
+    ea = data.edge_attr.numpy().astype(np.float32)
+    if not any(r in names for r in RELATION_FLAGS):
+        ea = np.column_stack([ea, np.ones(len(ea), np.float32)])
+        names.append("geographic")
+    for col in ("linguistic", "linguistic_distance"):
+        if col not in names:
+            ea = np.column_stack([ea, np.zeros(len(ea), np.float32)])
+            names.append(col)
+    return ea, names
+
+
+def add_linguistic_edges(data: Data, k: int, visible: np.ndarray | None = None,
+                         *, features: np.ndarray | None = None) -> Data:
+    """A copy of ``data`` with edges to each site's ``k`` linguistically nearest sites.
+
+    Parameters
+    ----------
+    data : Data
+        In the :func:`as_data` layout.
+    k : int
+        Linguistic neighbours per site (0: only add the relation columns).
+    visible : bool array, optional
+        Sites whose features may be used (the others get no linguistic edge); default all.
+    features : array, optional
+        The feature values to compare (default ``data.x``; NaN = missing). The estimators
+        pass only what is visible at training time.
+
+    Returns
+    -------
+    Data
+        Edge columns gain the flags ``geographic``/``linguistic`` (a plain graph's edges
+        are all geographic) and ``linguistic_distance`` (the share of mismatching
+        observed values, :func:`linguistic_distances`, on the linguistic edges; 0
+        elsewhere). A linguistic edge ``j -> i`` also carries the great-circle
+        ``distance_km`` of the pair.
+    """
+    out = data.clone()
+    ea, names = _with_flags(data)
+    n = data.x.size(0)
+    x = (data.x.numpy() if features is None else np.asarray(features, float)).astype(float)
+    vis = np.ones(n, bool) if visible is None else np.asarray(visible, bool)
+    vis = vis & ~np.isnan(x).all(axis=1) if x.shape[1] else np.zeros(n, bool)
+    new_ei = np.zeros((2, 0), np.int64)
+    new_ea = np.zeros((0, len(names)), np.float32)
+    idx = np.flatnonzero(vis)
+    kk = min(int(k), len(idx) - 1)
+    if kk >= 1:
+        d = linguistic_distances(x[idx])
+        np.fill_diagonal(d, np.inf)
+        order = np.argsort(d, axis=1, kind="stable")[:, :kk]
+        tgt = np.repeat(np.arange(len(idx)), kk)
+        src = order.reshape(-1)
+        dist = d[tgt, src]
+        new_ei = np.vstack([idx[src], idx[tgt]]).astype(np.int64)
+        new_ea = np.zeros((new_ei.shape[1], len(names)), np.float32)
+        new_ea[:, names.index("linguistic")] = 1.0
+        new_ea[:, names.index("linguistic_distance")] = dist
+        if "distance_km" in names:
+            pos = data.pos.numpy().astype(float)
+            new_ea[:, names.index("distance_km")] = great_circle_km(
+                pos[new_ei[0], 0], pos[new_ei[0], 1], pos[new_ei[1], 0], pos[new_ei[1], 1])
+    out.edge_index = torch.cat([data.edge_index, torch.tensor(new_ei)], dim=1)
+    out.edge_attr = torch.tensor(np.vstack([ea, new_ea]))
+    out.edge_attr_names = names
+    return out
+
+
+def align_features(data: Data, names: Sequence[str]) -> tuple[Data, list[str]]:
+    """``data`` with its feature columns put in the order ``names`` (by name).
+
+    Columns ``data`` lacks become all-missing (NaN); columns it has beyond ``names`` are
+    dropped. Returns the aligned copy and the list of missing names.
+    """
+    have = {c: k for k, c in enumerate(data.feature_names)}
+    missing = [c for c in names if c not in have]
+    x = data.x.numpy()
+    cols = [x[:, have[c]] if c in have else np.full(x.shape[0], np.nan, np.float32)
+            for c in names]
+    out = data.clone()
+    out.x = torch.tensor(np.column_stack(cols).astype(np.float32).reshape(x.shape[0], len(names)))
+    out.feature_names = list(names)
+    return out, missing
+
+
+def align_edge_attrs(data: Data, names: Sequence[str], needed: Sequence[str]) -> Data:
+    """``data`` with its edge columns in the order ``names``; a column in ``needed`` that
+    ``data`` lacks is an error, other missing columns are filled with 0."""
+    have = {c: k for k, c in enumerate(data.edge_attr_names)}
+    lacking = [c for c in needed if c not in have]
+    if lacking:
+        raise DialectGraphError(
+            f"`graph` must have the edge attributes the model's edge prior uses; missing "
+            f"{first_examples(lacking)} (has {list(data.edge_attr_names)}). Build the graph "
+            "the way the model's training graph was built (same builder and barriers)."
+        )
+    ea = data.edge_attr.numpy()
+    cols = [ea[:, have[c]] if c in have else np.zeros(ea.shape[0], np.float32) for c in names]
+    out = data.clone()
+    out.edge_attr = torch.tensor(np.column_stack(cols).astype(np.float32).reshape(ea.shape[0], len(names)))
+    out.edge_attr_names = list(names)
+    return out

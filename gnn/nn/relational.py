@@ -1,5 +1,12 @@
-"""The multi-relation network: one attention layer per relation (geographic, genealogical)
-in every graph layer, each with its own edge prior."""
+"""The multi-relation network: one attention layer per relation (geographic, genealogical,
+linguistic) in every graph layer, each with its own edge prior.
+
+Which edges belong to which relation comes from boolean edge columns named after the
+relations (``geographic``, ``genealogical`` as :func:`geodata.graph.genealogy.add_genealogy`
+writes them; ``linguistic`` as the estimators add them, see
+:func:`gnn._data.add_linguistic_edges`). A graph without any of those columns counts
+every edge as geographic.
+"""
 
 from __future__ import annotations
 
@@ -14,11 +21,12 @@ from gnn.nn.models import _Backbone
 
 __all__ = ["DEFAULT_RELATION_TERMS", "RELATIONS", "RelationalNet", "active_relations"]
 
-RELATIONS = ("geographic", "genealogical")
+RELATIONS = ("geographic", "genealogical", "linguistic")
 #: Default edge-prior terms of each relation (see :class:`~gnn.nn.layers.EdgePrior`).
 DEFAULT_RELATION_TERMS: dict[str, tuple[str, ...]] = {
     "geographic": ("distance", "border", "barrier"),
     "genealogical": ("relatedness", "distance"),
+    "linguistic": ("linguistic",),
 }
 
 
@@ -37,8 +45,8 @@ def active_relations(relations: Sequence[str] | str | None = RELATIONS,
     unknown = [r for r in rels if r not in RELATIONS]
     if unknown:
         problems.append(f"`relations` must be drawn from {RELATIONS}; got unknown "
-                        f"{first_examples(unknown)}. Name the relations 'geographic' and/or "
-                        "'genealogical'.")
+                        f"{first_examples(unknown)}. Name the relations 'geographic', "
+                        "'genealogical' and/or 'linguistic'.")
     if len(set(rels)) < len(rels):
         problems.append(f"`relations` must not repeat a relation; got {rels}.")
     bad_drop = [r for r in drop if r not in RELATIONS]
@@ -58,10 +66,11 @@ def _flag_columns(edge_attr_names: Sequence[str]) -> dict[str, int | None]:
 def _relation_masks(edge_attr: Tensor, cols: Mapping[str, int | None]) -> dict[str, Tensor]:
     n = edge_attr.size(0)
     out = {}
+    plain = all(c is None for c in cols.values())
     for r in RELATIONS:
         c = cols[r]
         if c is None:
-            fill = r == "geographic"  # a plain graph: every edge is geographic
+            fill = plain and r == "geographic"  # a plain graph: every edge is geographic
             out[r] = torch.full((n,), fill, dtype=torch.bool)
         else:
             out[r] = torch.nan_to_num(edge_attr[:, c], nan=0.0) > 0.5
@@ -87,8 +96,10 @@ class RelationalNet(_Backbone):
     hidden, heads, layers, dropout : keyword-only
         As for :class:`~gnn.nn.models.DialectNet`.
     location_encoding : {"none", "sinusoid", "unit"}, keyword-only
-    use_mass, distance_offset_km : keyword-only
+    use_mass, distance_offset_km, self_loop : keyword-only
         As for :class:`~gnn.nn.layers.EdgePrior`.
+    skip_columns : mapping, keyword-only
+        Relation -> edge columns left out of its prior (constant over its edges).
 
     Examples
     --------
@@ -118,6 +129,8 @@ class RelationalNet(_Backbone):
         location_encoding: str = "none",
         use_mass: bool = False,
         distance_offset_km: float = 10.0,
+        self_loop: str = "learned",
+        skip_columns: Mapping[str, Sequence[str]] | None = None,
     ):
         super().__init__()
         self.relations = active_relations(relations)
@@ -138,7 +151,8 @@ class RelationalNet(_Backbone):
         self._init_input(in_channels, width, location_encoding, dropout)
         self.prior = torch.nn.ModuleDict({
             r: EdgePrior(self.edge_attr_names, terms=list(terms[r]), use_mass=use_mass,
-                         distance_offset_km=distance_offset_km)
+                         distance_offset_km=distance_offset_km, self_loop=self_loop,
+                         skip_columns=(skip_columns or {}).get(r, ()))
             for r in self.relations})
         cls = EdgePriorGATv2Conv if conv == "gatv2" else EdgePriorGATConv
         self.convs = torch.nn.ModuleList()
