@@ -110,7 +110,7 @@ class RelationalNet(_Backbone):
     >>> net(torch.randn(3, 5), ei, ea, torch.zeros(3, 2)).shape
     torch.Size([3, 3])
     >>> sorted(net.prior)
-    ['genealogical', 'geographic']
+    ['genealogical', 'geographic', 'linguistic']
     """
 
     def __init__(
