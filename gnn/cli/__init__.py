@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from gnn.cli import attribution, build, demo, dialectometry, diffusion, evaluate
+from gnn.cli import attribution, build, demo, dialectometry, diffusion, evaluate, fit
 from gnn.cli._common import run
 
 __all__ = ["build_parser", "main"]
@@ -22,7 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Geographic graphs of dialect regions, dialectometry, graph attention "
                     "networks and maps.")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
-    for module in (build, dialectometry, diffusion, evaluate, attribution, demo):
+    for module in (build, dialectometry, diffusion, evaluate, fit, attribution, demo):
         module.register(sub)
     return parser
 
