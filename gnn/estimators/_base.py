@@ -23,8 +23,9 @@ from sklearn.exceptions import NotFittedError
 from torch_geometric.data import Data
 
 from geodata.validation import DialectGraphError, first_examples
-from gnn._data import add_linguistic_edges, align_edge_attrs, align_features, as_data
+from gnn._data import add_linguistic_edges, align_edge_attrs, align_features, as_data, vote_edges
 from gnn.nn.models import MODEL_KINDS, DialectNet
+from gnn.nn.vote import VoteInputs
 from gnn.nn.relational import (
     DEFAULT_RELATION_TERMS,
     RELATIONS,
@@ -163,6 +164,9 @@ class GraphEstimator(BaseEstimator):
         if int(self.n_ensemble) < 1:
             problems.append(f"`n_ensemble` must be >= 1 (models averaged over seeds); got "
                             f"{self.n_ensemble!r}.")
+        if int(self.vote_k) < 0:
+            problems.append(f"`vote_k` must be >= 0 (nearest known regions that vote besides "
+                            f"the graph's edges); got {self.vote_k!r}.")
         if int(self.linguistic_k) < 0:
             problems.append(f"`linguistic_k` must be >= 0; got {self.linguistic_k!r}.")
         if self.relations != "auto":
@@ -294,7 +298,9 @@ class GraphEstimator(BaseEstimator):
                 layers=int(self.num_layers), dropout=float(self.dropout),
                 location_encoding=self._location(), use_mass=use_mass,
                 distance_offset_km=float(self.distance_offset_km),
-                skip_columns=self.constant_columns_)
+                skip_columns=self.constant_columns_, vote=bool(self.vote),
+                vote_self_term=self._kind == "classifier",
+                feature_head=bool(self.feature_head))
         return DialectNet(
             in_channels, out_channels, edge_attr_names=self.edge_attr_names_, kind=self.model,
             conv=self.conv, hidden=int(self.hidden_channels), heads=int(self.heads),
@@ -382,11 +388,14 @@ class GraphEstimator(BaseEstimator):
         elif priors is not None:
             priors = [priors]
         priors = priors or []
-        prior_ids = {id(p) for pr in priors for p in pr.parameters()}
+        scalars = [p for pr in priors for p in pr.parameters()]
+        if getattr(net, "vote", None) is not None:
+            scalars += list(net.vote.parameters())
+        prior_ids = {id(p) for p in scalars}
         groups = [{"params": [p for p in net.parameters() if id(p) not in prior_ids],
                    "weight_decay": float(self.weight_decay)}]
         if prior_ids:
-            groups.append({"params": [p for pr in priors for p in pr.parameters()],
+            groups.append({"params": scalars,
                            "weight_decay": 0.0, "lr": float(self.lr) * _PRIOR_LR_SCALE})
         opt = torch.optim.Adam(groups, lr=float(self.lr))
         min_epochs = min(int(self.min_epochs), int(self.max_epochs))
@@ -427,18 +436,36 @@ class GraphEstimator(BaseEstimator):
         return pd.DataFrame(rows), best_epoch
 
     # -- forward ------------------------------------------------------------------------
-    def _net_inputs(self, data: Data, x: torch.Tensor):
-        return dict(x=x, edge_index=data.edge_index, edge_attr=data.edge_attr, pos=data.pos)
+    def _net_inputs(self, data: Data, x: torch.Tensor, vote: VoteInputs | None = None):
+        out = dict(x=x, edge_index=data.edge_index, edge_attr=data.edge_attr, pos=data.pos)
+        if self._uses_vote:
+            out["vote"] = vote if vote is not None else getattr(data, "vote", None)
+        return out
+
+    @property
+    def _uses_vote(self) -> bool:
+        return self._relational and bool(self.vote)
+
+    def _vote_structure(self, data: Data, sources: np.ndarray, features: np.ndarray | None,
+                        with_features: np.ndarray | None = None):
+        """``(index, attr, relation)`` tensors of the vote edges (see
+        :func:`gnn._data.vote_edges`): ``sources`` vote, ``features`` (NaN = hidden) give the
+        linguistic voters."""
+        ei, ea, rel = vote_edges(data, sources, self.relations_, k=int(self.vote_k),
+                                 features=features, with_features=with_features)
+        return torch.from_numpy(ei), torch.from_numpy(ea), torch.from_numpy(rel)
 
     def _mass_for(self, data: Data):
         return self._log_mass_ if data is self.data_ else None
 
-    def _eval_forward(self, data: Data, x: torch.Tensor, *, net=None, **kwargs):
+    def _eval_forward(self, data: Data, x: torch.Tensor, *, net=None,
+                      vote: VoteInputs | None = None, **kwargs):
         """A fitted network's output (default the first member) in eval mode."""
         net = self.net_ if net is None else net
         net.eval()
         with torch.no_grad():
-            return net(**self._net_inputs(data, x), node_log_mass=self._mass_for(data), **kwargs)
+            return net(**self._net_inputs(data, x, vote), node_log_mass=self._mass_for(data),
+                       **kwargs)
 
     # -- reporting ----------------------------------------------------------------------
     @staticmethod
@@ -455,7 +482,9 @@ class GraphEstimator(BaseEstimator):
         """The learned edge-prior parameters, one row per (relation, parameter).
 
         Only parameters that received a gradient are listed (a term whose column is
-        constant, such as an all-zero ``sea_crossing``, is left out). ``value`` is the
+        constant, such as an all-zero ``sea_crossing``, is left out). With the label vote,
+        rows of relation ``"vote"`` give its sharpness ``s``, the relation biases ``b[r]``
+        and the own-label weight ``rho``. ``value`` is the
         mean over the ``n_ensemble`` fitted networks, ``std``/``lo``/``hi`` their spread
         (NaN/equal to ``value`` for a single network), ``n_fits`` how many networks learned
         it.
@@ -467,6 +496,8 @@ class GraphEstimator(BaseEstimator):
         for net in self.nets_:
             for r, prior in self._priors_of(net).items():
                 rows += [{"relation": r, **row} for row in prior.parameters_table()]
+            if getattr(net, "vote", None) is not None:
+                rows += [{"relation": "vote", **row} for row in net.vote.parameters_table()]
         if not rows:
             return pd.DataFrame(columns=cols)
         df = pd.DataFrame(rows)
@@ -523,10 +554,10 @@ class GraphEstimator(BaseEstimator):
             raise DialectGraphError(
                 f"attention() needs an attention model; this estimator has model={self.model!r}."
             )
-        data, x = self._inputs_for(graph)
+        data, x, vote = self._inputs_for(graph)
         if self._relational and not self.relations_:
             raise DialectGraphError("the model uses no relation (all dropped); no attention.")
-        _, att = self._eval_forward(data, x, return_attention=True)
+        _, att = self._eval_forward(data, x, vote=vote, return_attention=True)
         if not att:
             raise DialectGraphError("the model has no graph layers (num_layers=0); no attention.")
         ids = np.asarray(data.node_ids, dtype=object)
@@ -592,12 +623,12 @@ class GraphEstimator(BaseEstimator):
             :func:`geodata.dialectometry.trees.tree_from_embeddings`.
         """
         self._check_fitted()
-        data, x = self._inputs_for(graph)
+        data, x, vote = self._inputs_for(graph)
         captured: list[torch.Tensor] = []
         hook = self.net_.out.register_forward_pre_hook(
             lambda _module, args: captured.append(args[0].detach().clone()))
         try:
-            self._eval_forward(data, x)
+            self._eval_forward(data, x, vote=vote)
         finally:
             hook.remove()
         values = captured[0].numpy()

@@ -15,6 +15,7 @@ from torch_geometric.data import Data
 from geodata.validation import DialectGraphError, first_examples
 from gnn._data import as_data, labels_from
 from gnn.estimators._base import GraphEstimator, stratified_split
+from gnn.nn.vote import VoteInputs
 
 __all__ = ["DialectGATClassifier"]
 
@@ -46,11 +47,23 @@ class DialectGATClassifier(GraphEstimator):
         Edge-prior terms per relation (default
         :data:`gnn.nn.relational.DEFAULT_RELATION_TERMS`).
     linguistic_k : int, keyword-only
-        Linguistic neighbours per region (from the features visible in training).
+        Linguistic neighbours per region in the graph layers (from the features visible in
+        training).
+    vote : bool, keyword-only
+        ``"dialect_gat"`` only: the output is a vote of the known labels of each region's
+        voters, weighted by the relations' priors, plus the feature head of the graph
+        network (:class:`~gnn.nn.vote.VoteHead`). The network starts as distance-weighted
+        geographic and linguistic kNN and learns from the training labels where to depart
+        from them.
+    vote_k : int, keyword-only
+        Voters of a region besides its graph neighbours: its ``vote_k`` geographically
+        nearest labelled regions and, with the linguistic relation, its ``vote_k``
+        linguistically nearest ones.
     label_inputs : bool, keyword-only
-        Known labels as node inputs (the label trick).
+        Known labels also as inputs of the graph layers (the label trick of UniMP).
     label_mask_rate : float, keyword-only
-        Share of training labels hidden (and predicted) in each epoch.
+        Share of training regions whose own label is hidden from them (and predicted from
+        their voters) in each epoch; the others learn to keep a known label.
     conv : {"gatv2", "gat"}, keyword-only
         Attention flavour of ``"dialect_gat"``.
     hidden_channels, heads, num_layers, dropout : keyword-only
@@ -100,7 +113,11 @@ class DialectGATClassifier(GraphEstimator):
     edge_params_ : DataFrame
         Learned edge-prior parameters (only those that received gradient), with spread.
     train_accuracy_ : float
-        Share of the training labels the fitted model predicts back.
+        Share of the training labels the fitted model predicts back (each region's own
+        label is an input, as in label propagation).
+    train_loo_accuracy_ : float or None
+        The same with each region's own label hidden from it (vote models only): the
+        leave-one-out accuracy on the training labels.
     feature_names_in_ : list of str
     nets_ : list of networks; ``net_`` the first
 
@@ -123,7 +140,10 @@ class DialectGATClassifier(GraphEstimator):
         drop_relation: str | Sequence[str] | None = None,
         relation_terms: Mapping[str, Sequence[str]] | None = None,
         linguistic_k: int = 5,
-        label_inputs: bool = True,
+        vote: bool = True,
+        vote_k: int = 10,
+        feature_head: bool = True,
+        label_inputs: bool = False,
         label_mask_rate: float = 0.5,
         conv: str = "gatv2",
         hidden_channels: int = 32,
@@ -152,6 +172,9 @@ class DialectGATClassifier(GraphEstimator):
         self.drop_relation = drop_relation
         self.relation_terms = relation_terms
         self.linguistic_k = linguistic_k
+        self.vote = vote
+        self.vote_k = vote_k
+        self.feature_head = feature_head
         self.label_inputs = label_inputs
         self.label_mask_rate = label_mask_rate
         self.conv = conv
@@ -237,7 +260,37 @@ class DialectGATClassifier(GraphEstimator):
             codes[pos[str(i)]] = lookup[str(v)]
         return codes
 
-    def _inputs_for(self, graph: Any, unsurveyed=None, y=None):
+    def _vote_inputs(self, structure, codes: torch.Tensor,
+                     self_visible: torch.Tensor) -> VoteInputs:
+        """The vote of the regions with ``codes >= 0``; ``self_visible`` own labels are inputs."""
+        n, c = codes.size(0), len(self.classes_)
+        known = codes >= 0
+        values = torch.zeros((n, c))
+        values[known, codes[known]] = 1.0
+        vis = self_visible & known
+        ei, ea, rel = structure
+        return VoteInputs(index=ei, attr=ea, relation=rel, values=values,
+                          observed=known.float().view(-1, 1),
+                          group=torch.zeros(c, dtype=torch.long),
+                          self_values=values * vis.float().view(-1, 1), self_visible=vis)
+
+    @staticmethod
+    def _visible_features(data: Data, hidden: torch.Tensor) -> np.ndarray:
+        feats = data.x.numpy().astype(float).copy()
+        feats[hidden.numpy()] = np.nan
+        return feats
+
+    def _fit_vote_structure(self):
+        """Vote edges of the fitted graph with every fitted label voting (built lazily)."""
+        cached = getattr(self, "_vote_structure_cache", None)
+        if cached is None:
+            cached = self._vote_structure(
+                self.data_, (self._codes_ >= 0).numpy(),
+                self._visible_features(self.data_, self._hidden_), (~self._hidden_).numpy())
+            self._vote_structure_cache = cached
+        return cached
+
+    def _inputs_for(self, graph: Any, unsurveyed=None, y=None, *, own_labels: bool = True):
         if graph is None:
             data = self.data_
             mask = self._hidden_ if unsurveyed is None else self._unsurveyed_mask(data, unsurveyed)
@@ -245,12 +298,22 @@ class DialectGATClassifier(GraphEstimator):
             data, _ = self._new_graph(graph)
             mask = self._unsurveyed_mask(data, unsurveyed)
         x = self._encode_x(data, mask)
+        codes = self._codes_for(data, y) if (graph is not None or y is not None) \
+            else self._codes_
         if self.label_inputs:
-            codes = self._codes_for(data, y) if (graph is not None or y is not None) \
-                else self._codes_
             x = torch.cat([x, self._label_block(x.size(0), codes,
                                                 torch.nonzero(codes >= 0).view(-1))], dim=1)
-        return data, x
+        vote = None
+        if self._uses_vote:
+            if graph is None and unsurveyed is None and y is None:
+                structure = self._fit_vote_structure()
+            else:
+                structure = self._vote_structure(data, (codes >= 0).numpy(),
+                                                 self._visible_features(data, mask),
+                                                 (~mask).numpy())
+            own = codes >= 0 if own_labels else torch.zeros_like(codes, dtype=torch.bool)
+            vote = self._vote_inputs(structure, codes, own)
+        return data, x, vote
 
     # -- fit ----------------------------------------------------------------------------
     def fit(self, graph: Any, y: pd.Series | str | None = None, *,
@@ -331,6 +394,8 @@ class DialectGATClassifier(GraphEstimator):
         rate = float(rate)
         n = data.x.size(0)
         label_rate = float(self.label_mask_rate)
+        feats_visible = self._visible_features(data, hidden)
+        self._vote_structure_cache = None
 
         def task(seed_m: int):
             rng = np.random.default_rng(seed_m)
@@ -343,6 +408,12 @@ class DialectGATClassifier(GraphEstimator):
             train_t = torch.tensor(train_idx, dtype=torch.long)
             val_t = torch.tensor(val_idx, dtype=torch.long)
             gen = torch.Generator().manual_seed(seed_m)
+            train_codes = torch.full_like(yt, -1)
+            train_codes[train_t] = yt[train_t]
+            structure = None
+            if self._uses_vote:
+                structure = self._vote_structure(data, (train_codes >= 0).numpy(),
+                                                 feats_visible, surveyed.numpy())
 
             def inputs(train: bool):
                 xx = xin
@@ -350,15 +421,20 @@ class DialectGATClassifier(GraphEstimator):
                     pick = train_t[torch.rand(len(train_t), generator=gen) < rate]
                     xx = xin.clone()
                     xx[pick] = 0.0
+                visible = train_t
+                if train:
+                    hide = torch.rand(len(train_t), generator=gen) < label_rate
+                    if not bool(hide.any()):
+                        hide[torch.randint(len(train_t), (1,), generator=gen)] = True
+                    visible = train_t[~hide]
                 if self.label_inputs:
-                    visible = train_t
-                    if train:
-                        hide = torch.rand(len(train_t), generator=gen) < label_rate
-                        if not bool(hide.any()):
-                            hide[torch.randint(len(train_t), (1,), generator=gen)] = True
-                        visible = train_t[~hide]
                     xx = torch.cat([xx, self._label_block(n, yt, visible)], dim=1)
-                return self._net_inputs(data, xx)
+                vote = None
+                if structure is not None:
+                    own = torch.zeros(n, dtype=torch.bool)
+                    own[visible] = True
+                    vote = self._vote_inputs(structure, train_codes, own)
+                return self._net_inputs(data, xx, vote)
 
             def loss_fn(net, inp):
                 # every training label enters the loss: the hidden ones must come from the
@@ -380,6 +456,10 @@ class DialectGATClassifier(GraphEstimator):
         pred = self.predict().to_numpy()
         truth = np.asarray(classes, dtype=object)[yt[idx].numpy()]
         self.train_accuracy_ = float(np.mean(pred[idx] == truth))
+        self.train_loo_accuracy_ = None
+        if self._uses_vote:
+            loo = self._proba(*self._inputs_for(None, own_labels=False)).argmax(1)
+            self.train_loo_accuracy_ = float(np.mean(loo[idx] == yt[idx].numpy()))
         if self.train_accuracy_ < 0.95:
             warnings.warn(
                 f"{type(self).__name__} predicts only {self.train_accuracy_:.0%} of its own "
@@ -405,10 +485,13 @@ class DialectGATClassifier(GraphEstimator):
             fitted on is an error.
         """
         self._check_fitted()
-        data, x = self._inputs_for(graph, unsurveyed, y)
-        p = np.mean([torch.softmax(self._eval_forward(data, x, net=net), dim=1).numpy()
-                     for net in self.nets_], axis=0).astype(float)
+        data, x, vote = self._inputs_for(graph, unsurveyed, y)
+        p = self._proba(data, x, vote)
         return pd.DataFrame(p, index=pd.Index(data.node_ids, name="region"), columns=self.classes_)
+
+    def _proba(self, data: Data, x: torch.Tensor, vote: VoteInputs | None) -> np.ndarray:
+        return np.mean([torch.softmax(self._eval_forward(data, x, net=net, vote=vote),
+                                      dim=1).numpy() for net in self.nets_], axis=0).astype(float)
 
     def predict(self, graph: Any = None, *, unsurveyed: Sequence[str] | None = None,
                 y: pd.Series | None = None) -> pd.Series:
@@ -421,7 +504,8 @@ class DialectGATClassifier(GraphEstimator):
         return {"classes_": self.classes_, **super()._fitted_config(),
                 "fit_labels": self._fit_labels_, "n_in": int(self.net_.inp.in_features
                                                              - self.net_.loc.out_channels),
-                "train_accuracy_": self.train_accuracy_, "n_train_": self.n_train_}
+                "train_accuracy_": self.train_accuracy_, "n_train_": self.n_train_,
+                "train_loo_accuracy_": self.train_loo_accuracy_}
 
     def _fitted_tensors(self) -> dict:
         t = self._graph_tensors()
@@ -433,6 +517,8 @@ class DialectGATClassifier(GraphEstimator):
         self.classes_ = list(fitted["classes_"])
         self._fit_labels_ = dict(fitted["fit_labels"])
         self.train_accuracy_ = fitted["train_accuracy_"]
+        self.train_loo_accuracy_ = fitted.get("train_loo_accuracy_")
+        self._vote_structure_cache = None
         self.n_train_ = fitted["n_train_"]
         self.feature_mean_ = tensors["feature_mean"]
         self.feature_scale_ = tensors["feature_scale"]

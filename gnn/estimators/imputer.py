@@ -16,6 +16,7 @@ from torch_geometric.data import Data
 from geodata.validation import DialectGraphError, first_examples
 from gnn._data import as_data
 from gnn.estimators._base import MIN_VALIDATION_POOL, GraphEstimator
+from gnn.nn.vote import VoteInputs
 
 __all__ = ["FeatureImputer"]
 
@@ -34,6 +35,11 @@ class FeatureImputer(GraphEstimator):
         Share of observed cells hidden from the input (and predicted) in each epoch.
     max_levels : int, keyword-only
         A column with more distinct values than this is refused (it is not categorical).
+    vote, vote_k : keyword-only
+        ``"dialect_gat"`` only: each cell's output is the vote of the voters that observed
+        the column (graph neighbours plus the ``vote_k`` nearest surveyed regions,
+        geographically and linguistically), weighted by the priors, plus the feature head
+        (:class:`~gnn.nn.vote.VoteHead`). A hidden cell never votes for itself.
     Other parameters
         As for :class:`~gnn.estimators.DialectGATClassifier` (without the label options);
         ``validation_fraction`` is a share of observed cells kept out of the input for
@@ -67,6 +73,9 @@ class FeatureImputer(GraphEstimator):
         drop_relation: str | Sequence[str] | None = None,
         relation_terms: Mapping[str, Sequence[str]] | None = None,
         linguistic_k: int = 5,
+        vote: bool = True,
+        vote_k: int = 10,
+        feature_head: bool = True,
         conv: str = "gatv2",
         hidden_channels: int = 64,
         heads: int = 4,
@@ -94,6 +103,9 @@ class FeatureImputer(GraphEstimator):
         self.drop_relation = drop_relation
         self.relation_terms = relation_terms
         self.linguistic_k = linguistic_k
+        self.vote = vote
+        self.vote_k = vote_k
+        self.feature_head = feature_head
         self.conv = conv
         self.hidden_channels = hidden_channels
         self.heads = heads
@@ -172,10 +184,33 @@ class FeatureImputer(GraphEstimator):
             gather[c, :s] = self._offsets[c].item() + np.arange(s)
         self._gather = torch.tensor(gather)
 
+    def _vote_inputs(self, structure, codes: torch.Tensor) -> VoteInputs:
+        """The vote of the known cells ``codes >= 0`` (no own-value term)."""
+        ei, ea, rel = structure
+        sizes = [len(self.levels_[n]) for n in self.feature_names_in_]
+        group = torch.repeat_interleave(torch.arange(len(sizes)), torch.tensor(sizes))
+        return VoteInputs(index=ei, attr=ea, relation=rel, values=self._onehot(codes),
+                          observed=(codes >= 0).float(), group=group)
+
+    def _structure_for(self, data: Data, codes: torch.Tensor):
+        feats = data.x.numpy().astype(float).copy()
+        feats[(codes < 0).numpy()] = np.nan
+        known = (codes >= 0).any(dim=1).numpy()
+        return self._vote_structure(data, known, feats, known)
+
     def _inputs_for(self, graph: Any, unsurveyed=None):
         data = self.data_ if graph is None else self._new_graph(graph)[0]
         codes = self._train_codes_ if graph is None else self._codes(data)
-        return data, self._onehot(codes)
+        vote = None
+        if self._uses_vote:
+            if graph is None:
+                if getattr(self, "_vote_structure_cache", None) is None:
+                    self._vote_structure_cache = self._structure_for(data, codes)
+                structure = self._vote_structure_cache
+            else:
+                structure = self._structure_for(data, codes)
+            vote = self._vote_inputs(structure, codes)
+        return data, self._onehot(codes), vote
 
     # -- fit ----------------------------------------------------------------------------
     def fit(self, graph: Any, y: None = None, *,
@@ -218,6 +253,10 @@ class FeatureImputer(GraphEstimator):
         self._train_codes_ = train_codes
         train_cells = torch.nonzero(train_codes >= 0)
         rate = float(self.mask_rate)
+        self._vote_structure_cache = None
+        # every training cell votes for the others (a cell never votes for itself), so the
+        # vote needs no masking; the graph layers' inputs are masked
+        vote = self._inputs_for(None)[2]
 
         def task(seed_m: int):
             gen = torch.Generator().manual_seed(seed_m)
@@ -232,8 +271,8 @@ class FeatureImputer(GraphEstimator):
                     c = train_codes.clone()
                     c[cells[:, 0], cells[:, 1]] = -1
                     state["cells"] = cells
-                    return self._net_inputs(data, self._onehot(c))
-                return self._net_inputs(data, self._onehot(train_codes))
+                    return self._net_inputs(data, self._onehot(c), vote)
+                return self._net_inputs(data, self._onehot(train_codes), vote)
 
             def cell_loss(net, inp, cells):
                 lp = self._column_log_probs(net(**inp, node_log_mass=self._log_mass_))
@@ -264,8 +303,8 @@ class FeatureImputer(GraphEstimator):
             Indexed by region id; columns a MultiIndex ``(feature, value)``.
         """
         self._check_fitted()
-        data, x = self._inputs_for(graph)
-        p = np.mean([self._column_log_probs(self._eval_forward(data, x, net=net)).exp().numpy()
+        data, x, vote = self._inputs_for(graph)
+        p = np.mean([self._column_log_probs(self._eval_forward(data, x, net=net, vote=vote)).exp().numpy()
                      for net in self.nets_], axis=0)
         cols, blocks = [], []
         for c, name in enumerate(self.feature_names_in_):
@@ -320,6 +359,7 @@ class FeatureImputer(GraphEstimator):
     def _restore_fitted(self, fitted: dict, tensors: dict) -> None:
         self.levels_ = {k: [float(v) for v in vs] for k, vs in fitted["levels_"].items()}
         self._train_codes_ = tensors["train_codes"]
+        self._vote_structure_cache = None
         self._set_layout()
 
     def _net_channels(self, fitted: dict) -> tuple[int, int]:

@@ -18,6 +18,7 @@ from torch import Tensor
 from geodata.validation import DialectGraphError, first_examples
 from gnn.nn.layers import EdgePrior, EdgePriorGATConv, EdgePriorGATv2Conv
 from gnn.nn.models import _Backbone
+from gnn.nn.vote import VoteHead, VoteInputs
 
 __all__ = ["DEFAULT_RELATION_TERMS", "RELATIONS", "RelationalNet", "active_relations"]
 
@@ -96,6 +97,13 @@ class RelationalNet(_Backbone):
     hidden, heads, layers, dropout : keyword-only
         As for :class:`~gnn.nn.models.DialectNet`.
     location_encoding : {"none", "sinusoid", "unit"}, keyword-only
+    vote, vote_self_term : bool, keyword-only
+        Add the label vote (:class:`~gnn.nn.vote.VoteHead`) to the output, with the same
+        priors; the feature head then starts at 0. ``vote_self_term``: learn the weight of
+        a region's own known label.
+    feature_head : bool, keyword-only
+        With the vote: add the feature head ``g`` (the graph layers' read-out) to it; without,
+        the output is the vote alone.
     use_mass, distance_offset_km, self_loop : keyword-only
         As for :class:`~gnn.nn.layers.EdgePrior`.
     skip_columns : mapping, keyword-only
@@ -131,6 +139,9 @@ class RelationalNet(_Backbone):
         distance_offset_km: float = 10.0,
         self_loop: str = "learned",
         skip_columns: Mapping[str, Sequence[str]] | None = None,
+        vote: bool = False,
+        vote_self_term: bool = True,
+        feature_head: bool = True,
     ):
         super().__init__()
         self.relations = active_relations(relations)
@@ -164,6 +175,13 @@ class RelationalNet(_Backbone):
             else:  # a node with only its self-loop: a linear map of itself
                 self.convs.append(torch.nn.Linear(width, width))
         self.out = torch.nn.Linear(width, out_channels)
+        self.vote: VoteHead | None = None
+        self.feature_head = bool(feature_head) or not (vote and self.relations)
+        if vote and self.relations:
+            # the network starts as the vote (kNN / label propagation): the feature head is 0
+            self.vote = VoteHead(self.relations, self_term=vote_self_term)
+            torch.nn.init.zeros_(self.out.weight)
+            torch.nn.init.zeros_(self.out.bias)
 
     @property
     def uses_edges(self) -> bool:
@@ -174,9 +192,12 @@ class RelationalNet(_Backbone):
         return _relation_masks(edge_attr, self._flags)
 
     def forward(self, x: Tensor, edge_index: Tensor, edge_attr: Tensor | None, pos: Tensor, *,
-                node_log_mass: Tensor | None = None, return_attention: bool = False):
+                node_log_mass: Tensor | None = None, return_attention: bool = False,
+                vote: VoteInputs | None = None):
         """Logits ``[n, out_channels]``; with ``return_attention`` also a list with one dict
-        per layer, ``{relation: (edge_index, alpha)}`` (self-loops included)."""
+        per layer, ``{relation: (edge_index, alpha)}`` (self-loops included). With a vote
+        head and ``vote`` given, the logits are the feature head plus the label vote
+        (:class:`~gnn.nn.vote.VoteHead`)."""
         h = self._embed(x, pos)
         attention = []
         parts = {}
@@ -202,4 +223,7 @@ class RelationalNet(_Backbone):
                 out = layer(h)
             h = self._residual(h, out)
         logits = self._readout(h)
+        if self.vote is not None and vote is not None:
+            v = self.vote(vote, self.prior, node_log_mass)
+            logits = logits + v if self.feature_head else v
         return (logits, attention) if return_attention else logits

@@ -51,7 +51,9 @@ def test_edge_params_table(fitted):
     assert list(t.columns) == ["relation", "parameter", "term", "column", "value", "std", "lo",
                                "hi", "n_fits", "meaning"]
     assert {"beta", "sigma", "lambda"} <= set(t["parameter"])
-    assert (t.loc[t["parameter"] != "sigma", "value"] >= 0).all()
+    prior = t[(t["relation"] != "vote") & (t["parameter"] != "sigma")]
+    assert (prior["value"] >= 0).all()
+    assert {"s", "rho"} <= set(t.loc[t["relation"] == "vote", "parameter"])
     # the kNN graph's border and sea columns are constant: never reported as learned
     assert not {"theta", "gamma[sea_crossing]"} & set(t["parameter"])
 

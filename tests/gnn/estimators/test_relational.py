@@ -47,7 +47,8 @@ def test_edges_are_split_by_relation(two, plain):
 def test_each_relation_has_its_own_prior_and_attention(two):
     imp = FeatureImputer(relations=TWO, random_state=0, **FAST).fit(two)
     params = imp.edge_params_
-    assert set(params["relation"]) == {"geographic", "genealogical"}
+    assert set(params["relation"]) == {"geographic", "genealogical", "vote"}
+    assert "b[genealogical]" in set(params["parameter"])
     geo = params[params["relation"] == "geographic"]
     gen = params[params["relation"] == "genealogical"]
     assert "relatedness" not in set(geo["term"]) and "distance" in set(gen["term"])
@@ -116,7 +117,7 @@ def test_classifier_auto_relations(two):
     pred = clf.predict()
     assert pred.index.tolist() == two.node_ids.tolist()
     assert clf.relations_ == ["geographic", "genealogical", "linguistic"]
-    assert set(clf.edge_params_["relation"]) == {"geographic", "genealogical", "linguistic"}
+    assert set(clf.edge_params_["relation"]) == {"geographic", "genealogical", "linguistic", "vote"}
 
 
 def test_deprecated_relational_names(two):
