@@ -25,7 +25,6 @@ from torch_geometric.data import Data
 from geodata.validation import DialectGraphError, first_examples
 from gnn._data import add_linguistic_edges, align_edge_attrs, align_features, as_data, vote_edges
 from gnn.nn.models import MODEL_KINDS, DialectNet
-from gnn.nn.vote import VoteInputs
 from gnn.nn.relational import (
     DEFAULT_RELATION_TERMS,
     RELATIONS,
@@ -34,6 +33,7 @@ from gnn.nn.relational import (
     _relation_masks,
     active_relations,
 )
+from gnn.nn.vote import VoteInputs
 
 __all__ = ["DEPRECATED_PARAMS", "GraphEstimator"]
 
