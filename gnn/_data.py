@@ -171,3 +171,282 @@ def feature_check(names_fit: Sequence[str], names_now: Sequence[str]) -> None:
             "`graph` must have the feature columns the model was fitted on; "
             + "; ".join(detail) + ". Build the graph with the same survey items."
         )
+
+
+# -- relations the estimators add -------------------------------------------------------
+RELATION_FLAGS = ("geographic", "genealogical", "linguistic")
+
+
+def linguistic_distances(x: np.ndarray) -> np.ndarray:
+    """Pairwise share of mismatching values over the cells both sites have observed.
+
+    Every column is categorical over its values (0/1 survey items, one-hot reading
+    classes from :func:`geodata.dialectometry.features.string_features`); NaN is missing.
+    A pair with no cell observed in common gets distance 1.
+
+    Examples
+    --------
+    >>> linguistic_distances(np.array([[0, 1, np.nan], [0, 0, 1], [1, 0, 1.0]])).round(2)
+    array([[0.  , 0.5 , 1.  ],
+           [0.5 , 0.  , 0.33],
+           [1.  , 0.33, 0.  ]])
+    """
+    from scipy import sparse
+
+    x = np.asarray(x, dtype=float)
+    n, f = x.shape
+    observed = ~np.isnan(x)
+    rows, cols = [], []
+    width = 0
+    for c in range(f):
+        col = x[:, c]
+        ok = observed[:, c]
+        if not ok.any():
+            continue
+        levels, codes = np.unique(col[ok], return_inverse=True)
+        rows.append(np.flatnonzero(ok))
+        cols.append(width + codes)
+        width += len(levels)
+    if not width:
+        d = np.ones((n, n))
+        np.fill_diagonal(d, 0.0)
+        return d
+    onehot = sparse.csr_matrix((np.ones(sum(len(r) for r in rows)),
+                                (np.concatenate(rows), np.concatenate(cols))), shape=(n, width))
+    m = sparse.csr_matrix(observed.astype(float))
+    match = (onehot @ onehot.T).toarray()
+    both = (m @ m.T).toarray()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        d = np.where(both > 0, 1.0 - match / np.maximum(both, 1), 1.0)
+    np.fill_diagonal(d, 0.0)
+    return d
+
+
+def _with_flags(data: Data) -> tuple[np.ndarray, list[str]]:
+    """Edge attributes with the relation flag columns present (a plain graph: geographic)."""
+    names = list(data.edge_attr_names)
+    ea = data.edge_attr.numpy().astype(np.float32)
+    if not any(r in names for r in RELATION_FLAGS):
+        ea = np.column_stack([ea, np.ones(len(ea), np.float32)])
+        names.append("geographic")
+    for col in ("linguistic", "linguistic_distance"):
+        if col not in names:
+            ea = np.column_stack([ea, np.zeros(len(ea), np.float32)])
+            names.append(col)
+    return ea, names
+
+
+def add_linguistic_edges(data: Data, k: int, visible: np.ndarray | None = None,
+                         *, features: np.ndarray | None = None) -> Data:
+    """A copy of ``data`` with edges to each site's ``k`` linguistically nearest sites.
+
+    Parameters
+    ----------
+    data : Data
+        In the :func:`as_data` layout.
+    k : int
+        Linguistic neighbours per site (0: only add the relation columns).
+    visible : bool array, optional
+        Sites whose features may be used (the others get no linguistic edge); default all.
+    features : array, optional
+        The feature values to compare (default ``data.x``; NaN = missing). The estimators
+        pass only what is visible at training time.
+
+    Returns
+    -------
+    Data
+        Edge columns gain the flags ``geographic``/``linguistic`` (a plain graph's edges
+        are all geographic) and ``linguistic_distance`` (the share of mismatching
+        observed values, :func:`linguistic_distances`, on the linguistic edges; 0
+        elsewhere). A linguistic edge ``j -> i`` also carries the great-circle
+        ``distance_km`` of the pair.
+    """
+    out = data.clone()
+    ea, names = _with_flags(data)
+    n = data.x.size(0)
+    x = (data.x.numpy() if features is None else np.asarray(features, float)).astype(float)
+    vis = np.ones(n, bool) if visible is None else np.asarray(visible, bool)
+    vis = vis & ~np.isnan(x).all(axis=1) if x.shape[1] else np.zeros(n, bool)
+    new_ei = np.zeros((2, 0), np.int64)
+    new_ea = np.zeros((0, len(names)), np.float32)
+    idx = np.flatnonzero(vis)
+    kk = min(int(k), len(idx) - 1)
+    if kk >= 1:
+        d = linguistic_distances(x[idx])
+        np.fill_diagonal(d, np.inf)
+        order = np.argsort(d, axis=1, kind="stable")[:, :kk]
+        tgt = np.repeat(np.arange(len(idx)), kk)
+        src = order.reshape(-1)
+        dist = d[tgt, src]
+        new_ei = np.vstack([idx[src], idx[tgt]]).astype(np.int64)
+        new_ea = np.zeros((new_ei.shape[1], len(names)), np.float32)
+        new_ea[:, names.index("linguistic")] = 1.0
+        new_ea[:, names.index("linguistic_distance")] = dist
+        if "distance_km" in names:
+            pos = data.pos.numpy().astype(float)
+            new_ea[:, names.index("distance_km")] = great_circle_km(
+                pos[new_ei[0], 0], pos[new_ei[0], 1], pos[new_ei[1], 0], pos[new_ei[1], 1])
+    out.edge_index = torch.cat([data.edge_index, torch.tensor(new_ei)], dim=1)
+    out.edge_attr = torch.tensor(np.vstack([ea, new_ea]))
+    out.edge_attr_names = names
+    return out
+
+
+def align_features(data: Data, names: Sequence[str]) -> tuple[Data, list[str]]:
+    """``data`` with its feature columns put in the order ``names`` (by name).
+
+    Columns ``data`` lacks become all-missing (NaN); columns it has beyond ``names`` are
+    dropped. Returns the aligned copy and the list of missing names.
+    """
+    have = {c: k for k, c in enumerate(data.feature_names)}
+    missing = [c for c in names if c not in have]
+    x = data.x.numpy()
+    cols = [x[:, have[c]] if c in have else np.full(x.shape[0], np.nan, np.float32)
+            for c in names]
+    out = data.clone()
+    out.x = torch.tensor(np.column_stack(cols).astype(np.float32).reshape(x.shape[0], len(names)))
+    out.feature_names = list(names)
+    return out, missing
+
+
+def align_edge_attrs(data: Data, names: Sequence[str], needed: Sequence[str]) -> Data:
+    """``data`` with its edge columns in the order ``names``; a column in ``needed`` that
+    ``data`` lacks is an error, other missing columns are filled with 0."""
+    have = {c: k for k, c in enumerate(data.edge_attr_names)}
+    lacking = [c for c in needed if c not in have]
+    if lacking:
+        raise DialectGraphError(
+            f"`graph` must have the edge attributes the model's edge prior uses; missing "
+            f"{first_examples(lacking)} (has {list(data.edge_attr_names)}). Build the graph "
+            "the way the model's training graph was built (same builder and barriers)."
+        )
+    ea = data.edge_attr.numpy()
+    cols = [ea[:, have[c]] if c in have else np.zeros(ea.shape[0], np.float32) for c in names]
+    out = data.clone()
+    out.edge_attr = torch.tensor(np.column_stack(cols).astype(np.float32).reshape(ea.shape[0], len(names)))
+    out.edge_attr_names = list(names)
+    return out
+
+
+# -- the edges of the label vote ----------------------------------------------------------
+def _nearest_sources(query: np.ndarray, ref: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """``k`` nearest rows of ``ref`` (3-D unit vectors) for each row of ``query``, as
+    ``(query position, ref position)`` pairs, the query's own row excluded (``ref`` and
+    ``query`` may share points: identical positions are dropped only when they are the
+    same region, which the caller handles)."""
+    from scipy.spatial import cKDTree
+
+    kk = min(int(k) + 1, len(ref))
+    if kk < 1 or not len(query):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    _, nb = cKDTree(ref).query(query, k=kk)
+    nb = np.asarray(nb).reshape(len(query), kk)
+    rows = np.repeat(np.arange(len(query)), kk)
+    return rows, nb.reshape(-1)
+
+
+def vote_edges(data: Data, sources: np.ndarray, relations: Sequence[str], *, k: int = 10,
+               features: np.ndarray | None = None,
+               with_features: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The edges of the label vote (:class:`gnn.nn.vote.VoteHead`): who votes for whom.
+
+    Parameters
+    ----------
+    data : Data
+        The graph the network runs on, with the relation flag columns
+        (:func:`add_linguistic_edges` adds them).
+    sources : bool array ``[n]``
+        Regions whose label (or some value) is known: only they vote.
+    relations : sequence of str
+        The network's relations, in order.
+    k : int, keyword-only
+        Besides the graph's own edges, every region gets its ``k`` nearest sources
+        (great-circle) as geographic voters and, with the linguistic relation, its ``k``
+        linguistically nearest sources. A region never votes for itself.
+    features : array ``[n, f]``, keyword-only
+        Feature values for the linguistic distances (NaN = not visible).
+    with_features : bool array ``[n]``, keyword-only
+        Regions whose features are visible (default: those with any non-NaN feature).
+
+    Returns
+    -------
+    edge_index : ``[2, E]`` int64 (source, target)
+    edge_attr : ``[E, a]`` float32 in ``data.edge_attr_names`` order. A geographic voter
+        that is not a graph edge gets its great-circle ``distance_km`` and 0 in the other
+        columns (no shared border; a barrier crossing is unknown, so 0).
+    relation : ``[E]`` int64, the position of the edge's relation in ``relations``.
+    """
+    from gnn.nn.relational import _flag_columns, _relation_masks
+
+    names = list(data.edge_attr_names)
+    n = data.x.size(0)
+    src_ok = np.asarray(sources, bool)
+    ei = data.edge_index.numpy()
+    ea = data.edge_attr.numpy().astype(np.float32)
+    masks = {r: m.numpy() for r, m in _relation_masks(data.edge_attr, _flag_columns(names)).items()}
+    pos = data.pos.numpy().astype(float)
+    out_ei, out_ea, out_rel = [], [], []
+
+    def extra(src, tgt, flag, ling=None):
+        rows = np.zeros((len(src), len(names)), np.float32)
+        if flag in names:
+            rows[:, names.index(flag)] = 1.0
+        if "distance_km" in names and len(src):
+            rows[:, names.index("distance_km")] = great_circle_km(
+                pos[src, 0], pos[src, 1], pos[tgt, 0], pos[tgt, 1])
+        if ling is not None and "linguistic_distance" in names:
+            rows[:, names.index("linguistic_distance")] = ling
+        return rows
+
+    for r_pos, r in enumerate(relations):
+        if r == "linguistic":
+            continue
+        m = masks[r] & src_ok[ei[0]] & (ei[0] != ei[1])
+        e_ei, e_ea = ei[:, m], ea[m]
+        if r == "geographic" and k > 0 and src_ok.any():
+            from geodata import unit_vectors
+
+            ref = np.flatnonzero(src_ok)
+            u = unit_vectors(pos[:, 0], pos[:, 1])
+            rows, nb = _nearest_sources(u, u[ref], k)
+            s, t = ref[nb], rows
+            keep = s != t
+            s, t = s[keep], t[keep]
+            # at most k per target once the target itself is dropped
+            order = np.lexsort((np.arange(len(t)), t))
+            s, t = s[order], t[order]
+            rank = np.arange(len(t)) - np.searchsorted(t, t)
+            s, t = s[rank < k], t[rank < k]
+            have = set(zip(e_ei[0].tolist(), e_ei[1].tolist()))
+            new = np.array([(a, b) not in have for a, b in zip(s.tolist(), t.tolist())], bool)
+            s, t = s[new], t[new]
+            e_ei = np.hstack([e_ei, np.vstack([s, t])])
+            e_ea = np.vstack([e_ea, extra(s, t, "geographic")])
+        out_ei.append(e_ei)
+        out_ea.append(e_ea)
+        out_rel.append(np.full(e_ei.shape[1], r_pos, np.int64))
+    if "linguistic" in relations and k > 0 and features is not None:
+        x = np.asarray(features, float)
+        vis = (~np.isnan(x).all(axis=1)) if with_features is None else np.asarray(with_features, bool)
+        vis = vis & (~np.isnan(x).all(axis=1)) if x.shape[1] else np.zeros(n, bool)
+        idx = np.flatnonzero(vis)
+        ref_mask = src_ok[idx]
+        if len(idx) > 1 and ref_mask.any():
+            d = linguistic_distances(x[idx])
+            d = d[:, ref_mask]
+            ref = idx[ref_mask]
+            d[idx[:, None] == ref[None, :]] = np.inf
+            kk = min(int(k), d.shape[1])
+            order = np.argsort(d, axis=1, kind="stable")[:, :kk]
+            t = np.repeat(np.arange(len(idx)), kk)
+            s = order.reshape(-1)
+            dist = d[t, s]
+            ok = np.isfinite(dist)
+            s, t, dist = ref[s[ok]], idx[t[ok]], dist[ok]
+            out_ei.append(np.vstack([s, t]))
+            out_ea.append(extra(s, t, "linguistic", dist))
+            out_rel.append(np.full(len(s), relations.index("linguistic"), np.int64))
+    if not out_ei:
+        return np.zeros((2, 0), np.int64), np.zeros((0, len(names)), np.float32), np.zeros(0, np.int64)
+    return (np.hstack(out_ei).astype(np.int64), np.vstack(out_ea).astype(np.float32),
+            np.concatenate(out_rel))

@@ -2,7 +2,7 @@
 
 :func:`attribution` answers, per feature, "how much better are held-out values predicted
 with geographic neighbours, with genealogical relatives, with both, with neither?" by
-ablation: the two-relation :class:`~gnn.estimators.relational.RelationalImputer` is re-fitted with each
+ablation: the two-relation :class:`~gnn.estimators.FeatureImputer` (two relations) is re-fitted with each
 relation dropped, on the same folds, masks and seeds, and scored on the same held-out
 cells. Attention mass per relation is reported beside it as a secondary, descriptive
 number (attention says where a model looks, not what it gains from looking there).
@@ -47,12 +47,8 @@ import torch
 
 from geodata.validation import DialectGraphError, first_examples
 from gnn._data import as_data
-from gnn.estimators.relational import (
-    RELATIONS,
-    RelationalImputer,
-    active_relations,
-    relation_edge_counts,
-)
+from gnn.estimators.imputer import FeatureImputer
+from gnn.estimators.relational import active_relations, relation_edge_counts
 from gnn.splits import make_folds
 
 __all__ = [
@@ -67,10 +63,12 @@ __all__ = [
 
 ATTRIBUTION_CV = ("spatial", "random")
 #: Network settings of the attribution runs (overridable with ``net_params``).
-DEFAULT_ATTRIBUTION_NET = {"hidden": 32, "heads": 4, "layers": 2, "dropout": 0.2,
-                           "max_epochs": 200, "patience": 20, "lr": 0.01,
-                           "val_fraction": 0.1, "mask_rate": 0.3,
-                           "location_encoding": "none"}
+DEFAULT_ATTRIBUTION_NET = {"hidden_channels": 32, "heads": 4, "num_layers": 2, "dropout": 0.2,
+                           "max_epochs": 200, "n_iter_no_change": 20, "lr": 0.01,
+                           "validation_fraction": 0.1, "mask_rate": 0.3,
+                           "location_encoding": "none", "linguistic_k": 0}
+#: The relations whose contributions are attributed (contact vs inheritance).
+RELATIONS = ("geographic", "genealogical")
 
 
 def feature_groups(name: str, folder=None) -> pd.Series:
@@ -169,8 +167,8 @@ def _fold_task(data, x, cols, fold, k, seed, mask_rate, variants, relations, par
     preds["majority"] = maj[cc]
     attn = {}
     for name, drop in variants:
-        imp = RelationalImputer(relations=relations, drop_relation=drop or None,
-                                random_state=seed * 1000 + k, **params).fit(d)
+        imp = FeatureImputer(relations=relations, drop_relation=drop or None,
+                             random_state=seed * 1000 + k, **params).fit(d)
         filled = imp.predict().to_numpy()
         p = np.full(len(rows), np.nan)
         ok = remap[cc] >= 0
@@ -253,7 +251,10 @@ def attribution_runs(
             f"`features` must have at least `min_cells`={min_cells} observed cells to be "
             f"evaluated; none has (most: {int(n_obs.max()) if len(n_obs) else 0}). Lower "
             "`min_cells` or choose better-covered features.")
-    params = {**DEFAULT_ATTRIBUTION_NET, **dict(net_params or {})}
+    from gnn.estimators._base import DEPRECATED_PARAMS
+
+    params = {**DEFAULT_ATTRIBUTION_NET,
+              **{DEPRECATED_PARAMS.get(k, k): v for k, v in dict(net_params or {}).items()}}
     bad = [k for k in ("relations", "drop_relation", "random_state") if k in params]
     if bad:
         raise DialectGraphError(f"`net_params` must not set {bad}; the attribution sets them.")
@@ -428,7 +429,7 @@ def attribution(
     >>> g = DialectGraph.from_sites(sites, method="knn", k=4, regions=False, features=survey)
     >>> g = add_genealogy(g, "dialect_group", k=2)
     >>> t = attribution(g, features=["p-1", "p-2"], seeds=2, folds=3, cv="random",
-    ...                 net_params={"max_epochs": 5, "hidden": 8})
+    ...                 net_params={"max_epochs": 5, "hidden_channels": 8})
     >>> t.index.tolist(), "gain_geographic_mean" in t.columns
     (['p-1', 'p-2'], True)
     """

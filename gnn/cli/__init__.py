@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from gnn.cli import attribution, build, demo, dialectometry, diffusion, evaluate, maps
+from gnn.cli import attribution, build, demo, dialectometry, diffusion, evaluate, fit, maps
 from gnn.cli._common import run
 
 __all__ = ["build_parser", "main"]
@@ -25,7 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="show the Python traceback of an error (also accepted after the "
                              "command, or with DIALECTGRAPH_DEBUG=1)")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND", dest="command")
-    for module in (build, dialectometry, maps, diffusion, evaluate, attribution, demo):
+    for module in (build, dialectometry, maps, diffusion, evaluate, fit, attribution, demo):
         module.register(sub)
     return parser
 

@@ -134,7 +134,7 @@ def _cmd_attribution(args: argparse.Namespace) -> int:
     if args.max_epochs:
         net["max_epochs"] = args.max_epochs
     if args.hidden:
-        net["hidden"] = args.hidden
+        net["hidden_channels"] = args.hidden
     feats = [f.strip() for f in args.features.split(",") if f.strip()] if args.features else None
     rels = [r.strip() for r in args.relations.split(",") if r.strip()]
     runs = attribution_runs(graph, features=feats, relations=rels, seeds=args.seeds,

@@ -1,6 +1,12 @@
-"""scikit-learn style estimators over a DialectGraph: classify groups, impute features."""
+"""scikit-learn style estimators over a DialectGraph: classify groups, impute features.
 
-from gnn.estimators._core import DialectGATClassifier, FeatureImputer, load
+One module per concern: ``_base`` (shared hyperparameters, training loop, reports),
+``classifier``, ``imputer``, ``checkpoint`` (save/load with a checksum).
+"""
+
+from gnn.estimators.checkpoint import load
+from gnn.estimators.classifier import DialectGATClassifier
+from gnn.estimators.imputer import FeatureImputer
 from gnn.estimators.relational import RelationalClassifier, RelationalImputer
 
 __all__ = ["DialectGATClassifier", "FeatureImputer", "RelationalClassifier",

@@ -4,11 +4,18 @@ A structured prior is added to the attention logits of every layer
 (``design.md`` section 3)::
 
     logit_ij = content_attention(h_i, h_j) + log w_ij
-    log w_ij = - beta * log(d_ij + d0)                  distance decay (beta >= 0)
+    log w_ij = - beta * log(max(d_ij, d0))              distance decay (beta >= 0)
                + theta * log(b_ij / p_i + eps)          border contact (theta >= 0)
                - sum_k gamma_k * barrier_k,ij           cost of crossing barrier k (gamma_k >= 0)
                + eta * relatedness_ij                   genealogical pull (eta >= 0)
+               - lambda * log(delta_ij + 0.01)          linguistic decay (lambda >= 0)
                + mu * log(mass_j)                       gravity (mu >= 0; only with populations)
+    log w_ii = sigma                                    the self-loop: its own learned weight
+
+The self-loop does not go through the terms above (``self_loop="learned"``, the default):
+a site's own message has its own weight ``sigma``, so ``beta`` and the other terms are
+about neighbours only. ``d0`` is a floor (distances below it count as ``d0``), not an
+offset, so ``beta`` does not move with it for neighbours farther apart than ``d0``.
 
 ``j`` is the source (sender) of a message and ``i`` its target (receiver), as in PyG's
 ``edge_index`` (row 0 = source, row 1 = target). The border share is therefore the
@@ -22,7 +29,12 @@ nonlinearity, so the prior is exactly additive on the logit. Feeding the prior t
 ``edge_dim``/``lin_edge`` would not work: GATv2 adds edge features *before* its
 LeakyReLU, so they could not be an additive log-weight. Message passing, softmax and
 dropout are PyG's own. Self-loops get explicit attributes (:func:`self_loop_fill`): distance
-0, the whole perimeter as border, no barrier, full relatedness.
+0, the whole perimeter as border, no barrier, full relatedness (used only with
+``self_loop="fill"``, the first version's behaviour).
+
+Only parameters that received a gradient in training are reported
+(:meth:`EdgePrior.note_gradients`): a term whose column is constant (an all-zero
+``sea_crossing``) keeps its initial value and must not be read as learned.
 """
 
 from __future__ import annotations
@@ -48,9 +60,14 @@ __all__ = [
 ]
 
 #: The terms of the prior, in the order they are reported.
-PRIOR_TERMS = ("distance", "border", "barrier", "relatedness", "mass")
+PRIOR_TERMS = ("distance", "border", "barrier", "relatedness", "linguistic", "mass")
 
-_INIT = {"beta": 0.5, "theta": 0.3, "gamma": 0.5, "eta": 0.5, "mu": 0.2}
+_INIT = {"beta": 0.5, "theta": 0.3, "gamma": 0.5, "eta": 0.5, "lam": 0.5, "mu": 0.2}
+#: ``delta0`` of the linguistic term ``-lambda * log(delta + delta0)``.
+_LING_FLOOR = 0.01
+#: Raw parameter name -> reported parameter name.
+_RAW = {"beta_raw": "beta", "theta_raw": "theta", "gamma_raw": "gamma", "eta_raw": "eta",
+        "lam_raw": "lambda", "mu_raw": "mu", "loop_raw": "sigma"}
 
 
 def _inv_softplus(v: float) -> float:
@@ -110,9 +127,16 @@ class EdgePrior(torch.nn.Module):
     use_mass : bool, keyword-only
         Add ``mu * log(mass_j)``; the layer must then be given ``node_log_mass``.
     distance_offset_km : float, keyword-only
-        ``d0`` in ``log(d + d0)``, so a self-loop (distance 0) has a finite weight.
+        ``d0`` in ``log(max(d, d0))``: the distance below which nearer is not closer.
     border_floor : float, keyword-only
         ``eps`` in ``log(share + eps)`` for regions that do not touch.
+    skip_columns : sequence of str, keyword-only
+        Columns whose term is left out (the estimators pass the columns that are constant
+        over the graph's edges: their parameter could not be learned, or only as a shift
+        that the self-loop weight already makes).
+    self_loop : {"learned", "fill"}, keyword-only
+        ``"learned"``: the self-loop's log-weight is its own parameter ``sigma``;
+        ``"fill"``: the self-loop goes through the terms with :func:`self_loop_fill`.
 
     Examples
     --------
@@ -131,6 +155,8 @@ class EdgePrior(torch.nn.Module):
         use_mass: bool = False,
         distance_offset_km: float = 10.0,
         border_floor: float = 0.01,
+        skip_columns: Sequence[str] = (),
+        self_loop: str = "learned",
     ):
         super().__init__()
         names = list(edge_attr_names)
@@ -141,25 +167,35 @@ class EdgePrior(torch.nn.Module):
             raise DialectGraphError(
                 f"`terms` must be drawn from {PRIOR_TERMS}; got unknown {unknown}."
             )
+        if self_loop not in ("learned", "fill"):
+            raise DialectGraphError(
+                f"`self_loop` must be 'learned' or 'fill'; got {self_loop!r}.")
         if terms is None and not use_mass:
             wanted.remove("mass")
         if use_mass and "mass" not in wanted:
             wanted.append("mass")
+        skip = set(skip_columns)
+        usable = [n for n in names if n not in skip]
         self.distance_offset_km = float(distance_offset_km)
         self.border_floor = float(border_floor)
+        self.self_loop = self_loop
         self._idx: dict[str, int] = {}
         self.barrier_names: list[str] = []
         active = []
-        if "distance" in wanted and "distance_km" in names:
+
+        def scalar(name: str, init: float) -> None:
+            setattr(self, name, torch.nn.Parameter(torch.tensor(init)))
+
+        if "distance" in wanted and "distance_km" in usable:
             self._idx["distance"] = names.index("distance_km")
-            self.beta_raw = torch.nn.Parameter(torch.tensor(_inv_softplus(_INIT["beta"])))
+            scalar("beta_raw", _inv_softplus(_INIT["beta"]))
             active.append("distance")
-        if "border" in wanted and "border_share_target" in names:
+        if "border" in wanted and "border_share_target" in usable:
             self._idx["border"] = names.index("border_share_target")
-            self.theta_raw = torch.nn.Parameter(torch.tensor(_inv_softplus(_INIT["theta"])))
+            scalar("theta_raw", _inv_softplus(_INIT["theta"]))
             active.append("border")
-        if "barrier" in wanted and _barrier_columns(names):
-            self.barrier_names = _barrier_columns(names)
+        if "barrier" in wanted and _barrier_columns(usable):
+            self.barrier_names = _barrier_columns(usable)
             self.register_buffer(
                 "barrier_idx", torch.tensor([names.index(n) for n in self.barrier_names]),
                 persistent=False,
@@ -168,14 +204,25 @@ class EdgePrior(torch.nn.Module):
                 torch.full((len(self.barrier_names),), _inv_softplus(_INIT["gamma"]))
             )
             active.append("barrier")
-        if "relatedness" in wanted and "relatedness" in names:
+        if "relatedness" in wanted and "relatedness" in usable:
             self._idx["relatedness"] = names.index("relatedness")
-            self.eta_raw = torch.nn.Parameter(torch.tensor(_inv_softplus(_INIT["eta"])))
+            scalar("eta_raw", _inv_softplus(_INIT["eta"]))
             active.append("relatedness")
+        if "linguistic" in wanted and "linguistic_distance" in usable:
+            self._idx["linguistic"] = names.index("linguistic_distance")
+            scalar("lam_raw", _inv_softplus(_INIT["lam"]))
+            active.append("linguistic")
         if "mass" in wanted:
-            self.mu_raw = torch.nn.Parameter(torch.tensor(_inv_softplus(_INIT["mu"])))
+            scalar("mu_raw", _inv_softplus(_INIT["mu"]))
             active.append("mass")
+        if self_loop == "learned":
+            scalar("loop_raw", 0.0)
         self.active_terms = active
+        # which entries of each parameter have received a non-zero gradient (in state_dict)
+        for raw in _RAW:
+            p = getattr(self, raw, None)
+            if isinstance(p, torch.nn.Parameter):
+                self.register_buffer(f"seen_{raw}", torch.zeros(p.shape, dtype=torch.bool))
 
     @property
     def uses_mass(self) -> bool:
@@ -185,12 +232,17 @@ class EdgePrior(torch.nn.Module):
         """Self-loop attributes for this prior's columns (see :func:`self_loop_fill`)."""
         return self_loop_fill(self.edge_attr_names)
 
-    def forward(self, edge_attr: Tensor, log_mass_j: Tensor | None = None) -> Tensor:
-        """``log w`` for each edge: ``[E]`` from raw ``edge_attr`` ``[E, a]``."""
+    def forward(self, edge_attr: Tensor, log_mass_j: Tensor | None = None,
+                is_loop: Tensor | None = None) -> Tensor:
+        """``log w`` for each edge: ``[E]`` from raw ``edge_attr`` ``[E, a]``.
+
+        ``is_loop`` (bool ``[E]``) marks self-loops; with ``self_loop="learned"`` they get
+        ``sigma`` instead of the terms.
+        """
         out = edge_attr.new_zeros(edge_attr.size(0))
         if "distance" in self._idx:
-            d = edge_attr[:, self._idx["distance"]].clamp_min(0)
-            out = out - F.softplus(self.beta_raw) * torch.log(d + self.distance_offset_km)
+            d = torch.nan_to_num(edge_attr[:, self._idx["distance"]], nan=0.0)
+            out = out - F.softplus(self.beta_raw) * torch.log(d.clamp_min(self.distance_offset_km))
         if "border" in self._idx:
             s = torch.nan_to_num(edge_attr[:, self._idx["border"]], nan=0.0).clamp(0, 1)
             out = out + F.softplus(self.theta_raw) * torch.log(s + self.border_floor)
@@ -200,6 +252,9 @@ class EdgePrior(torch.nn.Module):
         if "relatedness" in self._idx:
             r = torch.nan_to_num(edge_attr[:, self._idx["relatedness"]], nan=0.0)
             out = out + F.softplus(self.eta_raw) * r
+        if "linguistic" in self._idx:
+            g = torch.nan_to_num(edge_attr[:, self._idx["linguistic"]], nan=1.0).clamp(0, 1)
+            out = out - F.softplus(self.lam_raw) * torch.log(g + _LING_FLOOR)
         if self.uses_mass:
             if log_mass_j is None:
                 raise DialectGraphError(
@@ -207,27 +262,63 @@ class EdgePrior(torch.nn.Module):
                     "pass populations, or leave out the 'mass' term."
                 )
             out = out + F.softplus(self.mu_raw) * log_mass_j
+        if self.self_loop == "learned" and is_loop is not None:
+            out = torch.where(is_loop, self.loop_raw.to(out.dtype).expand_as(out), out)
         return out
 
-    def parameters_table(self) -> list[dict]:
-        """The constrained parameters as tidy rows (``parameter, term, column, value``)."""
+    @torch.no_grad()
+    def note_gradients(self) -> None:
+        """Record which parameter entries have a non-zero gradient now (call after
+        ``backward``); :meth:`parameters_table` reports only those."""
+        for raw in _RAW:
+            p = getattr(self, raw, None)
+            if isinstance(p, torch.nn.Parameter) and p.grad is not None:
+                seen = getattr(self, f"seen_{raw}")
+                seen |= p.grad != 0
+
+    def _seen(self, raw: str, k: int | None = None) -> bool:
+        seen = getattr(self, f"seen_{raw}")
+        return bool(seen.view(-1)[k] if k is not None else seen.any())
+
+    def parameters_table(self, *, learned_only: bool = True) -> list[dict]:
+        """The constrained parameters as tidy rows (``parameter, term, column, value``).
+
+        ``learned_only`` (default) leaves out every parameter that never received a
+        gradient (see :meth:`note_gradients`): an untrained prior reports nothing.
+        """
         rows = []
+
+        def add(raw, k, row):
+            if not learned_only or self._seen(raw, k):
+                rows.append(row)
+
         with torch.no_grad():
             if "distance" in self._idx:
-                rows.append(("beta", "distance", "distance_km", F.softplus(self.beta_raw).item(),
-                             "distance-decay exponent: w ~ (d + d0)^-beta"))
+                add("beta_raw", None, ("beta", "distance", "distance_km",
+                                       F.softplus(self.beta_raw).item(),
+                                       "distance-decay exponent: w ~ max(d, d0)^-beta"))
             if "border" in self._idx:
-                rows.append(("theta", "border", "border_share_target", F.softplus(self.theta_raw).item(),
-                             "weight of shared-border contact: w ~ share^theta"))
+                add("theta_raw", None, ("theta", "border", "border_share_target",
+                                        F.softplus(self.theta_raw).item(),
+                                        "weight of shared-border contact: w ~ share^theta"))
             for k, n in enumerate(self.barrier_names):
-                rows.append((f"gamma[{n}]", "barrier", n, F.softplus(self.gamma_raw[k]).item(),
-                             "cost of crossing: w ~ exp(-gamma)"))
+                add("gamma_raw", k, (f"gamma[{n}]", "barrier", n,
+                                     F.softplus(self.gamma_raw[k]).item(),
+                                     "cost of crossing: w ~ exp(-gamma)"))
             if "relatedness" in self._idx:
-                rows.append(("eta", "relatedness", "relatedness", F.softplus(self.eta_raw).item(),
-                             "genealogical pull: w ~ exp(eta * relatedness)"))
+                add("eta_raw", None, ("eta", "relatedness", "relatedness",
+                                      F.softplus(self.eta_raw).item(),
+                                      "genealogical pull: w ~ exp(eta * relatedness)"))
+            if "linguistic" in self._idx:
+                add("lam_raw", None, ("lambda", "linguistic", "linguistic_distance",
+                                      F.softplus(self.lam_raw).item(),
+                                      "linguistic decay: w ~ (delta + 0.01)^-lambda"))
             if self.uses_mass:
-                rows.append(("mu", "mass", "population", F.softplus(self.mu_raw).item(),
-                             "gravity: w ~ mass_source^mu"))
+                add("mu_raw", None, ("mu", "mass", "population", F.softplus(self.mu_raw).item(),
+                                     "gravity: w ~ mass_source^mu"))
+            if self.self_loop == "learned":
+                add("loop_raw", None, ("sigma", "self", "self_loop", self.loop_raw.item(),
+                                       "log-weight of a site's own message (its self-loop)"))
         return [dict(zip(("parameter", "term", "column", "value", "meaning"), r)) for r in rows]
 
 
@@ -254,7 +345,8 @@ class _PriorMixin:
         finally:
             self._node_log_mass = None
 
-    def _log_prior(self, edge_attr: Tensor | None, edge_index_j: Tensor) -> Tensor | None:
+    def _log_prior(self, edge_attr: Tensor | None, edge_index_j: Tensor,
+                   index: Tensor) -> Tensor | None:
         if self.prior is None or edge_attr is None:
             return None
         if edge_attr.dim() == 1:
@@ -262,7 +354,7 @@ class _PriorMixin:
         lm = None
         if self._node_log_mass is not None:
             lm = self._node_log_mass[edge_index_j]
-        return self.prior(edge_attr, lm)
+        return self.prior(edge_attr, lm, is_loop=edge_index_j == index)
 
 
 class EdgePriorGATv2Conv(_PriorMixin, GATv2Conv):
@@ -315,7 +407,7 @@ class EdgePriorGATv2Conv(_PriorMixin, GATv2Conv):
                     edge_index_j: Tensor) -> Tensor:
         h = F.leaky_relu(x_i + x_j, self.negative_slope)
         alpha = (h * self.att).sum(dim=-1)
-        log_w = self._log_prior(edge_attr, edge_index_j)
+        log_w = self._log_prior(edge_attr, edge_index_j, index)
         if log_w is not None:
             alpha = alpha + log_w.unsqueeze(-1)
         alpha = softmax(alpha, index, ptr, dim_size)
@@ -354,7 +446,7 @@ class EdgePriorGATConv(_PriorMixin, GATConv):
         if index.numel() == 0:
             return alpha
         alpha = F.leaky_relu(alpha, self.negative_slope)
-        log_w = self._log_prior(edge_attr, edge_index_j)
+        log_w = self._log_prior(edge_attr, edge_index_j, index)
         if log_w is not None:
             alpha = alpha + log_w.unsqueeze(-1)
         alpha = softmax(alpha, index, ptr, dim_size)

@@ -1,5 +1,12 @@
-"""The multi-relation network: one attention layer per relation (geographic, genealogical)
-in every graph layer, each with its own edge prior."""
+"""The multi-relation network: one attention layer per relation (geographic, genealogical,
+linguistic) in every graph layer, each with its own edge prior.
+
+Which edges belong to which relation comes from boolean edge columns named after the
+relations (``geographic``, ``genealogical`` as :func:`geodata.graph.genealogy.add_genealogy`
+writes them; ``linguistic`` as the estimators add them, see
+:func:`gnn._data.add_linguistic_edges`). A graph without any of those columns counts
+every edge as geographic.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +18,16 @@ from torch import Tensor
 from geodata.validation import DialectGraphError, first_examples
 from gnn.nn.layers import EdgePrior, EdgePriorGATConv, EdgePriorGATv2Conv
 from gnn.nn.models import _Backbone
+from gnn.nn.vote import VoteHead, VoteInputs
 
 __all__ = ["DEFAULT_RELATION_TERMS", "RELATIONS", "RelationalNet", "active_relations"]
 
-RELATIONS = ("geographic", "genealogical")
+RELATIONS = ("geographic", "genealogical", "linguistic")
 #: Default edge-prior terms of each relation (see :class:`~gnn.nn.layers.EdgePrior`).
 DEFAULT_RELATION_TERMS: dict[str, tuple[str, ...]] = {
     "geographic": ("distance", "border", "barrier"),
     "genealogical": ("relatedness", "distance"),
+    "linguistic": ("linguistic",),
 }
 
 
@@ -37,8 +46,8 @@ def active_relations(relations: Sequence[str] | str | None = RELATIONS,
     unknown = [r for r in rels if r not in RELATIONS]
     if unknown:
         problems.append(f"`relations` must be drawn from {RELATIONS}; got unknown "
-                        f"{first_examples(unknown)}. Name the relations 'geographic' and/or "
-                        "'genealogical'.")
+                        f"{first_examples(unknown)}. Name the relations 'geographic', "
+                        "'genealogical' and/or 'linguistic'.")
     if len(set(rels)) < len(rels):
         problems.append(f"`relations` must not repeat a relation; got {rels}.")
     bad_drop = [r for r in drop if r not in RELATIONS]
@@ -58,10 +67,11 @@ def _flag_columns(edge_attr_names: Sequence[str]) -> dict[str, int | None]:
 def _relation_masks(edge_attr: Tensor, cols: Mapping[str, int | None]) -> dict[str, Tensor]:
     n = edge_attr.size(0)
     out = {}
+    plain = all(c is None for c in cols.values())
     for r in RELATIONS:
         c = cols[r]
         if c is None:
-            fill = r == "geographic"  # a plain graph: every edge is geographic
+            fill = plain and r == "geographic"  # a plain graph: every edge is geographic
             out[r] = torch.full((n,), fill, dtype=torch.bool)
         else:
             out[r] = torch.nan_to_num(edge_attr[:, c], nan=0.0) > 0.5
@@ -87,8 +97,17 @@ class RelationalNet(_Backbone):
     hidden, heads, layers, dropout : keyword-only
         As for :class:`~gnn.nn.models.DialectNet`.
     location_encoding : {"none", "sinusoid", "unit"}, keyword-only
-    use_mass, distance_offset_km : keyword-only
+    vote, vote_self_term : bool, keyword-only
+        Add the label vote (:class:`~gnn.nn.vote.VoteHead`) to the output, with the same
+        priors; the feature head then starts at 0. ``vote_self_term``: learn the weight of
+        a region's own known label.
+    feature_head : bool, keyword-only
+        With the vote: add the feature head ``g`` (the graph layers' read-out) to it; without,
+        the output is the vote alone.
+    use_mass, distance_offset_km, self_loop : keyword-only
         As for :class:`~gnn.nn.layers.EdgePrior`.
+    skip_columns : mapping, keyword-only
+        Relation -> edge columns left out of its prior (constant over its edges).
 
     Examples
     --------
@@ -99,7 +118,7 @@ class RelationalNet(_Backbone):
     >>> net(torch.randn(3, 5), ei, ea, torch.zeros(3, 2)).shape
     torch.Size([3, 3])
     >>> sorted(net.prior)
-    ['genealogical', 'geographic']
+    ['genealogical', 'geographic', 'linguistic']
     """
 
     def __init__(
@@ -118,6 +137,11 @@ class RelationalNet(_Backbone):
         location_encoding: str = "none",
         use_mass: bool = False,
         distance_offset_km: float = 10.0,
+        self_loop: str = "learned",
+        skip_columns: Mapping[str, Sequence[str]] | None = None,
+        vote: bool = False,
+        vote_self_term: bool = True,
+        feature_head: bool = True,
     ):
         super().__init__()
         self.relations = active_relations(relations)
@@ -138,7 +162,8 @@ class RelationalNet(_Backbone):
         self._init_input(in_channels, width, location_encoding, dropout)
         self.prior = torch.nn.ModuleDict({
             r: EdgePrior(self.edge_attr_names, terms=list(terms[r]), use_mass=use_mass,
-                         distance_offset_km=distance_offset_km)
+                         distance_offset_km=distance_offset_km, self_loop=self_loop,
+                         skip_columns=(skip_columns or {}).get(r, ()))
             for r in self.relations})
         cls = EdgePriorGATv2Conv if conv == "gatv2" else EdgePriorGATConv
         self.convs = torch.nn.ModuleList()
@@ -150,6 +175,13 @@ class RelationalNet(_Backbone):
             else:  # a node with only its self-loop: a linear map of itself
                 self.convs.append(torch.nn.Linear(width, width))
         self.out = torch.nn.Linear(width, out_channels)
+        self.vote: VoteHead | None = None
+        self.feature_head = bool(feature_head) or not (vote and self.relations)
+        if vote and self.relations:
+            # the network starts as the vote (kNN / label propagation): the feature head is 0
+            self.vote = VoteHead(self.relations, self_term=vote_self_term)
+            torch.nn.init.zeros_(self.out.weight)
+            torch.nn.init.zeros_(self.out.bias)
 
     @property
     def uses_edges(self) -> bool:
@@ -160,9 +192,12 @@ class RelationalNet(_Backbone):
         return _relation_masks(edge_attr, self._flags)
 
     def forward(self, x: Tensor, edge_index: Tensor, edge_attr: Tensor | None, pos: Tensor, *,
-                node_log_mass: Tensor | None = None, return_attention: bool = False):
+                node_log_mass: Tensor | None = None, return_attention: bool = False,
+                vote: VoteInputs | None = None):
         """Logits ``[n, out_channels]``; with ``return_attention`` also a list with one dict
-        per layer, ``{relation: (edge_index, alpha)}`` (self-loops included)."""
+        per layer, ``{relation: (edge_index, alpha)}`` (self-loops included). With a vote
+        head and ``vote`` given, the logits are the feature head plus the label vote
+        (:class:`~gnn.nn.vote.VoteHead`)."""
         h = self._embed(x, pos)
         attention = []
         parts = {}
@@ -188,4 +223,7 @@ class RelationalNet(_Backbone):
                 out = layer(h)
             h = self._residual(h, out)
         logits = self._readout(h)
+        if self.vote is not None and vote is not None:
+            v = self.vote(vote, self.prior, node_log_mass)
+            logits = logits + v if self.feature_head else v
         return (logits, attention) if return_attention else logits

@@ -8,14 +8,10 @@ from sklearn.exceptions import NotFittedError
 
 from geodata import DialectGraphError
 from gnn._data import szeto_data
-from gnn.estimators._core import (
-    CHECKPOINT_FORMAT_VERSION,
-    DialectGATClassifier,
-    FeatureImputer,
-    load,
-)
+from gnn.estimators import DialectGATClassifier, FeatureImputer, load
+from gnn.estimators.checkpoint import CHECKPOINT_FORMAT_VERSION
 
-FAST = dict(hidden=8, heads=2, max_epochs=15, patience=5)
+FAST = dict(hidden_channels=8, heads=2, max_epochs=15, n_iter_no_change=5)
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +29,8 @@ def _labels(data):
 
 
 def test_init_only_stores_hyperparameters():
-    clf = DialectGATClassifier(hidden=4, random_state=1)
-    assert clf.get_params()["hidden"] == 4
+    clf = DialectGATClassifier(hidden_channels=4, random_state=1)
+    assert clf.get_params()["hidden_channels"] == 4
     assert not [k for k in vars(clf) if k.endswith("_") and not k.startswith("_")]
 
 
@@ -46,14 +42,20 @@ def test_fit_predict_outputs(fitted, data):
     pred = fitted.predict()
     assert pred.index.equals(proba.index)
     assert set(pred) <= set(fitted.classes_)
-    assert {"epoch", "train_loss", "val_loss", "val_accuracy"} <= set(fitted.history_.columns)
+    assert {"epoch", "train_loss"} <= set(fitted.history_.columns)
+    assert len(fitted.history_) == 15  # 42 sites: no validation split, all max_epochs
 
 
 def test_edge_params_table(fitted):
     t = fitted.edge_params_
-    assert list(t.columns) == ["parameter", "term", "column", "value", "meaning"]
-    assert "beta" in set(t["parameter"])
-    assert (t["value"] >= 0).all()
+    assert list(t.columns) == ["relation", "parameter", "term", "column", "value", "std", "lo",
+                               "hi", "n_fits", "meaning"]
+    assert {"beta", "sigma", "lambda"} <= set(t["parameter"])
+    prior = t[(t["relation"] != "vote") & (t["parameter"] != "sigma")]
+    assert (prior["value"] >= 0).all()
+    assert {"s", "rho"} <= set(t.loc[t["relation"] == "vote", "parameter"])
+    # the kNN graph's border and sea columns are constant: never reported as learned
+    assert not {"theta", "gamma[sea_crossing]"} & set(t["parameter"])
 
 
 def test_same_random_state_gives_identical_results(data):
@@ -65,6 +67,8 @@ def test_same_random_state_gives_identical_results(data):
 def test_attention_in_eval_mode_without_self_loops(fitted, data):
     att = fitted.attention()
     assert att.shape == (data.edge_index.size(1), 2)
+    both = fitted.attention(relation=None)
+    assert set(both.index.get_level_values("relation")) == {"geographic", "linguistic"}
     assert att.index.names == ["source", "target"]
     assert not any(s == t for s, t in att.index)
     pd.testing.assert_frame_equal(att, fitted.attention())  # no dropout
@@ -130,12 +134,13 @@ def test_labels_not_in_graph(data):
         DialectGATClassifier(**FAST).fit(data, y)
 
 
-def test_nan_features(data):
+def test_nan_features_are_treated_as_missing_and_reported(data):
     d = data.clone()
     d.x = d.x.clone()
     d.x[3, 2] = float("nan")
-    with pytest.raises(DialectGraphError, match="features must not be NaN; 1 regions"):
-        DialectGATClassifier(**FAST).fit(d)
+    with pytest.warns(UserWarning, match="have 1 missing cells in surveyed regions"):
+        clf = DialectGATClassifier(**FAST, random_state=0).fit(d)
+    assert clf.predict().notna().all()
 
 
 def test_graph_without_edges_raises_for_graph_models(data):
@@ -147,18 +152,36 @@ def test_graph_without_edges_raises_for_graph_models(data):
     assert DialectGATClassifier(model="mlp", **FAST).fit(d).predict().shape == (42,)
 
 
-def test_feature_columns_differ_between_fit_and_predict(fitted, data):
+def test_new_graph_features_aligned_by_name(fitted, data):
+    """Columns in another order line up by name; a missing one is treated as missing."""
     d = data.clone()
-    d.feature_names = list(d.feature_names[:-1]) + ["other"]
-    with pytest.raises(DialectGraphError, match="feature columns the model was fitted on.*'other'"):
-        fitted.predict(d)
+    order = list(range(d.x.size(1)))[::-1]
+    d.x = d.x[:, order]
+    d.feature_names = [data.feature_names[i] for i in order]
+    pd.testing.assert_frame_equal(fitted.predict_proba(d), fitted.predict_proba(data))
+    d2 = data.clone()
+    d2.feature_names = list(d2.feature_names[:-1]) + ["other"]
+    with pytest.warns(UserWarning, match="lacks 1 of the model's 21 feature columns"):
+        p = fitted.predict_proba(d2)
+    assert list(p.columns) == fitted.classes_
+
+
+def test_new_graph_labels_must_be_known(fitted, data):
+    y = _labels(data)
+    y.iloc[0] = "Klingon"
+    with pytest.raises(DialectGraphError, match="labels the model was not fitted on: 'Klingon'"):
+        fitted.predict(data, y=y)
 
 
 def test_bad_hyperparameters(data):
     with pytest.raises(DialectGraphError, match="`model` must be one of"):
         DialectGATClassifier(model="svm").fit(data)
-    with pytest.raises(DialectGraphError, match="`val_fraction` must be in"):
-        DialectGATClassifier(val_fraction=1.5).fit(data)
+    with pytest.raises(DialectGraphError, match="`validation_fraction` must be in"):
+        DialectGATClassifier(validation_fraction=1.5).fit(data)
+    with pytest.raises(DialectGraphError, match="`n_ensemble` must be >= 1"):
+        DialectGATClassifier(n_ensemble=0).fit(data)
+    with pytest.raises(DialectGraphError, match="`label_mask_rate` must be in"):
+        DialectGATClassifier(label_mask_rate=1.0).fit(data)
 
 
 def test_wrong_graph_type():
@@ -217,7 +240,8 @@ def masked(data):
 def test_imputer_fills_missing_cells(masked, data):
     d, mask = masked
     imp = FeatureImputer(random_state=0, **FAST).fit(d)
-    filled = imp.predict()
+    filled = imp.transform()
+    pd.testing.assert_frame_equal(filled, imp.predict())
     assert filled.shape == (42, 21) and not filled.isna().any().any()
     obs = ~mask.numpy()
     np.testing.assert_array_equal(filled.to_numpy()[obs], data.x.numpy()[obs])
@@ -261,14 +285,109 @@ def test_with_a_dialect_graph():
 def test_embeddings_give_a_tree_of_the_sites():
     import geodata
     from geodata.dialectometry.trees import tree_from_embeddings
-    from gnn.estimators._core import DialectGATClassifier
-
     sites, survey = geodata.load_dataset()
     graph = geodata.DialectGraph.from_sites(sites, boundary=geodata.load_boundary(),
                                             features=survey, label="dialect_group")
-    clf = DialectGATClassifier(hidden=8, heads=2, max_epochs=5, random_state=0).fit(graph)
+    clf = DialectGATClassifier(hidden_channels=8, heads=2, max_epochs=5,
+                               random_state=0).fit(graph)
     emb = clf.embed()
     assert emb.shape == (42, 8) and emb.index.equals(graph.node_ids)
     pd.testing.assert_frame_equal(emb, clf.embed(graph))  # eval mode: no dropout noise
     tree = tree_from_embeddings(emb, metric="euclidean")
     assert sorted(leaf.name for leaf in tree.get_leaves()) == sorted(graph.node_ids)
+
+
+# -- scikit-learn conventions ------------------------------------------------------------
+@pytest.mark.parametrize("cls", [DialectGATClassifier, FeatureImputer])
+def test_clone_and_params_round_trip(cls):
+    from sklearn.base import clone
+
+    est = cls(hidden_channels=12, num_layers=3, relations=("geographic",), random_state=4)
+    params = est.get_params()
+    again = clone(est)
+    assert again.get_params() == params and again is not est
+    assert cls(**params).get_params() == params
+    est.set_params(heads=2, n_ensemble=3)
+    assert est.get_params()["heads"] == 2 and est.get_params()["n_ensemble"] == 3
+
+
+@pytest.mark.parametrize("cls", [DialectGATClassifier, FeatureImputer])
+def test_old_parameter_names_are_deprecated_aliases(cls):
+    with pytest.warns(DeprecationWarning, match="parameter 'hidden' is deprecated; use 'hidden_channels'"):
+        est = cls(hidden=12, layers=1, val_fraction=0.3, patience=4, progress=False)
+    p = est.get_params()
+    assert (p["hidden_channels"], p["num_layers"], p["validation_fraction"],
+            p["n_iter_no_change"], p["verbose"]) == (12, 1, 0.3, 4, False)
+    assert "hidden" not in p
+    with pytest.warns(DeprecationWarning, match="'patience' is deprecated"):
+        est.set_params(patience=9)
+    assert est.n_iter_no_change == 9
+    with pytest.raises(TypeError, match="unexpected keyword argument 'hiddden'"):
+        cls(hiddden=3)
+
+
+def test_ensemble_reports_spread(data):
+    clf = DialectGATClassifier(n_ensemble=3, random_state=0, **FAST).fit(data)
+    assert len(clf.nets_) == 3
+    t = clf.edge_params_.set_index("parameter")
+    assert (t["n_fits"] == 3).all()
+    assert (t["lo"] <= t["value"]).all() and (t["value"] <= t["hi"]).all()
+    assert (t["std"] > 0).all()
+    np.testing.assert_allclose(clf.predict_proba().sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_edge_weights_table(fitted, data):
+    w = fitted.edge_weights()
+    assert w.index.names == ["source", "target"]
+    assert len(w) == data.edge_index.size(1) and w["weight"].max() == pytest.approx(1.0)
+    beta = fitted.edge_params_.set_index("parameter").loc["beta", "value"]
+    km = pd.Series(data.edge_attr[:, 0].numpy(),
+                   index=pd.MultiIndex.from_arrays([[data.node_ids[i] for i in data.edge_index[0]],
+                                                    [data.node_ids[i] for i in data.edge_index[1]]]))
+    expected = -beta * np.log(np.maximum(km.reindex(w.index).to_numpy(), 10.0))
+    np.testing.assert_allclose(w["log_weight"].to_numpy(), expected, rtol=1e-4, atol=1e-5)
+    every = fitted.edge_weights(relation=None)
+    assert set(every.index.get_level_values("relation")) == {"geographic", "linguistic"}
+    with pytest.raises(DialectGraphError, match="`relation` must be one the model uses"):
+        fitted.edge_weights(relation="genealogical")
+
+
+def test_linguistic_edges_only_from_visible_features(data):
+    """Unsurveyed regions get no linguistic neighbours, in either direction."""
+    hidden = data.node_ids[:5]
+    clf = DialectGATClassifier(random_state=0, **FAST).fit(data, unsurveyed=hidden)
+    w = clf.edge_weights(relation="linguistic")
+    ends = set(w.index.get_level_values(0)) | set(w.index.get_level_values(1))
+    assert not ends & set(hidden)
+    assert (w.groupby(level="target").size() == 5).all()
+
+
+def test_beta_does_not_drift_with_the_distance_floor(data):
+    """Self-loops have their own weight: beta is about neighbours, whatever d0 is."""
+    betas = []
+    for d0 in (1.0, 100.0):
+        clf = DialectGATClassifier(distance_offset_km=d0, relations=("geographic",),
+                                   random_state=0, max_epochs=100).fit(data)
+        betas.append(clf.edge_params_.set_index("parameter").loc["beta", "value"])
+    assert betas[1] == pytest.approx(betas[0], rel=0.2)
+
+
+def _flip(path, needle: bytes):
+    raw = bytearray(path.read_bytes())
+    at = raw.find(needle)
+    assert at >= 0
+    raw[at + len(needle) // 2] ^= 0xFF
+    path.write_bytes(bytes(raw))
+
+
+def test_checksum_catches_flipped_bytes(fitted, tmp_path):
+    weights = fitted.net_.inp.weight.detach().numpy().tobytes()
+    path = fitted.save(tmp_path / "w.pt")
+    _flip(path, weights)
+    with pytest.raises(DialectGraphError, match=r"w\.pt' is corrupt: its SHA-256 checksum"):
+        load(path)
+    features = fitted.data_.x.numpy().tobytes()
+    path = fitted.save(tmp_path / "x.pt")
+    _flip(path, features)
+    with pytest.raises(DialectGraphError, match=r"x\.pt' is corrupt: its SHA-256 checksum"):
+        load(path)

@@ -1,4 +1,5 @@
-"""The two-relation network and its estimators (Szeto, genealogy = dialect group)."""
+"""The relational network and the estimators' ``relations`` parameter (Szeto, genealogy =
+dialect group)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import torch
 
 from geodata import DialectGraph, DialectGraphError, load_dataset
 from geodata.graph.genealogy import add_genealogy
-from gnn.estimators._core import load
+from gnn.estimators import DialectGATClassifier, FeatureImputer, load
 from gnn.estimators.relational import (
     RelationalClassifier,
     RelationalImputer,
@@ -18,7 +19,8 @@ from gnn.estimators.relational import (
     relation_edge_counts,
 )
 
-FAST = {"hidden": 8, "heads": 2, "max_epochs": 15, "patience": 5}
+FAST = {"hidden_channels": 8, "heads": 2, "max_epochs": 15, "n_iter_no_change": 5}
+TWO = ("geographic", "genealogical")
 
 
 @pytest.fixture(scope="module")
@@ -37,25 +39,31 @@ def test_edges_are_split_by_relation(two, plain):
     c = relation_edge_counts(two)
     e = two.edges
     assert c == {"geographic": int(e["geographic"].sum()),
-                 "genealogical": int(e["genealogical"].sum())}
-    assert relation_edge_counts(plain) == {"geographic": len(plain.edges), "genealogical": 0}
+                 "genealogical": int(e["genealogical"].sum()), "linguistic": 0}
+    assert relation_edge_counts(plain) == {"geographic": len(plain.edges), "genealogical": 0,
+                                           "linguistic": 0}
 
 
 def test_each_relation_has_its_own_prior_and_attention(two):
-    imp = RelationalImputer(random_state=0, **FAST).fit(two)
+    imp = FeatureImputer(relations=TWO, random_state=0, **FAST).fit(two)
     params = imp.edge_params_
-    assert set(params["relation"]) == {"geographic", "genealogical"}
+    assert set(params["relation"]) == {"geographic", "genealogical", "vote"}
+    assert "b[genealogical]" in set(params["parameter"])
     geo = params[params["relation"] == "geographic"]
     gen = params[params["relation"] == "genealogical"]
-    assert "relatedness" not in set(geo["term"]) and "relatedness" in set(gen["term"])
+    assert "relatedness" not in set(geo["term"]) and "distance" in set(gen["term"])
+    # one-level classification: relatedness is 1 on every genealogical edge, so constant,
+    # so left out of the prior rather than reported with its initial value
+    assert "relatedness" in imp.constant_columns_["genealogical"]
+    assert "relatedness" not in set(gen["term"])
     assert imp.net_.prior["geographic"] is not imp.net_.prior["genealogical"]
     layer = imp.net_.convs[0]
     assert set(layer) == {"geographic", "genealogical"}
     assert layer["geographic"].prior is imp.net_.prior["geographic"]
-    att = imp.attention()
+    att = imp.attention(relation=None)
     assert att.index.names == ["relation", "source", "target"]
     n_rel = att.groupby(level="relation").size().to_dict()
-    assert n_rel == relation_edge_counts(two)
+    assert n_rel == {r: n for r, n in relation_edge_counts(two).items() if n}
     mass = imp.neighbour_attention()
     vals = mass.to_numpy()
     assert np.nanmin(vals) >= 0 and np.nanmax(vals) <= 1
@@ -83,38 +91,50 @@ def test_dropping_a_relation_ignores_its_edges(two):
 
 
 def test_features_only_and_determinism(two):
-    a = RelationalImputer(drop_relation=["geographic", "genealogical"], random_state=1,
-                          **FAST).fit(two)
+    a = FeatureImputer(relations=TWO, drop_relation=["geographic", "genealogical"],
+                       random_state=1, **FAST).fit(two)
     assert a.relations_ == [] and a.edge_params_.empty
     assert all(isinstance(c, torch.nn.Linear) for c in a.net_.convs)
     with pytest.raises(DialectGraphError, match=r"the model uses no relation \(all dropped\)"):
         a.attention()
-    p1 = RelationalImputer(random_state=3, **FAST).fit(two).predict_proba()
-    p2 = RelationalImputer(random_state=3, **FAST).fit(two).predict_proba()
+    p1 = FeatureImputer(random_state=3, **FAST).fit(two).predict_proba()
+    p2 = FeatureImputer(random_state=3, **FAST).fit(two).predict_proba()
     pd.testing.assert_frame_equal(p1, p2)
 
 
 def test_save_and_load(two, tmp_path):
-    imp = RelationalImputer(drop_relation="geographic", random_state=0, **FAST).fit(two)
+    imp = FeatureImputer(relations=TWO, drop_relation="geographic", random_state=0,
+                         **FAST).fit(two)
     back = load(imp.save(tmp_path / "r.pt"))
-    assert isinstance(back, RelationalImputer) and back.relations_ == ["genealogical"]
+    assert isinstance(back, FeatureImputer) and back.relations_ == ["genealogical"]
     pd.testing.assert_frame_equal(back.predict_proba(), imp.predict_proba())
-    assert isinstance(RelationalImputer.load(tmp_path / "r.pt"), RelationalImputer)
+    assert isinstance(FeatureImputer.load(tmp_path / "r.pt"), FeatureImputer)
 
 
-def test_classifier(two):
-    clf = RelationalClassifier(random_state=0, **FAST).fit(two, "dialect_group")
+def test_classifier_auto_relations(two):
+    """"auto" finds the genealogical edges and adds linguistic neighbours."""
+    clf = DialectGATClassifier(random_state=0, **FAST).fit(two, "dialect_group")
     pred = clf.predict()
     assert pred.index.tolist() == two.node_ids.tolist()
-    assert set(clf.edge_params_["relation"]) == {"geographic", "genealogical"}
+    assert clf.relations_ == ["geographic", "genealogical", "linguistic"]
+    assert set(clf.edge_params_["relation"]) == {"geographic", "genealogical", "linguistic", "vote"}
+
+
+def test_deprecated_relational_names(two):
+    with pytest.warns(DeprecationWarning, match="RelationalImputer is deprecated"):
+        imp = RelationalImputer(**FAST)
+    assert isinstance(imp, FeatureImputer) and imp.relations == TWO
+    with pytest.warns(DeprecationWarning, match="RelationalClassifier is deprecated"):
+        clf = RelationalClassifier(random_state=0, **FAST)
+    assert isinstance(clf, DialectGATClassifier) and clf.linguistic_k == 0
 
 
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
         ({"relations": ("geographic", "phylogeny")},
-         r"`relations` must be drawn from \('geographic', 'genealogical'\); got unknown "
-         r"'phylogeny'"),
+         r"`relations` must be drawn from \('geographic', 'genealogical', 'linguistic'\); "
+         r"got unknown 'phylogeny'"),
         ({"drop_relation": "contact"},
          r"`drop_relation` must be drawn from .*got unknown 'contact'"),
         ({"relation_terms": {"areal": ("distance",)}},
@@ -123,17 +143,17 @@ def test_classifier(two):
 )
 def test_bad_relation_options(two, kwargs, match):
     with pytest.raises(DialectGraphError, match=match):
-        RelationalImputer(**kwargs, **FAST).fit(two)
+        FeatureImputer(**kwargs, **FAST).fit(two)
 
 
 def test_graph_without_genealogical_edges(plain):
     with pytest.raises(DialectGraphError,
-                       match=r"`graph` has no genealogical edges, but the two-relation model "
-                             r"uses the relation 'genealogical'.*add_genealogy.*"
+                       match=r"`graph` has no genealogical edges, but the model uses the "
+                             r"relation 'genealogical'.*add_genealogy.*"
                              r"drop_relation='genealogical'"):
-        RelationalImputer(**FAST).fit(plain)
+        FeatureImputer(relations=TWO, **FAST).fit(plain)
     # the ablation without genealogy runs on a plain graph
-    RelationalImputer(drop_relation="genealogical", random_state=0, **FAST).fit(plain)
+    FeatureImputer(relations=TWO, drop_relation="genealogical", random_state=0, **FAST).fit(plain)
 
 
 def test_active_relations():

@@ -35,10 +35,10 @@ def test_prior_finds_all_terms_and_signs():
     with torch.no_grad():
         for p in prior.parameters():
             p.fill_(-20.0)  # raw parameters very negative: constrained values stay >= 0
-    table = prior.parameters_table()
+    table = prior.parameters_table(learned_only=False)
     assert {r["parameter"] for r in table} == {"beta", "theta", "gamma[sea_crossing]",
-                                               "gamma[barrier_river]", "eta"}
-    assert all(r["value"] >= 0 for r in table)
+                                               "gamma[barrier_river]", "eta", "sigma"}
+    assert all(r["value"] >= 0 for r in table if r["parameter"] != "sigma")
 
 
 def test_prior_drops_terms_without_columns_and_rejects_unknown():
@@ -74,10 +74,52 @@ def test_prior_is_additive_on_the_logits():
     _, (edges, alpha) = conv(x, ei, ea, return_attention_weights=True)
     beta = torch.nn.functional.softplus(prior.beta_raw).item()
     into0 = {int(s): float(a) for s, t, a in zip(edges[0], edges[1], alpha[:, 0].detach()) if int(t) == 0}
-    expected = ((50 + 10) / (400 + 10)) ** (-beta)
+    expected = (50 / 400) ** (-beta)
     assert into0[1] / into0[2] == pytest.approx(expected, rel=1e-4)
-    # the self-loop has distance 0
-    assert into0[0] / into0[1] == pytest.approx(((0 + 10) / (50 + 10)) ** (-beta), rel=1e-4)
+    # the self-loop has its own weight sigma (0 at initialisation), not distance 0
+    sigma = prior.loop_raw.item()
+    assert into0[0] / into0[1] == pytest.approx(math.exp(sigma) / 50 ** (-beta), rel=1e-4)
+
+
+def test_distance_floor_and_fill_mode():
+    """d0 is a floor: distances above it are unaffected; "fill" keeps the first version."""
+    prior = EdgePrior(["distance_km"], distance_offset_km=100.0)
+    ea = torch.tensor([[10.0], [100.0], [400.0]])
+    logw = prior(ea).detach()
+    assert logw[0] == logw[1]
+    beta = torch.nn.functional.softplus(prior.beta_raw).item()
+    assert float(logw[1] - logw[2]) == pytest.approx(beta * math.log(4.0), rel=1e-5)
+    fill = EdgePrior(["distance_km"], self_loop="fill")
+    assert not hasattr(fill, "loop_raw")
+    loops = torch.tensor([True, False, False])
+    assert torch.equal(fill(ea, is_loop=loops), fill(ea))
+    assert prior(ea, is_loop=loops)[0] == prior.loop_raw
+    with pytest.raises(DialectGraphError, match="`self_loop` must be 'learned' or 'fill'"):
+        EdgePrior(["distance_km"], self_loop="none")
+
+
+def test_only_parameters_with_gradient_are_reported():
+    """An all-zero barrier column never gets a gradient: its gamma is not reported."""
+    x, ei, ea = _toy()
+    ea[:, 4] = 0.0  # sea_crossing all zero
+    prior = EdgePrior(NAMES)
+    assert prior.parameters_table() == []  # nothing learned yet
+    conv = EdgePriorGATv2Conv(4, 3, heads=2, prior=prior)
+    conv(x, ei, ea).pow(2).sum().backward()
+    prior.note_gradients()
+    names = {r["parameter"] for r in prior.parameters_table()}
+    assert "gamma[sea_crossing]" not in names
+    assert {"beta", "gamma[barrier_river]", "sigma"} <= names
+
+
+def test_skip_columns_and_linguistic_term():
+    prior = EdgePrior(NAMES + ["linguistic_distance"], skip_columns=["border_share_target",
+                                                                   "sea_crossing"])
+    assert prior.active_terms == ["distance", "barrier", "relatedness", "linguistic"]
+    assert prior.barrier_names == ["barrier_river"]
+    ling = EdgePrior(["linguistic_distance"])
+    logw = ling(torch.tensor([[0.1], [0.5]])).detach()
+    assert logw[0] > logw[1]  # nearer in speech, heavier
 
 
 def test_attention_sums_to_one_and_gradients_reach_prior():

@@ -1,0 +1,103 @@
+"""The ``dialectgraph fit`` and ``dialectgraph predict`` subcommands (registered by
+:mod:`gnn.cli`): train a model on one graph, save it, and predict the regions of another
+graph (new sites) with it. torch is imported inside the handlers only."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from geodata.validation import DialectGraphError
+
+__all__ = ["register"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``fit`` and ``predict`` to the ``dialectgraph`` command."""
+    p = subparsers.add_parser(
+        "fit", help="train a model on a graph and save it (a checksummed .pt checkpoint)",
+        description="Fit DialectGATClassifier (--task group) or FeatureImputer (--task "
+                    "impute) on a graph saved by `dialectgraph build`, and save it.")
+    p.add_argument("--graph", required=True, type=Path, metavar="G.gpkg")
+    p.add_argument("--save", required=True, type=Path, metavar="M.pt")
+    p.add_argument("--task", choices=("group", "impute"), default="group")
+    p.add_argument("--label", default=None, help="label column (default: the graph's label)")
+    p.add_argument("--model", default="dialect_gat",
+                   choices=("dialect_gat", "gat", "gat_edge_dim", "gcn", "mlp"))
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--ensemble", type=int, default=1, help="networks averaged over seeds")
+    p.add_argument("--max-epochs", type=int, default=None)
+    p.set_defaults(func=_cmd_fit)
+    q = subparsers.add_parser(
+        "predict", help="predict the regions of a graph with a saved model",
+        description="Load a model saved by `dialectgraph fit` and predict every region of "
+                    "--graph. Features are matched by name (features the graph lacks count "
+                    "as missing); predictions are among the classes the model was fitted on.")
+    q.add_argument("--model", required=True, type=Path, metavar="M.pt")
+    q.add_argument("--graph", required=True, type=Path, metavar="new.gpkg")
+    q.add_argument("--out", required=True, type=Path, metavar="P.csv")
+    q.set_defaults(func=_cmd_predict)
+
+
+def _check_graph(path: Path) -> None:
+    if not path.is_file():
+        what = "is a directory" if path.is_dir() else "does not exist"
+        raise DialectGraphError(f"`--graph` must be a GeoPackage written by `dialectgraph "
+                                f"build`; {str(path)!r} {what}.")
+
+
+def _check_out(path: Path, option: str) -> None:
+    if path.is_dir():
+        raise DialectGraphError(f"`{option}` must name a file; {str(path)!r} is a directory. "
+                                "Add a file name.")
+    parent = path.parent if str(path.parent) else Path(".")
+    if parent.exists() and not parent.is_dir():
+        raise DialectGraphError(f"`{option}` {str(path)!r}: its folder {str(parent)!r} is a file.")
+
+
+def _cmd_fit(args: argparse.Namespace) -> int:
+    _check_graph(args.graph)
+    _check_out(args.save, "--save")
+    from geodata.graph.dialect_graph import DialectGraph
+    from gnn.estimators import DialectGATClassifier, FeatureImputer
+
+    graph = DialectGraph.read_file(args.graph)
+    if graph.features.shape[1] == 0 and (args.task == "impute" or args.model == "mlp"):
+        raise DialectGraphError(f"`--graph` {str(args.graph)!r} has no feature columns, so "
+                                f"--task {args.task} --model {args.model} has nothing to learn "
+                                "from. Build the graph with --survey.")
+    extra = {"max_epochs": args.max_epochs} if args.max_epochs else {}
+    common = dict(model=args.model, random_state=args.seed, n_ensemble=args.ensemble, **extra)
+    if args.task == "group":
+        est = DialectGATClassifier(**common).fit(graph, args.label)
+        what = f"{len(est.classes_)} classes, training accuracy {est.train_accuracy_:.3f}"
+    else:
+        est = FeatureImputer(**common).fit(graph)
+        what = "imputer"
+    est.save(args.save)
+    print(f"fitted {type(est).__name__} on {len(graph.node_ids)} regions, "
+          f"{est.n_features_in_} features ({what}); relations {est.relations_}; "
+          f"saved {args.save}")
+    return 0
+
+
+def _cmd_predict(args: argparse.Namespace) -> int:
+    _check_graph(args.graph)
+    _check_out(args.out, "--out")
+    from geodata.graph.dialect_graph import DialectGraph
+    from geodata.io import write_text
+    from gnn.estimators import DialectGATClassifier, load
+
+    est = load(args.model)
+    graph = DialectGraph.read_file(args.graph)
+    if isinstance(est, DialectGATClassifier):
+        proba = est.predict_proba(graph)
+        table = proba.copy()
+        table.columns = [f"p_{c}" for c in proba.columns]
+        table.insert(0, "prediction", proba.idxmax(axis=1))
+    else:
+        table = est.transform(graph)
+    table.index.name = "region"
+    write_text(args.out, table.to_csv())
+    print(f"predicted {len(table)} regions with {args.model}; wrote {args.out}")
+    return 0

@@ -1,0 +1,366 @@
+""":class:`FeatureImputer`: fill missing feature cells from a region's other features and
+its neighbours, trained by random masking (a graph masked autoencoder)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from torch_geometric.data import Data
+
+from geodata.validation import DialectGraphError, first_examples
+from gnn._data import as_data
+from gnn.estimators._base import MIN_VALIDATION_POOL, GraphEstimator
+from gnn.nn.vote import VoteInputs
+
+__all__ = ["FeatureImputer"]
+
+
+class FeatureImputer(GraphEstimator):
+    """Predict masked linguistic feature cells from a region's other features and its
+    neighbours (geographic, linguistic and genealogical relations, as for
+    :class:`~gnn.estimators.DialectGATClassifier`).
+
+    Every feature column is treated as categorical over its observed values (0/1 for
+    binary survey items). NaN cells of the graph's features are the ones to impute.
+
+    Parameters
+    ----------
+    mask_rate : float, keyword-only
+        Share of observed cells hidden from the input (and predicted) in each epoch.
+    max_levels : int, keyword-only
+        A column with more distinct values than this is refused (it is not categorical).
+    vote, vote_k : keyword-only
+        ``"dialect_gat"`` only: each cell's output is the vote of the voters that observed
+        the column (graph neighbours plus the ``vote_k`` nearest surveyed regions,
+        geographically and linguistically), weighted by the priors, plus the feature head
+        (:class:`~gnn.nn.vote.VoteHead`). A hidden cell never votes for itself.
+    Other parameters
+        As for :class:`~gnn.estimators.DialectGATClassifier` (without the label options);
+        ``validation_fraction`` is a share of observed cells kept out of the input for
+        early stopping (with at least 50 observed cells). The linguistic neighbours are
+        computed from the training cells only.
+
+    Attributes
+    ----------
+    levels_ : dict
+        Column -> list of its observed values (the categories).
+    history_, edge_params_, relations_, feature_names_in_, nets_
+        As for :class:`~gnn.estimators.DialectGATClassifier`.
+
+    Examples
+    --------
+    >>> from gnn._data import szeto_data
+    >>> data = szeto_data()
+    >>> data.x[0, :5] = float("nan")
+    >>> imp = FeatureImputer(hidden_channels=8, heads=2, max_epochs=5, random_state=0).fit(data)
+    >>> int(imp.transform().isna().sum().sum())
+    0
+    """
+
+    _kind = "imputer"
+
+    def __init__(
+        self,
+        *,
+        model: str = "dialect_gat",
+        relations: str | Sequence[str] = "auto",
+        drop_relation: str | Sequence[str] | None = None,
+        relation_terms: Mapping[str, Sequence[str]] | None = None,
+        linguistic_k: int = 5,
+        vote: bool = True,
+        vote_k: int = 10,
+        feature_head: bool = True,
+        conv: str = "gatv2",
+        hidden_channels: int = 64,
+        heads: int = 4,
+        num_layers: int = 2,
+        dropout: float = 0.2,
+        location_encoding: str = "auto",
+        terms: Sequence[str] | None = None,
+        distance_offset_km: float = 10.0,
+        lr: float = 0.01,
+        weight_decay: float = 1e-4,
+        max_epochs: int = 300,
+        min_epochs: int = 50,
+        n_iter_no_change: int = 30,
+        validation_fraction: float = 0.1,
+        n_ensemble: int = 1,
+        mask_rate: float = 0.3,
+        max_levels: int = 50,
+        random_state: int | None = None,
+        verbose: bool = False,
+        n_threads: int | None = None,
+        **deprecated: Any,
+    ):
+        self.model = model
+        self.relations = relations
+        self.drop_relation = drop_relation
+        self.relation_terms = relation_terms
+        self.linguistic_k = linguistic_k
+        self.vote = vote
+        self.vote_k = vote_k
+        self.feature_head = feature_head
+        self.conv = conv
+        self.hidden_channels = hidden_channels
+        self.heads = heads
+        self.num_layers = num_layers
+        self.dropout = dropout
+        self.location_encoding = location_encoding
+        self.terms = terms
+        self.distance_offset_km = distance_offset_km
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.max_epochs = max_epochs
+        self.min_epochs = min_epochs
+        self.n_iter_no_change = n_iter_no_change
+        self.validation_fraction = validation_fraction
+        self.n_ensemble = n_ensemble
+        self.mask_rate = mask_rate
+        self.max_levels = max_levels
+        self.random_state = random_state
+        self.verbose = verbose
+        self.n_threads = n_threads
+        self._init_deprecated(deprecated)
+
+    # -- encoding -----------------------------------------------------------------------
+    def _codes(self, data: Data) -> torch.Tensor:
+        """Level index per cell, -1 for missing (or for values unseen in fit)."""
+        x = data.x.numpy()
+        codes = np.full(x.shape, -1, dtype=np.int64)
+        for c, name in enumerate(self.feature_names_in_):
+            lv = {v: k for k, v in enumerate(self.levels_[name])}
+            col = x[:, c]
+            ok = ~np.isnan(col)
+            codes[ok, c] = [lv.get(float(v), -1) for v in col[ok]]
+        return torch.tensor(codes)
+
+    def _onehot(self, codes: torch.Tensor) -> torch.Tensor:
+        n = codes.size(0)
+        out = torch.zeros((n, self.n_levels_total_))
+        rows, cols = torch.nonzero(codes >= 0, as_tuple=True)
+        out[rows, self._offsets[cols] + codes[rows, cols]] = 1.0
+        return out
+
+    def _column_log_probs(self, logits: torch.Tensor) -> torch.Tensor:
+        """``[n, C, Lmax]`` log-probabilities per column (padding at -inf)."""
+        padded = torch.cat([logits, logits.new_full((logits.size(0), 1), -math.inf)], dim=1)
+        return torch.log_softmax(padded[:, self._gather], dim=-1)
+
+    def _prepare_levels(self, data: Data) -> None:
+        x = data.x.numpy()
+        levels, too_many = {}, []
+        for c, name in enumerate(data.feature_names):
+            vals = np.unique(x[:, c][~np.isnan(x[:, c])])
+            if len(vals) > int(self.max_levels):
+                too_many.append(f"{name!r} ({len(vals)} values)")
+            levels[name] = [float(v) for v in vals]
+        if too_many:
+            raise DialectGraphError(
+                f"`graph` features must be categorical for FeatureImputer (at most "
+                f"max_levels={self.max_levels} distinct values per column); "
+                f"{first_examples(too_many)} have more. Discretise them or raise max_levels."
+            )
+        empty = [n for n, v in levels.items() if not v]
+        if empty:
+            raise DialectGraphError(
+                f"`graph` feature columns with no observed value cannot be imputed: "
+                f"{first_examples(empty)}. Drop them."
+            )
+        self.levels_ = levels
+        self._set_layout()
+
+    def _set_layout(self) -> None:
+        sizes = [len(self.levels_[n]) for n in self.feature_names_in_]
+        self.n_levels_total_ = int(sum(sizes))
+        self._offsets = torch.tensor(np.concatenate([[0], np.cumsum(sizes)[:-1]]), dtype=torch.long)
+        gather = np.full((len(sizes), max(sizes)), self.n_levels_total_, dtype=np.int64)
+        for c, s in enumerate(sizes):
+            gather[c, :s] = self._offsets[c].item() + np.arange(s)
+        self._gather = torch.tensor(gather)
+
+    def _vote_inputs(self, structure, codes: torch.Tensor) -> VoteInputs:
+        """The vote of the known cells ``codes >= 0`` (no own-value term)."""
+        ei, ea, rel = structure
+        sizes = [len(self.levels_[n]) for n in self.feature_names_in_]
+        group = torch.repeat_interleave(torch.arange(len(sizes)), torch.tensor(sizes))
+        return VoteInputs(index=ei, attr=ea, relation=rel, values=self._onehot(codes),
+                          observed=(codes >= 0).float(), group=group)
+
+    def _structure_for(self, data: Data, codes: torch.Tensor):
+        feats = data.x.numpy().astype(float).copy()
+        feats[(codes < 0).numpy()] = np.nan
+        known = (codes >= 0).any(dim=1).numpy()
+        return self._vote_structure(data, known, feats, known)
+
+    def _inputs_for(self, graph: Any, unsurveyed=None):
+        data = self.data_ if graph is None else self._new_graph(graph)[0]
+        codes = self._train_codes_ if graph is None else self._codes(data)
+        vote = None
+        if self._uses_vote:
+            if graph is None:
+                if getattr(self, "_vote_structure_cache", None) is None:
+                    self._vote_structure_cache = self._structure_for(data, codes)
+                structure = self._vote_structure_cache
+            else:
+                structure = self._structure_for(data, codes)
+            vote = self._vote_inputs(structure, codes)
+        return data, self._onehot(codes), vote
+
+    # -- fit ----------------------------------------------------------------------------
+    def fit(self, graph: Any, y: None = None, *,
+            populations: pd.Series | None = None) -> FeatureImputer:
+        """Fit on the observed cells of ``graph`` (NaN cells are the missing ones).
+
+        Returns
+        -------
+        FeatureImputer
+            ``self``.
+        """
+        self._check_params()
+        if not 0 < float(self.mask_rate) < 1:
+            raise DialectGraphError(f"`mask_rate` must be in (0, 1); got {self.mask_rate!r}.")
+        data = as_data(graph)
+        if data.x.size(1) == 0:
+            raise DialectGraphError("`graph` has no feature columns; there is nothing to impute.")
+        self._check_edges(data)
+        self.feature_names_in_ = list(data.feature_names)
+        self._prepare_levels(data)
+        codes = self._codes(data)
+        observed = torch.nonzero(codes >= 0)  # [m, 2]
+        if len(observed) < 2:
+            raise DialectGraphError("`graph` must have at least two observed feature cells.")
+        seed = self._seed()
+        gen0 = torch.Generator().manual_seed(seed)
+        m = len(observed)
+        perm = torch.randperm(m, generator=gen0)
+        n_val = int(round(float(self.validation_fraction) * m)) if m >= MIN_VALIDATION_POOL else 0
+        val_cells = observed[perm[:n_val]]
+        train_codes = codes.clone()
+        if n_val:
+            train_codes[val_cells[:, 0], val_cells[:, 1]] = -1
+        # linguistic neighbours only from the cells training may see
+        visible_x = data.x.numpy().copy()
+        visible_x[(train_codes < 0).numpy()] = np.nan
+        self._log_mass_ = self._log_mass(data, populations)
+        data = self._prepare_graph(data, None, visible_x)
+        self.data_ = data
+        self._train_codes_ = train_codes
+        train_cells = torch.nonzero(train_codes >= 0)
+        rate = float(self.mask_rate)
+        self._vote_structure_cache = None
+        # every training cell votes for the others (a cell never votes for itself), so the
+        # vote needs no masking; the graph layers' inputs are masked
+        vote = self._inputs_for(None)[2]
+
+        def task(seed_m: int):
+            gen = torch.Generator().manual_seed(seed_m)
+            state = {}
+
+            def inputs(train: bool):
+                if train:
+                    pick = torch.rand(len(train_cells), generator=gen) < rate
+                    if not bool(pick.any()):
+                        pick[torch.randint(len(train_cells), (1,), generator=gen)] = True
+                    cells = train_cells[pick]
+                    c = train_codes.clone()
+                    c[cells[:, 0], cells[:, 1]] = -1
+                    state["cells"] = cells
+                    return self._net_inputs(data, self._onehot(c), vote)
+                return self._net_inputs(data, self._onehot(train_codes), vote)
+
+            def cell_loss(net, inp, cells):
+                lp = self._column_log_probs(net(**inp, node_log_mass=self._log_mass_))
+                tgt = codes[cells[:, 0], cells[:, 1]]
+                sel = lp[cells[:, 0], cells[:, 1]]
+                return F.nll_loss(sel, tgt), (sel.argmax(-1) == tgt).float().mean()
+
+            def loss_fn(net, inp):
+                return cell_loss(net, inp, state["cells"])[0]
+
+            def val_fn(net, inp):
+                loss, acc = cell_loss(net, inp, val_cells)
+                return loss.item(), acc.item()
+
+            return (self.n_levels_total_, self.n_levels_total_, inputs, loss_fn,
+                    val_fn if n_val else None)
+
+        self._fit_members(seed, data.x.size(0), task)
+        return self
+
+    # -- predict ------------------------------------------------------------------------
+    def predict_proba(self, graph: Any = None) -> pd.DataFrame:
+        """Probabilities of every level of every feature (mean over the ensemble).
+
+        Returns
+        -------
+        DataFrame
+            Indexed by region id; columns a MultiIndex ``(feature, value)``.
+        """
+        self._check_fitted()
+        data, x, vote = self._inputs_for(graph)
+        p = np.mean([self._column_log_probs(self._eval_forward(data, x, net=net, vote=vote)).exp().numpy()
+                     for net in self.nets_], axis=0)
+        cols, blocks = [], []
+        for c, name in enumerate(self.feature_names_in_):
+            k = len(self.levels_[name])
+            blocks.append(p[:, c, :k])
+            cols += [(name, v) for v in self.levels_[name]]
+        return pd.DataFrame(np.concatenate(blocks, axis=1),
+                            index=pd.Index(data.node_ids, name="region"),
+                            columns=pd.MultiIndex.from_tuples(cols, names=["feature", "value"]))
+
+    def predict(self, graph: Any = None, *, keep_observed: bool = True) -> pd.DataFrame:
+        """The feature matrix with every cell filled, indexed by region id.
+
+        Parameters
+        ----------
+        graph : DialectGraph or Data, optional
+            Default the fitted graph; another graph is aligned by feature name (features
+            it lacks are filled entirely).
+        keep_observed : bool, keyword-only
+            Keep the observed values (default) or return the model's value for every cell.
+        """
+        proba = self.predict_proba(graph)
+        data = self.data_ if graph is None else self._new_graph(graph)[0]
+        out = {}
+        for name in self.feature_names_in_:
+            block = proba[name]
+            out[name] = block.columns.to_numpy()[block.to_numpy().argmax(1)].astype(float)
+        pred = pd.DataFrame(out, index=proba.index)
+        if keep_observed:
+            obs = pd.DataFrame(data.x.numpy(), index=proba.index, columns=self.feature_names_in_)
+            pred = obs.where(obs.notna(), pred)
+        return pred
+
+    def transform(self, graph: Any = None) -> pd.DataFrame:
+        """The filled feature table: observed cells kept, missing ones imputed
+        (``predict(graph, keep_observed=True)``)."""
+        return self.predict(graph, keep_observed=True)
+
+    def fit_transform(self, graph: Any, y: None = None, **fit_params) -> pd.DataFrame:
+        """``fit(graph).transform()``."""
+        return self.fit(graph, **fit_params).transform()
+
+    # -- persistence hooks --------------------------------------------------------------
+    def _fitted_config(self) -> dict:
+        return {"levels_": self.levels_, **super()._fitted_config()}
+
+    def _fitted_tensors(self) -> dict:
+        t = self._graph_tensors()
+        t["train_codes"] = self._train_codes_
+        return t
+
+    def _restore_fitted(self, fitted: dict, tensors: dict) -> None:
+        self.levels_ = {k: [float(v) for v in vs] for k, vs in fitted["levels_"].items()}
+        self._train_codes_ = tensors["train_codes"]
+        self._vote_structure_cache = None
+        self._set_layout()
+
+    def _net_channels(self, fitted: dict) -> tuple[int, int]:
+        return self.n_levels_total_, self.n_levels_total_

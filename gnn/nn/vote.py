@@ -1,0 +1,188 @@
+"""The label vote: the last layer's output as an attention-weighted vote of the neighbours'
+known labels (or feature values), plus a feature head.
+
+For a region ``i`` and a categorical column with levels ``l``::
+
+    vote_il^r = sum_j a_ij [y_j = l] / sum_j a_ij [y_j known]    (j != i, relation r)
+    a_ij      = softmax_j( log w_ij )                            over i's voters in r
+    vote_il   = sum_r pi_ir vote_il^r,  pi_ir ~ exp(b_r) over the relations with a voter
+    p_il     ~= ((1 - rho_i) vote_il + rho_i [y_i = l] + eps) ** s * exp(g_il)
+
+``log w_ij`` is the interpretable edge prior of the edge's relation
+(:class:`~gnn.nn.layers.EdgePrior`: distance decay, border, barriers, relatedness,
+linguistic decay), ``b_r`` a learned log-weight of each relation after the first (how much the
+linguistic or genealogical neighbours' vote counts against the geographic one), ``s > 0`` a learned
+sharpness, ``g`` the feature head of the graph network (initialised at 0) and
+``rho_i = sigmoid(sigma_self)`` the weight of a region's *own* known label (0 where it is
+not an input). With ``g = 0`` and ``b = 0`` this **is** geographic kNN with weights
+``d^-beta`` (large ``beta``: 1-NN; ``beta = 0``: a uniform vote) and linguistic kNN with
+``(delta + 0.01)^-lambda``: the network starts at those baselines and training moves away
+from them only where the training labels say so. The vote is one hop, so a region's own
+label never reaches its vote: training on every training label at once is exactly the
+leave-one-out that tunes kNN.
+
+Everything here is plain torch (a sparse matrix product per call); the vote edges are
+built by :func:`gnn._data.vote_edges`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+from torch_geometric.utils import softmax
+
+__all__ = ["VOTE_EPS", "VoteHead", "VoteInputs"]
+
+#: ``eps`` added to the vote before its log: the floor of a level no neighbour has.
+VOTE_EPS = 0.01
+
+
+@dataclass
+class VoteInputs:
+    """What the vote needs besides the priors.
+
+    Attributes
+    ----------
+    index : Tensor
+        ``[2, E]`` vote edges, row 0 the source ``j`` (whose label is voted), row 1 the
+        target ``i``; no self-pairs.
+    attr : Tensor
+        ``[E, a]`` raw edge attributes in the layout the priors read.
+    relation : Tensor
+        ``[E]`` position of each edge's relation in the network's ``relations``.
+    values : Tensor
+        ``[n, L]`` one-hot known values of the sources (all zero where unknown).
+    observed : Tensor
+        ``[n, C]`` 1 where a source's column is known (``C`` = 1 for a label).
+    group : Tensor
+        ``[L]`` the column of each level.
+    self_values : Tensor, optional
+        ``[n, L]`` one-hot own values that are inputs (rows of zeros elsewhere).
+    self_visible : Tensor, optional
+        ``[n]`` bool: the region's own value is an input.
+    """
+
+    index: Tensor
+    attr: Tensor
+    relation: Tensor
+    values: Tensor
+    observed: Tensor
+    group: Tensor
+    self_values: Tensor | None = None
+    self_visible: Tensor | None = None
+
+
+class VoteHead(torch.nn.Module):
+    """The parameters of the vote: sharpness ``s``, relation biases ``b_r`` and the
+    own-label weight ``sigma_self`` (the priors themselves belong to the network and are
+    passed to :meth:`forward`).
+
+    Parameters
+    ----------
+    relations : sequence of str
+        The network's relations; the first has no bias (it is the reference).
+    self_term : bool, keyword-only
+        Learn a weight for a region's own known label (the classifier); off for the
+        imputer, whose loss is on hidden cells only.
+
+    Examples
+    --------
+    >>> from gnn.nn.layers import EdgePrior
+    >>> priors = {"geographic": EdgePrior(["distance_km"])}
+    >>> head = VoteHead(["geographic"])
+    >>> inp = VoteInputs(index=torch.tensor([[1, 2], [0, 0]]),
+    ...                  attr=torch.tensor([[10.0], [100.0]]), relation=torch.tensor([0, 0]),
+    ...                  values=torch.tensor([[0.0, 0], [1, 0], [0, 1]]),
+    ...                  observed=torch.tensor([[0.0], [1], [1]]), group=torch.tensor([0, 0]))
+    >>> head(inp, priors).argmax(1)[0].item()  # the nearer source's label
+    0
+    """
+
+    def __init__(self, relations: Sequence[str], *, self_term: bool = True):
+        super().__init__()
+        self.relations = list(relations)
+        self.scale_raw = torch.nn.Parameter(torch.tensor(math.log(math.expm1(1.0))))
+        self.bias = torch.nn.Parameter(torch.zeros(max(len(self.relations) - 1, 0)))
+        self.self_term = bool(self_term)
+        if self.self_term:
+            self.self_raw = torch.nn.Parameter(torch.tensor(0.0))
+
+    @property
+    def scale(self) -> Tensor:
+        return F.softplus(self.scale_raw)
+
+    def log_weights(self, inp: VoteInputs, priors: Mapping[str, torch.nn.Module],
+                    node_log_mass: Tensor | None = None) -> Tensor:
+        """``log w_ij`` of every vote edge ``[E]`` (each edge through its relation's prior)."""
+        out = inp.attr.new_zeros(inp.attr.size(0))
+        lm = node_log_mass[inp.index[0]] if node_log_mass is not None else None
+        for k, r in enumerate(self.relations):
+            m = inp.relation == k
+            if bool(m.any()):
+                out = torch.where(m, priors[r](inp.attr, lm), out)
+        return out
+
+    def attention(self, inp: VoteInputs, priors: Mapping[str, torch.nn.Module],
+                  n: int, node_log_mass: Tensor | None = None) -> Tensor:
+        """``a_ij``: softmax of the log-weights over each target's vote edges *of one
+        relation* ``[E]`` (the relations are mixed afterwards, by ``b_r``)."""
+        group = inp.index[1] * max(len(self.relations), 1) + inp.relation
+        return softmax(self.log_weights(inp, priors, node_log_mass), group,
+                       num_nodes=n * max(len(self.relations), 1))
+
+    def vote(self, inp: VoteInputs, priors: Mapping[str, torch.nn.Module], n: int,
+             node_log_mass: Tensor | None = None) -> Tensor:
+        """``[n, L]`` the vote share of every level (0 where no voter knows the column).
+
+        Each relation votes on its own (its attention normalised over its voters that know
+        the column); the relations' votes are mixed with weights ``softmax(b)`` over the
+        relations that have such a voter, so the decay parameters of one relation do not
+        trade off against the share of another.
+        """
+        a = self.attention(inp, priors, n, node_log_mass)
+        biases = torch.cat([a.new_zeros(1), self.bias]) if self.relations else a.new_zeros(0)
+        num_mix = inp.values.new_zeros(inp.values.shape)
+        w_sum = inp.observed.new_zeros(inp.observed.shape)
+        for k in range(len(self.relations)):
+            m = inp.relation == k
+            if not bool(m.any()):
+                continue
+            adj = torch.sparse_coo_tensor(inp.index[:, m].flip(0), a[m], (n, n),
+                                          check_invariants=False).coalesce()
+            num = torch.sparse.mm(adj, inp.values)
+            den = torch.sparse.mm(adj, inp.observed)
+            has = (den > 1e-12).to(den.dtype)
+            w = torch.exp(biases[k]) * has                              # [n, C]
+            num_mix = num_mix + (w / den.clamp_min(1e-12))[:, inp.group] * num
+            w_sum = w_sum + w
+        return num_mix / w_sum.clamp_min(1e-12)[:, inp.group]
+
+    def forward(self, inp: VoteInputs, priors: Mapping[str, torch.nn.Module],
+                node_log_mass: Tensor | None = None) -> Tensor:
+        """``s * log(mix + eps)`` ``[n, L]``, to be added to the feature head's logits."""
+        n = inp.values.size(0)
+        mix = self.vote(inp, priors, n, node_log_mass)
+        if self.self_term and inp.self_values is not None and inp.self_visible is not None:
+            rho = torch.sigmoid(self.self_raw) * inp.self_visible.to(mix.dtype).view(-1, 1)
+            mix = (1 - rho) * mix + rho * inp.self_values
+        return self.scale * torch.log(mix + VOTE_EPS)
+
+    def parameters_table(self) -> list[dict]:
+        """``s``, the relation biases and ``rho`` as tidy rows."""
+        rows = [{"parameter": "s", "term": "vote", "column": "", "value": self.scale.item(),
+                 "meaning": "sharpness of the label vote: p ~ vote^s"}]
+        for k, r in enumerate(self.relations[1:]):
+            rows.append({"parameter": f"b[{r}]", "term": "vote", "column": r,
+                         "value": self.bias[k].item(),
+                         "meaning": f"log-weight of {r} neighbours against "
+                                    f"{self.relations[0]} ones in the vote"})
+        if self.self_term:
+            rows.append({"parameter": "rho", "term": "vote", "column": "self",
+                         "value": torch.sigmoid(self.self_raw).item(),
+                         "meaning": "weight of a region's own known label in its vote"})
+        return rows

@@ -1,0 +1,97 @@
+"""``dialectgraph fit`` / ``predict``: train on one graph, predict a graph of new sites."""
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from gnn.cli import main
+
+FAST = ["--max-epochs", "20"]
+
+
+@pytest.fixture(scope="module")
+def graphs(tmp_path_factory):
+    graph_mod = pytest.importorskip("geodata.graph.dialect_graph")
+    import geodata
+
+    sites, survey = geodata.load_dataset("sinitic_szeto2018")
+    new = sites.index[::4]
+    old = sites.index.difference(new)
+    folder = tmp_path_factory.mktemp("fit")
+    out = {}
+    for name, ids in (("train", old), ("new", new)):
+        s = sites.loc[ids]
+        v = survey[survey["site"].isin(ids)]
+        if name == "new":  # a graph of new sites that lacks one survey item
+            v = v[v["item"] != "p-21"]
+        g = graph_mod.DialectGraph.from_sites(s, method="knn", k=4, regions=False,
+                                              features=v, label="dialect_group")
+        g.to_file(folder / f"{name}.gpkg")
+        out[name] = folder / f"{name}.gpkg"
+    out["folder"] = folder
+    return out
+
+
+def test_fit_then_predict_new_sites(graphs, capsys):
+    model = graphs["folder"] / "m.pt"
+    assert main(["fit", "--graph", str(graphs["train"]), "--save", str(model), *FAST]) == 0
+    assert "saved" in capsys.readouterr().out
+    out = graphs["folder"] / "p.csv"
+    with pytest.warns(UserWarning, match="lacks 1 of the model's 21 feature columns"):
+        assert main(["predict", "--model", str(model), "--graph", str(graphs["new"]),
+                     "--out", str(out)]) == 0
+    table = pd.read_csv(out, index_col="region")
+    assert len(table) == 11 and table["prediction"].notna().all()
+    from gnn.estimators import load
+
+    classes = load(model).classes_
+    assert set(table["prediction"]) <= set(classes)  # unknown labels impossible
+    assert list(table.columns) == ["prediction", *[f"p_{c}" for c in classes]]
+
+
+def test_impute_task(graphs):
+    model = graphs["folder"] / "imp.pt"
+    assert main(["fit", "--graph", str(graphs["train"]), "--save", str(model), "--task",
+                 "impute", *FAST]) == 0
+    out = graphs["folder"] / "filled.csv"
+    with pytest.warns(UserWarning, match="treated as missing"):
+        assert main(["predict", "--model", str(model), "--graph", str(graphs["new"]),
+                     "--out", str(out)]) == 0
+    table = pd.read_csv(out, index_col="region")
+    assert table.shape == (11, 21) and not table.isna().any().any()
+
+
+@pytest.mark.parametrize(
+    ("argv", "match"),
+    [
+        (["fit", "--graph", "missing.gpkg", "--save", "m.pt"],
+         "`--graph` must be a GeoPackage written by `dialectgraph build`; 'missing.gpkg' "
+         "does not exist"),
+        (["predict", "--model", "nope.pt", "--graph", "{train}", "--out", "p.csv"],
+         "`path` must be an existing checkpoint file; 'nope.pt' does not exist"),
+        (["fit", "--graph", "{train}", "--save", "{folder}"],
+         "`--save` must name a file; .* is a directory"),
+    ],
+)
+def test_errors(graphs, argv, match, capsys):
+    argv = [a.format(**{k: str(v) for k, v in graphs.items()}) for a in argv]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert pd.Series([err]).str.contains(match).all(), err
+
+
+def test_corrupt_model_is_named(graphs, capsys):
+    model = graphs["folder"] / "bad.pt"
+    model.write_bytes(b"garbage")
+    assert main(["predict", "--model", str(model), "--graph", str(graphs["train"]),
+                 "--out", str(graphs["folder"] / "x.csv")]) == 2
+    assert "bad.pt' is not a readable gnn checkpoint" in capsys.readouterr().err
+    assert not (graphs["folder"] / "x.csv").exists()
+
+
+def test_handlers_import_torch_lazily():
+    code = ("import sys; import gnn.cli.fit, gnn.cli; gnn.cli.build_parser(); "
+            "assert 'torch' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,0 +1,98 @@
+"""The label vote is geographic kNN when its prior is inverse distance (checked against
+scikit-learn), and each relation votes on its own."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.neighbors import KNeighborsClassifier
+
+from gnn._data import knn_data, szeto_data, vote_edges
+from gnn.nn.layers import EdgePrior
+from gnn.nn.vote import VoteHead, VoteInputs
+
+
+def _vote_for(data, labelled, k, beta):
+    names = list(data.edge_attr_names) + ["geographic"]
+    d = data.clone()
+    d.edge_index = torch.zeros((2, 0), dtype=torch.long)
+    d.edge_attr = torch.zeros((0, len(names)))
+    d.edge_attr_names = names
+    ei, ea, rel = vote_edges(d, labelled, ["geographic"], k=k)
+    prior = EdgePrior(names, terms=["distance"] if beta > 0 else [], distance_offset_km=1e-6)
+    if beta > 0:
+        with torch.no_grad():
+            prior.beta_raw.fill_(math.log(math.expm1(beta)))
+    n, c = data.x.size(0), len(data.classes)
+    codes = torch.where(torch.as_tensor(labelled), data.y, torch.full_like(data.y, -1))
+    values = torch.zeros((n, c))
+    values[codes >= 0, codes[codes >= 0]] = 1.0
+    inp = VoteInputs(index=torch.from_numpy(ei), attr=torch.from_numpy(ea),
+                     relation=torch.from_numpy(rel), values=values,
+                     observed=(codes >= 0).float().view(-1, 1), group=torch.zeros(c, dtype=torch.long))
+    head = VoteHead(["geographic"])
+    with torch.no_grad():
+        return head.vote(inp, {"geographic": prior}, n).numpy()
+
+
+@pytest.mark.parametrize(("beta", "weights"), [(1.0, "distance"), (0.0, "uniform")])
+def test_vote_is_sklearn_knn(beta, weights):
+    data = szeto_data()
+    rng = np.random.default_rng(0)
+    labelled = rng.random(data.x.size(0)) < 0.7
+    k = 4
+    vote = _vote_for(data, labelled, k, beta)
+    pos = np.radians(data.pos.numpy()[:, ::-1].astype(float))  # (lat, lon) for haversine
+    y = data.y.numpy()
+    ref = KNeighborsClassifier(n_neighbors=k, weights=weights, metric="haversine")
+    ref.fit(pos[labelled], y[labelled])
+    test = ~labelled
+    expected = np.zeros((test.sum(), len(data.classes)))
+    expected[:, ref.classes_] = ref.predict_proba(pos[test])
+    np.testing.assert_allclose(vote[test], expected, atol=1e-5)
+
+
+def test_a_region_never_votes_for_itself():
+    data = szeto_data()
+    labelled = np.ones(data.x.size(0), bool)
+    names = list(data.edge_attr_names) + ["geographic"]
+    d = data.clone()
+    d.edge_attr = torch.cat([data.edge_attr, torch.ones((data.edge_attr.size(0), 1))], 1)
+    d.edge_attr_names = names
+    ei, _, _ = vote_edges(d, labelled, ["geographic"], k=3)
+    assert not (ei[0] == ei[1]).any()
+    # every region has its 3 nearest others plus its graph neighbours, each once
+    pairs = set(zip(ei[0].tolist(), ei[1].tolist()))
+    assert len(pairs) == ei.shape[1]
+    assert np.bincount(ei[1], minlength=data.x.size(0)).min() >= 3
+
+
+def test_relations_vote_separately():
+    """A relation's share is softmax(b) over the relations that have a voter: with one
+    geographic voter of class 0 and one linguistic voter of class 1 and b = 0, 50/50."""
+    names = ["distance_km", "linguistic_distance"]
+    inp = VoteInputs(index=torch.tensor([[1, 2], [0, 0]]), attr=torch.tensor([[5.0, 0], [900, 0.2]]),
+                     relation=torch.tensor([0, 1]),
+                     values=torch.tensor([[0.0, 0], [1, 0], [0, 1]]),
+                     observed=torch.tensor([[0.0], [1], [1]]), group=torch.tensor([0, 0]))
+    priors = {"geographic": EdgePrior(names, terms=["distance"]),
+              "linguistic": EdgePrior(names, terms=["linguistic"])}
+    head = VoteHead(["geographic", "linguistic"])
+    with torch.no_grad():
+        v = head.vote(inp, priors, 3)
+        np.testing.assert_allclose(v[0].numpy(), [0.5, 0.5], atol=1e-6)
+        head.bias.fill_(math.log(3.0))
+        np.testing.assert_allclose(head.vote(inp, priors, 3)[0].numpy(), [0.25, 0.75], atol=1e-6)
+    assert float(v[1].sum()) == 0.0  # region 1 has no voter: no vote
+
+
+def test_only_labelled_regions_vote():
+    sites = pd.DataFrame({"longitude": [0.0, 1.0, 2.5], "latitude": [0.0, 0.0, 0.0],
+                          "g": ["a", "b", "b"]}, index=["x", "y", "z"])
+    data = knn_data(sites, k=1, label="g")
+    vote = _vote_for(data, np.array([True, False, True]), 1, 1.0)
+    # y (unlabelled) is voted for by its nearest labelled region x (class a), x by z (b)
+    np.testing.assert_allclose(vote[1], [1.0, 0.0])
+    np.testing.assert_allclose(vote[0], [0.0, 1.0])
