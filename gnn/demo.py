@@ -52,7 +52,7 @@ __all__ = ["DemoStepError", "run_demo"]
 
 DEMO_MODELS = ("majority", "geo_knn", "feature_knn", "label_propagation", "mlp", "gat",
                "dialect_gat")
-DEMO_NET = {"hidden": 16, "heads": 2, "max_epochs": 120, "patience": 15}
+DEMO_NET: dict = {}  # the estimators' defaults, as everywhere else
 
 
 def _save(fig, path: Path, *, svg: bool = False) -> list[str]:
@@ -110,24 +110,6 @@ def _out_of_fold(graph: DialectGraph, *, n_splits: int, seed: int) -> tuple[pd.S
                               folds, random_state=seed)
     probs = probs.reindex(graph.node_ids)
     return probs.idxmax(axis=1).astype(str), probs
-
-
-def _learned_edge_weights(clf: Any) -> pd.Series:
-    """exp(log w_ij) of the fitted edge prior, per directed edge (source, target)."""
-    import torch
-
-    data = clf.data_
-    prior = getattr(clf.net_, "prior", None)
-    if prior is None:
-        raise RuntimeError("the model has no edge prior")
-    with torch.no_grad():
-        logw = prior(data.edge_attr).numpy()
-    ei = data.edge_index.numpy()
-    ids = list(data.node_ids)
-    idx = pd.MultiIndex.from_arrays([[ids[i] for i in ei[0]], [ids[j] for j in ei[1]]],
-                                    names=["source", "target"])
-    w = pd.Series(np.exp(logw - logw.max()), index=idx, name="learned_weight")
-    return w[idx.get_level_values(0) != idx.get_level_values(1)]
 
 
 def run_demo(out: str | Path = "demo_output", *, dataset: str = "sinitic_szeto2018",
@@ -364,7 +346,7 @@ def run_demo(out: str | Path = "demo_output", *, dataset: str = "sinitic_szeto20
              "confident mistakes.")
 
     # 4. learned edge parameters ------------------------------------------------------------
-    from gnn.estimators._core import DialectGATClassifier
+    from gnn.estimators import DialectGATClassifier
 
     clf = _step(timings, "fit_full", lambda: DialectGATClassifier(
         random_state=seed, **DEMO_NET).fit(graph))
@@ -372,7 +354,7 @@ def run_demo(out: str | Path = "demo_output", *, dataset: str = "sinitic_szeto20
     summary["edge_parameters"] = [{k: (float(v) if isinstance(v, float | np.floating) else v)
                                    for k, v in row.items()}
                                   for row in params.to_dict(orient="records")]
-    weights = _learned_edge_weights(clf)
+    weights = clf.edge_weights()["weight"].rename("learned_weight")
     ax = plot_beams(graph, weights, label="learned edge weight\n(relative)",
                     title="Beam map of the learned edge weight w_ij")
     figs.add("13_beams_learned_weight", ax, "Learned edge weights",
