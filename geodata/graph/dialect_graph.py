@@ -27,7 +27,7 @@ __all__ = ["DialectGraph", "METHODS"]
 POINT_METHODS = ("delaunay", "gabriel", "relative_neighbourhood", "knn", "distance_band")
 REGION_METHODS = ("voronoi", "rook", "queen")
 METHODS = REGION_METHODS + POINT_METHODS
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _FEATURE_PREFIX = "feat__"
 
 
@@ -226,9 +226,11 @@ class DialectGraph:
         classification : str or Series, optional
             A column of ``sites`` (or a Series by site id) holding classification paths
             (``"Sinitic/Min/Coastal"``) or group names; adds ``relatedness`` in [0, 1].
-        features : DataFrame, optional
-            Node features: a wide table indexed by site id, or a long survey table
-            (``site, item, value``) with numeric values.
+        features : DataFrame or FeatureMatrix, optional
+            Node features: a wide table indexed by site id, a long survey table
+            (``site, item, value``) with numeric values, or a
+            :class:`~geodata.dialectometry.features.FeatureMatrix` (its unobserved cells
+            become NaN).
         label : str, optional
             Column of ``sites`` with the reference groups.
         isolated : {"raise", "keep"}
@@ -532,45 +534,86 @@ class DialectGraph:
 
     # ------------------------------------------------------------------ files
     def to_file(self, path: str | os.PathLike) -> Path:
-        """Save as a GeoPackage with layers ``regions``, ``edges`` and ``metadata``.
+        """Save as a GeoPackage with layers ``regions``, ``edges``, ``features``, ``metadata``.
 
         The file is written to a temporary name and renamed, so a failure never leaves a
-        half-written file. ``regions`` holds the polygons with their attributes and the
-        features (``feat__<name>`` columns); ``edges`` holds one line per directed edge.
+        half-written file. ``regions`` holds the polygons with their attributes;
+        ``edges`` holds one line per undirected edge (``source`` before ``target`` in the
+        order of the regions; direction-specific columns such as ``border_share_source``
+        and ``border_share_target`` keep both directions); ``features`` is a long table
+        (``site_id``, ``feature``, ``value``) of the observed node features, so any number
+        of features fits; ``metadata`` holds the label, the build parameters and the report.
         """
+        from geodata.graph import _gpkg
+
         path = Path(path)
         if path.suffix.lower() != ".gpkg":
             raise DialectGraphError(f"`path` must end in .gpkg (a GeoPackage); got {str(path)!r}. "
                                     "Use a name like 'graph.gpkg'.")
-        reg = self._regions.join(self._features.add_prefix(_FEATURE_PREFIX))
-        reg = reg.reset_index()
-        lon = self._regions["longitude"].to_numpy(float)
-        lat = self._regions["latitude"].to_numpy(float)
-        pos = pd.Series(np.arange(self.n_nodes), index=self._regions.index)
-        s = pos[self._edges.index.get_level_values(0)].to_numpy()
-        t = pos[self._edges.index.get_level_values(1)].to_numpy()
-        lines = shapely.linestrings(np.stack([np.column_stack([lon[s], lat[s]]),
-                                              np.column_stack([lon[t], lat[t]])], axis=1))
-        edges = gpd.GeoDataFrame(self._edges.reset_index(), geometry=lines, crs="EPSG:4326")
+        reg = self._regions
+        geoms = np.asarray(reg.geometry.array, dtype=object)
+        attrs = pd.DataFrame(reg.drop(columns=reg.geometry.name)).reset_index()
+        edges, layout = self._edge_rows()
+        src = reg.index.get_indexer(edges.index.get_level_values(0))
+        dst = reg.index.get_indexer(edges.index.get_level_values(1))
+        lon = reg["longitude"].to_numpy(float)
+        lat = reg["latitude"].to_numpy(float)
+        lines = _gpkg.line_wkb(lon[src], lat[src], lon[dst], lat[dst])
+        feats = self._features
+        values = feats.to_numpy(dtype=float)
+        rows, cols = np.nonzero(~np.isnan(values))
+        long = pd.DataFrame({"site_id": reg.index.to_numpy()[rows],
+                             "feature": np.asarray([str(c) for c in feats.columns],
+                                                   dtype=object)[cols],
+                             "value": values[rows, cols]})
         meta = pd.DataFrame({
-            "key": ["label", "meta", "features", "regions_columns", "report"],
+            "key": ["label", "meta", "features", "regions_columns", "report", "layout"],
             "value": [json.dumps(self._label), json.dumps(self.meta, default=str),
-                      json.dumps(list(self._features.columns)),
-                      json.dumps({c: str(t) for c, t in self._regions.dtypes.items()}),
-                      json.dumps(self.report.to_records())],
+                      json.dumps(list(feats.columns)),
+                      json.dumps({c: str(t) for c, t in reg.dtypes.items()}),
+                      json.dumps(self.report.to_records()),
+                      json.dumps({"edges": layout, "features": "long"})],
         })
-        import pyogrio
-
         with atomic_path(path) as tmp:
-            pyogrio.write_dataframe(reg, tmp, layer="regions", driver="GPKG")
-            pyogrio.write_dataframe(edges, tmp, layer="edges", driver="GPKG", append=True)
-            pyogrio.write_dataframe(meta, tmp, layer="metadata", driver="GPKG", append=True)
+            _gpkg.write_layer(tmp, attrs, layer="regions", geometry=geoms,
+                              geometry_type=_layer_type(geoms))
+            _gpkg.write_layer(tmp, edges.reset_index(), layer="edges", geometry=lines,
+                              geometry_type="LineString", append=True)
+            _gpkg.write_layer(tmp, long, layer="features", append=True)
+            _gpkg.write_layer(tmp, meta, layer="metadata", append=True)
         return path
+
+    def _edge_rows(self) -> tuple[pd.DataFrame, str]:
+        """The edges as stored: one row per undirected edge when the table is symmetric
+        (same values both ways, ``*_source``/``*_target`` columns swapped) and in the
+        canonical order, else every directed row."""
+        e = self._edges
+        n = self.n_nodes
+        src = self._regions.index.get_indexer(e.index.get_level_values(0)).astype(np.int64)
+        dst = self._regions.index.get_indexer(e.index.get_level_values(1)).astype(np.int64)
+        key = src * n + dst
+        fwd = src < dst
+        if len(e) == 0 or 2 * int(fwd.sum()) != len(e) or (np.diff(key) <= 0).any():
+            return e, "directed"
+        of = np.argsort(key[fwd], kind="stable")
+        ob = np.argsort((dst * n + src)[~fwd], kind="stable")
+        if not np.array_equal(key[fwd][of], (dst * n + src)[~fwd][ob]):
+            return e, "directed"
+        forward, backward = e[fwd].iloc[of], e[~fwd].iloc[ob]
+        for c in e.columns:
+            partner = _swap_name(c, e.columns)
+            a = forward[c].reset_index(drop=True)
+            b = backward[partner].reset_index(drop=True)
+            if not a.equals(b):
+                return e, "directed"
+        return forward, "undirected"
 
     @classmethod
     def read_file(cls, path: str | os.PathLike) -> DialectGraph:
         """Load a graph saved by :meth:`to_file`."""
         import pyogrio
+
+        from geodata.graph import _gpkg
 
         path = Path(path)
         if not path.is_file():
@@ -586,39 +629,103 @@ class DialectGraph:
             raise DialectGraphError(
                 f"`path` must be a DialectGraph GeoPackage with layers {sorted(need)}; "
                 f"{str(path)!r} has {sorted(layers)}. Write it with DialectGraph.to_file().")
-        meta = pyogrio.read_dataframe(path, layer="metadata")
+        meta = _gpkg.read_layer(path, layer="metadata", read_geometry=False)
         meta = dict(zip(meta["key"], meta["value"].map(json.loads)))
         version = meta["meta"].get("format_version")
-        if version != FORMAT_VERSION:
+        if version not in (1, FORMAT_VERSION):
             raise DialectGraphError(f"`path` holds a graph of format version {version!r}; this "
-                                    f"version of dialectgraph reads {FORMAT_VERSION}. Rebuild it.")
-        reg = pyogrio.read_dataframe(path, layer="regions")
+                                    f"version of dialectgraph reads 1 and {FORMAT_VERSION}. "
+                                    "Rebuild it.")
+        layout = meta.get("layout", {"edges": "directed", "features": "wide"})
+        reg = _gpkg.read_layer(path, layer="regions")
         reg = reg.set_index("site_id")
         reg.index = reg.index.astype(str)
         fnames = meta["features"]
-        fcols = [_FEATURE_PREFIX + c for c in fnames]
-        feats = reg[fcols].astype(float)
-        feats.columns = pd.Index(fnames)
-        reg = reg.drop(columns=fcols)
+        if layout["features"] == "wide":  # format version 1: feat__<name> columns
+            fcols = [_FEATURE_PREFIX + c for c in fnames]
+            feats = reg[fcols].astype(float)
+            feats.columns = pd.Index(fnames)
+            reg = reg.drop(columns=fcols)
+        else:
+            values = np.full((len(reg), len(fnames)), np.nan)
+            if "features" in layers and fnames:
+                long = _gpkg.read_layer(path, layer="features", read_geometry=False)
+                col = pd.Index([str(c) for c in fnames]).get_indexer(long["feature"].astype(str))
+                row = reg.index.get_indexer(long["site_id"].astype(str))
+                if (col < 0).any() or (row < 0).any():
+                    raise DialectGraphError(
+                        f"`path` layer 'features' must name known sites and features; "
+                        f"{int(((col < 0) | (row < 0)).sum())} rows do not. The file was "
+                        "changed after it was written; rebuild it.")
+                values[row, col] = long["value"].to_numpy(float)
+            feats = pd.DataFrame(values, index=reg.index, columns=pd.Index(fnames))
         for col, dtype in meta["regions_columns"].items():
             if col in reg.columns and str(reg[col].dtype) != dtype and dtype != "geometry":
                 reg[col] = reg[col].astype(dtype)
         reg = gpd.GeoDataFrame(reg[list(meta["regions_columns"])], geometry=reg.geometry.name,
                                crs="EPSG:4326")
-        edges = pyogrio.read_dataframe(path, layer="edges", read_geometry=False)
-        edges["source"] = edges["source"].astype(str)
-        edges["target"] = edges["target"].astype(str)
-        edges = edges.set_index(["source", "target"])
+        feats.index = reg.index
+        edges = _gpkg.read_layer(path, layer="edges", read_geometry=False)
+        edges = _edges_from_rows(edges, reg.index, undirected=layout["edges"] == "undirected")
         report = Report(meta["report"])
         return cls(reg, edges, feats, label=meta["label"], meta=meta["meta"], report=report)
+
+
+def _swap_name(column: str, columns) -> str:
+    """The column holding the reverse direction's value (``x_source`` ↔ ``x_target``)."""
+    for a, b in (("_source", "_target"), ("_target", "_source")):
+        if column.endswith(a) and column[: -len(a)] + b in columns:
+            return column[: -len(a)] + b
+    return column
+
+
+def _edges_from_rows(rows: pd.DataFrame, ids: pd.Index, *, undirected: bool) -> pd.DataFrame:
+    """Directed edge table (canonical order) from the rows of the ``edges`` layer."""
+    src = ids.get_indexer(rows.pop("source").astype(str))
+    dst = ids.get_indexer(rows.pop("target").astype(str))
+    if (src < 0).any() or (dst < 0).any():
+        raise DialectGraphError("`path` layer 'edges' must join regions of the file; "
+                                f"{int(((src < 0) | (dst < 0)).sum())} rows do not. The file "
+                                "was changed after it was written; rebuild it.")
+    if undirected:
+        back = rows.rename(columns={c: _swap_name(c, rows.columns) for c in rows.columns})
+        rows = pd.concat([rows, back[list(rows.columns)]], ignore_index=True)
+        src, dst = np.concatenate([src, dst]), np.concatenate([dst, src])
+    order = np.lexsort((dst, src))
+    index = pd.MultiIndex(levels=[ids, ids], codes=[src[order], dst[order]],
+                          names=["source", "target"], verify_integrity=False)
+    out = rows.iloc[order]
+    out.index = index
+    return out
+
+
+def _layer_type(geoms: np.ndarray) -> str:
+    kinds = set(np.unique(shapely.get_type_id(geoms)).tolist())
+    if kinds <= {3, 6}:
+        return "MultiPolygon" if 6 in kinds else "Polygon"
+    if kinds == {0}:
+        return "Point"
+    return "Unknown"
+
+
+def _is_feature_matrix(obj) -> bool:
+    from geodata.dialectometry.features import FeatureMatrix
+
+    return isinstance(obj, FeatureMatrix)
 
 
 def _features_frame(features, ids: pd.Index, report: Report) -> pd.DataFrame:
     if features is None:
         return pd.DataFrame(index=ids)
+    if _is_feature_matrix(features):
+        # a geodata.dialectometry FeatureMatrix: unobserved cells become NaN (missing)
+        mask = features.mask.reindex(index=features.values.index,
+                                     columns=features.values.columns, fill_value=False)
+        features = features.values.astype(float).where(mask.to_numpy(bool))
     if not isinstance(features, pd.DataFrame):
         raise DialectGraphError(f"`features` must be a DataFrame (wide by site id, or long with "
-                                f"site/item/value); got {type(features).__name__}.")
+                                f"site/item/value) or a FeatureMatrix; got "
+                                f"{type(features).__name__}.")
     if {"site", "item", "value"} <= set(features.columns):
         vals = pd.to_numeric(features["value"], errors="coerce")
         bad = vals.isna() & features["value"].notna()

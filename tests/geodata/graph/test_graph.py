@@ -68,7 +68,12 @@ def test_gpkg_round_trip_is_identity(graph, tmp_path):
     layers = gpd.list_layers(path)["name"].tolist()
     assert {"regions", "edges"} <= set(layers)
     edges = gpd.read_file(path, layer="edges")
-    assert edges.geom_type.eq("LineString").all() and len(edges) == 200
+    # one row per undirected edge, both directional shares kept as columns
+    assert edges.geom_type.eq("LineString").all() and len(edges) == 100
+    row = edges.set_index(["source", "target"]).loc[("G1", "G2")]
+    assert row["border_share_source"] == graph.edges.loc[("G1", "G2"), "border_share_source"]
+    assert row["border_share_target"] == graph.edges.loc[("G2", "G1"), "border_share_source"]
+    assert {"regions", "edges", "features", "metadata"} == set(layers)
 
 
 def test_gpkg_errors(graph, tmp_path):
