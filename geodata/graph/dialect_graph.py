@@ -262,15 +262,17 @@ class DialectGraph:
             reg, rep = voronoi_regions(sites, boundary=boundary, crs=crs)
             report.extend(rep)
             proj = reg.attrs.pop("projected_geometry")
+            xy = reg.attrs.pop("projected_xy")
             reg.attrs.pop("projected_crs", None)
         else:
             reg = gpd.GeoDataFrame({"longitude": lon, "latitude": lat}, index=sites.index.copy(),
                                    geometry=pts.geometry.array, crs="EPSG:4326")
             proj = None
+            xy = project_lonlat(lon, lat, crs)
         extra = sites.drop(columns=[c for c in (sites.geometry.name, "longitude", "latitude")
                                     if c in sites.columns])
-        reg = reg.join(extra)
-        xy = project_lonlat(lon, lat, crs)
+        if len(extra.columns):
+            reg = reg.join(extra)
         pairs = cls._pairs(method, proj, xy, lon, lat, k=k, threshold_km=threshold_km)
         params = {"method": method, "k": k, "threshold_km": threshold_km,
                   "max_crossing_km": max_crossing_km, "boundary": boundary is not None}
@@ -335,7 +337,7 @@ class DialectGraph:
     @staticmethod
     def _pairs(method, proj, xy, lon, lat, *, k, threshold_km) -> pd.DataFrame:
         if method == "voronoi":
-            return adj.contiguity_pairs(proj, rook=True)
+            return adj.contiguity_pairs(proj, rook=True)  # attrs["perimeter_m"] kept
         if method == "delaunay":
             pairs = adj.delaunay_pairs(xy)
         elif method == "gabriel":
@@ -352,6 +354,7 @@ class DialectGraph:
         if proj is not None and len(pairs):
             border = adj.contiguity_pairs(proj, rook=True)
             pairs = pairs.merge(border, on=["i", "j"], how="left").fillna({"border_m": 0.0})
+            pairs.attrs["perimeter_m"] = border.attrs.get("perimeter_m")
         else:
             pairs = pairs.assign(border_m=0.0)
         return pairs
@@ -360,6 +363,7 @@ class DialectGraph:
     def _assemble(cls, reg, pairs, proj, xy, crs, *, report, params, max_crossing_km, barriers,
                   barrier_action, classification, features, label, isolated, contiguity):
         ids = reg.index
+        perim = pairs.attrs.get("perimeter_m")
         if isolated not in ("raise", "keep"):
             raise DialectGraphError(f"`isolated` must be 'raise' or 'keep'; got {isolated!r}.")
         if barrier_action not in ("flag", "drop"):
@@ -374,7 +378,8 @@ class DialectGraph:
                        f"({first_examples(miss)}); models treat them as unlabelled", miss)
         if contiguity and proj is not None and len(ids) > 1:
             pairs = connect_components(pairs, proj, ids, max_crossing_km=max_crossing_km,
-                                       report=report)
+                                       report=report,
+                                       lonlat=reg[["longitude", "latitude"]].to_numpy(float))
         else:
             pairs = pairs.assign(sea_crossing=False)
         if barriers is not None and len(pairs):
@@ -389,7 +394,9 @@ class DialectGraph:
                 pairs = pairs[~hit]
             else:
                 pairs = pd.concat([pairs, flags], axis=1)
-        if proj is not None and shapely.get_type_id(proj[0]) in (3, 6):
+        if perim is not None and len(perim) == len(ids):
+            pass  # from the contiguity step: the same segments, not measured twice
+        elif proj is not None and shapely.get_type_id(proj[0]) in (3, 6):
             perim = shapely.length(shapely.boundary(np.asarray(proj, dtype=object)))
         else:
             perim = np.full(len(ids), np.nan)
