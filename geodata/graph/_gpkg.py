@@ -8,6 +8,7 @@ coordinate arrays, without creating one shapely object per edge.
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 
 import numpy as np
@@ -87,7 +88,9 @@ def write_layer(path, frame: pd.DataFrame, *, layer: str, geometry=None,
             table = table.append_column("geometry", _wkb_arrow(geometry))
             kwargs = {"geometry_name": "geometry", "geometry_type": geometry_type,
                       "crs": "EPSG:4326"}
-        with warnings.catch_warnings():
+        # the file is a temporary one renamed when complete (geodata.io.atomic_path), so
+        # SQLite need not sync to disk after every transaction
+        with warnings.catch_warnings(), pyogrio_config(OGR_SQLITE_SYNCHRONOUS="OFF"):
             # Polygon rows in a MultiPolygon layer: GDAL stores them as they are (what
             # QGIS and geopandas expect) and warns that the GeoPackage spec prefers one type
             warnings.filterwarnings("ignore", message="A geometry of type POLYGON is inserted")
@@ -99,6 +102,19 @@ def write_layer(path, frame: pd.DataFrame, *, layer: str, geometry=None,
 
         frame = gpd.GeoDataFrame(frame, geometry=_to_shapely(geometry), crs="EPSG:4326")
     pyogrio.write_dataframe(frame, path, layer=layer, driver="GPKG", append=append)
+
+
+@contextlib.contextmanager
+def pyogrio_config(**options: str):
+    """Set GDAL configuration options for the duration of a block."""
+    import pyogrio
+
+    old = {k: pyogrio.get_gdal_config_option(k) for k in options}
+    pyogrio.set_gdal_config_options(options)
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options(old)
 
 
 def read_layer(path, *, layer: str, read_geometry: bool = True) -> pd.DataFrame:

@@ -561,8 +561,7 @@ class DialectGraph:
         geoms = np.asarray(reg.geometry.array, dtype=object)
         attrs = pd.DataFrame(reg.drop(columns=reg.geometry.name)).reset_index()
         edges, layout = self._edge_rows()
-        src = reg.index.get_indexer(edges.index.get_level_values(0))
-        dst = reg.index.get_indexer(edges.index.get_level_values(1))
+        src, dst = _positions(edges.index, reg.index)
         lon = reg["longitude"].to_numpy(float)
         lat = reg["latitude"].to_numpy(float)
         lines = _gpkg.line_wkb(lon[src], lat[src], lon[dst], lat[dst])
@@ -596,8 +595,7 @@ class DialectGraph:
         canonical order, else every directed row."""
         e = self._edges
         n = self.n_nodes
-        src = self._regions.index.get_indexer(e.index.get_level_values(0)).astype(np.int64)
-        dst = self._regions.index.get_indexer(e.index.get_level_values(1)).astype(np.int64)
+        src, dst = _positions(e.index, self._regions.index)
         key = src * n + dst
         fwd = src < dst
         if len(e) == 0 or 2 * int(fwd.sum()) != len(e) or (np.diff(key) <= 0).any():
@@ -606,14 +604,15 @@ class DialectGraph:
         ob = np.argsort((dst * n + src)[~fwd], kind="stable")
         if not np.array_equal(key[fwd][of], (dst * n + src)[~fwd][ob]):
             return e, "directed"
-        forward, backward = e[fwd].iloc[of], e[~fwd].iloc[ob]
+        rows_f, rows_b = np.flatnonzero(fwd)[of], np.flatnonzero(~fwd)[ob]
         for c in e.columns:
-            partner = _swap_name(c, e.columns)
-            a = forward[c].reset_index(drop=True)
-            b = backward[partner].reset_index(drop=True)
-            if not a.equals(b):
+            a = e[c].to_numpy()[rows_f]
+            b = e[_swap_name(c, e.columns)].to_numpy()[rows_b]
+            same = (np.array_equal(a, b, equal_nan=True) if a.dtype.kind == "f"
+                    else pd.Series(a).equals(pd.Series(b)))
+            if not same:
                 return e, "directed"
-        return forward, "undirected"
+        return e.iloc[rows_f], "undirected"
 
     @classmethod
     def read_file(cls, path: str | os.PathLike) -> DialectGraph:
@@ -676,6 +675,16 @@ class DialectGraph:
         edges = _edges_from_rows(edges, reg.index, undirected=layout["edges"] == "undirected")
         report = Report(meta["report"])
         return cls(reg, edges, feats, label=meta["label"], meta=meta["meta"], report=report)
+
+
+def _positions(index: pd.MultiIndex, ids: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+    """Region positions of an edge index's sources and targets, through its level codes
+    (one lookup per distinct id instead of one per edge)."""
+    out = []
+    for level in (0, 1):
+        pos = ids.get_indexer(index.levels[level]).astype(np.int64)
+        out.append(pos[index.codes[level]])
+    return out[0], out[1]
 
 
 def _swap_name(column: str, columns) -> str:

@@ -264,10 +264,21 @@ def _landmass_of_sites(outline, xy: np.ndarray, ids: pd.Index, outside: str,
     lands = np.asarray(shapely.get_parts(outline), dtype=object)
     lands = lands[shapely.get_type_id(lands) == 3]
     tree = shapely.STRtree(lands)
-    pts = shapely.points(xy)
-    hit_pt, hit_land = tree.query(pts, predicate="intersects")
     land_of = np.full(len(xy), -1, dtype=np.int64)
-    land_of[hit_pt[::-1]] = hit_land[::-1]  # a point on two touching parts: the first
+    # candidates by bounding box (an STRtree of the points), then one prepared
+    # point-in-polygon test per landmass: fast for 10^6 points and thousands of islands
+    pt_tree = shapely.STRtree(shapely.points(xy))
+    cand_land, cand_pt = pt_tree.query(lands)
+    order = np.lexsort((cand_pt, shapely.area(lands)[cand_land]))  # largest land last wins
+    cand_land, cand_pt = cand_land[order], cand_pt[order]
+    starts = np.flatnonzero(np.r_[True, cand_land[1:] != cand_land[:-1]])
+    for a, b in zip(starts, np.r_[starts[1:], len(cand_land)]):
+        land = lands[cand_land[a]]
+        shapely.prepare(land)
+        members = cand_pt[a:b]
+        hit = shapely.intersects_xy(land, xy[members, 0], xy[members, 1])
+        land_of[members[hit]] = cand_land[a]
+    del pt_tree
     inside = land_of >= 0
     if not inside.any():
         raise DialectGraphError(
@@ -277,9 +288,10 @@ def _landmass_of_sites(outline, xy: np.ndarray, ids: pd.Index, outside: str,
         )
     if not inside.all():
         out = np.flatnonzero(~inside)
-        near_pt, near_land = tree.query_nearest(pts[out], return_distance=False)
+        pts = shapely.points(xy[out])
+        near_pt, near_land = tree.query_nearest(pts, return_distance=False)
         land_of[out[near_pt]] = near_land
-        dist_km = shapely.distance(lands[land_of[out]], pts[out]) / 1000
+        dist_km = shapely.distance(lands[land_of[out]], pts) / 1000
         out_ids = ids[out]
         detail = ", ".join(f"{i!r} ({d:.1f} km)" for i, d in zip(out_ids[:5], dist_km[:5]))
         if outside == "raise":
@@ -304,8 +316,10 @@ def _cells_on(land: shapely.Geometry, xy: np.ndarray, margin: float, *,
 
     A site off the landmass (a coastal point on a coarse outline) also keeps the water
     of its own cell out to itself: a disc around it reaching the land, minus any land."""
-    pts = shapely.points(xy)
-    off = ~shapely.intersects(land, pts) if outline is not None else np.zeros(len(xy), bool)
+    shapely.prepare(land)
+    off = (~shapely.intersects_xy(land, xy[:, 0], xy[:, 1]) if outline is not None
+           else np.zeros(len(xy), bool))
+    pts = shapely.points(xy[off])
     if len(xy) == 1:
         cells = np.array([land], dtype=object)
         clipped = cells.copy()
@@ -322,8 +336,8 @@ def _cells_on(land: shapely.Geometry, xy: np.ndarray, margin: float, *,
         clipped = _clip(cells, land)
     if off.any():
         k = np.flatnonzero(off)
-        reach = shapely.distance(land, pts[k]) * 1.05 + 100.0
-        water = shapely.difference(shapely.buffer(pts[k], reach, quad_segs=16), outline)
+        reach = shapely.distance(land, pts) * 1.05 + 100.0
+        water = shapely.difference(shapely.buffer(pts, reach, quad_segs=16), outline)
         if len(xy) > 1:
             water = shapely.intersection(water, cells[k])
         joined = shapely.union(clipped[k], water)
@@ -510,6 +524,13 @@ def _densify(geoms: np.ndarray, step: float) -> np.ndarray:
     lexicographically smaller end of each edge, so that two regions sharing an edge get
     exactly the same new points (``shapely.segmentize`` depends on the edge's direction)."""
     geoms = np.asarray(geoms, dtype=object)
+    x0, y0, x1, y1 = shapely.bounds(geoms).T
+    long = np.hypot(x1 - x0, y1 - y0) > step  # only these can have an edge longer than step
+    if not long.all():
+        out = geoms.copy()
+        if long.any():
+            out[long] = _densify(geoms[long], step)
+        return out
     single = shapely.get_type_id(geoms) == 3
     kind, coords, (ring_off, *rest) = shapely.to_ragged_array(geoms)
     a, b = coords[:-1], coords[1:]
