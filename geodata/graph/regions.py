@@ -58,11 +58,15 @@ def suitable_crs(lon: np.ndarray, lat: np.ndarray) -> CRS:
 
 
 def boundary_outline(boundary, *, crs: CRS, argument: str = "boundary",
-                     close_gaps_m: float = 500.0) -> shapely.Geometry:
+                     close_gaps_m: float = 500.0, near: np.ndarray | None = None,
+                     report: Report | None = None) -> shapely.Geometry:
     """Union a boundary layer into one outline in ``crs``.
 
     Gaps narrower than ``2 * close_gaps_m`` between neighbouring units (slivers between
     layers of different scales) are closed by a buffer in and out; islands are kept.
+    With ``near`` (n × 2 lon/lat of the sites), polygon parts whose bounding box lies
+    wholly outside the sites' box widened by half its diagonal (at least 5°) are not used
+    (a world outline for a European survey keeps Europe and its neighbours; reported).
     """
     if isinstance(boundary, gpd.GeoSeries | gpd.GeoDataFrame):
         if boundary.crs is None:
@@ -73,18 +77,29 @@ def boundary_outline(boundary, *, crs: CRS, argument: str = "boundary",
         frame = boundary if isinstance(boundary, gpd.GeoDataFrame) else boundary.to_frame()
         frame, _ = validate_regions(gpd.GeoDataFrame(geometry=frame.geometry.reset_index(drop=True)),
                                     argument=argument)
-        # straight edges in degrees (parallels, meridians) are curves once projected
-        ll = frame.geometry.to_crs("EPSG:4326")
-        geoms = gpd.GeoSeries(shapely.segmentize(ll.array, 0.05), crs="EPSG:4326").to_crs(crs).array
+        ll = np.asarray(frame.geometry.to_crs("EPSG:4326").array, dtype=object)
     elif isinstance(boundary, shapely.Geometry):
-        geoms = np.array([boundary])
-        geoms = gpd.GeoSeries(shapely.segmentize(geoms, 0.05), crs="EPSG:4326").to_crs(crs).array
+        ll = np.array([boundary], dtype=object)
     else:
         raise DialectGraphError(
             f"`{argument}` must be a GeoDataFrame/GeoSeries with a CRS or a shapely polygon in "
             f"lon/lat degrees; got {type(boundary).__name__}. Load one with "
             "geodata.load_boundary() or geodata.read_regions()."
         )
+    ll = np.asarray(shapely.get_parts(ll), dtype=object)
+    if near is not None and len(ll) > 1:
+        lo, hi = np.nanmin(near, axis=0), np.nanmax(near, axis=0)
+        widen = max(5.0, float(np.hypot(*(hi - lo))) / 2)
+        x0, y0, x1, y1 = shapely.bounds(ll).T
+        keep = ((x1 >= lo[0] - widen) & (x0 <= hi[0] + widen) & (y1 >= lo[1] - widen)
+                & (y0 <= hi[1] + widen))
+        if not keep.all() and report is not None:
+            report.add("boundary parts far from the sites",
+                       f"{int((~keep).sum())} of {len(ll)} polygon parts of `{argument}` lie "
+                       f"more than {widen:.0f}° beyond the sites' extent and were not used", [])
+        ll = ll[keep]
+    # straight edges in degrees (parallels, meridians) are curves once projected
+    geoms = gpd.GeoSeries(shapely.segmentize(ll, 0.05), crs="EPSG:4326").to_crs(crs).array
     geoms = np.asarray(geoms, dtype=object)
     # a unit valid in lon/lat can self-intersect once projected (a country far from the
     # projection's centre, Antarctica around the pole): repair each unit before the union
@@ -218,7 +233,8 @@ def voronoi_regions(
 
     outline = None
     if boundary is not None:
-        outline = boundary_outline(boundary, crs=crs)
+        outline = boundary_outline(boundary, crs=crs, near=np.column_stack([lon, lat]),
+                                   report=report)
         if outline.is_empty:
             raise DialectGraphError("`boundary` must enclose an area; it is empty.")
     lo, hi = xy.min(axis=0), xy.max(axis=0)

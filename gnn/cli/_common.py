@@ -14,7 +14,7 @@ from geodata.validation import DialectGraphError
 
 __all__ = ["add_site_options", "add_survey_options", "load_inputs", "resolve_boundary", "run"]
 
-BOUNDARY_NAMES = ("china_provinces", "world_countries")
+BOUNDARY_NAMES = ("china_provinces", "world_countries", "world_land")
 
 
 def add_site_options(p: argparse.ArgumentParser) -> None:

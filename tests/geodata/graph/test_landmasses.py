@@ -165,8 +165,32 @@ def test_world_countries_with_szeto():
     szeto = geodata.load_dataset("sinitic_szeto2018").sites
     g = DialectGraph.from_sites(szeto, boundary=geodata.load_boundary("world_countries"))
     _assert_valid_and_holding(g.regions, szeto)
-    far = [x for x in g.report.entries if x["action"] == "left out distant landmasses"]
-    assert far and "half the sites' extent" in far[0]["detail"]
+    far = [x for x in g.report.entries if x["action"] == "boundary parts far from the sites"]
+    assert far and "beyond the sites' extent and were not used" in far[0]["detail"]
+
+
+@pytest.fixture(scope="module")
+def world_land():
+    return geodata.load_boundary("world_land")
+
+
+@pytest.mark.parametrize("where", ["europe_islands", "fiji", "arctic"])
+def test_world_land_outline(world_land, where):
+    coords = {"europe_islands": {**WORLD_SITES["europe"], "Bergen auf Ruegen": (13.43, 54.42),
+                                 "Visby": (18.29, 57.64), "Texel": (4.80, 53.05)},
+              "fiji": FIJI, "arctic": WORLD_SITES["arctic"]}[where]
+    sites = _sites(coords)
+    g = DialectGraph.from_sites(sites, boundary=world_land, max_crossing_km=5000,
+                                isolated="keep")
+    _assert_valid_and_holding(g.regions, sites)
+    if where == "europe_islands":  # the small islands exist: those sites are inside
+        outside = [x for x in g.report.entries if x["action"] == "sites outside the boundary"]
+        assert not any({"Bergen auf Ruegen", "Visby", "Texel"} & set(x["ids"]) for x in outside)
+        ruegen = g.regions.loc["Bergen auf Ruegen"].geometry
+        assert ruegen.bounds[0] > 12.9 and ruegen.bounds[2] < 14.0  # the island, not the coast
+        sea = g.edges[g.edges["sea_crossing"]]
+        assert ("Bergen auf Ruegen", "Rostock") in sea.index or any(
+            s == "Bergen auf Ruegen" for s, _ in sea.index)
 
 
 def test_to_lonlat_splits_square_on_antimeridian():
