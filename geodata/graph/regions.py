@@ -88,11 +88,21 @@ def boundary_outline(boundary, *, crs: CRS, argument: str = "boundary",
         )
     ll = np.asarray(shapely.get_parts(ll), dtype=object)
     if near is not None and len(ll) > 1:
-        lo, hi = np.nanmin(near, axis=0), np.nanmax(near, axis=0)
+        # longitudes relative to the sites' circular mean, so a survey across the
+        # antimeridian (Fiji) gets a narrow window, not the whole globe
+        rad = np.radians(near[:, 0])
+        lon0 = float(np.degrees(np.arctan2(np.sin(rad).mean(), np.cos(rad).mean())))
+        rel = (near[:, 0] - lon0 + 180) % 360 - 180
+        lo = np.array([rel.min(), near[:, 1].min()])
+        hi = np.array([rel.max(), near[:, 1].max()])
         widen = max(5.0, float(np.hypot(*(hi - lo))) / 2)
         x0, y0, x1, y1 = shapely.bounds(ll).T
+        x0, x1 = (x0 - lon0 + 180) % 360 - 180, (x1 - lon0 + 180) % 360 - 180
+        x0, x1 = np.minimum(x0, x1), np.where(x1 < x0, 180.0, x1)  # parts cut by the seam
         keep = ((x1 >= lo[0] - widen) & (x0 <= hi[0] + widen) & (y1 >= lo[1] - widen)
                 & (y0 <= hi[1] + widen))
+        if not keep.any():
+            keep[:] = True  # no part near the sites: keep all, the caller says what is wrong
         if not keep.all() and report is not None:
             report.add("boundary parts far from the sites",
                        f"{int((~keep).sum())} of {len(ll)} polygon parts of `{argument}` lie "
@@ -287,7 +297,8 @@ def _landmass_of_sites(outline, xy: np.ndarray, ids: pd.Index, outside: str,
     cand_land, cand_pt = pt_tree.query(lands)
     order = np.lexsort((cand_pt, shapely.area(lands)[cand_land]))  # largest land last wins
     cand_land, cand_pt = cand_land[order], cand_pt[order]
-    starts = np.flatnonzero(np.r_[True, cand_land[1:] != cand_land[:-1]])
+    starts = np.flatnonzero(np.r_[True, cand_land[1:] != cand_land[:-1]]) if len(
+        cand_land) else np.array([], dtype=np.int64)
     for a, b in zip(starts, np.r_[starts[1:], len(cand_land)]):
         land = lands[cand_land[a]]
         shapely.prepare(land)
@@ -363,12 +374,17 @@ def _cells_on(land: shapely.Geometry, xy: np.ndarray, margin: float, *,
 
 def _join_orphans(cells: np.ndarray, orphans: np.ndarray, xy: np.ndarray, ids: pd.Index,
                   report: Report) -> np.ndarray:
-    """Give each landmass without sites to the nearest region when it lies within half the
-    diagonal of the sites' extent; leave farther ones out. Both are reported."""
+    """Give each landmass without sites to the region of the nearest site (the site whose
+    Voronoi cell holds a point of the landmass) when it lies within half the diagonal of
+    the sites' extent; leave farther ones out. Both are reported."""
+    from scipy.spatial import cKDTree
+
     reach = float(np.hypot(*(xy.max(axis=0) - xy.min(axis=0)))) / 2 + 1.0
-    near_orphan, near_cell = shapely.STRtree(cells).query_nearest(
-        orphans, max_distance=reach, return_distance=False)
-    left_out = np.setdiff1d(np.arange(len(orphans)), near_orphan)
+    at = shapely.get_coordinates(shapely.point_on_surface(orphans))
+    dist, site = cKDTree(xy).query(at, k=1)
+    near_orphan = np.flatnonzero(dist <= reach)
+    near_cell = site[near_orphan]
+    left_out = np.flatnonzero(dist > reach)
     cells = cells.copy()
     if near_orphan.size:
         order = np.argsort(near_cell, kind="stable")
@@ -382,7 +398,8 @@ def _join_orphans(cells: np.ndarray, orphans: np.ndarray, xy: np.ndarray, ids: p
         receivers = ids[np.unique(near_cell)].tolist()
         report.add("joined landmasses without sites",
                    f"{near_orphan.size} landmass(es) without sites ({area:,.0f} km² in all) "
-                   f"were added to the nearest region ({first_examples(receivers, 5)})",
+                   f"were added to the region of the nearest site "
+                   f"({first_examples(receivers, 5)})",
                    receivers)
     if left_out.size:
         area = shapely.area(orphans[left_out]).sum() / 1e6
