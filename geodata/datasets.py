@@ -117,6 +117,7 @@ _DATASETS: dict[str, _Info] = {
 _BOUNDARIES = {
     "china_provinces": "china_provinces_ne.geojson",
     "world_countries": "world_countries_ne110m.geojson",
+    "world_land": "world_land_ne10m.geojson.zip",
 }
 _BOUNDARY_CITATION = "Made with Natural Earth (public domain), naturalearthdata.com."
 
@@ -414,9 +415,11 @@ def load_boundary(name: str = "china_provinces") -> gpd.GeoDataFrame:
 
     Parameters
     ----------
-    name : {"china_provinces", "world_countries"}
+    name : {"china_provinces", "world_countries", "world_land"}
         ``china_provinces``: 31 mainland provincial units plus Taiwan, Hong Kong and Macau
-        (Natural Earth 50m/10m); ``world_countries``: Natural Earth 110m countries.
+        (Natural Earth 50m/10m); ``world_countries``: Natural Earth 110m countries;
+        ``world_land``: Natural Earth 10m land (6,836 polygons, small islands included),
+        for clipping regions anywhere on Earth.
     """
     if name not in _BOUNDARIES:
         raise DialectGraphError(

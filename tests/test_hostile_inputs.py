@@ -422,11 +422,11 @@ GRAPH_FILES = [
          "at line 1, column 2 (Unterminated string starting at). The file is damaged: "
          "rebuild or re-save it."),
     Case("graph-nan-distance", GS + "{i}/nan_dist.gpkg",
-         "`edges` column 'distance_km' must hold finite non-negative numbers; 2 edges do not "
+         "`edges` column 'distance_km' must hold finite non-negative numbers; 4 edges do not "
          "(first: edge ('Ma1', 'Ma2'), value nan). Rebuild the graph with `dialectgraph "
          "build`, or fill those edges (e.g. great-circle km for distance_km)."),
     Case("graph-neg-distance", GS + "{i}/neg_dist.gpkg",
-         "`edges` column 'distance_km' must hold finite non-negative numbers; 2 edges do not "
+         "`edges` column 'distance_km' must hold finite non-negative numbers; 4 edges do not "
          "(first: edge ('Ma1', 'Ma2'), value -5.0). Rebuild the graph with `dialectgraph "
          "build`, or fill those edges (e.g. great-circle km for distance_km)."),
     Case("graph-one-layer", GS + "{i}/one_layer.gpkg",
@@ -434,7 +434,7 @@ GRAPH_FILES = [
          "'regions']; '{i}/one_layer.gpkg' has ['regions']. Write it with "
          "DialectGraph.to_file()."),
     Case("eval-nan-distance", "evaluate --graph {i}/nan_dist.gpkg --models majority",
-         "`edges` column 'distance_km' must hold finite non-negative numbers; 2 edges do not "
+         "`edges` column 'distance_km' must hold finite non-negative numbers; 4 edges do not "
          "(first: edge ('Ma1', 'Ma2'), value nan). Rebuild the graph with `dialectgraph "
          "build`, or fill those edges (e.g. great-circle km for distance_km)."),
     Case("sim-no-seeds", "simulate --graph {i}/graph.gpkg --out {o}/o.csv",

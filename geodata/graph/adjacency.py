@@ -62,6 +62,8 @@ def contiguity_pairs(geoms: np.ndarray, *, rook: bool = True, strict: bool = Fal
     -------
     DataFrame
         Columns ``i``, ``j`` (positions, i < j) and ``border_m`` (shared border length).
+        With ``strict=False`` and ``rook=True``, ``attrs["perimeter_m"]`` holds each
+        polygon's perimeter (all rings), computed from the same segments.
     """
     geoms = np.asarray(geoms, dtype=object)
     if len(geoms) < 2:
@@ -74,6 +76,7 @@ def contiguity_pairs(geoms: np.ndarray, *, rook: bool = True, strict: bool = Fal
     swap = (a[:, 0] > b[:, 0]) | ((a[:, 0] == b[:, 0]) & (a[:, 1] > b[:, 1]))
     key = np.where(swap[:, None], np.column_stack([b, a]), np.column_stack([a, b]))
     length = np.hypot(seg[:, 2] - seg[:, 0], seg[:, 3] - seg[:, 1])
+    perimeter = np.bincount(owner, weights=length, minlength=len(geoms))
     keep = length > 0
     key, owner, length = np.ascontiguousarray(key[keep]), owner[keep], length[keep]
     # Hash the four coordinates into one integer, sort once, then confirm equal keys
@@ -94,6 +97,7 @@ def contiguity_pairs(geoms: np.ndarray, *, rook: bool = True, strict: bool = Fal
     inverse, pair_key = pd.factorize(lo * len(geoms) + hi, sort=True)  # hash-based
     border = pd.DataFrame({"i": pair_key // len(geoms), "j": pair_key % len(geoms),
                            "border_m": np.bincount(inverse, weights=w)})
+    border.attrs["perimeter_m"] = perimeter
     if rook:
         return border
     coords, idx = shapely.get_coordinates(shapely.get_parts(geoms), return_index=True)

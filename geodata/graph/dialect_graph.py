@@ -29,7 +29,6 @@ from geodata.graph.regions import project_lonlat, suitable_crs, voronoi_regions
 from geodata.io import (
     atomic_path,
     read_json_text,
-    read_vector_layer,
     require_file,
     validate_regions,
 )
@@ -39,7 +38,7 @@ __all__ = ["DialectGraph", "METHODS"]
 POINT_METHODS = ("delaunay", "gabriel", "relative_neighbourhood", "knn", "distance_band")
 REGION_METHODS = ("voronoi", "rook", "queen")
 METHODS = REGION_METHODS + POINT_METHODS
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _FEATURE_PREFIX = "feat__"
 
 
@@ -239,9 +238,11 @@ class DialectGraph:
         classification : str or Series, optional
             A column of ``sites`` (or a Series by site id) holding classification paths
             (``"Sinitic/Min/Coastal"``) or group names; adds ``relatedness`` in [0, 1].
-        features : DataFrame, optional
-            Node features: a wide table indexed by site id, or a long survey table
-            (``site, item, value``) with numeric values.
+        features : DataFrame or FeatureMatrix, optional
+            Node features: a wide table indexed by site id, a long survey table
+            (``site, item, value``) with numeric values, or a
+            :class:`~geodata.dialectometry.features.FeatureMatrix` (its unobserved cells
+            become NaN).
         label : str, optional
             Column of ``sites`` with the reference groups.
         isolated : {"raise", "keep"}
@@ -273,15 +274,17 @@ class DialectGraph:
             reg, rep = voronoi_regions(sites, boundary=boundary, crs=crs)
             report.extend(rep)
             proj = reg.attrs.pop("projected_geometry")
+            xy = reg.attrs.pop("projected_xy")
             reg.attrs.pop("projected_crs", None)
         else:
             reg = gpd.GeoDataFrame({"longitude": lon, "latitude": lat}, index=sites.index.copy(),
                                    geometry=pts.geometry.array, crs="EPSG:4326")
             proj = None
+            xy = project_lonlat(lon, lat, crs)
         extra = sites.drop(columns=[c for c in (sites.geometry.name, "longitude", "latitude")
                                     if c in sites.columns])
-        reg = reg.join(extra)
-        xy = project_lonlat(lon, lat, crs)
+        if len(extra.columns):
+            reg = reg.join(extra)
         pairs = cls._pairs(method, proj, xy, lon, lat, k=k, threshold_km=threshold_km)
         params = {"method": method, "k": k, "threshold_km": threshold_km,
                   "max_crossing_km": max_crossing_km, "boundary": boundary is not None}
@@ -346,7 +349,7 @@ class DialectGraph:
     @staticmethod
     def _pairs(method, proj, xy, lon, lat, *, k, threshold_km) -> pd.DataFrame:
         if method == "voronoi":
-            return adj.contiguity_pairs(proj, rook=True)
+            return adj.contiguity_pairs(proj, rook=True)  # attrs["perimeter_m"] kept
         if method == "delaunay":
             pairs = adj.delaunay_pairs(xy)
         elif method == "gabriel":
@@ -363,6 +366,7 @@ class DialectGraph:
         if proj is not None and len(pairs):
             border = adj.contiguity_pairs(proj, rook=True)
             pairs = pairs.merge(border, on=["i", "j"], how="left").fillna({"border_m": 0.0})
+            pairs.attrs["perimeter_m"] = border.attrs.get("perimeter_m")
         else:
             pairs = pairs.assign(border_m=0.0)
         return pairs
@@ -371,6 +375,7 @@ class DialectGraph:
     def _assemble(cls, reg, pairs, proj, xy, crs, *, report, params, max_crossing_km, barriers,
                   barrier_action, classification, features, label, isolated, contiguity):
         ids = reg.index
+        perim = pairs.attrs.get("perimeter_m")
         if isolated not in ("raise", "keep"):
             raise DialectGraphError(f"`isolated` must be 'raise' or 'keep'; got {isolated!r}.")
         if barrier_action not in ("flag", "drop"):
@@ -385,7 +390,8 @@ class DialectGraph:
                        f"({first_examples(miss)}); models treat them as unlabelled", miss)
         if contiguity and proj is not None and len(ids) > 1:
             pairs = connect_components(pairs, proj, ids, max_crossing_km=max_crossing_km,
-                                       report=report)
+                                       report=report,
+                                       lonlat=reg[["longitude", "latitude"]].to_numpy(float))
         else:
             pairs = pairs.assign(sea_crossing=False)
         if barriers is not None and len(pairs):
@@ -400,7 +406,9 @@ class DialectGraph:
                 pairs = pairs[~hit]
             else:
                 pairs = pd.concat([pairs, flags], axis=1)
-        if proj is not None and shapely.get_type_id(proj[0]) in (3, 6):
+        if perim is not None and len(perim) == len(ids):
+            pass  # from the contiguity step: the same segments, not measured twice
+        elif proj is not None and shapely.get_type_id(proj[0]) in (3, 6):
             perim = shapely.length(shapely.boundary(np.asarray(proj, dtype=object)))
         else:
             perim = np.full(len(ids), np.nan)
@@ -545,45 +553,85 @@ class DialectGraph:
 
     # ------------------------------------------------------------------ files
     def to_file(self, path: str | os.PathLike) -> Path:
-        """Save as a GeoPackage with layers ``regions``, ``edges`` and ``metadata``.
+        """Save as a GeoPackage with layers ``regions``, ``edges``, ``features``, ``metadata``.
 
         The file is written to a temporary name and renamed, so a failure never leaves a
-        half-written file. ``regions`` holds the polygons with their attributes and the
-        features (``feat__<name>`` columns); ``edges`` holds one line per directed edge.
+        half-written file. ``regions`` holds the polygons with their attributes;
+        ``edges`` holds one line per undirected edge (``source`` before ``target`` in the
+        order of the regions; direction-specific columns such as ``border_share_source``
+        and ``border_share_target`` keep both directions); ``features`` is a long table
+        (``site_id``, ``feature``, ``value``) of the observed node features, so any number
+        of features fits; ``metadata`` holds the label, the build parameters and the report.
         """
+        from geodata.graph import _gpkg
+
         path = Path(path)
         if path.suffix.lower() != ".gpkg":
             raise DialectGraphError(f"`path` must end in .gpkg (a GeoPackage); got {str(path)!r}. "
                                     "Use a name like 'graph.gpkg'.")
-        reg = self._regions.join(self._features.add_prefix(_FEATURE_PREFIX))
-        reg = reg.reset_index()
-        lon = self._regions["longitude"].to_numpy(float)
-        lat = self._regions["latitude"].to_numpy(float)
-        pos = pd.Series(np.arange(self.n_nodes), index=self._regions.index)
-        s = pos[self._edges.index.get_level_values(0)].to_numpy()
-        t = pos[self._edges.index.get_level_values(1)].to_numpy()
-        lines = shapely.linestrings(np.stack([np.column_stack([lon[s], lat[s]]),
-                                              np.column_stack([lon[t], lat[t]])], axis=1))
-        edges = gpd.GeoDataFrame(self._edges.reset_index(), geometry=lines, crs="EPSG:4326")
+        reg = self._regions
+        geoms = np.asarray(reg.geometry.array, dtype=object)
+        attrs = pd.DataFrame(reg.drop(columns=reg.geometry.name)).reset_index()
+        edges, layout = self._edge_rows()
+        src, dst = _positions(edges.index, reg.index)
+        lon = reg["longitude"].to_numpy(float)
+        lat = reg["latitude"].to_numpy(float)
+        lines = _gpkg.line_wkb(lon[src], lat[src], lon[dst], lat[dst])
+        feats = self._features
+        values = feats.to_numpy(dtype=float)
+        rows, cols = np.nonzero(~np.isnan(values))
+        long = pd.DataFrame({"site_id": reg.index.to_numpy()[rows],
+                             "feature": np.asarray([str(c) for c in feats.columns],
+                                                   dtype=object)[cols],
+                             "value": values[rows, cols]})
         meta = pd.DataFrame({
-            "key": ["label", "meta", "features", "regions_columns", "report"],
+            "key": ["label", "meta", "features", "regions_columns", "report", "layout"],
             "value": [json.dumps(self._label), json.dumps(self.meta, default=str),
-                      json.dumps(list(self._features.columns)),
-                      json.dumps({c: str(t) for c, t in self._regions.dtypes.items()}),
-                      json.dumps(self.report.to_records())],
+                      json.dumps(list(feats.columns)),
+                      json.dumps({c: str(t) for c, t in reg.dtypes.items()}),
+                      json.dumps(self.report.to_records()),
+                      json.dumps({"edges": layout, "features": "long"})],
         })
-        import pyogrio
-
         with atomic_path(path) as tmp:
-            pyogrio.write_dataframe(reg, tmp, layer="regions", driver="GPKG")
-            pyogrio.write_dataframe(edges, tmp, layer="edges", driver="GPKG", append=True)
-            pyogrio.write_dataframe(meta, tmp, layer="metadata", driver="GPKG", append=True)
+            _gpkg.write_layer(tmp, attrs, layer="regions", geometry=geoms,
+                              geometry_type=_layer_type(geoms))
+            _gpkg.write_layer(tmp, edges.reset_index(), layer="edges", geometry=lines,
+                              geometry_type="LineString", append=True)
+            _gpkg.write_layer(tmp, long, layer="features", append=True)
+            _gpkg.write_layer(tmp, meta, layer="metadata", append=True)
         return path
+
+    def _edge_rows(self) -> tuple[pd.DataFrame, str]:
+        """The edges as stored: one row per undirected edge when the table is symmetric
+        (same values both ways, ``*_source``/``*_target`` columns swapped) and in the
+        canonical order, else every directed row."""
+        e = self._edges
+        n = self.n_nodes
+        src, dst = _positions(e.index, self._regions.index)
+        key = src * n + dst
+        fwd = src < dst
+        if len(e) == 0 or 2 * int(fwd.sum()) != len(e) or (np.diff(key) <= 0).any():
+            return e, "directed"
+        of = np.argsort(key[fwd], kind="stable")
+        ob = np.argsort((dst * n + src)[~fwd], kind="stable")
+        if not np.array_equal(key[fwd][of], (dst * n + src)[~fwd][ob]):
+            return e, "directed"
+        rows_f, rows_b = np.flatnonzero(fwd)[of], np.flatnonzero(~fwd)[ob]
+        for c in e.columns:
+            a = e[c].to_numpy()[rows_f]
+            b = e[_swap_name(c, e.columns)].to_numpy()[rows_b]
+            same = (np.array_equal(a, b, equal_nan=True) if a.dtype.kind == "f"
+                    else pd.Series(a).equals(pd.Series(b)))
+            if not same:
+                return e, "directed"
+        return e.iloc[rows_f], "undirected"
 
     @classmethod
     def read_file(cls, path: str | os.PathLike) -> DialectGraph:
         """Load a graph saved by :meth:`to_file`."""
         import pyogrio
+
+        from geodata.graph import _gpkg
 
         path = Path(path)
         if path.is_dir():  # say so, rather than "does not exist"
@@ -601,40 +649,114 @@ class DialectGraph:
             raise DialectGraphError(
                 f"`path` must be a DialectGraph GeoPackage with layers {sorted(need)}; "
                 f"{str(path)!r} has {sorted(layers)}. Write it with DialectGraph.to_file().")
-        meta = read_vector_layer(path, layer="metadata")
+        meta = _gpkg.read_layer(path, layer="metadata", read_geometry=False)
         meta = dict(zip(meta["key"], meta["value"].map(
             lambda t: read_json_text(t, argument="path", source=f"{path} (metadata)"))))
         version = meta["meta"].get("format_version")
-        if version != FORMAT_VERSION:
+        if version not in (1, FORMAT_VERSION):
             raise DialectGraphError(f"`path` holds a graph of format version {version!r}; this "
-                                    f"version of dialectgraph reads {FORMAT_VERSION}. Rebuild it.")
-        reg = read_vector_layer(path, layer="regions")
+                                    f"version of dialectgraph reads 1 and {FORMAT_VERSION}. "
+                                    "Rebuild it.")
+        layout = meta.get("layout", {"edges": "directed", "features": "wide"})
+        reg = _gpkg.read_layer(path, layer="regions")
         reg = reg.set_index("site_id")
         reg.index = reg.index.astype(str)
         fnames = meta["features"]
-        fcols = [_FEATURE_PREFIX + c for c in fnames]
-        feats = reg[fcols].astype(float)
-        feats.columns = pd.Index(fnames)
-        reg = reg.drop(columns=fcols)
+        if layout["features"] == "wide":  # format version 1: feat__<name> columns
+            fcols = [_FEATURE_PREFIX + c for c in fnames]
+            feats = reg[fcols].astype(float)
+            feats.columns = pd.Index(fnames)
+            reg = reg.drop(columns=fcols)
+        else:
+            values = np.full((len(reg), len(fnames)), np.nan)
+            if "features" in layers and fnames:
+                long = _gpkg.read_layer(path, layer="features", read_geometry=False)
+                col = pd.Index([str(c) for c in fnames]).get_indexer(long["feature"].astype(str))
+                row = reg.index.get_indexer(long["site_id"].astype(str))
+                if (col < 0).any() or (row < 0).any():
+                    raise DialectGraphError(
+                        f"`path` layer 'features' must name known sites and features; "
+                        f"{int(((col < 0) | (row < 0)).sum())} rows do not. The file was "
+                        "changed after it was written; rebuild it.")
+                values[row, col] = long["value"].to_numpy(float)
+            feats = pd.DataFrame(values, index=reg.index, columns=pd.Index(fnames))
         for col, dtype in meta["regions_columns"].items():
             if col in reg.columns and str(reg[col].dtype) != dtype and dtype != "geometry":
                 reg[col] = reg[col].astype(dtype)
         reg = gpd.GeoDataFrame(reg[list(meta["regions_columns"])], geometry=reg.geometry.name,
                                crs="EPSG:4326")
-        edges = read_vector_layer(path, layer="edges", read_geometry=False)
-        edges["source"] = edges["source"].astype(str)
-        edges["target"] = edges["target"].astype(str)
-        edges = edges.set_index(["source", "target"])
+        feats.index = reg.index
+        edges = _gpkg.read_layer(path, layer="edges", read_geometry=False)
+        edges = _edges_from_rows(edges, reg.index, undirected=layout["edges"] == "undirected")
         report = Report(meta["report"])
         return cls(reg, edges, feats, label=meta["label"], meta=meta["meta"], report=report)
+
+
+def _positions(index: pd.MultiIndex, ids: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+    """Region positions of an edge index's sources and targets, through its level codes
+    (one lookup per distinct id instead of one per edge)."""
+    out = []
+    for level in (0, 1):
+        pos = ids.get_indexer(index.levels[level]).astype(np.int64)
+        out.append(pos[index.codes[level]])
+    return out[0], out[1]
+
+
+def _swap_name(column: str, columns) -> str:
+    """The column holding the reverse direction's value (``x_source`` ↔ ``x_target``)."""
+    for a, b in (("_source", "_target"), ("_target", "_source")):
+        if column.endswith(a) and column[: -len(a)] + b in columns:
+            return column[: -len(a)] + b
+    return column
+
+
+def _edges_from_rows(rows: pd.DataFrame, ids: pd.Index, *, undirected: bool) -> pd.DataFrame:
+    """Directed edge table (canonical order) from the rows of the ``edges`` layer."""
+    src = ids.get_indexer(rows.pop("source").astype(str))
+    dst = ids.get_indexer(rows.pop("target").astype(str))
+    if (src < 0).any() or (dst < 0).any():
+        raise DialectGraphError("`path` layer 'edges' must join regions of the file; "
+                                f"{int(((src < 0) | (dst < 0)).sum())} rows do not. The file "
+                                "was changed after it was written; rebuild it.")
+    if undirected:
+        back = rows.rename(columns={c: _swap_name(c, rows.columns) for c in rows.columns})
+        rows = pd.concat([rows, back[list(rows.columns)]], ignore_index=True)
+        src, dst = np.concatenate([src, dst]), np.concatenate([dst, src])
+    order = np.lexsort((dst, src))
+    index = pd.MultiIndex(levels=[ids, ids], codes=[src[order], dst[order]],
+                          names=["source", "target"], verify_integrity=False)
+    out = rows.iloc[order]
+    out.index = index
+    return out
+
+
+def _layer_type(geoms: np.ndarray) -> str:
+    kinds = set(np.unique(shapely.get_type_id(geoms)).tolist())
+    if kinds <= {3, 6}:
+        return "MultiPolygon" if 6 in kinds else "Polygon"
+    if kinds == {0}:
+        return "Point"
+    return "Unknown"
+
+
+def _is_feature_matrix(obj) -> bool:
+    from geodata.dialectometry.features import FeatureMatrix
+
+    return isinstance(obj, FeatureMatrix)
 
 
 def _features_frame(features, ids: pd.Index, report: Report) -> pd.DataFrame:
     if features is None:
         return pd.DataFrame(index=ids)
+    if _is_feature_matrix(features):
+        # a geodata.dialectometry FeatureMatrix: unobserved cells become NaN (missing)
+        mask = features.mask.reindex(index=features.values.index,
+                                     columns=features.values.columns, fill_value=False)
+        features = features.values.astype(float).where(mask.to_numpy(bool))
     if not isinstance(features, pd.DataFrame):
         raise DialectGraphError(f"`features` must be a DataFrame (wide by site id, or long with "
-                                f"site/item/value); got {type(features).__name__}.")
+                                f"site/item/value) or a FeatureMatrix; got "
+                                f"{type(features).__name__}.")
     if {"site", "item", "value"} <= set(features.columns):
         vals = pd.to_numeric(features["value"], errors="coerce")
         bad = vals.isna() & features["value"].notna()

@@ -36,13 +36,15 @@ def connect_components(
     *,
     max_crossing_km: float,
     report: Report,
+    lonlat: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Join every component without a land neighbour to its nearest region across water.
 
     Components other than the largest (an island, or a group of regions on one island)
     are joined, smallest first, to the nearest region outside them when the gap between
     the polygons is at most ``max_crossing_km``. New edges get ``sea_crossing=True`` and
-    are reported; components that stay apart are reported too.
+    are reported with the great-circle distance between their sites (from ``lonlat``,
+    n × 2 degrees) and the width of the water between the regions.
     """
     n = len(geoms)
     pairs = pairs.assign(sea_crossing=False)
@@ -87,7 +89,17 @@ def connect_components(
         extra = pd.DataFrame(new, columns=["i", "j"]).assign(sea_crossing=True)
         pairs = pd.concat([pairs, extra], ignore_index=True).drop_duplicates(["i", "j"])
     if added:
-        detail = ", ".join(f"{a}-{b} ({g:.0f} km)" for a, b, g in added[:5])
+        pos = pd.Series(np.arange(n), index=ids)
+        parts = []
+        for a, b, g in added[:5]:
+            if lonlat is not None:
+                pa, pb = pos[a], pos[b]
+                d = float(great_circle_km(lonlat[pa, 0], lonlat[pa, 1], lonlat[pb, 0],
+                                          lonlat[pb, 1]))
+                parts.append(f"{a}-{b} ({d:.0f} km apart, {g:.0f} km of water)")
+            else:
+                parts.append(f"{a}-{b} ({g:.0f} km of water)")
+        detail = ", ".join(parts)
         more = f" and {len(added) - 5} more" if len(added) > 5 else ""
         report.add("joined islands across water",
                    f"{len(added)} edge(s) flagged sea_crossing=True, each joining a group of "

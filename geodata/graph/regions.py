@@ -11,7 +11,7 @@ from pyproj import CRS
 from geodata._validate import DialectGraphError, Report, first_examples
 from geodata.io import validate_regions
 
-__all__ = ["boundary_outline", "project_lonlat", "suitable_crs", "voronoi_regions"]
+__all__ = ["boundary_outline", "project_lonlat", "suitable_crs", "to_lonlat", "voronoi_regions"]
 
 
 def project_lonlat(lon: np.ndarray, lat: np.ndarray, crs: CRS) -> np.ndarray:
@@ -58,11 +58,15 @@ def suitable_crs(lon: np.ndarray, lat: np.ndarray) -> CRS:
 
 
 def boundary_outline(boundary, *, crs: CRS, argument: str = "boundary",
-                     close_gaps_m: float = 500.0) -> shapely.Geometry:
+                     close_gaps_m: float = 500.0, near: np.ndarray | None = None,
+                     report: Report | None = None) -> shapely.Geometry:
     """Union a boundary layer into one outline in ``crs``.
 
     Gaps narrower than ``2 * close_gaps_m`` between neighbouring units (slivers between
     layers of different scales) are closed by a buffer in and out; islands are kept.
+    With ``near`` (n × 2 lon/lat of the sites), polygon parts whose bounding box lies
+    wholly outside the sites' box widened by half its diagonal (at least 5°) are not used
+    (a world outline for a European survey keeps Europe and its neighbours; reported).
     """
     if isinstance(boundary, gpd.GeoSeries | gpd.GeoDataFrame):
         if boundary.crs is None:
@@ -73,16 +77,48 @@ def boundary_outline(boundary, *, crs: CRS, argument: str = "boundary",
         frame = boundary if isinstance(boundary, gpd.GeoDataFrame) else boundary.to_frame()
         frame, _ = validate_regions(gpd.GeoDataFrame(geometry=frame.geometry.reset_index(drop=True)),
                                     argument=argument)
-        geoms = frame.to_crs(crs).geometry.array
+        ll = np.asarray(frame.geometry.to_crs("EPSG:4326").array, dtype=object)
     elif isinstance(boundary, shapely.Geometry):
-        geoms = np.array([boundary])
-        geoms = gpd.GeoSeries(geoms, crs="EPSG:4326").to_crs(crs).array
+        ll = np.array([boundary], dtype=object)
     else:
         raise DialectGraphError(
             f"`{argument}` must be a GeoDataFrame/GeoSeries with a CRS or a shapely polygon in "
             f"lon/lat degrees; got {type(boundary).__name__}. Load one with "
             "geodata.load_boundary() or geodata.read_regions()."
         )
+    ll = np.asarray(shapely.get_parts(ll), dtype=object)
+    if near is not None and len(ll) > 1:
+        # longitudes relative to the sites' circular mean, so a survey across the
+        # antimeridian (Fiji) gets a narrow window, not the whole globe
+        rad = np.radians(near[:, 0])
+        lon0 = float(np.degrees(np.arctan2(np.sin(rad).mean(), np.cos(rad).mean())))
+        rel = (near[:, 0] - lon0 + 180) % 360 - 180
+        lo = np.array([rel.min(), near[:, 1].min()])
+        hi = np.array([rel.max(), near[:, 1].max()])
+        widen = max(5.0, float(np.hypot(*(hi - lo))) / 2)
+        x0, y0, x1, y1 = shapely.bounds(ll).T
+        x0, x1 = (x0 - lon0 + 180) % 360 - 180, (x1 - lon0 + 180) % 360 - 180
+        x0, x1 = np.minimum(x0, x1), np.where(x1 < x0, 180.0, x1)  # parts cut by the seam
+        keep = ((x1 >= lo[0] - widen) & (x0 <= hi[0] + widen) & (y1 >= lo[1] - widen)
+                & (y0 <= hi[1] + widen))
+        if not keep.any():
+            keep[:] = True  # no part near the sites: keep all, the caller says what is wrong
+        if not keep.all() and report is not None:
+            report.add("boundary parts far from the sites",
+                       f"{int((~keep).sum())} of {len(ll)} polygon parts of `{argument}` lie "
+                       f"more than {widen:.0f}° beyond the sites' extent and were not used", [])
+        ll = ll[keep]
+    # straight edges in degrees (parallels, meridians) are curves once projected
+    geoms = gpd.GeoSeries(shapely.segmentize(ll, 0.05), crs="EPSG:4326").to_crs(crs).array
+    geoms = np.asarray(geoms, dtype=object)
+    # a unit valid in lon/lat can self-intersect once projected (a country far from the
+    # projection's centre, Antarctica around the pole): repair each unit before the union
+    finite = np.array([np.isfinite(shapely.get_coordinates(g)).all() for g in geoms], bool)
+    geoms = geoms[finite]
+    bad = ~shapely.is_valid(geoms)
+    if bad.any():
+        geoms = geoms.copy()
+        geoms[bad] = [_only_polygons(g) for g in shapely.make_valid(geoms[bad])]
     outline = shapely.union_all(geoms)
     if close_gaps_m > 0:
         outline = outline.buffer(close_gaps_m, join_style="mitre").buffer(
@@ -202,54 +238,27 @@ def voronoi_regions(
             f"({first_examples(sites.index[keys].tolist())}). Merge them, or pass "
             "duplicates='spread'."
         )
+    xy_sites = xy
     xy = _spread_duplicates(xy, group, sites.index, jitter_m, report)
 
     outline = None
     if boundary is not None:
-        outline = boundary_outline(boundary, crs=crs)
+        outline = boundary_outline(boundary, crs=crs, near=np.column_stack([lon, lat]),
+                                   report=report)
         if outline.is_empty:
             raise DialectGraphError("`boundary` must enclose an area; it is empty.")
-    if outline is not None:
-        shapely.prepare(outline)
-        inside = shapely.intersects_xy(outline, xy[:, 0], xy[:, 1])
-        if not inside.any():
-            raise DialectGraphError(
-                "`boundary` must contain at least one site; it contains none of the "
-                f"{len(sites)}. Check that sites and boundary cover the same area and that "
-                "their CRS are right (lon/lat not swapped)."
-            )
-        if not inside.all():
-            dist_km = shapely.distance(outline, shapely.points(xy[~inside])) / 1000
-            out_ids = sites.index[~inside]
-            detail = ", ".join(f"{i!r} ({d:.1f} km)" for i, d in zip(out_ids[:5], dist_km[:5]))
-            if outside == "raise":
-                raise DialectGraphError(
-                    f"`sites` must lie inside `boundary` when outside='raise'; "
-                    f"{int((~inside).sum())} do not ({detail}). Use a wider boundary or "
-                    "outside='keep'."
-                )
-            report.add(
-                "sites outside the boundary",
-                f"{int((~inside).sum())} sites lie outside the boundary (distance to it: "
-                f"{detail}); kept: their cells are clipped to the boundary",
-                out_ids,
-            )
     lo, hi = xy.min(axis=0), xy.max(axis=0)
-    if outline is not None:
-        b = np.array(outline.bounds)
-        lo, hi = np.minimum(lo, b[:2]), np.maximum(hi, b[2:])
-    pad = (hi - lo).max() * max(margin, 0.01) + 1.0
-    frame = shapely.box(lo[0] - pad, lo[1] - pad, hi[0] + pad, hi[1] + pad)
-    cells = shapely.voronoi_polygons(shapely.multipoints(xy), extend_to=frame, ordered=True)
-    cells = np.asarray(shapely.get_parts(cells))
-    if len(cells) != len(xy):  # pragma: no cover - GEOS guarantees one cell per distinct point
-        raise DialectGraphError("Voronoi computation lost cells; report this as a bug.")
-    if outline is not None:
-        clip = outline
-    else:
+    if outline is None:
         inner = (hi - lo).max() * margin + 1.0
-        clip = shapely.box(lo[0] - inner, lo[1] - inner, hi[0] + inner, hi[1] + inner)
-    clipped = _clip(cells, clip)
+        lands = np.array([shapely.box(lo[0] - inner, lo[1] - inner, hi[0] + inner,
+                                      hi[1] + inner)], dtype=object)
+        land_of = np.zeros(len(xy), dtype=np.int64)
+    else:
+        lands, land_of = _landmass_of_sites(outline, xy, sites.index, outside, report)
+    clipped = np.empty(len(xy), dtype=object)
+    for land in np.unique(land_of):
+        members = np.flatnonzero(land_of == land)
+        clipped[members] = _cells_on(lands[land], xy[members], margin, outline=outline)
     empty = shapely.is_empty(clipped)
     if empty.any():
         raise DialectGraphError(
@@ -257,15 +266,148 @@ def voronoi_regions(
             f"({first_examples(sites.index[empty].tolist())}): their whole Voronoi cell lies "
             "outside it. Use a boundary that covers them, or remove those sites."
         )
+    if outline is not None:
+        orphans = np.setdiff1d(np.arange(len(lands)), land_of)
+        if orphans.size:
+            clipped = _join_orphans(clipped, lands[orphans], xy, sites.index, report)
+    geoms_ll = to_lonlat(clipped, crs)
     regions = gpd.GeoDataFrame(
         {"longitude": lon, "latitude": lat, "area_km2": shapely.area(clipped) / 1e6},
-        geometry=gpd.GeoSeries(clipped, crs=crs).to_crs("EPSG:4326").array,
+        geometry=geoms_ll,
         index=sites.index.copy(),
         crs="EPSG:4326",
     )
     regions.attrs["projected_crs"] = crs.to_wkt()
     regions.attrs["projected_geometry"] = clipped
+    regions.attrs["projected_xy"] = xy_sites
     return regions, report
+
+
+def _landmass_of_sites(outline, xy: np.ndarray, ids: pd.Index, outside: str,
+                       report: Report) -> tuple[np.ndarray, np.ndarray]:
+    """The landmasses (polygon parts of the outline) and the landmass of each site; a
+    site outside every landmass belongs to the nearest one (reported, or raised)."""
+    lands = np.asarray(shapely.get_parts(outline), dtype=object)
+    lands = lands[shapely.get_type_id(lands) == 3]
+    tree = shapely.STRtree(lands)
+    land_of = np.full(len(xy), -1, dtype=np.int64)
+    # candidates by bounding box (an STRtree of the points), then one prepared
+    # point-in-polygon test per landmass: fast for 10^6 points and thousands of islands
+    pt_tree = shapely.STRtree(shapely.points(xy))
+    cand_land, cand_pt = pt_tree.query(lands)
+    order = np.lexsort((cand_pt, shapely.area(lands)[cand_land]))  # largest land last wins
+    cand_land, cand_pt = cand_land[order], cand_pt[order]
+    starts = np.flatnonzero(np.r_[True, cand_land[1:] != cand_land[:-1]]) if len(
+        cand_land) else np.array([], dtype=np.int64)
+    for a, b in zip(starts, np.r_[starts[1:], len(cand_land)]):
+        land = lands[cand_land[a]]
+        shapely.prepare(land)
+        members = cand_pt[a:b]
+        hit = shapely.intersects_xy(land, xy[members, 0], xy[members, 1])
+        land_of[members[hit]] = cand_land[a]
+    del pt_tree
+    inside = land_of >= 0
+    if not inside.any():
+        raise DialectGraphError(
+            "`boundary` must contain at least one site; it contains none of the "
+            f"{len(xy)}. Check that sites and boundary cover the same area and that "
+            "their CRS are right (lon/lat not swapped)."
+        )
+    if not inside.all():
+        out = np.flatnonzero(~inside)
+        pts = shapely.points(xy[out])
+        near_pt, near_land = tree.query_nearest(pts, return_distance=False)
+        land_of[out[near_pt]] = near_land
+        dist_km = shapely.distance(lands[land_of[out]], pts) / 1000
+        out_ids = ids[out]
+        detail = ", ".join(f"{i!r} ({d:.1f} km)" for i, d in zip(out_ids[:5], dist_km[:5]))
+        if outside == "raise":
+            raise DialectGraphError(
+                f"`sites` must lie inside `boundary` when outside='raise'; "
+                f"{len(out)} do not ({detail}). Use a wider boundary or outside='keep'."
+            )
+        report.add(
+            "sites outside the boundary",
+            f"{len(out)} sites lie outside the boundary (distance to it: {detail}); kept: "
+            "their cells are clipped to the nearest landmass, plus the water of their own "
+            "cell out to the site",
+            out_ids,
+        )
+    return lands, land_of
+
+
+def _cells_on(land: shapely.Geometry, xy: np.ndarray, margin: float, *,
+              outline: shapely.Geometry | None = None) -> np.ndarray:
+    """Voronoi cells of the sites of one landmass, clipped to it (the whole landmass for
+    a single site): cells never reach across water onto another landmass.
+
+    A site off the landmass (a coastal point on a coarse outline) also keeps the water
+    of its own cell out to itself: a disc around it reaching the land, minus any land."""
+    shapely.prepare(land)
+    off = (~shapely.intersects_xy(land, xy[:, 0], xy[:, 1]) if outline is not None
+           else np.zeros(len(xy), bool))
+    pts = shapely.points(xy[off])
+    if len(xy) == 1:
+        cells = np.array([land], dtype=object)
+        clipped = cells.copy()
+    else:
+        b = np.array(land.bounds)
+        lo = np.minimum(xy.min(axis=0), b[:2])
+        hi = np.maximum(xy.max(axis=0), b[2:])
+        pad = (hi - lo).max() * max(margin, 0.01) + 1.0
+        frame = shapely.box(lo[0] - pad, lo[1] - pad, hi[0] + pad, hi[1] + pad)
+        cells = shapely.voronoi_polygons(shapely.multipoints(xy), extend_to=frame, ordered=True)
+        cells = np.asarray(shapely.get_parts(cells))
+        if len(cells) != len(xy):  # pragma: no cover - GEOS gives one cell per distinct point
+            raise DialectGraphError("Voronoi computation lost cells; report this as a bug.")
+        clipped = _clip(cells, land)
+    if off.any():
+        k = np.flatnonzero(off)
+        reach = shapely.distance(land, pts) * 1.05 + 100.0
+        water = shapely.difference(shapely.buffer(pts, reach, quad_segs=16), outline)
+        if len(xy) > 1:
+            water = shapely.intersection(water, cells[k])
+        joined = shapely.union(clipped[k], water)
+        clipped[k] = [_only_polygons(g) for g in joined]
+    return clipped
+
+
+def _join_orphans(cells: np.ndarray, orphans: np.ndarray, xy: np.ndarray, ids: pd.Index,
+                  report: Report) -> np.ndarray:
+    """Give each landmass without sites to the region of the nearest site (the site whose
+    Voronoi cell holds a point of the landmass) when it lies within half the diagonal of
+    the sites' extent; leave farther ones out. Both are reported."""
+    from scipy.spatial import cKDTree
+
+    reach = float(np.hypot(*(xy.max(axis=0) - xy.min(axis=0)))) / 2 + 1.0
+    at = shapely.get_coordinates(shapely.point_on_surface(orphans))
+    dist, site = cKDTree(xy).query(at, k=1)
+    near_orphan = np.flatnonzero(dist <= reach)
+    near_cell = site[near_orphan]
+    left_out = np.flatnonzero(dist > reach)
+    cells = cells.copy()
+    if near_orphan.size:
+        order = np.argsort(near_cell, kind="stable")
+        near_orphan, near_cell = near_orphan[order], near_cell[order]
+        starts = np.flatnonzero(np.r_[True, near_cell[1:] != near_cell[:-1]])
+        for a, b in zip(starts, np.r_[starts[1:], len(near_cell)]):
+            c = near_cell[a]
+            cells[c] = _only_polygons(shapely.union_all(
+                np.concatenate([[cells[c]], orphans[near_orphan[a:b]]])))
+        area = shapely.area(orphans[near_orphan]).sum() / 1e6
+        receivers = ids[np.unique(near_cell)].tolist()
+        report.add("joined landmasses without sites",
+                   f"{near_orphan.size} landmass(es) without sites ({area:,.0f} km² in all) "
+                   f"were added to the region of the nearest site "
+                   f"({first_examples(receivers, 5)})",
+                   receivers)
+    if left_out.size:
+        area = shapely.area(orphans[left_out]).sum() / 1e6
+        report.add("left out distant landmasses",
+                   f"{left_out.size} landmass(es) without sites farther than {reach / 1000:,.0f}"
+                   f" km (half the sites' extent) from every region were left out "
+                   f"({area:,.0f} km² in all)", [])
+    return cells
 
 
 def _clip(cells: np.ndarray, clip: shapely.Geometry) -> np.ndarray:
@@ -287,3 +429,167 @@ def _only_polygons(geom):
     if not parts:
         return shapely.Polygon()
     return parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)
+
+
+# ---------------------------------------------------------------------- back to lon/lat
+def to_lonlat(geoms: np.ndarray, crs: CRS) -> np.ndarray:
+    """Polygons in the projected ``crs`` as valid polygons in EPSG:4326 degrees.
+
+    Polygons that cross the antimeridian are split there (pieces on both sides, with
+    vertices at exactly ±180°); a polygon around a pole is closed along the pole's
+    parallel (±90°). Each piece is densified before the conversion so that its edges
+    follow the projected ones. Any polygon made invalid by the conversion is repaired.
+
+    Examples
+    --------
+    >>> crs = suitable_crs(np.array([179.0, -179.0]), np.array([-17.0, -18.0]))
+    >>> square = shapely.buffer(shapely.Point(0, 0), 50_000, cap_style="square")
+    >>> g = to_lonlat(np.array([square]), crs)[0]
+    >>> g.geom_type, g.is_valid, sorted(round(x) for x in g.bounds[::2])
+    ('MultiPolygon', True, [-180, 180])
+    """
+    from pyproj import Transformer
+
+    geoms = np.asarray(geoms, dtype=object)
+    fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    inv = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+
+    def to_deg(c: np.ndarray) -> np.ndarray:
+        x, y = inv.transform(c[:, 0], c[:, 1])
+        return np.column_stack([x, y])
+
+    # long straight edges in the projection are curves in degrees (strongly so near the
+    # poles): densify edges longer than 1/200 of the extent (at least 5 km) first
+    minx, miny, maxx, maxy = shapely.total_bounds(geoms)
+    step = max(5000.0, float(np.hypot(maxx - minx, maxy - miny)) / 200)
+    out = shapely.transform(_densify(geoms, step), to_deg)
+    special = _cross_antimeridian_or_pole(geoms, fwd)
+    for k in np.flatnonzero(special):
+        out[k] = _split_lonlat(geoms[k], inv, fwd)
+    bad = ~shapely.is_valid(out)
+    if bad.any():
+        out[bad] = [_only_polygons(g) for g in shapely.make_valid(out[bad])]
+    return out
+
+
+def _poles(fwd) -> list[tuple[float, shapely.Point]]:
+    found = []
+    for lat in (90.0, -90.0):
+        x, y = fwd.transform(0.0, lat)
+        if np.isfinite(x) and np.isfinite(y) and abs(x) < 1e8 and abs(y) < 1e8:
+            found.append((lat, shapely.Point(x, y)))
+    return found
+
+
+def _cross_antimeridian_or_pole(geoms: np.ndarray, fwd) -> np.ndarray:
+    """Which projected polygons touch the antimeridian or hold a pole."""
+    lat = np.linspace(-89.9, 89.9, 1799)
+    x, y = fwd.transform(np.full(lat.size, 180.0), lat)
+    ok = np.isfinite(x) & np.isfinite(y) & (np.abs(x) < 1e8) & (np.abs(y) < 1e8)
+    # runs of projectable points become lines (a projection may tear the meridian)
+    cut = np.flatnonzero(np.diff(ok.astype(int)) != 0) + 1
+    lines = [np.column_stack([x[a:b], y[a:b]]) for a, b in
+             zip(np.r_[0, cut], np.r_[cut, lat.size]) if ok[a] and b - a >= 2]
+    special = np.zeros(len(geoms), dtype=bool)
+    tree = shapely.STRtree(geoms)
+    if lines:
+        meridian = shapely.multilinestrings(lines)
+        special[tree.query(meridian, predicate="intersects")] = True
+    for _, pole in _poles(fwd):
+        special[tree.query(pole, predicate="intersects")] = True
+    return special
+
+
+def _split_lonlat(geom: shapely.Geometry, inv, fwd) -> shapely.Geometry:
+    """One projected polygon as lon/lat pieces cut at the antimeridian, poles closed."""
+    poles = _poles(fwd)
+    pieces = []
+    minx, miny, maxx, maxy = geom.bounds
+    dense = shapely.segmentize(geom, max(1000.0, max(maxx - minx, maxy - miny) / 200))
+    for part in shapely.get_parts(_only_polygons(dense) if shapely.get_type_id(dense) == 7
+                                  else dense):
+        if shapely.get_type_id(part) != 3 or part.is_empty:
+            continue
+        pole_lat = next((lat for lat, pt in poles if part.intersects(pt)), None)
+        rings = [_unwrapped_ring(part.exterior, inv, pole_lat)]
+        if rings[0] is None:
+            continue
+        for hole in part.interiors:
+            ring = _unwrapped_ring(hole, inv, None)
+            if ring is None:
+                continue
+            centre = (rings[0][:, 0].min() + rings[0][:, 0].max()) / 2
+            ring[:, 0] += 360 * np.round((centre - ring[:, 0].mean()) / 360)
+            rings.append(ring)
+        poly = shapely.make_valid(shapely.Polygon(rings[0], rings[1:]))
+        west, _, east, _ = poly.bounds
+        for k in range(int(np.floor((west + 180) / 360)), int(np.ceil((east - 180) / 360)) + 1):
+            piece = shapely.intersection(poly, shapely.box(360 * k - 180, -90, 360 * k + 180, 90))
+            piece = _only_polygons(piece)
+            if not piece.is_empty:
+                pieces.extend(shapely.get_parts(
+                    shapely.transform(piece, lambda c, k=k: c - [360.0 * k, 0.0])))
+    if not pieces:
+        return shapely.Polygon()
+    return pieces[0] if len(pieces) == 1 else shapely.MultiPolygon(pieces)
+
+
+def _unwrapped_ring(ring, inv, pole_lat: float | None) -> np.ndarray | None:
+    """Ring coordinates in degrees with continuous longitudes (may leave [-180, 180]); a
+    ring around a pole is closed along the pole's parallel. None when the ring leaves the
+    domain of the projection."""
+    c = shapely.get_coordinates(ring)
+    x, y = inv.transform(c[:, 0], c[:, 1])
+    if not (np.isfinite(x).all() and np.isfinite(y).all()):
+        return None
+    lon = np.degrees(np.unwrap(np.radians(x)))
+    lat = np.asarray(y, dtype=float)
+    if abs(lon[-1] - lon[0]) > 180:  # the ring goes once around a pole
+        if pole_lat is None:
+            pole_lat = 90.0 if lat.mean() > 0 else -90.0
+        lon = np.r_[lon, lon[-1], lon[0], lon[0]]
+        lat = np.r_[lat, pole_lat, pole_lat, lat[0]]
+    return np.column_stack([lon, lat])
+
+
+def _densify(geoms: np.ndarray, step: float) -> np.ndarray:
+    """Polygons with points added on edges longer than ``step``, placed from the
+    lexicographically smaller end of each edge, so that two regions sharing an edge get
+    exactly the same new points (``shapely.segmentize`` depends on the edge's direction)."""
+    geoms = np.asarray(geoms, dtype=object)
+    x0, y0, x1, y1 = shapely.bounds(geoms).T
+    long = np.hypot(x1 - x0, y1 - y0) > step  # only these can have an edge longer than step
+    if not long.all():
+        out = geoms.copy()
+        if long.any():
+            out[long] = _densify(geoms[long], step)
+        return out
+    single = shapely.get_type_id(geoms) == 3
+    kind, coords, (ring_off, *rest) = shapely.to_ragged_array(geoms)
+    a, b = coords[:-1], coords[1:]
+    length = np.hypot(*(b - a).T)
+    n = np.maximum(np.ceil(length / step), 1).astype(np.int64)
+    n[ring_off[1:-1] - 1] = 0  # no segment from a ring's last point to the next ring
+    if (n <= 1).all():
+        return geoms
+    swap = (a[:, 0] > b[:, 0]) | ((a[:, 0] == b[:, 0]) & (a[:, 1] > b[:, 1]))
+    lo, hi = np.where(swap[:, None], b, a), np.where(swap[:, None], a, b)
+    keep = np.maximum(n, 1)  # each segment keeps its start and adds n - 1 points
+    keep[ring_off[1:-1] - 1] = 1
+    seg = np.repeat(np.arange(len(a)), keep)
+    j = np.arange(len(seg)) - np.repeat(np.cumsum(keep) - keep, keep)  # 0..keep-1
+    m = np.maximum(n[seg], 1)
+    frac = np.where(swap[seg], (m - j) / m, j / m)  # the index counted from ``lo``
+    pts = lo[seg] + (hi[seg] - lo[seg]) * frac[:, None]
+    pts[j == 0] = a[seg[j == 0]]  # segment starts stay bit-identical
+    new = np.vstack([pts, coords[-1:]])
+    # ring offsets: count the points that fall in each ring
+    old_ring = np.searchsorted(ring_off, np.arange(len(coords)), side="right") - 1
+    counts = np.bincount(old_ring[seg], minlength=len(ring_off) - 1)
+    counts[-1] += 1
+    new_off = np.concatenate([[0], np.cumsum(counts)])
+    out = shapely.from_ragged_array(kind, new, (new_off, *rest))
+    out = np.asarray(out, dtype=object)
+    if single.any():
+        out[single] = shapely.get_geometry(out[single], 0)
+    return out

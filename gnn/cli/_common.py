@@ -45,7 +45,7 @@ __all__ = [
     "run",
 ]
 
-BOUNDARY_NAMES = ("china_provinces", "world_countries")
+BOUNDARY_NAMES = ("china_provinces", "world_countries", "world_land")
 
 
 # ---------------------------------------------------------------------------------------

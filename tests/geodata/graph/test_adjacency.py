@@ -34,7 +34,8 @@ def test_rook_equals_libpysal_on_same_cells(cells):
     adj = Graph.build_contiguity(regions.reset_index(drop=True), rook=True).adjacency.reset_index()
     theirs = set(zip(adj["focal"], adj["neighbor"]))
     theirs = {(a, b) for a, b in theirs if a < b}
-    assert ours == theirs and len(ours) == 100
+    # 98 land borders: Xiamen island (Mi1) no longer takes mainland area across water
+    assert ours == theirs and len(ours) == 98
 
 
 def test_border_lengths_match_shapely(cells):

@@ -61,10 +61,16 @@ def test_graph_invariants(area):
     # regions do not overlap and cover the clipped area
     crs = g.projected_crs
     proj = g.regions.to_crs(crs).geometry.array
-    outline = boundary.to_crs(crs).iloc[0]
+    # the outline's straight edges in degrees are followed as curves once projected
+    outline = gpd.GeoSeries(shapely.segmentize(boundary.array, 0.05), crs=4326).to_crs(crs).iloc[0]
     union = shapely.union_all(proj)
     assert union.area == pytest.approx(shapely.area(proj).sum(), rel=1e-6)
-    assert union.area == pytest.approx(outline.area, rel=1e-3)
+    dropped = {"boundary parts far from the sites", "left out distant landmasses"} & {
+        x["action"] for x in g.report.entries}
+    if dropped:  # far islands without sites are left out, and reported
+        assert union.area < outline.area * (1 + 1e-3)
+    else:
+        assert union.area == pytest.approx(outline.area, rel=1e-3)
     # border lengths equal the geometry's
     land = e[~e["sea_crossing"]]
     pos = pd.Series(np.arange(len(proj)), index=g.node_ids)

@@ -20,7 +20,8 @@ def provinces():
 
 def test_cells_partition_the_outline(szeto, provinces):
     regions, report = voronoi_regions(szeto, boundary=provinces)
-    assert not report
+    # the only repair: islets without sites go to the nearest region
+    assert [e["action"] for e in report.entries] == ["joined landmasses without sites"]
     assert regions.index.equals(szeto.index) and regions.is_valid.all()
     crs = suitable_crs(szeto.geometry.x, szeto.geometry.y)
     proj = regions.to_crs(crs)
@@ -64,6 +65,7 @@ def test_points_outside_boundary_reported(szeto, provinces):
     regions, report = voronoi_regions(sites, boundary=provinces)
     entry = report.entries[0]
     assert entry["action"] == "sites outside the boundary" and entry["ids"] == ["Mi1"]
+    assert "clipped to the nearest landmass" in entry["detail"]
     assert "kept" in entry["detail"] and regions.loc["Mi1"].geometry.area > 0
     with pytest.raises(DialectGraphError, match=r"must lie inside `boundary` when outside='raise'"):
         voronoi_regions(sites, boundary=provinces, outside="raise")

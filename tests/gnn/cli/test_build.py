@@ -20,7 +20,7 @@ def test_build_bundled_dataset(tmp_path, capsys):
     regions = gpd.read_file(out, layer="regions")
     assert len(regions) == 42 and regions.crs.to_epsg() == 4326
     g = DialectGraph.read_file(out)
-    assert g.n_edges == 100 and g.features.shape == (42, 21) and g.label == "dialect_group"
+    assert g.n_edges == 99 and g.features.shape == (42, 21) and g.label == "dialect_group"
 
 
 def test_build_user_files(tmp_path):

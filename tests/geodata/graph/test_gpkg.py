@@ -1,0 +1,80 @@
+"""GeoPackage storage: one row per undirected edge, any number of features, old files."""
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+
+import geodata
+from geodata import DialectGraphError
+from geodata.dialectometry.features import FeatureMatrix
+from geodata.graph._gpkg import line_wkb
+from geodata.graph.dialect_graph import DialectGraph
+
+
+@pytest.fixture(scope="module")
+def sites():
+    return geodata.load_dataset("sinitic_szeto2018").sites
+
+
+@pytest.fixture(scope="module")
+def graph(sites):
+    return DialectGraph.from_sites(sites, boundary=geodata.load_boundary())
+
+
+def test_line_wkb_matches_shapely():
+    rng = np.random.default_rng(0)
+    c = rng.uniform(-180, 180, size=(50, 4))
+    buf = line_wkb(c[:, 0], c[:, 1], c[:, 2], c[:, 3])
+    ours = shapely.from_wkb([b.tobytes() for b in buf])
+    ref = shapely.linestrings(c.reshape(50, 2, 2))
+    assert shapely.equals_exact(ours, ref, tolerance=0).all()
+
+
+def test_many_features_round_trip(graph, tmp_path):
+    rng = np.random.default_rng(1)
+    values = rng.integers(0, 2, size=(graph.n_nodes, 2610)).astype(float)
+    values[rng.random(values.shape) < 0.3] = np.nan  # missing cells stay missing
+    wide = pd.DataFrame(values, index=graph.node_ids,
+                        columns=[f"char {k}/reading" for k in range(2610)])
+    g = graph.with_features(wide)
+    back = DialectGraph.read_file(g.to_file(tmp_path / "many.gpkg"))
+    pd.testing.assert_frame_equal(g.features, back.features)
+    long = gpd.read_file(tmp_path / "many.gpkg", layer="features")
+    assert list(long.columns) == ["site_id", "feature", "value"]
+    assert len(long) == int(np.isfinite(values).sum())
+
+
+def test_feature_matrix_accepted(sites):
+    idx = sites.index[:3]
+    fm = FeatureMatrix(values=pd.DataFrame({"a": [1.0, 0.0, 0.0], "b": [0.0, 1.0, 0.0]}, index=idx),
+                       mask=pd.DataFrame({"a": [True, True, False], "b": [True, True, True]},
+                                         index=idx),
+                       kind="one_hot")
+    g = DialectGraph.from_sites(sites, boundary=geodata.load_boundary(), features=fm)
+    f = g.features
+    assert f.loc[idx[0], "a"] == 1.0 and f.loc[idx[1], "a"] == 0.0
+    assert np.isnan(f.loc[idx[2], "a"]) and f.loc[idx[2], "b"] == 0.0
+    assert f.iloc[3:].isna().all().all()  # sites not in the matrix are missing (reported)
+    assert g.report.entries[-1]["action"] == "sites without features"
+
+
+def test_asymmetric_edges_are_stored_directed(graph, tmp_path):
+    e = graph.edges
+    e.iloc[0, e.columns.get_loc("distance_km")] += 1.0  # no longer the same both ways
+    g = DialectGraph(graph.regions, e, graph.features, meta=graph.meta)
+    back = DialectGraph.read_file(g.to_file(tmp_path / "d.gpkg"))
+    pd.testing.assert_frame_equal(g.edges, back.edges)
+    assert len(pyogrio.read_dataframe(tmp_path / "d.gpkg", layer="edges")) == len(e)
+
+
+def test_edited_file_is_rejected(graph, tmp_path):
+    path = graph.to_file(tmp_path / "g.gpkg")
+    edges = pyogrio.read_dataframe(path, layer="edges")
+    edges.loc[0, "target"] = "nowhere"
+    pyogrio.write_dataframe(edges, path, layer="edges", driver="GPKG")
+    with pytest.raises(DialectGraphError, match=r"layer 'edges' must join regions of the file; "
+                       r"1 rows do not"):
+        DialectGraph.read_file(path)

@@ -1,0 +1,210 @@
+"""Regions never cross water onto another landmass that holds sites; outlines anywhere on
+Earth (world countries, the antimeridian, the poles) give valid regions holding their site."""
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+import geodata
+from geodata.graph.dialect_graph import DialectGraph
+from geodata.graph.regions import to_lonlat, voronoi_regions
+
+
+def _sites(coords: dict[str, tuple[float, float]]) -> gpd.GeoDataFrame:
+    lon, lat = np.array(list(coords.values())).T
+    return gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326",
+                            index=pd.Index(list(coords), name="site_id"))
+
+
+def _assert_valid_and_holding(regions, sites):
+    assert regions.is_valid.all()
+    held = regions.geometry.covers(sites.geometry.reindex(regions.index))
+    assert held.all(), f"regions not holding their site: {regions.index[~held].tolist()}"
+
+
+ISLANDS = {"Haikou": (110.33, 20.03), "Sanya": (109.51, 18.25), "Danzhou": (109.58, 19.52),
+           "Taipei": (121.56, 25.04), "Taoyuan": (121.30, 24.99), "Kaohsiung": (120.31, 22.63)}
+
+
+@pytest.fixture(scope="module")
+def china_islands():
+    szeto = geodata.load_dataset("sinitic_szeto2018").sites[["geometry"]]
+    sites = pd.concat([szeto, _sites(ISLANDS)])
+    provinces = geodata.load_boundary("china_provinces")
+    return sites, provinces, DialectGraph.from_sites(sites, boundary=provinces)
+
+
+def test_island_regions_stay_on_their_island(china_islands):
+    sites, provinces, g = china_islands
+    crs = g.projected_crs
+    reg = g.regions.to_crs(crs)
+    outline = shapely.get_parts(provinces.to_crs(crs).union_all())
+    mainland = max(outline, key=lambda p: p.area)
+    for code, names in (("CN-HI", ["Haikou", "Sanya", "Danzhou"]),
+                        ("CN-TW", ["Taipei", "Taoyuan", "Kaohsiung"])):
+        parts = shapely.get_parts(provinces.loc[provinces["code"] == code].to_crs(crs).union_all())
+        island = max(parts, key=lambda p: p.area)  # the main island
+        # no island region takes land on the mainland (islets without sites may join them)
+        assert (reg.loc[names].intersection(mainland.buffer(-1000)).area == 0).all()
+        # and no other region takes land on the island
+        others = reg.drop(index=names)
+        assert (others.intersection(island.buffer(-1000)).area == 0).all()
+    leizhou = shapely.Point(110.1, 20.9)
+    assert not g.regions.loc[["Haikou", "Sanya", "Danzhou"]].covers(leizhou).any()
+    _assert_valid_and_holding(g.regions, sites)
+
+
+def test_no_land_border_across_water(china_islands):
+    _, _, g = china_islands
+    e = g.edges
+    hainan, taiwan = ["Haikou", "Sanya", "Danzhou"], ["Taipei", "Taoyuan", "Kaohsiung"]
+    for island in (hainan, taiwan):
+        src = e.index.get_level_values(0).isin(island)
+        dst = e.index.get_level_values(1).isin(island)
+        leaving = e[src & ~dst]
+        assert len(leaving) == 1 and leaving["sea_crossing"].all()
+        assert (leaving["border_km"] == 0).all()
+        inside = e[src & dst]
+        assert len(inside) >= 2 and (inside["border_km"] > 0).all()
+
+
+def test_report_gives_great_circle_distance_of_each_crossing(china_islands):
+    _, _, g = china_islands
+    entry = next(x for x in g.report.entries if x["action"] == "joined islands across water")
+    sea = g.edges[g.edges["sea_crossing"]]
+    for (s, t), row in sea.iterrows():
+        if f"{s}-{t} (" in entry["detail"]:
+            assert f"{s}-{t} ({row['distance_km']:.0f} km apart, " in entry["detail"]
+            break
+    else:
+        pytest.fail(f"no sea crossing named in {entry['detail']!r}")
+
+
+def test_ragged_coast_and_islands():
+    # a mainland with a comb-like coast (fjords 2 km wide), two islands with sites
+    # 4 and 6 km offshore, and an islet without sites
+    teeth = [shapely.box(10 + 0.1 * k, 50.0, 10 + 0.1 * k + 0.07, 50.3) for k in range(10)]
+    mainland = shapely.union_all([shapely.box(10, 49.5, 11, 50.0), *teeth])
+    isle_a = shapely.box(10.2, 50.336, 10.45, 50.45)  # 4 km north of the teeth
+    isle_b = shapely.box(11.085, 49.6, 11.3, 49.9)  # 6 km east
+    islet = shapely.box(10.6, 50.34, 10.62, 50.35)  # no site
+    outline = gpd.GeoSeries([mainland, isle_a, isle_b, islet], crs="EPSG:4326")
+    sites = _sites({"m1": (10.2, 49.7), "m2": (10.8, 49.7), "m3": (10.45, 50.2),
+                    "m4": (10.95, 49.9), "a1": (10.25, 50.4), "a2": (10.4, 50.4),
+                    "b1": (11.2, 49.75)})
+    regions, report = voronoi_regions(sites, boundary=outline)
+    _assert_valid_and_holding(regions, sites)
+    land_of = {"a1": isle_a, "a2": isle_a, "b1": isle_b}
+    for sid, geom in regions.geometry.items():
+        land = land_of.get(sid, mainland)
+        extra = geom.difference(land.buffer(0.001))
+        if sid not in ("a2", "a1", "m3"):  # the islet goes to the nearest region
+            assert extra.area < 1e-9, sid
+    actions = [x["action"] for x in report.entries]
+    assert actions == ["joined landmasses without sites"]
+    assert "1 landmass(es) without sites" in report.entries[0]["detail"]
+    covered = shapely.union_all(regions.geometry.array)
+    assert covered.symmetric_difference(outline.union_all()).area < 1e-6
+    g = DialectGraph.from_sites(sites, boundary=outline)
+    sea = g.edges[g.edges["sea_crossing"]]
+    pairs = {tuple(sorted(p)) for p in sea.index}
+    assert len(pairs) == 2 and any("b1" in p for p in pairs)
+    assert any({"a1", "a2"} & set(p) for p in pairs)
+
+
+FIJI = {"Suva": (178.44, -18.14), "Nadi": (177.44, -17.80), "Lautoka": (177.45, -17.62),
+        "Labasa": (179.39, -16.43), "Savusavu": (179.34, -16.78),
+        "Taveuni": (-179.97, -16.85), "Lakeba": (-178.80, -18.22), "Rotuma": (177.07, -12.50)}
+NORTH = {"a": (10.0, 88.0), "b": (100.0, 87.5), "c": (-170.0, 86.0), "d": (-60.0, 89.5),
+         "e": (175.0, 85.0)}
+
+
+@pytest.mark.parametrize("coords", [FIJI, NORTH], ids=["fiji", "north_pole"])
+def test_antimeridian_and_pole_without_boundary(coords):
+    sites = _sites(coords)
+    regions, _ = voronoi_regions(sites)
+    _assert_valid_and_holding(regions, sites)
+    # lon/lat pieces never span more than half the globe: split, not smeared
+    widths = [p.bounds[2] - p.bounds[0] for g in regions.geometry for p in shapely.get_parts(g)]
+    if coords is FIJI:
+        assert max(widths) < 10
+    # the regions tile the projected plane: their areas add up to the whole frame's
+    proj = regions.attrs["projected_geometry"]
+    assert shapely.union_all(proj).area == pytest.approx(shapely.area(proj).sum(), rel=1e-9)
+
+
+def test_pole_region_reaches_the_pole():
+    regions, _ = voronoi_regions(_sites(NORTH))
+    holder = regions.geometry.covers(shapely.Point(0, 90)) | regions.geometry.intersects(
+        shapely.LineString([(-180, 90), (180, 90)]))
+    assert holder.sum() >= 1
+
+
+WORLD_SITES = {
+    "europe": {"Bergen": (5.32, 60.39), "Rostock": (12.10, 54.09), "Krakow": (19.94, 50.06),
+               "Lyon": (4.84, 45.76), "Porto": (-8.61, 41.15), "Napoli": (14.27, 40.85),
+               "Dublin": (-6.26, 53.35), "Tallinn": (24.75, 59.44)},
+    "fiji": {k: v for k, v in FIJI.items() if k != "Rotuma"},
+    "arctic": {"Longyearbyen": (15.6, 78.2), "Qaanaaq": (-69.2, 77.5), "Alert": (-62.3, 82.5),
+               "Dikson": (80.5, 73.5), "Barrow": (-156.8, 71.3)},
+}
+
+
+@pytest.mark.parametrize("where", list(WORLD_SITES))
+def test_world_countries_works_everywhere(where):
+    sites = _sites(WORLD_SITES[where])
+    g = DialectGraph.from_sites(sites, boundary=geodata.load_boundary("world_countries"),
+                                max_crossing_km=5000, isolated="keep")
+    _assert_valid_and_holding(g.regions, sites)
+    assert g.is_symmetric()
+
+
+def test_world_countries_with_szeto():
+    szeto = geodata.load_dataset("sinitic_szeto2018").sites
+    g = DialectGraph.from_sites(szeto, boundary=geodata.load_boundary("world_countries"))
+    _assert_valid_and_holding(g.regions, szeto)
+    far = [x for x in g.report.entries if x["action"] == "boundary parts far from the sites"]
+    assert far and "beyond the sites' extent and were not used" in far[0]["detail"]
+
+
+@pytest.fixture(scope="module")
+def world_land():
+    return geodata.load_boundary("world_land")
+
+
+@pytest.mark.parametrize("where", ["europe_islands", "fiji",
+                                   pytest.param("arctic", marks=pytest.mark.slow)])
+def test_world_land_outline(world_land, where):
+    coords = {"europe_islands": {**WORLD_SITES["europe"], "Bergen auf Ruegen": (13.43, 54.42),
+                                 "Visby": (18.29, 57.64), "Texel": (4.80, 53.05)},
+              "fiji": FIJI, "arctic": WORLD_SITES["arctic"]}[where]
+    sites = _sites(coords)
+    g = DialectGraph.from_sites(sites, boundary=world_land, max_crossing_km=5000,
+                                isolated="keep")
+    _assert_valid_and_holding(g.regions, sites)
+    if where == "europe_islands":  # the small islands exist: those sites are inside
+        outside = [x for x in g.report.entries if x["action"] == "sites outside the boundary"]
+        assert not any({"Bergen auf Ruegen", "Visby", "Texel"} & set(x["ids"]) for x in outside)
+        site = sites.geometry["Bergen auf Ruegen"]
+        home = next(p for p in shapely.get_parts(g.regions.loc["Bergen auf Ruegen"].geometry)
+                    if p.covers(site))
+        assert home.bounds[0] > 12.9 and home.bounds[2] < 14.0  # the island, not the coast
+        sea = g.edges[g.edges["sea_crossing"]]
+        assert ("Bergen auf Ruegen", "Rostock") in sea.index or any(
+            s == "Bergen auf Ruegen" for s, _ in sea.index)
+
+
+def test_to_lonlat_splits_square_on_antimeridian():
+    regions, _ = voronoi_regions(_sites({"w": (179.5, -17.0), "e": (-179.5, -17.0)}))
+    crs = regions.attrs["projected_crs"]
+    from pyproj import CRS
+
+    square = shapely.box(-30_000, -30_000, 30_000, 30_000)
+    g = to_lonlat(np.array([square]), CRS.from_wkt(crs))[0]
+    assert g.is_valid and g.geom_type == "MultiPolygon" and len(g.geoms) == 2
+    west, east = sorted(g.geoms, key=lambda p: p.bounds[0])
+    assert west.bounds[0] == -180 and -180 < west.bounds[2] < -179.5
+    assert east.bounds[2] == 180 and 179.5 < east.bounds[0] < 180
+    assert west.area == pytest.approx(east.area, rel=0.05)  # the square is centred on 180°
