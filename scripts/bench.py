@@ -2,7 +2,9 @@
 
 - graph: regions + graph + border lengths vs libpysal (1k, 10k, 100k) and ours at 1M;
 - distances: 613 sites x 562 items of IPA strings, ours (rapidfuzz) vs lingpy;
-- gnn: epoch time of the DialectGAT layer stack vs plain GATv2Conv(edge_dim=...).
+- gnn: epoch time of the DialectGAT layer stack vs plain GATv2Conv(edge_dim=...);
+- atlas: Mantel, dendrogram and the whole `dialectgraph maps` command at 600 sites;
+- cli: `dialectgraph` commands as processes (imports and writes included), torch or not.
 
 Peers run in the same process as ours and times are medians of repeats, because these
 machines are noisy.
@@ -19,6 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_atlas  # noqa: E402
+import bench_cli  # noqa: E402
 import bench_distances  # noqa: E402
 import bench_gnn  # noqa: E402
 import bench_graph  # noqa: E402
@@ -33,7 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     started = time.perf_counter()
     results = {"machine": {"python": platform.python_version(), "processor": platform.machine()}}
-    for name, module in (("graph", bench_graph), ("distances", bench_distances),
+    for name, module in (("cli", bench_cli), ("graph", bench_graph),
+                         ("distances", bench_distances), ("atlas", bench_atlas),
                          ("gnn", bench_gnn)):
         print(f"\n=== {name} ===", flush=True)
         results[name] = module.run(quick=args.quick)
