@@ -272,8 +272,7 @@ def run_demo(out: str | Path = "demo_output", *, dataset: str = "sinitic_szeto20
              f"{graph.features.shape[1]} features that differ across it; regions tinted by "
              "group.", "Thick walls are where many isoglosses run together: the dialect "
              "boundaries. Thin or missing lines mark gradual transitions.")
-    e = graph.edges
-    edge_d = pd.Series([dmat.loc[a, b] for a, b in e.index], index=e.index)
+    edge_d = graph.edge_values(dmat, name="linguistic_distance")
     ax = plot_beams(graph, edge_d, kind="honeycomb", label="linguistic distance",
                     title="Honeycomb map of linguistic distance")
     figs.add("08_honeycomb", ax, "Honeycomb map",

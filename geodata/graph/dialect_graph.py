@@ -179,6 +179,32 @@ class DialectGraph:
         rev = pd.MultiIndex.from_arrays([idx.get_level_values(1), idx.get_level_values(0)])
         return bool(rev.isin(idx).all())
 
+    def edge_values(self, matrix: pd.DataFrame, *, name: str = "value") -> pd.Series:
+        """The cells of a site × site matrix at every edge (e.g. the linguistic distance
+        between neighbours), indexed like :attr:`edges`; NaN where a site is not in it.
+
+        Examples
+        --------
+        >>> from geodata import load_dataset, linguistic_distances
+        >>> sites, survey = load_dataset("sinitic_szeto2018")
+        >>> g = DialectGraph.from_sites(sites, method="knn", k=3, regions=False)
+        >>> d = g.edge_values(linguistic_distances(survey).matrix, name="hamming")
+        >>> d.index.equals(g.edges.index), bool(d.between(0, 1).all())
+        (True, True)
+        """
+        if not isinstance(matrix, pd.DataFrame):
+            raise DialectGraphError(f"`matrix` must be a square DataFrame indexed by site id; "
+                                    f"got {type(matrix).__name__}.")
+        m = matrix.to_numpy(float)
+        rows = pd.Index(matrix.index.astype(str)).get_indexer(
+            self._edges.index.get_level_values(0).astype(str))
+        cols = pd.Index(matrix.columns.astype(str)).get_indexer(
+            self._edges.index.get_level_values(1).astype(str))
+        ok = (rows >= 0) & (cols >= 0)
+        vals = np.full(len(rows), np.nan)
+        vals[ok] = m[rows[ok], cols[ok]]
+        return pd.Series(vals, index=self._edges.index, name=name)
+
     def degree(self) -> pd.Series:
         deg = self._edges.groupby(level="source").size()
         return deg.reindex(self._regions.index, fill_value=0).rename("degree")

@@ -147,17 +147,6 @@ class _Index:
             self.timings[name] = round(time.perf_counter() - t0, 2)
 
 
-def _edge_values(matrix: pd.DataFrame, pairs: pd.MultiIndex) -> pd.Series:
-    pos = pd.Series(np.arange(len(matrix)), index=matrix.index.astype(str))
-    a = pos.reindex(pairs.get_level_values(0).astype(str)).to_numpy()
-    b = pos.reindex(pairs.get_level_values(1).astype(str)).to_numpy()
-    ok = ~(np.isnan(a) | np.isnan(b))
-    vals = np.full(len(pairs), np.nan)
-    m = matrix.to_numpy(float)
-    vals[ok] = m[a[ok].astype(int), b[ok].astype(int)]
-    return pd.Series(vals, index=pairs)
-
-
 def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | None = None,
                 distances: pd.DataFrame | None = None, boundary: Any = None,
                 kinds: Sequence[str] | None = None, reference: str | None = None,
@@ -386,7 +375,7 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
     from geodata.maps.base import undirected_pairs
 
     pairs = undirected_pairs(graph)
-    edge_d = _edge_values(matrix, pairs)
+    edge_d = graph.edge_values(matrix).reindex(pairs)
     if want("bundles") and survey is not None:
         idx.figure("bundles", idx.step("bundles", lambda: maps.plot_isogloss_bundles(
             graph, survey, groups=label, **style)), "Isogloss bundles (difference map)",
