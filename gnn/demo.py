@@ -46,6 +46,7 @@ from geodata.maps import (  # noqa: E402
     plot_snapshots,
     plot_uncertainty,
     plot_values,
+    save_figure,
 )
 
 __all__ = ["DemoStepError", "run_demo"]
@@ -57,13 +58,7 @@ DEMO_NET: dict = {}  # the estimators' defaults, as everywhere else
 
 def _save(fig, path: Path, *, svg: bool = False) -> list[str]:
     """Save ``fig`` atomically as PNG (and SVG); close it; return the file names."""
-    names = []
-    for p in [path] + ([path.with_suffix(".svg")] if svg else []):
-        with atomic_path(p) as tmp:
-            fig.savefig(tmp, dpi=130, bbox_inches="tight", format=p.suffix[1:])
-        names.append(p.name)
-    plt.close(fig)
-    return names
+    return [p.name for p in save_figure(fig, path, formats=["png", "svg"] if svg else ["png"])]
 
 
 class _Figures:

@@ -59,6 +59,7 @@ from geodata.maps.decay import plot_decay
 from geodata.maps.diffusion import animate_diffusion, plot_flows, plot_snapshots
 from geodata.maps.graph import plot_graph
 from geodata.maps.interactive import interactive_map, standalone_map
+from geodata.maps.save import save_figure
 
 __all__ = [
     "KINDS",
@@ -90,6 +91,7 @@ __all__ = [
     "plot_uncertainty",
     "plot_values",
     "prediction_entropy",
+    "save_figure",
     "standalone_map",
     "write_atlas",
 ]

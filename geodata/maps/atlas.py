@@ -123,18 +123,10 @@ class _Index:
         self.timings: dict[str, float] = {}
 
     def figure(self, name: str, fig_or_ax: Any, title: str, caption: str) -> None:
-        import matplotlib.pyplot as plt
+        from geodata.maps.save import save_figure
 
-        from geodata.io import atomic_path
-
-        fig = fig_or_ax if isinstance(fig_or_ax, plt.Figure) else fig_or_ax.figure
-        files = []
-        for fmt in self.formats:
-            path = self.out / f"{name}.{fmt}"
-            with atomic_path(path) as tmp:
-                fig.savefig(tmp, dpi=self.dpi, bbox_inches="tight", format=fmt)
-            files.append(path.name)
-        plt.close(fig)
+        files = [p.name for p in save_figure(fig_or_ax, self.out / name,
+                                             formats=self.formats, dpi=self.dpi)]
         if self.verbose:
             print("wrote", ", ".join(files))
         self.items.append({"name": name, "files": files, "title": title, "caption": caption})
