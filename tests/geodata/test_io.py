@@ -131,15 +131,18 @@ def test_atomic_path_keeps_old_file_on_failure(tmp_path):
     assert target.read_text() == "old" and list(tmp_path.iterdir()) == [target]
 
 
-def test_read_cldf(shared_data):
+def test_read_cldf():
     pytest.importorskip("pycldf")
     # A minimal CLDF StructureDataset written from the real Szeto values.
     import tempfile
 
     from pycldf import StructureDataset
 
-    langs = pd.read_csv(shared_data / "sinitic_szeto2018" / "languages.csv").head(5)
-    vals = pd.read_csv(shared_data / "sinitic_szeto2018" / "values.csv")
+    from geodata import dataset_path
+
+    folder = dataset_path("sinitic_szeto2018")  # the copy shipped with the package
+    langs = pd.read_csv(folder / "languages.csv").head(5)
+    vals = pd.read_csv(folder / "values.csv")
     vals = vals[vals["language_id"].isin(langs["id"])]
     with tempfile.TemporaryDirectory() as d:
         ds = StructureDataset.in_dir(d)

@@ -117,16 +117,19 @@ def test_feature_groups_unknown_name():
         feature_groups("sinitic_liu2007")
 
 
-def test_wals_subset(shared_data):
+def test_wals_subset():
+    import geodata
     from geodata.graph.genealogy import wals_graph, wals_parameters
 
-    params = wals_parameters(shared_data / "wals")
+    wals = geodata.dataset_path("wals")  # the copy shipped with the package
+
+    params = wals_parameters(wals)
     top = ["81A", "83A", "85A", "86A", "87A", "88A"]
-    g = wals_graph(shared_data / "wals", parameters=top, min_features=6, macroarea="Africa",
+    g = wals_graph(wals, parameters=top, min_features=6, macroarea="Africa",
                    k_geo=4, k_gen=3)
     assert 40 < g.n_nodes < 200
     runs = attribution_runs(g, seeds=2, folds=3, cv="spatial", net_params=NET)
-    t = summarise_attribution(runs, by=feature_groups("wals", shared_data / "wals"))
+    t = summarise_attribution(runs, by=feature_groups("wals", wals))
     assert t.index.tolist() == ["Word Order", "ALL"]
     assert t.loc["ALL", "n_features"] == 6
     assert 0 <= t.loc["ALL", "acc_full_mean"] <= 1

@@ -51,9 +51,11 @@ def szeto() -> KnnGraph:
 
 
 @pytest.fixture(scope="module")
-def wals(shared_data) -> KnnGraph:
-    w = pd.read_csv(shared_data / "wals" / "languages.csv", keep_default_na=False,
-                    na_values={"latitude": [""], "longitude": [""]}).set_index("id")
+def wals() -> KnnGraph:
+    from geodata import load_table
+
+    w = load_table("wals", "languages").set_index("id")
+    w[["latitude", "longitude"]] = w[["latitude", "longitude"]].apply(pd.to_numeric)
     w = w[(w["macroarea"] == "Eurasia") & w["latitude"].between(35, 72)
           & w["longitude"].between(-12, 60)]
     w = w[~w[["latitude", "longitude"]].duplicated()]

@@ -91,11 +91,14 @@ def test_graph_without_genealogy_needs_classification(gpkg):
         _run(["attribution", "--graph", str(gpkg), "--by-group", *FAST])
 
 
-def test_wals_top_features(shared_data, tmp_path):
+def test_wals_top_features(tmp_path):
+    import geodata
+
+    wals = geodata.dataset_path("wals")  # the copy shipped with the package
     out = tmp_path / "t.csv"
-    assert _run(["attribution", "--wals", str(shared_data / "wals"), "--top-features", "4",
+    assert _run(["attribution", "--wals", str(wals), "--top-features", "4",
                  "--min-features", "4", "--macroarea", "Australia", "--by-group", "--out",
                  str(out), *FAST]) == 0
     assert len(pd.read_csv(out)) == 4
     with pytest.raises(DialectGraphError, match=r"`--top-features` must be >= 1; got 0"):
-        _run(["attribution", "--wals", str(shared_data / "wals"), "--top-features", "0"])
+        _run(["attribution", "--wals", str(wals), "--top-features", "0"])

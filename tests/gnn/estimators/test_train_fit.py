@@ -36,16 +36,21 @@ def test_szeto_training_labels(seed):
     assert clf.train_loo_accuracy_ < clf.train_accuracy_
 
 
-def _beida(folder, n_characters=150):
+def _beida(n_characters=150):
+    """The shipped Beijing Daxue 1962 readings of the 18 modern sites, encoded."""
+    from geodata import load_table
     from geodata.dialectometry.features import string_features
 
-    langs = pd.read_csv(folder / "languages.csv")
+    name = "sinitic_beida1962_zihui"
+    langs = load_table(name, "languages")
     langs = langs[~langs["is_historical"].astype(str).str.lower().eq("true")]
-    r = pd.read_csv(folder / "readings.csv", keep_default_na=False, dtype=str)
+    langs = langs.assign(latitude=langs["latitude"].astype(float),
+                         longitude=langs["longitude"].astype(float))
+    r = load_table(name, "readings")
     r = r[r["language_id"].isin(set(langs["id"])) & (r["ipa"].str.len() > 0)]
-    items = sorted(set(r["character"] + "|" + r["pinyin"]))[: n_characters]
-    r = r[(r["character"] + "|" + r["pinyin"]).isin(items)]
-    survey = pd.DataFrame({"site": r["language_id"], "item": r["character"] + "|" + r["pinyin"],
+    items = sorted(set(r["character"]))[: n_characters]
+    r = r[r["character"].isin(items)]
+    survey = pd.DataFrame({"site": r["language_id"], "item": r["character"],
                            "value": r["ipa"]}).drop_duplicates(["site", "item"])
     v = string_features(survey).values
     item_of = v.columns.get_level_values(0)
@@ -60,11 +65,8 @@ def _beida(folder, n_characters=150):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_beida_readings_training_labels(shared_data, seed):
-    folder = shared_data / "sinitic_beida1962_zihui"
-    if not folder.is_dir():
-        pytest.skip("sinitic_beida1962_zihui is not in ../shared/data")
-    data = _beida(folder)
+def test_beida_readings_training_labels(seed):
+    data = _beida()
     clf = _fit(data, seed)
     assert clf.train_accuracy_ >= 0.95
     assert _own_accuracy(clf, data) == pytest.approx(clf.train_accuracy_)
