@@ -21,8 +21,8 @@ from them only where the training labels say so. The vote is one hop, so a regio
 label never reaches its vote: training on every training label at once is exactly the
 leave-one-out that tunes kNN.
 
-Everything here is plain torch (a sparse matrix product per call); the vote edges are
-built by :func:`gnn._data.vote_edges`.
+Everything here is plain torch (one softmax and two scatter-adds over the vote edges per
+call); the vote edges are built by :func:`gnn._data.vote_edges`.
 """
 
 from __future__ import annotations
@@ -145,22 +145,27 @@ class VoteHead(torch.nn.Module):
         trade off against the share of another.
         """
         a = self.attention(inp, priors, n, node_log_mass)
+        n_rel = max(len(self.relations), 1)
         biases = torch.cat([a.new_zeros(1), self.bias]) if self.relations else a.new_zeros(0)
-        num_mix = inp.values.new_zeros(inp.values.shape)
-        w_sum = inp.observed.new_zeros(inp.observed.shape)
-        for k in range(len(self.relations)):
-            m = inp.relation == k
-            if not bool(m.any()):
-                continue
-            adj = torch.sparse_coo_tensor(inp.index[:, m].flip(0), a[m], (n, n),
-                                          check_invariants=False).coalesce()
-            num = torch.sparse.mm(adj, inp.values)
-            den = torch.sparse.mm(adj, inp.observed)
-            has = (den > 1e-12).to(den.dtype)
-            w = torch.exp(biases[k]) * has                              # [n, C]
-            num_mix = num_mix + (w / den.clamp_min(1e-12))[:, inp.group] * num
-            w_sum = w_sum + w
-        return num_mix / w_sum.clamp_min(1e-12)[:, inp.group]
+        n_lev, n_col = inp.values.size(1), inp.observed.size(1)
+        if a.numel() == 0 or not self.relations:
+            return inp.values.new_zeros(inp.values.shape)
+        # per (target, relation): the attention-weighted counts of each level and the
+        # attention mass of the voters that know each column (scatter over the edges; no
+        # sparse matrices, nothing sorted)
+        src = inp.index[0]
+        slot = inp.index[1] * n_rel + inp.relation
+        num = a.new_zeros((n * n_rel, n_lev)).index_add_(
+            0, slot, a.unsqueeze(1) * inp.values.index_select(0, src))
+        den = a.new_zeros((n * n_rel, n_col)).index_add_(
+            0, slot, a.unsqueeze(1) * inp.observed.index_select(0, src))
+        num, den = num.view(n, n_rel, n_lev), den.view(n, n_rel, n_col)
+        has = (den > 1e-12).to(den.dtype)
+        w = torch.exp(biases).view(1, -1, 1) * has                           # [n, R, C]
+        share = (w / den.clamp_min(1e-12)).index_select(2, inp.group)        # [n, R, L]
+        num_mix = (share * num).sum(1)
+        w_sum = w.sum(1)
+        return num_mix / w_sum.clamp_min(1e-12).index_select(1, inp.group)
 
     def forward(self, inp: VoteInputs, priors: Mapping[str, torch.nn.Module],
                 node_log_mass: Tensor | None = None) -> Tensor:
