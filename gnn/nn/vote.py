@@ -28,6 +28,7 @@ call); the vote edges are built by :func:`gnn._data.vote_edges`.
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -109,22 +110,59 @@ class VoteHead(torch.nn.Module):
         self.scale_raw = torch.nn.Parameter(torch.tensor(math.log(math.expm1(1.0))))
         self.bias = torch.nn.Parameter(torch.zeros(max(len(self.relations) - 1, 0)))
         self.self_term = bool(self_term)
+        self._design_cache: tuple | None = None
         if self.self_term:
             self.self_raw = torch.nn.Parameter(torch.tensor(0.0))
+
+    def __getstate__(self):
+        state = super().__getstate__() if hasattr(super(), "__getstate__") else self.__dict__
+        state = dict(state)
+        state["_design_cache"] = None  # weak references: rebuilt on the next call
+        return state
 
     @property
     def scale(self) -> Tensor:
         return F.softplus(self.scale_raw)
 
+    def _edge_design(self, inp: VoteInputs, priors: Mapping[str, torch.nn.Module]
+                     ) -> list[tuple[Tensor, Tensor]]:
+        """Per relation: its vote edges' positions and their prior design (constant inputs
+        of the prior, :meth:`~gnn.nn.layers.EdgePrior.design`). Training passes the same
+        edge tensors every epoch, so this is computed once and kept while ``inp.attr``,
+        ``inp.relation`` and the priors are the same objects, unmodified."""
+        key = (inp.attr._version, inp.relation._version)
+        refs = (inp.attr, inp.relation, *(priors[r] for r in self.relations))
+        cached = self._design_cache
+        if cached is not None and cached[1] == key and len(cached[0]) == len(refs) \
+                and all(w() is o for w, o in zip(cached[0], refs)):
+            return cached[2]
+        out = []
+        with torch.no_grad():
+            for k, r in enumerate(self.relations):
+                idx = torch.nonzero(inp.relation == k).view(-1)
+                prior = priors[r]
+                attr = inp.attr.index_select(0, idx)
+                design = prior.design(attr) if hasattr(prior, "design") else attr
+                out.append((idx, design))
+        self._design_cache = (tuple(weakref.ref(o) for o in refs), key, out)
+        return out
+
     def log_weights(self, inp: VoteInputs, priors: Mapping[str, torch.nn.Module],
                     node_log_mass: Tensor | None = None) -> Tensor:
         """``log w_ij`` of every vote edge ``[E]`` (each edge through its relation's prior)."""
-        out = inp.attr.new_zeros(inp.attr.size(0))
+        n_edges = inp.attr.size(0)
+        out = inp.attr.new_zeros(n_edges)
         lm = node_log_mass[inp.index[0]] if node_log_mass is not None else None
-        for k, r in enumerate(self.relations):
-            m = inp.relation == k
-            if bool(m.any()):
-                out = torch.where(m, priors[r](inp.attr, lm), out)
+        for r, (idx, design) in zip(self.relations, self._edge_design(inp, priors)):
+            if idx.numel() == 0:
+                continue
+            prior = priors[r]
+            lm_r = lm.index_select(0, idx) if lm is not None else None
+            if hasattr(prior, "from_design"):
+                lw = prior.from_design(design, lm_r)
+            else:
+                lw = prior(design, lm_r)
+            out = lw if idx.numel() == n_edges else out.index_copy(0, idx, lw)
         return out
 
     def attention(self, inp: VoteInputs, priors: Mapping[str, torch.nn.Module],
