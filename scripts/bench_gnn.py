@@ -8,13 +8,16 @@ like the graph). The baseline is :class:`gnn.nn.models.DialectNet` with
 ``GATv2Conv(edge_dim)``; both have identical width, heads, depth, input projection,
 location encoding and read-out. An epoch is one
 full-batch forward, backward and Adam step. Timings are medians over repeats, taken in
-this one process, alternating the two models. Peak memory (max RSS while training, after
+this one process, alternating the two models, so load from other processes on a shared
+CPU hits both alike (the ratio is the number to read; the milliseconds move with the load).
+``--threads`` sets torch's threads (default: torch's own); on a loaded machine one thread
+per process gives steadier ratios than oversubscribed cores. Peak memory (max RSS while training, after
 the graph is built) is measured in a fresh child process per configuration, so one run
 does not inherit another's peak.
 
 Usage::
 
-    python scripts/bench_gnn.py [--quick] [--json OUT.json]
+    python scripts/bench_gnn.py [--quick] [--threads N] [--json OUT.json]
 """
 
 from __future__ import annotations
@@ -133,6 +136,7 @@ def time_models(n: int, repeats: int) -> dict:
 def _peak_child(kind: str, n: int) -> float:
     """Max RSS in MiB of a fresh process running 2 epochs of ``kind`` on ``n`` regions."""
     code = (f"import sys; sys.path.insert(0, {str(REPO / 'scripts')!r}); import bench_gnn as b; "
+            f"import torch; torch.set_num_threads({torch.get_num_threads()}); "
             f"print(b._peak_here({kind!r}, {n}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return float(out.stdout.strip().splitlines()[-1])
@@ -194,11 +198,16 @@ def run(quick: bool = False) -> dict:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="GAT layer benchmark")
     ap.add_argument("--quick", action="store_true", help="1k and 10k regions only")
+    ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     result = run(quick=args.quick)
     if args.json:
-        args.json.write_text(json.dumps(result, indent=2))
+        from geodata.io import write_text
+
+        write_text(args.json, json.dumps(result, indent=2))
     return 0
 
 

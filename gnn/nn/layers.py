@@ -232,29 +232,58 @@ class EdgePrior(torch.nn.Module):
         """Self-loop attributes for this prior's columns (see :func:`self_loop_fill`)."""
         return self_loop_fill(self.edge_attr_names)
 
-    def forward(self, edge_attr: Tensor, log_mass_j: Tensor | None = None,
-                is_loop: Tensor | None = None) -> Tensor:
-        """``log w`` for each edge: ``[E]`` from raw ``edge_attr`` ``[E, a]``.
+    def design(self, edge_attr: Tensor) -> Tensor:
+        """The prior's per-edge inputs ``[E, T]``, which do not change in training:
+        ``log w = design(edge_attr) @ coefficients()`` (before the mass and self-loop terms).
 
-        ``is_loop`` (bool ``[E]``) marks self-loops; with ``self_loop="learned"`` they get
-        ``sigma`` instead of the terms.
+        Columns: ``-log max(d, d0)``, ``log(share + eps)``, ``-barrier_k`` (one per barrier
+        column), ``relatedness``, ``-log(delta + 0.01)``, for the active terms in that order.
+        A caller that scores the same edges every epoch (the label vote) computes this once.
         """
-        out = edge_attr.new_zeros(edge_attr.size(0))
+        cols = []
         if "distance" in self._idx:
             d = torch.nan_to_num(edge_attr[:, self._idx["distance"]], nan=0.0)
-            out = out - F.softplus(self.beta_raw) * torch.log(d.clamp_min(self.distance_offset_km))
+            cols.append(-torch.log(d.clamp_min(self.distance_offset_km)))
         if "border" in self._idx:
-            s = torch.nan_to_num(edge_attr[:, self._idx["border"]], nan=0.0).clamp(0, 1)
-            out = out + F.softplus(self.theta_raw) * torch.log(s + self.border_floor)
+            sh = torch.nan_to_num(edge_attr[:, self._idx["border"]], nan=0.0).clamp(0, 1)
+            cols.append(torch.log(sh + self.border_floor))
         if self.barrier_names:
             b = torch.nan_to_num(edge_attr.index_select(1, self.barrier_idx), nan=0.0)
-            out = out - b @ F.softplus(self.gamma_raw)
+            cols.extend((-b).unbind(1))
         if "relatedness" in self._idx:
-            r = torch.nan_to_num(edge_attr[:, self._idx["relatedness"]], nan=0.0)
-            out = out + F.softplus(self.eta_raw) * r
+            cols.append(torch.nan_to_num(edge_attr[:, self._idx["relatedness"]], nan=0.0))
         if "linguistic" in self._idx:
             g = torch.nan_to_num(edge_attr[:, self._idx["linguistic"]], nan=1.0).clamp(0, 1)
-            out = out - F.softplus(self.lam_raw) * torch.log(g + _LING_FLOOR)
+            cols.append(-torch.log(g + _LING_FLOOR))
+        if not cols:
+            return edge_attr.new_zeros((edge_attr.size(0), 0))
+        return torch.stack(cols, dim=1)
+
+    def coefficients(self) -> Tensor:
+        """The constrained weights ``[T]`` of :meth:`design`'s columns
+        (``beta, theta, gamma_1..k, eta, lambda``, each >= 0)."""
+        raw = []
+        if "distance" in self._idx:
+            raw.append(self.beta_raw.view(1))
+        if "border" in self._idx:
+            raw.append(self.theta_raw.view(1))
+        if self.barrier_names:
+            raw.append(self.gamma_raw.view(-1))
+        if "relatedness" in self._idx:
+            raw.append(self.eta_raw.view(1))
+        if "linguistic" in self._idx:
+            raw.append(self.lam_raw.view(1))
+        if not raw:
+            return self.loop_raw.new_zeros(0) if hasattr(self, "loop_raw") else torch.zeros(0)
+        return F.softplus(torch.cat(raw))
+
+    def from_design(self, design: Tensor, log_mass_j: Tensor | None = None,
+                    is_loop: Tensor | None = None) -> Tensor:
+        """``log w`` ``[E]`` from a precomputed :meth:`design` (see :meth:`forward`)."""
+        if design.size(1):
+            out = design @ self.coefficients().to(design.dtype)
+        else:
+            out = design.new_zeros(design.size(0))
         if self.uses_mass:
             if log_mass_j is None:
                 raise DialectGraphError(
@@ -265,6 +294,15 @@ class EdgePrior(torch.nn.Module):
         if self.self_loop == "learned" and is_loop is not None:
             out = torch.where(is_loop, self.loop_raw.to(out.dtype).expand_as(out), out)
         return out
+
+    def forward(self, edge_attr: Tensor, log_mass_j: Tensor | None = None,
+                is_loop: Tensor | None = None) -> Tensor:
+        """``log w`` for each edge: ``[E]`` from raw ``edge_attr`` ``[E, a]``.
+
+        ``is_loop`` (bool ``[E]``) marks self-loops; with ``self_loop="learned"`` they get
+        ``sigma`` instead of the terms.
+        """
+        return self.from_design(self.design(edge_attr), log_mass_j, is_loop)
 
     @torch.no_grad()
     def note_gradients(self) -> None:

@@ -10,6 +10,7 @@ every edge as geographic.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping, Sequence
 
 import torch
@@ -175,6 +176,7 @@ class RelationalNet(_Backbone):
             else:  # a node with only its self-loop: a linear map of itself
                 self.convs.append(torch.nn.Linear(width, width))
         self.out = torch.nn.Linear(width, out_channels)
+        self._parts_cache: tuple | None = None
         self.vote: VoteHead | None = None
         self.feature_head = bool(feature_head) or not (vote and self.relations)
         if vote and self.relations:
@@ -191,6 +193,30 @@ class RelationalNet(_Backbone):
         """Boolean edge masks of each relation."""
         return _relation_masks(edge_attr, self._flags)
 
+    def _relation_parts(self, edge_index: Tensor, edge_attr: Tensor) -> dict[str, tuple]:
+        """``{relation: (edge_index, edge_attr)}``, the graph split by relation. Training
+        passes the same tensors every epoch: the split is kept while they are the same
+        objects, unmodified."""
+        key = (edge_index._version, edge_attr._version)
+        cached = self._parts_cache
+        if cached is not None and cached[1] == key and cached[0][0]() is edge_index \
+                and cached[0][1]() is edge_attr:
+            return cached[2]
+        masks = self.relation_masks(edge_attr)
+        parts = {}
+        for r in self.relations:
+            if bool(masks[r].all()):
+                parts[r] = (edge_index, edge_attr)
+            else:
+                parts[r] = (edge_index[:, masks[r]], edge_attr[masks[r]])
+        self._parts_cache = ((weakref.ref(edge_index), weakref.ref(edge_attr)), key, parts)
+        return parts
+
+    def __getstate__(self):
+        state = dict(super().__getstate__() if hasattr(super(), "__getstate__") else self.__dict__)
+        state["_parts_cache"] = None  # weak references: rebuilt on the next call
+        return state
+
     def forward(self, x: Tensor, edge_index: Tensor, edge_attr: Tensor | None, pos: Tensor, *,
                 node_log_mass: Tensor | None = None, return_attention: bool = False,
                 vote: VoteInputs | None = None):
@@ -205,8 +231,7 @@ class RelationalNet(_Backbone):
             if edge_attr is None:
                 raise DialectGraphError("the relational model needs `edge_attr` (the graph's "
                                         "edge attributes, Data.edge_attr); got None.")
-            masks = self.relation_masks(edge_attr)
-            parts = {r: (edge_index[:, masks[r]], edge_attr[masks[r]]) for r in self.relations}
+            parts = self._relation_parts(edge_index, edge_attr)
         for layer in self.convs:
             if isinstance(layer, torch.nn.ModuleDict):
                 out, att = None, {}

@@ -21,13 +21,14 @@ from them only where the training labels say so. The vote is one hop, so a regio
 label never reaches its vote: training on every training label at once is exactly the
 leave-one-out that tunes kNN.
 
-Everything here is plain torch (a sparse matrix product per call); the vote edges are
-built by :func:`gnn._data.vote_edges`.
+Everything here is plain torch (one softmax and two scatter-adds over the vote edges per
+call); the vote edges are built by :func:`gnn._data.vote_edges`.
 """
 
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -109,22 +110,59 @@ class VoteHead(torch.nn.Module):
         self.scale_raw = torch.nn.Parameter(torch.tensor(math.log(math.expm1(1.0))))
         self.bias = torch.nn.Parameter(torch.zeros(max(len(self.relations) - 1, 0)))
         self.self_term = bool(self_term)
+        self._design_cache: tuple | None = None
         if self.self_term:
             self.self_raw = torch.nn.Parameter(torch.tensor(0.0))
+
+    def __getstate__(self):
+        state = super().__getstate__() if hasattr(super(), "__getstate__") else self.__dict__
+        state = dict(state)
+        state["_design_cache"] = None  # weak references: rebuilt on the next call
+        return state
 
     @property
     def scale(self) -> Tensor:
         return F.softplus(self.scale_raw)
 
+    def _edge_design(self, inp: VoteInputs, priors: Mapping[str, torch.nn.Module]
+                     ) -> list[tuple[Tensor, Tensor]]:
+        """Per relation: its vote edges' positions and their prior design (constant inputs
+        of the prior, :meth:`~gnn.nn.layers.EdgePrior.design`). Training passes the same
+        edge tensors every epoch, so this is computed once and kept while ``inp.attr``,
+        ``inp.relation`` and the priors are the same objects, unmodified."""
+        key = (inp.attr._version, inp.relation._version)
+        refs = (inp.attr, inp.relation, *(priors[r] for r in self.relations))
+        cached = self._design_cache
+        if cached is not None and cached[1] == key and len(cached[0]) == len(refs) \
+                and all(w() is o for w, o in zip(cached[0], refs)):
+            return cached[2]
+        out = []
+        with torch.no_grad():
+            for k, r in enumerate(self.relations):
+                idx = torch.nonzero(inp.relation == k).view(-1)
+                prior = priors[r]
+                attr = inp.attr.index_select(0, idx)
+                design = prior.design(attr) if hasattr(prior, "design") else attr
+                out.append((idx, design))
+        self._design_cache = (tuple(weakref.ref(o) for o in refs), key, out)
+        return out
+
     def log_weights(self, inp: VoteInputs, priors: Mapping[str, torch.nn.Module],
                     node_log_mass: Tensor | None = None) -> Tensor:
         """``log w_ij`` of every vote edge ``[E]`` (each edge through its relation's prior)."""
-        out = inp.attr.new_zeros(inp.attr.size(0))
+        n_edges = inp.attr.size(0)
+        out = inp.attr.new_zeros(n_edges)
         lm = node_log_mass[inp.index[0]] if node_log_mass is not None else None
-        for k, r in enumerate(self.relations):
-            m = inp.relation == k
-            if bool(m.any()):
-                out = torch.where(m, priors[r](inp.attr, lm), out)
+        for r, (idx, design) in zip(self.relations, self._edge_design(inp, priors)):
+            if idx.numel() == 0:
+                continue
+            prior = priors[r]
+            lm_r = lm.index_select(0, idx) if lm is not None else None
+            if hasattr(prior, "from_design"):
+                lw = prior.from_design(design, lm_r)
+            else:
+                lw = prior(design, lm_r)
+            out = lw if idx.numel() == n_edges else out.index_copy(0, idx, lw)
         return out
 
     def attention(self, inp: VoteInputs, priors: Mapping[str, torch.nn.Module],
@@ -145,22 +183,27 @@ class VoteHead(torch.nn.Module):
         trade off against the share of another.
         """
         a = self.attention(inp, priors, n, node_log_mass)
+        n_rel = max(len(self.relations), 1)
         biases = torch.cat([a.new_zeros(1), self.bias]) if self.relations else a.new_zeros(0)
-        num_mix = inp.values.new_zeros(inp.values.shape)
-        w_sum = inp.observed.new_zeros(inp.observed.shape)
-        for k in range(len(self.relations)):
-            m = inp.relation == k
-            if not bool(m.any()):
-                continue
-            adj = torch.sparse_coo_tensor(inp.index[:, m].flip(0), a[m], (n, n),
-                                          check_invariants=False).coalesce()
-            num = torch.sparse.mm(adj, inp.values)
-            den = torch.sparse.mm(adj, inp.observed)
-            has = (den > 1e-12).to(den.dtype)
-            w = torch.exp(biases[k]) * has                              # [n, C]
-            num_mix = num_mix + (w / den.clamp_min(1e-12))[:, inp.group] * num
-            w_sum = w_sum + w
-        return num_mix / w_sum.clamp_min(1e-12)[:, inp.group]
+        n_lev, n_col = inp.values.size(1), inp.observed.size(1)
+        if a.numel() == 0 or not self.relations:
+            return inp.values.new_zeros(inp.values.shape)
+        # per (target, relation): the attention-weighted counts of each level and the
+        # attention mass of the voters that know each column (scatter over the edges; no
+        # sparse matrices, nothing sorted)
+        src = inp.index[0]
+        slot = inp.index[1] * n_rel + inp.relation
+        num = a.new_zeros((n * n_rel, n_lev)).index_add_(
+            0, slot, a.unsqueeze(1) * inp.values.index_select(0, src))
+        den = a.new_zeros((n * n_rel, n_col)).index_add_(
+            0, slot, a.unsqueeze(1) * inp.observed.index_select(0, src))
+        num, den = num.view(n, n_rel, n_lev), den.view(n, n_rel, n_col)
+        has = (den > 1e-12).to(den.dtype)
+        w = torch.exp(biases).view(1, -1, 1) * has                           # [n, R, C]
+        share = (w / den.clamp_min(1e-12)).index_select(2, inp.group)        # [n, R, L]
+        num_mix = (share * num).sum(1)
+        w_sum = w.sum(1)
+        return num_mix / w_sum.clamp_min(1e-12).index_select(1, inp.group)
 
     def forward(self, inp: VoteInputs, priors: Mapping[str, torch.nn.Module],
                 node_log_mass: Tensor | None = None) -> Tensor:

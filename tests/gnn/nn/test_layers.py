@@ -163,3 +163,19 @@ def test_edge_features_scale_distance():
     assert f[0, 0] == pytest.approx(1.0)
     assert not torch.isnan(f).any()
     assert math.isfinite(float(f.sum()))
+
+
+def test_design_times_coefficients_is_the_prior():
+    _, _, ea = _toy()
+    prior = EdgePrior(NAMES + ["linguistic_distance"])
+    ea = torch.cat([ea, torch.tensor([[0.2], [0.7], [0.2], [0.7]])], 1)
+    design = prior.design(ea)
+    assert design.shape == (4, len(prior.coefficients()))
+    loops = torch.tensor([False, False, True, False])
+    assert torch.allclose(prior.from_design(design, is_loop=loops), prior(ea, is_loop=loops))
+    d = ea[:, 0].clamp_min(prior.distance_offset_km)
+    by_hand = -torch.nn.functional.softplus(prior.beta_raw) * torch.log(d)
+    only_distance = EdgePrior(NAMES, terms=["distance"])
+    with torch.no_grad():
+        only_distance.beta_raw.copy_(prior.beta_raw)
+        assert torch.allclose(only_distance(ea[:, :7]), by_hand)

@@ -65,3 +65,21 @@ def test_bad_arguments():
         DialectNet(3, 2, kind="transformer")
     with pytest.raises(DialectGraphError, match="`conv` must be"):
         DialectNet(3, 2, conv="gin")
+
+
+def test_relational_split_is_kept_and_refreshed():
+    """The per-relation edge split is reused between calls and redone when the edges change."""
+    from gnn.nn.relational import RelationalNet
+
+    names = ["distance_km", "geographic", "genealogical", "relatedness"]
+    net = RelationalNet(5, 3, edge_attr_names=names, hidden=8, heads=2, dropout=0.0).eval()
+    ei = torch.tensor([[0, 1, 0, 1], [1, 0, 2, 0]])
+    ea = torch.tensor([[10.0, 1, 0, 0], [10.0, 1, 0, 0], [900.0, 0, 1, 1], [10.0, 1, 0, 0]])
+    x, pos = torch.randn(3, 5, generator=torch.Generator().manual_seed(0)), torch.zeros(3, 2)
+    with torch.no_grad():
+        first = net(x, ei, ea, pos)
+        parts = net._parts_cache[2]
+        assert net(x, ei, ea, pos).equal(first) and net._parts_cache[2] is parts
+        ea[2, 1:3] = torch.tensor([1.0, 0.0])  # in place: the far edge becomes geographic
+        assert net._relation_parts(ei, ea)["geographic"][0].size(1) == 4
+        assert not net(x, ei, ea, pos).equal(first)

@@ -96,3 +96,39 @@ def test_only_labelled_regions_vote():
     # y (unlabelled) is voted for by its nearest labelled region x (class a), x by z (b)
     np.testing.assert_allclose(vote[1], [1.0, 0.0])
     np.testing.assert_allclose(vote[0], [0.0, 1.0])
+
+
+def _tiny_inputs():
+    names = ["distance_km", "barrier_x"]
+    inp = VoteInputs(index=torch.tensor([[1, 2, 0], [0, 0, 1]]),
+                     attr=torch.tensor([[10.0, 0], [100.0, 1], [10.0, 0]]),
+                     relation=torch.tensor([0, 0, 0]),
+                     values=torch.tensor([[1.0, 0], [1, 0], [0, 1]]),
+                     observed=torch.ones(3, 1), group=torch.tensor([0, 0]))
+    return names, inp
+
+
+def test_the_prior_design_is_cached_and_refreshed_when_the_edges_change():
+    """The vote computes its edges' prior inputs once; a changed or new edge tensor is seen."""
+    names, inp = _tiny_inputs()
+    priors = {"geographic": EdgePrior(names, terms=["distance", "barrier"])}
+    head = VoteHead(["geographic"])
+    with torch.no_grad():
+        first = head.vote(inp, priors, 3).clone()
+        assert head.vote(inp, priors, 3).equal(first)
+        inp.attr[1, 0] = 10.0  # in place: region 2 now as near as region 1 (but across x)
+        second = head.vote(inp, priors, 3)
+        assert not second.equal(first)
+        inp.attr = inp.attr.clone()
+        inp.attr[1, 1] = 0.0  # a new tensor without the barrier: an even split
+        np.testing.assert_allclose(head.vote(inp, priors, 3)[0].numpy(), [0.5, 0.5], atol=1e-6)
+
+
+def test_vote_gradients_reach_the_prior_through_the_cache():
+    names, inp = _tiny_inputs()
+    prior = EdgePrior(names, terms=["distance", "barrier"])
+    head = VoteHead(["geographic"])
+    for _ in range(2):  # the second call uses the cached design
+        prior.zero_grad()
+        head(inp, {"geographic": prior})[0, 0].backward()
+        assert prior.beta_raw.grad.abs() > 0 and prior.gamma_raw.grad.abs().sum() > 0
