@@ -146,7 +146,8 @@ def labels_from(data: Data, y: Any, graph: Any = None) -> pd.Series:
     if len(s) == len(ids) and not isinstance(y, pd.Series):
         s.index = ids
     s.index = s.index.astype(str)
-    unknown = [i for i in s.index if i not in set(ids)]
+    known = set(ids)
+    unknown = [i for i in s.index if i not in known]
     if unknown:
         raise DialectGraphError(
             f"`y` has labels for regions not in the graph: {first_examples(unknown)}. "
