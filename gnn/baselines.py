@@ -16,7 +16,7 @@ import pandas as pd
 
 from geodata import great_circle_matrix
 from geodata.validation import DialectGraphError
-from gnn._data import as_data, labels_from
+from gnn.data import as_data, labels_from
 
 __all__ = [
     "ALPHA_GRID",
@@ -149,7 +149,7 @@ def majority(graph: Any, y: Any = None, *, classes: Sequence[str] | None = None)
 
     Examples
     --------
-    >>> from gnn._data import szeto_data
+    >>> from gnn.data import szeto_data
     >>> majority(szeto_data()).idxmax(axis=1).iloc[0]
     'Mandarin'
     """

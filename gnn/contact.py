@@ -46,7 +46,7 @@ import pandas as pd
 import torch
 
 from geodata.validation import DialectGraphError, first_examples
-from gnn._data import as_data
+from gnn.data import as_data
 from gnn.estimators.imputer import FeatureImputer
 from gnn.estimators.relational import active_relations, relation_edge_counts
 from gnn.splits import make_folds

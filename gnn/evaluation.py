@@ -109,7 +109,7 @@ def _mean_std(values: Sequence[float | None]) -> tuple[float | None, float | Non
 
 
 def _as_data(graph: Any, label: str | None):
-    from gnn._data import as_data
+    from gnn.data import as_data
 
     if hasattr(graph, "n_edges") and hasattr(graph, "to_pyg"):
         _check_edges_exist(int(graph.n_edges))
@@ -392,7 +392,7 @@ def _check_train(ctx: _Context, folds: list[Fold], known: np.ndarray, buffer_km:
 
 def _group_context(graph, *, y=None, label=None, buffer_drops="sites", hide_features=False,
                    net_params=None, survey=None, classification=None) -> _Context:
-    from gnn._data import labels_from
+    from gnn.data import labels_from
 
     if buffer_drops not in BUFFER_DROPS:
         raise DialectGraphError(f"`buffer_drops` must be one of {BUFFER_DROPS}; got "

@@ -38,7 +38,7 @@ import torch.nn.functional as F
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from gnn._data import knn_edge_index, vote_edges  # noqa: E402
+from gnn.data import knn_edge_index, vote_edges  # noqa: E402
 from gnn.nn.models import DialectNet  # noqa: E402
 from gnn.nn.relational import RelationalNet  # noqa: E402
 from gnn.nn.vote import VoteInputs  # noqa: E402

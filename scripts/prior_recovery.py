@@ -199,7 +199,7 @@ def main(argv=None) -> dict:
     ap.add_argument("--quick", action="store_true", help="small seeded run (test suite)")
     ap.add_argument("--no-wals", action="store_true", help="the Szeto graph only")
     args = ap.parse_args(argv)
-    from gnn._data import szeto_data
+    from gnn.data import szeto_data
 
     warnings.simplefilter("ignore", UserWarning)
     net = {"max_epochs": 150, "min_epochs": 0, "label_mask_rate": 0.9,
@@ -216,7 +216,7 @@ def main(argv=None) -> dict:
     result["graphs"]["sinitic_szeto2018"] = run_graph(szeto_data(k=6), **cfg)
     if not (args.quick or args.no_wals):
         import geodata
-        from gnn._data import as_data
+        from gnn.data import as_data
 
         g = geodata.wals_graph(macroarea="Eurasia", min_features=40, k_gen=None)
         result["graphs"]["wals_eurasia"] = run_graph(as_data(g), **cfg)

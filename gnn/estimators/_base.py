@@ -23,7 +23,7 @@ from sklearn.exceptions import NotFittedError
 from torch_geometric.data import Data
 
 from geodata.validation import DialectGraphError, first_examples
-from gnn._data import add_linguistic_edges, align_edge_attrs, align_features, as_data, vote_edges
+from gnn.data import add_linguistic_edges, align_edge_attrs, align_features, as_data, vote_edges
 from gnn.nn.models import MODEL_KINDS, DialectNet
 from gnn.nn.relational import (
     DEFAULT_RELATION_TERMS,
@@ -449,7 +449,7 @@ class GraphEstimator(BaseEstimator):
     def _vote_structure(self, data: Data, sources: np.ndarray, features: np.ndarray | None,
                         with_features: np.ndarray | None = None):
         """``(index, attr, relation)`` tensors of the vote edges (see
-        :func:`gnn._data.vote_edges`): ``sources`` vote, ``features`` (NaN = hidden) give the
+        :func:`gnn.data.vote_edges`): ``sources`` vote, ``features`` (NaN = hidden) give the
         linguistic voters."""
         ei, ea, rel = vote_edges(data, sources, self.relations_, k=int(self.vote_k),
                                  features=features, with_features=with_features)

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from torch_geometric.data import Data
 
 from geodata.validation import DialectGraphError, first_examples
-from gnn._data import as_data, labels_from
+from gnn.data import as_data, labels_from
 from gnn.estimators._base import GraphEstimator, stratified_split
 from gnn.nn.vote import VoteInputs
 
@@ -123,7 +123,7 @@ class DialectGATClassifier(GraphEstimator):
 
     Examples
     --------
-    >>> from gnn._data import szeto_data
+    >>> from gnn.data import szeto_data
     >>> clf = DialectGATClassifier(hidden_channels=8, heads=2, max_epochs=5,
     ...                            random_state=0).fit(szeto_data())
     >>> clf.predict().shape

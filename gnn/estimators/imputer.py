@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch_geometric.data import Data
 
 from geodata.validation import DialectGraphError, first_examples
-from gnn._data import as_data
+from gnn.data import as_data
 from gnn.estimators._base import MIN_VALIDATION_POOL, GraphEstimator
 from gnn.nn.vote import VoteInputs
 
@@ -55,7 +55,7 @@ class FeatureImputer(GraphEstimator):
 
     Examples
     --------
-    >>> from gnn._data import szeto_data
+    >>> from gnn.data import szeto_data
     >>> data = szeto_data()
     >>> data.x[0, :5] = float("nan")
     >>> imp = FeatureImputer(hidden_channels=8, heads=2, max_epochs=5, random_state=0).fit(data)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from gnn._data import as_data
+from gnn.data import as_data
 from gnn.estimators.classifier import DialectGATClassifier
 from gnn.estimators.imputer import FeatureImputer
 from gnn.nn.relational import (

@@ -4,7 +4,7 @@ linguistic) in every graph layer, each with its own edge prior.
 Which edges belong to which relation comes from boolean edge columns named after the
 relations (``geographic``, ``genealogical`` as :func:`geodata.graph.genealogy.add_genealogy`
 writes them; ``linguistic`` as the estimators add them, see
-:func:`gnn._data.add_linguistic_edges`). A graph without any of those columns counts
+:func:`gnn.data.add_linguistic_edges`). A graph without any of those columns counts
 every edge as geographic.
 """
 

@@ -22,7 +22,7 @@ label never reaches its vote: training on every training label at once is exactl
 leave-one-out that tunes kNN.
 
 Everything here is plain torch (one softmax and two scatter-adds over the vote edges per
-call); the vote edges are built by :func:`gnn._data.vote_edges`.
+call); the vote edges are built by :func:`gnn.data.vote_edges`.
 """
 
 from __future__ import annotations

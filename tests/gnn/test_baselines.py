@@ -6,7 +6,7 @@ from torch_geometric.data import Data
 
 from geodata import DialectGraphError
 from gnn import baselines as B
-from gnn._data import szeto_data
+from gnn.data import szeto_data
 
 
 def _toy():

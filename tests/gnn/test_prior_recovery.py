@@ -33,7 +33,7 @@ def test_quick_recovery_keys_and_direction(tmp_path):
 
 def test_simulation_is_seeded():
     mod = _module()
-    from gnn._data import szeto_data
+    from gnn.data import szeto_data
 
     data = mod._with_barriers(szeto_data())
     kw = dict(beta=1.0, gamma=2.0, maps=5, levels=3, sweeps=3, scale=0.5, d0=10.0)
@@ -45,7 +45,7 @@ def test_simulation_is_seeded():
 
 def test_stacked_maps_are_disjoint_copies():
     mod = _module()
-    from gnn._data import szeto_data
+    from gnn.data import szeto_data
 
     data = mod._with_barriers(szeto_data())
     labels = np.array([[0, 1], [2, 0]] + [[1, 1]] * (data.x.size(0) - 2))

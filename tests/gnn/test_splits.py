@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from geodata import DialectGraphError, great_circle_matrix
-from gnn._data import szeto_data
+from gnn.data import szeto_data
 from gnn.splits import group_folds, loo_folds, make_folds, random_folds, spatial_folds
 
 

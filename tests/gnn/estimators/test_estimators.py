@@ -7,7 +7,7 @@ import torch
 from sklearn.exceptions import NotFittedError
 
 from geodata import DialectGraphError
-from gnn._data import szeto_data
+from gnn.data import szeto_data
 from gnn.estimators import DialectGATClassifier, FeatureImputer, load
 from gnn.estimators.checkpoint import CHECKPOINT_FORMAT_VERSION
 

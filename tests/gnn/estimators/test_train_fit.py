@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gnn._data import knn_data, szeto_data
+from gnn.data import knn_data, szeto_data
 from gnn.estimators import DialectGATClassifier
 
 SEEDS = (0, 1, 2)

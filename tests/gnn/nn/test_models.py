@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from geodata import DialectGraphError
-from gnn._data import szeto_data
+from gnn.data import szeto_data
 from gnn.nn.models import MODEL_KINDS, DialectNet
 
 

@@ -9,7 +9,7 @@ import pytest
 import torch
 from sklearn.neighbors import KNeighborsClassifier
 
-from gnn._data import knn_data, szeto_data, vote_edges
+from gnn.data import knn_data, szeto_data, vote_edges
 from gnn.nn.layers import EdgePrior
 from gnn.nn.vote import VoteHead, VoteInputs
 

@@ -1,5 +1,8 @@
-"""Private helpers: turn a DialectGraph or a PyG ``Data`` into the validated layout the
-estimators use, great-circle distances, and kNN graphs built with scipy (no torch-cluster).
+"""Graphs as tensors: a DialectGraph (or a PyG ``Data``) in the validated layout every
+estimator uses, labels aligned by region id, and the voters of the label vote.
+
+Every graph here is built as a :class:`geodata.DialectGraph` first (``knn_data`` and
+``szeto_data`` are kNN DialectGraphs converted with :func:`as_data`).
 """
 
 from __future__ import annotations
@@ -33,40 +36,28 @@ def knn_edge_index(lon, lat, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 def knn_data(sites: pd.DataFrame, features: pd.DataFrame | None = None, *, k: int = 6,
              label: str | None = None) -> Data:
-    """A ``Data`` in the ``DialectGraph.to_pyg`` layout with great-circle kNN edges.
+    """A great-circle kNN :class:`geodata.DialectGraph` of ``sites`` as a ``Data``.
 
-    ``edge_attr`` has ``distance_km``, ``border_km`` (0), ``border_share_source`` (0),
-    ``border_share_target`` (0), ``sea_crossing`` (False) and ``relatedness`` (NaN): the
-    columns a kNN graph without polygons can honestly fill.
+    ``sites`` is a (Geo)DataFrame with ``longitude``/``latitude`` columns; ``features`` a
+    wide table by site id; ``label`` a column of ``sites``. Edge attributes are those a kNN
+    graph without polygons can honestly fill (distance; zero border; no sea crossing).
     """
-    ids = [str(i) for i in sites.index]
-    lon = sites["longitude"].to_numpy(float)
-    lat = sites["latitude"].to_numpy(float)
-    ei, d = knn_edge_index(lon, lat, k)
-    e = ei.shape[1]
-    names = ["distance_km", "border_km", "border_share_source", "border_share_target",
-             "sea_crossing", "relatedness"]
-    ea = np.zeros((e, len(names)), dtype=np.float32)
-    ea[:, 0] = d
-    ea[:, 5] = np.nan
-    if features is None:
-        features = pd.DataFrame(index=sites.index)
-    features = features.reindex(sites.index)
-    data = Data(
-        x=torch.tensor(features.to_numpy(dtype=np.float32).reshape(len(ids), -1)),
-        edge_index=torch.tensor(ei), edge_attr=torch.tensor(ea),
-        pos=torch.tensor(np.column_stack([lon, lat]), dtype=torch.float32),
-    )
-    data.node_ids = ids
-    data.feature_names = [str(c) for c in features.columns]
-    data.edge_attr_names = names
-    if label is not None:
-        cats = pd.Categorical(sites[label].astype("string"))
-        data.classes = [str(c) for c in cats.categories]
-        data.y = torch.tensor(np.asarray(cats.codes, dtype=np.int64))
-    else:
-        data.classes = []
-    return data
+    import geopandas as gpd
+
+    import geodata
+
+    if not isinstance(sites, gpd.GeoDataFrame):
+        sites = gpd.GeoDataFrame(sites, geometry=gpd.points_from_xy(
+            sites["longitude"].astype(float), sites["latitude"].astype(float)), crs="EPSG:4326")
+    sites = sites.copy()
+    sites.index = sites.index.astype(str)
+    if features is not None:
+        features = features.copy()
+        features.index = features.index.astype(str)
+    graph = geodata.DialectGraph.from_sites(sites, method="knn", k=int(min(k, len(sites) - 1)),
+                                            regions=False, features=features, label=label,
+                                            isolated="keep")
+    return as_data(graph)
 
 
 def szeto_data(*, k: int = 6) -> Data:
