@@ -4,8 +4,8 @@ Run: ``.venv/bin/python scripts/diffusion_recovery.py [--reps N] [--seed S] [--q
 Prints the recovery error of the gravity distance decay (planted inside the default grid
 0-4 and at its edge, 4.0) and of the conformity parameters, the coverage of their
 intervals, how often an estimate sits on a grid/optimiser bound, and the top-k rate of
-planted sources, on the real Szeto (2018) survey points and, when ../shared/data/wals is
-present, on a WALS k-nearest-neighbour graph of western Eurasia (latitude 35-72,
+planted sources, on the real Szeto (2018) survey points and on a k-nearest-neighbour
+graph of the WALS languages (shipped with the package) of western Eurasia (latitude 35-72,
 longitude -12-60). ``--quick`` runs one small replicate of each (a smoke test; its
 numbers mean nothing). Use a fresh ``--seed`` to re-check published numbers.
 """
@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -24,8 +23,6 @@ import geodata
 from geodata import diffusion
 from geodata.graph import DialectGraph
 from geodata.io import sites_from_frame
-
-WALS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "wals" / "languages.csv"
 
 
 def knn_graph(sites: pd.DataFrame, k: int) -> DialectGraph:
@@ -147,8 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     source_topk(szeto, name, 1 if q else 4 * reps, 15, rng, **sim)
     if not args.skip_conformity:
         conformity_recovery(szeto, name, reps, 3 if q else 21, rng, **conf)
-    if WALS.exists() and not q:
-        w = pd.read_csv(WALS, dtype=str, keep_default_na=False)
+    if not q:
+        w = geodata.load_table("wals", "languages")
         w = w[w["latitude"].str.strip().ne("") & w["longitude"].str.strip().ne("")]
         w = sites_from_frame(w, id_col="id", argument="wals languages.csv")
         w = w[(w["macroarea"] == "Eurasia") & w["latitude"].between(35, 72)
