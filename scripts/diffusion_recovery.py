@@ -30,16 +30,25 @@ def knn_graph(sites: pd.DataFrame, k: int) -> DialectGraph:
     return DialectGraph.from_sites(sites, method="knn", k=k, regions=False)
 
 
-def planted_maps(graph, decay, n_maps, size, rng, rate=0.3):
+def planted_maps(graph, decay, n_maps, size, rng, rate=0.3, max_tries=50):
+    """``n_maps`` simulated maps, each the first step with >= ``size`` adopters; a run that
+    stalls below ``size`` within 400 steps (steep decay, a remote source) is redrawn from
+    another source (at most ``max_tries`` times per map)."""
     obs, src = {}, {}
     ids = list(graph.node_ids)
     for m in range(n_maps):
-        s = ids[rng.integers(len(ids))]
-        h = diffusion.simulate_gravity(graph, [s], n_steps=400, rate=rate, decay=decay,
-                                       random_state=rng)
-        counts = h.groupby("step")["state"].sum()
-        step = counts.index[counts >= size][0]
-        obs[f"m{m}"] = h[h["step"] == step].set_index("site")["state"]
+        for _ in range(max_tries):
+            s = ids[rng.integers(len(ids))]
+            h = diffusion.simulate_gravity(graph, [s], n_steps=400, rate=rate, decay=decay,
+                                           random_state=rng)
+            counts = h.groupby("step")["state"].sum()
+            reached = counts.index[counts >= size]
+            if len(reached):
+                break
+        else:
+            raise RuntimeError(f"no planted map reached {size} adopters in {max_tries} tries "
+                               f"(decay={decay}, rate={rate})")
+        obs[f"m{m}"] = h[h["step"] == reached[0]].set_index("site")["state"]
         src[f"m{m}"] = s
     return pd.DataFrame(obs), src
 
