@@ -62,6 +62,9 @@ BASELINES = ("majority", "geo_knn", "feature_knn", "label_propagation",
              "genealogical_majority", "mlp")
 QUICK_MODELS = ("majority", "geo_knn", "feature_knn", "label_propagation", "gcn",
                 "dialect_gat")
+#: Models of the full run: the tuned baselines and our network (the README's table).
+#: ``--models all`` adds the plain GNNs (gcn, gat, gat_edge_dim) as ablations.
+FULL_MODELS = BASELINES + ("dialect_gat",)
 #: The WALS subset: enough data per language and per family for a few-minute run.
 WALS_SUBSET = {"min_features": 60, "min_family_size": 5, "k_geo": 8}
 WALS_SUBSET_QUICK = {"min_features": 70, "min_family_size": 15, "k_geo": 6}
@@ -292,6 +295,9 @@ def run_task(name: str, cfg: dict, seeds: int | None, net: dict | None,
     graph, survey = graph_for(cfg, data)
     t_graph = time.perf_counter() - t0
     kw = {k: cfg[k] for k in ("task", "cv", "folds", "buffer_km", "models") if k in cfg}
+    if "models" in kw and cfg["dataset"] != "wals_gen":
+        # only the WALS imputation graph has a genealogy (add_genealogy)
+        kw["models"] = [m for m in kw["models"] if m != "genealogical_majority"]
     if cfg["task"] == "group":
         kw["label"] = cfg.get("label", "dialect_group")
     result = evaluate(graph, seeds=seeds, net_params=net, survey=survey, **kw)
@@ -426,6 +432,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--resume", action="store_true",
                     help="reuse OUT/<task>.json when its configuration is unchanged")
     ap.add_argument("--list", action="store_true", help="list the tasks and exit")
+    ap.add_argument("--models", default="default",
+                    help="'default' (the tuned baselines and dialect_gat), 'all' (every "
+                         "model evaluate() allows, plain GNNs included) or a comma-separated "
+                         "list")
     args = ap.parse_args(argv)
 
     tasks = task_table(args.quick)
@@ -439,9 +449,17 @@ def main(argv: list[str] | None = None) -> int:
         if unknown:
             ap.error(f"--only: unknown tasks {unknown}; choose from {list(tasks)}")
         tasks = {n: tasks[n] for n in want}
+    if args.models not in ("default", "all"):
+        chosen = [m.strip() for m in args.models.split(",") if m.strip()]
+    else:
+        chosen = None if args.models == "all" else list(FULL_MODELS)
+    for cfg in tasks.values():
+        if args.quick:
+            cfg.setdefault("models", list(QUICK_MODELS))
+        elif chosen is not None:
+            cfg["models"] = chosen
     if args.quick:
         for cfg in tasks.values():
-            cfg.setdefault("models", list(QUICK_MODELS))
             if cfg["cv"] == "spatial":
                 cfg["folds"] = 3
     seeds = 1 if args.quick else SEEDS
