@@ -68,6 +68,10 @@ FULL_MODELS = BASELINES + ("dialect_gat",)
 #: The WALS subset: enough data per language and per family for a few-minute run.
 WALS_SUBSET = {"min_features": 60, "min_family_size": 5, "k_geo": 8}
 WALS_SUBSET_QUICK = {"min_features": 70, "min_family_size": 15, "k_geo": 6}
+#: WALS imputation keeps the features that at least this many languages of the subset
+#: have: with 10 seeds of 5 spatial blocks, a rarer feature can lose every training cell
+#: to one block and its mask (FeatureImputer refuses such a column).
+WALS_IMPUTE_MIN_OBSERVED = 20
 BEIDA_CHARACTERS = 500
 BEIDA_CHARACTERS_QUICK = 60
 
@@ -238,7 +242,7 @@ def wals_graph(kind: str, min_features: int, min_family_size: int, k_geo: int,
     values of the features half the languages have (0 where missing). ``kind="gen"``: the
     same kNN edges plus genealogy edges (:func:`geodata.add_genealogy`, 5 closest relatives
     in ``family/genus``), features the categorical WALS codes (NaN = no data) of the
-    features at least 5 languages have."""
+    features at least :data:`WALS_IMPUTE_MIN_OBSERVED` languages have."""
     import pandas as pd
 
     import geodata
@@ -256,7 +260,7 @@ def wals_graph(kind: str, min_features: int, min_family_size: int, k_geo: int,
                                                features=feats, isolated="keep")
     wide = survey.pivot_table(index="site", columns="item", values="value", aggfunc="first")
     wide = wide.reindex(sites.index).astype(float)
-    wide = wide.loc[:, wide.notna().sum() >= 5]
+    wide = wide.loc[:, wide.notna().sum() >= WALS_IMPUTE_MIN_OBSERVED]
     graph = geodata.DialectGraph.from_sites(sites, method="knn", k=k_geo, regions=False,
                                             features=wide, isolated="keep")
     return geodata.add_genealogy(graph, "classification", k=5)
