@@ -190,3 +190,32 @@ def test_sigtyp_graph_is_a_dialect_graph_with_geodata_genealogy(tmp_path):
     for i in range(3):
         obs = int((~np.isnan(x[i])).sum())
         assert mask[i].sum() == max(1, round(0.5 * obs))
+
+
+def test_select_defaults_quick_picks_the_best_mean(tmp_path):
+    mod = _load("select_defaults")
+    out = tmp_path / "sel.json"
+    assert mod.main(["--out", str(out), "--quick"]) == 0
+    r = json.loads(out.read_text())
+    assert r["quick"] and r["seeds"] == 1
+    assert list(r["candidates"]) == ["previous", "vote_only"]
+    assert set(r["scores"]["previous"]) == {"norman2003_group_loo"}
+    s = r["scores"]["vote_only"]["norman2003_group_loo"]
+    assert 0.0 <= s["accuracy_mean"] <= 1.0 and s["n_nodes"] == 11
+    means = r["mean_accuracy"]
+    assert r["choice"] == max(means, key=means.get)
+    assert r["chosen_params"] == r["candidates"][r["choice"]]
+    assert not list(tmp_path.glob(".*"))  # written atomically
+
+
+def test_select_defaults_choice_rule():
+    mod = _load("select_defaults")
+    scores = {"a": {"t1": {"accuracy_mean": 0.5}, "t2": {"accuracy_mean": 0.7}},
+              "b": {"t1": {"accuracy_mean": 0.7}, "t2": {"accuracy_mean": 0.5}},
+              "c": {"t1": {"accuracy_mean": 0.9}, "t2": {"accuracy_mean": 0.2}}}
+    best, means = mod.choose(scores)
+    assert best == "a"  # a tie with b goes to the earlier candidate; c's mean is lower
+    assert means == pytest.approx({"a": 0.6, "b": 0.6, "c": 0.55})
+    scores["b"]["t2"]["accuracy_mean"] = 0.51
+    assert mod.choose(scores)[0] == "b"
+
