@@ -1,4 +1,4 @@
-"""Baselines that every GAT number must stand beside (design.md section 4).
+"""Baselines that every GAT number must stand beside, each tuned on the training fold.
 
 Each takes a graph (a geodata ``DialectGraph`` or a PyG ``Data`` in the ``to_pyg``
 layout) and training labels (a Series indexed by region id; missing = unlabelled), and

@@ -352,7 +352,8 @@ def run_demo(out: str | Path = "demo_output", *, dataset: str = "sinitic_szeto20
     ax = plot_beams(graph, weights, label="learned edge weight\n(relative)",
                     title="Beam map of the learned edge weight w_ij")
     figs.add("13_beams_learned_weight", ax, "Learned edge weights",
-             "The edge prior the model learned, w_ij = (d+d0)^-β · share^θ · e^-γ·sea, on "
+             "The edge prior the model learned (distance decay β, border contact θ, crossing "
+             "costs γ; the formula is in gnn.nn.layers.EdgePrior) on "
              "every edge (parameters in summary.json).", "Thick dark beams are the contacts "
              "the model trusts most: short edges with a long shared border.")
     att = clf.attention()

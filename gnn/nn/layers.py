@@ -1,7 +1,7 @@
 """The interpretable edge-prior attention layer.
 
 A structured prior is added to the attention logits of every layer
-(``design.md`` section 3)::
+(the structured edge prior)::
 
     logit_ij = content_attention(h_i, h_j) + log w_ij
     log w_ij = - beta * log(max(d_ij, d0))              distance decay (beta >= 0)
@@ -114,7 +114,7 @@ def edge_features(edge_attr: Tensor, edge_attr_names: Sequence[str]) -> Tensor:
 
 
 class EdgePrior(torch.nn.Module):
-    """The learnable log edge weight ``log w_ij`` of design.md section 3.
+    """The learnable log edge weight ``log w_ij`` (the structured edge prior).
 
     Parameters
     ----------

@@ -5,7 +5,7 @@ input features (plus a location encoding) -> linear projection -> ``layers`` gra
 with residual connections and dropout -> linear read-out. ``kind`` picks the layer:
 
 - ``"dialect_gat"``: :class:`~gnn.nn.layers.EdgePriorGATv2Conv` (or GAT v1 with
-  ``conv="gat"``), the structured edge prior of design.md section 3;
+  ``conv="gat"``), the structured edge prior of :class:`gnn.nn.layers.EdgePrior`;
 - ``"gat"``: plain ``GATv2Conv``, no edge information;
 - ``"gat_edge_dim"``: ``GATv2Conv(edge_dim=...)``, PyG's own use of edge attributes,
   with explicit self-loop attributes;
