@@ -22,7 +22,7 @@ import lazy_loader as _lazy
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
     submodules=["analysis", "clustering", "decay", "determinants", "distances", "features",
-                "incoherence", "ordination", "reliability", "segments", "spatial_stats",
+                "incoherence", "names", "ordination", "reliability", "segments", "spatial_stats",
                 "synthetic", "trees"],
     submod_attrs={
         "analysis": ["analyze"],

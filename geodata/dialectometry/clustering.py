@@ -33,6 +33,7 @@ from geodata.dialectometry.distances import (
     Metric,
     as_distance_matrix,
 )
+from geodata.dialectometry.names import LINKAGES
 
 __all__ = [
     "LINKAGES",
@@ -46,7 +47,6 @@ __all__ = [
     "noisy_clustering",
 ]
 
-LINKAGES = ("ward", "average", "complete", "single", "weighted", "centroid", "median")
 
 
 @dataclass

@@ -38,6 +38,7 @@ import pandas as pd
 
 from geodata._validate import DialectGraphError, Problems, first_examples
 from geodata.dialectometry.features import _kind_of, _show, _site_index, check_survey
+from geodata.dialectometry.names import METRICS
 from geodata.io import atomic_path
 
 __all__ = [
@@ -51,7 +52,6 @@ __all__ = [
     "write_distance_matrix",
 ]
 
-METRICS = ("levenshtein", "hamming", "riw", "giw", "gower", "dice", "jaccard")
 Metric = Literal["levenshtein", "hamming", "riw", "giw", "gower", "dice", "jaccard"]
 
 

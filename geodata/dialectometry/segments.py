@@ -34,6 +34,7 @@ from typing import Literal
 import numpy as np
 
 from geodata._validate import DialectGraphError
+from geodata.dialectometry.names import SUBSTITUTIONS
 
 __all__ = [
     "SUBSTITUTIONS",
@@ -44,7 +45,6 @@ __all__ = [
     "weighted_levenshtein",
 ]
 
-SUBSTITUTIONS = ("unit", "classes", "pmi")
 Substitution = Literal["unit", "classes", "pmi"]
 
 

@@ -32,7 +32,7 @@ __all__ = ["register"]
 
 
 def _add_metric_options(p: argparse.ArgumentParser) -> None:
-    from geodata.dialectometry.distances import METRICS
+    from geodata.dialectometry.names import METRICS
 
     p.add_argument("--metric", default="hamming", choices=METRICS,
                    help="linguistic distance (default: hamming)")
@@ -115,7 +115,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``distances`` and ``analyze`` commands to the main CLI's subparsers."""
-    from geodata.dialectometry.clustering import LINKAGES
+    from geodata.dialectometry.names import LINKAGES
 
     p = subparsers.add_parser(
         "distances", help="linguistic distance matrix between sites (square CSV)")

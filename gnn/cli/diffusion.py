@@ -244,7 +244,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     tsrc.add_argument("--dataset", default="sinitic_liu2007",
                       help="bundled data set (default: %(default)s)")
     tsrc.add_argument("--distances", help="square distance CSV (site ids in first column)")
-    from geodata.dialectometry.distances import METRICS
+    from geodata.dialectometry.names import METRICS
 
     tree.add_argument("--metric", default="hamming", choices=sorted(METRICS),
                       help="linguistic distance over the survey items (default: hamming)")
