@@ -237,6 +237,24 @@ def wals_subset(min_features: int, min_family_size: int, data: str | None = None
     return sites, survey[survey["site"].isin(set(sites.index))]
 
 
+def wals_knn_graph(sites, survey, k_geo: int):
+    """Great-circle kNN graph of WALS languages with one-hot features: one 0/1 column per
+    value of every feature at least half the languages have (0 where missing)."""
+    import pandas as pd
+
+    import geodata
+
+    wide = survey.pivot_table(index="site", columns="item", values="value", aggfunc="first")
+    wide = wide.reindex(sites.index)
+    cols = {}
+    for f in wide.columns[wide.notna().mean() >= 0.5]:
+        for v in sorted(wide[f].dropna().unique()):
+            cols[f"{f}={v:g}"] = (wide[f] == v).astype(float)
+    feats = pd.DataFrame(cols, index=sites.index)
+    return geodata.DialectGraph.from_sites(sites, method="knn", k=k_geo, regions=False,
+                                           features=feats, isolated="keep")
+
+
 @cache
 def wals_graph(kind: str, min_features: int, min_family_size: int, k_geo: int,
                data: str | None = None):
@@ -245,21 +263,12 @@ def wals_graph(kind: str, min_features: int, min_family_size: int, k_geo: int,
     same kNN edges plus genealogy edges (:func:`geodata.add_genealogy`, 5 closest relatives
     in ``family/genus``), features the categorical WALS codes (NaN = no data) of the
     features at least :data:`WALS_IMPUTE_MIN_OBSERVED` languages have."""
-    import pandas as pd
 
     import geodata
 
     sites, survey = wals_subset(min_features, min_family_size, data)
     if kind == "geo":
-        wide = survey.pivot_table(index="site", columns="item", values="value", aggfunc="first")
-        wide = wide.reindex(sites.index)
-        cols = {}
-        for f in wide.columns[wide.notna().mean() >= 0.5]:
-            for v in sorted(wide[f].dropna().unique()):
-                cols[f"{f}={v:g}"] = (wide[f] == v).astype(float)
-        feats = pd.DataFrame(cols, index=sites.index)
-        return geodata.DialectGraph.from_sites(sites, method="knn", k=k_geo, regions=False,
-                                               features=feats, isolated="keep")
+        return wals_knn_graph(sites, survey, k_geo)
     wide = survey.pivot_table(index="site", columns="item", values="value", aggfunc="first")
     wide = wide.reindex(sites.index).astype(float)
     wide = wide.loc[:, wide.notna().sum() >= WALS_IMPUTE_MIN_OBSERVED]

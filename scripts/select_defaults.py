@@ -42,6 +42,9 @@ sys.path.insert(0, str(REPO))
 
 from geodata.io import write_json  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from evaluate_real_data import wals_knn_graph  # noqa: E402
+
 #: Candidate settings (overrides of the classifier's defaults as they stood before the
 #: selection: hidden 16, heads 2, 1 layer, dropout 0.5, weight decay 0.01, 100 epochs,
 #: feature head on). At most six, including vote-only and the setting in place.
@@ -94,7 +97,6 @@ def norman2003_graph():
 def wals_dev_graph(min_features: int, max_features: int, min_family_size: int, stride: int,
                    k_geo: int):
     """Great-circle kNN graph of the WALS development languages (see the module notes)."""
-    import pandas as pd
 
     import geodata
 
@@ -108,15 +110,7 @@ def wals_dev_graph(min_features: int, max_features: int, min_family_size: int, s
     fam = sites["family"].value_counts()
     sites = sites[sites["family"].isin(fam.index[fam >= 2])]
     survey = survey[survey["site"].isin(set(sites.index))]
-    wide = survey.pivot_table(index="site", columns="item", values="value", aggfunc="first")
-    wide = wide.reindex(sites.index)
-    cols = {}
-    for f in wide.columns[wide.notna().mean() >= 0.5]:
-        for v in sorted(wide[f].dropna().unique()):
-            cols[f"{f}={v:g}"] = (wide[f] == v).astype(float)
-    feats = pd.DataFrame(cols, index=sites.index)
-    return geodata.DialectGraph.from_sites(sites, method="knn", k=k_geo, regions=False,
-                                           features=feats, isolated="keep")
+    return wals_knn_graph(sites, survey, k_geo)  # the reported tasks' encoding
 
 
 def dev_tasks(quick: bool) -> dict[str, dict]:
