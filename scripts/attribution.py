@@ -12,7 +12,7 @@ per-feature tables are written as CSV with ``--out-dir``.
   nearest first). Spatially blocked and random folds.
 - Szeto et al. (2018): 42 points x 21 binary features; genealogy = dialect group.
 - Liu et al. (2007): 19 varieties; the most variable cognate sets; genealogy = Glottolog
-  classification paths (dialect-level Glottocodes) when ../shared/data/glottolog exists.
+  classification paths (dialect-level Glottocodes, from the shipped Glottolog copy).
 
 Usage: ``python scripts/attribution.py [--seeds 3] [--n-jobs 2] [--out-dir DIR] [--quick]``.
 """
@@ -33,7 +33,6 @@ from geodata import DialectGraph, load_dataset  # noqa: E402
 from geodata.graph.genealogy import (  # noqa: E402
     add_genealogy,
     glottolog_paths,
-    shared_data_path,
     wals_graph,
     wals_parameters,
 )
@@ -123,13 +122,8 @@ def run_liu(args, out_dir):
                                 features=wide[keep].reset_index().melt(
                                     id_vars="site", var_name="item", value_name="value"),
                                 label="dialect_group")
-    glotto = shared_data_path("glottolog")
-    if glotto.is_dir():
-        classification = glottolog_paths(sites["glottocode"], glotto)
-        source = "Glottolog paths"
-    else:
-        classification = "dialect_group"
-        source = "dialect group"
+    classification = glottolog_paths(sites["glottocode"])  # the shipped Glottolog copy
+    source = "Glottolog paths"
     g = add_genealogy(g, classification, k=3)
     print(f"\nLiu 2007 graph ({source}): {g}")
     runs = attribution_runs(g, seeds=args.sinitic_seeds, cv="random", folds=5, mask_rate=0.5,
@@ -137,7 +131,7 @@ def run_liu(args, out_dir):
     report(f"Liu 2007 (random, {source})", runs, None, out_dir)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, default=3, help="seeds for WALS")
@@ -154,7 +148,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true",
                         help="small settings for a smoke run (2 seeds, 30 WALS features)")
     parser.add_argument("--out-dir", type=Path, default=None)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     args.wals_cv = [c.strip() for c in args.wals_cv.split(",") if c.strip()]
     if args.quick:
         args.seeds, args.sinitic_seeds = 2, 2
@@ -167,12 +161,10 @@ def main() -> None:
     if "liu" not in skip:
         run_liu(args, args.out_dir)
     if "wals" not in skip:
-        if shared_data_path("wals").is_dir():
-            run_wals(args, args.out_dir)
-        else:
-            print("\n../shared/data/wals is absent: WALS skipped")
+        run_wals(args, args.out_dir)  # the WALS copy shipped with the package
     print(f"\ntotal {time.time() - t0:.0f} s")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -219,3 +219,24 @@ def test_select_defaults_choice_rule():
     scores["b"]["t2"]["accuracy_mean"] = 0.51
     assert mod.choose(scores)[0] == "b"
 
+
+
+# -- the other scripts, at small settings --------------------------------------------------
+def test_attribution_script_quick_runs_on_szeto(capsys):
+    mod = _load("attribution")
+    assert mod.main(["--quick", "--skip", "liu,wals", "--sinitic-seeds", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "Szeto" in out and "total" in out
+
+
+def test_sigtyp_script_end_to_end_on_baselines(tmp_path, capsys):
+    """Settings chosen on splits of train, dev scored once, test predictions written."""
+    sig = _load("sigtyp2020")
+    out = tmp_path / "pred.tsv"
+    rc = sig.main(["--out", str(out), "--candidates", "geo_knn_k1,feature_knn_k5",
+                   "--inner-splits", "1", "--json", str(tmp_path / "s.json")])
+    assert rc == 0 and out.is_file()
+    scores = json.loads((tmp_path / "s.json").read_text())
+    text = json.dumps(scores)
+    assert "dev" in text and "feature_knn_k5" in text
+    assert "=?" not in out.read_text(encoding="utf-8")
