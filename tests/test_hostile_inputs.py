@@ -545,6 +545,28 @@ def _nan_edges_graph():
     return DialectGraph(g.regions, edges, label=None)
 
 
+def _nan_point_sites():
+    import shapely
+
+    from geodata import load_dataset
+
+    sites, _ = load_dataset("sinitic_szeto2018")
+    sites = sites.copy()
+    sites.loc["Ma1", "geometry"] = shapely.Point(np.nan, np.nan)
+    return sites
+
+
+def _one_way_graph():
+    from geodata import load_dataset
+    from geodata.graph.dialect_graph import DialectGraph
+
+    sites, _ = load_dataset("sinitic_szeto2018")
+    g = DialectGraph.from_sites(sites.iloc[:6], method="knn", k=2, regions=False)
+    nx_graph = g.to_networkx()
+    nx_graph.remove_edge(*list(nx_graph.edges())[0])
+    return DialectGraph.from_networkx(nx_graph)
+
+
 def _api(name, func, message):
     return pytest.param(func, message, id=name)
 
@@ -607,6 +629,13 @@ API_CASES = [
     _api("fit-spread-empty-grid", lambda i: __import__("geodata.diffusion").diffusion
          .fit_spread(_api_graph(), ["a", "b"], source="a", grid={}),
          "`grid` must name at least one parameter to fit; got {}."),
+    _api("sites-nan-point", lambda i: __import__(
+        "geodata.graph.dialect_graph").graph.dialect_graph.DialectGraph.from_sites(
+        _nan_point_sites()),
+        "`sites` must have finite coordinates for every point; 1 are empty or NaN ('Ma1'). "
+        "Fill in their coordinates or drop those sites."),
+    _api("edges-one-way", lambda i: _one_way_graph(),
+         "`edges` must list both directions of every edge; 1 edge(s) are one-way (first: ..."),
 ]
 
 

@@ -123,6 +123,16 @@ class DialectGraph:
             pair = codes[0].astype(np.int64) * (len(levels[1]) + 1) + codes[1]
             if len(np.unique(pair)) < len(pair):
                 p.add("`edges` must not repeat a (source, target) pair.")
+            if levels[0].equals(levels[1]):
+                rev = codes[1].astype(np.int64) * (len(levels[1]) + 1) + codes[0]
+                one_way = ~np.isin(rev, pair)
+                if one_way.any():
+                    k = int(np.flatnonzero(one_way)[0])
+                    p.add(f"`edges` must list both directions of every edge; "
+                          f"{int(one_way.sum())} edge(s) are one-way (first: "
+                          f"{levels[0][codes[0][k]]!r} -> {levels[1][codes[1][k]]!r}). Add the "
+                          "reverse rows, or build the graph with DialectGraph.from_sites / "
+                          "from_regions.")
         check_edge_table(e, p, argument="edges")
         if not f.index.equals(r.index):
             p.add("`features` must be indexed exactly like `regions` (same ids, same order).")
@@ -292,6 +302,13 @@ class DialectGraph:
             bad = sites.index[sites.geom_type.ne("Point")].tolist()
             raise DialectGraphError(f"`sites` must hold Point geometries; {first_examples(bad)} "
                                     "are not. Use DialectGraph.from_regions for polygons.")
+        empty = sites.geometry.is_empty.to_numpy() | ~np.isfinite(
+            np.column_stack([sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()])).all(axis=1)
+        if empty.any():
+            raise DialectGraphError(
+                f"`sites` must have finite coordinates for every point; {int(empty.sum())} "
+                f"are empty or NaN ({first_examples(sites.index[empty].tolist())}). Fill in "
+                "their coordinates or drop those sites.")
         report = Report()
         pts = sites.to_crs("EPSG:4326")
         lon, lat = pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()
