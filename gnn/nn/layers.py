@@ -366,6 +366,14 @@ class _PriorMixin:
     prior: EdgePrior | None
     _node_log_mass: Tensor | None
 
+    def __init__(self, in_channels: int, out_channels: int, *, prior: EdgePrior | None,
+                 heads: int = 1, dropout: float = 0.0, **kwargs):
+        fill = prior.self_loop_fill() if prior is not None else "mean"
+        super().__init__(in_channels, out_channels, heads=heads, dropout=dropout,
+                         edge_dim=None, fill_value=fill, add_self_loops=True, **kwargs)
+        self.prior = prior
+        self._node_log_mass = None
+
     def _prior_forward(self, parent_forward, x, edge_index, edge_attr, node_log_mass,
                        return_attention_weights):
         if self.prior is not None and edge_attr is None:
@@ -423,14 +431,6 @@ class EdgePriorGATv2Conv(_PriorMixin, GATv2Conv):
     torch.Size([2, 6])
     """
 
-    def __init__(self, in_channels: int, out_channels: int, *, prior: EdgePrior | None,
-                 heads: int = 1, dropout: float = 0.0, **kwargs):
-        fill = prior.self_loop_fill() if prior is not None else "mean"
-        super().__init__(in_channels, out_channels, heads=heads, dropout=dropout,
-                         edge_dim=None, fill_value=fill, add_self_loops=True, **kwargs)
-        self.prior = prior
-        self._node_log_mass = None
-
     def forward(self, x: Tensor, edge_index: Tensor, edge_attr: Tensor | None = None,
                 return_attention_weights: bool | None = None, *,
                 node_log_mass: Tensor | None = None):
@@ -457,14 +457,6 @@ class EdgePriorGATConv(_PriorMixin, GATConv):
 
     Same interface as :class:`EdgePriorGATv2Conv`.
     """
-
-    def __init__(self, in_channels: int, out_channels: int, *, prior: EdgePrior | None,
-                 heads: int = 1, dropout: float = 0.0, **kwargs):
-        fill = prior.self_loop_fill() if prior is not None else "mean"
-        super().__init__(in_channels, out_channels, heads=heads, dropout=dropout,
-                         edge_dim=None, fill_value=fill, add_self_loops=True, **kwargs)
-        self.prior = prior
-        self._node_log_mass = None
 
     def forward(self, x: Tensor, edge_index: Tensor, edge_attr: Tensor | None = None,
                 return_attention_weights: bool | None = None, *,
