@@ -442,3 +442,88 @@ def vote_edges(data: Data, sources: np.ndarray, relations: Sequence[str], *, k: 
         return np.zeros((2, 0), np.int64), np.zeros((0, len(names)), np.float32), np.zeros(0, np.int64)
     return (np.hstack(out_ei).astype(np.int64), np.vstack(out_ea).astype(np.float32),
             np.concatenate(out_rel))
+
+
+# -- new sites beside the fitted graph ----------------------------------------------------
+def join_new_sites(base: Data, new: Data, *, k: int) -> tuple[Data, np.ndarray]:
+    """One graph of the fitted regions ``base`` and the regions of ``new``.
+
+    A model predicts new sites from their neighbours' labels and features; a graph of new
+    sites alone has no labelled neighbour, so the new sites join the graph the model was
+    fitted on.
+
+    Parameters
+    ----------
+    base : Data
+        The fitted graph (edge columns with the relation flags, as the estimators keep it).
+    new : Data
+        The graph to predict, its features and edge columns already aligned to ``base``
+        (:func:`align_features`, :func:`align_edge_attrs`).
+    k : int, keyword-only
+        Each new region gets geographic edges (both directions) to its ``k`` nearest fitted
+        regions (great circle), with ``distance_km`` and 0 in the other columns.
+
+    Returns
+    -------
+    joint : Data
+        ``base``'s regions first, then the new regions whose id ``base`` lacks. A new
+        region with an id ``base`` has is the same region: its edges join that region.
+        ``base``'s linguistic edges are left out (the caller adds them for the joint
+        graph); ``new``'s edges are added unless ``base`` already has them.
+    rows : int array
+        The position in ``joint`` of each region of ``new``, in ``new``'s order.
+    """
+    names = list(base.edge_attr_names)
+    if list(new.edge_attr_names) != names or list(new.feature_names) != list(base.feature_names):
+        raise ValueError("join_new_sites: align `new` to `base` first")
+    n_base = base.x.size(0)
+    where = {i: p for p, i in enumerate(base.node_ids)}
+    fresh = [j for j, i in enumerate(new.node_ids) if i not in where]
+    rows = np.array([where.get(i, -1) for i in new.node_ids], dtype=np.int64)
+    rows[fresh] = n_base + np.arange(len(fresh))
+    ei_b = base.edge_index.numpy()
+    ea_b = base.edge_attr.numpy().astype(np.float32)
+    if "linguistic" in names:
+        keep = ea_b[:, names.index("linguistic")] == 0
+        ei_b, ea_b = ei_b[:, keep], ea_b[keep]
+    ei_n = rows[new.edge_index.numpy()]
+    ea_n = new.edge_attr.numpy().astype(np.float32)
+    if "linguistic" in names:
+        keep = ea_n[:, names.index("linguistic")] == 0
+        ei_n, ea_n = ei_n[:, keep], ea_n[keep]
+    have = set(zip(ei_b[0].tolist(), ei_b[1].tolist()))
+    keep = np.array([(a, b) not in have for a, b in zip(ei_n[0].tolist(), ei_n[1].tolist())],
+                    dtype=bool)
+    ei_n, ea_n = ei_n[:, keep], ea_n[keep]
+    pos = np.vstack([base.pos.numpy(), new.pos.numpy()[fresh]]).astype(float)
+    ei_c = np.zeros((2, 0), np.int64)
+    kk = min(int(k), n_base)
+    if fresh and kk >= 1:
+        from scipy.spatial import cKDTree
+
+        from geodata import unit_vectors
+
+        u = unit_vectors(pos[:, 0], pos[:, 1])
+        _, nb = cKDTree(u[:n_base]).query(u[n_base:], k=kk)
+        nb = np.asarray(nb).reshape(len(fresh), kk)
+        src = nb.reshape(-1)
+        tgt = np.repeat(n_base + np.arange(len(fresh)), kk)
+        ei_c = np.hstack([np.vstack([src, tgt]), np.vstack([tgt, src])]).astype(np.int64)
+        have |= set(zip(ei_n[0].tolist(), ei_n[1].tolist()))
+        fresh_pair = np.array([(a, b) not in have for a, b in zip(*ei_c.tolist())], dtype=bool)
+        ei_c = ei_c[:, fresh_pair]
+    ea_c = np.zeros((ei_c.shape[1], len(names)), np.float32)
+    if "geographic" in names:
+        ea_c[:, names.index("geographic")] = 1.0
+    if "distance_km" in names and ei_c.shape[1]:
+        ea_c[:, names.index("distance_km")] = great_circle_km(
+            pos[ei_c[0], 0], pos[ei_c[0], 1], pos[ei_c[1], 0], pos[ei_c[1], 1])
+    joint = Data(x=torch.cat([base.x, new.x[fresh]]),
+                 edge_index=torch.from_numpy(np.hstack([ei_b, ei_n, ei_c]).astype(np.int64)),
+                 edge_attr=torch.from_numpy(np.vstack([ea_b, ea_n, ea_c]).astype(np.float32)),
+                 pos=torch.from_numpy(pos.astype(np.float32)))
+    joint.node_ids = list(base.node_ids) + [new.node_ids[j] for j in fresh]
+    joint.feature_names = list(base.feature_names)
+    joint.edge_attr_names = names
+    joint.classes = list(getattr(base, "classes", []))
+    return joint, rows

@@ -32,7 +32,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "predict", help="predict the regions of a graph with a saved model",
         description="Load a model saved by `dialectgraph fit` and predict every region of "
                     "--graph. Features are matched by name (features the graph lacks count "
-                    "as missing); predictions are among the classes the model was fitted on.")
+                    "as missing); predictions are among the classes the model was fitted on. "
+                    "New sites (ids the fitted graph lacks) join the fitted graph: each gets "
+                    "edges to its nearest fitted regions, whose known labels vote.")
     q.add_argument("--model", required=True, type=Path, metavar="M.pt")
     q.add_argument("--graph", required=True, type=Path, metavar="new.gpkg")
     q.add_argument("--out", required=True, type=Path, metavar="P.csv")
@@ -99,5 +101,9 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         table = est.transform(graph)
     table.index.name = "region"
     write_text(args.out, table.to_csv())
-    print(f"predicted {len(table)} regions with {args.model}; wrote {args.out}")
+    fitted = set(est.data_.node_ids)
+    n_new = sum(i not in fitted for i in graph.node_ids)
+    how = (f"{n_new} new sites joined to the {len(fitted)} fitted regions, whose labels "
+           "and features they see" if n_new else "regions of the fitted graph")
+    print(f"predicted {len(table)} regions with {args.model} ({how}); wrote {args.out}")
     return 0

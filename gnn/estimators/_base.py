@@ -13,7 +13,7 @@ import copy
 import math
 import warnings
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -23,7 +23,14 @@ from sklearn.exceptions import NotFittedError
 from torch_geometric.data import Data
 
 from geodata.validation import DialectGraphError, first_examples
-from gnn.data import add_linguistic_edges, align_edge_attrs, align_features, as_data, vote_edges
+from gnn.data import (
+    add_linguistic_edges,
+    align_edge_attrs,
+    align_features,
+    as_data,
+    join_new_sites,
+    vote_edges,
+)
 from gnn.nn.models import MODEL_KINDS, DialectNet
 from gnn.nn.relational import (
     DEFAULT_RELATION_TERMS,
@@ -47,6 +54,19 @@ DEPRECATED_PARAMS = {"hidden": "hidden_channels", "layers": "num_layers",
 #: out: a handful of validation sites makes early stopping a coin toss (it stopped a
 #: 40-site model at epoch 3). The model then trains ``max_epochs``.
 MIN_VALIDATION_POOL = 50
+
+
+class _Target(NamedTuple):
+    """A graph to predict: ``data`` (the graph, or it joined to the fitted graph), the
+    feature names it lacked, the position in ``data`` of each of its regions, and which
+    regions of ``data`` have hidden features; ``joined``: whether ``data`` is the graph
+    joined to the fitted one."""
+
+    data: Data
+    missing: list[str]
+    rows: np.ndarray
+    hidden: np.ndarray
+    joined: bool
 
 
 def _translate_deprecated(cls_name: str, kwargs: Mapping[str, Any]) -> dict[str, Any]:
@@ -338,22 +358,74 @@ class GraphEstimator(BaseEstimator):
         self.constant_columns_ = self._constant_columns(data) if self._relational else {}
         return data
 
-    def _new_graph(self, graph: Any) -> tuple[Data, list[str]]:
+    def _fitted_hidden(self) -> np.ndarray:
+        """Fitted regions whose features the model does not see (none; the classifier
+        overrides this with its unsurveyed regions)."""
+        return np.zeros(len(self.data_.node_ids), dtype=bool)
+
+    def _join_k(self) -> int:
+        """Geographic edges from a new region to the fitted graph: the fitted graph's
+        median geographic in-degree (at least 1)."""
+        d = self.data_
+        ei = d.edge_index.numpy()
+        names = list(d.edge_attr_names)
+        keep = ei[0] != ei[1]
+        if "geographic" in names:
+            keep &= d.edge_attr[:, names.index("geographic")].numpy() > 0
+        deg = np.bincount(ei[1, keep], minlength=d.x.size(0))
+        return int(max(1, round(float(np.median(deg[deg > 0])))) if (deg > 0).any() else 1)
+
+    def _new_graph(self, graph: Any, hidden_ids=None, *, join: bool = True) -> _Target:
         """A graph to predict, aligned to the fitted one: features by name (missing ones
-        all-missing), edge columns by name, relations added as in ``fit``."""
+        all-missing), edge columns by name, relations added as in ``fit``.
+
+        A graph with regions the fitted graph lacks (new sites) joins the fitted graph
+        (:func:`gnn.data.join_new_sites`), so that new sites have labelled neighbours; its
+        own features are used for every region it has. A graph of fitted regions only
+        (or ``join=False``) stands alone.
+        """
         data = as_data(graph)
         data, missing = align_features(data, self.feature_names_in_)
         if missing:
             warnings.warn(
                 f"`graph` lacks {len(missing)} of the model's {self.n_features_in_} feature "
                 f"columns (first: {first_examples(missing)}); they are treated as missing.",
-                UserWarning, stacklevel=3)
+                UserWarning, stacklevel=4)
         self._check_edges(data)
+        needed = self._prior_columns() if self.model in ("dialect_gat", "gat_edge_dim") else []
+        n = data.x.size(0)
+        fitted = set(self.data_.node_ids)
+        if not join or all(i in fitted for i in data.node_ids):
+            hidden = self._hidden_mask(data.node_ids, hidden_ids)
+            if self._relational:
+                data = self._with_relations(data, ~hidden)
+            if self.model in ("dialect_gat", "gat_edge_dim"):
+                data = align_edge_attrs(data, self.edge_attr_names_, needed)
+            return _Target(data, missing, np.arange(n), hidden, False)
         if self._relational:
-            data = self._with_relations(data, None)
-        if self.model in ("dialect_gat", "gat_edge_dim"):
-            data = align_edge_attrs(data, self.edge_attr_names_, self._prior_columns())
-        return data, missing
+            data = add_linguistic_edges(data, 0)  # the relation flag columns only
+        data = align_edge_attrs(data, self.edge_attr_names_, needed)
+        joint, rows = join_new_sites(self.data_, data, k=self._join_k())
+        joint.x[torch.from_numpy(rows)] = data.x
+        hidden = self._hidden_mask(joint.node_ids, hidden_ids)
+        hidden[:len(self.data_.node_ids)] |= self._fitted_hidden()
+        if self._relational:
+            joint = self._with_relations(joint, ~hidden)
+        return _Target(joint, missing, rows, hidden, True)
+
+    @staticmethod
+    def _hidden_mask(ids, hidden_ids) -> np.ndarray:
+        mask = np.zeros(len(ids), dtype=bool)
+        if hidden_ids is None:
+            return mask
+        pos = {n: k for k, n in enumerate(ids)}
+        unknown = [str(i) for i in hidden_ids if str(i) not in pos]
+        if unknown:
+            raise DialectGraphError(
+                f"`unsurveyed` names regions not in the graph: {first_examples(unknown)}."
+            )
+        mask[[pos[str(i)] for i in hidden_ids]] = True
+        return mask
 
     # -- training -----------------------------------------------------------------------
     def _fit_members(self, seed: int, n_nodes: int, task) -> None:
@@ -533,7 +605,7 @@ class GraphEstimator(BaseEstimator):
         if unknown:
             raise DialectGraphError(f"`relation` must be one the model uses "
                                     f"{self.relations_}; got {relation!r}.")
-        data = self.data_ if graph is None else self._new_graph(graph)[0]
+        data = self.data_ if graph is None else self._new_graph(graph, join=False).data
         masks = _relation_masks(data.edge_attr, _flag_columns(data.edge_attr_names))
         ids = np.asarray(data.node_ids, dtype=object)
         frames = []
@@ -554,7 +626,7 @@ class GraphEstimator(BaseEstimator):
             raise DialectGraphError(
                 f"attention() needs an attention model; this estimator has model={self.model!r}."
             )
-        data, x, vote = self._inputs_for(graph)
+        data, x, vote, _ = self._inputs_for(graph)
         if self._relational and not self.relations_:
             raise DialectGraphError("the model uses no relation (all dropped); no attention.")
         _, att = self._eval_forward(data, x, vote=vote, return_attention=True)
@@ -574,7 +646,8 @@ class GraphEstimator(BaseEstimator):
         Parameters
         ----------
         graph : DialectGraph or Data, optional
-            Defaults to the fitted graph.
+            Defaults to the fitted graph. A graph of new sites is joined to the fitted
+            graph (as in ``predict``), and the frame covers the joint graph.
         layer : int, keyword-only
             Which graph layer (default: the last).
         relation : str or None, keyword-only
@@ -623,7 +696,7 @@ class GraphEstimator(BaseEstimator):
             :func:`geodata.dialectometry.trees.tree_from_embeddings`.
         """
         self._check_fitted()
-        data, x, vote = self._inputs_for(graph)
+        data, x, vote, rows = self._inputs_for(graph)
         captured: list[torch.Tensor] = []
         hook = self.net_.out.register_forward_pre_hook(
             lambda _module, args: captured.append(args[0].detach().clone()))
@@ -631,8 +704,9 @@ class GraphEstimator(BaseEstimator):
             self._eval_forward(data, x, vote=vote)
         finally:
             hook.remove()
-        values = captured[0].numpy()
-        return pd.DataFrame(values, index=pd.Index(data.node_ids, name="site_id"),
+        values = captured[0].numpy()[rows]
+        ids = np.asarray(data.node_ids, dtype=object)[rows]
+        return pd.DataFrame(values, index=pd.Index(ids, name="site_id"),
                             columns=[f"emb_{k}" for k in range(values.shape[1])])
 
     # -- persistence (see gnn.estimators.checkpoint) ------------------------------------

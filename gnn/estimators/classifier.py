@@ -300,16 +300,26 @@ class DialectGATClassifier(GraphEstimator):
             self._vote_structure_cache = cached
         return cached
 
+    def _fitted_hidden(self) -> np.ndarray:
+        return self._hidden_.numpy().astype(bool)
+
     def _inputs_for(self, graph: Any, unsurveyed=None, y=None, *, own_labels: bool = True):
+        """``(data, x, vote, rows)``: the graph the network runs on, its inputs, and the
+        position of each requested region (``rows``; all of them for the fitted graph)."""
         if graph is None:
             data = self.data_
             mask = self._hidden_ if unsurveyed is None else self._unsurveyed_mask(data, unsurveyed)
+            rows = np.arange(data.x.size(0))
+            codes = self._codes_ if y is None else self._codes_for(data, y)
         else:
-            data, _ = self._new_graph(graph)
-            mask = self._unsurveyed_mask(data, unsurveyed)
+            data, _, rows, hidden, joined = self._new_graph(graph, unsurveyed)
+            mask = torch.from_numpy(hidden)
+            # a graph joined to the fitted one keeps the fitted labels; ``y`` adds to them
+            codes = self._codes_for(data, None) if (joined or y is None) else None
+            if y is not None:
+                given = self._codes_for(data, y)
+                codes = given if codes is None else torch.where(given >= 0, given, codes)
         x = self._encode_x(data, mask)
-        codes = self._codes_for(data, y) if (graph is not None or y is not None) \
-            else self._codes_
         if self.label_inputs:
             x = torch.cat([x, self._label_block(x.size(0), codes,
                                                 torch.nonzero(codes >= 0).view(-1))], dim=1)
@@ -323,7 +333,7 @@ class DialectGATClassifier(GraphEstimator):
                                                  (~mask).numpy())
             own = codes >= 0 if own_labels else torch.zeros_like(codes, dtype=torch.bool)
             vote = self._vote_inputs(structure, codes, own)
-        return data, x, vote
+        return data, x, vote, rows
 
     # -- fit ----------------------------------------------------------------------------
     def fit(self, graph: Any, y: pd.Series | str | None = None, *,
@@ -468,7 +478,7 @@ class DialectGATClassifier(GraphEstimator):
         self.train_accuracy_ = float(np.mean(pred[idx] == truth))
         self.train_loo_accuracy_ = None
         if self._uses_vote:
-            loo = self._proba(*self._inputs_for(None, own_labels=False)).argmax(1)
+            loo = self._proba(*self._inputs_for(None, own_labels=False)[:3]).argmax(1)
             self.train_loo_accuracy_ = float(np.mean(loo[idx] == yt[idx].numpy()))
         if self.train_accuracy_ < 0.95:
             warnings.warn(
@@ -485,8 +495,11 @@ class DialectGATClassifier(GraphEstimator):
         Parameters
         ----------
         graph : DialectGraph or Data, optional
-            Default: the fitted graph. Another graph (e.g. new sites) is aligned to the
-            fitted one by feature name (missing features are treated as missing).
+            Default: the fitted graph. Another graph is aligned to the fitted one by
+            feature name (missing features are treated as missing). A graph with regions
+            the fitted graph lacks (new sites) is joined to the fitted graph: each new
+            region gets geographic edges to its nearest fitted regions, whose labels vote.
+            Only ``graph``'s regions are returned.
         unsurveyed : sequence of str, keyword-only
             Regions whose features are unknown.
         y : Series, keyword-only
@@ -495,9 +508,10 @@ class DialectGATClassifier(GraphEstimator):
             fitted on is an error.
         """
         self._check_fitted()
-        data, x, vote = self._inputs_for(graph, unsurveyed, y)
-        p = self._proba(data, x, vote)
-        return pd.DataFrame(p, index=pd.Index(data.node_ids, name="region"), columns=self.classes_)
+        data, x, vote, rows = self._inputs_for(graph, unsurveyed, y)
+        p = self._proba(data, x, vote)[rows]
+        ids = np.asarray(data.node_ids, dtype=object)[rows]
+        return pd.DataFrame(p, index=pd.Index(ids, name="region"), columns=self.classes_)
 
     def _proba(self, data: Data, x: torch.Tensor, vote: VoteInputs | None) -> np.ndarray:
         return np.mean([torch.softmax(self._eval_forward(data, x, net=net, vote=vote),

@@ -4,6 +4,7 @@ its neighbours, trained by random masking (a graph masked autoencoder)."""
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -14,7 +15,7 @@ import torch.nn.functional as F
 from torch_geometric.data import Data
 
 from geodata.validation import DialectGraphError, first_examples
-from gnn.data import as_data
+from gnn.data import align_features, as_data
 from gnn.estimators._base import MIN_VALIDATION_POOL, GraphEstimator
 from gnn.nn.vote import VoteInputs
 
@@ -199,8 +200,14 @@ class FeatureImputer(GraphEstimator):
         return self._vote_structure(data, known, feats, known)
 
     def _inputs_for(self, graph: Any, unsurveyed=None):
-        data = self.data_ if graph is None else self._new_graph(graph)[0]
-        codes = self._train_codes_ if graph is None else self._codes(data)
+        """``(data, x, vote, rows)``: the graph the network runs on (a graph of new sites
+        joined to the fitted one), its inputs, and the position of each requested region."""
+        if graph is None:
+            data, rows = self.data_, np.arange(self.data_.x.size(0))
+            codes = self._train_codes_
+        else:
+            data, _, rows, _, _ = self._new_graph(graph)
+            codes = self._codes(data)
         vote = None
         if self._uses_vote:
             if graph is None:
@@ -210,7 +217,7 @@ class FeatureImputer(GraphEstimator):
             else:
                 structure = self._structure_for(data, codes)
             vote = self._vote_inputs(structure, codes)
-        return data, self._onehot(codes), vote
+        return data, self._onehot(codes), vote, rows
 
     # -- fit ----------------------------------------------------------------------------
     def fit(self, graph: Any, y: None = None, *,
@@ -303,16 +310,17 @@ class FeatureImputer(GraphEstimator):
             Indexed by region id; columns a MultiIndex ``(feature, value)``.
         """
         self._check_fitted()
-        data, x, vote = self._inputs_for(graph)
+        data, x, vote, rows = self._inputs_for(graph)
         p = np.mean([self._column_log_probs(self._eval_forward(data, x, net=net, vote=vote)).exp().numpy()
-                     for net in self.nets_], axis=0)
+                     for net in self.nets_], axis=0)[rows]
+        ids = np.asarray(data.node_ids, dtype=object)[rows]
         cols, blocks = [], []
         for c, name in enumerate(self.feature_names_in_):
             k = len(self.levels_[name])
             blocks.append(p[:, c, :k])
             cols += [(name, v) for v in self.levels_[name]]
         return pd.DataFrame(np.concatenate(blocks, axis=1),
-                            index=pd.Index(data.node_ids, name="region"),
+                            index=pd.Index(ids, name="region"),
                             columns=pd.MultiIndex.from_tuples(cols, names=["feature", "value"]))
 
     def predict(self, graph: Any = None, *, keep_observed: bool = True) -> pd.DataFrame:
@@ -322,19 +330,26 @@ class FeatureImputer(GraphEstimator):
         ----------
         graph : DialectGraph or Data, optional
             Default the fitted graph; another graph is aligned by feature name (features
-            it lacks are filled entirely).
+            it lacks are filled entirely). A graph with regions the fitted graph lacks
+            (new sites) is joined to the fitted graph, so the fitted regions' values vote
+            for them; only ``graph``'s regions are returned.
         keep_observed : bool, keyword-only
             Keep the observed values (default) or return the model's value for every cell.
         """
         proba = self.predict_proba(graph)
-        data = self.data_ if graph is None else self._new_graph(graph)[0]
+        if graph is None:
+            x = self.data_.x.numpy()
+        else:
+            with warnings.catch_warnings():  # predict_proba warned about missing columns
+                warnings.simplefilter("ignore", UserWarning)
+                x = align_features(as_data(graph), self.feature_names_in_)[0].x.numpy()
         out = {}
         for name in self.feature_names_in_:
             block = proba[name]
             out[name] = block.columns.to_numpy()[block.to_numpy().argmax(1)].astype(float)
         pred = pd.DataFrame(out, index=proba.index)
         if keep_observed:
-            obs = pd.DataFrame(data.x.numpy(), index=proba.index, columns=self.feature_names_in_)
+            obs = pd.DataFrame(x, index=proba.index, columns=self.feature_names_in_)
             pred = obs.where(obs.notna(), pred)
         return pred
 

@@ -69,40 +69,8 @@ def test_build_from_given_polygons(tmp_path):
     assert g.edges["sea_crossing"].any()  # Hainan and Taiwan joined across the strait
 
 
-def _beida_40x600(tmp_path):
-    """40 sites x 600 characters of Beijing Daxue (1962) readings, as a user's files.
-
-    Each site takes the readings of one of the 18 modern points (site k of point k % 18),
-    a fifth of its characters from the next point instead, at a point 0.1-0.5 degrees away.
-    """
-    import numpy as np
-    import pandas as pd
-
-    from geodata import load_dataset
-
-    sites, survey = load_dataset("sinitic_beida1962_zihui")
-    sites = sites[~sites["is_historical"]].sort_index()
-    chars = sorted(survey["item"].unique())[:600]
-    survey = survey[survey["item"].isin(chars)]
-    rng = np.random.default_rng(0)
-    ids = list(sites.index)
-    rows, points = [], []
-    for k in range(40):
-        home, other = ids[k % 18], ids[(k + 1) % 18]
-        src = np.where(rng.random(len(chars)) < 0.2, other, home)
-        pick = dict(zip(chars, src))
-        part = survey[survey["site"] == survey["item"].map(pick)]
-        rows.append(part.assign(site=f"s{k:02d}"))
-        lon, lat = sites.loc[home, ["longitude", "latitude"]] + rng.uniform(0.1, 0.5, 2)
-        points.append({"id": f"s{k:02d}", "latitude": lat, "longitude": lon,
-                       "group": sites.loc[home, "dialect_group"]})
-    pd.DataFrame(points).to_csv(tmp_path / "sites.csv", index=False)
-    pd.concat(rows).to_csv(tmp_path / "readings.csv", index=False)
-    return chars
-
-
-def test_build_string_survey_uses_every_reading(tmp_path, capsys):
-    chars = _beida_40x600(tmp_path)
+def test_build_string_survey_uses_every_reading(tmp_path, capsys, beida_readings):
+    chars = beida_readings(tmp_path)
     out = tmp_path / "g.gpkg"
     assert main(["build", "--sites", str(tmp_path / "sites.csv"), "--survey",
                  str(tmp_path / "readings.csv"), "--label-col", "group", "--method", "knn",

@@ -95,3 +95,30 @@ def test_handlers_import_torch_lazily():
     code = ("import sys; import gnn.cli.fit, gnn.cli; gnn.cli.build_parser(); "
             "assert 'torch' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_ipa_atlas_fit_then_predict_new_sites(tmp_path, beida_readings, capsys):
+    """A 30-site IPA reading atlas -> fit; 10 new sites (own build) -> predict: the new
+    sites are classified from the fitted sites (their labels vote), not at chance."""
+    new_ids = set(range(3, 40, 4))
+    paths = {}
+    for name, skip in (("train", new_ids), ("new", set(range(40)) - new_ids)):
+        folder = tmp_path / name
+        folder.mkdir()
+        beida_readings(folder, skip=skip)
+        paths[name] = folder / "g.gpkg"
+        assert main(["build", "--sites", str(folder / "sites.csv"), "--survey",
+                     str(folder / "readings.csv"), "--label-col", "group", "--method", "knn",
+                     "--k", "4", "--boundary", "none", "--no-regions", "--out",
+                     str(paths[name])]) == 0
+    model, out = tmp_path / "m.pt", tmp_path / "p.csv"
+    assert main(["fit", "--graph", str(paths["train"]), "--save", str(model)]) == 0
+    with pytest.warns(UserWarning, match="feature columns"):  # reading classes differ
+        assert main(["predict", "--model", str(model), "--graph", str(paths["new"]),
+                     "--out", str(out)]) == 0
+    assert "predicted 10 regions" in capsys.readouterr().out
+    table = pd.read_csv(out, index_col="region")
+    truth = pd.read_csv(tmp_path / "new" / "sites.csv", index_col="id")["group"]
+    acc = float((table["prediction"] == truth.reindex(table.index)).mean())
+    majority = float(truth.value_counts(normalize=True).iloc[0])
+    assert acc >= 0.8 and acc > majority, (acc, majority)

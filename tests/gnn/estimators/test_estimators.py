@@ -391,3 +391,69 @@ def test_checksum_catches_flipped_bytes(fitted, tmp_path):
     _flip(path, features)
     with pytest.raises(DialectGraphError, match=r"x\.pt' is corrupt: its SHA-256 checksum"):
         load(path)
+
+
+@pytest.fixture(scope="module")
+def split_sites():
+    """Szeto split into fitted sites and a separate graph of new sites (every 4th)."""
+    import geodata
+    from gnn.data import knn_data
+
+    sites, survey = geodata.load_dataset("sinitic_szeto2018")
+    feats = survey.pivot_table(index="site", columns="item", values="value", aggfunc="first")
+    new = sites.index[::4]
+    old = sites.index.difference(new)
+    graphs = [knn_data(sites.loc[ids], feats.reindex(ids).astype(float), k=4,
+                       label="dialect_group") for ids in (old, new)]
+    return (*graphs, sites.loc[new, "dialect_group"].astype(str), sites)
+
+
+def test_new_sites_are_predicted_from_the_fitted_sites(split_sites):
+    """A graph of new sites joins the fitted graph: their labelled neighbours vote."""
+    train, new, truth, sites = split_sites
+    clf = DialectGATClassifier(random_state=0).fit(train)
+    p = clf.predict(new)
+    assert list(p.index) == list(new.node_ids)
+    acc = float((p.to_numpy() == truth.reindex(p.index).to_numpy()).mean())
+    # the reference: geographic 1-NN from the fitted sites (scikit-learn haversine)
+    from sklearn.neighbors import KNeighborsClassifier
+
+    old = sites.loc[train.node_ids]
+    knn = KNeighborsClassifier(1, metric="haversine").fit(
+        np.radians(old[["latitude", "longitude"]].to_numpy(float)), old["dialect_group"].astype(str))
+    ref = knn.predict(np.radians(sites.loc[new.node_ids, ["latitude", "longitude"]].to_numpy(float)))
+    ref_acc = float((ref == truth.reindex(p.index).to_numpy()).mean())
+    majority = float(truth.value_counts(normalize=True).iloc[0])
+    assert acc >= ref_acc - 0.1 and acc > majority, (acc, ref_acc, majority)
+    proba = clf.predict_proba(new)
+    assert np.allclose(proba.sum(axis=1), 1.0)
+
+
+def test_new_sites_with_known_labels_and_unsurveyed(split_sites):
+    train, new, truth, _ = split_sites
+    clf = DialectGATClassifier(random_state=0, **FAST).fit(train)
+    known = truth.iloc[:3]
+    p = clf.predict(new, y=known, unsurveyed=[new.node_ids[-1]])
+    assert (p.loc[known.index] == known).all()  # a known label is kept
+    with pytest.raises(DialectGraphError, match="`unsurveyed` names regions not in the graph"):
+        clf.predict(new, unsurveyed=["nowhere"])
+
+
+def test_imputer_fills_new_sites_from_the_fitted_sites(split_sites):
+    train, new, _, _ = split_sites
+    imp = FeatureImputer(random_state=0, **FAST).fit(train)
+    d = new.clone()
+    rng = np.random.default_rng(0)
+    hide = rng.random(tuple(d.x.shape)) < 0.3
+    truth = d.x.numpy().copy()
+    d.x = torch.where(torch.from_numpy(hide), torch.tensor(float("nan")), d.x)
+    filled = imp.transform(d)
+    assert list(filled.index) == list(new.node_ids) and not filled.isna().any().any()
+    got = filled.to_numpy()
+    acc = float((got[hide] == truth[hide]).mean())
+    # the reference: each column's most frequent value among the fitted sites
+    mode = np.array([np.bincount(c[~np.isnan(c)].astype(int)).argmax()
+                     for c in train.x.numpy().T], dtype=float)
+    base = float((np.broadcast_to(mode, truth.shape)[hide] == truth[hide]).mean())
+    assert acc >= base, (acc, base)
+    assert (got[~hide] == truth[~hide]).all()  # observed cells are kept
