@@ -67,11 +67,13 @@ def _to_shapely(geometry) -> np.ndarray:
 
 
 def write_layer(path, frame: pd.DataFrame, *, layer: str, geometry=None,
-                geometry_type: str = "Unknown", append: bool = False) -> None:
+                geometry_type: str = "Unknown", append: bool = False,
+                spatial_index: bool = True) -> None:
     """Write ``frame`` (plus optional geometry in EPSG:4326) as one GeoPackage layer.
 
     ``geometry`` is an array of shapely geometries or a :func:`line_wkb` buffer; without
-    it the layer is a plain attribute table.
+    it the layer is a plain attribute table. ``spatial_index=False`` leaves out the
+    layer's R-tree.
     """
     import pyogrio
 
@@ -88,6 +90,8 @@ def write_layer(path, frame: pd.DataFrame, *, layer: str, geometry=None,
             table = table.append_column("geometry", _wkb_arrow(geometry))
             kwargs = {"geometry_name": "geometry", "geometry_type": geometry_type,
                       "crs": "EPSG:4326"}
+            if not spatial_index:
+                kwargs["layer_options"] = {"SPATIAL_INDEX": "NO"}
         # the file is a temporary one renamed when complete (geodata.io.atomic_path), so
         # SQLite need not sync to disk after every transaction
         with warnings.catch_warnings(), pyogrio_config(OGR_SQLITE_SYNCHRONOUS="OFF"):
@@ -101,7 +105,8 @@ def write_layer(path, frame: pd.DataFrame, *, layer: str, geometry=None,
         import geopandas as gpd
 
         frame = gpd.GeoDataFrame(frame, geometry=_to_shapely(geometry), crs="EPSG:4326")
-    pyogrio.write_dataframe(frame, path, layer=layer, driver="GPKG", append=append)
+    options = {} if spatial_index or geometry is None else {"layer_options": {"SPATIAL_INDEX": "NO"}}
+    pyogrio.write_dataframe(frame, path, layer=layer, driver="GPKG", append=append, **options)
 
 
 @contextlib.contextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,12 @@ from geodata._validate import (
 )
 from geodata.graph import adjacency as adj
 from geodata.graph.edges import connect_components, crossing_barriers, relatedness_from_paths
-from geodata.graph.regions import project_lonlat, suitable_crs, voronoi_regions
+from geodata.graph.regions import (
+    project_lonlat,
+    projected_cells,
+    suitable_crs,
+    to_lonlat,
+)
 from geodata.io import (
     atomic_path,
     read_json_text,
@@ -33,12 +39,15 @@ from geodata.io import (
     validate_regions,
 )
 
-__all__ = ["DialectGraph", "METHODS"]
+__all__ = ["EDGE_INDEX_MAX_ROWS", "DialectGraph", "METHODS"]
 
 POINT_METHODS = ("delaunay", "gabriel", "relative_neighbourhood", "knn", "distance_band")
 REGION_METHODS = ("voronoi", "rook", "queen")
 METHODS = REGION_METHODS + POINT_METHODS
 FORMAT_VERSION = 2
+#: Above this many lines the ``edges`` layer is written without a spatial index by
+#: default (see :meth:`DialectGraph.to_file`).
+EDGE_INDEX_MAX_ROWS = 1_000_000
 _FEATURE_PREFIX = "feat__"
 
 
@@ -120,12 +129,19 @@ class DialectGraph:
                 loops = int((e.index.get_level_values(0) == e.index.get_level_values(1)).sum())
             if loops:
                 p.add(f"`edges` must have no self-loops; {loops} found.")
+            # sorted integer keys (numpy's hash-based unique/isin take seconds per
+            # million edges; a sort and a binary search take milliseconds)
             pair = codes[0].astype(np.int64) * (len(levels[1]) + 1) + codes[1]
-            if len(np.unique(pair)) < len(pair):
+            sorted_pair = np.sort(pair)
+            if (sorted_pair[1:] == sorted_pair[:-1]).any():
                 p.add("`edges` must not repeat a (source, target) pair.")
             if levels[0].equals(levels[1]):
                 rev = codes[1].astype(np.int64) * (len(levels[1]) + 1) + codes[0]
-                one_way = ~np.isin(rev, pair)
+                # distinct pairs are symmetric exactly when their reverses sort the same
+                one_way = np.zeros(len(pair), dtype=bool)
+                if not np.array_equal(np.sort(rev), sorted_pair):
+                    at = np.minimum(np.searchsorted(sorted_pair, rev), len(pair) - 1)
+                    one_way = sorted_pair[at] != rev
                 if one_way.any():
                     k = int(np.flatnonzero(one_way)[0])
                     p.add(f"`edges` must list both directions of every edge; "
@@ -313,12 +329,19 @@ class DialectGraph:
         pts = sites.to_crs("EPSG:4326")
         lon, lat = pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()
         crs = CRS.from_user_input(crs) if crs is not None else suitable_crs(lon, lat)
+        pairs = None
         if method == "voronoi" or regions:
-            reg, rep = voronoi_regions(sites, boundary=boundary, crs=crs)
-            report.extend(rep)
-            proj = reg.attrs.pop("projected_geometry")
-            xy = reg.attrs.pop("projected_xy")
-            reg.attrs.pop("projected_crs", None)
+            cells = projected_cells(sites, boundary=boundary, crs=crs)
+            report.extend(cells.report)
+            proj, xy = cells.geometry, cells.xy
+            # the lon/lat conversion and the adjacency both read the projected cells and
+            # spend their time in GEOS, PROJ and numpy sorts, which release the GIL
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                lonlat = pool.submit(to_lonlat, proj, cells.crs)
+                pairs = cls._pairs(method, proj, xy, lon, lat, k=k, threshold_km=threshold_km)
+                reg = cells.to_regions(lonlat.result())
+            for key in ("projected_geometry", "projected_xy", "projected_crs"):
+                reg.attrs.pop(key, None)
         else:
             reg = gpd.GeoDataFrame({"longitude": lon, "latitude": lat}, index=sites.index.copy(),
                                    geometry=pts.geometry.array, crs="EPSG:4326")
@@ -328,7 +351,8 @@ class DialectGraph:
                                     if c in sites.columns])
         if len(extra.columns):
             reg = reg.join(extra)
-        pairs = cls._pairs(method, proj, xy, lon, lat, k=k, threshold_km=threshold_km)
+        if pairs is None:
+            pairs = cls._pairs(method, proj, xy, lon, lat, k=k, threshold_km=threshold_km)
         params = {"method": method, "k": k, "threshold_km": threshold_km,
                   "max_crossing_km": max_crossing_km, "boundary": boundary is not None}
         return cls._assemble(reg, pairs, proj, xy, crs, report=report, params=params,
@@ -501,7 +525,8 @@ class DialectGraph:
         for c in pairs.columns:
             if c.startswith("barrier_"):
                 cols[c] = np.tile(pairs[c].to_numpy(bool), 2)
-        order = np.lexsort((dst, src))  # rows follow the order of the regions
+        # rows follow the order of the regions (one int64 key sorts faster than lexsort)
+        order = np.argsort(src.astype(np.int64) * len(ids) + dst, kind="stable")
         index = pd.MultiIndex(levels=[ids, ids], codes=[src[order], dst[order]],
                               names=["source", "target"], verify_integrity=False)
         return pd.DataFrame({c: v[order] for c, v in cols.items()}, index=index)
@@ -595,7 +620,7 @@ class DialectGraph:
         return Graph(adjt.reindex(self._regions.index, level=0).sort_index(level=0), is_sorted=False)
 
     # ------------------------------------------------------------------ files
-    def to_file(self, path: str | os.PathLike) -> Path:
+    def to_file(self, path: str | os.PathLike, *, edge_spatial_index: bool | None = None) -> Path:
         """Save as a GeoPackage with layers ``regions``, ``edges``, ``features``, ``metadata``.
 
         The file is written to a temporary name and renamed, so a failure never leaves a
@@ -605,6 +630,16 @@ class DialectGraph:
         and ``border_share_target`` keep both directions); ``features`` is a long table
         (``site_id``, ``feature``, ``value``) of the observed node features, so any number
         of features fits; ``metadata`` holds the label, the build parameters and the report.
+
+        Parameters
+        ----------
+        path : path-like
+            A ``.gpkg`` file name.
+        edge_spatial_index : bool or None, keyword-only
+            Give the ``edges`` layer an R-tree spatial index. None (default): only when it
+            has at most :data:`EDGE_INDEX_MAX_ROWS` lines (building the index of millions
+            of lines costs more time than writing them; QGIS builds one on request). The
+            ``regions`` layer always has its index.
         """
         from geodata.graph import _gpkg
 
@@ -638,8 +673,11 @@ class DialectGraph:
         with atomic_path(path) as tmp:
             _gpkg.write_layer(tmp, attrs, layer="regions", geometry=geoms,
                               geometry_type=_layer_type(geoms))
+            if edge_spatial_index is None:
+                edge_spatial_index = len(edges) <= EDGE_INDEX_MAX_ROWS
             _gpkg.write_layer(tmp, edges.reset_index(), layer="edges", geometry=lines,
-                              geometry_type="LineString", append=True)
+                              geometry_type="LineString", append=True,
+                              spatial_index=bool(edge_spatial_index))
             _gpkg.write_layer(tmp, long, layer="features", append=True)
             _gpkg.write_layer(tmp, meta, layer="metadata", append=True)
         return path

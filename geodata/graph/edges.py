@@ -50,18 +50,24 @@ def connect_components(
     pairs = pairs.assign(sea_crossing=False)
     if n < 2:
         return pairs
-    tree = shapely.STRtree(geoms)
+    # components are found once; joining two of them only relabels (on the small graph
+    # of components), so a million regions are not re-scanned every round
+    label = _components(n, pairs["i"].to_numpy(), pairs["j"].to_numpy())
+    tree = None
     added: list[tuple] = []
+    new_pairs: list[tuple[int, int]] = []
     while True:  # each round joins every detached component; merged ones go again
-        label = _components(n, pairs["i"].to_numpy(), pairs["j"].to_numpy())
         sizes = np.bincount(label)
-        if len(sizes) == 1:
+        present = np.flatnonzero(sizes)
+        if len(present) <= 1:
             break
+        if tree is None:
+            tree = shapely.STRtree(geoms)
         main = int(np.argmax(sizes))
         order = np.argsort(label, kind="stable")
         bounds = np.searchsorted(label[order], np.arange(len(sizes) + 1))
         new = []
-        for comp in np.argsort(sizes, kind="stable"):
+        for comp in present[np.argsort(sizes[present], kind="stable")]:
             if comp == main:
                 continue
             members = order[bounds[comp]:bounds[comp + 1]]
@@ -86,8 +92,13 @@ def connect_components(
         new = sorted(set(new))
         if not new:
             break
-        extra = pd.DataFrame(new, columns=["i", "j"]).assign(sea_crossing=True)
-        pairs = pd.concat([pairs, extra], ignore_index=True).drop_duplicates(["i", "j"])
+        new_pairs += new
+        a, b = np.array(new).T
+        merged = _components(len(sizes), label[a], label[b])
+        label = merged[label]
+    if new_pairs:
+        extra = pd.DataFrame(new_pairs, columns=["i", "j"]).assign(sea_crossing=True)
+        pairs = pd.concat([pairs, extra], ignore_index=True)
     if added:
         pos = pd.Series(np.arange(n), index=ids)
         parts = []

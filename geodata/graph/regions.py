@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -11,7 +13,15 @@ from pyproj import CRS
 from geodata._validate import DialectGraphError, Report, first_examples
 from geodata.io import validate_regions
 
-__all__ = ["boundary_outline", "project_lonlat", "suitable_crs", "to_lonlat", "voronoi_regions"]
+__all__ = [
+    "ProjectedCells",
+    "boundary_outline",
+    "project_lonlat",
+    "projected_cells",
+    "suitable_crs",
+    "to_lonlat",
+    "voronoi_regions",
+]
 
 
 def project_lonlat(lon: np.ndarray, lat: np.ndarray, crs: CRS) -> np.ndarray:
@@ -202,6 +212,48 @@ def voronoi_regions(
     >>> len(regions) == len(sites), bool(regions.is_valid.all())
     (True, True)
     """
+    cells = projected_cells(sites, boundary=boundary, crs=crs, duplicates=duplicates,
+                            outside=outside, jitter_m=jitter_m, margin=margin)
+    return cells.to_regions(to_lonlat(cells.geometry, cells.crs)), cells.report
+
+
+class ProjectedCells(NamedTuple):
+    """Voronoi cells in the projected CRS, before their conversion to lon/lat (see
+    :func:`projected_cells`)."""
+
+    geometry: np.ndarray
+    crs: CRS
+    xy: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
+    index: pd.Index
+    report: Report
+
+    def to_regions(self, geoms_ll: np.ndarray) -> gpd.GeoDataFrame:
+        """The regions frame of :func:`voronoi_regions` from the cells in lon/lat."""
+        regions = gpd.GeoDataFrame(
+            {"longitude": self.lon, "latitude": self.lat,
+             "area_km2": shapely.area(self.geometry) / 1e6},
+            geometry=geoms_ll, index=self.index.copy(), crs="EPSG:4326")
+        regions.attrs["projected_crs"] = self.crs.to_wkt()
+        regions.attrs["projected_geometry"] = self.geometry
+        regions.attrs["projected_xy"] = self.xy
+        return regions
+
+
+def projected_cells(
+    sites: gpd.GeoDataFrame,
+    *,
+    boundary: gpd.GeoDataFrame | gpd.GeoSeries | shapely.Geometry | None = None,
+    crs: CRS | str | None = None,
+    duplicates: str = "spread",
+    outside: str = "keep",
+    jitter_m: float = 10.0,
+    margin: float = 0.1,
+) -> ProjectedCells:
+    """The work of :func:`voronoi_regions` up to the conversion to lon/lat (same
+    parameters): the clipped cells in the projected CRS, for callers that compute more
+    from them (adjacency, border lengths) while the conversion runs."""
     if duplicates not in {"spread", "raise"}:
         raise DialectGraphError(f"`duplicates` must be 'spread' or 'raise'; got {duplicates!r}.")
     if outside not in {"keep", "raise"}:
@@ -270,17 +322,7 @@ def voronoi_regions(
         orphans = np.setdiff1d(np.arange(len(lands)), land_of)
         if orphans.size:
             clipped = _join_orphans(clipped, lands[orphans], xy, sites.index, report)
-    geoms_ll = to_lonlat(clipped, crs)
-    regions = gpd.GeoDataFrame(
-        {"longitude": lon, "latitude": lat, "area_km2": shapely.area(clipped) / 1e6},
-        geometry=geoms_ll,
-        index=sites.index.copy(),
-        crs="EPSG:4326",
-    )
-    regions.attrs["projected_crs"] = crs.to_wkt()
-    regions.attrs["projected_geometry"] = clipped
-    regions.attrs["projected_xy"] = xy_sites
-    return regions, report
+    return ProjectedCells(clipped, crs, xy_sites, lon, lat, sites.index, report)
 
 
 def _landmass_of_sites(outline, xy: np.ndarray, ids: pd.Index, outside: str,

@@ -72,7 +72,13 @@ def _cmd_build(args: argparse.Namespace) -> int:
     print(graph)
     if graph.report:
         print("report:\n" + str(graph.report))
-    print(f"wrote {args.out} (layers: regions, edges, metadata)")
+    from geodata.graph.dialect_graph import EDGE_INDEX_MAX_ROWS
+
+    note = ""
+    if graph.n_edges > EDGE_INDEX_MAX_ROWS:
+        note = (f"; the edges layer ({graph.n_edges:,} lines) has no spatial index: QGIS "
+                "builds one on request (Layer Properties > Source > Create Spatial Index)")
+    print(f"wrote {args.out} (layers: regions, edges, features, metadata{note})")
     return 0
 
 
