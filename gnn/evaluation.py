@@ -731,6 +731,13 @@ def _network_impute(ctx, name, fold, seed, x, vis, rows, cols):
     d = ctx.data.clone()
     d.x = torch.tensor(x, dtype=torch.float32)
     d = _subgraph(d, np.flatnonzero(vis))
+    # a column whose every visible cell is hidden in this fold has nothing to learn from:
+    # its cells stay unfilled (wrong, and counted as impossible), as for the baselines
+    names = list(d.feature_names)
+    seen = ~torch.isnan(d.x).all(dim=0)
+    if not bool(seen.all()):
+        d.x = d.x[:, seen]
+        d.feature_names = [n for n, ok in zip(names, seen.tolist()) if ok]
     if d.edge_index.size(1) == 0 and name != "mlp":
         raise DialectGraphError(
             f"`buffer_km` removes every edge of a fold ({len(fold.excluded)} sites dropped); "
@@ -742,7 +749,7 @@ def _network_impute(ctx, name, fold, seed, x, vis, rows, cols):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         imp = FeatureImputer(model=kind, random_state=seed, **params).fit(d)
-    filled = imp.predict().reindex(index=list(ctx.ids)).to_numpy(float)
+    filled = imp.predict().reindex(index=list(ctx.ids), columns=names).to_numpy(float)
     info = {}
     ep = getattr(imp, "edge_params_", None)
     if kind == "dialect_gat" and isinstance(ep, pd.DataFrame) and {"parameter", "value"} <= set(ep):

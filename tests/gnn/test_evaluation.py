@@ -323,3 +323,20 @@ def test_cross_val_predict_out_of_fold_only(szeto):
         row = out.proba.loc[szeto.node_ids[f.test[0]]]
         assert row[train.index[0]] == pytest.approx(train.iloc[0])
     assert math.isclose(out.proba.sum(axis=1).min(), 1.0)
+
+
+def test_impute_with_a_column_hidden_entirely_in_a_fold():
+    """A column observed only at one site: the fold that holds that site out hides every
+    cell of it. The network skips the column there (its cells count as impossible, as for
+    the baselines) instead of failing."""
+    rng = np.random.default_rng(0)
+    n = 24
+    lon, lat = rng.uniform(100, 110, n), rng.uniform(20, 30, n)
+    feats = (rng.random((n, 4)) < 0.5).astype(float)
+    feats[1:, 3] = np.nan  # column f3: only site s00 has it
+    g = _graph(lon, lat, ["a", "b"] * (n // 2), features=feats, k=4)
+    r = evaluate(g, task="impute", cv="loo", seeds=1, models=["majority", "dialect_gat"],
+                 net_params={"max_epochs": 5})
+    m = r["models"]["dialect_gat"]
+    assert m["n_predictions"] == r["models"]["majority"]["n_predictions"]
+    assert 0 <= m["accuracy_mean"] <= 1
