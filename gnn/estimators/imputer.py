@@ -19,6 +19,10 @@ from gnn.data import align_features, as_data
 from gnn.estimators._base import MIN_VALIDATION_POOL, GraphEstimator
 from gnn.nn.vote import VoteInputs
 
+#: Training masks of the imputer, each with its own linguistic neighbours (computed
+#: without the masked cells); one is drawn per epoch.
+_MASK_PATTERNS = 16
+
 __all__ = ["FeatureImputer"]
 
 
@@ -255,30 +259,49 @@ class FeatureImputer(GraphEstimator):
         visible_x = data.x.numpy().copy()
         visible_x[(train_codes < 0).numpy()] = np.nan
         self._log_mass_ = self._log_mass(data, populations)
-        data = self._prepare_graph(data, None, visible_x)
+        raw = data
+        data = self._prepare_graph(raw, None, visible_x)
         self.data_ = data
         self._train_codes_ = train_codes
         train_cells = torch.nonzero(train_codes >= 0)
         rate = float(self.mask_rate)
         self._vote_structure_cache = None
-        # every training cell votes for the others (a cell never votes for itself), so the
-        # vote needs no masking; the graph layers' inputs are masked
         vote = self._inputs_for(None)[2]
+
+        def masked_view(cells: torch.Tensor):
+            """The graph and vote with ``cells`` hidden. The linguistic neighbours (of the
+            layers and of the vote) are chosen without the hidden cells, as they will be
+            for a new site: a neighbour must not be picked for agreeing on the very cell
+            it then predicts."""
+            c = train_codes.clone()
+            c[cells[:, 0], cells[:, 1]] = -1
+            if "linguistic" not in self.relations_:
+                return data, c, vote
+            xp = visible_x.copy()
+            xp[cells[:, 0].numpy(), cells[:, 1].numpy()] = np.nan
+            dp = self._with_relations(raw, None, xp)
+            vp = (self._vote_inputs(self._structure_for(dp, c), train_codes)
+                  if self._uses_vote else None)
+            return dp, c, vp
 
         def task(seed_m: int):
             gen = torch.Generator().manual_seed(seed_m)
+            # a fixed set of masks (each with its own linguistic neighbours), one per epoch
+            views = []
+            for _ in range(_MASK_PATTERNS):
+                pick = torch.rand(len(train_cells), generator=gen) < rate
+                if not bool(pick.any()):
+                    pick[torch.randint(len(train_cells), (1,), generator=gen)] = True
+                cells = train_cells[pick]
+                views.append((cells, *masked_view(cells)))
             state = {}
 
             def inputs(train: bool):
                 if train:
-                    pick = torch.rand(len(train_cells), generator=gen) < rate
-                    if not bool(pick.any()):
-                        pick[torch.randint(len(train_cells), (1,), generator=gen)] = True
-                    cells = train_cells[pick]
-                    c = train_codes.clone()
-                    c[cells[:, 0], cells[:, 1]] = -1
+                    k = int(torch.randint(len(views), (1,), generator=gen))
+                    cells, dp, c, vp = views[k]
                     state["cells"] = cells
-                    return self._net_inputs(data, self._onehot(c), vote)
+                    return self._net_inputs(dp, self._onehot(c), vp)
                 return self._net_inputs(data, self._onehot(train_codes), vote)
 
             def cell_loss(net, inp, cells):
