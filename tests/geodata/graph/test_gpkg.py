@@ -78,3 +78,25 @@ def test_edited_file_is_rejected(graph, tmp_path):
     with pytest.raises(DialectGraphError, match=r"layer 'edges' must join regions of the file; "
                        r"1 rows do not"):
         DialectGraph.read_file(path)
+
+
+def _rtrees(path) -> set:
+    import sqlite3
+
+    with sqlite3.connect(path) as con:
+        rows = con.execute("SELECT table_name FROM gpkg_extensions WHERE extension_name = "
+                           "'gpkg_rtree_index'").fetchall()
+    return {r[0] for r in rows}
+
+
+def test_edge_spatial_index_default_and_override(graph, tmp_path, monkeypatch):
+    """Both layers are indexed by default; above EDGE_INDEX_MAX_ROWS edges (or on request)
+    the edges layer is written without its R-tree, and the graph reads back the same."""
+    from geodata.graph import dialect_graph
+
+    assert _rtrees(graph.to_file(tmp_path / "a.gpkg")) == {"regions", "edges"}
+    assert _rtrees(graph.to_file(tmp_path / "b.gpkg", edge_spatial_index=False)) == {"regions"}
+    monkeypatch.setattr(dialect_graph, "EDGE_INDEX_MAX_ROWS", graph.n_edges - 1)
+    assert _rtrees(graph.to_file(tmp_path / "c.gpkg")) == {"regions"}
+    back = DialectGraph.read_file(tmp_path / "c.gpkg")
+    pd.testing.assert_frame_equal(back.edges, graph.edges)

@@ -21,6 +21,16 @@ def test_build_bundled_dataset(tmp_path, capsys):
     assert len(regions) == 42 and regions.crs.to_epsg() == 4326
     g = DialectGraph.read_file(out)
     assert g.n_edges == 99 and g.features.shape == (42, 21) and g.label == "dialect_group"
+    assert "layers: regions, edges, features, metadata)" in capsys.readouterr().out
+
+
+def test_build_says_when_the_edges_layer_has_no_index(tmp_path, capsys, monkeypatch):
+    from geodata.graph import dialect_graph
+
+    monkeypatch.setattr(dialect_graph, "EDGE_INDEX_MAX_ROWS", 10)
+    assert main(["build", "--dataset", "sinitic_szeto2018", "--out",
+                 str(tmp_path / "g.gpkg")]) == 0
+    assert "the edges layer (99 lines) has no spatial index" in capsys.readouterr().out
 
 
 def test_build_user_files(tmp_path):
