@@ -221,18 +221,7 @@ class DialectGATClassifier(GraphEstimator):
             raise DialectGraphError(problems)
 
     def _unsurveyed_mask(self, data: Data, unsurveyed) -> torch.Tensor:
-        mask = torch.zeros(data.x.size(0), dtype=torch.bool)
-        if unsurveyed is None:
-            return mask
-        ids = [str(i) for i in unsurveyed]
-        pos = {n: k for k, n in enumerate(data.node_ids)}
-        unknown = [i for i in ids if i not in pos]
-        if unknown:
-            raise DialectGraphError(
-                f"`unsurveyed` names regions not in the graph: {first_examples(unknown)}."
-            )
-        mask[[pos[i] for i in ids]] = True
-        return mask
+        return torch.from_numpy(self._hidden_mask(data.node_ids, unsurveyed))
 
     def _encode_x(self, data: Data, hidden_mask: torch.Tensor) -> torch.Tensor:
         """Standardised features (missing cells at the mean, 0) and a surveyed flag."""
