@@ -175,8 +175,8 @@ def _fold_task(data, x, cols, fold, k, seed, mask_rate, variants, relations, par
         p[ok] = filled[rows[ok], remap[cc[ok]]]
         preds[name] = p
         if name == "full":
-            na = imp.neighbour_attention().to_numpy()
-            attn = {r: na[rows, c] for c, r in enumerate(imp.relations_)}
+            na = imp.neighbour_attention()
+            attn = {r: na[r].to_numpy()[rows] for r in na.columns}
     out = []
     for j in np.unique(cc):
         sel = cc == j
