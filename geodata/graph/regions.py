@@ -378,6 +378,14 @@ def _landmass_of_sites(outline, xy: np.ndarray, ids: pd.Index, outside: str,
     return lands, land_of
 
 
+#: Landmasses with at least this many sites get their Voronoi cells in two halves computed
+#: side by side (GEOS releases the GIL), each with the other half's sites near the cut as
+#: a halo; every cell is then checked to be exact, else the landmass is done in one piece.
+SPLIT_VORONOI_MIN_SITES = 200_000
+#: Width of the halo, in typical site spacings (sqrt(extent area / sites)).
+_HALO_SPACINGS = 25.0
+
+
 def _cells_on(land: shapely.Geometry, xy: np.ndarray, margin: float, *,
               outline: shapely.Geometry | None = None) -> np.ndarray:
     """Voronoi cells of the sites of one landmass, clipped to it (the whole landmass for
@@ -386,32 +394,89 @@ def _cells_on(land: shapely.Geometry, xy: np.ndarray, margin: float, *,
     A site off the landmass (a coastal point on a coarse outline) also keeps the water
     of its own cell out to itself: a disc around it reaching the land, minus any land."""
     shapely.prepare(land)
+    if len(xy) == 1:
+        return _clip_and_water(land, xy, np.array([land], dtype=object), outline, single=True)
+    b = np.array(land.bounds)
+    lo = np.minimum(xy.min(axis=0), b[:2])
+    hi = np.maximum(xy.max(axis=0), b[2:])
+    pad = (hi - lo).max() * max(margin, 0.01) + 1.0
+    frame = shapely.box(lo[0] - pad, lo[1] - pad, hi[0] + pad, hi[1] + pad)
+    if len(xy) >= SPLIT_VORONOI_MIN_SITES:
+        cells = _cells_in_halves(land, xy, frame, outline)
+        if cells is not None:
+            return cells
+    return _clip_and_water(land, xy, _voronoi(xy, frame), outline, single=False)
+
+
+def _voronoi(xy: np.ndarray, frame: shapely.Geometry) -> np.ndarray:
+    """Unclipped Voronoi cells of ``xy`` (distinct points), in the order of the points."""
+    cells = shapely.voronoi_polygons(shapely.multipoints(xy), extend_to=frame, ordered=True)
+    cells = np.asarray(shapely.get_parts(cells))
+    if len(cells) != len(xy):  # pragma: no cover - GEOS gives one cell per distinct point
+        raise DialectGraphError("Voronoi computation lost cells; report this as a bug.")
+    return cells
+
+
+def _clip_and_water(land, xy: np.ndarray, cells: np.ndarray, outline, *,
+                    single: bool) -> np.ndarray:
+    """``cells`` clipped to ``land``; sites off the land also keep their water (see
+    :func:`_cells_on`)."""
     off = (~shapely.intersects_xy(land, xy[:, 0], xy[:, 1]) if outline is not None
            else np.zeros(len(xy), bool))
-    pts = shapely.points(xy[off])
-    if len(xy) == 1:
-        cells = np.array([land], dtype=object)
-        clipped = cells.copy()
-    else:
-        b = np.array(land.bounds)
-        lo = np.minimum(xy.min(axis=0), b[:2])
-        hi = np.maximum(xy.max(axis=0), b[2:])
-        pad = (hi - lo).max() * max(margin, 0.01) + 1.0
-        frame = shapely.box(lo[0] - pad, lo[1] - pad, hi[0] + pad, hi[1] + pad)
-        cells = shapely.voronoi_polygons(shapely.multipoints(xy), extend_to=frame, ordered=True)
-        cells = np.asarray(shapely.get_parts(cells))
-        if len(cells) != len(xy):  # pragma: no cover - GEOS gives one cell per distinct point
-            raise DialectGraphError("Voronoi computation lost cells; report this as a bug.")
-        clipped = _clip(cells, land)
+    clipped = cells.copy() if single else _clip(cells, land)
     if off.any():
         k = np.flatnonzero(off)
+        pts = shapely.points(xy[k])
         reach = shapely.distance(land, pts) * 1.05 + 100.0
         water = shapely.difference(shapely.buffer(pts, reach, quad_segs=16), outline)
-        if len(xy) > 1:
+        if not single:
             water = shapely.intersection(water, cells[k])
         joined = shapely.union(clipped[k], water)
         clipped[k] = [_only_polygons(g) for g in joined]
     return clipped
+
+
+def _cells_in_halves(land, xy: np.ndarray, frame, outline) -> np.ndarray | None:
+    """The cells of :func:`_cells_on` computed as two halves in two threads, or None when
+    a cell could not be shown exact.
+
+    The sites are cut at the median of the longer axis; each half is computed with the
+    other half's sites within a halo of the cut. The sites left out lie beyond the halo,
+    so a finished cell (clipped, with its water) is exact when each of its vertices is no
+    farther from its site than from the halo's far edge: the distance to a point grows
+    convexly, so no point of the cell is nearer a left-out site.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    lo, hi = xy.min(axis=0), xy.max(axis=0)
+    axis = int(np.argmax(hi - lo))
+    cut = float(np.median(xy[:, axis]))
+    halo = _HALO_SPACINGS * float(np.sqrt(np.prod(np.maximum(hi - lo, 1.0)) / len(xy)))
+    a = xy[:, axis]
+
+    def half(own_mask: np.ndarray, sign: float):
+        # each thread works on its own copies: GEOS prepared geometries are not shared
+        land_t = shapely.from_wkb(shapely.to_wkb(land))
+        shapely.prepare(land_t)
+        outline_t = None if outline is None else shapely.from_wkb(shapely.to_wkb(outline))
+        own = np.flatnonzero(own_mask)
+        near = np.flatnonzero(~own_mask & (np.abs(a - cut) <= halo))
+        cells = _voronoi(xy[np.concatenate([own, near])], frame)[:len(own)]
+        done = _clip_and_water(land_t, xy[own], cells, outline_t, single=False)
+        coords, which = shapely.get_coordinates(done, return_index=True)
+        near_site = np.hypot(*(coords - xy[own][which]).T)
+        to_far_edge = sign * (cut - coords[:, axis]) + halo
+        exact = bool((near_site <= to_far_edge).all()) and len(own) > 0
+        return own, done, exact
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        halves = list(pool.map(lambda args: half(*args), [(a <= cut, 1.0), (a > cut, -1.0)]))
+    if not all(exact for _, _, exact in halves):
+        return None
+    out = np.empty(len(xy), dtype=object)
+    for own, done, _ in halves:
+        out[own] = done
+    return out
 
 
 def _join_orphans(cells: np.ndarray, orphans: np.ndarray, xy: np.ndarray, ids: pd.Index,

@@ -88,3 +88,38 @@ def test_missing_crs(szeto, provinces):
 def test_no_boundary_uses_padded_box(szeto):
     regions, _ = voronoi_regions(szeto)
     assert np.isfinite(regions.total_bounds).all() and len(regions) == 42
+
+
+def _random_sites_in(outline, n, seed):
+    rng = np.random.default_rng(seed)
+    minx, miny, maxx, maxy = outline.bounds
+    pts = rng.uniform([minx, miny], [maxx, maxy], size=(4 * n, 2))
+    pts = pts[shapely.contains_xy(outline, pts[:, 0], pts[:, 1])][:n]
+    return gpd.GeoDataFrame(geometry=gpd.points_from_xy(pts[:, 0], pts[:, 1]), crs="EPSG:4326",
+                            index=[f"s{i}" for i in range(len(pts))])
+
+
+@pytest.mark.parametrize(("n", "halo", "split"), [(3000, 25.0, True), (400, 0.05, False)])
+def test_cells_in_halves_equal_the_cells_in_one_piece(provinces, monkeypatch, n, halo, split):
+    """Large landmasses are done as two halves in two threads; the cells (and so the
+    adjacency and border lengths) are vertex for vertex those of one Voronoi diagram.
+    With a halo far too thin, cells fail the exactness check and the landmass is done in
+    one piece."""
+    from geodata.graph import regions
+    from geodata.graph.adjacency import contiguity_pairs
+
+    outline = shapely.union_all(provinces.geometry.array)
+    sites = _random_sites_in(outline, n, seed=n)
+    whole = regions.projected_cells(sites, boundary=provinces)
+    monkeypatch.setattr(regions, "SPLIT_VORONOI_MIN_SITES", 100)
+    monkeypatch.setattr(regions, "_HALO_SPACINGS", halo)
+    used = []
+    real = regions._cells_in_halves
+    monkeypatch.setattr(regions, "_cells_in_halves",
+                        lambda *a: used.append(real(*a)) or used[-1])
+    halves = regions.projected_cells(sites, boundary=provinces)
+    assert used and (used[0] is not None) == split  # two halves, or the fallback
+    norm = shapely.normalize
+    assert shapely.equals_exact(norm(whole.geometry), norm(halves.geometry), tolerance=0).all()
+    a, b = contiguity_pairs(whole.geometry), contiguity_pairs(halves.geometry)
+    assert a[["i", "j", "border_m"]].equals(b[["i", "j", "border_m"]])
