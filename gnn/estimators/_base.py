@@ -58,12 +58,10 @@ MIN_VALIDATION_POOL = 50
 
 class _Target(NamedTuple):
     """A graph to predict: ``data`` (the graph, or it joined to the fitted graph), the
-    feature names it lacked, the position in ``data`` of each of its regions, and which
-    regions of ``data`` have hidden features; ``joined``: whether ``data`` is the graph
-    joined to the fitted one."""
+    position in ``data`` of each of its regions, which regions of ``data`` have hidden
+    features, and whether ``data`` is the graph joined to the fitted one."""
 
     data: Data
-    missing: list[str]
     rows: np.ndarray
     hidden: np.ndarray
     joined: bool
@@ -401,7 +399,7 @@ class GraphEstimator(BaseEstimator):
                 data = self._with_relations(data, ~hidden)
             if self.model in ("dialect_gat", "gat_edge_dim"):
                 data = align_edge_attrs(data, self.edge_attr_names_, needed)
-            return _Target(data, missing, np.arange(n), hidden, False)
+            return _Target(data, np.arange(n), hidden, False)
         if self._relational:
             data = add_linguistic_edges(data, 0)  # the relation flag columns only
         data = align_edge_attrs(data, self.edge_attr_names_, needed)
@@ -411,7 +409,7 @@ class GraphEstimator(BaseEstimator):
         hidden[:len(self.data_.node_ids)] |= self._fitted_hidden()
         if self._relational:
             joint = self._with_relations(joint, ~hidden)
-        return _Target(joint, missing, rows, hidden, True)
+        return _Target(joint, rows, hidden, True)
 
     @staticmethod
     def _hidden_mask(ids, hidden_ids) -> np.ndarray:

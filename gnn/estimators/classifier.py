@@ -301,7 +301,7 @@ class DialectGATClassifier(GraphEstimator):
             rows = np.arange(data.x.size(0))
             codes = self._codes_ if y is None else self._codes_for(data, y)
         else:
-            data, _, rows, hidden, joined = self._new_graph(graph, unsurveyed)
+            data, rows, hidden, joined = self._new_graph(graph, unsurveyed)
             mask = torch.from_numpy(hidden)
             # a graph joined to the fitted one keeps the fitted labels; ``y`` adds to them
             codes = self._codes_for(data, None) if (joined or y is None) else None

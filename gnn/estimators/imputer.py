@@ -210,7 +210,7 @@ class FeatureImputer(GraphEstimator):
             data, rows = self.data_, np.arange(self.data_.x.size(0))
             codes = self._train_codes_
         else:
-            data, _, rows, _, _ = self._new_graph(graph)
+            data, rows, _, _ = self._new_graph(graph)
             codes = self._codes(data)
         vote = None
         if self._uses_vote:
