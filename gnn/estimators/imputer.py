@@ -4,7 +4,6 @@ its neighbours, trained by random masking (a graph masked autoencoder)."""
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -15,7 +14,7 @@ import torch.nn.functional as F
 from torch_geometric.data import Data
 
 from geodata.validation import DialectGraphError, first_examples
-from gnn.data import align_features, as_data
+from gnn.data import as_data
 from gnn.estimators._base import MIN_VALIDATION_POOL, GraphEstimator
 from gnn.nn.vote import VoteInputs
 
@@ -332,6 +331,10 @@ class FeatureImputer(GraphEstimator):
         DataFrame
             Indexed by region id; columns a MultiIndex ``(feature, value)``.
         """
+        return self._proba_and_observed(graph)[0]
+
+    def _proba_and_observed(self, graph: Any) -> tuple[pd.DataFrame, np.ndarray]:
+        """:meth:`predict_proba` and the observed values (NaN = missing) of its rows."""
         self._check_fitted()
         data, x, vote, rows = self._inputs_for(graph)
         p = np.mean([self._column_log_probs(self._eval_forward(data, x, net=net, vote=vote)).exp().numpy()
@@ -342,9 +345,9 @@ class FeatureImputer(GraphEstimator):
             k = len(self.levels_[name])
             blocks.append(p[:, c, :k])
             cols += [(name, v) for v in self.levels_[name]]
-        return pd.DataFrame(np.concatenate(blocks, axis=1),
-                            index=pd.Index(ids, name="region"),
-                            columns=pd.MultiIndex.from_tuples(cols, names=["feature", "value"]))
+        proba = pd.DataFrame(np.concatenate(blocks, axis=1), index=pd.Index(ids, name="region"),
+                             columns=pd.MultiIndex.from_tuples(cols, names=["feature", "value"]))
+        return proba, data.x.numpy()[rows]
 
     def predict(self, graph: Any = None, *, keep_observed: bool = True) -> pd.DataFrame:
         """The feature matrix with every cell filled, indexed by region id.
@@ -359,13 +362,7 @@ class FeatureImputer(GraphEstimator):
         keep_observed : bool, keyword-only
             Keep the observed values (default) or return the model's value for every cell.
         """
-        proba = self.predict_proba(graph)
-        if graph is None:
-            x = self.data_.x.numpy()
-        else:
-            with warnings.catch_warnings():  # predict_proba warned about missing columns
-                warnings.simplefilter("ignore", UserWarning)
-                x = align_features(as_data(graph), self.feature_names_in_)[0].x.numpy()
+        proba, x = self._proba_and_observed(graph)
         out = {}
         for name in self.feature_names_in_:
             block = proba[name]
