@@ -15,7 +15,7 @@ import pandas as pd
 import torch
 from torch_geometric.data import Data
 
-from geodata import great_circle_km, sphere_knn
+from geodata import EARTH_RADIUS_KM, great_circle_km, sphere_knn
 from geodata.validation import DialectGraphError, first_examples
 
 
@@ -339,7 +339,8 @@ def _nearest_sources(query: np.ndarray, ref: np.ndarray, k: int) -> tuple[np.nda
 
 def vote_edges(data: Data, sources: np.ndarray, relations: Sequence[str], *, k: int = 10,
                features: np.ndarray | None = None,
-               with_features: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+               with_features: np.ndarray | None = None,
+               min_distance_km: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The edges of the label vote (:class:`gnn.nn.vote.VoteHead`): who votes for whom.
 
     Parameters
@@ -359,6 +360,11 @@ def vote_edges(data: Data, sources: np.ndarray, relations: Sequence[str], *, k: 
         Feature values for the linguistic distances (NaN = not visible).
     with_features : bool array ``[n]``, keyword-only
         Regions whose features are visible (default: those with any non-NaN feature).
+    min_distance_km : float, keyword-only
+        Sources nearer than this (great circle) never vote for a region, in any relation;
+        the ``k`` nearest geographic voters are then the ``k`` nearest beyond it. A model
+        trained so learns to predict a site with no labelled site within that distance
+        (a buffered evaluation).
 
     Returns
     -------
@@ -378,6 +384,7 @@ def vote_edges(data: Data, sources: np.ndarray, relations: Sequence[str], *, k: 
     masks = {r: m.numpy() for r, m in _relation_masks(data.edge_attr, _flag_columns(names)).items()}
     pos = data.pos.numpy().astype(float)
     out_ei, out_ea, out_rel = [], [], []
+    buffer = float(min_distance_km or 0.0)
 
     def extra(src, tgt, flag, ling=None):
         rows = np.zeros((len(src), len(names)), np.float32)
@@ -400,9 +407,18 @@ def vote_edges(data: Data, sources: np.ndarray, relations: Sequence[str], *, k: 
 
             ref = np.flatnonzero(src_ok)
             u = unit_vectors(pos[:, 0], pos[:, 1])
-            rows, nb = _nearest_sources(u, u[ref], k)
+            extra_k = 0
+            if buffer > 0:  # enough candidates that k remain beyond the buffer
+                from scipy.spatial import cKDTree
+
+                chord = 2.0 * np.sin(min(buffer / EARTH_RADIUS_KM, np.pi) / 2.0)
+                extra_k = int(max((len(v) for v in cKDTree(u[ref]).query_ball_point(
+                    u, chord * (1 + 1e-9))), default=0))
+            rows, nb = _nearest_sources(u, u[ref], k + extra_k)
             s, t = ref[nb], rows
             keep = s != t
+            if buffer > 0:
+                keep &= great_circle_km(pos[s, 0], pos[s, 1], pos[t, 0], pos[t, 1]) >= buffer
             s, t = s[keep], t[keep]
             # at most k per target once the target itself is dropped
             order = np.lexsort((np.arange(len(t)), t))
@@ -440,8 +456,13 @@ def vote_edges(data: Data, sources: np.ndarray, relations: Sequence[str], *, k: 
             out_rel.append(np.full(len(s), relations.index("linguistic"), np.int64))
     if not out_ei:
         return np.zeros((2, 0), np.int64), np.zeros((0, len(names)), np.float32), np.zeros(0, np.int64)
-    return (np.hstack(out_ei).astype(np.int64), np.vstack(out_ea).astype(np.float32),
-            np.concatenate(out_rel))
+    e_ei, e_ea, e_rel = (np.hstack(out_ei).astype(np.int64), np.vstack(out_ea).astype(np.float32),
+                         np.concatenate(out_rel))
+    if buffer > 0 and e_ei.shape[1]:
+        d = great_circle_km(pos[e_ei[0], 0], pos[e_ei[0], 1], pos[e_ei[1], 0], pos[e_ei[1], 1])
+        keep = d >= buffer
+        e_ei, e_ea, e_rel = e_ei[:, keep], e_ea[keep], e_rel[keep]
+    return e_ei, e_ea, e_rel
 
 
 # -- new sites beside the fitted graph ----------------------------------------------------

@@ -19,7 +19,9 @@ The protocol
   labelled relatives: same genus, else same family, ...) has no setting; it runs where a
   classification is known. ``majority`` and ``mlp`` (fixed defaults) complete the
   baselines. The networks use the estimators' own defaults unless ``net_params`` says
-  otherwise: one setting for every task.
+  otherwise: one setting for every task. In a buffered fold ``dialect_gat``'s vote also
+  ignores sites within the buffer in training (``vote_min_distance_km``), as the baselines'
+  inner leave-one-out does.
 - **Scores**: for each seed, the predictions of all folds are pooled and scored once
   (accuracy and macro-F1); the report gives mean and standard deviation over seeds, the
   per-fold accuracies and fold sizes of every seed, and the ceiling of every seed (the
@@ -314,9 +316,7 @@ def _network_group(ctx, name, fold, seed, test, train):
     tr_ids = ctx.ids[train]
     labels.loc[tr_ids] = np.asarray(ctx.classes, dtype=object)[ctx.codes[train]]
     kind, terms = _net_kind(name, ctx.terms)
-    params = {**DEFAULT_NET, **ctx.net_params}
-    if terms is not None:
-        params["terms"] = terms
+    params = _net_params(ctx, kind, terms, fold)
     clf = DialectGATClassifier(model=kind, random_state=seed, **params)
     fit_kw = {"unsurveyed": list(ctx.ids[test])} if ctx.hide_features else {}
     with warnings.catch_warnings():
@@ -329,6 +329,19 @@ def _network_group(ctx, name, fold, seed, test, train):
     if kind == "dialect_gat" and isinstance(ep, pd.DataFrame) and {"parameter", "value"} <= set(ep):
         info["edge_params"] = ep[["parameter", "value"]].to_dict(orient="records")
     return p.to_numpy(float), info
+
+
+def _net_params(ctx: _Context, kind: str, terms: list[str] | None, fold: Fold) -> dict:
+    """The network's settings in one fold: the defaults, ``net_params``, the ablated terms,
+    and, in a buffered fold, the buffer as the vote's minimum distance (the network is
+    fitted under the conditions it is scored in, as the baselines' inner tuning is)."""
+    params = {**DEFAULT_NET, **ctx.net_params}
+    if terms is not None:
+        params["terms"] = terms
+    buffer = float(getattr(fold, "buffer_km", 0.0) or 0.0)
+    if kind == "dialect_gat" and buffer > 0:
+        params.setdefault("vote_min_distance_km", buffer)
+    return params
 
 
 def _net_kind(name: str, terms: list[str]) -> tuple[str, list[str] | None]:
@@ -743,9 +756,7 @@ def _network_impute(ctx, name, fold, seed, x, vis, rows, cols):
             f"`buffer_km` removes every edge of a fold ({len(fold.excluded)} sites dropped); "
             f"{name} cannot pass messages. Use a smaller buffer or buffer_drops='labels'.")
     kind, terms = _net_kind(name, ctx.terms)
-    params = {**DEFAULT_NET, **ctx.net_params}
-    if terms is not None:
-        params["terms"] = terms
+    params = _net_params(ctx, kind, terms, fold)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         imp = FeatureImputer(model=kind, random_state=seed, **params).fit(d)

@@ -16,9 +16,10 @@ crosses the median meridian; planted cost ``gamma``) and ``barrier_null`` (cross
 parallel; cost 0). The replicate maps are stacked as disjoint copies of the graph (one label
 per copy-site), and a :class:`gnn.DialectGATClassifier` is fitted on them: the label vote only
 (``num_layers=0``, ``feature_head=False``), geographic relation with the terms ``distance``
-and ``barrier``, the graph's edges as the only voters (``vote_k=0``, as in the simulation).
-Its vote never includes a site's own label, so the fit is the pseudo-likelihood of the
-simulated conditionals. ``beta`` and ``gamma`` are read from ``edge_params_``.
+and ``barrier``, the graph's edges as the only voters (``vote_k=0``, as in the simulation)
+and no base-rate voter (the simulation has none). Its vote never includes a site's own
+label, so the fit is the pseudo-likelihood of the simulated conditionals. ``beta`` and
+``gamma`` are read from ``edge_params_``.
 
 Intervals: for each planted ``beta`` the simulation and fit are repeated ``fits`` times on
 independent replicate maps (new simulation seed, new fit seed); ``{mean, lo, hi}`` are the
@@ -146,7 +147,8 @@ def fit_once(data, labels: np.ndarray, *, net: dict, d0: float, seed: int) -> di
     clf = DialectGATClassifier(relations=("geographic",), linguistic_k=0, vote_k=0,
                                num_layers=0, feature_head=False, dropout=0.0,
                                terms=("distance", "barrier"), distance_offset_km=d0,
-                               class_weight=None, random_state=seed, **net).fit(stacked(data, labels))
+                               class_weight=None, vote_base_rate=False,  # the simulated rule
+                               random_state=seed, **net).fit(stacked(data, labels))
     p = clf.edge_params_
     return dict(zip(p["parameter"], p["value"]))
 

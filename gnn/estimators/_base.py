@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import math
+import numbers
 import warnings
 from collections.abc import Mapping
 from typing import Any, NamedTuple
@@ -182,6 +183,11 @@ class GraphEstimator(BaseEstimator):
         if int(self.n_ensemble) < 1:
             problems.append(f"`n_ensemble` must be >= 1 (models averaged over seeds); got "
                             f"{self.n_ensemble!r}.")
+        d_min = self.vote_min_distance_km
+        if (not isinstance(d_min, numbers.Real) or isinstance(d_min, bool)
+                or not math.isfinite(d_min) or d_min < 0):
+            problems.append(f"`vote_min_distance_km` must be a finite number >= 0 (km within "
+                            f"which a site does not vote for another); got {d_min!r}.")
         if int(self.vote_k) < 0:
             problems.append(f"`vote_k` must be >= 0 (nearest known regions that vote besides "
                             f"the graph's edges); got {self.vote_k!r}.")
@@ -318,6 +324,7 @@ class GraphEstimator(BaseEstimator):
                 distance_offset_km=float(self.distance_offset_km),
                 skip_columns=self.constant_columns_, vote=bool(self.vote),
                 vote_self_term=self._kind == "classifier",
+                vote_base_rate=bool(self.vote_base_rate),
                 feature_head=bool(self.feature_head))
         return DialectNet(
             in_channels, out_channels, edge_attr_names=self.edge_attr_names_, kind=self.model,
@@ -522,7 +529,8 @@ class GraphEstimator(BaseEstimator):
         :func:`gnn.data.vote_edges`): ``sources`` vote, ``features`` (NaN = hidden) give the
         linguistic voters."""
         ei, ea, rel = vote_edges(data, sources, self.relations_, k=int(self.vote_k),
-                                 features=features, with_features=with_features)
+                                 features=features, with_features=with_features,
+                                 min_distance_km=float(self.vote_min_distance_km))
         return torch.from_numpy(ei), torch.from_numpy(ea), torch.from_numpy(rel)
 
     def _mass_for(self, data: Data):
@@ -567,7 +575,8 @@ class GraphEstimator(BaseEstimator):
             for r, prior in self._priors_of(net).items():
                 rows += [{"relation": r, **row} for row in prior.parameters_table()]
             if getattr(net, "vote", None) is not None:
-                rows += [{"relation": "vote", **row} for row in net.vote.parameters_table()]
+                rows += [{"relation": "vote", **row}
+                         for row in net.vote.parameters_table(net.prior)]
         if not rows:
             return pd.DataFrame(columns=cols)
         df = pd.DataFrame(rows)

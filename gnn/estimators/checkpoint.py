@@ -26,7 +26,8 @@ __all__ = ["CHECKPOINT_FORMAT", "CHECKPOINT_FORMAT_VERSION", "checksum", "load",
 
 CHECKPOINT_FORMAT = "dialectgraph.gnn.checkpoint"
 #: 2: several networks (seed ensembles), relations, a SHA-256 checksum.
-CHECKPOINT_FORMAT_VERSION = 2
+#: 3: the vote's base-rate voter (``c[relation]``) and ``vote_min_distance_km``.
+CHECKPOINT_FORMAT_VERSION = 3
 
 
 def _estimators() -> dict[str, type]:

@@ -44,6 +44,12 @@ class FeatureImputer(GraphEstimator):
         the column (graph neighbours plus the ``vote_k`` nearest surveyed regions,
         geographically and linguistically), weighted by the priors, plus the feature head
         (:class:`~gnn.nn.vote.VoteHead`). A hidden cell never votes for itself.
+    vote_base_rate : bool, keyword-only
+        The vote has one more voter, the column's level frequencies among the other
+        regions, weighted as a voter at a learned distance. Off by default, as for the
+        classifier (not measured on imputation).
+    vote_min_distance_km : float, keyword-only
+        Regions nearer than this never vote for each other (0: no limit).
     Other parameters
         As for :class:`~gnn.estimators.DialectGATClassifier` (without the label options);
         ``validation_fraction`` is a share of observed cells kept out of the input for
@@ -79,6 +85,8 @@ class FeatureImputer(GraphEstimator):
         linguistic_k: int = 5,
         vote: bool = True,
         vote_k: int = 10,
+        vote_base_rate: bool = False,
+        vote_min_distance_km: float = 0.0,
         feature_head: bool = True,
         conv: str = "gatv2",
         hidden_channels: int = 64,
@@ -109,6 +117,8 @@ class FeatureImputer(GraphEstimator):
         self.linguistic_k = linguistic_k
         self.vote = vote
         self.vote_k = vote_k
+        self.vote_base_rate = vote_base_rate
+        self.vote_min_distance_km = vote_min_distance_km
         self.feature_head = feature_head
         self.conv = conv
         self.hidden_channels = hidden_channels

@@ -277,6 +277,24 @@ class EdgePrior(torch.nn.Module):
             return self.loop_raw.new_zeros(0) if hasattr(self, "loop_raw") else torch.zeros(0)
         return F.softplus(torch.cat(raw))
 
+    def decay_columns(self) -> list[int]:
+        """Positions in :meth:`design` of the terms that say how *far* a neighbour is
+        (distance, relatedness, linguistic distance), as opposed to how it is connected
+        (border, barriers)."""
+        names = ["distance", "border", *(["barrier"] * len(self.barrier_names)),
+                 "relatedness", "linguistic"]
+        present = [t for t in names if (t in self._idx) or (t == "barrier" and self.barrier_names)]
+        return [k for k, t in enumerate(present) if t in ("distance", "relatedness", "linguistic")]
+
+    def decay_from_design(self, design: Tensor) -> Tensor:
+        """``[E]`` the decay part of ``log w`` (:meth:`decay_columns` only)."""
+        cols = self.decay_columns()
+        if not cols:
+            return design.new_zeros(design.size(0))
+        idx = torch.tensor(cols, dtype=torch.long)
+        return design.index_select(1, idx) @ self.coefficients().index_select(0, idx).to(
+            design.dtype)
+
     def from_design(self, design: Tensor, log_mass_j: Tensor | None = None,
                     is_loop: Tensor | None = None) -> Tensor:
         """``log w`` ``[E]`` from a precomputed :meth:`design` (see :meth:`forward`)."""

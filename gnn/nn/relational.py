@@ -98,10 +98,10 @@ class RelationalNet(_Backbone):
     hidden, heads, layers, dropout : keyword-only
         As for :class:`~gnn.nn.models.DialectNet`.
     location_encoding : {"none", "sinusoid", "unit"}, keyword-only
-    vote, vote_self_term : bool, keyword-only
+    vote, vote_self_term, vote_base_rate : bool, keyword-only
         Add the label vote (:class:`~gnn.nn.vote.VoteHead`) to the output, with the same
         priors; the feature head then starts at 0. ``vote_self_term``: learn the weight of
-        a region's own known label.
+        a region's own known label; ``vote_base_rate``: add the base-rate voter.
     feature_head : bool, keyword-only
         With the vote: add the feature head ``g`` (the graph layers' read-out) to it; without,
         the output is the vote alone.
@@ -142,6 +142,7 @@ class RelationalNet(_Backbone):
         skip_columns: Mapping[str, Sequence[str]] | None = None,
         vote: bool = False,
         vote_self_term: bool = True,
+        vote_base_rate: bool = False,
         feature_head: bool = True,
     ):
         super().__init__()
@@ -181,7 +182,8 @@ class RelationalNet(_Backbone):
         self.feature_head = bool(feature_head) or not (vote and self.relations)
         if vote and self.relations:
             # the network starts as the vote (kNN / label propagation): the feature head is 0
-            self.vote = VoteHead(self.relations, self_term=vote_self_term)
+            self.vote = VoteHead(self.relations, self_term=vote_self_term,
+                                 base_rate=vote_base_rate)
             torch.nn.init.zeros_(self.out.weight)
             torch.nn.init.zeros_(self.out.bias)
 

@@ -14,12 +14,21 @@ linguistic decay), ``b_r`` a learned log-weight of each relation after the first
 linguistic or genealogical neighbours' vote counts against the geographic one), ``s > 0`` a learned
 sharpness, ``g`` the feature head of the graph network (initialised at 0) and
 ``rho_i = sigmoid(sigma_self)`` the weight of a region's *own* known label (0 where it is
-not an input). With ``g = 0`` and ``b = 0`` this **is** geographic kNN with weights
-``d^-beta`` (large ``beta``: 1-NN; ``beta = 0``: a uniform vote) and linguistic kNN with
-``(delta + 0.01)^-lambda``: the network starts at those baselines and training moves away
-from them only where the training labels say so. The vote is one hop, so a region's own
-label never reaches its vote: training on every training label at once is exactly the
-leave-one-out that tunes kNN.
+not an input).
+
+The **base rate** is one more voter in every relation, with a learned absolute log-weight
+``c_r`` and the level frequencies ``pi`` of the other known regions as its vote::
+
+    vote_il^r = (1 - lambda_i^r) sum_j a_ij [y_j = l] + lambda_i^r pi_il
+    lambda_i^r = e^c_r / (e^c_r + sum_j exp(decay_ij))
+
+``decay_ij`` is the part of ``log w_ij`` that says how *far* the voter is (distance decay,
+relatedness, linguistic decay; not border or barriers, which say how it is connected and
+are unknown for a new site joined to the graph). Near voters outweigh the base rate; when
+every voter is far (a site beyond a buffer, an isolated island) the vote falls back to the
+base rate, as a kNN vote shrunk towards the majority class would. ``c_r`` starts at the 5th
+percentile of the relation's initial decay terms and is learned with the priors;
+``c_r -> -inf`` is the plain vote.
 
 Everything here is plain torch (one softmax and two scatter-adds over the vote edges per
 call); the vote edges are built by :func:`gnn.data.vote_edges`.
@@ -37,10 +46,15 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch_geometric.utils import softmax
 
-__all__ = ["VOTE_EPS", "VoteHead", "VoteInputs"]
+__all__ = ["BASE_RATE_QUANTILE", "VOTE_EPS", "VoteHead", "VoteInputs"]
 
 #: ``eps`` added to the vote before its log: the floor of a level no neighbour has.
 VOTE_EPS = 0.01
+#: The base-rate voter's initial log-weight: this quantile of its relation's initial
+#: decay terms (a weak voter, as heavy as one of the farthest neighbours).
+BASE_RATE_QUANTILE = 0.05
+#: Decay columns a prior can have (distance, relatedness, linguistic distance).
+_MAX_DECAY = 3
 
 
 @dataclass
@@ -90,6 +104,8 @@ class VoteHead(torch.nn.Module):
     self_term : bool, keyword-only
         Learn a weight for a region's own known label (the classifier); off for the
         imputer, whose loss is on hidden cells only.
+    base_rate : bool, keyword-only
+        Add the base-rate voter (see the module docstring); off by default.
 
     Examples
     --------
@@ -104,7 +120,8 @@ class VoteHead(torch.nn.Module):
     0
     """
 
-    def __init__(self, relations: Sequence[str], *, self_term: bool = True):
+    def __init__(self, relations: Sequence[str], *, self_term: bool = True,
+                 base_rate: bool = False):
         super().__init__()
         self.relations = list(relations)
         self.scale_raw = torch.nn.Parameter(torch.tensor(math.log(math.expm1(1.0))))
@@ -113,6 +130,14 @@ class VoteHead(torch.nn.Module):
         self._design_cache: tuple | None = None
         if self.self_term:
             self.self_raw = torch.nn.Parameter(torch.tensor(0.0))
+        self.base_rate = bool(base_rate)
+        if self.base_rate:
+            # per relation: the reference voter's value of each decay column of the prior's
+            # design (e.g. -log of the distance at which a voter weighs as much as the base
+            # rate); a relation whose prior has no decay term uses entry 0 as its log-weight
+            self.base_ref = torch.nn.Parameter(torch.zeros(len(self.relations), _MAX_DECAY))
+            # whether ``base_ref`` has been set from the first call's vote edges
+            self.register_buffer("base_ready", torch.zeros(len(self.relations), dtype=torch.bool))
 
     def __getstate__(self):
         state = super().__getstate__() if hasattr(super(), "__getstate__") else self.__dict__
@@ -168,21 +193,126 @@ class VoteHead(torch.nn.Module):
     def attention(self, inp: VoteInputs, priors: Mapping[str, torch.nn.Module],
                   n: int, node_log_mass: Tensor | None = None) -> Tensor:
         """``a_ij``: softmax of the log-weights over each target's vote edges *of one
-        relation* ``[E]`` (the relations are mixed afterwards, by ``b_r``)."""
-        group = inp.index[1] * max(len(self.relations), 1) + inp.relation
-        return softmax(self.log_weights(inp, priors, node_log_mass), group,
-                       num_nodes=n * max(len(self.relations), 1))
+        relation* ``[E]`` (the relations are mixed afterwards, by ``b_r``); with the base
+        rate, its share is left out (the attention of a target's voters sums to less than 1
+        by the base rate's share, see :meth:`base_share`)."""
+        return self._attention(inp, priors, n, node_log_mass)[0]
+
+    def base_share(self, inp: VoteInputs, priors: Mapping[str, torch.nn.Module], n: int,
+                   node_log_mass: Tensor | None = None) -> Tensor:
+        """``[n, R]`` the base-rate voter's share of each target's vote in each relation
+        (0 where the target has no voter in the relation, or without the base rate)."""
+        return self._attention(inp, priors, n, node_log_mass)[1].view(n, -1)
+
+    def _attention(self, inp, priors, n, node_log_mass):
+        n_rel = max(len(self.relations), 1)
+        lw = self.log_weights(inp, priors, node_log_mass)
+        group = inp.index[1] * n_rel + inp.relation
+        a = softmax(lw, group, num_nodes=n * n_rel)
+        if not self.base_rate or lw.numel() == 0:
+            return a, lw.new_zeros(n * n_rel)
+        if not bool(self.base_ready.all()):
+            self._init_base(inp, priors)
+        ld = self.decay_weights(inp, priors)
+        # log of each group's decay mass sum_j exp(ld_ij) (stable: minus the group's max)
+        m = torch.full((n * n_rel,), -torch.inf, dtype=ld.dtype).scatter_reduce(
+            0, group, ld.detach(), reduce="amax")
+        present = torch.isfinite(m)
+        m = torch.where(present, m, torch.zeros_like(m))
+        mass = ld.new_zeros(n * n_rel).index_add_(0, group, torch.exp(ld - m.index_select(0, group)))
+        log_mass = m + torch.log(mass.clamp_min(1e-30))
+        c = self.base_log_weights(priors).to(ld.dtype).repeat(n)           # [n * R]
+        share = torch.sigmoid(c - log_mass) * present.to(ld.dtype)
+        return a * (1 - share).index_select(0, group), share
+
+    @staticmethod
+    def _decay_cols(prior) -> list[int]:
+        return list(prior.decay_columns()) if hasattr(prior, "decay_columns") else []
+
+    def decay_weights(self, inp: VoteInputs, priors: Mapping[str, torch.nn.Module]) -> Tensor:
+        """``[E]`` the decay part of each vote edge's log-weight (distance, relatedness,
+        linguistic distance; see :meth:`~gnn.nn.layers.EdgePrior.decay_columns`): how far
+        the voter is, which the base-rate voter is weighed against."""
+        out = inp.attr.new_zeros(inp.attr.size(0))
+        for r, (idx, design) in zip(self.relations, self._edge_design(inp, priors)):
+            prior = priors[r]
+            if idx.numel() and self._decay_cols(prior):
+                out = out.index_copy(0, idx, prior.decay_from_design(design).to(out.dtype))
+        return out
+
+    def base_log_weights(self, priors: Mapping[str, torch.nn.Module]) -> Tensor:
+        """``[R]`` ``c_r``: the decay term of each relation's reference voter (its
+        ``base_ref`` values through the prior's current coefficients), so the base rate
+        keeps its place among the voters when the decay rate changes."""
+        out = []
+        for k, r in enumerate(self.relations):
+            prior = priors[r]
+            cols = self._decay_cols(prior)
+            if cols:
+                coef = prior.coefficients().index_select(0, torch.tensor(cols, dtype=torch.long))
+                out.append(self.base_ref[k, :len(cols)] @ coef.to(self.base_ref.dtype))
+            else:
+                out.append(self.base_ref[k, 0])
+        return torch.stack(out) if out else self.base_ref.new_zeros(0)
+
+    @torch.no_grad()
+    def _base_rows(self, priors) -> list[dict]:
+        from gnn.nn.layers import _LING_FLOOR
+
+        rows = []
+        for k, r in enumerate(self.relations):
+            if not bool(self.base_ready[k]):
+                continue
+            prior = priors[r] if priors is not None and r in priors else None
+            cols = self._decay_cols(prior) if prior is not None else []
+            if not cols:
+                value = (float(self.base_log_weights(priors)[k]) if prior is not None
+                         else float("nan"))
+                rows.append({"parameter": f"c[{r}]", "term": "vote", "column": r,
+                             "value": value,
+                             "meaning": f"log-weight of the base-rate voter among {r} voters"})
+                continue
+            terms = [t for t in ("distance", "relatedness", "linguistic") if t in prior._idx]
+            for j, term in enumerate(terms):
+                z = float(self.base_ref[k, j])
+                if term == "distance":
+                    name, value, what = "d_base", math.exp(-z), "km"
+                elif term == "linguistic":
+                    name, value, what = "delta_base", math.exp(-z) - _LING_FLOOR, \
+                        "linguistic distance"
+                else:
+                    name, value, what = "r_base", z, "relatedness"
+                rows.append({"parameter": f"{name}[{r}]", "term": "vote", "column": r,
+                             "value": value,
+                             "meaning": f"{what} at which a {r} voter weighs as much as the "
+                                        "base rate (the class frequencies)"})
+        return rows
+
+    @torch.no_grad()
+    def _init_base(self, inp: VoteInputs, priors: Mapping[str, torch.nn.Module]) -> None:
+        """The reference voter starts at the far end of the relation's voters: the
+        :data:`BASE_RATE_QUANTILE` quantile of each decay column over its vote edges."""
+        for k, (r, (idx, design)) in enumerate(zip(self.relations,
+                                                   self._edge_design(inp, priors))):
+            if bool(self.base_ready[k]) or not idx.numel():
+                continue
+            cols = self._decay_cols(priors[r])
+            self.base_ref[k].zero_()
+            for j, col in enumerate(cols):
+                self.base_ref[k, j] = torch.quantile(design[:, col].double(),
+                                                     BASE_RATE_QUANTILE).to(self.base_ref.dtype)
+            self.base_ready[k] = True
 
     def vote(self, inp: VoteInputs, priors: Mapping[str, torch.nn.Module], n: int,
              node_log_mass: Tensor | None = None) -> Tensor:
         """``[n, L]`` the vote share of every level (0 where no voter knows the column).
 
         Each relation votes on its own (its attention normalised over its voters that know
-        the column); the relations' votes are mixed with weights ``softmax(b)`` over the
-        relations that have such a voter, so the decay parameters of one relation do not
-        trade off against the share of another.
+        the column, and the base-rate voter, which knows every column); the relations' votes
+        are mixed with weights ``softmax(b)`` over the relations that have such a voter, so
+        the decay parameters of one relation do not trade off against the share of another.
         """
-        a = self.attention(inp, priors, n, node_log_mass)
+        a, a0 = self._attention(inp, priors, n, node_log_mass)
         n_rel = max(len(self.relations), 1)
         biases = torch.cat([a.new_zeros(1), self.bias]) if self.relations else a.new_zeros(0)
         n_lev, n_col = inp.values.size(1), inp.observed.size(1)
@@ -198,12 +328,24 @@ class VoteHead(torch.nn.Module):
         den = a.new_zeros((n * n_rel, n_col)).index_add_(
             0, slot, a.unsqueeze(1) * inp.observed.index_select(0, src))
         num, den = num.view(n, n_rel, n_lev), den.view(n, n_rel, n_col)
+        if self.base_rate:
+            share = a0.view(n, n_rel, 1)
+            num = num + share * self._base_rates(inp).unsqueeze(1)
+            den = den + share
         has = (den > 1e-12).to(den.dtype)
         w = torch.exp(biases).view(1, -1, 1) * has                           # [n, R, C]
         share = (w / den.clamp_min(1e-12)).index_select(2, inp.group)        # [n, R, L]
         num_mix = (share * num).sum(1)
         w_sum = w.sum(1)
         return num_mix / w_sum.clamp_min(1e-12).index_select(1, inp.group)
+
+    @staticmethod
+    def _base_rates(inp: VoteInputs) -> Tensor:
+        """``[n, L]`` the level frequencies among the known values of every *other* region
+        (a region's own value never reaches its vote)."""
+        counts = inp.values.sum(0, keepdim=True) - inp.values                   # [n, L]
+        known = inp.observed.sum(0, keepdim=True) - inp.observed                # [n, C]
+        return counts / known.index_select(1, inp.group).clamp_min(1.0)
 
     def forward(self, inp: VoteInputs, priors: Mapping[str, torch.nn.Module],
                 node_log_mass: Tensor | None = None) -> Tensor:
@@ -215,8 +357,14 @@ class VoteHead(torch.nn.Module):
             mix = (1 - rho) * mix + rho * inp.self_values
         return self.scale * torch.log(mix + VOTE_EPS)
 
-    def parameters_table(self) -> list[dict]:
-        """``s``, the relation biases and ``rho`` as tidy rows."""
+    def parameters_table(self, priors: Mapping[str, torch.nn.Module] | None = None
+                         ) -> list[dict]:
+        """``s``, the relation biases, the base-rate voters and ``rho`` as tidy rows.
+
+        With ``priors``, each relation's base-rate voter is reported as its reference
+        voter: ``d_base`` (km; a voter at that distance weighs as much as the base rate),
+        ``delta_base`` (linguistic distance) or ``r_base`` (relatedness); without, or for a
+        prior without decay terms, as its log-weight ``c``."""
         rows = [{"parameter": "s", "term": "vote", "column": "", "value": self.scale.item(),
                  "meaning": "sharpness of the label vote: p ~ vote^s"}]
         for k, r in enumerate(self.relations[1:]):
@@ -224,6 +372,8 @@ class VoteHead(torch.nn.Module):
                          "value": self.bias[k].item(),
                          "meaning": f"log-weight of {r} neighbours against "
                                     f"{self.relations[0]} ones in the vote"})
+        if self.base_rate and bool(self.base_ready.any()):
+            rows += self._base_rows(priors)
         if self.self_term:
             rows.append({"parameter": "rho", "term": "vote", "column": "self",
                          "value": torch.sigmoid(self.self_raw).item(),

@@ -192,6 +192,20 @@ def test_buffer_drops_sites_removes_them_for_networks_too(szeto, drops):
     assert any(len(f.excluded) for f in folds)
 
 
+def test_a_buffered_fold_fits_the_network_with_the_buffer_as_its_vote_distance(szeto):
+    """dialect_gat's vote ignores sites within the buffer in training, as the baselines'
+    inner leave-one-out does; other networks and unbuffered folds are left as they are."""
+    from gnn.evaluation import _group_context, _net_params
+
+    ctx = _group_context(szeto, label="dialect_group")
+    buffered, plain = loo_folds(szeto.coords, buffer_km=300)[0], loo_folds(szeto.coords)[0]
+    assert _net_params(ctx, "dialect_gat", None, buffered)["vote_min_distance_km"] == 300.0
+    assert "vote_min_distance_km" not in _net_params(ctx, "dialect_gat", None, plain)
+    assert "vote_min_distance_km" not in _net_params(ctx, "mlp", None, buffered)
+    ctx.net_params = {"vote_min_distance_km": 0.0}  # the user's setting wins
+    assert _net_params(ctx, "dialect_gat", None, buffered)["vote_min_distance_km"] == 0.0
+
+
 def test_label_propagation_sees_the_graph_without_buffered_sites(szeto):
     folds = loo_folds(szeto.coords, buffer_km=300)
     a = cross_val_predict("label_propagation", szeto, folds, buffer_drops="sites")

@@ -198,9 +198,9 @@ def test_select_defaults_quick_picks_the_best_mean(tmp_path):
     assert mod.main(["--out", str(out), "--quick"]) == 0
     r = json.loads(out.read_text())
     assert r["quick"] and r["seeds"] == 1
-    assert list(r["candidates"]) == ["previous", "vote_only"]
+    assert list(r["candidates"]) == ["previous", "unweighted"]
     assert set(r["scores"]["previous"]) == {"norman2003_group_loo"}
-    s = r["scores"]["vote_only"]["norman2003_group_loo"]
+    s = r["scores"]["unweighted"]["norman2003_group_loo"]
     assert 0.0 <= s["accuracy_mean"] <= 1.0 and s["n_nodes"] == 11
     means = r["mean_accuracy"]
     assert r["choice"] == max(means, key=means.get)

@@ -182,6 +182,9 @@ def test_bad_hyperparameters(data):
         DialectGATClassifier(n_ensemble=0).fit(data)
     with pytest.raises(DialectGraphError, match="`label_mask_rate` must be in"):
         DialectGATClassifier(label_mask_rate=1.0).fit(data)
+    with pytest.raises(DialectGraphError,
+                       match=r"`vote_min_distance_km` must be a finite number >= 0 .*got -5"):
+        DialectGATClassifier(vote_min_distance_km=-5).fit(data)
 
 
 def test_wrong_graph_type():

@@ -32,7 +32,7 @@ def _vote_for(data, labelled, k, beta):
     inp = VoteInputs(index=torch.from_numpy(ei), attr=torch.from_numpy(ea),
                      relation=torch.from_numpy(rel), values=values,
                      observed=(codes >= 0).float().view(-1, 1), group=torch.zeros(c, dtype=torch.long))
-    head = VoteHead(["geographic"])
+    head = VoteHead(["geographic"], base_rate=False)
     with torch.no_grad():
         return head.vote(inp, {"geographic": prior}, n).numpy()
 
@@ -79,7 +79,7 @@ def test_relations_vote_separately():
                      observed=torch.tensor([[0.0], [1], [1]]), group=torch.tensor([0, 0]))
     priors = {"geographic": EdgePrior(names, terms=["distance"]),
               "linguistic": EdgePrior(names, terms=["linguistic"])}
-    head = VoteHead(["geographic", "linguistic"])
+    head = VoteHead(["geographic", "linguistic"], base_rate=False)
     with torch.no_grad():
         v = head.vote(inp, priors, 3)
         np.testing.assert_allclose(v[0].numpy(), [0.5, 0.5], atol=1e-6)
@@ -132,3 +132,84 @@ def test_vote_gradients_reach_the_prior_through_the_cache():
         prior.zero_grad()
         head(inp, {"geographic": prior})[0, 0].backward()
         assert prior.beta_raw.grad.abs() > 0 and prior.gamma_raw.grad.abs().sum() > 0
+
+
+def test_the_base_rate_is_one_more_voter_weighed_against_the_voters_distances():
+    """vote = (1 - lam) sum_j a_ij [y_j = l] + lam pi_l, lam = D^-beta / (D^-beta + sum_j
+    d_ij^-beta): pi the level frequencies of the *other* known regions, D the distance at
+    which a voter weighs as much as the base rate; the barrier (how a voter is connected)
+    splits the neighbours' share but not the base rate's; D -> inf is the plain vote."""
+    names, inp = _tiny_inputs()
+    priors = {"geographic": EdgePrior(names, terms=["distance", "barrier"],
+                                      distance_offset_km=1.0)}
+    plain = VoteHead(["geographic"])
+    head = VoteHead(["geographic"], base_rate=True)
+    with torch.no_grad():
+        head.vote(inp, priors, 3)  # the first call sets D from the voters' distances
+        assert bool(head.base_ready.all())
+        beta, gamma = (float(v) for v in priors["geographic"].coefficients())
+        dist = np.array([10.0, 100.0, 10.0])  # edges 1->0, 2->0 (across the barrier), 0->1
+        decay = -beta * np.log(dist)
+        w = np.exp(decay - gamma * np.array([0.0, 1.0, 0.0]))
+        assert float(head.base_ref[0, 0]) == pytest.approx(np.quantile(-np.log(dist), 0.05),
+                                                           rel=1e-5)
+        for d_base in (5.0, 30.0, 1000.0):
+            head.base_ref[0, 0] = -math.log(d_base)
+            c = -beta * math.log(d_base)
+            v = head.vote(inp, priors, 3).numpy()
+            lam0 = np.exp(c) / (np.exp(c) + np.exp(decay[0]) + np.exp(decay[1]))
+            lam1 = np.exp(c) / (np.exp(c) + np.exp(decay[2]))
+            # region 0: voters 1 (class 0) and 2 (class 1); the others: one of each class
+            expected0 = (1 - lam0) * np.array([w[0], w[1]]) / (w[0] + w[1]) + lam0 * 0.5
+            # region 1: voter 0 (class 0); the others (0 and 2): one of each
+            expected1 = (1 - lam1) * np.array([1.0, 0.0]) + lam1 * 0.5
+            np.testing.assert_allclose(v[0], expected0, rtol=1e-5)
+            np.testing.assert_allclose(v[1], expected1, rtol=1e-5)
+            assert v[2].sum() == 0.0  # no voter, no vote (the base rate joins voters only)
+            share = head.base_share(inp, priors, 3).numpy()[:, 0]
+            np.testing.assert_allclose(share, [lam0, lam1, 0.0], rtol=1e-5)
+        head.base_ref[0, 0] = -200.0  # D = e^200 km: the base rate never counts
+        np.testing.assert_allclose(head.vote(inp, priors, 3).numpy(),
+                                   plain.vote(inp, priors, 3).numpy(), atol=1e-7)
+        head.base_ref[0, 0] = -math.log(250.0)
+    rows = {r["parameter"]: r["value"] for r in head.parameters_table(priors)}
+    assert rows["d_base[geographic]"] == pytest.approx(250.0)
+
+
+def test_decay_columns_leave_out_border_and_barriers():
+    prior = EdgePrior(["distance_km", "border_share_target", "sea_crossing", "relatedness",
+                       "linguistic_distance"])
+    assert prior.active_terms == ["distance", "border", "barrier", "relatedness", "linguistic"]
+    assert prior.decay_columns() == [0, 3, 4]
+    design = prior.design(torch.tensor([[100.0, 0.2, 1.0, 0.5, 0.3]]))
+    coef = prior.coefficients().detach()
+    expected = float(design[0, [0, 3, 4]] @ coef[[0, 3, 4]])
+    assert float(prior.decay_from_design(design)[0]) == pytest.approx(expected)
+
+
+def test_no_voter_within_the_minimum_distance_and_k_remain_beyond_it():
+    """``min_distance_km``: the geographic voters are the k nearest labelled regions beyond
+    it (scikit-learn haversine ball tree as the reference); graph edges within it go too."""
+    from sklearn.neighbors import BallTree
+
+    data = szeto_data()
+    names = list(data.edge_attr_names) + ["geographic"]
+    d = data.clone()
+    d.edge_attr = torch.cat([data.edge_attr, torch.ones((data.edge_attr.size(0), 1))], 1)
+    d.edge_attr_names = names
+    labelled = np.ones(data.x.size(0), bool)
+    ei, ea, _ = vote_edges(d, labelled, ["geographic"], k=3, min_distance_km=300.0)
+    dist = ea[:, names.index("distance_km")]
+    assert ei.shape[1] and dist.min() >= 300.0
+    pos = np.radians(data.pos.numpy()[:, ::-1].astype(float))
+    ref_d, ref_i = BallTree(pos, metric="haversine").query(pos, k=len(pos))
+    ref_d = ref_d * 6371.0088
+    graph_edges = set(zip(*data.edge_index.numpy().tolist()))
+    for t in range(len(pos)):
+        far = [int(j) for j, dj in zip(ref_i[t], ref_d[t]) if j != t and dj >= 300.0][:3]
+        got = {int(s) for s in ei[0][ei[1] == t]}
+        assert set(far) <= got  # the 3 nearest beyond 300 km all vote
+        # the others are graph neighbours beyond 300 km
+        assert all((s, t) in graph_edges for s in got - set(far))
+    ei0, _, _ = vote_edges(d, labelled, ["geographic"], k=3)
+    assert ei0.shape[1] > 0 and (ea.shape[0] != ei0.shape[1] or not np.array_equal(ei, ei0))
