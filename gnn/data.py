@@ -412,8 +412,9 @@ def vote_edges(data: Data, sources: np.ndarray, relations: Sequence[str], *, k: 
                 from scipy.spatial import cKDTree
 
                 chord = 2.0 * np.sin(min(buffer / EARTH_RADIUS_KM, np.pi) / 2.0)
-                extra_k = int(max((len(v) for v in cKDTree(u[ref]).query_ball_point(
-                    u, chord * (1 + 1e-9))), default=0))
+                counts = cKDTree(u[ref]).query_ball_point(u, chord * (1 + 1e-9),
+                                                          return_length=True)
+                extra_k = int(np.max(counts)) if len(counts) else 0
             rows, nb = _nearest_sources(u, u[ref], k + extra_k)
             s, t = ref[nb], rows
             keep = s != t
