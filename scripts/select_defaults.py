@@ -4,6 +4,8 @@ Usage::
 
     python scripts/select_defaults.py --out results/defaults_selection.json      # full
     python scripts/select_defaults.py --out /tmp/sel.json --quick                 # smoke
+    python scripts/select_defaults.py --estimator imputer \
+        --out results/imputer_defaults_selection.json                             # imputer
 
 The defaults must not be tuned on the data sets the README reports
 (``scripts/evaluate_real_data.py``: Szeto 2018, Liu 2007, Beijing Daxue 1962 readings, the
@@ -23,6 +25,18 @@ dropped, folds redrawn per seed), on development tasks that the README does not 
   >= 60), in families with >= 5 of them, every ``DEV_WALS["stride"]``-th of them by id;
   great-circle kNN graph (no genealogy edges), one-hot values of the features half of them
   have; 5 spatial blocks.
+
+With ``--estimator imputer`` the candidates are settings of
+:class:`gnn.FeatureImputer`, scored with ``evaluate(task="impute")`` (5 spatial blocks, half
+of each held-out site's observed cells masked, as the reported imputation tasks) on:
+
+- ``norman2003_impute_spatial``: Norman's 15 diagnostic features of the 11 varieties;
+- ``beida1964_impute_spatial``: Beijing Daxue (1964) vocabulary, one categorical column per
+  concept (the word-form class of the first-listed form; concepts with two or more observed
+  sites and two or more classes);
+- ``wals_dev_impute_spatial``: the WALS development languages above with the categorical
+  codes of the features at least 20 of them have, kNN plus genealogy edges (as the reported
+  WALS imputation).
 
 The candidate with the highest mean accuracy over the development tasks (each task weighs
 the same) becomes the default; the output JSON lists the candidates, the per-task scores
@@ -61,6 +75,15 @@ CANDIDATES: dict[str, dict] = {
     "unweighted": {"class_weight": None, "vote_base_rate": False},
     "base_rate": {"class_weight": "balanced", "vote_base_rate": True},
     "unweighted_base_rate": {"class_weight": None, "vote_base_rate": True},
+}
+#: Candidate settings of :class:`gnn.FeatureImputer` (its defaults otherwise: hidden 64,
+#: heads 4, 2 layers, dropout 0.2, weight decay 1e-4, 300 epochs, feature head on, no
+#: base-rate voter). ``previous`` is the setting in place.
+IMPUTER_CANDIDATES: dict[str, dict] = {
+    "previous": {},
+    "base_rate": {"vote_base_rate": True},
+    "vote_only": {"feature_head": False},
+    "small": {"hidden_channels": 16, "heads": 2, "num_layers": 1},
 }
 #: Settings of every candidate in the quick smoke run.
 QUICK = {"max_epochs": 10, "min_epochs": 5}
@@ -133,11 +156,70 @@ def dev_tasks(quick: bool) -> dict[str, dict]:
     return t
 
 
+@cache
+def beida1964_impute_graph():
+    """Beijing Daxue 1964 vocabulary: one categorical column per concept (NaN = missing)."""
+    import numpy as np
+    import pandas as pd
+
+    import geodata
+
+    sites, survey = geodata.load_dataset("sinitic_beida1964_cihui")
+    v = geodata.string_features(survey, sites=sites.index).values.fillna(0.0)
+    item_of = v.columns.get_level_values(0)
+    cols = {}
+    for item in pd.unique(item_of):
+        block = v.loc[:, item_of == item].to_numpy()
+        cols[item] = np.where(block.sum(1) > 0, block.argmax(1).astype(float), np.nan)
+    x = pd.DataFrame(cols, index=v.index.astype(str))
+    x = x.loc[:, (x.notna().sum() >= 2) & (x.nunique() >= 2)]
+    return geodata.DialectGraph.from_sites(sites, method="voronoi", boundary=_china(),
+                                           features=x.reindex(sites.index))
+
+
+@cache
+def wals_dev_impute_graph(min_features: int, max_features: int, min_family_size: int,
+                          stride: int, k_geo: int):
+    """The WALS development languages with categorical codes, kNN plus genealogy edges."""
+    import geodata
+
+    sites, survey = geodata.read_wals(None, min_features=int(min_features))
+    sites = sites[sites["classification"].notna()]
+    n_feat = survey.groupby("site").size().reindex(sites.index)
+    sites = sites[n_feat <= max_features]
+    fam = sites["family"].value_counts()
+    sites = sites[sites["family"].isin(fam.index[fam >= min_family_size])]
+    sites = sites.sort_index().iloc[::stride]
+    survey = survey[survey["site"].isin(set(sites.index))]
+    wide = survey.pivot_table(index="site", columns="item", values="value", aggfunc="first")
+    wide = wide.reindex(sites.index).astype(float)
+    wide = wide.loc[:, wide.notna().sum() >= 20]
+    graph = geodata.DialectGraph.from_sites(sites, method="knn", k=k_geo, regions=False,
+                                            features=wide, isolated="keep")
+    return geodata.add_genealogy(graph, "classification", k=5)
+
+
+def dev_impute_tasks(quick: bool) -> dict[str, dict]:
+    """Imputation development tasks (5 spatial blocks each)."""
+    t = {"norman2003_impute_spatial": dict(graph="norman2003", cv="spatial", folds=5,
+                                           task="impute")}
+    if not quick:
+        t["beida1964_impute_spatial"] = dict(graph="beida1964_impute", cv="spatial", folds=5,
+                                             task="impute")
+        t["wals_dev_impute_spatial"] = dict(graph="wals_dev_impute", cv="spatial", folds=5,
+                                            task="impute")
+    return t
+
+
 def graph_for(cfg: dict):
     if cfg["graph"] == "beida1964":
         return beida1964_graph()
+    if cfg["graph"] == "beida1964_impute":
+        return beida1964_impute_graph()
     if cfg["graph"] == "norman2003":
         return norman2003_graph()
+    if cfg["graph"] == "wals_dev_impute":
+        return wals_dev_impute_graph(**DEV_WALS)
     return wals_dev_graph(**DEV_WALS)
 
 
@@ -156,8 +238,8 @@ def score(task: str, cfg: dict, name: str, params: dict, seeds: int) -> dict:
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        r = evaluate(graph, task="group", models=["dialect_gat"], seeds=seeds,
-                     net_params=params, **kw)
+        r = evaluate(graph, task=cfg.get("task", "group"), models=["dialect_gat"],
+                     seeds=seeds, net_params=params, **kw)
     m = r["models"]["dialect_gat"]
     return {"accuracy_mean": m["accuracy_mean"], "accuracy_std": m["accuracy_std"],
             "macro_f1_mean": m["macro_f1_mean"], "accuracy_per_seed": m["accuracy_per_seed"],
@@ -181,12 +263,16 @@ def main(argv: list[str] | None = None) -> int:
                     help="smoke run: 1 seed, 2 candidates, short training, Norman 2003 only")
     ap.add_argument("--seeds", type=int, default=None, help=f"seeds (default {SEEDS})")
     ap.add_argument("--jobs", type=int, default=1, help="parallel worker processes")
+    ap.add_argument("--estimator", choices=("classifier", "imputer"), default="classifier",
+                    help="whose defaults to choose (default: the classifier's)")
     args = ap.parse_args(argv)
     seeds = args.seeds or (1 if args.quick else SEEDS)
-    cands = dict(list(CANDIDATES.items())[:2]) if args.quick else dict(CANDIDATES)
+    imputer = args.estimator == "imputer"
+    pool = IMPUTER_CANDIDATES if imputer else CANDIDATES
+    cands = dict(list(pool.items())[:2]) if args.quick else dict(pool)
     if args.quick:
         cands = {k: {**v, **QUICK} for k, v in cands.items()}
-    tasks = dev_tasks(args.quick)
+    tasks = dev_impute_tasks(args.quick) if imputer else dev_tasks(args.quick)
     t0 = time.perf_counter()
     scores: dict[str, dict[str, dict]] = {c: {} for c in cands}
     jobs = [(task, c) for task in tasks for c in cands]
@@ -209,7 +295,8 @@ def main(argv: list[str] | None = None) -> int:
             done(t, c, score(t, tasks[t], c, cands[c], seeds))
     scores = {c: {t: per[t] for t in tasks} for c, per in scores.items()}
     best, means = choose(scores)
-    out = {"quick": args.quick, "seeds": seeds, "tasks": tasks, "dev_wals": DEV_WALS,
+    out = {"estimator": args.estimator, "quick": args.quick, "seeds": seeds, "tasks": tasks,
+           "dev_wals": DEV_WALS,
            "candidates": cands, "scores": scores, "mean_accuracy": means, "choice": best,
            "chosen_params": cands[best], "wall_s": time.perf_counter() - t0,
            "rule": "highest mean of the per-task pooled accuracies (mean over seeds); "

@@ -14,21 +14,27 @@ linguistic decay), ``b_r`` a learned log-weight of each relation after the first
 linguistic or genealogical neighbours' vote counts against the geographic one), ``s > 0`` a learned
 sharpness, ``g`` the feature head of the graph network (initialised at 0) and
 ``rho_i = sigmoid(sigma_self)`` the weight of a region's *own* known label (0 where it is
-not an input).
+not an input). With ``g = 0`` and ``b = 0`` this **is** geographic kNN with weights
+``d^-beta`` (large ``beta``: 1-NN; ``beta = 0``: a uniform vote) and linguistic kNN with
+``(delta + 0.01)^-lambda``: the network starts at those baselines and training moves away
+from them only where the training labels say so. The vote is one hop, so a region's own
+label never reaches its vote: training on every training label at once is exactly the
+leave-one-out that tunes kNN.
 
-The **base rate** is one more voter in every relation, with a learned absolute log-weight
-``c_r`` and the level frequencies ``pi`` of the other known regions as its vote::
+The optional **base rate** (``base_rate=True``) is one more voter in every relation, whose
+vote is the level frequencies ``pi`` of the other known regions::
 
     vote_il^r = (1 - lambda_i^r) sum_j a_ij [y_j = l] + lambda_i^r pi_il
     lambda_i^r = e^c_r / (e^c_r + sum_j exp(decay_ij))
 
 ``decay_ij`` is the part of ``log w_ij`` that says how *far* the voter is (distance decay,
 relatedness, linguistic decay; not border or barriers, which say how it is connected and
-are unknown for a new site joined to the graph). Near voters outweigh the base rate; when
-every voter is far (a site beyond a buffer, an isolated island) the vote falls back to the
-base rate, as a kNN vote shrunk towards the majority class would. ``c_r`` starts at the 5th
-percentile of the relation's initial decay terms and is learned with the priors;
-``c_r -> -inf`` is the plain vote.
+are unknown for a new site joined to the graph), and ``c_r`` the decay term of a reference
+voter at a learned distance (``d_base`` km for the geographic relation), so the base rate
+keeps its place when ``beta`` changes. Near voters outweigh it; when every voter is far (a
+site beyond a buffer, an isolated island) the vote falls back to the base rate, as a kNN
+vote shrunk towards the majority class would. The reference starts at the 5th percentile
+of the relation's voters (one of the farthest); ``d_base -> inf`` is the plain vote.
 
 Everything here is plain torch (one softmax and two scatter-adds over the vote edges per
 call); the vote edges are built by :func:`gnn.data.vote_edges`.
@@ -50,8 +56,8 @@ __all__ = ["BASE_RATE_QUANTILE", "VOTE_EPS", "VoteHead", "VoteInputs"]
 
 #: ``eps`` added to the vote before its log: the floor of a level no neighbour has.
 VOTE_EPS = 0.01
-#: The base-rate voter's initial log-weight: this quantile of its relation's initial
-#: decay terms (a weak voter, as heavy as one of the farthest neighbours).
+#: The base-rate voter's reference starts at this quantile of each decay column over its
+#: relation's vote edges (as heavy as one of the farthest voters).
 BASE_RATE_QUANTILE = 0.05
 #: Decay columns a prior can have (distance, relatedness, linguistic distance).
 _MAX_DECAY = 3

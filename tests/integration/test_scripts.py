@@ -208,6 +208,18 @@ def test_select_defaults_quick_picks_the_best_mean(tmp_path):
     assert not list(tmp_path.glob(".*"))  # written atomically
 
 
+def test_select_defaults_quick_for_the_imputer(tmp_path):
+    mod = _load("select_defaults")
+    out = tmp_path / "sel.json"
+    assert mod.main(["--out", str(out), "--quick", "--estimator", "imputer"]) == 0
+    r = json.loads(out.read_text())
+    assert r["estimator"] == "imputer"
+    assert list(r["candidates"]) == ["previous", "base_rate"]
+    s = r["scores"]["base_rate"]["norman2003_impute_spatial"]
+    assert 0.0 <= s["accuracy_mean"] <= 1.0 and s["n_nodes"] == 11
+    assert r["choice"] in r["candidates"]
+
+
 def test_select_defaults_choice_rule():
     mod = _load("select_defaults")
     scores = {"a": {"t1": {"accuracy_mean": 0.5}, "t2": {"accuracy_mean": 0.7}},
