@@ -169,6 +169,26 @@ def _beida_readings(data: str | None, n_characters: int | None, seed: int = 0):
     return sites, survey.reset_index(drop=True)
 
 
+def reading_classes(survey):
+    """One categorical column per item: the index of the reading (or word-form) class
+    (:func:`geodata.string_features`, tones stripped) of each site's first-listed form; NaN
+    where the form is missing or shared by no other site. Items with fewer than two observed
+    sites or a single class are dropped."""
+    import numpy as np
+    import pandas as pd
+
+    from geodata import string_features
+
+    v = string_features(survey).values.fillna(0.0)
+    item_of = v.columns.get_level_values(0)
+    cols = {}
+    for item in pd.unique(item_of):
+        block = v.loc[:, item_of == item].to_numpy()
+        cols[item] = np.where(block.sum(1) > 0, block.argmax(1).astype(float), np.nan)
+    x = pd.DataFrame(cols, index=v.index.astype(str))
+    return x.loc[:, (x.notna().sum() >= 2) & (x.nunique() >= 2)]
+
+
 def beida_features(data: str | None, n_characters: int | None, seed: int = 0):
     """``(sites, X)``: the 18 modern points and one categorical column per character.
 
@@ -177,20 +197,8 @@ def beida_features(data: str | None, n_characters: int | None, seed: int = 0):
     by no other site. Characters with fewer than two observed sites or a single class are
     dropped; ``n_characters`` of the rest are kept.
     """
-    import numpy as np
-    import pandas as pd
-
-    from geodata import string_features
-
     sites, survey = _beida_readings(data, n_characters, seed)
-    v = string_features(survey).values
-    item_of = v.columns.get_level_values(0)
-    cols = {}
-    for item in pd.unique(item_of):
-        block = v.loc[:, item_of == item].to_numpy()
-        cols[item] = np.where(block.sum(1) > 0, block.argmax(1).astype(float), np.nan)
-    x = pd.DataFrame(cols, index=v.index.astype(str))
-    x = x.loc[:, (x.notna().sum() >= 2) & (x.nunique() >= 2)]
+    x = reading_classes(survey)
     if n_characters:
         x = x.iloc[:, : int(n_characters)]
     return sites, x.reindex(sites.index)
@@ -264,11 +272,20 @@ def wals_graph(kind: str, min_features: int, min_family_size: int, k_geo: int,
     in ``family/genus``), features the categorical WALS codes (NaN = no data) of the
     features at least :data:`WALS_IMPUTE_MIN_OBSERVED` languages have."""
 
-    import geodata
 
     sites, survey = wals_subset(min_features, min_family_size, data)
     if kind == "geo":
         return wals_knn_graph(sites, survey, k_geo)
+    return wals_genealogy_graph(sites, survey, k_geo)
+
+
+def wals_genealogy_graph(sites, survey, k_geo: int):
+    """Great-circle kNN graph of WALS languages plus genealogy edges
+    (:func:`geodata.add_genealogy`, 5 closest relatives in ``classification``), features the
+    categorical WALS codes (NaN = no data) of the features at least
+    :data:`WALS_IMPUTE_MIN_OBSERVED` languages have."""
+    import geodata
+
     wide = survey.pivot_table(index="site", columns="item", values="value", aggfunc="first")
     wide = wide.reindex(sites.index).astype(float)
     wide = wide.loc[:, wide.notna().sum() >= WALS_IMPUTE_MIN_OBSERVED]

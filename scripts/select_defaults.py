@@ -59,7 +59,11 @@ sys.path.insert(0, str(REPO))
 from geodata.io import write_json  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from evaluate_real_data import wals_knn_graph  # noqa: E402
+from evaluate_real_data import (  # noqa: E402
+    reading_classes,
+    wals_genealogy_graph,
+    wals_knn_graph,
+)
 
 #: Candidate settings, each spelled out in full over what the selection varies (the other
 #: settings are the classifier's defaults: hidden 16, heads 2, 1 layer, dropout 0.5, weight
@@ -124,11 +128,9 @@ def norman2003_graph():
                                            features=survey, label="dialect_group")
 
 
-@cache
-def wals_dev_graph(min_features: int, max_features: int, min_family_size: int, stride: int,
-                   k_geo: int):
-    """Great-circle kNN graph of the WALS development languages (see the module notes)."""
-
+def wals_dev_subset(min_features: int, max_features: int, min_family_size: int,
+                    stride: int, **_):
+    """``(sites, survey)`` of the WALS development languages (see the module notes)."""
     import geodata
 
     sites, survey = geodata.read_wals(None, min_features=int(min_features))
@@ -138,10 +140,38 @@ def wals_dev_graph(min_features: int, max_features: int, min_family_size: int, s
     fam = sites["family"].value_counts()
     sites = sites[sites["family"].isin(fam.index[fam >= min_family_size])]
     sites = sites.sort_index().iloc[::stride]
+    return sites, survey[survey["site"].isin(set(sites.index))]
+
+
+@cache
+def wals_dev_graph(min_features: int, max_features: int, min_family_size: int, stride: int,
+                   k_geo: int):
+    """Great-circle kNN graph of the WALS development languages (see the module notes)."""
+    sites, survey = wals_dev_subset(min_features, max_features, min_family_size, stride)
     fam = sites["family"].value_counts()
     sites = sites[sites["family"].isin(fam.index[fam >= 2])]
     survey = survey[survey["site"].isin(set(sites.index))]
     return wals_knn_graph(sites, survey, k_geo)  # the reported tasks' encoding
+
+
+@cache
+def beida1964_impute_graph():
+    """Beijing Daxue 1964 vocabulary: one categorical column per concept (NaN = missing)."""
+    import geodata
+
+    sites, survey = geodata.load_dataset("sinitic_beida1964_cihui")
+    x = reading_classes(survey)
+    return geodata.DialectGraph.from_sites(sites, method="voronoi", boundary=_china(),
+                                           features=x.reindex(sites.index))
+
+
+@cache
+def wals_dev_impute_graph(min_features: int, max_features: int, min_family_size: int,
+                          stride: int, k_geo: int):
+    """The WALS development languages with categorical codes, kNN plus genealogy edges
+    (the reported WALS imputation's encoding)."""
+    sites, survey = wals_dev_subset(min_features, max_features, min_family_size, stride)
+    return wals_genealogy_graph(sites, survey, k_geo)
 
 
 def dev_tasks(quick: bool) -> dict[str, dict]:
@@ -154,49 +184,6 @@ def dev_tasks(quick: bool) -> dict[str, dict]:
         t["wals_dev_family_spatial"] = dict(graph="wals_dev", cv="spatial", folds=5,
                                             label="family")
     return t
-
-
-@cache
-def beida1964_impute_graph():
-    """Beijing Daxue 1964 vocabulary: one categorical column per concept (NaN = missing)."""
-    import numpy as np
-    import pandas as pd
-
-    import geodata
-
-    sites, survey = geodata.load_dataset("sinitic_beida1964_cihui")
-    v = geodata.string_features(survey, sites=sites.index).values.fillna(0.0)
-    item_of = v.columns.get_level_values(0)
-    cols = {}
-    for item in pd.unique(item_of):
-        block = v.loc[:, item_of == item].to_numpy()
-        cols[item] = np.where(block.sum(1) > 0, block.argmax(1).astype(float), np.nan)
-    x = pd.DataFrame(cols, index=v.index.astype(str))
-    x = x.loc[:, (x.notna().sum() >= 2) & (x.nunique() >= 2)]
-    return geodata.DialectGraph.from_sites(sites, method="voronoi", boundary=_china(),
-                                           features=x.reindex(sites.index))
-
-
-@cache
-def wals_dev_impute_graph(min_features: int, max_features: int, min_family_size: int,
-                          stride: int, k_geo: int):
-    """The WALS development languages with categorical codes, kNN plus genealogy edges."""
-    import geodata
-
-    sites, survey = geodata.read_wals(None, min_features=int(min_features))
-    sites = sites[sites["classification"].notna()]
-    n_feat = survey.groupby("site").size().reindex(sites.index)
-    sites = sites[n_feat <= max_features]
-    fam = sites["family"].value_counts()
-    sites = sites[sites["family"].isin(fam.index[fam >= min_family_size])]
-    sites = sites.sort_index().iloc[::stride]
-    survey = survey[survey["site"].isin(set(sites.index))]
-    wide = survey.pivot_table(index="site", columns="item", values="value", aggfunc="first")
-    wide = wide.reindex(sites.index).astype(float)
-    wide = wide.loc[:, wide.notna().sum() >= 20]
-    graph = geodata.DialectGraph.from_sites(sites, method="knn", k=k_geo, regions=False,
-                                            features=wide, isolated="keep")
-    return geodata.add_genealogy(graph, "classification", k=5)
 
 
 def dev_impute_tasks(quick: bool) -> dict[str, dict]:
