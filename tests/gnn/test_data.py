@@ -9,13 +9,8 @@ from gnn.data import add_linguistic_edges, align_edge_attrs, join_new_sites, knn
 
 
 @pytest.fixture(scope="module")
-def parts():
-    import geodata
-
-    sites, survey = geodata.load_dataset("sinitic_szeto2018")
-    feats = survey.pivot_table(index="site", columns="item", values="value", aggfunc="first")
-    new = sites.index[::4]
-    old = sites.index.difference(new)
+def parts(szeto_split):
+    sites, feats, old, new = szeto_split
     base = add_linguistic_edges(knn_data(sites.loc[old], feats.reindex(old).astype(float), k=4), 3)
     # the new graph shares two fitted sites, which must map onto them
     shared = list(old[:2])

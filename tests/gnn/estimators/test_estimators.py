@@ -397,15 +397,11 @@ def test_checksum_catches_flipped_bytes(fitted, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def split_sites():
+def split_sites(szeto_split):
     """Szeto split into fitted sites and a separate graph of new sites (every 4th)."""
-    import geodata
     from gnn.data import knn_data
 
-    sites, survey = geodata.load_dataset("sinitic_szeto2018")
-    feats = survey.pivot_table(index="site", columns="item", values="value", aggfunc="first")
-    new = sites.index[::4]
-    old = sites.index.difference(new)
+    sites, feats, old, new = szeto_split
     graphs = [knn_data(sites.loc[ids], feats.reindex(ids).astype(float), k=4,
                        label="dialect_group") for ids in (old, new)]
     return (*graphs, sites.loc[new, "dialect_group"].astype(str), sites)
