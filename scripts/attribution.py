@@ -95,7 +95,7 @@ def run_wals(args, out_dir):
     for cv in args.wals_cv:
         runs = attribution_runs(graph, seeds=args.seeds, cv=cv, folds=5,
                                 mask_rate=0.5, n_jobs=args.n_jobs,
-                                net_params={"max_epochs": args.max_epochs})
+                                net_params={"max_epochs": args.max_epochs, **args.net})
         report(f"WALS ({cv})", runs, groups, out_dir)
 
 
@@ -107,7 +107,7 @@ def run_szeto(args, out_dir):
     groups = feature_groups("sinitic_szeto2018")
     for cv in ("spatial", "random"):
         runs = attribution_runs(g, seeds=args.sinitic_seeds, cv=cv, folds=5, mask_rate=0.5,
-                                n_jobs=args.n_jobs)
+                                n_jobs=args.n_jobs, net_params=args.net)
         report(f"Szeto 2018 ({cv})", runs, groups, out_dir)
 
 
@@ -127,7 +127,7 @@ def run_liu(args, out_dir):
     g = add_genealogy(g, classification, k=3)
     print(f"\nLiu 2007 graph ({source}): {g}")
     runs = attribution_runs(g, seeds=args.sinitic_seeds, cv="random", folds=5, mask_rate=0.5,
-                            n_jobs=args.n_jobs, min_cells=10)
+                            n_jobs=args.n_jobs, min_cells=10, net_params=args.net)
     report(f"Liu 2007 (random, {source})", runs, None, out_dir)
 
 
@@ -146,14 +146,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--liu-features", type=int, default=120)
     parser.add_argument("--skip", default="", help="comma-separated: wals,szeto,liu")
     parser.add_argument("--quick", action="store_true",
-                        help="small settings for a smoke run (2 seeds, 30 WALS features)")
+                        help="small settings for a smoke run (2 seeds, 30 WALS features, one "
+                             "network per fit)")
     parser.add_argument("--out-dir", type=Path, default=None)
     args = parser.parse_args(argv)
+    args.net = {}
+    if args.quick:  # smoke-run sizes where the command line left the defaults
+        quick = {"seeds": 2, "sinitic_seeds": 2, "wals_features": 30, "wals_min_features": 20,
+                 "max_epochs": 60, "liu_features": 40, "wals_cv": "spatial"}
+        for k, v in quick.items():
+            if getattr(args, k) == parser.get_default(k):
+                setattr(args, k, v)
+        args.net = {"n_ensemble": 1}  # one network per fit
     args.wals_cv = [c.strip() for c in args.wals_cv.split(",") if c.strip()]
-    if args.quick:
-        args.seeds, args.sinitic_seeds = 2, 2
-        args.wals_features, args.wals_min_features, args.max_epochs = 30, 20, 60
-        args.liu_features, args.wals_cv = 40, ["spatial"]
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     t0 = time.time()
     if "szeto" not in skip:

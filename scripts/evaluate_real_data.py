@@ -59,7 +59,7 @@ from geodata.io import write_json, write_text  # noqa: E402
 #: Seeds of the full run: None = evaluate()'s default (10 below 500 regions).
 SEEDS = None
 #: Network settings of the quick smoke run (the full run uses the estimators' defaults).
-QUICK_NET = {"max_epochs": 15}
+QUICK_NET = {"max_epochs": 15, "n_ensemble": 1}
 BASELINES = ("majority", "geo_knn", "feature_knn", "label_propagation",
              "genealogical_majority", "mlp")
 QUICK_MODELS = ("majority", "geo_knn", "feature_knn", "label_propagation", "gcn",
@@ -347,13 +347,22 @@ def run_task(name: str, cfg: dict, seeds: int | None, net: dict | None,
 
 
 def _config_key(cfg: dict, seeds: int, net: dict | None) -> dict:
-    return json.loads(json.dumps({"cfg": cfg, "seeds": seeds, "net": net or "default"}))
+    """What a stored result must match to be reused by ``--resume``: the task, the seeds,
+    the network settings given and the estimator's defaults (a change of default re-runs)."""
+    from gnn.estimators import DialectGATClassifier, FeatureImputer
+
+    est = DialectGATClassifier if cfg.get("task", "group") == "group" else FeatureImputer
+    defaults = {k: v for k, v in est().get_params().items()
+                if k not in ("random_state", "verbose", "n_threads")}
+    return json.loads(json.dumps({"cfg": cfg, "seeds": seeds, "net": net or "default",
+                                  "defaults": defaults}, default=str))
 
 
 #: Rough single-core seconds of each full task (uncontended), to start the longest first.
-_COST = {"szeto_group_loo300": 600, "szeto_group_loo": 600, "wals_impute_spatial": 900,
-         "beida_impute_spatial": 250, "wals_genus_spatial": 200, "wals_family_spatial": 200,
-         "szeto_group_spatial": 150, "liu_group_loo": 150, "beida_group_loo100": 150}
+_COST = {"wals_impute_spatial": 3400, "szeto_group_loo300": 1300, "szeto_group_loo": 1300,
+         "beida_impute_spatial": 1300, "wals_genus_spatial": 850, "wals_family_spatial": 700,
+         "beida_group_loo100": 650, "liu_group_loo": 600, "szeto_impute_spatial": 500,
+         "szeto_group_spatial": 150}
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -148,6 +148,7 @@ def fit_once(data, labels: np.ndarray, *, net: dict, d0: float, seed: int) -> di
                                num_layers=0, feature_head=False, dropout=0.0,
                                terms=("distance", "barrier"), distance_offset_km=d0,
                                class_weight=None, vote_base_rate=False,  # the simulated rule
+                               n_ensemble=1,  # one fit per seed: the seeds give the spread
                                random_state=seed, **net).fit(stacked(data, labels))
     p = clf.edge_params_
     return dict(zip(p["parameter"], p["value"]))

@@ -25,7 +25,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--model", default="dialect_gat",
                    choices=("dialect_gat", "gat", "gat_edge_dim", "gcn", "mlp"))
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--ensemble", type=int, default=1, help="networks averaged over seeds")
+    p.add_argument("--ensemble", type=int, default=None,
+                   help="networks averaged over seeds (default: the estimator's, 5 for "
+                        "--task group, 1 for impute)")
     p.add_argument("--max-epochs", type=int, default=None)
     p.set_defaults(func=_cmd_fit)
     q = subparsers.add_parser(
@@ -69,7 +71,9 @@ def _cmd_fit(args: argparse.Namespace) -> int:
                                 f"--task {args.task} --model {args.model} has nothing to learn "
                                 "from. Build the graph with --survey.")
     extra = {"max_epochs": args.max_epochs} if args.max_epochs else {}
-    common = dict(model=args.model, random_state=args.seed, n_ensemble=args.ensemble, **extra)
+    if args.ensemble is not None:
+        extra["n_ensemble"] = args.ensemble
+    common = dict(model=args.model, random_state=args.seed, **extra)
     if args.task == "group":
         est = DialectGATClassifier(**common).fit(graph, args.label)
         what = f"{len(est.classes_)} classes, training accuracy {est.train_accuracy_:.3f}"

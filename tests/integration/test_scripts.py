@@ -236,7 +236,7 @@ def test_select_defaults_choice_rule():
 # -- the other scripts, at small settings --------------------------------------------------
 def test_attribution_script_quick_runs_on_szeto(capsys):
     mod = _load("attribution")
-    assert mod.main(["--quick", "--skip", "liu,wals", "--sinitic-seeds", "1"]) == 0
+    assert mod.main(["--quick", "--skip", "liu,wals"]) == 0
     out = capsys.readouterr().out
     assert "Szeto" in out and "total" in out
 
