@@ -88,6 +88,18 @@ def test_resume_reuses_unchanged_results(quick, capsys):
     assert (out / "liu_group_loo.json").read_text() == before
 
 
+def test_resume_key_holds_the_estimator_defaults():
+    """A stored result made under other estimator defaults is not reused."""
+    from gnn.estimators import DialectGATClassifier, FeatureImputer
+
+    mod = _load("evaluate_real_data")
+    group = mod._config_key({"task": "group"}, 1, None)
+    impute = mod._config_key({"task": "impute"}, 1, None)
+    assert group["defaults"]["n_ensemble"] == DialectGATClassifier().n_ensemble
+    assert impute["defaults"]["n_ensemble"] == FeatureImputer().n_ensemble
+    assert "random_state" not in group["defaults"]
+
+
 def test_unknown_task_is_refused(tmp_path):
     mod = _load("evaluate_real_data")
     with pytest.raises(SystemExit):
