@@ -46,8 +46,9 @@ The candidate with the highest mean accuracy over the development tasks (each ta
 the same) becomes the default. The selection went in stages: the first compared the
 candidates of one network (``results/defaults_selection.json``,
 ``results/imputer_defaults_selection.json``), the second the chosen one with an average of
-several networks fitted with different seeds (``--candidates``, ``*_ensemble.json``); the output JSON lists the candidates, the per-task scores
-(mean ± std over seeds) and the choice. Nothing here reads a reported data set.
+several networks fitted with different seeds (``--candidates``, ``*_ensemble.json``). The
+output JSON lists the candidates, the per-task scores (mean ± std over seeds) and the
+choice. Nothing here reads a reported data set.
 """
 
 from __future__ import annotations

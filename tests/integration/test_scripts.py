@@ -220,6 +220,17 @@ def test_select_defaults_quick_picks_the_best_mean(tmp_path):
     assert not list(tmp_path.glob(".*"))  # written atomically
 
 
+def test_select_defaults_candidates_subset(tmp_path, capsys):
+    """A later stage compares only the candidates named; an unknown one is refused."""
+    mod = _load("select_defaults")
+    out = tmp_path / "sel.json"
+    assert mod.main(["--out", str(out), "--quick", "--candidates", "unweighted"]) == 0
+    assert list(json.loads(out.read_text())["candidates"]) == ["unweighted"]
+    with pytest.raises(SystemExit):
+        mod.main(["--out", str(out), "--quick", "--candidates", "unweighted,nope"])
+    assert "--candidates: unknown ['nope']" in capsys.readouterr().err
+
+
 def test_select_defaults_quick_for_the_imputer(tmp_path):
     mod = _load("select_defaults")
     out = tmp_path / "sel.json"
