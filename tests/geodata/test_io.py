@@ -302,9 +302,12 @@ def test_stale_temporaries_are_removed(tmp_path):
 
 
 _SLOW_WRITER = """
-import sys, time
+import signal, sys, time
 from pathlib import Path
 from geodata.io import atomic_path
+# Ctrl-C as in a terminal, even when the test runner was started with SIGINT ignored
+# (a background job of a non-interactive shell inherits SIG_IGN)
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import pyogrio, geopandas as gpd, shapely
 target = Path(sys.argv[1])
 with atomic_path(target) as tmp:
