@@ -10,7 +10,8 @@ from geodata import DialectGraph, DialectGraphError, load_dataset
 from geodata.graph.genealogy import add_genealogy
 from gnn.contact import attribution, attribution_runs, feature_groups, summarise_attribution
 
-NET = {"hidden_channels": 8, "heads": 2, "max_epochs": 10, "n_iter_no_change": 5}
+NET = {"hidden_channels": 8, "heads": 2, "max_epochs": 10, "n_iter_no_change": 5,
+       "n_ensemble": 1}
 FEATS = ["p-1", "p-2", "p-7", "p-12", "p-15"]
 
 

@@ -272,7 +272,7 @@ def test_impute_task_tunes_and_scores(szeto):
 
 def test_network_model_runs_in_the_same_loop(szeto):
     r = evaluate(szeto, cv="spatial", folds=3, seeds=2, models=["geo_knn", "gcn"],
-                 net_params={"max_epochs": 5})
+                 net_params={"max_epochs": 5, "n_ensemble": 1})
     m = r["models"]["gcn"]
     assert len(m["accuracy_per_seed"]) == 2
     pv = m["paired_vs_best"]
@@ -321,7 +321,7 @@ def test_tasks_that_need_features_are_refused_without_them():
         evaluate(g, models=["feature_knn"], seeds=1)
     with pytest.raises(DialectGraphError, match="`task='impute'` needs observed feature cells"):
         evaluate(g, task="impute", seeds=1)
-    r = evaluate(g, seeds=1, models=None, net_params={"max_epochs": 2})
+    r = evaluate(g, seeds=1, models=None, net_params={"max_epochs": 2, "n_ensemble": 1})
     assert r["models"]["mlp"] == {"skipped": "the graph has no node features"}
     assert r["n_features"] == 0
 
@@ -350,7 +350,7 @@ def test_impute_with_a_column_hidden_entirely_in_a_fold():
     feats[1:, 3] = np.nan  # column f3: only site s00 has it
     g = _graph(lon, lat, ["a", "b"] * (n // 2), features=feats, k=4)
     r = evaluate(g, task="impute", cv="loo", seeds=1, models=["majority", "dialect_gat"],
-                 net_params={"max_epochs": 5})
+                 net_params={"max_epochs": 5, "n_ensemble": 1})
     m = r["models"]["dialect_gat"]
     assert m["n_predictions"] == r["models"]["majority"]["n_predictions"]
     assert 0 <= m["accuracy_mean"] <= 1
