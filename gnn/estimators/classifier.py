@@ -33,7 +33,7 @@ class DialectGATClassifier(GraphEstimator):
     a region's own message has its own learned weight (``sigma``).
 
     The defaults are the same for every data set. They were chosen by
-    ``scripts/select_defaults.py`` (``results/defaults_selection.json``) on development
+    ``scripts/select_defaults.py`` (``results/defaults_selection*.json``) on development
     data that no reported result uses: Beijing Daxue (1964) vocabulary groups (leave-one-out,
     and leave-one-out with a 300 km buffer), Norman (2003) groups (leave-one-out) and WALS
     family on languages with 30-59 features (5 spatial blocks), 5 seeds each, with

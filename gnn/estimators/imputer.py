@@ -34,12 +34,12 @@ class FeatureImputer(GraphEstimator):
     binary survey items). NaN cells of the graph's features are the ones to impute.
 
     The defaults are the same for every data set. ``scripts/select_defaults.py --estimator
-    imputer`` (``results/imputer_defaults_selection.json``) compared them with three
-    alternatives (the base-rate voter, the vote without the feature head, a small network,
-    three networks averaged) on development imputation tasks no reported result uses
-    (Norman 2003, Beijing Daxue 1964 vocabulary, WALS languages with 30-59 features; 5
-    spatial blocks, 5 seeds): averaging three networks had the highest mean accuracy (0.711;
-    one network 0.691, the others 0.683-0.685), so ``n_ensemble=3``.
+    imputer`` (``results/imputer_defaults_selection*.json``) compared one network with the
+    earlier defaults and four alternatives (the base-rate voter, the vote without the
+    feature head, a small network, three networks averaged) on development imputation tasks
+    no reported result uses (Norman 2003, Beijing Daxue 1964 vocabulary, WALS languages with
+    30-59 features; 5 spatial blocks, 5 seeds): averaging three networks had the highest
+    mean accuracy (0.711; one network 0.691, the others 0.683-0.685), so ``n_ensemble=3``.
 
     Parameters
     ----------
