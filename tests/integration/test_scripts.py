@@ -220,6 +220,18 @@ def test_select_defaults_quick_picks_the_best_mean(tmp_path):
     assert not list(tmp_path.glob(".*"))  # written atomically
 
 
+@pytest.mark.parametrize("estimator, result", [
+    ("DialectGATClassifier", "defaults_selection_ensemble.json"),
+    ("FeatureImputer", "imputer_defaults_selection_ensemble.json")])
+def test_defaults_are_the_selected_settings(estimator, result):
+    """The estimators' defaults are what the last selection stage chose."""
+    import gnn.estimators
+
+    chosen = json.loads((SCRIPTS.parent / "results" / result).read_text())["chosen_params"]
+    params = getattr(gnn.estimators, estimator)().get_params()
+    assert {k: params[k] for k in chosen} == chosen
+
+
 def test_select_defaults_candidates_subset(tmp_path, capsys):
     """A later stage compares only the candidates named; an unknown one is refused."""
     mod = _load("select_defaults")
