@@ -11,7 +11,7 @@ Examples
 >>> sites, survey = geodata.load_dataset()
 >>> graph = geodata.DialectGraph.from_sites(sites, boundary=geodata.load_boundary(),
 ...                                         features=survey, label="dialect_group")
->>> clf = gnn.DialectGATClassifier(max_epochs=5, progress=False, random_state=0).fit(graph)
+>>> clf = gnn.DialectGATClassifier(max_epochs=5, verbose=False, random_state=0).fit(graph)
 >>> clf.predict(graph).index.equals(graph.node_ids)
 True
 """
