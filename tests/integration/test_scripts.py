@@ -221,7 +221,7 @@ def test_select_defaults_quick_picks_the_best_mean(tmp_path):
 
 
 @pytest.mark.parametrize("estimator, result", [
-    ("DialectGATClassifier", "defaults_selection_ensemble.json"),
+    ("DialectGATClassifier", "defaults_selection_base_rate.json"),
     ("FeatureImputer", "imputer_defaults_selection_ensemble.json")])
 def test_defaults_are_the_selected_settings(estimator, result):
     """The estimators' defaults are what the last selection stage chose."""
