@@ -13,6 +13,10 @@ Usage::
     python scripts/select_defaults.py --jobs 2 \
         --candidates unweighted_ensemble5,base_rate_ensemble5 \
         --out results/defaults_selection_base_rate.json      # stage 3: the base-rate voter
+    python scripts/select_defaults.py --estimator imputer --jobs 2 \
+        --candidates ensemble3,base_rate_ensemble3 \
+        --reuse results/imputer_defaults_selection_ensemble.json \
+        --out results/imputer_defaults_selection_base_rate.json  # stage 3 (imputer)
 
 The defaults must not be tuned on the data sets the README reports
 (``scripts/evaluate_real_data.py``: Szeto 2018, Liu 2007, Beijing Daxue 1962 readings, the
@@ -50,9 +54,10 @@ the same) becomes the default. The selection went in stages: the first compared 
 candidates of one network (``results/defaults_selection.json``,
 ``results/imputer_defaults_selection.json``), the second the chosen one with an average of
 several networks fitted with different seeds (``--candidates``, ``*_ensemble.json``), the
-third (classifier) the five networks with and without the base-rate voter
-(``results/defaults_selection_base_rate.json``: the voter had lost with one network, stage 1,
-but is there for sites whose voters are all far, the case five networks still lose). The
+third the ensembles with and without the base-rate voter
+(``*_base_rate.json``: the voter had lost with one network, stage 1, but is there for sites
+whose voters are all far, the case the ensembles still lose). ``--reuse`` takes the scores
+of a candidate already scored by an earlier stage (same settings, seeds and tasks). The
 output JSON lists the candidates, the per-task scores (mean ± std over seeds) and the
 choice. Nothing here reads a reported data set.
 """
@@ -106,6 +111,7 @@ IMPUTER_CANDIDATES: dict[str, dict] = {
     "vote_only": {"feature_head": False, "n_ensemble": 1},
     "small": {"hidden_channels": 16, "heads": 2, "num_layers": 1, "n_ensemble": 1},
     "ensemble3": {"n_ensemble": 3},
+    "base_rate_ensemble3": {"vote_base_rate": True, "n_ensemble": 3},
 }
 #: Settings of every candidate in the quick smoke run.
 QUICK = {"max_epochs": 10, "min_epochs": 5}
@@ -261,6 +267,26 @@ def choose(scores: dict[str, dict[str, dict]]) -> tuple[str, dict[str, float]]:
     return best, means
 
 
+def _reusable(path: Path, cands: dict[str, dict], tasks: dict[str, dict], seeds: int,
+              quick: bool) -> dict[str, dict[str, dict]]:
+    """Scores of an earlier selection (``path``) for the candidates whose settings, seeds,
+    tasks and smoke-run flag are the same here (the scores are deterministic)."""
+    import json
+
+    old = json.loads(Path(path).read_text())
+    if old.get("seeds") != seeds or bool(old.get("quick")) != quick \
+            or json.loads(json.dumps(old.get("tasks"))) != json.loads(json.dumps(tasks)):
+        return {}
+    out = {}
+    for c, params in cands.items():
+        for name, p in old.get("candidates", {}).items():
+            per = old.get("scores", {}).get(name, {})
+            if p == params and set(per) == set(tasks):
+                out[c] = per
+                break
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, required=True, help="JSON file to write")
@@ -273,6 +299,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--candidates", default=None,
                     help="comma-separated candidates to compare (default: all; a later "
                          "stage of the selection compares the earlier choice with a new one)")
+    ap.add_argument("--reuse", type=Path, default=None,
+                    help="an earlier output of this script: a candidate with the same "
+                         "settings, seeds and tasks takes its stored scores (not re-run)")
     args = ap.parse_args(argv)
     seeds = args.seeds or (1 if args.quick else SEEDS)
     imputer = args.estimator == "imputer"
@@ -289,7 +318,11 @@ def main(argv: list[str] | None = None) -> int:
         cands = {c: cands[c] for c in names}
     t0 = time.perf_counter()
     scores: dict[str, dict[str, dict]] = {c: {} for c in cands}
-    jobs = [(task, c) for task in tasks for c in cands]
+    reused = _reusable(args.reuse, cands, tasks, seeds, args.quick) if args.reuse else {}
+    for c, per in reused.items():
+        scores[c] = dict(per)
+        print(f"[select] {c}: scores reused from {args.reuse}", flush=True)
+    jobs = [(task, c) for task in tasks for c in cands if c not in reused]
 
     def done(task: str, c: str, s: dict) -> None:
         scores[c][task] = s
@@ -313,6 +346,7 @@ def main(argv: list[str] | None = None) -> int:
            "dev_wals": DEV_WALS,
            "candidates": cands, "scores": scores, "mean_accuracy": means, "choice": best,
            "chosen_params": cands[best], "wall_s": time.perf_counter() - t0,
+           "reused": {c: str(args.reuse) for c in reused},
            "rule": "highest mean of the per-task pooled accuracies (mean over seeds); "
                    "ties go to the earlier candidate"}
     write_json(args.out, out, indent=1)

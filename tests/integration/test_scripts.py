@@ -222,7 +222,7 @@ def test_select_defaults_quick_picks_the_best_mean(tmp_path):
 
 @pytest.mark.parametrize("estimator, result", [
     ("DialectGATClassifier", "defaults_selection_base_rate.json"),
-    ("FeatureImputer", "imputer_defaults_selection_ensemble.json")])
+    ("FeatureImputer", "imputer_defaults_selection_base_rate.json")])
 def test_defaults_are_the_selected_settings(estimator, result):
     """The estimators' defaults are what the last selection stage chose."""
     import gnn.estimators
@@ -241,6 +241,27 @@ def test_select_defaults_candidates_subset(tmp_path, capsys):
     with pytest.raises(SystemExit):
         mod.main(["--out", str(out), "--quick", "--candidates", "unweighted,nope"])
     assert "--candidates: unknown ['nope']" in capsys.readouterr().err
+
+
+def test_select_defaults_reuses_an_earlier_stage(tmp_path, monkeypatch, capsys):
+    """``--reuse``: a candidate an earlier output scored with the same settings, seeds and
+    tasks takes its stored scores; with other seeds it is run again."""
+    mod = _load("select_defaults")
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    assert mod.main(["--out", str(first), "--quick", "--candidates", "unweighted"]) == 0
+
+    def no_run(*args, **kwargs):
+        raise AssertionError("a reused candidate was scored again")
+
+    monkeypatch.setattr(mod, "score", no_run)
+    assert mod.main(["--out", str(second), "--quick", "--candidates", "unweighted",
+                     "--reuse", str(first)]) == 0
+    a, b = (json.loads(f.read_text()) for f in (first, second))
+    assert b["scores"] == a["scores"] and b["reused"] == {"unweighted": str(first)}
+    assert "scores reused from" in capsys.readouterr().out
+    with pytest.raises(AssertionError, match="scored again"):
+        mod.main(["--out", str(second), "--quick", "--seeds", "2", "--candidates",
+                  "unweighted", "--reuse", str(first)])
 
 
 def test_select_defaults_quick_for_the_imputer(tmp_path):
