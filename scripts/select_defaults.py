@@ -15,8 +15,9 @@ Usage::
         --out results/defaults_selection_base_rate.json      # stage 3: the base-rate voter
     python scripts/select_defaults.py --estimator imputer --jobs 2 \
         --candidates ensemble3,base_rate_ensemble3 \
-        --reuse results/imputer_defaults_selection_ensemble.json \
-        --out results/imputer_defaults_selection_base_rate.json  # stage 3 (imputer)
+        --out results/imputer_defaults_selection_base_rate.json  # stage 3 (imputer; it
+        # was run with --reuse results/imputer_defaults_selection_ensemble.json, whose
+        # ensemble3 was scored when the base-rate voter was off by default)
 
 The defaults must not be tuned on the data sets the README reports
 (``scripts/evaluate_real_data.py``: Szeto 2018, Liu 2007, Beijing Daxue 1962 readings, the
@@ -65,6 +66,7 @@ choice. Nothing here reads a reported data set.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -103,14 +105,17 @@ CANDIDATES: dict[str, dict] = {
     "base_rate_ensemble5": {"class_weight": None, "vote_base_rate": True, "n_ensemble": 5},
 }
 #: Candidate settings of :class:`gnn.FeatureImputer` (its defaults otherwise: hidden 64,
-#: heads 4, 2 layers, dropout 0.2, weight decay 1e-4, 300 epochs, feature head on, no
-#: base-rate voter). ``previous`` is the setting before session 5 (one network).
+#: heads 4, 2 layers, dropout 0.2, weight decay 1e-4, 300 epochs, feature head on), each
+#: spelling out the base-rate voter, now on by default (the JSON of stages 1 and 2, run when
+#: it was off by default, lists them without it). ``previous`` is the setting before
+#: session 5 (one network).
 IMPUTER_CANDIDATES: dict[str, dict] = {
-    "previous": {"n_ensemble": 1},
+    "previous": {"vote_base_rate": False, "n_ensemble": 1},
     "base_rate": {"vote_base_rate": True, "n_ensemble": 1},
-    "vote_only": {"feature_head": False, "n_ensemble": 1},
-    "small": {"hidden_channels": 16, "heads": 2, "num_layers": 1, "n_ensemble": 1},
-    "ensemble3": {"n_ensemble": 3},
+    "vote_only": {"vote_base_rate": False, "feature_head": False, "n_ensemble": 1},
+    "small": {"vote_base_rate": False, "hidden_channels": 16, "heads": 2, "num_layers": 1,
+              "n_ensemble": 1},
+    "ensemble3": {"vote_base_rate": False, "n_ensemble": 3},
     "base_rate_ensemble3": {"vote_base_rate": True, "n_ensemble": 3},
 }
 #: Settings of every candidate in the quick smoke run.
@@ -271,8 +276,6 @@ def _reusable(path: Path, cands: dict[str, dict], tasks: dict[str, dict], seeds:
               quick: bool) -> dict[str, dict[str, dict]]:
     """Scores of an earlier selection (``path``) for the candidates whose settings, seeds,
     tasks and smoke-run flag are the same here (the scores are deterministic)."""
-    import json
-
     old = json.loads(Path(path).read_text())
     if old.get("seeds") != seeds or bool(old.get("quick")) != quick \
             or json.loads(json.dumps(old.get("tasks"))) != json.loads(json.dumps(tasks)):
