@@ -321,6 +321,9 @@ def main(argv: list[str] | None = None) -> int:
         cands = {c: cands[c] for c in names}
     t0 = time.perf_counter()
     scores: dict[str, dict[str, dict]] = {c: {} for c in cands}
+    if args.reuse is not None and not args.reuse.is_file():
+        ap.error(f"--reuse: expected an earlier output of this script; {args.reuse} is not "
+                 "a file. Give the path of a results/*selection*.json or leave --reuse out.")
     reused = _reusable(args.reuse, cands, tasks, seeds, args.quick) if args.reuse else {}
     for c, per in reused.items():
         scores[c] = dict(per)

@@ -262,6 +262,9 @@ def test_select_defaults_reuses_an_earlier_stage(tmp_path, monkeypatch, capsys):
     with pytest.raises(AssertionError, match="scored again"):
         mod.main(["--out", str(second), "--quick", "--seeds", "2", "--candidates",
                   "unweighted", "--reuse", str(first)])
+    with pytest.raises(SystemExit):
+        mod.main(["--out", str(second), "--quick", "--reuse", str(tmp_path / "nope.json")])
+    assert "--reuse: expected an earlier output of this script" in capsys.readouterr().err
 
 
 def test_select_defaults_quick_for_the_imputer(tmp_path):
