@@ -149,6 +149,39 @@ def stratified_split(idx: np.ndarray, y: np.ndarray, fraction: float,
     return np.setdiff1d(idx, val), val
 
 
+def patch_masks(lonlat: np.ndarray, rate: float, rng: np.random.Generator, *,
+                n_masks: int = 8, patch_share: float = 0.1) -> list[np.ndarray]:
+    """``n_masks`` boolean masks over the points ``lonlat`` (``[m, 2]`` degrees), each
+    hiding geographic patches until at least ``rate`` of the points are hidden.
+
+    A patch is a random not-yet-hidden point and its ``ceil(patch_share * m)`` nearest
+    points (great-circle order, through unit vectors in a KD-tree). At least one point
+    stays visible.
+    """
+    from scipy.spatial import cKDTree
+
+    from geodata import unit_vectors
+
+    m = len(lonlat)
+    if m < 2:
+        return []
+    u = unit_vectors(lonlat[:, 0].astype(float), lonlat[:, 1].astype(float))
+    tree = cKDTree(u)
+    size = max(1, math.ceil(patch_share * m))
+    target = min(m - 1, max(1, math.ceil(rate * m)))
+    out = []
+    for _ in range(int(n_masks)):
+        hidden = np.zeros(m, dtype=bool)
+        while hidden.sum() < target:
+            centre = rng.choice(np.flatnonzero(~hidden))
+            _, nb = tree.query(u[centre], k=min(size, m))
+            hidden[np.atleast_1d(nb)] = True
+        if hidden.all():
+            hidden[rng.choice(m)] = False
+        out.append(hidden)
+    return out
+
+
 class GraphEstimator(BaseEstimator):
     """Base of :class:`~gnn.estimators.DialectGATClassifier` and
     :class:`~gnn.estimators.FeatureImputer` (hyperparameters are set by the subclasses'

@@ -183,6 +183,9 @@ def test_bad_hyperparameters(data):
     with pytest.raises(DialectGraphError, match="`label_mask_rate` must be in"):
         DialectGATClassifier(label_mask_rate=1.0).fit(data)
     with pytest.raises(DialectGraphError,
+                       match=r"`patch_mask_rate` must be in \[0, 1\] .*got 1.5"):
+        DialectGATClassifier(patch_mask_rate=1.5).fit(data)
+    with pytest.raises(DialectGraphError,
                        match=r"`vote_min_distance_km` must be a finite number >= 0 .*got -5"):
         DialectGATClassifier(vote_min_distance_km=-5).fit(data)
 
@@ -456,3 +459,40 @@ def test_imputer_fills_new_sites_from_the_fitted_sites(split_sites):
     base = float((np.broadcast_to(mode, truth.shape)[hide] == truth[hide]).mean())
     assert acc >= base, (acc, base)
     assert (got[~hide] == truth[~hide]).all()  # observed cells are kept
+
+
+# -- patch-shaped label masks ------------------------------------------------------------
+def test_patch_masks_are_geographic_patches(data):
+    """Each patch is a centre and its nearest points by great-circle distance (checked
+    against scikit-learn's haversine BallTree), and the masks hide the asked share."""
+    from sklearn.neighbors import BallTree
+
+    from gnn.estimators._base import patch_masks
+
+    lonlat = data.pos.numpy().astype(float)
+    m = len(lonlat)
+    masks = patch_masks(lonlat, 0.5, np.random.default_rng(0), n_masks=4, patch_share=0.1)
+    assert len(masks) == 4
+    size = int(np.ceil(0.1 * m))
+    tree = BallTree(np.radians(lonlat[:, ::-1]), metric="haversine")
+    for hidden in masks:
+        assert np.ceil(0.5 * m) <= hidden.sum() < m
+        # every hidden point lies in some patch: the `size` nearest of a hidden centre
+        _, nb = tree.query(np.radians(lonlat[:, ::-1]), k=size)
+        covered = np.zeros(m, dtype=bool)
+        for c in np.flatnonzero(hidden):
+            if hidden[nb[c]].all():
+                covered[nb[c]] = True
+        assert covered[hidden].all()
+    again = patch_masks(lonlat, 0.5, np.random.default_rng(0), n_masks=4, patch_share=0.1)
+    assert all((a == b).all() for a, b in zip(masks, again))
+    assert patch_masks(lonlat[:1], 0.5, np.random.default_rng(0)) == []
+
+
+def test_patch_mask_rate_is_seeded_and_changes_training(data):
+    kw = dict(random_state=3, n_ensemble=1, **FAST)
+    a = DialectGATClassifier(patch_mask_rate=0.5, **kw).fit(data).predict_proba()
+    b = DialectGATClassifier(patch_mask_rate=0.5, **kw).fit(data).predict_proba()
+    c = DialectGATClassifier(patch_mask_rate=0.0, **kw).fit(data).predict_proba()
+    pd.testing.assert_frame_equal(a, b)
+    assert not np.allclose(a.to_numpy(), c.to_numpy())
