@@ -537,14 +537,12 @@ def sites_from_frame(
             f"lon={lon.iloc[i]}).{hint}"
         )
     problems.raise_if_any()
-    out = frame.drop(columns=[id_col]).copy()
+    # the source columns go first: they may be called "longitude"/"latitude" the other
+    # way round (lat_col="longitude" after a swapped-columns error)
+    out = frame.drop(columns=list(dict.fromkeys([id_col, lat_col, lon_col]))).copy()
     out.index = pd.Index(ids.to_numpy(), name="site_id")
     out["latitude"] = lat.to_numpy(dtype=float)
     out["longitude"] = lon.to_numpy(dtype=float)
-    if lat_col != "latitude":
-        out = out.drop(columns=[lat_col])
-    if lon_col != "longitude":
-        out = out.drop(columns=[lon_col])
     geometry = gpd.points_from_xy(out["longitude"], out["latitude"], crs="EPSG:4326")
     return gpd.GeoDataFrame(out, geometry=geometry, crs="EPSG:4326")
 

@@ -108,9 +108,13 @@ def boundary_outline(boundary, *, crs: CRS, argument: str = "boundary",
         widen = max(5.0, float(np.hypot(*(hi - lo))) / 2)
         x0, y0, x1, y1 = shapely.bounds(ll).T
         x0, x1 = (x0 - lon0 + 180) % 360 - 180, (x1 - lon0 + 180) % 360 - 180
-        x0, x1 = np.minimum(x0, x1), np.where(x1 < x0, 180.0, x1)  # parts cut by the seam
-        keep = ((x1 >= lo[0] - widen) & (x0 <= hi[0] + widen) & (y1 >= lo[1] - widen)
-                & (y0 <= hi[1] + widen))
+        a, b = lo[0] - widen, hi[0] + widen
+        # a part cut by the seam opposite the sites (x1 < x0 once rotated) spans
+        # [x0, 180] and [-180, x1], not the whole circle: such a part holds the
+        # projection centre's antipode and would project onto the whole map
+        cut = x1 < x0
+        overlaps = np.where(cut, (x0 <= b) | (x1 >= a), (x1 >= a) & (x0 <= b))
+        keep = overlaps & (y1 >= lo[1] - widen) & (y0 <= hi[1] + widen)
         if not keep.any():
             keep[:] = True  # no part near the sites: keep all, the caller says what is wrong
         if not keep.all() and report is not None:
@@ -532,7 +536,14 @@ def _clip(cells: np.ndarray, clip: shapely.Geometry) -> np.ndarray:
 
 
 def _only_polygons(geom):
-    parts = [p for p in shapely.get_parts(geom) if shapely.get_type_id(p) == 3]
+    """The polygons of ``geom``, however deeply nested (``make_valid`` may return a
+    GeometryCollection holding a MultiPolygon), as one (Multi)Polygon; lines and points
+    (zero area) are left out."""
+    parts = list(shapely.get_parts(geom))
+    while any(shapely.get_type_id(p) in (4, 5, 6, 7) for p in parts):
+        parts = [q for p in parts for q in (shapely.get_parts(p)
+                                            if shapely.get_type_id(p) in (4, 5, 6, 7) else [p])]
+    parts = [p for p in parts if shapely.get_type_id(p) == 3 and not p.is_empty]
     if not parts:
         return shapely.Polygon()
     return parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)

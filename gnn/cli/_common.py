@@ -21,6 +21,7 @@ import argparse
 import errno
 import math
 import os
+import re
 import sys
 import traceback
 import warnings
@@ -279,6 +280,41 @@ def _format_warning(message, category, filename, lineno, line=None) -> str:
     return f"warning: {message}\n"
 
 
+def _options_of(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str, str]:
+    """``{dest: "--flag"}`` of the options of the command that ran."""
+    command = getattr(args, "command", None)
+    for action in parser._actions:  # the subcommands' parsers
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            parser = action.choices[command]
+    return {a.dest: max(a.option_strings, key=len) for a in parser._actions
+            if a.option_strings and a.dest not in ("help", "debug")}
+
+
+def as_cli_message(message: str, options: dict[str, str]) -> str:
+    """A message of the Python API in the words of the command line: ``name='value'``
+    becomes ``--name value`` and `` `name` `` becomes `` `--name` `` for every ``name`` that
+    is an option of the command (others stay as they are).
+
+    Examples
+    --------
+    >>> as_cli_message("Raise `max_crossing_km` (now 200) or pass isolated='keep'.",
+    ...                {"max_crossing_km": "--max-crossing-km", "isolated": "--isolated"})
+    'Raise `--max-crossing-km` (now 200) or pass --isolated keep.'
+    """
+    if not options:
+        return message
+    names = "|".join(sorted(map(re.escape, options), key=len, reverse=True))
+
+    def assign(m: re.Match) -> str:
+        value = m.group(2)
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        return f"{options[m.group(1)]} {value}"
+
+    message = re.sub(rf"(?<![\w.`-])({names})=('[^']*'|\"[^\"]*\"|[\w.+-]+)", assign, message)
+    return re.sub(rf"`({names})`", lambda m: f"`{options[m.group(1)]}`", message)
+
+
 def run(parser: argparse.ArgumentParser, argv: list[str] | None) -> int:
     """Parse, check the options, run; user-input and I/O errors print one clear message
     and exit with status 2 (``--debug`` anywhere shows the traceback instead)."""
@@ -298,7 +334,8 @@ def run(parser: argparse.ArgumentParser, argv: list[str] | None) -> int:
         except DialectGraphError as exc:
             if debug:
                 traceback.print_exc()
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"error: {as_cli_message(str(exc), _options_of(parser, args))}",
+                  file=sys.stderr)
             return 2
         except OSError as exc:
             if debug:

@@ -41,6 +41,10 @@ def test_swapped_coordinates_are_detected(tmp_path):
     with pytest.raises(DialectGraphError, match=r"2 rows have latitude outside \[-90, 90\].*"
                        r"first: site 'wuxi', lat=120.3.*Did you swap the columns\?"):
         read_sites(p)
+    # the fix the message gives works: the columns named the other way round
+    sites = read_sites(p, lat_col="longitude", lon_col="latitude")
+    assert sites.loc["wuxi", "latitude"] == 31.5 and sites.loc["wuxi", "longitude"] == 120.3
+    assert sites.geometry.iloc[0].x == 120.3 and list(sites.columns).count("latitude") == 1
 
 
 def test_out_of_range_without_swap_hint(tmp_path):

@@ -123,3 +123,17 @@ def test_cells_in_halves_equal_the_cells_in_one_piece(provinces, monkeypatch, n,
     assert shapely.equals_exact(norm(whole.geometry), norm(halves.geometry), tolerance=0).all()
     a, b = contiguity_pairs(whole.geometry), contiguity_pairs(halves.geometry)
     assert a[["i", "j", "border_m"]].equals(b[["i", "j", "border_m"]])
+
+
+def test_only_polygons_finds_nested_multipolygons():
+    """make_valid can return a GeometryCollection holding a MultiPolygon: its polygons
+    must survive (they were once dropped, leaving an empty region)."""
+    from geodata.graph.regions import _only_polygons
+
+    two = shapely.MultiPolygon([shapely.box(0, 0, 1, 1), shapely.box(2, 0, 3, 1)])
+    mixed = shapely.GeometryCollection([two, shapely.LineString([(5, 5), (6, 6)]),
+                                        shapely.box(4, 0, 5, 2)])
+    out = _only_polygons(mixed)
+    assert out.geom_type == "MultiPolygon" and len(out.geoms) == 3
+    assert out.area == pytest.approx(shapely.area(mixed)) == pytest.approx(4.0)
+    assert _only_polygons(shapely.LineString([(0, 0), (1, 1)])).is_empty

@@ -1,6 +1,9 @@
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 import pytest
 
+import geodata
 from geodata.graph.dialect_graph import DialectGraph
 from gnn.cli import main
 
@@ -105,3 +108,53 @@ def test_build_string_options_are_validated(tmp_path, capsys):
         main(["build", "--dataset", "sinitic_szeto2018", "--max-classes", "0", "--out",
               str(tmp_path / "g.gpkg")])
     assert "--max-classes: must be a positive integer; got '0'" in capsys.readouterr().err
+
+
+# -- an island atlas from real coordinates (WALS languages of East and Southeast Asia) ----
+@pytest.fixture(scope="module")
+def wals_sites():
+    return geodata.load_dataset("wals").sites
+
+
+def _write_sites(frame, path):
+    frame[["latitude", "longitude"]].rename_axis("id").to_csv(path)
+    return path
+
+
+def test_build_error_names_the_command_options(wals_sites, tmp_path, capsys):
+    """Taiwan and a remote Hawaiian site: the isolated-region error speaks in flags."""
+    path = _write_sites(wals_sites.loc[["ami", "pai", "haw"]], tmp_path / "s.csv")
+    out = tmp_path / "g.gpkg"
+    assert main(["build", "--sites", str(path), "--boundary", "world_land",
+                 "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "have no neighbour ('haw')" in err and "Raise `--max-crossing-km` (now 200)" in err
+    assert "use --method knn, or pass --isolated keep" in err and not out.exists()
+    assert main(["build", "--sites", str(path), "--boundary", "world_land", "--isolated",
+                 "keep", "--out", str(out)]) == 0
+    assert len(DialectGraph.read_file(out).regions) == 3
+
+
+@pytest.mark.slow
+def test_build_island_atlas_on_world_land(wals_sites, tmp_path):
+    """Every third WALS language of Taiwan, the Philippines, Japan, Borneo and the coast
+    of China (islands, ragged coasts, Palau), on the bundled world land outline."""
+    box = wals_sites.longitude.between(110, 146) & wals_sites.latitude.between(0, 46)
+    frame = wals_sites[box].sort_index().iloc[::3]
+    path = _write_sites(frame, tmp_path / "s.csv")
+    out = tmp_path / "g.gpkg"
+    assert main(["build", "--sites", str(path), "--boundary", "world_land",
+                 "--out", str(out)]) == 0
+    g = DialectGraph.read_file(out)
+    regions = g.regions
+    assert len(regions) == len(frame)  # every site kept
+    assert not regions.geometry.is_empty.any() and regions.is_valid.all()
+    assert regions.geometry.covers(gpd.GeoSeries(
+        gpd.points_from_xy(regions.longitude, regions.latitude), index=regions.index,
+        crs=4326)).all()
+    # the outline is the land near the sites, not the whole globe (the antipode of the
+    # projection centre, in South America, once projected onto the whole map)
+    area = regions.to_crs("+proj=eqearth").area / 1e6
+    assert area.sum() < 1.5e8  # less than all the land on Earth
+    assert np.allclose(area, regions["area_km2"], rtol=0.02)
+    assert g.edges["sea_crossing"].any()
