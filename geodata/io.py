@@ -739,7 +739,7 @@ def survey_from_frame(
     if blank.any():
         report.add("removed empty values",
                    f"{int(blank.sum())} rows had a blank or NaN value and were treated as "
-                   f"missing data (first sites: {first_examples(out.loc[blank, 'site'].tolist())})",
+                   f"missing data (first sites: {first_examples(list(dict.fromkeys(out.loc[blank, 'site'].tolist())))})",
                    out.loc[blank, "site"].unique())
         out = out[~blank]
     if out.empty:

@@ -10,8 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 from geodata._geo import EARTH_RADIUS_KM
-from geodata._validate import DialectGraphError, Problems, check_number, first_examples
+from geodata._validate import (
+    DialectGraphError,
+    Problems,
+    check_number,
+    first_examples,
+    require_columns,
+)
 from geodata.io import to_jsonable
+
+#: The reference classification column used when present (a missing one is only noted).
+DEFAULT_GROUP_COL = "dialect_group"
 
 __all__ = ["analyze"]
 
@@ -39,7 +48,8 @@ def analyze(
 
     Give either ``survey`` (distances computed with ``metric``) or ``distances`` (a square
     DataFrame of your own). ``group_col`` names a reference classification column of
-    ``sites``; it is used when present.
+    ``sites``; the default, ``"dialect_group"``, is used when present (noted when not),
+    any other name must be a column.
 
     Examples
     --------
@@ -95,7 +105,18 @@ def analyze(
     else:
         matrix = validate_distance_matrix(distances, argument="distances")
         metric, source = "user", "distances"
+    if group_col and group_col not in sites.columns:
+        if group_col != DEFAULT_GROUP_COL:
+            require_columns(sites.drop(columns="geometry", errors="ignore"), [group_col],
+                            argument="sites", option="`group_col` (or leave it out)")
+        notes.append(f"no reference column {group_col!r} in the sites: the clustering is "
+                     "not compared with a classification")
+        group_col = None
     geo = geographic_distances(sites)
+    absent = [str(i) for i in geo.index if i not in matrix.index]
+    if absent:
+        notes.append(f"{len(absent)} of {len(geo)} sites have no data in the {source} and are "
+                     f"left out of every analysis ({first_examples(absent)})")
     missing = [i for i in matrix.index if i not in geo.index]
     if missing:
         raise DialectGraphError(

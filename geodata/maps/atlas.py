@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geodata._validate import DialectGraphError
+from geodata._validate import DialectGraphError, first_examples
 
 __all__ = ["KINDS", "match_name", "write_atlas"]
 
@@ -275,6 +275,11 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
                                     f"(first: {list(matrix.index[:3])}; sites: {ids[:3]}).")
     matrix.index = matrix.index.astype(str)
     matrix.columns = matrix.columns.astype(str)
+    absent = [i for i in ids if i not in set(matrix.index)]
+    if absent:
+        notes.append(f"{len(absent)} of {len(ids)} site(s) have no data in the "
+                     f"{'survey' if survey is not None else 'distances'} and are left out of "
+                     f"the clustering, MDS and decay analyses ({first_examples(absent)})")
     keep = _complete_subset(matrix.to_numpy(float))
     if not keep.all():
         notes.append(f"{int((~keep).sum())} site(s) left out of the clustering, MDS and decay "

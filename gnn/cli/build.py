@@ -59,8 +59,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
                                           features=_encode_survey(features, args),
                                           isolated=args.isolated)
     else:
-        sites, survey, survey_report = load_inputs(args)
-        _print_report("survey", survey_report)
+        sites, survey, _ = load_inputs(args)  # prints the readers' notes
         label = args.label_col or ("dialect_group" if args.dataset else None)
         graph = DialectGraph.from_sites(
             sites, method=args.method, boundary=resolve_boundary(args.boundary, args.dataset),

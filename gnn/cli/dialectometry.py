@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from geodata.validation import DialectGraphError
+from geodata.validation import DialectGraphError, first_examples
 from gnn.cli._common import (
     SEED,
     add_number,
@@ -63,18 +63,23 @@ def _distances_from_survey(survey, args: argparse.Namespace):
         survey = coerce_numeric(survey)
     items = ItemDistances.from_survey(survey, metric=args.metric, segmented=args.segmented,
                                       substitution=args.substitution)
-    return items, items.aggregate(min_shared=args.min_shared)
+    return items, items.aggregate(min_shared=args.min_shared,
+                                  on_undefined=getattr(args, "on_undefined", "raise"))
 
 
 def _cmd_distances(args: argparse.Namespace) -> int:
     from geodata.dialectometry.distances import write_distance_matrix
 
-    _, survey = _load(args, need_survey=True)
+    sites, survey = _load(args, need_survey=True)
     _, result = _distances_from_survey(survey, args)
     write_distance_matrix(result, args.out)
     n = len(result.matrix)
     print(f"wrote {args.out}: {n} x {n} {args.metric} distances "
           f"(min shared items per pair: {int(result.shared.to_numpy().min())})")
+    absent = [str(i) for i in sites.index if str(i) not in set(map(str, result.matrix.index))]
+    if absent:
+        print(f"note: {len(absent)} of {len(sites)} sites have no data in --survey and are "
+              f"not in the matrix ({first_examples(absent)})")
     for note in result.notes:
         print(f"note: {note}")
     return 0
@@ -110,6 +115,8 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
                      for m, v in report["distance_decay"].items())
     print(f"wrote {args.json}: {report['input']['n_sites']} sites; {fits}; local incoherence "
           f"{report['local_incoherence']['value']:.3f}")
+    for note in report.get("notes", []):
+        print(f"note: {note}")
     return 0
 
 
@@ -122,6 +129,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_site_options(p)
     add_survey_options(p)
     _add_metric_options(p)
+    p.add_argument("--on-undefined", choices=("raise", "nan"), default="raise",
+                   help="a pair sharing fewer than --min-shared items: stop with an error "
+                        "(default) or write an empty (NaN) cell")
     add_output(p, "--out", suffixes=(".csv",), required=True, help="output CSV (site x site)")
     p.set_defaults(func=_cmd_distances)
 

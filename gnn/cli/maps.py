@@ -36,8 +36,6 @@ def _cmd_maps(args: argparse.Namespace) -> int:
         raise DialectGraphError("`--survey V.csv` or `--distances M.csv` must be given with "
                                 "--sites; got neither.")
     sites, survey, report = load_inputs(args)
-    for line in getattr(report, "to_records", lambda: [])():
-        print("survey:", line)
     distances = None
     if args.distances is not None:
         from geodata.dialectometry.distances import read_distance_matrix

@@ -161,3 +161,43 @@ def test_distances_on_ipa_segments_with_sound_class_costs(tmp_path, beida1962):
     assert unit.shape == classes.shape == (len(sites), len(sites))
     assert (classes.to_numpy() <= unit.to_numpy() + 1e-9).all()  # cheaper substitutions
     assert (classes.to_numpy() < unit.to_numpy() - 1e-9).any()
+
+
+def test_analyze_names_a_missing_group_column_and_sites_without_data(files, capsys):
+    survey = pd.read_csv(files / "survey.csv")
+    first = sorted(survey["point"].unique())[:3]
+    survey[~survey["point"].isin(first)].to_csv(files / "part.csv", index=False)
+    out = files / "a.json"
+    args = ["analyze", "--sites", str(files / "sites.csv"), *SITE_OPTS, "--survey",
+            str(files / "part.csv"), *SURVEY_OPTS, "--permutations", "9", "--n-boot", "3"]
+    # a misspelt reference column is an error, through the CLI in the CLI's words
+    assert main([*args, "--group-col", "dialect", "--json", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert ("`--sites` must have the column(s) 'dialect'; it has " in err
+            and "Name the right column with `--group-col` (or leave it out)." in err)
+    assert not out.exists()
+    # sites without survey data are named, not dropped quietly
+    assert main([*args, "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert f"note: 3 of 42 sites have no data in the survey and are left out of every " \
+           f"analysis ('{first[0]}', '{first[1]}', '{first[2]}')" in printed
+    rep = json.loads(out.read_text())
+    assert rep["input"]["n_sites"] == 39 and any("3 of 42 sites" in n for n in rep["notes"])
+
+
+def test_distances_on_undefined_nan_keeps_sparse_pairs(files, capsys):
+    survey = pd.read_csv(files / "survey.csv")
+    items = sorted(survey["feature"].unique())
+    pts = sorted(survey["point"].unique())
+    # two sites observed on disjoint items: their distance is undefined
+    sparse = survey[~((survey["point"] == pts[0]) & survey["feature"].isin(items[:10]))
+                    & ~((survey["point"] == pts[1]) & ~survey["feature"].isin(items[:10]))]
+    sparse.to_csv(files / "sparse.csv", index=False)
+    args = ["distances", "--sites", str(files / "sites.csv"), *SITE_OPTS, "--survey",
+            str(files / "sparse.csv"), *SURVEY_OPTS, "--out", str(files / "m.csv")]
+    assert main(args) == 2
+    assert "or pass --on-undefined nan to keep them as NaN" in capsys.readouterr().err
+    assert main([*args, "--on-undefined", "nan"]) == 0
+    m = pd.read_csv(files / "m.csv", index_col=0)
+    assert m.shape == (42, 42) and np.isnan(m.loc[pts[0], pts[1]])
+    assert np.isfinite(m.drop(index=pts[:2], columns=pts[:2]).to_numpy()).all()
