@@ -67,4 +67,5 @@ def to_pyg(graph, *, label: str | None = None, features: list[str] | None = None
         data.y = torch.tensor(y.to_numpy(dtype=np.int64))
         data.classes = classes
     data.num_nodes = len(ids)
+    data.feature_encoding = graph.meta.get("feature_encoding")
     return data

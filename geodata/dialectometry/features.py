@@ -16,7 +16,7 @@ checks such a table once (:func:`check_survey`) and turns it into site x feature
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from numbers import Number
 from typing import Literal
 
@@ -51,11 +51,29 @@ class FeatureMatrix:
         Same shape, ``True`` where the cell was observed.
     kind : str
         What the features encode (``"one_hot"``, ``"cognate_presence"``, ...).
+    classes : dict
+        :func:`string_features` only: ``{item: {reading: column}}``, the column (variant
+        class) each reading (tones stripped when they were) of each item went to; empty
+        otherwise. Two surveys encoded alike have the same mapping
+        (:meth:`encoding_fingerprint`).
     """
 
     values: pd.DataFrame
     mask: pd.DataFrame
     kind: str
+    classes: dict = field(default_factory=dict, compare=False)
+
+    def encoding_fingerprint(self) -> str | None:
+        """A hash of :attr:`classes` (None without them): feature columns of two matrices
+        mean the same only when their fingerprints are equal (``c0`` of one survey's item
+        is not ``c0`` of another survey's)."""
+        if not self.classes:
+            return None
+        import hashlib
+        import json
+
+        text = json.dumps(self.classes, sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -521,6 +539,7 @@ def string_features(
     if strip_tones:
         values = values.map(_strip_tones)
     frame = frame.assign(value=values)
+    frame = frame.assign(reading=frame["value"])
     if method == "exact":
         labelled = frame.assign(value=frame["value"])
     else:
@@ -535,10 +554,16 @@ def string_features(
         labelled = _cap_classes(labelled, max_classes=max_classes, min_sites=min_sites,
                                 other=other)
         min_sites = 1
-    fm = one_hot(labelled, sites=sites)
+    fm = one_hot(labelled[list(SURVEY_COLUMNS)], sites=sites)
     counts = fm.values.sum(axis=0)
     keep = counts >= min_sites
-    return FeatureMatrix(fm.values.loc[:, keep], fm.mask.loc[:, keep], f"strings_{method}")
+    kept = set(fm.values.columns[keep.to_numpy()])
+    mapping: dict[str, dict[str, str]] = {}
+    for item, reading, col in zip(labelled["item"], labelled["reading"], labelled["value"]):
+        if (item, col) in kept:
+            mapping.setdefault(str(item), {})[str(reading)] = str(col)
+    return FeatureMatrix(fm.values.loc[:, keep], fm.mask.loc[:, keep], f"strings_{method}",
+                         classes=mapping)
 
 
 OTHER = "other"

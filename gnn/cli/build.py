@@ -67,6 +67,9 @@ def _cmd_build(args: argparse.Namespace) -> int:
             barriers=barriers, barrier_action=args.barrier_action,
             classification=args.classification_col, features=_encode_survey(survey, args),
             label=label, isolated=args.isolated, regions=not args.no_regions)
+    if getattr(args, "_feature_encoding", None):
+        # which reading class each column is: another survey numbers its classes anew
+        graph.meta["feature_encoding"] = args._feature_encoding
     graph.to_file(args.out)
     print(graph)
     if graph.report:
@@ -137,6 +140,7 @@ def _encode_survey(survey, args: argparse.Namespace):
               f"cells, {d['cells_missing']} missing ({d['cells_missing'] / max(d['cells'], 1):.1%})"
               "; the strings stay in the survey for `distances --metric levenshtein`")
         parts.append(fm.to_frame())
+        args._feature_encoding = fm.encoding_fingerprint()
     wide = pd.concat(parts, axis=1) if len(parts) > 1 else parts[0]
     return wide
 

@@ -34,7 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "predict", help="predict the regions of a graph with a saved model",
         description="Load a model saved by `dialectgraph fit` and predict every region of "
                     "--graph. Features are matched by name (features the graph lacks count "
-                    "as missing); predictions are among the classes the model was fitted on. "
+                    "as missing); a graph whose reading classes come from another survey is "
+                    "refused (build the fitted and the new sites together, new labels blank). "
+                    "Predictions are among the classes the model was fitted on. "
                     "New sites (ids the fitted graph lacks) join the fitted graph: each gets "
                     "edges to its nearest fitted regions, whose known labels vote.")
     q.add_argument("--model", required=True, type=Path, metavar="M.pt")

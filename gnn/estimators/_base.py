@@ -392,6 +392,7 @@ class GraphEstimator(BaseEstimator):
             self._check_relation_edges(data)
         self.feature_names_in_ = list(data.feature_names)
         self.n_features_in_ = len(self.feature_names_in_)
+        self.feature_encoding_ = getattr(data, "feature_encoding", None)
         self.edge_attr_names_ = list(data.edge_attr_names)
         self.constant_columns_ = self._constant_columns(data) if self._relational else {}
         return data
@@ -423,6 +424,14 @@ class GraphEstimator(BaseEstimator):
         (or ``join=False``) stands alone.
         """
         data = as_data(graph)
+        theirs, ours = getattr(data, "feature_encoding", None), self.feature_encoding_
+        if theirs and ours and theirs != ours:
+            raise DialectGraphError(
+                "`graph` was built from another survey than the model's: its reading classes "
+                "are numbered anew (a column 'item:c0' holds other readings than the model's "
+                "'item:c0'), so its features cannot be matched by name. Build one graph from "
+                "the fitted sites and the new ones together (one --sites and --survey; leave "
+                "the new sites' label blank), fit on it and predict it.")
         data, missing = align_features(data, self.feature_names_in_)
         if missing:
             warnings.warn(
@@ -772,6 +781,7 @@ class GraphEstimator(BaseEstimator):
     def _fitted_config(self) -> dict:
         """JSON-able fitted state shared by the estimators; subclasses add their own."""
         return {"feature_names_in_": self.feature_names_in_,
+                "feature_encoding_": self.feature_encoding_,
                 "edge_attr_names_": self.edge_attr_names_, "node_ids": self.data_.node_ids,
                 "relations_": self.relations_, "constant_columns_": self.constant_columns_,
                 "use_mass": self._log_mass_ is not None, "best_epoch_": self.best_epoch_,
@@ -787,6 +797,7 @@ class GraphEstimator(BaseEstimator):
         :meth:`_restore_fitted` and :meth:`_net_channels`."""
         self.feature_names_in_ = list(fitted["feature_names_in_"])
         self.n_features_in_ = len(self.feature_names_in_)
+        self.feature_encoding_ = fitted.get("feature_encoding_")
         self.edge_attr_names_ = list(fitted["edge_attr_names_"])
         self.relations_ = list(fitted["relations_"])
         self.constant_columns_ = {k: list(v) for k, v in fitted["constant_columns_"].items()}

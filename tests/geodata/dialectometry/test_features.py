@@ -151,3 +151,21 @@ def test_string_features_beat_exact_strings_on_beida1962(beida1962):
     assert acc_classes > acc_exact
     assert acc_classes >= 0.8
     assert classes.values.to_numpy().mean() > exact.values.to_numpy().mean()  # denser
+
+
+def test_string_features_record_which_reading_went_where():
+    """The reading -> column mapping, and its fingerprint: equal for the same survey,
+    different for another survey whose 'c0' holds other readings."""
+    a = pd.DataFrame({"site": ["a", "b", "c", "d"], "item": "ding",
+                      "value": ["tiŋ⁵⁵", "tiŋ⁴⁴", "tin³³", "kaa"]})
+    fm = string_features(a)
+    assert fm.classes == {"ding": {"tiŋ": "c0", "tin": "c0"}}  # 'kaa': one site, dropped
+    assert fm.encoding_fingerprint() == string_features(a.iloc[::-1]).encoding_fingerprint()
+    b = a.assign(value=["kaa", "kaa", "tin", "tiŋ"])
+    assert string_features(b).classes == {"ding": {"kaa": "c1", "tin": "c0", "tiŋ": "c0"}}
+    assert string_features(b).encoding_fingerprint() != fm.encoding_fingerprint()
+    other = string_features(a, max_classes=1, other=True, min_sites=1)
+    assert other.classes["ding"]["kaa"] == "other"
+    from geodata.dialectometry.features import one_hot
+
+    assert one_hot(a).encoding_fingerprint() is None

@@ -496,3 +496,22 @@ def test_patch_mask_rate_is_seeded_and_changes_training(data):
     c = DialectGATClassifier(patch_mask_rate=0.0, **kw).fit(data).predict_proba()
     pd.testing.assert_frame_equal(a, b)
     assert not np.allclose(a.to_numpy(), c.to_numpy())
+
+
+def test_a_graph_encoded_from_another_survey_is_refused(data, tmp_path):
+    """Reading-class columns ('item:c0') of another survey mean other readings: matching
+    them by name gave confident wrong answers, so predict refuses them (also after load)."""
+    ours = data.clone()
+    ours.feature_encoding = "aaaa"
+    clf = DialectGATClassifier(random_state=0, n_ensemble=1, **FAST).fit(ours)
+    theirs = data.clone()
+    theirs.feature_encoding = "bbbb"
+    with pytest.raises(DialectGraphError, match="`graph` was built from another survey than "
+                                                "the model's: its reading classes"):
+        clf.predict(theirs)
+    again = load(clf.save(tmp_path / "m.pt"))
+    with pytest.raises(DialectGraphError, match="built from another survey"):
+        again.predict(theirs)
+    assert again.predict(ours).equals(clf.predict(ours))
+    theirs.feature_encoding = None  # numeric features (no classes): matched by name
+    assert len(clf.predict(theirs)) == len(data.node_ids)
