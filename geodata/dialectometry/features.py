@@ -15,6 +15,7 @@ checks such a table once (:func:`check_survey`) and turns it into site x feature
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from numbers import Number
@@ -589,10 +590,16 @@ def _cap_classes(labelled: pd.DataFrame, *, max_classes: int | None, min_sites: 
     return labelled[is_kept]
 
 
-_TONE_CHARS = "0123456789⁰¹²³⁴⁵⁶⁷⁸⁹₀₁₂₃₄₅₆₇₈₉˥˦˧˨˩⁻"
+_TONE_CHARS = "⁰¹²³⁴⁵⁶⁷⁸⁹₀₁₂₃₄₅₆₇₈₉˥˦˧˨˩⁻"
 _TONE_TABLE = str.maketrans("", "", _TONE_CHARS)
+#: ASCII tone digits close a syllable ("tiŋ55", "n̩21"); a digit that starts a word is a
+#: number of a category label ("2 genders", "Type 1"), not a tone
+_ASCII_TONES = re.compile(r"(?<=[^\s\d])\d+")
 
 
 def _strip_tones(s: str) -> str:
-    stripped = " ".join(s.translate(_TONE_TABLE).split())
+    """``s`` without tone marks: superscript/subscript digits and Chao tone letters
+    anywhere, ASCII digits after a letter (``"tiŋ55"`` -> ``"tiŋ"``; ``"2 genders"`` stays);
+    ``s`` itself if nothing would be left."""
+    stripped = " ".join(_ASCII_TONES.sub("", s.translate(_TONE_TABLE)).split())
     return stripped or s

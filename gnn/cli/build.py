@@ -105,6 +105,23 @@ def _print_report(what: str, report) -> None:
         print(f"{what} report:\n{report}")
 
 
+def _merged_examples(classes: dict[str, dict[str, str]]) -> tuple[int, str] | None:
+    """How many items have a class (other than 'other') of several distinct strings, and
+    the first such class as ``item 'x': 'a' = 'b'``."""
+    n, first = 0, None
+    for item in sorted(classes):
+        members: dict[str, list[str]] = {}
+        for reading, col in classes[item].items():
+            if col != "other":
+                members.setdefault(col, []).append(reading)
+        shared = [sorted(v) for _, v in sorted(members.items()) if len(v) > 1]
+        if shared:
+            n += 1
+            if first is None:
+                first = f"item {item!r}: " + " = ".join(repr(r) for r in shared[0][:3])
+    return (n, first) if n else None
+
+
 def _encode_survey(survey, args: argparse.Namespace):
     """The survey as a wide feature table (NaN = unobserved): numeric items as numbers,
     string items (IPA readings, categories) as per-item variant classes, capped."""
@@ -139,6 +156,12 @@ def _encode_survey(survey, args: argparse.Namespace):
               f"{args.min_class_sites} sites, the rest in 'other'); {d['cells']} site x item "
               f"cells, {d['cells_missing']} missing ({d['cells_missing'] / max(d['cells'], 1):.1%})"
               "; the strings stay in the survey for `distances --metric levenshtein`")
+        if args.string_encoding == "clusters":
+            merged = _merged_examples(fm.classes)
+            if merged:
+                print(f"note: in {merged[0]} item(s) distinct strings share a class (first: "
+                      f"{merged[1]}); if the values are category labels rather than "
+                      "transcriptions, pass --string-encoding exact")
         parts.append(fm.to_frame())
         args._feature_encoding = fm.encoding_fingerprint()
     wide = pd.concat(parts, axis=1) if len(parts) > 1 else parts[0]

@@ -1,5 +1,6 @@
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 
 import geodata
@@ -157,3 +158,28 @@ def test_build_island_atlas_on_world_land(wals_sites, tmp_path):
     assert area.sum() < 1.5e8  # less than all the land on Earth
     assert np.allclose(area, regions["area_km2"], rtol=0.02)
     assert g.edges["sea_crossing"].any()
+
+
+def test_build_says_when_category_labels_are_merged(wals_sites, tmp_path, capsys):
+    """WALS value names (26A prefixing vs suffixing, 30A number of genders) are category
+    labels: the default reading classes merge similar ones, and the build says so; with
+    --string-encoding exact each keeps its column, and '2'/'3' are not tone digits."""
+    ids = ["ami", "pai", "tsu", "ata", "bun", "sai"]
+    ids = [i for i in ids if i in wals_sites.index][:4] or list(wals_sites.index[:4])
+    path = _write_sites(wals_sites.loc[ids], tmp_path / "s.csv")
+    values = {"affix": ["Strong prefixing", "Strongly suffixing"],
+              "genders": ["2 genders", "3 genders"]}
+    rows = [(site, item, v[k % 2]) for k, site in enumerate(ids) for item, v in values.items()]
+    survey = tmp_path / "v.csv"
+    pd.DataFrame(rows, columns=["site", "item", "value"]).to_csv(survey, index=False)
+    args = ["build", "--sites", str(path), "--survey", str(survey), "--boundary", "none",
+            "--method", "knn", "--k", "2", "--no-regions"]
+    assert main([*args, "--out", str(tmp_path / "a.gpkg")]) == 0
+    out = capsys.readouterr().out
+    assert ("note: in 2 item(s) distinct strings share a class (first: item 'affix': "
+            "'Strong prefixing' = 'Strongly suffixing'); if the values are category labels "
+            "rather than transcriptions, pass --string-encoding exact") in out
+    assert main([*args, "--string-encoding", "exact", "--out", str(tmp_path / "b.gpkg")]) == 0
+    g = DialectGraph.read_file(tmp_path / "b.gpkg")
+    assert sorted(g.features.columns) == ["affix:Strong prefixing", "affix:Strongly suffixing",
+                                          "genders:2 genders", "genders:3 genders"]
