@@ -516,10 +516,14 @@ def sites_from_frame(
     bad_num = lat.isna() | lon.isna()
     if bad_num.any():
         which = ids[bad_num].tolist()
+        k = int(np.flatnonzero(bad_num.to_numpy())[0])
+        shown = f"{frame[lat_col].iloc[k]!r}/{frame[lon_col].iloc[k]!r}"
         problems.add(
             f"`{argument}` columns {lat_col!r}/{lon_col!r} must be numbers in decimal degrees; "
             f"{int(bad_num.sum())} sites have missing or non-numeric coordinates "
-            f"(first: {first_examples(which)}). Fill them in or remove those sites."
+            f"(first: {first_examples(which)}; site {which[0]!r} has {shown}). Fill them in "
+            "as decimal degrees (3.5, not 3°30'N; south and west negative) or remove those "
+            "sites."
         )
     lat_bad = ~bad_num & ((lat < -90) | (lat > 90))
     lon_bad = ~bad_num & ((lon < -180) | (lon > 180))

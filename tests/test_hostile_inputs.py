@@ -278,7 +278,7 @@ INPUT_TABLES = [
          "`--sites` must be a CSV file with a header row; '{i}/empty.csv' is empty. Check "
          "that the right file was given."),
     Case("sites-header-only", SD + "{i}/header_only.csv",
-         "`--survey` must only name sites that are in `sites`; 8 rows name 4 unknown site "
+         "`--survey` must only name sites that are in `--sites`; 8 rows name 4 unknown site "
          "id(s) ('a', 'b', 'c' and 1 more). Add those sites to the sites file or fix the ids."),
     Case("sites-dup-header", SD + "{i}/dup_header.csv",
          "`--sites` must have unique column names; 'latitude' occur(s) more than once in "
@@ -319,16 +319,17 @@ INPUT_TABLES = [
          "`--sites` must hold longitude/latitude in degrees; 2 rows have latitude outside "
          "[-90, 90] and 0 longitude outside [-180, 180] (first: site 'wuxi', lat=120.3, "
          "lon=31.5). Did you swap the columns? Swapping them would make every coordinate "
-         "valid; pass lat_col='longitude', lon_col='latitude' (CLI: --lat-col longitude "
-         "--lon-col latitude)."),
+         "valid; pass --lat-col longitude, --lon-col latitude."),
     Case("sites-na-coord", SD + "{i}/na_coord.csv",
          "`--sites` columns 'latitude'/'longitude' must be numbers in decimal degrees; 1 "
-         "sites have missing or non-numeric coordinates (first: 'a'). Fill them in or remove "
-         "those sites."),
+         "sites have missing or non-numeric coordinates (first: 'a'; site 'a' has nan/'110'). "
+         "Fill them in as decimal degrees (3.5, not 3°30'N; south and west negative) or "
+         "remove those sites."),
     Case("sites-text-coord", SD + "{i}/text_coord.csv",
          "`--sites` columns 'latitude'/'longitude' must be numbers in decimal degrees; 1 "
-         "sites have missing or non-numeric coordinates (first: 'a'). Fill them in or remove "
-         "those sites."),
+         "sites have missing or non-numeric coordinates (first: 'a'; site 'a' has "
+         "'thirty'/'110'). Fill them in as decimal degrees (3.5, not 3°30'N; south and west "
+         "negative) or remove those sites."),
     Case("sites-blank-id", SD + "{i}/blank_id.csv",
          "`--sites` column 'id' must name every site; 1 rows have no id (file lines 2). Fill "
          "in the ids."),
@@ -337,8 +338,7 @@ INPUT_TABLES = [
          "Rename or merge the duplicates."),
     Case("sites-missing-col", SD + "{i}/sites.csv --id-col code",
          "`--sites` must have the column(s) 'code'; it has 'id', 'latitude', 'longitude', "
-         "'group'. Name the right column with id_col/lat_col/lon_col (CLI: "
-         "--id-col/--lat-col/--lon-col)."),
+         "'group'. Name the right column with --id-col/--lat-col/--lon-col."),
     Case("survey-all-blank", "distances --sites {i}/sites.csv --out {o}/o.csv --survey "
          "{i}/survey_blank.csv",
          "`--survey` must hold at least one value; all 3 rows of column 'value' are blank or "
@@ -349,13 +349,12 @@ INPUT_TABLES = [
          "spelt as missing (e.g. 'NA', 'NaN'). Check --value-col / value_col and the file."),
     Case("survey-unknown-site", "distances --sites {i}/sites.csv --out {o}/o.csv --survey "
          "{i}/survey_unknown.csv",
-         "`--survey` must only name sites that are in `sites`; 1 rows name 1 unknown site "
+         "`--survey` must only name sites that are in `--sites`; 1 rows name 1 unknown site "
          "id(s) ('zz'). Add those sites to the sites file or fix the ids."),
     Case("survey-columns", "distances --sites {i}/sites.csv --out {o}/o.csv --survey "
          "{i}/survey_cols.csv",
          "`--survey` must have the column(s) 'site', 'item', 'value'; it has 'point', "
-         "'feature', 'answer'. Name the right column with site_col/item_col/value_col (CLI: "
-         "--site-col/--item-col/--value-col)."),
+         "'feature', 'answer'. Name the right column with --site-col/--item-col/--value-col."),
     Case("survey-dir", "distances --sites {i}/sites.csv --out {o}/o.csv --survey {i}/a_folder",
          f"`--survey` must be {READ}; '{{i}}/a_folder' is a directory. Name a file inside it."),
     Case("survey-missing-with-sites", "distances --sites {i}/sites.csv --out {o}/o.csv",
@@ -441,7 +440,7 @@ GRAPH_FILES = [
          "`--seeds` must name at least one site where the innovation starts (model "
          "'gravity'); got none. Pass e.g. --seeds Ma1 (comma-separated site ids)."),
     Case("sim-unknown-seed", "simulate --graph {i}/graph.gpkg --seeds nowhere --out {o}/o.csv",
-         "`seeds` must name sites of the graph; 1 are unknown ('nowhere'). Known sites include "
+         "`--seeds` must name sites of the graph; 1 are unknown ('nowhere'). Known sites include "
          "'Ma1', 'Ma2', 'Ma3', 'Ma4', 'Ma5' and 7 more."),
     Case("sim-initial-pairs", "simulate --model conformity --initial Ma1 --out {o}/o.csv",
          "`--initial` must be site=variant pairs separated by commas; got ['Ma1']."),
@@ -453,7 +452,7 @@ GRAPH_FILES = [
          "--out {o}/o.csv",
          "`graph.edges` must have the column(s) 'nope'; it has 'distance_km', 'border_km', "
          "'border_share_source', 'border_share_target', 'sea_crossing'. Name the right column "
-         "with `weights`."),
+         "with `--weights`."),
 ]
 
 REPORTED = [  # exit 0, and the repair is printed

@@ -253,7 +253,7 @@ def resolve_boundary(value: str | None, dataset: str | None):
         return None
     if value in BOUNDARY_NAMES:
         return load_boundary(value)
-    gdf, report = read_regions(value)
+    gdf, report = read_regions(value, argument="--boundary")
     print_report(report, "--boundary")
     return gdf
 
@@ -300,10 +300,15 @@ def as_cli_message(message: str, options: dict[str, str]) -> str:
     >>> as_cli_message("Raise `max_crossing_km` (now 200) or pass isolated='keep'.",
     ...                {"max_crossing_km": "--max-crossing-km", "isolated": "--isolated"})
     'Raise `--max-crossing-km` (now 200) or pass --isolated keep.'
+    >>> as_cli_message("Name it with id_col/lat_col (CLI: --id-col/--lat-col).",
+    ...                {"id_col": "--id-col", "lat_col": "--lat-col"})
+    'Name it with --id-col/--lat-col.'
     """
     if not options:
         return message
     names = "|".join(sorted(map(re.escape, options), key=len, reverse=True))
+    # "id_col/lat_col (CLI: --id-col/--lat-col)": the CLI words replace the Python ones
+    message = re.sub(r"\b[a-z_]+(?:/[a-z_]+)+ \(CLI: ([^)]*)\)", r"\1", message)
 
     def assign(m: re.Match) -> str:
         value = m.group(2)
@@ -312,6 +317,7 @@ def as_cli_message(message: str, options: dict[str, str]) -> str:
         return f"{options[m.group(1)]} {value}"
 
     message = re.sub(rf"(?<![\w.`-])({names})=('[^']*'|\"[^\"]*\"|[\w.+-]+)", assign, message)
+    message = re.sub(r" \(CLI: [^)]*\)", "", message)  # said in CLI words already
     return re.sub(rf"`({names})`", lambda m: f"`{options[m.group(1)]}`", message)
 
 
