@@ -365,8 +365,11 @@ def _landmass_of_sites(outline, xy: np.ndarray, ids: pd.Index, outside: str,
         near_pt, near_land = tree.query_nearest(pts, return_distance=False)
         land_of[out[near_pt]] = near_land
         dist_km = shapely.distance(lands[land_of[out]], pts) / 1000
+        far = np.argsort(-dist_km, kind="stable")[:5]  # the farthest: the ones to check
+        detail = ", ".join(f"{ids[out[k]]!r} ({dist_km[k]:.1f} km)" for k in far)
+        if len(out) > 5:
+            detail += f" and {len(out) - 5} more within {dist_km[far[-1]]:.1f} km"
         out_ids = ids[out]
-        detail = ", ".join(f"{i!r} ({d:.1f} km)" for i, d in zip(out_ids[:5], dist_km[:5]))
         if outside == "raise":
             raise DialectGraphError(
                 f"`sites` must lie inside `boundary` when outside='raise'; "

@@ -179,8 +179,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--regions", type=Path, help="region polygons (GeoJSON/GPKG/Shapefile)")
     p.add_argument("--region-id-col", default=None, help="site-id column of --regions")
     p.add_argument("--boundary", default=None,
-                   help="clip outline: a vector file, 'china_provinces', 'world_countries' or "
-                        "'none' (default: china_provinces for bundled sets, none otherwise)")
+                   help="clip outline: a vector file, 'china_provinces', 'world_countries', "
+                        "'world_land' (coasts and islands) or 'none' (default: "
+                        "china_provinces for bundled sets, none otherwise)")
     p.add_argument("--label-col", default=None, help="column with the reference groups")
     p.add_argument("--classification-col", default=None,
                    help="column with classification paths (adds edge relatedness)")

@@ -76,8 +76,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--label", default=None,
                    help="column of --sites with reference groups (optional)")
     p.add_argument("--boundary", default=None,
-                   help="china_provinces, world_countries, a vector file to clip the "
-                        "regions to, or 'none'")
+                   help="china_provinces, world_countries, world_land (coasts and "
+                        "islands), a vector file to clip the regions to, or 'none'")
     p.add_argument("--out", type=Path, required=True, help="output folder")
     p.add_argument("--kinds", nargs="+", choices=_KINDS, default=None, metavar="KIND",
                    help=f"map kinds to write (default all): {', '.join(_KINDS)}")

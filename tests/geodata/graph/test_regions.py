@@ -1,3 +1,5 @@
+import re
+
 import geopandas as gpd
 import numpy as np
 import pytest
@@ -137,3 +139,22 @@ def test_only_polygons_finds_nested_multipolygons():
     assert out.geom_type == "MultiPolygon" and len(out.geoms) == 3
     assert out.area == pytest.approx(shapely.area(mixed)) == pytest.approx(4.0)
     assert _only_polygons(shapely.LineString([(0, 0), (1, 1)])).is_empty
+
+
+def test_points_outside_boundary_farthest_named_first(szeto, provinces):
+    """With many sites off a coarse outline, the report names the farthest ones (the ones
+    whose cells take a disc of sea), then how many more and within what distance."""
+    sites = szeto.copy()
+    moved = {"Mi1": (119.9, 25.3), "Ma1": (122.3, 27.0), "Ma2": (121.9, 26.2),
+             "Ma3": (120.5, 24.9), "Ma4": (123.8, 28.0), "Ma5": (120.8, 25.6),
+             "Ma6": (121.1, 26.5)}
+    for k, xy in moved.items():
+        sites.loc[k, "geometry"] = shapely.Point(*xy)
+    _, report = voronoi_regions(sites, boundary=provinces)
+    entry = [e for e in report.entries if e["action"] == "sites outside the boundary"][0]
+    assert sorted(entry["ids"]) == sorted(moved)
+    named = re.findall(r"'(\w+)' \(([\d.]+) km\)", entry["detail"])
+    assert named[0][0] == "Ma4" and len(named) == 5
+    dists = [float(d) for _, d in named]
+    assert dists == sorted(dists, reverse=True)
+    assert f"and 2 more within {dists[-1]:.1f} km" in entry["detail"]
