@@ -81,6 +81,19 @@ def _cmd_build(args: argparse.Namespace) -> int:
         note = (f"; the edges layer ({graph.n_edges:,} lines) has no spatial index: QGIS "
                 "builds one on request (Layer Properties > Source > Create Spatial Index)")
     print(f"wrote {args.out} (layers: regions, edges, features, metadata{note})")
+    if getattr(args, "_feature_classes", None):
+        import pandas as pd
+
+        from geodata.io import write_text
+
+        rows = [(f"{item}:{col}", item, col, reading)
+                for item, lookup in sorted(args._feature_classes.items())
+                for reading, col in sorted(lookup.items(), key=lambda kv: (kv[1], kv[0]))]
+        table = pd.DataFrame(rows, columns=["feature", "item", "class", "reading"])
+        classes = Path(args.out).with_name(Path(args.out).stem + ".classes.csv")
+        write_text(classes, table.to_csv(index=False))
+        print(f"wrote {classes}: the readings of each feature column ({len(table)} rows; "
+              "tones stripped where they were)")
     return 0
 
 
@@ -164,6 +177,7 @@ def _encode_survey(survey, args: argparse.Namespace):
                       "transcriptions, pass --string-encoding exact")
         parts.append(fm.to_frame())
         args._feature_encoding = fm.encoding_fingerprint()
+        args._feature_classes = fm.classes
     wide = pd.concat(parts, axis=1) if len(parts) > 1 else parts[0]
     return wide
 

@@ -179,6 +179,11 @@ def test_build_says_when_category_labels_are_merged(wals_sites, tmp_path, capsys
     assert ("note: in 2 item(s) distinct strings share a class (first: item 'affix': "
             "'Strong prefixing' = 'Strongly suffixing'); if the values are category labels "
             "rather than transcriptions, pass --string-encoding exact") in out
+    # which readings each column holds, beside the graph
+    table = pd.read_csv(tmp_path / "a.classes.csv")
+    assert list(table.columns) == ["feature", "item", "class", "reading"]
+    assert table[table["feature"] == "affix:c0"]["reading"].tolist() == [
+        "Strong prefixing", "Strongly suffixing"]
     assert main([*args, "--string-encoding", "exact", "--out", str(tmp_path / "b.gpkg")]) == 0
     g = DialectGraph.read_file(tmp_path / "b.gpkg")
     assert sorted(g.features.columns) == ["affix:Strong prefixing", "affix:Strongly suffixing",
