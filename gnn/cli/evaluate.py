@@ -59,12 +59,16 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     graph = DialectGraph.read_file(args.graph)
     models = [m.strip() for m in args.models.split(",") if m.strip()] if args.models else None
     net = {"max_epochs": args.max_epochs} if args.max_epochs else None
-    result = evaluate(
-        graph, task=args.task, label=args.label, cv=args.cv, folds=args.folds,
-        buffer_km=args.buffer_km, buffer_drops=args.buffer_drops, seeds=args.seeds,
-        hide_features=args.hide_features, models=models, groups=args.groups, net_params=net,
-        classification=args.classification,
-    )
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("once", UserWarning)  # not once per fold and seed
+        result = evaluate(
+            graph, task=args.task, label=args.label, cv=args.cv, folds=args.folds,
+            buffer_km=args.buffer_km, buffer_drops=args.buffer_drops, seeds=args.seeds,
+            hide_features=args.hide_features, models=models, groups=args.groups,
+            net_params=net, classification=args.classification, progress=True,
+        )
     result["graph"] = str(args.graph)
     table = to_markdown(result)
     if args.json:

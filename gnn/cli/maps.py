@@ -49,14 +49,21 @@ def _cmd_maps(args: argparse.Namespace) -> int:
     from geodata.maps import write_atlas
 
     labels = False if args.labels == "none" else args.labels
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*no free place.*")
-        summary = write_atlas(
-            sites, args.out, survey=survey, distances=distances, boundary=boundary,
-            kinds=args.kinds, reference=args.reference, features=args.feature, label=label,
-            metric=args.metric, n_clusters=args.clusters, linkage=args.linkage,
-            labels=labels, formats=args.format or ["png"], dpi=args.dpi, crs=args.crs,
-            seed=args.seed, verbose=True)
+    existed = Path(args.out).exists()
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*no free place.*")
+            summary = write_atlas(
+                sites, args.out, survey=survey, distances=distances, boundary=boundary,
+                kinds=args.kinds, reference=args.reference, features=args.feature,
+                label=label, metric=args.metric, n_clusters=args.clusters,
+                linkage=args.linkage, labels=labels, formats=args.format or ["png"],
+                dpi=args.dpi, crs=args.crs, seed=args.seed, verbose=True)
+    except BaseException:
+        # a run that failed before writing anything leaves no empty folder behind
+        if not existed and Path(args.out).is_dir() and not any(Path(args.out).iterdir()):
+            Path(args.out).rmdir()
+        raise
     for note in summary.get("notes", []):
         print("note:", note)
     print(f"wrote {len(summary['figures'])} figures, {', '.join(summary['tables'])} and "

@@ -85,9 +85,10 @@ def test_reference_is_matched_forgivingly_and_checked_before_long_work(tmp_path,
     with pytest.raises(DialectGraphError, match=r"'Gnet' matches no site id or name\. "
                                                 r"Closest: 'Ma1 \(Gent BeOv\)'"):
         _run([*argv, "--reference", "Gnet", "--out", str(tmp_path / "b")])
-    assert not list((tmp_path / "b").glob("*.png"))  # failed before drawing anything
+    assert not (tmp_path / "b").exists()  # failed before drawing: no empty folder left
     with pytest.raises(DialectGraphError, match="`feature` must name one item .*'p-99' matches no item id or name. Closest: 'p-9'"):
         _run([*argv, "--feature", "p-99", "--out", str(tmp_path / "c")])
+    assert not (tmp_path / "c").exists()
 
 
 def test_distances_instead_of_a_survey_and_delimited_variants(tmp_path):
