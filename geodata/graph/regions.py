@@ -311,10 +311,12 @@ def projected_cells(
         land_of = np.zeros(len(xy), dtype=np.int64)
     else:
         lands, land_of = _landmass_of_sites(outline, xy, sites.index, outside, report)
+    water_cap = _water_caps(xy) if outline is not None else None
     clipped = np.empty(len(xy), dtype=object)
     for land in np.unique(land_of):
         members = np.flatnonzero(land_of == land)
-        clipped[members] = _cells_on(lands[land], xy[members], margin, outline=outline)
+        clipped[members] = _cells_on(lands[land], xy[members], margin, outline=outline,
+                                     water_cap=None if water_cap is None else water_cap[members])
     empty = shapely.is_empty(clipped)
     if empty.any():
         raise DialectGraphError(
@@ -379,7 +381,8 @@ def _landmass_of_sites(outline, xy: np.ndarray, ids: pd.Index, outside: str,
             "sites outside the boundary",
             f"{len(out)} sites lie outside the boundary (distance to it: {detail}); kept: "
             "their cells are clipped to the nearest landmass, plus the water of their own "
-            "cell out to the site",
+            "cell out to the site (at most half-way to the nearest other site and twice the "
+            "median site spacing)",
             out_ids,
         )
     return lands, land_of
@@ -393,8 +396,22 @@ SPLIT_VORONOI_MIN_SITES = 200_000
 _HALO_SPACINGS = 25.0
 
 
+def _water_caps(xy: np.ndarray) -> np.ndarray | None:
+    """Largest radius (m) of the water a site off the outline keeps: half-way to its
+    nearest other site and at most twice the survey's median spacing (at least 100 m).
+    A coastal point on a coarse outline keeps its few km of water out to the land; an
+    island the outline lacks gets a disc of its own, not all the sea out to the land."""
+    if len(xy) < 2:
+        return None
+    from scipy.spatial import cKDTree
+
+    spacing = cKDTree(xy).query(xy, k=2)[0][:, 1]
+    return np.maximum(np.minimum(spacing / 2, 2 * float(np.median(spacing))), 100.0)
+
+
 def _cells_on(land: shapely.Geometry, xy: np.ndarray, margin: float, *,
-              outline: shapely.Geometry | None = None) -> np.ndarray:
+              outline: shapely.Geometry | None = None,
+              water_cap: np.ndarray | None = None) -> np.ndarray:
     """Voronoi cells of the sites of one landmass, clipped to it (the whole landmass for
     a single site): cells never reach across water onto another landmass.
 
@@ -402,7 +419,8 @@ def _cells_on(land: shapely.Geometry, xy: np.ndarray, margin: float, *,
     of its own cell out to itself: a disc around it reaching the land, minus any land."""
     shapely.prepare(land)
     if len(xy) == 1:
-        return _clip_and_water(land, xy, np.array([land], dtype=object), outline, single=True)
+        return _clip_and_water(land, xy, np.array([land], dtype=object), outline, single=True,
+                               water_cap=water_cap)
     b = np.array(land.bounds)
     lo = np.minimum(xy.min(axis=0), b[:2])
     hi = np.maximum(xy.max(axis=0), b[2:])
@@ -412,7 +430,8 @@ def _cells_on(land: shapely.Geometry, xy: np.ndarray, margin: float, *,
         cells = _cells_in_halves(land, xy, frame, outline)
         if cells is not None:
             return cells
-    return _clip_and_water(land, xy, _voronoi(xy, frame), outline, single=False)
+    return _clip_and_water(land, xy, _voronoi(xy, frame), outline, single=False,
+                           water_cap=water_cap)
 
 
 def _voronoi(xy: np.ndarray, frame: shapely.Geometry) -> np.ndarray:
@@ -425,7 +444,7 @@ def _voronoi(xy: np.ndarray, frame: shapely.Geometry) -> np.ndarray:
 
 
 def _clip_and_water(land, xy: np.ndarray, cells: np.ndarray, outline, *,
-                    single: bool) -> np.ndarray:
+                    single: bool, water_cap: np.ndarray | None = None) -> np.ndarray:
     """``cells`` clipped to ``land``; sites off the land also keep their water (see
     :func:`_cells_on`)."""
     off = (~shapely.intersects_xy(land, xy[:, 0], xy[:, 1]) if outline is not None
@@ -435,6 +454,10 @@ def _clip_and_water(land, xy: np.ndarray, cells: np.ndarray, outline, *,
         k = np.flatnonzero(off)
         pts = shapely.points(xy[k])
         reach = shapely.distance(land, pts) * 1.05 + 100.0
+        if water_cap is not None:
+            # an island the outline lacks (far off the coast) gets a disc of its own
+            # water (see _water_caps), not all the sea out to the land
+            reach = np.minimum(reach, water_cap[k])
         water = shapely.difference(shapely.buffer(pts, reach, quad_segs=16), outline)
         if not single:
             water = shapely.intersection(water, cells[k])

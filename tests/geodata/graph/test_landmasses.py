@@ -208,3 +208,24 @@ def test_to_lonlat_splits_square_on_antimeridian():
     assert west.bounds[0] == -180 and -180 < west.bounds[2] < -179.5
     assert east.bounds[2] == 180 and 179.5 < east.bounds[0] < 180
     assert west.area == pytest.approx(east.area, rel=0.05)  # the square is centred on 180°
+
+
+def test_an_island_the_outline_lacks_gets_a_disc_of_its_own(world_land):
+    """Guam (Chamorro) is missing from the coarse world outline, 2,000 km from Taiwan's
+    languages: its region is a disc of its own water (half-way to its nearest site at
+    most, and twice the median spacing), not all the sea out to the nearest land."""
+    wals = geodata.load_dataset("wals").sites
+    ids = ["ami", "ata", "pai", "ruk", "see", "sry", "thw", "tso", "ymi", "cha"]
+    sites = _sites({i: (wals.loc[i, "longitude"], wals.loc[i, "latitude"]) for i in ids})
+    countries = geodata.load_boundary("world_countries")
+    regions, report = voronoi_regions(sites, boundary=countries)
+    _assert_valid_and_holding(regions, sites)
+    xy = sites.to_crs("+proj=eqearth").geometry
+    spacing = np.array([xy.drop(i).distance(xy[i]).min() for i in ids]) / 1000
+    cap = 2 * np.median(spacing)
+    parts = gpd.GeoSeries(shapely.get_parts(regions.loc["cha"].geometry), crs=4326)
+    own = parts[parts.covers(sites.loc["cha"].geometry)].to_crs("+proj=eqearth").area / 1e6
+    assert len(own) == 1 and own.iloc[0] <= np.pi * cap ** 2 * 1.05  # not the whole sea
+    entry = [e for e in report.entries if e["action"] == "sites outside the boundary"][0]
+    assert entry["ids"][0] == "cha" or "cha" in entry["ids"]
+    assert "'cha' (" in entry["detail"].split(",")[0]  # the farthest is named first
