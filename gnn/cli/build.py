@@ -147,6 +147,13 @@ def _encode_survey(survey, args: argparse.Namespace):
     frame = check_survey(coerce_numeric(survey))
     numeric = pd.to_numeric(frame["value"], errors="coerce").notna() & frame["value"].map(
         lambda v: not isinstance(v, str))
+    if getattr(args, "categories", False):
+        # codes such as WALS values are labels: 2 is not "twice" 1
+        def label(v):
+            return str(int(v)) if isinstance(v, float) and float(v).is_integer() else str(v)
+
+        frame = frame.assign(value=frame["value"].map(label))
+        numeric[:] = False
     parts = []
     if numeric.any():
         num = frame[numeric]
@@ -155,26 +162,30 @@ def _encode_survey(survey, args: argparse.Namespace):
         print(f"features: {num['item'].nunique()} numeric item(s) as numbers")
     if (~numeric).any():
         strings = frame[~numeric].assign(value=lambda f: f["value"].astype(str))
-        fm = string_features(strings, method=args.string_encoding, threshold=args.class_threshold,
-                             strip_tones=not args.keep_tones, min_sites=args.min_class_sites,
-                             max_classes=args.max_classes, other=True)
+        categories = bool(getattr(args, "categories", False))
+        method = "exact" if categories else args.string_encoding
+        fm = string_features(strings, method=method, threshold=args.class_threshold,
+                             strip_tones=not (args.keep_tones or categories),
+                             min_sites=args.min_class_sites, max_classes=args.max_classes,
+                             other=True)
         d = fm.describe()
         n_items = strings["item"].nunique()
         how = ("clusters of similar strings (UPGMA on normalised Levenshtein, cut at "
-               f"{args.class_threshold})" if args.string_encoding == "clusters"
+               f"{args.class_threshold})" if method == "clusters"
                else "identical strings")
-        tones = "tones kept" if args.keep_tones else "tone digits stripped"
-        print(f"features: {n_items} string item(s) encoded as {d['features']} variant classes "
+        tones = ("tones kept" if args.keep_tones or categories else "tone digits stripped")
+        what = "categorical" if categories else "string"
+        print(f"features: {n_items} {what} item(s) encoded as {d['features']} variant classes "
               f"({how}; {tones}; at most {args.max_classes} per item held by >= "
               f"{args.min_class_sites} sites, the rest in 'other'); {d['cells']} site x item "
               f"cells, {d['cells_missing']} missing ({d['cells_missing'] / max(d['cells'], 1):.1%})"
               "; the strings stay in the survey for `distances --metric levenshtein`")
-        if args.string_encoding == "clusters":
+        if method == "clusters":
             merged = _merged_examples(fm.classes)
             if merged:
                 print(f"note: in {merged[0]} item(s) distinct strings share a class (first: "
                       f"{merged[1]}); if the values are category labels rather than "
-                      "transcriptions, pass --string-encoding exact")
+                      "transcriptions, pass --categories")
         parts.append(fm.to_frame())
         args._feature_encoding = fm.encoding_fingerprint()
         args._feature_classes = fm.classes
@@ -223,6 +234,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="clustering cut in normalised Levenshtein distance (default 0.5)")
     g.add_argument("--keep-tones", action="store_true",
                    help="compare strings with their tone digits (default: strip them)")
+    g.add_argument("--categories", action="store_true",
+                   help="every value is a category label (WALS codes or value names): one "
+                        "column per value, numbers included, no clustering or tone stripping")
     p.add_argument("--out", type=Path, required=True, help="output GeoPackage (.gpkg)")
     p.set_defaults(func=_cmd_build)
 

@@ -163,7 +163,7 @@ def test_build_island_atlas_on_world_land(wals_sites, tmp_path):
 def test_build_says_when_category_labels_are_merged(wals_sites, tmp_path, capsys):
     """WALS value names (26A prefixing vs suffixing, 30A number of genders) are category
     labels: the default reading classes merge similar ones, and the build says so; with
-    --string-encoding exact each keeps its column, and '2'/'3' are not tone digits."""
+    --categories each keeps its column, and '2'/'3' are not tone digits."""
     ids = ["ami", "pai", "tsu", "ata", "bun", "sai"]
     ids = [i for i in ids if i in wals_sites.index][:4] or list(wals_sites.index[:4])
     path = _write_sites(wals_sites.loc[ids], tmp_path / "s.csv")
@@ -178,13 +178,36 @@ def test_build_says_when_category_labels_are_merged(wals_sites, tmp_path, capsys
     out = capsys.readouterr().out
     assert ("note: in 2 item(s) distinct strings share a class (first: item 'affix': "
             "'Strong prefixing' = 'Strongly suffixing'); if the values are category labels "
-            "rather than transcriptions, pass --string-encoding exact") in out
+            "rather than transcriptions, pass --categories") in out
     # which readings each column holds, beside the graph
     table = pd.read_csv(tmp_path / "a.classes.csv")
     assert list(table.columns) == ["feature", "item", "class", "reading"]
     assert table[table["feature"] == "affix:c0"]["reading"].tolist() == [
         "Strong prefixing", "Strongly suffixing"]
-    assert main([*args, "--string-encoding", "exact", "--out", str(tmp_path / "b.gpkg")]) == 0
+    assert main([*args, "--categories", "--out", str(tmp_path / "b.gpkg")]) == 0
     g = DialectGraph.read_file(tmp_path / "b.gpkg")
     assert sorted(g.features.columns) == ["affix:Strong prefixing", "affix:Strongly suffixing",
                                           "genders:2 genders", "genders:3 genders"]
+
+
+def test_build_numeric_codes_as_categories(wals_sites, tmp_path):
+    """WALS feature values are codes: with --categories, value 2 is a column of its own,
+    not twice value 1."""
+    survey = geodata.load_dataset("wals").survey
+    ids = ["ami", "ata", "pai", "ruk", "see", "sry", "thw", "tso", "ymi"]
+    path = _write_sites(wals_sites.loc[ids], tmp_path / "s.csv")
+    part = survey[survey["site"].isin(ids)]
+    items = part["item"].value_counts()
+    part = part[part["item"].isin(items[items >= 4].index)]
+    part.to_csv(tmp_path / "v.csv", index=False)
+    args = ["build", "--sites", str(path), "--survey", str(tmp_path / "v.csv"), "--boundary",
+            "none", "--method", "knn", "--k", "3", "--no-regions"]
+    assert main([*args, "--out", str(tmp_path / "n.gpkg")]) == 0
+    numbers = DialectGraph.read_file(tmp_path / "n.gpkg").features
+    assert sorted(numbers.columns) == sorted(map(str, part["item"].unique()))
+    assert main([*args, "--categories", "--out", str(tmp_path / "c.gpkg")]) == 0
+    cats = DialectGraph.read_file(tmp_path / "c.gpkg").features
+    held = part.groupby(["item", "value"])["site"].nunique()
+    expect = {f"{i}:{v}" for (i, v), n in held.items() if n >= 2}
+    assert expect <= set(cats.columns)
+    assert set(cats.fillna(0).stack().unique()) <= {0.0, 1.0}
