@@ -116,6 +116,19 @@ def test_distances_instead_of_a_survey_and_delimited_variants(tmp_path):
         _run([*argv, "--distances", str(tmp_path / "d.csv"), "--out", str(tmp_path / "x")])
 
 
+def test_sites_without_survey_data_are_named(tmp_path, capsys):
+    sites, survey = load_dataset("sinitic_szeto2018")
+    gone = sorted(survey["site"].unique())[:4]
+    argv = _write(tmp_path, sites, survey[~survey["site"].isin(gone)])
+    out = tmp_path / "p"
+    assert _run([*argv, "--kinds", "clusters", "--out", str(out)]) == 0
+    note = (f"4 of 42 site(s) have no data in the survey and are left out of the clustering, "
+            f"MDS and decay analyses ('{gone[0]}', '{gone[1]}', '{gone[2]}' and 1 more)")
+    assert note in capsys.readouterr().out
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert note in summary["notes"] and summary["n_clustered"] == 38
+
+
 def test_maps_command_never_imports_torch(tmp_path):
     sites, survey = load_dataset("sinitic_szeto2018")
     argv = _write(tmp_path, sites, survey)
