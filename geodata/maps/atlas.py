@@ -275,7 +275,8 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
                                     f"(first: {list(matrix.index[:3])}; sites: {ids[:3]}).")
     matrix.index = matrix.index.astype(str)
     matrix.columns = matrix.columns.astype(str)
-    absent = [i for i in ids if i not in set(matrix.index)]
+    have = set(matrix.index)
+    absent = [i for i in ids if i not in have]
     if absent:
         notes.append(f"{len(absent)} of {len(ids)} site(s) have no data in the "
                      f"{'survey' if survey is not None else 'distances'} and are left out of "

@@ -52,24 +52,26 @@ def _cmd_build(args: argparse.Namespace) -> int:
                 value_col=args.value_col, delimiter=args.delimiter, sites=regions)
             _print_report("survey", survey_report)
         method = args.method if args.method in ("rook", "queen") else "rook"
+        encoded, classes = _encode_survey(features, args)
         graph = DialectGraph.from_regions(regions, method=method, label=args.label_col,
                                           max_crossing_km=args.max_crossing_km,
                                           barriers=barriers, barrier_action=args.barrier_action,
                                           classification=args.classification_col,
-                                          features=_encode_survey(features, args),
+                                          features=encoded,
                                           isolated=args.isolated)
     else:
         sites, survey, _ = load_inputs(args)  # prints the readers' notes
+        encoded, classes = _encode_survey(survey, args)
         label = args.label_col or ("dialect_group" if args.dataset else None)
         graph = DialectGraph.from_sites(
             sites, method=args.method, boundary=resolve_boundary(args.boundary, args.dataset),
             k=args.k, threshold_km=args.threshold_km, max_crossing_km=args.max_crossing_km,
             barriers=barriers, barrier_action=args.barrier_action,
-            classification=args.classification_col, features=_encode_survey(survey, args),
+            classification=args.classification_col, features=encoded,
             label=label, isolated=args.isolated, regions=not args.no_regions)
-    if getattr(args, "_feature_encoding", None):
+    if classes is not None and classes.encoding_fingerprint():
         # which reading class each column is: another survey numbers its classes anew
-        graph.meta["feature_encoding"] = args._feature_encoding
+        graph.meta["feature_encoding"] = classes.encoding_fingerprint()
     graph.to_file(args.out)
     print(graph)
     if graph.report:
@@ -81,13 +83,13 @@ def _cmd_build(args: argparse.Namespace) -> int:
         note = (f"; the edges layer ({graph.n_edges:,} lines) has no spatial index: QGIS "
                 "builds one on request (Layer Properties > Source > Create Spatial Index)")
     print(f"wrote {args.out} (layers: regions, edges, features, metadata{note})")
-    if getattr(args, "_feature_classes", None):
+    if classes is not None and classes.classes:
         import pandas as pd
 
         from geodata.io import write_text
 
         rows = [(f"{item}:{col}", item, col, reading)
-                for item, lookup in sorted(args._feature_classes.items())
+                for item, lookup in sorted(classes.classes.items())
                 for reading, col in sorted(lookup.items(), key=lambda kv: (kv[1], kv[0]))]
         table = pd.DataFrame(rows, columns=["feature", "item", "class", "reading"])
         classes = Path(args.out).with_name(Path(args.out).stem + ".classes.csv")
@@ -136,10 +138,12 @@ def _merged_examples(classes: dict[str, dict[str, str]]) -> tuple[int, str] | No
 
 
 def _encode_survey(survey, args: argparse.Namespace):
-    """The survey as a wide feature table (NaN = unobserved): numeric items as numbers,
-    string items (IPA readings, categories) as per-item variant classes, capped."""
+    """``(wide, classes)``: the survey as a wide feature table (NaN = unobserved; None
+    without a survey), numeric items as numbers, string items (IPA readings, categories) as
+    per-item variant classes, capped; ``classes`` is the FeatureMatrix of the string items
+    (which reading went to which column), None without any."""
     if survey is None:
-        return None
+        return None, None
     import pandas as pd
 
     from geodata.dialectometry.features import check_survey, coerce_numeric, string_features
@@ -154,7 +158,7 @@ def _encode_survey(survey, args: argparse.Namespace):
 
         frame = frame.assign(value=frame["value"].map(label))
         numeric[:] = False
-    parts = []
+    parts, fm = [], None
     if numeric.any():
         num = frame[numeric]
         parts.append(num.assign(value=num["value"].astype(float))
@@ -187,10 +191,8 @@ def _encode_survey(survey, args: argparse.Namespace):
                       f"{merged[1]}); if the values are category labels rather than "
                       "transcriptions, pass --categories")
         parts.append(fm.to_frame())
-        args._feature_encoding = fm.encoding_fingerprint()
-        args._feature_classes = fm.classes
     wide = pd.concat(parts, axis=1) if len(parts) > 1 else parts[0]
-    return wide
+    return wide, fm
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -76,7 +76,8 @@ def _cmd_distances(args: argparse.Namespace) -> int:
     n = len(result.matrix)
     print(f"wrote {args.out}: {n} x {n} {args.metric} distances "
           f"(min shared items per pair: {int(result.shared.to_numpy().min())})")
-    absent = [str(i) for i in sites.index if str(i) not in set(map(str, result.matrix.index))]
+    have = set(map(str, result.matrix.index))
+    absent = [str(i) for i in sites.index if str(i) not in have]
     if absent:
         print(f"note: {len(absent)} of {len(sites)} sites have no data in --survey and are "
               f"not in the matrix ({first_examples(absent)})")
