@@ -69,9 +69,10 @@ def _cmd_build(args: argparse.Namespace) -> int:
             barriers=barriers, barrier_action=args.barrier_action,
             classification=args.classification_col, features=encoded,
             label=label, isolated=args.isolated, regions=not args.no_regions)
-    if classes is not None and classes.encoding_fingerprint():
+    fingerprint = classes.encoding_fingerprint() if classes is not None else None
+    if fingerprint:
         # which reading class each column is: another survey numbers its classes anew
-        graph.meta["feature_encoding"] = classes.encoding_fingerprint()
+        graph.meta["feature_encoding"] = fingerprint
     graph.to_file(args.out)
     print(graph)
     if graph.report:
