@@ -662,13 +662,18 @@ def _polygonal_part(geom):
 
 
 def read_regions(path: str | os.PathLike, *, id_col: str | None = None,
-                 repair: bool = True) -> tuple[gpd.GeoDataFrame, Report]:
+                 repair: bool = True, argument: str = "path"
+                 ) -> tuple[gpd.GeoDataFrame, Report]:
     """Read region polygons from GeoJSON, GeoPackage or Shapefile (via pyogrio).
 
     Parameters
     ----------
     id_col : str, optional
         Column holding the site id of each region; the index becomes ``site_id``.
+    repair : bool
+        Repair invalid geometries (with a report) instead of raising.
+    argument : str
+        The argument or option name used in messages (e.g. ``"--boundary"``).
 
     Returns
     -------
@@ -677,20 +682,20 @@ def read_regions(path: str | os.PathLike, *, id_col: str | None = None,
     """
     path = Path(path)
     if not path.exists():
-        raise DialectGraphError(f"`path` must be an existing vector file; {str(path)!r} "
-                                "does not exist. Check the path.")
+        raise DialectGraphError(f"`{argument}` must be an existing vector file; "
+                                f"{str(path)!r} does not exist. Check the path.")
     try:
         gdf = gpd.read_file(path, engine="pyogrio")
     except Exception as exc:  # pyogrio raises DataSourceError and friends
         raise DialectGraphError(
-            f"`path` must be a GeoJSON, GeoPackage or Shapefile readable by GDAL; reading "
+            f"`{argument}` must be a GeoJSON, GeoPackage or Shapefile readable by GDAL; reading "
             f"{str(path)!r} failed ({type(exc).__name__}: {exc}). Check the file."
         ) from exc
     if id_col is not None:
-        require_columns(gdf, [id_col], argument="path", option="id_col")
+        require_columns(gdf, [id_col], argument=argument, option="id_col")
         gdf = gdf.set_index(gdf[id_col].astype(str)).drop(columns=[id_col])
         gdf.index.name = "site_id"
-    return validate_regions(gdf, argument="path", repair=repair)
+    return validate_regions(gdf, argument=argument, repair=repair)
 
 
 def survey_from_frame(

@@ -40,7 +40,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
         barriers = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs)
     features = None
     if args.regions:
-        regions, rep = read_regions(args.regions, id_col=args.region_id_col)
+        regions, rep = read_regions(args.regions, id_col=args.region_id_col,
+                                   argument="--regions")
         if args.sites or args.dataset:
             sites, features, _ = load_inputs(args)
             regions = regions.join(sites.drop(columns="geometry"), how="left")

@@ -63,6 +63,27 @@ def test_build_reports_user_errors(tmp_path, capsys):
     assert "give exactly one of `--dataset NAME` or `--sites FILE`" in capsys.readouterr().err
 
 
+def test_build_boundary_from_a_file(tmp_path, capsys):
+    """``--boundary FILE``: the user's own outline clips the cells (the bundled provinces
+    written to a GeoJSON file give the same regions as ``--boundary china_provinces``)."""
+    outline = tmp_path / "outline.geojson"
+    geodata.load_boundary("china_provinces").to_file(outline)
+    for name, boundary in (("file", str(outline)), ("named", "china_provinces")):
+        assert main(["build", "--dataset", "sinitic_szeto2018", "--boundary", boundary,
+                     "--out", str(tmp_path / f"{name}.gpkg")]) == 0
+    a = gpd.read_file(tmp_path / "file.gpkg", layer="regions")
+    b = gpd.read_file(tmp_path / "named.gpkg", layer="regions")
+    assert len(a) == 42
+    np.testing.assert_allclose(a.to_crs(6933).area, b.to_crs(6933).area, rtol=1e-6)
+    capsys.readouterr()
+    code = main(["build", "--dataset", "sinitic_szeto2018", "--boundary",
+                 str(tmp_path / "absent.geojson"), "--out", str(tmp_path / "x.gpkg")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "`--boundary` must be an existing vector file;" in err
+    assert not (tmp_path / "x.gpkg").exists()
+
+
 def test_unknown_method_is_argparse_error():
     with pytest.raises(SystemExit):
         main(["build", "--dataset", "sinitic_szeto2018", "--method", "hexagons", "--out", "x.gpkg"])
