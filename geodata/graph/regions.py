@@ -121,7 +121,19 @@ def boundary_outline(boundary, *, crs: CRS, argument: str = "boundary",
             report.add("boundary parts far from the sites",
                        f"{int((~keep).sum())} of {len(ll)} polygon parts of `{argument}` lie "
                        f"more than {widen:.0f}° beyond the sites' extent and were not used", [])
-        ll = ll[keep]
+        # a kept part across that seam (the Americas, kept for Alaska's tip near a Pacific
+        # survey) may hold the antipode: only its piece inside the window is used
+        across = np.flatnonzero(keep & cut)
+        if across.size:
+            ll = ll.copy()
+            window = _window(lon0, a, b, lo[1] - widen, hi[1] + widen)
+            ll[across] = [_only_polygons(g) for g in shapely.intersection(ll[across], window)]
+            if report is not None:
+                report.add("boundary parts cut to the window",
+                           f"{across.size} polygon part(s) of `{argument}` reaching round to "
+                           "the far side of the globe were cut to the land within "
+                           f"{widen:.0f}° of the sites' extent", [])
+        ll = ll[keep & ~shapely.is_empty(ll)]
     # straight edges in degrees (parallels, meridians) are curves once projected
     geoms = gpd.GeoSeries(shapely.segmentize(ll, 0.05), crs="EPSG:4326").to_crs(crs).array
     geoms = np.asarray(geoms, dtype=object)
@@ -138,6 +150,29 @@ def boundary_outline(boundary, *, crs: CRS, argument: str = "boundary",
         outline = outline.buffer(close_gaps_m, join_style="mitre").buffer(
             -close_gaps_m, join_style="mitre")
     return shapely.make_valid(outline)
+
+
+def _window(lon0: float, a: float, b: float, south: float, north: float) -> shapely.Geometry:
+    """The lon/lat box of longitudes ``lon0 + [a, b]`` and latitudes ``[south, north]``,
+    split in two at the antimeridian where it crosses it, and never closer than half a
+    degree to the meridian opposite ``lon0`` (where the antipode of a projection centred
+    on the sites lies).
+
+    Examples
+    --------
+    >>> [round(v, 1) for v in _window(170.0, -10.0, 30.0, -20.0, 10.0).bounds]
+    [-180.0, -20.0, 180.0, 10.0]
+    >>> _window(170.0, -10.0, 30.0, -20.0, 10.0).geom_type
+    'MultiPolygon'
+    """
+    a, b = max(a, -179.5), min(b, 179.5)
+    south, north = max(south, -90.0), min(north, 90.0)
+    start = (lon0 + a + 180.0) % 360.0 - 180.0
+    end = start + (b - a)
+    if end <= 180.0:
+        return shapely.box(start, south, end, north)
+    return shapely.MultiPolygon([shapely.box(start, south, 180.0, north),
+                                 shapely.box(-180.0, south, end - 360.0, north)])
 
 
 def _duplicate_groups(xy: np.ndarray) -> np.ndarray:

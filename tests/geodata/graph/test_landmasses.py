@@ -9,7 +9,7 @@ import shapely
 
 import geodata
 from geodata.graph.dialect_graph import DialectGraph
-from geodata.graph.regions import to_lonlat, voronoi_regions
+from geodata.graph.regions import suitable_crs, to_lonlat, voronoi_regions
 
 
 def _sites(coords: dict[str, tuple[float, float]]) -> gpd.GeoDataFrame:
@@ -229,3 +229,26 @@ def test_an_island_the_outline_lacks_gets_a_disc_of_its_own(world_land):
     entry = [e for e in report.entries if e["action"] == "sites outside the boundary"][0]
     assert entry["ids"][0] == "cha" or "cha" in entry["ids"]
     assert "'cha' (" in entry["detail"].split(",")[0]  # the farthest is named first
+
+
+def test_world_land_around_the_antipode_of_a_pacific_survey(world_land):
+    """A survey from Sumatra to Fiji: its projection's antipode lies in the Amazon, and the
+    Americas polygon is near the window through Alaska. Only the Americas' piece within the
+    window is used; before, the whole polygon wrapped round the map and the cells covered
+    430 million km² (most of the globe), unclipped."""
+    coords = {"Medan": (98.67, 3.59), "Kuching": (110.35, 1.55), "Manila": (120.98, 14.6),
+              "Cebu": (123.89, 10.32), "Davao": (125.6, 7.07), "Makassar": (119.4, -5.1),
+              "Ambon": (128.18, -3.7), "Kupang": (123.6, -10.17), "Jayapura": (140.7, -2.5),
+              "Suva": (178.44, -18.14), "Palembang": (104.75, -2.99),
+              "Pontianak": (109.33, -0.03), "Jakarta": (106.85, -6.2), "Palau": (134.48, 7.5)}
+    sites = _sites(coords)
+    crs = suitable_crs(sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()).to_dict()
+    antipode = shapely.Point(crs["lon_0"] - 180, -crs["lat_0"])
+    assert world_land.covers(antipode).any()  # the case this test is about
+    regions, report = voronoi_regions(sites, boundary=world_land)
+    _assert_valid_and_holding(regions, sites)
+    area = regions.to_crs("+proj=eqearth").area.sum() / 1e6
+    assert area < 30e6  # Southeast Asia, New Guinea, Australia: not the globe
+    assert not regions.geometry.covers(shapely.Point(-60, -10)).any()  # nor Brazil
+    cut = [e for e in report.entries if e["action"] == "boundary parts cut to the window"]
+    assert cut and "reaching round to the far side of the globe" in cut[0]["detail"]
