@@ -16,6 +16,7 @@ from geodata.io import validate_regions
 __all__ = [
     "ProjectedCells",
     "boundary_outline",
+    "longitude_span",
     "project_lonlat",
     "projected_cells",
     "suitable_crs",
@@ -65,6 +66,24 @@ def suitable_crs(lon: np.ndarray, lat: np.ndarray) -> CRS:
     else:
         proj = f"+proj=laea +lat_0={lat0:.6f} +lon_0={lon0:.6f} +datum=WGS84 +units=m +no_defs"
     return CRS.from_proj4(proj)
+
+
+def longitude_span(lon: np.ndarray) -> float:
+    """Degrees of the shortest arc of longitude holding every site (a survey across the
+    antimeridian, Fiji to Samoa, spans a few degrees, not 350).
+
+    Examples
+    --------
+    >>> longitude_span(np.array([178.0, -178.0, 179.5]))
+    4.0
+    >>> longitude_span(np.array([-10.0, 30.0]))
+    40.0
+    """
+    lon = np.sort(np.mod(lon[np.isfinite(lon)], 360.0))
+    if lon.size < 2:
+        return 0.0
+    gaps = np.diff(np.r_[lon, lon[0] + 360.0])
+    return float(360.0 - gaps.max())
 
 
 def boundary_outline(boundary, *, crs: CRS, argument: str = "boundary",

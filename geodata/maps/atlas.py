@@ -145,7 +145,8 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
                 features: Sequence[str] | None = None, label: str | None = None,
                 metric: str | None = None, n_clusters: int = 6, linkage: str = "average",
                 labels: bool | str = False, formats: Sequence[str] = ("png",), dpi: int = 130,
-                crs: Any = None, seed: int = 0, verbose: bool = False) -> dict[str, Any]:
+                crs: Any = None, seed: int = 0, max_crossing_km: float = 200.0,
+                isolated: str = "raise", verbose: bool = False) -> dict[str, Any]:
     """Write the standard map set, tables and ``index.html`` for one survey into ``out``.
 
     Parameters
@@ -181,6 +182,9 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
         File formats, resolution and map projection (default equal-area of the extent).
     seed : int
         Seed of the noisy clustering and permutation tests.
+    max_crossing_km, isolated
+        How the graph joins islands across water (as in
+        :meth:`~geodata.DialectGraph.from_sites`).
     verbose : bool
         Print each figure as it is written.
 
@@ -194,6 +198,7 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
     if matplotlib.get_backend().lower() not in ("agg", "pdf", "svg", "cairo"):
         matplotlib.use("Agg")
     from geodata.graph.dialect_graph import DialectGraph
+    from geodata.graph.regions import longitude_span
     from geodata.io import to_jsonable, write_json, write_text
 
     t_start = time.perf_counter()
@@ -215,12 +220,12 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
     notes: list[str] = []
     lon = pd.to_numeric(sites["longitude"], errors="coerce").to_numpy(float)
     lat = pd.to_numeric(sites["latitude"], errors="coerce").to_numpy(float)
-    build: dict[str, Any] = {}
-    if boundary is None and (np.nanmax(lon) - np.nanmin(lon) > 150
+    build: dict[str, Any] = {"max_crossing_km": max_crossing_km, "isolated": isolated}
+    if boundary is None and (longitude_span(lon) > 150
                              or np.nanmax(lat) - np.nanmin(lat) > 100):
         # a world-wide survey without an outline: unclipped Voronoi cells would span oceans,
         # so the sites stay points joined to their great-circle nearest neighbours
-        build = {"method": "knn", "regions": False}
+        build.update(method="knn", regions=False)
         notes.append("world-wide survey without --boundary: sites drawn as points, graph of "
                      "great-circle nearest neighbours (method='knn')")
     graph = idx.step("graph", lambda: DialectGraph.from_sites(sites, boundary=boundary,

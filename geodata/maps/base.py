@@ -26,7 +26,7 @@ from matplotlib.text import Text
 from pyproj import CRS, Transformer
 
 from geodata._validate import DialectGraphError, first_examples
-from geodata.graph.regions import suitable_crs
+from geodata.graph.regions import longitude_span, suitable_crs
 
 __all__ = [
     "PALETTE",
@@ -77,7 +77,7 @@ def map_crs(graph_or_frame: Any) -> CRS:
     else:
         pts = reg.to_crs("EPSG:4326").geometry.representative_point()
         lon, lat = pts.x.to_numpy(), pts.y.to_numpy()
-    if np.ptp(lon) > 150 or np.ptp(lat) > 100:
+    if longitude_span(lon) > 150 or np.ptp(lat) > 100:
         # a world-wide survey (WALS): Equal Earth, an equal-area world projection
         return CRS.from_epsg(8857)
     return suitable_crs(lon, lat)

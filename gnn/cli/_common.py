@@ -88,6 +88,7 @@ OPTION_RULES: dict[str, dict[str, Number | Output]] = {
                     "mask_rate": Number(low=0, high=1), "max_epochs": COUNT, "hidden": COUNT,
                     "n_jobs": Number(integer=True, low=-1)},
     "demo": {"seed": SEED, "out": Output(folder=True)},
+    "maps": {"max_crossing_km": Number(low=0)},
 }
 
 

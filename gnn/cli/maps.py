@@ -58,7 +58,8 @@ def _cmd_maps(args: argparse.Namespace) -> int:
                 kinds=args.kinds, reference=args.reference, features=args.feature,
                 label=label, metric=args.metric, n_clusters=args.clusters,
                 linkage=args.linkage, labels=labels, formats=args.format or ["png"],
-                dpi=args.dpi, crs=args.crs, seed=args.seed, verbose=True)
+                dpi=args.dpi, crs=args.crs, seed=args.seed,
+                max_crossing_km=args.max_crossing_km, isolated=args.isolated, verbose=True)
     except BaseException:
         # a run that failed before writing anything leaves no empty folder behind
         if not existed and Path(args.out).is_dir() and not any(Path(args.out).iterdir()):
@@ -106,4 +107,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--dpi", type=int, default=130)
     p.add_argument("--crs", default=None, help="map projection (default: equal-area fit)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--max-crossing-km", type=float, default=200.0,
+                   help="join islands to the nearest region within this gap (km; as build)")
+    p.add_argument("--isolated", default="raise", choices=["raise", "keep"],
+                   help="a region with no neighbour within --max-crossing-km: stop (raise) "
+                        "or keep it unconnected")
     p.set_defaults(func=_cmd_maps)

@@ -139,3 +139,34 @@ def test_maps_command_never_imports_torch(tmp_path):
                          env={"PYTHONPATH": str(REPO), "MPLBACKEND": "Agg",
                               "PATH": "/usr/bin:/bin"}, timeout=300)
     assert res.returncode == 0, res.stderr[-2000:]
+
+
+def test_pacific_survey_across_the_antimeridian(tmp_path, capsys):
+    """Fiji, Tonga and Samoa: a survey of a few degrees across 180°, not a world-wide one
+    (mapped in a projection centred on it); islands farther apart than --max-crossing-km
+    stop the run with a message naming the maps options that fix it."""
+    from geodata.maps.base import map_crs
+
+    coords = {"Suva": (178.44, -18.14), "Nadi": (177.44, -17.80), "Labasa": (179.39, -16.43),
+              "Taveuni": (-179.97, -16.85), "Lakeba": (-178.80, -18.22),
+              "Nukualofa": (-175.20, -21.14), "Vavau": (-173.98, -18.65),
+              "Apia": (-171.76, -13.83), "Savaii": (-172.45, -13.60)}
+    sites = pd.DataFrame({"id": list(coords), "longitude": [c[0] for c in coords.values()],
+                          "latitude": [c[1] for c in coords.values()]})
+    sites.to_csv(tmp_path / "sites.csv", index=False)
+    rows = [(s, item, "ab"[(i + j) % 2]) for i, s in enumerate(coords)
+            for j, item in enumerate(("x", "y", "z"))]
+    pd.DataFrame(rows, columns=["site", "item", "value"]).to_csv(tmp_path / "v.csv", index=False)
+    assert map_crs(sites.set_index("id")).to_dict()["proj"] in ("laea", "aea")
+    base = ["--sites", str(tmp_path / "sites.csv"), "--survey", str(tmp_path / "v.csv"),
+            "--boundary", "world_land", "--kinds", "graph", "--dpi", "40"]
+    assert _run([*base, "--out", str(tmp_path / "a")]) == 0
+    summary = json.loads((tmp_path / "a" / "summary.json").read_text(encoding="utf-8"))
+    assert not any("world-wide" in n for n in summary.get("notes", []))
+    assert _run([*base, "--max-crossing-km", "0", "--isolated", "keep",
+                 "--out", str(tmp_path / "b")]) == 0
+    from gnn.cli import main
+
+    capsys.readouterr()
+    assert main(["maps", *base, "--max-crossing-km", "-5", "--out", str(tmp_path / "c")]) == 2
+    assert "`--max-crossing-km` must be a finite number >= 0; got -5.0." in capsys.readouterr().err
