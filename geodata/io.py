@@ -774,13 +774,34 @@ def read_survey(
     sites: pd.Index | gpd.GeoDataFrame | None = None,
     argument: str = "path",
 ) -> tuple[pd.DataFrame, Report]:
-    """Read a long survey table (site, item, value) from CSV/TSV.
+    """Read a survey table from CSV/TSV: long (site, item, value) or wide.
 
-    See :func:`read_table` (cells spelt ``NA``, ``NaN``, blank ... are missing) and
+    A table without the item and value columns whose site column names each site once is
+    read as wide (one column per item, as :func:`read_matrix`; reported). See
+    :func:`read_table` (cells spelt ``NA``, ``NaN``, blank ... are missing) and
     :func:`survey_from_frame` for the rules; the report lists both. Values are read as
     text; numeric items are recognised later by the feature builders.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "wide.csv"
+    >>> _ = p.write_text("site,hand,eye\\na,shou,yan\\nb,sau,ngaan\\n")
+    >>> survey, report = read_survey(p)
+    >>> len(survey), sorted(survey["item"].unique()), report.entries[0]["action"]
+    (4, ['eye', 'hand'], 'read as a wide table')
     """
     frame, report = read_table(path, argument=argument)
+    cols = set(frame.columns)
+    if (item_col not in cols and value_col not in cols and site_col in cols
+            and len(cols) >= 2 and frame[site_col].notna().all()
+            and not frame[site_col].str.strip().duplicated().any()):
+        items = [c for c in frame.columns if c != site_col]
+        report.add("read as a wide table",
+                   f"`{argument}` has no {item_col!r}/{value_col!r} columns and names each "
+                   f"site once: read as one column per item ({len(items)} items: "
+                   f"{first_examples(items)})")
+        frame = frame.melt(id_vars=[site_col], var_name=item_col, value_name=value_col)
     survey, rep = survey_from_frame(frame, site_col=site_col, item_col=item_col,
                                     value_col=value_col, delimiter=delimiter, sites=sites,
                                     argument=argument)

@@ -195,7 +195,9 @@ def add_site_options(p: argparse.ArgumentParser) -> None:
 
 def add_survey_options(p: argparse.ArgumentParser) -> None:
     """The options naming a long survey CSV and its columns."""
-    p.add_argument("--survey", type=Path, help="long survey CSV (site, item, value)")
+    p.add_argument("--survey", type=Path,
+                   help="survey CSV: long (site, item, value) or wide (a site column, one "
+                        "column per item)")
     p.add_argument("--site-col", default="site", help="site column of --survey (default: site)")
     p.add_argument("--item-col", default="item", help="item column of --survey (default: item)")
     p.add_argument("--value-col", default="value", help="value column of --survey (default: value)")

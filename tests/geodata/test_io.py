@@ -84,6 +84,23 @@ def test_survey_multi_variants_and_blanks(tmp_path):
     assert actions == ["treated as missing", "split multi-variant cells", "removed empty values"]
 
 
+def test_survey_wide_table_is_read_as_wide(tmp_path):
+    """No item/value columns and one row per site: one column per item (reported), the
+    same survey as its long form; a long table with other column names still errs."""
+    wide = _write(tmp_path, "w.csv", "site,sun,moon\na,ri/tou,yue\nb,ri,\n")
+    long = _write(tmp_path, "l.csv", "site,item,value\na,sun,ri/tou\na,moon,yue\nb,sun,ri\n")
+    w, report = read_survey(wide, delimiter="/")
+    ll, _ = read_survey(long, delimiter="/")
+    key = ["site", "item", "value"]
+    assert w.sort_values(key).values.tolist() == ll.sort_values(key).values.tolist()
+    entry = report.entries[1]
+    assert entry["action"] == "read as a wide table"
+    assert "(2 items: 'sun', 'moon')" in entry["detail"]
+    misnamed = _write(tmp_path, "m.csv", "site,feature,answer\na,x,1\na,y,0\n")
+    with pytest.raises(DialectGraphError, match=r"must have the column\(s\) 'item', 'value'"):
+        read_survey(misnamed)
+
+
 def test_survey_unknown_sites(tmp_path):
     frame = pd.DataFrame({"site": ["a", "zz"], "item": ["x", "x"], "value": ["1", "2"]})
     with pytest.raises(DialectGraphError, match=r"1 rows name 1 unknown site id\(s\) \('zz'\)"):
