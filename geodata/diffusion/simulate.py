@@ -60,7 +60,13 @@ def _gravity_log_escape(
             )
         pop = pop_s.to_numpy(float)
         pop = pop / pop.mean()
-    scale = float(np.median(dist)) if distance_scale_km is None else float(distance_scale_km)
+    if distance_scale_km is None:
+        # co-located sites (edges shorter than min_distance_km) are no typical edge: a
+        # survey with many of them would otherwise get a scale of metres, and no spread
+        apart = dist[dist >= min_distance_km]
+        scale = float(np.median(apart)) if apart.size else min_distance_km
+    else:
+        scale = float(distance_scale_km)
     scale = max(scale, min_distance_km)
     d = np.maximum(dist, min_distance_km) / scale
     pi, pj = pop[net.src], pop[net.tgt]
@@ -144,7 +150,8 @@ def simulate_gravity(
         ``1 - exp(-rate * sum_i influence_ij)`` over its adopted neighbours ``i``.
     decay : float
         Distance-decay exponent (Trudgill: 2). Distances are divided by
-        ``distance_scale_km`` (default: the median edge length) so ``rate`` is the hazard
+        ``distance_scale_km`` (default: the median length of the edges of at least
+        ``min_distance_km``) so ``rate`` is the hazard
         along a typical edge between equal populations.
     populations : Series, optional
         Population of each site (indexed by site id). Uniform when None.

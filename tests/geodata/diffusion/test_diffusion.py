@@ -84,6 +84,28 @@ def planted(graph, decay, n_maps, size, rng):
 
 
 # --------------------------------------------------------------------------- simulators
+def test_gravity_distance_scale_ignores_co_located_sites():
+    """Six informants per Szeto site (same coordinates): most kNN edges are 0 km. The
+    default distance unit is the median of the edges of at least ``min_distance_km``,
+    not the 0 km of the co-located pairs (which left a seeded innovation where it was)."""
+    sites, _ = geodata.load_dataset("sinitic_szeto2018")
+    base = knn_graph(sites, 5)
+    ids = base.node_ids
+    extra = [(f"{i}#{c}", i) for i in ids for c in range(1, 6)]  # 5 co-located informants
+    zero = pd.DataFrame([(a, b, 0.0) for a, b in extra] + [(b, a, 0.0) for a, b in extra],
+                        columns=["source", "target", "distance_km"])
+    edges = pd.concat([base.edges.reset_index(), zero]).set_index(["source", "target"])
+    g = KnnGraph(edges.sort_index(), ids.append(pd.Index([a for a, _ in extra])), base.regions)
+    d = g.edges["distance_km"].to_numpy()
+    assert np.median(d) < 1.0  # the case this test is about
+    apart = float(np.median(d[d >= 1.0]))
+    h = diffusion.simulate_gravity(g, ["Ma4"], n_steps=30, random_state=0)
+    h_apart = diffusion.simulate_gravity(g, ["Ma4"], n_steps=30, random_state=0,
+                                         distance_scale_km=apart)
+    pd.testing.assert_frame_equal(h, h_apart)
+    assert h[h["step"] == 30]["state"].sum() > 6 * 3  # beyond the seed's own 6 copies
+
+
 def test_gravity_history_is_tidy_monotone_and_reproducible(szeto):
     h1 = diffusion.simulate_gravity(szeto, ["Ma4"], n_steps=8, random_state=3)
     h2 = diffusion.simulate_gravity(szeto, ["Ma4"], n_steps=8, random_state=3)
