@@ -25,6 +25,7 @@ function here is called (it takes a few seconds to import); the default string d
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -50,6 +51,7 @@ Substitution = Literal["unit", "classes", "pmi"]
 
 def _lingpy():
     try:
+        from lingpy import log
         from lingpy.sequence.sound_classes import ipa2tokens, token2class
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise DialectGraphError(
@@ -57,6 +59,9 @@ def _lingpy():
             "it is not installed. Install it with `pip install lingpy`, or compare "
             "characters with segmented=False."
         ) from exc
+    # lingpy logs at INFO by default: thousands of lines when it first compiles its
+    # sound-class models; our reports say what matters
+    log.get_logger().setLevel(logging.WARNING)
     return ipa2tokens, token2class
 
 

@@ -441,7 +441,7 @@ def plot_cluster_dendrogram(graph: Any, clustering: Any, *, n_clusters: int = 6,
                             fontweight="bold", gid="cluster_number")
         ax_den.set_xlim(xmax, -2.6 * width)
         ax_den.set_yticks([])
-        ax_den.text(1.0, 1.01, f"{n} leaves (labels off: show_leaf_labels=True)",
+        ax_den.text(1.0, 1.01, f"{n} leaves (too many to label)",
                     transform=ax_den.transAxes, ha="right", va="bottom", fontsize=7,
                     color="#666666")
     ax_den.spines[["top", "right", "left"]].set_visible(False)

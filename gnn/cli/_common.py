@@ -18,6 +18,7 @@ inside the functions that use them.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import math
 import os
@@ -25,6 +26,7 @@ import re
 import sys
 import traceback
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -277,6 +279,36 @@ def _os_message(exc: OSError) -> str:
         errno.ENOENT: "Check the path.",
     }.get(exc.errno or 0, "Check the path and try again.")
     return f"cannot read or write{where}: {what}. {fix}"
+
+
+@contextlib.contextmanager
+def once_per_kind() -> Iterator[None]:
+    """Show each warning once, counting two warnings as one when they differ only in their
+    numbers (a count per fold and seed). Use inside ``warnings.catch_warnings()``.
+
+    Examples
+    --------
+    >>> shown = []
+    >>> with warnings.catch_warnings():
+    ...     warnings.showwarning = lambda message, *args: shown.append(str(message))
+    ...     with once_per_kind():
+    ...         for n in (3, 4):
+    ...             warnings.warn(f"{n} missing cells", UserWarning)
+    >>> shown
+    ['3 missing cells']
+    """
+    seen: set[str] = set()
+    show = warnings.showwarning
+
+    def showwarning(message, category, filename, lineno, file=None, line=None):
+        key = f"{category.__name__}:{re.sub(r'[0-9.]+', '#', str(message))}"
+        if key not in seen:
+            seen.add(key)
+            show(message, category, filename, lineno, file, line)
+
+    warnings.simplefilter("always")
+    warnings.showwarning = showwarning
+    yield
 
 
 def _format_warning(message, category, filename, lineno, line=None) -> str:

@@ -61,8 +61,9 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     net = {"max_epochs": args.max_epochs} if args.max_epochs else None
     import warnings
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("once", UserWarning)  # not once per fold and seed
+    from gnn.cli._common import once_per_kind
+
+    with warnings.catch_warnings(), once_per_kind():  # not once per fold and seed
         result = evaluate(
             graph, task=args.task, label=args.label, cv=args.cv, folds=args.folds,
             buffer_km=args.buffer_km, buffer_drops=args.buffer_drops, seeds=args.seeds,

@@ -26,8 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    choices=("dialect_gat", "gat", "gat_edge_dim", "gcn", "mlp"))
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--ensemble", type=int, default=None,
-                   help="networks averaged over seeds (default: the estimator's, 5 for "
-                        "--task group, 3 for impute)")
+                   help="networks averaged over seeds (default: the estimator's, 5)")
     p.add_argument("--max-epochs", type=int, default=None)
     p.set_defaults(func=_cmd_fit)
     q = subparsers.add_parser(

@@ -408,7 +408,8 @@ class DialectGATClassifier(GraphEstimator):
             warnings.warn(
                 f"`graph` features have {n_missing} missing cells in surveyed regions; they "
                 "are treated as missing (the feature's mean). Fill them with "
-                "gnn.FeatureImputer to use what the neighbours say.", UserWarning, stacklevel=2)
+                "gnn.FeatureImputer (CLI: dialectgraph fit --task impute, then predict) to "
+                "use what the neighbours say.", UserWarning, stacklevel=2)
         if bool(surveyed.any()) and x.size(1):
             xs = x[surveyed]
             mean = torch.nan_to_num(torch.nanmean(xs, dim=0), nan=0.0)
