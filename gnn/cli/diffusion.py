@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -102,9 +103,38 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _reference_trees(args: argparse.Namespace, sites: pd.DataFrame | None) -> dict[str, Any]:
-    import numpy as np
+_GLOTTOCODE = r"^[a-z0-9]{4}[0-9]{4}$"
 
+
+def _glottocodes(sites: pd.DataFrame | None, ids: Sequence[str]) -> pd.Series:
+    """Glottocode of each site: the bundled set's ``glottocode`` column, or the ids of a
+    ``--distances`` matrix when they are Glottocodes."""
+    import numpy as np
+    import pandas as pd
+
+    from geodata.validation import first_examples
+
+    if sites is not None and "glottocode" in sites:
+        return sites["glottocode"].replace("", np.nan).dropna()
+    ids = pd.Index([str(i) for i in ids])
+    good = ids.str.fullmatch(_GLOTTOCODE)
+    bad = ids[~good]
+    if sites is None and good.sum() >= 4:
+        if len(bad):
+            print(f"note (--glottolog): {len(bad)} of {len(ids)} site ids are not Glottocodes "
+                  f"and are left out of the Glottolog comparison ({first_examples(bad.tolist())})")
+        return pd.Series(ids[good], index=ids[good])
+    raise DialectGraphError(
+        "`--glottolog` needs the Glottocodes of the sites: a bundled `--dataset` with a "
+        "`glottocode` column, or a `--distances` matrix with at least 4 site ids that are "
+        f"Glottocodes (four letters or digits and four digits, e.g. 'mand1415'); "
+        f"{int(good.sum())} of {len(ids)} ids are (first others: "
+        f"{first_examples(bad.tolist())}). Name the sites by their Glottocodes, or leave out "
+        "--glottolog.")
+
+
+def _reference_trees(args: argparse.Namespace, sites: pd.DataFrame | None,
+                     ids: Sequence[str]) -> dict[str, Any]:
     from geodata.datasets import load_reference_trees
     from geodata.dialectometry import trees
 
@@ -124,11 +154,7 @@ def _reference_trees(args: argparse.Namespace, sites: pd.DataFrame | None) -> di
                 )
             refs[path.stem] = {"tree": trees.read_newick(path), "prune": args.prune}
     if args.glottolog:
-        if sites is None or "glottocode" not in sites:
-            raise DialectGraphError(
-                "`--glottolog` needs sites with a `glottocode` column (a bundled `--dataset`)."
-            )
-        codes = sites["glottocode"].replace("", np.nan).dropna()
+        codes = _glottocodes(sites, ids)
         refs["Glottolog"] = {"tree": trees.glottolog_tree(
             codes, None if args.glottolog == "shipped" else args.glottolog), "prune": True}
     return refs
@@ -153,6 +179,7 @@ def _cmd_tree(args: argparse.Namespace) -> int:
         sites, survey = load_dataset(args.dataset)
         metric = args.metric
         distances = _survey_distances(survey, metric)
+    refs = _reference_trees(args, sites, distances.index)  # before the long work
     if args.bootstrap:
         if survey is None:
             raise DialectGraphError(
@@ -172,7 +199,7 @@ def _cmd_tree(args: argparse.Namespace) -> int:
     if tl is not None:
         report["treelikeness"] = {"delta": tl.delta, "q_residual": tl.q_residual}
     comparisons = {}
-    for name, ref in _reference_trees(args, sites).items():
+    for name, ref in refs.items():
         cmp = trees.compare_trees(tree, ref["tree"], prune=ref["prune"])
         comparisons[name] = {k: (float(v) if pd.notna(v) else None) for k, v in cmp.items()}
     report["comparisons"] = comparisons

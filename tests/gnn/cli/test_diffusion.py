@@ -94,3 +94,29 @@ def test_tree_bootstrap(tmp_path):
     labels = [n.name for n in trees.read_newick(tmp_path / "t.nwk").walk()
               if n.descendants and n.name]
     assert labels
+
+
+def test_tree_glottolog_from_a_matrix_of_glottocodes(tmp_path, capsys):
+    """--glottolog with --distances: ids that are Glottocodes are compared (the others
+    named and left out); a matrix without them is refused before any tree is built."""
+    import numpy as np
+
+    codes = ["mand1415", "hakk1236", "yuec1235", "minn1241", "wuch1236", "xian1251"]
+    ids = codes + ["my_site"]
+    rng = np.random.default_rng(0)
+    x = rng.random((len(ids), 3))
+    d = pd.DataFrame(np.abs(x[:, None, :] - x[None, :, :]).sum(-1), index=ids, columns=ids)
+    d.to_csv(tmp_path / "d.csv")
+    rep = tmp_path / "r.json"
+    assert run("tree", "--distances", str(tmp_path / "d.csv"), "--glottolog",
+               "--out", str(tmp_path / "t.nwk"), "--report", str(rep)) == 0
+    assert "1 of 7 site ids are not Glottocodes" in capsys.readouterr().out
+    glotto = json.loads(rep.read_text())["comparisons"]["Glottolog"]
+    assert glotto["n_leaves"] == 6
+    plain = d.rename(index=lambda i: f"s{i}", columns=lambda i: f"s{i}")
+    plain.to_csv(tmp_path / "p.csv")
+    with pytest.raises(DialectGraphError, match=r"with at least 4 site ids that are "
+                       r"Glottocodes .*; 0 of 7 ids are"):
+        run("tree", "--distances", str(tmp_path / "p.csv"), "--glottolog",
+            "--out", str(tmp_path / "u.nwk"))
+    assert not (tmp_path / "u.nwk").exists()
