@@ -21,6 +21,19 @@ __all__ = [
 ]
 
 
+#: Regions nearer than this (km) touch: an edge between them crosses no water.
+_TOUCH_KM = 0.001
+
+
+def _km(value: float) -> str:
+    """``'12 km'``; below 10 km with one decimal, so a narrow strait is not '0 km'.
+
+    >>> _km(123.4), _km(0.3)
+    ('123 km', '0.3 km')
+    """
+    return f"{value:.0f} km" if value >= 10 else f"{value:.1f} km"
+
+
 def _components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
@@ -55,6 +68,7 @@ def connect_components(
     label = _components(n, pairs["i"].to_numpy(), pairs["j"].to_numpy())
     tree = None
     added: list[tuple] = []
+    gap_of: dict[tuple[int, int], float] = {}
     new_pairs: list[tuple[int, int]] = []
     while True:  # each round joins every detached component; merged ones go again
         sizes = np.bincount(label)
@@ -66,7 +80,8 @@ def connect_components(
         main = int(np.argmax(sizes))
         order = np.argsort(label, kind="stable")
         bounds = np.searchsorted(label[order], np.arange(len(sizes) + 1))
-        new = []
+        new: list[tuple[int, int]] = []
+        chosen: set[tuple[int, int]] = set()
         for comp in present[np.argsort(sizes[present], kind="stable")]:
             if comp == main:
                 continue
@@ -87,9 +102,12 @@ def connect_components(
             if gap[b] <= max_crossing_km:
                 a = int(np.argmin(shapely.distance(geoms[members], geoms[outside[b]])))
                 i, j = int(members[a]), int(outside[b])
-                new.append((min(i, j), max(i, j)))
-                added.append((ids[i], ids[j], float(gap[b])))
-        new = sorted(set(new))
+                if (min(i, j), max(i, j)) not in chosen:  # two components, one pair
+                    chosen.add((min(i, j), max(i, j)))
+                    new.append((min(i, j), max(i, j)))
+                    added.append((ids[i], ids[j], float(gap[b])))
+                    gap_of[(min(i, j), max(i, j))] = float(gap[b])
+        new = sorted(new)
         if not new:
             break
         new_pairs += new
@@ -97,8 +115,19 @@ def connect_components(
         merged = _components(len(sizes), label[a], label[b])
         label = merged[label]
     if new_pairs:
-        extra = pd.DataFrame(new_pairs, columns=["i", "j"]).assign(sea_crossing=True)
+        # regions that touch only at a point (no shared border) cross no water
+        water = np.array([gap_of[p] > _TOUCH_KM for p in new_pairs])
+        extra = pd.DataFrame(new_pairs, columns=["i", "j"]).assign(sea_crossing=water)
         pairs = pd.concat([pairs, extra], ignore_index=True)
+        corner = [(a, b) for a, b, g in added if g <= _TOUCH_KM]
+        added = [x for x in added if x[2] > _TOUCH_KM]
+        if corner:
+            report.add("joined regions touching at a point",
+                       f"{len(corner)} edge(s) join regions that touch only at a point "
+                       "(no shared border, no water between them; sea_crossing=False): "
+                       + ", ".join(f"{a}-{b}" for a, b in corner[:5])
+                       + (f" and {len(corner) - 5} more" if len(corner) > 5 else ""),
+                       [a for a, _ in corner])
     if added:
         pos = pd.Series(np.arange(n), index=ids)
         parts = []
@@ -107,9 +136,9 @@ def connect_components(
                 pa, pb = pos[a], pos[b]
                 d = float(great_circle_km(lonlat[pa, 0], lonlat[pa, 1], lonlat[pb, 0],
                                           lonlat[pb, 1]))
-                parts.append(f"{a}-{b} ({d:.0f} km apart, {g:.0f} km of water)")
+                parts.append(f"{a}-{b} ({d:.0f} km apart, {_km(g)} of water)")
             else:
-                parts.append(f"{a}-{b} ({g:.0f} km of water)")
+                parts.append(f"{a}-{b} ({_km(g)} of water)")
         detail = ", ".join(parts)
         more = f" and {len(added) - 5} more" if len(added) > 5 else ""
         report.add("joined islands across water",

@@ -207,3 +207,28 @@ def test_immutable(graph):
     g2 = graph.with_label(None)
     assert graph.label == "dialect_group" and g2.label is None
     np.testing.assert_array_equal(graph.coords, g2.coords)
+
+
+def test_connect_components_counts_each_crossing_once_and_corners_are_no_sea():
+    """Two islands nearest to each other pick the same pair: one edge, reported once.
+    Regions touching only at a corner are joined without a sea crossing."""
+    from geodata.graph.edges import connect_components
+    from geodata.validation import Report
+
+    geoms = np.array([shapely.box(0, 0, 1000, 1000),            # a: the mainland ...
+                      shapely.box(-1000, 0, 0, 1000),           # e: ... with a land border
+                      shapely.box(1000, 1000, 2000, 2000),      # b: a's corner only
+                      shapely.box(50_000, 0, 51_000, 1000),     # c: island ...
+                      shapely.box(53_000, 0, 54_000, 1000)],    # d: ... 2 km from c
+                     dtype=object)
+    ids = pd.Index(["a", "e", "b", "c", "d"])
+    report = Report()
+    pairs = connect_components(pd.DataFrame({"i": [0], "j": [1]}), geoms, ids,
+                               max_crossing_km=100, report=report)
+    flags = {(ids[i], ids[j]): bool(s) for i, j, s in pairs[["i", "j", "sea_crossing"]].to_numpy()}
+    assert flags[("a", "b")] is False and flags[("c", "d")] is True
+    assert sum(flags.values()) == 2 and len(flags) == 4  # c-d and {c, d} to the mainland
+    entries = {e["action"]: e["detail"] for e in report.entries}
+    assert entries["joined islands across water"].startswith("2 edge(s) flagged")
+    assert "c-d (2.0 km of water)" in entries["joined islands across water"]
+    assert entries["joined regions touching at a point"].startswith("1 edge(s) join regions")
