@@ -538,6 +538,14 @@ def string_features(
         )
     values = frame["value"].astype(str)
     if strip_tones:
+        # a variant that is only a tone ("tiŋ⁵³/⁵⁵" split at "/") is the cell's syllable
+        # with another tone: once tones are stripped it is the other variant's duplicate
+        tone_only = values.map(_is_tone_only)
+        if tone_only.any():
+            key = frame["site"].astype(str) + "\x00" + frame["item"].astype(str)
+            has_syllable = (~tone_only).groupby(key).transform("any")
+            keep_row = ~(tone_only & has_syllable)
+            frame, values = frame[keep_row], values[keep_row]
         values = values.map(_strip_tones)
     frame = frame.assign(value=values)
     frame = frame.assign(reading=frame["value"])
@@ -595,6 +603,16 @@ _TONE_TABLE = str.maketrans("", "", _TONE_CHARS)
 #: ASCII tone digits close a syllable ("tiŋ55", "n̩21"); a digit that starts a word is a
 #: number of a category label ("2 genders", "Type 1"), not a tone
 _ASCII_TONES = re.compile(r"(?<=[^\s\d])\d+")
+
+
+def _is_tone_only(s: str) -> bool:
+    """``s`` holds tone marks and nothing else (``"⁵⁵"``, ``"˥˥"``, ``"55"``).
+
+    >>> _is_tone_only("⁵⁵"), _is_tone_only("˧˥"), _is_tone_only("55"), _is_tone_only("tiŋ55")
+    (True, True, True, False)
+    """
+    bare = re.sub(r"[\d\s\-:.]", "", s.translate(_TONE_TABLE))
+    return bare == "" and s.strip() != ""
 
 
 def _strip_tones(s: str) -> str:

@@ -126,6 +126,22 @@ def test_string_features_classes_on_real_readings():
         string_features(s, method="mds")
 
 
+@pytest.mark.parametrize("tone", ["⁵⁵", "˥˥", "55"])
+def test_tone_only_variant_is_the_cell_syllable_with_another_tone(tone):
+    """``tiŋ⁵³/⁵⁵`` split at '/' leaves a variant that is only a tone (superscript digits,
+    Chao letters or plain digits): with tones stripped it is the syllable's duplicate, not
+    a reading of its own; a cell holding nothing but a tone keeps it."""
+    s = pd.DataFrame({"site": ["a", "a", "b", "c", "d"], "item": "x",
+                      "value": ["tiŋ⁵³", tone, "tiŋ²¹", "ʦʰik²¹", tone]})
+    fm = string_features(s, method="exact", min_sites=1)
+    assert sorted(fm.classes["x"]) == sorted(["tiŋ", "ʦʰik", tone])
+    v = fm.values
+    assert v.loc["a"].tolist() == v.loc["b"].tolist()  # a: tiŋ only
+    assert v.loc["d"].sum() == 1 and v.loc["d"].tolist() != v.loc["a"].tolist()
+    kept = string_features(s, method="exact", min_sites=1, strip_tones=False)
+    assert tone in kept.classes["x"]
+
+
 def _group_recovery(fm, groups):
     """Leave-one-out 1-NN accuracy (Jaccard) over sites whose group has another member."""
     from scipy.spatial.distance import pdist, squareform
