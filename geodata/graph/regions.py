@@ -16,6 +16,7 @@ from geodata.io import validate_regions
 __all__ = [
     "ProjectedCells",
     "boundary_outline",
+    "longitude_centre",
     "longitude_span",
     "project_lonlat",
     "projected_cells",
@@ -84,6 +85,26 @@ def longitude_span(lon: np.ndarray) -> float:
         return 0.0
     gaps = np.diff(np.r_[lon, lon[0] + 360.0])
     return float(360.0 - gaps.max())
+
+
+def longitude_centre(lon: np.ndarray) -> float:
+    """The middle of the shortest arc of longitude holding every site, in [-180, 180).
+
+    Examples
+    --------
+    >>> longitude_centre(np.array([170.0, -170.0, 175.0]))
+    -180.0
+    >>> longitude_centre(np.array([-10.0, 30.0]))
+    10.0
+    """
+    lon = np.sort(np.mod(lon[np.isfinite(lon)], 360.0))
+    if lon.size == 0:
+        return 0.0
+    gaps = np.diff(np.r_[lon, lon[0] + 360.0])
+    k = int(np.argmax(gaps))
+    start = lon[(k + 1) % lon.size]  # the arc begins after the largest gap
+    centre = start + (360.0 - gaps[k]) / 2
+    return float((centre + 180.0) % 360.0 - 180.0)
 
 
 def boundary_outline(boundary, *, crs: CRS, argument: str = "boundary",

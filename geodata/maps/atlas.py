@@ -14,6 +14,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -458,8 +459,19 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
         from geodata.dialectometry.spatial_stats import local_morans_i
 
         y = params["mean"].reindex(ids)
-        if y.notna().all():
-            lisa = idx.step("lisa", lambda: local_morans_i(y, graph, permutations=199,
+        known = y.notna()
+        on = graph
+        if not known.all():
+            # a site without distances (no readings) is left out, as in the other maps
+            e = graph.edges
+            both = (e.index.get_level_values(0).astype(str).isin(y.index[known])
+                    & e.index.get_level_values(1).astype(str).isin(y.index[known]))
+            on = SimpleNamespace(edges=e[both], node_ids=list(y.index[known]))
+            y = y[known]
+            notes.append(f"LISA map: {int((~known).sum())} site(s) without distances left "
+                         f"out ({first_examples(list(known.index[~known]))})")
+        if known.sum() >= 3:
+            lisa = idx.step("lisa", lambda: local_morans_i(y, on, permutations=199,
                                                            seed=seed))
             lisa.index = lisa.index.astype(str)
             per_site["lisa_I"] = lisa["I"].reindex(per_site.index)
@@ -470,7 +482,7 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
                 "Local Moran's I of the mean similarity (199 permutations, p ≤ 0.05): HH "
                 "areas of central speech, LL of peripheral speech, HL/LH outliers.")
         else:
-            notes.append("LISA map skipped: some sites have no distances")
+            notes.append("LISA map skipped: fewer than 3 sites have distances")
     if items is not None:
         from geodata.dialectometry.determinants import cluster_determinants
 

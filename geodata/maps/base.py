@@ -26,7 +26,7 @@ from matplotlib.text import Text
 from pyproj import CRS, Transformer
 
 from geodata._validate import DialectGraphError, first_examples
-from geodata.graph.regions import longitude_span, suitable_crs
+from geodata.graph.regions import longitude_centre, longitude_span, suitable_crs
 
 __all__ = [
     "PALETTE",
@@ -78,8 +78,13 @@ def map_crs(graph_or_frame: Any) -> CRS:
         pts = reg.to_crs("EPSG:4326").geometry.representative_point()
         lon, lat = pts.x.to_numpy(), pts.y.to_numpy()
     if longitude_span(lon) > 150 or np.ptp(lat) > 100:
-        # a world-wide survey (WALS): Equal Earth, an equal-area world projection
-        return CRS.from_epsg(8857)
+        # a world-wide survey (WALS): Equal Earth, an equal-area world projection, centred
+        # on the arc of longitude the sites span (the Pacific for an Austronesian survey)
+        centre = longitude_centre(lon)
+        if longitude_span(lon) > 300 or abs(centre) < 1.0:
+            return CRS.from_epsg(8857)
+        return CRS.from_proj4(f"+proj=eqearth +lon_0={centre:.4f} +datum=WGS84 +units=m "
+                              "+no_defs")
     return suitable_crs(lon, lat)
 
 
@@ -154,10 +159,20 @@ def _projected_outline(name: str, wkt: str, extent: tuple[float, ...]) -> gpd.Ge
     else:
         lonlat_box = shapely.box(np.nanmin(lon) - 5, max(np.nanmin(lat) - 5, -89.9),
                                  np.nanmax(lon) + 5, min(np.nanmax(lat) + 5, 89.9))
+    lon_0 = float(crs.to_dict().get("lon_0", 0.0) or 0.0)
+    seam = (lon_0 + 360.0) % 360.0 - 180.0  # the meridian opposite the centre
+    if abs(abs(seam) - 180.0) > 0.01:
+        # countries across the seam of a map not centred on 0° are cut there, or they
+        # would be drawn across the whole map
+        lonlat_box = lonlat_box.difference(shapely.box(seam - 0.01, -90, seam + 0.01, 90))
     layer = _boundary_cached(name)
     clipped = layer.clip(lonlat_box)
     clipped = clipped[~clipped.is_empty]
-    return clipped.geometry.to_crs(crs).clip(box.buffer(0.02 * (extent[2] - extent[0])))
+    projected = clipped.geometry.to_crs(crs)
+    bad = ~projected.is_valid  # a unit near the map's edge can fold once projected
+    if bad.any():
+        projected[bad] = projected[bad].make_valid()
+    return projected.clip(box.buffer(0.02 * (extent[2] - extent[0])))
 
 
 def draw_basemap(ax: Axes, frame: MapFrame, *, boundary: gpd.GeoDataFrame | None = None) -> None:

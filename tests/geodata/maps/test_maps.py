@@ -421,3 +421,21 @@ def test_style_passes_through_and_crs_override(szeto):
     regions = _gid(ax, "regions")
     assert to_rgba(regions.get_edgecolor()[0]) == to_rgba("black")
     assert ax.get_xlim()[1] > 1e7  # web-mercator metres, not the Albers default
+
+
+def test_world_wide_pacific_survey_is_mapped_centred_on_the_pacific():
+    """Sumatra to Rapa Nui (155° of longitude across 180°): an Equal Earth map centred on
+    the arc the sites span, not on Greenwich; countries across the map's seam (west
+    Africa, western Europe) are cut there instead of being drawn across the whole map."""
+    sites = pd.DataFrame({"longitude": [96.0, 120.0, 150.0, 178.0, -172.0, -140.0, -109.4],
+                          "latitude": [4.0, 10.0, -6.0, -18.0, -14.0, -17.0, -27.1]},
+                         index=[f"s{i}" for i in range(7)])
+    crs = maps_base.map_crs(sites)
+    lon_0 = crs.to_dict()["lon_0"]
+    assert crs.to_dict()["proj"] == "eqearth" and 170 < lon_0 < 180
+    half_width = 17_000_000  # Equal Earth's world is about 34,000 km wide
+    land = maps_base._projected_outline("world_countries", crs.to_wkt(),
+                                        (-half_width, -8.7e6, half_width, 8.7e6))
+    parts = land.explode(index_parts=False)
+    widths = parts.bounds["maxx"] - parts.bounds["minx"]
+    assert len(land) > 100 and widths.max() < half_width  # no polygon wraps round the map

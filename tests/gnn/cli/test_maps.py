@@ -170,3 +170,20 @@ def test_pacific_survey_across_the_antimeridian(tmp_path, capsys):
     capsys.readouterr()
     assert main(["maps", *base, "--max-crossing-km", "-5", "--out", str(tmp_path / "c")]) == 2
     assert "`--max-crossing-km` must be a finite number >= 0; got -5.0." in capsys.readouterr().err
+
+
+def test_lisa_map_leaves_out_a_site_without_readings(tmp_path, capsys):
+    """A site with no readings has no distances: the LISA map is drawn without it (noted),
+    as the other analyses leave it out, not skipped."""
+    sites, survey = synthetic_atlas(60, n_items=8, seed=3)
+    empty = sites.index[0]
+    survey = survey[survey["site"] != empty]
+    out = tmp_path / "maps"
+    assert _run([*_write(tmp_path, sites, survey), "--kinds", "lisa", "--out", str(out),
+                 "--dpi", "40"]) == 0
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert any(Path(f).stem == "lisa" for f in summary["figures"])
+    assert f"LISA map: 1 site(s) without distances left out ('{empty}')" in summary["notes"]
+    per_site = pd.read_csv(out / "sites.csv", index_col=0)
+    assert pd.isna(per_site.loc[str(empty), "lisa_cluster"])
+    assert per_site["lisa_cluster"].notna().sum() == 59
