@@ -80,11 +80,7 @@ def longitude_span(lon: np.ndarray) -> float:
     >>> longitude_span(np.array([-10.0, 30.0]))
     40.0
     """
-    lon = np.sort(np.mod(lon[np.isfinite(lon)], 360.0))
-    if lon.size < 2:
-        return 0.0
-    gaps = np.diff(np.r_[lon, lon[0] + 360.0])
-    return float(360.0 - gaps.max())
+    return _longitude_arc(lon)[1]
 
 
 def longitude_centre(lon: np.ndarray) -> float:
@@ -97,14 +93,19 @@ def longitude_centre(lon: np.ndarray) -> float:
     >>> longitude_centre(np.array([-10.0, 30.0]))
     10.0
     """
-    lon = np.sort(np.mod(lon[np.isfinite(lon)], 360.0))
+    start, span = _longitude_arc(lon)
+    return float((start + span / 2 + 180.0) % 360.0 - 180.0)
+
+
+def _longitude_arc(lon: np.ndarray) -> tuple[float, float]:
+    """``(start, span)`` in degrees of the shortest arc of longitude holding every value:
+    the arc begins after the largest gap between neighbouring longitudes on the circle."""
+    lon = np.sort(np.mod(np.asarray(lon, dtype=float)[np.isfinite(lon)], 360.0))
     if lon.size == 0:
-        return 0.0
+        return 0.0, 0.0
     gaps = np.diff(np.r_[lon, lon[0] + 360.0])
     k = int(np.argmax(gaps))
-    start = lon[(k + 1) % lon.size]  # the arc begins after the largest gap
-    centre = start + (360.0 - gaps[k]) / 2
-    return float((centre + 180.0) % 360.0 - 180.0)
+    return float(lon[(k + 1) % lon.size]), float(360.0 - gaps[k])
 
 
 def boundary_outline(boundary, *, crs: CRS, argument: str = "boundary",

@@ -61,7 +61,8 @@ def map_crs(graph_or_frame: Any) -> CRS:
 
     Albers equal-area conic for mid-latitude extents such as China, Lambert azimuthal
     equal-area otherwise (see :func:`geodata.graph.regions.suitable_crs`); Equal Earth
-    for a world-wide survey (longitudes spanning more than 150° or latitudes 100°).
+    for a world-wide survey (longitudes spanning more than 150° of the circle or latitudes
+    100°), centred on the arc of longitude the sites span.
 
     Examples
     --------
@@ -77,11 +78,12 @@ def map_crs(graph_or_frame: Any) -> CRS:
     else:
         pts = reg.to_crs("EPSG:4326").geometry.representative_point()
         lon, lat = pts.x.to_numpy(), pts.y.to_numpy()
-    if longitude_span(lon) > 150 or np.ptp(lat) > 100:
+    span = longitude_span(lon)
+    if span > 150 or np.ptp(lat) > 100:
         # a world-wide survey (WALS): Equal Earth, an equal-area world projection, centred
         # on the arc of longitude the sites span (the Pacific for an Austronesian survey)
         centre = longitude_centre(lon)
-        if longitude_span(lon) > 300 or abs(centre) < 1.0:
+        if span > 300 or abs(centre) < 1.0:
             return CRS.from_epsg(8857)
         return CRS.from_proj4(f"+proj=eqearth +lon_0={centre:.4f} +datum=WGS84 +units=m "
                               "+no_defs")
