@@ -263,6 +263,7 @@ class DialectGraph:
         label: str | None = None,
         isolated: str = "raise",
         crs: CRS | str | None = None,
+        max_reach_km: float | str | None = "auto",
     ) -> DialectGraph:
         """Build a graph from survey points.
 
@@ -299,6 +300,14 @@ class DialectGraph:
             Column of ``sites`` with the reference groups.
         isolated : {"raise", "keep"}
             What to do with regions that end up without any neighbour.
+        crs : CRS or str, optional
+            Projected CRS of the cells and border lengths; default an equal-area
+            projection of the sites' extent.
+        max_reach_km : float, "auto" or None
+            How far a Voronoi cell may reach from its site; by default only limited with
+            an outline of the world's land (see :func:`~geodata.graph.regions.voronoi_regions`).
+            Regions with land between them that no site reaches are joined as islands
+            are, with ``sea_crossing=False``.
         """
         if not isinstance(sites, gpd.GeoDataFrame):
             raise DialectGraphError(f"`sites` must be a GeoDataFrame of points; got "
@@ -330,10 +339,11 @@ class DialectGraph:
         lon, lat = pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()
         crs = CRS.from_user_input(crs) if crs is not None else suitable_crs(lon, lat)
         pairs = None
+        landmass = None
         if method == "voronoi" or regions:
-            cells = projected_cells(sites, boundary=boundary, crs=crs)
+            cells = projected_cells(sites, boundary=boundary, crs=crs, max_reach_km=max_reach_km)
             report.extend(cells.report)
-            proj, xy = cells.geometry, cells.xy
+            proj, xy, landmass = cells.geometry, cells.xy, cells.landmass
             # the lon/lat conversion and the adjacency both read the projected cells and
             # spend their time in GEOS, PROJ and numpy sorts, which release the GIL
             with ThreadPoolExecutor(max_workers=1) as pool:
@@ -359,7 +369,7 @@ class DialectGraph:
                              max_crossing_km=max_crossing_km, barriers=barriers,
                              barrier_action=barrier_action, classification=classification,
                              features=features, label=label, isolated=isolated,
-                             contiguity=method == "voronoi")
+                             contiguity=method == "voronoi", landmass=landmass)
 
     @classmethod
     def from_regions(
@@ -440,7 +450,8 @@ class DialectGraph:
 
     @classmethod
     def _assemble(cls, reg, pairs, proj, xy, crs, *, report, params, max_crossing_km, barriers,
-                  barrier_action, classification, features, label, isolated, contiguity):
+                  barrier_action, classification, features, label, isolated, contiguity,
+                  landmass=None):
         ids = reg.index
         perim = pairs.attrs.get("perimeter_m")
         if isolated not in ("raise", "keep"):
@@ -457,7 +468,7 @@ class DialectGraph:
                        f"({first_examples(miss)}); models treat them as unlabelled", miss)
         if contiguity and proj is not None and len(ids) > 1:
             pairs = connect_components(pairs, proj, ids, max_crossing_km=max_crossing_km,
-                                       report=report,
+                                       report=report, landmass=landmass,
                                        lonlat=reg[["longitude", "latitude"]].to_numpy(float))
         else:
             pairs = pairs.assign(sea_crossing=False)

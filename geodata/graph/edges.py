@@ -50,6 +50,7 @@ def connect_components(
     max_crossing_km: float,
     report: Report,
     lonlat: np.ndarray | None = None,
+    landmass: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Join every component without a land neighbour to its nearest region across water.
 
@@ -58,6 +59,11 @@ def connect_components(
     the polygons is at most ``max_crossing_km``. New edges get ``sea_crossing=True`` and
     are reported with the great-circle distance between their sites (from ``lonlat``,
     n × 2 degrees) and the width of the water between the regions.
+
+    With ``landmass`` (the landmass number of each region's site; given when cells were
+    cut at their reach, so unclaimed land can lie between regions), a gap between two
+    regions whose sites are on the same landmass is a land gap: its edge gets
+    ``sea_crossing=False`` and is reported apart.
     """
     n = len(geoms)
     pairs = pairs.assign(sea_crossing=False)
@@ -117,6 +123,15 @@ def connect_components(
     if new_pairs:
         # regions that touch only at a point (no shared border) cross no water
         water = np.array([gap_of[p] > _TOUCH_KM for p in new_pairs])
+        on_land: list[tuple] = []
+        if landmass is not None:
+            dry = np.array([landmass[a] == landmass[b] for a, b in new_pairs]) & water
+            water &= ~dry
+            land_pairs = {p for p, d in zip(new_pairs, dry) if d}
+            pos = {name: p for p, name in enumerate(ids)}
+            on_land = [x for x in added
+                       if (min(pos[x[0]], pos[x[1]]), max(pos[x[0]], pos[x[1]])) in land_pairs]
+            added = [x for x in added if x not in on_land]
         extra = pd.DataFrame(new_pairs, columns=["i", "j"]).assign(sea_crossing=water)
         pairs = pd.concat([pairs, extra], ignore_index=True)
         corner = [(a, b) for a, b, g in added if g <= _TOUCH_KM]
@@ -128,6 +143,13 @@ def connect_components(
                        + ", ".join(f"{a}-{b}" for a, b in corner[:5])
                        + (f" and {len(corner) - 5} more" if len(corner) > 5 else ""),
                        [a for a, _ in corner])
+        if on_land:
+            report.add("joined regions across land no region reaches",
+                       f"{len(on_land)} edge(s) join regions with land between them that lies "
+                       "beyond every site's reach (sea_crossing=False): "
+                       + ", ".join(f"{a}-{b} ({_km(g)} of land)" for a, b, g in on_land[:5])
+                       + (f" and {len(on_land) - 5} more" if len(on_land) > 5 else ""),
+                       [a for a, _, _ in on_land])
     if added:
         pos = pd.Series(np.arange(n), index=ids)
         parts = []

@@ -257,6 +257,7 @@ def voronoi_regions(
     outside: str = "keep",
     jitter_m: float = 10.0,
     margin: float = 0.1,
+    max_reach_km: float | str | None = "auto",
 ) -> tuple[gpd.GeoDataFrame, Report]:
     """Voronoi cells of the survey points, computed in a projected CRS and clipped.
 
@@ -276,6 +277,16 @@ def voronoi_regions(
     outside : {"keep", "raise"}
         Sites outside the boundary (often coastal points on a coarse outline): keep them
         (their cell is still clipped to the boundary; reported with the distance), or raise.
+    max_reach_km : float, "auto" or None
+        How far from its site a cell may reach. ``"auto"`` (default): with an outline of
+        the world's land (a boundary spanning 180° of longitude or more, such as
+        ``world_land``), :data:`REACH_SPACINGS` times the median spacing of the sites, and
+        for a sparse site at least the distance to its nearest neighbour; no limit with
+        any other boundary, which outlines the survey area. Land beyond every site's
+        reach (the rest of a continent, a distant island) belongs to no region
+        (reported); a landmass no larger than the discs of its sites' reach is theirs
+        whole. A number sets the reach in km; ``None`` gives every piece of land to a
+        region however far.
 
     Returns
     -------
@@ -293,7 +304,8 @@ def voronoi_regions(
     (True, True)
     """
     cells = projected_cells(sites, boundary=boundary, crs=crs, duplicates=duplicates,
-                            outside=outside, jitter_m=jitter_m, margin=margin)
+                            outside=outside, jitter_m=jitter_m, margin=margin,
+                            max_reach_km=max_reach_km)
     return cells.to_regions(to_lonlat(cells.geometry, cells.crs)), cells.report
 
 
@@ -308,6 +320,9 @@ class ProjectedCells(NamedTuple):
     lat: np.ndarray
     index: pd.Index
     report: Report
+    #: the landmass (polygon part of the outline) of each site, when cells were cut at
+    #: their reach (unclaimed land may then lie between regions on one landmass)
+    landmass: np.ndarray | None = None
 
     def to_regions(self, geoms_ll: np.ndarray) -> gpd.GeoDataFrame:
         """The regions frame of :func:`voronoi_regions` from the cells in lon/lat."""
@@ -330,6 +345,7 @@ def projected_cells(
     outside: str = "keep",
     jitter_m: float = 10.0,
     margin: float = 0.1,
+    max_reach_km: float | str | None = "auto",
 ) -> ProjectedCells:
     """The work of :func:`voronoi_regions` up to the conversion to lon/lat (same
     parameters): the clipped cells in the projected CRS, for callers that compute more
@@ -338,6 +354,7 @@ def projected_cells(
         raise DialectGraphError(f"`duplicates` must be 'spread' or 'raise'; got {duplicates!r}.")
     if outside not in {"keep", "raise"}:
         raise DialectGraphError(f"`outside` must be 'keep' or 'raise'; got {outside!r}.")
+    _check_reach(max_reach_km)
     if sites.crs is None:
         raise DialectGraphError(
             "`sites` must have a coordinate reference system; its CRS is missing. Set it "
@@ -388,11 +405,23 @@ def projected_cells(
     else:
         lands, land_of = _landmass_of_sites(outline, xy, sites.index, outside, report)
     water_cap = _water_caps(xy) if outline is not None else None
+    reach = None
+    if outline is not None and max_reach_km is not None:
+        if max_reach_km != "auto":
+            reach = np.full(len(xy), float(max_reach_km) * 1000.0)
+        elif _spans_world(boundary):
+            reach = _land_reach(xy_sites)
     clipped = np.empty(len(xy), dtype=object)
+    capped = np.zeros(len(xy), dtype=bool)
     for land in np.unique(land_of):
         members = np.flatnonzero(land_of == land)
+        cap = None if reach is None else reach[members]
+        if cap is not None and shapely.area(lands[land]) <= np.sum(np.pi * cap ** 2):
+            cap = None  # an island its sites can cover is theirs whole
+        capped[members] = cap is not None
         clipped[members] = _cells_on(lands[land], xy[members], margin, outline=outline,
-                                     water_cap=None if water_cap is None else water_cap[members])
+                                     water_cap=None if water_cap is None else water_cap[members],
+                                     reach=cap)
     empty = shapely.is_empty(clipped)
     if empty.any():
         raise DialectGraphError(
@@ -400,11 +429,105 @@ def projected_cells(
             f"({first_examples(sites.index[empty].tolist())}): their whole Voronoi cell lies "
             "outside it. Use a boundary that covers them, or remove those sites."
         )
+    if capped.any():
+        _report_reach(clipped, xy, reach, capped, sites.index, max_reach_km, report)
     if outline is not None:
         orphans = np.setdiff1d(np.arange(len(lands)), land_of)
         if orphans.size:
-            clipped = _join_orphans(clipped, lands[orphans], xy, sites.index, report)
-    return ProjectedCells(clipped, crs, xy_sites, lon, lat, sites.index, report)
+            clipped = _join_orphans(clipped, lands[orphans], xy, sites.index, report,
+                                    reach=reach)
+    return ProjectedCells(clipped, crs, xy_sites, lon, lat, sites.index, report,
+                          landmass=land_of if reach is not None else None)
+
+
+#: With an outline of the world's land, a cell reaches at most this many median site
+#: spacings from its site (a sparse site reaches farther; see :func:`_land_reach`).
+REACH_SPACINGS = 5.0
+
+
+def _check_reach(max_reach_km) -> None:
+    """Raise unless ``max_reach_km`` is "auto", None or a positive number of km."""
+    if max_reach_km is None or (isinstance(max_reach_km, str) and max_reach_km == "auto"):
+        return
+    ok = isinstance(max_reach_km, int | float | np.integer | np.floating) and not isinstance(
+        max_reach_km, bool) and np.isfinite(max_reach_km) and max_reach_km > 0
+    if not ok:
+        raise DialectGraphError(
+            f"`max_reach_km` must be 'auto', None or a positive number of km; got "
+            f"{max_reach_km!r}. Pass e.g. max_reach_km=300, or None for no limit.")
+
+
+def _spans_world(boundary) -> bool:
+    """Whether ``boundary`` spans 180° of longitude or more: an outline of the world's
+    land or countries rather than of the survey area."""
+    if isinstance(boundary, gpd.GeoSeries | gpd.GeoDataFrame):
+        frame = boundary if boundary.crs is None or boundary.crs.is_geographic else (
+            boundary.to_crs("EPSG:4326"))
+        x0, _, x1, _ = frame.total_bounds
+    elif isinstance(boundary, shapely.Geometry):
+        x0, _, x1, _ = boundary.bounds
+    else:
+        return False
+    return bool(np.isfinite([x0, x1]).all() and x1 - x0 >= 180.0)
+
+
+def _land_reach(xy: np.ndarray, spacings: float = REACH_SPACINGS) -> np.ndarray:
+    """How far (m) each site's cell may reach on a world outline.
+
+    ``spacings`` times the median distance between neighbouring distinct positions, and
+    at least the distance from the site to its nearest other position, and at least 0.55
+    times the distance of any site whose nearest position it is: two nearest neighbours'
+    cells then meet on the land between them however sparse the survey is there.
+
+    Examples
+    --------
+    >>> xy = np.array([[0.0, 0], [1000, 0], [2000, 0], [3000, 0], [50000, 0]])
+    >>> (_land_reach(xy) / 1000).round(2).tolist()
+    [5.0, 5.0, 5.0, 25.85, 47.0]
+    """
+    from scipy.spatial import cKDTree
+
+    uniq, inv = np.unique(np.round(xy, 3), axis=0, return_inverse=True)
+    inv = np.asarray(inv).ravel()
+    if len(uniq) < 2:
+        return np.full(len(xy), np.inf)
+    dist, near = cKDTree(uniq).query(uniq, k=2)
+    nn, who = dist[:, 1], near[:, 1]
+    reach = np.maximum(spacings * float(np.median(nn)), nn)
+    np.maximum.at(reach, who, 0.55 * nn)
+    return reach[inv]
+
+
+def _cap(cells: np.ndarray, xy: np.ndarray, reach: np.ndarray) -> np.ndarray:
+    """Each cell cut to the disc of its reach around its site."""
+    discs = shapely.buffer(shapely.points(xy), reach, quad_segs=32)
+    out = cells.copy()
+    cut = ~shapely.contains_properly(discs, cells)
+    if cut.any():
+        out[cut] = [_only_polygons(g) for g in shapely.intersection(cells[cut], discs[cut])]
+    return out
+
+
+def _report_reach(cells: np.ndarray, xy: np.ndarray, reach: np.ndarray, capped: np.ndarray,
+                  ids: pd.Index, max_reach_km, report: Report) -> None:
+    """Report the cells that their reach cut short (among the ``capped`` ones)."""
+    k = np.flatnonzero(capped)
+    near = shapely.buffer(shapely.points(xy[k]), reach[k] * 0.999, quad_segs=32)
+    cut = k[~shapely.contains_properly(near, cells[k])]
+    if not cut.size:
+        return
+    if max_reach_km == "auto":
+        how = (f"with an outline of the world's land a cell reaches at most "
+               f"{REACH_SPACINGS:g} median site spacings from its site "
+               f"({np.min(reach) / 1000:,.0f} km; a sparse site as far as its nearest "
+               f"neighbour, up to {np.max(reach) / 1000:,.0f} km)")
+    else:
+        how = f"a cell reaches at most max_reach_km={float(max_reach_km):g} km from its site"
+    report.add("cells cut at their reach",
+               f"{cut.size} cells were cut short: {how}; land beyond every site's reach "
+               "belongs to no region (max_reach_km, or --max-reach-km, sets the limit; none "
+               "lifts it)",
+               ids[cut])
 
 
 def _landmass_of_sites(outline, xy: np.ndarray, ids: pd.Index, outside: str,
@@ -487,27 +610,33 @@ def _water_caps(xy: np.ndarray) -> np.ndarray | None:
 
 def _cells_on(land: shapely.Geometry, xy: np.ndarray, margin: float, *,
               outline: shapely.Geometry | None = None,
-              water_cap: np.ndarray | None = None) -> np.ndarray:
+              water_cap: np.ndarray | None = None,
+              reach: np.ndarray | None = None) -> np.ndarray:
     """Voronoi cells of the sites of one landmass, clipped to it (the whole landmass for
     a single site): cells never reach across water onto another landmass.
 
     A site off the landmass (a coastal point on a coarse outline) also keeps the water
-    of its own cell out to itself: a disc around it reaching the land, minus any land."""
+    of its own cell out to itself: a disc around it reaching the land, minus any land.
+    With ``reach`` (m per site), each cell is first cut to the disc of its reach."""
     shapely.prepare(land)
     if len(xy) == 1:
-        return _clip_and_water(land, xy, np.array([land], dtype=object), outline, single=True,
-                               water_cap=water_cap)
+        cell = np.array([land], dtype=object)
+        if reach is not None:
+            cell = _cap(cell, xy, reach)
+        return _clip_and_water(land, xy, cell, outline, single=True, water_cap=water_cap)
     b = np.array(land.bounds)
     lo = np.minimum(xy.min(axis=0), b[:2])
     hi = np.maximum(xy.max(axis=0), b[2:])
     pad = (hi - lo).max() * max(margin, 0.01) + 1.0
     frame = shapely.box(lo[0] - pad, lo[1] - pad, hi[0] + pad, hi[1] + pad)
     if len(xy) >= SPLIT_VORONOI_MIN_SITES:
-        cells = _cells_in_halves(land, xy, frame, outline)
+        cells = _cells_in_halves(land, xy, frame, outline, reach)
         if cells is not None:
             return cells
-    return _clip_and_water(land, xy, _voronoi(xy, frame), outline, single=False,
-                           water_cap=water_cap)
+    cells = _voronoi(xy, frame)
+    if reach is not None:
+        cells = _cap(cells, xy, reach)
+    return _clip_and_water(land, xy, cells, outline, single=False, water_cap=water_cap)
 
 
 def _voronoi(xy: np.ndarray, frame: shapely.Geometry) -> np.ndarray:
@@ -542,7 +671,8 @@ def _clip_and_water(land, xy: np.ndarray, cells: np.ndarray, outline, *,
     return clipped
 
 
-def _cells_in_halves(land, xy: np.ndarray, frame, outline) -> np.ndarray | None:
+def _cells_in_halves(land, xy: np.ndarray, frame, outline,
+                     reach: np.ndarray | None = None) -> np.ndarray | None:
     """The cells of :func:`_cells_on` computed as two halves in two threads, or None when
     a cell could not be shown exact.
 
@@ -568,6 +698,8 @@ def _cells_in_halves(land, xy: np.ndarray, frame, outline) -> np.ndarray | None:
         own = np.flatnonzero(own_mask)
         near = np.flatnonzero(~own_mask & (np.abs(a - cut) <= halo))
         cells = _voronoi(xy[np.concatenate([own, near])], frame)[:len(own)]
+        if reach is not None:
+            cells = _cap(cells, xy[own], reach[own])
         done = _clip_and_water(land_t, xy[own], cells, outline_t, single=False)
         coords, which = shapely.get_coordinates(done, return_index=True)
         near_site = np.hypot(*(coords - xy[own][which]).T)
@@ -586,40 +718,62 @@ def _cells_in_halves(land, xy: np.ndarray, frame, outline) -> np.ndarray | None:
 
 
 def _join_orphans(cells: np.ndarray, orphans: np.ndarray, xy: np.ndarray, ids: pd.Index,
-                  report: Report) -> np.ndarray:
+                  report: Report, *, reach: np.ndarray | None = None) -> np.ndarray:
     """Give each landmass without sites to the region of the nearest site (the site whose
     Voronoi cell holds a point of the landmass) when it lies within half the diagonal of
-    the sites' extent; leave farther ones out. Both are reported."""
+    the sites' extent; leave farther ones out. Both are reported.
+
+    With ``reach`` (m per site), a landmass goes to the site nearest to any of its land,
+    and only its part within that site's reach is joined."""
     from scipy.spatial import cKDTree
 
-    reach = float(np.hypot(*(xy.max(axis=0) - xy.min(axis=0)))) / 2 + 1.0
-    at = shapely.get_coordinates(shapely.point_on_surface(orphans))
-    dist, site = cKDTree(xy).query(at, k=1)
-    near_orphan = np.flatnonzero(dist <= reach)
-    near_cell = site[near_orphan]
-    left_out = np.flatnonzero(dist > reach)
+    if reach is None:
+        limit = float(np.hypot(*(xy.max(axis=0) - xy.min(axis=0)))) / 2 + 1.0
+        at = shapely.get_coordinates(shapely.point_on_surface(orphans))
+        dist, site = cKDTree(xy).query(at, k=1)
+        near_orphan = np.flatnonzero(dist <= limit)
+        near_cell = site[near_orphan]
+        pieces = orphans[near_orphan]
+        left_out = np.flatnonzero(dist > limit)
+        left_area = shapely.area(orphans[left_out]).sum() / 1e6
+        beyond = f"farther than {limit / 1000:,.0f} km (half the sites' extent) from every region"
+    else:
+        which, site = shapely.STRtree(shapely.points(xy)).query_nearest(orphans,
+                                                                        all_matches=False)
+        order = np.argsort(which, kind="stable")
+        which, site = which[order], site[order]
+        discs = shapely.buffer(shapely.points(xy[site]), reach[site], quad_segs=32)
+        inside = shapely.contains_properly(discs, orphans[which])
+        pieces = orphans[which].copy()
+        cut = ~inside
+        if cut.any():
+            pieces[cut] = [_only_polygons(g)
+                           for g in shapely.intersection(pieces[cut], discs[cut])]
+        keep = ~shapely.is_empty(pieces)
+        near_orphan, near_cell, pieces = which[keep], site[keep], pieces[keep]
+        left_out = np.flatnonzero(~np.isin(np.arange(len(orphans)), near_orphan))
+        left_area = (shapely.area(orphans).sum() - shapely.area(pieces).sum()) / 1e6
+        beyond = "(or parts) beyond every site's reach"
     cells = cells.copy()
     if near_orphan.size:
         order = np.argsort(near_cell, kind="stable")
-        near_orphan, near_cell = near_orphan[order], near_cell[order]
+        near_cell, pieces = near_cell[order], pieces[order]
         starts = np.flatnonzero(np.r_[True, near_cell[1:] != near_cell[:-1]])
         for a, b in zip(starts, np.r_[starts[1:], len(near_cell)]):
             c = near_cell[a]
             cells[c] = _only_polygons(shapely.union_all(
-                np.concatenate([[cells[c]], orphans[near_orphan[a:b]]])))
-        area = shapely.area(orphans[near_orphan]).sum() / 1e6
+                np.concatenate([[cells[c]], pieces[a:b]])))
+        area = shapely.area(pieces).sum() / 1e6
         receivers = ids[np.unique(near_cell)].tolist()
         report.add("joined landmasses without sites",
                    f"{near_orphan.size} landmass(es) without sites ({area:,.0f} km² in all) "
                    f"were added to the region of the nearest site "
                    f"({first_examples(receivers, 5)})",
                    receivers)
-    if left_out.size:
-        area = shapely.area(orphans[left_out]).sum() / 1e6
+    if left_out.size or left_area >= 1.0:
         report.add("left out distant landmasses",
-                   f"{left_out.size} landmass(es) without sites farther than {reach / 1000:,.0f}"
-                   f" km (half the sites' extent) from every region were left out "
-                   f"({area:,.0f} km² in all)", [])
+                   f"{left_out.size} landmass(es) without sites {beyond} were left out "
+                   f"({left_area:,.0f} km² in all)", [])
     return cells
 
 

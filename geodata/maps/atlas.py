@@ -147,7 +147,8 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
                 metric: str | None = None, n_clusters: int = 6, linkage: str = "average",
                 labels: bool | str = False, formats: Sequence[str] = ("png",), dpi: int = 130,
                 crs: Any = None, seed: int = 0, max_crossing_km: float = 200.0,
-                isolated: str = "raise", verbose: bool = False) -> dict[str, Any]:
+                isolated: str = "raise", max_reach_km: float | str | None = "auto",
+                verbose: bool = False) -> dict[str, Any]:
     """Write the standard map set, tables and ``index.html`` for one survey into ``out``.
 
     Parameters
@@ -183,9 +184,9 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
         File formats, resolution and map projection (default equal-area of the extent).
     seed : int
         Seed of the noisy clustering and permutation tests.
-    max_crossing_km, isolated
-        How the graph joins islands across water (as in
-        :meth:`~geodata.DialectGraph.from_sites`).
+    max_crossing_km, isolated, max_reach_km
+        How the graph joins islands across water and how far a region may reach from its
+        site (as in :meth:`~geodata.DialectGraph.from_sites`).
     verbose : bool
         Print each figure as it is written.
 
@@ -221,7 +222,8 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
     notes: list[str] = []
     lon = pd.to_numeric(sites["longitude"], errors="coerce").to_numpy(float)
     lat = pd.to_numeric(sites["latitude"], errors="coerce").to_numpy(float)
-    build: dict[str, Any] = {"max_crossing_km": max_crossing_km, "isolated": isolated}
+    build: dict[str, Any] = {"max_crossing_km": max_crossing_km, "isolated": isolated,
+                             "max_reach_km": max_reach_km}
     if boundary is None and (longitude_span(lon) > 150
                              or np.nanmax(lat) - np.nanmin(lat) > 100):
         # a world-wide survey without an outline: unclipped Voronoi cells would span oceans,

@@ -246,6 +246,35 @@ def load_inputs(args: argparse.Namespace, *, need_survey: bool = False):
     return sites, survey, report
 
 
+def reach_km(text: str) -> float | str | None:
+    """Value of ``--max-reach-km``: ``auto``, ``none`` or a positive number of km.
+
+    Examples
+    --------
+    >>> reach_km("auto"), reach_km("None"), reach_km("250")
+    ('auto', None, 250.0)
+    """
+    word = text.strip().lower()
+    if word in ("auto", "none"):
+        return None if word == "none" else "auto"
+    try:
+        value = float(word)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(
+            f"must be 'auto', 'none' or a positive number of km; got {text!r}")
+    return value
+
+
+def add_reach_option(p: argparse.ArgumentParser) -> None:
+    """``--max-reach-km`` of the commands that build Voronoi regions."""
+    p.add_argument("--max-reach-km", type=reach_km, default="auto", metavar="KM",
+                   help="how far a region may reach from its site: 'auto' (default: 5 median "
+                        "site spacings with world_land/world_countries, no limit with other "
+                        "boundaries), a number of km, or 'none'")
+
+
 def resolve_boundary(value: str | None, dataset: str | None):
     """The clip outline named by --boundary (a bundled name, 'none' or a vector file);
     a repaired file's report is printed."""

@@ -6,7 +6,13 @@ import argparse
 from pathlib import Path
 
 from geodata.validation import DialectGraphError
-from gnn.cli._common import add_site_options, add_survey_options, load_inputs, resolve_boundary
+from gnn.cli._common import (
+    add_reach_option,
+    add_site_options,
+    add_survey_options,
+    load_inputs,
+    resolve_boundary,
+)
 
 __all__ = ["register"]
 
@@ -69,7 +75,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
             k=args.k, threshold_km=args.threshold_km, max_crossing_km=args.max_crossing_km,
             barriers=barriers, barrier_action=args.barrier_action,
             classification=args.classification_col, features=encoded,
-            label=label, isolated=args.isolated, regions=not args.no_regions)
+            label=label, isolated=args.isolated, regions=not args.no_regions,
+            max_reach_km=args.max_reach_km)
     fingerprint = classes.encoding_fingerprint() if classes is not None else None
     if fingerprint:
         # which reading class each column is: another survey numbers its classes anew
@@ -219,6 +226,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--threshold-km", type=float, default=None, help="for --method distance_band")
     p.add_argument("--max-crossing-km", type=float, default=200.0,
                    help="join islands to the nearest region within this gap (km)")
+    add_reach_option(p)
     p.add_argument("--barrier", action="append", default=[],
                    help="barrier lines/polygons (vector file with a 'name' column); repeatable")
     p.add_argument("--barrier-action", default="flag", choices=["flag", "drop"])

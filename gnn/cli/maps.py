@@ -15,7 +15,7 @@ import argparse
 from pathlib import Path
 
 from geodata.validation import DialectGraphError
-from gnn.cli._common import add_site_options, add_survey_options
+from gnn.cli._common import add_reach_option, add_site_options, add_survey_options
 
 __all__ = ["register"]
 
@@ -59,7 +59,8 @@ def _cmd_maps(args: argparse.Namespace) -> int:
                 label=label, metric=args.metric, n_clusters=args.clusters,
                 linkage=args.linkage, labels=labels, formats=args.format or ["png"],
                 dpi=args.dpi, crs=args.crs, seed=args.seed,
-                max_crossing_km=args.max_crossing_km, isolated=args.isolated, verbose=True)
+                max_crossing_km=args.max_crossing_km, isolated=args.isolated,
+                max_reach_km=args.max_reach_km, verbose=True)
     except BaseException:
         # a run that failed before writing anything leaves no empty folder behind
         if not existed and Path(args.out).is_dir() and not any(Path(args.out).iterdir()):
@@ -112,4 +113,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--isolated", default="raise", choices=["raise", "keep"],
                    help="a region with no neighbour within --max-crossing-km: stop (raise) "
                         "or keep it unconnected")
+    add_reach_option(p)
     p.set_defaults(func=_cmd_maps)

@@ -209,6 +209,30 @@ def test_immutable(graph):
     np.testing.assert_array_equal(graph.coords, g2.coords)
 
 
+def test_connect_components_calls_a_gap_on_one_landmass_land():
+    """Regions whose sites share a landmass but whose cells were cut short (unclaimed land
+    between them) are joined without a sea crossing; another landmass is across water."""
+    from geodata.graph.edges import connect_components
+    from geodata.validation import Report
+
+    geoms = np.array([shapely.box(0, 0, 1000, 1000), shapely.box(1000, 0, 2000, 1000),
+                      shapely.box(30_000, 0, 31_000, 1000),     # same landmass, 28 km on
+                      shapely.box(-40_000, 0, -39_000, 1000)],  # an island 39 km off
+                     dtype=object)
+    ids = pd.Index(["a", "b", "c", "d"])
+    report = Report()
+    pairs = connect_components(pd.DataFrame({"i": [0], "j": [1]}), geoms, ids,
+                               max_crossing_km=100, report=report,
+                               landmass=np.array([0, 0, 0, 1]))
+    flags = {(ids[i], ids[j]): bool(s) for i, j, s in pairs[["i", "j", "sea_crossing"]].to_numpy()}
+    assert flags == {("a", "b"): False, ("b", "c"): False, ("a", "d"): True}
+    entries = {e["action"]: e["detail"] for e in report.entries}
+    assert entries["joined regions across land no region reaches"] == (
+        "1 edge(s) join regions with land between them that lies beyond every site's reach "
+        "(sea_crossing=False): c-b (28 km of land)")
+    assert entries["joined islands across water"].startswith("1 edge(s) flagged")
+
+
 def test_connect_components_counts_each_crossing_once_and_corners_are_no_sea():
     """Two islands nearest to each other pick the same pair: one edge, reported once.
     Regions touching only at a corner are joined without a sea crossing."""

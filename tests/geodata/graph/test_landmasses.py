@@ -252,3 +252,76 @@ def test_world_land_around_the_antipode_of_a_pacific_survey(world_land):
     assert not regions.geometry.covers(shapely.Point(-60, -10)).any()  # nor Brazil
     cut = [e for e in report.entries if e["action"] == "boundary parts cut to the window"]
     assert cut and "reaching round to the far side of the globe" in cut[0]["detail"]
+
+
+def test_world_land_cells_stop_at_their_reach(world_land):
+    """WALS languages of Japan and Korea beside those of the Caribbean, on the world's
+    land: before, Korean alone on the mainland took Eurasia (33 million km²), and the
+    islands without a site went to whichever site was nearest however far. Now a cell
+    reaches a few site spacings (a sparse site: as far as its nearest neighbour), and a
+    landmass without a site gives only its land within that reach."""
+    wals = geodata.load_dataset("wals").sites
+    box = ((wals.longitude.between(124, 146) & wals.latitude.between(30, 46))
+           | (wals.longitude.between(-90, -60) & wals.latitude.between(8, 25)))
+    sites = _sites({i: (wals.loc[i, "longitude"], wals.loc[i, "latitude"])
+                    for i in wals.index[box]})
+    g = DialectGraph.from_sites(sites, boundary=world_land, max_crossing_km=1000,
+                                isolated="keep")
+    _assert_valid_and_holding(g.regions, sites)
+    area = g.regions.to_crs("+proj=eqearth").area / 1e6
+    assert area.max() < 2e6 and area.sum() < 1e7
+    for far in [(100, 60), (20, 0), (-40, 72), (-60, -10)]:  # Siberia, Africa, Greenland, Brazil
+        assert not g.regions.geometry.covers(shapely.Point(far)).any(), far
+    # Honshu is one site's island whole: an island its sites can cover is theirs
+    assert g.regions.loc["jpn"].geometry.covers(shapely.Point(140.1, 39.7))  # Akita
+    entries = {e["action"]: e for e in g.report.entries}
+    cut = entries["cells cut at their reach"]
+    assert "kor" in cut["ids"] and "5 median site spacings" in cut["detail"]
+    assert "beyond every site's reach" in entries["left out distant landmasses"]["detail"]
+
+
+def test_a_land_gap_between_regions_is_no_sea_crossing(world_land):
+    """Cities of South Korea and of Liaoning with a reach of 100 km: the land between the
+    two groups belongs to no region, and the edge joining them crosses no water."""
+    coords = {"Seoul": (126.98, 37.57), "Incheon": (126.70, 37.46), "Suwon": (127.03, 37.26),
+              "Chuncheon": (127.73, 37.88), "Cheongju": (127.49, 36.64),
+              "Shenyang": (123.43, 41.80), "Anshan": (122.99, 41.11), "Fushun": (123.96, 41.88),
+              "Benxi": (123.77, 41.29), "Liaoyang": (123.24, 41.27)}
+    sites = _sites(coords)
+    g = DialectGraph.from_sites(sites, boundary=world_land, max_reach_km=100,
+                                max_crossing_km=600)
+    _assert_valid_and_holding(g.regions, sites)
+    korea, liaoning = set(list(coords)[:5]), set(list(coords)[5:])
+    across = [(a, b) for a, b in g.edges.index if a in korea and b in liaoning]
+    assert len(across) == 1 and not g.edges.loc[across[0], "sea_crossing"]
+    entries = {e["action"]: e["detail"] for e in g.report.entries}
+    assert entries["joined regions across land no region reaches"].startswith(
+        "1 edge(s) join regions with land between them")
+    assert "joined islands across water" not in entries
+    assert "max_reach_km=100 km" in entries["cells cut at their reach"]
+    # the Seoul region reaches 100 km at most
+    far = g.regions.to_crs(g.meta["projected_crs"]).geometry
+    own = far.loc[["Seoul"]].iloc[0]
+    site = sites.to_crs(g.meta["projected_crs"]).geometry.loc["Seoul"]
+    assert shapely.hausdorff_distance(own, site) <= 100_000 * 1.001
+
+
+def test_reach_is_only_limited_on_a_world_outline():
+    """A boundary of the survey area (China's provinces) is not cut at any reach by
+    default; a given reach applies to any boundary, and a bad one is refused."""
+    from geodata.graph.regions import _spans_world
+
+    china = geodata.load_boundary("china_provinces")
+    assert not _spans_world(china) and _spans_world(geodata.load_boundary("world_countries"))
+    sites = _sites(ISLANDS)
+    _, report = voronoi_regions(sites, boundary=china)
+    assert "cells cut at their reach" not in {e["action"] for e in report.entries}
+    regions, report = voronoi_regions(sites, boundary=china, max_reach_km=20)
+    area = regions.to_crs(regions.attrs["projected_crs"]).area / 1e6
+    assert (area <= np.pi * 20 ** 2 * 1.01).all()
+    assert "cells cut at their reach" in {e["action"] for e in report.entries}
+    for bad in (-5, 0, float("nan"), "far", True):
+        with pytest.raises(geodata.DialectGraphError,
+                           match=r"`max_reach_km` must be 'auto', None or a positive number "
+                                 r"of km; got .*Pass e.g. max_reach_km=300"):
+            voronoi_regions(sites, boundary=china, max_reach_km=bad)

@@ -157,15 +157,21 @@ def test_build_error_names_the_command_options(wals_sites, tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_build_island_atlas_on_world_land(wals_sites, tmp_path):
+def test_build_island_atlas_on_world_land(wals_sites, tmp_path, capsys):
     """Every third WALS language of Taiwan, the Philippines, Japan, Borneo and the coast
     of China (islands, ragged coasts, Palau), on the bundled world land outline."""
     box = wals_sites.longitude.between(110, 146) & wals_sites.latitude.between(0, 46)
     frame = wals_sites[box].sort_index().iloc[::3]
     path = _write_sites(frame, tmp_path / "s.csv")
     out = tmp_path / "g.gpkg"
-    assert main(["build", "--sites", str(path), "--boundary", "world_land",
-                 "--out", str(out)]) == 0
+    args = ["build", "--sites", str(path), "--boundary", "world_land", "--out", str(out)]
+    # Palau and Sonsorol lie farther than 200 km from every other region: said, not hidden
+    # (islands without sites no longer bridge the sea to any site however far)
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "2 region(s) have no neighbour ('pal', 'son')" in err and not out.exists()
+    assert main([*args, "--max-crossing-km", "1000"]) == 0
+    assert "\ncells cut at their reach: " in capsys.readouterr().out
     g = DialectGraph.read_file(out)
     regions = g.regions
     assert len(regions) == len(frame)  # every site kept
@@ -177,6 +183,9 @@ def test_build_island_atlas_on_world_land(wals_sites, tmp_path):
     # projection centre, in South America, once projected onto the whole map)
     area = regions.to_crs("+proj=eqearth").area / 1e6
     assert area.sum() < 1.5e8  # less than all the land on Earth
+    # Mandarin reaches as far as its nearest neighbour (~1,000 km), not over Eurasia (70
+    # million km² before)
+    assert area.max() < 4e6
     assert np.allclose(area, regions["area_km2"], rtol=0.02)
     assert g.edges["sea_crossing"].any()
 
@@ -232,3 +241,14 @@ def test_build_numeric_codes_as_categories(wals_sites, tmp_path):
     expect = {f"{i}:{v}" for (i, v), n in held.items() if n >= 2}
     assert expect <= set(cats.columns)
     assert set(cats.fillna(0).stack().unique()) <= {0.0, 1.0}
+
+
+@pytest.mark.parametrize("command", ["build", "maps"])
+def test_max_reach_km_is_checked_by_the_parser(command, tmp_path, capsys):
+    out = tmp_path / ("g.gpkg" if command == "build" else "maps")
+    with pytest.raises(SystemExit):
+        main([command, "--dataset", "sinitic_szeto2018", "--max-reach-km", "far",
+              "--out", str(out)])
+    assert ("argument --max-reach-km: must be 'auto', 'none' or a positive number of km; "
+            "got 'far'") in capsys.readouterr().err
+    assert not out.exists()
