@@ -285,7 +285,8 @@ def voronoi_regions(
         any other boundary, which outlines the survey area. Land beyond every site's
         reach (the rest of a continent, a distant island) belongs to no region
         (reported); a landmass no larger than the discs of its sites' reach is theirs
-        whole. A number sets the reach in km; ``None`` gives every piece of land to a
+        whole, and a landmass without sites gives only its land within the survey's
+        reach (not a sparse site's). A number sets the reach in km; ``None`` gives every piece of land to a
         region however far.
 
     Returns
@@ -434,8 +435,11 @@ def projected_cells(
     if outline is not None:
         orphans = np.setdiff1d(np.arange(len(lands)), land_of)
         if orphans.size:
+            # land without sites goes no farther than the survey's reach (a sparse site's
+            # longer reach spans the sea to its neighbour, not to a continent beyond)
             clipped = _join_orphans(clipped, lands[orphans], xy, sites.index, report,
-                                    reach=reach)
+                                    reach=None if reach is None else np.full(len(xy),
+                                                                             reach.min()))
     return ProjectedCells(clipped, crs, xy_sites, lon, lat, sites.index, report,
                           landmass=land_of if reach is not None else None)
 

@@ -56,6 +56,24 @@ _AX_CRS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 # --------------------------------------------------------------------------- projection
+def _central_meridian(crs: CRS) -> float:
+    """Longitude (degrees) of a projection's centre or origin; 0 when it has none.
+    Read from the CRS's parameters, not its PROJ string (which warns of lost detail).
+
+    Examples
+    --------
+    >>> _central_meridian(CRS.from_proj4("+proj=laea +lon_0=150 +lat_0=-10 +units=m"))
+    150.0
+    >>> _central_meridian(CRS.from_epsg(4326))
+    0.0
+    """
+    op = crs.coordinate_operation
+    for param in (op.params if op is not None else []):
+        if param.name.lower().startswith("longitude of"):
+            return float(param.value)
+    return 0.0
+
+
 def map_crs(graph_or_frame: Any) -> CRS:
     """The equal-area projection used for maps of this graph (chosen from its extent).
 
@@ -161,7 +179,7 @@ def _projected_outline(name: str, wkt: str, extent: tuple[float, ...]) -> gpd.Ge
     else:
         lonlat_box = shapely.box(np.nanmin(lon) - 5, max(np.nanmin(lat) - 5, -89.9),
                                  np.nanmax(lon) + 5, min(np.nanmax(lat) + 5, 89.9))
-    lon_0 = float(crs.to_dict().get("lon_0", 0.0) or 0.0)
+    lon_0 = _central_meridian(crs)
     seam = (lon_0 + 360.0) % 360.0 - 180.0  # the meridian opposite the centre
     if abs(abs(seam) - 180.0) > 0.01:
         # countries across the seam of a map not centred on 0° are cut there, or they
