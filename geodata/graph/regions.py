@@ -412,6 +412,8 @@ def projected_cells(
             reach = np.full(len(xy), float(max_reach_km) * 1000.0)
         elif _spans_world(boundary):
             reach = _land_reach(xy_sites)
+            if not np.isfinite(reach).all():  # one locality: nothing to measure a reach by
+                reach = None
     clipped = np.empty(len(xy), dtype=object)
     capped = np.zeros(len(xy), dtype=bool)
     for land in np.unique(land_of):
@@ -475,31 +477,41 @@ def _spans_world(boundary) -> bool:
     return bool(np.isfinite([x0, x1]).all() and x1 - x0 >= 180.0)
 
 
-def _land_reach(xy: np.ndarray, spacings: float = REACH_SPACINGS) -> np.ndarray:
+def _land_reach(xy: np.ndarray, spacings: float = REACH_SPACINGS,
+                merge_m: float = 1000.0) -> np.ndarray:
     """How far (m) each site's cell may reach on a world outline.
 
-    ``spacings`` times the median distance between neighbouring distinct positions, and
-    at least the distance from the site to its nearest other position, and at least 0.55
-    times the distance of any site whose nearest position it is: two nearest neighbours'
-    cells then meet on the land between them however sparse the survey is there.
+    Sites closer than ``merge_m`` are one locality (villages of a world-wide atlas, not
+    a city's streets). A cell reaches ``spacings`` times the median distance between
+    neighbouring localities, at least the distance from its locality to the nearest
+    other, and at least 0.55 times the distance of any locality whose nearest it is: two
+    nearest neighbours' cells then meet on the land between them however sparse the
+    survey is there. A single locality gets no limit (``inf``).
 
     Examples
     --------
-    >>> xy = np.array([[0.0, 0], [1000, 0], [2000, 0], [3000, 0], [50000, 0]])
-    >>> (_land_reach(xy) / 1000).round(2).tolist()
-    [5.0, 5.0, 5.0, 25.85, 47.0]
+    >>> xy = np.array([[0.0, 0], [10e3, 0], [10.2e3, 0], [20e3, 0], [30e3, 0], [500e3, 0]])
+    >>> (_land_reach(xy) / 1000).round(1).tolist()
+    [50.0, 50.0, 50.0, 50.0, 258.5, 470.0]
     """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
     from scipy.spatial import cKDTree
 
-    uniq, inv = np.unique(np.round(xy, 3), axis=0, return_inverse=True)
-    inv = np.asarray(inv).ravel()
-    if len(uniq) < 2:
-        return np.full(len(xy), np.inf)
-    dist, near = cKDTree(uniq).query(uniq, k=2)
+    n = len(xy)
+    pairs = cKDTree(xy).query_pairs(merge_m, output_type="ndarray")
+    links = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    count, place = connected_components(links, directed=False)
+    if count < 2:
+        return np.full(n, np.inf)
+    size = np.bincount(place, minlength=count)
+    centre = np.column_stack([np.bincount(place, weights=xy[:, d], minlength=count) / size
+                              for d in range(2)])
+    dist, near = cKDTree(centre).query(centre, k=2)
     nn, who = dist[:, 1], near[:, 1]
     reach = np.maximum(spacings * float(np.median(nn)), nn)
     np.maximum.at(reach, who, 0.55 * nn)
-    return reach[inv]
+    return reach[place]
 
 
 def _cap(cells: np.ndarray, xy: np.ndarray, reach: np.ndarray) -> np.ndarray:

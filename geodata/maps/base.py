@@ -124,13 +124,30 @@ def site_xy(graph: Any, crs: CRS) -> pd.DataFrame:
     return pd.DataFrame({"x": x, "y": y}, index=reg.index)
 
 
+def _join_at_seam(regions: gpd.GeoDataFrame, projected: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``projected`` with each region that lon/lat splits at the antimeridian made whole
+    again where the map joins its pieces (a Pacific-centred map), so no seam is drawn
+    through it; pieces still apart on the map stay a MultiPolygon."""
+    geoms = regions.geometry
+    if regions.crs is None or not regions.crs.is_geographic or not len(geoms):
+        return projected
+    b = geoms.bounds
+    split = ((b["minx"] <= -180.0) & (b["maxx"] >= 180.0)
+             & (geoms.geom_type == "MultiPolygon")).to_numpy()
+    if not split.any():
+        return projected
+    out = projected.geometry.to_numpy().copy()
+    out[split] = [shapely.union_all(shapely.get_parts(g), grid_size=1.0) for g in out[split]]
+    return projected.set_geometry(gpd.GeoSeries(out, index=projected.index, crs=projected.crs))
+
+
 class MapFrame:
     """A graph projected for drawing: regions, site positions, extent and CRS."""
 
     def __init__(self, graph: Any, crs: CRS | str | None = None):
         self.graph = graph
         self.crs = resolve_crs(graph, crs)
-        self.regions = graph.regions.to_crs(self.crs)
+        self.regions = _join_at_seam(graph.regions, graph.regions.to_crs(self.crs))
         self.ids = self.regions.index
         self.xy = site_xy(graph, self.crs)
         self.is_points = bool((self.regions.geom_type == "Point").all())

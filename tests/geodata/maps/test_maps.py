@@ -439,3 +439,28 @@ def test_world_wide_pacific_survey_is_mapped_centred_on_the_pacific():
     parts = land.explode(index_parts=False)
     widths = parts.bounds["maxx"] - parts.bounds["minx"]
     assert len(land) > 100 and widths.max() < half_width  # no polygon wraps round the map
+
+
+def test_a_region_split_at_the_antimeridian_is_drawn_whole():
+    """Taveuni's island and sea straddle 180°: lon/lat splits its region there, and a map
+    centred on Fiji joins the pieces again (no seam drawn through it), area unchanged."""
+    import geopandas as gpd
+    import shapely
+
+    from geodata.maps.base import MapFrame
+
+    coords = {"Suva": (178.44, -18.14), "Nadi": (177.44, -17.80), "Labasa": (179.39, -16.43),
+              "Taveuni": (-179.97, -16.85), "Lakeba": (-178.80, -18.22)}
+    lon, lat = np.array(list(coords.values())).T
+    sites = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs=4326,
+                             index=pd.Index(list(coords)))
+    graph = DialectGraph.from_sites(sites, boundary=load_boundary("world_land"),
+                                    isolated="keep")
+    frame = MapFrame(graph)
+    plain = graph.regions.to_crs(frame.crs).geometry
+    for site in ("Labasa", "Taveuni"):  # both reach across 180°
+        assert graph.regions.geometry[site].bounds[0] == -180.0
+        drawn = frame.regions.geometry[site]
+        assert len(shapely.get_parts(drawn)) < len(shapely.get_parts(plain[site]))
+        assert drawn.area == pytest.approx(plain[site].area, rel=1e-4) and drawn.is_valid
+    assert frame.regions.geometry["Nadi"].equals(plain["Nadi"])  # others untouched
