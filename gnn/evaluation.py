@@ -76,6 +76,10 @@ _NEEDS_FEATURES = ("feature_knn", "mlp")
 DEFAULT_NET: dict = {}
 #: Seeds when ``seeds`` is not given: >= 10 on small graphs (< 500 nodes), else 3.
 SMALL_GRAPH = 500
+#: ``cv="auto"``: leave-one-out up to this many regions to hold out, spatial blocks above
+#: (leave-one-out fits every network once per region and seed: days on an atlas of
+#: hundreds of sites).
+LOO_MAX_REGIONS = 100
 _SMOOTH = 1e-3
 
 
@@ -807,12 +811,25 @@ def _default_models(ctx: _Context, task: str) -> tuple[list[str], dict[str, str]
     return [m for m in names if m not in skipped], skipped
 
 
+def _resolve_cv(cv: str, ctx, task: str, folds: int) -> tuple[str, str]:
+    """The split ``cv="auto"`` stands for, and a line saying why ('' when given)."""
+    if cv != "auto":
+        return cv, ""
+    n = int((ctx.codes >= 0).sum()) if task == "group" else int(ctx.n)
+    if n <= LOO_MAX_REGIONS:
+        return "loo", (f"cv='auto': leave-one-out ({n} regions to hold out, at most "
+                       f"{LOO_MAX_REGIONS})")
+    return "spatial", (f"cv='auto': {folds} spatial blocks ({n} regions to hold out: "
+                       f"leave-one-out would fit every network {n} times per seed; "
+                       "pass cv='loo' (CLI: --cv loo) to have it)")
+
+
 def evaluate(
     graph: Any,
     *,
     task: str = "group",
     label: str | None = None,
-    cv: str = "loo",
+    cv: str = "auto",
     folds: int = 5,
     buffer_km: float = 0.0,
     buffer_drops: str = "sites",
@@ -836,8 +853,10 @@ def evaluate(
         Classify regions into groups, or impute masked feature cells.
     label : str, keyword-only
         Label column for ``task="group"`` (default: the graph's label).
-    cv : {"spatial", "loo", "group", "random"}, keyword-only
-        The split (see :mod:`gnn.splits`).
+    cv : {"auto", "spatial", "loo", "group", "random"}, keyword-only
+        The split (see :mod:`gnn.splits`). ``"auto"``: leave-one-out for up to
+        :data:`LOO_MAX_REGIONS` regions to hold out, else ``folds`` spatial blocks (the
+        choice is in the result's ``cv`` and ``cv_choice``).
     folds : int, keyword-only
         Number of folds for ``spatial`` and ``random``.
     buffer_km : float, keyword-only
@@ -877,8 +896,8 @@ def evaluate(
     """
     if task not in ("group", "impute"):
         raise DialectGraphError(f"`task` must be 'group' or 'impute'; got {task!r}.")
-    if cv not in CV_KINDS:
-        raise DialectGraphError(f"`cv` must be one of {CV_KINDS}; got {cv!r}.")
+    if cv not in ("auto", *CV_KINDS):
+        raise DialectGraphError(f"`cv` must be 'auto' or one of {CV_KINDS}; got {cv!r}.")
     if task == "impute" and hide_features:
         raise DialectGraphError("`hide_features` applies to task='group' only.")
     if buffer_drops not in BUFFER_DROPS:
@@ -901,6 +920,9 @@ def evaluate(
                 f"{ctx.n_features} feature columns with no observed cell. Build the graph "
                 "with `features=` (a survey).")
     seed_list = _seed_list(seeds, ctx.n)
+    cv, cv_choice = _resolve_cv(cv, ctx, task, folds)
+    if progress and cv_choice:
+        print(f"[evaluate] {cv_choice}", flush=True)
     if models is None:
         names, skipped = _default_models(ctx, task)
     else:
@@ -940,7 +962,7 @@ def evaluate(
             if progress:
                 print(f"[evaluate] seed {seed} {m:28s} acc={r['accuracy']:.3f} "
                       f"({r['seconds']:.1f}s)", flush=True)
-    out = {"task": task, "cv": cv, "buffer_km": float(buffer_km or 0.0),
+    out = {"task": task, "cv": cv, "cv_choice": cv_choice, "buffer_km": float(buffer_km or 0.0),
            "buffer_drops": buffer_drops, "folds": int(max(n_folds)),
            "folds_per_seed": n_folds, "seeds": seed_list, "n_nodes": ctx.n,
            "n_features": ctx.n_features, "feature_names": list(ctx.data.feature_names)[:50],

@@ -138,6 +138,27 @@ def test_default_seeds_and_per_seed_reporting(szeto):
     json.dumps(r)
 
 
+def test_cv_auto_is_leave_one_out_on_small_graphs_and_spatial_blocks_above(szeto,
+                                                                         monkeypatch):
+    """Leave-one-out fits every network once per region and seed: on an atlas of hundreds
+    of sites that is days, so cv='auto' takes spatial blocks there and says so."""
+    from gnn import evaluation
+
+    small = evaluate(szeto, seeds=1, models=["majority"])
+    assert small["cv"] == "loo" and small["folds"] == 42
+    assert small["cv_choice"] == "cv='auto': leave-one-out (42 regions to hold out, at most 100)"
+    monkeypatch.setattr(evaluation, "LOO_MAX_REGIONS", 30)
+    big = evaluate(szeto, seeds=1, folds=4, models=["majority"])
+    assert big["cv"] == "spatial" and big["folds"] == 4
+    assert big["cv_choice"].startswith("cv='auto': 4 spatial blocks (42 regions to hold out: "
+                                       "leave-one-out would fit every network 42 times")
+    assert evaluate(szeto, cv="loo", seeds=1, models=["majority"])["cv_choice"] == ""
+    with pytest.raises(geodata.DialectGraphError,
+                       match=r"`cv` must be 'auto' or one of \('spatial', 'loo', 'group', "
+                             r"'random'\); got 'blocks'"):
+        evaluate(szeto, cv="blocks", seeds=1, models=["majority"])
+
+
 def test_majority_matches_hand_count(szeto):
     r = evaluate(szeto, cv="loo", seeds=1, models=["majority"])
     # leave-one-out majority: Mandarin (26 of 42) is always the training majority
