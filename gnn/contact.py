@@ -192,6 +192,17 @@ def _fold_task(data, x, cols, fold, k, seed, mask_rate, variants, relations, par
     return out
 
 
+def _progress_line(recs, variants, i, n_tasks, seed, k, secs, elapsed) -> str:
+    """One fold's accuracies, its time and the time left (from the mean so far)."""
+    n = sum(r["n"] for r in recs)
+    acc = {v: sum(r[f"correct_{v}"] for r in recs) / max(n, 1) for v, _ in variants}
+    left = elapsed / (i + 1) * (n_tasks - i - 1)
+    eta = f"{left / 60:.0f} min" if left >= 90 else f"{left:.0f} s"
+    return (f"[attribution] {i + 1}/{n_tasks} seed {seed} fold {k}: {n} cells, "
+            + ", ".join(f"{v}={a:.3f}" for v, a in acc.items())
+            + f" ({secs:.1f} s; about {eta} left)")
+
+
 def attribution_runs(
     graph: Any,
     *,
@@ -267,24 +278,32 @@ def attribution_runs(
         n_folds = len(fl)
         tasks += [(fold, k, seed) for k, fold in enumerate(fl)]
 
+    n_nets = int(params.get("n_ensemble", FeatureImputer().n_ensemble))
+    if progress:
+        print(f"[attribution] {len(seed_list)} seeds x {n_folds} folds x {len(variants)} models"
+              f" ({', '.join(v for v, _ in variants)}), {n_nets} network(s) each: "
+              f"{len(tasks) * len(variants) * n_nets} networks to train on {x.shape[0]} sites, "
+              f"{len(cols)} evaluated of {x.shape[1]} feature columns", flush=True)
+
     def run(fold, k, seed):
         t = time.perf_counter()
         recs = _fold_task(data, x, cols, fold, k, seed, float(mask_rate), variants, rels,
                           params, names)
-        if progress:
-            n = sum(r["n"] for r in recs)
-            acc = {v: sum(r[f"correct_{v}"] for r in recs) / max(n, 1) for v, _ in variants}
-            print(f"[attribution] seed {seed} fold {k}: {n} cells, "
-                  + ", ".join(f"{v}={a:.3f}" for v, a in acc.items())
-                  + f" ({time.perf_counter() - t:.1f}s)", flush=True)
-        return recs
+        return recs, time.perf_counter() - t
 
     if n_jobs is not None and int(n_jobs) != 1:
         from joblib import Parallel, delayed
 
-        results = Parallel(n_jobs=int(n_jobs))(delayed(run)(*t) for t in tasks)
+        done = Parallel(n_jobs=int(n_jobs), return_as="generator")(
+            delayed(run)(*t) for t in tasks)
     else:
-        results = [run(*t) for t in tasks]
+        done = (run(*t) for t in tasks)
+    results = []
+    for i, ((recs, secs), (_, k, seed)) in enumerate(zip(done, tasks)):
+        results.append(recs)
+        if progress:
+            print(_progress_line(recs, variants, i, len(tasks), seed, k, secs,
+                                 time.perf_counter() - t0), flush=True)
     runs = pd.DataFrame([r for res in results for r in res])
     runs.attrs["protocol"] = {
         "cv": cv, "folds": n_folds, "buffer_km": float(buffer_km), "seeds": seed_list,
@@ -407,6 +426,9 @@ def attribution(
         Overrides of :data:`DEFAULT_ATTRIBUTION_NET`.
     n_jobs : int, keyword-only
         Folds fitted in parallel (joblib); results do not depend on it.
+    progress : bool, keyword-only
+        Print the number of networks to train, then each fold's accuracies, its time and
+        the time left (estimated from the folds so far).
 
     Returns
     -------

@@ -93,3 +93,17 @@ def test_import_geodata_and_the_cli_never_import_torch():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=REPO_ROOT)
     assert out.stdout.strip() == "[]"
+
+
+def test_every_cli_option_says_what_it_does():
+    import argparse
+
+    from gnn.cli import build_parser
+
+    missing = []
+    for action in build_parser()._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                missing += [f"{name} {a.option_strings[0] if a.option_strings else a.dest}"
+                            for a in sub._actions if not a.help]
+    assert missing == []

@@ -54,13 +54,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     m.add_argument("--relations", default="geographic,genealogical",
                    help="comma-separated relations (default: geographic,genealogical)")
     m.add_argument("--seeds", type=int, default=3, help="number of seeds (>= 2)")
-    m.add_argument("--cv", choices=("spatial", "random"), default="spatial")
-    m.add_argument("--folds", type=int, default=5)
-    m.add_argument("--buffer-km", type=float, default=0.0)
+    m.add_argument("--cv", choices=("spatial", "random"), default="spatial",
+                   help="held-out languages in spatial blocks or random folds (default: "
+                        "%(default)s)")
+    m.add_argument("--folds", type=int, default=5, help="folds per seed (default: %(default)s)")
+    m.add_argument("--buffer-km", type=float, default=0.0,
+                   help="languages within this distance of a held-out one lose all their "
+                        "cells (default: %(default)s)")
     m.add_argument("--mask-rate", type=float, default=0.5,
                    help="share of each held-out language's cells that is hidden and scored")
-    m.add_argument("--max-epochs", type=int, default=None)
-    m.add_argument("--hidden", type=int, default=None)
+    m.add_argument("--max-epochs", type=int, default=None,
+                   help="training epochs at most (default 200)")
+    m.add_argument("--hidden", type=int, default=None, help="hidden channels (default 32)")
+    m.add_argument("--ensemble", type=int, default=None, metavar="N",
+                   help="networks averaged per fit (default 5; 1 is about 5x faster and "
+                        "noisier)")
     m.add_argument("--n-jobs", type=int, default=None, help="folds fitted in parallel")
     m.add_argument("--by-group", action="store_true",
                    help="also aggregate per feature family (WALS area, Szeto domain)")
@@ -135,11 +143,14 @@ def _cmd_attribution(args: argparse.Namespace) -> int:
         net["max_epochs"] = args.max_epochs
     if args.hidden:
         net["hidden_channels"] = args.hidden
+    if args.ensemble is not None:
+        net["n_ensemble"] = args.ensemble
     feats = [f.strip() for f in args.features.split(",") if f.strip()] if args.features else None
     rels = [r.strip() for r in args.relations.split(",") if r.strip()]
     runs = attribution_runs(graph, features=feats, relations=rels, seeds=args.seeds,
                             cv=args.cv, folds=args.folds, buffer_km=args.buffer_km,
-                            mask_rate=args.mask_rate, net_params=net, n_jobs=args.n_jobs)
+                            mask_rate=args.mask_rate, net_params=net, n_jobs=args.n_jobs,
+                            progress=True)
     table = summarise_attribution(runs)
     by_group = summarise_attribution(runs, by=groups) if args.by_group else None
     protocol = runs.attrs["protocol"]

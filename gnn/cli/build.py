@@ -221,7 +221,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--label-col", default=None, help="column with the reference groups")
     p.add_argument("--classification-col", default=None,
                    help="column with classification paths (adds edge relatedness)")
-    p.add_argument("--method", default="voronoi", choices=METHODS)
+    p.add_argument("--method", default="voronoi", choices=METHODS,
+                   help="adjacency: 'voronoi'/'rook'/'queen' (regions sharing a border), a "
+                        "point graph (delaunay, gabriel, relative_neighbourhood, knn) or "
+                        "'distance_band' (default: %(default)s)")
     p.add_argument("--k", type=int, default=6, help="neighbours for --method knn")
     p.add_argument("--threshold-km", type=float, default=None, help="for --method distance_band")
     p.add_argument("--max-crossing-km", type=float, default=200.0,
@@ -229,8 +232,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_reach_option(p)
     p.add_argument("--barrier", action="append", default=[],
                    help="barrier lines/polygons (vector file with a 'name' column); repeatable")
-    p.add_argument("--barrier-action", default="flag", choices=["flag", "drop"])
-    p.add_argument("--isolated", default="raise", choices=["raise", "keep"])
+    p.add_argument("--barrier-action", default="flag", choices=["flag", "drop"],
+                   help="an edge crossing a barrier is flagged (barrier_<name>=True) or "
+                        "dropped, with a report (default: %(default)s)")
+    p.add_argument("--isolated", default="raise", choices=["raise", "keep"],
+                   help="regions left without any neighbour stop the build with their ids, "
+                        "or are kept without edges (default: %(default)s)")
     p.add_argument("--no-regions", action="store_true",
                    help="keep points as geometry for point methods (world-wide surveys)")
     g = p.add_argument_group("string surveys (IPA readings, word forms, categories)")

@@ -19,7 +19,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help="run the whole chain on bundled data and write maps")
-    p.add_argument("--out", type=Path, default=Path("demo_output"))
-    p.add_argument("--dataset", default="sinitic_szeto2018")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", type=Path, default=Path("demo_output"),
+                   help="output folder (default: %(default)s)")
+    p.add_argument("--dataset", default="sinitic_szeto2018",
+                   help="bundled data set (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
     p.set_defaults(func=_cmd_demo)

@@ -155,7 +155,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_number(p, "--permutations", low=0, default=999, help="Mantel permutations (999)")
     add_number(p, "--n-boot", low=0, default=100,
                help="bootstrap / noisy clustering replicates (100)")
-    p.add_argument("--mds-dims", type=int, default=2, choices=[1, 2, 3])
-    add_number(p, "--seed", low=SEED.low, high=SEED.high, default=0)
+    p.add_argument("--mds-dims", type=int, default=2, choices=[1, 2, 3],
+                   help="dimensions of the MDS coordinates (default: %(default)s)")
+    add_number(p, "--seed", low=SEED.low, high=SEED.high, default=0,
+               help="random seed (default: %(default)s)")
     add_output(p, "--json", suffixes=(".json",), required=True, help="output JSON report")
     p.set_defaults(func=_cmd_analyze)

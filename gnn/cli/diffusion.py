@@ -243,7 +243,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      help="bundled data set whose sites form a kNN graph (default: %(default)s)")
     add_number(sim, "--k", low=1, default=5, help="neighbours for the dataset graph")
     sim.add_argument("--model", choices=["gravity", "conformity", "cascade", "si"],
-                     default="gravity")
+                     default="gravity", help="diffusion model (default: %(default)s)")
     sim.add_argument("--seeds", help="comma-separated seeded sites (gravity, cascade, si)")
     sim.add_argument("--initial", help="conformity: site=variant pairs, comma-separated")
     sim.add_argument("--initial-item", help="conformity: survey item giving the initial map")
@@ -254,9 +254,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                help="gravity distance decay (>= 0)")
     add_number(sim, "--probability", type=float, low=0, high=1, default=0.3,
                help="cascade/si per-edge probability in [0, 1]")
-    add_number(sim, "--conformity", type=float, low=0, default=2.0)
-    add_number(sim, "--noise", type=float, low=0, high=1, default=0.05)
-    add_number(sim, "--update-fraction", type=float, low=0, high=1, low_open=True, default=0.5)
+    add_number(sim, "--conformity", type=float, low=0, default=2.0,
+               help="conformity exponent (>= 0; 1 is the voter model, larger sharpens "
+                    "boundaries; default %(default)s)")
+    add_number(sim, "--noise", type=float, low=0, high=1, default=0.05,
+               help="conformity: chance of adopting a random variant, in [0, 1] "
+                    "(default %(default)s)")
+    add_number(sim, "--update-fraction", type=float, low=0, high=1, low_open=True, default=0.5,
+               help="conformity: share of sites updated per step, in (0, 1] "
+                    "(default %(default)s)")
     sim.add_argument("--weights", help="edge column of the graph used as weights")
     add_number(sim, "--seed", low=SEED.low, high=SEED.high, default=0, help="random seed")
     add_output(sim, "--out", suffixes=(".csv",), required=True,
@@ -275,7 +281,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     tree.add_argument("--metric", default="hamming", choices=sorted(METRICS),
                       help="linguistic distance over the survey items (default: hamming)")
-    tree.add_argument("--method", choices=["nj", "upgma"], default="nj")
+    tree.add_argument("--method", choices=["nj", "upgma"], default="nj",
+                      help="neighbour joining or UPGMA (default: %(default)s)")
     tree.add_argument("--reference", action="append",
                       help="'liu2007' (its two reference trees; the default for that data "
                            "set) or a Newick file; repeatable")
@@ -286,7 +293,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     tree.add_argument("--prune", action="store_true",
                       help="compare user trees on common leaves instead of failing")
     add_number(tree, "--bootstrap", low=0, default=0, help="bootstrap replicates")
-    add_number(tree, "--seed", low=SEED.low, high=SEED.high, default=0)
+    add_number(tree, "--seed", low=SEED.low, high=SEED.high, default=0,
+               help="random seed (default: %(default)s)")
     add_output(tree, "--out", suffixes=(".nwk", ".newick", ".tree", ".tre", ".txt"),
                required=True, help="Newick file to write (.nwk)")
     add_output(tree, "--report", suffixes=(".json",), help="JSON report to write")

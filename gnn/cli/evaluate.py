@@ -21,7 +21,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--graph", required=True, type=Path, metavar="G.gpkg",
                    help="graph saved by `dialectgraph build` (GeoPackage)")
-    p.add_argument("--task", choices=("group", "impute"), default="group")
+    p.add_argument("--task", choices=("group", "impute"), default="group",
+                   help="'group': predict held-out regions' labels; 'impute': hidden feature "
+                        "cells (default: %(default)s)")
     p.add_argument("--label", default=None, help="label column (default: the graph's label)")
     p.add_argument("--cv", choices=("auto", "spatial", "loo", "group", "random"), default="auto",
                    help="the split: 'auto' (default) is leave-one-out up to 100 regions to "
@@ -42,9 +44,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="held-out regions lose their features (unsurveyed-region setting)")
     p.add_argument("--models", default=None,
                    help="comma-separated subset of models (default: all)")
-    p.add_argument("--max-epochs", type=int, default=None)
-    p.add_argument("--json", type=Path, default=None, metavar="R.json")
-    p.add_argument("--markdown", type=Path, default=None, metavar="R.md")
+    p.add_argument("--max-epochs", type=int, default=None,
+                   help="networks: training epochs at most (default: the estimator's)")
+    p.add_argument("--json", type=Path, default=None, metavar="R.json",
+                   help="write the full result (per model, per seed, paired tests) as JSON")
+    p.add_argument("--markdown", type=Path, default=None, metavar="R.md",
+                   help="write the results table as Markdown")
     p.set_defaults(func=_cmd_evaluate)
 
 

@@ -18,16 +18,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "fit", help="train a model on a graph and save it (a checksummed .pt checkpoint)",
         description="Fit DialectGATClassifier (--task group) or FeatureImputer (--task "
                     "impute) on a graph saved by `dialectgraph build`, and save it.")
-    p.add_argument("--graph", required=True, type=Path, metavar="G.gpkg")
-    p.add_argument("--save", required=True, type=Path, metavar="M.pt")
-    p.add_argument("--task", choices=("group", "impute"), default="group")
+    p.add_argument("--graph", required=True, type=Path, metavar="G.gpkg",
+                   help="graph saved by `dialectgraph build` (labels blank where unknown)")
+    p.add_argument("--save", required=True, type=Path, metavar="M.pt",
+                   help="where to write the fitted model")
+    p.add_argument("--task", choices=("group", "impute"), default="group",
+                   help="'group': classify regions by label; 'impute': fill missing feature "
+                        "cells (default: %(default)s)")
     p.add_argument("--label", default=None, help="label column (default: the graph's label)")
     p.add_argument("--model", default="dialect_gat",
-                   choices=("dialect_gat", "gat", "gat_edge_dim", "gcn", "mlp"))
-    p.add_argument("--seed", type=int, default=0)
+                   choices=("dialect_gat", "gat", "gat_edge_dim", "gcn", "mlp"),
+                   help="network (default: %(default)s, the edge-prior GAT)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
     p.add_argument("--ensemble", type=int, default=None,
                    help="networks averaged over seeds (default: the estimator's, 5)")
-    p.add_argument("--max-epochs", type=int, default=None)
+    p.add_argument("--max-epochs", type=int, default=None,
+                   help="training epochs at most (default: the estimator's)")
     p.set_defaults(func=_cmd_fit)
     q = subparsers.add_parser(
         "predict", help="predict the regions of a graph with a saved model",
@@ -38,9 +44,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "Predictions are among the classes the model was fitted on. "
                     "New sites (ids the fitted graph lacks) join the fitted graph: each gets "
                     "edges to its nearest fitted regions, whose known labels vote.")
-    q.add_argument("--model", required=True, type=Path, metavar="M.pt")
-    q.add_argument("--graph", required=True, type=Path, metavar="new.gpkg")
-    q.add_argument("--out", required=True, type=Path, metavar="P.csv")
+    q.add_argument("--model", required=True, type=Path, metavar="M.pt",
+                   help="model saved by `dialectgraph fit`")
+    q.add_argument("--graph", required=True, type=Path, metavar="new.gpkg",
+                   help="graph saved by `dialectgraph build` whose regions are predicted")
+    q.add_argument("--out", required=True, type=Path, metavar="P.csv",
+                   help="predictions (CSV, one row per region)")
     q.set_defaults(func=_cmd_predict)
 
 

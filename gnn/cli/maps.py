@@ -105,9 +105,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="write site names on the maps (crowded ones are left out)")
     p.add_argument("--format", action="append", choices=["png", "svg", "pdf"], default=None,
                    help="figure format (repeatable; default png)")
-    p.add_argument("--dpi", type=int, default=130)
+    p.add_argument("--dpi", type=int, default=130,
+                   help="resolution of the PNG maps (default: %(default)s)")
     p.add_argument("--crs", default=None, help="map projection (default: equal-area fit)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
     p.add_argument("--max-crossing-km", type=float, default=200.0,
                    help="join islands to the nearest region within this gap (km; as build)")
     p.add_argument("--isolated", default="raise", choices=["raise", "keep"],

@@ -75,6 +75,18 @@ def test_aggregation_by_domain(runs):
         summarise_attribution(runs, by=pd.Series("ALL", index=FEATS))
 
 
+def test_progress_counts_networks_and_parallel_folds_give_the_same_runs(two, runs, capsys):
+    par = attribution_runs(two, features=FEATS, seeds=2, folds=3, cv="spatial",
+                           net_params=NET, n_jobs=2, progress=True)
+    pd.testing.assert_frame_equal(par, runs)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == ("[attribution] 2 seeds x 3 folds x 4 models (full, no_geographic, "
+                        "no_genealogical, features_only), 1 network(s) each: 24 networks to "
+                        "train on 42 sites, 5 evaluated of 21 feature columns")
+    assert len(lines) == 7 and lines[-1].startswith("[attribution] 6/6 seed 1 fold 2: ")
+    assert "full=" in lines[1] and lines[-1].endswith("; about 0 s left)")
+
+
 def test_single_relation_and_random_cv(plain):
     t = attribution(plain, features=["p-1", "p-3"], relations=["geographic"], seeds=[3, 4],
                     folds=2, cv="random", net_params=NET)

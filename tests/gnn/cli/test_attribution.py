@@ -11,7 +11,7 @@ import pytest
 from geodata import DialectGraph, DialectGraphError, load_dataset
 from gnn.cli.attribution import register
 
-FAST = ["--seeds", "2", "--folds", "2", "--max-epochs", "8", "--hidden", "8"]
+FAST = ["--seeds", "2", "--folds", "2", "--max-epochs", "8", "--hidden", "8", "--ensemble", "1"]
 
 
 def _parser():
@@ -53,6 +53,9 @@ def test_dataset_writes_csv_and_json(tmp_path, capsys):
     assert "ALL" in result["groups"] and set(result["features"]) == {"p-1", "p-4", "p-9"}
     printed = capsys.readouterr().out
     assert "attribution: cv=spatial" in printed and "ALL" in printed
+    # progress: what will be trained, then each fold with the time left
+    assert "1 network(s) each: 16 networks to train on 42 sites" in printed
+    assert "[attribution] 4/4 seed 1 fold 1: " in printed and "left)" in printed
     assert not list(tmp_path.glob(".*"))  # no temporary files left behind
 
 
