@@ -446,8 +446,9 @@ GRAPH_FILES = [
          "`--initial` must be site=variant pairs separated by commas; got ['Ma1']."),
     Case("sim-initial-item-graph", "simulate --graph {i}/graph.gpkg --model conformity "
          "--initial-item x --out {o}/o.csv",
-         "`--initial-item` needs a bundled `--dataset` survey; with `--graph` give `--initial "
-         "site=variant,...` instead."),
+         "`--initial-item` needs feature columns, and the table has none (got 'x'). Build the "
+         "graph with a survey (`--survey` or `features=`), or give the initial variants "
+         "otherwise (`--initial site=variant,...`)."),
     Case("sim-weights-column", "simulate --graph {i}/graph.gpkg --seeds Ma1 --weights nope "
          "--out {o}/o.csv",
          "`graph.edges` must have the column(s) 'nope'; it has 'distance_km', 'border_km', "

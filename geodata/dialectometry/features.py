@@ -32,6 +32,7 @@ __all__ = [
     "coerce_numeric",
     "cognate_presence",
     "item_kinds",
+    "item_variants",
     "one_hot",
     "standardise",
     "string_features",
@@ -105,6 +106,69 @@ class FeatureMatrix:
         return {"sites": int(self.values.shape[0]), "items": int(per_item.shape[1]),
                 "features": int(self.values.shape[1]), "cells": int(cells),
                 "cells_missing": int(cells - per_item.to_numpy().sum())}
+
+
+def item_variants(features: pd.DataFrame, item: str, *, sep: str = ":",
+                  argument: str = "item") -> tuple[pd.Series, dict[str, int]]:
+    """The variant of every site for one item of a wide feature table (a graph's features).
+
+    ``item`` is a column (a coded feature: its values are the variants) or the prefix of
+    the one-hot columns ``item:variant`` that :func:`one_hot` and :func:`string_features`
+    write (the variant of a site is the column holding 1; a site holding several keeps the
+    first, in column order, and is counted). Sites without an observed value are left out
+    and counted, never dropped silently.
+
+    Parameters
+    ----------
+    features : DataFrame
+        Sites (index) x feature columns, NaN where unobserved.
+    item : str
+        A column, or the ``item`` of ``item:variant`` columns.
+    sep : str, keyword-only
+        Separator of item and variant in the column names.
+    argument : str, keyword-only
+        Name of the argument in error messages.
+
+    Returns
+    -------
+    (Series, dict)
+        The variant (string) by site, and the counts ``sites``, ``without`` (no observed
+        value) and ``several`` (more than one variant; the first kept).
+
+    Examples
+    --------
+    >>> wide = pd.DataFrame({"乳:c0": [1, 0, None], "乳:c1": [1, 1, None]}, index=["a", "b", "c"])
+    >>> variants, counts = item_variants(wide, "乳")
+    >>> variants.to_dict(), counts
+    ({'a': 'c0', 'b': 'c1'}, {'sites': 2, 'without': 1, 'several': 1})
+    """
+    cols = [str(c) for c in features.columns]
+    if not cols:
+        raise DialectGraphError(
+            f"`{argument}` needs feature columns, and the table has none (got {item!r}). "
+            "Build the graph with a survey (`--survey` or `features=`), or give the initial "
+            "variants otherwise (`--initial site=variant,...`).")
+    if item in cols:
+        col = features.iloc[:, cols.index(item)].dropna()
+        as_int = pd.api.types.is_numeric_dtype(col) and bool((col == col.round()).all())
+        variants = (col.astype("int64") if as_int else col).astype(str)
+        return variants, {"sites": int(len(variants)),
+                          "without": int(len(features) - len(variants)), "several": 0}
+    prefix = f"{item}{sep}"
+    chosen = [i for i, c in enumerate(cols) if c.startswith(prefix)]
+    if not chosen:
+        items = list(dict.fromkeys(c.split(sep)[0] for c in cols))
+        raise DialectGraphError(
+            f"`{argument}` must be a feature column or an item of `item{sep}variant` columns; "
+            f"got {item!r}. Items include {first_examples(items, 5)}.")
+    block = features.iloc[:, chosen].apply(pd.to_numeric, errors="coerce")
+    names = np.array([cols[i][len(prefix):] for i in chosen], dtype=object)
+    held = block.fillna(0).to_numpy() > 0
+    has = held.any(axis=1)
+    variants = pd.Series(names[held.argmax(axis=1)][has], index=features.index[has],
+                         dtype=object)
+    return variants, {"sites": int(has.sum()), "without": int((~has).sum()),
+                      "several": int((held.sum(axis=1) > 1).sum())}
 
 
 def _is_number(v: object) -> bool:

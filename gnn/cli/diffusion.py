@@ -72,12 +72,13 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
             graph, _split_list(args.seeds), probabilities=probs, n_steps=args.steps,
             mode=args.model, random_state=args.seed)
     else:
-        if args.initial_item:
-            if survey is None:
-                raise DialectGraphError(
-                    "`--initial-item` needs a bundled `--dataset` survey; with `--graph` give "
-                    "`--initial site=variant,...` instead."
-                )
+        if args.initial_item and survey is None:
+            from geodata.dialectometry.features import item_variants
+
+            initial, counts = item_variants(graph.features, args.initial_item,
+                                            argument="--initial-item")
+            source = "the graph's features"
+        elif args.initial_item:
             rows = survey[survey["item"].astype(str) == args.initial_item]
             if rows.empty:
                 items = sorted(survey["item"].astype(str).unique())
@@ -85,7 +86,11 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
                     f"`--initial-item` must be an item of the survey; got {args.initial_item!r}."
                     f" Items include {items[:5]}."
                 )
-            initial = rows.drop_duplicates("site").set_index("site")["value"].astype(str)
+            per_site = rows.groupby("site", sort=False)["value"]
+            initial = per_site.first().astype(str)
+            counts = {"sites": len(initial), "without": graph.n_nodes - len(initial),
+                      "several": int((per_site.nunique() > 1).sum())}
+            source = "the survey"
         else:
             pairs = [p.split("=", 1) for p in _split_list(args.initial)]
             bad = [p[0] for p in pairs if len(p) != 2]
@@ -94,6 +99,11 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
                     f"`--initial` must be site=variant pairs separated by commas; got {bad[:3]}."
                 )
             initial = pd.Series({s: v for s, v in pairs}, dtype=object)
+        if args.initial_item:
+            print(f"initial map of {args.initial_item!r} from {source}: {counts['sites']} "
+                  f"sites with a variant, {counts['without']} without (they start without "
+                  "one)" + (f", {counts['several']} with several (the first kept)"
+                            if counts["several"] else ""))
         history = diffusion.simulate_conformity(
             graph, initial, n_steps=args.steps, conformity=args.conformity, noise=args.noise,
             update_fraction=args.update_fraction, weights=weights, random_state=args.seed)
@@ -246,7 +256,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      default="gravity", help="diffusion model (default: %(default)s)")
     sim.add_argument("--seeds", help="comma-separated seeded sites (gravity, cascade, si)")
     sim.add_argument("--initial", help="conformity: site=variant pairs, comma-separated")
-    sim.add_argument("--initial-item", help="conformity: survey item giving the initial map")
+    sim.add_argument("--initial-item", help="conformity: survey item giving the initial map (with --graph: a "
+                          "feature column, or the item of its item:variant columns)")
     add_number(sim, "--steps", low=1, default=20, help="time steps to simulate (>= 1)")
     add_number(sim, "--rate", type=float, low=0, low_open=True, default=0.5,
                help="gravity hazard scale (> 0)")

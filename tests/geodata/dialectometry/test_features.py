@@ -185,3 +185,32 @@ def test_string_features_record_which_reading_went_where():
     from geodata.dialectometry.features import one_hot
 
     assert one_hot(a).encoding_fingerprint() is None
+
+
+def test_item_variants_reads_the_reading_class_of_each_site(beida1962):
+    from geodata.dialectometry.features import _strip_tones, item_variants
+
+    _, survey = beida1962
+    items = survey["item"].drop_duplicates().iloc[:40]
+    part = survey[survey["item"].isin(items)]
+    fm = string_features(part, other=True)
+    wide = fm.to_frame()
+    for item in items[:10]:
+        variants, counts = item_variants(wide, item)
+        assert counts["sites"] + counts["without"] == len(wide)
+        rows = part[part["item"] == item]
+        single = rows.groupby("site")["value"].agg(list)
+        single = single[single.map(len) == 1].map(lambda v: v[0])
+        for site, reading in single.items():  # one reading: the variant is its class
+            assert variants[site] == fm.classes[item][_strip_tones(reading)]
+        assert counts["several"] >= 0 and set(variants) <= set(fm.classes[item].values())
+    coded, counts = item_variants(pd.DataFrame({"p-1": [1.0, 0.0, np.nan]}, index=list("abc")),
+                                  "p-1")
+    assert coded.to_dict() == {"a": "1", "b": "0"} and counts["without"] == 1
+    with pytest.raises(DialectGraphError, match=r"`item` must be a feature column or an item "
+                                                r"of `item:variant` columns; got 'zz'\. Items "
+                                                r"include '一'"):
+        item_variants(wide, "zz")
+    with pytest.raises(DialectGraphError, match=r"`item` needs feature columns, and the table "
+                                                r"has none \(got 'x'\)"):
+        item_variants(pd.DataFrame(index=["a"]), "x")

@@ -120,3 +120,25 @@ def test_tree_glottolog_from_a_matrix_of_glottocodes(tmp_path, capsys):
         run("tree", "--distances", str(tmp_path / "p.csv"), "--glottolog",
             "--out", str(tmp_path / "u.nwk"))
     assert not (tmp_path / "u.nwk").exists()
+
+
+def test_simulate_conformity_from_a_reading_of_a_built_atlas(tmp_path, beida_readings, capsys):
+    from gnn.cli import main
+
+    chars = beida_readings(tmp_path, n_sites=30)
+    gpkg = tmp_path / "g.gpkg"
+    assert main(["build", "--sites", str(tmp_path / "sites.csv"), "--survey",
+                 str(tmp_path / "readings.csv"), "--method", "knn", "--k", "4",
+                 "--boundary", "none", "--out", str(gpkg)]) == 0
+    classes = pd.read_csv(tmp_path / "g.classes.csv")
+    item = classes["item"].value_counts().index[0]  # the item with most reading classes
+    out = tmp_path / "h.csv"
+    assert run("simulate", "--graph", str(gpkg), "--model", "conformity", "--initial-item",
+               item, "--steps", "3", "--out", str(out)) == 0
+    printed = capsys.readouterr().out
+    assert f"initial map of {item!r} from the graph's features: " in printed
+    h = pd.read_csv(out)
+    start = h[h["step"] == 0].dropna(subset=["state"])
+    assert len(start) >= 25 and set(start["state"]) <= set(classes.loc[
+        classes["item"] == item, "class"])
+    assert item in chars
