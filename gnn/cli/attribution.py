@@ -12,8 +12,12 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from geodata.validation import DialectGraphError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["register"]
 
@@ -71,7 +75,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "noisier)")
     m.add_argument("--n-jobs", type=int, default=None, help="folds fitted in parallel")
     m.add_argument("--by-group", action="store_true",
-                   help="also aggregate per feature family (WALS area, Szeto domain)")
+                   help="also aggregate per feature family (WALS area, Szeto domain) or, "
+                        "with --graph, per item of the item:variant columns")
     o = p.add_argument_group("output")
     o.add_argument("--out", type=Path, default=None, metavar="table.csv",
                    help="per-feature table (CSV)")
@@ -110,7 +115,7 @@ def _graph(args: argparse.Namespace):
         graph = DialectGraph.read_file(args.graph)
         if args.classification:
             graph = add_genealogy(graph, args.classification, k=args.k_gen)
-        return graph, None
+        return graph, _item_groups(graph.features.columns)
     from geodata.datasets import load_dataset
     from gnn.contact import feature_groups
 
@@ -127,14 +132,33 @@ def _graph(args: argparse.Namespace):
     return graph, groups
 
 
+def _item_groups(columns) -> pd.Series | None:
+    """Feature -> item for the ``item:variant`` columns of a survey's graph (readings or
+    coded variants), None when the columns are not all of that form."""
+    import pandas as pd
+
+    cols = [str(c) for c in columns]
+    if not cols or not all(":" in c for c in cols):
+        return None
+    return pd.Series([c.rsplit(":", 1)[0] for c in cols], index=cols, name="group")
+
+
+#: Above this many rows the printed table is the pooled row only (the full table goes to
+#: ``--out``/``--json``).
+MAX_PRINTED_ROWS = 40
+
+
 def _cmd_attribution(args: argparse.Namespace) -> int:
     from geodata.io import write_text
     from gnn.contact import attribution_runs, format_attribution, summarise_attribution
 
-    if args.by_group and args.graph:
-        raise DialectGraphError("`--by-group` needs feature families: use it with --dataset "
-                                "sinitic_szeto2018 or --wals, not with --graph.")
     graph, groups = _graph(args)
+    if args.by_group and groups is None and args.graph:
+        raise DialectGraphError("`--by-group` needs feature families: with --graph, the "
+                                "item:variant columns of a survey (each item one group); this "
+                                "graph's feature columns are not of that form. Use it with "
+                                "--dataset sinitic_szeto2018, --wals, or a graph built from a "
+                                "survey.")
     if args.by_group and groups is None:
         raise DialectGraphError(f"`--by-group` needs feature families; the data set "
                                 f"{args.dataset!r} has none (only sinitic_szeto2018 and WALS).")
@@ -168,6 +192,10 @@ def _cmd_attribution(args: argparse.Namespace) -> int:
     shown = by_group if by_group is not None else table
     import pandas as pd
 
+    if len(shown) > MAX_PRINTED_ROWS and (args.out or args.json):
+        print(f"{len(shown)} rows, written below; the cells of all features pooled"
+              + ("" if args.by_group else " (--by-group: per item or family)") + ":")
+        shown = summarise_attribution(runs, by=pd.Series("all", index=table.index)).loc[["ALL"]]
     with pd.option_context("display.width", 250, "display.max_columns", 40):
         print(format_attribution(shown).to_string())
     for path in (args.out, args.json):

@@ -89,8 +89,8 @@ def test_errors(argv, match):
 def test_graph_without_genealogy_needs_classification(gpkg):
     with pytest.raises(DialectGraphError, match=r"`graph` has no genealogical edges"):
         _run(["attribution", "--graph", str(gpkg), *FAST])
-    with pytest.raises(DialectGraphError, match=r"`--by-group` needs feature families: use it "
-                                                r"with --dataset"):
+    with pytest.raises(DialectGraphError, match=r"`--by-group` needs feature families: with "
+                                                r"--graph, the item:variant columns of a survey"):
         _run(["attribution", "--graph", str(gpkg), "--by-group", *FAST])
 
 
@@ -105,3 +105,30 @@ def test_wals_top_features(tmp_path):
     assert len(pd.read_csv(out)) == 4
     with pytest.raises(DialectGraphError, match=r"`--top-features` must be >= 1; got 0"):
         _run(["attribution", "--wals", str(wals), "--top-features", "0"])
+
+
+def test_reading_atlas_by_item(tmp_path, beida_readings, capsys):
+    from gnn.cli import main
+
+    chars = beida_readings(tmp_path, n_sites=24)
+    readings = pd.read_csv(tmp_path / "readings.csv")  # 40 of the 600 characters
+    readings[readings["item"].isin(chars[:40])].to_csv(tmp_path / "readings.csv", index=False)
+    gpkg, out = tmp_path / "g.gpkg", tmp_path / "t.csv"
+    assert main(["build", "--sites", str(tmp_path / "sites.csv"), "--survey",
+                 str(tmp_path / "readings.csv"), "--method", "knn", "--k", "4",
+                 "--boundary", "none", "--label-col", "group", "--out", str(gpkg)]) == 0
+    n_cols = DialectGraph.read_file(gpkg).features.shape[1]
+    capsys.readouterr()
+    assert _run(["attribution", "--graph", str(gpkg), "--classification", "group",
+                 "--out", str(out), *FAST]) == 0
+    printed = capsys.readouterr().out
+    table = pd.read_csv(out, index_col="feature")
+    assert len(table) > 40 and len(table) <= n_cols
+    # hundreds of reading-class columns: the printed table is the pooled row
+    assert f"{len(table)} rows, written below; the cells of all features pooled" in printed
+    assert "\nALL " in printed
+    assert _run(["attribution", "--graph", str(gpkg), "--classification", "group",
+                 "--by-group", "--json", str(tmp_path / "r.json"), *FAST]) == 0
+    groups = json.loads((tmp_path / "r.json").read_text())["groups"]
+    items = {c.rsplit(":", 1)[0] for c in table.index}
+    assert set(groups) == items | {"ALL"}
