@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # The CPU wheel is installed first, so pip never resolves a bare multi-GB CUDA torch.
 TORCH_PIN ?= torch==2.13.0
+# Tests run in parallel on every core (pytest-xdist); TEST_WORKERS=0 runs them in one process.
+TEST_WORKERS ?= auto
 
 .PHONY: install demo test test-fast bench lint clean
 
@@ -21,10 +23,10 @@ demo: $(STAMP)
 	$(BIN)/dialectgraph demo --out demo_output/
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q geodata gnn tests
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) geodata gnn tests
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow" geodata gnn tests
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) -m "not slow" geodata gnn tests
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py --out bench_results.json

@@ -42,6 +42,42 @@ def _components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     return connected_components(adj, directed=False)[1]
 
 
+def _edges_of(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The boundary segments of polygons as two-point lines, and the position in
+    ``geoms`` of the polygon each belongs to."""
+    parts, part_of = shapely.get_parts(geoms, return_index=True)
+    rings, ring_of = shapely.get_rings(parts, return_index=True)
+    xy, idx = shapely.get_coordinates(rings, return_index=True)
+    same = idx[1:] == idx[:-1]
+    lines = shapely.linestrings(np.stack([xy[:-1][same], xy[1:][same]], axis=1))
+    return lines, part_of[ring_of[idx[:-1][same]]]
+
+
+def _nearest_pair(geoms: np.ndarray, members: np.ndarray, outside: np.ndarray
+                  ) -> tuple[int, int, float]:
+    """The closest region of ``members`` and of ``outside`` and the gap between them (km).
+
+    Regions do not overlap, so the gap is the distance between their boundaries: it is
+    found segment against segment through a spatial index, since GEOS measures two
+    multipolygons of thousands of islands part against part (57 s for two Arctic regions
+    of 1,100 and 1,600 islands, 1.4 s by segments, the same distance). Ties go to the
+    first region of ``outside``, then of ``members``, in the order given.
+    """
+    src, src_of = _edges_of(geoms[members])
+    dst, dst_of = _edges_of(geoms[outside])
+    if not len(src) or not len(dst):  # not polygons: measure the geometries whole
+        gap = shapely.distance(shapely.union_all(geoms[members]), geoms[outside])
+        b = int(np.argmin(gap))
+        a = int(np.argmin(shapely.distance(geoms[members], geoms[outside[b]])))
+        return int(members[a]), int(outside[b]), float(gap[b]) / 1000
+    (s_idx, d_idx), dist = shapely.STRtree(dst).query_nearest(src, return_distance=True,
+                                                              all_matches=True)
+    tie = np.flatnonzero(dist == dist.min())
+    pos = np.stack([dst_of[d_idx[tie]], src_of[s_idx[tie]]], axis=1)
+    b, a = pos[np.lexsort((pos[:, 1], pos[:, 0]))[0]]
+    return int(members[a]), int(outside[b]), float(dist.min()) / 1000
+
+
 def connect_components(
     pairs: pd.DataFrame,
     geoms: np.ndarray,
@@ -103,16 +139,13 @@ def connect_components(
                 radius = min(radius * 4, max_crossing_km)
             if outside.size == 0:
                 continue
-            gap = shapely.distance(shore, geoms[outside]) / 1000
-            b = int(np.argmin(gap))
-            if gap[b] <= max_crossing_km:
-                a = int(np.argmin(shapely.distance(geoms[members], geoms[outside[b]])))
-                i, j = int(members[a]), int(outside[b])
+            i, j, gap = _nearest_pair(geoms, members, outside)
+            if gap <= max_crossing_km:
                 if (min(i, j), max(i, j)) not in chosen:  # two components, one pair
                     chosen.add((min(i, j), max(i, j)))
                     new.append((min(i, j), max(i, j)))
-                    added.append((ids[i], ids[j], float(gap[b])))
-                    gap_of[(min(i, j), max(i, j))] = float(gap[b])
+                    added.append((ids[i], ids[j], gap))
+                    gap_of[(min(i, j), max(i, j))] = gap
         new = sorted(new)
         if not new:
             break
