@@ -933,7 +933,8 @@ def evaluate(
     pos = ctx.data.pos.numpy().astype(float)
     runs: dict[str, list[dict]] = {m: [] for m in names}
     ceilings, fold_sizes, n_folds = [], [], []
-    for seed in seed_list:
+    started = time.perf_counter()
+    for n_done, seed in enumerate(seed_list):
         fold_list = make_folds(cv, pos, n_splits=folds, buffer_km=buffer_km,
                                groups=group_values, random_state=seed)
         known = ctx.codes >= 0 if task == "group" else ~np.isnan(ctx.x).all(1)
@@ -962,6 +963,11 @@ def evaluate(
             if progress:
                 print(f"[evaluate] seed {seed} {m:28s} acc={r['accuracy']:.3f} "
                       f"({r['seconds']:.1f}s)", flush=True)
+        if progress and n_done + 1 < len(seed_list):
+            left = (time.perf_counter() - started) / (n_done + 1) * (len(seed_list) - n_done - 1)
+            print(f"[evaluate] seed {n_done + 1}/{len(seed_list)} done; about "
+                  + (f"{left / 60:.0f} min" if left >= 90 else f"{left:.0f} s")
+                  + " left", flush=True)
     out = {"task": task, "cv": cv, "cv_choice": cv_choice, "buffer_km": float(buffer_km or 0.0),
            "buffer_drops": buffer_drops, "folds": int(max(n_folds)),
            "folds_per_seed": n_folds, "seeds": seed_list, "n_nodes": ctx.n,

@@ -42,7 +42,7 @@ def test_options_parse():
 def test_evaluate_command_writes_json_and_markdown(gpkg, tmp_path, capsys):
     out, md = tmp_path / "r.json", tmp_path / "r.md"
     args = _parser().parse_args(["evaluate", "--graph", str(gpkg), "--label", "dialect_group",
-                                 "--cv", "loo", "--buffer-km", "100", "--seeds", "1",
+                                 "--cv", "loo", "--buffer-km", "100", "--seeds", "2",
                                  "--models", "majority,geo_knn", "--json", str(out),
                                  "--markdown", str(md)])
     assert args.func(args) == 0
@@ -53,7 +53,10 @@ def test_evaluate_command_writes_json_and_markdown(gpkg, tmp_path, capsys):
     pv = result["models"]["majority"]["paired_vs_best"]
     assert set(pv) >= {"baseline", "wins", "losses", "p"}
     assert "| majority |" in md.read_text()
-    assert "| geo_knn |" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "| geo_knn |" in printed
+    assert "[evaluate] seed 1/2 done; about " in printed and " left" in printed  # the time left
+    assert "seed 2/2 done" not in printed
     assert not list(tmp_path.glob(".*"))  # no temporary files left behind
 
 
