@@ -193,8 +193,9 @@ def _cmd_attribution(args: argparse.Namespace) -> int:
     import pandas as pd
 
     if len(shown) > MAX_PRINTED_ROWS and (args.out or args.json):
-        print(f"{len(shown)} rows, written below; the cells of all features pooled"
-              + ("" if args.by_group else " (--by-group: per item or family)") + ":")
+        print(f"{len(shown)} rows, in the files written below; here the cells of all "
+              "features pooled" + ("" if args.by_group else " (--by-group: per item or "
+                                   "family)") + ":")
         shown = summarise_attribution(runs, by=pd.Series("all", index=table.index)).loc[["ALL"]]
     with pd.option_context("display.width", 250, "display.max_columns", 40):
         print(format_attribution(shown).to_string())

@@ -256,7 +256,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      default="gravity", help="diffusion model (default: %(default)s)")
     sim.add_argument("--seeds", help="comma-separated seeded sites (gravity, cascade, si)")
     sim.add_argument("--initial", help="conformity: site=variant pairs, comma-separated")
-    sim.add_argument("--initial-item", help="conformity: survey item giving the initial map (with --graph: a "
+    sim.add_argument("--initial-item",
+                     help="conformity: survey item giving the initial map (with --graph: a "
                           "feature column, or the item of its item:variant columns)")
     add_number(sim, "--steps", low=1, default=20, help="time steps to simulate (>= 1)")
     add_number(sim, "--rate", type=float, low=0, low_open=True, default=0.5,

@@ -125,7 +125,7 @@ def test_reading_atlas_by_item(tmp_path, beida_readings, capsys):
     table = pd.read_csv(out, index_col="feature")
     assert len(table) > 40 and len(table) <= n_cols
     # hundreds of reading-class columns: the printed table is the pooled row
-    assert f"{len(table)} rows, written below; the cells of all features pooled" in printed
+    assert f"{len(table)} rows, in the files written below; here the cells of all features pooled" in printed
     assert "\nALL " in printed
     assert _run(["attribution", "--graph", str(gpkg), "--classification", "group",
                  "--by-group", "--json", str(tmp_path / "r.json"), *FAST]) == 0
