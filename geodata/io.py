@@ -582,9 +582,38 @@ def read_sites(
         Return ``(sites, report)`` instead of ``sites``.
     """
     frame, report = read_table(path, argument=argument)
+    id_col, lat_col, lon_col = (
+        _column_alias(frame, given, default, report, argument=argument, what=what, param=param)
+        for given, default, what, param in (
+            (id_col, "id", "site ids", "id_col"), (lat_col, "latitude", "latitudes", "lat_col"),
+            (lon_col, "longitude", "longitudes", "lon_col")))
     sites = sites_from_frame(frame, id_col=id_col, lat_col=lat_col, lon_col=lon_col,
                              argument=argument)
     return (sites, report) if with_report else sites
+
+
+#: Column names read in place of a default one that a file lacks (case-insensitive).
+SITE_COLUMN_ALIASES = {"id": ("id", "site", "site_id", "siteid", "glottocode"),
+                       "latitude": ("latitude", "lat"),
+                       "longitude": ("longitude", "lon", "lng", "long")}
+
+
+def _column_alias(frame: pd.DataFrame, given: str, default: str, report: Report, *,
+                  argument: str, what: str, param: str) -> str:
+    """``given``, or the one column of the file that a common alias names when ``given``
+    is the default and the file lacks it (reported); otherwise ``given`` unchanged, so
+    the missing column is reported by the usual check."""
+    if given != default or given in frame.columns:
+        return given
+    names = {str(c).strip().lower(): c for c in frame.columns}
+    found = [names[a] for a in SITE_COLUMN_ALIASES[default] if a in names]
+    if len(found) != 1:
+        return given
+    report.add("column read by its alias",
+               f"`{argument}` has no {default!r} column; {what} were read from column "
+               f"{found[0]!r}; pass {param} (CLI: --{param.replace('_', '-')}) to choose "
+               "another")
+    return str(found[0])
 
 
 def validate_regions(

@@ -36,6 +36,24 @@ def test_read_sites_custom_columns(tmp_path):
     assert sites.loc["bj", "name"] == "Beijing"
 
 
+def test_common_column_names_are_read_and_reported(tmp_path):
+    p = _write(tmp_path, "s.csv", "Site,Lat,LON\nbj,39.9,116.4\nsh,31.2,121.5\n")
+    sites, report = read_sites(p, with_report=True)
+    assert sites.index.tolist() == ["bj", "sh"] and sites.loc["sh", "longitude"] == 121.5
+    notes = [e["detail"] for e in report.entries if e["action"] == "column read by its alias"]
+    assert notes == [
+        "`path` has no 'id' column; site ids were read from column 'Site'; pass id_col "
+        "(CLI: --id-col) to choose another",
+        "`path` has no 'latitude' column; latitudes were read from column 'Lat'; pass lat_col "
+        "(CLI: --lat-col) to choose another",
+        "`path` has no 'longitude' column; longitudes were read from column 'LON'; pass "
+        "lon_col (CLI: --lon-col) to choose another"]
+    # two candidates: nothing is guessed, the missing column is named
+    p = _write(tmp_path, "t.csv", "site,glottocode,lat,lon\nbj,mand1415,39.9,116.4\n")
+    with pytest.raises(DialectGraphError, match=r"`path` must have the column\(s\) 'id'"):
+        read_sites(p)
+
+
 def test_swapped_coordinates_are_detected(tmp_path):
     p = _write(tmp_path, "s.csv", "id,latitude,longitude\nwuxi,120.3,31.5\nbj,116.4,39.9\n")
     with pytest.raises(DialectGraphError, match=r"2 rows have latitude outside \[-90, 90\].*"
