@@ -49,6 +49,7 @@ from geodata.validation import DialectGraphError, first_examples
 from gnn.data import as_data
 from gnn.estimators.imputer import FeatureImputer
 from gnn.estimators.relational import active_relations, relation_edge_counts
+from gnn.progress import time_left
 from gnn.splits import make_folds
 
 __all__ = [
@@ -196,11 +197,9 @@ def _progress_line(recs, variants, i, n_tasks, seed, k, secs, elapsed) -> str:
     """One fold's accuracies, its time and the time left (from the mean so far)."""
     n = sum(r["n"] for r in recs)
     acc = {v: sum(r[f"correct_{v}"] for r in recs) / max(n, 1) for v, _ in variants}
-    left = elapsed / (i + 1) * (n_tasks - i - 1)
-    eta = f"{left / 60:.0f} min" if left >= 90 else f"{left:.0f} s"
     return (f"[attribution] {i + 1}/{n_tasks} seed {seed} fold {k}: {n} cells, "
             + ", ".join(f"{v}={a:.3f}" for v, a in acc.items())
-            + f" ({secs:.1f} s; about {eta} left)")
+            + f" ({secs:.1f} s; about {time_left(elapsed, i + 1, n_tasks)} left)")
 
 
 def attribution_runs(

@@ -52,6 +52,7 @@ from sklearn.metrics import f1_score
 from geodata import great_circle_matrix
 from geodata.validation import DialectGraphError
 from gnn import baselines as B
+from gnn.progress import time_left
 from gnn.splits import CV_KINDS, Fold, make_folds
 
 __all__ = ["BASELINES", "BUFFER_DROPS", "CLASSIFICATION_MODELS", "IMPUTATION_MODELS",
@@ -964,10 +965,9 @@ def evaluate(
                 print(f"[evaluate] seed {seed} {m:28s} acc={r['accuracy']:.3f} "
                       f"({r['seconds']:.1f}s)", flush=True)
         if progress and n_done + 1 < len(seed_list):
-            left = (time.perf_counter() - started) / (n_done + 1) * (len(seed_list) - n_done - 1)
-            print(f"[evaluate] seed {n_done + 1}/{len(seed_list)} done; about "
-                  + (f"{left / 60:.0f} min" if left >= 90 else f"{left:.0f} s")
-                  + " left", flush=True)
+            left = time_left(time.perf_counter() - started, n_done + 1, len(seed_list))
+            print(f"[evaluate] seed {n_done + 1}/{len(seed_list)} done; about {left} left",
+                  flush=True)
     out = {"task": task, "cv": cv, "cv_choice": cv_choice, "buffer_km": float(buffer_km or 0.0),
            "buffer_drops": buffer_drops, "folds": int(max(n_folds)),
            "folds_per_seed": n_folds, "seeds": seed_list, "n_nodes": ctx.n,
