@@ -157,7 +157,7 @@ def item_variants(features: pd.DataFrame, item: str, *, sep: str = ":",
     prefix = f"{item}{sep}"
     chosen = [i for i, c in enumerate(cols) if c.startswith(prefix)]
     if not chosen:
-        items = list(dict.fromkeys(c.split(sep)[0] for c in cols))
+        items = list(dict.fromkeys(c.rsplit(sep, 1)[0] for c in cols))
         raise DialectGraphError(
             f"`{argument}` must be a feature column or an item of `item{sep}variant` columns; "
             f"got {item!r}. Items include {first_examples(items, 5)}.")
