@@ -284,10 +284,12 @@ def voronoi_regions(
         for a sparse site at least the distance to its nearest neighbour; no limit with
         any other boundary, which outlines the survey area. Land beyond every site's
         reach (the rest of a continent, a distant island) belongs to no region
-        (reported); a landmass no larger than the discs of its sites' reach is theirs
-        whole, and a landmass without sites gives only its land within the survey's
-        reach (not a sparse site's). A number sets the reach in km; ``None`` gives every piece of land to a
-        region however far.
+        (reported); a landmass that lies within its sites' reach for at least
+        :data:`COVERED_SHARE` of its area is theirs whole (a big island surveyed in one
+        part is cut like a continent), and a landmass without sites gives only its land
+        within the survey's reach (not a sparse site's). A number sets the reach in km for
+        every cell, on any landmass; ``None`` gives every piece of land to a region however
+        far.
 
     Returns
     -------
@@ -419,8 +421,8 @@ def projected_cells(
     for land in np.unique(land_of):
         members = np.flatnonzero(land_of == land)
         cap = None if reach is None else reach[members]
-        if cap is not None and shapely.area(lands[land]) <= np.sum(np.pi * cap ** 2):
-            cap = None  # an island its sites can cover is theirs whole
+        if cap is not None and max_reach_km == "auto" and _covered(lands[land], xy[members], cap):
+            cap = None  # an island its sites' reach covers is theirs whole
         capped[members] = cap is not None
         clipped[members] = _cells_on(lands[land], xy[members], margin, outline=outline,
                                      water_cap=None if water_cap is None else water_cap[members],
@@ -512,6 +514,21 @@ def _land_reach(xy: np.ndarray, spacings: float = REACH_SPACINGS,
     reach = np.maximum(spacings * float(np.median(nn)), nn)
     np.maximum.at(reach, who, 0.55 * nn)
     return reach[place]
+
+
+#: With the automatic reach, a landmass whose land lies within its sites' reach for at
+#: least this share of its area is theirs whole (no disc arcs on a small island); a larger
+#: one (a big island surveyed in one part) is cut at the reach like a continent.
+COVERED_SHARE = 0.9
+
+
+def _covered(land, xy: np.ndarray, reach: np.ndarray) -> bool:
+    """Whether the discs of the sites' reach cover :data:`COVERED_SHARE` of ``land``."""
+    area = shapely.area(land)
+    if area > np.sum(np.pi * reach ** 2):
+        return False  # the discs cannot cover it even without overlap
+    discs = shapely.union_all(shapely.buffer(shapely.points(xy), reach, quad_segs=16))
+    return shapely.area(shapely.intersection(land, discs)) >= COVERED_SHARE * area
 
 
 def _cap(cells: np.ndarray, xy: np.ndarray, reach: np.ndarray) -> np.ndarray:

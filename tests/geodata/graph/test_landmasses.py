@@ -325,3 +325,41 @@ def test_reach_is_only_limited_on_a_world_outline():
                            match=r"`max_reach_km` must be 'auto', None or a positive number "
                                  r"of km; got .*Pass e.g. max_reach_km=300"):
             voronoi_regions(sites, boundary=china, max_reach_km=bad)
+
+
+BORNEO_EAST = {"Kota Kinabalu": (116.07, 5.98), "Sandakan": (118.07, 5.84),
+               "Tawau": (117.89, 4.24), "Keningau": (116.16, 5.34), "Kudat": (116.84, 6.88),
+               "Lahad Datu": (118.33, 5.03), "Tarakan": (117.63, 3.30),
+               "Tanjung Redeb": (117.49, 2.15), "Sangatta": (117.54, 0.51),
+               "Samarinda": (117.15, -0.50), "Balikpapan": (116.83, -1.27)}
+SULAWESI_MINDANAO = {"Manado": (124.84, 1.47), "Gorontalo": (123.06, 0.54),
+                     "Palu": (119.87, -0.90), "Makassar": (119.42, -5.14),
+                     "Kendari": (122.51, -3.97), "Zamboanga": (122.08, 6.91),
+                     "Davao": (125.6, 7.07), "Cagayan de Oro": (124.65, 8.48)}
+
+
+def test_a_big_island_surveyed_in_one_part_is_cut_at_the_reach(world_land):
+    """Eleven sites in eastern Borneo: the sum of their reach discs exceeds Borneo's area,
+    but they cover only its east. Before, Borneo was theirs whole (a Samarinda cell took
+    West Kalimantan, 800 km away); now the west belongs to no region, and the cut is
+    reported."""
+    sites = _sites(BORNEO_EAST | SULAWESI_MINDANAO)
+    regions, report = voronoi_regions(sites, boundary=world_land)
+    _assert_valid_and_holding(regions, sites)
+    for west in [(109.33, -0.03), (110.35, 1.55)]:  # Pontianak, Kuching
+        assert not regions.geometry.covers(shapely.Point(west)).any(), west
+    entries = {e["action"]: e for e in report.entries}
+    assert set(entries["cells cut at their reach"]["ids"]) & set(BORNEO_EAST)
+    # Sulawesi's and Mindanao's sites reach nearly all of their islands: theirs whole
+    assert regions.geometry.covers(shapely.Point(120.2, -2.5)).any()  # central Sulawesi
+
+
+def test_a_number_of_km_caps_every_cell_even_on_a_small_island(world_land):
+    """With max_reach_km given, an island its sites could cover is cut at that reach too."""
+    taiwan = {k: ISLANDS[k] for k in ("Taipei", "Taoyuan", "Kaohsiung")}
+    regions, report = voronoi_regions(_sites(taiwan), boundary=world_land, max_reach_km=70)
+    assert not regions.geometry.covers(shapely.Point(121.14, 22.76)).any()  # Taitung
+    auto, _ = voronoi_regions(_sites(taiwan), boundary=world_land)
+    assert auto.geometry.covers(shapely.Point(121.14, 22.76)).any()
+    assert "max_reach_km=70 km" in {e["action"]: e["detail"] for e in report.entries}[
+        "cells cut at their reach"]
