@@ -26,12 +26,15 @@ _TOUCH_KM = 0.001
 
 
 def _km(value: float) -> str:
-    """``'12 km'``; below 10 km with one decimal, so a narrow strait is not '0 km'.
+    """``'12 km'``; below 10 km with one decimal and below 100 m in metres, so a narrow
+    strait or a sliver between two outlines is not '0 km'.
 
-    >>> _km(123.4), _km(0.3)
-    ('123 km', '0.3 km')
+    >>> _km(123.4), _km(0.3), _km(0.012)
+    ('123 km', '0.3 km', '12 m')
     """
-    return f"{value:.0f} km" if value >= 10 else f"{value:.1f} km"
+    if value >= 10:
+        return f"{value:.0f} km"
+    return f"{value:.1f} km" if value >= 0.1 else f"{value * 1000:.0f} m"
 
 
 def _components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:

@@ -617,7 +617,39 @@ def _landmass_of_sites(outline, xy: np.ndarray, ids: pd.Index, outside: str,
             "median site spacing)",
             out_ids,
         )
+        _report_far_at_sea(xy, out, dist_km, ids, report)
     return lands, land_of
+
+
+#: A site outside the land is reported as far at sea (a coordinate to check) when it lies
+#: farther from the land than the survey's median site spacing and this many km.
+FAR_AT_SEA_KM = 10.0
+
+
+def _report_far_at_sea(xy: np.ndarray, out: np.ndarray, dist_km: np.ndarray, ids: pd.Index,
+                       report: Report) -> None:
+    """Report the sites outside the land that lie farther from it than the sites lie
+    from each other (median nearest-neighbour spacing): most likely a mistyped coordinate,
+    where a coastal site a few km off a coarse outline is not."""
+    from scipy.spatial import cKDTree
+
+    if len(xy) < 2:
+        return
+    spacing_km = float(np.median(cKDTree(xy).query(xy, k=2)[0][:, 1])) / 1000
+    far = dist_km > max(spacing_km, FAR_AT_SEA_KM)
+    if not far.any():
+        return
+    order = np.argsort(-dist_km[far], kind="stable")
+    who, km = ids[out[far]][order], dist_km[far][order]
+    listed = ", ".join(f"{i!r} ({d:,.0f} km)" for i, d in zip(who[:5], km[:5]))
+    more = f" and {len(who) - 5} more" if len(who) > 5 else ""
+    report.add(
+        "sites far out at sea",
+        f"{len(who)} site(s) lie farther from the boundary's land than the sites' median "
+        f"spacing ({spacing_km:,.1f} km): {listed}{more}. Check their coordinates (a typo, "
+        "or latitude and longitude swapped?); they are kept, with a cell on the nearest land",
+        who,
+    )
 
 
 #: Landmasses with at least this many sites get their Voronoi cells in two halves computed

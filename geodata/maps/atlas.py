@@ -233,6 +233,8 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
                      "great-circle nearest neighbours (method='knn')")
     graph = idx.step("graph", lambda: DialectGraph.from_sites(sites, boundary=boundary,
                                                               label=label, **build))
+    # what building the regions repaired or joined is said here as `build` says it
+    notes.extend(f"regions and graph: {e['action']}: {e['detail']}" for e in graph.report.entries)
     ids = [str(i) for i in graph.node_ids]
     names = (graph.regions["name"].astype(str).tolist() if "name" in graph.regions.columns
              else ids)
@@ -305,7 +307,8 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
                                 "pick another site.")
     n = len(matrix)
     summary: dict[str, Any] = {"n_sites": graph.n_nodes, "n_edges": graph.n_edges,
-                               "metric": metric, "n_clustered": n, "notes": notes}
+                               "metric": metric, "n_clustered": n, "notes": notes,
+                               "graph_report": graph.report.to_records()}
 
     from geodata import maps
 

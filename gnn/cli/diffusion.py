@@ -170,6 +170,10 @@ def _reference_trees(args: argparse.Namespace, sites: pd.DataFrame | None,
     return refs
 
 
+#: Tree comparison entries that count (leaves, splits), printed and written as integers.
+_COUNTS = ("n_leaves", "n_leaves_dropped", "rf")
+
+
 def _cmd_tree(args: argparse.Namespace) -> int:
     import numpy as np
     import pandas as pd
@@ -211,7 +215,9 @@ def _cmd_tree(args: argparse.Namespace) -> int:
     comparisons = {}
     for name, ref in refs.items():
         cmp = trees.compare_trees(tree, ref["tree"], prune=ref["prune"])
-        comparisons[name] = {k: (float(v) if pd.notna(v) else None) for k, v in cmp.items()}
+        # counts stay integers (the Series holds them as floats beside the distances)
+        comparisons[name] = {k: (None if pd.isna(v) else int(v) if k in _COUNTS else float(v))
+                             for k, v in cmp.items()}
     report["comparisons"] = comparisons
     if sites is not None and "dialect_group" in sites:
         groups = sites["dialect_group"].replace("", np.nan).dropna()

@@ -363,3 +363,18 @@ def test_a_number_of_km_caps_every_cell_even_on_a_small_island(world_land):
     assert auto.geometry.covers(shapely.Point(121.14, 22.76)).any()
     assert "max_reach_km=70 km" in {e["action"]: e["detail"] for e in report.entries}[
         "cells cut at their reach"]
+
+
+def test_a_site_far_out_at_sea_is_reported_apart(world_land):
+    """A site 240 km out in the Celebes Sea (a mistyped coordinate, most likely) is named
+    in its own report entry; coastal sites a few km off the outline are not."""
+    coords = BORNEO_EAST | SULAWESI_MINDANAO | {"at sea": (122.0, 3.5),
+                                                "off Manado": (124.80, 1.52)}
+    regions, report = voronoi_regions(_sites(coords), boundary=world_land)
+    assert len(regions) == len(coords)  # kept
+    entries = {e["action"]: e for e in report.entries}
+    far = entries["sites far out at sea"]
+    assert far["ids"] == ["at sea"]
+    assert far["detail"].startswith("1 site(s) lie farther from the boundary's land than the "
+                                    "sites' median spacing (")
+    assert "'at sea' (2" in far["detail"] and "Check their coordinates" in far["detail"]

@@ -110,9 +110,12 @@ def test_tree_glottolog_from_a_matrix_of_glottocodes(tmp_path, capsys):
     rep = tmp_path / "r.json"
     assert run("tree", "--distances", str(tmp_path / "d.csv"), "--glottolog",
                "--out", str(tmp_path / "t.nwk"), "--report", str(rep)) == 0
-    assert "1 of 7 site ids are not Glottocodes" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "1 of 7 site ids are not Glottocodes" in out
+    assert "vs Glottolog: n_leaves 6, n_leaves_dropped " in out  # counts as integers
     glotto = json.loads(rep.read_text())["comparisons"]["Glottolog"]
-    assert glotto["n_leaves"] == 6
+    assert glotto["n_leaves"] == 6 and isinstance(glotto["n_leaves"], int)
+    assert isinstance(glotto["rf"], int) and isinstance(glotto["rf_normalized"], float)
     plain = d.rename(index=lambda i: f"s{i}", columns=lambda i: f"s{i}")
     plain.to_csv(tmp_path / "p.csv")
     with pytest.raises(DialectGraphError, match=r"with at least 4 site ids that are "

@@ -163,6 +163,15 @@ def test_pacific_survey_across_the_antimeridian(tmp_path, capsys):
     assert _run([*base, "--out", str(tmp_path / "a")]) == 0
     summary = json.loads((tmp_path / "a" / "summary.json").read_text(encoding="utf-8"))
     assert not any("world-wide" in n for n in summary.get("notes", []))
+    # what building the regions joined is said as `build` says it: printed, in the summary
+    # and on the index page
+    crossings = [e for e in summary["graph_report"]
+                 if e["action"] == "joined islands across water"]
+    assert crossings and crossings[0]["detail"].split(" ")[0].isdigit()
+    note = f"regions and graph: joined islands across water: {crossings[0]['detail']}"
+    assert note in summary["notes"] and f"note: {note}" in capsys.readouterr().out
+    assert "joined islands across water" in (tmp_path / "a" / "index.html").read_text(
+        encoding="utf-8")
     assert _run([*base, "--max-crossing-km", "0", "--isolated", "keep",
                  "--out", str(tmp_path / "b")]) == 0
     from gnn.cli import main
