@@ -10,6 +10,7 @@ palette.
 from __future__ import annotations
 
 import functools
+import re
 import warnings
 import weakref
 from collections.abc import Mapping, Sequence
@@ -246,7 +247,7 @@ def finish_map(ax: Axes, frame: MapFrame, *, scale_bar: bool = True,
     if scale_bar:
         draw_scale_bar(ax)
     if title:
-        ax.set_title(title, fontsize=10)
+        cjk_ready(ax.set_title(title, fontsize=10))
     return ax
 
 
@@ -428,7 +429,10 @@ def legend_outside(ax: Axes, handles: list, *, title: str | None = None,
     opts: dict[str, Any] = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "fontsize": 8,
                             "title_fontsize": 9, "frameon": False, "borderaxespad": 0.0}
     opts.update(kw)
-    return ax.legend(handles=handles, title=title, **opts)
+    legend = ax.legend(handles=handles, title=title, **opts)
+    for text in [legend.get_title(), *legend.get_texts()]:
+        cjk_ready(text)
+    return legend
 
 
 def colourbar(ax: Axes, cmap: Any, norm: Any, *, label: str, **kw: Any) -> Any:
@@ -554,6 +558,52 @@ def find_cjk_font() -> str | None:
         except Exception:  # pragma: no cover - unreadable font file
             continue
     return None
+
+
+#: Han characters, CJK punctuation and radicals (what DejaVu Sans draws as empty boxes).
+_CJK_RE = re.compile("[\u2e80-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+                     "\U00020000-\U0003134f]")
+
+
+def cjk_ready(text: Text) -> Text:
+    """Make a title or legend text with Chinese characters readable, and return it.
+
+    With an installed CJK font (:func:`find_cjk_font`) the text falls back to it for the
+    characters the default font lacks. Without one, each word that also has a romanised
+    part loses its characters ("列_liè" becomes "liè"), instead of showing empty boxes; a
+    word of characters only is left as it is. Warns once per session without a font.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> t = cjk_ready(plt.figure().text(0, 0, "feature 列_liè: 3 variants"))
+    >>> t.get_text() in ("feature liè: 3 variants", "feature 列_liè: 3 variants")
+    True
+    """
+    value = text.get_text()
+    if not _CJK_RE.search(value):
+        return text
+    font = find_cjk_font()
+    if font is not None:
+        text.set_fontfamily([*plt.rcParams["font.family"], font])
+        return text
+
+    def romanised(word: re.Match) -> str:
+        rest = _CJK_RE.sub("", word.group()).strip("_-·/")
+        return rest if re.search(r"\w", rest) else word.group()
+
+    text.set_text(re.sub(r"\S+", lambda w: romanised(w) if _CJK_RE.search(w.group())
+                         else w.group(), value))
+    _warn_no_cjk_font()
+    return text
+
+
+@functools.lru_cache(maxsize=1)
+def _warn_no_cjk_font() -> None:
+    warnings.warn("no font with Chinese characters is installed (e.g. Noto Sans CJK: "
+                  "fonts-noto-cjk); map titles and legends show the romanised part of names "
+                  "such as '列_liè', and names of characters only as empty boxes.",
+                  UserWarning, stacklevel=3)
 
 
 def _chinese_column(reg: pd.DataFrame) -> str | None:

@@ -26,6 +26,7 @@ from geodata.maps.base import (
     MapFrame,
     as_site_series,
     category_colours,
+    cjk_ready,
     colourbar,
     draw_basemap,
     draw_regions,
@@ -474,7 +475,7 @@ def plot_cluster_dendrogram(graph: Any, clustering: Any, *, n_clusters: int = 6,
                   bbox_to_anchor=(0.0, -0.01), ncol=2, fontsize=8, title_fontsize=9,
                   frameon=False)
     if title:
-        fig.suptitle(title, fontsize=11)
+        cjk_ready(fig.suptitle(title, fontsize=11))
     return fig
 
 

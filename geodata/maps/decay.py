@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from matplotlib.axes import Axes
 
-from geodata.maps.base import PALETTE, new_axes
+from geodata.maps.base import PALETTE, cjk_ready, new_axes
 
 __all__ = ["plot_decay"]
 
@@ -118,5 +118,5 @@ def plot_decay(result: Any, sites: Any = None, *, ax: Axes | None = None,
     ax.spines[["top", "right"]].set_visible(False)
     ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     if title:
-        ax.set_title(title, fontsize=10)
+        cjk_ready(ax.set_title(title, fontsize=10))
     return ax

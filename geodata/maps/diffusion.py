@@ -25,6 +25,7 @@ from geodata.maps.base import (
     MapFrame,
     as_site_series,
     category_colours,
+    cjk_ready,
     colourbar,
     draw_basemap,
     draw_group_tint,
@@ -286,7 +287,7 @@ def plot_snapshots(graph: Any, history: pd.DataFrame, *, steps: Sequence[int] | 
     fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 6), fontsize=8,
                frameon=False, bbox_to_anchor=(0.5, 0.0))
     if title:
-        fig.suptitle(title, fontsize=11)
+        cjk_ready(fig.suptitle(title, fontsize=11))
     fig.tight_layout(rect=(0, 0.05, 1, 0.95 if title else 1))
     return fig
 
@@ -343,7 +344,7 @@ def animate_diffusion(graph: Any, history: pd.DataFrame, path: str | os.PathLike
     def update(i: int):
         row = wide.loc[steps[i]]
         coll.set_facecolor([cmap.get(v, "#ffffff") if pd.notna(v) else "#ffffff" for v in row])
-        ax.set_title(_step_label(wide, steps[i], binary), fontsize=10)
+        cjk_ready(ax.set_title(_step_label(wide, steps[i], binary), fontsize=10))
         return (coll,)
 
     anim = FuncAnimation(fig, update, frames=len(steps), blit=False)

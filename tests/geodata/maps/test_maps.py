@@ -464,3 +464,27 @@ def test_a_region_split_at_the_antimeridian_is_drawn_whole():
         assert len(shapely.get_parts(drawn)) < len(shapely.get_parts(plain[site]))
         assert drawn.area == pytest.approx(plain[site].area, rel=1e-4) and drawn.is_valid
     assert frame.regions.geometry["Nadi"].equals(plain["Nadi"])  # others untouched
+
+
+def test_chinese_item_names_and_readings_in_titles_and_legends(szeto, monkeypatch):
+    """A feature map of item '列_liè' whose variants are characters: without a CJK font
+    the title keeps the romanised part and the legend keeps what it can (never boxes where
+    a romanised part exists), with one warning; with a font the text falls back to it."""
+    graph, _ = szeto
+    values = pd.Series(["上_shàng" if i % 2 else "下_xià" for i in range(graph.n_nodes)],
+                       index=graph.node_ids)
+    monkeypatch.setattr(maps_base, "find_cjk_font", lambda: None)
+    maps_base._warn_no_cjk_font.cache_clear()
+    with pytest.warns(UserWarning, match=r"no font with Chinese characters is installed .*"
+                      r"romanised part of names such as '列_liè'"):
+        ax = plot_feature(graph, values, title="feature 列_liè", legend_title="列")
+    assert ax.get_title() == "feature liè"
+    legend = ax.get_legend()
+    assert legend.get_title().get_text() == "列"  # characters only: nothing to fall back on
+    assert {t.get_text() for t in legend.get_texts()} >= {"shàng (21)", "xià (21)"}
+    with pytest.warns(UserWarning, match="Glyph 21015"):  # the legend title's box
+        _draw(ax.figure)
+    monkeypatch.setattr(maps_base, "find_cjk_font", lambda: "Some CJK Sans")
+    ax = plot_feature(graph, values, title="feature 列_liè")
+    title = ax.title
+    assert title.get_text() == "feature 列_liè" and title.get_fontfamily()[-1] == "Some CJK Sans"
