@@ -404,20 +404,20 @@ GS = "simulate --seeds Ma1 --out {o}/o.csv --graph "
 GPKG = "`path` must be a readable vector file; reading "
 GRAPH_FILES = [
     Case("graph-missing", GS + "{i}/nope.gpkg",
-         "`path` must be an existing GeoPackage; '{i}/nope.gpkg' does not exist. Build one "
-         "with `dialectgraph build`."),
+         "`--graph` must be a GeoPackage written by `dialectgraph build`; '{i}/nope.gpkg' "
+         "does not exist."),
     Case("graph-dir", GS + "{i}/a_folder",
-         "`path` must be an existing GeoPackage; '{i}/a_folder' is a directory. Name a file "
-         "inside it."),
+         "`--graph` must be a GeoPackage written by `dialectgraph build`; '{i}/a_folder' is "
+         "a directory."),
     Case("graph-text", GS + "{i}/not_a.gpkg",
-         "`path` must be a GeoPackage readable by GDAL; reading '{i}/not_a.gpkg' failed (..."),
+         "`--graph` must be a GeoPackage readable by GDAL; reading '{i}/not_a.gpkg' failed (..."),
     Case("graph-garbage", GS + "{i}/garbage.gpkg",
-         "`path` must be a GeoPackage readable by GDAL; reading '{i}/garbage.gpkg' failed (..."),
+         "`--graph` must be a GeoPackage readable by GDAL; reading '{i}/garbage.gpkg' failed (..."),
     Case("graph-truncated", GS + "{i}/truncated.gpkg",
-         "`path` must be a GeoPackage readable by GDAL; reading '{i}/truncated.gpkg' failed "
+         "`--graph` must be a GeoPackage readable by GDAL; reading '{i}/truncated.gpkg' failed "
          "(..."),
     Case("graph-bad-json", GS + "{i}/bad_json.gpkg",
-         "`path` must be valid JSON; the text from '{i}/bad_json.gpkg (metadata)' is broken "
+         "`--graph` must be valid JSON; the text from '{i}/bad_json.gpkg (metadata)' is broken "
          "at line 1, column 2 (Unterminated string starting at). The file is damaged: "
          "rebuild or re-save it."),
     Case("graph-nan-distance", GS + "{i}/nan_dist.gpkg",
@@ -429,9 +429,9 @@ GRAPH_FILES = [
          "(first: edge ('Ma1', 'Ma2'), value -5.0). Rebuild the graph with `dialectgraph "
          "build`, or fill those edges (e.g. great-circle km for distance_km)."),
     Case("graph-one-layer", GS + "{i}/one_layer.gpkg",
-         "`path` must be a DialectGraph GeoPackage with layers ['edges', 'metadata', "
-         "'regions']; '{i}/one_layer.gpkg' has ['regions']. Write it with "
-         "DialectGraph.to_file()."),
+         "`--graph` must be a DialectGraph GeoPackage with layers ['edges', 'metadata', "
+         "'regions']; '{i}/one_layer.gpkg' has ['regions']. Write it with `dialectgraph "
+         "build --out G.gpkg`."),
     Case("eval-nan-distance", "evaluate --graph {i}/nan_dist.gpkg --models majority",
          "`edges` column 'distance_km' must hold finite non-negative numbers; 4 edges do not "
          "(first: edge ('Ma1', 'Ma2'), value nan). Rebuild the graph with `dialectgraph "
@@ -504,7 +504,7 @@ def test_debug_shows_the_traceback(inputs, out, capsys):
     assert main(["--debug", "simulate", "--graph", str(inputs / "bad_json.gpkg"), "--seeds",
                  "Ma1", "--out", str(out / "o.csv")]) == 2
     err = capsys.readouterr().err
-    assert "Traceback (most recent call last)" in err and "error: `path` must be valid" in err
+    assert "Traceback (most recent call last)" in err and "error: `--graph` must be valid" in err
 
 
 def test_io_errors_are_one_clear_line(inputs, out, capsys, monkeypatch):

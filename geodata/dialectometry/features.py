@@ -19,7 +19,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from numbers import Number
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -34,6 +34,7 @@ __all__ = [
     "item_kinds",
     "item_variants",
     "one_hot",
+    "one_hot_items",
     "standardise",
     "string_features",
 ]
@@ -106,6 +107,75 @@ class FeatureMatrix:
         return {"sites": int(self.values.shape[0]), "items": int(per_item.shape[1]),
                 "features": int(self.values.shape[1]), "cells": int(cells),
                 "cells_missing": int(cells - per_item.to_numpy().sum())}
+
+
+def one_hot_items(features: pd.DataFrame, *, sep: str = ":"
+                  ) -> tuple[pd.DataFrame, dict[str, list[str]], dict[str, int]]:
+    """One categorical column per item of the one-hot ``item:variant`` columns.
+
+    A graph built from a survey of strings holds one 0/1 column per reading class
+    (``乳:c0``, ``乳:c1``, ...). Imputing those columns one by one lets a site get no
+    variant or several for one item, and scoring them counts the many zeros. Here each
+    group of two or more columns with the same ``item`` and only 0, 1 or NaN becomes one
+    column ``item`` holding the index of the variant (0, 1, ... in column order); NaN where
+    the site holds no variant (the item is missing). Other columns are kept as they are.
+
+    Parameters
+    ----------
+    features : DataFrame
+        Sites (index) x feature columns, NaN where unobserved.
+    sep : str, keyword-only
+        Separator of item and variant in the column names.
+
+    Returns
+    -------
+    (DataFrame, dict, dict)
+        The table (items in the order of their first column), ``{item: [variant, ...]}``
+        for the converted items, and the counts ``items``, ``columns`` (one-hot columns
+        read) and ``several`` (site x item cells holding more than one variant: the first
+        is kept).
+
+    Examples
+    --------
+    >>> wide = pd.DataFrame({"乳:c0": [1, 0, None], "乳:c1": [0, 1, None], "tone": [2, 3, 4]},
+    ...                     index=["a", "b", "c"])
+    >>> items, variants, counts = one_hot_items(wide)
+    >>> items.to_dict(orient="list"), variants, counts
+    ({'乳': [0.0, 1.0, nan], 'tone': [2, 3, 4]}, {'乳': ['c0', 'c1']}, {'items': 1, 'columns': 2, 'several': 0})
+    """
+    cols = [str(c) for c in features.columns]
+    item_of = [c.rsplit(sep, 1)[0] if sep in c else None for c in cols]
+    members: dict[str, list[int]] = {}
+    for k, item in enumerate(item_of):
+        if item is not None:
+            members.setdefault(item, []).append(k)
+    out: dict[str, Any] = {}
+    variants: dict[str, list[str]] = {}
+    counts = {"items": 0, "columns": 0, "several": 0}
+    done: set[str] = set()
+    for k, c in enumerate(cols):
+        item = item_of[k]
+        if item is None or len(members[item]) < 2:
+            out[c] = features.iloc[:, k]
+            continue
+        if item in done:
+            continue
+        block = features.iloc[:, members[item]].apply(pd.to_numeric, errors="coerce")
+        values = block.to_numpy(float)
+        if not np.isin(values[~np.isnan(values)], (0.0, 1.0)).all():
+            for j in members[item]:
+                out[cols[j]] = features.iloc[:, j]
+            done.add(item)
+            continue
+        held = np.nan_to_num(values) > 0
+        code = np.where(held.any(axis=1), held.argmax(axis=1).astype(float), np.nan)
+        out[item] = pd.Series(code, index=features.index)
+        variants[item] = [cols[j][len(item) + len(sep):] for j in members[item]]
+        counts["items"] += 1
+        counts["columns"] += len(members[item])
+        counts["several"] += int((held.sum(axis=1) > 1).sum())
+        done.add(item)
+    return pd.DataFrame(out, index=features.index), variants, counts
 
 
 def item_variants(features: pd.DataFrame, item: str, *, sep: str = ":",

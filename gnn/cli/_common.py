@@ -89,6 +89,7 @@ OPTION_RULES: dict[str, dict[str, Number | Output]] = {
                     "folds": Number(integer=True, low=2), "buffer_km": Number(low=0),
                     "mask_rate": Number(low=0, high=1), "max_epochs": COUNT, "hidden": COUNT,
                     "n_jobs": Number(integer=True, low=-1)},
+    "fit": {"max_epochs": COUNT},
     "demo": {"seed": SEED, "out": Output(folder=True)},
     "maps": {"max_crossing_km": Number(low=0)},
 }
@@ -244,6 +245,64 @@ def load_inputs(args: argparse.Namespace, *, need_survey: bool = False):
             "`--survey` must be given with --sites for this command; got none. Pass "
             "--survey V.csv (long table site, item, value).")
     return sites, survey, report
+
+
+def items_for_imputation(graph: Any) -> tuple[Any, dict[str, list[str]]]:
+    """The graph to impute: its one-hot ``item:variant`` columns (a survey of strings)
+    read as one categorical column per item, so that exactly one variant per site and item
+    is imputed and scored (:func:`geodata.dialectometry.features.one_hot_items`); says so.
+
+    Returns
+    -------
+    (DialectGraph, dict)
+        The graph (unchanged without such columns) and ``{item: [variant, ...]}``.
+    """
+    from geodata.dialectometry.features import one_hot_items
+
+    items, variants, counts = one_hot_items(graph.features)
+    if not variants:
+        return graph, {}
+    several = (f"; {counts['several']} site x item cells held several variants, the first "
+               "is kept" if counts["several"] else "")
+    print(f"impute: the {counts['columns']} one-hot columns of {counts['items']} items "
+          f"(item:variant) are read as one column per item, so one variant per site and item "
+          f"is imputed and scored{several}")
+    return graph.with_features(items), variants
+
+
+#: Remedies the Python API names, in the words of the command line.
+_CLI_REMEDIES = {
+    "Write it with DialectGraph.to_file().": "Write it with `dialectgraph build --out G.gpkg`.",
+    "Re-save the model with .save().": "Save the model with `dialectgraph fit --save M.pt`.",
+    "Save models with DialectGATClassifier.save / FeatureImputer.save.":
+        "Save models with `dialectgraph fit --save M.pt`.",
+    "add them with geodata.graph.genealogy.add_genealogy(graph, classification)":
+        "add them with --classification COLUMN (a column of the sites with classification "
+        "paths or groups)",
+}
+
+
+def in_option_words(exc: DialectGraphError, option: str | None = None) -> DialectGraphError:
+    """The error of a reader called on the file of ``option``, its `` `path` `` named as
+    the option, and its remedy in CLI words."""
+    message = str(exc) if option is None else str(exc).replace("`path`", f"`{option}`")
+    for api, cli in _CLI_REMEDIES.items():
+        message = message.replace(api, cli)
+    return DialectGraphError(message)
+
+
+def read_graph(path: Path, option: str = "--graph") -> Any:
+    """The DialectGraph saved at ``path`` (the value of ``option``), errors in CLI words."""
+    from geodata.graph.dialect_graph import DialectGraph
+
+    if not Path(path).is_file():
+        what = "is a directory" if Path(path).is_dir() else "does not exist"
+        raise DialectGraphError(f"`{option}` must be a GeoPackage written by `dialectgraph "
+                                f"build`; {str(path)!r} {what}.")
+    try:
+        return DialectGraph.read_file(path)
+    except DialectGraphError as exc:
+        raise in_option_words(exc, option) from exc
 
 
 def reach_km(text: str) -> float | str | None:

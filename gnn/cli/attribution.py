@@ -108,11 +108,9 @@ def _graph(args: argparse.Namespace):
         groups = params["area"]
         return graph, groups
     if args.graph:
-        if not args.graph.is_file():
-            raise DialectGraphError(
-                f"`--graph` must be a GeoPackage written by `dialectgraph build`; "
-                f"{str(args.graph)!r} does not exist.")
-        graph = DialectGraph.read_file(args.graph)
+        from gnn.cli._common import read_graph
+
+        graph = read_graph(args.graph)
         if args.classification:
             graph = add_genealogy(graph, args.classification, k=args.k_gen)
         return graph, _item_groups(graph.features.columns)
@@ -163,7 +161,7 @@ def _cmd_attribution(args: argparse.Namespace) -> int:
         raise DialectGraphError(f"`--by-group` needs feature families; the data set "
                                 f"{args.dataset!r} has none (only sinitic_szeto2018 and WALS).")
     net = {}
-    if args.max_epochs:
+    if args.max_epochs is not None:
         net["max_epochs"] = args.max_epochs
     if args.hidden:
         net["hidden_channels"] = args.hidden
@@ -171,10 +169,15 @@ def _cmd_attribution(args: argparse.Namespace) -> int:
         net["n_ensemble"] = args.ensemble
     feats = [f.strip() for f in args.features.split(",") if f.strip()] if args.features else None
     rels = [r.strip() for r in args.relations.split(",") if r.strip()]
-    runs = attribution_runs(graph, features=feats, relations=rels, seeds=args.seeds,
-                            cv=args.cv, folds=args.folds, buffer_km=args.buffer_km,
-                            mask_rate=args.mask_rate, net_params=net, n_jobs=args.n_jobs,
-                            progress=True)
+    from gnn.cli._common import in_option_words
+
+    try:
+        runs = attribution_runs(graph, features=feats, relations=rels, seeds=args.seeds,
+                                cv=args.cv, folds=args.folds, buffer_km=args.buffer_km,
+                                mask_rate=args.mask_rate, net_params=net, n_jobs=args.n_jobs,
+                                progress=True)
+    except DialectGraphError as exc:
+        raise in_option_words(exc) from exc
     table = summarise_attribution(runs)
     by_group = summarise_attribution(runs, by=groups) if args.by_group else None
     protocol = runs.attrs["protocol"]

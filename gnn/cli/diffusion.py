@@ -22,11 +22,9 @@ __all__ = ["register"]
 def _load_graph(args: argparse.Namespace) -> tuple[Any, pd.DataFrame | None]:
     """The graph and, for a bundled data set, its survey table."""
     if args.graph:
-        from geodata.graph.dialect_graph import (
-            DialectGraph,  # lazy: graph.py pulls in the geometry stack
-        )
+        from gnn.cli._common import read_graph  # lazy: the geometry stack
 
-        return DialectGraph.read_file(args.graph), None
+        return read_graph(args.graph), None
     from geodata.datasets import load_dataset
     from geodata.graph.dialect_graph import DialectGraph
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from geodata.validation import DialectGraphError
-
 __all__ = ["register"]
 
 
@@ -54,18 +52,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from geodata import DialectGraph
     from geodata.io import write_json, write_text
+    from gnn.cli._common import items_for_imputation, read_graph
     from gnn.evaluation import evaluate, to_markdown
 
-    if not args.graph.is_file():
-        raise DialectGraphError(
-            f"`--graph` must be a GeoPackage written by `dialectgraph build`; "
-            f"{str(args.graph)!r} does not exist."
-        )
-    graph = DialectGraph.read_file(args.graph)
+    graph = read_graph(args.graph)
+    if args.task == "impute":
+        graph, _ = items_for_imputation(graph)
     models = [m.strip() for m in args.models.split(",") if m.strip()] if args.models else None
-    net = {"max_epochs": args.max_epochs} if args.max_epochs else None
+    net = {"max_epochs": args.max_epochs} if args.max_epochs is not None else None
     import warnings
 
     from gnn.cli._common import once_per_kind

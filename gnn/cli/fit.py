@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from geodata.validation import DialectGraphError
 
@@ -72,15 +73,15 @@ def _check_out(path: Path, option: str) -> None:
 def _cmd_fit(args: argparse.Namespace) -> int:
     _check_graph(args.graph)
     _check_out(args.save, "--save")
-    from geodata.graph.dialect_graph import DialectGraph
+    from gnn.cli._common import read_graph
     from gnn.estimators import DialectGATClassifier, FeatureImputer
 
-    graph = DialectGraph.read_file(args.graph)
+    graph = read_graph(args.graph)
     if graph.features.shape[1] == 0 and (args.task == "impute" or args.model == "mlp"):
         raise DialectGraphError(f"`--graph` {str(args.graph)!r} has no feature columns, so "
                                 f"--task {args.task} --model {args.model} has nothing to learn "
                                 "from. Build the graph with --survey.")
-    extra = {"max_epochs": args.max_epochs} if args.max_epochs else {}
+    extra = {"max_epochs": args.max_epochs} if args.max_epochs is not None else {}
     if args.ensemble is not None:
         extra["n_ensemble"] = args.ensemble
     common = dict(model=args.model, random_state=args.seed, **extra)
@@ -88,6 +89,9 @@ def _cmd_fit(args: argparse.Namespace) -> int:
         est = DialectGATClassifier(**common).fit(graph, args.label)
         what = f"{len(est.classes_)} classes, training accuracy {est.train_accuracy_:.3f}"
     else:
+        from gnn.cli._common import items_for_imputation
+
+        graph, _ = items_for_imputation(graph)
         est = FeatureImputer(**common).fit(graph)
         what = "imputer"
     est.save(args.save)
@@ -97,22 +101,46 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _impute_table(est, graph) -> Any:
+    """The imputer's filled table; a model fitted on a survey's items (one column per item,
+    see :func:`gnn.cli._common.items_for_imputation`) reads the graph the same way and
+    writes each item's variant by name (``c0``, ``c1``, ``other``)."""
+    import pandas as pd
+
+    from geodata.dialectometry.features import one_hot_items
+    from gnn.cli._common import items_for_imputation
+
+    names = set(est.feature_names_in_)
+    as_items = {str(c) for c in one_hot_items(graph.features)[0].columns}
+    variants: dict[str, list[str]] = {}
+    if len(names & as_items) > len(names & {str(c) for c in graph.features.columns}):
+        graph, variants = items_for_imputation(graph)  # the model was fitted on items
+    table = est.transform(graph)
+    for item, names_of in variants.items():
+        if item in table.columns:
+            table[item] = [names_of[int(v)] if pd.notna(v) else v for v in table[item]]
+    return table
+
+
 def _cmd_predict(args: argparse.Namespace) -> int:
     _check_graph(args.graph)
     _check_out(args.out, "--out")
-    from geodata.graph.dialect_graph import DialectGraph
     from geodata.io import write_text
+    from gnn.cli._common import in_option_words, read_graph
     from gnn.estimators import DialectGATClassifier, load
 
-    est = load(args.model)
-    graph = DialectGraph.read_file(args.graph)
+    try:
+        est = load(args.model)
+    except DialectGraphError as exc:
+        raise in_option_words(exc, "--model") from exc
+    graph = read_graph(args.graph)
     if isinstance(est, DialectGATClassifier):
         proba = est.predict_proba(graph)
         table = proba.copy()
         table.columns = [f"p_{c}" for c in proba.columns]
         table.insert(0, "prediction", proba.idxmax(axis=1))
     else:
-        table = est.transform(graph)
+        table = _impute_table(est, graph)
     table.index.name = "region"
     write_text(args.out, table.to_csv())
     fitted = set(est.data_.node_ids)

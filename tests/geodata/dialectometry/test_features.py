@@ -214,3 +214,25 @@ def test_item_variants_reads_the_reading_class_of_each_site(beida1962):
     with pytest.raises(DialectGraphError, match=r"`item` needs feature columns, and the table "
                                                 r"has none \(got 'x'\)"):
         item_variants(pd.DataFrame(index=["a"]), "x")
+
+
+def test_one_hot_items_agree_with_item_variants(beida1962):
+    """Each item of a reading survey's one-hot classes becomes one column of variant
+    indices that names the same variant as item_variants; columns of other forms stay."""
+    from geodata.dialectometry.features import item_variants, one_hot_items
+
+    _, survey = beida1962
+    items = survey["item"].drop_duplicates().iloc[:30]
+    wide = string_features(survey[survey["item"].isin(items)], other=True).to_frame()
+    wide.iloc[0, :] = np.nan  # a site without any reading
+    wide["p-1"] = np.arange(len(wide)) % 3  # a coded column
+    wide["odd:a"], wide["odd:b"] = 2.0, 0.0  # not 0/1: kept as they are
+    table, variants, counts = one_hot_items(wide)
+    grouped = [i for i in items if sum(c.rsplit(":", 1)[0] == i for c in wide.columns) > 1]
+    assert counts["items"] == len(grouped) and sorted(variants) == sorted(grouped)
+    assert {"p-1", "odd:a", "odd:b"} <= set(table.columns)
+    assert len(table) == len(wide) and table.iloc[0][grouped].isna().all()
+    for item in grouped:
+        named, _ = item_variants(wide, item)
+        coded = table[item].dropna().astype(int).map(lambda k, i=item: variants[i][k])
+        assert coded.to_dict() == named.to_dict()

@@ -74,3 +74,32 @@ def test_buffer_too_large_is_a_clear_cli_error(gpkg, capsys):
     assert rc == 2
     err = capsys.readouterr().err
     assert "`buffer_km` (6000 km) leaves fold 0 with no labelled training site" in err
+
+
+def test_impute_a_reading_atlas_scores_items_not_class_columns(tmp_path, beida_readings,
+                                                               capsys):
+    """On a graph of IPA readings, `evaluate --task impute` hides and scores whole items
+    (one variant per site and item), not single 0/1 class columns, where hiding `c1` while
+    `c0` stays visible would give the answer away and the zeros would inflate accuracy."""
+    from gnn.cli import main
+
+    beida_readings(tmp_path, n_sites=20)
+    graph = tmp_path / "g.gpkg"
+    assert main(["build", "--sites", str(tmp_path / "sites.csv"), "--survey",
+                 str(tmp_path / "readings.csv"), "--method", "knn", "--k", "4",
+                 "--boundary", "none", "--no-regions", "--out", str(graph)]) == 0
+    capsys.readouterr()
+    out = tmp_path / "r.json"
+    args = _parser().parse_args(["evaluate", "--graph", str(graph), "--task", "impute",
+                                 "--cv", "random", "--folds", "3", "--seeds", "1",
+                                 "--models", "majority", "--json", str(out)])
+    assert args.func(args) == 0
+    assert "are read as one column per item" in capsys.readouterr().out
+    result = json.loads(out.read_text())
+    import geodata
+
+    onehot = geodata.DialectGraph.read_file(graph).features
+    n_items = len({c.rsplit(":", 1)[0] for c in onehot.columns})
+    assert result["n_features"] == n_items < onehot.shape[1]
+    # the most frequent variant of an item, not "absent" in every class column
+    assert result["models"]["majority"]["accuracy_mean"] < 0.75

@@ -70,7 +70,7 @@ def test_impute_task(graphs):
          "`--graph` must be a GeoPackage written by `dialectgraph build`; 'missing.gpkg' "
          "does not exist"),
         (["predict", "--model", "nope.pt", "--graph", "{train}", "--out", "p.csv"],
-         "`path` must be an existing checkpoint file; 'nope.pt' does not exist"),
+         "`--model` must be an existing checkpoint file; 'nope.pt' does not exist"),
         (["fit", "--graph", "{train}", "--save", "{folder}"],
          "`--save` must name a file; .* is a directory"),
     ],
@@ -140,3 +140,46 @@ def test_ipa_atlas_fit_then_predict_new_sites(tmp_path, beida_readings, capsys):
     acc = float((table["prediction"] == truth).mean())
     majority = float(truth.value_counts(normalize=True).iloc[0])
     assert acc >= 0.8 and acc > majority, (acc, majority)
+
+
+def test_reading_atlas_imputes_one_variant_per_item(tmp_path, beida_readings, capsys):
+    """A 20-site IPA reading atlas with readings missing: `fit --task impute` reads the
+    one-hot reading classes as one column per item, so `predict` writes each site's
+    variant by name (exactly one per item, missing ones filled); before, each class column
+    was imputed on its own and a missing reading could get no class at all."""
+    import geodata
+
+    beida_readings(tmp_path, n_sites=20)
+    readings = pd.read_csv(tmp_path / "readings.csv")
+    chars = sorted(readings["item"].unique())[:80]
+    readings = readings[readings["item"].isin(chars)]
+    hidden = readings.sample(frac=0.1, random_state=0).index
+    readings.drop(index=hidden).to_csv(tmp_path / "readings.csv", index=False)
+    graph, model, out = tmp_path / "g.gpkg", tmp_path / "imp.pt", tmp_path / "filled.csv"
+    assert main(["build", "--sites", str(tmp_path / "sites.csv"), "--survey",
+                 str(tmp_path / "readings.csv"), "--method", "knn", "--k", "4",
+                 "--boundary", "none", "--no-regions", "--out", str(graph)]) == 0
+    onehot = geodata.DialectGraph.read_file(graph).features
+    item_of = pd.Series([c.rsplit(":", 1)[0] for c in onehot.columns], index=onehot.columns)
+    several = item_of[item_of.duplicated(keep=False)]
+    items = sorted(set(several))  # an item with one class column stays a 0/1 column
+    singles = sorted(set(item_of.index) - set(several.index))
+    capsys.readouterr()
+    assert main(["fit", "--graph", str(graph), "--save", str(model), "--task", "impute",
+                 "--ensemble", "1", *FAST]) == 0
+    said = capsys.readouterr().out
+    assert (f"impute: the {len(several)} one-hot columns of {len(items)} items "
+            "(item:variant) are read as one column per item") in said
+    assert f"{len(items) + len(singles)} features (imputer)" in said
+    assert main(["predict", "--model", str(model), "--graph", str(graph),
+                 "--out", str(out)]) == 0
+    table = pd.read_csv(out, index_col="region", dtype=str)
+    assert sorted(table.columns) == sorted(items + singles) and table.notna().all().all()
+    for item in items:  # every value a variant of its item
+        assert set(table[item]) <= {c.rsplit(":", 1)[1] for c in onehot.columns
+                                    if c.rsplit(":", 1)[0] == item}, item
+    # an observed reading is kept: its class is the one the graph holds
+    col = onehot.columns[0]
+    item, variant = col.rsplit(":", 1)
+    holds = onehot.index[onehot[col] == 1]
+    assert (table.loc[[str(i) for i in holds], item] == variant).all()
