@@ -305,6 +305,24 @@ def read_graph(path: Path, option: str = "--graph") -> Any:
         raise in_option_words(exc, option) from exc
 
 
+def check_labels(graph: Any, label: str | None) -> None:
+    """Refuse a label column that is blank in every region (``--label``, or the graph's own
+    label) before any training, naming the column."""
+
+    column = label if label is not None else getattr(graph, "label", None)
+    if column is None or column not in graph.regions.columns:
+        return  # no label, or an unknown column: the estimator's own message says so
+    values = graph.regions[column]
+    known = values.notna() & (values.astype(str).str.strip() != "")
+    if not bool(known.any()):
+        given = "--label" if label is not None else "the graph's label column"
+        raise DialectGraphError(
+            f"`--label`: {given} {column!r} is blank in all {len(values)} regions of "
+            "`--graph`, so there is nothing to learn from. Pass --label with a column that "
+            "holds the groups, or rebuild the graph with `dialectgraph build --label-col "
+            f"COLUMN`. Columns: {[c for c in graph.regions.columns if c != 'geometry']}.")
+
+
 def reach_km(text: str) -> float | str | None:
     """Value of ``--max-reach-km``: ``auto``, ``none`` or a positive number of km.
 

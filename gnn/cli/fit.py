@@ -73,7 +73,7 @@ def _check_out(path: Path, option: str) -> None:
 def _cmd_fit(args: argparse.Namespace) -> int:
     _check_graph(args.graph)
     _check_out(args.save, "--save")
-    from gnn.cli._common import read_graph
+    from gnn.cli._common import check_labels, read_graph
     from gnn.estimators import DialectGATClassifier, FeatureImputer
 
     graph = read_graph(args.graph)
@@ -84,8 +84,10 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     extra = {"max_epochs": args.max_epochs} if args.max_epochs is not None else {}
     if args.ensemble is not None:
         extra["n_ensemble"] = args.ensemble
-    common = dict(model=args.model, random_state=args.seed, **extra)
+    # a bar per network on stderr (epochs; training stops early when validation stalls)
+    common = dict(model=args.model, random_state=args.seed, verbose=True, **extra)
     if args.task == "group":
+        check_labels(graph, args.label)
         est = DialectGATClassifier(**common).fit(graph, args.label)
         what = f"{len(est.classes_)} classes, training accuracy {est.train_accuracy_:.3f}"
     else:

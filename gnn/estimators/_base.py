@@ -483,9 +483,10 @@ class GraphEstimator(BaseEstimator):
         for m in range(int(self.n_ensemble)):
             seed_m = seed + 7919 * m
             n_in, n_out, inputs_fn, loss_fn, val_fn = task(seed_m)
+            desc = f"{type(self).__name__} network {m + 1}/{int(self.n_ensemble)}"
             with _Deterministic(seed_m, self._threads(n_nodes)):
                 net = self._build_net(n_in, n_out, self._log_mass_ is not None)
-                hist, best_epoch = self._train(net, loss_fn, val_fn, inputs_fn)
+                hist, best_epoch = self._train(net, loss_fn, val_fn, inputs_fn, desc=desc)
             nets.append(net)
             histories.append(hist)
             best.append(best_epoch)
@@ -495,7 +496,8 @@ class GraphEstimator(BaseEstimator):
         self.history_ = histories[0]
         self.best_epoch_ = best[0]
 
-    def _train(self, net, loss_fn, val_fn, inputs_fn) -> tuple[pd.DataFrame, int]:
+    def _train(self, net, loss_fn, val_fn, inputs_fn, *,
+               desc: str | None = None) -> tuple[pd.DataFrame, int]:
         """Full-batch Adam; with validation, the best state after ``min_epochs`` is kept
         and training stops ``n_iter_no_change`` epochs without improvement."""
         # The edge-prior parameters are few scalars with a meaning: no weight decay (it would
@@ -520,7 +522,7 @@ class GraphEstimator(BaseEstimator):
         min_epochs = min(int(self.min_epochs), int(self.max_epochs))
         best, best_state, best_epoch, wait, rows = math.inf, None, -1, 0, []
         for epoch in _progress(range(int(self.max_epochs)), bool(self.verbose),
-                               type(self).__name__):
+                               desc or type(self).__name__):
             net.train()
             opt.zero_grad()
             loss = loss_fn(net, inputs_fn(train=True))

@@ -183,3 +183,27 @@ def test_reading_atlas_imputes_one_variant_per_item(tmp_path, beida_readings, ca
     item, variant = col.rsplit(":", 1)
     holds = onehot.index[onehot[col] == 1]
     assert (table.loc[[str(i) for i in holds], item] == variant).all()
+
+
+def test_a_blank_label_column_is_named(tmp_path, capsys):
+    """A label column blank in every region stops fit and evaluate before training, with
+    the column named (it used to say "`y` must be given ... when the graph carries no
+    label")."""
+    import geodata
+
+    sites, survey = geodata.load_dataset("sinitic_szeto2018")
+    sites = sites.assign(dialect_group="")
+    g = geodata.DialectGraph.from_sites(sites, method="knn", k=4, regions=False,
+                                        features=survey, label="dialect_group")
+    path = tmp_path / "g.gpkg"
+    g.to_file(path)
+    capsys.readouterr()
+    message = ("`--label`: the graph's label column 'dialect_group' is blank in all 42 "
+               "regions of `--graph`, so there is nothing to learn from. Pass --label with a "
+               "column that holds the groups, or rebuild the graph with `dialectgraph build "
+               "--label-col COLUMN`.")
+    assert main(["fit", "--graph", str(path), "--save", str(tmp_path / "m.pt")]) == 2
+    assert message in capsys.readouterr().err
+    assert main(["evaluate", "--graph", str(path), "--models", "majority"]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "m.pt").exists()
