@@ -432,6 +432,16 @@ class GraphEstimator(BaseEstimator):
                 "'item:c0'), so its features cannot be matched by name. Build one graph from "
                 "the fitted sites and the new ones together (one --sites and --survey; leave "
                 "the new sites' label blank), fit on it and predict it.")
+        own = [str(n) for n in getattr(data, "feature_names", [])]
+        if own and self.n_features_in_ and not set(own) & {str(n) for n in
+                                                           self.feature_names_in_}:
+            raise DialectGraphError(
+                f"`graph` shares none of the model's {self.n_features_in_} feature columns: "
+                f"it has {len(own)} others (first: {first_examples(own)}; the model's: "
+                f"{first_examples(list(self.feature_names_in_))}), so its sites would be "
+                "predicted from nothing they were surveyed for. Build the graph from the same "
+                "survey as the model's (fitted and new sites together, new labels blank), or "
+                "from coordinates only, without features, to predict from the neighbours.")
         data, missing = align_features(data, self.feature_names_in_)
         if missing:
             warnings.warn(

@@ -207,3 +207,28 @@ def test_a_blank_label_column_is_named(tmp_path, capsys):
     assert main(["evaluate", "--graph", str(path), "--models", "majority"]) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "m.pt").exists()
+
+
+def test_a_graph_sharing_no_feature_is_refused(graphs, tmp_path, capsys):
+    """A graph whose features are all others than the model's (another survey) is refused
+    (it was predicted with a warning and confident probabilities); a graph without
+    features still predicts from the neighbours' labels."""
+    import geodata
+
+    model = tmp_path / "m.pt"
+    assert main(["fit", "--graph", str(graphs["train"]), "--save", str(model), *FAST]) == 0
+    g = geodata.DialectGraph.read_file(graphs["new"])
+    other, bare = tmp_path / "other.gpkg", tmp_path / "bare.gpkg"
+    g.with_features(g.features.add_prefix("x_")).to_file(other)
+    g.with_features(g.features.iloc[:, :0]).to_file(bare)
+    capsys.readouterr()
+    out = tmp_path / "p.csv"
+    assert main(["predict", "--model", str(model), "--graph", str(other), "--out",
+                 str(out)]) == 2
+    assert ("`--graph` shares none of the model's 21 feature columns: it has 20 others "
+            "(first: 'x_p-1'") in capsys.readouterr().err
+    assert not out.exists()
+    with pytest.warns(UserWarning, match="lacks 21 of the model's 21 feature columns"):
+        assert main(["predict", "--model", str(model), "--graph", str(bare), "--out",
+                     str(out)]) == 0
+    assert len(pd.read_csv(out)) == len(g.node_ids)
