@@ -56,8 +56,8 @@ from gnn.progress import time_left
 from gnn.splits import CV_KINDS, Fold, make_folds
 
 __all__ = ["BASELINES", "BUFFER_DROPS", "CLASSIFICATION_MODELS", "IMPUTATION_MODELS",
-           "NETWORKS", "OutOfFold", "cross_val_predict", "evaluate", "informative_terms",
-           "sign_test", "to_markdown"]
+           "NETWORKS", "OutOfFold", "check_model_names", "cross_val_predict", "evaluate",
+           "informative_terms", "sign_test", "to_markdown"]
 
 BASELINES = ("majority", "geo_knn", "feature_knn", "label_propagation",
              "genealogical_majority", "mlp")
@@ -585,12 +585,19 @@ def cross_val_predict(
     return out if return_details else out.proba
 
 
+def check_model_names(models: Sequence[str], *, task: str = "group") -> None:
+    """Raise unless every name in ``models`` is a model of ``task`` (checked before any
+    work, e.g. by the CLI before it reads the graph)."""
+    allowed = CLASSIFICATION_MODELS if task == "group" else IMPUTATION_MODELS
+    for name in models:
+        kind = name.split("-no_")[0] if name.startswith("dialect_gat-no_") else name
+        if kind not in allowed or (kind != name and name.split("-no_")[1] not in _TERMS):
+            raise DialectGraphError(f"`models` must be drawn from {list(allowed)} or "
+                                    f"'dialect_gat-no_<term>'; got {name!r}.")
+
+
 def _check_model(ctx: _Context, name: str) -> None:
-    kind = name.split("-no_")[0] if name.startswith("dialect_gat-no_") else name
-    allowed = CLASSIFICATION_MODELS if ctx.task == "group" else IMPUTATION_MODELS
-    if kind not in allowed or (kind != name and name.split("-no_")[1] not in _TERMS):
-        raise DialectGraphError(f"`models` must be drawn from {list(allowed)} or "
-                                f"'dialect_gat-no_<term>'; got {name!r}.")
+    check_model_names([name], task=ctx.task)
     if name in _NEEDS_FEATURES and ctx.n_features == 0:
         raise DialectGraphError(
             f"`{name}` needs node features, and the graph has none (0 feature columns). "

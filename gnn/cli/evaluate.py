@@ -54,14 +54,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from geodata.io import write_json, write_text
     from gnn.cli._common import check_labels, items_for_imputation, read_graph
-    from gnn.evaluation import evaluate, to_markdown
+    from gnn.evaluation import check_model_names, evaluate, to_markdown
 
+    models = [m.strip() for m in args.models.split(",") if m.strip()] if args.models else None
+    if models:
+        check_model_names(models, task=args.task)  # before the graph is read
     graph = read_graph(args.graph)
     if args.task == "impute":
         graph, _ = items_for_imputation(graph)
     else:
         check_labels(graph, args.label)
-    models = [m.strip() for m in args.models.split(",") if m.strip()] if args.models else None
     net = {"max_epochs": args.max_epochs} if args.max_epochs is not None else None
     import warnings
 

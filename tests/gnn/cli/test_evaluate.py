@@ -103,3 +103,13 @@ def test_impute_a_reading_atlas_scores_items_not_class_columns(tmp_path, beida_r
     assert result["n_features"] == n_items < onehot.shape[1]
     # the most frequent variant of an item, not "absent" in every class column
     assert result["models"]["majority"]["accuracy_mean"] < 0.75
+
+
+def test_an_unknown_model_is_refused_before_the_graph_is_read(tmp_path, capsys):
+    """`--models majority,foo` stops at once (the graph, here missing, is not even read)."""
+    from gnn.cli import main
+
+    assert main(["evaluate", "--graph", str(tmp_path / "nowhere.gpkg"), "--models",
+                 "majority,foo"]) == 2
+    err = capsys.readouterr().err
+    assert "`--models` must be drawn from ['majority', " in err and "got 'foo'." in err
