@@ -238,7 +238,8 @@ class DialectGraph:
     def __repr__(self) -> str:
         lab = ""
         if self._label is not None:
-            lab = f", label={self._label!r} ({self._regions[self._label].nunique()} classes)"
+            k = int(self._regions[self._label].nunique())
+            lab = f", label={self._label!r} ({k} class{'' if k == 1 else 'es'})"
         attrs = ", ".join(self._edges.columns)
         return (f"DialectGraph({self.n_nodes} regions, {self.n_edges} edges, "
                 f"method={self.meta.get('method')!r}, {self._features.shape[1]} features{lab}; "
