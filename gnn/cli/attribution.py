@@ -75,8 +75,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "noisier)")
     m.add_argument("--n-jobs", type=int, default=None, help="folds fitted in parallel")
     m.add_argument("--by-group", action="store_true",
-                   help="also aggregate per feature family (WALS area, Szeto domain) or, "
-                        "with --graph, per item of the item:variant columns")
+                   help="also aggregate per feature family (WALS area, Szeto domain); with "
+                        "--graph, a survey's item:variant columns are one column per item "
+                        "already, so the groups are the items")
     o = p.add_argument_group("output")
     o.add_argument("--out", type=Path, default=None, metavar="table.csv",
                    help="per-feature table (CSV)")
@@ -86,6 +87,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _graph(args: argparse.Namespace):
+    import pandas as pd
+
     from geodata.graph.dialect_graph import DialectGraph
     from geodata.graph.genealogy import add_genealogy, glottolog_paths, wals_graph, wals_parameters
 
@@ -108,12 +111,20 @@ def _graph(args: argparse.Namespace):
         groups = params["area"]
         return graph, groups
     if args.graph:
-        from gnn.cli._common import read_graph
+        from gnn.cli._common import items_for_imputation, read_graph
 
         graph = read_graph(args.graph)
+        groups = _item_groups(graph.features.columns)
+        # a survey's item:variant columns are hidden and scored per item, not per class
+        # column (hiding 'c1' while 'c0' shows would give the answer away)
+        graph, _ = items_for_imputation(graph)
+        if groups is not None:
+            groups = pd.Series([c.rsplit(":", 1)[0] if ":" in c else c
+                                for c in map(str, graph.features.columns)],
+                               index=[str(c) for c in graph.features.columns], name="group")
         if args.classification:
             graph = add_genealogy(graph, args.classification, k=args.k_gen)
-        return graph, _item_groups(graph.features.columns)
+        return graph, groups
     from geodata.datasets import load_dataset
     from gnn.contact import feature_groups
 
