@@ -522,13 +522,32 @@ def _land_reach(xy: np.ndarray, spacings: float = REACH_SPACINGS,
 COVERED_SHARE = 0.9
 
 
-def _covered(land, xy: np.ndarray, reach: np.ndarray) -> bool:
-    """Whether the discs of the sites' reach cover :data:`COVERED_SHARE` of ``land``."""
+def _covered(land, xy: np.ndarray, reach: np.ndarray, *, exact_below: int = 200,
+             samples: int = 4000) -> bool:
+    """Whether the discs of the sites' reach cover :data:`COVERED_SHARE` of ``land``:
+    measured on the union of the discs for up to ``exact_below`` sites, else on a grid of
+    about ``samples`` points over the land (a point is covered when one of its 8 nearest
+    sites reaches it), which takes milliseconds where the union of 10^5 discs takes
+    seconds."""
+    from scipy.spatial import cKDTree
+
     area = shapely.area(land)
     if area > np.sum(np.pi * reach ** 2):
         return False  # the discs cannot cover it even without overlap
-    discs = shapely.union_all(shapely.buffer(shapely.points(xy), reach, quad_segs=16))
-    return shapely.area(shapely.intersection(land, discs)) >= COVERED_SHARE * area
+    if len(xy) <= exact_below:
+        discs = shapely.union_all(shapely.buffer(shapely.points(xy), reach, quad_segs=16))
+        return shapely.area(shapely.intersection(land, discs)) >= COVERED_SHARE * area
+    x0, y0, x1, y1 = shapely.bounds(land)
+    step = np.sqrt((x1 - x0) * (y1 - y0) / samples)
+    gx, gy = np.meshgrid(np.arange(x0 + step / 2, x1, step), np.arange(y0 + step / 2, y1, step))
+    shapely.prepare(land)
+    on_land = shapely.contains_xy(land, gx.ravel(), gy.ravel())
+    pts = np.column_stack([gx.ravel()[on_land], gy.ravel()[on_land]])
+    if not len(pts):
+        return True  # a sliver no grid point falls on: as small as it gets
+    dist, near = cKDTree(xy).query(pts, k=min(8, len(xy)))
+    dist, near = dist.reshape(len(pts), -1), near.reshape(len(pts), -1)
+    return float((dist <= reach[near]).any(axis=1).mean()) >= COVERED_SHARE
 
 
 def _cap(cells: np.ndarray, xy: np.ndarray, reach: np.ndarray) -> np.ndarray:
