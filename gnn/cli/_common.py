@@ -308,7 +308,6 @@ def read_graph(path: Path, option: str = "--graph") -> Any:
 def check_labels(graph: Any, label: str | None) -> None:
     """Refuse a label column that is blank in every region (``--label``, or the graph's own
     label) before any training, naming the column."""
-
     column = label if label is not None else getattr(graph, "label", None)
     if column is None or column not in graph.regions.columns:
         return  # no label, or an unknown column: the estimator's own message says so
