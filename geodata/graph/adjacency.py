@@ -97,6 +97,7 @@ def contiguity_pairs(geoms: np.ndarray, *, rook: bool = True, strict: bool = Fal
     inverse, pair_key = pd.factorize(lo * len(geoms) + hi, sort=True)  # hash-based
     border = pd.DataFrame({"i": pair_key // len(geoms), "j": pair_key % len(geoms),
                            "border_m": np.bincount(inverse, weights=w)})
+    border = _loose_borders(geoms, border, perimeter)
     border.attrs["perimeter_m"] = perimeter
     if rook:
         return border
@@ -108,6 +109,50 @@ def contiguity_pairs(geoms: np.ndarray, *, rook: bool = True, strict: bool = Fal
     pairs = _pairs_frame(shared["o_x"].to_numpy(), shared["o_y"].to_numpy())
     out = pairs.merge(border, on=["i", "j"], how="left").fillna({"border_m": 0.0})
     return out
+
+
+#: Two cells cut by discs or an outline can run along each other without sharing their
+#: vertices exactly (a cut point computed on one side only, a few nanometres off the
+#: other's segment). Their borders are measured by intersecting the two boundaries on a
+#: grid of this size (metres), which nodes such near-collinear lines together.
+BORDER_GRID_M = 0.01
+
+
+def _loose_borders(geoms: np.ndarray, border: pd.DataFrame,
+                   perimeter: np.ndarray) -> pd.DataFrame:
+    """Add the borders that exact segment matching missed or measured short.
+
+    Only polygons with boundary left unmatched (a coast, the outline, a cut at the reach,
+    or a border whose vertices do not coincide) are looked at: for each pair of them within
+    :data:`BORDER_GRID_M` of each other, the shared length is measured on that grid, and it
+    replaces the exact one where it is longer by more than 1 m.
+    """
+    n = len(geoms)
+    matched = (np.bincount(border["i"], weights=border["border_m"], minlength=n)
+               + np.bincount(border["j"], weights=border["border_m"], minlength=n))
+    loose = np.flatnonzero(perimeter - matched > np.maximum(1.0, 1e-9 * perimeter))
+    if not loose.size:
+        return border
+    # a border missed on one side is missed on the other too: both cells are loose
+    near, other = shapely.STRtree(geoms[loose]).query(geoms[loose], predicate="dwithin",
+                                                      distance=BORDER_GRID_M)
+    a, b = loose[near], loose[other]
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    pairs = np.unique(np.column_stack([lo, hi])[lo != hi].astype(np.int64), axis=0)
+    if not len(pairs):
+        return border
+    involved = np.unique(pairs)
+    edge = np.empty(n, dtype=object)
+    edge[involved] = shapely.boundary(geoms[involved])
+    length = shapely.length(shapely.intersection(edge[pairs[:, 0]], edge[pairs[:, 1]],
+                                                 grid_size=BORDER_GRID_M))
+    found = pd.DataFrame({"i": pairs[:, 0], "j": pairs[:, 1], "grid_m": length})
+    out = border.merge(found, on=["i", "j"], how="outer")
+    exact = out["border_m"].fillna(0.0)
+    longer = out["grid_m"].fillna(0.0) > exact + 1.0
+    out["border_m"] = np.where(longer, out["grid_m"], exact)
+    out = out[out["border_m"] > 0].drop(columns="grid_m")
+    return out.sort_values(["i", "j"], kind="stable").reset_index(drop=True)
 
 
 def _contiguity_geometric(geoms: np.ndarray, *, rook: bool) -> pd.DataFrame:

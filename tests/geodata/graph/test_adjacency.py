@@ -55,6 +55,18 @@ def test_strict_matches_vertex_rule_on_tessellation(cells):
     np.testing.assert_allclose(fast["border_m"], strict["border_m"], rtol=1e-9)
 
 
+def test_a_border_whose_vertices_do_not_coincide_is_found():
+    """Two cells along one line, one with a cut point a nanometre off the other's segment
+    (as a disc cut at the reach leaves it): no segment matches exactly, yet the border is
+    found, with its length measured on a 1 cm grid."""
+    a = shapely.Polygon([(0, 0), (1000, 0), (1000 + 1e-9, 400.0), (1000, 1000), (0, 1000)])
+    b = shapely.box(1000, 0, 2000, 1000)
+    assert shapely.length(shapely.intersection(a.boundary, b.boundary)) == 0  # exact: none
+    pairs = contiguity_pairs(np.array([a, b, shapely.box(5000, 0, 6000, 1000)], dtype=object))
+    assert pairs[["i", "j"]].values.tolist() == [[0, 1]]
+    assert pairs["border_m"].iloc[0] == pytest.approx(1000, abs=0.05)
+
+
 def test_queen_includes_corner_neighbours():
     boxes = np.array([shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1), shapely.box(1, 1, 2, 2)])
     rook = _edge_set(contiguity_pairs(boxes, rook=True))

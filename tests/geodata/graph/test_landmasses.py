@@ -392,3 +392,41 @@ def test_coverage_on_a_grid_agrees_with_the_union_of_discs():
         reach = np.full(len(xy), 60e3)
         exact = _covered(land, xy, reach, exact_below=10**6)
         assert _covered(land, xy, reach, exact_below=0) == exact == expected, share_x
+
+
+FJORD_TOWNS = {"Bergen": (5.3221, 60.3913), "Voss": (6.4190, 60.6280),
+               "Odda": (6.5460, 60.0690), "Norheimsund": (6.1460, 60.3710),
+               "Eidfjord": (7.0710, 60.4670), "Ulvik": (6.9150, 60.5680),
+               "Leirvik": (5.5000, 59.7790), "Rosendal": (6.0130, 59.9840),
+               "Husnes": (5.7620, 59.8650), "Haugesund": (5.2680, 59.4138),
+               "Stavanger": (5.7331, 58.9700), "Sauda": (6.3540, 59.6490),
+               "Sand": (6.2550, 59.4840), "Etne": (5.9330, 59.6620), "Tau": (5.9190, 59.0640),
+               "Lærdalsøyri": (7.4760, 61.0990), "Aurland": (7.1870, 60.9060),
+               "Flåm": (7.1130, 60.8630), "Årdalstangen": (7.7010, 61.2360),
+               "Sogndal": (7.1003, 61.2296), "Vik": (6.5840, 61.0880),
+               "Gaupne": (7.2960, 61.4010)}
+
+
+def test_cells_cut_at_their_reach_keep_their_borders(world_land):
+    """Towns of the Norwegian fjords on the world's land: cells cut at their reach lost
+    borders of 60-90 km, their cut points lying a hair off the neighbour's segment (Odda
+    and Sauda had no edge). Every pair of cells sharing more than 1 km of border is now a
+    pair, with the length of the shared boundary."""
+    from geodata.graph.adjacency import contiguity_pairs
+
+    regions, _ = voronoi_regions(_sites(FJORD_TOWNS), boundary=world_land)
+    proj = regions.attrs["projected_geometry"]
+    pairs = contiguity_pairs(proj).set_index(["i", "j"])["border_m"]
+    ids = list(regions.index)
+    found = {}
+    for i in range(len(ids)):
+        for j in range(i + 1, len(ids)):
+            shared = shapely.length(shapely.intersection(proj[i].boundary, proj[j].boundary,
+                                                         grid_size=0.01))
+            if shared > 1000:
+                found[(i, j)] = shared
+    assert set(found) == set(pairs.index[pairs > 1000])
+    for key, shared in found.items():
+        assert pairs[key] == pytest.approx(shared, rel=1e-3), key
+    odda, sauda = ids.index("Odda"), ids.index("Sauda")
+    assert pairs[(min(odda, sauda), max(odda, sauda))] > 50_000
