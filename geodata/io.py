@@ -343,7 +343,7 @@ def read_table(
     """
     path = Path(path)
     require_file(path, argument, "a readable CSV/TSV file")
-    sep = "\t" if path.suffix.lower() in {".tsv", ".tab"} else ","
+    sep = "\t" if path.suffix.lower() in {".tsv", ".tab"} else _csv_separator(path)
     kind = "TSV" if sep == "\t" else "CSV"
     try:
         raw = _read_csv_text(path, sep)
@@ -374,6 +374,9 @@ def read_table(
     frame = raw.iloc[1:].reset_index(drop=True)
     frame.columns = header
     report = Report()
+    if sep == ";":
+        report.add("semicolon-separated", f"{str(path)!r} was read with ';' between the cells "
+                   "(its header has no comma)")
     # vectorised on the text columns (pyarrow strings): no Python call per cell
     stripped = frame.apply(lambda c: c.str.strip() if pd.api.types.is_string_dtype(c) else c)
     missing = stripped.isna() | stripped.isin(NA_SPELLINGS)
@@ -389,6 +392,14 @@ def read_table(
             + f") in column(s) {first_examples(cols, 6)}")
         frame = frame.mask(missing)
     return frame, report
+
+
+def _csv_separator(path: Path) -> str:
+    """``","``, or ``";"`` for a file whose header has semicolons and no comma (a CSV saved
+    by a spreadsheet set to a language that writes decimal commas)."""
+    with open(path, "rb") as fh:
+        head = fh.readline(1 << 16).decode("utf-8", errors="replace")
+    return ";" if ";" in head and "," not in head else ","
 
 
 def _read_csv_text(path: Path, sep: str) -> pd.DataFrame:
@@ -518,12 +529,14 @@ def sites_from_frame(
         which = ids[bad_num].tolist()
         k = int(np.flatnonzero(bad_num.to_numpy())[0])
         shown = f"{frame[lat_col].iloc[k]!r}/{frame[lon_col].iloc[k]!r}"
+        comma = pd.concat([frame[lat_col], frame[lon_col]]).astype(str).str.fullmatch(
+            r"\s*-?\d+,\d+\s*").any()
         problems.add(
             f"`{argument}` columns {lat_col!r}/{lon_col!r} must be numbers in decimal degrees; "
             f"{int(bad_num.sum())} sites have missing or non-numeric coordinates "
             f"(first: {first_examples(which)}; site {which[0]!r} has {shown}). Fill them in "
             "as decimal degrees (3.5, not 3°30'N; south and west negative) or remove those "
-            "sites."
+            "sites." + (" Write decimals with a point (44.1194, not 44,1194)." if comma else "")
         )
     lat_bad = ~bad_num & ((lat < -90) | (lat > 90))
     lon_bad = ~bad_num & ((lon < -180) | (lon > 180))
@@ -565,7 +578,9 @@ def read_sites(
     Parameters
     ----------
     path : path-like
-        CSV (or ``.tsv``) with a header row.
+        CSV (or ``.tsv``) with a header row, or a vector file of points (``.geojson``,
+        ``.json``, ``.gpkg``, ``.shp``, ``.fgb``), whose coordinates come from the
+        geometry (in EPSG:4326) and whose attributes are the columns.
     id_col, lat_col, lon_col : str
         Names of the site-id, latitude and longitude columns.
 
@@ -581,15 +596,62 @@ def read_sites(
     with_report : bool
         Return ``(sites, report)`` instead of ``sites``.
     """
-    frame, report = read_table(path, argument=argument)
+    if Path(path).suffix.lower() in _VECTOR_SUFFIXES - {".zip"}:
+        frame, report = _point_table(path, argument=argument, lat_col=lat_col, lon_col=lon_col)
+    else:
+        frame, report = read_table(path, argument=argument)
     id_col, lat_col, lon_col = (
         _column_alias(frame, given, default, report, argument=argument, what=what, param=param)
         for given, default, what, param in (
             (id_col, "id", "site ids", "id_col"), (lat_col, "latitude", "latitudes", "lat_col"),
             (lon_col, "longitude", "longitudes", "lon_col")))
+    if any(e["action"] == "semicolon-separated" for e in report.entries):
+        # such files write decimals with a comma: 44,1194 is 44.1194
+        for col in (lat_col, lon_col):
+            if col in frame.columns:
+                text = frame[col].astype("string").str.strip()
+                comma = text.str.fullmatch(r"-?\d+,\d+").fillna(False).to_numpy(bool)
+                if comma.any():
+                    frame.loc[comma, col] = text[comma].str.replace(",", ".", regex=False)
+                    report.add("decimal commas", f"{int(comma.sum())} value(s) of column "
+                               f"{col!r} written with a decimal comma were read with a point "
+                               f"(e.g. {text[comma].iloc[0]!r})")
     sites = sites_from_frame(frame, id_col=id_col, lat_col=lat_col, lon_col=lon_col,
                              argument=argument)
     return (sites, report) if with_report else sites
+
+
+def _point_table(path: str | os.PathLike, *, argument: str, lat_col: str,
+                 lon_col: str) -> tuple[pd.DataFrame, Report]:
+    """A vector file of points as the text table :func:`read_table` gives: its attributes,
+    and ``lat_col``/``lon_col`` from the geometry (EPSG:4326)."""
+    require_file(Path(path), argument, "a readable vector file of points")
+    layer = read_vector_layer(path, argument=argument)
+    report = Report()
+    if len(layer) and layer.crs is None:
+        raise DialectGraphError(
+            f"`{argument}` must have a coordinate reference system; {str(path)!r} has none. "
+            "Save it with one (GeoJSON is EPSG:4326 by definition), or give a CSV with "
+            "latitude and longitude columns.")
+    kinds = layer.geom_type.fillna("missing")
+    bad = kinds != "Point"
+    if bad.any():
+        raise DialectGraphError(
+            f"`{argument}` must hold one Point per site; {int(bad.sum())} of {len(layer)} "
+            f"features of {str(path)!r} are not points (first: row {int(np.flatnonzero(bad)[0])}"
+            f", {kinds[bad].iloc[0]}). Give the sites' locations as points (regions go to "
+            "--regions).")
+    clash = [c for c in (lat_col, lon_col) if c in layer.columns]
+    if clash:
+        report.add("coordinates from the geometry",
+                   f"column(s) {first_examples(clash)} of {str(path)!r} were replaced by the "
+                   "coordinates of the point geometries")
+    pts = layer.to_crs("EPSG:4326") if len(layer) else layer
+    frame = pd.DataFrame(pts.drop(columns=pts.geometry.name)).astype(object)
+    frame = frame.map(lambda v: np.nan if pd.isna(v) else str(v))
+    frame[lat_col] = [repr(float(y)) for y in pts.geometry.y]
+    frame[lon_col] = [repr(float(x)) for x in pts.geometry.x]
+    return frame.reset_index(drop=True), report
 
 
 #: Column names read in place of a default one that a file lacks (case-insensitive).

@@ -666,7 +666,9 @@ def _report_far_at_sea(xy: np.ndarray, out: np.ndarray, dist_km: np.ndarray, ids
         "sites far out at sea",
         f"{len(who)} site(s) lie farther from the boundary's land than the sites' median "
         f"spacing ({spacing_km:,.1f} km): {listed}{more}. Check their coordinates (a typo, "
-        "or latitude and longitude swapped?); they are kept, with a cell on the nearest land",
+        "or latitude and longitude swapped?), or whether the boundary is too coarse to hold "
+        "their island (world_land keeps small islands, world_countries does not); they are "
+        "kept, with a cell on the nearest land",
         who,
     )
 

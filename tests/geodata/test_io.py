@@ -407,3 +407,50 @@ def test_sigkill_leftovers_are_removed_by_the_next_write(tmp_path):
             tmp.write_bytes(b"new graph")
     assert [p.name for p in target.parent.iterdir()] == ["g.gpkg"]
     assert target.read_bytes() == b"new graph"
+
+
+def test_read_sites_from_point_files(tmp_path):
+    """Sites as GeoJSON (it was parsed as a CSV: 'must have unique column names') or as a
+    GeoPackage in another CRS: coordinates come from the points, in lon/lat; attributes
+    are the columns; the same checks as for a CSV apply."""
+    towns = {"Zadar": (15.2314, 44.1194), "Split": (16.4402, 43.5081),
+             "Dubrovnik": (18.0944, 42.6507)}
+    pts = gpd.GeoDataFrame({"id": ["001", "002", "003"], "name": list(towns),
+                            "group": ["N", "C", None]},
+                           geometry=[shapely.Point(xy) for xy in towns.values()],
+                           crs="EPSG:4326")
+    pts.to_file(tmp_path / "s.geojson", driver="GeoJSON")
+    pts.to_crs("EPSG:3035").to_file(tmp_path / "s.gpkg")
+    for name in ("s.geojson", "s.gpkg"):
+        sites = read_sites(tmp_path / name)
+        assert list(sites.index) == ["001", "002", "003"]  # ids stay text
+        assert sites.loc["002", "longitude"] == pytest.approx(16.4402, abs=1e-6)
+        assert sites.loc["003", "latitude"] == pytest.approx(42.6507, abs=1e-6)
+        assert pd.isna(sites.loc["003", "group"]) and sites.loc["001", "name"] == "Zadar"
+    lines = pts.assign(geometry=[shapely.LineString([(0, 0), (1, 1)])] * 3)
+    lines.to_file(tmp_path / "l.geojson", driver="GeoJSON")
+    with pytest.raises(DialectGraphError, match=r"`path` must hold one Point per site; 3 of 3 "
+                                                r"features of .*l\.geojson' are not points "
+                                                r"\(first: row 0, LineString\)"):
+        read_sites(tmp_path / "l.geojson")
+
+
+def test_read_sites_from_a_semicolon_csv_with_decimal_commas(tmp_path):
+    """A spreadsheet saved in a decimal-comma language writes ';' between the cells and
+    '44,1194' for 44.1194: both are read, and said; in a comma CSV a decimal comma stays an
+    error that says to write a point."""
+    (tmp_path / "s.csv").write_text("id;name;latitude;longitude\n"
+                                    "a;Zadar;44,1194;15,2314\nb;Split;43.5081;16,4402\n",
+                                    encoding="utf-8")
+    sites, report = read_sites(tmp_path / "s.csv", with_report=True)
+    assert sites["latitude"].tolist() == [44.1194, 43.5081]
+    assert sites["longitude"].tolist() == [15.2314, 16.4402]
+    said = str(report)
+    assert "was read with ';' between the cells (its header has no comma)" in said
+    assert ("1 value(s) of column 'latitude' written with a decimal comma were read with a "
+            "point (e.g. '44,1194')") in said
+    (tmp_path / "c.csv").write_text('id,latitude,longitude\na,"44,1194","15,2314"\n',
+                                    encoding="utf-8")
+    with pytest.raises(DialectGraphError, match=r"Write decimals with a point \(44\.1194, not "
+                                                r"44,1194\)\."):
+        read_sites(tmp_path / "c.csv")
