@@ -833,6 +833,16 @@ def survey_from_frame(
             report.add("split multi-variant cells",
                        f"{n_multi} cells held several variants joined by {delimiter!r}; "
                        "each variant is now its own row")
+    else:
+        text = out["value"][out["value"].map(lambda v: isinstance(v, str))].astype(str)
+        for sep in ("/", ";", "~"):
+            joined = text.str.contains(sep, regex=False)
+            if joined.any():
+                report.add("cells that may hold several variants",
+                           f"{int(joined.sum())} cells contain {sep!r} (first: "
+                           f"{text[joined].iloc[0]!r}) and are read as one value each; if "
+                           f"they list several variants, pass delimiter={sep!r} "
+                           f"(CLI: --delimiter {sep})")
     if out["value"].map(lambda v: isinstance(v, str)).any():
         out["value"] = out["value"].map(lambda v: v.strip() if isinstance(v, str) else v)
     blank = out["value"].isna() | out["value"].map(lambda v: isinstance(v, str) and v == "")

@@ -100,6 +100,12 @@ def test_survey_multi_variants_and_blanks(tmp_path):
     assert survey.values.tolist() == [["a", "sun", "ri"], ["a", "sun", "tou"], ["b", "sun", "ri"]]
     actions = [e["action"] for e in report.entries]
     assert actions == ["treated as missing", "split multi-variant cells", "removed empty values"]
+    # without the delimiter the cell stays one value, and the report says what to pass
+    _, report = read_survey(p)
+    hint = {e["action"]: e["detail"] for e in report.entries}[
+        "cells that may hold several variants"]
+    assert hint == ("1 cells contain '/' (first: 'ri/tou') and are read as one value each; "
+                    "if they list several variants, pass delimiter='/' (CLI: --delimiter /)")
 
 
 def test_survey_wide_table_is_read_as_wide(tmp_path):
