@@ -247,10 +247,14 @@ def load_inputs(args: argparse.Namespace, *, need_survey: bool = False):
     return sites, survey, report
 
 
-def items_for_imputation(graph: Any) -> tuple[Any, dict[str, list[str]]]:
+def items_for_imputation(graph: Any, *, model_features: Any = None
+                         ) -> tuple[Any, dict[str, list[str]]]:
     """The graph to impute: its one-hot ``item:variant`` columns (a survey of strings)
     read as one categorical column per item, so that exactly one variant per site and item
     is imputed and scored (:func:`geodata.dialectometry.features.one_hot_items`); says so.
+
+    With ``model_features`` (a fitted imputer's feature names), only when the items match
+    them better than the graph's own columns (a model fitted before on items).
 
     Returns
     -------
@@ -260,6 +264,11 @@ def items_for_imputation(graph: Any) -> tuple[Any, dict[str, list[str]]]:
     from geodata.dialectometry.features import one_hot_items
 
     items, variants, counts = one_hot_items(graph.features)
+    if model_features is not None:
+        names = {str(n) for n in model_features}
+        if len(names & set(map(str, items.columns))) <= len(
+                names & set(map(str, graph.features.columns))):
+            return graph, {}
     if not variants:
         return graph, {}
     several = (f"; {counts['several']} site x item cells held several variants, the first "

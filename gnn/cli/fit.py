@@ -109,14 +109,9 @@ def _impute_table(est, graph) -> Any:
     writes each item's variant by name (``c0``, ``c1``, ``other``)."""
     import pandas as pd
 
-    from geodata.dialectometry.features import one_hot_items
     from gnn.cli._common import items_for_imputation
 
-    names = set(est.feature_names_in_)
-    as_items = {str(c) for c in one_hot_items(graph.features)[0].columns}
-    variants: dict[str, list[str]] = {}
-    if len(names & as_items) > len(names & {str(c) for c in graph.features.columns}):
-        graph, variants = items_for_imputation(graph)  # the model was fitted on items
+    graph, variants = items_for_imputation(graph, model_features=est.feature_names_in_)
     table = est.transform(graph)
     for item, names_of in variants.items():
         if item in table.columns:
