@@ -300,14 +300,19 @@ def in_option_words(exc: DialectGraphError, option: str | None = None) -> Dialec
     return DialectGraphError(message)
 
 
-def read_graph(path: Path, option: str = "--graph") -> Any:
-    """The DialectGraph saved at ``path`` (the value of ``option``), errors in CLI words."""
-    from geodata.graph.dialect_graph import DialectGraph
-
+def check_graph_path(path: Path, option: str = "--graph") -> None:
+    """Raise unless ``path`` (the value of ``option``) is a file (checked before long work)."""
     if not Path(path).is_file():
         what = "is a directory" if Path(path).is_dir() else "does not exist"
         raise DialectGraphError(f"`{option}` must be a GeoPackage written by `dialectgraph "
                                 f"build`; {str(path)!r} {what}.")
+
+
+def read_graph(path: Path, option: str = "--graph") -> Any:
+    """The DialectGraph saved at ``path`` (the value of ``option``), errors in CLI words."""
+    from geodata.graph.dialect_graph import DialectGraph
+
+    check_graph_path(path, option)
     try:
         return DialectGraph.read_file(path)
     except DialectGraphError as exc:

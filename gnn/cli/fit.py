@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from geodata.validation import DialectGraphError
+from gnn.cli._common import check_graph_path
 
 __all__ = ["register"]
 
@@ -54,13 +55,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     q.set_defaults(func=_cmd_predict)
 
 
-def _check_graph(path: Path) -> None:
-    if not path.is_file():
-        what = "is a directory" if path.is_dir() else "does not exist"
-        raise DialectGraphError(f"`--graph` must be a GeoPackage written by `dialectgraph "
-                                f"build`; {str(path)!r} {what}.")
-
-
 def _check_out(path: Path, option: str) -> None:
     if path.is_dir():
         raise DialectGraphError(f"`{option}` must name a file; {str(path)!r} is a directory. "
@@ -71,7 +65,7 @@ def _check_out(path: Path, option: str) -> None:
 
 
 def _cmd_fit(args: argparse.Namespace) -> int:
-    _check_graph(args.graph)
+    check_graph_path(args.graph)
     _check_out(args.save, "--save")
     from gnn.cli._common import check_labels, read_graph
     from gnn.estimators import DialectGATClassifier, FeatureImputer
@@ -120,7 +114,7 @@ def _impute_table(est, graph) -> Any:
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
-    _check_graph(args.graph)
+    check_graph_path(args.graph)
     _check_out(args.out, "--out")
     from geodata.io import write_text
     from gnn.cli._common import in_option_words, read_graph
