@@ -44,6 +44,25 @@ def test_one_hot_masks_missing_cells_and_orders_sites():
         one_hot(s, sites=["b"])
 
 
+
+def test_one_hot_agrees_with_pandas_crosstab():
+    """The integer-code fill is pandas' crosstab (the reference), without its Python loop."""
+    rng = np.random.default_rng(3)
+    n = 600
+    s = pd.DataFrame({"site": rng.choice([f"s{i}" for i in range(40)], n),
+                      "item": rng.choice(["tone", "coda", "b", "10", "9"], n),
+                      "value": rng.choice(["a", "bb", "ɕi", "5", "tʰ"], n)})
+    fm = one_hot(s, sites=[f"s{i}" for i in range(41)])
+    frame = s.drop_duplicates()
+    ref = pd.crosstab(frame["site"], [frame["item"], frame["value"]]).clip(upper=1)
+    ref = ref.reindex(fm.values.index, fill_value=0)
+    assert fm.values.columns.tolist() == ref.columns.tolist()
+    np.testing.assert_array_equal(fm.values.to_numpy(), ref.to_numpy())
+    answered = pd.crosstab(frame["site"], frame["item"]).reindex(fm.values.index,
+                                                                 fill_value=0) > 0
+    np.testing.assert_array_equal(
+        fm.mask.to_numpy(), answered[fm.values.columns.get_level_values(0)].to_numpy())
+
 def test_cognate_presence_from_liu_forms(liu_forms):
     forms = liu_forms
     fm = cognate_presence(forms)
