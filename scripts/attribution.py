@@ -105,7 +105,7 @@ def run_szeto(args, out_dir):
                                 label="dialect_group")
     g = add_genealogy(g, "dialect_group", k=3)
     groups = feature_groups("sinitic_szeto2018")
-    for cv in ("spatial", "random"):
+    for cv in args.szeto_cv:
         runs = attribution_runs(g, seeds=args.sinitic_seeds, cv=cv, folds=5, mask_rate=0.5,
                                 n_jobs=args.n_jobs, net_params=args.net)
         report(f"Szeto 2018 ({cv})", runs, groups, out_dir)
@@ -140,25 +140,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--wals-features", type=int, default=100)
     parser.add_argument("--wals-min-features", type=int, default=40)
     parser.add_argument("--wals-cv", default="spatial,random")
+    parser.add_argument("--szeto-cv", default="spatial,random")
     parser.add_argument("--k-geo", type=int, default=6)
     parser.add_argument("--k-gen", type=int, default=5)
     parser.add_argument("--max-epochs", type=int, default=200)
     parser.add_argument("--liu-features", type=int, default=120)
     parser.add_argument("--skip", default="", help="comma-separated: wals,szeto,liu")
     parser.add_argument("--quick", action="store_true",
-                        help="small settings for a smoke run (2 seeds, 30 WALS features, one "
-                             "network per fit)")
+                        help="small settings for a smoke run (2 seeds, 30 WALS features, "
+                             "spatial folds only, one network of at most 60 epochs per fit)")
     parser.add_argument("--out-dir", type=Path, default=None)
     args = parser.parse_args(argv)
     args.net = {}
     if args.quick:  # smoke-run sizes where the command line left the defaults
         quick = {"seeds": 2, "sinitic_seeds": 2, "wals_features": 30, "wals_min_features": 20,
-                 "max_epochs": 60, "liu_features": 40, "wals_cv": "spatial"}
+                 "max_epochs": 60, "liu_features": 40, "wals_cv": "spatial",
+                 "szeto_cv": "spatial"}
         for k, v in quick.items():
             if getattr(args, k) == parser.get_default(k):
                 setattr(args, k, v)
-        args.net = {"n_ensemble": 1}  # one network per fit
+        args.net = {"n_ensemble": 1, "max_epochs": args.max_epochs}  # one short network a fit
     args.wals_cv = [c.strip() for c in args.wals_cv.split(",") if c.strip()]
+    args.szeto_cv = [c.strip() for c in args.szeto_cv.split(",") if c.strip()]
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     t0 = time.time()
     if "szeto" not in skip:
