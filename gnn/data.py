@@ -169,6 +169,10 @@ def feature_check(names_fit: Sequence[str], names_now: Sequence[str]) -> None:
 RELATION_FLAGS = ("geographic", "genealogical", "linguistic")
 
 
+#: indicator matrices up to this many cells (400 MB in float32) are multiplied dense
+_DENSE_CELLS = 100_000_000
+
+
 def linguistic_distances(x: np.ndarray) -> np.ndarray:
     """Pairwise share of mismatching values over the cells both sites have observed.
 
@@ -188,26 +192,30 @@ def linguistic_distances(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=float)
     n, f = x.shape
     observed = ~np.isnan(x)
-    rows, cols = [], []
-    width = 0
-    for c in range(f):
-        col = x[:, c]
-        ok = observed[:, c]
-        if not ok.any():
-            continue
-        levels, codes = np.unique(col[ok], return_inverse=True)
-        rows.append(np.flatnonzero(ok))
-        cols.append(width + codes)
-        width += len(levels)
+    # one indicator column per (column, value) observed somewhere
+    rows, columns = np.nonzero(observed)
+    values, value_code = np.unique(x[rows, columns], return_inverse=True)
+    levels, cols = np.unique(columns.astype(np.int64) * len(values) + value_code.ravel(),
+                             return_inverse=True)
+    cols = cols.ravel()
+    width = len(levels)
     if not width:
         d = np.ones((n, n))
         np.fill_diagonal(d, 0.0)
         return d
-    onehot = sparse.csr_matrix((np.ones(sum(len(r) for r in rows)),
-                                (np.concatenate(rows), np.concatenate(cols))), shape=(n, width))
-    m = sparse.csr_matrix(observed.astype(float))
-    match = (onehot @ onehot.T).toarray()
-    both = (m @ m.T).toarray()
+    if n * (width + f) <= _DENSE_CELLS:
+        # counts of 0/1 products are exact in float32 (below 2**24): BLAS on the dense
+        # indicator matrices, ~100x faster than a sparse product whose result is dense
+        onehot = np.zeros((n, width), dtype=np.float32)
+        onehot[rows, cols] = 1.0
+        m = observed.astype(np.float32)
+        match = (onehot @ onehot.T).astype(float)
+        both = (m @ m.T).astype(float)
+    else:
+        onehot = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, width))
+        m = sparse.csr_matrix(observed.astype(float))
+        match = (onehot @ onehot.T).toarray()
+        both = (m @ m.T).toarray()
     with np.errstate(invalid="ignore", divide="ignore"):
         d = np.where(both > 0, 1.0 - match / np.maximum(both, 1), 1.0)
     np.fill_diagonal(d, 0.0)

@@ -73,3 +73,25 @@ def test_unaligned_graphs_are_refused(parts):
     with pytest.raises(ValueError, match="align `new` to `base` first"):
         join_new_sites(base, other, k=2)
     assert isinstance(join_new_sites(base, nd, k=0)[0].edge_index, torch.Tensor)
+
+
+@pytest.mark.parametrize("dense", [True, False])
+def test_linguistic_distances_match_a_pairwise_loop(dense, monkeypatch):
+    """Share of mismatching values over cells both sites observed, dense BLAS or sparse,
+    against the definition computed pair by pair (scipy's Hamming on the common cells)."""
+    from scipy.spatial.distance import hamming
+
+    import gnn.data as data_module
+
+    if not dense:
+        monkeypatch.setattr(data_module, "_DENSE_CELLS", 0)
+    rng = np.random.default_rng(5)
+    x = rng.integers(0, 3, (30, 12)).astype(float)
+    x[rng.random(x.shape) < 0.3] = np.nan
+    x[3] = np.nan  # a site with nothing observed: distance 1 to every other site
+    d = data_module.linguistic_distances(x)
+    for i in range(30):
+        for j in range(30):
+            both = ~np.isnan(x[i]) & ~np.isnan(x[j])
+            want = 0.0 if i == j else hamming(x[i, both], x[j, both]) if both.any() else 1.0
+            assert d[i, j] == pytest.approx(want)
