@@ -850,6 +850,7 @@ def evaluate(
     classification: str | Sequence | None = None,
     survey: pd.DataFrame | None = None,
     progress: bool = False,
+    n_jobs: int | None = None,
 ) -> dict:
     """Evaluate every model on the same folds and seeds (protocol v2, see the module notes).
 
@@ -892,6 +893,10 @@ def evaluate(
         normalised Levenshtein.
     progress : bool, keyword-only
         Print one line per model and seed.
+    n_jobs : int, keyword-only
+        Run the seeds in this many worker processes (joblib; -1: every core; baselines
+        alone always run in this process). The numbers are the same as in one process:
+        every model seeds itself per seed.
 
     Returns
     -------
@@ -939,38 +944,41 @@ def evaluate(
             _check_model(ctx, m)
     group_values = _group_values(graph, ctx, cv, groups, label, task)
     pos = ctx.data.pos.numpy().astype(float)
+    known = ctx.codes >= 0 if task == "group" else ~np.isnan(ctx.x).all(1)
+    folds_of = {}
+    for seed in seed_list:  # drawn and checked before any model runs
+        folds_of[seed] = make_folds(cv, pos, n_splits=folds, buffer_km=buffer_km,
+                                    groups=group_values, random_state=seed)
+        _check_train(ctx, folds_of[seed], known, float(buffer_km or 0.0))
+    jobs = check_n_jobs(n_jobs, len(seed_list))
+    if not any(m in NETWORKS or m.startswith("dialect_gat-") for m in names):
+        jobs = 1  # baselines alone take seconds: not worth starting processes
     runs: dict[str, list[dict]] = {m: [] for m in names}
     ceilings, fold_sizes, n_folds = [], [], []
     started = time.perf_counter()
-    for n_done, seed in enumerate(seed_list):
-        fold_list = make_folds(cv, pos, n_splits=folds, buffer_km=buffer_km,
-                               groups=group_values, random_state=seed)
-        known = ctx.codes >= 0 if task == "group" else ~np.isnan(ctx.x).all(1)
-        _check_train(ctx, fold_list, known, float(buffer_km or 0.0))
-        n_folds.append(len(fold_list))
-        masks = _impute_masks(ctx, fold_list, seed, float(mask_rate)) if task == "impute" else None
-        first = True
+    if jobs > 1:
+        from joblib import Parallel, delayed
+
+        if progress:
+            print(f"[evaluate] {len(seed_list)} seeds in {jobs} parallel processes", flush=True)
+        done = (_rewarn(*res) for res in Parallel(n_jobs=jobs, return_as="generator")(
+            delayed(_seed_runs_in_worker)(ctx, names, seed, folds_of[seed], task=task,
+                                          mask_rate=float(mask_rate))
+            for seed in seed_list))
+    else:
+        done = (_seed_runs(ctx, names, seed, folds_of[seed], task=task,
+                           mask_rate=float(mask_rate), progress=progress)
+                for seed in seed_list)
+    for n_done, (seed, seed_runs) in enumerate(zip(seed_list, done)):
         for m in names:
-            t0 = time.perf_counter()
-            if task == "group" and ctx.hide_features and m in _NEEDS_FEATURES:
-                runs[m].append({"skipped": f"{m} needs the held-out regions' own features, "
-                                           "which hide_features removes"})
-                continue
-            deterministic = m not in NETWORKS and not m.startswith("dialect_gat-")
-            if task == "group":
-                r = _score_group(ctx, _run_group(ctx, m, fold_list, seed, deterministic),
-                                 fold_list)
-            else:
-                r = _score_impute(ctx, m, fold_list, seed, masks, deterministic)
-            r["seconds"] = time.perf_counter() - t0
-            runs[m].append(r)
-            if first:
-                ceilings.append(r["ceiling"])
-                fold_sizes.append(r["fold_sizes"])
-                first = False
-            if progress:
-                print(f"[evaluate] seed {seed} {m:28s} acc={r['accuracy']:.3f} "
-                      f"({r['seconds']:.1f}s)", flush=True)
+            runs[m].append(seed_runs[m])
+            if progress and jobs > 1 and "accuracy" in seed_runs[m]:
+                _print_run(seed, m, seed_runs[m])
+        first = next((r for r in seed_runs.values() if "ceiling" in r), None)
+        if first is not None:
+            ceilings.append(first["ceiling"])
+            fold_sizes.append(first["fold_sizes"])
+        n_folds.append(len(folds_of[seed]))
         if progress and n_done + 1 < len(seed_list):
             left = time_left(time.perf_counter() - started, n_done + 1, len(seed_list))
             print(f"[evaluate] seed {n_done + 1}/{len(seed_list)} done; about {left} left",
@@ -993,6 +1001,68 @@ def evaluate(
     _paired(out, runs)
     out["n_predictions"] = next((r["n_predictions"] for r in out["models"].values()
                                  if r.get("n_predictions")), 0)
+    return out
+
+
+def check_n_jobs(n_jobs: int | None, n_seeds: int) -> int:
+    """Worker processes for the seeds: ``None``/1 is one process, -1 every core."""
+    if n_jobs is None:
+        return 1
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int | np.integer) or n_jobs == 0 \
+            or n_jobs < -1:
+        raise DialectGraphError(
+            f"`n_jobs` must be a positive number of processes or -1 (every core); got "
+            f"{n_jobs!r}. Pass 1 to run the seeds one after another.")
+    if n_jobs == -1:
+        from joblib import cpu_count
+
+        n_jobs = cpu_count()
+    return max(1, min(int(n_jobs), n_seeds))
+
+
+def _print_run(seed: int, name: str, r: dict) -> None:
+    print(f"[evaluate] seed {seed} {name:28s} acc={r['accuracy']:.3f} ({r['seconds']:.1f}s)",
+          flush=True)
+
+
+def _seed_runs(ctx: _Context, names: list[str], seed: int, fold_list: list[Fold], *,
+               task: str, mask_rate: float, progress: bool) -> dict[str, dict]:
+    """Every model on one seed's folds: ``{model: run record}`` (in a worker process
+    with ``n_jobs``; each model seeds itself, so the records do not depend on where or
+    in which order the seeds run)."""
+    masks = _impute_masks(ctx, fold_list, seed, mask_rate) if task == "impute" else None
+    out = {}
+    for m in names:
+        t0 = time.perf_counter()
+        if task == "group" and ctx.hide_features and m in _NEEDS_FEATURES:
+            out[m] = {"skipped": f"{m} needs the held-out regions' own features, "
+                                 "which hide_features removes"}
+            continue
+        deterministic = m not in NETWORKS and not m.startswith("dialect_gat-")
+        if task == "group":
+            r = _score_group(ctx, _run_group(ctx, m, fold_list, seed, deterministic),
+                             fold_list)
+        else:
+            r = _score_impute(ctx, m, fold_list, seed, masks, deterministic)
+        r["seconds"] = time.perf_counter() - t0
+        out[m] = r
+        if progress:
+            _print_run(seed, m, r)
+    return out
+
+
+def _seed_runs_in_worker(*args, **kwargs) -> tuple[dict, list]:
+    """:func:`_seed_runs` in a worker process, its warnings returned to the caller (who
+    shows each kind once) rather than printed by every worker for every fold."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = _seed_runs(*args, progress=False, **kwargs)
+    return out, [(str(w.message), w.category) for w in caught]
+
+
+def _rewarn(out: dict, caught: list) -> dict:
+    for message, category in caught:
+        warnings.warn(message, category, stacklevel=2)
     return out
 
 

@@ -83,7 +83,7 @@ OPTION_RULES: dict[str, dict[str, Number | Output]] = {
               "max_crossing_km": Number(low=0), "out": Output((".gpkg",))},
     "evaluate": {"folds": Number(integer=True, low=2), "buffer_km": Number(low=0),
                  "seeds": COUNT, "max_epochs": COUNT, "json": Output((".json",)),
-                 "markdown": Output((".md",))},
+                 "markdown": Output((".md",)), "n_jobs": Number(integer=True, low=-1)},
     "attribution": {"k": COUNT, "k_gen": COUNT, "top_features": COUNT,
                     "min_features": Number(integer=True, low=0), "seeds": COUNT,
                     "folds": Number(integer=True, low=2), "buffer_km": Number(low=0),

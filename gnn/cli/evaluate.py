@@ -44,6 +44,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="comma-separated subset of models (default: all)")
     p.add_argument("--max-epochs", type=int, default=None,
                    help="networks: training epochs at most (default: the estimator's)")
+    p.add_argument("--n-jobs", type=int, default=-1,
+                   help="seeds run in this many parallel processes (default -1: every core; "
+                        "the numbers are the same with 1)")
     p.add_argument("--json", type=Path, default=None, metavar="R.json",
                    help="write the full result (per model, per seed, paired tests) as JSON")
     p.add_argument("--markdown", type=Path, default=None, metavar="R.md",
@@ -54,11 +57,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from geodata.io import write_json, write_text
     from gnn.cli._common import check_labels, items_for_imputation, read_graph
-    from gnn.evaluation import check_model_names, evaluate, to_markdown
+    from gnn.evaluation import check_model_names, check_n_jobs, evaluate, to_markdown
 
     models = [m.strip() for m in args.models.split(",") if m.strip()] if args.models else None
     if models:
         check_model_names(models, task=args.task)  # before the graph is read
+    check_n_jobs(args.n_jobs, 1)
     graph = read_graph(args.graph)
     if args.task == "impute":
         graph, _ = items_for_imputation(graph)
@@ -75,6 +79,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             buffer_km=args.buffer_km, buffer_drops=args.buffer_drops, seeds=args.seeds,
             hide_features=args.hide_features, models=models, groups=args.groups,
             net_params=net, classification=args.classification, progress=True,
+            n_jobs=args.n_jobs,
         )
     result["graph"] = str(args.graph)
     table = to_markdown(result)

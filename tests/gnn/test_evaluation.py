@@ -303,6 +303,19 @@ def test_network_model_runs_in_the_same_loop(szeto):
     assert "| gcn |" in md and "geo_knn" in md
 
 
+@pytest.mark.parametrize("task", ["group", "impute"])
+def test_seeds_in_parallel_processes_give_the_same_numbers(szeto, task):
+    kw = dict(task=task, cv="spatial", folds=3, seeds=2,
+              models=["geo_knn", "label_propagation", "dialect_gat"],
+              net_params={"max_epochs": 5, "n_ensemble": 1})
+    one, two = evaluate(szeto, **kw), evaluate(szeto, n_jobs=2, **kw)
+    for r in (one, two):
+        for m in r["models"].values():
+            m.pop("seconds")
+    assert json.dumps(one, sort_keys=True, default=str) == json.dumps(two, sort_keys=True,
+                                                                      default=str)
+
+
 def test_informative_terms(szeto):
     assert informative_terms(szeto) == ["distance"]  # kNN of points: no borders, no barriers
 
@@ -319,6 +332,9 @@ def test_errors_name_the_argument(szeto):
         evaluate(szeto, task="impute", hide_features=True)
     with pytest.raises(DialectGraphError, match="`buffer_drops` must be one of"):
         evaluate(szeto, buffer_drops="features")
+    with pytest.raises(DialectGraphError, match=r"`n_jobs` must be a positive number of "
+                                                r"processes or -1 \(every core\); got 0"):
+        evaluate(szeto, models=["majority"], n_jobs=0)
 
 
 def test_buffer_that_empties_training_is_refused(szeto):
