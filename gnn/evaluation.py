@@ -963,7 +963,7 @@ def evaluate(
             print(f"[evaluate] {len(seed_list)} seeds in {jobs} parallel processes", flush=True)
         done = (_rewarn(*res) for res in Parallel(n_jobs=jobs, return_as="generator")(
             delayed(_seed_runs_in_worker)(ctx, names, seed, folds_of[seed], task=task,
-                                          mask_rate=float(mask_rate))
+                                          mask_rate=float(mask_rate), progress=progress)
             for seed in seed_list))
     else:
         done = (_seed_runs(ctx, names, seed, folds_of[seed], task=task,
@@ -972,8 +972,6 @@ def evaluate(
     for n_done, (seed, seed_runs) in enumerate(zip(seed_list, done)):
         for m in names:
             runs[m].append(seed_runs[m])
-            if progress and jobs > 1 and "accuracy" in seed_runs[m]:
-                _print_run(seed, m, seed_runs[m])
         first = next((r for r in seed_runs.values() if "ceiling" in r), None)
         if first is not None:
             ceilings.append(first["ceiling"])
@@ -1052,11 +1050,12 @@ def _seed_runs(ctx: _Context, names: list[str], seed: int, fold_list: list[Fold]
 
 
 def _seed_runs_in_worker(*args, **kwargs) -> tuple[dict, list]:
-    """:func:`_seed_runs` in a worker process, its warnings returned to the caller (who
-    shows each kind once) rather than printed by every worker for every fold."""
+    """:func:`_seed_runs` in a worker process (its progress lines go to the inherited
+    stdout as each model finishes), its warnings returned to the caller (who shows each
+    kind once) rather than printed by every worker for every fold."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        out = _seed_runs(*args, progress=False, **kwargs)
+        out = _seed_runs(*args, **kwargs)
     return out, [(str(w.message), w.category) for w in caught]
 
 

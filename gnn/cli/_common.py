@@ -323,8 +323,15 @@ def check_labels(graph: Any, label: str | None) -> None:
     """Refuse a label column that is blank in every region (``--label``, or the graph's own
     label) before any training, naming the column."""
     column = label if label is not None else getattr(graph, "label", None)
-    if column is None or column not in graph.regions.columns:
-        return  # no label, or an unknown column: the estimator's own message says so
+    columns = [c for c in graph.regions.columns if c != "geometry"]
+    if column is None:
+        raise DialectGraphError(
+            "`--label` must name the column of groups to learn: the graph in `--graph` "
+            "was built without a label column, and none was given. Pass --label COLUMN "
+            f"(columns of its regions: {columns}), or rebuild the graph with "
+            "`dialectgraph build --label-col COLUMN`.")
+    if column not in graph.regions.columns:
+        return  # an unknown column: the estimator's own message says so
     values = graph.regions[column]
     known = values.notna() & (values.astype(str).str.strip() != "")
     if not bool(known.any()):
@@ -333,7 +340,7 @@ def check_labels(graph: Any, label: str | None) -> None:
             f"`--label`: {given} {column!r} is blank in all {len(values)} regions of "
             "`--graph`, so there is nothing to learn from. Pass --label with a column that "
             "holds the groups, or rebuild the graph with `dialectgraph build --label-col "
-            f"COLUMN`. Columns: {[c for c in graph.regions.columns if c != 'geometry']}.")
+            f"COLUMN`. Columns: {columns}.")
 
 
 def reach_km(text: str) -> float | str | None:

@@ -209,6 +209,29 @@ def test_a_blank_label_column_is_named(tmp_path, capsys):
     assert not (tmp_path / "m.pt").exists()
 
 
+def test_a_graph_built_without_a_label_asks_for_label(tmp_path, capsys):
+    """Built without --label-col, fit and evaluate said "`y` must be given ... (a Series
+    of labels ...)", a parameter no command has; now --label and the columns."""
+    import geodata
+
+    sites, survey = geodata.load_dataset("sinitic_szeto2018")
+    g = geodata.DialectGraph.from_sites(sites, method="knn", k=4, regions=False,
+                                        features=survey)
+    path = tmp_path / "g.gpkg"
+    g.to_file(path)
+    capsys.readouterr()
+    message = ("`--label` must name the column of groups to learn: the graph in `--graph` "
+               "was built without a label column, and none was given. Pass --label COLUMN "
+               "(columns of its regions: [")
+    assert main(["fit", "--graph", str(path), "--save", str(tmp_path / "m.pt")]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "'dialect_group'" in err and "--label-col COLUMN" in err
+    assert main(["evaluate", "--graph", str(path), "--models", "majority"]) == 2
+    assert message in capsys.readouterr().err
+    assert main(["evaluate", "--graph", str(path), "--models", "majority", "--seeds", "1",
+                 "--label", "dialect_group"]) == 0
+
+
 def test_a_graph_sharing_no_feature_is_refused(graphs, tmp_path, capsys):
     """A graph whose features are all others than the model's (another survey) is refused
     (it was predicted with a warning and confident probabilities); a graph without
