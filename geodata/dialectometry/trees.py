@@ -435,8 +435,15 @@ def _quads(n: int, max_quartets: int | None, rng: np.random.Generator) -> np.nda
     total = n * (n - 1) * (n - 2) * (n - 3) // 24
     if max_quartets is None or total <= max_quartets:
         return np.array(list(itertools.combinations(range(n), 4)))
-    quads = np.sort(np.array([rng.choice(n, 4, replace=False) for _ in range(max_quartets)]), 1)
-    return quads
+    # uniform 4-subsets: draw 4 leaves per row, redraw the rows that repeat one (a loop of
+    # rng.choice took 16 s for 500,000 quartets)
+    quads = rng.integers(0, n, (max_quartets, 4))
+    while True:
+        s = np.sort(quads, axis=1)
+        bad = np.flatnonzero((s[:, 1:] == s[:, :-1]).any(axis=1))
+        if not bad.size:
+            return s
+        quads[bad] = rng.integers(0, n, (bad.size, 4))
 
 
 def quartet_distance(tree1: newick.Node | str, tree2: newick.Node | str, *,

@@ -344,3 +344,23 @@ def test_quartet_distance_matches_a_brute_force_count(seed):
     poly = "((s0,s1,s2,s3),(s4,s5),s6,s7);"
     assert trees.quartet_distance(a, poly, max_quartets=None) == pytest.approx(
         _quartet_brute_force(a, poly))
+
+
+def test_sampled_quartets_are_uniform_four_leaf_subsets():
+    """The vectorised sampler draws distinct, sorted 4-subsets, every leaf and every subset
+    about equally often (chi-square against the uniform law, scipy), and a sampled
+    treelikeness agrees with the exact one."""
+    from scipy.stats import chisquare
+
+    rng = np.random.default_rng(1)  # C(12, 4) = 495 subsets, 494 drawn a call
+    quads = np.concatenate([trees._quads(12, 494, rng) for _ in range(100)])
+    assert quads.shape == (49_400, 4) and (np.diff(quads, axis=1) > 0).all()
+    _, counts = np.unique(quads, axis=0, return_counts=True)
+    assert len(counts) == 495 and chisquare(counts).pvalue > 0.001
+    assert chisquare(np.bincount(quads.ravel(), minlength=12)).pvalue > 0.001
+    rng = np.random.default_rng(0)
+    xy = rng.random((30, 2))
+    d = pd.DataFrame(np.hypot(*(xy[:, None] - xy[None]).transpose(2, 0, 1)))
+    exact = trees.treelikeness(d, max_quartets=None)
+    sampled = trees.treelikeness(d, max_quartets=5_000)
+    assert sampled.delta == pytest.approx(exact.delta, abs=0.01)
