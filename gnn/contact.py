@@ -49,7 +49,7 @@ from geodata.validation import DialectGraphError, first_examples
 from gnn.data import as_data
 from gnn.estimators.imputer import FeatureImputer
 from gnn.estimators.relational import active_relations, relation_edge_counts
-from gnn.progress import time_left
+from gnn.progress import rewarn, time_left, warnings_recorded
 from gnn.splits import make_folds
 
 __all__ = [
@@ -293,8 +293,8 @@ def attribution_runs(
     if n_jobs is not None and int(n_jobs) != 1:
         from joblib import Parallel, delayed
 
-        done = Parallel(n_jobs=int(n_jobs), return_as="generator")(
-            delayed(run)(*t) for t in tasks)
+        done = (rewarn(*res) for res in Parallel(n_jobs=int(n_jobs), return_as="generator")(
+            delayed(warnings_recorded)(run, *t) for t in tasks))
     else:
         done = (run(*t) for t in tasks)
     results = []

@@ -52,7 +52,7 @@ from sklearn.metrics import f1_score
 from geodata import great_circle_matrix
 from geodata.validation import DialectGraphError
 from gnn import baselines as B
-from gnn.progress import time_left
+from gnn.progress import rewarn, time_left, warnings_recorded
 from gnn.splits import CV_KINDS, Fold, make_folds
 
 __all__ = ["BASELINES", "BUFFER_DROPS", "CLASSIFICATION_MODELS", "IMPUTATION_MODELS",
@@ -961,9 +961,12 @@ def evaluate(
 
         if progress:
             print(f"[evaluate] {len(seed_list)} seeds in {jobs} parallel processes", flush=True)
-        done = (_rewarn(*res) for res in Parallel(n_jobs=jobs, return_as="generator")(
-            delayed(_seed_runs_in_worker)(ctx, names, seed, folds_of[seed], task=task,
-                                          mask_rate=float(mask_rate), progress=progress)
+        # workers print each model's line as it finishes (their stdout is inherited);
+        # their warnings come back here, to be shown once per kind
+        done = (rewarn(*res) for res in Parallel(n_jobs=jobs, return_as="generator")(
+            delayed(warnings_recorded)(_seed_runs, ctx, names, seed, folds_of[seed],
+                                       task=task, mask_rate=float(mask_rate),
+                                       progress=progress)
             for seed in seed_list))
     else:
         done = (_seed_runs(ctx, names, seed, folds_of[seed], task=task,
@@ -1046,22 +1049,6 @@ def _seed_runs(ctx: _Context, names: list[str], seed: int, fold_list: list[Fold]
         out[m] = r
         if progress:
             _print_run(seed, m, r)
-    return out
-
-
-def _seed_runs_in_worker(*args, **kwargs) -> tuple[dict, list]:
-    """:func:`_seed_runs` in a worker process (its progress lines go to the inherited
-    stdout as each model finishes), its warnings returned to the caller (who shows each
-    kind once) rather than printed by every worker for every fold."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        out = _seed_runs(*args, **kwargs)
-    return out, [(str(w.message), w.category) for w in caught]
-
-
-def _rewarn(out: dict, caught: list) -> dict:
-    for message, category in caught:
-        warnings.warn(message, category, stacklevel=2)
     return out
 
 

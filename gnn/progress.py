@@ -1,8 +1,13 @@
-"""Progress of the long runs (evaluation, attribution): the time left, in words."""
+"""Progress of the long runs (evaluation, attribution): the time left, in words, and the
+warnings of their worker processes."""
 
 from __future__ import annotations
 
-__all__ = ["time_left"]
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["rewarn", "time_left", "warnings_recorded"]
 
 
 def time_left(elapsed: float, done: int, total: int) -> str:
@@ -15,3 +20,27 @@ def time_left(elapsed: float, done: int, total: int) -> str:
     """
     left = elapsed / max(done, 1) * (total - done)
     return f"{left / 60:.0f} min" if left >= 90 else f"{left:.0f} s"
+
+
+def warnings_recorded(fn: Callable, *args: Any, **kwargs: Any) -> tuple[Any, list]:
+    """``(fn(*args, **kwargs), [(message, category), ...])``: in a worker process, the
+    warnings are returned to the caller (who shows each kind once, see :func:`rewarn`)
+    rather than printed by every worker for every fold.
+
+    Examples
+    --------
+    >>> out, caught = warnings_recorded(lambda: warnings.warn("3 cells") or 7)
+    >>> out, caught
+    (7, [('3 cells', <class 'UserWarning'>)])
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = fn(*args, **kwargs)
+    return out, [(str(w.message), w.category) for w in caught]
+
+
+def rewarn(out: Any, caught: list) -> Any:
+    """Issue the recorded warnings here, in the calling process; return ``out``."""
+    for message, category in caught:
+        warnings.warn(message, category, stacklevel=2)
+    return out

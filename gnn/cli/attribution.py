@@ -73,7 +73,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     m.add_argument("--ensemble", type=int, default=None, metavar="N",
                    help="networks averaged per fit (default 5; 1 is about 5x faster and "
                         "noisier)")
-    m.add_argument("--n-jobs", type=int, default=None, help="folds fitted in parallel")
+    m.add_argument("--n-jobs", type=int, default=-1,
+                   help="folds fitted in this many parallel processes (default -1: every "
+                        "core; the numbers are the same with 1)")
     m.add_argument("--by-group", action="store_true",
                    help="also aggregate per feature family (WALS area, Szeto domain); with "
                         "--graph, a survey's item:variant columns are one column per item "
