@@ -541,12 +541,20 @@ def sites_from_frame(
     lat_bad = ~bad_num & ((lat < -90) | (lat > 90))
     lon_bad = ~bad_num & ((lon < -180) | (lon > 180))
     if lat_bad.any() or lon_bad.any():
-        swapped_ok = (lon.between(-90, 90) & lat.between(-180, 180))[lat_bad | lon_bad]
-        i = int(np.flatnonzero((lat_bad | lon_bad).to_numpy())[0])
-        hint = (" Did you swap the columns? Swapping them would make every coordinate valid; "
-                f"pass lat_col={lon_col!r}, lon_col={lat_col!r} (CLI: --lat-col {lon_col} "
-                f"--lon-col {lat_col})." if swapped_ok.all() else
-                " Check the coordinates or the column names.")
+        bad = lat_bad | lon_bad
+        swapped_ok = lon.between(-90, 90) & lat.between(-180, 180)
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        if swapped_ok[~bad_num].all():
+            hint = (" Did you swap the columns? Swapping them would make every coordinate "
+                    f"valid; pass lat_col={lon_col!r}, lon_col={lat_col!r} (CLI: --lat-col "
+                    f"{lon_col} --lon-col {lat_col}).")
+        elif swapped_ok[bad].all():  # the columns are right, a few rows are not
+            hint = (f" The other {int((~bad & ~bad_num).sum())} rows are valid, and these "
+                    f"{int(bad.sum())} are valid the other way round: their latitude and "
+                    f"longitude look swapped ({first_examples(ids[bad].tolist())}). Swap the "
+                    "two values in those rows.")
+        else:
+            hint = " Check the coordinates or the column names."
         problems.add(
             f"`{argument}` must hold longitude/latitude in degrees; "
             f"{int(lat_bad.sum())} rows have latitude outside [-90, 90] and {int(lon_bad.sum())} "

@@ -49,6 +49,8 @@ TEXT_INPUTS = {
     "lat_clash.csv": "id,lat,lon,latitude\na,30,110,x\n",
     "lat95.csv": "id,latitude,longitude\na,95,110\nb,30,111\n",
     "swapped.csv": "id,latitude,longitude\nwuxi,120.3,31.5\nbj,116.4,39.9\n",
+    "one_swapped.csv": "id,latitude,longitude\nwuxi,120.3,31.5\nbj,39.9,116.4\n"
+                       "sh,31.2,121.5\n",
     "na_coord.csv": "id,latitude,longitude\na,NA,110\nb,30,111\n",
     "blank_id.csv": "id,latitude,longitude\n,30,110\nb,30,111\n",
     "dup_id.csv": "id,latitude,longitude\na,30,110\na,31,111\n",
@@ -320,6 +322,12 @@ INPUT_TABLES = [
          "[-90, 90] and 0 longitude outside [-180, 180] (first: site 'wuxi', lat=120.3, "
          "lon=31.5). Did you swap the columns? Swapping them would make every coordinate "
          "valid; pass --lat-col longitude, --lon-col latitude."),
+    Case("sites-one-row-swapped", SD + "{i}/one_swapped.csv",
+         "`--sites` must hold longitude/latitude in degrees; 1 rows have latitude outside "
+         "[-90, 90] and 0 longitude outside [-180, 180] (first: site 'wuxi', lat=120.3, "
+         "lon=31.5). The other 2 rows are valid, and these 1 are valid the other way round: "
+         "their latitude and longitude look swapped ('wuxi'). Swap the two values in those "
+         "rows."),
     Case("sites-na-coord", SD + "{i}/na_coord.csv",
          "`--sites` columns 'latitude'/'longitude' must be numbers in decimal degrees; 1 "
          "sites have missing or non-numeric coordinates (first: 'a'; site 'a' has nan/'110'). "

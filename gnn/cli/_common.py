@@ -331,7 +331,10 @@ def check_labels(graph: Any, label: str | None) -> None:
             f"(columns of its regions: {columns}), or rebuild the graph with "
             "`dialectgraph build --label-col COLUMN`.")
     if column not in graph.regions.columns:
-        return  # an unknown column: the estimator's own message says so
+        raise DialectGraphError(
+            f"`--label` must be a column of the regions of `--graph`; got {column!r}. "
+            f"Columns: {columns}. Pass one of them, or rebuild the graph with "
+            "`dialectgraph build --label-col COLUMN`.")
     values = graph.regions[column]
     known = values.notna() & (values.astype(str).str.strip() != "")
     if not bool(known.any()):
@@ -437,8 +440,11 @@ def once_per_kind() -> Iterator[None]:
     yield
 
 
-def _format_warning(message, category, filename, lineno, line=None) -> str:
-    return f"warning: {message}\n"
+def _warning_formatter(options: dict[str, str]):
+    """``warnings.formatwarning`` of a command: one line, in the command's words."""
+    def format_warning(message, category, filename, lineno, line=None) -> str:
+        return f"warning: {as_cli_message(str(message), options, names_only=True)}\n"
+    return format_warning
 
 
 def _options_of(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str, str]:
@@ -451,10 +457,11 @@ def _options_of(parser: argparse.ArgumentParser, args: argparse.Namespace) -> di
             if a.option_strings and a.dest not in ("help", "debug")}
 
 
-def as_cli_message(message: str, options: dict[str, str]) -> str:
+def as_cli_message(message: str, options: dict[str, str], *, names_only: bool = False) -> str:
     """A message of the Python API in the words of the command line: ``name='value'``
     becomes ``--name value`` and `` `name` `` becomes `` `--name` `` for every ``name`` that
-    is an option of the command (others stay as they are).
+    is an option of the command (others stay as they are). ``names_only``: only the
+    latter (a warning keeps its "(CLI: ...)" hints, which are about other commands).
 
     Examples
     --------
@@ -468,6 +475,8 @@ def as_cli_message(message: str, options: dict[str, str]) -> str:
     if not options:
         return message
     names = "|".join(sorted(map(re.escape, options), key=len, reverse=True))
+    if names_only:
+        return re.sub(rf"`({names})`", lambda m: f"`{options[m.group(1)]}`", message)
     # "id_col/lat_col (CLI: --id-col/--lat-col)": the CLI words replace the Python ones
     message = re.sub(r"\b[a-z_]+(?:/[a-z_]+)+ \(CLI: ([^)]*)\)", r"\1", message)
 
@@ -494,7 +503,8 @@ def run(parser: argparse.ArgumentParser, argv: list[str] | None) -> int:
         return 1
     with warnings.catch_warnings():
         previous = warnings.formatwarning
-        warnings.formatwarning = _format_warning
+        # `graph` in a warning of the API is `--graph` on the command line
+        warnings.formatwarning = _warning_formatter(_options_of(parser, args))
         try:
             check_options(args)
             return int(args.func(args) or 0)

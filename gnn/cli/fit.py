@@ -5,6 +5,7 @@ graph (new sites) with it. torch is imported inside the handlers only."""
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +80,9 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     if args.ensemble is not None:
         extra["n_ensemble"] = args.ensemble
     # a bar per network on stderr (epochs; training stops early when validation stalls)
-    common = dict(model=args.model, random_state=args.seed, verbose=True, **extra)
+    # (not when stderr is a file: there a bar is a line per update)
+    common = dict(model=args.model, random_state=args.seed, verbose=sys.stderr.isatty(),
+                  **extra)
     if args.task == "group":
         check_labels(graph, args.label)
         est = DialectGATClassifier(**common).fit(graph, args.label)

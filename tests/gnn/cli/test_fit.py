@@ -230,6 +230,12 @@ def test_a_graph_built_without_a_label_asks_for_label(tmp_path, capsys):
     assert message in capsys.readouterr().err
     assert main(["evaluate", "--graph", str(path), "--models", "majority", "--seeds", "1",
                  "--label", "dialect_group"]) == 0
+    capsys.readouterr()
+    assert main(["fit", "--graph", str(path), "--label", "dialect_grp", "--save",
+                 str(tmp_path / "m.pt")]) == 2
+    err = capsys.readouterr().err
+    assert ("`--label` must be a column of the regions of `--graph`; got 'dialect_grp'. "
+            "Columns: [" in err and "'dialect_group'" in err)
 
 
 def test_a_graph_sharing_no_feature_is_refused(graphs, tmp_path, capsys):

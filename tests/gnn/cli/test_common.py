@@ -1,0 +1,33 @@
+"""The CLI's shared layer: messages of the Python API in the words of the command line."""
+
+import subprocess
+import sys
+
+from gnn.cli._common import _warning_formatter
+
+
+def test_a_warning_names_the_option_not_the_argument():
+    fmt = _warning_formatter({"graph": "--graph", "max_epochs": "--max-epochs"})
+    message = ("`graph` features have 3 missing cells. Fill them with gnn.FeatureImputer "
+               "(CLI: dialectgraph fit --task impute, then predict).")
+    assert fmt(message, UserWarning, "f.py", 1) == "warning: " + message.replace(
+        "`graph`", "`--graph`") + "\n"
+
+
+def test_fit_warns_about_missing_cells_in_option_words(tmp_path):
+    import geodata
+
+    sites, survey = geodata.load_dataset("sinitic_szeto2018")
+    first = survey.index[0]  # one cell not surveyed
+    g = geodata.DialectGraph.from_sites(sites, method="knn", k=4, regions=False,
+                                        features=survey.drop(index=first),
+                                        label="dialect_group")
+    path = tmp_path / "g.gpkg"
+    g.to_file(path)
+    # a process of its own: under pytest, warnings go to pytest's recorder, not stderr
+    done = subprocess.run([sys.executable, "-m", "gnn.cli", "fit", "--graph", str(path),
+                           "--max-epochs", "2", "--ensemble", "1", "--save",
+                           str(tmp_path / "m.pt")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "warning: `--graph` features have 1 missing cells" in done.stderr
+    assert "network" not in done.stderr  # no progress bar into a file (stderr is a pipe)
