@@ -143,13 +143,13 @@ def _write_sites(frame, path):
 
 
 def test_build_error_names_the_command_options(wals_sites, tmp_path, capsys):
-    """Taiwan and a remote Hawaiian site: the isolated-region error speaks in flags."""
-    path = _write_sites(wals_sites.loc[["ami", "pai", "haw"]], tmp_path / "s.csv")
+    """Taiwan and Guam, 2,700 km out: the isolated-region error speaks in flags."""
+    path = _write_sites(wals_sites.loc[["ami", "pai", "cha"]], tmp_path / "s.csv")
     out = tmp_path / "g.gpkg"
     assert main(["build", "--sites", str(path), "--boundary", "world_land",
                  "--out", str(out)]) == 2
     err = capsys.readouterr().err
-    assert "have no neighbour ('haw')" in err and "Raise `--max-crossing-km` (now 200)" in err
+    assert "have no neighbour ('cha')" in err and "Raise `--max-crossing-km` (now 200)" in err
     assert "use --method knn, or pass --isolated keep" in err and not out.exists()
     assert main(["build", "--sites", str(path), "--boundary", "world_land", "--isolated",
                  "keep", "--out", str(out)]) == 0
