@@ -49,7 +49,7 @@ from geodata.validation import DialectGraphError, first_examples
 from gnn.data import as_data
 from gnn.estimators.imputer import FeatureImputer
 from gnn.estimators.relational import active_relations, relation_edge_counts
-from gnn.progress import rewarn, time_left, warnings_recorded
+from gnn.progress import check_n_jobs, rewarn, time_left, warnings_recorded
 from gnn.splits import make_folds
 
 __all__ = [
@@ -290,10 +290,11 @@ def attribution_runs(
                           params, names)
         return recs, time.perf_counter() - t
 
-    if n_jobs is not None and int(n_jobs) != 1:
+    jobs = check_n_jobs(n_jobs, len(tasks))
+    if jobs > 1:
         from joblib import Parallel, delayed
 
-        done = (rewarn(*res) for res in Parallel(n_jobs=int(n_jobs), return_as="generator")(
+        done = (rewarn(*res) for res in Parallel(n_jobs=jobs, return_as="generator")(
             delayed(warnings_recorded)(run, *t) for t in tasks))
     else:
         done = (run(*t) for t in tasks)

@@ -52,7 +52,7 @@ from sklearn.metrics import f1_score
 from geodata import great_circle_matrix
 from geodata.validation import DialectGraphError
 from gnn import baselines as B
-from gnn.progress import rewarn, time_left, warnings_recorded
+from gnn.progress import check_n_jobs, rewarn, time_left, warnings_recorded
 from gnn.splits import CV_KINDS, Fold, make_folds
 
 __all__ = ["BASELINES", "BUFFER_DROPS", "CLASSIFICATION_MODELS", "IMPUTATION_MODELS",
@@ -1003,22 +1003,6 @@ def evaluate(
     out["n_predictions"] = next((r["n_predictions"] for r in out["models"].values()
                                  if r.get("n_predictions")), 0)
     return out
-
-
-def check_n_jobs(n_jobs: int | None, n_seeds: int) -> int:
-    """Worker processes for the seeds: ``None``/1 is one process, -1 every core."""
-    if n_jobs is None:
-        return 1
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int | np.integer) or n_jobs == 0 \
-            or n_jobs < -1:
-        raise DialectGraphError(
-            f"`n_jobs` must be a positive number of processes or -1 (every core); got "
-            f"{n_jobs!r}. Pass 1 to run the seeds one after another.")
-    if n_jobs == -1:
-        from joblib import cpu_count
-
-        n_jobs = cpu_count()
-    return max(1, min(int(n_jobs), n_seeds))
 
 
 def _print_run(seed: int, name: str, r: dict) -> None:

@@ -7,7 +7,11 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["rewarn", "time_left", "warnings_recorded"]
+import numpy as np
+
+from geodata.validation import DialectGraphError
+
+__all__ = ["check_n_jobs", "rewarn", "time_left", "warnings_recorded"]
 
 
 def time_left(elapsed: float, done: int, total: int) -> str:
@@ -44,3 +48,26 @@ def rewarn(out: Any, caught: list) -> Any:
     for message, category in caught:
         warnings.warn(message, category, stacklevel=2)
     return out
+
+
+def check_n_jobs(n_jobs: int | None, n_tasks: int) -> int:
+    """Worker processes for ``n_tasks`` tasks (seeds, folds): ``None``/1 is this process,
+    -1 every core; never more than the tasks.
+
+    Examples
+    --------
+    >>> check_n_jobs(None, 10), check_n_jobs(4, 2), check_n_jobs(1, 5)
+    (1, 2, 1)
+    """
+    if n_jobs is None:
+        return 1
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int | np.integer) or n_jobs == 0 \
+            or n_jobs < -1:
+        raise DialectGraphError(
+            f"`n_jobs` must be a positive number of processes or -1 (every core); got "
+            f"{n_jobs!r}. Pass 1 to run everything in this process.")
+    if n_jobs == -1:
+        from joblib import cpu_count
+
+        n_jobs = cpu_count()
+    return max(1, min(int(n_jobs), n_tasks))

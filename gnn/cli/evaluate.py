@@ -57,7 +57,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from geodata.io import write_json, write_text
     from gnn.cli._common import check_labels, items_for_imputation, read_graph
-    from gnn.evaluation import check_model_names, check_n_jobs, evaluate, to_markdown
+    from gnn.evaluation import check_model_names, evaluate, to_markdown
+    from gnn.progress import check_n_jobs
 
     models = [m.strip() for m in args.models.split(",") if m.strip()] if args.models else None
     if models:

@@ -79,6 +79,8 @@ def test_graph_with_classification(gpkg, tmp_path):
          r"`relations` must be drawn from .*'areal'"),
         (["--dataset", "sinitic_liu2007", "--by-group"],
          r"`--by-group` needs feature families; the data set 'sinitic_liu2007' has none"),
+        (["--dataset", "sinitic_szeto2018", "--n-jobs", "0"],
+         r"`n_jobs` must be a positive number of processes or -1 \(every core\); got 0"),
     ],
 )
 def test_errors(argv, match):
