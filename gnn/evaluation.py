@@ -951,7 +951,7 @@ def evaluate(
                                     groups=group_values, random_state=seed)
         _check_train(ctx, folds_of[seed], known, float(buffer_km or 0.0))
     jobs = check_n_jobs(n_jobs, len(seed_list))
-    if not any(m in NETWORKS or m.startswith("dialect_gat-") for m in names):
+    if not any(map(_is_network, names)):
         jobs = 1  # baselines alone take seconds: not worth starting processes
     runs: dict[str, list[dict]] = {m: [] for m in names}
     ceilings, fold_sizes, n_folds = [], [], []
@@ -1005,6 +1005,12 @@ def evaluate(
     return out
 
 
+def _is_network(name: str) -> bool:
+    """A model trained from a seed (a network or an ablation of ``dialect_gat``), not a
+    deterministic baseline."""
+    return name in NETWORKS or name.startswith("dialect_gat-")
+
+
 def _print_run(seed: int, name: str, r: dict) -> None:
     print(f"[evaluate] seed {seed} {name:28s} acc={r['accuracy']:.3f} ({r['seconds']:.1f}s)",
           flush=True)
@@ -1023,7 +1029,7 @@ def _seed_runs(ctx: _Context, names: list[str], seed: int, fold_list: list[Fold]
             out[m] = {"skipped": f"{m} needs the held-out regions' own features, "
                                  "which hide_features removes"}
             continue
-        deterministic = m not in NETWORKS and not m.startswith("dialect_gat-")
+        deterministic = not _is_network(m)
         if task == "group":
             r = _score_group(ctx, _run_group(ctx, m, fold_list, seed, deterministic),
                              fold_list)
