@@ -7,7 +7,9 @@ autocorrelated string items; :func:`geodata.dialectometry.synthetic.synthetic_at
 - ``mantel_s``: Mantel test of Levenshtein vs great-circle distance, 999 permutations;
 - ``dendrogram_s``: the cluster map beside its dendrogram (labels dropped past 80 leaves);
 - ``maps_command_s``: the whole ``dialectgraph maps`` command as a process (imports,
-  distances, every map kind, CSVs and the index page).
+  distances, every map kind, CSVs and the index page);
+- ``maps_2500_sites_s`` (full run only): the same command on 2,500 sites (10 items, groups
+  as labels), every map kind at 30 dpi.
 
     python scripts/bench_atlas.py [--quick]
 """
@@ -15,6 +17,7 @@ autocorrelated string items; :func:`geodata.dialectometry.synthetic.synthetic_at
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 import tempfile
@@ -39,6 +42,7 @@ def run(quick: bool = False) -> dict:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import pandas as pd
 
     import geodata
     from geodata import maps
@@ -68,6 +72,20 @@ def run(quick: bool = False) -> dict:
                         "--survey", "survey.csv", "--boundary", "china_provinces",
                         "--out", "atlas"], cwd=tmp, check=True, capture_output=True)
         out["maps_command_s"] = round(time.perf_counter() - start, 2)
+        if not quick:
+            big_sites, big_survey = synthetic_atlas(2500, n_items=10, seed=1)
+            big_sites.drop(columns="geometry").rename_axis("id").to_csv(Path(tmp) / "s.csv")
+            big_survey.to_csv(Path(tmp) / "v.csv", index=False)
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "gnn.cli", "maps", "--sites", "s.csv",
+                            "--survey", "v.csv", "--label", "dialect_group", "--boundary",
+                            "china_provinces", "--dpi", "30", "--out", "big"],
+                           cwd=tmp, check=True, capture_output=True)
+            out["maps_2500_sites_s"] = round(time.perf_counter() - start, 2)
+            summary = json.loads((Path(tmp) / "big" / "summary.json").read_text("utf-8"))
+            if len(pd.read_csv(Path(tmp) / "big" / "sites.csv")) != 2500 or len(
+                    summary["figures"]) < 15:
+                raise RuntimeError("the 2,500-site maps run left out sites or maps")
     for key, value in out.items():
         print(f"{key:16s} {value}", flush=True)
     return out

@@ -114,7 +114,10 @@ def boundary_outline(boundary, *, crs: CRS, argument: str = "boundary",
     """Union a boundary layer into one outline in ``crs``.
 
     Gaps narrower than ``2 * close_gaps_m`` between neighbouring units (slivers between
-    layers of different scales) are closed by a buffer in and out; islands are kept.
+    layers of different scales) are closed by a buffer in and out; islands are kept. A layer
+    whose units touch nowhere (a land layer such as ``world_land``: one unit per landmass)
+    has no shared borders to leave slivers, so its straits, however narrow, stay open and
+    nothing is buffered.
     With ``near`` (n × 2 lon/lat of the sites), polygon parts whose bounding box lies
     wholly outside the sites' box widened by half its diagonal (at least 5°) are not used
     (a world outline for a European survey keeps Europe and its neighbours; reported).
@@ -187,10 +190,28 @@ def boundary_outline(boundary, *, crs: CRS, argument: str = "boundary",
         geoms = geoms.copy()
         geoms[bad] = [_only_polygons(g) for g in shapely.make_valid(geoms[bad])]
     outline = shapely.union_all(geoms)
-    if close_gaps_m > 0:
+    if close_gaps_m > 0 and _units_touch(geoms, outline, close_gaps_m):
         outline = outline.buffer(close_gaps_m, join_style="mitre").buffer(
             -close_gaps_m, join_style="mitre")
     return shapely.make_valid(outline)
+
+
+def _units_touch(geoms: np.ndarray, union: shapely.Geometry, tolerance: float) -> bool:
+    """Whether the units of ``geoms`` share borders or overlap, judged from their ``union``:
+    a shared border is in neither unit's outline once united, an overlap counts twice in
+    the sum of areas (both cheap, unlike a pairwise intersects test on a continent).
+
+    A layer of administrative units shares a large part of its outline (China's
+    provinces: about half). A land layer shares almost none: only where a landmass is cut
+    in two at the antimeridian (``world_land``: 0.06 % of its outline). So units "touch"
+    when more than 1 % of their outline is shared, or more than ``tolerance``² overlaps.
+    """
+    if len(geoms) < 2:
+        return False
+    outlines = float(shapely.length(geoms).sum())
+    lost_length = outlines - float(union.length)
+    lost_area = float(shapely.area(geoms).sum()) - float(union.area)
+    return lost_length > 0.01 * outlines or lost_area > tolerance ** 2
 
 
 def _window(lon0: float, a: float, b: float, south: float, north: float) -> shapely.Geometry:

@@ -295,7 +295,8 @@ def test_select_defaults_choice_rule():
 # -- the other scripts, at small settings --------------------------------------------------
 def test_attribution_script_quick_runs_on_szeto(capsys):
     mod = _load("attribution")
-    assert mod.main(["--quick", "--skip", "liu,wals"]) == 0
+    # the smallest run that still reports: 2 seeds, 20-epoch networks, in this process
+    assert mod.main(["--quick", "--skip", "liu,wals", "--max-epochs", "20", "--n-jobs", "1"]) == 0
     out = capsys.readouterr().out
     assert "Szeto" in out and "total" in out
 

@@ -158,3 +158,42 @@ def test_points_outside_boundary_farthest_named_first(szeto, provinces):
     dists = [float(d) for _, d in named]
     assert dists == sorted(dists, reverse=True)
     assert f"and 2 more within {dists[-1]:.1f} km" in entry["detail"]
+
+
+def _squares(*lower_left_km: tuple[float, float], side_km: float = 10.0) -> gpd.GeoDataFrame:
+    """Squares in an equal-area projection centred on (0°, 0°)."""
+    boxes = [shapely.box(x * 1e3, y * 1e3, (x + side_km) * 1e3, (y + side_km) * 1e3)
+             for x, y in lower_left_km]
+    return gpd.GeoDataFrame(geometry=boxes, crs="+proj=laea +lat_0=0 +lon_0=0")
+
+
+def test_slivers_between_units_are_closed_straits_of_a_land_layer_stay_open():
+    from geodata.graph.regions import boundary_outline
+
+    crs = "+proj=laea +lat_0=0 +lon_0=0"
+    # provinces: two units sharing a border, a third 400 m off (a sliver of scales)
+    provinces = _squares((0, 0), (10, 0), (20.4, 0))
+    outline = boundary_outline(provinces, crs=crs)
+    assert len(shapely.get_parts(outline)) == 1
+    assert outline.area == pytest.approx(304e6, rel=1e-3)  # the 0.4 x 10 km sliver filled
+    # a land layer: islands 600 m apart share no border, so the strait stays water
+    islands = _squares((0, 0), (10.6, 0), (0, 10.6))
+    outline = boundary_outline(islands, crs=crs)
+    assert len(shapely.get_parts(outline)) == 3
+    assert outline.area == pytest.approx(300e6, rel=1e-6)
+
+
+def test_world_land_outline_is_its_land_unbuffered():
+    """world_land shares 0.06 % of its outline (landmasses cut at the antimeridian): no
+    500 m closing, so straits under 1 km wide stay open (Japan: 248 landmasses, not 239)."""
+    from geodata.graph.regions import boundary_outline, suitable_crs
+
+    land = geodata.load_boundary("world_land")
+    near = np.array([[133.0, 33.0], [137.0, 37.0]])
+    crs = suitable_crs(near[:, 0], near[:, 1])
+    closed = boundary_outline(land, crs=crs, near=near)
+    plain = boundary_outline(land, crs=crs, near=near, close_gaps_m=0)
+    assert closed.equals(plain)
+    parts = shapely.get_parts(plain)
+    merged = shapely.get_parts(plain.buffer(500, join_style="mitre").buffer(-500, join_style="mitre"))
+    assert len(parts) > len(merged)
