@@ -450,8 +450,8 @@ def attribution(
     >>> sites, survey = load_dataset("sinitic_szeto2018")
     >>> g = DialectGraph.from_sites(sites, method="knn", k=4, regions=False, features=survey)
     >>> g = add_genealogy(g, "dialect_group", k=2)
-    >>> t = attribution(g, features=["p-1", "p-2"], seeds=2, folds=3, cv="random",
-    ...                 net_params={"max_epochs": 5, "hidden_channels": 8})
+    >>> t = attribution(g, features=["p-1", "p-2"], seeds=2, folds=3, cv="random", n_jobs=1,
+    ...                 net_params={"max_epochs": 5, "hidden_channels": 8, "n_ensemble": 1})
     >>> t.index.tolist(), "gain_geographic_mean" in t.columns
     (['p-1', 'p-2'], True)
     """

@@ -48,8 +48,8 @@ def run(quick: bool = False) -> dict:
     from geodata import maps
     from geodata.dialectometry.synthetic import synthetic_atlas
 
-    n = 120 if quick else 600
-    sites, survey = synthetic_atlas(n, n_items=20 if quick else 40, seed=0)
+    n = 60 if quick else 600
+    sites, survey = synthetic_atlas(n, n_items=10 if quick else 40, seed=0)
     dist = geodata.linguistic_distances(survey, metric="levenshtein").matrix
     geo = geodata.geographic_distances(sites).loc[dist.index, dist.index]
     repeats = 1 if quick else 3

@@ -123,7 +123,7 @@ def run(quick: bool = False, *, seed: int = 0, verbose: bool = True) -> dict:
                                           workers=-1) for u in distinct], repeats)
 
     rng = np.random.default_rng(seed)
-    sample_idx = rng.choice(len(distinct), size=40 if quick else len(distinct), replace=False)
+    sample_idx = rng.choice(len(distinct), size=8 if quick else len(distinct), replace=False)
     sample = [distinct[i] for i in sample_idx]
     sample_pairs = sum(len(u) * (len(u) - 1) // 2 for u in sample)
 
@@ -190,7 +190,7 @@ def run(quick: bool = False, *, seed: int = 0, verbose: bool = True) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--quick", action="store_true", help="one repeat; lingpy on 40 items")
+    p.add_argument("--quick", action="store_true", help="one repeat; lingpy on 8 items")
     p.add_argument("--json", type=Path, default=None, help="write the figures here")
     args = p.parse_args(argv)
     out = run(quick=args.quick)

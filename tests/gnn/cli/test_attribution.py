@@ -11,7 +11,8 @@ import pytest
 from geodata import DialectGraph, DialectGraphError, load_dataset
 from gnn.cli.attribution import register
 
-FAST = ["--seeds", "2", "--folds", "2", "--max-epochs", "8", "--hidden", "8", "--ensemble", "1"]
+FAST = ["--seeds", "2", "--folds", "2", "--max-epochs", "8", "--hidden", "8", "--ensemble", "1",
+        "--n-jobs", "1"]  # in this process: parallel seeds are tested in tests/gnn/test_contact.py
 
 
 def _parser():
