@@ -595,10 +595,10 @@ def _report_reach(cells: np.ndarray, xy: np.ndarray, reach: np.ndarray, capped: 
                f"({np.min(reach) / 1000:,.0f} km; a sparse site as far as its nearest "
                f"neighbour, up to {np.max(reach) / 1000:,.0f} km)")
     else:
-        how = f"a cell reaches at most max_reach_km={float(max_reach_km):g} km from its site"
+        how = f"a cell reaches at most {float(max_reach_km):g} km from its site"
     report.add("cells cut at their reach",
                f"{cut.size} cells were cut short: {how}; land beyond every site's reach "
-               "belongs to no region (max_reach_km, or --max-reach-km, sets the limit; none "
+               "belongs to no region (`max_reach_km` sets the limit; none "
                "lifts it)",
                ids[cut])
 

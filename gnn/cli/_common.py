@@ -208,11 +208,23 @@ def add_survey_options(p: argparse.ArgumentParser) -> None:
                    help="separator of several variants in one cell (e.g. '/')")
 
 
+#: ``{dest: "--flag"}`` of the command that is running (set by :func:`run`), so that the
+#: API's notes name its options: `` `boundary` `` is `` `--boundary` `` in a report.
+_RUNNING_OPTIONS: dict[str, str] = {}
+
+
+def cli_words(text: str) -> str:
+    """``text`` from the Python API (a report, a note) in the words of the running command:
+    `` `name` `` becomes `` `--name` `` for each of its options (see :func:`as_cli_message`)."""
+    return as_cli_message(text, _RUNNING_OPTIONS, names_only=True)
+
+
 def print_report(report: Report | None, source: str) -> None:
     """Print what a reader or builder repaired, one ``note (source): ...`` line per entry,
     on stderr (stdout stays for results)."""
     for entry in (report.entries if report else []):
-        print(f"note ({source}): {entry['action']}: {entry['detail']}", file=sys.stderr)
+        print(f"note ({source}): {entry['action']}: {cli_words(entry['detail'])}",
+              file=sys.stderr)
 
 
 def load_inputs(args: argparse.Namespace, *, need_survey: bool = False):
@@ -501,18 +513,20 @@ def run(parser: argparse.ArgumentParser, argv: list[str] | None) -> int:
     if not hasattr(args, "func"):
         parser.print_help()
         return 1
+    options = _options_of(parser, args)
     with warnings.catch_warnings():
-        previous = warnings.formatwarning
-        # `graph` in a warning of the API is `--graph` on the command line
-        warnings.formatwarning = _warning_formatter(_options_of(parser, args))
+        previous = warnings.formatwarning, dict(_RUNNING_OPTIONS)
+        # `graph` in a warning or note of the API is `--graph` on the command line
+        warnings.formatwarning = _warning_formatter(options)
+        _RUNNING_OPTIONS.clear()
+        _RUNNING_OPTIONS.update(options)
         try:
             check_options(args)
             return int(args.func(args) or 0)
         except DialectGraphError as exc:
             if debug:
                 traceback.print_exc()
-            print(f"error: {as_cli_message(str(exc), _options_of(parser, args))}",
-                  file=sys.stderr)
+            print(f"error: {as_cli_message(str(exc), options)}", file=sys.stderr)
             return 2
         except OSError as exc:
             if debug:
@@ -523,4 +537,6 @@ def run(parser: argparse.ArgumentParser, argv: list[str] | None) -> int:
             print("interrupted; no output was changed by the unfinished write", file=sys.stderr)
             return 130
         finally:
-            warnings.formatwarning = previous
+            warnings.formatwarning = previous[0]
+            _RUNNING_OPTIONS.clear()
+            _RUNNING_OPTIONS.update(previous[1])

@@ -10,6 +10,7 @@ from gnn.cli._common import (
     add_reach_option,
     add_site_options,
     add_survey_options,
+    cli_words,
     load_inputs,
     resolve_boundary,
 )
@@ -84,7 +85,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     graph.to_file(args.out)
     print(graph)
     if graph.report:
-        print("report:\n" + str(graph.report))
+        print("report:\n" + cli_words(str(graph.report)))
     from geodata.graph.dialect_graph import EDGE_INDEX_MAX_ROWS
 
     note = ""
@@ -126,7 +127,7 @@ def _read_barrier(path: Path):
 
 def _print_report(what: str, report) -> None:
     if report:
-        print(f"{what} report:\n{report}")
+        print(f"{what} report:\n{cli_words(str(report))}")
 
 
 def _merged_examples(classes: dict[str, dict[str, str]]) -> tuple[int, str] | None:

@@ -25,6 +25,7 @@ from gnn.cli._common import (
     add_output,
     add_site_options,
     add_survey_options,
+    cli_words,
     load_inputs,
 )
 
@@ -82,7 +83,7 @@ def _cmd_distances(args: argparse.Namespace) -> int:
         print(f"note: {len(absent)} of {len(sites)} sites have no data in --survey and are "
               f"not in the matrix ({first_examples(absent)})")
     for note in result.notes:
-        print(f"note: {note}")
+        print(f"note: {cli_words(note)}")
     return 0
 
 
@@ -117,7 +118,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     print(f"wrote {args.json}: {report['input']['n_sites']} sites; {fits}; local incoherence "
           f"{report['local_incoherence']['value']:.3f}")
     for note in report.get("notes", []):
-        print(f"note: {note}")
+        print(f"note: {cli_words(note)}")
     return 0
 
 

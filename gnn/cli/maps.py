@@ -15,7 +15,7 @@ import argparse
 from pathlib import Path
 
 from geodata.validation import DialectGraphError
-from gnn.cli._common import add_reach_option, add_site_options, add_survey_options
+from gnn.cli._common import add_reach_option, add_site_options, add_survey_options, cli_words
 
 __all__ = ["register"]
 
@@ -67,7 +67,7 @@ def _cmd_maps(args: argparse.Namespace) -> int:
             Path(args.out).rmdir()
         raise
     for note in summary.get("notes", []):
-        print("note:", note)
+        print("note:", cli_words(note))
     print(f"wrote {len(summary['figures'])} figures, {', '.join(summary['tables'])} and "
           f"index.html to {args.out} in {summary['seconds']} s")
     return 0

@@ -305,7 +305,7 @@ def test_a_land_gap_between_regions_is_no_sea_crossing(world_land):
     assert entries["joined regions across land no region reaches"].startswith(
         "1 edge(s) join regions with land between them")
     assert "joined islands across water" not in entries
-    assert "max_reach_km=100 km" in entries["cells cut at their reach"]
+    assert "at most 100 km from its site" in entries["cells cut at their reach"]
     # the Seoul region reaches 100 km at most
     far = g.regions.to_crs(g.meta["projected_crs"]).geometry
     own = far.loc[["Seoul"]].iloc[0]
@@ -368,7 +368,7 @@ def test_a_number_of_km_caps_every_cell_even_on_a_small_island(world_land):
     assert not regions.geometry.covers(shapely.Point(121.14, 22.76)).any()  # Taitung
     auto, _ = voronoi_regions(_sites(taiwan), boundary=world_land)
     assert auto.geometry.covers(shapely.Point(121.14, 22.76)).any()
-    assert "max_reach_km=70 km" in {e["action"]: e["detail"] for e in report.entries}[
+    assert "at most 70 km from its site" in {e["action"]: e["detail"] for e in report.entries}[
         "cells cut at their reach"]
 
 

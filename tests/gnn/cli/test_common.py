@@ -31,3 +31,23 @@ def test_fit_warns_about_missing_cells_in_option_words(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "warning: `--graph` features have 1 missing cells" in done.stderr
     assert "network" not in done.stderr  # no progress bar into a file (stderr is a pipe)
+
+
+def test_build_report_names_the_options(tmp_path, capsys):
+    """The graph's report, printed by `build`, names `--boundary`, not `boundary`, and the
+    reach by its option."""
+    import geodata
+    from gnn.cli import main
+    from gnn.cli._common import _RUNNING_OPTIONS
+
+    sites, _ = geodata.load_dataset("sinitic_szeto2018")
+    path = tmp_path / "sites.csv"
+    sites.drop(columns="geometry").rename_axis("id").to_csv(path)
+    assert main(["build", "--sites", str(path), "--boundary", "world_land",
+                 "--max-reach-km", "60", "--isolated", "keep", "--out", str(tmp_path / "g.gpkg")]) == 0
+    out = capsys.readouterr().out
+    assert "polygon parts of `--boundary` lie" in out
+    assert "a cell reaches at most 60 km from its site" in out
+    assert "(`--max-reach-km` sets the limit; none lifts it)" in out
+    assert "`boundary`" not in out and "`max_reach_km`" not in out
+    assert not _RUNNING_OPTIONS  # set only while a command runs
