@@ -172,6 +172,10 @@ def test_reading_atlas_imputes_one_variant_per_item(tmp_path, beida_readings, ca
     said = capsys.readouterr().out
     assert (f"impute: the {len(several)} one-hot columns of {len(items)} items "
             "(item:variant) are read as one column per item") in said
+    # the column count the imputer and the attribution go on to print is explained
+    assert singles and (f"({len(singles)} other column(s), an item with one variant or a "
+                        f"coded feature, kept as they are: {len(items) + len(singles)} columns "
+                        "in all)") in said
     assert f"{len(items) + len(singles)} features (imputer)" in said
     assert main(["predict", "--model", str(model), "--graph", str(graph),
                  "--out", str(out)]) == 0
