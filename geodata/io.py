@@ -915,7 +915,30 @@ def read_survey(
                                     value_col=value_col, delimiter=delimiter, sites=sites,
                                     argument=argument)
     report.extend(rep)
-    return survey, report
+    return survey, _one_note_on_missing_values(report, frame, value_col)
+
+
+def _one_note_on_missing_values(report: Report, frame: pd.DataFrame, value_col: str) -> Report:
+    """The reader's "treated as missing" and the survey's "removed empty values" say the
+    same when every cell spelt as missing is a value: keep the second (it names the
+    sites), with the spellings of the first."""
+    actions = [e["action"] for e in report.entries]
+    if "treated as missing" not in actions or "removed empty values" not in actions:
+        return report
+    if int(frame.isna().to_numpy().sum()) != int(frame[value_col].isna().sum()):
+        return report  # cells of other columns too: both notes are needed
+    reader = report.entries[actions.index("treated as missing")]
+    spelt = re.search(r"spelt as missing data \((.*)\) in column", reader["detail"])
+    merged = Report()
+    for e in report.entries:
+        if e is reader:
+            continue
+        if e["action"] == "removed empty values" and spelt:
+            e = dict(e, detail=e["detail"].replace(
+                "had a blank or NaN value", f"had a blank value or one spelt as missing "
+                f"({spelt.group(1)})", 1))
+        merged.entries.append(e)
+    return merged
 
 
 def read_matrix(
@@ -933,7 +956,7 @@ def read_matrix(
     survey, rep = survey_from_frame(long, site_col=id_col, delimiter=delimiter, sites=sites,
                                     argument="path")
     report.extend(rep)
-    return survey, report
+    return survey, _one_note_on_missing_values(report, long, "value")
 
 
 def read_square_matrix(path: str | os.PathLike, *, argument: str = "--distances") -> pd.DataFrame:

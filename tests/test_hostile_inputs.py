@@ -467,10 +467,9 @@ GRAPH_FILES = [
 REPORTED = [  # exit 0, and the repair is printed
     Case("survey-na-reported", "distances --sites {i}/sites.csv --survey "
          "{i}/survey_na_ok.csv --out {o}/new.csv", "", code=0,
-         notes=["note (--survey): treated as missing: 1 cells spelt as missing data ('NaN' 1) "
-                "in column(s) 'value'",
-                "note (--survey): removed empty values: 1 rows had a blank or NaN value and "
-                "were treated as missing data (first sites: 'b')"]),
+         notes=["note (--survey): removed empty values: 1 rows had a blank value or one "
+                "spelt as missing ('NaN' 1) and were treated as missing data (first sites: "
+                "'b')"]),
     Case("sites-na-reported", "distances --sites {i}/sites_na_group.csv --survey "
          "{i}/survey.csv --out {o}/new.csv", "", code=0,
          notes=["note (--sites): treated as missing: 1 cells spelt as missing data ('NA' 1) in "

@@ -215,8 +215,10 @@ _RUNNING_OPTIONS: dict[str, str] = {}
 
 def cli_words(text: str) -> str:
     """``text`` from the Python API (a report, a note) in the words of the running command:
-    `` `name` `` becomes `` `--name` `` for each of its options (see :func:`as_cli_message`)."""
-    return as_cli_message(text, _RUNNING_OPTIONS, names_only=True)
+    `` `name` `` becomes `` `--name` ``, ``name='x'`` ``--name x``, for each of its options,
+    and a "(CLI: ...)" hint replaces the Python words it glosses (see
+    :func:`as_cli_message`; the readers' and builders' hints are about the same command)."""
+    return as_cli_message(text, _RUNNING_OPTIONS)
 
 
 def print_report(report: Report | None, source: str) -> None:

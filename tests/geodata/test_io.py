@@ -99,7 +99,11 @@ def test_survey_multi_variants_and_blanks(tmp_path):
     survey, report = read_survey(p, delimiter="/")
     assert survey.values.tolist() == [["a", "sun", "ri"], ["a", "sun", "tou"], ["b", "sun", "ri"]]
     actions = [e["action"] for e in report.entries]
-    assert actions == ["treated as missing", "split multi-variant cells", "removed empty values"]
+    # the blank cell is one note, not the reader's and the survey's: it names the site
+    assert actions == ["split multi-variant cells", "removed empty values"]
+    assert report.entries[1]["detail"] == (
+        "1 rows had a blank value or one spelt as missing ('' 1) and were treated as missing "
+        "data (first sites: 'a')")
     # without the delimiter the cell stays one value, and the report says what to pass
     _, report = read_survey(p)
     hint = {e["action"]: e["detail"] for e in report.entries}[
@@ -117,7 +121,7 @@ def test_survey_wide_table_is_read_as_wide(tmp_path):
     ll, _ = read_survey(long, delimiter="/")
     key = ["site", "item", "value"]
     assert w.sort_values(key).values.tolist() == ll.sort_values(key).values.tolist()
-    entry = report.entries[1]
+    entry = report.entries[0]
     assert entry["action"] == "read as a wide table"
     assert "(2 items: 'sun', 'moon')" in entry["detail"]
     misnamed = _write(tmp_path, "m.csv", "site,feature,answer\na,x,1\na,y,0\n")
@@ -135,6 +139,10 @@ def test_read_matrix_wide(tmp_path):
     p = _write(tmp_path, "m.csv", "lang,f1,f2\na,1,0\nb,,1\n")
     survey, report = read_matrix(p)
     assert len(survey) == 3
+    assert [e["action"] for e in report.entries] == ["removed empty values"]
+    # a missing cell outside the values (a notes column) keeps the reader's note too
+    p = _write(tmp_path, "n.csv", "site,item,value,note\na,x,1,NA\nb,x,,ok\n")
+    _, report = read_survey(p)
     assert [e["action"] for e in report.entries] == ["treated as missing", "removed empty values"]
 
 
@@ -240,9 +248,10 @@ def test_na_spellings_are_missing_and_reported(tmp_path):
                "e,x,\nf,x,  \ng,x,1\n")
     survey, report = read_survey(p)
     assert survey["site"].tolist() == ["g"]
-    assert str(report).splitlines()[0] == (
-        "treated as missing: 6 cells spelt as missing data ('' 2, 'N/A' 1, 'NA' 1, 'NaN' 1, "
-        "'nan' 1) in column(s) 'value'")
+    assert str(report).splitlines() == [
+        "removed empty values: 6 rows had a blank value or one spelt as missing ('' 2, "
+        "'N/A' 1, 'NA' 1, 'NaN' 1, 'nan' 1) and were treated as missing data (first sites: "
+        "'a', 'b', 'c' and 3 more)"]
 
 
 def test_all_blank_survey_is_refused(tmp_path):
