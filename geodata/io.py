@@ -843,7 +843,7 @@ def survey_from_frame(
                        "each variant is now its own row")
     else:
         text = out["value"][out["value"].map(lambda v: isinstance(v, str))].astype(str)
-        for sep in ("/", ";", "~"):
+        for sep in ("/", ";", "~", ","):
             joined = text.str.contains(sep, regex=False)
             if joined.any():
                 report.add("cells that may hold several variants",

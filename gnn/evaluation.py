@@ -819,6 +819,38 @@ def _default_models(ctx: _Context, task: str) -> tuple[list[str], dict[str, str]
     return [m for m in names if m not in skipped], skipped
 
 
+#: Below this ceiling (the share of held-out sites whose group is left in training),
+#: evaluate warns before any model runs: the folds hold out whole groups.
+LOW_CEILING = 0.5
+
+
+def _warn_low_ceiling(ctx: _Context, cv: str, folds_of: dict[int, list[Fold]]) -> None:
+    """Warn, before the models run, when most held-out sites belong to a group that has no
+    labelled site left in training (groups that are areas, under spatial blocks)."""
+    ceilings = []
+    known = ctx.codes >= 0
+    for fl in folds_of.values():
+        impossible = n = 0
+        for f in fl:
+            train = np.asarray(f.train, dtype=int)
+            seen = set(ctx.codes[train[known[train]]].tolist())
+            test = np.asarray(f.test, dtype=int)
+            test = test[known[test]]
+            n += len(test)
+            impossible += int(sum(int(c) not in seen for c in ctx.codes[test]))
+        if n:
+            ceilings.append(1 - impossible / n)
+    if ceilings and float(np.mean(ceilings)) < LOW_CEILING:
+        c = float(np.mean(ceilings))
+        warnings.warn(
+            f"cv={cv!r} leaves most held-out sites without their group in training: only "
+            f"{c:.0%} of them have a labelled site of their group left (the ceiling: no model "
+            "can score above it), so the models will be compared on almost nothing. The "
+            "groups are areas of their own; to compare models at placing sites within known "
+            "groups, use cv='random' or cv='loo' (CLI: --cv random or --cv loo).",
+            UserWarning, stacklevel=3)
+
+
 def _resolve_cv(cv: str, ctx, task: str, folds: int) -> tuple[str, str]:
     """The split ``cv="auto"`` stands for, and a line saying why ('' when given)."""
     if cv != "auto":
@@ -950,6 +982,8 @@ def evaluate(
         folds_of[seed] = make_folds(cv, pos, n_splits=folds, buffer_km=buffer_km,
                                     groups=group_values, random_state=seed)
         _check_train(ctx, folds_of[seed], known, float(buffer_km or 0.0))
+    if task == "group":
+        _warn_low_ceiling(ctx, cv, folds_of)
     jobs = check_n_jobs(n_jobs, len(seed_list))
     if not any(map(_is_network, names)):
         jobs = 1  # baselines alone take seconds: not worth starting processes

@@ -512,6 +512,10 @@ class DialectGraph:
                     f"{max_crossing_km:g}), use method='knn', or pass isolated='keep'.")
             report.add("isolated regions", f"{len(lonely)} region(s) have no neighbour "
                        f"({first_examples(lonely)}); kept because isolated='keep'", lonely)
+        _report_detached_groups(edges, reg, set(lonely), report,
+                                fix=(f"raise `max_crossing_km` (now {max_crossing_km:g}) past "
+                                     "those distances to join them" if contiguity else
+                                     "a larger `k` or `threshold_km` joins them"))
         meta = {**params, "projected_crs": crs.to_wkt(), "format_version": FORMAT_VERSION,
                 "distance": "great-circle km (haversine, R=6371.0088)",
                 "border": "km in the projected CRS"}
@@ -883,3 +887,43 @@ def _features_frame(features, ids: pd.Index, report: Report) -> pd.DataFrame:
     wide = wide.reindex(ids)
     wide.index.name = ids.name
     return wide
+
+
+def _report_detached_groups(edges: pd.DataFrame, reg: pd.DataFrame, lonely: set,
+                            report: Report, *, fix: str) -> None:
+    """Report groups of two or more regions joined to each other but to nothing else (the
+    graph falls apart: diffusion, attention and label spreading cannot cross the gap),
+    with the distance from each group to the nearest region outside it."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n = len(reg)
+    if n < 3 or edges.empty:
+        return
+    pos = pd.Series(np.arange(n), index=reg.index)
+    a = pos.reindex(edges.index.get_level_values(0)).to_numpy()
+    b = pos.reindex(edges.index.get_level_values(1)).to_numpy()
+    adj = coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n))
+    _, label = connected_components(adj, directed=False)
+    sizes = np.bincount(label)
+    main = int(np.argmax(sizes))
+    groups = [c for c in np.argsort(sizes, kind="stable") if c != main and sizes[c] >= 2]
+    if not groups:
+        return
+    lon, lat = reg["longitude"].to_numpy(float), reg["latitude"].to_numpy(float)
+    parts, ids = [], []
+    for c in groups:
+        inside = np.flatnonzero(label == c)
+        outside = np.flatnonzero(label != c)
+        gap = min(float(great_circle_km(lon[i], lat[i], lon[outside], lat[outside]).min())
+                  for i in inside)
+        names = reg.index[inside].tolist()
+        ids += names
+        parts.append(f"{first_examples(names)} ({len(names)} regions, {gap:,.0f} km from the "
+                     "nearest other site)")
+    report.add("detached groups of regions",
+               f"the graph falls into {len(groups) + 1 + len(lonely)} parts: {sizes[main]} "
+               f"regions in the largest, and {len(groups)} group(s) joined to nothing else: "
+               + "; ".join(parts[:5]) + (f" and {len(parts) - 5} more" if len(parts) > 5 else "")
+               + f". Diffusion and label spreading cannot cross between parts; {fix}",
+               ids)

@@ -422,6 +422,11 @@ def projected_cells(
             raise DialectGraphError("`boundary` must enclose an area; it is empty.")
     lo, hi = xy.min(axis=0), xy.max(axis=0)
     if outline is None:
+        report.add("no boundary",
+                   "the cells are clipped to a box around the sites, over land and sea alike, "
+                   "so a coastal or island site's cell reaches out to sea and no edge is a sea "
+                   "crossing; pass `boundary` (world_land: coasts and islands, or a vector "
+                   "file of the study area) to clip the cells to land")
         inner = (hi - lo).max() * margin + 1.0
         lands = np.array([shapely.box(lo[0] - inner, lo[1] - inner, hi[0] + inner,
                                       hi[1] + inner)], dtype=object)
@@ -661,6 +666,9 @@ def _landmass_of_sites(outline, xy: np.ndarray, ids: pd.Index, outside: str,
     return lands, land_of
 
 
+#: From this many sites far out at sea, the report blames a coarse boundary first.
+COARSE_BOUNDARY_SITES = 5
+
 #: A site outside the land is reported as far at sea (a coordinate to check) when it lies
 #: farther from the land than the survey's median site spacing and this many km.
 FAR_AT_SEA_KM = 10.0
@@ -683,13 +691,19 @@ def _report_far_at_sea(xy: np.ndarray, out: np.ndarray, dist_km: np.ndarray, ids
     who, km = ids[out[far]][order], dist_km[far][order]
     listed = ", ".join(f"{i!r} ({d:,.0f} km)" for i, d in zip(who[:5], km[:5]))
     more = f" and {len(who) - 5} more" if len(who) > 5 else ""
+    if len(who) >= COARSE_BOUNDARY_SITES:  # many: the outline misses their islands
+        advice = ("So many sites off the land mostly means the boundary is too coarse to "
+                  "hold their islands: use `boundary` world_land (it keeps small islands; "
+                  "world_countries does not), else check their coordinates")
+    else:
+        advice = ("Check their coordinates (a typo, or latitude and longitude swapped?), or "
+                  "whether the boundary is too coarse to hold their island (world_land keeps "
+                  "small islands, world_countries does not)")
     report.add(
         "sites far out at sea",
         f"{len(who)} site(s) lie farther from the boundary's land than the sites' median "
-        f"spacing ({spacing_km:,.1f} km): {listed}{more}. Check their coordinates (a typo, "
-        "or latitude and longitude swapped?), or whether the boundary is too coarse to hold "
-        "their island (world_land keeps small islands, world_countries does not); they are "
-        "kept, with a cell on the nearest land",
+        f"spacing ({spacing_km:,.1f} km): {listed}{more}. {advice}; they are kept, with a "
+        "cell on the nearest land",
         who,
     )
 

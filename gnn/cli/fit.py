@@ -86,7 +86,12 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     if args.task == "group":
         check_labels(graph, args.label)
         est = DialectGATClassifier(**common).fit(graph, args.label)
-        what = f"{len(est.classes_)} classes, training accuracy {est.train_accuracy_:.3f}"
+        labels = graph.labels if args.label is None else graph.regions[args.label]
+        n_known = int(labels.notna().sum())
+        what = (f"{len(est.classes_)} classes from {n_known} labelled regions"
+                + (f", {len(labels) - n_known} unlabelled ones to predict"
+                   if n_known < len(labels) else "")
+                + f"; training accuracy {est.train_accuracy_:.3f}")
     else:
         from gnn.cli._common import items_for_imputation
 

@@ -469,3 +469,15 @@ def test_read_sites_from_a_semicolon_csv_with_decimal_commas(tmp_path):
     with pytest.raises(DialectGraphError, match=r"Write decimals with a point \(44\.1194, not "
                                                 r"44,1194\)\."):
         read_sites(tmp_path / "c.csv")
+
+
+def test_comma_joined_variants_are_noticed(tmp_path):
+    """'a, b' in a cell (a common way to list variants) gets the same hint as 'a/b'."""
+    p = _write(tmp_path, "v.csv", 'site,item,value\na,sun,"ri, tou"\nb,sun,ri\n')
+    survey, report = read_survey(p)
+    assert len(survey) == 2
+    hint = {e["action"]: e["detail"] for e in report.entries}[
+        "cells that may hold several variants"]
+    assert hint.endswith("pass delimiter=',' (CLI: --delimiter ,)")
+    survey, _ = read_survey(p, delimiter=",")
+    assert sorted(survey["value"]) == ["ri", "ri", "tou"]

@@ -256,3 +256,28 @@ def test_connect_components_counts_each_crossing_once_and_corners_are_no_sea():
     assert entries["joined islands across water"].startswith("2 edge(s) flagged")
     assert "c-d (2.0 km of water)" in entries["joined islands across water"]
     assert entries["joined regions touching at a point"].startswith("1 edge(s) join regions")
+
+
+def test_detached_groups_of_regions_are_reported():
+    """Two islands 950 km from the mainland sites, joined to each other only (the
+    Ogasawara pair of an audit's Japan atlas): the graph falls apart, and the report says
+    where, with the distance, checked against networkx's components."""
+    coords = {"Tokyo": (139.69, 35.68), "Yokohama": (139.64, 35.44), "Chiba": (140.12, 35.61),
+              "Mito": (140.47, 36.37), "Kofu": (138.57, 35.66),
+              "Chichijima": (142.19, 27.09), "Hahajima": (142.16, 26.64)}
+    sites = gpd.GeoDataFrame(geometry=gpd.points_from_xy(*zip(*coords.values())), crs=4326,
+                             index=pd.Index(list(coords)))
+    g = DialectGraph.from_sites(sites, method="knn", k=1, regions=False)
+    parts = list(nx.connected_components(g.to_networkx().to_undirected()))
+    assert sorted(map(len, parts)) == [2, 5]
+    entry = {e["action"]: e for e in g.report.entries}["detached groups of regions"]
+    assert entry["ids"] == ["Chichijima", "Hahajima"]
+    assert entry["detail"].startswith(
+        "the graph falls into 2 parts: 5 regions in the largest, and 1 group(s) joined to "
+        "nothing else: 'Chichijima', 'Hahajima' (2 regions, ")
+    assert "km from the nearest other site). Diffusion and label spreading cannot cross "\
+        "between parts; a larger `k` or `threshold_km` joins them" in entry["detail"]
+    km = float(entry["detail"].split("(2 regions, ")[1].split(" km")[0].replace(",", ""))
+    assert 945 < km < 965  # Chichijima-Tokyo is about 950 km
+    connected = DialectGraph.from_sites(sites, method="knn", k=3, regions=False)
+    assert "detached groups of regions" not in {e["action"] for e in connected.report.entries}

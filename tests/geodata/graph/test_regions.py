@@ -2,6 +2,7 @@ import re
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 
@@ -197,3 +198,25 @@ def test_world_land_outline_is_its_land_unbuffered():
     parts = shapely.get_parts(plain)
     merged = shapely.get_parts(plain.buffer(500, join_style="mitre").buffer(-500, join_style="mitre"))
     assert len(parts) > len(merged)
+
+
+def test_sites_far_at_sea_blame_a_coarse_boundary_when_there_are_many():
+    from geodata import Report
+    from geodata.graph.regions import COARSE_BOUNDARY_SITES, _report_far_at_sea
+
+    xy = np.column_stack([np.arange(10) * 1000.0, np.zeros(10)])  # 1 km apart
+    for n_far, says in ((1, "Check their coordinates (a typo"),
+                        (COARSE_BOUNDARY_SITES, "mostly means the boundary is too coarse")):
+        report = Report()
+        out = np.arange(n_far)
+        _report_far_at_sea(xy, out, np.full(n_far, 40.0), pd.Index(list("abcdefghij")), report)
+        (entry,) = report.entries
+        assert entry["action"] == "sites far out at sea" and says in entry["detail"]
+
+
+def test_no_boundary_is_reported():
+    sites = gpd.GeoDataFrame(geometry=gpd.points_from_xy([0, 1, 2], [0, 1, 0]), crs=4326,
+                             index=pd.Index(["a", "b", "c"]))
+    _, report = voronoi_regions(sites)
+    entry = {e["action"]: e["detail"] for e in report.entries}["no boundary"]
+    assert "over land and sea alike" in entry and "pass `boundary` (world_land" in entry

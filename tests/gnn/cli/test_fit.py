@@ -135,7 +135,9 @@ def test_ipa_atlas_fit_then_predict_new_sites(tmp_path, beida_readings, capsys):
     assert main(["build", "--sites", str(both / "sites.csv"), "--survey",
                  str(both / "readings.csv"), "--label-col", "group", "--method", "knn",
                  "--k", "4", "--boundary", "none", "--no-regions", "--out", str(graph)]) == 0
+    capsys.readouterr()
     assert main(["fit", "--graph", str(graph), "--save", str(model)]) == 0
+    assert "from 30 labelled regions, 10 unlabelled ones to predict" in capsys.readouterr().out
     assert main(["predict", "--model", str(model), "--graph", str(graph),
                  "--out", str(out)]) == 0
     table = pd.read_csv(out, index_col="region").reindex(truth.index)
