@@ -25,7 +25,12 @@ from geodata._validate import (
     first_examples,
 )
 from geodata.graph import adjacency as adj
-from geodata.graph.edges import connect_components, crossing_barriers, relatedness_from_paths
+from geodata.graph.edges import (
+    connect_components,
+    crossing_barriers,
+    flag_offshore_crossings,
+    relatedness_from_paths,
+)
 from geodata.graph.regions import (
     project_lonlat,
     projected_cells,
@@ -340,11 +345,12 @@ class DialectGraph:
         lon, lat = pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()
         crs = CRS.from_user_input(crs) if crs is not None else suitable_crs(lon, lat)
         pairs = None
-        landmass = None
+        landmass = outline = offshore = None
         if method == "voronoi" or regions:
             cells = projected_cells(sites, boundary=boundary, crs=crs, max_reach_km=max_reach_km)
             report.extend(cells.report)
             proj, xy, landmass = cells.geometry, cells.xy, cells.landmass
+            outline, offshore = cells.outline, cells.offshore
             # the lon/lat conversion and the adjacency both read the projected cells and
             # spend their time in GEOS, PROJ and numpy sorts, which release the GIL
             with ThreadPoolExecutor(max_workers=1) as pool:
@@ -370,7 +376,8 @@ class DialectGraph:
                              max_crossing_km=max_crossing_km, barriers=barriers,
                              barrier_action=barrier_action, classification=classification,
                              features=features, label=label, isolated=isolated,
-                             contiguity=method == "voronoi", landmass=landmass)
+                             contiguity=method == "voronoi", landmass=landmass,
+                             offshore=(outline, offshore))
 
     @classmethod
     def from_regions(
@@ -452,7 +459,7 @@ class DialectGraph:
     @classmethod
     def _assemble(cls, reg, pairs, proj, xy, crs, *, report, params, max_crossing_km, barriers,
                   barrier_action, classification, features, label, isolated, contiguity,
-                  landmass=None):
+                  landmass=None, offshore=(None, None)):
         ids = reg.index
         perim = pairs.attrs.get("perimeter_m")
         if isolated not in ("raise", "keep"):
@@ -473,6 +480,9 @@ class DialectGraph:
                                        lonlat=reg[["longitude", "latitude"]].to_numpy(float))
         else:
             pairs = pairs.assign(sea_crossing=False)
+        if offshore[0] is not None and offshore[1] is not None and len(offshore[1]):
+            pairs = flag_offshore_crossings(pairs, xy, offshore[0], offshore[1], ids,
+                                            report=report)
         if barriers is not None and len(pairs):
             flags = crossing_barriers(pairs, xy, barriers, crs=crs)
             if barrier_action == "drop":

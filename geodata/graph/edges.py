@@ -15,6 +15,7 @@ from geodata._validate import DialectGraphError, Report, first_examples, require
 
 __all__ = [
     "connect_components",
+    "flag_offshore_crossings",
     "crossing_barriers",
     "great_circle_km",
     "relatedness_from_paths",
@@ -279,3 +280,50 @@ def relatedness_from_paths(paths: Mapping[str, str] | pd.Series, *, sep: str = "
         return out
 
     return related
+
+
+#: An edge of a site outside the land outline is a sea crossing when the straight line
+#: between its two sites runs over more than this many km of water.
+OFFSHORE_WATER_KM = 3.0
+
+
+def flag_offshore_crossings(pairs: pd.DataFrame, xy: np.ndarray, outline: shapely.Geometry,
+                            offshore: np.ndarray, ids: pd.Index, *, report: Report,
+                            min_water_km: float = OFFSHORE_WATER_KM) -> pd.DataFrame:
+    """Set ``sea_crossing`` on the edges of sites outside the land outline (an island the
+    boundary lacks, a coastal point off a coarse outline) whose sites are joined across
+    more than ``min_water_km`` of water.
+
+    Such a site's cell reaches over the water to it, so its region touches its mainland
+    neighbours' and their edge looks like one over land. The straight line between the two
+    sites (projected, metres) outside the ``outline`` tells: a site half a kilometre off
+    the coast crosses half a kilometre, an island 40 km out crosses about 40.
+    """
+    if outline is None or len(offshore) == 0 or pairs.empty:
+        return pairs
+    i, j = pairs["i"].to_numpy(), pairs["j"].to_numpy()
+    touch = np.isin(i, offshore) | np.isin(j, offshore)
+    todo = np.flatnonzero(touch & ~pairs["sea_crossing"].to_numpy(bool))
+    if todo.size == 0:
+        return pairs
+    lines = shapely.linestrings(np.stack([xy[i[todo]], xy[j[todo]]], axis=1))
+    shapely.prepare(outline)
+    water_km = shapely.length(shapely.difference(lines, outline)) / 1000.0
+    sea = todo[water_km > min_water_km]
+    if sea.size == 0:
+        return pairs
+    pairs = pairs.copy()
+    flags = pairs["sea_crossing"].to_numpy(bool).copy()
+    flags[sea] = True
+    pairs["sea_crossing"] = flags
+    km = water_km[water_km > min_water_km]
+    listed = ", ".join(f"{ids[i[e]]}-{ids[j[e]]} ({k:.0f} km of water)"
+                       for e, k in list(zip(sea, km))[:5])
+    more = f" and {sea.size - 5} more" if sea.size > 5 else ""
+    report.add("sea crossings of sites off the land",
+               f"{sea.size} edge(s) of sites outside the boundary's land join them to a "
+               f"neighbour across more than {min_water_km:g} km of water: sea_crossing=True "
+               f"(their cells reach over the water, so the regions touch): {listed}{more}",
+               sorted({str(ids[i[e]]) for e in sea} | {str(ids[j[e]]) for e in sea}))
+    return pairs
+

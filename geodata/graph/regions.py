@@ -347,6 +347,10 @@ class ProjectedCells(NamedTuple):
     #: the landmass (polygon part of the outline) of each site, when cells were cut at
     #: their reach (unclaimed land may then lie between regions on one landmass)
     landmass: np.ndarray | None = None
+    #: the land outline (None without a boundary) and the positions of the sites outside it
+    #: (whose cells reach over water to them), for telling which edges cross the sea
+    outline: shapely.Geometry | None = None
+    offshore: np.ndarray | None = None
 
     def to_regions(self, geoms_ll: np.ndarray) -> gpd.GeoDataFrame:
         """The regions frame of :func:`voronoi_regions` from the cells in lon/lat."""
@@ -421,6 +425,7 @@ def projected_cells(
         if outline.is_empty:
             raise DialectGraphError("`boundary` must enclose an area; it is empty.")
     lo, hi = xy.min(axis=0), xy.max(axis=0)
+    offshore = np.array([], dtype=np.int64)
     if outline is None:
         report.add("no boundary",
                    "the cells are clipped to a box around the sites, over land and sea alike, "
@@ -432,7 +437,8 @@ def projected_cells(
                                       hi[1] + inner)], dtype=object)
         land_of = np.zeros(len(xy), dtype=np.int64)
     else:
-        lands, land_of = _landmass_of_sites(outline, xy, sites.index, outside, report)
+        lands, land_of, offshore = _landmass_of_sites(outline, xy, sites.index, outside,
+                                                      report)
     water_cap = _water_caps(xy) if outline is not None else None
     reach = None
     if outline is not None and max_reach_km is not None:
@@ -471,7 +477,8 @@ def projected_cells(
                                     reach=None if reach is None else np.full(len(xy),
                                                                              reach.min()))
     return ProjectedCells(clipped, crs, xy_sites, lon, lat, sites.index, report,
-                          landmass=land_of if reach is not None else None)
+                          landmass=land_of if reach is not None else None, outline=outline,
+                          offshore=offshore)
 
 
 #: With an outline of the world's land, a cell reaches at most this many median site
@@ -609,9 +616,10 @@ def _report_reach(cells: np.ndarray, xy: np.ndarray, reach: np.ndarray, capped: 
 
 
 def _landmass_of_sites(outline, xy: np.ndarray, ids: pd.Index, outside: str,
-                       report: Report) -> tuple[np.ndarray, np.ndarray]:
-    """The landmasses (polygon parts of the outline) and the landmass of each site; a
-    site outside every landmass belongs to the nearest one (reported, or raised)."""
+                       report: Report) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The landmasses (polygon parts of the outline), the landmass of each site and the
+    positions of the sites outside every landmass: those belong to the nearest one
+    (reported, or raised)."""
     lands = np.asarray(shapely.get_parts(outline), dtype=object)
     lands = lands[shapely.get_type_id(lands) == 3]
     tree = shapely.STRtree(lands)
@@ -663,7 +671,8 @@ def _landmass_of_sites(outline, xy: np.ndarray, ids: pd.Index, outside: str,
             out_ids,
         )
         _report_far_at_sea(xy, out, dist_km, ids, report)
-    return lands, land_of
+        return lands, land_of, out
+    return lands, land_of, np.array([], dtype=np.int64)
 
 
 #: From this many sites far out at sea, the report blames a coarse boundary first.

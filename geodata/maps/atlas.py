@@ -261,6 +261,9 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
     elif features and wide is None:
         raise DialectGraphError("`features` need a survey; with `distances` there are no items "
                                 "to map. Pass survey=... or leave features out.")
+    elif "features" in wanted and kinds is not None:
+        notes.append("the 'features' maps were asked for but need a survey (the items' "
+                     "variants); with `distances` alone there are none: pass `survey` too")
 
     # --- distances ----------------------------------------------------------------------
     from geodata.dialectometry import clustering, decay, incoherence, ordination

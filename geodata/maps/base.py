@@ -44,6 +44,11 @@ __all__ = [
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
            "#332288", "#882255", "#999933", "#AA4499", "#44AA99", "#DDCC77", "#CC6677",
            "#88CCEE", "#117733"]
+#: Colours for the 17th to 32nd categories (Paul Tol's light and muted schemes, then
+#: darker tones), so that up to 32 groups never share a colour; the first 16 stay as above.
+PALETTE_MORE = ["#77AADD", "#EE8866", "#EEDD88", "#FFAABB", "#99DDFF", "#44BB99", "#BBCC33",
+                "#AAAA00", "#004488", "#DDAA33", "#BB5566", "#663333", "#6699CC", "#997700",
+                "#EE99AA", "#225555"]
 MISSING_COLOUR = "#d9d9d9"
 SEA_COLOUR = "#e8f0f6"
 LAND_COLOUR = "#f3f2ee"
@@ -404,10 +409,11 @@ def category_colours(categories: Sequence[Any], *,
             raise DialectGraphError(f"`palette` must give a colour for every category; missing "
                                     f"{first_examples(missing)}.")
         return {c: palette[c] for c in cats}
-    pal = list(palette or PALETTE)
+    pal = list(palette or (PALETTE if len(cats) <= len(PALETTE) else PALETTE + PALETTE_MORE))
     if len(cats) > len(pal):
         warnings.warn(f"{len(cats)} categories but {len(pal)} palette colours; colours repeat. "
-                      "Pass palette=... or merge small classes.", UserWarning, stacklevel=3)
+                      "Merge small classes (in Python, or pass palette=...).", UserWarning,
+                      stacklevel=3)
     return {c: pal[k % len(pal)] for k, c in enumerate(cats)}
 
 

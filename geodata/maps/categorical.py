@@ -21,7 +21,6 @@ from geodata._validate import DialectGraphError
 from geodata.maps.base import (
     LEGEND_CAP,
     MISSING_COLOUR,
-    PALETTE,
     SEQUENTIAL,
     MapFrame,
     as_site_series,
@@ -382,10 +381,11 @@ def plot_cluster_dendrogram(graph: Any, clustering: Any, *, n_clusters: int = 6,
         c = int(raw.iloc[leaf])
         if c not in seen:
             seen.append(c)
-    renumber = {c: k + 1 for k, c in enumerate(seen)}
-    clusters = raw.map(renumber)
-    pal = list(palette or PALETTE)
-    colour_of = {k: pal[(k - 1) % len(pal)] for k in range(1, len(seen) + 1)}
+    # the clusters keep their numbers (those of the per-site tables and the fuzzy map) and
+    # colours (category_colours, as every categorical map); only the legend goes in leaf order
+    clusters = raw.astype(int)
+    by_name = category_colours([str(c) for c in seen], palette=palette)
+    colour_of = {c: by_name[str(c)] for c in seen}
     n = len(ids)
     leaf_cluster = clusters.to_numpy()
     # the cluster of every link (0 where it joins different clusters), bottom-up

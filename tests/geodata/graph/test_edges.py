@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
+import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 
@@ -36,3 +40,24 @@ def test_nearest_pair_matches_shapely_distance(arctic_regions, members, outside)
 def test_nearest_pair_of_points_falls_back_to_whole_geometries():
     pts = shapely.points([[0, 0], [3000, 0], [0, 5000]])
     assert _nearest_pair(pts, np.array([0]), np.array([2, 1])) == (0, 1, 3.0)
+
+
+def test_edges_of_a_site_off_the_land_cross_the_sea():
+    """An island the boundary lacks (a site 28 km off a square of land) gets a cell reaching
+    over the water to it, so it touches its mainland neighbours; those edges are sea
+    crossings now (the audit's Hegurajima-Suzu), a site 0.2 km off the coast's are not."""
+    land = shapely.box(0.0, 0.0, 1.0, 1.0)
+    coords = {"sw": (0.2, 0.2), "se": (0.8, 0.2), "nw": (0.2, 0.8), "ne": (0.8, 0.8),
+              "island": (1.25, 0.5), "shore": (0.5, -0.002)}
+    sites = gpd.GeoDataFrame(geometry=gpd.points_from_xy(*zip(*coords.values())), crs=4326,
+                             index=pd.Index(list(coords)))
+    g = geodata.DialectGraph.from_sites(sites, boundary=land)
+    sea = g.edges["sea_crossing"]
+    island = sea.xs("island", level="source")
+    assert len(island) >= 2 and island.all()
+    assert not sea.xs("shore", level="source").any()
+    assert not sea.drop(index="island", level="source").drop(index="island", level="target").any()
+    entry = {e["action"]: e for e in g.report.entries}["sea crossings of sites off the land"]
+    assert "island" in entry["ids"] and "shore" not in entry["ids"]
+    water = [float(m) for m in re.findall(r"\((\d+) km of water\)", entry["detail"])]
+    assert all(25 <= w <= 120 for w in water)  # from 28 km offshore to the sites inland

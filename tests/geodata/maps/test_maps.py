@@ -12,11 +12,13 @@ import pytest
 from matplotlib.colors import to_hex, to_rgba
 
 from geodata import DialectGraphError, load_boundary, load_dataset, maps
+from geodata.dialectometry.clustering import hierarchical_clustering
 from geodata.graph.dialect_graph import DialectGraph
 from geodata.maps import (
     PALETTE,
     animate_diffusion,
     border_differences,
+    category_colours,
     interactive_map,
     lab_to_rgb,
     label_sites,
@@ -284,6 +286,17 @@ def test_cluster_dendrogram_colours_match(szeto, dist):
     leaf_cols = {to_hex(t.get_color()) for t in ax_den.get_yticklabels()}
     assert leaf_cols == map_cols
     assert len(ax_map.get_legend().get_texts()) == 4
+    # the numbers and colours are those of the flat clusters every table uses (an audit
+    # found the map renumbering them in leaf order: "1" on the map was "6" in sites.csv)
+    cut = hierarchical_clustering(dist, method="average").cut(4)
+    colours = category_colours(cut.astype(str))
+    for text in ax_map.get_legend().get_texts():
+        number = int(text.get_text().split(":")[0])
+        members = cut.index[cut == number]
+        assert text.get_text().startswith(f"{number}: {len(members)} site")
+    regions = _facecolours_hex(_gid(ax_map, "regions"))
+    expect = [colours[str(cut[i])].lower() for i in graph.node_ids]
+    assert regions == expect
     _draw(fig)
 
 
@@ -488,3 +501,17 @@ def test_chinese_item_names_and_readings_in_titles_and_legends(szeto, monkeypatc
     ax = plot_feature(graph, values, title="feature 列_liè")
     title = ax.title
     assert title.get_text() == "feature 列_liè" and title.get_fontfamily()[-1] == "Some CJK Sans"
+
+
+def test_up_to_32_groups_get_distinct_colours(recwarn):
+    """20 groups (an audit's Japan atlas) shared 16 colours; up to 32 are distinct now, the
+    first 16 as before, and only past 32 do colours repeat (with a warning)."""
+    names = [f"g{k:02d}" for k in range(20)]
+    colours = category_colours(names)
+    assert len(set(colours.values())) == 20
+    assert [colours[n] for n in names[:16]] == PALETTE  # the first 16 as with 16 groups
+    assert list(category_colours(names[:16]).values()) == PALETTE
+    assert not [w for w in recwarn if "colours repeat" in str(w.message)]
+    with pytest.warns(UserWarning, match=r"40 categories but 32 palette colours; colours "
+                      r"repeat\. Merge small classes \(in Python, or pass palette=\.\.\.\)\."):
+        category_colours([f"g{k:02d}" for k in range(40)])

@@ -103,6 +103,8 @@ def test_distances_instead_of_a_survey_and_delimited_variants(tmp_path):
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["metric"] == "user"
     assert {Path(f).stem for f in summary["figures"]} == {"clusters", "honeycomb"}
+    assert any("'features' maps were asked for but need a survey" in n
+               for n in summary["notes"])  # skipped, and said so
     assert not (out / "determinants.csv").exists()
     # several variants in one cell, separated by "/"
     multi = survey.copy()
