@@ -797,6 +797,32 @@ def read_regions(path: str | os.PathLike, *, id_col: str | None = None,
     return validate_regions(gdf, argument=argument, repair=repair)
 
 
+def _complete_tone_variants(split: pd.Series, delimiter: str) -> tuple[pd.Series, tuple | None]:
+    """Lists of variants in which a variant is a tone alone (``"ʃou⁵³/⁵⁵"`` split into
+    ``["ʃou⁵³", "⁵⁵"]``: one syllable with two tones) get that syllable on it
+    (``"ʃou⁵⁵"``); also returns ``(count, first cell, first completed variant)`` or None.
+    A cell of numbers (``"1/2"``) is left alone: the syllable must hold a letter."""
+    from geodata.dialectometry.features import _is_tone_only, _strip_tones
+
+    count, first = 0, None
+    done = []
+    for parts in split.tolist():
+        if isinstance(parts, list) and len(parts) > 1:
+            base = next((p for p in parts if not _is_tone_only(p)), None)
+            if base is not None and any(ch.isalpha() for ch in base):
+                syllable = _strip_tones(base).strip()
+                new = [syllable + p.strip() if _is_tone_only(p) else p for p in parts]
+                if new != parts:
+                    count += sum(_is_tone_only(p) for p in parts)
+                    if first is None:
+                        tone_at = [_is_tone_only(p) for p in parts].index(True)
+                        first = (delimiter.join(parts), new[tone_at])
+                    parts = new
+        done.append(parts)
+    out = pd.Series(done, index=split.index, dtype=object)
+    return out, ((count, *first) if first else None)
+
+
 def survey_from_frame(
     frame: pd.DataFrame,
     *,
@@ -835,12 +861,18 @@ def survey_from_frame(
         is_str = out["value"].map(lambda v: isinstance(v, str))
         split = out.loc[is_str, "value"].str.split(delimiter, regex=False)
         n_multi = int((split.str.len() > 1).sum())
+        split, completed = _complete_tone_variants(split, delimiter)
         out.loc[is_str, "value"] = split
         out = out.explode("value", ignore_index=True)
         if n_multi:
             report.add("split multi-variant cells",
                        f"{n_multi} cells held several variants joined by {delimiter!r}; "
                        "each variant is now its own row")
+        if completed:
+            n, example, full = completed
+            report.add("completed tone-only variants",
+                       f"{n} variants were a tone alone, another tone of the cell's syllable "
+                       f"(first: {example!r}): each now carries that syllable ({full!r})")
     else:
         text = out["value"][out["value"].map(lambda v: isinstance(v, str))].astype(str)
         for sep in ("/", ";", "~", ","):

@@ -481,3 +481,24 @@ def test_comma_joined_variants_are_noticed(tmp_path):
     assert hint.endswith("pass delimiter=',' (CLI: --delimiter ,)")
     survey, _ = read_survey(p, delimiter=",")
     assert sorted(survey["value"]) == ["ri", "ri", "tou"]
+
+
+def test_a_tone_alone_after_the_delimiter_takes_the_cells_syllable(tmp_path):
+    """Beida (1962) writes one syllable with two tones as 'ʃou⁵³/⁵⁵': split at '/', the
+    second variant is 'ʃou⁵⁵', not '⁵⁵' (which Levenshtein would compare as a string of its
+    own); a cell of numbers is left alone."""
+    p = _write(tmp_path, "v.csv", "site,item,value\na,手,ʃou⁵³/⁵⁵\nb,手,ʃou⁵³\nc,手,tiŋ55/33\n"
+               "d,n,1/2\n")
+    survey, report = read_survey(p, delimiter="/")
+    assert survey.groupby("site")["value"].agg(list).to_dict() == {
+        "a": ["ʃou⁵³", "ʃou⁵⁵"], "b": ["ʃou⁵³"], "c": ["tiŋ55", "tiŋ33"], "d": ["1", "2"]}
+    entry = {e["action"]: e["detail"] for e in report.entries}["completed tone-only variants"]
+    assert entry == ("2 variants were a tone alone, another tone of the cell's syllable (first: "
+                     "'ʃou⁵³/⁵⁵'): each now carries that syllable ('ʃou⁵⁵')")
+    from geodata import linguistic_distances
+
+    pair = survey[survey["site"].isin(["a", "b"])]
+    stray = pair.replace({"value": {"ʃou⁵⁵": "⁵⁵"}})  # as read before
+    new = linguistic_distances(pair, metric="levenshtein").matrix.loc["a", "b"]
+    old = linguistic_distances(stray, metric="levenshtein").matrix.loc["a", "b"]
+    assert new < old  # the same syllable with another tone is nearer than a bare tone
