@@ -306,8 +306,34 @@ def draw_regions(ax: Axes, frame: MapFrame, colours: Sequence[Any] | str, *, gid
         color = colours if isinstance(colours, str) else to_rgba_array(list(colours))
         regions.plot(ax=ax, color=color, **kw)
         coll = ax.collections[before]
+        _mark_tiny_regions(ax, frame, regions, color, gid=gid, zorder=zorder)
     coll.set_gid(gid)
     return coll
+
+
+#: A region narrower and shorter than this share of the map's extent (a small island on
+#: a map of an archipelago: a few pixels, mostly its white outline) also gets a dot of its
+#: colour at its site.
+TINY_REGION_SHARE = 0.012
+
+
+def _mark_tiny_regions(ax: Axes, frame: MapFrame, regions: Any, color: Any, *, gid: str,
+                       zorder: float) -> None:
+    """Dots of the region's colour on the sites of regions too small to see filled, drawn
+    under the site dots and larger, so their colour rings the dot."""
+    x0, y0, x1, y1 = frame.regions.total_bounds
+    extent = max(x1 - x0, y1 - y0)
+    b = regions.geometry.bounds
+    tiny = ((b["maxx"] - b["minx"]).to_numpy() < TINY_REGION_SHARE * extent) & (
+        (b["maxy"] - b["miny"]).to_numpy() < TINY_REGION_SHARE * extent)
+    if not tiny.any() or not np.isfinite(extent) or extent <= 0:
+        return
+    xy = frame.xy.reindex(regions.index[tiny])
+    c = color if isinstance(color, str) else np.asarray(color)[tiny]
+    size = 4 * site_marker_size(len(frame.xy), 6.0) + 10
+    dots = ax.scatter(xy["x"], xy["y"], s=size, c=c, edgecolors="#555555", linewidths=0.3,
+                      zorder=max(zorder, 3.5))
+    dots.set_gid(f"{gid}_tiny")
 
 
 def site_marker_size(n: int, size: float = 6.0) -> float:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import warnings
 
+import geopandas as gpd
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from matplotlib.colors import to_hex, to_rgba
 
 from geodata import DialectGraphError, load_boundary, load_dataset, maps
@@ -515,3 +517,20 @@ def test_up_to_32_groups_get_distinct_colours(recwarn):
     with pytest.warns(UserWarning, match=r"40 categories but 32 palette colours; colours "
                       r"repeat\. Merge small classes \(in Python, or pass palette=\.\.\.\)\."):
         category_colours([f"g{k:02d}" for k in range(40)])
+
+
+def test_a_region_too_small_to_see_gets_a_dot_of_its_colour():
+    """Two mainland regions (100 km squares) and an island of 1 km², 150 km off: filled, the
+    island is under a pixel (an audit found ~100 island sites showing as bare black dots),
+    so its site also gets a dot of its group's colour; the mainland regions do not."""
+    d = 0.9  # about 100 km in degrees at the equator
+    polys = [shapely.box(0, 0, d, d), shapely.box(d, 0, 2 * d, d),
+             shapely.box(3.2, 0.4, 3.209, 0.409)]
+    regions = gpd.GeoDataFrame({"group": ["A", "B", "C"]}, geometry=polys, crs=4326,
+                               index=pd.Index(["west", "east", "isle"]))
+    graph = DialectGraph.from_regions(regions, label="group", max_crossing_km=300)
+    ax = plot_groups(graph, "group")
+    dots = _gid(ax, "regions_tiny")
+    assert len(dots.get_offsets()) == 1
+    assert _facecolours_hex(dots) == [category_colours(["A", "B", "C"])["C"].lower()]
+    plt.close(ax.figure)
