@@ -187,9 +187,11 @@ def check_options(args: argparse.Namespace) -> None:
 # ---------------------------------------------------------------------------------------
 # inputs
 # ---------------------------------------------------------------------------------------
-def add_site_options(p: argparse.ArgumentParser) -> None:
-    """The options naming a sites CSV and its columns (shared by several commands)."""
-    p.add_argument("--dataset", help="a bundled data set (see `dialectgraph datasets`)")
+def add_site_options(p: argparse.ArgumentParser, *, dataset: bool = True) -> None:
+    """The options naming a sites CSV and its columns (shared by several commands);
+    ``dataset=False`` for a command that adds its own ``--dataset``."""
+    if dataset:
+        p.add_argument("--dataset", help="a bundled data set (see `dialectgraph datasets`)")
     p.add_argument("--sites", type=Path, help="CSV of survey points")
     p.add_argument("--id-col", default="id", help="site-id column of --sites (default: id)")
     p.add_argument("--lat-col", default="latitude", help="latitude column (default: latitude)")

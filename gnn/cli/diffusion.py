@@ -15,9 +15,19 @@ from geodata.validation import DialectGraphError
 
 if TYPE_CHECKING:
     import pandas as pd
-from gnn.cli._common import SEED, add_number, add_output
+from gnn.cli._common import (
+    SEED,
+    add_number,
+    add_output,
+    add_site_options,
+    add_survey_options,
+    load_inputs,
+)
 
 __all__ = ["register"]
+
+#: The bundled survey `tree` reads when given no data (it ships reference trees).
+TREE_DATASET = "sinitic_liu2007"
 
 def _load_graph(args: argparse.Namespace) -> tuple[Any, pd.DataFrame | None]:
     """The graph and, for a bundled data set, its survey table."""
@@ -181,21 +191,33 @@ def _cmd_tree(args: argparse.Namespace) -> int:
     from geodata.io import read_square_matrix, write_json
 
     sites = survey = None
+    if args.sites and args.dataset:
+        raise DialectGraphError("give `--dataset` or `--sites`/`--survey`, not both; got "
+                                f"dataset={args.dataset!r}, sites={str(args.sites)!r}.")
+    if not (args.sites or args.distances or args.dataset):
+        args.dataset = TREE_DATASET
+    if args.sites and args.distances:
+        raise DialectGraphError("give `--sites`/`--survey` or `--distances`, not both; got "
+                                f"sites={str(args.sites)!r}, distances={args.distances!r}.")
     if args.distances:
         distances = validate_distance_matrix(read_square_matrix(args.distances),
                                              argument="--distances")
         metric = "given"
     else:
-        from geodata.datasets import load_dataset
+        if args.sites:  # one's own survey instead of the bundled default
+            sites, survey, _ = load_inputs(args, need_survey=True)
+        else:
+            from geodata.datasets import load_dataset
 
-        sites, survey = load_dataset(args.dataset)
+            sites, survey = load_dataset(args.dataset)
         metric = args.metric
         distances = _survey_distances(survey, metric)
     refs = _reference_trees(args, sites, distances.index)  # before the long work
     if args.bootstrap:
         if survey is None:
             raise DialectGraphError(
-                "`--bootstrap` resamples survey items and needs `--dataset`, not `--distances`."
+                "`--bootstrap` resamples survey items and needs a survey (`--dataset`, or "
+                "`--sites` with `--survey`), not `--distances`."
             )
         result = trees.bootstrap_support(
             survey, lambda s: _survey_distances(s, metric), method=args.method,
@@ -287,12 +309,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     tree = subparsers.add_parser(
         "tree", help="build a UPGMA/NJ tree; writes Newick and a JSON comparison report",
-        description="Build a tree from survey distances (or a distance CSV), compare it with "
-                    "reference trees (RF, quartet distance), and report treelikeness.")
+        description="Build a tree from survey distances (a bundled --dataset, or --sites with "
+                    "--survey) or a distance CSV, compare it with reference trees (RF, "
+                    "quartet distance), and report treelikeness.")
     tsrc = tree.add_mutually_exclusive_group()
-    tsrc.add_argument("--dataset", default="sinitic_liu2007",
-                      help="bundled data set (default: %(default)s)")
+    tsrc.add_argument("--dataset", default=None,
+                      help=f"bundled data set (default without --sites or --distances: "
+                           f"{TREE_DATASET})")
     tsrc.add_argument("--distances", help="square distance CSV (site ids in first column)")
+    add_site_options(tree, dataset=False)  # one's own survey: --sites S.csv --survey V.csv
+    add_survey_options(tree)
     from geodata.dialectometry.names import METRICS
 
     tree.add_argument("--metric", default="hamming", choices=sorted(METRICS),

@@ -96,6 +96,29 @@ def test_tree_bootstrap(tmp_path):
     assert labels
 
 
+def test_tree_of_ones_own_survey_with_bootstrap(tmp_path):
+    """`tree --sites S.csv --survey V.csv`: one's own atlas (here Szeto's, as a user's
+    files), bootstrapped over its items; the same tree as from the bundled copy."""
+    from geodata import load_dataset
+
+    sites, survey = load_dataset("sinitic_szeto2018")
+    sites.drop(columns="geometry").rename_axis("id").to_csv(tmp_path / "s.csv")
+    survey.to_csv(tmp_path / "v.csv", index=False)
+    mine, bundled = tmp_path / "mine.nwk", tmp_path / "bundled.nwk"
+    assert run("tree", "--sites", str(tmp_path / "s.csv"), "--survey", str(tmp_path / "v.csv"),
+               "--bootstrap", "2", "--out", str(mine), "--report", str(tmp_path / "r.json")) == 0
+    assert run("tree", "--dataset", "sinitic_szeto2018", "--bootstrap", "2",
+               "--out", str(bundled)) == 0
+    assert mine.read_text() == bundled.read_text()
+    assert json.loads((tmp_path / "r.json").read_text())["n_sites"] == 42
+    with pytest.raises(DialectGraphError, match=r"give `--dataset` or `--sites`/`--survey`, "
+                       r"not both"):
+        run("tree", "--dataset", "sinitic_szeto2018", "--sites", str(tmp_path / "s.csv"),
+            "--survey", str(tmp_path / "v.csv"), "--out", str(mine))
+    with pytest.raises(DialectGraphError, match=r"`--survey` must be given with --sites"):
+        run("tree", "--sites", str(tmp_path / "s.csv"), "--out", str(mine))
+
+
 def test_tree_glottolog_from_a_matrix_of_glottocodes(tmp_path, capsys):
     """--glottolog with --distances: ids that are Glottocodes are compared (the others
     named and left out); a matrix without them is refused before any tree is built."""
