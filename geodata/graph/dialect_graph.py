@@ -377,7 +377,7 @@ class DialectGraph:
                              barrier_action=barrier_action, classification=classification,
                              features=features, label=label, isolated=isolated,
                              contiguity=method == "voronoi", landmass=landmass,
-                             offshore=(outline, offshore))
+                             outline=outline, offshore=offshore)
 
     @classmethod
     def from_regions(
@@ -459,7 +459,7 @@ class DialectGraph:
     @classmethod
     def _assemble(cls, reg, pairs, proj, xy, crs, *, report, params, max_crossing_km, barriers,
                   barrier_action, classification, features, label, isolated, contiguity,
-                  landmass=None, offshore=(None, None)):
+                  landmass=None, outline=None, offshore=None):
         ids = reg.index
         perim = pairs.attrs.get("perimeter_m")
         if isolated not in ("raise", "keep"):
@@ -480,9 +480,8 @@ class DialectGraph:
                                        lonlat=reg[["longitude", "latitude"]].to_numpy(float))
         else:
             pairs = pairs.assign(sea_crossing=False)
-        if offshore[0] is not None and offshore[1] is not None and len(offshore[1]):
-            pairs = flag_offshore_crossings(pairs, xy, offshore[0], offshore[1], ids,
-                                            report=report)
+        if outline is not None and offshore is not None and len(offshore):
+            pairs = flag_offshore_crossings(pairs, xy, outline, offshore, ids, report=report)
         if barriers is not None and len(pairs):
             flags = crossing_barriers(pairs, xy, barriers, crs=crs)
             if barrier_action == "drop":

@@ -326,4 +326,3 @@ def flag_offshore_crossings(pairs: pd.DataFrame, xy: np.ndarray, outline: shapel
                f"(their cells reach over the water, so the regions touch): {listed}{more}",
                sorted({str(ids[i[e]]) for e in sea} | {str(ids[j[e]]) for e in sea}))
     return pairs
-
