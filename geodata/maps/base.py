@@ -287,8 +287,12 @@ def draw_group_tint(ax: Axes, frame: MapFrame, graph: Any, groups: Any, *, alpha
 
 def draw_regions(ax: Axes, frame: MapFrame, colours: Sequence[Any] | str, *, gid: str = "regions",
                  zorder: float = 1.0, style: Mapping[str, Any] | None = None,
-                 ids: pd.Index | None = None) -> Collection:
-    """Fill the regions (or, for a point graph, draw site markers) with ``colours``."""
+                 ids: pd.Index | None = None, mark_tiny: bool = True) -> Collection:
+    """Fill the regions (or, for a point graph, draw site markers) with ``colours``.
+
+    With per-region colours, a region too small to see filled also gets a dot of its
+    colour at its site (``mark_tiny``; off for a collection recoloured later, as in an
+    animation, whose dots would keep the first colours)."""
     regions = frame.regions if ids is None else frame.regions.loc[ids]
     kw: dict[str, Any] = {"edgecolor": "white", "linewidth": 0.5, "zorder": zorder}
     kw.update(style or {})
@@ -306,7 +310,8 @@ def draw_regions(ax: Axes, frame: MapFrame, colours: Sequence[Any] | str, *, gid
         color = colours if isinstance(colours, str) else to_rgba_array(list(colours))
         regions.plot(ax=ax, color=color, **kw)
         coll = ax.collections[before]
-        _mark_tiny_regions(ax, frame, regions, color, gid=gid, zorder=zorder)
+        if mark_tiny and not isinstance(colours, str):
+            _mark_tiny_regions(ax, frame, regions, color, gid=gid, zorder=zorder)
     coll.set_gid(gid)
     return coll
 
@@ -329,7 +334,7 @@ def _mark_tiny_regions(ax: Axes, frame: MapFrame, regions: Any, color: Any, *, g
     if not tiny.any() or not np.isfinite(extent) or extent <= 0:
         return
     xy = frame.xy.reindex(regions.index[tiny])
-    c = color if isinstance(color, str) else np.asarray(color)[tiny]
+    c = np.asarray(color)[tiny]
     size = 4 * site_marker_size(len(frame.xy), 6.0) + 10
     dots = ax.scatter(xy["x"], xy["y"], s=size, c=c, edgecolors="#555555", linewidths=0.3,
                       zorder=max(zorder, 3.5))

@@ -333,7 +333,7 @@ def animate_diffusion(graph: Any, history: pd.DataFrame, path: str | os.PathLike
     fig, ax = plt.subplots(figsize=figsize)
     draw_basemap(ax, frame, boundary=boundary)
     coll = draw_regions(ax, frame, [NOT_ADOPTED] * len(frame.ids),
-                        style={"linewidth": 0.4, **style})
+                        style={"linewidth": 0.4, **style}, mark_tiny=False)
     if seeds is not None:
         xy = frame.xy.loc[[str(s) for s in seeds]]
         ax.scatter(xy["x"], xy["y"], marker="*", s=90, c="black", zorder=6)

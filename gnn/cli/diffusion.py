@@ -29,6 +29,7 @@ __all__ = ["register"]
 #: The bundled survey `tree` reads when given no data (it ships reference trees).
 TREE_DATASET = "sinitic_liu2007"
 
+
 def _load_graph(args: argparse.Namespace) -> tuple[Any, pd.DataFrame | None]:
     """The graph and, for a bundled data set, its survey table."""
     if args.graph:
