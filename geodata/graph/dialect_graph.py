@@ -481,7 +481,8 @@ class DialectGraph:
         else:
             pairs = pairs.assign(sea_crossing=False)
         if outline is not None and offshore is not None and len(offshore):
-            pairs = flag_offshore_crossings(pairs, xy, outline, offshore, ids, report=report)
+            pairs = flag_offshore_crossings(pairs, xy, outline, offshore, ids, report=report,
+                                            max_crossing_km=max_crossing_km)
         if barriers is not None and len(pairs):
             flags = crossing_barriers(pairs, xy, barriers, crs=crs)
             if barrier_action == "drop":

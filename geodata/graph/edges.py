@@ -289,10 +289,12 @@ OFFSHORE_WATER_KM = 3.0
 
 def flag_offshore_crossings(pairs: pd.DataFrame, xy: np.ndarray, outline: shapely.Geometry,
                             offshore: np.ndarray, ids: pd.Index, *, report: Report,
+                            max_crossing_km: float = np.inf,
                             min_water_km: float = OFFSHORE_WATER_KM) -> pd.DataFrame:
     """Set ``sea_crossing`` on the edges of sites outside the land outline (an island the
     boundary lacks, a coastal point off a coarse outline) whose sites are joined across
-    more than ``min_water_km`` of water.
+    more than ``min_water_km`` of water; remove those across more than
+    ``max_crossing_km`` (the longest crossing any edge may make; reported).
 
     Such a site's cell reaches over the water to it, so its region touches its mainland
     neighbours' and their edge looks like one over land. The straight line between the two
@@ -309,14 +311,24 @@ def flag_offshore_crossings(pairs: pd.DataFrame, xy: np.ndarray, outline: shapel
     lines = shapely.linestrings(np.stack([xy[i[todo]], xy[j[todo]]], axis=1))
     shapely.prepare(outline)
     water_km = shapely.length(shapely.difference(lines, outline)) / 1000.0
-    sea = todo[water_km > min_water_km]
-    if sea.size == 0:
-        return pairs
-    pairs = pairs.copy()
+    too_far = water_km > max_crossing_km
+    crossing = (water_km > min_water_km) & ~too_far
+    sea, km = todo[crossing], water_km[crossing]
     flags = pairs["sea_crossing"].to_numpy(bool).copy()
     flags[sea] = True
-    pairs["sea_crossing"] = flags
-    km = water_km[water_km > min_water_km]
+    pairs = pairs.assign(sea_crossing=flags)
+    if too_far.any():
+        gone = todo[too_far]
+        listed = ", ".join(f"{ids[i[e]]}-{ids[j[e]]} ({k:,.0f} km)"
+                           for e, k in list(zip(gone, water_km[too_far]))[:5])
+        report.add("removed sea crossings past max_crossing_km",
+                   f"{gone.size} edge(s) of sites outside the boundary's land crossed more "
+                   f"than `max_crossing_km` ({max_crossing_km:g} km) of water and were "
+                   f"removed: {listed}" + (f" and {gone.size - 5} more" if gone.size > 5 else ""),
+                   sorted({str(ids[i[e]]) for e in gone} | {str(ids[j[e]]) for e in gone}))
+        pairs = pairs.drop(index=pairs.index[gone]).reset_index(drop=True)
+    if sea.size == 0:
+        return pairs
     listed = ", ".join(f"{ids[i[e]]}-{ids[j[e]]} ({k:.0f} km of water)"
                        for e, k in list(zip(sea, km))[:5])
     more = f" and {sea.size - 5} more" if sea.size > 5 else ""

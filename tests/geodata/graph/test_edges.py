@@ -61,3 +61,23 @@ def test_edges_of_a_site_off_the_land_cross_the_sea():
     assert "island" in entry["ids"] and "shore" not in entry["ids"]
     water = [float(m) for m in re.findall(r"\((\d+) km of water\)", entry["detail"])]
     assert all(25 <= w <= 120 for w in water)  # from 28 km offshore to the sites inland
+
+
+def test_a_site_off_the_land_farther_than_max_crossing_km_is_cut_off():
+    """The same island with max_crossing_km=10: its edges cross about 28 km of water, so
+    they go (reported), and the island, left without a neighbour, is refused by default
+    (an audit's site 487 km out kept a 530 km edge past --max-crossing-km 400)."""
+    land = shapely.box(0.0, 0.0, 1.0, 1.0)
+    coords = {"sw": (0.2, 0.2), "se": (0.8, 0.2), "nw": (0.2, 0.8), "ne": (0.8, 0.8),
+              "island": (1.25, 0.5)}
+    sites = gpd.GeoDataFrame(geometry=gpd.points_from_xy(*zip(*coords.values())), crs=4326,
+                             index=pd.Index(list(coords)))
+    with pytest.raises(geodata.DialectGraphError, match=r"1 region\(s\) have no neighbour "
+                       r"\('island'\)\. Raise `max_crossing_km` \(now 10\)"):
+        geodata.DialectGraph.from_sites(sites, boundary=land, max_crossing_km=10)
+    g = geodata.DialectGraph.from_sites(sites, boundary=land, max_crossing_km=10,
+                                        isolated="keep")
+    assert "island" not in set(g.edges.index.get_level_values(0))
+    entry = {e["action"]: e for e in g.report.entries}[
+        "removed sea crossings past max_crossing_km"]
+    assert "island" in entry["ids"] and "more than `max_crossing_km` (10 km)" in entry["detail"]
