@@ -832,8 +832,7 @@ def _warn_low_ceiling(ctx: _Context, cv: str, folds_of: dict[int, list[Fold]]) -
     for fl in folds_of.values():
         impossible = n = 0
         for f in fl:
-            train = np.asarray(f.train, dtype=int)
-            seen = set(ctx.codes[train[known[train]]].tolist())
+            seen = _seen_classes(ctx, f)
             test = np.asarray(f.test, dtype=int)
             test = test[known[test]]
             n += len(test)
@@ -1095,6 +1094,13 @@ def _group_values(graph, ctx, cv, groups, label, task):
     return list(groups)
 
 
+def _seen_classes(ctx: _Context, fold: Fold) -> set[int]:
+    """The class codes of the fold's labelled training sites: a held-out site of another
+    class cannot be predicted right (it counts against the ceiling)."""
+    train = np.asarray(fold.train, dtype=int)
+    return set(ctx.codes[train[ctx.codes[train] >= 0]].tolist())
+
+
 def _score_group(ctx: _Context, oof: OutOfFold, folds: list[Fold]) -> dict:
     ids = oof.proba.index
     truth = ctx.labels.loc[ids].astype(str).to_numpy()
@@ -1105,13 +1111,11 @@ def _score_group(ctx: _Context, oof: OutOfFold, folds: list[Fold]) -> dict:
     p_true = p[np.arange(len(p)), [cindex[t] for t in truth]]
     impossible = 0
     fold_acc, sizes = [], []
-    known = ctx.codes >= 0
     for k, fold in enumerate(folds):
         sel = (oof.fold == k).to_numpy()
         sizes.append(int(sel.sum()))
         fold_acc.append(float(correct[sel].mean()) if sel.any() else None)
-        train = np.asarray(fold.train, dtype=int)
-        seen = set(ctx.codes[train[known[train]]].tolist())
+        seen = _seen_classes(ctx, fold)
         impossible += int(sum(cindex[t] not in seen for t in truth[sel]))
     n = len(truth)
     return {"accuracy": float(correct.mean()), "macro_f1": _macro_f1(truth, pred),

@@ -317,24 +317,26 @@ def flag_offshore_crossings(pairs: pd.DataFrame, xy: np.ndarray, outline: shapel
     flags = pairs["sea_crossing"].to_numpy(bool).copy()
     flags[sea] = True
     pairs = pairs.assign(sea_crossing=flags)
+
+    def listed(rows: np.ndarray, km: np.ndarray, unit: str) -> str:
+        shown = ", ".join(f"{ids[i[e]]}-{ids[j[e]]} ({k:,.0f} {unit})"
+                          for e, k in zip(rows[:5], km[:5]))
+        return shown + (f" and {rows.size - 5} more" if rows.size > 5 else "")
+
+    def ends(rows: np.ndarray) -> list[str]:
+        return sorted({str(ids[i[e]]) for e in rows} | {str(ids[j[e]]) for e in rows})
+
     if too_far.any():
         gone = todo[too_far]
-        listed = ", ".join(f"{ids[i[e]]}-{ids[j[e]]} ({k:,.0f} km)"
-                           for e, k in list(zip(gone, water_km[too_far]))[:5])
         report.add("removed sea crossings past max_crossing_km",
                    f"{gone.size} edge(s) of sites outside the boundary's land crossed more "
                    f"than `max_crossing_km` ({max_crossing_km:g} km) of water and were "
-                   f"removed: {listed}" + (f" and {gone.size - 5} more" if gone.size > 5 else ""),
-                   sorted({str(ids[i[e]]) for e in gone} | {str(ids[j[e]]) for e in gone}))
+                   f"removed: {listed(gone, water_km[too_far], 'km')}", ends(gone))
         pairs = pairs.drop(index=pairs.index[gone]).reset_index(drop=True)
-    if sea.size == 0:
-        return pairs
-    listed = ", ".join(f"{ids[i[e]]}-{ids[j[e]]} ({k:.0f} km of water)"
-                       for e, k in list(zip(sea, km))[:5])
-    more = f" and {sea.size - 5} more" if sea.size > 5 else ""
-    report.add("sea crossings of sites off the land",
-               f"{sea.size} edge(s) of sites outside the boundary's land join them to a "
-               f"neighbour across more than {min_water_km:g} km of water: sea_crossing=True "
-               f"(their cells reach over the water, so the regions touch): {listed}{more}",
-               sorted({str(ids[i[e]]) for e in sea} | {str(ids[j[e]]) for e in sea}))
+    if sea.size:
+        report.add("sea crossings of sites off the land",
+                   f"{sea.size} edge(s) of sites outside the boundary's land join them to a "
+                   f"neighbour across more than {min_water_km:g} km of water: "
+                   "sea_crossing=True (their cells reach over the water, so the regions "
+                   f"touch): {listed(sea, km, 'km of water')}", ends(sea))
     return pairs
