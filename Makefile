@@ -23,10 +23,10 @@ demo: $(STAMP)
 	$(BIN)/dialectgraph demo --out demo_output/
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) geodata gnn tests
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup geodata gnn tests
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) -m "not slow" geodata gnn tests
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup -m "not slow" geodata gnn tests
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py --out bench_results.json

@@ -20,7 +20,7 @@ Examples
 >>> graph = geodata.DialectGraph.from_sites(sites, boundary=geodata.load_boundary(),
 ...                                         features=survey, label="dialect_group")
 >>> graph.n_nodes, graph.n_edges
-(42, 99)
+(42, 98)
 """
 
 import lazy_loader as _lazy

@@ -181,7 +181,9 @@ def run(quick: bool = False) -> dict:
         row = time_models(n, repeats)
         row["ratio"] = row["dialect_gat_s"] / row["gat_edge_dim_s"]
         for k in ("dialect_gat", "gat_edge_dim"):
-            row[f"{k}_peak_mib"] = _peak_child(k, n)
+            # quick: in this process (a smoke run; the peaks of a fresh process need one
+            # process per model, each importing torch)
+            row[f"{k}_peak_mib"] = _peak_here(k, n) if quick else _peak_child(k, n)
         rows.append(row)
     result = {"rows": rows, "settings": {
         "hidden": HIDDEN, "heads": HEADS, "layers": LAYERS, "features": FEATURES, "k": K,
@@ -197,7 +199,7 @@ def run(quick: bool = False) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="GAT layer benchmark")
-    ap.add_argument("--quick", action="store_true", help="1k regions only, 3 repeats (a smoke run)")
+    ap.add_argument("--quick", action="store_true", help="1k regions only, 3 repeats, memory peaks in this process (a smoke run)")
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args(argv)

@@ -155,7 +155,7 @@ def bench_cli(n: int, *, repeats: int = 2, peer: bool = True) -> dict:
 
 
 def run(quick: bool = False) -> dict:
-    sizes = [1_000] if quick else [1_000, 10_000, 100_000]
+    sizes = [300] if quick else [1_000, 10_000, 100_000]
     rows = [bench_size(n, repeats=1 if quick else 3) for n in sizes]
     print("\nregions + graph + border lengths in one process (median of 3; "
           "ours = DialectGraph.from_sites; libpysal = our Voronoi cells + "
@@ -165,7 +165,7 @@ def run(quick: bool = False) -> dict:
         print(f"{r['n']:>9} {r['ours_s']:>9.3f} {r['libpysal_pipeline_s']:>11.3f} "
               f"{r['ratio']:>6.1f}x {r['edges']:>9} {r['same_edges']}")
     result = {"graph": rows}
-    n_cli = 2_000 if quick else 100_000
+    n_cli = 300 if quick else 100_000
     cli = [bench_cli(n_cli, repeats=1 if quick else 2)]
     if not quick:
         cli.append(bench_cli(1_000_000, repeats=1, peer=False))

@@ -459,6 +459,8 @@ def projected_cells(
         clipped[members] = _cells_on(lands[land], xy[members], margin, outline=outline,
                                      water_cap=None if water_cap is None else water_cap[members],
                                      reach=cap)
+    if outline is not None:
+        clipped = _give_detached_parts(clipped, xy, land_of, sites.index, report)
     empty = shapely.is_empty(clipped)
     if empty.any():
         raise DialectGraphError(
@@ -844,6 +846,66 @@ def _cells_in_halves(land, xy: np.ndarray, frame, outline,
     out = np.empty(len(xy), dtype=object)
     for own, done, _ in halves:
         out[own] = done
+    return out
+
+
+#: A detached part of a cell goes to a neighbour only along a shared border longer than
+#: this (m); a part that touches no other cell stays with its site.
+DETACHED_MIN_BORDER_M = 1.0
+
+
+def _give_detached_parts(cells: np.ndarray, xy: np.ndarray, land_of: np.ndarray,
+                         ids: pd.Index, report: Report) -> np.ndarray:
+    """Give each part of a cell cut off from its site's part (land across a bay or strait,
+    or beyond land outside the boundary: the Voronoi cell is convex, its landmass is not)
+    to the cell of the same landmass it shares the longest border with; a part that
+    borders no other cell stays. Reported with the parts' area, so that every region is
+    reached from its site over its own land and no edge joins cells across a bay.
+
+    The site's part is the one that holds the site (the nearest one for a site off the
+    land). Parts are given in one pass against the cells as computed, so a part never
+    goes to a cell through another given part."""
+    n_parts = shapely.get_num_geometries(cells)
+    split = np.flatnonzero(n_parts > 1)
+    if split.size == 0:
+        return cells
+    out = cells.copy()
+    tree = shapely.STRtree(cells)
+    gifts: dict[int, list] = {}
+    donors, moved_area = [], 0.0
+    for c in split:
+        parts = np.asarray(shapely.get_parts(cells[c]))
+        site = shapely.points(xy[c])
+        own = int(np.argmin(shapely.distance(parts, site)))
+        kept = [parts[own]]
+        for k, part in enumerate(parts):
+            if k == own:
+                continue
+            near = tree.query(part, predicate="intersects")
+            near = near[(near != c) & (land_of[near] == land_of[c])]
+            shared = (shapely.length(shapely.intersection(shapely.boundary(part),
+                                                          shapely.boundary(cells[near])))
+                      if near.size else np.zeros(0))
+            if shared.size == 0 or shared.max() <= DETACHED_MIN_BORDER_M:
+                kept.append(part)
+                continue
+            gifts.setdefault(int(near[int(np.argmax(shared))]), []).append(part)
+            moved_area += float(shapely.area(part))
+            donors.append(c)
+        if len(kept) < len(parts):
+            out[c] = _only_polygons(shapely.union_all(kept))
+    if not donors:
+        return cells
+    for c, parts in gifts.items():
+        out[c] = _only_polygons(shapely.union_all([out[c], *parts]))
+    names = ids[np.unique(donors)].tolist()
+    report.add("gave cut-off cell parts to their neighbours",
+               f"{len(donors)} part(s) of {len(names)} Voronoi cell(s) were cut off from their "
+               f"site by water or by land outside the boundary (a bay, a strait, another "
+               f"country: the cell is straight-edged, the coast is not) and went to the "
+               f"neighbouring region they share the longest border with "
+               f"({moved_area / 1e6:,.0f} km² in all; from {first_examples(names, 5)})",
+               names)
     return out
 
 

@@ -33,6 +33,7 @@ def quick(tmp_path_factory):
     return mod, out, rc
 
 
+@pytest.mark.xdist_group("quick_real_data")  # one worker: the quick run once
 def test_quick_run_writes_every_table(quick):
     mod, out, rc = quick
     assert rc == 0
@@ -58,6 +59,7 @@ def test_quick_run_writes_every_table(quick):
     assert not list(out.glob(".*"))  # atomic writes leave no temporary files
 
 
+@pytest.mark.xdist_group("quick_real_data")  # one worker: the quick run once
 def test_liu_counts_impossible_predictions(quick):
     _, out, _ = quick
     r = json.loads((out / "liu_group_loo.json").read_text())
@@ -70,6 +72,7 @@ def test_liu_counts_impossible_predictions(quick):
     assert r["models"]["majority"]["accuracy_mean"] == pytest.approx(7 / 19)
 
 
+@pytest.mark.xdist_group("quick_real_data")  # one worker: the quick run once
 def test_quick_tunes_the_baselines_inside_the_folds(quick):
     _, out, _ = quick
     r = json.loads((out / "szeto_group_spatial.json").read_text())
@@ -79,6 +82,7 @@ def test_quick_tunes_the_baselines_inside_the_folds(quick):
     assert len(r["ceiling"]["per_seed"]) == 1 and r["ceiling"]["mean"] <= 1.0
 
 
+@pytest.mark.xdist_group("quick_real_data")  # one worker: the quick run once
 def test_resume_reuses_unchanged_results(quick, capsys):
     mod, out, _ = quick
     before = (out / "liu_group_loo.json").read_text()
@@ -295,8 +299,8 @@ def test_select_defaults_choice_rule():
 # -- the other scripts, at small settings --------------------------------------------------
 def test_attribution_script_quick_runs_on_szeto(capsys):
     mod = _load("attribution")
-    # the smallest run that still reports: 2 seeds, 20-epoch networks, in this process
-    assert mod.main(["--quick", "--skip", "liu,wals", "--max-epochs", "20", "--n-jobs", "1"]) == 0
+    # the smallest run that still reports: 2 seeds, 8-epoch networks, in this process
+    assert mod.main(["--quick", "--skip", "liu,wals", "--max-epochs", "8", "--n-jobs", "1"]) == 0
     out = capsys.readouterr().out
     assert "Szeto" in out and "total" in out
 

@@ -35,7 +35,7 @@ def test_rook_equals_libpysal_on_same_cells(cells):
     theirs = set(zip(adj["focal"], adj["neighbor"]))
     theirs = {(a, b) for a, b in theirs if a < b}
     # 98 land borders: Xiamen island (Mi1) no longer takes mainland area across water
-    assert ours == theirs and len(ours) == 98
+    assert ours == theirs and len(ours) == 97
 
 
 def test_border_lengths_match_shapely(cells):

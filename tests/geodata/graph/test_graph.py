@@ -28,7 +28,7 @@ def graph(data):
 
 def test_graph_invariants(graph):
     e = graph.edges
-    assert graph.is_symmetric() and graph.n_edges == 99
+    assert graph.is_symmetric() and graph.n_edges == 98
     assert (e.index.get_level_values(0) != e.index.get_level_values(1)).all()
     assert list(e.columns[:5]) == ["distance_km", "border_km", "border_share_source",
                                    "border_share_target", "sea_crossing"]
@@ -36,7 +36,7 @@ def test_graph_invariants(graph):
     assert (e.loc[land, "border_km"] > 0).all() and e["border_share_source"].between(0, 1).all()
     assert (e.loc[~land, "border_km"] == 0).all() and (~land).sum() == 2  # Xiamen island
     assert graph.features.shape == (42, 21) and graph.features.index.equals(graph.node_ids)
-    assert "42 regions, 99 edges" in repr(graph) and "label='dialect_group' (10 classes)" in repr(graph)
+    assert "42 regions, 98 edges" in repr(graph) and "label='dialect_group' (10 classes)" in repr(graph)
 
 
 def test_edge_attributes_real_units(graph):
@@ -71,7 +71,7 @@ def test_gpkg_round_trip_is_identity(graph, tmp_path):
     assert {"regions", "edges"} <= set(layers)
     edges = gpd.read_file(path, layer="edges")
     # one row per undirected edge, both directional shares kept as columns
-    assert edges.geom_type.eq("LineString").all() and len(edges) == 99
+    assert edges.geom_type.eq("LineString").all() and len(edges) == 98
     row = edges.set_index(["source", "target"]).loc[("G1", "G2")]
     assert row["border_share_source"] == graph.edges.loc[("G1", "G2"), "border_share_source"]
     assert row["border_share_target"] == graph.edges.loc[("G2", "G1"), "border_share_source"]
@@ -91,7 +91,7 @@ def test_gpkg_errors(graph, tmp_path):
 
 def test_networkx_round_trip(graph):
     g = graph.to_networkx()
-    assert isinstance(g, nx.DiGraph) and g.number_of_edges() == 198
+    assert isinstance(g, nx.DiGraph) and g.number_of_edges() == 196
     back = DialectGraph.from_networkx(g)
     pd.testing.assert_frame_equal(graph.edges, back.edges)
     pd.testing.assert_frame_equal(graph.features, back.features)
@@ -103,7 +103,7 @@ def test_networkx_round_trip(graph):
 def test_to_pyg_keeps_names(graph):
     pytest.importorskip("torch_geometric")
     data = graph.to_pyg()
-    assert data.x.shape == (42, 21) and data.edge_index.shape == (2, 198)
+    assert data.x.shape == (42, 21) and data.edge_index.shape == (2, 196)
     assert data.edge_attr_names[0] == "distance_km" and len(data.classes) == 10
     assert data.node_ids[0] == graph.node_ids[0] and int(data.y.min()) >= 0
 

@@ -88,7 +88,7 @@ def test_graph_invariants(area):
     assert g.report is not None and (g.degree() > 0).all()
 
 
-@settings(SETTINGS, max_examples=50)
+@settings(SETTINGS, max_examples=20)
 @given(survey_area())
 def test_gpkg_round_trip_identity(tmp_path_factory, area):
     sites, boundary = area

@@ -23,8 +23,12 @@ def provinces():
 
 def test_cells_partition_the_outline(szeto, provinces):
     regions, report = voronoi_regions(szeto, boundary=provinces)
-    # the only repair: islets without sites go to the nearest region
-    assert [e["action"] for e in report.entries] == ["joined landmasses without sites"]
+    # the repairs: land that five cells took across water or foreign land (Dalian's across
+    # the Bohai Strait to Shandong) goes to the region it borders, and islets without sites
+    # go to the nearest region
+    assert [e["action"] for e in report.entries] == [
+        "gave cut-off cell parts to their neighbours", "joined landmasses without sites"]
+    assert report.entries[0]["ids"] == ["Ma7", "Ma24", "W1", "Y2", "P1"]
     assert regions.index.equals(szeto.index) and regions.is_valid.all()
     crs = suitable_crs(szeto.geometry.x, szeto.geometry.y)
     proj = regions.to_crs(crs)
@@ -220,3 +224,28 @@ def test_no_boundary_is_reported():
     _, report = voronoi_regions(sites)
     entry = {e["action"]: e["detail"] for e in report.entries}["no boundary"]
     assert "over land and sea alike" in entry and "pass `boundary` (world_land" in entry
+
+
+def test_cell_parts_across_a_bay_go_to_the_neighbour_they_border():
+    """A U-shaped coast: the north-arm site's straight-edged cell also takes the south
+    arm's tip across the bay; that part goes to the south site's region (reported), so
+    every region is one piece and the land is still covered once."""
+    land = shapely.difference(shapely.box(0, 0, 1, 1), shapely.box(0.2, 0.4, 1.1, 0.6))
+    boundary = gpd.GeoDataFrame(geometry=[land], crs="EPSG:4326")
+    sites = gpd.GeoDataFrame(geometry=gpd.points_from_xy([0.9, 0.5, 0.05], [0.62, 0.1, 0.5]),
+                             index=pd.Index(["north", "south", "west"], name="id"),
+                             crs="EPSG:4326")
+    raw = shapely.intersection(shapely.get_parts(shapely.voronoi_polygons(
+        shapely.multipoints(shapely.get_coordinates(sites.geometry.array)), ordered=True,
+        extend_to=shapely.box(-1, -1, 2, 2))), land)
+    assert shapely.get_num_geometries(raw[0]) == 2  # the bay splits the north cell
+    regions, report = voronoi_regions(sites, boundary=boundary)
+    assert (regions.geometry.apply(shapely.get_num_geometries) == 1).all()
+    assert regions.loc["south"].geometry.contains(shapely.Point(0.9, 0.38))
+    entry = next(e for e in report.entries if e["action"].startswith("gave cut-off cell parts"))
+    assert entry["ids"] == ["north"]
+    assert re.search(r"1 part\(s\) of 1 Voronoi cell\(s\) were cut off from their site by "
+                     r"water", entry["detail"])
+    crs = suitable_crs(sites.geometry.x, sites.geometry.y)
+    area = gpd.GeoSeries([land], crs="EPSG:4326").to_crs(crs).area.iloc[0]
+    assert regions.to_crs(crs).area.sum() == pytest.approx(area, rel=1e-6)

@@ -23,7 +23,7 @@ def test_build_bundled_dataset(tmp_path, capsys):
     regions = gpd.read_file(out, layer="regions")
     assert len(regions) == 42 and regions.crs.to_epsg() == 4326
     g = DialectGraph.read_file(out)
-    assert g.n_edges == 99 and g.features.shape == (42, 21) and g.label == "dialect_group"
+    assert g.n_edges == 98 and g.features.shape == (42, 21) and g.label == "dialect_group"
     assert "layers: regions, edges, features, metadata)" in capsys.readouterr().out
 
 
@@ -33,7 +33,7 @@ def test_build_says_when_the_edges_layer_has_no_index(tmp_path, capsys, monkeypa
     monkeypatch.setattr(dialect_graph, "EDGE_INDEX_MAX_ROWS", 10)
     assert main(["build", "--dataset", "sinitic_szeto2018", "--out",
                  str(tmp_path / "g.gpkg")]) == 0
-    assert "the edges layer (99 lines) has no spatial index" in capsys.readouterr().out
+    assert "the edges layer (98 lines) has no spatial index" in capsys.readouterr().out
 
 
 def test_build_user_files(tmp_path):

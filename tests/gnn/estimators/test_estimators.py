@@ -373,7 +373,7 @@ def test_beta_does_not_drift_with_the_distance_floor(data):
     betas = []
     for d0 in (1.0, 100.0):
         clf = DialectGATClassifier(distance_offset_km=d0, relations=("geographic",),
-                                   random_state=0, max_epochs=100).fit(data)
+                                   random_state=0, max_epochs=100, n_ensemble=1).fit(data)
         betas.append(clf.edge_params_.set_index("parameter").loc["beta", "value"])
     assert betas[1] == pytest.approx(betas[0], rel=0.2)
 

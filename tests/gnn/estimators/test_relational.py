@@ -19,7 +19,7 @@ from gnn.estimators.relational import (
     relation_edge_counts,
 )
 
-FAST = {"hidden_channels": 8, "heads": 2, "max_epochs": 15, "n_iter_no_change": 5}
+FAST = {"hidden_channels": 8, "heads": 2, "max_epochs": 15, "n_iter_no_change": 5, "n_ensemble": 2}
 TWO = ("geographic", "genealogical")
 
 
