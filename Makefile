@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # The CPU wheel is installed first, so pip never resolves a bare multi-GB CUDA torch.
 TORCH_PIN ?= torch==2.13.0
-# Tests run in parallel on every core (pytest-xdist); TEST_WORKERS=0 runs them in one process.
+# Tests run in parallel on every core (pytest-xdist; TEST_WORKERS=0 runs them in one process),
+# a test file per worker, so each module fixture (the demo run, the quick real-data run) runs once.
 TEST_WORKERS ?= auto
 
 .PHONY: install demo test test-fast bench lint clean
@@ -23,10 +24,10 @@ demo: $(STAMP)
 	$(BIN)/dialectgraph demo --out demo_output/
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup geodata gnn tests
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile geodata gnn tests
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup -m "not slow" geodata gnn tests
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile -m "not slow" geodata gnn tests
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py --out bench_results.json

@@ -53,6 +53,7 @@ from gnn.progress import check_n_jobs, rewarn, time_left, warnings_recorded
 from gnn.splits import make_folds
 
 __all__ = [
+    "ATTENTION_NOTE",
     "ATTRIBUTION_CV",
     "DEFAULT_ATTRIBUTION_NET",
     "attribution",
@@ -439,9 +440,7 @@ def attribution(
         the model without it), ``gain_<relation>_alone_mean``/``_std``,
         ``geographic_minus_genealogical_mean``/``_std`` and ``geographic_wins_share``
         (share of seeds in which geography's unique gain is larger); ``attn_<relation>``
-        (the full model's attention mass on neighbours of that relation, averaged over
-        the evaluated cells' languages and over heads). ``attrs["protocol"]`` records the
-        protocol.
+        (see :data:`ATTENTION_NOTE`). ``attrs["protocol"]`` records the protocol.
 
     Examples
     --------
@@ -460,6 +459,13 @@ def attribution(
                             min_cells=min_cells, net_params=net_params, n_jobs=n_jobs,
                             progress=progress)
     return summarise_attribution(runs, by=by)
+
+
+#: What the ``attn_<relation>`` columns of an attribution table hold (printed under it).
+ATTENTION_NOTE = ("attn_<relation>: the full model's attention on that relation's neighbours "
+                  "(1 - its self-loop's weight), averaged over heads and the evaluated "
+                  "cells' sites; each relation attends on its own, so the columns do not "
+                  "add up to 1")
 
 
 _SHOW = ("acc_majority", "acc_features_only", "acc_no_genealogical", "acc_no_geographic",

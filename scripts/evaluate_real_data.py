@@ -36,7 +36,9 @@ Tasks:
 
 Every data set is the copy shipped with the package (``geodata.load_dataset`` /
 ``geodata.load_table``); ``--data DIR`` reads another copy of the same files instead. ``--jobs`` runs tasks in parallel processes;
-``--resume`` reuses a task's JSON in ``OUT`` when its configuration is unchanged.
+``--resume`` reuses a task's JSON in ``OUT`` when its configuration and its graph are
+unchanged (a result stores the graph's fingerprint, :func:`graph_fingerprint`; one stored
+without it is reused with a note).
 """
 
 from __future__ import annotations
@@ -312,6 +314,23 @@ def graph_for(cfg: dict, data: str | None = None):
     raise ValueError(ds)
 
 
+def graph_fingerprint(graph, survey=None) -> str:
+    """SHA-256 (first 16 hex digits) of what a task's models see: the regions' attributes,
+    the edges and the features of its graph, and the survey given beside it. A change of
+    the graph code that changes a task's graph (cells, edges, attributes) changes it, so
+    ``--resume`` runs the task again."""
+    import hashlib
+
+    import pandas as pd
+
+    h = hashlib.sha256()
+    for frame in (graph.regions.drop(columns="geometry"), graph.edges, graph.features, survey):
+        if frame is not None:
+            h.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+            h.update(repr(list(frame.columns)).encode())
+    return h.hexdigest()[:16]
+
+
 # -- running ----------------------------------------------------------------------------
 def run_task(name: str, cfg: dict, seeds: int | None, net: dict | None,
              data: str | None = None) -> dict:
@@ -336,6 +355,7 @@ def run_task(name: str, cfg: dict, seeds: int | None, net: dict | None,
     result["name"] = name
     result["config"] = _config_key(cfg, seeds, net)
     result["graph_seconds"] = t_graph
+    result["graph_sha"] = graph_fingerprint(graph, survey)
     result["wall_s"] = time.perf_counter() - t0
     if cfg["task"] == "group":
         result["label"] = kw["label"]
@@ -513,9 +533,19 @@ def main(argv: list[str] | None = None) -> int:
         if args.resume and path.is_file():
             old = json.loads(path.read_text())
             if old.get("config") == _config_key(cfg, seeds, net):
+                stored = old.get("graph_sha")
+                if stored is None:
+                    print(f"[reuse] {name} (stored without a graph fingerprint: run it again "
+                          "if the graph code changed since)", flush=True)
+                elif stored != graph_fingerprint(*graph_for(cfg, args.data and str(args.data))):
+                    print(f"[rerun] {name}: its graph changed since the stored result",
+                          flush=True)
+                    todo.append(name)
+                    continue
+                else:
+                    print(f"[reuse] {name}", flush=True)
                 results[name] = old
                 reused += 1
-                print(f"[reuse] {name}", flush=True)
                 continue
         todo.append(name)
 

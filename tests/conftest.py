@@ -68,3 +68,20 @@ def _close_figures():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+#: Test files that take a minute or more (the CI hypothesis profile makes the property tests
+#: long): collected first, so that with ``--dist loadfile`` (Makefile) the workers end on
+#: short files rather than one waiting for the other.
+LONG_FILES = ("tests/integration/", "tests/geodata/graph/test_properties.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    root = str(REPO_ROOT) + os.sep
+
+    def long_first(item) -> int:
+        path = str(item.path)
+        rel = path[len(root):] if path.startswith(root) else path
+        return 0 if rel.replace(os.sep, "/").startswith(LONG_FILES) else 1
+
+    items.sort(key=long_first)  # stable: each file keeps its order and stays in one piece

@@ -161,7 +161,12 @@ MAX_PRINTED_ROWS = 40
 
 def _cmd_attribution(args: argparse.Namespace) -> int:
     from geodata.io import write_text
-    from gnn.contact import attribution_runs, format_attribution, summarise_attribution
+    from gnn.contact import (
+        ATTENTION_NOTE,
+        attribution_runs,
+        format_attribution,
+        summarise_attribution,
+    )
 
     graph, groups = _graph(args)
     if args.by_group and groups is None and args.graph:
@@ -197,7 +202,7 @@ def _cmd_attribution(args: argparse.Namespace) -> int:
     if args.out:
         write_text(args.out, table.to_csv())
     if args.json:
-        result = {"protocol": protocol,
+        result = {"protocol": protocol, "attention_note": ATTENTION_NOTE,
                   "features": json.loads(table.to_json(orient="index")),
                   "groups": json.loads(by_group.to_json(orient="index"))
                   if by_group is not None else None}
@@ -215,6 +220,8 @@ def _cmd_attribution(args: argparse.Namespace) -> int:
         shown = summarise_attribution(runs, by=pd.Series("all", index=table.index)).loc[["ALL"]]
     with pd.option_context("display.width", 250, "display.max_columns", 40):
         print(format_attribution(shown).to_string())
+    if any(c.startswith("attn_") for c in shown.columns):
+        print(ATTENTION_NOTE)
     for path in (args.out, args.json):
         if path:
             print(f"wrote {path}")

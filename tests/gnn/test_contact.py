@@ -32,7 +32,6 @@ def runs(two) -> pd.DataFrame:
                             net_params=NET)
 
 
-@pytest.mark.xdist_group("worker_processes")  # one worker: `runs` once, joblib's pool shared
 def test_runs_hold_only_held_out_cells(runs, two):
     proto = runs.attrs["protocol"]
     assert proto["cv"] == "spatial" and proto["seeds"] == [0, 1] and proto["folds"] == 3
@@ -46,7 +45,6 @@ def test_runs_hold_only_held_out_cells(runs, two):
         assert (runs[f"correct_{m}"] <= runs["n"]).all()
 
 
-@pytest.mark.xdist_group("worker_processes")  # one worker: `runs` once, joblib's pool shared
 def test_table_gains_are_paired_differences(runs):
     t = summarise_attribution(runs)
     assert t.index.tolist() == sorted(FEATS)
@@ -61,7 +59,6 @@ def test_table_gains_are_paired_differences(runs):
     assert t[["attn_geographic", "attn_genealogical"]].stack().between(0, 1).all()
 
 
-@pytest.mark.xdist_group("worker_processes")  # one worker: `runs` once, joblib's pool shared
 def test_aggregation_by_domain(runs):
     dom = feature_groups("sinitic_szeto2018")
     g = summarise_attribution(runs, by=dom)
@@ -78,7 +75,6 @@ def test_aggregation_by_domain(runs):
         summarise_attribution(runs, by=pd.Series("ALL", index=FEATS))
 
 
-@pytest.mark.xdist_group("worker_processes")  # one worker: `runs` once, joblib's pool shared
 def test_progress_counts_networks_and_parallel_folds_give_the_same_runs(two, runs, capsys):
     par = attribution_runs(two, features=FEATS, seeds=2, folds=3, cv="spatial",
                            net_params=NET, n_jobs=2, progress=True)

@@ -303,9 +303,6 @@ def test_network_model_runs_in_the_same_loop(szeto):
     assert "| gcn |" in md and "geo_knn" in md
 
 
-# tests that start worker processes run in one pytest-xdist worker (Makefile: --dist
-# loadgroup), so they share joblib's pool of processes, started and importing torch once
-@pytest.mark.xdist_group("worker_processes")
 @pytest.mark.parametrize("task", ["group", "impute"])
 def test_seeds_in_parallel_processes_give_the_same_numbers(szeto, task):
     kw = dict(task=task, cv="spatial", folds=3, seeds=2,

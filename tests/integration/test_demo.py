@@ -10,9 +10,6 @@ import pytest
 
 pytest.importorskip("torch")
 pytest.importorskip("torch_geometric")
-# every test of the demo run in one pytest-xdist worker (Makefile: --dist loadgroup), so
-# the module fixture runs the demo once
-pytestmark = pytest.mark.xdist_group("demo_run")
 
 
 @pytest.fixture(scope="module")

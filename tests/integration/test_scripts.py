@@ -33,7 +33,6 @@ def quick(tmp_path_factory):
     return mod, out, rc
 
 
-@pytest.mark.xdist_group("quick_real_data")  # one worker: the quick run once
 def test_quick_run_writes_every_table(quick):
     mod, out, rc = quick
     assert rc == 0
@@ -59,7 +58,6 @@ def test_quick_run_writes_every_table(quick):
     assert not list(out.glob(".*"))  # atomic writes leave no temporary files
 
 
-@pytest.mark.xdist_group("quick_real_data")  # one worker: the quick run once
 def test_liu_counts_impossible_predictions(quick):
     _, out, _ = quick
     r = json.loads((out / "liu_group_loo.json").read_text())
@@ -72,7 +70,6 @@ def test_liu_counts_impossible_predictions(quick):
     assert r["models"]["majority"]["accuracy_mean"] == pytest.approx(7 / 19)
 
 
-@pytest.mark.xdist_group("quick_real_data")  # one worker: the quick run once
 def test_quick_tunes_the_baselines_inside_the_folds(quick):
     _, out, _ = quick
     r = json.loads((out / "szeto_group_spatial.json").read_text())
@@ -82,7 +79,6 @@ def test_quick_tunes_the_baselines_inside_the_folds(quick):
     assert len(r["ceiling"]["per_seed"]) == 1 and r["ceiling"]["mean"] <= 1.0
 
 
-@pytest.mark.xdist_group("quick_real_data")  # one worker: the quick run once
 def test_resume_reuses_unchanged_results(quick, capsys):
     mod, out, _ = quick
     before = (out / "liu_group_loo.json").read_text()
@@ -90,6 +86,22 @@ def test_resume_reuses_unchanged_results(quick, capsys):
                      "liu_group_loo", "--jobs", "1"]) == 0
     assert "[reuse] liu_group_loo" in capsys.readouterr().out
     assert (out / "liu_group_loo.json").read_text() == before
+
+
+def test_resume_runs_a_task_again_when_its_graph_changed(quick, tmp_path, monkeypatch, capsys):
+    mod, out, _ = quick
+    result = json.loads((out / "liu_group_loo.json").read_text())
+    assert len(result["graph_sha"]) == 16
+    stale = tmp_path / "stale"
+    stale.mkdir()
+    (stale / "liu_group_loo.json").write_text(json.dumps(dict(result, graph_sha="0" * 16)))
+    ran = []
+    monkeypatch.setattr(mod, "run_task", lambda name, *a, **k: ran.append(name) or result)
+    assert mod.main(["--out", str(stale), "--quick", "--resume", "--only", "liu_group_loo",
+                     "--jobs", "1"]) == 0
+    assert ran == ["liu_group_loo"]
+    assert "[rerun] liu_group_loo: its graph changed since the stored result" in (
+        capsys.readouterr().out)
 
 
 def test_resume_key_holds_the_estimator_defaults():

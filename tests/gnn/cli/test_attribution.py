@@ -54,6 +54,9 @@ def test_dataset_writes_csv_and_json(tmp_path, capsys):
     assert "ALL" in result["groups"] and set(result["features"]) == {"p-1", "p-4", "p-9"}
     printed = capsys.readouterr().out
     assert "attribution: cv=spatial" in printed and "ALL" in printed
+    # the attention columns are defined under the table and in the JSON
+    assert "each relation attends on its own, so the columns do not add up to 1" in printed
+    assert result["attention_note"].startswith("attn_<relation>: the full model's attention")
     # progress: what will be trained, then each fold with the time left
     assert "1 network(s) each: 16 networks to train on 42 sites" in printed
     assert "[attribution] 4/4 seed 1 fold 1: " in printed and "left)" in printed

@@ -115,7 +115,6 @@ def test_an_unknown_model_is_refused_before_the_graph_is_read(tmp_path, capsys):
     assert "`--models` must be drawn from ['majority', " in err and "got 'foo'." in err
 
 
-@pytest.mark.xdist_group("worker_processes")  # shares joblib's workers (see test_evaluation)
 def test_seeds_run_in_parallel_processes_and_n_jobs_is_checked_first(gpkg, tmp_path, capsys):
     """(The workers print each model's line to the stdout they inherited when joblib
     started them, which a test's capture may no longer be.)"""
