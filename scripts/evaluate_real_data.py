@@ -524,6 +524,7 @@ def main(argv: list[str] | None = None) -> int:
             if cfg["cv"] == "spatial":
                 cfg["folds"] = 3
     seeds = 1 if args.quick else SEEDS
+    data = None if args.data is None else str(args.data)
     net = QUICK_NET if args.quick else None
     t0 = time.perf_counter()
     results: dict[str, dict] = {}
@@ -537,7 +538,7 @@ def main(argv: list[str] | None = None) -> int:
                 if stored is None:
                     print(f"[reuse] {name} (stored without a graph fingerprint: run it again "
                           "if the graph code changed since)", flush=True)
-                elif stored != graph_fingerprint(*graph_for(cfg, args.data and str(args.data))):
+                elif stored != graph_fingerprint(*graph_for(cfg, data)):
                     print(f"[rerun] {name}: its graph changed since the stored result",
                           flush=True)
                     todo.append(name)
@@ -565,7 +566,7 @@ def main(argv: list[str] | None = None) -> int:
         import multiprocessing as mp
 
         with ProcessPoolExecutor(max_workers=args.jobs, mp_context=mp.get_context("spawn")) as ex:
-            futs = {ex.submit(run_task, n, tasks[n], seeds, net, None if args.data is None else str(args.data)): n for n in order}
+            futs = {ex.submit(run_task, n, tasks[n], seeds, net, data): n for n in order}
             for f in as_completed(futs):
                 n = futs[f]
                 try:
@@ -575,7 +576,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         for n in order:
             try:
-                done(n, run_task(n, tasks[n], seeds, net, None if args.data is None else str(args.data)))
+                done(n, run_task(n, tasks[n], seeds, net, data))
             except Exception as exc:  # noqa: BLE001
                 done(n, {"error": f"{type(exc).__name__}: {exc}"})
     wall = time.perf_counter() - t0

@@ -73,15 +73,10 @@ def _close_figures():
 #: Test files that take a minute or more (the CI hypothesis profile makes the property tests
 #: long): collected first, so that with ``--dist loadfile`` (Makefile) the workers end on
 #: short files rather than one waiting for the other.
-LONG_FILES = ("tests/integration/", "tests/geodata/graph/test_properties.py")
+LONG_FILES = ("tests/integration", "tests/geodata/graph/test_properties.py")
 
 
 def pytest_collection_modifyitems(config, items):
-    root = str(REPO_ROOT) + os.sep
-
-    def long_first(item) -> int:
-        path = str(item.path)
-        rel = path[len(root):] if path.startswith(root) else path
-        return 0 if rel.replace(os.sep, "/").startswith(LONG_FILES) else 1
-
-    items.sort(key=long_first)  # stable: each file keeps its order and stays in one piece
+    long = [REPO_ROOT / path for path in LONG_FILES]
+    # stable: each file keeps its order and stays in one piece
+    items.sort(key=lambda item: not any(item.path.is_relative_to(p) for p in long))
