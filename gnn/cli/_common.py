@@ -459,6 +459,26 @@ def once_per_kind() -> Iterator[None]:
     yield
 
 
+#: matplotlib's warning for each character its font lacks, and the start of ours
+#: (``geodata.maps.base._warn_no_cjk_font``), which says the same once for all of them.
+_MISSING_GLYPH = re.compile(r"Glyph \d+ .* missing from font|no font with Chinese characters")
+
+
+def _one_missing_glyph_warning(show):
+    """``warnings.showwarning`` that passes on the first warning of a missing CJK glyph
+    (ours or matplotlib's, one per character) and drops the rest."""
+    shown = False
+
+    def showwarning(message, category, filename, lineno, file=None, line=None):
+        nonlocal shown
+        if _MISSING_GLYPH.match(str(message)):
+            if shown:
+                return
+            shown = True
+        show(message, category, filename, lineno, file, line)
+    return showwarning
+
+
 def _warning_formatter(options: dict[str, str]):
     """``warnings.formatwarning`` of a command: one line, in the command's words."""
     def format_warning(message, category, filename, lineno, line=None) -> str:
@@ -525,6 +545,7 @@ def run(parser: argparse.ArgumentParser, argv: list[str] | None) -> int:
         previous = warnings.formatwarning, dict(_RUNNING_OPTIONS)
         # `graph` in a warning or note of the API is `--graph` on the command line
         warnings.formatwarning = _warning_formatter(options)
+        warnings.showwarning = _one_missing_glyph_warning(warnings.showwarning)
         _RUNNING_OPTIONS.clear()
         _RUNNING_OPTIONS.update(options)
         try:

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from gnn.cli._common import _warning_formatter
+from gnn.cli._common import _one_missing_glyph_warning, _warning_formatter
 
 
 def test_a_warning_names_the_option_not_the_argument():
@@ -12,6 +12,20 @@ def test_a_warning_names_the_option_not_the_argument():
                "(CLI: dialectgraph fit --task impute, then predict).")
     assert fmt(message, UserWarning, "f.py", 1) == "warning: " + message.replace(
         "`graph`", "`--graph`") + "\n"
+
+
+def test_missing_cjk_glyphs_are_one_warning():
+    """Ours (no CJK font) and matplotlib's, one per character, print one line in all;
+    other warnings pass as they are."""
+    shown = []
+    show = _one_missing_glyph_warning(lambda message, *args: shown.append(str(message)))
+    for message in ("no font with Chinese characters is installed (e.g. Noto Sans CJK)",
+                    "Glyph 27492 (\\N{CJK UNIFIED IDEOGRAPH-6B64}) missing from font(s) DejaVu Sans.",
+                    "Glyph 21015 (\\N{CJK UNIFIED IDEOGRAPH-5217}) missing from font(s) DejaVu Sans.",
+                    "3 labels found no free place"):
+        show(message, UserWarning, "f.py", 1)
+    assert shown == ["no font with Chinese characters is installed (e.g. Noto Sans CJK)",
+                     "3 labels found no free place"]
 
 
 def test_fit_warns_about_missing_cells_in_option_words(tmp_path):
