@@ -126,30 +126,41 @@ _GLOTTOCODE = r"^[a-z0-9]{4}[0-9]{4}$"
 
 
 def _glottocodes(sites: pd.DataFrame | None, ids: Sequence[str]) -> pd.Series:
-    """Glottocode of each site: the bundled set's ``glottocode`` column, or the ids of a
-    ``--distances`` matrix when they are Glottocodes."""
-    import numpy as np
+    """Glottocode of each site: the ``glottocode`` column of the sites (a bundled set's, or
+    one in ``--sites``), else the site ids when they are Glottocodes. Sites without one
+    are named in a note and left out of the Glottolog comparison."""
     import pandas as pd
 
     from geodata.validation import first_examples
 
-    if sites is not None and "glottocode" in sites:
-        return sites["glottocode"].replace("", np.nan).dropna()
+    column = next((c for c in (sites.columns if sites is not None else [])
+                   if str(c).strip().lower() == "glottocode"), None)
+    if column is not None:
+        codes = sites[column].astype("string").str.strip().replace("", pd.NA)
+        if codes.notna().sum() >= 4:
+            without = codes.index[codes.isna()].tolist()
+            if without:
+                print(f"note (--glottolog): {len(without)} of {len(codes)} sites have no "
+                      f"Glottocode in the {column!r} column and are left out of the Glottolog "
+                      f"comparison ({first_examples(without)})")
+            return codes.dropna()
     ids = pd.Index([str(i) for i in ids])
     good = ids.str.fullmatch(_GLOTTOCODE)
     bad = ids[~good]
-    if sites is None and good.sum() >= 4:
+    if column is None and good.sum() >= 4:
         if len(bad):
             print(f"note (--glottolog): {len(bad)} of {len(ids)} site ids are not Glottocodes "
                   f"and are left out of the Glottolog comparison ({first_examples(bad.tolist())})")
         return pd.Series(ids[good], index=ids[good])
+    found = (f"the {column!r} column has {int(codes.notna().sum())} of {len(codes)} filled"
+             if column is not None else
+             f"{int(good.sum())} of {len(ids)} site ids are Glottocodes (first others: "
+             f"{first_examples(bad.tolist())})")
     raise DialectGraphError(
-        "`--glottolog` needs the Glottocodes of the sites: a bundled `--dataset` with a "
-        "`glottocode` column, or a `--distances` matrix with at least 4 site ids that are "
-        f"Glottocodes (four letters or digits and four digits, e.g. 'mand1415'); "
-        f"{int(good.sum())} of {len(ids)} ids are (first others: "
-        f"{first_examples(bad.tolist())}). Name the sites by their Glottocodes, or leave out "
-        "--glottolog.")
+        "`--glottolog` needs the Glottocodes of at least 4 sites: a `glottocode` column in "
+        "`--sites` (or in a bundled `--dataset`), or site ids that are Glottocodes (four "
+        f"letters or digits and four digits, e.g. 'mand1415'); {found}. Add a `glottocode` "
+        "column to the sites, or leave out --glottolog.")
 
 
 def _reference_trees(args: argparse.Namespace, sites: pd.DataFrame | None,
@@ -246,7 +257,8 @@ def _cmd_tree(args: argparse.Namespace) -> int:
         if 1 < k <= len(distances):
             labels = trees.flat_clusters(distances, k)
             report["cluster_agreement"] = {
-                key: float(v) for key, v in trees.cluster_agreement(labels, groups).items()}
+                key: int(v) if key == "n_sites" else float(v)
+                for key, v in trees.cluster_agreement(labels, groups).items()}
     trees.write_newick(tree, args.out)
     if args.report:
         write_json(args.report, report)
@@ -260,7 +272,8 @@ def _cmd_tree(args: argparse.Namespace) -> int:
                           for k, v in cmp.items() if v is not None)
         print(f"vs {name}: {shown}")
     for key, value in report.get("cluster_agreement", {}).items():
-        print(f"cluster agreement with dialect groups: {key} {value:.3f}")
+        print(f"cluster agreement with dialect groups: {key} "
+              + (f"{value}" if isinstance(value, int) else f"{value:.3f}"))
     return 0
 
 

@@ -141,10 +141,41 @@ def test_tree_glottolog_from_a_matrix_of_glottocodes(tmp_path, capsys):
     assert isinstance(glotto["rf"], int) and isinstance(glotto["rf_normalized"], float)
     plain = d.rename(index=lambda i: f"s{i}", columns=lambda i: f"s{i}")
     plain.to_csv(tmp_path / "p.csv")
-    with pytest.raises(DialectGraphError, match=r"with at least 4 site ids that are "
-                       r"Glottocodes .*; 0 of 7 ids are"):
+    with pytest.raises(DialectGraphError, match=r"or site ids that are Glottocodes .*; 0 of "
+                       r"7 site ids are Glottocodes"):
         run("tree", "--distances", str(tmp_path / "p.csv"), "--glottolog",
             "--out", str(tmp_path / "u.nwk"))
+    assert not (tmp_path / "u.nwk").exists()
+
+
+def test_tree_glottolog_from_a_glottocode_column_of_ones_sites(tmp_path, capsys):
+    """--glottolog with --sites: the sites' `Glottocode` column gives the reference tree
+    (a site without one is named and left out); without such a column or Glottocode ids
+    the command is refused before any tree is built."""
+    from geodata import load_dataset
+
+    sites, survey = load_dataset("sinitic_liu2007")
+    sites = sites.drop(columns="geometry").rename_axis("id")
+    mine = sites.rename(columns={"glottocode": "Glottocode"})
+    mine.iloc[0, mine.columns.get_loc("Glottocode")] = ""
+    mine.to_csv(tmp_path / "s.csv")
+    survey.to_csv(tmp_path / "v.csv", index=False)
+    rep = tmp_path / "r.json"
+    assert run("tree", "--sites", str(tmp_path / "s.csv"), "--survey", str(tmp_path / "v.csv"),
+               "--glottolog", "--out", str(tmp_path / "t.nwk"), "--report", str(rep)) == 0
+    out = capsys.readouterr().out
+    assert (f"1 of 19 sites have no Glottocode in the 'Glottocode' column and are left out "
+            f"of the Glottolog comparison ('{sites.index[0]}')") in out
+    report = json.loads(rep.read_text())
+    assert report["comparisons"]["Glottolog"]["n_leaves"] == 18
+    assert report["cluster_agreement"]["n_sites"] == 19  # a count, not 19.0
+    assert "cluster agreement with dialect groups: n_sites 19\n" in out
+    sites.drop(columns="glottocode").to_csv(tmp_path / "plain.csv")
+    with pytest.raises(DialectGraphError, match=r"`--glottolog` needs the Glottocodes of at "
+                       r"least 4 sites: a `glottocode` column in `--sites` .*; 0 of 19 site "
+                       r"ids are Glottocodes .* Add a `glottocode` column"):
+        run("tree", "--sites", str(tmp_path / "plain.csv"), "--survey",
+            str(tmp_path / "v.csv"), "--glottolog", "--out", str(tmp_path / "u.nwk"))
     assert not (tmp_path / "u.nwk").exists()
 
 
