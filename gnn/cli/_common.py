@@ -487,12 +487,13 @@ def _warning_formatter(options: dict[str, str]):
 
 
 def _options_of(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str, str]:
-    """``{dest: "--flag"}`` of the options of the command that ran."""
+    """``{dest: "--flag"}`` of the options of the command that ran (an option spelt two
+    ways, such as ``--label``/``--label-col``, by its first spelling)."""
     command = getattr(args, "command", None)
     for action in parser._actions:  # the subcommands' parsers
         if isinstance(action, argparse._SubParsersAction) and command in action.choices:
             parser = action.choices[command]
-    return {a.dest: max(a.option_strings, key=len) for a in parser._actions
+    return {a.dest: a.option_strings[0] for a in parser._actions
             if a.option_strings and a.dest not in ("help", "debug")}
 
 

@@ -219,7 +219,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="clip outline: a vector file, 'china_provinces', 'world_countries', "
                         "'world_land' (coasts and islands) or 'none' (default: "
                         "china_provinces for bundled sets, none otherwise)")
-    p.add_argument("--label-col", default=None, help="column with the reference groups")
+    p.add_argument("--label-col", "--label", default=None,
+                   help="column with the reference groups")
     p.add_argument("--classification-col", default=None,
                    help="column with classification paths (adds edge relatedness)")
     p.add_argument("--method", default="voronoi", choices=METHODS,

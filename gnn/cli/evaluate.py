@@ -22,7 +22,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--task", choices=("group", "impute"), default="group",
                    help="'group': predict held-out regions' labels; 'impute': hidden feature "
                         "cells (default: %(default)s)")
-    p.add_argument("--label", default=None, help="label column (default: the graph's label)")
+    p.add_argument("--label", "--label-col", default=None,
+                   help="label column (default: the graph's label)")
     p.add_argument("--cv", choices=("auto", "spatial", "loo", "group", "random"), default="auto",
                    help="the split: 'auto' (default) is leave-one-out up to 100 regions to "
                         "hold out, spatial blocks (--folds) above")

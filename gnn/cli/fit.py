@@ -28,7 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--task", choices=("group", "impute"), default="group",
                    help="'group': classify regions by label; 'impute': fill missing feature "
                         "cells (default: %(default)s)")
-    p.add_argument("--label", default=None, help="label column (default: the graph's label)")
+    p.add_argument("--label", "--label-col", default=None,
+                   help="label column (default: the graph's label)")
     p.add_argument("--model", default="dialect_gat",
                    choices=("dialect_gat", "gat", "gat_edge_dim", "gcn", "mlp"),
                    help="network (default: %(default)s, the edge-prior GAT)")

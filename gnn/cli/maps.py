@@ -82,7 +82,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--distances", type=Path, default=None,
                    help="your own square distance CSV (ids as header and first column) "
                         "instead of --survey")
-    p.add_argument("--label", default=None,
+    p.add_argument("--label", "--label-col", default=None,
                    help="column of --sites with reference groups (optional)")
     p.add_argument("--boundary", default=None,
                    help="china_provinces, world_countries, world_land (coasts and "

@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+import pytest
+
 from gnn.cli._common import _one_missing_glyph_warning, _warning_formatter
 
 
@@ -65,3 +67,18 @@ def test_build_report_names_the_options(tmp_path, capsys):
     assert "(`--max-reach-km` sets the limit; none lifts it)" in out
     assert "`boundary`" not in out and "`max_reach_km`" not in out
     assert not _RUNNING_OPTIONS  # set only while a command runs
+
+
+@pytest.mark.parametrize("command", ["build", "maps", "evaluate", "fit"])
+def test_the_label_column_is_spelt_either_way(command):
+    """`--label` and `--label-col` name the same option on every command that takes a
+    label column (build's other columns are `--id-col`, `--lat-col`, ...)."""
+    from gnn.cli import build_parser
+
+    need = {"build": ["--out", "g.gpkg"], "maps": ["--out", "atlas"],
+            "evaluate": ["--graph", "g.gpkg"], "fit": ["--graph", "g.gpkg", "--save", "m.pt"]}
+    parser = build_parser()
+    dest = "label_col" if command == "build" else "label"
+    for spelling in ("--label", "--label-col"):
+        args = parser.parse_args([command, *need[command], spelling, "group"])
+        assert getattr(args, dest) == "group"
