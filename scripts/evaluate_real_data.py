@@ -318,14 +318,28 @@ def graph_fingerprint(graph, survey=None) -> str:
     """SHA-256 (first 16 hex digits) of what a task's models see: the regions' attributes,
     the edges and the features of its graph, and the survey given beside it. A change of
     the graph code that changes a task's graph (cells, edges, attributes) changes it, so
-    ``--resume`` runs the task again."""
+    ``--resume`` runs the task again. Floats are hashed to 9 significant digits (below 1e-9 as 0), so a
+    GEOS or BLAS build that differs in the last bits (a fresh install) does not."""
     import hashlib
 
+    import numpy as np
     import pandas as pd
+
+    def rounded(frame: pd.DataFrame) -> pd.DataFrame:
+        floats = frame.select_dtypes("floating").columns
+        if not len(floats):
+            return frame
+        x = frame[floats].to_numpy(dtype=float)
+        x = np.where(np.abs(x) < 1e-9, 0.0, x)  # and -0.0 or 1e-17 for 0.0
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            scale = 10.0 ** (8 - np.floor(np.log10(np.abs(x))))
+            x = np.where(np.isfinite(scale) & (x != 0), np.round(x * scale) / scale, x) + 0.0
+        return frame.assign(**{c: x[:, i] for i, c in enumerate(floats)})
 
     h = hashlib.sha256()
     for frame in (graph.regions.drop(columns="geometry"), graph.edges, graph.features, survey):
         if frame is not None:
+            frame = rounded(frame)
             h.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
             h.update(repr(list(frame.columns)).encode())
     return h.hexdigest()[:16]

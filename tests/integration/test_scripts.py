@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
@@ -102,6 +103,28 @@ def test_resume_runs_a_task_again_when_its_graph_changed(quick, tmp_path, monkey
     assert ran == ["liu_group_loo"]
     assert "[rerun] liu_group_loo: its graph changed since the stored result" in (
         capsys.readouterr().out)
+
+
+def test_graph_fingerprint_ignores_last_bit_noise_not_changes():
+    """A fresh install whose GEOS differs in the last bits of a border length keeps the
+    fingerprint (so --resume reuses the result); a changed edge or feature does not."""
+    from types import SimpleNamespace
+
+    mod = _load("evaluate_real_data")
+    rng = np.random.default_rng(0)
+    edges = pd.DataFrame({"source": [0, 1, 2], "target": [1, 2, 0],
+                          "distance_km": rng.uniform(1, 900, 3), "border_km": [0.0, 12.5, 3e-5]})
+    regions = pd.DataFrame({"name": ["a", "b", "c"], "geometry": [None] * 3})
+    features = pd.DataFrame({"item:c0": [1.0, 0.0, np.nan]})
+
+    def sha(e, f=features):
+        return mod.graph_fingerprint(SimpleNamespace(regions=regions, edges=e, features=f))
+
+    noisy = edges.assign(distance_km=edges["distance_km"] * (1 + 1e-15),
+                         border_km=np.nextafter(edges["border_km"], np.inf))
+    assert sha(noisy) == sha(edges)
+    assert sha(edges.assign(border_km=[0.0, 12.6, 3e-5])) != sha(edges)
+    assert sha(edges, features.fillna(1.0)) != sha(edges)
 
 
 def test_resume_key_holds_the_estimator_defaults():
