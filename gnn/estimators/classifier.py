@@ -406,7 +406,9 @@ class DialectGATClassifier(GraphEstimator):
         n_missing = int(torch.isnan(x[surveyed]).sum())
         if n_missing:
             warnings.warn(
-                f"`graph` features have {n_missing} missing cells in surveyed regions; they "
+                f"`graph` features have "
+                f"{_count_missing(x[surveyed], getattr(data, 'feature_names', []))} "
+                "in surveyed regions; they "
                 "are treated as missing (the feature's mean). Fill them with "
                 "gnn.FeatureImputer (CLI: dialectgraph fit --task impute, then predict) to "
                 "use what the neighbours say.", UserWarning, stacklevel=2)
@@ -588,3 +590,28 @@ class DialectGATClassifier(GraphEstimator):
 
     def _net_channels(self, fitted: dict) -> tuple[int, int]:
         return fitted["n_in"], len(self.classes_)
+
+
+def _count_missing(x: torch.Tensor, names: Sequence[str]) -> str:
+    """"N missing cells", and how many site x item cells they are when the columns are a
+    survey's ``item:variant`` columns (a missing reading is missing in every variant column
+    of its item).
+
+    Examples
+    --------
+    >>> x = torch.tensor([[1.0, 0.0, float("nan"), float("nan")], [0.0, 1.0, 1.0, 0.0]])
+    >>> _count_missing(x, ["a:c0", "a:c1", "b:c0", "b:c1"])
+    '2 missing cells (1 site x item cell of 2 items, each read as one column per variant)'
+    >>> _count_missing(x, ["f1", "f2", "f3", "f4"])
+    '2 missing cells'
+    """
+    nan = torch.isnan(x)
+    text = f"{int(nan.sum())} missing cells"
+    names = [str(c) for c in names]
+    if len(names) != x.size(1) or not names or not all(":" in c for c in names):
+        return text
+    items = [c.rsplit(":", 1)[0] for c in names]
+    per_item = pd.DataFrame(nan.numpy(), columns=items).T.groupby(level=0, sort=False).any()
+    k, n_items = int(per_item.to_numpy().sum()), len(per_item)
+    return (f"{text} ({k} site x item cell{'s' if k != 1 else ''} of {n_items} items, "
+            "each read as one column per variant)")
