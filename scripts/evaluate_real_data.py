@@ -318,8 +318,9 @@ def graph_fingerprint(graph, survey=None) -> str:
     """SHA-256 (first 16 hex digits) of what a task's models see: the regions' attributes,
     the edges and the features of its graph, and the survey given beside it. A change of
     the graph code that changes a task's graph (cells, edges, attributes) changes it, so
-    ``--resume`` runs the task again. Floats are hashed to 9 significant digits (below 1e-9 as 0), so a
-    GEOS or BLAS build that differs in the last bits (a fresh install) does not."""
+    ``--resume`` runs the task again. Floats are hashed to 9 significant digits (below
+    1e-9 as 0), so a GEOS or BLAS build that differs in the last bits (a fresh install)
+    does not."""
     import hashlib
 
     import numpy as np
