@@ -110,7 +110,8 @@ def analyze(
             require_columns(sites.drop(columns="geometry", errors="ignore"), [group_col],
                             argument="sites", option="`group_col` (or leave it out)")
         notes.append(f"no reference column {group_col!r} in the sites: the clustering is "
-                     "not compared with a classification")
+                     "not compared with a classification (name the column of your groups "
+                     "with `group_col`)")
         group_col = None
     geo = geographic_distances(sites)
     absent = [str(i) for i in geo.index if i not in matrix.index]

@@ -149,7 +149,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="hierarchical clustering method (default: ward)")
     add_number(p, "--n-clusters", low=1, default=None,
                help="clusters to cut (default: number of groups in --group-col, else 4)")
-    p.add_argument("--group-col", default="dialect_group",
+    p.add_argument("--group-col", "--label", "--label-col", default="dialect_group",
                    help="reference classification column of --sites (default: dialect_group)")
     add_number(p, "--k", low=1, default=8, help="neighbours for local incoherence (8)")
     add_number(p, "--bins", low=1, default=10, help="distance bins for binned R² (10)")

@@ -201,6 +201,7 @@ def _cmd_tree(args: argparse.Namespace) -> int:
     from geodata.dialectometry import trees
     from geodata.dialectometry.distances import validate_distance_matrix
     from geodata.io import read_square_matrix, write_json
+    from geodata.validation import first_examples
 
     sites = survey = None
     if args.sites and args.dataset:
@@ -222,6 +223,11 @@ def _cmd_tree(args: argparse.Namespace) -> int:
             from geodata.datasets import load_dataset
 
             sites, survey = load_dataset(args.dataset)
+        if args.group_col != "dialect_group" and args.group_col not in sites:
+            raise DialectGraphError(
+                f"`--group-col` must name a column of the sites; {args.group_col!r} is not "
+                f"one (first columns: {first_examples([c for c in sites if c != 'geometry'])})."
+                " Name the column of your groups, or leave --group-col out.")
         metric = args.metric
         distances = _survey_distances(survey, metric)
     refs = _reference_trees(args, sites, distances.index)  # before the long work
@@ -251,8 +257,8 @@ def _cmd_tree(args: argparse.Namespace) -> int:
         comparisons[name] = {k: (None if pd.isna(v) else int(v) if k in _COUNTS else float(v))
                              for k, v in cmp.items()}
     report["comparisons"] = comparisons
-    if sites is not None and "dialect_group" in sites:
-        groups = sites["dialect_group"].replace("", np.nan).dropna()
+    if sites is not None and args.group_col in sites:
+        groups = sites[args.group_col].replace("", np.nan).dropna()
         k = int(groups.nunique())
         if 1 < k <= len(distances):
             labels = trees.flat_clusters(distances, k)
@@ -346,6 +352,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                       metavar="LANGUOIDS.csv",
                       help="add a Glottolog reference tree (the Glottolog copy shipped with the "
                            "package, or a languoids.csv you give)")
+    tree.add_argument("--group-col", "--label", "--label-col", default="dialect_group",
+                      help="column of the sites' groups, compared with the tree's flat "
+                           "clusters (default: dialect_group)")
     tree.add_argument("--prune", action="store_true",
                       help="compare user trees on common leaves instead of failing")
     add_number(tree, "--bootstrap", low=0, default=0, help="bootstrap replicates")

@@ -185,6 +185,37 @@ def test_analyze_names_a_missing_group_column_and_sites_without_data(files, caps
     assert rep["input"]["n_sites"] == 39 and any("3 of 42 sites" in n for n in rep["notes"])
 
 
+def test_analyze_and_tree_read_groups_of_any_column_name(files, capsys):
+    """A user's groups in a column `group`: `analyze` says which option names it, and
+    `--label` (as `fit`/`maps` spell it), `--label-col` (as `build`) and `--group-col` all
+    do; `tree` compares its flat clusters with them the same way."""
+    sites = pd.read_csv(files / "sites.csv").rename(columns={"dialect_group": "group"})
+    sites.to_csv(files / "mine.csv", index=False)
+    args = ["--sites", str(files / "mine.csv"), *SITE_OPTS, "--survey",
+            str(files / "survey.csv"), *SURVEY_OPTS]
+    out = files / "a.json"
+    assert main(["analyze", *args, "--permutations", "9", "--n-boot", "3",
+                 "--json", str(out)]) == 0
+    assert ("no reference column 'dialect_group' in the sites: the clustering is not "
+            "compared with a classification (name the column of your groups with "
+            "`--group-col`)") in capsys.readouterr().out
+    assert json.loads(out.read_text())["clustering"].get("agreement") is None
+    reports = []
+    for spelling in ("--group-col", "--label", "--label-col"):
+        assert main(["analyze", *args, "--permutations", "9", "--n-boot", "3", spelling,
+                     "group", "--json", str(out)]) == 0
+        reports.append(json.loads(out.read_text()))
+        assert main(["tree", *args, spelling, "group", "--out", str(files / "t.nwk")]) == 0
+        assert "cluster agreement with dialect groups: n_sites 42\n" in capsys.readouterr().out
+    assert reports[0] == reports[1] == reports[2]
+    assert reports[0]["clustering"]["reference"] == "group"
+    assert reports[0]["clustering"]["agreement"]["n_sites"] == 42
+    assert main(["tree", *args, "--label", "grp", "--out", str(files / "u.nwk")]) == 2
+    assert ("error: `--group-col` must name a column of the sites; 'grp' is not one (first "
+            "columns: ") in capsys.readouterr().err
+    assert not (files / "u.nwk").exists()
+
+
 def test_distances_on_undefined_nan_keeps_sparse_pairs(files, capsys):
     survey = pd.read_csv(files / "survey.csv")
     items = sorted(survey["feature"].unique())
