@@ -201,7 +201,7 @@ def _cmd_tree(args: argparse.Namespace) -> int:
     from geodata.dialectometry import trees
     from geodata.dialectometry.distances import validate_distance_matrix
     from geodata.io import read_square_matrix, write_json
-    from geodata.validation import first_examples
+    from geodata.validation import require_columns
 
     sites = survey = None
     if args.sites and args.dataset:
@@ -223,11 +223,9 @@ def _cmd_tree(args: argparse.Namespace) -> int:
             from geodata.datasets import load_dataset
 
             sites, survey = load_dataset(args.dataset)
-        if args.group_col != "dialect_group" and args.group_col not in sites:
-            raise DialectGraphError(
-                f"`--group-col` must name a column of the sites; {args.group_col!r} is not "
-                f"one (first columns: {first_examples([c for c in sites if c != 'geometry'])})."
-                " Name the column of your groups, or leave --group-col out.")
+        if args.group_col != "dialect_group":  # the default may be absent
+            require_columns(sites.drop(columns="geometry", errors="ignore"), [args.group_col],
+                            argument="sites", option="`group_col` (or leave it out)")
         metric = args.metric
         distances = _survey_distances(survey, metric)
     refs = _reference_trees(args, sites, distances.index)  # before the long work

@@ -28,6 +28,16 @@ def test_missing_cjk_glyphs_are_one_warning():
         show(message, UserWarning, "f.py", 1)
     assert shown == ["no font with Chinese characters is installed (e.g. Noto Sans CJK)",
                      "3 labels found no free place"]
+    # the pattern knows our own warning's words
+    import warnings
+
+    from geodata.maps.base import _warn_no_cjk_font
+    from gnn.cli._common import _MISSING_GLYPH
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _warn_no_cjk_font.__wrapped__()
+    assert _MISSING_GLYPH.match(str(caught[0].message))
 
 
 def test_fit_warns_about_missing_cells_in_option_words(tmp_path):

@@ -211,8 +211,9 @@ def test_analyze_and_tree_read_groups_of_any_column_name(files, capsys):
     assert reports[0]["clustering"]["reference"] == "group"
     assert reports[0]["clustering"]["agreement"]["n_sites"] == 42
     assert main(["tree", *args, "--label", "grp", "--out", str(files / "u.nwk")]) == 2
-    assert ("error: `--group-col` must name a column of the sites; 'grp' is not one (first "
-            "columns: ") in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert ("error: `--sites` must have the column(s) 'grp'; it has " in err
+            and "Name the right column with `--group-col` (or leave it out)." in err)
     assert not (files / "u.nwk").exists()
 
 
