@@ -594,8 +594,8 @@ class DialectGATClassifier(GraphEstimator):
 
 def _count_missing(x: torch.Tensor, names: Sequence[str]) -> str:
     """"N missing cells", and how many site x item cells they are when the columns are a
-    survey's ``item:variant`` columns (a missing reading is missing in every variant column
-    of its item).
+    survey's one-hot ``item:variant`` columns (read as items the way the imputer reads
+    them: :func:`geodata.dialectometry.features.one_hot_items`).
 
     Examples
     --------
@@ -605,13 +605,14 @@ def _count_missing(x: torch.Tensor, names: Sequence[str]) -> str:
     >>> _count_missing(x, ["f1", "f2", "f3", "f4"])
     '2 missing cells'
     """
-    nan = torch.isnan(x)
-    text = f"{int(nan.sum())} missing cells"
-    names = [str(c) for c in names]
-    if len(names) != x.size(1) or not names or not all(":" in c for c in names):
+    from geodata.dialectometry.features import one_hot_items
+
+    text = f"{int(torch.isnan(x).sum())} missing cells"
+    if len(names) != x.size(1):
         return text
-    items = [c.rsplit(":", 1)[0] for c in names]
-    per_item = pd.DataFrame(nan.numpy(), columns=items).T.groupby(level=0, sort=False).any()
-    k, n_items = int(per_item.to_numpy().sum()), len(per_item)
-    return (f"{text} ({k} site x item cell{'s' if k != 1 else ''} of {n_items} items, "
+    items, variants, _ = one_hot_items(pd.DataFrame(x.numpy(), columns=list(names)))
+    if not variants:
+        return text
+    k = int(items[list(variants)].isna().to_numpy().sum())
+    return (f"{text} ({k} site x item cell{'s' if k != 1 else ''} of {len(variants)} items, "
             "each read as one column per variant)")
