@@ -55,6 +55,11 @@ DEPRECATED_PARAMS = {"hidden": "hidden_channels", "layers": "num_layers",
 #: out: a handful of validation sites makes early stopping a coin toss (it stopped a
 #: 40-site model at epoch 3). The model then trains ``max_epochs``.
 MIN_VALIDATION_POOL = 50
+#: Weights of the feature head beside the vote that ``head_scale="val_accuracy"`` or
+#: ``"val_loss"`` tries.
+HEAD_SCALES = tuple(k / 10 for k in range(11))
+#: The values of ``head_scale`` that choose the weight on the validation split.
+HEAD_SCALE_CRITERIA = ("val_accuracy", "val_loss")
 
 
 class _Target(NamedTuple):
@@ -188,6 +193,9 @@ class GraphEstimator(BaseEstimator):
     ``__init__``; see their docstrings)."""
 
     _kind = "base"
+    #: Weight of the feature head beside the vote, for an estimator without the
+    #: ``head_scale`` parameter (the classifier: the full weight, 1).
+    head_scale: float | str = 1.0
 
     # -- parameters ---------------------------------------------------------------------
     def set_params(self, **params):
@@ -221,6 +229,12 @@ class GraphEstimator(BaseEstimator):
                 or not math.isfinite(d_min) or d_min < 0):
             problems.append(f"`vote_min_distance_km` must be a finite number >= 0 (km within "
                             f"which a site does not vote for another); got {d_min!r}.")
+        hs = self.head_scale
+        if hs not in HEAD_SCALE_CRITERIA and (not isinstance(hs, numbers.Real)
+                                              or isinstance(hs, bool) or not 0 <= hs <= 1):
+            problems.append(f"`head_scale` must be a number in [0, 1] (the weight of the "
+                            f"feature head beside the vote) or one of {HEAD_SCALE_CRITERIA} "
+                            f"(chosen on the validation split after training); got {hs!r}.")
         if int(self.vote_k) < 0:
             problems.append(f"`vote_k` must be >= 0 (nearest known regions that vote besides "
                             f"the graph's edges); got {self.vote_k!r}.")
@@ -358,7 +372,9 @@ class GraphEstimator(BaseEstimator):
                 skip_columns=self.constant_columns_, vote=bool(self.vote),
                 vote_self_term=self._kind == "classifier",
                 vote_base_rate=bool(self.vote_base_rate),
-                feature_head=bool(self.feature_head))
+                feature_head=bool(self.feature_head),
+                head_scale=(1.0 if self.head_scale in HEAD_SCALE_CRITERIA
+                            else float(self.head_scale)))
         return DialectNet(
             in_channels, out_channels, edge_attr_names=self.edge_attr_names_, kind=self.model,
             conv=self.conv, hidden=int(self.hidden_channels), heads=int(self.heads),
@@ -497,6 +513,7 @@ class GraphEstimator(BaseEstimator):
             with _Deterministic(seed_m, self._threads(n_nodes)):
                 net = self._build_net(n_in, n_out, self._log_mass_ is not None)
                 hist, best_epoch = self._train(net, loss_fn, val_fn, inputs_fn, desc=desc)
+                self._scale_head(net, val_fn, inputs_fn)
             nets.append(net)
             histories.append(hist)
             best.append(best_epoch)
@@ -505,6 +522,23 @@ class GraphEstimator(BaseEstimator):
         self.histories_ = histories
         self.history_ = histories[0]
         self.best_epoch_ = best[0]
+
+    def _scale_head(self, net, val_fn, inputs_fn) -> None:
+        """``head_scale="val_accuracy"`` or ``"val_loss"``: after training (at weight 1), set
+        the weight of the feature head beside the vote to the one of :data:`HEAD_SCALES`
+        with the highest accuracy (ties: the larger weight, nearer the one trained at) or the
+        lowest loss on the validation cells or labels. Without a validation split, a vote
+        or a feature head, it stays 1."""
+        if self.head_scale not in HEAD_SCALE_CRITERIA or val_fn is None \
+                or getattr(net, "vote", None) is None or not getattr(net, "feature_head", False):
+            return
+        scores = []
+        with torch.no_grad():
+            for t in HEAD_SCALES:
+                net.head_scale.fill_(t)
+                loss, acc = val_fn(net, inputs_fn(train=False))
+                scores.append((acc, t) if self.head_scale == "val_accuracy" else (-loss, -t))
+        net.head_scale.fill_(abs(max(scores)[1]))
 
     def _train(self, net, loss_fn, val_fn, inputs_fn, *,
                desc: str | None = None) -> tuple[pd.DataFrame, int]:
@@ -829,6 +863,8 @@ class GraphEstimator(BaseEstimator):
         nets = []
         for state in states:
             net = self._build_net(n_in, n_out, fitted["use_mass"])
+            if "head_scale" in net.state_dict():  # saved before the feature head's weight
+                state = {"head_scale": torch.tensor(1.0), **state}
             net.load_state_dict(state)
             net.eval()
             nets.append(net)

@@ -105,6 +105,9 @@ class RelationalNet(_Backbone):
     feature_head : bool, keyword-only
         With the vote: add the feature head ``g`` (the graph layers' read-out) to it; without,
         the output is the vote alone.
+    head_scale : float, keyword-only
+        With the vote and the feature head: the output is ``head_scale * g`` plus the vote
+        (a buffer, not learned; the estimators can set it after training, by validation).
     use_mass, distance_offset_km, self_loop : keyword-only
         As for :class:`~gnn.nn.layers.EdgePrior`.
     skip_columns : mapping, keyword-only
@@ -144,6 +147,7 @@ class RelationalNet(_Backbone):
         vote_self_term: bool = True,
         vote_base_rate: bool = False,
         feature_head: bool = True,
+        head_scale: float = 1.0,
     ):
         super().__init__()
         self.relations = active_relations(relations)
@@ -186,6 +190,7 @@ class RelationalNet(_Backbone):
                                  base_rate=vote_base_rate)
             torch.nn.init.zeros_(self.out.weight)
             torch.nn.init.zeros_(self.out.bias)
+        self.register_buffer("head_scale", torch.tensor(float(head_scale)))
 
     @property
     def uses_edges(self) -> bool:
@@ -252,5 +257,5 @@ class RelationalNet(_Backbone):
         logits = self._readout(h)
         if self.vote is not None and vote is not None:
             v = self.vote(vote, self.prior, node_log_mass)
-            logits = logits + v if self.feature_head else v
+            logits = self.head_scale * logits + v if self.feature_head else v
         return (logits, attention) if return_attention else logits

@@ -261,7 +261,7 @@ def test_select_defaults_quick_picks_the_best_mean(tmp_path):
 
 @pytest.mark.parametrize("estimator, result", [
     ("DialectGATClassifier", "defaults_selection_patches.json"),
-    ("FeatureImputer", "imputer_defaults_selection_stage4.json")])
+    ("FeatureImputer", "imputer_defaults_selection_stage6.json")])
 def test_defaults_are_the_selected_settings(estimator, result):
     """The estimators' defaults are what the last selection stage chose."""
     import gnn.estimators

@@ -9,7 +9,8 @@ from sklearn.exceptions import NotFittedError
 from geodata import DialectGraphError
 from gnn.data import szeto_data
 from gnn.estimators import DialectGATClassifier, FeatureImputer, load
-from gnn.estimators.checkpoint import CHECKPOINT_FORMAT_VERSION
+from gnn.estimators._base import HEAD_SCALES
+from gnn.estimators.checkpoint import CHECKPOINT_FORMAT_VERSION, checksum
 
 FAST = dict(hidden_channels=8, heads=2, max_epochs=15, n_iter_no_change=5)
 
@@ -273,6 +274,68 @@ def test_imputer_rejects_continuous_columns(data):
     d.feature_names = ["a", "b", "c"]
     with pytest.raises(DialectGraphError, match="must be categorical for FeatureImputer"):
         FeatureImputer(max_levels=10, **FAST).fit(d)
+
+
+@pytest.mark.parametrize("criterion, best", [("val_accuracy", 0.8), ("val_loss", 0.3)])
+def test_head_scale_is_chosen_on_the_validation_split(criterion, best):
+    net = torch.nn.Module()
+    net.register_buffer("head_scale", torch.tensor(1.0))
+    net.vote, net.feature_head = object(), True
+    seen = []
+
+    def val_fn(n, _inputs):  # loss lowest at 0.3, accuracy highest at 0.7 and 0.8
+        t = round(float(n.head_scale), 6)
+        seen.append(t)
+        return (t - 0.3) ** 2, min(t, 0.7) - max(0.0, t - 0.8)
+
+    FeatureImputer(head_scale=criterion)._scale_head(net, val_fn, lambda train: None)
+    assert seen == pytest.approx(list(HEAD_SCALES))
+    assert float(net.head_scale) == pytest.approx(best)  # accuracy ties: the larger weight
+    net.head_scale.fill_(1.0)
+    FeatureImputer(head_scale=criterion)._scale_head(net, None, lambda train: None)
+    assert float(net.head_scale) == 1.0  # no validation split: left at 1
+    FeatureImputer(head_scale=0.5)._scale_head(net, val_fn, lambda train: None)
+    assert float(net.head_scale) == 1.0  # a fixed weight: not searched
+
+
+def test_imputer_head_scale_is_fitted_saved_and_loaded(masked, tmp_path):
+    d, _ = masked
+    imp = FeatureImputer(random_state=0, head_scale="val_accuracy", n_ensemble=2, **FAST).fit(d)
+    scales = imp.head_scales_
+    assert len(scales) == 2 and all(any(abs(s - h) < 1e-6 for h in HEAD_SCALES) for s in scales)
+    again = load(imp.save(tmp_path / "imp.pt"))
+    assert again.head_scales_ == scales
+    pd.testing.assert_frame_equal(again.predict_proba(), imp.predict_proba())
+    fixed = FeatureImputer(random_state=0, head_scale=0.5, **FAST).fit(d)
+    assert fixed.head_scales_ == [0.5] * fixed.n_ensemble
+
+
+def test_head_scale_zero_is_the_vote_alone(masked):
+    d, _ = masked
+    zero = FeatureImputer(random_state=0, head_scale=0.0, **FAST).fit(d)
+    vote = FeatureImputer(random_state=0, feature_head=False, **FAST).fit(d)
+    pd.testing.assert_frame_equal(zero.predict_proba(), vote.predict_proba())
+
+
+def test_checkpoint_without_head_scale_loads_at_weight_one(masked, tmp_path):
+    d, _ = masked
+    imp = FeatureImputer(random_state=0, head_scale=1.0, **FAST).fit(d)  # as before
+    path = imp.save(tmp_path / "old.pt")
+    payload = torch.load(path, weights_only=True)
+    for state in payload["state_dicts"]:  # as saved before the feature head had a weight
+        del state["head_scale"]
+    payload["sha256"] = checksum(payload["config"], payload["state_dicts"], payload["tensors"])
+    torch.save(payload, path)
+    pd.testing.assert_frame_equal(load(path).predict_proba(), imp.predict_proba())
+
+
+def test_bad_head_scale(masked):
+    d, _ = masked
+    for bad in (1.5, "validation", True):
+        with pytest.raises(DialectGraphError,
+                           match=r"`head_scale` must be a number in \[0, 1\] .*'val_accuracy', "
+                                 r"'val_loss'.*got"):
+            FeatureImputer(head_scale=bad, **FAST).fit(d)
 
 
 def test_with_a_dialect_graph():
