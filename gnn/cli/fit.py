@@ -99,6 +99,11 @@ def _cmd_fit(args: argparse.Namespace) -> int:
         graph, _ = items_for_imputation(graph)
         est = FeatureImputer(**common).fit(graph)
         what = "imputer"
+        if any(getattr(net, "vote", None) is not None for net in est.nets_):
+            lo, hi = min(est.head_scales_), max(est.head_scales_)
+            what += (f"; weight of the feature head beside the vote "
+                     f"{lo:.1f}{'' if lo == hi else f'-{hi:.1f}'} over {len(est.nets_)} "
+                     "network(s)")
     est.save(args.save)
     print(f"fitted {type(est).__name__} on {len(graph.node_ids)} regions, "
           f"{est.n_features_in_} features ({what}); relations {est.relations_}; "

@@ -178,7 +178,11 @@ def test_reading_atlas_imputes_one_variant_per_item(tmp_path, beida_readings, ca
     assert singles and (f"({len(singles)} other column(s), an item with one variant or a "
                         f"coded feature, kept as they are: {len(items) + len(singles)} columns "
                         "in all)") in said
-    assert f"{len(items) + len(singles)} features (imputer)" in said
+    assert f"{len(items) + len(singles)} features (imputer; weight of the feature head " in said
+    from gnn.estimators import load
+
+    scale = load(model).head_scales_[0]
+    assert f"beside the vote {scale:.1f} over 1 network(s))" in said
     assert main(["predict", "--model", str(model), "--graph", str(graph),
                  "--out", str(out)]) == 0
     table = pd.read_csv(out, index_col="region", dtype=str)
