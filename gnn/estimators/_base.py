@@ -532,13 +532,17 @@ class GraphEstimator(BaseEstimator):
         if self.head_scale not in HEAD_SCALE_CRITERIA or val_fn is None \
                 or getattr(net, "vote", None) is None or not getattr(net, "feature_head", False):
             return
-        scores = []
+        inputs = inputs_fn(train=False)
+        scored = []  # (weight, validation loss, validation accuracy)
         with torch.no_grad():
             for t in HEAD_SCALES:
                 net.head_scale.fill_(t)
-                loss, acc = val_fn(net, inputs_fn(train=False))
-                scores.append((acc, t) if self.head_scale == "val_accuracy" else (-loss, -t))
-        net.head_scale.fill_(abs(max(scores)[1]))
+                scored.append((t, *val_fn(net, inputs)))
+        if self.head_scale == "val_accuracy":
+            best = max(scored, key=lambda s: (s[2], s[0]))
+        else:
+            best = min(scored, key=lambda s: (s[1], s[0]))
+        net.head_scale.fill_(best[0])
 
     def _train(self, net, loss_fn, val_fn, inputs_fn, *,
                desc: str | None = None) -> tuple[pd.DataFrame, int]:
