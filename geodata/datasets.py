@@ -427,4 +427,6 @@ def load_boundary(name: str = "china_provinces") -> gpd.GeoDataFrame:
             "Read your own outline with geodata.read_regions(path)."
         )
     gdf = gpd.read_file(_data_root() / "boundaries" / _BOUNDARIES[name], engine="pyogrio")
-    return gdf.set_crs("EPSG:4326", allow_override=True)
+    gdf = gdf.set_crs("EPSG:4326", allow_override=True)
+    gdf.attrs["boundary_name"] = name  # so reports can name it in their advice
+    return gdf

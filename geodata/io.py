@@ -853,9 +853,9 @@ def survey_from_frame(
         if unknown:
             n_rows = int(out["site"].isin(unknown).sum())
             raise DialectGraphError(
-                f"`{argument}` must only name sites that are in `sites`; {n_rows} rows name "
-                f"{len(unknown)} unknown site id(s) ({first_examples(unknown)}). Add those "
-                "sites to the sites file or fix the ids."
+                f"`{argument}` must only name sites that are in `sites`; {len(unknown)} "
+                f"unknown site id(s) ({first_examples(unknown)}) hold {n_rows} value(s). "
+                "Add those sites to the sites file or fix the ids."
             )
     if delimiter:
         is_str = out["value"].map(lambda v: isinstance(v, str))
@@ -891,6 +891,11 @@ def survey_from_frame(
                    f"{int(blank.sum())} rows had a blank or NaN value and were treated as "
                    f"missing data (first sites: {first_examples(list(dict.fromkeys(out.loc[blank, 'site'].tolist())))})",
                    out.loc[blank, "site"].unique())
+        gone = sorted(set(out.loc[blank, "item"]) - set(out.loc[~blank, "item"]), key=str)
+        if gone:  # an item no site answered: it leaves the survey, named here
+            report.add("items without any value",
+                       f"{len(gone)} item(s) have no value at any site and are left out of "
+                       f"the survey: {first_examples(gone, 5)}", gone)
         out = out[~blank]
     if out.empty:
         raise DialectGraphError(

@@ -280,8 +280,9 @@ INPUT_TABLES = [
          "`--sites` must be a CSV file with a header row; '{i}/empty.csv' is empty. Check "
          "that the right file was given."),
     Case("sites-header-only", SD + "{i}/header_only.csv",
-         "`--survey` must only name sites that are in `--sites`; 8 rows name 4 unknown site "
-         "id(s) ('a', 'b', 'c' and 1 more). Add those sites to the sites file or fix the ids."),
+         "`--survey` must only name sites that are in `--sites`; 4 unknown site id(s) ('a', "
+         "'b', 'c' and 1 more) hold 8 value(s). Add those sites to the sites file or fix the "
+         "ids."),
     Case("sites-dup-header", SD + "{i}/dup_header.csv",
          "`--sites` must have unique column names; 'latitude' occur(s) more than once in "
          "'{i}/dup_header.csv'. Rename the copies."),
@@ -357,8 +358,8 @@ INPUT_TABLES = [
          "spelt as missing (e.g. 'NA', 'NaN'). Check --value-col / value_col and the file."),
     Case("survey-unknown-site", "distances --sites {i}/sites.csv --out {o}/o.csv --survey "
          "{i}/survey_unknown.csv",
-         "`--survey` must only name sites that are in `--sites`; 1 rows name 1 unknown site "
-         "id(s) ('zz'). Add those sites to the sites file or fix the ids."),
+         "`--survey` must only name sites that are in `--sites`; 1 unknown site id(s) ('zz') "
+         "hold 1 value(s). Add those sites to the sites file or fix the ids."),
     Case("survey-columns", "distances --sites {i}/sites.csv --out {o}/o.csv --survey "
          "{i}/survey_cols.csv",
          "`--survey` must have the column(s) 'site', 'item', 'value'; it has 'point', "

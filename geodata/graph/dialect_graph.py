@@ -515,13 +515,14 @@ class DialectGraph:
         deg = edges.groupby(level="source").size().reindex(ids, fill_value=0)
         lonely = deg.index[deg.to_numpy() == 0].tolist()
         if lonely and len(ids) > 1:
+            far = _nearest_site_km(reg, lonely)
             if isolated == "raise":
                 raise DialectGraphError(
                     f"the graph must connect every region; {len(lonely)} region(s) have no "
-                    f"neighbour ({first_examples(lonely)}). Raise `max_crossing_km` (now "
-                    f"{max_crossing_km:g}), use method='knn', or pass isolated='keep'.")
+                    f"neighbour ({far}). Raise `max_crossing_km` (now {max_crossing_km:g}) "
+                    "past those distances, use method='knn', or pass isolated='keep'.")
             report.add("isolated regions", f"{len(lonely)} region(s) have no neighbour "
-                       f"({first_examples(lonely)}); kept because isolated='keep'", lonely)
+                       f"({far}); kept because isolated='keep'", lonely)
         _report_detached_groups(edges, reg, set(lonely), report,
                                 fix=(f"raise `max_crossing_km` (now {max_crossing_km:g}) past "
                                      "those distances to join them" if contiguity else
@@ -529,6 +530,8 @@ class DialectGraph:
         meta = {**params, "projected_crs": crs.to_wkt(), "format_version": FORMAT_VERSION,
                 "distance": "great-circle km (haversine, R=6371.0088)",
                 "border": "km in the projected CRS"}
+        if isinstance(classification, str):  # the column, for genealogical edges later
+            meta["classification"] = classification
         return cls(reg, edges, feats, label=label, meta=meta, report=report)
 
     @staticmethod
@@ -897,6 +900,17 @@ def _features_frame(features, ids: pd.Index, report: Report) -> pd.DataFrame:
     wide = wide.reindex(ids)
     wide.index.name = ids.name
     return wide
+
+
+def _nearest_site_km(reg: pd.DataFrame, names: list) -> str:
+    """``'a' (1,234 km from the nearest other site), ...`` for the first three regions of
+    ``names``, the rest counted."""
+    lon, lat = reg["longitude"].to_numpy(float), reg["latitude"].to_numpy(float)
+    parts = []
+    for name, i in zip(names[:3], reg.index.get_indexer(names[:3])):
+        d = great_circle_km(lon[i], lat[i], np.delete(lon, i), np.delete(lat, i))
+        parts.append(f"{name!r} ({float(np.min(d)):,.0f} km from the nearest other site)")
+    return ", ".join(parts) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
 
 
 def _report_detached_groups(edges: pd.DataFrame, reg: pd.DataFrame, lonely: set,

@@ -437,9 +437,14 @@ def projected_cells(
                                       hi[1] + inner)], dtype=object)
         land_of = np.zeros(len(xy), dtype=np.int64)
     else:
-        lands, land_of, offshore = _landmass_of_sites(outline, xy, sites.index, outside,
-                                                      report)
+        lands, land_of, offshore = _landmass_of_sites(
+            outline, xy, sites.index, outside, report,
+            boundary_name=getattr(boundary, "attrs", {}).get("boundary_name"))
     water_cap = _water_caps(xy) if outline is not None else None
+    at_sea = np.zeros(len(xy), dtype=bool)
+    if offshore.size and water_cap is not None:
+        land_of, at_sea = _water_only_sites(lands, land_of, offshore, xy, water_cap,
+                                            sites.index, report)
     reach = None
     if outline is not None and max_reach_km is not None:
         if max_reach_km != "auto":
@@ -450,7 +455,7 @@ def projected_cells(
                 reach = None
     clipped = np.empty(len(xy), dtype=object)
     capped = np.zeros(len(xy), dtype=bool)
-    for land in np.unique(land_of):
+    for land in np.unique(land_of[land_of >= 0]):
         members = np.flatnonzero(land_of == land)
         cap = None if reach is None else reach[members]
         if cap is not None and max_reach_km == "auto" and _covered(lands[land], xy[members], cap):
@@ -459,6 +464,10 @@ def projected_cells(
         clipped[members] = _cells_on(lands[land], xy[members], margin, outline=outline,
                                      water_cap=None if water_cap is None else water_cap[members],
                                      reach=cap)
+    if at_sea.any():
+        k = np.flatnonzero(at_sea)
+        discs = shapely.buffer(shapely.points(xy[k]), water_cap[k], quad_segs=16)
+        clipped[k] = [_only_polygons(g) for g in shapely.difference(discs, outline)]
     if outline is not None:
         clipped = _give_detached_parts(clipped, xy, land_of, sites.index, report)
     empty = shapely.is_empty(clipped)
@@ -477,7 +486,8 @@ def projected_cells(
             # longer reach spans the sea to its neighbour, not to a continent beyond)
             clipped = _join_orphans(clipped, lands[orphans], xy, sites.index, report,
                                     reach=None if reach is None else np.full(len(xy),
-                                                                             reach.min()))
+                                                                             reach.min()),
+                                    receivers=np.flatnonzero(~at_sea))
     return ProjectedCells(clipped, crs, xy_sites, lon, lat, sites.index, report,
                           landmass=land_of if reach is not None else None, outline=outline,
                           offshore=offshore)
@@ -618,7 +628,8 @@ def _report_reach(cells: np.ndarray, xy: np.ndarray, reach: np.ndarray, capped: 
 
 
 def _landmass_of_sites(outline, xy: np.ndarray, ids: pd.Index, outside: str,
-                       report: Report) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                       report: Report, *, boundary_name: str | None = None,
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The landmasses (polygon parts of the outline), the landmass of each site and the
     positions of the sites outside every landmass: those belong to the nearest one
     (reported, or raised)."""
@@ -672,7 +683,7 @@ def _landmass_of_sites(outline, xy: np.ndarray, ids: pd.Index, outside: str,
             "median site spacing)",
             out_ids,
         )
-        _report_far_at_sea(xy, out, dist_km, ids, report)
+        _report_far_at_sea(xy, out, dist_km, ids, report, boundary_name=boundary_name)
         return lands, land_of, out
     return lands, land_of, np.array([], dtype=np.int64)
 
@@ -686,7 +697,7 @@ FAR_AT_SEA_KM = 10.0
 
 
 def _report_far_at_sea(xy: np.ndarray, out: np.ndarray, dist_km: np.ndarray, ids: pd.Index,
-                       report: Report) -> None:
+                       report: Report, *, boundary_name: str | None = None) -> None:
     """Report the sites outside the land that lie farther from it than the sites lie
     from each other (median nearest-neighbour spacing): most likely a mistyped coordinate,
     where a coastal site a few km off a coarse outline is not."""
@@ -702,7 +713,12 @@ def _report_far_at_sea(xy: np.ndarray, out: np.ndarray, dist_km: np.ndarray, ids
     who, km = ids[out[far]][order], dist_km[far][order]
     listed = ", ".join(f"{i!r} ({d:,.0f} km)" for i, d in zip(who[:5], km[:5]))
     more = f" and {len(who) - 5} more" if len(who) > 5 else ""
-    if len(who) >= COARSE_BOUNDARY_SITES:  # many: the outline misses their islands
+    if boundary_name == "world_land":  # the finest outline shipped: their islets are smaller
+        advice = ("Check their coordinates (a typo, or latitude and longitude swapped?), "
+                  "or whether they stand on islets smaller than world_land holds (Natural "
+                  "Earth 1:10m, islands down to a few km²): a finer outline of the study "
+                  "area as `boundary` holds them")
+    elif len(who) >= COARSE_BOUNDARY_SITES:  # many: the outline misses their islands
         advice = ("So many sites off the land mostly means the boundary is too coarse to "
                   "hold their islands: use `boundary` world_land (it keeps small islands; "
                   "world_countries does not), else check their coordinates")
@@ -713,10 +729,49 @@ def _report_far_at_sea(xy: np.ndarray, out: np.ndarray, dist_km: np.ndarray, ids
     report.add(
         "sites far out at sea",
         f"{len(who)} site(s) lie farther from the boundary's land than the sites' median "
-        f"spacing ({spacing_km:,.1f} km): {listed}{more}. {advice}; they are kept, with a "
-        "cell on the nearest land",
+        f"spacing ({spacing_km:,.1f} km): {listed}{more}. {advice}. They are kept: a site "
+        "whose own water (half-way to its nearest site, at most twice the median spacing) "
+        "reaches the land gets its cell on the nearest land, one farther out only that disc "
+        "of water (see 'regions of water only')",
         who,
     )
+
+
+def _water_only_sites(lands: np.ndarray, land_of: np.ndarray, offshore: np.ndarray,
+                      xy: np.ndarray, water_cap: np.ndarray, ids: pd.Index,
+                      report: Report) -> tuple[np.ndarray, np.ndarray]:
+    """The sites far out at sea (as :func:`_report_far_at_sea` lists them: farther from the
+    land than the median site spacing) whose own water (:func:`_water_caps`) does not
+    reach their nearest landmass: an island the outline lacks, or a mistyped coordinate
+    (a coastal point a few km off a coarse outline keeps its cell on the land). Each
+    gets a landmass number of its own (negative: none of the outline's) and, as its region,
+    the disc of its water only: land hundreds of km away is not its region (a site 1,700 km
+    out in the Pacific took most of Alaska), and two such sites are never joined as if by
+    land. Returns the new landmass numbers and the mask of those sites (reported)."""
+    from scipy.spatial import cKDTree
+
+    gap = shapely.distance(lands[land_of[offshore]], shapely.points(xy[offshore]))
+    spacing = float(np.median(cKDTree(xy).query(xy, k=2)[0][:, 1]))
+    far = offshore[(gap > water_cap[offshore])
+                   & (gap > max(spacing, FAR_AT_SEA_KM * 1000.0))]
+    at_sea = np.zeros(len(xy), dtype=bool)
+    if not far.size:
+        return land_of, at_sea
+    at_sea[far] = True
+    land_of = land_of.copy()
+    land_of[far] = -1 - np.arange(far.size)
+    order = far[np.argsort(-gap[np.isin(offshore, far)], kind="stable")]
+    km = dict(zip(offshore, gap / 1000))
+    listed = ", ".join(f"{ids[k]!r} ({km[k]:,.0f} km from land, disc of "
+                       f"{water_cap[k] / 1000:,.0f} km)" for k in order[:5])
+    more = f" and {far.size - 5} more" if far.size > 5 else ""
+    report.add("regions of water only",
+               f"{far.size} site(s) far out at sea lie farther from the land than their own "
+               f"water reaches (half-way to the nearest other site, at most twice the median "
+               f"spacing): each region is that disc of water, with no land ({listed}{more}); "
+               "their `area_km2` is water, and they join their neighbours by sea crossings",
+               ids[order])
+    return land_of, at_sea
 
 
 #: Landmasses with at least this many sites get their Voronoi cells in two halves computed
@@ -910,19 +965,24 @@ def _give_detached_parts(cells: np.ndarray, xy: np.ndarray, land_of: np.ndarray,
 
 
 def _join_orphans(cells: np.ndarray, orphans: np.ndarray, xy: np.ndarray, ids: pd.Index,
-                  report: Report, *, reach: np.ndarray | None = None) -> np.ndarray:
+                  report: Report, *, reach: np.ndarray | None = None,
+                  receivers: np.ndarray | None = None) -> np.ndarray:
     """Give each landmass without sites to the region of the nearest site (the site whose
     Voronoi cell holds a point of the landmass) when it lies within half the diagonal of
     the sites' extent; leave farther ones out. Both are reported.
 
     With ``reach`` (m per site), a landmass goes to the site nearest to any of its land,
-    and only its part within that site's reach is joined."""
+    and only its part within that site's reach is joined. ``receivers`` (positions) limits
+    the sites that take land (not the regions of water only)."""
     from scipy.spatial import cKDTree
+
+    recv = np.arange(len(xy)) if receivers is None else np.asarray(receivers)
 
     if reach is None:
         limit = float(np.hypot(*(xy.max(axis=0) - xy.min(axis=0)))) / 2 + 1.0
         at = shapely.get_coordinates(shapely.point_on_surface(orphans))
-        dist, site = cKDTree(xy).query(at, k=1)
+        dist, site = cKDTree(xy[recv]).query(at, k=1)
+        site = recv[site]
         near_orphan = np.flatnonzero(dist <= limit)
         near_cell = site[near_orphan]
         pieces = orphans[near_orphan]
@@ -930,8 +990,9 @@ def _join_orphans(cells: np.ndarray, orphans: np.ndarray, xy: np.ndarray, ids: p
         left_area = shapely.area(orphans[left_out]).sum() / 1e6
         beyond = f"farther than {limit / 1000:,.0f} km (half the sites' extent) from every region"
     else:
-        which, site = shapely.STRtree(shapely.points(xy)).query_nearest(orphans,
-                                                                        all_matches=False)
+        which, site = shapely.STRtree(shapely.points(xy[recv])).query_nearest(
+            orphans, all_matches=False)
+        site = recv[site]
         order = np.argsort(which, kind="stable")
         which, site = which[order], site[order]
         discs = shapely.buffer(shapely.points(xy[site]), reach[site], quad_segs=32)

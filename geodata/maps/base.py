@@ -190,6 +190,30 @@ def _boundary_cached(name: str) -> gpd.GeoDataFrame:
     return load_boundary(name)
 
 
+def _longitude_window(lon: np.ndarray, lon_0: float, south: float,
+                      north: float) -> shapely.Geometry:
+    """The lon/lat box of a map frame whose edge has longitudes ``lon``: the arc they
+    span around the map's centre ``lon_0`` (5° wider each side), split in two where it
+    crosses 180°. Taking the plain minimum and maximum would, for a frame across 180°
+    (New Guinea to Samoa), take in the whole globe, and the far side's countries (Brazil,
+    opposite the centre) would be projected round the edge of the map over everything.
+
+    Examples
+    --------
+    >>> _longitude_window(np.array([170.0, -170.0]), 180.0, -10, 10).bounds
+    (-180.0, -10.0, 180.0, 10.0)
+    >>> round(_longitude_window(np.array([170.0, -170.0]), 180.0, -10, 10).area)
+    600
+    """
+    rel = (np.asarray(lon, float) - lon_0 + 180.0) % 360.0 - 180.0
+    lo, hi = max(rel.min() - 5.0, -180.0), min(rel.max() + 5.0, 180.0)
+    boxes = [shapely.box(max(lon_0 + lo + shift, -180.0), south,
+                         min(lon_0 + hi + shift, 180.0), north)
+             for shift in (-360.0, 0.0, 360.0)
+             if min(lon_0 + hi + shift, 180.0) > max(lon_0 + lo + shift, -180.0)]
+    return shapely.union_all(boxes)
+
+
 @functools.lru_cache(maxsize=16)
 def _projected_outline(name: str, wkt: str, extent: tuple[float, ...]) -> gpd.GeoSeries:
     crs = CRS.from_wkt(wkt)
@@ -197,12 +221,12 @@ def _projected_outline(name: str, wkt: str, extent: tuple[float, ...]) -> gpd.Ge
     back = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
     ring = shapely.segmentize(box.exterior, (extent[2] - extent[0]) / 40)
     lon, lat = back.transform(*np.asarray(ring.coords).T)
+    lon_0 = _central_meridian(crs)
     if not (np.isfinite(lon).all() and np.isfinite(lat).all()):
         lonlat_box = shapely.box(-180, -89.9, 180, 89.9)  # the frame reaches past the globe
     else:
-        lonlat_box = shapely.box(np.nanmin(lon) - 5, max(np.nanmin(lat) - 5, -89.9),
-                                 np.nanmax(lon) + 5, min(np.nanmax(lat) + 5, 89.9))
-    lon_0 = _central_meridian(crs)
+        lonlat_box = _longitude_window(lon, lon_0, max(np.nanmin(lat) - 5, -89.9),
+                                       min(np.nanmax(lat) + 5, 89.9))
     seam = (lon_0 + 360.0) % 360.0 - 180.0  # the meridian opposite the centre
     if abs(abs(seam) - 180.0) > 0.01:
         # countries across the seam of a map not centred on 0° are cut there, or they
@@ -316,9 +340,9 @@ def draw_regions(ax: Axes, frame: MapFrame, colours: Sequence[Any] | str, *, gid
     return coll
 
 
-#: A region narrower and shorter than this share of the map's extent (a small island on
-#: a map of an archipelago: a few pixels, mostly its white outline) also gets a dot of its
-#: colour at its site.
+#: A region whose area is under that of a square of this share of the map's extent (a
+#: small island on a map of an archipelago, or a chain of islets spread over the ocean: a
+#: few pixels, mostly white outline) also gets a dot of its colour at its site.
 TINY_REGION_SHARE = 0.012
 
 
@@ -328,9 +352,9 @@ def _mark_tiny_regions(ax: Axes, frame: MapFrame, regions: Any, color: Any, *, g
     under the site dots and larger, so their colour rings the dot."""
     x0, y0, x1, y1 = frame.regions.total_bounds
     extent = max(x1 - x0, y1 - y0)
-    b = regions.geometry.bounds
-    tiny = ((b["maxx"] - b["minx"]).to_numpy() < TINY_REGION_SHARE * extent) & (
-        (b["maxy"] - b["miny"]).to_numpy() < TINY_REGION_SHARE * extent)
+    # by area, not by bounding box: an atoll chain's region spans hundreds of km in
+    # islets each under a pixel (a box test left Kiribati and Tonga as bare black dots)
+    tiny = regions.geometry.area.to_numpy() < (TINY_REGION_SHARE * extent) ** 2
     if not tiny.any() or not np.isfinite(extent) or extent <= 0:
         return
     xy = frame.xy.reindex(regions.index[tiny])

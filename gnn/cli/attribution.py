@@ -12,9 +12,9 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from geodata.validation import DialectGraphError
+from geodata.validation import DialectGraphError, first_examples
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -124,8 +124,9 @@ def _graph(args: argparse.Namespace):
             groups = pd.Series([c.rsplit(":", 1)[0] if ":" in c else c
                                 for c in map(str, graph.features.columns)],
                                index=[str(c) for c in graph.features.columns], name="group")
-        if args.classification:
-            graph = add_genealogy(graph, args.classification, k=args.k_gen)
+        classification = args.classification or _build_classification(graph, args.relations)
+        if classification:
+            graph = add_genealogy(graph, classification, k=args.k_gen)
         return graph, groups
     from geodata.datasets import load_dataset
     from gnn.contact import feature_groups
@@ -141,6 +142,32 @@ def _graph(args: argparse.Namespace):
     if args.dataset == "sinitic_szeto2018":
         groups = feature_groups(args.dataset)
     return graph, groups
+
+
+def _build_classification(graph: Any, relations: str) -> str | None:
+    """The classification column given to ``build --classification-col`` when the graph
+    has no genealogical edges yet (it only weighs the geographic edges by relatedness):
+    the attribution then adds them from it, saying so; None when it has them already.
+    Raises when it has neither (the attribution compares geography with genealogy)."""
+    edges = graph.edges
+    if "genealogical" not in relations or (
+            "genealogical" in edges.columns and bool(edges["genealogical"].any())):
+        return None
+    column = graph.meta.get("classification")
+    if column is not None and column in graph.regions.columns:
+        print(f"note (--graph): genealogical edges from the classification column "
+              f"{column!r} given to `build --classification-col` (--k-gen relatives per site; "
+              "--classification names another column)")
+        return str(column)
+    built = (" (its edges' relatedness, from `build --classification-col`, only weighs the "
+             "geographic edges)" if "relatedness" in edges.columns else "")
+    cols = [str(c) for c in graph.regions.columns
+            if c not in ("longitude", "latitude", "area_km2", "geometry")]
+    raise DialectGraphError(
+        f"`--graph` must have genealogical edges for the attribution, which compares them "
+        f"with the geographic ones; it has none{built}. Give `--classification COLUMN`, a "
+        f"regions column with classification paths or group names (columns: "
+        f"{first_examples(cols, 8)}), or `--relations geographic` for geography alone.")
 
 
 def _item_groups(columns) -> pd.Series | None:

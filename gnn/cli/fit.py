@@ -148,9 +148,46 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         table = _impute_table(est, graph)
     table.index.name = "region"
     write_text(args.out, table.to_csv())
+    readings = None
+    if not isinstance(est, DialectGATClassifier):
+        readings = _write_readings(table, Path(args.graph), Path(args.out))
     fitted = set(est.data_.node_ids)
     n_new = sum(i not in fitted for i in graph.node_ids)
     how = (f"{n_new} new sites joined to the {len(fitted)} fitted regions, whose labels "
            "and features they see" if n_new else "regions of the fitted graph")
     print(f"predicted {len(table)} regions with {args.model} ({how}); wrote {args.out}")
+    if readings is not None:
+        print(f"wrote {readings}: the readings of each imputed class (from "
+              f"{readings_source(Path(args.graph)).name}; a class groups similar readings, "
+              "joined by ' / '; 'other' stays: a reading outside the item's main classes)")
     return 0
+
+
+def readings_source(graph_path: Path) -> Path:
+    """The ``G.classes.csv`` that ``build`` writes beside ``G.gpkg`` (string surveys)."""
+    return graph_path.with_name(graph_path.stem + ".classes.csv")
+
+
+def _write_readings(table: Any, graph_path: Path, out: Path) -> Path | None:
+    """Beside the imputed table of classes, ``OUT.readings.csv``: each item's class as the
+    readings it stands for (from the graph's ``.classes.csv``); None when the graph has
+    no such file (a coded survey, or one moved without it)."""
+    import pandas as pd
+
+    from geodata.io import write_text
+
+    source = readings_source(graph_path)
+    if not source.is_file():
+        return None
+    classes = pd.read_csv(source, dtype=str, keep_default_na=False)
+    classes = classes[classes["class"] != "other"]  # many readings: it names none of them
+    joined = classes.groupby(["item", "class"], sort=False)["reading"].agg(" / ".join)
+    lookup = {item: grp.droplevel(0).to_dict() for item, grp in joined.groupby(level=0)}
+    items = [c for c in table.columns if c in lookup]
+    if not items:
+        return None
+    readings = pd.DataFrame({c: table[c].map(lambda v, m=lookup[c]: m.get(v, v))
+                             for c in items}, index=table.index)
+    path = out.with_name(out.stem + ".readings.csv")
+    write_text(path, readings.to_csv())
+    return path

@@ -100,7 +100,8 @@ def test_survey_multi_variants_and_blanks(tmp_path):
     assert survey.values.tolist() == [["a", "sun", "ri"], ["a", "sun", "tou"], ["b", "sun", "ri"]]
     actions = [e["action"] for e in report.entries]
     # the blank cell is one note, not the reader's and the survey's: it names the site
-    assert actions == ["split multi-variant cells", "removed empty values"]
+    assert actions == ["split multi-variant cells", "removed empty values",
+                       "items without any value"]  # 'moon' is named as it leaves
     assert report.entries[1]["detail"] == (
         "1 rows had a blank value or one spelt as missing ('' 1) and were treated as missing "
         "data (first sites: 'a')")
@@ -131,8 +132,20 @@ def test_survey_wide_table_is_read_as_wide(tmp_path):
 
 def test_survey_unknown_sites(tmp_path):
     frame = pd.DataFrame({"site": ["a", "zz"], "item": ["x", "x"], "value": ["1", "2"]})
-    with pytest.raises(DialectGraphError, match=r"1 rows name 1 unknown site id\(s\) \('zz'\)"):
+    with pytest.raises(DialectGraphError, match=r"1 unknown site id\(s\) \('zz'\) hold 1 value\(s\)"):
         survey_from_frame(frame, sites=pd.Index(["a", "b"]))
+
+
+def test_an_item_without_any_value_is_named_when_it_leaves_the_survey(tmp_path):
+    """An audit's wide atlas had an item column left blank at every site: it vanished
+    inside "removed empty values" (151 items read, 150 encoded) without being named."""
+    p = _write(tmp_path, "w.csv", "site,f1,空_kōng,f3\na,1,,x\nb,0,,\n")
+    survey, report = read_matrix(p)
+    assert set(survey["item"]) == {"f1", "f3"}
+    entry = {e["action"]: e for e in report.entries}["items without any value"]
+    assert entry["detail"] == ("1 item(s) have no value at any site and are left out of the "
+                               "survey: '空_kōng'")
+    assert entry["ids"] == ["空_kōng"]
 
 
 def test_read_matrix_wide(tmp_path):

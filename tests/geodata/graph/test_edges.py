@@ -73,7 +73,8 @@ def test_a_site_off_the_land_farther_than_max_crossing_km_is_cut_off():
     sites = gpd.GeoDataFrame(geometry=gpd.points_from_xy(*zip(*coords.values())), crs=4326,
                              index=pd.Index(list(coords)))
     with pytest.raises(geodata.DialectGraphError, match=r"1 region\(s\) have no neighbour "
-                       r"\('island'\)\. Raise `max_crossing_km` \(now 10\)"):
+                       r"\('island' \(\d+ km from the nearest other site\)\)\. Raise "
+                       r"`max_crossing_km` \(now 10\) past those distances"):
         geodata.DialectGraph.from_sites(sites, boundary=land, max_crossing_km=10)
     g = geodata.DialectGraph.from_sites(sites, boundary=land, max_crossing_km=10,
                                         isolated="keep")

@@ -1,6 +1,8 @@
 """Regions never cross water onto another landmass that holds sites; outlines anywhere on
 Earth (world countries, the antimeridian, the poles) give valid regions holding their site."""
 
+import re
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -390,6 +392,18 @@ def test_a_site_far_out_at_sea_is_reported_apart(world_land):
     assert far["detail"].startswith("1 site(s) lie farther from the boundary's land than the "
                                     "sites' median spacing (")
     assert "'at sea' (2" in far["detail"] and "Check their coordinates" in far["detail"]
+    assert "islets smaller than world_land holds" in far["detail"]  # not "use world_land"
+    # its own water does not reach the land 240 km off: its region is that disc of water,
+    # not the Voronoi share of a coast it does not stand on
+    water = entries["regions of water only"]
+    assert water["ids"] == ["at sea"]
+    assert re.search(r"^1 site\(s\) far out at sea lie farther from the land than their own "
+                     r"water reaches .*'at sea' \(2\d\d km from land, disc of \d+ km\)",
+                     water["detail"])
+    assert not world_land.intersects(regions.geometry["at sea"]).any()
+    disc = regions.attrs["projected_geometry"][regions.index.get_loc("at sea")]
+    assert disc.area == pytest.approx(np.pi * (disc.bounds[2] - disc.bounds[0]) ** 2 / 4,
+                                      rel=0.01)
 
 
 def test_coverage_on_a_grid_agrees_with_the_union_of_discs():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from types import SimpleNamespace
 
 import geopandas as gpd
 import matplotlib
@@ -452,8 +453,26 @@ def test_world_wide_pacific_survey_is_mapped_centred_on_the_pacific():
     land = maps_base._projected_outline("world_countries", crs.to_wkt(),
                                         (-half_width, -8.7e6, half_width, 8.7e6))
     parts = land.explode(index_parts=False)
+    parts = parts[parts.bounds["maxy"] > -7e6]  # Antarctica, cut at the seam, spans the map
     widths = parts.bounds["maxx"] - parts.bounds["minx"]
     assert len(land) > 100 and widths.max() < half_width  # no polygon wraps round the map
+
+
+def test_an_island_map_across_180_draws_its_own_countries_not_the_far_side():
+    """An audit's atlas from Sumatra to Samoa (a map centred near 142°E): taking the plain
+    minimum and maximum longitude of the frame's edge (which crosses 180°) took in the
+    whole globe, so Brazil, opposite the centre, was drawn round the edge of the map over
+    everything (a land-coloured sea with one pale stripe, no Indonesia or Australia)."""
+    from pyproj import CRS
+
+    crs = CRS.from_proj4("+proj=laea +lat_0=8.958333 +lon_0=142.486492 +datum=WGS84 +units=m")
+    extent = (-3285982.0, -3770591.0, 5464474.0, 4359125.0)  # the audit's map frame
+    land = maps_base._projected_outline("world_countries", crs.to_wkt(), extent)
+    names = set(maps_base._boundary_cached("world_countries").loc[land.index, "adm0_a3"])
+    assert {"IDN", "PNG", "AUS", "PHL", "FJI", "JPN"} <= names  # both sides of 180°
+    assert not names & {"BRA", "ARG", "PER"}  # the far side of the globe
+    area = shapely.box(*extent).area
+    assert land.area.sum() < 0.5 * area  # the sea is sea
 
 
 def test_a_region_split_at_the_antimeridian_is_drawn_whole():
@@ -525,12 +544,17 @@ def test_a_region_too_small_to_see_gets_a_dot_of_its_colour():
     so its site also gets a dot of its group's colour; the mainland regions do not."""
     d = 0.9  # about 100 km in degrees at the equator
     polys = [shapely.box(0, 0, d, d), shapely.box(d, 0, 2 * d, d),
-             shapely.box(3.2, 0.4, 3.209, 0.409)]
-    regions = gpd.GeoDataFrame({"group": ["A", "B", "C"]}, geometry=polys, crs=4326,
-                               index=pd.Index(["west", "east", "isle"]))
+             shapely.box(3.2, 0.4, 3.209, 0.409),
+             # an atoll chain: islets under a pixel spread over 200 km (Kiribati, Tonga):
+             # its bounding box is large, its area is not
+             shapely.MultiPolygon([shapely.box(x, -1.5, x + 0.009, -1.491)
+                                   for x in (0.0, 0.9, 1.8)])]
+    regions = gpd.GeoDataFrame({"group": ["A", "B", "C", "D"]}, geometry=polys, crs=4326,
+                               index=pd.Index(["west", "east", "isle", "atolls"]))
     graph = DialectGraph.from_regions(regions, label="group", max_crossing_km=300)
     ax = plot_groups(graph, "group")
     dots = _gid(ax, "regions_tiny")
-    assert len(dots.get_offsets()) == 1
-    assert _facecolours_hex(dots) == [category_colours(["A", "B", "C"])["C"].lower()]
+    assert len(dots.get_offsets()) == 2
+    colours = category_colours(["A", "B", "C", "D"])
+    assert _facecolours_hex(dots) == [colours["C"].lower(), colours["D"].lower()]
     plt.close(ax.figure)

@@ -93,11 +93,39 @@ def test_errors(argv, match):
 
 
 def test_graph_without_genealogy_needs_classification(gpkg):
-    with pytest.raises(DialectGraphError, match=r"`graph` has no genealogical edges"):
+    with pytest.raises(DialectGraphError, match=(
+            r"^`--graph` must have genealogical edges for the attribution, which compares "
+            r"them with the geographic ones; it has none\. Give `--classification COLUMN`, a "
+            r"regions column with classification paths or group names \(columns: "
+            r"'name', 'glottocode', 'dialect_group'\), or `--relations geographic` for geography alone\.$")):
         _run(["attribution", "--graph", str(gpkg), *FAST])
     with pytest.raises(DialectGraphError, match=r"`--by-group` needs feature families: with "
                                                 r"--graph, the item:variant columns of a survey"):
-        _run(["attribution", "--graph", str(gpkg), "--by-group", *FAST])
+        _run(["attribution", "--graph", str(gpkg), "--by-group", "--classification",
+              "dialect_group", *FAST])
+
+
+def test_graph_built_with_a_classification_column_uses_it(tmp_path, capsys):
+    """An audit built its graph with `--classification-col` (edge relatedness only) and
+    the attribution said it had no genealogical edges: the column is recorded at build
+    and the attribution adds the edges from it, saying so."""
+    sites, survey = load_dataset("sinitic_szeto2018")
+    g = DialectGraph.from_sites(sites, method="knn", k=4, regions=False, features=survey,
+                                label="dialect_group", classification="dialect_group")
+    assert "relatedness" in g.edges.columns and g.meta["classification"] == "dialect_group"
+    path = tmp_path / "g.gpkg"
+    g.to_file(path)
+    assert _run(["attribution", "--graph", str(path), "--features", "p-2", "--cv", "random",
+                 *FAST]) == 0
+    printed = capsys.readouterr().out
+    assert ("note (--graph): genealogical edges from the classification column "
+            "'dialect_group' given to `build --classification-col`") in printed
+    assert "edges {" in printed and "'genealogical'" in printed
+    with pytest.raises(DialectGraphError, match=r"it has none \(its edges' relatedness, from "
+                                                r"`build --classification-col`, only weighs"):
+        g.meta.pop("classification")
+        g.to_file(path)
+        _run(["attribution", "--graph", str(path), *FAST])
 
 
 def test_wals_top_features(tmp_path):

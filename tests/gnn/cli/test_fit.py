@@ -195,6 +195,29 @@ def test_reading_atlas_imputes_one_variant_per_item(tmp_path, beida_readings, ca
     item, variant = col.rsplit(":", 1)
     holds = onehot.index[onehot[col] == 1]
     assert (table.loc[[str(i) for i in holds], item] == variant).all()
+    # beside the classes, the readings they stand for (an audit could not get an imputed
+    # IPA reading back from 'c4'), from the g.classes.csv that build wrote
+    said = capsys.readouterr().out
+    path = tmp_path / "filled.readings.csv"
+    assert (f"wrote {path}: the readings of each imputed class (from g.classes.csv; a class "
+            "groups similar readings, joined by ' / '; 'other' stays") in said
+    shown = pd.read_csv(path, index_col="region", dtype=str)
+    classes = pd.read_csv(tmp_path / "g.classes.csv", dtype=str, keep_default_na=False)
+    assert sorted(shown.columns) == sorted(items) and shown.index.equals(table.index)
+    for item in items[:10]:
+        of = classes[classes["item"] == item].groupby("class")["reading"].agg(set)
+        for region in table.index:
+            cls = table.loc[region, item]
+            if cls == "other":
+                assert shown.loc[region, item] == "other"
+            else:
+                assert set(shown.loc[region, item].split(" / ")) == of[cls], (item, region)
+    # a coded survey's graph has no classes file: no readings file either
+    (tmp_path / "g.classes.csv").unlink()
+    path.unlink()
+    assert main(["predict", "--model", str(model), "--graph", str(graph),
+                 "--out", str(out)]) == 0
+    assert not path.exists() and "readings" not in capsys.readouterr().out
 
 
 def test_a_blank_label_column_is_named(tmp_path, capsys):
