@@ -465,9 +465,7 @@ def projected_cells(
                                      water_cap=None if water_cap is None else water_cap[members],
                                      reach=cap)
     if at_sea.any():
-        k = np.flatnonzero(at_sea)
-        discs = shapely.buffer(shapely.points(xy[k]), water_cap[k], quad_segs=16)
-        clipped[k] = [_only_polygons(g) for g in shapely.difference(discs, outline)]
+        clipped[at_sea] = _water_discs(xy, np.flatnonzero(at_sea), water_cap, outline)
     if outline is not None:
         clipped = _give_detached_parts(clipped, xy, land_of, sites.index, report)
     empty = shapely.is_empty(clipped)
@@ -772,6 +770,27 @@ def _water_only_sites(lands: np.ndarray, land_of: np.ndarray, offshore: np.ndarr
                "their `area_km2` is water, and they join their neighbours by sea crossings",
                ids[order])
     return land_of, at_sea
+
+
+def _water_discs(xy: np.ndarray, k: np.ndarray, radius: np.ndarray,
+                 outline: shapely.Geometry) -> list:
+    """The regions of the sites ``k`` of :func:`_water_only_sites`: the disc of each one's
+    water, cut to its Voronoi cell among the sites within twice its radius (sites spread
+    apart from one coordinate have discs of 100 m that would overlap) and minus any land."""
+    from scipy.spatial import cKDTree
+
+    discs = shapely.buffer(shapely.points(xy[k]), radius[k], quad_segs=16)
+    near = np.unique(np.concatenate(
+        [np.asarray(n, dtype=np.int64) for n in
+         cKDTree(xy).query_ball_point(xy[k], 2.0 * radius[k] + 1.0)]))
+    if near.size > 1:
+        lo, hi = xy[near].min(axis=0), xy[near].max(axis=0)
+        pad = 4.0 * float(radius[k].max()) + 1.0
+        frame = shapely.box(lo[0] - pad, lo[1] - pad, hi[0] + pad, hi[1] + pad)
+        cell = dict(zip(near.tolist(), _voronoi(xy[near], frame)))
+        discs = shapely.intersection(discs, np.array([cell[i] for i in k.tolist()],
+                                                     dtype=object))
+    return [_only_polygons(g) for g in shapely.difference(discs, outline)]
 
 
 #: Landmasses with at least this many sites get their Voronoi cells in two halves computed

@@ -406,6 +406,25 @@ def test_a_site_far_out_at_sea_is_reported_apart(world_land):
                                       rel=0.01)
 
 
+def test_sites_at_one_point_far_out_at_sea_share_its_water_without_overlap(world_land):
+    """Two villages given one coordinate on an islet world_land lacks (spread 10 m apart,
+    so each keeps a region) and a third 30 km off: their discs of water are cut between
+    them, so no two regions overlap, and none of them takes the distant coast."""
+    coords = BORNEO_EAST | SULAWESI_MINDANAO | {"isle a": (122.0, 3.5), "isle b": (122.0, 3.5),
+                                                "reef": (122.27, 3.5)}
+    regions, report = voronoi_regions(_sites(coords), boundary=world_land)
+    water = {e["action"]: e for e in report.entries}["regions of water only"]
+    assert sorted(water["ids"]) == ["isle a", "isle b", "reef"]
+    geoms = regions.attrs["projected_geometry"]
+    at = [regions.index.get_loc(i) for i in ("isle a", "isle b", "reef")]
+    for i in at:
+        for j in at:
+            if i < j:
+                assert shapely.intersection(geoms[i], geoms[j]).area < 1.0
+    assert not world_land.intersects(regions.geometry["reef"]).any()
+    assert geoms[at[2]].area > 100 * geoms[at[0]].area  # a 15 km disc vs a 100 m one, halved
+
+
 def test_coverage_on_a_grid_agrees_with_the_union_of_discs():
     """Above 200 sites the share of a landmass within reach is measured on a grid of
     points (the union of 10^5 discs takes seconds): it agrees with the exact union."""
