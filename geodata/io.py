@@ -56,7 +56,7 @@ __all__ = [
 
 #: Columns of a sites table that the toolkit fills itself; a user column of that name is
 #: refused when the table is read, not after a long build.
-_RESERVED_SITE_COLUMNS = ("site_id", "area_km2", "perimeter_km", "geometry")
+_RESERVED_SITE_COLUMNS = ("site_id", "area_km2", "land_km2", "perimeter_km", "geometry")
 
 _VECTOR_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".zip", ".fgb"}
 

@@ -320,7 +320,8 @@ def graph_fingerprint(graph, survey=None) -> str:
     the graph code that changes a task's graph (cells, edges, attributes) changes it, so
     ``--resume`` runs the task again. Floats are hashed to 9 significant digits (below
     1e-9 as 0), so a GEOS or BLAS build that differs in the last bits (a fresh install)
-    does not."""
+    does not. ``land_km2`` (each region's area on land, a description derived from its
+    cell that no model reads, added after the stored runs) is left out."""
     import hashlib
 
     import numpy as np
@@ -338,7 +339,8 @@ def graph_fingerprint(graph, survey=None) -> str:
         return frame.assign(**{c: x[:, i] for i, c in enumerate(floats)})
 
     h = hashlib.sha256()
-    for frame in (graph.regions.drop(columns="geometry"), graph.edges, graph.features, survey):
+    regions = graph.regions.drop(columns=["geometry", "land_km2"], errors="ignore")
+    for frame in (regions, graph.edges, graph.features, survey):
         if frame is not None:
             frame = rounded(frame)
             h.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())

@@ -316,7 +316,9 @@ def voronoi_regions(
     -------
     (GeoDataFrame, Report)
         One (Multi)Polygon per site, indexed like ``sites``, in EPSG:4326, with columns
-        ``longitude``, ``latitude`` of the site and ``area_km2``; the report says what was
+        ``longitude``, ``latitude`` of the site, ``area_km2`` and, with a boundary,
+        ``land_km2`` (the area on its land: less than ``area_km2`` only for a site off the
+        land, whose region also holds the water out to it); the report says what was
         done with duplicate coordinates and points outside the boundary.
 
     Examples
@@ -351,13 +353,17 @@ class ProjectedCells(NamedTuple):
     #: (whose cells reach over water to them), for telling which edges cross the sea
     outline: shapely.Geometry | None = None
     offshore: np.ndarray | None = None
+    #: each cell's area on the outline's land (m²; None without a boundary)
+    land_m2: np.ndarray | None = None
 
     def to_regions(self, geoms_ll: np.ndarray) -> gpd.GeoDataFrame:
         """The regions frame of :func:`voronoi_regions` from the cells in lon/lat."""
-        regions = gpd.GeoDataFrame(
-            {"longitude": self.lon, "latitude": self.lat,
-             "area_km2": shapely.area(self.geometry) / 1e6},
-            geometry=geoms_ll, index=self.index.copy(), crs="EPSG:4326")
+        columns = {"longitude": self.lon, "latitude": self.lat,
+                   "area_km2": shapely.area(self.geometry) / 1e6}
+        if self.land_m2 is not None:
+            columns["land_km2"] = self.land_m2 / 1e6
+        regions = gpd.GeoDataFrame(columns, geometry=geoms_ll, index=self.index.copy(),
+                                   crs="EPSG:4326")
         regions.attrs["projected_crs"] = self.crs.to_wkt()
         regions.attrs["projected_geometry"] = self.geometry
         regions.attrs["projected_xy"] = self.xy
@@ -486,9 +492,22 @@ def projected_cells(
                                     reach=None if reach is None else np.full(len(xy),
                                                                              reach.min()),
                                     receivers=np.flatnonzero(~at_sea))
+    land_m2 = None if outline is None else _land_areas(clipped, lands, offshore)
     return ProjectedCells(clipped, crs, xy_sites, lon, lat, sites.index, report,
                           landmass=land_of if reach is not None else None, outline=outline,
-                          offshore=offshore)
+                          offshore=offshore, land_m2=land_m2)
+
+
+def _land_areas(cells: np.ndarray, lands: np.ndarray, offshore: np.ndarray) -> np.ndarray:
+    """Area (m²) of each cell's land: the whole cell, but for the sites off the land, whose
+    cells also hold their water (an island the outline lacks: most of its region is sea)."""
+    out = shapely.area(cells)
+    if offshore.size:
+        tree = shapely.STRtree(lands)
+        for k in offshore:
+            hit = tree.query(cells[k], predicate="intersects")
+            out[k] = float(shapely.area(shapely.intersection(cells[k], lands[hit])).sum())
+    return out
 
 
 #: With an outline of the world's land, a cell reaches at most this many median site

@@ -162,7 +162,7 @@ def _build_classification(graph: Any, relations: str) -> str | None:
     built = (" (its edges' relatedness, from `build --classification-col`, only weighs the "
              "geographic edges)" if "relatedness" in edges.columns else "")
     cols = [str(c) for c in graph.regions.columns
-            if c not in ("longitude", "latitude", "area_km2", "geometry")]
+            if c not in ("longitude", "latitude", "area_km2", "land_km2", "geometry")]
     raise DialectGraphError(
         f"`--graph` must have genealogical edges for the attribution, which compares them "
         f"with the geographic ones; it has none{built}. Give `--classification COLUMN`, a "

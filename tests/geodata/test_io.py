@@ -287,7 +287,7 @@ def test_repeated_and_blank_headers_are_refused(tmp_path):
         read_table(p)
 
 
-@pytest.mark.parametrize("column", ["area_km2", "site_id", "geometry", "feat__x"])
+@pytest.mark.parametrize("column", ["area_km2", "land_km2", "site_id", "geometry", "feat__x"])
 def test_reserved_site_columns_refused_at_read_time(tmp_path, column):
     p = _write(tmp_path, "s.csv", f"id,latitude,longitude,{column}\na,30,110,1\n")
     with pytest.raises(DialectGraphError, match=rf"`path` has column\(s\) '{column}' whose "

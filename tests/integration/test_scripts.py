@@ -125,6 +125,14 @@ def test_graph_fingerprint_ignores_last_bit_noise_not_changes():
     assert sha(noisy) == sha(edges)
     assert sha(edges.assign(border_km=[0.0, 12.6, 3e-5])) != sha(edges)
     assert sha(edges, features.fillna(1.0)) != sha(edges)
+    # a region's land area (a description no model reads, added after the stored runs)
+    # does not count; its other attributes do
+    described = SimpleNamespace(regions=regions.assign(land_km2=[1.0, 2.0, 0.0]), edges=edges,
+                                features=features)
+    assert mod.graph_fingerprint(described) == sha(edges)
+    renamed = SimpleNamespace(regions=regions.assign(name=["a", "b", "d"]), edges=edges,
+                              features=features)
+    assert mod.graph_fingerprint(renamed) != sha(edges)
 
 
 def test_resume_key_holds_the_estimator_defaults():

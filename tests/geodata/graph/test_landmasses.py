@@ -402,6 +402,15 @@ def test_a_site_far_out_at_sea_is_reported_apart(world_land):
                      water["detail"])
     assert not world_land.intersects(regions.geometry["at sea"]).any()
     disc = regions.attrs["projected_geometry"][regions.index.get_loc("at sea")]
+    # its area is water: land_km2 says so (an audit found island regions "mostly sea")
+    assert regions.loc["at sea", "land_km2"] == 0.0 < regions.loc["at sea", "area_km2"]
+    coastal = regions.loc["off Manado"]  # a few km off the outline: its cell holds water too
+    assert 0 < coastal["land_km2"] < coastal["area_km2"]
+    off = set(entries["sites outside the boundary"]["ids"])
+    assert {"at sea", "off Manado"} <= off
+    on_land = regions.drop(index=list(off))  # all of their region is land
+    assert len(on_land) and (on_land["land_km2"] == on_land["area_km2"]).all()
+    assert (regions.loc[list(off), "land_km2"] < regions.loc[list(off), "area_km2"]).all()
     assert disc.area == pytest.approx(np.pi * (disc.bounds[2] - disc.bounds[0]) ** 2 / 4,
                                       rel=0.01)
 
