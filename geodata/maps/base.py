@@ -303,9 +303,10 @@ def draw_group_tint(ax: Axes, frame: MapFrame, graph: Any, groups: Any, *, alpha
                     style: Mapping[str, Any] | None = None) -> Collection:
     """Regions lightly tinted by their group (the background of beam, isogloss and flow
     maps), in the same colours as the group maps."""
-    keys = as_site_series(groups, graph, argument="groups").astype(str)
-    cols = category_colours(keys.unique())
-    return draw_regions(ax, frame, keys.map(cols),
+    series = as_site_series(groups, graph, argument="groups")
+    keys = series.map(lambda v: str(v) if pd.notna(v) else None)  # unlabelled: grey
+    cols = category_colours(keys.dropna().unique())
+    return draw_regions(ax, frame, keys.map(cols).fillna(MISSING_COLOUR),
                         style={"alpha": alpha, "edgecolor": "white", **(style or {})})
 
 

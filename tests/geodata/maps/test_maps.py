@@ -221,6 +221,25 @@ def test_isogloss_bundles_width_proportional(szeto):
     assert len(ax.get_legend().get_texts()) >= 3
 
 
+def test_group_tint_draws_unlabelled_regions_grey(szeto):
+    """An audit's atlas with 203 unlabelled sites crashed the bundles map (a NaN colour
+    for a blank label): the tint behind bundles, beams and flows draws them grey."""
+    from geodata.maps.base import MISSING_COLOUR
+
+    sites, survey = load_dataset("sinitic_szeto2018")
+    blank = sites.index[:3]
+    sites = sites.assign(dialect_group=sites["dialect_group"].where(
+        ~sites.index.isin(blank)))
+    graph = DialectGraph.from_sites(sites, boundary=load_boundary(), features=survey,
+                                    label="dialect_group")
+    ax = plot_isogloss_bundles(graph, groups="dialect_group")
+    tint = _facecolours_hex(_gid(ax, "regions"))
+    grey = [to_hex(MISSING_COLOUR)] * 3
+    assert [tint[graph.node_ids.get_loc(i)] for i in blank] == grey
+    assert tint.count(to_hex(MISSING_COLOUR)) == 3
+    plt.close(ax.figure)
+
+
 def test_mds_colours_lab():
     assert lab_to_rgb(np.array([[50.0, 0, 0]]))[0] == pytest.approx([0.4663] * 3, abs=2e-3)
     coords = pd.DataFrame({"d1": [-1.0, 0.0, 1.0], "d2": [0.0, 1.0, -1.0], "d3": [0, 0, 0.0]},
