@@ -104,8 +104,10 @@ def _cmd_build(args: argparse.Namespace) -> int:
         table = pd.DataFrame(rows, columns=["feature", "item", "class", "reading"])
         classes = Path(args.out).with_name(Path(args.out).stem + ".classes.csv")
         write_text(classes, table.to_csv(index=False))
-        print(f"wrote {classes}: the readings of each feature column ({len(table)} rows; "
-              "tones stripped where they were)")
+        tones = ("" if args.categories or args.keep_tones
+                 else "; tones stripped where they were")
+        print(f"wrote {classes}: the readings of each feature column ({len(table)} rows"
+              f"{tones})")
     return 0
 
 
@@ -147,6 +149,12 @@ def _merged_examples(classes: dict[str, dict[str, str]]) -> tuple[int, str] | No
     return (n, first) if n else None
 
 
+#: Reading classes kept per item of a string survey, and the sites a class needs to
+#: stand alone (``--max-classes``, ``--min-class-sites``; --categories keeps every value).
+DEFAULT_MAX_CLASSES = 4
+DEFAULT_MIN_CLASS_SITES = 2
+
+
 def _encode_survey(survey, args: argparse.Namespace):
     """``(wide, classes)``: the survey as a wide feature table (NaN = unobserved; None
     without a survey), numeric items as numbers, string items (IPA readings, categories) as
@@ -178,22 +186,33 @@ def _encode_survey(survey, args: argparse.Namespace):
         strings = frame[~numeric].assign(value=lambda f: f["value"].astype(str))
         categories = bool(getattr(args, "categories", False))
         method = "exact" if categories else args.string_encoding
+        # category labels keep one column per value unless capped on purpose; readings are
+        # capped at a few classes per item by default (the rest is mostly noise)
+        max_classes = args.max_classes or (None if categories else DEFAULT_MAX_CLASSES)
+        min_sites = args.min_class_sites or (1 if categories else DEFAULT_MIN_CLASS_SITES)
         fm = string_features(strings, method=method, threshold=args.class_threshold,
                              strip_tones=not (args.keep_tones or categories),
-                             min_sites=args.min_class_sites, max_classes=args.max_classes,
-                             other=True)
+                             min_sites=min_sites, max_classes=max_classes, other=True)
         d = fm.describe()
         n_items = strings["item"].nunique()
         how = ("clusters of similar strings (UPGMA on normalised Levenshtein, cut at "
                f"{args.class_threshold})" if method == "clusters"
                else "identical strings")
-        tones = ("tones kept" if args.keep_tones or categories else "tone digits stripped")
         what = "categorical" if categories else "string"
+        if categories:
+            kept = ("one column per value" if max_classes is None and min_sites == 1 else
+                    f"at most {max_classes or 'all'} per item held by >= {min_sites} sites, "
+                    "the rest in 'other'")
+            tail = "; `distances --metric hamming` compares them"
+            how = f"{how}; {kept}"
+        else:
+            tones = "tones kept" if args.keep_tones else "tone digits stripped"
+            how = (f"{how}; {tones}; at most {max_classes} per item held by >= {min_sites} "
+                   "sites, the rest in 'other'")
+            tail = "; the strings stay in the survey for `distances --metric levenshtein`"
         print(f"features: {n_items} {what} item(s) encoded as {d['features']} variant classes "
-              f"({how}; {tones}; at most {args.max_classes} per item held by >= "
-              f"{args.min_class_sites} sites, the rest in 'other'); {d['cells']} site x item "
-              f"cells, {d['cells_missing']} missing ({d['cells_missing'] / max(d['cells'], 1):.1%})"
-              "; the strings stay in the survey for `distances --metric levenshtein`")
+              f"({how}); {d['cells']} site x item cells, {d['cells_missing']} missing "
+              f"({d['cells_missing'] / max(d['cells'], 1):.1%}){tail}")
         if method == "clusters":
             merged = _merged_examples(fm.classes)
             if merged:
@@ -246,11 +265,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--string-encoding", default="clusters", choices=["clusters", "exact"],
                    help="variant classes per item: clusters of similar strings (default) or "
                         "identical strings")
-    g.add_argument("--max-classes", type=_positive_int, default=4,
+    g.add_argument("--max-classes", type=_positive_int, default=None,
                    help="classes kept per item, most frequent first; the rest become 'other' "
-                        "(default 4)")
-    g.add_argument("--min-class-sites", type=_positive_int, default=2,
-                   help="a class needs this many sites to stand alone, else 'other' (default 2)")
+                        f"(default {DEFAULT_MAX_CLASSES}; with --categories, no cap)")
+    g.add_argument("--min-class-sites", type=_positive_int, default=None,
+                   help="a class needs this many sites to stand alone, else 'other' (default "
+                        f"{DEFAULT_MIN_CLASS_SITES}; with --categories, 1)")
     g.add_argument("--class-threshold", type=float, default=0.5,
                    help="clustering cut in normalised Levenshtein distance (default 0.5)")
     g.add_argument("--keep-tones", action="store_true",

@@ -225,9 +225,10 @@ def test_build_says_when_category_labels_are_merged(wals_sites, tmp_path, capsys
                                           "genders:2 genders", "genders:3 genders"]
 
 
-def test_build_numeric_codes_as_categories(wals_sites, tmp_path):
+def test_build_numeric_codes_as_categories(wals_sites, tmp_path, capsys):
     """WALS feature values are codes: with --categories, value 2 is a column of its own,
-    not twice value 1."""
+    not twice value 1, and every value keeps its column (an audit found WALS 81A's values 4
+    and 6 lumped into 'other' by the reading classes' cap of 4 per item)."""
     survey = geodata.load_dataset("wals").survey
     ids = ["ami", "ata", "pai", "ruk", "see", "sry", "thw", "tso", "ymi"]
     path = _write_sites(wals_sites.loc[ids], tmp_path / "s.csv")
@@ -243,9 +244,18 @@ def test_build_numeric_codes_as_categories(wals_sites, tmp_path):
     assert main([*args, "--categories", "--out", str(tmp_path / "c.gpkg")]) == 0
     cats = DialectGraph.read_file(tmp_path / "c.gpkg").features
     held = part.groupby(["item", "value"])["site"].nunique()
-    expect = {f"{i}:{v}" for (i, v), n in held.items() if n >= 2}
-    assert expect <= set(cats.columns)
+    assert set(cats.columns) == {f"{i}:{int(v) if float(v).is_integer() else v}"
+                                 for i, v in held.index}  # one column per value, none 'other'
     assert set(cats.fillna(0).stack().unique()) <= {0.0, 1.0}
+    out = capsys.readouterr().out
+    assert "(identical strings; one column per value)" in out
+    assert "`distances --metric hamming` compares them" in out and "tones" not in out
+    # a cap given on purpose still applies
+    assert main([*args, "--categories", "--max-classes", "2", "--out",
+                 str(tmp_path / "d.gpkg")]) == 0
+    capped = DialectGraph.read_file(tmp_path / "d.gpkg").features
+    assert any(c.endswith(":other") for c in capped.columns)
+    assert "at most 2 per item held by >= 1 sites, the rest in 'other'" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("command", ["build", "maps"])
