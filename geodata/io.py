@@ -832,6 +832,7 @@ def survey_from_frame(
     delimiter: str | None = None,
     sites: pd.Index | gpd.GeoDataFrame | None = None,
     argument: str = "survey",
+    sites_argument: str = "sites",
 ) -> tuple[pd.DataFrame, Report]:
     """Normalise a long survey table to columns ``site, item, value``.
 
@@ -852,10 +853,17 @@ def survey_from_frame(
         unknown = sorted(set(out["site"]) - set(known.astype(str)))
         if unknown:
             n_rows = int(out["site"].isin(unknown).sum())
+            folded = {str(k).casefold(): str(k) for k in known}
+            cased = [(u, folded[u.casefold()]) for u in unknown if u.casefold() in folded]
+            hint = ""
+            if cased:
+                hint = (f" {len(cased)} of them match a site id but for upper/lower case "
+                        f"({first_examples([f'{u} = {k}' for u, k in cased], 3)}): spell "
+                        "them alike in both files.")
             raise DialectGraphError(
-                f"`{argument}` must only name sites that are in `sites`; {len(unknown)} "
-                f"unknown site id(s) ({first_examples(unknown)}) hold {n_rows} value(s). "
-                "Add those sites to the sites file or fix the ids."
+                f"`{argument}` must only name sites that are in `{sites_argument}`; "
+                f"{len(unknown)} unknown site id(s) ({first_examples(unknown)}) hold "
+                f"{n_rows} value(s).{hint} Add those sites to the sites file or fix the ids."
             )
     if delimiter:
         is_str = out["value"].map(lambda v: isinstance(v, str))
@@ -919,6 +927,7 @@ def read_survey(
     delimiter: str | None = None,
     sites: pd.Index | gpd.GeoDataFrame | None = None,
     argument: str = "path",
+    sites_argument: str = "sites",
 ) -> tuple[pd.DataFrame, Report]:
     """Read a survey table from CSV/TSV: long (site, item, value) or wide.
 
@@ -950,7 +959,7 @@ def read_survey(
         frame = frame.melt(id_vars=[site_col], var_name=item_col, value_name=value_col)
     survey, rep = survey_from_frame(frame, site_col=site_col, item_col=item_col,
                                     value_col=value_col, delimiter=delimiter, sites=sites,
-                                    argument=argument)
+                                    argument=argument, sites_argument=sites_argument)
     report.extend(rep)
     return survey, _one_note_on_missing_values(report, frame, value_col)
 

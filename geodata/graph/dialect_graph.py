@@ -495,6 +495,11 @@ class DialectGraph:
                 pairs = pairs[~hit]
             else:
                 pairs = pd.concat([pairs, flags], axis=1)
+                counts = {c: int(flags[c].sum()) for c in flags.columns}
+                report.add("flagged edges crossing barriers",
+                           f"{int(flags.any(axis=1).sum())} edge(s) cross a barrier and are "
+                           f"flagged, not removed: "
+                           + ", ".join(f"{c} on {n}" for c, n in counts.items()), [])
         if perim is not None and len(perim) == len(ids):
             pass  # from the contiguity step: the same segments, not measured twice
         elif proj is not None and shapely.get_type_id(proj[0]) in (3, 6):

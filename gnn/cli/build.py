@@ -49,6 +49,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     if args.regions:
         regions, rep = read_regions(args.regions, id_col=args.region_id_col,
                                    argument="--regions")
+        _print_report("regions", rep)  # repairs of invalid polygons are said
         if args.sites or args.dataset:
             sites, features, _ = load_inputs(args)
             regions = regions.join(sites.drop(columns="geometry"), how="left")
@@ -57,7 +58,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
             features, survey_report = read_survey(
                 args.survey, site_col=args.site_col, item_col=args.item_col,
-                value_col=args.value_col, delimiter=args.delimiter, sites=regions)
+                value_col=args.value_col, delimiter=args.delimiter, sites=regions,
+                argument="--survey", sites_argument="--regions")
             _print_report("survey", survey_report)
         method = args.method if args.method in ("rook", "queen") else "rook"
         encoded, classes = _encode_survey(features, args)
@@ -122,8 +124,23 @@ def _read_barrier(path: Path):
     except Exception as exc:
         raise DialectGraphError(f"`--barrier` must be readable by GDAL; {str(path)!r} failed "
                                 f"({exc}).") from exc
+    if gdf.crs is None:
+        raise DialectGraphError(
+            f"`--barrier` must have a coordinate reference system; {str(path)!r} has none (a "
+            "Shapefile without its .prj file, or a layer saved without one). Add the .prj, or "
+            "open it in QGIS, set the layer's CRS and save it again (GeoJSON is always "
+            "lon/lat).")
     if "name" not in gdf.columns:
-        gdf["name"] = path.stem.replace(" ", "_")
+        gdf["name"] = path.stem
+    names = gdf["name"].astype(str)
+    safe = names.str.replace(r"[^A-Za-z0-9_\-]+", "_", regex=True).str.strip("_")
+    safe = safe.where(safe != "", "barrier")
+    changed = sorted({f"{a!r} -> barrier_{b}" for a, b in zip(names, safe) if a != b})
+    if changed:
+        print(f"note (--barrier): barrier names made fit for edge column names: "
+              f"{', '.join(changed[:5])}" + (f" and {len(changed) - 5} more"
+                                             if len(changed) > 5 else ""))
+    gdf["name"] = safe
     return gdf, None
 
 

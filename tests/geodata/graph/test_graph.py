@@ -143,6 +143,9 @@ def test_barriers_flag_and_drop(data):
     n_cross = int(g.edges["barrier_yangtze"].sum()) // 2
     assert dropped.n_edges == g.n_edges - n_cross
     assert any(e["action"] == "removed edges crossing barriers" for e in dropped.report.entries)
+    flagged = {e["action"]: e for e in g.report.entries}["flagged edges crossing barriers"]
+    assert flagged["detail"] == (f"{n_cross} edge(s) cross a barrier and are flagged, not "
+                                 f"removed: barrier_yangtze on {n_cross}")
 
 
 def test_relatedness_from_classification(data):

@@ -4,6 +4,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 
 import geodata
 from geodata.graph.dialect_graph import DialectGraph
@@ -103,6 +104,62 @@ def test_build_from_given_polygons(tmp_path):
     g = DialectGraph.read_file(out)
     assert g.n_nodes == 34 and ("CN-BJ", "CN-TJ") in g.edges.index
     assert g.edges["sea_crossing"].any()  # Hainan and Taiwan joined across the strait
+
+
+def test_given_polygons_repairs_are_said_and_ids_differing_by_case_named(tmp_path, capsys):
+    """An audit's province polygons: a self-intersecting Hubei was repaired without a word
+    (its land borders became one point), and a survey spelling 'BEIJING' for 'Beijing' got
+    an error naming `path` and `--sites`, neither of which it had given."""
+    import geodata
+
+    prov = geodata.load_boundary("china_provinces")[["name", "geometry"]].copy()
+    x0, y0, x1, y1 = prov.loc[prov["name"] == "Hubei"].total_bounds
+    bowtie = shapely.Polygon([(x0, y0), (x1, y1), (x1, y0), (x0, y1)])
+    prov.loc[prov["name"] == "Hubei", "geometry"] = bowtie
+    regions = tmp_path / "prov.geojson"
+    prov.to_file(regions)
+    rows = [(n, item, v) for n in prov["name"] for item, v in (("a", "x"), ("b", "y"))]
+    survey = tmp_path / "v.csv"
+    pd.DataFrame(rows, columns=["site", "item", "value"]).to_csv(survey, index=False)
+    args = ["build", "--regions", str(regions), "--region-id-col", "name"]
+    assert main([*args, "--survey", str(survey), "--out", str(tmp_path / "g.gpkg")]) == 0
+    assert ("regions report:\nrepaired invalid geometry: 1 region(s) made valid with "
+            "shapely.make_valid ('Hubei')") in capsys.readouterr().out
+    shouted = tmp_path / "upper.csv"
+    pd.DataFrame([(n.upper() if n in ("Beijing", "Hubei") else n, i, v) for n, i, v in rows],
+                 columns=["site", "item", "value"]).to_csv(shouted, index=False)
+    assert main([*args, "--survey", str(shouted), "--out", str(tmp_path / "h.gpkg")]) == 2
+    assert ("error: `--survey` must only name sites that are in `--regions`; 2 unknown site "
+            "id(s) ('BEIJING', 'HUBEI') hold 4 value(s). 2 of them match a site id but for "
+            "upper/lower case ('BEIJING = Beijing', 'HUBEI = Hubei'): spell them alike in "
+            "both files.") in capsys.readouterr().err
+
+
+def test_barrier_files_are_checked_first_in_cli_words(tmp_path, capsys):
+    """An audit's barrier Shapefile without a .prj got the API's set_crs advice after the
+    survey was read; a range named 'central range' was refused. Both are settled when the
+    file is read: the first with advice a command-line user can follow, the second by a
+    column-safe name (said)."""
+    import geodata
+
+    line = shapely.LineString([(110, 22), (118, 32)])
+    nocrs = tmp_path / "nocrs.shp"
+    gpd.GeoDataFrame({"name": ["range"]}, geometry=[line]).to_file(nocrs)
+    args = ["build", "--dataset", "sinitic_szeto2018", "--out", str(tmp_path / "g.gpkg")]
+    assert main([*args, "--barrier", str(nocrs)]) == 2
+    err = capsys.readouterr().err
+    assert (f"error: `--barrier` must have a coordinate reference system; '{nocrs}' has none "
+            "(a Shapefile without its .prj file, or a layer saved without one). Add the .prj, "
+            "or open it in QGIS, set the layer's CRS and save it again") in err
+    named = tmp_path / "named.geojson"
+    gpd.GeoDataFrame({"name": ["central range"]}, geometry=[line], crs=4326).to_file(named)
+    assert main([*args, "--barrier", str(named)]) == 0
+    out = capsys.readouterr().out
+    assert ("note (--barrier): barrier names made fit for edge column names: 'central range' "
+            "-> barrier_central_range") in out
+    assert "flagged edges crossing barriers: " in out
+    g = geodata.DialectGraph.read_file(tmp_path / "g.gpkg")
+    assert g.edges["barrier_central_range"].any()
 
 
 def test_build_string_survey_uses_every_reading(tmp_path, capsys, beida_readings):
