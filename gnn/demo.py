@@ -356,27 +356,41 @@ def run_demo(out: str | Path = "demo_output", *, dataset: str = "sinitic_szeto20
              "costs γ; the formula is in gnn.nn.layers.EdgePrior) on "
              "every edge (parameters in summary.json).", "Thick dark beams are the contacts "
              "the model trusts most: short edges with a long shared border.")
-    att = clf.attention()
+    # the relation whose attention reaches the neighbours: a relation that keeps nearly
+    # all of it on each region's own message (its self-loop) would draw empty beams
+    shares = clf.neighbour_attention().mean()
+    relation = str(shares.idxmax())
+    others = "; ".join(f"the {r} relation {100 * v:.2g} %" for r, v in shares.items()
+                       if r != relation)
+    share_text = (f"In this fit the {relation} relation gives {100 * shares[relation]:.3g} % "
+                  f"of each region's attention to its neighbours on average"
+                  + (f" ({others}: the rest stays on the region's own message)"
+                     if others else "") + ".")
+    att = clf.attention(relation=relation)
     ax = plot_beams(graph, att, directed=True, label="attention\n(mean over heads)",
-                    title="Attention of the last layer, both directions")
+                    title=f"Attention of the last layer ({relation} relation), both directions")
     figs.add("14_beams_attention", ax, "Attention",
-             "The attention each region pays to each neighbour (mean over heads), one line "
-             "per direction, offset to the right of its direction of travel.",
+             f"The attention each region pays to each of its {relation} neighbours (mean over "
+             "heads), one line per direction, offset to the right of its direction of "
+             f"travel. {share_text}",
              "Attention is what the trained network actually used: where it differs from "
-             "the prior, the content of the features overrode geography.")
+             "the prior, the content of the features overrode it. Geography also reaches "
+             "the prediction through the label vote, weighted by the prior of figure 13.")
     flow = diffusion.net_flow(att)
     summary["attention_flow"] = {
+        "relation": relation,
+        "neighbour_share": {str(r): round(float(v), 6) for r, v in shares.items()},
         "top_donors": flow.regions["net"].sort_values(ascending=False).head(5).round(4)
         .to_dict(),
         "top_edges": [{"source": s, "target": t, "net": float(v)} for (s, t), v in
                       flow.edges["net"].head(5).items()]}
     ax = plot_flows(graph, flow, min_share=0.2,
-                    title="Net attention flow (source → target)")
+                    title=f"Net attention flow, {relation} relation (source → target)")
     figs.add("15_attention_flow", ax, "Net attention flow",
-             "For each edge, attention from source to target minus the reverse, as an arrow; "
-             "regions coloured by their net outflow.", "Purple regions give more influence "
-             "than they receive (net donors), orange ones receive more. Only edges with at "
-             "least 20 % of the largest net flow are drawn.")
+             f"For each {relation} edge, attention from source to target minus the reverse, "
+             "as an arrow; regions coloured by their net outflow.", "Purple regions give "
+             "more influence than they receive (net donors), orange ones receive more. Only "
+             "edges with at least 20 % of the largest net flow are drawn.")
 
     # 5. diffusion simulation and flows ---------------------------------------------------
     seeds = [ref_site]

@@ -19,7 +19,7 @@ used, as in Gabmap, as heuristics.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -251,16 +251,14 @@ class ClusterStability:
 
 
 def _stability(kind: str, method: str, k: int, original: np.ndarray, ids: pd.Index,
-               replicates: list[np.ndarray], notes: list[str]) -> ClusterStability:
+               replicates: Iterable[np.ndarray], notes: list[str]) -> ClusterStability:
+    """Co-clustering, site stability, cophenetic correlations and ARIs over the
+    replicate distance matrices, taken one at a time (a generator: 100 matrices of 2,000
+    sites held at once took 3 GB); ``notes`` may be filled by the generator as it ends."""
     from scipy.cluster.hierarchy import cophenet
     from scipy.spatial.distance import squareform
     from sklearn.metrics import adjusted_rand_score
 
-    if not replicates:
-        raise DialectGraphError(
-            f"`{kind}` clustering produced no usable replicate ({'; '.join(notes)}). Use "
-            "more items or drop sites with little data."
-        )
     z0, _ = _linkage(original, method)
     base = _cut(z0, ids, k).to_numpy()
     condensed = squareform(original, checks=False)
@@ -276,7 +274,12 @@ def _stability(kind: str, method: str, k: int, original: np.ndarray, ids: pd.Ind
         together += lab[:, None] == lab[None, :]
         cophs.append(float(cophenet(z, condensed)[0]) if np.std(condensed) > 0 else np.nan)
         aris.append(float(adjusted_rand_score(base, lab)))
-    share = together / len(replicates)
+    if not cophs:
+        raise DialectGraphError(
+            f"`{kind}` clustering produced no usable replicate ({'; '.join(notes)}). Use "
+            "more items or drop sites with little data."
+        )
+    share = together / len(cophs)
     same = base[:, None] == base[None, :]
     agree = np.where(same, share, 1.0 - share)
     np.fill_diagonal(agree, np.nan)
@@ -323,18 +326,23 @@ def bootstrap_clustering(
     _check_k(n_clusters, len(original))
     rng = np.random.default_rng(seed)
     m = items.n_items
-    replicates, skipped = [], 0
-    for _ in range(n_boot):
-        weights = np.bincount(rng.integers(0, m, m), minlength=m).astype(float)
-        d = items.aggregate(weights=weights, on_undefined="nan").matrix.to_numpy()
-        if np.isnan(d).any():
-            skipped += 1
-            continue
-        replicates.append(d)
-    notes = [f"{skipped} replicate(s) skipped: a pair of sites shared no sampled item"] \
-        if skipped else []
+    notes: list[str] = []
+
+    def replicates():
+        skipped = 0
+        for _ in range(n_boot):
+            weights = np.bincount(rng.integers(0, m, m), minlength=m).astype(float)
+            d = items.aggregate(weights=weights, on_undefined="nan").matrix.to_numpy()
+            if np.isnan(d).any():
+                skipped += 1
+                continue
+            yield d
+        if skipped:
+            notes.append(f"{skipped} replicate(s) skipped: a pair of sites shared no "
+                         "sampled item")
+
     return _stability("bootstrap", method, n_clusters, original.to_numpy(float),
-                      original.index, replicates, notes)
+                      original.index, replicates(), notes)
 
 
 def noisy_clustering(
@@ -371,12 +379,14 @@ def noisy_clustering(
     iu = np.triu_indices(n, k=1)
     scale = noise * float(np.std(values[iu]))
     rng = np.random.default_rng(seed)
-    replicates = []
-    for _ in range(n_iter):
-        noisy = np.zeros_like(values)
-        noisy[iu] = values[iu] + rng.uniform(0.0, scale, len(iu[0]))
-        replicates.append(noisy + noisy.T)
-    return _stability("noisy", method, n_clusters, values, d.index, replicates, [])
+
+    def replicates():
+        for _ in range(n_iter):
+            noisy = np.zeros_like(values)
+            noisy[iu] = values[iu] + rng.uniform(0.0, scale, len(iu[0]))
+            yield noisy + noisy.T
+
+    return _stability("noisy", method, n_clusters, values, d.index, replicates(), [])
 
 
 def cluster_membership(stability: ClusterStability) -> pd.DataFrame:

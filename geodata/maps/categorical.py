@@ -173,8 +173,11 @@ def plot_predictions(graph: Any, predictions: pd.Series | pd.DataFrame, *,
     draw_basemap(ax, frame, boundary=boundary)
     draw_regions(ax, frame, pred.map(colours).fillna(MISSING_COLOUR), style=style)
     wrong = pred.notna() & true.notna() & (pred != true)
+    # the legend explains every colour drawn: fills (predicted) and the dots of the true
+    # groups of misclassified regions, some of which may never be predicted
+    drawn = set(pred.dropna()) | set(true[wrong].dropna())
     handles = [Patch(facecolor=c, edgecolor="none", label=k) for k, c in colours.items()
-               if k in set(pred.dropna())]
+               if k in drawn]
     if wrong.any():
         ids = wrong.index[wrong]
         if mark == "hatch":
@@ -209,7 +212,7 @@ def plot_predictions(graph: Any, predictions: pd.Series | pd.DataFrame, *,
     ok = ~wrong
     draw_sites(ax, frame).set_offsets(frame.xy.loc[ok[ok].index, ["x", "y"]].to_numpy())
     if legend:
-        legend_outside(ax, handles, title="predicted group")
+        legend_outside(ax, handles, title="group (fill: predicted)")
     finish_map(ax, frame, scale_bar=scale_bar, title=title)
     if labels:
         label_sites(ax, graph, script=labels if isinstance(labels, str) else "latin")

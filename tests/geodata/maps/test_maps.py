@@ -157,6 +157,14 @@ def test_predictions_hatch_misclassified(szeto):
     assert "misclassified (3 of 42)" in texts
     dots = _gid(ax, "true_group")
     assert len(dots.get_offsets()) == 3
+    # every colour drawn is in the legend: a true group never predicted (an audit's demo
+    # left such dots unexplained) included
+    pred2 = pred.copy()
+    pred2[graph.labels == "Yue"] = "Wu"  # Yue predicted nowhere, drawn as dots only
+    ax3 = plot_predictions(graph, pred2)
+    texts3 = [t.get_text() for t in ax3.get_legend().get_texts()]
+    assert "Yue" not in set(pred2) and "Yue" in texts3 and "Wu" in texts3
+    assert ax.get_legend().get_title().get_text() == "group (fill: predicted)"
     ax2 = plot_predictions(graph, pred, mark="outline")
     assert _gid(ax2, "misclassified").get_linewidth()[0] == pytest.approx(2.0)
     with pytest.raises(DialectGraphError, match="mark"):
