@@ -292,10 +292,15 @@ def draw_scale_bar(ax: Axes) -> None:
             break
     length = km * 1000
     xs, ys = x1 - (x1 - x0) * 0.05 - length, y0 + (y1 - y0) * 0.04
+    import matplotlib.patheffects as pe
+
+    # a white halo keeps bar and label readable over regions and site dots
+    halo = [pe.withStroke(linewidth=3, foreground="white", alpha=0.9)]
     ax.plot([xs, xs + length], [ys, ys], color="black", linewidth=2.5, zorder=8,
-            solid_capstyle="butt", gid="scale_bar")
+            solid_capstyle="butt", gid="scale_bar",
+            path_effects=[pe.Stroke(linewidth=4.5, foreground="white", alpha=0.9), pe.Normal()])
     ax.text(xs + length / 2, ys + (y1 - y0) * 0.012, f"{km:g} km", ha="center", va="bottom",
-            fontsize=8, zorder=8, gid="scale_bar_label")
+            fontsize=8, zorder=8, gid="scale_bar_label", path_effects=halo)
 
 
 # --------------------------------------------------------------------------- regions
