@@ -58,7 +58,7 @@ __all__ = [
 #: refused when the table is read, not after a long build.
 _RESERVED_SITE_COLUMNS = ("site_id", "area_km2", "land_km2", "perimeter_km", "geometry")
 
-_VECTOR_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".zip", ".fgb"}
+_VECTOR_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".zip", ".fgb", ".kml"}
 
 
 _SIDECAR_RE = r"(-journal|-wal|-shm|\.tmp_rtree_.*\.db)?"
@@ -307,7 +307,8 @@ def require_file(path: str | os.PathLike, argument: str, what: str) -> None:
 
 
 def read_table(
-    path: str | os.PathLike, *, argument: str = "path", index_header: bool = False
+    path: str | os.PathLike, *, argument: str = "path", index_header: bool = False,
+    first_column: str | None = None,
 ) -> tuple[pd.DataFrame, Report]:
     """Read a CSV/TSV table as text, the one way every table of the toolkit is read.
 
@@ -326,6 +327,9 @@ def read_table(
         The argument or option name used in messages (e.g. ``"--sites"``).
     index_header : bool
         The first column holds row labels and may have a blank header (square matrices).
+    first_column : str, optional
+        Name given to a first column whose header alone is blank (reported): the corner
+        cell of a table whose rows are sites, as in Gabmap's data files.
 
     Returns
     -------
@@ -360,6 +364,10 @@ def read_table(
             f"{str(path)!r} failed ({detail}). Check the file's format (save it as UTF-8 "
             f"{kind}).") from exc
     header = raw.iloc[0].fillna("").astype(str).str.strip().tolist()
+    named_corner = False
+    if (first_column is not None and len(header) > 1 and header[0] == ""
+            and all(header[1:]) and first_column not in header):
+        header[0], named_corner = first_column, True
     problems = Problems()
     blank = [i + 1 for i, h in enumerate(header) if h == "" and not (index_header and i == 0)]
     if blank:
@@ -377,6 +385,12 @@ def read_table(
     if sep == ";":
         report.add("semicolon-separated", f"{str(path)!r} was read with ';' between the cells "
                    "(its header has no comma)")
+    elif sep == "\t" and path.suffix.lower() not in {".tsv", ".tab"}:
+        report.add("tab-separated", f"{str(path)!r} was read with tabs between the cells "
+                   "(its header has tabs and no comma)")
+    if named_corner:
+        report.add("first column named", f"the first column of {str(path)!r} has no header "
+                   f"(a corner cell, as in Gabmap's data files): read as {first_column!r}")
     # vectorised on the text columns (pyarrow strings): no Python call per cell
     stripped = frame.apply(lambda c: c.str.strip() if pd.api.types.is_string_dtype(c) else c)
     missing = stripped.isna() | stripped.isin(NA_SPELLINGS)
@@ -395,11 +409,16 @@ def read_table(
 
 
 def _csv_separator(path: Path) -> str:
-    """``","``, or ``";"`` for a file whose header has semicolons and no comma (a CSV saved
-    by a spreadsheet set to a language that writes decimal commas)."""
+    """``","``; ``"\t"`` for a file whose header has tabs and no comma (Gabmap's data files,
+    spreadsheets' "Text (tab-delimited)"); ``";"`` for one whose header has semicolons and
+    neither (a CSV saved by a spreadsheet set to a language that writes decimal commas)."""
     with open(path, "rb") as fh:
         head = fh.readline(1 << 16).decode("utf-8", errors="replace")
-    return ";" if ";" in head and "," not in head else ","
+    if "," in head:
+        return ","
+    if "\t" in head:
+        return "\t"
+    return ";" if ";" in head else ","
 
 
 def _read_csv_text(path: Path, sep: str) -> pd.DataFrame:
@@ -587,8 +606,9 @@ def read_sites(
     ----------
     path : path-like
         CSV (or ``.tsv``) with a header row, or a vector file of points (``.geojson``,
-        ``.json``, ``.gpkg``, ``.shp``, ``.fgb``), whose coordinates come from the
-        geometry (in EPSG:4326) and whose attributes are the columns.
+        ``.json``, ``.gpkg``, ``.shp``, ``.fgb``, ``.kml``), whose coordinates come from the
+        geometry (in EPSG:4326) and whose attributes are the columns (a KML file's
+        placemark names are the site ids, as in a Gabmap map file).
     id_col, lat_col, lon_col : str
         Names of the site-id, latitude and longitude columns.
 
@@ -606,6 +626,8 @@ def read_sites(
     """
     if Path(path).suffix.lower() in _VECTOR_SUFFIXES - {".zip"}:
         frame, report = _point_table(path, argument=argument, lat_col=lat_col, lon_col=lon_col)
+        if Path(path).suffix.lower() == ".kml" and id_col == "id":
+            id_col = _kml_names(frame, report, argument=argument)
     else:
         frame, report = read_table(path, argument=argument)
     id_col, lat_col, lon_col = (
@@ -627,6 +649,21 @@ def read_sites(
     sites = sites_from_frame(frame, id_col=id_col, lat_col=lat_col, lon_col=lon_col,
                              argument=argument)
     return (sites, report) if with_report else sites
+
+
+def _kml_names(frame: pd.DataFrame, report: Report, *, argument: str) -> str:
+    """The id column of a KML file's points: its placemarks' names (a Gabmap map file;
+    the placemarks' own ids, when a program wrote any, are ``map.1``, ``map.2`` ...) when
+    every placemark has one; an empty ``id`` column is dropped."""
+    name = next((c for c in frame.columns if str(c).strip().lower() == "name"), None)
+    if name is None or frame[name].isna().any():
+        return "id"
+    if "id" in frame.columns and frame["id"].isna().all():
+        frame.drop(columns=["id"], inplace=True)
+    report.add("site ids from placemark names",
+               f"`{argument}` is a KML file: the site ids are its placemarks' names (column "
+               f"{name!r}); pass id_col (CLI: --id-col) to choose another column")
+    return str(name)
 
 
 def _point_table(path: str | os.PathLike, *, argument: str, lat_col: str,
@@ -946,7 +983,7 @@ def read_survey(
     >>> len(survey), sorted(survey["item"].unique()), report.entries[0]["action"]
     (4, ['eye', 'hand'], 'read as a wide table')
     """
-    frame, report = read_table(path, argument=argument)
+    frame, report = read_table(path, argument=argument, first_column=site_col)
     cols = set(frame.columns)
     if (item_col not in cols and value_col not in cols and site_col in cols
             and len(cols) >= 2 and frame[site_col].notna().all()

@@ -511,14 +511,18 @@ def as_cli_message(message: str, options: dict[str, str], *, names_only: bool = 
     >>> as_cli_message("Name it with id_col/lat_col (CLI: --id-col/--lat-col).",
     ...                {"id_col": "--id-col", "lat_col": "--lat-col"})
     'Name it with --id-col/--lat-col.'
+    >>> as_cli_message("pass id_col (CLI: --id-col) to choose another", {"id_col": "--id-col"})
+    'pass --id-col to choose another'
     """
     if not options:
         return message
     names = "|".join(sorted(map(re.escape, options), key=len, reverse=True))
     if names_only:
         return re.sub(rf"`({names})`", lambda m: f"`{options[m.group(1)]}`", message)
-    # "id_col/lat_col (CLI: --id-col/--lat-col)": the CLI words replace the Python ones
-    message = re.sub(r"\b[a-z_]+(?:/[a-z_]+)+ \(CLI: ([^)]*)\)", r"\1", message)
+    # "id_col/lat_col (CLI: --id-col/--lat-col)" or "id_col (CLI: --id-col)": the CLI
+    # words replace the Python ones
+    message = re.sub(r"\b(?:[a-z_]+(?:/[a-z_]+)+|[a-z]+_[a-z_]*) \(CLI: ([^)]*)\)", r"\1",
+                     message)
 
     def assign(m: re.Match) -> str:
         value = m.group(2)

@@ -515,3 +515,33 @@ def test_a_tone_alone_after_the_delimiter_takes_the_cells_syllable(tmp_path):
     new = linguistic_distances(pair, metric="levenshtein").matrix.loc["a", "b"]
     old = linguistic_distances(stray, metric="levenshtein").matrix.loc["a", "b"]
     assert new < old  # the same syllable with another tone is nearer than a bare tone
+
+
+def test_a_gabmap_pair_reads_as_it_is(tmp_path):
+    """Gabmap's data file is tab-separated (saved as .txt) with a blank corner cell and
+    ' / ' between variants; its map is a KML file of placemarks named like the rows. An
+    audit had to rename, re-save and convert both; they are read as they are, and said."""
+    (tmp_path / "data.txt").write_text("\thand\teye\nBeijing\tʂou / ʂəu\tiæn\n"
+                                       "Xiamen\tʦʰiu\t\n", encoding="utf-8")
+    survey, report = read_survey(tmp_path / "data.txt", delimiter=" / ")
+    assert sorted(map(tuple, survey.to_numpy().tolist())) == [
+        ("Beijing", "eye", "iæn"), ("Beijing", "hand", "ʂou"), ("Beijing", "hand", "ʂəu"),
+        ("Xiamen", "hand", "ʦʰiu")]
+    said = {e["action"]: e["detail"] for e in report.entries}
+    assert said["tab-separated"] == (f"{str(tmp_path / 'data.txt')!r} was read with tabs "
+                                     "between the cells (its header has tabs and no comma)")
+    assert said["first column named"] == (
+        f"the first column of {str(tmp_path / 'data.txt')!r} has no header (a corner cell, "
+        "as in Gabmap's data files): read as 'site'")
+    # a blank header elsewhere is still an error
+    (tmp_path / "bad.txt").write_text("site\t\teye\na\tx\ty\n", encoding="utf-8")
+    with pytest.raises(DialectGraphError, match=r"column\(s\) 2 of .* have a blank header"):
+        read_survey(tmp_path / "bad.txt")
+    kml = tmp_path / "map.kml"
+    gpd.GeoDataFrame({"Name": ["Beijing", "Xiamen"]}, crs=4326, geometry=[
+        shapely.Point(116.39, 39.91), shapely.Point(118.09, 24.48)]).to_file(kml, driver="KML")
+    sites, report = read_sites(kml, with_report=True)
+    assert sites.index.tolist() == ["Beijing", "Xiamen"]
+    assert sites["latitude"].round(2).tolist() == [39.91, 24.48]
+    assert ("the site ids are its placemarks' names (column 'Name'); pass id_col (CLI: "
+            "--id-col) to choose another column") in str(report)
