@@ -347,6 +347,12 @@ def read_table(
     """
     path = Path(path)
     require_file(path, argument, "a readable CSV/TSV file")
+    with open(path, "rb") as fh:
+        if fh.read(2) in (b"\xff\xfe", b"\xfe\xff"):
+            raise DialectGraphError(
+                f"`{argument}` must be a UTF-8 CSV/TSV file; {str(path)!r} is UTF-16 (what "
+                "Excel writes as \"Unicode Text\"). Save it as \"CSV UTF-8\" (Excel: File > "
+                "Save As), which keeps IPA characters.")
     sep = "\t" if path.suffix.lower() in {".tsv", ".tab"} else _csv_separator(path)
     kind = "TSV" if sep == "\t" else "CSV"
     try:
@@ -364,6 +370,17 @@ def read_table(
             f"{str(path)!r} failed ({detail}). Check the file's format (save it as UTF-8 "
             f"{kind}).") from exc
     header = raw.iloc[0].fillna("").astype(str).str.strip().tolist()
+    # a column without a header and without any value (a spreadsheet's trailing
+    # separator on every row) holds nothing: dropped, and said below
+    body = raw.iloc[1:]
+    hollow = [i for i, h in enumerate(header) if h == "" and (i > 0 or not index_header)
+              and body.iloc[:, i].fillna("").astype(str).str.strip().eq("").all()]
+    if len(hollow) == len(header):
+        hollow = []  # nothing but blanks: the errors below say so
+    if hollow:
+        raw = raw.drop(columns=raw.columns[hollow])
+        raw.columns = range(raw.shape[1])
+        header = [h for i, h in enumerate(header) if i not in set(hollow)]
     named_corner = False
     if (first_column is not None and len(header) > 1 and header[0] == ""
             and all(header[1:]) and first_column not in header):
@@ -388,6 +405,10 @@ def read_table(
     elif sep == "\t" and path.suffix.lower() not in {".tsv", ".tab"}:
         report.add("tab-separated", f"{str(path)!r} was read with tabs between the cells "
                    "(its header has tabs and no comma)")
+    if hollow:
+        report.add("dropped empty columns", f"{len(hollow)} column(s) of {str(path)!r} had "
+                   f"no header and no value (column(s) {first_examples([i + 1 for i in hollow])}"
+                   ": a trailing separator on every row) and were dropped")
     if named_corner:
         report.add("first column named", f"the first column of {str(path)!r} has no header "
                    f"(a corner cell, as in Gabmap's data files): read as {first_column!r}")
@@ -713,7 +734,10 @@ def _column_alias(frame: pd.DataFrame, given: str, default: str, report: Report,
     if given != default or given in frame.columns:
         return given
     names = {str(c).strip().lower(): c for c in frame.columns}
-    found = [names[a] for a in SITE_COLUMN_ALIASES[default] if a in names]
+    # the default name in another case ('ID', 'Latitude': a CLDF LanguageTable) first;
+    # else one alias, not several (which one would be a guess)
+    found = ([names[default]] if default in names else
+             [names[a] for a in SITE_COLUMN_ALIASES[default] if a in names])
     if len(found) != 1:
         return given
     report.add("column read by its alias",
@@ -902,6 +926,15 @@ def survey_from_frame(
                 f"{len(unknown)} unknown site id(s) ({first_examples(unknown)}) hold "
                 f"{n_rows} value(s).{hint} Add those sites to the sites file or fix the ids."
             )
+    given = out["value"].notna() & (out["value"].astype(str).str.strip() != "")
+    per_pair = out[given].groupby(["site", "item"], sort=False)["value"].nunique()
+    several = per_pair[per_pair > 1]
+    if len(several):  # a long table (a CLDF FormTable) listing synonyms on separate rows
+        site, item = several.index[0]
+        report.add("several values for one site and item",
+                   f"{len(several)} (site, item) pair(s) have 2 to {int(several.max())} "
+                   f"different values on separate rows (first: site {site!r}, item "
+                   f"{item!r}); each is a variant of that cell, as in a split cell")
     if delimiter:
         is_str = out["value"].map(lambda v: isinstance(v, str))
         split = out.loc[is_str, "value"].str.split(delimiter, regex=False)
@@ -984,6 +1017,8 @@ def read_survey(
     (4, ['eye', 'hand'], 'read as a wide table')
     """
     frame, report = read_table(path, argument=argument, first_column=site_col)
+    site_col, item_col, value_col = _cldf_columns(frame, (site_col, item_col, value_col),
+                                                  report, argument=argument)
     cols = set(frame.columns)
     if (item_col not in cols and value_col not in cols and site_col in cols
             and len(cols) >= 2 and frame[site_col].notna().all()
@@ -999,6 +1034,34 @@ def read_survey(
                                     argument=argument, sites_argument=sites_argument)
     report.extend(rep)
     return survey, _one_note_on_missing_values(report, frame, value_col)
+
+
+#: The columns of a CLDF FormTable or ValueTable (any case) read as site, item and value
+#: when a survey has none of the default names (each name in order of preference).
+CLDF_SURVEY_COLUMNS = (("site", ("language_id",)), ("item", ("parameter_id", "concept_id")),
+                       ("value", ("form", "value")))
+
+
+def _cldf_columns(frame: pd.DataFrame, given: tuple[str, str, str], report: Report, *,
+                  argument: str) -> tuple[str, str, str]:
+    """``(site, item, value)`` columns: the given ones, or, when they are the defaults and
+    the table has none of them but has a CLDF FormTable's or ValueTable's
+    (``Language_ID``, ``Parameter_ID``, ``Form`` or ``Value``), those (reported)."""
+    defaults = tuple(name for name, _ in CLDF_SURVEY_COLUMNS)
+    if given != defaults or set(defaults[:2]) & set(frame.columns):
+        return given
+    names = {str(c).strip().lower(): c for c in frame.columns}
+    found = []
+    for _, aliases in CLDF_SURVEY_COLUMNS:
+        hit = next((names[a] for a in aliases if a in names), None)
+        if hit is None:
+            return given
+        found.append(str(hit))
+    report.add("read as a CLDF table",
+               f"`{argument}` has CLDF columns: sites from {found[0]!r}, items from "
+               f"{found[1]!r}, values from {found[2]!r} (site_col/item_col/value_col (CLI: "
+               "--site-col/--item-col/--value-col) choose others)")
+    return found[0], found[1], found[2]
 
 
 def _one_note_on_missing_values(report: Report, frame: pd.DataFrame, value_col: str) -> Report:

@@ -1014,9 +1014,11 @@ def evaluate(
             fold_sizes.append(first["fold_sizes"])
         n_folds.append(len(folds_of[seed]))
         if progress and n_done + 1 < len(seed_list):
-            left = time_left(time.perf_counter() - started, n_done + 1, len(seed_list))
-            print(f"[evaluate] seed {n_done + 1}/{len(seed_list)} done; about {left} left",
-                  flush=True)
+            left = time_left(time.perf_counter() - started, n_done + 1, len(seed_list),
+                             jobs=jobs)
+            # one write with its newline: the workers print to the same stream
+            print(f"[evaluate] seed {n_done + 1}/{len(seed_list)} done; about {left} left\n",
+                  end="", flush=True)
     out = {"task": task, "cv": cv, "cv_choice": cv_choice, "buffer_km": float(buffer_km or 0.0),
            "buffer_drops": buffer_drops, "folds": int(max(n_folds)),
            "folds_per_seed": n_folds, "seeds": seed_list, "n_nodes": ctx.n,
@@ -1045,8 +1047,8 @@ def _is_network(name: str) -> bool:
 
 
 def _print_run(seed: int, name: str, r: dict) -> None:
-    print(f"[evaluate] seed {seed} {name:28s} acc={r['accuracy']:.3f} ({r['seconds']:.1f}s)",
-          flush=True)
+    print(f"[evaluate] seed {seed} {name:28s} acc={r['accuracy']:.3f} ({r['seconds']:.1f}s)\n",
+          end="", flush=True)  # one write with its newline: processes share the stream
 
 
 def _seed_runs(ctx: _Context, names: list[str], seed: int, fold_list: list[Fold], *,

@@ -14,15 +14,22 @@ from geodata.validation import DialectGraphError
 __all__ = ["check_n_jobs", "rewarn", "time_left", "warnings_recorded"]
 
 
-def time_left(elapsed: float, done: int, total: int) -> str:
-    """The time the ``total - done`` remaining steps should take at the mean pace so far.
+def time_left(elapsed: float, done: int, total: int, *, jobs: int = 1) -> str:
+    """The time the ``total - done`` remaining steps should take at the mean pace so far,
+    ``jobs`` of them running side by side: counted in rounds of ``jobs`` steps (when the
+    first of two parallel steps ends, the second is almost done: the pace per step is not
+    yet the time of one step).
 
     Examples
     --------
     >>> time_left(60.0, 1, 3), time_left(30.0, 2, 3), time_left(5.0, 5, 5)
     ('2 min', '15 s', '0 s')
+    >>> time_left(60.0, 1, 10, jobs=2)  # 4.5 more rounds of two, not 9 steps of 60 s
+    '4 min'
     """
-    left = elapsed / max(done, 1) * (total - done)
+    jobs = max(int(jobs), 1)
+    rounds_done = max(-(-done // jobs), 1)
+    left = elapsed / rounds_done * ((total - done) / jobs)
     return f"{left / 60:.0f} min" if left >= 90 else f"{left:.0f} s"
 
 

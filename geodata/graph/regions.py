@@ -445,12 +445,13 @@ def projected_cells(
     else:
         lands, land_of, offshore = _landmass_of_sites(
             outline, xy, sites.index, outside, report,
-            boundary_name=getattr(boundary, "attrs", {}).get("boundary_name"))
+            boundary_name=getattr(boundary, "attrs", {}).get("boundary_name"),
+            world=_spans_world(boundary))
     water_cap = _water_caps(xy) if outline is not None else None
     at_sea = np.zeros(len(xy), dtype=bool)
     if offshore.size and water_cap is not None:
         land_of, at_sea = _water_only_sites(lands, land_of, offshore, xy, water_cap,
-                                            sites.index, report)
+                                            sites.index, report, world=_spans_world(boundary))
     reach = None
     if outline is not None and max_reach_km is not None:
         if max_reach_km != "auto":
@@ -646,7 +647,7 @@ def _report_reach(cells: np.ndarray, xy: np.ndarray, reach: np.ndarray, capped: 
 
 def _landmass_of_sites(outline, xy: np.ndarray, ids: pd.Index, outside: str,
                        report: Report, *, boundary_name: str | None = None,
-                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                       world: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The landmasses (polygon parts of the outline), the landmass of each site and the
     positions of the sites outside every landmass: those belong to the nearest one
     (reported, or raised)."""
@@ -700,7 +701,8 @@ def _landmass_of_sites(outline, xy: np.ndarray, ids: pd.Index, outside: str,
             "median site spacing)",
             out_ids,
         )
-        _report_far_at_sea(xy, out, dist_km, ids, report, boundary_name=boundary_name)
+        _report_far_at_sea(xy, out, dist_km, ids, report, boundary_name=boundary_name,
+                           world=world)
         return lands, land_of, out
     return lands, land_of, np.array([], dtype=np.int64)
 
@@ -714,10 +716,12 @@ FAR_AT_SEA_KM = 10.0
 
 
 def _report_far_at_sea(xy: np.ndarray, out: np.ndarray, dist_km: np.ndarray, ids: pd.Index,
-                       report: Report, *, boundary_name: str | None = None) -> None:
+                       report: Report, *, boundary_name: str | None = None,
+                       world: bool = True) -> None:
     """Report the sites outside the land that lie farther from it than the sites lie
     from each other (median nearest-neighbour spacing): most likely a mistyped coordinate,
-    where a coastal site a few km off a coarse outline is not."""
+    where a coastal site a few km off a coarse outline is not. With an outline of a study
+    area (not ``world``), they lie outside it, not necessarily at sea: said so."""
     from scipy.spatial import cKDTree
 
     if len(xy) < 2:
@@ -730,6 +734,19 @@ def _report_far_at_sea(xy: np.ndarray, out: np.ndarray, dist_km: np.ndarray, ids
     who, km = ids[out[far]][order], dist_km[far][order]
     listed = ", ".join(f"{i!r} ({d:,.0f} km)" for i, d in zip(who[:5], km[:5]))
     more = f" and {len(who) - 5} more" if len(who) > 5 else ""
+    if not world:  # a study area's outline: the sites lie beyond it, on land or not
+        report.add(
+            "sites far outside the boundary",
+            f"{len(who)} site(s) lie farther outside the boundary than the sites' median "
+            f"spacing ({spacing_km:,.1f} km): {listed}{more}. The boundary does not cover "
+            "them: check their coordinates, pass a boundary that covers every site "
+            "(world_land: coasts and islands anywhere), or leave them out. They are kept: a "
+            "site whose disc (half-way to its nearest site, at most twice the median "
+            "spacing) reaches the boundary gets its cell on the boundary's nearest land, one "
+            "farther out only that disc (see 'regions outside the boundary')",
+            who,
+        )
+        return
     if boundary_name == "world_land":  # the finest outline shipped: their islets are smaller
         advice = ("Check their coordinates (a typo, or latitude and longitude swapped?), "
                   "or whether they stand on islets smaller than world_land holds (Natural "
@@ -756,7 +773,7 @@ def _report_far_at_sea(xy: np.ndarray, out: np.ndarray, dist_km: np.ndarray, ids
 
 def _water_only_sites(lands: np.ndarray, land_of: np.ndarray, offshore: np.ndarray,
                       xy: np.ndarray, water_cap: np.ndarray, ids: pd.Index,
-                      report: Report) -> tuple[np.ndarray, np.ndarray]:
+                      report: Report, *, world: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """The sites far out at sea (as :func:`_report_far_at_sea` lists them: farther from the
     land than the median site spacing) whose own water (:func:`_water_caps`) does not
     reach their nearest landmass: an island the outline lacks, or a mistyped coordinate
@@ -782,12 +799,20 @@ def _water_only_sites(lands: np.ndarray, land_of: np.ndarray, offshore: np.ndarr
     listed = ", ".join(f"{ids[k]!r} ({km[k]:,.0f} km from land, disc of "
                        f"{water_cap[k] / 1000:,.0f} km)" for k in order[:5])
     more = f" and {far.size - 5} more" if far.size > 5 else ""
-    report.add("regions of water only",
-               f"{far.size} site(s) far out at sea lie farther from the land than their own "
-               f"water reaches (half-way to the nearest other site, at most twice the median "
-               f"spacing): each region is that disc of water, with no land ({listed}{more}); "
-               "their `area_km2` is water, and they join their neighbours by sea crossings",
-               ids[order])
+    if world:
+        report.add("regions of water only",
+                   f"{far.size} site(s) far out at sea lie farther from the land than their "
+                   f"own water reaches (half-way to the nearest other site, at most twice the "
+                   f"median spacing): each region is that disc of water, with no land "
+                   f"({listed}{more}); their `area_km2` is water (`land_km2` 0), and they "
+                   "join their neighbours by sea crossings", ids[order])
+    else:
+        report.add("regions outside the boundary",
+                   f"{far.size} site(s) far outside the boundary lie farther from it than "
+                   f"their disc reaches (half-way to the nearest other site, at most twice "
+                   f"the median spacing): each region is that disc, outside the boundary "
+                   f"({listed.replace(' from land', ' from the boundary')}{more}); "
+                   "`land_km2` counts none of it", ids[order])
     return land_of, at_sea
 
 

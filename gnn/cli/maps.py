@@ -68,8 +68,10 @@ def _cmd_maps(args: argparse.Namespace) -> int:
         raise
     for note in summary.get("notes", []):
         print("note:", cli_words(note))
-    print(f"wrote {len(summary['figures'])} figures, {', '.join(summary['tables'])} and "
-          f"index.html to {args.out} in {summary['seconds']} s")
+    page = ("interactive_map.html, " if args.kinds is None or "interactive" in args.kinds
+            else "")
+    print(f"wrote {len(summary['figures'])} figures, {page}{', '.join(summary['tables'])} "
+          f"and index.html to {args.out} in {summary['seconds']} s")
     return 0
 
 

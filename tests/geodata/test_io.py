@@ -90,7 +90,7 @@ def test_unreadable_file(tmp_path):
         read_sites(tmp_path / "nope.csv")
     p = tmp_path / "bad.csv"
     p.write_bytes(b"\xff\xfe\x00id,lat\n\x00\x81")
-    with pytest.raises(DialectGraphError, match="must be a UTF-8 CSV file"):
+    with pytest.raises(DialectGraphError, match="must be a UTF-8 CSV"):
         read_sites(p)
 
 
@@ -281,7 +281,7 @@ def test_directory_is_named_as_directory(tmp_path):
 
 
 def test_repeated_and_blank_headers_are_refused(tmp_path):
-    p = _write(tmp_path, "s.csv", "id,latitude,latitude,longitude,\na,1,2,3,\n")
+    p = _write(tmp_path, "s.csv", "id,latitude,latitude,longitude,\na,1,2,3,4\n")
     with pytest.raises(DialectGraphError, match=r"2 problems:\n.*column\(s\) 5 of .* blank "
                        r"header.*\n.*unique column names; 'latitude' occur"):
         read_table(p)
@@ -545,3 +545,60 @@ def test_a_gabmap_pair_reads_as_it_is(tmp_path):
     assert sites["latitude"].round(2).tolist() == [39.91, 24.48]
     assert ("the site ids are its placemarks' names (column 'Name'); pass id_col (CLI: "
             "--id-col) to choose another column") in str(report)
+
+
+def test_cldf_tables_read_by_their_own_column_names(tmp_path):
+    """A CLDF LanguageTable (ID, Latitude, Longitude) and FormTable (Language_ID,
+    Parameter_ID, Form; synonyms on separate rows) are read without six column options
+    (an audit needed them all), each choice said; the default names still win."""
+    (tmp_path / "languages.csv").write_text(
+        "ID,Name,Glottocode,Latitude,Longitude\nbjg,Beijing,beij1234,39.9,116.4\n"
+        "xmn,Xiamen,xiam1234,24.5,118.1\n", encoding="utf-8")
+    sites, report = read_sites(tmp_path / "languages.csv", with_report=True)
+    assert sites.index.tolist() == ["bjg", "xmn"]  # 'ID', not the alias 'Glottocode'
+    assert "site ids were read from column 'ID'" in str(report)
+    (tmp_path / "forms.csv").write_text(
+        "ID,Language_ID,Parameter_ID,Value,Form\n1,bjg,sun,ʐʅ⁵¹,ʐʅ\n2,bjg,sun,tʰai,tʰai\n"
+        "3,xmn,sun,lit,lit\n", encoding="utf-8")
+    survey, report = read_survey(tmp_path / "forms.csv", sites=sites)
+    assert survey.to_numpy().tolist() == [["bjg", "sun", "ʐʅ"], ["bjg", "sun", "tʰai"],
+                                          ["xmn", "sun", "lit"]]
+    said = {e["action"]: e["detail"] for e in report.entries}
+    assert said["read as a CLDF table"] == (
+        "`path` has CLDF columns: sites from 'Language_ID', items from 'Parameter_ID', "
+        "values from 'Form' (site_col/item_col/value_col (CLI: --site-col/--item-col/"
+        "--value-col) choose others)")
+    assert said["several values for one site and item"] == (
+        "1 (site, item) pair(s) have 2 to 2 different values on separate rows (first: site "
+        "'bjg', item 'sun'); each is a variant of that cell, as in a split cell")
+    survey, _ = read_survey(tmp_path / "forms.csv", sites=sites, value_col="Value",
+                            site_col="Language_ID", item_col="Parameter_ID")
+    assert survey["value"].tolist()[0] == "ʐʅ⁵¹"  # the columns given are the ones read
+
+
+def test_a_trailing_separator_column_is_dropped_and_said(tmp_path):
+    """Excel's extra ';' or ',' at the end of every row makes a column with no header and
+    no value: an audit's sites and survey were refused for it; it is dropped, and said.
+    A blank header over values stays an error."""
+    (tmp_path / "s.csv").write_text("id,latitude,longitude,\na,30,110,\nb,31,111,\n",
+                                    encoding="utf-8")
+    sites, report = read_sites(tmp_path / "s.csv", with_report=True)
+    assert sites.index.tolist() == ["a", "b"] and list(sites.columns[:2]) == ["latitude",
+                                                                              "longitude"]
+    assert str(report) == (f"dropped empty columns: 1 column(s) of {str(tmp_path / 's.csv')!r} "
+                           "had no header and no value (column(s) 4: a trailing separator on "
+                           "every row) and were dropped")
+    (tmp_path / "t.csv").write_text("id,latitude,longitude,\na,30,110,x\n", encoding="utf-8")
+    with pytest.raises(DialectGraphError, match=r"column\(s\) 4 of .* have a blank header"):
+        read_sites(tmp_path / "t.csv")
+
+
+def test_a_utf16_export_is_named_as_such(tmp_path):
+    """Excel's "Unicode Text" is UTF-16: an audit got a tokenizing error; the error now
+    says what the file is and how to save it."""
+    p = tmp_path / "v.txt"
+    p.write_bytes("site\titem\tvalue\na\tsun\tʐʅ\n".encode("utf-16"))
+    with pytest.raises(DialectGraphError, match=r"^`path` must be a UTF-8 CSV/TSV file; '.*v\.txt' "
+                       r"is UTF-16 \(what Excel writes as \"Unicode Text\"\)\. Save it as \"CSV "
+                       r"UTF-8\" \(Excel: File > Save As\), which keeps IPA characters\.$"):
+        read_survey(p)

@@ -484,3 +484,20 @@ def test_cells_cut_at_their_reach_keep_their_borders(world_land):
         assert pairs[key] == pytest.approx(shared, rel=1e-3), key
     odda, sauda = ids.index("Odda"), ids.index("Sauda")
     assert pairs[(min(odda, sauda), max(odda, sauda))] > 50_000
+
+
+def test_sites_far_outside_a_study_area_outline_are_not_called_at_sea():
+    """An audit passed Indonesia's outline with sites in Papua New Guinea too: they were
+    reported "far out at sea" with advice to use world_land. With an outline of a study
+    area the report says they lie outside it (the advice still names world_land)."""
+    area = shapely.box(100.0, -5.0, 110.0, 5.0)  # a study area on land, 10° across
+    coords = {f"s{k}": (101.0 + 2 * (k % 4), -4.0 + 2.5 * (k // 4)) for k in range(16)}
+    coords["beyond"] = (125.0, 0.0)  # 1,600 km east of it
+    regions, report = voronoi_regions(_sites(coords), boundary=area)
+    entries = {e["action"]: e for e in report.entries}
+    assert "sites far out at sea" not in entries and "regions of water only" not in entries
+    far = entries["sites far outside the boundary"]
+    assert far["ids"] == ["beyond"] and "The boundary does not cover them" in far["detail"]
+    outside = entries["regions outside the boundary"]
+    assert outside["ids"] == ["beyond"] and "km from the boundary, disc of" in outside["detail"]
+    assert regions.loc["beyond", "land_km2"] == 0.0 and not regions.geometry["beyond"].intersects(area)

@@ -72,6 +72,12 @@ def test_600_site_atlas_writes_every_kind(tmp_path, capsys):
     html = (out / "interactive_map.html").read_text(encoding="utf-8")
     assert "https://" not in html and html.count('class="r"') == 600
     assert not list(out.glob(".*"))  # atomic writes leave nothing behind
+    # the closing line names the interactive page too (an audit asked for it alone and
+    # was told "wrote 0 figures")
+    assert "figures, interactive_map.html, sites.csv" in capsys.readouterr().out
+    assert _run([*_write(tmp_path, sites, survey), "--kinds", "interactive", "--out",
+                 str(tmp_path / "only")]) == 0
+    assert "wrote 0 figures, interactive_map.html, sites.csv" in capsys.readouterr().out
 
 
 def test_reference_is_matched_forgivingly_and_checked_before_long_work(tmp_path, capsys):
