@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -157,7 +158,7 @@ def _build_classification(graph: Any, relations: str) -> str | None:
     if column is not None and column in graph.regions.columns:
         print(f"note (--graph): genealogical edges from the classification column "
               f"{column!r} given to `build --classification-col` (--k-gen relatives per site; "
-              "--classification names another column)")
+              "--classification names another column)", file=sys.stderr)
         return str(column)
     built = (" (its edges' relatedness, from `build --classification-col`, only weighs the "
              "geographic edges)" if "relatedness" in edges.columns else "")

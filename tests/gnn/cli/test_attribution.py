@@ -117,10 +117,10 @@ def test_graph_built_with_a_classification_column_uses_it(tmp_path, capsys):
     g.to_file(path)
     assert _run(["attribution", "--graph", str(path), "--features", "p-2", "--cv", "random",
                  *FAST]) == 0
-    printed = capsys.readouterr().out
+    said = capsys.readouterr()
     assert ("note (--graph): genealogical edges from the classification column "
-            "'dialect_group' given to `build --classification-col`") in printed
-    assert "edges {" in printed and "'genealogical'" in printed
+            "'dialect_group' given to `build --classification-col`") in said.err  # as notes
+    assert "edges {" in said.out and "'genealogical'" in said.out
     with pytest.raises(DialectGraphError, match=r"it has none \(its edges' relatedness, from "
                                                 r"`build --classification-col`, only weighs"):
         g.meta.pop("classification")
