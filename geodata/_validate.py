@@ -106,6 +106,33 @@ class Report:
         return [dict(e) for e in self.entries]
 
 
+def nfc_strings(values: Any) -> tuple[Any, int]:
+    """``values`` (a pandas Series) with every string in Unicode NFC, and how many changed.
+
+    A transcription typed with a precomposed ``é`` (U+00E9) and one with ``e`` + U+0301
+    are the same sound; compared as code points they differ. NFC writes both alike, so
+    every string comparison (Levenshtein, reading classes) sees one sound.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> out, n = nfc_strings(pd.Series(["k\u00e9", "ke\u0301", 3]))
+    >>> out[0] == out[1], n
+    (True, 1)
+    """
+    import unicodedata
+
+    changed = [0]
+
+    def one(v: Any) -> Any:
+        if isinstance(v, str) and not unicodedata.is_normalized("NFC", v):
+            changed[0] += 1
+            return unicodedata.normalize("NFC", v)
+        return v
+
+    return values.map(one).astype(values.dtype), changed[0]  # the dtype it came in
+
+
 def first_examples(values: Iterable[Any], n: int = 3) -> str:
     """Format the first ``n`` values for an error message, with a count of the rest."""
     values = list(values)

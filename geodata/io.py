@@ -29,6 +29,7 @@ from geodata._validate import (
     Problems,
     Report,
     first_examples,
+    nfc_strings,
     require_columns,
 )
 
@@ -555,7 +556,7 @@ def sites_from_frame(
             f"`{argument}` column {id_col!r} must name every site; {int(blank.sum())} rows have "
             f"no id (file lines {first_examples(rows)}). Fill in the ids."
         )
-    ids = ids.astype(str).str.strip()
+    ids = ids.astype(str).str.strip().str.normalize("NFC")  # as the survey's ids
     dup = ids[ids.duplicated(keep=False) & ~blank]
     if len(dup):
         problems.add(
@@ -906,9 +907,17 @@ def survey_from_frame(
     out = frame[[site_col, item_col, value_col]].copy()
     out.columns = ["site", "item", "value"]
     out["value"] = out["value"].astype(object)
-    out["site"] = out["site"].astype(str).str.strip()
-    out["item"] = out["item"].astype(str).str.strip()
+    # ids and readings in Unicode NFC: 'é' typed as one character or as 'e' + an accent
+    # is one sound and one name (the sites' ids are read the same way)
+    out["site"] = out["site"].astype(str).str.strip().str.normalize("NFC")
+    out["item"] = out["item"].astype(str).str.strip().str.normalize("NFC")
     report = Report()
+    out["value"], n_nfc = nfc_strings(out["value"])
+    if n_nfc:
+        report.add("composed characters (Unicode NFC)",
+                   f"{n_nfc} value(s) held a letter and a combining accent written apart (e.g. "
+                   "'e' + U+0301) and were written composed ('é', Unicode NFC), so that two "
+                   "spellings of one sound compare as equal")
     if sites is not None:
         known = sites.index if isinstance(sites, pd.DataFrame) else pd.Index(sites)
         unknown = sorted(set(out["site"]) - set(known.astype(str)))

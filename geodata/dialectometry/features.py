@@ -24,7 +24,13 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from geodata._validate import DialectGraphError, Problems, first_examples, require_columns
+from geodata._validate import (
+    DialectGraphError,
+    Problems,
+    first_examples,
+    nfc_strings,
+    require_columns,
+)
 
 __all__ = [
     "FeatureMatrix",
@@ -284,8 +290,10 @@ def _row_kinds(values: pd.Series) -> pd.Series:
 def check_survey(survey: pd.DataFrame, *, argument: str = "survey") -> pd.DataFrame:
     """Validate a long survey table and return a clean copy.
 
-    Rows whose ``value`` is missing are dropped (a missing cell is simply absent). Every
-    problem found is reported at once in one :class:`DialectGraphError`.
+    Rows whose ``value`` is missing are dropped (a missing cell is simply absent); strings
+    are written in Unicode NFC (a letter and its combining accent composed), so two
+    spellings of one sound compare as equal. Every problem found is reported at once in
+    one :class:`DialectGraphError`.
 
     Raises
     ------
@@ -334,6 +342,8 @@ def check_survey(survey: pd.DataFrame, *, argument: str = "survey") -> pd.DataFr
             "check the value column."
         )
     frame, kinds = frame[observed], kinds[observed]
+    if is_str.any():  # one sound, one spelling (the readers say when they rewrite)
+        frame["value"] = nfc_strings(frame["value"])[0]
     pairs = pd.DataFrame({"item": frame["item"], "kind": kinds}).drop_duplicates()
     per_item = pairs.groupby("item")["kind"].agg(lambda k: tuple(sorted(k)))
     mixed = per_item[per_item.map(len) > 1]

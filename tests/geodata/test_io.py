@@ -602,3 +602,23 @@ def test_a_utf16_export_is_named_as_such(tmp_path):
                        r"is UTF-16 \(what Excel writes as \"Unicode Text\"\)\. Save it as \"CSV "
                        r"UTF-8\" \(Excel: File > Save As\), which keeps IPA characters\.$"):
         read_survey(p)
+
+
+def test_one_sound_typed_two_ways_is_one_value(tmp_path):
+    """An audit's atlas typed 'é' as U+00E9 at one site and as 'e' + U+0301 at another:
+    the Levenshtein distance counted two edits. Readings (and ids) are read in Unicode
+    NFC, said; the distance between the two sites is 0."""
+    from geodata.dialectometry.distances import linguistic_distances
+
+    (tmp_path / "v.csv").write_text("site,item,value\na,guest,k\u00e9\nb,guest,ke\u0301\n"
+                                    "c\u0301,guest,x\n", encoding="utf-8")
+    survey, report = read_survey(tmp_path / "v.csv")
+    assert survey["value"].tolist() == ["k\u00e9", "k\u00e9", "x"]
+    assert survey["site"].tolist()[2] == "\u0107"  # 'c' + U+0301 is 'ć'
+    assert "1 value(s) held a letter and a combining accent written apart" in str(report)
+    d = linguistic_distances(survey, metric="levenshtein").matrix
+    assert d.loc["a", "b"] == 0.0
+    # the API gets the same from a survey it never read from a file
+    raw = pd.DataFrame({"site": ["a", "b"], "item": ["guest"] * 2,
+                        "value": ["k\u00e9", "ke\u0301"]})
+    assert linguistic_distances(raw, metric="levenshtein").matrix.loc["a", "b"] == 0.0
