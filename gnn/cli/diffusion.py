@@ -44,11 +44,13 @@ def _load_graph(args: argparse.Namespace) -> tuple[Any, pd.DataFrame | None]:
     return DialectGraph.from_sites(sites, method="knn", k=k, regions=False), survey
 
 
-def _survey_distances(survey: pd.DataFrame, metric: str) -> pd.DataFrame:
+def _survey_distances(survey: pd.DataFrame, metric: str, *, segmented: bool = False,
+                      substitution: str = "unit") -> pd.DataFrame:
     """Site x site distances from a long survey table (see geodata.dialectometry.distances)."""
     from geodata.dialectometry.distances import linguistic_distances
 
-    return linguistic_distances(survey, metric=metric).matrix
+    return linguistic_distances(survey, metric=metric, segmented=segmented,
+                                substitution=substitution).matrix
 
 
 def _split_list(text: str | None) -> list[str]:
@@ -227,7 +229,8 @@ def _cmd_tree(args: argparse.Namespace) -> int:
             require_columns(sites.drop(columns="geometry", errors="ignore"), [args.group_col],
                             argument="sites", option="`group_col` (or leave it out)")
         metric = args.metric
-        distances = _survey_distances(survey, metric)
+        how = dict(segmented=args.segmented, substitution=args.substitution)
+        distances = _survey_distances(survey, metric, **how)
     refs = _reference_trees(args, sites, distances.index)  # before the long work
     if args.bootstrap:
         if survey is None:
@@ -236,7 +239,7 @@ def _cmd_tree(args: argparse.Namespace) -> int:
                 "`--sites` with `--survey`), not `--distances`."
             )
         result = trees.bootstrap_support(
-            survey, lambda s: _survey_distances(s, metric), method=args.method,
+            survey, lambda s: _survey_distances(s, metric, **how), method=args.method,
             n_boot=args.bootstrap, random_state=args.seed)
         tree = result.tree
     else:
@@ -341,6 +344,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     tree.add_argument("--metric", default="hamming", choices=sorted(METRICS),
                       help="linguistic distance over the survey items (default: hamming)")
+    tree.add_argument("--segmented", action="store_true",
+                      help="levenshtein on IPA segments (tokenised with lingpy) instead of "
+                           "characters, as in `distances`")
+    tree.add_argument("--substitution", default="unit", choices=("unit", "classes", "pmi"),
+                      help="segment substitution costs with --segmented: unit (default), "
+                           "sound classes, or PMI learned on the data")
     tree.add_argument("--method", choices=["nj", "upgma"], default="nj",
                       help="neighbour joining or UPGMA (default: %(default)s)")
     tree.add_argument("--reference", action="append",

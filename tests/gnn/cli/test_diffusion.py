@@ -119,6 +119,37 @@ def test_tree_of_ones_own_survey_with_bootstrap(tmp_path):
         run("tree", "--sites", str(tmp_path / "s.csv"), "--out", str(mine))
 
 
+def test_tree_on_ipa_segments_as_distances_computes_them(tmp_path):
+    """`tree --segmented --substitution classes` (an audit found tree without the options
+    of `distances`): the same tree as from the matrix `distances` writes with them."""
+    from geodata import load_dataset
+    from geodata.dialectometry.distances import linguistic_distances
+
+    sites, survey = load_dataset("sinitic_beida1962_zihui")
+    survey = survey[survey["item"].isin(sorted(survey["item"].unique())[:40])]
+    sites.drop(columns="geometry").rename_axis("id").to_csv(tmp_path / "s.csv")
+    survey.to_csv(tmp_path / "v.csv", index=False)
+    d = linguistic_distances(survey, metric="levenshtein", segmented=True,
+                             substitution="classes").matrix
+    d.to_csv(tmp_path / "d.csv")
+    seg, given = tmp_path / "seg.nwk", tmp_path / "given.nwk"
+    assert run("tree", "--sites", str(tmp_path / "s.csv"), "--survey", str(tmp_path / "v.csv"),
+               "--metric", "levenshtein", "--segmented", "--substitution", "classes",
+               "--method", "upgma", "--out", str(seg)) == 0
+    assert run("tree", "--distances", str(tmp_path / "d.csv"), "--method", "upgma",
+               "--out", str(given)) == 0
+    import re
+
+    def rounded(text: str) -> str:  # the CSV keeps 6 significant digits
+        return re.sub(r"\d+\.\d+", lambda m: f"{float(m.group()):.4f}", text)
+
+    assert rounded(seg.read_text()) == rounded(given.read_text())
+    plain = tmp_path / "plain.nwk"
+    assert run("tree", "--sites", str(tmp_path / "s.csv"), "--survey", str(tmp_path / "v.csv"),
+               "--metric", "levenshtein", "--method", "upgma", "--out", str(plain)) == 0
+    assert plain.read_text() != seg.read_text()  # the options are used
+
+
 def test_tree_glottolog_from_a_matrix_of_glottocodes(tmp_path, capsys):
     """--glottolog with --distances: ids that are Glottocodes are compared (the others
     named and left out); a matrix without them is refused before any tree is built."""
