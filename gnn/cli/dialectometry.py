@@ -39,7 +39,9 @@ def _add_metric_options(p: argparse.ArgumentParser) -> None:
                    help="linguistic distance (default: hamming)")
     p.add_argument("--segmented", action="store_true",
                    help="levenshtein on IPA segments (tokenised with lingpy) instead of "
-                        "characters")
+                        "characters: a diacritic, length or tone contour stays with its "
+                        "segment; an affricate is one segment when tied (t͡s) or a ligature "
+                        "(ʦ), two when written 'ts'")
     p.add_argument("--substitution", default="unit", choices=("unit", "classes", "pmi"),
                    help="segment substitution costs with --segmented: unit (default), sound "
                         "classes, or PMI learned on the data (Wieling & Nerbonne)")
