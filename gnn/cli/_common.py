@@ -31,7 +31,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from geodata.validation import DialectGraphError, Problems, Report, check_number
+from geodata.validation import (
+    DialectGraphError,
+    Problems,
+    Report,
+    check_number,
+    first_examples,
+)
 
 __all__ = [
     "OPTION_RULES",
@@ -363,6 +369,37 @@ def check_labels(graph: Any, label: str | None) -> None:
             "`--graph`, so there is nothing to learn from. Pass --label with a column that "
             "holds the groups, or rebuild the graph with `dialectgraph build --label-col "
             f"COLUMN`. Columns: {columns}.")
+    _warn_label_pitfalls(values[known].astype(str), column)
+
+
+def _warn_label_pitfalls(labels: Any, column: str) -> None:
+    """Warn of labels that are one group spelt apart (case, spaces: 'Min', 'min ') and of
+    groups with a single labelled region (the model cannot learn them from another)."""
+    spelt: dict[str, set[str]] = {}
+    for name in labels.unique():
+        spelt.setdefault(" ".join(name.split()).casefold(), set()).add(name)
+    apart = [sorted(v) for v in spelt.values() if len(v) > 1]
+    if apart:
+        shown = "; ".join(" = ".join(repr(n) for n in group) for group in apart[:3])
+        warnings.warn(
+            f"`--label` {column!r}: {len(apart)} group(s) are spelt in several ways that "
+            f"differ only in case or spaces ({shown}{' and more' if len(apart) > 3 else ''})"
+            ": each spelling is a class of its own. Spell each group one way in the sites "
+            "file if they are one group.", UserWarning, stacklevel=2)
+    counts = labels.value_counts()
+    single = counts.index[counts == 1].tolist()
+    if single and len(single) < len(counts):
+        warnings.warn(
+            f"`--label` {column!r}: {len(single)} group(s) have a single labelled region "
+            f"({first_examples(sorted(single))}): a model learns a group from its other "
+            "members, so a held-out region of such a group cannot be predicted right.",
+            UserWarning, stacklevel=2)
+    elif single:
+        warnings.warn(
+            f"`--label` {column!r}: every labelled region has a group of its own "
+            f"({len(single)} groups): there is nothing to learn a group from. Is it a name "
+            "or id column? Pass --label with the column of groups.", UserWarning,
+            stacklevel=2)
 
 
 def reach_km(text: str) -> float | str | None:

@@ -147,17 +147,26 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     else:
         table = _impute_table(est, graph)
     table.index.name = "region"
-    write_text(args.out, table.to_csv())
     readings = None
     if not isinstance(est, DialectGATClassifier):
-        readings = _write_readings(table, Path(args.graph), Path(args.out))
+        readings = _readings_table(table, Path(args.graph))
+        # the pair is never left mismatched: an older readings file goes first
+        stale = _readings_path(Path(args.out))
+        if stale.is_file():
+            stale.unlink()
+            if readings is None:
+                print(f"removed {stale}: an earlier run's readings (this graph has no "
+                      f"{readings_source(Path(args.graph)).name} to read them from)")
+    write_text(args.out, table.to_csv())
+    if readings is not None:
+        write_text(_readings_path(Path(args.out)), readings.to_csv())
     fitted = set(est.data_.node_ids)
     n_new = sum(i not in fitted for i in graph.node_ids)
     how = (f"{n_new} new sites joined to the {len(fitted)} fitted regions, whose labels "
            "and features they see" if n_new else "regions of the fitted graph")
     print(f"predicted {len(table)} regions with {args.model} ({how}); wrote {args.out}")
     if readings is not None:
-        print(f"wrote {readings}: the readings of each imputed class (from "
+        print(f"wrote {_readings_path(Path(args.out))}: the readings of each imputed class (from "
               f"{readings_source(Path(args.graph)).name}; a class groups similar readings, "
               "joined by ' / '; 'other' stays: a reading outside the item's main classes)")
     return 0
@@ -168,13 +177,17 @@ def readings_source(graph_path: Path) -> Path:
     return graph_path.with_name(graph_path.stem + ".classes.csv")
 
 
-def _write_readings(table: Any, graph_path: Path, out: Path) -> Path | None:
-    """Beside the imputed table of classes, ``OUT.readings.csv``: each item's class as the
-    readings it stands for (from the graph's ``.classes.csv``); None when the graph has
-    no such file (a coded survey, or one moved without it)."""
-    import pandas as pd
+def _readings_path(out: Path) -> Path:
+    """``OUT.readings.csv`` beside ``OUT.csv``."""
+    return out.with_name(out.stem + ".readings.csv")
 
-    from geodata.io import write_text
+
+def _readings_table(table: Any, graph_path: Path) -> Any:
+    """The imputed table of classes as the readings each class stands for (from the
+    graph's ``.classes.csv``): an item's class column by its class, a one-variant item's
+    0/1 column (``item:c0``) by that variant's readings where it is 1, 'other' where 0;
+    None when the graph has no such file (a coded survey, or one moved without it)."""
+    import pandas as pd
 
     source = readings_source(graph_path)
     if not source.is_file():
@@ -183,11 +196,15 @@ def _write_readings(table: Any, graph_path: Path, out: Path) -> Path | None:
     classes = classes[classes["class"] != "other"]  # many readings: it names none of them
     joined = classes.groupby(["item", "class"], sort=False)["reading"].agg(" / ".join)
     lookup = {item: grp.droplevel(0).to_dict() for item, grp in joined.groupby(level=0)}
-    items = [c for c in table.columns if c in lookup]
-    if not items:
+    columns = {}
+    for c in map(str, table.columns):
+        if c in lookup:  # an item read as one column of classes
+            columns[c] = table[c].map(lambda v, m=lookup[c]: m.get(v, v))
+        elif ":" in c and c.rsplit(":", 1)[0] in lookup:  # an item of one variant, 0/1
+            item, cls = c.rsplit(":", 1)
+            text = lookup[item].get(cls, cls)
+            columns[item] = table[c].map(lambda v, t=text: t if v == 1 else
+                                         ("other" if v == 0 else v))
+    if not columns:
         return None
-    readings = pd.DataFrame({c: table[c].map(lambda v, m=lookup[c]: m.get(v, v))
-                             for c in items}, index=table.index)
-    path = out.with_name(out.stem + ".readings.csv")
-    write_text(path, readings.to_csv())
-    return path
+    return pd.DataFrame(columns, index=table.index)

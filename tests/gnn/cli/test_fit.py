@@ -203,7 +203,12 @@ def test_reading_atlas_imputes_one_variant_per_item(tmp_path, beida_readings, ca
             "groups similar readings, joined by ' / '; 'other' stays") in said
     shown = pd.read_csv(path, index_col="region", dtype=str)
     classes = pd.read_csv(tmp_path / "g.classes.csv", dtype=str, keep_default_na=False)
-    assert sorted(shown.columns) == sorted(items) and shown.index.equals(table.index)
+    # every item, those of one variant (a 0/1 column 'item:c0') too
+    assert sorted(shown.columns) == sorted(items + [c.rsplit(":", 1)[0] for c in singles])
+    assert shown.index.equals(table.index)
+    one = singles[0]
+    readings_of_one = " / ".join(classes.loc[classes["feature"] == one, "reading"])
+    assert set(shown[one.rsplit(":", 1)[0]]) <= {readings_of_one, "other"}
     for item in items[:10]:
         of = classes[classes["item"] == item].groupby("class")["reading"].agg(set)
         for region in table.index:
@@ -212,9 +217,14 @@ def test_reading_atlas_imputes_one_variant_per_item(tmp_path, beida_readings, ca
                 assert shown.loc[region, item] == "other"
             else:
                 assert set(shown.loc[region, item].split(" / ")) == of[cls], (item, region)
-    # a coded survey's graph has no classes file: no readings file either
+    # a coded survey's graph has no classes file: no readings file either, and an earlier
+    # run's is removed (said), never left beside a new table it does not match
     (tmp_path / "g.classes.csv").unlink()
-    path.unlink()
+    assert main(["predict", "--model", str(model), "--graph", str(graph),
+                 "--out", str(out)]) == 0
+    assert not path.exists()
+    assert (f"removed {path}: an earlier run's readings (this graph has no g.classes.csv to "
+            "read them from)") in capsys.readouterr().out
     assert main(["predict", "--model", str(model), "--graph", str(graph),
                  "--out", str(out)]) == 0
     assert not path.exists() and "readings" not in capsys.readouterr().out
@@ -242,6 +252,40 @@ def test_a_blank_label_column_is_named(tmp_path, capsys):
     assert main(["evaluate", "--graph", str(path), "--models", "majority"]) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "m.pt").exists()
+
+
+def test_labels_spelt_apart_or_alone_are_warned_of(tmp_path, capsys):
+    """An audit's labels 'Min', 'min ', 'MIN' became three classes; a group of one site and
+    a name column (a group per site) were fitted without a word: fit and evaluate warn."""
+    import geodata
+
+    sites, survey = geodata.load_dataset("sinitic_szeto2018")
+    groups = sites["dialect_group"].copy()
+    mandarin = groups.index[groups == "Mandarin"]
+    groups[mandarin[:2]] = ["mandarin ", "MANDARIN"]
+    sites = sites.assign(dialect_group=groups, place=sites.index)
+    g = geodata.DialectGraph.from_sites(sites, method="knn", k=4, regions=False,
+                                        features=survey, label="dialect_group")
+    path = tmp_path / "g.gpkg"
+    g.to_file(path)
+    with pytest.warns(UserWarning) as caught:
+        assert main(["fit", "--graph", str(path), "--save", str(tmp_path / "m.pt"),
+                     "--ensemble", "1", "--max-epochs", "3"]) == 0
+    said = [str(w.message) for w in caught]
+    assert ("`--label` 'dialect_group': 1 group(s) are spelt in several ways that differ "
+            "only in case or spaces ('MANDARIN' = 'Mandarin' = 'mandarin '): each spelling "
+            "is a class of its own. Spell each group one way in the sites file if they are "
+            "one group.") in said
+    single = [m for m in said if "have a single labelled region" in m]
+    assert single == ["`--label` 'dialect_group': 4 group(s) have a single labelled region "
+                      "('Hui', 'MANDARIN', 'Pinghua' and 1 more): a model learns a group from "
+                      "its other members, so a held-out region of such a group cannot be "
+                      "predicted right."]
+    with pytest.warns(UserWarning, match=r"`--label` 'place': every labelled region has a "
+                      r"group of its own \(42 groups\): there is nothing to learn a group "
+                      r"from\. Is it a name or id column\?"):
+        main(["evaluate", "--graph", str(path), "--label", "place", "--models", "majority",
+              "--seeds", "1"])
 
 
 def test_a_graph_built_without_a_label_asks_for_label(tmp_path, capsys):
