@@ -92,7 +92,9 @@ def _cmd_fit(args: argparse.Namespace) -> int:
         what = (f"{len(est.classes_)} classes from {n_known} labelled regions"
                 + (f", {len(labels) - n_known} unlabelled ones to predict"
                    if n_known < len(labels) else "")
-                + f"; training accuracy {est.train_accuracy_:.3f}")
+                + f"; training accuracy {est.train_accuracy_:.3f}"
+                + (f", {est.train_loo_accuracy_:.3f} with each region's own label hidden"
+                   if est.train_loo_accuracy_ is not None else ""))
     else:
         from gnn.cli._common import items_for_imputation
 

@@ -1,5 +1,6 @@
 """``dialectgraph fit`` / ``predict``: train on one graph, predict a graph of new sites."""
 
+import re
 import subprocess
 import sys
 
@@ -137,7 +138,11 @@ def test_ipa_atlas_fit_then_predict_new_sites(tmp_path, beida_readings, capsys):
                  "--k", "4", "--boundary", "none", "--no-regions", "--out", str(graph)]) == 0
     capsys.readouterr()
     assert main(["fit", "--graph", str(graph), "--save", str(model)]) == 0
-    assert "from 30 labelled regions, 10 unlabelled ones to predict" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert "from 30 labelled regions, 10 unlabelled ones to predict" in said
+    # beside the training accuracy (labels are inputs), the one with each label hidden
+    assert re.search(r"training accuracy 1\.000, [01]\.\d{3} with each region's own label "
+                     r"hidden\)", said)
     assert main(["predict", "--model", str(model), "--graph", str(graph),
                  "--out", str(out)]) == 0
     table = pd.read_csv(out, index_col="region").reindex(truth.index)
