@@ -27,7 +27,7 @@ from matplotlib.text import Text
 from pyproj import CRS, Transformer
 
 from geodata._validate import DialectGraphError, first_examples
-from geodata.graph.regions import longitude_centre, longitude_span, suitable_crs
+from geodata.graph.regions import _window, longitude_centre, longitude_span, suitable_crs
 
 __all__ = [
     "PALETTE",
@@ -193,25 +193,21 @@ def _boundary_cached(name: str) -> gpd.GeoDataFrame:
 def _longitude_window(lon: np.ndarray, lon_0: float, south: float,
                       north: float) -> shapely.Geometry:
     """The lon/lat box of a map frame whose edge has longitudes ``lon``: the arc they
-    span around the map's centre ``lon_0`` (5° wider each side), split in two where it
-    crosses 180°. Taking the plain minimum and maximum would, for a frame across 180°
-    (New Guinea to Samoa), take in the whole globe, and the far side's countries (Brazil,
-    opposite the centre) would be projected round the edge of the map over everything.
+    span around the map's centre ``lon_0`` (5° wider each side; :func:`_window` splits it
+    at 180° and keeps it off the meridian opposite the centre). Taking the plain minimum
+    and maximum would, for a frame across 180° (New Guinea to Samoa), take in the whole
+    globe, and the far side's countries (Brazil, opposite the centre) would be projected
+    round the edge of the map over everything.
 
     Examples
     --------
-    >>> _longitude_window(np.array([170.0, -170.0]), 180.0, -10, 10).bounds
-    (-180.0, -10.0, 180.0, 10.0)
+    >>> _longitude_window(np.array([170.0, -170.0]), 180.0, -10, 10).geom_type
+    'MultiPolygon'
     >>> round(_longitude_window(np.array([170.0, -170.0]), 180.0, -10, 10).area)
     600
     """
     rel = (np.asarray(lon, float) - lon_0 + 180.0) % 360.0 - 180.0
-    lo, hi = max(rel.min() - 5.0, -180.0), min(rel.max() + 5.0, 180.0)
-    boxes = [shapely.box(max(lon_0 + lo + shift, -180.0), south,
-                         min(lon_0 + hi + shift, 180.0), north)
-             for shift in (-360.0, 0.0, 360.0)
-             if min(lon_0 + hi + shift, 180.0) > max(lon_0 + lo + shift, -180.0)]
-    return shapely.union_all(boxes)
+    return _window(lon_0, rel.min() - 5.0, rel.max() + 5.0, south, north)
 
 
 @functools.lru_cache(maxsize=16)
