@@ -442,15 +442,18 @@ def projected_cells(
         lands = np.array([shapely.box(lo[0] - inner, lo[1] - inner, hi[0] + inner,
                                       hi[1] + inner)], dtype=object)
         land_of = np.zeros(len(xy), dtype=np.int64)
-    else:
-        lands, land_of, offshore = _landmass_of_sites(
+    # each site's distance to its nearest other site, once: the water a site off the land
+    # keeps, and which of those sites lie far out at sea, are measured by it
+    nn = _nn_distances(xy) if outline is not None and len(xy) >= 2 else None
+    if outline is not None:
+        lands, land_of, offshore, gap = _landmass_of_sites(
             outline, xy, sites.index, outside, report,
             boundary_name=getattr(boundary, "attrs", {}).get("boundary_name"),
-            world=_spans_world(boundary))
-    water_cap = _water_caps(xy) if outline is not None else None
+            world=_spans_world(boundary), nn=nn)
+    water_cap = _water_caps(nn) if nn is not None else None
     at_sea = np.zeros(len(xy), dtype=bool)
     if offshore.size and water_cap is not None:
-        land_of, at_sea = _water_only_sites(lands, land_of, offshore, xy, water_cap,
+        land_of, at_sea = _water_only_sites(land_of, offshore, gap, water_cap, nn,
                                             sites.index, report, world=_spans_world(boundary))
     reach = None
     if outline is not None and max_reach_km is not None:
@@ -647,10 +650,11 @@ def _report_reach(cells: np.ndarray, xy: np.ndarray, reach: np.ndarray, capped: 
 
 def _landmass_of_sites(outline, xy: np.ndarray, ids: pd.Index, outside: str,
                        report: Report, *, boundary_name: str | None = None,
-                       world: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The landmasses (polygon parts of the outline), the landmass of each site and the
-    positions of the sites outside every landmass: those belong to the nearest one
-    (reported, or raised)."""
+                       world: bool = True, nn: np.ndarray | None = None,
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The landmasses (polygon parts of the outline), the landmass of each site, the
+    positions of the sites outside every landmass (those belong to the nearest one:
+    reported, or raised) and their distances to it (m); ``nn`` as :func:`_nn_distances`."""
     lands = np.asarray(shapely.get_parts(outline), dtype=object)
     lands = lands[shapely.get_type_id(lands) == 3]
     tree = shapely.STRtree(lands)
@@ -702,9 +706,9 @@ def _landmass_of_sites(outline, xy: np.ndarray, ids: pd.Index, outside: str,
             out_ids,
         )
         _report_far_at_sea(xy, out, dist_km, ids, report, boundary_name=boundary_name,
-                           world=world)
-        return lands, land_of, out
-    return lands, land_of, np.array([], dtype=np.int64)
+                           world=world, nn=nn)
+        return lands, land_of, out, dist_km * 1000
+    return lands, land_of, np.array([], dtype=np.int64), np.array([], dtype=float)
 
 
 #: From this many sites far out at sea, the report blames a coarse boundary first.
@@ -715,19 +719,32 @@ COARSE_BOUNDARY_SITES = 5
 FAR_AT_SEA_KM = 10.0
 
 
+def _nn_distances(xy: np.ndarray) -> np.ndarray:
+    """Each site's distance (m) to its nearest other site (two sites at least)."""
+    from scipy.spatial import cKDTree
+
+    return cKDTree(xy).query(xy, k=2)[0][:, 1]
+
+
+def _far_at_sea(dist_m: np.ndarray, nn: np.ndarray) -> np.ndarray:
+    """Which distances to the land (m) make a site "far out at sea": more than the
+    survey's median site spacing and :data:`FAR_AT_SEA_KM`."""
+    return np.asarray(dist_m) > max(float(np.median(nn)), FAR_AT_SEA_KM * 1000.0)
+
+
 def _report_far_at_sea(xy: np.ndarray, out: np.ndarray, dist_km: np.ndarray, ids: pd.Index,
                        report: Report, *, boundary_name: str | None = None,
-                       world: bool = True) -> None:
+                       world: bool = True, nn: np.ndarray | None = None) -> None:
     """Report the sites outside the land that lie farther from it than the sites lie
     from each other (median nearest-neighbour spacing): most likely a mistyped coordinate,
     where a coastal site a few km off a coarse outline is not. With an outline of a study
-    area (not ``world``), they lie outside it, not necessarily at sea: said so."""
-    from scipy.spatial import cKDTree
-
+    area (not ``world``), they lie outside it, not necessarily at sea: said so. ``nn``:
+    :func:`_nn_distances` of ``xy`` when the caller has it."""
     if len(xy) < 2:
         return
-    spacing_km = float(np.median(cKDTree(xy).query(xy, k=2)[0][:, 1])) / 1000
-    far = dist_km > max(spacing_km, FAR_AT_SEA_KM)
+    nn = _nn_distances(xy) if nn is None else nn
+    spacing_km = float(np.median(nn)) / 1000
+    far = _far_at_sea(dist_km * 1000, nn)
     if not far.any():
         return
     order = np.argsort(-dist_km[far], kind="stable")
@@ -771,8 +788,8 @@ def _report_far_at_sea(xy: np.ndarray, out: np.ndarray, dist_km: np.ndarray, ids
     )
 
 
-def _water_only_sites(lands: np.ndarray, land_of: np.ndarray, offshore: np.ndarray,
-                      xy: np.ndarray, water_cap: np.ndarray, ids: pd.Index,
+def _water_only_sites(land_of: np.ndarray, offshore: np.ndarray, gap: np.ndarray,
+                      water_cap: np.ndarray, nn: np.ndarray, ids: pd.Index,
                       report: Report, *, world: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """The sites far out at sea (as :func:`_report_far_at_sea` lists them: farther from the
     land than the median site spacing) whose own water (:func:`_water_caps`) does not
@@ -781,14 +798,11 @@ def _water_only_sites(lands: np.ndarray, land_of: np.ndarray, offshore: np.ndarr
     gets a landmass number of its own (negative: none of the outline's) and, as its region,
     the disc of its water only: land hundreds of km away is not its region (a site 1,700 km
     out in the Pacific took most of Alaska), and two such sites are never joined as if by
-    land. Returns the new landmass numbers and the mask of those sites (reported)."""
-    from scipy.spatial import cKDTree
-
-    gap = shapely.distance(lands[land_of[offshore]], shapely.points(xy[offshore]))
-    spacing = float(np.median(cKDTree(xy).query(xy, k=2)[0][:, 1]))
-    far = offshore[(gap > water_cap[offshore])
-                   & (gap > max(spacing, FAR_AT_SEA_KM * 1000.0))]
-    at_sea = np.zeros(len(xy), dtype=bool)
+    land. ``gap``: each offshore site's distance to its landmass (m); ``nn`` as
+    :func:`_nn_distances`. Returns the new landmass numbers and the mask of those sites
+    (reported)."""
+    far = offshore[(gap > water_cap[offshore]) & _far_at_sea(gap, nn)]
+    at_sea = np.zeros(len(land_of), dtype=bool)
     if not far.size:
         return land_of, at_sea
     at_sea[far] = True
@@ -845,17 +859,13 @@ SPLIT_VORONOI_MIN_SITES = 200_000
 _HALO_SPACINGS = 25.0
 
 
-def _water_caps(xy: np.ndarray) -> np.ndarray | None:
+def _water_caps(nn: np.ndarray) -> np.ndarray:
     """Largest radius (m) of the water a site off the outline keeps: half-way to its
     nearest other site and at most twice the survey's median spacing (at least 100 m).
     A coastal point on a coarse outline keeps its few km of water out to the land; an
-    island the outline lacks gets a disc of its own, not all the sea out to the land."""
-    if len(xy) < 2:
-        return None
-    from scipy.spatial import cKDTree
-
-    spacing = cKDTree(xy).query(xy, k=2)[0][:, 1]
-    return np.maximum(np.minimum(spacing / 2, 2 * float(np.median(spacing))), 100.0)
+    island the outline lacks gets a disc of its own, not all the sea out to the land.
+    ``nn``: :func:`_nn_distances` of the sites."""
+    return np.maximum(np.minimum(nn / 2, 2 * float(np.median(nn))), 100.0)
 
 
 def _cells_on(land: shapely.Geometry, xy: np.ndarray, margin: float, *,
