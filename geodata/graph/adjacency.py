@@ -12,7 +12,13 @@ import pandas as pd
 import shapely
 from scipy.spatial import Delaunay, cKDTree
 
-from geodata._geo import EARTH_RADIUS_KM, sphere_knn, unit_vectors
+from geodata._geo import (
+    EARTH_RADIUS_KM,
+    geodesic_length_m,
+    geodesic_segment_m,
+    sphere_knn,
+    unit_vectors,
+)
 from geodata._validate import DialectGraphError
 
 __all__ = [
@@ -42,7 +48,8 @@ def _ring_segments(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return seg, owner
 
 
-def contiguity_pairs(geoms: np.ndarray, *, rook: bool = True, strict: bool = False) -> pd.DataFrame:
+def contiguity_pairs(geoms: np.ndarray, *, rook: bool = True, strict: bool = False,
+                     crs=None) -> pd.DataFrame:
     """Pairs of polygons that share a border (rook) or at least a point (queen).
 
     Parameters
@@ -57,6 +64,10 @@ def contiguity_pairs(geoms: np.ndarray, *, rook: bool = True, strict: bool = Fal
         administrative layer); this is libpysal's vertex rule. ``True``: neighbours are
         found by geometric intersection of boundaries (STRtree), which tolerates vertices
         that do not coincide; slower.
+    crs : pyproj CRS or None
+        The CRS of ``geoms``. Given, lengths are geodesic metres on the WGS84 ellipsoid
+        (each boundary segment measured between its ends), not metres of the projection,
+        which are off by up to a few percent across a continent. ``None``: plane lengths.
 
     Returns
     -------
@@ -70,12 +81,12 @@ def contiguity_pairs(geoms: np.ndarray, *, rook: bool = True, strict: bool = Fal
         return pd.DataFrame({"i": np.array([], int), "j": np.array([], int),
                              "border_m": np.array([], float)})
     if strict:
-        return _contiguity_geometric(geoms, rook=rook)
+        return _contiguity_geometric(geoms, rook=rook, crs=crs)
     seg, owner = _ring_segments(geoms)
     a, b = seg[:, :2], seg[:, 2:]
     swap = (a[:, 0] > b[:, 0]) | ((a[:, 0] == b[:, 0]) & (a[:, 1] > b[:, 1]))
     key = np.where(swap[:, None], np.column_stack([b, a]), np.column_stack([a, b]))
-    length = np.hypot(seg[:, 2] - seg[:, 0], seg[:, 3] - seg[:, 1])
+    length = _segment_lengths(a, b, crs)
     perimeter = np.bincount(owner, weights=length, minlength=len(geoms))
     keep = length > 0
     key, owner, length = np.ascontiguousarray(key[keep]), owner[keep], length[keep]
@@ -97,7 +108,7 @@ def contiguity_pairs(geoms: np.ndarray, *, rook: bool = True, strict: bool = Fal
     inverse, pair_key = pd.factorize(lo * len(geoms) + hi, sort=True)  # hash-based
     border = pd.DataFrame({"i": pair_key // len(geoms), "j": pair_key % len(geoms),
                            "border_m": np.bincount(inverse, weights=w)})
-    border = _loose_borders(geoms, border, perimeter)
+    border = _loose_borders(geoms, border, perimeter, crs)
     border.attrs["perimeter_m"] = perimeter
     if rook:
         return border
@@ -118,8 +129,24 @@ def contiguity_pairs(geoms: np.ndarray, *, rook: bool = True, strict: bool = Fal
 BORDER_GRID_M = 0.01
 
 
+def _segment_lengths(a: np.ndarray, b: np.ndarray, crs) -> np.ndarray:
+    """Lengths of the segments ``a``-``b`` (n × 2 each): plane, or geodesic with ``crs``."""
+    if crs is None:
+        return np.hypot(b[:, 0] - a[:, 0], b[:, 1] - a[:, 1])
+    flat = np.hypot(b[:, 0] - a[:, 0], b[:, 1] - a[:, 1])
+    length = np.zeros(len(a))
+    some = flat > 0  # a repeated vertex stays 0 (and is not sent to PROJ)
+    length[some] = geodesic_segment_m(a[some], b[some], crs)
+    return length
+
+
+def _line_lengths(lines: np.ndarray, crs) -> np.ndarray:
+    """Lengths of line geometries: plane, or geodesic with ``crs``."""
+    return shapely.length(lines) if crs is None else geodesic_length_m(lines, crs)
+
+
 def _loose_borders(geoms: np.ndarray, border: pd.DataFrame,
-                   perimeter: np.ndarray) -> pd.DataFrame:
+                   perimeter: np.ndarray, crs=None) -> pd.DataFrame:
     """Add the borders that exact segment matching missed or measured short.
 
     Only polygons with boundary left unmatched (a coast, the outline, a cut at the reach,
@@ -144,8 +171,8 @@ def _loose_borders(geoms: np.ndarray, border: pd.DataFrame,
     involved = np.unique(pairs)
     edge = np.empty(n, dtype=object)
     edge[involved] = shapely.boundary(geoms[involved])
-    length = shapely.length(shapely.intersection(edge[pairs[:, 0]], edge[pairs[:, 1]],
-                                                 grid_size=BORDER_GRID_M))
+    length = _line_lengths(shapely.intersection(edge[pairs[:, 0]], edge[pairs[:, 1]],
+                                                grid_size=BORDER_GRID_M), crs)
     found = pd.DataFrame({"i": pairs[:, 0], "j": pairs[:, 1], "grid_m": length})
     out = border.merge(found, on=["i", "j"], how="outer")
     exact = out["border_m"].fillna(0.0)
@@ -155,13 +182,13 @@ def _loose_borders(geoms: np.ndarray, border: pd.DataFrame,
     return out.sort_values(["i", "j"], kind="stable").reset_index(drop=True)
 
 
-def _contiguity_geometric(geoms: np.ndarray, *, rook: bool) -> pd.DataFrame:
+def _contiguity_geometric(geoms: np.ndarray, *, rook: bool, crs=None) -> pd.DataFrame:
     tree = shapely.STRtree(geoms)
     left, right = tree.query(geoms, predicate="intersects")
     keep = left < right
     left, right = left[keep], right[keep]
     shared = shapely.intersection(shapely.boundary(geoms[left]), shapely.boundary(geoms[right]))
-    border = shapely.length(shared)
+    border = _line_lengths(shared, crs)
     touching = ~shapely.is_empty(shared)
     sel = border > 0 if rook else touching
     return pd.DataFrame({"i": left[sel], "j": right[sel], "border_m": border[sel]})

@@ -16,7 +16,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from geodata._geo import great_circle_km
+from geodata._geo import geodesic_length_m, great_circle_km
 from geodata._validate import (
     DialectGraphError,
     Problems,
@@ -70,9 +70,10 @@ class DialectGraph:
         indexed by ``site_id``, with the site's ``longitude``/``latitude`` and metadata.
     edges : DataFrame
         Indexed by ``(source, target)``; symmetric (both directions present), no
-        self-loops. Columns: ``distance_km`` (great-circle), ``border_km`` (shared border
-        in a projected CRS, 0 when the regions do not touch), ``border_share_source`` and
-        ``border_share_target`` (border / perimeter of each region), ``sea_crossing``,
+        self-loops. Columns: ``distance_km`` (great-circle), ``border_km`` (shared border,
+        geodesic on the WGS84 ellipsoid, 0 when the regions do not touch),
+        ``border_share_source`` and ``border_share_target`` (border / perimeter of each
+        region, both geodesic), ``sea_crossing``,
         one ``barrier_<name>`` flag per barrier, and ``relatedness`` when a
         classification was given.
     features : DataFrame
@@ -329,6 +330,12 @@ class DialectGraph:
                 "with sites.set_crs('EPSG:4326') if the coordinates are lon/lat degrees.")
         if len(sites) == 0:
             raise DialectGraphError("`sites` must hold at least one site; it is empty.")
+        missing = sites.geometry.isna().to_numpy()
+        if missing.any():
+            raise DialectGraphError(
+                f"`sites` must have coordinates for every point; {int(missing.sum())} have "
+                f"none ({first_examples(sites.index[missing].tolist())}). Fill in their "
+                "coordinates or drop those sites.")
         if sites.geom_type.ne("Point").any():
             bad = sites.index[sites.geom_type.ne("Point")].tolist()
             raise DialectGraphError(f"`sites` must hold Point geometries; {first_examples(bad)} "
@@ -355,7 +362,8 @@ class DialectGraph:
             # spend their time in GEOS, PROJ and numpy sorts, which release the GIL
             with ThreadPoolExecutor(max_workers=1) as pool:
                 lonlat = pool.submit(to_lonlat, proj, cells.crs)
-                pairs = cls._pairs(method, proj, xy, lon, lat, k=k, threshold_km=threshold_km)
+                pairs = cls._pairs(method, proj, xy, lon, lat, k=k, threshold_km=threshold_km,
+                                   crs=cells.crs)
                 reg = cells.to_regions(lonlat.result())
             for key in ("projected_geometry", "projected_xy", "projected_crs"):
                 reg.attrs.pop(key, None)
@@ -369,7 +377,8 @@ class DialectGraph:
         if len(extra.columns):
             reg = reg.join(extra)
         if pairs is None:
-            pairs = cls._pairs(method, proj, xy, lon, lat, k=k, threshold_km=threshold_km)
+            pairs = cls._pairs(method, proj, xy, lon, lat, k=k, threshold_km=threshold_km,
+                               crs=crs)
         params = {"method": method, "k": k, "threshold_km": threshold_km,
                   "max_crossing_km": max_crossing_km, "boundary": boundary is not None}
         return cls._assemble(reg, pairs, proj, xy, crs, report=report, params=params,
@@ -424,7 +433,7 @@ class DialectGraph:
         proj = reg.to_crs(crs).geometry.array
         proj = np.asarray(proj, dtype=object)
         xy = project_lonlat(lon, lat, crs)
-        pairs = adj.contiguity_pairs(proj, rook=method == "rook", strict=strict)
+        pairs = adj.contiguity_pairs(proj, rook=method == "rook", strict=strict, crs=crs)
         params = {"method": method, "strict": strict, "max_crossing_km": max_crossing_km}
         return cls._assemble(reg, pairs, proj, xy, crs, report=report, params=params,
                              max_crossing_km=max_crossing_km, barriers=barriers,
@@ -432,9 +441,9 @@ class DialectGraph:
                              features=features, label=label, isolated=isolated, contiguity=True)
 
     @staticmethod
-    def _pairs(method, proj, xy, lon, lat, *, k, threshold_km) -> pd.DataFrame:
-        if method == "voronoi":
-            return adj.contiguity_pairs(proj, rook=True)  # attrs["perimeter_m"] kept
+    def _pairs(method, proj, xy, lon, lat, *, k, threshold_km, crs) -> pd.DataFrame:
+        if method == "voronoi":  # attrs["perimeter_m"] kept
+            return adj.contiguity_pairs(proj, rook=True, crs=crs)
         if method == "delaunay":
             pairs = adj.delaunay_pairs(xy)
         elif method == "gabriel":
@@ -449,7 +458,7 @@ class DialectGraph:
                                         "; got None. Pass e.g. threshold_km=150.")
             pairs = adj.distance_band_pairs(lon, lat, threshold_km=threshold_km)
         if proj is not None and len(pairs):
-            border = adj.contiguity_pairs(proj, rook=True)
+            border = adj.contiguity_pairs(proj, rook=True, crs=crs)
             pairs = pairs.merge(border, on=["i", "j"], how="left").fillna({"border_m": 0.0})
             pairs.attrs["perimeter_m"] = border.attrs.get("perimeter_m")
         else:
@@ -476,7 +485,8 @@ class DialectGraph:
                        f"({first_examples(miss)}); models treat them as unlabelled", miss)
         if contiguity and proj is not None and len(ids) > 1:
             pairs = connect_components(pairs, proj, ids, max_crossing_km=max_crossing_km,
-                                       report=report, landmass=landmass,
+                                       report=report, landmass=landmass, xy=xy,
+                                       outline=outline,
                                        lonlat=reg[["longitude", "latitude"]].to_numpy(float))
         else:
             pairs = pairs.assign(sea_crossing=False)
@@ -503,15 +513,16 @@ class DialectGraph:
         if perim is not None and len(perim) == len(ids):
             pass  # from the contiguity step: the same segments, not measured twice
         elif proj is not None and shapely.get_type_id(proj[0]) in (3, 6):
-            perim = shapely.length(shapely.boundary(np.asarray(proj, dtype=object)))
+            perim = geodesic_length_m(shapely.boundary(np.asarray(proj, dtype=object)), crs)
         else:
             perim = np.full(len(ids), np.nan)
         edges = cls._directed(pairs, ids, reg, perim)
         if classification is not None:
-            paths = reg[classification] if isinstance(classification, str) else classification
             if isinstance(classification, str) and classification not in reg.columns:
-                raise DialectGraphError(f"`classification` must be a column of the sites; got "
-                                        f"{classification!r}.")
+                raise DialectGraphError(
+                    f"`classification` must be a column of the sites; got {classification!r}, "
+                    f"columns are {first_examples(list(reg.columns), 10)}.")
+            paths = reg[classification] if isinstance(classification, str) else classification
             paths = pd.Series(paths).dropna()
             rel = relatedness_from_paths(paths)
             edges["relatedness"] = rel(edges.index.get_level_values(0),
@@ -534,7 +545,7 @@ class DialectGraph:
                                      "a larger `k` or `threshold_km` joins them"))
         meta = {**params, "projected_crs": crs.to_wkt(), "format_version": FORMAT_VERSION,
                 "distance": "great-circle km (haversine, R=6371.0088)",
-                "border": "km in the projected CRS"}
+                "border": "geodesic km on the WGS84 ellipsoid"}
         if isinstance(classification, str):  # the column, for genealogical edges later
             meta["classification"] = classification
         return cls(reg, edges, feats, label=label, meta=meta, report=report)

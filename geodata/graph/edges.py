@@ -82,6 +82,45 @@ def _nearest_pair(geoms: np.ndarray, members: np.ndarray, outside: np.ndarray
     return int(members[a]), int(outside[b]), float(dist.min()) / 1000
 
 
+#: An edge is a sea crossing when the straight line between its two sites runs over more
+#: than this many km of water ...
+OFFSHORE_WATER_KM = 3.0
+#: ... and over more than this share of its length: a coarse outline's coast wanders a few
+#: km off the true one, so the line between two coastal towns of one shore (Shantou and
+#: Chaozhou, 40 km apart, one of them 2 km off the 1:110m coast) crosses some outline
+#: "water" that is land; an island's line crosses water most of its way.
+OFFSHORE_WATER_SHARE = 0.25
+#: Two regions with a gap between them on one landmass are joined across land unless the
+#: line between their sites runs over water for more than this share of its length:
+#: Yangzhou-Qingdao crosses Haizhou Bay for 43 % of the way, with land round it; Korea's
+#: Hwanghae to Shandong crosses the Yellow Sea for 77 %.
+LAND_GAP_WATER_SHARE = 0.5
+
+
+def water_on_lines(xy: np.ndarray, i: np.ndarray, j: np.ndarray, outline: shapely.Geometry
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Km of the straight lines between sites ``i`` and ``j`` (projected ``xy``, metres)
+    that lie outside the land ``outline``, and the lines' lengths in km."""
+    lines = shapely.linestrings(np.stack([xy[i], xy[j]], axis=1))
+    shapely.prepare(outline)
+    water = shapely.length(shapely.difference(lines, outline)) / 1000.0
+    return water, shapely.length(lines) / 1000.0
+
+
+def crosses_water(water_km: np.ndarray, length_km: np.ndarray, *,
+                  min_water_km: float = OFFSHORE_WATER_KM,
+                  min_share: float = OFFSHORE_WATER_SHARE) -> np.ndarray:
+    """The sea-crossing rule: more than ``min_water_km`` of water and more than
+    ``min_share`` of the line.
+
+    >>> crosses_water(np.array([5.0, 5.0, 1.0]), np.array([40.0, 12.0, 2.0])).tolist()
+    [False, True, False]
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(length_km > 0, water_km / length_km, 0.0)
+    return (water_km > min_water_km) & (share > min_share)
+
+
 def connect_components(
     pairs: pd.DataFrame,
     geoms: np.ndarray,
@@ -91,6 +130,8 @@ def connect_components(
     report: Report,
     lonlat: np.ndarray | None = None,
     landmass: np.ndarray | None = None,
+    xy: np.ndarray | None = None,
+    outline: shapely.Geometry | None = None,
 ) -> pd.DataFrame:
     """Join every component without a land neighbour to its nearest region across water.
 
@@ -103,7 +144,11 @@ def connect_components(
     With ``landmass`` (the landmass number of each region's site; given when cells were
     cut at their reach, so unclaimed land can lie between regions), a gap between two
     regions whose sites are on the same landmass is a land gap: its edge gets
-    ``sea_crossing=False`` and is reported apart.
+    ``sea_crossing=False`` and is reported apart, unless (with the sites' projected ``xy``
+    and the land ``outline``) the straight line between the sites runs over water by the
+    rule of :func:`crosses_water` with more than :data:`LAND_GAP_WATER_SHARE` of the line on
+    water: a sea between two shores of one landmass (the Yellow Sea between Korea and
+    Shandong) is water, not land.
     """
     n = len(geoms)
     pairs = pairs.assign(sea_crossing=False)
@@ -163,6 +208,10 @@ def connect_components(
         on_land: list[tuple] = []
         if landmass is not None:
             dry = np.array([landmass[a] == landmass[b] for a, b in new_pairs]) & water
+            if dry.any() and xy is not None and outline is not None:
+                ends = np.array(new_pairs)[dry]
+                dry[dry] = ~crosses_water(*water_on_lines(xy, ends[:, 0], ends[:, 1], outline),
+                                          min_share=LAND_GAP_WATER_SHARE)
             water &= ~dry
             land_pairs = {p for p, d in zip(new_pairs, dry) if d}
             pos = {name: p for p, name in enumerate(ids)}
@@ -282,19 +331,16 @@ def relatedness_from_paths(paths: Mapping[str, str] | pd.Series, *, sep: str = "
     return related
 
 
-#: An edge of a site outside the land outline is a sea crossing when the straight line
-#: between its two sites runs over more than this many km of water.
-OFFSHORE_WATER_KM = 3.0
-
-
 def flag_offshore_crossings(pairs: pd.DataFrame, xy: np.ndarray, outline: shapely.Geometry,
                             offshore: np.ndarray, ids: pd.Index, *, report: Report,
                             max_crossing_km: float = np.inf,
-                            min_water_km: float = OFFSHORE_WATER_KM) -> pd.DataFrame:
+                            min_water_km: float = OFFSHORE_WATER_KM,
+                            min_share: float = OFFSHORE_WATER_SHARE) -> pd.DataFrame:
     """Set ``sea_crossing`` on the edges of sites outside the land outline (an island the
     boundary lacks, a coastal point off a coarse outline) whose sites are joined across
-    more than ``min_water_km`` of water; remove those across more than
-    ``max_crossing_km`` (the longest crossing any edge may make; reported).
+    more than ``min_water_km`` of water, and more than ``min_share`` of the line between
+    them (:func:`crosses_water`); remove those across more than ``max_crossing_km`` (the
+    longest crossing any edge may make; reported).
 
     Such a site's cell reaches over the water to it, so its region touches its mainland
     neighbours' and their edge looks like one over land. The straight line between the two
@@ -308,11 +354,10 @@ def flag_offshore_crossings(pairs: pd.DataFrame, xy: np.ndarray, outline: shapel
     todo = np.flatnonzero(touch & ~pairs["sea_crossing"].to_numpy(bool))
     if todo.size == 0:
         return pairs
-    lines = shapely.linestrings(np.stack([xy[i[todo]], xy[j[todo]]], axis=1))
-    shapely.prepare(outline)
-    water_km = shapely.length(shapely.difference(lines, outline)) / 1000.0
+    water_km, length_km = water_on_lines(xy, i[todo], j[todo], outline)
     too_far = water_km > max_crossing_km
-    crossing = (water_km > min_water_km) & ~too_far
+    crossing = crosses_water(water_km, length_km, min_water_km=min_water_km,
+                             min_share=min_share) & ~too_far
     sea, km = todo[crossing], water_km[crossing]
     flags = pairs["sea_crossing"].to_numpy(bool).copy()
     flags[sea] = True
@@ -336,7 +381,8 @@ def flag_offshore_crossings(pairs: pd.DataFrame, xy: np.ndarray, outline: shapel
     if sea.size:
         report.add("sea crossings of sites off the land",
                    f"{sea.size} edge(s) of sites outside the boundary's land join them to a "
-                   f"neighbour across more than {min_water_km:g} km of water: "
+                   f"neighbour across more than {min_water_km:g} km of water (and "
+                   f"{min_share:.0%} of the way): "
                    "sea_crossing=True (their cells reach over the water, so the regions "
                    f"touch): {listed(sea, km, 'km of water')}", ends(sea))
     return pairs

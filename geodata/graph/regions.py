@@ -687,6 +687,10 @@ def _landmass_of_sites(outline, xy: np.ndarray, ids: pd.Index, outside: str,
         near_pt, near_land = tree.query_nearest(pts, return_distance=False)
         land_of[out[near_pt]] = near_land
         dist_km = shapely.distance(lands[land_of[out]], pts) / 1000
+        coast = dist_km * 1000 <= ON_COAST_M  # on the coastline, off it by round-off
+        out, dist_km = out[~coast], dist_km[~coast]
+        if not out.size:
+            return lands, land_of, out, dist_km * 1000
         far = np.argsort(-dist_km, kind="stable")[:5]  # the farthest: the ones to check
         detail = ", ".join(f"{ids[out[k]]!r} ({dist_km[k]:.1f} km)" for k in far)
         if len(out) > 5:
@@ -710,6 +714,10 @@ def _landmass_of_sites(outline, xy: np.ndarray, ids: pd.Index, outside: str,
         return lands, land_of, out, dist_km * 1000
     return lands, land_of, np.array([], dtype=np.int64), np.array([], dtype=float)
 
+
+#: A site this close to a landmass (m) is on its coast: a point on the outline's coastline
+#: lands a few millimetres off it once both are projected.
+ON_COAST_M = 1.0
 
 #: From this many sites far out at sea, the report blames a coarse boundary first.
 COARSE_BOUNDARY_SITES = 5

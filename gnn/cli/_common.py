@@ -251,6 +251,14 @@ def load_inputs(args: argparse.Namespace, *, need_survey: bool = False):
                                 f"dataset={args.dataset!r}, sites={args.sites!r}.")
     if args.dataset:
         sites, survey = load_dataset(args.dataset)
+        placeless = sites.geometry.isna()
+        if placeless.any():  # Glottolog's sign languages, pidgins, unplaced languoids
+            print(f"note: {int(placeless.sum())} of {len(sites)} sites of {args.dataset} have no "
+                  f"coordinates ({first_examples(sites.index[placeless].tolist())}) and are left "
+                  "out", file=sys.stderr)
+            sites = sites[~placeless]
+            if survey is not None:
+                survey = survey[survey["site"].isin(sites.index)]
         return sites, survey, None
     sites, report = read_sites(args.sites, id_col=args.id_col, lat_col=args.lat_col,
                                lon_col=args.lon_col, argument="--sites", with_report=True)
@@ -437,8 +445,11 @@ def resolve_boundary(value: str | None, dataset: str | None):
     from geodata.datasets import load_boundary
     from geodata.io import read_regions
 
-    if value is None:
-        return load_boundary("china_provinces") if dataset else None
+    if value is None:  # a bundled survey of Chinese dialects, or of the world's languages
+        if not dataset:
+            return None
+        return load_boundary("china_provinces" if dataset.startswith("sinitic_")
+                             else "world_land")
     if value == "none":
         return None
     if value in BOUNDARY_NAMES:
@@ -602,6 +613,17 @@ def run(parser: argparse.ArgumentParser, argv: list[str] | None) -> int:
             if debug:
                 traceback.print_exc()
             print(f"error: {_os_message(exc)}", file=sys.stderr)
+            return 2
+        except Exception as exc:
+            if type(exc).__name__ != "GEOSException":
+                raise
+            if debug:
+                traceback.print_exc()
+            # shapely's GEOS failed on an overlay (seen on world-wide data of 26,000 sites)
+            print(f"error: a geometry operation failed in GEOS ({exc}). This comes from the "
+                  "overlay of the regions with the boundary; try a boundary of the study area "
+                  "(`--boundary FILE`), `--boundary none`, or fewer, nearer sites; --debug "
+                  "shows where it failed.", file=sys.stderr)
             return 2
         except KeyboardInterrupt:
             print("interrupted; no output was changed by the unfinished write", file=sys.stderr)

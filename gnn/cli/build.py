@@ -72,7 +72,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
     else:
         sites, survey, _ = load_inputs(args)  # prints the readers' notes
         encoded, classes = _encode_survey(survey, args)
-        label = args.label_col or ("dialect_group" if args.dataset else None)
+        label = args.label_col or ("dialect_group" if args.dataset
+                                   and "dialect_group" in sites.columns else None)
         graph = DialectGraph.from_sites(
             sites, method=args.method, boundary=resolve_boundary(args.boundary, args.dataset),
             k=args.k, threshold_km=args.threshold_km, max_crossing_km=args.max_crossing_km,
@@ -177,7 +178,7 @@ def _encode_survey(survey, args: argparse.Namespace):
     without a survey), numeric items as numbers, string items (IPA readings, categories) as
     per-item variant classes, capped; ``classes`` is the FeatureMatrix of the string items
     (which reading went to which column), None without any."""
-    if survey is None:
+    if survey is None or not len(survey):  # sites only (the bundled glottolog)
         return None, None
     import pandas as pd
 

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -203,7 +204,7 @@ def _cmd_tree(args: argparse.Namespace) -> int:
     from geodata.dialectometry import trees
     from geodata.dialectometry.distances import validate_distance_matrix
     from geodata.io import read_square_matrix, write_json
-    from geodata.validation import require_columns
+    from geodata.validation import first_examples, require_columns
 
     sites = survey = None
     if args.sites and args.dataset:
@@ -231,6 +232,11 @@ def _cmd_tree(args: argparse.Namespace) -> int:
         metric = args.metric
         how = dict(segmented=args.segmented, substitution=args.substitution)
         distances = _survey_distances(survey, metric, **how)
+        have = set(map(str, distances.index))
+        absent = [str(i) for i in sites.index if str(i) not in have]
+        if absent:  # said, as `distances` says it
+            print(f"note: {len(absent)} of {len(sites)} sites have no data in the survey and "
+                  f"are not in the tree ({first_examples(absent)})", file=sys.stderr)
     refs = _reference_trees(args, sites, distances.index)  # before the long work
     if args.bootstrap:
         if survey is None:

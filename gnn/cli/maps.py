@@ -15,7 +15,13 @@ import argparse
 from pathlib import Path
 
 from geodata.validation import DialectGraphError
-from gnn.cli._common import add_reach_option, add_site_options, add_survey_options, cli_words
+from gnn.cli._common import (
+    add_number,
+    add_reach_option,
+    add_site_options,
+    add_survey_options,
+    cli_words,
+)
 
 __all__ = ["register"]
 
@@ -75,6 +81,20 @@ def _cmd_maps(args: argparse.Namespace) -> int:
     return 0
 
 
+def _crs(value: str) -> str:
+    """``--crs``: a CRS pyproj reads (checked before any work)."""
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    try:
+        CRS.from_user_input(value)
+    except CRSError:
+        raise argparse.ArgumentTypeError(
+            f"expected a coordinate reference system such as EPSG:3857 or a PROJ string; got "
+            f"{value!r}") from None
+    return value
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``maps`` command to the main CLI's subparsers."""
     p = subparsers.add_parser(
@@ -107,9 +127,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="write site names on the maps (crowded ones are left out)")
     p.add_argument("--format", action="append", choices=["png", "svg", "pdf"], default=None,
                    help="figure format (repeatable; default png)")
-    p.add_argument("--dpi", type=int, default=130,
-                   help="resolution of the PNG maps (default: %(default)s)")
-    p.add_argument("--crs", default=None, help="map projection (default: equal-area fit)")
+    add_number(p, "--dpi", type=int, low=1, default=130,
+               help="resolution of the PNG maps (default: %(default)s)")
+    p.add_argument("--crs", type=_crs, default=None,
+                   help="map projection: an EPSG code or PROJ string (default: equal-area fit)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
     p.add_argument("--max-crossing-km", type=float, default=200.0,
                    help="join islands to the nearest region within this gap (km; as build)")

@@ -112,3 +112,27 @@ def test_collinear_points_rejected():
     xy = np.column_stack([np.arange(5.0), np.arange(5.0)])
     with pytest.raises(DialectGraphError, match="must not all lie on one line"):
         delaunay_pairs(xy)
+
+
+def test_border_lengths_with_a_crs_are_geodesic():
+    """Two cells of a continent-wide Albers projection: the plane length of their shared
+    border is off by more than 1 % (an audit's Scandinavian borders, 3-4 %); with the CRS
+    it equals pyproj's geodesic length of the same border (Geod.geometry_length)."""
+    import geopandas as gpd
+    from pyproj import CRS, Geod
+
+    crs = CRS.from_proj4("+proj=aea +lat_1=40 +lat_2=60 +lat_0=50 +lon_0=10 +units=m")
+    west = shapely.box(-200_000, 2_000_000, 0, 2_400_000)  # about 69-73 N, far from 40-60
+    east = shapely.box(0, 2_000_000, 200_000, 2_400_000)
+    geoms = np.array([west, east], dtype=object)
+    plane = contiguity_pairs(geoms)["border_m"].item()
+    geo = contiguity_pairs(geoms, crs=crs)
+    shared = gpd.GeoSeries([shapely.intersection(west.boundary, east.boundary)], crs=crs)
+    reference = Geod(ellps="WGS84").geometry_length(shared.to_crs(4326).iloc[0])
+    assert geo["border_m"].item() == pytest.approx(reference, rel=1e-9)
+    assert abs(plane / reference - 1) > 0.01
+    perimeter = gpd.GeoSeries([west.boundary], crs=crs).to_crs(4326).iloc[0]
+    assert geo.attrs["perimeter_m"][0] == pytest.approx(
+        Geod(ellps="WGS84").geometry_length(perimeter), rel=1e-9)
+    strict = contiguity_pairs(geoms, crs=crs, strict=True)["border_m"].item()
+    assert strict == pytest.approx(reference, rel=1e-9)

@@ -82,3 +82,24 @@ def test_a_site_off_the_land_farther_than_max_crossing_km_is_cut_off():
     entry = {e["action"]: e for e in g.report.entries}[
         "removed sea crossings past max_crossing_km"]
     assert "island" in entry["ids"] and "more than `max_crossing_km` (10 km)" in entry["detail"]
+
+
+def test_a_coastal_site_off_a_coarse_outline_crosses_no_sea():
+    """A site 2 km off the outline's coast (Shantou off a coarse coast) and its neighbour
+    50 km inland: the line between them also crosses a 5 km lagoon, 7 km of 'water' in
+    all but 14 % of the way, so no sea crossing (an audit found such an edge flagged
+    though the two regions share 172 km of land border); an island 30 km out is one."""
+    from geodata.graph.edges import flag_offshore_crossings
+    from geodata.validation import Report
+
+    outline = shapely.difference(shapely.box(0, 0, 100_000, 100_000),
+                                 shapely.box(5_000, 10_000, 15_000, 15_000))  # a lagoon
+    xy = np.array([[10_000.0, -2_000.0], [10_000.0, 48_000.0], [10_000.0, -30_000.0]])
+    ids = pd.Index(["shore", "inland", "island"])
+    pairs = pd.DataFrame({"i": [0, 1], "j": [1, 2], "sea_crossing": [False, False]})
+    report = Report()
+    out = flag_offshore_crossings(pairs, xy, outline, np.array([0, 2]), ids, report=report)
+    assert out["sea_crossing"].tolist() == [False, True]
+    assert report.entries[0]["ids"] == ["inland", "island"]
+    assert "(and 25% of the way)" in report.entries[0]["detail"]
+

@@ -501,3 +501,51 @@ def test_sites_far_outside_a_study_area_outline_are_not_called_at_sea():
     outside = entries["regions outside the boundary"]
     assert outside["ids"] == ["beyond"] and "km from the boundary, disc of" in outside["detail"]
     assert regions.loc["beyond", "land_km2"] == 0.0 and not regions.geometry["beyond"].intersects(area)
+
+
+def test_a_sea_between_two_shores_of_one_landmass_is_a_sea_crossing(world_land):
+    """Korea's west coast and Shandong, cut short by a reach of 100 km: both are on
+    Eurasia, but the line between Hwanghae and Rongcheng runs three quarters over the
+    Yellow Sea, so their edge is a sea crossing (an audit found it unflagged and reported
+    as '179 km of land')."""
+    coords = {"Seoul": (126.98, 37.57), "Incheon": (126.70, 37.46), "Haeju": (125.72, 38.04),
+              "Suwon": (127.03, 37.26),
+              "Rongcheng": (122.42, 37.16), "Weihai": (122.12, 37.51), "Yantai": (121.45, 37.46),
+              "Qingdao": (120.38, 36.07)}
+    sites = _sites(coords)
+    g = DialectGraph.from_sites(sites, boundary=world_land, max_reach_km=100,
+                                max_crossing_km=600)
+    korea, shandong = set(list(coords)[:4]), set(list(coords)[4:])
+    across = [(a, b) for a, b in g.edges.index if a in korea and b in shandong]
+    assert len(across) == 1 and g.edges.loc[across[0], "sea_crossing"]
+    entries = {e["action"]: e["detail"] for e in g.report.entries}
+    assert "joined regions across land no region reaches" not in entries
+    assert entries["joined islands across water"].startswith("1 edge(s) flagged")
+
+
+def test_a_site_on_the_coastline_is_on_the_land(world_land):
+    """A site on the middle of a stretch of world_land's coast near Bergen (an audit's
+    'coast_edge') lands a few millimetres off the projected coast: it is on the land, not
+    'outside the boundary', and its edges cross no sea."""
+    coords = {"Bergen": (5.32, 60.39), "Voss": (6.42, 60.63), "Kvamskogen": (6.0, 60.5),
+              "Odda": (6.55, 60.07), "coast": (5.5641, 60.20055)}
+    sites = _sites(coords)
+    g = DialectGraph.from_sites(sites, boundary=world_land)
+    assert "sites outside the boundary" not in {e["action"] for e in g.report.entries}
+    assert not g.edges.xs("coast", level="source")["sea_crossing"].any()
+
+
+def test_a_site_millimetres_off_the_coast_is_on_it():
+    """The rule under the test above: 1 mm off a landmass (projection round-off) is on
+    it; 2 m off is outside (reported)."""
+    from geodata.graph.regions import _landmass_of_sites
+    from geodata.validation import Report
+
+    land = shapely.box(0, 0, 10_000, 10_000)
+    xy = np.array([[5_000.0, 5_000.0], [10_000.001, 5_000.0], [10_002.0, 5_000.0]])
+    report = Report()
+    _, land_of, offshore, gap = _landmass_of_sites(land, xy, pd.Index(["in", "mm", "m"]),
+                                                    "keep", report)
+    assert land_of.tolist() == [0, 0, 0] and offshore.tolist() == [2]
+    assert gap == pytest.approx([2.0])
+    assert report.entries[0]["ids"] == ["m"]

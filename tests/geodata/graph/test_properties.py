@@ -13,6 +13,7 @@ import pytest
 import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pyproj import Geod
 
 from geodata.graph.adjacency import contiguity_pairs
 from geodata.graph.dialect_graph import DialectGraph
@@ -77,12 +78,15 @@ def test_graph_invariants(area):
         assert union.area < outline.area * (1 + 1e-3)
     else:
         assert union.area == pytest.approx(outline.area, rel=1e-3)
-    # border lengths equal the geometry's
+    # border lengths equal the shared boundary's geodesic length (pyproj's Geod)
     land = e[~e["sea_crossing"]]
     pos = pd.Series(np.arange(len(proj)), index=g.node_ids)
     i = pos[land.index.get_level_values(0)].to_numpy()
     j = pos[land.index.get_level_values(1)].to_numpy()
-    shared = shapely.length(shapely.intersection(shapely.boundary(proj[i]), shapely.boundary(proj[j])))
+    shared = gpd.GeoSeries(shapely.intersection(shapely.boundary(proj[i]),
+                                                shapely.boundary(proj[j])), crs=crs).to_crs(4326)
+    geod = Geod(ellps="WGS84")
+    shared = np.array([geod.geometry_length(x) for x in shared])
     np.testing.assert_allclose(land["border_km"].to_numpy() * 1000, shared, rtol=1e-6, atol=1e-3)
     # one connected graph once islands are joined
     assert g.report is not None and (g.degree() > 0).all()

@@ -324,3 +324,47 @@ def test_max_reach_km_is_checked_by_the_parser(command, tmp_path, capsys):
     assert ("argument --max-reach-km: must be 'auto', 'none' or a positive number of km; "
             "got 'far'") in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_bundled_world_data_get_a_world_outline_and_no_label_they_lack(capsys):
+    """`build --dataset wals` failed on the Chinese default outline and on a
+    'dialect_group' label WALS lacks; Glottolog's languoids without coordinates are left
+    out with a note (it raised an IndexError on its empty survey)."""
+    from argparse import Namespace
+
+    from gnn.cli._common import load_inputs, resolve_boundary
+
+    assert resolve_boundary(None, "wals").attrs["boundary_name"] == "world_land"
+    assert resolve_boundary(None, "sinitic_liu2007").attrs["boundary_name"] == "china_provinces"
+    assert resolve_boundary(None, None) is None
+    sites, survey, _ = load_inputs(Namespace(dataset="glottolog", sites=None))
+    assert sites.geometry.notna().all() and len(sites) > 20_000
+    assert re.search(r"note: \d+ of \d+ sites of glottolog have no coordinates \('",
+                     capsys.readouterr().err)
+
+
+def test_build_wals_without_label(tmp_path, capsys):
+    assert main(["build", "--dataset", "wals", "--method", "knn", "--k", "4", "--no-regions",
+                 "--out", str(tmp_path / "w.gpkg")]) == 0
+    assert DialectGraph.read_file(tmp_path / "w.gpkg").label is None
+
+
+def test_build_names_a_missing_classification_column(tmp_path, capsys):
+    assert main(["build", "--dataset", "sinitic_szeto2018", "--classification-col", "nope",
+                 "--out", str(tmp_path / "g.gpkg")]) == 2
+    assert re.search(r"error: `classification` must be a column of the sites; got 'nope', "
+                     r"columns are .*'dialect_group'", capsys.readouterr().err)
+
+
+def test_a_geos_failure_is_an_error_message_not_a_traceback(tmp_path, capsys, monkeypatch):
+    from gnn.cli import build
+
+    def fail(*args, **kwargs):
+        raise shapely.errors.GEOSException("TopologyException: side location conflict")
+
+    monkeypatch.setattr(build, "load_inputs", fail)
+    assert main(["build", "--dataset", "sinitic_szeto2018", "--out",
+                 str(tmp_path / "g.gpkg")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: a geometry operation failed in GEOS (TopologyException")
+    assert "`--boundary none`" in err and "Traceback" not in err

@@ -230,3 +230,17 @@ def test_simulate_conformity_from_a_reading_of_a_built_atlas(tmp_path, beida_rea
     assert len(start) >= 25 and set(start["state"]) <= set(classes.loc[
         classes["item"] == item, "class"])
     assert item in chars
+
+
+def test_tree_says_which_sites_have_no_data(tmp_path, capsys):
+    """A site of --sites without any value in --survey is not in the tree: said, as
+    `distances` says it (an audit found it left out silently)."""
+    from geodata import load_dataset
+
+    sites, survey = load_dataset("sinitic_szeto2018")
+    sites.drop(columns="geometry").rename_axis("id").to_csv(tmp_path / "s.csv")
+    survey[survey["site"] != "Ma3"].to_csv(tmp_path / "v.csv", index=False)
+    assert run("tree", "--sites", str(tmp_path / "s.csv"), "--survey", str(tmp_path / "v.csv"),
+               "--out", str(tmp_path / "t.nwk")) == 0
+    assert ("note: 1 of 42 sites have no data in the survey and are not in the tree ('Ma3')"
+            in capsys.readouterr().err)

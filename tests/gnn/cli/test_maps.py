@@ -204,3 +204,17 @@ def test_lisa_map_leaves_out_a_site_without_readings(tmp_path, capsys):
     per_site = pd.read_csv(out / "sites.csv", index_col=0)
     assert pd.isna(per_site.loc[str(empty), "lisa_cluster"])
     assert per_site["lisa_cluster"].notna().sum() == 59
+
+
+def test_maps_checks_crs_and_dpi_before_any_work(tmp_path, capsys):
+    from gnn.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["maps", "--dataset", "sinitic_szeto2018", "--out", str(tmp_path / "m"),
+              "--crs", "bogus"])
+    assert ("argument --crs: expected a coordinate reference system such as EPSG:3857 or a "
+            "PROJ string; got 'bogus'") in capsys.readouterr().err
+    assert main(["maps", "--dataset", "sinitic_szeto2018", "--out", str(tmp_path / "m"),
+                 "--dpi", "0"]) == 2
+    assert "error: `--dpi` must be an integer >= 1; got 0." in capsys.readouterr().err
+    assert not (tmp_path / "m").exists()
