@@ -145,11 +145,26 @@ def analyze(
         groups = sites[group_col].copy()
         groups.index = groups.index.astype(str)
         groups = groups.reindex(matrix.index)
-        if groups.isna().any() or groups.astype(str).str.strip().eq("").any():
+        blank = groups.isna() | groups.astype(str).str.strip().eq("")
+        if blank.all():
+            notes.append(f"reference column {group_col!r} has no value at any site; no "
+                         "agreement with it is computed")
+        elif blank.any():
             notes.append(f"reference column {group_col!r} is incomplete; agreement and partial "
                          "Mantel use only the labelled sites")
     if n_clusters is None:
-        n_clusters = int(groups.nunique()) if groups is not None else min(4, len(matrix) - 1)
+        named = (groups.dropna().astype(str).str.strip() if groups is not None
+                 else sites.index[:0].to_series())
+        named = named[named != ""]
+        n_groups, labelled = int(named.nunique()), len(named)
+        if 2 <= n_groups < labelled:
+            n_clusters = n_groups
+        else:  # no usable reference: one group, none labelled, or a group per site
+            n_clusters = min(4, len(matrix) - 1)
+            if groups is not None:
+                notes.append(f"reference column {group_col!r} has {n_groups} group(s) over "
+                             f"{labelled} labelled site(s), so the clusters are not set by it: "
+                             f"{n_clusters} clusters (`n_clusters` sets another number)")
         n_clusters = max(1, min(n_clusters, len(matrix)))
     clus = hierarchical_clustering(matrix, method=linkage, n_clusters=n_clusters)
     block: dict[str, Any] = clus.to_dict()

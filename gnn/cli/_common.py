@@ -626,7 +626,9 @@ def run(parser: argparse.ArgumentParser, argv: list[str] | None) -> int:
                   "shows where it failed.", file=sys.stderr)
             return 2
         except KeyboardInterrupt:
-            print("interrupted; no output was changed by the unfinished write", file=sys.stderr)
+            print("interrupted; the file being written was left as it was (each output is "
+                  "written whole or not at all; outputs this run had finished are new)",
+                  file=sys.stderr)
             return 130
         finally:
             warnings.formatwarning = previous[0]

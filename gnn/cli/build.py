@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from geodata.validation import DialectGraphError
@@ -52,7 +53,12 @@ def _cmd_build(args: argparse.Namespace) -> int:
         _print_report("regions", rep)  # repairs of invalid polygons are said
         if args.sites or args.dataset:
             sites, features, _ = load_inputs(args)
-            regions = regions.join(sites.drop(columns="geometry"), how="left")
+            extra = sites.drop(columns="geometry")
+            both = [c for c in extra.columns if c in regions.columns]
+            if both:  # the polygons' own attributes win; said
+                print(f"note: column(s) {', '.join(map(repr, both))} are in both --regions "
+                      "and the sites; the values of --regions are kept", file=sys.stderr)
+            regions = regions.join(extra.drop(columns=both), how="left")
         elif args.survey:
             from geodata.io import read_survey
 
@@ -62,6 +68,10 @@ def _cmd_build(args: argparse.Namespace) -> int:
                 argument="--survey", sites_argument="--regions")
             _print_report("survey", survey_report)
         method = args.method if args.method in ("rook", "queen") else "rook"
+        if args.method not in (None, "rook", "queen"):
+            print(f"note: --method {args.method} is for sites; given polygons are joined by "
+                  "shared borders (--method rook, or queen for shared corners too)",
+                  file=sys.stderr)
         encoded, classes = _encode_survey(features, args)
         graph = DialectGraph.from_regions(regions, method=method, label=args.label_col,
                                           max_crossing_km=args.max_crossing_km,
@@ -75,7 +85,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         label = args.label_col or ("dialect_group" if args.dataset
                                    and "dialect_group" in sites.columns else None)
         graph = DialectGraph.from_sites(
-            sites, method=args.method, boundary=resolve_boundary(args.boundary, args.dataset),
+            sites, method=_site_method(args.method), boundary=resolve_boundary(args.boundary, args.dataset),
             k=args.k, threshold_km=args.threshold_km, max_crossing_km=args.max_crossing_km,
             barriers=barriers, barrier_action=args.barrier_action,
             classification=args.classification_col, features=encoded,
@@ -242,6 +252,15 @@ def _encode_survey(survey, args: argparse.Namespace):
     return wide, fm
 
 
+def _site_method(method: str | None) -> str:
+    """``--method`` for sites: voronoi by default; rook/queen are for --regions."""
+    if method in ("rook", "queen"):
+        raise DialectGraphError(
+            f"`--method {method}` joins given polygons (`--regions FILE`); for sites use "
+            "voronoi (regions around the sites sharing a border) or a point graph.")
+    return method or "voronoi"
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``datasets`` and ``build`` commands."""
     p = sub.add_parser("datasets", help="list the bundled data sets and their citations")
@@ -260,10 +279,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="column with the reference groups")
     p.add_argument("--classification-col", default=None,
                    help="column with classification paths (adds edge relatedness)")
-    p.add_argument("--method", default="voronoi", choices=METHODS,
-                   help="adjacency: 'voronoi'/'rook'/'queen' (regions sharing a border), a "
+    p.add_argument("--method", default=None, choices=METHODS,
+                   help="adjacency: 'voronoi' (sites' regions sharing a border), 'rook'/'queen' "
+                        "(--regions polygons sharing a border / a border or a corner), a "
                         "point graph (delaunay, gabriel, relative_neighbourhood, knn) or "
-                        "'distance_band' (default: %(default)s)")
+                        "'distance_band' (default: voronoi for sites, rook for --regions)")
     p.add_argument("--k", type=int, default=6, help="neighbours for --method knn")
     p.add_argument("--threshold-km", type=float, default=None, help="for --method distance_band")
     p.add_argument("--max-crossing-km", type=float, default=200.0,

@@ -58,12 +58,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _check_out(path: Path, option: str) -> None:
-    if path.is_dir():
-        raise DialectGraphError(f"`{option}` must name a file; {str(path)!r} is a directory. "
-                                "Add a file name.")
-    parent = path.parent if str(path.parent) else Path(".")
-    if parent.exists() and not parent.is_dir():
-        raise DialectGraphError(f"`{option}` {str(path)!r}: its folder {str(parent)!r} is a file.")
+    """Before any training: a file name (not a folder) in a folder we may write in."""
+    from geodata.io import check_output_path
+
+    check_output_path(path, argument=option)
 
 
 def _cmd_fit(args: argparse.Namespace) -> int:

@@ -12,6 +12,7 @@ Never imports torch.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from geodata.validation import DialectGraphError
@@ -50,8 +51,11 @@ def _cmd_maps(args: argparse.Namespace) -> int:
         survey = None
     boundary = resolve_boundary(args.boundary, args.dataset)
     label = args.label
-    if label is None and args.dataset and "dialect_group" in sites.columns:
+    if label is None and "dialect_group" in sites.columns:  # as analyze and tree
         label = "dialect_group"
+        if not args.dataset:
+            print("note: reference groups from the sites' 'dialect_group' column (--label "
+                  "names another)", file=sys.stderr)
     from geodata.maps import write_atlas
 
     labels = False if args.labels == "none" else args.labels
@@ -105,7 +109,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="your own square distance CSV (ids as header and first column) "
                         "instead of --survey")
     p.add_argument("--label", "--label-col", default=None,
-                   help="column of --sites with reference groups (optional)")
+                   help="column of --sites with reference groups (default: dialect_group "
+                        "when the sites have it)")
     p.add_argument("--boundary", default=None,
                    help="china_provinces, world_countries, world_land (coasts and "
                         "islands), a vector file to clip the regions to, or 'none'")

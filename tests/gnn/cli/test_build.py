@@ -368,3 +368,45 @@ def test_a_geos_failure_is_an_error_message_not_a_traceback(tmp_path, capsys, mo
     err = capsys.readouterr().err
     assert err.startswith("error: a geometry operation failed in GEOS (TopologyException")
     assert "`--boundary none`" in err and "Traceback" not in err
+
+
+def test_given_polygons_with_sites_sharing_columns_and_a_point_method(tmp_path, capsys):
+    """`build --regions R --sites S` where both hold 'name' raised pandas' 'columns overlap';
+    `--method knn` with polygons was ignored without a word; rook/queen for sites are
+    refused in CLI words."""
+    import geodata
+
+    prov = geodata.load_boundary("china_provinces")[["code", "name", "geometry"]]
+    prov.to_file(tmp_path / "provinces.gpkg")
+    sites = prov.set_index("code").assign(
+        latitude=lambda f: f.geometry.representative_point().y,
+        longitude=lambda f: f.geometry.representative_point().x).drop(columns="geometry")
+    sites.assign(name=sites["name"].str.upper()).rename_axis("id").to_csv(tmp_path / "sites.csv")
+    assert main(["build", "--regions", str(tmp_path / "provinces.gpkg"), "--region-id-col",
+                 "code", "--sites", str(tmp_path / "sites.csv"), "--method", "knn",
+                 "--out", str(tmp_path / "g.gpkg")]) == 0
+    err = capsys.readouterr().err
+    assert "note: column(s) 'name' are in both --regions and the sites; the values of " \
+           "--regions are kept" in err
+    assert "note: --method knn is for sites; given polygons are joined by shared borders" in err
+    g = DialectGraph.read_file(tmp_path / "g.gpkg")
+    assert g.meta["method"] == "rook" and g.regions.loc["CN-BJ", "name"] == prov.loc[
+        prov["code"] == "CN-BJ", "name"].item()
+    assert main(["build", "--sites", str(tmp_path / "sites.csv"), "--method", "queen",
+                 "--out", str(tmp_path / "q.gpkg")]) == 2
+    assert ("error: `--method queen` joins given polygons (`--regions FILE`); for sites use "
+            "voronoi") in capsys.readouterr().err
+
+
+def test_an_interrupt_says_what_it_left(tmp_path, capsys, monkeypatch):
+    from gnn.cli import build
+
+    def stop(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(build, "load_inputs", stop)
+    assert main(["build", "--dataset", "sinitic_szeto2018", "--out",
+                 str(tmp_path / "g.gpkg")]) == 130
+    assert capsys.readouterr().err == (
+        "interrupted; the file being written was left as it was (each output is written "
+        "whole or not at all; outputs this run had finished are new)\n")

@@ -73,7 +73,7 @@ def test_impute_task(graphs):
         (["predict", "--model", "nope.pt", "--graph", "{train}", "--out", "p.csv"],
          "`--model` must be an existing checkpoint file; 'nope.pt' does not exist"),
         (["fit", "--graph", "{train}", "--save", "{folder}"],
-         "`--save` must name a file; .* is a directory"),
+         "`--save` must name a file to write; .* is a directory"),
     ],
 )
 def test_errors(graphs, argv, match, capsys):

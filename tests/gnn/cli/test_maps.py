@@ -218,3 +218,16 @@ def test_maps_checks_crs_and_dpi_before_any_work(tmp_path, capsys):
                  "--dpi", "0"]) == 2
     assert "error: `--dpi` must be an integer >= 1; got 0." in capsys.readouterr().err
     assert not (tmp_path / "m").exists()
+
+
+def test_ones_own_sites_with_dialect_groups_get_the_groups_map(tmp_path, capsys):
+    """`maps --kinds groups` on one's own sites with a 'dialect_group' column wrote 0
+    figures (the default label was only for bundled sets); analyze and tree use it."""
+    sites, survey = load_dataset("sinitic_szeto2018")
+    out = tmp_path / "g"
+    assert _run([*_write(tmp_path, sites, survey), "--kinds", "groups", "--dpi", "40",
+                 "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert ("note: reference groups from the sites' 'dialect_group' column (--label names "
+            "another)") in captured.err
+    assert "wrote 1 figures" in captured.out and (out / "groups.png").exists()

@@ -1,0 +1,42 @@
+"""`geodata.dialectometry.analysis.analyze`: the number of clusters a reference sets."""
+
+import pytest
+
+from geodata import load_dataset
+from geodata.dialectometry.analysis import analyze
+
+
+@pytest.fixture(scope="module")
+def szeto():
+    return load_dataset("sinitic_szeto2018")
+
+
+def _run(sites, survey):
+    return analyze(sites, survey=survey, permutations=9, n_boot=2)
+
+
+def test_the_reference_groups_set_the_clusters(szeto):
+    sites, survey = szeto
+    rep = _run(sites, survey)
+    assert rep["clustering"]["n_clusters"] == sites["dialect_group"].nunique()
+
+
+@pytest.mark.parametrize(
+    ("column", "note"),
+    [("blank", r"reference column 'dialect_group' has 0 group\(s\) over 0 labelled site\(s\)"),
+     ("one", r"reference column 'dialect_group' has 1 group\(s\) over 42 labelled site\(s\)"),
+     ("per_site", r"has 42 group\(s\) over 42 labelled site\(s\), so the clusters are not "
+                  r"set by it: 4 clusters")])
+def test_a_reference_without_usable_groups_leaves_four_clusters(szeto, column, note):
+    """An audit's blank, single-class and name columns gave 1, 1 and 42 clusters (ARI 1.0
+    for the last two) without a word."""
+    import re
+
+    sites, survey = szeto
+    values = {"blank": None, "one": "Mandarin", "per_site": list(map(str, sites.index))}
+    rep = _run(sites.assign(dialect_group=values[column]), survey)
+    assert rep["clustering"]["n_clusters"] == 4
+    assert any(re.search(note, n) for n in rep["notes"]), rep["notes"]
+    if column == "blank":
+        assert ("reference column 'dialect_group' has no value at any site; no agreement "
+                "with it is computed") in rep["notes"]
