@@ -160,6 +160,13 @@ def clustering_agreement(labels: pd.Series, reference: pd.Series) -> dict[str, f
     labels.index = labels.index.astype(str)
     reference.index = reference.index.astype(str)
     common = labels.index.intersection(reference.dropna().index)
+    matched = labels.index.intersection(reference.index)
+    if len(common) < 2 and len(matched) >= 2:  # the ids match, the values are blank
+        raise DialectGraphError(
+            f"`reference` must label at least 2 of the clustered sites; it has a value at "
+            f"{len(common)} of the {len(matched)} it names (the others are blank). Fill in "
+            "the reference column, or choose another."
+        )
     if len(common) < 2:
         raise DialectGraphError(
             f"`reference` must label at least 2 of the clustered sites; it labels "

@@ -293,6 +293,10 @@ class ItemDistances:
                 .get(metric, "a cell's set of variants is compared as one value")
             )
         presence = metric == "jaccard" and _is_presence(cells)
+        if metric == "dice" and _is_presence(cells):
+            notes.append("0/1 presence survey: dice compares each item's codes 0 and 1 as "
+                         "values, which is hamming on one value per cell; the distance over the "
+                         "items present at either site is metric='jaccard'")
         if presence:
             notes.append("0/1 presence survey: Jaccard over the items present at either site "
                          "(items absent at both do not count)")

@@ -533,10 +533,16 @@ class DialectGraph:
         if lonely and len(ids) > 1:
             far = _nearest_site_km(reg, lonely)
             if isolated == "raise":
+                if params.get("method") == "distance_band":
+                    fix = (f"Raise `threshold_km` (now {params.get('threshold_km'):g}) past "
+                           "those distances")
+                else:
+                    fix = f"Raise `max_crossing_km` (now {max_crossing_km:g}) past those distances"
+                    if any(e["action"] == "cells cut at their reach" for e in report.entries):
+                        fix += " (or `max_reach_km`, which cut the cells short)"
                 raise DialectGraphError(
                     f"the graph must connect every region; {len(lonely)} region(s) have no "
-                    f"neighbour ({far}). Raise `max_crossing_km` (now {max_crossing_km:g}) "
-                    "past those distances, use method='knn', or pass isolated='keep'.")
+                    f"neighbour ({far}). {fix}, use method='knn', or pass isolated='keep'.")
             report.add("isolated regions", f"{len(lonely)} region(s) have no neighbour "
                        f"({far}); kept because isolated='keep'", lonely)
         _report_detached_groups(edges, reg, set(lonely), report,

@@ -178,7 +178,16 @@ def _reference_trees(args: argparse.Namespace, sites: pd.DataFrame | None,
     for ref in wanted or []:
         if ref in ("liu2007", "sinitic_liu2007"):
             for name, text in load_reference_trees("sinitic_liu2007").items():
-                refs[name] = {"tree": trees.read_newick(text, repair=True), "prune": True}
+                tree = trees.read_newick(text, repair=True)
+                leaves = [n.name for n in tree.walk() if n.is_leaf]
+                shared = set(map(str, leaves)) & set(map(str, ids))
+                if len(shared) < 4:  # too few to compare (a tree of another survey)
+                    raise DialectGraphError(
+                        f"`--reference liu2007` is a tree of the {len(leaves)} varieties of Liu "
+                        f"(2007); {len(shared)} of them are among these {len(ids)} sites, and a "
+                        "comparison needs 4. Use it with --dataset sinitic_liu2007 (or sites "
+                        "with Liu's ids), or give a Newick file of your sites.")
+                refs[name] = {"tree": tree, "prune": True}
         else:
             path = Path(ref)
             if not path.exists():

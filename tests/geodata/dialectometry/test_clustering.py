@@ -49,6 +49,10 @@ def test_agreement_by_hand():
     with pytest.raises(DialectGraphError, match=r"`reference` must label at least 2 of the "
                                                 r"clustered sites; it labels 0"):
         clustering_agreement(labels, pd.Series(["x"], index=["zz"]))
+    # the ids match but the column is blank (an audit's empty label column): said so
+    with pytest.raises(DialectGraphError, match=r"it has a value at 1 of the 5 it names \(the "
+                                                r"others are blank\)\. Fill in the reference"):
+        clustering_agreement(labels, pd.Series(["x", None, None, None, None], index=list("abcde")))
 
 
 def test_liu_methods_against_the_ten_groups(liu):

@@ -298,6 +298,17 @@ def test_jaccard_on_cognate_presence_is_true_jaccard():
     np.testing.assert_allclose(again.to_numpy(), d.matrix.to_numpy(), atol=1e-12)
 
 
+def test_dice_on_a_presence_survey_says_it_is_hamming_there():
+    """An audit found `--metric dice` on Liu's 0/1 cognate sets equal to hamming, without
+    a word (jaccard there is the presence-based distance, and says so)."""
+    _, survey = load_dataset("sinitic_liu2007")
+    d = linguistic_distances(survey, metric="dice")
+    hamming = linguistic_distances(survey, metric="hamming").matrix
+    np.testing.assert_allclose(d.matrix.to_numpy(), hamming.to_numpy(), atol=1e-12)
+    assert any(n.startswith("0/1 presence survey: dice compares each item's codes 0 and 1 "
+                            "as values") for n in d.notes)
+
+
 def test_presence_jaccard_with_missing_cells_and_empty_pairs():
     s = pd.DataFrame({"site": ["a", "a", "a", "b", "b", "c", "c", "d"],
                       "item": ["x", "y", "z", "x", "y", "y", "z", "z"],

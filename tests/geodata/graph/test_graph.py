@@ -285,3 +285,12 @@ def test_detached_groups_of_regions_are_reported():
     assert 945 < km < 965  # Chichijima-Tokyo is about 950 km
     connected = DialectGraph.from_sites(sites, method="knn", k=3, regions=False)
     assert "detached groups of regions" not in {e["action"] for e in connected.report.entries}
+
+
+def test_an_isolated_region_of_a_distance_band_names_threshold_km():
+    """The fix for a region left alone by a distance band is a larger threshold (an audit
+    was told to raise max_crossing_km, which a distance band does not read)."""
+    sites, _ = geodata.load_dataset("sinitic_szeto2018")
+    with pytest.raises(DialectGraphError, match=r"have no neighbour \(.*\)\. Raise "
+                       r"`threshold_km` \(now 150\) past those distances, use method='knn'"):
+        DialectGraph.from_sites(sites, method="distance_band", threshold_km=150)

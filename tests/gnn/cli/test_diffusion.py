@@ -244,3 +244,13 @@ def test_tree_says_which_sites_have_no_data(tmp_path, capsys):
                "--out", str(tmp_path / "t.nwk")) == 0
     assert ("note: 1 of 42 sites have no data in the survey and are not in the tree ('Ma3')"
             in capsys.readouterr().err)
+
+
+def test_liu_reference_trees_on_another_survey_are_refused_plainly(tmp_path):
+    """`tree --dataset sinitic_szeto2018 --reference liu2007` said '1 leaves not among the
+    sites: None' (Liu's tree pruned to no shared leaf)."""
+    with pytest.raises(DialectGraphError, match=r"`--reference liu2007` is a tree of the \d+ "
+                       r"varieties of Liu \(2007\); 0 of them are among these 42 sites, and a "
+                       r"comparison needs 4\. Use it with --dataset sinitic_liu2007"):
+        run("tree", "--dataset", "sinitic_szeto2018", "--reference", "liu2007",
+            "--out", str(tmp_path / "t.nwk"))
