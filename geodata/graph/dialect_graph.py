@@ -793,6 +793,12 @@ class DialectGraph:
         reg = _gpkg.read_layer(path, layer="regions")
         reg = reg.set_index("site_id")
         reg.index = reg.index.astype(str)
+        if not reg.index.is_unique:  # a layer edited by hand (QGIS, a script)
+            dup = sorted(set(reg.index[reg.index.duplicated()]))
+            raise DialectGraphError(
+                f"`path` must hold one row per region in its 'regions' layer; "
+                f"{len(dup)} site id(s) appear more than once ({first_examples(dup)}) in "
+                f"{str(path)!r}. Remove the repeated rows, or build the graph again.")
         fnames = meta["features"]
         if layout["features"] == "wide":  # format version 1: feat__<name> columns
             fcols = [_FEATURE_PREFIX + c for c in fnames]

@@ -541,8 +541,20 @@ def _options_of(parser: argparse.ArgumentParser, args: argparse.Namespace) -> di
     for action in parser._actions:  # the subcommands' parsers
         if isinstance(action, argparse._SubParsersAction) and command in action.choices:
             parser = action.choices[command]
-    return {a.dest: a.option_strings[0] for a in parser._actions
-            if a.option_strings and a.dest not in ("help", "debug")}
+    options = {a.dest: a.option_strings[0] for a in parser._actions
+               if a.option_strings and a.dest not in ("help", "debug")}
+    # the API's name of a setting the command spells another way
+    for api, dest in _API_NAMES.items():
+        if dest in options and api not in options:
+            options[api] = options[dest]
+    return options
+
+
+#: ``{API argument: the CLI option's dest}`` where they differ (messages of the API name
+#: the first; a CLI user knows the second).
+_API_NAMES = {"n_splits": "folds", "threshold": "class_threshold",
+              "classification": "classification_col", "label": "label_col",
+              "n_clusters": "clusters", "name": "dataset", "n_ensemble": "ensemble"}
 
 
 def as_cli_message(message: str, options: dict[str, str], *, names_only: bool = False) -> str:

@@ -294,3 +294,16 @@ def test_an_isolated_region_of_a_distance_band_names_threshold_km():
     with pytest.raises(DialectGraphError, match=r"have no neighbour \(.*\)\. Raise "
                        r"`threshold_km` \(now 150\) past those distances, use method='knn'"):
         DialectGraph.from_sites(sites, method="distance_band", threshold_km=150)
+
+
+def test_a_graph_file_with_a_repeated_region_row_is_refused(tmp_path):
+    """A regions layer edited by hand with one row twice raised pandas' InvalidIndexError
+    in `fit`."""
+    sites, _ = geodata.load_dataset("sinitic_szeto2018")
+    path = tmp_path / "g.gpkg"
+    DialectGraph.from_sites(sites).to_file(path)
+    regions = gpd.read_file(path, layer="regions")
+    pd.concat([regions, regions.iloc[[4]]]).to_file(path, layer="regions")
+    with pytest.raises(DialectGraphError, match=r"`path` must hold one row per region in its "
+                       r"'regions' layer; 1 site id\(s\) appear more than once \('Ma5'\)"):
+        DialectGraph.read_file(path)

@@ -350,10 +350,11 @@ def test_build_wals_without_label(tmp_path, capsys):
 
 
 def test_build_names_a_missing_classification_column(tmp_path, capsys):
+    """It raised a KeyError; the API's `classification` is said as the CLI's option."""
     assert main(["build", "--dataset", "sinitic_szeto2018", "--classification-col", "nope",
                  "--out", str(tmp_path / "g.gpkg")]) == 2
-    assert re.search(r"error: `classification` must be a column of the sites; got 'nope', "
-                     r"columns are .*'dialect_group'", capsys.readouterr().err)
+    assert re.search(r"error: `--classification-col` must be a column of the sites; got "
+                     r"'nope', columns are .*'dialect_group'", capsys.readouterr().err)
 
 
 def test_a_geos_failure_is_an_error_message_not_a_traceback(tmp_path, capsys, monkeypatch):

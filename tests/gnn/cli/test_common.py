@@ -92,3 +92,4 @@ def test_the_label_column_is_spelt_either_way(command):
     for spelling in ("--label", "--label-col"):
         args = parser.parse_args([command, *need[command], spelling, "group"])
         assert getattr(args, dest) == "group"
+
