@@ -349,7 +349,14 @@ def read_table(
     path = Path(path)
     require_file(path, argument, "a readable CSV/TSV file")
     with open(path, "rb") as fh:
-        if fh.read(2) in (b"\xff\xfe", b"\xfe\xff"):
+        magic = fh.read(4)
+        if magic[:2] == b"PK" and path.suffix.lower() in {".xlsx", ".xlsm", ".ods"} or \
+                magic == b"\xd0\xcf\x11\xe0":  # a zipped workbook, or an old .xls
+            raise DialectGraphError(
+                f"`{argument}` must be a CSV/TSV text file; {str(path)!r} is a spreadsheet "
+                "workbook. Save the sheet as \"CSV UTF-8\" (Excel: File > Save As; "
+                "LibreOffice: Save a Copy > Text CSV), which keeps IPA characters.")
+        if magic[:2] in (b"\xff\xfe", b"\xfe\xff"):
             raise DialectGraphError(
                 f"`{argument}` must be a UTF-8 CSV/TSV file; {str(path)!r} is UTF-16 (what "
                 "Excel writes as \"Unicode Text\"). Save it as \"CSV UTF-8\" (Excel: File > "
@@ -433,14 +440,17 @@ def read_table(
 def _csv_separator(path: Path) -> str:
     """``","``; ``"\t"`` for a file whose header has tabs and no comma (Gabmap's data files,
     spreadsheets' "Text (tab-delimited)"); ``";"`` for one whose header has semicolons and
-    neither (a CSV saved by a spreadsheet set to a language that writes decimal commas)."""
+    neither (a CSV saved by a spreadsheet set to a language that writes decimal commas);
+    ``"|"`` for a header with pipes and none of those (a database export)."""
     with open(path, "rb") as fh:
         head = fh.readline(1 << 16).decode("utf-8", errors="replace")
     if "," in head:
         return ","
     if "\t" in head:
         return "\t"
-    return ";" if ";" in head else ","
+    if ";" in head:
+        return ";"
+    return "|" if "|" in head else ","
 
 
 def _read_csv_text(path: Path, sep: str) -> pd.DataFrame:

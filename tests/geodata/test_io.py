@@ -604,6 +604,24 @@ def test_a_utf16_export_is_named_as_such(tmp_path):
         read_survey(p)
 
 
+def test_a_spreadsheet_workbook_is_named_and_pipes_are_read(tmp_path):
+    """An .xlsx given as sites got pandas' 'Expected 4 fields in line 3, saw 6'; a
+    '|'-separated export was read as one column."""
+    import zipfile
+
+    book = tmp_path / "sites.xlsx"
+    with zipfile.ZipFile(book, "w") as z:
+        z.writestr("xl/workbook.xml", "<workbook/>")
+    with pytest.raises(DialectGraphError, match=r"^`--sites` must be a CSV/TSV text file; "
+                       r"'.*sites\.xlsx' is a spreadsheet workbook\. Save the sheet as \"CSV "
+                       r"UTF-8\""):
+        read_sites(book, argument="--sites")
+    pipes = tmp_path / "s.csv"
+    pipes.write_text("id|latitude|longitude\na|30.1|110.2\nb|31.0|111.5\n", encoding="utf-8")
+    sites = read_sites(pipes)
+    assert list(sites.index) == ["a", "b"] and sites.geometry.y.tolist() == [30.1, 31.0]
+
+
 def test_one_sound_typed_two_ways_is_one_value(tmp_path):
     """An audit's atlas typed 'é' as U+00E9 at one site and as 'e' + U+0301 at another:
     the Levenshtein distance counted two edits. Readings (and ids) are read in Unicode
