@@ -490,6 +490,10 @@ def summary_markdown(results: dict[str, dict], tasks: dict[str, dict], wall: flo
             extra.append(f"{cfg['n_characters']} characters drawn with seed 0")
         lines.append("; ".join(extra) + f"; {r['wall_s']:.0f} s.")
         lines.append("")
+        if r.get("stale_graph"):
+            lines += ["**Run on an earlier version of this task's graph** (its fingerprint "
+                      "differs from this version's; kept with `--keep-stale`, which "
+                      "`--resume` alone would run again).", ""]
         lines.append(to_markdown(r))
         v = verdict(r)
         if v:
@@ -509,6 +513,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", default=None, help="comma-separated task names (default: all)")
     ap.add_argument("--resume", action="store_true",
                     help="reuse OUT/<task>.json when its configuration is unchanged")
+    ap.add_argument("--keep-stale", action="store_true",
+                    help="with --resume, keep a stored result whose graph changed since "
+                         "(marked in the summary) instead of running it again")
     ap.add_argument("--list", action="store_true", help="list the tasks and exit")
     ap.add_argument("--models", default="default",
                     help="'default' (the tuned baselines and dialect_gat), 'all' (every "
@@ -556,6 +563,12 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"[reuse] {name} (stored without a graph fingerprint: run it again "
                           "if the graph code changed since)", flush=True)
                 elif stored != graph_fingerprint(*graph_for(cfg, data)):
+                    if args.keep_stale:  # kept, and marked as such in the summary
+                        print(f"[stale] {name}: its graph changed since the stored result; "
+                              "kept (--keep-stale)", flush=True)
+                        results[name] = {**old, "stale_graph": True}
+                        reused += 1
+                        continue
                     print(f"[rerun] {name}: its graph changed since the stored result",
                           flush=True)
                     todo.append(name)

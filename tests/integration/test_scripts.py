@@ -103,6 +103,14 @@ def test_resume_runs_a_task_again_when_its_graph_changed(quick, tmp_path, monkey
     assert ran == ["liu_group_loo"]
     assert "[rerun] liu_group_loo: its graph changed since the stored result" in (
         capsys.readouterr().out)
+    # --keep-stale keeps it, and the summary says it ran on an earlier graph
+    (stale / "liu_group_loo.json").write_text(json.dumps(dict(result, graph_sha="0" * 16)))
+    ran.clear()
+    assert mod.main(["--out", str(stale), "--quick", "--resume", "--keep-stale", "--only",
+                     "liu_group_loo", "--jobs", "1"]) == 0
+    assert ran == [] and "[stale] liu_group_loo" in capsys.readouterr().out
+    assert "**Run on an earlier version of this task's graph**" in (
+        stale / "summary.md").read_text()
 
 
 def test_graph_fingerprint_ignores_last_bit_noise_not_changes():
