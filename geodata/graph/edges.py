@@ -87,7 +87,7 @@ def _nearest_pair(geoms: np.ndarray, members: np.ndarray, outside: np.ndarray
 OFFSHORE_WATER_KM = 3.0
 #: ... and over more than this share of its length: a coarse outline's coast wanders a few
 #: km off the true one, so the line between two coastal towns of one shore (Shantou and
-#: Chaozhou, 40 km apart, one of them 2 km off the 1:110m coast) crosses some outline
+#: Chaozhou, 40 km apart, one of them 2 km off the outline's coast) crosses some outline
 #: "water" that is land; an island's line crosses water most of its way.
 OFFSHORE_WATER_SHARE = 0.25
 #: Two regions with a gap between them on one landmass are joined across land unless the
