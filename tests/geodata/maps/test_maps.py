@@ -584,3 +584,21 @@ def test_a_region_too_small_to_see_gets_a_dot_of_its_colour():
     colours = category_colours(["A", "B", "C", "D"])
     assert _facecolours_hex(dots) == [colours["C"].lower(), colours["D"].lower()]
     plt.close(ax.figure)
+
+
+def test_small_islands_of_a_region_are_edged_in_its_colour():
+    """A region of a mainland square and an islet: the islet's white half-point edge swamped
+    its few pixels (an audit's Cyclades and Faroe were white rings); small parts are drawn
+    again with an edge of their own colour, the mainland keeps its white border."""
+    d = 0.9
+    polys = [shapely.MultiPolygon([shapely.box(0, 0, d, d), shapely.box(0.3, -0.5, 0.33, -0.47)]),
+             shapely.box(d, 0, 2 * d, d)]
+    regions = gpd.GeoDataFrame({"group": ["A", "B"]}, geometry=polys, crs=4326,
+                               index=pd.Index(["west", "east"]))
+    graph = DialectGraph.from_regions(regions, label="group", max_crossing_km=300)
+    ax = plot_groups(graph, "group")
+    parts = _gid(ax, "regions_parts")
+    colour = category_colours(["A", "B"])["A"].lower()
+    assert _facecolours_hex(parts) == [colour]
+    assert [matplotlib.colors.to_hex(c) for c in parts.get_edgecolor()] == [colour]
+    plt.close(ax.figure)
