@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from geodata.validation import DialectGraphError
+
+if TYPE_CHECKING:
+    import pandas as pd
 from gnn.cli._common import (
     add_reach_option,
     add_site_options,
@@ -195,6 +199,7 @@ def _encode_survey(survey, args: argparse.Namespace):
     from geodata.dialectometry.features import check_survey, coerce_numeric, string_features
 
     frame = check_survey(coerce_numeric(survey))
+    _note_stray_values(frame)
     numeric = pd.to_numeric(frame["value"], errors="coerce").notna() & frame["value"].map(
         lambda v: not isinstance(v, str))
     if getattr(args, "categories", False):
@@ -250,6 +255,25 @@ def _encode_survey(survey, args: argparse.Namespace):
         parts.append(fm.to_frame())
     wide = pd.concat(parts, axis=1) if len(parts) > 1 else parts[0]
     return wide, fm
+
+
+def _note_stray_values(frame: pd.DataFrame) -> None:
+    """Say which items are numbers at all sites but one or two: a typo ('x' in a 0/1
+    column) makes the whole item categories."""
+    import pandas as pd
+
+    text = frame[frame["value"].map(lambda v: isinstance(v, str))]
+    if text.empty:
+        return
+    number = pd.to_numeric(text["value"], errors="coerce").notna()
+    per_item = number.groupby(text["item"]).agg(["sum", "size"])
+    stray = per_item[(per_item["size"] - per_item["sum"] <= 2) & (per_item["sum"] >= 5)]
+    for item in stray.index[:5]:
+        rows = text[(text["item"] == item) & ~number]
+        cells = ", ".join(f"{v!r} at {s!r}" for s, v in zip(rows["site"], rows["value"]))
+        print(f"note: item {item!r} holds numbers at {int(stray.loc[item, 'sum'])} sites and "
+              f"{cells}, so all its values are read as labels; correct the cell(s) if they "
+              "are typos", file=sys.stderr)
 
 
 def _site_method(method: str | None) -> str:

@@ -411,3 +411,21 @@ def test_an_interrupt_says_what_it_left(tmp_path, capsys, monkeypatch):
     assert capsys.readouterr().err == (
         "interrupted; the file being written was left as it was (each output is written "
         "whole or not at all; outputs this run had finished are new)\n")
+
+
+def test_a_stray_label_in_a_numeric_item_is_named(tmp_path, capsys):
+    """An 'x' typed in one cell of a 0/1 column made the whole item labels (three string
+    classes) without a word."""
+    sites, survey = geodata.load_dataset("sinitic_szeto2018")
+    sites.drop(columns="geometry").rename_axis("id").to_csv(tmp_path / "s.csv")
+    item = survey["item"].iloc[0]
+    first = survey.index[survey["item"] == item][0]
+    survey = survey.astype({"value": object})
+    survey.loc[first, "value"] = "x"
+    survey.to_csv(tmp_path / "v.csv", index=False)
+    assert main(["build", "--sites", str(tmp_path / "s.csv"), "--survey",
+                 str(tmp_path / "v.csv"), "--out", str(tmp_path / "g.gpkg")]) == 0
+    site = survey.loc[first, "site"]
+    assert (f"note: item {item!r} holds numbers at 41 sites and 'x' at {site!r}, so all its "
+            "values are read as labels; correct the cell(s) if they are typos"
+            ) in capsys.readouterr().err
