@@ -153,10 +153,11 @@ def analyze(
             notes.append(f"reference column {group_col!r} is incomplete; agreement and partial "
                          "Mantel use only the labelled sites")
     if n_clusters is None:
-        named = (groups.dropna().astype(str).str.strip() if groups is not None
-                 else sites.index[:0].to_series())
-        named = named[named != ""]
-        n_groups, labelled = int(named.nunique()), len(named)
+        n_groups = labelled = 0
+        if groups is not None:
+            named = groups.dropna().astype(str).str.strip()
+            named = named[named != ""]
+            n_groups, labelled = int(named.nunique()), len(named)
         if 2 <= n_groups < labelled:
             n_clusters = n_groups
         else:  # no usable reference: one group, none labelled, or a group per site
