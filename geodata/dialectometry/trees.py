@@ -19,8 +19,10 @@ with spaces or punctuation are quoted in the Newick text and read back unchanged
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
+import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -87,7 +89,8 @@ def read_newick(text: str | Path, *, repair: bool = False) -> newick.Node:
         if body.endswith(")" * surplus):
             text = body[:-surplus] + ";"
     try:
-        trees = newick.loads(text)
+        with deep_recursion():
+            trees = newick.loads(text)
     except Exception as exc:  # the parser raises plain Exceptions
         hint = (f" It has {text.count('(')} '(' and {text.count(')')} ')'; pass repair=True "
                 "to drop surplus ')' before the final ';'." if surplus > 0 else "")
@@ -146,8 +149,27 @@ def _as_tree(tree: Any, argument: str = "tree") -> newick.Node:
 
 
 def to_newick(tree: newick.Node | str) -> str:
-    """The Newick string of a tree, ending in ``;``."""
-    return _as_tree(tree).newick + ";"
+    """The Newick string of a tree, ending in ``;``.
+
+    Written under :func:`deep_recursion`: a UPGMA tree of 2,500 sites passed Python's
+    default limit of 1,000 calls (an audit's RecursionError).
+    """
+    t = _as_tree(tree)
+    with deep_recursion():
+        return t.newick + ";"
+
+
+@contextlib.contextmanager
+def deep_recursion(limit: int = 100_000):
+    """Python's recursion limit raised to ``limit`` inside the block (put back after): the
+    ``newick`` package reads, writes and walks trees recursively, a level of calls per
+    level of the tree, and a UPGMA tree of thousands of sites is thousands deep."""
+    before = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(before, limit))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(before)
 
 
 def write_newick(tree: newick.Node | str, path: str | Path) -> Path:
@@ -471,6 +493,7 @@ def quartet_distance(tree1: newick.Node | str, tree2: newick.Node | str, *,
     return float(np.mean(q1 != q2))
 
 
+@deep_recursion()
 def compare_trees(tree: newick.Node | str, reference: newick.Node | str, *,
                   prune: bool = False) -> pd.Series:
     """Robinson-Foulds (raw and normalised) and quartet distance of ``tree`` to a reference.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -364,3 +366,24 @@ def test_sampled_quartets_are_uniform_four_leaf_subsets():
     exact = trees.treelikeness(d, max_quartets=None)
     sampled = trees.treelikeness(d, max_quartets=5_000)
     assert sampled.delta == pytest.approx(exact.delta, abs=0.01)
+
+
+def test_a_tree_a_thousand_levels_deep_is_written_and_read():
+    """A UPGMA tree of an audit's 2,500-site atlas raised RecursionError in the newick
+    package's writer (a level of Python calls per level of the tree)."""
+    import newick
+
+    from geodata.dialectometry.trees import read_newick, to_newick
+
+    root = node = newick.Node("r")
+    for k in range(1200):  # a caterpillar: each inner node holds a leaf and the next one
+        node.add_descendant(newick.Node(f"s{k}"))
+        nxt = newick.Node()
+        node.add_descendant(nxt)
+        node = nxt
+    node.add_descendant(newick.Node("last"))
+    text = to_newick(root)
+    assert text.endswith(";") and text.count("s") >= 1200
+    back = read_newick(text)  # and read (a deep Newick file failed to parse too)
+    assert to_newick(back) == text
+    assert sys.getrecursionlimit() < 100_000  # put back
