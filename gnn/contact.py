@@ -68,7 +68,10 @@ ATTRIBUTION_CV = ("spatial", "random")
 DEFAULT_ATTRIBUTION_NET = {"hidden_channels": 32, "heads": 4, "num_layers": 2, "dropout": 0.2,
                            "max_epochs": 200, "n_iter_no_change": 20, "lr": 0.01,
                            "validation_fraction": 0.1, "mask_rate": 0.3,
-                           "location_encoding": "none", "linguistic_k": 0}
+                           "location_encoding": "none", "linguistic_k": 0,
+                           # one thread per network: the folds run in parallel, and the
+                           # numbers must not depend on how many ran at once
+                           "n_threads": 1}
 #: The relations whose contributions are attributed (contact vs inheritance).
 RELATIONS = ("geographic", "genealogical")
 

@@ -340,7 +340,9 @@ def _net_params(ctx: _Context, kind: str, terms: list[str] | None, fold: Fold) -
     """The network's settings in one fold: the defaults, ``net_params``, the ablated terms,
     and, in a buffered fold, the buffer as the vote's minimum distance (the network is
     fitted under the conditions it is scored in, as the baselines' inner tuning is)."""
-    params = {**DEFAULT_NET, **ctx.net_params}
+    # one thread per network: the seeds run in parallel (n_jobs), and the numbers must not
+    # depend on how many ran at once (a sum over threads adds in another order)
+    params = {"n_threads": 1, **DEFAULT_NET, **ctx.net_params}
     if terms is not None:
         params["terms"] = terms
     buffer = float(getattr(fold, "buffer_km", 0.0) or 0.0)

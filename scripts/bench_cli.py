@@ -9,7 +9,7 @@ Then an IPA reading atlas of islands and ragged coasts, written from the bundled
 (:func:`reading_atlas`: 300 Glottolog languages of the Philippines, Borneo, Sulawesi and
 the Moluccas, each given the Beijing Daxue 1962 readings of 400 characters of one of nine
 Sinitic varieties by region) goes through the chain a dialectologist runs: ``build`` on
-the world's land, ``distances``, ``analyze``, ``tree``, ``maps`` and ``fit``, once each.
+the world's land, ``distances``, ``analyze``, ``tree``, ``maps`` and ``fit`` (groups, then imputing the readings), once each.
 
     python scripts/bench_cli.py [--quick]
 """
@@ -84,6 +84,8 @@ ATLAS_COMMANDS = {
                           "--label", "dialect_group", "--boundary", "world_land",
                           "--out", "maps"],
     "fit (5 networks)": ["fit", "--graph", "atlas.gpkg", "--save", "m.pt"],
+    "fit --task impute": ["fit", "--task", "impute", "--graph", "atlas.gpkg",
+                          "--save", "mi.pt"],
 }
 
 

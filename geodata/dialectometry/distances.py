@@ -401,13 +401,19 @@ class ItemDistances:
                 "undefined, not 0. Drop one site of each pair, add data, or pass "
                 "on_undefined='nan' to keep them as NaN."
             )
+        notes = list(self.notes)
+        if undefined:  # on_undefined="nan": said, with how many cells are empty
+            notes.append(
+                f"{len(undefined)} site pair(s) share fewer than {min_shared} item(s): their "
+                f"distance is undefined and left empty (NaN), {2 * len(undefined)} cells of "
+                f"the matrix (first: {undefined[0][0]!r} and {undefined[0][1]!r})")
         ids = self.sites
         return LinguisticDistances(
             pd.DataFrame(matrix, index=ids, columns=ids),
             pd.DataFrame(shared.astype(int), index=ids, columns=ids),
             self.metric,
             undefined,
-            list(self.notes),
+            notes,
         )
 
     def item_matrix(self, item: str) -> pd.DataFrame:

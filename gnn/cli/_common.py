@@ -26,7 +26,7 @@ import re
 import sys
 import traceback
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,7 @@ __all__ = [
     "add_output",
     "add_site_options",
     "add_survey_options",
+    "add_unused",
     "check_options",
     "load_inputs",
     "print_report",
@@ -99,6 +100,57 @@ OPTION_RULES: dict[str, dict[str, Number | Output]] = {
     "demo": {"seed": SEED, "out": Output(folder=True)},
     "maps": {"max_crossing_km": Number(low=0)},
 }
+
+
+@dataclass(frozen=True)
+class Unused:
+    """An option that has no effect in some combinations of options: when it is given
+    and ``when(args)`` holds, :func:`run` says so (``note: ...``) instead of ignoring it
+    silently. ``why(args)`` says what the option is for and why it is not used."""
+
+    dest: str
+    when: Callable[[argparse.Namespace], bool]
+    why: Callable[[argparse.Namespace], str]
+
+
+def add_unused(p: argparse.ArgumentParser, dest: str,
+               when: Callable[[argparse.Namespace], bool],
+               why: Callable[[argparse.Namespace], str]) -> None:
+    """Declare that option ``dest`` of ``p`` is not used when ``when(args)`` (see
+    :class:`Unused`)."""
+    rules = [*(p.get_default("_unused_rules") or []), Unused(dest, when, why)]
+    p.set_defaults(_unused_rules=rules)
+
+
+def _given(parser: argparse.ArgumentParser, argv: list[str], command: str | None) -> set[str]:
+    """The dests of the options the command line gives (parsed once more with every
+    default of the command's options suppressed: spellings, ``--opt=value`` and
+    abbreviations are argparse's own)."""
+    sub = _command_parser(parser, command)
+    saved = [(a, a.default) for a in sub._actions]
+    try:
+        for a, _ in saved:
+            a.default = argparse.SUPPRESS
+        given, _ = parser.parse_known_args(argv)
+    finally:
+        for a, default in saved:
+            a.default = default
+    return set(vars(given))
+
+
+def note_unused(parser: argparse.ArgumentParser, argv: list[str],
+                args: argparse.Namespace) -> list[str]:
+    """Print (and return) a note for every given option that the other options make
+    unused (the rules of :func:`add_unused`)."""
+    rules = list(getattr(args, "_unused_rules", None) or [])
+    if not rules:
+        return []
+    given = _given(parser, argv, getattr(args, "command", None))
+    notes = [f"note: {rule.why(args)}" for rule in rules
+             if rule.dest in given and rule.when(args)]
+    for line in notes:
+        print(line, file=sys.stderr)
+    return notes
 
 
 def _rules(parser_defaults: argparse.Namespace, key: str) -> dict[str, Any]:
@@ -534,13 +586,19 @@ def _warning_formatter(options: dict[str, str]):
     return format_warning
 
 
+def _command_parser(parser: argparse.ArgumentParser, command: str | None
+                    ) -> argparse.ArgumentParser:
+    """The parser of subcommand ``command`` (``parser`` itself if it has none)."""
+    for action in parser._actions:  # the subcommands' parsers
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            return action.choices[command]
+    return parser
+
+
 def _options_of(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str, str]:
     """``{dest: "--flag"}`` of the options of the command that ran (an option spelt two
     ways, such as ``--label``/``--label-col``, by its first spelling)."""
-    command = getattr(args, "command", None)
-    for action in parser._actions:  # the subcommands' parsers
-        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
-            parser = action.choices[command]
+    parser = _command_parser(parser, getattr(args, "command", None))
     options = {a.dest: a.option_strings[0] for a in parser._actions
                if a.option_strings and a.dest not in ("help", "debug")}
     # the API's name of a setting the command spells another way
@@ -615,6 +673,7 @@ def run(parser: argparse.ArgumentParser, argv: list[str] | None) -> int:
         _RUNNING_OPTIONS.update(options)
         try:
             check_options(args)
+            note_unused(parser, argv, args)
             return int(args.func(args) or 0)
         except DialectGraphError as exc:
             if debug:

@@ -15,6 +15,7 @@ from gnn.cli._common import (
     add_reach_option,
     add_site_options,
     add_survey_options,
+    add_unused,
     cli_words,
     load_inputs,
     resolve_boundary,
@@ -342,6 +343,33 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "column per value, numbers included, no clustering or tone stripping")
     p.add_argument("--out", type=Path, required=True, help="output GeoPackage (.gpkg)")
     p.set_defaults(func=_cmd_build)
+    _declare_unused(p)
+
+
+def _method_used(args: argparse.Namespace) -> str:
+    """The adjacency the build uses (``--method`` as :func:`_cmd_build` resolves it)."""
+    if args.regions is not None:
+        return args.method if args.method in ("rook", "queen") else "rook"
+    return args.method or "voronoi"
+
+
+def _declare_unused(p: argparse.ArgumentParser) -> None:
+    """Options the other options make unused: said when given (see ``add_unused``)."""
+    add_unused(p, "k", lambda a: _method_used(a) != "knn",
+               lambda a: f"--k is the number of neighbours of --method knn; this graph joins "
+                         f"regions by --method {_method_used(a)}, so --k is not used")
+    add_unused(p, "threshold_km", lambda a: _method_used(a) != "distance_band",
+               lambda a: "--threshold-km is the distance of --method distance_band; this "
+                         f"graph joins regions by --method {_method_used(a)}, so it is not "
+                         "used")
+    add_unused(p, "barrier_action", lambda a: not a.barrier,
+               lambda a: "--barrier-action says what to do with edges crossing a --barrier; "
+                         "none was given, so it is not used")
+    add_unused(p, "class_threshold",
+               lambda a: a.string_encoding == "exact" or a.categories,
+               lambda a: "--class-threshold cuts the clusters of similar strings; with "
+                         + ("--categories" if a.categories else "--string-encoding exact")
+                         + " every distinct value is its own class, so it is not used")
 
 
 def _positive_int(text: str) -> int:

@@ -25,6 +25,7 @@ from gnn.cli._common import (
     add_output,
     add_site_options,
     add_survey_options,
+    add_unused,
     cli_words,
     load_inputs,
 )
@@ -47,6 +48,11 @@ def _add_metric_options(p: argparse.ArgumentParser) -> None:
                         "classes, or PMI learned on the data (Wieling & Nerbonne)")
     add_number(p, "--min-shared", low=1, default=1,
                help="shared items a pair needs for a distance (default: 1)")
+    add_unused(p, "segmented",
+               lambda a: a.metric != "levenshtein" and getattr(a, "distances", None) is None,
+               lambda a: f"--segmented splits strings into IPA segments for --metric "
+                         f"levenshtein; --metric {a.metric} compares whole readings, so it is "
+                         "not used")
 
 
 def _load(args: argparse.Namespace, *, need_survey: bool):
@@ -164,3 +170,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                help="random seed (default: %(default)s)")
     add_output(p, "--json", suffixes=(".json",), required=True, help="output JSON report")
     p.set_defaults(func=_cmd_analyze)
+    for dest, flag in (("metric", "--metric"), ("segmented", "--segmented"),
+                       ("substitution", "--substitution"), ("min_shared", "--min-shared")):
+        add_unused(p, dest, lambda a: a.distances is not None,
+                   lambda a, flag=flag: f"{flag} says how to compute distances from "
+                   "--survey; --distances gives them, so it is not used")

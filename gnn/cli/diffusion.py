@@ -22,6 +22,7 @@ from gnn.cli._common import (
     add_output,
     add_site_options,
     add_survey_options,
+    add_unused,
     load_inputs,
 )
 
@@ -314,6 +315,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     src.add_argument("--dataset", default="sinitic_szeto2018",
                      help="bundled data set whose sites form a kNN graph (default: %(default)s)")
     add_number(sim, "--k", low=1, default=5, help="neighbours for the dataset graph")
+    add_unused(sim, "k", lambda a: a.graph is not None,
+               lambda a: "--k is the number of neighbours of the graph built from --dataset; "
+                         "--graph brings its own edges, so it is not used")
     sim.add_argument("--model", choices=["gravity", "conformity", "cascade", "si"],
                      default="gravity", help="diffusion model (default: %(default)s)")
     sim.add_argument("--seeds", help="comma-separated seeded sites (gravity, cascade, si)")
@@ -386,3 +390,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                required=True, help="Newick file to write (.nwk)")
     add_output(tree, "--report", suffixes=(".json",), help="JSON report to write")
     tree.set_defaults(func=_cmd_tree)
+    add_unused(tree, "segmented",
+               lambda a: a.metric != "levenshtein" and a.distances is None,
+               lambda a: f"--segmented splits strings into IPA segments for --metric "
+                         f"levenshtein; --metric {a.metric} compares whole readings, so it is "
+                         "not used")
+    for dest in ("metric", "segmented", "substitution"):
+        add_unused(tree, dest, lambda a: a.distances is not None,
+                   lambda a, flag="--" + dest: f"{flag} says how to compute distances from a "
+                   "survey; --distances gives them, so it is not used")

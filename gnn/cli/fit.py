@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from geodata.validation import DialectGraphError
-from gnn.cli._common import check_graph_path
+from gnn.cli._common import add_unused, check_graph_path
 
 __all__ = ["register"]
 
@@ -39,6 +39,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--max-epochs", type=int, default=None,
                    help="training epochs at most (default: the estimator's)")
     p.set_defaults(func=_cmd_fit)
+    add_unused(p, "label", lambda a: a.task == "impute",
+               lambda a: "--label names the groups of --task group; --task impute fills the "
+                         "survey's missing cells, so it is not used")
     q = subparsers.add_parser(
         "predict", help="predict the regions of a graph with a saved model",
         description="Load a model saved by `dialectgraph fit` and predict every region of "

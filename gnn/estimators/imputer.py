@@ -3,6 +3,7 @@ its neighbours, trained by random masking (a graph masked autoencoder)."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -196,6 +197,13 @@ class FeatureImputer(GraphEstimator):
         padded = torch.cat([logits, logits.new_full((logits.size(0), 1), -math.inf)], dim=1)
         return torch.log_softmax(padded[:, self._gather], dim=-1)
 
+    def _cell_log_probs(self, logits: torch.Tensor, cells: torch.Tensor) -> torch.Tensor:
+        """``[m, Lmax]`` log-probabilities of the levels of the cells ``[m, 2]`` (row,
+        column): :meth:`_column_log_probs` of those cells only (a training loss reads a
+        share of the cells, so the others' softmax is not computed)."""
+        padded = torch.cat([logits, logits.new_full((logits.size(0), 1), -math.inf)], dim=1)
+        return torch.log_softmax(padded[cells[:, :1], self._gather[cells[:, 1]]], dim=-1)
+
     def _prepare_levels(self, data: Data) -> None:
         x = data.x.numpy()
         levels, too_many = {}, []
@@ -305,7 +313,7 @@ class FeatureImputer(GraphEstimator):
         train_cells = torch.nonzero(train_codes >= 0)
         rate = float(self.mask_rate)
         self._vote_structure_cache = None
-        vote = self._inputs_for(None)[2]
+        _, x_train, vote, _ = self._inputs_for(None)
 
         def masked_view(cells: torch.Tensor):
             """The graph and vote with ``cells`` hidden. The linguistic neighbours (of the
@@ -319,7 +327,10 @@ class FeatureImputer(GraphEstimator):
             xp = visible_x.copy()
             xp[cells[:, 0].numpy(), cells[:, 1].numpy()] = np.nan
             dp = self._with_relations(raw, None, xp)
-            vp = (self._vote_inputs(self._structure_for(dp, c), train_codes)
+            # the voters' values are the training cells in every view (a region never
+            # votes for itself): only the vote edges change, the value tensors are shared
+            vp = (dataclasses.replace(vote, **dict(zip(("index", "attr", "relation"),
+                                                       self._structure_for(dp, c))))
                   if self._uses_vote else None)
             return dp, c, vp
 
@@ -332,21 +343,21 @@ class FeatureImputer(GraphEstimator):
                 if not bool(pick.any()):
                     pick[torch.randint(len(train_cells), (1,), generator=gen)] = True
                 cells = train_cells[pick]
-                views.append((cells, *masked_view(cells)))
+                dp, c, vp = masked_view(cells)
+                views.append((cells, dp, self._onehot(c), vp))
             state = {}
 
             def inputs(train: bool):
                 if train:
                     k = int(torch.randint(len(views), (1,), generator=gen))
-                    cells, dp, c, vp = views[k]
+                    cells, dp, xp, vp = views[k]
                     state["cells"] = cells
-                    return self._net_inputs(dp, self._onehot(c), vp)
-                return self._net_inputs(data, self._onehot(train_codes), vote)
+                    return self._net_inputs(dp, xp, vp)
+                return self._net_inputs(data, x_train, vote)
 
             def cell_loss(net, inp, cells):
-                lp = self._column_log_probs(net(**inp, node_log_mass=self._log_mass_))
+                sel = self._cell_log_probs(net(**inp, node_log_mass=self._log_mass_), cells)
                 tgt = codes[cells[:, 0], cells[:, 1]]
-                sel = lp[cells[:, 0], cells[:, 1]]
                 return F.nll_loss(sel, tgt), (sel.argmax(-1) == tgt).float().mean()
 
             def loss_fn(net, inp):

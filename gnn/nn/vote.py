@@ -36,7 +36,7 @@ site beyond a buffer, an isolated island) the vote falls back to the base rate, 
 vote shrunk towards the majority class would. The reference starts at the 5th percentile
 of the relation's voters (one of the farthest); ``d_base -> inf`` is the plain vote.
 
-Everything here is plain torch (one softmax and two scatter-adds over the vote edges per
+Everything here is plain torch (one softmax over the vote edges and one sparse product per
 call); the vote edges are built by :func:`gnn.data.vote_edges`.
 """
 
@@ -61,6 +61,38 @@ VOTE_EPS = 0.01
 BASE_RATE_QUANTILE = 0.05
 #: Decay columns a prior can have (distance, relatedness, linguistic distance).
 _MAX_DECAY = 3
+
+
+class _WeightedSum(torch.autograd.Function):
+    """``out[t] = sum_e a_e rows[src_e]`` over the edges ``e`` with ``target_e = t``: the
+    sparse product ``A @ rows`` with ``A[target_e, src_e] = a_e`` (repeated pairs add up),
+    differentiable in ``a`` only.
+
+    torch's own sparse backward forms the dense ``grad @ rows^T`` (targets x sources x
+    columns: quadratic in the regions); here each edge's gradient is the dot product of its
+    target's gradient row with its source's row, in chunks of edges, so time and memory grow
+    with the edges times the columns.
+    """
+
+    #: edges x columns per chunk of the backward gather (16 MB of float32)
+    CHUNK = 1 << 22
+
+    @staticmethod
+    def forward(ctx, a: Tensor, target: Tensor, src: Tensor, n_out: int, rows: Tensor) -> Tensor:
+        ctx.save_for_backward(target, src, rows)
+        attn = torch.sparse_coo_tensor(torch.stack([target, src]), a, (n_out, rows.size(0)),
+                                       check_invariants=False)
+        return torch.sparse.mm(attn, rows)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor):
+        target, src, rows = ctx.saved_tensors
+        out = grad.new_empty(target.numel())
+        step = max(1, _WeightedSum.CHUNK // max(rows.size(1), 1))
+        for s in range(0, target.numel(), step):
+            e = slice(s, s + step)
+            out[e] = (grad.index_select(0, target[e]) * rows.index_select(0, src[e])).sum(1)
+        return out, None, None, None, None
 
 
 @dataclass
@@ -325,15 +357,14 @@ class VoteHead(torch.nn.Module):
         if a.numel() == 0 or not self.relations:
             return inp.values.new_zeros(inp.values.shape)
         # per (target, relation): the attention-weighted counts of each level and the
-        # attention mass of the voters that know each column (scatter over the edges; no
-        # sparse matrices, nothing sorted)
-        src = inp.index[0]
+        # attention mass of the voters that know each column, as one sparse product
+        # ``A @ [values | observed]`` with ``A[(target, relation), source] = a``: its cost
+        # grows with the edges times the columns, with no ``[E, L]`` copy of the values
         slot = inp.index[1] * n_rel + inp.relation
-        num = a.new_zeros((n * n_rel, n_lev)).index_add_(
-            0, slot, a.unsqueeze(1) * inp.values.index_select(0, src))
-        den = a.new_zeros((n * n_rel, n_col)).index_add_(
-            0, slot, a.unsqueeze(1) * inp.observed.index_select(0, src))
-        num, den = num.view(n, n_rel, n_lev), den.view(n, n_rel, n_col)
+        counts = _WeightedSum.apply(a, slot, inp.index[0], n * n_rel,
+                                    torch.cat([inp.values, inp.observed], dim=1).to(a.dtype))
+        num = counts[:, :n_lev].view(n, n_rel, n_lev)
+        den = counts[:, n_lev:].view(n, n_rel, n_col)
         if self.base_rate:
             share = a0.view(n, n_rel, 1)
             num = num + share * self._base_rates(inp).unsqueeze(1)

@@ -249,3 +249,32 @@ def test_cell_parts_across_a_bay_go_to_the_neighbour_they_border():
     crs = suitable_crs(sites.geometry.x, sites.geometry.y)
     area = gpd.GeoSeries([land], crs="EPSG:4326").to_crs(crs).area.iloc[0]
     assert regions.to_crs(crs).area.sum() == pytest.approx(area, rel=1e-6)
+
+
+def test_a_corner_on_a_neighbours_edge_is_put_into_that_edge():
+    """T-junctions (a cell's corner in the middle of its neighbour's edge) get the vertex on
+    both sides, so the cells keep one shared line in degrees: before, the 300 km edges were
+    densified differently on each side and the regions overlapped (slivers up to 0.5 km²
+    on an East Asian atlas). Checked with shapely's overlay."""
+    from geodata.graph.regions import _shared_vertices, to_lonlat
+
+    crs = suitable_crs(np.array([120.0, 130.0]), np.array([40.0, 45.0]))
+    km = 1000.0
+    a = shapely.box(0, 0, 300 * km, 300 * km)
+    b = shapely.box(300 * km, 101.7 * km, 600 * km, 401.7 * km)  # its corner on a's edge
+    c = shapely.box(-300 * km, 0, 0, 300 * km)  # shares a's left edge whole
+    cells = np.array([a, b, c], dtype=object)
+    out = _shared_vertices(cells)
+    assert out[2] is cells[2]  # a cell without T-junctions is left as it was
+    assert {(300 * km, 101.7 * km)} <= set(map(tuple, shapely.get_coordinates(out[0])))
+    assert {(300 * km, 300 * km)} <= set(map(tuple, shapely.get_coordinates(out[1])))
+    assert shapely.equals(out[0], a) and shapely.equals(out[1], b)  # same shapes
+    shared = shapely.intersection(shapely.boundary(out[0]), shapely.boundary(out[1]))
+    assert shared.length == pytest.approx(198.3 * km)
+
+    def overlap(geoms):
+        ll = to_lonlat(geoms, crs)
+        return shapely.area(shapely.intersection(ll[0], ll[1]))
+
+    assert overlap(cells) > 1e-9  # degrees² (> ~10 m²): the slivers this fixes
+    assert overlap(out) < 1e-12

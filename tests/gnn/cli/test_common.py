@@ -1,5 +1,6 @@
 """The CLI's shared layer: messages of the Python API in the words of the command line."""
 
+import re
 import subprocess
 import sys
 
@@ -93,3 +94,74 @@ def test_the_label_column_is_spelt_either_way(command):
         args = parser.parse_args([command, *need[command], spelling, "group"])
         assert getattr(args, dest) == "group"
 
+
+
+def test_an_unused_option_is_said_whatever_its_spelling():
+    """An option given where the others make it unused is noted (given at its default
+    value, abbreviated or as --opt=value too); one not given is not."""
+    import argparse
+
+    from gnn.cli._common import add_unused, note_unused
+
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="command")
+    p = sub.add_parser("build")
+    p.add_argument("--method", default="voronoi")
+    p.add_argument("--k", type=int, default=6)
+    p.add_argument("--threshold-km", type=float, default=None)
+    add_unused(p, "k", lambda a: a.method != "knn", lambda a: f"--k unused with {a.method}")
+    add_unused(p, "threshold_km", lambda a: True, lambda a: "--threshold-km unused")
+
+    def notes(argv):
+        return note_unused(parser, argv, parser.parse_args(argv))
+
+    assert notes(["build", "--k", "6"]) == ["note: --k unused with voronoi"]
+    assert notes(["build", "--k=3", "--thresh", "5"]) == ["note: --k unused with voronoi",
+                                                           "note: --threshold-km unused"]
+    assert notes(["build", "--method", "knn", "--k", "3"]) == []
+    assert notes(["build"]) == []
+    assert parser.parse_args(["build"]).k == 6  # the defaults are put back
+
+
+@pytest.mark.parametrize(("argv", "note"), [
+    (["fit", "--task", "impute", "--label", "g", "--graph", "{tmp}/g.gpkg",
+      "--save", "{tmp}/m.pt"], r"--label names the groups of --task group"),
+    (["simulate", "--graph", "{tmp}/g.gpkg", "--k", "3", "--seeds", "a",
+      "--out", "{tmp}/s.csv"],
+     r"--k is the number of neighbours of the graph built from --dataset; --graph brings its "
+     r"own edges"),
+    (["tree", "--distances", "{tmp}/d.csv", "--metric", "jaccard", "--out", "{tmp}/t.nwk"],
+     r"--metric says how to compute distances from a survey; --distances gives them"),
+    (["analyze", "--distances", "{tmp}/d.csv", "--min-shared", "3", "--sites", "{tmp}/s.csv",
+      "--json", "{tmp}/a.json"], r"--min-shared says how to compute distances from --survey"),
+    (["build", "--sites", "{tmp}/s.csv", "--method", "knn", "--threshold-km", "50",
+      "--barrier-action", "drop", "--out", "{tmp}/g.gpkg"],
+     r"--threshold-km is the distance of --method distance_band; this graph joins regions "
+     r"by --method knn(.|\n)*--barrier-action says what to do with edges crossing a --barrier"),
+    (["build", "--sites", "{tmp}/s.csv", "--survey", "{tmp}/v.csv", "--categories",
+      "--class-threshold", "0.3", "--out", "{tmp}/g.gpkg"],
+     r"--class-threshold cuts the clusters of similar strings; with --categories"),
+])
+def test_commands_say_which_given_options_they_do_not_use(tmp_path, capsys, argv, note):
+    from gnn.cli import main
+
+    main([a.format(tmp=tmp_path) for a in argv])  # the inputs do not exist: an error follows
+    err = capsys.readouterr().err
+    assert re.search(r"note: " + note, err), err
+    assert "error:" in err
+
+
+def test_distances_say_segmented_is_for_levenshtein(tmp_path, capsys):
+    from gnn.cli import main
+
+    assert main(["distances", "--dataset", "sinitic_szeto2018", "--metric", "hamming",
+                 "--segmented", "--out", str(tmp_path / "d.csv")]) == 0
+    assert re.search(r"note: --segmented splits strings into IPA segments for --metric "
+                     r"levenshtein; --metric hamming compares whole readings",
+                     capsys.readouterr().err)
+    (tmp_path / "s.csv").write_text("site,lat,lon\na,30,110\nb,31,111\nc,32,112\n")
+    (tmp_path / "v.csv").write_text("site,item,value\na,sun,tʰai\nb,sun,tai\nc,sun,ta\n")
+    assert main(["distances", "--sites", str(tmp_path / "s.csv"), "--survey",
+                 str(tmp_path / "v.csv"), "--metric", "levenshtein", "--segmented",
+                 "--out", str(tmp_path / "d.csv")]) == 0
+    assert "note: --segmented" not in capsys.readouterr().err

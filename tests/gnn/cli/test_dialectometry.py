@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -230,6 +231,9 @@ def test_distances_on_undefined_nan_keeps_sparse_pairs(files, capsys):
     assert main(args) == 2
     assert "or pass --on-undefined nan to keep them as NaN" in capsys.readouterr().err
     assert main([*args, "--on-undefined", "nan"]) == 0
+    assert re.search(r"note: 1 site pair\(s\) share fewer than 1 item\(s\): their distance is "
+                     r"undefined and left empty \(NaN\), 2 cells of the matrix",
+                     capsys.readouterr().out)
     m = pd.read_csv(files / "m.csv", index_col=0)
     assert m.shape == (42, 42) and np.isnan(m.loc[pts[0], pts[1]])
     assert np.isfinite(m.drop(index=pts[:2], columns=pts[:2]).to_numpy()).all()

@@ -213,3 +213,34 @@ def test_no_voter_within_the_minimum_distance_and_k_remain_beyond_it():
         assert all((s, t) in graph_edges for s in got - set(far))
     ei0, _, _ = vote_edges(d, labelled, ["geographic"], k=3)
     assert ei0.shape[1] > 0 and (ea.shape[0] != ei0.shape[1] or not np.array_equal(ei, ei0))
+
+
+def test_weighted_sum_is_the_scatter_sum_and_its_gradient():
+    """The vote's sparse product (with repeated pairs, and a backward split into chunks)
+    equals the plain scatter-add over the edges, values and gradient (torch's gradcheck)."""
+    from gnn.nn.vote import _WeightedSum
+
+    gen = torch.Generator().manual_seed(0)
+    n_out, n_src, width, n_edges = 7, 6, 5, 40
+    target = torch.randint(n_out, (n_edges,), generator=gen)
+    src = torch.randint(n_src, (n_edges,), generator=gen)
+    target[1], src[1] = target[0], src[0]  # a repeated (target, source) pair adds up
+    rows = (torch.rand((n_src, width), generator=gen, dtype=torch.float64) < 0.5).double()
+    a = torch.rand(n_edges, generator=gen, dtype=torch.float64, requires_grad=True)
+
+    def scatter(a):
+        return a.new_zeros((n_out, width)).index_add_(0, target, a.unsqueeze(1) * rows[src])
+
+    torch.testing.assert_close(_WeightedSum.apply(a, target, src, n_out, rows), scatter(a))
+    weight = torch.rand((n_out, width), generator=gen, dtype=torch.float64)
+    g_ours = torch.autograd.grad((_WeightedSum.apply(a, target, src, n_out, rows)
+                                  * weight).sum(), a)[0]
+    g_ref = torch.autograd.grad((scatter(a) * weight).sum(), a)[0]
+    torch.testing.assert_close(g_ours, g_ref)
+    chunk = _WeightedSum.CHUNK
+    try:
+        _WeightedSum.CHUNK = 2 * width  # two edges per chunk: 20 chunks
+        assert torch.autograd.gradcheck(
+            lambda a: _WeightedSum.apply(a, target, src, n_out, rows), (a,))
+    finally:
+        _WeightedSum.CHUNK = chunk
