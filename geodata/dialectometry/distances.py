@@ -403,10 +403,13 @@ class ItemDistances:
             )
         notes = list(self.notes)
         if undefined:  # on_undefined="nan": said, with how many cells are empty
+            why = f"share fewer than {min_shared} item(s)" + (
+                ", or have no item present at either site (presence Jaccard)"
+                if self.absent is not None else "")
             notes.append(
-                f"{len(undefined)} site pair(s) share fewer than {min_shared} item(s): their "
-                f"distance is undefined and left empty (NaN), {2 * len(undefined)} cells of "
-                f"the matrix (first: {undefined[0][0]!r} and {undefined[0][1]!r})")
+                f"{len(undefined)} site pair(s) {why}: their distance is undefined and left "
+                f"empty (NaN), {2 * len(undefined)} cells of the matrix (first: "
+                f"{undefined[0][0]!r} and {undefined[0][1]!r})")
         ids = self.sites
         return LinguisticDistances(
             pd.DataFrame(matrix, index=ids, columns=ids),

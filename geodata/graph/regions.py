@@ -528,19 +528,32 @@ def _shared_vertices(cells: np.ndarray) -> np.ndarray:
     out = cells.copy()
     tol = VERTEX_SNAP_M
     xy = np.dtype([("x", float), ("y", float)])
+    order = np.argsort(A, kind="stable")
+    A, B = A[order], B[order]
+    starts = np.searchsorted(A, np.arange(len(cells) + 1))
     for i in np.unique(A):
-        pts = shapely.get_coordinates(cells[B[A == i]])
+        pts = shapely.get_coordinates(cells[B[starts[i]:starts[i + 1]]])
         near = ((pts >= bounds[i, :2] - tol) & (pts <= bounds[i, 2:] + tol)).all(axis=1)
         pts = np.unique(pts[near], axis=0)
-        own = np.ascontiguousarray(shapely.get_coordinates(cells[i])).view(xy).ravel()
+        own_xy = shapely.get_coordinates(cells[i])
+        own = np.ascontiguousarray(own_xy).view(xy).ravel()
         pts = pts[~np.isin(np.ascontiguousarray(pts).view(xy).ravel(), own)]
         if not len(pts):
             continue
         edge = shapely.boundary(cells[i])
         shapely.prepare(edge)
-        on = shapely.dwithin(edge, shapely.points(pts), tol)
-        if on.any():
-            out[i] = shapely.snap(cells[i], shapely.multipoints(pts[on]), tol)
+        pts = pts[shapely.dwithin(edge, shapely.points(pts), tol)]
+        if len(pts):
+            # only points away from the cell's own vertices: snap then inserts them into
+            # the edges and moves no vertex (moving one could collapse a thin sliver)
+            corners = shapely.multipoints(own_xy)
+            shapely.prepare(corners)
+            pts = pts[~shapely.dwithin(corners, shapely.points(pts), tol)]
+        if not len(pts):
+            continue
+        new = shapely.snap(cells[i], shapely.multipoints(pts), tol)
+        if shapely.is_valid(new) and not shapely.is_empty(new):
+            out[i] = new
     return out
 
 

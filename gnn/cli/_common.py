@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import io
 import math
 import os
 import re
@@ -131,7 +132,10 @@ def _given(parser: argparse.ArgumentParser, argv: list[str], command: str | None
     try:
         for a, _ in saved:
             a.default = argparse.SUPPRESS
-        given, _ = parser.parse_known_args(argv)
+        with contextlib.redirect_stderr(io.StringIO()):
+            given, _ = parser.parse_known_args(argv)
+    except SystemExit:  # (argparse checks some conflicts against defaults): no notes
+        return set()
     finally:
         for a, default in saved:
             a.default = default

@@ -274,12 +274,14 @@ class GraphEstimator(BaseEstimator):
             )
 
     def _threads(self, n_nodes: int, width: int = 1) -> int | None:
-        """Threads for training: 1 where the layers are small (regions x widest layer
-        under :data:`MULTI_THREAD_WORK`: thread start-up dominates), else torch's default
-        (every core)."""
+        """Threads for training: 1 where the layers are small (under 20,000 regions and
+        regions x widest input or output under :data:`MULTI_THREAD_WORK`: thread start-up
+        dominates), else torch's default (every core)."""
         if self.n_threads is not None:
             return int(self.n_threads)
-        return 1 if n_nodes * max(int(width), 1) < MULTI_THREAD_WORK else None
+        if n_nodes >= 20_000 or n_nodes * max(int(width), 1) >= MULTI_THREAD_WORK:
+            return None
+        return 1
 
     def _seed(self) -> int:
         if self.random_state is None:

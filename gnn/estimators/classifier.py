@@ -130,8 +130,9 @@ class DialectGATClassifier(GraphEstimator):
     verbose : bool, keyword-only
         Show a progress bar.
     n_threads : int, optional, keyword-only
-        Torch threads while training (default: one where regions x the widest layer is
-        under 200,000, else every core; see ``MULTI_THREAD_WORK``).
+        Torch threads while training (default: one below 20,000 regions where regions x
+        the widest input or output is under 200,000, else every core; see
+        ``MULTI_THREAD_WORK``).
 
     Old names ``hidden``, ``layers``, ``val_fraction``, ``patience`` and ``progress`` are
     accepted with a DeprecationWarning.

@@ -343,16 +343,16 @@ class FeatureImputer(GraphEstimator):
                 if not bool(pick.any()):
                     pick[torch.randint(len(train_cells), (1,), generator=gen)] = True
                 cells = train_cells[pick]
-                dp, c, vp = masked_view(cells)
-                views.append((cells, dp, self._onehot(c), vp))
+                views.append((cells, *masked_view(cells)))
             state = {}
 
             def inputs(train: bool):
                 if train:
                     k = int(torch.randint(len(views), (1,), generator=gen))
-                    cells, dp, xp, vp = views[k]
+                    cells, dp, c, vp = views[k]
                     state["cells"] = cells
-                    return self._net_inputs(dp, xp, vp)
+                    # one-hot per epoch: 16 of them kept would be 16 x regions x levels
+                    return self._net_inputs(dp, self._onehot(c), vp)
                 return self._net_inputs(data, x_train, vote)
 
             def cell_loss(net, inp, cells):

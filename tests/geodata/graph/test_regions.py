@@ -278,3 +278,16 @@ def test_a_corner_on_a_neighbours_edge_is_put_into_that_edge():
 
     assert overlap(cells) > 1e-9  # degrees² (> ~10 m²): the slivers this fixes
     assert overlap(out) < 1e-12
+
+
+def test_sharing_vertices_moves_no_vertex_and_keeps_thin_slivers():
+    """Only points away from a cell's own corners are put into its edges: snapping a
+    0.4 mm sliver's corner onto its neighbour's collapsed it to a zero-area ring."""
+    from geodata.graph.regions import _shared_vertices
+
+    a = shapely.box(0, 0, 10, 10)
+    sliver = shapely.Polygon([(5, 10), (15, 10), (10.0002, 10.0004)])
+    out = _shared_vertices(np.array([a, sliver], dtype=object))
+    assert shapely.is_valid(out).all()
+    np.testing.assert_allclose(shapely.area(out), [100.0, sliver.area], rtol=1e-12)
+    assert shapely.equals(out[1], sliver)
