@@ -578,3 +578,16 @@ def test_a_graph_encoded_from_another_survey_is_refused(data, tmp_path):
     assert again.predict(ours).equals(clf.predict(ours))
     theirs.feature_encoding = None  # numeric features (no classes): matched by name
     assert len(clf.predict(theirs)) == len(data.node_ids)
+
+
+def test_training_uses_every_core_only_for_wide_layers():
+    """One thread where thread start-up outweighs the work (a 42-site survey), every core
+    for an imputer of 300 sites x 1,150 levels or 20,000 regions; a given n_threads wins."""
+    from gnn.estimators._base import MULTI_THREAD_WORK
+
+    est = FeatureImputer()
+    assert est._threads(42, 21) == 1
+    assert est._threads(300, 1150) is None and 300 * 1150 >= MULTI_THREAD_WORK
+    assert est._threads(20_000, 5) is None
+    assert FeatureImputer(n_threads=3)._threads(300, 1150) == 3
+    assert DialectGATClassifier()._threads(1000, 64) == 1
