@@ -477,7 +477,15 @@ def projected_cells(
     if at_sea.any():
         clipped[at_sea] = _water_discs(xy, np.flatnonzero(at_sea), water_cap, outline)
     if outline is not None:
-        clipped = _give_detached_parts(clipped, xy, land_of, sites.index, report)
+        # a site off the land keeps the parts its water reaches for (as _clip_and_water)
+        keep_within = np.zeros(len(xy))
+        if offshore.size:
+            water_reach = gap * 1.05 + 100.0
+            if water_cap is not None:
+                water_reach = np.minimum(water_reach, water_cap[offshore])
+            keep_within[offshore] = water_reach
+        clipped = _give_detached_parts(clipped, xy, land_of, sites.index, report,
+                                       keep_within=keep_within)
     empty = shapely.is_empty(clipped)
     if empty.any():
         raise DialectGraphError(
@@ -498,6 +506,8 @@ def projected_cells(
                                     receivers=np.flatnonzero(~at_sea))
     clipped = _shared_vertices(clipped)
     land_m2 = None if outline is None else _land_areas(clipped, lands, offshore)
+    if land_m2 is not None and offshore.size:
+        _report_dry_offshore(land_m2, offshore, at_sea, gap, sites.index, report)
     return ProjectedCells(clipped, crs, xy_sites, lon, lat, sites.index, report,
                           landmass=land_of if reach is not None else None, outline=outline,
                           offshore=offshore, land_m2=land_m2)
@@ -555,6 +565,25 @@ def _shared_vertices(cells: np.ndarray) -> np.ndarray:
         if shapely.is_valid(new) and not shapely.is_empty(new):
             out[i] = new
     return out
+
+
+def _report_dry_offshore(land_m2: np.ndarray, offshore: np.ndarray, at_sea: np.ndarray,
+                         gap: np.ndarray, ids: pd.Index, report: Report) -> None:
+    """Say which sites off the land got a region without land besides those far out at
+    sea (reported as 'regions of water only'): their water does not reach the land."""
+    dry = offshore[(land_m2[offshore] <= 0) & ~at_sea[offshore]]
+    if not dry.size:
+        return
+    km = dict(zip(offshore, gap / 1000))
+    order = dry[np.argsort(-np.array([km[k] for k in dry]), kind="stable")]
+    listed = ", ".join(f"{ids[k]!r} ({km[k]:,.1f} km off)" for k in order[:5])
+    more = f" and {dry.size - 5} more" if dry.size > 5 else ""
+    report.add("offshore regions without land",
+               f"{dry.size} site(s) off the land outline keep only the water around them: "
+               f"their water (half-way to the nearest other site, at most twice the median "
+               f"spacing) does not reach the land, so their region has no land "
+               f"(`land_km2` 0; {listed}{more}). An island the outline lacks is drawn so; a "
+               "coordinate set off the coast by mistake is worth checking", ids[order])
 
 
 def _land_areas(cells: np.ndarray, lands: np.ndarray, offshore: np.ndarray) -> np.ndarray:
@@ -1046,7 +1075,8 @@ DETACHED_MIN_BORDER_M = 1.0
 
 
 def _give_detached_parts(cells: np.ndarray, xy: np.ndarray, land_of: np.ndarray,
-                         ids: pd.Index, report: Report) -> np.ndarray:
+                         ids: pd.Index, report: Report,
+                         keep_within: np.ndarray | None = None) -> np.ndarray:
     """Give each part of a cell cut off from its site's part (land across a bay or strait,
     or beyond land outside the boundary: the Voronoi cell is convex, its landmass is not)
     to the cell of the same landmass it shares the longest border with; a part that
@@ -1054,8 +1084,11 @@ def _give_detached_parts(cells: np.ndarray, xy: np.ndarray, land_of: np.ndarray,
     reached from its site over its own land and no edge joins cells across a bay.
 
     The site's part is the one that holds the site (the nearest one for a site off the
-    land). Parts are given in one pass against the cells as computed, so a part never
-    goes to a cell through another given part."""
+    land). A site off the land also keeps the parts within ``keep_within`` (m per site:
+    the reach of its water out to the land, see :func:`_clip_and_water`): its water and
+    the land it faces may not touch, and a coastal site 300 m off a coarse outline lost
+    all its land to its neighbour. Parts are given in one pass against the cells as
+    computed, so a part never goes to a cell through another given part."""
     n_parts = shapely.get_num_geometries(cells)
     split = np.flatnonzero(n_parts > 1)
     if split.size == 0:
@@ -1067,10 +1100,15 @@ def _give_detached_parts(cells: np.ndarray, xy: np.ndarray, land_of: np.ndarray,
     for c in split:
         parts = np.asarray(shapely.get_parts(cells[c]))
         site = shapely.points(xy[c])
-        own = int(np.argmin(shapely.distance(parts, site)))
+        dist = shapely.distance(parts, site)
+        own = int(np.argmin(dist))
         kept = [parts[own]]
+        near_own = dist <= (0.0 if keep_within is None else keep_within[c])
         for k, part in enumerate(parts):
             if k == own:
+                continue
+            if near_own[k]:  # the land a site off the coast faces (its water's reach)
+                kept.append(part)
                 continue
             near = tree.query(part, predicate="intersects")
             near = near[(near != c) & (land_of[near] == land_of[c])]

@@ -549,3 +549,43 @@ def test_a_site_millimetres_off_the_coast_is_on_it():
     assert land_of.tolist() == [0, 0, 0] and offshore.tolist() == [2]
     assert gap == pytest.approx([2.0])
     assert report.entries[0]["ids"] == ["m"]
+
+
+def test_a_site_off_the_coast_keeps_the_land_its_water_reaches_for():
+    """A coastal site 341 m off a coarse outline: its cell is a sliver of water round the
+    site and, apart from it, the land it faces. That land was given away as a 'cut-off
+    part' to the neighbour it borders (a 205 km² region left with 0.6 km² of sea); within
+    the reach of the site's water it stays the site's. Areas checked with shapely."""
+    from geodata.graph.regions import _give_detached_parts
+    from geodata.validation import Report
+
+    water = shapely.Point(0, 0).buffer(200.0)  # round the site, not touching the land
+    land = shapely.box(-5000, 341, 5000, 20000)  # the land the site faces
+    neighbour = shapely.box(-5000, 20000, 5000, 40000)  # borders that land for 10 km
+    cells = np.array([shapely.union(water, land), neighbour], dtype=object)
+    xy = np.array([[0.0, 0.0], [0.0, 30000.0]])
+    ids = pd.Index(["coast", "inland"])
+    kept = _give_detached_parts(cells, xy, np.zeros(2, dtype=np.int64), ids, Report(),
+                                keep_within=np.array([341 * 1.05 + 100, 0.0]))
+    assert kept[0].area == pytest.approx(water.area + land.area)
+    assert kept[1].area == pytest.approx(neighbour.area)
+    report = Report()
+    given = _give_detached_parts(cells, xy, np.zeros(2, dtype=np.int64), ids, report)
+    assert given[0].area == pytest.approx(water.area)  # the old rule: the land given away
+    assert report.entries[0]["action"] == "gave cut-off cell parts to their neighbours"
+
+
+def test_an_offshore_region_without_land_is_reported():
+    """A site 13.9 km off the coast, 25 km from its nearest neighbour, keeps a disc of water
+    (12.5 km) that does not reach the land; it is not far out at sea (the survey's spacing
+    is larger), so 'regions of water only' did not list it and nothing said its region has
+    no land."""
+    land = shapely.box(0, 0, 2, 2)
+    sites = _sites({"a": (0.5, 0.5), "b": (1.5, 0.5), "c": (0.5, 1.5), "d": (1.5, 1.5),
+                    "e": (1.0, 1.9), "off": (1.0, 2.126)})
+    regions, report = voronoi_regions(sites, boundary=gpd.GeoSeries([land], crs="EPSG:4326"))
+    assert regions.loc["off", "land_km2"] == 0 and regions.loc["e", "land_km2"] > 0
+    entry = next(e for e in report.entries if e["action"] == "offshore regions without land")
+    assert re.search(r"1 site\(s\) off the land outline keep only the water around them: .*"
+                     r"\(`land_km2` 0; 'off' \(13\.9 km off\)\)", entry["detail"])
+    assert list(entry["ids"]) == ["off"]
