@@ -277,17 +277,29 @@ def finish_map(ax: Axes, frame: MapFrame, *, scale_bar: bool = True,
 
 
 def draw_scale_bar(ax: Axes) -> None:
-    """A scale bar in the lower right (units: km of the projected, metre-based CRS)."""
+    """A scale bar in the lower right, in km: along the bar's parallel in a geographic
+    map CRS (degrees of longitude there), in the axis unit's metres otherwise."""
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
-    target = (x1 - x0) / 5
+    ys = y0 + (y1 - y0) * 0.04
+    crs = _AX_CRS.get(ax)
+    per_m = 1.0  # axis units per metre along the bar
+    if crs is not None and crs.is_geographic:
+        # a degree of longitude at the bar's latitude (WGS84 ellipsoid, pyproj's Geod)
+        from pyproj import Geod
+
+        lat = float(np.clip(ys, -89.0, 89.0))
+        per_m = 1.0 / Geod(ellps="WGS84").inv(0.0, lat, 1.0, lat)[2]
+    elif crs is not None and crs.axis_info:
+        per_m = 1.0 / float(crs.axis_info[0].unit_conversion_factor or 1.0)
+    target = (x1 - x0) / 5 / per_m  # metres
     km = 10 ** np.floor(np.log10(max(target, 1.0) / 1000))
     for m in (5, 2, 1):
         if m * km * 1000 <= target:
             km *= m
             break
-    length = km * 1000
-    xs, ys = x1 - (x1 - x0) * 0.05 - length, y0 + (y1 - y0) * 0.04
+    length = km * 1000 * per_m
+    xs = x1 - (x1 - x0) * 0.05 - length
     import matplotlib.patheffects as pe
 
     # a white halo keeps bar and label readable over regions and site dots
@@ -382,7 +394,8 @@ def _mark_tiny_regions(ax: Axes, frame: MapFrame, regions: Any, color: Any, *, g
     extent = max(x1 - x0, y1 - y0)
     # by area, not by bounding box: an atoll chain's region spans hundreds of km in
     # islets each under a pixel (a box test left Kiribati and Tonga as bare black dots)
-    tiny = regions.geometry.area.to_numpy() < (TINY_REGION_SHARE * extent) ** 2
+    # in the map's own units (degrees too, with --crs EPSG:4326: no geopandas warning)
+    tiny = shapely.area(regions.geometry.array) < (TINY_REGION_SHARE * extent) ** 2
     if not tiny.any() or not np.isfinite(extent) or extent <= 0:
         return
     xy = frame.xy.reindex(regions.index[tiny])

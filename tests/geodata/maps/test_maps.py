@@ -602,3 +602,28 @@ def test_small_islands_of_a_region_are_edged_in_its_colour():
     assert _facecolours_hex(parts) == [colour]
     assert [matplotlib.colors.to_hex(c) for c in parts.get_edgecolor()] == [colour]
     plt.close(ax.figure)
+
+
+@pytest.mark.parametrize("crs", ["EPSG:4326", "EPSG:3857"])
+def test_the_scale_bar_is_in_km_in_degrees_too(szeto, crs):
+    """In a geographic map CRS the axis unit is the degree: the bar read '0.005 km' (a
+    degree taken for a metre). Its length is checked with pyproj's Geod along its
+    parallel (3857's metres are true only at the equator: ±20 % over China is allowed)."""
+    import warnings
+
+    from pyproj import Geod, Transformer
+
+    graph, _ = szeto
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no geopandas 'geographic CRS' warning either
+        ax = plot_groups(graph, "dialect_group", crs=crs)
+    label = next(t for t in ax.texts if t.get_gid() == "scale_bar_label").get_text()
+    km = float(label.split()[0])
+    assert label.endswith(" km") and 100 <= km <= 1000
+    (xa, xb), (ya, yb) = _gid(ax, "scale_bar").get_data()
+    to_ll = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    (lon_a, lon_b), (lat_a, lat_b) = to_ll.transform([xa, xb], [ya, yb])
+    metres = Geod(ellps="WGS84").inv(lon_a, lat_a, lon_b, lat_b)[2]
+    tol = 0.01 if crs == "EPSG:4326" else 0.5
+    assert metres / 1000 == pytest.approx(km, rel=tol)
+    _draw(ax.figure)
