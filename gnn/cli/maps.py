@@ -61,8 +61,8 @@ def _cmd_maps(args: argparse.Namespace) -> int:
     labels = False if args.labels == "none" else args.labels
     existed = Path(args.out).exists()
     try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=".*no free place.*")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("default")
             summary = write_atlas(
                 sites, args.out, survey=survey, distances=distances, boundary=boundary,
                 kinds=args.kinds, reference=args.reference, features=args.feature,
@@ -76,6 +76,7 @@ def _cmd_maps(args: argparse.Namespace) -> int:
         if not existed and Path(args.out).is_dir() and not any(Path(args.out).iterdir()):
             Path(args.out).rmdir()
         raise
+    _say_left_out_labels(caught)
     for note in summary.get("notes", []):
         print("note:", cli_words(note))
     page = ("interactive_map.html, " if args.kinds is None or "interactive" in args.kinds
@@ -83,6 +84,27 @@ def _cmd_maps(args: argparse.Namespace) -> int:
     print(f"wrote {len(summary['figures'])} figures, {page}{', '.join(summary['tables'])} "
           f"and index.html to {args.out} in {summary['seconds']} s")
     return 0
+
+
+def _say_left_out_labels(caught: list) -> None:
+    """One note for the site labels left out of crowded maps (one warning per figure
+    otherwise); every other warning is shown as it came."""
+    import re
+    import warnings
+
+    worst, figures = None, 0
+    for w in caught:
+        m = re.match(r"(\d+) of (\d+) site labels found no free place", str(w.message))
+        if m is None:
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+            continue
+        figures += 1
+        if worst is None or int(m.group(1)) > worst[0]:
+            worst = (int(m.group(1)), int(m.group(2)))
+    if worst:
+        print(f"note: on {figures} map(s) up to {worst[0]} of {worst[1]} site labels found "
+              "no free place among crowded sites and were left out; interactive_map.html "
+              "names every site (or pass --labels none)", file=sys.stderr)
 
 
 def _crs(value: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -231,3 +232,25 @@ def test_ones_own_sites_with_dialect_groups_get_the_groups_map(tmp_path, capsys)
     assert ("note: reference groups from the sites' 'dialect_group' column (--label names "
             "another)") in captured.err
     assert "wrote 1 figures" in captured.out and (out / "groups.png").exists()
+
+
+def test_labels_left_out_of_crowded_maps_are_one_note(capsys):
+    """The figures' 'no free place' warnings were silenced: now one note says how many
+    labels were left out at worst; other warnings still show."""
+    import warnings
+
+    from gnn.cli.maps import _say_left_out_labels
+
+    def msg(text, category=UserWarning):
+        return warnings.WarningMessage(category(text), category, "x.py", 1)
+
+    caught = [msg("307 of 350 site labels found no free place and were left out; ..."),
+              msg("12 of 350 site labels found no free place and were left out; ..."),
+              msg("something else")]
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("always")
+        _say_left_out_labels(caught)
+    assert [str(w.message) for w in shown] == ["something else"]
+    assert re.search(r"note: on 2 map\(s\) up to 307 of 350 site labels found no free place "
+                     r"among crowded sites and were left out; interactive_map.html names every "
+                     r"site", capsys.readouterr().err)
