@@ -233,7 +233,7 @@ def connect_components(
             report.add("joined regions across land no region reaches",
                        f"{len(on_land)} edge(s) join regions with land between them that lies "
                        "beyond every site's reach (sea_crossing=False): "
-                       + ", ".join(f"{a}-{b} ({_km(g)} of land)" for a, b, g in on_land[:5])
+                       + ", ".join(f"{a}-{b} ({_km(g)} between the regions)" for a, b, g in on_land[:5])
                        + (f" and {len(on_land) - 5} more" if len(on_land) > 5 else ""),
                        [a for a, _, _ in on_land])
     if added:

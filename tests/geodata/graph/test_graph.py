@@ -233,7 +233,7 @@ def test_connect_components_calls_a_gap_on_one_landmass_land():
     entries = {e["action"]: e["detail"] for e in report.entries}
     assert entries["joined regions across land no region reaches"] == (
         "1 edge(s) join regions with land between them that lies beyond every site's reach "
-        "(sea_crossing=False): c-b (28 km of land)")
+        "(sea_crossing=False): c-b (28 km between the regions)")
     assert entries["joined islands across water"].startswith("1 edge(s) flagged")
 
 
