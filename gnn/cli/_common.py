@@ -48,6 +48,7 @@ __all__ = [
     "add_output",
     "add_site_options",
     "add_survey_options",
+    "add_distance_rules",
     "add_unused",
     "check_options",
     "load_inputs",
@@ -121,6 +122,21 @@ def add_unused(p: argparse.ArgumentParser, dest: str,
     :class:`Unused`)."""
     rules = [*(p.get_default("_unused_rules") or []), Unused(dest, when, why)]
     p.set_defaults(_unused_rules=rules)
+
+
+def add_distance_rules(p: argparse.ArgumentParser, flags: dict[str, str]) -> None:
+    """The unused-option rules of the linguistic-distance options (``{dest: flag}``):
+    ``--segmented`` is for ``--metric levenshtein``, and with ``--distances`` (where the
+    command has it) none of them is used."""
+    add_unused(p, "segmented",
+               lambda a: a.metric != "levenshtein" and getattr(a, "distances", None) is None,
+               lambda a: f"--segmented splits strings into IPA segments for --metric "
+                         f"levenshtein; --metric {a.metric} compares whole readings, so it is "
+                         "not used")
+    for dest, flag in flags.items():
+        add_unused(p, dest, lambda a: getattr(a, "distances", None) is not None,
+                   lambda a, flag=flag: f"{flag} says how to compute distances from a "
+                   "survey; --distances gives them, so it is not used")
 
 
 def _given(parser: argparse.ArgumentParser, argv: list[str], command: str | None) -> set[str]:

@@ -21,11 +21,11 @@ from pathlib import Path
 from geodata.validation import DialectGraphError, first_examples
 from gnn.cli._common import (
     SEED,
+    add_distance_rules,
     add_number,
     add_output,
     add_site_options,
     add_survey_options,
-    add_unused,
     cli_words,
     load_inputs,
 )
@@ -48,11 +48,8 @@ def _add_metric_options(p: argparse.ArgumentParser) -> None:
                         "classes, or PMI learned on the data (Wieling & Nerbonne)")
     add_number(p, "--min-shared", low=1, default=1,
                help="shared items a pair needs for a distance (default: 1)")
-    add_unused(p, "segmented",
-               lambda a: a.metric != "levenshtein" and getattr(a, "distances", None) is None,
-               lambda a: f"--segmented splits strings into IPA segments for --metric "
-                         f"levenshtein; --metric {a.metric} compares whole readings, so it is "
-                         "not used")
+    add_distance_rules(p, {"metric": "--metric", "segmented": "--segmented",
+                           "substitution": "--substitution", "min_shared": "--min-shared"})
 
 
 def _load(args: argparse.Namespace, *, need_survey: bool):
@@ -170,8 +167,3 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                help="random seed (default: %(default)s)")
     add_output(p, "--json", suffixes=(".json",), required=True, help="output JSON report")
     p.set_defaults(func=_cmd_analyze)
-    for dest, flag in (("metric", "--metric"), ("segmented", "--segmented"),
-                       ("substitution", "--substitution"), ("min_shared", "--min-shared")):
-        add_unused(p, dest, lambda a: a.distances is not None,
-                   lambda a, flag=flag: f"{flag} says how to compute distances from "
-                   "--survey; --distances gives them, so it is not used")

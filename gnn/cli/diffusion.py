@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import pandas as pd
 from gnn.cli._common import (
     SEED,
+    add_distance_rules,
     add_number,
     add_output,
     add_site_options,
@@ -390,12 +391,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                required=True, help="Newick file to write (.nwk)")
     add_output(tree, "--report", suffixes=(".json",), help="JSON report to write")
     tree.set_defaults(func=_cmd_tree)
-    add_unused(tree, "segmented",
-               lambda a: a.metric != "levenshtein" and a.distances is None,
-               lambda a: f"--segmented splits strings into IPA segments for --metric "
-                         f"levenshtein; --metric {a.metric} compares whole readings, so it is "
-                         "not used")
-    for dest in ("metric", "segmented", "substitution"):
-        add_unused(tree, dest, lambda a: a.distances is not None,
-                   lambda a, flag="--" + dest: f"{flag} says how to compute distances from a "
-                   "survey; --distances gives them, so it is not used")
+    add_distance_rules(tree, {"metric": "--metric", "segmented": "--segmented",
+                              "substitution": "--substitution"})

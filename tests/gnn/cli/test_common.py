@@ -133,7 +133,7 @@ def test_an_unused_option_is_said_whatever_its_spelling():
     (["tree", "--distances", "{tmp}/d.csv", "--metric", "jaccard", "--out", "{tmp}/t.nwk"],
      r"--metric says how to compute distances from a survey; --distances gives them"),
     (["analyze", "--distances", "{tmp}/d.csv", "--min-shared", "3", "--sites", "{tmp}/s.csv",
-      "--json", "{tmp}/a.json"], r"--min-shared says how to compute distances from --survey"),
+      "--json", "{tmp}/a.json"], r"--min-shared says how to compute distances from a survey; --distances gives them"),
     (["build", "--sites", "{tmp}/s.csv", "--method", "knn", "--threshold-km", "50",
       "--barrier-action", "drop", "--out", "{tmp}/g.gpkg"],
      r"--threshold-km is the distance of --method distance_band; this graph joins regions "
