@@ -192,17 +192,21 @@ class FeatureImputer(GraphEstimator):
         out[rows, self._offsets[cols] + codes[rows, cols]] = 1.0
         return out
 
+    @staticmethod
+    def _padded(logits: torch.Tensor) -> torch.Tensor:
+        """``logits`` with a last column at -inf, where :attr:`_gather` points padding."""
+        return torch.cat([logits, logits.new_full((logits.size(0), 1), -math.inf)], dim=1)
+
     def _column_log_probs(self, logits: torch.Tensor) -> torch.Tensor:
         """``[n, C, Lmax]`` log-probabilities per column (padding at -inf)."""
-        padded = torch.cat([logits, logits.new_full((logits.size(0), 1), -math.inf)], dim=1)
-        return torch.log_softmax(padded[:, self._gather], dim=-1)
+        return torch.log_softmax(self._padded(logits)[:, self._gather], dim=-1)
 
     def _cell_log_probs(self, logits: torch.Tensor, cells: torch.Tensor) -> torch.Tensor:
         """``[m, Lmax]`` log-probabilities of the levels of the cells ``[m, 2]`` (row,
         column): :meth:`_column_log_probs` of those cells only (a training loss reads a
         share of the cells, so the others' softmax is not computed)."""
-        padded = torch.cat([logits, logits.new_full((logits.size(0), 1), -math.inf)], dim=1)
-        return torch.log_softmax(padded[cells[:, :1], self._gather[cells[:, 1]]], dim=-1)
+        return torch.log_softmax(self._padded(logits)[cells[:, :1], self._gather[cells[:, 1]]],
+                                 dim=-1)
 
     def _prepare_levels(self, data: Data) -> None:
         x = data.x.numpy()

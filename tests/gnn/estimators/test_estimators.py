@@ -591,3 +591,17 @@ def test_training_uses_every_core_only_for_wide_layers():
     assert est._threads(20_000, 5) is None
     assert FeatureImputer(n_threads=3)._threads(300, 1150) == 3
     assert DialectGATClassifier()._threads(1000, 64) == 1
+
+
+def test_the_loss_softmax_of_scored_cells_equals_the_full_one():
+    """Training takes the softmax of the scored cells only: the same numbers as every
+    cell's softmax, read at those cells (columns of 3 and 2 levels, padding at -inf)."""
+    imp = FeatureImputer()
+    imp.feature_names_in_ = ["a", "b"]
+    imp.levels_ = {"a": [0.0, 1.0, 2.0], "b": [0.0, 1.0]}
+    imp._set_layout()
+    logits = torch.randn(4, 5, generator=torch.Generator().manual_seed(0))
+    cells = torch.tensor([[0, 0], [3, 1], [2, 0], [3, 1]])
+    full = imp._column_log_probs(logits)[cells[:, 0], cells[:, 1]]
+    torch.testing.assert_close(imp._cell_log_probs(logits, cells), full, rtol=0, atol=0)
+    assert torch.isinf(full[1, 2]) and full[1, :2].exp().sum() == pytest.approx(1.0)
