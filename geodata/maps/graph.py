@@ -92,9 +92,24 @@ def plot_graph(graph: Any, *, column: str | None = None, ax: Axes | None = None,
                                     linestyles="--", zorder=3)
             dashed.set_gid("sea_edges")
             ax.add_collection(dashed)
+            if legend:
+                _edge_key(ax, edge_color, width)
     dots = ax.scatter(xy["x"], xy["y"], s=site_marker_size(len(xy), node_size), c="black",
                       zorder=4)
     dots.set_gid("sites")
     if labels:
         label_sites(ax, graph, script=labels if isinstance(labels, str) else "latin")
     return ax
+
+
+def _edge_key(ax: Axes, colour: str, width: float) -> None:
+    """A small key of the two edge styles (lower left), beside the groups' legend."""
+    from matplotlib.legend import Legend
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], color=colour, linewidth=max(width, 0.8)),
+               Line2D([], [], color=colour, linewidth=1.3 * max(width, 0.8), linestyle="--")]
+    key = Legend(ax, handles, ["edge over land", "sea crossing"], loc="lower left",
+                 fontsize=7, frameon=True, framealpha=0.85)
+    key.set_gid("edge_key")
+    ax.add_artist(key)

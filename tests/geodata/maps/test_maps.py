@@ -627,3 +627,16 @@ def test_the_scale_bar_is_in_km_in_degrees_too(szeto, crs):
     tol = 0.01 if crs == "EPSG:4326" else 0.5
     assert metres / 1000 == pytest.approx(km, rel=tol)
     _draw(ax.figure)
+
+
+def test_the_graph_map_keys_its_sea_crossings(szeto):
+    """Dashed sea crossings get a key of the two edge styles, beside the groups' legend
+    (which stays the axes' legend)."""
+    graph, _ = szeto
+    assert graph.edges["sea_crossing"].any()
+    ax = plot_graph(graph, column="dialect_group")
+    key = next(a for a in ax.artists if a.get_gid() == "edge_key")
+    assert [t.get_text() for t in key.get_texts()] == ["edge over land", "sea crossing"]
+    assert key.get_lines()[1].get_linestyle() == "--"
+    assert len(ax.get_legend().get_texts()) == 10
+    _draw(ax.figure)
