@@ -367,12 +367,18 @@ TINY_REGION_SHARE = 0.012
 SMALL_PART_SHARE = 0.02
 
 
+def _map_extent(frame: MapFrame) -> float:
+    """The larger side of the regions' bounds in map units (0 when there is none)."""
+    x0, y0, x1, y1 = frame.regions.total_bounds
+    extent = max(x1 - x0, y1 - y0)
+    return float(extent) if np.isfinite(extent) and extent > 0 else 0.0
+
+
 def _fill_small_parts(ax: Axes, frame: MapFrame, regions: Any, color: Any,
                       kw: Mapping[str, Any], *, gid: str, zorder: float) -> None:
     """Redraw the small parts of the regions with an edge of their own fill colour."""
-    x0, y0, x1, y1 = frame.regions.total_bounds
-    extent = max(x1 - x0, y1 - y0)
-    if not np.isfinite(extent) or extent <= 0:
+    extent = _map_extent(frame)
+    if not extent:
         return
     parts, owner = shapely.get_parts(regions.geometry.array, return_index=True)
     small = shapely.area(parts) < (SMALL_PART_SHARE * extent) ** 2
@@ -390,13 +396,12 @@ def _mark_tiny_regions(ax: Axes, frame: MapFrame, regions: Any, color: Any, *, g
                        zorder: float) -> None:
     """Dots of the region's colour on the sites of regions too small to see filled, drawn
     under the site dots and larger, so their colour rings the dot."""
-    x0, y0, x1, y1 = frame.regions.total_bounds
-    extent = max(x1 - x0, y1 - y0)
+    extent = _map_extent(frame)
     # by area, not by bounding box: an atoll chain's region spans hundreds of km in
     # islets each under a pixel (a box test left Kiribati and Tonga as bare black dots)
     # in the map's own units (degrees too, with --crs EPSG:4326: no geopandas warning)
     tiny = shapely.area(regions.geometry.array) < (TINY_REGION_SHARE * extent) ** 2
-    if not tiny.any() or not np.isfinite(extent) or extent <= 0:
+    if not extent or not tiny.any():
         return
     xy = frame.xy.reindex(regions.index[tiny])
     c = np.asarray(color)[tiny]

@@ -60,6 +60,7 @@ def _cmd_maps(args: argparse.Namespace) -> int:
 
     labels = False if args.labels == "none" else args.labels
     existed = Path(args.out).exists()
+    caught: list = []
     try:
         with warnings.catch_warnings(record=True) as caught:
             # every figure's left-out labels (others keep their filters: no library
@@ -78,7 +79,8 @@ def _cmd_maps(args: argparse.Namespace) -> int:
         if not existed and Path(args.out).is_dir() and not any(Path(args.out).iterdir()):
             Path(args.out).rmdir()
         raise
-    _say_left_out_labels(caught)
+    finally:  # the warnings of a run that failed are shown too
+        _say_left_out_labels(caught)
     for note in summary.get("notes", []):
         print("note:", cli_words(note))
     page = ("interactive_map.html, " if args.kinds is None or "interactive" in args.kinds
