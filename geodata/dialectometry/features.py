@@ -124,7 +124,9 @@ def one_hot_items(features: pd.DataFrame, *, sep: str = ":"
     variant or several for one item, and scoring them counts the many zeros. Here each
     group of two or more columns with the same ``item`` and only 0, 1 or NaN becomes one
     column ``item`` holding the index of the variant (0, 1, ... in column order); NaN where
-    the site holds no variant (the item is missing). Other columns are kept as they are.
+    the site holds no variant (the item is missing). A lone ``item:variant`` column holding
+    only 1 or NaN (an item whose readings all fell in one class) becomes ``item`` with the
+    one variant, 0. Other columns are kept as they are.
 
     Parameters
     ----------
@@ -161,7 +163,7 @@ def one_hot_items(features: pd.DataFrame, *, sep: str = ":"
     done: set[str] = set()
     for k, c in enumerate(cols):
         item = item_of[k]
-        if item is None or len(members[item]) < 2:
+        if item is None or (len(members[item]) < 2 and not _one_variant(features.iloc[:, k])):
             out[c] = features.iloc[:, k]
             continue
         if item in done:
@@ -182,6 +184,14 @@ def one_hot_items(features: pd.DataFrame, *, sep: str = ":"
         counts["several"] += int((held.sum(axis=1) > 1).sum())
         done.add(item)
     return pd.DataFrame(out, index=features.index), variants, counts
+
+
+def _one_variant(column: pd.Series) -> bool:
+    """Whether a lone ``item:variant`` column is an item of one variant: 1 wherever it is
+    observed, and observed somewhere."""
+    values = pd.to_numeric(column, errors="coerce").to_numpy(float)
+    seen = values[~np.isnan(values)]
+    return bool(seen.size) and bool((seen == 1.0).all())
 
 
 def item_variants(features: pd.DataFrame, item: str, *, sep: str = ":",

@@ -376,8 +376,8 @@ def items_for_imputation(graph: Any, *, model_features: Any = None
     several = (f"; {counts['several']} site x item cells held several variants, the first "
                "is kept" if counts["several"] else "")
     others = items.shape[1] - counts["items"]
-    kept = (f" ({others} other column(s), an item with one variant or a coded feature, kept "
-            f"as they are: {items.shape[1]} columns in all)" if others else "")
+    kept = (f" ({others} other column(s), not one-hot, kept as they are: "
+            f"{items.shape[1]} columns in all)" if others else "")
     print(f"impute: the {counts['columns']} one-hot columns of {counts['items']} items "
           f"(item:variant) are read as one column per item, so one variant per site and item "
           f"is imputed and scored{kept}{several}")

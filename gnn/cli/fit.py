@@ -23,8 +23,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "impute) on a graph saved by `dialectgraph build`, and save it.")
     p.add_argument("--graph", required=True, type=Path, metavar="G.gpkg",
                    help="graph saved by `dialectgraph build` (labels blank where unknown)")
-    p.add_argument("--save", required=True, type=Path, metavar="M.pt",
-                   help="where to write the fitted model")
+    p.add_argument("--save", "--out", required=True, type=Path, metavar="M.pt", dest="save",
+                   help="where to write the fitted model (--out, as the other commands "
+                        "spell it, is the same option)")
     p.add_argument("--task", choices=("group", "impute"), default="group",
                    help="'group': classify regions by label; 'impute': fill missing feature "
                         "cells (default: %(default)s)")

@@ -246,10 +246,15 @@ def test_one_hot_items_agree_with_item_variants(beida1962):
     wide.iloc[0, :] = np.nan  # a site without any reading
     wide["p-1"] = np.arange(len(wide)) % 3  # a coded column
     wide["odd:a"], wide["odd:b"] = 2.0, 0.0  # not 0/1: kept as they are
+    wide["flag:yes"] = np.arange(len(wide)) % 2  # a lone 0/1 column: kept
+    wide["one:c0"] = np.where(np.arange(len(wide)) % 4 == 0, np.nan, 1.0)  # one variant
     table, variants, counts = one_hot_items(wide)
     grouped = [i for i in items if sum(c.rsplit(":", 1)[0] == i for c in wide.columns) > 1]
-    assert counts["items"] == len(grouped) and sorted(variants) == sorted(grouped)
-    assert {"p-1", "odd:a", "odd:b"} <= set(table.columns)
+    assert counts["items"] == len(grouped) + 1 and sorted(variants) == sorted(grouped + ["one"])
+    assert {"p-1", "odd:a", "odd:b", "flag:yes"} <= set(table.columns)
+    assert "one:c0" not in table.columns and variants["one"] == ["c0"]
+    assert table["one"].isna().equals(wide["one:c0"].isna())
+    assert set(table["one"].dropna()) == {0.0}
     assert len(table) == len(wide) and table.iloc[0][grouped].isna().all()
     for item in grouped:
         named, _ = item_variants(wide, item)

@@ -54,8 +54,11 @@ def test_fit_then_predict_new_sites(graphs, capsys):
 
 def test_impute_task(graphs):
     model = graphs["folder"] / "imp.pt"
-    assert main(["fit", "--graph", str(graphs["train"]), "--save", str(model), "--task",
+    # --out, as every other command spells its output, is --save (a user typed it and
+    # was told --save was missing)
+    assert main(["fit", "--graph", str(graphs["train"]), "--out", str(model), "--task",
                  "impute", *FAST]) == 0
+    assert model.is_file()
     out = graphs["folder"] / "filled.csv"
     with pytest.warns(UserWarning, match="treated as missing"):
         assert main(["predict", "--model", str(model), "--graph", str(graphs["new"]),
@@ -171,19 +174,19 @@ def test_reading_atlas_imputes_one_variant_per_item(tmp_path, beida_readings, ca
     onehot = geodata.DialectGraph.read_file(graph).features
     item_of = pd.Series([c.rsplit(":", 1)[0] for c in onehot.columns], index=onehot.columns)
     several = item_of[item_of.duplicated(keep=False)]
-    items = sorted(set(several))  # an item with one class column stays a 0/1 column
+    # an item whose readings all fell in one class (one column 'item:c0') is an item too:
+    # it was kept as a 0/1 column, named 'item:c0' in the table and 'item' in the readings
     singles = sorted(set(item_of.index) - set(several.index))
+    items = sorted(set(several) | {c.rsplit(":", 1)[0] for c in singles})
     capsys.readouterr()
     assert main(["fit", "--graph", str(graph), "--save", str(model), "--task", "impute",
                  "--ensemble", "1", *FAST]) == 0
     said = capsys.readouterr().out
-    assert (f"impute: the {len(several)} one-hot columns of {len(items)} items "
-            "(item:variant) are read as one column per item") in said
-    # the column count the imputer and the attribution go on to print is explained
-    assert singles and (f"({len(singles)} other column(s), an item with one variant or a "
-                        f"coded feature, kept as they are: {len(items) + len(singles)} columns "
-                        "in all)") in said
-    assert f"{len(items) + len(singles)} features (imputer; weight of the feature head " in said
+    assert singles and (f"impute: the {len(onehot.columns)} one-hot columns of {len(items)} "
+                        "items (item:variant) are read as one column per item, so one "
+                        "variant per site and item is imputed and scored") in said
+    assert "other column(s)" not in said
+    assert f"{len(items)} features (imputer; weight of the feature head " in said
     from gnn.estimators import load
 
     scale = load(model).head_scales_[0]
@@ -191,7 +194,7 @@ def test_reading_atlas_imputes_one_variant_per_item(tmp_path, beida_readings, ca
     assert main(["predict", "--model", str(model), "--graph", str(graph),
                  "--out", str(out)]) == 0
     table = pd.read_csv(out, index_col="region", dtype=str)
-    assert sorted(table.columns) == sorted(items + singles) and table.notna().all().all()
+    assert sorted(table.columns) == items and table.notna().all().all()
     for item in items:  # every value a variant of its item
         assert set(table[item]) <= {c.rsplit(":", 1)[1] for c in onehot.columns
                                     if c.rsplit(":", 1)[0] == item}, item
@@ -208,12 +211,12 @@ def test_reading_atlas_imputes_one_variant_per_item(tmp_path, beida_readings, ca
             "groups similar readings, joined by ' / '; 'other' stays") in said
     shown = pd.read_csv(path, index_col="region", dtype=str)
     classes = pd.read_csv(tmp_path / "g.classes.csv", dtype=str, keep_default_na=False)
-    # every item, those of one variant (a 0/1 column 'item:c0') too
-    assert sorted(shown.columns) == sorted(items + [c.rsplit(":", 1)[0] for c in singles])
-    assert shown.index.equals(table.index)
+    # every item, those of one variant too, under the same names
+    assert sorted(shown.columns) == items and shown.index.equals(table.index)
     one = singles[0]
     readings_of_one = " / ".join(classes.loc[classes["feature"] == one, "reading"])
-    assert set(shown[one.rsplit(":", 1)[0]]) <= {readings_of_one, "other"}
+    assert set(table[one.rsplit(":", 1)[0]]) == {one.rsplit(":", 1)[1]}
+    assert set(shown[one.rsplit(":", 1)[0]]) == {readings_of_one}
     for item in items[:10]:
         of = classes[classes["item"] == item].groupby("class")["reading"].agg(set)
         for region in table.index:
