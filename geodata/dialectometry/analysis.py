@@ -17,6 +17,7 @@ from geodata._validate import (
     first_examples,
     require_columns,
 )
+from geodata.dialectometry.names import DEFAULT_LINKAGE
 from geodata.io import to_jsonable
 
 #: The reference classification column used when present (a missing one is only noted).
@@ -33,7 +34,7 @@ def analyze(
     metric: str = "hamming",
     segmented: bool = False,
     substitution: str = "unit",
-    linkage: str = "ward",
+    linkage: str = DEFAULT_LINKAGE,
     n_clusters: int | None = None,
     group_col: str | None = "dialect_group",
     k: int = 8,
@@ -64,6 +65,7 @@ def analyze(
     from geodata.dialectometry.clustering import (
         bootstrap_clustering,
         clustering_agreement,
+        default_n_clusters,
         hierarchical_clustering,
         noisy_clustering,
     )
@@ -153,20 +155,9 @@ def analyze(
             notes.append(f"reference column {group_col!r} is incomplete; agreement and partial "
                          "Mantel use only the labelled sites")
     if n_clusters is None:
-        n_groups = labelled = 0
-        if groups is not None:
-            named = groups.dropna().astype(str).str.strip()
-            named = named[named != ""]
-            n_groups, labelled = int(named.nunique()), len(named)
-        if 2 <= n_groups < labelled:
-            n_clusters = n_groups
-        else:  # no usable reference: one group, none labelled, or a group per site
-            n_clusters = min(4, len(matrix) - 1)
-            if groups is not None:
-                notes.append(f"reference column {group_col!r} has {n_groups} group(s) over "
-                             f"{labelled} labelled site(s), so the clusters are not set by it: "
-                             f"{n_clusters} clusters (`n_clusters` sets another number)")
-        n_clusters = max(1, min(n_clusters, len(matrix)))
+        n_clusters, note = default_n_clusters(groups, len(matrix), group_col=group_col)
+        if note:
+            notes.append(note)
     clus = hierarchical_clustering(matrix, method=linkage, n_clusters=n_clusters)
     block: dict[str, Any] = clus.to_dict()
     block["n_clusters"] = n_clusters

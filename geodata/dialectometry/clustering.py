@@ -13,7 +13,8 @@
   V-measure (with homogeneity and completeness) against a reference classification.
 
 Ward, centroid and median linkage assume Euclidean distances; on dialect distances they are
-used, as in Gabmap, as heuristics.
+used, as in Gabmap, as heuristics. The default everywhere (here, ``analyze``, ``maps``) is
+UPGMA (:data:`~geodata.dialectometry.names.DEFAULT_LINKAGE`).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from geodata.dialectometry.distances import (
     Metric,
     as_distance_matrix,
 )
-from geodata.dialectometry.names import LINKAGES
+from geodata.dialectometry.names import DEFAULT_LINKAGE, DEFAULT_N_CLUSTERS, LINKAGES
 
 __all__ = [
     "LINKAGES",
@@ -43,6 +44,7 @@ __all__ = [
     "cluster_membership",
     "clustering_agreement",
     "compare_clusterings",
+    "default_n_clusters",
     "hierarchical_clustering",
     "noisy_clustering",
 ]
@@ -116,10 +118,54 @@ def _linkage(values: np.ndarray, method: str) -> tuple[np.ndarray, float]:
     return z, float(c)
 
 
+def default_n_clusters(groups: pd.Series | None, n_sites: int, *,
+                       group_col: str | None = None) -> tuple[int, str | None]:
+    """How many clusters to cut when the user does not say: as many as the reference
+    groups, else :data:`~geodata.dialectometry.names.DEFAULT_N_CLUSTERS`. ``analyze`` and
+    ``maps`` both ask here, so their clusterings of one survey agree.
+
+    Parameters
+    ----------
+    groups : Series or None
+        The reference classification of the clustered sites (blank = unlabelled).
+    n_sites : int
+        Sites clustered.
+    group_col : str, keyword-only
+        Its column name, for the note.
+
+    Returns
+    -------
+    (int, str or None)
+        The number (at least 1, below ``n_sites`` when there are 2 or more sites), and a
+        note when ``groups`` was given but cannot set it (one group, none labelled, or a
+        group per site).
+
+    Examples
+    --------
+    >>> default_n_clusters(pd.Series(["a", "a", "b", "c", ""]), 5)
+    (3, None)
+    >>> default_n_clusters(None, 10)
+    (4, None)
+    """
+    n_groups = labelled = 0
+    if groups is not None:
+        named = groups.dropna().astype(str).str.strip()
+        named = named[named != ""]
+        n_groups, labelled = int(named.nunique()), len(named)
+    if 2 <= n_groups < labelled:
+        return max(1, min(n_groups, n_sites)), None
+    k = max(1, min(DEFAULT_N_CLUSTERS, n_sites - 1))
+    if groups is None:
+        return k, None
+    name = f"reference column {group_col!r}" if group_col else "the reference groups"
+    return k, (f"{name} has {n_groups} group(s) over {labelled} labelled site(s), so the "
+               f"clusters are not set by it: {k} clusters (`n_clusters` sets another number)")
+
+
 def hierarchical_clustering(
     distances: pd.DataFrame | LinguisticDistances,
     *,
-    method: str = "ward",
+    method: str = DEFAULT_LINKAGE,
     n_clusters: int | None = None,
 ) -> Clustering:
     """Cluster sites hierarchically (scipy) and report the cophenetic correlation.
@@ -305,7 +351,7 @@ def bootstrap_clustering(
     survey: pd.DataFrame | ItemDistances,
     *,
     n_clusters: int,
-    method: str = "ward",
+    method: str = DEFAULT_LINKAGE,
     metric: Metric = "hamming",
     n_boot: int = 100,
     seed: int = 0,
@@ -356,7 +402,7 @@ def noisy_clustering(
     distances: pd.DataFrame | LinguisticDistances,
     *,
     n_clusters: int,
-    method: str = "ward",
+    method: str = DEFAULT_LINKAGE,
     noise: float = 0.2,
     n_iter: int = 100,
     seed: int = 0,

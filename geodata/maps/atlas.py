@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from geodata._validate import DialectGraphError, first_examples
+from geodata.dialectometry.names import DEFAULT_LINKAGE
 
 __all__ = ["KINDS", "match_name", "write_atlas"]
 
@@ -144,7 +145,8 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
                 distances: pd.DataFrame | None = None, boundary: Any = None,
                 kinds: Sequence[str] | None = None, reference: str | None = None,
                 features: Sequence[str] | None = None, label: str | None = None,
-                metric: str | None = None, n_clusters: int = 6, linkage: str = "average",
+                metric: str | None = None, n_clusters: int | None = None,
+                linkage: str = DEFAULT_LINKAGE,
                 labels: bool | str = False, formats: Sequence[str] = ("png",), dpi: int = 130,
                 crs: Any = None, seed: int = 0, max_crossing_km: float = 200.0,
                 isolated: str = "raise", max_reach_km: float | str | None = "auto",
@@ -177,7 +179,9 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
         Linguistic distance; default ``hamming`` for numeric surveys and ``levenshtein``
         for transcriptions.
     n_clusters, linkage : int, str
-        Where to cut the tree, and the linkage (default UPGMA).
+        Where to cut the tree (default: as many clusters as ``label`` has groups, else
+        :data:`~geodata.dialectometry.names.DEFAULT_N_CLUSTERS`, as :func:`analyze`), and
+        the linkage (default UPGMA, as :func:`analyze`).
     labels : bool or {"latin", "chinese"}
         Write site names on the maps (placed without collisions; crowded ones left out).
     formats, dpi, crs
@@ -316,6 +320,11 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
     from geodata import maps
 
     style: dict[str, Any] = {"crs": crs}
+    if n_clusters is None:
+        groups = graph.regions[label].reindex(matrix.index) if label is not None else None
+        n_clusters, note = clustering.default_n_clusters(groups, n, group_col=label)
+        if note:
+            notes.append(note)
     k = min(n_clusters, n)
     clus = idx.step("clustering", lambda: clustering.hierarchical_clustering(
         matrix, method=linkage))

@@ -112,7 +112,8 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         survey = None
     report = analyze(
         sites, survey=survey, distances=distances, metric=args.metric,
-        segmented=args.segmented, substitution=args.substitution, linkage=args.linkage, n_clusters=args.n_clusters,
+        segmented=args.segmented, substitution=args.substitution, linkage=args.linkage,
+        n_clusters=args.n_clusters,
         group_col=args.group_col, k=args.k, n_bins=args.bins,
         permutations=args.permutations, n_boot=args.n_boot, mds_dims=args.mds_dims,
         seed=args.seed, min_shared=args.min_shared,
@@ -129,7 +130,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``distances`` and ``analyze`` commands to the main CLI's subparsers."""
-    from geodata.dialectometry.names import LINKAGES
+    from geodata.dialectometry.names import DEFAULT_LINKAGE, DEFAULT_N_CLUSTERS, LINKAGES
 
     p = subparsers.add_parser(
         "distances", help="linguistic distance matrix between sites (square CSV)")
@@ -150,10 +151,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="your own square distance CSV (ids as header and first column) "
                         "instead of --survey")
     _add_metric_options(p)
-    p.add_argument("--linkage", default="ward", choices=LINKAGES,
-                   help="hierarchical clustering method (default: ward)")
+    p.add_argument("--linkage", default=DEFAULT_LINKAGE, choices=LINKAGES,
+                   help="hierarchical clustering method (default: %(default)s = UPGMA, as "
+                        "`maps`)")
     add_number(p, "--n-clusters", low=1, default=None,
-               help="clusters to cut (default: number of groups in --group-col, else 4)")
+               help="clusters to cut (default: number of groups in --group-col, else "
+                    f"{DEFAULT_N_CLUSTERS}, as `maps`)")
     p.add_argument("--group-col", "--label", "--label-col", default="dialect_group",
                    help="reference classification column of --sites (default: dialect_group)")
     add_number(p, "--k", low=1, default=8, help="neighbours for local incoherence (8)")

@@ -127,6 +127,8 @@ def _crs(value: str) -> str:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``maps`` command to the main CLI's subparsers."""
+    from geodata.dialectometry.names import DEFAULT_LINKAGE, DEFAULT_N_CLUSTERS, LINKAGES
+
     p = subparsers.add_parser(
         "maps", help="the standard dialectometric map set with tables and an index.html")
     add_site_options(p)
@@ -152,8 +154,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--metric", default=None,
                    help="linguistic distance (default: hamming for numbers, levenshtein "
                         "for transcriptions)")
-    p.add_argument("--clusters", type=int, default=6, help="clusters to cut (default 6)")
-    p.add_argument("--linkage", default="average", help="linkage (default average = UPGMA)")
+    add_number(p, "--clusters", "--n-clusters", type=int, low=1, default=None,
+               help="clusters to cut (default: number of groups in --label, else "
+                    f"{DEFAULT_N_CLUSTERS}, as `analyze`)")
+    p.add_argument("--linkage", default=DEFAULT_LINKAGE, choices=LINKAGES,
+                   help="hierarchical clustering method (default: %(default)s = UPGMA, as "
+                        "`analyze`)")
     p.add_argument("--labels", choices=["none", "latin", "chinese"], default="none",
                    help="write site names on the maps (crowded ones are left out)")
     p.add_argument("--format", action="append", choices=["png", "svg", "pdf"], default=None,
