@@ -417,6 +417,27 @@ def site_marker_size(n: int, size: float = 6.0) -> float:
     return float(size if n <= 200 else max(0.8, size * np.sqrt(200.0 / n)))
 
 
+def site_spacing_points(ax: Axes, xy: pd.DataFrame) -> float:
+    """The median distance from a site to its nearest other site, in points on the
+    figure (``xy`` in the map's units, the axes' limits set): how crowded the dots are
+    where the sites are, which the count alone does not say (340 sites strung along two
+    coasts of a map 6,000 km wide sit closer than 2,500 spread over a continent).
+    ``inf`` for fewer than two sites or axes without an extent."""
+    from scipy.spatial import cKDTree
+
+    pts = np.unique(xy[["x", "y"]].to_numpy(float), axis=0)
+    pts = pts[np.isfinite(pts).all(axis=1)]
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    if len(pts) < 2 or x1 == x0 or y1 == y0:
+        return float("inf")
+    box = ax.get_position()
+    width, height = ax.figure.get_size_inches()
+    # aspect 'equal': the tighter of the two directions sets the scale
+    per_unit = 72.0 * min(box.width * width / abs(x1 - x0), box.height * height / abs(y1 - y0))
+    nearest, _ = cKDTree(pts).query(pts, k=2)
+    return float(np.median(nearest[:, 1]) * per_unit)
+
+
 def draw_sites(ax: Axes, frame: MapFrame, *, size: float = 6, colour: str = "#222222",
                zorder: float = 4) -> Collection:
     size = site_marker_size(len(frame.xy), size)

@@ -18,6 +18,7 @@ from geodata.maps.base import (
     label_sites,
     new_axes,
     site_marker_size,
+    site_spacing_points,
     undirected_pairs,
 )
 from geodata.maps.categorical import plot_groups
@@ -75,6 +76,9 @@ def plot_graph(graph: Any, *, column: str | None = None, ax: Axes | None = None,
         draw_regions(ax, frame, "#c6dbef", style=kw)
         finish_map(ax, frame, title=title)
     xy = frame.xy
+    # dots and lines as fine as the sites are close on the figure, so that a crowded coast
+    # shows its regions rather than a black band
+    spacing = site_spacing_points(ax, xy)
     pairs = undirected_pairs(graph)
     edges = graph.edges
     if len(pairs):
@@ -82,6 +86,7 @@ def plot_graph(graph: Any, *, column: str | None = None, ax: Axes | None = None,
         b = xy.loc[pairs.get_level_values(1).astype(str), ["x", "y"]].to_numpy(float)
         segs = np.stack([a, b], axis=1)
         width = 0.7 if len(xy) <= 200 else max(0.25, 0.7 * np.sqrt(200 / len(xy)))
+        width = min(width, max(0.2, 0.25 * spacing))
         sea = edges.loc[pairs, "sea_crossing"].to_numpy(bool) if "sea_crossing" in \
             edges.columns else np.zeros(len(pairs), bool)
         coll = LineCollection(segs[~sea], colors=edge_color, linewidths=width, zorder=3)
@@ -94,8 +99,8 @@ def plot_graph(graph: Any, *, column: str | None = None, ax: Axes | None = None,
             ax.add_collection(dashed)
             if legend:
                 _edge_key(ax, edge_color, width)
-    dots = ax.scatter(xy["x"], xy["y"], s=site_marker_size(len(xy), node_size), c="black",
-                      zorder=4)
+    size = min(site_marker_size(len(xy), node_size), max(0.5, (0.5 * spacing) ** 2))
+    dots = ax.scatter(xy["x"], xy["y"], s=size, c="black", zorder=4)
     dots.set_gid("sites")
     if labels:
         label_sites(ax, graph, script=labels if isinstance(labels, str) else "latin")

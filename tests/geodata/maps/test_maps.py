@@ -640,3 +640,37 @@ def test_the_graph_map_keys_its_sea_crossings(szeto):
     assert key.get_lines()[1].get_linestyle() == "--"
     assert len(ax.get_legend().get_texts()) == 10
     _draw(ax.figure)
+
+
+def test_graph_map_dots_as_fine_as_the_sites_are_close():
+    """340 sites strung along two short coasts of a wide map drew a black band of dots
+    and lines over their regions (the dots shrank with the count only): they now shrink
+    with the sites' spacing on the figure, which matplotlib's own transform confirms."""
+    rng = np.random.default_rng(0)
+    lon = np.r_[rng.uniform(100, 104, 170), rng.uniform(136, 140, 170)]
+    lat = np.r_[rng.uniform(10, 10.6, 170), rng.uniform(12, 12.6, 170)]
+    sites = gpd.GeoDataFrame({"group": np.where(lon < 120, "a", "b")},
+                             index=[f"s{i}" for i in range(340)],
+                             geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+    graph = DialectGraph.from_sites(sites, method="voronoi", boundary=None, label="group")
+    ax = plot_graph(graph)
+    frame_xy = pd.DataFrame(_gid(ax, "sites").get_offsets(), columns=["x", "y"])
+    spacing = maps_base.site_spacing_points(ax, frame_xy)
+    fig = ax.figure
+    fig.canvas.draw()
+    px = ax.transData.transform(frame_xy.to_numpy())
+    from scipy.spatial import cKDTree
+
+    nearest = cKDTree(px).query(px, k=2)[0][:, 1] * 72.0 / fig.dpi
+    assert spacing == pytest.approx(float(np.median(nearest)), rel=0.02)
+    assert spacing < 3.0  # crowded: a count-based dot (12 * sqrt(200 / 340) pt²) is wider
+    size = float(_gid(ax, "sites").get_sizes()[0])
+    assert size <= max(0.5, (0.5 * spacing) ** 2) < maps_base.site_marker_size(340, 12)
+    assert float(_gid(ax, "edges").get_linewidths()[0]) <= max(0.2, 0.25 * spacing)
+    # sites spread over the map keep their dots
+    gx, gy = np.meshgrid(np.linspace(100, 140, 5), np.linspace(10, 12.6, 4))
+    spread = gpd.GeoDataFrame(index=[f"g{i}" for i in range(20)], crs="EPSG:4326",
+                              geometry=gpd.points_from_xy(gx.ravel(), gy.ravel()))
+    ax2 = plot_graph(DialectGraph.from_sites(spread, method="voronoi", boundary=None))
+    assert float(_gid(ax2, "sites").get_sizes()[0]) == maps_base.site_marker_size(20, 12)
+    plt.close("all")
