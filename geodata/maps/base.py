@@ -747,8 +747,10 @@ def label_sites(ax: Axes, graph: Any, *, column: str | None = None, script: str 
     """Write site names on a map, placed so that no two labels overlap.
 
     Each label tries eight positions around its site (NE, NW, SE, SW, E, W, N, S), then
-    the same farther out, and takes the first that overlaps neither an earlier label nor another site; a label that
-    finds no free place is left out (and counted in a warning).
+    the same farther out, and takes the first that overlaps neither an earlier label nor
+    another site; a label placed farther out gets a thin leader line to its site (gid
+    ``site_label_leader``); a label that finds no free place is left out (and counted in a
+    warning).
 
     Parameters
     ----------
@@ -841,11 +843,12 @@ def label_sites(ax: Axes, graph: Any, *, column: str | None = None, script: str 
     n_label = len(reg) if max_labels is None else min(int(max_labels), len(reg))
     order = sorted(range(n_label), key=lambda i: -crowd[i])
     inv = trans.inverted()
+    leaders: list[np.ndarray] = []
     for i in order:
         px, py = pts_disp[i]
         w, h = sizes[i]
         done = False
-        for dx, dy, ha, va in offsets:
+        for ring, (dx, dy, ha, va) in enumerate(offsets):
             ax_, ay_ = px + dx * step_x, py + dy * step_y
             x0 = ax_ if ha == "left" else ax_ - w if ha == "right" else ax_ - w / 2
             y0 = ay_ if va == "bottom" else ay_ - h if va == "top" else ay_ - h / 2
@@ -867,9 +870,18 @@ def label_sites(ax: Axes, graph: Any, *, column: str | None = None, script: str 
             t.set_gid("site_label")
             texts.append(t)
             grid.add(box)
+            if ring >= 8:  # the outer ring: a reader needs the line to find its site
+                leaders.append(inv.transform([(px, py), (ax_, ay_)]))
             done = True
             break
         skipped += not done
+    if leaders:
+        from matplotlib.collections import LineCollection
+
+        lines = LineCollection(leaders, colors="#666666", linewidths=0.4,
+                               zorder=kw["zorder"] - 0.5)
+        lines.set_gid("site_label_leader")
+        ax.add_collection(lines, autolim=False)
     if skipped:
         warnings.warn(f"{skipped} of {len(order)} site labels found no free place and were "
                       "left out; enlarge the figure or lower fontsize.", UserWarning,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import warnings
 
 import matplotlib
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -38,7 +39,7 @@ from geodata.maps import (
     plot_isogloss_bundles,
     plot_values,
 )
-from geodata.maps.base import LEGEND_CAP, robust_limits
+from geodata.maps.base import LEGEND_CAP, map_crs, robust_limits, site_xy
 from geodata.maps.continuous import LISA_COLOURS
 
 matplotlib.use("Agg")
@@ -105,6 +106,32 @@ def test_labels_never_overlap_each_other_or_the_keys(atlas):
     # and the check itself can fail: two labels on one spot overlap
     twin = [ax.text(*texts[0].get_position(), texts[0].get_text()) for _ in range(2)]
     assert _overlaps(_boxes(twin, r), _boxes(twin, r), same=True) == 1
+
+
+def test_labels_placed_farther_out_have_leader_lines(atlas):
+    """A label in the outer ring sat 2.5 steps from its site with nothing to say whose it
+    was: it now has a line from its site to its anchor; labels next to their site none."""
+    graph, _, _ = atlas
+    ax = plot_groups(graph)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        texts = label_sites(ax, graph, fontsize=6)
+    fig = ax.figure
+    xy = site_xy(graph, map_crs(graph))
+    by_name = dict(zip(graph.regions["name"].astype(str), xy[["x", "y"]].to_numpy(float)))
+    step = 4 * fig.dpi / 72  # the inner ring's horizontal step, in pixels
+    far = []
+    for t in texts:
+        site = ax.transData.transform(by_name[t.get_text()])
+        anchor = ax.transData.transform(t.get_position())
+        if np.hypot(*(anchor - site)) > 2 * step:
+            far.append(tuple(np.round(by_name[t.get_text()], 6)))
+    leaders = [c for c in ax.collections if c.get_gid() == "site_label_leader"]
+    assert far and len(leaders) == 1
+    segments = leaders[0].get_segments()
+    assert len(segments) == len(far)
+    assert {tuple(np.round(seg[0], 6)) for seg in segments} == set(far)
+    plt.close(fig)
 
 
 def test_labels_avoid_a_legend_inside_the_map(atlas):
