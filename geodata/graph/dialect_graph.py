@@ -527,6 +527,7 @@ class DialectGraph:
             rel = relatedness_from_paths(paths)
             edges["relatedness"] = rel(edges.index.get_level_values(0),
                                        edges.index.get_level_values(1))
+            _report_unknown_relatedness(edges, paths, ids, classification, report)
         feats = _features_frame(features, ids, report)
         deg = edges.groupby(level="source").size().reindex(ids, fill_value=0)
         lonely = deg.index[deg.to_numpy() == 0].tolist()
@@ -979,3 +980,21 @@ def _report_detached_groups(edges: pd.DataFrame, reg: pd.DataFrame, lonely: set,
                + "; ".join(parts[:5]) + (f" and {len(parts) - 5} more" if len(parts) > 5 else "")
                + f". Diffusion and label spreading cannot cross between parts; {fix}",
                ids)
+
+
+def _report_unknown_relatedness(edges: pd.DataFrame, paths: pd.Series, ids: pd.Index,
+                                classification: Any, report: Report) -> None:
+    """Say which sites have no classification path, so that ``relatedness`` is NaN on
+    their edges (read as 0, unrelated, by the networks)."""
+    have = {str(i) for i, p in paths.items() if str(p).strip("/ ")}
+    without = [str(i) for i in ids if str(i) not in have]
+    unknown = int(edges["relatedness"].isna().sum())
+    if not without or not unknown:
+        return
+    column = f" in {classification!r}" if isinstance(classification, str) else ""
+    report.add("relatedness unknown",
+               f"{len(without)} site(s) have no classification path{column} "
+               f"({first_examples(without)}), so `relatedness` is NaN on their {unknown // 2} "
+               "edge(s) (the networks read it as 0, unrelated). Glottolog leaves an isolate's "
+               "path empty: give an isolate a path of its own (its Glottocode) to say it has no "
+               "relative among the sites", without)

@@ -160,6 +160,23 @@ def test_relatedness_from_classification(data):
     g2 = DialectGraph.from_sites(sites.join(paths), boundary=geodata.load_boundary(),
                                  classification="path")
     assert set(g2.edges["relatedness"].round(4).unique()) == {0.6667, 1.0}
+    assert "relatedness unknown" not in {e["action"] for e in g2.report.entries}
+    # sites without a path (Glottolog leaves an isolate's empty) get NaN on their edges,
+    # said with the sites named (it was silent; the networks read NaN as 0)
+    blank = paths.copy()
+    blank.iloc[[0, 5]] = ["", None]
+    g3 = DialectGraph.from_sites(sites.join(blank), boundary=geodata.load_boundary(),
+                                 classification="path")
+    rel = g3.edges["relatedness"]
+    ends = set(blank.index[[0, 5]].astype(str))
+    touched = [s in ends or t in ends for s, t in rel.index]
+    assert rel[touched].isna().all() and rel[~np.array(touched)].notna().all()
+    entry = {e["action"]: e for e in g3.report.entries}["relatedness unknown"]
+    assert set(entry["ids"]) == ends
+    assert entry["detail"].startswith(
+        f"2 site(s) have no classification path in 'path' ('{blank.index[0]}', "
+        f"'{blank.index[5]}'), so `relatedness` is NaN on their {sum(touched) // 2} edge(s) "
+        "(the networks read it as 0, unrelated). Glottolog leaves an isolate's path empty")
 
 
 def test_bad_inputs(data):
