@@ -258,28 +258,24 @@ def test_labels_left_out_of_crowded_maps_are_one_note(capsys):
 
 def test_clusters_agree_with_analyze_by_default(tmp_path):
     """maps cut 6 clusters with UPGMA while analyze cut as many as the reference groups
-    with Ward: one survey gave two clusterings. Both now default to the groups' count and
-    UPGMA, and maps takes only the linkages analyze takes."""
+    with Ward: one survey gave two clusterings. Both now default to the groups' count
+    (else 4, for sites without groups) and UPGMA, and maps takes only the linkages analyze
+    takes."""
     from gnn.cli import main
 
     sites, survey = load_dataset("sinitic_szeto2018")
-    files = _write(tmp_path, sites, survey)
-    assert main(["analyze", *files, "--permutations", "9", "--n-boot", "2",
-                 "--json", str(tmp_path / "a.json")]) == 0
-    assert _run([*files, "--kinds", "clusters", "--dpi", "40", "--out", str(tmp_path / "m")]) == 0
-    analyzed = json.loads((tmp_path / "a.json").read_text())["clustering"]
-    mapped = json.loads((tmp_path / "m" / "summary.json").read_text())["clustering"]
-    groups = sites["dialect_group"].nunique()
-    assert analyzed["n_clusters"] == mapped["n_clusters"] == groups
-    assert analyzed["method"] == mapped["method"] == "average"
-    # without a reference, the same fallback in both
-    plain = sites.drop(columns="dialect_group")
-    files = _write(tmp_path, plain, survey)
-    assert main(["analyze", *files, "--permutations", "9", "--n-boot", "2",
-                 "--json", str(tmp_path / "b.json")]) == 0
-    assert _run([*files, "--kinds", "clusters", "--dpi", "40", "--out", str(tmp_path / "n")]) == 0
-    analyzed = json.loads((tmp_path / "b.json").read_text())["clustering"]
-    mapped = json.loads((tmp_path / "n" / "summary.json").read_text())["clustering"]
-    assert analyzed["n_clusters"] == mapped["n_clusters"] == 4
+    expected = {"with groups": sites["dialect_group"].nunique(), "without": 4}
+    for case, table in (("with groups", sites), ("without", sites.drop(columns="dialect_group"))):
+        folder = tmp_path / case.replace(" ", "_")
+        folder.mkdir()
+        files = _write(folder, table, survey)
+        assert main(["analyze", *files, "--permutations", "9", "--n-boot", "2",
+                     "--json", str(folder / "a.json")]) == 0
+        assert _run([*files, "--kinds", "clusters", "--dpi", "40", "--out",
+                     str(folder / "m")]) == 0
+        analyzed = json.loads((folder / "a.json").read_text())["clustering"]
+        mapped = json.loads((folder / "m" / "summary.json").read_text())["clustering"]
+        assert analyzed["n_clusters"] == mapped["n_clusters"] == expected[case], case
+        assert analyzed["method"] == mapped["method"] == "average", case
     with pytest.raises(SystemExit):
         _run([*files, "--linkage", "upgma", "--out", str(tmp_path / "x")])
