@@ -157,19 +157,19 @@ def one_hot_items(features: pd.DataFrame, *, sep: str = ":"
     for k, item in enumerate(item_of):
         if item is not None:
             members.setdefault(item, []).append(k)
+    numbers = _as_numbers(features)  # once: per item, pandas' conversions cost seconds
     out: dict[str, Any] = {}
     variants: dict[str, list[str]] = {}
     counts = {"items": 0, "columns": 0, "several": 0}
     done: set[str] = set()
     for k, c in enumerate(cols):
         item = item_of[k]
-        if item is None or (len(members[item]) < 2 and not _one_variant(features.iloc[:, k])):
+        if item is None or (len(members[item]) < 2 and not _one_variant(numbers[:, k])):
             out[c] = features.iloc[:, k]
             continue
         if item in done:
             continue
-        block = features.iloc[:, members[item]].apply(pd.to_numeric, errors="coerce")
-        values = block.to_numpy(float)
+        values = numbers[:, members[item]]
         if not np.isin(values[~np.isnan(values)], (0.0, 1.0)).all():
             for j in members[item]:
                 out[cols[j]] = features.iloc[:, j]
@@ -186,10 +186,24 @@ def one_hot_items(features: pd.DataFrame, *, sep: str = ":"
     return pd.DataFrame(out, index=features.index), variants, counts
 
 
-def _one_variant(column: pd.Series) -> bool:
-    """Whether a lone ``item:variant`` column is an item of one variant: 1 wherever it is
-    observed, and observed somewhere."""
-    values = pd.to_numeric(column, errors="coerce").to_numpy(float)
+def _as_numbers(features: pd.DataFrame) -> np.ndarray:
+    """The table as floats, NaN where a cell is not a number (numeric columns as they are,
+    others through :func:`pandas.to_numeric`)."""
+    numeric = [pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t)
+               for t in features.dtypes]
+    if all(numeric):
+        return features.to_numpy(dtype=float, na_value=np.nan)
+    out = np.empty(features.shape, dtype=float)
+    for k, is_number in enumerate(numeric):
+        col = features.iloc[:, k]
+        out[:, k] = (col.to_numpy(dtype=float, na_value=np.nan) if is_number else
+                     pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan))
+    return out
+
+
+def _one_variant(values: np.ndarray) -> bool:
+    """Whether a lone ``item:variant`` column (as floats) is an item of one variant: 1
+    wherever it is observed, and observed somewhere."""
     seen = values[~np.isnan(values)]
     return bool(seen.size) and bool((seen == 1.0).all())
 

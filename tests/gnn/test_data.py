@@ -76,8 +76,10 @@ def test_unaligned_graphs_are_refused(parts):
 
 
 @pytest.mark.parametrize("dense", [True, False])
-def test_linguistic_distances_match_a_pairwise_loop(dense, monkeypatch):
+@pytest.mark.parametrize("codes", ["lookup", "sorted", "fractions"])
+def test_linguistic_distances_match_a_pairwise_loop(dense, codes, monkeypatch):
     """Share of mismatching values over cells both sites observed, dense BLAS or sparse,
+    integer codes numbered by a lookup table or by sorting, and values that are no codes,
     against the definition computed pair by pair (scipy's Hamming on the common cells)."""
     from scipy.spatial.distance import hamming
 
@@ -85,8 +87,12 @@ def test_linguistic_distances_match_a_pairwise_loop(dense, monkeypatch):
 
     if not dense:
         monkeypatch.setattr(data_module, "_DENSE_CELLS", 0)
+    if codes == "sorted":
+        monkeypatch.setattr(data_module, "_LOOKUP_CELLS", 0)
     rng = np.random.default_rng(5)
     x = rng.integers(0, 3, (30, 12)).astype(float)
+    if codes == "fractions":
+        x = x * 0.37 - 0.2
     x[rng.random(x.shape) < 0.3] = np.nan
     x[3] = np.nan  # a site with nothing observed: distance 1 to every other site
     d = data_module.linguistic_distances(x)
