@@ -42,3 +42,24 @@ def test_encoder_widths(kind, width):
     enc = LocationEncoder(kind=kind)
     assert enc.out_channels == width
     assert enc(torch.zeros(5, 2)).shape == (5, width)
+
+
+def test_encoder_computes_once_per_positions(monkeypatch):
+    """A network sees one positions tensor every epoch: the fixed encoding is computed
+    once for it (sin/cos were 3 % of a fit), again when the tensor changes in place or
+    another one comes, and the values are those of a fresh computation."""
+    import gnn.nn.encoding as encoding
+
+    calls = []
+    real = encoding.sinusoidal_encoding
+    monkeypatch.setattr(encoding, "sinusoidal_encoding",
+                        lambda pos, **kw: calls.append(1) or real(pos, **kw))
+    enc = LocationEncoder(kind="sinusoid")
+    pos = torch.tensor([[116.4, 39.9], [121.5, 31.2]])
+    first = enc(pos)
+    assert enc(pos) is first and len(calls) == 1
+    pos[0, 0] = 113.3  # in place: a new version
+    moved = enc(pos)
+    assert len(calls) == 2 and torch.equal(moved, real(pos))
+    other = pos.clone()
+    assert torch.equal(enc(other), moved) and len(calls) == 3
