@@ -31,7 +31,7 @@ def analyze(
     *,
     survey=None,
     distances=None,
-    metric: str = "hamming",
+    metric: str | None = None,
     segmented: bool = False,
     substitution: str = "unit",
     linkage: str = DEFAULT_LINKAGE,
@@ -47,8 +47,9 @@ def analyze(
 ) -> dict[str, Any]:
     """All the classic analyses of one distance matrix, as a JSON-able dict.
 
-    Give either ``survey`` (distances computed with ``metric``) or ``distances`` (a square
-    DataFrame of your own). ``group_col`` names a reference classification column of
+    Give either ``survey`` (distances computed with ``metric``; default ``hamming`` for
+    numbers, ``levenshtein`` for transcriptions: :func:`~geodata.dialectometry.distances.
+    default_metric`) or ``distances`` (a square DataFrame of your own). ``group_col`` names a reference classification column of
     ``sites``; the default, ``"dialect_group"``, is used when present (noted when not),
     any other name must be a column.
 
@@ -73,6 +74,7 @@ def analyze(
     from geodata.dialectometry.distances import (
         ItemDistances,
         as_distance_matrix,
+        default_metric,
         validate_distance_matrix,
     )
     from geodata.dialectometry.features import coerce_numeric
@@ -96,6 +98,7 @@ def analyze(
     notes: list[str] = []
     items = None
     if survey is not None:
+        metric = metric or default_metric(survey)
         if metric != "levenshtein":
             survey = coerce_numeric(survey)
         items = ItemDistances.from_survey(survey, metric=metric, segmented=segmented,

@@ -46,6 +46,7 @@ __all__ = [
     "ItemDistances",
     "LinguisticDistances",
     "as_distance_matrix",
+    "default_metric",
     "linguistic_distances",
     "read_distance_matrix",
     "validate_distance_matrix",
@@ -489,6 +490,23 @@ def _factorize(keys: list[tuple]) -> tuple[list[tuple], np.ndarray]:
     for i, k in enumerate(keys):
         inverse[i] = lookup.setdefault(k, len(lookup))
     return list(lookup), inverse
+
+
+def default_metric(survey: pd.DataFrame) -> str:
+    """The distance ``analyze``, ``maps``, ``distances`` and ``tree`` use unless told:
+    ``hamming`` when every value of the long survey is a number (coded features),
+    ``levenshtein`` when some are strings (transcriptions, word forms).
+
+    Examples
+    --------
+    >>> default_metric(pd.DataFrame({"site": ["a", "b"], "item": ["x", "x"], "value": [1, 2]}))
+    'hamming'
+    >>> default_metric(pd.DataFrame({"site": ["a"], "item": ["x"], "value": ["tʰa⁵⁵"]}))
+    'levenshtein'
+    """
+    values = survey["value"].dropna() if "value" in survey.columns else pd.Series([], dtype=float)
+    numeric = pd.to_numeric(values, errors="coerce").notna().all()
+    return "hamming" if numeric else "levenshtein"
 
 
 def linguistic_distances(

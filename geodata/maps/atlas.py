@@ -271,14 +271,17 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
 
     # --- distances ----------------------------------------------------------------------
     from geodata.dialectometry import clustering, decay, incoherence, ordination
-    from geodata.dialectometry.distances import ItemDistances, as_distance_matrix
+    from geodata.dialectometry.distances import (
+        ItemDistances,
+        as_distance_matrix,
+        default_metric,
+    )
     from geodata.dialectometry.features import coerce_numeric
 
     items = None
     if survey is not None:
         if metric is None:
-            numeric = pd.to_numeric(survey["value"], errors="coerce").notna().all()
-            metric = "hamming" if numeric else "levenshtein"
+            metric = default_metric(survey)
         data = coerce_numeric(survey) if metric != "levenshtein" else survey
         items = idx.step("distances", lambda: ItemDistances.from_survey(data, metric=metric))
         dist = items.aggregate(on_undefined="nan")

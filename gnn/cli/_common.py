@@ -49,6 +49,7 @@ __all__ = [
     "add_site_options",
     "add_survey_options",
     "add_distance_rules",
+    "resolve_metric",
     "add_unused",
     "check_options",
     "load_inputs",
@@ -129,7 +130,8 @@ def add_distance_rules(p: argparse.ArgumentParser, flags: dict[str, str]) -> Non
     ``--segmented`` is for ``--metric levenshtein``, and with ``--distances`` (where the
     command has it) none of them is used."""
     add_unused(p, "segmented",
-               lambda a: a.metric != "levenshtein" and getattr(a, "distances", None) is None,
+               lambda a: a.metric not in (None, "levenshtein")
+               and getattr(a, "distances", None) is None,
                lambda a: f"--segmented splits strings into IPA segments for --metric "
                          f"levenshtein; --metric {a.metric} compares whole readings, so it is "
                          "not used")
@@ -137,6 +139,19 @@ def add_distance_rules(p: argparse.ArgumentParser, flags: dict[str, str]) -> Non
         add_unused(p, dest, lambda a: getattr(a, "distances", None) is not None,
                    lambda a, flag=flag: f"{flag} says how to compute distances from a "
                    "survey; --distances gives them, so it is not used")
+
+
+def resolve_metric(survey, args: argparse.Namespace) -> str:
+    """``--metric``, or the default for this survey (said): hamming for numbers,
+    levenshtein for transcriptions (and with --segmented)."""
+    from geodata.dialectometry.distances import default_metric
+
+    if args.metric is None:
+        args.metric = "levenshtein" if args.segmented else default_metric(survey)
+        kind = "numbers" if args.metric == "hamming" else "transcriptions"
+        print(f"note: --metric {args.metric} (the survey's values are {kind}; --metric sets "
+              "another)", file=sys.stderr)
+    return args.metric
 
 
 def _given(parser: argparse.ArgumentParser, argv: list[str], command: str | None) -> set[str]:

@@ -28,6 +28,7 @@ from gnn.cli._common import (
     add_survey_options,
     cli_words,
     load_inputs,
+    resolve_metric,
 )
 
 __all__ = ["register"]
@@ -36,8 +37,9 @@ __all__ = ["register"]
 def _add_metric_options(p: argparse.ArgumentParser) -> None:
     from geodata.dialectometry.names import METRICS
 
-    p.add_argument("--metric", default="hamming", choices=METRICS,
-                   help="linguistic distance (default: hamming)")
+    p.add_argument("--metric", default=None, choices=METRICS,
+                   help="linguistic distance (default: hamming when every value is a "
+                        "number, levenshtein for transcriptions, as `maps`)")
     p.add_argument("--segmented", action="store_true",
                    help="levenshtein on IPA segments (tokenised with lingpy) instead of "
                         "characters: a diacritic, length or tone contour stays with its "
@@ -65,6 +67,7 @@ def _distances_from_survey(survey, args: argparse.Namespace):
     from geodata.dialectometry.distances import ItemDistances
     from geodata.dialectometry.features import coerce_numeric
 
+    resolve_metric(survey, args)
     if args.metric != "levenshtein":
         survey = coerce_numeric(survey)
     items = ItemDistances.from_survey(survey, metric=args.metric, segmented=args.segmented,
@@ -110,6 +113,8 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         distances = validate_distance_matrix(read_square_matrix(args.distances),
                                              argument="--distances")
         survey = None
+    if survey is not None:
+        resolve_metric(survey, args)
     report = analyze(
         sites, survey=survey, distances=distances, metric=args.metric,
         segmented=args.segmented, substitution=args.substitution, linkage=args.linkage,

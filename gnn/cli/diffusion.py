@@ -25,6 +25,7 @@ from gnn.cli._common import (
     add_survey_options,
     add_unused,
     load_inputs,
+    resolve_metric,
 )
 
 __all__ = ["register"]
@@ -240,7 +241,7 @@ def _cmd_tree(args: argparse.Namespace) -> int:
         if args.group_col != "dialect_group":  # the default may be absent
             require_columns(sites.drop(columns="geometry", errors="ignore"), [args.group_col],
                             argument="sites", option="`group_col` (or leave it out)")
-        metric = args.metric
+        metric = resolve_metric(survey, args)
         how = dict(segmented=args.segmented, substitution=args.substitution)
         distances = _survey_distances(survey, metric, **how)
         have = set(map(str, distances.index))
@@ -362,8 +363,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_survey_options(tree)
     from geodata.dialectometry.names import METRICS
 
-    tree.add_argument("--metric", default="hamming", choices=sorted(METRICS),
-                      help="linguistic distance over the survey items (default: hamming)")
+    tree.add_argument("--metric", default=None, choices=sorted(METRICS),
+                      help="linguistic distance over the survey items (default: hamming when "
+                           "every value is a number, levenshtein for transcriptions, as "
+                           "`maps`)")
     tree.add_argument("--segmented", action="store_true",
                       help="levenshtein on IPA segments (tokenised with lingpy) instead of "
                            "characters, as in `distances`")

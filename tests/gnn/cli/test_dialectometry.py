@@ -164,6 +164,42 @@ def test_distances_on_ipa_segments_with_sound_class_costs(tmp_path, beida1962):
     assert (classes.to_numpy() < unit.to_numpy() - 1e-9).any()
 
 
+def test_transcriptions_default_to_levenshtein_in_every_command(tmp_path, beida1962, capsys):
+    """distances, analyze and tree used Hamming (whole readings as categories) on IPA
+    unless told, while maps used Levenshtein: one survey, two clusterings. Now all four
+    take Levenshtein for transcriptions (said) and Hamming for numbers."""
+    sites, survey = beida1962
+    survey[survey["item"].isin(survey["item"].drop_duplicates().iloc[:30])].to_csv(
+        tmp_path / "v.csv", index=False)
+    sites.drop(columns="geometry").rename_axis("id").reset_index().to_csv(
+        tmp_path / "s.csv", index=False)
+    data = ["--sites", str(tmp_path / "s.csv"), "--survey", str(tmp_path / "v.csv")]
+    said = "note: --metric levenshtein (the survey's values are transcriptions; --metric sets"
+    assert main(["distances", *data, "--out", str(tmp_path / "auto.csv")]) == 0
+    assert said in capsys.readouterr().err
+    assert main(["distances", *data, "--metric", "levenshtein",
+                 "--out", str(tmp_path / "lev.csv")]) == 0
+    assert said not in capsys.readouterr().err
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "auto.csv", index_col=0),
+                                  pd.read_csv(tmp_path / "lev.csv", index_col=0))
+    assert main(["analyze", *data, "--permutations", "9", "--n-boot", "2",
+                 "--json", str(tmp_path / "a.json")]) == 0
+    assert said in capsys.readouterr().err
+    assert json.loads((tmp_path / "a.json").read_text())["input"]["metric"] == "levenshtein"
+    assert main(["tree", *data, "--out", str(tmp_path / "t.nwk")]) == 0
+    captured = capsys.readouterr()
+    assert said in captured.err and "(levenshtein distances)" in captured.out
+    # numbers stay Hamming
+    szeto = load_dataset("sinitic_szeto2018")[1]
+    szeto.to_csv(tmp_path / "n.csv", index=False)
+    numbers = ["--sites", str(tmp_path / "s.csv"), "--survey", str(tmp_path / "n.csv")]
+    szeto_sites = load_dataset("sinitic_szeto2018")[0]
+    szeto_sites.drop(columns="geometry").rename_axis("id").reset_index().to_csv(
+        tmp_path / "s.csv", index=False)
+    assert main(["distances", *numbers, "--out", str(tmp_path / "h.csv")]) == 0
+    assert "note: --metric hamming (the survey's values are numbers" in capsys.readouterr().err
+
+
 def test_analyze_names_a_missing_group_column_and_sites_without_data(files, capsys):
     survey = pd.read_csv(files / "survey.csv")
     first = sorted(survey["point"].unique())[:3]
