@@ -274,6 +274,9 @@ def check_options(args: argparse.Namespace) -> None:
             problems.add(f"`{_flag(dest)}` must be a finite number; got {value!r}.")
     for dest, (flag, rule) in outputs.items():
         _check_output(problems, flag, getattr(args, dest, None), rule)
+    boundary = _boundary_problem(getattr(args, "boundary", None))  # before any reading
+    if boundary:
+        problems.add(boundary)
     problems.raise_if_any()
 
 
@@ -526,6 +529,24 @@ def add_reach_option(p: argparse.ArgumentParser) -> None:
                         "boundaries), a number of km, or 'none'")
 
 
+def _boundary_problem(value: Any) -> str | None:
+    """What is wrong with a --boundary value that is neither a bundled name, 'none' nor an
+    existing file (a misspelt name: the closest is suggested); None when it is fine."""
+    if not isinstance(value, str) or value in (*BOUNDARY_NAMES, "none") or Path(value).exists():
+        return None
+    if Path(value).suffix or "/" in value or os.sep in value:  # a path, not a name
+        return (f"`--boundary` must be an existing vector file; {value!r} does not exist. "
+                f"Check the path (or name a bundled outline: {', '.join(BOUNDARY_NAMES)}).")
+    import difflib
+
+    close = difflib.get_close_matches(value, [*BOUNDARY_NAMES, "none"], n=1)
+    hint = f"Did you mean {close[0]!r}? " if close else ""
+    return (f"`--boundary` must be a bundled outline ({', '.join(BOUNDARY_NAMES)}), 'none' or "
+            f"an existing vector file; got {value!r}, which is none of them. {hint}"
+            "world_land clips to coasts and islands, world_countries to countries, "
+            "china_provinces to China's provinces.")
+
+
 def resolve_boundary(value: str | None, dataset: str | None):
     """The clip outline named by --boundary (a bundled name, 'none' or a vector file);
     a repaired file's report is printed."""
@@ -541,6 +562,9 @@ def resolve_boundary(value: str | None, dataset: str | None):
         return None
     if value in BOUNDARY_NAMES:
         return load_boundary(value)
+    problem = _boundary_problem(value)
+    if problem:
+        raise DialectGraphError(problem)
     gdf, report = read_regions(value, argument="--boundary")
     print_report(report, "--boundary")
     return gdf
@@ -688,13 +712,37 @@ def as_cli_message(message: str, options: dict[str, str], *, names_only: bool = 
     return re.sub(rf"`({names})`", lambda m: f"`{options[m.group(1)]}`", message)
 
 
+def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """``parser.parse_args(argv)``, but an option the command does not know is reported by
+    the command's own parser (its usage, not the top level's) with the closest options it
+    has ('did you mean --boundary?')."""
+    args, extras = parser.parse_known_args(argv)
+    if not extras:
+        return args
+    sub = next((a.choices.get(getattr(args, "command", None) or "")
+                for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
+    target = sub if sub is not None else parser
+    known = [o for a in target._actions for o in a.option_strings if o.startswith("--")]
+    hints = []
+    for extra in extras:
+        if extra.startswith("-"):
+            import difflib
+
+            close = difflib.get_close_matches(extra.split("=", 1)[0], known, n=2, cutoff=0.6)
+            if close:
+                hints.append(f"{extra.split('=', 1)[0]}: did you mean {' or '.join(close)}?")
+    target.error(f"unrecognized arguments: {' '.join(extras)}"
+                 + (f" ({'; '.join(hints)})" if hints else ""))
+    raise AssertionError("unreachable: ArgumentParser.error exits")  # pragma: no cover
+
+
 def run(parser: argparse.ArgumentParser, argv: list[str] | None) -> int:
     """Parse, check the options, run; user-input and I/O errors print one clear message
     and exit with status 2 (``--debug`` anywhere shows the traceback instead)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv or os.environ.get("DIALECTGRAPH_DEBUG", "") not in ("", "0")
     argv = [a for a in argv if a != "--debug"]
-    args = parser.parse_args(argv)
+    args = _parse(parser, argv)
     if not hasattr(args, "func"):
         parser.print_help()
         return 1

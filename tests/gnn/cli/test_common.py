@@ -175,3 +175,40 @@ def test_notes_never_stop_a_command_argparse_let_through():
 
     assert main(["simulate", "--graph", "/nonexistent/g.gpkg", "--dataset",
                  "sinitic_szeto2018", "--out", "/nonexistent/h.csv", "--k", "3"]) == 2
+
+
+def test_a_misspelt_option_is_named_by_its_command_with_the_closest(capsys):
+    """`build --boundry world_land` printed the top-level usage and 'unrecognized
+    arguments' with no hint: now the command's own usage and the closest options."""
+    from gnn.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["build", "--sites", "s.csv", "--boundry", "world_land", "--out", "g.gpkg"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: dialectgraph build ")
+    assert ("dialectgraph build: error: unrecognized arguments: --boundry world_land "
+            "(--boundry: did you mean --boundary?)") in err
+    with pytest.raises(SystemExit):
+        main(["maps", "--dataset", "sinitic_szeto2018", "--lables=latin", "--out", "m"])
+    assert ("dialectgraph maps: error: unrecognized arguments: --lables=latin (--lables: did "
+            "you mean --labels or --label?)") in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # nothing close: no hint
+        main(["distances", "--dataset", "sinitic_szeto2018", "--xyz", "--out", "d.csv"])
+    assert capsys.readouterr().err.rstrip().endswith("unrecognized arguments: --xyz")
+
+
+def test_a_misspelt_boundary_name_is_said_before_any_reading(tmp_path, capsys):
+    """`--boundary world_lands` said 'must be an existing vector file' after encoding the
+    survey: now the named outlines and the closest one, before anything is read."""
+    from gnn.cli import main
+
+    rc = main(["build", "--sites", str(tmp_path / "absent.csv"), "--boundary", "world_lands",
+               "--out", str(tmp_path / "g.gpkg")])
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "error: `--boundary` must be a bundled outline (china_provinces, world_countries, "
+        "world_land), 'none' or an existing vector file; got 'world_lands', which is none of "
+        "them. Did you mean 'world_land'? world_land clips to coasts and islands")
+    assert "absent.csv" not in err  # the sites were not read yet
