@@ -844,6 +844,14 @@ def _report_far_at_sea(xy: np.ndarray, out: np.ndarray, dist_km: np.ndarray, ids
     listed = ", ".join(f"{i!r} ({d:,.0f} km)" for i, d in zip(who[:5], km[:5]))
     more = f" and {len(who) - 5} more" if len(who) > 5 else ""
     if not world:  # a study area's outline: the sites lie beyond it, on land or not
+        if 2 * len(who) > len(xy):  # most of them: an outline of another area
+            name = f" ({boundary_name})" if boundary_name else ""
+            raise DialectGraphError(
+                f"`boundary`{name} must outline the sites' area; {len(who)} of the {len(xy)} "
+                f"sites lie farther outside it than their median spacing "
+                f"({spacing_km:,.1f} km): {listed}{more}. It outlines another area: pass "
+                "world_land (coasts and islands anywhere), an outline of your study area, or "
+                "none.")
         report.add(
             "sites far outside the boundary",
             f"{len(who)} site(s) lie farther outside the boundary than the sites' median "

@@ -501,6 +501,15 @@ def test_sites_far_outside_a_study_area_outline_are_not_called_at_sea():
     outside = entries["regions outside the boundary"]
     assert outside["ids"] == ["beyond"] and "km from the boundary, disc of" in outside["detail"]
     assert regions.loc["beyond", "land_km2"] == 0.0 and not regions.geometry["beyond"].intersects(area)
+    # most sites far outside: an outline of another area (an audit passed china_provinces
+    # with 208 of 231 sites in the Philippines and Japan; Hainan went to a site in Taiwan)
+    many = {**coords, **{f"b{k}": (125.0 + k % 4, 1.0 * (k // 4)) for k in range(16)}}
+    with pytest.raises(geodata.DialectGraphError,
+                       match=r"`boundary` must outline the sites' area; 17 of the 33 sites lie "
+                             r"farther outside it than their median spacing "
+                             r"\([\d.,]+ km\): .* It outlines another area: pass world_land \(coasts "
+                             r"and islands anywhere\), an outline of your study area, or none\."):
+        voronoi_regions(_sites(many), boundary=area)
 
 
 def test_a_sea_between_two_shores_of_one_landmass_is_a_sea_crossing(world_land):
