@@ -68,4 +68,7 @@ def to_pyg(graph, *, label: str | None = None, features: list[str] | None = None
         data.classes = classes
     data.num_nodes = len(ids)
     data.feature_encoding = graph.meta.get("feature_encoding")
+    # how its genealogical edges were added (add_genealogy), so that a model fitted on it
+    # adds them the same way to a graph it predicts
+    data.genealogy = graph.meta.get("genealogy")
     return data

@@ -49,7 +49,9 @@ __all__ = [
     "add_site_options",
     "add_survey_options",
     "add_distance_rules",
+    "add_genealogy_options",
     "resolve_metric",
+    "with_genealogy",
     "add_unused",
     "check_options",
     "load_inputs",
@@ -152,6 +154,41 @@ def resolve_metric(survey, args: argparse.Namespace) -> str:
         print(f"note: --metric {args.metric} (the survey's values are {kind}; --metric sets "
               "another)", file=sys.stderr)
     return args.metric
+
+
+def add_genealogy_options(p: argparse.ArgumentParser, *, classification: bool = True) -> None:
+    """``--classification`` (unless the command has it already) and ``--k-gen``: the
+    genealogical edges the networks weigh by relatedness (:func:`with_genealogy`)."""
+    if classification:
+        p.add_argument("--classification", default=None, metavar="COLUMN",
+                       help="regions column of classification paths for genealogical edges "
+                            "(default: the column `build --classification-col` named)")
+    add_number(p, "--k-gen", low=0, default=3,
+               help="relatives per region joined by genealogical edges, which the networks "
+                    "weigh by relatedness (eta); 0: none (default: %(default)s)")
+
+
+def with_genealogy(graph: Any, classification: str | None, k_gen: int) -> Any:
+    """The graph with genealogical edges to each region's ``k_gen`` closest relatives
+    (:func:`geodata.graph.genealogy.add_genealogy`) when it has none yet and a
+    classification is known (``classification``, else the column ``build
+    --classification-col`` named); says so. ``k_gen`` 0, or no classification: unchanged
+    (a classification given for a graph that has genealogical edges is left to them)."""
+    column = classification or (graph.meta or {}).get("classification")
+    if not k_gen or not isinstance(column, str) or "genealogical" in graph.edges.columns:
+        return graph
+    from geodata._validate import require_columns
+    from geodata.graph.genealogy import add_genealogy
+
+    require_columns(graph.regions.drop(columns="geometry", errors="ignore"), [column],
+                    argument="graph", option="`--classification`")
+    out = add_genealogy(graph, column, k=int(k_gen))
+    added = int(out.edges["genealogical"].sum() - (out.edges["geographic"]
+                                                  & out.edges["genealogical"]).sum()) // 2
+    print(f"genealogy: each region joined to its {k_gen} closest relatives in {column!r} "
+          f"({added} new edges, {int(out.edges['genealogical'].sum()) // 2} genealogical in "
+          "all); the networks weigh them by relatedness (eta); --k-gen 0 leaves them out")
+    return out
 
 
 def _given(parser: argparse.ArgumentParser, argv: list[str], command: str | None) -> set[str]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from gnn.cli._common import add_genealogy_options
+
 __all__ = ["register"]
 
 
@@ -38,7 +40,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="number of seeds (default: 10 below 500 regions, else 3)")
     p.add_argument("--classification", default=None,
                    help="regions column of classification paths for the genealogical "
-                        "majority baseline (default: the graph's genealogy, if any)")
+                        "majority baseline and the networks' genealogical edges (default: "
+                        "the graph's genealogy, or the column `build --classification-col` "
+                        "named)")
+    add_genealogy_options(p, classification=False)
     p.add_argument("--hide-features", action="store_true",
                    help="held-out regions lose their features (unsurveyed-region setting)")
     p.add_argument("--models", default=None,
@@ -57,7 +62,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from geodata.io import write_json, write_text
-    from gnn.cli._common import check_labels, items_for_imputation, read_graph
+    from gnn.cli._common import check_labels, items_for_imputation, read_graph, with_genealogy
     from gnn.evaluation import check_model_names, evaluate, to_markdown
     from gnn.progress import check_n_jobs
 
@@ -65,7 +70,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     if models:
         check_model_names(models, task=args.task)  # before the graph is read
     check_n_jobs(args.n_jobs, 1)
-    graph = read_graph(args.graph)
+    graph = with_genealogy(read_graph(args.graph), args.classification, args.k_gen)
     if args.task == "impute":
         graph, _ = items_for_imputation(graph)
     else:

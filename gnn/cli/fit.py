@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from geodata.validation import DialectGraphError
-from gnn.cli._common import add_unused, check_graph_path
+from gnn.cli._common import add_genealogy_options, add_unused, check_graph_path
 
 __all__ = ["register"]
 
@@ -34,6 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--model", default="dialect_gat",
                    choices=("dialect_gat", "gat", "gat_edge_dim", "gcn", "mlp"),
                    help="network (default: %(default)s, the edge-prior GAT)")
+    add_genealogy_options(p)
     p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
     p.add_argument("--ensemble", type=int, default=None,
                    help="networks averaged over seeds (default: the estimator's, 5)")
@@ -71,10 +72,12 @@ def _check_out(path: Path, option: str) -> None:
 def _cmd_fit(args: argparse.Namespace) -> int:
     check_graph_path(args.graph)
     _check_out(args.save, "--save")
-    from gnn.cli._common import check_labels, read_graph
+    from gnn.cli._common import check_labels, read_graph, with_genealogy
     from gnn.estimators import DialectGATClassifier, FeatureImputer
 
     graph = read_graph(args.graph)
+    if args.model == "dialect_gat":  # the network whose edge prior weighs relatedness
+        graph = with_genealogy(graph, args.classification, args.k_gen)
     if graph.features.shape[1] == 0 and (args.task == "impute" or args.model == "mlp"):
         raise DialectGraphError(f"`--graph` {str(args.graph)!r} has no feature columns, so "
                                 f"--task {args.task} --model {args.model} has nothing to learn "

@@ -418,6 +418,9 @@ class GraphEstimator(BaseEstimator):
         self.feature_names_in_ = list(data.feature_names)
         self.n_features_in_ = len(self.feature_names_in_)
         self.feature_encoding_ = getattr(data, "feature_encoding", None)
+        genealogy = getattr(data, "genealogy", None)
+        self.genealogy_ = (dict(genealogy) if isinstance(genealogy, dict)
+                           and "genealogical" in self.relations_ else None)
         self.edge_attr_names_ = list(data.edge_attr_names)
         self.constant_columns_ = self._constant_columns(data) if self._relational else {}
         return data
@@ -448,7 +451,7 @@ class GraphEstimator(BaseEstimator):
         own features are used for every region it has. A graph of fitted regions only
         (or ``join=False``) stands alone.
         """
-        data = as_data(graph)
+        data = as_data(self._with_genealogy(graph))
         theirs, ours = getattr(data, "feature_encoding", None), self.feature_encoding_
         if theirs and ours and theirs != ours:
             raise DialectGraphError(
@@ -494,6 +497,23 @@ class GraphEstimator(BaseEstimator):
         if self._relational:
             joint = self._with_relations(joint, ~hidden)
         return _Target(joint, rows, hidden, True)
+
+    def _with_genealogy(self, graph: Any) -> Any:
+        """A DialectGraph to predict without the genealogical edges the model was fitted
+        with gets them as the fitted graph got them (the same classification column,
+        relatives per site and threshold); anything else is returned as it is."""
+        how = getattr(self, "genealogy_", None)
+        if not how or "genealogical" not in self.relations_:
+            return graph
+        from geodata.graph.dialect_graph import DialectGraph
+        from geodata.graph.genealogy import add_genealogy
+
+        column = how.get("classification")
+        if (not isinstance(graph, DialectGraph) or "genealogical" in graph.edges.columns
+                or not isinstance(column, str) or column not in graph.regions.columns):
+            return graph
+        return add_genealogy(graph, column, k=how.get("k"),
+                             min_relatedness=how.get("min_relatedness"))
 
     @staticmethod
     def _hidden_mask(ids, hidden_ids) -> np.ndarray:
@@ -843,6 +863,7 @@ class GraphEstimator(BaseEstimator):
                 "feature_encoding_": self.feature_encoding_,
                 "edge_attr_names_": self.edge_attr_names_, "node_ids": self.data_.node_ids,
                 "relations_": self.relations_, "constant_columns_": self.constant_columns_,
+                "genealogy_": getattr(self, "genealogy_", None),
                 "use_mass": self._log_mass_ is not None, "best_epoch_": self.best_epoch_,
                 "histories": [h.to_dict(orient="list") for h in self.histories_]}
 
@@ -859,6 +880,7 @@ class GraphEstimator(BaseEstimator):
         self.feature_encoding_ = fitted.get("feature_encoding_")
         self.edge_attr_names_ = list(fitted["edge_attr_names_"])
         self.relations_ = list(fitted["relations_"])
+        self.genealogy_ = fitted.get("genealogy_")  # None in checkpoints before it was kept
         self.constant_columns_ = {k: list(v) for k, v in fitted["constant_columns_"].items()}
         self._restore_fitted(fitted, tensors)
         d = Data(x=tensors["x"], edge_index=tensors["edge_index"],

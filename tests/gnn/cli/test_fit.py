@@ -348,3 +348,51 @@ def test_a_graph_sharing_no_feature_is_refused(graphs, tmp_path, capsys):
         assert main(["predict", "--model", str(model), "--graph", str(bare), "--out",
                      str(out)]) == 0
     assert len(pd.read_csv(out)) == len(g.node_ids)
+
+
+def test_build_classification_reaches_the_networks(tmp_path, capsys):
+    """`build --classification-col` gave the edges a relatedness the networks never read
+    (they weigh it on genealogical edges, which only the Python API added): fit had no
+    genealogical relation and no eta. Now fit and evaluate join each region to its
+    --k-gen closest relatives, the model keeps how, and predict adds them to a graph
+    read from the file as fit did (same predictions as on the fitted graph)."""
+    from geodata import load_dataset
+    from geodata.graph.dialect_graph import DialectGraph
+    from gnn.estimators import load
+
+    sites, survey = load_dataset("sinitic_szeto2018")
+    north = sites["dialect_group"].isin(["Mandarin", "Jin"])
+    sites["path"] = ("Sinitic/" + north.map({True: "Northern", False: "Southern"}) + "/"
+                     + sites["dialect_group"])
+    sites.drop(columns="geometry").rename_axis("id").to_csv(tmp_path / "s.csv")
+    survey.to_csv(tmp_path / "v.csv", index=False)
+    graph, model = tmp_path / "g.gpkg", tmp_path / "m.pt"
+    assert main(["build", "--sites", str(tmp_path / "s.csv"), "--survey",
+                 str(tmp_path / "v.csv"), "--label-col", "dialect_group",
+                 "--classification-col", "path", "--boundary", "china_provinces",
+                 "--out", str(graph)]) == 0
+    assert "genealogical" not in DialectGraph.read_file(graph).edges.columns
+    capsys.readouterr()
+    assert main(["fit", "--graph", str(graph), "--save", str(model), "--ensemble", "1",
+                 *FAST]) == 0
+    said = capsys.readouterr().out
+    assert ("genealogy: each region joined to its 3 closest relatives in 'path' ("
+            in said and "the networks weigh them by relatedness (eta); --k-gen 0 leaves "
+            "them out" in said)
+    assert "relations ['geographic', 'genealogical', 'linguistic']" in said
+    est = load(model)
+    assert est.genealogy_ == {"classification": "path", "k": 3,
+                              "min_relatedness": None}
+    params = est.edge_params_
+    assert "eta" in set(params.loc[params["relation"] == "genealogical", "parameter"])
+    out = tmp_path / "p.csv"
+    assert main(["predict", "--graph", str(graph), "--model", str(model),
+                 "--out", str(out)]) == 0
+    predicted = pd.read_csv(out, index_col="region")["prediction"]
+    assert predicted.equals(est.predict().rename_axis("region").loc[predicted.index])
+    # --k-gen 0: as before
+    capsys.readouterr()
+    assert main(["fit", "--graph", str(graph), "--save", str(model), "--ensemble", "1",
+                 "--k-gen", "0", *FAST]) == 0
+    said = capsys.readouterr().out
+    assert "genealogy:" not in said and "relations ['geographic', 'linguistic']" in said
