@@ -85,10 +85,10 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     extra = {"max_epochs": args.max_epochs} if args.max_epochs is not None else {}
     if args.ensemble is not None:
         extra["n_ensemble"] = args.ensemble
-    # a bar per network on stderr (epochs; training stops early when validation stalls)
-    # (not when stderr is a file: there a bar is a line per update)
-    common = dict(model=args.model, random_state=args.seed, verbose=sys.stderr.isatty(),
-                  **extra)
+    # a bar per network on stderr (epochs; training stops early when validation stalls);
+    # in a log (stderr not a terminal, where a bar is a line per update) a line per network
+    common = dict(model=args.model, random_state=args.seed,
+                  verbose=True if sys.stderr.isatty() else "lines", **extra)
     if args.task == "group":
         check_labels(graph, args.label)
         est = DialectGATClassifier(**common).fit(graph, args.label)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import copy
 import math
 import numbers
+import sys
+import time
 import warnings
 from collections.abc import Mapping
 from typing import Any, NamedTuple
@@ -245,6 +247,9 @@ class GraphEstimator(BaseEstimator):
                             f"the graph's edges); got {self.vote_k!r}.")
         if int(self.linguistic_k) < 0:
             problems.append(f"`linguistic_k` must be >= 0; got {self.linguistic_k!r}.")
+        if not isinstance(self.verbose, bool | int) and self.verbose != "lines":
+            problems.append(f"`verbose` must be True, False or 'lines' (a line per fitted "
+                            f"network); got {self.verbose!r}.")
         if self.relations != "auto":
             try:
                 active_relations(self.relations, self.drop_relation)
@@ -535,6 +540,7 @@ class GraphEstimator(BaseEstimator):
         loss_fn, val_fn)`` for member ``m``. Sets ``nets_``, ``net_`` (the first),
         ``history_`` (the first member's) and ``histories_``."""
         nets, histories, best = [], [], []
+        start = time.perf_counter()
         for m in range(int(self.n_ensemble)):
             seed_m = seed + 7919 * m
             n_in, n_out, inputs_fn, loss_fn, val_fn = task(seed_m)
@@ -543,6 +549,14 @@ class GraphEstimator(BaseEstimator):
                 net = self._build_net(n_in, n_out, self._log_mass_ is not None)
                 hist, best_epoch = self._train(net, loss_fn, val_fn, inputs_fn, desc=desc)
                 self._scale_head(net, val_fn, inputs_fn)
+            if self.verbose == "lines":  # a log's line per network (a bar there is a line
+                from gnn.progress import time_left  # per update)
+
+                elapsed = time.perf_counter() - start
+                left = (f"; about {time_left(elapsed, m + 1, int(self.n_ensemble))} left"
+                        if m + 1 < int(self.n_ensemble) else "")
+                print(f"{desc}: {len(hist)} epochs (kept epoch {best_epoch}), "
+                      f"{elapsed:.1f} s so far{left}", file=sys.stderr, flush=True)
             nets.append(net)
             histories.append(hist)
             best.append(best_epoch)
@@ -598,8 +612,8 @@ class GraphEstimator(BaseEstimator):
         opt = torch.optim.Adam(groups, lr=float(self.lr))
         min_epochs = min(int(self.min_epochs), int(self.max_epochs))
         best, best_state, best_epoch, wait, rows = math.inf, None, -1, 0, []
-        for epoch in _progress(range(int(self.max_epochs)), bool(self.verbose),
-                               desc or type(self).__name__):
+        bar = bool(self.verbose) and self.verbose != "lines"
+        for epoch in _progress(range(int(self.max_epochs)), bar, desc or type(self).__name__):
             net.train()
             opt.zero_grad()
             loss = loss_fn(net, inputs_fn(train=True))

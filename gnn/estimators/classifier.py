@@ -127,8 +127,9 @@ class DialectGATClassifier(GraphEstimator):
         hidden each epoch. ``"auto"``: 0.3 when ``unsurveyed`` is given, else 0.
     random_state : int, optional, keyword-only
         Seed; with it, CPU results are bitwise identical run to run.
-    verbose : bool, keyword-only
-        Show a progress bar.
+    verbose : bool or "lines", keyword-only
+        Show a progress bar (True), or print one line per fitted network to stderr
+        (``"lines"``: for logs, where a bar is a line per update).
     n_threads : int, optional, keyword-only
         Torch threads while training (default: one below 20,000 regions where regions x
         the widest input or output is under 200,000, else every core; see
@@ -201,7 +202,7 @@ class DialectGATClassifier(GraphEstimator):
         class_weight: str | None = None,
         hide_rate: float | str = "auto",
         random_state: int | None = None,
-        verbose: bool = False,
+        verbose: bool | str = False,
         n_threads: int | None = None,
         **deprecated: Any,
     ):

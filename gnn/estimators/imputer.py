@@ -136,7 +136,7 @@ class FeatureImputer(GraphEstimator):
         mask_rate: float = 0.3,
         max_levels: int = 50,
         random_state: int | None = None,
-        verbose: bool = False,
+        verbose: bool | str = False,
         n_threads: int | None = None,
         **deprecated: Any,
     ):

@@ -38,7 +38,12 @@ def graphs(tmp_path_factory):
 def test_fit_then_predict_new_sites(graphs, capsys):
     model = graphs["folder"] / "m.pt"
     assert main(["fit", "--graph", str(graphs["train"]), "--save", str(model), *FAST]) == 0
-    assert "saved" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert "saved" in captured.out
+    # stderr is no terminal here (a log): a line per network, not silence for minutes
+    lines = [ln for ln in captured.err.splitlines() if ln.startswith("DialectGATClassifier")]
+    assert len(lines) == 5 and lines[0].startswith("DialectGATClassifier network 1/5: ")
+    assert "s so far; about " in lines[0] and lines[-1].endswith(" s so far")
     out = graphs["folder"] / "p.csv"
     with pytest.warns(UserWarning, match="lacks 1 of the model's 21 feature columns"):
         assert main(["predict", "--model", str(model), "--graph", str(graphs["new"]),

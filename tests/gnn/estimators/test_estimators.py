@@ -181,6 +181,9 @@ def test_bad_hyperparameters(data):
         DialectGATClassifier(validation_fraction=1.5).fit(data)
     with pytest.raises(DialectGraphError, match="`n_ensemble` must be >= 1"):
         DialectGATClassifier(n_ensemble=0).fit(data)
+    with pytest.raises(DialectGraphError, match=r"`verbose` must be True, False or 'lines' \(a "
+                                                r"line per fitted network\); got 'loud'\."):
+        DialectGATClassifier(verbose="loud").fit(data)
     with pytest.raises(DialectGraphError, match="`label_mask_rate` must be in"):
         DialectGATClassifier(label_mask_rate=1.0).fit(data)
     with pytest.raises(DialectGraphError,
