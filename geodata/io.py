@@ -570,8 +570,8 @@ def sites_from_frame(
     dup = ids[ids.duplicated(keep=False) & ~blank]
     if len(dup):
         problems.add(
-            f"`{argument}` column {id_col!r} must hold unique site ids; {dup.nunique()} ids occur "
-            f"more than once ({first_examples(sorted(dup.unique()))}). Rename or merge the duplicates."
+            f"`{argument}` column {id_col!r} must hold unique site ids; {dup.nunique()} "
+            f"{'id occurs' if dup.nunique() == 1 else 'ids occur'} more than once ({first_examples(sorted(dup.unique()))}). Rename or merge the duplicates."
         )
     lat = pd.to_numeric(frame[lat_col], errors="coerce")
     lon = pd.to_numeric(frame[lon_col], errors="coerce")

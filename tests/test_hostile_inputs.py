@@ -343,7 +343,7 @@ INPUT_TABLES = [
          "`--sites` column 'id' must name every site; 1 rows have no id (file lines 2). Fill "
          "in the ids."),
     Case("sites-dup-id", SD + "{i}/dup_id.csv",
-         "`--sites` column 'id' must hold unique site ids; 1 ids occur more than once ('a'). "
+         "`--sites` column 'id' must hold unique site ids; 1 id occurs more than once ('a'). "
          "Rename or merge the duplicates."),
     Case("sites-missing-col", SD + "{i}/sites.csv --id-col code",
          "`--sites` must have the column(s) 'code'; it has 'id', 'latitude', 'longitude', "
@@ -526,7 +526,8 @@ def test_io_errors_are_one_clear_line(inputs, out, capsys, monkeypatch):
 
     monkeypatch.setattr(geodata.io.os, "replace", full)
     assert main(["distances", "--sites", str(inputs / "sites.csv"), "--survey",
-                 str(inputs / "survey.csv"), "--out", str(out / "o.csv")]) == 2
+                 str(inputs / "survey.csv"), "--metric", "levenshtein",
+                 "--out", str(out / "o.csv")]) == 2
     err = capsys.readouterr().err
     assert err == (f"error: cannot read or write '{out}/o.csv': No space left on device. Free "
                    "some space or write elsewhere.\n")

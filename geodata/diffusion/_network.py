@@ -78,7 +78,8 @@ class _Net:
         parts = []
         for c in list(which)[:5]:
             members = list(self.ids[labels == c])
-            parts.append(f"{{{first_examples(members, 4)}}} ({len(members)} sites)")
+            size = f"{len(members)} site{'' if len(members) == 1 else 's'}"
+            parts.append(f"{{{first_examples(members, 4)}}} ({size})")
         more = f"; and {len(which) - 5} more components" if len(which) > 5 else ""
         return "; ".join(parts) + more
 
@@ -145,12 +146,23 @@ def _require_seeded_components(net: _Net, weights: np.ndarray, seeded: np.ndarra
     unreachable = sorted(set(labels.tolist()) - seeded_comps)
     if unreachable:
         n_comp = labels.max() + 1
+        zero = ~(np.asarray(weights, dtype=float) > 0)
+        n_all = int(net.components(np.ones(len(zero))).max()) + 1
+        if zero.any() and n_all < n_comp:  # the edges are there; their weights cut them
+            fix = (f"{int(zero.sum()) // 2} of the graph's {len(zero) // 2} edges have weight 0 "
+                   f"or none, so they join nothing (over every edge the graph has {n_all} "
+                   "component(s)); a weight read from a column can be 0 where the edges are "
+                   "there (a sea crossing shares no border: border_share_* is 0 on it). Give "
+                   "weights positive on every edge (a constant, or a distance decay), seed a "
+                   "site in each component, or restrict the graph to the seeded component.")
+        else:
+            fix = ("Add edges between them (e.g. sea crossings), seed a site in each, or "
+                   "restrict the graph to the seeded component.")
         raise DialectGraphError(
             f"`graph` must let every site be reached from a seeded site; it has {n_comp} "
             f"connected components (over edges with positive weight) and {len(unreachable)} "
             f"hold no seed and cannot be reached: {net.describe_components(labels, unreachable)}. "
-            "Add edges between them (e.g. sea crossings), seed a site in each, or restrict "
-            "the graph to the seeded component."
+            + fix
         )
 
 

@@ -504,6 +504,14 @@ def check_labels(graph: Any, label: str | None) -> None:
             "`--graph`, so there is nothing to learn from. Pass --label with a column that "
             "holds the groups, or rebuild the graph with `dialectgraph build --label-col "
             f"COLUMN`. Columns: {columns}.")
+    groups = values[known].astype(str).str.strip().unique()
+    if len(groups) < 2:
+        given = "--label" if label is not None else "the graph's label column"
+        raise DialectGraphError(
+            f"`--label`: {given} {column!r} holds one group, {groups[0]!r}, in all "
+            f"{int(known.sum())} labelled regions of `--graph`; a classifier needs two groups "
+            "at least. Pass --label with a column of several groups, or label more regions "
+            "(`dialectgraph build --label-col COLUMN`).")
     _warn_label_pitfalls(values[known].astype(str), column)
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from geodata.validation import DialectGraphError
+from geodata.validation import DialectGraphError, first_examples
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -35,6 +35,24 @@ def _cmd_datasets(args: argparse.Namespace) -> int:
         print(f"{name}\n  {row['description']}\n  licence: {row['licence']}\n"
               f"  cite: {row['citation']}")
     return 0
+
+
+def _check_site_columns(sites: Any, args: argparse.Namespace) -> None:
+    """--label-col and --classification-col must be columns of the sites file: said with
+    the file's own columns (not the ones the graph adds: area_km2, geometry) and the
+    closest name."""
+    import difflib
+
+    own = [str(c) for c in sites.columns if c != "geometry"]
+    for option, column in (("--label-col", args.label_col),
+                           ("--classification-col", args.classification_col)):
+        if column is None or column in sites.columns:
+            continue
+        close = difflib.get_close_matches(str(column), own, n=1, cutoff=0.5)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise DialectGraphError(
+            f"`{option}` must name a column of the sites; got {column!r}. Besides their ids "
+            f"the sites have {first_examples(own, 15)}.{hint}")
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
@@ -86,6 +104,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
                                           isolated=args.isolated)
     else:
         sites, survey, _ = load_inputs(args)  # prints the readers' notes
+        _check_site_columns(sites, args)  # before the survey's encoding (seconds)
         encoded, classes = _encode_survey(survey, args)
         label = args.label_col or ("dialect_group" if args.dataset
                                    and "dialect_group" in sites.columns else None)

@@ -166,6 +166,17 @@ def test_edge_weights_from_a_column_steer_the_spread(szeto):
     g = KnnGraph(edges, szeto.node_ids, szeto.regions)
     with pytest.raises(DialectGraphError, match=r"42 connected components .* and 36 more"):
         diffusion.simulate_gravity(g, ["Ma4"], weights="w")
+    # the edges are there, their weights cut them: said so (an audit's island survey with
+    # weights='border_share_target' was told to add sea crossings it had), one site is
+    # '1 site'
+    with pytest.raises(DialectGraphError) as said:
+        diffusion.simulate_gravity(g, ["Ma4"], weights="w")
+    text = str(said.value)
+    assert "(1 site)" in text and "(1 sites)" not in text
+    assert (f"{len(edges) // 2} of the graph's {len(edges) // 2} edges have weight 0 or none, "
+            "so they join nothing (over every edge the graph has 1 component(s)); a weight "
+            "read from a column can be 0 where the edges are there (a sea crossing shares no "
+            "border: border_share_* is 0 on it). Give weights positive on every edge") in text
 
 
 # --------------------------------------------------------------------------- bad input

@@ -349,12 +349,25 @@ def test_build_wals_without_label(tmp_path, capsys):
     assert DialectGraph.read_file(tmp_path / "w.gpkg").label is None
 
 
-def test_build_names_a_missing_classification_column(tmp_path, capsys):
-    """It raised a KeyError; the API's `classification` is said as the CLI's option."""
+def test_build_names_a_missing_classification_column(tmp_path, capsys, monkeypatch):
+    """It raised a KeyError; the API's `classification` is said as the CLI's option. A
+    misspelt --label-col was said after seconds of encoding the survey, with the columns
+    the graph adds (area_km2, geometry): now before, with the file's columns and the
+    closest."""
+    from gnn.cli import build
+
     assert main(["build", "--dataset", "sinitic_szeto2018", "--classification-col", "nope",
                  "--out", str(tmp_path / "g.gpkg")]) == 2
-    assert re.search(r"error: `--classification-col` must be a column of the sites; got "
-                     r"'nope', columns are .*'dialect_group'", capsys.readouterr().err)
+    assert re.search(r"error: `--classification-col` must name a column of the sites; got "
+                     r"'nope'\. Besides their ids the sites have .*'dialect_group'",
+                     capsys.readouterr().err)
+    monkeypatch.setattr(build, "_encode_survey", lambda *a: pytest.fail("encoded first"))
+    assert main(["build", "--dataset", "sinitic_szeto2018", "--label-col", "dialect_grup",
+                 "--out", str(tmp_path / "g.gpkg")]) == 2
+    err = capsys.readouterr().err
+    assert ("error: `--label-col` must name a column of the sites; got 'dialect_grup'. "
+            "Besides their ids the sites have ") in err
+    assert err.rstrip().endswith("Did you mean 'dialect_group'?") and "area_km2" not in err
 
 
 def test_a_geos_failure_is_an_error_message_not_a_traceback(tmp_path, capsys, monkeypatch):

@@ -265,6 +265,17 @@ def test_a_blank_label_column_is_named(tmp_path, capsys):
     assert main(["evaluate", "--graph", str(path), "--models", "majority"]) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "m.pt").exists()
+    # one group: fit said "`y` must have at least two classes" (an audit); both commands
+    # now name the option and the group, before training
+    g = geodata.DialectGraph.from_sites(sites.assign(dialect_group="Wu"), method="knn", k=4,
+                                        regions=False, features=survey, label="dialect_group")
+    g.to_file(path)
+    one = ("`--label`: the graph's label column 'dialect_group' holds one group, 'Wu', in all "
+           "42 labelled regions of `--graph`; a classifier needs two groups at least.")
+    for argv in (["fit", "--graph", str(path), "--save", str(tmp_path / "m.pt")],
+                 ["evaluate", "--graph", str(path), "--models", "majority"]):
+        assert main(argv) == 2
+        assert one in capsys.readouterr().err
 
 
 def test_labels_spelt_apart_or_alone_are_warned_of(tmp_path, capsys):
