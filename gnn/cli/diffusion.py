@@ -224,13 +224,20 @@ def _cmd_tree(args: argparse.Namespace) -> int:
                                 f"dataset={args.dataset!r}, sites={str(args.sites)!r}.")
     if not (args.sites or args.distances or args.dataset):
         args.dataset = TREE_DATASET
-    if args.sites and args.distances:
-        raise DialectGraphError("give `--sites`/`--survey` or `--distances`, not both; got "
-                                f"sites={str(args.sites)!r}, distances={args.distances!r}.")
+    if getattr(args, "survey", None) and args.distances:
+        raise DialectGraphError("give `--survey` or `--distances`, not both; got "
+                                f"survey={str(args.survey)!r}, distances={args.distances!r}. "
+                                "With --distances, --sites gives the sites' groups only.")
     if args.distances:
         distances = validate_distance_matrix(read_square_matrix(args.distances),
                                              argument="--distances")
         metric = "given"
+        if args.sites:  # their groups, compared with the tree's clusters (as analyze does)
+            sites, _, _ = load_inputs(args, need_survey=False)
+            if args.group_col != "dialect_group":
+                require_columns(sites.drop(columns="geometry", errors="ignore"),
+                                [args.group_col], argument="sites",
+                                option="`group_col` (or leave it out)")
     else:
         if args.sites:  # one's own survey instead of the bundled default
             sites, survey, _ = load_inputs(args, need_survey=True)

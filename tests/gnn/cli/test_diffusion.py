@@ -117,6 +117,23 @@ def test_tree_of_ones_own_survey_with_bootstrap(tmp_path):
             "--survey", str(tmp_path / "v.csv"), "--out", str(mine))
     with pytest.raises(DialectGraphError, match=r"`--survey` must be given with --sites"):
         run("tree", "--sites", str(tmp_path / "s.csv"), "--out", str(mine))
+    # your own matrix and your sites' groups (an audit was told "not both"; analyze and
+    # maps take the pair): the tree of the matrix, its clusters against the groups
+    from gnn.cli import main
+
+    assert main(["distances", "--sites", str(tmp_path / "s.csv"), "--survey",
+                 str(tmp_path / "v.csv"), "--out", str(tmp_path / "d.csv")]) == 0
+    assert run("tree", "--distances", str(tmp_path / "d.csv"), "--sites",
+               str(tmp_path / "s.csv"), "--out", str(tmp_path / "m.nwk"), "--report",
+               str(tmp_path / "m.json")) == 0
+    matrix = json.loads((tmp_path / "m.json").read_text())
+    surveyed = json.loads((tmp_path / "r.json").read_text())
+    assert matrix["metric"] == "given" and matrix["cluster_agreement"]["n_sites"] == 42
+    assert "cluster_agreement" in surveyed
+    with pytest.raises(DialectGraphError, match=r"give `--survey` or `--distances`, not both; "
+                       r"got survey=.* With --distances, --sites gives the sites' groups only"):
+        run("tree", "--distances", str(tmp_path / "d.csv"), "--sites", str(tmp_path / "s.csv"),
+            "--survey", str(tmp_path / "v.csv"), "--out", str(mine))
 
 
 def test_tree_on_ipa_segments_as_distances_computes_them(tmp_path):
