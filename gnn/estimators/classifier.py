@@ -406,13 +406,21 @@ class DialectGATClassifier(GraphEstimator):
         hidden = self._unsurveyed_mask(data, unsurveyed)
         x = data.x
         surveyed = ~hidden
-        n_missing = int(torch.isnan(x[surveyed]).sum())
-        if n_missing:
+        # regions without any observed feature are said apart (an audit found their cells
+        # counted as "missing in surveyed regions")
+        empty = surveyed & torch.isnan(x).all(dim=1) if x.size(1) else surveyed & False
+        partial = surveyed & ~empty
+        n_missing = int(torch.isnan(x[partial]).sum())
+        if n_missing or bool(empty.any()):
+            ids = np.asarray(data.node_ids, dtype=object)[empty.numpy()]
+            none = (f"{len(ids)} region(s) have no feature value at all "
+                    f"({first_examples([str(i) for i in ids])}: their prediction comes from "
+                    "their neighbours and position)" if len(ids) else "")
+            some = (f"{_count_missing(x[partial], getattr(data, 'feature_names', []))} in "
+                    "surveyed regions" if n_missing else "")
             warnings.warn(
-                f"`graph` features have "
-                f"{_count_missing(x[surveyed], getattr(data, 'feature_names', []))} "
-                "in surveyed regions; they "
-                "are treated as missing (the feature's mean). Fill them with "
+                f"`graph` features have {'; '.join(t for t in (some, none) if t)}; missing "
+                "cells are treated as missing (the feature's mean). Fill them with "
                 "gnn.FeatureImputer (CLI: dialectgraph fit --task impute, then predict) to "
                 "use what the neighbours say.", UserWarning, stacklevel=2)
         if bool(surveyed.any()) and x.size(1):

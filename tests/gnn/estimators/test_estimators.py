@@ -142,6 +142,14 @@ def test_nan_features_are_treated_as_missing_and_reported(data):
     with pytest.warns(UserWarning, match="have 1 missing cells in surveyed regions"):
         clf = DialectGATClassifier(**FAST, random_state=0).fit(d)
     assert clf.predict().notna().all()
+    # a region with no value at all is said apart, not counted among the surveyed
+    d.x[5] = float("nan")
+    name = str(d.node_ids[5])
+    with pytest.warns(UserWarning, match=rf"have 1 missing cells in surveyed regions; 1 "
+                                         rf"region\(s\) have no feature value at all "
+                                         rf"\('{name}': their prediction comes from their "
+                                         rf"neighbours and position\); missing cells are"):
+        DialectGATClassifier(**FAST, random_state=0).fit(d)
 
 
 def test_graph_without_edges_raises_for_graph_models(data):
