@@ -323,6 +323,37 @@ def draw_group_tint(ax: Axes, frame: MapFrame, graph: Any, groups: Any, *, alpha
                         style={"alpha": alpha, "edgecolor": "white", **(style or {})})
 
 
+def tint_key(ax: Axes, graph: Any, groups: Any, *, alpha: float,
+             max_entries: int = 10) -> Any:
+    """A key of the group tint (:func:`draw_group_tint`) in the lower right, outside the
+    map: the tint was unexplained beside a map's own legend (top right), which stays the
+    axes' legend. At most ``max_entries`` groups, the largest first."""
+    from matplotlib.legend import Legend
+    from matplotlib.patches import Patch
+
+    series = as_site_series(groups, graph, argument="groups")
+    keys = series.map(lambda v: str(v) if pd.notna(v) and str(v).strip() else None).dropna()
+    if keys.empty:
+        return None
+    cols = category_colours(keys.unique())
+    counts = keys.value_counts()
+    order = sorted(cols, key=lambda c: (-counts[c], c))
+    handles = [Patch(facecolor=cols[c], alpha=alpha, edgecolor="#bbbbbb", linewidth=0.4,
+                     label=f"{c} ({counts[c]})") for c in order[:max_entries]]
+    if len(order) > max_entries:
+        handles.append(Patch(facecolor="none", edgecolor="none",
+                             label=f"… {len(order) - max_entries} more not listed"))
+    name = groups if isinstance(groups, str) else (getattr(series, "name", None) or "group")
+    key = Legend(ax, handles, [h.get_label() for h in handles], loc="lower left",
+                 bbox_to_anchor=(1.01, 0.0), fontsize=7, title=f"tint: {name}",
+                 title_fontsize=8, frameon=False, borderaxespad=0.0)
+    key.set_gid("tint_key")
+    for text in [key.get_title(), *key.get_texts()]:
+        cjk_ready(text)
+    ax.add_artist(key)
+    return key
+
+
 def draw_regions(ax: Axes, frame: MapFrame, colours: Sequence[Any] | str, *, gid: str = "regions",
                  zorder: float = 1.0, style: Mapping[str, Any] | None = None,
                  ids: pd.Index | None = None, mark_tiny: bool = True) -> Collection:

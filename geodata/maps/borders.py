@@ -35,6 +35,7 @@ from geodata.maps.base import (
     new_axes,
     robust_limits,
     shared_borders,
+    tint_key,
     undirected_pairs,
 )
 
@@ -422,6 +423,8 @@ def plot_isogloss_bundles(graph: Any, features: pd.DataFrame | None = None, *,
     if legend and len(pos):
         _width_legend(ax, pos.to_numpy(float), widths, lo, hi, colour=colour, title=what,
                       fmt=fmt, cmap=cm, norm=norm)
+    if legend and groups is not None:
+        tint_key(ax, graph, groups, alpha=0.35)
     finish_map(ax, frame, scale_bar=scale_bar, title=title)
     if labels:
         label_sites(ax, graph, script=labels if isinstance(labels, str) else "latin")
@@ -527,6 +530,8 @@ def plot_beams(graph: Any, values: str | pd.Series | pd.DataFrame, *, kind: str 
     if legend and len(vals):
         _width_legend(ax, vals.to_numpy(float), widths, norm.vmin, norm.vmax, colour=None,
                       title=label, fmt="{:.3g}", cmap=cm, norm=norm)
+    if legend and groups is not None:
+        tint_key(ax, graph, groups, alpha=0.3)
     finish_map(ax, frame, scale_bar=scale_bar, title=title)
     if labels:
         label_sites(ax, graph, script=labels if isinstance(labels, str) else "latin")

@@ -34,6 +34,7 @@ from geodata.maps.base import (
     finish_map,
     legend_outside,
     new_axes,
+    tint_key,
 )
 
 __all__ = ["animate_diffusion", "plot_flows", "plot_snapshots"]
@@ -117,6 +118,8 @@ def plot_flows(graph: Any, flows: Any, *, ax: Axes | None = None, kind: str = "a
         region_values = regions["net"]
     if groups is not None:
         draw_group_tint(ax, frame, graph, groups, alpha=0.35, style=style)
+        if legend:
+            tint_key(ax, graph, groups, alpha=0.35)
     elif region_values is not None:
         vals = as_site_series(region_values, graph, argument="region_values").astype(float)
         lim = float(np.nanmax(np.abs(vals))) or 1.0

@@ -674,3 +674,27 @@ def test_graph_map_dots_as_fine_as_the_sites_are_close():
     ax2 = plot_graph(DialectGraph.from_sites(spread, method="voronoi", boundary=None))
     assert float(_gid(ax2, "sites").get_sizes()[0]) == maps_base.site_marker_size(20, 12)
     plt.close("all")
+
+
+def test_a_group_tint_has_its_key(szeto):
+    """The bundles and beam maps tint the regions by group under their lines with no key
+    for the tint (an audit): a key in the lower right, in the tint's colours and counts,
+    beside the lines' legend (which stays the axes' legend)."""
+    graph, _ = szeto
+    groups = graph.regions["dialect_group"]
+    colours = maps_base.category_colours(groups.astype(str).unique())
+    for ax in (plot_isogloss_bundles(graph, groups="dialect_group"),
+               maps.plot_beams(graph, "distance_km", groups="dialect_group")):
+        key = next(a for a in ax.artists if a.get_gid() == "tint_key")
+        assert key.get_title().get_text() == "tint: dialect_group"
+        texts = [t.get_text() for t in key.get_texts()]
+        counts = groups.value_counts()
+        assert texts[0] == f"Mandarin ({counts['Mandarin']})" and len(texts) == 10
+        for patch, text in zip(key.get_patches(), texts):
+            group = text.rsplit(" (", 1)[0]
+            assert to_hex(patch.get_facecolor()) == to_hex(colours[group])
+        assert ax.get_legend() is not key and ax.get_legend() is not None
+        _draw(ax.figure)
+    plain = plot_isogloss_bundles(graph)
+    assert not [a for a in plain.artists if a.get_gid() == "tint_key"]
+    plt.close("all")
