@@ -477,13 +477,14 @@ def projected_cells(
     if at_sea.any():
         clipped[at_sea] = _water_discs(xy, np.flatnonzero(at_sea), water_cap, outline)
     if outline is not None:
-        # a site off the land keeps the parts its water reaches for (as _clip_and_water)
+        # a site off the land keeps the land of its own cell it faces: the parts as near
+        # as the land is (not only those its water reaches: Vera'a, 2 km off Vanua Lava
+        # with a neighbour 2.9 km away, lost all its land to that neighbour and kept a
+        # disc of water; the parts are of its own Voronoi cell, nearer to it than to any
+        # other site). A site far out at sea has its disc of water only (not split)
         keep_within = np.zeros(len(xy))
         if offshore.size:
-            water_reach = gap * 1.05 + 100.0
-            if water_cap is not None:
-                water_reach = np.minimum(water_reach, water_cap[offshore])
-            keep_within[offshore] = water_reach
+            keep_within[offshore] = gap * 1.05 + 100.0
         clipped = _give_detached_parts(clipped, xy, land_of, sites.index, report,
                                        keep_within=keep_within)
     empty = shapely.is_empty(clipped)

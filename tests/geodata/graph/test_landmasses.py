@@ -598,3 +598,24 @@ def test_an_offshore_region_without_land_is_reported():
     assert re.search(r"1 site\(s\) off the land outline keep only the water around them: .*"
                      r"\(`land_km2` 0; 'off' \(13\.9 km off\)\)", entry["detail"])
     assert list(entry["ids"]) == ["off"]
+
+
+def test_a_site_off_the_coast_keeps_its_cells_land_beyond_its_water():
+    """Vera'a, 2 km off Vanua Lava with a neighbour 2.9 km away: its water (half-way to
+    that neighbour) stops short of the land, and the land of its own Voronoi cell went to
+    a neighbour as a 'cut-off part', leaving a disc of water (an audit). The land of its
+    own cell as near as the coast is now its own; the other regions are unchanged."""
+    land = shapely.box(0, 0, 2, 2)
+    sites = _sites({"a": (0.5, 0.5), "b": (1.5, 0.5), "c": (0.5, 1.5), "d": (1.5, 1.5),
+                    "off": (1.0, 2.018), "buddy": (1.026, 2.018)})
+    regions, report = voronoi_regions(sites, boundary=gpd.GeoSeries([land], crs="EPSG:4326"))
+    _assert_valid_and_holding(regions, sites)
+    assert regions.loc["off", "land_km2"] > 10 and regions.loc["buddy", "land_km2"] > 10
+    assert "offshore regions without land" not in {e["action"] for e in report.entries}
+    # the land it keeps is of its own cell: nearer to it than to any other site
+    own_land = regions.geometry["off"].intersection(land)
+    far = np.array([[0.5, 1.5], [1.5, 1.5], [1.026, 2.018]])
+    probe = own_land.representative_point()
+    assert probe.distance(shapely.Point(1.0, 2.018)) < min(
+        probe.distance(shapely.Point(*p)) for p in far)
+    assert regions["area_km2"].sum() > regions["land_km2"].sum()  # the water round the two
