@@ -1147,6 +1147,12 @@ def _give_detached_parts(cells: np.ndarray, xy: np.ndarray, land_of: np.ndarray,
     return out
 
 
+#: A landmass without sites joins the nearest region only when at least this share of it
+#: lies within the sites' reach (world outlines); the rest of a continent or a large island
+#: beyond a strait is land the survey does not cover.
+ORPHAN_MIN_SHARE = 0.5
+
+
 def _join_orphans(cells: np.ndarray, orphans: np.ndarray, xy: np.ndarray, ids: pd.Index,
                   report: Report, *, reach: np.ndarray | None = None,
                   receivers: np.ndarray | None = None) -> np.ndarray:
@@ -1155,7 +1161,8 @@ def _join_orphans(cells: np.ndarray, orphans: np.ndarray, xy: np.ndarray, ids: p
     the sites' extent; leave farther ones out. Both are reported.
 
     With ``reach`` (m per site), a landmass goes to the site nearest to any of its land,
-    and only its part within that site's reach is joined. ``receivers`` (positions) limits
+    and only its part within that site's reach is joined, when that part is at least
+    :data:`ORPHAN_MIN_SHARE` of it. ``receivers`` (positions) limits
     the sites that take land (not the regions of water only)."""
     from scipy.spatial import cKDTree
 
@@ -1185,11 +1192,15 @@ def _join_orphans(cells: np.ndarray, orphans: np.ndarray, xy: np.ndarray, ids: p
         if cut.any():
             pieces[cut] = [_only_polygons(g)
                            for g in shapely.intersection(pieces[cut], discs[cut])]
-        keep = ~shapely.is_empty(pieces)
+        # a landmass mostly beyond the reach is land the survey did not cover (Korea's
+        # south coast went to a site on Jeju, 90 km across the strait): left out whole
+        keep = (~shapely.is_empty(pieces)
+                & (shapely.area(pieces) >= ORPHAN_MIN_SHARE * shapely.area(orphans[which])))
         near_orphan, near_cell, pieces = which[keep], site[keep], pieces[keep]
         left_out = np.flatnonzero(~np.isin(np.arange(len(orphans)), near_orphan))
         left_area = (shapely.area(orphans).sum() - shapely.area(pieces).sum()) / 1e6
-        beyond = "(or parts) beyond every site's reach"
+        beyond = (f"(or parts) beyond every site's reach, or less than "
+                  f"{ORPHAN_MIN_SHARE:.0%} within it (land the survey does not cover)")
     cells = cells.copy()
     if near_orphan.size:
         order = np.argsort(near_cell, kind="stable")

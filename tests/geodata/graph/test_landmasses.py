@@ -619,3 +619,28 @@ def test_a_site_off_the_coast_keeps_its_cells_land_beyond_its_water():
     assert probe.distance(shapely.Point(1.0, 2.018)) < min(
         probe.distance(shapely.Point(*p)) for p in far)
     assert regions["area_km2"].sum() > regions["land_km2"].sum()  # the water round the two
+
+
+def test_a_landmass_mostly_beyond_the_reach_is_left_out_whole():
+    """A survey of islands only: a site on Jeju took 600 km² of Korea's south coast, the
+    part of the continent within its reach (an audit). Land without sites now joins only
+    when half of it or more lies within the reach: an islet does, a continent's coast
+    does not (reported)."""
+    from geodata.graph.regions import _join_orphans
+    from geodata.validation import Report
+
+    island = shapely.Point(0, 0).buffer(20_000)  # the surveyed island, site at its centre
+    islet = shapely.box(30_000, -2_000, 34_000, 2_000)  # 16 km², within the reach
+    continent = shapely.box(-500_000, 90_000, 500_000, 1_000_000)  # 90 km north
+    cells = np.array([island], dtype=object)
+    xy = np.array([[0.0, 0.0]])
+    report = Report()
+    out = _join_orphans(cells, np.array([islet, continent], dtype=object), xy,
+                        pd.Index(["jeju"]), report, reach=np.array([130_000.0]))
+    assert out[0].area == pytest.approx(island.area + islet.area)
+    entries = {e["action"]: e["detail"] for e in report.entries}
+    assert entries["joined landmasses without sites"].startswith(
+        "1 landmass(es) without sites (16 km² in all)")
+    assert ("1 landmass(es) without sites (or parts) beyond every site's reach, or less "
+            "than 50% within it (land the survey does not cover) were left out") in entries[
+        "left out distant landmasses"]
