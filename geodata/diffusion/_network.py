@@ -134,7 +134,9 @@ def _edge_values(
         first = net.edge_index[np.flatnonzero(bad)[0]]
         problems.add(
             f"`{argument}` must lie in [0, {upper}]; {int(bad.sum())} edges exceed it (first: "
-            f"edge {tuple(map(str, first))}, value={out[bad][0]}). Pass probabilities."
+            f"edge {tuple(map(str, first))}, value={out[bad][0]:g}). They are per-edge "
+            "probabilities: pass one number or a column (or Series) of values in [0, 1], such "
+            "as a border share."
         )
     problems.raise_if_any()
     return out

@@ -177,8 +177,8 @@ def with_genealogy(graph: Any, classification: str | None, k_gen: int) -> Any:
     column = classification or (graph.meta or {}).get("classification")
     if not k_gen or not isinstance(column, str) or "genealogical" in graph.edges.columns:
         return graph
-    from geodata.validation import require_columns
     from geodata.graph.genealogy import add_genealogy
+    from geodata.validation import require_columns
 
     require_columns(graph.regions.drop(columns="geometry", errors="ignore"), [column],
                     argument="graph", option="`--classification`")

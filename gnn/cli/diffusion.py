@@ -83,6 +83,15 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
             decay=args.decay, weights=weights, random_state=args.seed)
     elif args.model in ("cascade", "si"):
         probs: Any = weights if weights else args.probability
+        if weights and weights in graph.edges.columns:  # said in the option's words
+            values = pd.to_numeric(graph.edges[weights], errors="coerce")
+            if bool((values > 1).any()):
+                raise DialectGraphError(
+                    f"`--weights` {weights!r} holds values up to {values.max():g}; --model "
+                    f"{args.model} reads it as each edge's probability of passing the "
+                    "innovation on, which must lie in [0, 1]. Pass a column of values in "
+                    "[0, 1] (e.g. border_share_target), or leave --weights out to give every "
+                    f"edge --probability ({args.probability:g}).")
         history = diffusion.simulate_cascade(
             graph, _split_list(args.seeds), probabilities=probs, n_steps=args.steps,
             mode=args.model, random_state=args.seed)

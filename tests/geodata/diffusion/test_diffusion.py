@@ -185,6 +185,10 @@ def test_no_seeded_regions_is_an_error(szeto):
         diffusion.simulate_gravity(szeto, [])
     with pytest.raises(DialectGraphError, match="`seeds` must name at least one seeded site"):
         diffusion.simulate_cascade(szeto, None)
+    with pytest.raises(DialectGraphError, match=r"`probabilities` must lie in \[0, 1\.0\]; "
+                       r"\d+ edges exceed it .* They are per-edge probabilities: pass one number "
+                       r"or a column \(or Series\) of values in \[0, 1\], such as a border"):
+        diffusion.simulate_cascade(szeto, ["Ma4"], probabilities="distance_km")
     with pytest.raises(DialectGraphError, match="`initial` must seed at least one site"):
         diffusion.simulate_conformity(szeto, pd.Series(np.nan, index=szeto.node_ids))
     with pytest.raises(DialectGraphError, match=r"`seeds` must name sites of the graph; 1 are "

@@ -36,6 +36,15 @@ def test_simulate_is_reproducible_and_models(tmp_path):
     for path in (a, b):
         run("simulate", "--model", "cascade", "--seeds", "Ma4", "--seed", "4", "--out", str(path))
     assert a.read_text() == b.read_text()
+    # a column of km read as probabilities (an audit's --weights distance_km with si): said
+    # in the option's words, with the fix ("Pass probabilities." named neither)
+    with pytest.raises(DialectGraphError, match=r"`--weights` 'distance_km' holds values up "
+                       r"to [\d.]+; --model si reads it as each edge's probability of passing "
+                       r"the innovation on, which must lie in \[0, 1\]\. Pass a column of "
+                       r"values in \[0, 1\] \(e\.g\. border_share_target\), or leave "
+                       r"--weights out to give every edge --probability \(0\.3\)\."):
+        run("simulate", "--model", "si", "--seeds", "Ma4", "--weights", "distance_km",
+            "--out", str(a))
     run("simulate", "--model", "conformity", "--initial-item", "p-2", "--steps", "3",
         "--out", str(a))
     assert set(pd.read_csv(a)["state"].dropna()) <= {0, 1}
