@@ -145,11 +145,17 @@ def require_columns(frame: Any, columns: Sequence[str], *, argument: str, option
     """Raise if ``frame`` lacks any of ``columns``, listing the columns it does have."""
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        have = first_examples(list(frame.columns), 12)
+        import difflib
+
+        own = [c for c in frame.columns if c != "geometry"]  # the geometry is no choice
+        have = first_examples(own, 12)
         fix = f" Name the right column with {option}." if option else ""
+        close = [m for c in missing
+                 for m in difflib.get_close_matches(str(c), list(map(str, own)), n=1)]
+        hint = f" Did you mean {first_examples(close)}?" if close else ""
         raise DialectGraphError(
             f"`{argument}` must have the column(s) {first_examples(missing, 10)}; "
-            f"it has {have}.{fix}"
+            f"it has {have}.{fix}{hint}"
         )
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geodata._validate import DialectGraphError, first_examples
+from geodata._validate import DialectGraphError, first_examples, require_columns
 from geodata.dialectometry.names import DEFAULT_LINKAGE
 
 __all__ = ["KINDS", "match_name", "write_atlas"]
@@ -218,8 +218,7 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
                                 "or `distances` (a square site x site matrix); got "
                                 f"{'both' if survey is not None else 'neither'}.")
     if label is not None and label not in sites.columns:
-        raise DialectGraphError(f"`label` must be a column of the sites; got {label!r}. "
-                                f"Columns: {list(sites.columns)}.")
+        require_columns(sites, [label], argument="sites", option="`label`")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     idx = _Index(out, formats, dpi, verbose)

@@ -491,10 +491,14 @@ def check_labels(graph: Any, label: str | None) -> None:
             f"(columns of its regions: {columns}), or rebuild the graph with "
             "`dialectgraph build --label-col COLUMN`.")
     if column not in graph.regions.columns:
+        import difflib
+
+        close = difflib.get_close_matches(str(column), list(map(str, columns)), n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
         raise DialectGraphError(
             f"`--label` must be a column of the regions of `--graph`; got {column!r}. "
             f"Columns: {columns}. Pass one of them, or rebuild the graph with "
-            "`dialectgraph build --label-col COLUMN`.")
+            f"`dialectgraph build --label-col COLUMN`.{hint}")
     values = graph.regions[column]
     known = values.notna() & (values.astype(str).str.strip() != "")
     if not bool(known.any()):
@@ -735,6 +739,8 @@ def as_cli_message(message: str, options: dict[str, str], *, names_only: bool = 
     'Name it with --id-col/--lat-col.'
     >>> as_cli_message("pass id_col (CLI: --id-col) to choose another", {"id_col": "--id-col"})
     'pass --id-col to choose another'
+    >>> as_cli_message("Pass segmented=True.", {"segmented": "--segmented"})
+    'Pass --segmented.'
     """
     if not options:
         return message
@@ -750,6 +756,8 @@ def as_cli_message(message: str, options: dict[str, str], *, names_only: bool = 
         value = m.group(2)
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
             value = value[1:-1]
+        if value.rstrip(".") == "True":  # a switch: `--segmented`, not `--segmented True`
+            return options[m.group(1)] + value[len("True"):]
         return f"{options[m.group(1)]} {value}"
 
     message = re.sub(rf"(?<![\w.`-])({names})=('[^']*'|\"[^\"]*\"|[\w.+-]+)", assign, message)

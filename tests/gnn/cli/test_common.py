@@ -214,3 +214,34 @@ def test_a_misspelt_boundary_name_is_said_before_any_reading(tmp_path, capsys):
         "world_land), 'none' or an existing vector file; got 'world_lands', which is none of "
         "them. Did you mean 'world_land'? world_land clips to coasts and islands")
     assert "absent.csv" not in err  # the sites were not read yet
+
+
+def test_a_misspelt_column_gets_the_closest_in_every_command(tmp_path, capsys):
+    """`build --label-col gruop` suggested 'group'; the same typo in `maps --label`,
+    `analyze --group-col` and `fit --label` did not, and maps listed 'geometry' among the
+    columns to choose (an audit). A switch is said as a switch: 'Pass --segmented', not
+    '--segmented True' (which argparse refuses)."""
+    from geodata import load_dataset
+    from gnn.cli import main
+
+    sites, survey = load_dataset("sinitic_szeto2018")
+    sites.drop(columns="geometry").rename_axis("id").to_csv(tmp_path / "s.csv")
+    survey.to_csv(tmp_path / "v.csv", index=False)
+    data = ["--sites", str(tmp_path / "s.csv"), "--survey", str(tmp_path / "v.csv")]
+    for argv in (["maps", *data, "--label", "dialect_grup", "--out", str(tmp_path / "m")],
+                 ["analyze", *data, "--group-col", "dialect_grup", "--json",
+                  str(tmp_path / "a.json")],
+                 ["tree", *data, "--group-col", "dialect_grup", "--out", str(tmp_path / "t.nwk")]):
+        assert main(argv) == 2, argv[0]
+        err = capsys.readouterr().err
+        assert "Did you mean 'dialect_group'?" in err, (argv[0], err)
+        assert "'geometry'" not in err, argv[0]
+    assert main(["build", *data, "--out", str(tmp_path / "g.gpkg")]) == 0
+    capsys.readouterr()
+    assert main(["fit", "--graph", str(tmp_path / "g.gpkg"), "--label", "dialect_grup",
+                 "--save", str(tmp_path / "m.pt")]) == 2
+    assert capsys.readouterr().err.rstrip().endswith("Did you mean 'dialect_group'?")
+    assert main(["distances", *data, "--metric", "levenshtein", "--substitution", "pmi",
+                 "--out", str(tmp_path / "d.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "Pass --segmented, or --substitution unit." in err and "--segmented True" not in err
