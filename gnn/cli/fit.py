@@ -115,7 +115,24 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     print(f"fitted {type(est).__name__} on {len(graph.node_ids)} regions, "
           f"{est.n_features_in_} features ({what}); relations {est.relations_}; "
           f"saved {args.save}")
+    _say_edge_params(est)
     return 0
+
+
+def _say_edge_params(est: Any) -> None:
+    """The learned edge-prior parameters (mean over the networks), one line: what
+    `evaluate` tables and `est.edge_params_` hold, at the command line too."""
+    if est.model != "dialect_gat":
+        return
+    table = est.edge_params_
+    if table.empty:
+        return
+    groups = []
+    for relation, rows in table.groupby("relation", sort=False):
+        values = ", ".join(f"{r.parameter} {r.value:.3g}" for r in rows.itertuples())
+        groups.append(f"{relation}: {values}")
+    print("learned edge prior (mean over the networks; gnn.load(M.pt).edge_params_ has their "
+          f"spread and meaning): {'; '.join(groups)}")
 
 
 def _impute_table(est, graph) -> Any:

@@ -396,6 +396,9 @@ def test_build_classification_reaches_the_networks(tmp_path, capsys):
             in said and "the networks weigh them by relatedness (eta); --k-gen 0 leaves "
             "them out" in said)
     assert "relations ['geographic', 'genealogical', 'linguistic']" in said
+    # the learned prior, said (an audit found no CLI way to read beta, theta, eta)
+    prior = next(ln for ln in said.splitlines() if ln.startswith("learned edge prior"))
+    assert "; genealogical: beta " in prior and ", eta " in prior and "geographic: beta" in prior
     est = load(model)
     assert est.genealogy_ == {"classification": "path", "k": 3,
                               "min_relatedness": None}
