@@ -224,6 +224,7 @@ def _cmd_tree(args: argparse.Namespace) -> int:
 
     from geodata.dialectometry import trees
     from geodata.dialectometry.distances import validate_distance_matrix
+    from geodata.dialectometry.names import DEFAULT_LINKAGE
     from geodata.io import read_square_matrix, write_json
     from geodata.validation import first_examples, require_columns
 
@@ -296,10 +297,11 @@ def _cmd_tree(args: argparse.Namespace) -> int:
         groups = sites[args.group_col].replace("", np.nan).dropna()
         k = int(groups.nunique())
         if 1 < k <= len(distances):
-            labels = trees.flat_clusters(distances, k)
+            labels = trees.flat_clusters(distances, k, method=DEFAULT_LINKAGE)
             report["cluster_agreement"] = {
-                key: int(v) if key == "n_sites" else float(v)
-                for key, v in trees.cluster_agreement(labels, groups).items()}
+                "method": DEFAULT_LINKAGE, "n_clusters": k,
+                **{key: int(v) if key == "n_sites" else float(v)
+                   for key, v in trees.cluster_agreement(labels, groups).items()}}
     trees.write_newick(tree, args.out)
     if args.report:
         write_json(args.report, report)
@@ -312,9 +314,12 @@ def _cmd_tree(args: argparse.Namespace) -> int:
         shown = ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
                           for k, v in cmp.items() if v is not None)
         print(f"vs {name}: {shown}")
-    for key, value in report.get("cluster_agreement", {}).items():
-        print(f"cluster agreement with dialect groups: {key} "
-              + (f"{value}" if isinstance(value, int) else f"{value:.3f}"))
+    agreement = dict(report.get("cluster_agreement", {}))
+    if agreement:
+        how = f"{agreement.pop('n_clusters')} {agreement.pop('method')}-linkage clusters"
+        for key, value in agreement.items():
+            print(f"cluster agreement with dialect groups ({how}): {key} "
+                  + (f"{value:.3f}" if isinstance(value, float) else f"{value}"))
     return 0
 
 
@@ -399,8 +404,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                       help="add a Glottolog reference tree (the Glottolog copy shipped with the "
                            "package, or a languoids.csv you give)")
     tree.add_argument("--group-col", "--label", "--label-col", default="dialect_group",
-                      help="column of the sites' groups, compared with the tree's flat "
-                           "clusters (default: dialect_group)")
+                      help="column of the sites' groups, compared with as many UPGMA "
+                           "clusters of the distances, as `analyze` cuts them (default: "
+                           "dialect_group)")
     tree.add_argument("--prune", action="store_true",
                       help="compare user trees on common leaves instead of failing")
     add_number(tree, "--bootstrap", low=0, default=0, help="bootstrap replicates")

@@ -243,7 +243,7 @@ def test_analyze_and_tree_read_groups_of_any_column_name(files, capsys):
                      "group", "--json", str(out)]) == 0
         reports.append(json.loads(out.read_text()))
         assert main(["tree", *args, spelling, "group", "--out", str(files / "t.nwk")]) == 0
-        assert "cluster agreement with dialect groups: n_sites 42\n" in capsys.readouterr().out
+        assert "clusters): n_sites 42\n" in capsys.readouterr().out
     assert reports[0] == reports[1] == reports[2]
     assert reports[0]["clustering"]["reference"] == "group"
     assert reports[0]["clustering"]["agreement"]["n_sites"] == 42

@@ -138,6 +138,10 @@ def test_tree_of_ones_own_survey_with_bootstrap(tmp_path):
     matrix = json.loads((tmp_path / "m.json").read_text())
     surveyed = json.loads((tmp_path / "r.json").read_text())
     assert matrix["metric"] == "given" and matrix["cluster_agreement"]["n_sites"] == 42
+    # the clustering said (the help promised "the tree's flat clusters"; it is UPGMA of the
+    # distances cut into as many clusters as groups, as analyze does)
+    assert matrix["cluster_agreement"]["method"] == "average"
+    assert matrix["cluster_agreement"]["n_clusters"] == sites["dialect_group"].nunique()
     assert "cluster_agreement" in surveyed
     with pytest.raises(DialectGraphError, match=r"give `--survey` or `--distances`, not both; "
                        r"got survey=.* With --distances, --sites gives the sites' groups only"):
@@ -226,7 +230,7 @@ def test_tree_glottolog_from_a_glottocode_column_of_ones_sites(tmp_path, capsys)
     report = json.loads(rep.read_text())
     assert report["comparisons"]["Glottolog"]["n_leaves"] == 18
     assert report["cluster_agreement"]["n_sites"] == 19  # a count, not 19.0
-    assert "cluster agreement with dialect groups: n_sites 19\n" in out
+    assert "cluster agreement with dialect groups (10 average-linkage clusters): n_sites 19\n" in out
     sites.drop(columns="glottocode").to_csv(tmp_path / "plain.csv")
     with pytest.raises(DialectGraphError, match=r"`--glottolog` needs the Glottocodes of at "
                        r"least 4 sites: a `glottocode` column in `--sites` .*; 0 of 19 site "
