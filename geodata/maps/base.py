@@ -957,5 +957,10 @@ def _key_boxes(ax: Axes, renderer: Any):
     leg = ax.get_legend()
     if leg is not None:
         yield tuple(leg.get_window_extent(renderer).extents)
+    from matplotlib.legend import Legend
+
+    for artist in ax.artists:  # keys added beside the legend (edge styles, group tint)
+        if isinstance(artist, Legend) and artist.get_visible():
+            yield tuple(artist.get_window_extent(renderer).extents)
     for child in ax.child_axes:
         yield tuple(child.get_window_extent(renderer).extents)

@@ -145,6 +145,20 @@ def test_labels_avoid_a_legend_inside_the_map(atlas):
         texts = label_sites(ax, graph, fontsize=6)
     r = ax.figure.canvas.get_renderer()
     assert _overlaps(_boxes(texts, r), np.array([leg.get_window_extent(r).extents])) == 0
+    # a second key beside the legend (the graph map's edge styles: an audit found
+    # "Lampedusa" written over it) is avoided too
+    from matplotlib.legend import Legend
+
+    ax2 = plot_groups(graph, legend=False)
+    key = Legend(ax2, [Patch(label=f"style {i}") for i in range(4)],
+                 [f"style {i}" for i in range(4)], loc="center")
+    ax2.add_artist(key)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        texts = label_sites(ax2, graph, fontsize=6)
+    r = ax2.figure.canvas.get_renderer()
+    assert texts and _overlaps(_boxes(texts, r),
+                               np.array([key.get_window_extent(r).extents])) == 0
 
 
 def test_feature_map_groups_variants_and_caps_the_legend(atlas):
