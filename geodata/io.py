@@ -680,7 +680,88 @@ def read_sites(
                                f"(e.g. {text[comma].iloc[0]!r})")
     sites = sites_from_frame(frame, id_col=id_col, lat_col=lat_col, lon_col=lon_col,
                              argument=argument)
+    _report_swapped_looking(sites, report)
     return (sites, report) if with_report else sites
+
+
+#: A site lies apart when its nearest other site is this many times the survey's median
+#: spacing away (and 300 km at least); it looks swapped when, latitude and longitude
+#: exchanged, it would lie within twice that spacing (50 km at least) of another site.
+SWAP_APART = 10.0
+#: ... unless this share of the survey's other sites, exchanged, would lie among them too
+#: (a survey spread over the world: the test cannot tell a swap from chance), or that
+#: share times the sites apart makes half a site found by chance.
+SWAP_CHANCE = 0.05
+#: Sites apart in groups of more than this many are a part of the survey, not typos.
+SWAP_GROUP = 3
+
+
+def _report_swapped_looking(sites: gpd.GeoDataFrame, report: Report) -> None:
+    """Report sites far from every other site that would lie among them with latitude and
+    longitude exchanged (valid both ways, so no range check sees it: an audit's ten
+    swapped Mediterranean sites landed in Arabia and were only "detached groups")."""
+    from scipy.spatial import cKDTree
+
+    from geodata._geo import EARTH_RADIUS_KM
+
+    lat, lon = sites["latitude"].to_numpy(float), sites["longitude"].to_numpy(float)
+    if len(sites) < 5:
+        return
+
+    def unit(la: np.ndarray, lo: np.ndarray) -> np.ndarray:
+        la, lo = np.radians(la), np.radians(lo)
+        return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
+
+    def km(chord: np.ndarray) -> np.ndarray:
+        return 2 * EARTH_RADIUS_KM * np.arcsin(np.clip(chord / 2, 0, 1))
+
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    xyz = unit(lat, lon)
+    tree = cKDTree(xyz)
+    chord, _ = tree.query(xyz, k=2)
+    spacing = float(np.median(km(chord[:, 1])))
+    # the survey's body: sites joined by steps shorter than the gap that sets a site apart
+    gap = max(SWAP_APART * spacing, 300.0)
+    pairs = tree.query_pairs(2 * np.sin(gap / (2 * EARTH_RADIUS_KM)), output_type="ndarray")
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])),
+                       shape=(len(sites), len(sites)))
+    _, part = connected_components(graph, directed=False)
+    body = part == np.bincount(part).argmax()
+    if body.sum() * 2 <= len(sites):  # no main body to be apart from
+        return
+    # a few sites apart (a typo is a row, not a region: a group of more is a part of the
+    # survey of its own, as East Africa in a sample of the world's languages)
+    small = np.bincount(part)[part] <= SWAP_GROUP
+    who = np.flatnonzero(~body & small & (np.abs(lon) <= 90))  # a longitude as a latitude
+    if not who.size:
+        return
+    inside = cKDTree(xyz[body])
+    among = max(2 * spacing, 50.0)
+    # the control: where the body's own sites land exchanged. A survey spread over the
+    # world has a site near almost any point, so a lone site's exchanged point lands
+    # "among" them by chance; then the test says nothing
+    own = np.flatnonzero(body & (np.abs(lon) <= 90))
+    moved = km(np.linalg.norm(unit(lon[own], lat[own]) - xyz[own], axis=1)) > among
+    if moved.any():
+        chance = np.mean(km(inside.query(unit(lon[own[moved]], lat[own[moved]]), k=2)[0][:, 1])
+                         <= among)
+        if chance > SWAP_CHANCE or chance * len(who) >= 0.5:  # a swap found by chance
+            return
+    near_now = km(inside.query(xyz[who])[0])
+    near_swapped = km(inside.query(unit(lon[who], lat[who]))[0])
+    swapped = who[near_swapped <= among]
+    if not swapped.size:
+        return
+    ids = sites.index[swapped].tolist()
+    far = near_now[np.isin(who, swapped)]
+    report.add("coordinates that look swapped",
+               f"{len(ids)} site(s) lie apart from the others ({far.min():,.0f} km from them at "
+               f"least; the median spacing is {spacing:,.0f} km) but would lie among them with "
+               f"latitude and longitude exchanged: {first_examples(ids)}. Check those rows "
+               "(swap the two values where they were entered the wrong way round); they are "
+               "kept as given", ids)
 
 
 def _kml_names(frame: pd.DataFrame, report: Report, *, argument: str) -> str:

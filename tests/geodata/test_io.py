@@ -65,6 +65,41 @@ def test_swapped_coordinates_are_detected(tmp_path):
     assert sites.geometry.iloc[0].x == 120.3 and list(sites.columns).count("latitude") == 1
 
 
+def test_a_few_swapped_rows_in_range_are_reported(tmp_path):
+    """Sites whose latitude and longitude were entered the wrong way round but stay in
+    range (Malta at 35.9 N, 14.5 E written 14.5, 35.9 lands in Africa): no range check
+    sees them, the build joined them as a far 'detached group'. A site apart from the
+    survey's body that would lie among it exchanged is reported, and kept; sites spread
+    over the world (where an exchanged point lands near some site by chance) are not."""
+    from geodata.io import read_sites
+
+    # 48 sites of a Mediterranean survey (36-43 N, 5-27 E), two entered the wrong way round
+    grid = [(36.0 + k // 8, 5.0 + 3 * (k % 8)) for k in range(48)]
+    table = pd.DataFrame({"id": [f"s{k}" for k in range(48)],
+                          "latitude": [a for a, _ in grid], "longitude": [b for _, b in grid]})
+    swap = table["id"].isin(["s3", "s20"])
+    table.loc[swap, ["latitude", "longitude"]] = table.loc[swap, ["longitude", "latitude"]].to_numpy()
+    table.to_csv(tmp_path / "s.csv", index=False)
+    read, report = read_sites(tmp_path / "s.csv", with_report=True)
+    entry = {e["action"]: e for e in report.entries}["coordinates that look swapped"]
+    assert sorted(entry["ids"]) == ["s20", "s3"] and len(read) == 48  # kept
+    assert ("2 site(s) lie apart from the others (" in entry["detail"]
+            and "but would lie among them with latitude and longitude exchanged" in entry["detail"])
+    # 2,500 Glottolog languages over the world: lone sites whose exchanged point lands near
+    # some site by chance are no swaps (the control: the body's own sites, exchanged, land
+    # among the others as often; and a group apart, such as East Africa, is a region)
+    from geodata.datasets import load_table
+
+    langs = load_table("glottolog", "languoids")
+    for col in ("latitude", "longitude"):
+        langs[col] = pd.to_numeric(langs[col], errors="coerce")
+    langs = langs.dropna(subset=["latitude", "longitude"])
+    langs = langs[langs["level"] == "language"].sample(2500, random_state=0)
+    langs[["id", "latitude", "longitude"]].to_csv(tmp_path / "w.csv", index=False)
+    _, report = read_sites(tmp_path / "w.csv", with_report=True)
+    assert "coordinates that look swapped" not in {e["action"] for e in report.entries}
+
+
 def test_out_of_range_without_swap_hint(tmp_path):
     p = _write(tmp_path, "s.csv", "id,latitude,longitude\na,95,200\n")
     with pytest.raises(DialectGraphError, match="Check the coordinates or the column names"):
