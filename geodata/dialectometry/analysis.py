@@ -184,9 +184,14 @@ def analyze(
     mantel_block: dict[str, Any] = {}
     if len(matrix) >= 4:
         mantel_block["geographic"] = mantel(matrix, geo, permutations=permutations, seed=seed)
-        if groups is not None and groups.notna().all() and 1 < groups.nunique() < len(groups):
-            mantel_block["geographic_given_group"] = partial_mantel(
-                matrix, geo, group_distance(groups), permutations=permutations, seed=seed)
+        # on the labelled sites (the note on an incomplete column says so; it was skipped)
+        named = None if groups is None else groups[
+            groups.notna() & groups.astype(str).str.strip().ne("")]
+        if named is not None and len(named) >= 4 and 1 < named.nunique() < len(named):
+            ids = named.index
+            block = partial_mantel(matrix.loc[ids, ids], geo.loc[ids, ids],
+                                   group_distance(named), permutations=permutations, seed=seed)
+            mantel_block["geographic_given_group"] = {**block, "n_sites": int(len(ids))}
     else:
         notes.append("Mantel tests skipped: fewer than 4 sites")
     report["mantel"] = mantel_block

@@ -40,3 +40,28 @@ def test_a_reference_without_usable_groups_leaves_four_clusters(szeto, column, n
     if column == "blank":
         assert ("reference column 'dialect_group' has no value at any site; no agreement "
                 "with it is computed") in rep["notes"]
+
+
+def test_an_incomplete_reference_keeps_the_partial_mantel_on_its_labelled_sites(szeto):
+    """The note said "agreement and partial Mantel use only the labelled sites", yet the
+    partial Mantel was skipped whenever a site had no group (an audit): it is computed on
+    the labelled sites, as the same test on those sites alone gives."""
+    from geodata.dialectometry.decay import geographic_distances
+    from geodata.dialectometry.distances import linguistic_distances
+    from geodata.dialectometry.spatial_stats import group_distance, partial_mantel
+
+    sites, survey = szeto
+    groups = sites["dialect_group"].copy()
+    groups.iloc[:5] = ""
+    rep = analyze(sites.assign(dialect_group=groups), survey=survey, permutations=99,
+                  n_boot=2, seed=3)
+    assert any("is incomplete; agreement and partial Mantel use only the labelled sites" in n
+               for n in rep["notes"])
+    block = rep["mantel"]["geographic_given_group"]
+    assert block["n_sites"] == 37
+    ids = [str(i) for i in sites.index[5:]]
+    d = linguistic_distances(survey, metric="hamming").matrix.loc[ids, ids]
+    geo = geographic_distances(sites.loc[sites.index[5:]]).loc[ids, ids]
+    want = partial_mantel(d, geo, group_distance(groups.iloc[5:].rename(index=str)),
+                          permutations=99, seed=3)
+    assert block["r"] == pytest.approx(want["r"])
