@@ -86,7 +86,9 @@ class Report:
     entries: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, action: str, detail: str, ids: Iterable[Any] = ()) -> None:
-        self.entries.append({"action": action, "detail": detail, "ids": [str(i) for i in ids]})
+        # each id once (an edge's two ends may both be listed by the caller)
+        self.entries.append({"action": action, "detail": detail,
+                             "ids": list(dict.fromkeys(str(i) for i in ids))})
 
     def extend(self, other: Report) -> None:
         self.entries.extend(other.entries)

@@ -121,6 +121,13 @@ def _cmd_build(args: argparse.Namespace) -> int:
         graph.meta["feature_encoding"] = fingerprint
     graph.to_file(args.out)
     print(graph)
+    if graph.label is not None:  # said now, not at fit (which refuses it)
+        named = graph.regions[graph.label].dropna().astype(str).str.strip()
+        named = named[named != ""]
+        if named.nunique() == 1:
+            print(f"note: --label-col {graph.label!r} holds one group, {named.iloc[0]!r}, in "
+                  f"all {len(named)} labelled regions: `fit` and `evaluate` need two at least "
+                  "(maps and the other commands take it)", file=sys.stderr)
     if graph.report:
         print("report:\n" + cli_words(str(graph.report)))
     from geodata.graph.dialect_graph import EDGE_INDEX_MAX_ROWS

@@ -146,8 +146,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--kinds", nargs="+", choices=_KINDS, default=None, metavar="KIND",
                    help=f"map kinds to write (default all): {', '.join(_KINDS)}")
     p.add_argument("--reference", default=None,
-                   help="site id or name for the reference-point map (default: the most "
-                        "central site)")
+                   help="site id or name for the reference-point map (default: the "
+                        "linguistically most central site, least mean distance to the others)")
     p.add_argument("--feature", action="append", default=None,
                    help="survey item to map (repeatable; default: the item that splits the "
                         "sites most evenly)")

@@ -442,3 +442,29 @@ def test_a_stray_label_in_a_numeric_item_is_named(tmp_path, capsys):
     assert (f"note: item {item!r} holds numbers at 41 sites and 'x' at {site!r}, so all its "
             "values are read as labels; correct the cell(s) if they are typos"
             ) in capsys.readouterr().err
+
+
+def test_a_label_of_one_group_is_said_at_build(tmp_path, capsys):
+    """build took a label column of one group without a word; fit and evaluate then
+    refused it (an audit): build says so, and still writes the graph."""
+    from geodata import load_dataset
+
+    sites, survey = load_dataset("sinitic_szeto2018")
+    sites.assign(dialect_group="Wu").drop(columns="geometry").rename_axis("id").to_csv(
+        tmp_path / "s.csv")
+    survey.to_csv(tmp_path / "v.csv", index=False)
+    assert main(["build", "--sites", str(tmp_path / "s.csv"), "--survey",
+                 str(tmp_path / "v.csv"), "--label-col", "dialect_group",
+                 "--out", str(tmp_path / "g.gpkg")]) == 0
+    assert ("note: --label-col 'dialect_group' holds one group, 'Wu', in all 42 labelled "
+            "regions: `fit` and `evaluate` need two at least") in capsys.readouterr().err
+    assert (tmp_path / "g.gpkg").exists()
+
+
+def test_a_report_lists_each_id_once():
+    """'joined islands across water' listed an island's id once per edge (an audit)."""
+    from geodata.validation import Report
+
+    report = Report()
+    report.add("joined islands across water", "2 edges", ["a", "b", "a", "c", "b"])
+    assert report.entries[0]["ids"] == ["a", "b", "c"]
