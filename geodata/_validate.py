@@ -152,8 +152,9 @@ def require_columns(frame: Any, columns: Sequence[str], *, argument: str, option
         own = [c for c in frame.columns if c != "geometry"]  # the geometry is no choice
         have = first_examples(own, 12)
         fix = f" Name the right column with {option}." if option else ""
+        others = [str(c) for c in own if c not in columns]  # not a column asked for
         close = [m for c in missing
-                 for m in difflib.get_close_matches(str(c), list(map(str, own)), n=1)]
+                 for m in difflib.get_close_matches(str(c), others, n=1, cutoff=0.8)]
         hint = f" Did you mean {first_examples(close)}?" if close else ""
         raise DialectGraphError(
             f"`{argument}` must have the column(s) {first_examples(missing, 10)}; "

@@ -1120,9 +1120,22 @@ def read_survey(
     site_col, item_col, value_col = _cldf_columns(frame, (site_col, item_col, value_col),
                                                   report, argument=argument)
     cols = set(frame.columns)
-    if (item_col not in cols and value_col not in cols and site_col in cols
-            and len(cols) >= 2 and frame[site_col].notna().all()
-            and not frame[site_col].str.strip().duplicated().any()):
+    wide_shape = (item_col not in cols and value_col not in cols and site_col in cols
+                  and len(cols) >= 2 and frame[site_col].notna().all())
+    repeated = frame[site_col].str.strip().duplicated() if wide_shape else None
+    if wide_shape and repeated.any() and repeated.mean() <= 0.1:
+        # a wide table with a site twice (an audit got "must have the columns 'item',
+        # 'value'", a wrong diagnosis); a long table with other column names repeats
+        # nearly every site, and gets the missing columns named
+        twice = frame[site_col].str.strip()
+        twice = twice[twice.duplicated(keep=False)].unique().tolist()
+        raise DialectGraphError(
+            f"`{argument}` reads as a wide table (a {site_col!r} column and one column per "
+            f"item, {len(cols) - 1} items), which must name each site once; "
+            f"{len(twice)} site(s) have several rows ({first_examples(twice)}). Merge or "
+            "remove the repeated rows (several readings of one item go in one cell, joined "
+            "by a delimiter such as '/'), or give a long table (site, item, value).")
+    if wide_shape and not repeated.any():
         items = [c for c in frame.columns if c != site_col]
         report.add("read as a wide table",
                    f"`{argument}` has no {item_col!r}/{value_col!r} columns and names each "

@@ -163,6 +163,13 @@ def test_survey_wide_table_is_read_as_wide(tmp_path):
     misnamed = _write(tmp_path, "m.csv", "site,feature,answer\na,x,1\na,y,0\n")
     with pytest.raises(DialectGraphError, match=r"must have the column\(s\) 'item', 'value'"):
         read_survey(misnamed)
+    # a wide table with one site's row twice was told to have 'item' and 'value' columns
+    rows = "".join(f"s{k},ri,yue\n" for k in range(12))
+    twice = _write(tmp_path, "t.csv", "site,sun,moon\n" + rows + "s3,ri,yue\n")
+    with pytest.raises(DialectGraphError, match=r"`path` reads as a wide table \(a 'site' "
+                       r"column and one column per item, 2 items\), which must name each site "
+                       r"once; 1 site\(s\) have several rows \('s3'\)\. Merge or remove"):
+        read_survey(twice)
 
 
 def test_survey_unknown_sites(tmp_path):
