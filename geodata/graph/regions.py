@@ -1160,9 +1160,9 @@ def _join_orphans(cells: np.ndarray, orphans: np.ndarray, xy: np.ndarray, ids: p
     Voronoi cell holds a point of the landmass) when it lies within half the diagonal of
     the sites' extent; leave farther ones out. Both are reported.
 
-    With ``reach`` (m per site), a landmass goes to the site nearest to any of its land,
-    and only its part within that site's reach is joined, when that part is at least
-    :data:`ORPHAN_MIN_SHARE` of it. ``receivers`` (positions) limits
+    With ``reach`` (m per site), a landmass goes to the region nearest to any of its land,
+    and only its part within that region's site's reach is joined, when that part is at
+    least :data:`ORPHAN_MIN_SHARE` of it. ``receivers`` (positions) limits
     the sites that take land (not the regions of water only)."""
     from scipy.spatial import cKDTree
 
@@ -1180,8 +1180,10 @@ def _join_orphans(cells: np.ndarray, orphans: np.ndarray, xy: np.ndarray, ids: p
         left_area = shapely.area(orphans[left_out]).sum() / 1e6
         beyond = f"farther than {limit / 1000:,.0f} km (half the sites' extent) from every region"
     else:
-        which, site = shapely.STRtree(shapely.points(xy[recv])).query_nearest(
-            orphans, all_matches=False)
+        # the nearest region, not the nearest site: an islet 0.7 km off Corsica's coast
+        # went to Capraia's site, 48 km away across open sea, before the Corsican region
+        # whose site lies inland (an audit)
+        which, site = shapely.STRtree(cells[recv]).query_nearest(orphans, all_matches=False)
         site = recv[site]
         order = np.argsort(which, kind="stable")
         which, site = which[order], site[order]

@@ -644,3 +644,24 @@ def test_a_landmass_mostly_beyond_the_reach_is_left_out_whole():
     assert ("1 landmass(es) without sites (or parts) beyond every site's reach, or less "
             "than 50% within it (land the survey does not cover) were left out") in entries[
         "left out distant landmasses"]
+
+
+def test_an_islet_joins_the_region_whose_coast_it_lies_off():
+    """An islet 0.7 km off Corsica's coast went to Capraia, the nearest site (48 km across
+    open sea), not to the Corsican region whose site lies inland, and the report then had
+    Capraia-Corsica '0.7 km of water' apart (an audit). Land without sites goes to the
+    nearest region."""
+    from geodata.graph.regions import _join_orphans
+    from geodata.validation import Report
+
+    corsica = shapely.box(0, 0, 80_000, 180_000)  # its site inland, 40 km from the coast
+    capraia = shapely.Point(120_000, 100_000).buffer(3_000)  # 37 km off the coast
+    islet = shapely.box(80_700, 99_000, 81_700, 100_000)  # 0.7 km off Corsica's coast
+    cells = np.array([corsica, capraia], dtype=object)
+    xy = np.array([[40_000.0, 100_000.0], [120_000.0, 100_000.0]])
+    assert islet.distance(shapely.Point(*xy[1])) < islet.distance(shapely.Point(*xy[0]))
+    out = _join_orphans(cells, np.array([islet], dtype=object), xy,
+                        pd.Index(["corsica", "capraia"]), Report(),
+                        reach=np.array([130_000.0, 130_000.0]))
+    assert out[0].area == pytest.approx(corsica.area + islet.area)
+    assert out[1].area == pytest.approx(capraia.area)
