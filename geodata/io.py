@@ -680,7 +680,8 @@ def read_sites(
                                f"(e.g. {text[comma].iloc[0]!r})")
     sites = sites_from_frame(frame, id_col=id_col, lat_col=lat_col, lon_col=lon_col,
                              argument=argument)
-    _report_swapped_looking(sites, report)
+    if with_report:
+        _report_swapped_looking(sites, report)
     return (sites, report) if with_report else sites
 
 
@@ -715,26 +716,21 @@ def _report_swapped_looking(sites: gpd.GeoDataFrame, report: Report) -> None:
     def km(chord: np.ndarray) -> np.ndarray:
         return 2 * EARTH_RADIUS_KM * np.arcsin(np.clip(chord / 2, 0, 1))
 
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
     xyz = unit(lat, lon)
     tree = cKDTree(xyz)
-    chord, _ = tree.query(xyz, k=2)
+    # each site's nearest other sites (k fixed: no pairs within a radius, which a dense
+    # survey of 20,000 sites would make 10^8)
+    chord, _ = tree.query(xyz, k=min(SWAP_GROUP + 1, len(sites)))
     spacing = float(np.median(km(chord[:, 1])))
-    # the survey's body: sites joined by steps shorter than the gap that sets a site apart
     gap = max(SWAP_APART * spacing, 300.0)
-    pairs = tree.query_pairs(2 * np.sin(gap / (2 * EARTH_RADIUS_KM)), output_type="ndarray")
-    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])),
-                       shape=(len(sites), len(sites)))
-    _, part = connected_components(graph, directed=False)
-    body = part == np.bincount(part).argmax()
+    # apart: fewer than SWAP_GROUP other sites within the gap (a typo is a row, not a
+    # region: a group of more is a part of the survey of its own, as East Africa in a
+    # sample of the world's languages); the body is the rest
+    apart = km(chord[:, -1]) > gap
+    body = ~apart
     if body.sum() * 2 <= len(sites):  # no main body to be apart from
         return
-    # a few sites apart (a typo is a row, not a region: a group of more is a part of the
-    # survey of its own, as East Africa in a sample of the world's languages)
-    small = np.bincount(part)[part] <= SWAP_GROUP
-    who = np.flatnonzero(~body & small & (np.abs(lon) <= 90))  # a longitude as a latitude
+    who = np.flatnonzero(apart & (np.abs(lon) <= 90))  # exchanged, a longitude is a latitude
     if not who.size:
         return
     inside = cKDTree(xyz[body])
@@ -745,8 +741,7 @@ def _report_swapped_looking(sites: gpd.GeoDataFrame, report: Report) -> None:
     own = np.flatnonzero(body & (np.abs(lon) <= 90))
     moved = km(np.linalg.norm(unit(lon[own], lat[own]) - xyz[own], axis=1)) > among
     if moved.any():
-        chance = np.mean(km(inside.query(unit(lon[own[moved]], lat[own[moved]]), k=2)[0][:, 1])
-                         <= among)
+        chance = np.mean(km(inside.query(unit(lon[own[moved]], lat[own[moved]]))[0]) <= among)
         if chance > SWAP_CHANCE or chance * len(who) >= 0.5:  # a swap found by chance
             return
     near_now = km(inside.query(xyz[who])[0])

@@ -171,7 +171,8 @@ RELATION_FLAGS = ("geographic", "genealogical", "linguistic")
 
 #: indicator matrices up to this many cells (400 MB in float32) are multiplied dense
 _DENSE_CELLS = 100_000_000
-#: (column, value) codes up to this many are numbered by a lookup table (50 MB), not sorted
+#: (column, value) codes up to this many are numbered by a lookup table (250 MB at most),
+#: not sorted
 _LOOKUP_CELLS = 50_000_000
 
 
@@ -239,7 +240,7 @@ def _level_columns(values: np.ndarray, columns: np.ndarray) -> tuple[np.ndarray,
     if size <= _LOOKUP_CELLS:
         present = np.zeros(size, dtype=bool)
         present[key] = True
-        number = np.cumsum(present) - 1
+        number = np.cumsum(present, dtype=np.int32) - 1  # 200 MB at the cap, not 400
         return number[key], int(present.sum())
     levels, cols = np.unique(key, return_inverse=True)
     return cols.ravel(), len(levels)

@@ -1094,9 +1094,9 @@ def _give_detached_parts(cells: np.ndarray, xy: np.ndarray, land_of: np.ndarray,
 
     The site's part is the one that holds the site (the nearest one for a site off the
     land). A site off the land also keeps the parts within ``keep_within`` (m per site:
-    the reach of its water out to the land, see :func:`_clip_and_water`): its water and
-    the land it faces may not touch, and a coastal site 300 m off a coarse outline lost
-    all its land to its neighbour. Parts are given in one pass against the cells as
+    a little beyond its distance to the land): its water and the land it faces may not
+    touch, and a coastal site 300 m off a coarse outline lost all its land to its
+    neighbour. Parts are given in one pass against the cells as
     computed, so a part never goes to a cell through another given part."""
     n_parts = shapely.get_num_geometries(cells)
     split = np.flatnonzero(n_parts > 1)
@@ -1216,7 +1216,7 @@ def _join_orphans(cells: np.ndarray, orphans: np.ndarray, xy: np.ndarray, ids: p
         receivers = ids[np.unique(near_cell)].tolist()
         report.add("joined landmasses without sites",
                    f"{near_orphan.size} landmass(es) without sites ({area:,.0f} km² in all) "
-                   f"were added to the region of the nearest site "
+                   f"were added to the nearest region "
                    f"({first_examples(receivers, 5)})",
                    receivers)
     if left_out.size or left_area >= 1.0:

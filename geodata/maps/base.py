@@ -316,11 +316,16 @@ def draw_group_tint(ax: Axes, frame: MapFrame, graph: Any, groups: Any, *, alpha
                     style: Mapping[str, Any] | None = None) -> Collection:
     """Regions lightly tinted by their group (the background of beam, isogloss and flow
     maps), in the same colours as the group maps."""
-    series = as_site_series(groups, graph, argument="groups")
-    keys = series.map(lambda v: str(v) if pd.notna(v) else None)  # unlabelled: grey
+    keys = _tint_keys(groups, graph)  # unlabelled (NaN or blank): grey
     cols = category_colours(keys.dropna().unique())
     return draw_regions(ax, frame, keys.map(cols).fillna(MISSING_COLOUR),
                         style={"alpha": alpha, "edgecolor": "white", **(style or {})})
+
+
+def _tint_keys(groups: Any, graph: Any) -> pd.Series:
+    """The group of each site as the tint and its key read it: a string, None where blank."""
+    series = as_site_series(groups, graph, argument="groups")
+    return series.map(lambda v: str(v) if pd.notna(v) and str(v).strip() else None)
 
 
 def tint_key(ax: Axes, graph: Any, groups: Any, *, alpha: float,
@@ -332,7 +337,7 @@ def tint_key(ax: Axes, graph: Any, groups: Any, *, alpha: float,
     from matplotlib.patches import Patch
 
     series = as_site_series(groups, graph, argument="groups")
-    keys = series.map(lambda v: str(v) if pd.notna(v) and str(v).strip() else None).dropna()
+    keys = _tint_keys(groups, graph).dropna()
     if keys.empty:
         return None
     cols = category_colours(keys.unique())
@@ -866,6 +871,7 @@ def label_sites(ax: Axes, graph: Any, *, column: str | None = None, script: str 
     offsets = [(1, 1, "left", "bottom"), (-1, 1, "right", "bottom"), (1, -1, "left", "top"),
                (-1, -1, "right", "top"), (1.4, 0, "left", "center"), (-1.4, 0, "right", "center"),
                (0, 1.4, "center", "bottom"), (0, -1.4, "center", "top")]
+    n_close = len(offsets)  # the positions next to the site; the outer ring follows
     offsets = offsets + [(2.5 * dx, 2.5 * dy, ha, va) for dx, dy, ha, va in offsets]
     texts: list[Text] = []
     skipped = 0
@@ -901,7 +907,7 @@ def label_sites(ax: Axes, graph: Any, *, column: str | None = None, script: str 
             t.set_gid("site_label")
             texts.append(t)
             grid.add(box)
-            if ring >= 8:  # the outer ring: a reader needs the line to find its site
+            if ring >= n_close:  # the outer ring: a reader needs the line to find its site
                 leaders.append(inv.transform([(px, py), (ax_, ay_)]))
             done = True
             break

@@ -150,22 +150,23 @@ def resolve_metric(survey, args: argparse.Namespace) -> str:
 
     if args.metric is None:
         args.metric = "levenshtein" if args.segmented else default_metric(survey)
-        kind = "numbers" if args.metric == "hamming" else "transcriptions"
-        print(f"note: --metric {args.metric} (the survey's values are {kind}; --metric sets "
-              "another)", file=sys.stderr)
+        kind = ("--segmented compares IPA segments" if args.segmented else
+                f"the survey's values are {'numbers' if args.metric == 'hamming' else 'transcriptions'}")
+        print(f"note: --metric {args.metric} ({kind}; --metric sets another)", file=sys.stderr)
     return args.metric
 
 
-def add_genealogy_options(p: argparse.ArgumentParser, *, classification: bool = True) -> None:
+def add_genealogy_options(p: argparse.ArgumentParser, *, classification: bool = True,
+                          k_gen: int = 3, help_extra: str = "") -> None:
     """``--classification`` (unless the command has it already) and ``--k-gen``: the
     genealogical edges the networks weigh by relatedness (:func:`with_genealogy`)."""
     if classification:
         p.add_argument("--classification", default=None, metavar="COLUMN",
                        help="regions column of classification paths for genealogical edges "
                             "(default: the column `build --classification-col` named)")
-    add_number(p, "--k-gen", low=0, default=3,
-               help="relatives per region joined by genealogical edges, which the networks "
-                    "weigh by relatedness (eta); 0: none (default: %(default)s)")
+    add_number(p, "--k-gen", low=0, default=k_gen,
+               help="relatives per region joined by genealogical edges, which dialect_gat "
+                    f"weighs by relatedness (eta); 0: none{help_extra} (default: %(default)s)")
 
 
 def with_genealogy(graph: Any, classification: str | None, k_gen: int) -> Any:
@@ -181,7 +182,12 @@ def with_genealogy(graph: Any, classification: str | None, k_gen: int) -> Any:
     from geodata.validation import require_columns
 
     require_columns(graph.regions.drop(columns="geometry", errors="ignore"), [column],
-                    argument="graph", option="`--classification`")
+                    argument="--graph", option="`--classification`")
+    paths = graph.regions[column].astype("string").str.strip("/ ")
+    if int((paths.fillna("") != "").sum()) < 2:
+        print(f"note: {column!r} classifies fewer than 2 regions, so no genealogical edges are "
+              "added", file=sys.stderr)
+        return graph
     out = add_genealogy(graph, column, k=int(k_gen))
     added = int(out.edges["genealogical"].sum() - (out.edges["geographic"]
                                                   & out.edges["genealogical"]).sum()) // 2
@@ -423,6 +429,16 @@ def items_for_imputation(graph: Any, *, model_features: Any = None
     items, variants, counts = one_hot_items(graph.features)
     if model_features is not None:
         names = {str(n) for n in model_features}
+        # a model fitted before an item of one variant was read as an item knows it as its
+        # 0/1 column 'item:c0': keep that column for it
+        for item in [i for i, v in variants.items() if len(v) == 1]:
+            old = f"{item}:{variants[item][0]}"
+            if old in names and item not in names:
+                items = items.rename(columns={item: old})
+                items[old] = graph.features[old]
+                counts["items"] -= 1
+                counts["columns"] -= 1
+                del variants[item]
         if len(names & set(map(str, items.columns))) <= len(
                 names & set(map(str, graph.features.columns))):
             return graph, {}
@@ -772,9 +788,7 @@ def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespa
     args, extras = parser.parse_known_args(argv)
     if not extras:
         return args
-    sub = next((a.choices.get(getattr(args, "command", None) or "")
-                for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
-    target = sub if sub is not None else parser
+    target = _command_parser(parser, getattr(args, "command", None))
     known = [o for a in target._actions for o in a.option_strings if o.startswith("--")]
     hints = []
     for extra in extras:

@@ -85,9 +85,10 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         probs: Any = weights if weights else args.probability
         if weights and weights in graph.edges.columns:  # said in the option's words
             values = pd.to_numeric(graph.edges[weights], errors="coerce")
-            if bool((values > 1).any()):
+            if bool(((values > 1) | (values < 0)).any()):
                 raise DialectGraphError(
-                    f"`--weights` {weights!r} holds values up to {values.max():g}; --model "
+                    f"`--weights` {weights!r} holds values from {values.min():g} to "
+                    f"{values.max():g}; --model "
                     f"{args.model} reads it as each edge's probability of passing the "
                     "innovation on, which must lie in [0, 1]. Pass a column of values in "
                     "[0, 1] (e.g. border_share_target), or leave --weights out to give every "

@@ -43,7 +43,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "majority baseline and the networks' genealogical edges (default: "
                         "the graph's genealogy, or the column `build --classification-col` "
                         "named)")
-    add_genealogy_options(p, classification=False)
+    add_genealogy_options(p, classification=False, k_gen=0,
+                          help_extra="; every graph model of the table (gcn, gat, label "
+                                     "propagation) then reads them too, as plain edges")
     p.add_argument("--hide-features", action="store_true",
                    help="held-out regions lose their features (unsurveyed-region setting)")
     p.add_argument("--models", default=None,

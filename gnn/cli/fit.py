@@ -41,6 +41,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--max-epochs", type=int, default=None,
                    help="training epochs at most (default: the estimator's)")
     p.set_defaults(func=_cmd_fit)
+    for dest, flag in (("classification", "--classification"), ("k_gen", "--k-gen")):
+        add_unused(p, dest, lambda a: a.model != "dialect_gat",
+                   lambda a, flag=flag: f"{flag} adds the genealogical edges dialect_gat "
+                   f"weighs by relatedness; --model {a.model} reads no relation, so it is not "
+                   "used")
     add_unused(p, "label", lambda a: a.task == "impute",
                lambda a: "--label names the groups of --task group; --task impute fills the "
                          "survey's missing cells, so it is not used")

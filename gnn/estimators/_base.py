@@ -517,6 +517,9 @@ class GraphEstimator(BaseEstimator):
         if (not isinstance(graph, DialectGraph) or "genealogical" in graph.edges.columns
                 or not isinstance(column, str) or column not in graph.regions.columns):
             return graph
+        paths = graph.regions[column].astype("string").str.strip("/ ").fillna("")
+        if int((paths != "").sum()) < 2:  # nothing to join (add_genealogy would refuse)
+            return graph
         return add_genealogy(graph, column, k=how.get("k"),
                              min_relatedness=how.get("min_relatedness"))
 

@@ -137,7 +137,8 @@ class LocationEncoder(torch.nn.Module):
 
     def forward(self, pos: Tensor) -> Tensor:
         last = self._last
-        if last is not None and last[0] is pos and last[1] == pos._version:
+        if (last is not None and last[0] is pos and not pos.is_inference()
+                and last[1] == pos._version):
             return last[2]
         if self.kind == "unit":
             out = unit_vectors(pos)
@@ -145,6 +146,7 @@ class LocationEncoder(torch.nn.Module):
             out = sinusoidal_encoding(pos, scales_km=self.scales_km)
         else:
             out = pos.new_zeros((pos.size(0), 0))
-        if not out.requires_grad:
+        if not (pos.requires_grad or out.requires_grad or pos.is_inference()
+                or torch.is_inference_mode_enabled()):  # a version counter, no graph lost
             self._last = (pos, pos._version, out)
         return out

@@ -245,3 +245,27 @@ def test_a_misspelt_column_gets_the_closest_in_every_command(tmp_path, capsys):
                  "--out", str(tmp_path / "d.csv")]) == 2
     err = capsys.readouterr().err
     assert "Pass --segmented, or --substitution unit." in err and "--segmented True" not in err
+
+
+def test_a_model_fitted_on_a_lone_class_column_keeps_it(capsys):
+    """An item whose readings all fell in one class is now read as an item ('x'); an
+    imputer saved before knows it as its 0/1 column 'x:c0', which predict must still give
+    it (a review: else those cells were filled as missing)."""
+    import numpy as np
+    import pandas as pd
+
+    from geodata import DialectGraph, load_dataset
+    from gnn.cli._common import items_for_imputation
+
+    sites, _ = load_dataset("sinitic_szeto2018")
+    ids = [str(i) for i in sites.index]
+    rng = np.random.default_rng(0)
+    y1 = rng.integers(0, 2, len(ids)).astype(float)
+    feats = pd.DataFrame({"x:c0": 1.0, "y:c0": y1, "y:c1": 1 - y1}, index=ids)
+    g = DialectGraph.from_sites(sites, method="knn", k=4, regions=False, features=feats)
+    now, variants = items_for_imputation(g)
+    assert list(now.features.columns) == ["x", "y"] and variants["x"] == ["c0"]
+    before, variants = items_for_imputation(g, model_features=["x:c0", "y"])
+    assert list(before.features.columns) == ["x:c0", "y"] and "x" not in variants
+    assert before.features["x:c0"].eq(1.0).all()
+    capsys.readouterr()

@@ -38,9 +38,9 @@ def test_simulate_is_reproducible_and_models(tmp_path):
     assert a.read_text() == b.read_text()
     # a column of km read as probabilities (an audit's --weights distance_km with si): said
     # in the option's words, with the fix ("Pass probabilities." named neither)
-    with pytest.raises(DialectGraphError, match=r"`--weights` 'distance_km' holds values up "
-                       r"to [\d.]+; --model si reads it as each edge's probability of passing "
-                       r"the innovation on, which must lie in \[0, 1\]\. Pass a column of "
+    with pytest.raises(DialectGraphError, match=r"`--weights` 'distance_km' holds values "
+                       r"from [\d.]+ to [\d.]+; --model si reads it as each edge's "
+                       r"probability of passing the innovation on, which must lie in \[0, 1\]\. Pass a column of "
                        r"values in \[0, 1\] \(e\.g\. border_share_target\), or leave "
                        r"--weights out to give every edge --probability \(0\.3\)\."):
         run("simulate", "--model", "si", "--seeds", "Ma4", "--weights", "distance_km",

@@ -63,3 +63,12 @@ def test_encoder_computes_once_per_positions(monkeypatch):
     assert len(calls) == 2 and torch.equal(moved, real(pos))
     other = pos.clone()
     assert torch.equal(enc(other), moved) and len(calls) == 3
+    # no cache where it would break: inference mode (no version counter) and positions
+    # that want a gradient (a graph-less encoding must not be handed back)
+    with torch.inference_mode():
+        frozen = torch.tensor([[116.4, 39.9]])
+        assert torch.equal(enc(frozen), real(frozen)) and torch.equal(enc(frozen), real(frozen))
+    learn = pos.clone().requires_grad_(True)
+    with torch.no_grad():
+        enc(learn)
+    assert enc(learn).requires_grad
