@@ -719,12 +719,19 @@ def _command_parser(parser: argparse.ArgumentParser, command: str | None
     return parser
 
 
+class Switch(str):
+    """The flag of an option that takes no value (``store_true``): the API's
+    ``segmented=True`` is ``--segmented`` on the command line, ``segmented=False`` is
+    without it."""
+
+
 def _options_of(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str, str]:
     """``{dest: "--flag"}`` of the options of the command that ran (an option spelt two
     ways, such as ``--label``/``--label-col``, by its first spelling)."""
     parser = _command_parser(parser, getattr(args, "command", None))
-    options = {a.dest: a.option_strings[0] for a in parser._actions
-               if a.option_strings and a.dest not in ("help", "debug")}
+    options = {a.dest: (Switch if isinstance(a, argparse._StoreTrueAction) else str)(
+                   a.option_strings[0])
+               for a in parser._actions if a.option_strings and a.dest not in ("help", "debug")}
     # the API's name of a setting the command spells another way
     for api, dest in _API_NAMES.items():
         if dest in options and api not in options:
@@ -755,8 +762,10 @@ def as_cli_message(message: str, options: dict[str, str], *, names_only: bool = 
     'Name it with --id-col/--lat-col.'
     >>> as_cli_message("pass id_col (CLI: --id-col) to choose another", {"id_col": "--id-col"})
     'pass --id-col to choose another'
-    >>> as_cli_message("Pass segmented=True.", {"segmented": "--segmented"})
+    >>> as_cli_message("Pass segmented=True.", {"segmented": Switch("--segmented")})
     'Pass --segmented.'
+    >>> as_cli_message("got segmented=False.", {"segmented": Switch("--segmented")})
+    'got without --segmented.'
     """
     if not options:
         return message
@@ -772,9 +781,12 @@ def as_cli_message(message: str, options: dict[str, str], *, names_only: bool = 
         value = m.group(2)
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
             value = value[1:-1]
-        if value.rstrip(".") == "True":  # a switch: `--segmented`, not `--segmented True`
-            return options[m.group(1)] + value[len("True"):]
-        return f"{options[m.group(1)]} {value}"
+        flag = options[m.group(1)]
+        if isinstance(flag, Switch) and value.rstrip(".") in ("True", "False"):
+            # a switch: `--segmented`, not `--segmented True` (which argparse refuses)
+            said = flag if value.startswith("True") else f"without {flag}"
+            return said + value[len(value.rstrip(".")):]
+        return f"{flag} {value}"
 
     message = re.sub(rf"(?<![\w.`-])({names})=('[^']*'|\"[^\"]*\"|[\w.+-]+)", assign, message)
     message = re.sub(r" \(CLI: [^)]*\)", "", message)  # said in CLI words already

@@ -245,6 +245,7 @@ def test_a_misspelt_column_gets_the_closest_in_every_command(tmp_path, capsys):
                  "--out", str(tmp_path / "d.csv")]) == 2
     err = capsys.readouterr().err
     assert "Pass --segmented, or --substitution unit." in err and "--segmented True" not in err
+    assert "got --metric levenshtein, without --segmented." in err  # not "--segmented False"
 
 
 def test_a_model_fitted_on_a_lone_class_column_keeps_it(capsys):
