@@ -143,19 +143,35 @@ def first_examples(values: Iterable[Any], n: int = 3) -> str:
     return shown + more
 
 
+def closest_name(names: Sequence[Any], choices: Sequence[Any]) -> str:
+    """" Did you mean 'x'?" for the choices closest to the misspelt ``names`` (one each,
+    difflib ratio 0.8 at least: 'gruop' finds 'group', 'item' does not find 'site'), or
+    "" when none is close.
+
+    Examples
+    --------
+    >>> closest_name(["dialect_grup"], ["name", "dialect_group"])
+    " Did you mean 'dialect_group'?"
+    >>> closest_name(["item"], ["site", "form"])
+    ''
+    """
+    import difflib
+
+    options = [str(c) for c in choices]
+    close = list(dict.fromkeys(m for n in names
+                               for m in difflib.get_close_matches(str(n), options, n=1,
+                                                                  cutoff=0.8)))
+    return f" Did you mean {first_examples(close)}?" if close else ""
+
+
 def require_columns(frame: Any, columns: Sequence[str], *, argument: str, option: str = "") -> None:
     """Raise if ``frame`` lacks any of ``columns``, listing the columns it does have."""
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        import difflib
-
         own = [c for c in frame.columns if c != "geometry"]  # the geometry is no choice
         have = first_examples(own, 12)
         fix = f" Name the right column with {option}." if option else ""
-        others = [str(c) for c in own if c not in columns]  # not a column asked for
-        close = [m for c in missing
-                 for m in difflib.get_close_matches(str(c), others, n=1, cutoff=0.8)]
-        hint = f" Did you mean {first_examples(close)}?" if close else ""
+        hint = closest_name(missing, [c for c in own if c not in columns])  # none asked for
         raise DialectGraphError(
             f"`{argument}` must have the column(s) {first_examples(missing, 10)}; "
             f"it has {have}.{fix}{hint}"

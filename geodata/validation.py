@@ -11,6 +11,7 @@ from geodata._validate import (
     Report,
     check_edge_table,
     check_number,
+    closest_name,
     first_examples,
     require_columns,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "Report",
     "check_edge_table",
     "check_number",
+    "closest_name",
     "first_examples",
     "require_columns",
 ]

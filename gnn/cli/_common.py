@@ -507,10 +507,9 @@ def check_labels(graph: Any, label: str | None) -> None:
             f"(columns of its regions: {columns}), or rebuild the graph with "
             "`dialectgraph build --label-col COLUMN`.")
     if column not in graph.regions.columns:
-        import difflib
+        from geodata.validation import closest_name
 
-        close = difflib.get_close_matches(str(column), list(map(str, columns)), n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
+        hint = closest_name([column], columns)
         raise DialectGraphError(
             f"`--label` must be a column of the regions of `--graph`; got {column!r}. "
             f"Columns: {columns}. Pass one of them, or rebuild the graph with "

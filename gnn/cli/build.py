@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from geodata.validation import DialectGraphError, first_examples
+from geodata.validation import DialectGraphError, closest_name, first_examples
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,15 +41,12 @@ def _check_site_columns(sites: Any, args: argparse.Namespace) -> None:
     """--label-col and --classification-col must be columns of the sites file: said with
     the file's own columns (not the ones the graph adds: area_km2, geometry) and the
     closest name."""
-    import difflib
-
     own = [str(c) for c in sites.columns if c != "geometry"]
     for option, column in (("--label-col", args.label_col),
                            ("--classification-col", args.classification_col)):
         if column is None or column in sites.columns:
             continue
-        close = difflib.get_close_matches(str(column), own, n=1, cutoff=0.5)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
+        hint = closest_name([column], own)
         raise DialectGraphError(
             f"`{option}` must name a column of the sites; got {column!r}. Besides their ids "
             f"the sites have {first_examples(own, 15)}.{hint}")
