@@ -189,11 +189,15 @@ def with_genealogy(graph: Any, classification: str | None, k_gen: int) -> Any:
               "added", file=sys.stderr)
         return graph
     out = add_genealogy(graph, column, k=int(k_gen))
-    added = int(out.edges["genealogical"].sum() - (out.edges["geographic"]
-                                                  & out.edges["genealogical"]).sum()) // 2
+    gen = out.edges["genealogical"].astype(bool)
+    new = gen & ~out.edges["geographic"].astype(bool)
     print(f"genealogy: each region joined to its {k_gen} closest relatives in {column!r} "
-          f"({added} new edges, {int(out.edges['genealogical'].sum()) // 2} genealogical in "
-          "all); the networks weigh them by relatedness (eta); --k-gen 0 leaves them out")
+          f"({int(new.sum()) // 2} new edges, {int(gen.sum()) // 2} genealogical in all); the "
+          "networks weigh them by relatedness (eta); --k-gen 0 leaves them out")
+    # what else add_genealogy reported (unclassified regions), not dropped
+    rest = Report([e for e in out.report.entries[len(graph.report.entries):]
+                   if e["action"] != "added genealogical edges"])
+    print_report(rest, "--classification")
     return out
 
 

@@ -270,3 +270,21 @@ def test_a_model_fitted_on_a_lone_class_column_keeps_it(capsys):
     assert list(before.features.columns) == ["x:c0", "y"] and "x" not in variants
     assert before.features["x:c0"].eq(1.0).all()
     capsys.readouterr()
+
+
+def test_with_genealogy_says_the_unclassified_regions(capsys):
+    """The regions without a classification get no genealogical edge: said, as the API's
+    report says it (the CLI's own line replaced that report and dropped it)."""
+    from geodata import DialectGraph, load_dataset
+    from gnn.cli._common import with_genealogy
+
+    sites, _ = load_dataset("sinitic_szeto2018")
+    paths = ("Sinitic/" + sites["dialect_group"]).rename("path")
+    paths.iloc[:2] = ""
+    g = DialectGraph.from_sites(sites.join(paths), method="knn", k=4, regions=False)
+    out = with_genealogy(g, "path", 3)
+    captured = capsys.readouterr()
+    assert "genealogy: each region joined to its 3 closest relatives in 'path' (" in captured.out
+    assert ("note (--classification): unclassified sites: 2 site(s) have no classification "
+            f"('{sites.index[0]}', '{sites.index[1]}')") in captured.err
+    assert int(out.edges["genealogical"].sum()) > 0
