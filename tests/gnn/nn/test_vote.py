@@ -245,3 +245,31 @@ def test_weighted_sum_is_the_scatter_sum_and_its_gradient():
             lambda a: _WeightedSum.apply(a, target, src, n_out, rows), (a,))
     finally:
         _WeightedSum.CHUNK = chunk
+
+
+def test_weighted_sum_backward_reuses_its_buffers_across_shapes_and_dtypes():
+    """The backward's scratch buffers are kept between calls: calls of other sizes (more
+    edges, wider rows, fewer edges) and another dtype still give the reference gradient,
+    and a later call does not change an earlier gradient."""
+    from gnn.nn.vote import _WeightedSum
+
+    gen = torch.Generator().manual_seed(1)
+
+    def case(n_out, n_src, width, n_edges, dtype):
+        target = torch.randint(n_out, (n_edges,), generator=gen)
+        src = torch.randint(n_src, (n_edges,), generator=gen)
+        rows = (torch.rand((n_src, width), generator=gen) < 0.5).to(dtype)
+        a = torch.rand(n_edges, generator=gen, dtype=dtype, requires_grad=True)
+        weight = torch.rand((n_out, width), generator=gen, dtype=dtype)
+        ours = torch.autograd.grad((_WeightedSum.apply(a, target, src, n_out, rows)
+                                    * weight).sum(), a)[0]
+        ref = (weight[target] * rows[src]).sum(1)
+        return ours, ref
+
+    grads = [case(*shape) for shape in [(5, 4, 3, 10, torch.float32),
+                                        (9, 8, 11, 300, torch.float32),
+                                        (3, 2, 2, 4, torch.float32),
+                                        (6, 5, 7, 50, torch.float64)]]
+    for ours, ref in grads:
+        assert ours.dtype == ref.dtype
+        torch.testing.assert_close(ours, ref)
