@@ -47,6 +47,7 @@ __all__ = [
     "read_cldf",
     "read_matrix",
     "read_regions",
+    "regions_with_sites",
     "read_sites",
     "read_square_matrix",
     "read_survey",
@@ -848,7 +849,9 @@ def validate_regions(
     if regions.crs is None:
         raise DialectGraphError(
             f"`{argument}` must have a coordinate reference system; its CRS is missing. "
-            "Set it with regions.set_crs('EPSG:4326') if the coordinates are lon/lat degrees."
+            "Set it with regions.set_crs('EPSG:4326') if the coordinates are lon/lat degrees "
+            "(for a file: add the Shapefile's .prj, or set the layer's CRS in QGIS and save "
+            "it again; GeoJSON is always lon/lat)."
         )
     if regions.index.has_duplicates:
         dup = regions.index[regions.index.duplicated()].unique().tolist()
@@ -939,10 +942,63 @@ def read_regions(path: str | os.PathLike, *, id_col: str | None = None,
             f"{str(path)!r} failed ({type(exc).__name__}: {exc}). Check the file."
         ) from exc
     if id_col is not None:
-        require_columns(gdf, [id_col], argument=argument, option="id_col")
+        require_columns(gdf, [id_col], argument=argument,
+                        option="id_col (CLI: --region-id-col)")
         gdf = gdf.set_index(gdf[id_col].astype(str)).drop(columns=[id_col])
         gdf.index.name = "site_id"
     return validate_regions(gdf, argument=argument, repair=repair)
+
+
+def regions_with_sites(regions: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
+                       argument: str = "regions", sites_argument: str = "sites"
+                       ) -> tuple[gpd.GeoDataFrame, Report]:
+    """Join survey sites to their region polygons by id: the regions get the sites'
+    columns (``longitude``/``latitude`` among them; the polygons' own columns win).
+
+    Every site needs its own polygon: sites without one raise (all listed, with the
+    region each lies in). A polygon without a site is kept (a region not surveyed; the
+    graph places it at a point inside its polygon), reported.
+
+    Returns
+    -------
+    (GeoDataFrame, Report)
+        The regions with the sites' columns, and what was noted.
+    """
+    report = Report()
+    missing = sites.index.difference(regions.index, sort=False)
+    if len(missing):
+        pts = sites.loc[missing].to_crs(regions.crs)
+        hits = shapely.STRtree(regions.geometry.array).query(pts.geometry.array,
+                                                             predicate="within")
+        inside = {}
+        for p_i, r_i in zip(*hits):
+            inside.setdefault(missing[p_i], regions.index[r_i])
+        shown = [f"{m!r}" + (f" (inside the polygon of {inside[m]!r})" if m in inside else
+                             " (inside no polygon)") for m in missing[:5]]
+        shared = sum(1 for m in missing if m in inside)
+        raise DialectGraphError(
+            f"`{sites_argument}` must have a polygon in `{argument}` for every site; "
+            f"{len(missing)} of {len(sites)} sites have none: {', '.join(shown)}"
+            + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+            + (f". {'It lies' if len(missing) == 1 else f'{shared} of them lie'} inside "
+               "another site's polygon: a region holds one site" if shared else "")
+            + f". Add their polygons to `{argument}` (with their ids), drop those sites, or "
+            "build regions around the sites instead (without --regions).")
+    extra = pd.DataFrame(sites.drop(columns=sites.geometry.name))
+    both = [c for c in extra.columns if c in regions.columns]
+    if both:
+        report.add("columns of the regions kept",
+                   f"column(s) {first_examples(both)} are in both `{argument}` and "
+                   f"`{sites_argument}`; the values of `{argument}` are kept")
+    out = regions.join(extra.drop(columns=both), how="left")
+    lonely = regions.index.difference(sites.index, sort=False)
+    if len(lonely):
+        report.add("regions without a site",
+                   f"{len(lonely)} of {len(regions)} polygons of `{argument}` have no site in "
+                   f"`{sites_argument}` ({first_examples(lonely.tolist())}); they are kept as "
+                   "regions without readings, placed at a point inside their polygon",
+                   lonely.tolist())
+    return out, report
 
 
 def _complete_tone_variants(split: pd.Series, delimiter: str) -> tuple[pd.Series, tuple | None]:

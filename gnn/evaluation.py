@@ -1236,9 +1236,12 @@ def _paired(out: dict, runs: dict[str, list[dict]]) -> None:
                                "p": sign_test(wins, losses)}
 
 
-def _fmt(mean, std, digits=3) -> str:
+def _fmt(mean, std, digits=3, *, spread: bool = True) -> str:
+    """``mean ± std``; the mean alone without a ``spread`` (one seed has none)."""
     if mean is None:
         return "n/a"
+    if not spread:
+        return f"{mean:.{digits}f}"
     return f"{mean:.{digits}f} ± {(std or 0.0):.{digits}f}"
 
 
@@ -1246,14 +1249,21 @@ def to_markdown(result: dict) -> str:
     """A Markdown table of an :func:`evaluate` result (pooled accuracy mean ± std over
     seeds, macro-F1, the paired sign test against the best baseline)."""
     c = result.get("ceiling") or {}
+    spread = len(result["seeds"]) > 1
+
+    def fmt(mean, std):
+        return _fmt(mean, std, spread=spread)
+
+    over = ("mean ± std over seeds" if spread else
+            "one seed, so no spread over seeds is shown (pass more seeds for one)")
     what = ("held-out sites whose class the fold's training has" if result["task"] == "group"
             else "masked cells whose value some visible site has")
     head = (f"Task `{result['task']}`, cv `{result['cv']}` ({result['folds']} folds, buffer "
             f"{result['buffer_km']:g} km dropping {result.get('buffer_drops', 'labels')}), "
-            f"{len(result['seeds'])} seeds, {result['n_nodes']} regions, "
+            f"{len(result['seeds'])} seed{'s' if spread else ''}, {result['n_nodes']} regions, "
             f"{result.get('n_features', '?')} feature columns, setting "
             f"`{result.get('setting', '')}`. Accuracy is pooled over folds (micro), then "
-            f"mean ± std over seeds; ceiling ({what}) {_fmt(c.get('mean'), c.get('std'))}. "
+            f"{over}; ceiling ({what}) {fmt(c.get('mean'), c.get('std'))}. "
             f"Baselines are tuned inside each "
             f"training fold. Paired: sites where the model beats / loses to the best baseline "
             f"`{result.get('best_baseline')}` (accuracy averaged over seeds), exact sign test.\n\n")
@@ -1266,18 +1276,19 @@ def to_markdown(result: dict) -> str:
         pv = r.get("paired_vs_best") or {}
         chosen = next(iter(r.get("chosen", {})), "")
         rows.append(
-            f"| {name} | {_fmt(r['accuracy_mean'], r['accuracy_std'])} | "
-            f"{_fmt(r['macro_f1_mean'], r['macro_f1_std'])} | "
+            f"| {name} | {fmt(r['accuracy_mean'], r['accuracy_std'])} | "
+            f"{fmt(r['macro_f1_mean'], r['macro_f1_std'])} | "
             f"{pv.get('wins', '')}/{pv.get('losses', '')} | "
             f"{pv['p']:.3g} | {chosen} |" if pv else
-            f"| {name} | {_fmt(r['accuracy_mean'], r['accuracy_std'])} | "
-            f"{_fmt(r['macro_f1_mean'], r['macro_f1_std'])} | | | {chosen} |")
+            f"| {name} | {fmt(r['accuracy_mean'], r['accuracy_std'])} | "
+            f"{fmt(r['macro_f1_mean'], r['macro_f1_std'])} | | | {chosen} |")
     text = head + "\n".join(rows) + "\n"
     params = [(n, r["edge_params"]) for n, r in result["models"].items() if r.get("edge_params")]
     if params:
-        text += ("\nLearned edge-prior parameters (mean ± std over seeds):\n\n"
+        said = "mean ± std over seeds" if spread else "one seed"
+        text += (f"\nLearned edge-prior parameters ({said}):\n\n"
                  "| model | parameter | value |\n|---|---|---|\n")
         for n, ps in params:
             for p, v in ps.items():
-                text += f"| {n} | {p} | {_fmt(v['mean'], v['std'])} |\n"
+                text += f"| {n} | {p} | {fmt(v['mean'], v['std'])} |\n"
     return text

@@ -182,16 +182,50 @@ def _loose_borders(geoms: np.ndarray, border: pd.DataFrame,
     return out.sort_values(["i", "j"], kind="stable").reset_index(drop=True)
 
 
-def _contiguity_geometric(geoms: np.ndarray, *, rook: bool, crs=None) -> pd.DataFrame:
+#: Given polygons (a layer of districts) often have common borders digitised twice or
+#: projected apart by up to a metre or so, so that they overlap or leave gaps instead of
+#: touching: boundaries within this distance (metres) of each other count as touching ...
+SNAP_M = 10.0
+#: ... and as a shared border (rook) when the snapped stretch is longer than this (metres):
+#: two polygons meeting at a corner within ``SNAP_M`` run a few ``SNAP_M`` near each other.
+SNAPPED_BORDER_MIN_M = 100.0
+
+
+def _contiguity_geometric(geoms: np.ndarray, *, rook: bool, crs=None,
+                          snap_m: float = SNAP_M) -> pd.DataFrame:
+    """Neighbours by intersection of the boundaries; pairs whose boundaries do not meet
+    exactly but run within ``snap_m`` of each other (slivers, gaps, overlaps) are measured
+    on the polygons grown by ``snap_m`` (each boundary's length inside the other polygon so
+    grown, the longer of the two: a polygon inside another borders it all round); those
+    pairs are listed in ``attrs["snapped"]``
+    (positions ``i``, ``j`` and the snapped border in metres)."""
     tree = shapely.STRtree(geoms)
-    left, right = tree.query(geoms, predicate="intersects")
+    left, right = tree.query(geoms, predicate="dwithin", distance=snap_m)
     keep = left < right
     left, right = left[keep], right[keep]
     shared = shapely.intersection(shapely.boundary(geoms[left]), shapely.boundary(geoms[right]))
     border = _line_lengths(shared, crs)
-    touching = ~shapely.is_empty(shared)
+    touching = np.ones(len(left), dtype=bool)  # within snap_m
+    snapped = np.zeros(len(left), dtype=bool)
+    # pairs whose exact border is missing or short: measured again on the grown polygons
+    todo = np.flatnonzero(border < SNAPPED_BORDER_MIN_M)
+    if todo.size:
+        involved = np.unique(np.concatenate([left[todo], right[todo]]))
+        grown = np.empty(len(geoms), dtype=object)
+        grown[involved] = shapely.buffer(geoms[involved], snap_m)
+        edge = np.empty(len(geoms), dtype=object)
+        edge[involved] = shapely.boundary(geoms[involved])
+        a, b = left[todo], right[todo]
+        near = np.maximum(_line_lengths(shapely.intersection(edge[a], grown[b]), crs),
+                          _line_lengths(shapely.intersection(edge[b], grown[a]), crs))
+        longer = near > np.maximum(border[todo], 0.0) + SNAPPED_BORDER_MIN_M
+        border[todo[longer]] = near[longer]
+        snapped[todo[longer]] = True
     sel = border > 0 if rook else touching
-    return pd.DataFrame({"i": left[sel], "j": right[sel], "border_m": border[sel]})
+    out = pd.DataFrame({"i": left[sel], "j": right[sel], "border_m": border[sel]})
+    out.attrs["snapped"] = pd.DataFrame({"i": left[snapped], "j": right[snapped],
+                                         "border_m": border[snapped]})
+    return out
 
 
 def _require_points(xy: np.ndarray, minimum: int, method: str) -> None:

@@ -420,11 +420,19 @@ class DialectGraph:
                                     f"{type(regions).__name__}. Use geodata.read_regions(path).")
         reg, report = validate_regions(regions)
         reg = reg.to_crs("EPSG:4326")
+        rp = reg.geometry.representative_point()
         if {"longitude", "latitude"} <= set(reg.columns):
-            lon = pd.to_numeric(reg["longitude"]).to_numpy(float)
-            lat = pd.to_numeric(reg["latitude"]).to_numpy(float)
+            lon = pd.to_numeric(reg["longitude"], errors="coerce").to_numpy(float)
+            lat = pd.to_numeric(reg["latitude"], errors="coerce").to_numpy(float)
+            none = ~(np.isfinite(lon) & np.isfinite(lat))
+            if none.any():  # a region without its site (a district not surveyed)
+                lon, lat = np.where(none, rp.x, lon), np.where(none, rp.y, lat)
+                reg = reg.assign(longitude=lon, latitude=lat)
+                report.add("placed sites inside regions",
+                           f"{int(none.sum())} region(s) have no site coordinates "
+                           f"({first_examples(reg.index[none].tolist())}); each is placed at a "
+                           "point inside its polygon", reg.index[none].tolist())
         else:
-            rp = reg.geometry.representative_point()
             lon, lat = rp.x.to_numpy(), rp.y.to_numpy()
             reg = reg.assign(longitude=lon, latitude=lat)
             report.add("placed sites inside regions", "regions had no longitude/latitude "
@@ -433,7 +441,22 @@ class DialectGraph:
         proj = reg.to_crs(crs).geometry.array
         proj = np.asarray(proj, dtype=object)
         xy = project_lonlat(lon, lat, crs)
+        _check_sites_in_regions(reg.index, proj, xy, report)
         pairs = adj.contiguity_pairs(proj, rook=method == "rook", strict=strict, crs=crs)
+        _report_region_overlaps(reg.index, proj, crs, report)
+        snapped = pairs.attrs.get("snapped")
+        if snapped is not None and len(snapped):
+            top = snapped.sort_values("border_m", ascending=False, kind="stable").head(5)
+            shown = [f"{reg.index[int(i)]}-{reg.index[int(j)]} ({m / 1000:,.1f} km)"
+                     for i, j, m in zip(top["i"], top["j"], top["border_m"])]
+            report.add("borders joined within a snapping distance",
+                       f"{len(snapped)} pair(s) of regions whose borders run within "
+                       f"{adj.SNAP_M:g} m of each other without meeting exactly (gaps or "
+                       f"overlaps of a digitised or reprojected layer) share the border "
+                       f"measured there: {', '.join(shown)}"
+                       + (f" and {len(snapped) - 5} more" if len(snapped) > 5 else ""),
+                       sorted({str(reg.index[k]) for k in
+                               np.concatenate([snapped["i"], snapped["j"]])}))
         params = {"method": method, "strict": strict, "max_crossing_km": max_crossing_km}
         return cls._assemble(reg, pairs, proj, xy, crs, report=report, params=params,
                              max_crossing_km=max_crossing_km, barriers=barriers,
@@ -490,7 +513,12 @@ class DialectGraph:
                                        lonlat=reg[["longitude", "latitude"]].to_numpy(float))
         else:
             pairs = pairs.assign(sea_crossing=False)
-        if outline is not None and offshore is not None and len(offshore):
+        if outline is not None and not contiguity:
+            # a point graph's edges do not follow the regions: each is measured on the land
+            pairs = flag_offshore_crossings(pairs, xy, outline, None, ids, report=report,
+                                            max_crossing_km=max_crossing_km,
+                                            graph=str(params.get("method")))
+        elif outline is not None and offshore is not None and len(offshore):
             pairs = flag_offshore_crossings(pairs, xy, outline, offshore, ids, report=report,
                                             max_crossing_km=max_crossing_km)
         if barriers is not None and len(pairs):
@@ -534,22 +562,32 @@ class DialectGraph:
         if lonely and len(ids) > 1:
             far = _nearest_site_km(reg, lonely)
             if isolated == "raise":
+                actions = {e["action"] for e in report.entries}
                 if params.get("method") == "distance_band":
                     fix = (f"Raise `threshold_km` (now {params.get('threshold_km'):g}) past "
                            "those distances")
                 else:
                     fix = f"Raise `max_crossing_km` (now {max_crossing_km:g}) past those distances"
-                    if any(e["action"] == "cells cut at their reach" for e in report.entries):
+                    if "cells cut at their reach" in actions:
                         fix += " (or `max_reach_km`, which cut the cells short)"
+                if "removed edges crossing barriers" in actions:
+                    fix = ("Their edges crossed a barrier and were removed (barrier_action="
+                           "'drop'): pass barrier_action='flag' to keep them, flagged. Or: "
+                           + fix[0].lower() + fix[1:])
                 raise DialectGraphError(
                     f"the graph must connect every region; {len(lonely)} region(s) have no "
                     f"neighbour ({far}). {fix}, use method='knn', or pass isolated='keep'.")
             report.add("isolated regions", f"{len(lonely)} region(s) have no neighbour "
                        f"({far}); kept because isolated='keep'", lonely)
-        _report_detached_groups(edges, reg, set(lonely), report,
-                                fix=(f"raise `max_crossing_km` (now {max_crossing_km:g}) past "
-                                     "those distances to join them" if contiguity else
-                                     "a larger `k` or `threshold_km` joins them"))
+        actions = {e["action"] for e in report.entries}
+        if contiguity or "removed sea crossings past max_crossing_km" in actions:
+            detached_fix = (f"raise `max_crossing_km` (now {max_crossing_km:g}) past those "
+                            "distances to join them")
+        else:
+            detached_fix = "a larger `k` or `threshold_km` joins them"
+        if "removed edges crossing barriers" in actions:
+            detached_fix += " (or barrier_action='flag', which keeps the edges across barriers)"
+        _report_detached_groups(edges, reg, set(lonely), report, fix=detached_fix)
         meta = {**params, "projected_crs": crs.to_wkt(), "format_version": FORMAT_VERSION,
                 "distance": "great-circle km (haversine, R=6371.0088)",
                 "border": "geodesic km on the WGS84 ellipsoid"}
@@ -998,3 +1036,68 @@ def _report_unknown_relatedness(edges: pd.DataFrame, paths: pd.Series, ids: pd.I
                "edge(s) (the networks read it as 0, unrelated). Glottolog leaves an isolate's "
                "path empty: give an isolate a path of its own (its Glottocode) to say it has no "
                "relative among the sites", without)
+
+
+#: A site farther than this (km) outside its own region is an error (the ids of the
+#: polygons and of the sites do not match); nearer, it is reported and kept (a village on
+#: the coast of a simplified outline).
+SITE_OUTSIDE_REGION_KM = 10.0
+#: Overlaps of given polygons smaller than this (km²) are slivers and are not reported.
+OVERLAP_MIN_KM2 = 0.01
+
+
+def _check_sites_in_regions(ids: pd.Index, proj: np.ndarray, xy: np.ndarray,
+                            report: Report) -> None:
+    """Each site must lie in (or within :data:`SITE_OUTSIDE_REGION_KM` of) its own region;
+    farther ones raise, naming the region they lie in (swapped ids), nearer ones are
+    reported."""
+    pts = shapely.points(xy)
+    dist_km = shapely.distance(pts, proj) / 1000.0
+    out = np.flatnonzero(dist_km > 1e-6)
+    if not out.size:
+        return
+    far = out[dist_km[out] > SITE_OUTSIDE_REGION_KM]
+    near = out[dist_km[out] <= SITE_OUTSIDE_REGION_KM]
+    if near.size:
+        report.add("sites just outside their regions",
+                   f"{near.size} site(s) lie outside their own region by at most "
+                   f"{dist_km[near].max():.1f} km ({first_examples(ids[near].tolist())}); "
+                   "kept with their regions", ids[near].tolist())
+    if far.size:
+        tree = shapely.STRtree(proj)
+        inside_of = {}
+        for p_i, g_i in zip(*tree.query(pts[far], predicate="within")):
+            inside_of.setdefault(int(far[p_i]), str(ids[g_i]))
+        order = far[np.lexsort((far, -np.round(dist_km[far])))]  # farthest first, by km
+        shown = [f"{ids[k]!r} {dist_km[k]:,.0f} km from its region"
+                 + (f" (inside the region of {inside_of[k]!r})" if k in inside_of else "")
+                 for k in order[:5]]
+        raise DialectGraphError(
+            f"`regions` must hold each site's own region; {far.size} site(s) lie more than "
+            f"{SITE_OUTSIDE_REGION_KM:g} km outside it: {'; '.join(shown)}"
+            + (f" and {far.size - 5} more" if far.size > 5 else "")
+            + ". Check the column of the polygons' ids, id_col (CLI: --region-id-col), "
+            "and the sites' coordinates.")
+
+
+def _report_region_overlaps(ids: pd.Index, proj: np.ndarray, crs, report: Report) -> None:
+    """Report pairs of given polygons whose areas overlap (more than a sliver): such
+    regions are neighbours, and the overlap belongs to both."""
+    left, right = shapely.STRtree(proj).query(proj, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    if not left.size:
+        return
+    area_km2 = shapely.area(shapely.intersection(proj[left], proj[right])) / 1e6
+    big = np.flatnonzero(area_km2 > OVERLAP_MIN_KM2)
+    if not big.size:
+        return
+    order = big[np.argsort(-area_km2[big])]
+    shown = [f"{ids[left[e]]}-{ids[right[e]]} ({area_km2[e]:,.2f} km²)" for e in order[:5]]
+    report.add("overlapping regions",
+               f"{big.size} pair(s) of regions overlap: {', '.join(shown)}"
+               + (f" and {big.size - 5} more" if big.size > 5 else "")
+               + "; they are neighbours and each keeps its polygon (fix the layer to "
+               "give the overlap to one of them)",
+               sorted({str(ids[k]) for k in np.concatenate([left[big], right[big]])}))
+

@@ -461,6 +461,10 @@ def items_for_imputation(graph: Any, *, model_features: Any = None
 
 #: Remedies the Python API names, in the words of the command line.
 _CLI_REMEDIES = {
+    "Set it with regions.set_crs('EPSG:4326') if the coordinates are lon/lat degrees (for a "
+    "file: add the Shapefile's .prj, or set the layer's CRS in QGIS and save it again; "
+    "GeoJSON is always lon/lat).": "Add the Shapefile's .prj file, or set the layer's CRS "
+    "in QGIS and save it again (GeoJSON is always lon/lat).",
     "Write it with DialectGraph.to_file().": "Write it with `dialectgraph build --out G.gpkg`.",
     "Re-save the model with .save().": "Save the model with `dialectgraph fit --save M.pt`.",
     "Save models with DialectGATClassifier.save / FeatureImputer.save.":
@@ -843,7 +847,8 @@ def run(parser: argparse.ArgumentParser, argv: list[str] | None) -> int:
         except DialectGraphError as exc:
             if debug:
                 traceback.print_exc()
-            print(f"error: {as_cli_message(str(exc), options)}", file=sys.stderr)
+            print(f"error: {as_cli_message(str(in_option_words(exc)), options)}",
+                  file=sys.stderr)
             return 2
         except OSError as exc:
             if debug:

@@ -54,7 +54,7 @@ def _check_site_columns(sites: Any, args: argparse.Namespace) -> None:
 
 def _cmd_build(args: argparse.Namespace) -> int:
     from geodata.graph.dialect_graph import DialectGraph
-    from geodata.io import read_regions
+    from geodata.io import read_regions, regions_with_sites
 
     barriers = None
     if args.barrier:
@@ -73,12 +73,11 @@ def _cmd_build(args: argparse.Namespace) -> int:
         _print_report("regions", rep)  # repairs of invalid polygons are said
         if args.sites or args.dataset:
             sites, features, _ = load_inputs(args)
-            extra = sites.drop(columns="geometry")
-            both = [c for c in extra.columns if c in regions.columns]
-            if both:  # the polygons' own attributes win; said
-                print(f"note: column(s) {', '.join(map(repr, both))} are in both --regions "
-                      "and the sites; the values of --regions are kept", file=sys.stderr)
-            regions = regions.join(extra.drop(columns=both), how="left")
+            # every site needs its polygon; a polygon without a site is kept (said)
+            regions, joined = regions_with_sites(
+                regions, sites, argument="--regions",
+                sites_argument="--dataset" if args.dataset and not args.sites else "--sites")
+            _print_report("regions", joined)
         elif args.survey:
             from geodata.io import read_survey
 
@@ -170,6 +169,9 @@ def _read_barrier(path: Path):
             "open it in QGIS, set the layer's CRS and save it again (GeoJSON is always "
             "lon/lat).")
     if "name" not in gdf.columns:
+        print(f"note (--barrier): {str(path)!r} has no 'name' column; its lines are one "
+              f"barrier named after the file ({path.stem!r}; add a 'name' column to tell "
+              "several apart)", file=sys.stderr)
         gdf["name"] = path.stem
     names = gdf["name"].astype(str)
     safe = names.str.replace(r"[^A-Za-z0-9_\-]+", "_", regex=True).str.strip("_")
@@ -338,7 +340,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="join islands to the nearest region within this gap (km)")
     add_reach_option(p)
     p.add_argument("--barrier", action="append", default=[],
-                   help="barrier lines/polygons (vector file with a 'name' column); repeatable")
+                   help="barrier lines/polygons (vector file; a 'name' column names each barrier, else the file's name does); repeatable")
     p.add_argument("--barrier-action", default="flag", choices=["flag", "drop"],
                    help="an edge crossing a barrier is flagged (barrier_<name>=True) or "
                         "dropped, with a report (default: %(default)s)")

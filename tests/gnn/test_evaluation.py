@@ -1,5 +1,6 @@
 import json
 import math
+import re
 
 import geopandas as gpd
 import numpy as np
@@ -412,3 +413,16 @@ def test_groups_that_are_areas_under_spatial_blocks_warn_before_the_models_run(r
     recwarn.clear()
     evaluate(g, cv="random", folds=4, seeds=1, models=["majority"])
     assert not [w for w in recwarn if "leaves most held-out sites" in str(w.message)]
+
+
+def test_one_seed_shows_no_spread_over_seeds(szeto):
+    """An audit read 'accuracy 0.62 ± 0.000' of `evaluate --seeds 1` as a measured spread:
+    one seed prints the means alone and says why; two seeds print mean ± std."""
+    kw = dict(cv="spatial", folds=3, models=["majority", "geo_knn"])
+    one = to_markdown(evaluate(szeto, seeds=1, **kw))
+    assert "±" not in one.split("\n\n", 1)[1]
+    assert ("1 seed, 42 regions" in one and "then one seed, so no spread over seeds is shown "
+            "(pass more seeds for one); ceiling" in one)
+    assert re.search(r"\| geo_knn \| 0\.\d{3} \| 0\.\d{3} \|", one)
+    two = to_markdown(evaluate(szeto, seeds=2, **kw))
+    assert "2 seeds" in two and re.search(r"\| geo_knn \| 0\.\d{3} ± 0\.\d{3} \|", two)

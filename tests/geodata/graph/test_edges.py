@@ -103,3 +103,48 @@ def test_a_coastal_site_off_a_coarse_outline_crosses_no_sea():
     assert report.entries[0]["ids"] == ["inland", "island"]
     assert "(and 25% of the way)" in report.entries[0]["detail"]
 
+
+
+def test_water_on_lines_matches_shapely_difference_on_a_tiled_coast():
+    """The water measure cuts large land parts into tiles; it equals the length of each
+    line outside the land by shapely's own overlay (a coast of 6,000 vertices, an island,
+    a lake, lines along the axes and lines that never touch land)."""
+    from geodata.graph.edges import _TILE_COORDS, water_on_lines
+
+    coast = shapely.Point(0, 0).buffer(50_000, quad_segs=1500)
+    lake = shapely.Point(10_000, 5_000).buffer(8_000)
+    island = shapely.box(70_000, -5_000, 80_000, 5_000)
+    outline = shapely.union_all([shapely.difference(coast, lake), island])
+    assert shapely.get_num_coordinates(coast) > 2 * _TILE_COORDS
+    rng = np.random.default_rng(0)
+    xy = np.vstack([rng.uniform(-90_000, 90_000, (60, 2)),
+                    [[-60_000, 0], [90_000, 0], [0, -60_000], [0, 60_000], [95_000, 95_000]]])
+    i, j = np.triu_indices(len(xy), 1)
+    water, length = water_on_lines(xy, i, j, outline)
+    lines = shapely.linestrings(np.stack([xy[i], xy[j]], axis=1))
+    np.testing.assert_allclose(water, shapely.length(shapely.difference(lines, outline)) / 1000,
+                               atol=1e-6)
+    np.testing.assert_allclose(length, shapely.length(lines) / 1000)
+
+
+def test_a_point_graph_flags_its_edges_over_the_sea():
+    """With a land boundary, a point graph's edges are measured on the land too: the
+    Delaunay edge from the mainland to an island 28 km off is a sea crossing (they were all
+    False whatever the water), one past max_crossing_km is removed, and both are reported."""
+    land = shapely.box(0.0, 0.0, 1.0, 1.0)
+    coords = {"sw": (0.2, 0.2), "se": (0.8, 0.2), "nw": (0.2, 0.8), "ne": (0.8, 0.8),
+              "island": (1.25, 0.5)}
+    sites = gpd.GeoDataFrame(geometry=gpd.points_from_xy(*zip(*coords.values())), crs=4326,
+                             index=pd.Index(list(coords)))
+    g = geodata.DialectGraph.from_sites(sites, boundary=land, method="delaunay")
+    sea = g.edges["sea_crossing"]
+    assert sea.xs("island", level="source").all()
+    assert not sea.drop(index="island", level="source").drop(index="island", level="target").any()
+    entry = {e["action"]: e for e in g.report.entries}["sea crossings of a point graph"]
+    assert entry["detail"].startswith("2 edge(s) of the delaunay graph join sites across more "
+                                      "than 3 km of water")
+    cut = geodata.DialectGraph.from_sites(sites, boundary=land, method="knn", k=2,
+                                          max_crossing_km=10, isolated="keep")
+    assert "island" not in set(cut.edges.index.get_level_values(0))
+    gone = {e["action"]: e for e in cut.report.entries}["removed sea crossings past max_crossing_km"]
+    assert "edge(s) of the knn graph crossed more than `max_crossing_km` (10 km)" in gone["detail"]

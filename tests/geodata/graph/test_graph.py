@@ -324,3 +324,107 @@ def test_a_graph_file_with_a_repeated_region_row_is_refused(tmp_path):
     with pytest.raises(DialectGraphError, match=r"`path` must hold one row per region in its "
                        r"'regions' layer; 1 site id\(s\) appear more than once \('Ma5'\)"):
         DialectGraph.read_file(path)
+
+
+def _grid_regions(offset_m: float = 0.0, *, n: int = 3, side_m: float = 10_000.0):
+    """``n x n`` squares of ``side_m`` in EPSG:3035 (central Europe), every other column
+    shifted right by ``offset_m`` (gaps of that width between columns when > 0, overlaps
+    when < 0), as lon/lat polygons with their centres as the sites."""
+    x0, y0 = 4_300_000.0, 3_200_000.0
+    rows = []
+    for c in range(n):
+        shift = offset_m if c % 2 else 0.0
+        for r in range(n):
+            left = x0 + c * side_m + shift
+            rows.append((f"r{r}c{c}", shapely.box(left, y0 + r * side_m, left + side_m,
+                                                  y0 + (r + 1) * side_m)))
+    g = gpd.GeoDataFrame({"site_id": [k for k, _ in rows]}, geometry=[p for _, p in rows],
+                         crs="EPSG:3035").set_index("site_id")
+    centres = g.geometry.centroid.to_crs("EPSG:4326")
+    g = g.to_crs("EPSG:4326")
+    return g.assign(longitude=centres.x.to_numpy(), latitude=centres.y.to_numpy())
+
+
+@pytest.mark.parametrize("offset_m", [0.6, -0.6])
+def test_from_regions_joins_borders_a_metre_apart_like_libpysal_fuzzy(offset_m):
+    """Borders digitised apart (gaps or overlaps under a metre, as a layer projected twice
+    has) are shared borders: rook pairs are the grid's sides with their full length, queen
+    pairs libpysal's fuzzy contiguity (polygons grown by half the snapping distance), and
+    the snapped pairs are reported."""
+    from libpysal.weights import fuzzy_contiguity
+
+    from geodata.graph.adjacency import SNAP_M
+
+    regions = _grid_regions(offset_m)
+    rook = DialectGraph.from_regions(regions, method="rook")
+    queen = DialectGraph.from_regions(regions, method="queen")
+    pairs = {tuple(sorted(p)) for p in rook.edges.index}
+    sides = {tuple(sorted((f"r{r}c{c}", f"r{r + dr}c{c + dc}"))) for r in range(3)
+             for c in range(3) for dr, dc in ((0, 1), (1, 0)) if r + dr < 3 and c + dc < 3}
+    assert pairs == sides
+    assert np.allclose(rook.edges["border_km"], 10.0, rtol=0.01)
+    fuzzy = fuzzy_contiguity(regions.to_crs("EPSG:3035"), buffering=True, buffer=SNAP_M / 2)
+    reference = {tuple(sorted((a, b))) for a, nbrs in fuzzy.neighbors.items() for b in nbrs}
+    assert {tuple(sorted(p)) for p in queen.edges.index} == reference
+    entries = {e["action"]: e["detail"] for e in rook.report.entries}
+    assert entries["borders joined within a snapping distance"].startswith(
+        "6 pair(s) of regions whose borders run within 10 m of each other")
+
+
+def test_from_regions_exact_borders_are_not_snapped():
+    """A clean tessellation keeps its exact border lengths and reports no snapping."""
+    rook = DialectGraph.from_regions(_grid_regions(0.0), method="rook")
+    assert "borders joined within a snapping distance" not in {
+        e["action"] for e in rook.report.entries}
+    assert rook.n_edges == 12 and np.allclose(rook.edges["border_km"], 10.0, rtol=0.01)
+
+
+def test_from_regions_places_a_region_without_its_site_inside_it():
+    """A polygon whose site has no coordinates (a district not surveyed) is placed at a
+    point inside it, reported (it crashed the projection with NaN coordinates)."""
+    regions = _grid_regions()
+    regions.loc["r1c1", ["longitude", "latitude"]] = np.nan
+    g = DialectGraph.from_regions(regions)
+    site = g.regions.loc["r1c1", ["longitude", "latitude"]].to_numpy(float)
+    assert regions.loc["r1c1"].geometry.contains(shapely.Point(site))
+    entries = {e["action"]: e for e in g.report.entries}
+    assert entries["placed sites inside regions"]["detail"].startswith(
+        "1 region(s) have no site coordinates ('r1c1')")
+    assert list(entries["placed sites inside regions"]["ids"]) == ["r1c1"]
+
+
+def test_from_regions_refuses_sites_far_outside_their_regions():
+    """Two regions whose polygons were exchanged: each site lies in the other's region, far
+    outside its own: an error naming both and where they lie; a site just off its region
+    (a village on a simplified coast) is kept and reported."""
+    regions = _grid_regions()
+    swapped = regions.copy()
+    swapped.loc[["r0c0", "r2c2"], "geometry"] = regions.loc[["r2c2", "r0c0"]].geometry.to_numpy()
+    with pytest.raises(DialectGraphError, match=(
+            r"`regions` must hold each site's own region; 2 site\(s\) lie more than 10 km "
+            r"outside it: 'r0c0' \d+ km from its region \(inside the region of 'r2c2'\); "
+            r"'r2c2' \d+ km from its region \(inside the region of 'r0c0'\)\. Check the column "
+            r"of the polygons' ids, id_col")):
+        DialectGraph.from_regions(swapped)
+    near = regions.copy()
+    near.loc["r0c0", "longitude"] -= 0.08  # about 5 km west of its square's west side
+    g = DialectGraph.from_regions(near)
+    detail = {e["action"]: e["detail"] for e in g.report.entries}["sites just outside their regions"]
+    assert detail.startswith("1 site(s) lie outside their own region by at most")
+
+
+def test_from_regions_reports_overlaps_and_a_region_inside_another_is_its_neighbour():
+    """An islet's polygon drawn inside a larger region: the overlap is reported and the two
+    are neighbours (the islet borders it all round), not joined across water."""
+    regions = _grid_regions()
+    big = regions.loc["r0c0"].geometry
+    islet = shapely.affinity.scale(big, 0.2, 0.2)
+    c = islet.centroid
+    regions.loc["islet"] = [islet, c.x, c.y]
+    regions.loc["islet", "longitude"], regions.loc["islet", "latitude"] = c.x, c.y
+    g = DialectGraph.from_regions(regions)
+    assert ("islet", "r0c0") in g.edges.index
+    assert not g.edges.loc[("islet", "r0c0"), "sea_crossing"]
+    detail = {e["action"]: e["detail"] for e in g.report.entries}["overlapping regions"]
+    assert detail.startswith("1 pair(s) of regions overlap: r0c0-islet (4.00 km²)") or \
+        detail.startswith("1 pair(s) of regions overlap: islet-r0c0 (4.00 km²)")

@@ -399,10 +399,11 @@ def test_given_polygons_with_sites_sharing_columns_and_a_point_method(tmp_path, 
     assert main(["build", "--regions", str(tmp_path / "provinces.gpkg"), "--region-id-col",
                  "code", "--sites", str(tmp_path / "sites.csv"), "--method", "knn",
                  "--out", str(tmp_path / "g.gpkg")]) == 0
-    err = capsys.readouterr().err
-    assert "note: column(s) 'name' are in both --regions and the sites; the values of " \
-           "--regions are kept" in err
-    assert "note: --method knn is for sites; given polygons are joined by shared borders" in err
+    said = capsys.readouterr()
+    assert ("columns of the regions kept: column(s) 'name' are in both `--regions` and "
+            "`--sites`; the values of `--regions` are kept") in said.out
+    assert "note: --method knn is for sites; given polygons are joined by shared borders" \
+        in said.err
     g = DialectGraph.read_file(tmp_path / "g.gpkg")
     assert g.meta["method"] == "rook" and g.regions.loc["CN-BJ", "name"] == prov.loc[
         prov["code"] == "CN-BJ", "name"].item()
@@ -468,3 +469,105 @@ def test_a_report_lists_each_id_once():
     report = Report()
     report.add("joined islands across water", "2 edges", ["a", "b", "a", "c", "b"])
     assert report.entries[0]["ids"] == ["a", "b", "c"]
+
+
+def _province_files(tmp_path, *, drop=(), extra_sites=()):
+    """China's provinces as --regions (id: code) and their capitals-ish points as --sites
+    (a point inside each province), less the polygons ``drop``, plus ``extra_sites``."""
+    prov = geodata.load_boundary("china_provinces")[["code", "geometry"]]
+    inside = prov.geometry.representative_point()
+    sites = pd.DataFrame({"id": prov["code"], "latitude": inside.y, "longitude": inside.x})
+    sites = pd.concat([sites, pd.DataFrame(list(extra_sites),
+                                           columns=["id", "latitude", "longitude"])])
+    sites.to_csv(tmp_path / "sites.csv", index=False)
+    prov[~prov["code"].isin(drop)].to_file(tmp_path / "prov.gpkg")
+    return ["build", "--regions", str(tmp_path / "prov.gpkg"), "--region-id-col", "code",
+            "--sites", str(tmp_path / "sites.csv")]
+
+
+def test_sites_without_their_polygon_are_named_with_where_they_lie(tmp_path, capsys):
+    """An audit's sites missing from --regions (one inside another site's polygon, one in
+    none) got "`features` must only name sites of the graph"; now both options are named,
+    with where each site lies and what to do."""
+    args = _province_files(tmp_path, drop=("CN-TJ",),
+                           extra_sites=[("sea", 20.0, 125.0)])
+    assert main([*args, "--out", str(tmp_path / "g.gpkg")]) == 2
+    err = capsys.readouterr().err
+    assert ("error: `--sites` must have a polygon in `--regions` for every site; 2 of 35 sites "
+            "have none: 'CN-TJ' (inside no polygon), 'sea' (inside no polygon). Add their "
+            "polygons to `--regions` (with their ids), drop those sites, or build regions "
+            "around the sites instead (without --regions).") in err
+
+
+def test_a_site_inside_another_sites_polygon_is_said(tmp_path, capsys):
+    args = _province_files(tmp_path, extra_sites=[("Tianjin2", 39.2, 117.3)])
+    assert main([*args, "--out", str(tmp_path / "g.gpkg")]) == 2
+    assert ("1 of 35 sites have none: 'Tianjin2' (inside the polygon of 'CN-TJ'). It lies "
+            "inside another site's polygon: a region holds one site.") in capsys.readouterr().err
+
+
+def test_a_polygon_without_a_site_is_kept_and_said(tmp_path, capsys):
+    """A polygon whose id --sites lacks crashed the projection (NaN coordinates); it is now
+    a region without readings, placed inside its polygon, and said."""
+    args = _province_files(tmp_path)
+    sites = pd.read_csv(tmp_path / "sites.csv")
+    sites[sites["id"] != "CN-SH"].to_csv(tmp_path / "sites.csv", index=False)
+    out = tmp_path / "g.gpkg"
+    assert main([*args, "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert ("regions without a site: 1 of 34 polygons of `--regions` have no site in "
+            "`--sites` ('CN-SH'); they are kept as regions without readings, placed at a point "
+            "inside their polygon") in text
+    g = DialectGraph.read_file(out)
+    assert g.n_nodes == 34 and ("CN-SH", "CN-JS") in g.edges.index
+
+
+def test_swapped_polygons_are_refused_with_the_option_to_check(tmp_path, capsys):
+    args = _province_files(tmp_path)
+    prov = gpd.read_file(tmp_path / "prov.gpkg")
+    a, b = prov.index[prov["code"] == "CN-HL"][0], prov.index[prov["code"] == "CN-YN"][0]
+    prov.loc[[a, b], "code"] = ["CN-YN", "CN-HL"]
+    prov.to_file(tmp_path / "prov.gpkg")
+    assert main([*args, "--out", str(tmp_path / "g.gpkg")]) == 2
+    err = capsys.readouterr().err
+    assert re.search(r"error: `--regions` must hold each site's own region; 2 site\(s\) lie more "
+                     r"than 10 km outside it: 'CN-\w\w' [\d,]+ km from its region \(inside the "
+                     r"region of 'CN-\w\w'\)", err)
+    assert "Check the column of the polygons' ids, --region-id-col, and the sites'" in err
+
+
+@pytest.mark.filterwarnings("ignore:'crs' was not provided")
+def test_regions_without_crs_and_a_wrong_id_column_get_cli_remedies(tmp_path, capsys):
+    prov = geodata.load_boundary("china_provinces")[["code", "geometry"]]
+    prov.set_crs(None, allow_override=True).to_file(tmp_path / "nocrs.shp")
+    assert main(["build", "--regions", str(tmp_path / "nocrs.shp"), "--region-id-col", "code",
+                 "--out", str(tmp_path / "g.gpkg")]) == 2
+    assert ("error: `--regions` must have a coordinate reference system; its CRS is missing. "
+            "Add the Shapefile's .prj file, or set the layer's CRS in QGIS and save it again "
+            "(GeoJSON is always lon/lat).") in capsys.readouterr().err
+    prov.to_file(tmp_path / "prov.gpkg")
+    assert main(["build", "--regions", str(tmp_path / "prov.gpkg"), "--region-id-col", "cod",
+                 "--out", str(tmp_path / "g.gpkg")]) == 2
+    assert "Name the right column with --region-id-col." in capsys.readouterr().err
+
+
+def test_barrier_without_names_and_an_island_cut_off_by_it_are_said(tmp_path, capsys):
+    """A barrier file without a 'name' column was named after the file silently, and a
+    site left alone by --barrier-action drop was told to raise --max-crossing-km, though
+    its edges had gone for the barrier."""
+    import json
+
+    line = {"type": "Feature", "properties": {},
+            "geometry": {"type": "LineString", "coordinates": [[0.5, -1.0], [0.5, 2.0]]}}
+    path = tmp_path / "wall.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [line]}))
+    pd.DataFrame({"id": ["w1", "w2", "e1"], "latitude": [0.2, 0.8, 0.5],
+                  "longitude": [0.2, 0.2, 0.8]}).to_csv(tmp_path / "s.csv", index=False)
+    assert main(["build", "--sites", str(tmp_path / "s.csv"), "--method", "knn", "--k", "1",
+                 "--barrier", str(path), "--barrier-action", "drop",
+                 "--out", str(tmp_path / "g.gpkg")]) == 2
+    err = capsys.readouterr().err
+    assert (f"note (--barrier): {str(path)!r} has no 'name' column; its lines are one barrier "
+            "named after the file ('wall'; add a 'name' column to tell several apart)") in err
+    assert ("Their edges crossed a barrier and were removed (--barrier-action drop): pass "
+            "--barrier-action flag to keep them, flagged.") in err
