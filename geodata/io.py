@@ -978,7 +978,8 @@ def regions_with_sites(regions: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
         shared = sum(1 for m in missing if m in inside)
         raise DialectGraphError(
             f"`{sites_argument}` must have a polygon in `{argument}` for every site; "
-            f"{len(missing)} of {len(sites)} sites have none: {', '.join(shown)}"
+            f"{len(missing)} of {len(sites)} sites {'has' if len(missing) == 1 else 'have'} "
+            f"none: {', '.join(shown)}"
             + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
             + (f". {'It lies' if len(missing) == 1 else f'{shared} of them lie'} inside "
                "another site's polygon: a region holds one site" if shared else "")
@@ -994,9 +995,12 @@ def regions_with_sites(regions: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
     lonely = regions.index.difference(sites.index, sort=False)
     if len(lonely):
         report.add("regions without a site",
-                   f"{len(lonely)} of {len(regions)} polygons of `{argument}` have no site in "
-                   f"`{sites_argument}` ({first_examples(lonely.tolist())}); they are kept as "
-                   "regions without readings, placed at a point inside their polygon",
+                   f"{len(lonely)} of {len(regions)} polygons of `{argument}` "
+                   f"{'has' if len(lonely) == 1 else 'have'} no site in `{sites_argument}` "
+                   f"({first_examples(lonely.tolist())}); "
+                   + ("it is kept as a region without readings, placed at a point inside its "
+                      "polygon" if len(lonely) == 1 else "they are kept as regions without "
+                      "readings, each placed at a point inside its polygon"),
                    lonely.tolist())
     return out, report
 

@@ -74,7 +74,9 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     check_n_jobs(args.n_jobs, 1)
     graph = with_genealogy(read_graph(args.graph), args.classification, args.k_gen)
     if args.task == "impute":
-        graph, _ = items_for_imputation(graph)
+        graph, variants = items_for_imputation(graph)
+        if variants:
+            _say_reading_classes(args.graph)
     else:
         check_labels(graph, args.label)
     net = {"max_epochs": args.max_epochs} if args.max_epochs is not None else None
@@ -98,3 +100,26 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         write_text(args.markdown, table)
     print(table)
     return 0
+
+
+def _say_reading_classes(graph_path: Path) -> None:
+    """Say that an imputed cell is scored by its reading class, when ``build`` grouped
+    several readings into one class (its ``G.classes.csv``): a right class may be another
+    reading of the same class (an audit took the scores for readings)."""
+    import pandas as pd
+
+    from gnn.cli.fit import readings_source
+
+    source = readings_source(Path(graph_path))
+    if not source.is_file():
+        return
+    classes = pd.read_csv(source, dtype=str, keep_default_na=False)
+    classes = classes[classes["class"] != "other"]
+    sizes = classes.groupby(["item", "class"])["reading"].nunique()
+    merged = int((sizes > 1).sum())
+    if merged:
+        print(f"impute: a cell is scored right when its reading class is: {merged} of "
+              f"{len(sizes)} classes hold several similar readings (listed in {source.name}), "
+              "so a right class may be another reading of it; build with --string-encoding "
+              "exact to score readings")
+

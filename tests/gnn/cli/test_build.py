@@ -502,7 +502,7 @@ def test_sites_without_their_polygon_are_named_with_where_they_lie(tmp_path, cap
 def test_a_site_inside_another_sites_polygon_is_said(tmp_path, capsys):
     args = _province_files(tmp_path, extra_sites=[("Tianjin2", 39.2, 117.3)])
     assert main([*args, "--out", str(tmp_path / "g.gpkg")]) == 2
-    assert ("1 of 35 sites have none: 'Tianjin2' (inside the polygon of 'CN-TJ'). It lies "
+    assert ("1 of 35 sites has none: 'Tianjin2' (inside the polygon of 'CN-TJ'). It lies "
             "inside another site's polygon: a region holds one site.") in capsys.readouterr().err
 
 
@@ -515,9 +515,9 @@ def test_a_polygon_without_a_site_is_kept_and_said(tmp_path, capsys):
     out = tmp_path / "g.gpkg"
     assert main([*args, "--out", str(out)]) == 0
     text = capsys.readouterr().out
-    assert ("regions without a site: 1 of 34 polygons of `--regions` have no site in "
-            "`--sites` ('CN-SH'); they are kept as regions without readings, placed at a point "
-            "inside their polygon") in text
+    assert ("regions without a site: 1 of 34 polygons of `--regions` has no site in "
+            "`--sites` ('CN-SH'); it is kept as a region without readings, placed at a point "
+            "inside its polygon") in text
     g = DialectGraph.read_file(out)
     assert g.n_nodes == 34 and ("CN-SH", "CN-JS") in g.edges.index
 

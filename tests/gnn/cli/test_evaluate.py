@@ -1,5 +1,6 @@
 import argparse
 import json
+import re
 
 import pytest
 
@@ -94,7 +95,13 @@ def test_impute_a_reading_atlas_scores_items_not_class_columns(tmp_path, beida_r
                                  "--cv", "random", "--folds", "3", "--seeds", "1",
                                  "--models", "majority", "--json", str(out)])
     assert args.func(args) == 0
-    assert "are read as one column per item" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert "are read as one column per item" in said
+    # an audit took class-level scores for reading-level ones: said, with the file and how
+    assert re.search(r"impute: a cell is scored right when its reading class is: \d+ of \d+ "
+                     r"classes hold several similar readings \(listed in g\.classes\.csv\), so "
+                     r"a right class may be another reading of it; build with "
+                     r"--string-encoding exact to score readings", said)
     result = json.loads(out.read_text())
     import geodata
 
