@@ -574,9 +574,10 @@ class DialectGraph:
                     fix = ("Their edges crossed a barrier and were removed (barrier_action="
                            "'drop'): pass barrier_action='flag' to keep them, flagged. Or: "
                            + fix[0].lower() + fix[1:])
+                knn = "" if params.get("method") == "knn" else " use method='knn',"
                 raise DialectGraphError(
                     f"the graph must connect every region; {len(lonely)} region(s) have no "
-                    f"neighbour ({far}). {fix}, use method='knn', or pass isolated='keep'.")
+                    f"neighbour ({far}). {fix},{knn} or pass isolated='keep'.")
             report.add("isolated regions", f"{len(lonely)} region(s) have no neighbour "
                        f"({far}); kept because isolated='keep'", lonely)
         actions = {e["action"] for e in report.entries}
@@ -1083,11 +1084,17 @@ def _check_sites_in_regions(ids: pd.Index, proj: np.ndarray, xy: np.ndarray,
 def _report_region_overlaps(ids: pd.Index, proj: np.ndarray, crs, report: Report) -> None:
     """Report pairs of given polygons whose areas overlap (more than a sliver): such
     regions are neighbours, and the overlap belongs to both."""
-    left, right = shapely.STRtree(proj).query(proj, predicate="intersects")
-    keep = left < right
-    left, right = left[keep], right[keep]
-    if not left.size:
+    # interiors that meet: polygons overlapping, or one inside the other (not neighbours
+    # that only touch, whose intersections would be measured for nothing)
+    tree = shapely.STRtree(proj)
+    hits = [tree.query(proj, predicate=p) for p in ("overlaps", "contains")]
+    pairs = np.column_stack([np.concatenate([h[0] for h in hits]),
+                             np.concatenate([h[1] for h in hits])])
+    pairs = np.unique(np.sort(pairs, axis=1), axis=0)
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    if not len(pairs):
         return
+    left, right = pairs[:, 0], pairs[:, 1]
     area_km2 = shapely.area(shapely.intersection(proj[left], proj[right])) / 1e6
     big = np.flatnonzero(area_km2 > OVERLAP_MIN_KM2)
     if not big.size:

@@ -571,3 +571,4 @@ def test_barrier_without_names_and_an_island_cut_off_by_it_are_said(tmp_path, ca
             "named after the file ('wall'; add a 'name' column to tell several apart)") in err
     assert ("Their edges crossed a barrier and were removed (--barrier-action drop): pass "
             "--barrier-action flag to keep them, flagged.") in err
+    assert "past those distances, or pass --isolated keep." in err  # it is knn already
