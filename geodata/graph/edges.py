@@ -123,8 +123,11 @@ def _land_tiles(outline: shapely.Geometry) -> np.ndarray:
         for a in range(k):
             for b in range(k):
                 piece = shapely.clip_by_rect(part, xs[a], ys[b], x_end[a], y_end[b])
-                if not piece.is_empty:
-                    out.append(piece if piece.is_valid else shapely.make_valid(piece))
+                if not piece.is_valid:
+                    piece = shapely.make_valid(piece)
+                # only the areas: a clip along an edge can leave lines or points too
+                out.extend(p for p in shapely.get_parts(piece)
+                           if shapely.get_type_id(p) == 3 and not p.is_empty)
     return np.array(out, dtype=object)
 
 
