@@ -973,16 +973,31 @@ def regions_with_sites(regions: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
         inside = {}
         for p_i, r_i in zip(*hits):
             inside.setdefault(missing[p_i], regions.index[r_i])
-        shown = [f"{m!r}" + (f" (inside the polygon of {inside[m]!r})" if m in inside else
-                             " (inside no polygon)") for m in missing[:5]]
-        shared = sum(1 for m in missing if m in inside)
+
+        def where(m) -> str:
+            if m not in inside:
+                return " (inside no polygon)"
+            owner = inside[m]
+            return (f" (inside the polygon of {owner!r})" if owner in sites.index else
+                    f" (inside the polygon {owner!r}, which names no site)")
+
+        shown = [f"{m!r}{where(m)}" for m in missing[:5]]
+        shared = sum(1 for m in missing if inside.get(m) in sites.index)
+        if len(missing) == len(sites):  # no id in common: the wrong id column
+            hint = (f". No site id is an id of `{argument}` (its ids: "
+                    f"{first_examples(regions.index.tolist())}): name the column of the "
+                    "polygons' ids with id_col (CLI: --region-id-col)")
+        elif shared:
+            hint = (f". {'It lies' if len(missing) == 1 else f'{shared} of them lie'} inside "
+                    "another site's polygon: a region holds one site")
+        else:
+            hint = ""
         raise DialectGraphError(
             f"`{sites_argument}` must have a polygon in `{argument}` for every site; "
             f"{len(missing)} of {len(sites)} sites {'has' if len(missing) == 1 else 'have'} "
             f"none: {', '.join(shown)}"
             + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
-            + (f". {'It lies' if len(missing) == 1 else f'{shared} of them lie'} inside "
-               "another site's polygon: a region holds one site" if shared else "")
+            + hint
             + f". Add their polygons to `{argument}` (with their ids), drop those sites, or "
             "build regions around the sites instead (without --regions).")
     extra = pd.DataFrame(sites.drop(columns=sites.geometry.name))

@@ -63,7 +63,10 @@ def contiguity_pairs(geoms: np.ndarray, *, rook: bool = True, strict: bool = Fal
         segments or vertices exactly, as in a tessellation (Voronoi cells, a clean
         administrative layer); this is libpysal's vertex rule. ``True``: neighbours are
         found by geometric intersection of boundaries (STRtree), which tolerates vertices
-        that do not coincide; slower.
+        that do not coincide, and boundaries within :data:`SNAP_M` *units of the CRS*
+        (metres in a projected one) of each other count as touching, and as a border
+        where they run along each other (a layer digitised or reprojected apart; see
+        :func:`_contiguity_geometric`); slower.
     crs : pyproj CRS or None
         The CRS of ``geoms``. Given, lengths are geodesic metres on the WGS84 ellipsoid
         (each boundary segment measured between its ends), not metres of the projection,
@@ -193,38 +196,82 @@ SNAPPED_BORDER_MIN_M = 100.0
 
 def _contiguity_geometric(geoms: np.ndarray, *, rook: bool, crs=None,
                           snap_m: float = SNAP_M) -> pd.DataFrame:
-    """Neighbours by intersection of the boundaries; pairs whose boundaries do not meet
-    exactly but run within ``snap_m`` of each other (slivers, gaps, overlaps) are measured
-    on the polygons grown by ``snap_m`` (each boundary's length inside the other polygon so
-    grown, the longer of the two: a polygon inside another borders it all round); those
-    pairs are listed in ``attrs["snapped"]``
-    (positions ``i``, ``j`` and the snapped border in metres)."""
+    """Neighbours by intersection of the boundaries, and by snapping: the part of a
+    polygon's boundary that it shares with no other polygon (its loose boundary: a coast,
+    or a border digitised apart from its neighbour's) that runs within ``snap_m`` of
+    another polygon is a border with it too, when longer than
+    :data:`SNAPPED_BORDER_MIN_M` (the longer of the two sides' measures, added to the
+    exact border). A strip between two polygons (a river) shares its edges with both, so
+    they are not snapped across it. Snapped pairs are listed in ``attrs["snapped"]``
+    (positions ``i``, ``j`` and the whole border in metres)."""
     tree = shapely.STRtree(geoms)
     left, right = tree.query(geoms, predicate="dwithin", distance=snap_m)
     keep = left < right
     left, right = left[keep], right[keep]
-    shared = shapely.intersection(shapely.boundary(geoms[left]), shapely.boundary(geoms[right]))
+    edges = shapely.boundary(geoms)
+    shared = shapely.intersection(edges[left], edges[right])
     border = _line_lengths(shared, crs)
-    touching = np.ones(len(left), dtype=bool)  # within snap_m
     snapped = np.zeros(len(left), dtype=bool)
-    # pairs whose exact border is missing or short: measured again on the grown polygons
-    todo = np.flatnonzero(border < SNAPPED_BORDER_MIN_M)
+    perimeter = _line_lengths(edges, crs)
+    matched = (np.bincount(left, weights=border, minlength=len(geoms))
+               + np.bincount(right, weights=border, minlength=len(geoms)))
+    loose = perimeter - matched > np.maximum(1.0, 1e-9 * perimeter)
+    todo = np.flatnonzero(loose[left] & loose[right])
     if todo.size:
-        involved = np.unique(np.concatenate([left[todo], right[todo]]))
-        grown = np.empty(len(geoms), dtype=object)
-        grown[involved] = shapely.buffer(geoms[involved], snap_m)
-        edge = np.empty(len(geoms), dtype=object)
-        edge[involved] = shapely.boundary(geoms[involved])
-        a, b = left[todo], right[todo]
-        near = np.maximum(_line_lengths(shapely.intersection(edge[a], grown[b]), crs),
-                          _line_lengths(shapely.intersection(edge[b], grown[a]), crs))
-        longer = near > np.maximum(border[todo], 0.0) + SNAPPED_BORDER_MIN_M
-        border[todo[longer]] = near[longer]
+        near = _snapped_lengths(geoms, edges, left, right, todo, crs, snap_m)
+        longer = near > SNAPPED_BORDER_MIN_M
+        border[todo[longer]] += near[longer]
         snapped[todo[longer]] = True
-    sel = border > 0 if rook else touching
+    if rook:
+        sel = border > 0
+    else:  # touching, or only a gap narrower than snap_m that no other polygon fills
+        sel = (border > 0) | shapely.intersects(geoms[left], geoms[right])
+        for e in np.flatnonzero(~sel):
+            a, b = int(left[e]), int(right[e])
+            gap = shapely.shortest_line(geoms[a], geoms[b])
+            between = [o for o in tree.query(gap) if o not in (a, b)]
+            sel[e] = not any(shapely.relate_pattern(gap, geoms[o], "T********")
+                             for o in between)
     out = pd.DataFrame({"i": left[sel], "j": right[sel], "border_m": border[sel]})
     out.attrs["snapped"] = pd.DataFrame({"i": left[snapped], "j": right[snapped],
                                          "border_m": border[snapped]})
+    return out
+
+
+def _snapped_lengths(geoms: np.ndarray, edges: np.ndarray, left: np.ndarray,
+                     right: np.ndarray, todo: np.ndarray, crs, snap_m: float) -> np.ndarray:
+    """For the pairs ``todo`` of (``left``, ``right``): the length of one polygon's loose
+    boundary within ``snap_m`` of the other (the longer of the two ways), everything
+    clipped to the box where the two come near (a district of 10,000 vertices is not
+    buffered whole for a neighbour it meets along 2 km)."""
+    partners: dict[int, list[int]] = {}
+    for a, b in zip(left, right):
+        partners.setdefault(int(a), []).append(int(b))
+        partners.setdefault(int(b), []).append(int(a))
+    bounds = shapely.bounds(geoms)
+    free: dict[int, shapely.Geometry] = {}
+
+    def loose_of(k: int) -> shapely.Geometry:
+        # the boundary less every neighbour's boundary: what it shares exactly with none
+        if k not in free:
+            x0, y0, x1, y1 = bounds[k]
+            others = [shapely.clip_by_rect(edges[o], x0 - snap_m, y0 - snap_m, x1 + snap_m,
+                                           y1 + snap_m) for o in partners[k]]
+            free[k] = shapely.difference(edges[k], shapely.union_all(others))
+        return free[k]
+
+    out = np.zeros(len(todo))
+    for n, e in enumerate(todo):
+        a, b = int(left[e]), int(right[e])
+        box = (max(bounds[a, 0], bounds[b, 0]) - snap_m, max(bounds[a, 1], bounds[b, 1]) - snap_m,
+               min(bounds[a, 2], bounds[b, 2]) + snap_m, min(bounds[a, 3], bounds[b, 3]) + snap_m)
+        if box[0] > box[2] or box[1] > box[3]:
+            continue
+        pieces = []
+        for x, y in ((a, b), (b, a)):
+            grown = shapely.buffer(shapely.clip_by_rect(geoms[y], *box), snap_m)
+            pieces.append(shapely.intersection(shapely.clip_by_rect(loose_of(x), *box), grown))
+        out[n] = float(np.max(_line_lengths(np.array(pieces, dtype=object), crs)))
     return out
 
 

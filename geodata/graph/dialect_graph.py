@@ -290,7 +290,10 @@ class DialectGraph:
             Options of ``knn`` and ``distance_band``.
         max_crossing_km : float
             Groups of regions with no land neighbour (islands) are joined to the nearest
-            region within this gap; the edge is flagged ``sea_crossing``.
+            region within this gap; the edge is flagged ``sea_crossing``. With a land
+            ``boundary``, a point graph's edge (delaunay, knn ...) whose straight line runs
+            over more than 3 km of water (and a quarter of its length) is flagged too, and
+            one over more water than this is removed (reported).
         barriers : GeoDataFrame, optional
             Lines or polygons with a ``name`` column (rivers, mountain ranges). An edge
             whose straight line crosses one gets ``barrier_<name>=True``, or is removed
@@ -407,10 +410,16 @@ class DialectGraph:
         """Build a graph from given region polygons (rook or queen contiguity).
 
         Invalid polygons are repaired (reported). Each region's site is its
-        ``longitude``/``latitude`` columns when present, else a point inside the polygon.
-        ``strict=True`` finds neighbours by geometric intersection, which tolerates
-        boundaries whose vertices do not coincide; ``strict=False`` uses libpysal's
-        shared-vertex rule (faster, for clean tessellations).
+        ``longitude``/``latitude`` columns when present (a region without them, not
+        surveyed, gets a point inside its polygon, reported), else a point inside the
+        polygon. A site more than :data:`SITE_OUTSIDE_REGION_KM` outside its own polygon
+        is an error (ids that do not match); nearer, it is reported. Overlapping polygons
+        are reported. ``strict=True`` finds neighbours by geometric intersection, which
+        tolerates boundaries whose vertices do not coincide, and snaps borders digitised
+        up to :data:`~geodata.graph.adjacency.SNAP_M` metres apart (reported; see
+        :func:`~geodata.graph.adjacency.contiguity_pairs`); ``strict=False`` uses
+        libpysal's shared-vertex rule (faster, for clean tessellations). ``crs`` must be
+        projected (metres).
         """
         if method not in ("rook", "queen"):
             raise DialectGraphError(f"`method` must be 'rook' or 'queen' for given polygons; got "
@@ -424,6 +433,17 @@ class DialectGraph:
         if {"longitude", "latitude"} <= set(reg.columns):
             lon = pd.to_numeric(reg["longitude"], errors="coerce").to_numpy(float)
             lat = pd.to_numeric(reg["latitude"], errors="coerce").to_numpy(float)
+            given = reg[["longitude", "latitude"]].notna().to_numpy()
+            bad = (given & ~np.isfinite(np.column_stack([lon, lat]))).any(axis=1)
+            if bad.any():
+                k = int(np.flatnonzero(bad)[0])
+                raise DialectGraphError(
+                    f"`regions` longitude/latitude must be numbers (degrees); "
+                    f"{int(bad.sum())} region(s) have values that are not "
+                    f"({first_examples(reg.index[bad].tolist())}; first: "
+                    f"{str(reg['longitude'].iloc[k])!r}, {str(reg['latitude'].iloc[k])!r}). "
+                    "Write them "
+                    "as decimal degrees with a point (12.5, not '12,5').")
             none = ~(np.isfinite(lon) & np.isfinite(lat))
             if none.any():  # a region without its site (a district not surveyed)
                 lon, lat = np.where(none, rp.x, lon), np.where(none, rp.y, lat)
@@ -438,6 +458,10 @@ class DialectGraph:
             report.add("placed sites inside regions", "regions had no longitude/latitude "
                        "columns; each site is a representative point inside its polygon")
         crs = CRS.from_user_input(crs) if crs is not None else suitable_crs(lon, lat)
+        if not crs.is_projected:  # snapping, borders and the site check are in metres
+            raise DialectGraphError(f"`crs` must be a projected CRS (metres); got "
+                                    f"{crs.name!r}. Leave it unset to use an equal-area "
+                                    "projection of the extent.")
         proj = reg.to_crs(crs).geometry.array
         proj = np.asarray(proj, dtype=object)
         xy = project_lonlat(lon, lat, crs)
@@ -526,10 +550,12 @@ class DialectGraph:
             if barrier_action == "drop":
                 hit = flags.any(axis=1).to_numpy()
                 if hit.any():
-                    gone = [f"{ids[a]}-{ids[b]}" for a, b in pairs.loc[hit, ["i", "j"]].to_numpy()]
+                    ends = pairs.loc[hit, ["i", "j"]].to_numpy()
+                    gone = [f"{ids[a]}-{ids[b]}" for a, b in ends]
                     report.add("removed edges crossing barriers",
                                f"{int(hit.sum())} edge(s) crossed {list(flags.columns)} and were "
-                               f"removed: {first_examples(gone, 5)}", [])
+                               f"removed: {first_examples(gone, 5)}",
+                               sorted({str(ids[k]) for k in np.unique(ends)}))
                 pairs = pairs[~hit]
             else:
                 pairs = pd.concat([pairs, flags], axis=1)
@@ -570,7 +596,9 @@ class DialectGraph:
                     fix = f"Raise `max_crossing_km` (now {max_crossing_km:g}) past those distances"
                     if "cells cut at their reach" in actions:
                         fix += " (or `max_reach_km`, which cut the cells short)"
-                if "removed edges crossing barriers" in actions:
+                cut = {str(i) for e in report.entries
+                       if e["action"] == "removed edges crossing barriers" for i in e["ids"]}
+                if cut & {str(i) for i in lonely}:
                     fix = ("Their edges crossed a barrier and were removed (barrier_action="
                            "'drop'): pass barrier_action='flag' to keep them, flagged. Or: "
                            + fix[0].lower() + fix[1:])
@@ -586,7 +614,7 @@ class DialectGraph:
                             "distances to join them")
         else:
             detached_fix = "a larger `k` or `threshold_km` joins them"
-        if "removed edges crossing barriers" in actions:
+        if "removed edges crossing barriers" in actions:  # which parts they cut: unknown here
             detached_fix += " (or barrier_action='flag', which keeps the edges across barriers)"
         _report_detached_groups(edges, reg, set(lonely), report, fix=detached_fix)
         meta = {**params, "projected_crs": crs.to_wkt(), "format_version": FORMAT_VERSION,
@@ -1043,7 +1071,8 @@ def _report_unknown_relatedness(edges: pd.DataFrame, paths: pd.Series, ids: pd.I
 #: polygons and of the sites do not match); nearer, it is reported and kept (a village on
 #: the coast of a simplified outline).
 SITE_OUTSIDE_REGION_KM = 10.0
-#: Overlaps of given polygons smaller than this (km²) are slivers and are not reported.
+#: Overlaps of given polygons smaller than this (km²), or narrower on average than the
+#: snapping distance, are slivers and are not reported.
 OVERLAP_MIN_KM2 = 0.01
 
 
@@ -1095,8 +1124,12 @@ def _report_region_overlaps(ids: pd.Index, proj: np.ndarray, crs, report: Report
     if not len(pairs):
         return
     left, right = pairs[:, 0], pairs[:, 1]
-    area_km2 = shapely.area(shapely.intersection(proj[left], proj[right])) / 1e6
-    big = np.flatnonzero(area_km2 > OVERLAP_MIN_KM2)
+    common = shapely.intersection(proj[left], proj[right])
+    area_km2 = shapely.area(common) / 1e6
+    # a sliver along a border digitised twice (a metre wide, kilometres long) is what the
+    # snapping of borders is for: only overlaps wider on average than SNAP_M are said
+    width_m = area_km2 * 1e6 / np.maximum(shapely.length(common) / 2, 1e-9)
+    big = np.flatnonzero((area_km2 > OVERLAP_MIN_KM2) & (width_m > adj.SNAP_M))
     if not big.size:
         return
     order = big[np.argsort(-area_km2[big])]

@@ -104,30 +104,37 @@ _TILE_GAP_M = 1e-6
 
 
 def _land_tiles(outline: shapely.Geometry) -> np.ndarray:
-    """The polygons of ``outline``, each large one cut by a grid into pieces of about
-    :data:`_TILE_COORDS` vertices (the pieces cover it but for gaps of
-    :data:`_TILE_GAP_M` between them, so that no line is counted twice)."""
-    out = []
-    for part in shapely.get_parts(outline):
-        n = int(shapely.get_num_coordinates(part))
-        if n <= _TILE_COORDS:
+    """The polygons of ``outline``, each large one halved again and again (a quadtree:
+    each vertex is clipped about log times, not once per tile) into pieces of at most
+    about :data:`_TILE_COORDS` vertices. The pieces cover it but for gaps of
+    :data:`_TILE_GAP_M` between them, so that no line is counted twice."""
+    out: list = []
+
+    def polygons(geom) -> list:
+        if not geom.is_valid:
+            geom = shapely.make_valid(geom)
+        # only the areas (a clip along an edge can leave lines; make_valid collections
+        # nest multipolygons)
+        return [p for p in shapely.get_parts(shapely.get_parts(geom))
+                if shapely.get_type_id(p) == 3 and not p.is_empty]
+
+    def split(part, depth: int = 0) -> None:
+        if shapely.get_num_coordinates(part) <= _TILE_COORDS or depth >= 24:
             out.append(part)
-            continue
-        k = 2 * int(np.ceil(np.sqrt(n / _TILE_COORDS)))
+            return
         x0, y0, x1, y1 = part.bounds
-        xs, ys = np.linspace(x0, x1, k + 1), np.linspace(y0, y1, k + 1)
-        # each tile stops a micrometre short of the next one's edge, so a line running
-        # along a grid line is counted in one tile, not in both
-        x_end = np.append(xs[1:-1] - _TILE_GAP_M, xs[-1])
-        y_end = np.append(ys[1:-1] - _TILE_GAP_M, ys[-1])
-        for a in range(k):
-            for b in range(k):
-                piece = shapely.clip_by_rect(part, xs[a], ys[b], x_end[a], y_end[b])
-                if not piece.is_valid:
-                    piece = shapely.make_valid(piece)
-                # only the areas: a clip along an edge can leave lines or points too
-                out.extend(p for p in shapely.get_parts(piece)
-                           if shapely.get_type_id(p) == 3 and not p.is_empty)
+        if x1 - x0 >= y1 - y0:
+            xm = (x0 + x1) / 2
+            halves = [(x0, y0, xm - _TILE_GAP_M, y1), (xm, y0, x1, y1)]
+        else:
+            ym = (y0 + y1) / 2
+            halves = [(x0, y0, x1, ym - _TILE_GAP_M), (x0, ym, x1, y1)]
+        for box in halves:
+            for piece in polygons(shapely.clip_by_rect(part, *box)):
+                split(piece, depth + 1)
+
+    for part in shapely.get_parts(outline):
+        split(part)
     return np.array(out, dtype=object)
 
 
@@ -428,11 +435,16 @@ def flag_offshore_crossings(pairs: pd.DataFrame, xy: np.ndarray, outline: shapel
                    f"removed: {listed(gone, water_km[too_far], 'km')}", ends(gone))
         pairs = pairs.drop(index=pairs.index[gone]).reset_index(drop=True)
     if sea.size:
-        why = ("(their cells reach over the water, so the regions touch)" if offshore is not None
-               else "(the straight line between the sites, measured on the boundary's land)")
-        report.add("sea crossings of sites off the land" if offshore is not None else
-                   "sea crossings of a point graph",
-                   f"{sea.size} {whose} join sites across more than {min_water_km:g} km of "
-                   f"water (and {min_share:.0%} of the way): sea_crossing=True {why}: "
-                   f"{listed(sea, km, 'km of water')}", ends(sea))
+        if offshore is not None:
+            report.add("sea crossings of sites off the land",
+                       f"{sea.size} {whose} join them to a neighbour across more than "
+                       f"{min_water_km:g} km of water (and {min_share:.0%} of the way): "
+                       "sea_crossing=True (their cells reach over the water, so the regions "
+                       f"touch): {listed(sea, km, 'km of water')}", ends(sea))
+        else:
+            report.add("sea crossings of a point graph",
+                       f"{sea.size} {whose} join sites across more than {min_water_km:g} km "
+                       f"of water (and {min_share:.0%} of the way): sea_crossing=True (the "
+                       "straight line between the sites, measured on the boundary's land): "
+                       f"{listed(sea, km, 'km of water')}", ends(sea))
     return pairs

@@ -106,9 +106,14 @@ class _WeightedSum(torch.autograd.Function):
         n_edges = target.numel()
         out = grad.new_empty(n_edges)
         step = max(1, _WeightedSum.CHUNK // max(rows.size(1), 1))
+        if grad.requires_grad or grad.dtype != rows.dtype or grad.device.type != "cpu":
+            # a second derivative, mixed dtypes, another device: plain tensors per chunk
+            for s in range(0, n_edges, step):
+                e = slice(s, s + step)
+                out[e] = (grad.index_select(0, target[e]) * rows.index_select(0, src[e])).sum(1)
+            return out, None, None, None, None
         # the chunks' two buffers, kept between calls (a fresh pair per chunk and per epoch
         # made a third of the backward's time page faults)
-        rows = rows.to(grad.dtype)
         g_buf = _WeightedSum._buffer(0, min(step, n_edges), grad.size(1), grad)
         r_buf = _WeightedSum._buffer(1, min(step, n_edges), rows.size(1), grad)
         for s in range(0, n_edges, step):

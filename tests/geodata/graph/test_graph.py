@@ -428,3 +428,66 @@ def test_from_regions_reports_overlaps_and_a_region_inside_another_is_its_neighb
     detail = {e["action"]: e["detail"] for e in g.report.entries}["overlapping regions"]
     assert detail.startswith("1 pair(s) of regions overlap: r0c0-islet (4.00 km²)") or \
         detail.startswith("1 pair(s) of regions overlap: islet-r0c0 (4.00 km²)")
+
+
+def test_from_regions_does_not_snap_across_a_strip_or_in_degrees():
+    """A strip 5 m wide between two districts (a river polygon) shares its edges with both:
+    they are not joined across it (a review found a 5 km 'border' through it); a border
+    exact for 150 m and digitised a metre apart for 4.85 km is measured whole; a CRS in
+    degrees is refused (10 m would be 10 degrees)."""
+    x0, y0 = 4_300_000.0, 3_200_000.0
+    polys = {"w": shapely.box(x0, y0, x0 + 1000, y0 + 5000),
+             "river": shapely.box(x0 + 1000, y0, x0 + 1005, y0 + 5000),
+             "e": shapely.box(x0 + 1005, y0, x0 + 2000, y0 + 5000)}
+    g = gpd.GeoDataFrame(geometry=list(polys.values()), index=pd.Index(list(polys),
+                         name="site_id"), crs="EPSG:3035").to_crs("EPSG:4326")
+    for method in ("rook", "queen"):
+        graph = DialectGraph.from_regions(g, method=method)
+        assert {tuple(sorted(p)) for p in graph.edges.index} == {("river", "w"),
+                                                                 ("e", "river")}
+    # exact along the first 150 m, then one metre apart
+    a = shapely.Polygon([(x0, y0), (x0 + 1000, y0), (x0 + 1000, y0 + 150),
+                         (x0 + 1001, y0 + 150), (x0 + 1001, y0 + 5000), (x0, y0 + 5000)])
+    b = shapely.Polygon([(x0 + 1000, y0), (x0 + 2000, y0), (x0 + 2000, y0 + 5000),
+                         (x0 + 1002, y0 + 5000), (x0 + 1002, y0 + 150), (x0 + 1000, y0 + 150)])
+    part = gpd.GeoDataFrame(geometry=[a, b], index=pd.Index(["a", "b"], name="site_id"),
+                            crs="EPSG:3035").to_crs("EPSG:4326")
+    border = DialectGraph.from_regions(part).edges.loc[("a", "b"), "border_km"]
+    assert 4.99 < border < 5.03
+    with pytest.raises(DialectGraphError, match=r"`crs` must be a projected CRS \(metres\)"):
+        DialectGraph.from_regions(_grid_regions(), crs="EPSG:4326")
+
+
+def test_from_regions_sliver_overlaps_are_not_said_and_bad_coordinates_are_refused():
+    """A border digitised twice overlapping by half a metre is snapped, not reported as an
+    overlap (only overlaps wider than the snapping distance are); coordinates that are
+    present but not numbers are an error, not a region 'without a site'."""
+    overlapped = _grid_regions(-0.5)
+    g = DialectGraph.from_regions(overlapped)
+    assert "overlapping regions" not in {e["action"] for e in g.report.entries}
+    bad = _grid_regions().astype({"longitude": object})
+    bad.loc["r1c1", "longitude"] = "12,5"
+    with pytest.raises(DialectGraphError, match=r"`regions` longitude/latitude must be "
+                       r"numbers \(degrees\); 1 region\(s\) have values that are not \('r1c1'; "
+                       r"first: '12,5', '[\d.]+'\)\. Write them as decimal degrees"):
+        DialectGraph.from_regions(bad)
+
+
+def test_an_isolated_region_is_told_of_the_barrier_only_when_the_barrier_cut_it():
+    """The barrier advice goes with the regions whose edges the barrier removed (a review
+    found it given to any isolated region once any edge was dropped anywhere)."""
+    coords = {"w1": (0.2, 0.2), "w2": (0.2, 0.8), "e1": (0.8, 0.5), "far": (5.0, 5.0)}
+    sites = gpd.GeoDataFrame(geometry=gpd.points_from_xy(*zip(*coords.values())), crs=4326,
+                             index=pd.Index(list(coords)))
+    wall = gpd.GeoDataFrame({"name": ["wall"]}, geometry=[shapely.LineString(
+        [(0.5, -1.0), (0.5, 2.0)])], crs=4326)
+    with pytest.raises(DialectGraphError, match=r"\('e1' \(\d+ km from the nearest other "
+                       r"site\)\)\. Their edges crossed a barrier and were removed"):
+        DialectGraph.from_sites(sites.drop(index="far"), method="knn", k=1, barriers=wall,
+                                barrier_action="drop")
+    short = gpd.GeoDataFrame({"name": ["wall"]}, geometry=[shapely.LineString(
+        [(0.0, 0.5), (0.4, 0.5)])], crs=4326)  # cuts w1-w2 only
+    with pytest.raises(DialectGraphError) as info:
+        DialectGraph.from_sites(sites, method="distance_band", threshold_km=100,
+                                barriers=short, barrier_action="drop")
+    assert "'far'" in str(info.value) and "crossed a barrier" not in str(info.value)

@@ -572,3 +572,17 @@ def test_barrier_without_names_and_an_island_cut_off_by_it_are_said(tmp_path, ca
     assert ("Their edges crossed a barrier and were removed (--barrier-action drop): pass "
             "--barrier-action flag to keep them, flagged.") in err
     assert "past those distances, or pass --isolated keep." in err  # it is knn already
+
+
+def test_regions_read_without_their_id_column_point_to_it(tmp_path, capsys):
+    """--regions without --region-id-col numbers the polygons 0, 1 ...: every site is
+    'without a polygon'; the error says no id matches and names --region-id-col (a review
+    found it told users that each site lay inside another site's polygon)."""
+    args = _province_files(tmp_path)
+    del args[3:5]  # no --region-id-col
+    assert main([*args, "--out", str(tmp_path / "g.gpkg")]) == 2
+    err = capsys.readouterr().err
+    assert "34 of 34 sites have none: 'CN-" in err
+    assert "which names no site)" in err and "another site's polygon" not in err
+    assert ("No site id is an id of `--regions` (its ids: 0, 1, 2 and 31 more): name the "
+            "column of the polygons' ids with --region-id-col.") in err

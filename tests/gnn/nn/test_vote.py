@@ -273,3 +273,38 @@ def test_weighted_sum_backward_reuses_its_buffers_across_shapes_and_dtypes():
     for ours, ref in grads:
         assert ours.dtype == ref.dtype
         torch.testing.assert_close(ours, ref)
+
+
+def test_weighted_sum_backward_is_bitwise_the_plain_chunked_product_and_twice_differentiable():
+    """The buffered backward gives exactly (torch.equal) the gradient of the plain chunked
+    product it replaced, for several chunk sizes and widths; a second derivative
+    (create_graph) still works, through the plain path."""
+    from gnn.nn.vote import _WeightedSum
+
+    gen = torch.Generator().manual_seed(2)
+    chunk = _WeightedSum.CHUNK
+    try:
+        for width, size in [(1, 1 << 22), (37, 1000), (200, 37), (64, 64 * 3)]:
+            _WeightedSum.CHUNK = size
+            n_out, n_src, n_edges = 30, 20, 500
+            target = torch.randint(n_out, (n_edges,), generator=gen)
+            src = torch.randint(n_src, (n_edges,), generator=gen)
+            rows = (torch.rand((n_src, width), generator=gen) < 0.3).float()
+            a = torch.rand(n_edges, generator=gen, requires_grad=True)
+            weight = torch.randn((n_out, width), generator=gen)
+            ours = torch.autograd.grad((_WeightedSum.apply(a, target, src, n_out, rows)
+                                        * weight).sum(), a)[0]
+            step = max(1, size // width)
+            plain = torch.cat([(weight.index_select(0, target[s:s + step])
+                                * rows.index_select(0, src[s:s + step])).sum(1)
+                               for s in range(0, n_edges, step)])
+            assert torch.equal(ours, plain)
+    finally:
+        _WeightedSum.CHUNK = chunk
+    a = torch.rand(6, dtype=torch.float64, requires_grad=True)
+    target, src = torch.tensor([0, 0, 1, 1, 2, 2]), torch.tensor([0, 1, 1, 2, 0, 2])
+    rows = torch.rand((3, 4), dtype=torch.float64)
+    out = _WeightedSum.apply(a, target, src, 3, rows)
+    (g,) = torch.autograd.grad((out ** 2).sum(), a, create_graph=True)
+    (h,) = torch.autograd.grad(g.sum(), a)
+    assert torch.isfinite(h).all() and h.abs().sum() > 0
