@@ -260,19 +260,19 @@ def _snapped_lengths(geoms: np.ndarray, edges: np.ndarray, left: np.ndarray,
             free[k] = shapely.difference(edges[k], shapely.union_all(others))
         return free[k]
 
-    out = np.zeros(len(todo))
+    pieces = np.full((len(todo), 2), shapely.LineString(), dtype=object)
     for n, e in enumerate(todo):
         a, b = int(left[e]), int(right[e])
         box = (max(bounds[a, 0], bounds[b, 0]) - snap_m, max(bounds[a, 1], bounds[b, 1]) - snap_m,
                min(bounds[a, 2], bounds[b, 2]) + snap_m, min(bounds[a, 3], bounds[b, 3]) + snap_m)
         if box[0] > box[2] or box[1] > box[3]:
             continue
-        pieces = []
-        for x, y in ((a, b), (b, a)):
+        for side, (x, y) in enumerate(((a, b), (b, a))):
             grown = shapely.buffer(shapely.clip_by_rect(geoms[y], *box), snap_m)
-            pieces.append(shapely.intersection(shapely.clip_by_rect(loose_of(x), *box), grown))
-        out[n] = float(np.max(_line_lengths(np.array(pieces, dtype=object), crs)))
-    return out
+            pieces[n, side] = shapely.intersection(shapely.clip_by_rect(loose_of(x), *box),
+                                                   grown)
+    # measured at once: geodesic lengths set up a transformation per call
+    return _line_lengths(pieces.ravel(), crs).reshape(-1, 2).max(axis=1)
 
 
 def _require_points(xy: np.ndarray, minimum: int, method: str) -> None:
