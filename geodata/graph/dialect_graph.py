@@ -464,8 +464,22 @@ class DialectGraph:
                                     "projection of the extent.")
         proj = reg.to_crs(crs).geometry.array
         proj = np.asarray(proj, dtype=object)
+        broken = ~shapely.is_valid(proj)
+        if broken.any():
+            # valid in degrees, crossed in metres (a polygon touching itself at a vertex,
+            # Natural Earth's Sudan): repaired for measuring, the output keeps the given ones
+            from geodata.io import _polygonal_part
+
+            proj[broken] = [_polygonal_part(g) for g in shapely.make_valid(proj[broken])]
+            report.add("regions repaired in the projection",
+                       f"{int(broken.sum())} region(s) became invalid when projected to metres "
+                       f"({first_examples(reg.index[broken].tolist())}; a polygon touching "
+                       "itself); they were made valid for measuring borders and areas, and are "
+                       "written as given", reg.index[broken].tolist())
         xy = project_lonlat(lon, lat, crs)
-        _check_sites_in_regions(reg.index, proj, xy, report)
+        _check_sites_in_regions(reg.index, proj, xy, report,
+                                inside=shapely.covers(reg.geometry.array,
+                                                      shapely.points(lon, lat)))
         pairs = adj.contiguity_pairs(proj, rook=method == "rook", strict=strict, crs=crs)
         _report_region_overlaps(reg.index, proj, crs, report)
         snapped = pairs.attrs.get("snapped")
@@ -533,7 +547,7 @@ class DialectGraph:
         if contiguity and proj is not None and len(ids) > 1:
             pairs = connect_components(pairs, proj, ids, max_crossing_km=max_crossing_km,
                                        report=report, landmass=landmass, xy=xy,
-                                       outline=outline,
+                                       outline=outline, crs=crs,
                                        lonlat=reg[["longitude", "latitude"]].to_numpy(float))
         else:
             pairs = pairs.assign(sea_crossing=False)
@@ -541,10 +555,10 @@ class DialectGraph:
             # a point graph's edges do not follow the regions: each is measured on the land
             pairs = flag_offshore_crossings(pairs, xy, outline, None, ids, report=report,
                                             max_crossing_km=max_crossing_km,
-                                            graph=str(params.get("method")))
+                                            graph=str(params.get("method")), crs=crs)
         elif outline is not None and offshore is not None and len(offshore):
             pairs = flag_offshore_crossings(pairs, xy, outline, offshore, ids, report=report,
-                                            max_crossing_km=max_crossing_km)
+                                            max_crossing_km=max_crossing_km, crs=crs)
         if barriers is not None and len(pairs):
             flags = crossing_barriers(pairs, xy, barriers, crs=crs)
             if barrier_action == "drop":
@@ -1077,12 +1091,16 @@ OVERLAP_MIN_KM2 = 0.01
 
 
 def _check_sites_in_regions(ids: pd.Index, proj: np.ndarray, xy: np.ndarray,
-                            report: Report) -> None:
+                            report: Report, *, inside: np.ndarray | None = None) -> None:
     """Each site must lie in (or within :data:`SITE_OUTSIDE_REGION_KM` of) its own region;
     farther ones raise, naming the region they lie in (swapped ids), nearer ones are
-    reported."""
+    reported. ``inside``: the sites inside their polygons as given (in degrees): they are
+    in, whatever the projection does to long straight edges (a border along a parallel
+    becomes a chord, up to 100 km off it across Canada)."""
     pts = shapely.points(xy)
     dist_km = shapely.distance(pts, proj) / 1000.0
+    if inside is not None:
+        dist_km = np.where(inside, 0.0, dist_km)
     out = np.flatnonzero(dist_km > 1e-6)
     if not out.size:
         return

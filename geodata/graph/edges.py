@@ -10,7 +10,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from geodata._geo import great_circle_km
+from geodata._geo import geodesic_segment_m, great_circle_km
 from geodata._validate import DialectGraphError, Report, first_examples, require_columns
 
 __all__ = [
@@ -138,10 +138,13 @@ def _land_tiles(outline: shapely.Geometry) -> np.ndarray:
     return np.array(out, dtype=object)
 
 
-def water_on_lines(xy: np.ndarray, i: np.ndarray, j: np.ndarray, outline: shapely.Geometry
-                   ) -> tuple[np.ndarray, np.ndarray]:
+def water_on_lines(xy: np.ndarray, i: np.ndarray, j: np.ndarray, outline: shapely.Geometry,
+                   crs=None) -> tuple[np.ndarray, np.ndarray]:
     """Km of the straight lines between sites ``i`` and ``j`` (projected ``xy``, metres)
-    that lie outside the land ``outline``, and the lines' lengths in km."""
+    that lie outside the land ``outline``, and the lines' lengths in km. With the ``crs``
+    of ``xy``, both are on the earth: each line's plane measures scaled by its geodesic
+    length over its plane length (an equal-area projection of a world-wide survey puts
+    the Bahamas 68 km from Florida, not 107)."""
     lines = shapely.linestrings(np.stack([xy[i], xy[j]], axis=1))
     length = shapely.length(lines)
     if not len(lines):
@@ -155,6 +158,11 @@ def water_on_lines(xy: np.ndarray, i: np.ndarray, j: np.ndarray, outline: shapel
         np.add.at(land, line_at,
                   shapely.length(shapely.intersection(lines[line_at], tiles[tile_at])))
     water = np.clip(length - land, 0.0, None)
+    if crs is not None:
+        earth = geodesic_segment_m(xy[i], xy[j], crs)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scale = np.where(length > 0, earth / length, 1.0)
+        water, length = water * scale, earth
     return water / 1000.0, length / 1000.0
 
 
@@ -172,6 +180,23 @@ def crosses_water(water_km: np.ndarray, length_km: np.ndarray, *,
     return (water_km > min_water_km) & (share > min_share)
 
 
+def _plane_scale(geom: shapely.Geometry, crs) -> float:
+    """How many metres of the projection ``crs`` a metre on the earth is at most near
+    ``geom`` (the larger of the meridional and parallel scale at its centre; at least 1)."""
+    from pyproj import Proj, Transformer
+
+    c = shapely.centroid(geom)
+    if c.is_empty:
+        return 1.0
+    lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(c.x, c.y)
+    try:
+        f = Proj(crs).get_factors(lon, lat)
+        scale = max(float(f.meridional_scale), float(f.parallel_scale))
+    except Exception:  # a projection without factors there: no widening
+        return 1.0
+    return max(scale, 1.0) if np.isfinite(scale) else 1.0
+
+
 def connect_components(
     pairs: pd.DataFrame,
     geoms: np.ndarray,
@@ -183,6 +208,7 @@ def connect_components(
     landmass: np.ndarray | None = None,
     xy: np.ndarray | None = None,
     outline: shapely.Geometry | None = None,
+    crs=None,
 ) -> pd.DataFrame:
     """Join every component without a land neighbour to its nearest region across water.
 
@@ -200,6 +226,9 @@ def connect_components(
     rule of :func:`crosses_water` with more than :data:`LAND_GAP_WATER_SHARE` of the line on
     water: a sea between two shores of one landmass (the Yellow Sea between Korea and
     Shandong) is water, not land.
+
+    With the ``crs`` of ``geoms``, the gap is measured on the earth (the geodesic between
+    the nearest points of the two regions, found in the plane), as ``max_crossing_km`` says.
     """
     n = len(geoms)
     pairs = pairs.assign(sea_crossing=False)
@@ -230,16 +259,21 @@ def connect_components(
             members = order[bounds[comp]:bounds[comp + 1]]
             shore = shapely.union_all(geoms[members])
             outside = np.array([], dtype=int)
-            radius = min(5.0, max_crossing_km)
+            # the search runs in the plane: as far as max_crossing_km on the earth reaches
+            reach = max_crossing_km * (_plane_scale(shore, crs) if crs is not None else 1.0)
+            radius = min(5.0, reach)
             while True:  # widen the search until regions outside the component appear
                 near = tree.query(shore, predicate="dwithin", distance=radius * 1000)
                 outside = near[label[near] != comp]
-                if outside.size or radius >= max_crossing_km:
+                if outside.size or radius >= reach:
                     break
-                radius = min(radius * 4, max_crossing_km)
+                radius = min(radius * 4, reach)
             if outside.size == 0:
                 continue
             i, j, gap = _nearest_pair(geoms, members, outside)
+            if crs is not None and gap > 0:
+                ends = shapely.get_coordinates(shapely.shortest_line(geoms[i], geoms[j]))
+                gap = float(geodesic_segment_m(ends[:1], ends[1:2], crs)[0]) / 1000
             if gap <= max_crossing_km:
                 if (min(i, j), max(i, j)) not in chosen:  # two components, one pair
                     chosen.add((min(i, j), max(i, j)))
@@ -261,7 +295,8 @@ def connect_components(
             dry = np.array([landmass[a] == landmass[b] for a, b in new_pairs]) & water
             if dry.any() and xy is not None and outline is not None:
                 ends = np.array(new_pairs)[dry]
-                dry[dry] = ~crosses_water(*water_on_lines(xy, ends[:, 0], ends[:, 1], outline),
+                dry[dry] = ~crosses_water(*water_on_lines(xy, ends[:, 0], ends[:, 1], outline,
+                                                          crs),
                                           min_share=LAND_GAP_WATER_SHARE)
             water &= ~dry
             land_pairs = {p for p, d in zip(new_pairs, dry) if d}
@@ -387,7 +422,7 @@ def flag_offshore_crossings(pairs: pd.DataFrame, xy: np.ndarray, outline: shapel
                             max_crossing_km: float = np.inf,
                             min_water_km: float = OFFSHORE_WATER_KM,
                             min_share: float = OFFSHORE_WATER_SHARE,
-                            graph: str = "point") -> pd.DataFrame:
+                            graph: str = "point", crs=None) -> pd.DataFrame:
     """Set ``sea_crossing`` on the edges of sites outside the land outline (an island the
     boundary lacks, a coastal point off a coarse outline) whose sites are joined across
     more than ``min_water_km`` of water, and more than ``min_share`` of the line between
@@ -410,7 +445,7 @@ def flag_offshore_crossings(pairs: pd.DataFrame, xy: np.ndarray, outline: shapel
     todo = np.flatnonzero(touch & ~pairs["sea_crossing"].to_numpy(bool))
     if todo.size == 0:
         return pairs
-    water_km, length_km = water_on_lines(xy, i[todo], j[todo], outline)
+    water_km, length_km = water_on_lines(xy, i[todo], j[todo], outline, crs)
     too_far = water_km > max_crossing_km
     crossing = crosses_water(water_km, length_km, min_water_km=min_water_km,
                              min_share=min_share) & ~too_far

@@ -1,3 +1,4 @@
+import re
 import subprocess
 import sys
 
@@ -491,3 +492,38 @@ def test_an_isolated_region_is_told_of_the_barrier_only_when_the_barrier_cut_it(
         DialectGraph.from_sites(sites, method="distance_band", threshold_km=100,
                                 barriers=short, barrier_action="drop")
     assert "'far'" in str(info.value) and "crossed a barrier" not in str(info.value)
+
+
+def test_water_between_regions_is_measured_on_the_earth_not_the_projection():
+    """Two islands at 60°N with 0.9° of longitude (about 50 km) of water between them, in
+    Web Mercator, which doubles lengths there: joined within max_crossing_km=60 and
+    reported as about 50 km of water (an audit's world atlas had the Bahamas 68 km from
+    Florida, 107 in truth, and islands left alone within --max-crossing-km)."""
+    from geodata._geo import great_circle_km
+
+    a, b = shapely.box(10.0, 60.0, 10.5, 60.3), shapely.box(11.4, 60.0, 11.9, 60.3)
+    regions = gpd.GeoDataFrame(geometry=[a, b], index=pd.Index(["a", "b"], name="site_id"),
+                               crs="EPSG:4326")
+    g = DialectGraph.from_regions(regions, crs="EPSG:3857", max_crossing_km=60)
+    assert g.edges.loc[("a", "b"), "sea_crossing"]
+    detail = {e["action"]: e["detail"] for e in g.report.entries}["joined islands across water"]
+    km = float(re.search(r"\(\d+ km apart, ([\d.]+) km of water\)", detail).group(1))
+    truth = float(great_circle_km(10.5, 60.0, 11.4, 60.0))
+    assert abs(km - truth) < 1.0 and 45 < truth < 55
+
+
+def test_a_region_valid_in_degrees_but_crossed_in_metres_is_repaired_for_measuring():
+    """Natural Earth's Sudan is valid in degrees and self-intersecting once projected; an
+    audit's build died in GEOS. Here a region whose straight edge in degrees becomes a
+    chord in a polar projection, crossed by its own dip: repaired for measuring (said),
+    written as given."""
+    bent = shapely.Polygon([(-50, 60), (50, 60), (50, 62), (0, 60.5), (-50, 62)])
+    other = shapely.box(-50, 55, 50, 60)
+    regions = gpd.GeoDataFrame(geometry=[bent, other], crs="EPSG:4326",
+                               index=pd.Index(["bent", "south"], name="site_id"))
+    g = DialectGraph.from_regions(regions, crs="+proj=laea +lat_0=90 +lon_0=0")
+    entry = {e["action"]: e for e in g.report.entries}["regions repaired in the projection"]
+    assert entry["detail"].startswith("1 region(s) became invalid when projected to metres "
+                                      "('bent'; a polygon touching itself)")
+    assert g.regions.loc["bent"].geometry.equals(bent)
+    assert ("bent", "south") in g.edges.index
