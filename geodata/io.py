@@ -842,7 +842,8 @@ def validate_regions(
 
     Rules: a CRS is set; every geometry is a non-empty (Multi)Polygon; invalid polygons
     are repaired with ``shapely.make_valid`` (keeping only the polygonal parts) when
-    ``repair`` is true. Empty, missing or non-polygonal geometries raise.
+    ``repair`` is true; rows sharing an id are parts of one region, merged (reported).
+    Empty, missing or non-polygonal geometries raise.
     """
     report = Report()
     problems = Problems()
@@ -853,10 +854,6 @@ def validate_regions(
             "(for a file: add the Shapefile's .prj, or set the layer's CRS in QGIS and save "
             "it again; GeoJSON is always lon/lat)."
         )
-    if regions.index.has_duplicates:
-        dup = regions.index[regions.index.duplicated()].unique().tolist()
-        problems.add(f"`{argument}` index must hold unique site ids; duplicated: "
-                     f"{first_examples(dup)}. Give each region its own id.")
     geoms = regions.geometry.array
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if missing.any():
@@ -885,6 +882,10 @@ def validate_regions(
     problems.raise_if_any()
     out = regions.copy()
     fix = invalid | (types == 7)
+    if out.index.has_duplicates:
+        out = _merge_parts(out, report, argument=argument)
+        geoms = out.geometry.array
+        fix = ~shapely.is_valid(geoms) | (shapely.get_type_id(geoms) == 7)
     if fix.any():
         fixed = shapely.make_valid(geoms[fix])
         fixed = np.array([_polygonal_part(g) for g in fixed], dtype=object)
@@ -902,6 +903,36 @@ def validate_regions(
             out.index[fix],
         )
     return out, report
+
+
+def _merge_parts(regions: gpd.GeoDataFrame, report: Report, *,
+                 argument: str) -> gpd.GeoDataFrame:
+    """Rows that share an id are parts of one region (a layer with a row per island):
+    their polygons become one, with the first row's other columns; reported, with the
+    columns whose values differ between the parts."""
+    idx = regions.index
+    dup = idx[idx.duplicated(keep=False)]
+    counts = pd.Series(dup).value_counts(sort=False)
+    geom_col = regions.geometry.name
+    merged_geoms = regions.geometry.groupby(level=0, sort=False).agg(
+        lambda g: shapely.union_all(shapely.make_valid(g.array)))
+    differ = []
+    for col in [c for c in regions.columns if c != geom_col]:
+        varied = regions[col].groupby(level=0, sort=False).nunique(dropna=False)
+        if (varied > 1).any():
+            differ.append(col)
+    first = regions[~idx.duplicated(keep="first")].copy()
+    first[geom_col] = merged_geoms.reindex(first.index).to_numpy()
+    first = gpd.GeoDataFrame(first, geometry=geom_col, crs=regions.crs)
+    shown = [f"{i!r} ({n} parts)" for i, n in counts.head(5).items()]
+    report.add("merged parts of one region",
+               f"{len(counts)} id(s) of `{argument}` have several rows, read as parts of one "
+               f"region (its islands) and merged into one polygon each: {', '.join(shown)}"
+               + (f" and {len(counts) - 5} more" if len(counts) > 5 else "")
+               + (f"; their columns {first_examples(differ)} differ between the parts, the "
+                  "first row's values are kept" if differ else ""),
+               [str(i) for i in counts.index])
+    return first
 
 
 def _polygonal_part(geom):

@@ -109,9 +109,9 @@ def plot_groups(graph: Any, groups: str | pd.Series | None = None, *, ax: Axes |
                  sorted(colours, key=lambda k: (-counts.get(k, 0), k)))  # largest first
         handles = [Patch(facecolor=colours[k], edgecolor="none",
                          label=f"{k} ({counts.get(k, 0)})") for k in order]
-        if keys.isna().any():
+        if keys.isna().any():  # sites without a group (they may well have readings)
             handles.append(Patch(facecolor=MISSING_COLOUR, edgecolor="none",
-                                 label=f"no data ({int(keys.isna().sum())})"))
+                                 label=f"no group ({int(keys.isna().sum())})"))
         legend_outside(ax, handles, title=str(name))
     finish_map(ax, frame, scale_bar=scale_bar, title=title)
     if labels:

@@ -597,8 +597,9 @@ def add_reach_option(p: argparse.ArgumentParser) -> None:
     """``--max-reach-km`` of the commands that build Voronoi regions."""
     p.add_argument("--max-reach-km", type=reach_km, default="auto", metavar="KM",
                    help="how far a region may reach from its site: 'auto' (default: 5 median "
-                        "site spacings with world_land/world_countries, no limit with other "
-                        "boundaries), a number of km, or 'none'")
+                        "site spacings with world_land/world_countries or another boundary "
+                        "spanning 180 degrees of longitude or more, no limit with a boundary "
+                        "of the study area), a number of km, or 'none'")
 
 
 def _boundary_problem(value: Any) -> str | None:

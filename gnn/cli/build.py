@@ -337,7 +337,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--k", type=int, default=6, help="neighbours for --method knn")
     p.add_argument("--threshold-km", type=float, default=None, help="for --method distance_band")
     p.add_argument("--max-crossing-km", type=float, default=200.0,
-                   help="join islands to the nearest region within this gap (km)")
+                   help="join islands to the nearest region within this gap (km on the "
+                        "earth; default 200); with a land --boundary, point-graph edges over "
+                        "more water than this are removed")
     add_reach_option(p)
     p.add_argument("--barrier", action="append", default=[],
                    help="barrier lines/polygons (vector file; a 'name' column names each barrier, else the file's name does); repeatable")
@@ -387,6 +389,12 @@ def _declare_unused(p: argparse.ArgumentParser) -> None:
                lambda a: "--threshold-km is the distance of --method distance_band; this "
                          f"graph joins regions by --method {_method_used(a)}, so it is not "
                          "used")
+    for name, what in (("boundary", "clips the regions built around the sites"),
+                       ("max_reach_km", "limits how far a region built around a site reaches"),
+                       ("no_regions", "skips the regions built around the sites")):
+        add_unused(p, name, lambda a: a.regions is not None,
+                   lambda a, n=name, w=what: f"--{n.replace('_', '-')} {w}; with --regions the "
+                                             "given polygons are the regions, so it is not used")
     add_unused(p, "barrier_action", lambda a: not a.barrier,
                lambda a: "--barrier-action says what to do with edges crossing a --barrier; "
                          "none was given, so it is not used")

@@ -413,7 +413,7 @@ class DialectGATClassifier(GraphEstimator):
         n_missing = int(torch.isnan(x[partial]).sum())
         if n_missing or bool(empty.any()):
             ids = np.asarray(data.node_ids, dtype=object)[empty.numpy()]
-            none = (f"{len(ids)} region(s) have no feature value at all "
+            none = (f"no value at all in {len(ids)} region(s) "
                     f"({first_examples([str(i) for i in ids])}: their prediction comes from "
                     "their neighbours and position)" if len(ids) else "")
             some = (f"{_count_missing(x[partial], getattr(data, 'feature_names', []))} in "

@@ -682,3 +682,25 @@ def test_one_sound_typed_two_ways_is_one_value(tmp_path):
     raw = pd.DataFrame({"site": ["a", "b"], "item": ["guest"] * 2,
                         "value": ["k\u00e9", "ke\u0301"]})
     assert linguistic_distances(raw, metric="levenshtein").matrix.loc["a", "b"] == 0.0
+
+
+def test_rows_sharing_a_region_id_are_its_parts_merged_and_reported():
+    """A layer with a row per island (Natural Earth exploded: 'CAN' 30 rows) was refused
+    as 'index must hold unique site ids'; its parts are now one region, said, with the
+    columns that differ between the parts."""
+    from geodata.io import validate_regions
+
+    parts = gpd.GeoDataFrame(
+        {"name": ["Fiji", "Fiji", "Tonga"], "area": [1.0, 2.0, 3.0]},
+        geometry=[shapely.box(0, 0, 1, 1), shapely.box(2, 0, 3, 1), shapely.box(5, 5, 6, 6)],
+        index=pd.Index(["FJI", "FJI", "TON"], name="site_id"), crs="EPSG:4326")
+    out, report = validate_regions(parts, argument="--regions")
+    assert list(out.index) == ["FJI", "TON"] and out.loc["FJI", "name"] == "Fiji"
+    assert out.loc["FJI"].geometry.equals(shapely.union_all([shapely.box(0, 0, 1, 1),
+                                                             shapely.box(2, 0, 3, 1)]))
+    entry = report.entries[0]
+    assert entry["action"] == "merged parts of one region"
+    assert entry["detail"] == (
+        "1 id(s) of `--regions` have several rows, read as parts of one region (its islands) "
+        "and merged into one polygon each: 'FJI' (2 parts); their columns 'area' differ "
+        "between the parts, the first row's values are kept")

@@ -132,7 +132,7 @@ def test_groups_from_series_with_missing_and_given_axes(szeto):
     out = plot_groups(graph, clusters, ax=ax, alpha=0.5)
     assert out is ax
     texts = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert texts[-1] == "no data (1)" and len(texts) == 4
+    assert texts[-1] == "no group (1)" and len(texts) == 4  # not 'no data': it may have data
     assert _gid(ax, "regions").get_alpha() == 0.5
 
 

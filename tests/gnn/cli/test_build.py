@@ -586,3 +586,15 @@ def test_regions_read_without_their_id_column_point_to_it(tmp_path, capsys):
     assert "which names no site)" in err and "another site's polygon" not in err
     assert ("No site id is an id of `--regions` (its ids: 0, 1, 2 and 31 more): name the "
             "column of the polygons' ids with --region-id-col.") in err
+
+
+def test_options_for_built_regions_are_said_unused_with_given_polygons(tmp_path, capsys):
+    """--boundary and --max-reach-km shape the regions built around sites; with --regions
+    they were ignored without a word (an audit saw identical outputs)."""
+    args = _province_files(tmp_path)
+    assert main([*args, "--boundary", "world_land", "--max-reach-km", "100",
+                 "--out", str(tmp_path / "g.gpkg")]) == 0
+    err = capsys.readouterr().err
+    assert ("note: --boundary clips the regions built around the sites; with --regions the "
+            "given polygons are the regions, so it is not used") in err
+    assert "note: --max-reach-km limits how far a region built around a site reaches" in err

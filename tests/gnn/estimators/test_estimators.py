@@ -145,8 +145,8 @@ def test_nan_features_are_treated_as_missing_and_reported(data):
     # a region with no value at all is said apart, not counted among the surveyed
     d.x[5] = float("nan")
     name = str(d.node_ids[5])
-    with pytest.warns(UserWarning, match=rf"have 1 missing cells in surveyed regions; 1 "
-                                         rf"region\(s\) have no feature value at all "
+    with pytest.warns(UserWarning, match=rf"have 1 missing cells in surveyed regions; no "
+                                         rf"value at all in 1 region\(s\) "
                                          rf"\('{name}': their prediction comes from their "
                                          rf"neighbours and position\); missing cells are"):
         DialectGATClassifier(**FAST, random_state=0).fit(d)
