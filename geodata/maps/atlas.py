@@ -150,7 +150,7 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
                 labels: bool | str = False, formats: Sequence[str] = ("png",), dpi: int = 130,
                 crs: Any = None, seed: int = 0, max_crossing_km: float = 200.0,
                 isolated: str = "raise", max_reach_km: float | str | None = "auto",
-                verbose: bool = False) -> dict[str, Any]:
+                regions: Any = None, verbose: bool = False) -> dict[str, Any]:
     """Write the standard map set, tables and ``index.html`` for one survey into ``out``.
 
     Parameters
@@ -191,6 +191,12 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
     max_crossing_km, isolated, max_reach_km
         How the graph joins islands across water and how far a region may reach from its
         site (as in :meth:`~geodata.DialectGraph.from_sites`).
+    regions : GeoDataFrame, optional
+        Given region polygons indexed by site id (:func:`geodata.io.read_regions`): the
+        maps draw them, joined by shared borders
+        (:meth:`~geodata.DialectGraph.from_regions`), instead of regions built around
+        the sites (``boundary`` and ``max_reach_km`` are then not used). Every site
+        needs its polygon; a polygon without a site is drawn without data.
     verbose : bool
         Print each figure as it is written.
 
@@ -234,8 +240,17 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
         build.update(method="knn", regions=False)
         notes.append("world-wide survey without --boundary: sites drawn as points, graph of "
                      "great-circle nearest neighbours (method='knn')")
-    graph = idx.step("graph", lambda: DialectGraph.from_sites(sites, boundary=boundary,
-                                                              label=label, **build))
+    if regions is not None:
+        from geodata.io import regions_with_sites
+
+        joined, joined_report = regions_with_sites(regions, sites, argument="regions",
+                                                   sites_argument="sites")
+        notes.extend(f"regions: {e['action']}: {e['detail']}" for e in joined_report.entries)
+        graph = idx.step("graph", lambda: DialectGraph.from_regions(
+            joined, label=label, max_crossing_km=max_crossing_km, isolated=isolated))
+    else:
+        graph = idx.step("graph", lambda: DialectGraph.from_sites(sites, boundary=boundary,
+                                                                  label=label, **build))
     # what building the regions repaired or joined is said here as `build` says it
     notes.extend(f"regions and graph: {e['action']}: {e['detail']}" for e in graph.report.entries)
     ids = [str(i) for i in graph.node_ids]

@@ -143,7 +143,10 @@ def _join_at_seam(regions: gpd.GeoDataFrame, projected: gpd.GeoDataFrame) -> gpd
     if not split.any():
         return projected
     out = projected.geometry.to_numpy().copy()
-    out[split] = [shapely.union_all(shapely.get_parts(g), grid_size=1.0) for g in out[split]]
+    # a polygon valid in degrees can cross itself once projected (Russia, Fiji): made
+    # valid first, or the union fails in GEOS
+    out[split] = [shapely.union_all(shapely.get_parts(shapely.make_valid(g)), grid_size=1.0)
+                  for g in out[split]]
     return projected.set_geometry(gpd.GeoSeries(out, index=projected.index, crs=projected.crs))
 
 

@@ -21,6 +21,7 @@ from gnn.cli._common import (
     add_reach_option,
     add_site_options,
     add_survey_options,
+    add_unused,
     cli_words,
 )
 
@@ -34,7 +35,7 @@ _KINDS = ("graph", "groups", "clusters", "fuzzy_clusters", "mds", "reference", "
 def _cmd_maps(args: argparse.Namespace) -> int:
     import warnings
 
-    from gnn.cli._common import load_inputs, resolve_boundary
+    from gnn.cli._common import load_inputs, print_report, resolve_boundary
 
     if args.distances is not None and args.survey is not None:
         raise DialectGraphError("give exactly one of `--survey V.csv` or `--distances M.csv`; "
@@ -50,6 +51,13 @@ def _cmd_maps(args: argparse.Namespace) -> int:
         distances = read_distance_matrix(args.distances)
         survey = None
     boundary = resolve_boundary(args.boundary, args.dataset)
+    regions = None
+    if args.regions is not None:
+        from geodata.io import read_regions
+
+        regions, repaired = read_regions(args.regions, id_col=args.region_id_col,
+                                         argument="--regions")
+        print_report(repaired, "--regions")
     label = args.label
     if label is None and "dialect_group" in sites.columns:  # as analyze and tree
         label = "dialect_group"
@@ -73,7 +81,7 @@ def _cmd_maps(args: argparse.Namespace) -> int:
                 linkage=args.linkage, labels=labels, formats=args.format or ["png"],
                 dpi=args.dpi, crs=args.crs, seed=args.seed,
                 max_crossing_km=args.max_crossing_km, isolated=args.isolated,
-                max_reach_km=args.max_reach_km, verbose=True)
+                max_reach_km=args.max_reach_km, regions=regions, verbose=True)
     except BaseException:
         # a run that failed before writing anything leaves no empty folder behind
         if not existed and Path(args.out).is_dir() and not any(Path(args.out).iterdir()):
@@ -142,6 +150,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--boundary", default=None,
                    help="china_provinces, world_countries, world_land (coasts and "
                         "islands), a vector file to clip the regions to, or 'none'")
+    p.add_argument("--regions", type=Path, default=None,
+                   help="your region polygons (GeoJSON/GPKG/Shapefile, one per site, as in "
+                        "`build --regions`): the maps draw them instead of regions built "
+                        "around the sites")
+    p.add_argument("--region-id-col", default=None, help="site-id column of --regions")
     p.add_argument("--out", type=Path, required=True, help="output folder")
     p.add_argument("--kinds", nargs="+", choices=_KINDS, default=None, metavar="KIND",
                    help=f"map kinds to write (default all): {', '.join(_KINDS)}")
@@ -176,3 +189,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "or keep it unconnected")
     add_reach_option(p)
     p.set_defaults(func=_cmd_maps)
+    for name, what in (("boundary", "clips the regions built around the sites"),
+                       ("max_reach_km", "limits how far a region built around a site reaches")):
+        add_unused(p, name, lambda a: a.regions is not None,
+                   lambda a, n=name, w=what: f"--{n.replace('_', '-')} {w}; with --regions the "
+                                             "given polygons are the regions, so it is not used")
+    add_unused(p, "region_id_col", lambda a: a.regions is None,
+               lambda a: "--region-id-col names the id column of --regions; none was given, "
+                         "so it is not used")

@@ -279,3 +279,37 @@ def test_clusters_agree_with_analyze_by_default(tmp_path):
         assert analyzed["method"] == mapped["method"] == "average", case
     with pytest.raises(SystemExit):
         _run([*files, "--linkage", "upgma", "--out", str(tmp_path / "x")])
+
+
+def test_maps_draw_given_polygons(tmp_path, capsys):
+    """`maps --regions` draws the user's polygons (an audit's countries were redrawn as
+    Voronoi cells, with no way to map a `build --regions` atlas); a polygon without a site
+    is drawn without data, and --boundary is said unused."""
+    from geodata import load_boundary
+    from gnn.cli import main
+
+    prov = load_boundary("china_provinces")[["code", "geometry"]]
+    prov.to_file(tmp_path / "prov.gpkg")
+    inside = prov.geometry.representative_point()
+    keep = prov["code"] != "CN-SH"  # a province without its site
+    pd.DataFrame({"id": prov["code"][keep], "latitude": inside.y[keep],
+                  "longitude": inside.x[keep],
+                  "dialect_group": ["north" if y > 33 else "south" for y in inside.y[keep]]}
+                 ).to_csv(tmp_path / "sites.csv", index=False)
+    rows = [(c, item, ("a" if (k + len(item)) % 3 else "b")) for k, c in
+            enumerate(prov["code"][keep]) for item in ("x", "yy", "zzz")]
+    pd.DataFrame(rows, columns=["site", "item", "value"]).to_csv(tmp_path / "v.csv",
+                                                                   index=False)
+    out = tmp_path / "maps"
+    assert main(["maps", "--sites", str(tmp_path / "sites.csv"), "--survey",
+                 str(tmp_path / "v.csv"), "--regions", str(tmp_path / "prov.gpkg"),
+                 "--region-id-col", "code", "--boundary", "world_land", "--kinds", "groups",
+                 "--out", str(out)]) == 0
+    said = capsys.readouterr()
+    assert "note: --boundary clips the regions built around the sites; with --regions" in said.err
+    assert ("regions: regions without a site: 1 of 34 polygons of `--regions` has no site in "
+            "`--sites` ('CN-SH')") in said.out
+    assert (out / "groups.png").is_file()
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["n_sites"] == 34  # the polygons, not the 33 sites' own cells
+    assert any(e["action"] == "placed sites inside regions" for e in summary["graph_report"])
