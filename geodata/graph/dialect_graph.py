@@ -600,7 +600,7 @@ class DialectGraph:
         deg = edges.groupby(level="source").size().reindex(ids, fill_value=0)
         lonely = deg.index[deg.to_numpy() == 0].tolist()
         if lonely and len(ids) > 1:
-            far = _nearest_site_km(reg, lonely)
+            far = _nearest_site_km(reg, lonely, proj if contiguity else None, crs)
             if isolated == "raise":
                 actions = {e["action"] for e in report.entries}
                 if params.get("method") == "distance_band":
@@ -1012,14 +1012,28 @@ def _features_frame(features, ids: pd.Index, report: Report) -> pd.DataFrame:
     return wide
 
 
-def _nearest_site_km(reg: pd.DataFrame, names: list) -> str:
+def _nearest_site_km(reg: pd.DataFrame, names: list, proj: np.ndarray | None = None,
+                     crs=None) -> str:
     """``'a' (1,234 km from the nearest other site), ...`` for the first three regions of
-    ``names``, the rest counted."""
+    ``names``, the rest counted; with the regions' polygons (``proj`` in ``crs``), also
+    the gap to the nearest other region, which ``max_crossing_km`` is compared with."""
+    from geodata._geo import geodesic_segment_m
+
     lon, lat = reg["longitude"].to_numpy(float), reg["latitude"].to_numpy(float)
+    polygons = proj is not None and crs is not None and len(proj) == len(reg) and bool(
+        np.isin(shapely.get_type_id(np.asarray(proj, dtype=object)), [3, 6]).all())
     parts = []
     for name, i in zip(names[:3], reg.index.get_indexer(names[:3])):
         d = great_circle_km(lon[i], lat[i], np.delete(lon, i), np.delete(lat, i))
-        parts.append(f"{name!r} ({float(np.min(d)):,.0f} km from the nearest other site)")
+        gap = ""
+        if polygons:
+            others = np.delete(np.arange(len(reg)), i)
+            j = others[int(np.argmin(shapely.distance(proj[i], proj[others])))]
+            ends = shapely.get_coordinates(shapely.shortest_line(proj[i], proj[j]))
+            km = float(geodesic_segment_m(ends[:1], ends[1:2], crs)[0]) / 1000
+            if km >= 0.5:  # a cell that reaches its neighbours was cut off by its water
+                gap = f", {km:,.0f} km of water from the nearest region"
+        parts.append(f"{name!r} ({float(np.min(d)):,.0f} km from the nearest other site{gap})")
     return ", ".join(parts) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
 
 

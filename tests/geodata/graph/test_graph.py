@@ -128,9 +128,10 @@ def test_sea_crossing_joins_island():
     assert sorted(sea.index.tolist()) == [("c", "isle"), ("isle", "c")]
     assert (sea["border_km"] == 0).all() and sea["distance_km"].iloc[0] == pytest.approx(136, abs=2)
     assert g.report.entries[-1]["action"] == "joined islands across water"
+    # the gap max_crossing_km is compared with is said beside the distance of the sites
     with pytest.raises(DialectGraphError, match=r"1 region\(s\) have no neighbour \('isle' \(13\d km "
-                       r"from the nearest other site\)\)\. Raise `max_crossing_km` \(now 5\) "
-                       r"past those distances"):
+                       r"from the nearest other site, \d\d km of water from the nearest region\)\)"
+                       r"\. Raise `max_crossing_km` \(now 5\) past those distances"):
         DialectGraph.from_sites(sites, boundary=outline, max_crossing_km=5)
 
 
