@@ -27,7 +27,7 @@ import re
 import sys
 import traceback
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -125,6 +125,22 @@ def add_unused(p: argparse.ArgumentParser, dest: str,
     :class:`Unused`)."""
     rules = [*(p.get_default("_unused_rules") or []), Unused(dest, when, why)]
     p.set_defaults(_unused_rules=rules)
+
+
+#: What the options that shape regions built around sites do (unused with --regions).
+_BUILT_REGION_OPTIONS = {"boundary": "clips the regions built around the sites",
+                         "max_reach_km": "limits how far a region built around a site reaches",
+                         "no_regions": "skips the regions built around the sites"}
+
+
+def add_regions_rules(p: argparse.ArgumentParser, dests: Sequence[str]) -> None:
+    """The options of ``dests`` (of :data:`_BUILT_REGION_OPTIONS`) are said unused when
+    ``--regions`` gives the polygons."""
+    for dest in dests:
+        add_unused(p, dest, lambda a: a.regions is not None,
+                   lambda a, d=dest: f"--{d.replace('_', '-')} {_BUILT_REGION_OPTIONS[d]}; "
+                                     "with --regions the given polygons are the regions, so "
+                                     "it is not used")
 
 
 def add_distance_rules(p: argparse.ArgumentParser, flags: dict[str, str]) -> None:

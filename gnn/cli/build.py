@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     import pandas as pd
 from gnn.cli._common import (
     add_reach_option,
+    add_regions_rules,
     add_site_options,
     add_survey_options,
     add_unused,
@@ -389,12 +390,7 @@ def _declare_unused(p: argparse.ArgumentParser) -> None:
                lambda a: "--threshold-km is the distance of --method distance_band; this "
                          f"graph joins regions by --method {_method_used(a)}, so it is not "
                          "used")
-    for name, what in (("boundary", "clips the regions built around the sites"),
-                       ("max_reach_km", "limits how far a region built around a site reaches"),
-                       ("no_regions", "skips the regions built around the sites")):
-        add_unused(p, name, lambda a: a.regions is not None,
-                   lambda a, n=name, w=what: f"--{n.replace('_', '-')} {w}; with --regions the "
-                                             "given polygons are the regions, so it is not used")
+    add_regions_rules(p, ["boundary", "max_reach_km", "no_regions"])
     add_unused(p, "barrier_action", lambda a: not a.barrier,
                lambda a: "--barrier-action says what to do with edges crossing a --barrier; "
                          "none was given, so it is not used")

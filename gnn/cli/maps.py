@@ -19,6 +19,7 @@ from geodata.validation import DialectGraphError
 from gnn.cli._common import (
     add_number,
     add_reach_option,
+    add_regions_rules,
     add_site_options,
     add_survey_options,
     add_unused,
@@ -189,11 +190,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "or keep it unconnected")
     add_reach_option(p)
     p.set_defaults(func=_cmd_maps)
-    for name, what in (("boundary", "clips the regions built around the sites"),
-                       ("max_reach_km", "limits how far a region built around a site reaches")):
-        add_unused(p, name, lambda a: a.regions is not None,
-                   lambda a, n=name, w=what: f"--{n.replace('_', '-')} {w}; with --regions the "
-                                             "given polygons are the regions, so it is not used")
+    add_regions_rules(p, ["boundary", "max_reach_km"])
     add_unused(p, "region_id_col", lambda a: a.regions is None,
                lambda a: "--region-id-col names the id column of --regions; none was given, "
                          "so it is not used")
