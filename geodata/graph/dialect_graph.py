@@ -481,7 +481,8 @@ class DialectGraph:
                                 inside=shapely.covers(reg.geometry.array,
                                                       shapely.points(lon, lat)))
         pairs = adj.contiguity_pairs(proj, rook=method == "rook", strict=strict, crs=crs)
-        _report_region_overlaps(reg.index, proj, crs, report)
+        _report_region_overlaps(reg.index, np.asarray(reg.geometry.array, dtype=object), crs,
+                                report)
         snapped = pairs.attrs.get("snapped")
         if snapped is not None and len(snapped):
             top = snapped.sort_values("border_m", ascending=False, kind="stable").head(5)
@@ -1017,7 +1018,7 @@ def _nearest_site_km(reg: pd.DataFrame, names: list, proj: np.ndarray | None = N
     """``'a' (1,234 km from the nearest other site), ...`` for the first three regions of
     ``names``, the rest counted; with the regions' polygons (``proj`` in ``crs``), also
     the gap to the nearest other region, which ``max_crossing_km`` is compared with."""
-    from geodata._geo import geodesic_segment_m
+    from geodata.graph.edges import _local_gap_km
 
     lon, lat = reg["longitude"].to_numpy(float), reg["latitude"].to_numpy(float)
     polygons = proj is not None and crs is not None and len(proj) == len(reg) and bool(
@@ -1027,10 +1028,10 @@ def _nearest_site_km(reg: pd.DataFrame, names: list, proj: np.ndarray | None = N
         d = great_circle_km(lon[i], lat[i], np.delete(lon, i), np.delete(lat, i))
         gap = ""
         if polygons:
+            # the five nearest in the plane, each measured on the earth (as the joining)
             others = np.delete(np.arange(len(reg)), i)
-            j = others[int(np.argmin(shapely.distance(proj[i], proj[others])))]
-            ends = shapely.get_coordinates(shapely.shortest_line(proj[i], proj[j]))
-            km = float(geodesic_segment_m(ends[:1], ends[1:2], crs)[0]) / 1000
+            near = others[np.argsort(shapely.distance(proj[i], proj[others]))[:5]]
+            km = min(_local_gap_km(proj[i], proj[j], crs) for j in near)
             if km >= 0.5:  # a cell that reaches its neighbours was cut off by its water
                 gap = f", {km:,.0f} km of water from the nearest region"
         parts.append(f"{name!r} ({float(np.min(d)):,.0f} km from the nearest other site{gap})")
@@ -1142,13 +1143,16 @@ def _check_sites_in_regions(ids: pd.Index, proj: np.ndarray, xy: np.ndarray,
             "and the sites' coordinates.")
 
 
-def _report_region_overlaps(ids: pd.Index, proj: np.ndarray, crs, report: Report) -> None:
-    """Report pairs of given polygons whose areas overlap (more than a sliver): such
-    regions are neighbours, and the overlap belongs to both."""
+def _report_region_overlaps(ids: pd.Index, lonlat: np.ndarray, crs, report: Report) -> None:
+    """Report pairs of given polygons (``lonlat``, as given, in degrees) whose areas
+    overlap (more than a sliver): such regions are neighbours, and the overlap belongs to
+    both. The overlaps are found as given (a projection can make a polygon cross itself and
+    its repair overlap a neighbour: Sudan and Egypt, 1,248 km² that are not in the data)
+    and measured in ``crs``."""
     # interiors that meet: polygons overlapping, or one inside the other (not neighbours
     # that only touch, whose intersections would be measured for nothing)
-    tree = shapely.STRtree(proj)
-    hits = [tree.query(proj, predicate=p) for p in ("overlaps", "contains")]
+    tree = shapely.STRtree(lonlat)
+    hits = [tree.query(lonlat, predicate=p) for p in ("overlaps", "contains")]
     pairs = np.column_stack([np.concatenate([h[0] for h in hits]),
                              np.concatenate([h[1] for h in hits])])
     pairs = np.unique(np.sort(pairs, axis=1), axis=0)
@@ -1156,7 +1160,8 @@ def _report_region_overlaps(ids: pd.Index, proj: np.ndarray, crs, report: Report
     if not len(pairs):
         return
     left, right = pairs[:, 0], pairs[:, 1]
-    common = shapely.intersection(proj[left], proj[right])
+    common = gpd.GeoSeries(shapely.intersection(lonlat[left], lonlat[right]),
+                           crs="EPSG:4326").to_crs(crs).array
     area_km2 = shapely.area(common) / 1e6
     # a sliver along a border digitised twice (a metre wide, kilometres long) is what the
     # snapping of borders is for: only overlaps wider on average than SNAP_M are said

@@ -82,6 +82,38 @@ def _nearest_pair(geoms: np.ndarray, members: np.ndarray, outside: np.ndarray
     return int(members[a]), int(outside[b]), float(dist.min()) / 1000
 
 
+def _nearest_on_earth(geoms: np.ndarray, members: np.ndarray, outside: np.ndarray,
+                      shore: shapely.Geometry, crs) -> tuple[int, int, float]:
+    """The region of ``outside`` nearest on the earth to the component ``members`` (whose
+    union is ``shore``), its nearest member, and the gap (km), each candidate measured in
+    an azimuthal equidistant projection centred between the two: a world projection
+    stretches one direction by half and shrinks another, so neither its nearest region nor
+    its nearest points are the earth's (Cuba-Bahamas 145 km read 209)."""
+    candidates = np.unique(outside)
+    km = np.array([_local_gap_km(shore, geoms[j], crs) for j in candidates])
+    k = int(np.argmin(km))
+    j = int(candidates[k])
+    i = int(members[int(np.argmin(shapely.distance(geoms[members], geoms[j])))])
+    return i, j, float(km[k])
+
+
+def _local_gap_km(a: shapely.Geometry, b: shapely.Geometry, crs) -> float:
+    """The gap between ``a`` and ``b`` (in ``crs``) in km, measured in an azimuthal
+    equidistant projection centred on the middle of their nearest points in ``crs``."""
+    from pyproj import CRS as _CRS
+    from pyproj import Transformer
+
+    mid = shapely.get_coordinates(shapely.shortest_line(a, b)).mean(axis=0)
+    lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(*mid)
+    local = _CRS.from_proj4(f"+proj=aeqd +lat_0={lat} +lon_0={lon} +datum=WGS84 +units=m")
+    to_local = Transformer.from_crs(crs, local, always_xy=True)
+
+    def move(xy: np.ndarray) -> np.ndarray:
+        return np.column_stack(to_local.transform(xy[:, 0], xy[:, 1]))
+
+    return float(shapely.distance(shapely.transform(a, move), shapely.transform(b, move))) / 1000
+
+
 #: An edge is a sea crossing when the straight line between its two sites runs over more
 #: than this many km of water ...
 OFFSHORE_WATER_KM = 3.0
@@ -260,7 +292,8 @@ def connect_components(
             shore = shapely.union_all(geoms[members])
             outside = np.array([], dtype=int)
             # the search runs in the plane: as far as max_crossing_km on the earth reaches
-            reach = max_crossing_km * (_plane_scale(shore, crs) if crs is not None else 1.0)
+            scale = _plane_scale(shore, crs) if crs is not None else 1.0
+            reach = max_crossing_km * scale
             radius = min(5.0, reach)
             while True:  # widen the search until regions outside the component appear
                 near = tree.query(shore, predicate="dwithin", distance=radius * 1000)
@@ -272,8 +305,15 @@ def connect_components(
                 continue
             i, j, gap = _nearest_pair(geoms, members, outside)
             if crs is not None and gap > 0:
-                ends = shapely.get_coordinates(shapely.shortest_line(geoms[i], geoms[j]))
-                gap = float(geodesic_segment_m(ends[:1], ends[1:2], crs)[0]) / 1000
+                # the plane's nearest need not be the earth's (a world projection): every
+                # region the plane puts within the earth's nearest gap (stretched by the
+                # projection's scale) measured on the earth, the nearest kept
+                i, j, gap = _nearest_on_earth(geoms, members, outside, shore, crs)
+                wider = tree.query(shore, predicate="dwithin",
+                                   distance=min(gap, max_crossing_km) * scale * 1000)
+                wider = wider[label[wider] != comp]
+                if np.setdiff1d(wider, outside).size:
+                    i, j, gap = _nearest_on_earth(geoms, members, wider, shore, crs)
             if gap <= max_crossing_km:
                 if (min(i, j), max(i, j)) not in chosen:  # two components, one pair
                     chosen.add((min(i, j), max(i, j)))

@@ -135,7 +135,10 @@ _BUILT_REGION_OPTIONS = {"boundary": "clips the regions built around the sites",
 
 def add_regions_rules(p: argparse.ArgumentParser, dests: Sequence[str]) -> None:
     """The options of ``dests`` (of :data:`_BUILT_REGION_OPTIONS`) are said unused when
-    ``--regions`` gives the polygons."""
+    ``--regions`` gives the polygons, and ``--region-id-col`` without ``--regions``."""
+    add_unused(p, "region_id_col", lambda a: a.regions is None,
+               lambda a: "--region-id-col names the id column of --regions; none was given, "
+                         "so it is not used")
     for dest in dests:
         add_unused(p, dest, lambda a: a.regions is not None,
                    lambda a, d=dest: f"--{d.replace('_', '-')} {_BUILT_REGION_OPTIONS[d]}; "

@@ -22,7 +22,6 @@ from gnn.cli._common import (
     add_regions_rules,
     add_site_options,
     add_survey_options,
-    add_unused,
     cli_words,
 )
 
@@ -191,6 +190,3 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_reach_option(p)
     p.set_defaults(func=_cmd_maps)
     add_regions_rules(p, ["boundary", "max_reach_km"])
-    add_unused(p, "region_id_col", lambda a: a.regions is None,
-               lambda a: "--region-id-col names the id column of --regions; none was given, "
-                         "so it is not used")

@@ -528,3 +528,26 @@ def test_a_region_valid_in_degrees_but_crossed_in_metres_is_repaired_for_measuri
                                       "('bent'; a polygon touching itself)")
     assert g.regions.loc["bent"].geometry.equals(bent)
     assert ("bent", "south") in g.edges.index
+
+
+def test_the_nearest_island_is_the_nearest_on_the_earth():
+    """Far from a projection's centre an equal-area plane shrinks one direction and
+    stretches the other: the island 120 km east reads 77 km, the one 100 km north 156 km.
+    The joining picks the nearest on the earth (an audit's Jamaica was left alone 147 km
+    from Cuba)."""
+    a = shapely.box(100.0, -0.25, 100.5, 0.25)
+    east = shapely.box(101.58, -0.25, 102.08, 0.25)   # about 120 km of water
+    north = shapely.box(100.0, 1.15, 100.5, 1.65)     # about 100 km of water
+    # each on a landmass of its own regions, so that 'a' is the one looking for a shore
+    more = [shapely.box(102.08, -0.25, 102.58, 0.25), shapely.box(100.0, 1.65, 100.5, 2.15),
+            shapely.box(100.0, 2.15, 100.5, 2.65)]
+    regions = gpd.GeoDataFrame(geometry=[a, east, north, *more], crs="EPSG:4326",
+                               index=pd.Index(["a", "east", "north", "e2", "n2", "n3"],
+                                              name="site_id"))
+    g = DialectGraph.from_regions(regions, crs="+proj=laea +lat_0=0 +lon_0=0",
+                                  max_crossing_km=110, isolated="keep")
+    assert ("a", "north") in g.edges.index and ("a", "east") not in g.edges.index
+    detail = {e["action"]: e["detail"] for e in g.report.entries}["joined islands across water"]
+    km = float(re.search(r"(?:a-north|north-a) \(\d+ km apart, ([\d.]+) km of water\)",
+                         detail).group(1))
+    assert 99 < km < 102

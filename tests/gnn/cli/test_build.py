@@ -600,3 +600,12 @@ def test_options_for_built_regions_are_said_unused_with_given_polygons(tmp_path,
     assert ("note: --boundary clips the regions built around the sites; with --regions the "
             "given polygons are the regions, so it is not used") in err
     assert "note: --max-reach-km limits how far a region built around a site reaches" in err
+
+
+def test_region_id_col_without_regions_is_said_unused(tmp_path, capsys):
+    args = _province_files(tmp_path)
+    sites_only = ["build", "--sites", args[args.index("--sites") + 1], "--region-id-col",
+                  "code", "--boundary", "china_provinces", "--out", str(tmp_path / "g.gpkg")]
+    assert main(sites_only) == 0
+    assert ("note: --region-id-col names the id column of --regions; none was given, so it "
+            "is not used") in capsys.readouterr().err
