@@ -150,13 +150,47 @@ def _join_at_seam(regions: gpd.GeoDataFrame, projected: gpd.GeoDataFrame) -> gpd
     return projected.set_geometry(gpd.GeoSeries(out, index=projected.index, crs=projected.crs))
 
 
+#: Degrees left between the two pieces of a region cut at the map's seam.
+_SEAM_GAP_DEG = 1e-7
+
+
+def _cut_at_seam(regions: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:
+    """``regions`` (lon/lat) with each polygon that crosses the map's seam (the meridian
+    opposite its central one) cut there in two, so that the projection draws each piece on
+    its side of the map: a world map centred on Africa has its seam through Alaska, whose
+    polygon was drawn as a band across the whole map."""
+    if regions.crs is None or not regions.crs.is_geographic or not len(regions):
+        return regions
+    try:
+        lon_0 = float(crs.to_dict().get("lon_0", 0.0))
+    except Exception:  # a CRS without a PROJ string: left as it is
+        return regions
+    seam = (lon_0 + 180.0 + 180.0) % 360.0 - 180.0
+    if abs(abs(seam) - 180.0) < 1e-9:  # the seam is the antimeridian: nothing crosses it
+        return regions
+    b = regions.geometry.bounds
+    crossing = ((b["minx"] < seam) & (b["maxx"] > seam)).to_numpy()
+    if not crossing.any():
+        return regions
+    west = shapely.box(-180.0, -90.0, seam - _SEAM_GAP_DEG, 90.0)
+    east = shapely.box(seam + _SEAM_GAP_DEG, -90.0, 180.0, 90.0)
+    geoms = regions.geometry.to_numpy().copy()
+    for k in np.flatnonzero(crossing):
+        parts = [p for half in (west, east)
+                 for p in shapely.get_parts(shapely.intersection(geoms[k], half))
+                 if shapely.get_type_id(p) == 3]
+        geoms[k] = shapely.MultiPolygon(parts) if parts else geoms[k]
+    return regions.set_geometry(gpd.GeoSeries(geoms, index=regions.index, crs=regions.crs))
+
+
 class MapFrame:
     """A graph projected for drawing: regions, site positions, extent and CRS."""
 
     def __init__(self, graph: Any, crs: CRS | str | None = None):
         self.graph = graph
         self.crs = resolve_crs(graph, crs)
-        self.regions = _join_at_seam(graph.regions, graph.regions.to_crs(self.crs))
+        self.regions = _join_at_seam(graph.regions,
+                                     _cut_at_seam(graph.regions, self.crs).to_crs(self.crs))
         self.ids = self.regions.index
         self.xy = site_xy(graph, self.crs)
         self.is_points = bool((self.regions.geom_type == "Point").all())

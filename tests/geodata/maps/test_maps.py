@@ -698,3 +698,31 @@ def test_a_group_tint_has_its_key(szeto):
     plain = plot_isogloss_bundles(graph)
     assert not [a for a in plain.artists if a.get_gid() == "tint_key"]
     plt.close("all")
+
+
+def test_a_region_across_the_maps_seam_is_cut_there_not_drawn_across_the_map():
+    """A world map centred on Africa has its seam at 158°W, through Alaska: the polygon was
+    projected whole and drawn as a band across the map (an audit's world atlas). It is cut
+    at the seam: each piece stays on its side, each narrower than a tenth of the map."""
+    import geopandas as gpd
+    import shapely
+    from pyproj import CRS
+
+    from geodata.maps.base import _cut_at_seam
+
+    crs = CRS.from_proj4("+proj=eqearth +lon_0=21.6 +datum=WGS84 +units=m +no_defs")
+    alaska = gpd.GeoDataFrame(geometry=[shapely.box(-170, 55, -140, 70)], crs="EPSG:4326",
+                              index=pd.Index(["AK"]))
+    whole = alaska.to_crs(crs).geometry.iloc[0]
+    cut = _cut_at_seam(alaska, crs).to_crs(crs).geometry.iloc[0]
+    world = 2 * 17_243_959.06  # Equal Earth's width
+    assert whole.bounds[2] - whole.bounds[0] > 0.5 * world  # the band
+    parts = shapely.get_parts(cut)
+    assert len(parts) == 2 and all(p.bounds[2] - p.bounds[0] < 0.1 * world for p in parts)
+    from pyproj import Geod
+
+    earth = abs(Geod(ellps="WGS84").geometry_area_perimeter(
+        shapely.segmentize(shapely.box(-170, 55, -140, 70), 0.1))[0])
+    assert abs(cut.area - earth) / earth < 0.01  # nothing lost (an equal-area map)
+    # a map whose seam is the antimeridian leaves every region as it is
+    assert _cut_at_seam(alaska, CRS.from_epsg(8857)) is alaska
