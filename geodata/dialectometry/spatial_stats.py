@@ -194,7 +194,8 @@ def local_morans_i(
     weight: str | None = None,
 ) -> pd.DataFrame:
     """Local Moran's I (LISA) per site: ``I``, ``p_sim``, ``quadrant`` (HH, LH, LL, HL) and
-    ``cluster`` (the quadrant where ``p_sim <= alpha``, else ``"ns"``)."""
+    ``cluster`` (the quadrant where ``p_sim <= alpha``, else ``"ns"``); a site without
+    neighbours has ``I`` and ``p_sim`` NaN and ``"ns"``."""
     import esda
 
     w = spatial_weights(graph, weight=weight)
@@ -204,10 +205,15 @@ def local_morans_i(
             f"`values` must vary across sites for local Moran's I; all {len(y)} values equal "
             f"{y[0]!r}."
         )
-    lm = esda.Moran_Local(y, w, permutations=permutations, seed=seed, n_jobs=1)
+    # a site without neighbours (an island left alone) has no local statistic: esda's
+    # permutations give it no spread (a division by zero it warns of); it is NaN here
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lm = esda.Moran_Local(y, w, permutations=permutations, seed=seed, n_jobs=1)
     quad = pd.Series(lm.q).map({1: "HH", 2: "LH", 3: "LL", 4: "HL"}).to_numpy()
     out = pd.DataFrame({"I": lm.Is, "p_sim": lm.p_sim, "quadrant": quad},
                        index=pd.Index(w.id_order, name="site"))
+    alone = np.array([w.cardinalities[i] == 0 for i in w.id_order])
+    out.loc[alone, ["I", "p_sim"]] = np.nan
     out["cluster"] = np.where(out["p_sim"] <= alpha, out["quadrant"], "ns")
     return out
 

@@ -216,3 +216,21 @@ def test_partial_mantel_statistic_matches_the_formula():
     res = partial_mantel(x, y, z, permutations=99)
     assert res["r"] == pytest.approx(expect, abs=1e-12)
     assert res["partial"] is True
+
+
+def test_lisa_of_a_site_without_neighbours_is_nan_without_a_warning(szeto, knn_graph):
+    """An island left alone (no edge) has no local Moran's I: NaN and 'ns', and esda's
+    division by its zero spread is not printed as a bare numpy warning (an audit's world
+    atlas showed 'invalid value encountered in divide')."""
+    import warnings
+
+    sites, survey = szeto
+    alone = knn_graph.node_ids[0]
+    edges = knn_graph.edges.drop(index=alone, level="source").drop(index=alone, level="target")
+    graph = SimpleNamespace(edges=edges, node_ids=knn_graph.node_ids, regions=sites)
+    y = _feature(survey, sorted(survey["item"].unique())[0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        lisa = local_morans_i(y, graph, permutations=99)
+    assert np.isnan(lisa.loc[alone, ["I", "p_sim"]].astype(float)).all()
+    assert lisa.loc[alone, "cluster"] == "ns" and lisa["I"].drop(alone).notna().all()
