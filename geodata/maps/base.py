@@ -161,10 +161,14 @@ def _cut_at_seam(regions: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:
     polygon was drawn as a band across the whole map."""
     if regions.crs is None or not regions.crs.is_geographic or not len(regions):
         return regions
-    try:
-        lon_0 = float(crs.to_dict().get("lon_0", 0.0))
-    except Exception:  # a CRS without a PROJ string: left as it is
+    op = crs.coordinate_operation
+    # the central meridian: 'Longitude of natural origin' (Equal Earth, Mercator ...),
+    # '... of false origin' (Albers), '... of projection centre'
+    centre = [p.value for p in (op.params if op is not None else [])
+              if p.name.startswith("Longitude of")]
+    if not centre:
         return regions
+    lon_0 = float(centre[0])
     seam = (lon_0 + 180.0 + 180.0) % 360.0 - 180.0
     if abs(abs(seam) - 180.0) < 1e-9:  # the seam is the antimeridian: nothing crosses it
         return regions
