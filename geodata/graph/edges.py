@@ -103,7 +103,13 @@ def _local_gap_km(a: shapely.Geometry, b: shapely.Geometry, crs) -> float:
     from pyproj import CRS as _CRS
     from pyproj import Transformer
 
-    mid = shapely.get_coordinates(shapely.shortest_line(a, b)).mean(axis=0)
+    line = shapely.shortest_line(a, b)
+    mid = shapely.get_coordinates(line).mean(axis=0)
+    # only the part of ``a`` that can be nearest to ``b`` is moved: within three times the
+    # plane's gap of ``b``'s box (a projection stretches a direction by less than that)
+    d = 3.0 * shapely.length(line) + 1.0
+    x0, y0, x1, y1 = shapely.bounds(b)
+    a = shapely.clip_by_rect(a, x0 - d, y0 - d, x1 + d, y1 + d)
     lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(*mid)
     local = _CRS.from_proj4(f"+proj=aeqd +lat_0={lat} +lon_0={lon} +datum=WGS84 +units=m")
     to_local = Transformer.from_crs(crs, local, always_xy=True)
