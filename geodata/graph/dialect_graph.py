@@ -1018,7 +1018,7 @@ def _nearest_site_km(reg: pd.DataFrame, names: list, proj: np.ndarray | None = N
     """``'a' (1,234 km from the nearest other site), ...`` for the first three regions of
     ``names``, the rest counted; with the regions' polygons (``proj`` in ``crs``), also
     the gap to the nearest other region, which ``max_crossing_km`` is compared with."""
-    from geodata.graph.edges import _local_gap_km
+    from geodata.graph.edges import _nearest_on_earth
 
     lon, lat = reg["longitude"].to_numpy(float), reg["latitude"].to_numpy(float)
     polygons = proj is not None and crs is not None and len(proj) == len(reg) and bool(
@@ -1031,7 +1031,7 @@ def _nearest_site_km(reg: pd.DataFrame, names: list, proj: np.ndarray | None = N
             # the five nearest in the plane, each measured on the earth (as the joining)
             others = np.delete(np.arange(len(reg)), i)
             near = others[np.argsort(shapely.distance(proj[i], proj[others]))[:5]]
-            km = min(_local_gap_km(proj[i], proj[j], crs) for j in near)
+            km = _nearest_on_earth(proj, np.array([i]), near, proj[i], crs)[2]
             if km >= 0.5:  # a cell that reaches its neighbours was cut off by its water
                 gap = f", {km:,.0f} km of water from the nearest region"
         parts.append(f"{name!r} ({float(np.min(d)):,.0f} km from the nearest other site{gap})")

@@ -141,11 +141,18 @@ _TILE_COORDS = 2000
 _TILE_GAP_M = 1e-6
 
 
+#: The last outline cut into tiles and its tiles: a build measures water twice (the gaps
+#: between landmasses, then the point graph's or offshore sites' edges) on one outline.
+_TILES_OF: list = [None, None]
+
+
 def _land_tiles(outline: shapely.Geometry) -> np.ndarray:
     """The polygons of ``outline``, each large one halved again and again (a quadtree:
     each vertex is clipped about log times, not once per tile) into pieces of at most
     about :data:`_TILE_COORDS` vertices. The pieces cover it but for gaps of
     :data:`_TILE_GAP_M` between them, so that no line is counted twice."""
+    if _TILES_OF[0] is outline:
+        return _TILES_OF[1]
     out: list = []
 
     def polygons(geom) -> list:
@@ -173,7 +180,9 @@ def _land_tiles(outline: shapely.Geometry) -> np.ndarray:
 
     for part in shapely.get_parts(outline):
         split(part)
-    return np.array(out, dtype=object)
+    tiles = np.array(out, dtype=object)
+    _TILES_OF[:] = [outline, tiles]
+    return tiles
 
 
 def water_on_lines(xy: np.ndarray, i: np.ndarray, j: np.ndarray, outline: shapely.Geometry,
