@@ -47,6 +47,7 @@ __all__ = [
     "read_cldf",
     "read_matrix",
     "read_regions",
+    "place_sites_in_regions",
     "regions_with_sites",
     "read_sites",
     "read_square_matrix",
@@ -531,12 +532,17 @@ def sites_from_frame(
     lat_col: str = "latitude",
     lon_col: str = "longitude",
     argument: str = "sites",
+    missing_coordinates: str = "raise",
 ) -> gpd.GeoDataFrame:
     """Validate a table of survey points and return a GeoDataFrame indexed by ``site_id``.
 
     Checks: the columns exist; ids are present and unique; coordinates are numbers in
     range. Coordinates that are out of range but valid when swapped are reported as
     "swapped lat/lon", with the fix. All problems are raised together.
+
+    ``missing_coordinates="keep"`` keeps the rows whose latitude and longitude are both
+    empty, with NaN coordinates and no geometry (for sites that given polygons will place:
+    :func:`place_sites_in_regions`); a value that is not a number still raises.
 
     Examples
     --------
@@ -574,9 +580,16 @@ def sites_from_frame(
             f"`{argument}` column {id_col!r} must hold unique site ids; {dup.nunique()} "
             f"{'id occurs' if dup.nunique() == 1 else 'ids occur'} more than once ({first_examples(sorted(dup.unique()))}). Rename or merge the duplicates."
         )
+    if missing_coordinates not in ("raise", "keep"):
+        raise DialectGraphError(f"`missing_coordinates` must be 'raise' or 'keep'; got "
+                                f"{missing_coordinates!r}.")
     lat = pd.to_numeric(frame[lat_col], errors="coerce")
     lon = pd.to_numeric(frame[lon_col], errors="coerce")
     bad_num = lat.isna() | lon.isna()
+    if missing_coordinates == "keep":  # both cells empty: a site placed later (its polygon)
+        empty = frame[[lat_col, lon_col]].astype("string").apply(
+            lambda c: c.str.strip().fillna("") == "").all(axis=1).to_numpy()
+        bad_num &= ~empty
     if bad_num.any():
         which = ids[bad_num].tolist()
         k = int(np.flatnonzero(bad_num.to_numpy())[0])
@@ -621,6 +634,7 @@ def sites_from_frame(
     out["latitude"] = lat.to_numpy(dtype=float)
     out["longitude"] = lon.to_numpy(dtype=float)
     geometry = gpd.points_from_xy(out["longitude"], out["latitude"], crs="EPSG:4326")
+    geometry[out["latitude"].isna().to_numpy()] = None  # "keep": no point, not POINT(nan nan)
     return gpd.GeoDataFrame(out, geometry=geometry, crs="EPSG:4326")
 
 
@@ -632,6 +646,7 @@ def read_sites(
     lon_col: str = "longitude",
     argument: str = "path",
     with_report: bool = False,
+    missing_coordinates: str = "raise",
 ) -> gpd.GeoDataFrame | tuple[gpd.GeoDataFrame, Report]:
     """Read survey points from a CSV/TSV file with user-named id and coordinate columns.
 
@@ -656,6 +671,9 @@ def read_sites(
         Name used in messages (the CLI passes ``"--sites"``).
     with_report : bool
         Return ``(sites, report)`` instead of ``sites``.
+    missing_coordinates : {"raise", "keep"}
+        Sites whose latitude and longitude are both empty raise, or are kept without a
+        point (see :func:`sites_from_frame`).
     """
     if Path(path).suffix.lower() in _VECTOR_SUFFIXES - {".zip"}:
         frame, report = _point_table(path, argument=argument, lat_col=lat_col, lon_col=lon_col)
@@ -680,9 +698,9 @@ def read_sites(
                                f"{col!r} written with a decimal comma were read with a point "
                                f"(e.g. {text[comma].iloc[0]!r})")
     sites = sites_from_frame(frame, id_col=id_col, lat_col=lat_col, lon_col=lon_col,
-                             argument=argument)
+                             argument=argument, missing_coordinates=missing_coordinates)
     if with_report:
-        _report_swapped_looking(sites, report)
+        _report_swapped_looking(sites[sites["latitude"].notna()], report)
     return (sites, report) if with_report else sites
 
 
@@ -980,6 +998,44 @@ def read_regions(path: str | os.PathLike, *, id_col: str | None = None,
     return validate_regions(gdf, argument=argument, repair=repair)
 
 
+def place_sites_in_regions(sites: gpd.GeoDataFrame, regions: gpd.GeoDataFrame, *,
+                           argument: str = "regions", sites_argument: str = "sites"
+                           ) -> tuple[gpd.GeoDataFrame, Report]:
+    """Sites without coordinates (read with ``missing_coordinates="keep"``) placed at a
+    point inside their own polygon of ``regions`` (same id), reported.
+
+    A site without coordinates and without a polygon raises (it could be placed nowhere).
+
+    Returns
+    -------
+    (GeoDataFrame, Report)
+        The sites, every one with a point, and what was placed.
+    """
+    report = Report()
+    blank = sites.geometry.isna().to_numpy() | sites.geometry.is_empty.to_numpy()
+    if not blank.any():
+        return sites, report
+    ids = sites.index[blank]
+    lost = ids.difference(regions.index, sort=False)
+    if len(lost):
+        raise DialectGraphError(
+            f"`{sites_argument}` sites without coordinates need a polygon in `{argument}` to "
+            f"be placed in; {len(lost)} of the {len(ids)} without coordinates "
+            f"{'has' if len(lost) == 1 else 'have'} none ({first_examples(lost.tolist())}). "
+            f"Fill in their latitude/longitude, add their polygons to `{argument}` (with "
+            "their ids), or drop those sites.")
+    inside = regions.loc[ids].geometry.to_crs("EPSG:4326").representative_point()
+    out = sites.copy()
+    out.loc[ids, "longitude"] = inside.x.to_numpy()
+    out.loc[ids, "latitude"] = inside.y.to_numpy()
+    out.loc[ids, out.geometry.name] = inside.to_numpy()
+    report.add("placed sites inside regions",
+               f"{len(ids)} site(s) of `{sites_argument}` have no coordinates "
+               f"({first_examples(ids.tolist())}); each is placed at a point inside its "
+               f"polygon of `{argument}`", ids.tolist())
+    return out, report
+
+
 def regions_with_sites(regions: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
                        argument: str = "regions", sites_argument: str = "sites"
                        ) -> tuple[gpd.GeoDataFrame, Report]:
@@ -988,14 +1044,16 @@ def regions_with_sites(regions: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
 
     Every site needs its own polygon: sites without one raise (all listed, with the
     region each lies in). A polygon without a site is kept (a region not surveyed; the
-    graph places it at a point inside its polygon), reported.
+    graph places it at a point inside its polygon), reported; so is a site without
+    coordinates (:func:`place_sites_in_regions`).
 
     Returns
     -------
     (GeoDataFrame, Report)
         The regions with the sites' columns, and what was noted.
     """
-    report = Report()
+    sites, report = place_sites_in_regions(sites, regions, argument=argument,
+                                           sites_argument=sites_argument)
     missing = sites.index.difference(regions.index, sort=False)
     if len(missing):
         pts = sites.loc[missing].to_crs(regions.crs)

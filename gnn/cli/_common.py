@@ -397,7 +397,8 @@ def load_inputs(args: argparse.Namespace, *, need_survey: bool = False):
     """Sites, survey (or None) and the readers' report from --dataset or --sites/--survey.
 
     The report (cells read as missing, blank values removed, variants split ...) is
-    printed here, so no command drops it.
+    printed here, so no command drops it. With ``--regions``, sites whose coordinates are
+    both empty are kept: their polygons place them.
     """
     from geodata.datasets import load_dataset
     from geodata.io import read_sites, read_survey
@@ -417,7 +418,9 @@ def load_inputs(args: argparse.Namespace, *, need_survey: bool = False):
                 survey = survey[survey["site"].isin(sites.index)]
         return sites, survey, None
     sites, report = read_sites(args.sites, id_col=args.id_col, lat_col=args.lat_col,
-                               lon_col=args.lon_col, argument="--sites", with_report=True)
+                               lon_col=args.lon_col, argument="--sites", with_report=True,
+                               missing_coordinates="keep" if getattr(args, "regions", None)
+                               else "raise")
     print_report(report, "--sites")
     survey = None
     if getattr(args, "survey", None):

@@ -133,6 +133,27 @@ def _crs(value: str) -> str:
     return value
 
 
+def _kinds(value: str) -> list[str]:
+    """``--kinds``: map kinds separated by spaces or commas (``groups,mds``), each known."""
+    from geodata._validate import closest_name
+
+    kinds = [k.strip() for k in value.split(",") if k.strip()]
+    unknown = [k for k in kinds if k not in _KINDS]
+    if unknown or not kinds:
+        raise argparse.ArgumentTypeError(
+            f"expected map kinds among {', '.join(_KINDS)} (separated by spaces or commas); "
+            f"got {value!r}.{closest_name(unknown, _KINDS)}")
+    return kinds
+
+
+class _Flatten(argparse.Action):
+    """Repeated or comma-separated values of a list option as one flat list."""
+
+    def __call__(self, parser, namespace, values, option_string=None):  # noqa: D102
+        got = getattr(namespace, self.dest, None) or []
+        setattr(namespace, self.dest, got + [k for part in values for k in part])
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``maps`` command to the main CLI's subparsers."""
     from geodata.dialectometry.names import DEFAULT_LINKAGE, DEFAULT_N_CLUSTERS, LINKAGES
@@ -156,8 +177,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "around the sites")
     p.add_argument("--region-id-col", default=None, help="site-id column of --regions")
     p.add_argument("--out", type=Path, required=True, help="output folder")
-    p.add_argument("--kinds", nargs="+", choices=_KINDS, default=None, metavar="KIND",
-                   help=f"map kinds to write (default all): {', '.join(_KINDS)}")
+    p.add_argument("--kinds", nargs="+", type=_kinds, action=_Flatten, default=None,
+                   metavar="KIND", help="map kinds to write, separated by spaces or commas "
+                                        f"(default all): {', '.join(_KINDS)}")
     p.add_argument("--reference", default=None,
                    help="site id or name for the reference-point map (default: the "
                         "linguistically most central site, least mean distance to the others)")

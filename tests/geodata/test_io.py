@@ -10,6 +10,7 @@ from geodata.io import (
     atomic_path,
     check_output_path,
     clean_stale_temps,
+    place_sites_in_regions,
     read_json_text,
     read_matrix,
     read_regions,
@@ -17,6 +18,7 @@ from geodata.io import (
     read_square_matrix,
     read_survey,
     read_table,
+    sites_from_frame,
     survey_from_frame,
     validate_regions,
 )
@@ -704,3 +706,29 @@ def test_rows_sharing_a_region_id_are_its_parts_merged_and_reported():
         "1 id(s) of `--regions` have several rows, read as parts of one region (its islands) "
         "and merged into one polygon each: 'FJI' (2 parts); their columns 'area' differ "
         "between the parts, the first row's values are kept")
+
+
+def test_sites_without_coordinates_are_kept_only_when_asked_and_placed_by_polygons():
+    frame = pd.DataFrame({"id": ["a", "b", "c"], "latitude": [1.0, None, None],
+                          "longitude": [1.0, None, "x"]})
+    with pytest.raises(DialectGraphError, match=r"2 sites have missing or non-numeric"):
+        sites_from_frame(frame)
+    with pytest.raises(DialectGraphError, match=r"1 sites have missing or non-numeric "
+                                                r"coordinates \(first: 'c'; site 'c' has "):
+        sites_from_frame(frame, missing_coordinates="keep")  # a value that is no number
+    with pytest.raises(DialectGraphError, match=r"`missing_coordinates` must be 'raise' or "
+                                                r"'keep'; got 'drop'"):
+        sites_from_frame(frame, missing_coordinates="drop")
+    sites = sites_from_frame(frame.iloc[:2], missing_coordinates="keep")
+    assert sites.geometry.isna().tolist() == [False, True]
+    square = shapely.box(10, 10, 11, 11)
+    regions = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 2, 2), square], crs="EPSG:4326",
+                               index=pd.Index(["a", "b"], name="site_id"))
+    placed, report = place_sites_in_regions(sites, regions)
+    assert square.contains(placed.geometry["b"])
+    assert square.contains(shapely.Point(placed.loc["b", ["longitude", "latitude"]]))
+    assert report.entries[0]["ids"] == ["b"]
+    with pytest.raises(DialectGraphError, match=r"`sites` sites without coordinates need a "
+                                                r"polygon in `regions` to be placed in; 1 of "
+                                                r"the 1 without coordinates has none \('b'\)"):
+        place_sites_in_regions(sites, regions.loc[["a"]])

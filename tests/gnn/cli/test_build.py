@@ -524,6 +524,36 @@ def test_a_polygon_without_a_site_is_kept_and_said(tmp_path, capsys):
     assert g.n_nodes == 34 and ("CN-SH", "CN-JS") in g.edges.index
 
 
+def test_a_site_without_coordinates_is_placed_in_its_polygon(tmp_path, capsys):
+    """A site row with blank coordinates was refused with --regions, though its polygon
+    places it (as a polygon without a site row is): it is placed inside it, and said; a
+    site without coordinates and without a polygon is named; without --regions blank
+    coordinates stay an error."""
+    args = _province_files(tmp_path, extra_sites=[("nowhere", None, None)])
+    sites = pd.read_csv(tmp_path / "sites.csv")
+    sites.loc[sites["id"] == "CN-SH", ["latitude", "longitude"]] = None
+    sites.to_csv(tmp_path / "sites.csv", index=False)
+    assert main([*args, "--out", str(tmp_path / "g.gpkg")]) == 2
+    assert ("error: `--sites` sites without coordinates need a polygon in `--regions` to be "
+            "placed in; 1 of the 2 without coordinates has none ('nowhere'). Fill in their "
+            "latitude/longitude, add their polygons to `--regions` (with their ids), or drop "
+            "those sites.") in capsys.readouterr().err
+    sites[sites["id"] != "nowhere"].to_csv(tmp_path / "sites.csv", index=False)
+    out = tmp_path / "g.gpkg"
+    assert main([*args, "--out", str(out)]) == 0
+    assert ("placed sites inside regions: 1 site(s) of `--sites` have no coordinates "
+            "('CN-SH'); each is placed at a point inside its polygon of `--regions`"
+            ) in capsys.readouterr().out
+    g = DialectGraph.read_file(out)
+    prov = gpd.read_file(tmp_path / "prov.gpkg").set_index("code")
+    sh = g.regions.loc["CN-SH"]
+    assert prov.loc["CN-SH", "geometry"].contains(shapely.Point(sh["longitude"], sh["latitude"]))
+    assert main(["build", "--sites", str(tmp_path / "sites.csv"),
+                 "--out", str(tmp_path / "g2.gpkg")]) == 2
+    assert ("1 sites have missing or non-numeric coordinates (first: 'CN-SH'"
+            in capsys.readouterr().err)
+
+
 def test_swapped_polygons_are_refused_with_the_option_to_check(tmp_path, capsys):
     args = _province_files(tmp_path)
     prov = gpd.read_file(tmp_path / "prov.gpkg")

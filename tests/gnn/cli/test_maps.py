@@ -295,7 +295,8 @@ def test_maps_draw_given_polygons(tmp_path, capsys):
     pd.DataFrame({"id": prov["code"][keep], "latitude": inside.y[keep],
                   "longitude": inside.x[keep],
                   "dialect_group": ["north" if y > 33 else "south" for y in inside.y[keep]]}
-                 ).to_csv(tmp_path / "sites.csv", index=False)
+                 ).replace({"latitude": {inside.y[0]: None}, "longitude": {inside.x[0]: None}}
+                           ).to_csv(tmp_path / "sites.csv", index=False)
     rows = [(c, item, ("a" if (k + len(item)) % 3 else "b")) for k, c in
             enumerate(prov["code"][keep]) for item in ("x", "yy", "zzz")]
     pd.DataFrame(rows, columns=["site", "item", "value"]).to_csv(tmp_path / "v.csv",
@@ -309,7 +310,25 @@ def test_maps_draw_given_polygons(tmp_path, capsys):
     assert "note: --boundary clips the regions built around the sites; with --regions" in said.err
     assert ("regions: regions without a site: 1 of 34 polygons of `--regions` has no site in "
             "`--sites` ('CN-SH')") in said.out
+    # a site without coordinates is placed inside its polygon
+    assert (f"placed sites inside regions: 1 site(s) of `--sites` have no coordinates "
+            f"({prov['code'][0]!r})") in said.out
     assert (out / "groups.png").is_file()
     summary = json.loads((out / "summary.json").read_text())
     assert summary["n_sites"] == 34  # the polygons, not the 33 sites' own cells
     assert any(e["action"] == "placed sites inside regions" for e in summary["graph_report"])
+
+
+def test_kinds_may_be_separated_by_commas(capsys):
+    """`--kinds groups,mds` (as `evaluate --models` takes its list) was an argparse error;
+    a kind not known is named with the closest one."""
+    parser = argparse.ArgumentParser(prog="dialectgraph")
+    register(parser.add_subparsers())
+    args = parser.parse_args(["maps", "--out", "o", "--kinds", "groups,mds", "beams"])
+    assert args.kinds == ["groups", "mds", "beams"]
+    with pytest.raises(SystemExit):
+        parser.parse_args(["maps", "--out", "o", "--kinds", "groups,grap"])
+    assert ("argument --kinds: expected map kinds among graph, groups, clusters, "
+            "fuzzy_clusters, mds, reference, features, bundles, honeycomb, beams, decay, "
+            "incoherence, lisa, parameters, interactive (separated by spaces or commas); got "
+            "'groups,grap'. Did you mean 'graph'?") in capsys.readouterr().err
