@@ -19,6 +19,7 @@ __all__ = [
     "DialectGraphError",
     "Problems",
     "Report",
+    "check_columns_match_points",
     "check_edge_table",
     "check_number",
     "first_examples",
@@ -262,3 +263,25 @@ def check_edge_table(edges: Any, problems: Problems, *, argument: str = "edges")
 def _plain(value: Any) -> Any:
     """A numpy scalar as the Python value, so messages show ``nan`` not ``np.float64(nan)``."""
     return value.item() if hasattr(value, "item") else value
+
+
+def check_columns_match_points(sites: Any, lon: Any, lat: Any, *,
+                               argument: str = "sites") -> None:
+    """Raise when the ``longitude``/``latitude`` columns of a frame of points differ from
+    its points (``lon``, ``lat`` in degrees): one of the two was edited without the other,
+    and functions reading one or the other would disagree."""
+    import numpy as np
+    import pandas as pd
+
+    given = sites[["longitude", "latitude"]].apply(pd.to_numeric, errors="coerce")
+    off = ~np.isclose(given.to_numpy(float), np.column_stack([lon, lat]), rtol=0, atol=1e-6)
+    off = off.any(axis=1) & given.notna().all(axis=1).to_numpy()
+    if off.any():
+        k = int(np.flatnonzero(off)[0])
+        raise DialectGraphError(
+            f"`{argument}` columns 'longitude'/'latitude' must match its points; they differ "
+            f"at {int(off.sum())} site(s) (first: {sites.index[k]!r}: columns "
+            f"{given.iloc[k, 0]:.6g}, {given.iloc[k, 1]:.6g}; point {lon[k]:.6g}, "
+            f"{lat[k]:.6g}). Set the points from the columns "
+            "(sites.set_geometry(gpd.points_from_xy(sites.longitude, sites.latitude), "
+            "crs='EPSG:4326')) or drop the columns.")

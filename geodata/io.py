@@ -552,6 +552,9 @@ def sites_from_frame(
     """
     require_columns(frame, [id_col, lat_col, lon_col], argument=argument,
                     option="id_col/lat_col/lon_col (CLI: --id-col/--lat-col/--lon-col)")
+    if len(frame) == 0:
+        raise DialectGraphError(f"`{argument}` must hold at least one site; it has a header "
+                                "and no rows. Check the file.")
     problems = Problems()
     taken = [c for c in frame.columns
              if (c in _RESERVED_SITE_COLUMNS or str(c).startswith("feat__")

@@ -16,7 +16,14 @@ Examples
 True
 """
 
+import warnings as _warnings
+
 import lazy_loader as _lazy
+
+# PyTorch Geometric scripts a few helpers with torch.jit.script when it is imported, which
+# recent torch deprecates: one warning per helper, about PyG's code, not the user's.
+_warnings.filterwarnings("ignore", message=r"`torch\.jit\.script` is deprecated",
+                         category=DeprecationWarning, module=r"torch\.jit\._script$")
 
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,

@@ -308,6 +308,17 @@ def _group_fold(ctx: _Context, name: str, fold: Fold, seed: int, test: np.ndarra
     return _network_group(ctx, name, fold, seed, test, train)
 
 
+
+def _named_params(ep: pd.DataFrame) -> list[dict]:
+    """``edge_params_`` as ``{parameter, value}`` records, a parameter that several
+    relations have named with its relation (``sigma[geographic]``, ``sigma[linguistic]``:
+    one name would average the two)."""
+    names = ep["parameter"].astype(str)
+    if "relation" in ep.columns:
+        shared = ep.groupby("parameter")["relation"].transform("nunique") > 1
+        names = names.where(~shared, names + "[" + ep["relation"].astype(str) + "]")
+    return [{"parameter": n, "value": float(v)} for n, v in zip(names, ep["value"])]
+
 def _network_group(ctx, name, fold, seed, test, train):
     from gnn.estimators import DialectGATClassifier
 
@@ -332,7 +343,7 @@ def _network_group(ctx, name, fold, seed, test, train):
     info = {}
     ep = getattr(clf, "edge_params_", None)
     if kind == "dialect_gat" and isinstance(ep, pd.DataFrame) and {"parameter", "value"} <= set(ep):
-        info["edge_params"] = ep[["parameter", "value"]].to_dict(orient="records")
+        info["edge_params"] = _named_params(ep)
     return p.to_numpy(float), info
 
 
@@ -778,7 +789,7 @@ def _network_impute(ctx, name, fold, seed, x, vis, rows, cols):
     info = {}
     ep = getattr(imp, "edge_params_", None)
     if kind == "dialect_gat" and isinstance(ep, pd.DataFrame) and {"parameter", "value"} <= set(ep):
-        info["edge_params"] = ep[["parameter", "value"]].to_dict(orient="records")
+        info["edge_params"] = _named_params(ep)
     return filled[rows, cols], info
 
 

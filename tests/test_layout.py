@@ -95,6 +95,15 @@ def test_import_geodata_and_the_cli_never_import_torch():
     assert out.stdout.strip() == "[]"
 
 
+def test_importing_the_networks_shows_no_deprecation_of_pyg_internals():
+    """PyTorch Geometric's import scripts helpers with torch.jit.script, which torch 2.13
+    deprecates: a notebook showed a DeprecationWarning per helper about code not ours."""
+    code = "import gnn.nn, gnn.estimators"
+    out = subprocess.run([sys.executable, "-W", "error::DeprecationWarning", "-c", code],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+
+
 def test_every_cli_option_says_what_it_does():
     import argparse
 

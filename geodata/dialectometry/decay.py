@@ -25,11 +25,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from geodata._geo import EARTH_RADIUS_KM, great_circle_matrix
-from geodata._validate import DialectGraphError, Problems, first_examples
+from geodata._validate import (
+    DialectGraphError,
+    Problems,
+    check_columns_match_points,
+    first_examples,
+)
 from geodata.dialectometry.distances import LinguisticDistances, validate_distance_matrix
 
 __all__ = [
@@ -51,8 +57,10 @@ def site_coordinates(
 ) -> pd.DataFrame:
     """Longitude/latitude of each site as a DataFrame indexed by str site id.
 
-    ``sites`` may be a (Geo)DataFrame with the two columns, or an object with a
-    ``.regions`` frame (a :class:`~geodata.graph.DialectGraph`).
+    ``sites`` may be a (Geo)DataFrame with the two columns, a GeoDataFrame of points (its
+    geometry is used, as :meth:`~geodata.graph.DialectGraph.from_sites` does, whatever
+    columns of the default names it has), or an object with a ``.regions`` frame (a
+    :class:`~geodata.graph.DialectGraph`).
     """
     if hasattr(sites, "regions") and not isinstance(sites, pd.DataFrame):
         sites = sites.regions
@@ -61,6 +69,18 @@ def site_coordinates(
             f"`{argument}` must be a DataFrame of sites with {lat_col!r} and {lon_col!r} "
             f"columns (or a DialectGraph); got {type(sites).__name__}."
         )
+    if ((lat_col, lon_col) == ("latitude", "longitude") and isinstance(sites, gpd.GeoDataFrame)
+            and sites.crs is not None and len(sites)
+            and sites.geometry.notna().all() and (sites.geom_type == "Point").all()):
+        # the points are the sites, as DialectGraph.from_sites reads them
+        pts = sites.geometry.to_crs("EPSG:4326")
+        own = pd.DataFrame({"latitude": pts.y.to_numpy(), "longitude": pts.x.to_numpy()},
+                           index=sites.index)
+        if {"latitude", "longitude"} <= set(sites.columns):
+            check_columns_match_points(sites, own["longitude"].to_numpy(),
+                                       own["latitude"].to_numpy(), argument=argument)
+        else:
+            sites = own
     missing = [c for c in (lat_col, lon_col) if c not in sites.columns]
     if missing:
         raise DialectGraphError(

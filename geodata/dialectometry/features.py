@@ -98,7 +98,9 @@ class FeatureMatrix:
         ``(item, variant)`` columns are joined as ``"item:variant"`` (``sep``), so the
         table can be given to :meth:`geodata.DialectGraph.from_sites` as ``features``.
         """
-        wide = self.values.where(self.mask.to_numpy()).astype(float)
+        mask = self.mask.reindex(index=self.values.index, columns=self.values.columns,
+                                 fill_value=False)
+        wide = self.values.astype(float).where(mask.to_numpy(bool))
         if isinstance(wide.columns, pd.MultiIndex):
             wide.columns = [sep.join(map(str, c)) for c in wide.columns]
         return wide
@@ -358,6 +360,10 @@ def check_survey(survey: pd.DataFrame, *, argument: str = "survey") -> pd.DataFr
     if is_str.any():
         blank = frame["value"].to_numpy()[is_str].astype(str)
         observed[np.flatnonzero(is_str)[np.char.str_len(np.char.strip(blank)) == 0]] = False
+    if len(survey) == 0:
+        raise DialectGraphError(
+            f"`{argument}` must hold at least one value; it has no rows. Check the file (or "
+            "the filter that made the table).")
     empty_items = sorted(set(frame["item"]) - set(frame.loc[observed, "item"]))
     if empty_items:
         problems.add(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -21,6 +22,7 @@ from geodata._validate import (
     DialectGraphError,
     Problems,
     Report,
+    check_columns_match_points,
     check_edge_table,
     first_examples,
 )
@@ -54,6 +56,25 @@ FORMAT_VERSION = 2
 #: default (see :meth:`DialectGraph.to_file`).
 EDGE_INDEX_MAX_ROWS = 1_000_000
 _FEATURE_PREFIX = "feat__"
+
+
+def _check_degrees(ids: pd.Index, lon: np.ndarray, lat: np.ndarray, *, geographic: bool
+                   ) -> None:
+    """Raise when points in lon/lat degrees lie outside the globe (latitude beyond 90 or
+    longitude beyond 180), saying whether swapping x and y would place every one."""
+    bad = (np.abs(lat) > 90) | (np.abs(lon) > 180)
+    if not bad.any():
+        return
+    k = int(np.flatnonzero(bad)[0])
+    swap = (np.abs(lon) <= 90).all() and (np.abs(lat) <= 180).all()
+    hint = (" Swapping x and y would place every site: build the points as "
+            "gpd.points_from_xy(longitude, latitude) (x is the longitude)." if swap else
+            " Check the coordinates" + (" and the CRS." if geographic else
+                                        ": the CRS may not be the one of the numbers."))
+    raise DialectGraphError(
+        f"`sites` must lie on the globe in longitude/latitude; {int(bad.sum())} point(s) have "
+        f"latitude outside [-90, 90] or longitude outside [-180, 180] (first: {ids[k]!r}, "
+        f"lon={lon[k]:.4g}, lat={lat[k]:.4g}).{hint}")
 
 
 class DialectGraph:
@@ -247,9 +268,11 @@ class DialectGraph:
             k = int(self._regions[self._label].nunique())
             lab = f", label={self._label!r} ({k} class{'' if k == 1 else 'es'})"
         attrs = ", ".join(self._edges.columns)
+        n = len(self.report.entries)
+        said = f"; .report holds {n} note{'' if n == 1 else 's'} (repairs, findings)" if n else ""
         return (f"DialectGraph({self.n_nodes} regions, {self.n_edges} edges, "
                 f"method={self.meta.get('method')!r}, {self._features.shape[1]} features{lab}; "
-                f"edge attributes: {attrs})")
+                f"edge attributes: {attrs}{said})")
 
     # ------------------------------------------------------------------ builders
     @classmethod
@@ -318,6 +341,14 @@ class DialectGraph:
             an outline of the world's land (see :func:`~geodata.graph.regions.voronoi_regions`).
             Regions with land between them that no site reaches are joined as islands
             are, with ``sea_crossing=False``.
+
+        Returns
+        -------
+        DialectGraph
+            Its ``report`` lists every repair and finding of the build (sites sharing
+            coordinates spread 10 m apart, islands joined across water, detached groups
+            ...); its repr says how many. The points give the coordinates: 'longitude' and
+            'latitude' columns that differ from them are an error.
         """
         if not isinstance(sites, gpd.GeoDataFrame):
             raise DialectGraphError(f"`sites` must be a GeoDataFrame of points; got "
@@ -351,8 +382,18 @@ class DialectGraph:
                 f"are empty or NaN ({first_examples(sites.index[empty].tolist())}). Fill in "
                 "their coordinates or drop those sites.")
         report = Report()
+        named = [c for c in ("id", "site_id", "site") if c in sites.columns
+                 and sites[c].is_unique]
+        if isinstance(sites.index, pd.RangeIndex) and named:
+            warnings.warn(f"`sites` is indexed 0..{len(sites) - 1} though it has a column of "
+                          f"unique ids, {named[0]!r}: the regions are named 0..{len(sites) - 1}."
+                          f" Pass sites.set_index({named[0]!r}) to name them by it.",
+                          UserWarning, stacklevel=2)
         pts = sites.to_crs("EPSG:4326")
         lon, lat = pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()
+        _check_degrees(sites.index, lon, lat, geographic=sites.crs.is_geographic)
+        if {"longitude", "latitude"} <= set(sites.columns):
+            check_columns_match_points(sites, lon, lat)
         crs = CRS.from_user_input(crs) if crs is not None else suitable_crs(lon, lat)
         pairs = None
         landmass = outline = offshore = None
@@ -637,6 +678,10 @@ class DialectGraph:
                 "border": "geodesic km on the WGS84 ellipsoid"}
         if isinstance(classification, str):  # the column, for genealogical edges later
             meta["classification"] = classification
+        if _is_feature_matrix(features) and features.encoding_fingerprint():
+            # which reading class each column is (as `build` records it): a model fitted
+            # on this graph knows another survey's 'c0' from its own
+            meta["feature_encoding"] = features.encoding_fingerprint()
         return cls(reg, edges, feats, label=label, meta=meta, report=report)
 
     @staticmethod
@@ -970,10 +1015,12 @@ def _features_frame(features, ids: pd.Index, report: Report) -> pd.DataFrame:
     if features is None:
         return pd.DataFrame(index=ids)
     if _is_feature_matrix(features):
-        # a geodata.dialectometry FeatureMatrix: unobserved cells become NaN (missing)
-        mask = features.mask.reindex(index=features.values.index,
-                                     columns=features.values.columns, fill_value=False)
-        features = features.values.astype(float).where(mask.to_numpy(bool))
+        # a geodata.dialectometry FeatureMatrix: unobserved cells become NaN (missing),
+        # (item, variant) columns 'item:variant' (as `build` writes them)
+        features = features.to_frame()
+    if isinstance(features, pd.DataFrame) and isinstance(features.columns, pd.MultiIndex):
+        features = features.set_axis([":".join(map(str, c)) for c in features.columns],
+                                     axis=1)
     if not isinstance(features, pd.DataFrame):
         raise DialectGraphError(f"`features` must be a DataFrame (wide by site id, or long with "
                                 f"site/item/value) or a FeatureMatrix; got "

@@ -135,7 +135,7 @@ def _crs(value: str) -> str:
 
 def _kinds(value: str) -> list[str]:
     """``--kinds``: map kinds separated by spaces or commas (``groups,mds``), each known."""
-    from geodata._validate import closest_name
+    from geodata.validation import closest_name
 
     kinds = [k.strip() for k in value.split(",") if k.strip()]
     unknown = [k for k in kinds if k not in _KINDS]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -24,6 +25,28 @@ from gnn.nn.vote import VoteInputs
 _MASK_PATTERNS = 16
 
 __all__ = ["FeatureImputer"]
+
+
+def _warn_if_reading_classes(data: Data) -> None:
+    """Warn when the columns are one-hot reading classes of items (``item:c0``,
+    ``item:c1`` ... of :func:`~geodata.dialectometry.features.string_features`): each column
+    is then imputed on its own, so a cell may get no reading or two."""
+    if getattr(data, "feature_encoding", None) is None:
+        return
+    variants: dict[str, list[str]] = {}
+    for name in map(str, data.feature_names):
+        if ":" in name:
+            item, variant = name.rsplit(":", 1)
+            variants.setdefault(item, []).append(variant)
+    several = [i for i, v in variants.items() if len(v) > 1]
+    if several:
+        warnings.warn(
+            f"`graph` holds the reading classes of {len(several)} item(s) as one-hot columns "
+            f"(first: {', '.join(f'{several[0]}:{v}' for v in variants[several[0]][:3])}); "
+            "each column is imputed on its own, so a site may get no reading or two of an "
+            "item. To impute one reading per item, as `dialectgraph fit --task impute` does, "
+            "fit on graph.with_features(one_hot_items(graph.features)[0]) "
+            "(geodata.dialectometry.features.one_hot_items).", UserWarning, stacklevel=3)
 
 
 class FeatureImputer(GraphEstimator):
@@ -292,6 +315,7 @@ class FeatureImputer(GraphEstimator):
             raise DialectGraphError("`graph` has no feature columns; there is nothing to impute.")
         self._check_edges(data)
         self.feature_names_in_ = list(data.feature_names)
+        _warn_if_reading_classes(data)
         self._prepare_levels(data)
         codes = self._codes(data)
         observed = torch.nonzero(codes >= 0)  # [m, 2]

@@ -732,3 +732,9 @@ def test_sites_without_coordinates_are_kept_only_when_asked_and_placed_by_polygo
                                                 r"polygon in `regions` to be placed in; 1 of "
                                                 r"the 1 without coordinates has none \('b'\)"):
         place_sites_in_regions(sites, regions.loc[["a"]])
+
+
+def test_a_sites_table_without_rows_is_refused():
+    with pytest.raises(DialectGraphError, match=r"`sites` must hold at least one site; it has "
+                                                r"a header and no rows"):
+        sites_from_frame(pd.DataFrame(columns=["id", "latitude", "longitude"]))

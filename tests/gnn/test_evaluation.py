@@ -304,6 +304,15 @@ def test_network_model_runs_in_the_same_loop(szeto):
     assert "| gcn |" in md and "geo_knn" in md
 
 
+def test_a_parameter_of_two_relations_is_reported_for_each(szeto):
+    """Both relations' self-loop weights were reported as one 'sigma', their mean."""
+    r = evaluate(szeto, cv="spatial", folds=3, seeds=1, models=["geo_knn", "dialect_gat"],
+                 net_params={"max_epochs": 5, "n_ensemble": 1})
+    names = set(r["models"]["dialect_gat"]["edge_params"])
+    assert {"sigma[geographic]", "sigma[linguistic]", "beta"} <= names
+    assert "sigma" not in names
+
+
 @pytest.mark.parametrize("task", ["group", "impute"])
 def test_seeds_in_parallel_processes_give_the_same_numbers(szeto, task):
     kw = dict(task=task, cv="spatial", folds=3, seeds=2,

@@ -77,7 +77,7 @@ def test_never_crashes_on_degenerate_data(szeto):
     assert all(f.r2 is None for f in res.fits.values())
     assert "no variance" in res.fits["linear"].note
     # all sites at one place: nothing can be fitted, and each model says why
-    same = sites.loc[ids].copy()
+    same = pd.DataFrame(sites.loc[ids].drop(columns="geometry"))  # the columns are read
     same["latitude"], same["longitude"] = 30.0, 110.0
     raw = np.arange(25).reshape(5, 5) % 3 + 1.0
     raw = (raw + raw.T) / 2
@@ -116,9 +116,24 @@ def test_bad_input_messages(szeto):
         distance_decay(d, sites.drop(index="Ma1"))
     with pytest.raises(DialectGraphError, match=r"`sites` must be given"):
         distance_decay(d)
-    swapped = sites.rename(columns={"latitude": "longitude", "longitude": "latitude"})
+    swapped = pd.DataFrame(sites.drop(columns="geometry")).rename(
+        columns={"latitude": "longitude", "longitude": "latitude"})
     with pytest.raises(DialectGraphError, match=r"have latitude outside \[-90, 90\] \(first: "
                                                 r"'Ma1', lat=126.534967\)\. Did you swap"):
         site_coordinates(swapped)
     with pytest.raises(DialectGraphError, match=r"`n_bins` must be an integer >= 2; got 1"):
         distance_decay(d, sites, n_bins=1)
+
+
+def test_points_give_the_coordinates_of_a_geodataframe():
+    """The graph reads a GeoDataFrame's points, geographic_distances read its columns: a
+    stale 'latitude' column gave other distances without a word (an API audit), and points
+    alone were refused. Columns that differ from the points are an error now."""
+    sites, _ = load_dataset("sinitic_szeto2018")
+    truth = geographic_distances(sites)
+    with pytest.raises(DialectGraphError, match=r"`sites` columns 'longitude'/'latitude' must "
+                                                r"match its points; they differ at 42 site\(s\)"):
+        geographic_distances(sites.assign(latitude=0.0))
+    assert np.allclose(geographic_distances(sites[["geometry"]]), truth)
+    plain = pd.DataFrame(sites.drop(columns="geometry"))  # columns only: still read
+    assert np.allclose(geographic_distances(plain), truth)

@@ -260,3 +260,9 @@ def test_one_hot_items_agree_with_item_variants(beida1962):
         named, _ = item_variants(wide, item)
         coded = table[item].dropna().astype(int).map(lambda k, i=item: variants[i][k])
         assert coded.to_dict() == named.to_dict()
+
+
+def test_an_empty_survey_is_refused_by_name():
+    with pytest.raises(DialectGraphError, match=r"`survey` must hold at least one value; it "
+                                                r"has no rows"):
+        check_survey(pd.DataFrame(columns=["site", "item", "value"]))

@@ -551,3 +551,30 @@ def test_the_nearest_island_is_the_nearest_on_the_earth():
     km = float(re.search(r"(?:a-north|north-a) \(\d+ km apart, ([\d.]+) km of water\)",
                          detail).group(1))
     assert 99 < km < 102
+
+
+def test_api_sites_are_checked_and_what_the_build_did_is_visible(data):
+    """An API audit: points built as (lat, lon) crashed PROJ ("|lat_0| should be <= 90"),
+    coordinate columns that disagreed with the points were overwritten without a word, a
+    frame indexed 0..n-1 beside an 'id' column named the regions 0..n-1 silently, and the
+    repr did not say the report holds repairs."""
+    sites = data[0]
+    flat = pd.DataFrame(sites.drop(columns="geometry"))
+    swapped = gpd.GeoDataFrame(flat, geometry=gpd.points_from_xy(flat["latitude"],
+                                                                 flat["longitude"]),
+                               crs="EPSG:4326")
+    with pytest.raises(DialectGraphError, match=r"`sites` must lie on the globe in "
+                                                r"longitude/latitude; \d+ point\(s\) have latitude "
+                                                r"outside \[-90, 90\] .* Swapping x and y would "
+                                                r"place every site"):
+        DialectGraph.from_sites(swapped)
+    with pytest.raises(DialectGraphError, match=r"`sites` columns 'longitude'/'latitude' must "
+                                                r"match its points; they differ at \d+ site\(s\) "
+                                                r"\(first: 'Ma1': columns [\d.]+, 0; point"):
+        DialectGraph.from_sites(sites.assign(latitude=0.0))
+    g = DialectGraph.from_sites(sites[["geometry"]])  # the points alone
+    assert np.allclose(g.regions["latitude"], sites["latitude"])
+    assert re.search(r"; \.report holds \d+ notes? \(repairs, findings\)\)$", repr(g))
+    with pytest.warns(UserWarning, match=r"`sites` is indexed 0\.\.\d+ though it has a column "
+                                         r"of unique ids, 'id'"):
+        DialectGraph.from_sites(sites.rename_axis("id").reset_index())

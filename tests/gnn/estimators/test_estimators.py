@@ -616,3 +616,28 @@ def test_the_loss_softmax_of_scored_cells_equals_the_full_one():
     full = imp._column_log_probs(logits)[cells[:, 0], cells[:, 1]]
     torch.testing.assert_close(imp._cell_log_probs(logits, cells), full, rtol=0, atol=0)
     assert torch.isinf(full[1, 2]) and full[1, :2].exp().sum() == pytest.approx(1.0)
+
+
+def test_reading_classes_from_the_api_are_named_as_the_cli_names_them(beida1962):
+    """A FeatureMatrix of string_features gave the graph tuple columns ("('一', 'c0')" in
+    the imputer, which plot_feature could not read), and the imputer filled each class on
+    its own (sites with no reading or two) without a word (an API audit)."""
+    import geodata
+    from geodata.dialectometry.features import one_hot_items
+
+    sites, survey = beida1962
+    survey = survey[survey["item"].isin(survey["item"].unique()[:20])]
+    fm = geodata.string_features(survey)
+    graph = geodata.DialectGraph.from_sites(sites, features=fm)
+    assert all(isinstance(c, str) and ":c" in c for c in graph.features.columns[:5])
+    assert graph.meta["feature_encoding"] == fm.encoding_fingerprint()
+    with pytest.warns(UserWarning, match=r"`graph` holds the reading classes of \d+ item\(s\) "
+                                         r"as one-hot columns .* graph\.with_features\("
+                                         r"one_hot_items\(graph\.features\)\[0\]\)"):
+        FeatureImputer(random_state=0, **FAST).fit(graph)
+    items = graph.with_features(one_hot_items(graph.features)[0])
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        FeatureImputer(random_state=0, **FAST).fit(items)
