@@ -622,15 +622,21 @@ LEGEND_CAP = 12
 
 
 def legend_outside(ax: Axes, handles: list, *, title: str | None = None,
-                   max_entries: int | None = LEGEND_CAP, **kw: Any) -> Any:
+                   max_entries: int | None = LEGEND_CAP, keep_last: int = 0,
+                   **kw: Any) -> Any:
     """A legend to the right of the map frame (it never covers a region), with at most
-    ``max_entries`` entries: the last one then says how many were left out."""
+    ``max_entries`` entries (None: all): the last listed one then says how many were left
+    out. The last ``keep_last`` handles (such as "no data" or the isogloss line) are
+    always listed, after it."""
     if max_entries is not None and len(handles) > max_entries:
         from matplotlib.patches import Patch
 
-        rest = len(handles) - (max_entries - 1)
-        handles = list(handles[:max_entries - 1]) + [
-            Patch(facecolor="none", edgecolor="none", label=f"… {rest} more not listed")]
+        n_tail = min(max(int(keep_last), 0), len(handles))
+        head, tail = list(handles[:len(handles) - n_tail]), list(handles[len(handles) - n_tail:])
+        room = max(max_entries - n_tail - 1, 1)
+        rest = len(head) - room
+        handles = head[:room] + [
+            Patch(facecolor="none", edgecolor="none", label=f"… {rest} more not listed")] + tail
     opts: dict[str, Any] = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "fontsize": 8,
                             "title_fontsize": 9, "frameon": False, "borderaxespad": 0.0}
     opts.update(kw)

@@ -19,6 +19,7 @@ from pyproj import CRS
 
 from geodata._validate import DialectGraphError
 from geodata.maps.base import (
+    LEGEND_CAP,
     MISSING_COLOUR,
     ROBUST_LIMITS,
     MapFrame,
@@ -276,8 +277,14 @@ def plot_feature(graph: Any, values: str | pd.Series, *, ax: Axes | None = None,
         counts = keys.value_counts()
         # commonest first, the merged rest last
         ordered = sorted(colours, key=lambda k: (k in others, -counts.get(k, 0), k))
-        handles = [Patch(facecolor=colours[k], edgecolor="none",
-                         label=f"{k} ({counts.get(k, 0)})") for k in ordered]
+        def entry(k: str) -> str:
+            n = counts.get(k, 0)
+            if k in others:  # "other (3 variants)" at n sites
+                return f"{k[:-1]}, {n} site{'' if n == 1 else 's'})"
+            return f"{k if k.strip() else '∅ (empty)'} ({n})"  # a zero initial matches ""
+
+        handles = [Patch(facecolor=colours[k], edgecolor="none", label=entry(k))
+                   for k in ordered]
         if keys.isna().any():
             handles.append(Patch(facecolor=MISSING_COLOUR, edgecolor="none",
                                  label=f"no data ({int(keys.isna().sum())})"))
@@ -288,7 +295,9 @@ def plot_feature(graph: Any, values: str | pd.Series, *, ax: Axes | None = None,
                                   label=f"isogloss ({n_iso} borders)"))
         name = legend_title or (values if isinstance(values, str) else
                                 (series.name if series.name is not None else "variant"))
-        legend_outside(ax, handles, title=str(name))
+        legend_outside(ax, handles, title=str(name),  # max_variants=None: every variant
+                       max_entries=None if max_variants is None else LEGEND_CAP,
+                       keep_last=len(handles) - len(ordered))
     finish_map(ax, frame, scale_bar=scale_bar, title=title)
     if labels:
         label_sites(ax, graph, script=labels if isinstance(labels, str) else "latin")

@@ -152,7 +152,9 @@ def plot_mds_colours(graph: Any, mds: Any, *, ax: Axes | None = None,
     scaling : {"independent", "isotropic"}
         See :func:`mds_colours`.
     inset : bool
-        Draw the key (MDS dims 1-2 scatter).
+        Draw the key (MDS dims 1-2 scatter) right of the map, outside the Axes: in a grid
+        of subplots leave room for it (``fig.subplots_adjust(wspace=...)``; neither
+        ``tight_layout`` nor constrained layout counts it), or pass ``inset=False``.
     ax, crs, boundary, title, labels, scale_bar, **style
         As in :func:`geodata.maps.plot_groups`.
 

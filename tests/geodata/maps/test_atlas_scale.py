@@ -8,6 +8,7 @@ that are not saturated, decay curves inside the data.
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import matplotlib
@@ -175,11 +176,25 @@ def test_feature_map_groups_variants_and_caps_the_legend(atlas):
     leg = ax.get_legend().get_window_extent(r)
     assert leg.height <= ax.get_window_extent(r).height  # never taller than the map
     # every site is in the map: the grouped classes still cover all of them
-    counts = [int(e.rsplit("(", 1)[1].rstrip(")")) for e in entries if "isogloss" not in e]
+    counts = [int(re.search(r"(\d+)(?: sites?)?\)$", e).group(1)) for e in entries
+              if "isogloss" not in e]
     assert sum(counts) == graph.n_nodes
+    assert any(re.fullmatch(r"other \(\d+ variants, \d+ sites\)", e) for e in entries)
+    assert entries[-1].startswith("isogloss (")
     # grouping by a regular expression: the initial segment
     ax2 = plot_feature(graph, values.rename(item), group=r"^.", max_variants=None)
-    assert len(_legend_entries(ax2)) <= LEGEND_CAP
+    n_initials = values.str[:1].nunique()
+    assert len(_legend_entries(ax2)) == n_initials + 2  # all; no data, isogloss
+    # more variants than a legend lists: the rest are counted, the isogloss line stays
+    ax3 = plot_feature(graph, values.rename(item), max_variants=20)  # 20 and 'other'
+    listed = _legend_entries(ax3)
+    assert len(listed) == LEGEND_CAP and listed[-1].startswith("isogloss (")
+    assert listed[-2].startswith("no data (")  # the entries after the variants stay
+    assert listed[-3] == f"… {21 - (LEGEND_CAP - 3)} more not listed"
+    # a zero initial (the group's pattern matches nothing) is named, not a blank
+    vowel = values.where(values.str[:1] != values.iloc[0][:1], "a" + values.iloc[0])
+    ax4 = plot_feature(graph, vowel.rename(item), group=r"^[^aeiou]*", max_variants=None)
+    assert any(e.startswith("∅ (empty) (") for e in _legend_entries(ax4))
     with pytest.raises(DialectGraphError, match="`group` must be a valid regular expression"):
         group_variants(values, group="[")
     with pytest.raises(DialectGraphError, match="`max_variants` must be a positive integer"):
