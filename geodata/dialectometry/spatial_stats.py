@@ -174,7 +174,7 @@ def morans_i(
     if np.ptp(y) == 0:
         raise DialectGraphError(
             f"`values` must vary across sites for Moran's I; all {len(y)} values equal "
-            f"{y[0]!r}."
+            f"{float(y[0])!r}."
         )
     with _seeded(seed):
         mi = esda.Moran(y, w, permutations=permutations)
@@ -203,7 +203,7 @@ def local_morans_i(
     if np.ptp(y) == 0:
         raise DialectGraphError(
             f"`values` must vary across sites for local Moran's I; all {len(y)} values equal "
-            f"{y[0]!r}."
+            f"{float(y[0])!r}."
         )
     # a site without neighbours (an island left alone) has no local statistic: esda's
     # permutations give it no spread (a division by zero it warns of); it is NaN here

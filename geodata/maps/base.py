@@ -26,7 +26,7 @@ from matplotlib.collections import Collection
 from matplotlib.text import Text
 from pyproj import CRS, Transformer
 
-from geodata._validate import DialectGraphError, first_examples
+from geodata._validate import DialectGraphError, closest_name, first_examples
 from geodata.graph.regions import _window, longitude_centre, longitude_span, suitable_crs
 
 __all__ = [
@@ -534,9 +534,13 @@ def as_site_series(values: Any, graph: Any, *, argument: str) -> pd.Series:
             feats = graph.features
             if values in feats.columns:
                 return feats[values]
-            raise DialectGraphError(f"`{argument}` must be a column of the regions or the "
-                                    f"features; got {values!r}. Columns: "
-                                    f"{first_examples(list(reg.columns), 10)}.")
+            own = [c for c in reg.columns if c != reg.geometry.name]
+            raise DialectGraphError(
+                f"`{argument}` must be a column of the regions or the features; got "
+                f"{values!r}. Region columns: {first_examples(own, 10)}; feature columns "
+                f"({feats.shape[1]}): "
+                + (first_examples([str(c) for c in feats.columns], 6) if feats.shape[1]
+                   else "none") + "." + closest_name([values], [*own, *feats.columns]))
         return reg[values]
     if isinstance(values, pd.DataFrame) and values.shape[1] == 1:
         values = values.iloc[:, 0]

@@ -189,6 +189,25 @@ def group_variants(values: pd.Series, *, max_variants: int | None = 8,
     return s.astype(object).where(s.notna(), None)
 
 
+def _item_classes(graph: Any, item: Any) -> pd.Series | None:
+    """The reading class of each site for an item whose classes are one-hot feature columns
+    (``item:c0``, ``item:c1`` ... of a survey of strings), or None when ``item`` is not
+    such an item (a column of its own, or no name)."""
+    if not isinstance(item, str) or item in graph.regions.columns \
+            or item in graph.features.columns:
+        return None
+    cols = [c for c in graph.features.columns if str(c).startswith(f"{item}:")]
+    if not cols:
+        return None
+    block = graph.features[cols]
+    variant = pd.Series([str(c)[len(item) + 1:] for c in cols], index=cols)
+    held = block.fillna(0.0).to_numpy() > 0
+    first = np.where(held.any(axis=1), held.argmax(axis=1), -1)
+    out = pd.Series([variant.iloc[k] if k >= 0 else None for k in first],
+                    index=block.index.astype(str), name=item, dtype=object)
+    return out
+
+
 def plot_feature(graph: Any, values: str | pd.Series, *, ax: Axes | None = None,
                  isoglosses: bool = True, max_variants: int | None = 8,
                  group: str | Mapping[Any, Any] | Any = None,
@@ -211,9 +230,11 @@ def plot_feature(graph: Any, values: str | pd.Series, *, ax: Axes | None = None,
     ----------
     graph : DialectGraph
     values : str or Series
-        A feature column of the graph (``graph.features``) or regions, or a Series of
-        variants by site id. Numbers are shown as categories (``0``/``1`` for a binary
-        feature); map them to words with ``value_labels``.
+        A feature column of the graph (``graph.features``) or regions, an item whose
+        reading classes are one-hot feature columns (``"一"`` for ``一:c0``, ``一:c1`` ...:
+        each site's class), or a Series of variants by site id. Numbers are shown as
+        categories (``0``/``1`` for a binary feature); map them to words with
+        ``value_labels``.
     isoglosses : bool
     max_variants : int or None
         Show the commonest variants (or classes of ``group``) and merge the rest into one
@@ -235,7 +256,9 @@ def plot_feature(graph: Any, values: str | pd.Series, *, ax: Axes | None = None,
     """
     frame = MapFrame(graph, crs)
     ax = new_axes(ax)
-    series = as_site_series(values, graph, argument="values")
+    series = _item_classes(graph, values)
+    if series is None:
+        series = as_site_series(values, graph, argument="values")
 
     def _key(v: Any) -> str | None:
         if pd.isna(v):

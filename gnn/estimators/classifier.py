@@ -420,7 +420,7 @@ class DialectGATClassifier(GraphEstimator):
                     "surveyed regions" if n_missing else "")
             warnings.warn(
                 f"`graph` features have {'; '.join(t for t in (some, none) if t)}; missing "
-                "cells are treated as missing (the feature's mean). Fill them with "
+                "cells are read as the feature's mean over the surveyed regions. Fill them with "
                 "gnn.FeatureImputer (CLI: dialectgraph fit --task impute, then predict) to "
                 "use what the neighbours say.", UserWarning, stacklevel=2)
         if bool(surveyed.any()) and x.size(1):

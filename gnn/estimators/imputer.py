@@ -243,7 +243,8 @@ class FeatureImputer(GraphEstimator):
             raise DialectGraphError(
                 f"`graph` features must be categorical for FeatureImputer (at most "
                 f"max_levels={self.max_levels} distinct values per column); "
-                f"{first_examples(too_many)} have more. Discretise them or raise max_levels."
+                f"{len(too_many)} column(s) have more: {first_examples(too_many)}. Discretise "
+                "them or raise max_levels."
             )
         empty = [n for n, v in levels.items() if not v]
         if empty:

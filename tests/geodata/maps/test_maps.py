@@ -215,6 +215,23 @@ def test_feature_isoglosses_follow_shared_borders(szeto):
     assert not [c for c in ax2.collections if c.get_gid() == "isoglosses"]
 
 
+def test_feature_map_of_an_item_read_as_classes_and_names_that_are_no_column(szeto):
+    """An API audit: an item of a string survey (one-hot columns item:c0, item:c1 ...)
+    could not be mapped by its name, and a wrong name listed the region columns only."""
+    graph, _ = szeto
+    wide = pd.DataFrame({"tea:c0": [1.0, 0.0] * 21, "tea:c1": [0.0, 1.0] * 21},
+                        index=graph.node_ids)
+    wide.iloc[0] = np.nan  # a site without the item
+    g = graph.with_features(wide)
+    texts = [x.get_text() for x in plot_feature(g, "tea").get_legend().get_texts()]
+    assert texts[:3] == ["c1 (21)", "c0 (20)", "no data (1)"]  # commonest first
+    with pytest.raises(DialectGraphError, match=r"`values` must be a column of the regions or "
+                                                r"the features; got 'tae:c0'\. Region columns: "
+                                                r"'longitude', .*; feature columns \(2\): "
+                                                r"'tea:c0', 'tea:c1'\. Did you mean 'tea:c0'\?"):
+        plot_feature(g, "tae:c0")
+
+
 def test_isogloss_bundles_width_proportional(szeto):
     graph, survey = szeto
     diff = border_differences(graph)
