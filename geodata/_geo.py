@@ -24,6 +24,19 @@ EARTH_RADIUS_KM = 6371.0088  # IUGG mean radius
 def great_circle_km(lon1, lat1, lon2, lat2) -> np.ndarray:
     """Haversine great-circle distance in kilometres on the mean-radius sphere (broadcasts).
 
+    Parameters
+    ----------
+    lon1, lat1 : float or array_like
+        Longitude and latitude of the first point(s), in degrees.
+    lon2, lat2 : float or array_like
+        Longitude and latitude of the second point(s), in degrees; broadcast against the
+        first.
+
+    Returns
+    -------
+    numpy.ndarray
+        Distances in km (``EARTH_RADIUS_KM`` sphere), of the broadcast shape.
+
     Examples
     --------
     >>> round(float(great_circle_km(116.4074, 39.9042, 121.4737, 31.2304)), 0)  # Beijing-Shanghai
@@ -39,6 +52,16 @@ def great_circle_km(lon1, lat1, lon2, lat2) -> np.ndarray:
 def great_circle_matrix(lonlat: np.ndarray) -> np.ndarray:
     """All-pairs great-circle km for ``lonlat`` (n × 2, degrees); zero diagonal.
 
+    Parameters
+    ----------
+    lonlat : array_like
+        n × 2 array of longitude, latitude in degrees.
+
+    Returns
+    -------
+    numpy.ndarray
+        n × n symmetric matrix of distances in km.
+
     Examples
     --------
     >>> great_circle_matrix(np.array([[0.0, 0.0], [1.0, 0.0]])).round(1).tolist()
@@ -51,7 +74,18 @@ def great_circle_matrix(lonlat: np.ndarray) -> np.ndarray:
 
 
 def unit_vectors(lon, lat) -> np.ndarray:
-    """Points on the unit sphere (n × 3) for great-circle neighbour searches."""
+    """Points on the unit sphere (n × 3) for great-circle neighbour searches.
+
+    Parameters
+    ----------
+    lon, lat : array_like
+        Longitudes and latitudes in degrees, of equal length n.
+
+    Returns
+    -------
+    numpy.ndarray
+        n × 3 Cartesian coordinates (x, y, z) on the unit sphere.
+    """
     lon, lat = np.radians(np.asarray(lon, dtype=float)), np.radians(np.asarray(lat, dtype=float))
     return np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
 
@@ -61,6 +95,18 @@ def sphere_knn(lon, lat, k: int) -> np.ndarray:
 
     A k-d tree on 3-D unit vectors: the chord order equals the great-circle order. Points
     with identical coordinates are neighbours of each other at distance 0.
+
+    Parameters
+    ----------
+    lon, lat : array_like
+        Longitudes and latitudes in degrees, of equal length n.
+    k : int
+        Neighbours per point; capped at ``n - 1`` (an n × 0 array when that is below 1).
+
+    Returns
+    -------
+    numpy.ndarray
+        n × k int64 indices, nearest first; a point is never its own neighbour.
 
     Examples
     --------

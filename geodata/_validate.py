@@ -34,6 +34,12 @@ NA_SPELLINGS = ("", "NA", "N/A", "n/a", "#N/A", "NaN", "nan", "NAN", "NULL", "nu
 class DialectGraphError(ValueError):
     """Raised for invalid user input; the message lists every problem found.
 
+    Parameters
+    ----------
+    problems : str or sequence of str
+        One problem message, or several; with several the message starts with
+        "N problems:" and lists each on a ``- `` line.
+
     Attributes
     ----------
     problems : list of str
@@ -82,6 +88,16 @@ class Report:
 
     Each entry is a dict with at least ``"action"`` and ``"detail"``; ``ids`` lists the
     site ids concerned. ``str(report)`` prints one line per entry.
+
+    Parameters
+    ----------
+    entries : list of dict, optional
+        Entries to start with; empty by default. Add more with :meth:`add`.
+
+    Attributes
+    ----------
+    entries : list of dict
+        One dict per action, with keys ``"action"``, ``"detail"`` and ``"ids"``.
     """
 
     entries: list[dict[str, Any]] = field(default_factory=list)

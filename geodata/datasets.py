@@ -124,7 +124,15 @@ _BOUNDARY_CITATION = "Made with Natural Earth (public domain), naturalearthdata.
 
 class Dataset(NamedTuple):
     """A bundled data set: ``sites`` (GeoDataFrame indexed by ``site_id``) and ``survey``
-    (long table with columns ``site``, ``item``, ``value``)."""
+    (long table with columns ``site``, ``item``, ``value``).
+
+    Parameters
+    ----------
+    sites : geopandas.GeoDataFrame
+        Survey points (EPSG:4326) indexed by ``site_id``, with the reference group column.
+    survey : pandas.DataFrame
+        Long table with columns ``site``, ``item``, ``value``, one row per variant.
+    """
 
     sites: gpd.GeoDataFrame
     survey: pd.DataFrame
@@ -161,14 +169,30 @@ def list_datasets() -> pd.DataFrame:
 
 
 def dataset_citation(name: str) -> str:
-    """The citation to give when using the bundled data set ``name``."""
+    """The citation to give when using the bundled data set ``name``.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`list_datasets` or a boundary name of :func:`load_boundary` (these
+        share the Natural Earth citation); any other name raises
+        :class:`~geodata.DialectGraphError`.
+    """
     if name in _BOUNDARIES:
         return _BOUNDARY_CITATION
     return _info(name).citation
 
 
 def dataset_path(name: str) -> Path:
-    """The folder holding the files (with README and licence) of the bundled set ``name``."""
+    """The folder holding the files (with README and licence) of the bundled set ``name``.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`list_datasets`, or a boundary name of :func:`load_boundary` (gives
+        the shared ``boundaries`` folder); any other name raises
+        :class:`~geodata.DialectGraphError`.
+    """
     if name in _BOUNDARIES:
         return _data_root() / "boundaries"
     return _data_root() / _info(name).folder
@@ -371,6 +395,12 @@ def load_items(name: str = "sinitic_szeto2018") -> pd.DataFrame:
     concepts (Beida 1964), characters with pinyin (Beida 1962), cognate-set ids (Liu),
     feature names (SIGTYP).
 
+    Parameters
+    ----------
+    name : str, default "sinitic_szeto2018"
+        One of :func:`list_datasets` except ``"glottolog"``, which has no survey items
+        and raises :class:`~geodata.DialectGraphError`.
+
     Examples
     --------
     >>> load_items("wals").loc["81A", "name"]
@@ -399,7 +429,14 @@ def load_items(name: str = "sinitic_szeto2018") -> pd.DataFrame:
 
 
 def load_reference_trees(name: str = "sinitic_liu2007") -> dict[str, str]:
-    """Reference classifications of a bundled set as Newick strings, keyed by tree id."""
+    """Reference classifications of a bundled set as Newick strings, keyed by tree id.
+
+    Parameters
+    ----------
+    name : str, default "sinitic_liu2007"
+        A bundled data set that ships a ``trees.csv``; any other raises
+        :class:`~geodata.DialectGraphError` listing those that do.
+    """
     path = dataset_path(name) / "trees.csv"
     if not path.exists():
         have = [n for n in _DATASETS if (dataset_path(n) / "trees.csv").exists()]

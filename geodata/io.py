@@ -142,6 +142,19 @@ def clean_stale_temps(path: str | os.PathLike, *, suffix: str | None = None) -> 
     rtree databases); those whose process is gone are removed and returned. Names in the
     older ``.<stem>.<8 chars><suffix>`` form, whose writer cannot be known, are left alone
     and named in a warning.
+
+    Parameters
+    ----------
+    path : path-like
+        The file whose leftover temporary files are looked for in its folder.
+    suffix : str, optional
+        Suffix of the temporary names; default: the suffix of ``path``.
+
+    Returns
+    -------
+    list of Path
+        The files removed (none when the folder does not exist). Temporary files of live
+        processes, and this process's active ones, are kept.
     """
     path = Path(path)
     suffix = suffix or path.suffix
@@ -183,6 +196,21 @@ def atomic_path(path: str | os.PathLike, *, suffix: str | None = None) -> Iterat
     failure, on SIGINT and on SIGTERM; temporary files that killed runs (SIGKILL, power
     loss) left behind are removed the next time ``path`` is written (see
     :func:`clean_stale_temps`, which reports them as a warning).
+
+    Parameters
+    ----------
+    path : path-like
+        The file to write; missing parent folders are created. An existing directory
+        raises :class:`DialectGraphError`.
+    suffix : str, optional
+        Suffix of the temporary file (so writers that choose a format by suffix work);
+        default: the suffix of ``path``.
+
+    Yields
+    ------
+    Path
+        The temporary path to write to, ``.<stem>.tmp<pid>-<random><suffix>`` beside
+        ``path``.
     """
     path = Path(path)
     suffix = suffix or path.suffix
@@ -221,6 +249,21 @@ def check_output_path(
     nearest existing folder above it is a folder we may write in (missing folders are
     created by the writers).
 
+    Parameters
+    ----------
+    path : path-like
+        The output file to check.
+    argument : str, default "path"
+        The argument or option name used in messages (e.g. ``"--out"``).
+    suffixes : tuple of str, optional
+        Allowed suffixes, lower case with the dot (``(".csv",)``); compared with the last
+        suffix of ``path`` in lower case. Default: any suffix.
+
+    Returns
+    -------
+    Path
+        ``path`` as a :class:`~pathlib.Path`.
+
     Examples
     --------
     >>> check_output_path("out/table.txt", argument="--out", suffixes=(".csv",))
@@ -253,7 +296,20 @@ def check_output_path(
 
 
 def write_text(path: str | os.PathLike, text: str) -> Path:
-    """Write ``text`` (UTF-8) atomically: a temporary file beside ``path``, then a rename."""
+    """Write ``text`` (UTF-8) atomically: a temporary file beside ``path``, then a rename.
+
+    Parameters
+    ----------
+    path : path-like
+        The file to write (see :func:`atomic_path`).
+    text : str
+        The text, written as UTF-8.
+
+    Returns
+    -------
+    Path
+        ``path`` as a :class:`~pathlib.Path`.
+    """
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(path)
@@ -261,6 +317,13 @@ def write_text(path: str | os.PathLike, text: str) -> Path:
 
 def to_jsonable(obj):
     """Plain JSON types from pandas/numpy results; NaN and infinities become ``null``.
+
+    Parameters
+    ----------
+    obj : object
+        Dicts (keys made strings), lists, tuples, sets, Series (a dict by index),
+        DataFrames (a dict of row dicts), numpy arrays and scalars, paths (strings), or
+        plain values (returned as they are), nested in any way.
 
     Examples
     --------
@@ -287,7 +350,22 @@ def to_jsonable(obj):
 
 
 def write_json(path: str | os.PathLike, obj, *, indent: int = 2) -> Path:
-    """Write ``obj`` as JSON (via :func:`to_jsonable`) atomically."""
+    """Write ``obj`` as JSON (via :func:`to_jsonable`) atomically.
+
+    Parameters
+    ----------
+    path : path-like
+        The file to write (see :func:`write_text`).
+    obj : object
+        Anything :func:`to_jsonable` turns into JSON types; non-ASCII text is kept as is.
+    indent : int, default 2
+        Indentation of the JSON text; a newline ends the file.
+
+    Returns
+    -------
+    Path
+        ``path`` as a :class:`~pathlib.Path`.
+    """
     return write_text(path, json.dumps(to_jsonable(obj), indent=indent, ensure_ascii=False) + "\n")
 
 
@@ -296,6 +374,20 @@ def require_file(path: str | os.PathLike, argument: str, what: str) -> None:
     anything else (a socket, a device) each get their own message.
 
     ``what`` completes "`argument` must be ...", e.g. "a readable CSV/TSV file".
+
+    Parameters
+    ----------
+    path : path-like
+        The file to check.
+    argument : str
+        The argument or option name used in messages.
+    what : str
+        What the file must be, completing the message (see above).
+
+    Raises
+    ------
+    DialectGraphError
+        When ``path`` is a directory, does not exist or is not a regular file.
     """
     path = Path(path)
     if path.is_dir():
@@ -480,7 +572,19 @@ def read_vector_layer(path: str | os.PathLike, layer: str | None = None, *,
                       argument: str = "path", **kwargs: Any) -> gpd.GeoDataFrame:
     """``pyogrio.read_dataframe(path, layer=layer, **kwargs)``, with GDAL's errors (a
     damaged or truncated file, garbage bytes, a missing layer) as one
-    :class:`DialectGraphError` that names the file and the layer."""
+    :class:`DialectGraphError` that names the file and the layer.
+
+    Parameters
+    ----------
+    path : path-like
+        The vector file (GeoJSON, GeoPackage, Shapefile, ...).
+    layer : str, optional
+        The layer to read; default: the first layer.
+    argument : str, default "path"
+        The argument or option name used in messages.
+    **kwargs
+        Passed to :func:`pyogrio.read_dataframe`.
+    """
     import pyogrio
 
     try:
@@ -500,6 +604,15 @@ def read_json_text(text: str | bytes, *, argument: str, source: str = "") -> Any
 
     Used for every JSON stored by the toolkit (e.g. a graph GeoPackage's ``metadata``
     layer), so damaged files give one clear message rather than a ``JSONDecodeError``.
+
+    Parameters
+    ----------
+    text : str or bytes
+        The JSON text; any other type (e.g. a NaN cell) raises :class:`DialectGraphError`.
+    argument : str
+        The name of what the text is (e.g. ``"metadata"``), used in messages.
+    source : str, optional
+        Where the text comes from (a file name), named in messages; default: nothing.
 
     Examples
     --------
@@ -543,6 +656,24 @@ def sites_from_frame(
     ``missing_coordinates="keep"`` keeps the rows whose latitude and longitude are both
     empty, with NaN coordinates and no geometry (for sites that given polygons will place:
     :func:`place_sites_in_regions`); a value that is not a number still raises.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The table of sites, one row per site.
+    id_col, lat_col, lon_col : str
+        Names of the site-id, latitude and longitude columns (default ``"id"``,
+        ``"latitude"``, ``"longitude"``). Ids are stripped and put in Unicode NFC.
+    argument : str, default "sites"
+        The argument or option name used in messages.
+    missing_coordinates : {"raise", "keep"}, default "raise"
+        Rows with both coordinates empty raise, or are kept without a point.
+
+    Returns
+    -------
+    GeoDataFrame
+        Points in EPSG:4326 indexed by ``site_id``, with float ``latitude``/``longitude``
+        and the other columns of ``frame``.
 
     Examples
     --------
@@ -661,7 +792,16 @@ def read_sites(
         geometry (in EPSG:4326) and whose attributes are the columns (a KML file's
         placemark names are the site ids, as in a Gabmap map file).
     id_col, lat_col, lon_col : str
-        Names of the site-id, latitude and longitude columns.
+        Names of the site-id, latitude and longitude columns. When left at the default
+        and missing, a single alias column (``site``, ``lat``, ``lon`` ...; any case) is
+        used instead (reported).
+    argument : str, default "path"
+        Name used in messages (the CLI passes ``"--sites"``).
+    with_report : bool, default False
+        Return ``(sites, report)`` instead of ``sites``.
+    missing_coordinates : {"raise", "keep"}, default "raise"
+        Sites whose latitude and longitude are both empty raise, or are kept without a
+        point (see :func:`sites_from_frame`).
 
     Returns
     -------
@@ -670,13 +810,6 @@ def read_sites(
         and every other column of the file kept as text (cells spelt as missing data,
         e.g. ``NA``, become NaN). With ``with_report=True``, also the :class:`Report` of
         :func:`read_table` (which cells were read as missing).
-    argument : str
-        Name used in messages (the CLI passes ``"--sites"``).
-    with_report : bool
-        Return ``(sites, report)`` instead of ``sites``.
-    missing_coordinates : {"raise", "keep"}
-        Sites whose latitude and longitude are both empty raise, or are kept without a
-        point (see :func:`sites_from_frame`).
     """
     if Path(path).suffix.lower() in _VECTOR_SUFFIXES - {".zip"}:
         frame, report = _point_table(path, argument=argument, lat_col=lat_col, lon_col=lon_col)
@@ -865,6 +998,20 @@ def validate_regions(
     are repaired with ``shapely.make_valid`` (keeping only the polygonal parts) when
     ``repair`` is true; rows sharing an id are parts of one region, merged (reported).
     Empty, missing or non-polygonal geometries raise.
+
+    Parameters
+    ----------
+    regions : GeoDataFrame
+        The region polygons, indexed by region id.
+    argument : str, default "regions"
+        The argument or option name used in messages.
+    repair : bool, default True
+        Repair invalid polygons (reported); when False they raise.
+
+    Returns
+    -------
+    (GeoDataFrame, Report)
+        A copy of the valid regions (parts sharing an id merged), and what was changed.
     """
     report = Report()
     problems = Problems()
@@ -970,11 +1117,14 @@ def read_regions(path: str | os.PathLike, *, id_col: str | None = None,
 
     Parameters
     ----------
+    path : path-like
+        The vector file; any format GDAL reads (a missing path raises).
     id_col : str, optional
         Column holding the site id of each region; the index becomes ``site_id``.
-    repair : bool
+        Default: the layer's own row index is kept.
+    repair : bool, default True
         Repair invalid geometries (with a report) instead of raising.
-    argument : str
+    argument : str, default "path"
         The argument or option name used in messages (e.g. ``"--boundary"``).
 
     Returns
@@ -1008,6 +1158,17 @@ def place_sites_in_regions(sites: gpd.GeoDataFrame, regions: gpd.GeoDataFrame, *
     point inside their own polygon of ``regions`` (same id), reported.
 
     A site without coordinates and without a polygon raises (it could be placed nowhere).
+
+    Parameters
+    ----------
+    sites : GeoDataFrame
+        Sites indexed by id; those with a missing or empty geometry are placed.
+    regions : GeoDataFrame
+        Region polygons with a CRS, indexed by the same ids.
+    argument : str, default "regions"
+        Name of ``regions`` used in messages.
+    sites_argument : str, default "sites"
+        Name of ``sites`` used in messages.
 
     Returns
     -------
@@ -1049,6 +1210,17 @@ def regions_with_sites(regions: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
     region each lies in). A polygon without a site is kept (a region not surveyed; the
     graph places it at a point inside its polygon), reported; so is a site without
     coordinates (:func:`place_sites_in_regions`).
+
+    Parameters
+    ----------
+    regions : GeoDataFrame
+        Region polygons with a CRS, indexed by site id.
+    sites : GeoDataFrame
+        Survey sites indexed by id, each needing a polygon of the same id in ``regions``.
+    argument : str, default "regions"
+        Name of ``regions`` used in messages.
+    sites_argument : str, default "sites"
+        Name of ``sites`` used in messages.
 
     Returns
     -------
@@ -1154,6 +1326,28 @@ def survey_from_frame(
     Cells holding several variants joined by ``delimiter`` become one row per variant.
     Rows with a blank or NaN value are removed *with a report* (they carry no data).
     Rows whose site is not in ``sites`` raise, listing the unknown ids.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The long survey table.
+    site_col, item_col, value_col : str
+        Names of the site, item and value columns (default ``"site"``, ``"item"``,
+        ``"value"``). Sites and items are stripped and put in Unicode NFC.
+    delimiter : str, optional
+        Separator of several variants in one cell (e.g. ``"/"``); default: no split (cells
+        that look joined are reported).
+    sites : Index or GeoDataFrame, optional
+        The known site ids (or a frame indexed by them); default: no check.
+    argument : str, default "survey"
+        Name of the survey used in messages.
+    sites_argument : str, default "sites"
+        Name of ``sites`` used in messages.
+
+    Returns
+    -------
+    (DataFrame, Report)
+        Columns ``site, item, value`` without blank or repeated rows, and what was done.
     """
     require_columns(frame, [site_col, item_col, value_col], argument=argument,
                     option="site_col/item_col/value_col (CLI: --site-col/--item-col/--value-col)")
@@ -1269,6 +1463,28 @@ def read_survey(
     :func:`survey_from_frame` for the rules; the report lists both. Values are read as
     text; numeric items are recognised later by the feature builders.
 
+    Parameters
+    ----------
+    path : path-like
+        The CSV/TSV file.
+    site_col, item_col, value_col : str
+        Names of the site, item and value columns (default ``"site"``, ``"item"``,
+        ``"value"``). With the defaults, a CLDF table's ``Language_ID``,
+        ``Parameter_ID``/``Concept_ID`` and ``Form``/``Value`` are used when present.
+    delimiter : str, optional
+        Separator of several variants in one cell; see :func:`survey_from_frame`.
+    sites : Index or GeoDataFrame, optional
+        The known site ids; a survey site not among them raises. Default: no check.
+    argument : str, default "path"
+        Name of the survey used in messages (the CLI passes its option name).
+    sites_argument : str, default "sites"
+        Name of ``sites`` used in messages.
+
+    Returns
+    -------
+    (DataFrame, Report)
+        The long table ``site, item, value``, and what was read, repaired or removed.
+
     Examples
     --------
     >>> import tempfile
@@ -1369,7 +1585,24 @@ def read_matrix(
     delimiter: str | None = None,
     sites: pd.Index | gpd.GeoDataFrame | None = None,
 ) -> tuple[pd.DataFrame, Report]:
-    """Read a wide site × item matrix (first column or ``id_col`` = site id) as a long table."""
+    """Read a wide site × item matrix (first column or ``id_col`` = site id) as a long table.
+
+    Parameters
+    ----------
+    path : path-like
+        The CSV/TSV file, one row per site and one column per item.
+    id_col : str, optional
+        Column of site ids; default: the first column.
+    delimiter : str, optional
+        Separator of several variants in one cell; see :func:`survey_from_frame`.
+    sites : Index or GeoDataFrame, optional
+        The known site ids; a site not among them raises. Default: no check.
+
+    Returns
+    -------
+    (DataFrame, Report)
+        The long table ``site, item, value`` and what was done (as :func:`read_survey`).
+    """
     frame, report = read_table(path, argument="path")
     id_col = id_col or frame.columns[0]
     require_columns(frame, [id_col], argument="path", option="id_col")
@@ -1387,6 +1620,19 @@ def read_square_matrix(path: str | os.PathLike, *, argument: str = "--distances"
     same messages as every other table); cells spelt as missing become NaN; a text cell
     is named. Shape, order and symmetry are checked by the caller (e.g.
     :func:`geodata.dialectometry.distances.validate_distance_matrix`).
+
+    Parameters
+    ----------
+    path : path-like
+        The CSV file.
+    argument : str, default "--distances"
+        The argument or option name used in messages.
+
+    Returns
+    -------
+    DataFrame
+        Floats indexed by the first column's ids, columns named by the header's ids (both
+        stripped).
     """
     frame, _ = read_table(path, argument=argument, index_header=True)
     if frame.shape[1] < 2:

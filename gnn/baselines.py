@@ -147,6 +147,23 @@ def _prep(graph: Any, y: Any, classes):
 def majority(graph: Any, y: Any = None, *, classes: Sequence[str] | None = None) -> pd.DataFrame:
     """Training-class frequencies for every region (predicts the majority class).
 
+    Parameters
+    ----------
+    graph : DialectGraph or Data
+        The graph (a geodata ``DialectGraph`` or a PyG ``Data`` in the ``to_pyg`` layout).
+    y : Series, str or None, default None
+        Training labels indexed by region id (missing = unlabelled), a label column of the
+        graph's regions, or None for the graph's own label (``Data.y``).
+    classes : sequence of str, optional, keyword-only
+        The columns of the result, in order (default: the sorted training labels); every
+        training label must be one of them.
+
+    Returns
+    -------
+    DataFrame
+        One row per region (indexed by region id), one column per class; every row holds
+        the class frequencies of the labelled regions.
+
     Examples
     --------
     >>> from gnn.data import szeto_data
@@ -161,7 +178,30 @@ def majority(graph: Any, y: Any = None, *, classes: Sequence[str] | None = None)
 def geo_knn(graph: Any, y: Any = None, *, k: int = 5, power: float = 1.0,
             classes: Sequence[str] | None = None) -> pd.DataFrame:
     """Inverse-distance (great-circle km, ``1/d**power``) vote of the ``k`` nearest
-    labelled regions. A labelled region's own label is excluded from its prediction."""
+    labelled regions. A labelled region's own label is excluded from its prediction.
+
+    Parameters
+    ----------
+    graph : DialectGraph or Data
+        The graph (a geodata ``DialectGraph`` or a PyG ``Data`` in the ``to_pyg`` layout).
+    y : Series, str or None, default None
+        Training labels indexed by region id (missing = unlabelled), a label column of the
+        graph's regions, or None for the graph's own label (``Data.y``).
+    k : int, default 5, keyword-only
+        Number of labelled regions that vote (at most the number labelled).
+    power : float, default 1.0, keyword-only
+        Exponent of the inverse-distance weight ``1 / max(d, 0.001 km) ** power``; regions
+        at the same place get a weight of 1e6.
+    classes : sequence of str, optional, keyword-only
+        The columns of the result, in order (default: the sorted training labels); every
+        training label must be one of them.
+
+    Returns
+    -------
+    DataFrame
+        Class probabilities, one row per region (indexed by region id), one column per
+        class.
+    """
     data, y_, classes = _prep(graph, y, classes)
     pos = data.pos.numpy().astype(float)
     lab = np.flatnonzero(y_ >= 0)
@@ -174,7 +214,30 @@ def feature_knn(graph: Any, y: Any = None, *, k: int = 5, classes: Sequence[str]
                 unsurveyed: Sequence[str] | None = None) -> pd.DataFrame:
     """Vote of the ``k`` labelled regions that agree most on the survey features
     (1 - mean absolute difference over cells observed in both, columns range-scaled;
-    for binary items, the share of agreeing cells). Unsurveyed regions get NaN rows."""
+    for binary items, the share of agreeing cells). Unsurveyed regions get NaN rows.
+
+    Parameters
+    ----------
+    graph : DialectGraph or Data
+        The graph (a geodata ``DialectGraph`` or a PyG ``Data`` in the ``to_pyg`` layout).
+    y : Series, str or None, default None
+        Training labels indexed by region id (missing = unlabelled), a label column of the
+        graph's regions, or None for the graph's own label (``Data.y``).
+    k : int, default 5, keyword-only
+        Number of labelled regions that vote, weighted by their agreement.
+    classes : sequence of str, optional, keyword-only
+        The columns of the result, in order (default: the sorted training labels); every
+        training label must be one of them.
+    unsurveyed : sequence of str, optional, keyword-only
+        Region ids whose features are unknown: their features are set to NaN, so they
+        get NaN rows and no agreement with other regions.
+
+    Returns
+    -------
+    DataFrame
+        Class probabilities, one row per region (indexed by region id), one column per
+        class; NaN rows for regions with no observed feature.
+    """
     data, y_, classes = _prep(graph, y, classes)
     x = data.x.numpy().astype(float).copy()
     if unsurveyed is not None:
@@ -190,7 +253,30 @@ def feature_knn(graph: Any, y: Any = None, *, k: int = 5, classes: Sequence[str]
 
 def label_propagation(graph: Any, y: Any = None, *, alpha: float = 0.9, n_iter: int = 100,
                       classes: Sequence[str] | None = None) -> pd.DataFrame:
-    """Label spreading (Zhou et al. 2004) over the graph's own edges, unweighted."""
+    """Label spreading (Zhou et al. 2004) over the graph's own edges, unweighted.
+
+    Parameters
+    ----------
+    graph : DialectGraph or Data
+        The graph (a geodata ``DialectGraph`` or a PyG ``Data`` in the ``to_pyg`` layout).
+    y : Series, str or None, default None
+        Training labels indexed by region id (missing = unlabelled), a label column of the
+        graph's regions, or None for the graph's own label (``Data.y``).
+    alpha : float, default 0.9, keyword-only
+        Spreading weight: each iteration is ``alpha * S @ F + (1 - alpha) * Y0`` (the
+        share of the neighbours' distributions against the seed labels).
+    n_iter : int, default 100, keyword-only
+        Number of spreading iterations.
+    classes : sequence of str, optional, keyword-only
+        The columns of the result, in order (default: the sorted training labels); every
+        training label must be one of them.
+
+    Returns
+    -------
+    DataFrame
+        Class probabilities, one row per region (indexed by region id), one column per
+        class; rows the spread does not reach get the training class frequencies.
+    """
     data, y_, classes = _prep(graph, y, classes)
     seeds = np.flatnonzero(y_ >= 0)
     proba = _propagate(data.edge_index.numpy(), len(y_), seeds, y_, len(classes), alpha, n_iter)
@@ -199,7 +285,30 @@ def label_propagation(graph: Any, y: Any = None, *, alpha: float = 0.9, n_iter: 
 
 def mlp(graph: Any, y: Any = None, *, classes: Sequence[str] | None = None,
         random_state: int | None = 0, **params) -> pd.DataFrame:
-    """A multilayer perceptron on each region's own features (no graph, no location)."""
+    """A multilayer perceptron on each region's own features (no graph, no location).
+
+    Parameters
+    ----------
+    graph : DialectGraph or Data
+        The graph (a geodata ``DialectGraph`` or a PyG ``Data`` in the ``to_pyg`` layout).
+    y : Series, str or None, default None
+        Training labels indexed by region id (missing = unlabelled), a label column of the
+        graph's regions, or None for the graph's own label (``Data.y``).
+    classes : sequence of str, optional, keyword-only
+        The columns of the result, in order (default: the sorted training labels); every
+        training label must be one of them.
+    random_state : int or None, default 0, keyword-only
+        Seed of the :class:`~gnn.estimators.DialectGATClassifier` (``model="mlp"``).
+    **params
+        Further parameters of :class:`~gnn.estimators.DialectGATClassifier` (for example
+        ``max_epochs``, ``hidden_channels``); ``model`` is set to ``"mlp"``.
+
+    Returns
+    -------
+    DataFrame
+        Class probabilities, one row per region (indexed by region id), one column per
+        class in ``classes`` (0 for a class the classifier never saw).
+    """
     from gnn.estimators._core import DialectGATClassifier
 
     data, y_, classes = _prep(graph, y, classes)

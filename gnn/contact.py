@@ -331,6 +331,22 @@ def summarise_attribution(runs: pd.DataFrame, *, by: Mapping[str, str] | pd.Seri
 
     ``by`` maps each feature to its group (WALS ``area``, Szeto ``domain``); cells are
     pooled over the features of a group per seed, and an ``ALL`` row pools every cell.
+
+    Parameters
+    ----------
+    runs : DataFrame
+        The output of :func:`attribution_runs`: one row per seed, fold and feature with
+        ``n``, ``correct_<model>`` and (full model) ``attn_sum_<relation>`` /
+        ``attn_n_<relation>``; must not be empty.
+    by : mapping or Series, optional, keyword-only
+        Feature -> group. None (default): one row per feature. Every feature of ``runs``
+        must be mapped, and no group may be named ``ALL``.
+
+    Returns
+    -------
+    DataFrame
+        One row per feature (index ``feature``) or per group plus ``ALL`` (index
+        ``group``, with ``n_features``); the columns as for :func:`attribution`.
     """
     if runs.empty:
         raise DialectGraphError("`runs` holds no held-out cell; nothing to summarise.")

@@ -16,6 +16,18 @@ def to_pyg(graph, *, label: str | None = None, features: list[str] | None = None
            edge_attrs: list[str] | None = None) -> Data:
     """Convert a DialectGraph to ``torch_geometric.data.Data``.
 
+    Parameters
+    ----------
+    graph : DialectGraph
+        The graph to convert.
+    label : str, optional, keyword-only
+        Regions column to encode as ``y`` (classes sorted by their text); default the
+        graph's own label (``graph.label``), none if that is unset too.
+    features : list of str, optional, keyword-only
+        Feature columns to keep, in this order (default: all of them).
+    edge_attrs : list of str, optional, keyword-only
+        Edge columns to keep as ``edge_attr``, in this order (default: all of them).
+
     Returns
     -------
     Data

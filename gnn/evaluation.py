@@ -1258,7 +1258,20 @@ def _fmt(mean, std, digits=3, *, spread: bool = True) -> str:
 
 def to_markdown(result: dict) -> str:
     """A Markdown table of an :func:`evaluate` result (pooled accuracy mean ± std over
-    seeds, macro-F1, the paired sign test against the best baseline)."""
+    seeds, macro-F1, the paired sign test against the best baseline).
+
+    Parameters
+    ----------
+    result : dict
+        The dict :func:`evaluate` returns (``task``, ``cv``, ``folds``, ``buffer_km``,
+        ``seeds``, ``n_nodes``, ``models`` ...).
+
+    Returns
+    -------
+    str
+        A header paragraph, the table of models and, where models report them, a table of
+        the learned edge-prior parameters.
+    """
     c = result.get("ceiling") or {}
     spread = len(result["seeds"]) > 1
 

@@ -113,6 +113,19 @@ def spatial_folds(coords, *, n_splits: int = 5, buffer_km: float = 0.0,
 def loo_folds(coords, *, buffer_km: float = 0.0) -> list[Fold]:
     """Leave-one-out; training excludes every site within ``buffer_km`` of the held-out one.
 
+    Parameters
+    ----------
+    coords : array or DataFrame
+        ``[n, 2]`` (longitude, latitude) in degrees, or a frame with those columns; at
+        least 2 sites.
+    buffer_km : float, default 0.0, keyword-only
+        Training drops every site within this great-circle distance of a test site.
+
+    Returns
+    -------
+    list of Fold
+        One fold per site, in order.
+
     Examples
     --------
     >>> pos = np.array([[0, 0], [0.5, 0], [10, 0]])
@@ -134,6 +147,21 @@ def loo_folds(coords, *, buffer_km: float = 0.0) -> list[Fold]:
 
 def group_folds(groups: Sequence, *, coords=None, buffer_km: float = 0.0) -> list[Fold]:
     """Leave-group-out: one fold per distinct value of ``groups`` (e.g. a province).
+
+    Parameters
+    ----------
+    groups : sequence
+        One group per site (no missing values, at least two distinct groups).
+    coords : array or DataFrame, optional, keyword-only
+        ``[n, 2]`` (longitude, latitude) in degrees; needed for the buffer.
+    buffer_km : float, default 0.0, keyword-only
+        Training drops every site within this great-circle distance of a test site
+        (ignored without ``coords``).
+
+    Returns
+    -------
+    list of Fold
+        One fold per group, in order of first appearance.
 
     Examples
     --------
@@ -160,7 +188,27 @@ def group_folds(groups: Sequence, *, coords=None, buffer_km: float = 0.0) -> lis
 def random_folds(n: int, *, n_splits: int = 5, random_state: int | None = 0,
                  coords=None, buffer_km: float = 0.0) -> list[Fold]:
     """Random k-fold. Over-optimistic under spatial autocorrelation: report it beside the
-    spatial splits, never alone."""
+    spatial splits, never alone.
+
+    Parameters
+    ----------
+    n : int
+        Number of sites.
+    n_splits : int, default 5, keyword-only
+        Number of folds, between 2 and ``n``.
+    random_state : int, optional, keyword-only
+        Seed of the permutation (default 0).
+    coords : array or DataFrame, optional, keyword-only
+        ``[n, 2]`` (longitude, latitude) in degrees; needed for the buffer.
+    buffer_km : float, default 0.0, keyword-only
+        Training drops every site within this great-circle distance of a test site
+        (ignored without ``coords``).
+
+    Returns
+    -------
+    list of Fold
+        ``n_splits`` folds of (nearly) equal size.
+    """
     if not 2 <= int(n_splits) <= n:
         raise DialectGraphError(
             f"`n_splits` must be between 2 and the number of sites ({n}); got {n_splits}."
@@ -178,7 +226,28 @@ def random_folds(n: int, *, n_splits: int = 5, random_state: int | None = 0,
 
 def make_folds(cv: str, coords, *, n_splits: int = 5, buffer_km: float = 0.0,
                groups: Sequence | None = None, random_state: int | None = 0) -> list[Fold]:
-    """Dispatch on ``cv`` (one of :data:`CV_KINDS`)."""
+    """Dispatch on ``cv`` (one of :data:`CV_KINDS`).
+
+    Parameters
+    ----------
+    cv : {"spatial", "loo", "group", "random"}
+        :func:`spatial_folds`, :func:`loo_folds`, :func:`group_folds` or
+        :func:`random_folds`.
+    coords : array or DataFrame
+        ``[n, 2]`` (longitude, latitude) in degrees, or a frame with those columns.
+    n_splits : int, default 5, keyword-only
+        Number of folds for ``"spatial"`` and ``"random"``.
+    buffer_km : float, default 0.0, keyword-only
+        Training drops every site within this great-circle distance of a test site.
+    groups : sequence, optional, keyword-only
+        One group per site; required for ``"group"``, ignored otherwise.
+    random_state : int, optional, keyword-only
+        Seed for ``"spatial"`` and ``"random"`` (default 0).
+
+    Returns
+    -------
+    list of Fold
+    """
     if cv not in CV_KINDS:
         raise DialectGraphError(f"`cv` must be one of {CV_KINDS}; got {cv!r}.")
     if cv == "spatial":

@@ -83,6 +83,24 @@ class DialectGraph:
     Build one with :meth:`from_sites` (survey points → Voronoi regions or a proximity
     graph) or :meth:`from_regions` (given polygons). A graph is validated when built and
     never changed in place: methods such as :meth:`with_features` return a new graph.
+    The rules on the parameters below are checked when the graph is made; all problems
+    found are raised together as one :class:`~geodata.DialectGraphError`.
+
+    Parameters
+    ----------
+    regions : GeoDataFrame
+        Regions with a CRS, at least one, indexed by unique site ids (see Attributes).
+    edges : DataFrame
+        Edge table indexed by ``(source, target)`` between known region ids: both
+        directions, no self-loops or repeated pairs, finite non-negative measures.
+    features : DataFrame, optional
+        Node features indexed exactly like ``regions``; default: no feature columns.
+    label : str, optional
+        Column of ``regions`` holding the reference groups; None for none.
+    meta : mapping, optional
+        Build parameters (``method``, ``projected_crs``, ...); copied into :attr:`meta`.
+    report : Report, optional
+        What was repaired while building; default: an empty :class:`Report`.
 
     Attributes
     ----------
@@ -103,6 +121,8 @@ class DialectGraph:
         Column of ``regions`` holding the reference groups.
     report : Report
         Everything repaired or decided while building.
+    meta : dict
+        Build parameters (``method``, ``projected_crs``, ``format_version``, ...).
 
     Examples
     --------

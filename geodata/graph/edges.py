@@ -276,6 +276,38 @@ def connect_components(
 
     With the ``crs`` of ``geoms``, the gap is measured on the earth (the geodesic between
     the nearest points of the two regions, found in the plane), as ``max_crossing_km`` says.
+
+    Parameters
+    ----------
+    pairs : DataFrame
+        Existing edges, one row per undirected pair, with integer positions ``i``, ``j``
+        into ``geoms``; other columns are filled with 0 on the new rows.
+    geoms : numpy.ndarray
+        The regions' polygons in a projected CRS in metres, one per site.
+    ids : pandas.Index
+        Site ids in the order of ``geoms``, used in the report.
+    max_crossing_km : float
+        Widest gap (km) a join may cross; components farther from all others stay apart.
+    report : Report
+        Receives one entry per kind of join made (across water, at a point, across land).
+    lonlat : numpy.ndarray, optional
+        n × 2 site coordinates in degrees; when given, the report names each joined pair's
+        great-circle distance.
+    landmass : numpy.ndarray, optional
+        Landmass number of each site; joins within one landmass are land gaps (see above).
+    xy : numpy.ndarray, optional
+        n × 2 projected site coordinates (metres), with ``outline`` for the water test of
+        land gaps.
+    outline : shapely.Geometry, optional
+        The land outline in the CRS of ``xy``.
+    crs : pyproj.CRS, optional
+        CRS of ``geoms`` and ``xy``; when given, gaps and the search reach are measured on
+        the earth, otherwise in the plane.
+
+    Returns
+    -------
+    DataFrame
+        ``pairs`` with a ``sea_crossing`` column and the new edges appended.
     """
     n = len(geoms)
     pairs = pairs.assign(sea_crossing=False)
@@ -411,6 +443,27 @@ def crossing_barriers(
 
     The line is drawn in the projected CRS. Barriers may be lines (rivers) or polygons
     (mountain ranges, sea); a polygon is crossed when the line intersects it.
+
+    Parameters
+    ----------
+    pairs : DataFrame
+        Edges with integer site positions ``i``, ``j`` into ``xy``.
+    xy : numpy.ndarray
+        n × 2 site coordinates in ``crs``.
+    barriers : GeoDataFrame
+        Barrier lines or polygons with a CRS (none raises
+        :class:`~geodata.DialectGraphError`); reprojected to ``crs``. Rows sharing a name
+        form one barrier.
+    crs : pyproj.CRS
+        The projected CRS of ``xy``, in which the lines are drawn.
+    name_col : str, default "name"
+        Column naming each barrier (letters, digits, ``_`` or ``-``); when absent the
+        barriers are named ``barrier0``, ``barrier1``, ...
+
+    Returns
+    -------
+    DataFrame
+        One boolean column ``barrier_<name>`` per barrier, indexed like ``pairs``.
     """
     if barriers.crs is None:
         raise DialectGraphError(
@@ -444,6 +497,19 @@ def relatedness_from_paths(paths: Mapping[str, str] | pd.Series, *, sep: str = "
     Relatedness is the length of the shared path prefix divided by the length of the
     longer path: 1 for the same leaf group, 0 for different families. A plain group label
     (no separator) gives 1 for the same group and 0 otherwise.
+
+    Parameters
+    ----------
+    paths : mapping or Series
+        Classification path of each site id, e.g. ``"Sinitic/Min/Coastal"``.
+    sep : str, default "/"
+        Separator between the levels of a path; empty levels are ignored.
+
+    Returns
+    -------
+    callable
+        ``related(a, b)`` for two equal-length sequences of site ids: an array of
+        relatedness in [0, 1], NaN where either id has no (or an empty) path.
 
     Examples
     --------

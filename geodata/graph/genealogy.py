@@ -6,7 +6,8 @@ holds *genealogical* edges (each site joined to its closest relatives in a
 classification), so that a model can treat contact and inheritance as two relations.
 Every edge then carries two boolean flags, ``geographic`` and ``genealogical`` (both
 can be true; :func:`edge_relations` turns them into the labels ``"geographic"``,
-``"genealogical"`` or ``"both"``), and ``relatedness`` in [0, 1] (shared classification-path prefix over the longer path, see
+``"genealogical"`` or ``"both"``), and ``relatedness`` in [0, 1] (shared
+classification-path prefix over the longer path, see
 :func:`geodata.graph.edges.relatedness_from_paths`). The graph invariants hold: both
 directions of every edge, no self-loops, ``distance_km`` (great-circle) on every edge.
 
@@ -198,7 +199,14 @@ def read_wals(
 
 def wals_parameters(folder: str | os.PathLike | None = None) -> pd.DataFrame:
     """WALS features indexed by id (``"81A"``): ``name, chapter_id, area, n_languages,
-    n_values`` (number of value codes)."""
+    n_values`` (number of value codes).
+
+    Parameters
+    ----------
+    folder : path, optional
+        Folder with ``parameters.csv`` and ``codes.csv`` (or ``.csv.xz``); default: the
+        copy shipped with the package.
+    """
     path = _folder(folder, "wals", "folder", ["parameters.csv", "codes.csv"])
     params = pd.read_csv(_table(path, "parameters"), dtype={"id": str}).set_index("id")
     codes = pd.read_csv(_table(path, "codes"), dtype={"parameter_id": str})
@@ -219,6 +227,22 @@ def glottolog_paths(
     With ``include_self`` the languoid's own Glottocode ends the path, so two sites with
     the same Glottocode have relatedness 1 and sisters less. Sites without a (known)
     Glottocode get NaN; isolates get a path of their own code only.
+
+    Parameters
+    ----------
+    glottocodes : Series
+        Glottocode of each site, indexed by site id; NaN or ``""`` for none.
+    folder : path, optional
+        Folder with ``languoids.csv`` (or ``.csv.xz``); default: the Glottolog copy
+        shipped with the package.
+    include_self : bool, default True
+        End each path with the languoid's own Glottocode. Without it an isolate (empty
+        classification) gets NaN.
+
+    Returns
+    -------
+    Series
+        Paths named ``classification``, indexed like ``glottocodes``.
     """
     path = _folder(folder, "glottolog", "folder", ["languoids.csv"])
     lang = pd.read_csv(_table(path, "languoids"), usecols=["id", "classification"],
@@ -285,6 +309,12 @@ def genealogical_pairs(
         for unclassified sites (they get no genealogical edge).
     lon, lat : arrays
         Site coordinates in degrees, in the order of ``classification``.
+    k : int or None, default 5
+        Relatives per site (a positive integer); None keeps every relative.
+    min_relatedness : float, optional
+        Keep only pairs at least this related, in (0, 1]; default: any relatedness above 0.
+    sep : str, default "/"
+        Separator between the levels of a path.
 
     Returns
     -------
@@ -366,14 +396,17 @@ def add_genealogy(
     min_relatedness : float, optional
         Keep only relatives at least this related (e.g. 1.0 = same genus for WALS
         ``family/genus`` paths). Default: any relative of the same top-level unit.
+    sep : str, default "/"
+        Separator between the levels of the classification paths.
 
     Returns
     -------
     DialectGraph
         Edge columns of the input (new genealogical-only edges get ``distance_km`` by
         great circle, no border, no crossings), plus ``geographic``, ``genealogical``
-        (bools; numeric columns, so ``to_pyg`` carries them) and ``relatedness`` (from ``classification``, 0 where a site is unclassified). The
-        report says how many edges were added.
+        (bools; numeric columns, so ``to_pyg`` carries them) and ``relatedness`` (from
+        ``classification``, 0 where a site is unclassified). The report says how many
+        edges were added.
     """
     if not isinstance(graph, DialectGraph):
         raise DialectGraphError(f"`graph` must be a DialectGraph; got {type(graph).__name__}.")
@@ -498,6 +531,35 @@ def wals_graph(
     one column per feature. Genealogy follows WALS ``family/genus`` (``level="genus"``) or
     ``family`` only; WALS family ``other`` is unclassified. Languages that share a point
     are all kept (their distance is 0 km).
+
+    Parameters
+    ----------
+    folder : path, optional
+        WALS CLDF folder, as in :func:`read_wals`; default: the copy shipped with the
+        package.
+    parameters : sequence of str, optional
+        Keep only these WALS features (ids such as ``"81A"``); default: all.
+    min_features : int, default 0
+        Keep only languages with at least this many values among the kept features (and
+        always at least one).
+    macroarea : str or sequence of str, optional
+        Keep only languages of these WALS macroareas (e.g. ``"Africa"``); an unknown name
+        raises :class:`~geodata.DialectGraphError`.
+    k_geo : int, default 6
+        Geographic neighbours per language (capped at the number of languages - 1).
+    k_gen : int or None, default 5
+        Relatives per language, passed to :func:`add_genealogy` as ``k``; None: all.
+    level : {"genus", "family"}, default "genus"
+        Classification depth: ``family/genus`` paths or ``family`` only.
+    min_relatedness : float, optional
+        Passed to :func:`add_genealogy`.
+    label : str or None, default "family"
+        Column of the sites used as the graph's reference groups.
+
+    Returns
+    -------
+    DialectGraph
+        The kNN graph with genealogical edges, WALS values as node features.
 
     Examples
     --------

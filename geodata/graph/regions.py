@@ -27,7 +27,20 @@ __all__ = [
 
 
 def project_lonlat(lon: np.ndarray, lat: np.ndarray, crs: CRS) -> np.ndarray:
-    """Longitude/latitude degrees to ``crs`` coordinates (n × 2), without geometry objects."""
+    """Longitude/latitude degrees to ``crs`` coordinates (n × 2), without geometry objects.
+
+    Parameters
+    ----------
+    lon, lat : array_like
+        Longitudes and latitudes in degrees (WGS84), of equal length n.
+    crs : pyproj.CRS
+        Target CRS (anything :class:`pyproj.Transformer` accepts).
+
+    Returns
+    -------
+    numpy.ndarray
+        n × 2 coordinates ``x, y`` in ``crs`` (infinite where a point does not project).
+    """
     from pyproj import Transformer
 
     x, y = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(
@@ -42,6 +55,17 @@ def suitable_crs(lon: np.ndarray, lat: np.ndarray) -> CRS:
     for mid-latitude extents (China, Europe); Lambert azimuthal equal-area centred on the
     points when the extent straddles the equator or reaches the poles. Lengths measured in
     it are accurate to a fraction of a percent over a country-sized extent.
+
+    Parameters
+    ----------
+    lon, lat : array_like
+        Longitudes and latitudes of the points in degrees; at least one point, else
+        :class:`~geodata.DialectGraphError`. The centre longitude is their circular mean.
+
+    Returns
+    -------
+    pyproj.CRS
+        A projected CRS in metres on the WGS84 datum.
 
     Examples
     --------
@@ -121,6 +145,27 @@ def boundary_outline(boundary, *, crs: CRS, argument: str = "boundary",
     With ``near`` (n × 2 lon/lat of the sites), polygon parts whose bounding box lies
     wholly outside the sites' box widened by half its diagonal (at least 5°) are not used
     (a world outline for a European survey keeps Europe and its neighbours; reported).
+
+    Parameters
+    ----------
+    boundary : GeoDataFrame, GeoSeries or shapely.Geometry
+        The boundary layer with a CRS, or one shapely geometry in lon/lat degrees; anything
+        else raises :class:`~geodata.DialectGraphError`.
+    crs : pyproj.CRS
+        Projected CRS (metres) of the outline returned.
+    argument : str, default "boundary"
+        Name of the argument given in error messages and report entries.
+    close_gaps_m : float, default 500.0
+        Half the width (metres) of the gaps closed between touching units; 0 closes none.
+    near : numpy.ndarray, optional
+        n × 2 lon/lat of the sites; polygon parts far from them are dropped (see above).
+    report : Report, optional
+        Receives an entry for parts dropped or cut to the sites' window.
+
+    Returns
+    -------
+    shapely.Geometry
+        The valid union of the boundary in ``crs``.
     """
     if isinstance(boundary, gpd.GeoSeries | gpd.GeoDataFrame):
         if boundary.crs is None:
@@ -298,6 +343,12 @@ def voronoi_regions(
     outside : {"keep", "raise"}
         Sites outside the boundary (often coastal points on a coarse outline): keep them
         (their cell is still clipped to the boundary; reported with the distance), or raise.
+    jitter_m : float, default 10.0
+        Radius (metres, in the projected CRS) of the circle on which sites sharing
+        coordinates are spread with ``duplicates="spread"``.
+    margin : float, default 0.1
+        Padding of the clip box without a boundary (of the Voronoi frame with one, at least
+        0.01), as a fraction of the larger side of the sites' projected extent, plus 1 m.
     max_reach_km : float, "auto" or None
         How far from its site a cell may reach. ``"auto"`` (default): with an outline of
         the world's land (a boundary spanning 180° of longitude or more, such as

@@ -101,6 +101,16 @@ def _json_default(o):
 def load(path: str | os.PathLike):
     """Load any estimator checkpoint written by :func:`save` and verify its checksum.
 
+    Parameters
+    ----------
+    path : str or path-like
+        The checkpoint file (read with ``torch.load(..., weights_only=True)`` on the CPU).
+
+    Returns
+    -------
+    DialectGATClassifier or FeatureImputer
+        The fitted estimator, with the saved parameters and fitted state.
+
     Raises
     ------
     DialectGraphError

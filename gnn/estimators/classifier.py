@@ -81,6 +81,9 @@ class DialectGATClassifier(GraphEstimator):
         (0: no limit). :func:`gnn.evaluation.evaluate` sets it to the buffer of a buffered
         cross-validation, so the network is fitted under the conditions it is scored in, as
         the baselines are tuned (a leave-one-out inside the training fold with the buffer).
+    feature_head : bool, keyword-only
+        With the vote: add the feature head (the graph layers' read-out) to it (default
+        True); False: the output is the vote alone. Ignored without the vote.
     label_inputs : bool, keyword-only
         Known labels also as inputs of the graph layers (the label trick of UniMP).
     label_mask_rate : float, keyword-only

@@ -75,36 +75,98 @@ class FeatureImputer(GraphEstimator):
 
     Parameters
     ----------
-    mask_rate : float, keyword-only
-        Share of observed cells hidden from the input (and predicted) in each epoch.
-    max_levels : int, keyword-only
-        A column with more distinct values than this is refused (it is not categorical).
-    vote, vote_k : keyword-only
+    model : {"dialect_gat", "gat", "gat_edge_dim", "gcn", "mlp"}, keyword-only
+        The network (default ``"dialect_gat"``), as in
+        :class:`~gnn.estimators.DialectGATClassifier`; its inputs are the one-hot levels of
+        each region's known cells.
+    relations : "auto" or sequence of str, default "auto", keyword-only
+        Relations of ``"dialect_gat"`` from ``("geographic", "genealogical",
+        "linguistic")``. ``"auto"``: geographic, genealogical where the graph has such
+        edges, linguistic where ``linguistic_k`` > 0.
+    drop_relation : str or sequence of str, optional, keyword-only
+        Relations to leave out (an ablation; default None).
+    relation_terms : mapping, optional, keyword-only
+        Edge-prior terms per relation (default
+        :data:`gnn.nn.relational.DEFAULT_RELATION_TERMS`).
+    linguistic_k : int, default 5, keyword-only
+        Linguistic neighbours per region in the graph layers, computed from the training
+        cells only (and, in training, without the cells each mask hides).
+    vote : bool, default True, keyword-only
         ``"dialect_gat"`` only: each cell's output is the vote of the voters that observed
         the column (graph neighbours plus the ``vote_k`` nearest surveyed regions,
         geographically and linguistically), weighted by the priors, plus the feature head
         (:class:`~gnn.nn.vote.VoteHead`). A hidden cell never votes for itself.
-    vote_base_rate : bool, keyword-only
+    vote_k : int, default 10, keyword-only
+        Voters of a region besides its graph neighbours: its ``vote_k`` geographically
+        (and, with the linguistic relation, linguistically) nearest surveyed regions.
+    vote_base_rate : bool, default True, keyword-only
         The vote has one more voter, the column's level frequencies among the other
         regions, weighted as a voter at a learned distance. On by default (chosen with
         three networks; see above).
-    vote_min_distance_km : float, keyword-only
+    vote_min_distance_km : float, default 0.0, keyword-only
         Regions nearer than this never vote for each other (0: no limit).
-    head_scale : float, "val_accuracy" or "val_loss", keyword-only
+    feature_head : bool, default True, keyword-only
+        With the vote: add the feature head (the graph layers' read-out) to it, weighted by
+        ``head_scale``; False: the output is the vote alone. Ignored without the vote.
+    head_scale : float, "val_accuracy" or "val_loss", default "val_accuracy", keyword-only
         Weight of the feature head beside the vote in the output, in [0, 1] (training is at
         this weight; 0 is the vote alone). ``"val_accuracy"`` (default, stage 6 above) /
         ``"val_loss"``: each network is trained at 1, then its weight is set to the one of
         0, 0.1, ..., 1 with the highest accuracy / lowest loss on the validation cells (on
         small surveys with many columns the head learns the training sites by heart and is
         overconfident on cells it has not seen); without validation cells it stays 1.
-    n_ensemble : int, keyword-only
+    conv : {"gatv2", "gat"}, default "gatv2", keyword-only
+        Attention flavour of ``"dialect_gat"``, as in DialectGATClassifier.
+    hidden_channels : int, default 64, keyword-only
+        Width of the hidden layers (for the attention networks, split over the heads).
+    heads : int, default 4, keyword-only
+        Attention heads per graph layer.
+    num_layers : int, default 2, keyword-only
+        Number of graph layers.
+    dropout : float, default 0.2, keyword-only
+        Dropout rate, in [0, 1).
+    location_encoding : {"auto", "sinusoid", "unit", "none"}, default "auto", keyword-only
+        Encoding of the coordinates appended to the inputs, as in DialectGATClassifier
+        (``"auto"``: none for ``"dialect_gat"`` and ``"mlp"``, sinusoid for the others).
+    terms : sequence of str, optional, keyword-only
+        Terms of the geographic prior (default :data:`DEFAULT_RELATION_TERMS`).
+    distance_offset_km : float, default 10.0, keyword-only
+        ``d0``: distances below it count as ``d0`` in ``-beta log max(d, d0)``.
+    lr : float, default 0.01, keyword-only
+        Adam learning rate (the edge-prior scalars get 10x the rate).
+    weight_decay : float, default 1e-4, keyword-only
+        Adam weight decay (none on the edge-prior scalars).
+    max_epochs : int, default 300, keyword-only
+        Most training epochs (all of them without validation cells).
+    min_epochs : int, default 50, keyword-only
+        With validation cells, training never stops (nor keeps a best state) before this
+        many epochs.
+    n_iter_no_change : int, default 30, keyword-only
+        Training stops after this many epochs without a better validation loss, keeping
+        the best state.
+    validation_fraction : float, default 0.1, keyword-only
+        Share of observed cells kept out of the input for early stopping (and for
+        ``head_scale``), with at least 50 observed cells; in [0, 1).
+    n_ensemble : int, default 5, keyword-only
         Networks fitted with different seeds and averaged (default 5, see above; 1 is 5x
         faster).
-    Other parameters
-        As for :class:`~gnn.estimators.DialectGATClassifier` (without the label options);
-        ``validation_fraction`` is a share of observed cells kept out of the input for
-        early stopping (with at least 50 observed cells). The linguistic neighbours are
-        computed from the training cells only.
+    mask_rate : float, default 0.3, keyword-only
+        Share of observed cells hidden from the input (and predicted) in each epoch (one
+        of 16 fixed masks drawn per epoch); in (0, 1).
+    max_levels : int, default 50, keyword-only
+        A column with more distinct values than this is refused (it is not categorical).
+    random_state : int, optional, keyword-only
+        Seed; with it, CPU results are bitwise identical run to run (default None: a
+        fresh seed).
+    verbose : bool or "lines", default False, keyword-only
+        Show a progress bar (True), or print one line per fitted network to stderr
+        (``"lines"``), as in DialectGATClassifier.
+    n_threads : int, optional, keyword-only
+        Torch threads while training (default: one below 20,000 regions where regions x
+        the number of feature levels is under 200,000, else every core).
+
+    Old names ``hidden``, ``layers``, ``val_fraction``, ``patience`` and ``progress`` are
+    accepted with a DeprecationWarning. The label options of the classifier do not apply.
 
     Attributes
     ----------

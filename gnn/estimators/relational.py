@@ -39,14 +39,40 @@ def relation_edge_counts(graph: Any) -> dict[str, int]:
 
 
 def RelationalImputer(**params: Any) -> FeatureImputer:  # noqa: N802 - deprecated class name
-    """Deprecated: ``FeatureImputer(relations=("geographic", "genealogical"), ...)``."""
+    """Deprecated: ``FeatureImputer(relations=("geographic", "genealogical"), ...)``.
+
+    Parameters
+    ----------
+    **params
+        Parameters of :class:`~gnn.estimators.FeatureImputer`; they override the first
+        version's defaults ``relations=("geographic", "genealogical")`` and
+        ``linguistic_k=0``.
+
+    Returns
+    -------
+    FeatureImputer
+        A new, unfitted imputer (after a DeprecationWarning).
+    """
     warnings.warn("RelationalImputer is deprecated; use FeatureImputer(relations=...).",
                   DeprecationWarning, stacklevel=2)
     return FeatureImputer(**{**_V1, **params})
 
 
 def RelationalClassifier(**params: Any) -> DialectGATClassifier:  # noqa: N802
-    """Deprecated: ``DialectGATClassifier(relations=("geographic", "genealogical"), ...)``."""
+    """Deprecated: ``DialectGATClassifier(relations=("geographic", "genealogical"), ...)``.
+
+    Parameters
+    ----------
+    **params
+        Parameters of :class:`~gnn.estimators.DialectGATClassifier`; they override the
+        first version's defaults ``relations=("geographic", "genealogical")`` and
+        ``linguistic_k=0``.
+
+    Returns
+    -------
+    DialectGATClassifier
+        A new, unfitted classifier (after a DeprecationWarning).
+    """
     warnings.warn("RelationalClassifier is deprecated; use DialectGATClassifier(relations=...).",
                   DeprecationWarning, stacklevel=2)
     return DialectGATClassifier(**{**_V1, **params})

@@ -474,6 +474,22 @@ class EdgePriorGATConv(_PriorMixin, GATConv):
     """:class:`~torch_geometric.nn.GATConv` (GAT v1) with the edge prior added to its logits.
 
     Same interface as :class:`EdgePriorGATv2Conv`.
+
+    Parameters
+    ----------
+    in_channels, out_channels : int
+        As in GATConv.
+    prior : EdgePrior or None, keyword-only
+        The (possibly shared) prior. ``None`` gives a plain GAT layer that ignores
+        ``edge_attr``.
+    heads : int, default 1, keyword-only
+        Attention heads, as in GATConv.
+    dropout : float, default 0.0, keyword-only
+        Dropout of the attention coefficients, as in GATConv.
+    **kwargs
+        Other GATConv arguments (``negative_slope``, ``concat``, ``bias`` ...). ``edge_dim``,
+        ``fill_value`` and ``add_self_loops`` are set by the layer: raw attributes go to the
+        prior, self-loops are always added.
     """
 
     def forward(self, x: Tensor, edge_index: Tensor, edge_attr: Tensor | None = None,
