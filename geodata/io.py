@@ -1146,7 +1146,9 @@ def read_regions(path: str | os.PathLike, *, id_col: str | None = None,
     if id_col is not None:
         require_columns(gdf, [id_col], argument=argument,
                         option="id_col (CLI: --region-id-col)")
-        gdf = gdf.set_index(gdf[id_col].astype(str)).drop(columns=[id_col])
+        # ids read as the sites' ids are (stripped, Unicode NFC), so that they match
+        gdf = gdf.set_index(gdf[id_col].astype(str).str.strip().str.normalize("NFC")
+                            ).drop(columns=[id_col])
         gdf.index.name = "site_id"
     return validate_regions(gdf, argument=argument, repair=repair)
 
@@ -1719,6 +1721,15 @@ def read_cldf(
     survey, rep = survey_from_frame(rows, sites=sites, argument="metadata")
     report.extend(rep)
     if extra:
-        keyed = rows.drop_duplicates(["site", "item", "value"]).set_index(["site", "item", "value"])
+        # keyed as survey_from_frame writes the cells (ids stripped, text in Unicode NFC,
+        # values stripped), or a form it rewrote would lose its cognate set
+        from geodata.dialectometry.features import nfc_strings
+
+        keys = rows.assign(
+            site=rows["site"].astype(str).str.strip().str.normalize("NFC"),
+            item=rows["item"].astype(str).str.strip().str.normalize("NFC"),
+            value=nfc_strings(rows["value"].astype(object))[0].map(
+                lambda v: v.strip() if isinstance(v, str) else v))
+        keyed = keys.drop_duplicates(["site", "item", "value"]).set_index(["site", "item", "value"])
         survey = survey.join(keyed[extra], on=["site", "item", "value"])
     return sites, survey, report

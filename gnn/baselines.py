@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from geodata import great_circle_matrix
-from geodata.validation import DialectGraphError
+from geodata.validation import DialectGraphError, first_examples
 from gnn.data import as_data, labels_from
 
 __all__ = [
@@ -241,7 +241,11 @@ def feature_knn(graph: Any, y: Any = None, *, k: int = 5, classes: Sequence[str]
     data, y_, classes = _prep(graph, y, classes)
     x = data.x.numpy().astype(float).copy()
     if unsurveyed is not None:
-        pos = {n: i for i, n in enumerate(data.node_ids)}
+        pos = {str(n): i for i, n in enumerate(data.node_ids)}
+        unknown = [str(u) for u in unsurveyed if str(u) not in pos]
+        if unknown:
+            raise DialectGraphError(f"`unsurveyed` must name regions of the graph; "
+                                    f"{first_examples(unknown)} are not. Check the ids.")
         x[[pos[str(u)] for u in unsurveyed]] = np.nan
     lab = np.flatnonzero(y_ >= 0)
     w = _agreement(x, np.arange(len(y_)), lab)

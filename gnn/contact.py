@@ -351,6 +351,10 @@ def summarise_attribution(runs: pd.DataFrame, *, by: Mapping[str, str] | pd.Seri
     if runs.empty:
         raise DialectGraphError("`runs` holds no held-out cell; nothing to summarise.")
     models = [c[len("correct_"):] for c in runs.columns if c.startswith("correct_")]
+    if not models or not {"feature", "seed", "n"} <= set(runs.columns):
+        raise DialectGraphError(
+            "`runs` must be the table of gnn.attribution (columns feature, seed, n and "
+            f"correct_<model>); got columns {first_examples([str(c) for c in runs.columns])}.")
     rels = [c[len("attn_n_"):] for c in runs.columns if c.startswith("attn_n_")]
     r = runs.copy()
     if by is None:

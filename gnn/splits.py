@@ -145,6 +145,20 @@ def loo_folds(coords, *, buffer_km: float = 0.0) -> list[Fold]:
     return folds
 
 
+def _buffer_distances(coords, buffer_km: float, n: int) -> np.ndarray | None:
+    """Site x site km for a buffer (None without one); a buffer without ``coords``, or
+    ``coords`` of another length than the sites, is an error (it was ignored)."""
+    if not buffer_km:
+        return None
+    if coords is None:
+        raise DialectGraphError(f"`coords` must be given with `buffer_km` ({buffer_km:g}); got "
+                                "None. Pass the sites' (longitude, latitude), or buffer_km=0.")
+    pos = _pos(coords)
+    if len(pos) != n:
+        raise DialectGraphError(f"`coords` must have one row per site ({n}); got {len(pos)}.")
+    return great_circle_matrix(pos)
+
+
 def group_folds(groups: Sequence, *, coords=None, buffer_km: float = 0.0) -> list[Fold]:
     """Leave-group-out: one fold per distinct value of ``groups`` (e.g. a province).
 
@@ -156,7 +170,7 @@ def group_folds(groups: Sequence, *, coords=None, buffer_km: float = 0.0) -> lis
         ``[n, 2]`` (longitude, latitude) in degrees; needed for the buffer.
     buffer_km : float, default 0.0, keyword-only
         Training drops every site within this great-circle distance of a test site
-        (ignored without ``coords``).
+        (it needs ``coords``).
 
     Returns
     -------
@@ -176,7 +190,7 @@ def group_folds(groups: Sequence, *, coords=None, buffer_km: float = 0.0) -> lis
         raise DialectGraphError(
             f"`groups` must have at least two distinct values for leave-group-out; got {g.nunique()}."
         )
-    dist = great_circle_matrix(_pos(coords)) if (b and coords is not None) else None
+    dist = _buffer_distances(coords, b, len(g))
     folds = []
     for value in pd.unique(g):
         test = np.flatnonzero((g == value).to_numpy())
@@ -202,7 +216,7 @@ def random_folds(n: int, *, n_splits: int = 5, random_state: int | None = 0,
         ``[n, 2]`` (longitude, latitude) in degrees; needed for the buffer.
     buffer_km : float, default 0.0, keyword-only
         Training drops every site within this great-circle distance of a test site
-        (ignored without ``coords``).
+        (it needs ``coords``).
 
     Returns
     -------
@@ -215,7 +229,7 @@ def random_folds(n: int, *, n_splits: int = 5, random_state: int | None = 0,
         )
     b = _check_buffer(buffer_km)
     perm = np.random.default_rng(random_state).permutation(n)
-    dist = great_circle_matrix(_pos(coords)) if (b and coords is not None) else None
+    dist = _buffer_distances(coords, b, n)
     folds = []
     for part in np.array_split(perm, int(n_splits)):
         test = np.sort(part)

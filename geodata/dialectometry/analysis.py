@@ -53,6 +53,62 @@ def analyze(
     ``sites``; the default, ``"dialect_group"``, is used when present (noted when not),
     any other name must be a column.
 
+    Parameters
+    ----------
+    sites : DataFrame
+        One row per site, indexed by site id, with ``latitude``/``longitude`` columns or
+        point geometries (great-circle distances) and, optionally, the ``group_col``.
+    survey : DataFrame, optional, keyword-only
+        Long survey table ``site, item, value``; give it or ``distances``, not both.
+    distances : DataFrame, optional
+        A square site x site distance matrix of your own (validated by
+        :func:`~geodata.dialectometry.distances.validate_distance_matrix`).
+    metric : str, optional
+        Linguistic distance for ``survey`` (see
+        :data:`~geodata.dialectometry.names.METRICS`); default from ``default_metric``.
+        Ignored with ``distances``.
+    segmented : bool
+        With ``levenshtein``: compare IPA segments, not characters (default False).
+    substitution : {"unit", "classes", "pmi"}
+        Segment substitution costs with ``segmented=True`` (default ``"unit"``).
+    linkage : str
+        Hierarchical clustering method (a scipy linkage name; default ``"average"``, UPGMA).
+    n_clusters : int, optional
+        Clusters to cut; default: the number of reference groups, else 4
+        (:func:`~geodata.dialectometry.clustering.default_n_clusters`).
+    group_col : str or None
+        Column of ``sites`` holding a reference classification (default
+        ``"dialect_group"``); None: no comparison with a classification.
+    k : int
+        Nearest neighbours per site for local incoherence (default 8).
+    n_bins : int
+        Equal-width distance bins of the distance-decay fit (default 10; at least 2).
+    permutations : int
+        Permutations of the (partial) Mantel tests (default 999; at least 1 when they run).
+    n_boot : int
+        Bootstrap replicates over items (default 100; at least 1 with a ``survey``); the
+        noisy clustering runs ``max(10, n_boot)`` iterations.
+    mds_dims : int
+        MDS dimensions, 1 to 3 (default 2).
+    seed : int
+        Random seed of the resampling, noise, metric MDS and permutations (default 0).
+    min_shared : int
+        A pair of sites needs at least this many shared items to have a distance
+        (default 1; ``survey`` only).
+
+    Returns
+    -------
+    dict
+        JSON-able report: ``input``, ``geographic_distance``, ``distance_decay``,
+        ``distance_decay_bins``, ``local_incoherence``, ``clustering``, ``mds``,
+        ``parameter_statistics``, ``mantel`` and ``notes``.
+
+    Raises
+    ------
+    DialectGraphError
+        On an invalid number, neither or both of ``survey`` and ``distances``, a missing
+        ``group_col`` other than the default, or sites of the data absent from ``sites``.
+
     Examples
     --------
     >>> from geodata import load_dataset

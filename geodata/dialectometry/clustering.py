@@ -170,6 +170,26 @@ def hierarchical_clustering(
 ) -> Clustering:
     """Cluster sites hierarchically (scipy) and report the cophenetic correlation.
 
+    Parameters
+    ----------
+    distances : DataFrame or LinguisticDistances
+        Complete site x site distance matrix (at least 2 sites, no undefined pair).
+    method : str, keyword-only
+        scipy linkage method, one of :data:`LINKAGES` (default ``"average"``, UPGMA).
+    n_clusters : int, optional
+        Cut the dendrogram into this many flat clusters (1 to the number of sites);
+        default: no cut, ``labels`` is None.
+
+    Returns
+    -------
+    Clustering
+        The linkage matrix, site ids, method, cophenetic correlation and flat labels.
+
+    Raises
+    ------
+    DialectGraphError
+        On an unknown method, fewer than 2 sites, an invalid matrix or ``n_clusters``.
+
     Examples
     --------
     >>> from geodata import load_dataset
@@ -191,6 +211,25 @@ def hierarchical_clustering(
 def clustering_agreement(labels: pd.Series, reference: pd.Series) -> dict[str, float]:
     """Adjusted Rand index, V-measure, homogeneity and completeness of ``labels`` against
     ``reference``, on the sites both have.
+
+    Parameters
+    ----------
+    labels : Series
+        Cluster label per site (e.g. :attr:`Clustering.labels`), indexed by site id.
+    reference : Series
+        Reference class per site; blank (NaN) sites are left out. At least 2 sites must
+        be labelled in both.
+
+    Returns
+    -------
+    dict
+        ``adjusted_rand``, ``v_measure``, ``homogeneity``, ``completeness`` (scikit-learn,
+        with ``reference`` as the truth) and ``n_sites`` compared.
+
+    Raises
+    ------
+    DialectGraphError
+        When fewer than 2 sites have both a label and a reference value.
 
     Examples
     --------
@@ -236,6 +275,25 @@ def compare_clusterings(
     """Agreement of each linkage method with a reference classification.
 
     ``n_clusters`` defaults to the number of reference groups.
+
+    Parameters
+    ----------
+    distances : DataFrame or LinguisticDistances
+        Complete site x site distance matrix.
+    reference : Series
+        Reference class per site, indexed by site id.
+    methods : sequence of str, keyword-only
+        Linkage methods to compare (default ``ward``, ``average``, ``complete``,
+        ``single``, ``weighted``).
+    n_clusters : int, optional
+        Clusters cut for every method; default: the number of distinct reference values
+        among the sites of ``distances``.
+
+    Returns
+    -------
+    DataFrame
+        One row per method: the :func:`clustering_agreement` scores, ``cophenetic`` and
+        ``n_clusters``.
 
     Examples
     --------
@@ -362,6 +420,34 @@ def bootstrap_clustering(
     prepared :class:`~geodata.dialectometry.distances.ItemDistances`. A replicate in which some pair of
     sites shares no sampled item is skipped and counted in ``notes``.
 
+    Parameters
+    ----------
+    survey : DataFrame or ItemDistances
+        Long survey table ``site, item, value``, or prepared item distances.
+    n_clusters : int, keyword-only
+        Clusters cut in the original and in each replicate (1 to the number of sites).
+    method : str
+        Linkage method, one of :data:`LINKAGES` (default ``"average"``).
+    metric : str
+        Linguistic distance used when ``survey`` is a table (default ``"hamming"``);
+        ignored for ``ItemDistances``.
+    n_boot : int
+        Number of bootstrap replicates (a positive integer; default 100).
+    seed : int
+        Seed of the item resampling (default 0).
+
+    Returns
+    -------
+    ClusterStability
+        Co-clustering shares, site stability, cophenetic correlations and ARIs, with
+        ``kind="bootstrap"``.
+
+    Raises
+    ------
+    DialectGraphError
+        On an unknown method, invalid ``n_boot`` or ``n_clusters``, a survey whose pairs
+        share no item, or when no replicate is usable.
+
     Examples
     --------
     >>> from geodata import load_dataset
@@ -409,6 +495,33 @@ def noisy_clustering(
 ) -> ClusterStability:
     """Noisy clustering: add uniform noise in ``[0, noise * sd(D)]`` to every distance
     (symmetrically) ``n_iter`` times and recluster.
+
+    Parameters
+    ----------
+    distances : DataFrame or LinguisticDistances
+        Complete site x site distance matrix.
+    n_clusters : int, keyword-only
+        Clusters cut in the original and in each replicate (1 to the number of sites).
+    method : str
+        Linkage method, one of :data:`LINKAGES` (default ``"average"``).
+    noise : float
+        Upper bound of the noise, as a multiple of the standard deviation of the
+        off-diagonal distances (>= 0; default 0.2).
+    n_iter : int
+        Number of noisy replicates (a positive integer; default 100).
+    seed : int
+        Seed of the noise (default 0).
+
+    Returns
+    -------
+    ClusterStability
+        Co-clustering shares, site stability, cophenetic correlations and ARIs, with
+        ``kind="noisy"``.
+
+    Raises
+    ------
+    DialectGraphError
+        On an unknown method, invalid ``n_clusters``, ``noise`` or ``n_iter``.
 
     Examples
     --------

@@ -140,6 +140,20 @@ def geographic_distances(
     method : {"great_circle", "degrees"}
         ``great_circle``: haversine km (default). ``degrees``: Euclidean distance in raw
         lon/lat degrees, only to show what that choice does to the figures.
+    lat_col, lon_col : str
+        Columns of ``sites`` holding latitude and longitude in degrees (defaults
+        ``"latitude"``, ``"longitude"``); with the defaults, a GeoDataFrame of points is
+        read from its geometry.
+
+    Returns
+    -------
+    DataFrame
+        Symmetric site x site distances (km or degrees), zero diagonal, str site ids.
+
+    Raises
+    ------
+    DialectGraphError
+        On missing or out-of-range coordinates, duplicated ids or an unknown ``method``.
 
     Examples
     --------
@@ -324,10 +338,14 @@ def distance_decay(
     geographic : DataFrame, optional
         A site x site geographic distance matrix of your own (recorded as ``"user"``).
     method : {"great_circle", "degrees"}
-        How to compute geographic distance from ``sites``.
+        How to compute geographic distance from ``sites`` (default great-circle km).
+    lat_col, lon_col : str
+        Coordinate columns of ``sites`` (defaults ``"latitude"``, ``"longitude"``); unused
+        when ``geographic`` is given.
     models : sequence of {"linear", "log", "sqrt", "asymptotic"}
+        Curves to fit (default: all four).
     n_bins : int
-        Number of equal-width distance bins for the binned R².
+        Number of equal-width distance bins for the binned R² (at least 2; default 10).
 
     Returns
     -------

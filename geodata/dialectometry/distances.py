@@ -580,6 +580,30 @@ def validate_distance_matrix(
     non-negative; symmetric and with a zero diagonal (within ``tol``); no NaN unless
     ``allow_nan``.
 
+    Parameters
+    ----------
+    matrix : DataFrame, LinguisticDistances or ndarray
+        The square matrix; a LinguisticDistances gives its ``.matrix``, an array gets the
+        ids ``"0"``, ``"1"``, ...
+    argument : str, keyword-only
+        Name of the argument, used in error messages (default ``"distances"``).
+    allow_nan : bool
+        Accept missing (NaN) distances (default False); they are skipped by the other
+        checks.
+    tol : float
+        Tolerance of the symmetry and zero-diagonal checks (default 1e-8).
+
+    Returns
+    -------
+    DataFrame
+        Float values, rows indexed by str site ids (index named ``"site"``), same columns.
+
+    Raises
+    ------
+    DialectGraphError
+        When a rule is broken (missing, negative, asymmetric and diagonal values are
+        reported together).
+
     Examples
     --------
     >>> m = pd.DataFrame([[0, 1], [2, 0]], index=["a", "b"], columns=["a", "b"])
@@ -674,6 +698,23 @@ def read_distance_matrix(path: str | os.PathLike, *, argument: str = "--distance
 
     Read through :func:`geodata.io.read_square_matrix` (the same checks as every other
     table), then checked by :func:`validate_distance_matrix`.
+
+    Parameters
+    ----------
+    path : path-like
+        The CSV file.
+    argument : str, keyword-only
+        The argument or option name used in messages (default ``"--distances"``).
+
+    Returns
+    -------
+    DataFrame
+        The validated matrix (no missing cells), str site ids.
+
+    Raises
+    ------
+    DialectGraphError
+        On an unreadable file, text cells or a matrix that breaks a rule.
     """
     from geodata.io import read_square_matrix
 
@@ -684,7 +725,23 @@ def read_distance_matrix(path: str | os.PathLike, *, argument: str = "--distance
 def write_distance_matrix(matrix: pd.DataFrame | LinguisticDistances, path: str | os.PathLike,
                           *, float_format: str = "%.6g") -> Path:
     """Write a square CSV (ids as header and first column) atomically: temp file, then
-    ``os.replace``, so a crash never leaves a half-written matrix."""
+    ``os.replace``, so a crash never leaves a half-written matrix.
+
+    Parameters
+    ----------
+    matrix : DataFrame or LinguisticDistances
+        The matrix to write (its ``.matrix`` for a LinguisticDistances); it is not
+        validated, and NaN cells are written empty.
+    path : path-like
+        The CSV file; missing parent folders are created.
+    float_format : str, keyword-only
+        ``%`` format of the values (default ``"%.6g"``, six significant digits).
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
     if isinstance(matrix, LinguisticDistances):
         matrix = matrix.matrix
     path = Path(path)

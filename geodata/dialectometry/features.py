@@ -507,6 +507,32 @@ def cognate_presence(
     the site contains it. The mask is ``False`` where the site has no form for the set's
     concept, so absence of data is not read as absence of the cognate.
 
+    Parameters
+    ----------
+    forms : DataFrame
+        A FormTable, one row per form; rows with a blank site, concept or cognate id are
+        dropped.
+    site_col : str, keyword-only
+        Column holding the site (language) id (default ``"language_id"``).
+    concept_col : str
+        Column holding the concept id, the item (default ``"concept_id"``).
+    cognate_col : str
+        Column holding the cognate id(s), space-separated (default
+        ``"partial_cognate_ids"``).
+    sites : sequence of str, optional
+        Row order; it must include every site of ``forms``. Default: their sites, sorted.
+
+    Returns
+    -------
+    FeatureMatrix
+        Sites x ``(concept, cognate id)`` 0/1 columns with their mask, kind
+        ``"cognate_presence"``.
+
+    Raises
+    ------
+    DialectGraphError
+        When a column is missing or no row holds a cognate id.
+
     Examples
     --------
     >>> forms = pd.DataFrame({
@@ -543,6 +569,20 @@ def standardise(
 
     A constant item (standard deviation 0) becomes all 0 rather than NaN. A cell with
     several numeric values is averaged.
+
+    Parameters
+    ----------
+    survey : DataFrame
+        Long table ``site, item, value`` with numeric values.
+    sites : sequence of str, optional, keyword-only
+        Row order; it must include every site of the survey (sites without data get 0 and
+        a False mask). Default: the survey's sites, sorted.
+
+    Returns
+    -------
+    FeatureMatrix
+        Sites x items z-scores (population standard deviation) with the mask of observed
+        cells, kind ``"standardised"``.
 
     Raises
     ------
@@ -641,6 +681,9 @@ def string_features(
         ``min_sites``) in one class ``"other"`` per item, rather than dropping them, so
         that every reading of every item is used. An item then always yields at least
         one column.
+    sites : sequence of str, optional
+        Row order (e.g. a graph's ``node_ids``); it must include every site of the survey,
+        and sites without data get an all-False mask. Default: the survey's sites, sorted.
 
     Notes
     -----

@@ -97,6 +97,20 @@ def local_incoherence(
     k : int
         Number of neighbours (8 in the original). With fewer than k + 1 sites, k is
         lowered to n - 1 and the change is noted.
+    lat_col, lon_col : str
+        Coordinate columns of ``sites`` (defaults ``"latitude"``, ``"longitude"``); unused
+        when ``geographic`` is given.
+
+    Returns
+    -------
+    LocalIncoherence
+        The mean ``value`` and the per-site ``D_L``, ``D_G`` and ``incoherence``.
+
+    Raises
+    ------
+    DialectGraphError
+        Without coordinates or ``geographic``, with sites missing from them, an invalid
+        ``k`` or fewer than 3 sites.
 
     Examples
     --------
@@ -178,6 +192,24 @@ def similarities(distances: pd.DataFrame | LinguisticDistances) -> pd.DataFrame:
 def reference_point(distances: pd.DataFrame | LinguisticDistances, site: str) -> pd.Series:
     """Similarities of one reference site to every other site (the reference-point map).
 
+    Parameters
+    ----------
+    distances : DataFrame or LinguisticDistances
+        Complete site x site distances, turned into similarities by :func:`similarities`.
+    site : str
+        Id of the reference site (compared as a string).
+
+    Returns
+    -------
+    Series
+        Similarity of each other site to ``site`` (``site`` itself left out), named
+        ``site``.
+
+    Raises
+    ------
+    DialectGraphError
+        When ``site`` is not a site of ``distances``.
+
     Examples
     --------
     >>> from geodata import load_dataset
@@ -200,6 +232,18 @@ def reference_point(distances: pd.DataFrame | LinguisticDistances, site: str) ->
 def parameter_statistics(distances: pd.DataFrame | LinguisticDistances) -> pd.DataFrame:
     """Per site: min, mean, median, max, standard deviation and skewness of its
     similarities to all other sites (Goebl's parameter maps).
+
+    Parameters
+    ----------
+    distances : DataFrame or LinguisticDistances
+        Complete site x site distances (at least 3 sites), turned into similarities by
+        :func:`similarities`.
+
+    Returns
+    -------
+    DataFrame
+        One row per site: ``min``, ``mean``, ``median``, ``max``, ``std`` (population) and
+        ``skewness`` (biased) of its similarities.
 
     Examples
     --------

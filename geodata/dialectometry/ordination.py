@@ -124,6 +124,31 @@ def mds(
     is the share of the trace (the sum of all eigenvalues, negative ones included) and
     ``negative_eigenvalue_share`` is None.
 
+    Parameters
+    ----------
+    distances : DataFrame or LinguisticDistances
+        Complete site x site distances, at least ``n_components + 2`` sites.
+    n_components : int, keyword-only
+        Dimensions, 1, 2 or 3 (default 2).
+    method : {"classical", "metric"}
+        Torgerson scaling (default) or SMACOF metric MDS started from it.
+    random_state : int
+        Seed of sklearn's ``MDS`` (``metric`` only; default 0).
+    spectrum : bool, optional
+        Classical only: compute the full spectrum (see above); default: when the matrix
+        has at most 1,500 sites.
+
+    Returns
+    -------
+    Ordination
+        Coordinates ``dim1..dimk``, stress-1, r² and, for classical MDS, the eigenvalue
+        shares.
+
+    Raises
+    ------
+    DialectGraphError
+        On an invalid ``n_components`` or ``method``, an invalid matrix or too few sites.
+
     Examples
     --------
     >>> from geodata import load_dataset

@@ -160,6 +160,20 @@ def morans_i(
 ) -> dict[str, Any]:
     """Global Moran's I of a site variable on the graph, with a permutation p-value.
 
+    Parameters
+    ----------
+    values : Series
+        One number per site, indexed by site id; every node of the graph needs one.
+    graph : DialectGraph or DataFrame
+        The graph or its edge table (see :func:`spatial_weights`).
+    permutations : int, keyword-only
+        Random permutations for ``p_sim`` and ``z_sim`` (default 999; 0: both None).
+    seed : int or None
+        Seed of the permutations (default 0; None: numpy's global state); the global
+        random state is restored afterwards.
+    weight : str, optional
+        Edge column holding weights; default binary. The weights are row-standardised.
+
     Returns
     -------
     dict
@@ -195,7 +209,28 @@ def local_morans_i(
 ) -> pd.DataFrame:
     """Local Moran's I (LISA) per site: ``I``, ``p_sim``, ``quadrant`` (HH, LH, LL, HL) and
     ``cluster`` (the quadrant where ``p_sim <= alpha``, else ``"ns"``); a site without
-    neighbours has ``I`` and ``p_sim`` NaN and ``"ns"``."""
+    neighbours has ``I`` and ``p_sim`` NaN and ``"ns"``.
+
+    Parameters
+    ----------
+    values : Series
+        One number per site, indexed by site id; every node of the graph needs one.
+    graph : DialectGraph or DataFrame
+        The graph or its edge table (see :func:`spatial_weights`).
+    permutations : int, keyword-only
+        Conditional random permutations for ``p_sim`` (default 999).
+    seed : int or None
+        Seed passed to esda (default 0).
+    alpha : float
+        Significance level of ``cluster`` (default 0.05).
+    weight : str, optional
+        Edge column holding weights; default binary. The weights are row-standardised.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by site: ``I``, ``p_sim``, ``quadrant`` and ``cluster``.
+    """
     import esda
 
     w = spatial_weights(graph, weight=weight)
@@ -229,7 +264,23 @@ def join_counts(
     """Join counts of a binary site variable (or of ``values == category``) on the graph.
 
     Returns ``bb``, ``bw``, ``ww`` (joins black-black, black-white, white-white), their
-    permutation p-values ``p_sim_bb`` and ``p_sim_bw``, and ``n``.
+    permutation p-values ``p_sim_bb`` and ``p_sim_bw``, ``n`` and ``permutations``.
+
+    Parameters
+    ----------
+    values : Series
+        A 0/1 (or bool) value per site, indexed by site id, or any values with
+        ``category``; every node of the graph needs one.
+    graph : DialectGraph or DataFrame
+        The graph or its edge table (see :func:`spatial_weights`); binary weights.
+    category : object, optional, keyword-only
+        Count ``values == category`` (1) against the other values (0); missing values
+        stay missing.
+    permutations : int
+        Random permutations for the p-values (default 999).
+    seed : int or None
+        Seed of the permutations (default 0; None: numpy's global state); the global
+        random state is restored afterwards.
     """
     import esda
 
@@ -311,6 +362,18 @@ def mantel(
     Returns ``r``, ``p`` (one-sided, ``(1 + #{r_perm >= r}) / (1 + permutations)``),
     ``method``, ``n`` and ``permutations``.
 
+    Parameters
+    ----------
+    x, y : DataFrame or LinguisticDistances
+        Complete distance matrices; ``y`` must cover the sites of ``x`` (at least 4), and
+        the sites of ``x`` are permuted.
+    permutations : int, keyword-only
+        Random permutations (a positive integer; default 999).
+    method : {"pearson", "spearman"}
+        Correlation of the off-diagonal distances (Spearman: Pearson on ranks).
+    seed : int or None
+        Seed of ``numpy.random.default_rng`` for the permutations (default 0).
+
     Examples
     --------
     >>> from geodata import load_dataset
@@ -337,6 +400,23 @@ def partial_mantel(
 
     Typical use: linguistic vs geographic distance controlling for
     ``group_distance(sites["dialect_group"])``.
+
+    Parameters
+    ----------
+    x, y, z : DataFrame or LinguisticDistances
+        Complete distance matrices; ``y`` and ``z`` must cover the sites of ``x`` (at
+        least 4), and the sites of ``x`` are permuted.
+    permutations : int, keyword-only
+        Random permutations (a positive integer; default 999).
+    method : {"pearson", "spearman"}
+        Correlation of the off-diagonal distances (Spearman: Pearson on ranks).
+    seed : int or None
+        Seed of ``numpy.random.default_rng`` for the permutations (default 0).
+
+    Returns
+    -------
+    dict
+        As :func:`mantel` (``r`` is the partial correlation), with ``partial=True``.
     """
     return _mantel_impl(x, y, z, permutations=permutations, method=method, seed=seed)
 

@@ -130,6 +130,16 @@ def _name(node: newick.Node) -> str | None:
 def leaf_names(tree: newick.Node | str) -> list[str]:
     """The leaf names of a tree, unquoted (``'Den Haag'`` -> ``Den Haag``), in tree order.
 
+    Parameters
+    ----------
+    tree : newick.Node or str
+        The tree, or a Newick string (or a path to a file holding one).
+
+    Returns
+    -------
+    list of str
+        The leaf names.
+
     Examples
     --------
     >>> leaf_names("(('Den Haag',Delft),'it''s',x);")
@@ -173,7 +183,20 @@ def deep_recursion(limit: int = 100_000):
 
 
 def write_newick(tree: newick.Node | str, path: str | Path) -> Path:
-    """Write a tree as Newick, atomically (temporary file in the same folder, then rename)."""
+    """Write a tree as Newick, atomically (temporary file in the same folder, then rename).
+
+    Parameters
+    ----------
+    tree : newick.Node or str
+        The tree, or a Newick string (or a path to a file holding one).
+    path : str or Path
+        The file to write (a line ending in ``;``); missing parent folders are created.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
     return write_text(path, to_newick(tree) + "\n")
 
 
@@ -399,6 +422,20 @@ def robinson_foulds(tree1: newick.Node | str, tree2: newick.Node | str, *,
     Normalised (default) by the number of non-trivial splits of both trees, so 0 means
     the same topology and 1 no shared split; polytomies and unary nodes are allowed.
 
+    Parameters
+    ----------
+    tree1, tree2 : newick.Node or str
+        The trees (a Newick string or a file holding one); their leaves must match one
+        to one.
+    normalize : bool, keyword-only
+        Divide the number of splits found in only one tree by the number of splits of
+        both (default True); False gives the raw count.
+
+    Returns
+    -------
+    float
+        The (normalised) distance; 0.0 when neither tree has a non-trivial split.
+
     Examples
     --------
     >>> robinson_foulds("((a,b),(c,d),e);", "((a,c),(b,d),e);")
@@ -476,6 +513,21 @@ def quartet_distance(tree1: newick.Node | str, tree2: newick.Node | str, *,
     it counts as different when the two trees give different answers. Beyond
     ``max_quartets`` quartets a random sample of that size is used.
 
+    Parameters
+    ----------
+    tree1, tree2 : newick.Node or str
+        The trees (a Newick string or a file holding one); their leaves must match one
+        to one, and there must be at least 4.
+    max_quartets : int or None, keyword-only
+        Largest number of quartets compared exhaustively (default 200,000); None: all.
+    random_state : int or None
+        Seed of the quartet sample (default 0).
+
+    Returns
+    -------
+    float
+        Share of the (sampled) quartets that differ, in [0, 1].
+
     Examples
     --------
     >>> quartet_distance("((a,b),(c,d));", "((a,c),(b,d));")
@@ -500,6 +552,21 @@ def compare_trees(tree: newick.Node | str, reference: newick.Node | str, *,
 
     With ``prune=True`` both trees are first restricted to their common leaves; otherwise
     the leaves must match (an error lists the mismatches).
+
+    Parameters
+    ----------
+    tree : newick.Node or str
+        The tree to assess (a Newick string or a file holding one).
+    reference : newick.Node or str
+        The reference tree.
+    prune : bool, keyword-only
+        Restrict both trees to their common leaves first (default False).
+
+    Returns
+    -------
+    Series
+        ``n_leaves``, ``n_leaves_dropped`` (by pruning, both trees together), ``rf``,
+        ``rf_normalized`` and ``quartet_distance`` (NaN under 4 leaves).
     """
     t, r = _as_tree(tree), _as_tree(reference, "reference")
     n_tree, n_ref = len(_leaves(t)), len(_leaves(r))
@@ -680,6 +747,17 @@ def treelikeness(distances: pd.DataFrame, *, max_quartets: int | None = 500_000,
     on distances scaled to mean 1. Both are 0 for a perfect tree; higher values mean a
     more network-like (contact) signal. A site's score is the mean over the quartets that
     contain it.
+
+    Parameters
+    ----------
+    distances : DataFrame
+        Square site x site distance matrix (at least 4 sites), validated by
+        :func:`~geodata.dialectometry.distances.validate_distance_matrix`.
+    max_quartets : int or None, keyword-only
+        Largest number of quartets used exhaustively (default 500,000); beyond, a random
+        sample of that size. None: all quartets.
+    random_state : int or None
+        Seed of the quartet sample (default 0).
 
     Returns
     -------

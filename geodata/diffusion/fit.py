@@ -37,14 +37,18 @@ class DiffusionFit:
     Attributes
     ----------
     model : str
+        The model fitted: ``"conformity"``, or the spread model (``"gravity"``,
+        ``"cascade"``, ``"si"``).
     estimates : DataFrame
         Index: parameter. Columns ``estimate``, ``se`` (bootstrap standard error),
-        ``ci_low``, ``ci_high`` (percentile interval at ``level``).
+        ``ci_low``, ``ci_high`` (percentile interval at ``level``); the indirect conformity
+        fit gives a delta-method SE and a normal interval on its transformed scale.
     profile : DataFrame
         The objective over the parameter grid or the optimiser's path (``loglik``).
     bootstrap : DataFrame
         One row per parametric-bootstrap replicate: the refitted parameters.
     level : float
+        Coverage of the interval (default 0.9).
     settings : dict
         The fixed settings used (for the record).
     at_bound : dict of str to str
@@ -73,7 +77,17 @@ class DiffusionFit:
 
 
 class EstimateAtBoundWarning(UserWarning):
-    """An estimate lies on the edge of the search grid or of the optimiser's bounds."""
+    """An estimate lies on the edge of the search grid or of the optimiser's bounds.
+
+    Issued by the fitting functions with ``warnings.warn``; the bounds are also recorded
+    in :attr:`DiffusionFit.at_bound`.
+
+    Parameters
+    ----------
+    *args : str
+        The message: the model, each parameter at a bound with its value and that bound,
+        and what to change.
+    """
 
 
 def _flag_bounds(fit: DiffusionFit, bounds: Mapping[str, tuple[float, float]], *,

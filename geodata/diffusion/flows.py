@@ -91,7 +91,18 @@ def dialect_vectors(
 
 
 class NetFlow(NamedTuple):
-    """Net directed flow from attention: per edge and per region."""
+    """Net directed flow from attention: per edge and per region.
+
+    Returned by :func:`net_flow`.
+
+    Parameters
+    ----------
+    edges : DataFrame
+        One row per undirected pair, indexed by ``(source, target)`` oriented so that the
+        net flow is >= 0: ``flow`` (source -> target), ``reverse`` and ``net``.
+    regions : DataFrame
+        Per site: ``outflow``, ``inflow`` and ``net`` (out minus in; > 0: a net donor).
+    """
 
     edges: pd.DataFrame
     regions: pd.DataFrame

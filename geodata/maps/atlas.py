@@ -48,6 +48,20 @@ def match_name(query: str, ids: Sequence[str], names: Sequence[str] | None = Non
     nothing or more than one matches, a :class:`DialectGraphError` lists the closest
     candidates (rapidfuzz).
 
+    Parameters
+    ----------
+    query : str
+        The id or name the user gave.
+    ids : sequence of str
+        The candidate ids.
+    names : sequence of str, optional
+        A display name per id, in the same order; default: the ids themselves.
+    argument : str, keyword-only
+        The argument or option name used in the note and the error (default
+        ``"reference"``).
+    what : str
+        What is being named, for the messages (default ``"site"``; e.g. ``"item"``).
+
     Returns
     -------
     (id, note)

@@ -88,6 +88,18 @@ def map_crs(graph_or_frame: Any) -> CRS:
     for a world-wide survey (longitudes spanning more than 150° of the circle or latitudes
     100°), centred on the arc of longitude the sites span.
 
+    Parameters
+    ----------
+    graph_or_frame : DialectGraph or DataFrame
+        A graph (its ``.regions`` are used) or a frame of sites or regions: its
+        ``longitude``/``latitude`` columns if it has both, else the representative points
+        of its geometries.
+
+    Returns
+    -------
+    pyproj.CRS
+        The projection.
+
     Examples
     --------
     >>> from geodata import load_dataset
@@ -599,6 +611,25 @@ def category_colours(categories: Sequence[Any], *,
                      palette: Sequence[str] | Mapping[Any, str] | None = None) -> dict[str, str]:
     """Colours for categories: sorted names get the palette in order, so a group keeps its
     colour from map to map.
+
+    Parameters
+    ----------
+    categories : sequence
+        The categories (repeats and missing values are ignored; compared as strings).
+    palette : sequence of str or mapping, optional, keyword-only
+        Colours taken in order (they repeat, with a warning, when too few), or a mapping
+        from each category name (str) to its colour. Default: the colour-blind-safe
+        ``PALETTE``, extended with ``PALETTE_MORE`` beyond its length.
+
+    Returns
+    -------
+    dict of str to str
+        Colour per category name.
+
+    Raises
+    ------
+    DialectGraphError
+        When a mapping ``palette`` lacks a category.
 
     Examples
     --------

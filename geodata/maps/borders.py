@@ -386,9 +386,12 @@ def plot_isogloss_bundles(graph: Any, features: pd.DataFrame | None = None, *,
     Parameters
     ----------
     graph : DialectGraph
+        The graph whose shared borders are drawn.
     features : DataFrame, optional
         Wide or long survey table; default the graph's features (see
         :func:`border_differences`).
+    ax : Axes, optional
+        As in :func:`plot_groups`.
     share : bool, optional
         Scale by the share of differing features (of those both ends have) instead of the
         count. Default: the share when some features are missing, else the count.
@@ -403,11 +406,18 @@ def plot_isogloss_bundles(graph: Any, features: pd.DataFrame | None = None, *,
     limits : (float, float) or None
         Percentiles of the values where the scale starts and ends (default 2 and 98);
         None for min-max as in Gabmap. ``vmin``/``vmax`` fix either end.
+    vmin, vmax : float, optional
+        Value at the thin, light end and at the thick, dark end of the scale, overriding
+        the one from ``limits``.
+    crs, boundary
+        As in :func:`plot_groups`.
+    region_colour : str
+        Fill of the regions when ``groups`` is not given (default ``"#fbfaf5"``).
     groups : str or Series, optional
         Tint the regions lightly by these groups (e.g. the reference groups) under the
         bundles; default plain.
-    ax, crs, boundary, legend, title, labels, scale_bar, **style
-        As in :func:`plot_groups`.
+    legend, title, labels, scale_bar, **style
+        As in :func:`plot_groups` (``**style`` styles the regions).
 
     Returns
     -------

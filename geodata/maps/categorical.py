@@ -223,6 +223,19 @@ def prediction_entropy(probabilities: pd.DataFrame, *, normalise: bool = True) -
     """Shannon entropy of each row of class probabilities (divided by log K when
     ``normalise``, so 0 = certain and 1 = all classes equally likely).
 
+    Parameters
+    ----------
+    probabilities : DataFrame
+        Sites x classes, non-negative; each row is rescaled to sum to 1 first (an all-zero
+        row gets entropy 0).
+    normalise : bool, keyword-only
+        Divide by log K, K the number of classes (default True; no effect with one class).
+
+    Returns
+    -------
+    Series
+        Entropy per row (natural log), named ``"entropy"``.
+
     Examples
     --------
     >>> p = pd.DataFrame({"a": [1.0, 0.5], "b": [0.0, 0.5]}, index=["x", "y"])

@@ -46,6 +46,16 @@ _D65 = np.array([0.95047, 1.0, 1.08883])
 def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
     """CIELAB (D65) to sRGB in [0, 1]; colours outside the sRGB gamut are clipped.
 
+    Parameters
+    ----------
+    lab : array-like of float
+        ``L*, a*, b*`` triples, shape (n, 3) (a single triple is taken as one row).
+
+    Returns
+    -------
+    ndarray
+        Shape (n, 3): gamma-encoded sRGB values in [0, 1].
+
     Examples
     --------
     >>> lab_to_rgb(np.array([[100.0, 0.0, 0.0], [0.0, 0.0, 0.0]])).round(3).tolist()

@@ -239,6 +239,9 @@ def plot_snapshots(graph: Any, history: pd.DataFrame, *, steps: Sequence[int] | 
         (state 1/0 = adopted/not, or the variant held, for the conformity model).
     steps : sequence of int, optional
         Steps to show; default ``n_panels`` steps evenly spaced from first to last.
+    n_panels : int
+        Number of panels when ``steps`` is not given (default 6; fewer when the history
+        has fewer steps).
     ncols, panel_size : int, float
         Grid columns and the size of each panel (inches).
     seeds : sequence of str, optional

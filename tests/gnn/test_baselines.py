@@ -45,6 +45,9 @@ def test_feature_knn_follows_features():
     assert p.loc["b2"].idxmax() == "A"
     hidden = B.feature_knn(d, y, k=1, unsurveyed=["a2"])
     assert hidden.loc["a2"].isna().all()
+    with pytest.raises(DialectGraphError, match=r"`unsurveyed` must name regions of the "
+                                                r"graph; 'zz' are not"):
+        B.feature_knn(d, y, k=1, unsurveyed=["zz"])  # a bare KeyError before
 
 
 def test_label_propagation_stays_within_components():

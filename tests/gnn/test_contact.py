@@ -45,6 +45,14 @@ def test_runs_hold_only_held_out_cells(runs, two):
         assert (runs[f"correct_{m}"] <= runs["n"]).all()
 
 
+def test_a_table_that_is_not_attribution_runs_is_named(runs):
+    with pytest.raises(DialectGraphError, match=r"`runs` must be the table of gnn.attribution "
+                                                r"\(columns feature, seed, n and "
+                                                r"correct_<model>\); got columns"):
+        summarise_attribution(runs.drop(columns=[c for c in runs.columns
+                                                 if c.startswith("correct_")]))  # IndexError
+
+
 def test_table_gains_are_paired_differences(runs):
     t = summarise_attribution(runs)
     assert t.index.tolist() == sorted(FEATS)

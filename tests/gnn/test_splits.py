@@ -78,6 +78,14 @@ def test_make_folds_dispatch_and_errors(pos):
 def test_folds_carry_their_buffer(pos):
     assert {f.buffer_km for f in loo_folds(pos, buffer_km=300)} == {300.0}
     assert {f.buffer_km for f in spatial_folds(pos, n_splits=3)} == {0.0}
-    # leave-group-out without coordinates cannot buffer: the fold says so
-    assert {f.buffer_km for f in group_folds(["a", "b"] * 21, buffer_km=100)} == {0.0}
     assert {f.buffer_km for f in group_folds(["a", "b"] * 21, coords=pos, buffer_km=100)} == {100.0}
+
+
+def test_a_buffer_without_coordinates_is_refused_not_ignored():
+    """group_folds and random_folds ignored buffer_km without coords (the folds said 0)."""
+    with pytest.raises(DialectGraphError, match=r"`coords` must be given with `buffer_km` "
+                                                r"\(100\); got None"):
+        group_folds(["a", "b", "a"], buffer_km=100)
+    with pytest.raises(DialectGraphError, match=r"`coords` must have one row per site \(6\); "
+                                                r"got 2"):
+        random_folds(6, n_splits=2, coords=[[0, 0], [1, 1]], buffer_km=100)
