@@ -139,9 +139,9 @@ def analyze(
     from geodata.dialectometry.spatial_stats import group_distance, mantel, partial_mantel
 
     problems = Problems()
-    for name, value, low, high in (("k", k, 1, None), ("n_bins", n_bins, 1, None),
-                                   ("permutations", permutations, 0, None),
-                                   ("n_boot", n_boot, 0, None), ("mds_dims", mds_dims, 1, 3),
+    for name, value, low, high in (("k", k, 1, None), ("n_bins", n_bins, 2, None),
+                                   ("permutations", permutations, 1, None),
+                                   ("n_boot", n_boot, 1, None), ("mds_dims", mds_dims, 1, 3),
                                    ("seed", seed, 0, None), ("min_shared", min_shared, 1, None)):
         check_number(problems, name, value, integer=True, low=low, high=high)
     check_number(problems, "n_clusters", n_clusters, integer=True, low=1, optional=True)

@@ -638,6 +638,7 @@ def category_colours(categories: Sequence[Any], *,
     """
     cats = sorted({str(c) for c in categories if pd.notna(c)})
     if isinstance(palette, Mapping):
+        palette = {str(k): v for k, v in palette.items()}  # {1: "red"} for category 1
         missing = [c for c in cats if c not in palette]
         if missing:
             raise DialectGraphError(f"`palette` must give a colour for every category; missing "

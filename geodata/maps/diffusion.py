@@ -19,7 +19,13 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, Patch
 from pyproj import CRS, Transformer
 
-from geodata._validate import DialectGraphError, require_columns
+from geodata._validate import (
+    DialectGraphError,
+    Problems,
+    check_number,
+    first_examples,
+    require_columns,
+)
 from geodata.maps.base import (
     DIVERGING,
     MapFrame,
@@ -224,6 +230,17 @@ def _step_label(wide: pd.DataFrame, step: Any, binary: bool) -> str:
     return f"step {step}"
 
 
+def _check_seed_ids(seeds: Sequence[str] | None, graph: Any) -> None:
+    """Raise when ``seeds`` names a site the graph lacks (a bare KeyError before)."""
+    if seeds is None:
+        return
+    ids = {str(i) for i in graph.node_ids}
+    unknown = [str(s) for s in seeds if str(s) not in ids]
+    if unknown:
+        raise DialectGraphError(f"`seeds` must be site ids of the graph; {first_examples(unknown)}"
+                                f" {'is' if len(unknown) == 1 else 'are'} not.")
+
+
 def plot_snapshots(graph: Any, history: pd.DataFrame, *, steps: Sequence[int] | None = None,
                    n_panels: int = 6, ncols: int = 3, panel_size: float = 3.4,
                    seeds: Sequence[str] | None = None, palette: Any = None,
@@ -254,6 +271,11 @@ def plot_snapshots(graph: Any, history: pd.DataFrame, *, steps: Sequence[int] | 
     Figure
     """
     wide = _history_table(history, graph)
+    problems = Problems()
+    check_number(problems, "n_panels", n_panels, integer=True, low=1)
+    check_number(problems, "ncols", ncols, integer=True, low=1)
+    problems.raise_if_any()
+    _check_seed_ids(seeds, graph)
     if steps is None:
         all_steps = list(wide.index)
         idx = np.unique(np.linspace(0, len(all_steps) - 1, min(n_panels, len(all_steps)))
@@ -340,6 +362,7 @@ def animate_diffusion(graph: Any, history: pd.DataFrame, path: str | os.PathLike
     draw_basemap(ax, frame, boundary=boundary)
     coll = draw_regions(ax, frame, [NOT_ADOPTED] * len(frame.ids),
                         style={"linewidth": 0.4, **style}, mark_tiny=False)
+    _check_seed_ids(seeds, graph)
     if seeds is not None:
         xy = frame.xy.loc[[str(s) for s in seeds]]
         ax.scatter(xy["x"], xy["y"], marker="*", s=90, c="black", zorder=6)

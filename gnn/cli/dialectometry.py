@@ -165,9 +165,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--group-col", "--label", "--label-col", default="dialect_group",
                    help="reference classification column of --sites (default: dialect_group)")
     add_number(p, "--k", low=1, default=8, help="neighbours for local incoherence (8)")
-    add_number(p, "--bins", low=1, default=10, help="distance bins for binned R² (10)")
-    add_number(p, "--permutations", low=0, default=999, help="Mantel permutations (999)")
-    add_number(p, "--n-boot", low=0, default=100,
+    add_number(p, "--bins", low=2, default=10, help="distance bins for binned R² (10)")
+    add_number(p, "--permutations", low=1, default=999, help="Mantel permutations (999)")
+    add_number(p, "--n-boot", low=1, default=100,
                help="bootstrap / noisy clustering replicates (100)")
     p.add_argument("--mds-dims", type=int, default=2, choices=[1, 2, 3],
                    help="dimensions of the MDS coordinates (default: %(default)s)")

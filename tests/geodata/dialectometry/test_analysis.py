@@ -2,7 +2,7 @@
 
 import pytest
 
-from geodata import load_dataset
+from geodata import DialectGraphError, load_dataset
 from geodata.dialectometry.analysis import analyze
 
 
@@ -65,3 +65,14 @@ def test_an_incomplete_reference_keeps_the_partial_mantel_on_its_labelled_sites(
     want = partial_mantel(d, geo, group_distance(groups.iloc[5:].rename(index=str)),
                           permutations=99, seed=3)
     assert block["r"] == pytest.approx(want["r"])
+
+
+def test_counts_the_steps_cannot_use_are_refused_before_any_work(szeto):
+    """n_boot=0, permutations=0 and n_bins=1 passed analyze's checks and failed in a step
+    after the distances were computed."""
+    sites, survey = szeto
+    with pytest.raises(DialectGraphError) as err:
+        analyze(sites, survey=survey, n_bins=1, permutations=0, n_boot=0)
+    text = str(err.value)
+    for name, low in (("n_bins", 2), ("permutations", 1), ("n_boot", 1)):
+        assert f"`{name}` must be an integer >= {low}" in text

@@ -391,6 +391,19 @@ def test_snapshots_and_gif(szeto, tmp_path):
     assert not list(tmp_path.glob(".sim*"))  # no temporary file left behind
     with pytest.raises(DialectGraphError, match="gif"):
         animate_diffusion(graph, hist, tmp_path / "sim.mp4")
+    # an unknown seed and no panels were a bare KeyError and an empty grid
+    with pytest.raises(DialectGraphError, match=r"`seeds` must be site ids of the graph; "
+                                                r"'nowhere' is not"):
+        plot_snapshots(graph, hist, seeds=["nowhere"])
+    with pytest.raises(DialectGraphError, match=r"`seeds` must be site ids"):
+        animate_diffusion(graph, hist, tmp_path / "s2.gif", seeds=["nowhere"])
+    with pytest.raises(DialectGraphError, match=r"`n_panels` must be an integer >= 1; got 0"):
+        plot_snapshots(graph, hist, n_panels=0)
+
+
+def test_a_palette_keyed_by_numbers_colours_their_categories():
+    assert category_colours([0, 1], palette={0: "#000000", 1: "#ffffff"}) == {
+        "0": "#000000", "1": "#ffffff"}
 
 
 def test_snapshot_titles_and_scale_bar_do_not_overlap(szeto):
