@@ -191,15 +191,15 @@ NUMERIC = [
          "3 problems:\n- " + _p("--steps", INT1, "-3") + "\n- "
          + _p("--rate", "a finite number > 0", "-1.0") + "\n- "
          + _p("--decay", "a finite number >= 0", "nan")),
-    Case("ana-bins-0", ANA + " --bins 0", _p("--bins", INT1, "0")),
+    Case("ana-bins-0", ANA + " --bins 0", _p("--bins", "an integer >= 2", "0")),
     Case("ana-k-0", ANA + " --k 0", _p("--k", INT1, "0")),
-    Case("ana-perm-neg", ANA + " --permutations -5", _p("--permutations", INT0, "-5")),
-    Case("ana-nboot-neg", ANA + " --n-boot -1", _p("--n-boot", INT0, "-1")),
+    Case("ana-perm-neg", ANA + " --permutations -5", _p("--permutations", INT1, "-5")),
+    Case("ana-nboot-neg", ANA + " --n-boot -1", _p("--n-boot", INT1, "-1")),
     Case("ana-nclusters-0", ANA + " --n-clusters 0", _p("--n-clusters", INT1, "0")),
     Case("ana-minshared-0", ANA + " --min-shared 0", _p("--min-shared", INT1, "0")),
     Case("ana-three", ANA + " --bins 0 --k 0 --permutations -5",
          "3 problems:\n- " + _p("--min-shared", INT1, "1")[:0] + _p("--k", INT1, "0") + "\n- "
-         + _p("--bins", INT1, "0") + "\n- " + _p("--permutations", INT0, "-5")),
+         + _p("--bins", "an integer >= 2", "0") + "\n- " + _p("--permutations", INT1, "-5")),
     Case("dist-minshared-0", DIST + " --min-shared 0", _p("--min-shared", INT1, "0")),
     Case("tree-bootstrap-neg", TREE + " --bootstrap -1", _p("--bootstrap", INT0, "-1")),
     Case("tree-seed-neg", TREE + " --seed -4",
@@ -280,9 +280,7 @@ INPUT_TABLES = [
          "`--sites` must be a CSV file with a header row; '{i}/empty.csv' is empty. Check "
          "that the right file was given."),
     Case("sites-header-only", SD + "{i}/header_only.csv",
-         "`--survey` must only name sites that are in `--sites`; 4 unknown site id(s) ('a', "
-         "'b', 'c' and 1 more) hold 8 value(s). Add those sites to the sites file or fix the "
-         "ids."),
+         "`--sites` must hold at least one site; it has a header and no rows. Check the file."),
     Case("sites-dup-header", SD + "{i}/dup_header.csv",
          "`--sites` must have unique column names; 'latitude' occur(s) more than once in "
          "'{i}/dup_header.csv'. Rename the copies."),
@@ -634,7 +632,7 @@ API_CASES = [
     _api("analyze-three", lambda i: __import__("geodata.dialectometry.analysis").dialectometry
          .analysis.analyze(None, distances=pd.DataFrame(), k=0, n_bins=0, permutations=-5),
          "3 problems:\n- `k` must be an integer >= 1; got 0.\n- `n_bins` must be an integer "
-         ">= 1; got 0.\n- `permutations` must be an integer >= 0; got -5."),
+         ">= 2; got 0.\n- `permutations` must be an integer >= 1; got -5."),
     _api("fit-spread-empty-grid", lambda i: __import__("geodata.diffusion").diffusion
          .fit_spread(_api_graph(), ["a", "b"], source="a", grid={}),
          "`grid` must name at least one parameter to fit; got {}."),

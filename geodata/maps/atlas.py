@@ -43,7 +43,8 @@ def match_name(query: str, ids: Sequence[str], names: Sequence[str] | None = Non
                argument: str = "reference", what: str = "site") -> tuple[str, str | None]:
     """The site (or item) id that ``query`` names, matched forgivingly.
 
-    Tried in turn: the exact id; the exact name; both ignoring case and spacing; a unique
+    Tried in turn (the query in Unicode NFC, as the readers write ids): the exact id; the
+    exact name; both ignoring case and spacing; a unique
     id or name that starts with the query as a whole word ("Gent" → "Gent BeOv"). When
     nothing or more than one matches, a :class:`DialectGraphError` lists the closest
     candidates (rapidfuzz).
@@ -74,9 +75,12 @@ def match_name(query: str, ids: Sequence[str], names: Sequence[str] | None = Non
     >>> match_name("Brugge", ["G1", "G2"], ["Gent BeOv", "Brugge"])
     ('G2', None)
     """
+    import unicodedata
+
     ids = [str(i) for i in ids]
     names = [str(n) for n in names] if names is not None else ids
-    q = str(query)
+    # as the readers write ids and readings: 'ã' typed as 'a' + a tilde is 'ã'
+    q = unicodedata.normalize("NFC", str(query))
     if q in ids:
         return q, None
     hits = [i for i, n in zip(ids, names) if n == q]
@@ -137,9 +141,18 @@ class _Index:
         self.out, self.formats, self.dpi, self.verbose = out, list(formats), dpi, verbose
         self.items: list[dict[str, Any]] = []
         self.timings: dict[str, float] = {}
+        self._stems: set[str] = set()
 
     def figure(self, name: str, fig_or_ax: Any, title: str, caption: str) -> None:
         from geodata.maps.save import save_figure
+
+        # two items whose file names come out alike (or alike but for case, one file on
+        # macOS and Windows) get their own files: the second figure overwrote the first
+        stem, k = name, 2
+        while stem.casefold() in self._stems:
+            stem, k = f"{name}_{k}", k + 1
+        self._stems.add(stem.casefold())
+        name = stem
 
         files = [p.name for p in save_figure(fig_or_ax, self.out / name,
                                              formats=self.formats, dpi=self.dpi)]
@@ -254,23 +267,6 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
         build.update(method="knn", regions=False)
         notes.append("world-wide survey without --boundary: sites drawn as points, graph of "
                      "great-circle nearest neighbours (method='knn')")
-    if regions is not None:
-        from geodata.io import regions_with_sites
-
-        joined, joined_report = regions_with_sites(regions, sites, argument="regions",
-                                                   sites_argument="sites")
-        notes.extend(f"regions: {e['action']}: {e['detail']}" for e in joined_report.entries)
-        graph = idx.step("graph", lambda: DialectGraph.from_regions(
-            joined, label=label, max_crossing_km=max_crossing_km, isolated=isolated))
-    else:
-        graph = idx.step("graph", lambda: DialectGraph.from_sites(sites, boundary=boundary,
-                                                                  label=label, **build))
-    # what building the regions repaired or joined is said here as `build` says it
-    notes.extend(f"regions and graph: {e['action']}: {e['detail']}" for e in graph.report.entries)
-    ids = [str(i) for i in graph.node_ids]
-    names = (graph.regions["name"].astype(str).tolist() if "name" in graph.regions.columns
-             else ids)
-
     # --- names the user typed: checked before any long work -------------------------------
     wide = None
     if survey is not None:
@@ -279,7 +275,10 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
         wide.index = wide.index.astype(str)
     ref_id = None
     if reference is not None:
-        ref_id, note = match_name(reference, ids, names, argument="reference")
+        site_ids = [str(i) for i in sites.index]
+        site_names = (sites["name"].astype(str).tolist() if "name" in sites.columns
+                      else site_ids)
+        ref_id, note = match_name(reference, site_ids, site_names, argument="reference")
         if note:
             notes.append(note)
     feats: list[str] = []
@@ -296,6 +295,23 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
     elif "features" in wanted and kinds is not None:
         notes.append("the 'features' maps were asked for but need a survey (the items' "
                      "variants); with `distances` alone there are none: pass `survey` too")
+
+    if regions is not None:
+        from geodata.io import regions_with_sites
+
+        joined, joined_report = regions_with_sites(regions, sites, argument="regions",
+                                                   sites_argument="sites")
+        notes.extend(f"regions: {e['action']}: {e['detail']}" for e in joined_report.entries)
+        graph = idx.step("graph", lambda: DialectGraph.from_regions(
+            joined, label=label, max_crossing_km=max_crossing_km, isolated=isolated))
+    else:
+        graph = idx.step("graph", lambda: DialectGraph.from_sites(sites, boundary=boundary,
+                                                                  label=label, **build))
+    # what building the regions repaired or joined is said here as `build` says it
+    notes.extend(f"regions and graph: {e['action']}: {e['detail']}" for e in graph.report.entries)
+    ids = [str(i) for i in graph.node_ids]
+    names = (graph.regions["name"].astype(str).tolist() if "name" in graph.regions.columns
+             else ids)
 
     # --- distances ----------------------------------------------------------------------
     from geodata.dialectometry import clustering, decay, incoherence, ordination
@@ -576,7 +592,16 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
 
 
 def _safe(name: str) -> str:
-    keep = "".join(c if c.isalnum() or c in "-_" else "_" for c in str(name))
+    """A file-name stem for an item: its letters, marks (IPA diacritics) and modifier
+    letters and symbols (tone letters) kept, in Unicode NFC; what a file system forbids,
+    spaces and control characters become '_'."""
+    import unicodedata
+
+    def ok(c: str) -> bool:
+        cat = unicodedata.category(c)
+        return (c in "-_" or cat[0] in "LMN" or cat == "Sk") and c not in '<>:"/\\|?*'
+
+    keep = "".join(c if ok(c) else "_" for c in unicodedata.normalize("NFC", str(name)))
     return keep[:60] or "item"
 
 

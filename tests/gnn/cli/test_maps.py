@@ -125,6 +125,25 @@ def test_distances_instead_of_a_survey_and_delimited_variants(tmp_path):
         _run([*argv, "--distances", str(tmp_path / "d.csv"), "--out", str(tmp_path / "x")])
 
 
+def test_items_whose_file_names_come_out_alike_get_a_figure_each(tmp_path):
+    """An audit's items 'pa˧˥' and 'pa˥˩' were both written to feature_pa__.png (the second
+    figure overwrote the first, index.html showed it twice); an item typed decomposed
+    (NFD) matched nothing, its suggestion looking the same."""
+    import unicodedata
+
+    sites, survey = load_dataset("sinitic_szeto2018")
+    names = {"p-3": "pa˧˥ x", "p-4": "pa˧˥/x", "p-5": "kʷã̰˩"}
+    survey = survey.assign(item=survey["item"].replace(names))
+    argv = _write(tmp_path, sites, survey)
+    out = tmp_path / "f"
+    assert _run([*argv, "--kinds", "features", "--feature", "pa˧˥ x", "--feature", "pa˧˥/x",
+                 "--feature", unicodedata.normalize("NFD", "kʷã̰˩"), "--out", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert sorted(summary["figures"]) == ["feature_kʷã̰˩.png", "feature_pa˧˥_x.png",
+                                          "feature_pa˧˥_x_2.png"]
+    assert all((out / f).is_file() for f in summary["figures"])
+
+
 def test_sites_without_survey_data_are_named(tmp_path, capsys):
     sites, survey = load_dataset("sinitic_szeto2018")
     gone = sorted(survey["site"].unique())[:4]
