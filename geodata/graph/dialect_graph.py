@@ -28,6 +28,7 @@ from geodata._validate import (
 )
 from geodata.graph import adjacency as adj
 from geodata.graph.edges import (
+    OFFSHORE_WATER_KM,
     connect_components,
     crossing_barriers,
     flag_offshore_crossings,
@@ -56,6 +57,11 @@ FORMAT_VERSION = 2
 #: default (see :meth:`DialectGraph.to_file`).
 EDGE_INDEX_MAX_ROWS = 1_000_000
 _FEATURE_PREFIX = "feat__"
+
+
+#: A site off the land outline by less than this (m) is a coastal site: its edges are not
+#: tested for sea crossings (those of sites farther out are, on the line between sites).
+COASTAL_GAP_M = 1000.0 * OFFSHORE_WATER_KM
 
 
 def _check_degrees(ids: pd.Index, lon: np.ndarray, lat: np.ndarray, *, geographic: bool
@@ -422,6 +428,11 @@ class DialectGraph:
             report.extend(cells.report)
             proj, xy, landmass = cells.geometry, cells.xy, cells.landmass
             outline, offshore = cells.outline, cells.offshore
+            if offshore is not None and cells.offshore_gap_m is not None:
+                # a site a few metres off a coarse coastline (a harbour town) is coastal:
+                # its edges are a land neighbour's, as an inland site's are (an audit found
+                # Rijeka-Crikvenica, 57 km of shared land border, flagged a sea crossing)
+                offshore = offshore[np.asarray(cells.offshore_gap_m) >= COASTAL_GAP_M]
             # the lon/lat conversion and the adjacency both read the projected cells and
             # spend their time in GEOS, PROJ and numpy sorts, which release the GIL
             with ThreadPoolExecutor(max_workers=1) as pool:

@@ -404,6 +404,8 @@ class ProjectedCells(NamedTuple):
     #: (whose cells reach over water to them), for telling which edges cross the sea
     outline: shapely.Geometry | None = None
     offshore: np.ndarray | None = None
+    #: how far each of the ``offshore`` sites lies from its landmass (m)
+    offshore_gap_m: np.ndarray | None = None
     #: each cell's area on the outline's land (m²; None without a boundary)
     land_m2: np.ndarray | None = None
 
@@ -562,7 +564,8 @@ def projected_cells(
         _report_dry_offshore(land_m2, offshore, at_sea, gap, sites.index, report)
     return ProjectedCells(clipped, crs, xy_sites, lon, lat, sites.index, report,
                           landmass=land_of if reach is not None else None, outline=outline,
-                          offshore=offshore, land_m2=land_m2)
+                          offshore=offshore, land_m2=land_m2,
+                          offshore_gap_m=gap if outline is not None else None)
 
 
 #: A neighbour's vertex this close (m) to a cell's edge is put into that edge.

@@ -105,6 +105,23 @@ def test_a_coastal_site_off_a_coarse_outline_crosses_no_sea():
 
 
 
+def test_a_harbour_site_metres_off_the_outline_keeps_its_land_neighbours():
+    """A harbour town 0.5 km off a coarse outline was an offshore site, so its edge to the
+    town across the bay (the straight line over 20 km of water) was a sea crossing though
+    their regions share a land border around the bay (an audit: Rijeka-Crikvenica, 57 km
+    of border). A site within 3 km of the land is coastal now; an island 28 km out is not."""
+    land = shapely.difference(shapely.box(0.0, 0.0, 1.0, 1.0), shapely.box(0.4, 0.5, 0.6, 1.0))
+    coords = {"harbour": (0.405, 0.8), "east": (0.65, 0.8), "south": (0.5, 0.02),
+              "island": (1.25, 0.5)}
+    sites = gpd.GeoDataFrame(geometry=gpd.points_from_xy(*zip(*coords.values())), crs=4326,
+                             index=pd.Index(list(coords)))
+    g = geodata.DialectGraph.from_sites(sites, boundary=land)
+    e = g.edges
+    assert e.loc[("harbour", "east"), "border_km"] > 5  # around the bay
+    assert not e.loc[("harbour", "east"), "sea_crossing"]
+    assert e.xs("island", level="source")["sea_crossing"].all()
+
+
 def test_water_on_lines_matches_shapely_difference_on_a_tiled_coast():
     """The water measure cuts large land parts into tiles; it equals the length of each
     line outside the land by shapely's own overlay (a coast of 6,000 vertices, an island,
