@@ -35,6 +35,7 @@ from geodata.graph.edges import (
     relatedness_from_paths,
 )
 from geodata.graph.regions import (
+    check_swapped_on_land,
     project_lonlat,
     projected_cells,
     suitable_crs,
@@ -418,6 +419,8 @@ class DialectGraph:
         pts = sites.to_crs("EPSG:4326")
         lon, lat = pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()
         _check_degrees(sites.index, lon, lat, geographic=sites.crs.is_geographic)
+        if boundary is not None:
+            check_swapped_on_land(sites.index, lon, lat, boundary)
         if {"longitude", "latitude"} <= set(sites.columns):
             check_columns_match_points(sites, lon, lat)
         crs = CRS.from_user_input(crs) if crs is not None else suitable_crs(lon, lat)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -682,6 +682,56 @@ def _spans_world(boundary) -> bool:
     else:
         return False
     return bool(np.isfinite([x0, x1]).all() and x1 - x0 >= 180.0)
+
+
+def check_swapped_on_land(ids: pd.Index, lon: np.ndarray, lat: np.ndarray,
+                          boundary: Any) -> None:
+    """Raise when a quarter of the sites or more lie off the land of a world-wide
+    ``boundary`` and, latitude and longitude exchanged, three quarters stand on land and
+    half as many or fewer stay off it: a whole file with its columns swapped, every
+    value in range (an audit's Aegean atlas became a graph of the Red Sea and Arabia, the
+    hint at item 11 of the report).
+
+    Parameters
+    ----------
+    ids : Index
+        Site ids, for the message.
+    lon, lat : ndarray
+        The sites' coordinates in degrees.
+    boundary : GeoDataFrame, GeoSeries or shapely geometry
+        The land outline; checked only when it spans the world (:func:`_spans_world`).
+    """
+    if len(lon) < 5 or not _spans_world(boundary):
+        return
+    if isinstance(boundary, gpd.GeoSeries | gpd.GeoDataFrame):
+        frame = boundary if boundary.crs is None or boundary.crs.is_geographic else (
+            boundary.to_crs("EPSG:4326"))
+        parts = shapely.get_parts(np.asarray(frame.geometry.array, dtype=object))
+    else:
+        parts = shapely.get_parts(np.asarray([boundary], dtype=object))
+    parts = parts[~shapely.is_empty(parts)]
+    tree = shapely.STRtree(parts)
+
+    def on_land(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        hit = np.zeros(len(x), dtype=bool)
+        pts, _ = tree.query(shapely.points(x, y), predicate="intersects")
+        hit[pts] = True
+        return hit
+
+    here = on_land(lon, lat)
+    if (~here).mean() < 0.25 or (np.abs(lon) > 90).any():
+        return
+    there = on_land(lat, lon)
+    # exchanged, most sites stand on land and half as many or fewer stay off it
+    if there.mean() >= 0.75 and 2 * (~there).sum() <= (~here).sum():
+        k = int(np.flatnonzero(~here)[0])
+        raise DialectGraphError(
+            f"`sites` must lie on the boundary's land; {int((~here).sum())} of the {len(lon)} "
+            f"lie off it (first: {ids[k]!r} at lat={lat[k]:.4g}, lon={lon[k]:.4g}), and with "
+            f"latitude and longitude exchanged {int(there.sum())} would lie on land: the "
+            "columns look swapped. Exchange the two columns in the file (or name each as "
+            "the other: read_sites' lat_col/lon_col, --lat-col/--lon-col on the command "
+            "line), or check the coordinates.")
 
 
 def _land_reach(xy: np.ndarray, spacings: float = REACH_SPACINGS,

@@ -665,3 +665,23 @@ def test_an_islet_joins_the_region_whose_coast_it_lies_off():
                         reach=np.array([130_000.0, 130_000.0]))
     assert out[0].area == pytest.approx(corsica.area + islet.area)
     assert out[1].area == pytest.approx(capraia.area)
+
+
+def test_a_file_with_latitude_and_longitude_swapped_is_refused_on_world_land():
+    """Every value in range, so no range check saw it: an audit's Aegean atlas, columns
+    swapped, became a graph of the Red Sea and Arabia with a hint at item 11 of the report.
+    On a world outline, sites largely off the land that stand on it exchanged are refused;
+    the same sites as given build."""
+    sites, _ = geodata.load_dataset("wals")
+    europe = sites[sites["longitude"].between(-10, 30) & sites["latitude"].between(35, 60)]
+    land = geodata.load_boundary("world_land")
+    flat = pd.DataFrame(europe.drop(columns=["geometry", "longitude", "latitude"]))
+    swapped = gpd.GeoDataFrame(flat, geometry=gpd.points_from_xy(europe["latitude"],
+                                                                 europe["longitude"]),
+                               crs="EPSG:4326")
+    with pytest.raises(geodata.DialectGraphError, match=r"`sites` must lie on the boundary's "
+                       r"land; \d+ of the \d+ lie off it .* with latitude and longitude "
+                       r"exchanged \d+ would lie on land: the columns look swapped"):
+        DialectGraph.from_sites(swapped, boundary=land, method="delaunay", regions=False)
+    g = DialectGraph.from_sites(europe, boundary=land, method="delaunay", regions=False)
+    assert g.n_nodes == len(europe)
