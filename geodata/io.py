@@ -1297,16 +1297,25 @@ def _complete_tone_variants(split: pd.Series, delimiter: str) -> tuple[pd.Series
     done = []
     for parts in split.tolist():
         if isinstance(parts, list) and len(parts) > 1:
-            base = next((p for p in parts if not _is_tone_only(p)), None)
-            if base is not None and any(ch.isalpha() for ch in base):
-                syllable = _strip_tones(base).strip()
-                new = [syllable + p.strip() if _is_tone_only(p) else p for p in parts]
-                if new != parts:
-                    count += sum(_is_tone_only(p) for p in parts)
-                    if first is None:
-                        tone_at = [_is_tone_only(p) for p in parts].index(True)
-                        first = (delimiter.join(parts), new[tone_at])
-                    parts = new
+            tone = [_is_tone_only(p) for p in parts]
+            # each tone alone takes the syllable before it ("kʰɪŋ⁵⁵/hɔŋ⁵³/⁵⁵": hɔŋ⁵⁵), the
+            # first syllable after it when none is before
+            bases = [p for p, t in zip(parts, tone) if not t]
+            new, last = [], None
+            for p, t in zip(parts, tone):
+                if not t:
+                    last = p
+                    new.append(p)
+                    continue
+                base = last if last is not None else (bases[0] if bases else None)
+                new.append(_strip_tones(base).strip() + p.strip()
+                           if base is not None and any(ch.isalpha() for ch in base) else p)
+            if new != parts:
+                count += sum(a != b for a, b in zip(parts, new))
+                if first is None:
+                    tone_at = next(k for k, (a, b) in enumerate(zip(parts, new)) if a != b)
+                    first = (delimiter.join(parts), new[tone_at])
+                parts = new
         done.append(parts)
     out = pd.Series(done, index=split.index, dtype=object)
     return out, ((count, *first) if first else None)

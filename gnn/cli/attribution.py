@@ -237,7 +237,7 @@ def _cmd_attribution(args: argparse.Namespace) -> int:
         write_text(args.json, json.dumps(result, indent=2))
     print(f"attribution: cv={protocol['cv']} ({protocol['folds']} folds), seeds "
           f"{protocol['seeds']}, {protocol['n_nodes']} sites, {protocol['n_features']} "
-          f"features, edges {protocol['edges']}, {protocol['seconds']} s")
+          f"features, directed edges {protocol['edges']}, {protocol['seconds']} s")
     shown = by_group if by_group is not None else table
     import pandas as pd
 

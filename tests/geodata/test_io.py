@@ -550,12 +550,14 @@ def test_a_tone_alone_after_the_delimiter_takes_the_cells_syllable(tmp_path):
     second variant is 'ʃou⁵⁵', not '⁵⁵' (which Levenshtein would compare as a string of its
     own); a cell of numbers is left alone."""
     p = _write(tmp_path, "v.csv", "site,item,value\na,手,ʃou⁵³/⁵⁵\nb,手,ʃou⁵³\nc,手,tiŋ55/33\n"
-               "d,n,1/2\n")
+               "d,n,1/2\ne,手,kʰɪŋ⁵⁵ / hɔŋ⁵³/⁵⁵\n")
     survey, report = read_survey(p, delimiter="/")
+    # a tone alone takes the syllable before it (an audit's hɔŋ⁵⁵ had become kʰɪŋ⁵⁵)
     assert survey.groupby("site")["value"].agg(list).to_dict() == {
-        "a": ["ʃou⁵³", "ʃou⁵⁵"], "b": ["ʃou⁵³"], "c": ["tiŋ55", "tiŋ33"], "d": ["1", "2"]}
+        "a": ["ʃou⁵³", "ʃou⁵⁵"], "b": ["ʃou⁵³"], "c": ["tiŋ55", "tiŋ33"], "d": ["1", "2"],
+        "e": ["kʰɪŋ⁵⁵", "hɔŋ⁵³", "hɔŋ⁵⁵"]}
     entry = {e["action"]: e["detail"] for e in report.entries}["completed tone-only variants"]
-    assert entry == ("2 variants were a tone alone, another tone of the cell's syllable (first: "
+    assert entry == ("3 variants were a tone alone, another tone of the cell's syllable (first: "
                      "'ʃou⁵³/⁵⁵'): each now carries that syllable ('ʃou⁵⁵')")
     from geodata import linguistic_distances
 

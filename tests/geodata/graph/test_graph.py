@@ -578,3 +578,15 @@ def test_api_sites_are_checked_and_what_the_build_did_is_visible(data):
     with pytest.warns(UserWarning, match=r"`sites` is indexed 0\.\.\d+ though it has a column "
                                          r"of unique ids, 'id'"):
         DialectGraph.from_sites(sites.rename_axis("id").reset_index())
+
+
+def test_long_edges_of_a_point_graph_are_said(data):
+    """Delaunay's hull joined sites 1,000 km apart across land no site covers, without a
+    word (an audit): edges over five times the median are reported, and kept."""
+    sites = data[0]
+    g = DialectGraph.from_sites(sites, method="delaunay", regions=False)
+    entry = next(e for e in g.report.entries if e["action"] == "long edges")
+    assert re.match(r"\d+ edge\(s\) of the delaunay graph are longer than 5 times its median "
+                    r"edge \([\d,]+ km\): \S+-\S+ \([\d,]+ km\)", entry["detail"])
+    km = g.edges["distance_km"]
+    assert (km > 5 * km.median()).sum() // 2 == int(entry["detail"].split()[0])
