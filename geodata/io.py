@@ -14,7 +14,7 @@ import secrets
 import signal
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -403,7 +403,7 @@ def require_file(path: str | os.PathLike, argument: str, what: str) -> None:
 
 def read_table(
     path: str | os.PathLike, *, argument: str = "path", index_header: bool = False,
-    first_column: str | None = None,
+    first_column: str | None = None, missing_values: Sequence[str] | None = None,
 ) -> tuple[pd.DataFrame, Report]:
     """Read a CSV/TSV table as text, the one way every table of the toolkit is read.
 
@@ -425,6 +425,9 @@ def read_table(
     first_column : str, optional
         Name given to a first column whose header alone is blank (reported): the corner
         cell of a table whose rows are sites, as in Gabmap's data files.
+    missing_values : sequence of str, optional
+        The spellings of a missing cell, instead of :data:`NA_SPELLINGS` (a blank cell is
+        always missing): ``[]`` keeps ``NA`` as text, a group code such as North Aegean.
 
     Returns
     -------
@@ -516,17 +519,22 @@ def read_table(
                    f"(a corner cell, as in Gabmap's data files): read as {first_column!r}")
     # vectorised on the text columns (pyarrow strings): no Python call per cell
     stripped = frame.apply(lambda c: c.str.strip() if pd.api.types.is_string_dtype(c) else c)
-    missing = stripped.isna() | stripped.isin(NA_SPELLINGS)
+    spellings = NA_SPELLINGS if missing_values is None else ("", *map(str, missing_values))
+    missing = stripped.isna() | stripped.isin(spellings)
     if missing.to_numpy().any():
         spelt = pd.Series(stripped.to_numpy()[missing.to_numpy()]).fillna("")
         counts = spelt.value_counts()
         cols = [c for c in frame.columns if missing[c].any()]
+        words = [k for k in counts.index if k]  # a spelling, not a blank cell
         report.add(
             "treated as missing",
             f"{int(missing.to_numpy().sum())} cells spelt as missing data ("
             + ", ".join(f"{k!r} {v}" for k, v in sorted(counts.items(),
                                                           key=lambda kv: (-kv[1], kv[0])))
-            + f") in column(s) {first_examples(cols, 6)}")
+            + f") in column(s) {first_examples(cols, 6)}"
+            + (f"; if {words[0]!r} is a value (a group code), read it as text with "
+               "missing_values (CLI: --missing-values) naming only the spellings of a "
+               "missing cell" if words and missing_values is None else ""))
         frame = frame.mask(missing)
     return frame, report
 
@@ -781,6 +789,7 @@ def read_sites(
     argument: str = "path",
     with_report: bool = False,
     missing_coordinates: str = "raise",
+    missing_values: Sequence[str] | None = None,
 ) -> gpd.GeoDataFrame | tuple[gpd.GeoDataFrame, Report]:
     """Read survey points from a CSV/TSV file with user-named id and coordinate columns.
 
@@ -802,6 +811,9 @@ def read_sites(
     missing_coordinates : {"raise", "keep"}, default "raise"
         Sites whose latitude and longitude are both empty raise, or are kept without a
         point (see :func:`sites_from_frame`).
+    missing_values : sequence of str, optional
+        Spellings of a missing cell instead of :data:`NA_SPELLINGS` (see
+        :func:`read_table`): ``[]`` reads ``NA`` as a value.
 
     Returns
     -------
@@ -816,7 +828,7 @@ def read_sites(
         if Path(path).suffix.lower() == ".kml" and id_col == "id":
             id_col = _kml_names(frame, report, argument=argument)
     else:
-        frame, report = read_table(path, argument=argument)
+        frame, report = read_table(path, argument=argument, missing_values=missing_values)
     id_col, lat_col, lon_col = (
         _column_alias(frame, given, default, report, argument=argument, what=what, param=param)
         for given, default, what, param in (
@@ -1465,6 +1477,7 @@ def read_survey(
     sites: pd.Index | gpd.GeoDataFrame | None = None,
     argument: str = "path",
     sites_argument: str = "sites",
+    missing_values: Sequence[str] | None = None,
 ) -> tuple[pd.DataFrame, Report]:
     """Read a survey table from CSV/TSV: long (site, item, value) or wide.
 
@@ -1490,6 +1503,9 @@ def read_survey(
         Name of the survey used in messages (the CLI passes its option name).
     sites_argument : str, default "sites"
         Name of ``sites`` used in messages.
+    missing_values : sequence of str, optional
+        Spellings of a missing cell instead of :data:`NA_SPELLINGS` (see
+        :func:`read_table`).
 
     Returns
     -------
@@ -1505,7 +1521,8 @@ def read_survey(
     >>> len(survey), sorted(survey["item"].unique()), report.entries[0]["action"]
     (4, ['eye', 'hand'], 'read as a wide table')
     """
-    frame, report = read_table(path, argument=argument, first_column=site_col)
+    frame, report = read_table(path, argument=argument, first_column=site_col,
+                               missing_values=missing_values)
     site_col, item_col, value_col = _cldf_columns(frame, (site_col, item_col, value_col),
                                                   report, argument=argument)
     cols = set(frame.columns)

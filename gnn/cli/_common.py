@@ -55,6 +55,7 @@ __all__ = [
     "add_unused",
     "check_options",
     "load_inputs",
+    "missing_values",
     "print_report",
     "resolve_boundary",
     "run",
@@ -358,6 +359,11 @@ def add_site_options(p: argparse.ArgumentParser, *, dataset: bool = True) -> Non
     p.add_argument("--id-col", default="id", help="site-id column of --sites (default: id)")
     p.add_argument("--lat-col", default="latitude", help="latitude column (default: latitude)")
     p.add_argument("--lon-col", default="longitude", help="longitude column (default: longitude)")
+    p.add_argument("--missing-values", default=None, metavar="TEXT,...",
+                   help="comma-separated spellings of a missing cell in --sites and --survey "
+                        "(default: NA, N/A, #N/A, NaN, nan, NULL, null; a blank cell is "
+                        "always missing); --missing-values '' reads NA as a value, e.g. a "
+                        "group code")
 
 
 def add_survey_options(p: argparse.ArgumentParser) -> None:
@@ -393,6 +399,14 @@ def print_report(report: Report | None, source: str) -> None:
               file=sys.stderr)
 
 
+def missing_values(args: argparse.Namespace) -> list[str] | None:
+    """``--missing-values`` as a list of spellings (None: the readers' default)."""
+    text = getattr(args, "missing_values", None)
+    if text is None:
+        return None
+    return [t.strip() for t in str(text).split(",") if t.strip()]
+
+
 def load_inputs(args: argparse.Namespace, *, need_survey: bool = False):
     """Sites, survey (or None) and the readers' report from --dataset or --sites/--survey.
 
@@ -417,8 +431,10 @@ def load_inputs(args: argparse.Namespace, *, need_survey: bool = False):
             if survey is not None:
                 survey = survey[survey["site"].isin(sites.index)]
         return sites, survey, None
+    missing = missing_values(args)
     sites, report = read_sites(args.sites, id_col=args.id_col, lat_col=args.lat_col,
                                lon_col=args.lon_col, argument="--sites", with_report=True,
+                               missing_values=missing,
                                missing_coordinates="keep" if getattr(args, "regions", None)
                                else "raise")
     print_report(report, "--sites")
@@ -426,7 +442,7 @@ def load_inputs(args: argparse.Namespace, *, need_survey: bool = False):
     if getattr(args, "survey", None):
         survey, rep = read_survey(args.survey, site_col=args.site_col, item_col=args.item_col,
                                   value_col=args.value_col, delimiter=args.delimiter,
-                                  sites=sites, argument="--survey")
+                                  sites=sites, argument="--survey", missing_values=missing)
         print_report(rep, "--survey")
         report.extend(rep)
     elif need_survey:

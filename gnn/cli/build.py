@@ -19,6 +19,7 @@ from gnn.cli._common import (
     add_unused,
     cli_words,
     load_inputs,
+    missing_values,
     resolve_boundary,
 )
 
@@ -85,7 +86,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
             features, survey_report = read_survey(
                 args.survey, site_col=args.site_col, item_col=args.item_col,
                 value_col=args.value_col, delimiter=args.delimiter, sites=regions,
-                argument="--survey", sites_argument="--regions")
+                argument="--survey", sites_argument="--regions",
+                missing_values=missing_values(args))
             _print_report("survey", survey_report)
         method = args.method if args.method in ("rook", "queen") else "rook"
         if args.method not in (None, "rook", "queen"):

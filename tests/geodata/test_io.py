@@ -745,3 +745,17 @@ def test_a_sites_table_without_rows_is_refused():
     with pytest.raises(DialectGraphError, match=r"`sites` must hold at least one site; it has "
                                                 r"a header and no rows"):
         sites_from_frame(pd.DataFrame(columns=["id", "latitude", "longitude"]))
+
+
+def test_missing_values_name_the_spellings_of_a_missing_cell(tmp_path):
+    """A group coded 'NA' (North Aegean) became missing with no way to keep it (an audit)."""
+    p = _write(tmp_path, "s.csv", "id,latitude,longitude,group\na,38,24,NA\nb,38.5,23,Crete\n"
+               "c,39,22,\n")
+    sites, report = read_sites(p, with_report=True)
+    assert sites["group"].isna().tolist() == [True, False, True]
+    assert ("; if 'NA' is a value (a group code), read it as text with missing_values (CLI: "
+            "--missing-values) naming only the spellings of a missing cell") in str(report)
+    sites, report = read_sites(p, with_report=True, missing_values=[])
+    assert sites["group"].tolist()[:2] == ["NA", "Crete"] and pd.isna(sites["group"].iloc[2])
+    frame, _ = read_table(p, missing_values=["Crete"])
+    assert frame["group"].isna().tolist() == [False, True, True]

@@ -639,3 +639,17 @@ def test_region_id_col_without_regions_is_said_unused(tmp_path, capsys):
     assert main(sites_only) == 0
     assert ("note: --region-id-col names the id column of --regions; none was given, so it "
             "is not used") in capsys.readouterr().err
+
+
+def test_missing_values_keeps_a_group_code_na(tmp_path, capsys):
+    sites, survey = geodata.load_dataset("sinitic_szeto2018")
+    frame = pd.DataFrame(sites.drop(columns="geometry")).rename_axis("id").reset_index()
+    frame.loc[frame["dialect_group"] == "Min", "dialect_group"] = "NA"
+    frame.to_csv(tmp_path / "s.csv", index=False)
+    argv = ["build", "--sites", str(tmp_path / "s.csv"), "--label-col", "dialect_group"]
+    assert main([*argv, "--out", str(tmp_path / "a.gpkg")]) == 0
+    said = capsys.readouterr()
+    assert "read it as text with --missing-values naming only the spellings" in said.err
+    assert main([*argv, "--missing-values", "", "--out", str(tmp_path / "b.gpkg")]) == 0
+    g = DialectGraph.read_file(tmp_path / "b.gpkg")
+    assert "NA" in set(g.regions["dialect_group"])
