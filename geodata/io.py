@@ -525,7 +525,7 @@ def read_table(
         spelt = pd.Series(stripped.to_numpy()[missing.to_numpy()]).fillna("")
         counts = spelt.value_counts()
         cols = [c for c in frame.columns if missing[c].any()]
-        words = [k for k in counts.index if k]  # a spelling, not a blank cell
+        words = [k for k in counts.index if k == "NA"]  # a code: Namibia, North Aegean
         report.add(
             "treated as missing",
             f"{int(missing.to_numpy().sum())} cells spelt as missing data ("
