@@ -281,14 +281,29 @@ def _plain(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
-def check_columns_match_points(sites: Any, lon: Any, lat: Any, *,
-                               argument: str = "sites") -> None:
-    """Raise when the ``longitude``/``latitude`` columns of a frame of points differ from
-    its points (``lon``, ``lat`` in degrees): one of the two was edited without the other,
-    and functions reading one or the other would disagree."""
+def check_columns_match_points(sites: Any, *, argument: str = "sites") -> None:
+    """Raise when the ``longitude``/``latitude`` columns of a GeoDataFrame of points differ
+    from its points (compared in the points' own CRS when it is geographic, in EPSG:4326
+    otherwise): one of the two was edited without the other, and functions reading one or
+    the other would disagree.
+
+    Parameters
+    ----------
+    sites : GeoDataFrame
+        Points with a CRS and ``longitude``/``latitude`` columns.
+    argument : str, keyword-only
+        Name of ``sites`` in the message (default ``"sites"``).
+
+    Raises
+    ------
+    DialectGraphError
+        With the number of sites that differ, the first one, and how to make them agree.
+    """
     import numpy as np
     import pandas as pd
 
+    geom = sites.geometry if sites.crs.is_geographic else sites.geometry.to_crs("EPSG:4326")
+    lon, lat = geom.x.to_numpy(), geom.y.to_numpy()
     given = sites[["longitude", "latitude"]].apply(pd.to_numeric, errors="coerce")
     off = ~np.isclose(given.to_numpy(float), np.column_stack([lon, lat]), rtol=0, atol=1e-6)
     off = off.any(axis=1) & given.notna().all(axis=1).to_numpy()
@@ -299,5 +314,5 @@ def check_columns_match_points(sites: Any, lon: Any, lat: Any, *,
             f"at {int(off.sum())} site(s) (first: {sites.index[k]!r}: columns "
             f"{given.iloc[k, 0]:.6g}, {given.iloc[k, 1]:.6g}; point {lon[k]:.6g}, "
             f"{lat[k]:.6g}). Set the points from the columns "
-            "(sites.set_geometry(gpd.points_from_xy(sites.longitude, sites.latitude), "
-            "crs='EPSG:4326')) or drop the columns.")
+            "(sites.set_geometry(gpd.points_from_xy(sites.longitude, sites.latitude, "
+            "crs=sites.crs))) or drop the columns.")

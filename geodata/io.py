@@ -519,7 +519,13 @@ def read_table(
                    f"(a corner cell, as in Gabmap's data files): read as {first_column!r}")
     # vectorised on the text columns (pyarrow strings): no Python call per cell
     stripped = frame.apply(lambda c: c.str.strip() if pd.api.types.is_string_dtype(c) else c)
-    spellings = NA_SPELLINGS if missing_values is None else ("", *map(str, missing_values))
+    if isinstance(missing_values, str) or not (
+            missing_values is None or all(isinstance(v, str) for v in missing_values)):
+        raise DialectGraphError(f"`missing_values` must be a list of spellings such as "
+                                f"['NaN', 'NULL']; got {missing_values!r}. Put a single "
+                                "spelling in a list.")
+    spellings = NA_SPELLINGS if missing_values is None else (
+        "", *(v.strip() for v in missing_values))
     missing = stripped.isna() | stripped.isin(spellings)
     if missing.to_numpy().any():
         spelt = pd.Series(stripped.to_numpy()[missing.to_numpy()]).fillna("")
@@ -750,13 +756,14 @@ def sites_from_frame(
     if lat_bad.any() or lon_bad.any():
         bad = lat_bad | lon_bad
         swapped_ok = lon.between(-90, 90) & lat.between(-180, 180)
+        placed = lat.notna() & lon.notna()  # rows left blank ("keep") say nothing
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        if swapped_ok[~bad_num].all():
+        if swapped_ok[~bad_num & placed].all():
             hint = (" Did you swap the columns? Swapping them would make every coordinate "
                     f"valid; pass lat_col={lon_col!r}, lon_col={lat_col!r} (CLI: --lat-col "
                     f"{lon_col} --lon-col {lat_col}).")
         elif swapped_ok[bad].all():  # the columns are right, a few rows are not
-            hint = (f" The other {int((~bad & ~bad_num).sum())} rows are valid, and these "
+            hint = (f" The other {int((~bad & ~bad_num & placed).sum())} rows are valid, and these "
                     f"{int(bad.sum())} are valid the other way round: their latitude and "
                     f"longitude look swapped ({first_examples(ids[bad].tolist())}). Swap the "
                     "two values in those rows.")
@@ -1312,11 +1319,12 @@ def _complete_tone_variants(split: pd.Series, delimiter: str) -> tuple[pd.Series
             tone = [_is_tone_only(p) for p in parts]
             # each tone alone takes the syllable before it ("kʰɪŋ⁵⁵/hɔŋ⁵³/⁵⁵": hɔŋ⁵⁵), the
             # first syllable after it when none is before
-            bases = [p for p, t in zip(parts, tone) if not t]
+            bases = [p for p, t in zip(parts, tone) if not t and p.strip()]
             new, last = [], None
             for p, t in zip(parts, tone):
                 if not t:
-                    last = p
+                    if p.strip():  # an empty part ("ma⁵⁵//⁵³") is no syllable
+                        last = p
                     new.append(p)
                     continue
                 base = last if last is not None else (bases[0] if bases else None)

@@ -315,7 +315,10 @@ def _named_params(ep: pd.DataFrame) -> list[dict]:
     one name would average the two)."""
     names = ep["parameter"].astype(str)
     if "relation" in ep.columns:
-        shared = ep.groupby("parameter")["relation"].transform("nunique") > 1
+        # the self-loop weight is each relation's own: named by it in every fit, also one
+        # where a single relation learned it (a name per fit would split one parameter)
+        shared = (ep.groupby("parameter")["relation"].transform("nunique") > 1) | (
+            names == "sigma")
         names = names.where(~shared, names + "[" + ep["relation"].astype(str) + "]")
     return [{"parameter": n, "value": float(v)} for n, v in zip(names, ep["value"])]
 

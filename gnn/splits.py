@@ -155,7 +155,8 @@ def _buffer_distances(coords, buffer_km: float, n: int) -> np.ndarray | None:
                                 "None. Pass the sites' (longitude, latitude), or buffer_km=0.")
     pos = _pos(coords)
     if len(pos) != n:
-        raise DialectGraphError(f"`coords` must have one row per site ({n}); got {len(pos)}.")
+        raise DialectGraphError(f"`coords` must have one row per site ({n}); got {len(pos)}. "
+                                "Pass the coordinates of the sites the folds split.")
     return great_circle_matrix(pos)
 
 

@@ -84,9 +84,9 @@ def analyze(
     n_bins : int
         Equal-width distance bins of the distance-decay fit (default 10; at least 2).
     permutations : int
-        Permutations of the (partial) Mantel tests (default 999; at least 1 when they run).
+        Permutations of the (partial) Mantel tests (default 999; at least 1).
     n_boot : int
-        Bootstrap replicates over items (default 100; at least 1 with a ``survey``); the
+        Bootstrap replicates over items (default 100; at least 1); the
         noisy clustering runs ``max(10, n_boot)`` iterations.
     mds_dims : int
         MDS dimensions, 1 to 3 (default 2).

@@ -70,17 +70,16 @@ def site_coordinates(
             f"columns (or a DialectGraph); got {type(sites).__name__}."
         )
     if ((lat_col, lon_col) == ("latitude", "longitude") and isinstance(sites, gpd.GeoDataFrame)
+            and sites._geometry_column_name in sites.columns  # an active geometry
             and sites.crs is not None and len(sites)
             and sites.geometry.notna().all() and (sites.geom_type == "Point").all()):
         # the points are the sites, as DialectGraph.from_sites reads them
-        pts = sites.geometry.to_crs("EPSG:4326")
-        own = pd.DataFrame({"latitude": pts.y.to_numpy(), "longitude": pts.x.to_numpy()},
-                           index=sites.index)
         if {"latitude", "longitude"} <= set(sites.columns):
-            check_columns_match_points(sites, own["longitude"].to_numpy(),
-                                       own["latitude"].to_numpy(), argument=argument)
+            check_columns_match_points(sites, argument=argument)
         else:
-            sites = own
+            pts = sites.geometry.to_crs("EPSG:4326")
+            sites = pd.DataFrame({"latitude": pts.y.to_numpy(), "longitude": pts.x.to_numpy()},
+                                 index=sites.index)
     missing = [c for c in (lat_col, lon_col) if c not in sites.columns]
     if missing:
         raise DialectGraphError(

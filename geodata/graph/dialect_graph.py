@@ -100,7 +100,7 @@ def _check_degrees(ids: pd.Index, lon: np.ndarray, lat: np.ndarray, *, geographi
                    ) -> None:
     """Raise when points in lon/lat degrees lie outside the globe (latitude beyond 90 or
     longitude beyond 180), saying whether swapping x and y would place every one."""
-    bad = (np.abs(lat) > 90) | (np.abs(lon) > 180)
+    bad = (np.abs(lat) > 90) | (lon < -180) | (lon > 360)  # 0..360 east is read too
     if not bad.any():
         return
     k = int(np.flatnonzero(bad)[0])
@@ -111,7 +111,7 @@ def _check_degrees(ids: pd.Index, lon: np.ndarray, lat: np.ndarray, *, geographi
                                         ": the CRS may not be the one of the numbers."))
     raise DialectGraphError(
         f"`sites` must lie on the globe in longitude/latitude; {int(bad.sum())} point(s) have "
-        f"latitude outside [-90, 90] or longitude outside [-180, 180] (first: {ids[k]!r}, "
+        f"latitude outside [-90, 90] or longitude outside [-180, 360] (first: {ids[k]!r}, "
         f"lon={lon[k]:.4g}, lat={lat[k]:.4g}).{hint}")
 
 
@@ -453,7 +453,7 @@ class DialectGraph:
         if boundary is not None:
             check_swapped_on_land(sites.index, lon, lat, boundary)
         if {"longitude", "latitude"} <= set(sites.columns):
-            check_columns_match_points(sites, lon, lat)
+            check_columns_match_points(sites)
         crs = CRS.from_user_input(crs) if crs is not None else suitable_crs(lon, lat)
         pairs = None
         landmass = outline = offshore = None
@@ -782,8 +782,11 @@ class DialectGraph:
         """A new graph with ``features`` (wide by site id, or a long survey table)."""
         report = Report(list(self.report.entries))
         feats = _features_frame(features, self._regions.index, report)
+        meta = dict(self.meta)  # the encoding stays: items read from its classes keep it
+        if _is_feature_matrix(features) and features.encoding_fingerprint():
+            meta["feature_encoding"] = features.encoding_fingerprint()  # as from_sites
         return DialectGraph(self._regions, self._edges, feats, label=self._label,
-                            meta=self.meta, report=report)
+                            meta=meta, report=report)
 
     def with_label(self, label: str | None) -> DialectGraph:
         """A new graph whose reference groups are the column ``label`` of ``regions``."""

@@ -684,6 +684,11 @@ def _spans_world(boundary) -> bool:
     return bool(np.isfinite([x0, x1]).all() and x1 - x0 >= 180.0)
 
 
+#: How near the land (degrees, about 5 km) a site counts as on it for
+#: :func:`check_swapped_on_land`: coordinates of harbour towns often fall just off a coast.
+SWAP_COAST_DEG = 0.05
+
+
 def check_swapped_on_land(ids: pd.Index, lon: np.ndarray, lat: np.ndarray,
                           boundary: Any) -> None:
     """Raise when a quarter of the sites or more lie off the land of a world-wide
@@ -713,8 +718,10 @@ def check_swapped_on_land(ids: pd.Index, lon: np.ndarray, lat: np.ndarray,
     tree = shapely.STRtree(parts)
 
     def on_land(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        # within about 5 km of the land: harbour towns off a coarse coast are on it
         hit = np.zeros(len(x), dtype=bool)
-        pts, _ = tree.query(shapely.points(x, y), predicate="intersects")
+        pts, _ = tree.query(shapely.points(x, y), predicate="dwithin",
+                            distance=SWAP_COAST_DEG)
         hit[pts] = True
         return hit
 
@@ -727,11 +734,13 @@ def check_swapped_on_land(ids: pd.Index, lon: np.ndarray, lat: np.ndarray,
         k = int(np.flatnonzero(~here)[0])
         raise DialectGraphError(
             f"`sites` must lie on the boundary's land; {int((~here).sum())} of the {len(lon)} "
-            f"lie off it (first: {ids[k]!r} at lat={lat[k]:.4g}, lon={lon[k]:.4g}), and with "
-            f"latitude and longitude exchanged {int(there.sum())} would lie on land: the "
-            "columns look swapped. Exchange the two columns in the file (or name each as "
-            "the other: read_sites' lat_col/lon_col, --lat-col/--lon-col on the command "
-            "line), or check the coordinates.")
+            f"lie more than about 5 km off it (first: {ids[k]!r} at lat={lat[k]:.4g}, "
+            f"lon={lon[k]:.4g}), and with latitude and longitude exchanged "
+            f"{int(there.sum())} would lie on land: the columns look swapped. Exchange the "
+            "two columns in the file (or name each as the other: read_sites' "
+            "lat_col/lon_col, --lat-col/--lon-col on the command line). If the coordinates "
+            "are right (sites at sea or on islets the outline lacks), pass another "
+            "boundary, or none.")
 
 
 def _land_reach(xy: np.ndarray, spacings: float = REACH_SPACINGS,

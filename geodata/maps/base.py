@@ -667,7 +667,7 @@ def legend_outside(ax: Axes, handles: list, *, title: str | None = None,
     if max_entries is not None and len(handles) > max_entries:
         from matplotlib.patches import Patch
 
-        n_tail = min(max(int(keep_last), 0), len(handles))
+        n_tail = min(max(int(keep_last), 0), len(handles), max(int(max_entries) - 2, 0))
         head, tail = list(handles[:len(handles) - n_tail]), list(handles[len(handles) - n_tail:])
         room = max(max_entries - n_tail - 1, 1)
         rest = len(head) - room

@@ -191,12 +191,13 @@ def group_variants(values: pd.Series, *, max_variants: int | None = 8,
 
 def _item_classes(graph: Any, item: Any) -> pd.Series | None:
     """The reading class of each site for an item whose classes are one-hot feature columns
-    (``item:c0``, ``item:c1`` ... of a survey of strings), or None when ``item`` is not
-    such an item (a column of its own, or no name)."""
+    (``item:c0``, ``item:c1`` ... of a survey of strings; a site with two readings shows
+    the first class it holds), or None when ``item`` is not such an item (a column of its
+    own, or no name)."""
     if not isinstance(item, str) or item in graph.regions.columns \
             or item in graph.features.columns:
         return None
-    cols = [c for c in graph.features.columns if str(c).startswith(f"{item}:")]
+    cols = [c for c in graph.features.columns if str(c).rsplit(":", 1)[0] == item]
     if not cols:
         return None
     block = graph.features[cols]

@@ -550,14 +550,14 @@ def test_a_tone_alone_after_the_delimiter_takes_the_cells_syllable(tmp_path):
     second variant is 'ʃou⁵⁵', not '⁵⁵' (which Levenshtein would compare as a string of its
     own); a cell of numbers is left alone."""
     p = _write(tmp_path, "v.csv", "site,item,value\na,手,ʃou⁵³/⁵⁵\nb,手,ʃou⁵³\nc,手,tiŋ55/33\n"
-               "d,n,1/2\ne,手,kʰɪŋ⁵⁵ / hɔŋ⁵³/⁵⁵\n")
+               "d,n,1/2\ne,手,kʰɪŋ⁵⁵ / hɔŋ⁵³/⁵⁵\nf,手,ma⁵⁵//⁵³\n")
     survey, report = read_survey(p, delimiter="/")
     # a tone alone takes the syllable before it (an audit's hɔŋ⁵⁵ had become kʰɪŋ⁵⁵)
     assert survey.groupby("site")["value"].agg(list).to_dict() == {
         "a": ["ʃou⁵³", "ʃou⁵⁵"], "b": ["ʃou⁵³"], "c": ["tiŋ55", "tiŋ33"], "d": ["1", "2"],
-        "e": ["kʰɪŋ⁵⁵", "hɔŋ⁵³", "hɔŋ⁵⁵"]}
+        "e": ["kʰɪŋ⁵⁵", "hɔŋ⁵³", "hɔŋ⁵⁵"], "f": ["ma⁵⁵", "ma⁵³"]}  # an empty part skipped
     entry = {e["action"]: e["detail"] for e in report.entries}["completed tone-only variants"]
-    assert entry == ("3 variants were a tone alone, another tone of the cell's syllable (first: "
+    assert entry == ("4 variants were a tone alone, another tone of the cell's syllable (first: "
                      "'ʃou⁵³/⁵⁵'): each now carries that syllable ('ʃou⁵⁵')")
     from geodata import linguistic_distances
 
@@ -759,3 +759,15 @@ def test_missing_values_name_the_spellings_of_a_missing_cell(tmp_path):
     assert sites["group"].tolist()[:2] == ["NA", "Crete"] and pd.isna(sites["group"].iloc[2])
     frame, _ = read_table(p, missing_values=["Crete"])
     assert frame["group"].isna().tolist() == [False, True, True]
+
+
+def test_kept_blank_coordinates_do_not_hide_a_swapped_file_and_spellings_are_a_list():
+    frame = pd.DataFrame({"id": list("abcde"), "latitude": [16.4, 15.2, 92.6, 14.7, None],
+                          "longitude": [43.5, 44.1, 18.1, 44.8, None]})
+    with pytest.raises(DialectGraphError, match=r"Did you swap the columns\? Swapping them "
+                                                r"would make every coordinate valid"):
+        sites_from_frame(frame, missing_coordinates="keep")
+    with pytest.raises(DialectGraphError, match=r"`missing_values` must be a list of "
+                                                r"spellings such as \['NaN', 'NULL'\]; got 'NA'"):
+        read_table(_write(Path(str(pytest.importorskip("tempfile").mkdtemp())), "t.csv",
+                          "a\nNA\n"), missing_values="NA")

@@ -313,6 +313,16 @@ def test_a_parameter_of_two_relations_is_reported_for_each(szeto):
     assert "sigma" not in names
 
 
+def test_the_self_loop_weight_is_named_by_its_relation_in_every_fit():
+    """A fit where one relation alone learned sigma reported 'sigma', another fit
+    'sigma[geographic]': one parameter in two names."""
+    from gnn.evaluation import _named_params
+
+    one = pd.DataFrame({"relation": ["geographic", "geographic"], "parameter": ["beta", "sigma"],
+                        "value": [1.0, 0.5]})
+    assert [p["parameter"] for p in _named_params(one)] == ["beta", "sigma[geographic]"]
+
+
 @pytest.mark.parametrize("task", ["group", "impute"])
 def test_seeds_in_parallel_processes_give_the_same_numbers(szeto, task):
     kw = dict(task=task, cv="spatial", folds=3, seeds=2,

@@ -137,3 +137,7 @@ def test_points_give_the_coordinates_of_a_geodataframe():
     assert np.allclose(geographic_distances(sites[["geometry"]]), truth)
     plain = pd.DataFrame(sites.drop(columns="geometry"))  # columns only: still read
     assert np.allclose(geographic_distances(plain), truth)
+    import geopandas as gpd
+
+    no_geometry = gpd.GeoDataFrame(plain)  # no active geometry: the columns (it crashed)
+    assert np.allclose(geographic_distances(no_geometry), truth)

@@ -590,3 +590,16 @@ def test_long_edges_of_a_point_graph_are_said(data):
                     r"edge \([\d,]+ km\): \S+-\S+ \([\d,]+ km\)", entry["detail"])
     km = g.edges["distance_km"]
     assert (km > 5 * km.median()).sum() // 2 == int(entry["detail"].split()[0])
+
+
+def test_points_in_another_geographic_crs_or_east_of_180_build():
+    """A review: sites in ED50 whose columns are their own points were refused (compared
+    after a datum shift), and longitudes 177..184 east (Fiji to Samoa) were refused."""
+    ed50 = gpd.GeoDataFrame({"latitude": [50.0, 51.0], "longitude": [8.0, 9.0]},
+                            geometry=gpd.points_from_xy([8.0, 9.0], [50.0, 51.0]),
+                            crs="EPSG:4230", index=["a", "b"])
+    assert DialectGraph.from_sites(ed50, method="knn", k=1, regions=False).n_nodes == 2
+    pacific = gpd.GeoDataFrame(index=[f"s{i}" for i in range(6)], crs=4326,
+                               geometry=gpd.points_from_xy([177, 178, 179, 181, 183, 184],
+                                                           [-17, -18, -16, -14, -13, -15]))
+    assert DialectGraph.from_sites(pacific, method="knn", k=2, regions=False).n_nodes == 6

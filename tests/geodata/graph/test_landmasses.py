@@ -680,8 +680,17 @@ def test_a_file_with_latitude_and_longitude_swapped_is_refused_on_world_land():
                                                                  europe["longitude"]),
                                crs="EPSG:4326")
     with pytest.raises(geodata.DialectGraphError, match=r"`sites` must lie on the boundary's "
-                       r"land; \d+ of the \d+ lie off it .* with latitude and longitude "
-                       r"exchanged \d+ would lie on land: the columns look swapped"):
+                       r"land; \d+ of the \d+ lie more than about 5 km off it .* with "
+                       r"latitude and longitude exchanged \d+ would lie on land: the columns "
+                       r"look swapped"):
         DialectGraph.from_sites(swapped, boundary=land, method="delaunay", regions=False)
     g = DialectGraph.from_sites(europe, boundary=land, method="delaunay", regions=False)
     assert g.n_nodes == len(europe)
+    # harbour towns off the 10m coast are on land within 5 km (a review refused these)
+    towns = {"Split": (43.508, 16.440), "Hvar": (43.172, 16.442), "Zadar": (44.119, 15.231),
+             "Dubrovnik": (42.641, 18.108), "Rab": (44.757, 14.760), "Pag": (44.445, 15.057),
+             "Vis": (43.061, 16.183), "Korcula": (42.961, 17.136)}
+    from geodata.graph.regions import check_swapped_on_land
+
+    lat, lon = np.array(list(towns.values())).T
+    check_swapped_on_land(pd.Index(list(towns)), lon, lat, land)

@@ -631,6 +631,8 @@ def test_reading_classes_from_the_api_are_named_as_the_cli_names_them(beida1962)
     graph = geodata.DialectGraph.from_sites(sites, features=fm)
     assert all(isinstance(c, str) and ":c" in c for c in graph.features.columns[:5])
     assert graph.meta["feature_encoding"] == fm.encoding_fingerprint()
+    later = geodata.DialectGraph.from_sites(sites).with_features(fm)  # the same, later
+    assert later.meta["feature_encoding"] == fm.encoding_fingerprint()
     with pytest.warns(UserWarning, match=r"`graph` holds the reading classes of \d+ item\(s\) "
                                          r"as one-hot columns .* graph\.with_features\("
                                          r"one_hot_items\(graph\.features\)\[0\]\)"):
