@@ -7,9 +7,11 @@ Everything else (graph edges, decay, splits, baselines, models) calls these func
 from __future__ import annotations
 
 import numpy as np
+import shapely
 
 __all__ = [
     "EARTH_RADIUS_KM",
+    "clip_to_box",
     "geodesic_length_m",
     "geodesic_segment_m",
     "great_circle_km",
@@ -196,3 +198,30 @@ def geodesic_length_m(geoms: np.ndarray, crs) -> np.ndarray:
     same = idx[1:] == idx[:-1]
     length = geodesic_segment_m(xy[:-1][same], xy[1:][same], crs)
     return out + np.bincount(owner[idx[:-1][same]], weights=length, minlength=len(geoms))
+
+
+def clip_to_box(geom: shapely.Geometry, box: tuple[float, float, float, float]
+                 ) -> shapely.Geometry:
+    """``geom`` within ``box`` (x0, y0, x1, y1): GEOS's fast rectangle clip, or the overlay
+    where that clip fails (it builds a ring of 3 points from some valid polygons whose
+    vertices lie on the box: two pairs of sites at one place each crashed a build), or
+    ``geom`` whole where both fail.
+
+    Parameters
+    ----------
+    geom : shapely.Geometry
+        Any geometry.
+    box : tuple of float
+        ``(x0, y0, x1, y1)`` in the geometry's units.
+
+    Returns
+    -------
+    shapely.Geometry
+    """
+    try:
+        return shapely.clip_by_rect(geom, *box)
+    except shapely.errors.GEOSException:
+        try:
+            return shapely.intersection(geom, shapely.box(*box))
+        except shapely.errors.GEOSException:
+            return geom

@@ -1305,12 +1305,21 @@ def regions_with_sites(regions: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *,
     return out, report
 
 
+def _last_syllable_untoned(reading: str) -> str:
+    """``reading`` without the tone of its last syllable: a tone alone after a word of
+    several syllables ("tʰiɛn⁵⁵ ɕia⁵¹/⁵³") is another tone of that syllable, the others
+    keep theirs ("tʰiɛn⁵⁵ ɕia⁵³")."""
+    from geodata.dialectometry.features import _TONE_CHARS
+
+    return re.sub(rf"[{re.escape(_TONE_CHARS)}0-9]+$", "", reading.strip()).rstrip()
+
+
 def _complete_tone_variants(split: pd.Series, delimiter: str) -> tuple[pd.Series, tuple | None]:
     """Lists of variants in which a variant is a tone alone (``"ʃou⁵³/⁵⁵"`` split into
     ``["ʃou⁵³", "⁵⁵"]``: one syllable with two tones) get that syllable on it
     (``"ʃou⁵⁵"``); also returns ``(count, first cell, first completed variant)`` or None.
     A cell of numbers (``"1/2"``) is left alone: the syllable must hold a letter."""
-    from geodata.dialectometry.features import _is_tone_only, _strip_tones
+    from geodata.dialectometry.features import _is_tone_only
 
     count, first = 0, None
     done = []
@@ -1328,7 +1337,7 @@ def _complete_tone_variants(split: pd.Series, delimiter: str) -> tuple[pd.Series
                     new.append(p)
                     continue
                 base = last if last is not None else (bases[0] if bases else None)
-                new.append(_strip_tones(base).strip() + p.strip()
+                new.append(_last_syllable_untoned(base) + p.strip()
                            if base is not None and any(ch.isalpha() for ch in base) else p)
             if new != parts:
                 count += sum(a != b for a, b in zip(parts, new))

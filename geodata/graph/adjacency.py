@@ -14,6 +14,7 @@ from scipy.spatial import Delaunay, cKDTree
 
 from geodata._geo import (
     EARTH_RADIUS_KM,
+    clip_to_box,
     geodesic_length_m,
     geodesic_segment_m,
     sphere_knn,
@@ -255,8 +256,8 @@ def _snapped_lengths(geoms: np.ndarray, edges: np.ndarray, left: np.ndarray,
         # the boundary less every neighbour's boundary: what it shares exactly with none
         if k not in free:
             x0, y0, x1, y1 = bounds[k]
-            others = [shapely.clip_by_rect(edges[o], x0 - snap_m, y0 - snap_m, x1 + snap_m,
-                                           y1 + snap_m) for o in partners[k]]
+            others = [clip_to_box(edges[o], (x0 - snap_m, y0 - snap_m, x1 + snap_m,
+                                              y1 + snap_m)) for o in partners[k]]
             free[k] = shapely.difference(edges[k], shapely.union_all(others))
         return free[k]
 
@@ -268,9 +269,8 @@ def _snapped_lengths(geoms: np.ndarray, edges: np.ndarray, left: np.ndarray,
         if box[0] > box[2] or box[1] > box[3]:
             continue
         for side, (x, y) in enumerate(((a, b), (b, a))):
-            grown = shapely.buffer(shapely.clip_by_rect(geoms[y], *box), snap_m)
-            pieces[n, side] = shapely.intersection(shapely.clip_by_rect(loose_of(x), *box),
-                                                   grown)
+            grown = shapely.buffer(clip_to_box(geoms[y], box), snap_m)
+            pieces[n, side] = shapely.intersection(clip_to_box(loose_of(x), box), grown)
     # measured at once: geodesic lengths set up a transformation per call
     return _line_lengths(pieces.ravel(), crs).reshape(-1, 2).max(axis=1)
 

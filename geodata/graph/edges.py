@@ -10,7 +10,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from geodata._geo import geodesic_segment_m, great_circle_km
+from geodata._geo import clip_to_box, geodesic_segment_m, great_circle_km
 from geodata._validate import DialectGraphError, Report, first_examples, require_columns
 
 __all__ = [
@@ -109,7 +109,7 @@ def _local_gap_km(a: shapely.Geometry, b: shapely.Geometry, crs) -> float:
     # plane's gap of ``b``'s box (a projection stretches a direction by less than that)
     d = 3.0 * shapely.length(line) + 1.0
     x0, y0, x1, y1 = shapely.bounds(b)
-    a = shapely.clip_by_rect(a, x0 - d, y0 - d, x1 + d, y1 + d)
+    a = clip_to_box(a, (x0 - d, y0 - d, x1 + d, y1 + d))
     lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(*mid)
     local = _CRS.from_proj4(f"+proj=aeqd +lat_0={lat} +lon_0={lon} +datum=WGS84 +units=m")
     to_local = Transformer.from_crs(crs, local, always_xy=True)
@@ -175,7 +175,7 @@ def _land_tiles(outline: shapely.Geometry) -> np.ndarray:
             ym = (y0 + y1) / 2
             halves = [(x0, y0, x1, ym - _TILE_GAP_M), (x0, ym, x1, y1)]
         for box in halves:
-            for piece in polygons(shapely.clip_by_rect(part, *box)):
+            for piece in polygons(clip_to_box(part, box)):
                 split(piece, depth + 1)
 
     for part in shapely.get_parts(outline):

@@ -694,3 +694,49 @@ def test_a_file_with_latitude_and_longitude_swapped_is_refused_on_world_land():
 
     lat, lon = np.array(list(towns.values())).T
     check_swapped_on_land(pd.Index(list(towns)), lon, lat, land)
+
+
+#: Aegean islands at coordinates rounded to 0.25 degrees (an audit's): Milos and Kimolos,
+#: Tinos and Mykonos share points; most lie at sea off the 10m coast.
+ROUNDED_AEGEAN = [
+    ("I01", 37.25, 23.5), ("I02", 37.25, 23.25), ("I03", 37.75, 23.5), ("I04", 37.5, 23.5),
+    ("I05", 36.25, 23.0), ("I06", 35.75, 23.25), ("I07", 36.75, 24.5), ("I08", 36.75, 24.5),
+    ("I09", 37.0, 24.75), ("I10", 37.25, 24.5), ("I11", 37.5, 24.5), ("I12", 37.75, 24.25),
+    ("I13", 37.75, 25.0), ("I14", 37.5, 25.25), ("I15", 37.5, 25.0), ("I16", 37.5, 25.25),
+    ("I17", 37.0, 25.5), ("I18", 37.0, 25.25), ("I19", 37.0, 25.0), ("I20", 36.75, 25.25),
+    ("I21", 36.75, 25.0), ("I22", 36.5, 25.0), ("I23", 36.5, 25.5), ("I24", 36.25, 25.75),
+    ("I25", 36.75, 26.0), ("I26", 36.5, 26.25), ("I27", 37.0, 27.0), ("I29", 37.25, 26.5),
+    ("I31", 37.0, 27.25), ("I34", 36.5, 27.75), ("I35", 36.5, 28.25), ("I36", 35.5, 27.25),
+    ("I37", 35.5, 27.0), ("I38", 36.25, 29.5), ("I39", 37.5, 26.25), ("I40", 37.75, 27.0),
+    ("I41", 37.5, 26.5), ("I42", 38.25, 26.25), ("I43", 38.5, 25.5), ("I44", 38.5, 26.25),
+    ("I45", 39.0, 26.5), ("I46", 39.75, 25.0), ("I47", 39.5, 25.0), ("I48", 39.0, 24.5),
+    ("I49", 39.25, 23.75), ("I50", 39.0, 23.75), ("I51", 39.25, 23.5), ("I52", 40.75, 24.75),
+    ("I53", 40.5, 25.5), ("I54", 39.5, 20.0), ("I55", 39.25, 20.25), ("I56", 38.75, 20.75),
+    ("I57", 38.25, 20.75), ("I58", 38.25, 20.5), ("I59", 37.75, 21.0), ("I60", 34.75, 24.0),
+    ("I61", 35.5, 24.0), ("I62", 35.25, 25.25), ("I63", 35.25, 24.5), ("I64", 35.25, 25.75),
+    ("I65", 35.25, 26.0), ("I66", 35.0, 25.75),
+]
+
+
+def test_rounded_island_coordinates_with_shared_points_build():
+    """Two pairs of sites at one place each crashed GEOS's rectangle clip ("Invalid
+    number of points in LinearRing") while measuring the gap to the nearest region."""
+    ids, lat, lon = zip(*ROUNDED_AEGEAN)
+    sites = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs=4326,
+                             index=pd.Index(ids))
+    g = DialectGraph.from_sites(sites, boundary=geodata.load_boundary("world_land"),
+                                isolated="keep")
+    assert g.n_nodes == len(ids)
+    assert any(e["action"] == "spread duplicate coordinates" for e in g.report.entries)
+
+
+def test_clip_to_box_falls_back_to_the_overlay_where_the_fast_clip_fails(monkeypatch):
+    from geodata._geo import clip_to_box
+
+    square = shapely.box(0, 0, 10, 10)
+
+    def broken(*args, **kwargs):
+        raise shapely.errors.GEOSException("Invalid number of points in LinearRing")
+
+    monkeypatch.setattr(shapely, "clip_by_rect", broken)
+    assert clip_to_box(square, (5, 5, 20, 20)).equals(shapely.box(5, 5, 10, 10))
