@@ -679,11 +679,13 @@ def test_a_file_with_latitude_and_longitude_swapped_is_refused_on_world_land():
     swapped = gpd.GeoDataFrame(flat, geometry=gpd.points_from_xy(europe["latitude"],
                                                                  europe["longitude"]),
                                crs="EPSG:4326")
-    with pytest.raises(geodata.DialectGraphError, match=r"`sites` must lie on the boundary's "
-                       r"land; \d+ of the \d+ lie more than about 5 km off it .* with "
-                       r"latitude and longitude exchanged \d+ would lie on land: the columns "
-                       r"look swapped"):
-        DialectGraph.from_sites(swapped, boundary=land, method="delaunay", regions=False)
+    for outline in (land, geodata.load_boundary("world_countries")):  # coarse: tested too
+        with pytest.raises(geodata.DialectGraphError, match=r"`sites` must lie on land; \d+ "
+                           r"of the \d+ lie more than about 5 km off the world's land .* "
+                           r"with latitude and longitude exchanged \d+ would lie on land: "
+                           r"the columns look swapped"):
+            DialectGraph.from_sites(swapped, boundary=outline, method="delaunay",
+                                    regions=False)
     g = DialectGraph.from_sites(europe, boundary=land, method="delaunay", regions=False)
     assert g.n_nodes == len(europe)
     # harbour towns off the 10m coast are on land within 5 km (a review refused these)
