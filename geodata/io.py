@@ -1235,7 +1235,11 @@ def place_sites_in_regions(sites: gpd.GeoDataFrame, regions: gpd.GeoDataFrame, *
             f"{'has' if len(lost) == 1 else 'have'} none ({first_examples(lost.tolist())}). "
             f"Fill in their latitude/longitude, add their polygons to `{argument}` (with "
             "their ids), or drop those sites.")
-    inside = regions.loc[ids].geometry.to_crs("EPSG:4326").representative_point()
+    from geodata._geo import point_on_largest_part
+
+    polygons = regions.loc[ids].geometry.to_crs("EPSG:4326")
+    inside = gpd.GeoSeries(point_on_largest_part(polygons.array), index=polygons.index,
+                           crs="EPSG:4326")
     out = sites.copy()
     out.loc[ids, "longitude"] = inside.x.to_numpy()
     out.loc[ids, "latitude"] = inside.y.to_numpy()

@@ -17,7 +17,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from geodata._geo import geodesic_length_m, great_circle_km
+from geodata._geo import geodesic_length_m, great_circle_km, point_on_largest_part
 from geodata._validate import (
     DialectGraphError,
     Problems,
@@ -488,8 +488,6 @@ class DialectGraph:
         if pairs is None:
             pairs = cls._pairs(method, proj, xy, lon, lat, k=k, threshold_km=threshold_km,
                                crs=crs)
-        if method in ("delaunay", "knn", "distance_band"):
-            _report_long_edges(pairs, lon, lat, sites.index, method, report)
         params = {"method": method, "k": k, "threshold_km": threshold_km,
                   "max_crossing_km": max_crossing_km, "boundary": boundary is not None}
         return cls._assemble(reg, pairs, proj, xy, crs, report=report, params=params,
@@ -537,7 +535,8 @@ class DialectGraph:
                                     f"{type(regions).__name__}. Use geodata.read_regions(path).")
         reg, report = validate_regions(regions)
         reg = reg.to_crs("EPSG:4326")
-        rp = reg.geometry.representative_point()
+        rp = gpd.GeoSeries(point_on_largest_part(reg.geometry.array), index=reg.index,
+                           crs=reg.crs)
         if {"longitude", "latitude"} <= set(reg.columns):
             lon = pd.to_numeric(reg["longitude"], errors="coerce").to_numpy(float)
             lat = pd.to_numeric(reg["latitude"], errors="coerce").to_numpy(float)
@@ -668,6 +667,10 @@ class DialectGraph:
         elif outline is not None and offshore is not None and len(offshore):
             pairs = flag_offshore_crossings(pairs, xy, outline, offshore, ids, report=report,
                                             max_crossing_km=max_crossing_km, crs=crs)
+        if params.get("method") in ("delaunay", "knn", "distance_band"):
+            # after the sea crossings past max_crossing_km went: those are said there
+            _report_long_edges(pairs, reg["longitude"].to_numpy(float),
+                               reg["latitude"].to_numpy(float), ids, params["method"], report)
         if barriers is not None and len(pairs):
             flags = crossing_barriers(pairs, xy, barriers, crs=crs)
             if barrier_action == "drop":

@@ -744,10 +744,9 @@ def check_swapped_on_land(ids: pd.Index, lon: np.ndarray, lat: np.ndarray,
             f"about 5 km off the world's land (first: {ids[k]!r} at lat={lat[k]:.4g}, "
             f"lon={lon[k]:.4g}), and with latitude and longitude exchanged "
             f"{int(there.sum())} would lie on land: the columns look swapped. Exchange the "
-            "two columns in the file (or name each as the other: read_sites' "
-            "lat_col/lon_col, --lat-col/--lon-col on the command line). If the coordinates "
-            "are right (sites at sea or on islets the outline lacks), pass another "
-            "boundary, or none.")
+            "two columns in the file, or name each as the other with lat_col/lon_col (CLI: "
+            "--lat-col/--lon-col). If the coordinates are right (sites at sea or on islets "
+            "the outline lacks), pass another boundary, or none.")
 
 
 def _land_reach(xy: np.ndarray, spacings: float = REACH_SPACINGS,

@@ -286,9 +286,14 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
         items = [str(c) for c in wide.columns]
         for f in features or [_default_feature(wide)]:
             fid, note = match_name(f, items, argument="feature", what="item")
-            feats.append(fid)
+            if fid not in feats:  # an item named twice (or in two spellings) is one map
+                feats.append(fid)
             if note:
                 notes.append(note)
+    elif features and "features" not in wanted:
+        notes.append("the items given to map (features, CLI --feature) are for the "
+                     "'features' maps, which the kinds asked for leave out: add 'features' to "
+                     "the kinds to draw them")
     elif features and wide is None:
         raise DialectGraphError("`features` need a survey; with `distances` there are no items "
                                 "to map. Pass survey=... or leave features out.")

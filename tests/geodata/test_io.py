@@ -731,8 +731,10 @@ def test_sites_without_coordinates_are_kept_only_when_asked_and_placed_by_polygo
     sites = sites_from_frame(frame.iloc[:2], missing_coordinates="keep")
     assert sites.geometry.isna().tolist() == [False, True]
     square = shapely.box(10, 10, 11, 11)
-    regions = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 2, 2), square], crs="EPSG:4326",
-                               index=pd.Index(["a", "b"], name="site_id"))
+    islet = shapely.box(12, 10, 12.1, 10.1)  # a small part first: the site goes to the large
+    regions = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 2, 2),
+                                         shapely.MultiPolygon([islet, square])],
+                               crs="EPSG:4326", index=pd.Index(["a", "b"], name="site_id"))
     placed, report = place_sites_in_regions(sites, regions)
     assert square.contains(placed.geometry["b"])
     assert square.contains(shapely.Point(placed.loc["b", ["longitude", "latitude"]]))

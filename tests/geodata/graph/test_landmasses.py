@@ -742,3 +742,11 @@ def test_clip_to_box_falls_back_to_the_overlay_where_the_fast_clip_fails(monkeyp
 
     monkeypatch.setattr(shapely, "clip_by_rect", broken)
     assert clip_to_box(square, (5, 5, 20, 20)).equals(shapely.box(5, 5, 10, 10))
+
+
+def test_a_point_on_the_largest_part_of_each_region():
+    from geodata._geo import point_on_largest_part
+
+    big, islet = shapely.box(10, 10, 14, 11), shapely.box(16, 12, 16.5, 13)
+    pts = point_on_largest_part([shapely.MultiPolygon([islet, big]), islet])
+    assert big.contains(pts[0]) and islet.contains(pts[1])

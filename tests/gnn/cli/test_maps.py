@@ -142,6 +142,16 @@ def test_items_whose_file_names_come_out_alike_get_a_figure_each(tmp_path):
     assert sorted(summary["figures"]) == ["feature_kʷã̰˩.png", "feature_pa˧˥_x.png",
                                           "feature_pa˧˥_x_2.png"]
     assert all((out / f).is_file() for f in summary["figures"])
+    # an item named twice is one map; items named with --kinds leaving features out are said
+    out2 = tmp_path / "g"
+    assert _run([*argv, "--kinds", "features", "--feature", "pa˧˥ x", "--feature", "PA˧˥ X",
+                 "--out", str(out2)]) == 0
+    assert json.loads((out2 / "summary.json").read_text(encoding="utf-8"))["figures"] == [
+        "feature_pa˧˥_x.png"]
+    out3 = tmp_path / "h"
+    assert _run([*argv, "--kinds", "groups", "--feature", "pa˧˥ x", "--out", str(out3)]) == 0
+    notes = json.loads((out3 / "summary.json").read_text(encoding="utf-8"))["notes"]
+    assert any("which the kinds asked for leave out: add 'features'" in n for n in notes)
 
 
 def test_sites_without_survey_data_are_named(tmp_path, capsys):
