@@ -1435,6 +1435,15 @@ def survey_from_frame(
                    f"{n_nfc} value(s) held a letter and a combining accent written apart (e.g. "
                    "'e' + U+0301) and were written composed ('é', Unicode NFC), so that two "
                    "spellings of one sound compare as equal")
+    from geodata.dialectometry.features import unify_tone_notation
+
+    out["value"], n_tones, first_tone = unify_tone_notation(out["value"])
+    if n_tones:
+        report.add("tones in one notation",
+                   f"the survey writes tones in more than one notation (Chao letters, "
+                   f"superscript digits, digits after a letter); {n_tones} value(s) were "
+                   f"written with superscript digits (first: {first_tone[0]!r} -> "
+                   f"{first_tone[1]!r}), so that one tone compares as one")
     if sites is not None:
         known = sites.index if isinstance(sites, pd.DataFrame) else pd.Index(sites)
         unknown = sorted(set(out["site"]) - set(known.astype(str)))

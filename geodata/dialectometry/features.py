@@ -831,6 +831,59 @@ _TONE_TABLE = str.maketrans("", "", _TONE_CHARS)
 _ASCII_TONES = re.compile(r"(?<=[^\s\d])\d+")
 
 
+_CHAO_TO_DIGIT = str.maketrans({"˥": "⁵", "˦": "⁴", "˧": "³", "˨": "²", "˩": "¹"})
+_TO_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+_SUPERSCRIPT_RE = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹]")
+_CHAO_RE = re.compile("[˥˦˧˨˩]")
+_ASCII_TONE_RE = re.compile(r"(?<=[^\W\d_])\d+")  # digits right after a letter: "tiŋ55"
+
+
+def unify_tone_notation(values: pd.Series) -> tuple[pd.Series, int, tuple[str, str] | None]:
+    """Tones written in one notation when a survey mixes them: Chao tone letters (``˥˧``)
+    and ASCII digits after a letter (``hɔŋ53``) become superscript digits (``hɔŋ⁵³``) when
+    more than one of the three notations occurs, so that one tone compares as one
+    (``hɔŋ˥˧``, ``hɔŋ53`` and ``hɔŋ⁵³`` were 0.4 apart in Levenshtein distance with tones
+    kept). A survey of one notation is left as it is.
+
+    Parameters
+    ----------
+    values : Series
+        Cell values; strings are rewritten, other values kept.
+
+    Returns
+    -------
+    (Series, int, tuple or None)
+        The values, how many changed, and the first change ``(before, after)``.
+
+    Examples
+    --------
+    >>> out, n, first = unify_tone_notation(pd.Series(["hɔŋ˥˧", "hɔŋ53", "hɔŋ⁵³", 2]))
+    >>> out.tolist(), n, first
+    (['hɔŋ⁵³', 'hɔŋ⁵³', 'hɔŋ⁵³', 2], 2, ('hɔŋ˥˧', 'hɔŋ⁵³'))
+    """
+    text = values[values.map(lambda v: isinstance(v, str))].astype(str)
+    if text.empty:
+        return values, 0, None
+    kinds = [bool(text.str.contains(_SUPERSCRIPT_RE).any()),
+             bool(text.str.contains(_CHAO_RE).any()),
+             bool(text.str.contains(_ASCII_TONE_RE).any())]
+    if sum(kinds) < 2:
+        return values, 0, None
+
+    def one(v: str) -> str:
+        return _ASCII_TONE_RE.sub(lambda m: m.group().translate(_TO_SUPERSCRIPT),
+                                  v.translate(_CHAO_TO_DIGIT))
+
+    new = text.map(one)
+    changed = new != text
+    if not changed.any():
+        return values, 0, None
+    out = values.copy()
+    out.loc[new.index] = new
+    k = changed.to_numpy().argmax()
+    return out, int(changed.sum()), (text.iloc[k], new.iloc[k])
+
+
 def _is_tone_only(s: str) -> bool:
     """``s`` holds tone marks and nothing else (``"⁵⁵"``, ``"˥˥"``, ``"55"``).
 

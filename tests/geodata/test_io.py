@@ -795,3 +795,20 @@ def test_a_block_of_swapped_rows_from_a_group_apart_is_named(tmp_path):
     # every site named is a swapped one; most of them are named (a point exchanged into a
     # gap of the sparser group is not "among" it)
     assert set(entry["ids"]) <= set(swapped) and len(entry["ids"]) >= 6
+
+
+def test_tones_in_mixed_notations_are_written_in_one(tmp_path):
+    """'hɔŋ˥˧', 'hɔŋ53' and 'hɔŋ⁵³' are one reading; with tones kept they were 0.4 apart
+    (an audit). A survey mixing notations gets superscript digits, and the report says so;
+    one of a single notation is left alone."""
+    p = _write(tmp_path, "v.csv", "site,item,value\na,紅,hɔŋ˥˧\nb,紅,hɔŋ53\nc,紅,hɔŋ⁵³\n"
+               "a,n,1\n")
+    survey, report = read_survey(p)
+    assert set(survey.loc[survey["item"] == "紅", "value"]) == {"hɔŋ⁵³"}
+    assert survey.loc[survey["item"] == "n", "value"].tolist() == ["1"]
+    entry = {e["action"]: e["detail"] for e in report.entries}["tones in one notation"]
+    assert "2 value(s) were written with superscript digits (first: 'hɔŋ˥˧' -> 'hɔŋ⁵³')" in entry
+    q = _write(tmp_path, "w.csv", "site,item,value\na,紅,hɔŋ53\nb,紅,hɔŋ55\n")
+    same, report = read_survey(q)
+    assert same["value"].tolist() == ["hɔŋ53", "hɔŋ55"]
+    assert "tones in one notation" not in {e["action"] for e in report.entries}
