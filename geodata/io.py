@@ -1435,15 +1435,6 @@ def survey_from_frame(
                    f"{n_nfc} value(s) held a letter and a combining accent written apart (e.g. "
                    "'e' + U+0301) and were written composed ('é', Unicode NFC), so that two "
                    "spellings of one sound compare as equal")
-    from geodata.dialectometry.features import unify_tone_notation
-
-    out["value"], n_tones, first_tone = unify_tone_notation(out["value"])
-    if n_tones:
-        report.add("tones in one notation",
-                   f"the survey writes tones in more than one notation (Chao letters, "
-                   f"superscript digits, digits after a letter); {n_tones} value(s) were "
-                   f"written with superscript digits (first: {first_tone[0]!r} -> "
-                   f"{first_tone[1]!r}), so that one tone compares as one")
     if sites is not None:
         known = sites.index if isinstance(sites, pd.DataFrame) else pd.Index(sites)
         unknown = sorted(set(out["site"]) - set(known.astype(str)))
@@ -1498,6 +1489,16 @@ def survey_from_frame(
                            f"(CLI: --delimiter {sep})")
     if out["value"].map(lambda v: isinstance(v, str)).any():
         out["value"] = out["value"].map(lambda v: v.strip() if isinstance(v, str) else v)
+    # after the variants are split and completed: "tiŋ55/33" is tiŋ55 and tiŋ33 first
+    from geodata.dialectometry.features import unify_tone_notation
+
+    out["value"], n_tones, first_tone = unify_tone_notation(out["value"])
+    if n_tones:
+        report.add("tones in one notation",
+                   f"the survey writes tones in more than one notation (Chao letters, "
+                   f"superscript digits, digits after a letter); {n_tones} value(s) were "
+                   f"written with superscript digits (first: {first_tone[0]!r} -> "
+                   f"{first_tone[1]!r}), so that one tone compares as one")
     blank = out["value"].isna() | out["value"].map(lambda v: isinstance(v, str) and v == "")
     if blank.any():
         report.add("removed empty values",
