@@ -867,7 +867,7 @@ SWAP_APART = 10.0
 #: (a survey spread over the world: the test cannot tell a swap from chance), or that
 #: share times the sites apart makes half a site found by chance.
 SWAP_CHANCE = 0.05
-#: Nearest neighbours each site's spacing is measured over.
+#: Sites apart in groups of more than this many are a part of the survey, not typos.
 SWAP_GROUP = 3
 
 
@@ -897,25 +897,11 @@ def _report_swapped_looking(sites: gpd.GeoDataFrame, report: Report) -> None:
     chord, _ = tree.query(xyz, k=min(SWAP_GROUP + 1, len(sites)))
     spacing = float(np.median(km(chord[:, 1])))
     gap = max(SWAP_APART * spacing, 300.0)
-    # the body: the largest group of sites linked by nearest-neighbour steps shorter than
-    # the gap; apart: the others (a lone typo, or a block of rows swapped together: an
-    # audit's 20 swapped rows formed a group of their own in Yemen). A group apart that
-    # is a part of the survey of its own (East Africa in a sample of the world's
-    # languages) lands among the body exchanged only by chance, which the control below
-    # tells
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    k = min(10, len(sites) - 1)
-    near_chord, near_idx = tree.query(xyz, k=k + 1)
-    link = km(near_chord[:, 1:]) <= gap
-    rows = np.repeat(np.arange(len(sites)), k)[link.ravel()]
-    cols = near_idx[:, 1:].ravel()[link.ravel()]
-    n_comp, comp = connected_components(
-        coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(sites),) * 2),
-        directed=False)
-    body = comp == np.argmax(np.bincount(comp))
-    apart = ~body
+    # apart: fewer than SWAP_GROUP other sites within the gap (a typo is a row, not a
+    # region: a group of more is a part of the survey of its own, as East Africa in a
+    # sample of the world's languages); the body is the rest
+    apart = km(chord[:, -1]) > gap
+    body = ~apart
     if body.sum() * 2 <= len(sites):  # no main body to be apart from
         return
     who = np.flatnonzero(apart & (np.abs(lon) <= 90))  # exchanged, a longitude is a latitude
@@ -932,20 +918,8 @@ def _report_swapped_looking(sites: gpd.GeoDataFrame, report: Report) -> None:
         chance = np.mean(km(inside.query(unit(lon[own[moved]], lat[own[moved]]))[0]) <= among)
         if chance > SWAP_CHANCE or chance * len(who) >= 0.5:  # a swap found by chance
             return
-    # each group apart against every site outside it (a block of swapped rows lands among
-    # the rows of its own area, which may be a group apart from the body too)
-    # (and only into a larger group: a block swapped out of a group apart makes that group
-    # land among the block, exchanged, too)
-    size = np.bincount(comp)
-    near_now, near_swapped = np.empty(len(who)), np.full(len(who), np.inf)
-    for c in np.unique(comp[who]):
-        mine = comp[who] == c
-        outside = np.flatnonzero(comp != c)
-        others = cKDTree(xyz[outside])
-        near_now[mine] = km(others.query(xyz[who[mine]])[0])
-        d, at = others.query(unit(lon[who[mine]], lat[who[mine]]))
-        larger = size[comp[outside[at]]] > size[c]
-        near_swapped[np.flatnonzero(mine)[larger]] = km(d[larger])
+    near_now = km(inside.query(xyz[who])[0])
+    near_swapped = km(inside.query(unit(lon[who], lat[who]))[0])
     swapped = who[near_swapped <= among]
     if not swapped.size:
         return

@@ -1,7 +1,6 @@
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -776,26 +775,6 @@ def test_kept_blank_coordinates_do_not_hide_a_swapped_file_and_spellings_are_a_l
                                                 r"spellings such as \['NaN', 'NULL'\]; got 'NA'"):
         read_table(_write(Path(str(pytest.importorskip("tempfile").mkdtemp())), "t.csv",
                           "a\nNA\n"), missing_values="NA")
-
-
-def test_a_block_of_swapped_rows_from_a_group_apart_is_named(tmp_path):
-    """An audit swapped 20 rows of a Dalmatia + Aegean survey: they formed groups of their
-    own in Yemen and Sudan (no lone site to flag), and Dalmatia itself lies apart from the
-    Aegean body; the block is named, Dalmatia's other sites are not."""
-    rng = np.random.default_rng(3)
-    aegean = np.column_stack([rng.uniform(36, 39, 200), rng.uniform(21, 26, 200)])
-    dalmatia = np.column_stack([rng.uniform(43, 45.5, 60), rng.uniform(14, 18, 60)])
-    lat_lon = np.vstack([aegean, dalmatia])
-    ids = [f"s{k:03d}" for k in range(len(lat_lon))]
-    swapped = ids[200:208]
-    lat_lon[200:208] = lat_lon[200:208, ::-1]
-    pd.DataFrame({"id": ids, "latitude": lat_lon[:, 0], "longitude": lat_lon[:, 1]}).to_csv(
-        tmp_path / "s.csv", index=False)
-    _, report = read_sites(tmp_path / "s.csv", with_report=True)
-    entry = {e["action"]: e for e in report.entries}["coordinates that look swapped"]
-    # every site named is a swapped one; most of them are named (a point exchanged into a
-    # gap of the sparser group is not "among" it)
-    assert set(entry["ids"]) <= set(swapped) and len(entry["ids"]) >= 6
 
 
 def test_tones_in_mixed_notations_are_written_in_one(tmp_path):
