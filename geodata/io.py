@@ -1466,10 +1466,10 @@ def survey_from_frame(
     # after the variants are split and completed: "tiŋ55/33" is tiŋ55 and tiŋ33 first
     from geodata.dialectometry.features import unify_tone_notation
 
-    out["value"], n_tones, first_tone = unify_tone_notation(out["value"])
+    out["value"], n_tones, first_tone = unify_tone_notation(out["value"], out["item"])
     if n_tones:
         report.add("tones in one notation",
-                   f"the survey writes tones in more than one notation (Chao letters, "
+                   f"some items write tones in more than one notation (Chao letters, "
                    f"superscript digits, digits after a letter); {n_tones} value(s) were "
                    f"written with superscript digits (first: {first_tone[0]!r} -> "
                    f"{first_tone[1]!r}), so that one tone compares as one")

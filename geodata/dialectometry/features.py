@@ -835,20 +835,24 @@ _CHAO_TO_DIGIT = str.maketrans({"˥": "⁵", "˦": "⁴", "˧": "³", "˨": "²"
 _TO_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 _SUPERSCRIPT_RE = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹]")
 _CHAO_RE = re.compile("[˥˦˧˨˩]")
-_ASCII_TONE_RE = re.compile(r"(?<=[^\W\d_])\d+")  # digits right after a letter: "tiŋ55"
+_ASCII_TONE_RE = re.compile(r"(?<=[^\W\d_])[0-5]+(?![0-9])")  # tone digits after a letter: "tiŋ55"
 
 
-def unify_tone_notation(values: pd.Series) -> tuple[pd.Series, int, tuple[str, str] | None]:
-    """Tones written in one notation when a survey mixes them: Chao tone letters (``˥˧``)
-    and ASCII digits after a letter (``hɔŋ53``) become superscript digits (``hɔŋ⁵³``) when
-    more than one of the three notations occurs, so that one tone compares as one
-    (``hɔŋ˥˧``, ``hɔŋ53`` and ``hɔŋ⁵³`` were 0.4 apart in Levenshtein distance with tones
-    kept). A survey of one notation is left as it is.
+def unify_tone_notation(values: pd.Series, items: pd.Series | None = None
+                        ) -> tuple[pd.Series, int, tuple[str, str] | None]:
+    """Tones written in one notation within an item that mixes them: Chao tone letters
+    (``˥˧``) and ASCII tone digits 0-5 right after a letter (``hɔŋ53``) become superscript
+    digits (``hɔŋ⁵³``) in an item where more than one of the three notations occurs, so
+    that one tone compares as one (``hɔŋ˥˧``, ``hɔŋ53`` and ``hɔŋ⁵³`` were 0.4 apart in
+    Levenshtein distance with tones kept). An item of one notation is left as it is, so
+    are codes such as ``A1`` in an item without superscript or Chao tones.
 
     Parameters
     ----------
     values : Series
         Cell values; strings are rewritten, other values kept.
+    items : Series, optional
+        The item of each value (same index); default: all values one item.
 
     Returns
     -------
@@ -861,27 +865,33 @@ def unify_tone_notation(values: pd.Series) -> tuple[pd.Series, int, tuple[str, s
     >>> out.tolist(), n, first
     (['hɔŋ⁵³', 'hɔŋ⁵³', 'hɔŋ⁵³', 2], 2, ('hɔŋ˥˧', 'hɔŋ⁵³'))
     """
-    text = values[values.map(lambda v: isinstance(v, str))].astype(str)
+    is_text = values.map(lambda v: isinstance(v, str))
+    text = values[is_text].astype(str)
     if text.empty:
         return values, 0, None
-    kinds = [bool(text.str.contains(_SUPERSCRIPT_RE).any()),
-             bool(text.str.contains(_CHAO_RE).any()),
-             bool(text.str.contains(_ASCII_TONE_RE).any())]
-    if sum(kinds) < 2:
+    group = (pd.Series(0, index=text.index) if items is None
+             else items[is_text].astype(str))
+    kinds = pd.DataFrame({"sup": text.str.contains(_SUPERSCRIPT_RE),
+                          "chao": text.str.contains(_CHAO_RE),
+                          "ascii": text.str.contains(_ASCII_TONE_RE)})
+    mixed_items = kinds.groupby(group.to_numpy()).any().sum(axis=1) >= 2
+    mixed = group.isin(mixed_items.index[mixed_items]).to_numpy()
+    if not mixed.any():
         return values, 0, None
 
     def one(v: str) -> str:
         return _ASCII_TONE_RE.sub(lambda m: m.group().translate(_TO_SUPERSCRIPT),
                                   v.translate(_CHAO_TO_DIGIT))
 
-    new = text.map(one)
-    changed = new != text
+    sub = text[mixed]
+    new = sub.map(one)
+    changed = new != sub
     if not changed.any():
         return values, 0, None
     out = values.copy()
     out.loc[new.index] = new
-    k = changed.to_numpy().argmax()
-    return out, int(changed.sum()), (text.iloc[k], new.iloc[k])
+    k = int(changed.to_numpy().argmax())
+    return out, int(changed.sum()), (sub.iloc[k], new.iloc[k])
 
 
 def _is_tone_only(s: str) -> bool:
