@@ -203,8 +203,8 @@ def geodesic_length_m(geoms: np.ndarray, crs) -> np.ndarray:
     return out + np.bincount(owner[idx[:-1][same]], weights=length, minlength=len(geoms))
 
 
-def clip_to_box(geom: shapely.Geometry, box: tuple[float, float, float, float]
-                 ) -> shapely.Geometry:
+def clip_to_box(geom: shapely.Geometry, box: tuple[float, float, float, float], *,
+                whole_on_failure: bool = True) -> shapely.Geometry:
     """``geom`` within ``box`` (x0, y0, x1, y1): GEOS's fast rectangle clip, or the overlay
     where that clip fails (it builds a ring of 3 points from some valid polygons whose
     vertices lie on the box: two pairs of sites at one place each crashed a build), or
@@ -216,6 +216,10 @@ def clip_to_box(geom: shapely.Geometry, box: tuple[float, float, float, float]
         Any geometry.
     box : tuple of float
         ``(x0, y0, x1, y1)`` in the geometry's units.
+    whole_on_failure : bool, keyword-only
+        Where both clips fail, return ``geom`` whole (True: a measure near the box stays
+        right) or raise the GEOS error (False: a partition of ``geom`` into boxes, which a
+        whole copy would count twice).
 
     Returns
     -------
@@ -227,6 +231,8 @@ def clip_to_box(geom: shapely.Geometry, box: tuple[float, float, float, float]
         try:
             return shapely.intersection(geom, shapely.box(*box))
         except shapely.errors.GEOSException:
+            if not whole_on_failure:
+                raise
             return geom
 
 

@@ -563,7 +563,7 @@ class DialectGraph:
             lon, lat = rp.x.to_numpy(), rp.y.to_numpy()
             reg = reg.assign(longitude=lon, latitude=lat)
             report.add("placed sites inside regions", "regions had no longitude/latitude "
-                       "columns; each site is a representative point inside its polygon")
+                       "columns; each site is a point inside the largest part of its polygon")
         crs = CRS.from_user_input(crs) if crs is not None else suitable_crs(lon, lat)
         if not crs.is_projected:  # snapping, borders and the site check are in metres
             raise DialectGraphError(f"`crs` must be a projected CRS (metres); got "

@@ -175,7 +175,7 @@ def _land_tiles(outline: shapely.Geometry) -> np.ndarray:
             ym = (y0 + y1) / 2
             halves = [(x0, y0, x1, ym - _TILE_GAP_M), (x0, ym, x1, y1)]
         for box in halves:
-            for piece in polygons(clip_to_box(part, box)):
+            for piece in polygons(clip_to_box(part, box, whole_on_failure=False)):
                 split(piece, depth + 1)
 
     for part in shapely.get_parts(outline):

@@ -286,8 +286,9 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
         items = [str(c) for c in wide.columns]
         for f in features or [_default_feature(wide)]:
             fid, note = match_name(f, items, argument="feature", what="item")
-            if fid not in feats:  # an item named twice (or in two spellings) is one map
-                feats.append(fid)
+            if fid in feats:  # an item named twice (or in two spellings) is one map
+                continue
+            feats.append(fid)
             if note:
                 notes.append(note)
     elif features and "features" not in wanted:

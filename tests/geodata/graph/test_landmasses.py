@@ -750,3 +750,19 @@ def test_a_point_on_the_largest_part_of_each_region():
     big, islet = shapely.box(10, 10, 14, 11), shapely.box(16, 12, 16.5, 13)
     pts = point_on_largest_part([shapely.MultiPolygon([islet, big]), islet])
     assert big.contains(pts[0]) and islet.contains(pts[1])
+
+
+def test_clip_to_box_raises_for_a_partition_where_both_clips_fail(monkeypatch):
+    """The land tiles partition an outline: a whole copy on failure would count land
+    twice (and split again), so there the GEOS error is raised."""
+    from geodata._geo import clip_to_box
+
+    def broken(*args, **kwargs):
+        raise shapely.errors.GEOSException("Invalid number of points in LinearRing")
+
+    monkeypatch.setattr(shapely, "clip_by_rect", broken)
+    monkeypatch.setattr(shapely, "intersection", broken)
+    square = shapely.box(0, 0, 10, 10)
+    assert clip_to_box(square, (5, 5, 20, 20)) is square
+    with pytest.raises(shapely.errors.GEOSException, match="LinearRing"):
+        clip_to_box(square, (5, 5, 20, 20), whole_on_failure=False)
