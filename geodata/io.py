@@ -1470,9 +1470,10 @@ def survey_from_frame(
     if n_tones:
         report.add("tones in one notation",
                    f"some items write tones in more than one notation (Chao letters, "
-                   f"superscript digits, digits after a letter); {n_tones} value(s) were "
-                   f"written with superscript digits (first: {first_tone[0]!r} -> "
-                   f"{first_tone[1]!r}), so that one tone compares as one")
+                   f"superscript digits, digits after a letter); in those items {n_tones} "
+                   f"value(s) now write their tones in superscript digits (first: "
+                   f"{first_tone[0]!r} -> {first_tone[1]!r}), so that one tone compares "
+                   "as one")
     blank = out["value"].isna() | out["value"].map(lambda v: isinstance(v, str) and v == "")
     if blank.any():
         report.add("removed empty values",

@@ -782,14 +782,17 @@ def test_tones_in_mixed_notations_are_written_in_one(tmp_path):
     (an audit). A survey mixing notations gets superscript digits, and the report says so;
     one of a single notation is left alone."""
     p = _write(tmp_path, "v.csv", "site,item,value\na,紅,hɔŋ˥˧\nb,紅,hɔŋ53\nc,紅,hɔŋ⁵³\n"
-               "a,n,1\na,code,A1\nb,code,B2\n")
+               "a,n,1\na,code,A1\nb,code,B2\na,槍,ʦʰieː ³³\nb,槍,ʦʰieː 33\n")
     survey, report = read_survey(p)
     assert set(survey.loc[survey["item"] == "紅", "value"]) == {"hɔŋ⁵³"}
+    # a source writing a space before the tone (Beida's 'ʦʰieː ³³'), a site plain digits
+    assert set(survey.loc[survey["item"] == "槍", "value"]) == {"ʦʰieː ³³"}
     assert survey.loc[survey["item"] == "n", "value"].tolist() == ["1"]
     # codes in an item without other tone marks are no tones (a review: 'A1' became 'A¹')
     assert survey.loc[survey["item"] == "code", "value"].tolist() == ["A1", "B2"]
     entry = {e["action"]: e["detail"] for e in report.entries}["tones in one notation"]
-    assert "2 value(s) were written with superscript digits (first: 'hɔŋ˥˧' -> 'hɔŋ⁵³')" in entry
+    assert ("in those items 3 value(s) now write their tones in superscript digits (first: "
+            "'hɔŋ˥˧' -> 'hɔŋ⁵³')") in entry
     q = _write(tmp_path, "w.csv", "site,item,value\na,紅,hɔŋ53\nb,紅,hɔŋ55\n")
     same, report = read_survey(q)
     assert same["value"].tolist() == ["hɔŋ53", "hɔŋ55"]
