@@ -559,6 +559,8 @@ def projected_cells(
                                                                              reach.min()),
                                     receivers=np.flatnonzero(~at_sea))
     clipped = _shared_vertices(clipped)
+    if outline is not None and reach is None and max_reach_km == "auto" and len(xy) >= 5:
+        _report_far_reach(clipped, xy, xy_sites, sites.index, report)
     land_m2 = None if outline is None else _land_areas(clipped, lands, offshore)
     if land_m2 is not None and offshore.size:
         _report_dry_offshore(land_m2, offshore, at_sea, gap, sites.index, report)
@@ -774,6 +776,36 @@ def _land_mask(tree: shapely.STRtree, x: np.ndarray, y: np.ndarray, *,
 def _land_share(tree: shapely.STRtree, x: np.ndarray, y: np.ndarray, *,
                 near: bool = True) -> float:
     return float(_land_mask(tree, x, y, near=near).mean())
+
+
+def _report_far_reach(cells: np.ndarray, xy: np.ndarray, xy_sites: np.ndarray,
+                      ids: pd.Index, report: Report) -> None:
+    """Say which cells reach farther than twice the reach a world outline gives them
+    (:func:`_land_reach`): an outline wider than the survey (the provinces of China for a
+    survey of its coast) let an audit's coastal cells cover most of the country, silently."""
+    limit = _land_reach(xy_sites)
+    if not np.isfinite(limit).all():
+        return
+    coords, owner = shapely.get_coordinates(cells, return_index=True)
+    if not len(coords):
+        return
+    far = np.zeros(len(cells))
+    np.maximum.at(far, owner, np.hypot(*(coords - xy[owner]).T))
+    over = np.flatnonzero(far > 2 * limit)
+    if not over.size:
+        return
+    over = over[np.argsort(-far[over], kind="stable")]
+    shown = ", ".join(f"{ids[k]!r} ({far[k] / 1000:,.0f} km)" for k in over[:5])
+    more = f" and {over.size - 5} more" if over.size > 5 else ""
+    typical = float(np.median(limit)) / 1000
+    report.add("regions reaching far",
+               f"{over.size} region(s) reach more than twice as far from their site as "
+               f"{REACH_SPACINGS:g} median site spacings ({typical:,.0f} km): {shown}{more}. "
+               "The boundary holds land far from every site (an area not surveyed, or a "
+               "whole country's outline for a survey of part of it): their regions stretch "
+               "over it. Limit "
+               f"them with max_reach_km (CLI: --max-reach-km), e.g. {typical:,.0f}, or pass "
+               "an outline of the study area", ids[over].tolist())
 
 
 def _land_reach(xy: np.ndarray, spacings: float = REACH_SPACINGS,

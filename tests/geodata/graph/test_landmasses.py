@@ -766,3 +766,20 @@ def test_clip_to_box_raises_for_a_partition_where_both_clips_fail(monkeypatch):
     assert clip_to_box(square, (5, 5, 20, 20)) is square
     with pytest.raises(shapely.errors.GEOSException, match="LinearRing"):
         clip_to_box(square, (5, 5, 20, 20), whole_on_failure=False)
+
+
+def test_regions_reaching_far_over_an_outline_wider_than_the_survey_are_said():
+    """An audit's coastal survey with the provinces of China as outline: coastal cells
+    covered most of the country without a word. They are said, with the reach to pass."""
+    prov = geodata.load_boundary("china_provinces")
+    rng = np.random.default_rng(0)
+    lat = rng.uniform(24.0, 30.0, 60)
+    lon = 118.0 + (lat - 24.0) * 0.4 + rng.uniform(0.0, 0.6, 60)  # a coastal strip
+    sites = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs=4326,
+                             index=pd.Index([f"c{k}" for k in range(60)]))
+    sites = sites[prov.union_all().contains(sites.geometry)]
+    g = DialectGraph.from_sites(sites, boundary=prov, isolated="keep")
+    entry = next(e for e in g.report.entries if e["action"] == "regions reaching far")
+    assert re.search(r"\d+ region\(s\) reach more than twice as far from their site as 5 "
+                     r"median site spacings \([\d,]+ km\): .* Limit them with max_reach_km",
+                     entry["detail"])
