@@ -837,8 +837,7 @@ _SUPERSCRIPT_RE = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹]")
 _CHAO_RE = re.compile("[˥˦˧˨˩]")
 #: tone digits 0-5 right after a letter, or after a letter and one space ("tiŋ55",
 #: "ʦʰieː 33" as a source writing "ʦʰieː ³³" has it)
-_ASCII_TONE_RE = re.compile(r"(?<=[^\W\d_])(\s?)([0-5]+)(?![0-9])")
-_ASCII_TONE_FIND = re.compile(r"(?<=[^\W\d_])\s?[0-5]+(?![0-9])")  # the same, no groups
+_ASCII_TONE_RE = re.compile(r"(?<=[^\W\d_])\s?[0-5]+(?![0-9])")
 
 
 def unify_tone_notation(values: pd.Series, items: pd.Series | None = None
@@ -876,14 +875,14 @@ def unify_tone_notation(values: pd.Series, items: pd.Series | None = None
              else items[is_text].astype(str))
     kinds = pd.DataFrame({"sup": text.str.contains(_SUPERSCRIPT_RE),
                           "chao": text.str.contains(_CHAO_RE),
-                          "ascii": text.str.contains(_ASCII_TONE_FIND)})
+                          "ascii": text.str.contains(_ASCII_TONE_RE)})
     mixed_items = kinds.groupby(group.to_numpy()).any().sum(axis=1) >= 2
     mixed = group.isin(mixed_items.index[mixed_items]).to_numpy()
     if not mixed.any():
         return values, 0, None
 
     def one(v: str) -> str:
-        return _ASCII_TONE_RE.sub(lambda m: m.group(1) + m.group(2).translate(_TO_SUPERSCRIPT),
+        return _ASCII_TONE_RE.sub(lambda m: m.group().translate(_TO_SUPERSCRIPT),
                                   v.translate(_CHAO_TO_DIGIT))
 
     sub = text[mixed]

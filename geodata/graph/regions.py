@@ -712,7 +712,7 @@ def check_swapped_on_land(ids: pd.Index, lon: np.ndarray, lat: np.ndarray,
     if len(lon) < 5 or not _spans_world(boundary) or (np.abs(lon) > 90).any():
         return  # a longitude beyond 90 cannot be a latitude
     # first the outline given, points inside it (fast): a survey mostly on it is done
-    if _land_share(_outline_tree(boundary), lon, lat, near=False) >= 0.75:
+    if _land_mask(_outline_tree(boundary), lon, lat, near=False).mean() >= 0.75:
         return
     # the finest land shipped (a coarser world outline lacks the islands the sites stand
     # on), a site within about 5 km of it on land (harbour towns off a coarse coast)
@@ -771,11 +771,6 @@ def _land_mask(tree: shapely.STRtree, x: np.ndarray, y: np.ndarray, *,
         close, _ = tree.query(pts[rest], predicate="dwithin", distance=SWAP_COAST_DEG)
         hit[rest[close]] = True
     return hit
-
-
-def _land_share(tree: shapely.STRtree, x: np.ndarray, y: np.ndarray, *,
-                near: bool = True) -> float:
-    return float(_land_mask(tree, x, y, near=near).mean())
 
 
 def _report_far_reach(cells: np.ndarray, xy: np.ndarray, xy_sites: np.ndarray,
