@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from geodata.validation import (
+    NA_SPELLINGS,
     DialectGraphError,
     Problems,
     Report,
@@ -361,8 +362,8 @@ def add_site_options(p: argparse.ArgumentParser, *, dataset: bool = True) -> Non
     p.add_argument("--lon-col", default="longitude", help="longitude column (default: longitude)")
     p.add_argument("--missing-values", default=None, metavar="TEXT,...",
                    help="comma-separated spellings of a missing cell in --sites and --survey "
-                        "(default: NA, N/A, #N/A, NaN, nan, NULL, null; a blank cell is "
-                        "always missing); --missing-values '' reads NA as a value, e.g. a "
+                        f"(default: {', '.join(v for v in NA_SPELLINGS if v)}; a blank cell "
+                        "is always missing); --missing-values '' reads NA as a value, e.g. a "
                         "group code")
 
 
