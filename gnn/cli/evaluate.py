@@ -49,7 +49,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--hide-features", action="store_true",
                    help="held-out regions lose their features (unsurveyed-region setting)")
     p.add_argument("--models", default=None,
-                   help="comma-separated subset of models (default: all)")
+                   help="comma-separated models (default: the tuned baselines and "
+                        "dialect_gat; 'all' adds the plain GNNs gcn, gat and gat_edge_dim)")
     p.add_argument("--max-epochs", type=int, default=None,
                    help="networks: training epochs at most (default: the estimator's)")
     p.add_argument("--n-jobs", type=int, default=-1,
@@ -69,7 +70,9 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from gnn.progress import check_n_jobs
 
     models = [m.strip() for m in args.models.split(",") if m.strip()] if args.models else None
-    if models:
+    if models == ["all"]:
+        models = "all"
+    elif models:
         check_model_names(models, task=args.task)  # before the graph is read
     check_n_jobs(args.n_jobs, 1)
     graph = with_genealogy(read_graph(args.graph), args.classification, args.k_gen)

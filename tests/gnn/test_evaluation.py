@@ -445,3 +445,13 @@ def test_one_seed_shows_no_spread_over_seeds(szeto):
     assert re.search(r"\| geo_knn \| 0\.\d{3} \| 0\.\d{3} \|", one)
     two = to_markdown(evaluate(szeto, seeds=2, **kw))
     assert "2 seeds" in two and re.search(r"\| geo_knn \| 0\.\d{3} ± 0\.\d{3} \|", two)
+
+
+def test_the_plain_gnns_run_when_asked_for(szeto):
+    """By default the tuned baselines and dialect_gat (the plain GNNs took two thirds of a
+    350-site evaluation's 23 minutes); models='all' adds gcn, gat and gat_edge_dim."""
+    kw = dict(cv="spatial", folds=3, seeds=1, net_params={"max_epochs": 2, "n_ensemble": 1})
+    default = evaluate(szeto, **kw)["models"]
+    assert "dialect_gat" in default and "mlp" in default and "geo_knn" in default
+    assert not {"gcn", "gat", "gat_edge_dim"} & set(default)
+    assert {"gcn", "gat", "gat_edge_dim"} <= set(evaluate(szeto, models="all", **kw)["models"])

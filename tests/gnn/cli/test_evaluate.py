@@ -138,3 +138,19 @@ def test_seeds_run_in_parallel_processes_and_n_jobs_is_checked_first(gpkg, tmp_p
     assert "[evaluate] 2 seeds in 2 parallel processes" in printed
     assert "[evaluate] seed 1/2 done; about" in printed and "| gcn |" in printed
     assert len(json.loads(out.read_text())["models"]["gcn"]["accuracy_per_seed"]) == 2
+
+
+def test_models_all_reaches_evaluate_as_all(gpkg, tmp_path, monkeypatch):
+    import gnn.evaluation
+    from gnn.cli import main
+
+    seen = {}
+
+    def fake(graph, **kw):
+        seen.update(kw)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(gnn.evaluation, "evaluate", fake)
+    with pytest.raises(SystemExit):
+        main(["evaluate", "--graph", str(gpkg), "--models", "all"])
+    assert seen["models"] == "all"
