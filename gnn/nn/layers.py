@@ -40,6 +40,9 @@ Only parameters that received a gradient in training are reported
 from __future__ import annotations
 
 import math
+import os
+import sys
+import tempfile
 from collections.abc import Sequence
 
 import torch
@@ -378,6 +381,41 @@ class EdgePrior(torch.nn.Module):
         return [dict(zip(("parameter", "term", "column", "value", "meaning"), r)) for r in rows]
 
 
+def remove_generated_sources() -> int:
+    """Delete the source files PyG generated for its message passing, once loaded.
+
+    PyG compiles ``propagate`` and ``edge_updater`` of each message-passing class from
+    jinja templates the first time a process builds one, and leaves the generated
+    ``<module>_<Class>_propagate_<random>.py`` files in the temporary folder for good (2-6
+    files each process that fits or predicts; thousands after a few evaluations). The
+    modules are loaded when this runs, so their files are no longer read.
+
+    Returns
+    -------
+    int
+        The number of files removed.
+    """
+    tmp = os.path.realpath(tempfile.gettempdir())
+    removed = 0
+    for name, module in list(sys.modules.items()):
+        if not name.endswith(("_propagate", "_edge_updater")) or name in _REMOVED_SOURCES:
+            continue
+        path = getattr(module, "__file__", None)
+        if (not path or os.path.dirname(os.path.realpath(path)) != tmp
+                or not os.path.basename(path).startswith(name + "_")):
+            continue
+        _REMOVED_SOURCES.add(name)
+        try:
+            os.remove(path)
+            removed += 1
+        except OSError:  # already gone, or not ours to remove
+            pass
+    return removed
+
+
+_REMOVED_SOURCES: set[str] = set()
+
+
 class _PriorMixin:
     """Shared plumbing: explicit self-loop fill, the prior, optional node masses."""
 
@@ -391,6 +429,7 @@ class _PriorMixin:
                          edge_dim=None, fill_value=fill, add_self_loops=True, **kwargs)
         self.prior = prior
         self._node_log_mass = None
+        remove_generated_sources()
 
     def _prior_forward(self, parent_forward, x, edge_index, edge_attr, node_log_mass,
                        return_attention_weights):

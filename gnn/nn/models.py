@@ -29,6 +29,7 @@ from gnn.nn.layers import (
     EdgePriorGATConv,
     EdgePriorGATv2Conv,
     edge_features,
+    remove_generated_sources,
     self_loop_fill,
 )
 
@@ -170,6 +171,7 @@ class DialectNet(_Backbone):
             self.mlp_hidden = torch.nn.ModuleList(
                 [torch.nn.Linear(width, width) for _ in range(max(1, layers))])
         self.out = torch.nn.Linear(width, out_channels)
+        remove_generated_sources()
 
     @property
     def uses_edges(self) -> bool:

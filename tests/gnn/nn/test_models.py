@@ -83,3 +83,27 @@ def test_relational_split_is_kept_and_refreshed():
         ea[2, 1:3] = torch.tensor([1.0, 0.0])  # in place: the far edge becomes geographic
         assert net._relation_parts(ei, ea)["geographic"][0].size(1) == 4
         assert not net(x, ei, ea, pos).equal(first)
+
+
+def test_building_networks_leaves_no_generated_sources_behind(tmp_path):
+    # PyG writes the propagate/edge_updater code it generates for each message-passing
+    # class to the temporary folder and never removes it: thousands of files after a few
+    # evaluations. A fresh process (the classes are compiled once per process).
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import torch\n"
+        "from gnn.data import szeto_data\n"
+        "from gnn.nn.models import MODEL_KINDS, DialectNet\n"
+        "d = szeto_data()\n"
+        "for kind in MODEL_KINDS:\n"
+        "    net = DialectNet(d.x.size(1), 10, edge_attr_names=d.edge_attr_names, kind=kind,"
+        " hidden=8, heads=2).eval()\n"
+        "    assert torch.isfinite(net(d.x, d.edge_index, d.edge_attr, d.pos)).all()\n"
+    )
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=300)
+    left = sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".py")
+    assert left == []
