@@ -748,8 +748,9 @@ def sites_from_frame(
             f"`{argument}` columns {lat_col!r}/{lon_col!r} must be numbers in decimal degrees; "
             f"{int(bad_num.sum())} sites have missing or non-numeric coordinates "
             f"(first: {first_examples(which)}; site {which[0]!r} has {shown}). Fill them in "
-            "as decimal degrees (3.5, not 3°30'N; south and west negative) or remove those "
-            "sites." + (" Write decimals with a point (44.1194, not 44,1194)." if comma else "")
+            "as decimal degrees (3.5, not 3°30'N; south and west negative; `read_sites`, "
+            "which the CLI uses, converts degrees, minutes and seconds such as 60°23′29″N) "
+            "or remove those sites." + (" Write decimals with a point (44.1194, not 44,1194)." if comma else "")
         )
     lat_bad = ~bad_num & ((lat < -90) | (lat > 90))
     lon_bad = ~bad_num & ((lon < -180) | (lon > 180))
@@ -852,11 +853,123 @@ def read_sites(
                     report.add("decimal commas", f"{int(comma.sum())} value(s) of column "
                                f"{col!r} written with a decimal comma were read with a point "
                                f"(e.g. {text[comma].iloc[0]!r})")
+    for col, axis in ((lat_col, "latitude"), (lon_col, "longitude")):
+        if col in frame.columns:
+            _read_sexagesimal(frame, col, axis, report, argument=argument)
     sites = sites_from_frame(frame, id_col=id_col, lat_col=lat_col, lon_col=lon_col,
                              argument=argument, missing_coordinates=missing_coordinates)
     if with_report:
         _report_swapped_looking(sites[sites["latitude"].notna()], report)
     return (sites, report) if with_report else sites
+
+
+_NUMBER = r"\d+(?:[.,]\d+)?"
+#: Degrees, minutes and seconds as atlases print them: 60°23′29″N, 60°23.5'N, N 60°23′,
+#: 5d19m20sE, 60:23:29N, -4°35′. A hemisphere letter (N, S, E, W) or a mark (°, ′, ″, :) is
+#: needed: "60 23" could be a typo of 60.23.
+_SEXAGESIMAL = re.compile(
+    rf"(?P<pre>[NSEW])?\s*(?P<sign>[-+−])?\s*(?P<deg>{_NUMBER})\s*(?:[°º˚]|(?-i:d)|:|\s)?\s*"
+    rf"(?:(?P<min>{_NUMBER})\s*(?:[′'’]|(?-i:m)|:|\s)?\s*"
+    rf"(?:(?P<sec>{_NUMBER})\s*(?:[″\"”]|(?-i:s)|′′|''|’’)?)?)?\s*(?P<post>[NSEW])?",
+    re.IGNORECASE)
+_MARKED = re.compile(r"[°º˚′'’″\"”:]|\d\s*(?-i:[dms])|[NSEW]", re.IGNORECASE)
+
+
+def parse_sexagesimal(text: str, *, axis: str | None = None) -> float:
+    """A coordinate in degrees, minutes and seconds, in decimal degrees.
+
+    Parameters
+    ----------
+    text : str
+        The coordinate as written: ``"60°23′29″N"``, ``"60°23.5'N"``, ``"N 60°23′"``,
+        ``"5d19m20sE"``, ``"60:23:29N"``, ``"-4°35′"``; decimal commas are read
+        (``"29,5″"``). South and west (a letter or a minus sign) are negative.
+    axis : {"latitude", "longitude"}, optional
+        The axis the value belongs to: a latitude with an E/W letter (or a longitude with
+        N/S) raises.
+
+    Returns
+    -------
+    float
+        Decimal degrees.
+
+    Raises
+    ------
+    ValueError
+        When ``text`` is not such a coordinate (minutes or seconds of 60 or more, a
+        fraction followed by smaller units, two hemisphere letters, a letter of the other
+        axis, letters other than N, S, E, W).
+
+    Examples
+    --------
+    >>> round(parse_sexagesimal("60°23′29″N"), 5)
+    60.39139
+    >>> parse_sexagesimal("4°30′W", axis="longitude")
+    -4.5
+    """
+    raw = str(text).strip()
+    match = _SEXAGESIMAL.fullmatch(raw)
+    if not raw or match is None or not _MARKED.search(raw):
+        raise ValueError(f"{text!r} is not a coordinate in degrees, minutes and seconds")
+    pre, post = match["pre"], match["post"]
+    if pre and post:
+        raise ValueError(f"{text!r} has two hemisphere letters")
+    letter = (pre or post or "").upper()
+    if letter and axis is not None and letter not in ("NS" if axis == "latitude" else "EW"):
+        raise ValueError(f"{text!r} is a {'longitude' if letter in 'EW' else 'latitude'} "
+                         f"(hemisphere {letter}), not a {axis}")
+    if letter in ("S", "W") and match["sign"]:
+        raise ValueError(f"{text!r} has both a sign and a hemisphere letter")
+
+    def number(part: str | None) -> float:
+        return float(part.replace(",", ".")) if part else 0.0
+
+    minutes, seconds = number(match["min"]), number(match["sec"])
+    if minutes >= 60 or seconds >= 60:
+        raise ValueError(f"{text!r} has minutes or seconds of 60 or more")
+    if (match["min"] and re.search(r"[.,]", match["deg"])) or (
+            match["sec"] and re.search(r"[.,]", match["min"] or "")):
+        raise ValueError(f"{text!r} has a fraction of a degree (or minute) followed by "
+                         "minutes (or seconds)")
+    value = number(match["deg"]) + minutes / 60 + seconds / 3600
+    negative = letter in ("S", "W") or match["sign"] in ("-", "−")
+    return -value if negative else value
+
+
+def _read_sexagesimal(frame: pd.DataFrame, col: str, axis: str, report: Report, *,
+                      argument: str) -> None:
+    """Convert the cells of ``col`` written in degrees, minutes and seconds to decimal
+    degrees (reported); cells that cannot be read are left for the coordinate checks of
+    :func:`sites_from_frame`, except a hemisphere letter of the other axis (swapped
+    columns), which raises here."""
+    text = frame[col].astype("string").str.strip()
+    candidate = (text.notna() & (text != "") & pd.to_numeric(text, errors="coerce").isna()
+                 & text.str.contains(_MARKED, regex=True).fillna(False)).to_numpy(bool)
+    if not candidate.any():
+        return
+    values, other_axis = {}, []
+    for i in np.flatnonzero(candidate):
+        try:
+            values[i] = parse_sexagesimal(text.iloc[i], axis=axis)
+        except ValueError as err:
+            if "not a " + axis in str(err):
+                other_axis.append(text.iloc[i])
+    if other_axis:
+        other = "lat_col" if axis == "longitude" else "lon_col"
+        raise DialectGraphError(
+            f"`{argument}` column {col!r} must hold {axis}s; {len(other_axis)} value(s) carry "
+            f"the hemisphere letter of a {'longitude' if axis == 'latitude' else 'latitude'} "
+            f"({first_examples(other_axis)}). Did you swap the columns? Pass the other column "
+            f"as {other} (CLI: --{other.replace('_', '-')}).")
+    if not values:
+        return
+    rows = list(values)
+    frame.loc[frame.index[rows], col] = [repr(values[i]) for i in rows]
+    first = rows[0]
+    report.add("degrees, minutes and seconds",
+               f"{len(rows)} value(s) of column {col!r} written in degrees, minutes and "
+               f"seconds were converted to decimal degrees (e.g. {text.iloc[first]!r} -> "
+               f"{values[first]:.6f})")
 
 
 #: A site lies apart when its nearest other site is this many times the survey's median

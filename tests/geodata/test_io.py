@@ -10,6 +10,7 @@ from geodata.io import (
     atomic_path,
     check_output_path,
     clean_stale_temps,
+    parse_sexagesimal,
     place_sites_in_regions,
     read_json_text,
     read_matrix,
@@ -531,6 +532,73 @@ def test_read_sites_from_a_semicolon_csv_with_decimal_commas(tmp_path):
     with pytest.raises(DialectGraphError, match=r"Write decimals with a point \(44\.1194, not "
                                                 r"44,1194\)\."):
         read_sites(tmp_path / "c.csv")
+
+
+def test_read_sites_converts_degrees_minutes_and_seconds(tmp_path):
+    """Atlases print coordinates as 60°23′29″N: read_sites converts them (said), keeps
+    decimal ones as they are, and the swapped columns a hemisphere letter shows raise."""
+    p = _write(tmp_path, "s.csv",
+               "id,name,latitude,longitude\n"
+               "a,Bergen,60°23′29″N,5°19′20″E\n"
+               "b,Tórshavn,\"62°0'42\"\"N\",6d46m3sW\n"
+               "c,Reine,N 67°55.9′,13.09\n"
+               "d,Ushuaia,-54:48:0,68°18′W\n")
+    sites, report = read_sites(p, with_report=True)
+    assert sites["latitude"].round(6).tolist() == [60.391389, 62.011667, 67.931667, -54.8]
+    assert sites["longitude"].round(6).tolist() == [5.322222, -6.7675, 13.09, -68.3]
+    said = [e["detail"] for e in report.entries
+            if e["action"] == "degrees, minutes and seconds"]
+    assert said == ["4 value(s) of column 'latitude' written in degrees, minutes and seconds "
+                    "were converted to decimal degrees (e.g. '60°23′29″N' -> 60.391389)",
+                    "3 value(s) of column 'longitude' written in degrees, minutes and seconds "
+                    "were converted to decimal degrees (e.g. '5°19′20″E' -> 5.322222)"]
+    swapped = _write(tmp_path, "w.csv", "id,latitude,longitude\na,5°19′20″E,60°23′29″N\n")
+    with pytest.raises(DialectGraphError, match=r"`path` column 'latitude' must hold "
+                                                r"latitudes; 1 value\(s\) carry the hemisphere "
+                                                r"letter of a longitude \('5°19′20″E'\)\. Did "
+                                                r"you swap the columns\? Pass the other column "
+                                                r"as lon_col \(CLI: --lon-col\)\."):
+        read_sites(swapped)
+    # not read as a coordinate: 75 minutes, a Norwegian 'V' (vest), no mark at all
+    for bad in ("60°75′N", "4°35′V", "60 23"):
+        q = _write(tmp_path, "b.csv", f"id,latitude,longitude\na,{bad},5.1\n")
+        with pytest.raises(DialectGraphError, match=r"must be numbers in decimal degrees; 1 "
+                                                    r"sites have missing or non-numeric .*"
+                                                    r"converts degrees, minutes and seconds"):
+            read_sites(q)
+
+
+@pytest.mark.parametrize("text, axis, problem", [
+    ("60°23′N 5°19′E", None, "not a coordinate"),
+    ("N60°23′S", None, "two hemisphere letters"),
+    ("-60°23′S", None, "both a sign and a hemisphere letter"),
+    ("60.5°23′N", None, "a fraction of a degree"),
+    ("60°23′61″N", None, "60 or more"),
+    ("60°23′N", "longitude", "is a latitude \\(hemisphere N\\), not a longitude"),
+    ("", None, "not a coordinate"),
+])
+def test_parse_sexagesimal_refuses_what_it_cannot_read(text, axis, problem):
+    with pytest.raises(ValueError, match=problem):
+        parse_sexagesimal(text, axis=axis)
+
+
+def test_parse_sexagesimal_agrees_with_lat_lon_parser():
+    """Checked against a reference parser (lat-lon-parser) on every written form."""
+    hypothesis = pytest.importorskip("hypothesis")
+    lat_lon_parser = pytest.importorskip("lat_lon_parser")
+    st = hypothesis.strategies
+    forms = ["{d}°{m}′{s}″{h}", "{d}° {m}' {s}\" {h}", "{h} {d}°{m}′{s}″", "{d}d{m}m{s}s{h}",
+             "{d}:{m}:{s}{h}", "{d}°{m}′{h}", "{d}º {m}’ {s}” {h}", "{d}˚{m}'{h}"]
+
+    @hypothesis.settings(max_examples=300, deadline=None, derandomize=True)
+    @hypothesis.given(st.integers(0, 179), st.integers(0, 59),
+                      st.decimals(0, 59, places=2).filter(lambda x: x < 60),
+                      st.sampled_from("NSEW"), st.sampled_from(forms))
+    def check(d, m, s, h, form):
+        text = form.format(d=d, m=m, s=s, h=h)
+        assert parse_sexagesimal(text) == pytest.approx(lat_lon_parser.parse(text), abs=1e-9)
+
+    check()
 
 
 def test_comma_joined_variants_are_noticed(tmp_path):
