@@ -783,3 +783,36 @@ def test_regions_reaching_far_over_an_outline_wider_than_the_survey_are_said():
     assert re.search(r"\d+ region\(s\) reach more than twice as far from their site as 5 "
                      r"median site spacings \([\d,]+ km\): .* Limit them with max_reach_km",
                      entry["detail"])
+
+
+def test_informants_in_clusters_do_not_shrink_the_reach(world_land):
+    """Five informants a few km apart in each town (Szeto's 42 towns): the reach was five
+    times their distance (20 km), and the regions became discs around the towns with no
+    border between the dialect areas (an audit's 945 sites in 189 Japanese towns covered
+    29 % of Japan). The spacing is now read from the 5th nearest site, and said."""
+    from geodata.graph.regions import _spacing
+
+    sites, _ = geodata.load_dataset("sinitic_szeto2018")
+    steps = [(0, 0), (0.04, 0), (-0.04, 0), (0, 0.04), (0, -0.04)]
+    clustered = _sites({f"{i}-{j}": (lon + dx, lat + dy)
+                        for i, lon, lat in zip(sites.index, sites.longitude, sites.latitude)
+                        for j, (dx, dy) in enumerate(steps)})
+    g = DialectGraph.from_sites(clustered, boundary=world_land, isolated="keep")
+    _assert_valid_and_holding(g.regions, clustered)
+    area = g.regions.to_crs("+proj=eqearth").area.sum() / 1e6
+    assert area > 5e6  # 0.3 million km² before: discs of 20 km around the towns
+    cut = {e["action"]: e["detail"] for e in g.report.entries}["cells cut at their reach"]
+    assert re.search(r"the sites stand in clusters \(median distance to the nearest other "
+                     r"4\.\d km, to the 5th nearest \d+\.\d km\), so the spacing is read "
+                     r"from the 5th nearest: \d+\.\d km", cut), cut
+    # surveys spread over an area keep their nearest-neighbour spacing: random points,
+    # and the bundled surveys (projected, in m)
+    from scipy.spatial import cKDTree
+
+    rng = np.random.default_rng(0)
+    for xy in [rng.uniform(0, 500e3, (300, 2))] + [
+            np.column_stack([s.to_crs("+proj=eqearth").geometry.x,
+                             s.to_crs("+proj=eqearth").geometry.y])
+            for s in (sites, geodata.load_dataset("sinitic_beida1962_zihui").sites)]:
+        dist, _ = cKDTree(xy).query(xy, k=6)
+        assert _spacing(dist) == (np.median(dist[:, 1]), "")
