@@ -850,6 +850,20 @@ LOW_CEILING = 0.5
 def _warn_low_ceiling(ctx: _Context, cv: str, folds_of: dict[int, list[Fold]]) -> None:
     """Warn, before the models run, when most held-out sites belong to a group that has no
     labelled site left in training (groups that are areas, under spatial blocks)."""
+    c = _mean_ceiling(ctx, folds_of)
+    if c < LOW_CEILING:
+        warnings.warn(
+            f"cv={cv!r} leaves most held-out sites without their group in training: only "
+            f"{c:.0%} of them have a labelled site of their group left (the ceiling: no model "
+            "can score above it), so the models will be compared on almost nothing. The "
+            "groups are areas of their own; to compare models at placing sites within known "
+            "groups, use cv='random' or cv='loo' (CLI: --cv random or --cv loo).",
+            UserWarning, stacklevel=3)
+
+
+def _mean_ceiling(ctx: _Context, folds_of: dict[int, list[Fold]]) -> float:
+    """The share of held-out labelled sites whose group keeps a labelled site in training,
+    averaged over the seeds' folds (1.0 when nothing is held out)."""
     ceilings = []
     known = ctx.codes >= 0
     for fl in folds_of.values():
@@ -862,15 +876,7 @@ def _warn_low_ceiling(ctx: _Context, cv: str, folds_of: dict[int, list[Fold]]) -
             impossible += int(sum(int(c) not in seen for c in ctx.codes[test]))
         if n:
             ceilings.append(1 - impossible / n)
-    if ceilings and float(np.mean(ceilings)) < LOW_CEILING:
-        c = float(np.mean(ceilings))
-        warnings.warn(
-            f"cv={cv!r} leaves most held-out sites without their group in training: only "
-            f"{c:.0%} of them have a labelled site of their group left (the ceiling: no model "
-            "can score above it), so the models will be compared on almost nothing. The "
-            "groups are areas of their own; to compare models at placing sites within known "
-            "groups, use cv='random' or cv='loo' (CLI: --cv random or --cv loo).",
-            UserWarning, stacklevel=3)
+    return float(np.mean(ceilings)) if ceilings else 1.0
 
 
 def _resolve_cv(cv: str, ctx, task: str, folds: int) -> tuple[str, str]:
@@ -918,8 +924,10 @@ def evaluate(
         Label column for ``task="group"`` (default: the graph's label).
     cv : {"auto", "spatial", "loo", "group", "random"}, keyword-only
         The split (see :mod:`gnn.splits`). ``"auto"``: leave-one-out for up to
-        :data:`LOO_MAX_REGIONS` regions to hold out, else ``folds`` spatial blocks (the
-        choice is in the result's ``cv`` and ``cv_choice``).
+        :data:`LOO_MAX_REGIONS` regions to hold out, else ``folds`` spatial blocks, or
+        ``folds`` random folds for groups that are areas (blocks would leave fewer than
+        :data:`LOW_CEILING` of the held-out sites a labelled site of their group in
+        training); the choice is in the result's ``cv`` and ``cv_choice``.
     folds : int, keyword-only
         Number of folds for ``spatial`` and ``random``.
     buffer_km : float, keyword-only
@@ -989,8 +997,6 @@ def evaluate(
                 "with `features=` (a survey).")
     seed_list = _seed_list(seeds, ctx.n)
     cv, cv_choice = _resolve_cv(cv, ctx, task, folds)
-    if progress and cv_choice:
-        print(f"[evaluate] {cv_choice}", flush=True)
     if models is None or (isinstance(models, str) and models == "all"):
         names, skipped = _default_models(ctx, task, everything=models == "all")
     else:
@@ -1000,11 +1006,28 @@ def evaluate(
     group_values = _group_values(graph, ctx, cv, groups, label, task)
     pos = ctx.data.pos.numpy().astype(float)
     known = ctx.codes >= 0 if task == "group" else ~np.isnan(ctx.x).all(1)
-    folds_of = {}
-    for seed in seed_list:  # drawn and checked before any model runs
-        folds_of[seed] = make_folds(cv, pos, n_splits=folds, buffer_km=buffer_km,
-                                    groups=group_values, random_state=seed)
-        _check_train(ctx, folds_of[seed], known, float(buffer_km or 0.0))
+
+    def draw(kind: str) -> dict[int, list[Fold]]:
+        out = {}
+        for seed in seed_list:  # drawn and checked before any model runs
+            out[seed] = make_folds(kind, pos, n_splits=folds, buffer_km=buffer_km,
+                                   groups=group_values, random_state=seed)
+            _check_train(ctx, out[seed], known, float(buffer_km or 0.0))
+        return out
+
+    folds_of = draw(cv)
+    if task == "group" and cv_choice and cv == "spatial":
+        blocks = _mean_ceiling(ctx, folds_of)
+        if blocks < LOW_CEILING:  # groups that are areas: blocks hold out whole groups
+            cv, folds_of = "random", draw("random")
+            cv_choice = (
+                f"cv='auto': {folds} random folds, not spatial blocks: blocks would leave "
+                f"only {blocks:.0%} of the held-out sites a labelled site of their group in "
+                "training (the groups are areas of their own), so no model could place them "
+                "and the models would be compared on almost nothing; pass cv='spatial' "
+                "(CLI: --cv spatial) to measure how far groups extend into unsurveyed areas")
+    if progress and cv_choice:
+        print(f"[evaluate] {cv_choice}", flush=True)
     if task == "group":
         _warn_low_ceiling(ctx, cv, folds_of)
     jobs = check_n_jobs(n_jobs, len(seed_list))

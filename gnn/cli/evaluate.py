@@ -28,7 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="label column (default: the graph's label)")
     p.add_argument("--cv", choices=("auto", "spatial", "loo", "group", "random"), default="auto",
                    help="the split: 'auto' (default) is leave-one-out up to 100 regions to "
-                        "hold out, spatial blocks (--folds) above")
+                        "hold out, spatial blocks (--folds) above, random folds instead "
+                        "when blocks would hold out whole groups (groups that are areas)")
     p.add_argument("--folds", type=int, default=5, help="folds for spatial and random")
     p.add_argument("--buffer-km", type=float, default=0.0,
                    help="drop training sites within this distance of a held-out site")

@@ -434,6 +434,33 @@ def test_groups_that_are_areas_under_spatial_blocks_warn_before_the_models_run(r
     assert not [w for w in recwarn if "leaves most held-out sites" in str(w.message)]
 
 
+def test_cv_auto_takes_random_folds_for_groups_that_are_areas(recwarn, monkeypatch):
+    """An atlas of hundreds of sites (above LOO_MAX_REGIONS) whose groups are areas: 'auto'
+    took spatial blocks, and two audits' default evaluate gave tables where every model
+    tied at the ceiling (0.23 and 0.40) and the majority scored 0. It takes random folds
+    and says why; cv='spatial' still gives blocks."""
+    from gnn import evaluation
+
+    monkeypatch.setattr(evaluation, "LOO_MAX_REGIONS", 30)
+    rng = np.random.default_rng(0)
+    corner = np.repeat(np.arange(4), 20)
+    lon = (corner % 2) * 10 + rng.uniform(0, 1, 80)
+    lat = (corner // 2) * 10 + rng.uniform(0, 1, 80)
+    labels = np.array(["SW", "SE", "NW", "NE"], dtype=object)[corner]
+    g = _graph(lon, lat, labels, features=rng.integers(0, 2, (80, 3)))
+    r = evaluate(g, folds=4, seeds=1, models=["majority", "geo_knn"])
+    assert r["cv"] == "random" and r["ceiling"]["mean"] == 1.0
+    assert re.fullmatch(
+        r"cv='auto': 4 random folds, not spatial blocks: blocks would leave only \d+% of the "
+        r"held-out sites a labelled site of their group in training \(the groups are areas "
+        r"of their own\), so no model could place them and the models would be compared on "
+        r"almost nothing; pass cv='spatial' \(CLI: --cv spatial\) to measure how far groups "
+        r"extend into unsurveyed areas", r["cv_choice"])
+    assert r["models"]["geo_knn"]["accuracy_mean"] == 1.0
+    assert not [w for w in recwarn if "leaves most held-out sites" in str(w.message)]
+    assert evaluate(g, cv="spatial", folds=4, seeds=1, models=["majority"])["cv"] == "spatial"
+
+
 def test_one_seed_shows_no_spread_over_seeds(szeto):
     """An audit read 'accuracy 0.62 ± 0.000' of `evaluate --seeds 1` as a measured spread:
     one seed prints the means alone and says why; two seeds print mean ± std."""
