@@ -173,6 +173,10 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         table = proba.copy()
         table.columns = [f"p_{c}" for c in proba.columns]
         table.insert(0, "prediction", proba.idxmax(axis=1))
+        # the labels the model was fitted on: an empty cell marks a region predicted
+        # without one (a new or unlabelled site), the ones a user reads the map for
+        fitted_labels = getattr(est, "_fit_labels_", {})
+        table.insert(1, "fitted_label", [fitted_labels.get(i) for i in table.index])
     else:
         table = _impute_table(est, graph)
     table.index.name = "region"
@@ -194,6 +198,11 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     how = (f"{n_new} new sites joined to the {len(fitted)} fitted regions, whose labels "
            "and features they see" if n_new else "regions of the fitted graph")
     print(f"predicted {len(table)} regions with {args.model} ({how}); wrote {args.out}")
+    if "fitted_label" in table.columns:
+        blank = int(table["fitted_label"].isna().sum())
+        print(f"{blank} of them had no label in the fit (column fitted_label empty): those "
+              f"are predictions; the other {len(table) - blank} repeat labels the model was "
+              "fitted on")
     if readings is not None:
         print(f"wrote {_readings_path(Path(args.out))}: the readings of each imputed class (from "
               f"{readings_source(Path(args.graph)).name}; a class groups similar readings, "

@@ -4,6 +4,7 @@ import re
 import subprocess
 import sys
 
+import geopandas as gpd
 import pandas as pd
 import pytest
 
@@ -54,7 +55,18 @@ def test_fit_then_predict_new_sites(graphs, capsys):
 
     classes = load(model).classes_
     assert set(table["prediction"]) <= set(classes)  # unknown labels impossible
-    assert list(table.columns) == ["prediction", *[f"p_{c}" for c in classes]]
+    assert list(table.columns) == ["prediction", "fitted_label", *[f"p_{c}" for c in classes]]
+    # which rows are predictions: the new sites had no label in the fit (two audits could
+    # not tell them from the fitted regions in p.csv)
+    assert table["fitted_label"].isna().all()
+    assert ("11 of them had no label in the fit (column fitted_label empty): those are "
+            "predictions; the other 0 repeat labels the model was fitted on") in capsys.readouterr().out
+    assert main(["predict", "--model", str(model), "--graph", str(graphs["train"]),
+                 "--out", str(out)]) == 0
+    table = pd.read_csv(out, index_col="region")
+    truth = gpd.read_file(graphs["train"], layer="regions").set_index("site_id")["dialect_group"]
+    assert table["fitted_label"].notna().all()
+    assert (table["fitted_label"] == truth.reindex(table.index)).all()
 
 
 def test_impute_task(graphs):
