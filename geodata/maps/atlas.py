@@ -301,6 +301,9 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
     elif "features" in wanted and kinds is not None:
         notes.append("the 'features' maps were asked for but need a survey (the items' "
                      "variants); with `distances` alone there are none: pass `survey` too")
+    if "groups" in wanted and kinds is not None and label is None:
+        notes.append("the 'groups' map was asked for but needs reference groups: name the "
+                     "sites' column of groups with `label` (CLI: --label)")
 
     if regions is not None:
         from geodata.io import regions_with_sites

@@ -400,6 +400,33 @@ def print_report(report: Report | None, source: str) -> None:
               file=sys.stderr)
 
 
+#: Column names that usually hold a classification of the sites (case-insensitive).
+_GROUP_NAMES = re.compile(r"group|dialect|zone|area|cluster|class|label|branch|family|variety",
+                          re.IGNORECASE)
+
+
+def say_group_column(sites: Any, *, flag: str = "--label") -> None:
+    """With no group column named and no ``dialect_group`` column, name the columns of
+    ``sites`` that look like groups (an audit's ``group`` column was ignored silently: no
+    groups map, 4 clusters cut instead of 9)."""
+    if sites is None or "dialect_group" in sites.columns:
+        return
+    n = len(sites)
+    found = []
+    for col in sites.columns:
+        if col in ("geometry", "latitude", "longitude") or not _GROUP_NAMES.search(str(col)):
+            continue
+        k = sites[col].dropna().nunique()
+        if 2 <= k <= max(2, n // 2):
+            found.append((str(col), int(k)))
+    if found:
+        col, k = found[0]
+        others = f" (or {', '.join(repr(c) for c, _ in found[1:])})" if len(found) > 1 else ""
+        print(f"note: the sites have no 'dialect_group' column, so no reference groups are "
+              f"used; their column {col!r} holds {k} groups{others}: pass {flag} {col} to "
+              "compare with them", file=sys.stderr)
+
+
 def missing_values(args: argparse.Namespace) -> list[str] | None:
     """``--missing-values`` as a list of spellings (None: the readers' default)."""
     text = getattr(args, "missing_values", None)

@@ -259,6 +259,10 @@ def _cmd_tree(args: argparse.Namespace) -> int:
         if args.group_col != "dialect_group":  # the default may be absent
             require_columns(sites.drop(columns="geometry", errors="ignore"), [args.group_col],
                             argument="sites", option="`group_col` (or leave it out)")
+        elif args.sites:
+            from gnn.cli._common import say_group_column
+
+            say_group_column(sites, flag="--group-col")
         metric = resolve_metric(survey, args)
         how = dict(segmented=args.segmented, substitution=args.substitution)
         distances = _survey_distances(survey, metric, **how)

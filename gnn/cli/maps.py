@@ -35,7 +35,12 @@ _KINDS = ("graph", "groups", "clusters", "fuzzy_clusters", "mds", "reference", "
 def _cmd_maps(args: argparse.Namespace) -> int:
     import warnings
 
-    from gnn.cli._common import load_inputs, print_report, resolve_boundary
+    from gnn.cli._common import (
+        load_inputs,
+        print_report,
+        resolve_boundary,
+        say_group_column,
+    )
 
     if args.distances is not None and args.survey is not None:
         raise DialectGraphError("give exactly one of `--survey V.csv` or `--distances M.csv`; "
@@ -64,6 +69,8 @@ def _cmd_maps(args: argparse.Namespace) -> int:
         if not args.dataset:
             print("note: reference groups from the sites' 'dialect_group' column (--label "
                   "names another)", file=sys.stderr)
+    elif label is None:
+        say_group_column(sites)
     from geodata.maps import write_atlas
 
     labels = False if args.labels == "none" else args.labels
@@ -93,8 +100,8 @@ def _cmd_maps(args: argparse.Namespace) -> int:
         print("note:", cli_words(note))
     page = ("interactive_map.html, " if args.kinds is None or "interactive" in args.kinds
             else "")
-    print(f"wrote {len(summary['figures'])} figures, {page}{', '.join(summary['tables'])} "
-          f"and index.html to {args.out} in {summary['seconds']} s")
+    print(f"wrote {len(summary['figures'])} figures, {page}{', '.join(summary['tables'])}"
+          f", summary.json and index.html to {args.out} in {summary['seconds']} s")
     return 0
 
 

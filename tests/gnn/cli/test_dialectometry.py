@@ -244,6 +244,10 @@ def test_analyze_and_tree_read_groups_of_any_column_name(files, capsys):
         reports.append(json.loads(out.read_text()))
         assert main(["tree", *args, spelling, "group", "--out", str(files / "t.nwk")]) == 0
         assert "clusters): n_sites 42\n" in capsys.readouterr().out
+    assert main(["tree", *args, "--out", str(files / "t.nwk")]) == 0
+    assert ("note: the sites have no 'dialect_group' column, so no reference groups are "
+            "used; their column 'group' holds 10 groups: pass --group-col group to compare "
+            "with them") in capsys.readouterr().err
     assert reports[0] == reports[1] == reports[2]
     assert reports[0]["clustering"]["reference"] == "group"
     assert reports[0]["clustering"]["agreement"]["n_sites"] == 42

@@ -263,6 +263,25 @@ def test_ones_own_sites_with_dialect_groups_get_the_groups_map(tmp_path, capsys)
     assert "wrote 1 figures" in captured.out and (out / "groups.png").exists()
 
 
+def test_a_group_column_of_another_name_is_pointed_out(tmp_path, capsys):
+    """An audit's sites had their groups in 'group': `maps` ignored it in silence (no
+    groups map, 4 clusters cut instead of 9). It names the column and the option; the
+    groups map asked for without groups says what it needs."""
+    sites, survey = load_dataset("sinitic_szeto2018")
+    out = tmp_path / "g"
+    args = _write(tmp_path, sites.rename(columns={"dialect_group": "group"}), survey)
+    assert _run([*args, "--kinds", "groups", "--dpi", "40", "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert ("note: the sites have no 'dialect_group' column, so no reference groups are "
+            "used; their column 'group' holds 10 groups: pass --label group to compare with "
+            "them") in captured.err
+    assert re.search(r"note: the 'groups' map was asked for but needs reference groups: "
+                     r"name the sites' column of groups with `(label` \(CLI: )?--label",
+                     captured.out)
+    assert "wrote 0 figures, sites.csv, edges.csv, determinants.csv, summary.json and " \
+           "index.html" in captured.out
+
+
 def test_labels_left_out_of_crowded_maps_are_one_note(capsys):
     """The figures' 'no free place' warnings were silenced: now one note says how many
     labels were left out at worst; other warnings still show."""
