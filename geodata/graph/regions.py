@@ -565,8 +565,17 @@ def projected_cells(
     land_m2 = None if outline is None else _land_areas(clipped, lands, offshore)
     if land_m2 is not None and offshore.size:
         _report_dry_offshore(land_m2, offshore, at_sea, gap, sites.index, report)
+    landmass = None
+    if reach is not None:
+        # a site with water only stands on no landmass: its edge to the nearest coast is a
+        # sea crossing (Iona, missing from the outline, joined Fionnphort on Mull's land)
+        landmass = land_of.copy()
+        dry = at_sea.copy()
+        if land_m2 is not None and offshore.size:
+            dry[offshore[land_m2[offshore] <= 0]] = True
+        landmass[dry] = -1 - np.flatnonzero(dry)
     return ProjectedCells(clipped, crs, xy_sites, lon, lat, sites.index, report,
-                          landmass=land_of if reach is not None else None, outline=outline,
+                          landmass=landmass, outline=outline,
                           offshore=offshore, land_m2=land_m2,
                           offshore_gap_m=gap if outline is not None else None)
 

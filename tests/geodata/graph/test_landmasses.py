@@ -60,7 +60,7 @@ def test_island_regions_stay_on_their_island(china_islands):
 
 def test_no_land_border_across_water(china_islands):
     _, _, g = china_islands
-    e = g.edges
+    e = g.edges.reset_index()
     hainan, taiwan = ["Haikou", "Sanya", "Danzhou"], ["Taipei", "Taoyuan", "Kaohsiung"]
     for island in (hainan, taiwan):
         src = e.index.get_level_values(0).isin(island)
@@ -816,3 +816,23 @@ def test_informants_in_clusters_do_not_shrink_the_reach(world_land):
             for s in (sites, geodata.load_dataset("sinitic_beida1962_zihui").sites)]:
         dist, _ = cKDTree(xy).query(xy, k=6)
         assert _spacing(dist) == (np.median(dist[:, 1]), "")
+
+
+def test_an_island_missing_from_the_outline_is_joined_across_the_sea(world_land):
+    """Iona is not in Natural Earth: Baile Mòr's region is a disc of water, and its edge to
+    Fionnphort across the Sound of Iona was sea_crossing=False, reported as 'land no region
+    reaches' (it counted as on Mull, the nearest land)."""
+    sites = _sites({"Fionnphort": (-6.3670, 56.3250), "Baile Mor": (-6.3930, 56.3310),
+                    "Bunessan": (-6.2370, 56.3150), "Pennyghael": (-6.0520, 56.3790),
+                    "Craignure": (-5.7075, 56.4700), "Tobermory": (-6.0672, 56.6227),
+                    "Salen": (-5.9450, 56.5170), "Oban": (-5.4710, 56.4150),
+                    "Dervaig": (-6.1850, 56.5930)})
+    g = DialectGraph.from_sites(sites, boundary=world_land)
+    assert g.regions.loc["Baile Mor", "land_km2"] == 0
+    e = g.edges.reset_index()
+    iona = e[(e["source"] == "Baile Mor") | (e["target"] == "Baile Mor")]
+    assert len(iona) and iona["sea_crossing"].all()
+    entries = {x["action"]: x["detail"] for x in g.report.entries}
+    assert "joined regions across land no region reaches" not in entries
+    assert "Baile Mor-Fionnphort (2 km apart, 0.6 km of water)" in entries[
+        "joined islands across water"]
