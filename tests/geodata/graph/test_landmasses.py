@@ -60,7 +60,7 @@ def test_island_regions_stay_on_their_island(china_islands):
 
 def test_no_land_border_across_water(china_islands):
     _, _, g = china_islands
-    e = g.edges.reset_index()
+    e = g.edges
     hainan, taiwan = ["Haikou", "Sanya", "Danzhou"], ["Taipei", "Taoyuan", "Kaohsiung"]
     for island in (hainan, taiwan):
         src = e.index.get_level_values(0).isin(island)
