@@ -1524,7 +1524,37 @@ def to_lonlat(geoms: np.ndarray, crs: CRS) -> np.ndarray:
     bad = ~shapely.is_valid(out)
     if bad.any():
         out[bad] = [_only_polygons(g) for g in shapely.make_valid(out[bad])]
-    return out
+    return _on_grid(out)
+
+
+#: The lon/lat regions are put on a grid of this many degrees (about 1 m): a coast cut by
+#: a reach or water disc can leave a vertex a tenth of a millimetre from an edge of its
+#: own polygon, valid in degrees and self-intersecting once a user projects it (36 of an
+#: audit's 408 Norwegian and Scottish regions in UTM 33N, 20 in the British National Grid,
+#: where a dissolve failed with a TopologyException).
+LONLAT_GRID_DEG = 1e-5
+
+
+def _on_grid(geoms: np.ndarray) -> np.ndarray:
+    """``geoms`` with every vertex on the :data:`LONLAT_GRID_DEG` grid, neighbours' shared
+    vertices on the same points. A polygon whose parts could come near each other (more
+    vertices than a plain Voronoi cell, or several parts), or that rounding would spoil, is
+    snapped by GEOS, which nodes it so that no vertex stays nearer than the grid to an edge
+    it is not on; the others, convex cells, have their coordinates rounded as GEOS rounds
+    them (half up, by the same scale: a vertex two neighbours share lands on the same
+    floats in both), 200 times as fast."""
+    out = np.asarray(geoms, dtype=object).copy()
+    if not len(out):
+        return out
+    scale = round(1 / LONLAT_GRID_DEG)
+    rounded = shapely.transform(out, lambda c: np.floor(c * scale + 0.5) / scale)
+    snap = ((shapely.get_num_coordinates(out) > 16) | (shapely.get_num_geometries(out) > 1)
+            | ~shapely.is_valid(rounded))
+    if snap.any():
+        snapped = shapely.set_precision(out[snap], LONLAT_GRID_DEG)
+        rounded[snap] = [_only_polygons(x) if not x.is_empty else g0  # < 1 m: as it was
+                         for x, g0 in zip(snapped, out[snap])]
+    return rounded
 
 
 def _poles(fwd) -> list[tuple[float, shapely.Point]]:

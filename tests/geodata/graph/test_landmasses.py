@@ -836,3 +836,25 @@ def test_an_island_missing_from_the_outline_is_joined_across_the_sea(world_land)
     assert "joined regions across land no region reaches" not in entries
     assert "Baile Mor-Fionnphort (2 km apart, 0.6 km of water)" in entries[
         "joined islands across water"]
+
+
+def test_regions_stay_valid_in_a_national_grid(world_land):
+    """Six places of Sunnhordland on the world's land: Mosterhamn's region (a coast cut by
+    its reach) had a vertex a tenth of a millimetre from one of its own edges, valid in
+    degrees and self-intersecting in UTM 33N (the Norwegian grid): an audit's 408 regions
+    had 36 such in EPSG:25833 and 20 in the British National Grid, where a dissolve failed.
+    The regions are put on a grid of about 1 m, and still tile the land."""
+    from geodata.graph.regions import LONLAT_GRID_DEG
+
+    sites = _sites({"Mosterhamn": (5.381, 59.704), "Fitjar": (5.320, 59.918),
+                    "Husnes": (5.765, 59.867), "Rosendal": (6.013, 59.985),
+                    "Uskedalen": (5.873, 59.930), "Storebø": (5.216, 60.093)})
+    g = DialectGraph.from_sites(sites, boundary=world_land, isolated="keep")
+    for crs in ("EPSG:25833", "EPSG:25832", "EPSG:27700", "EPSG:3035", "EPSG:3857"):
+        assert g.regions.to_crs(crs).is_valid.all(), crs
+    xy = g.regions.geometry.get_coordinates().to_numpy()
+    assert np.abs(xy / LONLAT_GRID_DEG - np.round(xy / LONLAT_GRID_DEG)).max() < 1e-6
+    utm = g.regions.to_crs("EPSG:25833")
+    assert utm.union_all().area == pytest.approx(utm.area.sum(), rel=1e-9)  # no overlap
+    assert g.regions.to_crs("+proj=eqearth").area.div(1e6).to_numpy() == pytest.approx(
+        g.regions["area_km2"].to_numpy(), rel=1e-4)

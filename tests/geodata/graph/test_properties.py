@@ -87,7 +87,9 @@ def test_graph_invariants(area):
                                                 shapely.boundary(proj[j])), crs=crs).to_crs(4326)
     geod = Geod(ellps="WGS84")
     shared = np.array([geod.geometry_length(x) for x in shared])
-    np.testing.assert_allclose(land["border_km"].to_numpy() * 1000, shared, rtol=1e-6, atol=1e-3)
+    # (the lon/lat regions lie on a grid of about 1 m, LONLAT_GRID_DEG: each end of a shared
+    # border may move by a grid cell)
+    np.testing.assert_allclose(land["border_km"].to_numpy() * 1000, shared, rtol=1e-6, atol=2.5)
     # one connected graph once islands are joined
     assert g.report is not None and (g.degree() > 0).all()
 
