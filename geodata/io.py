@@ -718,15 +718,20 @@ def sites_from_frame(
     if blank.any():
         rows = (np.flatnonzero(blank.to_numpy()) + 2).tolist()  # +2: header and 1-based
         problems.add(
-            f"`{argument}` column {id_col!r} must name every site; {int(blank.sum())} rows have "
-            f"no id (file lines {first_examples(rows)}). Fill in the ids."
+            f"`{argument}` column {id_col!r} must name every site; {_rows(int(blank.sum()))} "
+            f"no id (file line{'s' if len(rows) > 1 else ''} {first_examples(rows)}). Fill in "
+            "the ids."
         )
     ids = ids.astype(str).str.strip().str.normalize("NFC")  # as the survey's ids
     dup = ids[ids.duplicated(keep=False) & ~blank]
     if len(dup):
+        first = sorted(dup.unique())[0]
+        lines = (np.flatnonzero((ids == first).to_numpy()) + 2).tolist()  # header, 1-based
         problems.add(
             f"`{argument}` column {id_col!r} must hold unique site ids; {dup.nunique()} "
-            f"{'id occurs' if dup.nunique() == 1 else 'ids occur'} more than once ({first_examples(sorted(dup.unique()))}). Rename or merge the duplicates."
+            f"{'id occurs' if dup.nunique() == 1 else 'ids occur'} more than once "
+            f"({first_examples(sorted(dup.unique()))}; {first!r} on file lines "
+            f"{first_examples(lines)}). Rename or merge the duplicates."
         )
     if missing_coordinates not in ("raise", "keep"):
         raise DialectGraphError(f"`missing_coordinates` must be 'raise' or 'keep'; got "
@@ -746,7 +751,8 @@ def sites_from_frame(
             r"\s*-?\d+,\d+\s*").any()
         problems.add(
             f"`{argument}` columns {lat_col!r}/{lon_col!r} must be numbers in decimal degrees; "
-            f"{int(bad_num.sum())} sites have missing or non-numeric coordinates "
+            f"{int(bad_num.sum())} {'site has' if int(bad_num.sum()) == 1 else 'sites have'} "
+            "missing or non-numeric coordinates "
             f"(first: {first_examples(which)}; site {which[0]!r} has {shown}). Fill them in "
             "as decimal degrees (3.5, not 3°30'N; south and west negative; `read_sites`, "
             "which the CLI uses, converts degrees, minutes and seconds such as 60°23′29″N) "
@@ -764,16 +770,19 @@ def sites_from_frame(
                     f"valid; pass lat_col={lon_col!r}, lon_col={lat_col!r} (CLI: --lat-col "
                     f"{lon_col} --lon-col {lat_col}).")
         elif swapped_ok[bad].all():  # the columns are right, a few rows are not
-            hint = (f" The other {int((~bad & ~bad_num & placed).sum())} rows are valid, and these "
-                    f"{int(bad.sum())} are valid the other way round: their latitude and "
-                    f"longitude look swapped ({first_examples(ids[bad].tolist())}). Swap the "
-                    "two values in those rows.")
+            n_ok, n_bad = int((~bad & ~bad_num & placed).sum()), int(bad.sum())
+            hint = (f" The other {n_ok} {'row is' if n_ok == 1 else 'rows are'} valid, and "
+                    f"{'this one is' if n_bad == 1 else f'these {n_bad} are'} valid the other "
+                    "way round: latitude and longitude look swapped "
+                    f"({first_examples(ids[bad].tolist())}). Swap the two values in "
+                    f"{'that row' if n_bad == 1 else 'those rows'}.")
         else:
             hint = " Check the coordinates or the column names."
         problems.add(
             f"`{argument}` must hold longitude/latitude in degrees; "
-            f"{int(lat_bad.sum())} rows have latitude outside [-90, 90] and {int(lon_bad.sum())} "
-            f"longitude outside [-180, 180] (first: site {ids.iloc[i]!r}, lat={lat.iloc[i]}, "
+            f"{_rows(int(lat_bad.sum()))} latitude outside [-90, 90] and "
+            f"{_rows(int(lon_bad.sum()))} longitude outside [-180, 180] (first: site "
+            f"{ids.iloc[i]!r}, lat={lat.iloc[i]}, "
             f"lon={lon.iloc[i]}).{hint}"
         )
     problems.raise_if_any()
@@ -786,6 +795,11 @@ def sites_from_frame(
     geometry = gpd.points_from_xy(out["longitude"], out["latitude"], crs="EPSG:4326")
     geometry[out["latitude"].isna().to_numpy()] = None  # "keep": no point, not POINT(nan nan)
     return gpd.GeoDataFrame(out, geometry=geometry, crs="EPSG:4326")
+
+
+def _rows(n: int) -> str:
+    """'1 row has', '3 rows have'."""
+    return f"{n} row has" if n == 1 else f"{n} rows have"
 
 
 def read_sites(

@@ -313,36 +313,38 @@ INPUT_TABLES = [
          "features); they would be overwritten or clash when the graph is saved. Rename them "
          "(e.g. 'latitude_source') or drop them."),
     Case("sites-lat-95", SD + "{i}/lat95.csv",
-         "`--sites` must hold longitude/latitude in degrees; 1 rows have latitude outside "
-         "[-90, 90] and 0 longitude outside [-180, 180] (first: site 'a', lat=95, "
+         "`--sites` must hold longitude/latitude in degrees; 1 row has latitude outside "
+         "[-90, 90] and 0 rows have longitude outside [-180, 180] (first: site 'a', lat=95, "
          "lon=110). Check the coordinates or the column names."),
     Case("sites-swapped", SD + "{i}/swapped.csv",
          "`--sites` must hold longitude/latitude in degrees; 2 rows have latitude outside "
-         "[-90, 90] and 0 longitude outside [-180, 180] (first: site 'wuxi', lat=120.3, "
+         "[-90, 90] and 0 rows have longitude outside [-180, 180] (first: site 'wuxi', lat=120.3, "
          "lon=31.5). Did you swap the columns? Swapping them would make every coordinate "
          "valid; pass --lat-col longitude, --lon-col latitude."),
     Case("sites-one-row-swapped", SD + "{i}/one_swapped.csv",
-         "`--sites` must hold longitude/latitude in degrees; 1 rows have latitude outside "
-         "[-90, 90] and 0 longitude outside [-180, 180] (first: site 'wuxi', lat=120.3, "
-         "lon=31.5). The other 2 rows are valid, and these 1 are valid the other way round: "
-         "their latitude and longitude look swapped ('wuxi'). Swap the two values in those "
-         "rows."),
+         "`--sites` must hold longitude/latitude in degrees; 1 row has latitude outside "
+         "[-90, 90] and 0 rows have longitude outside [-180, 180] (first: site 'wuxi', "
+         "lat=120.3, lon=31.5). The other 2 rows are valid, and this one is valid the other "
+         "way round: latitude and longitude look swapped ('wuxi'). Swap the two values in "
+         "that row."),
     Case("sites-na-coord", SD + "{i}/na_coord.csv",
          "`--sites` columns 'latitude'/'longitude' must be numbers in decimal degrees; 1 "
-         "sites have missing or non-numeric coordinates (first: 'a'; site 'a' has nan/'110'). "
-         "Fill them in as decimal degrees (3.5, not 3°30'N; south and west negative) or "
-         "remove those sites."),
+         "site has missing or non-numeric coordinates (first: 'a'; site 'a' has nan/'110'). "
+         "Fill them in as decimal degrees (3.5, not 3°30'N; south and west negative; "
+         "`read_sites`, which the CLI uses, converts degrees, minutes and seconds such as "
+         "60°23′29″N) or remove those sites."),
     Case("sites-text-coord", SD + "{i}/text_coord.csv",
          "`--sites` columns 'latitude'/'longitude' must be numbers in decimal degrees; 1 "
-         "sites have missing or non-numeric coordinates (first: 'a'; site 'a' has "
+         "site has missing or non-numeric coordinates (first: 'a'; site 'a' has "
          "'thirty'/'110'). Fill them in as decimal degrees (3.5, not 3°30'N; south and west "
-         "negative) or remove those sites."),
+         "negative; `read_sites`, which the CLI uses, converts degrees, minutes and seconds "
+         "such as 60°23′29″N) or remove those sites."),
     Case("sites-blank-id", SD + "{i}/blank_id.csv",
-         "`--sites` column 'id' must name every site; 1 rows have no id (file lines 2). Fill "
-         "in the ids."),
+         "`--sites` column 'id' must name every site; 1 row has no id (file line 2). Fill in "
+         "the ids."),
     Case("sites-dup-id", SD + "{i}/dup_id.csv",
-         "`--sites` column 'id' must hold unique site ids; 1 id occurs more than once ('a'). "
-         "Rename or merge the duplicates."),
+         "`--sites` column 'id' must hold unique site ids; 1 id occurs more than once ('a'; "
+         "'a' on file lines 2, 3). Rename or merge the duplicates."),
     Case("sites-missing-col", SD + "{i}/sites.csv --id-col code",
          "`--sites` must have the column(s) 'code'; it has 'id', 'latitude', 'longitude', "
          "'group'. Name the right column with --id-col/--lat-col/--lon-col."),

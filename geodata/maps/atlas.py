@@ -284,13 +284,23 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
     feats: list[str] = []
     if "features" in wanted and wide is not None:
         items = [str(c) for c in wide.columns]
+        unmatched = []  # every item that names none, in one error (not the first alone)
         for f in features or [_default_feature(wide)]:
-            fid, note = match_name(f, items, argument="feature", what="item")
+            try:
+                fid, note = match_name(f, items, argument="feature", what="item")
+            except DialectGraphError as exc:
+                unmatched.append(str(exc))
+                continue
             if fid in feats:  # an item named twice (or in two spellings) is one map
                 continue
             feats.append(fid)
             if note:
                 notes.append(note)
+        if len(unmatched) == 1:
+            raise DialectGraphError(unmatched[0])
+        if unmatched:
+            raise DialectGraphError(f"{len(unmatched)} of the items given to map name no "
+                                    "item of the survey: " + " ".join(unmatched))
     elif features and "features" not in wanted:
         notes.append("the items given to map (features, CLI --feature) are for the "
                      "'features' maps, which the kinds asked for leave out: add 'features' to "

@@ -849,7 +849,8 @@ def cjk_ready(text: Text) -> Text:
 def _warn_no_cjk_font() -> None:
     warnings.warn("no font with Chinese characters is installed (e.g. Noto Sans CJK: "
                   "fonts-noto-cjk); map titles and legends show the romanised part of names "
-                  "such as '列_liè', and names of characters only as empty boxes.",
+                  "that have one (an item 'character_pinyin' as its pinyin), and names of "
+                  "characters only as empty boxes.",
                   UserWarning, stacklevel=3)
 
 

@@ -121,7 +121,28 @@ def _cmd_fit(args: argparse.Namespace) -> int:
           f"{est.n_features_in_} features ({what}); relations {est.relations_}; "
           f"saved {args.save}")
     _say_edge_params(est)
+    _say_still_improving(est)
     return 0
+
+
+def _still_improving(est: Any) -> int:
+    """How many of the fitted networks stopped at ``max_epochs`` with their validation
+    loss still improving (early stopping had not seen ``n_iter_no_change`` epochs without
+    a better one)."""
+    out = 0
+    for hist, best in zip(getattr(est, "histories_", []), getattr(est, "best_epochs_", [])):
+        if "val_loss" in hist.columns and len(hist) >= int(est.max_epochs) \
+                and len(hist) - 1 - int(best) < int(est.n_iter_no_change):
+            out += 1
+    return out
+
+
+def _say_still_improving(est: Any) -> None:
+    k = _still_improving(est)
+    if k:
+        print(f"note: {k} of {len(est.histories_)} networks were still improving on their "
+              f"validation split when training stopped at --max-epochs {est.max_epochs}; a "
+              "larger --max-epochs may fit better", file=sys.stderr)
 
 
 def _say_edge_params(est: Any) -> None:

@@ -568,6 +568,7 @@ class GraphEstimator(BaseEstimator):
         self.histories_ = histories
         self.history_ = histories[0]
         self.best_epoch_ = best[0]
+        self.best_epochs_ = best
 
     def _scale_head(self, net, val_fn, inputs_fn) -> None:
         """``head_scale="val_accuracy"`` or ``"val_loss"``: after training (at weight 1), set
@@ -882,6 +883,7 @@ class GraphEstimator(BaseEstimator):
                 "relations_": self.relations_, "constant_columns_": self.constant_columns_,
                 "genealogy_": getattr(self, "genealogy_", None),
                 "use_mass": self._log_mass_ is not None, "best_epoch_": self.best_epoch_,
+                "best_epochs_": list(self.best_epochs_),
                 "histories": [h.to_dict(orient="list") for h in self.histories_]}
 
     def _graph_tensors(self) -> dict:
@@ -911,6 +913,7 @@ class GraphEstimator(BaseEstimator):
         self.histories_ = [pd.DataFrame(h) for h in fitted["histories"]]
         self.history_ = self.histories_[0]
         self.best_epoch_ = fitted["best_epoch_"]
+        self.best_epochs_ = list(fitted.get("best_epochs_", [self.best_epoch_]))
         n_in, n_out = self._net_channels(fitted)
         nets = []
         for state in states:

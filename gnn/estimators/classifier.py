@@ -149,6 +149,8 @@ class DialectGATClassifier(GraphEstimator):
     history_ : DataFrame
         Per epoch of the first network: ``train_loss`` (and ``val_loss``,
         ``val_accuracy`` with a validation split).
+    best_epochs_ : list of int
+        The epoch whose state each network kept (the last without a validation split).
     edge_params_ : DataFrame
         Learned edge-prior parameters (only those that received gradient), with spread.
     train_accuracy_ : float

@@ -174,7 +174,7 @@ class FeatureImputer(GraphEstimator):
         Column -> list of its observed values (the categories).
     head_scales_ : list of float
         The weight of the feature head beside the vote in each network (see ``head_scale``).
-    history_, edge_params_, relations_, feature_names_in_, nets_
+    history_, best_epochs_, edge_params_, relations_, feature_names_in_, nets_
         As for :class:`~gnn.estimators.DialectGATClassifier`.
 
     Examples

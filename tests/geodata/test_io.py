@@ -112,7 +112,7 @@ def test_out_of_range_without_swap_hint(tmp_path):
 def test_duplicate_ids_and_missing_coords_reported_together(tmp_path):
     p = _write(tmp_path, "s.csv", "id,latitude,longitude\na,30,110\na,31,111\nb,,112\n")
     with pytest.raises(DialectGraphError, match=r"2 problems:\n- .*unique site ids.*'a'.*\n- "
-                       r".*1 sites have missing or non-numeric coordinates"):
+                       r".*1 site has missing or non-numeric coordinates"):
         read_sites(p)
 
 
@@ -563,7 +563,7 @@ def test_read_sites_converts_degrees_minutes_and_seconds(tmp_path):
     for bad in ("60°75′N", "4°35′V", "60 23"):
         q = _write(tmp_path, "b.csv", f"id,latitude,longitude\na,{bad},5.1\n")
         with pytest.raises(DialectGraphError, match=r"must be numbers in decimal degrees; 1 "
-                                                    r"sites have missing or non-numeric .*"
+                                                    r"site has missing or non-numeric .*"
                                                     r"converts degrees, minutes and seconds"):
             read_sites(q)
 
@@ -790,7 +790,7 @@ def test_sites_without_coordinates_are_kept_only_when_asked_and_placed_by_polygo
                           "longitude": [1.0, None, "x"]})
     with pytest.raises(DialectGraphError, match=r"2 sites have missing or non-numeric"):
         sites_from_frame(frame)
-    with pytest.raises(DialectGraphError, match=r"1 sites have missing or non-numeric "
+    with pytest.raises(DialectGraphError, match=r"1 site has missing or non-numeric "
                                                 r"coordinates \(first: 'c'; site 'c' has "):
         sites_from_frame(frame, missing_coordinates="keep")  # a value that is no number
     with pytest.raises(DialectGraphError, match=r"`missing_coordinates` must be 'raise' or "

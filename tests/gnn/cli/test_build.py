@@ -550,7 +550,7 @@ def test_a_site_without_coordinates_is_placed_in_its_polygon(tmp_path, capsys):
     assert prov.loc["CN-SH", "geometry"].contains(shapely.Point(sh["longitude"], sh["latitude"]))
     assert main(["build", "--sites", str(tmp_path / "sites.csv"),
                  "--out", str(tmp_path / "g2.gpkg")]) == 2
-    assert ("1 sites have missing or non-numeric coordinates (first: 'CN-SH'"
+    assert ("1 site has missing or non-numeric coordinates (first: 'CN-SH'"
             in capsys.readouterr().err)
 
 

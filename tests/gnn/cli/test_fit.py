@@ -427,3 +427,34 @@ def test_build_classification_reaches_the_networks(tmp_path, capsys):
                  "--k-gen", "0", *FAST]) == 0
     said = capsys.readouterr().out
     assert "genealogy:" not in said and "relations ['geographic', 'linguistic']" in said
+
+
+def test_fit_says_when_networks_stop_at_max_epochs_still_improving(capsys):
+    """An audit's 945-site atlas: all 5 networks ran to the epoch cap, each keeping its last
+    epoch, and nothing said the training had not converged."""
+    from types import SimpleNamespace
+
+    from gnn.cli.fit import _say_still_improving, _still_improving
+
+    def hist(n, val=True):
+        frame = pd.DataFrame({"epoch": range(n), "train_loss": 1.0})
+        return frame.assign(val_loss=1.0) if val else frame
+
+    est = SimpleNamespace(max_epochs=100, n_iter_no_change=20,
+                          histories_=[hist(100), hist(100), hist(60), hist(100), hist(100, False)],
+                          best_epochs_=[99, 85, 39, 70, 99])
+    # at the cap and improving within the last 20 epochs: the first two; the third stopped
+    # early, the fourth had 29 epochs without a better one, the fifth had no validation
+    assert _still_improving(est) == 2
+    _say_still_improving(est)
+    assert capsys.readouterr().err == (
+        "note: 2 of 5 networks were still improving on their validation split when training "
+        "stopped at --max-epochs 100; a larger --max-epochs may fit better\n")
+    import geodata
+    from gnn import DialectGATClassifier
+
+    sites, survey = geodata.load_dataset("sinitic_szeto2018")
+    g = geodata.DialectGraph.from_sites(sites, method="knn", k=4, regions=False,
+                                        features=survey, label="dialect_group")
+    clf = DialectGATClassifier(random_state=0, verbose=False, n_ensemble=2, max_epochs=3).fit(g)
+    assert len(clf.best_epochs_) == 2 and clf.best_epochs_[0] == clf.best_epoch_

@@ -96,6 +96,13 @@ def test_reference_is_matched_forgivingly_and_checked_before_long_work(tmp_path,
     with pytest.raises(DialectGraphError, match="`feature` must name one item .*'p-99' matches no item id or name. Closest: 'p-9'"):
         _run([*argv, "--feature", "p-99", "--out", str(tmp_path / "c")])
     assert not (tmp_path / "c").exists()
+    # every item that names none is in the error, not the first alone (an audit's second
+    # misspelt --feature went unmentioned)
+    with pytest.raises(DialectGraphError, match=r"^2 of the items given to map name no item "
+                                                r"of the survey: .*'p-99' matches no item .*"
+                                                r"'xyz' matches no item"):
+        _run([*argv, "--feature", "p-99", "--feature", "p-9", "--feature", "xyz",
+              "--out", str(tmp_path / "c")])
 
 
 def test_distances_instead_of_a_survey_and_delimited_variants(tmp_path):
