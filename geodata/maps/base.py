@@ -409,6 +409,9 @@ def tint_key(ax: Axes, graph: Any, groups: Any, *, alpha: float,
     for text in [key.get_title(), *key.get_texts()]:
         cjk_ready(text)
     ax.add_artist(key)
+    # add_artist clips an artist to the axes, and a saved figure's tight box leaves clipped
+    # artists out: the key, outside the map, was cut off at the figure's edge
+    key.set_clip_on(False)
     return key
 
 

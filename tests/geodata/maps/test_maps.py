@@ -724,6 +724,9 @@ def test_a_group_tint_has_its_key(szeto):
             group = text.rsplit(" (", 1)[0]
             assert to_hex(patch.get_facecolor()) == to_hex(colours[group])
         assert ax.get_legend() is not key and ax.get_legend() is not None
+        # in the saved figure's tight box (an audit's key was cut off at the right edge:
+        # add_artist clips to the axes, and clipped artists are left out of the box)
+        assert key in ax.get_default_bbox_extra_artists()
         _draw(ax.figure)
     plain = plot_isogloss_bundles(graph)
     assert not [a for a in plain.artists if a.get_gid() == "tint_key"]
