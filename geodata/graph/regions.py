@@ -1099,9 +1099,9 @@ def _report_far_at_sea(xy: np.ndarray, out: np.ndarray, dist_km: np.ndarray, ids
         return
     if boundary_name == "world_land":  # the finest outline shipped: their islets are smaller
         advice = ("Check their coordinates (a typo, or latitude and longitude swapped?), "
-                  "or whether they stand on islets smaller than world_land holds (Natural "
-                  "Earth 1:10m, islands down to a few km²): a finer outline of the study "
-                  "area as `boundary` holds them")
+                  "or whether they stand on islands world_land lacks (Natural Earth 1:10m "
+                  "has most islands of a few km², not all: Iona, 9 km², and Eigg, 31 km², "
+                  "are missing): a finer outline of the study area as `boundary` holds them")
     elif len(who) >= COARSE_BOUNDARY_SITES:  # many: the outline misses their islands
         advice = ("So many sites off the land mostly means the boundary is too coarse to "
                   "hold their islands: use `boundary` world_land (it keeps small islands; "
@@ -1444,17 +1444,28 @@ def _join_orphans(cells: np.ndarray, orphans: np.ndarray, xy: np.ndarray, ids: p
             c = near_cell[a]
             cells[c] = _only_polygons(shapely.union_all(
                 np.concatenate([[cells[c]], pieces[a:b]])))
-        area = shapely.area(pieces).sum() / 1e6
+        sizes = shapely.area(pieces) / 1e6
         receivers = ids[np.unique(near_cell)].tolist()
+        big = np.argsort(-sizes, kind="stable")[:3]
+        largest = ", ".join(f"{sizes[k]:,.0f} km² to {ids[near_cell[k]]!r}" for k in big)
         report.add("joined landmasses without sites",
-                   f"{near_orphan.size} landmass(es) without sites ({area:,.0f} km² in all) "
-                   f"were added to the nearest region "
-                   f"({first_examples(receivers, 5)})",
+                   f"{near_orphan.size} landmass(es) without sites ({sizes.sum():,.0f} km² in "
+                   f"all) were added to the nearest region ({first_examples(receivers, 5)}; "
+                   f"the largest: {largest})",
                    receivers)
     if left_out.size or left_area >= 1.0:
+        nearest = ""
+        if left_out.size:  # the ones near the survey are those a user may want
+            pts = shapely.points(xy[recv])
+            which, k = shapely.STRtree(pts).query_nearest(orphans[left_out], all_matches=False)
+            gap = shapely.distance(orphans[left_out[which]], pts[k]) / 1000
+            first = np.argsort(gap, kind="stable")[:3]
+            nearest = "; the nearest: " + ", ".join(
+                f"{shapely.area(orphans[left_out[which[j]]]) / 1e6:,.0f} km² "
+                f"at {gap[j]:,.0f} km from {ids[recv[k[j]]]!r}" for j in first)
         report.add("left out distant landmasses",
                    f"{left_out.size} landmass(es) without sites {beyond} were left out "
-                   f"({left_area:,.0f} km² in all)", [])
+                   f"({left_area:,.0f} km² in all{nearest})", [])
     return cells
 
 
