@@ -177,7 +177,8 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
                 labels: bool | str = False, formats: Sequence[str] = ("png",), dpi: int = 130,
                 crs: Any = None, seed: int = 0, max_crossing_km: float = 200.0,
                 isolated: str = "raise", max_reach_km: float | str | None = "auto",
-                regions: Any = None, verbose: bool = False) -> dict[str, Any]:
+                regions: Any = None, verbose: bool = False,
+                wording: Callable[[str], str] | None = None) -> dict[str, Any]:
     """Write the standard map set, tables and ``index.html`` for one survey into ``out``.
 
     Parameters
@@ -226,6 +227,10 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
         needs its polygon; a polygon without a site is drawn without data.
     verbose : bool
         Print each figure as it is written.
+    wording : callable, optional
+        Rewords each note for ``summary.json`` and ``index.html`` (the CLI passes one that
+        names its options, ``--max-reach-km``, where the API's notes say
+        ``max_reach_km``).
 
     Returns
     -------
@@ -602,6 +607,8 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
                                                       else [])
     summary["figures"] = [f for it in idx.items for f in it["files"]]
     summary["timings_s"] = idx.timings
+    if wording is not None:
+        summary["notes"] = [wording(str(n)) for n in summary.get("notes", [])]
     summary["seconds"] = round(time.perf_counter() - t_start, 2)
     summary = to_jsonable(summary)
     write_json(out / "summary.json", summary)

@@ -88,7 +88,8 @@ def _cmd_maps(args: argparse.Namespace) -> int:
                 linkage=args.linkage, labels=labels, formats=args.format or ["png"],
                 dpi=args.dpi, crs=args.crs, seed=args.seed,
                 max_crossing_km=args.max_crossing_km, isolated=args.isolated,
-                max_reach_km=args.max_reach_km, regions=regions, verbose=True)
+                max_reach_km=args.max_reach_km, regions=regions, verbose=True,
+                wording=cli_words)
     except BaseException:
         # a run that failed before writing anything leaves no empty folder behind
         if not existed and Path(args.out).is_dir() and not any(Path(args.out).iterdir()):

@@ -289,6 +289,25 @@ def test_a_group_column_of_another_name_is_pointed_out(tmp_path, capsys):
            "index.html" in captured.out
 
 
+def test_index_and_summary_notes_name_the_commands_options(tmp_path, capsys):
+    """index.html and summary.json said `boundary` and `max_reach_km` where the terminal
+    said `--boundary` (an audit): the notes are in the command's words in all three."""
+    from gnn.cli import main
+
+    sites, survey = load_dataset("sinitic_szeto2018")
+    out = tmp_path / "w"
+    args = _write(tmp_path, sites.rename(columns={"dialect_group": "group"}), survey)
+    assert main(["maps", *args, "--kinds", "groups", "--dpi", "40", "--out", str(out)]) == 0
+    notes = json.loads((out / "summary.json").read_text(encoding="utf-8"))["notes"]
+    said = [n for n in notes if "'groups' map was asked for" in n]
+    assert said == ["the 'groups' map was asked for but needs reference groups: name the "
+                    "sites' column of groups with `--label`"]
+    assert "name the sites&#x27; column of groups with `--label`" in (
+        out / "index.html").read_text(encoding="utf-8")
+    assert not [n for n in notes if "(CLI:" in n]
+    assert "with `--label`" in capsys.readouterr().out
+
+
 def test_labels_left_out_of_crowded_maps_are_one_note(capsys):
     """The figures' 'no free place' warnings were silenced: now one note says how many
     labels were left out at worst; other warnings still show."""
