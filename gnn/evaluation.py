@@ -499,7 +499,7 @@ def _survey_distances(survey, data) -> dict[str, np.ndarray]:
 
 
 def _run_group(ctx: _Context, name: str, folds: list[Fold], seed: int,
-               deterministic: bool) -> OutOfFold:
+               deterministic: bool, tick: Any = None) -> OutOfFold:
     known = ctx.codes >= 0
     rows, fold_of, chosen = [], [], []
     for k, fold in enumerate(folds):
@@ -522,6 +522,8 @@ def _run_group(ctx: _Context, name: str, folds: list[Fold], seed: int,
         rows.append(pd.DataFrame(p, index=ctx.ids[test], columns=ctx.classes))
         fold_of += [k] * len(test)
         chosen.append(info)
+        if tick is not None:
+            tick(k + 1)
     proba = pd.concat(rows) if rows else pd.DataFrame(columns=ctx.classes)
     proba.index.name = "region"
     return OutOfFold(proba, pd.Series(fold_of, index=proba.index, name="fold"), chosen)
@@ -1093,6 +1095,32 @@ def _is_network(name: str) -> bool:
     return name in NETWORKS or name.startswith("dialect_gat-")
 
 
+#: A network's folds are said at most this often (s), the first always: a model of a
+#: large atlas ran 82 s in silence (an audit), and leave-one-out has a fold per region.
+FOLD_NOTE_EVERY_S = 30.0
+
+
+class _FoldTicker:
+    """Says, while a network's folds run, how many are done and about how long is left."""
+
+    def __init__(self, seed: int, name: str, n_folds: int, enabled: bool):
+        self.seed, self.name, self.n, self.enabled = seed, name, n_folds, enabled
+        self.start = self.last = time.perf_counter()
+        self.said = False
+
+    def __call__(self, done: int) -> None:
+        now = time.perf_counter()
+        if not self.enabled or done >= self.n or (
+                self.said and now - self.last < FOLD_NOTE_EVERY_S):
+            return
+        from gnn.progress import time_left
+
+        self.said, self.last = True, now
+        print(f"[evaluate] seed {self.seed} {self.name}: fold {done} of {self.n} done in "
+              f"{now - self.start:.0f} s; about "
+              f"{time_left(now - self.start, done, self.n)} left for it\n", end="", flush=True)
+
+
 def _print_run(seed: int, name: str, r: dict) -> None:
     print(f"[evaluate] seed {seed} {name:28s} acc={r['accuracy']:.3f} ({r['seconds']:.1f}s)\n",
           end="", flush=True)  # one write with its newline: processes share the stream
@@ -1112,11 +1140,12 @@ def _seed_runs(ctx: _Context, names: list[str], seed: int, fold_list: list[Fold]
                                  "which hide_features removes"}
             continue
         deterministic = not _is_network(m)
+        tick = _FoldTicker(seed, m, len(fold_list), progress and not deterministic)
         if task == "group":
-            r = _score_group(ctx, _run_group(ctx, m, fold_list, seed, deterministic),
+            r = _score_group(ctx, _run_group(ctx, m, fold_list, seed, deterministic, tick),
                              fold_list)
         else:
-            r = _score_impute(ctx, m, fold_list, seed, masks, deterministic)
+            r = _score_impute(ctx, m, fold_list, seed, masks, deterministic, tick)
         r["seconds"] = time.perf_counter() - t0
         out[m] = r
         if progress:
@@ -1176,7 +1205,7 @@ def _score_group(ctx: _Context, oof: OutOfFold, folds: list[Fold]) -> dict:
             "chosen": oof.chosen}
 
 
-def _score_impute(ctx, name, folds, seed, masks, deterministic) -> dict:
+def _score_impute(ctx, name, folds, seed, masks, deterministic, tick=None) -> dict:
     truth_all, pred_all, col_all, row_all = [], [], [], []
     fold_acc, sizes, chosen, impossible = [], [], [], 0
     for k, (fold, mask) in enumerate(zip(folds, masks)):
@@ -1204,6 +1233,8 @@ def _score_impute(ctx, name, folds, seed, masks, deterministic) -> dict:
         col_all += list(cols)
         row_all += list(rows)
         chosen.append(info)
+        if tick is not None:
+            tick(k + 1)
     t, p, c = np.asarray(truth_all), np.asarray(pred_all), np.asarray(col_all)
     correct = (t == p).astype(float)
     f1s = [_macro_f1(t[c == j].astype(str), p[c == j].astype(str)) for j in np.unique(c)]

@@ -482,3 +482,23 @@ def test_the_plain_gnns_run_when_asked_for(szeto):
     assert "dialect_gat" in default and "mlp" in default and "geo_knn" in default
     assert not {"gcn", "gat", "gat_edge_dim"} & set(default)
     assert {"gcn", "gat", "gat_edge_dim"} <= set(evaluate(szeto, models="all", **kw)["models"])
+
+
+def test_a_networks_folds_are_said_while_they_run(szeto, capsys, monkeypatch):
+    """An audit's dialect_gat ran 82 s without a word: its first fold is said with the
+    time left, then at most every FOLD_NOTE_EVERY_S seconds; baselines stay one line."""
+    from gnn import evaluation
+
+    r = evaluate(szeto, cv="spatial", folds=3, seeds=1, models=["geo_knn", "dialect_gat"],
+                 net_params={"max_epochs": 3, "n_ensemble": 1}, progress=True)
+    out = capsys.readouterr().out
+    lines = [ln for ln in out.splitlines() if ": fold " in ln]
+    assert len(lines) == 1
+    assert re.fullmatch(r"\[evaluate\] seed 0 dialect_gat: fold 1 of 3 done in \d+ s; about "
+                        r"\d+ (s|min) left for it", lines[0])
+    assert r["models"]["dialect_gat"]["n_predictions"] == 42
+    monkeypatch.setattr(evaluation, "FOLD_NOTE_EVERY_S", 0.0)
+    evaluate(szeto, cv="spatial", folds=3, seeds=1, models=["dialect_gat"],
+             net_params={"max_epochs": 3, "n_ensemble": 1}, progress=True)
+    said = [ln for ln in capsys.readouterr().out.splitlines() if ": fold " in ln]
+    assert [ln.split(": fold ")[1][:6] for ln in said] == ["1 of 3", "2 of 3"]  # not the last
