@@ -114,7 +114,7 @@ def _edge_key(ax: Axes, colour: str, width: float) -> None:
 
     handles = [Line2D([], [], color=colour, linewidth=max(width, 0.8)),
                Line2D([], [], color=colour, linewidth=1.3 * max(width, 0.8), linestyle="--")]
-    key = Legend(ax, handles, ["edge over land", "sea crossing"], loc="lower left",
+    key = Legend(ax, handles, ["edge, no sea crossing", "sea crossing"], loc="lower left",
                  fontsize=7, frameon=True, framealpha=0.85)
     key.set_gid("edge_key")
     ax.add_artist(key)

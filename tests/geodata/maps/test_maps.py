@@ -666,7 +666,7 @@ def test_the_graph_map_keys_its_sea_crossings(szeto):
     assert graph.edges["sea_crossing"].any()
     ax = plot_graph(graph, column="dialect_group")
     key = next(a for a in ax.artists if a.get_gid() == "edge_key")
-    assert [t.get_text() for t in key.get_texts()] == ["edge over land", "sea crossing"]
+    assert [t.get_text() for t in key.get_texts()] == ["edge, no sea crossing", "sea crossing"]
     assert key.get_lines()[1].get_linestyle() == "--"
     assert len(ax.get_legend().get_texts()) == 10
     _draw(ax.figure)
