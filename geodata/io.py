@@ -531,16 +531,18 @@ def read_table(
         spelt = pd.Series(stripped.to_numpy()[missing.to_numpy()]).fillna("")
         counts = spelt.value_counts()
         cols = [c for c in frame.columns if missing[c].any()]
-        words = [k for k in counts.index if k == "NA"]  # a code: Namibia, North Aegean
+        # spellings that may be values: a code (Namibia, North Aegean), a syllable (nan)
+        words = [k for k in counts.index if k in ("NA", "nan", "null")]
         report.add(
             "treated as missing",
             f"{int(missing.to_numpy().sum())} cells spelt as missing data ("
             + ", ".join(f"{k!r} {v}" for k, v in sorted(counts.items(),
                                                           key=lambda kv: (-kv[1], kv[0])))
             + f") in column(s) {first_examples(cols, 6)}"
-            + (f"; if {words[0]!r} is a value (a group code), read it as text with "
-               "missing_values (CLI: --missing-values) naming only the spellings of a "
-               "missing cell" if words and missing_values is None else ""))
+            + (f"; if {words[0]!r} is a value (a group code such as NA, a reading such as "
+               "nan), read it as text with missing_values (CLI: --missing-values) naming "
+               "only the spellings of a missing cell" if words and missing_values is None
+               else ""))
         frame = frame.mask(missing)
     return frame, report
 
@@ -1481,6 +1483,54 @@ def _complete_tone_variants(split: pd.Series, delimiter: str) -> tuple[pd.Series
     return out, ((count, *first) if first else None)
 
 
+#: Characters that show as nothing (removed) or as a space (written as one) in a reading.
+_INVISIBLE = re.compile("[\u200b\u2060\ufeff\u00ad]")
+_SPACES = re.compile("[\u00a0\u2007\u202f]")
+
+
+def _visible_text(values: pd.Series) -> tuple[pd.Series, int, str]:
+    """``values`` without zero-width spaces, word joiners, byte-order marks and soft
+    hyphens, and with no-break spaces as spaces; how many strings changed, and the first
+    (an audit's readings with a trailing U+200B were 0.16 apart from identical ones)."""
+    hit = values.map(lambda v: isinstance(v, str)
+                     and bool(_INVISIBLE.search(v) or _SPACES.search(v))).astype(bool)
+    if not hit.any():
+        return values, 0, ""
+    out = values.copy()
+    first = str(out[hit].iloc[0])
+    out[hit] = [_SPACES.sub(" ", _INVISIBLE.sub("", v)) for v in out[hit]]
+    return out, int(hit.sum()), first
+
+
+#: Unicode categories of a no-data mark: punctuation, spaces, control and format characters.
+_NO_DATA_CATEGORIES = frozenset({"Pd", "Po", "Ps", "Pe", "Pi", "Pf", "Pc", "Zs", "Cf", "Cc"})
+
+
+def _no_data_mark(value: str) -> bool:
+    """Whether ``value`` holds only punctuation, spaces or format characters ('-', '—',
+    '?', '...'): a mark of no data, not a reading ('∅', a zero form, is a reading)."""
+    import unicodedata
+
+    return all(unicodedata.category(ch) in _NO_DATA_CATEGORIES for ch in value)
+
+
+def _drop_no_data_parts(parts: Any, marks: dict[str, int],
+                        missing_values: Sequence[str] | None) -> Any:
+    """The variants of a split cell without those that mark no data (counted in
+    ``marks``); a cell of no variant at all becomes one empty string (missing)."""
+    if not isinstance(parts, list):
+        return parts
+    spellings = set(NA_SPELLINGS if missing_values is None else missing_values) - {""}
+    kept = []
+    for part in parts:
+        p = part.strip()
+        if p and (p in spellings or _no_data_mark(p)):
+            marks[p] = marks.get(p, 0) + 1
+        else:
+            kept.append(part)
+    return kept or [""]
+
+
 def survey_from_frame(
     frame: pd.DataFrame,
     *,
@@ -1491,12 +1541,16 @@ def survey_from_frame(
     sites: pd.Index | gpd.GeoDataFrame | None = None,
     argument: str = "survey",
     sites_argument: str = "sites",
+    missing_values: Sequence[str] | None = None,
 ) -> tuple[pd.DataFrame, Report]:
     """Normalise a long survey table to columns ``site, item, value``.
 
     Cells holding several variants joined by ``delimiter`` become one row per variant.
-    Rows with a blank or NaN value are removed *with a report* (they carry no data).
-    Rows whose site is not in ``sites`` raise, listing the unknown ids.
+    Rows with a blank or NaN value are removed *with a report* (they carry no data), and so
+    are values of punctuation only ('-', '—', '?': marks of no data; '∅' is a reading).
+    Characters that show as nothing (zero-width spaces, soft hyphens, byte-order marks) are
+    removed and no-break spaces written as spaces (reported). Rows whose site is not in
+    ``sites`` raise, listing the unknown ids.
 
     Parameters
     ----------
@@ -1514,6 +1568,9 @@ def survey_from_frame(
         Name of the survey used in messages.
     sites_argument : str, default "sites"
         Name of ``sites`` used in messages.
+    missing_values : sequence of str, optional
+        Spellings of no data in the variants of a split cell (``'pa/NA'``); default
+        :data:`~geodata.validation.NA_SPELLINGS`.
 
     Returns
     -------
@@ -1525,11 +1582,19 @@ def survey_from_frame(
     out = frame[[site_col, item_col, value_col]].copy()
     out.columns = ["site", "item", "value"]
     out["value"] = out["value"].astype(object)
+    report = Report()
+    for col in ("site", "item", "value"):
+        out[col], n_hidden, example = _visible_text(out[col])
+        if n_hidden and col == "value":
+            report.add("invisible characters",
+                       f"{n_hidden} value(s) held characters that show as nothing or as a "
+                       f"space (zero-width spaces, soft hyphens, byte-order marks, no-break "
+                       f"spaces; first: {example!r}): removed, or written as a space, so that "
+                       "readings that look alike compare as equal")
     # ids and readings in Unicode NFC: 'é' typed as one character or as 'e' + an accent
     # is one sound and one name (the sites' ids are read the same way)
     out["site"] = out["site"].astype(str).str.strip().str.normalize("NFC")
     out["item"] = out["item"].astype(str).str.strip().str.normalize("NFC")
-    report = Report()
     out["value"], n_nfc = nfc_strings(out["value"])
     if n_nfc:
         report.add("composed characters (Unicode NFC)",
@@ -1562,10 +1627,14 @@ def survey_from_frame(
                    f"{len(several)} (site, item) pair(s) have 2 to {int(several.max())} "
                    f"different values on separate rows (first: site {site!r}, item "
                    f"{item!r}); each is a variant of that cell, as in a split cell")
+    marks: dict[str, int] = {}
     if delimiter:
         is_str = out["value"].map(lambda v: isinstance(v, str))
         split = out.loc[is_str, "value"].str.split(delimiter, regex=False)
         n_multi = int((split.str.len() > 1).sum())
+        # a part that marks no data ('pa/-', 'pa/NA') is no variant, and no tone to
+        # complete ('pa/-' became 'pa' and 'pa-')
+        split = split.map(lambda parts: _drop_no_data_parts(parts, marks, missing_values))
         split, completed = _complete_tone_variants(split, delimiter)
         out.loc[is_str, "value"] = split
         out = out.explode("value", ignore_index=True)
@@ -1590,6 +1659,16 @@ def survey_from_frame(
                            f"(CLI: --delimiter {sep})")
     if out["value"].map(lambda v: isinstance(v, str)).any():
         out["value"] = out["value"].map(lambda v: v.strip() if isinstance(v, str) else v)
+        no_data = out["value"].map(lambda v: isinstance(v, str) and v != "" and _no_data_mark(v))
+        for v in out.loc[no_data, "value"]:
+            marks[v] = marks.get(v, 0) + 1
+        out.loc[no_data, "value"] = np.nan
+    if marks:
+        shown = ", ".join(f"{k!r} {v}" for k, v in sorted(marks.items(), key=lambda kv: -kv[1]))
+        report.add("no-data marks",
+                   f"{sum(marks.values())} value(s) (or variants of a cell) were only "
+                   f"punctuation or a missing-data spelling ({shown}) and were treated as "
+                   "missing data, not as readings")
     # after the variants are split and completed: "tiŋ55/33" is tiŋ55 and tiŋ33 first
     from geodata.dialectometry.features import unify_tone_notation
 
@@ -1701,17 +1780,58 @@ def read_survey(
             "remove the repeated rows (several readings of one item go in one cell, joined "
             "by a delimiter such as '/'), or give a long table (site, item, value).")
     if wide_shape and not repeated.any():
+        described = _site_description_columns(frame, site_col, sites)
+        if described:
+            frame = frame.drop(columns=described)
+            report.add("columns describing the sites",
+                       f"{len(described)} column(s) of `{argument}` describe the sites rather "
+                       f"than survey items, and were not read as items: "
+                       f"{first_examples(described, 8)} (a column of `{sites_argument}` too, "
+                       "or named as coordinates, names, notes, informants, years or totals "
+                       "are); to compare them as items, give a long table (site, item, value)")
         items = [c for c in frame.columns if c != site_col]
         report.add("read as a wide table",
                    f"`{argument}` has no {item_col!r}/{value_col!r} columns and names each "
                    f"site once: read as one column per item ({len(items)} items: "
                    f"{first_examples(items)})")
         frame = frame.melt(id_vars=[site_col], var_name=item_col, value_name=value_col)
+    elif not any(e["action"] == "read as a CLDF table" for e in report.entries):
+        extra = [str(c) for c in frame.columns if c not in (site_col, item_col, value_col)]
+        if extra and {site_col, item_col, value_col} <= set(frame.columns):
+            report.add("columns not read",
+                       f"{len(extra)} column(s) of `{argument}` besides the site, item and "
+                       f"value were not read: {first_examples(extra, 6)} (several informants' "
+                       "readings of one site and item are its variants)")
     survey, rep = survey_from_frame(frame, site_col=site_col, item_col=item_col,
                                     value_col=value_col, delimiter=delimiter, sites=sites,
-                                    argument=argument, sites_argument=sites_argument)
+                                    argument=argument, sites_argument=sites_argument,
+                                    missing_values=missing_values)
     report.extend(rep)
     return survey, _one_note_on_missing_values(report, frame, value_col)
+
+
+#: Column names (any case) of a wide survey that describe its sites, not items: an audit's
+#: 'latitude' and 'name' were compared as readings ('39.904' against '39.084').
+SITE_DESCRIPTION_COLUMNS = frozenset({
+    "name", "names", "place", "placename", "place_name", "village", "town", "locality",
+    "latitude", "longitude", "lat", "lon", "lng", "long", "coordinates",
+    "note", "notes", "remark", "remarks", "comment", "comments", "source", "sources",
+    "informant", "informants", "speaker", "speakers", "consultant", "age", "sex", "gender",
+    "year", "date", "total", "sum"})
+
+
+def _site_description_columns(frame: pd.DataFrame, site_col: str,
+                              sites: Any) -> list[str]:
+    """The columns of a wide survey that describe the sites: columns of ``sites`` (a
+    GeoDataFrame) besides its ids, and columns named as :data:`SITE_DESCRIPTION_COLUMNS`."""
+    own = set()
+    if isinstance(sites, pd.DataFrame):
+        own = {str(c).strip().lower() for c in sites.columns if c != sites.geometry.name} \
+            if isinstance(sites, gpd.GeoDataFrame) else {str(c).strip().lower()
+                                                         for c in sites.columns}
+    return [c for c in frame.columns if c != site_col
+            and (str(c).strip().lower() in SITE_DESCRIPTION_COLUMNS
+                 or str(c).strip().lower() in own)]
 
 
 #: The columns of a CLDF FormTable or ValueTable (any case) read as site, item and value
@@ -1758,9 +1878,10 @@ def _one_note_on_missing_values(report: Report, frame: pd.DataFrame, value_col: 
         if e is reader:
             continue
         if e["action"] == "removed empty values" and spelt:
+            hint = reader["detail"].split("; if ", 1)  # keep a value read as missing
             e = dict(e, detail=e["detail"].replace(
                 "had a blank or NaN value", f"had a blank value or one spelt as missing "
-                f"({spelt.group(1)})", 1))
+                f"({spelt.group(1)})", 1) + (f"; if {hint[1]}" if len(hint) > 1 else ""))
         merged.entries.append(e)
     return merged
 

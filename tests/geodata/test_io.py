@@ -201,7 +201,11 @@ def test_read_matrix_wide(tmp_path):
     # a missing cell outside the values (a notes column) keeps the reader's note too
     p = _write(tmp_path, "n.csv", "site,item,value,note\na,x,1,NA\nb,x,,ok\n")
     _, report = read_survey(p)
-    assert [e["action"] for e in report.entries] == ["treated as missing", "removed empty values"]
+    assert [e["action"] for e in report.entries] == ["treated as missing", "columns not read",
+                                                     "removed empty values"]
+    assert report.entries[1]["detail"] == (
+        "1 column(s) of `path` besides the site, item and value were not read: 'note' "
+        "(several informants' readings of one site and item are its variants)")
 
 
 def test_regions_validation_and_repair(tmp_path):
@@ -314,7 +318,9 @@ def test_na_spellings_are_missing_and_reported(tmp_path):
     assert str(report).splitlines() == [
         "removed empty values: 6 rows had a blank value or one spelt as missing ('' 2, "
         "'N/A' 1, 'NA' 1, 'NaN' 1, 'nan' 1) and were treated as missing data (first sites: "
-        "'a', 'b', 'c' and 3 more)"]
+        "'a', 'b', 'c' and 3 more); if 'NA' is a value (a group code such as NA, a reading "
+        "such as nan), read it as text with missing_values (CLI: --missing-values) naming "
+        "only the spellings of a missing cell"]
 
 
 def test_all_blank_survey_is_refused(tmp_path):
@@ -825,8 +831,9 @@ def test_missing_values_name_the_spellings_of_a_missing_cell(tmp_path):
                "c,39,22,\n")
     sites, report = read_sites(p, with_report=True)
     assert sites["group"].isna().tolist() == [True, False, True]
-    assert ("; if 'NA' is a value (a group code), read it as text with missing_values (CLI: "
-            "--missing-values) naming only the spellings of a missing cell") in str(report)
+    assert ("; if 'NA' is a value (a group code such as NA, a reading such as nan), read it "
+            "as text with missing_values (CLI: --missing-values) naming only the spellings of "
+            "a missing cell") in str(report)
     sites, report = read_sites(p, with_report=True, missing_values=[])
     assert sites["group"].tolist()[:2] == ["NA", "Crete"] and pd.isna(sites["group"].iloc[2])
     frame, _ = read_table(p, missing_values=["Crete"])
@@ -865,3 +872,45 @@ def test_tones_in_mixed_notations_are_written_in_one(tmp_path):
     same, report = read_survey(q)
     assert same["value"].tolist() == ["hɔŋ53", "hɔŋ55"]
     assert "tones in one notation" not in {e["action"] for e in report.entries}
+
+
+def test_survey_cells_that_hold_no_reading_and_columns_that_are_no_items(tmp_path):
+    """An audit's survey files: a wide table's latitude, name and notes columns were read
+    as items (Levenshtein between '39.904' and '39.084'), '-', '—' and '?' were readings,
+    'pa/-' became 'pa' and 'pa-', and readings with a zero-width space or a no-break space
+    were 0.16 apart from identical ones. Each is read as no data or left out, and said."""
+    sites = gpd.GeoDataFrame(
+        {"name": ["Beijing", "Tianjin", "Baoding"], "latitude": [39.904, 39.084, 38.874],
+         "longitude": [116.407, 117.201, 115.464]}, index=pd.Index(["bj", "tj", "bd"]),
+        geometry=gpd.points_from_xy([116.407, 117.201, 115.464], [39.904, 39.084, 38.874]),
+        crs=4326)
+    p = _write(tmp_path, "w.csv",
+               "site,name,latitude,longitude,天,地,notes\n"
+               "bj,Beijing,39.904,116.407,tʰiɛn⁵⁵,ti⁵¹,checked\n"
+               "tj,Tianjin,39.084,117.201,tʰiɛn⁵⁵\u200b,-,\n"
+               "bd,Baoding,38.874,115.464,tʰiɛn\u00a0⁵⁵/—,ti⁵¹/?,\n")
+    survey, report = read_survey(p, sites=sites, delimiter="/")
+    assert sorted(survey["item"].unique()) == ["地", "天"]
+    said = {e["action"]: e["detail"] for e in report.entries}
+    assert said["columns describing the sites"] == (
+        "4 column(s) of `path` describe the sites rather than survey items, and were not "
+        "read as items: 'name', 'latitude', 'longitude', 'notes' (a column of `sites` too, or "
+        "named as coordinates, names, notes, informants, years or totals are); to compare "
+        "them as items, give a long table (site, item, value)")
+    # '-' alone, and '—' and '?' as variants of a split cell, are no readings
+    assert survey.groupby("site")["value"].apply(sorted).to_dict() == {
+        "bd": ["ti⁵¹", "tʰiɛn ⁵⁵"], "bj": ["ti⁵¹", "tʰiɛn⁵⁵"], "tj": ["tʰiɛn⁵⁵"]}
+    assert said["no-data marks"].startswith("3 value(s) (or variants of a cell) were only "
+                                            "punctuation or a missing-data spelling (")
+    assert said["invisible characters"].startswith("2 value(s) held characters that show as "
+                                                   "nothing or as a space")
+    assert "completed tone-only variants" not in said
+    # '∅' (a zero form) and IPA modifiers alone are readings; '(ʔ)a' is kept as written
+    q = _write(tmp_path, "z.csv", "site,item,value\nbj,x,∅\ntj,x,ˀ\nbd,x,(ʔ)a\n")
+    survey, report = read_survey(q)
+    assert sorted(survey["value"]) == ["(ʔ)a", "ˀ", "∅"]
+    assert "no-data marks" not in {e["action"] for e in report.entries}
+    # a reading spelt like a missing cell ('nan', 南) gets the hint to keep it
+    r = _write(tmp_path, "n.csv", "site,item,value\nbj,南,nan\ntj,南,nan\nbd,南,lan\n")
+    _, report = read_survey(r)
+    assert "(a group code such as NA, a reading such as nan)" in str(report)
