@@ -411,6 +411,15 @@ def connect_components(
                        [a for a, _, _ in on_land])
     if added:
         pos = pd.Series(np.arange(n), index=ids)
+        if len(added) > 5:  # the longest are the ones to look at (an audit's 375 km edge
+            # was not among the first five of 77 in the file's order)
+            def apart(x: tuple) -> float:
+                if lonlat is None:
+                    return -float(x[2])
+                pa, pb = pos[x[0]], pos[x[1]]
+                return -float(great_circle_km(lonlat[pa, 0], lonlat[pa, 1], lonlat[pb, 0],
+                                              lonlat[pb, 1]))
+            added = sorted(added, key=apart)
         parts = []
         for a, b, g in added[:5]:
             if lonlat is not None:
@@ -424,7 +433,8 @@ def connect_components(
         more = f" and {len(added) - 5} more" if len(added) > 5 else ""
         report.add("joined islands across water",
                    f"{len(added)} edge(s) flagged sea_crossing=True, each joining a group of "
-                   f"regions with no land neighbour to the nearest region: {detail}{more}",
+                   f"regions with no land neighbour to the nearest region"
+                   f"{' (the longest first)' if len(added) > 5 else ''}: {detail}{more}",
                    [a for a, _, _ in added])
     for col in [c for c in pairs.columns if c not in {"i", "j", "sea_crossing"}]:
         pairs[col] = pairs[col].fillna(0.0)

@@ -865,3 +865,21 @@ def test_regions_stay_valid_in_a_national_grid(world_land):
     assert utm.union_all().area == pytest.approx(utm.area.sum(), rel=1e-9)  # no overlap
     assert g.regions.to_crs("+proj=eqearth").area.div(1e6).to_numpy() == pytest.approx(
         g.regions["area_km2"].to_numpy(), rel=1e-4)
+
+
+def test_the_longest_sea_crossings_are_named_first(world_land):
+    """Of many sea crossings the report names five: the longest, not the first in the file
+    (an audit's 375 km crossing was among 72 'more')."""
+    wals = geodata.load_dataset("wals").sites
+    box = wals.longitude.between(95, 135) & wals.latitude.between(-11, 20)  # SE Asia's isles
+    sites = _sites({i: (wals.loc[i, "longitude"], wals.loc[i, "latitude"])
+                    for i in wals.index[box]})
+    g = DialectGraph.from_sites(sites, boundary=world_land, max_crossing_km=1000,
+                                isolated="keep")
+    detail = {e["action"]: e["detail"] for e in g.report.entries}["joined islands across water"]
+    assert int(detail.split(" edge(s)")[0]) > 5
+    assert "(the longest first)" in detail
+    shown = [int(km) for km in re.findall(r"\((\d+) km apart", detail)]
+    assert len(shown) == 5 and shown == sorted(shown, reverse=True)
+    sea = g.edges[g.edges["sea_crossing"]]
+    assert shown[0] == round(sea["distance_km"].max())
