@@ -963,13 +963,15 @@ def _read_sexagesimal(frame: pd.DataFrame, col: str, axis: str, report: Report, 
                  & text.str.contains(_MARKED, regex=True).fillna(False)).to_numpy(bool)
     if not candidate.any():
         return
-    values, other_axis = {}, []
+    values, other_axis, unread = {}, [], []
     for i in np.flatnonzero(candidate):
         try:
             values[i] = parse_sexagesimal(text.iloc[i], axis=axis)
         except ValueError as err:
             if "not a " + axis in str(err):
                 other_axis.append(text.iloc[i])
+            elif re.search(r"\d\s*[°º˚′'’″\"”:]", text.iloc[i]):  # DMS, wrongly
+                unread.append(str(err))
     if other_axis:
         other = "lat_col" if axis == "longitude" else "lon_col"
         raise DialectGraphError(
@@ -977,15 +979,29 @@ def _read_sexagesimal(frame: pd.DataFrame, col: str, axis: str, report: Report, 
             f"the hemisphere letter of a {'longitude' if axis == 'latitude' else 'latitude'} "
             f"({first_examples(other_axis)}). Did you swap the columns? Pass the other column "
             f"as {other} (CLI: --{other.replace('_', '-')}).")
+    if unread:
+        raise DialectGraphError(
+            f"`{argument}` column {col!r} must hold {axis}s in decimal degrees or in degrees, "
+            f"minutes and seconds; {len(unread)} value(s) written in degrees and minutes "
+            f"cannot be read: {'; '.join(unread[:3])}{' ...' if len(unread) > 3 else ''}. "
+            "Correct them (minutes and seconds run from 0 to 59; the hemisphere is N, S, E "
+            "or W, or a minus sign for south and west).")
     if not values:
         return
     rows = list(values)
     frame.loc[frame.index[rows], col] = [repr(values[i]) for i in rows]
     first = rows[0]
+    bare = [text.iloc[i] for i in rows if not re.search(r"[NSEW]|^\s*[-+−]", text.iloc[i],
+                                                         re.IGNORECASE)]
+    said = ""
+    if bare:
+        said = (f"; {len(bare)} of them have no hemisphere letter or sign "
+                f"({first_examples(bare)}) and were read as "
+                f"{'north' if axis == 'latitude' else 'east'} (positive)")
     report.add("degrees, minutes and seconds",
                f"{len(rows)} value(s) of column {col!r} written in degrees, minutes and "
                f"seconds were converted to decimal degrees (e.g. {text.iloc[first]!r} -> "
-               f"{values[first]:.6f})")
+               f"{values[first]:.6f}){said}")
 
 
 #: A site lies apart when its nearest other site is this many times the survey's median

@@ -565,8 +565,27 @@ def test_read_sites_converts_degrees_minutes_and_seconds(tmp_path):
                                                 r"you swap the columns\? Pass the other column "
                                                 r"as lon_col \(CLI: --lon-col\)\."):
         read_sites(swapped)
-    # not read as a coordinate: 75 minutes, a Norwegian 'V' (vest), no mark at all
-    for bad in ("60°75′N", "4°35′V", "60 23"):
+    # 78 minutes: said why (it was "missing or non-numeric"); a value without hemisphere
+    # letter is read as north/east, and said
+    q = _write(tmp_path, "m.csv", "id,latitude,longitude\na,10°78′54″N,123.885\n")
+    with pytest.raises(DialectGraphError, match=r"`path` column 'latitude' must hold latitudes "
+                                                r"in decimal degrees or in degrees, minutes and "
+                                                r"seconds; 1 value\(s\) written in degrees and "
+                                                r"minutes cannot be read: '10°78′54″N' has "
+                                                r"minutes or seconds of 60 or more\. Correct"):
+        read_sites(q)
+    q = _write(tmp_path, "h.csv", "id,latitude,longitude\na,20°27′N,121°58′12″\n")
+    sites, report = read_sites(q, with_report=True)
+    assert sites["longitude"].iloc[0] > 121
+    assert ("1 of them have no hemisphere letter or sign ('121°58′12″') and were read as "
+            "east (positive)") in str(report)
+    q = _write(tmp_path, "v.csv", "id,latitude,longitude\na,4°35′V,5.1\n")  # vest: west
+    with pytest.raises(DialectGraphError, match=r"'4°35′V' is not a coordinate in degrees, "
+                                                r"minutes and seconds\. Correct them .* the "
+                                                r"hemisphere is N, S, E or W"):
+        read_sites(q)
+    # no mark at all: not read as degrees and minutes
+    for bad in ("60 23",):
         q = _write(tmp_path, "b.csv", f"id,latitude,longitude\na,{bad},5.1\n")
         with pytest.raises(DialectGraphError, match=r"must be numbers in decimal degrees; 1 "
                                                     r"site has missing or non-numeric .*"
