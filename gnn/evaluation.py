@@ -1030,6 +1030,15 @@ def evaluate(
                 "(CLI: --cv spatial) to measure how far groups extend into unsurveyed areas")
     if progress and cv_choice:
         print(f"[evaluate] {cv_choice}", flush=True)
+    from gnn.splits import ONE_PLACE_KM, place_twins
+
+    twins = place_twins(pos) if cv in ("random", "loo") else None
+    one_place = 0 if twins is None else int(sum(len(t) > 0 for t in twins))
+    if progress and one_place:
+        print(f"[evaluate] {one_place} sites share a place with another (within "
+              f"{ONE_PLACE_KM:g} km: informants of one town): a held-out site's twins leave "
+              "training, so no model is scored on a site whose twin it was trained on",
+              flush=True)
     if task == "group":
         _warn_low_ceiling(ctx, cv, folds_of)
     jobs = check_n_jobs(n_jobs, len(seed_list))
@@ -1068,7 +1077,8 @@ def evaluate(
             # one write with its newline: the workers print to the same stream
             print(f"[evaluate] seed {n_done + 1}/{len(seed_list)} done; about {left} left\n",
                   end="", flush=True)
-    out = {"task": task, "cv": cv, "cv_choice": cv_choice, "buffer_km": float(buffer_km or 0.0),
+    out = {"task": task, "cv": cv, "cv_choice": cv_choice, "one_place_sites": one_place,
+           "buffer_km": float(buffer_km or 0.0),
            "buffer_drops": buffer_drops, "folds": int(max(n_folds)),
            "folds_per_seed": n_folds, "seeds": seed_list, "n_nodes": ctx.n,
            "n_features": ctx.n_features, "feature_names": list(ctx.data.feature_names)[:50],

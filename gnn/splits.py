@@ -111,7 +111,8 @@ def spatial_folds(coords, *, n_splits: int = 5, buffer_km: float = 0.0,
 
 
 def loo_folds(coords, *, buffer_km: float = 0.0) -> list[Fold]:
-    """Leave-one-out; training excludes every site within ``buffer_km`` of the held-out one.
+    """Leave-one-out; training excludes every site within ``buffer_km`` of the held-out one,
+    and its twins at the same place (within :data:`ONE_PLACE_KM`) in any case.
 
     Parameters
     ----------
@@ -138,11 +139,72 @@ def loo_folds(coords, *, buffer_km: float = 0.0) -> list[Fold]:
     if n < 2:
         raise DialectGraphError(f"`coords` must hold at least 2 sites for leave-one-out; got {n}.")
     dist = great_circle_matrix(pos) if b else None
+    twins = place_twins(pos)
     folds = []
     for i in range(n):
         train, excl = _buffered(np.setdiff1d(np.arange(n), [i]), np.array([i]), dist, b)
+        train, excl = _without_twins(train, excl, np.array([i]), twins)
         folds.append(Fold(train, np.array([i]), excl, b if dist is not None else 0.0))
     return folds
+
+
+#: Sites this close (km) are one place (several informants of a town): a held-out site's
+#: twins leave training in random and leave-one-out folds, so that no model is scored on
+#: a site whose twin it was trained on (an audit's 74 co-located informants tuned
+#: geographic kNN to k=1).
+ONE_PLACE_KM = 1.0
+
+
+def place_twins(coords) -> list[np.ndarray] | None:
+    """For each site, the other sites within :data:`ONE_PLACE_KM` (None when no two sites
+    are that close).
+
+    Parameters
+    ----------
+    coords : array or DataFrame
+        ``[n, 2]`` (longitude, latitude) in degrees.
+
+    Returns
+    -------
+    list of ndarray or None
+        Positions of each site's twins.
+
+    Examples
+    --------
+    >>> [t.tolist() for t in place_twins(np.array([[0, 0], [0.001, 0], [1, 0]]))]
+    [[1], [0], []]
+    >>> place_twins(np.array([[0, 0], [1, 0]])) is None
+    True
+    """
+    from scipy.spatial import cKDTree
+
+    from geodata._geo import EARTH_RADIUS_KM
+
+    pos = _pos(coords)
+    if len(pos) < 2:
+        return None
+    xyz = unit_vectors(pos[:, 0], pos[:, 1])
+    pairs = cKDTree(xyz).query_pairs(ONE_PLACE_KM / EARTH_RADIUS_KM, output_type="ndarray")
+    if not len(pairs):
+        return None
+    twins: list[list[int]] = [[] for _ in range(len(pos))]
+    for a, b in pairs:
+        twins[a].append(int(b))
+        twins[b].append(int(a))
+    return [np.asarray(sorted(t), dtype=int) for t in twins]
+
+
+def _without_twins(train: np.ndarray, excl: np.ndarray, test: np.ndarray,
+                   twins: list[np.ndarray] | None) -> tuple[np.ndarray, np.ndarray]:
+    """``train`` without the twins of the ``test`` sites, which join ``excl``."""
+    if twins is None:
+        return train, excl
+    near = np.unique(np.concatenate([twins[i] for i in test] + [np.array([], dtype=int)]))
+    near = np.setdiff1d(near, test)
+    gone = np.intersect1d(train, near)
+    if not gone.size:
+        return train, excl
+    return np.setdiff1d(train, gone), np.union1d(excl, gone).astype(int)
 
 
 def _buffer_distances(coords, buffer_km: float, n: int) -> np.ndarray | None:
@@ -203,7 +265,8 @@ def group_folds(groups: Sequence, *, coords=None, buffer_km: float = 0.0) -> lis
 def random_folds(n: int, *, n_splits: int = 5, random_state: int | None = 0,
                  coords=None, buffer_km: float = 0.0) -> list[Fold]:
     """Random k-fold. Over-optimistic under spatial autocorrelation: report it beside the
-    spatial splits, never alone.
+    spatial splits, never alone. With ``coords``, a held-out site's twins at the same place
+    (within :data:`ONE_PLACE_KM`: informants of one town) leave training.
 
     Parameters
     ----------
@@ -231,10 +294,12 @@ def random_folds(n: int, *, n_splits: int = 5, random_state: int | None = 0,
     b = _check_buffer(buffer_km)
     perm = np.random.default_rng(random_state).permutation(n)
     dist = _buffer_distances(coords, b, n)
+    twins = place_twins(coords) if coords is not None and len(_pos(coords)) == n else None
     folds = []
     for part in np.array_split(perm, int(n_splits)):
         test = np.sort(part)
         train, excl = _buffered(np.setdiff1d(np.arange(n), test), test, dist, b)
+        train, excl = _without_twins(train, excl, test, twins)
         folds.append(Fold(train, test, excl, b if dist is not None else 0.0))
     return folds
 

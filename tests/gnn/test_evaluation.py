@@ -502,3 +502,19 @@ def test_a_networks_folds_are_said_while_they_run(szeto, capsys, monkeypatch):
              net_params={"max_epochs": 3, "n_ensemble": 1}, progress=True)
     said = [ln for ln in capsys.readouterr().out.splitlines() if ": fold " in ln]
     assert [ln.split(": fold ")[1][:6] for ln in said] == ["1 of 3", "2 of 3"]  # not the last
+
+
+def test_evaluate_says_when_informants_share_a_place(szeto, capsys):
+    """Szeto's 42 sites with a second informant at Beijing's coordinates: leave-one-out
+    says so, and no model is scored on one of the pair while trained on the other."""
+    sites, survey = geodata.load_dataset("sinitic_szeto2018")
+    twin = sites.loc[["Ma1"]].rename(index={"Ma1": "Ma1b"})
+    both = pd.concat([sites, twin])
+    v = pd.concat([survey, survey[survey["site"] == "Ma1"].assign(site="Ma1b")])
+    g = geodata.DialectGraph.from_sites(both, method="knn", k=4, regions=False, features=v,
+                                        label="dialect_group")
+    r = evaluate(g, cv="loo", seeds=1, models=["geo_knn"], progress=True)
+    assert r["one_place_sites"] == 2
+    assert ("[evaluate] 2 sites share a place with another (within 1 km: informants of one "
+            "town): a held-out site's twins leave training") in capsys.readouterr().out
+    assert evaluate(szeto, cv="loo", seeds=1, models=["majority"])["one_place_sites"] == 0

@@ -89,3 +89,25 @@ def test_a_buffer_without_coordinates_is_refused_not_ignored():
     with pytest.raises(DialectGraphError, match=r"`coords` must have one row per site \(6\); "
                                                 r"got 2"):
         random_folds(6, n_splits=2, coords=[[0, 0], [1, 1]], buffer_km=100)
+
+
+def test_informants_of_one_place_never_sit_on_both_sides_of_a_fold():
+    """Three informants of one town (same coordinates, and one 300 m away) beside single
+    sites: in random and leave-one-out folds a held-out informant's twins leave training
+    (an audit's geographic kNN was tuned to k=1 on them); sites 50 km apart stay."""
+    from gnn.splits import loo_folds, place_twins, random_folds
+
+    pos = np.array([[120.0, 15.0], [120.0, 15.0], [120.003, 15.0], [120.5, 15.0],
+                    [121.0, 15.2], [121.5, 15.4]])
+    twins = place_twins(pos)
+    assert [t.tolist() for t in twins] == [[1, 2], [0, 2], [0, 1], [], [], []]
+    for fold in loo_folds(pos) + random_folds(6, n_splits=3, coords=pos, random_state=1):
+        test = set(fold.test.tolist())
+        for i in test:
+            assert not set(twins[i].tolist()) & set(fold.train.tolist())
+            assert set(twins[i].tolist()) - test <= set(fold.excluded.tolist())
+    # no twins: the folds of before, unchanged
+    far = pos[3:]
+    assert [f.train.tolist() for f in random_folds(3, n_splits=3, coords=far)] == [
+        f.train.tolist() for f in random_folds(3, n_splits=3)]
+    assert all(len(f.excluded) == 0 for f in loo_folds(far))
