@@ -555,10 +555,17 @@ def projected_cells(
         if orphans.size:
             # land without sites goes no farther than the survey's reach (a sparse site's
             # longer reach spans the sea to its neighbour, not to a continent beyond)
+            # regions of water only take no land (a site off the coast whose water does
+            # not reach it: Iona's, missing from the outline, took Tiree, 35 km away)
+            no_land = at_sea.copy()
+            for k in offshore:
+                if not no_land[k] and land_of[k] >= 0 and not shapely.intersects(
+                        clipped[k], lands[land_of[k]]):
+                    no_land[k] = True
             clipped = _join_orphans(clipped, lands[orphans], xy, sites.index, report,
                                     reach=None if reach is None else np.full(len(xy),
                                                                              reach.min()),
-                                    receivers=np.flatnonzero(~at_sea))
+                                    receivers=np.flatnonzero(~no_land))
     clipped = _shared_vertices(clipped)
     if outline is not None and reach is None and max_reach_km == "auto" and len(xy) >= 5:
         _report_far_reach(clipped, xy, xy_sites, sites.index, report)
@@ -1384,6 +1391,10 @@ def _give_detached_parts(cells: np.ndarray, xy: np.ndarray, land_of: np.ndarray,
 #: beyond a strait is land the survey does not cover.
 ORPHAN_MIN_SHARE = 0.5
 
+#: ... and regions up to this far (m) beyond the nearest one share it (see
+#: :func:`_join_orphans`): regions facing the landmass across one strait.
+ORPHAN_SHARED_M = 5000.0
+
 
 def _join_orphans(cells: np.ndarray, orphans: np.ndarray, xy: np.ndarray, ids: pd.Index,
                   report: Report, *, reach: np.ndarray | None = None,
@@ -1430,6 +1441,53 @@ def _join_orphans(cells: np.ndarray, orphans: np.ndarray, xy: np.ndarray, ids: p
         # south coast went to a site on Jeju, 90 km across the strait): left out whole
         keep = (~shapely.is_empty(pieces)
                 & (shapely.area(pieces) >= ORPHAN_MIN_SHARE * shapely.area(orphans[which])))
+        tree = shapely.STRtree(cells[recv])
+        # regions about as near as the nearest share the landmass, each taking the part
+        # nearest its site: Taliabu's region came within 1.6 km of Mangole (1,226 km²),
+        # Sanana's within 3.7 km; Taliabu's site, 106 km away, reached the western half
+        # and the eastern half, 15 km from Sanana's site, belonged to no region
+        gap = shapely.distance(cells[site], orphans[which])
+        o_near, c_near = tree.query(orphans[which], predicate="dwithin",
+                                    distance=gap + ORPHAN_SHARED_M)
+        c_near = recv[c_near]
+        shared = np.flatnonzero(np.bincount(o_near, minlength=len(which)) > 1)
+        extra_t, extra_site, extra_piece = [], [], []
+        for t in shared:
+            o = orphans[which[t]]
+            cand = np.unique(c_near[o_near == t])
+            vor = shapely.get_parts(shapely.voronoi_polygons(
+                shapely.multipoints(xy[cand]), extend_to=shapely.buffer(o, 1.0), ordered=True))
+            parts = [_only_polygons(shapely.intersection(
+                o, shapely.intersection(v, shapely.buffer(shapely.Point(xy[c]), reach[c],
+                                                          quad_segs=32))))
+                     for v, c in zip(vor, cand)]
+            if sum(shapely.area(q) for q in parts) < ORPHAN_MIN_SHARE * shapely.area(o):
+                continue  # as before: the nearest region's reach alone decides
+            keep[t] = False  # replaced by its parts
+            for c, q in zip(cand, parts):
+                if not q.is_empty:
+                    extra_t.append(t)
+                    extra_site.append(c)
+                    extra_piece.append(q)
+        # the nearest region's site may be far while another region's, a little farther,
+        # reaches the landmass: the next regions within reach, nearest first
+        for t in np.flatnonzero(~keep):
+            if t in extra_t:
+                continue
+            o = orphans[which[t]]
+            near = recv[tree.query(o, predicate="dwithin", distance=float(reach.min()))]
+            near = near[near != site[t]]
+            for c in near[np.argsort(shapely.distance(cells[near], o), kind="stable")]:
+                disc = shapely.buffer(shapely.Point(xy[c]), reach[c], quad_segs=32)
+                piece = o if shapely.contains_properly(disc, o) else _only_polygons(
+                    shapely.intersection(o, disc))
+                if not piece.is_empty and shapely.area(piece) >= ORPHAN_MIN_SHARE * shapely.area(o):
+                    site[t], pieces[t], keep[t] = c, piece, True
+                    break
+        which = np.concatenate([which, which[np.asarray(extra_t, dtype=int)]])
+        site = np.concatenate([site, np.asarray(extra_site, dtype=site.dtype)])
+        pieces = np.concatenate([pieces, np.asarray(extra_piece + [None], dtype=object)[:-1]])
+        keep = np.concatenate([keep, np.ones(len(extra_t), dtype=bool)])
         near_orphan, near_cell, pieces = which[keep], site[keep], pieces[keep]
         left_out = np.flatnonzero(~np.isin(np.arange(len(orphans)), near_orphan))
         left_area = (shapely.area(orphans).sum() - shapely.area(pieces).sum()) / 1e6
@@ -1449,7 +1507,7 @@ def _join_orphans(cells: np.ndarray, orphans: np.ndarray, xy: np.ndarray, ids: p
         big = np.argsort(-sizes, kind="stable")[:3]
         largest = ", ".join(f"{sizes[k]:,.0f} km² to {ids[near_cell[k]]!r}" for k in big)
         report.add("joined landmasses without sites",
-                   f"{near_orphan.size} landmass(es) without sites ({sizes.sum():,.0f} km² in "
+                   f"{np.unique(near_orphan).size} landmass(es) without sites ({sizes.sum():,.0f} km² in "
                    f"all) were added to the nearest region ({first_examples(receivers, 5)}; "
                    f"the largest: {largest})",
                    receivers)

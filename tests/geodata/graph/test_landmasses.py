@@ -883,3 +883,24 @@ def test_the_longest_sea_crossings_are_named_first(world_land):
     assert len(shown) == 5 and shown == sorted(shown, reverse=True)
     sea = g.edges[g.edges["sea_crossing"]]
     assert shown[0] == round(sea["distance_km"].max())
+
+
+def test_an_island_without_sites_goes_to_the_sites_nearest_to_it(world_land):
+    """Mangole (Sula Islands, 1,226 km²) has no site: Taliabu's region came nearest to it
+    (1.6 km) and took it although Taliabu's site, Bobong, is 106 km away and Sanana's,
+    15 km across the strait, is nearer to all of it (in an audit's atlas half of it
+    belonged to no region). Regions about as near share it, each the part nearest its site."""
+    sites = _sites({"Luwuk": (122.79, -0.95), "Banggai": (123.5, -1.59),
+                    "Ambon": (128.18, -3.695), "Namlea": (127.09, -3.26),
+                    "Sanana": (125.98, -2.06), "Bobong": (124.39, -1.95),
+                    "Ternate": (127.38, 0.79), "Masohi": (128.96, -3.30),
+                    "Tobelo": (128.0, 1.73), "Kolaka": (121.6, -4.05),
+                    "Kendari": (122.51, -3.97), "Poso": (120.75, -1.39)})
+    g = DialectGraph.from_sites(sites, boundary=world_land, isolated="keep",
+                                max_crossing_km=400)
+    _assert_valid_and_holding(g.regions, sites)
+    mangole = next(p for p in shapely.get_parts(world_land.geometry.union_all())
+                   if p.intersects(shapely.Point(125.85, -1.88)))
+    held = g.regions.geometry.intersection(mangole)
+    area = gpd.GeoSeries(held, crs=4326).to_crs("+proj=eqearth").area / 1e6
+    assert area.idxmax() == "Sanana" and area.sum() == pytest.approx(1226, rel=0.01)
