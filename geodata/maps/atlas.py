@@ -457,13 +457,20 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
                    f"Reference point: {ref_name}",
                    f"Similarity of every site to {ref_name} (1 − distance).")
     if want("features") and wide is not None:
+        per_site = survey.assign(site=survey["site"].astype(str)).groupby(
+            ["item", "site"])["value"].nunique()
         for f in feats:
             col = wide[f].reindex(ids).rename(f)
             n_var = int(col.nunique())
+            shown = ("each shown" if n_var <= 8 else
+                     "the 8 commonest shown, the rest grey")
+            several = int((per_site.loc[f] > 1).sum()) if f in per_site.index else 0
+            firsts = (f"; {several} site(s) with several variants are drawn with the first "
+                      "listed" if several else "")
             idx.figure(f"feature_{_safe(f)}", maps.plot_feature(
                 graph, col, labels=labels, **style), f"Feature {f}",
-                f"The variants of {f} ({n_var} distinct; the 8 commonest shown, the rest "
-                "grey) with isoglosses where neighbours differ.")
+                f"The variants of {f} ({n_var} distinct; {shown}{firsts}) with isoglosses "
+                "where neighbours differ.")
     from geodata.maps.base import undirected_pairs
 
     pairs = undirected_pairs(graph)

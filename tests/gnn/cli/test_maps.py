@@ -127,7 +127,13 @@ def test_distances_instead_of_a_survey_and_delimited_variants(tmp_path):
     multi.to_csv(tmp_path / "multi.csv", index=False)
     out2 = tmp_path / "m"
     assert _run([argv[0], argv[1], "--survey", str(tmp_path / "multi.csv"), "--delimiter",
-                 "/", "--kinds", "bundles", "--out", str(out2)]) == 0
+                 "/", "--kinds", "bundles", "features", "--feature",
+                 str(multi.loc[multi.index[0], "item"]), "--out", str(out2)]) == 0
+    # the caption says which variant a site of several is drawn with, and no longer "the 8
+    # commonest shown" of 2 (an audit)
+    page = (out2 / "index.html").read_text(encoding="utf-8")
+    assert re.search(r"\(2 distinct; each shown; \d+ site\(s\) with several variants are "
+                     r"drawn with the first listed\)", page)
     with pytest.raises(DialectGraphError, match="give exactly one of `--survey"):
         _run([*argv, "--distances", str(tmp_path / "d.csv"), "--out", str(tmp_path / "x")])
 
