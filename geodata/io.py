@@ -447,8 +447,9 @@ def read_table(
     require_file(path, argument, "a readable CSV/TSV file")
     with open(path, "rb") as fh:
         magic = fh.read(4)
-        if magic[:2] == b"PK" and path.suffix.lower() in {".xlsx", ".xlsm", ".ods"} or \
-                magic == b"\xd0\xcf\x11\xe0":  # a zipped workbook, or an old .xls
+        if magic[:2] == b"PK" and (path.suffix.lower() in {".xlsx", ".xlsm", ".ods"}
+                                   or _zipped_workbook(path)) or \
+                magic == b"\xd0\xcf\x11\xe0":  # a zipped workbook (renamed .csv too), or .xls
             raise DialectGraphError(
                 f"`{argument}` must be a CSV/TSV text file; {str(path)!r} is a spreadsheet "
                 "workbook. Save the sheet as \"CSV UTF-8\" (Excel: File > Save As; "
@@ -545,6 +546,20 @@ def read_table(
                else ""))
         frame = frame.mask(missing)
     return frame, report
+
+
+def _zipped_workbook(path: Path) -> bool:
+    """Whether ``path`` is a zip archive of an Excel or OpenDocument workbook (an audit's
+    workbook renamed .csv was "byte b'\\xc5' is not UTF-8")."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = z.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
+    return "[Content_Types].xml" in names or "content.xml" in names or any(
+        n.startswith("xl/") for n in names)
 
 
 def _csv_separator(path: Path) -> str:
@@ -1547,6 +1562,31 @@ def _drop_no_data_parts(parts: Any, marks: dict[str, int],
     return kept or [""]
 
 
+def _closest_ids(unknown: Sequence[str], known: Sequence[str]) -> str:
+    """A hint naming the known id nearest to each of the first unknown ones ('' when none
+    is near): '7' for '007' (a spreadsheet dropped the zeros), 'Hong  Kong'."""
+    from rapidfuzz import fuzz, process
+
+    def squash(x: str) -> str:
+        return re.sub(r"[\s'’‘`\-_.]+", "", x.casefold()).lstrip("0")
+
+    squashed: dict[str, str] = {}
+    for k in known:
+        squashed.setdefault(squash(k), k)
+    pairs = []
+    for u in list(unknown)[:3]:
+        hit = squashed.get(squash(u))
+        if hit is None:
+            best = process.extractOne(u, list(known), scorer=fuzz.ratio, score_cutoff=80)
+            hit = best[0] if best else None
+        if hit is not None:
+            pairs.append(f"{u!r} ~ {hit!r}")
+    if not pairs:
+        return ""
+    return (f" The nearest known ids: {', '.join(pairs)} (leading zeros, spaces and quotes "
+            "count): spell them alike in both files.")
+
+
 def survey_from_frame(
     frame: pd.DataFrame,
     *,
@@ -1629,6 +1669,8 @@ def survey_from_frame(
                 hint = (f" {len(cased)} of them match a site id but for upper/lower case "
                         f"({first_examples([f'{u} = {k}' for u, k in cased], 3)}): spell "
                         "them alike in both files.")
+            else:  # leading zeros a spreadsheet dropped, doubled spaces, curly quotes ...
+                hint = _closest_ids(unknown, [str(k) for k in known])
             raise DialectGraphError(
                 f"`{argument}` must only name sites that are in `{sites_argument}`; "
                 f"{len(unknown)} unknown site id(s) ({first_examples(unknown)}) hold "

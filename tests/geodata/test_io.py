@@ -762,6 +762,10 @@ def test_a_spreadsheet_workbook_is_named_and_pipes_are_read(tmp_path):
                        r"'.*sites\.xlsx' is a spreadsheet workbook\. Save the sheet as \"CSV "
                        r"UTF-8\""):
         read_sites(book, argument="--sites")
+    renamed = tmp_path / "survey.csv"  # a workbook renamed .csv: "b'\xc5' is not UTF-8"
+    renamed.write_bytes(book.read_bytes())
+    with pytest.raises(DialectGraphError, match=r"'.*survey\.csv' is a spreadsheet workbook"):
+        read_survey(renamed)
     pipes = tmp_path / "s.csv"
     pipes.write_text("id|latitude|longitude\na|30.1|110.2\nb|31.0|111.5\n", encoding="utf-8")
     sites = read_sites(pipes)
@@ -933,3 +937,16 @@ def test_survey_cells_that_hold_no_reading_and_columns_that_are_no_items(tmp_pat
     r = _write(tmp_path, "n.csv", "site,item,value\nbj,南,nan\ntj,南,nan\nbd,南,lan\n")
     _, report = read_survey(r)
     assert "(a group code such as NA, a reading such as nan)" in str(report)
+
+
+def test_unknown_survey_ids_name_the_nearest_known_ones():
+    """Ids a spreadsheet stripped of leading zeros ('7' for '007') or typed with a double
+    space were 'unknown' with no hint (an audit); the nearest known id is named."""
+    sites = pd.Index(["007", "012", "Hong Kong", "Tai'an", "Beijing"])
+    f = pd.DataFrame({"site": ["7", "12", "Hong  Kong", "Tai’an", "Beijing", "Xyz"],
+                      "item": "a", "value": "x"})
+    with pytest.raises(DialectGraphError, match=r"5 unknown site id\(s\) .* The nearest known "
+                                                r"ids: '12' ~ '012', '7' ~ '007', 'Hong  Kong' "
+                                                r"~ 'Hong Kong' \(leading zeros, spaces and "
+                                                r"quotes count\)"):
+        survey_from_frame(f, sites=sites)
