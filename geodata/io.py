@@ -1822,6 +1822,16 @@ def read_survey(
     site_col, item_col, value_col = _cldf_columns(frame, (site_col, item_col, value_col),
                                                   report, argument=argument)
     cols = set(frame.columns)
+    if sites is not None and site_col not in cols and len(cols) > 2:
+        known = {str(k) for k in (sites.index if isinstance(sites, pd.DataFrame) else sites)}
+        as_sites = [c for c in frame.columns if str(c).strip() in known]
+        if len(as_sites) >= max(2, (len(cols) - 1) / 2):  # items as rows, sites as columns
+            raise DialectGraphError(
+                f"`{argument}` must have one row per site (or per site and item); its "
+                f"columns are site ids of `{sites_argument}` ({len(as_sites)} of "
+                f"{len(cols)}: {first_examples(as_sites)}), so it lists items as rows and "
+                "sites as columns. Transpose the table (sites as rows, items as columns) or "
+                "give a long table (site, item, value).")
     wide_shape = (item_col not in cols and value_col not in cols and site_col in cols
                   and len(cols) >= 2 and frame[site_col].notna().all())
     repeated = frame[site_col].str.strip().duplicated() if wide_shape else None

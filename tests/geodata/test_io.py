@@ -950,3 +950,14 @@ def test_unknown_survey_ids_name_the_nearest_known_ones():
                                                 r"~ 'Hong Kong' \(leading zeros, spaces and "
                                                 r"quotes count\)"):
         survey_from_frame(f, sites=sites)
+
+
+def test_a_transposed_survey_says_so(tmp_path):
+    """Items as rows and sites as columns got "must have the column(s) 'site', 'value'",
+    with options that cannot fix it (an audit)."""
+    p = _write(tmp_path, "t.csv", "item,bj,tj,bd\n天,tʰiɛn⁵⁵,tʰiɛn⁵⁵,tʰiɛn⁴⁵\n地,ti⁵¹,ti⁵³,ti⁵¹\n")
+    with pytest.raises(DialectGraphError, match=r"`path` must have one row per site .*its "
+                                                r"columns are site ids of `sites` \(3 of 4: "
+                                                r"'bj', 'tj', 'bd'\), so it lists items as rows "
+                                                r"and sites as columns\. Transpose the table"):
+        read_survey(p, sites=pd.Index(["bj", "tj", "bd"]))
