@@ -474,7 +474,7 @@ def read_table(
         raise DialectGraphError(
             f"`{argument}` must be a UTF-8 {kind} file with a header row; reading "
             f"{str(path)!r} failed ({detail}). Check the file's format (save it as UTF-8 "
-            f"{kind}).") from exc
+            f"{kind}).{_title_line_hint(path, sep)}") from exc
     header = raw.iloc[0].fillna("").astype(str).str.strip().tolist()
     # a column without a header and without any value (a spreadsheet's trailing
     # separator on every row) holds nothing: dropped, and said below
@@ -546,6 +546,21 @@ def read_table(
                else ""))
         frame = frame.mask(missing)
     return frame, report
+
+
+def _title_line_hint(path: Path, sep: str) -> str:
+    """' The first line ... looks like a title' when the file's first line has fewer cells
+    than the next ones (a title above the header), else ''."""
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as fh:
+            lines = [fh.readline() for _ in range(3)]
+    except OSError:
+        return ""
+    counts = [line.count(sep) for line in lines if line.strip()]
+    if len(counts) >= 2 and counts[0] < counts[1] and len(set(counts[1:])) == 1:
+        return (f" Its first line, {lines[0].strip()[:60]!r}, has fewer cells than the next "
+                "ones: a title above the header? Remove it, so that the header comes first.")
+    return ""
 
 
 def _zipped_workbook(path: Path) -> bool:

@@ -961,3 +961,13 @@ def test_a_transposed_survey_says_so(tmp_path):
                                                 r"'bj', 'tj', 'bd'\), so it lists items as rows "
                                                 r"and sites as columns\. Transpose the table"):
         read_survey(p, sites=pd.Index(["bj", "tj", "bd"]))
+
+
+def test_a_title_line_above_the_header_is_pointed_out(tmp_path):
+    """A title above the header gave pandas' 'Expected 1 fields in line 2, saw 3' alone."""
+    p = _write(tmp_path, "t.csv", "Hanyu fangyin zihui\nsite,item,value\nbj,天,tʰiɛn⁵⁵\n"
+                                  "tj,天,tʰiɛn⁵⁵\n")
+    with pytest.raises(DialectGraphError, match=r"Its first line, 'Hanyu fangyin zihui', has "
+                                                r"fewer cells than the next ones: a title above "
+                                                r"the header\? Remove it"):
+        read_survey(p)
