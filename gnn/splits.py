@@ -178,7 +178,7 @@ def place_twins(coords) -> list[np.ndarray] | None:
     """
     from scipy.spatial import cKDTree
 
-    from geodata._geo import EARTH_RADIUS_KM
+    from geodata import EARTH_RADIUS_KM
 
     pos = _pos(coords)
     if len(pos) < 2:
