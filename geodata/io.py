@@ -476,6 +476,7 @@ def read_table(
             f"{str(path)!r} failed ({detail}). Check the file's format (save it as UTF-8 "
             f"{kind}).{_title_line_hint(path, sep)}") from exc
     header = raw.iloc[0].fillna("").astype(str).str.strip().tolist()
+    _refuse_title_line(header, raw, path, argument)
     # a column without a header and without any value (a spreadsheet's trailing
     # separator on every row) holds nothing: dropped, and said below
     body = raw.iloc[1:]
@@ -546,6 +547,22 @@ def read_table(
                else ""))
         frame = frame.mask(missing)
     return frame, report
+
+
+def _refuse_title_line(header: list[str], raw: pd.DataFrame, path: Path,
+                       argument: str) -> None:
+    """Raise when the first row holds one cell and the next one several (a title a
+    spreadsheet padded to the header's width: 'Survey of Sinitic readings,,'), or one cell
+    with another separator's cells (a title whose ';' set the separator of a comma file)."""
+    named = [h for h in header if h]
+    if len(named) != 1 or not header[0] or len(raw) < 2:
+        return
+    nxt = raw.iloc[1].fillna("").astype(str).str.strip()
+    if int((nxt != "").sum()) > 1 or any(nxt.iloc[0].count(c) >= 2 for c in (",", ";", "\t")):
+        raise DialectGraphError(
+            f"`{argument}` must start with its header row; the first line of {str(path)!r} "
+            f"holds one cell, {header[0][:60]!r}, and the next line several: a title above "
+            "the header? Remove it, so that the header comes first.")
 
 
 def _title_line_hint(path: Path, sep: str) -> str:
@@ -1755,9 +1772,12 @@ def survey_from_frame(
                    "as one")
     blank = out["value"].isna() | out["value"].map(lambda v: isinstance(v, str) and v == "")
     if blank.any():
+        n_marks = sum(marks.values())
         report.add("removed empty values",
                    f"{int(blank.sum())} rows had a blank or NaN value and were treated as "
-                   f"missing data (first sites: {first_examples(list(dict.fromkeys(out.loc[blank, 'site'].tolist())))})",
+                   f"missing data (first sites: {first_examples(list(dict.fromkeys(out.loc[blank, 'site'].tolist())))})"
+                   + ("; the cells of no-data marks said above are among them"
+                      if n_marks else ""),
                    out.loc[blank, "site"].unique())
         gone = sorted(set(out.loc[blank, "item"]) - set(out.loc[~blank, "item"]), key=str)
         if gone:  # an item no site answered: it leaves the survey, named here

@@ -1036,7 +1036,7 @@ def evaluate(
     one_place = 0 if twins is None else int(sum(len(t) > 0 for t in twins))
     if progress and one_place:
         print(f"[evaluate] {one_place} sites share a place with another (within "
-              f"{ONE_PLACE_KM:g} km: informants of one town): a held-out site's twins leave "
+              f"{ONE_PLACE_KM:g} km: informants at one place): a held-out site's twins leave "
               "training, so no model is scored on a site whose twin it was trained on",
               flush=True)
     if task == "group":

@@ -547,9 +547,13 @@ def projected_cells(
             f"({first_examples(sites.index[empty].tolist())}): their whole Voronoi cell lies "
             "outside it. Use a boundary that covers them, or remove those sites."
         )
+    if spacing_note:  # said whether or not a cell is cut short
+        report.add("sites in clusters",
+                   f"{spacing_note[0].upper()}{spacing_note[1:]}; with an outline of the "
+                   f"world's land a cell reaches at most {REACH_SPACINGS:g} such spacings "
+                   f"from its site ({np.min(reach) / 1000:,.0f} km; `max_reach_km` sets it)")
     if capped.any():
-        _report_reach(clipped, xy, reach, capped, sites.index, max_reach_km, report,
-                      spacing_note=spacing_note)
+        _report_reach(clipped, xy, reach, capped, sites.index, max_reach_km, report)
     if outline is not None:
         orphans = np.setdiff1d(np.arange(len(lands)), land_of)
         if orphans.size:
@@ -949,8 +953,7 @@ def _cap(cells: np.ndarray, xy: np.ndarray, reach: np.ndarray) -> np.ndarray:
 
 
 def _report_reach(cells: np.ndarray, xy: np.ndarray, reach: np.ndarray, capped: np.ndarray,
-                  ids: pd.Index, max_reach_km, report: Report, *,
-                  spacing_note: str = "") -> None:
+                  ids: pd.Index, max_reach_km, report: Report) -> None:
     """Report the cells that their reach cut short (among the ``capped`` ones)."""
     k = np.flatnonzero(capped)
     near = shapely.buffer(shapely.points(xy[k]), reach[k] * 0.999, quad_segs=32)
@@ -961,8 +964,7 @@ def _report_reach(cells: np.ndarray, xy: np.ndarray, reach: np.ndarray, capped: 
         how = (f"with an outline of the world's land a cell reaches at most "
                f"{REACH_SPACINGS:g} median site spacings from its site "
                f"({np.min(reach) / 1000:,.0f} km; a sparse site as far as its nearest "
-               f"neighbour, up to {np.max(reach) / 1000:,.0f} km"
-               + (f"; {spacing_note}" if spacing_note else "") + ")")
+               f"neighbour, up to {np.max(reach) / 1000:,.0f} km)")
     else:
         how = f"a cell reaches at most {float(max_reach_km):g} km from its site"
     report.add("cells cut at their reach",

@@ -616,6 +616,8 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
     summary["timings_s"] = idx.timings
     if wording is not None:
         summary["notes"] = [wording(str(n)) for n in summary.get("notes", [])]
+        for entry in summary.get("graph_report", []):
+            entry["detail"] = wording(str(entry.get("detail", "")))
     summary["seconds"] = round(time.perf_counter() - t_start, 2)
     summary = to_jsonable(summary)
     write_json(out / "summary.json", summary)

@@ -971,3 +971,11 @@ def test_a_title_line_above_the_header_is_pointed_out(tmp_path):
                                                 r"fewer cells than the next ones: a title above "
                                                 r"the header\? Remove it"):
         read_survey(p)
+    # padded to the header's width as a spreadsheet writes it, or with another separator
+    for title in ("Survey of Sinitic readings,,", "Hanyu fangyin zihui;;;"):
+        q = _write(tmp_path, "u.csv", f"{title}\nsite,item,value\nbj,天,tʰiɛn⁵⁵\n")
+        with pytest.raises(DialectGraphError, match=r"`path` must start with its header row; "
+                                                    r"the first line of .* holds one cell, "
+                                                    r"'[\w ]+', and the next line several: a "
+                                                    r"title above the header\?"):
+            read_survey(q)

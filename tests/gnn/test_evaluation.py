@@ -515,6 +515,6 @@ def test_evaluate_says_when_informants_share_a_place(szeto, capsys):
                                         label="dialect_group")
     r = evaluate(g, cv="loo", seeds=1, models=["geo_knn"], progress=True)
     assert r["one_place_sites"] == 2
-    assert ("[evaluate] 2 sites share a place with another (within 1 km: informants of one "
-            "town): a held-out site's twins leave training") in capsys.readouterr().out
+    assert ("[evaluate] 2 sites share a place with another (within 1 km: informants at one "
+            "place): a held-out site's twins leave training") in capsys.readouterr().out
     assert evaluate(szeto, cv="loo", seeds=1, models=["majority"])["one_place_sites"] == 0

@@ -801,10 +801,12 @@ def test_informants_in_clusters_do_not_shrink_the_reach(world_land):
     _assert_valid_and_holding(g.regions, clustered)
     area = g.regions.to_crs("+proj=eqearth").area.sum() / 1e6
     assert area > 5e6  # 0.3 million km² before: discs of 20 km around the towns
-    cut = {e["action"]: e["detail"] for e in g.report.entries}["cells cut at their reach"]
-    assert re.search(r"the sites stand in clusters \(median distance to the nearest other "
-                     r"4\.\d km, to the 5th nearest \d+\.\d km\), so the spacing is read "
-                     r"from the 5th nearest: \d+\.\d km", cut), cut
+    said = {e["action"]: e["detail"] for e in g.report.entries}["sites in clusters"]
+    assert re.fullmatch(r"The sites stand in clusters \(median distance to the nearest other "
+                        r"4\.\d km, to the 5th nearest \d+\.\d km\), so the spacing is read "
+                        r"from the 5th nearest: \d+\.\d km; with an outline of the world's land "
+                        r"a cell reaches at most 5 such spacings from its site \([\d,]+ km; "
+                        r"`max_reach_km` sets it\)", said), said
     # surveys spread over an area keep their nearest-neighbour spacing: random points,
     # and the bundled surveys (projected, in m)
     from scipy.spatial import cKDTree

@@ -311,6 +311,9 @@ def test_index_and_summary_notes_name_the_commands_options(tmp_path, capsys):
     assert "name the sites&#x27; column of groups with `--label`" in (
         out / "index.html").read_text(encoding="utf-8")
     assert not [n for n in notes if "(CLI:" in n]
+    report = json.loads((out / "summary.json").read_text(encoding="utf-8"))["graph_report"]
+    assert any("`--boundary`" in e["detail"] for e in report)
+    assert not any("`boundary`" in e["detail"] for e in report)
     assert "with `--label`" in capsys.readouterr().out
 
 
