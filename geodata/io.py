@@ -508,7 +508,9 @@ def read_table(
     report = Report()
     if sep == ";":
         report.add("semicolon-separated", f"{str(path)!r} was read with ';' between the cells "
-                   "(its header has no comma)")
+                   + ("(its header has no comma)" if "," not in _header_line(path) else
+                      "(every line has as many as its header; the header's comma is in a "
+                      "column name)"))
     elif sep == "\t" and path.suffix.lower() not in {".tsv", ".tab"}:
         report.add("tab-separated", f"{str(path)!r} was read with tabs between the cells "
                    "(its header has tabs and no comma)")
@@ -594,20 +596,40 @@ def _zipped_workbook(path: Path) -> bool:
         n.startswith("xl/") for n in names)
 
 
+def _header_line(path: Path) -> str:
+    """The first line of a text file (up to 64 KiB), decoded leniently."""
+    with open(path, "rb") as fh:
+        return fh.readline(1 << 16).decode("utf-8", errors="replace")
+
+
 def _csv_separator(path: Path) -> str:
     """``","``; ``"\t"`` for a file whose header has tabs and no comma (Gabmap's data files,
     spreadsheets' "Text (tab-delimited)"); ``";"`` for one whose header has semicolons and
     neither (a CSV saved by a spreadsheet set to a language that writes decimal commas);
     ``"|"`` for a header with pipes and none of those (a database export)."""
     with open(path, "rb") as fh:
-        head = fh.readline(1 << 16).decode("utf-8", errors="replace")
+        lines = [fh.readline(1 << 16).decode("utf-8", errors="replace") for _ in range(20)]
+    lines = [ln for ln in lines if ln.strip()]
+    head = lines[0] if lines else ""
     if "," in head:
-        return ","
-    if "\t" in head:
-        return "\t"
-    if ";" in head:
-        return ";"
-    return "|" if "|" in head else ","
+        chosen = ","
+    elif "\t" in head:
+        chosen = "\t"
+    elif ";" in head:
+        chosen = ";"
+    else:
+        chosen = "|" if "|" in head else ","
+    # a header with a comma inside a column name ('notes, remarks') of a ';' file: the
+    # separator is the one every line has as often as the header, when the header's is not
+    if len(lines) >= 2:
+        def steady(c: str) -> bool:
+            counts = {ln.count(c) for ln in lines}
+            return len(counts) == 1 and counts.pop() > 0
+        if not steady(chosen):
+            others = [c for c in (",", "\t", ";", "|") if c != chosen and steady(c)]
+            if len(others) == 1:
+                return others[0]
+    return chosen
 
 
 def _read_csv_text(path: Path, sep: str) -> pd.DataFrame:

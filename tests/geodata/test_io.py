@@ -531,6 +531,13 @@ def test_read_sites_from_a_semicolon_csv_with_decimal_commas(tmp_path):
     assert sites["longitude"].tolist() == [15.2314, 16.4402]
     said = str(report)
     assert "was read with ';' between the cells (its header has no comma)" in said
+    # a comma inside a column name of a ';' file ('notes, remarks'): read by ';' still
+    (tmp_path / "r.csv").write_text("site;item;value;notes, remarks\nbj;天;tʰiɛn⁵⁵;ok\n"
+                                    "tj;天;tʰiɛn⁵⁵;\n", encoding="utf-8")
+    survey, report = read_survey(tmp_path / "r.csv")
+    assert survey["value"].tolist() == ["tʰiɛn⁵⁵", "tʰiɛn⁵⁵"]
+    assert ("(every line has as many as its header; the header's comma is in a column name)"
+            in str(report))
     assert ("1 value(s) of column 'latitude' written with a decimal comma were read with a "
             "point (e.g. '44,1194')") in said
     (tmp_path / "c.csv").write_text('id,latitude,longitude\na,"44,1194","15,2314"\n',
