@@ -1892,7 +1892,12 @@ def read_survey(
     wide_shape = (item_col not in cols and value_col not in cols and site_col in cols
                   and len(cols) >= 2 and frame[site_col].notna().all())
     repeated = frame[site_col].str.strip().duplicated() if wide_shape else None
-    if wide_shape and repeated.any() and repeated.mean() <= 0.1:
+    # a few rows per site over many item columns is a wide table with informants on rows
+    # of their own (an audit's two rows per site got "must have the columns 'item',
+    # 'value'"); a long table with other column names has few columns
+    few_rows = wide_shape and len(cols) > 4 and int(
+        frame[site_col].str.strip().value_counts().max()) <= 5
+    if wide_shape and repeated.any() and (repeated.mean() <= 0.1 or few_rows):
         # a wide table with a site twice (an audit got "must have the columns 'item',
         # 'value'", a wrong diagnosis); a long table with other column names repeats
         # nearly every site, and gets the missing columns named

@@ -986,3 +986,15 @@ def test_a_title_line_above_the_header_is_pointed_out(tmp_path):
                                                     r"'[\w ]+', and the next line several: a "
                                                     r"title above the header\?"):
             read_survey(q)
+
+
+def test_a_wide_table_with_each_informant_on_a_row_says_so(tmp_path):
+    """Two informant rows for every site of a wide table got "must have the column(s)
+    'item', 'value'" (an audit): it is named as a wide table with repeated sites."""
+    p = _write(tmp_path, "w.csv", "site,天,地,人,日\nbj,tʰiɛn⁵⁵,ti⁵¹,ʐən³⁵,ʐʅ⁵¹\n"
+                                  "bj,tʰiɛn⁵⁵,ti⁵¹,ʐən³⁵,ʐʅ⁵¹\ntj,tʰiɛn⁵⁵,ti⁵³,ʐən⁴⁵,ʐʅ⁵³\n"
+                                  "tj,tʰiɛn⁵⁵,ti⁵³,ʐən⁴⁵,ʐʅ⁵³\n")
+    with pytest.raises(DialectGraphError, match=r"`path` reads as a wide table .* 4 items\), "
+                                                r"which must name each site once; 2 site\(s\) "
+                                                r"have several rows \('bj', 'tj'\)"):
+        read_survey(p)
