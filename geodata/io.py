@@ -1577,10 +1577,11 @@ def _visible_text(values: pd.Series) -> tuple[pd.Series, int, str]:
     """``values`` without zero-width spaces, word joiners, byte-order marks and soft
     hyphens, and with no-break spaces as spaces; how many strings changed, and the first
     (an audit's readings with a trailing U+200B were 0.16 apart from identical ones)."""
-    hit = values.map(lambda v: isinstance(v, str)
-                     and bool(_INVISIBLE.search(v) or _SPACES.search(v))).astype(bool)
-    if not hit.any():
+    unique = pd.unique(values.to_numpy(dtype=object))  # ids and readings repeat: once each
+    bad = {v for v in unique if isinstance(v, str) and (_INVISIBLE.search(v) or _SPACES.search(v))}
+    if not bad:
         return values, 0, ""
+    hit = values.isin(bad).to_numpy(bool)
     out = values.copy()
     first = str(out[hit].iloc[0])
     out[hit] = [_SPACES.sub(" ", _INVISIBLE.sub("", v)) for v in out[hit]]
@@ -1599,17 +1600,19 @@ def _no_data_mark(value: str) -> bool:
     return all(unicodedata.category(ch) in _NO_DATA_CATEGORIES for ch in value)
 
 
-def _drop_no_data_parts(parts: Any, marks: dict[str, int],
-                        missing_values: Sequence[str] | None) -> Any:
+_WORD = re.compile(r"\w")
+
+
+def _drop_no_data_parts(parts: Any, marks: dict[str, int], spellings: set[str]) -> Any:
     """The variants of a split cell without those that mark no data (counted in
-    ``marks``); a cell of no variant at all becomes one empty string (missing)."""
+    ``marks``): a spelling of a missing cell, or punctuation only. A cell of no variant at
+    all becomes one empty string (missing)."""
     if not isinstance(parts, list):
         return parts
-    spellings = set(NA_SPELLINGS if missing_values is None else missing_values) - {""}
     kept = []
     for part in parts:
         p = part.strip()
-        if p and (p in spellings or _no_data_mark(p)):
+        if p and (p in spellings or (not _WORD.search(p) and _no_data_mark(p))):
             marks[p] = marks.get(p, 0) + 1
         else:
             kept.append(part)
@@ -1746,7 +1749,11 @@ def survey_from_frame(
         n_multi = int((split.str.len() > 1).sum())
         # a part that marks no data ('pa/-', 'pa/NA') is no variant, and no tone to
         # complete ('pa/-' became 'pa' and 'pa-')
-        split = split.map(lambda parts: _drop_no_data_parts(parts, marks, missing_values))
+        spellings = set(NA_SPELLINGS if missing_values is None else missing_values) - {""}
+        multi = (split.str.len() > 1).to_numpy(bool)  # a lone '-' is a cell: sieved below
+        if multi.any():
+            split[multi] = split[multi].map(
+                lambda parts: _drop_no_data_parts(parts, marks, spellings))
         split, completed = _complete_tone_variants(split, delimiter)
         out.loc[is_str, "value"] = split
         out = out.explode("value", ignore_index=True)
@@ -1771,7 +1778,10 @@ def survey_from_frame(
                            f"(CLI: --delimiter {sep})")
     if out["value"].map(lambda v: isinstance(v, str)).any():
         out["value"] = out["value"].map(lambda v: v.strip() if isinstance(v, str) else v)
-        no_data = out["value"].map(lambda v: isinstance(v, str) and v != "" and _no_data_mark(v))
+        # only a value with no letter or digit can be a mark; readings repeat: once each
+        marked = {v for v in pd.unique(out["value"].to_numpy(dtype=object))
+                  if isinstance(v, str) and v != "" and not _WORD.search(v) and _no_data_mark(v)}
+        no_data = out["value"].isin(marked) if marked else pd.Series(False, index=out.index)
         for v in out.loc[no_data, "value"]:
             marks[v] = marks.get(v, 0) + 1
         out.loc[no_data, "value"] = np.nan
