@@ -308,7 +308,10 @@ def _spread_duplicates(xy: np.ndarray, group: np.ndarray, ids: pd.Index, jitter_
         "spread duplicate coordinates",
         f"{int(dup.sum())} sites share coordinates with another site "
         f"({first_examples(ids[dup].tolist())}); each was moved {jitter_m:g} m on a circle "
-        "so that every site gets its own Voronoi cell (the stored coordinates are unchanged)",
+        "so that every site gets its own Voronoi cell (the stored coordinates are unchanged): "
+        "the place's cell is cut into equal angles around it, so on a coast one informant "
+        "may get the land and another the water. To map a place as one region, give its "
+        "informants one site (their readings as variants of its cells)",
         ids[dup],
     )
     return xy
@@ -575,7 +578,8 @@ def projected_cells(
         _report_far_reach(clipped, xy, xy_sites, sites.index, report)
     land_m2 = None if outline is None else _land_areas(clipped, lands, offshore)
     if land_m2 is not None and offshore.size:
-        _report_dry_offshore(land_m2, offshore, at_sea, gap, sites.index, report)
+        _report_dry_offshore(land_m2, offshore, at_sea, gap, sites.index, report,
+                             group=group)
     landmass = None
     if reach is not None:
         # a site with water only stands on no landmass: its edge to the nearest coast is a
@@ -646,10 +650,17 @@ def _shared_vertices(cells: np.ndarray) -> np.ndarray:
 
 
 def _report_dry_offshore(land_m2: np.ndarray, offshore: np.ndarray, at_sea: np.ndarray,
-                         gap: np.ndarray, ids: pd.Index, report: Report) -> None:
+                         gap: np.ndarray, ids: pd.Index, report: Report, *,
+                         group: np.ndarray | None = None) -> None:
     """Say which sites off the land got a region without land besides those far out at
-    sea (reported as 'regions of water only'): their water does not reach the land."""
+    sea (reported as 'regions of water only'): their water does not reach the land. An
+    informant sharing its coordinates with one whose region holds land is not listed (its
+    share of the place's cell faces the sea: said in 'spread duplicate coordinates'), nor
+    told to check a coordinate its twin shares."""
     dry = offshore[(land_m2[offshore] <= 0) & ~at_sea[offshore]]
+    if group is not None and dry.size:
+        landed = {int(g) for g in group[(group >= 0) & (land_m2 > 0)]}
+        dry = dry[[int(group[k]) not in landed for k in dry]]
     if not dry.size:
         return
     km = dict(zip(offshore, gap / 1000))

@@ -906,3 +906,24 @@ def test_an_island_without_sites_goes_to_the_sites_nearest_to_it(world_land):
     held = g.regions.geometry.intersection(mangole)
     area = gpd.GeoSeries(held, crs=4326).to_crs("+proj=eqearth").area / 1e6
     assert area.idxmax() == "Sanana" and area.sum() == pytest.approx(1226, rel=0.01)
+
+
+def test_informants_at_one_coastal_place_are_not_told_to_check_their_coordinates(world_land):
+    """Three informants at Bolinao's coordinates, 0.5 km off the coast: the place's cell is
+    cut into equal angles, one informant takes the land, two the water, and those two were
+    listed as 'offshore regions without land' with 'a coordinate set off the coast by
+    mistake is worth checking', which their twin with land disproves (an audit)."""
+    sites = _sites({"Bolinao": (119.9, 16.39), "Bolinao_2": (119.9, 16.39),
+                    "Bolinao_3": (119.9, 16.39), "Alaminos": (119.98, 16.155),
+                    "Dagupan": (120.34, 16.043), "Lingayen": (120.231, 16.021),
+                    "Iba": (119.978, 15.327), "Baguio": (120.596, 16.402),
+                    "SanFernando": (120.317, 16.616)})
+    g = DialectGraph.from_sites(sites, boundary=world_land, isolated="keep")
+    land = g.regions.loc[["Bolinao", "Bolinao_2", "Bolinao_3"], "land_km2"]
+    assert (land == 0).sum() == 2 and land.max() > 100
+    said = {e["action"]: e["detail"] for e in g.report.entries}
+    assert "offshore regions without land" not in said
+    assert said["spread duplicate coordinates"].endswith(
+        "the place's cell is cut into equal angles around it, so on a coast one informant "
+        "may get the land and another the water. To map a place as one region, give its "
+        "informants one site (their readings as variants of its cells)")
