@@ -1926,9 +1926,9 @@ def read_survey(
             report.add("columns describing the sites",
                        f"{len(described)} column(s) of `{argument}` describe the sites rather "
                        f"than survey items, and were not read as items: "
-                       f"{first_examples(described, 8)} (a column of `{sites_argument}` too, "
-                       "or named as coordinates, names, notes, informants, years or totals "
-                       "are); to compare them as items, give a long table (site, item, value)")
+                       f"{first_examples(described, 8)} (a column of `{sites_argument}` with "
+                       "its values, coordinates, notes, informants or totals); to compare "
+                       "them as items, give a long table (site, item, value)")
         items = [c for c in frame.columns if c != site_col]
         report.add("read as a wide table",
                    f"`{argument}` has no {item_col!r}/{value_col!r} columns and names each "
@@ -1950,28 +1950,58 @@ def read_survey(
     return survey, _one_note_on_missing_values(report, frame, value_col)
 
 
-#: Column names (any case) of a wide survey that describe its sites, not items: an audit's
-#: 'latitude' and 'name' were compared as readings ('39.904' against '39.084').
+#: Column names (any case) of a wide survey that describe its sites or informants, not
+#: items: an audit's 'notes' and 'informant' columns were compared as readings. (Names that
+#: are also concepts of word lists, 'name', 'long', 'year', are not among them: a column
+#: of the sites file with the sites' own values is left out, see below.)
 SITE_DESCRIPTION_COLUMNS = frozenset({
-    "name", "names", "place", "placename", "place_name", "village", "town", "locality",
-    "latitude", "longitude", "lat", "lon", "lng", "long", "coordinates",
     "note", "notes", "remark", "remarks", "comment", "comments", "source", "sources",
-    "informant", "informants", "speaker", "speakers", "consultant", "age", "sex", "gender",
-    "year", "date", "total", "sum"})
+    "informant", "informants", "speaker", "speakers", "consultant", "consultants", "total"})
+#: ... and coordinates, when every value is a number of degrees.
+COORDINATE_COLUMNS = frozenset({"latitude", "longitude", "lat", "lon", "lng", "coordinates"})
 
 
 def _site_description_columns(frame: pd.DataFrame, site_col: str,
                               sites: Any) -> list[str]:
-    """The columns of a wide survey that describe the sites: columns of ``sites`` (a
-    GeoDataFrame) besides its ids, and columns named as :data:`SITE_DESCRIPTION_COLUMNS`."""
-    own = set()
+    """The columns of a wide survey that describe the sites: a column of ``sites`` (a
+    frame indexed by site id) holding the same values for most sites (an audit's 'name',
+    'latitude', 'longitude' were compared as readings: '39.904' against '39.084'),
+    coordinates by their name and numbers, and notes or informants by their name
+    (:data:`SITE_DESCRIPTION_COLUMNS`)."""
+    own = {}
     if isinstance(sites, pd.DataFrame):
-        own = {str(c).strip().lower() for c in sites.columns if c != sites.geometry.name} \
-            if isinstance(sites, gpd.GeoDataFrame) else {str(c).strip().lower()
-                                                         for c in sites.columns}
-    return [c for c in frame.columns if c != site_col
-            and (str(c).strip().lower() in SITE_DESCRIPTION_COLUMNS
-                 or str(c).strip().lower() in own)]
+        geometry = sites.geometry.name if isinstance(sites, gpd.GeoDataFrame) else None
+        own = {str(c).strip().lower(): c for c in sites.columns if c != geometry}
+    ids = frame[site_col].astype(str).str.strip()
+    out = []
+    for c in frame.columns:
+        if c == site_col:
+            continue
+        key = str(c).strip().lower()
+        values = frame[c]
+        given = values.notna() & (values.astype(str).str.strip() != "")
+        if key in SITE_DESCRIPTION_COLUMNS:
+            out.append(c)
+        elif key in COORDINATE_COLUMNS and given.any() and pd.to_numeric(
+                values[given], errors="coerce").between(-180, 360).all():
+            out.append(c)
+        elif key in own and given.any():
+            theirs = sites[own[key]].reindex(ids[given].to_numpy())
+            same = _same_values(values[given].to_numpy(), theirs.to_numpy())
+            if same >= 0.8:
+                out.append(c)
+    return out
+
+
+def _same_values(a: np.ndarray, b: np.ndarray) -> float:
+    """The share of positions where ``a`` and ``b`` hold the same value: equal numbers (to
+    1e-6) or equal stripped text."""
+    na = pd.to_numeric(pd.Series(a), errors="coerce").to_numpy(float)
+    nb = pd.to_numeric(pd.Series(b), errors="coerce").to_numpy(float)
+    num = np.isfinite(na) & np.isfinite(nb) & (np.abs(na - nb) <= 1e-6)
+    text = pd.Series(a).astype(str).str.strip().to_numpy() == pd.Series(b).astype(
+        str).str.strip().to_numpy()
+    return float(np.mean(num | text)) if len(a) else 0.0
 
 
 #: The columns of a CLDF FormTable or ValueTable (any case) read as site, item and value

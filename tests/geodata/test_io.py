@@ -924,9 +924,15 @@ def test_survey_cells_that_hold_no_reading_and_columns_that_are_no_items(tmp_pat
     said = {e["action"]: e["detail"] for e in report.entries}
     assert said["columns describing the sites"] == (
         "4 column(s) of `path` describe the sites rather than survey items, and were not "
-        "read as items: 'name', 'latitude', 'longitude', 'notes' (a column of `sites` too, or "
-        "named as coordinates, names, notes, informants, years or totals are); to compare "
-        "them as items, give a long table (site, item, value)")
+        "read as items: 'name', 'latitude', 'longitude', 'notes' (a column of `sites` with "
+        "its values, coordinates, notes, informants or totals); to compare them as items, "
+        "give a long table (site, item, value)")
+    # a concept of a word list named like a column of the sites ('name') stays an item
+    # when its cells are readings, not the sites' values
+    n = _write(tmp_path, "n.csv", "site,name,天\nbj,miŋ³⁵,tʰiɛn⁵⁵\ntj,miŋ⁴⁵,tʰiɛn⁵⁵\n"
+                                  "bd,miŋ³⁵,tʰiɛn⁵⁵\n")
+    named, _ = read_survey(n, sites=sites)
+    assert sorted(named["item"].unique()) == ["name", "天"]
     # '-' alone, and '—' and '?' as variants of a split cell, are no readings
     assert survey.groupby("site")["value"].apply(sorted).to_dict() == {
         "bd": ["ti⁵¹", "tʰiɛn ⁵⁵"], "bj": ["ti⁵¹", "tʰiɛn⁵⁵"], "tj": ["tʰiɛn⁵⁵"]}
