@@ -420,14 +420,21 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
     if want("groups") and label is not None:
         idx.figure("groups", maps.plot_groups(graph, labels=labels, **style),
                    "Reference groups", f"The sites' {label} as a categorical map.")
+    # each cluster in the colour of the group most of its sites belong to, when no two
+    # clusters share one: the groups and clusters maps then read alike (an audit's
+    # Moluccas were green on one and maroon on the other)
+    cluster_palette = (_cluster_palette(cut, graph.regions[label]) if label is not None
+                       else None)
+    in_group_colours = (" (each in the colour of the group most of its sites belong to)"
+                        if cluster_palette else "")
     if want("clusters"):
         fig = idx.step("dendrogram", lambda: maps.plot_cluster_dendrogram(
-            graph, clus, n_clusters=k, reference=label, **style))
+            graph, clus, n_clusters=k, reference=label, palette=cluster_palette, **style))
         idx.figure("clusters", fig, "Clusters and dendrogram",
                    f"{linkage} linkage of the {metric} distances cut into {k} clusters, "
-                   "mapped in the colours of their branches (cophenetic correlation "
-                   f"{clus.cophenetic:.2f}). Past 80 sites the leaves carry a cluster strip "
-                   "instead of names.")
+                   f"mapped in the colours of their branches{in_group_colours} (cophenetic "
+                   f"correlation {clus.cophenetic:.2f}). Past 80 sites the leaves carry a "
+                   "cluster strip instead of names.")
     membership = None
     if want("fuzzy_clusters"):
         # 100 replicates up to 600 sites, fewer beyond (each is a full re-clustering)
@@ -438,7 +445,10 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
         summary["noisy_clustering"] = {"n_iter": n_iter, "noise": 0.2,
                                        "adjusted_rand_mean": float(stab.adjusted_rand.mean()),
                                        "mean_site_stability": float(stab.site_stability.mean())}
-        idx.figure("fuzzy_clusters", maps.plot_cluster_membership(graph, membership, **style),
+        fuzzy_palette = cluster_palette if cluster_palette and {
+            str(c) for c in membership.columns} <= set(cluster_palette) else None
+        idx.figure("fuzzy_clusters", maps.plot_cluster_membership(
+            graph, membership, palette=fuzzy_palette, **style),
                    "Fuzzy clusters",
                    f"Cluster membership from {n_iter} noisy clusterings (noise 0.2 sd): each "
                    "region in the mixture of its clusters' colours, pale where its cluster "
@@ -624,6 +634,30 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
     write_text(out / "index.html", _index_page(idx.items, summary,
                                                interactive="interactive" in wanted))
     return summary
+
+
+def _cluster_palette(cut: pd.Series, groups: pd.Series) -> dict[str, str] | None:
+    """Cluster number (str) -> the colour of the group most of its sites belong to (as
+    :func:`~geodata.maps.base.category_colours` gives the groups), or None when two
+    clusters have the same majority group or a cluster has no labelled site."""
+    from geodata.maps.base import category_colours
+
+    g = groups.reindex(cut.index.astype(str))
+    if g.isna().all():
+        g = groups.set_axis(groups.index.astype(str)).reindex(cut.index.astype(str))
+    majority = {}
+    for c in sorted(cut.unique()):
+        members = g[(cut == c).to_numpy()].dropna().astype(str)
+        if members.empty:
+            return None
+        counts = members.value_counts()
+        if len(counts) > 1 and counts.iloc[0] == counts.iloc[1]:
+            return None  # a tie: no group is the cluster's
+        majority[str(c)] = counts.index[0]
+    if len(set(majority.values())) < len(majority):
+        return None
+    colours = category_colours(groups.dropna().astype(str).unique())
+    return {c: colours[gname] for c, gname in majority.items()}
 
 
 def _safe(name: str) -> str:

@@ -759,3 +759,29 @@ def test_a_region_across_the_maps_seam_is_cut_there_not_drawn_across_the_map():
     assert abs(cut.area - earth) / earth < 0.01  # nothing lost (an equal-area map)
     # a map whose seam is the antimeridian leaves every region as it is
     assert _cut_at_seam(alaska, CRS.from_epsg(8857)) is alaska
+
+
+def test_clusters_take_the_colours_of_their_groups(tmp_path, monkeypatch):
+    """The groups and clusters maps coloured one group two ways (an audit's Moluccas green
+    and maroon): a cluster takes the colour of the group most of its sites belong to, when
+    no two clusters share one; otherwise the clusters keep their own colours."""
+    from geodata.dialectometry.distances import linguistic_distances
+    from geodata.maps import atlas
+
+    sites, survey = load_dataset("sinitic_szeto2018")
+    cut = hierarchical_clustering(linguistic_distances(survey)).cut(3)
+    groups = pd.Series({i: f"zone {c}" for i, c in cut.items()})
+    palette = atlas._cluster_palette(cut, groups)
+    colours = maps_base.category_colours(groups.unique())
+    assert palette == {str(c): colours[f"zone {c}"] for c in sorted(cut.unique())}
+    # two clusters whose majority is Mandarin: their own colours
+    assert atlas._cluster_palette(cut, sites["dialect_group"].reindex(cut.index)) is None
+    # write_atlas passes them to the clusters and fuzzy maps
+    seen = {}
+    real = maps.plot_cluster_dendrogram
+    monkeypatch.setattr(maps, "plot_cluster_dendrogram",
+                        lambda *a, **kw: seen.setdefault("palette", kw["palette"]) and real(*a, **kw))
+    atlas.write_atlas(sites.assign(zone=groups.reindex(sites.index)), tmp_path / "a",
+                      survey=survey, kinds=["clusters"], label="zone", n_clusters=3,
+                      metric="hamming", dpi=40)
+    assert seen["palette"] == palette
