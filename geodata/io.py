@@ -1655,6 +1655,7 @@ def survey_from_frame(
     argument: str = "survey",
     sites_argument: str = "sites",
     missing_values: Sequence[str] | None = None,
+    keep_columns: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, Report]:
     """Normalise a long survey table to columns ``site, item, value``.
 
@@ -1662,8 +1663,12 @@ def survey_from_frame(
     Rows with a blank or NaN value are removed *with a report* (they carry no data), and so
     are values of punctuation only ('-', '—', '?': marks of no data; '∅' is a reading).
     Characters that show as nothing (zero-width spaces, soft hyphens, byte-order marks) are
-    removed and no-break spaces written as spaces (reported). Rows whose site is not in
-    ``sites`` raise, listing the unknown ids.
+    removed and no-break spaces written as spaces (reported); an item that writes one tone
+    in two notations (``hɔŋ˥˧``, ``hɔŋ53``), and a survey that writes one sound in two
+    look-alike spellings (``ka:i`` and ``kaːi``, ``g`` and ``ɡ``, ``t͡s`` and ``ʦ``), are
+    written in one (reported; see
+    :func:`~geodata.dialectometry.features.unify_ipa_lookalikes`). Rows whose site is not
+    in ``sites`` raise, listing the unknown ids.
 
     Parameters
     ----------
@@ -1684,16 +1689,21 @@ def survey_from_frame(
     missing_values : sequence of str, optional
         Spellings of no data in the variants of a split cell (``'pa/NA'``); default
         :data:`~geodata.validation.NA_SPELLINGS`.
+    keep_columns : sequence of str, default ()
+        Further columns of ``frame`` carried along with each value (a CLDF form's cognate
+        set), after ``site, item, value``.
 
     Returns
     -------
     (DataFrame, Report)
-        Columns ``site, item, value`` without blank or repeated rows, and what was done.
+        Columns ``site, item, value`` (and ``keep_columns``) without blank or repeated rows,
+        and what was done.
     """
     require_columns(frame, [site_col, item_col, value_col], argument=argument,
                     option="site_col/item_col/value_col (CLI: --site-col/--item-col/--value-col)")
-    out = frame[[site_col, item_col, value_col]].copy()
-    out.columns = ["site", "item", "value"]
+    require_columns(frame, list(keep_columns), argument=argument, option="keep_columns")
+    out = frame[[site_col, item_col, value_col, *keep_columns]].copy()
+    out.columns = ["site", "item", "value", *keep_columns]
     out["value"] = out["value"].astype(object)
     report = Report()
     for col in ("site", "item", "value"):
@@ -1792,7 +1802,7 @@ def survey_from_frame(
                    f"punctuation or a missing-data spelling ({shown}) and were treated as "
                    "missing data, not as readings")
     # after the variants are split and completed: "tiŋ55/33" is tiŋ55 and tiŋ33 first
-    from geodata.dialectometry.features import unify_tone_notation
+    from geodata.dialectometry.features import unify_ipa_lookalikes, unify_tone_notation
 
     out["value"], n_tones, first_tone = unify_tone_notation(out["value"], out["item"])
     if n_tones:
@@ -1801,6 +1811,14 @@ def survey_from_frame(
                    f"superscript digits, digits after a letter); in those items {n_tones} "
                    f"value(s) now write their tones in superscript digits (first: "
                    f"{first_tone[0]!r} -> {first_tone[1]!r}), so that one tone compares "
+                   "as one")
+    out["value"], n_alike, applied, first_alike = unify_ipa_lookalikes(out["value"])
+    if n_alike:
+        said = ", ".join(f"{a!r} as {b!r}" for a, b in applied)
+        report.add("one spelling per sound",
+                   f"the survey writes some sounds in two look-alike spellings; {n_alike} "
+                   f"value(s) now write each as the survey does most ({said}; first: "
+                   f"{first_alike[0]!r} -> {first_alike[1]!r}), so that one sound compares "
                    "as one")
     blank = out["value"].isna() | out["value"].map(lambda v: isinstance(v, str) and v == "")
     if blank.any():
@@ -1822,7 +1840,7 @@ def survey_from_frame(
             f"`{argument}` must hold at least one value; all {len(frame)} rows of column "
             f"{value_col!r} are blank or spelt as missing (e.g. 'NA', 'NaN'). Check "
             "--value-col / value_col and the file.")
-    dup = out.duplicated()
+    dup = out.duplicated(["site", "item", "value"])
     if dup.any():
         report.add("removed duplicate rows",
                    f"{int(dup.sum())} (site, item, value) rows were exact repeats")
@@ -2193,19 +2211,8 @@ def read_cldf(
         report.add("left out values of languages without coordinates",
                    f"{int(dropped.sum())} rows", rows.loc[dropped, "site"].unique())
         rows = rows[~dropped]
+    # a form's cognate set travels with it, through every rewriting of the form
     extra = [c for c in rows.columns if c not in {"id", "site", "item", "value"}]
-    survey, rep = survey_from_frame(rows, sites=sites, argument="metadata")
+    survey, rep = survey_from_frame(rows, sites=sites, argument="metadata", keep_columns=extra)
     report.extend(rep)
-    if extra:
-        # keyed as survey_from_frame writes the cells (ids stripped, text in Unicode NFC,
-        # values stripped), or a form it rewrote would lose its cognate set
-        from geodata.dialectometry.features import nfc_strings
-
-        keys = rows.assign(
-            site=rows["site"].astype(str).str.strip().str.normalize("NFC"),
-            item=rows["item"].astype(str).str.strip().str.normalize("NFC"),
-            value=nfc_strings(rows["value"].astype(object))[0].map(
-                lambda v: v.strip() if isinstance(v, str) else v))
-        keyed = keys.drop_duplicates(["site", "item", "value"]).set_index(["site", "item", "value"])
-        survey = survey.join(keyed[extra], on=["site", "item", "value"])
     return sites, survey, report

@@ -43,6 +43,7 @@ __all__ = [
     "one_hot_items",
     "standardise",
     "string_features",
+    "unify_ipa_lookalikes",
 ]
 
 SURVEY_COLUMNS = ("site", "item", "value")
@@ -895,6 +896,102 @@ def unify_tone_notation(values: pd.Series, items: pd.Series | None = None
     k = int(changed.to_numpy().argmax())
     return out, int(changed.sum()), (sub.iloc[k], new.iloc[k])
 
+
+#: Spellings of one sound that transcriptions mix: a keyboard's ``g`` for the IPA ``ɡ``, a
+#: Greek letter for its IPA look-alike, a tie-barred affricate for its ligature, a colon for
+#: the length mark. The first spelling of each set is the IPA one.
+IPA_LOOKALIKES: tuple[tuple[str, ...], ...] = (
+    ("\u0261", "g"),                        # ɡ, g
+    ("\u025b", "\u03b5"),                   # ɛ, Greek epsilon
+    ("\u0263", "\u03b3"),                   # ɣ, Greek gamma
+    ("\u0251", "\u03b1"),                   # ɑ, Greek alpha
+    ("\u0278", "\u03c6"),                   # ɸ, Greek phi
+    ("\u0259", "\u01dd"),                   # ə, turned e
+    ("\u02a6", "t\u0361s", "t\u035cs"),     # ʦ, t͡s, t͜s
+    ("\u02a3", "d\u0361z", "d\u035cz"),     # ʣ, d͡z, d͜z
+    ("\u02a7", "t\u0361\u0283", "t\u035c\u0283"),  # ʧ, t͡ʃ, t͜ʃ
+    ("\u02a4", "d\u0361\u0292", "d\u035c\u0292"),  # ʤ, d͡ʒ, d͜ʒ
+    ("\u02a8", "t\u0361\u0255", "t\u035c\u0255"),  # ʨ, t͡ɕ, t͜ɕ
+    ("\u02a5", "d\u0361\u0291", "d\u035c\u0291"),  # ʥ, d͡ʑ, d͜ʑ
+    ("\u02d0", ":", "\ua789"),              # ː, colon, modifier colon (after a letter)
+)
+#: a colon is a length mark only right after a letter or a diacritic ("a:", "ɛ̃:")
+_LENGTH_COLON = "(?:(?<=[^\\W\\d_])|(?<=[\u0300-\u036f\u02b0-\u02ff]))"
+
+
+def _lookalike_pattern(spelling: str) -> str:
+    escaped = re.escape(spelling)
+    return _LENGTH_COLON + escaped if spelling in (":", "\ua789", "\u02d0") else escaped
+
+
+def unify_ipa_lookalikes(values: pd.Series
+                         ) -> tuple[pd.Series, int, list[tuple[str, str]],
+                                    tuple[str, str] | None]:
+    """One spelling for each sound that a survey writes in two look-alike ways.
+
+    Transcriptions gathered by several hands mix spellings of one sound
+    (:data:`IPA_LOOKALIKES`): the keyboard's ``g`` and the IPA ``ɡ``, a Greek ``ε``, ``γ``,
+    ``α`` or ``φ`` for the IPA ``ɛ``, ``ɣ``, ``ɑ``, ``ɸ``, a tie-barred ``t͡s`` beside the
+    ligature ``ʦ``, a colon ``a:`` for the length mark ``aː`` (Beijing Daxue's Guangzhou
+    beside its other dialects). Compared as code points they are different sounds (``ka:i``
+    and ``kaːi`` 0.25 apart in Levenshtein distance), and lingpy's sound classes do not know
+    the Greek letters at all. In a survey that uses two spellings of one set, every value
+    is written with the spelling the survey uses most (on a tie, the first in
+    :data:`IPA_LOOKALIKES`). The rewriting is the same in every value, so values that were
+    equal stay equal: an item written in Greek letters throughout keeps its distances.
+    A survey of one spelling per set is left as it is.
+
+    Parameters
+    ----------
+    values : Series
+        Cell values; strings are rewritten, other values kept.
+
+    Returns
+    -------
+    (Series, int, list of (str, str), tuple or None)
+        The values, how many changed, each ``(spelling, written as)`` applied, and the
+        first change ``(before, after)``.
+
+    Examples
+    --------
+    >>> out, n, applied, first = unify_ipa_lookalikes(pd.Series(["ka:i", "kaːi", "paːt", 3]))
+    >>> out.tolist(), n, applied, first
+    (['kaːi', 'kaːi', 'paːt', 3], 1, [(':', 'ː')], ('ka:i', 'kaːi'))
+    """
+    is_text = values.map(lambda v: isinstance(v, str)).to_numpy(bool)
+    if not is_text.any():
+        return values, 0, [], None
+    text = values[is_text].astype(str)
+    unique = pd.Series(pd.unique(text.to_numpy(dtype=object)), dtype=object)
+    chars = set("".join(unique))
+    # each unique value once, weighed by how many cells hold it
+    rows_of = text.value_counts(sort=False).reindex(unique.to_numpy()).to_numpy()
+    new = unique.copy()
+    applied: list[tuple[str, str]] = []
+    for spellings in IPA_LOOKALIKES:
+        present = [s for s in spellings if set(s) <= chars]
+        if len(present) < 2:
+            continue
+        patterns = {s: re.compile(_lookalike_pattern(s)) for s in present}
+        used = {s: int((new.str.count(p).to_numpy() * rows_of).sum())
+                for s, p in patterns.items()}
+        used = {s: n for s, n in used.items() if n}
+        if len(used) < 2:
+            continue
+        target = max(used, key=lambda s: (used[s], -spellings.index(s)))
+        for s in used:
+            if s != target:
+                new = new.str.replace(patterns[s], target, regex=True)
+                applied.append((s, target))
+    changed = (new != unique).to_numpy()
+    if not changed.any():
+        return values, 0, [], None
+    mapping = dict(zip(unique[changed], new[changed]))
+    out = values.copy()
+    hit = is_text & values.isin(mapping.keys()).to_numpy(bool)
+    before = values[hit]
+    out[hit] = before.map(mapping).to_numpy(dtype=object)
+    return out, int(hit.sum()), applied, (before.iloc[0], mapping[before.iloc[0]])
 
 def _is_tone_only(s: str) -> bool:
     """``s`` holds tone marks and nothing else (``"⁵⁵"``, ``"˥˥"``, ``"55"``).

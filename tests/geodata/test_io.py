@@ -290,6 +290,10 @@ def test_read_cldf_formtable_with_cognates(shared_data, tmp_path):
     # a form the reader rewrites (a decomposed accent, a trailing space) kept its cognate
     # set only when the join used the rewritten text (it was NaN)
     forms.iloc[0, forms.columns.get_loc("form")] = "pe\u0301 "
+    # and one the survey-wide spelling rewrites ('ka:' as the 'kaː' another form has)
+    other = 2 + int((forms["language_id"].iloc[2:] != forms["language_id"].iloc[1]).to_numpy().argmax())
+    forms.iloc[1, forms.columns.get_loc("form")] = "kaː"
+    forms.iloc[other, forms.columns.get_loc("form")] = "ka:"
     ds = Wordlist.in_dir(tmp_path)
     ds.add_component("LanguageTable")
     ds.add_component("CognateTable")
@@ -306,7 +310,10 @@ def test_read_cldf_formtable_with_cognates(shared_data, tmp_path):
     assert len(sites) == 4 and len(survey) == forms.drop_duplicates(
         ["language_id", "concept_id", "form"]).shape[0]
     assert survey["cognateset"].notna().all()
-    assert "pé" in set(survey["value"])
+    assert "pé" in set(survey["value"]) and "ka:" not in set(survey["value"])
+    typed = forms.iloc[other]
+    kept = survey[(survey["site"] == typed["language_id"]) & (survey["value"] == "kaː")]
+    assert kept["cognateset"].tolist() == [str(typed["partial_cognate_ids"]).split()[0]]
 
 
 # -- one reader for every table ----------------------------------------------------------
@@ -1004,3 +1011,33 @@ def test_a_wide_table_with_each_informant_on_a_row_says_so(tmp_path):
                                                 r"which must name each site once; 2 site\(s\) "
                                                 r"have several rows \('bj', 'tj'\)"):
         read_survey(p)
+
+
+def test_one_sound_in_two_spellings_is_read_as_one(beida1962, tmp_path):
+    """Beijing Daxue's Guangzhou writes length with a colon ('ka:i'), its other dialects
+    with 'ː': as read, the same vowel was another sound in every item they share. A survey
+    file of their real readings, one reading typed with ASCII 'g' beside an IPA 'ɡ', is
+    read with one spelling, reported, and the two Xiamen readings are 0 apart."""
+    from geodata import linguistic_distances
+
+    _, survey = beida1962
+    sub = survey[survey["site"].isin(["Guangzhou", "Jinan", "Xiamen"])]
+    sub = sub.drop_duplicates(["site", "item"])
+    colon = sub["value"].str.contains(r"[^\W\d_]:", regex=True)
+    assert colon.sum() > 200 and sub["value"].str.contains("ː").sum() > 500  # as shipped
+    sub = sub.copy()
+    xiamen = sub.index[(sub["site"] == "Xiamen") & sub["value"].str.contains("g")]
+    sub.loc[xiamen[0], "value"] = sub.loc[xiamen[0], "value"].replace("g", "ɡ")
+    item, typed = sub.loc[xiamen[0], "item"], sub.loc[xiamen[0], "value"].replace("ɡ", "g")
+    sub = pd.concat([sub, sub.loc[[xiamen[0]]].assign(site="Xiamen2", value=typed)])
+    survey_read, report = read_survey(_write(tmp_path, "r.csv", sub.to_csv(index=False)))
+    assert not survey_read["value"].str.contains(r"[^\W\d_]:", regex=True).any()
+    assert len(survey_read) == len(sub)  # nothing lost
+    entry = {e["action"]: e["detail"] for e in report.entries}["one spelling per sound"]
+    assert f"{int(colon.sum()) + 1} value(s) now write each as the survey does most" in entry
+    assert "'ɡ' as 'g', ':' as 'ː'" in entry
+    twins = survey_read[survey_read["site"].isin(["Xiamen", "Xiamen2"])
+                        & (survey_read["item"] == item)]
+    assert twins["value"].nunique() == 1
+    d = linguistic_distances(twins, metric="levenshtein").matrix
+    assert d.loc["Xiamen", "Xiamen2"] == 0

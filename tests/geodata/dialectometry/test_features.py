@@ -266,3 +266,39 @@ def test_an_empty_survey_is_refused_by_name():
     with pytest.raises(DialectGraphError, match=r"`survey` must hold at least one value; it "
                                                 r"has no rows"):
         check_survey(pd.DataFrame(columns=["site", "item", "value"]))
+
+
+def test_ipa_lookalikes_are_one_sound_for_lingpy():
+    """Every set of look-alike spellings is one sound: lingpy's sound classes (the
+    reference) give each spelling it knows the class of the IPA one, which it knows;
+    the Greek letters it does not know at all (class '0'), which is why they are
+    rewritten."""
+    from lingpy import ipa2tokens, tokens2class
+
+    from geodata.dialectometry.features import IPA_LOOKALIKES
+
+    for spellings in IPA_LOOKALIKES:
+        for model in ("sca", "dolgo"):
+            classes = [tokens2class(ipa2tokens(f"pa{s}"), model)[-1] for s in spellings]
+            assert classes[0] != "0", (spellings, model)
+            assert all(c in (classes[0], "0") for c in classes[1:]), (spellings, model, classes)
+
+
+def test_ipa_lookalikes_take_the_surveys_most_used_spelling():
+    from geodata.dialectometry.features import unify_ipa_lookalikes
+
+    values = pd.Series(["ka:i", "kaːi", "paːt", "ɡa", "ga", "ga", "t͡sa", "ʦa", "ʦʰa",
+                        "γάλα", "γάτα", "tiŋ5:", "a:b", "ɛ̃:", "ɛ̃ː", 3])
+    out, n, applied, first = unify_ipa_lookalikes(values)
+    # the colon after a letter (or a nasal vowel's tilde) is the length mark; after a
+    # digit it is not; Greek letters with no IPA look-alike in the survey stay
+    assert out.tolist() == ["kaːi", "kaːi", "paːt", "ga", "ga", "ga", "ʦa", "ʦa", "ʦʰa",
+                            "γάλα", "γάτα", "tiŋ5:", "aːb", "ɛ̃ː", "ɛ̃ː", 3]
+    assert n == 5 and first == ("ka:i", "kaːi")
+    assert applied == [("ɡ", "g"), ("t͡s", "ʦ"), (":", "ː")]
+    # the spelling most cells use wins, counted over cells, not distinct values
+    many = pd.Series(["ɡa"] * 3 + ["ga", "go"])
+    assert unify_ipa_lookalikes(many)[0].tolist() == ["ɡa"] * 4 + ["ɡo"]
+    # a survey of one spelling per set is untouched; non-strings pass through
+    assert unify_ipa_lookalikes(pd.Series(["ga", "γάλα", "aː"]))[1] == 0
+    assert unify_ipa_lookalikes(pd.Series([1, 2.5]))[1] == 0
