@@ -531,6 +531,20 @@ def read_table(
     spellings = NA_SPELLINGS if missing_values is None else (
         "", *(v.strip() for v in missing_values))
     missing = stripped.isna() | stripped.isin(spellings)
+    # a row with nothing in any cell (a spreadsheet's row of separators only, ',,,'): left
+    # out and said; the others keep their file lines for the messages that cite them
+    empty = missing.to_numpy().all(axis=1) if frame.shape[1] else np.zeros(len(frame), bool)
+    dropped: tuple[int, ...] = ()
+    if empty.any() and not empty.all():
+        several = empty.sum() > 1
+        lines = _body_lines(path, len(frame))[empty].tolist()
+        report.add("left out empty rows",
+                   f"file line{'s' if several else ''} {first_examples(lines)} of "
+                   f"{str(path)!r} {'have' if several else 'has'} no value in any cell "
+                   f"(a spreadsheet's row{'s' if several else ''} of separators only)")
+        dropped = tuple(np.flatnonzero(empty).tolist())
+        frame, stripped, missing = (x[~empty].reset_index(drop=True)
+                                    for x in (frame, stripped, missing))
     if missing.to_numpy().any():
         spelt = pd.Series(stripped.to_numpy()[missing.to_numpy()]).fillna("")
         counts = spelt.value_counts()
@@ -548,7 +562,34 @@ def read_table(
                "only the spellings of a missing cell" if words and missing_values is None
                else ""))
         frame = frame.mask(missing)
+    # the file's lines, for the messages that cite them (survey rows without a site)
+    frame.attrs["file_path"], frame.attrs["file_rows_dropped"] = str(path), dropped
     return frame, report
+
+
+def _body_lines(path: str | os.PathLike | None, n: int) -> np.ndarray:
+    """The file line (1-based) of each of the ``n`` rows under the header of the table at
+    ``path``: the parser skips blank lines (spaces at most; a line of tabs is a row of a
+    TSV), so the k-th row is the k-th line with text after the header (position + 2 where
+    the file cannot be read again or its lines do not match the rows)."""
+    fallback = np.arange(n) + 2
+    if path is None:
+        return fallback
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace", newline=None) as fh:
+            texted = [k for k, line in enumerate(fh, start=1) if line.strip(" \r\n")]
+    except OSError:
+        return fallback
+    return np.asarray(texted[1:n + 1]) if len(texted) == n + 1 else fallback
+
+
+def _file_lines(frame: pd.DataFrame, rows: np.ndarray) -> list[int]:
+    """The file lines of ``frame``'s rows at positions ``rows``, as :func:`read_table` read
+    them (past blank lines and the empty rows it left out); position + 2 (a header line,
+    1-based) for a frame from elsewhere."""
+    dropped = np.asarray(frame.attrs.get("file_rows_dropped", ()), dtype=np.int64)
+    body = _body_lines(frame.attrs.get("file_path"), len(frame) + len(dropped))
+    return np.delete(body, dropped)[np.asarray(rows, dtype=np.int64)].tolist()
 
 
 def _refuse_title_line(header: list[str], raw: pd.DataFrame, path: Path,
@@ -787,7 +828,7 @@ def sites_from_frame(
     ids = frame[id_col]
     blank = ids.isna() | (ids.astype(str).str.strip() == "")
     if blank.any():
-        rows = (np.flatnonzero(blank.to_numpy()) + 2).tolist()  # +2: header and 1-based
+        rows = _file_lines(frame, np.flatnonzero(blank.to_numpy()))
         problems.add(
             f"`{argument}` column {id_col!r} must name every site; {_rows(int(blank.sum()))} "
             f"no id (file line{'s' if len(rows) > 1 else ''} {first_examples(rows)}). Fill in "
@@ -797,7 +838,7 @@ def sites_from_frame(
     dup = ids[ids.duplicated(keep=False) & ~blank]
     if len(dup):
         first = sorted(dup.unique())[0]
-        lines = (np.flatnonzero((ids == first).to_numpy()) + 2).tolist()  # header, 1-based
+        lines = _file_lines(frame, np.flatnonzero((ids == first).to_numpy()))
         problems.add(
             f"`{argument}` column {id_col!r} must hold unique site ids; {dup.nunique()} "
             f"{'id occurs' if dup.nunique() == 1 else 'ids occur'} more than once "
@@ -1705,6 +1746,28 @@ def survey_from_frame(
     out = frame[[site_col, item_col, value_col, *keep_columns]].copy()
     out.columns = ["site", "item", "value", *keep_columns]
     out["value"] = out["value"].astype(object)
+    has_value = out["value"].map(lambda v: not (v is None or v is pd.NA or (
+        isinstance(v, float) and np.isnan(v)) or (isinstance(v, str) and not v.strip())))
+    problems = Problems()
+    for col, name in (("site", site_col), ("item", item_col)):
+        nameless = (out[col].isna() | out[col].astype(str).str.strip().eq("")).to_numpy(bool)
+        lost = nameless & has_value.to_numpy(bool)
+        if lost.any():
+            k = int(np.flatnonzero(lost)[0])
+            other = "item" if col == "site" else "site"
+            rows = np.flatnonzero(lost)
+            wide = frame.attrs.get("wide_rows")  # a melted wide table: its rows, item by item
+            lines = ([] if "file_path" not in frame.attrs else
+                     _file_lines(frame, np.unique(rows % wide)) if wide else
+                     _file_lines(frame, rows))
+            where = f" (file line{'s' if len(lines) > 1 else ''} {first_examples(lines)})" \
+                if lines else ""
+            problems.add(
+                f"`{argument}` column {name!r} must name the {col} of every value; "
+                f"{int(lost.sum())} value(s) have none{where} (first: {other} "
+                f"{out[other].iloc[k]!r}, value {out['value'].iloc[k]!r}). Fill in the "
+                f"{col} or delete those rows.")
+    problems.raise_if_any()
     report = Report()
     for col in ("site", "item", "value"):
         out[col], n_hidden, example = _visible_text(out[col])
@@ -1726,7 +1789,7 @@ def survey_from_frame(
                    "spellings of one sound compare as equal")
     if sites is not None:
         known = sites.index if isinstance(sites, pd.DataFrame) else pd.Index(sites)
-        unknown = sorted(set(out["site"]) - set(known.astype(str)))
+        unknown = sorted(set(out["site"].dropna()) - set(known.astype(str)))
         if unknown:
             n_rows = int(out["site"].isin(unknown).sum())
             folded = {str(k).casefold(): str(k) for k in known}
@@ -1824,7 +1887,8 @@ def survey_from_frame(
     if blank.any():
         n_marks = sum(marks.values())
         report.add("removed empty values",
-                   f"{int(blank.sum())} rows had a blank or NaN value and were treated as "
+                   f"{int(blank.sum())} row{'s' if blank.sum() > 1 else ''} had a blank or "
+                   f"NaN value and {'were' if blank.sum() > 1 else 'was'} treated as "
                    f"missing data (first sites: {first_examples(list(dict.fromkeys(out.loc[blank, 'site'].tolist())))})"
                    + ("; the cells of no-data marks said above are among them"
                       if n_marks else ""),
@@ -1918,8 +1982,9 @@ def read_survey(
                 "sites as columns. Transpose the table (sites as rows, items as columns) or "
                 "give a long table (site, item, value).")
     wide_shape = (item_col not in cols and value_col not in cols and site_col in cols
-                  and len(cols) >= 2 and frame[site_col].notna().all())
-    repeated = frame[site_col].str.strip().duplicated() if wide_shape else None
+                  and len(cols) >= 2)
+    repeated = (frame[site_col].str.strip().duplicated() & frame[site_col].notna()
+                if wide_shape else None)
     # a few rows per site over many item columns is a wide table with informants on rows
     # of their own (an audit's two rows per site got "must have the columns 'item',
     # 'value'"); a long table with other column names has few columns
@@ -1952,7 +2017,9 @@ def read_survey(
                    f"`{argument}` has no {item_col!r}/{value_col!r} columns and names each "
                    f"site once: read as one column per item ({len(items)} items: "
                    f"{first_examples(items)})")
+        wide_rows = len(frame)
         frame = frame.melt(id_vars=[site_col], var_name=item_col, value_name=value_col)
+        frame.attrs["wide_rows"] = wide_rows
     elif not any(e["action"] == "read as a CLDF table" for e in report.entries):
         extra = [str(c) for c in frame.columns if c not in (site_col, item_col, value_col)]
         if extra and {site_col, item_col, value_col} <= set(frame.columns):

@@ -468,8 +468,8 @@ GRAPH_FILES = [
 REPORTED = [  # exit 0, and the repair is printed
     Case("survey-na-reported", "distances --sites {i}/sites.csv --survey "
          "{i}/survey_na_ok.csv --out {o}/new.csv", "", code=0,
-         notes=["note (--survey): removed empty values: 1 rows had a blank value or one "
-                "spelt as missing ('NaN' 1) and were treated as missing data (first sites: "
+         notes=["note (--survey): removed empty values: 1 row had a blank value or one "
+                "spelt as missing ('NaN' 1) and was treated as missing data (first sites: "
                 "'b')"]),
     Case("sites-na-reported", "distances --sites {i}/sites_na_group.csv --survey "
          "{i}/survey.csv --out {o}/new.csv", "", code=0,

@@ -141,7 +141,7 @@ def test_survey_multi_variants_and_blanks(tmp_path):
     assert actions == ["split multi-variant cells", "removed empty values",
                        "items without any value"]  # 'moon' is named as it leaves
     assert report.entries[1]["detail"] == (
-        "1 rows had a blank value or one spelt as missing ('' 1) and were treated as missing "
+        "1 row had a blank value or one spelt as missing ('' 1) and was treated as missing "
         "data (first sites: 'a')")
     # without the delimiter the cell stays one value, and the report says what to pass
     _, report = read_survey(p)
@@ -1041,3 +1041,51 @@ def test_one_sound_in_two_spellings_is_read_as_one(beida1962, tmp_path):
     assert twins["value"].nunique() == 1
     d = linguistic_distances(twins, metric="levenshtein").matrix
     assert d.loc["Xiamen", "Xiamen2"] == 0
+
+
+def test_rows_of_separators_only_are_left_out_and_said(beida1962, tmp_path):
+    """An audit's Excel exports end with a row of separators (',,' or a row of tabs): the
+    long survey crashed every command ('float' object has no attribute 'casefold'), the
+    wide one was misread as a long table missing 'item'/'value', the sites file got "1 row
+    has no id" and "site nan has nan/nan". Such rows are left out, with their file lines
+    (counted past blank lines), and nothing else is."""
+    sites, survey = beida1962
+    sub = survey[survey["site"].isin(["Beijing", "Jinan", "Xiamen"])]
+    sub = sub.drop_duplicates(["site", "item"]).head(30)
+    long = _write(tmp_path, "long.csv", sub.to_csv(index=False, lineterminator="\r\n")
+                  + ",,\r\n")
+    read, report = read_survey(long, sites=sites)
+    assert len(read) == len(sub)
+    assert ("left out empty rows", f"file line 32 of {str(long)!r} has no value in any cell "
+            "(a spreadsheet's row of separators only)") in [
+        (e["action"], e["detail"]) for e in report.entries]
+    wide = sub.pivot(index="site", columns="item", values="value").reset_index()
+    text = wide.to_csv(index=False)
+    wide_path = _write(tmp_path, "wide.tsv", text.replace(",", "\t") + "\t" * (wide.shape[1] - 1)
+                       + "\n\n" + "\t" * (wide.shape[1] - 1) + "\n")
+    read_wide, report = read_survey(wide_path, sites=sites)
+    assert len(read_wide) == wide.iloc[:, 1:].notna().sum().sum()
+    entry = {e["action"]: e["detail"] for e in report.entries}["left out empty rows"]
+    assert entry.startswith("file lines 5, 7 of")  # line 6 is blank: skipped by the parser
+    rows = sites.loc[["Beijing", "Jinan"], ["name", "latitude", "longitude"]]
+    path = _write(tmp_path, "sites.csv", rows.rename_axis("id").to_csv() + ",,,\n")
+    read_sites_, report = read_sites(path, with_report=True)
+    assert list(read_sites_.index) == ["Beijing", "Jinan"]
+    assert "left out empty rows" in {e["action"] for e in report.entries}
+
+
+def test_a_survey_value_without_a_site_or_item_names_its_file_line(tmp_path):
+    p = _write(tmp_path, "long.csv", "site,item,value\na,sun,ni\n,sun,ri\n\nb,,yue\n")
+    with pytest.raises(DialectGraphError, match=r"^2 problems:\n- `path` column 'site' must "
+                       r"name the site of every value; 1 value\(s\) have none \(file line 3\) "
+                       r"\(first: item 'sun', value 'ri'\)\. Fill in the site or delete those "
+                       r"rows\.\n- `path` column 'item' must name the item of every value; 1 "
+                       r"value\(s\) have none \(file line 5\) \(first: site 'b', value 'yue'\)"):
+        read_survey(p)
+    w = _write(tmp_path, "wide.csv", "site,sun,moon\na,ni,yue\n,ri,\nb,,yue\n")
+    with pytest.raises(DialectGraphError, match=r"column 'site' must name the site of every "
+                       r"value; 1 value\(s\) have none \(file line 3\)"):
+        read_survey(w)
+    # a frame given in Python cites no file line
+    with pytest.raises(DialectGraphError, match=r"1 value\(s\) have none \(first: item 'sun'"):
+        survey_from_frame(pd.DataFrame({"site": [None], "item": ["sun"], "value": ["ri"]}))
