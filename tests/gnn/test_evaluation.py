@@ -149,10 +149,16 @@ def test_cv_auto_is_leave_one_out_on_small_graphs_and_spatial_blocks_above(szeto
     assert small["cv"] == "loo" and small["folds"] == 42
     assert small["cv_choice"] == "cv='auto': leave-one-out (42 regions to hold out, at most 100)"
     monkeypatch.setattr(evaluation, "LOO_MAX_REGIONS", 30)
-    big = evaluate(szeto, seeds=1, folds=4, models=["majority"])
+    rng = np.random.default_rng(0)  # groups mixed over the map: every block sees each
+    mixed = _graph(rng.uniform(0, 20, 60), rng.uniform(0, 20, 60),
+                   rng.choice(np.array(["a", "b"], dtype=object), 60),
+                   features=rng.integers(0, 2, (60, 3)))
+    big = evaluate(mixed, seeds=1, folds=4, models=["majority"])
     assert big["cv"] == "spatial" and big["folds"] == 4
-    assert big["cv_choice"].startswith("cv='auto': 4 spatial blocks (42 regions to hold out: "
-                                       "leave-one-out would fit every network 42 times")
+    assert big["cv_choice"].startswith("cv='auto': 4 spatial blocks (60 regions to hold out: "
+                                       "leave-one-out would fit every network 60 times")
+    # Szeto's groups are areas: its blocks hold some out whole
+    assert evaluate(szeto, seeds=1, folds=4, models=["majority"])["cv"] == "random"
     assert evaluate(szeto, cv="loo", seeds=1, models=["majority"])["cv_choice"] == ""
     with pytest.raises(geodata.DialectGraphError,
                        match=r"`cv` must be 'auto' or one of \('spatial', 'loo', 'group', "
@@ -451,14 +457,35 @@ def test_cv_auto_takes_random_folds_for_groups_that_are_areas(recwarn, monkeypat
     r = evaluate(g, folds=4, seeds=1, models=["majority", "geo_knn"])
     assert r["cv"] == "random" and r["ceiling"]["mean"] == 1.0
     assert re.fullmatch(
-        r"cv='auto': 4 random folds, not spatial blocks: blocks would leave only \d+% of the "
+        r"cv='auto': 4 random folds, not spatial blocks: blocks would hold out whole groups "
+        r"\('[SN][EW]', '[SN][EW]', '[SN][EW]', '[SN][EW]'\), leaving only \d+% of the "
         r"held-out sites a labelled site of their group in training \(the groups are areas "
-        r"of their own\), so no model could place them and the models would be compared on "
-        r"almost nothing; pass cv='spatial' \(CLI: --cv spatial\) to measure how far groups "
+        r"of their own\), so no model could place those sites and every model would tie at "
+        r"that ceiling; pass cv='spatial' \(CLI: --cv spatial\) to measure how far groups "
         r"extend into unsurveyed areas", r["cv_choice"])
     assert r["models"]["geo_knn"]["accuracy_mean"] == 1.0
     assert not [w for w in recwarn if "leaves most held-out sites" in str(w.message)]
     assert evaluate(g, cv="spatial", folds=4, seeds=1, models=["majority"])["cv"] == "spatial"
+
+
+def test_cv_auto_takes_random_folds_when_blocks_hold_out_one_small_area(monkeypatch):
+    """Two audits' atlases (Italy, 9 areas; the Southern Cone, 7 zones): blocks held out
+    Sardinian, Friulian and Central whole, a ceiling of 0.79 (0.70), every model tied at
+    it and the majority scored 0; 'auto' kept the blocks (it switched below 0.5 only).
+    Two large groups and one small area: blocks hold the small one out whole."""
+    from gnn import evaluation
+
+    monkeypatch.setattr(evaluation, "LOO_MAX_REGIONS", 30)
+    rng = np.random.default_rng(1)
+    lon = np.r_[rng.uniform(0, 20, 80), rng.uniform(0, 2, 12)]
+    lat = np.r_[rng.uniform(0, 20, 80), rng.uniform(22, 24, 12)]
+    labels = np.r_[np.where(lon[:80] < 10, "W", "E"), np.repeat("island", 12)].astype(object)
+    g = _graph(lon, lat, labels, features=rng.integers(0, 2, (92, 3)))
+    blocks = evaluate(g, cv="spatial", folds=4, seeds=1, models=["majority"])
+    assert 0.5 < blocks["ceiling"]["mean"] < evaluation.AUTO_BLOCKS_MIN_CEILING
+    r = evaluate(g, folds=4, seeds=1, models=["majority", "geo_knn"])
+    assert r["cv"] == "random" and r["ceiling"]["mean"] == 1.0
+    assert "blocks would hold out whole groups ('island')" in r["cv_choice"]
 
 
 def test_one_seed_shows_no_spread_over_seeds(szeto):
