@@ -1404,9 +1404,12 @@ def _give_detached_parts(cells: np.ndarray, xy: np.ndarray, land_of: np.ndarray,
 #: beyond a strait is land the survey does not cover.
 ORPHAN_MIN_SHARE = 0.5
 
-#: ... and regions up to this far (m) beyond the nearest one share it (see
-#: :func:`_join_orphans`): regions facing the landmass across one strait.
-ORPHAN_SHARED_M = 5000.0
+#: ... and of the regions up to this far (m) beyond the nearest one, the one nearest to it
+#: by water gap plus its site's distance takes it (see :func:`_join_orphans`).
+ORPHAN_POOL_M = 25_000.0
+
+#: A landmass this near (m) a region's land touches it: it goes to such a region.
+ORPHAN_TOUCH_M = 1.0
 
 
 def _join_orphans(cells: np.ndarray, orphans: np.ndarray, xy: np.ndarray, ids: pd.Index,
@@ -1416,10 +1419,13 @@ def _join_orphans(cells: np.ndarray, orphans: np.ndarray, xy: np.ndarray, ids: p
     Voronoi cell holds a point of the landmass) when it lies within half the diagonal of
     the sites' extent; leave farther ones out. Both are reported.
 
-    With ``reach`` (m per site), a landmass goes to the region nearest to any of its land,
-    and only its part within that region's site's reach is joined, when that part is at
-    least :data:`ORPHAN_MIN_SHARE` of it. ``receivers`` (positions) limits
-    the sites that take land (not the regions of water only)."""
+    With ``reach`` (m per site), a landmass goes to one region: of the regions nearest to
+    it (up to :data:`ORPHAN_POOL_M` beyond the nearest; those whose land touches it, if
+    any), the one with the least water between plus distance from its site; only its part
+    within that site's reach is
+    joined, when that part is at least :data:`ORPHAN_MIN_SHARE` of it (else the next
+    region within reach). ``receivers`` (positions) limits the sites that take land (not
+    the regions of water only)."""
     from scipy.spatial import cKDTree
 
     recv = np.arange(len(xy)) if receivers is None else np.asarray(receivers)
@@ -1439,68 +1445,50 @@ def _join_orphans(cells: np.ndarray, orphans: np.ndarray, xy: np.ndarray, ids: p
         # the nearest region, not the nearest site: an islet 0.7 km off Corsica's coast
         # went to Capraia's site, 48 km away across open sea, before the Corsican region
         # whose site lies inland (an audit)
-        which, site = shapely.STRtree(cells[recv]).query_nearest(orphans, all_matches=False)
+        tree = shapely.STRtree(cells[recv])
+        which, site = tree.query_nearest(orphans, all_matches=False)
         site = recv[site]
         order = np.argsort(which, kind="stable")
         which, site = which[order], site[order]
-        discs = shapely.buffer(shapely.points(xy[site]), reach[site], quad_segs=32)
-        inside = shapely.contains_properly(discs, orphans[which])
-        pieces = orphans[which].copy()
-        cut = ~inside
-        if cut.any():
-            pieces[cut] = [_only_polygons(g)
-                           for g in shapely.intersection(pieces[cut], discs[cut])]
-        # a landmass mostly beyond the reach is land the survey did not cover (Korea's
-        # south coast went to a site on Jeju, 90 km across the strait): left out whole
-        keep = (~shapely.is_empty(pieces)
-                & (shapely.area(pieces) >= ORPHAN_MIN_SHARE * shapely.area(orphans[which])))
-        tree = shapely.STRtree(cells[recv])
-        # regions about as near as the nearest share the landmass, each taking the part
-        # nearest its site: Taliabu's region came within 1.6 km of Mangole (1,226 km²),
-        # Sanana's within 3.7 km; Taliabu's site, 106 km away, reached the western half
-        # and the eastern half, 15 km from Sanana's site, belonged to no region
+        # of the regions about as near as the nearest (ORPHAN_POOL_M more), the one
+        # nearest by the water between plus its site's distance takes it, whole: Taliabu's
+        # region came within 1.6 km of Mangole (1,226 km²) and Sanana's within 3.7 km, but
+        # Sanana's site is 15 km away and Taliabu's 106 km; Rab lies 2 km off a coast in
+        # Labin's region (its site 52 km away) and 7 km off Krk (Baška's site 14 km away).
+        # One region only: an islet shared by the regions of two islands gave them a land
+        # border (Montecristo between Elba and Giglio, an audit). A landmass touching a
+        # region's land goes to such a region (Hoste, touching Navarino, went across the
+        # Beagle Channel).
         gap = shapely.distance(cells[site], orphans[which])
         o_near, c_near = tree.query(orphans[which], predicate="dwithin",
-                                    distance=gap + ORPHAN_SHARED_M)
+                                    distance=gap + ORPHAN_POOL_M)
         c_near = recv[c_near]
-        shared = np.flatnonzero(np.bincount(o_near, minlength=len(which)) > 1)
-        extra_t, extra_site, extra_piece = [], [], []
-        for t in shared:
+        pieces = orphans[which].copy()
+        keep = np.zeros(len(which), dtype=bool)
+        for t in range(len(which)):
             o = orphans[which[t]]
             cand = np.unique(c_near[o_near == t])
-            vor = shapely.get_parts(shapely.voronoi_polygons(
-                shapely.multipoints(xy[cand]), extend_to=shapely.buffer(o, 1.0), ordered=True))
-            parts = [_only_polygons(shapely.intersection(
-                o, shapely.intersection(v, shapely.buffer(shapely.Point(xy[c]), reach[c],
-                                                          quad_segs=32))))
-                     for v, c in zip(vor, cand)]
-            if sum(shapely.area(q) for q in parts) < ORPHAN_MIN_SHARE * shapely.area(o):
-                continue  # as before: the nearest region's reach alone decides
-            keep[t] = False  # replaced by its parts
-            for c, q in zip(cand, parts):
-                if not q.is_empty:
-                    extra_t.append(t)
-                    extra_site.append(c)
-                    extra_piece.append(q)
-        # the nearest region's site may be far while another region's, a little farther,
-        # reaches the landmass: the next regions within reach, nearest first
-        for t in np.flatnonzero(~keep):
-            if t in extra_t:
-                continue
-            o = orphans[which[t]]
+            if len(cand) > 1:
+                water = shapely.distance(cells[cand], o)
+                touching = water <= ORPHAN_TOUCH_M
+                cand, water = (cand[touching], water[touching]) if touching.any() else (
+                    cand, water)
+                cand = cand[np.argsort(water + shapely.distance(shapely.points(xy[cand]), o),
+                                       kind="stable")]
+            # the nearest region's site may be far while another region's, a little
+            # farther, reaches the landmass: then the next regions within reach
             near = recv[tree.query(o, predicate="dwithin", distance=float(reach.min()))]
-            near = near[near != site[t]]
-            for c in near[np.argsort(shapely.distance(cells[near], o), kind="stable")]:
+            near = near[~np.isin(near, cand)]
+            near = near[np.argsort(shapely.distance(cells[near], o), kind="stable")]
+            for c in np.r_[cand, near].astype(int):
                 disc = shapely.buffer(shapely.Point(xy[c]), reach[c], quad_segs=32)
                 piece = o if shapely.contains_properly(disc, o) else _only_polygons(
                     shapely.intersection(o, disc))
+                # a landmass mostly beyond the reach is land the survey did not cover
+                # (Korea's south coast went to a site on Jeju, 90 km across the strait)
                 if not piece.is_empty and shapely.area(piece) >= ORPHAN_MIN_SHARE * shapely.area(o):
                     site[t], pieces[t], keep[t] = c, piece, True
                     break
-        which = np.concatenate([which, which[np.asarray(extra_t, dtype=int)]])
-        site = np.concatenate([site, np.asarray(extra_site, dtype=site.dtype)])
-        pieces = np.concatenate([pieces, np.asarray(extra_piece + [None], dtype=object)[:-1]])
-        keep = np.concatenate([keep, np.ones(len(extra_t), dtype=bool)])
         near_orphan, near_cell, pieces = which[keep], site[keep], pieces[keep]
         left_out = np.flatnonzero(~np.isin(np.arange(len(orphans)), near_orphan))
         left_area = (shapely.area(orphans).sum() - shapely.area(pieces).sum()) / 1e6

@@ -927,3 +927,41 @@ def test_informants_at_one_coastal_place_are_not_told_to_check_their_coordinates
         "the place's cell is cut into equal angles around it, so on a coast one informant "
         "may get the land and another the water. To map a place as one region, give its "
         "informants one site (their readings as variants of its cells)")
+
+
+def test_an_islet_without_sites_goes_whole_to_one_region(world_land):
+    """An audit's Italian atlas: Montecristo (no site) was shared between the regions of
+    Porto Azzurro (Elba) and Giglio, which then had a land border 61 km apart, Giglio's only
+    edge (none to the mainland 15 km away); Plavnik was shared by Krk and Cres alike; Rab
+    went to Labin's region, whose site is 52 km away, not to Baška's, 14 km away on Krk.
+    An islet goes whole to one region: the least water between plus distance to its site."""
+    sites = _sites({"Portoferraio": (10.316, 42.813), "PortoAzzurro": (10.398, 42.766),
+                    "Marciana": (10.17, 42.79), "Giglio": (10.90, 42.36),
+                    "Orbetello": (11.21, 42.44), "Piombino": (10.53, 42.93),
+                    "Grosseto": (11.11, 42.76), "Follonica": (10.76, 42.92),
+                    "Baska": (14.75, 44.97), "Krk": (14.57, 45.03), "Cres": (14.41, 44.96),
+                    "Losinj": (14.47, 44.53), "Labin": (14.12, 45.09),
+                    "Rijeka": (14.44, 45.33), "Zadar": (15.24, 44.12), "Pula": (13.85, 44.87)})
+    g = DialectGraph.from_sites(sites, boundary=world_land, isolated="keep",
+                                max_crossing_km=100)
+    _assert_valid_and_holding(g.regions, sites)
+    land = [p for p in shapely.get_parts(world_land.geometry.union_all())
+            if p.intersects(shapely.box(9.5, 41.5, 16, 46))]
+
+    def holders(lon, lat):
+        islet = next(p for p in land if p.distance(shapely.Point(lon, lat)) < 0.01)
+        held = gpd.GeoSeries(g.regions.geometry.intersection(islet), crs=4326)
+        area = held.to_crs("+proj=eqearth").area / 1e6
+        return area[area > 0.01].index.tolist()
+
+    assert len(holders(10.31, 42.335)) == 1  # Montecristo, whole
+    assert holders(14.761, 44.781) == ["Baska"]  # Rab
+    assert len(holders(14.53, 44.97)) == 1  # Plavnik
+    edges = g.edges
+    for a, b in (("Giglio", "PortoAzzurro"), ("Krk", "Cres"), ("Baska", "Cres")):
+        key = (a, b) if (a, b) in edges.index else (b, a)
+        assert key not in edges.index or bool(edges.loc[key, "sea_crossing"]), key
+    src, tgt = (edges.index.get_level_values(k) for k in ("source", "target"))
+    giglio = edges[(src == "Giglio") | (tgt == "Giglio")]
+    assert giglio["sea_crossing"].all() and "Orbetello" in set(
+        giglio.index.get_level_values("source")) | set(giglio.index.get_level_values("target"))
