@@ -1128,8 +1128,10 @@ SWAP_GROUP = 3
 
 def _report_swapped_looking(sites: gpd.GeoDataFrame, report: Report) -> None:
     """Report sites far from every other site that would lie among them with latitude and
-    longitude exchanged (valid both ways, so no range check sees it: an audit's ten
-    swapped Mediterranean sites landed in Arabia and were only "detached groups")."""
+    longitude exchanged, or a sign changed (valid both ways, so no range check sees it: an
+    audit's ten swapped Mediterranean sites landed in Arabia and were only "detached
+    groups"; ten Chilean longitudes typed without their minus landed in the Indian Ocean
+    and the build said to raise --max-crossing-km)."""
     from scipy.spatial import cKDTree
 
     from geodata._geo import EARTH_RADIUS_KM
@@ -1159,33 +1161,50 @@ def _report_swapped_looking(sites: gpd.GeoDataFrame, report: Report) -> None:
     body = ~apart
     if body.sum() * 2 <= len(sites):  # no main body to be apart from
         return
-    who = np.flatnonzero(apart & (np.abs(lon) <= 90))  # exchanged, a longitude is a latitude
-    if not who.size:
-        return
     inside = cKDTree(xyz[body])
     among = max(2 * spacing, 50.0)
-    # the control: where the body's own sites land exchanged. A survey spread over the
-    # world has a site near almost any point, so a lone site's exchanged point lands
-    # "among" them by chance; then the test says nothing
-    own = np.flatnonzero(body & (np.abs(lon) <= 90))
-    moved = km(np.linalg.norm(unit(lon[own], lat[own]) - xyz[own], axis=1)) > among
-    if moved.any():
-        chance = np.mean(km(inside.query(unit(lon[own[moved]], lat[own[moved]]))[0]) <= among)
-        if chance > SWAP_CHANCE or chance * len(who) >= 0.5:  # a swap found by chance
-            return
-    near_now = km(inside.query(xyz[who])[0])
-    near_swapped = km(inside.query(unit(lon[who], lat[who]))[0])
-    swapped = who[near_swapped <= among]
-    if not swapped.size:
-        return
-    ids = sites.index[swapped].tolist()
-    far = near_now[np.isin(who, swapped)]
-    report.add("coordinates that look swapped",
-               f"{len(ids)} site(s) lie apart from the others ({far.min():,.0f} km from them at "
-               f"least; the median spacing is {spacing:,.0f} km) but would lie among them with "
-               f"latitude and longitude exchanged: {first_examples(ids)}. Check those rows "
-               "(swap the two values where they were entered the wrong way round); they are "
-               "kept as given", ids)
+    # exchanged (a longitude beyond 90 cannot be a latitude), or a sign lost (western
+    # longitudes typed without their minus: an audit's Chilean sites landed in the Indian
+    # Ocean), or a sign given that was not there
+    moves = (("latitude and longitude exchanged", lambda la, lo: (lo, la),
+              lambda la, lo: np.abs(lo) <= 90, "coordinates that look swapped",
+              "swap the two values where they were entered the wrong way round"),
+             ("the longitude's sign changed", lambda la, lo: (la, -lo),
+              lambda la, lo: lo != 0, "coordinates that look unsigned",
+              "west of Greenwich longitudes are negative, south of the equator latitudes"),
+             ("the latitude's sign changed", lambda la, lo: (-la, lo),
+              lambda la, lo: la != 0, "coordinates that look unsigned",
+              "west of Greenwich longitudes are negative, south of the equator latitudes"))
+    said = np.zeros(len(sites), dtype=bool)
+    for how, move, can, action, fix in moves:
+        who = np.flatnonzero(apart & can(lat, lon) & ~said)
+        if not who.size:
+            continue
+        # the control: where the body's own sites land moved. A survey spread over the
+        # world has a site near almost any point, so a lone site's moved point lands
+        # "among" them by chance; then the test says nothing
+        own = np.flatnonzero(body & can(lat, lon))
+        moved = km(np.linalg.norm(unit(*move(lat[own], lon[own])) - xyz[own], axis=1)) > among
+        if moved.any():
+            chance = np.mean(km(inside.query(unit(*move(lat[own[moved]],
+                                                         lon[own[moved]])))[0]) <= among)
+            if chance > SWAP_CHANCE or chance * len(who) >= 0.5:  # found by chance
+                continue
+        near_now = km(inside.query(xyz[who])[0])
+        near_moved = km(inside.query(unit(*move(lat[who], lon[who])))[0])
+        # among them, or as near as the apart ones are far, and 10 times nearer than now
+        # (Arica, the survey's northernmost, is 100 km from the next site)
+        hit = who[(near_moved <= among) | ((near_moved <= gap) & (10 * near_moved <= near_now))]
+        if not hit.size:
+            continue
+        said[hit] = True
+        ids = sites.index[hit].tolist()
+        far = near_now[np.isin(who, hit)]
+        report.add(action,
+                   f"{len(ids)} site(s) lie apart from the others ({far.min():,.0f} km from "
+                   f"them at least; the median spacing is {spacing:,.0f} km) but would lie "
+                   f"among them with {how}: {first_examples(ids)}. Check those rows ({fix}); "
+                   "they are kept as given", ids)
 
 
 def _kml_names(frame: pd.DataFrame, report: Report, *, argument: str) -> str:

@@ -726,10 +726,11 @@ SWAP_COAST_DEG = 0.05
 def check_swapped_on_land(ids: pd.Index, lon: np.ndarray, lat: np.ndarray,
                           boundary: Any) -> None:
     """Raise when a quarter of the sites or more lie off the land of a world-wide
-    ``boundary`` and, latitude and longitude exchanged, three quarters stand on land and
-    half as many or fewer stay off it: a whole file with its columns swapped, every
-    value in range (an audit's Aegean atlas became a graph of the Red Sea and Arabia, the
-    hint at item 11 of the report).
+    ``boundary`` and, latitude and longitude exchanged (or the longitudes' or latitudes'
+    signs changed), three quarters stand on land and half as many or fewer stay off it: a
+    whole file with its columns swapped, every value in range (an audit's Aegean atlas
+    became a graph of the Red Sea and Arabia, the hint at item 11 of the report), or with
+    western longitudes typed without their minus (a Chilean survey in the Indian Ocean).
 
     Parameters
     ----------
@@ -741,8 +742,8 @@ def check_swapped_on_land(ids: pd.Index, lon: np.ndarray, lat: np.ndarray,
         The sites' outline; checked only when it spans the world (:func:`_spans_world`),
         against the bundled ``world_land`` unless it is that outline.
     """
-    if len(lon) < 5 or not _spans_world(boundary) or (np.abs(lon) > 90).any():
-        return  # a longitude beyond 90 cannot be a latitude
+    if len(lon) < 5 or not _spans_world(boundary):
+        return
     # first the outline given, points inside it (fast): a survey mostly on it is done
     if _land_mask(_outline_tree(boundary), lon, lat, near=False).mean() >= 0.75:
         return
@@ -756,18 +757,28 @@ def check_swapped_on_land(ids: pd.Index, lon: np.ndarray, lat: np.ndarray,
     here = _land_mask(tree, lon, lat)
     if (~here).mean() < 0.25:
         return
-    there = _land_mask(tree, lat, lon)
-    # exchanged, most sites stand on land and half as many or fewer stay off it
-    if there.mean() >= 0.75 and 2 * (~there).sum() <= (~here).sum():
-        k = int(np.flatnonzero(~here)[0])
-        raise DialectGraphError(
-            f"`sites` must lie on land; {int((~here).sum())} of the {len(lon)} lie more than "
-            f"about 5 km off the world's land (first: {ids[k]!r} at lat={lat[k]:.4g}, "
-            f"lon={lon[k]:.4g}), and with latitude and longitude exchanged "
-            f"{int(there.sum())} would lie on land: the columns look swapped. Exchange the "
-            "two columns in the file, or name each as the other with lat_col/lon_col (CLI: "
-            "--lat-col/--lon-col). If the coordinates are right (sites at sea or on islets "
-            "the outline lacks), pass an outline of the study area, or none.")
+    k = int(np.flatnonzero(~here)[0])
+    off = (f"`sites` must lie on land; {int((~here).sum())} of the {len(lon)} lie more than "
+           f"about 5 km off the world's land (first: {ids[k]!r} at lat={lat[k]:.4g}, "
+           f"lon={lon[k]:.4g}), and with ")
+    right = (" If the coordinates are right (sites at sea or on islets the outline lacks), "
+             "pass an outline of the study area, or none.")
+    # a longitude beyond 90 cannot be a latitude; western longitudes typed without their
+    # minus put an audit's Chilean survey in the Indian Ocean
+    moves = [] if (np.abs(lon) > 90).any() else [(
+        "latitude and longitude exchanged", lat, lon, "the columns look swapped. Exchange "
+        "the two columns in the file, or name each as the other with lat_col/lon_col (CLI: "
+        "--lat-col/--lon-col).")]
+    moves += [("the longitudes' signs changed", -lon, lat, "the longitudes look unsigned: "
+               "west of Greenwich they are negative. Put the minus sign back."),
+              ("the latitudes' signs changed", lon, -lat, "the latitudes look unsigned: "
+               "south of the equator they are negative. Put the minus sign back.")]
+    for how, x, y, fix in moves:
+        there = _land_mask(tree, x, y)
+        # moved, most sites stand on land and half as many or fewer stay off it
+        if there.mean() >= 0.75 and 2 * (~there).sum() <= (~here).sum():
+            raise DialectGraphError(f"{off}{how} {int(there.sum())} would lie on land: {fix}"
+                                    f"{right}")
 
 
 def _outline_tree(boundary: Any) -> shapely.STRtree:

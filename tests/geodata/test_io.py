@@ -5,6 +5,8 @@ import pandas as pd
 import pytest
 import shapely
 
+import geodata
+
 from geodata import DialectGraphError
 from geodata.io import (
     atomic_path,
@@ -1089,3 +1091,33 @@ def test_a_survey_value_without_a_site_or_item_names_its_file_line(tmp_path):
     # a frame given in Python cites no file line
     with pytest.raises(DialectGraphError, match=r"1 value\(s\) have none \(first: item 'sun'"):
         survey_from_frame(pd.DataFrame({"site": [None], "item": ["sun"], "value": ["ri"]}))
+
+
+def test_longitudes_typed_without_their_minus_are_reported(wals, tmp_path):
+    """An audit's Chilean survey with ten western longitudes typed positive (70.3 for
+    -70.3): the sites landed in the Indian Ocean and the build said only "raise
+    --max-crossing-km". Sites apart from the body that would lie among it with a sign
+    changed are reported, and kept; the whole file unsigned is refused on world land."""
+    from geodata.graph.regions import check_swapped_on_land
+
+    sites, _ = wals
+    south = sites[(sites["latitude"] < -15) & sites["longitude"].between(-80, -35)]
+    table = pd.DataFrame({"id": south.index, "latitude": south["latitude"].to_numpy(),
+                          "longitude": south["longitude"].to_numpy()})
+    lost = table["id"].isin(table["id"].iloc[[2, 9, 17]])
+    table.loc[lost, "longitude"] = -table.loc[lost, "longitude"]
+    table.to_csv(tmp_path / "s.csv", index=False)
+    read, report = read_sites(tmp_path / "s.csv", with_report=True)
+    entry = {e["action"]: e for e in report.entries}["coordinates that look unsigned"]
+    assert sorted(entry["ids"]) == sorted(table.loc[lost, "id"]) and len(read) == len(table)
+    assert ("would lie among them with the longitude's sign changed" in entry["detail"]
+            and "west of Greenwich longitudes are negative" in entry["detail"])
+    assert "coordinates that look swapped" not in {e["action"] for e in report.entries}
+    land = geodata.load_boundary("world_land")
+    with pytest.raises(DialectGraphError, match=r"with the longitudes' signs changed \d+ "
+                       r"would lie on land: the longitudes look unsigned: west of Greenwich "
+                       r"they are negative\. Put the minus sign back\."):
+        check_swapped_on_land(pd.Index(south.index), -south["longitude"].to_numpy(),
+                              south["latitude"].to_numpy(), land)
+    check_swapped_on_land(pd.Index(south.index), south["longitude"].to_numpy(),
+                          south["latitude"].to_numpy(), land)  # as given: on land
