@@ -6,7 +6,6 @@ import pytest
 import shapely
 
 import geodata
-
 from geodata import DialectGraphError
 from geodata.io import (
     atomic_path,
