@@ -729,9 +729,17 @@ class DialectGraph:
                            "'drop'): pass barrier_action='flag' to keep them, flagged. Or: "
                            + fix[0].lower() + fix[1:])
                 knn = "" if params.get("method") == "knn" else " use method='knn',"
+                # the groups apart are said too: raising the limit past the lone regions'
+                # distances alone left an audit's Malta (8 regions) a part of its own
+                found = _detached_groups(edges, reg)
+                groups = "" if found is None else (
+                    f" Besides, {len(found[1])} group(s) of regions are joined to nothing "
+                    f"else: {'; '.join(found[1][:3])}"
+                    + (f" and {len(found[1]) - 3} more" if len(found[1]) > 3 else "")
+                    + "; the same fix joins them.")
                 raise DialectGraphError(
                     f"the graph must connect every region; {len(lonely)} region(s) have no "
-                    f"neighbour ({far}). {fix},{knn} or pass isolated='keep'.")
+                    f"neighbour ({far}).{groups} {fix},{knn} or pass isolated='keep'.")
             report.add("isolated regions", f"{len(lonely)} region(s) have no neighbour "
                        f"({far}); kept because isolated='keep'", lonely)
         actions = {e["action"] for e in report.entries}
@@ -1163,12 +1171,29 @@ def _report_detached_groups(edges: pd.DataFrame, reg: pd.DataFrame, lonely: set,
     """Report groups of two or more regions joined to each other but to nothing else (the
     graph falls apart: diffusion, attention and label spreading cannot cross the gap),
     with the distance from each group to the nearest region outside it."""
+    found = _detached_groups(edges, reg)
+    if found is None:
+        return
+    main, parts, ids = found
+    report.add("detached groups of regions",
+               f"the graph falls into {len(parts) + 1 + len(lonely)} parts: {main} "
+               f"regions in the largest, and {len(parts)} group(s) joined to nothing else: "
+               + "; ".join(parts[:5]) + (f" and {len(parts) - 5} more" if len(parts) > 5 else "")
+               + f". Diffusion and label spreading cannot cross between parts; {fix}",
+               ids)
+
+
+def _detached_groups(edges: pd.DataFrame, reg: pd.DataFrame
+                     ) -> tuple[int, list[str], list[Any]] | None:
+    """``(regions in the largest part, each other group of two or more regions described
+    with its distance to the nearest site outside it, their ids)``, or None when the
+    regions with edges form one part."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
     n = len(reg)
     if n < 3 or edges.empty:
-        return
+        return None
     pos = pd.Series(np.arange(n), index=reg.index)
     a = pos.reindex(edges.index.get_level_values(0)).to_numpy()
     b = pos.reindex(edges.index.get_level_values(1)).to_numpy()
@@ -1178,7 +1203,7 @@ def _report_detached_groups(edges: pd.DataFrame, reg: pd.DataFrame, lonely: set,
     main = int(np.argmax(sizes))
     groups = [c for c in np.argsort(sizes, kind="stable") if c != main and sizes[c] >= 2]
     if not groups:
-        return
+        return None
     lon, lat = reg["longitude"].to_numpy(float), reg["latitude"].to_numpy(float)
     parts, ids = [], []
     for c in groups:
@@ -1190,12 +1215,7 @@ def _report_detached_groups(edges: pd.DataFrame, reg: pd.DataFrame, lonely: set,
         ids += names
         parts.append(f"{first_examples(names)} ({len(names)} regions, {gap:,.0f} km from the "
                      "nearest other site)")
-    report.add("detached groups of regions",
-               f"the graph falls into {len(groups) + 1 + len(lonely)} parts: {sizes[main]} "
-               f"regions in the largest, and {len(groups)} group(s) joined to nothing else: "
-               + "; ".join(parts[:5]) + (f" and {len(parts) - 5} more" if len(parts) > 5 else "")
-               + f". Diffusion and label spreading cannot cross between parts; {fix}",
-               ids)
+    return int(sizes[main]), parts, ids
 
 
 def _report_unknown_relatedness(edges: pd.DataFrame, paths: pd.Series, ids: pd.Index,

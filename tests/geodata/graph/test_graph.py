@@ -310,8 +310,9 @@ def test_an_isolated_region_of_a_distance_band_names_threshold_km():
     """The fix for a region left alone by a distance band is a larger threshold (an audit
     was told to raise max_crossing_km, which a distance band does not read)."""
     sites, _ = geodata.load_dataset("sinitic_szeto2018")
-    with pytest.raises(DialectGraphError, match=r"have no neighbour \(.*\)\. Raise "
-                       r"`threshold_km` \(now 150\) past those distances, use method='knn'"):
+    with pytest.raises(DialectGraphError, match=r"have no neighbour \(.*\)\. Besides, 3 "
+                       r"group\(s\) .* the same fix joins them\. Raise `threshold_km` \(now "
+                       r"150\) past those distances, use method='knn'"):
         DialectGraph.from_sites(sites, method="distance_band", threshold_km=150)
 
 
@@ -603,3 +604,22 @@ def test_points_in_another_geographic_crs_or_east_of_180_build():
                                geometry=gpd.points_from_xy([177, 178, 179, 181, 183, 184],
                                                            [-17, -18, -16, -14, -13, -15]))
     assert DialectGraph.from_sites(pacific, method="knn", k=2, regions=False).n_nodes == 6
+
+
+def test_the_isolated_error_names_the_groups_apart_too():
+    """An audit's Italian atlas: the error named the two lone regions, the user raised
+    --max-crossing-km past their distances as told, and Malta's eight regions stayed a part
+    of their own, said only in a note. The error names the groups apart as well."""
+    land = shapely.box(100, 10, 102, 12)
+    isle = shapely.box(102.5, 10.8, 103, 11.2)  # one site, ~55 km of water to the east
+    pair = shapely.box(100, 12.8, 101, 13.2)  # two sites, ~90 km of water to the north
+    outline = gpd.GeoSeries([land, isle, pair], crs="EPSG:4326")
+    sites = gpd.GeoDataFrame(
+        geometry=gpd.points_from_xy([100.5, 100.5, 101.5, 102.75, 100.3, 100.7],
+                                    [10.5, 11.5, 11.0, 11.0, 13.0, 13.0]),
+        index=pd.Index(["a", "b", "c", "isle", "n1", "n2"], name="site_id"), crs="EPSG:4326")
+    with pytest.raises(DialectGraphError, match=r"1 region\(s\) have no neighbour \('isle' .*"
+                       r"\)\. Besides, 1 group\(s\) of regions are joined to nothing else: "
+                       r"'n1', 'n2' \(2 regions, \d+ km from the nearest other site\); the "
+                       r"same fix joins them\. Raise `max_crossing_km` \(now 5\)"):
+        DialectGraph.from_sites(sites, boundary=outline, max_crossing_km=5)
