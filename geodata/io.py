@@ -1679,6 +1679,20 @@ def _drop_no_data_parts(parts: Any, marks: dict[str, int], spellings: set[str]) 
     return kept or [""]
 
 
+def _column_holding(sites: pd.DataFrame, values: Sequence[str]) -> str | None:
+    """The column of ``sites`` whose values (stripped, Unicode NFC) include every one of
+    ``values``, or None."""
+    wanted = set(values)
+    for col in sites.columns:
+        if col == "geometry" or not (pd.api.types.is_string_dtype(sites[col])
+                                     or sites[col].dtype == object):
+            continue
+        held = set(sites[col].dropna().astype(str).str.strip().str.normalize("NFC"))
+        if wanted <= held:
+            return str(col)
+    return None
+
+
 def _closest_ids(unknown: Sequence[str], known: Sequence[str]) -> str:
     """A hint naming the known id nearest to each of the first unknown ones ('' when none
     is near): '7' for '007' (a spreadsheet dropped the zeros), 'Hong  Kong'."""
@@ -1814,6 +1828,14 @@ def survey_from_frame(
             folded = {str(k).casefold(): str(k) for k in known}
             cased = [(u, folded[u.casefold()]) for u in unknown if u.casefold() in folded]
             hint = ""
+            named = _column_holding(sites, unknown) if isinstance(sites, pd.DataFrame) else None
+            if named is not None:  # a survey keyed by the sites' names (an audit)
+                raise DialectGraphError(
+                    f"`{argument}` must name its sites by the ids of `{sites_argument}`; "
+                    f"{len(unknown)} of its site(s) ({first_examples(unknown)}) are values of "
+                    f"the sites' column {named!r}, not ids "
+                    f"({first_examples([str(k) for k in known])}). Read the sites with that "
+                    f"column as their ids (id_col={named!r}), or key the survey by the ids.")
             if cased:
                 hint = (f" {len(cased)} of them match a site id but for upper/lower case "
                         f"({first_examples([f'{u} = {k}' for u, k in cased], 3)}): spell "

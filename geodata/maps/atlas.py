@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geodata._validate import DialectGraphError, first_examples, require_columns
+from geodata._validate import DialectGraphError, first_examples, match_name, require_columns
 from geodata.dialectometry.names import DEFAULT_LINKAGE
 
 __all__ = ["KINDS", "match_name", "write_atlas"]
@@ -33,82 +33,6 @@ KINDS = ("graph", "groups", "clusters", "fuzzy_clusters", "mds", "reference", "f
 
 #: Above this many sites the distance-decay curves are fitted on a random sample of sites.
 DECAY_MAX_SITES = 1500
-
-
-def _norm(text: str) -> str:
-    return " ".join(str(text).casefold().split())
-
-
-def match_name(query: str, ids: Sequence[str], names: Sequence[str] | None = None, *,
-               argument: str = "reference", what: str = "site") -> tuple[str, str | None]:
-    """The site (or item) id that ``query`` names, matched forgivingly.
-
-    Tried in turn (the query in Unicode NFC, as the readers write ids): the exact id; the
-    exact name; both ignoring case and spacing; a unique
-    id or name that starts with the query as a whole word ("Gent" → "Gent BeOv"). When
-    nothing or more than one matches, a :class:`DialectGraphError` lists the closest
-    candidates (rapidfuzz).
-
-    Parameters
-    ----------
-    query : str
-        The id or name the user gave.
-    ids : sequence of str
-        The candidate ids.
-    names : sequence of str, optional
-        A display name per id, in the same order; default: the ids themselves.
-    argument : str, keyword-only
-        The argument or option name used in the note and the error (default
-        ``"reference"``).
-    what : str
-        What is being named, for the messages (default ``"site"``; e.g. ``"item"``).
-
-    Returns
-    -------
-    (id, note)
-        ``note`` says how a non-exact match was made (None for an exact one).
-
-    Examples
-    --------
-    >>> match_name("gent", ["G1", "G2"], ["Gent BeOv", "Brugge"])
-    ('G1', "`reference` 'gent' matched site G1 ('Gent BeOv') by its first word")
-    >>> match_name("Brugge", ["G1", "G2"], ["Gent BeOv", "Brugge"])
-    ('G2', None)
-    """
-    import unicodedata
-
-    ids = [str(i) for i in ids]
-    names = [str(n) for n in names] if names is not None else ids
-    # as the readers write ids and readings: 'ã' typed as 'a' + a tilde is 'ã'
-    q = unicodedata.normalize("NFC", str(query))
-    if q in ids:
-        return q, None
-    hits = [i for i, n in zip(ids, names) if n == q]
-    if len(hits) == 1:
-        return hits[0], None
-    nq = _norm(q)
-    loose = sorted({i for i, n in zip(ids, names) if _norm(i) == nq or _norm(n) == nq})
-    if len(loose) == 1:
-        i = loose[0]
-        return i, f"`{argument}` {q!r} matched {i!r} ignoring case and spacing"
-    prefix = sorted({i for i, n in zip(ids, names)
-                     if any(_norm(t).startswith(nq + " ") or _norm(t) == nq for t in (i, n))})
-    if len(prefix) == 1:
-        i = prefix[0]
-        name = names[ids.index(i)]
-        return i, f"`{argument}` {q!r} matched {what} {i} ({name!r}) by its first word"
-    from rapidfuzz import fuzz, process
-
-    choices = {f"{i} ({n})" if n != i else i: i for i, n in zip(ids, names)}
-    if prefix:
-        close = [c for c, i in choices.items() if i in prefix][:5]
-        why = f"matches {len(prefix)} {what}s"
-    else:
-        close = [c for c, _, _ in process.extract(q, list(choices), scorer=fuzz.WRatio,
-                                                  limit=5)]
-        why = f"matches no {what} id or name"
-    raise DialectGraphError(f"`{argument}` must name one {what} (an id or a name); {q!r} {why}. "
-                            f"Closest: {', '.join(repr(c) for c in close)}.")
 
 
 def _complete_subset(values: np.ndarray) -> np.ndarray:

@@ -61,6 +61,26 @@ def _split_list(text: str | None) -> list[str]:
     return [s.strip() for s in (text or "").split(",") if s.strip()]
 
 
+def _seed_sites(graph: Any, text: str | None) -> list[str]:
+    """The site ids ``--seeds`` names: ids or the regions' names, matched as ``maps
+    --reference`` matches them (case, spacing, accents and leading zeros aside), each
+    loose match said."""
+    from geodata._validate import match_name
+
+    ids = [str(i) for i in graph.node_ids]
+    names = None
+    if "name" in graph.regions.columns:
+        names = [str(n) if isinstance(n, str) and n.strip() else i
+                 for i, n in zip(ids, graph.regions["name"].reindex(graph.node_ids))]
+    out = []
+    for query in _split_list(text):
+        site, note = match_name(query, ids, names, argument="--seeds")
+        if note:
+            print(f"note: {note}", file=sys.stderr)
+        out.append(site)
+    return out
+
+
 # ---------------------------------------------------------------------------------------
 # commands
 # ---------------------------------------------------------------------------------------
@@ -79,7 +99,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
             "site ids).")
     if args.model == "gravity":
         history = diffusion.simulate_gravity(
-            graph, _split_list(args.seeds), n_steps=args.steps, rate=args.rate,
+            graph, _seed_sites(graph, args.seeds), n_steps=args.steps, rate=args.rate,
             decay=args.decay, weights=weights, random_state=args.seed)
     elif args.model in ("cascade", "si"):
         probs: Any = weights if weights else args.probability
@@ -94,7 +114,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
                     "[0, 1] (e.g. border_share_target), or leave --weights out to give every "
                     f"edge --probability ({args.probability:g}).")
         history = diffusion.simulate_cascade(
-            graph, _split_list(args.seeds), probabilities=probs, n_steps=args.steps,
+            graph, _seed_sites(graph, args.seeds), probabilities=probs, n_steps=args.steps,
             mode=args.model, random_state=args.seed)
     else:
         if args.initial_item and survey is None:

@@ -1120,3 +1120,20 @@ def test_longitudes_typed_without_their_minus_are_reported(wals, tmp_path):
                               south["latitude"].to_numpy(), land)
     check_swapped_on_land(pd.Index(south.index), south["longitude"].to_numpy(),
                           south["latitude"].to_numpy(), land)  # as given: on land
+
+
+def test_a_survey_keyed_by_the_sites_names_says_which_column(tmp_path):
+    """An audit's survey named its sites as the sites file's 'name' column does: the error
+    said that 141 of 349 match an id "but for upper/lower case" ('Achao = achao'). It
+    names the column, and the option that reads it as the ids."""
+    p = _write(tmp_path, "s.csv", "id,name,latitude,longitude\nachao,Achao,-42.47,-73.49\n"
+               "ancud,Ancud,-41.87,-73.82\nnunoa,Ñuñoa,-33.45,-70.6\n")
+    sites = read_sites(p)
+    v = _write(tmp_path, "v.csv", "site,item,value\nAchao,sol,sol\nAncud,sol,sol\n"
+               "Ñuñoa,sol,sole\n")
+    with pytest.raises(DialectGraphError, match=r"^`path` must name its sites by the ids of "
+                       r"`sites`; 3 of its site\(s\) \('Achao', 'Ancud', 'Ñuñoa'\) are values "
+                       r"of the sites' column 'name', not ids \('achao', 'ancud', 'nunoa'\)\. "
+                       r"Read the sites with that column as their ids \(id_col='name'\), or "
+                       r"key the survey by the ids\.$"):
+        read_survey(v, sites=sites)

@@ -286,3 +286,18 @@ def test_liu_reference_trees_on_another_survey_are_refused_plainly(tmp_path):
                        r"comparison needs 4\. Use it with --dataset sinitic_liu2007"):
         run("tree", "--dataset", "sinitic_szeto2018", "--reference", "liu2007",
             "--out", str(tmp_path / "t.nwk"))
+
+
+def test_simulate_seeds_are_matched_as_maps_reference_is(tmp_path, capsys):
+    """An audit's `simulate --seeds 32` (for site '032') and `--seeds Roma` (a name) were
+    'unknown' with no hint, while `maps --reference` took names. Seeds are ids or names,
+    matched with case, spacing, accents and a number's leading zeros aside."""
+    out = tmp_path / "h.csv"
+    assert run("simulate", "--seeds", "harbin,Jilin", "--steps", "2", "--out", str(out)) == 0
+    h = pd.read_csv(out)
+    assert set(h.loc[h["step"] == 0].query("state == 1")["site"]) == {"Ma1", "Ma2"}
+    assert ("note: `--seeds` 'harbin' matched 'Ma1' ignoring case, spacing, accents and "
+            "leading zeros") in capsys.readouterr().err
+    with pytest.raises(DialectGraphError, match=r"`--seeds` must name one site \(an id or a "
+                       r"name\); 'Harbinn' matches no site id or name\. Closest: 'Ma1 \(Harbin\)'"):
+        run("simulate", "--seeds", "Harbinn", "--steps", "2", "--out", str(out))

@@ -89,6 +89,15 @@ def test_reference_is_matched_forgivingly_and_checked_before_long_work(tmp_path,
     out = tmp_path / "a"
     assert _run([*argv, "--reference", "Gent", "--kinds", "reference", "--out", str(out)]) == 0
     assert "matched site Ma1 ('Gent BeOv')" in capsys.readouterr().out
+    # accents and a number's leading zeros aside ('Citta di Castello' was not even among
+    # the closest names an audit was offered)
+    from geodata.maps import match_name
+
+    assert match_name("Citta di Castello", ["089", "137"],
+                      ["Città di Castello", "Selva di Val Gardena"]) == (
+        "089", "`reference` 'Citta di Castello' matched '089' ignoring case, spacing, "
+        "accents and leading zeros")
+    assert match_name("32", ["032", "320"])[0] == "032"
     with pytest.raises(DialectGraphError, match=r"'Gnet' matches no site id or name\. "
                                                 r"Closest: 'Ma1 \(Gent BeOv\)'"):
         _run([*argv, "--reference", "Gnet", "--out", str(tmp_path / "b")])
