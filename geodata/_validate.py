@@ -171,14 +171,25 @@ def closest_name(names: Sequence[Any], choices: Sequence[Any]) -> str:
     " Did you mean 'dialect_group'?"
     >>> closest_name(["item"], ["site", "form"])
     ''
+    >>> closest_name(["latitude", "longitude"], ["Nome", "Latitudine", "Longitudine"])
+    " Did you mean 'Latitudine' for 'latitude', 'Longitudine' for 'longitude'?"
     """
     import difflib
 
     options = [str(c) for c in choices]
-    close = list(dict.fromkeys(m for n in names
-                               for m in difflib.get_close_matches(str(n), options, n=1,
-                                                                  cutoff=0.8)))
-    return f" Did you mean {first_examples(close)}?" if close else ""
+    folded = {}
+    for c in options:  # case aside: 'Latitudine' is close to 'latitude'
+        folded.setdefault(c.casefold(), c)
+    pairs = {}
+    for n in names:
+        hit = difflib.get_close_matches(str(n).casefold(), list(folded), n=1, cutoff=0.8)
+        if hit and folded[hit[0]] not in pairs.values():
+            pairs[str(n)] = folded[hit[0]]
+    if not pairs:
+        return ""
+    if len(pairs) == 1:
+        return f" Did you mean {first_examples(list(pairs.values()))}?"
+    return " Did you mean " + ", ".join(f"{c!r} for {n!r}" for n, c in pairs.items()) + "?"
 
 
 def require_columns(frame: Any, columns: Sequence[str], *, argument: str, option: str = "") -> None:

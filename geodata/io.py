@@ -470,7 +470,8 @@ def read_table(
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
         if isinstance(exc, UnicodeDecodeError):
-            detail = f"byte {exc.object[exc.start:exc.start + 1]!r} is not UTF-8"
+            detail = f"byte {exc.object[exc.start:exc.start + 1]!r} is not UTF-8" + \
+                _encoding_hint(path)
         raise DialectGraphError(
             f"`{argument}` must be a UTF-8 {kind} file with a header row; reading "
             f"{str(path)!r} failed ({detail}). Check the file's format (save it as UTF-8 "
@@ -590,6 +591,33 @@ def _file_lines(frame: pd.DataFrame, rows: np.ndarray) -> list[int]:
     dropped = np.asarray(frame.attrs.get("file_rows_dropped", ()), dtype=np.int64)
     body = _body_lines(frame.attrs.get("file_path"), len(frame) + len(dropped))
     return np.delete(body, dropped)[np.asarray(rows, dtype=np.int64)].tolist()
+
+
+def _encoding_hint(path: Path) -> str:
+    """Where a file that is not UTF-8 first breaks, and what it reads as: '; line 3, which
+    reads as Windows-1252 (Excel's "CSV" on Windows): 'Città'' ('' when unreadable)."""
+    try:
+        data = path.read_bytes()
+        data.decode("utf-8")
+        return ""
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        start = data.rfind(b"\n", 0, exc.start) + 1
+        end = data.find(b"\n", exc.start)
+        raw = data[start:end if end >= 0 else len(data)].rstrip(b"\r")
+    except OSError:
+        return ""
+    if b"\x00" in data:  # a binary file (an image, an archive): no text encoding fits
+        return ""
+    for codec, name in (("cp1252", "Windows-1252 (Excel's \"CSV\" on Windows)"),
+                        ("latin-1", "Latin-1")):
+        try:
+            text = raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if all(ch.isprintable() or ch == "\t" for ch in text):  # text, not a binary file
+            return f" (line {line}, which reads as {name}: {text[:60]!r})"
+    return f" (line {line})"
 
 
 def _refuse_title_line(header: list[str], raw: pd.DataFrame, path: Path,
@@ -1035,6 +1063,11 @@ def parse_sexagesimal(text: str, *, axis: str | None = None) -> float:
     """
     raw = str(text).strip()
     match = _SEXAGESIMAL.fullmatch(raw)
+    if match is None and re.fullmatch(r"[Oo]?[^A-Za-z]*\d[^A-Za-z]*[Oo]?", raw) and re.search(
+            r"[Oo]", raw):  # a Spanish atlas's "72°56'10\"O"
+        raise ValueError(f"{text!r} has the hemisphere letter O, which is west in Spanish, "
+                         "French, Italian and Portuguese (oeste, ouest, ovest) and east in "
+                         "German and Dutch (Ost, oost): write W or E")
     if not raw or match is None or not _MARKED.search(raw):
         raise ValueError(f"{text!r} is not a coordinate in degrees, minutes and seconds")
     pre, post = match["pre"], match["post"]

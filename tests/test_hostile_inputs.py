@@ -294,7 +294,8 @@ INPUT_TABLES = [
          "the file's format (save it as UTF-8 CSV)."),
     Case("sites-latin1", SD + "{i}/latin1.csv",
          "`--sites` must be a UTF-8 CSV file with a header row; reading '{i}/latin1.csv' "
-         "failed (byte b'\\xe3' is not UTF-8). Check the file's format (save "
+         "failed (byte b'\\xe3' is not UTF-8 (line 2, which reads as Windows-1252 "
+         "(Excel's \"CSV\" on Windows): 'são,30,110')). Check the file's format (save "
          "it as UTF-8 CSV)."),
     Case("sites-binary", SD + "{i}/binary.csv",
          "`--sites` must be a UTF-8 CSV file with a header row; reading '{i}/binary.csv' "
@@ -447,10 +448,11 @@ GRAPH_FILES = [
          "build`, or fill those edges (e.g. great-circle km for distance_km)."),
     Case("sim-no-seeds", "simulate --graph {i}/graph.gpkg --out {o}/o.csv",
          "`--seeds` must name at least one site where the innovation starts (model "
-         "'gravity'); got none. Pass e.g. --seeds Ma1 (comma-separated site ids)."),
+         "'gravity'); got none. Pass e.g. --seeds Ma1 (comma-separated site ids or names)."),
     Case("sim-unknown-seed", "simulate --graph {i}/graph.gpkg --seeds nowhere --out {o}/o.csv",
-         "`--seeds` must name sites of the graph; 1 are unknown ('nowhere'). Known sites include "
-         "'Ma1', 'Ma2', 'Ma3', 'Ma4', 'Ma5' and 7 more."),
+         "`--seeds` must name one site (an id or a name); 'nowhere' matches no site id or "
+         "name. Closest: 'Ma6 (Qingdao)', 'Ma5 (Chifeng)', 'Ma1 (Harbin)', 'Ma2 (Jilin)', "
+         "'Ma3 (Zhalantun)'."),
     Case("sim-initial-pairs", "simulate --model conformity --initial Ma1 --out {o}/o.csv",
          "`--initial` must be site=variant pairs separated by commas; got ['Ma1']."),
     Case("sim-initial-item-graph", "simulate --graph {i}/graph.gpkg --model conformity "

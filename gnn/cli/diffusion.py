@@ -96,7 +96,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         raise DialectGraphError(
             f"`--seeds` must name at least one site where the innovation starts (model "
             f"{args.model!r}); got none. Pass e.g. --seeds {graph.node_ids[0]} (comma-separated "
-            "site ids).")
+            "site ids or names).")
     if args.model == "gravity":
         history = diffusion.simulate_gravity(
             graph, _seed_sites(graph, args.seeds), n_steps=args.steps, rate=args.rate,
@@ -368,7 +368,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                          "--graph brings its own edges, so it is not used")
     sim.add_argument("--model", choices=["gravity", "conformity", "cascade", "si"],
                      default="gravity", help="diffusion model (default: %(default)s)")
-    sim.add_argument("--seeds", help="comma-separated seeded sites (gravity, cascade, si)")
+    sim.add_argument("--seeds", help="comma-separated seeded sites, ids or names (gravity, "
+                     "cascade, si)")
     sim.add_argument("--initial", help="conformity: site=variant pairs, comma-separated")
     sim.add_argument("--initial-item",
                      help="conformity: survey item giving the initial map (with --graph: a "

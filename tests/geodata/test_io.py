@@ -1137,3 +1137,24 @@ def test_a_survey_keyed_by_the_sites_names_says_which_column(tmp_path):
                        r"Read the sites with that column as their ids \(id_col='name'\), or "
                        r"key the survey by the ids\.$"):
         read_survey(v, sites=sites)
+
+
+def test_headers_in_another_language_get_a_suggestion_for_each_column(tmp_path):
+    """An Italian sites file ('Latitudine', 'Longitudine') was told "Did you mean
+    'Longitudine'?" alone: each missing column gets its own suggestion, case aside."""
+    p = _write(tmp_path, "s.csv", "ID,Nome,Latitudine,Longitudine,Gruppo\n"
+               "001,Ancona,43.61,13.51,Central\n")
+    with pytest.raises(DialectGraphError, match=r"Did you mean 'Latitudine' for 'latitude', "
+                       r"'Longitudine' for 'longitude'\?$"):
+        read_sites(p)
+
+
+def test_the_hemisphere_letter_o_is_named_as_ambiguous():
+    """A Spanish atlas prints west as 'O' (oeste), a German one east as 'O' (Ost): an
+    audit's "72°56'10\\"O" was 'not a coordinate'. The error says why and what to write."""
+    with pytest.raises(ValueError, match=r"^'72°56\\'10\"O' has the hemisphere letter O, "
+                       r"which is west in Spanish, French, Italian and Portuguese \(oeste, "
+                       r"ouest, ovest\) and east in German and Dutch \(Ost, oost\): write W "
+                       r"or E$"):
+        parse_sexagesimal("72°56'10\"O", axis="longitude")
+    assert parse_sexagesimal("72°56'10\"W", axis="longitude") == pytest.approx(-72.93611, abs=1e-5)
