@@ -1845,8 +1845,15 @@ def survey_from_frame(
                        "readings that look alike compare as equal")
     # ids and readings in Unicode NFC: 'é' typed as one character or as 'e' + an accent
     # is one sound and one name (the sites' ids are read the same way)
-    out["site"] = out["site"].astype(str).str.strip().str.normalize("NFC")
-    out["item"] = out["item"].astype(str).str.strip().str.normalize("NFC")
+    for col in ("site", "item"):
+        text = out[col].astype(str)
+        out[col] = text.str.strip().str.normalize("NFC")
+        padded = (text.str.strip() != text).fillna(False).to_numpy(bool)
+        spaced = sorted({str(v) for v in pd.unique(text[padded].dropna())})
+        if spaced:  # said: an id is matched as trimmed ('putre ' is the site 'putre')
+            report.add(f"trimmed {col}s",
+                       f"{len(spaced)} {col} name(s) had spaces before or after them (first: "
+                       f"{first_examples(spaced)}) and were read without them")
     out["value"], n_nfc = nfc_strings(out["value"])
     if n_nfc:
         report.add("composed characters (Unicode NFC)",

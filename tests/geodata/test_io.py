@@ -1158,3 +1158,16 @@ def test_the_hemisphere_letter_o_is_named_as_ambiguous():
                        r"or E$"):
         parse_sexagesimal("72°56'10\"O", axis="longitude")
     assert parse_sexagesimal("72°56'10\"W", axis="longitude") == pytest.approx(-72.93611, abs=1e-5)
+
+
+def test_ids_and_items_with_spaces_around_them_are_trimmed_and_said(tmp_path):
+    """An audit's survey with ' putre ' and '1_sun ' matched the site 'putre' and the item
+    '1_sun' with no word; a repair is said."""
+    p = _write(tmp_path, "v.csv", "site,item,value\n putre ,1_sun ,sol\nputre,2_moon,luna\n"
+               "arica,1_sun,sol\n")
+    survey, report = read_survey(p)
+    assert set(survey["site"]) == {"putre", "arica"} and set(survey["item"]) == {"1_sun", "2_moon"}
+    said = {e["action"]: e["detail"] for e in report.entries}
+    assert said["trimmed sites"] == ("1 site name(s) had spaces before or after them (first: "
+                                     "' putre ') and were read without them")
+    assert said["trimmed items"].startswith("1 item name(s) had spaces")
