@@ -1248,7 +1248,7 @@ def _kml_names(frame: pd.DataFrame, report: Report, *, argument: str) -> str:
     if name is None or frame[name].isna().any():
         return "id"
     if "id" in frame.columns and frame["id"].isna().all():
-        frame.drop(columns=["id"], inplace=True)
+        del frame["id"]
     report.add("site ids from placemark names",
                f"`{argument}` is a KML file: the site ids are its placemarks' names (column "
                f"{name!r}); pass id_col (CLI: --id-col) to choose another column")
@@ -1267,6 +1267,7 @@ def _point_table(path: str | os.PathLike, *, argument: str, lat_col: str,
             f"`{argument}` must have a coordinate reference system; {str(path)!r} has none. "
             "Save it with one (GeoJSON is EPSG:4326 by definition), or give a CSV with "
             "latitude and longitude columns.")
+    layer = _points_of_a_map_file(layer, path, report, argument=argument)
     kinds = layer.geom_type.fillna("missing")
     bad = kinds != "Point"
     if bad.any():
@@ -1286,6 +1287,44 @@ def _point_table(path: str | os.PathLike, *, argument: str, lat_col: str,
     frame[lat_col] = [repr(float(y)) for y in pts.geometry.y]
     frame[lon_col] = [repr(float(x)) for x in pts.geometry.x]
     return frame.reset_index(drop=True), report
+
+
+def _points_of_a_map_file(layer: gpd.GeoDataFrame, path: str | os.PathLike, report: Report,
+                          *, argument: str) -> gpd.GeoDataFrame:
+    """The sites' points of a map file that draws each site as a point and a polygon (as
+    Gabmap's map files may: a point and a polygon placemark of one name, or one placemark
+    of both): the polygons are left out, and said (they are regions, for --regions).
+    Other layers are returned as they are."""
+    kinds = layer.geom_type.fillna("missing")
+    if (kinds == "Point").all() or layer.empty:
+        return layer
+    name = next((c for c in layer.columns if str(c).strip().lower() == "name"), None)
+    collection = kinds == "GeometryCollection"
+    if collection.any():  # a placemark of a point and its polygon: the point
+        parts = [shapely.get_parts(g) if g is not None else np.array([]) for g in
+                 layer.geometry[collection]]
+        points = [p[shapely.get_type_id(p) == 0] for p in parts]
+        if any(len(p) != 1 for p in points):
+            return layer
+        layer = layer.copy()
+        layer.loc[collection, layer.geometry.name] = [p[0] for p in points]
+        report.add("points of point-and-polygon placemarks",
+                   f"{int(collection.sum())} feature(s) of {str(path)!r} hold a point and a "
+                   "polygon (as a Gabmap map file may): the points are the sites; the polygons "
+                   "were left out (give the file to --regions to use them as the regions)")
+        kinds = layer.geom_type.fillna("missing")
+    areas = kinds.isin(["Polygon", "MultiPolygon"])
+    if areas.any() and name is not None and (kinds[~areas] == "Point").all():
+        pointed = set(layer.loc[~areas, name].dropna().astype(str))
+        if set(layer.loc[areas, name].dropna().astype(str)) <= pointed and \
+                layer.loc[areas, name].notna().all():
+            report.add("polygons beside the points",
+                       f"{int(areas.sum())} polygon feature(s) of {str(path)!r} share their "
+                       f"names ({name!r}) with point features (as a Gabmap map file may draw "
+                       "each site twice): the points are the sites; the polygons were left out "
+                       "(give the file to --regions to use them as the regions)")
+            layer = layer[~areas]
+    return layer
 
 
 #: Column names read in place of a default one that a file lacks (case-insensitive).

@@ -1171,3 +1171,44 @@ def test_ids_and_items_with_spaces_around_them_are_trimmed_and_said(tmp_path):
     assert said["trimmed sites"] == ("1 site name(s) had spaces before or after them (first: "
                                      "' putre ') and were read without them")
     assert said["trimmed items"].startswith("1 item name(s) had spaces")
+
+
+def _kml(placemarks: list[str]) -> str:
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2">'
+            "<Document>" + "".join(placemarks) + "</Document></kml>\n")
+
+
+def test_a_map_file_drawing_each_site_as_a_point_and_a_polygon_gives_the_points(tmp_path):
+    """Gabmap map files may draw each site twice, a point and its polygon (two placemarks
+    of one name, or one placemark of both): an audit's was refused as --sites ("must hold
+    one Point per site"). The points are the sites; the polygons are left out, said."""
+    towns = {"Arica": (-70.31, -18.48), "Putre": (-69.56, -18.2), "Iquique": (-70.15, -20.21)}
+
+    def ring(x, y):
+        return " ".join(f"{x + dx},{y + dy}" for dx, dy in
+                        ((-.1, -.1), (.1, -.1), (.1, .1), (-.1, .1), (-.1, -.1)))
+
+    def point(x, y):
+        return f"<Point><coordinates>{x},{y}</coordinates></Point>"
+
+    def polygon(x, y):
+        return (f"<Polygon><outerBoundaryIs><LinearRing><coordinates>{ring(x, y)}"
+                "</coordinates></LinearRing></outerBoundaryIs></Polygon>")
+
+    two = [f"<Placemark><name>{n}</name>{g(x, y)}</Placemark>"
+           for n, (x, y) in towns.items() for g in (point, polygon)]
+    both = [f"<Placemark><name>{n}</name><MultiGeometry>{point(x, y)}{polygon(x, y)}"
+            "</MultiGeometry></Placemark>" for n, (x, y) in towns.items()]
+    for kml, action in ((two, "polygons beside the points"),
+                        (both, "points of point-and-polygon placemarks")):
+        p = _write(tmp_path, f"{action[:6]}.kml", _kml(kml))
+        sites, report = read_sites(p, with_report=True)
+        assert sorted(sites.index) == sorted(towns)
+        assert sites.loc["Putre", "longitude"] == pytest.approx(-69.56)
+        said = {e["action"]: e["detail"] for e in report.entries}
+        assert "the points are the sites; the polygons" in said[action]
+    # polygons of other names are no map file's second drawing: refused as before
+    odd = [f"<Placemark><name>{n}</name>{point(x, y)}</Placemark>" for n, (x, y) in towns.items()]
+    odd.append(f"<Placemark><name>Elsewhere</name>{polygon(-70, -19)}</Placemark>")
+    with pytest.raises(DialectGraphError, match=r"must hold one Point per site; 1 of 4 "):
+        read_sites(_write(tmp_path, "odd.kml", _kml(odd)))
