@@ -346,7 +346,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--boundary", default=None,
                    help="clip outline: a vector file, 'china_provinces', 'world_countries', "
                         "'world_land' (coasts and islands) or 'none' (default: "
-                        "china_provinces for bundled sets, none otherwise)")
+                        "china_provinces for bundled sets, none otherwise); the outline's "
+                        "inner borders (between countries, provinces) do not cut regions: "
+                        "--barrier flags the edges that cross them")
     p.add_argument("--label-col", "--label", default=None,
                    help="column with the reference groups")
     p.add_argument("--classification-col", default=None,
