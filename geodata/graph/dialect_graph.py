@@ -452,6 +452,18 @@ class DialectGraph:
         _check_degrees(sites.index, lon, lat, geographic=sites.crs.is_geographic)
         if boundary is not None:
             check_swapped_on_land(sites.index, lon, lat, boundary)
+        elif len(sites) >= 5:
+            # no outline to refuse them against: a file with its columns swapped (an
+            # audit's Italian atlas in the Horn of Africa) is said, checked against the
+            # countries' coarse outline first (0.1 s)
+            from geodata.datasets import load_boundary
+
+            found = check_swapped_on_land(sites.index, lon, lat,
+                                          load_boundary("world_countries"), raise_error=False)
+            if found:
+                report.add("coordinates that look swapped",
+                           f"{found} No boundary was given, so they are kept as given "
+                           "(--boundary world_land would refuse them).", [])
         if {"longitude", "latitude"} <= set(sites.columns):
             check_columns_match_points(sites)
         crs = CRS.from_user_input(crs) if crs is not None else suitable_crs(lon, lat)

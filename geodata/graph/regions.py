@@ -724,7 +724,7 @@ SWAP_COAST_DEG = 0.05
 
 
 def check_swapped_on_land(ids: pd.Index, lon: np.ndarray, lat: np.ndarray,
-                          boundary: Any) -> None:
+                          boundary: Any, *, raise_error: bool = True) -> str | None:
     """Raise when a quarter of the sites or more lie off the land of a world-wide
     ``boundary`` and, latitude and longitude exchanged (or the longitudes' or latitudes'
     signs changed), three quarters stand on land and half as many or fewer stay off it: a
@@ -741,12 +741,14 @@ def check_swapped_on_land(ids: pd.Index, lon: np.ndarray, lat: np.ndarray,
     boundary : GeoDataFrame, GeoSeries or shapely geometry
         The sites' outline; checked only when it spans the world (:func:`_spans_world`),
         against the bundled ``world_land`` unless it is that outline.
+    raise_error : bool, default True
+        Raise; else return the message (None when the sites look right), for a note.
     """
     if len(lon) < 5 or not _spans_world(boundary):
-        return
+        return None
     # first the outline given, points inside it (fast): a survey mostly on it is done
     if _land_mask(_outline_tree(boundary), lon, lat, near=False).mean() >= 0.75:
-        return
+        return None
     # the finest land shipped (a coarser world outline lacks the islands the sites stand
     # on), a site within about 5 km of it on land (harbour towns off a coarse coast)
     if getattr(boundary, "attrs", {}).get("boundary_name") != "world_land":
@@ -756,7 +758,7 @@ def check_swapped_on_land(ids: pd.Index, lon: np.ndarray, lat: np.ndarray,
     tree = _outline_tree(boundary)
     here = _land_mask(tree, lon, lat)
     if (~here).mean() < 0.25:
-        return
+        return None
     k = int(np.flatnonzero(~here)[0])
     off = (f"`sites` must lie on land; {int((~here).sum())} of the {len(lon)} lie more than "
            f"about 5 km off the world's land (first: {ids[k]!r} at lat={lat[k]:.4g}, "
@@ -777,8 +779,11 @@ def check_swapped_on_land(ids: pd.Index, lon: np.ndarray, lat: np.ndarray,
         there = _land_mask(tree, x, y)
         # moved, most sites stand on land and half as many or fewer stay off it
         if there.mean() >= 0.75 and 2 * (~there).sum() <= (~here).sum():
+            if not raise_error:
+                return f"{off[off.index('; ') + 2:]}{how} {int(there.sum())} would lie on land: {fix}"
             raise DialectGraphError(f"{off}{how} {int(there.sum())} would lie on land: {fix}"
                                     f"{right}")
+    return None
 
 
 def _outline_tree(boundary: Any) -> shapely.STRtree:
