@@ -1479,11 +1479,12 @@ def _join_orphans(cells: np.ndarray, orphans: np.ndarray, xy: np.ndarray, ids: p
         o_near, c_near = tree.query(orphans[which], predicate="dwithin",
                                     distance=gap + ORPHAN_POOL_M)
         c_near = recv[c_near]
-        pieces = orphans[which].copy()
-        keep = np.zeros(len(which), dtype=bool)
+        order_o = np.argsort(o_near, kind="stable")
+        bounds = np.searchsorted(o_near[order_o], np.arange(len(which) + 1))
+        ranked = []
         for t in range(len(which)):
             o = orphans[which[t]]
-            cand = np.unique(c_near[o_near == t])
+            cand = np.unique(c_near[order_o[bounds[t]:bounds[t + 1]]])
             if len(cand) > 1:
                 water = shapely.distance(cells[cand], o)
                 touching = water <= ORPHAN_TOUCH_M
@@ -1491,20 +1492,37 @@ def _join_orphans(cells: np.ndarray, orphans: np.ndarray, xy: np.ndarray, ids: p
                     cand, water)
                 cand = cand[np.argsort(water + shapely.distance(shapely.points(xy[cand]), o),
                                        kind="stable")]
+            ranked.append(cand)
+        site = np.array([cand[0] for cand in ranked], dtype=site.dtype)
+
+        def part_within(o_geoms: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            """Each landmass's part within its site's reach, and whether that is enough:
+            a landmass mostly beyond the reach is land the survey did not cover (Korea's
+            south coast went to a site on Jeju, 90 km across the strait)."""
+            discs = shapely.buffer(shapely.points(xy[c]), reach[c], quad_segs=32)
+            parts = o_geoms.copy()
+            cut = ~shapely.contains_properly(discs, o_geoms)
+            if cut.any():
+                parts[cut] = [_only_polygons(g) for g in shapely.intersection(parts[cut],
+                                                                             discs[cut])]
+            return parts, (~shapely.is_empty(parts)
+                           & (shapely.area(parts) >= ORPHAN_MIN_SHARE * shapely.area(o_geoms)))
+
+        pieces, keep = part_within(orphans[which], site)  # the first choice of each, at once
+        for t in np.flatnonzero(~keep):
+            o = orphans[which[t]]
             # the nearest region's site may be far while another region's, a little
             # farther, reaches the landmass: then the next regions within reach
             near = recv[tree.query(o, predicate="dwithin", distance=float(reach.min()))]
-            near = near[~np.isin(near, cand)]
+            near = near[~np.isin(near, ranked[t])]
             near = near[np.argsort(shapely.distance(cells[near], o), kind="stable")]
-            for c in np.r_[cand, near].astype(int):
-                disc = shapely.buffer(shapely.Point(xy[c]), reach[c], quad_segs=32)
-                piece = o if shapely.contains_properly(disc, o) else _only_polygons(
-                    shapely.intersection(o, disc))
-                # a landmass mostly beyond the reach is land the survey did not cover
-                # (Korea's south coast went to a site on Jeju, 90 km across the strait)
-                if not piece.is_empty and shapely.area(piece) >= ORPHAN_MIN_SHARE * shapely.area(o):
-                    site[t], pieces[t], keep[t] = c, piece, True
-                    break
+            rest = np.r_[ranked[t][1:], near].astype(int)
+            if not rest.size:
+                continue
+            parts, enough = part_within(np.full(rest.size, o, dtype=object), rest)
+            if enough.any():
+                k = int(np.argmax(enough))
+                site[t], pieces[t], keep[t] = rest[k], parts[k], True
         near_orphan, near_cell, pieces = which[keep], site[keep], pieces[keep]
         left_out = np.flatnonzero(~np.isin(np.arange(len(orphans)), near_orphan))
         left_area = (shapely.area(orphans).sum() - shapely.area(pieces).sum()) / 1e6
