@@ -1125,7 +1125,9 @@ def _features_frame(features, ids: pd.Index, report: Report) -> pd.DataFrame:
             raise DialectGraphError(
                 f"`features` values must be numeric to become node features; "
                 f"{int(bad.sum())} are not (first: {first_examples(features.loc[bad, 'value'].tolist())}"
-                "). Encode categorical or string data with geodata.dialectometry.features first.")
+                "). Encode them first: geodata.string_features(survey) for transcriptions "
+                "(reading classes, as `dialectgraph build` does), geodata.one_hot(survey) for "
+                "categories; pass the result as features.")
         wide = (features.assign(value=vals)
                 .pivot_table(index="site", columns="item", values="value", aggfunc="mean",
                              sort=False))
@@ -1142,7 +1144,8 @@ def _features_frame(features, ids: pd.Index, report: Report) -> pd.DataFrame:
         wide = wide.astype(float)
     except (TypeError, ValueError) as exc:
         raise DialectGraphError(f"`features` must hold numbers; converting failed ({exc}). "
-                                "Encode categorical data with geodata.dialectometry.features first.") from exc
+                                "Encode them first: geodata.string_features(survey) for "
+                                "transcriptions, geodata.one_hot(survey) for categories.") from exc
     absent = ids.difference(wide.index)
     if len(absent):
         report.add("sites without features", f"{len(absent)} sites have no feature values "

@@ -623,3 +623,21 @@ def test_the_isolated_error_names_the_groups_apart_too():
                        r"'n1', 'n2' \(2 regions, \d+ km from the nearest other site\); the "
                        r"same fix joins them\. Raise `max_crossing_km` \(now 5\)"):
         DialectGraph.from_sites(sites, boundary=outline, max_crossing_km=5)
+
+
+def test_string_features_given_raw_name_the_function_that_encodes_them(beida1962):
+    """An audit's raw readings as `features` were told to "encode ... with
+    geodata.dialectometry.features", a module of nine functions: the error names
+    string_features, whose result the graph takes."""
+    sites, survey = beida1962
+    sites = sites[~sites["is_historical"]].head(8)
+    survey = survey[survey["site"].isin(sites.index) & survey["item"].isin(
+        survey["item"].unique()[:30])]
+    with pytest.raises(DialectGraphError, match=r"values must be numeric to become node "
+                       r"features; \d+ are not \(first: .*\)\. Encode them first: "
+                       r"geodata\.string_features\(survey\) for transcriptions \(reading "
+                       r"classes, as `dialectgraph build` does\), geodata\.one_hot\(survey\) "
+                       r"for categories; pass the result as features\."):
+        DialectGraph.from_sites(sites, features=survey)
+    g = DialectGraph.from_sites(sites, features=geodata.string_features(survey))
+    assert g.features.shape[0] == 8 and g.features.shape[1] > 30
