@@ -871,9 +871,10 @@ def label_sites(ax: Axes, graph: Any, *, column: str | None = None, script: str 
 
     Each label tries eight positions around its site (NE, NW, SE, SW, E, W, N, S), then
     the same farther out, and takes the first that overlaps neither an earlier label nor
-    another site; a label placed farther out gets a thin leader line to its site (gid
-    ``site_label_leader``); a label that finds no free place is left out (and counted in a
-    warning).
+    another site and lies nearer its own site than any other; failing that, the first free
+    one. A label placed farther out, or nearer another site, gets a thin leader line to its
+    site (gid ``site_label_leader``); a label that finds no free place is left out (and
+    counted in a warning).
 
     Parameters
     ----------
@@ -968,36 +969,54 @@ def label_sites(ax: Axes, graph: Any, *, column: str | None = None, script: str 
     order = sorted(range(n_label), key=lambda i: -crowd[i])
     inv = trans.inverted()
     leaders: list[np.ndarray] = []
+    def gap(box: tuple, p: np.ndarray) -> float:
+        """Display distance from a label box to a point (0 inside it)."""
+        return float(np.hypot(max(box[0] - p[0], 0, p[0] - box[2]),
+                              max(box[1] - p[1], 0, p[1] - box[3])))
+
     for i in order:
         px, py = pts_disp[i]
         w, h = sizes[i]
         done = False
-        for ring, (dx, dy, ha, va) in enumerate(offsets):
-            ax_, ay_ = px + dx * step_x, py + dy * step_y
-            x0 = ax_ if ha == "left" else ax_ - w if ha == "right" else ax_ - w / 2
-            y0 = ay_ if va == "bottom" else ay_ - h if va == "top" else ay_ - h / 2
-            box = (x0, y0, x0 + w, y0 + h)
-            if not (box[0] >= axbox.x0 and box[2] <= axbox.x1 and box[1] >= axbox.y0
-                    and box[3] <= axbox.y1):
-                continue
-            if grid.hits(box):
-                continue
-            cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-            near = tree.query_ball_point((cx, cy), np.hypot(w, h) / 2 + r)
-            if any(j != i and box[0] < pts_disp[j, 0] + r and box[2] > pts_disp[j, 0] - r
-                   and box[1] < pts_disp[j, 1] + r and box[3] > pts_disp[j, 1] - r
-                   for j in near):
-                continue
-            pos = inv.transform((ax_ + (pad if ha == "left" else -pad if ha == "right" else 0),
-                                 ay_ + (pad if va == "bottom" else -pad if va == "top" else 0)))
-            t = ax.text(pos[0], pos[1], names.iloc[i], ha=ha, va=va, path_effects=halo, **kw)
-            t.set_gid("site_label")
-            texts.append(t)
-            grid.add(box)
-            if ring >= n_close:  # the outer ring: a reader needs the line to find its site
-                leaders.append(inv.transform([(px, py), (ax_, ay_)]))
-            done = True
-            break
+        # first the places nearer its own site than any other (an audit's 'Lampedusa' sat
+        # beside Linosa's dot), then any free place, with a line to its site
+        for own_nearest in (True, False):
+            for ring, (dx, dy, ha, va) in enumerate(offsets):
+                ax_, ay_ = px + dx * step_x, py + dy * step_y
+                x0 = ax_ if ha == "left" else ax_ - w if ha == "right" else ax_ - w / 2
+                y0 = ay_ if va == "bottom" else ay_ - h if va == "top" else ay_ - h / 2
+                box = (x0, y0, x0 + w, y0 + h)
+                if not (box[0] >= axbox.x0 and box[2] <= axbox.x1 and box[1] >= axbox.y0
+                        and box[3] <= axbox.y1):
+                    continue
+                if grid.hits(box):
+                    continue
+                cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+                near = tree.query_ball_point((cx, cy), np.hypot(w, h) / 2 + r)
+                if any(j != i and box[0] < pts_disp[j, 0] + r and box[2] > pts_disp[j, 0] - r
+                       and box[1] < pts_disp[j, 1] + r and box[3] > pts_disp[j, 1] - r
+                       for j in near):
+                    continue
+                if own_nearest:
+                    mine = gap(box, pts_disp[i])
+                    around = tree.query_ball_point((cx, cy), np.hypot(w, h) / 2 + mine)
+                    if any(j != i and gap(box, pts_disp[j]) < mine for j in around):
+                        continue
+                pos = inv.transform((ax_ + (pad if ha == "left" else -pad if ha == "right"
+                                            else 0),
+                                     ay_ + (pad if va == "bottom" else -pad if va == "top"
+                                            else 0)))
+                t = ax.text(pos[0], pos[1], names.iloc[i], ha=ha, va=va, path_effects=halo,
+                            **kw)
+                t.set_gid("site_label")
+                texts.append(t)
+                grid.add(box)
+                if ring >= n_close or not own_nearest:  # a reader needs the line to its site
+                    leaders.append(inv.transform([(px, py), (ax_, ay_)]))
+                done = True
+                break
+            if done:
+                break
         skipped += not done
     if leaders:
         from matplotlib.collections import LineCollection
