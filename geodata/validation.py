@@ -13,6 +13,7 @@ from geodata._validate import (
     check_number,
     closest_name,
     first_examples,
+    match_name,
     require_columns,
 )
 
@@ -25,5 +26,6 @@ __all__ = [
     "check_number",
     "closest_name",
     "first_examples",
+    "match_name",
     "require_columns",
 ]

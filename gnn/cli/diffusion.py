@@ -65,7 +65,7 @@ def _seed_sites(graph: Any, text: str | None) -> list[str]:
     """The site ids ``--seeds`` names: ids or the regions' names, matched as ``maps
     --reference`` matches them (case, spacing, accents and leading zeros aside), each
     loose match said."""
-    from geodata._validate import match_name
+    from geodata.validation import match_name
 
     ids = [str(i) for i in graph.node_ids]
     names = None
