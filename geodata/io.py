@@ -1012,8 +1012,7 @@ def read_sites(
             _read_sexagesimal(frame, col, axis, report, argument=argument)
     sites = sites_from_frame(frame, id_col=id_col, lat_col=lat_col, lon_col=lon_col,
                              argument=argument, missing_coordinates=missing_coordinates)
-    if with_report:
-        _report_swapped_looking(sites[sites["latitude"].notna()], report)
+    _refuse_swapped_looking(sites[sites["latitude"].notna()], argument=argument)
     return (sites, report) if with_report else sites
 
 
@@ -1159,12 +1158,14 @@ SWAP_CHANCE = 0.05
 SWAP_GROUP = 3
 
 
-def _report_swapped_looking(sites: gpd.GeoDataFrame, report: Report) -> None:
-    """Report sites far from every other site that would lie among them with latitude and
-    longitude exchanged, or a sign changed (valid both ways, so no range check sees it: an
-    audit's ten swapped Mediterranean sites landed in Arabia and were only "detached
-    groups"; ten Chilean longitudes typed without their minus landed in the Indian Ocean
-    and the build said to raise --max-crossing-km)."""
+def _refuse_swapped_looking(sites: gpd.GeoDataFrame, *, argument: str) -> None:
+    """Raise for sites far from every other site that would lie among them with latitude
+    and longitude exchanged, or a sign changed (valid both ways, so no range check sees
+    it: an audit's ten swapped Mediterranean sites landed in Arabia and were only
+    "detached groups"; ten Chilean longitudes typed without their minus landed in the
+    Indian Ocean; four swapped Baltic rows, only noted, stretched the regions and the
+    maps to Oman). A control keeps a survey spread over the world, where a moved point
+    lands near some site by chance, from being refused."""
     from scipy.spatial import cKDTree
 
     from geodata._geo import EARTH_RADIUS_KM
@@ -1200,16 +1201,17 @@ def _report_swapped_looking(sites: gpd.GeoDataFrame, report: Report) -> None:
     # longitudes typed without their minus: an audit's Chilean sites landed in the Indian
     # Ocean), or a sign given that was not there
     moves = (("latitude and longitude exchanged", lambda la, lo: (lo, la),
-              lambda la, lo: np.abs(lo) <= 90, "coordinates that look swapped",
-              "swap the two values where they were entered the wrong way round"),
+              lambda la, lo: np.abs(lo) <= 90,
+              "Exchange the two values in those rows."),
              ("the longitude's sign changed", lambda la, lo: (la, -lo),
-              lambda la, lo: lo != 0, "coordinates that look unsigned",
-              "west of Greenwich longitudes are negative, south of the equator latitudes"),
+              lambda la, lo: lo != 0,
+              "Put the minus sign back: west of Greenwich longitudes are negative."),
              ("the latitude's sign changed", lambda la, lo: (-la, lo),
-              lambda la, lo: la != 0, "coordinates that look unsigned",
-              "west of Greenwich longitudes are negative, south of the equator latitudes"))
+              lambda la, lo: la != 0,
+              "Put the minus sign back: south of the equator latitudes are negative."))
     said = np.zeros(len(sites), dtype=bool)
-    for how, move, can, action, fix in moves:
+    problems = Problems()
+    for how, move, can, fix in moves:
         who = np.flatnonzero(apart & can(lat, lon) & ~said)
         if not who.size:
             continue
@@ -1231,13 +1233,15 @@ def _report_swapped_looking(sites: gpd.GeoDataFrame, report: Report) -> None:
         if not hit.size:
             continue
         said[hit] = True
-        ids = sites.index[hit].tolist()
         far = near_now[np.isin(who, hit)]
-        report.add(action,
-                   f"{len(ids)} site(s) lie apart from the others ({far.min():,.0f} km from "
-                   f"them at least; the median spacing is {spacing:,.0f} km) but would lie "
-                   f"among them with {how}: {first_examples(ids)}. Check those rows ({fix}); "
-                   "they are kept as given", ids)
+        shown = [f"{sites.index[k]!r} (lat={lat[k]:.6g}, lon={lon[k]:.6g})" for k in hit[:3]]
+        more = f" and {len(hit) - 3} more" if len(hit) > 3 else ""
+        problems.add(
+            f"`{argument}` rows must give each site's latitude and longitude as the others "
+            f"do; {len(hit)} site(s) lie apart from the others ({far.min():,.0f} km from them "
+            f"at least; the median spacing is {spacing:,.0f} km) but would lie among them "
+            f"with {how}: {', '.join(shown)}{more}. {fix}")
+    problems.raise_if_any()
 
 
 def _kml_names(frame: pd.DataFrame, report: Report, *, argument: str) -> str:

@@ -102,22 +102,19 @@ def _cmd_build(args: argparse.Namespace) -> int:
                                           features=encoded,
                                           isolated=args.isolated)
     else:
-        sites, survey, read_report = load_inputs(args)  # prints the readers' notes
+        sites, survey, _ = load_inputs(args)  # prints the readers' notes
         _check_site_columns(sites, args)  # before the survey's encoding (seconds)
         encoded, classes = _encode_survey(survey, args)
         label = args.label_col or ("dialect_group" if args.dataset
                                    and "dialect_group" in sites.columns else None)
-        try:
-            graph = DialectGraph.from_sites(
-                sites, method=_site_method(args.method),
-                boundary=resolve_boundary(args.boundary, args.dataset),
-                k=args.k, threshold_km=args.threshold_km, max_crossing_km=args.max_crossing_km,
-                barriers=barriers, barrier_action=args.barrier_action,
-                classification=args.classification_col, features=encoded,
-                label=label, isolated=args.isolated, regions=not args.no_regions,
-                max_reach_km=args.max_reach_km)
-        except DialectGraphError as exc:
-            raise _with_coordinate_notes(exc, read_report) from None
+        graph = DialectGraph.from_sites(
+            sites, method=_site_method(args.method),
+            boundary=resolve_boundary(args.boundary, args.dataset),
+            k=args.k, threshold_km=args.threshold_km, max_crossing_km=args.max_crossing_km,
+            barriers=barriers, barrier_action=args.barrier_action,
+            classification=args.classification_col, features=encoded,
+            label=label, isolated=args.isolated, regions=not args.no_regions,
+            max_reach_km=args.max_reach_km)
     fingerprint = classes.encoding_fingerprint() if classes is not None else None
     if fingerprint:
         # which reading class each column is: another survey numbers its classes anew
@@ -190,21 +187,6 @@ def _read_barrier(path: Path):
                                              if len(changed) > 5 else ""))
     gdf["name"] = safe
     return gdf, None
-
-
-def _with_coordinate_notes(exc: DialectGraphError, report) -> DialectGraphError:
-    """``exc``, or when the sites' notes found coordinates that look swapped or unsigned
-    (sites far from the others that would lie among them), ``exc`` with that said first:
-    its own fix (raise --max-crossing-km ...) would build a graph of misplaced sites."""
-    looks = [e for e in (report.entries if report else [])
-             if e["action"] in ("coordinates that look swapped", "coordinates that look unsigned")]
-    if not looks:
-        return exc
-    ids = [i for e in looks for i in (e.get("ids") or [])]
-    return DialectGraphError(
-        f"{exc} But first check the coordinates of {first_examples(ids)} ({len(ids)} "
-        "site(s) that would lie among the others with latitude and longitude exchanged or "
-        "a sign changed: the notes above); misplaced sites are what leaves regions apart.")
 
 
 def _print_report(what: str, report) -> None:

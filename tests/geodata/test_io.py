@@ -69,12 +69,14 @@ def test_swapped_coordinates_are_detected(tmp_path):
     assert sites.geometry.iloc[0].x == 120.3 and list(sites.columns).count("latitude") == 1
 
 
-def test_a_few_swapped_rows_in_range_are_reported(tmp_path):
+def test_a_few_swapped_rows_in_range_are_refused(tmp_path):
     """Sites whose latitude and longitude were entered the wrong way round but stay in
     range (Malta at 35.9 N, 14.5 E written 14.5, 35.9 lands in Africa): no range check
-    sees them, the build joined them as a far 'detached group'. A site apart from the
-    survey's body that would lie among it exchanged is reported, and kept; sites spread
-    over the world (where an exchanged point lands near some site by chance) are not."""
+    sees them, the build joined them as a far 'detached group'; reported and kept, four
+    swapped Baltic rows stretched an audit's regions and maps to Oman. A site apart from
+    the survey's body that would lie among it exchanged is refused, named with its row;
+    sites spread over the world (where an exchanged point lands near some site by
+    chance) are not."""
     from geodata.io import read_sites
 
     # 48 sites of a Mediterranean survey (36-43 N, 5-27 E), two entered the wrong way round
@@ -84,11 +86,13 @@ def test_a_few_swapped_rows_in_range_are_reported(tmp_path):
     swap = table["id"].isin(["s3", "s20"])
     table.loc[swap, ["latitude", "longitude"]] = table.loc[swap, ["longitude", "latitude"]].to_numpy()
     table.to_csv(tmp_path / "s.csv", index=False)
-    read, report = read_sites(tmp_path / "s.csv", with_report=True)
-    entry = {e["action"]: e for e in report.entries}["coordinates that look swapped"]
-    assert sorted(entry["ids"]) == ["s20", "s3"] and len(read) == 48  # kept
-    assert ("2 site(s) lie apart from the others (" in entry["detail"]
-            and "but would lie among them with latitude and longitude exchanged" in entry["detail"])
+    with pytest.raises(DialectGraphError, match=r"^`path` rows must give each site's latitude "
+                       r"and longitude as the others do; 2 site\(s\) lie apart from the others "
+                       r"\([\d,]+ km from them at least; the median spacing is \d+ km\) but "
+                       r"would lie among them with latitude and longitude exchanged: 's3' "
+                       r"\(lat=14, lon=36\), 's20' \(lat=17, lon=38\)\. Exchange the two values "
+                       r"in those rows\.$"):
+        read_sites(tmp_path / "s.csv")
     # 2,500 Glottolog languages over the world: lone sites whose exchanged point lands near
     # some site by chance are no swaps (the control: the body's own sites, exchanged, land
     # among the others as often; and a group apart, such as East Africa, is a region)
@@ -100,8 +104,7 @@ def test_a_few_swapped_rows_in_range_are_reported(tmp_path):
     langs = langs.dropna(subset=["latitude", "longitude"])
     langs = langs[langs["level"] == "language"].sample(2500, random_state=0)
     langs[["id", "latitude", "longitude"]].to_csv(tmp_path / "w.csv", index=False)
-    _, report = read_sites(tmp_path / "w.csv", with_report=True)
-    assert "coordinates that look swapped" not in {e["action"] for e in report.entries}
+    assert len(read_sites(tmp_path / "w.csv")) == 2500
 
 
 def test_out_of_range_without_swap_hint(tmp_path):
@@ -1092,11 +1095,11 @@ def test_a_survey_value_without_a_site_or_item_names_its_file_line(tmp_path):
         survey_from_frame(pd.DataFrame({"site": [None], "item": ["sun"], "value": ["ri"]}))
 
 
-def test_longitudes_typed_without_their_minus_are_reported(wals, tmp_path):
+def test_longitudes_typed_without_their_minus_are_refused(wals, tmp_path):
     """An audit's Chilean survey with ten western longitudes typed positive (70.3 for
     -70.3): the sites landed in the Indian Ocean and the build said only "raise
     --max-crossing-km". Sites apart from the body that would lie among it with a sign
-    changed are reported, and kept; the whole file unsigned is refused on world land."""
+    changed are refused; the whole file unsigned is refused on world land."""
     from geodata.graph.regions import check_swapped_on_land
 
     sites, _ = wals
@@ -1106,12 +1109,12 @@ def test_longitudes_typed_without_their_minus_are_reported(wals, tmp_path):
     lost = table["id"].isin(table["id"].iloc[[2, 9, 17]])
     table.loc[lost, "longitude"] = -table.loc[lost, "longitude"]
     table.to_csv(tmp_path / "s.csv", index=False)
-    read, report = read_sites(tmp_path / "s.csv", with_report=True)
-    entry = {e["action"]: e for e in report.entries}["coordinates that look unsigned"]
-    assert sorted(entry["ids"]) == sorted(table.loc[lost, "id"]) and len(read) == len(table)
-    assert ("would lie among them with the longitude's sign changed" in entry["detail"]
-            and "west of Greenwich longitudes are negative" in entry["detail"])
-    assert "coordinates that look swapped" not in {e["action"] for e in report.entries}
+    with pytest.raises(DialectGraphError, match=r"3 site\(s\) lie apart from the others .* "
+                       r"would lie among them with the longitude's sign changed: 'alc' "
+                       r"\(lat=-31, lon=68\), 'cqt' \(lat=-17\.5, lon=60\), 'kaw' "
+                       r"\(lat=-23, lon=55\)\. Put the minus sign back: west of Greenwich "
+                       r"longitudes are negative\.$"):
+        read_sites(tmp_path / "s.csv")
     land = geodata.load_boundary("world_land")
     with pytest.raises(DialectGraphError, match=r"with the longitudes' signs changed \d+ "
                        r"would lie on land: the longitudes look unsigned: west of Greenwich "

@@ -653,23 +653,3 @@ def test_missing_values_keeps_a_group_code_na(tmp_path, capsys):
     assert main([*argv, "--missing-values", "", "--out", str(tmp_path / "b.gpkg")]) == 0
     g = DialectGraph.read_file(tmp_path / "b.gpkg")
     assert "NA" in set(g.regions["dialect_group"])
-
-
-def test_build_says_first_to_check_coordinates_that_look_unsigned(tmp_path, capsys, wals):
-    """Ten western longitudes typed positive put an audit's Chilean sites in the Indian
-    Ocean, and the error said only to raise --max-crossing-km: a graph of misplaced sites.
-    The error now names them first; the note above says which sign."""
-    sites, _ = wals
-    south = sites[(sites["latitude"] < -15) & sites["longitude"].between(-80, -35)]
-    table = pd.DataFrame({"id": south.index, "latitude": south["latitude"].to_numpy(),
-                          "longitude": south["longitude"].to_numpy()})
-    table.loc[[2, 9, 17], "longitude"] *= -1
-    table.to_csv(tmp_path / "s.csv", index=False)
-    code = main(["build", "--sites", str(tmp_path / "s.csv"), "--boundary", "world_land",
-                 "--out", str(tmp_path / "g.gpkg")])
-    err = capsys.readouterr().err
-    assert code == 2 and "note (--sites): coordinates that look unsigned: 3 site(s)" in err
-    assert re.search(r"--max-crossing-km.*But first check the coordinates of '\w+', '\w+', "
-                     r"'\w+' \(3 site\(s\) that would lie among the others with latitude and "
-                     r"longitude exchanged or a sign changed: the notes above\); misplaced "
-                     r"sites are what leaves regions apart\.", err)
