@@ -989,3 +989,25 @@ def test_a_swapped_file_without_a_boundary_is_said():
     assert g.n_nodes == len(europe)
     plain = DialectGraph.from_sites(europe, method="delaunay", regions=False)
     assert "coordinates that look swapped" not in {e["action"] for e in plain.report.entries}
+
+
+def test_an_island_without_sites_mostly_within_reach_is_joined_whole():
+    """An audit's Bothnian islet lay 93.5 % within Bergö's reach: that part went to its
+    region and the rest to none. As an island with sites, one 90 % within the reach is
+    the region's whole."""
+    land, islet = shapely.box(0, 0, 1, 1), shapely.box(1.3, 0.45, 1.4, 0.55)
+    outline = gpd.GeoSeries([land, islet], crs="EPSG:4326")
+    pts = {"a": (0.5, 0.5), "b": (0.15, 0.15), "c": (0.85, 0.85), "d": (0.15, 0.85),
+           "e": (0.85, 0.15), "f": (0.9, 0.5)}
+    sites = gpd.GeoDataFrame(geometry=gpd.points_from_xy(*zip(*pts.values())),
+                             index=pd.Index(list(pts), name="site_id"), crs="EPSG:4326")
+    area = gpd.GeoSeries([islet], crs=4326).to_crs("+proj=eqearth").area.iloc[0]
+
+    def held(reach):
+        g = DialectGraph.from_sites(sites, boundary=outline, max_reach_km=reach,
+                                    isolated="keep")
+        part = gpd.GeoSeries(g.regions.geometry.intersection(islet), crs=4326)
+        return (part.to_crs("+proj=eqearth").area / area).round(3)
+
+    assert held(55).to_dict() == {"a": 0, "b": 0, "c": 0, "d": 0, "e": 0, "f": 1.0}
+    assert 0.5 < held(53)["f"] < 0.9  # mostly beyond 90 %: cut at the reach, as before
