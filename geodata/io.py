@@ -1913,12 +1913,18 @@ def survey_from_frame(
             hint = ""
             named = _column_holding(sites, unknown) if isinstance(sites, pd.DataFrame) else None
             if named is not None:  # a survey keyed by the sites' names (an audit)
+                values = sites[named].dropna().astype(str).str.strip()
+                shared = sorted(set(values[values.duplicated()]))
+                fix = (f"Read the sites with that column as their ids (id_col={named!r}), or "
+                       "key the survey by the ids." if not shared else
+                       f"That column names {len(shared)} place(s) more than once "
+                       f"({first_examples(shared)}: informants of one town?), so it cannot "
+                       "be the ids: key the survey by the ids.")
                 raise DialectGraphError(
                     f"`{argument}` must name its sites by the ids of `{sites_argument}`; "
                     f"{len(unknown)} of its site(s) ({first_examples(unknown)}) are values of "
                     f"the sites' column {named!r}, not ids "
-                    f"({first_examples([str(k) for k in known])}). Read the sites with that "
-                    f"column as their ids (id_col={named!r}), or key the survey by the ids.")
+                    f"({first_examples([str(k) for k in known])}). {fix}")
             if cased:
                 hint = (f" {len(cased)} of them match a site id but for upper/lower case "
                         f"({first_examples([f'{u} = {k}' for u, k in cased], 3)}): spell "
@@ -1940,6 +1946,12 @@ def survey_from_frame(
                    f"different values on separate rows (first: site {site!r}, item "
                    f"{item!r}); each is a variant of that cell, as in a split cell")
     marks: dict[str, int] = {}
+    # each row's place in the input, to tell rows given twice from variants of one cell
+    # that are written alike once split, unified and stripped ('ka/ka', 'ʦa/t͡sa')
+    given = out["value"].map(lambda v: v.strip() if isinstance(v, str) else v)
+    repeated_rows = set(np.flatnonzero(pd.DataFrame(
+        {"s": out["site"], "i": out["item"], "v": given}).duplicated().to_numpy()).tolist())
+    out["_row"] = np.arange(len(out))
     if delimiter:
         is_str = out["value"].map(lambda v: isinstance(v, str))
         split = out.loc[is_str, "value"].str.split(delimiter, regex=False)
@@ -2028,12 +2040,32 @@ def survey_from_frame(
             f"`{argument}` must hold at least one value; all {len(frame)} rows of column "
             f"{value_col!r} are blank or spelt as missing (e.g. 'NA', 'NaN'). Check "
             "--value-col / value_col and the file.")
-    dup = out.duplicated(["site", "item", "value"])
+    dup = out.duplicated(["site", "item", "value"]).to_numpy(bool)
     if dup.any():
-        report.add("removed duplicate rows",
-                   f"{int(dup.sum())} (site, item, value) rows were exact repeats")
+        repeats = dup & out["_row"].isin(repeated_rows).to_numpy(bool)
+        if repeats.any():
+            report.add("removed duplicate rows",
+                       f"{int(repeats.sum())} (site, item, value) rows were exact repeats")
+        if (dup & ~repeats).any():
+            first = out.loc[dup & ~repeats].iloc[0]
+            report.add("merged variants written alike",
+                       f"{int((dup & ~repeats).sum())} variant(s) of a cell were written like "
+                       f"another variant of the same cell once split and cleaned (first: "
+                       f"site {first['site']!r}, item {first['item']!r}, {first['value']!r}) "
+                       "and were kept once")
         out = out[~dup]
-    return out.reset_index(drop=True), report
+    # '?' among letters: characters lost when the file went through an encoding without
+    # them (Windows-1252 writes '?' for IPA letters: an audit's 'ku??¹')
+    text = out["value"][out["value"].map(lambda v: isinstance(v, str))]
+    lost = text[text.str.contains(r"\?", regex=True) & text.str.contains(_WORD)]
+    if len(lost):
+        report.add("question marks in readings",
+                   f"{len(lost)} value(s) hold '?' among letters (first: "
+                   f"{first_examples(pd.unique(lost.to_numpy(dtype=object)).tolist())}): "
+                   "characters lost when the file was saved in an encoding without them "
+                   "(Windows-1252 writes '?' for IPA letters)? Check the file against its "
+                   "source; they are compared as written")
+    return out.drop(columns="_row").reset_index(drop=True), report
 
 
 def read_survey(

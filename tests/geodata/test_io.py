@@ -1215,3 +1215,35 @@ def test_a_map_file_drawing_each_site_as_a_point_and_a_polygon_gives_the_points(
     odd.append(f"<Placemark><name>Elsewhere</name>{polygon(-70, -19)}</Placemark>")
     with pytest.raises(DialectGraphError, match=r"must hold one Point per site; 1 of 4 "):
         read_sites(_write(tmp_path, "odd.kml", _kml(odd)))
+
+
+def test_a_survey_keyed_by_names_two_sites_share_is_told_to_use_the_ids(tmp_path):
+    """The fix offered (read the names as the ids) failed on an audit's atlas with two
+    informants per town: the names are not unique. The error says so at once."""
+    p = _write(tmp_path, "s.csv", "id,name,latitude,longitude\nk1,Kökar,59.94,20.91\n"
+               "k2,Kökar,59.94,20.91\nm1,Mariehamn,60.1,19.94\n")
+    v = _write(tmp_path, "v.csv", "site,item,value\nKökar,sol,sol\nMariehamn,sol,sol\n")
+    with pytest.raises(DialectGraphError, match=r"are values of the sites' column 'name', not "
+                       r"ids \('k1', 'k2', 'm1'\)\. That column names 1 place\(s\) more than "
+                       r"once \('Kökar': informants of one town\?\), so it cannot be the ids: "
+                       r"key the survey by the ids\.$"):
+        read_survey(v, sites=read_sites(p))
+
+
+def test_variants_written_alike_and_question_marks_are_said_as_what_they_are(tmp_path):
+    """An audit's file had no repeated row, yet was told '2 rows were exact repeats': the
+    variants of one cell ('ka/ka', 'ʦa/t͡sa') were alike once split and cleaned. And
+    readings whose IPA letters a Windows-1252 round trip had turned into '?' ('ku??¹',
+    41,786 rows) were compared without a word."""
+    p = _write(tmp_path, "v.csv", "site,item,value\na,x,ka/ka\nb,x,ku??¹\nb,x,ku??¹\n"
+               "c,y,ʦa/t͡sa\nd,y,ʦe\ne,y,?\n")
+    survey, report = read_survey(p, delimiter="/")
+    assert survey["value"].tolist() == ["ka", "ku??¹", "ʦa", "ʦe"]
+    said = {e["action"]: e["detail"] for e in report.entries}
+    assert said["removed duplicate rows"] == "1 (site, item, value) rows were exact repeats"
+    assert said["merged variants written alike"] == (
+        "2 variant(s) of a cell were written like another variant of the same cell once split "
+        "and cleaned (first: site 'a', item 'x', 'ka') and were kept once")
+    assert said["question marks in readings"].startswith(
+        "1 value(s) hold '?' among letters (first: 'ku??¹'): characters lost when the file "
+        "was saved in an encoding without them (Windows-1252 writes '?' for IPA letters)?")
