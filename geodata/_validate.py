@@ -346,7 +346,8 @@ def match_name(query: str, ids: Sequence[str], names: Sequence[str] | None = Non
 
     Tried in turn (the query in Unicode NFC, as the readers write ids): the exact id; the
     exact name; both ignoring case, spacing, accents and a number's leading zeros; a unique
-    id or name that starts with the query as a whole word ("Gent" → "Gent BeOv"). When
+    id or name that starts with the query as a whole word ("Gent" → "Gent BeOv"), when no
+    other holds it as whole words ("Calheta (São Jorge)" makes "São Jorge" ambiguous). When
     nothing or more than one matches, a :class:`DialectGraphError` lists the closest
     candidates (rapidfuzz).
 
@@ -395,6 +396,14 @@ def match_name(query: str, ids: Sequence[str], names: Sequence[str] | None = Non
                    "leading zeros")
     prefix = sorted({i for i, n in zip(ids, names)
                      if any(_norm(t).startswith(nq + " ") or _norm(t) == nq for t in (i, n))})
+    # a name holding the query as whole words elsewhere makes a first word ambiguous:
+    # 'São Jorge' picked 'São Jorge dos Órgãos' (Cape Verde) over 'Calheta (São Jorge)'
+    import re
+
+    words = re.compile(rf"(?<!\w){re.escape(nq)}(?!\w)")
+    inside = sorted({i for i, n in zip(ids, names) if any(words.search(_norm(t)) for t in (i, n))})
+    if len(prefix) == 1 and len(inside) > 1:
+        prefix = inside
     if len(prefix) == 1:
         i = prefix[0]
         name = names[ids.index(i)]

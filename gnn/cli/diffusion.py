@@ -61,7 +61,7 @@ def _split_list(text: str | None) -> list[str]:
     return [s.strip() for s in (text or "").split(",") if s.strip()]
 
 
-def _seed_sites(graph: Any, text: str | None) -> list[str]:
+def _seed_sites(graph: Any, text: str | None, *, argument: str = "--seeds") -> list[str]:
     """The site ids ``--seeds`` names: ids or the regions' names, matched as ``maps
     --reference`` matches them (case, spacing, accents and leading zeros aside), each
     loose match said."""
@@ -74,7 +74,7 @@ def _seed_sites(graph: Any, text: str | None) -> list[str]:
                  for i, n in zip(ids, graph.regions["name"].reindex(graph.node_ids))]
     out = []
     for query in _split_list(text):
-        site, note = match_name(query, ids, names, argument="--seeds")
+        site, note = match_name(query, ids, names, argument=argument)
         if note:
             print(f"note: {note}", file=sys.stderr)
         out.append(site)
@@ -143,7 +143,10 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
                 raise DialectGraphError(
                     f"`--initial` must be site=variant pairs separated by commas; got {bad[:3]}."
                 )
-            initial = pd.Series({s: v for s, v in pairs}, dtype=object)
+            # sites by id or name, as --seeds takes them
+            sites = _seed_sites(graph, ",".join(s.strip() for s, _ in pairs),
+                                argument="--initial")
+            initial = pd.Series({s: v.strip() for s, (_, v) in zip(sites, pairs)}, dtype=object)
         if args.initial_item:
             print(f"initial map of {args.initial_item!r} from {source}: {counts['sites']} "
                   f"sites with a variant, {counts['without']} without (they start without "
@@ -370,7 +373,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      default="gravity", help="diffusion model (default: %(default)s)")
     sim.add_argument("--seeds", help="comma-separated seeded sites, ids or names (gravity, "
                      "cascade, si)")
-    sim.add_argument("--initial", help="conformity: site=variant pairs, comma-separated")
+    sim.add_argument("--initial", help="conformity: site=variant pairs, comma-separated "
+                     "(a site by its id or name)")
     sim.add_argument("--initial-item",
                      help="conformity: survey item giving the initial map (with --graph: a "
                           "feature column, or the item of its item:variant columns)")

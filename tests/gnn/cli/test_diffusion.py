@@ -301,3 +301,20 @@ def test_simulate_seeds_are_matched_as_maps_reference_is(tmp_path, capsys):
     with pytest.raises(DialectGraphError, match=r"`--seeds` must name one site \(an id or a "
                        r"name\); 'Harbinn' matches no site id or name\. Closest: 'Ma1 \(Harbin\)'"):
         run("simulate", "--seeds", "Harbinn", "--steps", "2", "--out", str(out))
+
+
+def test_initial_sites_are_names_too_and_a_first_word_shared_is_ambiguous(tmp_path, capsys):
+    """`--initial 'São Tomé=a'` was 'unknown' where --seeds took the name; and 'São Jorge'
+    picked 'São Jorge dos Órgãos' (Cape Verde) by its first word although 'Calheta (São
+    Jorge)' (the Azores) holds it too (an audit)."""
+    out = tmp_path / "h.csv"
+    assert run("simulate", "--model", "conformity", "--initial", "Harbin=x,jilin=y",
+               "--steps", "1", "--out", str(out)) == 0
+    h = pd.read_csv(out)
+    assert h[h["step"] == 0].set_index("site").loc[["Ma1", "Ma2"], "state"].tolist() == ["x", "y"]
+    from geodata.validation import match_name
+
+    with pytest.raises(DialectGraphError, match=r"'São Jorge' matches 2 sites\. Closest: 'cv1 "
+                       r"\(São Jorge dos Órgãos\)', 'az1 \(Calheta \(São Jorge\)\)'\.$"):
+        match_name("São Jorge", ["cv1", "az1", "pr"],
+                   ["São Jorge dos Órgãos", "Calheta (São Jorge)", "Praia"])
