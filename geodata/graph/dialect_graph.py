@@ -1158,14 +1158,21 @@ def _features_frame(features, ids: pd.Index, report: Report) -> pd.DataFrame:
 
 def _nearest_site_km(reg: pd.DataFrame, names: list, proj: np.ndarray | None = None,
                      crs=None) -> str:
-    """``'a' (1,234 km from the nearest other site), ...`` for the first three regions of
-    ``names``, the rest counted; with the regions' polygons (``proj`` in ``crs``), also
-    the gap to the nearest other region, which ``max_crossing_km`` is compared with."""
+    """``'a' (1,234 km from the nearest other site), ...`` for the three regions of
+    ``names`` farthest from any other site, the rest counted; with the regions' polygons
+    (``proj`` in ``crs``), also the gap to the nearest other region, which
+    ``max_crossing_km`` is compared with."""
     from geodata.graph.edges import _nearest_on_earth
 
     lon, lat = reg["longitude"].to_numpy(float), reg["latitude"].to_numpy(float)
     polygons = proj is not None and crs is not None and len(proj) == len(reg) and bool(
         np.isin(shapely.get_type_id(np.asarray(proj, dtype=object)), [3, 6]).all())
+    # the farthest first: the distance to raise a limit past is the largest (an audit's
+    # Azores and Cape Verde were 'and 18 more' behind regions 43-185 km away)
+    where = reg.index.get_indexer(names)
+    nearest = [float(np.min(great_circle_km(lon[i], lat[i], np.delete(lon, i),
+                                            np.delete(lat, i)))) for i in where]
+    names = [names[k] for k in np.argsort(nearest, kind="stable")[::-1]]
     parts = []
     for name, i in zip(names[:3], reg.index.get_indexer(names[:3])):
         d = great_circle_km(lon[i], lat[i], np.delete(lon, i), np.delete(lat, i))
@@ -1220,7 +1227,7 @@ def _detached_groups(edges: pd.DataFrame, reg: pd.DataFrame
     if not groups:
         return None
     lon, lat = reg["longitude"].to_numpy(float), reg["latitude"].to_numpy(float)
-    parts, ids = [], []
+    parts, ids, gaps = [], [], []
     for c in groups:
         inside = np.flatnonzero(label == c)
         outside = np.flatnonzero(label != c)
@@ -1230,7 +1237,9 @@ def _detached_groups(edges: pd.DataFrame, reg: pd.DataFrame
         ids += names
         parts.append(f"{first_examples(names)} ({len(names)} regions, {gap:,.0f} km from the "
                      "nearest other site)")
-    return int(sizes[main]), parts, ids
+        gaps.append(gap)
+    order = np.argsort(gaps, kind="stable")[::-1]  # the farthest first, as the lone regions
+    return int(sizes[main]), [parts[k] for k in order], ids
 
 
 def _report_unknown_relatedness(edges: pd.DataFrame, paths: pd.Series, ids: pd.Index,
