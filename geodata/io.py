@@ -2197,9 +2197,17 @@ def read_survey(
 #: of the sites file with the sites' own values is left out, see below.)
 SITE_DESCRIPTION_COLUMNS = frozenset({
     "note", "notes", "remark", "remarks", "comment", "comments", "source", "sources",
-    "informant", "informants", "speaker", "speakers", "consultant", "consultants", "total"})
-#: ... and coordinates, when every value is a number of degrees.
-COORDINATE_COLUMNS = frozenset({"latitude", "longitude", "lat", "lon", "lng", "coordinates"})
+    "informant", "informants", "speaker", "speakers", "consultant", "consultants", "total",
+    # as atlases of other languages head them (an audit's Portuguese 'notas')
+    "nota", "notas", "observação", "observações", "observación", "observaciones",
+    "remarque", "remarques", "bemerkung", "bemerkungen", "anmerkung", "anmerkungen",
+    "commento", "commenti", "opmerking", "opmerkingen", "fonte", "fuente", "quelle",
+    "informante", "informantes", "informateur", "informateurs", "informatore",
+    "informatori", "gewährsperson", "gewährspersonen", "informant(en)"})
+#: ... and coordinates, when every value is a number of degrees (decimal commas too).
+COORDINATE_COLUMNS = frozenset({
+    "latitude", "longitude", "lat", "lon", "lng", "coordinates", "latitud", "longitud",
+    "latitudine", "longitudine", "breite", "länge", "laenge", "breitengrad", "längengrad"})
 
 
 def _site_description_columns(frame: pd.DataFrame, site_col: str,
@@ -2224,21 +2232,32 @@ def _site_description_columns(frame: pd.DataFrame, site_col: str,
         if key in SITE_DESCRIPTION_COLUMNS:
             out.append(c)
         elif key in COORDINATE_COLUMNS and given.any() and pd.to_numeric(
-                values[given], errors="coerce").between(-180, 360).all():
+                values[given].astype(str).str.strip().str.replace(
+                    r"^(-?\d+),(\d+)$", r"\1.\2", regex=True),
+                errors="coerce").between(-180, 360).all():
             out.append(c)
-        elif key in own and given.any():
-            theirs = sites[own[key]].reindex(ids[given].to_numpy())
-            same = _same_values(values[given].to_numpy(), theirs.to_numpy())
-            if same >= 0.8:
-                out.append(c)
+        elif own and given.any():
+            # a column of the sites' own values under its name or another ('nome' for
+            # 'name'): compared with the sites' columns when its values are as varied
+            same = [c_own for k, c_own in own.items() if k == key or (
+                values[given].nunique() >= 0.5 * int(given.sum()))]
+            for c_own in same:
+                theirs = sites[c_own].reindex(ids[given].to_numpy())
+                if _same_values(values[given].to_numpy(), theirs.to_numpy()) >= 0.8:
+                    out.append(c)
+                    break
     return out
 
 
 def _same_values(a: np.ndarray, b: np.ndarray) -> float:
     """The share of positions where ``a`` and ``b`` hold the same value: equal numbers (to
     1e-6) or equal stripped text."""
-    na = pd.to_numeric(pd.Series(a), errors="coerce").to_numpy(float)
-    nb = pd.to_numeric(pd.Series(b), errors="coerce").to_numpy(float)
+    def number(x: np.ndarray) -> np.ndarray:  # a decimal comma too (43,21)
+        text = pd.Series(x).astype(str).str.strip().str.replace(r"^(-?\d+),(\d+)$", r"\1.\2",
+                                                                regex=True)
+        return pd.to_numeric(text, errors="coerce").to_numpy(float)
+
+    na, nb = number(a), number(b)
     num = np.isfinite(na) & np.isfinite(nb) & (np.abs(na - nb) <= 1e-6)
     text = pd.Series(a).astype(str).str.strip().to_numpy() == pd.Series(b).astype(
         str).str.strip().to_numpy()

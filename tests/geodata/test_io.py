@@ -1247,3 +1247,22 @@ def test_variants_written_alike_and_question_marks_are_said_as_what_they_are(tmp
     assert said["question marks in readings"].startswith(
         "1 value(s) hold '?' among letters (first: 'ku??¹'): characters lost when the file "
         "was saved in an encoding without them (Windows-1252 writes '?' for IPA letters)?")
+
+
+def test_a_wide_survey_headed_in_portuguese_keeps_its_site_columns_out(tmp_path):
+    """An audit's Excel survey ('local;nome;latitude;longitude;notas', decimal commas) had
+    its names, coordinates and notes compared as items: columns of the sites' own values
+    under another name ('nome' for 'name'), coordinates with decimal commas and notes
+    headed in other languages are left out, and said."""
+    sites = read_sites(_write(tmp_path, "s.csv", "id,name,latitude,longitude\n"
+                              "alt,Altares,38.789,-27.312\nbis,Biscoitos,38.8,-27.26\n"
+                              "sjo,São Jorge,38.65,-28.07\n"))
+    p = _write(tmp_path, "v.csv", "local;nome;latitude;longitude;notas;sol;lua\n"
+               "alt;Altares;38,789;-27,312;informante idoso;sɔɫ;lua\n"
+               "bis;Biscoitos;38,8;-27,26;;sɔl;lwa\nsjo;São Jorge;38,65;-28,07;duas;sol;lua\n")
+    survey, report = read_survey(p, site_col="local", sites=sites)
+    assert sorted(survey["item"].unique()) == ["lua", "sol"]
+    said = {e["action"]: e["detail"] for e in report.entries}["columns describing the sites"]
+    assert said.startswith("4 column(s) of `path` describe the sites rather than survey items, "
+                           "and were not read as items: 'nome', 'latitude', 'longitude', "
+                           "'notas'")
