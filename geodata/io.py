@@ -1433,12 +1433,22 @@ def validate_regions(
                 f"repair ({first_examples(out.index[fix][empty].tolist())}). Fix those polygons."
             )
         out.loc[fix, out.geometry.name] = fixed
-        report.add(
-            "repaired invalid geometry",
-            f"{int(fix.sum())} region(s) made valid with shapely.make_valid "
-            f"({first_examples(out.index[fix].tolist())})",
-            out.index[fix],
-        )
+        # a valid collection (a Gabmap placemark of a point and its polygon) only gave its
+        # polygons: said as such, not as a repair of invalid geometry (an audit's 350)
+        bad = ~shapely.is_valid(np.asarray(geoms, dtype=object)[fix])
+        ids = out.index[fix]
+        if bad.any():
+            report.add(
+                "repaired invalid geometry",
+                f"{int(bad.sum())} region(s) made valid with shapely.make_valid "
+                f"({first_examples(ids[bad].tolist())})", ids[bad])
+        if (~bad).any():
+            report.add(
+                "polygons of geometry collections",
+                f"{int((~bad).sum())} region(s) are collections of shapes (as a Gabmap map "
+                "file's placemark of a point and its polygon): their polygons are the "
+                f"regions, the rest left out ({first_examples(ids[~bad].tolist())})",
+                ids[~bad])
     return out, report
 
 

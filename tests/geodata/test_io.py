@@ -1266,3 +1266,22 @@ def test_a_wide_survey_headed_in_portuguese_keeps_its_site_columns_out(tmp_path)
     assert said.startswith("4 column(s) of `path` describe the sites rather than survey items, "
                            "and were not read as items: 'nome', 'latitude', 'longitude', "
                            "'notas'")
+
+
+def test_valid_point_and_polygon_placemarks_as_regions_are_no_repair(tmp_path):
+    """An audit's Gabmap map file (each placemark a point and its polygon, all valid) as
+    --regions was reported as '350 region(s) made valid with shapely.make_valid'."""
+    towns = {"Lugo": (-7.556, 43.01), "Ourense": (-7.864, 42.34), "Vigo": (-8.72, 42.24)}
+    marks = [f"<Placemark><name>{n}</name><MultiGeometry><Point><coordinates>{x},{y}"
+             "</coordinates></Point><Polygon><outerBoundaryIs><LinearRing><coordinates>"
+             + " ".join(f"{x + dx},{y + dy}" for dx, dy in ((-.1, -.1), (.1, -.1), (.1, .1),
+                                                           (-.1, .1), (-.1, -.1)))
+             + "</coordinates></LinearRing></outerBoundaryIs></Polygon></MultiGeometry>"
+             "</Placemark>" for n, (x, y) in towns.items()]
+    regions, report = read_regions(_write(tmp_path, "r.kml", _kml(marks)), id_col="Name")
+    assert (regions.geom_type == "Polygon").all() and sorted(regions.index) == sorted(towns)
+    said = {e["action"]: e["detail"] for e in report.entries}
+    assert "repaired invalid geometry" not in said
+    assert said["polygons of geometry collections"].startswith(
+        "3 region(s) are collections of shapes (as a Gabmap map file's placemark of a point "
+        "and its polygon): their polygons are the regions, the rest left out")
