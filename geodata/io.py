@@ -1113,7 +1113,7 @@ def _read_sexagesimal(frame: pd.DataFrame, col: str, axis: str, report: Report, 
             if "not a " + axis in str(err):
                 other_axis.append(text.iloc[i])
             elif re.search(r"\d\s*[°º˚′'’″\"”:]", text.iloc[i]):  # DMS, wrongly
-                unread.append(str(err))
+                unread.append((text.iloc[i], str(err)))
     if other_axis:
         other = "lat_col" if axis == "longitude" else "lon_col"
         raise DialectGraphError(
@@ -1122,10 +1122,23 @@ def _read_sexagesimal(frame: pd.DataFrame, col: str, axis: str, report: Report, 
             f"({first_examples(other_axis)}). Did you swap the columns? Pass the other column "
             f"as {other} (CLI: --{other.replace('_', '-')}).")
     if unread:
+        # one reason once, with its first values ("'72°56'O' and 336 more have the
+        # hemisphere letter O ...", not the same explanation three times)
+        by_reason: dict[str, list[str]] = {}
+        for value, err in unread:
+            head = repr(str(value))
+            why = err[len(head):].strip() if err.startswith(head) else err
+            by_reason.setdefault(why, []).append(str(value) if err.startswith(head) else "")
+        said = []
+        for why, vals in list(by_reason.items())[:3]:
+            shown = [v for v in vals if v]
+            if len(shown) > 1:  # 'x', 'y' and 3 more have ...
+                why = re.sub(r"^has ", "have ", re.sub(r"^is ", "are ", why))
+            said.append(f"{first_examples(shown, 2)} {why}" if shown else why)
         raise DialectGraphError(
             f"`{argument}` column {col!r} must hold {axis}s in decimal degrees or in degrees, "
             f"minutes and seconds; {len(unread)} value(s) written in degrees and minutes "
-            f"cannot be read: {'; '.join(unread[:3])}{' ...' if len(unread) > 3 else ''}. "
+            f"cannot be read: {'; '.join(said)}{' ...' if len(by_reason) > 3 else ''}. "
             "Correct them (minutes and seconds run from 0 to 59; the hemisphere is N, S, E "
             "or W, or a minus sign for south and west).")
     if not values:

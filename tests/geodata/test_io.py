@@ -1285,3 +1285,15 @@ def test_valid_point_and_polygon_placemarks_as_regions_are_no_repair(tmp_path):
     assert said["polygons of geometry collections"].startswith(
         "3 region(s) are collections of shapes (as a Gabmap map file's placemark of a point "
         "and its polygon): their polygons are the regions, the rest left out")
+
+
+def test_one_reason_for_many_unreadable_coordinates_is_given_once(tmp_path):
+    """An audit's 337 coordinates with the letter O got the same explanation three times in
+    one message: the reason is given once, after its first values."""
+    p = _write(tmp_path, "s.csv", "id,latitude,longitude\na,41°28'S,72°56'O\nb,41°20'S,72°50'O\n"
+               "c,41°10'S,72°40'O\n")
+    with pytest.raises(DialectGraphError, match=r"3 value\(s\) written in degrees and minutes "
+                       r"cannot be read: \"72°56'O\", \"72°50'O\" and 1 more have the "
+                       r"hemisphere letter O, which is west in Spanish.*: write W or E\. "
+                       r"Correct them"):
+        read_sites(p)
