@@ -760,9 +760,8 @@ def check_swapped_on_land(ids: pd.Index, lon: np.ndarray, lat: np.ndarray,
     if (~here).mean() < 0.25:
         return None
     k = int(np.flatnonzero(~here)[0])
-    off = (f"`sites` must lie on land; {int((~here).sum())} of the {len(lon)} lie more than "
-           f"about 5 km off the world's land (first: {ids[k]!r} at lat={lat[k]:.4g}, "
-           f"lon={lon[k]:.4g}), and with ")
+    off = (f"{int((~here).sum())} of the {len(lon)} lie more than about 5 km off the "
+           f"world's land (first: {ids[k]!r} at lat={lat[k]:.4g}, lon={lon[k]:.4g}), and with ")
     right = (" If the coordinates are right (sites at sea or on islets the outline lacks), "
              "pass an outline of the study area, or none.")
     # a longitude beyond 90 cannot be a latitude; western longitudes typed without their
@@ -779,10 +778,10 @@ def check_swapped_on_land(ids: pd.Index, lon: np.ndarray, lat: np.ndarray,
         there = _land_mask(tree, x, y)
         # moved, most sites stand on land and half as many or fewer stay off it
         if there.mean() >= 0.75 and 2 * (~there).sum() <= (~here).sum():
+            found = f"{off}{how} {int(there.sum())} would lie on land: {fix}"
             if not raise_error:
-                return f"{off[off.index('; ') + 2:]}{how} {int(there.sum())} would lie on land: {fix}"
-            raise DialectGraphError(f"{off}{how} {int(there.sum())} would lie on land: {fix}"
-                                    f"{right}")
+                return found
+            raise DialectGraphError(f"`sites` must lie on land; {found}{right}")
     return None
 
 
@@ -1437,11 +1436,11 @@ def _join_orphans(cells: np.ndarray, orphans: np.ndarray, xy: np.ndarray, ids: p
 
     With ``reach`` (m per site), a landmass goes to one region: of the regions nearest to
     it (up to :data:`ORPHAN_POOL_M` beyond the nearest; those whose land touches it, if
-    any), the one with the least water between plus distance from its site; only its part
-    within that site's reach is
-    joined, when that part is at least :data:`ORPHAN_MIN_SHARE` of it (else the next
-    region within reach). ``receivers`` (positions) limits the sites that take land (not
-    the regions of water only)."""
+    any), the one with the least water between plus distance from its site. Its part
+    within that site's reach is joined when that part is at least
+    :data:`ORPHAN_MIN_SHARE` of it (else the next region within reach), and all of it
+    when the part is :data:`COVERED_SHARE` of it. ``receivers`` (positions) limits the
+    sites that take land (not the regions of water only)."""
     from scipy.spatial import cKDTree
 
     recv = np.arange(len(xy)) if receivers is None else np.asarray(receivers)
