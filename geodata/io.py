@@ -594,8 +594,8 @@ def _file_lines(frame: pd.DataFrame, rows: np.ndarray) -> list[int]:
 
 
 def _encoding_hint(path: Path) -> str:
-    """Where a file that is not UTF-8 first breaks, and what it reads as: '; line 3, which
-    reads as Windows-1252 (Excel's "CSV" on Windows): 'Città'' ('' when unreadable)."""
+    """Where a file that is not UTF-8 first breaks, and what it reads as: ' (line 3, which
+    reads as Windows-1252 (Excel's "CSV" on Windows): 'Città...')' ('' when unreadable)."""
     try:
         data = path.read_bytes()
         data.decode("utf-8")
@@ -1878,8 +1878,8 @@ def survey_from_frame(
     out = frame[[site_col, item_col, value_col, *keep_columns]].copy()
     out.columns = ["site", "item", "value", *keep_columns]
     out["value"] = out["value"].astype(object)
-    has_value = out["value"].map(lambda v: not (v is None or v is pd.NA or (
-        isinstance(v, float) and np.isnan(v)) or (isinstance(v, str) and not v.strip())))
+    shown = out["value"].astype("string").str.strip()
+    has_value = (shown.notna() & (shown != "")).fillna(False)
     problems = Problems()
     for col, name in (("site", site_col), ("item", item_col)):
         nameless = (out[col].isna() | out[col].astype(str).str.strip().eq("")).to_numpy(bool)
@@ -2254,17 +2254,13 @@ def _site_description_columns(frame: pd.DataFrame, site_col: str,
         given = values.notna() & (values.astype(str).str.strip() != "")
         if key in SITE_DESCRIPTION_COLUMNS:
             out.append(c)
-        elif key in COORDINATE_COLUMNS and given.any() and pd.to_numeric(
-                values[given].astype(str).str.strip().str.replace(
-                    r"^(-?\d+),(\d+)$", r"\1.\2", regex=True),
-                errors="coerce").between(-180, 360).all():
+        elif key in COORDINATE_COLUMNS and given.any() and _all_degrees(values[given]):
             out.append(c)
         elif own and given.any():
             # a column of the sites' own values under its name or another ('nome' for
             # 'name'): compared with the sites' columns when its values are as varied
-            same = [c_own for k, c_own in own.items() if k == key or (
-                values[given].nunique() >= 0.5 * int(given.sum()))]
-            for c_own in same:
+            varied = values[given].nunique() >= 0.5 * int(given.sum())
+            for c_own in [c_own for k, c_own in own.items() if k == key or varied]:
                 theirs = sites[c_own].reindex(ids[given].to_numpy())
                 if _same_values(values[given].to_numpy(), theirs.to_numpy()) >= 0.8:
                     out.append(c)
@@ -2272,15 +2268,24 @@ def _site_description_columns(frame: pd.DataFrame, site_col: str,
     return out
 
 
+def _numbers(values: Any) -> np.ndarray:
+    """``values`` as floats, a decimal comma read as a point (43,21); NaN where not a
+    number."""
+    text = pd.Series(np.asarray(values, dtype=object)).astype(str).str.strip()
+    text = text.str.replace(r"^(-?\d+),(\d+)$", r"\1.\2", regex=True)
+    return pd.to_numeric(text, errors="coerce").to_numpy(float)
+
+
+def _all_degrees(values: Any) -> bool:
+    """Whether every one of ``values`` is a number of degrees (-180 to 360)."""
+    x = _numbers(values)
+    return bool(((x >= -180) & (x <= 360)).all())
+
+
 def _same_values(a: np.ndarray, b: np.ndarray) -> float:
     """The share of positions where ``a`` and ``b`` hold the same value: equal numbers (to
     1e-6) or equal stripped text."""
-    def number(x: np.ndarray) -> np.ndarray:  # a decimal comma too (43,21)
-        text = pd.Series(x).astype(str).str.strip().str.replace(r"^(-?\d+),(\d+)$", r"\1.\2",
-                                                                regex=True)
-        return pd.to_numeric(text, errors="coerce").to_numpy(float)
-
-    na, nb = number(a), number(b)
+    na, nb = _numbers(a), _numbers(b)
     num = np.isfinite(na) & np.isfinite(nb) & (np.abs(na - nb) <= 1e-6)
     text = pd.Series(a).astype(str).str.strip().to_numpy() == pd.Series(b).astype(
         str).str.strip().to_numpy()
