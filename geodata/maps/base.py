@@ -323,36 +323,61 @@ def finish_map(ax: Axes, frame: MapFrame, *, scale_bar: bool = True,
         spine.set_edgecolor("#808080")
         spine.set_linewidth(0.6)
     if scale_bar:
-        draw_scale_bar(ax)
+        draw_scale_bar(ax, avoid=frame.xy[["x", "y"]].to_numpy(float))
     if title:
         cjk_ready(ax.set_title(title, fontsize=10))
     return ax
 
 
-def draw_scale_bar(ax: Axes) -> None:
-    """A scale bar in the lower right, in km: along the bar's parallel in a geographic
-    map CRS (degrees of longitude there), in the axis unit's metres otherwise."""
+def draw_scale_bar(ax: Axes, *, avoid: np.ndarray | None = None) -> None:
+    """A scale bar in km: along the bar's parallel in a geographic map CRS (degrees of
+    longitude there), in the axis unit's metres otherwise. It goes in the lower right, or
+    in the first of the lower left, upper right and upper left corners that covers fewer
+    of the points ``avoid`` (the sites, in the axes' units)."""
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
-    ys = y0 + (y1 - y0) * 0.04
     crs = _AX_CRS.get(ax)
-    per_m = 1.0  # axis units per metre along the bar
-    if crs is not None and crs.is_geographic:
-        # a degree of longitude at the bar's latitude (WGS84 ellipsoid, pyproj's Geod)
-        from pyproj import Geod
 
-        lat = float(np.clip(ys, -89.0, 89.0))
-        per_m = 1.0 / Geod(ellps="WGS84").inv(0.0, lat, 1.0, lat)[2]
-    elif crs is not None and crs.axis_info:
-        per_m = 1.0 / float(crs.axis_info[0].unit_conversion_factor or 1.0)
-    target = (x1 - x0) / 5 / per_m  # metres
-    km = 10 ** np.floor(np.log10(max(target, 1.0) / 1000))
-    for m in (5, 2, 1):
-        if m * km * 1000 <= target:
-            km *= m
-            break
-    length = km * 1000 * per_m
-    xs = x1 - (x1 - x0) * 0.05 - length
+    def per_metre(y: float) -> float:  # axis units per metre along a bar at height y
+        if crs is not None and crs.is_geographic:
+            # a degree of longitude at the bar's latitude (WGS84 ellipsoid, pyproj's Geod)
+            from pyproj import Geod
+
+            lat = float(np.clip(y, -89.0, 89.0))
+            return 1.0 / Geod(ellps="WGS84").inv(0.0, lat, 1.0, lat)[2]
+        if crs is not None and crs.axis_info:
+            return 1.0 / float(crs.axis_info[0].unit_conversion_factor or 1.0)
+        return 1.0
+
+    def bar_at(right: bool, top: bool) -> tuple[float, float, float, float]:
+        ys = y1 - (y1 - y0) * 0.07 if top else y0 + (y1 - y0) * 0.04
+        per_m = per_metre(ys)
+        target = (x1 - x0) / 5 / per_m  # metres
+        km = 10 ** np.floor(np.log10(max(target, 1.0) / 1000))
+        for m in (5, 2, 1):
+            if m * km * 1000 <= target:
+                km *= m
+                break
+        length = km * 1000 * per_m
+        xs = x1 - (x1 - x0) * 0.05 - length if right else x0 + (x1 - x0) * 0.05
+        return xs, ys, length, km
+
+    corners = [(True, False), (False, False), (True, True), (False, True)]
+    best = corners[0]
+    if avoid is not None and len(avoid):
+        pts = np.asarray(avoid, dtype=float)
+
+        def covered(corner: tuple[bool, bool]) -> int:
+            xs, ys, length, _ = bar_at(*corner)
+            # the bar, its label above it and their halo
+            box_x = (xs - (x1 - x0) * 0.01, xs + length + (x1 - x0) * 0.01)
+            box_y = (ys - (y1 - y0) * 0.015, ys + (y1 - y0) * 0.05)
+            return int(((pts[:, 0] >= box_x[0]) & (pts[:, 0] <= box_x[1])
+                        & (pts[:, 1] >= box_y[0]) & (pts[:, 1] <= box_y[1])).sum())
+
+        counts = [covered(c) for c in corners]
+        best = corners[int(np.argmin(counts))]  # the first of the least covered
+    xs, ys, length, km = bar_at(*best)
     import matplotlib.patheffects as pe
 
     # a white halo keeps bar and label readable over regions and site dots

@@ -785,3 +785,36 @@ def test_clusters_take_the_colours_of_their_groups(tmp_path, monkeypatch):
                       survey=survey, kinds=["clusters"], label="zone", n_clusters=3,
                       metric="hamming", dpi=40)
     assert seen["palette"] == palette
+
+
+def test_the_scale_bar_moves_off_the_sites_in_its_corner():
+    """Sites crowding the lower right used to sit under the bar: it takes the first of the
+    four corners that covers the fewest sites (lower right when none does)."""
+    def corner(points):
+        fig, ax = plt.subplots()
+        ax.set_xlim(0, 100)
+        ax.set_ylim(0, 100)
+        maps_base.draw_scale_bar(ax, avoid=np.array(points, dtype=float))
+        (xa, xb), (ya, _) = _gid(ax, "scale_bar").get_data()
+        plt.close(fig)
+        return ("right" if xa > 50 else "left") + (" top" if ya > 50 else " bottom")
+
+    spread = [(50, 50), (20, 70)]
+    assert corner(spread) == "right bottom"
+    lower_right = [*spread, (90, 5), (85, 6)]
+    assert corner(lower_right) == "left bottom"
+    assert corner([*lower_right, (10, 5)]) == "right top"
+    assert corner([*lower_right, (10, 5), (90, 95)]) == "left top"
+
+
+def test_no_site_of_a_real_map_sits_under_the_scale_bar(szeto):
+    graph, _ = szeto
+    ax = plot_groups(graph, "dialect_group")
+    (xa, xb), (ya, _) = _gid(ax, "scale_bar").get_data()
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    xy = maps_base.site_xy(graph, maps_base._AX_CRS[ax])
+    under = ((xy["x"] >= xa - 0.01 * (x1 - x0)) & (xy["x"] <= xb + 0.01 * (x1 - x0))
+             & (xy["y"] >= ya - 0.015 * (y1 - y0)) & (xy["y"] <= ya + 0.05 * (y1 - y0)))
+    assert not under.any()
+    plt.close(ax.figure)
