@@ -14,7 +14,7 @@ import secrets
 import signal
 import threading
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -1217,11 +1217,11 @@ def _refuse_swapped_looking(sites: gpd.GeoDataFrame, *, argument: str) -> None:
               lambda la, lo: np.abs(lo) <= 90,
               "Exchange the two values in those rows."),
              ("the longitude's sign changed", lambda la, lo: (la, -lo),
-              lambda la, lo: lo != 0,
-              "Put the minus sign back: west of Greenwich longitudes are negative."),
+              lambda la, lo: lo != 0, _sign_fix("longitude", "west of Greenwich",
+                                                "east of Greenwich")),
              ("the latitude's sign changed", lambda la, lo: (-la, lo),
-              lambda la, lo: la != 0,
-              "Put the minus sign back: south of the equator latitudes are negative."))
+              lambda la, lo: la != 0, _sign_fix("latitude", "south of the equator",
+                                                "north of the equator")))
     said = np.zeros(len(sites), dtype=bool)
     problems = Problems()
     for how, move, can, fix in moves:
@@ -1249,12 +1249,27 @@ def _refuse_swapped_looking(sites: gpd.GeoDataFrame, *, argument: str) -> None:
         far = near_now[np.isin(who, hit)]
         shown = [f"{sites.index[k]!r} (lat={lat[k]:.6g}, lon={lon[k]:.6g})" for k in hit[:3]]
         more = f" and {len(hit) - 3} more" if len(hit) > 3 else ""
+        if callable(fix):
+            fix = fix((lon if "longitude" in how else lat)[hit])
         problems.add(
             f"`{argument}` rows must give each site's latitude and longitude as the others "
             f"do; {len(hit)} site(s) lie apart from the others ({far.min():,.0f} km from them "
             f"at least; the median spacing is {spacing:,.0f} km) but would lie among them "
             f"with {how}: {', '.join(shown)}{more}. {fix}")
     problems.raise_if_any()
+
+
+def _sign_fix(coordinate: str, negative: str, positive: str) -> Callable[[np.ndarray], str]:
+    """The fix for values of ``coordinate`` whose sign looks changed, by the signs given:
+    a minus lost (the values are positive) or one typed that is not there (negative)."""
+    def fix(given: np.ndarray) -> str:
+        if (given > 0).all():
+            return f"Put the minus sign back: {negative} {coordinate}s are negative."
+        if (given < 0).all():
+            return f"Remove the minus sign: {positive} {coordinate}s are positive."
+        return (f"Change their sign: {negative} {coordinate}s are negative, {positive} "
+                "positive.")
+    return fix
 
 
 def _kml_names(frame: pd.DataFrame, report: Report, *, argument: str) -> str:

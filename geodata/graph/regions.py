@@ -770,10 +770,18 @@ def check_swapped_on_land(ids: pd.Index, lon: np.ndarray, lat: np.ndarray,
         "latitude and longitude exchanged", lat, lon, "the columns look swapped. Exchange "
         "the two columns in the file, or name each as the other with lat_col/lon_col (CLI: "
         "--lat-col/--lon-col).")]
-    moves += [("the longitudes' signs changed", -lon, lat, "the longitudes look unsigned: "
-               "west of Greenwich they are negative. Put the minus sign back."),
-              ("the latitudes' signs changed", lon, -lat, "the latitudes look unsigned: "
-               "south of the equator they are negative. Put the minus sign back.")]
+    # the fix by the signs of the sites off the land: a minus lost, or one typed wrongly
+    off_lon, off_lat = lon[~here], lat[~here]
+    moves += [("the longitudes' signs changed", -lon, lat, (
+                   "the longitudes look unsigned: west of Greenwich they are negative. Put "
+                   "the minus sign back." if np.mean(off_lon > 0) >= 0.5 else
+                   "the longitudes' minus signs look wrong: east of Greenwich they are "
+                   "positive. Remove the minus sign.")),
+              ("the latitudes' signs changed", lon, -lat, (
+                   "the latitudes look unsigned: south of the equator they are negative. Put "
+                   "the minus sign back." if np.mean(off_lat > 0) >= 0.5 else
+                   "the latitudes' minus signs look wrong: north of the equator they are "
+                   "positive. Remove the minus sign."))]
     for how, x, y, fix in moves:
         there = _land_mask(tree, x, y)
         # moved, most sites stand on land and half as many or fewer stay off it

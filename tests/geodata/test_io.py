@@ -1125,6 +1125,33 @@ def test_longitudes_typed_without_their_minus_are_refused(wals, tmp_path):
                           south["latitude"].to_numpy(), land)  # as given: on land
 
 
+def test_a_minus_typed_on_an_eastern_or_northern_site_is_to_be_removed(tmp_path):
+    """An audit's Japanese atlas with Naha's longitude typed -127.68 (and Busan's latitude
+    -35.1) was told to "put the minus sign back"; the fix is to remove it."""
+    from geodata.graph.regions import check_swapped_on_land
+
+    east, _ = geodata.load_dataset("sinitic_szeto2018")
+    table = pd.DataFrame({"id": east.index, "latitude": east["latitude"].to_numpy(),
+                          "longitude": east["longitude"].to_numpy()})
+    one = table.copy()
+    one.loc[3, "longitude"] = -one.loc[3, "longitude"]
+    one.to_csv(tmp_path / "s.csv", index=False)
+    with pytest.raises(DialectGraphError, match=r"with the longitude's sign changed: .*"
+                       r"Remove the minus sign: east of Greenwich longitudes are positive\.$"):
+        read_sites(tmp_path / "s.csv")
+    one = table.copy()
+    one.loc[5, "latitude"] = -one.loc[5, "latitude"]
+    one.to_csv(tmp_path / "s.csv", index=False)
+    with pytest.raises(DialectGraphError, match=r"with the latitude's sign changed: .*"
+                       r"Remove the minus sign: north of the equator latitudes are positive\."):
+        read_sites(tmp_path / "s.csv")
+    land = geodata.load_boundary("world_land")
+    with pytest.raises(DialectGraphError, match=r"the longitudes' minus signs look wrong: "
+                       r"east of Greenwich they are positive\. Remove the minus sign\."):
+        check_swapped_on_land(pd.Index(east.index), -east["longitude"].to_numpy(),
+                              east["latitude"].to_numpy(), land)
+
+
 def test_a_survey_keyed_by_the_sites_names_says_which_column(tmp_path):
     """An audit's survey named its sites as the sites file's 'name' column does: the error
     said that 141 of 349 match an id "but for upper/lower case" ('Achao = achao'). It
