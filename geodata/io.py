@@ -13,6 +13,7 @@ import re
 import secrets
 import signal
 import threading
+import unicodedata
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -1007,9 +1008,29 @@ def read_sites(
                     report.add("decimal commas", f"{int(comma.sum())} value(s) of column "
                                f"{col!r} written with a decimal comma were read with a point "
                                f"(e.g. {text[comma].iloc[0]!r})")
+    for col in (lat_col, lon_col):
+        if col in frame.columns and not pd.api.types.is_numeric_dtype(frame[col]):
+            # full-width digits, point and minus ('３５．１４', typed in a Japanese or Chinese
+            # input mode) are the plain ones in Unicode's NFKC form
+            text = frame[col].astype("string")
+            plain = text.str.normalize("NFKC").str.replace("\u2212", "-", regex=False)
+            wide = (plain != text).fillna(False).to_numpy(bool)
+            if wide.any():
+                frame.loc[wide, col] = plain[wide]
+                report.add("full-width characters", f"{int(wide.sum())} value(s) of column "
+                           f"{col!r} written with full-width digits or signs were read as "
+                           f"plain ones (e.g. {text[wide].iloc[0]!r} as "
+                           f"{plain[wide].iloc[0]!r})")
     for col, axis in ((lat_col, "latitude"), (lon_col, "longitude")):
         if col in frame.columns:
             _read_sexagesimal(frame, col, axis, report, argument=argument)
+    if id_col in frame.columns:
+        raw = frame[id_col].dropna().astype(str)
+        padded = sorted(set(raw[raw.str.strip() != raw]))
+        if padded:  # trimmed below, as the survey's ids are, and said as they are
+            report.add("trimmed site ids", f"{len(padded)} site id(s) had spaces before or "
+                       f"after them (first: {first_examples(padded)}) and were read without "
+                       "them")
     sites = sites_from_frame(frame, id_col=id_col, lat_col=lat_col, lon_col=lon_col,
                              argument=argument, missing_coordinates=missing_coordinates)
     _refuse_swapped_looking(sites[sites["latitude"].notna()], argument=argument)
@@ -1946,8 +1967,13 @@ def survey_from_frame(
         unknown = sorted(set(out["site"].dropna()) - set(known.astype(str)))
         if unknown:
             n_rows = int(out["site"].isin(unknown).sum())
-            folded = {str(k).casefold(): str(k) for k in known}
-            cased = [(u, folded[u.casefold()]) for u in unknown if u.casefold() in folded]
+            # case aside, and full-width letters and digits (a Japanese spreadsheet's
+            # 'ｓｉｔｅ１２' is 'site12'), which Unicode's NFKC form writes plain
+            def fold(v: str) -> str:
+                return unicodedata.normalize("NFKC", v).casefold()
+
+            folded = {fold(str(k)): str(k) for k in known}
+            cased = [(u, folded[fold(u)]) for u in unknown if fold(u) in folded]
             hint = ""
             named = _column_holding(sites, unknown) if isinstance(sites, pd.DataFrame) else None
             if named is not None:  # a survey keyed by the sites' names (an audit)
@@ -1964,7 +1990,9 @@ def survey_from_frame(
                     f"the sites' column {named!r}, not ids "
                     f"({first_examples([str(k) for k in known])}). {fix}")
             if cased:
-                hint = (f" {len(cased)} of them match a site id but for upper/lower case "
+                wide = any(u.casefold() != k.casefold() for u, k in cased)
+                hint = (f" {len(cased)} of them match a site id but for upper/lower case"
+                        f"{' or full-width characters' if wide else ''} "
                         f"({first_examples([f'{u} = {k}' for u, k in cased], 3)}): spell "
                         "them alike in both files.")
             else:  # leading zeros a spreadsheet dropped, doubled spaces, curly quotes ...

@@ -1324,3 +1324,22 @@ def test_one_reason_for_many_unreadable_coordinates_is_given_once(tmp_path):
                        r"hemisphere letter O, which is west in Spanish.*: write W or E\. "
                        r"Correct them"):
         read_sites(p)
+
+
+def test_full_width_coordinates_are_read_and_full_width_ids_named(tmp_path):
+    """An audit's Japanese spreadsheet: the latitude '３５．１４' was "non-numeric", and a
+    sites file's 'ｓｉｔｅ１２' against the survey's 'site12' got no hint. Trimmed site ids
+    are said, as the survey's are."""
+    p = _write(tmp_path, "s.csv", "id,latitude,longitude\n a1 ,３５．１４,１３９．０\n"
+               "b2,36.0,140.0\nｓｉｔｅ１２,37.0,138.5\n")
+    sites, report = read_sites(p, with_report=True)
+    assert sites.loc["a1", "latitude"] == 35.14 and sites.loc["a1", "longitude"] == 139.0
+    text = str(report)
+    assert ("full-width characters: 1 value(s) of column 'latitude' written with full-width "
+            "digits or signs were read as plain ones (e.g. '３５．１４' as '35.14')") in text
+    assert ("trimmed site ids: 1 site id(s) had spaces before or after them (first: ' a1 ') "
+            "and were read without them") in text
+    v = _write(tmp_path, "v.csv", "site,item,value\na1,sun,hi\nb2,sun,hi\nsite12,sun,x\n")
+    with pytest.raises(DialectGraphError, match=r"1 of them match a site id but for "
+                       r"upper/lower case or full-width characters \('site12 = ｓｉｔｅ１２'\)"):
+        read_survey(v, sites=sites)
