@@ -1011,9 +1011,10 @@ def read_sites(
     for col in (lat_col, lon_col):
         if col in frame.columns and not pd.api.types.is_numeric_dtype(frame[col]):
             # full-width digits, point and minus ('３５．１４', typed in a Japanese or Chinese
-            # input mode) are the plain ones in Unicode's NFKC form
+            # input mode) are the ASCII ones 0xFEE0 further on (only those: Unicode's NFKC
+            # would also write a DMS mark '″' as two primes)
             text = frame[col].astype("string")
-            plain = text.str.normalize("NFKC").str.replace("\u2212", "-", regex=False)
+            plain = text.str.translate(_FULL_WIDTH)
             wide = (plain != text).fillna(False).to_numpy(bool)
             if wide.any():
                 frame.loc[wide, col] = plain[wide]
@@ -1036,6 +1037,9 @@ def read_sites(
     _refuse_swapped_looking(sites[sites["latitude"].notna()], argument=argument)
     return (sites, report) if with_report else sites
 
+
+#: Full-width ASCII (U+FF01 to U+FF5E) and the ideographic space, as their plain forms.
+_FULL_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 
 _NUMBER = r"\d+(?:[.,]\d+)?"
 #: Degrees, minutes and seconds as atlases print them: 60°23′29″N, 60°23.5'N, N 60°23′,
