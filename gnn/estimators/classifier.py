@@ -537,9 +537,11 @@ class DialectGATClassifier(GraphEstimator):
             self.train_loo_accuracy_ = float(np.mean(loo[idx] == yt[idx].numpy()))
         if self.train_accuracy_ < 0.95:
             warnings.warn(
-                f"{type(self).__name__} predicts only {self.train_accuracy_:.0%} of its own "
-                f"training labels (stopped at epoch {self.best_epoch_}); it underfits. Raise "
-                "max_epochs/min_epochs or lower dropout/weight_decay.", UserWarning, stacklevel=2)
+                f"{type(self).__name__}(model={self.model!r}) predicts only "
+                f"{self.train_accuracy_:.0%} of its own training labels (stopped at epoch "
+                f"{self.best_epoch_}); it underfits. Raise its max_epochs/min_epochs or lower "
+                "its dropout/weight_decay (the estimator's parameters).", UserWarning,
+                stacklevel=2)
         return self
 
     # -- predict ------------------------------------------------------------------------

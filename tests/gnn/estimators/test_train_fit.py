@@ -81,3 +81,14 @@ def test_beida_readings_training_labels(seed):
     clf = _fit(data, seed)
     assert clf.train_accuracy_ >= 0.95
     assert _own_accuracy(clf, data) == pytest.approx(clf.train_accuracy_)
+
+
+def test_the_underfit_warning_names_the_network():
+    """An audit's evaluate log said "DialectGATClassifier ... underfits" of the MLP
+    baseline (a DialectGATClassifier with model='mlp'): it names the network now."""
+    with pytest.warns(UserWarning, match=r"^DialectGATClassifier\(model='mlp'\) predicts only "
+                      r"\d+% of its own training labels \(stopped at epoch \d+\); it underfits\. "
+                      r"Raise its max_epochs/min_epochs or lower its dropout/weight_decay "
+                      r"\(the estimator's parameters\)\.$"):
+        DialectGATClassifier(model="mlp", max_epochs=1, min_epochs=1, n_ensemble=1,
+                             random_state=0).fit(szeto_data())
