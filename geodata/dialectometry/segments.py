@@ -50,6 +50,11 @@ Substitution = Literal["unit", "classes", "pmi"]
 
 
 def _lingpy():
+    # lingpy logs at INFO by default: on a machine where it has not yet compiled its
+    # sound-class models (on import), 2,760 lines of them (an audit); our reports say
+    # what matters. Its logger is configured on import, so INFO is held back meanwhile
+    held = logging.root.manager.disable
+    logging.disable(max(held, logging.INFO))
     try:
         from lingpy import log
         from lingpy.sequence.sound_classes import ipa2tokens, token2class
@@ -59,8 +64,8 @@ def _lingpy():
             "it is not installed. Install it with `pip install lingpy`, or compare "
             "characters with segmented=False."
         ) from exc
-    # lingpy logs at INFO by default: thousands of lines when it first compiles its
-    # sound-class models; our reports say what matters
+    finally:
+        logging.disable(held)
     log.get_logger().setLevel(logging.WARNING)
     return ipa2tokens, token2class
 

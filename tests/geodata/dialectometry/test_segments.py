@@ -106,3 +106,17 @@ def test_distances_with_segments_on_real_readings(beida1962):
     with pytest.raises(DialectGraphError, match=r"`substitution`='classes' needs "
                                                 r"metric='levenshtein' and segmented=True"):
         linguistic_distances(s, metric="levenshtein", substitution="classes")
+
+
+def test_lingpy_first_use_is_quiet(tmp_path):
+    """On a machine where lingpy had not compiled its sound-class models (a fresh HOME),
+    an audit's first --segmented run printed 2,760 lingpy INFO lines."""
+    import os
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-c", "from geodata.dialectometry.segments import "
+                          "tokenize; print(tokenize('tsʰa'))"], capture_output=True, text=True,
+                         env={**os.environ, "HOME": str(tmp_path)}, check=True)
+    assert run.stdout.strip() == "['t', 'sʰ', 'a']"
+    assert "[INFO]" not in run.stderr and run.stderr.count("\n") <= 2
