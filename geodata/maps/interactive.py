@@ -4,6 +4,7 @@ map over web tiles (the optional ``[interactive]`` extra; needs the network when
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -115,12 +116,21 @@ def _tooltip_table(graph: Any, *, groups: Any, predictions: Any, probabilities: 
     out["name"] = reg["name"].astype(str) if "name" in reg.columns else ids
     if groups is None:
         groups = graph.label
+    # the tooltip names what colours the map: a column's name, a series' name (an atlas
+    # passes its clusters as 'cluster': "group: 13" was read as the site's dialect group)
+    title = (groups if isinstance(groups, str) else getattr(groups, "name", None)) or "group"
     if groups is not None:
         g = as_site_series(groups, graph, argument="groups")
         out["group"] = g.map(lambda v: str(v) if pd.notna(v) else "no data").to_numpy()
     else:
         out["group"] = "n/a"
-    fields, aliases = ["name", "site", "group"], ["site", "id", "group"]
+    fields, aliases = ["name", "site", "group"], ["site", "id", str(title)]
+    if graph.label is not None and str(title) != str(graph.label):
+        # the site's own label beside the clusters or predictions that colour the map
+        own = as_site_series(graph.label, graph, argument="groups")
+        out["label"] = own.map(lambda v: str(v) if pd.notna(v) else "no data").to_numpy()
+        fields.append("label")
+        aliases.append(str(graph.label))
     if predictions is not None:
         pred = as_site_series(predictions, graph, argument="predictions")
         out["prediction"] = pred.map(lambda v: str(v) if pd.notna(v) else "-").to_numpy()
@@ -205,6 +215,12 @@ svg.addEventListener("mousemove", e => {{
 }});
 </script></body></html>
 """
+
+
+def _natural_key(text: str) -> tuple:
+    """Sort key of a name whose numbers compare as numbers ('2' before '10')."""
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p.casefold())
+                 for p in re.split(r"(\d+)", str(text)) if p)
 
 
 def _svg_path(geom: Any, x0: float, y1: float, scale: float) -> str:
@@ -295,7 +311,9 @@ def standalone_map(graph: Any, *, groups: str | pd.Series | None = None,
                            f'fill-opacity="{opacity}" d="{_svg_path(geom, x0, y1, scale)}"/>')
         rows.append("<br>".join(f"<b>{_html.escape(a)}</b>: {_html.escape(str(row[f]))}"
                                 for f, a in zip(fields, aliases)))
-    groups_shown = out.drop_duplicates("group")[["group", "fill"]].sort_values("group")
+    # in the order of their numbers where they are numbers (clusters 1, 2, ..., 10)
+    groups_shown = out.drop_duplicates("group")[["group", "fill"]].sort_values(
+        "group", key=lambda c: c.map(_natural_key))
     legend = "<br>".join(f'<i style="background:{f}"></i>{_html.escape(str(g))}'
                          for g, f in groups_shown.itertuples(index=False))
     width, height = (x1 - x0) * scale, (y1 - y0) * scale

@@ -450,6 +450,26 @@ def test_interactive_map_offline_page(szeto, tmp_path):
         interactive_map(graph, engine="leaflet")
 
 
+def test_interactive_map_names_its_clusters_and_sorts_their_numbers(szeto):
+    """An atlas colours its interactive map by clusters: the tooltip said "group: 13" (a
+    cluster number read as the site's group) and the key ran 1, 10, 11, ..., 2."""
+    import json
+    import re
+
+    graph, _ = szeto
+    ids = graph.node_ids
+    clusters = pd.Series([str(1 + k % 12) for k in range(len(ids))], index=ids, name="cluster")
+    page = interactive_map(graph, groups=clusters)
+    legend = page[page.index('<div id="legend">'):]
+    keys = re.findall(r"</i>([^<]+)", legend[:legend.index("</div>")])
+    assert keys == [str(k) for k in range(1, 13)]
+    rows = json.loads(re.search(r"const rows = (\[.*?\]);", page, re.S).group(1))
+    first = graph.regions.index.get_loc(ids[0])
+    assert f"<b>cluster</b>: {clusters.iloc[0]}" in rows[first]
+    assert f"<b>dialect_group</b>: {graph.labels.iloc[0]}" in rows[first]
+    assert "<b>group</b>" not in rows[first]
+
+
 def test_interactive_map_folium(szeto, tmp_path):
     folium = pytest.importorskip("folium")
     graph, _ = szeto
