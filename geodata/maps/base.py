@@ -410,7 +410,8 @@ def tint_key(ax: Axes, graph: Any, groups: Any, *, alpha: float,
              max_entries: int = 10) -> Any:
     """A key of the group tint (:func:`draw_group_tint`) in the lower right, outside the
     map: the tint was unexplained beside a map's own legend (top right), which stays the
-    axes' legend. At most ``max_entries`` groups, the largest first."""
+    axes' legend. The largest groups first, ``max_entries`` a column in up to
+    :data:`LEGEND_COLUMNS` columns; past them the last entry counts the rest."""
     from matplotlib.legend import Legend
     from matplotlib.patches import Patch
 
@@ -421,13 +422,16 @@ def tint_key(ax: Axes, graph: Any, groups: Any, *, alpha: float,
     cols = category_colours(keys.unique())
     counts = keys.value_counts()
     order = sorted(cols, key=lambda c: (-counts[c], c))
+    columns = 1 if len(order) <= max_entries else LEGEND_COLUMNS
+    room = max_entries * columns if len(order) <= max_entries * columns else (
+        max_entries * columns - 1)
     handles = [Patch(facecolor=cols[c], alpha=alpha, edgecolor="#bbbbbb", linewidth=0.4,
-                     label=f"{c} ({counts[c]})") for c in order[:max_entries]]
-    if len(order) > max_entries:
+                     label=f"{c} ({counts[c]})") for c in order[:room]]
+    if len(order) > room:
         handles.append(Patch(facecolor="none", edgecolor="none",
-                             label=f"… {len(order) - max_entries} more not listed"))
+                             label=f"… {len(order) - room} more not listed"))
     name = groups if isinstance(groups, str) else (getattr(series, "name", None) or "group")
-    key = Legend(ax, handles, [h.get_label() for h in handles], loc="lower left",
+    key = Legend(ax, handles, [h.get_label() for h in handles], loc="lower left", ncol=columns,
                  bbox_to_anchor=(1.01, 0.0), fontsize=7, title=f"tint: {name}",
                  title_fontsize=8, frameon=False, borderaxespad=0.0)
     key.set_gid("tint_key")
@@ -635,6 +639,18 @@ def undirected_pairs(graph: Any) -> pd.MultiIndex:
     return idx[once]
 
 
+def natural_key(text: Any) -> tuple:
+    """Sort key of a name whose numbers compare as numbers: cluster 2 before cluster 10.
+
+    Examples
+    --------
+    >>> sorted(["c10", "c2", "C1", "b"], key=natural_key)
+    ['C1', 'b', 'c2', 'c10']
+    """
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p)
+                 for p in re.split(r"(\d+)", str(text)) if p)
+
+
 def category_colours(categories: Sequence[Any], *,
                      palette: Sequence[str] | Mapping[Any, str] | None = None) -> dict[str, str]:
     """Colours for categories: sorted names get the palette in order, so a group keeps its
@@ -664,7 +680,7 @@ def category_colours(categories: Sequence[Any], *,
     >>> category_colours(["Wu", "Min"])
     {'Min': '#0072B2', 'Wu': '#E69F00'}
     """
-    cats = sorted({str(c) for c in categories if pd.notna(c)})
+    cats = sorted({str(c) for c in categories if pd.notna(c)}, key=natural_key)
     if isinstance(palette, Mapping):
         palette = {str(k): v for k, v in palette.items()}  # {1: "red"} for category 1
         missing = [c for c in cats if c not in palette]
@@ -680,18 +696,25 @@ def category_colours(categories: Sequence[Any], *,
     return {c: pal[k % len(pal)] for k, c in enumerate(cats)}
 
 
-#: The most entries a map legend lists; past it the rest are summed up in one entry, so
-#: that a legend is never taller than the map (12 entries at 8 pt take about 2.3 inches).
+#: The most entries a column of a map legend lists, so that a legend is never taller than
+#: the map (12 entries at 8 pt take about 2.3 inches); past it a second column, and past
+#: :data:`LEGEND_COLUMNS` full columns the rest are summed up in one entry.
 LEGEND_CAP = 12
+#: Columns of a map legend: 15 dialect groups (an audit's Japanese atlas) are all listed.
+LEGEND_COLUMNS = 2
 
 
 def legend_outside(ax: Axes, handles: list, *, title: str | None = None,
                    max_entries: int | None = LEGEND_CAP, keep_last: int = 0,
                    **kw: Any) -> Any:
     """A legend to the right of the map frame (it never covers a region), with at most
-    ``max_entries`` entries (None: all): the last listed one then says how many were left
-    out. The last ``keep_last`` handles (such as "no data" or the isogloss line) are
-    always listed, after it."""
+    ``max_entries`` entries a column (None: all in one) in up to :data:`LEGEND_COLUMNS`
+    columns: past them the last listed entry says how many were left out. The last
+    ``keep_last`` handles (such as "no data" or the isogloss line) are always listed,
+    after it."""
+    if max_entries is not None and len(handles) > max_entries:
+        kw.setdefault("ncol", LEGEND_COLUMNS)
+        max_entries = int(max_entries) * LEGEND_COLUMNS
     if max_entries is not None and len(handles) > max_entries:
         from matplotlib.patches import Patch
 

@@ -20,6 +20,7 @@ from pyproj import CRS
 from geodata._validate import DialectGraphError
 from geodata.maps.base import (
     LEGEND_CAP,
+    LEGEND_COLUMNS,
     MISSING_COLOUR,
     SEQUENTIAL,
     MapFrame,
@@ -105,7 +106,7 @@ def plot_groups(graph: Any, groups: str | pd.Series | None = None, *, ax: Axes |
         draw_sites(ax, frame)
     if legend:
         counts = keys.value_counts()
-        order = (list(colours) if len(colours) <= LEGEND_CAP else
+        order = (list(colours) if len(colours) <= LEGEND_CAP * LEGEND_COLUMNS else
                  sorted(colours, key=lambda k: (-counts.get(k, 0), k)))  # largest first
         handles = [Patch(facecolor=colours[k], edgecolor="none",
                          label=f"{k} ({counts.get(k, 0)})") for k in order]

@@ -4,7 +4,6 @@ map over web tiles (the optional ``[interactive]`` extra; needs the network when
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from geodata._validate import DialectGraphError
-from geodata.maps.base import MISSING_COLOUR, as_site_series, category_colours
+from geodata.maps.base import MISSING_COLOUR, as_site_series, category_colours, natural_key
 
 __all__ = ["interactive_map", "standalone_map"]
 
@@ -217,12 +216,6 @@ svg.addEventListener("mousemove", e => {{
 """
 
 
-def _natural_key(text: str) -> tuple:
-    """Sort key of a name whose numbers compare as numbers ('2' before '10')."""
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p.casefold())
-                 for p in re.split(r"(\d+)", str(text)) if p)
-
-
 def _svg_path(geom: Any, x0: float, y1: float, scale: float) -> str:
     """SVG path data of a (multi)polygon in page units (y down)."""
     import shapely
@@ -313,7 +306,7 @@ def standalone_map(graph: Any, *, groups: str | pd.Series | None = None,
                                 for f, a in zip(fields, aliases)))
     # in the order of their numbers where they are numbers (clusters 1, 2, ..., 10)
     groups_shown = out.drop_duplicates("group")[["group", "fill"]].sort_values(
-        "group", key=lambda c: c.map(_natural_key))
+        "group", key=lambda c: c.map(natural_key))
     legend = "<br>".join(f'<i style="background:{f}"></i>{_html.escape(str(g))}'
                          for g, f in groups_shown.itertuples(index=False))
     width, height = (x1 - x0) * scale, (y1 - y0) * scale

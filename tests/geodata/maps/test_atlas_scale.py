@@ -40,7 +40,7 @@ from geodata.maps import (
     plot_isogloss_bundles,
     plot_values,
 )
-from geodata.maps.base import LEGEND_CAP, map_crs, robust_limits, site_xy
+from geodata.maps.base import LEGEND_CAP, LEGEND_COLUMNS, map_crs, robust_limits, site_xy, tint_key
 from geodata.maps.continuous import LISA_COLOURS
 
 matplotlib.use("Agg")
@@ -206,11 +206,17 @@ def test_feature_map_groups_variants_and_caps_the_legend(atlas):
     n_initials = values.str[:1].nunique()
     assert len(_legend_entries(ax2)) == n_initials + 2  # all; no data, isogloss
     # more variants than a legend lists: the rest are counted, the isogloss line stays
-    ax3 = plot_feature(graph, values.rename(item), max_variants=20)  # 20 and 'other'
+    cap = LEGEND_CAP * LEGEND_COLUMNS
+    ax3 = plot_feature(graph, values.rename(item), max_variants=30)  # 30 and 'other'
     listed = _legend_entries(ax3)
-    assert len(listed) == LEGEND_CAP and listed[-1].startswith("isogloss (")
+    assert len(listed) == cap and listed[-1].startswith("isogloss (")
     assert listed[-2].startswith("no data (")  # the entries after the variants stay
-    assert listed[-3] == f"… {21 - (LEGEND_CAP - 3)} more not listed"
+    assert listed[-3] == f"… {31 - (cap - 3)} more not listed"
+    # 20 variants, 'other' and the entries after them fit in two columns: all listed
+    ax5 = plot_feature(graph, values.rename(item), max_variants=20)
+    entries5 = _legend_entries(ax5)
+    assert LEGEND_CAP < len(entries5) <= cap and ax5.get_legend()._ncols == LEGEND_COLUMNS
+    assert not any("more not listed" in e for e in entries5)
     # a zero initial (the group's pattern matches nothing) is named, not a blank
     vowel = values.where(values.str[:1] != values.iloc[0][:1], "a" + values.iloc[0])
     ax4 = plot_feature(graph, vowel.rename(item), group=r"^[^aeiou]*", max_variants=None)
@@ -229,8 +235,18 @@ def test_group_legends_are_capped(atlas):
         warnings.simplefilter("ignore")  # colours repeat past 16 classes: said in a warning
         ax = plot_groups(graph, many)
     entries = _legend_entries(ax)
-    assert len(entries) == LEGEND_CAP
-    assert entries[-1] == f"… {40 - LEGEND_CAP + 1} more not listed"
+    cap = LEGEND_CAP * LEGEND_COLUMNS  # in two columns, never taller than the map
+    assert len(entries) == cap
+    assert entries[-1] == f"… {40 - cap + 1} more not listed"
+    r = ax.figure.canvas.get_renderer()
+    assert ax.get_legend().get_window_extent(r).height <= ax.get_window_extent(r).height
+    # 15 groups (an audit's Japanese atlas listed 11 and "4 more"): all, and the tint too
+    fifteen = pd.Series([f"group {i % 15}" for i in range(graph.n_nodes)], index=graph.node_ids)
+    assert len(_legend_entries(plot_groups(graph, fifteen))) == 15
+    fig, ax2 = plt.subplots()
+    key = tint_key(ax2, graph, fifteen, alpha=0.3)
+    assert [t.get_text() for t in key.get_texts()][-1].startswith("group ")
+    assert len(key.get_texts()) == 15
 
 
 def test_dendrogram_drops_leaf_labels_past_80_leaves(atlas):
