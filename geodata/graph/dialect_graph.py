@@ -685,6 +685,11 @@ class DialectGraph:
                                reg["latitude"].to_numpy(float), ids, params["method"], report)
         if barriers is not None and len(pairs):
             flags = crossing_barriers(pairs, xy, barriers, crs=crs)
+            far = flags.attrs.get("far", [])
+            if far:
+                report.add("barriers away from the sites",
+                           f"{len(far)} barrier(s) lie nowhere near the sites and get no edge "
+                           f"column: {first_examples(far)}", [])
             if barrier_action == "drop":
                 hit = flags.any(axis=1).to_numpy()
                 if hit.any():
@@ -698,10 +703,14 @@ class DialectGraph:
             else:
                 pairs = pd.concat([pairs, flags], axis=1)
                 counts = {c: int(flags[c].sum()) for c in flags.columns}
+                crossed = {c: n for c, n in counts.items() if n}
+                # a world file: the barriers no edge crosses are counted, not listed
                 report.add("flagged edges crossing barriers",
                            f"{int(flags.any(axis=1).sum())} edge(s) cross a barrier and are "
                            f"flagged, not removed: "
-                           + ", ".join(f"{c} on {n}" for c, n in counts.items()), [])
+                           + (", ".join(f"{c} on {n}" for c, n in crossed.items()) or "none")
+                           + (f"; {len(counts) - len(crossed)} barrier(s) are crossed by no "
+                              "edge" if len(crossed) < len(counts) else ""), [])
         if perim is not None and len(perim) == len(ids):
             pass  # from the contiguity step: the same segments, not measured twice
         elif proj is not None and shapely.get_type_id(proj[0]) in (3, 6):

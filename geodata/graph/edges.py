@@ -441,6 +441,12 @@ def connect_components(
     return pairs
 
 
+#: A site outside every polygon of the barriers but this near one (metres) is in it: a
+#: harbour town off a coarse coastline is in its country (Dalian lies 13 km off the
+#: 1:110m China).
+BARRIER_SNAP_M = 25_000.0
+
+
 def crossing_barriers(
     pairs: pd.DataFrame,
     xy: np.ndarray,
@@ -451,8 +457,15 @@ def crossing_barriers(
 ) -> pd.DataFrame:
     """Boolean columns ``barrier_<name>``: does the straight line between two sites cross it?
 
-    The line is drawn in the projected CRS. Barriers may be lines (rivers) or polygons
-    (mountain ranges, sea); a polygon is crossed when the line intersects it.
+    The line is drawn in the projected CRS. Barriers may be lines (a river, a border drawn
+    as a line), crossed where the line meets them, or polygons (a country, a mountain
+    range, a sea), crossed by an edge that enters or leaves one: one site inside and the
+    other outside, or both outside and the line through it. An edge between two sites
+    inside one polygon does not cross it, even over water between two of its parts (two
+    islands of one country): a file of countries flags the edges across their borders. A
+    site outside every polygon but within :data:`BARRIER_SNAP_M` of one is in the nearest
+    (a harbour town off a coarse coastline). Barriers nowhere near the sites get no column;
+    their names are in the result's ``attrs["far"]``.
 
     Parameters
     ----------
@@ -462,7 +475,8 @@ def crossing_barriers(
         n × 2 site coordinates in ``crs``.
     barriers : GeoDataFrame
         Barrier lines or polygons with a CRS (none raises
-        :class:`~geodata.DialectGraphError`); reprojected to ``crs``. Rows sharing a name
+        :class:`~geodata.DialectGraphError`); the parts near the sites are reprojected to
+        ``crs`` (a world file's far parts, projected, made GEOS fail). Rows sharing a name
         form one barrier.
     crs : pyproj.CRS
         The projected CRS of ``xy``, in which the lines are drawn.
@@ -473,7 +487,8 @@ def crossing_barriers(
     Returns
     -------
     DataFrame
-        One boolean column ``barrier_<name>`` per barrier, indexed like ``pairs``.
+        One boolean column ``barrier_<name>`` per barrier near the sites, indexed like
+        ``pairs``.
     """
     if barriers.crs is None:
         raise DialectGraphError(
@@ -490,15 +505,87 @@ def crossing_barriers(
             f"`barriers` column {name_col!r} must hold simple names (letters, digits, _ or -) "
             f"to name the edge columns; got {first_examples(names[bad].tolist())}. Rename them."
         )
-    proj = barriers.to_crs(crs)
-    lines = shapely.linestrings(
-        np.stack([xy[pairs["i"].to_numpy()], xy[pairs["j"].to_numpy()]], axis=1))
-    out = {}
-    for name, group in proj.groupby(names.to_numpy()):
-        geom = shapely.union_all(group.geometry.array)
+    geoms = _barriers_near(barriers, xy, crs)
+    i, j = pairs["i"].to_numpy(), pairs["j"].to_numpy()
+    lines = shapely.linestrings(np.stack([xy[i], xy[j]], axis=1))
+    points = shapely.points(xy)
+    polygonal = np.isin(shapely.get_type_id(geoms), (3, 6))  # Polygon, MultiPolygon
+    areas: dict[str, shapely.Geometry] = {}
+    strokes: dict[str, shapely.Geometry] = {}
+    far = []
+    for name in pd.unique(names):
+        rows = (names == name).to_numpy()
+        for part, into in ((geoms[rows & polygonal], areas), (geoms[rows & ~polygonal], strokes)):
+            part = part[~shapely.is_empty(part)]
+            if not part.size:
+                continue
+            try:
+                into[name] = shapely.union_all(part)
+            except shapely.errors.GEOSException as exc:
+                raise DialectGraphError(
+                    f"`barriers` must be valid geometries; joining the parts of barrier "
+                    f"{name!r} failed in GEOS ({exc}). Repair the file (e.g. in QGIS: Fix "
+                    "geometries) or pass only the barriers of the study area.") from exc
+        if name not in areas and name not in strokes:
+            far.append(name)
+    inside = {}
+    for name, geom in areas.items():
         shapely.prepare(geom)
-        out[f"barrier_{name}"] = shapely.intersects(geom, lines)
-    return pd.DataFrame(out, index=pairs.index)
+        inside[name] = shapely.covers(geom, points)
+    if inside:
+        # a site off a coarse coastline (a harbour town outside a 1:110m country) is
+        # in the nearest polygon within BARRIER_SNAP_M: it crossed no border to get there
+        lost = ~np.any(list(inside.values()), axis=0)
+        if lost.any():
+            names_a = list(inside)
+            gaps = np.array([shapely.distance(areas[n], points[lost]) for n in names_a])
+            nearest = gaps.argmin(axis=0)
+            close = gaps[nearest, np.arange(lost.sum())] <= BARRIER_SNAP_M
+            for k, site in enumerate(np.flatnonzero(lost)):
+                if close[k]:
+                    inside[names_a[nearest[k]]][site] = True
+    out = {}
+    for name in pd.unique(names):
+        if name in far:
+            continue
+        hit = np.zeros(len(pairs), dtype=bool)
+        if name in strokes:
+            shapely.prepare(strokes[name])
+            hit |= shapely.intersects(strokes[name], lines)
+        if name in areas:
+            a, b = inside[name][i], inside[name][j]
+            hit |= (a != b) | (~a & ~b & shapely.intersects(areas[name], lines))
+        out[f"barrier_{name}"] = hit
+    frame = pd.DataFrame(out, index=pairs.index)
+    frame.attrs["far"] = far
+    return frame
+
+
+def _barriers_near(barriers: gpd.GeoDataFrame, xy: np.ndarray, crs: CRS) -> np.ndarray:
+    """The barriers' geometries in ``crs``, one per row (empty where none is near): cut to
+    the sites' box in degrees, widened by a quarter of its size (2 degrees at least), before
+    they are projected (a world file projected whole into a study area's equal-area CRS
+    folds over itself far away: GEOS failed on an audit's world countries), and repaired.
+    A survey across the antimeridian is not cut."""
+    from pyproj import Transformer
+
+    geo = barriers.to_crs("EPSG:4326").geometry
+    lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(
+        xy[:, 0], xy[:, 1])
+    geoms = shapely.make_valid(geo.to_numpy())
+    if len(lon) and np.isfinite(lon).all() and np.ptp(lon) <= 180:
+        margin = max(2.0, 0.25 * max(np.ptp(lon), np.ptp(lat)))
+        box = (max(lon.min() - margin, -180.0), max(lat.min() - margin, -90.0),
+               min(lon.max() + margin, 180.0), min(lat.max() + margin, 90.0))
+        geoms = np.array([clip_to_box(g, box) for g in geoms], dtype=object)
+    out = shapely.make_valid(gpd.GeoSeries(geoms, crs="EPSG:4326").to_crs(crs).to_numpy())
+    # a repaired or cut polygon can come back as a collection with slivers of line: it is
+    # its polygons (and a collection of lines, its lines)
+    for k in np.flatnonzero(shapely.get_type_id(out) == 7):
+        parts = shapely.get_parts(out[k])
+        areas = parts[np.isin(shapely.get_type_id(parts), (3, 6))]
+        out[k] = shapely.union_all(areas if areas.size else parts)
+    return out
 
 
 def relatedness_from_paths(paths: Mapping[str, str] | pd.Series, *, sep: str = "/") -> callable:

@@ -348,7 +348,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "more water than this are removed")
     add_reach_option(p)
     p.add_argument("--barrier", action="append", default=[],
-                   help="barrier lines/polygons (vector file; a 'name' column names each barrier, else the file's name does); repeatable")
+                   help="barrier lines or polygons (vector file; a 'name' column names each "
+                        "barrier, else the file's name does); repeatable. An edge crosses a "
+                        "line it meets, and a polygon it enters or leaves: with countries, "
+                        "the edges across their borders")
     p.add_argument("--barrier-action", default="flag", choices=["flag", "drop"],
                    help="an edge crossing a barrier is flagged (barrier_<name>=True) or "
                         "dropped, with a report (default: %(default)s)")

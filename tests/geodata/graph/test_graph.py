@@ -641,3 +641,47 @@ def test_string_features_given_raw_name_the_function_that_encodes_them(beida1962
         DialectGraph.from_sites(sites, features=survey)
     g = DialectGraph.from_sites(sites, features=geodata.string_features(survey))
     assert g.features.shape[0] == 8 and g.features.shape[1] > 30
+
+
+def test_country_polygons_as_barriers_flag_the_edges_across_their_borders(data):
+    """An audit passed the countries (Japan, South Korea) as --barrier: 500 of 711 edges
+    were flagged as crossing barrier_Japan, the edges inside it. A polygon is crossed by an
+    edge that enters or leaves it; two sites in one polygon (two of its islands too) do
+    not cross it. The world's countries crashed GEOS (projected whole into the study
+    area's CRS); far barriers get no column."""
+    sites = data.sites
+    lon = sites.geometry.x
+    west = shapely.box(lon.min() - 5, 10, 113.0, 60)
+    # the east is two islands of one country: a strait between them at 123.5-125.5°E
+    east = shapely.MultiPolygon([shapely.box(113.0, 10, 123.5, 60),
+                                 shapely.box(125.5, 10, lon.max() + 5, 60)])
+    ridge = shapely.box(107.2, 22.0, 107.7, 50.0)  # a thin range no site stands in
+    countries = gpd.GeoDataFrame({"name": ["west", "east", "ridge"]}, crs="EPSG:4326",
+                                 geometry=[west, east, ridge])
+    g = DialectGraph.from_sites(sites, boundary=geodata.load_boundary(), barriers=countries)
+    e = g.edges
+    x = lon.reindex(e.index.get_level_values(0)).to_numpy()
+    y = lon.reindex(e.index.get_level_values(1)).to_numpy()
+    across = (x < 113) != (y < 113)
+    assert across.any() and (~across).sum() > across.sum()
+    np.testing.assert_array_equal(e["barrier_west"].to_numpy(), across)
+    np.testing.assert_array_equal(e["barrier_east"].to_numpy(), across)
+    strait = (np.minimum(x, y) < 123.5) & (np.maximum(x, y) > 125.5) & ~across
+    assert strait.any() and not e["barrier_east"][strait].any()  # within one country
+    # the thin range: edges whose line passes through it, though both sites are outside
+    through = (np.minimum(x, y) < 107.2) & (np.maximum(x, y) > 107.7)
+    assert e["barrier_ridge"][through].mean() > 0.5
+    assert not e["barrier_ridge"][(x > 107.7) & (y > 107.7)].any()
+    # the world's countries: no GEOS failure, a column only for the countries near
+    world = geodata.load_boundary("world_countries")[["adm0_a3", "geometry"]].rename(
+        columns={"adm0_a3": "name"})
+    g2 = DialectGraph.from_sites(sites, boundary=geodata.load_boundary(), barriers=world)
+    cols = [c for c in g2.edges.columns if c.startswith("barrier_")]
+    assert "barrier_CHN" in cols and "barrier_FRA" not in cols and len(cols) < 40
+    # Dalian, 13 km off the coarse 1:110m coast, is in China: no edge crosses its border
+    assert not g2.edges["barrier_CHN"].any()
+    entries = {e["action"]: e["detail"] for e in g2.report.entries}
+    assert re.match(r"\d+ barrier\(s\) lie nowhere near the sites and get no edge column: "
+                    r"'\w+'", entries["barriers away from the sites"])
+    assert re.search(r"; \d+ barrier\(s\) are crossed by no edge$",
+                     entries["flagged edges crossing barriers"])
