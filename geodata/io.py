@@ -1411,6 +1411,27 @@ def _column_alias(frame: pd.DataFrame, given: str, default: str, report: Report,
     return str(found[0])
 
 
+def check_degrees_in_range(frame: gpd.GeoDataFrame | gpd.GeoSeries, *,
+                           argument: str = "regions") -> None:
+    """Raise when a layer in a geographic CRS has coordinates no degree can have: metres of
+    a projected CRS saved without it (a GeoJSON exported from UTM without its ``crs``
+    member is read as lon/lat; an audit's build then grew to 24 GB)."""
+    if frame.crs is None or not frame.crs.is_geographic or not len(frame):
+        return
+    x0, y0, x1, y1 = frame.total_bounds
+    if not np.isfinite([x0, y0, x1, y1]).all():
+        return
+    if min(x0, -x1) < -540.0 or min(y0, -y1) < -90.5:
+        raise DialectGraphError(
+            f"`{argument}` must have coordinates in the degrees its CRS ({frame.crs.name}) "
+            f"says; they span x {x0:,.0f} to {x1:,.0f}, y {y0:,.0f} to {y1:,.0f}, which look "
+            "like metres of a projected CRS (UTM, a national grid) saved without it (a "
+            "GeoJSON without its 'crs' member is read as lon/lat). Set the layer's real CRS "
+            "(in QGIS: Layer CRS > Set Layer CRS, then save it again; in Python: "
+            "gdf.set_crs('EPSG:32750', allow_override=True) with your CRS), or save it as a "
+            "GeoPackage, which keeps its CRS.")
+
+
 def validate_regions(
     regions: gpd.GeoDataFrame, *, argument: str = "regions", repair: bool = True
 ) -> tuple[gpd.GeoDataFrame, Report]:
@@ -1444,6 +1465,7 @@ def validate_regions(
             "(for a file: add the Shapefile's .prj, or set the layer's CRS in QGIS and save "
             "it again; GeoJSON is always lon/lat)."
         )
+    check_degrees_in_range(regions, argument=argument)
     geoms = regions.geometry.array
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if missing.any():

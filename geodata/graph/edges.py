@@ -495,6 +495,9 @@ def crossing_barriers(
             "`barriers` must have a coordinate reference system; its CRS is missing. Set "
             "it with barriers.set_crs('EPSG:4326') if it is in lon/lat degrees."
         )
+    from geodata.io import check_degrees_in_range
+
+    check_degrees_in_range(barriers, argument="barriers")
     if name_col not in barriers.columns:
         barriers = barriers.assign(**{name_col: [f"barrier{k}" for k in range(len(barriers))]})
     require_columns(barriers, [name_col], argument="barriers")

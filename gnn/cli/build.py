@@ -172,6 +172,9 @@ def _read_barrier(path: Path):
             "Shapefile without its .prj file, or a layer saved without one). Add the .prj, or "
             "open it in QGIS, set the layer's CRS and save it again (GeoJSON is always "
             "lon/lat).")
+    from geodata.io import check_degrees_in_range
+
+    check_degrees_in_range(gdf, argument="--barrier")
     if "name" not in gdf.columns:
         print(f"note (--barrier): {str(path)!r} has no 'name' column; its lines are one "
               f"barrier named after the file ({path.stem!r}; add a 'name' column to tell "

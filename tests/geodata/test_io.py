@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -1343,3 +1344,28 @@ def test_full_width_coordinates_are_read_and_full_width_ids_named(tmp_path):
     with pytest.raises(DialectGraphError, match=r"1 of them match a site id but for "
                        r"upper/lower case or full-width characters \('site12 = ｓｉｔｅ１２'\)"):
         read_survey(v, sites=sites)
+
+
+def test_a_layer_in_metres_read_as_degrees_is_refused(tmp_path):
+    """An audit's GeoJSON exported from UTM without its 'crs' member was read as lon/lat:
+    as --boundary the build grew to 24 GB, as --regions pyproj failed, as --barrier it
+    flagged nothing. The coordinates no degree can have are named."""
+    import json
+
+    from geodata.graph.edges import crossing_barriers
+
+    ring = [[1442721, 9072404], [1542721, 9072404], [1542721, 9172404], [1442721, 9072404]]
+    p = tmp_path / "utm.geojson"
+    p.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"site_id": "a"},
+         "geometry": {"type": "Polygon", "coordinates": [ring]}}]}))
+    with pytest.raises(DialectGraphError, match=r"^`--regions` must have coordinates in the "
+                       r"degrees its CRS \(WGS 84\) says; they span x 1,442,721 to 1,542,721, y "
+                       r"9,072,404 to 9,172,404, which look like metres of a projected CRS .*"
+                       r"Set the layer's real CRS"):
+        read_regions(p, id_col="site_id", argument="--regions")
+    barrier = gpd.read_file(p)
+    with pytest.raises(DialectGraphError, match=r"^`barriers` must have coordinates in the "
+                       r"degrees its CRS"):
+        crossing_barriers(pd.DataFrame({"i": [0], "j": [1]}), np.zeros((2, 2)), barrier,
+                          crs="EPSG:3857")
