@@ -143,8 +143,8 @@ def one_hot_items(features: pd.DataFrame, *, sep: str = ":"
     (DataFrame, dict, dict)
         The table (items in the order of their first column), ``{item: [variant, ...]}``
         for the converted items, and the counts ``items``, ``columns`` (one-hot columns
-        read) and ``several`` (site x item cells holding more than one variant: the first
-        is kept).
+        read) and ``several`` (site x item cells holding more than one variant: the one
+        of the class most sites hold is kept).
 
     Examples
     --------
@@ -179,7 +179,7 @@ def one_hot_items(features: pd.DataFrame, *, sep: str = ":"
             done.add(item)
             continue
         held = np.nan_to_num(values) > 0
-        code = np.where(held.any(axis=1), held.argmax(axis=1).astype(float), np.nan)
+        code = np.where(held.any(axis=1), _kept_variant(held).astype(float), np.nan)
         out[item] = pd.Series(code, index=features.index)
         variants[item] = [cols[j][len(item) + len(sep):] for j in members[item]]
         counts["items"] += 1
@@ -211,6 +211,14 @@ def _one_variant(values: np.ndarray) -> bool:
     return bool(seen.size) and bool((seen == 1.0).all())
 
 
+def _kept_variant(held: np.ndarray) -> np.ndarray:
+    """Per row of a sites x variants 0/1 block, the column of the variant kept: the one
+    held, and of several, the one most sites hold (ties: the first column). The survey's
+    order of a cell's variants is not in the columns: an audit's "the first is kept" kept
+    the class whose code sorted first."""
+    return (held * (held.sum(axis=0) + 1.0)).argmax(axis=1)
+
+
 def item_variants(features: pd.DataFrame, item: str, *, sep: str = ":",
                   argument: str = "item") -> tuple[pd.Series, dict[str, int]]:
     """The variant of every site for one item of a wide feature table (a graph's features).
@@ -218,7 +226,7 @@ def item_variants(features: pd.DataFrame, item: str, *, sep: str = ":",
     ``item`` is a column (a coded feature: its values are the variants) or the prefix of
     the one-hot columns ``item:variant`` that :func:`one_hot` and :func:`string_features`
     write (the variant of a site is the column holding 1; a site holding several keeps the
-    first, in column order, and is counted). Sites without an observed value are left out
+    one most sites hold, and is counted). Sites without an observed value are left out
     and counted, never dropped silently.
 
     Parameters
@@ -236,14 +244,14 @@ def item_variants(features: pd.DataFrame, item: str, *, sep: str = ":",
     -------
     (Series, dict)
         The variant (string) by site, and the counts ``sites``, ``without`` (no observed
-        value) and ``several`` (more than one variant; the first kept).
+        value) and ``several`` (more than one variant; the one most sites hold kept).
 
     Examples
     --------
     >>> wide = pd.DataFrame({"乳:c0": [1, 0, None], "乳:c1": [1, 1, None]}, index=["a", "b", "c"])
     >>> variants, counts = item_variants(wide, "乳")
     >>> variants.to_dict(), counts
-    ({'a': 'c0', 'b': 'c1'}, {'sites': 2, 'without': 1, 'several': 1})
+    ({'a': 'c1', 'b': 'c1'}, {'sites': 2, 'without': 1, 'several': 1})
     """
     cols = [str(c) for c in features.columns]
     if not cols:
@@ -268,7 +276,7 @@ def item_variants(features: pd.DataFrame, item: str, *, sep: str = ":",
     names = np.array([cols[i][len(prefix):] for i in chosen], dtype=object)
     held = block.fillna(0).to_numpy() > 0
     has = held.any(axis=1)
-    variants = pd.Series(names[held.argmax(axis=1)][has], index=features.index[has],
+    variants = pd.Series(names[_kept_variant(held)][has], index=features.index[has],
                          dtype=object)
     return variants, {"sites": int(has.sum()), "without": int((~has).sum()),
                       "several": int((held.sum(axis=1) > 1).sum())}

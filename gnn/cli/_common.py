@@ -514,8 +514,8 @@ def items_for_imputation(graph: Any, *, model_features: Any = None
             return graph, {}
     if not variants:
         return graph, {}
-    several = (f"; {counts['several']} site x item cells held several variants, the first "
-               "is kept" if counts["several"] else "")
+    several = (f"; {counts['several']} site x item cells held several variants: the one "
+               "of the class most sites hold is kept" if counts["several"] else "")
     others = items.shape[1] - counts["items"]
     kept = (f" ({others} other column(s), not one-hot, kept as they are: "
             f"{items.shape[1]} columns in all)" if others else "")

@@ -150,7 +150,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         if args.initial_item:
             print(f"initial map of {args.initial_item!r} from {source}: {counts['sites']} "
                   f"sites with a variant, {counts['without']} without (they start without "
-                  "one)" + (f", {counts['several']} with several (the first kept)"
+                  "one)" + (f", {counts['several']} with several (the one most sites hold kept)"
                             if counts["several"] else ""))
         history = diffusion.simulate_conformity(
             graph, initial, n_steps=args.steps, conformity=args.conformity, noise=args.noise,

@@ -302,3 +302,18 @@ def test_ipa_lookalikes_take_the_surveys_most_used_spelling():
     # a survey of one spelling per set is untouched; non-strings pass through
     assert unify_ipa_lookalikes(pd.Series(["ga", "γάλα", "aː"]))[1] == 0
     assert unify_ipa_lookalikes(pd.Series([1, 2.5]))[1] == 0
+
+
+def test_a_cell_of_several_variants_keeps_the_class_most_sites_hold():
+    """An audit's imputation said "the first is kept" of cells with two variants and kept
+    the class whose code sorted first ('c12' before 'c9'): the second-listed variant in 99
+    of 396 cells. The survey's order is not in the columns; the class most sites hold is
+    kept, by one_hot_items and item_variants alike."""
+    from geodata.dialectometry.features import item_variants, one_hot_items
+
+    wide = pd.DataFrame({"x:c12": [1, 1, 0, 0], "x:c9": [1, 0, 1, 1]}, index=list("abcd"))
+    table, variants, counts = one_hot_items(wide)
+    assert variants["x"][int(table.loc["a", "x"])] == "c9" and counts["several"] == 1
+    named, n = item_variants(wide, "x")
+    assert named["a"] == "c9" and n["several"] == 1
+    assert named.to_dict() == {"a": "c9", "b": "c12", "c": "c9", "d": "c9"}
