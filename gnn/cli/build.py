@@ -105,6 +105,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         sites, survey, _ = load_inputs(args)  # prints the readers' notes
         _check_site_columns(sites, args)  # before the survey's encoding (seconds)
         encoded, classes = _encode_survey(survey, args)
+        features = survey
         label = args.label_col or ("dialect_group" if args.dataset
                                    and "dialect_group" in sites.columns else None)
         graph = DialectGraph.from_sites(
@@ -152,6 +153,16 @@ def _cmd_build(args: argparse.Namespace) -> int:
                  else "; tones stripped where they were")
         print(f"wrote {classes}: the readings of each feature column ({len(table)} rows"
               f"{tones})")
+        # the readings as read (tones, variants), from which `predict --task impute` writes
+        # the filled survey: a class stands for several readings
+        kept = features[["site", "item", "value"]].rename(columns={"value": "reading"})
+        kept = kept[kept["reading"].notna()]
+        from gnn.cli.fit import survey_copy_path
+
+        survey_path = survey_copy_path(Path(args.out))
+        write_text(survey_path, kept.to_csv(index=False))
+        print(f"wrote {survey_path}: the survey's {len(kept)} readings as read (site, item, "
+              "reading), which `predict` keeps beside the imputed ones")
     return 0
 
 

@@ -161,20 +161,23 @@ def _say_edge_params(est: Any) -> None:
           f"spread and meaning): {'; '.join(groups)}")
 
 
-def _impute_table(est, graph) -> Any:
-    """The imputer's filled table; a model fitted on a survey's items (one column per item,
-    see :func:`gnn.cli._common.items_for_imputation`) reads the graph the same way and
-    writes each item's variant by name (``c0``, ``c1``, ``other``)."""
+def _impute_table(est, graph) -> tuple[Any, Any]:
+    """The imputer's filled table and the cells it filled (True where the graph had none); a
+    model fitted on a survey's items (one column per item, see
+    :func:`gnn.cli._common.items_for_imputation`) reads the graph the same way and writes
+    each item's variant by name (``c0``, ``c1``, ``other``)."""
     import pandas as pd
 
     from gnn.cli._common import items_for_imputation
 
     graph, variants = items_for_imputation(graph, model_features=est.feature_names_in_)
     table = est.transform(graph)
+    given = graph.features.reindex(index=table.index, columns=table.columns)
+    filled = given.isna() & table.notna()
     for item, names_of in variants.items():
         if item in table.columns:
             table[item] = [names_of[int(v)] if pd.notna(v) else v for v in table[item]]
-    return table
+    return table, filled
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
@@ -199,21 +202,26 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         fitted_labels = getattr(est, "_fit_labels_", {})
         table.insert(1, "fitted_label", [fitted_labels.get(i) for i in table.index])
     else:
-        table = _impute_table(est, graph)
+        table, filled = _impute_table(est, graph)
     table.index.name = "region"
-    readings = None
+    cells = None
     if not isinstance(est, DialectGATClassifier):
-        readings = _readings_table(table, Path(args.graph))
-        # the pair is never left mismatched: an older readings file goes first
-        stale = _readings_path(Path(args.out))
-        if stale.is_file():
-            stale.unlink()
-            if readings is None:
-                print(f"removed {stale}: an earlier run's readings (this graph has no "
-                      f"{readings_source(Path(args.graph)).name} to read them from)")
+        cells = _filled_cells(table, filled, Path(args.graph))
+        # the files are never left mismatched: an earlier run's go first
+        for stale in (_readings_path(Path(args.out)), _cells_path(Path(args.out))):
+            if stale.is_file():
+                stale.unlink()
+                if cells is None:
+                    print(f"removed {stale}: an earlier run's readings (this graph has no "
+                          f"{readings_source(Path(args.graph)).name} and "
+                          f"{survey_copy_path(Path(args.graph)).name} to read them from)")
     write_text(args.out, table.to_csv())
-    if readings is not None:
-        write_text(_readings_path(Path(args.out)), readings.to_csv())
+    if cells is not None:
+        wide = cells.pivot(index="region", columns="item", values="reading").reindex(
+            index=table.index, columns=[c for c in map(str, table.columns)
+                                        if c in set(cells["item"])])
+        write_text(_readings_path(Path(args.out)), wide.to_csv())
+        write_text(_cells_path(Path(args.out)), cells.to_csv(index=False))
     fitted = set(est.data_.node_ids)
     n_new = sum(i not in fitted for i in graph.node_ids)
     how = (f"{n_new} new sites joined to the {len(fitted)} fitted regions, whose labels "
@@ -224,10 +232,17 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         print(f"{blank} of them had no label in the fit (column fitted_label empty): those "
               f"are predictions; the other {len(table) - blank} repeat labels the model was "
               "fitted on")
-    if readings is not None:
-        print(f"wrote {_readings_path(Path(args.out))}: the readings of each imputed class (from "
-              f"{readings_source(Path(args.graph)).name}; a class groups similar readings, "
-              "joined by ' / '; 'other' stays: a reading outside the item's main classes)")
+    if cells is not None:
+        n_filled = int(cells["imputed"].sum())
+        n_other = int((cells["imputed"] & cells["reading"].isna()).sum())
+        print(f"wrote {_readings_path(Path(args.out))}: the filled survey, one column per item "
+              f"(the {len(cells) - n_filled} observed cells as build read them, variants "
+              f"joined by ' / '; the {n_filled} imputed ones as the reading most sites of the "
+              "imputed class have"
+              + (f"; {n_other} imputed as 'other', readings outside the item's main classes, "
+                 "are left empty" if n_other else "") + ")")
+        print(f"wrote {_cells_path(Path(args.out))}: one row per site and item (region, item, "
+              "class, reading, imputed True/False)")
     return 0
 
 
@@ -236,34 +251,73 @@ def readings_source(graph_path: Path) -> Path:
     return graph_path.with_name(graph_path.stem + ".classes.csv")
 
 
+def survey_copy_path(graph_path: Path) -> Path:
+    """The ``G.survey.csv`` that ``build`` writes beside ``G.gpkg`` (string surveys): the
+    readings as read, which a class (``G.classes.csv``) stands for several of."""
+    return graph_path.with_name(graph_path.stem + ".survey.csv")
+
+
 def _readings_path(out: Path) -> Path:
     """``OUT.readings.csv`` beside ``OUT.csv``."""
     return out.with_name(out.stem + ".readings.csv")
 
 
-def _readings_table(table: Any, graph_path: Path) -> Any:
-    """The imputed table of classes as the readings each class stands for (from the
-    graph's ``.classes.csv``): an item's class column by its class, a one-variant item's
-    0/1 column (``item:c0``) by that variant's readings where it is 1, 'other' where 0;
-    None when the graph has no such file (a coded survey, or one moved without it)."""
+def _cells_path(out: Path) -> Path:
+    """``OUT.cells.csv`` beside ``OUT.csv``."""
+    return out.with_name(out.stem + ".cells.csv")
+
+
+def _filled_cells(table: Any, filled: Any, graph_path: Path) -> Any:
+    """The filled survey, one row per site and item: ``region, item, class, reading,
+    imputed``. An observed cell's reading is the survey's (the graph's ``G.survey.csv``:
+    tones and variants as read, joined by ' / '); an imputed cell's is the reading most
+    observed sites of its class have (its class's first reading in ``G.classes.csv`` where
+    none has), none for the class 'other' (readings outside the item's main classes). An
+    item read as one 0/1 column (``item:c0``) is its one class where 1, 'other' where 0.
+    None when the graph lacks those files (a coded survey, or one moved without them)."""
     import pandas as pd
 
-    source = readings_source(graph_path)
-    if not source.is_file():
+    source, survey_file = readings_source(graph_path), survey_copy_path(graph_path)
+    if not source.is_file() or not survey_file.is_file():
         return None
     classes = pd.read_csv(source, dtype=str, keep_default_na=False)
-    classes = classes[classes["class"] != "other"]  # many readings: it names none of them
-    joined = classes.groupby(["item", "class"], sort=False)["reading"].agg(" / ".join)
-    lookup = {item: grp.droplevel(0).to_dict() for item, grp in joined.groupby(level=0)}
+    survey = pd.read_csv(survey_file, dtype=str, keep_default_na=False)
+    items = set(classes["item"])
     columns = {}
     for c in map(str, table.columns):
-        if c in lookup:  # an item read as one column of classes
-            columns[c] = table[c].map(lambda v, m=lookup[c]: m.get(v, v))
-        elif ":" in c and c.rsplit(":", 1)[0] in lookup:  # an item of one variant, 0/1
+        if c in items:
+            columns[c] = table[c]
+        elif ":" in c and c.rsplit(":", 1)[0] in items:
             item, cls = c.rsplit(":", 1)
-            text = lookup[item].get(cls, cls)
-            columns[item] = table[c].map(lambda v, t=text: t if v == 1 else
+            columns[item] = table[c].map(lambda v, k=cls: k if v == 1 else
                                          ("other" if v == 0 else v))
+            filled = filled.rename(columns={c: item})
     if not columns:
         return None
-    return pd.DataFrame(columns, index=table.index)
+    wide = pd.DataFrame(columns, index=table.index)
+    long = wide.rename_axis("region").reset_index().melt(
+        id_vars="region", var_name="item", value_name="class")
+    long["imputed"] = filled.reindex(index=wide.index, columns=wide.columns).rename_axis(
+        "region").reset_index().melt(id_vars="region", var_name="item", value_name="imputed"
+                                     )["imputed"].fillna(False).astype(bool).to_numpy()
+    long["region"] = long["region"].astype(str)
+    said = survey.groupby(["site", "item"], sort=False)["reading"].agg(" / ".join)
+    key = pd.MultiIndex.from_arrays([long["region"], long["item"]])
+    long["reading"] = said.reindex(key).to_numpy()
+    # an imputed class's reading: the one most observed cells of that class hold
+    seen = long[~long["imputed"] & long["reading"].notna()]
+    counts = (survey.merge(seen[["region", "item", "class"]],
+                           left_on=["site", "item"], right_on=["region", "item"])
+              .groupby(["item", "class", "reading"]).size().reset_index(name="n")
+              .sort_values(["item", "class", "n", "reading"],
+                           ascending=[True, True, False, True]))
+    best = counts.drop_duplicates(["item", "class"]).set_index(["item", "class"])["reading"]
+    first = classes.drop_duplicates(["item", "class"]).set_index(["item", "class"])["reading"]
+    best = best.combine_first(first)
+    imputed = long["imputed"].to_numpy() & (long["class"] != "other").to_numpy()
+    at = pd.MultiIndex.from_arrays([long["item"][imputed], long["class"][imputed]])
+    long.loc[imputed, "reading"] = best.reindex(at).to_numpy()
+    long.loc[long["imputed"] & (long["class"] == "other"), "reading"] = None
+    return long[["region", "item", "class", "reading", "imputed"]]
+
+

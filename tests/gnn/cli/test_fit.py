@@ -218,38 +218,55 @@ def test_reading_atlas_imputes_one_variant_per_item(tmp_path, beida_readings, ca
     # an observed reading is kept: its class is the one the graph holds
     col = onehot.columns[0]
     item, variant = col.rsplit(":", 1)
-    holds = onehot.index[onehot[col] == 1]
+    block = onehot[[c for c in onehot.columns if c.rsplit(":", 1)[0] == item]]
+    holds = onehot.index[(onehot[col] == 1) & (block.sum(axis=1) == 1)]  # that one only
     assert (table.loc[[str(i) for i in holds], item] == variant).all()
-    # beside the classes, the readings they stand for (an audit could not get an imputed
-    # IPA reading back from 'c4'), from the g.classes.csv that build wrote
+    # beside the classes, the filled survey (an audit could not get an imputed IPA reading
+    # back from 'c4'; a later one found observed readings replaced by their class's list,
+    # 20 % by 'other', and no mark of which cells were imputed)
     said = capsys.readouterr().out
-    path = tmp_path / "filled.readings.csv"
-    assert (f"wrote {path}: the readings of each imputed class (from g.classes.csv; a class "
-            "groups similar readings, joined by ' / '; 'other' stays") in said
+    path, cells_path = tmp_path / "filled.readings.csv", tmp_path / "filled.cells.csv"
+    cells = pd.read_csv(cells_path, dtype={"region": str, "reading": str})
+    n_filled = int(cells["imputed"].sum())
+    assert re.search(rf"wrote {re.escape(str(path))}: the filled survey, one column per item "
+                     rf"\(the {len(cells) - n_filled} observed cells as build read them, "
+                     rf"variants joined by ' / '; the {n_filled} imputed ones as the reading "
+                     rf"most sites of the imputed class have", said)
+    assert (f"wrote {cells_path}: one row per site and item (region, item, class, reading, "
+            "imputed True/False)") in said
     shown = pd.read_csv(path, index_col="region", dtype=str)
-    classes = pd.read_csv(tmp_path / "g.classes.csv", dtype=str, keep_default_na=False)
     # every item, those of one variant too, under the same names
     assert sorted(shown.columns) == items and shown.index.equals(table.index)
-    one = singles[0]
-    readings_of_one = " / ".join(classes.loc[classes["feature"] == one, "reading"])
-    assert set(table[one.rsplit(":", 1)[0]]) == {one.rsplit(":", 1)[1]}
-    assert set(shown[one.rsplit(":", 1)[0]]) == {readings_of_one}
-    for item in items[:10]:
-        of = classes[classes["item"] == item].groupby("class")["reading"].agg(set)
-        for region in table.index:
-            cls = table.loc[region, item]
-            if cls == "other":
-                assert shown.loc[region, item] == "other"
-            else:
-                assert set(shown.loc[region, item].split(" / ")) == of[cls], (item, region)
+    assert len(cells) == len(items) * len(table)
+    # the imputed cells are exactly the hidden ones (sites x items the survey lacks)
+    read, _ = geodata.read_survey(tmp_path / "readings.csv")  # as build read them
+    given = read.groupby(["site", "item"])["value"].agg(" / ".join)
+    observed = cells.set_index(["region", "item"])
+    known = observed.index.isin(given.index)
+    assert (~observed["imputed"][known]).all() and observed["imputed"][~known].all()
+    assert n_filled == int((~known).sum()) > 0
+    # observed readings as read (repaired, repeats merged), tones and all
+    assert (observed["reading"][known] == given.reindex(observed.index[known])).all()
+    # an imputed cell reads as a reading of its class (or nothing for 'other')
+    classes = pd.read_csv(tmp_path / "g.classes.csv", dtype=str, keep_default_na=False)
+    of = classes.groupby(["item", "class"])["reading"].agg(set)
+    strip = str.maketrans("", "", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+    for (region, item), row in observed[observed["imputed"]].iterrows():
+        assert row["class"] == table.loc[region, item]
+        if row["class"] == "other":
+            assert pd.isna(row["reading"])
+        else:
+            assert row["reading"].translate(strip).strip() in of[(item, row["class"])], (
+                region, item)
+    assert (shown.stack().sort_index() == observed["reading"].dropna().sort_index()).all()
     # a coded survey's graph has no classes file: no readings file either, and an earlier
     # run's is removed (said), never left beside a new table it does not match
     (tmp_path / "g.classes.csv").unlink()
     assert main(["predict", "--model", str(model), "--graph", str(graph),
                  "--out", str(out)]) == 0
-    assert not path.exists()
-    assert (f"removed {path}: an earlier run's readings (this graph has no g.classes.csv to "
-            "read them from)") in capsys.readouterr().out
+    assert not path.exists() and not cells_path.exists()
+    assert (f"removed {path}: an earlier run's readings (this graph has no g.classes.csv and "
+            "g.survey.csv to read them from)") in capsys.readouterr().out
     assert main(["predict", "--model", str(model), "--graph", str(graph),
                  "--out", str(out)]) == 0
     assert not path.exists() and "readings" not in capsys.readouterr().out
