@@ -32,6 +32,7 @@ from geodata.graph.edges import (
     connect_components,
     crossing_barriers,
     flag_offshore_crossings,
+    join_straits,
     relatedness_from_paths,
 )
 from geodata.graph.regions import (
@@ -665,6 +666,8 @@ class DialectGraph:
             report.add("unlabelled regions", f"{len(miss)} regions have no {label!r} value "
                        f"({first_examples(miss)}); models treat them as unlabelled", miss)
         if contiguity and proj is not None and len(ids) > 1:
+            if outline is not None:  # regions cut to the land: straits between them
+                pairs = join_straits(pairs, proj, ids, report=report, outline=outline, crs=crs)
             pairs = connect_components(pairs, proj, ids, max_crossing_km=max_crossing_km,
                                        report=report, landmass=landmass, xy=xy,
                                        outline=outline, crs=crs,

@@ -14,10 +14,12 @@ from geodata._geo import clip_to_box, geodesic_segment_m, great_circle_km
 from geodata._validate import DialectGraphError, Report, first_examples, require_columns
 
 __all__ = [
+    "STRAIT_KM",
     "connect_components",
     "flag_offshore_crossings",
     "crossing_barriers",
     "great_circle_km",
+    "join_straits",
     "relatedness_from_paths",
 ]
 
@@ -244,6 +246,81 @@ def _plane_scale(geom: shapely.Geometry, crs) -> float:
     return max(scale, 1.0) if np.isfinite(scale) else 1.0
 
 
+#: Regions facing each other across water at most this wide (km) are neighbours, as
+#: regions sharing a border are: the Kanmon strait (0.6 km) between Honshu and Kyushu, the
+#: Naruto (1.3 km), Messina (3 km) or the Øresund (4 km). Wider water joins a group of
+#: regions to the rest by its nearest pair only (:func:`connect_components`).
+STRAIT_KM = 5.0
+
+
+def join_straits(pairs: pd.DataFrame, geoms: np.ndarray, ids: pd.Index, *, report: Report,
+                 outline: shapely.Geometry, crs=None, strait_km: float = STRAIT_KM
+                 ) -> pd.DataFrame:
+    """Join the regions that face each other across a strait: two regions apart by at most
+    ``strait_km``, the shortest line between them mostly over water (off the land
+    ``outline``). Before, an archipelago was joined island by island by one edge each (an
+    audit's Kyushu and Shikoku, 3.8 km apart, had none). A gap over land (a corner where a
+    third region squeezes between two) is no strait. The new edges get
+    ``sea_crossing=True``; reported.
+
+    Parameters
+    ----------
+    pairs : DataFrame
+        Existing edges (integer positions ``i`` < ``j``); other columns are 0 on new rows.
+    geoms : numpy.ndarray
+        The regions' polygons in the projected CRS (metres).
+    ids : pandas.Index
+        Site ids, for the report.
+    report : Report
+        Receives the joins made.
+    outline : shapely.Geometry
+        The land, in the CRS of ``geoms``.
+    crs : pyproj.CRS, optional
+        The CRS of ``geoms``: the plane's metres are scaled to the earth's near the regions.
+    strait_km : float, default :data:`STRAIT_KM`
+        The widest water a strait may be.
+
+    Returns
+    -------
+    DataFrame
+        ``pairs`` with a ``sea_crossing`` column (False on the given rows) and the new rows.
+    """
+    pairs = pairs.assign(sea_crossing=False) if "sea_crossing" not in pairs else pairs
+    if len(geoms) < 2 or strait_km <= 0 or outline is None:
+        return pairs
+    scale = _plane_scale(shapely.union_all(geoms), crs) if crs is not None else 1.0
+    i, j = shapely.STRtree(geoms).query(geoms, predicate="dwithin",
+                                        distance=strait_km * 1000 * scale)
+    keep = i < j
+    i, j = i[keep], j[keep]
+    have = set(zip(pairs["i"].to_numpy().tolist(), pairs["j"].to_numpy().tolist()))
+    new = np.array([(a, b) not in have for a, b in zip(i.tolist(), j.tolist())], dtype=bool)
+    i, j = i[new], j[new]
+    if not len(i):
+        return pairs
+    # the shortest line between the two regions, on the earth, and how much of it is water
+    ends = shapely.get_coordinates(shapely.shortest_line(geoms[i], geoms[j])).reshape(-1, 2, 2)
+    n = len(ends)
+    wet_km, gap_km = water_on_lines(np.r_[ends[:, 0], ends[:, 1]], np.arange(n),
+                                    np.arange(n) + n, outline, crs)
+    strait = (gap_km > _TOUCH_KM) & (gap_km <= strait_km) & (wet_km > 0.5 * gap_km)
+    i, j, gap_km = i[strait], j[strait], gap_km[strait]
+    if not len(i):
+        return pairs
+    extra = pd.DataFrame({"i": i, "j": j, "sea_crossing": True})
+    out = pd.concat([pairs, extra], ignore_index=True)
+    for col in [c for c in out.columns if c not in {"i", "j", "sea_crossing"}]:
+        out[col] = out[col].fillna(0.0)
+    order = np.argsort(-gap_km, kind="stable")
+    shown = ", ".join(f"{ids[i[k]]}-{ids[j[k]]} ({_km(gap_km[k])})" for k in order[:5])
+    more = f" and {len(i) - 5} more" if len(i) > 5 else ""
+    report.add("joined regions across straits",
+               f"{len(i)} edge(s) flagged sea_crossing=True join regions that face each other "
+               f"across at most {strait_km:g} km of water (the widest first): {shown}{more}",
+               sorted({str(ids[k]) for k in np.r_[i, j]}))
+    return out
+
+
 def connect_components(
     pairs: pd.DataFrame,
     geoms: np.ndarray,
@@ -310,7 +387,8 @@ def connect_components(
         ``pairs`` with a ``sea_crossing`` column and the new edges appended.
     """
     n = len(geoms)
-    pairs = pairs.assign(sea_crossing=False)
+    if "sea_crossing" not in pairs:  # straits joined first keep their flags
+        pairs = pairs.assign(sea_crossing=False)
     if n < 2:
         return pairs
     # components are found once; joining two of them only relabels (on the small graph

@@ -117,8 +117,9 @@ def test_ragged_coast_and_islands():
     g = DialectGraph.from_sites(sites, boundary=outline)
     sea = g.edges[g.edges["sea_crossing"]]
     pairs = {tuple(sorted(p)) for p in sea.index}
-    assert len(pairs) == 2 and any("b1" in p for p in pairs)
-    assert any({"a1", "a2"} & set(p) for p in pairs)
+    # island a faces the teeth across 4 km, a strait: both its regions are neighbours of
+    # the coast's; island b, 6 km off, is joined by its nearest pair
+    assert pairs == {("a1", "m3"), ("a2", "m3"), ("b1", "m4")}
 
 
 FIJI = {"Suva": (178.44, -18.14), "Nadi": (177.44, -17.80), "Lautoka": (177.45, -17.62),
@@ -836,8 +837,10 @@ def test_an_island_missing_from_the_outline_is_joined_across_the_sea(world_land)
     assert len(iona) and iona["sea_crossing"].all()
     entries = {x["action"]: x["detail"] for x in g.report.entries}
     assert "joined regions across land no region reaches" not in entries
-    assert "Baile Mor-Fionnphort (2 km apart, 0.6 km of water)" in entries[
-        "joined islands across water"]
+    # the Sound of Iona (0.6 km) is a strait
+    assert ("Baile Mor", "Fionnphort") in g.edges.index
+    assert {"Baile Mor", "Fionnphort"} <= set(
+        next(x["ids"] for x in g.report.entries if x["action"] == "joined regions across straits"))
     # which land went where, and which land near the survey was left out (an audit's
     # "815 landmasses, 357,229 km²" named none; islands 14 km from a site hid in a total
     # of continents)
@@ -1011,3 +1014,32 @@ def test_an_island_without_sites_mostly_within_reach_is_joined_whole():
 
     assert held(55).to_dict() == {"a": 0, "b": 0, "c": 0, "d": 0, "e": 0, "f": 1.0}
     assert 0.5 < held(53)["f"] < 0.9  # mostly beyond 90 %: cut at the reach, as before
+
+
+def test_regions_facing_each_other_across_a_strait_are_neighbours():
+    """An audit's Kyushu and Shikoku (their regions 3.8 km apart) had no edge: each group
+    of regions without a land neighbour was joined to the rest by its nearest pair only.
+    Regions facing each other across at most STRAIT_KM of water are neighbours; wider
+    water still gets one edge, and a gap over land is no strait."""
+    from geodata.graph.edges import STRAIT_KM
+
+    # two islands 2 km apart (0.0254° of longitude at 45°N), three sites on each
+    west, east = shapely.box(10.0, 45.0, 10.5, 45.3), shapely.box(10.5254, 45.0, 11.0, 45.3)
+    far = shapely.box(11.2, 45.0, 11.6, 45.3)  # 15 km of water east of it
+    land = gpd.GeoDataFrame(geometry=[west, east, far], crs="EPSG:4326")
+    coords = {f"w{k}": (10.4, 45.05 + 0.1 * k) for k in range(3)}
+    coords |= {f"e{k}": (10.63, 45.05 + 0.1 * k) for k in range(3)}
+    coords |= {f"f{k}": (11.4, 45.05 + 0.1 * k) for k in range(3)}
+    g = DialectGraph.from_sites(_sites(coords), boundary=land)
+    e = g.edges
+    across = [(s, t) for s, t in e.index if s[0] == "w" and t[0] == "e"]
+    assert {(f"w{k}", f"e{k}") for k in range(3)} <= set(across)  # each faces its own
+    assert ("w0", "e2") not in across  # 11 km apart, corner to corner
+    assert e.loc[across, "sea_crossing"].all() and (e.loc[across, "border_km"] == 0).all()
+    entry = {x["action"]: x["detail"] for x in g.report.entries}
+    assert re.match(rf"\d+ edge\(s\) flagged sea_crossing=True join regions that face each "
+                    rf"other across at most {STRAIT_KM:g} km of water \(the widest first\): ",
+                    entry["joined regions across straits"])
+    # 15 km of water: one edge joins the far island, as before
+    out = [(s, t) for s, t in e.index if s[0] == "e" and t[0] == "f"]
+    assert len(out) == 1
