@@ -1034,7 +1034,8 @@ def read_sites(
                        "them")
     sites = sites_from_frame(frame, id_col=id_col, lat_col=lat_col, lon_col=lon_col,
                              argument=argument, missing_coordinates=missing_coordinates)
-    _refuse_swapped_looking(sites[sites["latitude"].notna()], argument=argument)
+    _refuse_swapped_looking(sites[sites["latitude"].notna()], argument=argument,
+                            report=report)
     return (sites, report) if with_report else sites
 
 
@@ -1196,7 +1197,8 @@ SWAP_CHANCE = 0.05
 SWAP_GROUP = 3
 
 
-def _refuse_swapped_looking(sites: gpd.GeoDataFrame, *, argument: str) -> None:
+def _refuse_swapped_looking(sites: gpd.GeoDataFrame, *, argument: str,
+                            report: Report | None = None) -> None:
     """Raise for sites far from every other site that would lie among them with latitude
     and longitude exchanged, or a sign changed (valid both ways, so no range check sees
     it: an audit's ten swapped Mediterranean sites landed in Arabia and were only
@@ -1258,11 +1260,11 @@ def _refuse_swapped_looking(sites: gpd.GeoDataFrame, *, argument: str) -> None:
         # "among" them by chance; then the test says nothing
         own = np.flatnonzero(body & can(lat, lon))
         moved = km(np.linalg.norm(unit(*move(lat[own], lon[own])) - xyz[own], axis=1)) > among
+        by_chance = False
         if moved.any():
             chance = np.mean(km(inside.query(unit(*move(lat[own[moved]],
                                                          lon[own[moved]])))[0]) <= among)
-            if chance > SWAP_CHANCE or chance * len(who) >= 0.5:  # found by chance
-                continue
+            by_chance = chance > SWAP_CHANCE or chance * len(who) >= 0.5
         near_now = km(inside.query(xyz[who])[0])
         near_moved = km(inside.query(unit(*move(lat[who], lon[who])))[0])
         # among them, or as near as the apart ones are far, and 10 times nearer than now
@@ -1276,6 +1278,19 @@ def _refuse_swapped_looking(sites: gpd.GeoDataFrame, *, argument: str) -> None:
         more = f" and {len(hit) - 3} more" if len(hit) > 3 else ""
         if callable(fix):
             fix = fix((lon if "longitude" in how else lat)[hit])
+        if by_chance:
+            # the survey's own sites, moved so, land among it too (one straddling the
+            # equator): the test cannot tell a typo from chance, so it is said, not refused
+            # (an audit's Ivatan, 20.77 typed for -20.77... the other way, lay in Australia)
+            if report is not None:
+                report.add("sites apart from the others",
+                           f"{len(hit)} site(s) lie apart from the others ({far.min():,.0f} km "
+                           f"from them at least; the median spacing is {spacing:,.0f} km) and "
+                           f"would lie among them with {how}: {', '.join(shown)}{more}. Kept "
+                           "as given (many of this survey's sites would land among the others "
+                           f"so, by chance); if it is a typo: {fix[0].lower()}{fix[1:]}",
+                           [str(sites.index[k]) for k in hit])
+            continue
         problems.add(
             f"`{argument}` rows must give each site's latitude and longitude as the others "
             f"do; {len(hit)} site(s) lie apart from the others ({far.min():,.0f} km from them "

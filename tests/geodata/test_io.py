@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -1369,3 +1370,27 @@ def test_a_layer_in_metres_read_as_degrees_is_refused(tmp_path):
                        r"degrees its CRS"):
         crossing_barriers(pd.DataFrame({"i": [0], "j": [1]}), np.zeros((2, 2)), barrier,
                           crs="EPSG:3857")
+
+
+def test_a_sign_typo_in_a_survey_across_the_equator_is_said(tmp_path):
+    """An audit's survey of maritime Southeast Asia (10°S to 20°N) with a northern latitude
+    typed negative: its site lay in Australia, and nothing was said, because the survey's
+    own sites, their latitudes' signs changed, land among it too (chance). It is kept and
+    said in the report."""
+    rng = np.random.default_rng(0)
+    lat, lon = rng.uniform(-10, 20, 200), rng.uniform(115, 130, 200)
+    lat[7], lon[7] = -19.5, 121.0  # typed for 19.5: 1,000 km south of the others
+    lat[8], lon[8] = 19.7, 121.2  # its neighbours where it belongs
+    lat[9], lon[9] = 19.3, 120.8
+    pd.DataFrame({"id": [f"s{k}" for k in range(200)], "latitude": lat, "longitude": lon}
+                 ).to_csv(tmp_path / "s.csv", index=False)
+    sites, report = read_sites(tmp_path / "s.csv", with_report=True)
+    assert len(sites) == 200 and sites.loc["s7", "latitude"] == -19.5
+    entry = next(e for e in report.entries if e["action"] == "sites apart from the others")
+    assert re.search(r"^1 site\(s\) lie apart from the others \([\d,]+ km from them at least; "
+                     r"the median spacing is \d+ km\) and would lie among them with the "
+                     r"latitude's sign changed: 's7' \(lat=-19\.5, lon=121\)\. Kept as given "
+                     r"\(many of this survey's sites would land among the others so, by "
+                     r"chance\); if it is a typo: remove the minus sign: north of the equator "
+                     r"latitudes are positive\.$", entry["detail"])
+    assert entry["ids"] == ["s7"]
