@@ -332,7 +332,11 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
     if items is not None:
         from geodata.dialectometry.reliability import cronbach_alpha
 
-        summary["cronbach_alpha"] = idx.step("cronbach_alpha", lambda: cronbach_alpha(items))
+        try:
+            summary["cronbach_alpha"] = idx.step("cronbach_alpha",
+                                                 lambda: cronbach_alpha(items))
+        except DialectGraphError as exc:  # one item: the maps are drawn, α is not
+            notes.append(f"Cronbach's α not computed: {exc}")
 
     def want(kind: str) -> bool:
         return kind in wanted

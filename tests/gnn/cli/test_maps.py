@@ -189,6 +189,23 @@ def test_sites_without_survey_data_are_named(tmp_path, capsys):
     assert note in summary["notes"] and summary["n_clustered"] == 38
 
 
+def test_a_survey_of_one_item_is_mapped_without_its_alpha(tmp_path, capsys):
+    """An audit mapping one variable got no map: Cronbach's α (asked for by nobody) needs
+    two items, and its error stopped the command. α is left out, with a note."""
+    sites, survey = load_dataset("sinitic_szeto2018")
+    one = survey[survey["item"] == survey["item"].iloc[0]]
+    argv = _write(tmp_path, sites, one)
+    out = tmp_path / "one"
+    assert _run([*argv, "--kinds", "features", "groups", "--label", "dialect_group",
+                 "--out", str(out)]) == 0
+    note = (r"Cronbach's α not computed: `(--)?survey` must have at least 2 items that vary "
+            r"across sites for Cronbach's α; got 1\.")
+    assert re.search(note, capsys.readouterr().out)
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert any(re.search(note, n) for n in summary["notes"]) and "cronbach_alpha" not in summary
+    assert (out / "groups.png").is_file()
+
+
 def test_maps_command_never_imports_torch(tmp_path):
     sites, survey = load_dataset("sinitic_szeto2018")
     argv = _write(tmp_path, sites, survey)
