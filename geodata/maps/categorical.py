@@ -479,8 +479,13 @@ def plot_cluster_dendrogram(graph: Any, clustering: Any, *, n_clusters: int = 6,
         txt = f"{k}: {size} site{'s' if size != 1 else ''}"
         if ref is not None:
             top = ref[clusters == k].value_counts()
-            if len(top):
+            if len(top) and top.iloc[0] * 2 > top.sum():
                 txt += f", mostly {top.index[0]}"
+            elif len(top):  # a plurality is said as one: 48 of 186 is no "mostly"
+                tied = [str(v) for v in top.index[top == top.iloc[0]]]
+                txt += (f", {' and '.join(tied[:2])} {int(top.iloc[0])} each of "
+                        f"{int(top.sum())}" if len(tied) > 1 else
+                        f", {top.index[0]} {int(top.iloc[0])} of {int(top.sum())}")
         legend_names[k] = txt
     plot_groups(graph, lab.map(lambda k: legend_names.get(k) if pd.notna(k) else None),
                 ax=ax_map, crs=crs, boundary=boundary,

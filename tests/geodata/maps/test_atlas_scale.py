@@ -344,3 +344,31 @@ def test_fuzzy_cluster_map(atlas):
     assert len({tuple(np.round(f, 3)) for f in fills}) > 5  # mixtures, not 5 flat colours
     with pytest.raises(DialectGraphError, match="`membership` must be a DataFrame"):
         plot_cluster_membership(graph, [1, 2])
+
+
+def test_cluster_key_says_mostly_only_of_a_majority(atlas):
+    """An audit's key read "6: 186 sites, mostly Borneo" where 48 of 186 were Borneo, and
+    "mostly New Guinea" of a 12/12 tie. A majority is 'mostly'; a plurality is counted."""
+    graph, _, dist = atlas
+    clus = hierarchical_clustering(dist, method="average")
+    cut = clus.cut(3)
+    ids = graph.node_ids
+    big = cut.value_counts().index[0]
+    members = [i for i in ids if cut[i] == big]
+    ref = pd.Series("Z", index=ids)
+    n = len(members)
+    ref[members[: int(0.4 * n)]] = "A"  # 40 %, the most
+    ref[members[int(0.4 * n): int(0.7 * n)]] = "B"
+    ref[members[int(0.7 * n):]] = "C"
+    fig = plot_cluster_dendrogram(graph, clus, n_clusters=3, reference=ref)
+    texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    mine = next(t for t in texts if t.startswith(f"{big}: "))
+    assert mine == f"{big}: {n} sites, A {int(0.4 * n)} of {n}"
+    assert any(t.endswith(", mostly Z") for t in texts if t != mine)
+    # a tie names both
+    ref[members[: n // 2]], ref[members[n // 2: 2 * (n // 2)]] = "A", "B"
+    ref[members[2 * (n // 2):]] = "C"
+    fig = plot_cluster_dendrogram(graph, clus, n_clusters=3, reference=ref)
+    texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert f"{big}: {n} sites, A and B {n // 2} each of {n}" in texts
+    plt.close("all")
