@@ -288,7 +288,8 @@ def _encode_survey(survey, args: argparse.Namespace):
                    "sites, the rest in 'other'")
             tail = "; the strings stay in the survey for `distances --metric levenshtein`"
         print(f"features: {n_items} {what} item(s) encoded as {d['features']} variant classes "
-              f"({how}); {d['cells']} site x item cells, {d['cells_missing']} missing "
+              f"({how}); {d['cells']} site x item cells of the {d['sites']} sites with data, "
+              f"{d['cells_missing']} missing "
               f"({d['cells_missing'] / max(d['cells'], 1):.1%}){tail}")
         if method == "clusters":
             merged = _merged_examples(fm.classes)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from gnn.cli._common import add_genealogy_options
@@ -83,6 +84,14 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             _say_reading_classes(args.graph)
     else:
         check_labels(graph, args.label)
+        labels = graph.labels if args.label is None else graph.regions[args.label]
+        blank = labels.isna() | labels.astype(str).str.strip().eq("")
+        if blank.any():  # the header counts every region; the scores count these out
+            from geodata.validation import first_examples
+
+            print(f"note: {int(blank.sum())} of the {len(labels)} regions have no label "
+                  f"({first_examples([str(i) for i in labels.index[blank]])}): they are not "
+                  "scored (their features and edges take part)", file=sys.stderr)
     net = {"max_epochs": args.max_epochs} if args.max_epochs is not None else None
     import warnings
 
