@@ -917,6 +917,12 @@ def sites_from_frame(
                     "way round: latitude and longitude look swapped "
                     f"({first_examples(ids[bad].tolist())}). Swap the two values in "
                     f"{'that row' if n_bad == 1 else 'those rows'}.")
+        elif not lat_bad.any() and lon[lon_bad].between(180, 360).all():
+            hint = (" They look written from 0 to 360 degrees east: subtract 360 from the "
+                    "longitudes above 180 (190 is -170, 170 degrees west).")
+        elif not lat_bad.any() and lon[lon_bad].between(-540, -180).all():
+            hint = (" They look 360 degrees too far west: add 360 to the longitudes below "
+                    f"-180 ({lon.iloc[i]} is {lon.iloc[i] + 360:.6g}).")
         else:
             hint = " Check the coordinates or the column names."
         problems.add(

@@ -1394,3 +1394,18 @@ def test_a_sign_typo_in_a_survey_across_the_equator_is_said(tmp_path):
                      r"chance\); if it is a typo: remove the minus sign: north of the equator "
                      r"latitudes are positive\.$", entry["detail"])
     assert entry["ids"] == ["s7"]
+
+
+def test_longitudes_a_turn_off_are_named_with_the_fix(tmp_path):
+    """An audit's longitude -234.858 (125.142 less 360) was "outside [-180, 180]" with no
+    hint; 0-360 longitudes (190 for -170) get theirs too."""
+    rows = "id,latitude,longitude\na,10.1,121.0\nb,11.2,122.5\nc,9.5,{}\n"
+    p = _write(tmp_path, "s.csv", rows.format(-234.858))
+    with pytest.raises(DialectGraphError, match=r"longitude outside \[-180, 180\] \(first: "
+                       r"site 'c', lat=9\.5, lon=-234\.858\)\. They look 360 degrees too far "
+                       r"west: add 360 to the longitudes below -180 \(-234\.858 is 125\.142\)"):
+        read_sites(p)
+    p = _write(tmp_path, "s.csv", rows.format(190.5))
+    with pytest.raises(DialectGraphError, match=r"They look written from 0 to 360 degrees east"
+                       r": subtract 360 from the longitudes above 180"):
+        read_sites(p)
