@@ -594,6 +594,19 @@ def _file_lines(frame: pd.DataFrame, rows: np.ndarray) -> list[int]:
     return np.delete(body, dropped)[np.asarray(rows, dtype=np.int64)].tolist()
 
 
+#: Legacy East Asian encodings by charset-normalizer's codec name, as a user knows them.
+_EAST_ASIAN_CODECS = {
+    "cp932": "Shift-JIS (Excel's \"CSV\" on Japanese Windows)",
+    "shift_jis": "Shift-JIS (Excel's \"CSV\" on Japanese Windows)",
+    "euc_jp": "EUC-JP",
+    "gb": "GBK / GB18030 (Excel's \"CSV\" on Chinese Windows)",
+    "big5": "Big5 (Excel's \"CSV\" on Traditional Chinese Windows)",
+    "cp950": "Big5 (Excel's \"CSV\" on Traditional Chinese Windows)",
+    "euc_kr": "EUC-KR (Excel's \"CSV\" on Korean Windows)",
+    "cp949": "EUC-KR (Excel's \"CSV\" on Korean Windows)",
+}
+
+
 def _encoding_hint(path: Path) -> str:
     """Where a file that is not UTF-8 first breaks, and what it reads as: ' (line 3, which
     reads as Windows-1252 (Excel's "CSV" on Windows): 'Città...')' ('' when unreadable)."""
@@ -610,6 +623,29 @@ def _encoding_hint(path: Path) -> str:
         return ""
     if b"\x00" in data:  # a binary file (an image, an archive): no text encoding fits
         return ""
+    # an East Asian Windows's "CSV" (Shift-JIS, GBK, Big5, EUC-KR) read as Windows-1252 is
+    # garbage (an audit's Japanese survey): charset-normalizer tells them apart, unless
+    # Windows-1252 reads the file as Latin letters ('são'), which a short file leaves open
+    try:
+        western = data.decode("cp1252")
+    except UnicodeDecodeError:
+        western = ""
+    latin = bool(western) and all(ch.isalpha() and ord(ch) < 0x250
+                                  for ch in western if ord(ch) > 0x7F)
+    family = None
+    if not latin:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data[:200_000]).best()
+        codec = best.encoding if best is not None else ""
+        family = next((v for k, v in _EAST_ASIAN_CODECS.items() if codec.startswith(k)), None)
+    if family is not None:
+        try:
+            text = raw.decode(codec)
+        except (UnicodeDecodeError, LookupError):
+            text = ""
+        if text and all(ch.isprintable() or ch == "\t" for ch in text):
+            return f" (line {line}, which reads as {family}: {text[:60]!r})"
     for codec, name in (("cp1252", "Windows-1252 (Excel's \"CSV\" on Windows)"),
                         ("latin-1", "Latin-1")):
         try:

@@ -1409,3 +1409,21 @@ def test_longitudes_a_turn_off_are_named_with_the_fix(tmp_path):
     with pytest.raises(DialectGraphError, match=r"They look written from 0 to 360 degrees east"
                        r": subtract 360 from the longitudes above 180"):
         read_sites(p)
+
+
+@pytest.mark.parametrize("codec, name", [
+    ("cp932", r"Shift-JIS \(Excel's \"CSV\" on Japanese Windows\)"),
+    ("gb18030", r"GBK / GB18030 \(Excel's \"CSV\" on Chinese Windows\)"),
+])
+def test_an_east_asian_windows_csv_is_named_by_its_encoding(tmp_path, codec, name):
+    """An audit's Shift-JIS survey was "Windows-1252" with its line shown as garbage; the
+    encoding is told (charset-normalizer) and the line shown as it reads."""
+    rows = ["site,item,value"] + [f"s{k},語{k},{w}" for k, w in enumerate(
+        ["かか", "きす", "くこ", "けき", "さし", "すせ", "そた", "ちつ"] if codec == "cp932"
+        else ["北京话", "上海话", "广州话", "厦门话", "长沙话", "南昌话", "梅县话", "福州话"])]
+    p = tmp_path / "v.csv"
+    p.write_bytes("\n".join(rows).encode(codec))
+    with pytest.raises(DialectGraphError, match=rf"\(line 2, which reads as {name}: "
+                       rf"'{re.escape(rows[1])}'\)\)\. Check the file's format \(save it as "
+                       r"UTF-8 CSV\)"):
+        read_survey(p)
