@@ -744,18 +744,29 @@ class DialectGraph:
                            "those distances")
                 else:
                     fix = f"Raise `max_crossing_km` (now {max_crossing_km:g}) past those distances"
-                    if "cells cut at their reach" in actions:
+                    if "cells cut at their reach" in actions and contiguity:
                         fix += " (or `max_reach_km`, which cut the cells short)"
-                cut = {str(i) for e in report.entries
-                       if e["action"] == "removed edges crossing barriers" for i in e["ids"]}
-                if cut & {str(i) for i in lonely}:
-                    fix = ("Their edges crossed a barrier and were removed (barrier_action="
-                           "'drop'): pass barrier_action='flag' to keep them, flagged. Or: "
-                           + fix[0].lower() + fix[1:])
                 knn = "" if params.get("method") == "knn" else " use method='knn',"
                 # the groups apart are said too: raising the limit past the lone regions'
                 # distances alone left an audit's Malta (8 regions) a part of its own
                 found = _detached_groups(edges, reg)
+                cut = {str(i) for e in report.entries
+                       if e["action"] == "removed edges crossing barriers" for i in e["ids"]}
+                # every region apart, or a region of every group apart, lost its edges
+                apart = [{str(i)} for i in lonely] + [
+                    {str(i) for i in group} for group in (found[3] if found else [])]
+                if cut and all(part & cut for part in apart):
+                    # islands are joined before the barriers cut: a wider crossing joins
+                    # nothing (an audit raised it from 500 to 2,000 km, to no effect)
+                    fix = ("Their edges crossed a barrier and were removed (barrier_action="
+                           "'drop'); the joins across water come before the barriers, so "
+                           "raising `max_crossing_km` does not restore them. Pass "
+                           "barrier_action='flag' to keep those edges, flagged")
+                    knn = ""
+                elif any(part & cut for part in apart):
+                    fix = ("Some of their edges crossed a barrier and were removed "
+                           "(barrier_action='drop'): pass barrier_action='flag' to keep them, "
+                           "flagged. Or: " + fix[0].lower() + fix[1:])
                 groups = "" if found is None else (
                     f" Besides, {len(found[1])} group(s) of regions are joined to nothing "
                     f"else: {'; '.join(found[1][:3])}"
@@ -772,8 +783,18 @@ class DialectGraph:
                             "distances to join them")
         else:
             detached_fix = "a larger `k` or `threshold_km` joins them"
-        if "removed edges crossing barriers" in actions:  # which parts they cut: unknown here
-            detached_fix += " (or barrier_action='flag', which keeps the edges across barriers)"
+        if "removed edges crossing barriers" in actions:
+            cut = {str(i) for e in report.entries
+                   if e["action"] == "removed edges crossing barriers" for i in e["ids"]}
+            found = _detached_groups(edges, reg)
+            if found is not None and all({str(i) for i in g} & cut for g in found[3]):
+                # each group lost edges to the barriers: joins across water come first
+                detached_fix = ("their edges crossed a barrier and were removed "
+                                "(barrier_action='drop'), which raising `max_crossing_km` "
+                                "does not restore: barrier_action='flag' keeps them, flagged")
+            else:
+                detached_fix += (" (or barrier_action='flag', which keeps the edges across "
+                                 "barriers)")
         _report_detached_groups(edges, reg, set(lonely), report, fix=detached_fix)
         meta = {**params, "projected_crs": crs.to_wkt(), "format_version": FORMAT_VERSION,
                 "distance": "great-circle km (haversine, R=6371.0088)",
@@ -1208,7 +1229,7 @@ def _report_detached_groups(edges: pd.DataFrame, reg: pd.DataFrame, lonely: set,
     found = _detached_groups(edges, reg)
     if found is None:
         return
-    main, parts, ids = found
+    main, parts, ids, _ = found
     report.add("detached groups of regions",
                f"the graph falls into {len(parts) + 1 + len(lonely)} parts: {main} "
                f"regions in the largest, and {len(parts)} group(s) joined to nothing else: "
@@ -1218,10 +1239,10 @@ def _report_detached_groups(edges: pd.DataFrame, reg: pd.DataFrame, lonely: set,
 
 
 def _detached_groups(edges: pd.DataFrame, reg: pd.DataFrame
-                     ) -> tuple[int, list[str], list[Any]] | None:
+                     ) -> tuple[int, list[str], list[Any], list[list[Any]]] | None:
     """``(regions in the largest part, each other group of two or more regions described
-    with its distance to the nearest site outside it, their ids)``, or None when the
-    regions with edges form one part."""
+    with its distance to the nearest site outside it, their ids, the ids group by
+    group)``, or None when the regions with edges form one part."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -1239,7 +1260,7 @@ def _detached_groups(edges: pd.DataFrame, reg: pd.DataFrame
     if not groups:
         return None
     lon, lat = reg["longitude"].to_numpy(float), reg["latitude"].to_numpy(float)
-    parts, ids, gaps = [], [], []
+    parts, ids, gaps, members = [], [], [], []
     for c in groups:
         inside = np.flatnonzero(label == c)
         outside = np.flatnonzero(label != c)
@@ -1247,11 +1268,12 @@ def _detached_groups(edges: pd.DataFrame, reg: pd.DataFrame
                   for i in inside)
         names = reg.index[inside].tolist()
         ids += names
+        members.append(names)
         parts.append(f"{first_examples(names)} ({len(names)} regions, {gap:,.0f} km from the "
                      "nearest other site)")
         gaps.append(gap)
     order = np.argsort(gaps, kind="stable")[::-1]  # the farthest first, as the lone regions
-    return int(sizes[main]), [parts[k] for k in order], ids
+    return int(sizes[main]), [parts[k] for k in order], ids, members
 
 
 def _report_unknown_relatedness(edges: pd.DataFrame, paths: pd.Series, ids: pd.Index,

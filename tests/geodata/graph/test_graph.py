@@ -685,3 +685,32 @@ def test_country_polygons_as_barriers_flag_the_edges_across_their_borders(data):
                     r"'\w+'", entries["barriers away from the sites"])
     assert re.search(r"; \d+ barrier\(s\) are crossed by no edge$",
                      entries["flagged edges crossing barriers"])
+
+
+def test_a_group_cut_off_by_dropped_barrier_edges_is_told_the_fix_that_works():
+    """An audit's --barrier-action drop left islands without edges and said to raise
+    --max-crossing-km, which did nothing (islands are joined before the barriers cut)."""
+    west, east = shapely.box(10.0, 45.0, 10.5, 45.3), shapely.box(10.7, 45.0, 11.2, 45.3)
+    land = gpd.GeoDataFrame(geometry=[west, east], crs="EPSG:4326")
+    ids = [f"w{k}" for k in range(3)] + [f"e{k}" for k in range(3)]
+    lon = [10.2] * 3 + [10.9] * 3
+    lat = [45.05, 45.15, 45.25] * 2
+    sites = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326",
+                             index=pd.Index(ids, name="site_id"))
+    line = gpd.GeoDataFrame({"name": ["border"]}, crs="EPSG:4326",
+                            geometry=[shapely.LineString([(10.6, 44.9), (10.6, 45.4)])])
+    # a group of three: said in the report, with the fix that works
+    g = DialectGraph.from_sites(sites, boundary=land, barriers=line, barrier_action="drop")
+    detail = {e["action"]: e["detail"] for e in g.report.entries}["detached groups of regions"]
+    assert detail.endswith("cannot cross between parts; their edges crossed a barrier and "
+                           "were removed (barrier_action='drop'), which raising "
+                           "`max_crossing_km` does not restore: barrier_action='flag' keeps "
+                           "them, flagged")
+    # a lone region: refused, with that fix
+    with pytest.raises(DialectGraphError, match=r"have no neighbour .*Their edges crossed a "
+                       r"barrier and were removed \(barrier_action='drop'\); the joins across "
+                       r"water come before the barriers, so raising `max_crossing_km` does not "
+                       r"restore them\. Pass barrier_action='flag' to keep those edges, "
+                       r"flagged, or pass isolated='keep'\.$"):
+        DialectGraph.from_sites(sites.drop(index=["e1", "e2"]), boundary=land, barriers=line,
+                                barrier_action="drop")
