@@ -755,7 +755,7 @@ class DialectGraph:
                 # every region apart, or a region of every group apart, lost its edges
                 apart = [{str(i)} for i in lonely] + [
                     {str(i) for i in group} for group in (found[3] if found else [])]
-                if cut and all(part & cut for part in apart):
+                if cut and contiguity and all(part & cut for part in apart):
                     # islands are joined before the barriers cut: a wider crossing joins
                     # nothing (an audit raised it from 500 to 2,000 km, to no effect)
                     fix = ("Their edges crossed a barrier and were removed (barrier_action="
@@ -764,9 +764,10 @@ class DialectGraph:
                            "barrier_action='flag' to keep those edges, flagged")
                     knn = ""
                 elif any(part & cut for part in apart):
-                    fix = ("Some of their edges crossed a barrier and were removed "
-                           "(barrier_action='drop'): pass barrier_action='flag' to keep them, "
-                           "flagged. Or: " + fix[0].lower() + fix[1:])
+                    fix = (f"{'Some of their' if contiguity else 'Their'} edges crossed a "
+                           "barrier and were removed (barrier_action='drop'): pass "
+                           "barrier_action='flag' to keep them, flagged. Or: "
+                           + fix[0].lower() + fix[1:])
                 groups = "" if found is None else (
                     f" Besides, {len(found[1])} group(s) of regions are joined to nothing "
                     f"else: {'; '.join(found[1][:3])}"
@@ -787,7 +788,8 @@ class DialectGraph:
             cut = {str(i) for e in report.entries
                    if e["action"] == "removed edges crossing barriers" for i in e["ids"]}
             found = _detached_groups(edges, reg)
-            if found is not None and all({str(i) for i in g} & cut for g in found[3]):
+            if contiguity and found is not None and all({str(i) for i in g} & cut
+                                                        for g in found[3]):
                 # each group lost edges to the barriers: joins across water come first
                 detached_fix = ("their edges crossed a barrier and were removed "
                                 "(barrier_action='drop'), which raising `max_crossing_km` "
