@@ -668,9 +668,12 @@ class DialectGraph:
         if contiguity and proj is not None and len(ids) > 1:
             if outline is not None:  # regions cut to the land: straits between them
                 pairs = join_straits(pairs, proj, ids, report=report, outline=outline, crs=crs)
+            gaps_outline = outline
+            if landmass is None and outline is None:  # given polygons: their gaps' land
+                gaps_outline = _land_near(proj, pairs, crs)
             pairs = connect_components(pairs, proj, ids, max_crossing_km=max_crossing_km,
                                        report=report, landmass=landmass, xy=xy,
-                                       outline=outline, crs=crs,
+                                       outline=gaps_outline, crs=crs,
                                        lonlat=reg[["longitude", "latitude"]].to_numpy(float))
         else:
             pairs = pairs.assign(sea_crossing=False)
@@ -1238,6 +1241,35 @@ def _report_detached_groups(edges: pd.DataFrame, reg: pd.DataFrame, lonely: set,
                + "; ".join(parts[:5]) + (f" and {len(parts) - 5} more" if len(parts) > 5 else "")
                + f". Diffusion and label spreading cannot cross between parts; {fix}",
                ids)
+
+
+def _land_near(proj: np.ndarray, pairs: pd.DataFrame, crs) -> shapely.Geometry | None:
+    """The bundled Natural Earth land (1:10m) around given polygons, in their ``crs``, when
+    they fall into several parts (their gaps are then joined, and told land from water);
+    None when they form one part."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n = len(proj)
+    i, j = pairs["i"].to_numpy(), pairs["j"].to_numpy()
+    n_parts, _ = connected_components(coo_matrix((np.ones(len(i)), (i, j)), shape=(n, n)),
+                                      directed=False)
+    if n_parts <= 1:
+        return None
+    from geodata._geo import clip_to_box
+    from geodata.datasets import load_boundary
+
+    box = gpd.GeoSeries(proj, crs=crs).to_crs("EPSG:4326").total_bounds
+    if not np.isfinite(box).all():
+        return None
+    margin = max(1.0, 0.1 * max(box[2] - box[0], box[3] - box[1]))
+    box = (max(box[0] - margin, -180.0), max(box[1] - margin, -90.0),
+           min(box[2] + margin, 180.0), min(box[3] + margin, 90.0))
+    land = load_boundary("world_land").geometry.to_numpy()
+    near = [clip_to_box(g, box) for g in land[shapely.intersects(land, shapely.box(*box))]]
+    if not near:
+        return shapely.Polygon()
+    return shapely.union_all(gpd.GeoSeries(near, crs="EPSG:4326").to_crs(crs).to_numpy())
 
 
 def _detached_groups(edges: pd.DataFrame, reg: pd.DataFrame

@@ -503,14 +503,15 @@ def test_water_between_regions_is_measured_on_the_earth_not_the_projection():
     Florida, 107 in truth, and islands left alone within --max-crossing-km)."""
     from geodata._geo import great_circle_km
 
-    a, b = shapely.box(10.0, 60.0, 10.5, 60.3), shapely.box(11.4, 60.0, 11.9, 60.3)
+    # in the open Atlantic: the gap between given polygons is water by the bundled land
+    a, b = shapely.box(-30.0, 60.0, -29.5, 60.3), shapely.box(-28.6, 60.0, -28.1, 60.3)
     regions = gpd.GeoDataFrame(geometry=[a, b], index=pd.Index(["a", "b"], name="site_id"),
                                crs="EPSG:4326")
     g = DialectGraph.from_regions(regions, crs="EPSG:3857", max_crossing_km=60)
     assert g.edges.loc[("a", "b"), "sea_crossing"]
     detail = {e["action"]: e["detail"] for e in g.report.entries}["joined islands across water"]
     km = float(re.search(r"\(\d+ km apart, ([\d.]+) km of water\)", detail).group(1))
-    truth = float(great_circle_km(10.5, 60.0, 11.4, 60.0))
+    truth = float(great_circle_km(-29.5, 60.0, -28.6, 60.0))
     assert abs(km - truth) < 1.0 and 45 < truth < 55
 
 
@@ -536,16 +537,18 @@ def test_the_nearest_island_is_the_nearest_on_the_earth():
     stretches the other: the island 120 km east reads 77 km, the one 100 km north 156 km.
     The joining picks the nearest on the earth (an audit's Jamaica was left alone 147 km
     from Cuba)."""
-    a = shapely.box(100.0, -0.25, 100.5, 0.25)
-    east = shapely.box(101.58, -0.25, 102.08, 0.25)   # about 120 km of water
-    north = shapely.box(100.0, 1.15, 100.5, 1.65)     # about 100 km of water
+    # in the open Atlantic, 100° from the projection's centre as before (the gaps between
+    # given polygons are water by the bundled land)
+    a = shapely.box(-20.0, -0.25, -19.5, 0.25)
+    east = shapely.box(-18.42, -0.25, -17.92, 0.25)   # about 120 km of water
+    north = shapely.box(-20.0, 1.15, -19.5, 1.65)     # about 100 km of water
     # each on a landmass of its own regions, so that 'a' is the one looking for a shore
-    more = [shapely.box(102.08, -0.25, 102.58, 0.25), shapely.box(100.0, 1.65, 100.5, 2.15),
-            shapely.box(100.0, 2.15, 100.5, 2.65)]
+    more = [shapely.box(-17.92, -0.25, -17.42, 0.25), shapely.box(-20.0, 1.65, -19.5, 2.15),
+            shapely.box(-20.0, 2.15, -19.5, 2.65)]
     regions = gpd.GeoDataFrame(geometry=[a, east, north, *more], crs="EPSG:4326",
                                index=pd.Index(["a", "east", "north", "e2", "n2", "n3"],
                                               name="site_id"))
-    g = DialectGraph.from_regions(regions, crs="+proj=laea +lat_0=0 +lon_0=0",
+    g = DialectGraph.from_regions(regions, crs="+proj=laea +lat_0=0 +lon_0=-120",
                                   max_crossing_km=110, isolated="keep")
     assert ("a", "north") in g.edges.index and ("a", "east") not in g.edges.index
     detail = {e["action"]: e["detail"] for e in g.report.entries}["joined islands across water"]
@@ -714,3 +717,26 @@ def test_a_group_cut_off_by_dropped_barrier_edges_is_told_the_fix_that_works():
                        r"flagged, or pass isolated='keep'\.$"):
         DialectGraph.from_sites(sites.drop(index=["e1", "e2"]), boundary=land, barriers=line,
                                 barrier_action="drop")
+
+
+def test_a_gap_between_given_polygons_is_water_only_over_water():
+    """An audit's districts with unsurveyed land between them were joined across "82 km of
+    water" (sea_crossing=True): every gap between given polygons was called water. The
+    gap is told by the bundled land: inland France is land, the Strait of Dover water."""
+    boxes = {"paris": shapely.box(2.2, 48.7, 2.5, 48.95), "orleans": shapely.box(1.8, 47.8,
+                                                                                 2.1, 48.0),
+             "dover": shapely.box(1.2, 51.05, 1.4, 51.2), "calais": shapely.box(1.8, 50.9,
+                                                                               2.0, 51.0)}
+    regions = gpd.GeoDataFrame(geometry=list(boxes.values()), crs="EPSG:4326",
+                               index=pd.Index(list(boxes), name="site_id"))
+    g = DialectGraph.from_regions(regions, max_crossing_km=300)
+    e = g.edges
+    assert not e.loc[("paris", "orleans"), "sea_crossing"]
+    assert e.loc[("dover", "calais"), "sea_crossing"]
+    entries = {x["action"]: x["detail"] for x in g.report.entries}
+    assert re.match(r"2 edge\(s\) join regions with land between them that no region covers "
+                    r"\(sea_crossing=False; the land is the bundled Natural Earth 1:10m\): "
+                    r"orleans-paris \(78 km between the regions\), calais-paris ",
+                    entries["joined regions across land no region covers"])
+    assert "dover-calais" in entries["joined islands across water"] or (
+        "calais-dover" in entries["joined islands across water"])
