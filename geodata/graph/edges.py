@@ -456,6 +456,7 @@ def connect_components(
         # regions that touch only at a point (no shared border) cross no water
         water = np.array([gap_of[p] > _TOUCH_KM for p in new_pairs])
         on_land: list[tuple] = []
+        dry = None
         if landmass is None and outline is not None and water.any():
             # given polygons (districts) with no landmass of their own: a gap between two
             # of them is water when the shortest line across it mostly is (an audit's
@@ -468,19 +469,14 @@ def connect_components(
                                        np.arange(k) + k, outline, crs)
             dry = np.zeros(len(new_pairs), dtype=bool)
             dry[water] = wet <= 0.5 * span
-            water &= ~dry
-            land_pairs = {p for p, d in zip(new_pairs, dry) if d}
-            pos = {name: p for p, name in enumerate(ids)}
-            on_land = [x for x in added
-                       if (min(pos[x[0]], pos[x[1]]), max(pos[x[0]], pos[x[1]])) in land_pairs]
-            added = [x for x in added if x not in on_land]
-        if landmass is not None:
+        elif landmass is not None:
             dry = np.array([landmass[a] == landmass[b] for a, b in new_pairs]) & water
             if dry.any() and xy is not None and outline is not None:
                 ends = np.array(new_pairs)[dry]
                 dry[dry] = ~crosses_water(*water_on_lines(xy, ends[:, 0], ends[:, 1], outline,
                                                           crs),
                                           min_share=LAND_GAP_WATER_SHARE)
+        if dry is not None:  # the land gaps' edges are said apart from the sea's
             water &= ~dry
             land_pairs = {p for p, d in zip(new_pairs, dry) if d}
             pos = {name: p for p, name in enumerate(ids)}

@@ -1135,18 +1135,14 @@ def test_a_minus_typed_on_an_eastern_or_northern_site_is_to_be_removed(tmp_path)
     east, _ = geodata.load_dataset("sinitic_szeto2018")
     table = pd.DataFrame({"id": east.index, "latitude": east["latitude"].to_numpy(),
                           "longitude": east["longitude"].to_numpy()})
-    one = table.copy()
-    one.loc[3, "longitude"] = -one.loc[3, "longitude"]
-    one.to_csv(tmp_path / "s.csv", index=False)
-    with pytest.raises(DialectGraphError, match=r"with the longitude's sign changed: .*"
-                       r"Remove the minus sign: east of Greenwich longitudes are positive\.$"):
-        read_sites(tmp_path / "s.csv")
-    one = table.copy()
-    one.loc[5, "latitude"] = -one.loc[5, "latitude"]
-    one.to_csv(tmp_path / "s.csv", index=False)
-    with pytest.raises(DialectGraphError, match=r"with the latitude's sign changed: .*"
-                       r"Remove the minus sign: north of the equator latitudes are positive\."):
-        read_sites(tmp_path / "s.csv")
+    for row, col, side in ((3, "longitude", "east of Greenwich"),
+                           (5, "latitude", "north of the equator")):
+        one = table.copy()
+        one.loc[row, col] = -one.loc[row, col]
+        one.to_csv(tmp_path / "s.csv", index=False)
+        with pytest.raises(DialectGraphError, match=rf"with the {col}'s sign changed: .*Remove "
+                           rf"the minus sign: {side} {col}s are positive\.$"):
+            read_sites(tmp_path / "s.csv")
     land = geodata.load_boundary("world_land")
     with pytest.raises(DialectGraphError, match=r"the longitudes' minus signs look wrong: "
                        r"east of Greenwich they are positive\. Remove the minus sign\."):
