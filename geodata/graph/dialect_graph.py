@@ -33,6 +33,7 @@ from geodata.graph.edges import (
     crossing_barriers,
     flag_offshore_crossings,
     join_straits,
+    near_in_crs,
     relatedness_from_paths,
 )
 from geodata.graph.regions import (
@@ -738,6 +739,11 @@ class DialectGraph:
         feats = _features_frame(features, ids, report)
         deg = edges.groupby(level="source").size().reindex(ids, fill_value=0)
         lonely = deg.index[deg.to_numpy() == 0].tolist()
+        # the groups of regions apart, found once for the error, the advice and the report
+        found = _detached_groups(edges, reg)
+        # the regions whose edges the barriers removed (barrier_action='drop')
+        cut = {str(i) for e in report.entries
+               if e["action"] == "removed edges crossing barriers" for i in e["ids"]}
         if lonely and len(ids) > 1:
             far = _nearest_site_km(reg, lonely, proj if contiguity else None, crs)
             if isolated == "raise":
@@ -752,9 +758,6 @@ class DialectGraph:
                 knn = "" if params.get("method") == "knn" else " use method='knn',"
                 # the groups apart are said too: raising the limit past the lone regions'
                 # distances alone left an audit's Malta (8 regions) a part of its own
-                found = _detached_groups(edges, reg)
-                cut = {str(i) for e in report.entries
-                       if e["action"] == "removed edges crossing barriers" for i in e["ids"]}
                 # every region apart, or a region of every group apart, lost its edges
                 apart = [{str(i)} for i in lonely] + [
                     {str(i) for i in group} for group in (found[3] if found else [])]
@@ -788,9 +791,6 @@ class DialectGraph:
         else:
             detached_fix = "a larger `k` or `threshold_km` joins them"
         if "removed edges crossing barriers" in actions:
-            cut = {str(i) for e in report.entries
-                   if e["action"] == "removed edges crossing barriers" for i in e["ids"]}
-            found = _detached_groups(edges, reg)
             if contiguity and found is not None and all({str(i) for i in g} & cut
                                                         for g in found[3]):
                 # each group lost edges to the barriers: joins across water come first
@@ -800,7 +800,7 @@ class DialectGraph:
             else:
                 detached_fix += (" (or barrier_action='flag', which keeps the edges across "
                                  "barriers)")
-        _report_detached_groups(edges, reg, set(lonely), report, fix=detached_fix)
+        _report_detached_groups(found, set(lonely), report, fix=detached_fix)
         meta = {**params, "projected_crs": crs.to_wkt(), "format_version": FORMAT_VERSION,
                 "distance": "great-circle km (haversine, R=6371.0088)",
                 "border": "geodesic km on the WGS84 ellipsoid"}
@@ -1226,12 +1226,12 @@ def _nearest_site_km(reg: pd.DataFrame, names: list, proj: np.ndarray | None = N
     return ", ".join(parts) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
 
 
-def _report_detached_groups(edges: pd.DataFrame, reg: pd.DataFrame, lonely: set,
-                            report: Report, *, fix: str) -> None:
+def _report_detached_groups(found: tuple | None, lonely: set, report: Report, *,
+                            fix: str) -> None:
     """Report groups of two or more regions joined to each other but to nothing else (the
     graph falls apart: diffusion, attention and label spreading cannot cross the gap),
-    with the distance from each group to the nearest region outside it."""
-    found = _detached_groups(edges, reg)
+    with the distance from each group to the nearest region outside it (``found``: what
+    :func:`_detached_groups` found)."""
     if found is None:
         return
     main, parts, ids, _ = found
@@ -1256,20 +1256,14 @@ def _land_near(proj: np.ndarray, pairs: pd.DataFrame, crs) -> shapely.Geometry |
                                       directed=False)
     if n_parts <= 1:
         return None
-    from geodata._geo import clip_to_box
     from geodata.datasets import load_boundary
 
-    box = gpd.GeoSeries(proj, crs=crs).to_crs("EPSG:4326").total_bounds
-    if not np.isfinite(box).all():
+    corners = gpd.GeoSeries(proj, crs=crs).to_crs("EPSG:4326").total_bounds
+    if not np.isfinite(corners).all():
         return None
-    margin = max(1.0, 0.1 * max(box[2] - box[0], box[3] - box[1]))
-    box = (max(box[0] - margin, -180.0), max(box[1] - margin, -90.0),
-           min(box[2] + margin, 180.0), min(box[3] + margin, 90.0))
-    land = load_boundary("world_land").geometry.to_numpy()
-    near = [clip_to_box(g, box) for g in land[shapely.intersects(land, shapely.box(*box))]]
-    if not near:
-        return shapely.Polygon()
-    return shapely.union_all(gpd.GeoSeries(near, crs="EPSG:4326").to_crs(crs).to_numpy())
+    land = near_in_crs(load_boundary("world_land").geometry.to_numpy(), corners[[0, 2]],
+                       corners[[1, 3]], crs, share=0.1, least=1.0)
+    return shapely.union_all(land[~shapely.is_empty(land)])
 
 
 def _detached_groups(edges: pd.DataFrame, reg: pd.DataFrame

@@ -288,7 +288,9 @@ def join_straits(pairs: pd.DataFrame, geoms: np.ndarray, ids: pd.Index, *, repor
     pairs = pairs.assign(sea_crossing=False) if "sea_crossing" not in pairs else pairs
     if len(geoms) < 2 or strait_km <= 0 or outline is None:
         return pairs
-    scale = _plane_scale(shapely.union_all(geoms), crs) if crs is not None else 1.0
+    # the plane's stretch at the regions' centre (a union of 20,000 regions takes seconds)
+    scale = (_plane_scale(shapely.box(*shapely.total_bounds(geoms)), crs)
+             if crs is not None else 1.0)
     i, j = shapely.STRtree(geoms).query(geoms, predicate="dwithin",
                                         distance=strait_km * 1000 * scale)
     keep = i < j
@@ -666,22 +668,16 @@ def crossing_barriers(
 
 def _barriers_near(barriers: gpd.GeoDataFrame, xy: np.ndarray, crs: CRS) -> np.ndarray:
     """The barriers' geometries in ``crs``, one per row (empty where none is near): cut to
-    the sites' box in degrees, widened by a quarter of its size (2 degrees at least), before
-    they are projected (a world file projected whole into a study area's equal-area CRS
-    folds over itself far away: GEOS failed on an audit's world countries), and repaired.
-    A survey across the antimeridian is not cut."""
+    the sites' box in degrees (:func:`near_in_crs`, a quarter of its size around it, 2
+    degrees at least: a world file projected whole into a study area's equal-area CRS
+    folds over itself far away, and GEOS failed on an audit's world countries), and
+    repaired."""
     from pyproj import Transformer
 
-    geo = barriers.to_crs("EPSG:4326").geometry
     lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(
         xy[:, 0], xy[:, 1])
-    geoms = shapely.make_valid(geo.to_numpy())
-    if len(lon) and np.isfinite(lon).all() and np.ptp(lon) <= 180:
-        margin = max(2.0, 0.25 * max(np.ptp(lon), np.ptp(lat)))
-        box = (max(lon.min() - margin, -180.0), max(lat.min() - margin, -90.0),
-               min(lon.max() + margin, 180.0), min(lat.max() + margin, 90.0))
-        geoms = np.array([clip_to_box(g, box) for g in geoms], dtype=object)
-    out = shapely.make_valid(gpd.GeoSeries(geoms, crs="EPSG:4326").to_crs(crs).to_numpy())
+    out = near_in_crs(barriers.to_crs("EPSG:4326").geometry.to_numpy(), lon, lat, crs,
+                      share=0.25, least=2.0)
     # a repaired or cut polygon can come back as a collection with slivers of line: it is
     # its polygons (and a collection of lines, its lines)
     for k in np.flatnonzero(shapely.get_type_id(out) == 7):
@@ -689,6 +685,27 @@ def _barriers_near(barriers: gpd.GeoDataFrame, xy: np.ndarray, crs: CRS) -> np.n
         areas = parts[np.isin(shapely.get_type_id(parts), (3, 6))]
         out[k] = shapely.union_all(areas if areas.size else parts)
     return out
+
+
+def near_in_crs(geoms: np.ndarray, lon: np.ndarray, lat: np.ndarray, crs: CRS, *,
+                share: float, least: float) -> np.ndarray:
+    """Geometries in lon/lat degrees cut to the box of the points ``lon``, ``lat`` widened
+    by ``share`` of its size (``least`` degrees at least), then projected to ``crs`` and
+    repaired: empty where a geometry lies away from the box. Points spanning more than 180
+    degrees of longitude (across the antimeridian) cut nothing."""
+    geoms = np.asarray(geoms, dtype=object)
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    if len(lon) and np.isfinite(lon).all() and np.isfinite(lat).all() and np.ptp(lon) <= 180:
+        margin = max(least, share * max(np.ptp(lon), np.ptp(lat)))
+        box = (max(lon.min() - margin, -180.0), max(lat.min() - margin, -90.0),
+               min(lon.max() + margin, 180.0), min(lat.max() + margin, 90.0))
+        # by bounding boxes first: the world's 6,836 land polygons are not all repaired
+        near = shapely.intersects(shapely.envelope(geoms), shapely.box(*box))
+        geoms = np.array([clip_to_box(shapely.make_valid(g), box) if n else shapely.Polygon()
+                          for g, n in zip(geoms, near)], dtype=object)
+    else:
+        geoms = shapely.make_valid(geoms)
+    return shapely.make_valid(gpd.GeoSeries(geoms, crs="EPSG:4326").to_crs(crs).to_numpy())
 
 
 def relatedness_from_paths(paths: Mapping[str, str] | pd.Series, *, sep: str = "/") -> callable:
