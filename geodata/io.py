@@ -1061,8 +1061,8 @@ def read_sites(
             if wide.any():
                 frame.loc[wide, col] = plain[wide]
                 report.add("full-width characters", f"{int(wide.sum())} value(s) of column "
-                           f"{col!r} written with full-width digits or signs were read as "
-                           f"plain ones (e.g. {text[wide].iloc[0]!r} as "
+                           f"{col!r} written with full-width digits or signs (or the minus "
+                           f"sign −) were read as plain ones (e.g. {text[wide].iloc[0]!r} as "
                            f"{plain[wide].iloc[0]!r})")
     for col, axis in ((lat_col, "latitude"), (lon_col, "longitude")):
         if col in frame.columns:
@@ -1081,8 +1081,9 @@ def read_sites(
     return (sites, report) if with_report else sites
 
 
-#: Full-width ASCII (U+FF01 to U+FF5E) and the ideographic space, as their plain forms.
-_FULL_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+#: Full-width ASCII (U+FF01 to U+FF5E), the ideographic space and the minus sign (U+2212,
+#: a word processor's), as their plain forms.
+_FULL_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20, 0x2212: 0x2D}
 
 _NUMBER = r"\d+(?:[.,]\d+)?"
 #: Degrees, minutes and seconds as atlases print them: 60°23′29″N, 60°23.5'N, N 60°23′,
@@ -1485,8 +1486,9 @@ def check_degrees_in_range(frame: gpd.GeoDataFrame | gpd.GeoSeries, *,
             "like metres of a projected CRS (UTM, a national grid) saved without it (a "
             "GeoJSON without its 'crs' member is read as lon/lat). Set the layer's real CRS "
             "(in QGIS: Layer CRS > Set Layer CRS, then save it again; in Python: "
-            "gdf.set_crs('EPSG:32750', allow_override=True) with your CRS), or save it as a "
-            "GeoPackage, which keeps its CRS.")
+            "gdf.set_crs(CODE, allow_override=True) with the file's own EPSG code, e.g. "
+            "'EPSG:32634' for UTM zone 34N or 'EPSG:2100' for the Greek Grid), or save it as "
+            "a GeoPackage, which keeps its CRS.")
 
 
 def validate_regions(

@@ -1329,12 +1329,14 @@ def test_full_width_coordinates_are_read_and_full_width_ids_named(tmp_path):
     sites file's 'ｓｉｔｅ１２' against the survey's 'site12' got no hint. Trimmed site ids
     are said, as the survey's are."""
     p = _write(tmp_path, "s.csv", "id,latitude,longitude\n a1 ,３５．１４,１３９．０\n"
-               "b2,36.0,140.0\nｓｉｔｅ１２,37.0,138.5\n")
+               "b2,36.0,140.0\nｓｉｔｅ１２,37.0,138.5\nw,40.1,\u22124.5\n")
     sites, report = read_sites(p, with_report=True)
     assert sites.loc["a1", "latitude"] == 35.14 and sites.loc["a1", "longitude"] == 139.0
+    assert sites.loc["w", "longitude"] == -4.5  # a word processor's minus sign
     text = str(report)
     assert ("full-width characters: 1 value(s) of column 'latitude' written with full-width "
-            "digits or signs were read as plain ones (e.g. '３５．１４' as '35.14')") in text
+            "digits or signs (or the minus sign −) were read as plain ones (e.g. '３５．１４' "
+            "as '35.14')") in text
     assert ("trimmed site ids: 1 site id(s) had spaces before or after them (first: ' a1 ') "
             "and were read without them") in text
     v = _write(tmp_path, "v.csv", "site,item,value\na1,sun,hi\nb2,sun,hi\nsite12,sun,x\n")
@@ -1359,7 +1361,8 @@ def test_a_layer_in_metres_read_as_degrees_is_refused(tmp_path):
     with pytest.raises(DialectGraphError, match=r"^`--regions` must have coordinates in the "
                        r"degrees its CRS \(WGS 84\) says; they span x 1,442,721 to 1,542,721, y "
                        r"9,072,404 to 9,172,404, which look like metres of a projected CRS .*"
-                       r"Set the layer's real CRS"):
+                       r"Set the layer's real CRS .*gdf\.set_crs\(CODE, allow_override=True\) "
+                       r"with the file's own EPSG code"):
         read_regions(p, id_col="site_id", argument="--regions")
     barrier = gpd.read_file(p)
     with pytest.raises(DialectGraphError, match=r"^`barriers` must have coordinates in the "
