@@ -667,11 +667,12 @@ class DialectGraph:
             report.add("unlabelled regions", f"{len(miss)} regions have no {label!r} value "
                        f"({first_examples(miss)}); models treat them as unlabelled", miss)
         if contiguity and proj is not None and len(ids) > 1:
-            if outline is not None:  # regions cut to the land: straits between them
-                pairs = join_straits(pairs, proj, ids, report=report, outline=outline, crs=crs)
             gaps_outline = outline
-            if landmass is None and outline is None:  # given polygons: their gaps' land
-                gaps_outline = _land_near(proj, pairs, crs)
+            if landmass is None and outline is None:  # given polygons: the land round them
+                gaps_outline = _land_near(proj, crs)
+            if gaps_outline is not None:  # regions apart by water: straits between them
+                pairs = join_straits(pairs, proj, ids, report=report, outline=gaps_outline,
+                                     crs=crs)
             pairs = connect_components(pairs, proj, ids, max_crossing_km=max_crossing_km,
                                        report=report, landmass=landmass, xy=xy,
                                        outline=gaps_outline, crs=crs,
@@ -1243,22 +1244,15 @@ def _report_detached_groups(found: tuple | None, lonely: set, report: Report, *,
                ids)
 
 
-def _land_near(proj: np.ndarray, pairs: pd.DataFrame, crs) -> shapely.Geometry | None:
-    """The bundled Natural Earth land (1:10m) around given polygons, in their ``crs``, when
-    they fall into several parts (their gaps are then joined, and told land from water);
-    None when they form one part."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
+def _land_near(proj: np.ndarray, crs) -> shapely.Geometry | None:
+    """The bundled Natural Earth land (1:10m) around given polygons, in their ``crs``: it
+    tells their gaps' water (straits, islands) from land no polygon covers."""
+    from pyproj import Transformer
 
-    n = len(proj)
-    i, j = pairs["i"].to_numpy(), pairs["j"].to_numpy()
-    n_parts, _ = connected_components(coo_matrix((np.ones(len(i)), (i, j)), shape=(n, n)),
-                                      directed=False)
-    if n_parts <= 1:
-        return None
     from geodata.datasets import load_boundary
 
-    corners = gpd.GeoSeries(proj, crs=crs).to_crs("EPSG:4326").total_bounds
+    corners = np.asarray(Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+                         .transform_bounds(*shapely.total_bounds(proj), densify_pts=21))
     if not np.isfinite(corners).all():
         return None
     land = near_in_crs(load_boundary("world_land").geometry.to_numpy(), corners[[0, 2]],

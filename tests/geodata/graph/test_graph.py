@@ -740,3 +740,21 @@ def test_a_gap_between_given_polygons_is_water_only_over_water():
                     entries["joined regions across land no region covers"])
     assert "dover-calais" in entries["joined islands across water"] or (
         "calais-dover" in entries["joined islands across water"])
+
+
+def test_given_polygons_across_a_strait_are_neighbours():
+    """An audit's districts (the regions of a sites build, saved) lost their 22 strait edges
+    (Rio-Antirrio, the Dardanelles, Kefalonia-Ithaca) when given as --regions: the straits
+    were looked for only where the build clipped cells to a land outline. Given polygons
+    are read against the bundled land too: the Strait of Messina (2.6 km here)."""
+    sicily, calabria = shapely.box(15.45, 38.15, 15.60, 38.27), shapely.box(15.63, 38.1,
+                                                                             15.75, 38.25)
+    inland = shapely.box(16.2, 38.9, 16.4, 39.1)  # Calabria's interior, borders nothing
+    regions = gpd.GeoDataFrame(geometry=[sicily, calabria, inland], crs="EPSG:4326",
+                               index=pd.Index(["messina", "reggio", "cosenza"],
+                                              name="site_id"))
+    g = DialectGraph.from_regions(regions, max_crossing_km=200)
+    assert g.edges.loc[("messina", "reggio"), "sea_crossing"]
+    entry = next(e for e in g.report.entries if e["action"] == "joined regions across straits")
+    assert set(entry["ids"]) == {"messina", "reggio"}
+    assert re.search(r"(messina-reggio|reggio-messina) \(2\.\d km\)", entry["detail"])
