@@ -167,6 +167,16 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 
 def _read_barrier(path: Path):
+    from gnn.cli._common import BOUNDARY_NAMES
+
+    if not path.exists() and str(path) in BOUNDARY_NAMES and str(path) != "world_land":
+        # a bundled outline by name, as --boundary takes it: its countries or provinces
+        from geodata.datasets import load_boundary
+
+        gdf = load_boundary(str(path))
+        name = next(c for c in ("name", "name_en", "adm0_a3") if c in gdf.columns)
+        gdf = gdf[[name, gdf.geometry.name]].rename(columns={name: "name"})
+        return _named_barriers(gdf, path)
     if not path.exists():
         raise DialectGraphError(f"`--barrier` must be an existing vector file; {str(path)!r} "
                                 "does not exist.")
@@ -186,6 +196,11 @@ def _read_barrier(path: Path):
     from geodata.io import check_degrees_in_range
 
     check_degrees_in_range(gdf, argument="--barrier")
+    return _named_barriers(gdf, path)
+
+
+def _named_barriers(gdf, path: Path):
+    """The barriers with a 'name' column fit for edge column names (said when changed)."""
     if "name" not in gdf.columns:
         print(f"note (--barrier): {str(path)!r} has no 'name' column; its lines are one "
               f"barrier named after the file ({path.stem!r}; add a 'name' column to tell "
@@ -366,7 +381,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="barrier lines or polygons (vector file; a 'name' column names each "
                         "barrier, else the file's name does); repeatable. An edge crosses a "
                         "line it meets, and a polygon it enters or leaves: with countries, "
-                        "the edges across their borders")
+                        "the edges across their borders (world_countries or china_provinces "
+                        "name the bundled ones)")
     p.add_argument("--barrier-action", default="flag", choices=["flag", "drop"],
                    help="an edge crossing a barrier is flagged (barrier_<name>=True) or "
                         "dropped, with a report (default: %(default)s)")

@@ -160,6 +160,13 @@ def test_barrier_files_are_checked_first_in_cli_words(tmp_path, capsys):
     assert "flagged edges crossing barriers: " in out
     g = geodata.DialectGraph.read_file(tmp_path / "g.gpkg")
     assert g.edges["barrier_central_range"].any()
+    # a bundled outline by name, as --boundary takes it (an audit's `--barrier
+    # world_countries` was "not an existing file"): its provinces' borders
+    assert main([*args, "--barrier", "china_provinces"]) == 0
+    out = capsys.readouterr().out
+    g = geodata.DialectGraph.read_file(tmp_path / "g.gpkg")
+    crossed = [c for c in g.edges.columns if c.startswith("barrier_") and g.edges[c].any()]
+    assert len(crossed) > 10 and "flagged edges crossing barriers: " in out
 
 
 def test_build_string_survey_uses_every_reading(tmp_path, capsys, beida_readings):
