@@ -28,6 +28,7 @@ from geodata._validate import (
 )
 from geodata.graph import adjacency as adj
 from geodata.graph.edges import (
+    BARRIER_SNAP_M,
     OFFSHORE_WATER_KM,
     connect_components,
     crossing_barriers,
@@ -693,6 +694,20 @@ class DialectGraph:
                                reg["latitude"].to_numpy(float), ids, params["method"], report)
         if barriers is not None and len(pairs):
             flags = crossing_barriers(pairs, xy, barriers, crs=crs)
+            placed = flags.attrs.get("placed", [])
+            if placed:  # islands a coarse outline lacks: their country is a guess, said
+                put = [f"{ids[k]!r} in {n} ({km:.0f} km)" for k, n, km in placed if n]
+                out = [str(ids[k]) for k, n, _ in placed if not n]
+                report.add("sites outside every barrier polygon",
+                           f"{len(placed)} site(s) lie outside every polygon of the barriers "
+                           "(islands or coasts the outline lacks?)"
+                           + (f"; put in the nearest within {BARRIER_SNAP_M / 1000:g} km: "
+                              + ", ".join(put[:5])
+                              + (f" and {len(put) - 5} more" if len(put) > 5 else "")
+                              if put else "")
+                           + (f"; left outside: {first_examples(out)}" if out else "")
+                           + ". Check them, or pass a finer file of the polygons, or their "
+                           "borders as lines", [str(ids[k]) for k, _, _ in placed])
             far = flags.attrs.get("far", [])
             if far:
                 report.add("barriers away from the sites",

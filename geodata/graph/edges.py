@@ -566,8 +566,10 @@ def crossing_barriers(
     inside one polygon does not cross it, even over water between two of its parts (two
     islands of one country): a file of countries flags the edges across their borders. A
     site outside every polygon but within :data:`BARRIER_SNAP_M` of one is in the nearest
-    (a harbour town off a coarse coastline). Barriers nowhere near the sites get no column;
-    their names are in the result's ``attrs["far"]``.
+    (a harbour town off a coarse coastline; an island the outline lacks goes to the nearest
+    country, which need not be its own). Barriers nowhere near the sites get no column;
+    their names are in the result's ``attrs["far"]``, the sites outside every polygon in
+    ``attrs["placed"]`` (site position, the polygon it was put in or None, km to it).
 
     Parameters
     ----------
@@ -634,6 +636,7 @@ def crossing_barriers(
         if name not in areas and name not in strokes:
             far.append(name)
     inside = {}
+    placed: list[tuple[int, str | None, float]] = []  # (site, polygon or None, km to it)
     for name, geom in areas.items():
         shapely.prepare(geom)
         inside[name] = shapely.covers(geom, points)
@@ -649,6 +652,8 @@ def crossing_barriers(
             for k, site in enumerate(np.flatnonzero(lost)):
                 if close[k]:
                     inside[names_a[nearest[k]]][site] = True
+                placed.append((int(site), names_a[nearest[k]] if close[k] else None,
+                               float(gaps[nearest[k], k]) / 1000))
     out = {}
     for name in pd.unique(names):
         if name in far:
@@ -663,6 +668,7 @@ def crossing_barriers(
         out[f"barrier_{name}"] = hit
     frame = pd.DataFrame(out, index=pairs.index)
     frame.attrs["far"] = far
+    frame.attrs["placed"] = placed
     return frame
 
 
