@@ -607,6 +607,13 @@ _EAST_ASIAN_CODECS = {
 }
 
 
+#: Windows code pages of other alphabets: (name, first and last letter of the script).
+_ALPHABET_CODECS = {
+    "cp1253": ("Windows-1253 (Excel's \"CSV\" on Greek Windows)", 0x0370, 0x03FF),
+    "cp1251": ("Windows-1251 (Excel's \"CSV\" on Cyrillic Windows)", 0x0400, 0x04FF),
+}
+
+
 def _encoding_hint(path: Path) -> str:
     """Where a file that is not UTF-8 first breaks, and what it reads as: ' (line 3, which
     reads as Windows-1252 (Excel's "CSV" on Windows): 'Città...')' ('' when unreadable)."""
@@ -646,6 +653,17 @@ def _encoding_hint(path: Path) -> str:
             text = ""
         if text and all(ch.isprintable() or ch == "\t" for ch in text):
             return f" (line {line}, which reads as {family}: {text[:60]!r})"
+    # a line that another alphabet's code page reads as words of that script (a Greek
+    # Windows's 'Ηράκλειο' is 'ÇñÜêëåéï' in Windows-1252): both readings are shown, as
+    # a short file cannot tell them apart
+    other = ""
+    for codec in ("cp1253", "cp1251"):
+        name, low, high = _ALPHABET_CODECS[codec]
+        text = raw.decode(codec, errors="replace")
+        wide = [ch for ch in text if ord(ch) > 0x7F]
+        if len(wide) >= 3 and all(low <= ord(ch) <= high for ch in wide):
+            other = f", or as {name}: {text[:60]!r}"
+            break
     for codec, name in (("cp1252", "Windows-1252 (Excel's \"CSV\" on Windows)"),
                         ("latin-1", "Latin-1")):
         try:
@@ -653,7 +671,7 @@ def _encoding_hint(path: Path) -> str:
         except UnicodeDecodeError:
             continue
         if all(ch.isprintable() or ch == "\t" for ch in text):  # text, not a binary file
-            return f" (line {line}, which reads as {name}: {text[:60]!r})"
+            return f" (line {line}, which reads as {name}: {text[:60]!r}{other})"
     return f" (line {line})"
 
 

@@ -1426,3 +1426,16 @@ def test_an_east_asian_windows_csv_is_named_by_its_encoding(tmp_path, codec, nam
                        rf"'{re.escape(rows[1])}'\)\)\. Check the file's format \(save it as "
                        r"UTF-8 CSV\)"):
         read_survey(p)
+
+
+def test_a_greek_windows_csv_is_shown_read_both_ways(tmp_path):
+    """An audit's Windows-1253 sites file showed 'Ηράκλειο' as 'ÇñÜêëåéï' (Windows-1252)
+    with no word of Greek; a short file cannot tell the two code pages apart, so the line
+    is shown read both ways."""
+    p = tmp_path / "s.csv"
+    p.write_bytes("id,name,latitude,longitude\nher,Ηράκλειο,35.34,25.13\n".encode("cp1253"))
+    with pytest.raises(DialectGraphError, match=r"\(line 2, which reads as Windows-1252 "
+                       r"\(Excel's \"CSV\" on Windows\): 'her,ÇñÜêëåéï,35\.34,25\.13', or as "
+                       r"Windows-1253 \(Excel's \"CSV\" on Greek Windows\): "
+                       r"'her,Ηράκλειο,35\.34,25\.13'\)\)"):
+        read_sites(p)
