@@ -256,9 +256,9 @@ STRAIT_KM = 5.0
 def join_straits(pairs: pd.DataFrame, geoms: np.ndarray, ids: pd.Index, *, report: Report,
                  outline: shapely.Geometry, crs=None, strait_km: float = STRAIT_KM
                  ) -> pd.DataFrame:
-    """Join the regions that face each other across a strait: two regions apart by at most
-    ``strait_km``, the shortest line between them mostly over water (off the land
-    ``outline``). Before, an archipelago was joined island by island by one edge each (an
+    """Join the regions that face each other across a strait: two regions of parts the land
+    does not join (islands), apart by at most ``strait_km``, the shortest line between them
+    mostly over water (off the land ``outline``). Before, an archipelago was joined island by island by one edge each (an
     audit's Kyushu and Shikoku, 3.8 km apart, had none). A gap over land (a corner where a
     third region squeezes between two) is no strait. The new edges get
     ``sea_crossing=True``; reported.
@@ -295,9 +295,11 @@ def join_straits(pairs: pd.DataFrame, geoms: np.ndarray, ids: pd.Index, *, repor
                                         distance=strait_km * 1000 * scale)
     keep = i < j
     i, j = i[keep], j[keep]
-    have = set(zip(pairs["i"].to_numpy().tolist(), pairs["j"].to_numpy().tolist()))
-    new = np.array([(a, b) not in have for a, b in zip(i.tolist(), j.tolist())], dtype=bool)
-    i, j = i[new], j[new]
+    # between parts the land does not join (islands): within one part, regions a few km
+    # apart are many in a dense survey, and their land joins them already
+    part = _components(len(geoms), pairs["i"].to_numpy(), pairs["j"].to_numpy())
+    apart = part[i] != part[j]
+    i, j = i[apart], j[apart]
     if not len(i):
         return pairs
     # the shortest line between the two regions, on the earth, and how much of it is water
