@@ -657,8 +657,7 @@ def _encoding_hint(path: Path) -> str:
     # Windows's 'Ηράκλειο' is 'ÇñÜêëåéï' in Windows-1252): both readings are shown, as
     # a short file cannot tell them apart
     other = ""
-    for codec in ("cp1253", "cp1251"):
-        name, low, high = _ALPHABET_CODECS[codec]
+    for codec, (name, low, high) in _ALPHABET_CODECS.items():
         text = raw.decode(codec, errors="replace")
         wide = [ch for ch in text if ord(ch) > 0x7F]
         if len(wide) >= 3 and all(low <= ord(ch) <= high for ch in wide):

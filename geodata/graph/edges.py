@@ -215,6 +215,16 @@ def water_on_lines(xy: np.ndarray, i: np.ndarray, j: np.ndarray, outline: shapel
     return water / 1000.0, length / 1000.0
 
 
+def _water_across_gaps(geoms: np.ndarray, i: np.ndarray, j: np.ndarray,
+                       outline: shapely.Geometry, crs=None) -> tuple[np.ndarray, np.ndarray]:
+    """Km of water on the shortest line between regions ``i`` and ``j`` and the line's
+    length in km (on the earth with ``crs``; :func:`water_on_lines`)."""
+    ends = shapely.get_coordinates(shapely.shortest_line(geoms[i], geoms[j])).reshape(-1, 2, 2)
+    n = len(ends)
+    return water_on_lines(np.r_[ends[:, 0], ends[:, 1]], np.arange(n), np.arange(n) + n,
+                          outline, crs)
+
+
 def crosses_water(water_km: np.ndarray, length_km: np.ndarray, *,
                   min_water_km: float = OFFSHORE_WATER_KM,
                   min_share: float = OFFSHORE_WATER_SHARE) -> np.ndarray:
@@ -258,10 +268,10 @@ def join_straits(pairs: pd.DataFrame, geoms: np.ndarray, ids: pd.Index, *, repor
                  ) -> pd.DataFrame:
     """Join the regions that face each other across a strait: two regions of parts the land
     does not join (islands), apart by at most ``strait_km``, the shortest line between them
-    mostly over water (off the land ``outline``). Before, an archipelago was joined island by island by one edge each (an
-    audit's Kyushu and Shikoku, 3.8 km apart, had none). A gap over land (a corner where a
-    third region squeezes between two) is no strait. The new edges get
-    ``sea_crossing=True``; reported.
+    mostly over water (off the land ``outline``). Before, an archipelago was joined island
+    by island by one edge each (an audit's Kyushu and Shikoku, 3.8 km apart, had none). A
+    gap over land (a corner where a third region squeezes between two) is no strait. The
+    new edges get ``sea_crossing=True``; reported.
 
     Parameters
     ----------
@@ -302,11 +312,7 @@ def join_straits(pairs: pd.DataFrame, geoms: np.ndarray, ids: pd.Index, *, repor
     i, j = i[apart], j[apart]
     if not len(i):
         return pairs
-    # the shortest line between the two regions, on the earth, and how much of it is water
-    ends = shapely.get_coordinates(shapely.shortest_line(geoms[i], geoms[j])).reshape(-1, 2, 2)
-    n = len(ends)
-    wet_km, gap_km = water_on_lines(np.r_[ends[:, 0], ends[:, 1]], np.arange(n),
-                                    np.arange(n) + n, outline, crs)
+    wet_km, gap_km = _water_across_gaps(geoms, i, j, outline, crs)
     strait = (gap_km > _TOUCH_KM) & (gap_km <= strait_km) & (wet_km > 0.5 * gap_km)
     i, j, gap_km = i[strait], j[strait], gap_km[strait]
     if not len(i):
@@ -466,11 +472,7 @@ def connect_components(
             # of them is water when the shortest line across it mostly is (an audit's
             # "82 km of water" between two districts was land no district covered)
             ends = np.array(new_pairs)[water]
-            line = shapely.get_coordinates(shapely.shortest_line(
-                geoms[ends[:, 0]], geoms[ends[:, 1]])).reshape(-1, 2, 2)
-            k = len(line)
-            wet, span = water_on_lines(np.r_[line[:, 0], line[:, 1]], np.arange(k),
-                                       np.arange(k) + k, outline, crs)
+            wet, span = _water_across_gaps(geoms, ends[:, 0], ends[:, 1], outline, crs)
             dry = np.zeros(len(new_pairs), dtype=bool)
             dry[water] = wet <= 0.5 * span
         elif landmass is not None:
