@@ -2295,6 +2295,11 @@ def read_survey(
     site_col, item_col, value_col = _cldf_columns(frame, (site_col, item_col, value_col),
                                                   report, argument=argument)
     cols = set(frame.columns)
+    if len(frame) == 0:  # a header and no rows: read_survey crashed on the empty counts
+        raise DialectGraphError(
+            f"`{argument}` must hold at least one row of readings; {Path(str(path)).name!r} "
+            f"has a header ({len(cols)} column(s): {first_examples(list(frame.columns))}) "
+            "and no rows. Check that the file is the full export.")
     if sites is not None and site_col not in cols and len(cols) > 2:
         known = {str(k) for k in (sites.index if isinstance(sites, pd.DataFrame) else sites)}
         as_sites = [c for c in frame.columns if str(c).strip() in known]

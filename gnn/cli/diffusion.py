@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -61,19 +62,52 @@ def _split_list(text: str | None) -> list[str]:
     return [s.strip() for s in (text or "").split(",") if s.strip()]
 
 
-def _seed_sites(graph: Any, text: str | None, *, argument: str = "--seeds") -> list[str]:
-    """The site ids ``--seeds`` names: ids or the regions' names, matched as ``maps
-    --reference`` matches them (case, spacing, accents and leading zeros aside), each
-    loose match said."""
-    from geodata.validation import match_name
-
+def _site_names(graph: Any) -> tuple[list[str], list[str] | None]:
     ids = [str(i) for i in graph.node_ids]
     names = None
     if "name" in graph.regions.columns:
         names = [str(n) if isinstance(n, str) and n.strip() else i
                  for i, n in zip(ids, graph.regions["name"].reindex(graph.node_ids))]
+    return ids, names
+
+
+def _split_sites(text: str | None, known: set[str], *, pairs: bool = False) -> list[str]:
+    """``text`` split at its commas, except a comma inside quotes or inside a site id or
+    name (``Losuia, Kiriwina`` is one site: an audit could not seed it). With ``pairs``,
+    the pieces are ``site=variant``: the site is what comes before the last piece's ``=``."""
+    pieces = [p.strip() for p in next(csv.reader([text or ""], skipinitialspace=True), [])]
+
+    def names_a_site(run: list[str]) -> str | None:
+        if pairs:
+            if "=" not in run[-1] or any("=" in p for p in run[:-1]):
+                return None
+            run = run[:-1] + [run[-1].split("=", 1)[0]]
+        return next((sep for sep in (", ", ",") if sep.join(run).strip() in known), None)
+
+    out: list[str] = []
+    i = 0
+    while i < len(pieces):
+        j = next((j for j in range(len(pieces), i + 1, -1)  # the longest run naming a site
+                  if names_a_site(pieces[i:j])), i + 1)
+        sep = names_a_site(pieces[i:j]) or ","
+        out.append(sep.join(pieces[i:j]).strip())
+        i = j
+    return [p for p in out if p]
+
+
+def _quoted(site: str) -> str:
+    return '"' + site.replace('"', '""') + '"' if "," in site or '"' in site else site
+
+
+def _seed_sites(graph: Any, text: str | None, *, argument: str = "--seeds") -> list[str]:
+    """The site ids ``--seeds`` names: ids or the regions' names, matched as ``maps
+    --reference`` matches them (case, spacing, accents and leading zeros aside), each
+    loose match said; an id or name holding a comma is read whole."""
+    from geodata.validation import match_name
+
+    ids, names = _site_names(graph)
     out = []
-    for query in _split_list(text):
+    for query in _split_sites(text, set(ids) | set(names or [])):
         site, note = match_name(query, ids, names, argument=argument)
         if note:
             print(f"note: {note}", file=sys.stderr)
@@ -137,14 +171,17 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
                       "several": int((per_site.nunique() > 1).sum())}
             source = "the survey"
         else:
-            pairs = [p.split("=", 1) for p in _split_list(args.initial)]
+            ids, names = _site_names(graph)
+            pairs = [p.split("=", 1) for p in _split_sites(args.initial,
+                                                           set(ids) | set(names or []),
+                                                           pairs=True)]
             bad = [p[0] for p in pairs if len(p) != 2]
             if bad:
                 raise DialectGraphError(
                     f"`--initial` must be site=variant pairs separated by commas; got {bad[:3]}."
                 )
             # sites by id or name, as --seeds takes them
-            sites = _seed_sites(graph, ",".join(s.strip() for s, _ in pairs),
+            sites = _seed_sites(graph, ",".join(_quoted(s.strip()) for s, _ in pairs),
                                 argument="--initial")
             initial = pd.Series({s: v.strip() for s, (_, v) in zip(sites, pairs)}, dtype=object)
         if args.initial_item:
@@ -152,6 +189,13 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
                   f"sites with a variant, {counts['without']} without (they start without "
                   "one)" + (f", {counts['several']} with several (the one most sites hold kept)"
                             if counts["several"] else ""))
+        held = initial.dropna().astype(str)
+        held = held[held.str.strip() != ""]
+        if held.nunique() == 1:  # an audit's item had one class: a constant simulation
+            print(f"warning: the initial map holds one variant ({held.iloc[0]!r}, on all "
+                  f"{len(held)} sites with one), so nothing can spread: every step is the "
+                  "same map. Choose an item with two or more variants (`maps` draws them), "
+                  "or give --initial site=variant pairs.", file=sys.stderr)
         history = diffusion.simulate_conformity(
             graph, initial, n_steps=args.steps, conformity=args.conformity, noise=args.noise,
             update_fraction=args.update_fraction, weights=weights, random_state=args.seed)

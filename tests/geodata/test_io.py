@@ -868,6 +868,16 @@ def test_a_sites_table_without_rows_is_refused():
         sites_from_frame(pd.DataFrame(columns=["id", "latitude", "longitude"]))
 
 
+@pytest.mark.parametrize("header", ["site,稈,刊,犯", "site,item,value"])
+def test_a_survey_with_a_header_and_no_rows_is_refused(tmp_path, header):
+    """A wide survey cut to its header crashed on a NaN count (an audit's traceback)."""
+    p = _write(tmp_path, "r.csv", header + "\n")
+    with pytest.raises(DialectGraphError, match=r"`--survey` must hold at least one row of "
+                                                r"readings; 'r.csv' has a header \(\d column"
+                                                r"\(s\): 'site', .*\) and no rows"):
+        read_survey(p, argument="--survey")
+
+
 def test_missing_values_name_the_spellings_of_a_missing_cell(tmp_path):
     """A group coded 'NA' (North Aegean) became missing with no way to keep it (an audit)."""
     p = _write(tmp_path, "s.csv", "id,latitude,longitude,group\na,38,24,NA\nb,38.5,23,Crete\n"

@@ -318,3 +318,39 @@ def test_initial_sites_are_names_too_and_a_first_word_shared_is_ambiguous(tmp_pa
                        r"\(São Jorge dos Órgãos\)', 'az1 \(Calheta \(São Jorge\)\)'\.$"):
         match_name("São Jorge", ["cv1", "az1", "pr"],
                    ["São Jorge dos Órgãos", "Calheta (São Jorge)", "Praia"])
+
+
+def test_a_site_whose_name_holds_a_comma_can_be_seeded(tmp_path, monkeypatch):
+    """`--seeds "Losuia, Kiriwina"` was split at its comma ('Losuia' matches no site; the
+    hint offered the very name typed); `--initial "Losuia, Kiriwina=c0"` too (an audit)."""
+    import geodata.datasets
+
+    real = geodata.datasets.load_dataset
+
+    def renamed(name):
+        sites, survey = real(name)
+        sites.loc["Ma1", "name"] = "Losuia, Kiriwina"
+        return sites, survey
+
+    monkeypatch.setattr(geodata.datasets, "load_dataset", renamed)
+    out = tmp_path / "h.csv"
+    for seeds in ("Losuia, Kiriwina", '"Losuia, Kiriwina",Ma4', "Ma4, Losuia, Kiriwina"):
+        assert run("simulate", "--seeds", seeds, "--steps", "1", "--out", str(out)) == 0
+        start = pd.read_csv(out).query("step == 0 and state == 1")["site"]
+        assert set(start) == ({"Ma1"} if seeds == "Losuia, Kiriwina" else {"Ma1", "Ma4"})
+    assert run("simulate", "--model", "conformity", "--initial",
+               "Losuia, Kiriwina=x,Ma4=y", "--steps", "1", "--out", str(out)) == 0
+    h = pd.read_csv(out).query("step == 0").set_index("site")["state"]
+    assert h.loc[["Ma1", "Ma4"]].tolist() == ["x", "y"]
+
+
+def test_an_initial_map_of_one_variant_is_warned_of(tmp_path, capsys):
+    """An item whose readings fell into one class started a constant simulation, unsaid."""
+    out = tmp_path / "h.csv"
+    assert run("simulate", "--model", "conformity", "--initial", "Ma1=x,Ma4=x",
+               "--steps", "1", "--out", str(out)) == 0
+    assert ("warning: the initial map holds one variant ('x', on all 2 sites with one), so "
+            "nothing can spread: every step is the same map.") in capsys.readouterr().err
+    run("simulate", "--model", "conformity", "--initial", "Ma1=x,Ma4=y", "--steps", "1",
+        "--out", str(out))
+    assert "warning" not in capsys.readouterr().err
