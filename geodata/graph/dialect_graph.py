@@ -706,6 +706,9 @@ class DialectGraph:
                               + (f" and {len(put) - 5} more" if len(put) > 5 else "")
                               if put else "")
                            + (f"; left outside: {first_examples(out)}" if out else "")
+                           + (f" (their {flags.attrs['unknown_edges']} edge(s) are not "
+                              "flagged as entering or leaving a polygon: their country is "
+                              "unknown)" if out and flags.attrs.get("unknown_edges") else "")
                            + ". Check them, or pass a finer file of the polygons, or their "
                            "borders as lines", [str(ids[k]) for k, _, _ in placed])
             far = flags.attrs.get("far", [])

@@ -571,9 +571,12 @@ def crossing_barriers(
     islands of one country): a file of countries flags the edges across their borders. A
     site outside every polygon but within :data:`BARRIER_SNAP_M` of one is in the nearest
     (a harbour town off a coarse coastline; an island the outline lacks goes to the nearest
-    country, which need not be its own). Barriers nowhere near the sites get no column;
-    their names are in the result's ``attrs["far"]``, the sites outside every polygon in
-    ``attrs["placed"]`` (site position, the polygon it was put in or None, km to it).
+    country, which need not be its own); a site farther out is in none, and its edges
+    cross a polygon only where the line passes through one neither end is in (whether it
+    leaves or joins a country is unknown; their number is ``attrs["unknown_edges"]``).
+    Barriers nowhere near the sites get no column; their names are in the result's
+    ``attrs["far"]``, the sites outside every polygon in ``attrs["placed"]`` (site
+    position, the polygon it was put in or None, km to it).
 
     Parameters
     ----------
@@ -658,6 +661,12 @@ def crossing_barriers(
                     inside[names_a[nearest[k]]][site] = True
                 placed.append((int(site), names_a[nearest[k]] if close[k] else None,
                                float(gaps[nearest[k], k]) / 1000))
+    # a site left outside every polygon has no known country: its edges enter or leave
+    # one only by a guess (an island the 1:110m outline lacks flagged its edges to its own
+    # country's coast: 33 audited edges, Reykjavik-Vestmannaeyjar among them)
+    unknown = np.zeros(len(xy), dtype=bool)
+    unknown[[site for site, polygon, _ in placed if polygon is None]] = True
+    guess = unknown[i] | unknown[j]
     out = {}
     for name in pd.unique(names):
         if name in far:
@@ -668,11 +677,12 @@ def crossing_barriers(
             hit |= shapely.intersects(strokes[name], lines)
         if name in areas:
             a, b = inside[name][i], inside[name][j]
-            hit |= (a != b) | (~a & ~b & shapely.intersects(areas[name], lines))
+            hit |= ((a != b) & ~guess) | (~a & ~b & shapely.intersects(areas[name], lines))
         out[f"barrier_{name}"] = hit
     frame = pd.DataFrame(out, index=pairs.index)
     frame.attrs["far"] = far
     frame.attrs["placed"] = placed
+    frame.attrs["unknown_edges"] = int(guess.sum()) if areas else 0
     return frame
 
 
@@ -701,20 +711,42 @@ def near_in_crs(geoms: np.ndarray, lon: np.ndarray, lat: np.ndarray, crs: CRS, *
                 share: float, least: float) -> np.ndarray:
     """Geometries in lon/lat degrees cut to the box of the points ``lon``, ``lat`` widened
     by ``share`` of its size (``least`` degrees at least), then projected to ``crs`` and
-    repaired: empty where a geometry lies away from the box. Points spanning more than 180
-    degrees of longitude (across the antimeridian) cut nothing."""
+    repaired: empty where a geometry lies away from the box. Points across the antimeridian
+    (the Aleutians, Chukotka) get a box across it, cut in two at 180 degrees; points that
+    span more than 180 degrees of longitude either way get a band of latitude only (before,
+    nothing was cut: Antarctica, projected into an Arctic survey's equal-area CRS, folded
+    over all its sites)."""
     geoms = np.asarray(geoms, dtype=object)
     lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
-    if len(lon) and np.isfinite(lon).all() and np.isfinite(lat).all() and np.ptp(lon) <= 180:
-        margin = max(least, share * max(np.ptp(lon), np.ptp(lat)))
-        box = (max(lon.min() - margin, -180.0), max(lat.min() - margin, -90.0),
-               min(lon.max() + margin, 180.0), min(lat.max() + margin, 90.0))
-        # by bounding boxes first: the world's 6,836 land polygons are not all repaired
-        near = shapely.intersects(shapely.envelope(geoms), shapely.box(*box))
-        geoms = np.array([clip_to_box(shapely.make_valid(g), box) if n else shapely.Polygon()
-                          for g, n in zip(geoms, near)], dtype=object)
+    if not (len(lon) and np.isfinite(lon).all() and np.isfinite(lat).all()):
+        return shapely.make_valid(gpd.GeoSeries(shapely.make_valid(geoms), crs="EPSG:4326")
+                                  .to_crs(crs).to_numpy())
+    east = np.mod(lon, 360.0)  # longitudes 0-360: a survey across 180 degrees is one run
+    across = np.ptp(lon) > 180 and np.ptp(east) <= 180
+    span = np.ptp(east) if across else np.ptp(lon)
+    margin = max(least, share * max(span if span <= 180 else 0.0, np.ptp(lat)))
+    south, north = max(lat.min() - margin, -90.0), min(lat.max() + margin, 90.0)
+    if span > 180:
+        boxes = [(-180.0, south, 180.0, north)]
     else:
-        geoms = shapely.make_valid(geoms)
+        run = east if across else lon
+        lo, hi = run.min() - margin, run.max() + margin
+        boxes = [(max(lo + shift, -180.0), south, min(hi + shift, 180.0), north)
+                 for shift in ((-360.0, 0.0) if across else (0.0,))]
+        boxes = [b for b in boxes if b[0] < b[2]]
+    # by bounding boxes first: the world's 6,836 land polygons are not all repaired
+    near = np.zeros(len(geoms), dtype=bool)
+    for box in boxes:
+        near |= shapely.intersects(shapely.envelope(geoms), shapely.box(*box))
+    cut = []
+    for g, n in zip(geoms, near):
+        if not n:
+            cut.append(shapely.Polygon())
+            continue
+        valid = shapely.make_valid(g)
+        parts = [clip_to_box(valid, box) for box in boxes]
+        cut.append(parts[0] if len(parts) == 1 else shapely.union_all(parts))
+    geoms = np.array(cut, dtype=object)
     return shapely.make_valid(gpd.GeoSeries(geoms, crs="EPSG:4326").to_crs(crs).to_numpy())
 
 

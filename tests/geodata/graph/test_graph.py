@@ -765,3 +765,42 @@ def test_given_polygons_across_a_strait_are_neighbours():
     entry = next(e for e in g.report.entries if e["action"] == "joined regions across straits")
     assert set(entry["ids"]) == {"messina", "reggio"}
     assert re.search(r"(messina-reggio|reggio-messina) \(2\.\d km\)", entry["detail"])
+
+
+def test_country_barriers_across_the_antimeridian_and_islands_the_outline_lacks():
+    """An audit's Bering Strait survey (across 180°): nothing was cut from the world's
+    countries, Antarctica projected into the survey's equal-area CRS folded over every
+    site, so 14 of 15 flagged edges stayed inside one country and every country of the
+    world got a column. Sites left outside every polygon (the Diomedes, King Island) have
+    no known country: their edges are not flagged as leaving one (they were)."""
+    russia = {"Uelen": (66.16, -169.81), "Lavrentiya": (65.58, -171.00),
+              "Provideniya": (64.42, -173.23), "Novoye Chaplino": (64.50, -172.90),
+              "Anadyr": (64.73, 177.50), "Egvekinot": (66.32, -179.12)}
+    usa = {"Nome": (64.50, -165.41), "Teller": (65.26, -166.36), "Wales": (65.61, -168.09),
+           "Gambell": (63.78, -171.74), "Savoonga": (63.69, -170.48),
+           "Kotzebue": (66.90, -162.60)}
+    islands = {"King Island": (64.97, -168.07), "Big Diomede": (65.78, -169.06),
+               "Little Diomede": (65.75, -168.92)}
+    every = {**russia, **usa, **islands}
+    sites = gpd.GeoDataFrame(
+        {"latitude": [v[0] for v in every.values()],
+         "longitude": [v[1] for v in every.values()]}, index=list(every),
+        geometry=gpd.points_from_xy([v[1] for v in every.values()],
+                                    [v[0] for v in every.values()]), crs="EPSG:4326")
+    world = geodata.load_boundary("world_countries")[["adm0_a3", "geometry"]].rename(
+        columns={"adm0_a3": "name"})
+    g = DialectGraph.from_sites(sites, method="delaunay", regions=False, barriers=world)
+    cols = sorted(c for c in g.edges.columns if c.startswith("barrier_"))
+    assert cols == ["barrier_RUS", "barrier_USA"]
+    a, b = (g.edges.index.get_level_values(k) for k in (0, 1))
+    known = ~(a.isin(list(islands)) | b.isin(list(islands)))
+    across = (a.isin(list(russia)) != b.isin(list(russia))) & known
+    assert across.sum() >= 2 and (~across & known).sum() >= 10
+    for col in cols:
+        np.testing.assert_array_equal(g.edges[col].to_numpy()[known], across[known])
+    assert not g.edges[cols].to_numpy()[~known].any()
+    detail = {e["action"]: e["detail"] for e in g.report.entries}[
+        "sites outside every barrier polygon"]
+    assert re.search(r"left outside: (.\w+ ?\w+., ){2}.\w+ ?\w+. \(their "
+                     rf"{len({frozenset(p) for p in zip(a[~known], b[~known])})} edge\(s\) are not flagged as entering or leaving a "
+                     r"polygon: their country is unknown\)", detail)
