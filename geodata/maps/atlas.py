@@ -189,7 +189,7 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
     lat = pd.to_numeric(sites["latitude"], errors="coerce").to_numpy(float)
     build: dict[str, Any] = {"max_crossing_km": max_crossing_km, "isolated": isolated,
                              "max_reach_km": max_reach_km}
-    if boundary is None and (longitude_span(lon) > 150
+    if boundary is None and regions is None and (longitude_span(lon) > 150
                              or np.nanmax(lat) - np.nanmin(lat) > 100):
         # a world-wide survey without an outline: unclipped Voronoi cells would span oceans,
         # so the sites stay points joined to their great-circle nearest neighbours

@@ -428,6 +428,32 @@ def test_maps_draw_given_polygons(tmp_path, capsys):
     assert any(e["action"] == "placed sites inside regions" for e in summary["graph_report"])
 
 
+def test_world_wide_given_polygons_are_not_said_to_be_points(tmp_path, capsys):
+    """`maps --regions` of a survey round the Arctic without --boundary said 'world-wide
+    survey without --boundary: sites drawn as points' (and wrote it in summary.json) while
+    it drew the 362 given polygons (an audit)."""
+    from geodata import load_boundary
+    from gnn.cli import main
+
+    world = load_boundary("world_countries")
+    countries = world[world["adm0_a3"].isin(["BRA", "CHN", "USA", "AUS", "FRA", "ZAF"])]
+    countries[["adm0_a3", "geometry"]].to_file(tmp_path / "c.gpkg")
+    at = countries.geometry.representative_point()
+    pd.DataFrame({"id": countries["adm0_a3"], "latitude": at.y, "longitude": at.x}).to_csv(
+        tmp_path / "sites.csv", index=False)
+    pd.DataFrame([(c, item, "a" if (k + len(item)) % 2 else "b")
+                  for k, c in enumerate(countries["adm0_a3"]) for item in ("x", "yy")],
+                 columns=["site", "item", "value"]).to_csv(tmp_path / "v.csv", index=False)
+    out = tmp_path / "maps"
+    assert main(["maps", "--sites", str(tmp_path / "sites.csv"), "--survey",
+                 str(tmp_path / "v.csv"), "--regions", str(tmp_path / "c.gpkg"),
+                 "--region-id-col", "adm0_a3", "--isolated", "keep", "--kinds", "graph",
+                 "--out", str(out)]) == 0
+    said = capsys.readouterr()
+    assert "world-wide survey" not in said.out + said.err
+    assert "world-wide" not in (out / "summary.json").read_text()
+
+
 def test_kinds_may_be_separated_by_commas(capsys):
     """`--kinds groups,mds` (as `evaluate --models` takes its list) was an argparse error;
     a kind not known is named with the closest one."""
