@@ -276,6 +276,15 @@ def _projected_outline(name: str, wkt: str, extent: tuple[float, ...]) -> gpd.Ge
     else:
         lonlat_box = _longitude_window(lon, lon_0, max(np.nanmin(lat) - 5, -89.9),
                                        min(np.nanmax(lat) + 5, 89.9))
+        # a frame round a pole: its edge stops short of the pole, the land does not (an
+        # audit's polar map lost all land north of 70°N)
+        px, py = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(
+            [0.0, 0.0], [90.0, -90.0])
+        poles = [bool(np.isfinite(x) and np.isfinite(y) and box.covers(shapely.Point(x, y)))
+                 for x, y in zip(px, py)]
+        if any(poles):
+            lonlat_box = shapely.box(-180, -89.9 if poles[1] else max(np.nanmin(lat) - 5, -89.9),
+                                     180, 89.9 if poles[0] else min(np.nanmax(lat) + 5, 89.9))
     seam = (lon_0 + 360.0) % 360.0 - 180.0  # the meridian opposite the centre
     if abs(abs(seam) - 180.0) > 0.01:
         # countries across the seam of a map not centred on 0° are cut there, or they

@@ -551,6 +551,24 @@ def test_an_island_map_across_180_draws_its_own_countries_not_the_far_side():
     assert land.area.sum() < 0.5 * area  # the sea is sea
 
 
+def test_a_polar_map_draws_the_land_up_to_the_pole():
+    """`maps --crs "+proj=laea +lat_0=90 +lon_0=-150"` of an Arctic atlas: the land was cut
+    at 5° past the frame's edge (64.9°N there), so the Canadian archipelago, north
+    Greenland and Siberia were drawn as sea (4 of 45 sites north of 70°N on land)."""
+    from pyproj import CRS, Transformer
+
+    crs = CRS.from_proj4("+proj=laea +lat_0=90 +lon_0=-150 +datum=WGS84 +units=m")
+    extent = (-3_500_000.0, -3_500_000.0, 3_500_000.0, 3_500_000.0)  # the pole inside
+    land = maps_base._projected_outline("world_countries", crs.to_wkt(), extent)
+    arctic = {"Resolute": (-94.83, 74.70), "Qaanaaq": (-69.23, 77.47),
+              "Alert": (-62.35, 82.50), "Dikson": (80.55, 73.51), "Barrow": (-156.79, 71.29)}
+    x, y = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(
+        *np.array(list(arctic.values())).T)
+    union = land.union_all()
+    near = [union.distance(shapely.Point(a, b)) < 30_000 for a, b in zip(x, y)]
+    assert all(near), dict(zip(arctic, near))
+
+
 def test_a_region_split_at_the_antimeridian_is_drawn_whole():
     """Taveuni's island and sea straddle 180°: lon/lat splits its region there, and a map
     centred on Fiji joins the pieces again (no seam drawn through it), area unchanged."""
