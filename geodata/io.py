@@ -2071,8 +2071,9 @@ def survey_from_frame(
             n_rows = int(out["site"].isin(unknown).sum())
             # case aside, and full-width letters and digits (a Japanese spreadsheet's
             # 'ｓｉｔｅ１２' is 'site12'), which Unicode's NFKC form writes plain
+            # and an apostrophe's form ('Ust’-Kamchatsk' for "Ust'-Kamchatsk", an audit)
             def fold(v: str) -> str:
-                return unicodedata.normalize("NFKC", v).casefold()
+                return unicodedata.normalize("NFKC", v).translate(_APOSTROPHES).casefold()
 
             folded = {fold(str(k)): str(k) for k in known}
             cased = [(u, folded[fold(u)]) for u in unknown if fold(u) in folded]
@@ -2092,9 +2093,17 @@ def survey_from_frame(
                     f"the sites' column {named!r}, not ids "
                     f"({first_examples([str(k) for k in known])}). {fix}")
             if cased:
-                wide = any(u.casefold() != k.casefold() for u, k in cased)
-                hint = (f" {len(cased)} of them match a site id but for upper/lower case"
-                        f"{' or full-width characters' if wide else ''} "
+                plain = [(u.translate(_APOSTROPHES), k.translate(_APOSTROPHES))
+                         for u, k in cased]
+                wide = any(u.casefold() != k.casefold() for u, k in plain)
+                apostrophe = any(unicodedata.normalize("NFKC", u).casefold()
+                                 != unicodedata.normalize("NFKC", k).casefold()
+                                 for u, k in cased)
+                kinds = ["upper/lower case"] * any(u != k for u, k in plain)
+                kinds += ["full-width characters"] * wide
+                kinds += ["the apostrophe (’ or ')"] * apostrophe
+                hint = (f" {len(cased)} of them match a site id but for "
+                        f"{' or '.join(kinds)} "
                         f"({first_examples([f'{u} = {k}' for u, k in cased], 3)}): spell "
                         "them alike in both files.")
             else:  # leading zeros a spreadsheet dropped, doubled spaces, curly quotes ...
@@ -2234,6 +2243,9 @@ def survey_from_frame(
                    "(Windows-1252 writes '?' for IPA letters)? Check the file against its "
                    "source; they are compared as written")
     return out.drop(columns="_row").reset_index(drop=True), report
+
+
+_APOSTROPHES = str.maketrans({c: "'" for c in "’‘ʼʻ`´′"})
 
 
 def read_survey(

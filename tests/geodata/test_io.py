@@ -1355,6 +1355,24 @@ def test_full_width_coordinates_are_read_and_full_width_ids_named(tmp_path):
         read_survey(v, sites=sites)
 
 
+def test_survey_ids_differing_by_the_apostrophe_are_named(tmp_path):
+    """An audit's survey wrote 'Ust’-Kamchatsk' (a typographic apostrophe) for the sites'
+    "Ust'-Kamchatsk": the error named 'NOME = Nome' (case) but said nothing of it."""
+    p = _write(tmp_path, "s.csv", "id,latitude,longitude\nNome,64.5,-165.4\n"
+               "Ust'-Kamchatsk,56.2,162.5\nUelen,66.16,-169.81\n")
+    sites = read_sites(p)
+    v = _write(tmp_path, "v.csv", "site,item,value\nNOME,sun,hi\nUst’-Kamchatsk,sun,x\n"
+               "Uelen,sun,x\n")
+    with pytest.raises(DialectGraphError, match=r"2 of them match a site id but for "
+                       r"upper/lower case or the apostrophe \(’ or '\) \('NOME = Nome', "
+                       r"\"Ust’-Kamchatsk = Ust'-Kamchatsk\"\)"):
+        read_survey(v, sites=sites)
+    v.write_text("site,item,value\nNome,sun,hi\nUst’-Kamchatsk,sun,x\n", encoding="utf-8")
+    with pytest.raises(DialectGraphError, match=r"1 of them match a site id but for the "
+                       r"apostrophe \(’ or '\)"):
+        read_survey(v, sites=sites)
+
+
 def test_a_layer_in_metres_read_as_degrees_is_refused(tmp_path):
     """An audit's GeoJSON exported from UTM without its 'crs' member was read as lon/lat:
     as --boundary the build grew to 24 GB, as --regions pyproj failed, as --barrier it
