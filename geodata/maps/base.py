@@ -80,13 +80,19 @@ def _central_meridian(crs: CRS) -> float:
     return 0.0
 
 
+POLAR_CAP_LAT = 45.0  # sites all beyond it, round a pole, get an azimuthal map
+
+
 def map_crs(graph_or_frame: Any) -> CRS:
     """The equal-area projection used for maps of this graph (chosen from its extent).
 
     Albers equal-area conic for mid-latitude extents such as China, Lambert azimuthal
     equal-area otherwise (see :func:`geodata.graph.regions.suitable_crs`); Equal Earth
     for a world-wide survey (longitudes spanning more than 150° of the circle or latitudes
-    100°), centred on the arc of longitude the sites span.
+    100°), centred on the arc of longitude the sites span, unless its sites lie round a
+    pole (all beyond 45° of latitude: the Arctic from Kamchatka to Greenland), which keep
+    the regional one the build uses (Equal Earth squashed Ellesmere 4.5:1 and its scale bar was
+    wrong by up to 2.8 times there).
 
     Parameters
     ----------
@@ -115,7 +121,8 @@ def map_crs(graph_or_frame: Any) -> CRS:
         pts = reg.to_crs("EPSG:4326").geometry.representative_point()
         lon, lat = pts.x.to_numpy(), pts.y.to_numpy()
     span = longitude_span(lon)
-    if span > 150 or np.ptp(lat) > 100:
+    polar = bool(len(lat)) and (np.nanmin(lat) >= POLAR_CAP_LAT or np.nanmax(lat) <= -POLAR_CAP_LAT)
+    if (span > 150 or np.ptp(lat) > 100) and not polar:
         # a world-wide survey (WALS): Equal Earth, an equal-area world projection, centred
         # on the arc of longitude the sites span (the Pacific for an Austronesian survey)
         centre = longitude_centre(lon)

@@ -551,6 +551,21 @@ def test_an_island_map_across_180_draws_its_own_countries_not_the_far_side():
     assert land.area.sum() < 0.5 * area  # the sea is sea
 
 
+def test_a_survey_round_the_arctic_gets_a_regional_map_not_equal_earth():
+    """Kamchatka to Greenland spans 197° of longitude: it was mapped as 'world-wide' in
+    Equal Earth, a 200-pixel band with Ellesmere squashed 4.5:1 and a scale bar 2.8 times
+    wrong there (an audit); sites round a pole keep the build's regional projection."""
+    sites = pd.DataFrame({"longitude": [158.6, -173.2, -165.4, -135.3, -94.8, -68.5, -51.7,
+                                        -21.9],
+                          "latitude": [53.0, 64.4, 64.5, 57.1, 74.7, 63.7, 64.2, 64.1]})
+    crs = maps_base.map_crs(sites)
+    assert crs.to_dict()["proj"] in ("aea", "laea") and crs.to_dict()["lat_0"] > 45
+    south = maps_base.map_crs(sites.assign(latitude=-sites["latitude"])).to_dict()
+    assert south["proj"] in ("aea", "laea") and south["lat_0"] < -45
+    world = sites.assign(latitude=[53.0, 64.4, 64.5, 57.1, 74.7, 13.7, -4.2, 40.1])
+    assert maps_base.map_crs(world).to_dict()["proj"] == "eqearth"
+
+
 def test_a_polar_map_draws_the_land_up_to_the_pole():
     """`maps --crs "+proj=laea +lat_0=90 +lon_0=-150"` of an Arctic atlas: the land was cut
     at 5° past the frame's edge (64.9°N there), so the Canadian archipelago, north
