@@ -80,7 +80,7 @@ def _central_meridian(crs: CRS) -> float:
     return 0.0
 
 
-POLAR_CAP_LAT = 45.0  # sites all beyond it, round a pole, get an azimuthal map
+POLAR_CAP_LAT = 45.0  # sites all beyond it (round a pole) keep a regional map, not a world one
 
 
 def map_crs(graph_or_frame: Any) -> CRS:
@@ -91,8 +91,8 @@ def map_crs(graph_or_frame: Any) -> CRS:
     for a world-wide survey (longitudes spanning more than 150° of the circle or latitudes
     100°), centred on the arc of longitude the sites span, unless its sites lie round a
     pole (all beyond 45° of latitude: the Arctic from Kamchatka to Greenland), which keep
-    the regional one the build uses (Equal Earth squashed Ellesmere 4.5:1 and its scale bar was
-    wrong by up to 2.8 times there).
+    the regional one the build uses (Equal Earth squashed Ellesmere 4.5:1 and its scale
+    bar was wrong by up to 2.8 times there).
 
     Parameters
     ----------
@@ -121,7 +121,8 @@ def map_crs(graph_or_frame: Any) -> CRS:
         pts = reg.to_crs("EPSG:4326").geometry.representative_point()
         lon, lat = pts.x.to_numpy(), pts.y.to_numpy()
     span = longitude_span(lon)
-    polar = bool(len(lat)) and (np.nanmin(lat) >= POLAR_CAP_LAT or np.nanmax(lat) <= -POLAR_CAP_LAT)
+    polar = bool(len(lat)) and (np.nanmin(lat) >= POLAR_CAP_LAT
+                                or np.nanmax(lat) <= -POLAR_CAP_LAT)
     if (span > 150 or np.ptp(lat) > 100) and not polar:
         # a world-wide survey (WALS): Equal Earth, an equal-area world projection, centred
         # on the arc of longitude the sites span (the Pacific for an Austronesian survey)
@@ -290,8 +291,9 @@ def _projected_outline(name: str, wkt: str, extent: tuple[float, ...]) -> gpd.Ge
         poles = [bool(np.isfinite(x) and np.isfinite(y) and box.covers(shapely.Point(x, y)))
                  for x, y in zip(px, py)]
         if any(poles):
-            lonlat_box = shapely.box(-180, -89.9 if poles[1] else max(np.nanmin(lat) - 5, -89.9),
-                                     180, 89.9 if poles[0] else min(np.nanmax(lat) + 5, 89.9))
+            south = -89.9 if poles[1] else max(np.nanmin(lat) - 5, -89.9)
+            north = 89.9 if poles[0] else min(np.nanmax(lat) + 5, 89.9)
+            lonlat_box = shapely.box(-180, south, 180, north)
     seam = (lon_0 + 360.0) % 360.0 - 180.0  # the meridian opposite the centre
     if abs(abs(seam) - 180.0) > 0.01:
         # countries across the seam of a map not centred on 0° are cut there, or they

@@ -241,9 +241,9 @@ def _cmd_predict(args: argparse.Namespace) -> int:
               f"(the {len(cells) - n_filled} observed cells as build read them, variants "
               f"joined by ' / '; the {n_filled} imputed ones as the reading most of the "
               f"{NEARBY} nearest sites of the imputed class have"
-              + (f"; {n_other} imputed as 'other', readings outside the item's main classes "
-                 "that no reading of the nearest sites holding 'other' is most of, are left "
-                 "empty" if n_other else "") + ")")
+              + (f"; {n_other} imputed as 'other' (readings outside the item's main "
+                 "classes) are left empty: most of the nearest sites holding 'other' share "
+                 "no reading there" if n_other else "") + ")")
         print(f"wrote {_cells_path(Path(args.out))}: one row per site and item (region, item, "
               "class, reading, imputed True/False)")
     return 0
