@@ -390,12 +390,27 @@ def test_clusters_agree_with_analyze_by_default(tmp_path):
         _run([*files, "--linkage", "upgma", "--out", str(tmp_path / "x")])
 
 
+def _maps_of_given_polygons(tmp_path, ids, polygons: str, id_col: str, *options: str):
+    """`maps` of the sites ``tmp_path/sites.csv`` on the polygons ``tmp_path/polygons``,
+    with a survey of three items over ``ids``; the folder written."""
+    from gnn.cli import main
+
+    rows = [(c, item, ("a" if (k + len(item)) % 3 else "b")) for k, c in enumerate(ids)
+            for item in ("x", "yy", "zzz")]
+    pd.DataFrame(rows, columns=["site", "item", "value"]).to_csv(tmp_path / "v.csv",
+                                                                   index=False)
+    out = tmp_path / "maps"
+    assert main(["maps", "--sites", str(tmp_path / "sites.csv"), "--survey",
+                 str(tmp_path / "v.csv"), "--regions", str(tmp_path / polygons),
+                 "--region-id-col", id_col, *options, "--out", str(out)]) == 0
+    return out
+
+
 def test_maps_draw_given_polygons(tmp_path, capsys):
     """`maps --regions` draws the user's polygons (an audit's countries were redrawn as
     Voronoi cells, with no way to map a `build --regions` atlas); a polygon without a site
     is drawn without data, and --boundary is said unused."""
     from geodata import load_boundary
-    from gnn.cli import main
 
     prov = load_boundary("china_provinces")[["code", "geometry"]]
     prov.to_file(tmp_path / "prov.gpkg")
@@ -406,15 +421,8 @@ def test_maps_draw_given_polygons(tmp_path, capsys):
                   "dialect_group": ["north" if y > 33 else "south" for y in inside.y[keep]]}
                  ).replace({"latitude": {inside.y[0]: None}, "longitude": {inside.x[0]: None}}
                            ).to_csv(tmp_path / "sites.csv", index=False)
-    rows = [(c, item, ("a" if (k + len(item)) % 3 else "b")) for k, c in
-            enumerate(prov["code"][keep]) for item in ("x", "yy", "zzz")]
-    pd.DataFrame(rows, columns=["site", "item", "value"]).to_csv(tmp_path / "v.csv",
-                                                                   index=False)
-    out = tmp_path / "maps"
-    assert main(["maps", "--sites", str(tmp_path / "sites.csv"), "--survey",
-                 str(tmp_path / "v.csv"), "--regions", str(tmp_path / "prov.gpkg"),
-                 "--region-id-col", "code", "--boundary", "world_land", "--kinds", "groups",
-                 "--out", str(out)]) == 0
+    out = _maps_of_given_polygons(tmp_path, prov["code"][keep], "prov.gpkg", "code",
+                                  "--boundary", "world_land", "--kinds", "groups")
     said = capsys.readouterr()
     assert "note: --boundary clips the regions built around the sites; with --regions" in said.err
     assert ("regions: regions without a site: 1 of 34 polygons of `--regions` has no site in "
@@ -433,7 +441,6 @@ def test_world_wide_given_polygons_are_not_said_to_be_points(tmp_path, capsys):
     survey without --boundary: sites drawn as points' (and wrote it in summary.json) while
     it drew the 362 given polygons (an audit)."""
     from geodata import load_boundary
-    from gnn.cli import main
 
     world = load_boundary("world_countries")
     countries = world[world["adm0_a3"].isin(["BRA", "CHN", "USA", "AUS", "FRA", "ZAF"])]
@@ -441,14 +448,8 @@ def test_world_wide_given_polygons_are_not_said_to_be_points(tmp_path, capsys):
     at = countries.geometry.representative_point()
     pd.DataFrame({"id": countries["adm0_a3"], "latitude": at.y, "longitude": at.x}).to_csv(
         tmp_path / "sites.csv", index=False)
-    pd.DataFrame([(c, item, "a" if (k + len(item)) % 2 else "b")
-                  for k, c in enumerate(countries["adm0_a3"]) for item in ("x", "yy")],
-                 columns=["site", "item", "value"]).to_csv(tmp_path / "v.csv", index=False)
-    out = tmp_path / "maps"
-    assert main(["maps", "--sites", str(tmp_path / "sites.csv"), "--survey",
-                 str(tmp_path / "v.csv"), "--regions", str(tmp_path / "c.gpkg"),
-                 "--region-id-col", "adm0_a3", "--isolated", "keep", "--kinds", "graph",
-                 "--out", str(out)]) == 0
+    out = _maps_of_given_polygons(tmp_path, countries["adm0_a3"], "c.gpkg", "adm0_a3",
+                                  "--isolated", "keep", "--kinds", "graph")
     said = capsys.readouterr()
     assert "world-wide survey" not in said.out + said.err
     assert "world-wide" not in (out / "summary.json").read_text()
