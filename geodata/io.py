@@ -2106,8 +2106,9 @@ def survey_from_frame(
                         f"{' or '.join(kinds)} "
                         f"({first_examples([f'{u} = {k}' for u, k in cased], 3)}): spell "
                         "them alike in both files.")
-            else:  # leading zeros a spreadsheet dropped, doubled spaces, curly quotes ...
-                hint = _closest_ids(unknown, [str(k) for k in known])
+            # the others: leading zeros a spreadsheet dropped, doubled spaces ...
+            rest = [u for u in unknown if fold(u) not in folded]
+            hint += _closest_ids(rest, [str(k) for k in known]) if rest else ""
             raise DialectGraphError(
                 f"`{argument}` must only name sites that are in `{sites_argument}`; "
                 f"{len(unknown)} unknown site id(s) ({first_examples(unknown)}) hold "

@@ -338,7 +338,7 @@ def _nearby_readings(regions: Any, rows: Any, of_class: set, coords: Any, *,
     only a reading most of them share. ``fallback`` where no site holds the class."""
     import numpy as np
 
-    from geodata._geo import great_circle_km
+    from geodata import great_circle_km
     from geodata.dialectometry.features import _strip_tones
 
     if of_class and len(rows):  # of a site's variants, those of the class
