@@ -352,7 +352,8 @@ def connect_components(
     are reported with the great-circle distance between their sites (from ``lonlat``,
     n × 2 degrees) and the width of the water between the regions.
 
-    With ``landmass`` (the landmass number of each region's site; given when cells were
+    With ``landmass`` (the landmass number of each region's site, negative for a site at
+    sea whose region is water only, whose joins are all across water; given when cells were
     cut at their reach, so unclaimed land can lie between regions), a gap between two
     regions whose sites are on the same landmass is a land gap: its edge gets
     ``sea_crossing=False`` and is reported apart, unless (with the sites' projected ``xy``
@@ -463,8 +464,12 @@ def connect_components(
         merged = _components(len(sizes), label[a], label[b])
         label = merged[label]
     if new_pairs:
-        # regions that touch only at a point (no shared border) cross no water
+        # regions that touch only at a point (no shared border) cross no water, unless
+        # one is a region of water only (a site at sea: what it touches is across water;
+        # two such discs touching were 'no water between them', an audit)
         water = np.array([gap_of[p] > _TOUCH_KM for p in new_pairs])
+        if landmass is not None:
+            water |= np.array([landmass[a] < 0 or landmass[b] < 0 for a, b in new_pairs])
         on_land: list[tuple] = []
         dry = None
         if landmass is None and outline is not None and water.any():
@@ -491,8 +496,9 @@ def connect_components(
             added = [x for x in added if x not in on_land]
         extra = pd.DataFrame(new_pairs, columns=["i", "j"]).assign(sea_crossing=water)
         pairs = pd.concat([pairs, extra], ignore_index=True)
-        corner = [(a, b) for a, b, g in added if g <= _TOUCH_KM]
-        added = [x for x in added if x[2] > _TOUCH_KM]
+        wet = {frozenset((ids[a], ids[b])) for (a, b), w in zip(new_pairs, water) if w}
+        corner = [(a, b) for a, b, g in added if g <= _TOUCH_KM and frozenset((a, b)) not in wet]
+        added = [x for x in added if x[2] > _TOUCH_KM or frozenset(x[:2]) in wet]
         if corner:
             report.add("joined regions touching at a point",
                        f"{len(corner)} edge(s) join regions that touch only at a point "

@@ -281,6 +281,29 @@ def test_connect_components_counts_each_crossing_once_and_corners_are_no_sea():
     assert entries["joined regions touching at a point"].startswith("1 edge(s) join regions")
 
 
+def test_regions_of_water_only_touching_at_a_point_are_across_water():
+    """Hermit and Kaniet (sites at sea, 174 km from land, discs of water) touched at a point:
+    their edge was sea_crossing=False, 'no water between them' (an audit). A region of
+    water only (a negative landmass) is joined across water, at a point too."""
+    from geodata.graph.edges import connect_components
+    from geodata.validation import Report
+
+    geoms = np.array([shapely.box(0, 0, 1000, 1000), shapely.box(-1000, 0, 0, 1000),
+                      shapely.box(1000, 1000, 2000, 2000),    # water only, at a's corner
+                      shapely.box(2000, 2000, 3000, 3000)],   # water only, at its corner
+                     dtype=object)
+    ids = pd.Index(["a", "e", "h", "k"])
+    report = Report()
+    pairs = connect_components(pd.DataFrame({"i": [0], "j": [1]}), geoms, ids,
+                               max_crossing_km=100, report=report,
+                               landmass=np.array([0, 0, -3, -4]))
+    flags = {(ids[i], ids[j]): bool(s) for i, j, s in pairs[["i", "j", "sea_crossing"]].to_numpy()}
+    assert flags == {("a", "e"): False, ("a", "h"): True, ("h", "k"): True}
+    entries = {e["action"]: e["detail"] for e in report.entries}
+    assert "joined regions touching at a point" not in entries
+    assert entries["joined islands across water"].startswith("2 edge(s) flagged")
+
+
 def test_detached_groups_of_regions_are_reported():
     """Two islands 950 km from the mainland sites, joined to each other only (the
     Ogasawara pair of an audit's Japan atlas): the graph falls apart, and the report says
