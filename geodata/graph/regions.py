@@ -1435,6 +1435,30 @@ ORPHAN_POOL_M = 25_000.0
 ORPHAN_TOUCH_M = 1.0
 
 
+def _follow_larger(pieces: np.ndarray, owner: np.ndarray, cells: np.ndarray) -> np.ndarray:
+    """``owner`` (the region each landmass without sites goes to), with a landmass farther
+    than :data:`ORPHAN_POOL_M` from its own region and nearer a larger one given to another
+    region going to that region too, larger first: Hall Island, 5.8 km from St Matthew Island (to Nunivak's region, 360 km
+    off), went to St Lawrence Island's region and made the two regions neighbours, so the
+    St Lawrence group's crossing to Chukotka (72 km) was not made (an audit)."""
+    owner = owner.copy()
+    if len(pieces) < 2:
+        return owner
+    area = shapely.area(pieces)
+    own_gap = shapely.distance(pieces, cells[owner])
+    a, b = shapely.STRtree(pieces).query(pieces, predicate="dwithin", distance=ORPHAN_POOL_M)
+    larger = area[b] > area[a]
+    a, b = a[larger], b[larger]
+    gap = shapely.distance(pieces[a], pieces[b])
+    for t in np.argsort(-area, kind="stable"):
+        if own_gap[t] <= ORPHAN_POOL_M:  # near its own region's land: it stays (Rab, 2 km
+            continue                      # off Krk, is not Pag's, a larger islet beside it)
+        mine = np.flatnonzero((a == t) & (gap < own_gap[t]))
+        if mine.size:
+            owner[t] = owner[b[mine[np.argmin(gap[mine])]]]
+    return owner
+
+
 def _join_orphans(cells: np.ndarray, orphans: np.ndarray, xy: np.ndarray, ids: pd.Index,
                   report: Report, *, reach: np.ndarray | None = None,
                   receivers: np.ndarray | None = None) -> np.ndarray:
@@ -1536,6 +1560,7 @@ def _join_orphans(cells: np.ndarray, orphans: np.ndarray, xy: np.ndarray, ids: p
                 k = int(np.argmax(enough))
                 site[t], pieces[t], keep[t] = rest[k], parts[k], True
         near_orphan, near_cell, pieces = which[keep], site[keep], pieces[keep]
+        near_cell = _follow_larger(pieces, near_cell, cells)
         left_out = np.flatnonzero(~np.isin(np.arange(len(orphans)), near_orphan))
         left_area = (shapely.area(orphans).sum() - shapely.area(pieces).sum()) / 1e6
         beyond = (f"(or parts) beyond every site's reach, or less than "

@@ -970,6 +970,36 @@ def test_an_islet_without_sites_goes_whole_to_one_region(world_land):
         giglio.index.get_level_values("source")) | set(giglio.index.get_level_values("target"))
 
 
+def test_islands_without_sites_do_not_bridge_two_far_regions(world_land):
+    """An audit's Bering Strait atlas: St Matthew Island (no site) went to Nunivak's
+    Mekoryuk, 360 km off, and Hall Island, 5.8 km from it, to St Lawrence Island's
+    cent2128: the two regions became neighbours across 5.8 km of water, and the St Lawrence
+    group's crossing to Chukotka (72 km) was not made. A site-less island far from its own
+    region goes with the larger one beside it."""
+    sites = _sites({"sire1246": (-173.925, 64.5192), "nauk1242": (-171.755, 65.5184),
+                    "cent2128": (-170.272, 63.4308), "Uelen": (-169.809, 66.159),
+                    "Lavrentiya": (-171.0, 65.578), "Provideniya": (-173.227, 64.423),
+                    "Novoye Chaplino": (-172.9, 64.498), "Yanrakynnot": (-172.52, 64.88),
+                    "Bethel": (-161.756, 60.792), "Hooper Bay": (-166.097, 61.531),
+                    "Emmonak": (-164.523, 62.777), "Toksook Bay": (-165.1, 60.533),
+                    "Mekoryuk": (-166.186, 60.389), "Nome": (-165.406, 64.501),
+                    "Teller": (-166.361, 65.264), "Wales": (-168.089, 65.609),
+                    "Gambell": (-171.74, 63.776), "Savoonga": (-170.479, 63.694),
+                    "Golovin": (-163.029, 64.543), "Unalakleet": (-160.788, 63.873)})
+    g = DialectGraph.from_sites(sites, boundary=world_land, max_reach_km=400)
+    src, tgt = (g.edges.index.get_level_values(k) for k in ("source", "target"))
+    ends = {frozenset(p) for p in zip(src, tgt)}
+    assert frozenset(("Mekoryuk", "cent2128")) not in ends
+    st_lawrence = {"Gambell", "Savoonga", "cent2128"}
+    out = [p for p in ends if len(p & st_lawrence) == 1]
+    assert len(out) == 1 and (next(iter(out)) - st_lawrence) <= {
+        "Novoye Chaplino", "Provideniya", "sire1246", "Yanrakynnot"}
+    hall = next(p for p in shapely.get_parts(world_land.geometry.union_all())
+                if p.distance(shapely.Point(-173.09, 60.66)) < 0.02)
+    held = g.regions.geometry.intersection(hall)
+    assert held[~held.is_empty].index.tolist() == ["Mekoryuk"]  # with St Matthew
+
+
 def test_a_swapped_file_without_a_boundary_is_said():
     """Without --boundary nothing refused an audit's Italian atlas with its columns
     swapped (the Horn of Africa; decay R² 0.287 for 0.314). The build says so, checked
