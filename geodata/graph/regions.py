@@ -1438,9 +1438,10 @@ ORPHAN_TOUCH_M = 1.0
 def _follow_larger(pieces: np.ndarray, owner: np.ndarray, cells: np.ndarray) -> np.ndarray:
     """``owner`` (the region each landmass without sites goes to), with a landmass farther
     than :data:`ORPHAN_POOL_M` from its own region and nearer a larger one given to another
-    region going to that region too, larger first: Hall Island, 5.8 km from St Matthew Island (to Nunivak's region, 360 km
-    off), went to St Lawrence Island's region and made the two regions neighbours, so the
-    St Lawrence group's crossing to Chukotka (72 km) was not made (an audit)."""
+    region going to that region too, larger first: Hall Island, 5.8 km from St Matthew
+    Island (to Nunivak's region, 360 km off), went to St Lawrence Island's region and made
+    the two regions neighbours, so the St Lawrence group's crossing to Chukotka (72 km) was
+    not made (an audit)."""
     owner = owner.copy()
     if len(pieces) < 2:
         return owner
