@@ -742,8 +742,9 @@ def near_in_crs(geoms: np.ndarray, lon: np.ndarray, lat: np.ndarray, crs: CRS, *
         boxes = [b for b in boxes if b[0] < b[2]]
     # by bounding boxes first: the world's 6,836 land polygons are not all repaired
     near = np.zeros(len(geoms), dtype=bool)
+    envelopes = shapely.envelope(geoms)
     for box in boxes:
-        near |= shapely.intersects(shapely.envelope(geoms), shapely.box(*box))
+        near |= shapely.intersects(envelopes, shapely.box(*box))
     cut = []
     for g, n in zip(geoms, near):
         if not n:

@@ -58,10 +58,6 @@ def _survey_distances(survey: pd.DataFrame, metric: str, *, segmented: bool = Fa
                                 substitution=substitution).matrix
 
 
-def _split_list(text: str | None) -> list[str]:
-    return [s.strip() for s in (text or "").split(",") if s.strip()]
-
-
 def _site_names(graph: Any) -> tuple[list[str], list[str] | None]:
     ids = [str(i) for i in graph.node_ids]
     names = None
@@ -126,7 +122,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
     graph, survey = _load_graph(args)
     weights = args.weights or None
-    if args.model != "conformity" and not _split_list(args.seeds):
+    if args.model != "conformity" and not _split_sites(args.seeds, set()):
         raise DialectGraphError(
             f"`--seeds` must name at least one site where the innovation starts (model "
             f"{args.model!r}); got none. Pass e.g. --seeds {graph.node_ids[0]} (comma-separated "
