@@ -1460,9 +1460,12 @@ def _points_of_a_map_file(layer: gpd.GeoDataFrame, path: str | os.PathLike, repo
 
 
 #: Column names read in place of a default one that a file lacks (case-insensitive).
-SITE_COLUMN_ALIASES = {"id": ("id", "site", "site_id", "siteid", "glottocode"),
-                       "latitude": ("latitude", "lat"),
-                       "longitude": ("longitude", "lon", "lng", "long")}
+#: Common names of the site columns, in tiers: a column named in an earlier tier is taken
+#: over those of later ones ('site_id' over 'glottocode', which several dialect sites may
+#: share); two columns of the first tier that has any are ambiguous and nothing is guessed.
+SITE_COLUMN_ALIASES = {"id": (("site_id", "siteid"), ("site", "glottocode")),
+                       "latitude": (("lat",),),
+                       "longitude": (("lon", "lng", "long"),)}
 
 
 def _column_alias(frame: pd.DataFrame, given: str, default: str, report: Report, *,
@@ -1474,9 +1477,10 @@ def _column_alias(frame: pd.DataFrame, given: str, default: str, report: Report,
         return given
     names = {str(c).strip().lower(): c for c in frame.columns}
     # the default name in another case ('ID', 'Latitude': a CLDF LanguageTable) first;
-    # else one alias, not several (which one would be a guess)
-    found = ([names[default]] if default in names else
-             [names[a] for a in SITE_COLUMN_ALIASES[default] if a in names])
+    # else one alias of the first tier that has any, not several (which would be a guess)
+    found = [names[default]] if default in names else []
+    for tier in SITE_COLUMN_ALIASES[default]:
+        found = found or [names[a] for a in tier if a in names]
     if len(found) != 1:
         return given
     report.add("column read by its alias",

@@ -953,8 +953,9 @@ class DialectGraph:
         """Save as a GeoPackage with layers ``regions``, ``edges``, ``features``, ``metadata``.
 
         The file is written to a temporary name and renamed, so a failure never leaves a
-        half-written file. ``regions`` holds the polygons with their attributes;
-        ``edges`` holds one line per undirected edge (``source`` before ``target`` in the
+        half-written file. ``regions`` holds the polygons with their attributes (a site
+        column holding numbers only is an integer or float field, read back as the text it
+        was); ``edges`` holds one line per undirected edge (``source`` before ``target`` in the
         order of the regions; direction-specific columns such as ``border_share_source``
         and ``border_share_target`` keep both directions); ``features`` is a long table
         (``site_id``, ``feature``, ``value``) of the observed node features, so any number
@@ -979,6 +980,7 @@ class DialectGraph:
         reg = self._regions
         geoms = np.asarray(reg.geometry.array, dtype=object)
         attrs = pd.DataFrame(reg.drop(columns=reg.geometry.name)).reset_index()
+        attrs, numbers = _text_numbers_as_numbers(attrs)
         edges, layout = self._edge_rows()
         src, dst = _positions(edges.index, reg.index)
         lon = reg["longitude"].to_numpy(float)
@@ -992,12 +994,14 @@ class DialectGraph:
                                                    dtype=object)[cols],
                              "value": values[rows, cols]})
         meta = pd.DataFrame({
-            "key": ["label", "meta", "features", "regions_columns", "report", "layout"],
+            "key": ["label", "meta", "features", "regions_columns", "report", "layout",
+                    "text_numbers"],
             "value": [json.dumps(self._label), json.dumps(self.meta, default=str),
                       json.dumps(list(feats.columns)),
                       json.dumps({c: str(t) for c, t in reg.dtypes.items()}),
                       json.dumps(self.report.to_records()),
-                      json.dumps({"edges": layout, "features": "long"})],
+                      json.dumps({"edges": layout, "features": "long"}),
+                      json.dumps(numbers)],
         })
         with atomic_path(path) as tmp:
             _gpkg.write_layer(tmp, attrs, layer="regions", geometry=geoms,
@@ -1096,6 +1100,9 @@ class DialectGraph:
                         "changed after it was written; rebuild it.")
                 values[row, col] = long["value"].to_numpy(float)
             feats = pd.DataFrame(values, index=reg.index, columns=pd.Index(fnames))
+        for col, kind in meta.get("text_numbers", {}).items():
+            if col in reg.columns:
+                reg[col] = _numbers_as_text(reg[col], kind=kind)
         for col, dtype in meta["regions_columns"].items():
             if col in reg.columns and str(reg[col].dtype) != dtype and dtype != "geometry":
                 reg[col] = reg[col].astype(dtype)
@@ -1106,6 +1113,45 @@ class DialectGraph:
         edges = _edges_from_rows(edges, reg.index, undirected=layout["edges"] == "undirected")
         report = Report(meta["report"])
         return cls(reg, edges, feats, label=meta["label"], meta=meta["meta"], report=report)
+
+
+_INTEGER_TEXT = r"-?(?:0|[1-9]\d{0,14})"
+
+
+def _text_numbers_as_numbers(attrs: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The text columns of the regions (site columns are read as text) whose every value is
+    a number written as Python writes it back (``7``, ``-3``, ``0.25``; not ``007`` or
+    ``1.50``) as integer or float columns, so that a GIS styles them by value; with the
+    kind of each (``{"rank": "int"}``) for :meth:`DialectGraph.read_file` to write them
+    back as the same text."""
+    attrs = attrs.copy()
+    kinds: dict[str, str] = {}
+    for col in attrs.columns:
+        values = attrs[col]
+        if col == "site_id" or values.dtype.kind not in "OSU" and not isinstance(
+                values.dtype, pd.StringDtype):
+            continue
+        known = values.dropna()
+        if not len(known) or not all(isinstance(v, str) for v in known):
+            continue
+        text = known.astype(str)
+        if text.str.fullmatch(_INTEGER_TEXT).all():
+            attrs[col] = pd.array([None if pd.isna(v) else int(v) for v in values], dtype="Int64")
+            kinds[str(col)] = "int"
+            continue
+        numbers = pd.to_numeric(text, errors="coerce")
+        if numbers.notna().all() and np.isfinite(numbers.to_numpy(float)).all() and all(
+                repr(float(v)) == t for v, t in zip(numbers, text)):
+            attrs[col] = pd.to_numeric(values, errors="coerce").astype(float)
+            kinds[str(col)] = "float"
+    return attrs, kinds
+
+
+def _numbers_as_text(values: pd.Series, *, kind: str) -> pd.Series:
+    """A column written by :func:`_text_numbers_as_numbers`, as the text it was."""
+    write = (lambda v: str(int(v))) if kind == "int" else (lambda v: repr(float(v)))
+    return pd.Series([None if pd.isna(v) else write(v) for v in values], index=values.index,
+                     dtype=object)
 
 
 def _positions(index: pd.MultiIndex, ids: pd.Index) -> tuple[np.ndarray, np.ndarray]:

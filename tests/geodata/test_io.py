@@ -58,6 +58,15 @@ def test_common_column_names_are_read_and_reported(tmp_path):
     p = _write(tmp_path, "t.csv", "site,glottocode,lat,lon\nbj,mand1415,39.9,116.4\n")
     with pytest.raises(DialectGraphError, match=r"`path` must have the column\(s\) 'id'"):
         read_sites(p)
+    # 'site_id' is an id column before a glottocode, which several dialect sites may share
+    # (the columns of a bundled survey's sites written with to_csv)
+    p = _write(tmp_path, "u.csv", "site_id,name,latitude,longitude,glottocode\n"
+               "Ma1,Harbin,45.8,126.5,mand1415\nMa2,Jilin,43.8,126.5,mand1415\n")
+    sites, report = read_sites(p, with_report=True)
+    assert sites.index.tolist() == ["Ma1", "Ma2"]
+    assert [e["detail"] for e in report.entries if e["action"] == "column read by its alias"] == [
+        "`path` has no 'id' column; site ids were read from column 'site_id'; pass id_col "
+        "(CLI: --id-col) to choose another"]
 
 
 def test_swapped_coordinates_are_detected(tmp_path):

@@ -100,3 +100,24 @@ def test_edge_spatial_index_default_and_override(graph, tmp_path, monkeypatch):
     assert _rtrees(graph.to_file(tmp_path / "c.gpkg")) == {"regions"}
     back = DialectGraph.read_file(tmp_path / "c.gpkg")
     pd.testing.assert_frame_equal(back.edges, graph.edges)
+
+
+def test_numeric_site_columns_are_numbers_in_the_file(tmp_path):
+    """Site columns are read as text; those holding numbers only are written as integer or
+    float fields (a GIS styles them by value) and read back as the same text."""
+    csv = tmp_path / "s.csv"
+    csv.write_text("id,latitude,longitude,rank,elev,code,mixed,note\n"
+                   "a,30.0,110.0,1,12.5,007,1,x\nb,30.5,111.0,2,,010,two,\n"
+                   "c,31.0,110.5,,-3.25,001,3,y\nd,31.5,111.5,-4,0.1,002,4,z\n",
+                   encoding="utf-8")
+    sites = geodata.read_sites(csv)
+    g = DialectGraph.from_sites(sites, boundary=geodata.load_boundary())
+    path = g.to_file(tmp_path / "g.gpkg")
+    fields = dict(zip(*(pyogrio.read_info(path, layer="regions")[k] for k in ("fields", "dtypes"))))
+    assert (fields["rank"], fields["elev"]) == ("int64", "float64")
+    # zero-padded codes and columns with words stay text
+    assert {fields[c] for c in ("code", "mixed", "note")} == {"object"}
+    back = DialectGraph.read_file(path)
+    pd.testing.assert_frame_equal(pd.DataFrame(back.regions.drop(columns="geometry")),
+                                  pd.DataFrame(g.regions.drop(columns="geometry")))
+    assert back.regions["rank"].tolist()[:2] == ["1", "2"] and back.regions["elev"].isna()["b"]
