@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-__all__ = ["arrow_available", "line_wkb", "read_layer", "write_layer"]
+__all__ = ["antimeridian_lines", "arrow_available", "line_wkb", "read_layer", "write_layer"]
 
 
 def arrow_available() -> bool:
@@ -45,6 +45,41 @@ def line_wkb(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray) -> 
     rec["npts"] = 2
     rec["xy"] = np.column_stack([x0, y0, x1, y1])
     return rec.view(np.uint8).reshape(len(x0), _LINE_DTYPE.itemsize)
+
+
+def antimeridian_lines(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray,
+                       y1: np.ndarray) -> np.ndarray:
+    """Two-point lines as MultiLineStrings, those whose ends are more than 180° of longitude
+    apart cut in two at the antimeridian (the short way round, as a GIS should draw them,
+    rather than a line across the whole map).
+
+    Examples
+    --------
+    >>> antimeridian_lines(np.array([179.0]), np.array([60.0]), np.array([-179.0]),
+    ...                    np.array([62.0]))[0].wkt
+    'MULTILINESTRING ((179 60, 180 61), (-180 61, -179 62))'
+    """
+    x0, y0, x1, y1 = (np.asarray(v, dtype=float) for v in (x0, y0, x1, y1))
+    gap = x1 - x0
+    across = np.abs(gap) > 180.0
+    east = gap < 0  # crossing eastward: 179 → -179 is 2° east
+    end = np.where(east, 180.0, -180.0)
+    unwrapped = np.where(east, x1 + 360.0, x1 - 360.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.where(across, (end - x0) / (unwrapped - x0), 0.0)
+    yc = y0 + t * (y1 - y0)
+    n = len(x0)
+    parts = np.where(across, 2, 1)
+    coords = np.empty((int(parts.sum()), 2, 2))
+    first = np.cumsum(parts) - parts
+    coords[first] = np.stack([np.column_stack([x0, y0]),
+                              np.column_stack([np.where(across, end, x1),
+                                               np.where(across, yc, y1)])], axis=1)
+    second = first[across] + 1
+    coords[second] = np.stack([np.column_stack([-end[across], yc[across]]),
+                               np.column_stack([x1[across], y1[across]])], axis=1)
+    lines = shapely.linestrings(coords)
+    return shapely.multilinestrings(lines, indices=np.repeat(np.arange(n), parts))
 
 
 def _wkb_arrow(geometry):

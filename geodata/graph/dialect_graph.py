@@ -955,8 +955,8 @@ class DialectGraph:
         The file is written to a temporary name and renamed, so a failure never leaves a
         half-written file. ``regions`` holds the polygons with their attributes (a site
         column holding numbers only is an integer or float field, read back as the text it
-        was); ``edges`` holds one line per undirected edge (``source`` before ``target`` in the
-        order of the regions; direction-specific columns such as ``border_share_source``
+        was); ``edges`` holds one line per undirected edge (cut in two at the antimeridian
+        when it crosses it; ``source`` before ``target`` in the order of the regions; direction-specific columns such as ``border_share_source``
         and ``border_share_target`` keep both directions); ``features`` is a long table
         (``site_id``, ``feature``, ``value``) of the observed node features, so any number
         of features fits; ``metadata`` holds the label, the build parameters and the report.
@@ -979,13 +979,19 @@ class DialectGraph:
                                     "Use a name like 'graph.gpkg'.")
         reg = self._regions
         geoms = np.asarray(reg.geometry.array, dtype=object)
-        attrs = pd.DataFrame(reg.drop(columns=reg.geometry.name)).reset_index()
+        # the ids as 'site_id' whatever the index of the sites given was called
+        attrs = pd.DataFrame(reg.drop(columns=reg.geometry.name)).rename_axis(
+            "site_id").reset_index()
         attrs, numbers = _text_numbers_as_numbers(attrs)
         edges, layout = self._edge_rows()
         src, dst = _positions(edges.index, reg.index)
         lon = reg["longitude"].to_numpy(float)
         lat = reg["latitude"].to_numpy(float)
-        lines = _gpkg.line_wkb(lon[src], lat[src], lon[dst], lat[dst])
+        ends = (lon[src], lat[src], lon[dst], lat[dst])
+        if (np.abs(lon[dst] - lon[src]) > 180.0).any():  # cut at the antimeridian
+            lines, line_type = _gpkg.antimeridian_lines(*ends), "MultiLineString"
+        else:
+            lines, line_type = _gpkg.line_wkb(*ends), "LineString"
         feats = self._features
         values = feats.to_numpy(dtype=float)
         rows, cols = np.nonzero(~np.isnan(values))
@@ -1009,7 +1015,7 @@ class DialectGraph:
             if edge_spatial_index is None:
                 edge_spatial_index = len(edges) <= EDGE_INDEX_MAX_ROWS
             _gpkg.write_layer(tmp, edges.reset_index(), layer="edges", geometry=lines,
-                              geometry_type="LineString", append=True,
+                              geometry_type=line_type, append=True,
                               spatial_index=bool(edge_spatial_index))
             _gpkg.write_layer(tmp, long, layer="features", append=True)
             _gpkg.write_layer(tmp, meta, layer="metadata", append=True)

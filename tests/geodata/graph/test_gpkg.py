@@ -121,3 +121,36 @@ def test_numeric_site_columns_are_numbers_in_the_file(tmp_path):
     pd.testing.assert_frame_equal(pd.DataFrame(back.regions.drop(columns="geometry")),
                                   pd.DataFrame(g.regions.drop(columns="geometry")))
     assert back.regions["rank"].tolist()[:2] == ["1", "2"] and back.regions["elev"].isna()["b"]
+
+
+def test_edges_across_the_antimeridian_are_cut_there(tmp_path):
+    """An edge from Anadyr (177.5°E) to Provideniya (173.2°W) was written as one line 349°
+    long, drawn across the whole map in QGIS; it is cut in two at 180°. (The sites' index
+    has no name: the file's ids were written as 'index' and it could not be read back.)"""
+    places = {"Anadyr": (64.73, 177.50), "Egvekinot": (66.32, -179.12),
+              "Provideniya": (64.42, -173.23), "Lavrentiya": (65.58, -171.00),
+              "Uelen": (66.16, -169.81)}
+    sites = gpd.GeoDataFrame(
+        {"latitude": [v[0] for v in places.values()],
+         "longitude": [v[1] for v in places.values()]}, index=list(places),
+        geometry=gpd.points_from_xy([v[1] for v in places.values()],
+                                    [v[0] for v in places.values()]), crs="EPSG:4326")
+    g = DialectGraph.from_sites(sites, method="delaunay", regions=False)
+    edges = gpd.read_file(g.to_file(tmp_path / "g.gpkg"), layer="edges")
+    assert set(edges.geom_type) == {"MultiLineString"}
+    for (a, b), line in zip(zip(edges["source"], edges["target"]), edges.geometry):
+        parts = list(line.geoms)
+        ends = np.array([parts[0].coords[0], parts[-1].coords[-1]])
+        np.testing.assert_allclose(ends, [places[a][::-1], places[b][::-1]])
+        across = abs(places[a][1] - places[b][1]) > 180
+        assert len(parts) == 1 + across
+        for part in parts:  # no part reaches round the world
+            assert abs(part.coords[1][0] - part.coords[0][0]) < 20
+        if across:  # the cut lies on the straight line between the ends, at ±180°
+            (x0, y0), (xa, ya) = parts[0].coords
+            (xb, yb), (x1, y1) = parts[1].coords
+            assert {abs(xa), abs(xb)} == {180.0} and xa == -xb and ya == yb
+            x1u = x1 + 360 if x1 < 0 else x1 - 360
+            assert ya == pytest.approx(y0 + (xa - x0) / (x1u - x0) * (y1 - y0))
+    assert sum(len(line.geoms) == 2 for line in edges.geometry) >= 2
+    pd.testing.assert_frame_equal(DialectGraph.read_file(tmp_path / "g.gpkg").edges, g.edges)
