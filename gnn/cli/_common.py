@@ -868,6 +868,11 @@ def as_cli_message(message: str, options: dict[str, str], *, names_only: bool = 
     return re.sub(rf"`({names})`", lambda m: f"`{options[m.group(1)]}`", message)
 
 
+#: The options that name what a command writes (``--out`` for most, ``--save`` for fit,
+#: ``--json`` and ``--markdown`` for evaluate).
+_OUTPUT_OPTIONS = ("--out", "--save", "--json", "--markdown")
+
+
 def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
     """``parser.parse_args(argv)``, but an option the command does not know is reported by
     the command's own parser (its usage, not the top level's) with the closest options it
@@ -882,7 +887,12 @@ def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespa
         if extra.startswith("-"):
             import difflib
 
-            close = difflib.get_close_matches(extra.split("=", 1)[0], known, n=2, cutoff=0.6)
+            name = extra.split("=", 1)[0]
+            # an output option of another command ('evaluate --out': it writes --json and
+            # --markdown; difflib's nearest was --groups)
+            close = ([o for o in _OUTPUT_OPTIONS if o in known]
+                     if name in _OUTPUT_OPTIONS + ("--output", "-o") else [])
+            close = close or difflib.get_close_matches(name, known, n=2, cutoff=0.6)
             if close:
                 hints.append(f"{extra.split('=', 1)[0]}: did you mean {' or '.join(close)}?")
     target.error(f"unrecognized arguments: {' '.join(extras)}"

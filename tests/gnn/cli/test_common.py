@@ -198,6 +198,11 @@ def test_a_misspelt_option_is_named_by_its_command_with_the_closest(capsys):
     with pytest.raises(SystemExit):  # nothing close: no hint
         main(["distances", "--dataset", "sinitic_szeto2018", "--xyz", "--out", "d.csv"])
     assert capsys.readouterr().err.rstrip().endswith("unrecognized arguments: --xyz")
+    # another command's output option: what this one writes with (difflib said --groups)
+    with pytest.raises(SystemExit):
+        main(["evaluate", "--graph", "g.gpkg", "--out", "r.json"])
+    assert capsys.readouterr().err.rstrip().endswith(
+        "unrecognized arguments: --out r.json (--out: did you mean --json or --markdown?)")
 
 
 def test_a_misspelt_boundary_name_is_said_before_any_reading(tmp_path, capsys):
