@@ -1095,7 +1095,36 @@ def read_sites(
                              argument=argument, missing_coordinates=missing_coordinates)
     _refuse_swapped_looking(sites[sites["latitude"].notna()], argument=argument,
                             report=report)
+    _note_ids_alike_but_for_case(sites, report, argument=argument)
     return (sites, report) if with_report else sites
+
+
+def _note_ids_alike_but_for_case(sites: gpd.GeoDataFrame, report: Report, *,
+                                 argument: str) -> None:
+    """Report site ids that differ from another only by case ('savoonga' and 'Savoonga'):
+    they are kept as two sites, but at one place they are likely one site typed twice."""
+    folded = pd.Series(sites.index.astype(str), index=sites.index).str.casefold()
+    alike = folded.duplicated(keep=False).to_numpy()
+    if not alike.any():
+        return
+    from geodata._geo import great_circle_km
+
+    lat = sites["latitude"].to_numpy(float)
+    lon = sites["longitude"].to_numpy(float)
+    groups = []
+    for _, rows in folded[alike].groupby(folded[alike], sort=False).indices.items():
+        rows = np.flatnonzero(alike)[rows]
+        far = np.asarray(great_circle_km(lon[rows[0]], lat[rows[0]], lon[rows[1:]],
+                                         lat[rows[1:]]), dtype=float).max()
+        where = ("at one place" if far < 1.0 else f"{far:,.0f} km apart"
+                 if np.isfinite(far) else "")
+        names = " and ".join(repr(str(i)) for i in sites.index[rows])
+        groups.append(f"{names}{f' ({where})' if where else ''}")
+    report.add("site ids alike but for case",
+               f"`{argument}` has {len(groups)} group(s) of site ids that differ only by "
+               f"case ({'; '.join(groups[:3])}{' ...' if len(groups) > 3 else ''}); they are "
+               "read as different sites. If one place was entered twice, keep one row (and "
+               "one id in the survey)")
 
 
 #: Full-width ASCII (U+FF01 to U+FF5E), the ideographic space and the minus sign (U+2212,

@@ -1473,3 +1473,18 @@ def test_a_greek_windows_csv_is_shown_read_both_ways(tmp_path):
                        r"Windows-1253 \(Excel's \"CSV\" on Greek Windows\): "
                        r"'her,Ηράκλειο,35\.34,25\.13'\)\)"):
         read_sites(p)
+
+
+def test_site_ids_alike_but_for_case_are_reported(tmp_path):
+    """An audit's Arctic atlas had 'savoonga' and 'Savoonga' at one place: two sites, said
+    only as 'duplicate coordinates'. They stay two sites, and the ids are named."""
+    p = _write(tmp_path, "s.csv", "id,latitude,longitude\nsavoonga,63.69,-170.48\n"
+               "Savoonga,63.69,-170.48\nNome,64.50,-165.41\nNOME,64.90,-165.41\n"
+               "Gambell,63.78,-171.74\n")
+    sites, report = read_sites(p, with_report=True)
+    assert len(sites) == 5
+    assert [e["detail"] for e in report.entries if e["action"] == "site ids alike but for case"
+            ] == ["`path` has 2 group(s) of site ids that differ only by case ('savoonga' and "
+                  "'Savoonga' (at one place); 'Nome' and 'NOME' (44 km apart)); they are read "
+                  "as different sites. If one place was entered twice, keep one row (and one "
+                  "id in the survey)"]
