@@ -455,7 +455,8 @@ def load_boundary(name: str = "china_provinces") -> gpd.GeoDataFrame:
     name : {"china_provinces", "world_countries", "world_land"}
         ``china_provinces``: 31 mainland provincial units plus Taiwan, Hong Kong and Macau
         (Natural Earth 50m/10m); ``world_countries``: Natural Earth 110m countries;
-        ``world_land``: Natural Earth 10m land (6,836 polygons, small islands included),
+        ``world_land``: Natural Earth 10m land with its 10m lakes cut out (7,064 polygons,
+        small islands included, lakes as water: Victoria, Tanganyika, Ladoga, Titicaca ...),
         for clipping regions anywhere on Earth.
     """
     if name not in _BOUNDARIES:

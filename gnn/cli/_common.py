@@ -682,7 +682,7 @@ def _boundary_problem(value: Any) -> str | None:
     hint = f"Did you mean {close[0]!r}? " if close else ""
     return (f"`--boundary` must be a bundled outline ({', '.join(BOUNDARY_NAMES)}), 'none' or "
             f"an existing vector file; got {value!r}, which is none of them. {hint}"
-            "world_land clips to coasts and islands (Natural Earth 10m), world_countries to "
+            "world_land clips to coasts, islands and lakes (Natural Earth 10m), world_countries to "
             "the coarser land of the countries (110m), china_provinces to China's outline; "
             "inner borders (between countries, provinces) do not cut regions.")
 

@@ -357,7 +357,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--region-id-col", default=None, help="site-id column of --regions")
     p.add_argument("--boundary", default=None,
                    help="clip outline: a vector file, 'china_provinces', 'world_countries', "
-                        "'world_land' (coasts and islands) or 'none' (default: "
+                        "'world_land' (coasts, islands and lakes) or 'none' (default: "
                         "china_provinces for bundled sets, none otherwise); the outline's "
                         "inner borders (between countries, provinces) do not cut regions: "
                         "--barrier flags the edges that cross them")

@@ -177,8 +177,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="column of --sites with reference groups (default: dialect_group "
                         "when the sites have it)")
     p.add_argument("--boundary", default=None,
-                   help="china_provinces, world_countries, world_land (coasts and "
-                        "islands), a vector file to clip the regions to (as one outline: "
+                   help="china_provinces, world_countries, world_land (coasts, "
+                        "islands and lakes), a vector file to clip the regions to (as one outline: "
                         "its inner borders do not cut regions), or 'none'")
     p.add_argument("--regions", type=Path, default=None,
                    help="your region polygons (GeoJSON/GPKG/Shapefile, one per site, as in "

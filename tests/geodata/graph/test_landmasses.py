@@ -1073,3 +1073,29 @@ def test_regions_facing_each_other_across_a_strait_are_neighbours():
     # 15 km of water: one edge joins the far island, as before
     out = [(s, t) for s, t in e.index if s[0] == "e" and t[0] == "f"]
     assert len(out) == 1
+
+
+def test_lakes_are_water_in_world_land():
+    """An audit's East African atlas: world_land (Natural Earth's land) counted the Great
+    Lakes as land, so Kalangala on the Ssese Islands and Musoma, 212 km apart across open
+    Lake Victoria, shared a 68 km "land" border. The bundled outline has the 10m lakes cut
+    out: no region covers the open lake, the lake islands are joined across water."""
+    lake = {"Kalangala": (32.294, -0.323), "Entebbe": (32.4637, 0.0512),
+            "Masaka": (31.7341, -0.3338), "Bukoba": (31.8122, -1.3317),
+            "Musoma": (33.80, -1.50), "Mwanza": (32.9175, -2.5164),
+            "Nansio": (33.0833, -2.0667), "Kisumu": (34.768, -0.0917),
+            "Jinja": (33.2042, 0.4244), "Kampala": (32.5811, 0.3136)}
+    land = geodata.load_boundary("world_land")
+    middle = [shapely.Point(33.0, -1.0), shapely.Point(29.6, -6.0), shapely.Point(34.6, -11.5),
+              shapely.Point(29.15, -2.0), shapely.Point(-87.5, 47.7)]  # Victoria ... Superior
+    assert not land.geometry.intersects(shapely.MultiPoint(middle)).any()
+    islands = [shapely.Point(33.08, -2.07), shapely.Point(29.07, -2.05)]  # Ukerewe, Idjwi
+    assert all(land.geometry.contains(p).any() for p in islands)
+    g = DialectGraph.from_sites(_sites(lake), boundary=land)
+    assert not g.regions.geometry.contains(middle[0]).any()
+    pairs = {frozenset(p) for p in g.edges.index}
+    for far in (("Kalangala", "Musoma"), ("Kalangala", "Nansio"), ("Kalangala", "Mwanza")):
+        assert frozenset(far) not in pairs  # 190-210 km across the open lake
+    e = g.edges
+    assert e.loc[e.index.get_level_values(0) == "Kalangala", "sea_crossing"].all()
+    assert e.loc[("Kampala", "Entebbe"), "sea_crossing"] == False  # noqa: E712 - on land
