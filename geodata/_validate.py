@@ -152,6 +152,19 @@ def nfc_strings(values: Any) -> tuple[Any, int]:
     return values.map(one).astype(values.dtype), changed[0]  # the dtype it came in
 
 
+def km_text(value: float) -> str:
+    """``'12 km'``; below 10 km with one decimal and below 100 m in metres, so a narrow
+    strait, a sliver between two outlines or informants a few hundred metres apart are not
+    '0 km'.
+
+    >>> km_text(123.4), km_text(0.3), km_text(0.012), km_text(1234.5)
+    ('123 km', '0.3 km', '12 m', '1,234 km')
+    """
+    if value >= 10:
+        return f"{value:,.0f} km"
+    return f"{value:.1f} km" if value >= 0.1 else f"{value * 1000:.0f} m"
+
+
 def first_examples(values: Iterable[Any], n: int = 3) -> str:
     """Format the first ``n`` values for an error message, with a count of the rest."""
     values = list(values)

@@ -116,7 +116,8 @@ _DATASETS: dict[str, _Info] = {
 
 _BOUNDARIES = {
     "china_provinces": "china_provinces_ne.geojson",
-    "world_countries": "world_countries_ne110m.geojson",
+    "world_countries": "world_countries_ne10m.geojson.zip",
+    "world_countries_110m": "world_countries_ne110m.geojson",
     "world_land": "world_land_ne10m.geojson.zip",
 }
 _BOUNDARY_CITATION = "Made with Natural Earth (public domain), naturalearthdata.com."
@@ -452,9 +453,12 @@ def load_boundary(name: str = "china_provinces") -> gpd.GeoDataFrame:
 
     Parameters
     ----------
-    name : {"china_provinces", "world_countries", "world_land"}
+    name : {"china_provinces", "world_countries", "world_countries_110m", "world_land"}
         ``china_provinces``: 31 mainland provincial units plus Taiwan, Hong Kong and Macau
-        (Natural Earth 50m/10m); ``world_countries``: Natural Earth 110m countries;
+        (Natural Earth 50m/10m); ``world_countries``: Natural Earth 10m countries (250, by
+        Germany's point of view: Northern Cyprus and Somaliland are parts of Cyprus and
+        Somalia), for country barriers; ``world_countries_110m``: Natural Earth 110m
+        countries (177; coarse, fast: base maps; border towns can fall in the neighbour);
         ``world_land``: Natural Earth 10m land with its 10m lakes cut out (7,064 polygons,
         small islands included, lakes as water: Victoria, Tanganyika, Ladoga, Titicaca ...),
         for clipping regions anywhere on Earth.

@@ -30,6 +30,7 @@ from geodata._validate import (
     Problems,
     Report,
     first_examples,
+    km_text,
     nfc_strings,
     require_columns,
 )
@@ -948,9 +949,9 @@ def sites_from_frame(
             f"{int(bad_num.sum())} {'site has' if int(bad_num.sum()) == 1 else 'sites have'} "
             "missing or non-numeric coordinates "
             f"(first: {first_examples(which)}; site {which[0]!r} has {shown}). Fill them in "
-            "as decimal degrees (3.5, not 3°30'N; south and west negative; `read_sites`, "
-            "which the CLI uses, converts degrees, minutes and seconds such as 60°23′29″N) "
-            "or remove those sites." + (" Write decimals with a point (44.1194, not 44,1194)." if comma else "")
+            "as decimal degrees (3.5; south and west negative) or as degrees, minutes and "
+            "seconds with their hemisphere (3°30′N, 60°23′29″S), which `read_sites` (the "
+            "CLI's reader) converts, or remove those sites." + (" Write decimals with a point (44.1194, not 44,1194)." if comma else "")
         )
     lat_bad = ~bad_num & ((lat < -90) | (lat > 90))
     lon_bad = ~bad_num & ((lon < -180) | (lon > 180))
@@ -1096,7 +1097,49 @@ def read_sites(
     _refuse_swapped_looking(sites[sites["latitude"].notna()], argument=argument,
                             report=report)
     _note_ids_alike_but_for_case(sites, report, argument=argument)
+    _note_strays_of_one_place(sites, report, argument=argument)
     return (sites, report) if with_report else sites
+
+
+#: Informants of one place (sites sharing a name) lie within this (km) of their median ...
+PLACE_KM = 5.0
+#: ... and one of them this far (km) from it is reported: a coordinate typo, most likely.
+STRAY_KM = 25.0
+
+
+def _note_strays_of_one_place(sites: gpd.GeoDataFrame, report: Report, *,
+                              argument: str) -> None:
+    """Report a site far (over :data:`STRAY_KM`) from the others of its name when those lie
+    together (within :data:`PLACE_KM` of their median): one informant of a town typed with
+    a sign dropped or a digit wrong (an audit's Nairobi_2, 288 km from its three town-mates,
+    got no word: near the equator a dropped minus moves a site little)."""
+    names = [c for c in sites.columns if str(c).strip().lower() == "name"]
+    if len(names) != 1:
+        return
+    from geodata._geo import great_circle_km
+
+    name = sites[names[0]].astype("string").str.strip().str.casefold()
+    lat = sites["latitude"].to_numpy(float)
+    lon = sites["longitude"].to_numpy(float)
+    strays = []
+    for _, rows in name[name.notna()].groupby(name[name.notna()], sort=False).indices.items():
+        rows = np.flatnonzero(name.notna().to_numpy())[rows]
+        rows = rows[np.isfinite(lat[rows]) & np.isfinite(lon[rows])]
+        if len(rows) < 3:
+            continue
+        km = great_circle_km(np.median(lon[rows]), np.median(lat[rows]), lon[rows], lat[rows])
+        far = km > STRAY_KM
+        if far.any() and (km[~far] <= PLACE_KM).all() and far.sum() < (~far).sum():
+            strays += [(rows[k], float(km[k])) for k in np.flatnonzero(far)]
+    if strays:
+        shown = [f"{sites.index[k]!r} ({km:,.0f} km from the other sites named "
+                 f"{str(sites[names[0]].iloc[k]).strip()!r})" for k, km in strays[:3]]
+        report.add("sites apart from their place",
+                   f"`{argument}` has {len(strays)} site(s) far from the other sites of their "
+                   f"name, which lie together: {', '.join(shown)}"
+                   f"{' ...' if len(strays) > 3 else ''}. Kept as given; if the coordinates "
+                   "are a typo (a sign dropped, a digit wrong), correct them",
+                   [str(sites.index[k]) for k, _ in strays])
 
 
 def _note_ids_alike_but_for_case(sites: gpd.GeoDataFrame, report: Report, *,
@@ -1374,7 +1417,7 @@ def _refuse_swapped_looking(sites: gpd.GeoDataFrame, *, argument: str,
             if report is not None:
                 report.add("sites apart from the others",
                            f"{len(hit)} site(s) lie apart from the others ({far.min():,.0f} km "
-                           f"from them at least; the median spacing is {spacing:,.0f} km) and "
+                           f"from them at least; the median spacing is {km_text(spacing)}) and "
                            f"would lie among them with {how}: {', '.join(shown)}{more}. Kept "
                            "as given (many of this survey's sites would land among the others "
                            f"so, by chance); if it is a typo: {fix[0].lower()}{fix[1:]}",
@@ -1383,7 +1426,7 @@ def _refuse_swapped_looking(sites: gpd.GeoDataFrame, *, argument: str,
         problems.add(
             f"`{argument}` rows must give each site's latitude and longitude as the others "
             f"do; {len(hit)} site(s) lie apart from the others ({far.min():,.0f} km from them "
-            f"at least; the median spacing is {spacing:,.0f} km) but would lie among them "
+            f"at least; the median spacing is {km_text(spacing)}) but would lie among them "
             f"with {how}: {', '.join(shown)}{more}. {fix}")
     problems.raise_if_any()
 
@@ -2085,6 +2128,13 @@ def survey_from_frame(
     for col in ("site", "item"):
         text = out[col].astype(str)
         out[col] = text.str.strip().str.normalize("NFC")
+        composed = sorted({str(v) for v in pd.unique(out[col][(text.str.strip() != out[col])
+                           & (text.str.strip().str.len() != 0)].dropna())} - {"nan"})
+        if composed:  # said: 'Gĩkũyũ' typed as 'i' + U+0303 is the id 'Gĩkũyũ'
+            report.add(f"composed characters in {col}s (Unicode NFC)",
+                       f"{len(composed)} {col} name(s) held a letter and a combining accent "
+                       f"written apart (first: {first_examples(composed)}) and were read "
+                       "composed (Unicode NFC), so they match the same name typed composed")
         padded = (text.str.strip() != text).fillna(False).to_numpy(bool)
         spaced = sorted({str(v) for v in pd.unique(text[padded].dropna())})
         if spaced:  # said: an id is matched as trimmed ('putre ' is the site 'putre')
@@ -2105,8 +2155,9 @@ def survey_from_frame(
             # case aside, and full-width letters and digits (a Japanese spreadsheet's
             # 'ｓｉｔｅ１２' is 'site12'), which Unicode's NFKC form writes plain
             # and an apostrophe's form ('Ust’-Kamchatsk' for "Ust'-Kamchatsk", an audit)
+            # and accents ('Gikuyu' for 'Gĩkũyũ', an audit)
             def fold(v: str) -> str:
-                return unicodedata.normalize("NFKC", v).translate(_APOSTROPHES).casefold()
+                return unicodedata.normalize("NFKC", _bare(v)).translate(_APOSTROPHES).casefold()
 
             folded = {fold(str(k)): str(k) for k in known}
             cased = [(u, folded[fold(u)]) for u in unknown if fold(u) in folded]
@@ -2126,15 +2177,24 @@ def survey_from_frame(
                     f"the sites' column {named!r}, not ids "
                     f"({first_examples([str(k) for k in known])}). {fix}")
             if cased:
-                plain = [(u.translate(_APOSTROPHES), k.translate(_APOSTROPHES))
-                         for u, k in cased]
-                wide = any(u.casefold() != k.casefold() for u, k in plain)
-                apostrophe = any(unicodedata.normalize("NFKC", u).casefold()
-                                 != unicodedata.normalize("NFKC", k).casefold()
-                                 for u, k in cased)
-                kinds = ["upper/lower case"] * any(u != k for u, k in plain)
-                kinds += ["full-width characters"] * wide
-                kinds += ["the apostrophe (’ or ')"] * apostrophe
+                def differ(*steps: Callable[[str], str]) -> bool:
+                    """Whether a pair still differs after all of fold's steps but one."""
+                    def apply(v: str) -> str:
+                        for step in steps:
+                            v = step(v)
+                        return v
+                    return any(apply(u) != apply(k) for u, k in cased)
+
+                def nfkc(v: str) -> str:
+                    return unicodedata.normalize("NFKC", v)
+
+                def plain(v: str) -> str:
+                    return v.translate(_APOSTROPHES)
+
+                kinds = ["upper/lower case"] * differ(_bare, plain, nfkc)
+                kinds += ["full-width characters"] * differ(_bare, plain, str.casefold)
+                kinds += ["the apostrophe (’ or ')"] * differ(_bare, nfkc, str.casefold)
+                kinds += ["accents (ĩ or i)"] * differ(plain, nfkc, str.casefold)
                 hint = (f" {len(cased)} of them match a site id but for "
                         f"{' or '.join(kinds)} "
                         f"({first_examples([f'{u} = {k}' for u, k in cased], 3)}): spell "
@@ -2280,6 +2340,12 @@ def survey_from_frame(
 
 
 _APOSTROPHES = str.maketrans({c: "'" for c in "’‘ʼʻ`´′"})
+
+
+def _bare(text: str) -> str:
+    """``text`` without its accents (combining marks): 'Gĩkũyũ' → 'Gikuyu'."""
+    return unicodedata.normalize("NFC", "".join(
+        c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c)))
 
 
 def read_survey(

@@ -331,15 +331,15 @@ INPUT_TABLES = [
     Case("sites-na-coord", SD + "{i}/na_coord.csv",
          "`--sites` columns 'latitude'/'longitude' must be numbers in decimal degrees; 1 "
          "site has missing or non-numeric coordinates (first: 'a'; site 'a' has nan/'110'). "
-         "Fill them in as decimal degrees (3.5, not 3°30'N; south and west negative; "
-         "`read_sites`, which the CLI uses, converts degrees, minutes and seconds such as "
-         "60°23′29″N) or remove those sites."),
+         "Fill them in as decimal degrees (3.5; south and west negative) or as degrees, "
+         "minutes and seconds with their hemisphere (3°30′N, 60°23′29″S), which `read_sites` "
+         "(the CLI's reader) converts, or remove those sites."),
     Case("sites-text-coord", SD + "{i}/text_coord.csv",
          "`--sites` columns 'latitude'/'longitude' must be numbers in decimal degrees; 1 "
          "site has missing or non-numeric coordinates (first: 'a'; site 'a' has "
-         "'thirty'/'110'). Fill them in as decimal degrees (3.5, not 3°30'N; south and west "
-         "negative; `read_sites`, which the CLI uses, converts degrees, minutes and seconds "
-         "such as 60°23′29″N) or remove those sites."),
+         "'thirty'/'110'). Fill them in as decimal degrees (3.5; south and west negative) or "
+         "as degrees, minutes and seconds with their hemisphere (3°30′N, 60°23′29″S), which "
+         "`read_sites` (the CLI's reader) converts, or remove those sites."),
     Case("sites-blank-id", SD + "{i}/blank_id.csv",
          "`--sites` column 'id' must name every site; 1 row has no id (file line 2). Fill in "
          "the ids."),

@@ -36,6 +36,7 @@ from geodata.graph.edges import (
     join_straits,
     near_in_crs,
     relatedness_from_paths,
+    unflag_one_place,
 )
 from geodata.graph.regions import (
     check_swapped_on_land,
@@ -462,7 +463,8 @@ class DialectGraph:
             from geodata.datasets import load_boundary
 
             found = check_swapped_on_land(sites.index, lon, lat,
-                                          load_boundary("world_countries"), raise_error=False)
+                                          load_boundary("world_countries_110m"),
+                                          raise_error=False)
             if found:
                 report.add("coordinates that look swapped",
                            f"{found} No boundary was given, so they are kept as given "
@@ -688,6 +690,8 @@ class DialectGraph:
         elif outline is not None and offshore is not None and len(offshore):
             pairs = flag_offshore_crossings(pairs, xy, outline, offshore, ids, report=report,
                                             max_crossing_km=max_crossing_km, crs=crs)
+        pairs = unflag_one_place(pairs, reg[["longitude", "latitude"]].to_numpy(float), ids,
+                                 report=report)
         if params.get("method") in ("delaunay", "knn", "distance_band"):
             # after the sea crossings past max_crossing_km went: those are said there
             _report_long_edges(pairs, reg["longitude"].to_numpy(float),

@@ -12,6 +12,7 @@ from pyproj import CRS
 
 from geodata._geo import clip_to_box, geodesic_segment_m, great_circle_km
 from geodata._validate import DialectGraphError, Report, first_examples, require_columns
+from geodata._validate import km_text as _km
 
 __all__ = [
     "STRAIT_KM",
@@ -20,24 +21,13 @@ __all__ = [
     "crossing_barriers",
     "great_circle_km",
     "join_straits",
+    "unflag_one_place",
     "relatedness_from_paths",
 ]
 
 
 #: Regions nearer than this (km) touch: an edge between them crosses no water.
 _TOUCH_KM = 0.001
-
-
-def _km(value: float) -> str:
-    """``'12 km'``; below 10 km with one decimal and below 100 m in metres, so a narrow
-    strait or a sliver between two outlines is not '0 km'.
-
-    >>> _km(123.4), _km(0.3), _km(0.012)
-    ('123 km', '0.3 km', '12 m')
-    """
-    if value >= 10:
-        return f"{value:.0f} km"
-    return f"{value:.1f} km" if value >= 0.1 else f"{value * 1000:.0f} m"
 
 
 def _components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -261,6 +251,54 @@ def _plane_scale(geom: shapely.Geometry, crs) -> float:
 #: Naruto (1.3 km), Messina (3 km) or the Øresund (4 km). Wider water joins a group of
 #: regions to the rest by its nearest pair only (:func:`connect_components`).
 STRAIT_KM = 5.0
+
+#: Sites nearer each other than this (km) are one place (informants of one town): an edge
+#: between them is no sea crossing, though the land outline (1:10m, about 200 m of
+#: simplification, coasts off by a kilometre in fjords) puts water between their regions
+#: (an audit's Punta Arenas informants, 0.7 km apart, one of them a little off the coast).
+ONE_PLACE_KM = 1.0
+
+
+def unflag_one_place(pairs: pd.DataFrame, lonlat: np.ndarray, ids: pd.Index, *,
+                     report: Report, within_km: float = ONE_PLACE_KM) -> pd.DataFrame:
+    """``sea_crossing=False`` on the edges between sites nearer than ``within_km`` (one
+    place); reported.
+
+    Parameters
+    ----------
+    pairs : DataFrame
+        Edges (integer positions ``i``, ``j``) with a ``sea_crossing`` column.
+    lonlat : numpy.ndarray
+        The sites' longitude and latitude (degrees), one row per site.
+    ids : pandas.Index
+        Site ids, for the report.
+    report : Report
+        Receives the edges changed.
+    within_km : float, default :data:`ONE_PLACE_KM`
+        Sites nearer than this are one place.
+
+    Returns
+    -------
+    DataFrame
+        ``pairs``, those edges' flags cleared.
+    """
+    if "sea_crossing" not in pairs or not len(pairs):
+        return pairs
+    i, j = pairs["i"].to_numpy(), pairs["j"].to_numpy()
+    flags = pairs["sea_crossing"].to_numpy(bool)
+    near = flags & (great_circle_km(lonlat[i, 0], lonlat[i, 1], lonlat[j, 0],
+                                    lonlat[j, 1]) < within_km)
+    if not near.any():
+        return pairs
+    shown = ", ".join(f"{ids[i[k]]}-{ids[j[k]]}" for k in np.flatnonzero(near)[:5])
+    more = f" and {int(near.sum()) - 5} more" if near.sum() > 5 else ""
+    report.add("informants at one place",
+               f"{int(near.sum())} edge(s) join sites less than {within_km:g} km apart (one "
+               f"place: informants of one town) whose regions the land outline puts water "
+               f"between (a site a little off its coast): not sea crossings "
+               f"(sea_crossing=False): {shown}{more}",
+               sorted({str(ids[k]) for k in np.r_[i[near], j[near]]}))
+    return pairs.assign(sea_crossing=flags & ~near)
 
 
 def join_straits(pairs: pd.DataFrame, geoms: np.ndarray, ids: pd.Index, *, report: Report,

@@ -317,7 +317,7 @@ def draw_basemap(ax: Axes, frame: MapFrame, *, boundary: gpd.GeoDataFrame | None
     ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, facecolor=SEA_COLOUR, edgecolor="none",
                            zorder=0, gid="sea"))
     if boundary is None:
-        land = _projected_outline("world_countries", frame.crs.to_wkt(), tuple(frame.extent))
+        land = _projected_outline("world_countries_110m", frame.crs.to_wkt(), tuple(frame.extent))
     else:
         land = boundary.geometry.to_crs(frame.crs)
     if len(land):

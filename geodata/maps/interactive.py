@@ -294,7 +294,7 @@ def standalone_map(graph: Any, *, groups: str | pd.Series | None = None,
     if frame.is_points:
         geoms = geoms.buffer(frame.span / 300)
     simple = shapely.simplify(geoms.to_numpy(), tol, preserve_topology=True)
-    land = _projected_outline("world_countries", frame.crs.to_wkt(), tuple(frame.extent))
+    land = _projected_outline("world_countries_110m", frame.crs.to_wkt(), tuple(frame.extent))
     land_svg = "".join(f'<path class="land" d="{_svg_path(g, x0, y1, scale)}"/>'
                        for g in shapely.simplify(land.to_numpy(), tol))
     regions_svg, rows = [], []

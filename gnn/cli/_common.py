@@ -62,7 +62,7 @@ __all__ = [
     "run",
 ]
 
-BOUNDARY_NAMES = ("china_provinces", "world_countries", "world_land")
+BOUNDARY_NAMES = ("china_provinces", "world_countries", "world_countries_110m", "world_land")
 
 
 # ---------------------------------------------------------------------------------------
@@ -683,7 +683,8 @@ def _boundary_problem(value: Any) -> str | None:
     return (f"`--boundary` must be a bundled outline ({', '.join(BOUNDARY_NAMES)}), 'none' or "
             f"an existing vector file; got {value!r}, which is none of them. {hint}"
             "world_land clips to coasts, islands and lakes (Natural Earth 10m), world_countries to "
-            "the coarser land of the countries (110m), china_provinces to China's outline; "
+            "the land of the countries (10m, lakes included; world_countries_110m: coarse), "
+            "china_provinces to China's outline; "
             "inner borders (between countries, provinces) do not cut regions.")
 
 

@@ -1,4 +1,5 @@
 import re
+import unicodedata
 from pathlib import Path
 
 import geopandas as gpd
@@ -104,6 +105,14 @@ def test_a_few_swapped_rows_in_range_are_refused(tmp_path):
                        r"\(lat=14, lon=36\), 's20' \(lat=17, lon=38\)\. Exchange the two values "
                        r"in those rows\.$"):
         read_sites(tmp_path / "s.csv")
+    # informants in threes a few hundred metres apart: their spacing is not '0 km' (an
+    # audit's Chilean towns)
+    trios = pd.concat([table.assign(id=table["id"] + f"_{k}", latitude=table["latitude"]
+                                    + 0.003 * k) for k in range(3)])
+    trios.to_csv(tmp_path / "t.csv", index=False)
+    with pytest.raises(DialectGraphError, match=r"the median spacing is 0\.3 km\) but would "
+                       r"lie among them with latitude and longitude exchanged: 's3_0'"):
+        read_sites(tmp_path / "t.csv")
     # 2,500 Glottolog languages over the world: lone sites whose exchanged point lands near
     # some site by chance are no swaps (the control: the body's own sites, exchanged, land
     # among the others as often; and a group apart, such as East Africa, is a region)
@@ -618,7 +627,8 @@ def test_read_sites_converts_degrees_minutes_and_seconds(tmp_path):
         q = _write(tmp_path, "b.csv", f"id,latitude,longitude\na,{bad},5.1\n")
         with pytest.raises(DialectGraphError, match=r"must be numbers in decimal degrees; 1 "
                                                     r"site has missing or non-numeric .*"
-                                                    r"converts degrees, minutes and seconds"):
+                                                    r"hemisphere \(3°30′N, 60°23′29″S\), which "
+                                                    r"`read_sites` \(the CLI's reader\) converts"):
             read_sites(q)
 
 
@@ -1360,7 +1370,7 @@ def test_full_width_coordinates_are_read_and_full_width_ids_named(tmp_path):
             "and were read without them") in text
     v = _write(tmp_path, "v.csv", "site,item,value\na1,sun,hi\nb2,sun,hi\nsite12,sun,x\n")
     with pytest.raises(DialectGraphError, match=r"1 of them match a site id but for "
-                       r"upper/lower case or full-width characters \('site12 = ｓｉｔｅ１２'\)"):
+                       r"full-width characters \('site12 = ｓｉｔｅ１２'\)"):
         read_survey(v, sites=sites)
 
 
@@ -1377,6 +1387,30 @@ def test_survey_ids_differing_by_the_apostrophe_are_named(tmp_path):
         rows = "".join(f"{i},sun,x\n" for i in ids.split(","))
         with pytest.raises(DialectGraphError, match=pattern):
             read_survey(_write(tmp_path, "v.csv", "site,item,value\n" + rows), sites=sites)
+
+
+def test_survey_ids_differing_by_accents_or_their_unicode_form_are_named(tmp_path):
+    """An audit's survey wrote 'Gikuyu' for the site 'Gĩkũyũ': no hint (case and
+    apostrophes had one). The same id typed with combining accents ('i' + U+0303) was
+    matched without a word."""
+    sites = read_sites(_write(tmp_path, "s.csv", "id,latitude,longitude\nGĩkũyũ,-0.4,36.9\n"
+                              "Nome,64.5,-165.4\n"))
+    with pytest.raises(DialectGraphError, match=r"1 unknown site id\(s\) \('Gikuyu'\) hold 1 "
+                       r"value\(s\)\. 1 of them match a site id but for accents \(ĩ or i\) "
+                       r"\('Gikuyu = Gĩkũyũ'\)"):
+        read_survey(_write(tmp_path, "v.csv", "site,item,value\nGikuyu,sun,x\nNome,sun,y\n"),
+                    sites=sites)
+    with pytest.raises(DialectGraphError, match=r"but for upper/lower case or accents "):
+        read_survey(_write(tmp_path, "v.csv", "site,item,value\nGIKUYU,sun,x\n"), sites=sites)
+    decomposed = unicodedata.normalize("NFD", "Gĩkũyũ")
+    survey, report = read_survey(_write(tmp_path, "v.csv", f"site,item,value\n{decomposed},sun,x"
+                                        "\nNome,sun,y\n"), sites=sites)
+    assert "Gĩkũyũ" in set(survey["site"])
+    assert [e["detail"] for e in report.entries
+            if e["action"] == "composed characters in sites (Unicode NFC)"] == [
+        "1 site name(s) held a letter and a combining accent written apart (first: "
+        "'Gĩkũyũ') and were read composed (Unicode NFC), so they match the same name typed "
+        "composed"]
 
 
 def test_a_layer_in_metres_read_as_degrees_is_refused(tmp_path):
@@ -1488,3 +1522,22 @@ def test_site_ids_alike_but_for_case_are_reported(tmp_path):
                   "'Savoonga' (at one place); 'Nome' and 'NOME' (44 km apart)); they are read "
                   "as different sites. If one place was entered twice, keep one row (and one "
                   "id in the survey)"]
+
+
+def test_a_site_far_from_the_others_of_its_name_is_reported(tmp_path):
+    """An audit's East African atlas: Nairobi_2 typed at +1.29 (a minus dropped near the
+    equator) lay 288 km from its three town-mates without a word. Sites sharing a name
+    that lie together, and one far from them, are said; two towns of one name are not."""
+    p = _write(tmp_path, "s.csv", "id,name,latitude,longitude\n"
+               "Nairobi_1,Nairobi,-1.2921,36.8219\nNairobi_2,Nairobi,1.29484,36.8252\n"
+               "Nairobi_3,Nairobi,-1.28865,36.82154\nNairobi_4,Nairobi,-1.29287,36.82482\n"
+               "sj1,San José,9.93,-84.08\nsj2,San José,37.34,-121.89\nsj3,San José,10.0,-84.1\n"
+               "Mombasa,Mombasa,-4.04,39.67\n")
+    sites, report = read_sites(p, with_report=True)
+    assert len(sites) == 8
+    said = [e for e in report.entries if e["action"] == "sites apart from their place"]
+    assert [e["detail"] for e in said] == [
+        "`path` has 1 site(s) far from the other sites of their name, which lie together: "
+        "'Nairobi_2' (287 km from the other sites named 'Nairobi'). Kept as given; if the "
+        "coordinates are a typo (a sign dropped, a digit wrong), correct them"]
+    assert said[0]["ids"] == ["Nairobi_2"]

@@ -699,7 +699,7 @@ def test_country_polygons_as_barriers_flag_the_edges_across_their_borders(data):
     assert e["barrier_ridge"][through].mean() > 0.5
     assert not e["barrier_ridge"][(x > 107.7) & (y > 107.7)].any()
     # the world's countries: no GEOS failure, a column only for the countries near
-    world = geodata.load_boundary("world_countries")[["adm0_a3", "geometry"]].rename(
+    world = geodata.load_boundary("world_countries_110m")[["adm0_a3", "geometry"]].rename(
         columns={"adm0_a3": "name"})
     g2 = DialectGraph.from_sites(sites, boundary=geodata.load_boundary(), barriers=world)
     cols = [c for c in g2.edges.columns if c.startswith("barrier_")]
@@ -810,7 +810,8 @@ def test_country_barriers_across_the_antimeridian_and_islands_the_outline_lacks(
          "longitude": [v[1] for v in every.values()]}, index=list(every),
         geometry=gpd.points_from_xy([v[1] for v in every.values()],
                                     [v[0] for v in every.values()]), crs="EPSG:4326")
-    world = geodata.load_boundary("world_countries")[["adm0_a3", "geometry"]].rename(
+    # the 1:110m countries lack the Diomedes and King Island (the 1:10m ones have them)
+    world = geodata.load_boundary("world_countries_110m")[["adm0_a3", "geometry"]].rename(
         columns={"adm0_a3": "name"})
     g = DialectGraph.from_sites(sites, method="delaunay", regions=False, barriers=world)
     cols = sorted(c for c in g.edges.columns if c.startswith("barrier_"))
@@ -827,3 +828,50 @@ def test_country_barriers_across_the_antimeridian_and_islands_the_outline_lacks(
     assert re.search(r"left outside: (.\w+ ?\w+., ){2}.\w+ ?\w+. \(their "
                      rf"{len({frozenset(p) for p in zip(a[~known], b[~known])})} edge\(s\) are not flagged as entering or leaving a "
                      r"polygon: their country is unknown\)", detail)
+    fine = geodata.load_boundary("world_countries")[["adm0_a3", "geometry"]].rename(
+        columns={"adm0_a3": "name"})
+    g = DialectGraph.from_sites(sites, method="delaunay", regions=False, barriers=fine)
+    russian = set(russia) | {"Big Diomede"}
+    a, b = (g.edges.index.get_level_values(k) for k in (0, 1))
+    np.testing.assert_array_equal(g.edges["barrier_RUS"].to_numpy(),
+                                  a.isin(list(russian)) != b.isin(list(russian)))
+    assert g.edges.loc[("Big Diomede", "Little Diomede"), "barrier_USA"]
+
+
+def test_world_countries_are_fine_enough_for_border_towns():
+    """Two audits' border towns: the 1:110m countries put Posadas in Paraguay, Villazón in
+    Argentina, Futaleufú in Argentina and Likoma Island (Malawi) in Mozambique, so the
+    Posadas-Encarnación edges over the Paraná bridge were not flagged and domestic ones
+    were. `world_countries` is Natural Earth's 1:10m now (the 1:110m stays as
+    `world_countries_110m`, for base maps)."""
+    towns = {"Posadas": (-55.8959, -27.3671, "ARG"), "Encarnación": (-55.8665, -27.3306, "PRY"),
+             "Corrientes": (-58.8341, -27.4806, "ARG"), "Villazón": (-65.5942, -22.0866, "BOL"),
+             "La Quiaca": (-65.5928, -22.1056, "ARG"), "Tarija": (-64.7296, -21.5355, "BOL"),
+             "Futaleufú": (-71.866, -43.185, "CHL"), "Esquel": (-71.3103, -42.9115, "ARG"),
+             "Chaitén": (-72.7086, -42.9167, "CHL"), "Likoma": (34.73, -12.07, "MWI"),
+             "Metangula": (34.80, -12.70, "MOZ"), "Nkhata Bay": (34.29, -11.60, "MWI")}
+    world = geodata.load_boundary("world_countries")
+    assert len(world) == 250
+    for name, (lon, lat, code) in towns.items():
+        assert world.loc[world.contains(shapely.Point(lon, lat)), "adm0_a3"].tolist() == [code], name
+    coarse = geodata.load_boundary("world_countries_110m")
+    assert coarse.loc[coarse.contains(shapely.Point(-55.8959, -27.3671)), "adm0_a3"].tolist() == [
+        "PRY"]  # what the audit met
+    sites = gpd.GeoDataFrame(
+        {"latitude": [v[1] for v in towns.values()], "longitude": [v[0] for v in towns.values()]},
+        index=list(towns), geometry=gpd.points_from_xy([v[0] for v in towns.values()],
+                                                       [v[1] for v in towns.values()]),
+        crs="EPSG:4326")
+    g = DialectGraph.from_sites(sites, method="delaunay", regions=False,
+                                barriers=world[["adm0_a3", "geometry"]].rename(
+                                    columns={"adm0_a3": "name"}))
+    cols = [c for c in g.edges.columns if c.startswith("barrier_")]
+    a, b = (g.edges.index.get_level_values(k) for k in (0, 1))
+    country = {k: v[2] for k, v in towns.items()}
+    across = np.array([country[x] != country[y] for x, y in zip(a, b)])
+    flagged = g.edges[cols].any(axis=1).to_numpy()
+    assert flagged[across].all()
+    for pair in (("Posadas", "Encarnación"), ("Likoma", "Metangula")):  # unflagged at 1:110m
+        assert flagged[g.edges.index.get_loc(pair)]
+    for pair in (("Tarija", "Villazón"), ("Chaitén", "Futaleufú")):  # flagged at 1:110m
+        assert not flagged[g.edges.index.get_loc(pair)]

@@ -232,7 +232,7 @@ def test_an_island_the_outline_lacks_gets_a_disc_of_its_own(world_land):
     wals = geodata.load_dataset("wals").sites
     ids = ["ami", "ata", "pai", "ruk", "see", "sry", "thw", "tso", "ymi", "cha"]
     sites = _sites({i: (wals.loc[i, "longitude"], wals.loc[i, "latitude"]) for i in ids})
-    countries = geodata.load_boundary("world_countries")
+    countries = geodata.load_boundary("world_countries_110m")
     regions, report = voronoi_regions(sites, boundary=countries)
     _assert_valid_and_holding(regions, sites)
     xy = sites.to_crs("+proj=eqearth").geometry
@@ -1099,3 +1099,35 @@ def test_lakes_are_water_in_world_land():
     e = g.edges
     assert e.loc[e.index.get_level_values(0) == "Kalangala", "sea_crossing"].all()
     assert e.loc[("Kampala", "Entebbe"), "sea_crossing"] == False  # noqa: E712 - on land
+
+
+def test_informants_of_one_place_are_no_sea_crossing():
+    """An audit's Magellanic atlas (three informants a town, a few hundred metres apart):
+    12 of its 47 sea crossings joined informants of one town (Punta Arenas_1-_2, 0.7 km),
+    one of them a little off the 1:10m coast. Sites under 1 km apart are one place; the
+    crossings between towns stay."""
+    towns = {"Puerto Natales": [(-72.49035, -51.72227), (-72.49303, -51.72371),
+                                (-72.50092, -51.72465)],
+             "Punta Arenas": [(-70.91957, -53.16135), (-70.91282, -53.1661),
+                              (-70.92125, -53.16178)],
+             "Punta Delgada": [(-69.53858, -52.45828), (-69.54348, -52.45888),
+                               (-69.54698, -52.46083)],
+             "Porvenir": [(-70.36631, -53.30026), (-70.36831, -53.29694),
+                          (-70.37078, -53.29645)],
+             "Cerro Sombrero": [(-69.28739, -52.77703), (-69.2941, -52.77649),
+                                (-69.28442, -52.77377)],
+             "Río Gallegos": [(-69.22236, -51.62209), (-69.21544, -51.62432),
+                              (-69.21456, -51.61912)]}
+    coords = {f"{t}_{k + 1}": xy for t, xys in towns.items() for k, xy in enumerate(xys)}
+    g = DialectGraph.from_sites(_sites(coords), boundary=geodata.load_boundary("world_land"))
+    e = g.edges
+    a, b = (e.index.get_level_values(k).str.rsplit("_", n=1).str[0] for k in (0, 1))
+    same = np.asarray(a == b)
+    assert same.any() and not e["sea_crossing"].to_numpy()[same].any()
+    # Tierra del Fuego (Porvenir, Cerro Sombrero) is still across the strait
+    fuego = np.asarray(a.isin(["Porvenir", "Cerro Sombrero"])
+                       != b.isin(["Porvenir", "Cerro Sombrero"]))
+    assert fuego.any() and e["sea_crossing"].to_numpy()[fuego].all()
+    said = {x["action"]: x for x in g.report.entries}["informants at one place"]
+    assert re.match(r"\d+ edge\(s\) join sites less than 1 km apart \(one place: "
+                    r"informants of one town\)", said["detail"])

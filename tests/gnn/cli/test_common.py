@@ -216,8 +216,9 @@ def test_a_misspelt_boundary_name_is_said_before_any_reading(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith(
         "error: `--boundary` must be a bundled outline (china_provinces, world_countries, "
-        "world_land), 'none' or an existing vector file; got 'world_lands', which is none of "
-        "them. Did you mean 'world_land'? world_land clips to coasts, islands and lakes")
+        "world_countries_110m, world_land), 'none' or an existing vector file; got "
+        "'world_lands', which is none of them. Did you mean 'world_land'? world_land clips to "
+        "coasts, islands and lakes")
     assert "absent.csv" not in err  # the sites were not read yet
 
 
