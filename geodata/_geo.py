@@ -13,6 +13,7 @@ import shapely
 
 __all__ = [
     "EARTH_RADIUS_KM",
+    "ONE_PLACE_KM",
     "clip_to_box",
     "point_on_largest_part",
     "geodesic_length_m",
@@ -24,6 +25,13 @@ __all__ = [
 ]
 
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean radius
+
+#: Sites nearer each other than this (km) are one place (informants of one town): an edge
+#: between them is no sea crossing, though the land outline (1:10m, about 200 m of
+#: simplification, coasts off by a kilometre in fjords) puts water between their regions
+#: (an audit's Punta Arenas informants, 0.7 km apart, one of them a little off the coast),
+#: and land cut off from one of them goes to another first.
+ONE_PLACE_KM = 1.0
 
 
 def great_circle_km(lon1, lat1, lon2, lat2) -> np.ndarray:

@@ -10,7 +10,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from geodata._geo import clip_to_box, geodesic_segment_m, great_circle_km
+from geodata._geo import ONE_PLACE_KM, clip_to_box, geodesic_segment_m, great_circle_km
 from geodata._validate import DialectGraphError, Report, first_examples, require_columns
 from geodata._validate import km_text as _km
 
@@ -251,13 +251,6 @@ def _plane_scale(geom: shapely.Geometry, crs) -> float:
 #: Naruto (1.3 km), Messina (3 km) or the Øresund (4 km). Wider water joins a group of
 #: regions to the rest by its nearest pair only (:func:`connect_components`).
 STRAIT_KM = 5.0
-
-#: Sites nearer each other than this (km) are one place (informants of one town): an edge
-#: between them is no sea crossing, though the land outline (1:10m, about 200 m of
-#: simplification, coasts off by a kilometre in fjords) puts water between their regions
-#: (an audit's Punta Arenas informants, 0.7 km apart, one of them a little off the coast).
-ONE_PLACE_KM = 1.0
-
 
 def unflag_one_place(pairs: pd.DataFrame, lonlat: np.ndarray, ids: pd.Index, *,
                      report: Report, within_km: float = ONE_PLACE_KM) -> pd.DataFrame:

@@ -10,6 +10,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from geodata._geo import ONE_PLACE_KM
 from geodata._validate import DialectGraphError, Report, first_examples
 from geodata.io import validate_regions
 
@@ -1363,8 +1364,9 @@ def _give_detached_parts(cells: np.ndarray, xy: np.ndarray, land_of: np.ndarray,
                          keep_within: np.ndarray | None = None) -> np.ndarray:
     """Give each part of a cell cut off from its site's part (land across a bay or strait,
     or beyond land outside the boundary: the Voronoi cell is convex, its landmass is not)
-    to the cell of the same landmass it shares the longest border with; a part that
-    borders no other cell stays. Reported with the parts' area, so that every region is
+    to the cell of the same landmass it shares the longest border with (of a site under
+    :data:`~geodata._geo.ONE_PLACE_KM` away, an informant of the same place, first); a part
+    that borders no other cell stays. Reported with the parts' area, so that every region is
     reached from its site over its own land and no edge joins cells across a bay.
 
     The site's part is the one that holds the site (the nearest one for a site off the
@@ -1402,7 +1404,13 @@ def _give_detached_parts(cells: np.ndarray, xy: np.ndarray, land_of: np.ndarray,
             if shared.size == 0 or shared.max() <= DETACHED_MIN_BORDER_M:
                 kept.append(part)
                 continue
-            gifts.setdefault(int(near[int(np.argmax(shared))]), []).append(part)
+            # an informant of the same place first (sites under ONE_PLACE_KM apart), as one
+            # site there would have it: an audit's Castro_3, 2 km off the coast in its fjord,
+            # gave Chiloé land to Chonchi 35 km away, beside Castro_1 and Castro_2
+            bordering = shared > DETACHED_MIN_BORDER_M
+            twins = bordering & (np.hypot(*(xy[near] - xy[c]).T) < ONE_PLACE_KM * 1000.0)
+            pick = np.flatnonzero(twins if twins.any() else bordering)
+            gifts.setdefault(int(near[pick[int(np.argmax(shared[pick]))]]), []).append(part)
             moved_area += float(shapely.area(part))
             donors.append(c)
         if len(kept) < len(parts):

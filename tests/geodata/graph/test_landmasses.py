@@ -1131,3 +1131,33 @@ def test_informants_of_one_place_are_no_sea_crossing():
     said = {x["action"]: x for x in g.report.entries}["informants at one place"]
     assert re.match(r"\d+ edge\(s\) join sites less than 1 km apart \(one place: "
                     r"informants of one town\)", said["detail"])
+
+
+def test_land_cut_off_from_an_informant_goes_to_its_town_mates_first():
+    """An audit's Chiloé, three informants a town: Castro_3, 2 km off the 1:10m coast in
+    its fjord, had its wedge of the island's west cut off by water, and the land went to
+    Chonchi_1 (35 km away, the longest border) beside Castro_1 and Castro_2 (24 km). With
+    one site a town the same land is Castro's; an informant of the same place takes it."""
+    text = ("Chacao_1,-41.82667,-73.52772 Chacao_2,-41.82861,-73.5232 Chacao_3,-41.82848,"
+            "-73.52162 Ancud_1,-41.86934,-73.82601 Ancud_2,-41.86854,-73.82381 Ancud_3,"
+            "-41.87381,-73.82784 Quemchi_1,-42.14314,-73.48094 Quemchi_2,-42.14057,-73.47594 "
+            "Quemchi_3,-42.14652,-73.47797 Dalcahue_1,-42.37681,-73.64993 Dalcahue_2,"
+            "-42.37959,-73.64858 Dalcahue_3,-42.3775,-73.65256 Achao_1,-42.46853,-73.48667 "
+            "Achao_2,-42.46576,-73.49261 Achao_3,-42.46929,-73.48636 Castro_1,-42.4789,"
+            "-73.76192 Castro_2,-42.48064,-73.76152 Castro_3,-42.47823,-73.76821 Chonchi_1,"
+            "-42.62134,-73.77645 Chonchi_2,-42.62557,-73.77577 Chonchi_3,-42.62514,-73.77669 "
+            "Queilén_1,-42.89692,-73.48416 Queilén_2,-42.89508,-73.48712 Queilén_3,-42.89546,"
+            "-73.48622 Quellón_1,-43.11668,-73.61789 Quellón_2,-43.11515,-73.62038 Quellón_3,"
+            "-43.11683,-73.61279")
+    coords = {}
+    for row in text.split():
+        name, lat, lon = row.split(",")
+        coords[name] = (float(lon), float(lat))
+    land = geodata.load_boundary("world_land")
+    regions, _ = voronoi_regions(_sites(coords), boundary=land)
+    west = shapely.Point(-74.0, -42.35)  # nearest sites: the Castro informants (24 km)
+    holder = regions.index[regions.geometry.contains(west)].tolist()
+    assert len(holder) == 1 and holder[0].startswith("Castro_")
+    towns = _sites({t: coords[f"{t}_1"] for t in {k.rsplit("_", 1)[0] for k in coords}})
+    one, _ = voronoi_regions(towns, boundary=land)
+    assert one.index[one.geometry.contains(west)].tolist() == ["Castro"]
