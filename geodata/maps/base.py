@@ -1040,8 +1040,15 @@ def label_sites(ax: Axes, graph: Any, *, column: str | None = None, script: str 
         return float(np.hypot(max(box[0] - p[0], 0, p[0] - box[2]),
                               max(box[1] - p[1], 0, p[1] - box[3])))
 
+    # informants of one place share its name: one label for them (an audit's 'Puerto
+    # Varas' was written three times while Puerto Montt, Castro and Ushuaia had none)
+    placed_at: dict[str, list[tuple[float, float]]] = {}
+    twin_px = 20 * fig.dpi / 72
     for i in order:
         px, py = pts_disp[i]
+        if any(np.hypot(px - qx, py - qy) < twin_px
+               for qx, qy in placed_at.get(names.iloc[i], ())):
+            continue
         w, h = sizes[i]
         done = False
         # first the places nearer its own site than any other (an audit's 'Lampedusa' sat
@@ -1076,6 +1083,7 @@ def label_sites(ax: Axes, graph: Any, *, column: str | None = None, script: str 
                             **kw)
                 t.set_gid("site_label")
                 texts.append(t)
+                placed_at.setdefault(names.iloc[i], []).append((px, py))
                 grid.add(box)
                 if ring >= n_close or not own_nearest:  # a reader needs the line to its site
                     leaders.append(inv.transform([(px, py), (ax_, ay_)]))

@@ -496,6 +496,27 @@ def test_labels_do_not_overlap(szeto):
     _draw(ax.figure)
 
 
+def test_informants_of_one_place_get_one_label():
+    """An audit's atlas of three informants a town (a few hundred metres apart, one name):
+    'Puerto Varas' was written three times while other towns found no place. One label
+    for a name at one place; a name at two places far apart is written at each."""
+    sites, _ = load_dataset("sinitic_szeto2018")
+    towns = sites.iloc[::7]
+    rows = [{"site_id": f"{sid}_{t}", "name": row["name"], "group": row["dialect_group"],
+             "longitude": row["longitude"] + 0.003 * t, "latitude": row["latitude"]}
+            for sid, row in towns.iterrows() for t in range(3)]  # 250 m apart
+    rows.append({"site_id": "far", "name": towns["name"].iloc[0], "group": "x",
+                 "longitude": 100.0, "latitude": 25.0})  # the same name, another place
+    frame = pd.DataFrame(rows).set_index("site_id")
+    g = DialectGraph.from_sites(gpd.GeoDataFrame(frame, crs=4326, geometry=gpd.points_from_xy(
+        frame.longitude, frame.latitude)), boundary=load_boundary(), label="group")
+    ax = plot_groups(g, legend=False)
+    written = pd.Series([t.get_text() for t in label_sites(ax, g)]).value_counts()
+    assert written.to_dict() == {**{n: 1 for n in towns["name"].iloc[1:]},
+                                 towns["name"].iloc[0]: 2}
+    _draw(ax.figure)
+
+
 def test_chinese_labels_never_draw_boxes(szeto, monkeypatch):
     sites, _ = load_dataset("sinitic_liu2007")
     graph = DialectGraph.from_sites(sites, boundary=load_boundary(), label="dialect_group")
