@@ -436,6 +436,15 @@ def distance_decay(
                                                             params))
             if r2 is None:
                 note = (note + "; " if note else "") + "R² undefined (no variance in linguistic distance)"
+            elif r2b is not None and r2b < 0:
+                # said, not left for the reader to wonder at (an audit: linear -1.21 with
+                # the far bins holding only the pairs of three remote islands)
+                sparse = bins["n_pairs"].to_numpy() < 0.05 * len(d)
+                note = (note + "; " if note else "") + (
+                    f"binned R² {r2b:.2f} < 0: the curve, fitted to the {len(d):,} pairs, "
+                    "misses the means of the equal-width distance bins"
+                    + (f" ({int(sparse.sum())} of {len(bins)} bins hold under 5% of the "
+                       "pairs each: a few far sites)" if sparse.any() else ""))
         else:
             r2 = r2b = None
         n_used = int((d > 0).sum()) if model == "log" else len(d)
