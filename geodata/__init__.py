@@ -31,8 +31,8 @@ __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
     submodules=["datasets", "dialectometry", "diffusion", "graph", "io", "maps", "validation"],
     submod_attrs={
-        "_geo": ["EARTH_RADIUS_KM", "great_circle_km", "great_circle_matrix", "sphere_knn",
-                 "unit_vectors"],
+        "_geo": ["EARTH_RADIUS_KM", "ONE_PLACE_KM", "great_circle_km", "great_circle_matrix",
+                 "sphere_knn", "unit_vectors"],
         "_validate": ["DialectGraphError", "Report"],
         "datasets": ["Dataset", "dataset_citation", "dataset_path", "list_datasets",
                      "load_boundary", "load_dataset", "load_items", "load_reference_trees",

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
 
+from geodata import ONE_PLACE_KM as _GRAPH_ONE_PLACE_KM
 from geodata import great_circle_matrix, unit_vectors
 from geodata.validation import DialectGraphError
 
@@ -148,11 +149,11 @@ def loo_folds(coords, *, buffer_km: float = 0.0) -> list[Fold]:
     return folds
 
 
-#: Sites this close (km) are one place (several informants of a town): a held-out site's
-#: twins leave training in random and leave-one-out folds, so that no model is scored on
-#: a site whose twin it was trained on (an audit's 74 co-located informants tuned
-#: geographic kNN to k=1).
-ONE_PLACE_KM = 1.0
+#: Sites this close (km) are one place (several informants of a town; the graph's own
+#: rule, :data:`geodata.ONE_PLACE_KM`): a held-out site's twins leave training in random
+#: and leave-one-out folds, so that no model is scored on a site whose twin it was trained
+#: on (an audit's 74 co-located informants tuned geographic kNN to k=1).
+ONE_PLACE_KM = _GRAPH_ONE_PLACE_KM
 
 
 def place_twins(coords) -> list[np.ndarray] | None:
