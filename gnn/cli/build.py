@@ -306,6 +306,15 @@ def _encode_survey(survey, args: argparse.Namespace):
               f"({how}); {d['cells']} site x item cells of the {d['sites']} sites with data, "
               f"{d['cells_missing']} missing "
               f"({d['cells_missing'] / max(d['cells'], 1):.1%}){tail}")
+        flat = [item for item, classes in fm.classes.items() if len(set(classes.values())) == 1]
+        if flat:  # said (an audit's item of one reading at all 124 sites went unremarked)
+            why = ("" if categories else " (tone digits stripped)" if not args.keep_tones
+                   else "")
+            print(f"note: {len(flat)} item(s) hold one variant class at every site with them"
+                  f"{why}, so they tell no sites apart in the graph's features (first: "
+                  f"{first_examples(flat)})" + ("" if categories else
+                                                 "; `distances --metric levenshtein` still "
+                                                 "compares their strings"))
         if method == "clusters":
             merged = _merged_examples(fm.classes)
             if merged:

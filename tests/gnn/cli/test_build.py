@@ -664,3 +664,27 @@ def test_missing_values_keeps_a_group_code_na(tmp_path, capsys):
     assert main([*argv, "--missing-values", "", "--out", str(tmp_path / "b.gpkg")]) == 0
     g = DialectGraph.read_file(tmp_path / "b.gpkg")
     assert "NA" in set(g.regions["dialect_group"])
+
+
+def test_items_of_one_variant_class_are_said(tmp_path, capsys, beida_readings):
+    """An audit's item read 'a⁵⁵' at all 124 sites was kept without a word; one whose
+    readings differ by tone only is one class once tones are stripped."""
+    import pandas as pd
+
+    beida_readings(tmp_path, n_sites=12)
+    readings = pd.read_csv(tmp_path / "readings.csv")
+    sites = sorted(readings["site"].unique())
+    extra = pd.DataFrame({"site": sites * 2, "item": ["same"] * len(sites) + ["tone"] * len(sites),
+                          "value": ["a⁵⁵"] * len(sites)
+                          + ["ta⁵⁵" if k % 2 else "ta²¹" for k in range(len(sites))]})
+    pd.concat([readings, extra]).to_csv(tmp_path / "readings.csv", index=False)
+    assert main(["build", "--sites", str(tmp_path / "sites.csv"), "--survey",
+                 str(tmp_path / "readings.csv"), "--method", "knn", "--k", "4",
+                 "--boundary", "none", "--no-regions", "--out", str(tmp_path / "g.gpkg")]) == 0
+    printed = capsys.readouterr().out
+    note = next(line for line in printed.splitlines() if "one variant class" in line)
+    assert re.match(r"note: \d+ item\(s\) hold one variant class at every site with them \(tone "
+                    r"digits stripped\), so they tell no sites apart in the graph's features "
+                    r"\(first: .*; `distances --metric levenshtein` still compares their "
+                    r"strings$", note)
+    assert "(first: 'same', 'tone', " in note
