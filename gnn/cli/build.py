@@ -207,7 +207,9 @@ def _named_barriers(gdf, path: Path):
               "several apart)", file=sys.stderr)
         gdf["name"] = path.stem
     names = gdf["name"].astype(str)
-    safe = names.str.replace(r"[^A-Za-z0-9_\-]+", "_", regex=True).str.strip("_")
+    # accents folded first: 'Åland' is barrier_Aland (it was barrier_land)
+    safe = (names.str.normalize("NFKD").str.replace(r"[\u0300-\u036f]", "", regex=True)
+            .str.replace(r"[^A-Za-z0-9_\-]+", "_", regex=True).str.strip("_"))
     safe = safe.where(safe != "", "barrier")
     changed = sorted({f"{a!r} -> barrier_{b}" for a, b in zip(names, safe) if a != b})
     if changed:

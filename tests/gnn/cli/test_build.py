@@ -160,6 +160,15 @@ def test_barrier_files_are_checked_first_in_cli_words(tmp_path, capsys):
     assert "flagged edges crossing barriers: " in out
     g = geodata.DialectGraph.read_file(tmp_path / "g.gpkg")
     assert g.edges["barrier_central_range"].any()
+    # accents folded (an audit's 'Åland' became barrier_land), the bundled names read right
+    from gnn.cli.build import _named_barriers
+
+    folded, _ = _named_barriers(gpd.GeoDataFrame(
+        {"name": ["Åland", "Côte d'Ivoire"]}, geometry=[line, line], crs=4326), named)
+    assert folded["name"].tolist() == ["Aland", "Cote_d_Ivoire"]
+    world = geodata.load_boundary("world_countries")
+    assert {"Åland", "Côte d'Ivoire", "Curaçao"} <= set(world["name"])
+    assert not world["name"].str.contains("Ã").any()
     # a bundled outline by name, as --boundary takes it (an audit's `--barrier
     # world_countries` was "not an existing file"): its provinces' borders
     assert main([*args, "--barrier", "china_provinces"]) == 0
