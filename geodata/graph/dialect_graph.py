@@ -29,6 +29,7 @@ from geodata._validate import (
 from geodata.graph import adjacency as adj
 from geodata.graph.edges import (
     BARRIER_SNAP_M,
+    BORDER_DOUBT_M,
     OFFSHORE_WATER_KM,
     connect_components,
     crossing_barriers,
@@ -715,6 +716,17 @@ class DialectGraph:
                               "unknown)" if out and flags.attrs.get("unknown_edges") else "")
                            + ". Check them, or pass a finer file of the polygons, or their "
                            "borders as lines", [str(ids[k]) for k, _, _ in placed])
+            doubtful = flags.attrs.get("near_border", [])
+            if doubtful:
+                shown = [f"{ids[k]!r} in {n} ({km:.1f} km from {o})"
+                         for k, n, o, km in doubtful[:5]]
+                report.add("sites at a border",
+                           f"{len(doubtful)} site(s) lie within {BORDER_DOUBT_M / 1000:g} km "
+                           f"of a border between two barrier polygons: "
+                           f"{', '.join(shown)}{' ...' if len(doubtful) > 5 else ''}. At the "
+                           "file's scale a border town may fall in the neighbour; their edges "
+                           "follow the file. Check them, or pass a finer file",
+                           [str(ids[k]) for k, _, _, _ in doubtful])
             far = flags.attrs.get("far", [])
             if far:
                 report.add("barriers away from the sites",

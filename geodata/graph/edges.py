@@ -589,6 +589,11 @@ def connect_components(
 #: 1:110m China).
 BARRIER_SNAP_M = 25_000.0
 
+#: A site within this (m) of a land border of its barrier polygon (another polygon as
+#: near) is named: at a file's scale (1:10m: about a kilometre) a border town can fall in
+#: the neighbour.
+BORDER_DOUBT_M = 2_000.0
+
 
 def crossing_barriers(
     pairs: pd.DataFrame,
@@ -698,6 +703,21 @@ def crossing_barriers(
                     inside[names_a[nearest[k]]][site] = True
                 placed.append((int(site), names_a[nearest[k]] if close[k] else None,
                                float(gaps[nearest[k], k]) / 1000))
+    # a site this near a land border of its polygon may be the neighbour's at the file's
+    # scale (an audit's Narva in Russia, Tornio in Sweden, Anse-à-Pitres in the Dominican
+    # Republic at 1:10m): named, kept as the file says
+    doubtful: list[tuple[int, str, str, float]] = []  # (site, polygon, neighbour, km)
+    for name, covered in inside.items():
+        sites = np.flatnonzero(covered)
+        if not sites.size:
+            continue
+        edge = shapely.distance(shapely.boundary(areas[name]), points[sites])
+        for k in np.flatnonzero(edge <= BORDER_DOUBT_M):
+            others = [(float(shapely.distance(areas[o], points[sites[k]])), o)
+                      for o in areas if o != name]
+            gap, other = min(others, default=(np.inf, ""))
+            if gap <= BORDER_DOUBT_M:
+                doubtful.append((int(sites[k]), name, other, float(edge[k]) / 1000))
     # a site left outside every polygon has no known country: its edges enter or leave
     # one only by a guess (an island the 1:110m outline lacks flagged its edges to its own
     # country's coast: 33 audited edges, Reykjavik-Vestmannaeyjar among them)
@@ -719,6 +739,7 @@ def crossing_barriers(
     frame = pd.DataFrame(out, index=pairs.index)
     frame.attrs["far"] = far
     frame.attrs["placed"] = placed
+    frame.attrs["near_border"] = doubtful
     frame.attrs["unknown_edges"] = int(guess.sum()) if areas else 0
     return frame
 

@@ -1364,9 +1364,11 @@ def _give_detached_parts(cells: np.ndarray, xy: np.ndarray, land_of: np.ndarray,
                          keep_within: np.ndarray | None = None) -> np.ndarray:
     """Give each part of a cell cut off from its site's part (land across a bay or strait,
     or beyond land outside the boundary: the Voronoi cell is convex, its landmass is not)
-    to the cell of the same landmass it shares the longest border with (of a site under
-    :data:`~geodata._geo.ONE_PLACE_KM` away, an informant of the same place, first); a part
-    that borders no other cell stays. Reported with the parts' area, so that every region is
+    to the cell of the same landmass whose own part (the one holding its site) it shares
+    the longest border with (of a site under :data:`~geodata._geo.ONE_PLACE_KM` away, an
+    informant of the same place, first); a part that borders no other cell's own part
+    stays within :data:`DETACHED_KEEP_M` of its site's part and is left out beyond
+    (reported). Reported with the parts' area, so that every region is
     reached from its site over its own land and no edge joins cells across a bay.
 
     The site's part is the one that holds the site (the nearest one for a site off the
@@ -1381,8 +1383,21 @@ def _give_detached_parts(cells: np.ndarray, xy: np.ndarray, land_of: np.ndarray,
         return cells
     out = cells.copy()
     tree = shapely.STRtree(cells)
+    # each cell's own part (the one holding its site): a cut-off part goes to a neighbour
+    # whose own part it borders, not through that neighbour's cut-off part (an audit's
+    # Estonian sites' parts in southern Finland, across the Gulf, were handed round there)
+    # (with, for a site off the land, the land its water faces: what it keeps below)
+    own_parts = cells.copy()
+    for c in split:
+        parts = np.asarray(shapely.get_parts(cells[c]))
+        dist = shapely.distance(parts, shapely.points(xy[c]))
+        near_own = dist <= (0.0 if keep_within is None else keep_within[c])
+        near_own[int(np.argmin(dist))] = True
+        own_parts[c] = shapely.union_all(parts[near_own])
     gifts: dict[int, list] = {}
     donors, moved_area = [], 0.0
+    dropped: list[int] = []
+    dropped_area = 0.0
     for c in split:
         parts = np.asarray(shapely.get_parts(cells[c]))
         site = shapely.points(xy[c])
@@ -1399,10 +1414,18 @@ def _give_detached_parts(cells: np.ndarray, xy: np.ndarray, land_of: np.ndarray,
             near = tree.query(part, predicate="intersects")
             near = near[(near != c) & (land_of[near] == land_of[c])]
             shared = (shapely.length(shapely.intersection(shapely.boundary(part),
-                                                          shapely.boundary(cells[near])))
+                                                          shapely.boundary(own_parts[near])))
                       if near.size else np.zeros(0))
             if shared.size == 0 or shared.max() <= DETACHED_MIN_BORDER_M:
-                kept.append(part)
+                # no neighbour's own land borders it: its site keeps it when the water
+                # between is narrow (a fjord, a bay); across open water (Pärnu's 29,856 km²
+                # of southern Finland, 179 km away; Tartu's shore of Lake Peipus) it is
+                # land the survey does not cover
+                if float(shapely.distance(part, parts[own])) <= DETACHED_KEEP_M:
+                    kept.append(part)
+                else:
+                    dropped.append(c)
+                    dropped_area += float(shapely.area(part))
                 continue
             # an informant of the same place first (sites under ONE_PLACE_KM apart), as one
             # site there would have it: an audit's Castro_3, 2 km off the coast in its fjord,
@@ -1415,8 +1438,16 @@ def _give_detached_parts(cells: np.ndarray, xy: np.ndarray, land_of: np.ndarray,
             donors.append(c)
         if len(kept) < len(parts):
             out[c] = _only_polygons(shapely.union_all(kept))
+    if dropped:
+        names = ids[np.unique(dropped)].tolist()
+        report.add("left out land across water",
+                   f"{len(dropped)} part(s) of {len(names)} Voronoi cell(s) lie across more than "
+                   f"{DETACHED_KEEP_M / 1000:g} km of water from their site, and no other "
+                   f"region's own land borders them (a coast across a gulf or a lake the survey "
+                   f"does not reach): left out ({dropped_area / 1e6:,.0f} km² in all; from "
+                   f"{first_examples(names, 5)})", names)
     if not donors:
-        return cells
+        return out
     for c, parts in gifts.items():
         out[c] = _only_polygons(shapely.union_all([out[c], *parts]))
     names = ids[np.unique(donors)].tolist()
@@ -1429,6 +1460,11 @@ def _give_detached_parts(cells: np.ndarray, xy: np.ndarray, land_of: np.ndarray,
                names)
     return out
 
+
+#: A part of a cell cut off from its site by water, which no other region's own land
+#: borders, stays with its site across at most this much water (m; a fjord, a bay); across
+#: more it is land the survey does not cover (see :func:`_give_detached_parts`).
+DETACHED_KEEP_M = 25_000.0
 
 #: A landmass without sites joins the nearest region only when at least this share of it
 #: lies within the sites' reach (world outlines); the rest of a continent or a large island

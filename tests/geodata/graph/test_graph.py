@@ -875,3 +875,21 @@ def test_world_countries_are_fine_enough_for_border_towns():
         assert flagged[g.edges.index.get_loc(pair)]
     for pair in (("Tarija", "Villazón"), ("Chaitén", "Futaleufú")):  # flagged at 1:110m
         assert not flagged[g.edges.index.get_loc(pair)]
+
+
+def test_sites_at_a_border_of_the_barrier_polygons_are_named():
+    """Audits' border towns on a border river: at 1:10m Narva falls in Russia and Tornio in
+    Sweden, so their domestic edges are flagged, with no word. Sites within 2 km of a land
+    border between two polygons are named (the coast is no border: Kemi is not)."""
+    towns = {"Narva": (28.19, 59.377), "Jõhvi": (27.42, 59.36), "Tornio": (24.15, 65.85),
+             "Haparanda": (24.137, 65.836), "Kemi": (24.56, 65.74), "Rakvere": (26.36, 59.35),
+             "Kingisepp": (28.61, 59.37), "Tartu": (26.73, 58.38), "Luleå": (22.15, 65.58)}
+    sites = gpd.GeoDataFrame(index=list(towns), geometry=gpd.points_from_xy(
+        [v[0] for v in towns.values()], [v[1] for v in towns.values()]), crs="EPSG:4326")
+    world = geodata.load_boundary("world_countries")[["adm0_a3", "geometry"]].rename(
+        columns={"adm0_a3": "name"})
+    g = DialectGraph.from_sites(sites, method="delaunay", regions=False, barriers=world)
+    said = {e["action"]: e for e in g.report.entries}["sites at a border"]
+    assert set(said["ids"]) == {"Narva", "Tornio", "Haparanda"}
+    assert re.match(r"3 site\(s\) lie within 2 km of a border between two barrier polygons: "
+                    r"'Narva' in RUS \(0\.\d km from EST\)", said["detail"])

@@ -1161,3 +1161,32 @@ def test_land_cut_off_from_an_informant_goes_to_its_town_mates_first():
     towns = _sites({t: coords[f"{t}_1"] for t in {k.rsplit("_", 1)[0] for k in coords}})
     one, _ = voronoi_regions(towns, boundary=land)
     assert one.index[one.geometry.contains(west)].tolist() == ["Castro"]
+
+
+def test_land_across_open_water_that_no_region_reaches_is_left_out():
+    """An audit's Estonian survey: Finland is on Estonia's landmass (through Russia), so
+    the cells reaching across the Gulf of Finland kept its south coast (Pärnu_2 29,856 km²,
+    179 km away) and Pärnu_2 and Narva_2 shared a 78 km "land" border there. A part cut off
+    from its site goes to a region whose own land borders it; else it stays only across a
+    narrow water (a fjord), and across open water it is left out, reported."""
+    text = ("Tartu_1,58.378,26.729 Tartu_2,58.3807,26.7315 Tartu_3,58.376,26.7335 Pärnu_1,"
+            "58.3859,24.4971 Pärnu_2,58.3886,24.4996 Pärnu_3,58.3839,24.5016 Narva_1,59.3772,"
+            "28.1903 Narva_2,59.3799,28.1928 Narva_3,59.3752,28.1948 Viljandi,58.3639,25.59 "
+            "Võru_1,57.8339,27.0194 Võru_2,57.8366,27.0219 Võru_3,57.8319,27.0239 Rakvere,"
+            "59.3464,26.3558 Jõhvi,59.3592,27.4211 sout2679,57.85,27.0 voti1245,59.3802,28.6235 "
+            "ingr1248,59.47403,29.71145")
+    coords = {}
+    for row in text.split():
+        name, lat, lon = row.split(",")
+        coords[name] = (float(lon), float(lat))
+    g = DialectGraph.from_sites(_sites(coords), boundary=geodata.load_boundary("world_land"))
+    # southern Finland's mainland (Lahti, Porvoo, Lohja): no Estonian site's (the islets of
+    # its archipelago may join a region, as islands without sites do)
+    for lon, lat in ((24.81, 60.82), (25.66, 60.98), (25.66, 60.39), (24.07, 60.25)):
+        assert not g.regions.geometry.contains(shapely.Point(lon, lat)).any()
+    assert ("Pärnu_2", "Narva_2") not in g.edges.index
+    said = {e["action"]: e for e in g.report.entries}["left out land across water"]
+    assert re.match(r"\d+ part\(s\) of \d+ Voronoi cell\(s\) lie across more than 25 km of "
+                    r"water from their site, and no other region's own land borders them",
+                    said["detail"])
+    assert "Pärnu_2" in said["ids"]
