@@ -20,6 +20,12 @@ def _sites(coords: dict[str, tuple[float, float]]) -> gpd.GeoDataFrame:
                             index=pd.Index(list(coords), name="site_id"))
 
 
+def _lat_lon_pairs(text: str) -> dict[str, tuple[float, float]]:
+    """``{name: (lon, lat)}`` from ``'name,lat,lon name,lat,lon ...'`` (an audit's sites)."""
+    rows = (row.split(",") for row in text.split())
+    return {name: (float(lon), float(lat)) for name, lat, lon in rows}
+
+
 def _assert_valid_and_holding(regions, sites):
     assert regions.is_valid.all()
     held = regions.geometry.covers(sites.geometry.reindex(regions.index))
@@ -1149,10 +1155,7 @@ def test_land_cut_off_from_an_informant_goes_to_its_town_mates_first():
             "Queilén_1,-42.89692,-73.48416 Queilén_2,-42.89508,-73.48712 Queilén_3,-42.89546,"
             "-73.48622 Quellón_1,-43.11668,-73.61789 Quellón_2,-43.11515,-73.62038 Quellón_3,"
             "-43.11683,-73.61279")
-    coords = {}
-    for row in text.split():
-        name, lat, lon = row.split(",")
-        coords[name] = (float(lon), float(lat))
+    coords = _lat_lon_pairs(text)
     land = geodata.load_boundary("world_land")
     regions, _ = voronoi_regions(_sites(coords), boundary=land)
     west = shapely.Point(-74.0, -42.35)  # nearest sites: the Castro informants (24 km)
@@ -1175,10 +1178,7 @@ def test_land_across_open_water_that_no_region_reaches_is_left_out():
             "Võru_1,57.8339,27.0194 Võru_2,57.8366,27.0219 Võru_3,57.8319,27.0239 Rakvere,"
             "59.3464,26.3558 Jõhvi,59.3592,27.4211 sout2679,57.85,27.0 voti1245,59.3802,28.6235 "
             "ingr1248,59.47403,29.71145")
-    coords = {}
-    for row in text.split():
-        name, lat, lon = row.split(",")
-        coords[name] = (float(lon), float(lat))
+    coords = _lat_lon_pairs(text)
     g = DialectGraph.from_sites(_sites(coords), boundary=geodata.load_boundary("world_land"))
     # southern Finland's mainland (Lahti, Porvoo, Lohja): no Estonian site's (the islets of
     # its archipelago may join a region, as islands without sites do)
