@@ -1531,9 +1531,8 @@ def _points_of_a_map_file(layer: gpd.GeoDataFrame, path: str | os.PathLike, repo
     return layer
 
 
-#: Column names read in place of a default one that a file lacks (case-insensitive).
-#: Common names of the site columns, in tiers: a column named in an earlier tier is taken
-#: over those of later ones ('site_id' over 'glottocode', which several dialect sites may
+#: Column names read in place of a default one that a file lacks (case-insensitive), in
+#: tiers: a column named in an earlier tier is taken over those of later ones ('site_id' over 'glottocode', which several dialect sites may
 #: share); two columns of the first tier that has any are ambiguous and nothing is guessed.
 SITE_COLUMN_ALIASES = {"id": (("site_id", "siteid"), ("site", "glottocode")),
                        "latitude": (("lat",),),
@@ -2194,7 +2193,7 @@ def survey_from_frame(
                 kinds = ["upper/lower case"] * differ(_bare, plain, nfkc)
                 kinds += ["full-width characters"] * differ(_bare, plain, str.casefold)
                 kinds += ["the apostrophe (’ or ')"] * differ(_bare, nfkc, str.casefold)
-                kinds += ["accents (ĩ or i)"] * differ(plain, nfkc, str.casefold)
+                kinds += ["accents"] * differ(plain, nfkc, str.casefold)
                 hint = (f" {len(cased)} of them match a site id but for "
                         f"{' or '.join(kinds)} "
                         f"({first_examples([f'{u} = {k}' for u, k in cased], 3)}): spell "

@@ -723,7 +723,8 @@ class DialectGraph:
                 report.add("sites at a border",
                            f"{len(doubtful)} site(s) lie within {BORDER_DOUBT_M / 1000:g} km "
                            f"of a border between two barrier polygons: "
-                           f"{', '.join(shown)}{' ...' if len(doubtful) > 5 else ''}. At the "
+                           f"{', '.join(shown)}"
+                           f"{f' and {len(doubtful) - 5} more' if len(doubtful) > 5 else ''}. At the "
                            "file's scale a border town may fall in the neighbour; their edges "
                            "follow the file. Check them, or pass a finer file",
                            [str(ids[k]) for k, _, _, _ in doubtful])

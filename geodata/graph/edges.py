@@ -707,17 +707,22 @@ def crossing_barriers(
     # scale (an audit's Narva in Russia, Tornio in Sweden, Anse-à-Pitres in the Dominican
     # Republic at 1:10m): named, kept as the file says
     doubtful: list[tuple[int, str, str, float]] = []  # (site, polygon, neighbour, km)
-    for name, covered in inside.items():
+    area_names = list(areas)
+    area_tree = shapely.STRtree([areas[n] for n in area_names]) if len(areas) > 1 else None
+    for name, covered in inside.items() if area_tree is not None else ():
         sites = np.flatnonzero(covered)
         if not sites.size:
             continue
         edge = shapely.distance(shapely.boundary(areas[name]), points[sites])
-        for k in np.flatnonzero(edge <= BORDER_DOUBT_M):
-            others = [(float(shapely.distance(areas[o], points[sites[k]])), o)
-                      for o in areas if o != name]
-            gap, other = min(others, default=(np.inf, ""))
-            if gap <= BORDER_DOUBT_M:
-                doubtful.append((int(sites[k]), name, other, float(edge[k]) / 1000))
+        close = sites[edge <= BORDER_DOUBT_M]
+        site_k, poly_k = area_tree.query(points[close], predicate="dwithin",
+                                         distance=BORDER_DOUBT_M)
+        for k in np.unique(site_k):  # another polygon as near: a land border
+            others = [area_names[p] for p in poly_k[site_k == k] if area_names[p] != name]
+            if others:
+                gap = shapely.distance(points[close[k]], [areas[o] for o in others])
+                doubtful.append((int(close[k]), name, others[int(np.argmin(gap))],
+                                 float(edge[edge <= BORDER_DOUBT_M][k]) / 1000))
     # a site left outside every polygon has no known country: its edges enter or leave
     # one only by a guess (an island the 1:110m outline lacks flagged its edges to its own
     # country's coast: 33 audited edges, Reykjavik-Vestmannaeyjar among them)

@@ -208,8 +208,10 @@ def _named_barriers(gdf, path: Path):
         gdf["name"] = path.stem
     names = gdf["name"].astype(str)
     # accents folded first: 'Åland' is barrier_Aland (it was barrier_land)
-    safe = (names.str.normalize("NFKD").str.replace(r"[\u0300-\u036f]", "", regex=True)
-            .str.replace(r"[^A-Za-z0-9_\-]+", "_", regex=True).str.strip("_"))
+    from geodata.io import _bare
+
+    safe = (names.map(_bare).str.replace(r"[^A-Za-z0-9_\-]+", "_", regex=True)
+            .str.strip("_"))
     safe = safe.where(safe != "", "barrier")
     changed = sorted({f"{a!r} -> barrier_{b}" for a, b in zip(names, safe) if a != b})
     if changed:
