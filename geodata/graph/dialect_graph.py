@@ -666,6 +666,13 @@ class DialectGraph:
         if label is not None and label not in reg.columns:
             raise DialectGraphError(f"`label` must be a column of the sites; got {label!r}, "
                                     f"columns are {first_examples(list(reg.columns), 10)}.")
+        if label is not None and len(reg) and reg[label].isna().all():
+            # a label of no value at all is a mistake, not a choice (an audit's all-NA
+            # column built a graph of '0 classes')
+            raise DialectGraphError(
+                f"`label` column {label!r} must hold a value for some sites; all "
+                f"{len(reg)} are empty or spelt as missing (NA, NaN, ...). Fill it in, name "
+                "another column, or leave `label` out to build without labels.")
         if label is not None and reg[label].isna().any():
             miss = reg.index[reg[label].isna()].tolist()
             report.add("unlabelled regions", f"{len(miss)} regions have no {label!r} value "
@@ -776,7 +783,7 @@ class DialectGraph:
         deg = edges.groupby(level="source").size().reindex(ids, fill_value=0)
         lonely = deg.index[deg.to_numpy() == 0].tolist()
         # the groups of regions apart, found once for the error, the advice and the report
-        found = _detached_groups(edges, reg)
+        found = _detached_groups(edges, reg, proj=proj, crs=crs)
         # the regions whose edges the barriers removed (barrier_action='drop')
         cut = {str(i) for e in report.entries
                if e["action"] == "removed edges crossing barriers" for i in e["ids"]}
@@ -1347,13 +1354,17 @@ def _land_near(proj: np.ndarray, crs) -> shapely.Geometry | None:
     return shapely.union_all(land[~shapely.is_empty(land)])
 
 
-def _detached_groups(edges: pd.DataFrame, reg: pd.DataFrame
-                     ) -> tuple[int, list[str], list[Any], list[list[Any]]] | None:
+def _detached_groups(edges: pd.DataFrame, reg: pd.DataFrame, *, proj: np.ndarray | None = None,
+                     crs=None) -> tuple[int, list[str], list[Any], list[list[Any]]] | None:
     """``(regions in the largest part, each other group of two or more regions described
-    with its distance to the nearest site outside it, their ids, the ids group by
-    group)``, or None when the regions with edges form one part."""
+    with its distance to the nearest site outside it (and, with the regions' polygons
+    ``proj`` in ``crs``, the water to the nearest region, which ``max_crossing_km`` is
+    compared with), their ids, the ids group by group)``, or None when the regions with
+    edges form one part."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
+
+    from geodata.graph.edges import _nearest_on_earth
 
     n = len(reg)
     if n < 3 or edges.empty:
@@ -1369,17 +1380,27 @@ def _detached_groups(edges: pd.DataFrame, reg: pd.DataFrame
     if not groups:
         return None
     lon, lat = reg["longitude"].to_numpy(float), reg["latitude"].to_numpy(float)
+    polygons = proj is not None and crs is not None and len(proj) == n and bool(
+        np.isin(shapely.get_type_id(np.asarray(proj, dtype=object)), [3, 6]).all())
     parts, ids, gaps, members = [], [], [], []
     for c in groups:
         inside = np.flatnonzero(label == c)
         outside = np.flatnonzero(label != c)
         gap = min(float(great_circle_km(lon[i], lat[i], lon[outside], lat[outside]).min())
                   for i in inside)
+        water = ""
+        if polygons:  # as the lone regions are said (an audit's Jamaica: 215 km between
+            # sites, joined across 134 km of water once the limit passed that)
+            shore = shapely.union_all(proj[inside])
+            near = outside[np.argsort(shapely.distance(shore, proj[outside]))[:5]]
+            km = _nearest_on_earth(proj, inside, near, shore, crs)[2]
+            if km >= 0.5:
+                water = f", {km:,.0f} km of water from the nearest region"
         names = reg.index[inside].tolist()
         ids += names
         members.append(names)
         parts.append(f"{first_examples(names)} ({len(names)} regions, {gap:,.0f} km from the "
-                     "nearest other site)")
+                     f"nearest other site{water})")
         gaps.append(gap)
     order = np.argsort(gaps, kind="stable")[::-1]  # the farthest first, as the lone regions
     return int(sizes[main]), [parts[k] for k in order], ids, members

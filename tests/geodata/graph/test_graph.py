@@ -635,7 +635,9 @@ def test_points_in_another_geographic_crs_or_east_of_180_build():
 def test_the_isolated_error_names_the_groups_apart_too():
     """An audit's Italian atlas: the error named the two lone regions, the user raised
     --max-crossing-km past their distances as told, and Malta's eight regions stayed a part
-    of their own, said only in a note. The error names the groups apart as well."""
+    of their own, said only in a note. The error names the groups apart as well, with the
+    water to the nearest region, which the limit measures (an audit's Jamaica was said as
+    215 km between sites; it is joined across 134 km of water)."""
     land = shapely.box(100, 10, 102, 12)
     isle = shapely.box(102.5, 10.8, 103, 11.2)  # one site, ~55 km of water to the east
     pair = shapely.box(100, 12.8, 101, 13.2)  # two sites, ~90 km of water to the north
@@ -646,7 +648,8 @@ def test_the_isolated_error_names_the_groups_apart_too():
         index=pd.Index(["a", "b", "c", "isle", "n1", "n2"], name="site_id"), crs="EPSG:4326")
     with pytest.raises(DialectGraphError, match=r"1 region\(s\) have no neighbour \('isle' .*"
                        r"\)\. Besides, 1 group\(s\) of regions are joined to nothing else: "
-                       r"'n1', 'n2' \(2 regions, \d+ km from the nearest other site\); the "
+                       r"'n1', 'n2' \(2 regions, \d+ km from the nearest other site, "
+                       r"(8\d|9\d) km of water from the nearest region\); the "
                        r"same fix joins them\. Raise `max_crossing_km` \(now 5\)"):
         DialectGraph.from_sites(sites, boundary=outline, max_crossing_km=5)
 
@@ -893,3 +896,19 @@ def test_sites_at_a_border_of_the_barrier_polygons_are_named():
     assert set(said["ids"]) == {"Narva", "Tornio", "Haparanda"}
     assert re.match(r"3 site\(s\) lie within 2 km of a border between two barrier polygons: "
                     r"'Narva' in RUS \(0\.\d km from EST\)", said["detail"])
+
+
+def test_a_label_column_without_any_value_is_refused():
+    """An audit's all-NA group column built a graph of '0 classes' with exit code 0."""
+    sites = gpd.GeoDataFrame({"group": pd.Series([None, np.nan, None, None], dtype=object)},
+                             crs="EPSG:4326",
+                             index=pd.Index(list("abcd"), name="site_id"),
+                             geometry=gpd.points_from_xy([110, 111, 110.5, 111.5],
+                                                         [30, 30.5, 31, 31.5]))
+    with pytest.raises(DialectGraphError, match=r"^`label` column 'group' must hold a value "
+                       r"for some sites; all 4 are empty or spelt as missing \(NA, NaN, "
+                       r"\.\.\.\)\. Fill it in, name another column, or leave `label` out"):
+        DialectGraph.from_sites(sites, method="knn", k=2, regions=False, label="group")
+    sites.loc["a", "group"] = "x"  # some values: built, the others unlabelled
+    assert DialectGraph.from_sites(sites, method="knn", k=2, regions=False,
+                                   label="group").report.entries
