@@ -1289,6 +1289,13 @@ def _features_frame(features, ids: pd.Index, report: Report) -> pd.DataFrame:
     return wide
 
 
+def _region_polygons(proj: np.ndarray | None, crs, n: int) -> bool:
+    """Whether ``proj`` holds the ``n`` regions' polygons in ``crs`` (the water between
+    regions can be measured), not points."""
+    return proj is not None and crs is not None and len(proj) == n and bool(
+        np.isin(shapely.get_type_id(np.asarray(proj, dtype=object)), [3, 6]).all())
+
+
 def _nearest_site_km(reg: pd.DataFrame, names: list, proj: np.ndarray | None = None,
                      crs=None) -> str:
     """``'a' (1,234 km from the nearest other site), ...`` for the three regions of
@@ -1298,8 +1305,7 @@ def _nearest_site_km(reg: pd.DataFrame, names: list, proj: np.ndarray | None = N
     from geodata.graph.edges import _nearest_on_earth
 
     lon, lat = reg["longitude"].to_numpy(float), reg["latitude"].to_numpy(float)
-    polygons = proj is not None and crs is not None and len(proj) == len(reg) and bool(
-        np.isin(shapely.get_type_id(np.asarray(proj, dtype=object)), [3, 6]).all())
+    polygons = _region_polygons(proj, crs, len(reg))
     # the farthest first: the distance to raise a limit past is the largest (an audit's
     # Azores and Cape Verde were 'and 18 more' behind regions 43-185 km away)
     where = reg.index.get_indexer(names)
@@ -1380,8 +1386,7 @@ def _detached_groups(edges: pd.DataFrame, reg: pd.DataFrame, *, proj: np.ndarray
     if not groups:
         return None
     lon, lat = reg["longitude"].to_numpy(float), reg["latitude"].to_numpy(float)
-    polygons = proj is not None and crs is not None and len(proj) == n and bool(
-        np.isin(shapely.get_type_id(np.asarray(proj, dtype=object)), [3, 6]).all())
+    polygons = _region_polygons(proj, crs, n)
     parts, ids, gaps, members = [], [], [], []
     for c in groups:
         inside = np.flatnonzero(label == c)
