@@ -2140,6 +2140,15 @@ def survey_from_frame(
             report.add(f"trimmed {col}s",
                        f"{len(spaced)} {col} name(s) had spaces before or after them (first: "
                        f"{first_examples(spaced)}) and were read without them")
+    # readings are compared trimmed: said, as the ids are (an audit's 356 readings
+    # 'sɿ⁵⁵ ' were read as 'sɿ⁵⁵' without a word)
+    is_text = out["value"].map(lambda v: isinstance(v, str)).to_numpy(bool)
+    text = out["value"][is_text].astype(str)
+    padded = text[(text.str.strip() != text) & (text.str.strip() != "")]
+    if len(padded):
+        report.add("trimmed readings",
+                   f"{len(padded)} value(s) had spaces before or after them (first: "
+                   f"{first_examples(sorted(set(padded)), 3)}) and are read without them")
     out["value"], n_nfc = nfc_strings(out["value"])
     if n_nfc:
         report.add("composed characters (Unicode NFC)",

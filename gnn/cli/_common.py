@@ -842,9 +842,20 @@ def as_cli_message(message: str, options: dict[str, str], *, names_only: bool = 
     'Pass --segmented.'
     >>> as_cli_message("got segmented=False.", {"segmented": Switch("--segmented")})
     'got without --segmented.'
+    >>> as_cli_message("Raise `max_crossing_km`, use method='knn', or pass isolated='keep'.",
+    ...                {"max_crossing_km": "--max-crossing-km", "isolated": "--isolated"})
+    'Raise `--max-crossing-km`, or pass --isolated keep.'
     """
     if not options:
         return message
+    # advice to use a setting this command does not have ('maps' has no --method; an
+    # audit's user was told "use method='knn'") is left out
+    def lacking(m: re.Match) -> str:
+        return m.group(0) if m.group(2) in options else ""
+
+    message = re.sub(r"(,?) use ([a-z_]+)='[^']*'(?: or '[^']*')?(?=,)", lacking, message)
+    message = re.sub(r"( or) use ([a-z_]+)='[^']*'(?: or '[^']*')?(?=\.)", lacking, message)
+    message = re.sub(r"( )Use ([a-z_]+)='[^']*'(?: or '[^']*')?\.", lacking, message)
     names = "|".join(sorted(map(re.escape, options), key=len, reverse=True))
     if names_only:
         return re.sub(rf"`({names})`", lambda m: f"`{options[m.group(1)]}`", message)

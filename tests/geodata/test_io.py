@@ -1230,6 +1230,17 @@ def test_ids_and_items_with_spaces_around_them_are_trimmed_and_said(tmp_path):
     assert said["trimmed items"].startswith("1 item name(s) had spaces")
 
 
+def test_readings_with_spaces_around_them_are_trimmed_and_said(tmp_path):
+    """An audit's 356 readings 'sɿ⁵⁵ ' were compared as 'sɿ⁵⁵' with no word."""
+    p = _write(tmp_path, "v.csv", "site,item,value\nputre,1_sun,sɿ⁵⁵ \nputre,2_moon, luna\n"
+               "arica,1_sun,sɿ⁵⁵\narica,2_moon, \n")
+    survey, report = read_survey(p)
+    assert sorted(survey["value"]) == ["luna", "sɿ⁵⁵", "sɿ⁵⁵"]
+    said = {e["action"]: e["detail"] for e in report.entries}
+    assert said["trimmed readings"] == ("2 value(s) had spaces before or after them (first: "
+                                        "' luna', 'sɿ⁵⁵ ') and are read without them")
+
+
 def _kml(placemarks: list[str]) -> str:
     return ('<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2">'
             "<Document>" + "".join(placemarks) + "</Document></kml>\n")

@@ -468,3 +468,20 @@ def test_kinds_may_be_separated_by_commas(capsys):
             "fuzzy_clusters, mds, reference, features, bundles, honeycomb, beams, decay, "
             "incoherence, lisa, parameters, interactive (separated by spaces or commas); got "
             "'groups,grap'. Did you mean 'graph'?") in capsys.readouterr().err
+
+
+def test_isolated_island_advice_names_only_options_maps_has(tmp_path, capsys):
+    """An audit's Bermuda: `maps` said "use method='knn'", an option only `build` has."""
+    from gnn.cli import main
+
+    wals = load_dataset("wals").sites.loc[["ami", "pai", "cha"]]  # Taiwan and Guam
+    _, survey = load_dataset("sinitic_szeto2018")
+    readings = survey[survey["site"].isin(survey["site"].unique()[:3])].copy()
+    readings["site"] = readings["site"].map(dict(zip(readings["site"].unique(), wals.index)))
+    argv = _write(tmp_path, wals[["latitude", "longitude", "geometry"]], readings)
+    assert main(["maps", *argv, "--boundary", "world_land", "--kinds", "graph",
+                 "--out", str(tmp_path / "m")]) == 2
+    err = capsys.readouterr().err
+    assert re.search(r"Raise `--max-crossing-km` \(now 200\) past those distances, or pass "
+                     r"--isolated keep\.", err), err
+    assert "method" not in err
