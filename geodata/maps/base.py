@@ -244,10 +244,21 @@ def new_axes(ax: Axes | None, figsize: tuple[float, float] = (8.0, 7.0)) -> Axes
 
 
 # --------------------------------------------------------------------------- base map
+#: The lakes of the bundled land outline (its holes), drawn as water on the base map.
+LAKES = "world_land:lakes"
+
+
 @functools.lru_cache(maxsize=4)
 def _boundary_cached(name: str) -> gpd.GeoDataFrame:
     from geodata.datasets import load_boundary
 
+    if name == LAKES:
+        # the 1:110m countries under the maps have no lakes: an audit's Ladoga, Onega and
+        # Victoria were "unassigned land" beside regions cut at their shores
+        land = load_boundary("world_land")
+        parts = shapely.get_parts(land.geometry.to_numpy())
+        rings = [ring for part in parts for ring in part.interiors]
+        return gpd.GeoDataFrame(geometry=shapely.polygons(rings), crs=land.crs)
     return load_boundary(name)
 
 
@@ -324,6 +335,12 @@ def draw_basemap(ax: Axes, frame: MapFrame, *, boundary: gpd.GeoDataFrame | None
         land.plot(ax=ax, facecolor=LAND_COLOUR, edgecolor=OUTLINE_COLOUR, linewidth=0.5,
                   zorder=0.5)
         ax.collections[-1].set_gid("land")
+    if boundary is None:
+        lakes = _projected_outline(LAKES, frame.crs.to_wkt(), tuple(frame.extent))
+        if len(lakes):
+            lakes.plot(ax=ax, facecolor=SEA_COLOUR, edgecolor=OUTLINE_COLOUR, linewidth=0.3,
+                       zorder=0.55)
+            ax.collections[-1].set_gid("lakes")
     _AX_CRS[ax] = frame.crs
 
 

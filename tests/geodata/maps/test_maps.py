@@ -124,6 +124,24 @@ def test_groups_colours_legend_and_islands(szeto):
     _draw(ax.figure)
 
 
+def test_base_map_draws_lakes_as_water(szeto):
+    """The 1:110m countries have no lakes: an audit's Ladoga and Onega were drawn as land
+    no region covers. The bundled land's lakes are water on the base map."""
+    from pyproj import Transformer
+
+    graph, _ = szeto
+    ax = plot_groups(graph)
+    lakes = _gid(ax, "lakes")
+    assert {to_hex(c) for c in lakes.get_facecolor()} == {maps_base.SEA_COLOUR}
+    tr = Transformer.from_crs("EPSG:4326", maps.map_crs(graph), always_xy=True)
+    for lon, lat in [(116.3, 29.1), (120.2, 31.2)]:  # Poyang Lake, Lake Tai
+        xy = tr.transform(lon, lat)
+        assert any(path.contains_point(xy) for path in lakes.get_paths())
+    x, y = tr.transform(116.0, 28.0)  # Nanchang's hinterland: land
+    assert not any(path.contains_point((x, y)) for path in lakes.get_paths())
+    _draw(ax.figure)
+
+
 def test_groups_from_series_with_missing_and_given_axes(szeto):
     graph, _ = szeto
     fig, ax = plt.subplots()
