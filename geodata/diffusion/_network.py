@@ -142,30 +142,50 @@ def _edge_values(
     return out
 
 
-def _require_seeded_components(net: _Net, weights: np.ndarray, seeded: np.ndarray) -> None:
+def _require_seeded_components(net: _Net, weights: np.ndarray, seeded: np.ndarray, *,
+                               unreachable: str = "raise") -> None:
+    """Refuse (``unreachable='raise'``) or warn (``'keep'``) when a connected component
+    of the graph holds no seeded site: nothing can reach its sites."""
+    if unreachable not in ("raise", "keep"):
+        raise DialectGraphError(
+            f"`unreachable` must be 'raise' or 'keep'; got {unreachable!r}. 'keep' simulates "
+            "the sites no seed can reach as well (they never adopt).")
     labels = net.components(weights)
     seeded_comps = set(labels[seeded].tolist())
-    unreachable = sorted(set(labels.tolist()) - seeded_comps)
-    if unreachable:
-        n_comp = labels.max() + 1
-        zero = ~(np.asarray(weights, dtype=float) > 0)
-        n_all = int(net.components(np.ones(len(zero))).max()) + 1
-        if zero.any() and n_all < n_comp:  # the edges are there; their weights cut them
-            fix = (f"{int(zero.sum()) // 2} of the graph's {len(zero) // 2} edges have weight 0 "
-                   f"or none, so they join nothing (over every edge the graph has {n_all} "
-                   "component(s)); a weight read from a column can be 0 where the edges are "
-                   "there (a sea crossing shares no border: border_share_* is 0 on it). Give "
-                   "weights positive on every edge (a constant, or a distance decay), seed a "
-                   "site in each component, or restrict the graph to the seeded component.")
-        else:
-            fix = ("Add edges between them (e.g. sea crossings), seed a site in each, or "
-                   "restrict the graph to the seeded component.")
-        raise DialectGraphError(
-            f"`graph` must let every site be reached from a seeded site; it has {n_comp} "
-            f"connected components (over edges with positive weight) and {len(unreachable)} "
-            f"hold no seed and cannot be reached: {net.describe_components(labels, unreachable)}. "
-            + fix
-        )
+    unreachable_comps = sorted(set(labels.tolist()) - seeded_comps)
+    if not unreachable_comps:
+        return
+    n_comp = labels.max() + 1
+    which = net.describe_components(labels, unreachable_comps)
+    if unreachable == "keep":
+        import warnings
+
+        n_sites = int(np.isin(labels, unreachable_comps).sum())
+        warnings.warn(
+            f"{len(unreachable_comps)} of the graph's {n_comp} connected components hold no "
+            f"seed and cannot be reached: {which}. Their {n_sites} site(s) never take up "
+            "anything from a seed.", UserWarning, stacklevel=3)
+        return
+    keep = ("or pass unreachable='keep' to simulate them too (they never take up anything "
+            "from a seed)")
+    zero = ~(np.asarray(weights, dtype=float) > 0)
+    n_all = int(net.components(np.ones(len(zero))).max()) + 1
+    if zero.any() and n_all < n_comp:  # the edges are there; their weights cut them
+        fix = (f"{int(zero.sum()) // 2} of the graph's {len(zero) // 2} edges have weight 0 "
+               f"or none, so they join nothing (over every edge the graph has {n_all} "
+               "component(s)); a weight read from a column can be 0 where the edges are "
+               "there (a sea crossing shares no border: border_share_* is 0 on it). Give "
+               "weights positive on every edge (a constant, or a distance decay), seed a "
+               f"site in each component, {keep}.")
+    else:
+        # a graph built with isolated='keep' (an island without a neighbour): the
+        # advice was to restrict the graph, which the command line cannot
+        fix = f"Add edges between them (e.g. sea crossings), seed a site in each, {keep}."
+    raise DialectGraphError(
+        f"`graph` must let every site be reached from a seeded site; it has {n_comp} "
+        f"connected components (over edges with positive weight) and {len(unreachable_comps)} "
+        f"hold no seed and cannot be reached: {which}. " + fix
+    )
 
 
 def _rng(random_state: int | np.random.Generator | None) -> np.random.Generator:

@@ -134,6 +134,7 @@ def simulate_gravity(
     min_distance_km: float = 1.0,
     distance_scale_km: float | None = None,
     random_state: int | np.random.Generator | None = None,
+    unreachable: str = "raise",
 ) -> pd.DataFrame:
     """Simulate Trudgill's gravity model of innovation diffusion along the graph's edges.
 
@@ -164,6 +165,10 @@ def simulate_gravity(
         Unit of distance in the decay term.
     random_state : int or Generator, optional
         Seed for reproducibility.
+    unreachable : {"raise", "keep"}
+        A part of the graph that holds no seeded site (an island built with
+        ``isolated='keep'``) cannot be reached: ``"raise"`` refuses, ``"keep"`` warns and
+        simulates it too (its sites never take up anything from a seed).
 
     Returns
     -------
@@ -192,7 +197,7 @@ def simulate_gravity(
     )
     seeded = np.zeros(net.n, bool)
     seeded[pos] = True
-    _require_seeded_components(net, w, seeded)
+    _require_seeded_components(net, w, seeded, unreachable=unreachable)
     times = _spread_batch(net.matrix(log_escape), seeded[None], n_steps=n_steps, target=None,
                           mode="si", rng=_rng(random_state))[0]
     return _history_from_times(net, times, n_steps)
@@ -206,6 +211,7 @@ def simulate_cascade(
     n_steps: int = 20,
     mode: str = "cascade",
     random_state: int | np.random.Generator | None = None,
+    unreachable: str = "raise",
 ) -> pd.DataFrame:
     """Simulate an independent cascade or an SI process with per-edge probabilities.
 
@@ -224,6 +230,10 @@ def simulate_cascade(
         ``"cascade"``: each new adopter tries each edge once, in the next step
         (Kempe et al. 2003). ``"si"``: adopters keep trying every step.
     random_state : int or Generator, optional
+    unreachable : {"raise", "keep"}
+        A part of the graph that holds no seeded site (an island built with
+        ``isolated='keep'``) cannot be reached: ``"raise"`` refuses, ``"keep"`` warns and
+        simulates it too (its sites never take up anything from a seed).
 
     Returns
     -------
@@ -240,7 +250,7 @@ def simulate_cascade(
     log_escape, p = _cascade_log_escape(net, probabilities)
     seeded = np.zeros(net.n, bool)
     seeded[pos] = True
-    _require_seeded_components(net, p, seeded)
+    _require_seeded_components(net, p, seeded, unreachable=unreachable)
     times = _spread_batch(net.matrix(log_escape), seeded[None], n_steps=n_steps, target=None,
                           mode=mode, rng=_rng(random_state))[0]
     return _history_from_times(net, times, n_steps)
@@ -328,6 +338,7 @@ def simulate_conformity(
     update_fraction: float = 0.5,
     weights: str | pd.Series | None = None,
     random_state: int | np.random.Generator | None = None,
+    unreachable: str = "raise",
 ) -> pd.DataFrame:
     """Simulate neighbour conformity (voter / surface-tension model, after Burridge 2017).
 
@@ -354,6 +365,10 @@ def simulate_conformity(
     weights : str or Series, optional
         Edge weights (column of ``graph.edges`` or Series); uniform when None.
     random_state : int or Generator, optional
+    unreachable : {"raise", "keep"}
+        A part of the graph that holds no seeded site (an island built with
+        ``isolated='keep'``) cannot be reached: ``"raise"`` refuses, ``"keep"`` warns and
+        simulates it too (its sites keep no variant).
 
     Returns
     -------
@@ -379,7 +394,7 @@ def simulate_conformity(
     net = _Net(graph)
     codes, variants = _initial_codes(net, initial)
     w = _edge_values(net, weights, argument="weights")
-    _require_seeded_components(net, w, codes >= 0)
+    _require_seeded_components(net, w, codes >= 0, unreachable=unreachable)
     _, history = _conformity_batch(
         net.matrix(w), codes[None], len(variants), n_steps=n_steps, conformity=conformity,
         noise=noise, update_fraction=update_fraction, rng=_rng(random_state), record=True,

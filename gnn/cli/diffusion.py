@@ -130,7 +130,8 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     if args.model == "gravity":
         history = diffusion.simulate_gravity(
             graph, _seed_sites(graph, args.seeds), n_steps=args.steps, rate=args.rate,
-            decay=args.decay, weights=weights, random_state=args.seed)
+            decay=args.decay, weights=weights, random_state=args.seed,
+            unreachable=args.unreachable)
     elif args.model in ("cascade", "si"):
         probs: Any = weights if weights else args.probability
         if weights and weights in graph.edges.columns:  # said in the option's words
@@ -145,7 +146,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
                     f"edge --probability ({args.probability:g}).")
         history = diffusion.simulate_cascade(
             graph, _seed_sites(graph, args.seeds), probabilities=probs, n_steps=args.steps,
-            mode=args.model, random_state=args.seed)
+            mode=args.model, random_state=args.seed, unreachable=args.unreachable)
     else:
         if args.initial_item and survey is None:
             from geodata.dialectometry.features import item_variants
@@ -194,7 +195,8 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
                   "or give --initial site=variant pairs.", file=sys.stderr)
         history = diffusion.simulate_conformity(
             graph, initial, n_steps=args.steps, conformity=args.conformity, noise=args.noise,
-            update_fraction=args.update_fraction, weights=weights, random_state=args.seed)
+            update_fraction=args.update_fraction, weights=weights, random_state=args.seed,
+            unreachable=args.unreachable)
     out = Path(args.out)
     write_text(out, history.to_csv(index=False))
     print(f"wrote {len(history)} rows ({history['step'].max() + 1} steps) to {out}")
@@ -435,6 +437,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                help="conformity: share of sites updated per step, in (0, 1] "
                     "(default %(default)s)")
     sim.add_argument("--weights", help="edge column of the graph used as weights")
+    sim.add_argument("--unreachable", choices=["raise", "keep"], default="raise",
+                     help="a part of the graph without a seeded site (an island built with "
+                          "--isolated keep): refuse (default) or simulate it too, with a "
+                          "warning (nothing reaches it)")
     add_number(sim, "--seed", low=SEED.low, high=SEED.high, default=0, help="random seed")
     add_output(sim, "--out", suffixes=(".csv",), required=True,
                help="CSV file for the state history")

@@ -224,10 +224,33 @@ def test_disconnected_graph_names_unreachable_components():
         diffusion.simulate_gravity(g, ["a"])
     with pytest.raises(DialectGraphError, match=r"cannot be reached: \{'x', 'y'\}"):
         diffusion.simulate_conformity(g, {"a": "v"})
+    with pytest.raises(DialectGraphError, match=r"seed a site in each, or pass "
+                                                r"unreachable='keep' to simulate them too"):
+        diffusion.simulate_cascade(g, ["a"])
     diffusion.simulate_cascade(g, ["a", "x"], n_steps=2)  # every component seeded: fine
     obs = pd.Series({"a": 1, "b": 1, "x": 1})
     with pytest.raises(DialectGraphError, match="adopters|lie in 2 components"):
         diffusion.rank_sources(g, obs, n_sims=5)
+
+
+def test_unreachable_components_kept_never_adopt_with_a_warning():
+    """A graph built with isolated='keep' (an island without a neighbour): the refusal
+    advised restricting the graph, which the command line cannot; 'keep' simulates it."""
+    g = two_islands()
+    with pytest.warns(UserWarning, match=r"^1 of the graph's 2 connected components hold no "
+                                         r"seed and cannot be reached: \{'x', 'y'\} \(2 sites\)\. "
+                                         r"Their 2 site\(s\) never take up anything"):
+        h = diffusion.simulate_gravity(g, ["a"], n_steps=5, rate=5.0, unreachable="keep",
+                                       random_state=0)
+    last = h[h.step == 5].set_index("site")["state"]
+    assert last[["x", "y"]].tolist() == [0, 0] and last[["a", "b"]].tolist() == [1, 1]
+    with pytest.warns(UserWarning, match="cannot be reached"):
+        c = diffusion.simulate_conformity(g, {"a": "v"}, n_steps=3, unreachable="keep",
+                                          random_state=0)
+    assert c[c.site.isin(["x", "y"])].state.isna().all()
+    with pytest.raises(DialectGraphError, match=r"^`unreachable` must be 'raise' or 'keep'; "
+                                                r"got 'drop'\."):
+        diffusion.simulate_cascade(g, ["a"], unreachable="drop")
 
 
 def test_duck_typed_graph_is_checked():

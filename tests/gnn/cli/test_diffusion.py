@@ -354,3 +354,29 @@ def test_an_initial_map_of_one_variant_is_warned_of(tmp_path, capsys):
     run("simulate", "--model", "conformity", "--initial", "Ma1=x,Ma4=y", "--steps", "1",
         "--out", str(out))
     assert "warning" not in capsys.readouterr().err
+
+
+def test_simulate_a_graph_built_with_isolated_keep(tmp_path, capsys):
+    """Taiwan and Guam built with --isolated keep: simulate advised restricting the graph,
+    which no option does; --unreachable keep simulates Guam too (it never adopts)."""
+    from geodata import load_dataset
+    from gnn.cli import main
+
+    wals = load_dataset("wals").sites.loc[["ami", "pai", "cha"]]
+    wals[["latitude", "longitude"]].rename_axis("id").to_csv(tmp_path / "s.csv")
+    graph = tmp_path / "g.gpkg"
+    assert main(["build", "--sites", str(tmp_path / "s.csv"), "--boundary", "world_land",
+                 "--isolated", "keep", "--out", str(graph)]) == 0
+    out = tmp_path / "h.csv"
+    argv = ["simulate", "--graph", str(graph), "--seeds", "ami", "--steps", "3",
+            "--out", str(out)]
+    capsys.readouterr()
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "cannot be reached: {'cha'} (1 site). Add edges between them (e.g. sea crossings), " \
+           "seed a site in each, or pass --unreachable keep to simulate them too" in err
+    with pytest.warns(UserWarning, match=r"^1 of the graph's 2 connected components hold "
+                                         r"no seed and cannot be reached: \{'cha'\}"):
+        assert main([*argv, "--unreachable", "keep"]) == 0
+    h = pd.read_csv(out)
+    assert h[h.site == "cha"].state.eq(0).all() and h.site.nunique() == 3
