@@ -606,9 +606,15 @@ class DialectGraph:
                                 inside=shapely.covers(reg.geometry.array,
                                                       shapely.points(lon, lat)))
         pairs = adj.contiguity_pairs(proj, rook=method == "rook", strict=strict, crs=crs)
-        _report_region_overlaps(reg.index, np.asarray(reg.geometry.array, dtype=object), crs,
-                                report)
+        overlapping = _report_region_overlaps(
+            reg.index, np.asarray(reg.geometry.array, dtype=object), crs, report)
         snapped = pairs.attrs.get("snapped")
+        if snapped is not None and len(snapped) and overlapping:
+            # a pair said to overlap is not also one whose borders "run within 10 m of
+            # each other without meeting" (an audit's 600 m overlap was said to be both)
+            lo = np.minimum(snapped["i"], snapped["j"]).astype(int)
+            hi = np.maximum(snapped["i"], snapped["j"]).astype(int)
+            snapped = snapped[[(a, b) not in overlapping for a, b in zip(lo, hi)]]
         if snapped is not None and len(snapped):
             top = snapped.sort_values("border_m", ascending=False, kind="stable").head(5)
             shown = [f"{reg.index[int(i)]}-{reg.index[int(j)]} ({m / 1000:,.1f} km)"
@@ -1476,12 +1482,13 @@ def _check_sites_in_regions(ids: pd.Index, proj: np.ndarray, xy: np.ndarray,
             "and the sites' coordinates.")
 
 
-def _report_region_overlaps(ids: pd.Index, lonlat: np.ndarray, crs, report: Report) -> None:
+def _report_region_overlaps(ids: pd.Index, lonlat: np.ndarray, crs,
+                            report: Report) -> set[tuple[int, int]]:
     """Report pairs of given polygons (``lonlat``, as given, in degrees) whose areas
     overlap (more than a sliver): such regions are neighbours, and the overlap belongs to
     both. The overlaps are found as given (a projection can make a polygon cross itself and
     its repair overlap a neighbour: Sudan and Egypt, 1,248 km² that are not in the data)
-    and measured in ``crs``."""
+    and measured in ``crs``. Returns the pairs said, as (lower, higher) positions."""
     # interiors that meet: polygons overlapping, or one inside the other (not neighbours
     # that only touch, whose intersections would be measured for nothing)
     tree = shapely.STRtree(lonlat)
@@ -1491,7 +1498,7 @@ def _report_region_overlaps(ids: pd.Index, lonlat: np.ndarray, crs, report: Repo
     pairs = np.unique(np.sort(pairs, axis=1), axis=0)
     pairs = pairs[pairs[:, 0] != pairs[:, 1]]
     if not len(pairs):
-        return
+        return set()
     left, right = pairs[:, 0], pairs[:, 1]
     common = gpd.GeoSeries(shapely.intersection(lonlat[left], lonlat[right]),
                            crs="EPSG:4326").to_crs(crs).array
@@ -1501,7 +1508,7 @@ def _report_region_overlaps(ids: pd.Index, lonlat: np.ndarray, crs, report: Repo
     width_m = area_km2 * 1e6 / np.maximum(shapely.length(common) / 2, 1e-9)
     big = np.flatnonzero((area_km2 > OVERLAP_MIN_KM2) & (width_m > adj.SNAP_M))
     if not big.size:
-        return
+        return set()
     order = big[np.argsort(-area_km2[big])]
     shown = [f"{ids[left[e]]}-{ids[right[e]]} ({area_km2[e]:,.2f} km²)" for e in order[:5]]
     report.add("overlapping regions",
@@ -1510,4 +1517,5 @@ def _report_region_overlaps(ids: pd.Index, lonlat: np.ndarray, crs, report: Repo
                + "; they are neighbours and each keeps its polygon (fix the layer to "
                "give the overlap to one of them)",
                sorted({str(ids[k]) for k in np.concatenate([left[big], right[big]])}))
+    return {(int(left[e]), int(right[e])) for e in big}
 

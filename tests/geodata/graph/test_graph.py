@@ -456,6 +456,20 @@ def test_from_regions_reports_overlaps_and_a_region_inside_another_is_its_neighb
         detail.startswith("1 pair(s) of regions overlap: islet-r0c0 (4.00 km²)")
 
 
+def test_overlapping_regions_are_not_also_said_to_have_borders_apart():
+    """An audit's districts overlapping by 600 m were said to overlap and, in the next
+    line, to have borders "within 10 m of each other without meeting exactly"."""
+    g = DialectGraph.from_regions(_grid_regions(-600))
+    said = {e["action"]: e for e in g.report.entries}
+    assert said["overlapping regions"]["detail"].startswith(
+        "3 pair(s) of regions overlap: r0c0-r0c1 (6.00 km²), r1c0-r1c1 (6.00 km²), "
+        "r2c0-r2c1 (6.00 km²)")
+    snapped = said["borders joined within a snapping distance"]["detail"]
+    for a, b in [("r0c0", "r0c1"), ("r1c0", "r1c1"), ("r2c0", "r2c1")]:
+        assert f"{a}-{b} (" not in snapped and f"{b}-{a} (" not in snapped
+    assert snapped.startswith("8 pair(s) of regions whose borders run within 10 m")
+
+
 def test_from_regions_does_not_snap_across_a_strip_or_in_degrees():
     """A strip 5 m wide between two districts (a river polygon) shares its edges with both:
     they are not joined across it (a review found a 5 km 'border' through it); a border
