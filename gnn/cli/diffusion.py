@@ -95,20 +95,35 @@ def _quoted(site: str) -> str:
     return '"' + site.replace('"', '""') + '"' if "," in site or '"' in site else site
 
 
-def _seed_sites(graph: Any, text: str | None, *, argument: str = "--seeds") -> list[str]:
-    """The site ids ``--seeds`` names: ids or the regions' names, matched as ``maps
-    --reference`` matches them (case, spacing, accents and leading zeros aside), each
-    loose match said; an id or name holding a comma is read whole."""
-    from geodata.validation import match_name
+def _named_sites(graph: Any, text: str | None, *, argument: str) -> list[list[str]]:
+    """The site ids each site or name of ``text`` names: ids or the regions' names, matched
+    as ``maps --reference`` matches them (case, spacing, accents and leading zeros aside),
+    each loose match said; an id or name holding a comma is read whole; a name that
+    several sites share (a town's informants) names them all, said."""
+    from geodata.validation import first_examples, match_name
 
     ids, names = _site_names(graph)
     out = []
     for query in _split_sites(text, set(ids) | set(names or [])):
+        shared = [] if names is None or query in ids else [
+            i for i, n in zip(ids, names) if n == query]
+        if len(shared) > 1:
+            # an audit's town of three informants could not be seeded by its name
+            print(f"note: `{argument}` {query!r} is the name of {len(shared)} sites "
+                  f"({first_examples(shared)}): each of them is taken", file=sys.stderr)
+            out.append(shared)
+            continue
         site, note = match_name(query, ids, names, argument=argument)
         if note:
             print(f"note: {note}", file=sys.stderr)
-        out.append(site)
+        out.append([site])
     return out
+
+
+def _seed_sites(graph: Any, text: str | None, *, argument: str = "--seeds") -> list[str]:
+    """The site ids ``--seeds`` names (:func:`_named_sites`), in order, each once."""
+    return list(dict.fromkeys(s for sites in _named_sites(graph, text, argument=argument)
+                              for s in sites))
 
 
 # ---------------------------------------------------------------------------------------
@@ -178,9 +193,10 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
                     f"`--initial` must be site=variant pairs separated by commas; got {bad[:3]}."
                 )
             # sites by id or name, as --seeds takes them
-            sites = _seed_sites(graph, ",".join(_quoted(s.strip()) for s, _ in pairs),
-                                argument="--initial")
-            initial = pd.Series({s: v.strip() for s, (_, v) in zip(sites, pairs)}, dtype=object)
+            sites = _named_sites(graph, ",".join(_quoted(s.strip()) for s, _ in pairs),
+                                 argument="--initial")
+            initial = pd.Series({s: v.strip() for named, (_, v) in zip(sites, pairs)
+                                 for s in named}, dtype=object)
         if args.initial_item:
             print(f"initial map of {args.initial_item!r} from {source}: {counts['sites']} "
                   f"sites with a variant, {counts['without']} without (they start without "

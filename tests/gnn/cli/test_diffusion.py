@@ -344,6 +344,31 @@ def test_a_site_whose_name_holds_a_comma_can_be_seeded(tmp_path, monkeypatch):
     assert h.loc[["Ma1", "Ma4"]].tolist() == ["x", "y"]
 
 
+def test_a_town_name_seeds_all_of_its_informants(tmp_path, monkeypatch, capsys):
+    """Three informants of one town share its name: `--seeds Castro` was refused as
+    matching 3 sites; the name takes them all, said (an audit)."""
+    import geodata.datasets
+
+    real = geodata.datasets.load_dataset
+
+    def renamed(name):
+        sites, survey = real(name)
+        sites.loc[["Ma1", "Ma2", "Ma3"], "name"] = "Castro"
+        return sites, survey
+
+    monkeypatch.setattr(geodata.datasets, "load_dataset", renamed)
+    out = tmp_path / "h.csv"
+    assert run("simulate", "--seeds", "Castro,Ma4", "--steps", "1", "--out", str(out)) == 0
+    start = pd.read_csv(out).query("step == 0 and state == 1")["site"]
+    assert set(start) == {"Ma1", "Ma2", "Ma3", "Ma4"}
+    assert ("note: `--seeds` 'Castro' is the name of 3 sites ('Ma1', 'Ma2', 'Ma3'): each of "
+            "them is taken") in capsys.readouterr().err
+    assert run("simulate", "--model", "conformity", "--initial", "Castro=x,Ma4=y",
+               "--steps", "1", "--out", str(out)) == 0
+    h = pd.read_csv(out).query("step == 0").set_index("site")["state"]
+    assert h.loc[["Ma1", "Ma2", "Ma3", "Ma4"]].tolist() == ["x", "x", "x", "y"]
+
+
 def test_an_initial_map_of_one_variant_is_warned_of(tmp_path, capsys):
     """An item whose readings fell into one class started a constant simulation, unsaid."""
     out = tmp_path / "h.csv"
