@@ -854,6 +854,41 @@ LOW_CEILING = 0.5
 AUTO_BLOCKS_MIN_CEILING = 0.9
 
 
+#: The share of labelled sites that groups of relatives of one label must hold for
+#: evaluate to warn that the label follows from the classification.
+LABEL_FROM_CLASSIFICATION = 0.9
+
+
+def _warn_label_from_classification(ctx: _Context) -> None:
+    """Warn when the label can be read off the classification paths: at some depth, every
+    group of sites sharing a path prefix has one label, and groups of two or more hold
+    most labelled sites (an audit's label was the family, the first level of the paths:
+    genealogical_majority scored at the ceiling, unsaid)."""
+    known = ctx.codes >= 0
+    split = [tuple(str(p).split("/")) if isinstance(p, str) and p else () for p in ctx.paths]
+    n_known = int(known.sum())
+    for d in range(1, max((len(t) for t in split), default=0) + 1):
+        keyed = pd.DataFrame({"prefix": [t[:d] if len(t) >= d else None for t in split],
+                              "label": ctx.codes})[known]
+        keyed = keyed[keyed["prefix"].notna()]
+        groups = keyed.groupby("prefix", sort=False)["label"]
+        if groups.nunique().gt(1).any():
+            continue  # a prefix shared by two labels: deeper levels may still give it
+        sizes = groups.size()
+        share = sizes[sizes >= 2].sum() / max(n_known, 1)
+        if share >= LABEL_FROM_CLASSIFICATION:
+            warnings.warn(
+                f"the label follows from the classification: the first {d} level(s) of the "
+                f"classification paths give every site's label ({int((sizes >= 2).sum())} "
+                f"groups of related sites, each of one label, hold {share:.0%} of the "
+                "labelled sites), so genealogical_majority scores at about the ceiling and "
+                "the networks' genealogical edges carry the answer. The table then measures "
+                "how well models read the classification, not geography; choose a label "
+                "the classification does not give to compare them at that.",
+                UserWarning, stacklevel=3)
+        return
+
+
 def _warn_low_ceiling(ctx: _Context, cv: str, folds_of: dict[int, list[Fold]]) -> None:
     """Warn, before the models run, when most held-out sites belong to a group that has no
     labelled site left in training (groups that are areas, under spatial blocks)."""
@@ -1063,6 +1098,8 @@ def evaluate(
               flush=True)
     if task == "group":
         _warn_low_ceiling(ctx, cv, folds_of)
+        if ctx.paths is not None:
+            _warn_label_from_classification(ctx)
     jobs = check_n_jobs(n_jobs, len(seed_list))
     if not any(map(_is_network, names)):
         jobs = 1  # baselines alone take seconds: not worth starting processes
