@@ -610,7 +610,10 @@ def crossing_barriers(
     range, a sea), crossed by an edge that enters or leaves one: one site inside and the
     other outside, or both outside and the line through it. An edge between two sites
     inside one polygon does not cross it, even over water between two of its parts (two
-    islands of one country): a file of countries flags the edges across their borders. A
+    islands of one country), nor does one between two sites of a polygon beside it whose
+    line clips its tip (two towns of Haiti through a corner of the Dominican Republic; a
+    polygon drawn over another, a range across a country, is crossed by the country's
+    edges through it): a file of countries flags the edges across their borders. A
     site outside every polygon but within :data:`BARRIER_SNAP_M` of one is in the nearest
     (a harbour town off a coarse coastline; an island the outline lacks goes to the nearest
     country, which need not be its own); a site farther out is in none, and its edges
@@ -729,6 +732,12 @@ def crossing_barriers(
     unknown = np.zeros(len(xy), dtype=bool)
     unknown[[site for site, polygon, _ in placed if polygon is None]] = True
     guess = unknown[i] | unknown[j]
+    # two sites of one country whose straight line clips a neighbour's tip do not cross
+    # its border (an audit's Hinche-Belladère, both in Haiti, were flagged as crossing the
+    # Dominican Republic): a polygon is not crossed by an edge between two sites of a
+    # polygon beside it (bordering it, not overlapping it: a range across a country is
+    # still crossed by the country's edges through it)
+    domestic = _domestic_through(areas, inside, i, j, area_tree, area_names)
     out = {}
     for name in pd.unique(names):
         if name in far:
@@ -739,7 +748,9 @@ def crossing_barriers(
             hit |= shapely.intersects(strokes[name], lines)
         if name in areas:
             a, b = inside[name][i], inside[name][j]
-            hit |= ((a != b) & ~guess) | (~a & ~b & shapely.intersects(areas[name], lines))
+            through = ~a & ~b & shapely.intersects(areas[name], lines)
+            quiet = domestic.get(name, np.zeros(len(pairs), dtype=bool))
+            hit |= ((a != b) & ~guess) | (through & ~quiet)
         out[f"barrier_{name}"] = hit
     frame = pd.DataFrame(out, index=pairs.index)
     frame.attrs["far"] = far
@@ -747,6 +758,35 @@ def crossing_barriers(
     frame.attrs["near_border"] = doubtful
     frame.attrs["unknown_edges"] = int(guess.sum()) if areas else 0
     return frame
+
+
+#: Two barrier polygons whose overlap is under this share of the smaller one's area lie
+#: beside each other (countries digitised with slivers of overlap), not one over the other.
+BESIDE_OVERLAP_SHARE = 0.001
+
+
+def _domestic_through(areas: dict[str, shapely.Geometry], inside: dict[str, np.ndarray],
+                      i: np.ndarray, j: np.ndarray, tree: shapely.STRtree | None,
+                      names: list[str]) -> dict[str, np.ndarray]:
+    """``{polygon: edges between two sites of one polygon beside it}``: edges whose line
+    through ``polygon`` is no crossing of its border."""
+    out: dict[str, np.ndarray] = {}
+    if tree is None:
+        return out
+    for q, home in inside.items():
+        both = home[i] & home[j]
+        if not both.any():
+            continue
+        for k in tree.query(areas[q], predicate="intersects"):
+            p = names[int(k)]
+            if p == q:
+                continue
+            overlap = shapely.area(shapely.intersection(areas[p], areas[q]))
+            if overlap > BESIDE_OVERLAP_SHARE * min(shapely.area(areas[p]),
+                                                     shapely.area(areas[q])):
+                continue  # one over the other (a range across a country): crossed
+            out[p] = out.get(p, np.zeros(len(i), dtype=bool)) | both
+    return out
 
 
 def _barriers_near(barriers: gpd.GeoDataFrame, xy: np.ndarray, crs: CRS) -> np.ndarray:

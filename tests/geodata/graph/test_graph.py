@@ -912,6 +912,46 @@ def test_sites_at_a_border_of_the_barrier_polygons_are_named():
                     r"'Narva' in RUS \(0\.\d km from EST\)", said["detail"])
 
 
+def test_an_edge_within_one_country_through_a_neighbours_tip_crosses_no_border():
+    """An audit's Hinche-Belladère (both Haiti) crossed the Dominican Republic for 2 km,
+    Dajabón-Comendador (both DR) crossed Haiti for 25 km: flagged as border crossings. Two
+    sites of one polygon do not cross the polygon beside it; a range across a country is
+    still crossed (its polygon lies over the country's, not beside it)."""
+    towns = {"Hinche": (-72.004, 19.143, "HT"), "Belladère": (-71.787, 18.863, "HT"),
+             "Port-au-Prince": (-72.307, 18.594, "HT"), "Cap-Haïtien": (-72.201, 19.759, "HT"),
+             "Dajabón": (-71.708, 19.548, "DO"), "Comendador": (-71.704, 18.876, "DO"),
+             "Jimaní": (-71.851, 18.492, "DO"), "Santiago": (-70.697, 19.451, "DO"),
+             "San Juan": (-71.229, 18.806, "DO")}
+    sites = gpd.GeoDataFrame(index=list(towns), geometry=gpd.points_from_xy(
+        [v[0] for v in towns.values()], [v[1] for v in towns.values()]), crs="EPSG:4326")
+    country = pd.Series({k: v[2] for k, v in towns.items()})
+    world = geodata.load_boundary("world_countries")[["adm0_a3", "geometry"]].rename(
+        columns={"adm0_a3": "name"})
+    pairs = [("Hinche", "Belladère"), ("Dajabón", "Comendador"), ("Jimaní", "Comendador"),
+             ("Belladère", "Comendador"), ("Hinche", "Dajabón")]
+    lines = [shapely.LineString([sites.geometry[a], sites.geometry[b]]) for a, b in pairs]
+    hispaniola = world.set_index("name").geometry
+    # the straight lines of the first three pass through the other country
+    assert [ln.intersects(hispaniola["DOM" if country[a] == "HT" else "HTI"])
+            for ln, (a, _) in zip(lines[:3], pairs)] == [True, True, True]
+    g = DialectGraph.from_sites(sites, method="delaunay", regions=False, barriers=world)
+    e = g.edges
+    flagged = e["barrier_HTI"] | e["barrier_DOM"]
+    src = country.reindex(e.index.get_level_values(0)).to_numpy()
+    dst = country.reindex(e.index.get_level_values(1)).to_numpy()
+    np.testing.assert_array_equal(flagged.to_numpy(), src != dst)
+    for a, b in pairs[:3]:
+        assert (a, b) in e.index or (b, a) in e.index
+    # a range drawn over Haiti is crossed by Haitian edges through it
+    ridge = gpd.GeoDataFrame({"name": ["ridge"]}, crs="EPSG:4326",
+                             geometry=[shapely.box(-72.15, 18.70, -72.10, 19.60)])
+    both = pd.concat([world, ridge], ignore_index=True)
+    g2 = DialectGraph.from_sites(sites, method="delaunay", regions=False, barriers=both)
+    pair = ("Port-au-Prince", "Hinche")
+    pair = pair if pair in g2.edges.index else pair[::-1]
+    assert g2.edges.loc[pair, "barrier_ridge"] and not g2.edges.loc[pair, "barrier_HTI"]
+
+
 def test_a_label_column_without_any_value_is_refused():
     """An audit's all-NA group column built a graph of '0 classes' with exit code 0."""
     sites = gpd.GeoDataFrame({"group": pd.Series([None, np.nan, None, None], dtype=object)},
