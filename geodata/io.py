@@ -1094,10 +1094,12 @@ def read_sites(
                        "them")
     sites = sites_from_frame(frame, id_col=id_col, lat_col=lat_col, lon_col=lon_col,
                              argument=argument, missing_coordinates=missing_coordinates)
+    # a town's informant typed with a sign lost is refused first: its town-mates say so
+    # for certain, where the test of sites apart from all others may only note it
+    _note_strays_of_one_place(sites, report, argument=argument)
     _refuse_swapped_looking(sites[sites["latitude"].notna()], argument=argument,
                             report=report)
     _note_ids_alike_but_for_case(sites, report, argument=argument)
-    _note_strays_of_one_place(sites, report, argument=argument)
     return (sites, report) if with_report else sites
 
 
@@ -1112,7 +1114,10 @@ def _note_strays_of_one_place(sites: gpd.GeoDataFrame, report: Report, *,
     """Report a site far (over :data:`STRAY_KM`) from the others of its name when those lie
     together (within :data:`PLACE_KM` of their median): one informant of a town typed with
     a sign dropped or a digit wrong (an audit's Nairobi_2, 288 km from its three town-mates,
-    got no word: near the equator a dropped minus moves a site little)."""
+    got no word: near the equator a dropped minus moves a site little). One that would lie
+    with them with a sign changed, or latitude and longitude exchanged, is a typo for
+    certain: refused (an audit's Galway_1 at +9.057 lay in Lower Saxony, Manchester_1 in
+    the North Sea, with a note among twenty)."""
     names = [c for c in sites.columns if str(c).strip().lower() == "name"]
     if len(names) != 1:
         return
@@ -1130,16 +1135,45 @@ def _note_strays_of_one_place(sites: gpd.GeoDataFrame, report: Report, *,
         km = great_circle_km(np.median(lon[rows]), np.median(lat[rows]), lon[rows], lat[rows])
         far = km > STRAY_KM
         if far.any() and (km[~far] <= PLACE_KM).all() and far.sum() < (~far).sum():
-            strays += [(rows[k], float(km[k])) for k in np.flatnonzero(far)]
+            strays += [(rows[k], float(km[k]), float(np.median(lon[rows[~far]])),
+                        float(np.median(lat[rows[~far]]))) for k in np.flatnonzero(far)]
+    moves = (("the longitude's sign changed", lambda la, lo: (la, -lo),
+              _sign_fix("longitude", "west of Greenwich", "east of Greenwich"), 1),
+             ("the latitude's sign changed", lambda la, lo: (-la, lo),
+              _sign_fix("latitude", "south of the equator", "north of the equator"), 0),
+             ("latitude and longitude exchanged", lambda la, lo: (lo, la),
+              lambda _: "Exchange the two values in those rows.", None))
+    typos: dict[int, list[tuple[int, float]]] = {}
+    for k, far_km, at_lon, at_lat in strays:
+        for m, (_, move, _, _) in enumerate(moves):
+            la, lo = move(lat[k], lon[k])
+            if abs(la) <= 90 and great_circle_km(at_lon, at_lat, lo, la) <= PLACE_KM:
+                typos.setdefault(m, []).append((k, far_km))
+                break
+    if typos:
+        problems = Problems()
+        for m, found in typos.items():
+            how, _, fix, axis = moves[m]
+            shown = [f"{sites.index[k]!r} (lat={lat[k]:.6g}, lon={lon[k]:.6g}; {km:,.0f} km "
+                     f"from the other sites named {str(sites[names[0]].iloc[k]).strip()!r})"
+                     for k, km in found[:3]]
+            given = np.array([] if axis is None else [(lat, lon)[axis][k] for k, _ in found])
+            more = f" and {len(found) - 3} more" if len(found) > 3 else ""
+            problems.add(
+                f"`{argument}` rows must give each site's latitude and longitude as the other "
+                f"sites of its name (informants of one place) have them; {len(found)} site(s) "
+                f"lie far from those, which lie together, but would lie among them with "
+                f"{how}: {', '.join(shown)}{more}. " + fix(given))
+        problems.raise_if_any()
     if strays:
         shown = [f"{sites.index[k]!r} ({km:,.0f} km from the other sites named "
-                 f"{str(sites[names[0]].iloc[k]).strip()!r})" for k, km in strays[:3]]
+                 f"{str(sites[names[0]].iloc[k]).strip()!r})" for k, km, _, _ in strays[:3]]
         report.add("sites apart from their place",
                    f"`{argument}` has {len(strays)} site(s) far from the other sites of their "
                    f"name, which lie together: {', '.join(shown)}"
                    f"{' ...' if len(strays) > 3 else ''}. Kept as given; if the coordinates "
                    "are a typo (a sign dropped, a digit wrong), correct them",
-                   [str(sites.index[k]) for k, _ in strays])
+                   [str(sites.index[k]) for k, _, _, _ in strays])
 
 
 def _note_ids_alike_but_for_case(sites: gpd.GeoDataFrame, report: Report, *,

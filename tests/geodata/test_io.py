@@ -1538,17 +1538,38 @@ def test_site_ids_alike_but_for_case_are_reported(tmp_path):
 def test_a_site_far_from_the_others_of_its_name_is_reported(tmp_path):
     """An audit's East African atlas: Nairobi_2 typed at +1.29 (a minus dropped near the
     equator) lay 288 km from its three town-mates without a word. Sites sharing a name
-    that lie together, and one far from them, are said; two towns of one name are not."""
+    that lie together, and one far from them, are said; two towns of one name are not.
+    One that would lie among its town-mates with a sign changed is refused (an audit's
+    Galway_1 at +9.057 lay in Lower Saxony, Manchester_1 in the North Sea, with a note)."""
+    rows = ("Nairobi_1,Nairobi,-1.2921,36.8219\nNairobi_2,Nairobi,{}\n"
+            "Nairobi_3,Nairobi,-1.28865,36.82154\nNairobi_4,Nairobi,-1.29287,36.82482\n"
+            "sj1,San José,9.93,-84.08\nsj2,San José,37.34,-121.89\nsj3,San José,10.0,-84.1\n"
+            "Mombasa,Mombasa,-4.04,39.67\nGalway_1,Galway,53.271,9.057\n"
+            "Galway_2,Galway,53.2737,-9.057\nGalway_3,Galway,53.271,-9.05249\n")
     p = _write(tmp_path, "s.csv", "id,name,latitude,longitude\n"
-               "Nairobi_1,Nairobi,-1.2921,36.8219\nNairobi_2,Nairobi,1.29484,36.8252\n"
-               "Nairobi_3,Nairobi,-1.28865,36.82154\nNairobi_4,Nairobi,-1.29287,36.82482\n"
-               "sj1,San José,9.93,-84.08\nsj2,San José,37.34,-121.89\nsj3,San José,10.0,-84.1\n"
-               "Mombasa,Mombasa,-4.04,39.67\n")
+               + rows.format("1.29484,36.8252"))
+    with pytest.raises(DialectGraphError) as err:
+        read_sites(p)
+    assert str(err.value) == (
+        "2 problems:\n"
+        "- `path` rows must give each site's latitude and longitude as the other sites of "
+        "its name (informants of one place) have them; 1 site(s) lie far from those, which "
+        "lie together, but would lie among them with the latitude's sign changed: "
+        "'Nairobi_2' (lat=1.29484, lon=36.8252; 287 km from the other sites named "
+        "'Nairobi'). Put the minus sign back: south of the equator latitudes are negative.\n"
+        "- `path` rows must give each site's latitude and longitude as the other sites of "
+        "its name (informants of one place) have them; 1 site(s) lie far from those, which "
+        "lie together, but would lie among them with the longitude's sign changed: "
+        "'Galway_1' (lat=53.271, lon=9.057; 1,201 km from the other sites named 'Galway'). "
+        "Put the minus sign back: west of Greenwich longitudes are negative.")
+    # a digit wrong (36.8 typed 37.8): said, kept
+    p = _write(tmp_path, "s.csv", "id,name,latitude,longitude\n"
+               + rows.format("-1.2921,37.8252").replace("53.271,9.057", "53.271,-9.057"))
     sites, report = read_sites(p, with_report=True)
-    assert len(sites) == 8
+    assert len(sites) == 11
     said = [e for e in report.entries if e["action"] == "sites apart from their place"]
     assert [e["detail"] for e in said] == [
         "`path` has 1 site(s) far from the other sites of their name, which lie together: "
-        "'Nairobi_2' (287 km from the other sites named 'Nairobi'). Kept as given; if the "
+        "'Nairobi_2' (111 km from the other sites named 'Nairobi'). Kept as given; if the "
         "coordinates are a typo (a sign dropped, a digit wrong), correct them"]
     assert said[0]["ids"] == ["Nairobi_2"]
