@@ -17,7 +17,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from geodata._geo import geodesic_length_m, great_circle_km, point_on_largest_part
+from geodata._geo import ONE_PLACE_KM, geodesic_length_m, great_circle_km, point_on_largest_part
 from geodata._validate import (
     DialectGraphError,
     Problems,
@@ -36,6 +36,7 @@ from geodata.graph.edges import (
     flag_offshore_crossings,
     join_straits,
     near_in_crs,
+    one_place_pairs,
     relatedness_from_paths,
     unflag_one_place,
 )
@@ -679,6 +680,8 @@ class DialectGraph:
                 f"`label` column {label!r} must hold a value for some sites; all "
                 f"{len(reg)} are empty or spelt as missing (NA, NaN, ...). Fill it in, name "
                 "another column, or leave `label` out to build without labels.")
+        if label is not None:
+            reg = _unify_label_spellings(reg, label, report)
         if label is not None and reg[label].isna().any():
             miss = reg.index[reg[label].isna()].tolist()
             report.add("unlabelled regions", f"{len(miss)} regions have no {label!r} value "
@@ -712,6 +715,25 @@ class DialectGraph:
                                reg["latitude"].to_numpy(float), ids, params["method"], report)
         if barriers is not None and len(pairs):
             flags = crossing_barriers(pairs, xy, barriers, crs=crs)
+            # informants of one place cross no border between them: a coarse outline
+            # through a town (an audit's three Vatican informants, 300 m apart, were
+            # flagged barrier_Vatican with each other, Vatican-Roma not)
+            near = one_place_pairs(pairs, reg[["longitude", "latitude"]].to_numpy(float))
+            near &= flags.any(axis=1).to_numpy()
+            if near.any():
+                ends = pairs.loc[near, ["i", "j"]].to_numpy()
+                shown = ", ".join(f"{ids[a]}-{ids[b]}" for a, b in ends[:5])
+                report.add("informants at one place across a barrier",
+                           f"{int(near.sum())} edge(s) join sites less than {ONE_PLACE_KM:g} "
+                           "km apart (one place: informants of one town) whose line meets a "
+                           "barrier (a border drawn through the town at the file's scale): "
+                           f"not flagged: {shown}"
+                           + (f" and {int(near.sum()) - 5} more" if near.sum() > 5 else ""),
+                           sorted({str(ids[k]) for k in np.unique(ends)}))
+                attrs = dict(flags.attrs)
+                flags = flags.copy()
+                flags.loc[near, :] = False
+                flags.attrs.update(attrs)
             placed = flags.attrs.get("placed", [])
             if placed:  # islands a coarse outline lacks: their country is a guess, said
                 put = [f"{ids[k]!r} in {n} ({km:.0f} km)" for k, n, km in placed if n]
@@ -1480,6 +1502,42 @@ def _check_sites_in_regions(ids: pd.Index, proj: np.ndarray, xy: np.ndarray,
             + (f" and {far.size - 5} more" if far.size > 5 else "")
             + ". Check the column of the polygons' ids, id_col (CLI: --region-id-col), "
             "and the sites' coordinates.")
+
+
+def _unify_label_spellings(reg: gpd.GeoDataFrame, label: str,
+                           report: Report) -> gpd.GeoDataFrame:
+    """``reg`` with the ``label`` values that differ from another only by case, spaces
+    around them or the Unicode form written as the spelling most sites have, said (an
+    audit's 'Ulster ', 'ulster' and 'Irish gaelic' became three more dialect groups of one
+    site each, unsaid)."""
+    values = reg[label]
+    is_text = values.map(lambda v: isinstance(v, str)).to_numpy(bool)
+    if not is_text.any():
+        return reg
+    text = values[is_text].astype(str)
+    plain = text.str.strip().str.normalize("NFC")
+    key = plain.str.casefold()
+    counts = plain.groupby([key, plain], sort=True).size()
+    # per key, the spelling most sites have (ties: the first in sorted order)
+    best = counts.sort_values(ascending=False, kind="stable").groupby(level=0).head(1)
+    spelling = {k: v for k, v in best.index}
+    unified = key.map(spelling)
+    changed = unified != text
+    if not changed.any():
+        return reg
+    pairs = pd.DataFrame({"given": text[changed], "as": unified[changed]})
+    told = pairs.groupby(["given", "as"], sort=False).size()
+    shown = [f"{g!r} as {a!r} ({n} site{'s' if n > 1 else ''})" for (g, a), n in told.items()]
+    reg = reg.copy()
+    reg.loc[text.index[changed.to_numpy()], label] = unified[changed].to_numpy()
+    report.add("label spellings unified",
+               f"{int(changed.sum())} value(s) of {label!r} differ from another only by case "
+               f"or spaces around them and are read as the spelling most sites have: "
+               f"{', '.join(shown[:5])}{f' and {len(shown) - 5} more' if len(shown) > 5 else ''}"
+               "; spell them alike if they "
+               "are one group, or differently if not",
+               sorted(map(str, text.index[changed.to_numpy()])))
+    return reg
 
 
 def _report_region_overlaps(ids: pd.Index, lonlat: np.ndarray, crs,

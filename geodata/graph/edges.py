@@ -252,6 +252,14 @@ def _plane_scale(geom: shapely.Geometry, crs) -> float:
 #: regions to the rest by its nearest pair only (:func:`connect_components`).
 STRAIT_KM = 5.0
 
+def one_place_pairs(pairs: pd.DataFrame, lonlat: np.ndarray, *,
+                    within_km: float = ONE_PLACE_KM) -> np.ndarray:
+    """Whether each edge (positions ``i``, ``j``) joins sites nearer than ``within_km``
+    (great-circle): informants of one place."""
+    i, j = pairs["i"].to_numpy(), pairs["j"].to_numpy()
+    return great_circle_km(lonlat[i, 0], lonlat[i, 1], lonlat[j, 0], lonlat[j, 1]) < within_km
+
+
 def unflag_one_place(pairs: pd.DataFrame, lonlat: np.ndarray, ids: pd.Index, *,
                      report: Report, within_km: float = ONE_PLACE_KM) -> pd.DataFrame:
     """``sea_crossing=False`` on the edges between sites nearer than ``within_km`` (one
@@ -279,8 +287,7 @@ def unflag_one_place(pairs: pd.DataFrame, lonlat: np.ndarray, ids: pd.Index, *,
         return pairs
     i, j = pairs["i"].to_numpy(), pairs["j"].to_numpy()
     flags = pairs["sea_crossing"].to_numpy(bool)
-    near = flags & (great_circle_km(lonlat[i, 0], lonlat[i, 1], lonlat[j, 0],
-                                    lonlat[j, 1]) < within_km)
+    near = flags & one_place_pairs(pairs, lonlat, within_km=within_km)
     if not near.any():
         return pairs
     shown = ", ".join(f"{ids[i[k]]}-{ids[j[k]]}" for k in np.flatnonzero(near)[:5])

@@ -952,6 +952,55 @@ def test_an_edge_within_one_country_through_a_neighbours_tip_crosses_no_border()
     assert g2.edges.loc[pair, "barrier_ridge"] and not g2.edges.loc[pair, "barrier_HTI"]
 
 
+def test_informants_of_one_place_cross_no_barrier_between_them():
+    """An audit's three Vatican informants, 300 m apart, were flagged barrier_Vatican with
+    each other (their short lines clip the 1:10m outline), Vatican-Roma not. Here one of
+    them lies in the Vatican's polygon, the two others in Italy's at the file's scale."""
+    towns = {"vatican_1": (12.45375, 41.90335), "vatican_2": (12.4534, 41.9056),
+             "vatican_3": (12.4571, 41.9029), "roma": (12.4964, 41.9028),
+             "ostia": (12.29, 41.735), "tivoli": (12.7967, 41.9639)}
+    sites = gpd.GeoDataFrame(index=pd.Index(list(towns), name="site_id"), crs="EPSG:4326",
+                             geometry=gpd.points_from_xy([v[0] for v in towns.values()],
+                                                         [v[1] for v in towns.values()]))
+    world = geodata.load_boundary("world_countries")[["adm0_a3", "geometry"]].rename(
+        columns={"adm0_a3": "name"})
+    g = DialectGraph.from_sites(sites, boundary=geodata.load_boundary("world_land"),
+                                barriers=world)
+    flagged = g.edges.filter(like="barrier_").any(axis=1)
+    twins = [(a, b) for a, b in g.edges.index if a.startswith("vatican") and
+             b.startswith("vatican")]
+    assert twins and not flagged[twins].any()
+    said = {e["action"]: e for e in g.report.entries}["informants at one place across a barrier"]
+    assert re.match(r"2 edge\(s\) join sites less than 1 km apart \(one place: informants of "
+                    r"one town\) whose line meets a barrier \(a border drawn through the town "
+                    r"at the file's scale\): not flagged: vatican_", said["detail"])
+    assert said["ids"] == ["vatican_1", "vatican_2", "vatican_3"]
+    assert flagged[("vatican_1", "ostia")]  # the Vatican's informant and Italy: a border
+
+
+def test_label_spellings_alike_but_for_case_or_spaces_are_one_group():
+    """An audit's 'Ulster ', 'ulster' and 'Irish gaelic' became three more dialect groups
+    of one site each (13 classes for 10), unsaid: read as the spelling most sites have."""
+    towns = {"Belfast": (-5.93, 54.6, "Ulster "), "Newry": (-6.34, 54.18, "ulster"),
+             "Armagh": (-6.65, 54.35, "Ulster"), "Omagh": (-7.3, 54.6, "Ulster"),
+             "Galway": (-9.05, 53.27, "Irish gaelic"), "Sligo": (-8.47, 54.27, "Irish Gaelic"),
+             "Westport": (-9.52, 53.8, "Irish Gaelic"), "Dublin": (-6.26, 53.35, None)}
+    sites = gpd.GeoDataFrame(
+        {"group": [v[2] for v in towns.values()]}, index=pd.Index(list(towns), name="site_id"),
+        geometry=gpd.points_from_xy([v[0] for v in towns.values()],
+                                    [v[1] for v in towns.values()]), crs="EPSG:4326")
+    g = DialectGraph.from_sites(sites, method="knn", k=3, regions=False, label="group")
+    assert g.labels.dropna().tolist() == ["Ulster"] * 4 + ["Irish Gaelic"] * 3
+    said = {e["action"]: e for e in g.report.entries}["label spellings unified"]
+    assert said["detail"] == (
+        "3 value(s) of 'group' differ from another only by case or spaces around them and "
+        "are read as the spelling most sites have: 'Ulster ' as 'Ulster' (1 site), 'ulster' "
+        "as 'Ulster' (1 site), 'Irish gaelic' as 'Irish Gaelic' (1 site); spell them alike "
+        "if they are one group, or differently if not")
+    assert said["ids"] == ["Belfast", "Galway", "Newry"]
+    assert sites.loc["Newry", "group"] == "ulster"  # the caller's frame is not changed
+
+
 def test_a_label_column_without_any_value_is_refused():
     """An audit's all-NA group column built a graph of '0 classes' with exit code 0."""
     sites = gpd.GeoDataFrame({"group": pd.Series([None, np.nan, None, None], dtype=object)},
