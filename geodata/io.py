@@ -615,6 +615,11 @@ _ALPHABET_CODECS = {
 }
 
 
+#: Letters of Windows-1250 (Czech, Slovak, Polish, Hungarian, Slovene, Croatian,
+#: Romanian ...) that Windows-1252 lacks: a line holding one reads as Windows-1250 too.
+_CENTRAL_EUROPEAN = set("čćďěľĺňřšťůžźżłńśąęőűăţşđČĆĎĚĽĹŇŘŠŤŮŽŹŻŁŃŚĄĘŐŰĂŢŞĐ")
+
+
 def _encoding_hint(path: Path) -> str:
     """Where a file that is not UTF-8 first breaks, and what it reads as: ' (line 3, which
     reads as Windows-1252 (Excel's "CSV" on Windows): 'Città...')' ('' when unreadable)."""
@@ -664,6 +669,13 @@ def _encoding_hint(path: Path) -> str:
         if len(wide) >= 3 and all(low <= ord(ch) <= high for ch in wide):
             other = f", or as {name}: {text[:60]!r}"
             break
+    else:
+        # Central European Windows writes 'Poreč' with the byte of Windows-1252's 'è'
+        # (an audit's Croatian file was said to read as 'Poreè'): both readings are shown
+        text = raw.decode("cp1250", errors="replace")
+        if any(ch in _CENTRAL_EUROPEAN for ch in text):
+            other = f", or as Windows-1250 (Excel's \"CSV\" on Central European Windows): " \
+                    f"{text[:60]!r}"
     for codec, name in (("cp1252", "Windows-1252 (Excel's \"CSV\" on Windows)"),
                         ("latin-1", "Latin-1")):
         try:

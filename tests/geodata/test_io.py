@@ -1520,6 +1520,24 @@ def test_a_greek_windows_csv_is_shown_read_both_ways(tmp_path):
         read_sites(p)
 
 
+def test_a_central_european_windows_csv_is_shown_read_both_ways(tmp_path):
+    """An audit's Croatian Windows-1250 file was said to read as Windows-1252, 'Poreè' for
+    'Poreč': the Central European reading is shown beside it (one byte cannot tell them
+    apart: a French 'Trois-Rivières' reads as 'Rivičres' there, shown second)."""
+    p = tmp_path / "s.csv"
+    p.write_bytes("id,name,latitude,longitude\nporec,Poreč,45.227,13.595\n".encode("cp1250"))
+    with pytest.raises(DialectGraphError, match=r"\(line 2, which reads as Windows-1252 "
+                       r"\(Excel's \"CSV\" on Windows\): 'porec,Poreè,45\.227,13\.595', or as "
+                       r"Windows-1250 \(Excel's \"CSV\" on Central European Windows\): "
+                       r"'porec,Poreč,45\.227,13\.595'\)\)"):
+        read_sites(p)
+    p.write_bytes("id,name,latitude,longitude\ntr,Trois-Rivières,46.35,-72.55\n"
+                  .encode("cp1252"))
+    with pytest.raises(DialectGraphError, match=r"reads as Windows-1252 \(Excel's \"CSV\" on "
+                       r"Windows\): 'tr,Trois-Rivières,46\.35,-72\.55', or as Windows-1250"):
+        read_sites(p)
+
+
 def test_site_ids_alike_but_for_case_are_reported(tmp_path):
     """An audit's Arctic atlas had 'savoonga' and 'Savoonga' at one place: two sites, said
     only as 'duplicate coordinates'. They stay two sites, and the ids are named."""
