@@ -252,6 +252,12 @@ def plot_reference_point(graph: Any, values: Any, site: str, *, ax: Axes | None 
                       edgecolors="white", linewidths=0.8, zorder=6)
     star.set_gid("reference_site")
     name = graph.regions.loc[site, "name"] if "name" in graph.regions.columns else site
+    if pd.isna(name) or str(name).strip() == "":
+        name = site
+    elif str(name) != site and int((graph.regions["name"] == name).sum()) > 1:
+        # a name several sites share (a town's informants): which one is the reference
+        # (an audit's 'reference: Belfast' could not be named back, three sites have it)
+        name = f"{name} ({site})"
     legend_outside(ax, [Line2D([], [], marker="*", linestyle="none", markersize=12,
                                markerfacecolor="#b2182b", markeredgecolor="white",
                                label=f"reference: {name}")],

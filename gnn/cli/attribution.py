@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from geodata.validation import DialectGraphError, first_examples
+from gnn.cli._common import add_unused
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -87,6 +88,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     o.add_argument("--json", type=Path, default=None, metavar="R.json",
                    help="protocol, per-feature (and per-group) tables as JSON")
     p.set_defaults(func=_cmd_attribution)
+    # options of one input only are said unused with another (an audit's --top-features 5
+    # with --graph evaluated all 250 items without a word)
+    for dest, what in (("top_features", "picks the best-covered WALS features"),
+                       ("min_features", "keeps the WALS languages with that many features"),
+                       ("macroarea", "keeps one WALS macroarea"),
+                       ("level", "sets the WALS genealogy's depth")):
+        add_unused(p, dest, lambda a: not a.wals,
+                   lambda a, d=dest, w=what: f"--{d.replace('_', '-')} {w}; it is for --wals "
+                                             "only, so it is not used (--features picks the "
+                                             "items of a graph)")
+    add_unused(p, "glottolog", lambda a: not a.dataset,
+               lambda a: "--glottolog gives a bundled --dataset its genealogy; it is not used "
+                         "with --graph or --wals")
+    add_unused(p, "k", lambda a: bool(a.graph),
+               lambda a: "--k sets the geographic kNN of --dataset and --wals; a --graph "
+                         "keeps its own edges, so it is not used")
 
 
 def _graph(args: argparse.Namespace):

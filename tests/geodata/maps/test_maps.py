@@ -306,9 +306,16 @@ def test_reference_point(szeto, dist):
     graph, _ = szeto
     ax = plot_reference_point(graph, dist, "Ma4")
     assert len(_gid(ax, "reference_site").get_offsets()) == 1
-    assert "Beijing" in ax.get_legend().get_texts()[0].get_text()
+    assert ax.get_legend().get_texts()[0].get_text() == "reference: Beijing"
     with pytest.raises(DialectGraphError, match="site"):
         plot_reference_point(graph, dist, "nowhere")
+    # a name several sites share (a town's informants) is given with the site's id, so
+    # that it can be named back (`--reference Ma4`; an audit's 'Belfast' had three)
+    regions = graph.regions
+    regions.loc[["Ma4", "Ma5"], "name"] = "Beijing"
+    shared = DialectGraph(regions, graph.edges, graph.features, label=graph.label)
+    ax = plot_reference_point(shared, dist, "Ma4")
+    assert ax.get_legend().get_texts()[0].get_text() == "reference: Beijing (Ma4)"
 
 
 def test_beam_and_honeycomb(szeto, dist):

@@ -169,3 +169,16 @@ def test_reading_atlas_by_item(tmp_path, beida_readings, capsys):
     groups = json.loads((tmp_path / "r.json").read_text())["groups"]
     items = {c.rsplit(":", 1)[0] for c in table.index}
     assert set(groups) == items | {"ALL"}
+
+
+def test_options_of_another_input_are_said_unused(gpkg, capsys):
+    """An audit's `--top-features 5` with --graph evaluated all 250 items without a word."""
+    from gnn.cli import main
+
+    assert main(["attribution", "--graph", str(gpkg), "--top-features", "5", "--k", "3",
+                 *FAST]) == 2  # (no genealogy: refused after the notes)
+    err = capsys.readouterr().err
+    assert ("note: --top-features picks the best-covered WALS features; it is for --wals only, "
+            "so it is not used (--features picks the items of a graph)") in err
+    assert "note: --k sets the geographic kNN of --dataset and --wals; a --graph keeps its " \
+           "own edges, so it is not used" in err
