@@ -428,8 +428,14 @@ def match_name(query: str, ids: Sequence[str], names: Sequence[str] | None = Non
         close = [c for c, i in choices.items() if i in prefix][:5]
         why = f"matches {len(prefix)} {what}s"
     else:
-        close = [c for c, _, _ in process.extract(q, list(choices), scorer=fuzz.WRatio,
-                                                  limit=5)]
+        # a name the query starts with ('Quebec' for 'Quebec City': an audit was offered
+        # Traverse City and Labrador City), then the closest by rapidfuzz
+        within = list(dict.fromkeys(
+            f"{i} ({n})" if n != i else i for i, n in zip(ids, names)
+            if any(nq.startswith(_norm(t) + " ") for t in (i, n))))
+        close = within + [c for c, _, _ in process.extract(q, list(choices), scorer=fuzz.WRatio,
+                                                           limit=5) if c not in within]
+        close = close[:5]
         why = f"matches no {what} id or name"
     raise DialectGraphError(f"`{argument}` must name one {what} (an id or a name); {q!r} {why}. "
                             f"Closest: {', '.join(repr(c) for c in close)}.")

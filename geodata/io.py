@@ -978,11 +978,14 @@ def sites_from_frame(
                     f"{lon_col} --lon-col {lat_col}).")
         elif swapped_ok[bad].all():  # the columns are right, a few rows are not
             n_ok, n_bad = int((~bad & ~bad_num & placed).sum()), int(bad.sum())
-            hint = (f" The other {n_ok} {'row is' if n_ok == 1 else 'rows are'} valid, and "
-                    f"{'this one is' if n_bad == 1 else f'these {n_bad} are'} valid the other "
-                    "way round: latitude and longitude look swapped "
+            # "in range", not "valid": a row swapped within both ranges is not seen here
+            # (an audit's Cartwright, lat=-57.02 lon=53.7, among 'the other 68 valid')
+            hint = (f" The other {n_ok} {'row is' if n_ok == 1 else 'rows are'} in range, and "
+                    f"{'this one is' if n_bad == 1 else f'these {n_bad} are'} in range the "
+                    "other way round: latitude and longitude look swapped "
                     f"({first_examples(ids[bad].tolist())}). Swap the two values in "
-                    f"{'that row' if n_bad == 1 else 'those rows'}.")
+                    f"{'that row' if n_bad == 1 else 'those rows'} (a row swapped within both "
+                    "ranges is looked for once they are right).")
         elif not lat_bad.any() and lon[lon_bad].between(180, 360).all():
             hint = (" They look written from 0 to 360 degrees east: subtract 360 from the "
                     "longitudes above 180 (190 is -170, 170 degrees west).")
@@ -1410,6 +1413,20 @@ def _refuse_swapped_looking(sites: gpd.GeoDataFrame, *, argument: str,
     # region: a group of more is a part of the survey of its own, as East Africa in a
     # sample of the world's languages); the body is the rest
     apart = km(chord[:, -1]) > gap
+    # ... and the sites of a group apart from the main body by more than the gap, when it
+    # is small (a quarter of the sites at most): an audit's nine Québec longitudes typed
+    # without their minus lay together in Central Asia, 6,800 km from the rest, unsaid
+    # (the control below keeps a far part of a survey spread over the world from refusal)
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    links = tree.query_pairs(2 * np.sin(gap / (2 * EARTH_RADIUS_KM)), output_type="ndarray")
+    n = len(sites)
+    _, part = connected_components(coo_matrix(
+        (np.ones(len(links)), (links[:, 0], links[:, 1])), shape=(n, n)), directed=False)
+    sizes = np.bincount(part)
+    main = int(np.argmax(sizes))
+    apart |= (part != main) & (sizes[part] <= n // 4)
     body = ~apart
     if body.sum() * 2 <= len(sites):  # no main body to be apart from
         return
@@ -1474,6 +1491,18 @@ def _refuse_swapped_looking(sites: gpd.GeoDataFrame, *, argument: str,
             f"do; {len(hit)} site(s) lie apart from the others ({far.min():,.0f} km from them "
             f"at least; the median spacing is {km_text(spacing)}) but would lie among them "
             f"with {how}: {', '.join(shown)}{more}. {fix}")
+    rest = np.flatnonzero(apart & ~said)
+    if problems and rest.size:
+        # the other sites apart, which no move explains, are named in the same message: an
+        # audit fixed the three named and met Cape Dorset (+76.54, in Siberia) next
+        gone = km(inside.query(xyz[rest])[0])
+        shown = [f"{sites.index[k]!r} (lat={lat[k]:.6g}, lon={lon[k]:.6g}; {d:,.0f} km from "
+                 "them)" for k, d in zip(rest[:3], gone[:3])]
+        more = f" and {rest.size - 3} more" if rest.size > 3 else ""
+        problems.add(
+            f"`{argument}` has {rest.size} more site(s) apart from the others, which no "
+            f"exchange or change of sign puts among them: {', '.join(shown)}{more}. Check "
+            "their coordinates too.")
     problems.raise_if_any()
 
 

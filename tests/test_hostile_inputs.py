@@ -325,9 +325,9 @@ INPUT_TABLES = [
     Case("sites-one-row-swapped", SD + "{i}/one_swapped.csv",
          "`--sites` must hold longitude/latitude in degrees; 1 row has latitude outside "
          "[-90, 90] and 0 rows have longitude outside [-180, 180] (first: site 'wuxi', "
-         "lat=120.3, lon=31.5). The other 2 rows are valid, and this one is valid the other "
-         "way round: latitude and longitude look swapped ('wuxi'). Swap the two values in "
-         "that row."),
+         "lat=120.3, lon=31.5). The other 2 rows are in range, and this one is in range the "
+         "other way round: latitude and longitude look swapped ('wuxi'). Swap the two values "
+         "in that row (a row swapped within both ranges is looked for once they are right)."),
     Case("sites-na-coord", SD + "{i}/na_coord.csv",
          "`--sites` columns 'latitude'/'longitude' must be numbers in decimal degrees; 1 "
          "site has missing or non-numeric coordinates (first: 'a'; site 'a' has nan/'110'). "

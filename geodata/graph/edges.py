@@ -103,6 +103,10 @@ def _local_gap_km(a: shapely.Geometry, b: shapely.Geometry, crs) -> float:
     x0, y0, x1, y1 = shapely.bounds(b)
     a = clip_to_box(a, (x0 - d, y0 - d, x1 + d, y1 + d))
     lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(*mid)
+    if not (np.isfinite(lon) and np.isfinite(lat)):
+        # a point the projection cannot take back (sites across the globe from the
+        # survey's centre: an audit's longitudes without their minus, in Central Asia)
+        return float(shapely.distance(a, b)) / 1000
     local = _CRS.from_proj4(f"+proj=aeqd +lat_0={lat} +lon_0={lon} +datum=WGS84 +units=m")
     to_local = Transformer.from_crs(crs, local, always_xy=True)
 
@@ -304,12 +308,13 @@ def unflag_one_place(pairs: pd.DataFrame, lonlat: np.ndarray, ids: pd.Index, *,
 def join_straits(pairs: pd.DataFrame, geoms: np.ndarray, ids: pd.Index, *, report: Report,
                  outline: shapely.Geometry, crs=None, strait_km: float = STRAIT_KM
                  ) -> pd.DataFrame:
-    """Join the regions that face each other across a strait: two regions of parts the land
-    does not join (islands), apart by at most ``strait_km``, the shortest line between them
-    mostly over water (off the land ``outline``). Before, an archipelago was joined island
-    by island by one edge each (an audit's Kyushu and Shikoku, 3.8 km apart, had none). A
-    gap over land (a corner where a third region squeezes between two) is no strait. The
-    new edges get ``sea_crossing=True``; reported.
+    """Join the regions that face each other across a strait: two regions not yet
+    neighbours (islands, or shores of a river, a bay or a lake's arm), apart by at most
+    ``strait_km``, the shortest line between them mostly over water (off the land
+    ``outline``). Before, an archipelago was joined island by island by one edge each (an
+    audit's Kyushu and Shikoku, 3.8 km apart, had none), and two towns facing each other
+    across a river were not joined at all. A gap over land (a corner where a third region
+    squeezes between two) is no strait. The new edges get ``sea_crossing=True``; reported.
 
     Parameters
     ----------
@@ -343,11 +348,14 @@ def join_straits(pairs: pd.DataFrame, geoms: np.ndarray, ids: pd.Index, *, repor
                                         distance=strait_km * 1000 * scale)
     keep = i < j
     i, j = i[keep], j[keep]
-    # between parts the land does not join (islands): within one part, regions a few km
-    # apart are many in a dense survey, and their land joins them already
-    part = _components(len(geoms), pairs["i"].to_numpy(), pairs["j"].to_numpy())
-    apart = part[i] != part[j]
-    i, j = i[apart], j[apart]
+    # not already neighbours: between parts the land does not join (islands), and within
+    # one part across a river, a bay or a lake's arm (an audit's Windsor and Detroit, 0.35
+    # km apart across the Detroit River, Québec and Lévis across the St. Lawrence, were
+    # joined only by long ways round)
+    known = set(zip(pairs["i"].to_numpy().tolist(), pairs["j"].to_numpy().tolist()))
+    new = np.array([(a, b) not in known and (b, a) not in known
+                    for a, b in zip(i.tolist(), j.tolist())], dtype=bool)
+    i, j = i[new], j[new]
     if not len(i):
         return pairs
     wet_km, gap_km = _water_across_gaps(geoms, i, j, outline, crs)
@@ -796,6 +804,11 @@ def _domestic_through(areas: dict[str, shapely.Geometry], inside: dict[str, np.n
     return out
 
 
+#: Barrier lines and polygons get a vertex at least every this many degrees before they
+#: are projected (about 5 km).
+BARRIER_DENSIFY_DEG = 0.05
+
+
 def _barriers_near(barriers: gpd.GeoDataFrame, xy: np.ndarray, crs: CRS) -> np.ndarray:
     """The barriers' geometries in ``crs``, one per row (empty where none is near): cut to
     the sites' box in degrees (:func:`near_in_crs`, a quarter of its size around it, 2
@@ -806,8 +819,11 @@ def _barriers_near(barriers: gpd.GeoDataFrame, xy: np.ndarray, crs: CRS) -> np.n
 
     lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(
         xy[:, 0], xy[:, 1])
+    # densified first: Natural Earth draws the 49th parallel from 122.75°W to 95.18°W as
+    # one side, which projected whole became a chord bowing 80 km into Canada (an audit's
+    # Lethbridge and Estevan fell in the United States)
     out = near_in_crs(barriers.to_crs("EPSG:4326").geometry.to_numpy(), lon, lat, crs,
-                      share=0.25, least=2.0)
+                      share=0.25, least=2.0, densify_deg=BARRIER_DENSIFY_DEG)
     # a repaired or cut polygon can come back as a collection with slivers of line: it is
     # its polygons (and a collection of lines, its lines)
     for k in np.flatnonzero(shapely.get_type_id(out) == 7):
@@ -818,14 +834,16 @@ def _barriers_near(barriers: gpd.GeoDataFrame, xy: np.ndarray, crs: CRS) -> np.n
 
 
 def near_in_crs(geoms: np.ndarray, lon: np.ndarray, lat: np.ndarray, crs: CRS, *,
-                share: float, least: float) -> np.ndarray:
+                share: float, least: float, densify_deg: float | None = None) -> np.ndarray:
     """Geometries in lon/lat degrees cut to the box of the points ``lon``, ``lat`` widened
     by ``share`` of its size (``least`` degrees at least), then projected to ``crs`` and
     repaired: empty where a geometry lies away from the box. Points across the antimeridian
     (the Aleutians, Chukotka) get a box across it, cut in two at 180 degrees; points that
     span more than 180 degrees of longitude either way get a band of latitude only (before,
     nothing was cut: Antarctica, projected into an Arctic survey's equal-area CRS, folded
-    over all its sites)."""
+    over all its sites). With ``densify_deg``, the cut geometries get a vertex at least
+    every that many degrees before they are projected (a long straight side is a straight
+    line in degrees, not in the projection)."""
     geoms = np.asarray(geoms, dtype=object)
     lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     if not (len(lon) and np.isfinite(lon).all() and np.isfinite(lat).all()):
@@ -858,6 +876,8 @@ def near_in_crs(geoms: np.ndarray, lon: np.ndarray, lat: np.ndarray, crs: CRS, *
         parts = [clip_to_box(valid, box) for box in boxes]
         cut.append(parts[0] if len(parts) == 1 else shapely.union_all(parts))
     geoms = np.array(cut, dtype=object)
+    if densify_deg is not None:
+        geoms = shapely.segmentize(geoms, densify_deg)
     return shapely.make_valid(gpd.GeoSeries(geoms, crs="EPSG:4326").to_crs(crs).to_numpy())
 
 

@@ -542,8 +542,11 @@ def projected_cells(
         keep_within = np.zeros(len(xy))
         if offshore.size:
             keep_within[offshore] = gap * 1.05 + 100.0
+        taker_reach = None
+        if reach is not None and capped.any():
+            taker_reach = np.where(capped, reach, np.inf)
         clipped = _give_detached_parts(clipped, xy, land_of, sites.index, report,
-                                       keep_within=keep_within)
+                                       keep_within=keep_within, reach=taker_reach)
     empty = shapely.is_empty(clipped)
     if empty.any():
         raise DialectGraphError(
@@ -1089,10 +1092,37 @@ FAR_AT_SEA_KM = 10.0
 
 
 def _nn_distances(xy: np.ndarray) -> np.ndarray:
-    """Each site's distance (m) to its nearest other site (two sites at least)."""
+    """Each site's distance (m) to its nearest other place (two sites at least): sites
+    under :data:`~geodata._geo.ONE_PLACE_KM` apart are one place (informants of a town),
+    measured from their centre, as the reach is. An audit's atlas of three informants a
+    town had a "median spacing" of 0.3 km, so a coastal informant 0.9 km off the outline
+    was "far out at sea" with 0.1 km² of water, its town-mates 51 and 1,563 km² of land,
+    and St. Martin's Island lost its 596 km² for a disc of water.
+
+    Examples
+    --------
+    >>> xy = np.array([[0.0, 0], [300.0, 0], [10e3, 0], [30e3, 0]])
+    >>> (_nn_distances(xy) / 1000).round(2).tolist()
+    [9.85, 9.85, 9.85, 20.0]
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
     from scipy.spatial import cKDTree
 
-    return cKDTree(xy).query(xy, k=2)[0][:, 1]
+    tree = cKDTree(xy)
+    pairs = tree.query_pairs(ONE_PLACE_KM * 1000.0, output_type="ndarray")
+    plain = tree.query(xy, k=2)[0][:, 1]
+    if not len(pairs):
+        return plain
+    n = len(xy)
+    links = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    count, place = connected_components(links, directed=False)
+    if count < 2:  # one place: its informants' own spacing
+        return plain
+    size = np.bincount(place, minlength=count)
+    centre = np.column_stack([np.bincount(place, weights=xy[:, d], minlength=count) / size
+                              for d in range(2)])
+    return cKDTree(centre).query(centre, k=2)[0][:, 1][place]
 
 
 def _far_at_sea(dist_m: np.ndarray, nn: np.ndarray) -> np.ndarray:
@@ -1355,13 +1385,15 @@ def _cells_in_halves(land, xy: np.ndarray, frame, outline,
 
 
 #: A detached part of a cell goes to a neighbour only along a shared border longer than
-#: this (m); a part that touches no other cell stays with its site.
-DETACHED_MIN_BORDER_M = 1.0
+#: this (m; measured within :data:`SHARED_TOLERANCE_M`, so a corner the two only touch at
+#: counts a few metres); a part that touches no other cell stays with its site.
+DETACHED_MIN_BORDER_M = 100.0
 
 
 def _give_detached_parts(cells: np.ndarray, xy: np.ndarray, land_of: np.ndarray,
                          ids: pd.Index, report: Report,
-                         keep_within: np.ndarray | None = None) -> np.ndarray:
+                         keep_within: np.ndarray | None = None,
+                         reach: np.ndarray | None = None) -> np.ndarray:
     """Give each part of a cell cut off from its site's part (land across a bay or strait,
     or beyond land outside the boundary: the Voronoi cell is convex, its landmass is not)
     to the cell of the same landmass whose own part (the one holding its site) it shares
@@ -1376,7 +1408,9 @@ def _give_detached_parts(cells: np.ndarray, xy: np.ndarray, land_of: np.ndarray,
     a little beyond its distance to the land): its water and the land it faces may not
     touch, and a coastal site 300 m off a coarse outline lost all its land to its
     neighbour. Parts are given in one pass against the cells as
-    computed, so a part never goes to a cell through another given part."""
+    computed, so a part never goes to a cell through another given part. With ``reach``
+    (m per site; infinite where a cell is not cut at a reach), a part goes only to a
+    neighbour whose reach it lies within."""
     n_parts = shapely.get_num_geometries(cells)
     split = np.flatnonzero(n_parts > 1)
     if split.size == 0:
@@ -1413,8 +1447,14 @@ def _give_detached_parts(cells: np.ndarray, xy: np.ndarray, land_of: np.ndarray,
                 continue
             near = tree.query(part, predicate="intersects")
             near = near[(near != c) & (land_of[near] == land_of[c])]
-            shared = (shapely.length(shapely.intersection(shapely.boundary(part),
-                                                          shapely.boundary(own_parts[near])))
+            # measured within a metre: two cells' common side, cut at the coast at points
+            # a hair apart in each, is no longer exactly one line, and its exact
+            # intersection was points (an audit's Geneva informant's north shore went to
+            # Lausanne, 51 km away, beside a Geneva informant 300 m off, as the sites
+            # elsewhere moved those hairs)
+            shared = (shapely.length(shapely.intersection(
+                shapely.boundary(part), shapely.buffer(shapely.boundary(own_parts[near]),
+                                                       SHARED_TOLERANCE_M)))
                       if near.size else np.zeros(0))
             if shared.size == 0 or shared.max() <= DETACHED_MIN_BORDER_M:
                 # no neighbour's own land borders it: its site keeps it when the water
@@ -1431,6 +1471,21 @@ def _give_detached_parts(cells: np.ndarray, xy: np.ndarray, land_of: np.ndarray,
             # site there would have it: an audit's Castro_3, 2 km off the coast in its fjord,
             # gave Chiloé land to Chonchi 35 km away, beside Castro_1 and Castro_2
             bordering = shared > DETACHED_MIN_BORDER_M
+            if reach is not None and bordering.any():
+                # within the taker's reach (a region reaches at most that far from its
+                # site: Incheon's land across the Han went to Seoul 115 km out)
+                # (an informant of the same place, as one site there: within its mate's)
+                apart = np.hypot(*(xy[near] - xy[c]).T)
+                far = shapely.hausdorff_distance(part, shapely.points(xy[near]))
+                bordering &= far <= reach[near] * 1.001 + np.where(
+                    apart < ONE_PLACE_KM * 1000.0, apart, 0.0)
+            if not bordering.any():
+                if float(shapely.distance(part, parts[own])) <= DETACHED_KEEP_M:
+                    kept.append(part)
+                else:
+                    dropped.append(c)
+                    dropped_area += float(shapely.area(part))
+                continue
             twins = bordering & (np.hypot(*(xy[near] - xy[c]).T) < ONE_PLACE_KM * 1000.0)
             pick = np.flatnonzero(twins if twins.any() else bordering)
             gifts.setdefault(int(near[pick[int(np.argmax(shared[pick]))]]), []).append(part)
@@ -1460,6 +1515,10 @@ def _give_detached_parts(cells: np.ndarray, xy: np.ndarray, land_of: np.ndarray,
                names)
     return out
 
+
+#: Two cells' sides this near (m) are one border when a cut-off part's neighbours are
+#: measured (the coast cuts each cell's copy of their common side at its own points).
+SHARED_TOLERANCE_M = 1.0
 
 #: A part of a cell cut off from its site by water, which no other region's own land
 #: borders, stays with its site across at most this much water (m; a fjord, a bay); across

@@ -1520,6 +1520,54 @@ def test_a_greek_windows_csv_is_shown_read_both_ways(tmp_path):
         read_sites(p)
 
 
+_QUEBEC_TYPED_EAST = (
+    "s001,Windsor,42.3149,-83.0364 s008,Sault Ste. Marie MI,46.4953,-84.3453 s013,Niagara "
+    "Falls NY,43.0962,-79.0377 s018,Little Current,45.979,-81.9251 s023,Grand Rapids MB,"
+    "53.175,-99.27 s032,Ashern,51.1833,-98.35 s039,Armstrong,50.3,-89.0333 s048,Longueuil,"
+    "45.5312,73.5181 s055,Riviere-du-Loup,47.83,69.533 s064,St. John's,47.5615,-52.7126 "
+    "s069,Stephenville,48.55,-58.5833 s076,Cartwright,53.7,-57.0167 s085,Cheticamp,46.6333,"
+    "-61.0167 s094,Lubec,44.8606,-66.9845 s099,Saint John NB,45.2733,-66.0633 s104,"
+    "Sanikiluaq,56.54,-79.225 s109,Baker Lake,64.3176,-96.022 s114,Cape Dorset,64.23,76.54 "
+    "s121,Fort Severn,55.9833,-87.65 s130,Tofino,49.153,-125.9066 s137,Bellingham,48.7519,"
+    "-122.4787 s144,Brandon,49.8485,-99.9501 s151,Calgary,51.0447,-114.0719 s156,Kelowna,"
+    "49.888,-119.496 s161,Yellowknife,62.454,-114.3718 s166,Bismarck,46.8083,-100.7837 "
+    "s173,Fort Frances,48.6093,-93.4003 s180,Green Bay,44.5133,-88.0133 s191,Muskegon,"
+    "43.2342,-86.2484 s196,Alpena,45.0617,-83.4327 s203,Syracuse,43.0481,-76.1474 s208,"
+    "Albany,42.6526,-73.7562 s217,Newport VT,44.9364,-72.2051 s224,Eastport,44.9062,"
+    "-66.9899 s229,London ON,42.9849,-81.2453 s234,Barrie,44.3894,-79.6903 s241,"
+    "Peterborough,44.3091,-78.3197 s248,Ottawa,45.4215,-75.6972 s255,Parry Sound,45.3471,"
+    "-80.035 s260,Cochrane ON,49.0631,-81.0264 s267,Red Lake,51.02,-93.83 s276,"
+    "Manitouwadge,49.1333,-85.8333 s281,Wikwemikong,45.8,-81.7333 s286,Sherbrooke,45.4042,"
+    "71.8929 s293,Joliette,46.0167,73.45 s300,Amos,48.5667,78.1167 s305,Saint-Felicien,"
+    "48.65,72.45 s314,Baie-Saint-Paul,47.44,70.5 s319,Natashquan,50.1833,61.8167 s326,Amqui,"
+    "48.4667,67.4333")
+
+
+def test_a_group_of_sites_typed_without_their_minus_is_refused(tmp_path):
+    """An audit's nine Québec longitudes typed without their minus lay together in Central
+    Asia, 6,800 km from the rest: a group of more than three was taken for a part of the
+    survey and written without a word (five made a traceback). Cape Dorset, in Siberia so,
+    which no change of sign puts among the others by the test's measure, is named too."""
+    rows = [r.split(",") for r in _QUEBEC_TYPED_EAST.split(" s")]
+    text = "id,name,latitude,longitude\n" + "\n".join(
+        ",".join(("s" + r[0].lstrip("s"), *r[1:])) for r in rows) + "\n"
+    p = _write(tmp_path, "s.csv", text)
+    with pytest.raises(DialectGraphError) as err:
+        read_sites(p)
+    message = str(err.value)
+    assert re.search(r"- `path` rows must give each site's latitude and longitude as the "
+                     r"others do; 9 site\(s\) lie apart from the others \([\d,]+ km from them "
+                     r"at least; the median spacing is \d+ km\) but would lie among them with "
+                     r"the longitude's sign changed: 's048' \(lat=45\.5312, lon=73\.5181\), "
+                     r"'s055' \(lat=47\.83, lon=69\.533\), 's286' \(lat=45\.4042, "
+                     r"lon=71\.8929\) and 6 more\. Put the minus sign back: west of Greenwich "
+                     r"longitudes are negative\.", message), message
+    assert re.search(r"- `path` has 1 more site\(s\) apart from the others, which no "
+                     r"exchange or change of sign puts among them: 's114' \(lat=64\.23, "
+                     r"lon=76\.54; [\d,]+ km from them\)\. Check their coordinates too\.$",
+                     message), message
+
+
 def test_a_central_european_windows_csv_is_shown_read_both_ways(tmp_path):
     """An audit's Croatian Windows-1250 file was said to read as Windows-1252, 'Poreè' for
     'Poreč': the Central European reading is shown beside it (one byte cannot tell them

@@ -952,6 +952,33 @@ def test_an_edge_within_one_country_through_a_neighbours_tip_crosses_no_border()
     assert g2.edges.loc[pair, "barrier_ridge"] and not g2.edges.loc[pair, "barrier_HTI"]
 
 
+def test_a_border_drawn_as_one_long_side_is_projected_as_drawn():
+    """Natural Earth draws the 49th parallel from 122.75°W to 95.18°W as one side: an
+    audit's prairie towns (Lethbridge 77 km north of it, Estevan 15 km) fell in the United
+    States, as the side projected whole bowed into Canada. Flags follow the countries."""
+    towns = {"Calgary": (-114.0719, 51.0447, "CA"), "Lethbridge": (-112.8451, 49.6956, "CA"),
+             "Medicine Hat": (-110.6766, 50.0405, "CA"), "Regina": (-104.6189, 50.4452, "CA"),
+             "Estevan": (-102.9861, 49.1392, "CA"), "Brandon": (-99.9501, 49.8485, "CA"),
+             "Havre": (-109.6841, 48.55, "US"), "Great Falls": (-111.3008, 47.5053, "US"),
+             "Williston": (-103.618, 48.147, "US"), "Minot": (-101.2963, 48.2325, "US"),
+             "Victoria": (-123.3656, 48.4284, "CA"), "Thunder Bay": (-89.2477, 48.3809, "CA"),
+             "Duluth": (-92.1005, 46.7867, "US"), "Edmonton": (-113.4938, 53.5461, "CA"),
+             "Winnipeg": (-97.1384, 49.8951, "CA")}
+    sites = gpd.GeoDataFrame(index=pd.Index(list(towns), name="site_id"), crs="EPSG:4326",
+                             geometry=gpd.points_from_xy([v[0] for v in towns.values()],
+                                                         [v[1] for v in towns.values()]))
+    country = pd.Series({k: v[2] for k, v in towns.items()})
+    world = geodata.load_boundary("world_countries")[["adm0_a3", "geometry"]].rename(
+        columns={"adm0_a3": "name"})
+    g = DialectGraph.from_sites(sites, method="delaunay", regions=False, barriers=world)
+    e = g.edges
+    across = (country.reindex(e.index.get_level_values(0)).to_numpy()
+              != country.reindex(e.index.get_level_values(1)).to_numpy())
+    assert across.any() and (~across).any()
+    np.testing.assert_array_equal(e["barrier_CAN"].to_numpy(), across)
+    np.testing.assert_array_equal(e["barrier_USA"].to_numpy(), across)
+
+
 def test_informants_of_one_place_cross_no_barrier_between_them():
     """An audit's three Vatican informants, 300 m apart, were flagged barrier_Vatican with
     each other (their short lines clip the 1:10m outline), Vatican-Roma not. Here one of

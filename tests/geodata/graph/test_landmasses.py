@@ -438,7 +438,9 @@ def test_sites_at_one_point_far_out_at_sea_share_its_water_without_overlap(world
             if i < j:
                 assert shapely.intersection(geoms[i], geoms[j]).area < 1.0
     assert not world_land.intersects(regions.geometry["reef"]).any()
-    assert geoms[at[2]].area > 100 * geoms[at[0]].area  # a 15 km disc vs a 100 m one, halved
+    # the two villages at one point are one place: they share the disc one village would
+    # have (15 km, half-way to the reef), as the reef has its own
+    assert geoms[at[0]].area + geoms[at[1]].area == pytest.approx(geoms[at[2]].area, rel=0.1)
 
 
 def test_coverage_on_a_grid_agrees_with_the_union_of_discs():
@@ -1052,6 +1054,25 @@ def test_an_island_without_sites_mostly_within_reach_is_joined_whole():
     assert 0.5 < held(53)["f"] < 0.9  # mostly beyond 90 %: cut at the reach, as before
 
 
+def test_towns_facing_each_other_across_a_river_are_neighbours():
+    """An audit's Windsor and Detroit (regions 0.35 km apart across the Detroit River) and
+    the two Sault Ste. Maries (0.13 km) had no edge: straits were joined only between
+    parts the land does not join, and these are joined by land a long way round."""
+    text = ("windsor,42.3149,-83.0364 detroit,42.3314,-83.0458 leamington,42.0531,-82.5998 "
+            "chatham,42.4048,-82.1910 toledo,41.6528,-83.5379 flint,43.0125,-83.6875 "
+            "sarnia,42.9745,-82.4066 porthuron,42.9709,-82.4249 london,42.9849,-81.2453 "
+            "lansing,42.7325,-84.5555 stemarie_on,46.5219,-84.3461 "
+            "stemarie_mi,46.4953,-84.3453 sudbury,46.4917,-80.9930 marquette,46.5436,-87.3954 "
+            "wawa,47.9933,-84.7733 stignace,45.8661,-84.7278")
+    g = DialectGraph.from_sites(_sites(_lat_lon_pairs(text)),
+                                boundary=geodata.load_boundary("world_land"))
+    for a, b in (("windsor", "detroit"), ("stemarie_on", "stemarie_mi")):
+        edge = (a, b) if (a, b) in g.edges.index else (b, a)
+        assert edge in g.edges.index and g.edges.loc[edge, "sea_crossing"]
+    said = {e["action"]: e for e in g.report.entries}["joined regions across straits"]
+    assert {"windsor", "detroit", "stemarie_on", "stemarie_mi"} <= set(said["ids"])
+
+
 def test_regions_facing_each_other_across_a_strait_are_neighbours():
     """An audit's Kyushu and Shikoku (their regions 3.8 km apart) had no edge: each group
     of regions without a land neighbour was joined to the rest by its nearest pair only.
@@ -1134,9 +1155,21 @@ def test_informants_of_one_place_are_no_sea_crossing():
     fuego = np.asarray(a.isin(["Porvenir", "Cerro Sombrero"])
                        != b.isin(["Porvenir", "Cerro Sombrero"]))
     assert fuego.any() and e["sea_crossing"].to_numpy()[fuego].all()
-    said = {x["action"]: x for x in g.report.entries}["informants at one place"]
-    assert re.match(r"\d+ edge\(s\) join sites less than 1 km apart \(one place: "
-                    r"informants of one town\)", said["detail"])
+    # (their water is their place's now, so their regions meet; an edge the outline puts
+    # water in between is unflagged and said by unflag_one_place)
+    from geodata.graph.edges import unflag_one_place
+    from geodata.validation import Report
+
+    pairs = pd.DataFrame({"i": [0, 0], "j": [1, 2], "sea_crossing": [True, True]})
+    lonlat = np.array([coords["Punta Arenas_1"], coords["Punta Arenas_2"], coords["Porvenir_1"]])
+    report = Report()
+    out = unflag_one_place(pairs, lonlat, pd.Index(["PA_1", "PA_2", "Porvenir_1"]),
+                           report=report)
+    assert out["sea_crossing"].tolist() == [False, True]
+    assert re.match(r"1 edge\(s\) join sites less than 1 km apart \(one place: informants "
+                    r"of one town\) whose regions the land outline puts water between \(a "
+                    r"site a little off its coast\): not sea crossings \(sea_crossing=False\): "
+                    r"PA_1-PA_2$", report.entries[0]["detail"])
 
 
 def test_land_cut_off_from_an_informant_goes_to_its_town_mates_first():
@@ -1164,6 +1197,51 @@ def test_land_cut_off_from_an_informant_goes_to_its_town_mates_first():
     towns = _sites({t: coords[f"{t}_1"] for t in {k.rsplit("_", 1)[0] for k in coords}})
     one, _ = voronoi_regions(towns, boundary=land)
     assert one.index[one.geometry.contains(west)].tolist() == ["Castro"]
+
+
+def test_a_cut_off_part_goes_to_a_town_mate_whose_cell_side_it_shares():
+    """An audit's Léman: the Geneva informant furthest north had its cell cut by the lake;
+    the north shore (Versoix, the Pays de Gex) went to Lausanne_2, 51 km away, although it
+    borders Geneva_1's cell (300 m off) along their common side, which the coast cut at
+    points a hair apart in each cell (measured as 0 km). It is Geneva's, with any one of
+    the far sites left out too (the exact measure depended on them)."""
+    text = ("geneva_1,46.2044,6.1432 geneva_2,46.2071,6.1432 geneva_3,46.2044,6.1469 "
+            "lausanne_1,46.5197,6.6323 lausanne_2,46.5224,6.6323 lausanne_3,46.5197,6.636 "
+            "montreux,46.4312,6.9107 evian_1,46.4008,6.5898 evian_2,46.4035,6.5898 "
+            "evian_3,46.4008,6.5935 thonon,46.3705,6.4793 annecy,45.8992,6.1294 "
+            "chamonix,45.9237,6.8694 sion,46.2331,7.3606 brig,46.3159,7.9879 bern,46.948,7.4474 "
+            "interlaken,46.6863,7.8632 lucerne,47.0502,8.3093 aosta,45.737,7.3201")
+    coords = _lat_lon_pairs(text)
+    land = geodata.load_boundary("world_land")
+    for left_out in (None, "interlaken"):
+        sites = _sites({k: v for k, v in coords.items() if k != left_out})
+        regions, _ = voronoi_regions(sites, boundary=land)
+        for lon, lat in ((6.16, 46.28), (6.06, 46.33)):  # Versoix, Gex
+            holder = regions.index[regions.geometry.contains(shapely.Point(lon, lat))]
+            assert holder.tolist() == ["geneva_1"], (left_out, lon, holder.tolist())
+
+
+def test_a_towns_informants_do_not_make_the_spacing_at_sea_that_of_a_street():
+    """An audit's Bay of Bengal: with three informants 300 m apart in most towns, the
+    "median spacing" that decides how far off the outline a site is "far out at sea" was
+    0.3 km, so St. Martin's Island (one site) lost its 596 km² of land for a disc of
+    water; with one site a town it had its land. Sites under 1 km apart are one place."""
+    towns = {"Chittagong": (91.7832, 22.3569), "Cox's Bazar": (92.0058, 21.4245),
+             "Teknaf": (92.3058, 20.8624), "St. Martin's Island": (92.3232, 20.6237),
+             "Bandarban": (92.2184, 22.1953), "Sittwe": (92.8983, 20.1462),
+             "Maungdaw": (92.37, 20.82), "Feni": (91.3976, 23.0159),
+             "Noakhali": (91.0995, 22.8696), "Rangamati": (92.1789, 22.6533)}
+    with_informants = dict(towns)
+    for name, (lon, lat) in towns.items():
+        if name != "St. Martin's Island":
+            with_informants[f"{name}_2"] = (lon, lat + 0.0027)
+            with_informants[f"{name}_3"] = (lon + 0.0029, lat)
+    land = geodata.load_boundary("world_land")
+    one, _ = voronoi_regions(_sites(towns), boundary=land)
+    three, _ = voronoi_regions(_sites(with_informants), boundary=land)
+    area = {k: r.to_crs(r.attrs["projected_crs"]).area.loc["St. Martin's Island"] / 1e6
+            for k, r in (("one", one), ("three", three))}
+    assert area["one"] > 100 and area["three"] == pytest.approx(area["one"], rel=0.05)
 
 
 def test_land_across_open_water_that_no_region_reaches_is_left_out():

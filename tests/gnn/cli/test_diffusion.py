@@ -405,3 +405,14 @@ def test_simulate_a_graph_built_with_isolated_keep(tmp_path, capsys):
         assert main([*argv, "--unreachable", "keep"]) == 0
     h = pd.read_csv(out)
     assert h[h.site == "cha"].state.eq(0).all() and h.site.nunique() == 3
+
+
+def test_a_name_the_query_starts_with_is_offered_first():
+    """An audit's `--seeds "Quebec City"` was offered Traverse City, Labrador City and
+    Mackinaw City, not the site named 'Quebec'."""
+    from geodata.validation import match_name
+
+    with pytest.raises(DialectGraphError, match=r"'Quebec City' matches no site id or name\. "
+                       r"Closest: 's2 \(Quebec\)', 's1 \(Traverse City\)'"):
+        match_name("Quebec City", ["s1", "s2", "s3"],
+                   ["Traverse City", "Quebec", "Labrador City"], argument="--seeds")
