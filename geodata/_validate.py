@@ -342,6 +342,26 @@ def check_columns_match_points(sites: Any, *, argument: str = "sites") -> None:
             "crs=sites.crs))) or drop the columns.")
 
 
+_APOSTROPHE_FORMS = str.maketrans({c: "'" for c in "’‘ʼʻ`´′"})
+
+
+def sites_of_name(query: str, ids: Sequence[str], names: Sequence[str]) -> list[str]:
+    """The ids of the sites whose name is ``query``, exactly or else loosely (case, spacing,
+    accents and the apostrophe's form aside): several informants of one town share its
+    name ('Sédhiou' typed 'Sedhiou').
+
+    Examples
+    --------
+    >>> sites_of_name("sedhiou", ["a", "b", "c"], ["Sédhiou", "Sédhiou", "Kolda"])
+    ['a', 'b']
+    """
+    exact = [str(i) for i, n in zip(ids, names) if str(n) == query]
+    if exact:
+        return exact
+    nq = _norm(query)
+    return [str(i) for i, n in zip(ids, names) if _norm(n) == nq]
+
+
 def _norm(text: str) -> str:
     """``text`` as names are compared loosely: case, spacing and accents aside ('Citta di
     Castello' is 'Città di Castello'), and leading zeros of a number ('32' is '032')."""
@@ -349,7 +369,8 @@ def _norm(text: str) -> str:
 
     plain = "".join(c for c in unicodedata.normalize("NFKD", str(text))
                     if not unicodedata.combining(c))
-    out = " ".join(plain.casefold().split())
+    # and the apostrophe's forms ('N’Djamena' typed with a straight one: an audit)
+    out = " ".join(plain.casefold().translate(_APOSTROPHE_FORMS).split())
     return (out.lstrip("0") or "0") if out.isdigit() else out
 
 

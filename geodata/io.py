@@ -1112,10 +1112,112 @@ def read_sites(
     # a town's informant typed with a sign lost is refused first: its town-mates say so
     # for certain, where the test of sites apart from all others may only note it
     _note_strays_of_one_place(sites, report, argument=argument)
+    _check_stated_countries(sites, report, argument=argument)
     _refuse_swapped_looking(sites[sites["latitude"].notna()], argument=argument,
                             report=report)
     _note_ids_alike_but_for_case(sites, report, argument=argument)
     return (sites, report) if with_report else sites
+
+
+#: Column names of a sites table that give each site's country (ISO codes or names).
+COUNTRY_COLUMNS = ("country", "country_code", "countrycode", "iso2", "iso3", "iso_a2",
+                   "iso_a3", "iso_code")
+#: A site farther than this (km) outside the country its row names is reported (a coast
+#: or an island the 1:10m outline draws coarsely lies within it) ...
+COUNTRY_SLACK_KM = 25.0
+#: ... and refused when a sign changed, or latitude and longitude exchanged, puts it there.
+_COUNTRY_ALIASES = {"uk": "gb", "el": "gr"}
+
+
+def _check_stated_countries(sites: gpd.GeoDataFrame, report: Report, *,
+                            argument: str) -> None:
+    """Check the sites against a country column (ISO 3166 codes or English names of the
+    bundled 1:10m countries): a site farther than :data:`COUNTRY_SLACK_KM` outside its
+    country that a changed sign or exchanged coordinates would put in it is refused (an
+    audit's Dakar, Kaolack, Bamako and Conakry without their minus lay in Chad and Nigeria,
+    among the survey's own sites, where no test of sites apart can see them); one that no
+    such change explains is reported. A column most of whose values name no country is no
+    country column (nothing is checked)."""
+    column = next((c for c in sites.columns if str(c).strip().lower() in COUNTRY_COLUMNS),
+                  None)
+    if column is None or not len(sites):
+        return
+    stated = sites[column].astype("string").str.strip()
+    known = stated.notna() & (stated != "")
+    if not known.any():
+        return
+    from geodata.datasets import load_boundary
+
+    world = load_boundary("world_countries")
+    lookup: dict[str, int] = {}
+    for col in ("name_long", "name", "sovereignt", "adm0_a3", "iso_a3", "iso_a2"):
+        for k, v in enumerate(world[col].astype(str)):
+            if v and v != "-99":
+                lookup.setdefault(_bare(v).casefold(), k)
+    keys = stated[known].map(lambda v: _bare(v).casefold()).map(
+        lambda v: _COUNTRY_ALIASES.get(v, v))
+    row = keys.map(lookup)
+    values = pd.unique(keys)
+    if pd.Series(values).map(lookup).notna().mean() < 0.8:
+        return  # not a column of countries
+    from geodata._geo import great_circle_km
+
+    geoms = world.geometry.to_numpy()
+    lat, lon = sites["latitude"].to_numpy(float), sites["longitude"].to_numpy(float)
+
+    def km_outside(k: int, la: float, lo: float) -> float:
+        if not (np.isfinite(la) and np.isfinite(lo)) or abs(la) > 90 or abs(lo) > 180:
+            return np.inf
+        point = shapely.Point(lo, la)
+        if geoms[k].covers(point):
+            return 0.0
+        near = shapely.get_coordinates(shapely.shortest_line(point, geoms[k]))[-1]
+        return float(great_circle_km(lo, la, near[0], near[1]))
+
+    moves = (("the longitude's sign changed", lambda la, lo: (la, -lo),
+              _sign_fix("longitude", "west of Greenwich", "east of Greenwich"), 1),
+             ("the latitude's sign changed", lambda la, lo: (-la, lo),
+              _sign_fix("latitude", "south of the equator", "north of the equator"), 0),
+             ("latitude and longitude exchanged", lambda la, lo: (lo, la),
+              lambda _: "Exchange the two values in those rows.", None))
+    typos: dict[int, list[tuple[int, float]]] = {}
+    astray: list[tuple[int, float]] = []
+    positions = np.flatnonzero(known.to_numpy())
+    for pos, k in zip(positions, row.to_numpy()):
+        if pd.isna(k):
+            continue
+        far = km_outside(int(k), lat[pos], lon[pos])
+        if far <= COUNTRY_SLACK_KM:
+            continue
+        for m, (_, move, _, _) in enumerate(moves):
+            if km_outside(int(k), *move(lat[pos], lon[pos])) <= COUNTRY_SLACK_KM:
+                typos.setdefault(m, []).append((pos, far))
+                break
+        else:
+            astray.append((pos, far))
+    if typos:
+        problems = Problems()
+        for m, found in typos.items():
+            how, _, fix, axis = moves[m]
+            shown = [f"{sites.index[k]!r} (lat={lat[k]:.6g}, lon={lon[k]:.6g}; {km:,.0f} km "
+                     f"outside {stated.iloc[k]!r})" for k, km in found[:3]]
+            more = f" and {len(found) - 3} more" if len(found) > 3 else ""
+            given = np.array([] if axis is None else [(lat, lon)[axis][k] for k, _ in found])
+            problems.add(
+                f"`{argument}` rows must put each site in the country its {column!r} column "
+                f"names; {len(found)} site(s) lie outside it but would lie in it with {how}: "
+                f"{', '.join(shown)}{more}. " + fix(given))
+        problems.raise_if_any()
+    if astray:
+        shown = [f"{sites.index[k]!r} ({km:,.0f} km outside {stated.iloc[k]!r})"
+                 for k, km in astray[:5]]
+        more = f" and {len(astray) - 5} more" if len(astray) > 5 else ""
+        report.add("sites outside their country",
+                   f"{len(astray)} site(s) lie more than {COUNTRY_SLACK_KM:g} km outside the "
+                   f"country their {column!r} column names (Natural Earth's 1:10m borders): "
+                   f"{', '.join(shown)}{more}. Kept as given; check their coordinates or "
+                   "the column",
+                   [str(sites.index[k]) for k, _ in astray])
 
 
 #: Informants of one place (sites sharing a name) lie within this (km) of their median ...
@@ -2015,6 +2117,39 @@ def _complete_tone_variants(split: pd.Series, delimiter: str) -> tuple[pd.Series
     return out, ((count, *first) if first else None)
 
 
+def _complete_tone_rows(out: pd.DataFrame, report: Report) -> None:
+    """Variants of one site and item on separate rows (a long table) in which a variant is
+    a tone alone get the syllable of another, as a cell's split variants do (an audit's
+    long table kept '²' beside 'lat²²' as a reading, where the same survey wide, 'lat²²/²',
+    read 'lat²'; their distances differed). In place; reported."""
+    from geodata.dialectometry.features import _is_tone_only
+
+    tone = out["value"].map(lambda v: isinstance(v, str) and bool(v.strip())
+                            and _is_tone_only(v)).to_numpy(bool)
+    if not tone.any():
+        return
+    keys = out.loc[tone, ["site", "item"]].drop_duplicates()
+    cells = out[["site", "item"]].assign(_pos=np.arange(len(out))).merge(
+        keys, on=["site", "item"])
+    rows = [g["_pos"].to_numpy() for _, g in cells.groupby(["site", "item"], sort=False)
+            if len(g) > 1]
+    if not rows:
+        return
+    col = out.columns.get_loc("value")
+    lists = pd.Series([out.iloc[r, col].tolist() for r in rows], dtype=object)
+    done, completed = _complete_tone_variants(lists, "/")
+    if completed is None:
+        return
+    for r, values in zip(rows, done):
+        for k, v in zip(r, values):
+            out.iat[int(k), col] = v
+    n, example, full = completed
+    report.add("completed tone-only variants on separate rows",
+               f"{n} values were a tone alone beside another variant of their site and item "
+               f"(first: {example.replace('/', ' and ')!r}): each now carries that syllable "
+               f"({full!r}), as in a cell of variants")
+
+
 #: Characters that show as nothing (removed) or as a space (written as one) in a reading.
 _INVISIBLE = re.compile("[\u200b\u2060\ufeff\u00ad]")
 _SPACES = re.compile("[\u00a0\u2007\u202f]")
@@ -2339,6 +2474,7 @@ def survey_from_frame(
                            f"{text[joined].iloc[0]!r}) and are read as one value each; if "
                            f"they list several variants, pass delimiter={sep!r} "
                            f"(CLI: --delimiter {sep})")
+    _complete_tone_rows(out, report)
     if out["value"].map(lambda v: isinstance(v, str)).any():
         out["value"] = out["value"].map(lambda v: v.strip() if isinstance(v, str) else v)
         # only a value with no letter or digit can be a mark; readings repeat: once each
@@ -2490,6 +2626,16 @@ def read_survey(
     site_col, item_col, value_col = _cldf_columns(frame, (site_col, item_col, value_col),
                                                   report, argument=argument)
     cols = set(frame.columns)
+    if site_col == "site" and not cols & {"site", item_col, value_col}:
+        # a wide table whose site column is the sites file's 'id' (an audit was asked for
+        # 'site', 'item', 'value' columns, as if only a long table would do)
+        named = [c for c in frame.columns
+                 if str(c).strip().lower() in ("id", "site_id", "siteid", "site id")]
+        if len(named) == 1 and len(cols) >= 2:
+            site_col = named[0]
+            report.add("site column", f"`{argument}` has no 'site' column; its column "
+                       f"{site_col!r} is read as the sites' ids; pass site_col (CLI: "
+                       "--site-col) to name another")
     if len(frame) == 0:  # a header and no rows: read_survey crashed on the empty counts
         raise DialectGraphError(
             f"`{argument}` must hold at least one row of readings; {Path(str(path)).name!r} "

@@ -15,6 +15,7 @@ from geodata._validate import (
     first_examples,
     match_name,
     require_columns,
+    sites_of_name,
 )
 
 __all__ = [
@@ -27,5 +28,6 @@ __all__ = [
     "closest_name",
     "first_examples",
     "match_name",
+    "sites_of_name",
     "require_columns",
 ]

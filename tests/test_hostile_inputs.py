@@ -295,8 +295,9 @@ INPUT_TABLES = [
     Case("sites-latin1", SD + "{i}/latin1.csv",
          "`--sites` must be a UTF-8 CSV file with a header row; reading '{i}/latin1.csv' "
          "failed (byte b'\\xe3' is not UTF-8 (line 2, which reads as Windows-1252 "
-         "(Excel's \"CSV\" on Windows): 'são,30,110')). Check the file's format (save "
-         "it as UTF-8 CSV)."),
+         "(Excel's \"CSV\" on Windows): 'são,30,110', or as Windows-1250 (Excel's \"CSV\" "
+         "on Central European Windows): 'săo,30,110')). Check the file's format (save it as "
+         "UTF-8 CSV)."),
     Case("sites-binary", SD + "{i}/binary.csv",
          "`--sites` must be a UTF-8 CSV file with a header row; reading '{i}/binary.csv' "
          "failed (byte b'\\x89' is not UTF-8). Check the file's format (save it as UTF-8 "

@@ -100,13 +100,14 @@ def _named_sites(graph: Any, text: str | None, *, argument: str) -> list[list[st
     as ``maps --reference`` matches them (case, spacing, accents and leading zeros aside),
     each loose match said; an id or name holding a comma is read whole; a name that
     several sites share (a town's informants) names them all, said."""
-    from geodata.validation import first_examples, match_name
+    from geodata.validation import first_examples, match_name, sites_of_name
 
     ids, names = _site_names(graph)
     out = []
     for query in _split_sites(text, set(ids) | set(names or [])):
-        shared = [] if names is None or query in ids else [
-            i for i, n in zip(ids, names) if n == query]
+        # exactly, or case, accents and the apostrophe aside ('Sedhiou', 'banjul': an
+        # audit was told they "must name one site")
+        shared = [] if names is None or query in ids else sites_of_name(query, ids, names)
         if len(shared) > 1:
             # an audit's town of three informants could not be seeded by its name
             print(f"note: `{argument}` {query!r} is the name of {len(shared)} sites "

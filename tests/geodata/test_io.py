@@ -1568,6 +1568,68 @@ def test_a_group_of_sites_typed_without_their_minus_is_refused(tmp_path):
                      message), message
 
 
+def test_a_wide_survey_keyed_by_an_id_column_is_read(tmp_path):
+    """An audit's wide survey with its sites in an 'id' column (as the sites file has them)
+    was asked for 'site', 'item', 'value' columns, as if only a long table would do."""
+    p = _write(tmp_path, "w.csv", "id,辣,逆\na,lat²²,ȵiʔ⁵\nb,la²¹,ni⁵¹\n")
+    survey, report = read_survey(p)
+    assert sorted(survey["site"].unique()) == ["a", "b"] and len(survey) == 4
+    said = {e["action"]: e["detail"] for e in report.entries}
+    assert said["site column"] == ("`path` has no 'site' column; its column 'id' is read as "
+                                   "the sites' ids; pass site_col (CLI: --site-col) to name "
+                                   "another")
+
+
+def test_sites_are_checked_against_their_country_column(tmp_path):
+    """An audit's Dakar, Kaolack, Bamako and Conakry typed without their minus lay in Chad
+    and Nigeria, among the survey's own sites, unsaid: a country column says where each
+    site is. One that a changed sign puts in its country is refused; one farther than
+    25 km outside it that no change explains is reported; a column of other values (or a
+    coast the outline draws coarsely) is no alarm."""
+    rows = ("sn011,Dakar,14.6937,{dakar},SN\nsn015,Kaolack,14.15,-16.0667,SN\n"
+            "gm001,Banjul,13.4549,-16.579,GM\nml057,Bamako,12.6392,-8.0029,Mali\n"
+            "gn050,Conakry,9.5092,-13.7122,GN\nng001,Kano,12.0022,8.592,NG\n"
+            "ng002,Lagos,6.5244,3.3792,NG\ntd001,N'Djamena,12.1348,15.0557,TD\n"
+            "gh001,Accra,5.6037,-0.187,{accra}\n")
+    head = "id,name,latitude,longitude,country\n"
+    p = _write(tmp_path, "s.csv", head + rows.format(dakar="17.4441", accra="GH"))
+    with pytest.raises(DialectGraphError, match=(
+            r"^`path` rows must put each site in the country its 'country' column names; 1 "
+            r"site\(s\) lie outside it but would lie in it with the longitude's sign changed: "
+            r"'sn011' \(lat=14\.6937, lon=17\.4441; 3,117 km outside 'SN'\)\. Put the minus "
+            r"sign back: west of Greenwich longitudes are negative\.$")):
+        read_sites(p)
+    p = _write(tmp_path, "s.csv", head + rows.format(dakar="-17.4441", accra="TG"))
+    sites, report = read_sites(p, with_report=True)
+    said = {e["action"]: e for e in report.entries}["sites outside their country"]
+    assert re.match(r"1 site\(s\) lie more than 25 km outside the country their 'country' "
+                    r"column names \(Natural Earth's 1:10m borders\): 'gh001' \(\d+ km outside "
+                    r"'TG'\)\. Kept as given", said["detail"])
+    assert len(sites) == 9
+    p = _write(tmp_path, "s.csv", (head + rows.format(dakar="17.4441", accra="GH"))
+               .replace("country", "zone").replace(",SN", ",west").replace(",GM", ",west"))
+    sites, report = read_sites(p, with_report=True)  # no country column: nothing to check
+    assert len(sites) == 9
+    assert "sites outside their country" not in {e["action"] for e in report.entries}
+
+
+def test_a_tone_alone_on_its_own_row_is_completed_as_in_a_cell(tmp_path):
+    """An audit's survey read long kept '²' (a row beside 'lat²²') as a reading, where the
+    same survey wide ('lat²²/²') read 'lat²': the two gave different distances."""
+    wide = _write(tmp_path, "w.csv", "site,辣,逆\na,lat²²/²,ȵiʔ⁵\nb,lat²²,ȵi⁵\nc,la²¹,ni⁵¹\n")
+    long = _write(tmp_path, "l.csv", "site,item,value\na,辣,lat²²\na,辣,²\na,逆,ȵiʔ⁵\n"
+                  "b,辣,lat²²\nb,逆,ȵi⁵\nc,辣,la²¹\nc,逆,ni⁵¹\n")
+    w, _ = read_survey(wide, delimiter="/")
+    v, report = read_survey(long, delimiter="/")
+    key = ["site", "item", "value"]
+    pd.testing.assert_frame_equal(w[key].sort_values(key).reset_index(drop=True),
+                                  v[key].sort_values(key).reset_index(drop=True))
+    said = {e["action"]: e["detail"] for e in report.entries}
+    assert said["completed tone-only variants on separate rows"] == (
+        "1 values were a tone alone beside another variant of their site and item (first: "
+        "'lat²² and ²'): each now carries that syllable ('lat²'), as in a cell of variants")
+
+
 def test_a_central_european_windows_csv_is_shown_read_both_ways(tmp_path):
     """An audit's Croatian Windows-1250 file was said to read as Windows-1252, 'Poreè' for
     'Poreč': the Central European reading is shown beside it (one byte cannot tell them

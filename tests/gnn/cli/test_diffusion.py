@@ -363,6 +363,9 @@ def test_a_town_name_seeds_all_of_its_informants(tmp_path, monkeypatch, capsys):
     assert set(start) == {"Ma1", "Ma2", "Ma3", "Ma4"}
     assert ("note: `--seeds` 'Castro' is the name of 3 sites ('Ma1', 'Ma2', 'Ma3'): each of "
             "them is taken") in capsys.readouterr().err
+    assert run("simulate", "--seeds", "castro", "--steps", "1", "--out", str(out)) == 0
+    start = pd.read_csv(out).query("step == 0 and state == 1")["site"]
+    assert set(start) == {"Ma1", "Ma2", "Ma3"}  # case aside, as accents ('Sedhiou')
     assert run("simulate", "--model", "conformity", "--initial", "Castro=x,Ma4=y",
                "--steps", "1", "--out", str(out)) == 0
     h = pd.read_csv(out).query("step == 0").set_index("site")["state"]
