@@ -1174,12 +1174,7 @@ def _check_stated_countries(sites: gpd.GeoDataFrame, report: Report, *,
         near = shapely.get_coordinates(shapely.shortest_line(point, geoms[k]))[-1]
         return float(great_circle_km(lo, la, near[0], near[1]))
 
-    moves = (("the longitude's sign changed", lambda la, lo: (la, -lo),
-              _sign_fix("longitude", "west of Greenwich", "east of Greenwich"), 1),
-             ("the latitude's sign changed", lambda la, lo: (-la, lo),
-              _sign_fix("latitude", "south of the equator", "north of the equator"), 0),
-             ("latitude and longitude exchanged", lambda la, lo: (lo, la),
-              lambda _: "Exchange the two values in those rows.", None))
+    moves = _MOVES
     typos: dict[int, list[tuple[int, float]]] = {}
     astray: list[tuple[int, float]] = []
     positions = np.flatnonzero(known.to_numpy())
@@ -1254,12 +1249,7 @@ def _note_strays_of_one_place(sites: gpd.GeoDataFrame, report: Report, *,
         if far.any() and (km[~far] <= PLACE_KM).all() and far.sum() < (~far).sum():
             strays += [(rows[k], float(km[k]), float(np.median(lon[rows[~far]])),
                         float(np.median(lat[rows[~far]]))) for k in np.flatnonzero(far)]
-    moves = (("the longitude's sign changed", lambda la, lo: (la, -lo),
-              _sign_fix("longitude", "west of Greenwich", "east of Greenwich"), 1),
-             ("the latitude's sign changed", lambda la, lo: (-la, lo),
-              _sign_fix("latitude", "south of the equator", "north of the equator"), 0),
-             ("latitude and longitude exchanged", lambda la, lo: (lo, la),
-              lambda _: "Exchange the two values in those rows.", None))
+    moves = _MOVES
     typos: dict[int, list[tuple[int, float]]] = {}
     for k, far_km, at_lon, at_lat in strays:
         for m, (_, move, _, _) in enumerate(moves):
@@ -1619,6 +1609,16 @@ def _sign_fix(coordinate: str, negative: str, positive: str) -> Callable[[np.nda
         return (f"Change their sign: {negative} {coordinate}s are negative, {positive} "
                 "positive.")
     return fix
+
+
+#: The typos of a coordinate pair that the checks undo: (what, the move, the fix for the
+#: values given, which value the fix is about: 0 latitude, 1 longitude, None both).
+_MOVES = (("the longitude's sign changed", lambda la, lo: (la, -lo),
+           _sign_fix("longitude", "west of Greenwich", "east of Greenwich"), 1),
+          ("the latitude's sign changed", lambda la, lo: (-la, lo),
+           _sign_fix("latitude", "south of the equator", "north of the equator"), 0),
+          ("latitude and longitude exchanged", lambda la, lo: (lo, la),
+           lambda _: "Exchange the two values in those rows.", None))
 
 
 def _kml_names(frame: pd.DataFrame, report: Report, *, argument: str) -> str:

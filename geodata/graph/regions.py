@@ -1456,7 +1456,16 @@ def _give_detached_parts(cells: np.ndarray, xy: np.ndarray, land_of: np.ndarray,
                 shapely.boundary(part), shapely.buffer(shapely.boundary(own_parts[near]),
                                                        SHARED_TOLERANCE_M)))
                       if near.size else np.zeros(0))
-            if shared.size == 0 or shared.max() <= DETACHED_MIN_BORDER_M:
+            bordering = shared > DETACHED_MIN_BORDER_M
+            apart = np.hypot(*(xy[near] - xy[c]).T)
+            if reach is not None and bordering.any():
+                # within the taker's reach (a region reaches at most that far from its
+                # site: Incheon's land across the Han went to Seoul 115 km out)
+                # (an informant of the same place, as one site there: within its mate's)
+                far = shapely.hausdorff_distance(part, shapely.points(xy[near]))
+                bordering &= far <= reach[near] * 1.001 + np.where(
+                    apart < ONE_PLACE_KM * 1000.0, apart, 0.0)
+            if not bordering.any():
                 # no neighbour's own land borders it: its site keeps it when the water
                 # between is narrow (a fjord, a bay); across open water (Pärnu's 29,856 km²
                 # of southern Finland, 179 km away; Tartu's shore of Lake Peipus) it is
@@ -1470,23 +1479,7 @@ def _give_detached_parts(cells: np.ndarray, xy: np.ndarray, land_of: np.ndarray,
             # an informant of the same place first (sites under ONE_PLACE_KM apart), as one
             # site there would have it: an audit's Castro_3, 2 km off the coast in its fjord,
             # gave Chiloé land to Chonchi 35 km away, beside Castro_1 and Castro_2
-            bordering = shared > DETACHED_MIN_BORDER_M
-            if reach is not None and bordering.any():
-                # within the taker's reach (a region reaches at most that far from its
-                # site: Incheon's land across the Han went to Seoul 115 km out)
-                # (an informant of the same place, as one site there: within its mate's)
-                apart = np.hypot(*(xy[near] - xy[c]).T)
-                far = shapely.hausdorff_distance(part, shapely.points(xy[near]))
-                bordering &= far <= reach[near] * 1.001 + np.where(
-                    apart < ONE_PLACE_KM * 1000.0, apart, 0.0)
-            if not bordering.any():
-                if float(shapely.distance(part, parts[own])) <= DETACHED_KEEP_M:
-                    kept.append(part)
-                else:
-                    dropped.append(c)
-                    dropped_area += float(shapely.area(part))
-                continue
-            twins = bordering & (np.hypot(*(xy[near] - xy[c]).T) < ONE_PLACE_KM * 1000.0)
+            twins = bordering & (apart < ONE_PLACE_KM * 1000.0)
             pick = np.flatnonzero(twins if twins.any() else bordering)
             gifts.setdefault(int(near[pick[int(np.argmax(shared[pick]))]]), []).append(part)
             moved_area += float(shapely.area(part))
