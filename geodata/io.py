@@ -1119,6 +1119,23 @@ def read_sites(
     return (sites, report) if with_report else sites
 
 
+def _refuse_typos(typos: dict[int, list[tuple[int, float]]], ids: pd.Index, lat: np.ndarray,
+                  lon: np.ndarray, *, rule: str, apart: str,
+                  where: Callable[[int, float], str]) -> None:
+    """Raise for the sites that a move of :data:`_MOVES` (``{move: [(row, km), ...]}``)
+    puts where they belong: one problem per move, its sites, and the fix."""
+    problems = Problems()
+    for m, found in typos.items():
+        how, _, fix, axis = _MOVES[m]
+        shown = [f"{ids[k]!r} (lat={lat[k]:.6g}, lon={lon[k]:.6g}; {where(k, km)})"
+                 for k, km in found[:3]]
+        more = f" and {len(found) - 3} more" if len(found) > 3 else ""
+        given = np.array([] if axis is None else [(lat, lon)[axis][k] for k, _ in found])
+        problems.add(f"{rule}; {len(found)} site(s) {apart} with {how}: {', '.join(shown)}"
+                     f"{more}. " + fix(given))
+    problems.raise_if_any()
+
+
 #: Column names of a sites table that give each site's country (ISO codes or names).
 COUNTRY_COLUMNS = ("country", "country_code", "countrycode", "iso2", "iso3", "iso_a2",
                    "iso_a3", "iso_code")
@@ -1174,7 +1191,6 @@ def _check_stated_countries(sites: gpd.GeoDataFrame, report: Report, *,
         near = shapely.get_coordinates(shapely.shortest_line(point, geoms[k]))[-1]
         return float(great_circle_km(lo, la, near[0], near[1]))
 
-    moves = _MOVES
     typos: dict[int, list[tuple[int, float]]] = {}
     astray: list[tuple[int, float]] = []
     positions = np.flatnonzero(known.to_numpy())
@@ -1184,25 +1200,17 @@ def _check_stated_countries(sites: gpd.GeoDataFrame, report: Report, *,
         far = km_outside(int(k), lat[pos], lon[pos])
         if far <= COUNTRY_SLACK_KM:
             continue
-        for m, (_, move, _, _) in enumerate(moves):
+        for m, (_, move, _, _) in enumerate(_MOVES):
             if km_outside(int(k), *move(lat[pos], lon[pos])) <= COUNTRY_SLACK_KM:
                 typos.setdefault(m, []).append((pos, far))
                 break
         else:
             astray.append((pos, far))
-    if typos:
-        problems = Problems()
-        for m, found in typos.items():
-            how, _, fix, axis = moves[m]
-            shown = [f"{sites.index[k]!r} (lat={lat[k]:.6g}, lon={lon[k]:.6g}; {km:,.0f} km "
-                     f"outside {stated.iloc[k]!r})" for k, km in found[:3]]
-            more = f" and {len(found) - 3} more" if len(found) > 3 else ""
-            given = np.array([] if axis is None else [(lat, lon)[axis][k] for k, _ in found])
-            problems.add(
-                f"`{argument}` rows must put each site in the country its {column!r} column "
-                f"names; {len(found)} site(s) lie outside it but would lie in it with {how}: "
-                f"{', '.join(shown)}{more}. " + fix(given))
-        problems.raise_if_any()
+    _refuse_typos(typos, sites.index, lat, lon,
+                  rule=f"`{argument}` rows must put each site in the country its {column!r} "
+                       "column names",
+                  apart="lie outside it but would lie in it",
+                  where=lambda k, km: f"{km:,.0f} km outside {stated.iloc[k]!r}")
     if astray:
         shown = [f"{sites.index[k]!r} ({km:,.0f} km outside {stated.iloc[k]!r})"
                  for k, km in astray[:5]]
@@ -1249,29 +1257,19 @@ def _note_strays_of_one_place(sites: gpd.GeoDataFrame, report: Report, *,
         if far.any() and (km[~far] <= PLACE_KM).all() and far.sum() < (~far).sum():
             strays += [(rows[k], float(km[k]), float(np.median(lon[rows[~far]])),
                         float(np.median(lat[rows[~far]]))) for k in np.flatnonzero(far)]
-    moves = _MOVES
     typos: dict[int, list[tuple[int, float]]] = {}
     for k, far_km, at_lon, at_lat in strays:
-        for m, (_, move, _, _) in enumerate(moves):
+        for m, (_, move, _, _) in enumerate(_MOVES):
             la, lo = move(lat[k], lon[k])
             if abs(la) <= 90 and great_circle_km(at_lon, at_lat, lo, la) <= PLACE_KM:
                 typos.setdefault(m, []).append((k, far_km))
                 break
-    if typos:
-        problems = Problems()
-        for m, found in typos.items():
-            how, _, fix, axis = moves[m]
-            shown = [f"{sites.index[k]!r} (lat={lat[k]:.6g}, lon={lon[k]:.6g}; {km:,.0f} km "
-                     f"from the other sites named {str(sites[names[0]].iloc[k]).strip()!r})"
-                     for k, km in found[:3]]
-            given = np.array([] if axis is None else [(lat, lon)[axis][k] for k, _ in found])
-            more = f" and {len(found) - 3} more" if len(found) > 3 else ""
-            problems.add(
-                f"`{argument}` rows must give each site's latitude and longitude as the other "
-                f"sites of its name (informants of one place) have them; {len(found)} site(s) "
-                f"lie far from those, which lie together, but would lie among them with "
-                f"{how}: {', '.join(shown)}{more}. " + fix(given))
-        problems.raise_if_any()
+    _refuse_typos(typos, sites.index, lat, lon,
+                  rule=f"`{argument}` rows must give each site's latitude and longitude as the "
+                       "other sites of its name (informants of one place) have them",
+                  apart="lie far from those, which lie together, but would lie among them",
+                  where=lambda k, km: f"{km:,.0f} km from the other sites named "
+                                      f"{str(sites[names[0]].iloc[k]).strip()!r}")
     if strays:
         shown = [f"{sites.index[k]!r} ({km:,.0f} km from the other sites named "
                  f"{str(sites[names[0]].iloc[k]).strip()!r})" for k, km, _, _ in strays[:3]]

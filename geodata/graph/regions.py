@@ -881,19 +881,13 @@ def _land_reach(xy: np.ndarray, spacings: float = REACH_SPACINGS,
     >>> (_land_reach(xy)[0] / 1000).round(1).tolist()
     [50.0, 50.0, 50.0, 50.0, 258.5, 470.0]
     """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
     from scipy.spatial import cKDTree
 
     n = len(xy)
-    pairs = cKDTree(xy).query_pairs(merge_m, output_type="ndarray")
-    links = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
-    count, place = connected_components(links, directed=False)
+    place, centre = _places(xy, merge_m)
+    count = len(centre)
     if count < 2:
         return np.full(n, np.inf), ""
-    size = np.bincount(place, minlength=count)
-    centre = np.column_stack([np.bincount(place, weights=xy[:, d], minlength=count) / size
-                              for d in range(2)])
     k = min(SPACING_NEIGHBOURS, count - 1)
     dist, near = cKDTree(centre).query(centre, k=k + 1)
     nn, who = dist[:, 1], near[:, 1]
@@ -1105,24 +1099,29 @@ def _nn_distances(xy: np.ndarray) -> np.ndarray:
     >>> (_nn_distances(xy) / 1000).round(2).tolist()
     [9.85, 9.85, 9.85, 20.0]
     """
+    from scipy.spatial import cKDTree
+
+    place, centre = _places(xy, ONE_PLACE_KM * 1000.0)
+    if len(centre) == len(xy) or len(centre) < 2:  # no two sites at one place, or one place
+        return cKDTree(xy).query(xy, k=2)[0][:, 1]
+    return cKDTree(centre).query(centre, k=2)[0][:, 1][place]
+
+
+def _places(xy: np.ndarray, merge_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """The place of each site (sites closer than ``merge_m``, in chains, are one) and the
+    places' centres (mean of their sites)."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
     from scipy.spatial import cKDTree
 
-    tree = cKDTree(xy)
-    pairs = tree.query_pairs(ONE_PLACE_KM * 1000.0, output_type="ndarray")
-    plain = tree.query(xy, k=2)[0][:, 1]
-    if not len(pairs):
-        return plain
     n = len(xy)
+    pairs = cKDTree(xy).query_pairs(merge_m, output_type="ndarray")
     links = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
     count, place = connected_components(links, directed=False)
-    if count < 2:  # one place: its informants' own spacing
-        return plain
     size = np.bincount(place, minlength=count)
     centre = np.column_stack([np.bincount(place, weights=xy[:, d], minlength=count) / size
                               for d in range(2)])
-    return cKDTree(centre).query(centre, k=2)[0][:, 1][place]
+    return place, centre
 
 
 def _far_at_sea(dist_m: np.ndarray, nn: np.ndarray) -> np.ndarray:
