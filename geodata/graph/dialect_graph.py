@@ -686,6 +686,7 @@ class DialectGraph:
             miss = reg.index[reg[label].isna()].tolist()
             report.add("unlabelled regions", f"{len(miss)} regions have no {label!r} value "
                        f"({first_examples(miss)}); models treat them as unlabelled", miss)
+        lonlat = reg[["longitude", "latitude"]].to_numpy(float)
         if contiguity and proj is not None and len(ids) > 1:
             gaps_outline = outline
             if landmass is None and outline is None:  # given polygons: the land round them
@@ -695,8 +696,7 @@ class DialectGraph:
                                      crs=crs)
             pairs = connect_components(pairs, proj, ids, max_crossing_km=max_crossing_km,
                                        report=report, landmass=landmass, xy=xy,
-                                       outline=gaps_outline, crs=crs,
-                                       lonlat=reg[["longitude", "latitude"]].to_numpy(float))
+                                       outline=gaps_outline, crs=crs, lonlat=lonlat)
         else:
             pairs = pairs.assign(sea_crossing=False)
         if outline is not None and not contiguity:
@@ -707,8 +707,7 @@ class DialectGraph:
         elif outline is not None and offshore is not None and len(offshore):
             pairs = flag_offshore_crossings(pairs, xy, outline, offshore, ids, report=report,
                                             max_crossing_km=max_crossing_km, crs=crs)
-        pairs = unflag_one_place(pairs, reg[["longitude", "latitude"]].to_numpy(float), ids,
-                                 report=report)
+        pairs = unflag_one_place(pairs, lonlat, ids, report=report)
         if params.get("method") in ("delaunay", "knn", "distance_band"):
             # after the sea crossings past max_crossing_km went: those are said there
             _report_long_edges(pairs, reg["longitude"].to_numpy(float),
@@ -718,8 +717,7 @@ class DialectGraph:
             # informants of one place cross no border between them: a coarse outline
             # through a town (an audit's three Vatican informants, 300 m apart, were
             # flagged barrier_Vatican with each other, Vatican-Roma not)
-            near = one_place_pairs(pairs, reg[["longitude", "latitude"]].to_numpy(float))
-            near &= flags.any(axis=1).to_numpy()
+            near = one_place_pairs(pairs, lonlat) & flags.any(axis=1).to_numpy()
             if near.any():
                 ends = pairs.loc[near, ["i", "j"]].to_numpy()
                 shown = ", ".join(f"{ids[a]}-{ids[b]}" for a, b in ends[:5])
@@ -730,10 +728,7 @@ class DialectGraph:
                            f"not flagged: {shown}"
                            + (f" and {int(near.sum()) - 5} more" if near.sum() > 5 else ""),
                            sorted({str(ids[k]) for k in np.unique(ends)}))
-                attrs = dict(flags.attrs)
-                flags = flags.copy()
-                flags.loc[near, :] = False
-                flags.attrs.update(attrs)
+                flags.loc[near, :] = False  # (a frame of its own: its attrs stay)
             placed = flags.attrs.get("placed", [])
             if placed:  # islands a coarse outline lacks: their country is a guess, said
                 put = [f"{ids[k]!r} in {n} ({km:.0f} km)" for k, n, km in placed if n]
