@@ -30,6 +30,9 @@ KINDS = ("graph", "groups", "clusters", "fuzzy_clusters", "mds", "reference", "f
          "bundles", "honeycomb", "beams", "decay", "incoherence", "lisa", "parameters",
          "interactive")
 
+#: The kinds drawn from the sites alone (their regions, graph and groups): ``write_atlas``
+#: writes them without a survey or distances.
+GEOGRAPHY_KINDS = ("graph", "groups")
 
 #: Above this many sites the distance-decay curves are fitted on a random sample of sites.
 DECAY_MAX_SITES = 1500
@@ -112,7 +115,9 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
     out : path
         Output folder (created).
     survey : DataFrame, optional
-        Long survey table (site, item, value). Give it or ``distances``.
+        Long survey table (site, item, value). Give it or ``distances``; without either
+        only the :data:`GEOGRAPHY_KINDS` (the regions, graph and groups) are drawn, and
+        ``kinds`` must name no other.
     distances : DataFrame, optional
         Your own square site x site distance matrix (then the maps that need the items,
         feature maps, isogloss bundles, determinants and Cronbach's α, are skipped).
@@ -167,7 +172,6 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
         matplotlib.use("Agg")
     from geodata.graph.dialect_graph import DialectGraph
     from geodata.graph.regions import longitude_span
-    from geodata.io import to_jsonable, write_json, write_text
 
     t_start = time.perf_counter()
     wanted = list(KINDS if kinds is None else kinds)
@@ -175,10 +179,19 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
     if unknown:
         raise DialectGraphError(f"`kinds` must be among {list(KINDS)}; got unknown "
                                 f"{unknown}.")
-    if (survey is None) == (distances is None):
-        raise DialectGraphError("give exactly one of `survey` (a long table site, item, value) "
-                                "or `distances` (a square site x site matrix); got "
-                                f"{'both' if survey is not None else 'neither'}.")
+    if survey is not None and distances is not None:
+        raise DialectGraphError("give one of `survey` (a long table site, item, value) or "
+                                "`distances` (a square site x site matrix); got both.")
+    if survey is None and distances is None:
+        need = [k for k in wanted if k not in GEOGRAPHY_KINDS]
+        if need:
+            asked = ("the map set" if kinds is None else
+                     f"the {', '.join(repr(k) for k in need)} map(s)")
+            raise DialectGraphError(
+                f"`survey` or `distances` must be given for {asked}; got neither. Pass a "
+                "survey (a long table site, item, value) or a square site x site distance "
+                f"matrix, or ask only for kinds={list(GEOGRAPHY_KINDS)}: the regions, graph "
+                "and groups are drawn from the sites alone.")
     if label is not None and label not in sites.columns:
         require_columns(sites, [label], argument="sites", option="`label`")
     out = Path(out)
@@ -260,6 +273,17 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
     ids = [str(i) for i in graph.node_ids]
     names = (graph.regions["name"].astype(str).tolist() if "name" in graph.regions.columns
              else ids)
+    style: dict[str, Any] = {"crs": crs}
+    if survey is None and distances is None:  # the regions, graph and groups alone
+        _draw_geography(idx, graph, wanted, label=label, labels=labels, style=style)
+        from geodata.maps.base import undirected_pairs
+
+        pairs = undirected_pairs(graph)
+        _write_tables(out, _site_table(graph, ids, names, label), _edge_table(graph, pairs))
+        summary = {"n_sites": graph.n_nodes, "n_edges": graph.n_edges, "metric": None,
+                   "notes": notes, "graph_report": graph.report.to_records(),
+                   "tables": ["sites.csv", "edges.csv"]}
+        return _finish(summary, idx, out, wanted, wording=wording, t_start=t_start)
 
     # --- distances ----------------------------------------------------------------------
     from geodata.dialectometry import clustering, decay, incoherence, ordination
@@ -314,7 +338,6 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
 
     from geodata import maps
 
-    style: dict[str, Any] = {"crs": crs}
     if n_clusters is None:
         groups = graph.regions[label].reindex(matrix.index) if label is not None else None
         n_clusters, note = clustering.default_n_clusters(groups, n, group_col=label)
@@ -341,13 +364,7 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
     def want(kind: str) -> bool:
         return kind in wanted
 
-    if want("graph"):
-        idx.figure("graph", maps.plot_graph(graph, labels=labels, **style), "Regions and graph",
-                   f"The Voronoi region of each of the {graph.n_nodes} sites and the "
-                   f"{graph.n_edges} edges of the contiguity graph (dashed: across the sea).")
-    if want("groups") and label is not None:
-        idx.figure("groups", maps.plot_groups(graph, labels=labels, **style),
-                   "Reference groups", f"The sites' {label} as a categorical map.")
+    _draw_geography(idx, graph, wanted, label=label, labels=labels, style=style)
     # each cluster in the colour of the group most of its sites belong to, when no two
     # clusters share one: the groups and clusters maps then read alike (an audit's
     # Moluccas were green on one and maroon on the other)
@@ -448,12 +465,7 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
         idx.figure("decay_log", maps.plot_decay(dec, log_distance=True),
                    "Distance decay (log distance)", "The same on a logarithmic distance "
                    "axis: the logarithmic fit is a straight line.")
-    per_site = pd.DataFrame(index=pd.Index(ids, name="site"))
-    per_site["name"] = names
-    per_site["latitude"] = graph.regions["latitude"].to_numpy(float)
-    per_site["longitude"] = graph.regions["longitude"].to_numpy(float)
-    if label is not None:
-        per_site[label] = graph.regions[label].astype(str).to_numpy()
+    per_site = _site_table(graph, ids, names, label)
     per_site["cluster"] = cut.reindex(per_site.index)
     if membership is not None:
         mem = membership.copy()
@@ -532,24 +544,68 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
                              path=out / "interactive_map.html")
 
     # --- tidy tables ----------------------------------------------------------------------
-    from geodata.io import atomic_path
-
-    with atomic_path(out / "sites.csv") as tmp:
-        per_site.to_csv(tmp)
-    edges = pd.DataFrame(index=pairs)
-    e = graph.edges
-    for col in ("distance_km", "border_km", "sea_crossing"):
-        if col in e.columns:
-            edges[col] = e[col].reindex(pairs).to_numpy()
+    edges = _edge_table(graph, pairs)
     edges["linguistic_distance"] = edge_d.to_numpy()
     if survey is not None:
         from geodata.maps.borders import border_differences
 
         edges["n_differing"] = border_differences(graph, survey).reindex(pairs).to_numpy()
-    with atomic_path(out / "edges.csv") as tmp:
-        edges.to_csv(tmp)
+    _write_tables(out, per_site, edges)
     summary["tables"] = ["sites.csv", "edges.csv"] + (["determinants.csv"] if items is not None
                                                       else [])
+    return _finish(summary, idx, out, wanted, wording=wording, t_start=t_start)
+
+
+def _draw_geography(idx: _Index, graph: Any, wanted: Sequence[str], *, label: str | None,
+                    labels: bool | str, style: dict[str, Any]) -> None:
+    """The maps of :data:`GEOGRAPHY_KINDS` asked for: regions and graph, reference groups."""
+    from geodata import maps
+
+    if "graph" in wanted:
+        idx.figure("graph", maps.plot_graph(graph, labels=labels, **style), "Regions and graph",
+                   f"The Voronoi region of each of the {graph.n_nodes} sites and the "
+                   f"{graph.n_edges} edges of the contiguity graph (dashed: across the sea).")
+    if "groups" in wanted and label is not None:
+        idx.figure("groups", maps.plot_groups(graph, labels=labels, **style),
+                   "Reference groups", f"The sites' {label} as a categorical map.")
+
+
+def _site_table(graph: Any, ids: list[str], names: list[str],
+                label: str | None) -> pd.DataFrame:
+    """``sites.csv``'s first columns: each site's name, coordinates and group."""
+    per_site = pd.DataFrame(index=pd.Index(ids, name="site"))
+    per_site["name"] = names
+    per_site["latitude"] = graph.regions["latitude"].to_numpy(float)
+    per_site["longitude"] = graph.regions["longitude"].to_numpy(float)
+    if label is not None:
+        per_site[label] = graph.regions[label].astype(str).to_numpy()
+    return per_site
+
+
+def _edge_table(graph: Any, pairs: pd.MultiIndex) -> pd.DataFrame:
+    """``edges.csv``'s first columns: each neighbour pair's distance, border, sea crossing."""
+    edges = pd.DataFrame(index=pairs)
+    e = graph.edges
+    for col in ("distance_km", "border_km", "sea_crossing"):
+        if col in e.columns:
+            edges[col] = e[col].reindex(pairs).to_numpy()
+    return edges
+
+
+def _write_tables(out: Path, per_site: pd.DataFrame, edges: pd.DataFrame) -> None:
+    from geodata.io import atomic_path
+
+    with atomic_path(out / "sites.csv") as tmp:
+        per_site.to_csv(tmp)
+    with atomic_path(out / "edges.csv") as tmp:
+        edges.to_csv(tmp)
+
+
+def _finish(summary: dict[str, Any], idx: _Index, out: Path, wanted: Sequence[str], *,
+            wording: Callable[[str], str] | None, t_start: float) -> dict[str, Any]:
+    """Write ``summary.json`` and ``index.html`` and return the summary."""
+    from geodata.io import to_jsonable, write_json, write_text
+
     summary["figures"] = [f for it in idx.items for f in it["files"]]
     summary["timings_s"] = idx.timings
     if wording is not None:
@@ -621,9 +677,12 @@ def _index_page(items: list[dict[str, Any]], summary: dict, *, interactive: bool
                      'map with tooltips (works offline)</li>')
     notes = "".join(f"<li>{html.escape(str(n))}</li>" for n in summary.get("notes", []))
     alpha = summary.get("cronbach_alpha", {}).get("alpha")
-    numbers = [f"{summary['n_sites']} sites, {summary['n_edges']} edges, metric "
-               f"{html.escape(str(summary['metric']))}",
-               f"cophenetic correlation {summary['clustering']['cophenetic_correlation']:.3f}"]
+    numbers = [f"{summary['n_sites']} sites, {summary['n_edges']} edges"]
+    if summary.get("metric") is not None:
+        numbers[0] += f", metric {html.escape(str(summary['metric']))}"
+    if "clustering" in summary:
+        numbers.append("cophenetic correlation "
+                       f"{summary['clustering']['cophenetic_correlation']:.3f}")
     if alpha is not None:
         numbers.append(f"Cronbach's α {alpha:.3f}")
     return f"""<!DOCTYPE html>

@@ -98,7 +98,7 @@ def plot_graph(graph: Any, *, column: str | None = None, ax: Axes | None = None,
             dashed.set_gid("sea_edges")
             ax.add_collection(dashed)
             if legend:
-                _edge_key(ax, edge_color, width)
+                _edge_key(ax, edge_color, width, avoid=xy[["x", "y"]].to_numpy(float))
     size = min(site_marker_size(len(xy), node_size), max(0.5, (0.5 * spacing) ** 2))
     dots = ax.scatter(xy["x"], xy["y"], s=size, c="black", zorder=4)
     dots.set_gid("sites")
@@ -107,8 +107,11 @@ def plot_graph(graph: Any, *, column: str | None = None, ax: Axes | None = None,
     return ax
 
 
-def _edge_key(ax: Axes, colour: str, width: float) -> None:
-    """A small key of the two edge styles (lower left), beside the groups' legend."""
+def _edge_key(ax: Axes, colour: str, width: float, *, avoid: np.ndarray) -> None:
+    """A small key of the two edge styles, beside the groups' legend: in the lower left,
+    or the first of the other corners that covers fewer of the sites ``avoid`` (axes'
+    units), never the scale bar's corner (the two overlapped when the bar had gone to the
+    lower left, an audit's map of Australia)."""
     from matplotlib.legend import Legend
     from matplotlib.lines import Line2D
 
@@ -116,5 +119,27 @@ def _edge_key(ax: Axes, colour: str, width: float) -> None:
                Line2D([], [], color=colour, linewidth=1.3 * max(width, 0.8), linestyle="--")]
     key = Legend(ax, handles, ["edge, no sea crossing", "sea crossing"], loc="lower left",
                  fontsize=7, frameon=True, framealpha=0.85)
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    box = key.get_window_extent(renderer).transformed(ax.transAxes.inverted())
+    w, h = box.width + 0.02, box.height + 0.02  # the key's size, with its padding
+    to_axes = ax.transData + ax.transAxes.inverted()
+    pts = to_axes.transform(avoid) if len(avoid) else np.empty((0, 2))
+    bar = [line for line in ax.lines if line.get_gid() == "scale_bar"]
+    bar_corner = None
+    if bar:
+        bx, by = to_axes.transform(np.column_stack(bar[0].get_data())).mean(axis=0)
+        bar_corner = ("upper" if by > 0.5 else "lower") + (" right" if bx > 0.5 else " left")
+    best, fewest = None, None
+    for loc in ("lower left", "lower right", "upper left", "upper right"):
+        if loc == bar_corner:
+            continue
+        x0 = 1 - w if loc.endswith("right") else 0.0
+        y0 = 1 - h if loc.startswith("upper") else 0.0
+        n = int(((pts[:, 0] >= x0) & (pts[:, 0] <= x0 + w)
+                 & (pts[:, 1] >= y0) & (pts[:, 1] <= y0 + h)).sum())
+        if fewest is None or n < fewest:
+            best, fewest = loc, n
+    key.set_loc(best)
     key.set_gid("edge_key")
     ax.add_artist(key)

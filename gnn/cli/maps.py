@@ -46,8 +46,17 @@ def _cmd_maps(args: argparse.Namespace) -> int:
         raise DialectGraphError("give exactly one of `--survey V.csv` or `--distances M.csv`; "
                                 "got both.")
     if args.sites is not None and args.survey is None and args.distances is None:
-        raise DialectGraphError("`--survey V.csv` or `--distances M.csv` must be given with "
-                                "--sites; got neither.")
+        from geodata.maps.atlas import GEOGRAPHY_KINDS
+
+        need = [k for k in args.kinds or _KINDS if k not in GEOGRAPHY_KINDS]
+        if need:  # checked before the sites are read
+            asked = ("the map set" if args.kinds is None else
+                     f"the {', '.join(repr(k) for k in need)} map(s)")
+            raise DialectGraphError(
+                f"`--survey V.csv` or `--distances M.csv` must be given with --sites for "
+                f"{asked}; got neither. Pass the readings, or ask only for --kinds "
+                f"{','.join(GEOGRAPHY_KINDS)}: the regions, graph and groups are drawn from "
+                "the sites alone.")
     sites, survey, report = load_inputs(args)
     distances = None
     if args.distances is not None:
@@ -188,7 +197,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, required=True, help="output folder")
     p.add_argument("--kinds", nargs="+", type=_kinds, action=_Flatten, default=None,
                    metavar="KIND", help="map kinds to write, separated by spaces or commas "
-                                        f"(default all): {', '.join(_KINDS)}")
+                                        f"(default all): {', '.join(_KINDS)}; graph and "
+                                        "groups need no --survey")
     p.add_argument("--reference", default=None,
                    help="site id or name for the reference-point map (default: the "
                         "linguistically most central site, least mean distance to the others)")

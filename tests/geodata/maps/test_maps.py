@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import geopandas as gpd
@@ -771,6 +772,36 @@ def test_the_graph_map_keys_its_sea_crossings(szeto):
     _draw(ax.figure)
 
 
+def test_the_edge_key_keeps_off_the_scale_bar():
+    """An audit's map of Australia and New Zealand: the scale bar went to the lower left
+    (the lower right held New Zealand's south) and the key of the edge styles, always in
+    the lower left, covered it. The key takes another corner, the one with fewest sites:
+    here two islands, the smaller one in the lower right crowded with sites."""
+    rng = np.random.default_rng(0)
+    land = gpd.GeoDataFrame(geometry=[shapely.box(100, 14, 104, 18),
+                                      shapely.box(104.5, 12, 106.5, 13.5)], crs="EPSG:4326")
+    lon = np.r_[rng.uniform(100.2, 103.8, 12), rng.uniform(104.6, 106.4, 16)]
+    lat = np.r_[rng.uniform(14.2, 17.8, 12), rng.uniform(12.02, 13.4, 16)]
+    sites = gpd.GeoDataFrame({"group": ["a"] * 12 + ["b"] * 16},
+                             index=[f"s{i}" for i in range(28)],
+                             geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+    graph = DialectGraph.from_sites(sites, boundary=land, label="group")
+    assert graph.edges["sea_crossing"].any()
+    ax = plot_graph(graph)
+    ax.figure.canvas.draw()
+    renderer = ax.figure.canvas.get_renderer()
+    key = next(a for a in ax.artists if a.get_gid() == "edge_key")
+    bar = _gid(ax, "scale_bar")
+    label = next(t for t in ax.texts if t.get_gid() == "scale_bar_label")
+    assert bar.get_xdata().mean() < np.mean(ax.get_xlim())  # the bar is in the lower left
+    key_box = key.get_window_extent(renderer)
+    for artist in (bar, label):
+        assert not key_box.overlaps(artist.get_window_extent(renderer))
+    sites_px = ax.transData.transform(_gid(ax, "sites").get_offsets())
+    assert not key_box.count_contains(sites_px)
+    plt.close(ax.figure)
+
+
 def test_graph_map_dots_as_fine_as_the_sites_are_close():
     """340 sites strung along two short coasts of a wide map drew a black band of dots
     and lines over their regions (the dots shrank with the count only): they now shrink
@@ -884,6 +915,25 @@ def test_clusters_take_the_colours_of_their_groups(tmp_path, monkeypatch):
                       survey=survey, kinds=["clusters"], label="zone", n_clusters=3,
                       metric="hamming", dpi=40)
     assert seen["palette"] == palette
+
+
+def test_write_atlas_draws_the_geography_from_the_sites_alone(tmp_path):
+    """Without a survey or distances the regions, graph and groups are drawn (and the
+    sites' and edges' tables written); asked for more, it says what the rest needs."""
+    from geodata.maps import atlas
+
+    sites, _ = load_dataset("sinitic_szeto2018")
+    summary = atlas.write_atlas(sites, tmp_path / "a", kinds=list(atlas.GEOGRAPHY_KINDS),
+                                label="dialect_group", dpi=40)
+    assert sorted(summary["figures"]) == ["graph.png", "groups.png"]
+    assert summary["tables"] == ["sites.csv", "edges.csv"] and "clustering" not in summary
+    with pytest.raises(DialectGraphError, match=re.escape(
+            "`survey` or `distances` must be given for the 'clusters' map(s); got neither. "
+            "Pass a survey (a long table site, item, value) or a square site x site distance "
+            "matrix, or ask only for kinds=['graph', 'groups']")):
+        atlas.write_atlas(sites, tmp_path / "b", kinds=["graph", "clusters"])
+    with pytest.raises(DialectGraphError, match="must be given for the map set; got neither"):
+        atlas.write_atlas(sites, tmp_path / "b")
 
 
 def test_the_scale_bar_moves_off_the_sites_in_its_corner():

@@ -485,3 +485,36 @@ def test_isolated_island_advice_names_only_options_maps_has(tmp_path, capsys):
     assert re.search(r"Raise `--max-crossing-km` \(now 200\) past those distances, or pass "
                      r"--isolated keep\.", err), err
     assert "method" not in err
+
+
+def test_the_groups_and_graph_maps_need_no_survey(tmp_path, capsys):
+    """An audit asked `maps --kinds groups` of sites with their groups and no readings:
+    refused ("--survey or --distances must be given"), though the groups map needs none.
+    The regions, graph and groups are drawn from the sites alone; a kind that needs the
+    readings is named in the refusal, before any work."""
+    sites, _ = load_dataset("sinitic_szeto2018")
+    sites.drop(columns="geometry").rename_axis("id").to_csv(tmp_path / "sites.csv")
+    out = tmp_path / "geo"
+    base = ["--sites", str(tmp_path / "sites.csv"), "--boundary", "china_provinces",
+            "--dpi", "40"]
+    assert _run([*base, "--kinds", "groups,graph", "--out", str(out)]) == 0
+    assert "wrote 2 figures, sites.csv, edges.csv, summary.json and index.html" in \
+        capsys.readouterr().out
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert sorted(summary["figures"]) == ["graph.png", "groups.png"]
+    assert summary["metric"] is None and summary["n_sites"] == len(sites)
+    per_site = pd.read_csv(out / "sites.csv", index_col=0)
+    assert list(per_site.columns) == ["name", "latitude", "longitude", "dialect_group"]
+    assert len(per_site) == len(sites)
+    edges = pd.read_csv(out / "edges.csv")
+    assert len(edges) == summary["n_edges"] and "distance_km" in edges.columns
+    assert f"{len(sites)} sites, {summary['n_edges']} edges. Written in" in (
+        out / "index.html").read_text(encoding="utf-8")
+    for kinds, asked in ((["--kinds", "groups,mds"], "the 'mds' map(s)"), ([], "the map set")):
+        with pytest.raises(DialectGraphError, match=re.escape(
+                f"`--survey V.csv` or `--distances M.csv` must be given with --sites for "
+                f"{asked}; got neither. Pass the readings, or ask only for --kinds "
+                "graph,groups: the regions, graph and groups are drawn from the sites "
+                "alone.")):
+            _run([*base, *kinds, "--out", str(tmp_path / "no")])
+    assert not (tmp_path / "no").exists()
