@@ -1142,8 +1142,36 @@ COUNTRY_COLUMNS = ("country", "country_code", "countrycode", "iso2", "iso3", "is
 #: A site farther than this (km) outside the country its row names is reported (a coast
 #: or an island the 1:10m outline draws coarsely lies within it) ...
 COUNTRY_SLACK_KM = 25.0
-#: ... and refused when a sign changed, or latitude and longitude exchanged, puts it there.
+#: ... and refused when a sign changed, or latitude and longitude exchanged, puts it there,
+#: if it lies farther than this (km) outside it (nearer, the column is likelier wrong).
+COUNTRY_TYPO_MIN_KM = 100.0
 _COUNTRY_ALIASES = {"uk": "gb", "el": "gr"}
+#: The columns of Natural Earth's countries that name a country, read by both.
+_COUNTRY_NAME_COLUMNS = ("name_long", "name", "sovereignt", "adm0_a3", "iso_a3", "iso_a2")
+
+
+def country_column(columns: Any) -> Any:
+    """The column of ``columns`` that holds the sites' countries (:data:`COUNTRY_COLUMNS`,
+    any case), or None."""
+    return next((c for c in columns if str(c).strip().lower() in COUNTRY_COLUMNS), None)
+
+
+def country_keys(value: Any) -> list[str]:
+    """The countries a cell names, as compared (:func:`_country_key`): one, or several
+    separated by ';' or '|' as Glottolog writes them ('ES;PT'); [] for a blank."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return []
+    return [k for k in map(_country_key, re.split(r"[;|]", str(value))) if k]
+
+
+def _country_key(value: Any) -> str:
+    """A country's code or name as compared: accents, case, spaces and punctuation
+    folded, aliases resolved ('Dem. Rep. Korea', 'dem_rep_korea' and 'DemRepKorea' alike;
+    'UK' is 'GB'); '' for a blank."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    key = re.sub(r"[^0-9a-z]+", "", _bare(str(value)).casefold())
+    return _COUNTRY_ALIASES.get(key, key)
 
 
 def _check_stated_countries(sites: gpd.GeoDataFrame, report: Report, *,
@@ -1154,9 +1182,9 @@ def _check_stated_countries(sites: gpd.GeoDataFrame, report: Report, *,
     audit's Dakar, Kaolack, Bamako and Conakry without their minus lay in Chad and Nigeria,
     among the survey's own sites, where no test of sites apart can see them); one that no
     such change explains is reported. A column most of whose values name no country is no
-    country column (nothing is checked)."""
-    column = next((c for c in sites.columns if str(c).strip().lower() in COUNTRY_COLUMNS),
-                  None)
+    country column (nothing is checked). A cell may name several countries, as Glottolog
+    writes them ('ES;PT'): the site is in any of them."""
+    column = country_column(sites.columns)
     if column is None or not len(sites):
         return
     stated = sites[column].astype("string").str.strip()
@@ -1167,41 +1195,49 @@ def _check_stated_countries(sites: gpd.GeoDataFrame, report: Report, *,
 
     world = load_boundary("world_countries")
     lookup: dict[str, int] = {}
-    for col in ("name_long", "name", "sovereignt", "adm0_a3", "iso_a3", "iso_a2"):
+    for col in _COUNTRY_NAME_COLUMNS:
         for k, v in enumerate(world[col].astype(str)):
             if v and v != "-99":
-                lookup.setdefault(_bare(v).casefold(), k)
-    keys = stated[known].map(lambda v: _bare(v).casefold()).map(
-        lambda v: _COUNTRY_ALIASES.get(v, v))
-    row = keys.map(lookup)
-    values = pd.unique(keys)
-    if pd.Series(values).map(lookup).notna().mean() < 0.8:
+                lookup.setdefault(_country_key(v), k)
+    # one cell of several countries ('ES;PT', Glottolog's) switched the whole check off
+    # (an audit's Coimbra, its minus dropped, went to Sardinia unsaid)
+    keys = stated[known].map(country_keys)
+    values = pd.unique(np.array([k for ks in keys for k in ks], dtype=object))
+    if not len(values) or pd.Series(values).map(lookup).notna().mean() < 0.8:
         return  # not a column of countries
+    row = keys.map(lambda ks: [lookup[k] for k in ks if k in lookup])
     from geodata._geo import great_circle_km
 
     geoms = world.geometry.to_numpy()
     lat, lon = sites["latitude"].to_numpy(float), sites["longitude"].to_numpy(float)
 
-    def km_outside(k: int, la: float, lo: float) -> float:
+    def km_outside(ks: list[int], la: float, lo: float) -> float:
+        """km from the nearest of the countries ``ks`` (0 inside one)."""
         if not (np.isfinite(la) and np.isfinite(lo)) or abs(la) > 90 or abs(lo) > 180:
             return np.inf
         point = shapely.Point(lo, la)
-        if geoms[k].covers(point):
-            return 0.0
-        near = shapely.get_coordinates(shapely.shortest_line(point, geoms[k]))[-1]
-        return float(great_circle_km(lo, la, near[0], near[1]))
+        best = np.inf
+        for k in ks:
+            if geoms[k].covers(point):
+                return 0.0
+            near = shapely.get_coordinates(shapely.shortest_line(point, geoms[k]))[-1]
+            best = min(best, float(great_circle_km(lo, la, near[0], near[1])))
+        return best
 
     typos: dict[int, list[tuple[int, float]]] = {}
     astray: list[tuple[int, float]] = []
     positions = np.flatnonzero(known.to_numpy())
-    for pos, k in zip(positions, row.to_numpy()):
-        if pd.isna(k):
+    for pos, ks in zip(positions, row.tolist()):
+        if not ks:
             continue
-        far = km_outside(int(k), lat[pos], lon[pos])
+        far = km_outside(ks, lat[pos], lon[pos])
         if far <= COUNTRY_SLACK_KM:
             continue
-        for m, (_, move, _, _) in enumerate(_MOVES):
-            if km_outside(int(k), *move(lat[pos], lon[pos])) <= COUNTRY_SLACK_KM:
+        # a site near its stated country is more likely stated in the wrong one than
+        # mistyped: an audit's Tachelhit point, in Morocco 47 km from Algeria (Glottolog's
+        # 'DZ;MA' cut to 'DZ'), was told to lose its minus, 1,500 km into the Sahara
+        for m, (_, move, _, _) in enumerate(_MOVES if far > COUNTRY_TYPO_MIN_KM else ()):
+            if km_outside(ks, *move(lat[pos], lon[pos])) <= COUNTRY_SLACK_KM:
                 typos.setdefault(m, []).append((pos, far))
                 break
         else:
@@ -1212,14 +1248,25 @@ def _check_stated_countries(sites: gpd.GeoDataFrame, report: Report, *,
                   apart="lie outside it but would lie in it",
                   where=lambda k, km: f"{km:,.0f} km outside {stated.iloc[k]!r}")
     if astray:
-        shown = [f"{sites.index[k]!r} ({km:,.0f} km outside {stated.iloc[k]!r})"
-                 for k, km in astray[:5]]
+        # one in no country at all is at sea or on an islet the 1:10m borders lack (an
+        # audit's Dokdo and the eastern Torres Strait islands): its data may well be right
+        tree = shapely.STRtree(geoms)
+        lies_in = {}  # the country a site lies in, None for none
+        for k, _ in astray:
+            hit = tree.query(shapely.Point(lon[k], lat[k]), predicate="within")
+            lies_in[k] = str(world["name"].iloc[int(hit[0])]) if len(hit) else None
+        nowhere = {k for k, c in lies_in.items() if c is None}
+        shown = [f"{sites.index[k]!r} ({km:,.0f} km outside {stated.iloc[k]!r}, in "
+                 f"{lies_in[k] or 'no country'})" for k, km in astray[:5]]
         more = f" and {len(astray) - 5} more" if len(astray) > 5 else ""
         report.add("sites outside their country",
                    f"{len(astray)} site(s) lie more than {COUNTRY_SLACK_KM:g} km outside the "
                    f"country their {column!r} column names (Natural Earth's 1:10m borders): "
                    f"{', '.join(shown)}{more}. Kept as given; check their coordinates or "
-                   "the column",
+                   "the column" + (
+                       f" ({len(nowhere)} lie in no country: at sea, or on an island the "
+                       "1:10m borders lack: barriers of countries take their country from the column)"
+                       if nowhere else ""),
                    [str(sites.index[k]) for k, _ in astray])
 
 
@@ -1591,8 +1638,9 @@ def _refuse_swapped_looking(sites: gpd.GeoDataFrame, *, argument: str,
         more = f" and {rest.size - 3} more" if rest.size > 3 else ""
         problems.add(
             f"`{argument}` has {rest.size} more site(s) apart from the others, which no "
-            f"exchange or change of sign puts among them: {', '.join(shown)}{more}. Check "
-            "their coordinates too.")
+            f"exchange or change of sign puts among them: {', '.join(shown)}{more}. They "
+            "may be right (islands, a survey's outliers); if not, check their coordinates "
+            "too.")
     problems.raise_if_any()
 
 

@@ -16,6 +16,7 @@ from geodata._validate import (
     match_name,
     require_columns,
     sites_of_name,
+    unify_label_spellings,
 )
 
 __all__ = [
@@ -30,4 +31,5 @@ __all__ = [
     "match_name",
     "sites_of_name",
     "require_columns",
+    "unify_label_spellings",
 ]

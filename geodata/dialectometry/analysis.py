@@ -13,9 +13,11 @@ from geodata._geo import EARTH_RADIUS_KM
 from geodata._validate import (
     DialectGraphError,
     Problems,
+    Report,
     check_number,
     first_examples,
     require_columns,
+    unify_label_spellings,
 )
 from geodata.dialectometry.names import DEFAULT_LINKAGE
 from geodata.io import to_jsonable
@@ -203,7 +205,10 @@ def analyze(
 
     groups = None
     if group_col and group_col in sites.columns:
-        groups = sites[group_col].copy()
+        spelt = Report()  # 'jeolla' and 'Jeolla ' are one group, as the graph reads them
+        groups = unify_label_spellings(sites[[group_col]], group_col, spelt)[group_col]
+        notes.extend(f"{e['action']}: {e['detail']}" for e in spelt.entries)
+        groups = groups.copy()
         groups.index = groups.index.astype(str)
         groups = groups.reindex(matrix.index)
         blank = groups.isna() | groups.astype(str).str.strip().eq("")

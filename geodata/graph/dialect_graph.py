@@ -25,11 +25,13 @@ from geodata._validate import (
     check_columns_match_points,
     check_edge_table,
     first_examples,
+    unify_label_spellings,
 )
 from geodata.graph import adjacency as adj
 from geodata.graph.edges import (
     BARRIER_SNAP_M,
     BORDER_DOUBT_M,
+    HOME_SLACK_M,
     OFFSHORE_WATER_KM,
     connect_components,
     crossing_barriers,
@@ -681,7 +683,7 @@ class DialectGraph:
                 f"{len(reg)} are empty or spelt as missing (NA, NaN, ...). Fill it in, name "
                 "another column, or leave `label` out to build without labels.")
         if label is not None:
-            reg = _unify_label_spellings(reg, label, report)
+            reg = unify_label_spellings(reg, label, report)
         if label is not None and reg[label].isna().any():
             miss = reg.index[reg[label].isna()].tolist()
             report.add("unlabelled regions", f"{len(miss)} regions have no {label!r} value "
@@ -713,7 +715,25 @@ class DialectGraph:
             _report_long_edges(pairs, reg["longitude"].to_numpy(float),
                                reg["latitude"].to_numpy(float), ids, params["method"], report)
         if barriers is not None and len(pairs):
-            flags = crossing_barriers(pairs, xy, barriers, crs=crs)
+            from geodata.io import country_column
+
+            # the sites' own countries (a 'country' column) settle the border towns and
+            # islets that the file's scale puts in the neighbour or in no country
+            home_col = country_column(reg.columns)
+            homes = None if home_col is None else reg[home_col].tolist()
+            flags = crossing_barriers(pairs, xy, barriers, crs=crs, homes=homes)
+            homed = flags.attrs.get("homed", [])
+            if homed:
+                shown = [f"{ids[k]!r} ({'in ' + was if was else 'in none'}, {km:.1f} km from "
+                         f"{own})" for k, was, own, km in homed[:5]]
+                report.add("sites in their stated country",
+                           f"{len(homed)} site(s) that the barrier polygons put in another "
+                           f"country (at most {HOME_SLACK_M / 1000:g} km from their own) or in "
+                           f"none are in the country their {home_col!r} column names: "
+                           f"{', '.join(shown)}"
+                           f"{f' and {len(homed) - 5} more' if len(homed) > 5 else ''}; their "
+                           "edges are flagged as crossing that country's border",
+                           [str(ids[k]) for k, _, _, _ in homed])
             # informants of one place cross no border between them: a coarse outline
             # through a town (an audit's three Vatican informants, 300 m apart, were
             # flagged barrier_Vatican with each other, Vatican-Roma not)
@@ -1343,11 +1363,51 @@ def _nearest_site_km(reg: pd.DataFrame, names: list, proj: np.ndarray | None = N
             # the five nearest in the plane, each measured on the earth (as the joining)
             others = np.delete(np.arange(len(reg)), i)
             near = others[np.argsort(shapely.distance(proj[i], proj[others]))[:5]]
-            km = _nearest_on_earth(proj, np.array([i]), near, proj[i], crs)[2]
+            _, j, km = _nearest_on_earth(proj, np.array([i]), near, proj[i], crs)
             if km >= 0.5:  # a cell that reaches its neighbours was cut off by its water
-                gap = f", {km:,.0f} km of water from the nearest region"
-        parts.append(f"{name!r} ({float(np.min(d)):,.0f} km from the nearest other site{gap})")
+                gap = _gap_words(km, proj[i], proj[j], crs)
+        parts.append(f"{name!r} ({_names_of(reg, [name])}{float(np.min(d)):,.0f} km from the "
+                     f"nearest other site{gap})")
     return ", ".join(parts) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+
+def _gap_words(km: float, a: shapely.Geometry, b: shapely.Geometry, crs) -> str:
+    """``', 140 km of water from the nearest region'``, or, when most of the gap between
+    ``a`` and ``b`` (in ``crs``) lies on the bundled land, ``', 140 km from the nearest
+    region, across land no region reaches'`` (an audit's regions in the Songhua plain,
+    cut at their reach, were "140 km of water" apart)."""
+    from pyproj import Transformer
+
+    from geodata.datasets import load_boundary
+
+    ends = shapely.get_coordinates(shapely.shortest_line(a, b))
+    t = np.linspace(0.0, 1.0, 21)[:, None]
+    x, y = (ends[0] + t * (ends[-1] - ends[0])).T  # 21 points along the gap
+    lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(x, y)
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    on_land = 0
+    if ok.any():
+        tree = shapely.STRtree(load_boundary("world_land").geometry.to_numpy())
+        on_land = np.unique(tree.query(shapely.points(lon[ok], lat[ok]),
+                                       predicate="within")[0]).size
+    if 2 * on_land > len(t):
+        return f", {km:,.0f} km from the nearest region, across land no region reaches"
+    return f", {km:,.0f} km of water from the nearest region"
+
+
+def _names_of(reg: pd.DataFrame, ids: list) -> str:
+    """``'Boigu; '``: the sites' names (the first three that differ from their ids, from a
+    ``name`` column), to go before a message's figures; '' without names. An audit's
+    isolated regions were named by ids alone ('s009')."""
+    if "name" not in reg.columns:
+        return ""
+    names = reg["name"].reindex(ids)
+    shown = [str(v) for i, v in names.items() if isinstance(v, str) and v.strip()
+             and v != str(i)]
+    shown = list(dict.fromkeys(shown))
+    if not shown:
+        return ""
+    return ", ".join(shown[:3]) + (", ..." if len(shown) > 3 else "") + "; "
 
 
 def _report_detached_groups(found: tuple | None, lonely: set, report: Report, *,
@@ -1421,14 +1481,14 @@ def _detached_groups(edges: pd.DataFrame, reg: pd.DataFrame, *, proj: np.ndarray
             # sites, joined across 134 km of water once the limit passed that)
             shore = shapely.union_all(proj[inside])
             near = outside[np.argsort(shapely.distance(shore, proj[outside]))[:5]]
-            km = _nearest_on_earth(proj, inside, near, shore, crs)[2]
+            _, j, km = _nearest_on_earth(proj, inside, near, shore, crs)
             if km >= 0.5:
-                water = f", {km:,.0f} km of water from the nearest region"
+                water = _gap_words(km, shore, proj[j], crs)
         names = reg.index[inside].tolist()
         ids += names
         members.append(names)
-        parts.append(f"{first_examples(names)} ({len(names)} regions, {gap:,.0f} km from the "
-                     f"nearest other site{water})")
+        parts.append(f"{first_examples(names)} ({_names_of(reg, names)}{len(names)} regions, "
+                     f"{gap:,.0f} km from the nearest other site{water})")
         gaps.append(gap)
     order = np.argsort(gaps, kind="stable")[::-1]  # the farthest first, as the lone regions
     return int(sizes[main]), [parts[k] for k in order], ids, members
@@ -1497,42 +1557,6 @@ def _check_sites_in_regions(ids: pd.Index, proj: np.ndarray, xy: np.ndarray,
             + (f" and {far.size - 5} more" if far.size > 5 else "")
             + ". Check the column of the polygons' ids, id_col (CLI: --region-id-col), "
             "and the sites' coordinates.")
-
-
-def _unify_label_spellings(reg: gpd.GeoDataFrame, label: str,
-                           report: Report) -> gpd.GeoDataFrame:
-    """``reg`` with the ``label`` values that differ from another only by case, spaces
-    around them or the Unicode form written as the spelling most sites have, said (an
-    audit's 'Ulster ', 'ulster' and 'Irish gaelic' became three more dialect groups of one
-    site each, unsaid)."""
-    values = reg[label]
-    is_text = values.map(lambda v: isinstance(v, str)).to_numpy(bool)
-    if not is_text.any():
-        return reg
-    text = values[is_text].astype(str)
-    plain = text.str.strip().str.normalize("NFC")
-    key = plain.str.casefold()
-    counts = plain.groupby([key, plain], sort=True).size()
-    # per key, the spelling most sites have (ties: the first in sorted order)
-    best = counts.sort_values(ascending=False, kind="stable").groupby(level=0).head(1)
-    spelling = {k: v for k, v in best.index}
-    unified = key.map(spelling)
-    changed = unified != text
-    if not changed.any():
-        return reg
-    pairs = pd.DataFrame({"given": text[changed], "as": unified[changed]})
-    told = pairs.groupby(["given", "as"], sort=False).size()
-    shown = [f"{g!r} as {a!r} ({n} site{'s' if n > 1 else ''})" for (g, a), n in told.items()]
-    reg = reg.copy()
-    reg.loc[text.index[changed.to_numpy()], label] = unified[changed].to_numpy()
-    report.add("label spellings unified",
-               f"{int(changed.sum())} value(s) of {label!r} differ from another only by case "
-               f"or spaces around them and are read as the spelling most sites have: "
-               f"{', '.join(shown[:5])}{f' and {len(shown) - 5} more' if len(shown) > 5 else ''}"
-               "; spell them alike if they "
-               "are one group, or differently if not",
-               sorted(map(str, text.index[changed.to_numpy()])))
-    return reg
 
 
 def _report_region_overlaps(ids: pd.Index, lonlat: np.ndarray, crs,

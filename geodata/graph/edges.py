@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -617,6 +618,7 @@ def crossing_barriers(
     *,
     crs: CRS,
     name_col: str = "name",
+    homes: Sequence[Any] | None = None,
 ) -> pd.DataFrame:
     """Boolean columns ``barrier_<name>``: does the straight line between two sites cross it?
 
@@ -638,6 +640,14 @@ def crossing_barriers(
     ``attrs["far"]``, the sites outside every polygon in ``attrs["placed"]`` (site
     position, the polygon it was put in or None, km to it).
 
+    With ``homes`` (each site's country as the sites' table states it, a code or a name),
+    a site is in the polygon its country names (matched to the barriers' name, ISO and
+    Natural Earth name columns) when the file puts it within :data:`HOME_SLACK_M` of
+    that polygon but in another (a border town the file's scale puts in the neighbour:
+    Hyesan on the Yalu fell in China, its edges to its own villages flagged), or in none
+    at any distance (an islet the file lacks: Dokdo, Darnley Island); ``attrs["homed"]``
+    lists them (site, polygon the file put it in or None, its own, km to its own).
+
     Parameters
     ----------
     pairs : DataFrame
@@ -654,6 +664,8 @@ def crossing_barriers(
     name_col : str, default "name"
         Column naming each barrier (letters, digits, ``_`` or ``-``); when absent the
         barriers are named ``barrier0``, ``barrier1``, ...
+    homes : sequence, optional
+        Each site's country (ISO code or name; blank where unknown), in ``xy``'s order.
 
     Returns
     -------
@@ -721,14 +733,26 @@ def crossing_barriers(
                     inside[names_a[nearest[k]]][site] = True
                 placed.append((int(site), names_a[nearest[k]] if close[k] else None,
                                float(gaps[nearest[k], k]) / 1000))
+    homed: list[tuple[int, str | None, str, float]] = []
+    confirmed = np.zeros(len(xy), dtype=bool)  # in the polygon their country names
+    if homes is not None and inside:
+        if len(homes) != len(xy):
+            raise DialectGraphError(f"`homes` must give one country per site ({len(xy)}); "
+                                    f"got {len(homes)}.")
+        home_of, countries = _home_polygons(homes, barriers, names, name_col, areas)
+        homed = _put_in_homes(home_of, countries, areas, inside, points)
+        moved = {site for site, _, _, _ in homed}
+        placed = [p for p in placed if p[0] not in moved]  # their country is known now
+        confirmed = np.array([any(inside[h][k] for h in hs) for k, hs in enumerate(home_of)],
+                             dtype=bool)
     # a site this near a land border of its polygon may be the neighbour's at the file's
     # scale (an audit's Narva in Russia, Tornio in Sweden, Anse-à-Pitres in the Dominican
-    # Republic at 1:10m): named, kept as the file says
+    # Republic at 1:10m): named, kept as the file says (unless its stated country says)
     doubtful: list[tuple[int, str, str, float]] = []  # (site, polygon, neighbour, km)
     area_names = list(areas)
     area_tree = shapely.STRtree([areas[n] for n in area_names]) if len(areas) > 1 else None
     for name, covered in inside.items() if area_tree is not None else ():
-        sites = np.flatnonzero(covered)
+        sites = np.flatnonzero(covered & ~confirmed)
         if not sites.size:
             continue
         edge = shapely.distance(shapely.boundary(areas[name]), points[sites])
@@ -770,9 +794,62 @@ def crossing_barriers(
     frame = pd.DataFrame(out, index=pairs.index)
     frame.attrs["far"] = far
     frame.attrs["placed"] = placed
+    frame.attrs["homed"] = homed
     frame.attrs["near_border"] = doubtful
     frame.attrs["unknown_edges"] = int(guess.sum()) if areas else 0
     return frame
+
+
+#: A site the barrier polygons put in another country than its stated one is in its own
+#: when it lies within this (m) of it (as :data:`geodata.io.COUNTRY_SLACK_KM`: farther,
+#: its coordinates or its country are wrong, reported when the sites are read).
+HOME_SLACK_M = 25_000.0
+
+
+def _home_polygons(homes: Sequence[Any], barriers: gpd.GeoDataFrame, names: pd.Series,
+                   name_col: str, areas: Mapping[str, shapely.Geometry],
+                   ) -> tuple[list[list[str]], set[str]]:
+    """Each site's stated countries (one, or several: 'ES;PT') as the names of barrier
+    polygons ([]: blank, or no polygon of the barriers is that country), and the names
+    of the polygons that are countries. A polygon is matched by its name and, where the
+    file has them, Natural Earth's name and ISO columns."""
+    from geodata.io import _COUNTRY_NAME_COLUMNS, _country_key, country_keys
+
+    found: dict[str, set[str]] = {}
+    columns = [name_col, *(c for c in _COUNTRY_NAME_COLUMNS if c in barriers.columns)]
+    for col in columns:
+        for name, value in zip(names, barriers[col]):
+            key = _country_key(value)
+            if name in areas and key and key != "99":
+                found.setdefault(key, set()).add(name)
+    # a code that several polygons share names none of them (provinces all 'CHN')
+    lookup = {key: next(iter(named)) for key, named in found.items() if len(named) == 1}
+    return ([list(dict.fromkeys(lookup[k] for k in country_keys(h) if k in lookup))
+             for h in homes], set(lookup.values()))
+
+
+def _put_in_homes(home_of: list[list[str]], countries: set[str],
+                  areas: Mapping[str, shapely.Geometry], inside: dict[str, np.ndarray],
+                  points: np.ndarray) -> list[tuple[int, str | None, str, float]]:
+    """Put each site whose stated countries are the polygons ``home_of`` names, and which
+    the polygons put in another country (within :data:`HOME_SLACK_M` of its own, the
+    nearest of them) or in none, in its own polygon (``inside`` changed in place; the
+    other polygons that are no country, a range drawn over them, keep it); returns (site,
+    the country it was in or None, its own, km)."""
+    moved = []
+    for site, homes in enumerate(home_of):
+        if not homes or any(inside[h][site] for h in homes):
+            continue
+        now = [n for n, covered in inside.items() if covered[site] and n in countries]
+        gaps = [float(shapely.distance(areas[h], points[site])) for h in homes]
+        home, km = homes[int(np.argmin(gaps))], min(gaps)
+        if now and km > HOME_SLACK_M:
+            continue  # far inside another: a wrong coordinate or country, reported on reading
+        for n in now:
+            inside[n][site] = False
+        inside[home][site] = True
+        moved.append((site, now[0] if now else None, home, km / 1000))
+    return moved
 
 
 #: Two barrier polygons whose overlap is under this share of the smaller one's area lie

@@ -1050,7 +1050,9 @@ def _landmass_of_sites(outline, xy: np.ndarray, ids: pd.Index, outside: str,
         if not out.size:
             return lands, land_of, out, dist_km * 1000
         far = np.argsort(-dist_km, kind="stable")[:5]  # the farthest: the ones to check
-        detail = ", ".join(f"{ids[out[k]]!r} ({dist_km[k]:.1f} km)" for k in far)
+        in_lake = _in_lakes(lands, xy[out]) if world else np.zeros(len(out), dtype=bool)
+        detail = ", ".join(f"{ids[out[k]]!r} ({dist_km[k]:.1f} km"
+                           f"{', in a lake' if in_lake[k] else ''})" for k in far)
         if len(out) > 5:
             detail += f" and {len(out) - 5} more within {dist_km[far[-1]]:.1f} km"
         out_ids = ids[out]
@@ -1064,11 +1066,14 @@ def _landmass_of_sites(outline, xy: np.ndarray, ids: pd.Index, outside: str,
             f"{len(out)} sites lie outside the boundary (distance to it: {detail}); kept: "
             "their cells are clipped to the nearest landmass, plus the water of their own "
             "cell out to the site (at most half-way to the nearest other site and twice the "
-            "median site spacing)",
+            "median site spacing)" + (
+                f"; {int(in_lake.sum())} of them in a lake, not at sea (the boundary's lakes "
+                "are water: their edges are `sea_crossing` too; a `boundary` without that "
+                "lake makes it land)" if in_lake.any() else ""),
             out_ids,
         )
         _report_far_at_sea(xy, out, dist_km, ids, report, boundary_name=boundary_name,
-                           world=world, nn=nn)
+                           world=world, nn=nn, in_lake=in_lake)
         return lands, land_of, out, dist_km * 1000
     return lands, land_of, np.array([], dtype=np.int64), np.array([], dtype=float)
 
@@ -1124,6 +1129,19 @@ def _places(xy: np.ndarray, merge_m: float) -> tuple[np.ndarray, np.ndarray]:
     return place, centre
 
 
+def _in_lakes(lands: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    """Which points (off the land) lie in a hole of a landmass: a lake, not the sea (an
+    audit's site in Lake Eyre was "far out at sea")."""
+    if not len(xy):
+        return np.zeros(0, dtype=bool)
+    holed = np.flatnonzero(shapely.get_num_interior_rings(lands) > 0)
+    if not holed.size:
+        return np.zeros(len(xy), dtype=bool)
+    filled = shapely.polygons(shapely.get_exterior_ring(lands[holed]))
+    pt, _ = shapely.STRtree(filled).query(shapely.points(xy), predicate="within")
+    return np.isin(np.arange(len(xy)), pt)
+
+
 def _far_at_sea(dist_m: np.ndarray, nn: np.ndarray) -> np.ndarray:
     """Which distances to the land (m) make a site "far out at sea": more than the
     survey's median site spacing and :data:`FAR_AT_SEA_KM`."""
@@ -1132,12 +1150,14 @@ def _far_at_sea(dist_m: np.ndarray, nn: np.ndarray) -> np.ndarray:
 
 def _report_far_at_sea(xy: np.ndarray, out: np.ndarray, dist_km: np.ndarray, ids: pd.Index,
                        report: Report, *, boundary_name: str | None = None,
-                       world: bool = True, nn: np.ndarray | None = None) -> None:
+                       world: bool = True, nn: np.ndarray | None = None,
+                       in_lake: np.ndarray | None = None) -> None:
     """Report the sites outside the land that lie farther from it than the sites lie
     from each other (median nearest-neighbour spacing): most likely a mistyped coordinate,
     where a coastal site a few km off a coarse outline is not. With an outline of a study
     area (not ``world``), they lie outside it, not necessarily at sea: said so. ``nn``:
-    :func:`_nn_distances` of ``xy`` when the caller has it."""
+    :func:`_nn_distances` of ``xy`` when the caller has it; ``in_lake`` (per site of
+    ``out``, :func:`_in_lakes`): those in a lake of the outline, said so."""
     if len(xy) < 2:
         return
     nn = _nn_distances(xy) if nn is None else nn
@@ -1147,7 +1167,10 @@ def _report_far_at_sea(xy: np.ndarray, out: np.ndarray, dist_km: np.ndarray, ids
         return
     order = np.argsort(-dist_km[far], kind="stable")
     who, km = ids[out[far]][order], dist_km[far][order]
-    listed = ", ".join(f"{i!r} ({d:,.0f} km)" for i, d in zip(who[:5], km[:5]))
+    lake = (np.zeros(len(who), dtype=bool) if in_lake is None or not world
+            else np.asarray(in_lake, dtype=bool)[far][order])
+    listed = ", ".join(f"{i!r} ({d:,.0f} km{', in a lake' if w else ''})"
+                       for i, d, w in zip(who[:5], km[:5], lake[:5]))
     more = f" and {len(who) - 5} more" if len(who) > 5 else ""
     if not world:  # a study area's outline: the sites lie beyond it, on land or not
         if 2 * len(who) > len(xy):  # most of them: an outline of another area
@@ -1183,6 +1206,9 @@ def _report_far_at_sea(xy: np.ndarray, out: np.ndarray, dist_km: np.ndarray, ids
         advice = ("Check their coordinates (a typo, or latitude and longitude swapped?), or "
                   "whether the boundary is too coarse to hold their island (world_land keeps "
                   "small islands, world_countries does not)")
+    if lake.any():
+        advice += (f". {int(lake.sum())} of them lie in a lake, not at sea (see 'sites "
+                   "outside the boundary')")
     report.add(
         "sites far out at sea",
         f"{len(who)} site(s) lie farther from the boundary's land than the sites' median "

@@ -175,7 +175,10 @@ def _read_barrier(path: Path):
 
         gdf = load_boundary(str(path))
         name = next(c for c in ("name", "name_en", "adm0_a3") if c in gdf.columns)
-        gdf = gdf[[name, gdf.geometry.name]].rename(columns={name: "name"})
+        # the ISO codes and long names stay: a sites' 'country' column is matched to them
+        codes = [c for c in ("iso_a2", "iso_a3", "adm0_a3", "name_long", "sovereignt")
+                 if c in gdf.columns and c != name]
+        gdf = gdf[[name, *codes, gdf.geometry.name]].rename(columns={name: "name"})
         return _named_barriers(gdf, path)
     if not path.exists():
         raise DialectGraphError(f"`--barrier` must be an existing vector file; {str(path)!r} "

@@ -381,7 +381,14 @@ def _cmd_tree(args: argparse.Namespace) -> int:
                              for k, v in cmp.items()}
     report["comparisons"] = comparisons
     if sites is not None and args.group_col in sites:
-        groups = sites[args.group_col].replace("", np.nan).dropna()
+        from geodata.validation import Report, unify_label_spellings
+
+        spelt = Report()  # 'jeolla' and 'Jeolla ' are one group, as `build` reads them
+        groups = unify_label_spellings(sites[[args.group_col]], args.group_col,
+                                       spelt)[args.group_col]
+        for e in spelt.entries:
+            print(f"note: {e['action']}: {e['detail']}", file=sys.stderr)
+        groups = groups.replace("", np.nan).dropna()
         k = int(groups.nunique())
         if 1 < k <= len(distances):
             labels = trees.flat_clusters(distances, k, method=DEFAULT_LINKAGE)

@@ -1564,7 +1564,8 @@ def test_a_group_of_sites_typed_without_their_minus_is_refused(tmp_path):
                      r"longitudes are negative\.", message), message
     assert re.search(r"- `path` has 1 more site\(s\) apart from the others, which no "
                      r"exchange or change of sign puts among them: 's114' \(lat=64\.23, "
-                     r"lon=76\.54; [\d,]+ km from them\)\. Check their coordinates too\.$",
+                     r"lon=76\.54; [\d,]+ km from them\)\. They may be right \(islands, a "
+                     r"survey's outliers\); if not, check their coordinates too\.$",
                      message), message
 
 
@@ -1604,13 +1605,58 @@ def test_sites_are_checked_against_their_country_column(tmp_path):
     said = {e["action"]: e for e in report.entries}["sites outside their country"]
     assert re.match(r"1 site\(s\) lie more than 25 km outside the country their 'country' "
                     r"column names \(Natural Earth's 1:10m borders\): 'gh001' \(\d+ km outside "
-                    r"'TG'\)\. Kept as given", said["detail"])
+                    r"'TG', in Ghana\)\. Kept as given", said["detail"])
     assert len(sites) == 9
     p = _write(tmp_path, "s.csv", (head + rows.format(dakar="17.4441", accra="GH"))
                .replace("country", "zone").replace(",SN", ",west").replace(",GM", ",west"))
     sites, report = read_sites(p, with_report=True)  # no country column: nothing to check
     assert len(sites) == 9
     assert "sites outside their country" not in {e["action"] for e in report.entries}
+
+
+def test_cells_of_several_countries_and_sites_near_theirs(tmp_path):
+    """An audit's atlas with one Glottolog cell 'ES;PT' switched the country check off
+    for all 376 sites: Coimbra, its minus dropped, went to Sardinia with exit 0. A cell
+    names any of its countries. A site near its stated country (Tachelhit's point, in
+    Morocco 47 km from Algeria, stated 'DZ') is not told to lose its minus, 1,500 km
+    into the Sahara: it is reported, with the country it lies in."""
+    rows = ("id,name,latitude,longitude,country\np1,Lisboa,38.722,-9.139,PT\n"
+            "p2,Coimbra,40.203,{coimbra},PT\ne1,Madrid,40.417,-3.704,ES\n"
+            "e2,Sevilla,37.389,-5.984,ES\ng1,Galician,42.2446,-7.5343,ES;PT\n"
+            "m1,Rabat,34.020,-6.841,MA\nt1,Tachelhit,29.7854,-7.7787,{tach}\n")
+    with pytest.raises(DialectGraphError, match=r"'p2' \(lat=40\.203, lon=8\.41; 1,2\d\d km "
+                       r"outside 'PT'\)\. Put the minus sign back"):
+        read_sites(_write(tmp_path, "s.csv", rows.format(coimbra="8.410", tach="MA")))
+    sites, report = read_sites(_write(tmp_path, "s.csv", rows.format(coimbra="-8.410",
+                                                                     tach="DZ")),
+                               with_report=True)
+    said = {e["action"]: e for e in report.entries}["sites outside their country"]
+    assert said["ids"] == ["t1"] and len(sites) == 7
+    assert re.search(r"'t1' \(4\d km outside 'DZ', in Morocco\)", said["detail"])
+    sites, report = read_sites(_write(tmp_path, "s.csv", rows.format(coimbra="-8.410",
+                                                                     tach="DZ;MA")),
+                               with_report=True)
+    assert "sites outside their country" not in {e["action"] for e in report.entries}
+
+
+def test_a_site_in_no_country_is_said_to_be_so(tmp_path):
+    """An audit's Dokdo, at its real coordinates, was "89 km outside 'KR'", as if its row
+    were wrong: the 1:10m borders lack the islet. A site in no country is said to be so
+    (at sea, or on an island the borders lack); names are matched with their punctuation
+    folded ('Dem. Rep. Korea' as the file's 'Dem. Rep. Korea' or 'DemRepKorea')."""
+    rows = ("id,name,latitude,longitude,country\nk1,Seoul,37.566,126.978,KR\n"
+            "k2,Busan,35.180,129.076,KR\nk3,Gangneung,37.752,128.876,KR\n"
+            "k4,Ulleungdo,37.484,130.905,KR\nk5,Dokdo,37.241,131.865,KR\n"
+            "k6,Pyongyang,39.039,125.763,DemRepKorea\nk7,Wonsan,39.153,127.443,KP\n")
+    sites, report = read_sites(_write(tmp_path, "s.csv", rows), with_report=True)
+    said = {e["action"]: e for e in report.entries}["sites outside their country"]
+    assert said["ids"] == ["k5"]
+    assert re.match(r"1 site\(s\) lie more than 25 km outside the country their 'country' "
+                    r"column names \(Natural Earth's 1:10m borders\): 'k5' \(8\d km outside "
+                    r"'KR', in no country\)\. Kept as given; check their coordinates or the "
+                    r"column \(1 lie in no country: at sea, or on an island the 1:10m borders "
+                    r"lack: barriers of countries take their country from the column\)$",
+                    said["detail"])
 
 
 def test_a_tone_alone_on_its_own_row_is_completed_as_in_a_cell(tmp_path):

@@ -42,6 +42,25 @@ def test_a_reference_without_usable_groups_leaves_four_clusters(szeto, column, n
                 "with it is computed") in rep["notes"]
 
 
+def test_group_spellings_alike_but_for_case_or_spaces_are_one_group(szeto):
+    """An audit's 'jeolla', 'Jeolla' and 'Jeolla ' were three groups for `analyze` (one
+    cluster too many, adjusted Rand 0.71), one for `build`: the same rule, said."""
+    sites, survey = szeto
+    groups = sites["dialect_group"].copy()
+    mandarin = groups.index[groups == "Mandarin"]
+    groups[mandarin[:3]] = "mandarin"
+    groups[mandarin[3:5]] = "Mandarin "
+    plain = _run(sites, survey)["clustering"]
+    rep = _run(sites.assign(dialect_group=groups), survey)
+    assert rep["clustering"]["n_clusters"] == plain["n_clusters"] == groups.str.strip(
+        ).str.casefold().nunique()
+    assert rep["clustering"]["agreement"] == plain["agreement"]
+    assert ("label spellings unified: 5 value(s) of 'dialect_group' differ from another only "
+            "by case or spaces around them and are read as the spelling most sites have: "
+            "'mandarin' as 'Mandarin' (3 sites), 'Mandarin ' as 'Mandarin' (2 sites)"
+            ) in " ".join(rep["notes"])
+
+
 def test_an_incomplete_reference_keeps_the_partial_mantel_on_its_labelled_sites(szeto):
     """The note said "agreement and partial Mantel use only the labelled sites", yet the
     partial Mantel was skipped whenever a site had no group (an audit): it is computed on

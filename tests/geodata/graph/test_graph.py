@@ -135,6 +135,40 @@ def test_sea_crossing_joins_island():
         DialectGraph.from_sites(sites, boundary=outline, max_crossing_km=5)
 
 
+def test_regions_without_neighbours_are_named_by_their_sites_names():
+    """An audit's isolated regions were named by ids alone ('s009'), though the sites had a
+    name column (Boigu): the names go beside the ids, a group's first three."""
+    land = shapely.box(100, 10, 102, 12)
+    islands = [shapely.box(102.5, 10.8, 103, 11.2), shapely.box(104.5, 10.8, 105.5, 11.2)]
+    outline = gpd.GeoSeries([land, *islands], crs="EPSG:4326")
+    sites = gpd.GeoDataFrame(
+        {"name": ["Aa", "Bb", "Cc", "Isle", "East", "East"]},
+        geometry=gpd.points_from_xy([100.5, 100.5, 101.5, 102.75, 104.7, 105.3],
+                                    [10.5, 11.5, 11.0, 11.0, 11.0, 11.0]),
+        index=pd.Index(["a", "b", "c", "s9", "e1", "e2"], name="site_id"), crs="EPSG:4326")
+    with pytest.raises(DialectGraphError, match=r"1 region\(s\) have no neighbour \('s9' "
+                       r"\(Isle; 13\d km from the nearest other site, \d\d km of water from "
+                       r"the nearest region\)\)\. Besides, 1 group\(s\) of regions are "
+                       r"joined to nothing else: 'e1', 'e2' \(East; 2 regions, "):
+        DialectGraph.from_sites(sites, boundary=outline, max_crossing_km=5)
+
+
+def test_a_gap_across_land_is_not_called_water():
+    """An audit's regions in the Songhua plain, cut at a 50 km reach, were "140 km of water
+    from the nearest region": the gap is land no region reaches, and is said so."""
+    coords = {"harbin": (126.63, 45.75), "harbin2": (126.9, 45.9), "harbin3": (126.4, 45.6),
+              "changchun": (125.32, 43.82), "changchun2": (125.6, 43.95),
+              "changchun3": (125.1, 43.7)}
+    sites = gpd.GeoDataFrame(index=pd.Index(list(coords), name="site_id"), crs="EPSG:4326",
+                             geometry=gpd.points_from_xy(*zip(*coords.values())))
+    g = DialectGraph.from_sites(sites, boundary=geodata.load_boundary("world_land"),
+                                max_reach_km=30, max_crossing_km=20)
+    said = {e["action"]: e for e in g.report.entries}["detached groups of regions"]
+    assert re.search(r"joined to nothing else: '(changchun|harbin)', '\1\d', '\1\d' \(3 "
+                     r"regions, 1\d\d km from the nearest other site, 1\d\d km from the "
+                     r"nearest region, across land no region reaches\)", said["detail"])
+
+
 def test_barriers_flag_and_drop(data):
     yangtze = gpd.GeoDataFrame({"name": ["yangtze"]}, crs="EPSG:4326", geometry=[
         shapely.LineString([(91, 33), (104, 29), (112, 30.5), (117, 31), (121.8, 31.4)])])
@@ -910,6 +944,70 @@ def test_sites_at_a_border_of_the_barrier_polygons_are_named():
     assert set(said["ids"]) == {"Narva", "Tornio", "Haparanda"}
     assert re.match(r"3 site\(s\) lie within 2 km of a border between two barrier polygons: "
                     r"'Narva' in RUS \(0\.\d km from EST\)", said["detail"])
+
+
+def test_a_country_column_puts_border_towns_and_islets_in_their_country():
+    """Audits: at 1:10m Hyesan and Changbai (facing each other across the Yalu) and Miranda
+    do Douro fall in the neighbour, so their edges to their own country's towns were
+    flagged and the one across the border not; Dokdo lies in no country, its edges to
+    Ulleungdo and to Japan unflagged. A 'country'
+    column (ISO codes, matched to the file's ISO and name columns) settles them: a site
+    within 25 km of its stated country is in it, one in none is in it at any distance."""
+    towns = {"Hyesan": (41.402, 128.178, "KP"), "Hyesan V1": (41.55, 128.30, "KP"),
+             "Kapsan": (41.09, 128.29, "KP"), "Changbai": (41.42, 128.20, "CN"),
+             "Irun": (43.338, -1.789, "ES"), "Donostia": (43.318, -1.981, "ES"),
+             "Hendaye": (43.359, -1.774, "FR"), "Bayonne": (43.493, -1.475, "FR"),
+             "Pamplona": (42.812, -1.646, "ES"), "Miranda do Douro": (41.496, -6.274, "PT"),
+             "Braganca": (41.806, -6.757, "PT"), "Zamora": (41.503, -5.745, "ES"),
+             "Mogadouro": (41.340, -6.712, "PT"), "Dokdo": (37.241, 131.865, "KR"),
+             "Ulleungdo": (37.484, 130.905, "KR"), "Oki": (36.205, 133.33, "JP")}
+    lat, lon, country = zip(*towns.values())
+    sites = gpd.GeoDataFrame({"country": country}, index=list(towns),
+                             geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+    world = geodata.load_boundary("world_countries")[["name", "iso_a2", "geometry"]]
+    world["name"] = world["name"].str.replace(r"[^A-Za-z]+", "_", regex=True)
+
+    def flagged(g, a, b):
+        return bool(g.edges.loc[(a, b)].filter(like="barrier_").any())
+
+    def graph(frame):
+        return DialectGraph.from_sites(frame, method="knn", k=3, regions=False,
+                                       barriers=world)
+
+    g = graph(sites)
+    said = {e["action"]: e for e in g.report.entries}
+    homed = said["sites in their stated country"]
+    assert set(homed["ids"]) == {"Hyesan", "Changbai", "Miranda do Douro", "Dokdo"}
+    assert homed["detail"].startswith(
+        "4 site(s) that the barrier polygons put in another country (at most 25 km from their "
+        "own) or in none are in the country their 'country' column names: 'Hyesan' (in "
+        "China, 0.2 km from Dem_Rep_Korea), 'Changbai' (in Dem_Rep_Korea, 0.2 km from China)")
+    assert "'Dokdo' (in none, 88.9 km from Republic_of_Korea)" in homed["detail"]
+    assert set(said["sites at a border"]["ids"]) == {"Hendaye"}  # the others are settled
+    for a, b, across in (("Hyesan", "Hyesan V1", False), ("Hyesan", "Kapsan", False),
+                         ("Hyesan", "Changbai", True), ("Changbai", "Kapsan", True),
+                         ("Irun", "Donostia", False),
+                         ("Irun", "Hendaye", True), ("Miranda do Douro", "Braganca", False),
+                         ("Miranda do Douro", "Zamora", True), ("Dokdo", "Ulleungdo", False),
+                         ("Dokdo", "Oki", True)):
+        if (a, b) in g.edges.index:
+            assert flagged(g, a, b) is across, (a, b)
+    assert {("Dokdo", "Oki"), ("Hyesan", "Changbai"), ("Miranda do Douro", "Zamora")} <= set(
+        g.edges.index)
+    # without the column: the file's countries, as before
+    plain = graph(sites.drop(columns="country"))
+    assert flagged(plain, "Hyesan", "Hyesan V1") and not flagged(plain, "Changbai", "Kapsan")
+    assert not flagged(plain, "Miranda do Douro", "Zamora")
+    assert not flagged(plain, "Dokdo", "Oki")
+    # provinces sharing one country code ('CHN'): the code names none of them
+    provinces = geodata.load_boundary("china_provinces")[["name", "adm0_a3", "geometry"]]
+    provinces["name"] = provinces["name"].str.replace(" ", "_")
+    china = gpd.GeoDataFrame({"country": ["CHN"] * 4}, index=["a", "b", "c", "sea"],
+                             geometry=gpd.points_from_xy([113.3, 114.1, 116.4, 123.5],
+                                                         [23.1, 22.5, 39.9, 30.5]),
+                             crs="EPSG:4326")
+    g = DialectGraph.from_sites(china, method="knn", k=2, regions=False, barriers=provinces)
+    assert "sites in their stated country" not in {e["action"] for e in g.report.entries}
 
 
 def test_an_edge_within_one_country_through_a_neighbours_tip_crosses_no_border():

@@ -495,6 +495,29 @@ def test_cells_cut_at_their_reach_keep_their_borders(world_land):
     assert pairs[(min(odda, sauda), max(odda, sauda))] > 50_000
 
 
+def test_a_site_in_a_lake_is_said_to_be_in_a_lake():
+    """An audit's site in Lake Eyre was "far out at sea", 600 km from any sea, its edges
+    sea crossings: a site in a hole of the land outline is said to be in a lake (its
+    edges are still sea crossings: the outline's lakes are water), one at sea is not."""
+    land = shapely.box(100.0, 10.0, 104.0, 14.0).difference(shapely.box(101.0, 11.0, 103.0, 13.0))
+    coords = {f"s{k}": (100.2 + 0.5 * (k % 2) + 3.1 * (k % 4 // 2), 10.3 + 0.5 * (k // 4))
+              for k in range(32)}
+    coords["lake"] = (102.0, 12.0)  # 110 km from the lake's shores
+    coords["sea"] = (105.5, 12.0)  # 160 km off the east coast
+    far_land = shapely.box(-80.0, 10.0, -79.0, 11.0)  # an outline of the world's land
+    regions, report = voronoi_regions(_sites(coords), boundary=gpd.GeoSeries(
+        [land, far_land], crs="EPSG:4326"))
+    entries = {e["action"]: e for e in report.entries}
+    outside = entries["sites outside the boundary"]["detail"]
+    assert re.search(r"'sea' \(1\d\d\.\d km\), 'lake' \(1\d\d\.\d km, in a lake\)", outside)
+    assert outside.endswith("; 1 of them in a lake, not at sea (the boundary's lakes are water: "
+                            "their edges are `sea_crossing` too; a `boundary` without that lake "
+                            "makes it land)")
+    far = entries["sites far out at sea"]["detail"]
+    assert "'lake' (1" in far and "km, in a lake)" in far
+    assert "1 of them lie in a lake, not at sea (see 'sites outside the boundary')" in far
+
+
 def test_sites_far_outside_a_study_area_outline_are_not_called_at_sea():
     """An audit passed Indonesia's outline with sites in Papua New Guinea too: they were
     reported "far out at sea" with advice to use world_land. With an outline of a study

@@ -105,7 +105,7 @@ def test_tree_bootstrap(tmp_path):
     assert labels
 
 
-def test_tree_of_ones_own_survey_with_bootstrap(tmp_path):
+def test_tree_of_ones_own_survey_with_bootstrap(tmp_path, capsys):
     """`tree --sites S.csv --survey V.csv`: one's own atlas (here Szeto's, as a user's
     files), bootstrapped over its items; the same tree as from the bundled copy."""
     from geodata import load_dataset
@@ -143,6 +143,18 @@ def test_tree_of_ones_own_survey_with_bootstrap(tmp_path):
     assert matrix["cluster_agreement"]["method"] == "average"
     assert matrix["cluster_agreement"]["n_clusters"] == sites["dialect_group"].nunique()
     assert "cluster_agreement" in surveyed
+    # group spellings alike but for case or spaces are one group (as `build` reads them)
+    groups = sites["dialect_group"].copy()
+    groups[groups.index[groups == "Mandarin"][:3]] = "mandarin "
+    sites.assign(dialect_group=groups).drop(columns="geometry").rename_axis("id").to_csv(
+        tmp_path / "s2.csv")
+    assert run("tree", "--distances", str(tmp_path / "d.csv"), "--sites",
+               str(tmp_path / "s2.csv"), "--out", str(tmp_path / "m2.nwk"), "--report",
+               str(tmp_path / "m2.json")) == 0
+    spelt = json.loads((tmp_path / "m2.json").read_text())["cluster_agreement"]
+    assert spelt == matrix["cluster_agreement"]
+    assert ("note: label spellings unified: 3 value(s) of 'dialect_group' differ from another "
+            "only by case or spaces") in capsys.readouterr().err
     with pytest.raises(DialectGraphError, match=r"give `--survey` or `--distances`, not both; "
                        r"got survey=.* With --distances, --sites gives the sites' groups only"):
         run("tree", "--distances", str(tmp_path / "d.csv"), "--sites", str(tmp_path / "s.csv"),
