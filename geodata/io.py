@@ -1262,10 +1262,11 @@ def _check_stated_countries(sites: gpd.GeoDataFrame, report: Report, *,
         report.add("sites outside their country",
                    f"{len(astray)} site(s) lie more than {COUNTRY_SLACK_KM:g} km outside the "
                    f"country their {column!r} column names (Natural Earth's 1:10m borders): "
-                   f"{', '.join(shown)}{more}. Kept as given; check their coordinates or "
-                   "the column" + (
+                   f"{', '.join(shown)}{more}. Kept as given (barriers of countries flag "
+                   "their edges by the country they lie in); check their coordinates or the "
+                   "column" + (
                        f" ({len(nowhere)} lie in no country: at sea, or on an island the "
-                       "1:10m borders lack: barriers of countries take their country from the column)"
+                       "1:10m borders lack; barriers of countries take their country from the column)"
                        if nowhere else ""),
                    [str(sites.index[k]) for k, _ in astray])
 

@@ -10,7 +10,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from geodata._geo import ONE_PLACE_KM
+from geodata._geo import ONE_PLACE_KM, clip_to_box
 from geodata._validate import DialectGraphError, Report, first_examples
 from geodata.io import validate_regions
 
@@ -576,7 +576,8 @@ def projected_cells(
             clipped = _join_orphans(clipped, lands[orphans], xy, sites.index, report,
                                     reach=None if reach is None else np.full(len(xy),
                                                                              reach.min()),
-                                    receivers=np.flatnonzero(~no_land))
+                                    receivers=np.flatnonzero(~no_land),
+                                    sited=lands[np.unique(land_of[land_of >= 0])])
     clipped = _shared_vertices(clipped)
     if outline is not None and reach is None and max_reach_km == "auto" and len(xy) >= 5:
         _report_far_reach(clipped, xy, xy_sites, sites.index, report)
@@ -1556,15 +1557,19 @@ ORPHAN_POOL_M = 25_000.0
 ORPHAN_TOUCH_M = 1.0
 
 
-def _follow_larger(pieces: np.ndarray, owner: np.ndarray, cells: np.ndarray) -> np.ndarray:
+def _follow_larger(pieces: np.ndarray, owner: np.ndarray, cells: np.ndarray, *,
+                   beyond: np.ndarray | None = None) -> np.ndarray:
     """``owner`` (the region each landmass without sites goes to), with a landmass farther
     than :data:`ORPHAN_POOL_M` from its own region and nearer a larger one given to another
     region going to that region too, larger first: Hall Island, 5.8 km from St Matthew
     Island (to Nunivak's region, 360 km off), went to St Lawrence Island's region and made
     the two regions neighbours, so the St Lawrence group's crossing to Chukotka (72 km) was
-    not made (an audit)."""
+    not made (an audit). One nearer land that no region covers (``beyond``: the landmasses
+    with sites and those left out; or a larger one left out here) than to either is left
+    out (-1) with it: Elba, 10 km off a Tuscany no site reached, went to Bastia's region,
+    50 km across the sea (an audit's Iberian atlas)."""
     owner = owner.copy()
-    if len(pieces) < 2:
+    if not len(pieces) or (len(pieces) < 2 and beyond is None):
         return owner
     area = shapely.area(pieces)
     own_gap = shapely.distance(pieces, cells[owner])
@@ -1575,15 +1580,44 @@ def _follow_larger(pieces: np.ndarray, owner: np.ndarray, cells: np.ndarray) -> 
     for t in np.argsort(-area, kind="stable"):
         if own_gap[t] <= ORPHAN_POOL_M:  # near its own region's land: it stays (Rab, 2 km
             continue                      # off Krk, is not Pag's, a larger islet beside it)
-        mine = np.flatnonzero((a == t) & (gap < own_gap[t]))
+        mine = np.flatnonzero((a == t) & (gap < own_gap[t]) & (owner[b] >= 0))
+        if beyond is not None:
+            out = pieces[(owner < 0) & (area > area[t])]
+            off = _gap_to_uncovered(pieces[t], np.concatenate([beyond, out]), cells,
+                                    within=float(own_gap[t]))
+            if off < min(own_gap[t], gap[mine].min() if mine.size else np.inf):
+                owner[t] = -1
+                continue
         if mine.size:
             owner[t] = owner[b[mine[np.argmin(gap[mine])]]]
     return owner
 
 
+def _gap_to_uncovered(piece: shapely.Geometry, land: np.ndarray, cells: np.ndarray, *,
+                      within: float) -> float:
+    """The gap (m) from ``piece`` to the nearest ``land`` that none of ``cells`` covers,
+    looked for within ``within`` of it (inf when none is)."""
+    x0, y0, x1, y1 = shapely.bounds(piece)
+    box = (x0 - within, y0 - within, x1 + within, y1 + within)
+    frame = shapely.box(*box)
+    near = land[shapely.intersects(land, frame)]
+    if not near.size:
+        return np.inf
+    local = shapely.union_all([clip_to_box(g, box) for g in near])
+    covering = cells[shapely.intersects(cells, frame)]
+    if covering.size:
+        local = shapely.difference(local, shapely.union_all(
+            [clip_to_box(g, box) for g in covering]))
+    local = _only_polygons(local)
+    if shapely.is_empty(local) or shapely.area(local) < shapely.area(piece):
+        return np.inf  # slivers between regions, not land the survey left
+    return float(shapely.distance(piece, local))
+
+
 def _join_orphans(cells: np.ndarray, orphans: np.ndarray, xy: np.ndarray, ids: pd.Index,
                   report: Report, *, reach: np.ndarray | None = None,
-                  receivers: np.ndarray | None = None) -> np.ndarray:
+                  receivers: np.ndarray | None = None,
+                  sited: np.ndarray | None = None) -> np.ndarray:
     """Give each landmass without sites to the region of the nearest site (the site whose
     Voronoi cell holds a point of the landmass) when it lies within half the diagonal of
     the sites' extent; leave farther ones out. Both are reported.
@@ -1594,7 +1628,9 @@ def _join_orphans(cells: np.ndarray, orphans: np.ndarray, xy: np.ndarray, ids: p
     within that site's reach is joined when that part is at least
     :data:`ORPHAN_MIN_SHARE` of it (else the next region within reach), and all of it
     when the part is :data:`COVERED_SHARE` of it. ``receivers`` (positions) limits the
-    sites that take land (not the regions of water only)."""
+    sites that take land (not the regions of water only); ``sited``: the landmasses with
+    sites, whose land beyond every region a landmass may lie nearer (then it is left out,
+    :func:`_follow_larger`)."""
     from scipy.spatial import cKDTree
 
     recv = np.arange(len(xy)) if receivers is None else np.asarray(receivers)
@@ -1682,11 +1718,16 @@ def _join_orphans(cells: np.ndarray, orphans: np.ndarray, xy: np.ndarray, ids: p
                 k = int(np.argmax(enough))
                 site[t], pieces[t], keep[t] = rest[k], parts[k], True
         near_orphan, near_cell, pieces = which[keep], site[keep], pieces[keep]
-        near_cell = _follow_larger(pieces, near_cell, cells)
+        uncovered = None if sited is None else np.concatenate(
+            [sited, orphans[np.setdiff1d(np.arange(len(orphans)), near_orphan)]])
+        near_cell = _follow_larger(pieces, near_cell, cells, beyond=uncovered)
+        stays = near_cell >= 0  # near land no region covers: left out with it
+        near_orphan, near_cell, pieces = near_orphan[stays], near_cell[stays], pieces[stays]
         left_out = np.flatnonzero(~np.isin(np.arange(len(orphans)), near_orphan))
         left_area = (shapely.area(orphans).sum() - shapely.area(pieces).sum()) / 1e6
         beyond = (f"(or parts) beyond every site's reach, or less than "
-                  f"{ORPHAN_MIN_SHARE:.0%} within it (land the survey does not cover)")
+                  f"{ORPHAN_MIN_SHARE:.0%} within it, or nearer land no region covers than "
+                  "any region (land the survey does not cover)")
     cells = cells.copy()
     if near_orphan.size:
         order = np.argsort(near_cell, kind="stable")

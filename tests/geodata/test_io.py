@@ -1653,9 +1653,10 @@ def test_a_site_in_no_country_is_said_to_be_so(tmp_path):
     assert said["ids"] == ["k5"]
     assert re.match(r"1 site\(s\) lie more than 25 km outside the country their 'country' "
                     r"column names \(Natural Earth's 1:10m borders\): 'k5' \(8\d km outside "
-                    r"'KR', in no country\)\. Kept as given; check their coordinates or the "
+                    r"'KR', in no country\)\. Kept as given \(barriers of countries flag their "
+                    r"edges by the country they lie in\); check their coordinates or the "
                     r"column \(1 lie in no country: at sea, or on an island the 1:10m borders "
-                    r"lack: barriers of countries take their country from the column\)$",
+                    r"lack; barriers of countries take their country from the column\)$",
                     said["detail"])
 
 

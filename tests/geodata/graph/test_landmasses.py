@@ -674,7 +674,8 @@ def test_a_landmass_mostly_beyond_the_reach_is_left_out_whole():
     assert entries["joined landmasses without sites"].startswith(
         "1 landmass(es) without sites (16 km² in all)")
     assert ("1 landmass(es) without sites (or parts) beyond every site's reach, or less "
-            "than 50% within it (land the survey does not cover) were left out") in entries[
+            "than 50% within it, or nearer land no region covers than any region (land the "
+            "survey does not cover) were left out") in entries[
         "left out distant landmasses"]
 
 
@@ -961,6 +962,27 @@ def test_informants_at_one_coastal_place_are_not_told_to_check_their_coordinates
         "the place's cell is cut into equal angles around it, so on a coast one informant "
         "may get the land and another the water. To map a place as one region, give its "
         "informants one site (their readings as variants of its cells)")
+
+
+def test_an_island_off_a_coast_no_region_covers_is_left_out_with_it(world_land):
+    """An audit's atlas of Corsica and the western Mediterranean, with no site in Tuscany:
+    Elba (232 km², 10 km off the Tuscan coast) and Pianosa (14 km off Elba) went to Bastia's
+    region, 50 km across the sea (Capraia, nearer Corsica than Elba, stays). An island nearer land no region covers than any region is land the
+    survey does not cover; Sardinia, 11 km off Corsica and far from land left out, stays
+    Bonifacio's as the reach allows."""
+    sites = _sites({"Ajaccio": (8.739, 41.919), "Bastia": (9.451, 42.697),
+                    "Bonifacio": (9.159, 41.387), "Calvi": (8.757, 42.567),
+                    "Corte": (9.150, 42.306)})
+    g = DialectGraph.from_sites(sites, boundary=world_land)
+    _assert_valid_and_holding(g.regions, sites)
+    held = g.regions.geometry
+    for lon, lat in ((10.25, 42.78), (10.08, 42.585)):  # Elba, Pianosa
+        assert not held.intersects(shapely.Point(lon, lat)).any(), (lon, lat)
+    assert held[held.intersects(shapely.Point(9.0, 40.0))].index.tolist() == ["Bonifacio"]
+    said = {e["action"]: e["detail"] for e in g.report.entries}
+    assert re.search(r"or nearer land no region covers than any region \(land the survey "
+                     r"does not cover\) were left out \(.*; the nearest: .*, 232 km² at 5\d km "
+                     r"from 'Bastia'", said["left out distant landmasses"])
 
 
 def test_an_islet_without_sites_goes_whole_to_one_region(world_land):
