@@ -904,7 +904,9 @@ def cjk_ready(text: Text) -> Text:
     With an installed CJK font (:func:`find_cjk_font`) the text falls back to it for the
     characters the default font lacks. Without one, each word that also has a romanised
     part loses its characters ("列_liè" becomes "liè"), instead of showing empty boxes; a
-    word of characters only is left as it is. Warns once per session without a font.
+    word of characters only is written as their code points ("列" as "U+5217": an audit's
+    feature map of 酪 had an empty box for its title). Warns once per session without a
+    font.
 
     Examples
     --------
@@ -923,7 +925,10 @@ def cjk_ready(text: Text) -> Text:
 
     def romanised(word: re.Match) -> str:
         rest = _CJK_RE.sub("", word.group()).strip("_-·/")
-        return rest if re.search(r"\w", rest) else word.group()
+        if re.search(r"\w", rest):
+            return rest
+        return _CJK_RE.sub(lambda c: " ".join(f"U+{ord(ch):04X}" for ch in c.group()),
+                           word.group())
 
     text.set_text(re.sub(r"\S+", lambda w: romanised(w) if _CJK_RE.search(w.group())
                          else w.group(), value))
@@ -936,7 +941,7 @@ def _warn_no_cjk_font() -> None:
     warnings.warn("no font with Chinese characters is installed (e.g. Noto Sans CJK: "
                   "fonts-noto-cjk); map titles and legends show the romanised part of names "
                   "that have one (an item 'character_pinyin' as its pinyin), and names of "
-                  "characters only as empty boxes.",
+                  "characters only as their code points (U+5217 for 列).",
                   UserWarning, stacklevel=3)
 
 
