@@ -1220,8 +1220,13 @@ def _check_stated_countries(sites: gpd.GeoDataFrame, report: Report, *,
         for k in ks:
             if geoms[k].covers(point):
                 return 0.0
-            near = shapely.get_coordinates(shapely.shortest_line(point, geoms[k]))[-1]
-            best = min(best, float(great_circle_km(lo, la, near[0], near[1])))
+            # the nearest point looked for from the point and its copies 360° east and
+            # west: a country's part across 180° (New Zealand's Kermadecs from Suva) lay
+            # 350° away in plain degrees, and the distance said was to the far part
+            for shift in (0.0, 360.0, -360.0):
+                near = shapely.get_coordinates(shapely.shortest_line(
+                    shapely.Point(lo + shift, la), geoms[k]))[-1]
+                best = min(best, float(great_circle_km(lo, la, near[0], near[1])))
         return best
 
     typos: dict[int, list[tuple[int, float]]] = {}

@@ -1456,8 +1456,7 @@ def _give_detached_parts(cells: np.ndarray, xy: np.ndarray, land_of: np.ndarray,
         own_parts[c] = shapely.union_all(parts[near_own])
     gifts: dict[int, list] = {}
     donors, moved_area = [], 0.0
-    dropped: list[int] = []
-    dropped_area = 0.0
+    dropped: list[tuple[int, shapely.Geometry]] = []
     for c in split:
         parts = np.asarray(shapely.get_parts(cells[c]))
         site = shapely.points(xy[c])
@@ -1499,8 +1498,7 @@ def _give_detached_parts(cells: np.ndarray, xy: np.ndarray, land_of: np.ndarray,
                 if float(shapely.distance(part, parts[own])) <= DETACHED_KEEP_M:
                     kept.append(part)
                 else:
-                    dropped.append(c)
-                    dropped_area += float(shapely.area(part))
+                    dropped.append((int(c), part))
                 continue
             # an informant of the same place first (sites under ONE_PLACE_KM apart), as one
             # site there would have it: an audit's Castro_3, 2 km off the coast in its fjord,
@@ -1512,8 +1510,38 @@ def _give_detached_parts(cells: np.ndarray, xy: np.ndarray, land_of: np.ndarray,
             donors.append(c)
         if len(kept) < len(parts):
             out[c] = _only_polygons(shapely.union_all(kept))
+    for c, parts in gifts.items():
+        out[c] = _only_polygons(shapely.union_all([out[c], *parts]))
+    # a part that borders no region's own land may border land just given to one: it goes
+    # there too, by land (an audit's northern Coromandel, cut off from an Auckland
+    # informant's site, bordered only a part of another Auckland cell, given to Hamilton's
+    # region, and was left out as land "no region borders")
+    while dropped:
+        still = []
+        for c, part in dropped:
+            near = shapely.STRtree(out).query(part, predicate="intersects")
+            near = near[(near != c) & (land_of[near] == land_of[c])]
+            shared = (shapely.length(shapely.intersection(
+                shapely.boundary(part), shapely.buffer(shapely.boundary(out[near]),
+                                                       SHARED_TOLERANCE_M)))
+                      if near.size else np.zeros(0))
+            bordering = shared > DETACHED_MIN_BORDER_M
+            if reach is not None and bordering.any():
+                far = shapely.hausdorff_distance(part, shapely.points(xy[near]))
+                bordering &= far <= reach[near] * 1.001
+            if not bordering.any():
+                still.append((c, part))
+                continue
+            taker = int(near[np.flatnonzero(bordering)[int(np.argmax(shared[bordering]))]])
+            out[taker] = _only_polygons(shapely.union_all([out[taker], part]))
+            moved_area += float(shapely.area(part))
+            donors.append(c)
+        if len(still) == len(dropped):
+            break
+        dropped = still
     if dropped:
-        names = ids[np.unique(dropped)].tolist()
+        names = ids[np.unique([c for c, _ in dropped])].tolist()
+        dropped_area = sum(float(shapely.area(part)) for _, part in dropped)
         report.add("left out land across water",
                    f"{len(dropped)} part(s) of {len(names)} Voronoi cell(s) lie across more than "
                    f"{DETACHED_KEEP_M / 1000:g} km of water from their site, and no other "
@@ -1522,8 +1550,6 @@ def _give_detached_parts(cells: np.ndarray, xy: np.ndarray, land_of: np.ndarray,
                    f"{first_examples(names, 5)})", names)
     if not donors:
         return out
-    for c, parts in gifts.items():
-        out[c] = _only_polygons(shapely.union_all([out[c], *parts]))
     names = ids[np.unique(donors)].tolist()
     report.add("gave cut-off cell parts to their neighbours",
                f"{len(donors)} part(s) of {len(names)} Voronoi cell(s) were cut off from their "

@@ -1639,6 +1639,18 @@ def test_cells_of_several_countries_and_sites_near_theirs(tmp_path):
     assert "sites outside their country" not in {e["action"] for e in report.entries}
 
 
+def test_the_distance_outside_a_country_wraps_at_180_degrees(tmp_path):
+    """An audit's Suva stated as 'NZ' was "1,885 km outside" (to the North Island): New
+    Zealand's Kermadecs, across 180°, lay 350° away in plain degrees; they are 1,281 km
+    from Suva on the earth."""
+    rows = ("id,name,latitude,longitude,country\nf1,Suva,-18.141,178.441,NZ\n"
+            "f2,Nadi,-17.803,177.416,FJ\nf3,Lautoka,-17.617,177.450,FJ\n"
+            "f4,Labasa,-16.433,179.364,FJ\nf5,Levuka,-17.683,178.833,FJ\n")
+    _, report = read_sites(_write(tmp_path, "s.csv", rows), with_report=True)
+    said = {e["action"]: e for e in report.entries}["sites outside their country"]
+    assert re.search(r"'f1' \(1,2[89]\d km outside 'NZ', in Fiji\)", said["detail"]), said
+
+
 def test_a_site_in_no_country_is_said_to_be_so(tmp_path):
     """An audit's Dokdo, at its real coordinates, was "89 km outside 'KR'", as if its row
     were wrong: the 1:10m borders lack the islet. A site in no country is said to be so

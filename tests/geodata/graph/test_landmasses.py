@@ -964,6 +964,31 @@ def test_informants_at_one_coastal_place_are_not_told_to_check_their_coordinates
         "informants one site (their readings as variants of its cells)")
 
 
+def test_land_cut_off_from_its_site_goes_by_land_to_a_region_beyond_a_given_part(world_land):
+    """An audit's North Island atlas: the northern Coromandel Peninsula (925 km²), cut off
+    from an Auckland village's site by the Hauraki Gulf, bordered only a part of another
+    Auckland cell that went to a Hamilton village's region; it was left out as land "no
+    other region's own land borders" (Whitianga in no region). It goes there by land too."""
+    text = """Auckland_1,-36.848,174.763 Auckland_2,-36.84937,174.7659
+        Auckland_3,-36.85039,174.76455 AucklandV1,-36.81673,174.68275
+        AucklandV2,-36.91828,174.77103 AucklandV3,-36.81943,174.78031
+        Whangarei,-35.725,174.323 WhangareiV1,-35.6924,174.26319
+        WhangareiV2,-35.6546,174.29006 WhangareiV3,-35.77715,174.25844
+        Rotorua,-38.137,176.251 RotoruaV1,-38.07039,176.21356 RotoruaV2,-38.09512,176.23837
+        RotoruaV3,-38.1288,176.29724 Hamilton,-37.787,175.28 HamiltonV1,-37.76077,175.26843
+        HamiltonV2,-37.80828,175.23058 HamiltonV3,-37.72783,175.28314
+        Oneroa,-36.785,175.01 OneroaV1,-36.79447,174.99661 OneroaV2,-36.7743,175.02958
+        Tryphena,-36.305,175.475 TryphenaV1,-36.32373,175.46462
+        TryphenaV2,-36.28268,175.45701"""
+    sites = _sites(_lat_lon_pairs(text))
+    g = DialectGraph.from_sites(sites, boundary=world_land)
+    _assert_valid_and_holding(g.regions, sites)
+    held = g.regions.geometry
+    for lon, lat in ((175.70, -36.83), (175.50, -36.60)):  # Whitianga, Coromandel's north
+        assert held.intersects(shapely.Point(lon, lat)).sum() == 1, (lon, lat)
+    assert "left out land across water" not in {e["action"] for e in g.report.entries}
+
+
 def test_an_island_off_a_coast_no_region_covers_is_left_out_with_it(world_land):
     """An audit's atlas of Corsica and the western Mediterranean, with no site in Tuscany:
     Elba (232 km², 10 km off the Tuscan coast) and Pianosa (14 km off Elba) went to Bastia's
