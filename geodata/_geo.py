@@ -6,6 +6,7 @@ Everything else (graph edges, decay, splits, baselines, models) calls these func
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -32,6 +33,15 @@ EARTH_RADIUS_KM = 6371.0088  # IUGG mean radius
 #: (an audit's Punta Arenas informants, 0.7 km apart, one of them a little off the coast),
 #: and land cut off from one of them goes to another first.
 ONE_PLACE_KM = 1.0
+
+
+@functools.lru_cache(maxsize=32)
+def to_lonlat_transformer(crs: Any) -> Any:
+    """pyproj's Transformer from ``crs`` to lon/lat degrees (x, y order), made once per
+    CRS: a build measuring 500 gaps made it 1,000 times (5 ms each)."""
+    from pyproj import Transformer
+
+    return Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
 
 
 def great_circle_km(lon1, lat1, lon2, lat2) -> np.ndarray:

@@ -6,6 +6,7 @@ README under ``geodata/data``). Nothing is downloaded.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -468,7 +469,14 @@ def load_boundary(name: str = "china_provinces") -> gpd.GeoDataFrame:
             f"`name` must be one of the bundled boundaries {sorted(_BOUNDARIES)}; got {name!r}. "
             "Read your own outline with geodata.read_regions(path)."
         )
-    gdf = gpd.read_file(_data_root() / "boundaries" / _BOUNDARIES[name], engine="pyogrio")
-    gdf = gdf.set_crs("EPSG:4326", allow_override=True)
+    gdf = _read_boundary(name).copy()  # the caller's own copy (its geometries are shared)
     gdf.attrs["boundary_name"] = name  # so reports can name it in their advice
     return gdf
+
+
+@functools.cache
+def _read_boundary(name: str) -> gpd.GeoDataFrame:
+    """A bundled outline as read once per process: a build reads the 1:10m land and
+    countries several times (0.5 s a read)."""
+    gdf = gpd.read_file(_data_root() / "boundaries" / _BOUNDARIES[name], engine="pyogrio")
+    return gdf.set_crs("EPSG:4326", allow_override=True)

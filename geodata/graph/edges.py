@@ -11,7 +11,13 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from geodata._geo import ONE_PLACE_KM, clip_to_box, geodesic_segment_m, great_circle_km
+from geodata._geo import (
+    ONE_PLACE_KM,
+    clip_to_box,
+    geodesic_segment_m,
+    great_circle_km,
+    to_lonlat_transformer,
+)
 from geodata._validate import DialectGraphError, Report, first_examples, require_columns
 from geodata._validate import km_text as _km
 
@@ -103,7 +109,7 @@ def _local_gap_km(a: shapely.Geometry, b: shapely.Geometry, crs) -> float:
     d = 3.0 * shapely.length(line) + 1.0
     x0, y0, x1, y1 = shapely.bounds(b)
     a = clip_to_box(a, (x0 - d, y0 - d, x1 + d, y1 + d))
-    lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(*mid)
+    lon, lat = to_lonlat_transformer(crs).transform(*mid)
     if not (np.isfinite(lon) and np.isfinite(lat)):
         # a point the projection cannot take back (sites across the globe from the
         # survey's centre: an audit's longitudes without their minus, in Central Asia)
