@@ -1472,24 +1472,8 @@ def _give_detached_parts(cells: np.ndarray, xy: np.ndarray, land_of: np.ndarray,
                 continue
             near = tree.query(part, predicate="intersects")
             near = near[(near != c) & (land_of[near] == land_of[c])]
-            # measured within a metre: two cells' common side, cut at the coast at points
-            # a hair apart in each, is no longer exactly one line, and its exact
-            # intersection was points (an audit's Geneva informant's north shore went to
-            # Lausanne, 51 km away, beside a Geneva informant 300 m off, as the sites
-            # elsewhere moved those hairs)
-            shared = (shapely.length(shapely.intersection(
-                shapely.boundary(part), shapely.buffer(shapely.boundary(own_parts[near]),
-                                                       SHARED_TOLERANCE_M)))
-                      if near.size else np.zeros(0))
-            bordering = shared > DETACHED_MIN_BORDER_M
-            apart = np.hypot(*(xy[near] - xy[c]).T)
-            if reach is not None and bordering.any():
-                # within the taker's reach (a region reaches at most that far from its
-                # site: Incheon's land across the Han went to Seoul 115 km out)
-                # (an informant of the same place, as one site there: within its mate's)
-                far = shapely.hausdorff_distance(part, shapely.points(xy[near]))
-                bordering &= far <= reach[near] * 1.001 + np.where(
-                    apart < ONE_PLACE_KM * 1000.0, apart, 0.0)
+            shared, bordering, apart = _bordering(part, own_parts[near], xy[near], xy[c],
+                                                  None if reach is None else reach[near])
             if not bordering.any():
                 # no neighbour's own land borders it: its site keeps it when the water
                 # between is narrow (a fjord, a bay); across open water (Pärnu's 29,856 km²
@@ -1521,14 +1505,8 @@ def _give_detached_parts(cells: np.ndarray, xy: np.ndarray, land_of: np.ndarray,
         for c, part in dropped:
             near = shapely.STRtree(out).query(part, predicate="intersects")
             near = near[(near != c) & (land_of[near] == land_of[c])]
-            shared = (shapely.length(shapely.intersection(
-                shapely.boundary(part), shapely.buffer(shapely.boundary(out[near]),
-                                                       SHARED_TOLERANCE_M)))
-                      if near.size else np.zeros(0))
-            bordering = shared > DETACHED_MIN_BORDER_M
-            if reach is not None and bordering.any():
-                far = shapely.hausdorff_distance(part, shapely.points(xy[near]))
-                bordering &= far <= reach[near] * 1.001
+            shared, bordering, _ = _bordering(part, out[near], xy[near], xy[c],
+                                              None if reach is None else reach[near])
             if not bordering.any():
                 still.append((c, part))
                 continue
@@ -1559,6 +1537,32 @@ def _give_detached_parts(cells: np.ndarray, xy: np.ndarray, land_of: np.ndarray,
                f"({moved_area / 1e6:,.0f} km² in all; from {first_examples(names, 5)})",
                names)
     return out
+
+
+def _bordering(part: shapely.Geometry, sides: np.ndarray, site_xy: np.ndarray,
+               own_xy: np.ndarray, reach: np.ndarray | None,
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For a part cut off from the cell of the site at ``own_xy``, and the land ``sides``
+    of the regions beside it (their sites at ``site_xy``, their reach ``reach``, m): the
+    border each shares with it (m), whether it borders the part (by more than
+    :data:`DETACHED_MIN_BORDER_M`, and the part lies within its reach), and how far each
+    site is from the part's own (m)."""
+    # measured within a metre: two cells' common side, cut at the coast at points a hair
+    # apart in each, is no longer exactly one line, and its exact intersection was points
+    # (an audit's Geneva informant's north shore went to Lausanne, 51 km away, beside a
+    # Geneva informant 300 m off, as the sites elsewhere moved those hairs)
+    shared = (shapely.length(shapely.intersection(
+        shapely.boundary(part), shapely.buffer(shapely.boundary(sides), SHARED_TOLERANCE_M)))
+              if len(sides) else np.zeros(0))
+    bordering = shared > DETACHED_MIN_BORDER_M
+    apart = np.hypot(*(site_xy - own_xy).T) if len(sides) else np.zeros(0)
+    if reach is not None and bordering.any():
+        # within the taker's reach (a region reaches at most that far from its site:
+        # Incheon's land across the Han went to Seoul 115 km out) (an informant of the same
+        # place, as one site there: within its mate's)
+        far = shapely.hausdorff_distance(part, shapely.points(site_xy))
+        bordering &= far <= reach * 1.001 + np.where(apart < ONE_PLACE_KM * 1000.0, apart, 0.0)
+    return shared, bordering, apart
 
 
 #: Two cells' sides this near (m) are one border when a cut-off part's neighbours are
