@@ -1159,7 +1159,7 @@ def country_column(columns: Any) -> Any:
 def country_keys(value: Any) -> list[str]:
     """The countries a cell names, as compared (:func:`_country_key`): one, or several
     separated by ';' or '|' as Glottolog writes them ('ES;PT'); [] for a blank."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if not _country_key(value):
         return []
     return [k for k in map(_country_key, re.split(r"[;|]", str(value))) if k]
 

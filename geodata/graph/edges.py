@@ -20,6 +20,7 @@ from geodata._geo import (
 )
 from geodata._validate import DialectGraphError, Report, first_examples, require_columns
 from geodata._validate import km_text as _km
+from geodata.io import COUNTRY_SLACK_KM
 
 __all__ = [
     "STRAIT_KM",
@@ -807,9 +808,9 @@ def crossing_barriers(
 
 
 #: A site the barrier polygons put in another country than its stated one is in its own
-#: when it lies within this (m) of it (as :data:`geodata.io.COUNTRY_SLACK_KM`: farther,
-#: its coordinates or its country are wrong, reported when the sites are read).
-HOME_SLACK_M = 25_000.0
+#: when it lies within this (m) of it (:data:`geodata.io.COUNTRY_SLACK_KM`: farther, its
+#: coordinates or its country are wrong, reported when the sites are read).
+HOME_SLACK_M = COUNTRY_SLACK_KM * 1000.0
 
 
 def _home_polygons(homes: Sequence[Any], barriers: gpd.GeoDataFrame, names: pd.Series,
