@@ -20,6 +20,8 @@ __all__ = [
     "geodesic_length_m",
     "geodesic_segment_m",
     "great_circle_km",
+    "nearest_geometry",
+    "pairwise_distance",
     "great_circle_matrix",
     "sphere_knn",
     "unit_vectors",
@@ -252,6 +254,77 @@ def clip_to_box(geom: shapely.Geometry, box: tuple[float, float, float, float], 
             if not whole_on_failure:
                 raise
             return geom
+
+
+def nearest_geometry(sources: Any, targets: Any) -> np.ndarray:
+    """The position of the nearest of ``targets`` to each of ``sources`` (planar distance;
+    the first position among equally near ones), as ``STRtree.query_nearest`` finds it,
+    but measured only to the part of each target near the source: GEOS measures two
+    polygons' distance over every pair of their segments, and 1,000 islets against five
+    continent-wide regions of an Arctic survey took two minutes.
+
+    Parameters
+    ----------
+    sources, targets : array-like of shapely geometries
+        Non-empty geometries in one planar CRS; ``targets`` holds at least one.
+
+    Returns
+    -------
+    ndarray of int
+        One position in ``targets`` per source.
+    """
+    from scipy.spatial import cKDTree
+
+    sources = np.asarray(sources, dtype=object)
+    targets = np.asarray(targets, dtype=object)
+    xy, owner = shapely.get_coordinates(targets, return_index=True)
+    if not len(xy):
+        raise ValueError("nearest_geometry needs at least one non-empty target")
+    # a bound on each source's nearest distance: from a point of it to a target's vertex
+    bound, _ = cKDTree(xy).query(shapely.get_coordinates(shapely.point_on_surface(sources)))
+    bound = bound * (1 + 1e-9) + 1e-6
+    x0, y0, x1, y1 = shapely.bounds(sources).T
+    s, t = shapely.STRtree(targets).query(shapely.box(x0 - bound, y0 - bound,
+                                                      x1 + bound, y1 + bound))
+    near = targets[t].copy()
+    boxes = np.column_stack([x0 - bound, y0 - bound, x1 + bound, y1 + bound])[s]
+    cut = ~shapely.covered_by(near, shapely.box(*boxes.T))
+    near[cut] = [clip_to_box(g, tuple(b)) for g, b in zip(near[cut], boxes[cut])]
+    d = np.nan_to_num(shapely.distance(sources[s], near), nan=np.inf)
+    order = np.lexsort((t, d, s))  # by source, then distance, then position
+    first = order[np.r_[True, s[order][1:] != s[order][:-1]]]
+    out = np.empty(len(sources), dtype=int)
+    out[s[first]] = t[first]
+    return out
+
+
+def pairwise_distance(a: Any, b: Any) -> np.ndarray:
+    """``shapely.distance(a, b)`` element by element, measured to the part of each ``b``
+    within the distance from a point of its ``a`` (a small island against a
+    continent-wide region: GEOS pairs every segment of one with every segment of the
+    other).
+
+    Parameters
+    ----------
+    a, b : array-like of shapely geometries
+        Of one length, in one planar CRS.
+
+    Returns
+    -------
+    ndarray of float
+        NaN where either is empty, as shapely gives.
+    """
+    a = np.asarray(a, dtype=object)
+    b = np.asarray(b, dtype=object).copy()
+    empty = shapely.is_empty(a) | shapely.is_empty(b)
+    bound = shapely.distance(shapely.point_on_surface(a), b) * (1 + 1e-9) + 1e-6
+    x0, y0, x1, y1 = shapely.bounds(a).T
+    boxes = np.column_stack([x0 - bound, y0 - bound, x1 + bound, y1 + bound])
+    cut = ~empty & ~shapely.covered_by(b, shapely.box(*boxes.T))
+    b[cut] = [clip_to_box(g, tuple(k)) for g, k in zip(b[cut], boxes[cut])]
+    out = shapely.distance(a, b)
+    out[empty] = np.nan
+    return out
 
 
 def point_on_largest_part(geoms: Any) -> np.ndarray:

@@ -10,7 +10,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from geodata._geo import ONE_PLACE_KM, clip_to_box
+from geodata._geo import ONE_PLACE_KM, clip_to_box, nearest_geometry, pairwise_distance
 from geodata._validate import DialectGraphError, Report, first_examples
 from geodata.io import validate_regions
 
@@ -1602,20 +1602,26 @@ def _follow_larger(pieces: np.ndarray, owner: np.ndarray, cells: np.ndarray, *,
     if not len(pieces) or (len(pieces) < 2 and beyond is None):
         return owner
     area = shapely.area(pieces)
-    own_gap = shapely.distance(pieces, cells[owner])
+    own_gap = pairwise_distance(pieces, cells[owner])
     a, b = shapely.STRtree(pieces).query(pieces, predicate="dwithin", distance=ORPHAN_POOL_M)
     larger = area[b] > area[a]
     a, b = a[larger], b[larger]
     gap = shapely.distance(pieces[a], pieces[b])
+    if beyond is not None:  # the land no region covers, once (not once a landmass: an
+        bare = _uncovered(beyond, cells)  # Arctic survey's 1,000 islets took 5 minutes)
+        bare_of: dict[int, np.ndarray] = {}
     for t in np.argsort(-area, kind="stable"):
         if own_gap[t] <= ORPHAN_POOL_M:  # near its own region's land: it stays (Rab, 2 km
             continue                      # off Krk, is not Pag's, a larger islet beside it)
         mine = np.flatnonzero((a == t) & (gap < own_gap[t]) & (owner[b] >= 0))
-        if beyond is not None:
-            out = pieces[(owner < 0) & (area > area[t])]
-            off = _gap_to_uncovered(pieces[t], np.concatenate([beyond, out]), cells,
-                                    within=float(own_gap[t]))
-            if off < min(own_gap[t], gap[mine].min() if mine.size else np.inf):
+        taker_gap = min(own_gap[t], gap[mine].min() if mine.size else np.inf)
+        if beyond is not None and taker_gap > 0:
+            out = np.flatnonzero((owner < 0) & (area > area[t]))
+            for o in out:
+                if o not in bare_of:
+                    bare_of[o] = _uncovered(pieces[o:o + 1], cells)
+            land = np.concatenate([bare, *(bare_of[o] for o in out)])
+            if _gap_to_uncovered(pieces[t], land, within=float(taker_gap)) < taker_gap:
                 owner[t] = -1
                 continue
         if mine.size:
@@ -1623,25 +1629,32 @@ def _follow_larger(pieces: np.ndarray, owner: np.ndarray, cells: np.ndarray, *,
     return owner
 
 
-def _gap_to_uncovered(piece: shapely.Geometry, land: np.ndarray, cells: np.ndarray, *,
-                      within: float) -> float:
-    """The gap (m) from ``piece`` to the nearest ``land`` that none of ``cells`` covers,
-    looked for within ``within`` of it (inf when none is)."""
+def _uncovered(land: np.ndarray, cells: np.ndarray) -> np.ndarray:
+    """The polygons of ``land`` that none of ``cells`` covers."""
+    tree = shapely.STRtree(cells)
+    bare = []
+    for g in land:
+        hit = cells[tree.query(g, predicate="intersects")]
+        rest = shapely.difference(g, shapely.union_all(hit)) if hit.size else g
+        bare.extend(shapely.get_parts(_only_polygons(rest)))
+    return np.array([g for g in bare if not g.is_empty], dtype=object)
+
+
+def _gap_to_uncovered(piece: shapely.Geometry, bare: np.ndarray, *, within: float) -> float:
+    """The gap (m) from ``piece`` to the nearest of ``bare`` (land no region covers),
+    looked for within ``within`` of it (inf when none is, or when the bare land around it
+    is less than the piece: slivers between regions, not land the survey left)."""
     x0, y0, x1, y1 = shapely.bounds(piece)
     box = (x0 - within, y0 - within, x1 + within, y1 + within)
     frame = shapely.box(*box)
-    near = land[shapely.intersects(land, frame)]
-    if not near.size:
+    local = bare[shapely.intersects(bare, frame)]
+    if not local.size:
         return np.inf
-    local = shapely.union_all([clip_to_box(g, box) for g in near])
-    covering = cells[shapely.intersects(cells, frame)]
-    if covering.size:
-        local = shapely.difference(local, shapely.union_all(
-            [clip_to_box(g, box) for g in covering]))
-    local = _only_polygons(local)
-    if shapely.is_empty(local) or shapely.area(local) < shapely.area(piece):
-        return np.inf  # slivers between regions, not land the survey left
-    return float(shapely.distance(piece, local))
+    cut = ~shapely.covered_by(local, frame)
+    local[cut] = [clip_to_box(g, box) for g in local[cut]]
+    if shapely.area(local).sum() < shapely.area(piece):
+        return np.inf
+    return float(shapely.distance(piece, local).min())
 
 
 def _join_orphans(cells: np.ndarray, orphans: np.ndarray, xy: np.ndarray, ids: pd.Index,
@@ -1681,10 +1694,8 @@ def _join_orphans(cells: np.ndarray, orphans: np.ndarray, xy: np.ndarray, ids: p
         # went to Capraia's site, 48 km away across open sea, before the Corsican region
         # whose site lies inland (an audit)
         tree = shapely.STRtree(cells[recv])
-        which, site = tree.query_nearest(orphans, all_matches=False)
-        site = recv[site]
-        order = np.argsort(which, kind="stable")
-        which, site = which[order], site[order]
+        which = np.arange(len(orphans))
+        site = recv[nearest_geometry(orphans, cells[recv])]
         # of the regions about as near as the nearest (ORPHAN_POOL_M more), the one
         # nearest by the water between plus its site's distance takes it, whole: Taliabu's
         # region came within 1.6 km of Mangole (1,226 km²) and Sanana's within 3.7 km, but
@@ -1705,7 +1716,7 @@ def _join_orphans(cells: np.ndarray, orphans: np.ndarray, xy: np.ndarray, ids: p
             o = orphans[which[t]]
             cand = np.unique(c_near[order_o[bounds[t]:bounds[t + 1]]])
             if len(cand) > 1:
-                water = shapely.distance(cells[cand], o)
+                water = pairwise_distance(np.full(len(cand), o, dtype=object), cells[cand])
                 touching = water <= ORPHAN_TOUCH_M
                 cand, water = (cand[touching], water[touching]) if touching.any() else (
                     cand, water)

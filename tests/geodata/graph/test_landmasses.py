@@ -765,42 +765,6 @@ def test_rounded_island_coordinates_with_shared_points_build():
     assert any(e["action"] == "spread duplicate coordinates" for e in g.report.entries)
 
 
-def test_clip_to_box_falls_back_to_the_overlay_where_the_fast_clip_fails(monkeypatch):
-    from geodata._geo import clip_to_box
-
-    square = shapely.box(0, 0, 10, 10)
-
-    def broken(*args, **kwargs):
-        raise shapely.errors.GEOSException("Invalid number of points in LinearRing")
-
-    monkeypatch.setattr(shapely, "clip_by_rect", broken)
-    assert clip_to_box(square, (5, 5, 20, 20)).equals(shapely.box(5, 5, 10, 10))
-
-
-def test_a_point_on_the_largest_part_of_each_region():
-    from geodata._geo import point_on_largest_part
-
-    big, islet = shapely.box(10, 10, 14, 11), shapely.box(16, 12, 16.5, 13)
-    pts = point_on_largest_part([shapely.MultiPolygon([islet, big]), islet])
-    assert big.contains(pts[0]) and islet.contains(pts[1])
-
-
-def test_clip_to_box_raises_for_a_partition_where_both_clips_fail(monkeypatch):
-    """The land tiles partition an outline: a whole copy on failure would count land
-    twice (and split again), so there the GEOS error is raised."""
-    from geodata._geo import clip_to_box
-
-    def broken(*args, **kwargs):
-        raise shapely.errors.GEOSException("Invalid number of points in LinearRing")
-
-    monkeypatch.setattr(shapely, "clip_by_rect", broken)
-    monkeypatch.setattr(shapely, "intersection", broken)
-    square = shapely.box(0, 0, 10, 10)
-    assert clip_to_box(square, (5, 5, 20, 20)) is square
-    with pytest.raises(shapely.errors.GEOSException, match="LinearRing"):
-        clip_to_box(square, (5, 5, 20, 20), whole_on_failure=False)
-
-
 def test_regions_reaching_far_over_an_outline_wider_than_the_survey_are_said():
     """An audit's coastal survey with the provinces of China as outline: coastal cells
     covered most of the country without a word. They are said, with the reach to pass."""
