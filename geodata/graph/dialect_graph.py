@@ -745,7 +745,9 @@ class DialectGraph:
             # through a town (an audit's three Vatican informants, 300 m apart, were
             # flagged barrier_Vatican with each other, Vatican-Roma not)
             near = one_place_pairs(pairs, lonlat) & flags.any(axis=1).to_numpy()
-            if near.any():
+            if near.any():  # ... unless their rows name two places or two countries:
+                near &= ~_two_places(pairs, reg, home_col)  # Baarle-Hertog (BE) and
+            if near.any():                                  # Baarle-Nassau (NL), 1 km
                 ends = pairs.loc[near, ["i", "j"]].to_numpy()
                 shown = ", ".join(f"{ids[a]}-{ids[b]}" for a, b in ends[:5])
                 report.add("informants at one place across a barrier",
@@ -1404,6 +1406,24 @@ def _gap_words(km: float, a: shapely.Geometry, b: shapely.Geometry, crs) -> str:
     if 2 * on_land > len(t):
         return f", {km:,.0f} km from the nearest region, across land no region reaches"
     return f", {km:,.0f} km of water from the nearest region"
+
+
+def _two_places(pairs: pd.DataFrame, reg: pd.DataFrame, home_col: Any) -> np.ndarray:
+    """Whether each edge's two sites are given as two places: different names (a ``name``
+    column) or different countries (``home_col``); False where a value is blank."""
+    from geodata.io import country_keys
+
+    i, j = pairs["i"].to_numpy(), pairs["j"].to_numpy()
+    apart = np.zeros(len(pairs), dtype=bool)
+    if "name" in reg.columns:
+        names = reg["name"].map(lambda v: str(v).strip().casefold() if isinstance(v, str)
+                                else "").to_numpy()
+        apart |= (names[i] != "") & (names[j] != "") & (names[i] != names[j])
+    if home_col is not None:
+        keys = [set(country_keys(v)) for v in reg[home_col]]
+        apart |= np.array([bool(keys[a]) and bool(keys[b]) and not keys[a] & keys[b]
+                           for a, b in zip(i, j)], dtype=bool)
+    return apart
 
 
 def _names_of(reg: pd.DataFrame, ids: list) -> str:

@@ -1103,6 +1103,39 @@ def test_informants_of_one_place_cross_no_barrier_between_them():
     assert flagged[("vatican_1", "ostia")]  # the Vatican's informant and Italy: a border
 
 
+BAARLE = {"baarle_hertog": (4.9255, 51.4385, "BE"), "baarle_nassau": (4.9300, 51.4470, "NL"),
+          "turnhout": (4.945, 51.322, "BE"), "tilburg": (5.091, 51.555, "NL"),
+          "breda": (4.776, 51.589, "NL"), "hoogstraten": (4.760, 51.400, "BE")}
+#: Görlitz and Zgorzelec, 0.9 km apart across the Neisse (as the 1:10m border draws it),
+#: with towns round them
+GOERLITZ = {"Goerlitz": (14.977, 51.156, "Goerlitz"), "Zgorzelec": (14.989, 51.153,
+                                                                     "Zgorzelec"),
+            "Bautzen": (14.4244, 51.1814, "Bautzen"), "Zittau": (14.8072, 50.8961, "Zittau"),
+            "Luban": (15.2884, 51.1180, "Luban"), "Boleslawiec": (15.5697, 51.2618,
+                                                                   "Boleslawiec")}
+
+
+@pytest.mark.parametrize(("rows", "column", "pair"), [
+    (BAARLE, "country", ("baarle_hertog", "baarle_nassau")),
+    (GOERLITZ, "name", ("Goerlitz", "Zgorzelec"))])
+def test_two_places_a_kilometre_apart_across_a_border_are_flagged(rows, column, pair):
+    """Baarle-Hertog (BE) and Baarle-Nassau (NL), 1.0 km apart, the border running
+    through the town: an audit's edge between them was taken for informants of one place
+    and left unflagged, though the rows gave two countries (or, for Görlitz and
+    Zgorzelec, two names)."""
+    sites = gpd.GeoDataFrame(
+        {column: [v[2] for v in rows.values()]},
+        index=pd.Index(list(rows), name="site_id"), crs="EPSG:4326",
+        geometry=gpd.points_from_xy([v[0] for v in rows.values()],
+                                    [v[1] for v in rows.values()]))
+    world = geodata.load_boundary("world_countries")[["adm0_a3", "iso_a2", "geometry"]]
+    g = DialectGraph.from_sites(sites, boundary=geodata.load_boundary("world_land"),
+                                barriers=world.rename(columns={"adm0_a3": "name"}))
+    assert g.edges.filter(like="barrier_").loc[pair].any()
+    assert "informants at one place across a barrier" not in {
+        e["action"] for e in g.report.entries}
+
+
 def test_label_spellings_alike_but_for_case_or_spaces_are_one_group():
     """An audit's 'Ulster ', 'ulster' and 'Irish gaelic' became three more dialect groups
     of one site each (13 classes for 10), unsaid: read as the spelling most sites have."""
