@@ -1639,6 +1639,28 @@ def test_cells_of_several_countries_and_sites_near_theirs(tmp_path):
     assert "sites outside their country" not in {e["action"] for e in report.entries}
 
 
+def test_codes_the_1_10m_countries_lack_are_read_and_unknown_ones_said(tmp_path):
+    """An audit's Mayotte sites ('YT') switched the country check off for a whole file
+    (one code in four unknown), so Toliara stated 'MU' passed unsaid; France and Norway
+    have no ISO codes in Natural Earth's file ('FR', 'NO' were unknown too)."""
+    rows = ("id,name,latitude,longitude,country\nt1,Toliara,-23.35,43.667,{toliara}\n"
+            "m1,Ihosy,-22.4,46.117,MG\nc1,Mutsamudu,-12.167,44.399,KM\n"
+            "y1,Sada,-12.849,45.104,YT\nr1,Saint-Pierre,-21.339,55.478,RE\n"
+            "f1,Paris,48.857,2.352,FR\nn1,Bergen,60.39,5.32,NO\n")
+    _, report = read_sites(_write(tmp_path, "s.csv", rows.format(toliara="MU")),
+                           with_report=True)
+    said = {e["action"]: e for e in report.entries}
+    assert said["sites outside their country"]["ids"] == ["t1"]
+    assert "countries not known" not in said
+    _, report = read_sites(_write(tmp_path, "s.csv", rows.format(toliara="XQ")),
+                           with_report=True)
+    said = {e["action"]: e for e in report.entries}["countries not known"]
+    assert said["ids"] == ["t1"]
+    assert re.match(r"1 site\(s\) name a country the bundled 1:10m countries do not know "
+                    r"\('XQ'\): their coordinates were not checked against it\. Write an "
+                    r"ISO 3166 code or an English name$", said["detail"])
+
+
 def test_the_distance_outside_a_country_wraps_at_180_degrees(tmp_path):
     """An audit's Suva stated as 'NZ' was "1,885 km outside" (to the North Island): New
     Zealand's Kermadecs, across 180°, lay 350° away in plain degrees; they are 1,281 km
