@@ -1111,20 +1111,25 @@ def read_sites(
                              argument=argument, missing_coordinates=missing_coordinates)
     # a town's informant typed with a sign lost is refused first: its town-mates say so
     # for certain, where the test of sites apart from all others may only note it
-    _note_strays_of_one_place(sites, report, argument=argument)
-    _check_stated_countries(sites, report, argument=argument)
+    # the three checks' typos come in one message (an audit fixed a swapped informant of
+    # Tallinn, ran again and met swapped Kökar, which the country check had seen)
+    problems = Problems()
+    named = _note_strays_of_one_place(sites, report, argument=argument, problems=problems)
+    named |= _check_stated_countries(sites, report, argument=argument, problems=problems,
+                                     named=named)
     _refuse_swapped_looking(sites[sites["latitude"].notna()], argument=argument,
-                            report=report)
+                            report=report, problems=problems, named=named)
+    problems.raise_if_any()
     _note_ids_alike_but_for_case(sites, report, argument=argument)
     return (sites, report) if with_report else sites
 
 
 def _refuse_typos(typos: dict[int, list[tuple[int, float]]], ids: pd.Index, lat: np.ndarray,
                   lon: np.ndarray, *, rule: str, apart: str,
-                  where: Callable[[int, float], str]) -> None:
-    """Raise for the sites that a move of :data:`_MOVES` (``{move: [(row, km), ...]}``)
-    puts where they belong: one problem per move, its sites, and the fix."""
-    problems = Problems()
+                  where: Callable[[int, float], str], problems: Problems) -> set[str]:
+    """Add to ``problems`` the sites that a move of :data:`_MOVES` (``{move: [(row, km),
+    ...]}``) puts where they belong: one problem per move, its sites, and the fix; returns
+    their ids."""
     for m, found in typos.items():
         how, _, fix, axis = _MOVES[m]
         shown = [f"{ids[k]!r} (lat={lat[k]:.6g}, lon={lon[k]:.6g}; {where(k, km)})"
@@ -1133,7 +1138,7 @@ def _refuse_typos(typos: dict[int, list[tuple[int, float]]], ids: pd.Index, lat:
         given = np.array([] if axis is None else [(lat, lon)[axis][k] for k, _ in found])
         problems.add(f"{rule}; {len(found)} site(s) {apart} with {how}: {', '.join(shown)}"
                      f"{more}. " + fix(given))
-    problems.raise_if_any()
+    return {str(ids[k]) for found in typos.values() for k, _ in found}
 
 
 #: Column names of a sites table that give each site's country (ISO codes or names).
@@ -1180,8 +1185,8 @@ def _country_key(value: Any) -> str:
     return _COUNTRY_ALIASES.get(key, key)
 
 
-def _check_stated_countries(sites: gpd.GeoDataFrame, report: Report, *,
-                            argument: str) -> None:
+def _check_stated_countries(sites: gpd.GeoDataFrame, report: Report, *, argument: str,
+                            problems: Problems, named: set[str] = frozenset()) -> set[str]:
     """Check the sites against a country column (ISO 3166 codes or English names of the
     bundled 1:10m countries): a site farther than :data:`COUNTRY_SLACK_KM` outside its
     country that a changed sign or exchanged coordinates would put in it is refused (an
@@ -1189,14 +1194,15 @@ def _check_stated_countries(sites: gpd.GeoDataFrame, report: Report, *,
     among the survey's own sites, where no test of sites apart can see them); one that no
     such change explains is reported. A column most of whose values name no country is no
     country column (nothing is checked). A cell may name several countries, as Glottolog
-    writes them ('ES;PT'): the site is in any of them."""
+    writes them ('ES;PT'): the site is in any of them. The refused go to ``problems``
+    (their ids returned); the sites ``named`` by an earlier check are not checked."""
     column = country_column(sites.columns)
     if column is None or not len(sites):
-        return
+        return set()
     stated = sites[column].astype("string").str.strip()
     known = stated.notna() & (stated != "")
     if not known.any():
-        return
+        return set()
     from geodata.datasets import load_boundary
 
     world = load_boundary("world_countries")
@@ -1210,7 +1216,7 @@ def _check_stated_countries(sites: gpd.GeoDataFrame, report: Report, *,
     keys = stated[known].map(country_keys)
     values = pd.unique(np.array([k for ks in keys for k in ks], dtype=object))
     if not len(values) or pd.Series(values).map(lookup).notna().mean() < 0.8:
-        return  # not a column of countries
+        return set()  # not a column of countries
     row = keys.map(lambda ks: [lookup[k] for k in ks if k in lookup])
     unknown = [str(v) for v in stated[known][row.map(len).eq(0)].unique()]
     if unknown:  # a code the 1:10m file lacks turned the whole check off unsaid (YT)
@@ -1247,7 +1253,7 @@ def _check_stated_countries(sites: gpd.GeoDataFrame, report: Report, *,
     astray: list[tuple[int, float]] = []
     positions = np.flatnonzero(known.to_numpy())
     for pos, ks in zip(positions, row.tolist()):
-        if not ks:
+        if not ks or str(sites.index[pos]) in named:
             continue
         far = km_outside(ks, lat[pos], lon[pos])
         if far <= COUNTRY_SLACK_KM:
@@ -1261,11 +1267,11 @@ def _check_stated_countries(sites: gpd.GeoDataFrame, report: Report, *,
                 break
         else:
             astray.append((pos, far))
-    _refuse_typos(typos, sites.index, lat, lon,
-                  rule=f"`{argument}` rows must put each site in the country its {column!r} "
-                       "column names",
-                  apart="lie outside it but would lie in it",
-                  where=lambda k, km: f"{km:,.0f} km outside {stated.iloc[k]!r}")
+    refused = _refuse_typos(
+        typos, sites.index, lat, lon,
+        rule=f"`{argument}` rows must put each site in the country its {column!r} column names",
+        apart="lie outside it but would lie in it",
+        where=lambda k, km: f"{km:,.0f} km outside {stated.iloc[k]!r}", problems=problems)
     if astray:
         # one in no country at all is at sea or on an islet the 1:10m borders lack (an
         # audit's Dokdo and the eastern Torres Strait islands): its data may well be right
@@ -1288,6 +1294,7 @@ def _check_stated_countries(sites: gpd.GeoDataFrame, report: Report, *,
                        "1:10m borders lack; barriers of countries take their country from the column)"
                        if nowhere else ""),
                    [str(sites.index[k]) for k, _ in astray])
+    return refused
 
 
 #: Informants of one place (sites sharing a name) lie within this (km) of their median ...
@@ -1296,18 +1303,19 @@ PLACE_KM = 5.0
 STRAY_KM = 25.0
 
 
-def _note_strays_of_one_place(sites: gpd.GeoDataFrame, report: Report, *,
-                              argument: str) -> None:
+def _note_strays_of_one_place(sites: gpd.GeoDataFrame, report: Report, *, argument: str,
+                              problems: Problems) -> set[str]:
     """Report a site far (over :data:`STRAY_KM`) from the others of its name when those lie
     together (within :data:`PLACE_KM` of their median): one informant of a town typed with
     a sign dropped or a digit wrong (an audit's Nairobi_2, 288 km from its three town-mates,
     got no word: near the equator a dropped minus moves a site little). One that would lie
     with them with a sign changed, or latitude and longitude exchanged, is a typo for
     certain: refused (an audit's Galway_1 at +9.057 lay in Lower Saxony, Manchester_1 in
-    the North Sea, with a note among twenty)."""
+    the North Sea, with a note among twenty). The refused go to ``problems`` (their ids
+    returned)."""
     names = [c for c in sites.columns if str(c).strip().lower() == "name"]
     if len(names) != 1:
-        return
+        return set()
     from geodata._geo import great_circle_km
 
     name = sites[names[0]].astype("string").str.strip().str.casefold()
@@ -1331,12 +1339,14 @@ def _note_strays_of_one_place(sites: gpd.GeoDataFrame, report: Report, *,
             if abs(la) <= 90 and great_circle_km(at_lon, at_lat, lo, la) <= PLACE_KM:
                 typos.setdefault(m, []).append((k, far_km))
                 break
-    _refuse_typos(typos, sites.index, lat, lon,
-                  rule=f"`{argument}` rows must give each site's latitude and longitude as the "
-                       "other sites of its name (informants of one place) have them",
-                  apart="lie far from those, which lie together, but would lie among them",
-                  where=lambda k, km: f"{km:,.0f} km from the other sites named "
-                                      f"{str(sites[names[0]].iloc[k]).strip()!r}")
+    refused = _refuse_typos(
+        typos, sites.index, lat, lon,
+        rule=f"`{argument}` rows must give each site's latitude and longitude as the other "
+             "sites of its name (informants of one place) have them",
+        apart="lie far from those, which lie together, but would lie among them",
+        where=lambda k, km: f"{km:,.0f} km from the other sites named "
+                            f"{str(sites[names[0]].iloc[k]).strip()!r}", problems=problems)
+    strays = [x for x in strays if str(sites.index[x[0]]) not in refused]
     if strays:
         shown = [f"{sites.index[k]!r} ({km:,.0f} km from the other sites named "
                  f"{str(sites[names[0]].iloc[k]).strip()!r})" for k, km, _, _ in strays[:3]]
@@ -1346,6 +1356,7 @@ def _note_strays_of_one_place(sites: gpd.GeoDataFrame, report: Report, *,
                    f"{' ...' if len(strays) > 3 else ''}. Kept as given; if the coordinates "
                    "are a typo (a sign dropped, a digit wrong), correct them",
                    [str(sites.index[k]) for k, _, _, _ in strays])
+    return refused
 
 
 def _note_ids_alike_but_for_case(sites: gpd.GeoDataFrame, report: Report, *,
@@ -1536,14 +1547,16 @@ SWAP_GROUP = 3
 
 
 def _refuse_swapped_looking(sites: gpd.GeoDataFrame, *, argument: str,
-                            report: Report | None = None) -> None:
+                            report: Report | None = None, problems: Problems | None = None,
+                            named: set[str] = frozenset()) -> None:
     """Raise for sites far from every other site that would lie among them with latitude
     and longitude exchanged, or a sign changed (valid both ways, so no range check sees
     it: an audit's ten swapped Mediterranean sites landed in Arabia and were only
     "detached groups"; ten Chilean longitudes typed without their minus landed in the
     Indian Ocean; four swapped Baltic rows, only noted, stretched the regions and the
     maps to Oman). A control keeps a survey spread over the world, where a moved point
-    lands near some site by chance, from being refused."""
+    lands near some site by chance, from being refused. With ``problems``, they are added
+    to it (not raised); the sites ``named`` by an earlier check are not named again."""
     from scipy.spatial import cKDTree
 
     from geodata._geo import EARTH_RADIUS_KM
@@ -1601,8 +1614,9 @@ def _refuse_swapped_looking(sites: gpd.GeoDataFrame, *, argument: str,
              ("the latitude's sign changed", lambda la, lo: (-la, lo),
               lambda la, lo: la != 0, _sign_fix("latitude", "south of the equator",
                                                 "north of the equator")))
-    said = np.zeros(len(sites), dtype=bool)
-    problems = Problems()
+    said = sites.index.astype(str).isin(list(named))
+    own_problems = problems is None
+    problems = Problems() if problems is None else problems
     for how, move, can, fix in moves:
         who = np.flatnonzero(apart & can(lat, lon) & ~said)
         if not who.size:
@@ -1656,12 +1670,15 @@ def _refuse_swapped_looking(sites: gpd.GeoDataFrame, *, argument: str,
         shown = [f"{sites.index[k]!r} (lat={lat[k]:.6g}, lon={lon[k]:.6g}; {d:,.0f} km from "
                  "them)" for k, d in zip(rest[:3], gone[:3])]
         more = f" and {rest.size - 3} more" if rest.size > 3 else ""
-        problems.add(
-            f"`{argument}` has {rest.size} more site(s) apart from the others, which no "
+        # a note on the last problem, not a problem of its own: an audit's 53 right island
+        # sites beside one typo read as "2 problems"
+        problems.items[-1] += (
+            f" (Besides, {rest.size} more site(s) lie apart from the others, which no "
             f"exchange or change of sign puts among them: {', '.join(shown)}{more}. They "
             "may be right (islands, a survey's outliers); if not, check their coordinates "
-            "too.")
-    problems.raise_if_any()
+            "too.)")
+    if own_problems:
+        problems.raise_if_any()
 
 
 def _sign_fix(coordinate: str, negative: str, positive: str) -> Callable[[np.ndarray], str]:

@@ -1555,18 +1555,39 @@ def test_a_group_of_sites_typed_without_their_minus_is_refused(tmp_path):
     with pytest.raises(DialectGraphError) as err:
         read_sites(p)
     message = str(err.value)
+    # one problem: the sites apart that no change explains are a note on it (an audit's
+    # 53 right island sites read as a second problem)
+    assert re.match(r"`path` rows must give each site's latitude and longitude as the "
+                    r"others do; 9 site\(s\) lie apart from the others \([\d,]+ km from them "
+                    r"at least; the median spacing is \d+ km\) but would lie among them with "
+                    r"the longitude's sign changed: 's048' \(lat=45\.5312, lon=73\.5181\), "
+                    r"'s055' \(lat=47\.83, lon=69\.533\), 's286' \(lat=45\.4042, "
+                    r"lon=71\.8929\) and 6 more\. Put the minus sign back: west of Greenwich "
+                    r"longitudes are negative\. \(Besides, 1 more site\(s\) lie apart from "
+                    r"the others, which no exchange or change of sign puts among them: 's114' "
+                    r"\(lat=64\.23, lon=76\.54; [\d,]+ km from them\)\. They may be right "
+                    r"\(islands, a survey's outliers\); if not, check their coordinates "
+                    r"too\.\)$", message), message
+
+
+def test_typos_that_two_checks_find_come_in_one_message(tmp_path):
+    """An audit's swapped Tallinn_3 (a town's informant) and swapped Kökar (a site of its
+    own, stated 'AX') came one run apart: each check raised alone."""
+    rows = ("id,name,latitude,longitude,country\nTallinn_1,Tallinn,59.4386,24.754,EE\n"
+            "Tallinn_2,Tallinn,59.437,24.7505,EE\nTallinn_3,Tallinn,24.7524,59.4356,EE\n"
+            "Koekar,Koekar,20.91,59.92,AX\nMariehamn,Mariehamn,60.097,19.935,AX\n"
+            "Haapsalu,Haapsalu,58.943,23.541,EE\nParnu,Parnu,58.385,24.497,EE\n"
+            "Turku,Turku,60.452,22.267,FI\nHelsinki,Helsinki,60.17,24.938,FI\n")
+    with pytest.raises(DialectGraphError) as err:
+        read_sites(_write(tmp_path, "s.csv", rows))
+    message = str(err.value)
+    assert message.startswith("2 problems")
     assert re.search(r"- `path` rows must give each site's latitude and longitude as the "
-                     r"others do; 9 site\(s\) lie apart from the others \([\d,]+ km from them "
-                     r"at least; the median spacing is \d+ km\) but would lie among them with "
-                     r"the longitude's sign changed: 's048' \(lat=45\.5312, lon=73\.5181\), "
-                     r"'s055' \(lat=47\.83, lon=69\.533\), 's286' \(lat=45\.4042, "
-                     r"lon=71\.8929\) and 6 more\. Put the minus sign back: west of Greenwich "
-                     r"longitudes are negative\.", message), message
-    assert re.search(r"- `path` has 1 more site\(s\) apart from the others, which no "
-                     r"exchange or change of sign puts among them: 's114' \(lat=64\.23, "
-                     r"lon=76\.54; [\d,]+ km from them\)\. They may be right \(islands, a "
-                     r"survey's outliers\); if not, check their coordinates too\.$",
-                     message), message
+                     r"other sites of its name .*'Tallinn_3'", message), message
+    assert re.search(r"- `path` rows must put each site in the country its 'country' column "
+                     r"names; 1 site\(s\) lie outside it but would lie in it with latitude and "
+                     r"longitude exchanged: 'Koekar'", message), message
+    assert message.count("Tallinn_3") == 1
 
 
 def test_a_wide_survey_keyed_by_an_id_column_is_read(tmp_path):
