@@ -1341,6 +1341,11 @@ def _voronoi(xy: np.ndarray, frame: shapely.Geometry) -> np.ndarray:
     return cells
 
 
+#: A site off the outline keeps the water out to its own cell's land when that lies at
+#: most this many times as far as the nearest land (else out to the nearest land).
+OWN_LAND_FACTOR = 2.0
+
+
 def _clip_and_water(land, xy: np.ndarray, cells: np.ndarray, outline, *,
                     single: bool, water_cap: np.ndarray | None = None) -> np.ndarray:
     """``cells`` clipped to ``land``; sites off the land also keep their water (see
@@ -1351,7 +1356,14 @@ def _clip_and_water(land, xy: np.ndarray, cells: np.ndarray, outline, *,
     if off.any():
         k = np.flatnonzero(off)
         pts = shapely.points(xy[k])
-        reach = shapely.distance(land, pts) * 1.05 + 100.0
+        # out to the land of its own cell where that is at most OWN_LAND_FACTOR times as
+        # far as the nearest land: an informant of a town off a coarse coast, whose
+        # nearest land lay in a town-mate's cell, kept only water and its land went to the
+        # town-mate (an audit's Mamoudzou: 2 of 3 informants without land); farther, its
+        # water would reach across a strait (Primera Angostura)
+        nearest = shapely.distance(land, pts)
+        own = np.where(shapely.is_empty(clipped[k]), np.inf, pairwise_distance(pts, clipped[k]))
+        reach = np.where(own <= OWN_LAND_FACTOR * nearest, own, nearest) * 1.05 + 100.0
         if water_cap is not None:
             # an island the outline lacks (far off the coast) gets a disc of its own
             # water (see _water_caps), not all the sea out to the land

@@ -1206,6 +1206,22 @@ def test_informants_of_one_place_are_no_sea_crossing():
                     r"PA_1-PA_2$", report.entries[0]["detail"])
 
 
+def test_an_informant_off_a_coarse_coast_keeps_the_land_of_its_own_cell():
+    """An audit's Mamoudzou (Mayotte): three informants 0.7-1.4 km off the 1:10m coast.
+    Mamoudzou_1's nearest land lay in Mamoudzou_2's cell, so its water stopped short of
+    its own cell's land (1.1 km off), which went to Mamoudzou_2: no land at all."""
+    coords = {"Mamoudzou_1": (45.2278, -12.7806), "Mamoudzou_2": (45.22708, -12.778),
+              "Mamoudzou_3": (45.23224, -12.78381), "Dzaoudzi": (45.2817, -12.7878),
+              "Sada": (45.1042, -12.8486), "Mtsamboro": (45.0694, -12.6997),
+              "Bandrele": (45.1917, -12.9064), "Moroni": (43.2551, -11.7022),
+              "Mutsamudu": (44.3994, -12.1667), "Domoni": (44.5319, -12.2569)}
+    sites = _sites(coords)
+    g = DialectGraph.from_sites(sites, boundary=geodata.load_boundary("world_land"))
+    _assert_valid_and_holding(g.regions, sites)
+    assert g.regions.loc["Mamoudzou_1", "land_km2"] > 10
+    assert g.regions.loc["Mamoudzou_2", "land_km2"] > 10
+
+
 def test_land_cut_off_from_an_informant_goes_to_its_town_mates_first():
     """An audit's Chiloé, three informants a town: Castro_3, 2 km off the 1:10m coast in
     its fjord, had its wedge of the island's west cut off by water, and the land went to
