@@ -1175,6 +1175,53 @@ def country_keys(value: Any) -> list[str]:
     return [k for k in map(_country_key, re.split(r"[;|]", str(value))) if k]
 
 
+def countries_of_places(sites: pd.DataFrame, column: Any) -> tuple[list, list[tuple]]:
+    """The sites' stated countries (``column``), each informant's put right where the
+    other informants of its place (a ``name`` column: the sites of one name within
+    :data:`PLACE_KM` of their median), two at least, all name one country and it names
+    none of theirs: a typo in one cell (an audit's Maastricht_2 'DE', beside two 'NL',
+    was put in Germany 18 km away and its edges to Dutch sites flagged).
+
+    Returns
+    -------
+    list
+        One value per site (the town-mates' where put right).
+    list of tuple
+        ``(position, given, town-mates' value)`` for each site put right.
+    """
+    values = list(sites[column])
+    names = [c for c in sites.columns if str(c).strip().lower() == "name"]
+    if len(names) != 1 or "latitude" not in sites.columns:
+        return values, []
+    from geodata._geo import great_circle_km
+
+    name = sites[names[0]].astype("string").str.strip().str.casefold()
+    lat = sites["latitude"].to_numpy(float)
+    lon = sites["longitude"].to_numpy(float)
+    keys = [frozenset(country_keys(v)) for v in values]
+    fixed = []
+    known = name.notna().to_numpy()
+    for rows in name[known].groupby(name[known], sort=False).indices.values():
+        rows = np.flatnonzero(known)[rows]
+        rows = rows[np.isfinite(lat[rows]) & np.isfinite(lon[rows])]
+        if len(rows) < 3:
+            continue
+        km = great_circle_km(np.median(lon[rows]), np.median(lat[rows]), lon[rows], lat[rows])
+        rows = rows[km <= PLACE_KM]
+        if len(rows) < 3:
+            continue
+        for k in rows:
+            mates = {keys[m] for m in rows if m != k}
+            if len(mates) != 1 or not keys[k]:
+                continue
+            theirs = next(iter(mates))
+            if theirs and not keys[k] & theirs:
+                fixed.append((int(k), values[k], values[next(m for m in rows if m != k)]))
+    for k, _, mate_value in fixed:
+        values[k] = mate_value
+    return values, fixed
+
+
 def _country_key(value: Any) -> str:
     """A country's code or name as compared: accents, case, spaces and punctuation
     folded, aliases resolved ('Dem. Rep. Korea', 'dem_rep_korea' and 'DemRepKorea' alike;

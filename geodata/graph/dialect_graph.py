@@ -722,12 +722,25 @@ class DialectGraph:
             _report_long_edges(pairs, reg["longitude"].to_numpy(float),
                                reg["latitude"].to_numpy(float), ids, params["method"], report)
         if barriers is not None and len(pairs):
-            from geodata.io import country_column
+            from geodata.io import countries_of_places, country_column
 
             # the sites' own countries (a 'country' column) settle the border towns and
             # islets that the file's scale puts in the neighbour or in no country
             home_col = country_column(reg.columns)
-            homes = None if home_col is None else reg[home_col].tolist()
+            homes = None
+            if home_col is not None:
+                homes, fixed = countries_of_places(reg, home_col)
+                if fixed:
+                    shown = [f"{ids[k]!r} ({given!r}; its town-mates {mate!r})"
+                             for k, given, mate in fixed[:5]]
+                    report.add("countries unlike their town-mates'",
+                               f"{len(fixed)} site(s) name another country in their "
+                               f"{home_col!r} column than the other informants of their place "
+                               f"(same name) all do: {', '.join(shown)}"
+                               f"{f' and {len(fixed) - 5} more' if len(fixed) > 5 else ''}; "
+                               "their town-mates' country is used for the barriers. Correct "
+                               "the column if the town is right",
+                               [str(ids[k]) for k, _, _ in fixed])
             flags = crossing_barriers(pairs, xy, barriers, crs=crs, homes=homes)
             homed = flags.attrs.get("homed", [])
             if homed:

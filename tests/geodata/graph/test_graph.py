@@ -1136,6 +1136,33 @@ def test_two_places_a_kilometre_apart_across_a_border_are_flagged(rows, column, 
         e["action"] for e in g.report.entries}
 
 
+def test_one_informants_country_unlike_its_town_mates_is_put_right():
+    """An audit's Maastricht_2 stated 'DE' beside two town-mates stated 'NL' was put in
+    Germany, 18 km away, and its edges to the Dutch sites flagged as the border."""
+    rows = {"Maastricht_1": (5.6909, 50.8514, "NL"), "Maastricht_2": (5.6950, 50.8530, "DE"),
+            "Maastricht_3": (5.6880, 50.8490, "NL"), "Aachen": (6.0839, 50.7753, "DE"),
+            "Liege": (5.5797, 50.6326, "BE"), "Eindhoven": (5.4697, 51.4416, "NL"),
+            "Venlo": (6.1720, 51.3704, "NL"), "Hasselt": (5.3378, 50.9307, "BE")}
+    sites = gpd.GeoDataFrame(
+        {"name": [k.split("_")[0] for k in rows], "country": [v[2] for v in rows.values()]},
+        index=pd.Index(list(rows), name="site_id"), crs="EPSG:4326",
+        geometry=gpd.points_from_xy([v[0] for v in rows.values()],
+                                    [v[1] for v in rows.values()]))
+    world = geodata.load_boundary("world_countries")[["adm0_a3", "iso_a2", "geometry"]]
+    g = DialectGraph.from_sites(sites, boundary=geodata.load_boundary("world_land"),
+                                barriers=world.rename(columns={"adm0_a3": "name"}))
+    flags = g.edges.filter(like="barrier_").any(axis=1)
+    mates = [(a, b) for a, b in g.edges.index if {a, b} & {"Maastricht_2"} and
+             a.startswith("Maastricht") and b.startswith("Maastricht")]
+    assert mates and not flags[mates].any()
+    said = {e["action"]: e for e in g.report.entries}["countries unlike their town-mates'"]
+    assert said["ids"] == ["Maastricht_2"]
+    assert re.match(r"1 site\(s\) name another country in their 'country' column than the "
+                    r"other informants of their place \(same name\) all do: 'Maastricht_2' "
+                    r"\('DE'; its town-mates 'NL'\); their town-mates' country is used for "
+                    r"the barriers\. Correct the column if the town is right$", said["detail"])
+
+
 def test_label_spellings_alike_but_for_case_or_spaces_are_one_group():
     """An audit's 'Ulster ', 'ulster' and 'Irish gaelic' became three more dialect groups
     of one site each (13 classes for 10), unsaid: read as the spelling most sites have."""
