@@ -1103,6 +1103,18 @@ def test_informants_of_one_place_cross_no_barrier_between_them():
     assert flagged[("vatican_1", "ostia")]  # the Vatican's informant and Italy: a border
 
 
+def _graph_with_countries(rows: dict, columns: dict) -> DialectGraph:
+    """A Voronoi graph on world_land of ``rows`` ({id: (lon, lat, ...)}) with ``columns``
+    ({name: values}), flagged by the 1:10m countries (named by their ISO3 codes)."""
+    sites = gpd.GeoDataFrame(
+        columns, index=pd.Index(list(rows), name="site_id"), crs="EPSG:4326",
+        geometry=gpd.points_from_xy([v[0] for v in rows.values()],
+                                    [v[1] for v in rows.values()]))
+    world = geodata.load_boundary("world_countries")[["adm0_a3", "iso_a2", "geometry"]]
+    return DialectGraph.from_sites(sites, boundary=geodata.load_boundary("world_land"),
+                                   barriers=world.rename(columns={"adm0_a3": "name"}))
+
+
 BAARLE = {"baarle_hertog": (4.9255, 51.4385, "BE"), "baarle_nassau": (4.9300, 51.4470, "NL"),
           "turnhout": (4.945, 51.322, "BE"), "tilburg": (5.091, 51.555, "NL"),
           "breda": (4.776, 51.589, "NL"), "hoogstraten": (4.760, 51.400, "BE")}
@@ -1123,14 +1135,7 @@ def test_two_places_a_kilometre_apart_across_a_border_are_flagged(rows, column, 
     through the town: an audit's edge between them was taken for informants of one place
     and left unflagged, though the rows gave two countries (or, for Görlitz and
     Zgorzelec, two names)."""
-    sites = gpd.GeoDataFrame(
-        {column: [v[2] for v in rows.values()]},
-        index=pd.Index(list(rows), name="site_id"), crs="EPSG:4326",
-        geometry=gpd.points_from_xy([v[0] for v in rows.values()],
-                                    [v[1] for v in rows.values()]))
-    world = geodata.load_boundary("world_countries")[["adm0_a3", "iso_a2", "geometry"]]
-    g = DialectGraph.from_sites(sites, boundary=geodata.load_boundary("world_land"),
-                                barriers=world.rename(columns={"adm0_a3": "name"}))
+    g = _graph_with_countries(rows, {column: [v[2] for v in rows.values()]})
     assert g.edges.filter(like="barrier_").loc[pair].any()
     assert "informants at one place across a barrier" not in {
         e["action"] for e in g.report.entries}
@@ -1143,14 +1148,8 @@ def test_one_informants_country_unlike_its_town_mates_is_put_right():
             "Maastricht_3": (5.6880, 50.8490, "NL"), "Aachen": (6.0839, 50.7753, "DE"),
             "Liege": (5.5797, 50.6326, "BE"), "Eindhoven": (5.4697, 51.4416, "NL"),
             "Venlo": (6.1720, 51.3704, "NL"), "Hasselt": (5.3378, 50.9307, "BE")}
-    sites = gpd.GeoDataFrame(
-        {"name": [k.split("_")[0] for k in rows], "country": [v[2] for v in rows.values()]},
-        index=pd.Index(list(rows), name="site_id"), crs="EPSG:4326",
-        geometry=gpd.points_from_xy([v[0] for v in rows.values()],
-                                    [v[1] for v in rows.values()]))
-    world = geodata.load_boundary("world_countries")[["adm0_a3", "iso_a2", "geometry"]]
-    g = DialectGraph.from_sites(sites, boundary=geodata.load_boundary("world_land"),
-                                barriers=world.rename(columns={"adm0_a3": "name"}))
+    g = _graph_with_countries(rows, {"name": [k.split("_")[0] for k in rows],
+                                     "country": [v[2] for v in rows.values()]})
     flags = g.edges.filter(like="barrier_").any(axis=1)
     mates = [(a, b) for a, b in g.edges.index if {a, b} & {"Maastricht_2"} and
              a.startswith("Maastricht") and b.startswith("Maastricht")]
