@@ -314,7 +314,9 @@ def unify_label_spellings(reg: Any, label: str, report: Report) -> Any:
         return reg
     text = values[is_text].astype(str)
     plain = text.str.strip().str.normalize("NFC")
-    key = plain.str.casefold()
+    # underscores and runs of spaces within are one space: 'Fergana_Uzbek' and 'Fergana
+    # Uzbek' made a spurious class of two sites (an audit)
+    key = plain.str.casefold().str.replace(r"[\s_]+", " ", regex=True)
     counts = plain.groupby([key, plain], sort=True).size()
     # per key, the spelling most sites have (ties: the first in sorted order)
     best = counts.sort_values(ascending=False, kind="stable").groupby(level=0).head(1)
@@ -329,8 +331,8 @@ def unify_label_spellings(reg: Any, label: str, report: Report) -> Any:
     reg = reg.copy()
     reg.loc[text.index[changed.to_numpy()], label] = unified[changed].to_numpy()
     report.add("label spellings unified",
-               f"{int(changed.sum())} value(s) of {label!r} differ from another only by case "
-               f"or spaces around them and are read as the spelling most sites have: "
+               f"{int(changed.sum())} value(s) of {label!r} differ from another only by case, "
+               f"spaces or underscores and are read as the spelling most sites have: "
                f"{', '.join(shown[:5])}{f' and {len(shown) - 5} more' if len(shown) > 5 else ''}"
                "; spell them alike if they "
                "are one group, or differently if not",

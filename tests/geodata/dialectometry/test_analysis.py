@@ -56,7 +56,7 @@ def test_group_spellings_alike_but_for_case_or_spaces_are_one_group(szeto):
         ).str.casefold().nunique()
     assert rep["clustering"]["agreement"] == plain["agreement"]
     assert ("label spellings unified: 5 value(s) of 'dialect_group' differ from another only "
-            "by case or spaces around them and are read as the spelling most sites have: "
+            "by case, spaces or underscores and are read as the spelling most sites have: "
             "'mandarin' as 'Mandarin' (3 sites), 'Mandarin ' as 'Mandarin' (2 sites)"
             ) in " ".join(rep["notes"])
 

@@ -1164,24 +1164,27 @@ def test_one_informants_country_unlike_its_town_mates_is_put_right():
 
 def test_label_spellings_alike_but_for_case_or_spaces_are_one_group():
     """An audit's 'Ulster ', 'ulster' and 'Irish gaelic' became three more dialect groups
-    of one site each (13 classes for 10), unsaid: read as the spelling most sites have."""
+    of one site each (13 classes for 10), unsaid: read as the spelling most sites have;
+    another's 'Fergana_Uzbek' beside 'Fergana Uzbek' too."""
     towns = {"Belfast": (-5.93, 54.6, "Ulster "), "Newry": (-6.34, 54.18, "ulster"),
              "Armagh": (-6.65, 54.35, "Ulster"), "Omagh": (-7.3, 54.6, "Ulster"),
              "Galway": (-9.05, 53.27, "Irish gaelic"), "Sligo": (-8.47, 54.27, "Irish Gaelic"),
-             "Westport": (-9.52, 53.8, "Irish Gaelic"), "Dublin": (-6.26, 53.35, None)}
+             "Westport": (-9.52, 53.8, "Irish Gaelic"), "Ennis": (-8.98, 52.84, "Irish_Gaelic"),
+             "Dublin": (-6.26, 53.35, None)}
     sites = gpd.GeoDataFrame(
         {"group": [v[2] for v in towns.values()]}, index=pd.Index(list(towns), name="site_id"),
         geometry=gpd.points_from_xy([v[0] for v in towns.values()],
                                     [v[1] for v in towns.values()]), crs="EPSG:4326")
     g = DialectGraph.from_sites(sites, method="knn", k=3, regions=False, label="group")
-    assert g.labels.dropna().tolist() == ["Ulster"] * 4 + ["Irish Gaelic"] * 3
+    assert g.labels.dropna().tolist() == ["Ulster"] * 4 + ["Irish Gaelic"] * 4
     said = {e["action"]: e for e in g.report.entries}["label spellings unified"]
     assert said["detail"] == (
-        "3 value(s) of 'group' differ from another only by case or spaces around them and "
+        "4 value(s) of 'group' differ from another only by case, spaces or underscores and "
         "are read as the spelling most sites have: 'Ulster ' as 'Ulster' (1 site), 'ulster' "
-        "as 'Ulster' (1 site), 'Irish gaelic' as 'Irish Gaelic' (1 site); spell them alike "
-        "if they are one group, or differently if not")
-    assert said["ids"] == ["Belfast", "Galway", "Newry"]
+        "as 'Ulster' (1 site), 'Irish gaelic' as 'Irish Gaelic' (1 site), 'Irish_Gaelic' as "
+        "'Irish Gaelic' (1 site); spell them alike if they are one group, or differently if "
+        "not")
+    assert said["ids"] == ["Belfast", "Ennis", "Galway", "Newry"]
     assert sites.loc["Newry", "group"] == "ulster"  # the caller's frame is not changed
 
 
