@@ -517,7 +517,7 @@ def projected_cells(
         if max_reach_km != "auto":
             reach = np.full(len(xy), float(max_reach_km) * 1000.0)
         elif _spans_world(boundary):
-            reach, spacing_note = _land_reach(xy_sites)
+            reach, spacing_note = _land_reach(xy_sites, land_of=land_of)
             if not np.isfinite(reach).all():  # one locality: nothing to measure a reach by
                 reach = None
     clipped = np.empty(len(xy), dtype=object)
@@ -864,7 +864,8 @@ def _report_far_reach(cells: np.ndarray, xy: np.ndarray, xy_sites: np.ndarray,
 
 
 def _land_reach(xy: np.ndarray, spacings: float = REACH_SPACINGS,
-                merge_m: float = 1000.0) -> tuple[np.ndarray, str]:
+                merge_m: float = 1000.0, *,
+                land_of: np.ndarray | None = None) -> tuple[np.ndarray, str]:
     """How far (m) each site's cell may reach on a world outline, and a note on how the
     spacing was measured ("" for the median nearest distance; see :func:`_spacing`).
 
@@ -873,8 +874,11 @@ def _land_reach(xy: np.ndarray, spacings: float = REACH_SPACINGS,
     neighbouring localities, at least the distance from its locality to the nearest
     other, and at least 0.55 times the distance of any locality whose nearest it is: two
     nearest neighbours' cells then meet on the land between them however sparse the
-    survey is there. A single locality gets no limit (``inf``). Localities in clusters
-    (several informants a few km apart in each town) are spaced as the clusters are.
+    survey is there (with ``land_of``, the landmass of each site, only where the two share
+    one: an audit's Fernando de Noronha, 1,160 km off, stretched its nearest mainland
+    site's region 600 km inland). A single locality gets no limit (``inf``). Localities in
+    clusters (several informants a few km apart in each town) are spaced as the clusters
+    are.
 
     Examples
     --------
@@ -894,7 +898,12 @@ def _land_reach(xy: np.ndarray, spacings: float = REACH_SPACINGS,
     nn, who = dist[:, 1], near[:, 1]
     spacing, note = _spacing(dist)
     reach = np.maximum(spacings * spacing, nn)
-    np.maximum.at(reach, who, 0.55 * nn)
+    meet = np.ones(count, dtype=bool)
+    if land_of is not None:
+        land = np.full(count, -1, dtype=np.int64)
+        land[place] = land_of
+        meet = (land >= 0) & (land == land[who])
+    np.maximum.at(reach, who[meet], 0.55 * nn[meet])
     return reach[place], note
 
 

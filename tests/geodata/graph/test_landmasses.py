@@ -1222,6 +1222,25 @@ def test_an_informant_off_a_coarse_coast_keeps_the_land_of_its_own_cell():
     assert g.regions.loc["Mamoudzou_2", "land_km2"] > 10
 
 
+def test_a_far_island_does_not_stretch_its_nearest_mainland_region():
+    """An audit's Fernando de Noronha, 1,160 km off Barreirinhas (its nearest site), made
+    Barreirinhas reach 0.55 of that, so that their cells meet: across the sea they never
+    do, and the region took 250,000 km² of north-east Brazil (125,000 without Noronha)."""
+    towns = {"SaoLuis": (-44.303, -2.530), "Alcantara": (-44.415, -2.409),
+             "Ribamar": (-44.054, -2.562), "Pinheiro": (-45.083, -2.521),
+             "Cururupu": (-44.868, -1.828), "Viana": (-44.999, -3.220),
+             "Bacabal": (-44.780, -4.225), "Barreirinhas": (-42.826, -2.747),
+             "Braganca": (-46.766, -1.054), "Castanhal": (-47.926, -1.297),
+             "Belem": (-48.502, -1.456)}
+    land = geodata.load_boundary("world_land")
+    alone = DialectGraph.from_sites(_sites(towns), boundary=land).regions
+    sites = _sites({**towns, "Noronha": (-32.424, -3.854)})
+    g = DialectGraph.from_sites(sites, boundary=land, isolated="keep")
+    _assert_valid_and_holding(g.regions, sites)
+    assert (g.regions.loc["Barreirinhas", "land_km2"]
+            < 1.1 * alone.loc["Barreirinhas", "land_km2"])
+
+
 def test_land_cut_off_from_an_informant_goes_to_its_town_mates_first():
     """An audit's Chiloé, three informants a town: Castro_3, 2 km off the 1:10m coast in
     its fjord, had its wedge of the island's west cut off by water, and the land went to
