@@ -138,6 +138,17 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
     graph, survey = _load_graph(args)
     weights = args.weights or None
+    if args.model == "conformity" and not (args.initial or args.initial_item):
+        # an audit's --seeds with conformity met a pandas hint about `--initial`
+        ids = list(map(str, graph.node_ids[:2]))
+        raise DialectGraphError(
+            "`--model conformity` starts from an initial map of variants; got neither "
+            "--initial nor --initial-item" + (f" (--seeds {args.seeds!r} seeds the gravity, "
+                                             "cascade and si models only)" if args.seeds else "")
+            + f". Pass e.g. --initial {ids[0]}=a,{ids[-1]}=b, or --initial-item ITEM.")
+    if args.model != "conformity" and (args.initial or args.initial_item):
+        print(f"note: --initial and --initial-item give conformity's initial map; model "
+              f"{args.model!r} starts from --seeds and does not use them", file=sys.stderr)
     if args.model != "conformity" and not _split_sites(args.seeds, set()):
         raise DialectGraphError(
             f"`--seeds` must name at least one site where the innovation starts (model "

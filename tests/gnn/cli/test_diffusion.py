@@ -61,7 +61,21 @@ def test_simulate_bad_input(tmp_path):
     with pytest.raises(DialectGraphError, match="`--initial-item` must be an item"):
         run("simulate", "--model", "conformity", "--initial-item", "nope",
             "--out", str(tmp_path / "x.csv"))
+    # an audit's --seeds with conformity met a pandas hint about `--initial`
+    with pytest.raises(DialectGraphError, match=(
+            r"^`--model conformity` starts from an initial map of variants; got neither "
+            r"--initial nor --initial-item \(--seeds 'Ma4' seeds the gravity, cascade and si "
+            r"models only\)\. Pass e\.g\. --initial \S+=a,\S+=b, or --initial-item ITEM\.$")):
+        run("simulate", "--model", "conformity", "--seeds", "Ma4", "--out",
+            str(tmp_path / "x.csv"))
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_simulate_says_the_initial_map_is_for_conformity(tmp_path, capsys):
+    assert run("simulate", "--seeds", "Ma4", "--initial", "Ma1=x", "--steps", "2", "--out",
+               str(tmp_path / "x.csv")) == 0
+    assert ("note: --initial and --initial-item give conformity's initial map; model "
+            "'gravity' starts from --seeds and does not use them") in capsys.readouterr().err
 
 
 def test_tree_writes_newick_and_report(tmp_path):
