@@ -1382,11 +1382,21 @@ def _paired(out: dict, runs: dict[str, list[dict]]) -> None:
 
 
 def _fmt(mean, std, digits=3, *, spread: bool = True) -> str:
-    """``mean ± std``; the mean alone without a ``spread`` (one seed has none)."""
+    """``mean ± std``; the mean alone without a ``spread`` (one seed has none), and with
+    "(one seed)" where the std is NaN (a parameter that one seed's network learned: an
+    audit's "0.598 ± nan").
+
+    Examples
+    --------
+    >>> _fmt(0.5981, float("nan"))
+    '0.598 (one seed)'
+    """
     if mean is None:
         return "n/a"
     if not spread:
         return f"{mean:.{digits}f}"
+    if std is not None and not np.isfinite(std):
+        return f"{mean:.{digits}f} (one seed)"
     return f"{mean:.{digits}f} ± {(std or 0.0):.{digits}f}"
 
 
