@@ -1190,23 +1190,9 @@ def countries_of_places(sites: pd.DataFrame, column: Any) -> tuple[list, list[tu
         ``(position, given, town-mates' value)`` for each site put right.
     """
     values = list(sites[column])
-    names = [c for c in sites.columns if str(c).strip().lower() == "name"]
-    if len(names) != 1 or "latitude" not in sites.columns:
-        return values, []
-    from geodata._geo import great_circle_km
-
-    name = sites[names[0]].astype("string").str.strip().str.casefold()
-    lat = sites["latitude"].to_numpy(float)
-    lon = sites["longitude"].to_numpy(float)
     keys = [frozenset(country_keys(v)) for v in values]
     fixed = []
-    known = name.notna().to_numpy()
-    for rows in name[known].groupby(name[known], sort=False).indices.values():
-        rows = np.flatnonzero(known)[rows]
-        rows = rows[np.isfinite(lat[rows]) & np.isfinite(lon[rows])]
-        if len(rows) < 3:
-            continue
-        km = great_circle_km(np.median(lon[rows]), np.median(lat[rows]), lon[rows], lat[rows])
+    for rows, km in _sites_of_one_name(sites):
         rows = rows[km <= PLACE_KM]
         if len(rows) < 3:
             continue
@@ -1350,6 +1336,29 @@ PLACE_KM = 5.0
 STRAY_KM = 25.0
 
 
+def _sites_of_one_name(sites: pd.DataFrame) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The positions of the sites of each name (a ``name`` column, case and spaces around
+    folded) with coordinates, three at least (the informants of a place), and each one's
+    great-circle km from their median; [] without one ``name`` column."""
+    names = [c for c in sites.columns if str(c).strip().lower() == "name"]
+    if len(names) != 1 or "latitude" not in sites.columns:
+        return []
+    from geodata._geo import great_circle_km
+
+    name = sites[names[0]].astype("string").str.strip().str.casefold()
+    lat = sites["latitude"].to_numpy(float)
+    lon = sites["longitude"].to_numpy(float)
+    known = name.notna().to_numpy()
+    out = []
+    for rows in name[known].groupby(name[known], sort=False).indices.values():
+        rows = np.flatnonzero(known)[rows]
+        rows = rows[np.isfinite(lat[rows]) & np.isfinite(lon[rows])]
+        if len(rows) >= 3:
+            out.append((rows, great_circle_km(np.median(lon[rows]), np.median(lat[rows]),
+                                              lon[rows], lat[rows])))
+    return out
+
+
 def _note_strays_of_one_place(sites: gpd.GeoDataFrame, report: Report, *, argument: str,
                               problems: Problems) -> set[str]:
     """Report a site far (over :data:`STRAY_KM`) from the others of its name when those lie
@@ -1365,16 +1374,10 @@ def _note_strays_of_one_place(sites: gpd.GeoDataFrame, report: Report, *, argume
         return set()
     from geodata._geo import great_circle_km
 
-    name = sites[names[0]].astype("string").str.strip().str.casefold()
     lat = sites["latitude"].to_numpy(float)
     lon = sites["longitude"].to_numpy(float)
     strays = []
-    for _, rows in name[name.notna()].groupby(name[name.notna()], sort=False).indices.items():
-        rows = np.flatnonzero(name.notna().to_numpy())[rows]
-        rows = rows[np.isfinite(lat[rows]) & np.isfinite(lon[rows])]
-        if len(rows) < 3:
-            continue
-        km = great_circle_km(np.median(lon[rows]), np.median(lat[rows]), lon[rows], lat[rows])
+    for rows, km in _sites_of_one_name(sites):
         far = km > STRAY_KM
         if far.any() and (km[~far] <= PLACE_KM).all() and far.sum() < (~far).sum():
             strays += [(rows[k], float(km[k]), float(np.median(lon[rows[~far]])),
