@@ -1336,16 +1336,26 @@ PLACE_KM = 5.0
 STRAY_KM = 25.0
 
 
-def _sites_of_one_name(sites: pd.DataFrame) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The positions of the sites of each name (a ``name`` column, case and spaces around
-    folded) with coordinates, three at least (the informants of a place), and each one's
-    great-circle km from their median; [] without one ``name`` column."""
+def place_names(sites: pd.DataFrame) -> pd.Series | None:
+    """The sites' names as compared (spaces around and case folded; NA for a blank), from
+    their one ``name`` column (any case), or None without one: informants of one place
+    share a name."""
     names = [c for c in sites.columns if str(c).strip().lower() == "name"]
-    if len(names) != 1 or "latitude" not in sites.columns:
+    if len(names) != 1:
+        return None
+    name = sites[names[0]].astype("string").str.strip().str.casefold()
+    return name.mask(name == "")
+
+
+def _sites_of_one_name(sites: pd.DataFrame) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The positions of the sites of each name (:func:`place_names`) with coordinates,
+    three at least (the informants of a place), and each one's great-circle km from their
+    median; [] without one ``name`` column."""
+    name = place_names(sites)
+    if name is None or "latitude" not in sites.columns:
         return []
     from geodata._geo import great_circle_km
 
-    name = sites[names[0]].astype("string").str.strip().str.casefold()
     lat = sites["latitude"].to_numpy(float)
     lon = sites["longitude"].to_numpy(float)
     known = name.notna().to_numpy()

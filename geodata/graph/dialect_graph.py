@@ -1424,13 +1424,13 @@ def _gap_words(km: float, a: shapely.Geometry, b: shapely.Geometry, crs) -> str:
 def _two_places(pairs: pd.DataFrame, reg: pd.DataFrame, home_col: Any) -> np.ndarray:
     """Whether each edge's two sites are given as two places: different names (a ``name``
     column) or different countries (``home_col``); False where a value is blank."""
-    from geodata.io import country_keys
+    from geodata.io import country_keys, place_names
 
     i, j = pairs["i"].to_numpy(), pairs["j"].to_numpy()
     apart = np.zeros(len(pairs), dtype=bool)
-    if "name" in reg.columns:
-        names = reg["name"].map(lambda v: str(v).strip().casefold() if isinstance(v, str)
-                                else "").to_numpy()
+    names = place_names(reg)
+    if names is not None:
+        names = names.fillna("").to_numpy(dtype=object)
         apart |= (names[i] != "") & (names[j] != "") & (names[i] != names[j])
     if home_col is not None:
         keys = [set(country_keys(v)) for v in reg[home_col]]
