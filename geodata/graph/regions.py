@@ -310,9 +310,10 @@ def _spread_duplicates(xy: np.ndarray, group: np.ndarray, ids: pd.Index, jitter_
         f"{int(dup.sum())} sites share coordinates with another site "
         f"({first_examples(ids[dup].tolist())}); each was moved {jitter_m:g} m on a circle "
         "so that every site gets its own Voronoi cell (the stored coordinates are unchanged): "
-        "the place's cell is cut into equal angles around it, so on a coast one informant "
-        "may get the land and another the water. To map a place as one region, give its "
-        "informants one site (their readings as variants of its cells)",
+        "the place's cell is cut into equal angles around it (on a coast, where an "
+        "informant's angle holds no land, into slices of equal land: 'informants sharing "
+        "their place's land'). To map a place as one region, give its informants one site "
+        "(their readings as variants of its cells)",
         ids[dup],
     )
     return xy
@@ -547,6 +548,9 @@ def projected_cells(
             taker_reach = np.where(capped, reach, np.inf)
         clipped = _give_detached_parts(clipped, xy, land_of, sites.index, report,
                                        keep_within=keep_within, reach=taker_reach)
+        if offshore.size:
+            clipped = _share_place_land(clipped, xy, lands, offshore[~at_sea[offshore]],
+                                        sites.index, report)
     empty = shapely.is_empty(clipped)
     if empty.any():
         raise DialectGraphError(
@@ -1606,6 +1610,139 @@ ORPHAN_POOL_M = 25_000.0
 
 #: A landmass this near (m) a region's land touches it: it goes to such a region.
 ORPHAN_TOUCH_M = 1.0
+
+
+#: Angular resolution (bins a turn) of the slices in which informants share a place's land.
+SLICE_BINS = 720
+
+
+def _share_place_land(cells: np.ndarray, xy: np.ndarray, lands: np.ndarray,
+                      candidates: np.ndarray, ids: pd.Index, report: Report) -> np.ndarray:
+    """Let the informants of one place share its land when one of them, off the land
+    outline, got none (its Voronoi wedge among its town-mates, 300 m apart, faces the
+    sea: an audit's Mamoudzou_3, 1.4 km off Mayotte's 1:10m coast, got a disc of water
+    and its mates 17 and 62 km² of the town's land). The place's cells (sites under
+    :data:`~geodata._geo.ONE_PLACE_KM` apart, in chains) are cut again into slices
+    around the informants' centre, one an informant in the order they stand round it,
+    with as equal land as that order allows (see :func:`_slice_bounds`). A place whose
+    informants stand in one direction from their centre, or whose land no order can
+    share, is left as it was.
+
+    ``candidates`` are the sites off the outline whose region may be dry (not those far
+    out at sea, whose region is a disc of water)."""
+    if not candidates.size:
+        return cells
+    tree = shapely.STRtree(lands)
+
+    def land_in(geom):
+        hit = tree.query(geom, predicate="intersects")
+        return shapely.union_all(shapely.intersection(geom, lands[hit])) if hit.size else None
+
+    dry = [k for k in candidates if (lnd := land_in(cells[k])) is None or lnd.area <= 0]
+    if not dry:
+        return cells
+    place, centre = _places(xy, ONE_PLACE_KM * 1000.0)
+    out = cells.copy()
+    shared: list[int] = []
+    for p in np.unique(place[dry]):
+        members = np.flatnonzero(place == p)
+        if members.size < 2:
+            continue
+        whole = shapely.union_all(cells[members])
+        land = land_in(whole)
+        if land is None or land.area <= 0:
+            continue
+        c = centre[p]
+        ang = np.degrees(np.arctan2(xy[members, 1] - c[1], xy[members, 0] - c[0])) % 360.0
+        x0, y0, x1, y1 = shapely.bounds(whole)
+        radius = 2.0 * float(np.hypot(max(abs(x0 - c[0]), abs(x1 - c[0])),
+                                      max(abs(y0 - c[1]), abs(y1 - c[1])))) + 1.0
+        step = 360.0 / SLICE_BINS
+        edges = np.radians(np.arange(SLICE_BINS + 1) * step)
+        rim = c + radius * np.column_stack([np.cos(edges), np.sin(edges)])
+        wedges = shapely.polygons(np.stack([np.broadcast_to(c, (SLICE_BINS, 2)), rim[:-1],
+                                            rim[1:], np.broadcast_to(c, (SLICE_BINS, 2))],
+                                           axis=1))
+        per_bin = shapely.area(shapely.intersection(land, wedges))
+        bins = np.floor(ang / step).astype(np.int64) % SLICE_BINS
+        bounds = _slice_bounds(per_bin, bins)
+        if bounds is None:
+            continue
+        order = np.argsort(bins, kind="stable")
+        for j, k in enumerate(members[order]):
+            a, b = bounds[j], bounds[j + 1]
+            t = np.radians(np.arange(a, b + 1) * step)
+            fan = shapely.polygons(np.vstack([c, c + radius * np.column_stack(
+                [np.cos(t), np.sin(t)]), c]))
+            out[k] = _only_polygons(shapely.intersection(whole, fan))
+        shared.extend(members.tolist())
+    if shared:
+        km2 = [f"{ids[k]!r} ({(la.area if (la := land_in(out[k])) is not None else 0) / 1e6:,.1f})"
+               for k in shared]
+        report.add("informants sharing their place's land",
+                   f"{len(dry)} informant(s) off the land outline got none of their place's "
+                   f"land (their Voronoi wedge among their town-mates faces the sea: "
+                   f"{first_examples([ids[k] for k in dry])}); the regions of their place's "
+                   "informants were cut again into slices round their centre, one an "
+                   "informant in the order they stand, with as equal land as that order "
+                   f"allows (land km²: {', '.join(km2[:9])}{' …' if len(km2) > 9 else ''})",
+                   ids[shared])
+    return out
+
+
+def _slice_bounds(per_bin: np.ndarray, bins: np.ndarray) -> np.ndarray | None:
+    """Where the slices of a place's turn begin and end (in bins of ``per_bin``, the land
+    in each angular bin round the place's centre) for informants in the bins ``bins``:
+    one slice each, holding its informant's bin, in their order round the centre, whose
+    smallest land is as large as can be (a binary search on it, each slice ending as
+    soon as it holds it); of the cuts that give it, the one whose slices' land spans the
+    fewest bins (a slice's land in one piece where it can be, not on both flanks of a
+    town-mate's). ``k + 1`` bounds for ``k`` informants (the last one turn past the
+    first), or None when two informants share a bin or no order gives each land.
+
+    Examples
+    --------
+    >>> land = np.zeros(8); land[2:6] = 1.0        # land in bins 2-5 of 8
+    >>> _slice_bounds(land, np.array([0, 4])).tolist()   # one informant faces the sea
+    [-2, 4, 6]
+    """
+    n = len(per_bin)
+    b = np.sort(bins)
+    if len(np.unique(b)) < len(b) or len(b) < 2:
+        return None
+    cum = np.concatenate([[0.0], np.cumsum(np.tile(per_bin, 3))])  # bins -n .. 2n
+    wet = np.tile(per_bin, 3) <= 0
+
+    def cut(start, target):  # the slices from `start`, each ending once it holds `target`
+        ends, e = [start], start
+        for j in range(len(b) - 1):
+            f = max(int(np.searchsorted(cum, cum[e + n] + target, side="left")) - n, b[j] + 1)
+            if f > b[j + 1]:
+                return None
+            ends.append(f)
+            e = f
+        return ends + [start + n] if cum[start + 2 * n] - cum[e + n] >= target else None
+
+    starts = range(b[-1] + 1 - n, b[0] + 1)
+    lo, hi = 0.0, float(per_bin.sum()) / len(b)
+    for _ in range(40):
+        mid = (lo + hi) / 2
+        if any(cut(start, mid) is not None for start in starts):
+            lo = mid
+        else:
+            hi = mid
+    if lo <= 0:
+        return None
+
+    def spread(bounds):  # bins from each slice's first land to its last
+        total = 0
+        for e, f in zip(bounds[:-1], bounds[1:]):
+            dry = np.flatnonzero(~wet[e + n:f + n])
+            total += int(dry[-1] - dry[0] + 1) if dry.size else 0
+        return total
+
+    found = [c for start in starts if (c := cut(start, lo)) is not None]
+    return np.array(min(found, key=spread))
 
 
 def _follow_larger(pieces: np.ndarray, owner: np.ndarray, cells: np.ndarray, *,

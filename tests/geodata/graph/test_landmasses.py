@@ -909,9 +909,10 @@ def test_an_island_without_sites_goes_to_the_sites_nearest_to_it(world_land):
 
 def test_informants_at_one_coastal_place_are_not_told_to_check_their_coordinates(world_land):
     """Three informants at Bolinao's coordinates, 0.5 km off the coast: the place's cell is
-    cut into equal angles, one informant takes the land, two the water, and those two were
+    cut into equal angles, one informant took the land, two the water, and those two were
     listed as 'offshore regions without land' with 'a coordinate set off the coast by
-    mistake is worth checking', which their twin with land disproves (an audit)."""
+    mistake is worth checking', which their twin with land disproves (an audit). The three
+    now share the place's land in slices."""
     sites = _sites({"Bolinao": (119.9, 16.39), "Bolinao_2": (119.9, 16.39),
                     "Bolinao_3": (119.9, 16.39), "Alaminos": (119.98, 16.155),
                     "Dagupan": (120.34, 16.043), "Lingayen": (120.231, 16.021),
@@ -919,13 +920,16 @@ def test_informants_at_one_coastal_place_are_not_told_to_check_their_coordinates
                     "SanFernando": (120.317, 16.616)})
     g = DialectGraph.from_sites(sites, boundary=world_land, isolated="keep")
     land = g.regions.loc[["Bolinao", "Bolinao_2", "Bolinao_3"], "land_km2"]
-    assert (land == 0).sum() == 2 and land.max() > 100
+    assert land.min() > 50
     said = {e["action"]: e["detail"] for e in g.report.entries}
     assert "offshore regions without land" not in said
     assert said["spread duplicate coordinates"].endswith(
-        "the place's cell is cut into equal angles around it, so on a coast one informant "
-        "may get the land and another the water. To map a place as one region, give its "
-        "informants one site (their readings as variants of its cells)")
+        "the place's cell is cut into equal angles around it (on a coast, where an "
+        "informant's angle holds no land, into slices of equal land: 'informants sharing "
+        "their place's land'). To map a place as one region, give its informants one site "
+        "(their readings as variants of its cells)")
+    assert said["informants sharing their place's land"].startswith(
+        "2 informant(s) off the land outline got none of their place's land")
 
 
 def test_land_cut_off_from_its_site_goes_by_land_to_a_region_beyond_a_given_part(world_land):
@@ -1220,6 +1224,8 @@ def test_an_informant_off_a_coarse_coast_keeps_the_land_of_its_own_cell():
     _assert_valid_and_holding(g.regions, sites)
     assert g.regions.loc["Mamoudzou_1", "land_km2"] > 10
     assert g.regions.loc["Mamoudzou_2", "land_km2"] > 10
+    # Mamoudzou_3's wedge among them faces the sea: the three share the town's land
+    assert g.regions.loc["Mamoudzou_3", "land_km2"] > 10
 
 
 def test_a_far_island_does_not_stretch_its_nearest_mainland_region():

@@ -1,3 +1,4 @@
+import itertools
 import re
 
 import geopandas as gpd
@@ -5,10 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import geodata
 from geodata import DialectGraphError
-from geodata.graph.regions import suitable_crs, voronoi_regions
+from geodata.graph.regions import _slice_bounds, suitable_crs, voronoi_regions
 
 
 @pytest.fixture(scope="module")
@@ -249,6 +252,63 @@ def test_cell_parts_across_a_bay_go_to_the_neighbour_they_border():
     crs = suitable_crs(sites.geometry.x, sites.geometry.y)
     area = gpd.GeoSeries([land], crs="EPSG:4326").to_crs(crs).area.iloc[0]
     assert regions.to_crs(crs).area.sum() == pytest.approx(area, rel=1e-6)
+
+
+def test_informants_whose_wedges_face_the_sea_share_their_towns_land():
+    """Three informants of a port, 0.3-1 km off a straight coast in a row: the two outer
+    Voronoi wedges face the sea and held no land (all 316 km² of the town's land went to
+    Port_1). Their place's regions are cut again into slices of equal land round the
+    informants' centre; the land is still covered once and each region holds its site."""
+    land = shapely.box(0, 0, 0.5, 0.5)
+    boundary = gpd.GeoDataFrame(geometry=[land], crs="EPSG:4326")
+    pts = {"Port_1": (0.503, 0.2497), "Port_2": (0.506, 0.2503), "Port_3": (0.509, 0.2499),
+           "Inland": (0.2, 0.25), "North": (0.4, 0.45), "South": (0.4, 0.05)}
+    sites = gpd.GeoDataFrame(geometry=gpd.points_from_xy(*np.array(list(pts.values())).T),
+                             index=pd.Index(list(pts), name="id"), crs="EPSG:4326")
+    regions, report = voronoi_regions(sites, boundary=boundary)
+    town = regions.loc[["Port_1", "Port_2", "Port_3"], "land_km2"]
+    assert town.sum() == pytest.approx(316.5, abs=1.0)
+    assert town.min() > 0.95 * town.sum() / 3
+    assert regions.geometry.covers(sites.geometry).all()
+    crs = suitable_crs(sites.geometry.x, sites.geometry.y)
+    area = gpd.GeoSeries([land], crs="EPSG:4326").to_crs(crs).area.iloc[0] / 1e6
+    assert regions["land_km2"].sum() == pytest.approx(area, rel=1e-6)
+    entry = next(e for e in report.entries if e["action"] == "informants sharing their "
+                 "place's land")
+    assert entry["ids"] == ["Port_1", "Port_2", "Port_3"]
+    assert re.match(r"2 informant\(s\) off the land outline got none of their place's land "
+                    r"\(their Voronoi wedge among their town-mates faces the sea: 'Port_2', "
+                    r"'Port_3'\); the regions of their place's informants were cut again into "
+                    r"slices round their centre, one an informant in the order they stand, "
+                    r"with as equal land as that order allows \(land km²: 'Port_1' \(105\.\d\), "
+                    r"'Port_2' \(10\d\.\d\), 'Port_3' \(105\.\d\)\)$", entry["detail"])
+    assert not any(e["action"] == "offshore regions without land" for e in report.entries)
+
+
+@settings(max_examples=200, deadline=None)
+@given(land=st.lists(st.sampled_from([0.0, 0.0, 1.0, 2.0, 5.0]), min_size=9, max_size=9),
+       bins=st.sets(st.integers(0, 8), min_size=2, max_size=3))
+def test_slice_bounds_give_the_largest_smallest_share_as_a_brute_force_does(land, bins):
+    """The slices' smallest land equals the best over every cut of the turn (each slice
+    holding its informant's bin, in their order round the centre)."""
+    per_bin, b = np.array(land), np.array(sorted(bins))
+    n, k = len(per_bin), len(b)
+    ring = np.tile(per_bin, 3)
+
+    def share(e, f):
+        return ring[e + n:f + n].sum()
+
+    ranges = [range(b[-1] + 1 - n, b[0] + 1)] + [range(b[j - 1] + 1, b[j] + 1)
+                                                  for j in range(1, k)]
+    best = max(min(share(e, f) for e, f in zip(cut, cut[1:] + (cut[0] + n,)))
+               for cut in itertools.product(*ranges))
+    bounds = _slice_bounds(per_bin, b)
+    if best <= 0:
+        assert bounds is None
+        return
+    assert bounds is not None and len(bounds) == k + 1 and bounds[-1] == bounds[0] + n
+    assert all(bounds[j] <= b[j] < bounds[j + 1] for j in range(k))
+    assert min(share(e, f) for e, f in zip(bounds[:-1], bounds[1:])) == pytest.approx(best)
 
 
 def test_a_corner_on_a_neighbours_edge_is_put_into_that_edge():
