@@ -414,6 +414,19 @@ def _norm(text: str) -> str:
     return (out.lstrip("0") or "0") if out.isdigit() else out
 
 
+def _likeness(nq: str, site: str, name: str, choice: str, fuzz: Any) -> tuple[float, ...]:
+    """How like the (loosely compared) query ``nq`` a site's id or name is, for the closest
+    matches: the best rapidfuzz ratio to the id, the name, or the name's first words (as
+    many as the query has: 'Guatemal City' is 'Guatemala City village 1' less a typo),
+    then the ratio to the whole name, then WRatio. WRatio alone put 'Guatemala City
+    village 1' and 'Panama City village 1' before 'Mexico City' for 'Mexcio City'."""
+    words = len(nq.split())
+    texts = [_norm(site), _norm(name)]
+    texts.append(" ".join(texts[1].split()[:words]))
+    return (max(fuzz.ratio(nq, t) for t in texts), fuzz.ratio(nq, texts[1]),
+            fuzz.WRatio(nq, _norm(choice)))
+
+
 def match_name(query: str, ids: Sequence[str], names: Sequence[str] | None = None, *,
                argument: str = "reference", what: str = "site") -> tuple[str, str | None]:
     """The site (or item) id that ``query`` names, matched forgivingly.
@@ -482,7 +495,7 @@ def match_name(query: str, ids: Sequence[str], names: Sequence[str] | None = Non
         i = prefix[0]
         name = names[ids.index(i)]
         return i, f"`{argument}` {q!r} matched {what} {i} ({name!r}) by its first word"
-    from rapidfuzz import fuzz, process
+    from rapidfuzz import fuzz
 
     choices = {f"{i} ({n})" if n != i else i: i for i, n in zip(ids, names)}
     if prefix:
@@ -494,8 +507,9 @@ def match_name(query: str, ids: Sequence[str], names: Sequence[str] | None = Non
         within = list(dict.fromkeys(
             f"{i} ({n})" if n != i else i for i, n in zip(ids, names)
             if any(nq.startswith(_norm(t) + " ") for t in (i, n))))
-        close = within + [c for c, _, _ in process.extract(q, list(choices), scorer=fuzz.WRatio,
-                                                           limit=5) if c not in within]
+        close = within + [c for c in sorted(choices, key=lambda c: _likeness(
+            nq, choices[c], names[ids.index(choices[c])], c, fuzz), reverse=True)[:5]
+            if c not in within]
         close = close[:5]
         why = f"matches no {what} id or name"
     raise DialectGraphError(f"`{argument}` must name one {what} (an id or a name); {q!r} {why}. "

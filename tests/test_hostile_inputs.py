@@ -452,8 +452,8 @@ GRAPH_FILES = [
          "'gravity'); got none. Pass e.g. --seeds Ma1 (comma-separated site ids or names)."),
     Case("sim-unknown-seed", "simulate --graph {i}/graph.gpkg --seeds nowhere --out {o}/o.csv",
          "`--seeds` must name one site (an id or a name); 'nowhere' matches no site id or "
-         "name. Closest: 'Ma6 (Qingdao)', 'Ma5 (Chifeng)', 'Ma1 (Harbin)', 'Ma2 (Jilin)', "
-         "'Ma3 (Zhalantun)'."),
+         "name. Closest: 'Ma1 (Harbin)', 'Ma6 (Qingdao)', 'Ma5 (Chifeng)', 'Ma2 (Jilin)', "
+         "'Ma8 (Jinan)'."),
     Case("sim-initial-pairs", "simulate --model conformity --initial Ma1 --out {o}/o.csv",
          "`--initial` must be site=variant pairs separated by commas; got ['Ma1']."),
     Case("sim-initial-item-graph", "simulate --graph {i}/graph.gpkg --model conformity "

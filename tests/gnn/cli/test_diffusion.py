@@ -445,3 +445,21 @@ def test_a_name_the_query_starts_with_is_offered_first():
                        r"Closest: 's2 \(Quebec\)', 's1 \(Traverse City\)'"):
         match_name("Quebec City", ["s1", "s2", "s3"],
                    ["Traverse City", "Quebec", "Labrador City"], argument="--seeds")
+
+
+def test_a_typo_of_a_whole_name_is_offered_before_names_sharing_a_word():
+    """An audit's `--seeds "Mexcio City"` was offered villages of Guatemala City and Panama
+    City before Mexico City (rapidfuzz's WRatio scores the shared ' City' alike); on a
+    400-site atlas Mexico City was not offered at all."""
+    from geodata.validation import match_name
+
+    ids = ["MexicoCityV1", "GuatemalaCityV1", "PanamaCityV1", "MexicoCity", "GuatemalaCity"]
+    names = ["Mexico City village 1", "Guatemala City village 1", "Panama City village 1",
+             "Mexico City", "Guatemala City"]
+    with pytest.raises(DialectGraphError, match=r"'Mexcio City' matches no site id or name\. "
+                       r"Closest: 'MexicoCity \(Mexico City\)', 'MexicoCityV1 \(Mexico City "
+                       r"village 1\)', "):
+        match_name("Mexcio City", ids, names, argument="--seeds")
+    with pytest.raises(DialectGraphError, match=r"Closest: 'GuatemalaCity \(Guatemala City\)', "
+                       r"'GuatemalaCityV1 \(Guatemala City village 1\)', "):
+        match_name("Guatemal City", ids, names, argument="--seeds")
