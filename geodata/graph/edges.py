@@ -137,6 +137,12 @@ OFFSHORE_WATER_SHARE = 0.25
 #: Yangzhou-Qingdao crosses Haizhou Bay for 43 % of the way, with land round it; Korea's
 #: Hwanghae to Shandong crosses the Yellow Sea for 77 %.
 LAND_GAP_WATER_SHARE = 0.5
+#: ... or unless land no region covers links the two regions within this many gap widths
+#: of the gap's middle: a bay between two coastal towns of one mainland whose land round
+#: it lies beyond every site's reach (an audit's Rayong-Trat, 32 km across the bay of
+#: Chanthaburi, and Colon-Boquete, 168 km across the Gulf of Mosquitos, were "joined
+#: islands across water"). The Yellow Sea's land round it is a thousand km away.
+LAND_LINK_GAPS = 1.0
 
 
 #: Land parts with more vertices than this are cut into tiles for the water measure ...
@@ -385,6 +391,32 @@ def join_straits(pairs: pd.DataFrame, geoms: np.ndarray, ids: pd.Index, *, repor
     return out
 
 
+def _linked_by_bare_land(geoms: np.ndarray, ends: np.ndarray, outline: shapely.Geometry,
+                         tree: shapely.STRtree) -> np.ndarray:
+    """Whether land that no region covers links regions ``ends[:, 0]`` and ``ends[:, 1]``
+    within :data:`LAND_LINK_GAPS` gap widths of the middle of the gap between them: one
+    piece of the outline's land outside every region, there, touching both."""
+    out = np.zeros(len(ends), dtype=bool)
+    for k, (a, b) in enumerate(ends):
+        line = shapely.shortest_line(geoms[a], geoms[b])
+        r = LAND_LINK_GAPS * float(shapely.length(line))
+        if r <= 0:
+            continue
+        mid = shapely.line_interpolate_point(line, 0.5, normalized=True)
+        x, y = shapely.get_coordinates(mid)[0]
+        disc = shapely.buffer(mid, r, quad_segs=16)
+        land = shapely.intersection(clip_to_box(outline, (x - r, y - r, x + r, y + r)), disc)
+        if land.is_empty:
+            continue
+        bare = shapely.get_parts(shapely.difference(
+            land, shapely.union_all(geoms[tree.query(disc)])))
+        # slivers the clipping leaves along the coasts are not land between regions
+        bare = bare[shapely.area(bare) > 1e-4 * r * r]
+        out[k] = bool((shapely.dwithin(bare, geoms[a], 1.0)
+                       & shapely.dwithin(bare, geoms[b], 1.0)).any())
+    return out
+
+
 def connect_components(
     pairs: pd.DataFrame,
     geoms: np.ndarray,
@@ -413,8 +445,9 @@ def connect_components(
     ``sea_crossing=False`` and is reported apart, unless (with the sites' projected ``xy``
     and the land ``outline``) the straight line between the sites runs over water by the
     rule of :func:`crosses_water` with more than :data:`LAND_GAP_WATER_SHARE` of the line on
-    water: a sea between two shores of one landmass (the Yellow Sea between Korea and
-    Shandong) is water, not land.
+    water (a sea between two shores of one landmass, the Yellow Sea between Korea and
+    Shandong, is water, not land) and no land outside every region links the two regions
+    near the gap (a bay whose shore round it no site reaches: see :data:`LAND_LINK_GAPS`).
 
     With the ``crs`` of ``geoms``, the gap is measured on the earth (the geodesic between
     the nearest points of the two regions, found in the plane), as ``max_crossing_km`` says.
@@ -538,9 +571,13 @@ def connect_components(
             dry = np.array([landmass[a] == landmass[b] for a, b in new_pairs]) & water
             if dry.any() and xy is not None and outline is not None:
                 ends = np.array(new_pairs)[dry]
-                dry[dry] = ~crosses_water(*water_on_lines(xy, ends[:, 0], ends[:, 1], outline,
-                                                          crs),
-                                          min_share=LAND_GAP_WATER_SHARE)
+                across = crosses_water(*water_on_lines(xy, ends[:, 0], ends[:, 1], outline,
+                                                       crs),
+                                       min_share=LAND_GAP_WATER_SHARE)
+                if across.any():
+                    across[across] = ~_linked_by_bare_land(geoms, ends[across], outline,
+                                                           tree)
+                dry[dry] = ~across
         if dry is not None:  # the land gaps' edges are said apart from the sea's
             water &= ~dry
             land_pairs = {p for p, d in zip(new_pairs, dry) if d}

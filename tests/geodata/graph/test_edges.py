@@ -165,3 +165,28 @@ def test_a_point_graph_flags_its_edges_over_the_sea():
     assert "island" not in set(cut.edges.index.get_level_values(0))
     gone = {e["action"]: e for e in cut.report.entries}["removed sea crossings past max_crossing_km"]
     assert "edge(s) of the knn graph crossed more than `max_crossing_km` (10 km)" in gone["detail"]
+
+
+@pytest.mark.parametrize("back, sea", [(0.6, False), (0.15, True)])
+def test_a_bay_whose_shore_round_it_no_site_reaches_is_a_land_gap(back, sea):
+    """Two coastal towns of one mainland across a bay, their regions cut at their reach:
+    when land no region covers links them near the gap (the bay's head, as Chanthaburi's
+    coast between an audit's Rayong and Trat, 32 km across the bay) the edge is a land gap;
+    when that land lies far round (a deep gulf: the Yellow Sea) it crosses the sea."""
+    from geodata.graph.dialect_graph import DialectGraph
+
+    land = shapely.difference(shapely.box(0, 0, 1, 1), shapely.box(back, 0.3, 1.1, 0.7))
+    sites = gpd.GeoDataFrame(geometry=gpd.points_from_xy([0.95, 0.95], [0.8, 0.2]),
+                             index=pd.Index(["north", "south"], name="id"), crs="EPSG:4326")
+    g = DialectGraph.from_sites(sites, boundary=gpd.GeoDataFrame(geometry=[land],
+                                                                 crs="EPSG:4326"),
+                                max_reach_km=30)
+    assert g.edges["sea_crossing"].tolist() == [sea, sea]
+    said = {e["action"]: e["detail"] for e in g.report.entries}
+    if sea:
+        assert said["joined islands across water"].endswith(
+            "south-north (67 km apart, 44 km of water)")
+    else:
+        assert said["joined regions across land no region reaches"] == (
+            "1 edge(s) join regions with land between them that lies beyond every site's "
+            "reach (sea_crossing=False): south-north (44 km between the regions)")
