@@ -1058,6 +1058,7 @@ def _landmass_of_sites(outline, xy: np.ndarray, ids: pd.Index, outside: str,
         pts = shapely.points(xy[out])
         near_pt, near_land = tree.query_nearest(pts, return_distance=False)
         land_of[out[near_pt]] = near_land
+        land_of = _one_landmass_a_place(land_of, inside, xy, tree)
         dist_km = shapely.distance(lands[land_of[out]], pts) / 1000
         coast = dist_km * 1000 <= ON_COAST_M  # on the coastline, off it by round-off
         out, dist_km = out[~coast], dist_km[~coast]
@@ -1090,6 +1091,29 @@ def _landmass_of_sites(outline, xy: np.ndarray, ids: pd.Index, outside: str,
                            world=world, nn=nn, in_lake=in_lake)
         return lands, land_of, out, dist_km * 1000
     return lands, land_of, np.array([], dtype=np.int64), np.array([], dtype=float)
+
+
+def _one_landmass_a_place(land_of: np.ndarray, inside: np.ndarray, xy: np.ndarray,
+                          tree: shapely.STRtree) -> np.ndarray:
+    """The landmass of each site, with the informants of one place (sites under
+    :data:`~geodata._geo.ONE_PLACE_KM` apart) off the outline on one: that of their
+    nearest town-mate on the land, or, with none on it, the landmass nearest their centre
+    (``tree`` of the landmasses). An audit's three informants on Pulau Ubin, an island the
+    outline lacks between Singapore's and Johor's coasts, went two to Johor and one to
+    Singapore, their regions joined by a land border across the place."""
+    place, centre = _places(xy, ONE_PLACE_KM * 1000.0)
+    size = np.bincount(place)
+    out = land_of.copy()
+    for p in np.unique(place[~inside & (size[place] > 1)]):
+        members = np.flatnonzero(place == p)
+        off, on = members[~inside[members]], members[inside[members]]
+        if on.size:
+            mate = np.argmin(np.hypot(*(xy[off][:, None, :] - xy[on][None, :, :]).T), axis=0)
+            out[off] = land_of[on[mate]]
+        else:
+            out[off] = int(tree.query_nearest(shapely.points(centre[p]),
+                                              return_distance=False)[0])
+    return out
 
 
 #: A site this close to a landmass (m) is on its coast: a point on the outline's coastline
@@ -1482,6 +1506,7 @@ def _give_detached_parts(cells: np.ndarray, xy: np.ndarray, land_of: np.ndarray,
     gifts: dict[int, list] = {}
     donors, moved_area = [], 0.0
     dropped: list[tuple[int, shapely.Geometry]] = []
+    beyond_reach: list[tuple[int, float]] = []
     for c in split:
         parts = np.asarray(shapely.get_parts(cells[c]))
         site = shapely.points(xy[c])
@@ -1499,6 +1524,22 @@ def _give_detached_parts(cells: np.ndarray, xy: np.ndarray, land_of: np.ndarray,
             near = near[(near != c) & (land_of[near] == land_of[c])]
             shared, bordering, apart = _bordering(part, own_parts[near], xy[near], xy[c],
                                                   None if reach is None else reach[near])
+            if not bordering.any() and (shared > DETACHED_MIN_BORDER_M).any():
+                # a neighbour's own land borders it, but the part lies beyond its reach:
+                # the neighbour takes what lies within its reach, the rest is land no
+                # region covers; not the site across the water (an audit's Kampong
+                # Luong, on Tonle Sap's south-west shore, kept 2,210 km² of the north-east
+                # shore, 20 km across the lake, and a 63 km land border with Siem Reap)
+                land_side = np.flatnonzero(shared > DETACHED_MIN_BORDER_M)
+                taker = int(near[land_side[int(np.argmax(shared[land_side]))]])
+                disc = shapely.buffer(shapely.points(xy[taker]), reach[taker], quad_segs=32)
+                piece = _only_polygons(shapely.intersection(part, disc))
+                if not piece.is_empty:
+                    gifts.setdefault(taker, []).append(piece)
+                    moved_area += float(shapely.area(piece))
+                    donors.append(c)
+                beyond_reach.append((int(c), float(shapely.area(part) - shapely.area(piece))))
+                continue
             if not bordering.any():
                 # no neighbour's own land borders it: its site keeps it when the water
                 # between is narrow (a fjord, a bay); across open water (Pärnu's 29,856 km²
@@ -1550,6 +1591,15 @@ def _give_detached_parts(cells: np.ndarray, xy: np.ndarray, land_of: np.ndarray,
                    f"{DETACHED_KEEP_M / 1000:g} km of water from their site, and no other "
                    f"region's own land borders them (a coast across a gulf or a lake the survey "
                    f"does not reach): left out ({dropped_area / 1e6:,.0f} km² in all; from "
+                   f"{first_examples(names, 5)})", names)
+    if beyond_reach:
+        names = ids[np.unique([c for c, _ in beyond_reach])].tolist()
+        report.add("left out land beyond a neighbour's reach",
+                   f"{len(beyond_reach)} part(s) of {len(names)} Voronoi cell(s) cut off from "
+                   "their site by water border another region's land but lie beyond its "
+                   "reach (a far shore of a lake or a bay): that region took the land within "
+                   "its reach, the rest is land no region covers "
+                   f"({sum(a for _, a in beyond_reach) / 1e6:,.0f} km² left out; from "
                    f"{first_examples(names, 5)})", names)
     if not donors:
         return out
@@ -1638,7 +1688,8 @@ def _share_place_land(cells: np.ndarray, xy: np.ndarray, lands: np.ndarray,
         hit = tree.query(geom, predicate="intersects")
         return shapely.union_all(shapely.intersection(geom, lands[hit])) if hit.size else None
 
-    dry = [k for k in candidates if (lnd := land_in(cells[k])) is None or lnd.area <= 0]
+    # (a sliver of a square metre is none: the overlay leaves such hairs on a coast)
+    dry = [k for k in candidates if (lnd := land_in(cells[k])) is None or lnd.area < 1.0]
     if not dry:
         return cells
     place, centre = _places(xy, ONE_PLACE_KM * 1000.0)
@@ -1705,6 +1756,8 @@ def _slice_bounds(per_bin: np.ndarray, bins: np.ndarray) -> np.ndarray | None:
     >>> land = np.zeros(8); land[2:6] = 1.0        # land in bins 2-5 of 8
     >>> _slice_bounds(land, np.array([0, 4])).tolist()   # one informant faces the sea
     [-2, 4, 6]
+    >>> _slice_bounds(np.ones(12), np.array([0, 1, 2])).tolist()  # 5, 1 and 6 bins of land
+    [-5, 1, 2, 7]
     """
     n = len(per_bin)
     b = np.sort(bins)
@@ -1742,7 +1795,35 @@ def _slice_bounds(per_bin: np.ndarray, bins: np.ndarray) -> np.ndarray | None:
         return total
 
     found = [c for start in starts if (c := cut(start, lo)) is not None]
-    return np.array(min(found, key=spread))
+    return _balance(np.array(min(found, key=spread)), b, cum, n)
+
+
+def _balance(bounds: np.ndarray, b: np.ndarray, cum: np.ndarray, n: int) -> np.ndarray:
+    """``bounds`` with each bound between two slices moved, in turn, to where the two
+    slices' land is most nearly equal (within the informants' bins on either side), until
+    none moves: the cut that holds the smallest share gave the last slice all the rest (an
+    audit's Kingston: 1,985, 2,028 and 13,573 km²). A pair made more equal never falls
+    below the smaller of the two, so the smallest share stays."""
+    k = len(b)
+    out = bounds.copy()
+    for _ in range(50):
+        moved = False
+        for j in range(k):  # the bound before slice j (bound 0 is bound k less a turn)
+            lo_bin = (b[j - 1] + 1 - n) if j == 0 else b[j - 1] + 1
+            left = out[j - 1] if j else out[k - 1] - n
+            right = out[j + 1]
+            cand = np.arange(lo_bin, b[j] + 1)
+            gap = np.abs((cum[cand + n] - cum[left + n]) - (cum[right + n] - cum[cand + n]))
+            best = int(cand[np.argmin(gap)])
+            if gap[cand == out[j]].size and gap[cand == out[j]][0] <= gap.min() + 1e-9:
+                continue
+            out[j] = best
+            if j == 0:
+                out[k] = best + n
+            moved = True
+        if not moved:
+            break
+    return out
 
 
 def _follow_larger(pieces: np.ndarray, owner: np.ndarray, cells: np.ndarray, *,

@@ -1343,3 +1343,27 @@ def test_land_across_open_water_that_no_region_reaches_is_left_out():
                     r"water from their site, and no other region's own land borders them",
                     said["detail"])
     assert "Pärnu_2" in said["ids"]
+
+
+def test_informants_of_an_island_the_outline_lacks_stand_on_one_landmass(world_land):
+    """An audit's Pulau Ubin, an island the 1:10m outline lacks between Singapore's and
+    Johor's coasts: its three informants, 500 m apart, went two to Johor and one to
+    Singapore island (zero land), their regions joined across the place by land. They now
+    stand on one landmass, the one nearest their centre, and share its land."""
+    sites = _sites({"ubin_1": (103.96, 1.4127), "ubin_2": (103.96234, 1.40865),
+                    "ubin_3": (103.95766, 1.40865), "singapore": (103.85, 1.29),
+                    "woodlands": (103.79, 1.44), "tampines": (103.945, 1.353),
+                    "johorbahru": (103.76, 1.46), "kotatinggi": (103.9, 1.73)})
+    g = DialectGraph.from_sites(sites, boundary=world_land)
+    _assert_valid_and_holding(g.regions, sites)
+    ubin = g.regions.loc[["ubin_1", "ubin_2", "ubin_3"]]
+    assert (ubin["land_km2"] > 50).all()
+    parts = world_land.explode(ignore_index=True)
+    parts = parts[parts.intersects(shapely.box(103.5, 1.1, 104.3, 1.9))]
+    # Johor's coast is nearest their centre: each holds land of it, none of Singapore's
+    # island (islands without sites join some of them too)
+    johor = parts.geometry[parts.contains(shapely.Point(103.76, 1.46))].iloc[0]
+    island = parts.geometry[parts.contains(shapely.Point(103.85, 1.29))].iloc[0]
+    geoms = ubin.geometry.to_numpy()
+    assert (shapely.area(shapely.intersection(geoms, johor)) > 0.005).all()  # ~60 km² each
+    assert (shapely.area(shapely.intersection(geoms, island)) < 1e-6).all()  # ~0.01 km²

@@ -311,6 +311,31 @@ def test_slice_bounds_give_the_largest_smallest_share_as_a_brute_force_does(land
     assert min(share(e, f) for e, f in zip(bounds[:-1], bounds[1:])) == pytest.approx(best)
 
 
+def test_a_far_shore_beyond_its_neighbours_reach_is_not_kept_across_the_lake():
+    """A site on a lake's south shore: its cell's strip of the north shore, 22 km across
+    the water, borders the north site's region but lies partly beyond its reach (60 km).
+    The strip was kept by the south-shore site (an audit's Kampong Luong kept 2,210 km² of
+    Tonle Sap's far shore and a land border with Siem Reap); now the north site takes the
+    strip within its reach, the rest is left out (reported)."""
+    land = shapely.difference(shapely.box(0, 0, 2, 2), shapely.box(0.5, 0.8, 1.5, 1.0))
+    boundary = gpd.GeoDataFrame(geometry=[land], crs="EPSG:4326")
+    pts = {"south_shore": (1.0, 0.78), "north": (1.0, 1.6), "south": (1.0, 0.2)}
+    sites = gpd.GeoDataFrame(geometry=gpd.points_from_xy(*np.array(list(pts.values())).T),
+                             index=pd.Index(list(pts), name="id"), crs="EPSG:4326")
+    regions, report = voronoi_regions(sites, boundary=boundary, max_reach_km=60)
+    assert regions.loc["south_shore"].geometry.bounds[3] < 1.0  # nothing north of the lake
+    assert regions.loc["north"].geometry.bounds[1] < 1.19  # the strip within its reach
+    assert (regions.geometry.apply(shapely.get_num_geometries) == 1).all()
+    said = {e["action"]: e for e in report.entries}
+    entry = said["left out land beyond a neighbour's reach"]
+    assert entry["ids"] == ["south_shore"]
+    assert re.match(r"1 part\(s\) of 1 Voronoi cell\(s\) cut off from their site by water "
+                    r"border another region's land but lie beyond its reach \(a far shore of a "
+                    r"lake or a bay\): that region took the land within its reach, the rest is "
+                    r"land no region covers \(1,2\d\d km² left out; from 'south_shore'\)$",
+                    entry["detail"])
+
+
 def test_a_corner_on_a_neighbours_edge_is_put_into_that_edge():
     """T-junctions (a cell's corner in the middle of its neighbour's edge) get the vertex on
     both sides, so the cells keep one shared line in degrees: before, the 300 km edges were
