@@ -40,6 +40,7 @@ from geodata.graph.edges import (
     BORDER_DOUBT_M,
     HOME_SLACK_M,
     OFFSHORE_WATER_KM,
+    WRONG_BANK_M,
     connect_components,
     crossing_barriers,
     flag_offshore_crossings,
@@ -748,12 +749,25 @@ class DialectGraph:
                          f"{own})" for k, was, own, km in homed[:5]]
                 report.add("sites in their stated country",
                            f"{len(homed)} site(s) that the barrier polygons put in another "
-                           f"country (at most {HOME_SLACK_M / 1000:g} km from their own) or in "
+                           f"country (at most {WRONG_BANK_M / 1000:g} km from their own) or in "
                            f"none are in the country their {home_col!r} column names: "
                            f"{', '.join(shown)}"
                            f"{f' and {len(homed) - 5} more' if len(homed) > 5 else ''}; their "
                            "edges are flagged as crossing that country's border",
                            [str(ids[k]) for k, _, _, _ in homed])
+            not_homed = flags.attrs.get("not_homed", [])
+            if not_homed:
+                shown = [f"{ids[k]!r} (in {was}, {km:.1f} km from {own})"
+                         for k, was, own, km in not_homed[:5]]
+                report.add("sites in another country than stated",
+                           f"{len(not_homed)} site(s) lie inside another country than their "
+                           f"{home_col!r} column names, {WRONG_BANK_M / 1000:g}-"
+                           f"{HOME_SLACK_M / 1000:g} km from it (farther than a border town on "
+                           f"the wrong bank at the file's scale): {', '.join(shown)}"
+                           f"{f' and {len(not_homed) - 5} more' if len(not_homed) > 5 else ''}; "
+                           "the barrier polygons' country is used for their edges. Correct the "
+                           "column or the coordinates",
+                           [str(ids[k]) for k, _, _, _ in not_homed])
             # informants of one place cross no border between them: a coarse outline
             # through a town (an audit's three Vatican informants, 300 m apart, were
             # flagged barrier_Vatican with each other, Vatican-Roma not)

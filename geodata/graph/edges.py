@@ -686,11 +686,13 @@ def crossing_barriers(
 
     With ``homes`` (each site's country as the sites' table states it, a code or a name),
     a site is in the polygon its country names (matched to the barriers' name, ISO and
-    Natural Earth name columns) when the file puts it within :data:`HOME_SLACK_M` of
+    Natural Earth name columns) when the file puts it within :data:`WRONG_BANK_M` of
     that polygon but in another (a border town the file's scale puts in the neighbour:
     Hyesan on the Yalu fell in China, its edges to its own villages flagged), or in none
     at any distance (an islet the file lacks: Dokdo, Darnley Island); ``attrs["homed"]``
-    lists them (site, polygon the file put it in or None, its own, km to its own).
+    lists them (site, polygon the file put it in or None, its own, km to its own), and
+    ``attrs["not_homed"]`` the sites left in another polygon up to :data:`HOME_SLACK_M`
+    from their own (alike).
 
     Parameters
     ----------
@@ -778,13 +780,14 @@ def crossing_barriers(
                 placed.append((int(site), names_a[nearest[k]] if close[k] else None,
                                float(gaps[nearest[k], k]) / 1000))
     homed: list[tuple[int, str | None, str, float]] = []
+    not_homed: list[tuple[int, str | None, str, float]] = []
     confirmed = np.zeros(len(xy), dtype=bool)  # in the polygon their country names
     if homes is not None and inside:
         if len(homes) != len(xy):
             raise DialectGraphError(f"`homes` must give one country per site ({len(xy)}); "
                                     f"got {len(homes)}.")
         home_of, countries = _home_polygons(homes, barriers, names, name_col, areas)
-        homed = _put_in_homes(home_of, countries, areas, inside, points)
+        homed, not_homed = _put_in_homes(home_of, countries, areas, inside, points)
         moved = {site for site, _, _, _ in homed}
         placed = [p for p in placed if p[0] not in moved]  # their country is known now
         confirmed = np.array([any(inside[h][k] for h in hs) for k, hs in enumerate(home_of)],
@@ -839,6 +842,7 @@ def crossing_barriers(
     frame.attrs["far"] = far
     frame.attrs["placed"] = placed
     frame.attrs["homed"] = homed
+    frame.attrs["not_homed"] = not_homed
     frame.attrs["near_border"] = doubtful
     frame.attrs["unknown_edges"] = int(guess.sum()) if areas else 0
     return frame
@@ -848,6 +852,12 @@ def crossing_barriers(
 #: when it lies within this (m) of it (:data:`geodata.io.COUNTRY_SLACK_KM`: farther, its
 #: coordinates or its country are wrong, reported when the sites are read).
 HOME_SLACK_M = COUNTRY_SLACK_KM * 1000.0
+#: ... and a site they put inside another country is in its own only this near (m) to it:
+#: a border town on the wrong bank at the file's scale lies well within it (Hyesan and
+#: Changbai across the Yalu, Miranda do Douro: 0.2-0.4 km at 1:10m); farther, the column
+#: is likelier wrong (an audit's Massena NY typed 'CA', 7.6 km inside the US, flipped 4
+#: of its 21 edges' flags): the polygons' country holds, said.
+WRONG_BANK_M = 5_000.0
 
 
 def _home_polygons(homes: Sequence[Any], barriers: gpd.GeoDataFrame, names: pd.Series,
@@ -874,26 +884,32 @@ def _home_polygons(homes: Sequence[Any], barriers: gpd.GeoDataFrame, names: pd.S
 
 def _put_in_homes(home_of: list[list[str]], countries: set[str],
                   areas: Mapping[str, shapely.Geometry], inside: dict[str, np.ndarray],
-                  points: np.ndarray) -> list[tuple[int, str | None, str, float]]:
+                  points: np.ndarray) -> tuple[list[tuple[int, str | None, str, float]],
+                                               list[tuple[int, str | None, str, float]]]:
     """Put each site whose stated countries are the polygons ``home_of`` names, and which
-    the polygons put in another country (within :data:`HOME_SLACK_M` of its own, the
+    the polygons put in another country (within :data:`WRONG_BANK_M` of its own, the
     nearest of them) or in none, in its own polygon (``inside`` changed in place; the
     other polygons that are no country, a range drawn over them, keep it); returns (site,
-    the country it was in or None, its own, km)."""
-    moved = []
+    the country it was in or None, its own, km) for those, and for the sites left in
+    another country farther than that but within :data:`HOME_SLACK_M` (farther, the
+    sites' reading reported them)."""
+    moved, left = [], []
     for site, homes in enumerate(home_of):
         if not homes or any(inside[h][site] for h in homes):
             continue
         now = [n for n, covered in inside.items() if covered[site] and n in countries]
         gaps = [float(shapely.distance(areas[h], points[site])) for h in homes]
         home, km = homes[int(np.argmin(gaps))], min(gaps)
-        if now and km > HOME_SLACK_M:
-            continue  # far inside another: a wrong coordinate or country, reported on reading
+        if now and km > WRONG_BANK_M:
+            # inside another beyond a wrong bank: a wrong coordinate or country
+            if km <= HOME_SLACK_M:
+                left.append((site, now[0], home, km / 1000))
+            continue
         for n in now:
             inside[n][site] = False
         inside[home][site] = True
         moved.append((site, now[0] if now else None, home, km / 1000))
-    return moved
+    return moved, left
 
 
 #: Two barrier polygons whose overlap is under this share of the smaller one's area lie

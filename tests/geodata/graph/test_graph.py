@@ -952,7 +952,7 @@ def test_a_country_column_puts_border_towns_and_islets_in_their_country():
     flagged and the one across the border not; Dokdo lies in no country, its edges to
     Ulleungdo and to Japan unflagged. A 'country'
     column (ISO codes, matched to the file's ISO and name columns) settles them: a site
-    within 25 km of its stated country is in it, one in none is in it at any distance."""
+    within 5 km of its stated country is in it, one in none is in it at any distance."""
     towns = {"Hyesan": (41.402, 128.178, "KP"), "Hyesan V1": (41.55, 128.30, "KP"),
              "Kapsan": (41.09, 128.29, "KP"), "Changbai": (41.42, 128.20, "CN"),
              "Irun": (43.338, -1.789, "ES"), "Donostia": (43.318, -1.981, "ES"),
@@ -979,7 +979,7 @@ def test_a_country_column_puts_border_towns_and_islets_in_their_country():
     homed = said["sites in their stated country"]
     assert set(homed["ids"]) == {"Hyesan", "Changbai", "Miranda do Douro", "Dokdo"}
     assert homed["detail"].startswith(
-        "4 site(s) that the barrier polygons put in another country (at most 25 km from their "
+        "4 site(s) that the barrier polygons put in another country (at most 5 km from their "
         "own) or in none are in the country their 'country' column names: 'Hyesan' (in "
         "China, 0.2 km from Dem_Rep_Korea), 'Changbai' (in Dem_Rep_Korea, 0.2 km from China)")
     assert "'Dokdo' (in none, 88.9 km from Republic_of_Korea)" in homed["detail"]
@@ -1008,6 +1008,34 @@ def test_a_country_column_puts_border_towns_and_islets_in_their_country():
                              crs="EPSG:4326")
     g = DialectGraph.from_sites(china, method="knn", k=2, regions=False, barriers=provinces)
     assert "sites in their stated country" not in {e["action"] for e in g.report.entries}
+
+
+def test_a_country_typo_several_km_inside_the_neighbour_does_not_move_the_site():
+    """An audit's Massena NY typed 'CA': 7.6 km inside the US at 1:10m, it was put in
+    Canada (within 25 km), so Cornwall-Massena, across the St. Lawrence, was not flagged and
+    three US-US edges were. A border town on the wrong bank lies within a few km: farther,
+    the polygons' country holds, and the site is named."""
+    towns = {"Cornwall": (45.0213, -74.7303, "CA"), "Massena": (44.9281, -74.8919, "CA"),
+             "Ogdensburg": (44.6942, -75.4863, "US"), "Potsdam": (44.6698, -74.9813, "US"),
+             "Malone": (44.8487, -74.2949, "US"), "Alexandria": (45.31, -74.64, "CA"),
+             "Winchester": (45.099, -75.35, "CA")}
+    lat, lon, country = zip(*towns.values())
+    sites = gpd.GeoDataFrame({"country": country}, index=list(towns),
+                             geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+    world = geodata.load_boundary("world_countries")[["name", "iso_a2", "geometry"]]
+    world["name"] = world["name"].str.replace(r"[^A-Za-z]+", "_", regex=True)
+    g = DialectGraph.from_sites(sites, method="knn", k=3, regions=False, barriers=world)
+    flags = g.edges.filter(like="barrier_").any(axis=1)
+    assert flags.loc[("Cornwall", "Massena")]
+    assert not flags.loc[("Massena", "Potsdam")]
+    said = {e["action"]: e for e in g.report.entries}
+    assert said["sites in another country than stated"]["ids"] == ["Massena"]
+    assert said["sites in another country than stated"]["detail"] == (
+        "1 site(s) lie inside another country than their 'country' column names, 5-25 km "
+        "from it (farther than a border town on the wrong bank at the file's scale): "
+        "'Massena' (in United_States, 7.6 km from Canada); the barrier polygons' country is "
+        "used for their edges. Correct the column or the coordinates")
+    assert "sites in their stated country" not in said
 
 
 def test_an_edge_within_one_country_through_a_neighbours_tip_crosses_no_border():
