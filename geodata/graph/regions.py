@@ -548,9 +548,8 @@ def projected_cells(
             taker_reach = np.where(capped, reach, np.inf)
         clipped = _give_detached_parts(clipped, xy, land_of, sites.index, report,
                                        keep_within=keep_within, reach=taker_reach)
-        if offshore.size:
-            clipped = _share_place_land(clipped, xy, lands, offshore[~at_sea[offshore]],
-                                        sites.index, report)
+        clipped = _share_place_land(clipped, xy, lands, np.flatnonzero(~at_sea),
+                                    sites.index, report)
     empty = shapely.is_empty(clipped)
     if empty.any():
         raise DialectGraphError(
@@ -1666,21 +1665,31 @@ ORPHAN_TOUCH_M = 1.0
 SLICE_BINS = 720
 
 
+#: An informant of a place with less land than this share of an equal share of the
+#: place's land gets a slice of it (see :func:`_share_place_land`).
+SCANT_SHARE = 0.1
+
+
 def _share_place_land(cells: np.ndarray, xy: np.ndarray, lands: np.ndarray,
                       candidates: np.ndarray, ids: pd.Index, report: Report) -> np.ndarray:
-    """Let the informants of one place share its land when one of them, off the land
-    outline, got none (its Voronoi wedge among its town-mates, 300 m apart, faces the
-    sea: an audit's Mamoudzou_3, 1.4 km off Mayotte's 1:10m coast, got a disc of water
-    and its mates 17 and 62 km² of the town's land). The place's cells (sites under
-    :data:`~geodata._geo.ONE_PLACE_KM` apart, in chains) are cut again into slices
-    around the informants' centre, one an informant in the order they stand round it,
-    with as equal land as that order allows (see :func:`_slice_bounds`). A place whose
-    informants stand in one direction from their centre, or whose land no order can
-    share, is left as it was.
+    """Let the informants of one place share its land when one of them got none or little
+    of it (less than :data:`SCANT_SHARE` of an equal share: its Voronoi wedge among its
+    town-mates, 300 m apart, faces the sea, or its land lay across water: an audit's
+    Mamoudzou_3, 1.4 km off Mayotte's 1:10m coast, got a disc of water and its mates 17
+    and 62 km² of the town's land; Taba_3 0.1 km² beside Taba_2's 2,402). The place's
+    cells (sites under :data:`~geodata._geo.ONE_PLACE_KM` apart, in chains) are cut again
+    into slices around the informants' centre, one an informant in the order they stand
+    round it, with as equal land as that order allows (see :func:`_slice_bounds`). A
+    place whose land no such order can share is left as it was.
 
-    ``candidates`` are the sites off the outline whose region may be dry (not those far
-    out at sea, whose region is a disc of water)."""
-    if not candidates.size:
+    ``candidates`` are the sites whose region may be resliced (not those far out at sea,
+    whose region is a disc of water: their place is left as it is)."""
+    place, centre = _places(xy, ONE_PLACE_KM * 1000.0)
+    size = np.bincount(place)
+    ok = np.zeros(len(xy), dtype=bool)
+    ok[candidates] = True
+    multi = [p for p in np.unique(place[size[place] > 1]) if ok[place == p].all()]
+    if not multi:
         return cells
     tree = shapely.STRtree(lands)
 
@@ -1688,16 +1697,19 @@ def _share_place_land(cells: np.ndarray, xy: np.ndarray, lands: np.ndarray,
         hit = tree.query(geom, predicate="intersects")
         return shapely.union_all(shapely.intersection(geom, lands[hit])) if hit.size else None
 
-    # (a sliver of a square metre is none: the overlay leaves such hairs on a coast)
-    dry = [k for k in candidates if (lnd := land_in(cells[k])) is None or lnd.area < 1.0]
-    if not dry:
-        return cells
-    place, centre = _places(xy, ONE_PLACE_KM * 1000.0)
+    def land_m2(geom):
+        got = land_in(geom)
+        return 0.0 if got is None else float(got.area)
+
     out = cells.copy()
+    scant: list[int] = []
     shared: list[int] = []
-    for p in np.unique(place[dry]):
+    for p in multi:
         members = np.flatnonzero(place == p)
-        if members.size < 2:
+        have = np.array([land_m2(cells[k]) for k in members])
+        # (a sliver of a square metre is none: the overlay leaves such hairs on a coast)
+        short = have < max(SCANT_SHARE * have.sum() / members.size, 1.0)
+        if not short.any() or have.sum() <= 0:
             continue
         whole = shapely.union_all(cells[members])
         land = land_in(whole)
@@ -1726,16 +1738,17 @@ def _share_place_land(cells: np.ndarray, xy: np.ndarray, lands: np.ndarray,
             fan = shapely.polygons(np.vstack([c, c + radius * np.column_stack(
                 [np.cos(t), np.sin(t)]), c]))
             out[k] = _only_polygons(shapely.intersection(whole, fan))
+        scant.extend(members[short].tolist())
         shared.extend(members.tolist())
     if shared:
-        km2 = [f"{ids[k]!r} ({(la.area if (la := land_in(out[k])) is not None else 0) / 1e6:,.1f})"
-               for k in shared]
+        km2 = [f"{ids[k]!r} ({land_m2(out[k]) / 1e6:,.1f})" for k in shared]
         report.add("informants sharing their place's land",
-                   f"{len(dry)} informant(s) off the land outline got none of their place's "
-                   f"land (their Voronoi wedge among their town-mates faces the sea: "
-                   f"{first_examples([ids[k] for k in dry])}); the regions of their place's "
-                   "informants were cut again into slices round their centre, one an "
-                   "informant in the order they stand, with as equal land as that order "
+                   f"{len(scant)} informant(s) got none or little of their place's land "
+                   f"(under {SCANT_SHARE:.0%} of an equal share: their Voronoi wedge among "
+                   f"their town-mates faces the sea, or its land lay across water: "
+                   f"{first_examples([ids[k] for k in scant])}); the regions of their "
+                   "place's informants were cut again into slices round their centre, one "
+                   "an informant in the order they stand, with as equal land as that order "
                    f"allows (land km²: {', '.join(km2[:9])}{' …' if len(km2) > 9 else ''})",
                    ids[shared])
     return out

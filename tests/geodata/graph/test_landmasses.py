@@ -929,7 +929,8 @@ def test_informants_at_one_coastal_place_are_not_told_to_check_their_coordinates
         "their place's land'). To map a place as one region, give its informants one site "
         "(their readings as variants of its cells)")
     assert said["informants sharing their place's land"].startswith(
-        "2 informant(s) off the land outline got none of their place's land")
+        "2 informant(s) got none or little of their place's land (under 10% of an equal "
+        "share: ")
 
 
 def test_land_cut_off_from_its_site_goes_by_land_to_a_region_beyond_a_given_part(world_land):

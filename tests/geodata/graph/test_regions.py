@@ -276,13 +276,35 @@ def test_informants_whose_wedges_face_the_sea_share_their_towns_land():
     entry = next(e for e in report.entries if e["action"] == "informants sharing their "
                  "place's land")
     assert entry["ids"] == ["Port_1", "Port_2", "Port_3"]
-    assert re.match(r"2 informant\(s\) off the land outline got none of their place's land "
-                    r"\(their Voronoi wedge among their town-mates faces the sea: 'Port_2', "
-                    r"'Port_3'\); the regions of their place's informants were cut again into "
-                    r"slices round their centre, one an informant in the order they stand, "
+    assert re.match(r"2 informant\(s\) got none or little of their place's land \(under 10% "
+                    r"of an equal share: their Voronoi wedge among their town-mates faces the "
+                    r"sea, or its land lay across water: 'Port_2', 'Port_3'\); the regions of "
+                    r"their place's informants were cut again into slices round their centre, one an informant in the order they stand, "
                     r"with as equal land as that order allows \(land km²: 'Port_1' \(105\.\d\), "
                     r"'Port_2' \(10\d\.\d\), 'Port_3' \(105\.\d\)\)$", entry["detail"])
     assert not any(e["action"] == "offshore regions without land" for e in report.entries)
+
+
+def test_informants_on_the_coast_with_a_sliver_of_land_share_their_towns_land():
+    """Three informants on land in a row towards the coast: the outer one's wedge held 10
+    of the town's 325 km² (an audit's Taba_3 0.1 km² beside Taba_2's 2,402): under a
+    tenth of an equal share, the town's land is cut again into slices."""
+    land = shapely.box(0, 0, 0.5, 0.5)
+    boundary = gpd.GeoDataFrame(geometry=[land], crs="EPSG:4326")
+    pts = {"Port_1": (0.499, 0.25), "Port_2": (0.4996, 0.2501), "Port_3": (0.49995, 0.2499),
+           "Inland": (0.2, 0.25), "North": (0.4, 0.45), "South": (0.4, 0.05)}
+    sites = gpd.GeoDataFrame(geometry=gpd.points_from_xy(*np.array(list(pts.values())).T),
+                             index=pd.Index(list(pts), name="id"), crs="EPSG:4326")
+    regions, report = voronoi_regions(sites, boundary=boundary)
+    town = regions.loc[["Port_1", "Port_2", "Port_3"], "land_km2"]
+    assert town.sum() == pytest.approx(324.5, abs=1.0)
+    assert town.min() > 0.95 * town.sum() / 3
+    assert regions.geometry.covers(sites.geometry).all()
+    entry = next(e for e in report.entries if e["action"] == "informants sharing their "
+                 "place's land")
+    assert entry["detail"].startswith("1 informant(s) got none or little of their place's "
+                                      "land (under 10% of an equal share: ")
+    assert "'Port_3');" in entry["detail"]
 
 
 @settings(max_examples=200, deadline=None)
