@@ -1284,6 +1284,8 @@ def _check_stated_countries(sites: gpd.GeoDataFrame, report: Report, *, argument
 
     typos: dict[int, list[tuple[int, float]]] = {}
     astray: list[tuple[int, float]] = []
+    world_tree = shapely.STRtree(geoms)
+    hint: dict[int, str] = {}  # a change that puts a site at sea in its country
     positions = np.flatnonzero(known.to_numpy())
     for pos, ks in zip(positions, row.tolist()):
         if not ks or str(sites.index[pos]) in named:
@@ -1300,6 +1302,15 @@ def _check_stated_countries(sites: gpd.GeoDataFrame, report: Report, *, argument
                 break
         else:
             astray.append((pos, far))
+            # one nearer at sea, in no country, is said so, not refused (an islet the
+            # borders lack may lie there): an audit's Valencia without its minus lay 59 km
+            # out in the Balearic Sea, kept as a disc of water without a word of the sign
+            if far <= COUNTRY_TYPO_MIN_KM and not world_tree.query(
+                    shapely.Point(lon[pos], lat[pos]), predicate="within").size:
+                fits = [what for what, move, _, _ in _MOVES
+                        if km_outside(ks, *move(lat[pos], lon[pos])) <= COUNTRY_SLACK_KM]
+                if fits:
+                    hint[pos] = fits[0]
     refused = _refuse_typos(
         typos, sites.index, lat, lon,
         rule=f"`{argument}` rows must put each site in the country its {column!r} column names",
@@ -1315,7 +1326,9 @@ def _check_stated_countries(sites: gpd.GeoDataFrame, report: Report, *, argument
             lies_in[k] = str(world["name"].iloc[int(hit[0])]) if len(hit) else None
         nowhere = {k for k, c in lies_in.items() if c is None}
         shown = [f"{sites.index[k]!r} ({km:,.0f} km outside {stated.iloc[k]!r}, in "
-                 f"{lies_in[k] or 'no country'})" for k, km in astray[:5]]
+                 f"{lies_in[k] or 'no country'}"
+                 + (f"; in it with {hint[k]}" if k in hint else "") + ")"
+                 for k, km in astray[:5]]
         more = f" and {len(astray) - 5} more" if len(astray) > 5 else ""
         report.add("sites outside their country",
                    f"{len(astray)} site(s) lie more than {COUNTRY_SLACK_KM:g} km outside the "

@@ -319,6 +319,12 @@ def unflag_one_place(pairs: pd.DataFrame, lonlat: np.ndarray, ids: pd.Index, *,
     return pairs.assign(sea_crossing=flags & ~near)
 
 
+#: A strait's shortest line may run over or along other regions (within this share of its
+#: length, at least :data:`THIRD_REGION_NEAR_M`) for at most half its length.
+THIRD_REGION_SHARE = 0.05
+THIRD_REGION_NEAR_M = 50.0
+
+
 def join_straits(pairs: pd.DataFrame, geoms: np.ndarray, ids: pd.Index, *, report: Report,
                  outline: shapely.Geometry, crs=None, strait_km: float = STRAIT_KM
                  ) -> pd.DataFrame:
@@ -375,6 +381,26 @@ def join_straits(pairs: pd.DataFrame, geoms: np.ndarray, ids: pd.Index, *, repor
     wet_km, gap_km = _water_across_gaps(geoms, i, j, outline, crs)
     strait = (gap_km > _TOUCH_KM) & (gap_km <= strait_km) & (wet_km > 0.5 * gap_km)
     i, j, gap_km = i[strait], j[strait], gap_km[strait]
+    if not len(i):
+        return pairs
+    # a third region's land on the gap, or along it: the two do not face each other (an
+    # audit's Tropea and Cosenza villages "2.9 km apart" along Catanzaro's shore at the
+    # head of a bay)
+    lines = shapely.shortest_line(geoms[i], geoms[j])
+    length = shapely.length(lines)
+    near = np.maximum(THIRD_REGION_NEAR_M, THIRD_REGION_SHARE * length)
+    line_k, region_k = shapely.STRtree(geoms).query(lines, predicate="dwithin",
+                                                    distance=float(near.max()))
+    third = (region_k != i[line_k]) & (region_k != j[line_k])
+    along = np.zeros(len(i))
+    for k, r in zip(line_k[third], region_k[third]):
+        x0, y0, x1, y1 = shapely.bounds(lines[k])
+        d = float(near[k])
+        side = shapely.buffer(clip_to_box(geoms[r], (x0 - 2 * d, y0 - 2 * d, x1 + 2 * d,
+                                                     y1 + 2 * d)), d)
+        along[k] += float(shapely.length(shapely.intersection(lines[k], side)))
+    facing = along <= 0.5 * length
+    i, j, gap_km = i[facing], j[facing], gap_km[facing]
     if not len(i):
         return pairs
     extra = pd.DataFrame({"i": i, "j": j, "sea_crossing": True})
@@ -913,8 +939,10 @@ def _put_in_homes(home_of: list[list[str]], countries: set[str],
 
 
 #: Two barrier polygons whose overlap is under this share of the smaller one's area lie
-#: beside each other (countries digitised with slivers of overlap), not one over the other.
-BESIDE_OVERLAP_SHARE = 0.001
+#: beside each other (countries digitised with slivers of overlap: Cyprus and the
+#: Dhekelia base area, 131 km², by 0.17 %), not one over the other (a range over a
+#: country covers much of one of them).
+BESIDE_OVERLAP_SHARE = 0.01
 
 
 def _domestic_through(areas: dict[str, shapely.Geometry], inside: dict[str, np.ndarray],

@@ -12,7 +12,7 @@ from pyproj import CRS
 
 from geodata._geo import ONE_PLACE_KM, clip_to_box, nearest_geometry, pairwise_distance
 from geodata._validate import DialectGraphError, Report, first_examples
-from geodata.io import validate_regions
+from geodata.io import place_names, validate_regions
 
 __all__ = [
     "ProjectedCells",
@@ -481,6 +481,9 @@ def projected_cells(
         )
     xy_sites = xy
     xy = _spread_duplicates(xy, group, sites.index, jitter_m, report)
+    # the sites' names tell two places under a kilometre apart (informants share a name)
+    named = place_names(sites)
+    names = None if named is None else named.fillna("").to_numpy(dtype=str)
 
     outline = None
     if boundary is not None:
@@ -507,7 +510,7 @@ def projected_cells(
         lands, land_of, offshore, gap = _landmass_of_sites(
             outline, xy, sites.index, outside, report,
             boundary_name=getattr(boundary, "attrs", {}).get("boundary_name"),
-            world=_spans_world(boundary), nn=nn)
+            world=_spans_world(boundary), nn=nn, names=names)
     water_cap = _water_caps(nn) if nn is not None else None
     at_sea = np.zeros(len(xy), dtype=bool)
     if offshore.size and water_cap is not None:
@@ -548,8 +551,8 @@ def projected_cells(
             taker_reach = np.where(capped, reach, np.inf)
         clipped = _give_detached_parts(clipped, xy, land_of, sites.index, report,
                                        keep_within=keep_within, reach=taker_reach)
-        clipped = _share_place_land(clipped, xy, lands, np.flatnonzero(~at_sea),
-                                    sites.index, report)
+        clipped, sliced = _share_place_land(clipped, xy, lands, np.flatnonzero(~at_sea),
+                                            names=names)
     empty = shapely.is_empty(clipped)
     if empty.any():
         raise DialectGraphError(
@@ -585,6 +588,8 @@ def projected_cells(
     if outline is not None and reach is None and max_reach_km == "auto" and len(xy) >= 5:
         _report_far_reach(clipped, xy, xy_sites, sites.index, report)
     land_m2 = None if outline is None else _land_areas(clipped, lands, offshore)
+    if outline is not None:
+        _report_sliced(sliced, land_m2, sites.index, report)
     if land_m2 is not None and offshore.size:
         _report_dry_offshore(land_m2, offshore, at_sea, gap, sites.index, report,
                              group=group)
@@ -1022,10 +1027,12 @@ def _report_reach(cells: np.ndarray, xy: np.ndarray, reach: np.ndarray, capped: 
 def _landmass_of_sites(outline, xy: np.ndarray, ids: pd.Index, outside: str,
                        report: Report, *, boundary_name: str | None = None,
                        world: bool = True, nn: np.ndarray | None = None,
+                       names: np.ndarray | None = None,
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The landmasses (polygon parts of the outline), the landmass of each site, the
-    positions of the sites outside every landmass (those belong to the nearest one:
-    reported, or raised) and their distances to it (m); ``nn`` as :func:`_nn_distances`."""
+    positions of the sites outside every landmass (those belong to the nearest one, one
+    for the informants of a place: reported, or raised) and their distances to it (m);
+    ``nn`` as :func:`_nn_distances`, ``names`` as :func:`_named_places`."""
     lands = np.asarray(shapely.get_parts(outline), dtype=object)
     lands = lands[shapely.get_type_id(lands) == 3]
     tree = shapely.STRtree(lands)
@@ -1057,7 +1064,7 @@ def _landmass_of_sites(outline, xy: np.ndarray, ids: pd.Index, outside: str,
         pts = shapely.points(xy[out])
         near_pt, near_land = tree.query_nearest(pts, return_distance=False)
         land_of[out[near_pt]] = near_land
-        land_of = _one_landmass_a_place(land_of, inside, xy, tree)
+        land_of = _one_landmass_a_place(land_of, inside, xy, tree, names)
         dist_km = shapely.distance(lands[land_of[out]], pts) / 1000
         coast = dist_km * 1000 <= ON_COAST_M  # on the coastline, off it by round-off
         out, dist_km = out[~coast], dist_km[~coast]
@@ -1092,15 +1099,34 @@ def _landmass_of_sites(outline, xy: np.ndarray, ids: pd.Index, outside: str,
     return lands, land_of, np.array([], dtype=np.int64), np.array([], dtype=float)
 
 
+def _named_places(xy: np.ndarray, names: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """The places of the sites (:func:`_places` under :data:`~geodata._geo.ONE_PLACE_KM`)
+    with sites of two different names (``names``, as compared; "" for none) apart: an
+    audit's Rumelihisari and Anadoluhisari, 0.87 km apart across the Bosphorus, were one
+    place whose land was sliced across the strait. Their centres are the means of each
+    place's sites."""
+    place, centre = _places(xy, ONE_PLACE_KM * 1000.0)
+    if names is None:
+        return place, centre
+    _, place = np.unique(np.column_stack([place.astype(str), np.asarray(names, dtype=str)]),
+                         axis=0, return_inverse=True)
+    place = np.asarray(place).ravel()
+    size = np.bincount(place)
+    centre = np.column_stack([np.bincount(place, weights=xy[:, d]) / size for d in range(2)])
+    return place, centre
+
+
 def _one_landmass_a_place(land_of: np.ndarray, inside: np.ndarray, xy: np.ndarray,
-                          tree: shapely.STRtree) -> np.ndarray:
+                          tree: shapely.STRtree, names: np.ndarray | None = None,
+                          ) -> np.ndarray:
     """The landmass of each site, with the informants of one place (sites under
     :data:`~geodata._geo.ONE_PLACE_KM` apart) off the outline on one: that of their
     nearest town-mate on the land, or, with none on it, the landmass nearest their centre
     (``tree`` of the landmasses). An audit's three informants on Pulau Ubin, an island the
     outline lacks between Singapore's and Johor's coasts, went two to Johor and one to
-    Singapore, their regions joined by a land border across the place."""
-    place, centre = _places(xy, ONE_PLACE_KM * 1000.0)
+    Singapore, their regions joined by a land border across the place. Sites of two
+    ``names`` are two places (:func:`_named_places`)."""
+    place, centre = _named_places(xy, names)
     size = np.bincount(place)
     out = land_of.copy()
     for p in np.unique(place[~inside & (size[place] > 1)]):
@@ -1663,6 +1689,8 @@ ORPHAN_TOUCH_M = 1.0
 
 #: Angular resolution (bins a turn) of the slices in which informants share a place's land.
 SLICE_BINS = 720
+#: A slice's side keeps this many bins (2°) from every informant where they stand apart.
+SLICE_MARGIN = 4
 
 
 #: An informant of a place with less land than this share of an equal share of the
@@ -1671,42 +1699,43 @@ SCANT_SHARE = 0.1
 
 
 def _share_place_land(cells: np.ndarray, xy: np.ndarray, lands: np.ndarray,
-                      candidates: np.ndarray, ids: pd.Index, report: Report) -> np.ndarray:
+                      candidates: np.ndarray, *, names: np.ndarray | None = None,
+                      ) -> tuple[np.ndarray, dict[str, list]]:
     """Let the informants of one place share its land when one of them got none or little
     of it (less than :data:`SCANT_SHARE` of an equal share: its Voronoi wedge among its
     town-mates, 300 m apart, faces the sea, or its land lay across water: an audit's
     Mamoudzou_3, 1.4 km off Mayotte's 1:10m coast, got a disc of water and its mates 17
     and 62 km² of the town's land; Taba_3 0.1 km² beside Taba_2's 2,402). The place's
-    cells (sites under :data:`~geodata._geo.ONE_PLACE_KM` apart, in chains) are cut again
-    into slices around the informants' centre, one an informant in the order they stand
-    round it, with as equal land as that order allows (see :func:`_slice_bounds`). A
-    place whose land no such order can share is left as it was.
+    cells (sites under :data:`~geodata._geo.ONE_PLACE_KM` apart, in chains, of one name:
+    :func:`_named_places`) are cut again into slices round a point, one an informant in
+    the order they stand round it, with as equal land as that order allows (see
+    :func:`_slice_bounds`): their centre, or, where two stand in one direction from it
+    (in a row) or no order there gives each land, a point beside them. A place no such
+    point serves is left as it was.
 
-    ``candidates`` are the sites whose region may be resliced (not those far out at sea,
-    whose region is a disc of water: their place is left as it is)."""
-    place, centre = _places(xy, ONE_PLACE_KM * 1000.0)
+    ``candidates`` are the sites whose region may be cut again (not those far out at sea,
+    whose region is a disc of water: their place is left as it is). Returns the cells and
+    ``{"scant": sites, "cut": places cut again, "left": places left}`` (positions), for
+    :func:`_report_sliced`."""
+    place, centre = _named_places(xy, names)
     size = np.bincount(place)
     ok = np.zeros(len(xy), dtype=bool)
     ok[candidates] = True
+    sliced: dict[str, list] = {"scant": [], "cut": [], "left": []}
     multi = [p for p in np.unique(place[size[place] > 1]) if ok[place == p].all()]
     if not multi:
-        return cells
+        return cells, sliced
     tree = shapely.STRtree(lands)
 
     def land_in(geom):
         hit = tree.query(geom, predicate="intersects")
         return shapely.union_all(shapely.intersection(geom, lands[hit])) if hit.size else None
 
-    def land_m2(geom):
-        got = land_in(geom)
-        return 0.0 if got is None else float(got.area)
-
     out = cells.copy()
-    scant: list[int] = []
-    shared: list[int] = []
     for p in multi:
         members = np.flatnonzero(place == p)
-        have = np.array([land_m2(cells[k]) for k in members])
+        have = np.array([0.0 if (got := land_in(cells[k])) is None else float(got.area)
+                         for k in members])
         # (a sliver of a square metre is none: the overlay leaves such hairs on a coast)
         short = have < max(SCANT_SHARE * have.sum() / members.size, 1.0)
         if not short.any() or have.sum() <= 0:
@@ -1715,46 +1744,102 @@ def _share_place_land(cells: np.ndarray, xy: np.ndarray, lands: np.ndarray,
         land = land_in(whole)
         if land is None or land.area <= 0:
             continue
-        c = centre[p]
-        ang = np.degrees(np.arctan2(xy[members, 1] - c[1], xy[members, 0] - c[0])) % 360.0
-        x0, y0, x1, y1 = shapely.bounds(whole)
+        slices = _slices(whole, land, xy[members], centre[p])
+        if slices is None:
+            sliced["left"].append(members[short].tolist())
+            continue
+        out[members] = slices
+        sliced["scant"].extend(members[short].tolist())
+        sliced["cut"].append(members.tolist())
+    return out, sliced
+
+
+def _slices(whole: shapely.Geometry, land: shapely.Geometry, xy: np.ndarray,
+            centre: np.ndarray) -> np.ndarray | None:
+    """``whole`` cut into one slice a site (``xy``) round a point, each holding its site,
+    with as equal ``land`` as the sites' order round the point allows: round ``centre``,
+    or, where that fails (two sites in one direction from it: informants in a row), round
+    the one of eight points beside them that gives the largest smallest share; None
+    where none serves."""
+    span = float(np.hypot(*(xy.max(axis=0) - xy.min(axis=0))))
+    turns = np.radians(np.arange(0, 360, 45))
+    apices = [centre] + [centre + max(span, 100.0) * np.array([np.cos(t), np.sin(t)])
+                         for t in turns]
+    x0, y0, x1, y1 = shapely.bounds(whole)
+    step = 360.0 / SLICE_BINS
+    edges = np.radians(np.arange(SLICE_BINS + 1) * step)
+    best = None
+    for c in apices:
+        if np.hypot(*(xy - c).T).min() < max(1.0, 0.05 * span):
+            continue  # a site at the point would stand on every slice's corner (in a row)
         radius = 2.0 * float(np.hypot(max(abs(x0 - c[0]), abs(x1 - c[0])),
                                       max(abs(y0 - c[1]), abs(y1 - c[1])))) + 1.0
-        step = 360.0 / SLICE_BINS
-        edges = np.radians(np.arange(SLICE_BINS + 1) * step)
+        ang = np.degrees(np.arctan2(xy[:, 1] - c[1], xy[:, 0] - c[0])) % 360.0
+        bins = np.floor(ang / step).astype(np.int64) % SLICE_BINS
+        if len(np.unique(bins)) < len(bins):
+            continue
+        # slices' sides a degree or two from the sites where the informants stand apart
+        order = np.sort(bins)
+        gaps = np.diff(np.r_[order, order[0] + SLICE_BINS])
+        margin = SLICE_MARGIN if gaps.min() > 2 * SLICE_MARGIN else 0
         rim = c + radius * np.column_stack([np.cos(edges), np.sin(edges)])
         wedges = shapely.polygons(np.stack([np.broadcast_to(c, (SLICE_BINS, 2)), rim[:-1],
                                             rim[1:], np.broadcast_to(c, (SLICE_BINS, 2))],
                                            axis=1))
         per_bin = shapely.area(shapely.intersection(land, wedges))
-        bins = np.floor(ang / step).astype(np.int64) % SLICE_BINS
-        bounds = _slice_bounds(per_bin, bins)
+        bounds = _slice_bounds(per_bin, bins, margin=margin)
+        if bounds is None and margin:
+            bounds = _slice_bounds(per_bin, bins)
         if bounds is None:
             continue
-        order = np.argsort(bins, kind="stable")
-        for j, k in enumerate(members[order]):
-            a, b = bounds[j], bounds[j + 1]
-            t = np.radians(np.arange(a, b + 1) * step)
-            fan = shapely.polygons(np.vstack([c, c + radius * np.column_stack(
-                [np.cos(t), np.sin(t)]), c]))
-            out[k] = _only_polygons(shapely.intersection(whole, fan))
-        scant.extend(members[short].tolist())
-        shared.extend(members.tolist())
-    if shared:
-        km2 = [f"{ids[k]!r} ({land_m2(out[k]) / 1e6:,.1f})" for k in shared]
+        cum = np.concatenate([[0.0], np.cumsum(np.tile(per_bin, 3))])
+        least = float(np.min(cum[bounds[1:] + SLICE_BINS] - cum[bounds[:-1] + SLICE_BINS]))
+        if best is None or least > best[0] * (1 + 1e-9):
+            best = (least, c, radius, bins, bounds)
+        if len(apices) == 1 or c is centre:
+            break  # round their centre when it serves
+    if best is None:
+        return None
+    _, c, radius, bins, bounds = best
+    out = np.empty(len(xy), dtype=object)
+    for j, k in enumerate(np.argsort(bins, kind="stable")):
+        t = np.radians(np.arange(bounds[j], bounds[j + 1] + 1) * step)
+        fan = shapely.polygons(np.vstack([c, c + radius * np.column_stack(
+            [np.cos(t), np.sin(t)]), c]))
+        out[k] = _only_polygons(shapely.intersection(whole, fan))
+    return out
+
+
+def _report_sliced(sliced: dict[str, list], land_m2: np.ndarray, ids: pd.Index,
+                   report: Report) -> None:
+    """Say which places' informants share their land (with each one's land as written)
+    and which could not (see :func:`_share_place_land`)."""
+    if sliced["cut"]:
+        scant, shared = sliced["scant"], [k for ks in sliced["cut"] for k in ks]
+        km2 = [f"{ids[k]!r} ({land_m2[k] / 1e6:,.1f})" for k in shared]
         report.add("informants sharing their place's land",
                    f"{len(scant)} informant(s) got none or little of their place's land "
                    f"(under {SCANT_SHARE:.0%} of an equal share: their Voronoi wedge among "
                    f"their town-mates faces the sea, or its land lay across water: "
                    f"{first_examples([ids[k] for k in scant])}); the regions of their "
-                   "place's informants were cut again into slices round their centre, one "
-                   "an informant in the order they stand, with as equal land as that order "
+                   "place's informants were cut again into slices round them, one an "
+                   "informant in the order they stand, with as equal land as that order "
                    f"allows (land km²: {', '.join(km2[:9])}{' …' if len(km2) > 9 else ''})",
                    ids[shared])
-    return out
+    if sliced["left"]:
+        left = [k for ks in sliced["left"] for k in ks]
+        report.add("informants left without their share of land",
+                   f"{len(left)} informant(s) got none or little of their place's land "
+                   f"(under {SCANT_SHARE:.0%} of an equal share: "
+                   f"{', '.join(f'{ids[k]!r} ({land_m2[k] / 1e6:,.1f} km²)' for k in left[:5])}"
+                   f"{f' and {len(left) - 5} more' if len(left) > 5 else ''}), and no cut "
+                   "into slices round them gives each some (the land lies beyond one of "
+                   "them as seen from the others). To map a place as one region, give its "
+                   "informants one site", ids[left])
 
 
-def _slice_bounds(per_bin: np.ndarray, bins: np.ndarray) -> np.ndarray | None:
+def _slice_bounds(per_bin: np.ndarray, bins: np.ndarray, *,
+                  margin: int = 0) -> np.ndarray | None:
     """Where the slices of a place's turn begin and end (in bins of ``per_bin``, the land
     in each angular bin round the place's centre) for informants in the bins ``bins``:
     one slice each, holding its informant's bin, in their order round the centre, whose
@@ -1762,7 +1847,9 @@ def _slice_bounds(per_bin: np.ndarray, bins: np.ndarray) -> np.ndarray | None:
     soon as it holds it); of the cuts that give it, the one whose slices' land spans the
     fewest bins (a slice's land in one piece where it can be, not on both flanks of a
     town-mate's). ``k + 1`` bounds for ``k`` informants (the last one turn past the
-    first), or None when two informants share a bin or no order gives each land.
+    first), or None when two informants share a bin or no order gives each land. A bound
+    stays ``margin`` bins from each informant's bin (a site on a slice's side fell outside
+    it by 0.4 m once the side was drawn in degrees).
 
     Examples
     --------
@@ -1779,17 +1866,20 @@ def _slice_bounds(per_bin: np.ndarray, bins: np.ndarray) -> np.ndarray | None:
     cum = np.concatenate([[0.0], np.cumsum(np.tile(per_bin, 3))])  # bins -n .. 2n
     wet = np.tile(per_bin, 3) <= 0
 
+    m = margin
+
     def cut(start, target):  # the slices from `start`, each ending once it holds `target`
         ends, e = [start], start
         for j in range(len(b) - 1):
-            f = max(int(np.searchsorted(cum, cum[e + n] + target, side="left")) - n, b[j] + 1)
-            if f > b[j + 1]:
+            f = max(int(np.searchsorted(cum, cum[e + n] + target, side="left")) - n,
+                    b[j] + 1 + m)
+            if f > b[j + 1] - m:
                 return None
             ends.append(f)
             e = f
         return ends + [start + n] if cum[start + 2 * n] - cum[e + n] >= target else None
 
-    starts = range(b[-1] + 1 - n, b[0] + 1)
+    starts = range(b[-1] + 1 + m - n, b[0] + 1 - m)
     lo, hi = 0.0, float(per_bin.sum()) / len(b)
     for _ in range(40):
         mid = (lo + hi) / 2
@@ -1808,10 +1898,11 @@ def _slice_bounds(per_bin: np.ndarray, bins: np.ndarray) -> np.ndarray | None:
         return total
 
     found = [c for start in starts if (c := cut(start, lo)) is not None]
-    return _balance(np.array(min(found, key=spread)), b, cum, n)
+    return _balance(np.array(min(found, key=spread)), b, cum, n, margin=m)
 
 
-def _balance(bounds: np.ndarray, b: np.ndarray, cum: np.ndarray, n: int) -> np.ndarray:
+def _balance(bounds: np.ndarray, b: np.ndarray, cum: np.ndarray, n: int, *,
+             margin: int = 0) -> np.ndarray:
     """``bounds`` with each bound between two slices moved, in turn, to where the two
     slices' land is most nearly equal (within the informants' bins on either side), until
     none moves: the cut that holds the smallest share gave the last slice all the rest (an
@@ -1825,7 +1916,7 @@ def _balance(bounds: np.ndarray, b: np.ndarray, cum: np.ndarray, n: int) -> np.n
             lo_bin = (b[j - 1] + 1 - n) if j == 0 else b[j - 1] + 1
             left = out[j - 1] if j else out[k - 1] - n
             right = out[j + 1]
-            cand = np.arange(lo_bin, b[j] + 1)
+            cand = np.arange(lo_bin + margin, b[j] + 1 - margin)
             gap = np.abs((cum[cand + n] - cum[left + n]) - (cum[right + n] - cum[cand + n]))
             best = int(cand[np.argmin(gap)])
             if gap[cand == out[j]].size and gap[cand == out[j]][0] <= gap.min() + 1e-9:

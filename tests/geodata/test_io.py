@@ -1715,6 +1715,20 @@ def test_a_site_in_no_country_is_said_to_be_so(tmp_path):
                     said["detail"])
 
 
+def test_a_site_at_sea_that_a_changed_sign_puts_in_its_country_is_said_so(tmp_path):
+    """An audit's Valencia without its minus lay 59 km out in the Balearic Sea, "in no
+    country", kept as a disc of water without a word of the sign (a change of sign is
+    refused only beyond 100 km: an islet the borders lack may lie nearer)."""
+    rows = ("id,name,latitude,longitude,country\nb,Barcelona,41.3874,2.1686,ES\n"
+            "v,Valencia,39.4699,0.3763,ES\nv1,Valencia 1,39.38726,-0.3265,ES\n"
+            "v2,Valencia 2,39.5101,-0.43661,ES\nd,Denia,38.84,0.106,ES\n")
+    sites, report = read_sites(_write(tmp_path, "s.csv", rows), with_report=True)
+    said = {e["action"]: e for e in report.entries}["sites outside their country"]
+    assert said["ids"] == ["v"]
+    assert "'v' (59 km outside 'ES', in no country; in it with the longitude's sign " \
+           "changed)" in said["detail"]
+
+
 def test_a_tone_alone_on_its_own_row_is_completed_as_in_a_cell(tmp_path):
     """An audit's survey read long kept '²' (a row beside 'lat²²') as a reading, where the
     same survey wide ('lat²²/²') read 'lat²': the two gave different distances."""

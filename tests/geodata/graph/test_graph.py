@@ -1038,6 +1038,23 @@ def test_a_country_typo_several_km_inside_the_neighbour_does_not_move_the_site()
     assert "sites in their stated country" not in said
 
 
+def test_a_base_area_overlapping_its_country_by_a_sliver_lies_beside_it():
+    """An audit's Cyprus: the bundled Cyprus and Dhekelia (131 km²) overlap by 0.17 % of
+    Dhekelia, above the 0.1 % that told slivers from a polygon drawn over another, so
+    Famagusta-Famagusta village (both Cyprus, the line 1.4 km through Dhekelia's strip)
+    was flagged barrier_Dhekelia."""
+    towns = {"Larnaca": (34.9229, 33.6233), "Ayia_Napa": (34.987, 34.001),
+             "Famagusta": (35.125, 33.941), "Famagusta_v1": (35.06805, 33.91101)}
+    lat, lon = zip(*towns.values())
+    sites = gpd.GeoDataFrame({"country": ["CY"] * 4}, index=list(towns),
+                             geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+    world = geodata.load_boundary("world_countries")[["name", "iso_a2", "geometry"]]
+    world["name"] = world["name"].str.replace(r"[^A-Za-z]+", "_", regex=True)
+    g = DialectGraph.from_sites(sites, method="knn", k=3, regions=False, barriers=world)
+    assert ("Famagusta", "Famagusta_v1") in g.edges.index
+    assert not g.edges.filter(like="barrier_").any(axis=None)
+
+
 def test_an_edge_within_one_country_through_a_neighbours_tip_crosses_no_border():
     """An audit's Hinche-Belladère (both Haiti) crossed the Dominican Republic for 2 km,
     Dajabón-Comendador (both DR) crossed Haiti for 25 km: flagged as border crossings. Two
