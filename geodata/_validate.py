@@ -385,21 +385,33 @@ def check_columns_match_points(sites: Any, *, argument: str = "sites") -> None:
 _APOSTROPHE_FORMS = str.maketrans({c: "'" for c in "’‘ʼʻ`´′"})
 
 
-def sites_of_name(query: str, ids: Sequence[str], names: Sequence[str]) -> list[str]:
+def sites_of_name(query: str, ids: Sequence[str], names: Sequence[str], *,
+                  first_words: bool = False) -> list[str]:
     """The ids of the sites whose name is ``query``, exactly or else loosely (case, spacing,
     accents and the apostrophe's form aside): several informants of one town share its
-    name ('Sédhiou' typed 'Sedhiou').
+    name ('Sédhiou' typed 'Sedhiou'). With ``first_words``, else those of the one name
+    that ``query`` begins as whole words ('Hong Kong' for the informants of 'Hong Kong
+    Island': an audit was told it "matches 2 sites").
 
     Examples
     --------
     >>> sites_of_name("sedhiou", ["a", "b", "c"], ["Sédhiou", "Sédhiou", "Kolda"])
+    ['a', 'b']
+    >>> sites_of_name("hong kong", ["a", "b", "c"], ["Hong Kong Island"] * 2 + ["Kowloon"],
+    ...               first_words=True)
     ['a', 'b']
     """
     exact = [str(i) for i, n in zip(ids, names) if str(n) == query]
     if exact:
         return exact
     nq = _norm(query)
-    return [str(i) for i, n in zip(ids, names) if _norm(n) == nq]
+    loose = [str(i) for i, n in zip(ids, names) if _norm(n) == nq]
+    if loose or not first_words:
+        return loose
+    begun = {str(n) for n in names if _norm(n).startswith(nq + " ")}
+    if len(begun) != 1:
+        return []
+    return [str(i) for i, n in zip(ids, names) if str(n) in begun]
 
 
 def _norm(text: str) -> str:

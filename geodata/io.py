@@ -620,6 +620,29 @@ _ALPHABET_CODECS = {
 _CENTRAL_EUROPEAN = set("čćďěľĺňřšťůžźżłńśąęőűăţşđČĆĎĚĽĹŇŘŠŤŮŽŹŻŁŃŚĄĘŐŰĂŢŞĐ")
 
 
+def _all_han(data: bytes, codec: str) -> bool:
+    """Whether ``data`` reads in ``codec`` with every character beyond ASCII a Chinese
+    character or CJK punctuation (and at least two of them)."""
+    try:
+        text = data.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        return False
+    wide = [ord(ch) for ch in text if ord(ch) > 0x7F and ch != "\ufeff"]
+    return len(wide) >= 2 and all(0x4E00 <= c <= 0x9FFF or 0x3000 <= c <= 0x303F
+                                  or 0xFF00 <= c <= 0xFFEF for c in wide)
+
+
+def _all_hangul(data: bytes, codec: str) -> bool:
+    """Whether ``data`` reads in ``codec`` with every character beyond ASCII a Hangul
+    syllable or jamo (Korean text, not Chinese characters taken for it)."""
+    try:
+        text = data.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        return False
+    return all(0xAC00 <= ord(ch) <= 0xD7AF or 0x1100 <= ord(ch) <= 0x11FF
+               or 0x3130 <= ord(ch) <= 0x318F for ch in text if ord(ch) > 0x7F)
+
+
 def _encoding_hint(path: Path) -> str:
     """Where a file that is not UTF-8 first breaks, and what it reads as: ' (line 3, which
     reads as Windows-1252 (Excel's "CSV" on Windows): 'Città...')' ('' when unreadable)."""
@@ -652,6 +675,12 @@ def _encoding_hint(path: Path) -> str:
         best = from_bytes(data[:200_000]).best()
         codec = best.encoding if best is not None else ""
         family = next((v for k, v in _EAST_ASIAN_CODECS.items() if codec.startswith(k)), None)
+        korean = codec.startswith(("euc_kr", "cp949"))
+        if (family is None or korean and not _all_hangul(data, codec)) and _all_han(
+                data, "gb18030"):
+            # a short GBK file of place names charset-normalizer took for Cyrillic or
+            # Korean (an audit's '杭州' was shown as 'º¼ÖÝ' or Greek 'ΊΌΦέ')
+            codec, family = "gb18030", _EAST_ASIAN_CODECS["gb"]
     if family is not None:
         try:
             text = raw.decode(codec)
@@ -1750,6 +1779,21 @@ def _refuse_swapped_looking(sites: gpd.GeoDataFrame, *, argument: str,
             f"exchange or change of sign puts among them: {', '.join(shown)}{more}. They "
             "may be right (islands, a survey's outliers); if not, check their coordinates "
             "too.)")
+    elif rest.size and report is not None:
+        # said even with nothing refused: an audit's Hangzhou typed 40.27 for 30.27, 1,100
+        # km north of every other site, built a region of 2.8 million km² unsaid
+        gone = km(inside.query(xyz[rest])[0])
+        order = rest[np.argsort(-gone, kind="stable")]
+        far_km = dict(zip(rest, gone))
+        shown = [f"{sites.index[k]!r} (lat={lat[k]:.6g}, lon={lon[k]:.6g}; "
+                 f"{far_km[k]:,.0f} km from them)" for k in order[:3]]
+        more = f" and {rest.size - 3} more" if rest.size > 3 else ""
+        report.add("sites apart from the others",
+                   f"{rest.size} site(s) lie apart from the others (the median spacing is "
+                   f"{km_text(spacing)}), which no exchange or change of sign puts among "
+                   f"them: {', '.join(shown)}{more}. Kept as given: they may be right "
+                   "(islands, a survey's outliers); if not, check their coordinates (a "
+                   "digit mistyped?)", [str(sites.index[k]) for k in order])
     if own_problems:
         problems.raise_if_any()
 

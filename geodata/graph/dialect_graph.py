@@ -717,7 +717,8 @@ class DialectGraph:
         elif outline is not None and offshore is not None and len(offshore):
             pairs = flag_offshore_crossings(pairs, xy, outline, offshore, ids, report=report,
                                             max_crossing_km=max_crossing_km, crs=crs)
-        pairs = unflag_one_place(pairs, lonlat, ids, report=report)
+        pairs = unflag_one_place(pairs, lonlat, ids, report=report,
+                                 apart=_two_places(pairs, reg, None))
         if params.get("method") in ("delaunay", "knn", "distance_band"):
             # after the sea crossings past max_crossing_km went: those are said there
             _report_long_edges(pairs, reg["longitude"].to_numpy(float),

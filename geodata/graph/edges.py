@@ -279,9 +279,11 @@ def one_place_pairs(pairs: pd.DataFrame, lonlat: np.ndarray, *,
 
 
 def unflag_one_place(pairs: pd.DataFrame, lonlat: np.ndarray, ids: pd.Index, *,
-                     report: Report, within_km: float = ONE_PLACE_KM) -> pd.DataFrame:
+                     report: Report, within_km: float = ONE_PLACE_KM,
+                     apart: np.ndarray | None = None) -> pd.DataFrame:
     """``sea_crossing=False`` on the edges between sites nearer than ``within_km`` (one
-    place); reported.
+    place) but those ``apart`` (per edge: two places by their names: an audit's Busan and
+    Yeongdo, 0.5 km across the harbour); reported.
 
     Parameters
     ----------
@@ -295,6 +297,8 @@ def unflag_one_place(pairs: pd.DataFrame, lonlat: np.ndarray, ids: pd.Index, *,
         Receives the edges changed.
     within_km : float, default :data:`ONE_PLACE_KM`
         Sites nearer than this are one place.
+    apart : numpy.ndarray, optional
+        Per edge, whether its sites are two places whatever their distance.
 
     Returns
     -------
@@ -306,6 +310,8 @@ def unflag_one_place(pairs: pd.DataFrame, lonlat: np.ndarray, ids: pd.Index, *,
     i, j = pairs["i"].to_numpy(), pairs["j"].to_numpy()
     flags = pairs["sea_crossing"].to_numpy(bool)
     near = flags & one_place_pairs(pairs, lonlat, within_km=within_km)
+    if apart is not None:
+        near &= ~np.asarray(apart, dtype=bool)
     if not near.any():
         return pairs
     shown = ", ".join(f"{ids[i[k]]}-{ids[j[k]]}" for k in np.flatnonzero(near)[:5])
@@ -379,7 +385,9 @@ def join_straits(pairs: pd.DataFrame, geoms: np.ndarray, ids: pd.Index, *, repor
     if not len(i):
         return pairs
     wet_km, gap_km = _water_across_gaps(geoms, i, j, outline, crs)
-    strait = (gap_km > _TOUCH_KM) & (gap_km <= strait_km) & (wet_km > 0.5 * gap_km)
+    # (two regions of water meeting half-way between two sites off different coasts are
+    # apart by a hair of water: an audit's Busan and Yeongdo, 0.5 km across the harbour)
+    strait = (gap_km > 0) & (gap_km <= strait_km) & (wet_km > 0.5 * gap_km)
     i, j, gap_km = i[strait], j[strait], gap_km[strait]
     if not len(i):
         return pairs
@@ -813,7 +821,9 @@ def crossing_barriers(
             raise DialectGraphError(f"`homes` must give one country per site ({len(xy)}); "
                                     f"got {len(homes)}.")
         home_of, countries = _home_polygons(homes, barriers, names, name_col, areas)
-        homed, not_homed = _put_in_homes(home_of, countries, areas, inside, points)
+        snapped = {site: name for site, name, _ in placed if name is not None}
+        homed, not_homed = _put_in_homes(home_of, countries, areas, inside, points,
+                                         snapped=snapped)
         moved = {site for site, _, _, _ in homed}
         placed = [p for p in placed if p[0] not in moved]  # their country is known now
         confirmed = np.array([any(inside[h][k] for h in hs) for k, hs in enumerate(home_of)],
@@ -910,19 +920,25 @@ def _home_polygons(homes: Sequence[Any], barriers: gpd.GeoDataFrame, names: pd.S
 
 def _put_in_homes(home_of: list[list[str]], countries: set[str],
                   areas: Mapping[str, shapely.Geometry], inside: dict[str, np.ndarray],
-                  points: np.ndarray) -> tuple[list[tuple[int, str | None, str, float]],
-                                               list[tuple[int, str | None, str, float]]]:
+                  points: np.ndarray, *, snapped: Mapping[int, str] | None = None,
+                  ) -> tuple[list[tuple[int, str | None, str, float]],
+                             list[tuple[int, str | None, str, float]]]:
     """Put each site whose stated countries are the polygons ``home_of`` names, and which
     the polygons put in another country (within :data:`WRONG_BANK_M` of its own, the
     nearest of them) or in none, in its own polygon (``inside`` changed in place; the
     other polygons that are no country, a range drawn over them, keep it); returns (site,
     the country it was in or None, its own, km) for those, and for the sites left in
     another country farther than that but within :data:`HOME_SLACK_M` (farther, the
-    sites' reading reported them)."""
+    sites' reading reported them). A site ``snapped`` into the polygon nearest it (outside
+    every one: ``{site: polygon}``) is in none (an audit's Matsu, stated TW, 15-19 km off
+    the 1:10m China, was put in China and its crossing to the mainland not flagged)."""
     moved, left = [], []
+    snapped = snapped or {}
     for site, homes in enumerate(home_of):
         if not homes or any(inside[h][site] for h in homes):
             continue
+        if site in snapped:
+            inside[snapped[site]][site] = False
         now = [n for n, covered in inside.items() if covered[site] and n in countries]
         gaps = [float(shapely.distance(areas[h], points[site])) for h in homes]
         home, km = homes[int(np.argmin(gaps))], min(gaps)

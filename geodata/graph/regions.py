@@ -505,7 +505,7 @@ def projected_cells(
         land_of = np.zeros(len(xy), dtype=np.int64)
     # each site's distance to its nearest other site, once: the water a site off the land
     # keeps, and which of those sites lie far out at sea, are measured by it
-    nn = _nn_distances(xy) if outline is not None and len(xy) >= 2 else None
+    nn = _nn_distances(xy, names) if outline is not None and len(xy) >= 2 else None
     if outline is not None:
         lands, land_of, offshore, gap = _landmass_of_sites(
             outline, xy, sites.index, outside, report,
@@ -1153,9 +1153,10 @@ COARSE_BOUNDARY_SITES = 5
 FAR_AT_SEA_KM = 10.0
 
 
-def _nn_distances(xy: np.ndarray) -> np.ndarray:
+def _nn_distances(xy: np.ndarray, names: np.ndarray | None = None) -> np.ndarray:
     """Each site's distance (m) to its nearest other place (two sites at least): sites
-    under :data:`~geodata._geo.ONE_PLACE_KM` apart are one place (informants of a town),
+    under :data:`~geodata._geo.ONE_PLACE_KM` apart (of one of ``names``, when given:
+    :func:`_named_places`) are one place (informants of a town),
     measured from their centre, as the reach is. An audit's atlas of three informants a
     town had a "median spacing" of 0.3 km, so a coastal informant 0.9 km off the outline
     was "far out at sea" with 0.1 km² of water, its town-mates 51 and 1,563 km² of land,
@@ -1169,7 +1170,9 @@ def _nn_distances(xy: np.ndarray) -> np.ndarray:
     """
     from scipy.spatial import cKDTree
 
-    place, centre = _places(xy, ONE_PLACE_KM * 1000.0)
+    # (two names are two places: an audit's Busan and Yeongdo, 0.5 km apart off the coast,
+    # each kept water out to the other's nearest place, and their regions overlapped)
+    place, centre = _named_places(xy, names)
     if len(centre) == len(xy) or len(centre) < 2:  # no two sites at one place, or one place
         return cKDTree(xy).query(xy, k=2)[0][:, 1]
     return cKDTree(centre).query(centre, k=2)[0][:, 1][place]
@@ -1751,6 +1754,11 @@ def _share_place_land(cells: np.ndarray, xy: np.ndarray, lands: np.ndarray,
         out[members] = slices
         sliced["scant"].extend(members[short].tolist())
         sliced["cut"].append(members.tolist())
+        now = np.array([0.0 if (got := land_in(g)) is None else float(got.area)
+                        for g in slices])
+        still = now < SCANT_SHARE * now.sum() / members.size
+        if still.any():
+            sliced["left"].append(members[still].tolist())
     return out, sliced
 
 
@@ -1758,9 +1766,9 @@ def _slices(whole: shapely.Geometry, land: shapely.Geometry, xy: np.ndarray,
             centre: np.ndarray) -> np.ndarray | None:
     """``whole`` cut into one slice a site (``xy``) round a point, each holding its site,
     with as equal ``land`` as the sites' order round the point allows: round ``centre``,
-    or, where that fails (two sites in one direction from it: informants in a row), round
-    the one of eight points beside them that gives the largest smallest share; None
-    where none serves."""
+    or, where that fails (two sites in one direction from it: informants in a row) or
+    leaves one under :data:`SCANT_SHARE` of an equal share, round the one of it and eight
+    points beside them that gives the largest smallest share; None where none serves."""
     span = float(np.hypot(*(xy.max(axis=0) - xy.min(axis=0))))
     turns = np.radians(np.arange(0, 360, 45))
     apices = [centre] + [centre + max(span, 100.0) * np.array([np.cos(t), np.sin(t)])
@@ -1796,8 +1804,9 @@ def _slices(whole: shapely.Geometry, land: shapely.Geometry, xy: np.ndarray,
         least = float(np.min(cum[bounds[1:] + SLICE_BINS] - cum[bounds[:-1] + SLICE_BINS]))
         if best is None or least > best[0] * (1 + 1e-9):
             best = (least, c, radius, bins, bounds)
-        if len(apices) == 1 or c is centre:
-            break  # round their centre when it serves
+        if c is centre and least >= SCANT_SHARE * per_bin.sum() / len(xy):
+            break  # round their centre when it serves (an audit's Hiroshima_3 kept 6.6
+            # km², under a tenth of an equal share, round it: the points beside are tried)
     if best is None:
         return None
     _, c, radius, bins, bounds = best
@@ -1833,8 +1842,8 @@ def _report_sliced(sliced: dict[str, list], land_m2: np.ndarray, ids: pd.Index,
                    f"(under {SCANT_SHARE:.0%} of an equal share: "
                    f"{', '.join(f'{ids[k]!r} ({land_m2[k] / 1e6:,.1f} km²)' for k in left[:5])}"
                    f"{f' and {len(left) - 5} more' if len(left) > 5 else ''}), and no cut "
-                   "into slices round them gives each some (the land lies beyond one of "
-                   "them as seen from the others). To map a place as one region, give its "
+                   "into slices round them gives them more (the land lies beyond them as "
+                   "seen from their town-mates). To map a place as one region, give its "
                    "informants one site", ids[left])
 
 

@@ -114,6 +114,17 @@ def _named_sites(graph: Any, text: str | None, *, argument: str) -> list[list[st
                   f"({first_examples(shared)}): each of them is taken", file=sys.stderr)
             out.append(shared)
             continue
+        begun = ([] if names is None or query in ids or shared
+                 else sites_of_name(query, ids, names, first_words=True))
+        if len(begun) > 1:
+            # the first words of one name several informants share ('Hong Kong' for Hong
+            # Kong Island's: an audit was told it "matches 2 sites")
+            name = names[list(ids).index(begun[0])]
+            print(f"note: `{argument}` {query!r} matched the {len(begun)} sites named "
+                  f"{name!r} by its first words ({first_examples(begun)}): each of them is "
+                  "taken", file=sys.stderr)
+            out.append(begun)
+            continue
         site, note = match_name(query, ids, names, argument=argument)
         if note:
             print(f"note: {note}", file=sys.stderr)

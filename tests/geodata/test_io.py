@@ -1507,6 +1507,19 @@ def test_an_east_asian_windows_csv_is_named_by_its_encoding(tmp_path, codec, nam
         read_survey(p)
 
 
+def test_a_short_gbk_sites_file_of_place_names_is_named_gbk(tmp_path):
+    """An audit's GBK sites file (two-character place names among Latin columns) was said
+    to read as Windows-1252 ('º¼ÖÝ') or Greek: charset-normalizer took it for Cyrillic."""
+    rows = ["id,name,chinese_name,latitude,longitude", "T000a,Hangzhou,杭州,30.27,120.16",
+            "T002a,Ningbo,宁波,29.87,121.55", "T023a,Wenzhou,温州,28.0,120.67",
+            "T042a,Fuzhou,福州,26.08,119.3"]
+    p = tmp_path / "s.csv"
+    p.write_bytes("\n".join(rows).encode("gbk"))
+    with pytest.raises(DialectGraphError, match=r"\(line 2, which reads as GBK / GB18030 "
+                       r"\(Excel's \"CSV\" on Chinese Windows\): 'T000a,Hangzhou,杭州,"):
+        read_sites(p)
+
+
 def test_a_greek_windows_csv_is_shown_read_both_ways(tmp_path):
     """An audit's Windows-1253 sites file showed 'Ηράκλειο' as 'ÇñÜêëåéï' (Windows-1252)
     with no word of Greek; a short file cannot tell the two code pages apart, so the line
@@ -1727,6 +1740,28 @@ def test_a_site_at_sea_that_a_changed_sign_puts_in_its_country_is_said_so(tmp_pa
     assert said["ids"] == ["v"]
     assert "'v' (59 km outside 'ES', in no country; in it with the longitude's sign " \
            "changed)" in said["detail"]
+
+
+def test_a_site_far_from_all_others_that_no_move_explains_is_said(tmp_path):
+    """An audit's Hangzhou typed 40.27 for 30.27, 1,100 km north of every other site: no
+    exchange or change of sign puts it among them, and nothing was said (its region took
+    2.8 million km² of north China)."""
+    towns = {"Hangzhou": (40.27, 120.16), "Shaoxing": (30.0, 120.58),
+             "Ningbo": (29.87, 121.55), "Wenzhou": (28.0, 120.67), "Fuzhou": (26.08, 119.3),
+             "Xiamen": (24.48, 118.09), "Quanzhou": (24.87, 118.68),
+             "Shantou": (23.35, 116.68), "Taizhou": (28.66, 121.42),
+             "Lishui": (28.45, 119.92), "Jinhua": (29.08, 119.65), "Quzhou": (28.97, 118.87)}
+    rows = "id,latitude,longitude\n" + "".join(f"{k},{la},{lo}\n"
+                                               for k, (la, lo) in towns.items())
+    sites, report = read_sites(_write(tmp_path, "s.csv", rows), with_report=True)
+    assert len(sites) == len(towns)
+    said = {e["action"]: e for e in report.entries}["sites apart from the others"]
+    assert said["ids"] == ["Hangzhou"]
+    assert re.match(r"1 site\(s\) lie apart from the others \(the median spacing is \d+ km\), "
+                    r"which no exchange or change of sign puts among them: 'Hangzhou' "
+                    r"\(lat=40\.27, lon=120\.16; 1,1\d\d km from them\)\. Kept as given: they "
+                    r"may be right \(islands, a survey's outliers\); if not, check their "
+                    r"coordinates \(a digit mistyped\?\)$", said["detail"])
 
 
 def test_a_tone_alone_on_its_own_row_is_completed_as_in_a_cell(tmp_path):

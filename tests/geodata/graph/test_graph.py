@@ -1055,6 +1055,27 @@ def test_a_base_area_overlapping_its_country_by_a_sliver_lies_beside_it():
     assert not g.edges.filter(like="barrier_").any(axis=None)
 
 
+def test_an_island_outside_every_polygon_is_in_its_stated_country_not_the_nearest():
+    """An audit's Matsu (Nangan, Beigan: 'TW'), outside every 1:10m polygon 15-19 km off
+    China, were put in China, the nearest within 25 km, before their stated country was
+    read: Lianjiang-Beigan, across the strait, was not flagged."""
+    towns = {"Lianjiang": (26.2, 119.54, "CN"), "Fuzhou": (26.08, 119.3, "CN"),
+             "Changle": (25.96, 119.52, "CN"), "Nangan": (26.16, 119.95, "TW"),
+             "Beigan": (26.22, 119.99, "TW")}
+    lat, lon, country = zip(*towns.values())
+    sites = gpd.GeoDataFrame({"country": country}, index=list(towns),
+                             geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+    # (Natural Earth writes Taiwan's ISO code 'CN-TW'; its iso_a3 is TWN)
+    world = geodata.load_boundary("world_countries")[["name", "iso_a3", "geometry"]]
+    world["name"] = world["name"].str.replace(r"[^A-Za-z]+", "_", regex=True)
+    g = DialectGraph.from_sites(sites, method="knn", k=2, regions=False, barriers=world)
+    flags = g.edges.filter(like="barrier_").any(axis=1)
+    assert flags.loc[("Lianjiang", "Nangan")] and not flags.loc[("Nangan", "Beigan")]
+    homed = {e["action"]: e for e in g.report.entries}["sites in their stated country"]
+    assert set(homed["ids"]) == {"Nangan", "Beigan"}
+    assert "'Nangan' (in none, 1" in homed["detail"]
+
+
 def test_an_edge_within_one_country_through_a_neighbours_tip_crosses_no_border():
     """An audit's Hinche-Belladère (both Haiti) crossed the Dominican Republic for 2 km,
     Dajabón-Comendador (both DR) crossed Haiti for 25 km: flagged as border crossings. Two

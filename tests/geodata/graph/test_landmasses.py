@@ -1385,3 +1385,39 @@ def test_two_regions_along_a_third_ones_shore_are_no_strait(world_land):
     assert ("Tropea_v2", "Cosenza_v2") not in g.edges.index
     assert not g.edges["sea_crossing"].any()
     assert "joined regions across straits" not in {e["action"] for e in g.report.entries}
+
+
+def test_two_named_towns_half_a_kilometre_apart_off_two_coasts_do_not_overlap(world_land):
+    """An audit's Busan and Yeongdo, 0.51 km apart across Busan harbour, both off the 1:10m
+    coast: as one place, each kept water out to the nearest other place, and their regions
+    (on two landmasses) overlapped by 0.18 km² with no edge between them. Two names are
+    two places: each keeps water half-way to the other, and a sea crossing joins them."""
+    sites = _sites({"Busan_4": (129.039884, 35.09291), "Yeongdo_1": (129.045, 35.091),
+                    "Busanv_1": (128.999245, 35.144211), "Yeongdov_1": (128.983403, 35.137637),
+                    "Yeongdov_2": (129.017168, 35.058093)})
+    sites["name"] = ["Busan", "Yeongdo", "Busan village 1", "Yeongdo village 1",
+                     "Yeongdo village 2"]
+    g = DialectGraph.from_sites(sites, boundary=world_land)
+    a, b = g.regions.geometry.loc["Busan_4"], g.regions.geometry.loc["Yeongdo_1"]
+    assert shapely.area(shapely.intersection(a, b)) < 1e-9
+    assert g.edges.loc[("Busan_4", "Yeongdo_1"), "sea_crossing"]
+
+
+def test_informants_whose_centre_leaves_one_a_speck_try_points_beside_them(world_land):
+    """An audit's Hiroshima, four informants in a square: slices round their centre left
+    Hiroshima_3 6.6 km² beside 117 and 119 (under a tenth of an equal share) and the report
+    said their land was shared. Points beside the town are tried too."""
+    text = ("Hiroshima_1,34.394993,132.454415 Hiroshima_2,34.394993,132.449585 "
+            "Hiroshima_3,34.391007,132.449585 Hiroshima_4,34.391007,132.454415 "
+            "Hiroshimav_1,34.361524,132.489284 Hiroshimav_2,34.379562,132.405494 "
+            "Miyajimaguchi_1,34.312,132.303 Miyajimaguchi_2,34.309436,132.306699 "
+            "Miyajimaguchi_3,34.306873,132.310398 Miyajimaguchiv_1,34.435057,132.28209 "
+            "Miyajimaguchiv_2,34.256878,132.228305 Miyajima_1,34.296,132.32 "
+            "Miyajimav_1,34.385574,132.434168 Miyajimav_2,34.261153,132.167227 "
+            "Miyajimav_3,34.374596,132.322264")
+    sites = _sites(_lat_lon_pairs(text))
+    sites["name"] = [i.split("_")[0] if i.split("_")[1].isdigit() else i for i in sites.index]
+    g = DialectGraph.from_sites(sites, boundary=world_land)
+    _assert_valid_and_holding(g.regions, sites)
+    town = g.regions.loc[[f"Hiroshima_{k}" for k in range(1, 5)], "land_km2"]
+    assert town.min() > 0.5 * town.sum() / 4

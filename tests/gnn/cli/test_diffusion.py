@@ -463,3 +463,26 @@ def test_a_typo_of_a_whole_name_is_offered_before_names_sharing_a_word():
     with pytest.raises(DialectGraphError, match=r"Closest: 'GuatemalaCity \(Guatemala City\)', "
                        r"'GuatemalaCityV1 \(Guatemala City village 1\)', "):
         match_name("Guatemal City", ids, names, argument="--seeds")
+
+
+def test_the_first_words_of_one_town_name_seed_all_its_informants(capsys):
+    """An audit's `--seeds 'Hong Kong'` was refused: it "matches 2 sites", the two
+    informants of Hong Kong Island; a town's exact name takes all its informants."""
+    from types import SimpleNamespace
+
+    from gnn.cli.diffusion import _named_sites
+
+    regions = pd.DataFrame({"name": ["Hong Kong Island", "Hong Kong Island", "Kowloon",
+                                     "Hong Kong village"]}, index=["hk1", "hk2", "kl", "v"])
+    graph = SimpleNamespace(node_ids=list(regions.index), regions=regions)
+    assert _named_sites(graph, "Hong Kong Island", argument="--seeds") == [["hk1", "hk2"]]
+    assert _named_sites(graph, "hong kong island", argument="--seeds") == [["hk1", "hk2"]]
+    capsys.readouterr()
+    with pytest.raises(DialectGraphError, match=r"'Hong Kong' matches 3 sites"):
+        _named_sites(graph, "Hong Kong", argument="--seeds")  # two names begin so
+    graph.regions = regions.drop(index="v")
+    graph.node_ids = ["hk1", "hk2", "kl"]
+    assert _named_sites(graph, "Hong Kong", argument="--seeds") == [["hk1", "hk2"]]
+    assert capsys.readouterr().err == (
+        "note: `--seeds` 'Hong Kong' matched the 2 sites named 'Hong Kong Island' by its "
+        "first words ('hk1', 'hk2'): each of them is taken\n")
