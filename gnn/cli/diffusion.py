@@ -67,6 +67,19 @@ def _site_names(graph: Any) -> tuple[list[str], list[str] | None]:
     return ids, names
 
 
+def _other_names(graph: Any) -> list[list[str]]:
+    """The regions' other columns of names (``chinese_name``, ``name_zh``, ``local_name``:
+    text columns whose header holds 'name', but ``name`` itself), one list a column."""
+    out = []
+    for col in graph.regions.columns:
+        low = str(col).strip().lower()
+        if low == "name" or "name" not in low or graph.regions[col].dtype.kind not in "OUS":
+            continue
+        values = graph.regions[col].reindex(graph.node_ids)
+        out.append([str(v) if isinstance(v, str) and v.strip() else "" for v in values])
+    return out
+
+
 def _split_sites(text: str | None, known: set[str], *, pairs: bool = False) -> list[str]:
     """``text`` split at its commas, except a comma inside quotes or inside a site id or
     name (``Losuia, Kiriwina`` is one site: an audit could not seed it). With ``pairs``,
@@ -114,6 +127,20 @@ def _named_sites(graph: Any, text: str | None, *, argument: str) -> list[list[st
                   f"({first_examples(shared)}): each of them is taken", file=sys.stderr)
             out.append(shared)
             continue
+        if not shared and query not in ids:
+            # another column of names ('chinese_name', 'name_zh': an audit's --seeds 广州
+            # was offered Hangzhou and Ningbo)
+            for other in _other_names(graph):
+                shared = sites_of_name(query, ids, other)
+                if shared:
+                    break
+            if shared:
+                if len(shared) > 1:
+                    print(f"note: `{argument}` {query!r} is the name of {len(shared)} sites "
+                          f"({first_examples(shared)}): each of them is taken",
+                          file=sys.stderr)
+                out.append(shared)
+                continue
         begun = ([] if names is None or query in ids or shared
                  else sites_of_name(query, ids, names, first_words=True))
         if len(begun) > 1:

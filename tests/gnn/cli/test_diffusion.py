@@ -486,3 +486,18 @@ def test_the_first_words_of_one_town_name_seed_all_its_informants(capsys):
     assert capsys.readouterr().err == (
         "note: `--seeds` 'Hong Kong' matched the 2 sites named 'Hong Kong Island' by its "
         "first words ('hk1', 'hk2'): each of them is taken\n")
+
+
+def test_a_site_is_seeded_by_its_name_in_another_names_column(capsys):
+    """An audit's `--seeds 广州`, the sites having a `chinese_name` column, was offered the
+    first five sites (Hangzhou, Ningbo...)."""
+    from types import SimpleNamespace
+
+    from gnn.cli.diffusion import _named_sites
+
+    regions = pd.DataFrame({"name": ["Guangzhou", "Guangzhou", "Hangzhou"],
+                            "chinese_name": ["广州", "广州", "杭州"]}, index=["g1", "g2", "h"])
+    graph = SimpleNamespace(node_ids=list(regions.index), regions=regions)
+    assert _named_sites(graph, "杭州", argument="--seeds") == [["h"]]
+    assert _named_sites(graph, "广州", argument="--seeds") == [["g1", "g2"]]
+    assert "`--seeds` '广州' is the name of 2 sites" in capsys.readouterr().err
