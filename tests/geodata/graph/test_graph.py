@@ -946,6 +946,21 @@ def test_sites_at_a_border_of_the_barrier_polygons_are_named():
                     r"'Narva' in RUS \(0\.\d km from EST\)", said["detail"])
 
 
+def _country_sites(towns: dict[str, tuple[float, float, str]]) -> gpd.GeoDataFrame:
+    """Sites at ``{id: (lat, lon, country)}`` with a ``country`` column."""
+    lat, lon, country = zip(*towns.values())
+    return gpd.GeoDataFrame({"country": country}, index=list(towns),
+                            geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+
+
+def _world_barriers(code: str) -> gpd.GeoDataFrame:
+    """The bundled 1:10m countries as barriers: names fit for edge columns, the ISO column
+    ``code`` to match a sites' country column with."""
+    world = geodata.load_boundary("world_countries")[["name", code, "geometry"]]
+    world["name"] = world["name"].str.replace(r"[^A-Za-z]+", "_", regex=True)
+    return world
+
+
 def test_a_country_column_puts_border_towns_and_islets_in_their_country():
     """Audits: at 1:10m Hyesan and Changbai (facing each other across the Yalu) and Miranda
     do Douro fall in the neighbour, so their edges to their own country's towns were
@@ -961,11 +976,8 @@ def test_a_country_column_puts_border_towns_and_islets_in_their_country():
              "Braganca": (41.806, -6.757, "PT"), "Zamora": (41.503, -5.745, "ES"),
              "Mogadouro": (41.340, -6.712, "PT"), "Dokdo": (37.241, 131.865, "KR"),
              "Ulleungdo": (37.484, 130.905, "KR"), "Oki": (36.205, 133.33, "JP")}
-    lat, lon, country = zip(*towns.values())
-    sites = gpd.GeoDataFrame({"country": country}, index=list(towns),
-                             geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
-    world = geodata.load_boundary("world_countries")[["name", "iso_a2", "geometry"]]
-    world["name"] = world["name"].str.replace(r"[^A-Za-z]+", "_", regex=True)
+    sites = _country_sites(towns)
+    world = _world_barriers("iso_a2")
 
     def flagged(g, a, b):
         return bool(g.edges.loc[(a, b)].filter(like="barrier_").any())
@@ -1019,11 +1031,8 @@ def test_a_country_typo_several_km_inside_the_neighbour_does_not_move_the_site()
              "Ogdensburg": (44.6942, -75.4863, "US"), "Potsdam": (44.6698, -74.9813, "US"),
              "Malone": (44.8487, -74.2949, "US"), "Alexandria": (45.31, -74.64, "CA"),
              "Winchester": (45.099, -75.35, "CA")}
-    lat, lon, country = zip(*towns.values())
-    sites = gpd.GeoDataFrame({"country": country}, index=list(towns),
-                             geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
-    world = geodata.load_boundary("world_countries")[["name", "iso_a2", "geometry"]]
-    world["name"] = world["name"].str.replace(r"[^A-Za-z]+", "_", regex=True)
+    sites = _country_sites(towns)
+    world = _world_barriers("iso_a2")
     g = DialectGraph.from_sites(sites, method="knn", k=3, regions=False, barriers=world)
     flags = g.edges.filter(like="barrier_").any(axis=1)
     assert flags.loc[("Cornwall", "Massena")]
@@ -1048,8 +1057,7 @@ def test_a_base_area_overlapping_its_country_by_a_sliver_lies_beside_it():
     lat, lon = zip(*towns.values())
     sites = gpd.GeoDataFrame({"country": ["CY"] * 4}, index=list(towns),
                              geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
-    world = geodata.load_boundary("world_countries")[["name", "iso_a2", "geometry"]]
-    world["name"] = world["name"].str.replace(r"[^A-Za-z]+", "_", regex=True)
+    world = _world_barriers("iso_a2")
     g = DialectGraph.from_sites(sites, method="knn", k=3, regions=False, barriers=world)
     assert ("Famagusta", "Famagusta_v1") in g.edges.index
     assert not g.edges.filter(like="barrier_").any(axis=None)
@@ -1062,12 +1070,9 @@ def test_an_island_outside_every_polygon_is_in_its_stated_country_not_the_neares
     towns = {"Lianjiang": (26.2, 119.54, "CN"), "Fuzhou": (26.08, 119.3, "CN"),
              "Changle": (25.96, 119.52, "CN"), "Nangan": (26.16, 119.95, "TW"),
              "Beigan": (26.22, 119.99, "TW")}
-    lat, lon, country = zip(*towns.values())
-    sites = gpd.GeoDataFrame({"country": country}, index=list(towns),
-                             geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+    sites = _country_sites(towns)
     # (Natural Earth writes Taiwan's ISO code 'CN-TW'; its iso_a3 is TWN)
-    world = geodata.load_boundary("world_countries")[["name", "iso_a3", "geometry"]]
-    world["name"] = world["name"].str.replace(r"[^A-Za-z]+", "_", regex=True)
+    world = _world_barriers("iso_a3")
     g = DialectGraph.from_sites(sites, method="knn", k=2, regions=False, barriers=world)
     flags = g.edges.filter(like="barrier_").any(axis=1)
     assert flags.loc[("Lianjiang", "Nangan")] and not flags.loc[("Nangan", "Beigan")]

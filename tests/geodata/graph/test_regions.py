@@ -254,17 +254,28 @@ def test_cell_parts_across_a_bay_go_to_the_neighbour_they_border():
     assert regions.to_crs(crs).area.sum() == pytest.approx(area, rel=1e-6)
 
 
+def _square_land() -> tuple[shapely.Geometry, gpd.GeoDataFrame]:
+    """Land half a degree square at (0°, 0°), and as a boundary; its east coast at 0.5°."""
+    land = shapely.box(0, 0, 0.5, 0.5)
+    return land, gpd.GeoDataFrame(geometry=[land], crs="EPSG:4326")
+
+
+def _points(pts: dict[str, tuple[float, float]]) -> gpd.GeoDataFrame:
+    """Sites at ``{id: (lon, lat)}``, in degrees."""
+    lon, lat = np.array(list(pts.values())).T
+    return gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326",
+                            index=pd.Index(list(pts), name="id"))
+
+
 def test_informants_whose_wedges_face_the_sea_share_their_towns_land():
     """Three informants of a port, 0.3-1 km off a straight coast in a row: the two outer
     Voronoi wedges face the sea and held no land (all 316 km² of the town's land went to
     Port_1). Their place's regions are cut again into slices of equal land round the
     informants' centre; the land is still covered once and each region holds its site."""
-    land = shapely.box(0, 0, 0.5, 0.5)
-    boundary = gpd.GeoDataFrame(geometry=[land], crs="EPSG:4326")
+    land, boundary = _square_land()
     pts = {"Port_1": (0.503, 0.2497), "Port_2": (0.506, 0.2503), "Port_3": (0.509, 0.2499),
            "Inland": (0.2, 0.25), "North": (0.4, 0.45), "South": (0.4, 0.05)}
-    sites = gpd.GeoDataFrame(geometry=gpd.points_from_xy(*np.array(list(pts.values())).T),
-                             index=pd.Index(list(pts), name="id"), crs="EPSG:4326")
+    sites = _points(pts)
     regions, report = voronoi_regions(sites, boundary=boundary)
     town = regions.loc[["Port_1", "Port_2", "Port_3"], "land_km2"]
     assert town.sum() == pytest.approx(316.5, abs=1.0)
@@ -294,13 +305,11 @@ def test_informants_in_a_row_share_their_towns_land_round_a_point_beside_them():
     2,160 km², left so without a word). A point beside the row serves; each region holds
     its site (with three, the middle one at the centre would stand on every slice's
     corner)."""
-    land = shapely.box(0, 0, 0.5, 0.5)
-    boundary = gpd.GeoDataFrame(geometry=[land], crs="EPSG:4326")
+    land, boundary = _square_land()
     pts = {"Port_1": (0.4985, 0.25), "Port_2": (0.499, 0.25), "Port_3": (0.4995, 0.25),
            "Port_4": (0.5, 0.25), "Inland": (0.2, 0.25), "North": (0.4, 0.45),
            "South": (0.4, 0.05)}
-    sites = gpd.GeoDataFrame(geometry=gpd.points_from_xy(*np.array(list(pts.values())).T),
-                             index=pd.Index(list(pts), name="id"), crs="EPSG:4326")
+    sites = _points(pts)
     regions, report = voronoi_regions(sites, boundary=boundary)
     town = regions.loc[["Port_1", "Port_2", "Port_3", "Port_4"], "land_km2"]
     assert town.min() > 0.25 * town.sum() / 4  # the middle ones' angles seen from beside
@@ -333,12 +342,10 @@ def test_informants_on_the_coast_with_a_sliver_of_land_share_their_towns_land():
     """Three informants on land in a row towards the coast: the outer one's wedge held 10
     of the town's 325 km² (an audit's Taba_3 0.1 km² beside Taba_2's 2,402): under a
     tenth of an equal share, the town's land is cut again into slices."""
-    land = shapely.box(0, 0, 0.5, 0.5)
-    boundary = gpd.GeoDataFrame(geometry=[land], crs="EPSG:4326")
+    land, boundary = _square_land()
     pts = {"Port_1": (0.499, 0.25), "Port_2": (0.4996, 0.2501), "Port_3": (0.49995, 0.2499),
            "Inland": (0.2, 0.25), "North": (0.4, 0.45), "South": (0.4, 0.05)}
-    sites = gpd.GeoDataFrame(geometry=gpd.points_from_xy(*np.array(list(pts.values())).T),
-                             index=pd.Index(list(pts), name="id"), crs="EPSG:4326")
+    sites = _points(pts)
     regions, report = voronoi_regions(sites, boundary=boundary)
     town = regions.loc[["Port_1", "Port_2", "Port_3"], "land_km2"]
     assert town.sum() == pytest.approx(324.5, abs=1.0)
@@ -388,8 +395,7 @@ def test_a_far_shore_beyond_its_neighbours_reach_is_not_kept_across_the_lake():
     land = shapely.difference(shapely.box(0, 0, 2, 2), shapely.box(0.5, 0.8, 1.5, 1.0))
     boundary = gpd.GeoDataFrame(geometry=[land], crs="EPSG:4326")
     pts = {"south_shore": (1.0, 0.78), "north": (1.0, 1.6), "south": (1.0, 0.2)}
-    sites = gpd.GeoDataFrame(geometry=gpd.points_from_xy(*np.array(list(pts.values())).T),
-                             index=pd.Index(list(pts), name="id"), crs="EPSG:4326")
+    sites = _points(pts)
     regions, report = voronoi_regions(sites, boundary=boundary, max_reach_km=60)
     assert regions.loc["south_shore"].geometry.bounds[3] < 1.0  # nothing north of the lake
     assert regions.loc["north"].geometry.bounds[1] < 1.19  # the strip within its reach
