@@ -821,7 +821,10 @@ def crossing_barriers(
             raise DialectGraphError(f"`homes` must give one country per site ({len(xy)}); "
                                     f"got {len(homes)}.")
         home_of, countries = _home_polygons(homes, barriers, names, name_col, areas)
-        snapped = {site: name for site, name, _ in placed if name is not None}
+        # (one just off a polygon's coast is in it as a coastal site is: an audit's Colombo
+        # informant on the shoreline, typed 'IN' as its mates were, went to India)
+        snapped = {site: name for site, name, km in placed
+                   if name is not None and km * 1000 > WRONG_BANK_M}
         homed, not_homed = _put_in_homes(home_of, countries, areas, inside, points,
                                          snapped=snapped)
         moved = {site for site, _, _, _ in homed}
@@ -930,8 +933,9 @@ def _put_in_homes(home_of: list[list[str]], countries: set[str],
     the country it was in or None, its own, km) for those, and for the sites left in
     another country farther than that but within :data:`HOME_SLACK_M` (farther, the
     sites' reading reported them). A site ``snapped`` into the polygon nearest it (outside
-    every one: ``{site: polygon}``) is in none (an audit's Matsu, stated TW, 15-19 km off
-    the 1:10m China, was put in China and its crossing to the mainland not flagged)."""
+    every one, farther than :data:`WRONG_BANK_M`: ``{site: polygon}``) is in none (an
+    audit's Matsu, stated TW, 15-19 km off the 1:10m China, was put in China and its
+    crossing to the mainland not flagged)."""
     moved, left = [], []
     snapped = snapped or {}
     for site, homes in enumerate(home_of):

@@ -117,12 +117,38 @@ def _named_sites(graph: Any, text: str | None, *, argument: str) -> list[list[st
 
     ids, names = _site_names(graph)
     out = []
+
+    def one_place(query: str, shared: list[str]) -> list[str]:
+        """``shared`` when its sites are one place (within ``PLACE_KM`` of their
+        median); two towns of one name refuse (an audit's Tongcheng: 桐城 in Anhui and
+        通城 in Hubei, 300 km apart, were both seeded)."""
+        import numpy as np
+
+        from geodata import great_circle_km
+        from geodata.io import PLACE_KM
+
+        if not {"longitude", "latitude"} <= set(graph.regions.columns):
+            return shared
+        at = graph.regions.reindex(shared)[["longitude", "latitude"]].to_numpy(float)
+        if not np.isfinite(at).all():
+            return shared
+        mid = np.median(at, axis=0)
+        km = great_circle_km(at[:, 0], at[:, 1], mid[0], mid[1])
+        if (km <= PLACE_KM).all():
+            return shared
+        shown = ", ".join(f"{s!r} ({la:.4g}, {lo:.4g})" for s, (lo, la) in zip(shared[:5], at))
+        raise DialectGraphError(
+            f"`{argument}` must name one place; {query!r} is the name of {len(shared)} sites "
+            f"up to {float(km.max()):,.0f} km apart (lat, lon: {shown}), more than the "
+            f"{PLACE_KM:g} km of one town's informants. Name the one meant by its id.")
+
     for query in _split_sites(text, set(ids) | set(names or [])):
         # exactly, or case, accents and the apostrophe aside ('Sedhiou', 'banjul': an
         # audit was told they "must name one site")
         shared = [] if names is None or query in ids else sites_of_name(query, ids, names)
         if len(shared) > 1:
             # an audit's town of three informants could not be seeded by its name
+            shared = one_place(query, shared)
             print(f"note: `{argument}` {query!r} is the name of {len(shared)} sites "
                   f"({first_examples(shared)}): each of them is taken", file=sys.stderr)
             out.append(shared)
@@ -136,6 +162,7 @@ def _named_sites(graph: Any, text: str | None, *, argument: str) -> list[list[st
                     break
             if shared:
                 if len(shared) > 1:
+                    shared = one_place(query, shared)
                     print(f"note: `{argument}` {query!r} is the name of {len(shared)} sites "
                           f"({first_examples(shared)}): each of them is taken",
                           file=sys.stderr)
@@ -146,6 +173,7 @@ def _named_sites(graph: Any, text: str | None, *, argument: str) -> list[list[st
         if len(begun) > 1:
             # the first words of one name several informants share ('Hong Kong' for Hong
             # Kong Island's: an audit was told it "matches 2 sites")
+            begun = one_place(query, begun)
             name = names[list(ids).index(begun[0])]
             print(f"note: `{argument}` {query!r} matched the {len(begun)} sites named "
                   f"{name!r} by its first words ({first_examples(begun)}): each of them is "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+import geopandas as gpd
 import newick
 import pandas as pd
 import pytest
@@ -380,6 +381,12 @@ def test_a_town_name_seeds_all_of_its_informants(tmp_path, monkeypatch, capsys):
     def renamed(name):
         sites, survey = real(name)
         sites.loc[["Ma1", "Ma2", "Ma3"], "name"] = "Castro"
+        # one town's informants, a few hundred metres apart
+        for k, site in enumerate(["Ma2", "Ma3"], start=1):
+            sites.loc[site, "latitude"] = sites.loc["Ma1", "latitude"] + 0.003 * k
+            sites.loc[site, "longitude"] = sites.loc["Ma1", "longitude"]
+        sites = sites.set_geometry(gpd.points_from_xy(sites.longitude, sites.latitude,
+                                                      crs=sites.crs))
         return sites, survey
 
     monkeypatch.setattr(geodata.datasets, "load_dataset", renamed)
@@ -501,3 +508,24 @@ def test_a_site_is_seeded_by_its_name_in_another_names_column(capsys):
     assert _named_sites(graph, "杭州", argument="--seeds") == [["h"]]
     assert _named_sites(graph, "广州", argument="--seeds") == [["g1", "g2"]]
     assert "`--seeds` '广州' is the name of 2 sites" in capsys.readouterr().err
+
+
+def test_a_name_of_two_towns_far_apart_is_refused_as_a_seed():
+    """An audit's `--seeds Tongcheng` seeded both 桐城 (Anhui) and 通城 (Hubei), 300 km
+    apart, with a note; the informants of one town share its name within a few km."""
+    from types import SimpleNamespace
+
+    from gnn.cli.diffusion import _named_sites
+
+    regions = pd.DataFrame({"name": ["Tongcheng", "Tongcheng", "Tongcheng"],
+                            "longitude": [116.95, 116.953, 113.81],
+                            "latitude": [31.04, 31.042, 29.2]}, index=["t1", "t2", "t3"])
+    graph = SimpleNamespace(node_ids=list(regions.index), regions=regions)
+    with pytest.raises(DialectGraphError, match=r"^`--seeds` must name one place; 'Tongcheng' "
+                       r"is the name of 3 sites up to \d+ km apart \(lat, lon: 't1' \(31\.04, "
+                       r"117\), 't2' \(31\.04, 117\), 't3' \(29\.2, 113\.8\)\), more than the "
+                       r"5 km of one town's informants\. Name the one meant by its id\.$"):
+        _named_sites(graph, "Tongcheng", argument="--seeds")
+    graph.regions = regions.iloc[:2]
+    graph.node_ids = ["t1", "t2"]
+    assert _named_sites(graph, "Tongcheng", argument="--seeds") == [["t1", "t2"]]
