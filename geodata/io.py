@@ -1764,7 +1764,10 @@ def _refuse_swapped_looking(sites: gpd.GeoDataFrame, *, argument: str,
             f"do; {len(hit)} site(s) lie apart from the others ({far.min():,.0f} km from them "
             f"at least; the median spacing is {km_text(spacing)}) but would lie among them "
             f"with {how}: {', '.join(shown)}{more}. {fix}")
-    rest = np.flatnonzero(apart & ~said)
+    # the lone ones: not a group apart, a part of the survey of its own (an audit's Bengal
+    # and Andaman sites, a third of its survey, were listed beside an unrelated typo)
+    unsaid = np.bincount(part[~said], minlength=len(sizes))  # each group's others unsaid
+    rest = np.flatnonzero(apart & ~said & (unsaid[part] == 1))
     if problems and rest.size:
         # the other sites apart, which no move explains, are named in the same message: an
         # audit fixed the three named and met Cape Dorset (+76.54, in Siberia) next
