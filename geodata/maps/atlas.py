@@ -20,7 +20,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geodata._validate import DialectGraphError, first_examples, match_name, require_columns
+from geodata._validate import (
+    DialectGraphError,
+    first_examples,
+    match_name,
+    require_columns,
+    sites_of_name,
+)
 from geodata.dialectometry.names import DEFAULT_LINKAGE
 
 __all__ = ["KINDS", "match_name", "write_atlas"]
@@ -220,7 +226,13 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
         site_ids = [str(i) for i in sites.index]
         site_names = (sites["name"].astype(str).tolist() if "name" in sites.columns
                       else site_ids)
-        ref_id, note = match_name(reference, site_ids, site_names, argument="reference")
+        # a name in another column of names ('name_zh': an audit's 苏州 "matches no site")
+        others = [c for c in sites.columns if str(c).strip().lower() != "name"
+                  and "name" in str(c).strip().lower() and sites[c].dtype.kind in "OUS"]
+        hits = next((h for c in others if len(h := sites_of_name(
+            reference, site_ids, sites[c].fillna("").astype(str).tolist())) == 1), None)
+        ref_id, note = (hits[0], None) if hits else match_name(
+            reference, site_ids, site_names, argument="reference")
         if note:
             notes.append(note)
     feats: list[str] = []

@@ -81,6 +81,23 @@ def test_600_site_atlas_writes_every_kind(tmp_path, capsys):
     assert "wrote 0 figures, interactive_map.html, sites.csv" in capsys.readouterr().out
 
 
+def test_a_reference_is_named_in_another_column_of_names(tmp_path):
+    """An audit's `maps --reference 苏州` "matches no site", the sites having a `name_zh`
+    column (`simulate --seeds 苏州` took it)."""
+    sites, survey = load_dataset("sinitic_szeto2018")
+    sites = sites.copy()
+    sites["name_zh"] = ""
+    sites.loc["Ma3", "name_zh"] = "苏州"
+    out = tmp_path / "zh"
+    assert _run([*_write(tmp_path, sites, survey), "--reference", "苏州", "--kinds",
+                 "reference", "--out", str(out)]) == 0
+    assert list(out.glob("reference*.png"))
+    with pytest.raises(DialectGraphError, match=r"`reference` must name one site .*'杭州' "
+                                                r"matches no site id or name"):
+        _run([*_write(tmp_path, sites, survey), "--reference", "杭州", "--kinds", "reference",
+              "--out", str(tmp_path / "none")])
+
+
 def test_reference_is_matched_forgivingly_and_checked_before_long_work(tmp_path, capsys):
     sites, survey = load_dataset("sinitic_szeto2018")
     sites = sites.copy()
