@@ -331,8 +331,9 @@ def unify_label_spellings(reg: Any, label: str, report: Report) -> Any:
     reg = reg.copy()
     reg.loc[text.index[changed.to_numpy()], label] = unified[changed].to_numpy()
     report.add("label spellings unified",
-               f"{int(changed.sum())} value(s) of {label!r} differ from another only by case, "
-               f"spaces or underscores and are read as the spelling most sites have: "
+               f"{int(changed.sum())} site(s) give {label!r} in {len(told)} spelling(s) that "
+               f"differ from another only by case, spaces or underscores, read as the "
+               f"spelling most sites have: "
                f"{', '.join(shown[:5])}{f' and {len(shown) - 5} more' if len(shown) > 5 else ''}"
                "; spell them alike if they "
                "are one group, or differently if not",

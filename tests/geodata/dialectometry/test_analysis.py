@@ -55,8 +55,9 @@ def test_group_spellings_alike_but_for_case_or_spaces_are_one_group(szeto):
     assert rep["clustering"]["n_clusters"] == plain["n_clusters"] == groups.str.strip(
         ).str.casefold().nunique()
     assert rep["clustering"]["agreement"] == plain["agreement"]
-    assert ("label spellings unified: 5 value(s) of 'dialect_group' differ from another only "
-            "by case, spaces or underscores and are read as the spelling most sites have: "
+    assert ("label spellings unified: 5 site(s) give 'dialect_group' in 2 spelling(s) that "
+            "differ from another only by case, spaces or underscores, read as the spelling "
+            "most sites have: "
             "'mandarin' as 'Mandarin' (3 sites), 'Mandarin ' as 'Mandarin' (2 sites)"
             ) in " ".join(rep["notes"])
 

@@ -1250,8 +1250,9 @@ def test_label_spellings_alike_but_for_case_or_spaces_are_one_group():
     assert g.labels.dropna().tolist() == ["Ulster"] * 4 + ["Irish Gaelic"] * 4
     said = {e["action"]: e for e in g.report.entries}["label spellings unified"]
     assert said["detail"] == (
-        "4 value(s) of 'group' differ from another only by case, spaces or underscores and "
-        "are read as the spelling most sites have: 'Ulster ' as 'Ulster' (1 site), 'ulster' "
+        "4 site(s) give 'group' in 4 spelling(s) that differ from another only by case, "
+        "spaces or underscores, read as the spelling most sites have: 'Ulster ' as 'Ulster' "
+        "(1 site), 'ulster' "
         "as 'Ulster' (1 site), 'Irish gaelic' as 'Irish Gaelic' (1 site), 'Irish_Gaelic' as "
         "'Irish Gaelic' (1 site); spell them alike if they are one group, or differently if "
         "not")
