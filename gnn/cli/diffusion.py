@@ -113,10 +113,12 @@ def _named_sites(graph: Any, text: str | None, *, argument: str) -> list[list[st
     as ``maps --reference`` matches them (case, spacing, accents and leading zeros aside),
     each loose match said; an id or name holding a comma is read whole; a name that
     several sites share (a town's informants) names them all, said."""
-    from geodata.validation import first_examples, match_name, sites_of_name
+    from geodata.validation import Problems, first_examples, match_name, sites_of_name
+
 
     ids, names = _site_names(graph)
     out = []
+    problems = Problems()
 
     def one_place(query: str, shared: list[str]) -> list[str]:
         """``shared`` when its sites are one place (within ``PLACE_KM`` of their
@@ -180,10 +182,17 @@ def _named_sites(graph: Any, text: str | None, *, argument: str) -> list[list[st
                   "taken", file=sys.stderr)
             out.append(begun)
             continue
-        site, note = match_name(query, ids, names, argument=argument)
+        try:
+            site, note = match_name(query, ids, names, argument=argument)
+        except DialectGraphError as exc:
+            # every name that matches none in one message (an audit's two misspelt seeds
+            # came one run apart)
+            problems.add(str(exc))
+            continue
         if note:
             print(f"note: {note}", file=sys.stderr)
         out.append([site])
+    problems.raise_if_any()
     return out
 
 

@@ -530,3 +530,18 @@ def test_a_name_of_two_towns_far_apart_is_refused_as_a_seed():
     graph.regions = regions.iloc[:2]
     graph.node_ids = ["t1", "t2"]
     assert _named_sites(graph, "Tongcheng", argument="--seeds") == [["t1", "t2"]]
+
+
+def test_every_seed_that_names_no_site_comes_in_one_message():
+    """An audit's two misspelt `--seeds` came one run apart."""
+    from types import SimpleNamespace
+
+    from gnn.cli.diffusion import _named_sites
+
+    regions = pd.DataFrame({"name": ["Kampala", "Jinja", "Entebbe"]}, index=["k", "j", "e"])
+    graph = SimpleNamespace(node_ids=list(regions.index), regions=regions)
+    with pytest.raises(DialectGraphError) as err:
+        _named_sites(graph, "Kampla,Jnija,Entebbe", argument="--seeds")
+    message = str(err.value)
+    assert "'Kampla' matches no site id or name" in message
+    assert "'Jnija' matches no site id or name" in message
