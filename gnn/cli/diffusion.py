@@ -115,7 +115,6 @@ def _named_sites(graph: Any, text: str | None, *, argument: str) -> list[list[st
     several sites share (a town's informants) names them all, said."""
     from geodata.validation import Problems, first_examples, match_name, sites_of_name
 
-
     ids, names = _site_names(graph)
     out = []
     problems = Problems()
@@ -144,30 +143,30 @@ def _named_sites(graph: Any, text: str | None, *, argument: str) -> list[list[st
             f"up to {float(km.max()):,.0f} km apart (lat, lon: {shown}), more than the "
             f"{PLACE_KM:g} km of one town's informants. Name the one meant by its id.")
 
+    def take_all(query: str, shared: list[str]) -> None:
+        """The sites of one name, each taken (an audit's town of three informants could
+        not be seeded by its name), said."""
+        shared = one_place(query, shared)
+        print(f"note: `{argument}` {query!r} is the name of {len(shared)} sites "
+              f"({first_examples(shared)}): each of them is taken", file=sys.stderr)
+        out.append(shared)
+
     for query in _split_sites(text, set(ids) | set(names or [])):
         # exactly, or case, accents and the apostrophe aside ('Sedhiou', 'banjul': an
         # audit was told they "must name one site")
         shared = [] if names is None or query in ids else sites_of_name(query, ids, names)
         if len(shared) > 1:
-            # an audit's town of three informants could not be seeded by its name
-            shared = one_place(query, shared)
-            print(f"note: `{argument}` {query!r} is the name of {len(shared)} sites "
-                  f"({first_examples(shared)}): each of them is taken", file=sys.stderr)
-            out.append(shared)
+            take_all(query, shared)
             continue
         if not shared and query not in ids:
             # another column of names ('chinese_name', 'name_zh': an audit's --seeds 广州
             # was offered Hangzhou and Ningbo)
-            for other in _other_names(graph):
-                shared = sites_of_name(query, ids, other)
-                if shared:
-                    break
+            shared = next((found for other in _other_names(graph)
+                           if (found := sites_of_name(query, ids, other))), [])
+            if len(shared) > 1:
+                take_all(query, shared)
+                continue
             if shared:
-                if len(shared) > 1:
-                    shared = one_place(query, shared)
-                    print(f"note: `{argument}` {query!r} is the name of {len(shared)} sites "
-                          f"({first_examples(shared)}): each of them is taken",
-                          file=sys.stderr)
                 out.append(shared)
                 continue
         begun = ([] if names is None or query in ids or shared
