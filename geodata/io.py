@@ -1348,10 +1348,9 @@ def _check_stated_countries(sites: gpd.GeoDataFrame, report: Report, *, argument
     if astray:
         # one in no country at all is at sea or on an islet the 1:10m borders lack (an
         # audit's Dokdo and the eastern Torres Strait islands): its data may well be right
-        tree = shapely.STRtree(geoms)
         lies_in = {}  # the country a site lies in, None for none
         for k, _ in astray:
-            hit = tree.query(shapely.Point(lon[k], lat[k]), predicate="within")
+            hit = world_tree.query(shapely.Point(lon[k], lat[k]), predicate="within")
             lies_in[k] = str(world["name"].iloc[int(hit[0])]) if len(hit) else None
         nowhere = {k for k, c in lies_in.items() if c is None}
         shown = [f"{sites.index[k]!r} ({km:,.0f} km outside {stated.iloc[k]!r}, in "
