@@ -386,6 +386,21 @@ def check_columns_match_points(sites: Any, *, argument: str = "sites") -> None:
 _APOSTROPHE_FORMS = str.maketrans({c: "'" for c in "’‘ʼʻ`´′"})
 
 
+def other_name_columns(frame: Any) -> list[Any]:
+    """The columns of ``frame`` that hold other names of its sites (``chinese_name``,
+    ``name_zh``, ``local_name``: text columns whose header holds 'name', but ``name``
+    itself), where a site may be looked up too (an audit's 苏州 "matches no site").
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> other_name_columns(pd.DataFrame({"name": ["Suzhou"], "name_zh": ["苏州"], "n": [1]}))
+    ['name_zh']
+    """
+    return [c for c in frame.columns if str(c).strip().lower() != "name"
+            and "name" in str(c).strip().lower() and frame[c].dtype.kind in "OUS"]
+
+
 def sites_of_name(query: str, ids: Sequence[str], names: Sequence[str], *,
                   first_words: bool = False) -> list[str]:
     """The ids of the sites whose name is ``query``, exactly or else loosely (case, spacing,
@@ -520,8 +535,9 @@ def match_name(query: str, ids: Sequence[str], names: Sequence[str] | None = Non
         within = list(dict.fromkeys(
             f"{i} ({n})" if n != i else i for i, n in zip(ids, names)
             if any(nq.startswith(_norm(t) + " ") for t in (i, n))))
+        name_of = dict(zip(ids, names))
         close = within + [c for c in sorted(choices, key=lambda c: _likeness(
-            nq, choices[c], names[ids.index(choices[c])], c, fuzz), reverse=True)[:5]
+            nq, choices[c], name_of[choices[c]], c, fuzz), reverse=True)[:5]
             if c not in within]
         close = close[:5]
         why = f"matches no {what} id or name"

@@ -24,6 +24,7 @@ from geodata._validate import (
     DialectGraphError,
     first_examples,
     match_name,
+    other_name_columns,
     require_columns,
     sites_of_name,
 )
@@ -227,9 +228,7 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
         site_names = (sites["name"].astype(str).tolist() if "name" in sites.columns
                       else site_ids)
         # a name in another column of names ('name_zh': an audit's 苏州 "matches no site")
-        others = [c for c in sites.columns if str(c).strip().lower() != "name"
-                  and "name" in str(c).strip().lower() and sites[c].dtype.kind in "OUS"]
-        hits = next((h for c in others if len(h := sites_of_name(
+        hits = next((h for c in other_name_columns(sites) if len(h := sites_of_name(
             reference, site_ids, sites[c].fillna("").astype(str).tolist())) == 1), None)
         ref_id, note = (hits[0], None) if hits else match_name(
             reference, site_ids, site_names, argument="reference")

@@ -68,16 +68,13 @@ def _site_names(graph: Any) -> tuple[list[str], list[str] | None]:
 
 
 def _other_names(graph: Any) -> list[list[str]]:
-    """The regions' other columns of names (``chinese_name``, ``name_zh``, ``local_name``:
-    text columns whose header holds 'name', but ``name`` itself), one list a column."""
-    out = []
-    for col in graph.regions.columns:
-        low = str(col).strip().lower()
-        if low == "name" or "name" not in low or graph.regions[col].dtype.kind not in "OUS":
-            continue
-        values = graph.regions[col].reindex(graph.node_ids)
-        out.append([str(v) if isinstance(v, str) and v.strip() else "" for v in values])
-    return out
+    """The regions' other names (:func:`~geodata.validation.other_name_columns`), one list
+    a column."""
+    from geodata.validation import other_name_columns
+
+    return [[str(v) if isinstance(v, str) and v.strip() else ""
+             for v in graph.regions[col].reindex(graph.node_ids)]
+            for col in other_name_columns(graph.regions)]
 
 
 def _split_sites(text: str | None, known: set[str], *, pairs: bool = False) -> list[str]:
