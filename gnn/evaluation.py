@@ -1092,10 +1092,11 @@ def evaluate(
     twins = place_twins(pos) if cv in ("random", "loo") else None
     one_place = 0 if twins is None else int(sum(len(t) > 0 for t in twins))
     if progress and one_place:
+        how = ("the informants of one place share a fold" if cv == "random" else
+               "a held-out site's twins leave training")
         print(f"[evaluate] {one_place} sites share a place with another (within "
-              f"{ONE_PLACE_KM:g} km: informants at one place): a held-out site's twins leave "
-              "training, so no model is scored on a site whose twin it was trained on",
-              flush=True)
+              f"{ONE_PLACE_KM:g} km: informants at one place): {how}, so no model is scored "
+              "on a site whose twin it was trained on", flush=True)
     if task == "group":
         _warn_low_ceiling(ctx, cv, folds_of)
         if ctx.paths is not None:

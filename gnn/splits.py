@@ -266,8 +266,12 @@ def group_folds(groups: Sequence, *, coords=None, buffer_km: float = 0.0) -> lis
 def random_folds(n: int, *, n_splits: int = 5, random_state: int | None = 0,
                  coords=None, buffer_km: float = 0.0) -> list[Fold]:
     """Random k-fold. Over-optimistic under spatial autocorrelation: report it beside the
-    spatial splits, never alone. With ``coords``, a held-out site's twins at the same place
-    (within :data:`ONE_PLACE_KM`: informants of one town) leave training.
+    spatial splits, never alone. With ``coords``, the informants of one town (sites
+    within :data:`ONE_PLACE_KM`, in chains) fall in one fold, the towns drawn at random
+    and dealt so that the folds hold nearly equal numbers of sites: a held-out site's
+    twins never train (drawn site by site, with each held-out site's twins then left out
+    of training, 3 folds of an audit's atlas of 58 towns of 6 informants trained on 18 of
+    its 348 sites).
 
     Parameters
     ----------
@@ -287,22 +291,60 @@ def random_folds(n: int, *, n_splits: int = 5, random_state: int | None = 0,
     -------
     list of Fold
         ``n_splits`` folds of (nearly) equal size.
+
+    Examples
+    --------
+    >>> pos = np.array([[0, 0], [0.001, 0], [1, 0], [2, 0], [3, 0], [3.001, 0]])
+    >>> [f.test.tolist() for f in random_folds(6, n_splits=2, coords=pos, random_state=0)]
+    [[0, 1, 3], [2, 4, 5]]
     """
     if not 2 <= int(n_splits) <= n:
         raise DialectGraphError(
             f"`n_splits` must be between 2 and the number of sites ({n}); got {n_splits}."
         )
     b = _check_buffer(buffer_km)
-    perm = np.random.default_rng(random_state).permutation(n)
     dist = _buffer_distances(coords, b, n)
     twins = place_twins(coords) if coords is not None and len(_pos(coords)) == n else None
+    if twins is None:
+        parts = np.array_split(np.random.default_rng(random_state).permutation(n),
+                               int(n_splits))
+    else:
+        parts = _places_dealt(twins, int(n_splits), random_state)
     folds = []
-    for part in np.array_split(perm, int(n_splits)):
+    for part in parts:
         test = np.sort(part)
         train, excl = _buffered(np.setdiff1d(np.arange(n), test), test, dist, b)
         train, excl = _without_twins(train, excl, test, twins)
         folds.append(Fold(train, test, excl, b if dist is not None else 0.0))
     return folds
+
+
+def _places_dealt(twins: list[np.ndarray], n_splits: int,
+                  random_state: int | None) -> list[np.ndarray]:
+    """The sites in ``n_splits`` parts, the sites of one place (``twins``, in chains)
+    together: places in a random order, larger ones first, each to the part with the fewest
+    sites so far."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n = len(twins)
+    a = np.concatenate([np.full(len(t), i) for i, t in enumerate(twins)]).astype(int)
+    b = np.concatenate(twins).astype(int)
+    n_places, place = connected_components(coo_matrix((np.ones(len(a)), (a, b)),
+                                                      shape=(n, n)), directed=False)
+    if n_places < n_splits:
+        raise DialectGraphError(
+            f"`n_splits` must be at most the number of places ({n_places}: sites within "
+            f"{ONE_PLACE_KM:g} km of each other are one place, whose informants share a "
+            f"fold); got {n_splits}. Pass fewer folds, or cv='loo'.")
+    size = np.bincount(place, minlength=n_places)
+    load = np.zeros(n_splits, dtype=int)
+    fold_of = np.empty(n_places, dtype=int)
+    order = np.random.default_rng(random_state).permutation(n_places)
+    for p in order[np.argsort(-size[order], kind="stable")]:  # larger places first
+        fold_of[p] = k = int(np.argmin(load))
+        load[k] += size[p]
+    return [np.flatnonzero(fold_of[place] == k) for k in range(n_splits)]
 
 
 def make_folds(cv: str, coords, *, n_splits: int = 5, buffer_km: float = 0.0,

@@ -311,9 +311,11 @@ def plot_uncertainty(graph: Any, probabilities: pd.DataFrame, *, measure: str = 
     draw_regions(ax, frame, colours, style=style)
     draw_sites(ax, frame, colour="#ffffff", size=5)
     if truth is not None:
-        true = as_site_series(truth, graph, argument="truth").astype(str)
+        true = as_site_series(truth, graph, argument="truth")
         pred = probs.idxmax(axis=1).astype(str)
-        wrong = probs.notna().any(axis=1) & (pred != true)
+        # a site without a reference (an unlabelled one predicted) is not misclassified:
+        # as str its NaN was 'nan', and an audit's 34 blanked sites were all outlined
+        wrong = probs.notna().any(axis=1) & true.notna() & (pred != true.astype(str))
         if wrong.any():
             draw_regions(ax, frame, "none", ids=wrong.index[wrong], gid="misclassified",
                          zorder=2, style={"edgecolor": "#000000",

@@ -551,6 +551,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_output(sim, "--out", suffixes=(".csv",), required=True,
                help="CSV file for the state history")
     sim.set_defaults(func=_cmd_simulate)
+    # options of one model given with another were dropped without a word (an audit's
+    # --rate 50 on a cascade), though --initial on gravity got a note
+    for dest, flag, models in (("rate", "--rate", ("gravity",)),
+                               ("decay", "--decay", ("gravity",)),
+                               ("probability", "--probability", ("cascade", "si")),
+                               ("conformity", "--conformity", ("conformity",)),
+                               ("noise", "--noise", ("conformity",)),
+                               ("update_fraction", "--update-fraction", ("conformity",)),
+                               ("seeds", "--seeds", ("gravity", "cascade", "si"))):
+        add_unused(sim, dest, lambda a, m=models: a.model not in m,
+                   lambda a, f=flag, m=models: f"{f} is an option of --model "
+                   f"{' and '.join(m)}; model {a.model!r} does not use it")
+    add_unused(sim, "probability", lambda a: a.model in ("cascade", "si") and bool(a.weights),
+               lambda a: f"--probability gives every edge one probability of passing the "
+                         f"innovation on; --weights {a.weights!r} gives each edge its own, so it "
+                         "is not used")
 
     tree = subparsers.add_parser(
         "tree", help="build a UPGMA/NJ tree; writes Newick and a JSON comparison report",

@@ -63,7 +63,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     q.add_argument("--graph", required=True, type=Path, metavar="new.gpkg",
                    help="graph saved by `dialectgraph build` whose regions are predicted")
     q.add_argument("--out", required=True, type=Path, metavar="P.csv",
-                   help="predictions (CSV, one row per region)")
+                   help="predictions (CSV, one row per region: prediction, fitted_label, "
+                        "the probability of each class, top_probability and uncertainty, "
+                        "the normalised entropy: 0 certain, 1 every class alike)")
+    q.add_argument("--maps", action="store_true",
+                   help="also draw the predicted groups (P.predictions.png: regions whose "
+                        "label in --graph differs hatched) and their uncertainty "
+                        "(P.uncertainty.png) beside --out")
     q.set_defaults(func=_cmd_predict)
 
 
@@ -220,6 +226,9 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         # without one (a new or unlabelled site), the ones a user reads the map for
         fitted_labels = getattr(est, "_fit_labels_", {})
         table.insert(1, "fitted_label", [fitted_labels.get(i) for i in table.index])
+        table["top_probability"] = proba.max(axis=1)
+        table["uncertainty"] = _entropy(proba)
+        _say_other_labels(graph, fitted_labels)
     else:
         table, filled = _impute_table(est, graph)
     table.index.name = "region"
@@ -253,6 +262,14 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         print(f"{blank} of them had no label in the fit (column fitted_label empty): those "
               f"are predictions; the other {len(table) - blank} repeat labels the model was "
               "fitted on")
+    if getattr(args, "maps", False):
+        if isinstance(est, DialectGATClassifier):
+            for path in _prediction_maps(graph, proba, Path(args.out)):
+                print(f"wrote {path}")
+        else:
+            print("note (--maps): an imputation model fills survey cells; it has no groups "
+                  "to map (`dialectgraph maps --survey P.readings.csv` maps the filled "
+                  "items)", file=sys.stderr)
     if cells is not None:
         n_filled = int(cells["imputed"].sum())
         n_other = int((cells["imputed"] & cells["reading"].isna()).sum())
@@ -266,6 +283,53 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         print(f"wrote {_cells_path(Path(args.out))}: one row per site and item (region, item, "
               "class, reading, imputed True/False)")
     return 0
+
+
+def _entropy(proba: Any) -> Any:
+    """Normalised entropy of each row of class probabilities (0 certain, 1 all alike)."""
+    from geodata.maps import prediction_entropy
+
+    return prediction_entropy(proba)
+
+
+def _say_other_labels(graph: Any, fitted_labels: dict) -> None:
+    """Note the regions of the fitted graph whose label in ``graph`` is not the one the
+    model was fitted on (another spelling, a corrected or another label column): predict
+    reads the labels of the fit, and an audit's relabelled graph gave the old ones back
+    without a word."""
+    labels = graph.labels
+    if labels is None or not fitted_labels:
+        return
+    labels = labels.dropna()
+    shared = [i for i in labels.index if str(i) in fitted_labels]
+    other = [(str(i), str(labels[i]), str(fitted_labels[str(i)])) for i in shared
+             if str(labels[i]) != str(fitted_labels[str(i)])]
+    if not other:
+        return
+    first = ", ".join(f"{i!r} {here!r} (fit: {fit!r})" for i, here, fit in other[:3])
+    print(f"note (--graph): {len(other)} of the {len(shared)} labelled regions of the fitted "
+          f"graph have another label in {graph.label!r} than the model was fitted on "
+          f"({first}{' …' if len(other) > 3 else ''}); predict reads the labels of the fit "
+          "(column fitted_label) as the known ones. To use the graph's, refit: `dialectgraph "
+          "fit --graph` on it", file=sys.stderr)
+
+
+def _prediction_maps(graph: Any, proba: Any, out: Path) -> list[Path]:
+    """The predicted groups and their uncertainty, as ``OUT.predictions.png`` and
+    ``OUT.uncertainty.png``."""
+    from geodata.maps import plot_predictions, plot_uncertainty
+    from geodata.maps.save import save_figure
+
+    truth = graph.labels if graph.labels is not None and graph.labels.notna().any() else None
+    written = []
+    ax = plot_predictions(graph, proba, truth=truth,
+                          title="Predicted groups" + (" (hatched: not the graph's label)"
+                                                      if truth is not None else ""))
+    written += save_figure(ax, out.with_name(out.stem + ".predictions.png"))
+    ax = plot_uncertainty(graph, proba, truth=truth,
+                          title="Uncertainty of the predictions (normalised entropy)")
+    written += save_figure(ax, out.with_name(out.stem + ".uncertainty.png"))
+    return written
 
 
 def readings_source(graph_path: Path) -> Path:

@@ -111,3 +111,24 @@ def test_informants_of_one_place_never_sit_on_both_sides_of_a_fold():
     assert [f.train.tolist() for f in random_folds(3, n_splits=3, coords=far)] == [
         f.train.tolist() for f in random_folds(3, n_splits=3)]
     assert all(len(f.excluded) == 0 for f in loo_folds(far))
+
+
+def test_random_folds_deal_towns_whole_so_training_keeps_most_sites():
+    """An audit's 58 towns of 6 informants each: random folds drawn site by site, with
+    each held-out site's twins then left out of training, trained on 18 of 348 sites.
+    The towns are dealt whole: every fold trains on about (k-1)/k of the sites."""
+    rng = np.random.default_rng(0)
+    towns = rng.uniform([100, 20], [120, 40], size=(58, 2))
+    ring = 0.003 * np.column_stack([np.cos(np.arange(6)), np.sin(np.arange(6))])
+    pos = (towns[:, None, :] + ring[None]).reshape(-1, 2)
+    folds = random_folds(len(pos), n_splits=3, coords=pos, random_state=4)
+    place = np.repeat(np.arange(58), 6)
+    assert sorted(np.concatenate([f.test for f in folds]).tolist()) == list(range(348))
+    for f in folds:
+        assert len(f.excluded) == 0
+        assert len(f.train) + len(f.test) == 348
+        assert 108 <= len(f.test) <= 120
+        assert not set(place[f.test]) & set(place[f.train])
+    with pytest.raises(DialectGraphError, match=r"`n_splits` must be at most the number of "
+                                                r"places \(2: sites within 1 km"):
+        random_folds(12, n_splits=3, coords=pos[:12], random_state=0)

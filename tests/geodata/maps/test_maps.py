@@ -210,6 +210,27 @@ def test_predictions_from_probabilities_and_uncertainty(szeto):
         plot_uncertainty(graph, probs, measure="variance")
 
 
+def test_uncertainty_does_not_call_unlabelled_sites_misclassified(szeto):
+    """Sites without a reference label (the ones a user predicts) were outlined as
+    misclassified: their NaN compared as the text 'nan' (an audit's 34 blanked sites)."""
+    graph, _ = szeto
+    classes = sorted(graph.labels.unique())
+    probs = pd.DataFrame(0.0, index=graph.node_ids, columns=classes)
+    for site, g in graph.labels.items():
+        probs.loc[site, g] = 1.0
+    truth = graph.labels.copy()
+    truth.iloc[:3] = np.nan
+    wrong = next(c for c in classes if c != graph.labels.iloc[3])
+    probs.iloc[3] = 0.0
+    probs.loc[graph.node_ids[3], wrong] = 1.0
+    ax = plot_uncertainty(graph, probs, truth=truth)
+    texts = [t.get_text() for lg in ax.figure.legends + [ax.get_legend()] if lg is not None
+             for t in lg.get_texts()]
+    texts += [t.get_text() for a in ax.figure.axes for lg in [a.get_legend()] if lg
+              for t in lg.get_texts()]
+    assert "misclassified (1)" in texts
+
+
 def test_feature_isoglosses_follow_shared_borders(szeto):
     graph, _ = szeto
     ax = plot_feature(graph, "p-3", value_labels={0: "absent", 1: "present"})

@@ -182,3 +182,13 @@ def test_options_of_another_input_are_said_unused(gpkg, capsys):
             "so it is not used (--features picks the items of a graph)") in err
     assert "note: --k sets the geographic kNN of --dataset and --wals; a --graph keeps its " \
            "own edges, so it is not used" in err
+
+
+def test_seeds_rule_names_the_minimum_the_command_takes(capsys):
+    """`--seeds 0` said ">= 1", and `--seeds 1` was then refused with "at least 2" (an
+    audit): the option's rule is the command's own minimum."""
+    from gnn.cli import main
+
+    for n in ("0", "1"):
+        assert main(["attribution", "--dataset", "sinitic_szeto2018", "--seeds", n]) == 2
+        assert f"error: `--seeds` must be an integer >= 2; got {n}." in capsys.readouterr().err

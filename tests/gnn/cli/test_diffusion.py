@@ -79,6 +79,32 @@ def test_simulate_says_the_initial_map_is_for_conformity(tmp_path, capsys):
             "'gravity' starts from --seeds and does not use them") in capsys.readouterr().err
 
 
+def test_simulate_says_which_options_the_model_does_not_use(tmp_path, capsys):
+    """An audit's --rate 50 on a cascade and --probability on gravity were dropped without
+    a word (only --initial on gravity got a note)."""
+    from gnn.cli import main as run
+
+    out = str(tmp_path / "x.csv")
+    assert run(["simulate", "--model", "cascade", "--seeds", "Ma4", "--steps", "2", "--rate",
+                "50", "--decay", "9", "--noise", "0.9", "--out", out]) == 0
+    err = capsys.readouterr().err
+    for flag, model in (("--rate", "gravity"), ("--decay", "gravity"),
+                        ("--noise", "conformity")):
+        assert (f"note: {flag} is an option of --model {model}; model 'cascade' does not use "
+                "it") in err
+    assert "--probability" not in err
+    assert run(["simulate", "--seeds", "Ma4", "--steps", "2", "--probability", "0.9",
+                "--out", out]) == 0
+    assert ("note: --probability is an option of --model cascade and si; model 'gravity' "
+            "does not use it") in capsys.readouterr().err
+    assert run(["simulate", "--model", "si", "--seeds", "Ma4", "--steps", "2", "--probability",
+                "0.9", "--weights", "border_share_target", "--unreachable", "keep",
+                "--out", out]) == 0
+    assert ("note: --probability gives every edge one probability of passing the innovation "
+            "on; --weights 'border_share_target' gives each edge its own, so it is not "
+            "used") in capsys.readouterr().err
+
+
 def test_tree_writes_newick_and_report(tmp_path):
     nwk, rep = tmp_path / "t.nwk", tmp_path / "r.json"
     assert run("tree", "--reference", "liu2007", "--glottolog", "--out", str(nwk),

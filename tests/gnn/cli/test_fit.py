@@ -55,7 +55,11 @@ def test_fit_then_predict_new_sites(graphs, capsys):
 
     classes = load(model).classes_
     assert set(table["prediction"]) <= set(classes)  # unknown labels impossible
-    assert list(table.columns) == ["prediction", "fitted_label", *[f"p_{c}" for c in classes]]
+    assert list(table.columns) == ["prediction", "fitted_label", *[f"p_{c}" for c in classes],
+                                   "top_probability", "uncertainty"]
+    p = table[[f"p_{c}" for c in classes]]
+    assert (table["top_probability"] == p.max(axis=1)).all()
+    assert table["uncertainty"].between(0, 1).all()
     # which rows are predictions: the new sites had no label in the fit (two audits could
     # not tell them from the fitted regions in p.csv)
     assert table["fitted_label"].isna().all()
@@ -67,6 +71,39 @@ def test_fit_then_predict_new_sites(graphs, capsys):
     truth = gpd.read_file(graphs["train"], layer="regions").set_index("site_id")["dialect_group"]
     assert table["fitted_label"].notna().all()
     assert (table["fitted_label"] == truth.reindex(table.index)).all()
+
+
+def test_predict_maps_and_says_when_the_graph_labels_differ_from_the_fit(graphs, capsys):
+    """An audit relabelled its graph ('mandarin' for 'Mandarin') and got the fitted labels
+    back without a word; `--maps` draws the predictions and their uncertainty, which the
+    CLI could not (the API could)."""
+    import geodata
+    from geodata.graph.dialect_graph import DialectGraph
+
+    model = graphs["folder"] / "m2.pt"
+    assert main(["fit", "--graph", str(graphs["train"]), "--save", str(model), *FAST,
+                 "--ensemble", "1"]) == 0
+    sites, survey = geodata.load_dataset("sinitic_szeto2018")
+    s = sites.loc[sites.index.difference(sites.index[::4])].copy()
+    s["dialect_group"] = s["dialect_group"].str.lower()
+    s.loc[s.index[:2], "dialect_group"] = None  # unlabelled: predicted, not "other"
+    g = DialectGraph.from_sites(s, method="knn", k=4, regions=False,
+                                features=survey[survey["site"].isin(s.index)],
+                                label="dialect_group")
+    g.to_file(graphs["folder"] / "lower.gpkg")
+    capsys.readouterr()
+    out = graphs["folder"] / "pl.csv"
+    assert main(["predict", "--model", str(model), "--graph", str(graphs["folder"] / "lower.gpkg"),
+                 "--out", str(out), "--maps"]) == 0
+    said = capsys.readouterr()
+    n = len(s) - 2
+    assert re.search(rf"note \(--graph\): {n} of the {n} labelled regions of the fitted graph "
+                     r"have another label in 'dialect_group' than the model was fitted on "
+                     r"\('\w+' '[a-z]+' \(fit: '[A-Z]\w+'\)", said.err)
+    assert "predict reads the labels of the fit (column fitted_label)" in said.err
+    for name in ("pl.predictions.png", "pl.uncertainty.png"):
+        assert (graphs["folder"] / name).stat().st_size > 10_000
+        assert f"wrote {graphs['folder'] / name}" in said.out
 
 
 def test_impute_task(graphs):
