@@ -1353,8 +1353,17 @@ def _check_stated_countries(sites: gpd.GeoDataFrame, report: Report, *, argument
             hit = world_tree.query(shapely.Point(lon[k], lat[k]), predicate="within")
             lies_in[k] = str(world["name"].iloc[int(hit[0])]) if len(hit) else None
         nowhere = {k for k, c in lies_in.items() if c is None}
+        from geodata.graph.edges import WRONG_BANK_M
+
+        off = {}  # a site in no country just off one's coast: barriers put it there
+        for k in nowhere:
+            near = int(world_tree.nearest(shapely.Point(lon[k], lat[k])))
+            km = km_outside([near], lat[k], lon[k])
+            if km * 1000 <= WRONG_BANK_M:
+                off[k] = f"{km:.1f} km off {world['name'].iloc[near]}, so in it for barriers"
         shown = [f"{sites.index[k]!r} ({km:,.0f} km outside {stated.iloc[k]!r}, in "
                  f"{lies_in[k] or 'no country'}"
+                 + (f": {off[k]}" if k in off else "")
                  + (f"; in it with {hint[k]}" if k in hint else "") + ")"
                  for k, km in astray[:5]]
         more = f" and {len(astray) - 5} more" if len(astray) > 5 else ""
@@ -1365,16 +1374,22 @@ def _check_stated_countries(sites: gpd.GeoDataFrame, report: Report, *, argument
                    "their edges by the country they lie in); check their coordinates or the "
                    "column" + (
                        f" ({len(nowhere)} lie in no country: at sea, or on an island the "
-                       "1:10m borders lack; barriers of countries take their country from the column)"
-                       if nowhere else ""),
+                       "1:10m borders lack; barriers of countries put one within "
+                       f"{WRONG_BANK_M / 1000:g} km of a country's coast in that country, "
+                       "one farther out in its column's)" if nowhere else ""),
                    [str(sites.index[k]) for k, _ in astray])
     return refused
 
 
 #: Informants of one place (sites sharing a name) lie within this (km) of their median ...
 PLACE_KM = 5.0
-#: ... and one of them this far (km) from it is reported: a coordinate typo, most likely.
+#: ... and one of them this far (km) from it is reported: a coordinate typo, most likely
+#: (nearer when the others lie closer together: :data:`STRAY_SPREADS`).
 STRAY_KM = 25.0
+#: One is also reported beyond this many times the others' farthest distance from their
+#: median, and :data:`PLACE_KM` (an audit's Izmail_2, typed 20 km from its town-mates 0.3
+#: km apart, got its own region without a word).
+STRAY_SPREADS = 10.0
 
 
 def place_names(sites: pd.DataFrame) -> pd.Series | None:
@@ -1412,8 +1427,9 @@ def _sites_of_one_name(sites: pd.DataFrame) -> list[tuple[np.ndarray, np.ndarray
 
 def _note_strays_of_one_place(sites: gpd.GeoDataFrame, report: Report, *, argument: str,
                               problems: Problems) -> set[str]:
-    """Report a site far (over :data:`STRAY_KM`) from the others of its name when those lie
-    together (within :data:`PLACE_KM` of their median): one informant of a town typed with
+    """Report a site far (over :data:`STRAY_KM`, or :data:`STRAY_SPREADS` times as far as
+    they lie from their median, at least :data:`PLACE_KM`) from the others of its name when
+    those lie together (within :data:`PLACE_KM` of their median): one informant of a town typed with
     a sign dropped or a digit wrong (an audit's Nairobi_2, 288 km from its three town-mates,
     got no word: near the equator a dropped minus moves a site little). One that would lie
     with them with a sign changed, or latitude and longitude exchanged, is a typo for
@@ -1429,12 +1445,18 @@ def _note_strays_of_one_place(sites: gpd.GeoDataFrame, report: Report, *, argume
     lon = sites["longitude"].to_numpy(float)
     strays = []
     for rows, km in _sites_of_one_name(sites):
-        far = km > STRAY_KM
+        together = km[km <= PLACE_KM]
+        limit = STRAY_KM if not together.size else min(
+            STRAY_KM, max(PLACE_KM, STRAY_SPREADS * float(together.max())))
+        far = km > limit
         if far.any() and (km[~far] <= PLACE_KM).all() and far.sum() < (~far).sum():
             strays += [(rows[k], float(km[k]), float(np.median(lon[rows[~far]])),
                         float(np.median(lat[rows[~far]]))) for k in np.flatnonzero(far)]
     typos: dict[int, list[tuple[int, float]]] = {}
     for k, far_km, at_lon, at_lat in strays:
+        if far_km <= STRAY_KM:
+            continue  # said, not refused: near the prime meridian or the equator a sign
+            # changed moves a site a few km only, and a right one could look like a typo
         for m, (_, move, _, _) in enumerate(_MOVES):
             la, lo = move(lat[k], lon[k])
             if abs(la) <= 90 and great_circle_km(at_lon, at_lat, lo, la) <= PLACE_KM:

@@ -319,19 +319,33 @@ def random_folds(n: int, *, n_splits: int = 5, random_state: int | None = 0,
     return folds
 
 
+def places_of(twins: list[np.ndarray] | None, n: int) -> np.ndarray:
+    """The place of each of ``n`` sites (0, 1, ...): sites joined by ``twins``
+    (:func:`place_twins`), in chains, are one place; each its own where ``twins`` is None.
+
+    Examples
+    --------
+    >>> places_of(place_twins(np.array([[0, 0], [1, 0], [0.001, 0]])), 3).tolist()
+    [0, 1, 0]
+    """
+    if twins is None:
+        return np.arange(n)
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    a = np.concatenate([np.full(len(t), i) for i, t in enumerate(twins)]).astype(int)
+    b = np.concatenate(twins).astype(int)
+    return connected_components(coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n)),
+                                directed=False)[1]
+
+
 def _places_dealt(twins: list[np.ndarray], n_splits: int,
                   random_state: int | None) -> list[np.ndarray]:
     """The sites in ``n_splits`` parts, the sites of one place (``twins``, in chains)
     together: places in a random order, larger ones first, each to the part with the fewest
     sites so far."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    n = len(twins)
-    a = np.concatenate([np.full(len(t), i) for i, t in enumerate(twins)]).astype(int)
-    b = np.concatenate(twins).astype(int)
-    n_places, place = connected_components(coo_matrix((np.ones(len(a)), (a, b)),
-                                                      shape=(n, n)), directed=False)
+    place = places_of(twins, len(twins))
+    n_places = int(place.max()) + 1
     if n_places < n_splits:
         raise DialectGraphError(
             f"`n_splits` must be at most the number of places ({n_places}: sites within "

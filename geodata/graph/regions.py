@@ -319,6 +319,30 @@ def _spread_duplicates(xy: np.ndarray, group: np.ndarray, ids: pd.Index, jitter_
     return xy
 
 
+def _report_names_at_one_point(group: np.ndarray, names: np.ndarray,
+                               sites: pd.DataFrame, report: Report) -> None:
+    """Say which sites of different names share coordinates: not informants of one place
+    but, most likely, one town typed with another's coordinates (an audit's Dobrich, given
+    Varna's, got a wedge of Varna's land with the advice to give a place's informants one
+    site)."""
+    shown, ids = [], []
+    column = next(c for c in sites.columns if str(c).strip().lower() == "name")
+    for g in np.unique(group[group >= 0]):
+        members = np.flatnonzero(group == g)
+        if len(set(names[members]) - {""}) < 2:
+            continue
+        ids += sites.index[members].tolist()
+        shown.append(" and ".join(f"{sites.index[k]!r} ({str(sites[column].iloc[k]).strip()!r})"
+                                  for k in members[:4]) + (" …" if len(members) > 4 else ""))
+    if shown:
+        report.add("sites of different names at one point",
+                   f"{len(shown)} point(s) hold sites of different names: "
+                   f"{'; '.join(shown[:3])}{' and more' if len(shown) > 3 else ''}. They are "
+                   "spread apart as informants of one place are, each with a share of its "
+                   "cell; if one town was typed with another's coordinates, correct them",
+                   ids)
+
+
 def voronoi_regions(
     sites: gpd.GeoDataFrame,
     *,
@@ -484,6 +508,8 @@ def projected_cells(
     # the sites' names tell two places under a kilometre apart (informants share a name)
     named = place_names(sites)
     names = None if named is None else named.fillna("").to_numpy(dtype=str)
+    if names is not None and keys.any():
+        _report_names_at_one_point(group, names, sites, report)
 
     outline = None
     if boundary is not None:
@@ -1534,6 +1560,7 @@ def _give_detached_parts(cells: np.ndarray, xy: np.ndarray, land_of: np.ndarray,
     gifts: dict[int, list] = {}
     donors, moved_area = [], 0.0
     dropped: list[tuple[int, shapely.Geometry]] = []
+    keep_if_left: set[int] = set()  # of ``dropped``: near their site, kept if none takes them
     beyond_reach: list[tuple[int, float]] = []
     for c in split:
         parts = np.asarray(shapely.get_parts(cells[c]))
@@ -1572,11 +1599,21 @@ def _give_detached_parts(cells: np.ndarray, xy: np.ndarray, land_of: np.ndarray,
                 # no neighbour's own land borders it: its site keeps it when the water
                 # between is narrow (a fjord, a bay); across open water (Pärnu's 29,856 km²
                 # of southern Finland, 179 km away; Tartu's shore of Lake Peipus) it is
-                # land the survey does not cover
-                if float(shapely.distance(part, parts[own])) <= DETACHED_KEEP_M:
+                # land the survey does not cover. Land that borders another cell's cut-off
+                # part goes where that part goes, by land, below: an audit's Kerch_3 kept
+                # the tip of the Chushka spit across the strait, beside the spit's part of
+                # a Taman cell, and the strait became a land border
+                if float(shapely.distance(part, parts[own])) <= DETACHED_KEEP_M and not (
+                        shapely.length(shapely.intersection(
+                            shapely.boundary(part),
+                            shapely.buffer(shapely.boundary(cells[near]),
+                                           SHARED_TOLERANCE_M))) > DETACHED_MIN_BORDER_M
+                ).any():
                     kept.append(part)
                 else:
                     dropped.append((int(c), part))
+                    if float(shapely.distance(part, parts[own])) <= DETACHED_KEEP_M:
+                        keep_if_left.add(len(dropped) - 1)
                 continue
             # an informant of the same place first (sites under ONE_PLACE_KM apart), as one
             # site there would have it: an audit's Castro_3, 2 km off the coast in its fjord,
@@ -1594,6 +1631,7 @@ def _give_detached_parts(cells: np.ndarray, xy: np.ndarray, land_of: np.ndarray,
     # there too, by land (an audit's northern Coromandel, cut off from an Auckland
     # informant's site, bordered only a part of another Auckland cell, given to Hamilton's
     # region, and was left out as land "no region borders")
+    kept_back = [dropped[k] for k in sorted(keep_if_left)]
     while dropped:
         still = []
         for c, part in dropped:
@@ -1611,6 +1649,12 @@ def _give_detached_parts(cells: np.ndarray, xy: np.ndarray, land_of: np.ndarray,
         if len(still) == len(dropped):
             break
         dropped = still
+    # a part near its site that borders no land taken by another region after all stays
+    # with its site, as above
+    back = [(c, part) for c, part in dropped if any(part is p for _, p in kept_back)]
+    for c, part in back:
+        out[c] = _only_polygons(shapely.union_all([out[c], part]))
+    dropped = [(c, part) for c, part in dropped if not any(part is p for _, p in back)]
     if dropped:
         names = ids[np.unique([c for c, _ in dropped])].tolist()
         dropped_area = sum(float(shapely.area(part)) for _, part in dropped)

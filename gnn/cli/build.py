@@ -59,11 +59,13 @@ def _cmd_build(args: argparse.Namespace) -> int:
     from geodata.io import read_regions, regions_with_sites
 
     barriers = None
+    renamed: dict[str, str] = {}
     if args.barrier:
         frames = []
         for path in args.barrier:
-            gdf, _ = _read_barrier(Path(path))
+            gdf, changed = _read_barrier(Path(path))
             frames.append(gdf)
+            renamed.update(changed)
         import geopandas as gpd
         import pandas as pd
 
@@ -121,6 +123,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         # which reading class each column is: another survey numbers its classes anew
         graph.meta["feature_encoding"] = fingerprint
     graph.to_file(args.out)
+    _say_renamed_barriers(renamed, graph)
     print(graph)
     if graph.label is not None:  # said now, not at fit (which refuses it)
         named = graph.regions[graph.label].dropna().astype(str).str.strip()
@@ -216,13 +219,22 @@ def _named_barriers(gdf, path: Path):
     safe = (names.map(_bare).str.replace(r"[^A-Za-z0-9_\-]+", "_", regex=True)
             .str.strip("_"))
     safe = safe.where(safe != "", "barrier")
-    changed = sorted({f"{a!r} -> barrier_{b}" for a, b in zip(names, safe) if a != b})
-    if changed:
-        print(f"note (--barrier): barrier names made fit for edge column names: "
-              f"{', '.join(changed[:5])}" + (f" and {len(changed) - 5} more"
-                                             if len(changed) > 5 else ""))
+    changed = {a: f"barrier_{b}" for a, b in zip(names, safe) if a != b}
     gdf["name"] = safe
-    return gdf, None
+    return gdf, changed
+
+
+def _say_renamed_barriers(renamed: dict[str, str], graph) -> None:
+    """The barrier names made fit for edge column names, of the barriers the graph has a
+    column for or names in its report: a world file's 68 renamed countries, most far from
+    the survey, were listed on every build (before any error in the inputs too)."""
+    said = " ".join(e["detail"] for e in graph.report.entries)
+    shown = sorted(f"{a!r} -> {b}" for a, b in renamed.items()
+                   if b in graph.edges.columns or b in said)
+    if shown:
+        print(f"note (--barrier): barrier names made fit for edge column names: "
+              f"{', '.join(shown[:5])}" + (f" and {len(shown) - 5} more"
+                                           if len(shown) > 5 else ""))
 
 
 def _print_report(what: str, report) -> None:

@@ -1724,8 +1724,23 @@ def test_a_site_in_no_country_is_said_to_be_so(tmp_path):
                     r"'KR', in no country\)\. Kept as given \(barriers of countries flag their "
                     r"edges by the country they lie in\); check their coordinates or the "
                     r"column \(1 lie in no country: at sea, or on an island the 1:10m borders "
-                    r"lack; barriers of countries take their country from the column\)$",
+                    r"lack; barriers of countries put one within 5 km of a country's coast "
+                    r"in that country, one farther out in its column's\)$",
                     said["detail"])
+
+
+def test_a_site_just_off_another_countrys_coast_is_said_to_be_in_it_for_barriers(tmp_path):
+    """An audit's Sevastopol typed RU, 0.5 km off the 1:10m coast of Crimea: the note said
+    barriers take a site in no country from its column (RU), and the barriers put it in
+    Ukraine (within 5 km of its coast), as another note said. One statement now."""
+    rows = ("id,name,latitude,longitude,country\nc1,Sevastopol,44.6166,33.5254,RU\n"
+            "c2,Simferopol,44.9521,34.1024,UA\nc3,Yalta,44.4952,34.1663,UA\n"
+            "c4,Kerch,45.3570,36.4680,UA\nc5,Odesa,46.4825,30.7233,UA\n")
+    _, report = read_sites(_write(tmp_path, "s.csv", rows), with_report=True)
+    said = {e["action"]: e for e in report.entries}["sites outside their country"]
+    assert said["ids"] == ["c1"]
+    assert re.search(r"'c1' \(\d+ km outside 'RU', in no country: \d\.\d km off Ukraine, so in "
+                     r"it for barriers\)", said["detail"]), said["detail"]
 
 
 def test_a_site_at_sea_that_a_changed_sign_puts_in_its_country_is_said_so(tmp_path):
@@ -1856,3 +1871,26 @@ def test_a_site_far_from_the_others_of_its_name_is_reported(tmp_path):
         "'Nairobi_2' (111 km from the other sites named 'Nairobi'). Kept as given; if the "
         "coordinates are a typo (a sign dropped, a digit wrong), correct them"]
     assert said[0]["ids"] == ["Nairobi_2"]
+
+
+def test_an_informant_a_few_km_from_its_close_town_mates_is_said(tmp_path):
+    """An audit's Izmail_2, its latitude's digits swapped (20 km from its two town-mates,
+    which stand 0.3 km apart), got its own region without a word: only 25 km was "far".
+    Far is now ten times the town-mates' spread (5 km at least, 25 km at most); a site
+    near the prime meridian whose sign change would put it among its mates is said, not
+    refused, under 25 km (a right one could look like that)."""
+    base = ("id,name,latitude,longitude\nIzmail_1,Izmail,45.3497,28.8361\n"
+            "Izmail_2,Izmail,{}\nIzmail_3,Izmail,45.3527,28.8361\n"
+            "Reni,Reni,45.4569,28.2779\nTulcea,Tulcea,45.1716,28.7914\n"
+            "Cl_1,Clacton,51.79,0.03\nCl_2,Clacton,51.7927,0.03\nCl_3,Clacton,51.79,{}\n")
+    for izmail, clacton, said_ids in (("45.5327,28.8361", "0.0343", ["Izmail_2"]),
+                                      ("45.3717,28.8361", "0.0343", []),
+                                      ("45.3527,28.8397", "-0.07", ["Cl_3"])):
+        p = _write(tmp_path, "s.csv", base.format(izmail, clacton))
+        sites, report = read_sites(p, with_report=True)
+        assert len(sites) == 8
+        said = [e for e in report.entries if e["action"] == "sites apart from their place"]
+        assert [i for e in said for i in e["ids"]] == said_ids
+    assert re.fullmatch(r"`path` has 1 site\(s\) far from the other sites of their name, which "
+                        r"lie together: 'Cl_3' \(7 km from the other sites named 'Clacton'\)\. "
+                        r"Kept as given; .*", said[0]["detail"])

@@ -1421,3 +1421,38 @@ def test_informants_whose_centre_leaves_one_a_speck_try_points_beside_them(world
     _assert_valid_and_holding(g.regions, sites)
     town = g.regions.loc[[f"Hiroshima_{k}" for k in range(1, 5)], "land_km2"]
     assert town.min() > 0.5 * town.sum() / 4
+
+
+#: An audit's Kerch Strait (real coordinates): Kerch's three informants in Crimea, Taman's
+#: across the strait, villages round both.
+KERCH = {"Feodosiya": (35.379, 45.035), "Kerch_1": (36.468, 45.357),
+         "Kerch_2": (36.468, 45.3597), "Kerch_3": (36.4713, 45.3556),
+         "Shchyolkino": (35.825, 45.429), "Taman_1": (36.716, 45.213),
+         "Taman_2": (36.716, 45.2157), "Taman_3": (36.7193, 45.2116),
+         "Temryuk": (37.383, 45.276), "Anapa": (37.316, 44.894),
+         "Feodosiya_v1": (35.7571, 45.1806), "Kerch_v1": (36.2345, 45.2996),
+         "Kerch_v2": (36.3254, 45.2534), "Shchyolkino_v1": (36.2529, 45.3422),
+         "Shchyolkino_v2": (36.079, 45.3659), "Crimea_v3": (36.2947, 45.2873),
+         "Taman_v2": (36.9494, 45.1798), "Temryuk_v1": (37.2429, 45.2254),
+         "Temryuk_v2": (37.5075, 45.3306), "Anapa_v1": (37.4537, 44.8834),
+         "Anapa_v2": (37.431, 45.0592)}
+
+
+def test_land_beside_a_neighbours_cut_off_part_is_not_kept_across_a_strait(world_land):
+    """Kerch_3's Voronoi wedge reached over the Kerch Strait to the tip of the Chushka
+    spit, which bordered only a Taman cell's cut-off part of the spit (no region's own
+    land): it was kept across 2.5 km of water, and the strait became a 5.8 km land border
+    between Kerch_3 and Taman_v2 (sea_crossing False). The tip goes where the spit goes."""
+    ids = list(KERCH)
+    lon, lat = zip(*KERCH.values())
+    sites = gpd.GeoDataFrame({"name": [i.split("_")[0] if i[-1] in "123" and "_v" not in i
+                                       else i for i in ids]},
+                             geometry=gpd.points_from_xy(lon, lat), crs=4326,
+                             index=pd.Index(ids))
+    g = DialectGraph.from_sites(sites, boundary=world_land)
+    parts = g.regions.geometry.apply(shapely.get_num_geometries)
+    assert parts["Kerch_3"] == 1
+    assert g.regions.geometry["Kerch_3"].bounds[2] < 36.66  # not the Chushka spit (36.68)
+    e = g.edges
+    assert bool(e.loc[("Kerch_3", "Taman_v2"), "sea_crossing"])
+    assert e.loc[("Kerch_3", "Taman_v2"), "border_km"] == 0

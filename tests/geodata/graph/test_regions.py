@@ -450,3 +450,21 @@ def test_sharing_vertices_moves_no_vertex_and_keeps_thin_slivers():
     assert shapely.is_valid(out).all()
     np.testing.assert_allclose(shapely.area(out), [100.0, sliver.area], rtol=1e-12)
     assert shapely.equals(out[1], sliver)
+
+
+def test_sites_of_different_names_at_one_point_are_said():
+    """An audit's Dobrich typed with Varna's coordinates (45 km off) was spread as one of
+    Varna's informants with the advice to give a place's informants one site; two
+    informants of one name at one point are not said."""
+    _, boundary = _square_land()
+    sites = _points({"Varna_1": (0.2, 0.2), "Varna_2": (0.2, 0.2), "Dobrich": (0.2, 0.2),
+                     "Mate_1": (0.4, 0.4), "Mate_2": (0.4, 0.4), "Far": (0.05, 0.45)})
+    sites["name"] = ["Varna", "Varna", "Dobrich", "Mate", "Mate", "Far"]
+    _, report = voronoi_regions(sites, boundary=boundary)
+    said = [e for e in report.entries if e["action"] == "sites of different names at one point"]
+    assert [e["detail"] for e in said] == [
+        "1 point(s) hold sites of different names: 'Varna_1' ('Varna') and 'Varna_2' ('Varna') "
+        "and 'Dobrich' ('Dobrich'). They are spread apart as informants of one place are, each "
+        "with a share of its cell; if one town was typed with another's coordinates, correct "
+        "them"]
+    assert said[0]["ids"] == ["Varna_1", "Varna_2", "Dobrich"]

@@ -643,3 +643,18 @@ def test_reading_classes_from_the_api_are_named_as_the_cli_names_them(beida1962)
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
         FeatureImputer(random_state=0, **FAST).fit(items)
+
+
+def test_label_masks_hide_the_informants_of_one_place_together():
+    """With a town-mate's label in view every hidden label was its neighbour's (an audit's
+    six informants a town): the label trick hides one place's informants together, and
+    leaves the draws of surveys without such places as they were."""
+    from gnn.estimators.classifier import _first_of_place
+
+    pos = np.array([[120.0, 30.0], [121.0, 30.0], [120.002, 30.0], [120.004, 30.001],
+                    [122.0, 31.0]])
+    assert _first_of_place(pos).tolist() == [0, 1, 0, 0, 4]
+    assert _first_of_place(pos[[0, 1, 4]]).tolist() == [0, 1, 2]
+    draw = torch.tensor([True, False, False, True, False])
+    assert draw[torch.from_numpy(_first_of_place(pos))].tolist() == [True, False, True,
+                                                                     True, False]
