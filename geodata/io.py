@@ -534,6 +534,8 @@ def read_table(
     spellings = NA_SPELLINGS if missing_values is None else (
         "", *(v.strip() for v in missing_values))
     missing = stripped.isna() | stripped.isin(spellings)
+    if missing_values is None:
+        _namibia_is_no_missing_cell(stripped, missing, report)
     # a row with nothing in any cell (a spreadsheet's row of separators only, ',,,'): left
     # out and said; the others keep their file lines for the messages that cite them
     empty = missing.to_numpy().all(axis=1) if frame.shape[1] else np.zeros(len(frame), bool)
@@ -568,6 +570,29 @@ def read_table(
     # the file's lines, for the messages that cite them (survey rows without a site)
     frame.attrs["file_path"], frame.attrs["file_rows_dropped"] = str(path), dropped
     return frame, report
+
+
+def _namibia_is_no_missing_cell(cells: pd.DataFrame, missing: pd.DataFrame,
+                                report: Report) -> None:
+    """'NA' in a column of two-letter country codes is Namibia, not a missing cell (an
+    audit's 40 Namibian sites lost their country, and the country checks with it):
+    ``missing`` is set back there, and that said."""
+    column = country_column(cells.columns)
+    if column is None or not pd.api.types.is_string_dtype(cells[column]):
+        return
+    values = cells[column]
+    na = (values == "NA").to_numpy()
+    if not na.any():
+        return
+    others = values[~missing[column] & ~na].dropna().unique()
+    if not len(others) or np.mean([len(str(v)) == 2 and str(v).isalpha()
+                                   for v in others]) < 0.8:
+        return
+    missing.loc[na, column] = False
+    report.add("read 'NA' as Namibia",
+               f"{int(na.sum())} cell(s) of column {column!r} spelt 'NA' were read as "
+               "Namibia's country code, not as missing data (the column's other values are "
+               "two-letter country codes); leave such a cell blank for an unknown country")
 
 
 def _body_lines(path: str | os.PathLike | None, n: int) -> np.ndarray:
@@ -1755,7 +1780,16 @@ def _refuse_swapped_looking(sites: gpd.GeoDataFrame, *, argument: str,
                                                          lon[own[moved]])))[0]) <= among)
             by_chance = chance > SWAP_CHANCE or chance * len(who) >= 0.5
         near_now = km(inside.query(xyz[who])[0])
-        near_moved = km(inside.query(unit(*move(lat[who], lon[who])))[0])
+        # moved, near the body or any other site (an audit's swapped Opuwo lands 200 km
+        # from Oshakati, itself 618 km from the body, and was "no exchange puts it among
+        # them"); the moved point is far from where it was, so not at itself
+        to = unit(*move(lat[who], lon[who]))
+        near_moved = km(inside.query(to)[0])
+        # ... but not a site beside it (near Greenwich a sign changed moves a site a few km,
+        # among its own town-mates)
+        d_any, j_any = tree.query(to)
+        far_from_it = km(np.linalg.norm(xyz[j_any] - xyz[who], axis=1)) > gap
+        near_moved = np.where(far_from_it, np.minimum(near_moved, km(d_any)), near_moved)
         # among them, or as near as the apart ones are far, and 10 times nearer than now
         # (Arica, the survey's northernmost, is 100 km from the next site)
         hit = who[(near_moved <= among) | ((near_moved <= gap) & (10 * near_moved <= near_now))]

@@ -328,7 +328,9 @@ def align_features(data: Data, names: Sequence[str]) -> tuple[Data, list[str]]:
     cols = [x[:, have[c]] if c in have else np.full(x.shape[0], np.nan, np.float32)
             for c in names]
     out = data.clone()
-    out.x = torch.tensor(np.column_stack(cols).astype(np.float32).reshape(x.shape[0], len(names)))
+    # a model fitted without features (a graph built without a survey) has no columns
+    table = (np.column_stack(cols) if cols else np.zeros((x.shape[0], 0)))
+    out.x = torch.tensor(table.astype(np.float32).reshape(x.shape[0], len(names)))
     out.feature_names = list(names)
     return out, missing
 

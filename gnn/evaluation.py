@@ -53,7 +53,7 @@ from geodata import great_circle_matrix
 from geodata.validation import DialectGraphError, first_examples
 from gnn import baselines as B
 from gnn.progress import check_n_jobs, rewarn, time_left, warnings_recorded
-from gnn.splits import CV_KINDS, Fold, make_folds
+from gnn.splits import CV_KINDS, Fold, make_folds, site_names
 
 __all__ = ["BASELINES", "BUFFER_DROPS", "CLASSIFICATION_MODELS", "IMPUTATION_MODELS",
            "NETWORKS", "OutOfFold", "check_model_names", "cross_val_predict", "evaluate",
@@ -1063,12 +1063,14 @@ def evaluate(
     group_values = _group_values(graph, ctx, cv, groups, label, task)
     pos = ctx.data.pos.numpy().astype(float)
     known = ctx.codes >= 0 if task == "group" else ~np.isnan(ctx.x).all(1)
+    names_of_sites = site_names(graph, ctx.data.node_ids)
 
     def draw(kind: str) -> dict[int, list[Fold]]:
         out = {}
         for seed in seed_list:  # drawn and checked before any model runs
             out[seed] = make_folds(kind, pos, n_splits=folds, buffer_km=buffer_km,
-                                   groups=group_values, random_state=seed)
+                                   groups=group_values, random_state=seed,
+                                   names=names_of_sites)
             _check_train(ctx, out[seed], known, float(buffer_km or 0.0))
         return out
 
@@ -1089,7 +1091,7 @@ def evaluate(
         print(f"[evaluate] {cv_choice}", flush=True)
     from gnn.splits import ONE_PLACE_KM, place_twins
 
-    twins = place_twins(pos) if cv in ("random", "loo") else None
+    twins = place_twins(pos, names=names_of_sites) if cv in ("random", "loo") else None
     one_place = 0 if twins is None else int(sum(len(t) > 0 for t in twins))
     if progress and one_place:
         how = ("the informants of one place share a fold" if cv == "random" else

@@ -9,7 +9,7 @@ because they lie within ``buffer_km`` of a test site.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -20,7 +20,7 @@ from geodata import great_circle_matrix, unit_vectors
 from geodata.validation import DialectGraphError
 
 __all__ = ["CV_KINDS", "Fold", "group_folds", "loo_folds", "make_folds", "random_folds",
-           "spatial_folds"]
+           "site_names", "spatial_folds"]
 
 CV_KINDS = ("spatial", "loo", "group", "random")
 
@@ -111,7 +111,8 @@ def spatial_folds(coords, *, n_splits: int = 5, buffer_km: float = 0.0,
     return folds
 
 
-def loo_folds(coords, *, buffer_km: float = 0.0) -> list[Fold]:
+def loo_folds(coords, *, buffer_km: float = 0.0,
+              names: Sequence | None = None) -> list[Fold]:
     """Leave-one-out; training excludes every site within ``buffer_km`` of the held-out one,
     and its twins at the same place (within :data:`ONE_PLACE_KM`) in any case.
 
@@ -122,6 +123,8 @@ def loo_folds(coords, *, buffer_km: float = 0.0) -> list[Fold]:
         least 2 sites.
     buffer_km : float, default 0.0, keyword-only
         Training drops every site within this great-circle distance of a test site.
+    names : sequence, optional, keyword-only
+        The sites' names: twins share one (see :func:`place_twins`).
 
     Returns
     -------
@@ -140,7 +143,7 @@ def loo_folds(coords, *, buffer_km: float = 0.0) -> list[Fold]:
     if n < 2:
         raise DialectGraphError(f"`coords` must hold at least 2 sites for leave-one-out; got {n}.")
     dist = great_circle_matrix(pos) if b else None
-    twins = place_twins(pos)
+    twins = place_twins(pos, names=names)
     folds = []
     for i in range(n):
         train, excl = _buffered(np.setdiff1d(np.arange(n), [i]), np.array([i]), dist, b)
@@ -156,14 +159,19 @@ def loo_folds(coords, *, buffer_km: float = 0.0) -> list[Fold]:
 ONE_PLACE_KM = _GRAPH_ONE_PLACE_KM
 
 
-def place_twins(coords) -> list[np.ndarray] | None:
+def place_twins(coords, *, names: Sequence | None = None) -> list[np.ndarray] | None:
     """For each site, the other sites within :data:`ONE_PLACE_KM` (None when no two sites
-    are that close).
+    are that close), of the same name where ``names`` are given.
 
     Parameters
     ----------
     coords : array or DataFrame
         ``[n, 2]`` (longitude, latitude) in degrees.
+    names : sequence, optional, keyword-only
+        The sites' names (as :func:`geodata.io.place_names` reads them; missing where
+        unknown): two sites of two names are two places however near (an audit's Tanda and
+        Tanda-Yagomi, two languages 0.6 km apart, were "informants of one place"), as the
+        graph's regions have them.
 
     Returns
     -------
@@ -188,11 +196,35 @@ def place_twins(coords) -> list[np.ndarray] | None:
     pairs = cKDTree(xyz).query_pairs(ONE_PLACE_KM / EARTH_RADIUS_KM, output_type="ndarray")
     if not len(pairs):
         return None
+    if names is not None:
+        named = pd.Series(list(names), dtype=object)
+        if len(named) != len(pos):
+            raise DialectGraphError(f"`names` must give one name per site ({len(pos)}); got "
+                                    f"{len(named)}.")
+        a, b = named.iloc[pairs[:, 0]].to_numpy(), named.iloc[pairs[:, 1]].to_numpy()
+        pairs = pairs[pd.isna(a) | pd.isna(b) | (a == b)]
+        if not len(pairs):
+            return None
     twins: list[list[int]] = [[] for _ in range(len(pos))]
     for a, b in pairs:
         twins[a].append(int(b))
         twins[b].append(int(a))
     return [np.asarray(sorted(t), dtype=int) for t in twins]
+
+
+def site_names(graph: Any, ids: Sequence[str]) -> np.ndarray | None:
+    """The names of the regions ``ids`` of ``graph`` (a DialectGraph; its one ``name``
+    column, as :func:`geodata.io.place_names` reads it), None without them (a Data)."""
+    regions = getattr(graph, "regions", None)
+    if regions is None:
+        return None
+    from geodata.io import place_names
+
+    named = place_names(regions)
+    if named is None:
+        return None
+    named.index = named.index.astype(str)
+    return named.reindex([str(i) for i in ids]).to_numpy(dtype=object)
 
 
 def _without_twins(train: np.ndarray, excl: np.ndarray, test: np.ndarray,
@@ -264,7 +296,8 @@ def group_folds(groups: Sequence, *, coords=None, buffer_km: float = 0.0) -> lis
 
 
 def random_folds(n: int, *, n_splits: int = 5, random_state: int | None = 0,
-                 coords=None, buffer_km: float = 0.0) -> list[Fold]:
+                 coords=None, buffer_km: float = 0.0,
+                 names: Sequence | None = None) -> list[Fold]:
     """Random k-fold. Over-optimistic under spatial autocorrelation: report it beside the
     spatial splits, never alone. With ``coords``, the informants of one town (sites
     within :data:`ONE_PLACE_KM`, in chains) fall in one fold, the towns drawn at random
@@ -286,6 +319,8 @@ def random_folds(n: int, *, n_splits: int = 5, random_state: int | None = 0,
     buffer_km : float, default 0.0, keyword-only
         Training drops every site within this great-circle distance of a test site
         (it needs ``coords``).
+    names : sequence, optional, keyword-only
+        The sites' names: twins share one (see :func:`place_twins`).
 
     Returns
     -------
@@ -304,7 +339,8 @@ def random_folds(n: int, *, n_splits: int = 5, random_state: int | None = 0,
         )
     b = _check_buffer(buffer_km)
     dist = _buffer_distances(coords, b, n)
-    twins = place_twins(coords) if coords is not None and len(_pos(coords)) == n else None
+    twins = (place_twins(coords, names=names)
+             if coords is not None and len(_pos(coords)) == n else None)
     if twins is None:
         parts = np.array_split(np.random.default_rng(random_state).permutation(n),
                                int(n_splits))
@@ -362,7 +398,8 @@ def _places_dealt(twins: list[np.ndarray], n_splits: int,
 
 
 def make_folds(cv: str, coords, *, n_splits: int = 5, buffer_km: float = 0.0,
-               groups: Sequence | None = None, random_state: int | None = 0) -> list[Fold]:
+               groups: Sequence | None = None, random_state: int | None = 0,
+               names: Sequence | None = None) -> list[Fold]:
     """Dispatch on ``cv`` (one of :data:`CV_KINDS`).
 
     Parameters
@@ -380,6 +417,9 @@ def make_folds(cv: str, coords, *, n_splits: int = 5, buffer_km: float = 0.0,
         One group per site; required for ``"group"``, ignored otherwise.
     random_state : int, optional, keyword-only
         Seed for ``"spatial"`` and ``"random"`` (default 0).
+    names : sequence, optional, keyword-only
+        The sites' names, for ``"loo"`` and ``"random"``: twins share one
+        (:func:`place_twins`).
 
     Returns
     -------
@@ -391,7 +431,7 @@ def make_folds(cv: str, coords, *, n_splits: int = 5, buffer_km: float = 0.0,
         return spatial_folds(coords, n_splits=n_splits, buffer_km=buffer_km,
                              random_state=random_state)
     if cv == "loo":
-        return loo_folds(coords, buffer_km=buffer_km)
+        return loo_folds(coords, buffer_km=buffer_km, names=names)
     if cv == "group":
         if groups is None:
             raise DialectGraphError(
@@ -400,4 +440,4 @@ def make_folds(cv: str, coords, *, n_splits: int = 5, buffer_km: float = 0.0,
             )
         return group_folds(groups, coords=coords, buffer_km=buffer_km)
     return random_folds(len(_pos(coords)), n_splits=n_splits, random_state=random_state,
-                        coords=coords, buffer_km=buffer_km)
+                        coords=coords, buffer_km=buffer_km, names=names)

@@ -858,7 +858,10 @@ class DialectGraph:
                     f"`classification` must be a column of the sites; got {classification!r}, "
                     f"columns are {first_examples(list(reg.columns), 10)}.")
             paths = reg[classification] if isinstance(classification, str) else classification
-            paths = pd.Series(paths).dropna()
+            paths = _read_paths(pd.Series(paths), classification, report)
+            if isinstance(classification, str):  # genealogical edges read the column later
+                reg[classification] = paths.reindex(reg.index)
+            paths = paths.dropna()
             rel = relatedness_from_paths(paths)
             edges["relatedness"] = rel(edges.index.get_level_values(0),
                                        edges.index.get_level_values(1))
@@ -1555,6 +1558,72 @@ def _detached_groups(edges: pd.DataFrame, reg: pd.DataFrame, *, proj: np.ndarray
         gaps.append(gap)
     order = np.argsort(gaps, kind="stable")[::-1]  # the farthest first, as the lone regions
     return int(sizes[main]), [parts[k] for k in order], ids, members
+
+
+#: Glottolog's top-level nodes that are not families (Glottocode and name): a language
+#: under one is unclassified, not related to the others there.
+GLOTTOLOG_NON_GENEALOGICAL = {
+    "book1242": "Bookkeeping", "uncl1493": "Unclassifiable", "sign1238": "Sign Language",
+    "pidg1258": "Pidgin", "mixe1287": "Mixed Language", "arti1236": "Artificial Language",
+    "spee1234": "Speech Register", "unat1236": "Unattested"}
+
+#: Separators of classification levels read besides '/' (in this order of preference).
+PATH_SEPARATORS = (">", ";", "|", ",")
+
+
+def _clip(text: str, n: int) -> str:
+    return text if len(text) <= n else text[:n - 1] + "…"
+
+
+def _read_paths(paths: pd.Series, classification: Any, report: Report) -> pd.Series:
+    """Classification paths with '/' between their levels, and those under a Glottolog
+    grouping that is not a family (:data:`GLOTTOLOG_NON_GENEALOGICAL`) missing, each said.
+
+    A column whose paths use ';', ' > ', '|' or ',' and never '/' was one opaque label a
+    site (an audit's 360 Papuan languages kept 56 of 445 related edges); Glottolog's
+    'Bookkeeping' made its unclassified languages relatives at 1.0, 2,182 km apart.
+
+    Examples
+    --------
+    >>> r = Report()
+    >>> _read_paths(pd.Series(["aust1307 > ocea1241", "book1242", None]), "c", r).tolist()
+    ['aust1307/ocea1241', nan, nan]
+    >>> [e["action"] for e in r.entries]
+    ['classification paths read', 'unclassified in Glottolog']
+    """
+    column = f" {classification!r}" if isinstance(classification, str) else ""
+    text = paths.map(lambda v: v.strip() if isinstance(v, str) and v.strip() else np.nan)
+    given = text.dropna()
+    if len(given) and not given.str.contains("/", regex=False).any():
+        shares = {sep: float(given.str.contains(sep, regex=False).mean())
+                  for sep in PATH_SEPARATORS}
+        sep = max(PATH_SEPARATORS, key=lambda c: (shares[c], -PATH_SEPARATORS.index(c)))
+        if shares[sep] >= 0.5:
+            text = text.map(lambda v: "/".join(x.strip() for x in v.split(sep) if x.strip())
+                            if isinstance(v, str) else v)
+            report.add("classification paths read",
+                       f"the classification{column} separates its levels by {sep!r}, not '/' "
+                       f"({shares[sep]:.0%} of its {len(given)} paths, the first "
+                       f"{_clip(given.iloc[0], 40)!r}): read as levels, written "
+                       "with '/' (without, each path was one label and only identical paths "
+                       "were related)")
+    names = {k.casefold(): k for k in GLOTTOLOG_NON_GENEALOGICAL}
+    names.update({v.casefold(): k for k, v in GLOTTOLOG_NON_GENEALOGICAL.items()})
+    top = text.map(lambda v: names.get(v.split("/")[0].strip().casefold())
+                   if isinstance(v, str) else None)
+    odd = top.notna()
+    if odd.any():
+        kinds = top[odd].value_counts()
+        report.add("unclassified in Glottolog",
+                   f"{int(odd.sum())} site(s)' classification{column} begins with a Glottolog "
+                   "grouping that is not a family ("
+                   + ", ".join(f"{k!r} {GLOTTOLOG_NON_GENEALOGICAL[k]} {n}"
+                               for k, n in kinds.items())
+                   + f": {first_examples([str(i) for i in top.index[odd]])}): read as "
+                   "unclassified, with no relative (they were related at 1.0 to each other)",
+                   [str(i) for i in top.index[odd]])
+        text = text.mask(odd)
+    return text
 
 
 def _report_unknown_relatedness(edges: pd.DataFrame, paths: pd.Series, ids: pd.Index,

@@ -136,10 +136,10 @@ def _twins_caveat(graph: Any, labels: Any) -> str:
     """' (but N labelled regions have an informant of the same place ...)' when labelled
     regions lie under 1 km from another labelled one: hiding a region's own label leaves
     its town-mates', so the figure is no held-out score (an audit read 0.976 as one)."""
-    from gnn.splits import ONE_PLACE_KM, place_twins
+    from gnn.splits import ONE_PLACE_KM, place_twins, site_names
 
     known = labels.notna().to_numpy()
-    twins = place_twins(graph.coords)
+    twins = place_twins(graph.coords, names=site_names(graph, graph.node_ids))
     if twins is None:
         return ""
     n = int(sum(bool(known[k]) and known[t].any() for k, t in enumerate(twins)))

@@ -20,14 +20,14 @@ from gnn.nn.vote import VoteInputs
 __all__ = ["DialectGATClassifier"]
 
 
-def _first_of_place(lonlat: np.ndarray) -> np.ndarray:
+def _first_of_place(lonlat: np.ndarray, names: np.ndarray | None = None) -> np.ndarray:
     """For each point (``[m, 2]`` degrees), the position of the first point of its place
-    (points within :data:`gnn.splits.ONE_PLACE_KM`, in chains); ``arange(m)`` where no two
-    share a place."""
+    (points within :data:`gnn.splits.ONE_PLACE_KM`, in chains, of one name where ``names``
+    are given); ``arange(m)`` where no two share a place."""
     from gnn.splits import place_twins, places_of
 
     m = len(lonlat)
-    place = places_of(place_twins(lonlat) if m > 1 else None, m)
+    place = places_of(place_twins(lonlat, names=names) if m > 1 else None, m)
     first = np.full(place.max() + 1, m)
     np.minimum.at(first, place, np.arange(m))
     return first[place]
@@ -470,6 +470,9 @@ class DialectGATClassifier(GraphEstimator):
         patch_rate = float(self.patch_mask_rate)
         feats_visible = self._visible_features(data, hidden)
         self._vote_structure_cache = None
+        from gnn.splits import site_names
+
+        names = site_names(graph, data.node_ids)
 
         def task(seed_m: int):
             rng = np.random.default_rng(seed_m)
@@ -485,7 +488,8 @@ class DialectGATClassifier(GraphEstimator):
             # view every hidden label was its neighbour's, the model learned to trust
             # geography alone, and an audit's Hakka town left blank among Min towns came
             # out Min at p = 0.99 (the identity where no two sites share a place)
-            same_place = torch.from_numpy(_first_of_place(data.pos.numpy()[train_idx]))
+            same_place = torch.from_numpy(_first_of_place(
+                data.pos.numpy()[train_idx], None if names is None else names[train_idx]))
             gen = torch.Generator().manual_seed(seed_m)
             train_codes = torch.full_like(yt, -1)
             train_codes[train_t] = yt[train_t]

@@ -1894,3 +1894,42 @@ def test_an_informant_a_few_km_from_its_close_town_mates_is_said(tmp_path):
     assert re.fullmatch(r"`path` has 1 site\(s\) far from the other sites of their name, which "
                         r"lie together: 'Cl_3' \(7 km from the other sites named 'Clacton'\)\. "
                         r"Kept as given; .*", said[0]["detail"])
+
+
+
+def test_na_in_a_column_of_country_codes_is_namibia(tmp_path):
+    """An audit's 40 Namibian sites, country 'NA', lost their country as missing data, and
+    a site typed 132 km into Botswana passed unsaid; in a column of two-letter codes 'NA'
+    is Namibia (said). Elsewhere 'NA' stays missing."""
+    rows = ("id,name,latitude,longitude,country,group\n"
+            "w,Windhoek,-22.560,17.083,NA,NA\nr,Rundu,-17.918,19.766,NA,b\n"
+            "k,Katima Mulilo,-19.500,24.271,NA,b\nm,Maun,-19.983,23.417,BW,a\n"
+            "g,Gaborone,-24.654,25.908,BW,a\n")
+    sites, report = read_sites(_write(tmp_path, "s.csv", rows), with_report=True)
+    assert sites["country"].tolist() == ["NA", "NA", "NA", "BW", "BW"]
+    assert sites["group"].isna().tolist() == [True, False, False, False, False]
+    said = {e["action"]: e for e in report.entries}
+    assert said["read 'NA' as Namibia"]["detail"] == (
+        "3 cell(s) of column 'country' spelt 'NA' were read as Namibia's country code, not as "
+        "missing data (the column's other values are two-letter country codes); leave such "
+        "a cell blank for an unknown country")
+    assert re.search(r"'k' \(132 km outside 'NA', in Botswana\)",
+                     said["sites outside their country"]["detail"])
+
+
+
+def test_a_swapped_site_landing_near_an_outlying_site_is_refused(tmp_path):
+    """An audit's Opuwo, latitude and longitude exchanged (off Senegal), would lie 200 km
+    from Oshakati, itself 618 km from the body of the survey: "no exchange or change of
+    sign puts it among them", and `--isolated keep` wrote it at sea. Near any other site
+    counts."""
+    rows = ["id,name,latitude,longitude",
+            "op,Opuwo,13.84,-18.06", "os,Oshakati,-17.788,15.704"]
+    rng = np.random.default_rng(0)
+    for k in range(30):  # the body: around Gaborone and Pretoria, 30 km apart or so
+        rows.append(f"b{k},Town {k},{-25.0 + rng.uniform(-1.5, 1.5):.4f},"
+                    f"{26.5 + rng.uniform(-1.5, 1.5):.4f}")
+    with pytest.raises(DialectGraphError, match=(
+            r"would lie among them with latitude and longitude exchanged: 'op' \(lat=13\.84, "
+            r"lon=-18\.06\)\. Exchange the two values in those rows\.")):
+        read_sites(_write(tmp_path, "s.csv", "\n".join(rows) + "\n"))

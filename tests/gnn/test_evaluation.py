@@ -558,3 +558,10 @@ def test_evaluate_says_when_informants_share_a_place(szeto, capsys):
     assert ("[evaluate] 2 sites share a place with another (within 1 km: informants at one "
             "place): a held-out site's twins leave training") in capsys.readouterr().out
     assert evaluate(szeto, cv="loo", seeds=1, models=["majority"])["one_place_sites"] == 0
+    # two names under 1 km apart are two places (an audit's Tanda and Tanda-Yagomi, two
+    # languages 0.6 km apart, were "informants of one place" and shared a fold)
+    assert "name" in sites.columns
+    other = pd.concat([sites, twin.assign(name="Another town")])
+    g2 = geodata.DialectGraph.from_sites(other, method="knn", k=4, regions=False, features=v,
+                                         label="dialect_group")
+    assert evaluate(g2, cv="loo", seeds=1, models=["geo_knn"])["one_place_sites"] == 0

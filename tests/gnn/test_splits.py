@@ -132,3 +132,18 @@ def test_random_folds_deal_towns_whole_so_training_keeps_most_sites():
     with pytest.raises(DialectGraphError, match=r"`n_splits` must be at most the number of "
                                                 r"places \(2: sites within 1 km"):
         random_folds(12, n_splits=3, coords=pos[:12], random_state=0)
+
+
+def test_sites_of_two_names_are_two_places_however_near():
+    from gnn.splits import place_twins
+
+    pos = np.array([[145.0, -5.0], [145.005, -5.0], [145.0, -5.004], [146.0, -5.0]])
+    assert [t.tolist() for t in place_twins(pos)] == [[1, 2], [0, 2], [0, 1], []]
+    named = place_twins(pos, names=["Tanda", "Tanda-Yagomi", "Tanda", "x"])
+    assert [t.tolist() for t in named] == [[2], [], [0], []]
+    assert place_twins(pos, names=["a", "b", "c", "d"]) is None
+    assert [t.tolist() for t in place_twins(pos, names=["a", None, "a", "d"])] == [
+        [1, 2], [0, 2], [0, 1], []]  # an unknown name may be either
+    with pytest.raises(DialectGraphError, match=r"`names` must give one name per site \(4\); "
+                                                r"got 2\."):
+        place_twins(pos, names=["a", "b"])

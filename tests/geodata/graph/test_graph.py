@@ -1277,3 +1277,29 @@ def test_a_label_column_without_any_value_is_refused():
     sites.loc["a", "group"] = "x"  # some values: built, the others unlabelled
     assert DialectGraph.from_sites(sites, method="knn", k=2, regions=False,
                                    label="group").report.entries
+
+
+def test_classification_paths_with_another_separator_or_outside_families():
+    """An audit's Papuan languages: paths joined by ';' (or ' > ') were each one label, so
+    only identical paths were related (56 of 445 edges); Glottolog's 'Bookkeeping'
+    (unclassified languages) made them relatives at 1.0, 2,182 km apart. Both are read as
+    meant, and said."""
+    coords = {"a": (145.0, -5.0), "b": (145.5, -5.2), "c": (146.0, -5.4), "d": (146.5, -5.0),
+              "e": (147.0, -5.3)}
+    sites = gpd.GeoDataFrame(index=pd.Index(list(coords), name="site_id"), crs="EPSG:4326",
+                             geometry=gpd.points_from_xy(*zip(*coords.values())))
+    sites["path"] = ["nucl1709 > madan1 > x", "nucl1709 > madan1 > y", "nucl1709 > z",
+                     "book1242", "Bookkeeping"]
+    g = DialectGraph.from_sites(sites, method="knn", k=2, regions=False,
+                                classification="path")
+    rel = g.edges["relatedness"]
+    assert rel[("a", "b")] == pytest.approx(2 / 3) and rel[("b", "c")] == pytest.approx(1 / 3)
+    assert rel[("d", "e")] != rel[("d", "e")]  # NaN: no relative, not 1.0
+    assert g.regions["path"].tolist()[:3] == ["nucl1709/madan1/x", "nucl1709/madan1/y",
+                                              "nucl1709/z"]
+    said = {e["action"]: e for e in g.report.entries}
+    assert said["classification paths read"]["detail"].startswith(
+        "the classification 'path' separates its levels by '>', not '/' (60% of its 5 paths, "
+        "the first 'nucl1709 > madan1 > x'): read as levels")
+    assert said["unclassified in Glottolog"]["ids"] == ["d", "e"]
+    assert "('book1242' Bookkeeping 2: 'd', 'e')" in said["unclassified in Glottolog"]["detail"]

@@ -229,6 +229,13 @@ def test_uncertainty_does_not_call_unlabelled_sites_misclassified(szeto):
     texts += [t.get_text() for a in ax.figure.axes for lg in [a.get_legend()] if lg
               for t in lg.get_texts()]
     assert "misclassified (1)" in texts
+    # the predicted maps mark the regions predicted without a label (an audit's 20 of 341
+    # looked like the labelled ones)
+    ax = plot_predictions(graph, probs, truth=truth)
+    assert len(_gid(ax, "unlabelled").get_paths()) >= 3
+    texts = [t.get_text() for a in ax.figure.axes for lg in [a.get_legend()] if lg
+             for t in lg.get_texts()]
+    assert "no label: predicted (3)" in texts
 
 
 def test_feature_isoglosses_follow_shared_borders(szeto):

@@ -555,3 +555,23 @@ def test_fit_says_town_mates_still_show_their_labels(tmp_path, capsys):
                      r"informant of the same place, within 1 km, whose label still shows; "
                      r"`evaluate` scores sites with their town-mates held out too\)",
                      capsys.readouterr().out)
+
+
+def test_predict_a_graph_built_without_a_survey(tmp_path, capsys):
+    """`fit` took a graph without features (no survey) and `predict` stopped with a
+    traceback ("need at least one array to concatenate"): the label vote predicts it."""
+    import geodata
+    from geodata.graph.dialect_graph import DialectGraph
+
+    sites, _ = geodata.load_dataset("sinitic_szeto2018")
+    sites = sites.copy()
+    sites.loc[sites.index[:3], "dialect_group"] = None
+    g = DialectGraph.from_sites(sites, method="knn", k=4, regions=False, label="dialect_group")
+    g.to_file(tmp_path / "g.gpkg")
+    assert main(["fit", "--graph", str(tmp_path / "g.gpkg"), "--save", str(tmp_path / "m.pt"),
+                 *FAST, "--ensemble", "1"]) == 0
+    assert main(["predict", "--model", str(tmp_path / "m.pt"), "--graph",
+                 str(tmp_path / "g.gpkg"), "--out", str(tmp_path / "p.csv")]) == 0
+    table = pd.read_csv(tmp_path / "p.csv", index_col="region")
+    assert table.loc[sites.index[:3], "prediction"].notna().all()
+    assert table.loc[sites.index[:3], "fitted_label"].isna().all()
