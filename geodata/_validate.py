@@ -503,6 +503,13 @@ def match_name(query: str, ids: Sequence[str], names: Sequence[str] | None = Non
     hits = [i for i, n in zip(ids, names) if n == q]
     if len(hits) == 1:
         return hits[0], None
+    if len(hits) > 1:
+        # counted and named alone: with the names it begins ('Maseru village 6') an audit's
+        # three Maseru informants "matched 6 sites"
+        raise DialectGraphError(
+            f"`{argument}` must name one {what} (an id or a name); {q!r} is the name of "
+            f"{len(hits)} {what}s: {', '.join(repr(h) for h in hits[:5])}"
+            f"{' …' if len(hits) > 5 else ''}. Give one of their ids.")
     nq = _norm(q)
     loose = sorted({i for i, n in zip(ids, names) if _norm(i) == nq or _norm(n) == nq})
     if len(loose) == 1:

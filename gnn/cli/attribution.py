@@ -134,6 +134,9 @@ def _graph(args: argparse.Namespace):
         from gnn.cli._common import items_for_imputation, read_graph
 
         graph = read_graph(args.graph)
+        # checked before the survey's columns are read for imputation (an audit waited 18 s
+        # for "must have genealogical edges")
+        classification = args.classification or _build_classification(graph, args.relations)
         groups = _item_groups(graph.features.columns)
         # a survey's item:variant columns are hidden and scored per item, not per class
         # column (hiding 'c1' while 'c0' shows would give the answer away)
@@ -142,7 +145,6 @@ def _graph(args: argparse.Namespace):
             groups = pd.Series([c.rsplit(":", 1)[0] if ":" in c else c
                                 for c in map(str, graph.features.columns)],
                                index=[str(c) for c in graph.features.columns], name="group")
-        classification = args.classification or _build_classification(graph, args.relations)
         if classification:
             graph = add_genealogy(graph, classification, k=args.k_gen)
         return graph, groups

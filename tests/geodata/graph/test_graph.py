@@ -1303,3 +1303,23 @@ def test_classification_paths_with_another_separator_or_outside_families():
         "the first 'nucl1709 > madan1 > x'): read as levels")
     assert said["unclassified in Glottolog"]["ids"] == ["d", "e"]
     assert "('book1242' Bookkeeping 2: 'd', 'e')" in said["unclassified in Glottolog"]["detail"]
+
+
+def test_detached_groups_are_measured_to_the_largest_part():
+    """An audit's Vanuatu and New Caledonia were each "298 km from the nearest other
+    site", the gap between the two groups; raised past it, the graph stayed split at 484
+    km. Each group's distance is to the largest part, and the nearer group said."""
+    coords = {"s1": (157.0, -8.0), "s2": (157.5, -8.2), "s3": (158.0, -8.4), "s4": (158.5, -8.6),
+              "v1": (166.8, -15.3), "v2": (167.0, -15.5), "c1": (166.4, -20.5),
+              "c2": (166.6, -20.7)}
+    sites = gpd.GeoDataFrame(index=pd.Index(list(coords), name="site_id"), crs="EPSG:4326",
+                             geometry=gpd.points_from_xy(*zip(*coords.values())))
+    g = DialectGraph.from_sites(sites, method="distance_band", threshold_km=100,
+                                regions=False, isolated="keep")
+    said = {e["action"]: e for e in g.report.entries}["detached groups of regions"]["detail"]
+    assert re.search(r"'c1', 'c2' \(2 regions, 1,\d{3} km from the largest part's nearest site "
+                     r"\(5\d\d km from another group's\)\)", said), said
+    assert re.search(r"'v1', 'v2' \(2 regions, 1,1\d\d km from the largest part's nearest site "
+                     r"\(5\d\d km from another group's\)\)", said)
+    assert said.endswith("(a group nearer another group than the largest part joins it "
+                         "through that group, once both gaps are crossed)")

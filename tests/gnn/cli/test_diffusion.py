@@ -571,3 +571,15 @@ def test_every_seed_that_names_no_site_comes_in_one_message():
     message = str(err.value)
     assert "'Kampla' matches no site id or name" in message
     assert "'Jnija' matches no site id or name" in message
+
+
+def test_a_name_of_several_sites_is_counted_alone():
+    """An audit's `maps --reference Maseru` "matched 4 sites": its two Maseru informants
+    and two 'Maseru village N' rows, which the name only begins."""
+    from geodata.validation import match_name
+
+    with pytest.raises(DialectGraphError, match=(
+            r"^`reference` must name one site \(an id or a name\); 'Maseru' is the name of 2 "
+            r"sites: 'm1', 'm2'\. Give one of their ids\.$")):
+        match_name("Maseru", ["m1", "m2", "v6", "v160"],
+                   ["Maseru", "Maseru", "Maseru village 6", "Maseru village 160"])
