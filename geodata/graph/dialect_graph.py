@@ -487,7 +487,8 @@ class DialectGraph:
         pairs = None
         landmass = outline = offshore = None
         if method == "voronoi" or regions:
-            cells = projected_cells(sites, boundary=boundary, crs=crs, max_reach_km=max_reach_km)
+            cells = projected_cells(sites, boundary=boundary, crs=crs, max_reach_km=max_reach_km,
+                                    max_join_km=max_crossing_km)
             report.extend(cells.report)
             proj, xy, landmass = cells.geometry, cells.xy, cells.landmass
             outline, offshore = cells.outline, cells.offshore

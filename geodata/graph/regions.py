@@ -353,6 +353,7 @@ def voronoi_regions(
     jitter_m: float = 10.0,
     margin: float = 0.1,
     max_reach_km: float | str | None = "auto",
+    max_join_km: float | None = None,
 ) -> tuple[gpd.GeoDataFrame, Report]:
     """Voronoi cells of the survey points, computed in a projected CRS and clipped.
 
@@ -391,6 +392,9 @@ def voronoi_regions(
         within the survey's reach (not a sparse site's). A number sets the reach in km for
         every cell, on any landmass; ``None`` gives every piece of land to a region however
         far.
+    max_join_km : float, optional
+        A landmass without sites joins a region only across at most this much water
+        (``DialectGraph.from_sites`` passes its ``max_crossing_km``); default no limit.
 
     Returns
     -------
@@ -411,7 +415,7 @@ def voronoi_regions(
     """
     cells = projected_cells(sites, boundary=boundary, crs=crs, duplicates=duplicates,
                             outside=outside, jitter_m=jitter_m, margin=margin,
-                            max_reach_km=max_reach_km)
+                            max_reach_km=max_reach_km, max_join_km=max_join_km)
     return cells.to_regions(to_lonlat(cells.geometry, cells.crs)), cells.report
 
 
@@ -462,6 +466,7 @@ def projected_cells(
     jitter_m: float = 10.0,
     margin: float = 0.1,
     max_reach_km: float | str | None = "auto",
+    max_join_km: float | None = None,
 ) -> ProjectedCells:
     """The work of :func:`voronoi_regions` up to the conversion to lon/lat (same
     parameters): the clipped cells in the projected CRS, for callers that compute more
@@ -609,7 +614,9 @@ def projected_cells(
                                     reach=None if reach is None else np.full(len(xy),
                                                                              reach.min()),
                                     receivers=np.flatnonzero(~no_land),
-                                    sited=lands[np.unique(land_of[land_of >= 0])])
+                                    sited=lands[np.unique(land_of[land_of >= 0])],
+                                    max_join_m=None if max_join_km is None
+                                    else float(max_join_km) * 1000.0)
     clipped = _shared_vertices(clipped)
     if outline is not None and reach is None and max_reach_km == "auto" and len(xy) >= 5:
         _report_far_reach(clipped, xy, xy_sites, sites.index, report)
@@ -2056,7 +2063,8 @@ def _gap_to_uncovered(piece: shapely.Geometry, bare: np.ndarray, *, within: floa
 def _join_orphans(cells: np.ndarray, orphans: np.ndarray, xy: np.ndarray, ids: pd.Index,
                   report: Report, *, reach: np.ndarray | None = None,
                   receivers: np.ndarray | None = None,
-                  sited: np.ndarray | None = None) -> np.ndarray:
+                  sited: np.ndarray | None = None,
+                  max_join_m: float | None = None) -> np.ndarray:
     """Give each landmass without sites to the region of the nearest site (the site whose
     Voronoi cell holds a point of the landmass) when it lies within half the diagonal of
     the sites' extent; leave farther ones out. Both are reported.
@@ -2069,7 +2077,9 @@ def _join_orphans(cells: np.ndarray, orphans: np.ndarray, xy: np.ndarray, ids: p
     when the part is :data:`COVERED_SHARE` of it. ``receivers`` (positions) limits the
     sites that take land (not the regions of water only); ``sited``: the landmasses with
     sites, whose land beyond every region a landmass may lie nearer (then it is left out,
-    :func:`_follow_larger`)."""
+    :func:`_follow_larger`); ``max_join_m``: the most water between a landmass and the
+    region it joins (the graph's ``max_crossing_km``: a sparse island atlas's reach of
+    2,459 km gave Hawai'i to a site on Tabuaeran and Fiji to Funafuti, an audit)."""
     from scipy.spatial import cKDTree
 
     recv = np.arange(len(xy)) if receivers is None else np.asarray(receivers)
@@ -2159,12 +2169,18 @@ def _join_orphans(cells: np.ndarray, orphans: np.ndarray, xy: np.ndarray, ids: p
             [sited, orphans[np.setdiff1d(np.arange(len(orphans)), near_orphan)]])
         near_cell = _follow_larger(pieces, near_cell, cells, beyond=uncovered)
         stays = near_cell >= 0  # near land no region covers: left out with it
+        if max_join_m is not None and stays.any():
+            far = np.zeros(len(stays), dtype=bool)
+            far[stays] = shapely.distance(pieces[stays], cells[near_cell[stays]]) > max_join_m
+            stays &= ~far
         near_orphan, near_cell, pieces = near_orphan[stays], near_cell[stays], pieces[stays]
         left_out = np.flatnonzero(~np.isin(np.arange(len(orphans)), near_orphan))
         left_area = (shapely.area(orphans).sum() - shapely.area(pieces).sum()) / 1e6
         beyond = (f"(or parts) beyond every site's reach, or less than "
                   f"{ORPHAN_MIN_SHARE:.0%} within it, or nearer land no region covers than "
-                  "any region (land the survey does not cover)")
+                  "any region" + ("" if max_join_m is None else
+                                  f", or across more than {max_join_m / 1000:g} km of water "
+                                  "(max_crossing_km)") + " (land the survey does not cover)")
     cells = cells.copy()
     if near_orphan.size:
         order = np.argsort(near_cell, kind="stable")

@@ -468,3 +468,19 @@ def test_sites_of_different_names_at_one_point_are_said():
         "with a share of its cell; if one town was typed with another's coordinates, correct "
         "them"]
     assert said[0]["ids"] == ["Varna_1", "Varna_2", "Dobrich"]
+
+
+def test_a_landmass_without_sites_joins_a_region_only_across_max_join_km():
+    """An audit's sparse island atlas reached 2,459 km: Hawai'i went to a site on
+    Tabuaeran, Fiji to Funafuti. A landmass without sites joins a region across at most
+    `max_join_km` of water (the graph's max_crossing_km); the rest is said left out."""
+    isle = shapely.box(0.0, 0.0, 0.1, 0.1)
+    far_island = shapely.box(4.0, 0.0, 5.0, 1.0)  # 430 km east, no site
+    boundary = gpd.GeoDataFrame(geometry=[isle, far_island], crs="EPSG:4326")
+    sites = _points({"a": (0.02, 0.05), "b": (0.08, 0.05), "c": (0.05, 0.09)})
+    joined, _ = voronoi_regions(sites, boundary=boundary, max_reach_km=2000)
+    assert joined.geometry.bounds["maxx"].max() > 4.9
+    kept, report = voronoi_regions(sites, boundary=boundary, max_reach_km=2000, max_join_km=200)
+    assert kept.geometry.bounds["maxx"].max() < 0.2
+    said = {e["action"]: e["detail"] for e in report.entries}["left out distant landmasses"]
+    assert "or across more than 200 km of water (max_crossing_km)" in said
