@@ -541,7 +541,7 @@ def projected_cells(
         lands, land_of, offshore, gap = _landmass_of_sites(
             outline, xy, sites.index, outside, report,
             boundary_name=getattr(boundary, "attrs", {}).get("boundary_name"),
-            world=_spans_world(boundary), nn=nn, names=names)
+            world=_spans_world(boundary), nn=nn, names=names, crs=crs)
     water_cap = _water_caps(nn) if nn is not None else None
     at_sea = np.zeros(len(xy), dtype=bool)
     if offshore.size and water_cap is not None:
@@ -1060,7 +1060,7 @@ def _report_reach(cells: np.ndarray, xy: np.ndarray, reach: np.ndarray, capped: 
 def _landmass_of_sites(outline, xy: np.ndarray, ids: pd.Index, outside: str,
                        report: Report, *, boundary_name: str | None = None,
                        world: bool = True, nn: np.ndarray | None = None,
-                       names: np.ndarray | None = None,
+                       names: np.ndarray | None = None, crs: CRS | None = None,
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The landmasses (polygon parts of the outline), the landmass of each site, the
     positions of the sites outside every landmass (those belong to the nearest one, one
@@ -1127,7 +1127,9 @@ def _landmass_of_sites(outline, xy: np.ndarray, ids: pd.Index, outside: str,
             out_ids,
         )
         _report_far_at_sea(xy, out, dist_km, ids, report, boundary_name=boundary_name,
-                           world=world, nn=nn, in_lake=in_lake)
+                           world=world, nn=nn, in_lake=in_lake,
+                           moved=None if crs is None else _sign_hints(xy, out, lands, crs, nn,
+                                                                       ids))
         return lands, land_of, out, dist_km * 1000
     return lands, land_of, np.array([], dtype=np.int64), np.array([], dtype=float)
 
@@ -1247,10 +1249,51 @@ def _far_at_sea(dist_m: np.ndarray, nn: np.ndarray) -> np.ndarray:
     return np.asarray(dist_m) > max(float(np.median(nn)), FAR_AT_SEA_KM * 1000.0)
 
 
+def _sign_hints(xy: np.ndarray, out: np.ndarray, lands: np.ndarray, crs: CRS,
+                nn: np.ndarray | None, ids: pd.Index) -> dict[int, str]:
+    """For the sites ``out`` (positions) off the land: '; on land N km from 'X' with the
+    longitude's sign changed' where a changed sign (or latitude and longitude exchanged)
+    puts one on land among the others (within twice the median spacing, 50 km at least, of
+    another site): an audit's Thurso typed +3.522 lay 110 km out in the North Sea among
+    Shetland's and Norway's sites, and the note asked whether latitude and longitude were
+    swapped."""
+    from pyproj import Transformer
+
+    if len(xy) < 3 or not len(out):
+        return {}
+    inv = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    lon, lat = inv.transform(xy[out, 0], xy[out, 1])
+    spacing = float(np.median(nn)) if nn is not None and len(nn) else 0.0
+    among = max(2 * spacing, 50_000.0)
+    land = shapely.STRtree(lands)
+    others = shapely.STRtree(shapely.points(xy))
+    hints: dict[int, str] = {}
+    for what, mlon, mlat in (("the longitude's sign changed", -lon, lat),
+                             ("the latitude's sign changed", lon, -lat),
+                             ("latitude and longitude exchanged", lat, lon)):
+        ok = (np.abs(mlat) <= 90) & ~np.isin(np.arange(len(out)), list(hints))
+        if not ok.any():
+            continue
+        mx, my = fwd.transform(mlon[ok], mlat[ok])
+        pts = shapely.points(np.column_stack([mx, my]))
+        finite = np.isfinite(mx) & np.isfinite(my)
+        for t, p, fin in zip(np.flatnonzero(ok), pts, finite):
+            if not fin or not len(land.query(p, predicate="intersects")):
+                continue
+            k = int(others.nearest(p))
+            d = float(shapely.distance(p, shapely.points(xy[k])))
+            if k != out[t] and d <= among:
+                hints[int(out[t])] = (f"; with {what} on land {d / 1000:,.0f} km from "
+                                      f"{ids[k]!r}")
+    return hints
+
+
 def _report_far_at_sea(xy: np.ndarray, out: np.ndarray, dist_km: np.ndarray, ids: pd.Index,
                        report: Report, *, boundary_name: str | None = None,
                        world: bool = True, nn: np.ndarray | None = None,
-                       in_lake: np.ndarray | None = None) -> None:
+                       in_lake: np.ndarray | None = None,
+                       moved: dict[int, str] | None = None) -> None:
     """Report the sites outside the land that lie farther from it than the sites lie
     from each other (median nearest-neighbour spacing): most likely a mistyped coordinate,
     where a coastal site a few km off a coarse outline is not. With an outline of a study
@@ -1268,8 +1311,9 @@ def _report_far_at_sea(xy: np.ndarray, out: np.ndarray, dist_km: np.ndarray, ids
     who, km = ids[out[far]][order], dist_km[far][order]
     lake = (np.zeros(len(who), dtype=bool) if in_lake is None or not world
             else np.asarray(in_lake, dtype=bool)[far][order])
-    listed = ", ".join(f"{i!r} ({d:,.0f} km{', in a lake' if w else ''})"
-                       for i, d, w in zip(who[:5], km[:5], lake[:5]))
+    hint = [(moved or {}).get(int(k), "") for k in out[far][order]]
+    listed = ", ".join(f"{i!r} ({d:,.0f} km{', in a lake' if w else ''}{h})"
+                       for i, d, w, h in zip(who[:5], km[:5], lake[:5], hint[:5]))
     more = f" and {len(who) - 5} more" if len(who) > 5 else ""
     if not world:  # a study area's outline: the sites lie beyond it, on land or not
         if 2 * len(who) > len(xy):  # most of them: an outline of another area

@@ -974,7 +974,8 @@ def test_an_island_off_a_coast_no_region_covers_is_left_out_with_it(world_land):
         assert not held.intersects(shapely.Point(lon, lat)).any(), (lon, lat)
     assert held[held.intersects(shapely.Point(9.0, 40.0))].index.tolist() == ["Bonifacio"]
     said = {e["action"]: e["detail"] for e in g.report.entries}
-    assert re.search(r"or nearer land no region covers than any region \(land the survey "
+    assert re.search(r"or nearer land no region covers than any region, or across more "
+                     r"than 200 km of water \(max_crossing_km\) \(land the survey "
                      r"does not cover\) were left out \(.*; the nearest: .*, 232 km² at 5\d km "
                      r"from 'Bastia'", said["left out distant landmasses"])
 
@@ -1044,7 +1045,13 @@ def test_islands_without_sites_do_not_bridge_two_far_regions(world_land):
     hall = next(p for p in shapely.get_parts(world_land.geometry.union_all())
                 if p.distance(shapely.Point(-173.09, 60.66)) < 0.02)
     held = g.regions.geometry.intersection(hall)
-    assert held[~held.is_empty].index.tolist() == ["Mekoryuk"]  # with St Matthew
+    # not cent2128's; with St Matthew, 300 km of open sea off Nunivak (Mekoryuk's), more
+    # than max_crossing_km: left out (it went with St Matthew to Mekoryuk before)
+    assert held[~held.is_empty].index.tolist() == []
+    g = DialectGraph.from_sites(sites, boundary=world_land, max_reach_km=400,
+                                max_crossing_km=400)
+    held = g.regions.geometry.intersection(hall)
+    assert held[~held.is_empty].index.tolist() == ["Mekoryuk"]
 
 
 def test_a_swapped_file_without_a_boundary_is_said():
@@ -1456,3 +1463,22 @@ def test_land_beside_a_neighbours_cut_off_part_is_not_kept_across_a_strait(world
     e = g.edges
     assert bool(e.loc[("Kerch_3", "Taman_v2"), "sea_crossing"])
     assert e.loc[("Kerch_3", "Taman_v2"), "border_km"] == 0
+
+
+def test_a_site_at_sea_that_a_changed_sign_puts_on_land_is_said_so(world_land):
+    """An audit's Thurso typed +3.522 lay 110 km out in the North Sea among Shetland's and
+    Norway's sites (not apart from the others, so not refused): the note asked whether
+    latitude and longitude were swapped. It now says what the minus would do."""
+    coords = {"Thurso": (3.522, 58.593), "Wick": (-3.094, 58.439),
+              "JohnoGroats": (-3.070, 58.640), "Tongue": (-4.418, 58.478),
+              "Kirkwall": (-2.959, 58.981), "Stromness": (-3.296, 58.963),
+              "Lerwick": (-1.145, 60.155), "Scalloway": (-1.277, 60.136),
+              "Bergen": (5.324, 60.393), "Utsira": (4.884, 59.307),
+              "Stavanger": (5.733, 58.970)}
+    sites = gpd.GeoDataFrame(geometry=gpd.points_from_xy(*zip(*coords.values())), crs=4326,
+                             index=pd.Index(list(coords)))
+    g = DialectGraph.from_sites(sites, boundary=world_land, max_crossing_km=400,
+                                isolated="keep")
+    said = {e["action"]: e["detail"] for e in g.report.entries}["sites far out at sea"]
+    assert re.search(r"'Thurso' \(1\d\d km; with the longitude's sign changed on land \d+ km "
+                     r"from '(JohnoGroats|Wick|Tongue|Stromness)'\)", said), said

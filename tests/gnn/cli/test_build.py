@@ -247,15 +247,16 @@ def test_build_island_atlas_on_world_land(wals_sites, tmp_path, capsys):
     path = _write_sites(frame, tmp_path / "s.csv")
     out = tmp_path / "g.gpkg"
     args = ["build", "--sites", str(path), "--boundary", "world_land", "--out", str(out)]
-    # Japan (no site of Korea in this sample), Palau and Sonsorol lie farther than 200 km
-    # from every other region: said, not hidden
-    # (islands without sites no longer bridge the sea to any site however far)
+    # Japan (no site of Korea in this sample), Okinawa, Palau and Sonsorol lie farther than
+    # 200 km from every other region: said, not hidden (islands without sites no longer
+    # bridge the sea to any site however far, nor join a region across more than
+    # max_crossing_km: the Ryukyus' Miyako and Yaeyama no longer join Okinawa to Taiwan)
     assert main(args) == 2
     err = capsys.readouterr().err
     # the farthest first (the distance to raise the limit past)
-    assert re.search(r"3 region\(s\) have no neighbour \('jpn' \([\d,]+ km from the nearest "
+    assert re.search(r"4 region\(s\) have no neighbour \('jpn' \([\d,]+ km from the nearest "
                      r"other site(, [\d,]+ km of water from the nearest region)?\), "
-                     r"'(pal|son)' \([\d,]+ km .*\), '(pal|son)' \(", err) and not out.exists()
+                     r"'ryu' \([\d,]+ km .*\), '(pal|son)' \(", err) and not out.exists()
     shown = [int(km.replace(",", "")) for km in re.findall(r"\(([\d,]+) km from the nearest "
                                                           r"other site", err)]
     assert shown == sorted(shown, reverse=True)
