@@ -1563,6 +1563,9 @@ def _detached_groups(edges: pd.DataFrame, reg: pd.DataFrame, *, proj: np.ndarray
             _, j, km = _nearest_on_earth(proj, inside, near, shore, crs)
             if km >= 0.5:
                 water = _gap_words(km, shore, proj[j], crs)
+                if gap_any < gap - 0.5:  # measured to the largest part, as the sites are
+                    water = water.replace("from the nearest region",
+                                          "from the largest part's nearest region")
         names = reg.index[inside].tolist()
         ids += names
         members.append(names)
