@@ -612,6 +612,15 @@ def connect_components(
                     across[across] = ~_linked_by_bare_land(geoms, ends[across], outline,
                                                            tree)
                 dry[dry] = ~across
+            # two landmasses (an island off a coast), the regions' gap mostly land no
+            # region reaches: an audit's link over the Greenland ice sheet, 664 km between
+            # a hamlet of Ammassalik Island and a west-coast site, was "330 km of water"
+            other = water & ~dry & np.array([landmass[a] >= 0 and landmass[b] >= 0
+                                             for a, b in new_pairs])
+            if other.any() and outline is not None:
+                ends = np.array(new_pairs)[other]
+                wet, span = _water_across_gaps(geoms, ends[:, 0], ends[:, 1], outline, crs)
+                dry[other] = (span > 0) & (wet <= 0.5 * span)
         if dry is not None:  # the land gaps' edges are said apart from the sea's
             water &= ~dry
             land_pairs = {p for p, d in zip(new_pairs, dry) if d}

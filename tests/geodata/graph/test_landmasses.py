@@ -1482,3 +1482,37 @@ def test_a_site_at_sea_that_a_changed_sign_puts_on_land_is_said_so(world_land):
     said = {e["action"]: e["detail"] for e in g.report.entries}["sites far out at sea"]
     assert re.search(r"'Thurso' \(1\d\d km; with the longitude's sign changed on land \d+ km "
                      r"from '(JohnoGroats|Wick|Tongue|Stromness)'\)", said), said
+
+
+
+#: An audit's Greenland: towns of the west coast with two hamlets each, Tasiilaq's on
+#: Ammassalik Island and Ittoqqortoormiit's on the east coast, three Glottolog points.
+GREENLAND = {"Nuuk": (-51.694, 64.181), "NuukH1": (-51.6007, 64.1862), "NuukH2": (-51.4591,
+             64.1195), "Sisimiut": (-53.672, 66.939), "SisimiutH1": (-53.3618, 66.9337),
+             "SisimiutH2": (-53.5474, 66.9856), "Ilulissat": (-51.099, 69.221),
+             "IlulissatH1": (-50.9785, 69.2297), "IlulissatH2": (-50.8807, 69.1952),
+             "Aasiaat": (-52.869, 68.709), "AasiaatH1": (-52.8628, 68.6338), "AasiaatH2":
+             (-52.79, 68.6588), "Maniitsoq": (-52.9, 65.415), "ManiitsoqH1": (-52.5052,
+             65.4076), "ManiitsoqH2": (-52.9759, 65.5815), "Paamiut": (-49.667, 61.998),
+             "PaamiutH1": (-49.5838, 62.0067), "PaamiutH2": (-49.5416, 62.0352),
+             "Qaqortoq_1": (-46.036, 60.719), "Qaqortoq_2": (-46.03876, 60.72134),
+             "Qaqortoq_3": (-46.03876, 60.71666), "QaqortoqH1": (-46.0622, 60.6503),
+             "QaqortoqH2": (-45.7085, 60.6569), "Narsaq": (-46.05, 60.912), "NarsaqH1":
+             (-46.1272, 60.7674), "NarsaqH2": (-46.0464, 60.8551), "Tasiilaq": (-37.637,
+             65.614), "TasiilaqH1": (-37.7347, 65.7414), "TasiilaqH2": (-37.3595, 65.7033),
+             "Ittoqqortoormiit": (-21.967, 70.485), "IttoqqortoormiitH1": (-21.8115,
+             70.5364), "IttoqqortoormiitH2": (-21.9539, 70.5452), "west2864": (-50.8458,
+             68.9635), "kala1399": (-52.864, 69.3761), "tunu1234": (-37.631111, 65.613611)}
+
+
+def test_a_gap_over_land_between_two_landmasses_is_no_sea_crossing(world_land):
+    """The regions of Ammassalik Island's group and the west coast's faced each other
+    across the ice sheet, land beyond every site's reach: "TasiilaqH1-west2864 (664 km
+    apart, 330 km of water)", sea_crossing True. The gap is land: sea_crossing False."""
+    sites = _sites(GREENLAND)
+    g = DialectGraph.from_sites(sites, boundary=world_land, max_crossing_km=700)
+    said = {e["action"]: e["detail"] for e in g.report.entries}
+    assert "TasiilaqH1-west2864" not in said.get("joined islands across water", "")
+    assert re.search(r"TasiilaqH1-west2864 \(3\d\d km between the regions\)",
+                     said["joined regions across land no region reaches"])
+    assert not bool(g.edges.loc[("TasiilaqH1", "west2864"), "sea_crossing"])
