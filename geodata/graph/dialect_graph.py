@@ -875,6 +875,9 @@ class DialectGraph:
         # the regions whose edges the barriers removed (barrier_action='drop')
         cut = {str(i) for e in report.entries
                if e["action"] == "removed edges crossing barriers" for i in e["ids"]}
+        # past which crossing (or distance band) every part joins, where one joins them
+        joins = (_joining_words(edges, reg) if (lonely or found is not None) and (
+            contiguity or params.get("method") == "distance_band") else "")
         if lonely and len(ids) > 1:
             far = _nearest_site_km(reg, lonely, proj if contiguity else None, crs)
             if isolated == "raise":
@@ -912,7 +915,8 @@ class DialectGraph:
                     + "; the same fix joins them.")
                 raise DialectGraphError(
                     f"the graph must connect every region; {len(lonely)} region(s) have no "
-                    f"neighbour ({far}).{groups} {fix},{knn} or pass isolated='keep'.")
+                    f"neighbour ({far}).{groups}{'' if 'does not restore' in fix else joins} "
+                    f"{fix},{knn} or pass isolated='keep'.")
             report.add("isolated regions", f"{len(lonely)} region(s) have no neighbour "
                        f"({far}); kept because isolated='keep'", lonely)
         actions = {e["action"] for e in report.entries}
@@ -931,7 +935,8 @@ class DialectGraph:
             else:
                 detached_fix += (" (or barrier_action='flag', which keeps the edges across "
                                  "barriers)")
-        _report_detached_groups(found, set(lonely), report, fix=detached_fix)
+        _report_detached_groups(found, set(lonely), report, fix=detached_fix,
+                                joins="" if "does not restore" in detached_fix else joins)
         meta = {**params, "projected_crs": crs.to_wkt(), "format_version": FORMAT_VERSION,
                 "distance": "great-circle km (haversine, R=6371.0088)",
                 "border": "geodesic km on the WGS84 ellipsoid"}
@@ -1477,8 +1482,42 @@ def _names_of(reg: pd.DataFrame, ids: list) -> str:
     return ", ".join(shown[:3]) + (", ..." if len(shown) > 3 else "") + "; "
 
 
+def _joining_words(edges: pd.DataFrame, reg: pd.DataFrame) -> str:
+    """``' Past 2,739 km every part joins (the longest gap between sites a chain of
+    crossings must make).'`` for a graph in parts ('' in one): the largest edge of a
+    minimum spanning tree of the parts, by their sites' nearest great-circle distance. A
+    crossing is measured between regions, which hold their sites, so that limit joins
+    every part; an audit's advice listed each group's distance to its nearest other group
+    (290 km) and not the 2,739 km that kept the Line Islands apart."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
+
+    n = len(reg)
+    if n < 2:
+        return ""
+    pos = pd.Series(np.arange(n), index=reg.index)
+    a = pos.reindex(edges.index.get_level_values(0)).to_numpy()
+    b = pos.reindex(edges.index.get_level_values(1)).to_numpy()
+    k, label = connected_components(coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n)),
+                                    directed=False)
+    if k < 3 or n > 20_000:  # two parts: the distance said is the one
+        return ""
+    lon, lat = reg["longitude"].to_numpy(float), reg["latitude"].to_numpy(float)
+    between = np.full((k, k), np.inf)
+    for c in range(k):
+        inside = np.flatnonzero(label == c)
+        km = np.min([great_circle_km(lon[i], lat[i], lon, lat) for i in inside], axis=0)
+        between[c] = np.minimum(between[c], [km[label == d].min() for d in range(k)])
+    np.fill_diagonal(between, 0.0)
+    tree = minimum_spanning_tree(np.maximum(between, 1e-9) * (1 - np.eye(k))).toarray()
+    if not tree.any():
+        return ""
+    return (f" Past {tree.max():,.0f} km every part joins (the longest gap between sites a "
+            "chain of crossings must make).")
+
+
 def _report_detached_groups(found: tuple | None, lonely: set, report: Report, *,
-                            fix: str) -> None:
+                            fix: str, joins: str = "") -> None:
     """Report groups of two or more regions joined to each other but to nothing else (the
     graph falls apart: diffusion, attention and label spreading cannot cross the gap),
     with the distance from each group to the nearest region outside it (``found``: what
@@ -1493,8 +1532,8 @@ def _report_detached_groups(found: tuple | None, lonely: set, report: Report, *,
                f"the graph falls into {len(parts) + 1 + len(lonely)} parts: {main} "
                f"regions in the largest, and {len(parts)} group(s) joined to nothing else: "
                + "; ".join(parts[:5]) + (f" and {len(parts) - 5} more" if len(parts) > 5 else "")
-               + f". Diffusion and label spreading cannot cross between parts; {fix}",
-               ids)
+               + f". Diffusion and label spreading cannot cross between parts; {fix}"
+               + (f".{joins}" if joins else ""), ids)
 
 
 def _land_near(proj: np.ndarray, crs) -> shapely.Geometry | None:

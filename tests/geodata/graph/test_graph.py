@@ -371,8 +371,10 @@ def test_an_isolated_region_of_a_distance_band_names_threshold_km():
     was told to raise max_crossing_km, which a distance band does not read)."""
     sites, _ = geodata.load_dataset("sinitic_szeto2018")
     with pytest.raises(DialectGraphError, match=r"have no neighbour \(.*\)\. Besides, 3 "
-                       r"group\(s\) .* the same fix joins them\. Raise `threshold_km` \(now "
-                       r"150\) past those distances, use method='knn'"):
+                       r"group\(s\) .* the same fix joins them\. Past 1,200 km every part "
+                       r"joins \(the longest gap between sites a chain of crossings must "
+                       r"make\)\. Raise `threshold_km` \(now 150\) past those distances, use "
+                       r"method='knn'"):
         DialectGraph.from_sites(sites, method="distance_band", threshold_km=150)
 
 
@@ -701,7 +703,9 @@ def test_the_isolated_error_names_the_groups_apart_too():
                        r"\)\. Besides, 1 group\(s\) of regions are joined to nothing else: "
                        r"'n1', 'n2' \(2 regions, \d+ km from the nearest other site, "
                        r"(8\d|9\d) km of water from the nearest region\); the "
-                       r"same fix joins them\. Raise `max_crossing_km` \(now 5\)"):
+                       r"same fix joins them\. Past 1\d\d km every part joins \(the longest gap "
+                       r"between sites a chain of crossings must make\)\. Raise "
+                       r"`max_crossing_km` \(now 5\)"):
         DialectGraph.from_sites(sites, boundary=outline, max_crossing_km=5)
 
 
@@ -1321,5 +1325,13 @@ def test_detached_groups_are_measured_to_the_largest_part():
                      r"\(5\d\d km from another group's\)\)", said), said
     assert re.search(r"'v1', 'v2' \(2 regions, 1,1\d\d km from the largest part's nearest site "
                      r"\(5\d\d km from another group's\)\)", said)
-    assert said.endswith("(a group nearer another group than the largest part joins it "
-                         "through that group, once both gaps are crossed)")
+    assert "(a group nearer another group than the largest part joins it through that " \
+           "group, once both gaps are crossed)." in said
+    # one number joins every part: the spanning tree's longest gap (an audit's Line Islands
+    # were 2,739 km from Tuvalu, a figure the advice never gave)
+    assert re.search(r"\. Past 1,1\d\d km every part joins \(the longest gap between sites a "
+                     r"chain of crossings must make\)\.$", said), said
+    joined = DialectGraph.from_sites(sites, method="distance_band", regions=False,
+                                     threshold_km=float(re.search(r"Past ([\d,]+) km", said)
+                                                        .group(1).replace(",", "")) + 1)
+    assert not any(e["action"] == "detached groups of regions" for e in joined.report.entries)
