@@ -1269,9 +1269,11 @@ def _sign_hints(xy: np.ndarray, out: np.ndarray, lands: np.ndarray, crs: CRS,
     land = shapely.STRtree(lands)
     others = shapely.STRtree(shapely.points(xy))
     hints: dict[int, str] = {}
-    for what, mlon, mlat in (("the longitude's sign changed", -lon, lat),
-                             ("the latitude's sign changed", lon, -lat),
-                             ("latitude and longitude exchanged", lat, lon)):
+    from geodata.io import _MOVES  # the moves the readers test for a typo
+
+    for what, move, _, _ in _MOVES:
+        mlat, mlon = (np.asarray(v, dtype=float) for v in move(np.asarray(lat),
+                                                               np.asarray(lon)))
         ok = (np.abs(mlat) <= 90) & ~np.isin(np.arange(len(out)), list(hints))
         if not ok.any():
             continue
