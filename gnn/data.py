@@ -374,7 +374,8 @@ def _nearest_sources(query: np.ndarray, ref: np.ndarray, k: int) -> tuple[np.nda
 def vote_edges(data: Data, sources: np.ndarray, relations: Sequence[str], *, k: int = 10,
                features: np.ndarray | None = None,
                with_features: np.ndarray | None = None,
-               min_distance_km: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+               min_distance_km: float = 0.0,
+               places: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The edges of the label vote (:class:`gnn.nn.vote.VoteHead`): who votes for whom.
 
     Parameters
@@ -399,6 +400,12 @@ def vote_edges(data: Data, sources: np.ndarray, relations: Sequence[str], *, k: 
         the ``k`` nearest geographic voters are then the ``k`` nearest beyond it. A model
         trained so learns to predict a site with no labelled site within that distance
         (a buffered evaluation).
+    places : int array ``[n]``, keyword-only
+        A place id per region (informants of one town share one): a source never votes for
+        a region of its own place, in any relation, and the ``k`` nearest voters are the
+        ``k`` nearest of other places. Training so, a model learns to predict a place none
+        of whose informants is labelled (as a fold that holds a town out whole asks);
+        default: a region alone is its place.
 
     Returns
     -------
@@ -419,6 +426,12 @@ def vote_edges(data: Data, sources: np.ndarray, relations: Sequence[str], *, k: 
     pos = data.pos.numpy().astype(float)
     out_ei, out_ea, out_rel = [], [], []
     buffer = float(min_distance_km or 0.0)
+    place = np.arange(n) if places is None else np.asarray(places)
+    if place.shape != (n,):
+        raise ValueError(f"`places` must give one place id per region ({n}); got shape "
+                         f"{place.shape}.")
+    # the most voters a region can lose to its own place (itself included)
+    mates = int(np.bincount(np.unique(place, return_inverse=True)[1]).max()) if n else 1
 
     def extra(src, tgt, flag, ling=None):
         rows = np.zeros((len(src), len(names)), np.float32)
@@ -434,7 +447,7 @@ def vote_edges(data: Data, sources: np.ndarray, relations: Sequence[str], *, k: 
     for r_pos, r in enumerate(relations):
         if r == "linguistic":
             continue
-        m = masks[r] & src_ok[ei[0]] & (ei[0] != ei[1])
+        m = masks[r] & src_ok[ei[0]] & (place[ei[0]] != place[ei[1]])
         e_ei, e_ea = ei[:, m], ea[m]
         if r == "geographic" and k > 0 and src_ok.any():
             from geodata import unit_vectors
@@ -449,9 +462,9 @@ def vote_edges(data: Data, sources: np.ndarray, relations: Sequence[str], *, k: 
                 counts = cKDTree(u[ref]).query_ball_point(u, chord * (1 + 1e-9),
                                                           return_length=True)
                 extra_k = int(np.max(counts)) if len(counts) else 0
-            rows, nb = _nearest_sources(u, u[ref], k + extra_k)
+            rows, nb = _nearest_sources(u, u[ref], k + extra_k + mates - 1)
             s, t = ref[nb], rows
-            keep = s != t
+            keep = place[s] != place[t]
             if buffer > 0:
                 keep &= great_circle_km(pos[s, 0], pos[s, 1], pos[t, 0], pos[t, 1]) >= buffer
             s, t = s[keep], t[keep]
@@ -478,7 +491,7 @@ def vote_edges(data: Data, sources: np.ndarray, relations: Sequence[str], *, k: 
             d = linguistic_distances(x[idx])
             d = d[:, ref_mask]
             ref = idx[ref_mask]
-            d[idx[:, None] == ref[None, :]] = np.inf
+            d[place[idx][:, None] == place[ref][None, :]] = np.inf
             kk = min(int(k), d.shape[1])
             order = np.argsort(d, axis=1, kind="stable")[:, :kk]
             t = np.repeat(np.arange(len(idx)), kk)

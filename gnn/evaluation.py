@@ -177,6 +177,8 @@ def _subgraph(data, keep: np.ndarray):
     if getattr(data, "y", None) is not None and data.y.numel() == n:
         d.y = data.y[torch.as_tensor(keep)]
     d.node_ids = [data.node_ids[i] for i in keep]
+    if getattr(data, "site_names", None) is not None:
+        d.site_names = [data.site_names[i] for i in keep]
     d.num_nodes = len(keep)
     return d
 
@@ -197,6 +199,8 @@ class _Context:
     terms: list[str] = field(default_factory=list)
     survey_distances: dict[str, np.ndarray] = field(default_factory=dict)
     paths: list | None = None
+    #: place id per site where informants share a place (None: every site its own)
+    place: np.ndarray | None = None
     cache: dict = field(default_factory=dict)
 
     def __post_init__(self):
@@ -240,10 +244,15 @@ class _Context:
 
 
 def _blocked(ctx: _Context, rows: np.ndarray, fold: Fold) -> np.ndarray | None:
+    """Pairs of ``rows`` that the inner leave-one-out keeps from voting for each other, as
+    the outer folds do: within the buffer, and informants of one place (held out together,
+    so a town-mate's label made every inner vote look right and tuned ``k`` to 1)."""
     b = float(getattr(fold, "buffer_km", 0.0) or 0.0)
-    if b <= 0:
-        return None
-    return ctx.geo[np.ix_(rows, rows)] <= b
+    out = ctx.geo[np.ix_(rows, rows)] <= b if b > 0 else None
+    if ctx.place is not None:
+        same = ctx.place[rows][:, None] == ctx.place[rows][None, :]
+        out = same if out is None else (out | same)
+    return out
 
 
 def _visible(ctx: _Context, fold: Fold) -> np.ndarray:
@@ -671,7 +680,7 @@ def _impute_fold(ctx: _Context, name: str, fold: Fold, seed: int, mask: np.ndarr
     if name in NETWORKS or name.startswith("dialect_gat-no_"):
         return _network_impute(ctx, name, fold, seed, x, vis, rows, cols)
     vis_idx = np.flatnonzero(vis)
-    blocked_all = (ctx.geo <= fold.buffer_km) if getattr(fold, "buffer_km", 0.0) else None
+    blocked_all = _blocked(ctx, np.arange(ctx.n), fold)
     columns = []
     for c in np.unique(cols):
         donors = vis_idx[~np.isnan(x[vis_idx, c])]
@@ -1064,6 +1073,8 @@ def evaluate(
     pos = ctx.data.pos.numpy().astype(float)
     known = ctx.codes >= 0 if task == "group" else ~np.isnan(ctx.x).all(1)
     names_of_sites = site_names(graph, ctx.data.node_ids)
+    if names_of_sites is not None:  # the networks' training knows places as the folds do
+        ctx.data.site_names = list(names_of_sites)
 
     def draw(kind: str) -> dict[int, list[Fold]]:
         out = {}
@@ -1089,10 +1100,13 @@ def evaluate(
                 "how far groups extend into unsurveyed areas")
     if progress and cv_choice:
         print(f"[evaluate] {cv_choice}", flush=True)
-    from gnn.splits import ONE_PLACE_KM, place_twins
+    from gnn.splits import ONE_PLACE_KM, place_twins, places_of
 
-    twins = place_twins(pos, names=names_of_sites) if cv in ("random", "loo") else None
+    all_twins = place_twins(pos, names=names_of_sites)
+    twins = all_twins if cv in ("random", "loo") else None
     one_place = 0 if twins is None else int(sum(len(t) > 0 for t in twins))
+    if all_twins is not None:  # no inner vote between one place's informants
+        ctx.place = places_of(all_twins, ctx.n)
     if progress and one_place:
         how = ("the informants of one place share a fold" if cv == "random" else
                "a held-out site's twins leave training")

@@ -214,10 +214,15 @@ def place_twins(coords, *, names: Sequence | None = None) -> list[np.ndarray] | 
 
 def site_names(graph: Any, ids: Sequence[str]) -> np.ndarray | None:
     """The names of the regions ``ids`` of ``graph`` (a DialectGraph; its one ``name``
-    column, as :func:`geodata.io.place_names` reads it), None without them (a Data)."""
+    column, as :func:`geodata.io.place_names` reads it; a Data's ``site_names``, in node
+    order), None without them."""
     regions = getattr(graph, "regions", None)
     if regions is None:
-        return None
+        given = getattr(graph, "site_names", None)
+        if given is None or not hasattr(graph, "node_ids"):
+            return None
+        named = pd.Series(list(given), index=[str(i) for i in graph.node_ids], dtype=object)
+        return named.reindex([str(i) for i in ids]).to_numpy(dtype=object)
     from geodata.io import place_names
 
     named = place_names(regions)

@@ -876,8 +876,14 @@ class DialectGraph:
         cut = {str(i) for e in report.entries
                if e["action"] == "removed edges crossing barriers" for i in e["ids"]}
         # past which crossing (or distance band) every part joins, where one joins them
-        joins = (_joining_words(edges, reg) if (lonely or found is not None) and (
-            contiguity or params.get("method") == "distance_band") else "")
+        # parts whose edges the barriers removed: no crossing joins those, so no "past N km
+        # every part joins" (an audit's Gambia, cut off by dropped borders, stayed apart at
+        # 1,000 km where the note promised 653)
+        cut_parts = [] if found is None else [
+            g for g in found[3] if {str(i) for i in g} & cut]
+        cut_parts += [[i] for i in lonely if str(i) in cut]
+        joins = (_joining_words(edges, reg) if (lonely or found is not None) and not cut_parts
+                 and (contiguity or params.get("method") == "distance_band") else "")
         if lonely and len(ids) > 1:
             far = _nearest_site_km(reg, lonely, proj if contiguity else None, crs)
             if isolated == "raise":
@@ -932,6 +938,14 @@ class DialectGraph:
                 detached_fix = ("their edges crossed a barrier and were removed "
                                 "(barrier_action='drop'), which raising `max_crossing_km` "
                                 "does not restore: barrier_action='flag' keeps them, flagged")
+            elif cut_parts:
+                named = [repr(str(g[0])) for g in cut_parts]
+                detached_fix = (
+                    f"{len(cut_parts)} of the parts ({', '.join(named[:5])}"
+                    f"{f' and {len(named) - 5} more' if len(named) > 5 else ''}) lost edges "
+                    "to the barriers (barrier_action='drop'), which raising `max_crossing_km` "
+                    "does not restore: barrier_action='flag' keeps them, flagged; for the "
+                    f"others, {detached_fix}")
             else:
                 detached_fix += (" (or barrier_action='flag', which keeps the edges across "
                                  "barriers)")

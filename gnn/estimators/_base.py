@@ -663,13 +663,16 @@ class GraphEstimator(BaseEstimator):
         return self._relational and bool(self.vote)
 
     def _vote_structure(self, data: Data, sources: np.ndarray, features: np.ndarray | None,
-                        with_features: np.ndarray | None = None):
+                        with_features: np.ndarray | None = None,
+                        places: np.ndarray | None = None):
         """``(index, attr, relation)`` tensors of the vote edges (see
         :func:`gnn.data.vote_edges`): ``sources`` vote, ``features`` (NaN = hidden) give the
-        linguistic voters."""
+        linguistic voters, ``places`` (training) keep a place's informants from voting for
+        each other."""
         ei, ea, rel = vote_edges(data, sources, self.relations_, k=int(self.vote_k),
                                  features=features, with_features=with_features,
-                                 min_distance_km=float(self.vote_min_distance_km))
+                                 min_distance_km=float(self.vote_min_distance_km),
+                                 places=places)
         return torch.from_numpy(ei), torch.from_numpy(ea), torch.from_numpy(rel)
 
     def _mass_for(self, data: Data):

@@ -91,6 +91,16 @@ def test_nested_tuning_chooses_a_larger_k_under_label_noise():
     assert min(ks) >= 3
 
 
+def test_the_inner_tuning_keeps_a_places_informants_apart_as_the_folds_do(town_atlas):
+    """Folds hold a town's three informants out together, but the inner leave-one-out let
+    town-mates (300 m apart) vote for each other: every inner vote looked right at k=1, and
+    geo kNN was tuned to k=1 on every fold (0.476; now k of 7-10, 0.578)."""
+    r = evaluate(town_atlas(3), cv="random", folds=3, seeds=[0, 1], models=["geo_knn"])
+    chosen = r["models"]["geo_knn"]["chosen"]
+    assert sum(chosen.values()) == 6
+    assert all("k=1," not in c for c in chosen)
+
+
 def test_buffer_applies_inside_the_tuning(pairs):
     # with a 5 km buffer the partner is never available: inside and outside, k=1 now
     # copies the neighbouring pair of the other class

@@ -147,3 +147,16 @@ def test_sites_of_two_names_are_two_places_however_near():
     with pytest.raises(DialectGraphError, match=r"`names` must give one name per site \(4\); "
                                                 r"got 2\."):
         place_twins(pos, names=["a", "b"])
+
+
+def test_site_names_of_a_data_are_its_own_site_names_in_node_order():
+    """``evaluate`` hands the networks a Data: the sites' names travel with it as
+    ``site_names``, so the networks' training knows the places the folds know."""
+    from gnn.splits import site_names
+
+    data = szeto_data()
+    assert site_names(data, data.node_ids[:2]) is None
+    data.site_names = [f"n{i}" for i in range(len(data.node_ids))]
+    ids = [data.node_ids[3], data.node_ids[0], "nowhere"]
+    got = site_names(data, ids)
+    assert got[:2].tolist() == ["n3", "n0"] and pd.isna(got[2])

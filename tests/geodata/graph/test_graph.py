@@ -807,6 +807,31 @@ def test_a_group_cut_off_by_dropped_barrier_edges_is_told_the_fix_that_works():
                                 barrier_action="drop")
 
 
+def test_parts_cut_off_by_dropped_barriers_beside_parts_apart_are_told_apart():
+    """An audit's Gambia, cut off by dropped border edges, and Cape Verde, 600 km out: the
+    note said raise --max-crossing-km, "past 653 km every part joins"; at 1,000 km The
+    Gambia stayed apart. The parts the barriers cut are named, with the fix that works, and
+    no crossing is promised to join every part."""
+    boxes = [shapely.box(10.0, 45.0, 10.5, 45.3), shapely.box(10.7, 45.0, 11.2, 45.3),
+             shapely.box(14.0, 45.0, 14.5, 45.3)]
+    land = gpd.GeoDataFrame(geometry=boxes, crs="EPSG:4326")
+    ids = [f"{p}{k}" for p in "wef" for k in range(3)]
+    sites = gpd.GeoDataFrame(geometry=gpd.points_from_xy([10.2] * 3 + [10.9] * 3 + [14.2] * 3,
+                                                         [45.05, 45.15, 45.25] * 3),
+                             crs="EPSG:4326", index=pd.Index(ids, name="site_id"))
+    line = gpd.GeoDataFrame({"name": ["border"]}, crs="EPSG:4326",
+                            geometry=[shapely.LineString([(10.6, 44.9), (10.6, 45.4)])])
+    g = DialectGraph.from_sites(sites, boundary=land, barriers=line, barrier_action="drop",
+                                max_crossing_km=50)
+    detail = {e["action"]: e["detail"] for e in g.report.entries}["detached groups of regions"]
+    assert ("cannot cross between parts; 1 of the parts ('e0') lost edges to "
+                           "the barriers (barrier_action='drop'), which raising "
+                           "`max_crossing_km` does not restore: barrier_action='flag' keeps "
+                           "them, flagged; for the others, raise `max_crossing_km` (now 50) "
+                           "past those distances to join them") in detail
+    assert "every part joins" not in detail
+
+
 def test_a_gap_between_given_polygons_is_water_only_over_water():
     """An audit's districts with unsurveyed land between them were joined across "82 km of
     water" (sea_crossing=True): every gap between given polygons was called water. The

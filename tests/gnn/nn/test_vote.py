@@ -215,6 +215,40 @@ def test_no_voter_within_the_minimum_distance_and_k_remain_beyond_it():
     assert ei0.shape[1] > 0 and (ea.shape[0] != ei0.shape[1] or not np.array_equal(ei, ei0))
 
 
+def test_no_voter_of_the_same_place_and_k_of_other_places_remain():
+    """``places``: informants of one place never vote for each other, in any relation, and
+    every region keeps its k nearest voters of other places (scikit-learn's ball tree as the
+    reference); without ``places`` the voters are as before."""
+    from sklearn.neighbors import BallTree
+
+    data = szeto_data()
+    names = list(data.edge_attr_names) + ["geographic", "linguistic", "linguistic_distance"]
+    d = data.clone()
+    n = data.x.size(0)
+    extra = torch.zeros((data.edge_attr.size(0), 3))
+    extra[:, 0] = 1.0
+    d.edge_attr = torch.cat([data.edge_attr, extra], 1)
+    d.edge_attr_names = names
+    place = np.arange(n) // 3  # three regions a place
+    labelled = np.ones(n, bool)
+    feats = data.x.numpy().astype(float)
+    rel = ["geographic", "linguistic"]
+    ei, _, r = vote_edges(d, labelled, rel, k=3, features=feats, places=place)
+    assert ei.shape[1] and not (place[ei[0]] == place[ei[1]]).any()
+    assert set(r.tolist()) == {0, 1}
+    pos = np.radians(data.pos.numpy()[:, ::-1].astype(float))
+    _, ref_i = BallTree(pos, metric="haversine").query(pos, k=n)
+    for t in range(n):
+        others = [int(j) for j in ref_i[t] if place[j] != place[t]][:3]
+        got = {int(s) for s in ei[0][(ei[1] == t) & (r == 0)]}
+        assert set(others) <= got
+    alone, _, _ = vote_edges(d, labelled, rel, k=3, features=feats)
+    same, _, _ = vote_edges(d, labelled, rel, k=3, features=feats, places=np.arange(n))
+    np.testing.assert_array_equal(alone, same)
+    with pytest.raises(ValueError, match=r"`places` must give one place id per region"):
+        vote_edges(d, labelled, rel, k=3, features=feats, places=place[:-1])
+
+
 def test_weighted_sum_is_the_scatter_sum_and_its_gradient():
     """The vote's sparse product (with repeated pairs, and a backward split into chunks)
     equals the plain scatter-add over the edges, values and gradient (torch's gradcheck)."""
