@@ -702,7 +702,9 @@ class DialectGraph:
             gaps_outline = outline
             if landmass is None and outline is None:  # given polygons: the land round them
                 gaps_outline = _land_near(proj, crs)
-            if gaps_outline is not None:  # regions apart by water: straits between them
+            # regions apart by water: straits between them (not between cells clipped to a
+            # box over land and sea alike, which meet wherever they are apart)
+            if gaps_outline is not None and params.get("boundary", True):
                 pairs = join_straits(pairs, proj, ids, report=report, outline=gaps_outline,
                                      crs=crs)
             pairs = connect_components(pairs, proj, ids, max_crossing_km=max_crossing_km,

@@ -190,3 +190,21 @@ def test_a_bay_whose_shore_round_it_no_site_reaches_is_a_land_gap(back, sea):
         assert said["joined regions across land no region reaches"] == (
             "1 edge(s) join regions with land between them that lies beyond every site's "
             "reach (sea_crossing=False): south-north (44 km between the regions)")
+
+
+def test_cells_clipped_to_a_box_are_never_joined_as_straits():
+    """Without a boundary the cells cover land and sea alike ("no edge is a sea crossing",
+    the report says), yet a grid of towns of three informants 300 m apart had two cells
+    meeting at a corner by a lake joined across "0 m" of water, sea_crossing True."""
+    ids, lon, lat = [], [], []
+    for i in range(8):
+        for j in range(12):
+            for m in range(3):
+                ids.append(f"T{i}_{j}_{m + 1}")
+                lon.append(110 + j * 0.3)
+                lat.append(30 + i * 0.3 + m * 0.0027)
+    sites = gpd.GeoDataFrame(index=pd.Index(ids, name="site_id"), crs="EPSG:4326",
+                             geometry=gpd.points_from_xy(lon, lat))
+    g = geodata.DialectGraph.from_sites(sites)
+    assert not g.edges["sea_crossing"].any()
+    assert [e["action"] for e in g.report.entries] == ["no boundary"]
