@@ -16,6 +16,7 @@ import threading
 import unicodedata
 import warnings
 from collections.abc import Callable, Iterator, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -1229,6 +1230,21 @@ def country_keys(value: Any) -> list[str]:
     return [k for k in map(_country_key, re.split(r"[;|]", str(value))) if k]
 
 
+@lru_cache(maxsize=1)
+def _country_lookup() -> dict[str, int]:
+    """Each compared key (:func:`_country_key`) of a bundled 1:10m country's codes and
+    names -> the country's row in ``world_countries``."""
+    from geodata.datasets import load_boundary
+
+    world = load_boundary("world_countries")
+    lookup: dict[str, int] = {}
+    for col in _COUNTRY_NAME_COLUMNS:
+        for k, v in enumerate(world[col].astype(str)):
+            if v and v != "-99":
+                lookup.setdefault(_country_key(v), k)
+    return lookup
+
+
 def countries_of_places(sites: pd.DataFrame, column: Any) -> tuple[list, list[tuple]]:
     """The sites' stated countries (``column``), each informant's put right where the
     other informants of its place (a ``name`` column: the sites of one name within
@@ -1244,7 +1260,10 @@ def countries_of_places(sites: pd.DataFrame, column: Any) -> tuple[list, list[tu
         ``(position, given, town-mates' value)`` for each site put right.
     """
     values = list(sites[column])
-    keys = [frozenset(country_keys(v)) for v in values]
+    # a country by code or by name is one ('Argentina' beside two 'AR' was "another
+    # country than its town-mates'", an audit's)
+    lookup = _country_lookup()
+    keys = [frozenset(lookup.get(c, c) for c in country_keys(v)) for v in values]
     fixed = []
     for rows, km in _sites_of_one_name(sites):
         rows = rows[km <= PLACE_KM]
@@ -1293,17 +1312,17 @@ def _check_stated_countries(sites: gpd.GeoDataFrame, report: Report, *, argument
     from geodata.datasets import load_boundary
 
     world = load_boundary("world_countries")
-    lookup: dict[str, int] = {}
-    for col in _COUNTRY_NAME_COLUMNS:
-        for k, v in enumerate(world[col].astype(str)):
-            if v and v != "-99":
-                lookup.setdefault(_country_key(v), k)
+    lookup = _country_lookup()
     # one cell of several countries ('ES;PT', Glottolog's) switched the whole check off
     # (an audit's Coimbra, its minus dropped, went to Sardinia unsaid)
     keys = stated[known].map(country_keys)
     values = pd.unique(np.array([k for ks in keys for k in ks], dtype=object))
-    if not len(values) or pd.Series(values).map(lookup).notna().mean() < 0.8:
-        return set()  # not a column of countries
+    # not a column of countries: most values and most rows name none (one spelling of four
+    # unknown, 'Malvinas' beside CL, AR and FK, switched the check off for every row unsaid)
+    rows_known = keys.map(lambda ks: any(k in lookup for k in ks)).mean()
+    if not len(values) or (pd.Series(values).map(lookup).notna().mean() < 0.8
+                           and rows_known < 0.8):
+        return set()
     # a sovereign state's code covers its dependencies: Guam typed US (an audit's sites
     # were "4,158 km outside 'US'"), Greenland typed DK
     sov = world["sovereignt"].astype(str)

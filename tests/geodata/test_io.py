@@ -1695,6 +1695,25 @@ def test_codes_the_1_10m_countries_lack_are_read_and_unknown_ones_said(tmp_path)
                     r"ISO 3166 code or an English name$", said["detail"])
 
 
+def test_one_unknown_spelling_among_few_countries_leaves_the_others_checked(tmp_path):
+    """An audit's 'Malvinas' beside CL, AR and FK (one spelling in four unknown) switched
+    every country check off unsaid: Valdivia typed AR, 126 km inside Chile, passed. Most
+    rows name a country, so the column is checked and the unknown spelling said."""
+    rows = ("id,name,latitude,longitude,country\nv1,Valdivia,-39.814,-73.246,AR\n"
+            "o1,Osorno,-40.574,-73.133,CL\np1,PuertoMontt,-41.469,-72.942,CL\n"
+            "b1,Bariloche,-41.134,-71.310,AR\nn1,Neuquen,-38.952,-68.059,AR\n"
+            "s1,Stanley,-51.692,-57.858,FK\ng1,GooseGreen,-51.826,-58.973,Malvinas\n")
+    _, report = read_sites(_write(tmp_path, "s.csv", rows), with_report=True)
+    said = {e["action"]: e for e in report.entries}
+    assert said["sites outside their country"]["ids"] == ["v1"]
+    assert said["countries not known"]["ids"] == ["g1"]
+    # a column most of whose rows and values name no country is still no country column
+    other = ("id,name,latitude,longitude,country\na,A,-39.8,-73.2,Araucania\n"
+             "b,B,-40.5,-73.1,Los Lagos\nc,C,-41.4,-72.9,Los Lagos\nd,D,-41.1,-71.3,CL\n")
+    _, report = read_sites(_write(tmp_path, "s.csv", other), with_report=True)
+    assert "countries not known" not in {e["action"] for e in report.entries}
+
+
 def test_the_distance_outside_a_country_wraps_at_180_degrees(tmp_path):
     """An audit's Suva stated as 'NZ' was "1,885 km outside" (to the North Island): New
     Zealand's Kermadecs, across 180°, lay 350° away in plain degrees; they are 1,281 km

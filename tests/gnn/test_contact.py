@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from geodata import DialectGraph, DialectGraphError, load_dataset
 from geodata.graph.genealogy import add_genealogy
-from gnn.contact import attribution, attribution_runs, feature_groups, summarise_attribution
+from gnn.contact import (
+    attribution,
+    attribution_runs,
+    feature_groups,
+    format_attribution,
+    summarise_attribution,
+)
 
 NET = {"hidden_channels": 8, "heads": 2, "max_epochs": 10, "n_iter_no_change": 5,
        "n_ensemble": 1}
@@ -65,6 +73,12 @@ def test_table_gains_are_paired_differences(runs):
                                atol=1e-12)
     assert t["geographic_wins_share"].between(0, 1).all()
     assert t[["attn_geographic", "attn_genealogical"]].stack().between(0, 1).all()
+    # each mean says the share of cells behind it (sites without relatives have none)
+    for rel in ("geographic", "genealogical"):
+        share = runs.groupby("feature")[f"attn_n_{rel}"].sum() / runs.groupby("feature")["n"].sum()
+        np.testing.assert_allclose(t[f"attn_{rel}_share"], share.loc[t.index], atol=1e-12)
+    shown = format_attribution(t)
+    assert all(re.fullmatch(r"(\d\.\d\d|-) \(\d+%\)", v) for v in shown["attn_genealogical"])
 
 
 def test_aggregation_by_domain(runs):

@@ -1265,6 +1265,19 @@ def test_one_informants_country_unlike_its_town_mates_is_put_right():
                     r"the barriers\. Correct the column if the town is right$", said["detail"])
 
 
+def test_a_country_by_name_beside_its_code_is_the_same_country():
+    """An audit's Ushuaia_1 'Argentina' beside two town-mates 'AR' was "another country
+    than its town-mates'", a correct row called a typo."""
+    rows = {"Maastricht_1": (5.6909, 50.8514, "Netherlands"),
+            "Maastricht_2": (5.6950, 50.8530, "NL"), "Maastricht_3": (5.6880, 50.8490, "NL"),
+            "Aachen": (6.0839, 50.7753, "DE"), "Liege": (5.5797, 50.6326, "Belgium "),
+            "Eindhoven": (5.4697, 51.4416, "NL"), "Venlo": (6.1720, 51.3704, "NL"),
+            "Hasselt": (5.3378, 50.9307, "BE")}
+    g = _graph_with_countries(rows, {"name": [k.split("_")[0] for k in rows],
+                                     "country": [v[2] for v in rows.values()]})
+    assert "countries unlike their town-mates'" not in {e["action"] for e in g.report.entries}
+
+
 def test_label_spellings_alike_but_for_case_or_spaces_are_one_group():
     """An audit's 'Ulster ', 'ulster' and 'Irish gaelic' became three more dialect groups
     of one site each (13 classes for 10), unsaid: read as the spelling most sites have;
