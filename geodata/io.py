@@ -1782,7 +1782,10 @@ def _refuse_swapped_looking(sites: gpd.GeoDataFrame, *, argument: str,
     sizes = np.bincount(part)
     main = int(np.argmax(sizes))
     apart |= (part != main) & (sizes[part] <= n // 4)
-    body = ~apart
+    # a site an earlier check refused is no place to move the others to (Stanley_2, its
+    # minus dropped, drew its two town-mates' "remove the minus sign", an audit's)
+    typo = sites.index.astype(str).isin(list(named))
+    body = ~apart & ~typo
     if body.sum() * 2 <= len(sites):  # no main body to be apart from
         return
     inside = cKDTree(xyz[body])
@@ -1824,7 +1827,9 @@ def _refuse_swapped_looking(sites: gpd.GeoDataFrame, *, argument: str,
         near_moved = km(inside.query(to)[0])
         # ... but not a site beside it (near Greenwich a sign changed moves a site a few km,
         # among its own town-mates)
-        d_any, j_any = tree.query(to)
+        sound = np.flatnonzero(~typo)
+        d_any, j_any = cKDTree(xyz[sound]).query(to)
+        j_any = sound[j_any]
         far_from_it = km(np.linalg.norm(xyz[j_any] - xyz[who], axis=1)) > gap
         near_moved = np.where(far_from_it, np.minimum(near_moved, km(d_any)), near_moved)
         # among them, or as near as the apart ones are far, and 10 times nearer than now

@@ -1714,6 +1714,35 @@ def test_one_unknown_spelling_among_few_countries_leaves_the_others_checked(tmp_
     assert "countries not known" not in {e["action"] for e in report.entries}
 
 
+def test_a_refused_town_mate_draws_no_opposite_advice_for_the_others(tmp_path):
+    """An audit's Stanley_2 typed without its minus was refused ("put the minus sign back"),
+    and its two right town-mates were told to "remove the minus sign": moved so they land
+    beside the typo. Only the typo is named (the audit's rows, informants 300 m apart)."""
+    rows = ["id,name,latitude,longitude",
+            "PuertoNatales,Puerto Natales,-51.729,-72.506", "PuntaArenas_1,Punta Arenas,-53.16143,-70.917",
+            "PuntaArenas_2,Punta Arenas,-53.16378,-70.91474", "PuntaArenas_3,Punta Arenas,-53.16378,-70.91926",
+            "PuntaDelgada,Punta Delgada,-52.456,-69.541", "Porvenir_1,Porvenir,-53.29443,-70.368",
+            "Porvenir_2,Porvenir,-53.29678,-70.36573", "Porvenir_3,Porvenir,-53.29678,-70.37027",
+            "CerroSombrero,Cerro Sombrero,-52.777,-69.287", "PuertoWilliams_1,Puerto Williams,-54.93243,-67.608",
+            "PuertoWilliams_2,Puerto Williams,-54.93478,-67.60564", "PuertoWilliams_3,Puerto Williams,-54.93478,-67.61036",
+            "PuertoToro,Puerto Toro,-55.083,-67.076", "ElCalafate,El Calafate,-50.34,-72.276",
+            "RioGallegos_1,Río Gallegos,-51.62143,-69.217", "RioGallegos_2,Río Gallegos,-51.62378,-69.21482",
+            "RioGallegos_3,Río Gallegos,-51.62378,-69.21918", "RioTurbio,Río Turbio,-51.536,-72.337",
+            "RioGrande_1,Río Grande,-53.78543,-67.7", "RioGrande_2,Río Grande,-53.78778,-67.6977",
+            "RioGrande_3,Río Grande,-53.78778,-67.7023", "Tolhuin,Tolhuin,-54.511,-67.193",
+            "Ushuaia_1,Ushuaia,-54.80543,-68.304", "Ushuaia_2,Ushuaia,-54.80778,-68.30165",
+            "Ushuaia_3,Ushuaia,-54.80778,-68.30635"]
+    rows += ["Stanley_1,Stanley,-51.69043,-57.858", "Stanley_2,Stanley,-51.69278,57.85581",
+             "Stanley_3,Stanley,-51.69278,-57.86019", "GooseGreen,GooseGreen,-51.827,-58.967",
+             "FoxBay,FoxBay,-51.943,-60.068", "PortHoward,PortHoward,-51.617,-59.517"]
+    with pytest.raises(DialectGraphError) as err:
+        read_sites(_write(tmp_path, "s.csv", "\n".join(rows) + "\n"))
+    text = str(err.value)
+    assert re.search(r"'Stanley_2' \(lat=-51\.6928, lon=57\.8558; 7,0\d\d km from the other "
+                     r"sites named 'Stanley'\)\. Put the minus sign back", text)
+    assert "Stanley_1" not in text and "Remove the minus sign" not in text
+
+
 def test_the_distance_outside_a_country_wraps_at_180_degrees(tmp_path):
     """An audit's Suva stated as 'NZ' was "1,885 km outside" (to the North Island): New
     Zealand's Kermadecs, across 180°, lay 350° away in plain degrees; they are 1,281 km
