@@ -284,9 +284,11 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
     ids = [str(i) for i in graph.node_ids]
     names = (graph.regions["name"].astype(str).tolist() if "name" in graph.regions.columns
              else ids)
-    style: dict[str, Any] = {"crs": crs}
+    # every map writes the names when asked (--labels reached four kinds of fifteen: the
+    # reference-point map, which a reader reads by place, had none, an audit's)
+    style: dict[str, Any] = {"crs": crs, "labels": labels}
     if survey is None and distances is None:  # the regions, graph and groups alone
-        _draw_geography(idx, graph, wanted, label=label, labels=labels, style=style)
+        _draw_geography(idx, graph, wanted, label=label, style=style)
         from geodata.maps.base import undirected_pairs
 
         pairs = undirected_pairs(graph)
@@ -375,7 +377,7 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
     def want(kind: str) -> bool:
         return kind in wanted
 
-    _draw_geography(idx, graph, wanted, label=label, labels=labels, style=style)
+    _draw_geography(idx, graph, wanted, label=label, style=style)
     # each cluster in the colour of the group most of its sites belong to, when no two
     # clusters share one: the groups and clusters maps then read alike (an audit's
     # Moluccas were green on one and maroon on the other)
@@ -414,7 +416,7 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
         mds = idx.step("mds", lambda: ordination.mds(matrix, n_components=3))
         summary["mds"] = {"r2": mds.r2, "stress": mds.stress,
                           "explained_variance": mds.explained_variance}
-        idx.figure("mds", maps.plot_mds_colours(graph, mds, labels=labels, **style),
+        idx.figure("mds", maps.plot_mds_colours(graph, mds, **style),
                    "MDS colour map", f"Classical MDS in 3 dimensions (r² = {mds.r2:.2f}) "
                    "as CIELAB colours: similar colours speak alike.")
     if want("reference"):
@@ -434,7 +436,7 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
             firsts = (f"; {several} site(s) with several variants are drawn with the first "
                       "listed" if several else "")
             idx.figure(f"feature_{_safe(f)}", maps.plot_feature(
-                graph, col, labels=labels, **style), f"Feature {f}",
+                graph, col, **style), f"Feature {f}",
                 f"The variants of {f} ({n_var} distinct; {shown}{firsts}) with isoglosses "
                 "where neighbours differ.")
     from geodata.maps.base import undirected_pairs
@@ -568,16 +570,16 @@ def write_atlas(sites: Any, out: str | os.PathLike, *, survey: pd.DataFrame | No
 
 
 def _draw_geography(idx: _Index, graph: Any, wanted: Sequence[str], *, label: str | None,
-                    labels: bool | str, style: dict[str, Any]) -> None:
+                    style: dict[str, Any]) -> None:
     """The maps of :data:`GEOGRAPHY_KINDS` asked for: regions and graph, reference groups."""
     from geodata import maps
 
     if "graph" in wanted:
-        idx.figure("graph", maps.plot_graph(graph, labels=labels, **style), "Regions and graph",
+        idx.figure("graph", maps.plot_graph(graph, **style), "Regions and graph",
                    f"The Voronoi region of each of the {graph.n_nodes} sites and the "
                    f"{graph.n_edges} edges of the contiguity graph (dashed: across the sea).")
     if "groups" in wanted and label is not None:
-        idx.figure("groups", maps.plot_groups(graph, labels=labels, **style),
+        idx.figure("groups", maps.plot_groups(graph, **style),
                    "Reference groups", f"The sites' {label} as a categorical map.")
 
 

@@ -246,6 +246,8 @@ def new_axes(ax: Axes | None, figsize: tuple[float, float] = (8.0, 7.0)) -> Axes
 # --------------------------------------------------------------------------- base map
 #: The lakes of the bundled land outline (its holes), drawn as water on the base map.
 LAKES = "world_land:lakes"
+#: Maps whose frame's diagonal is at most this (km) draw the 1:10m countries as land.
+FINE_BASEMAP_KM = 4000.0
 
 
 @functools.lru_cache(maxsize=4)
@@ -328,7 +330,12 @@ def draw_basemap(ax: Axes, frame: MapFrame, *, boundary: gpd.GeoDataFrame | None
     ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, facecolor=SEA_COLOUR, edgecolor="none",
                            zorder=0, gid="sea"))
     if boundary is None:
-        land = _projected_outline("world_countries_110m", frame.crs.to_wkt(), tuple(frame.extent))
+        # a regional map draws the 1:10m coast its regions were clipped to (the 1:110m
+        # outline ruled Fujian's coast straight and painted its bays land, an audit's); a
+        # continent's or the world's, the 1:110m one
+        wide = np.hypot(x1 - x0, y1 - y0) > FINE_BASEMAP_KM * 1000.0
+        land = _projected_outline("world_countries_110m" if wide else "world_countries",
+                                  frame.crs.to_wkt(), tuple(frame.extent))
     else:
         land = boundary.geometry.to_crs(frame.crs)
     if len(land):

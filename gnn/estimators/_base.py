@@ -343,11 +343,25 @@ class GraphEstimator(BaseEstimator):
         it could not be learned, or only as a shift the self-loop weight already makes)."""
         masks = _relation_masks(data.edge_attr, _flag_columns(data.edge_attr_names))
         ea = torch.nan_to_num(data.edge_attr, nan=0.0).numpy()
+        names = list(data.edge_attr_names)
         out = {}
+        self.same_edges_: dict[str, dict[str, list[str]]] = {}
         for r in self.relations_:
             sub = ea[masks[r].numpy()]
-            out[r] = [n for k, n in enumerate(data.edge_attr_names)
-                      if len(sub) == 0 or np.ptp(sub[:, k]) == 0]
+            out[r] = [n for k, n in enumerate(names) if len(sub) == 0 or np.ptp(sub[:, k]) == 0]
+            # a barrier crossed on exactly the edges of another (a border of two countries:
+            # barrier_China and barrier_Taiwan on the same 4 edges) is one cost, not two
+            # that always came out equal and added up (an audit's)
+            kept: list[str] = []
+            for n in (c for c in names if (c == "sea_crossing" or c.startswith("barrier_"))
+                      and c not in out[r]):
+                twin = next((c for c in kept if np.array_equal(sub[:, names.index(c)],
+                                                               sub[:, names.index(n)])), None)
+                if twin is None:
+                    kept.append(n)
+                else:
+                    out[r].append(n)
+                    self.same_edges_.setdefault(r, {}).setdefault(twin, []).append(n)
         return out
 
     def _relation_terms(self) -> dict[str, tuple[str, ...]]:
@@ -427,6 +441,7 @@ class GraphEstimator(BaseEstimator):
         self.genealogy_ = (dict(genealogy) if isinstance(genealogy, dict)
                            and "genealogical" in self.relations_ else None)
         self.edge_attr_names_ = list(data.edge_attr_names)
+        self.same_edges_ = {}
         self.constant_columns_ = self._constant_columns(data) if self._relational else {}
         return data
 
@@ -722,6 +737,12 @@ class GraphEstimator(BaseEstimator):
         if not rows:
             return pd.DataFrame(columns=cols)
         df = pd.DataFrame(rows)
+        for r, groups in getattr(self, "same_edges_", {}).items():
+            for kept, alike in groups.items():
+                at = (df["relation"] == r) & (df["column"] == kept) & (df["term"] == "barrier")
+                df.loc[at, "parameter"] = f"gamma[{'='.join([kept, *alike])}]"
+                df.loc[at, "meaning"] = df.loc[at, "meaning"] + (
+                    f" (crossed on the same edges as {', '.join(alike)}: one cost for all)")
         keys = ["relation", "parameter", "term", "column", "meaning"]
         out = df.groupby(keys, sort=False)["value"].agg(
             value="mean", std="std", lo="min", hi="max", n_fits="count").reset_index()
@@ -884,6 +905,7 @@ class GraphEstimator(BaseEstimator):
                 "feature_encoding_": self.feature_encoding_,
                 "edge_attr_names_": self.edge_attr_names_, "node_ids": self.data_.node_ids,
                 "relations_": self.relations_, "constant_columns_": self.constant_columns_,
+                "same_edges_": getattr(self, "same_edges_", {}),
                 "genealogy_": getattr(self, "genealogy_", None),
                 "use_mass": self._log_mass_ is not None, "best_epoch_": self.best_epoch_,
                 "best_epochs_": list(self.best_epochs_),
@@ -904,6 +926,8 @@ class GraphEstimator(BaseEstimator):
         self.relations_ = list(fitted["relations_"])
         self.genealogy_ = fitted.get("genealogy_")  # None in checkpoints before it was kept
         self.constant_columns_ = {k: list(v) for k, v in fitted["constant_columns_"].items()}
+        self.same_edges_ = {r: {k: list(v) for k, v in g.items()}
+                            for r, g in fitted.get("same_edges_", {}).items()}
         self._restore_fitted(fitted, tensors)
         d = Data(x=tensors["x"], edge_index=tensors["edge_index"],
                  edge_attr=tensors["edge_attr"], pos=tensors["pos"])

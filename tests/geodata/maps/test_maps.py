@@ -98,6 +98,31 @@ def test_plot_graph_keeps_its_signature(szeto):
     _draw(ax.figure)
 
 
+def test_a_regional_map_draws_the_1_10m_coast_a_continental_one_the_1_110m(monkeypatch):
+    """An audit's Fujian coast was drawn from the 1:110m outline under regions clipped to
+    the 1:10m land: a ruled coastline, and bays painted land."""
+    from geodata.maps import base
+
+    asked = []
+    real = base._projected_outline
+    monkeypatch.setattr(base, "_projected_outline",
+                        lambda name, *a: asked.append(name) or real(name, *a))
+    ids = ["Fuzhou", "Ningde", "Quanzhou", "Putian", "Xiamen"]
+    lon, lat = [119.30, 119.55, 118.59, 119.01, 118.09], [26.08, 26.67, 24.91, 25.45, 24.48]
+    fujian = DialectGraph.from_sites(gpd.GeoDataFrame(
+        geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326",
+        index=pd.Index(ids, name="site_id")), regions=False, method="knn", k=2)
+    plot_groups(fujian, groups=pd.Series("a", index=ids))
+    assert asked[0] == "world_countries"
+    asked.clear()
+    far = DialectGraph.from_sites(gpd.GeoDataFrame(
+        geometry=gpd.points_from_xy([119.3, 2.35, -74.0], [26.1, 48.86, 40.7]),
+        crs="EPSG:4326", index=pd.Index(["Fuzhou", "Paris", "NewYork"], name="site_id")),
+        regions=False, method="knn", k=2)
+    plot_groups(far, groups=pd.Series("a", index=far.node_ids))
+    assert asked[0] == "world_countries_110m"
+
+
 def test_groups_colours_legend_and_islands(szeto):
     graph, _ = szeto
     ax = plot_groups(graph)
@@ -945,6 +970,35 @@ def test_clusters_take_the_colours_of_their_groups(tmp_path, monkeypatch):
                       survey=survey, kinds=["clusters"], label="zone", n_clusters=3,
                       metric="hamming", dpi=40)
     assert seen["palette"] == palette
+
+
+def test_write_atlas_passes_labels_to_every_map(tmp_path, monkeypatch):
+    """`--labels latin` reached the graph, groups, MDS and feature maps only: the
+    reference-point map (read by place) and eleven others had no names (an audit's)."""
+    from geodata.maps import atlas
+
+    sites, survey = load_dataset("sinitic_szeto2018")
+    seen = {}
+    def spying(name):
+        real = getattr(maps, name)
+
+        def spy(*a, **kw):
+            seen.setdefault(name, []).append(kw.get("labels"))
+            return real(*a, **kw)
+
+        return spy
+
+    for name in ("plot_reference_point", "plot_beams", "plot_values", "plot_cluster_membership",
+                 "plot_isogloss_bundles", "plot_cluster_dendrogram", "plot_groups"):
+        monkeypatch.setattr(maps, name, spying(name))
+    kinds = ["groups", "clusters", "fuzzy_clusters", "reference", "bundles", "honeycomb",
+             "beams", "incoherence", "parameters", "lisa"]
+    atlas.write_atlas(sites, tmp_path / "a", survey=survey, kinds=kinds, metric="hamming",
+                      label="dialect_group", labels="latin", dpi=30)
+    assert sorted(seen) == ["plot_beams", "plot_cluster_dendrogram", "plot_cluster_membership",
+                            "plot_groups", "plot_isogloss_bundles", "plot_reference_point",
+                            "plot_values"]
+    assert all(v == ["latin"] * len(v) for v in seen.values())
 
 
 def test_write_atlas_draws_the_geography_from_the_sites_alone(tmp_path):

@@ -208,6 +208,34 @@ def test_wrong_graph_type():
 
 
 # -- persistence -------------------------------------------------------------------------
+def test_barriers_crossed_on_the_same_edges_are_one_cost(data, tmp_path):
+    """A border of two countries gives barrier_China and barrier_Taiwan on the same edges:
+    two costs that always came out equal and added up (an audit's 1.68 and 1.68). They are
+    one parameter, named for both, and stay so through save and load."""
+    import warnings
+
+    d = data.clone()
+    ei = d.edge_index.numpy()
+    rng = np.random.default_rng(0)
+    pair_flag = rng.random(d.x.size(0)) < 0.3
+    a = (pair_flag[ei[0]] ^ pair_flag[ei[1]]).astype(np.float32)  # symmetric
+    c = (rng.random(ei.shape[1]) < 0.2).astype(np.float32)
+    d.edge_attr = torch.cat([d.edge_attr, torch.tensor(np.c_[a, a, c])], 1)
+    d.edge_attr_names = list(d.edge_attr_names) + ["barrier_A", "barrier_B", "barrier_C"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        est = DialectGATClassifier(random_state=0, **FAST).fit(d)
+    params = est.edge_params_.set_index("parameter")
+    gammas = sorted(p for p in params.index if p.startswith("gamma[barrier"))
+    assert gammas == ["gamma[barrier_A=barrier_B]", "gamma[barrier_C]"]
+    assert params.loc["gamma[barrier_A=barrier_B]", "meaning"].endswith(
+        "(crossed on the same edges as barrier_B: one cost for all)")
+    est.save(tmp_path / "m.pt")
+    again = DialectGATClassifier.load(tmp_path / "m.pt")
+    assert sorted(p for p in again.edge_params_["parameter"] if p.startswith("gamma[barrier")) \
+        == gammas
+
+
 def test_save_load_round_trip(fitted, tmp_path):
     path = fitted.save(tmp_path / "model.pt")
     raw = torch.load(path, weights_only=True)
