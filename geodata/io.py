@@ -2744,7 +2744,10 @@ def survey_from_frame(
     if delimiter:
         is_str = out["value"].map(lambda v: isinstance(v, str))
         split = out.loc[is_str, "value"].str.split(delimiter, regex=False)
-        n_multi = int((split.str.len() > 1).sum())
+        # a row given twice is one cell (an audit's 108 cells were "216" in a long survey
+        # whose rows came twice)
+        again = out.loc[is_str, "_row"].isin(repeated_rows).to_numpy(bool)
+        n_multi = int(((split.str.len() > 1).to_numpy(bool) & ~again).sum())
         # a part that marks no data ('pa/-', 'pa/NA') is no variant, and no tone to
         # complete ('pa/-' became 'pa' and 'pa-')
         spellings = set(NA_SPELLINGS if missing_values is None else missing_values) - {""}

@@ -147,6 +147,17 @@ def test_missing_columns_named(tmp_path):
         read_sites(p)
 
 
+def test_a_multi_variant_cell_given_twice_is_counted_once(tmp_path):
+    """An audit's long survey with every row twice said its 108 multi-variant cells were
+    216."""
+    rows = "site,item,value\na,sun,ri/tou\na,sun,ri/tou\nb,sun,ri/re\nb,moon,yue\nb,moon,yue\n"
+    survey, report = read_survey(_write(tmp_path, "v.csv", rows), delimiter="/")
+    said = {e["action"]: e["detail"] for e in report.entries}
+    assert said["split multi-variant cells"].startswith("2 cells held several variants")
+    assert said["removed duplicate rows"] == "3 (site, item, value) rows were exact repeats"
+    assert len(survey) == 5
+
+
 def test_unreadable_file(tmp_path):
     with pytest.raises(DialectGraphError, match="does not exist. Check the path"):
         read_sites(tmp_path / "nope.csv")
