@@ -2381,16 +2381,19 @@ def _last_syllable_untoned(reading: str) -> str:
     return re.sub(rf"[{re.escape(_TONE_CHARS)}0-9]+$", "", reading.strip()).rstrip()
 
 
-def _complete_tone_variants(split: pd.Series, delimiter: str) -> tuple[pd.Series, tuple | None]:
+def _complete_tone_variants(split: pd.Series, delimiter: str,
+                            again: np.ndarray | None = None) -> tuple[pd.Series, tuple | None]:
     """Lists of variants in which a variant is a tone alone (``"ʃou⁵³/⁵⁵"`` split into
     ``["ʃou⁵³", "⁵⁵"]``: one syllable with two tones) get that syllable on it
-    (``"ʃou⁵⁵"``); also returns ``(count, first cell, first completed variant)`` or None.
-    A cell of numbers (``"1/2"``) is left alone: the syllable must hold a letter."""
+    (``"ʃou⁵⁵"``); also returns ``(count, first cell, first completed variant)`` or None,
+    not counting the rows ``again`` (a row given twice). A cell of numbers (``"1/2"``) is
+    left alone: the syllable must hold a letter."""
     from geodata.dialectometry.features import _is_tone_only
 
     count, first = 0, None
     done = []
-    for parts in split.tolist():
+    repeat = np.zeros(len(split), bool) if again is None else np.asarray(again, bool)
+    for parts, twice in zip(split.tolist(), repeat):
         if isinstance(parts, list) and len(parts) > 1:
             tone = [_is_tone_only(p) for p in parts]
             # each tone alone takes the syllable before it ("kʰɪŋ⁵⁵/hɔŋ⁵³/⁵⁵": hɔŋ⁵⁵), the
@@ -2407,7 +2410,7 @@ def _complete_tone_variants(split: pd.Series, delimiter: str) -> tuple[pd.Series
                 new.append(_last_syllable_untoned(base) + p.strip()
                            if base is not None and any(ch.isalpha() for ch in base) else p)
             if new != parts:
-                count += sum(a != b for a, b in zip(parts, new))
+                count += 0 if twice else sum(a != b for a, b in zip(parts, new))
                 if first is None:
                     tone_at = next(k for k, (a, b) in enumerate(zip(parts, new)) if a != b)
                     first = (delimiter.join(parts), new[tone_at])
@@ -2755,7 +2758,7 @@ def survey_from_frame(
         if multi.any():
             split[multi] = split[multi].map(
                 lambda parts: _drop_no_data_parts(parts, marks, spellings))
-        split, completed = _complete_tone_variants(split, delimiter)
+        split, completed = _complete_tone_variants(split, delimiter, again)
         out.loc[is_str, "value"] = split
         out = out.explode("value", ignore_index=True)
         if n_multi:

@@ -150,12 +150,14 @@ def test_missing_columns_named(tmp_path):
 def test_a_multi_variant_cell_given_twice_is_counted_once(tmp_path):
     """An audit's long survey with every row twice said its 108 multi-variant cells were
     216."""
-    rows = "site,item,value\na,sun,ri/tou\na,sun,ri/tou\nb,sun,ri/re\nb,moon,yue\nb,moon,yue\n"
+    rows = ("site,item,value\na,sun,ri/tou\na,sun,ri/tou\nb,sun,ri/re\nb,moon,yue⁵⁵/³³\n"
+            "b,moon,yue⁵⁵/³³\n")
     survey, report = read_survey(_write(tmp_path, "v.csv", rows), delimiter="/")
     said = {e["action"]: e["detail"] for e in report.entries}
-    assert said["split multi-variant cells"].startswith("2 cells held several variants")
-    assert said["removed duplicate rows"] == "3 (site, item, value) rows were exact repeats"
-    assert len(survey) == 5
+    assert said["split multi-variant cells"].startswith("3 cells held several variants")
+    assert said["completed tone-only variants"].startswith("1 variants were a tone alone")
+    assert said["removed duplicate rows"] == "4 (site, item, value) rows were exact repeats"
+    assert len(survey) == 6
 
 
 def test_unreadable_file(tmp_path):
