@@ -101,6 +101,11 @@ def test_predict_maps_and_says_when_the_graph_labels_differ_from_the_fit(graphs,
                      r"have another label in 'dialect_group' than the model was fitted on "
                      r"\('\w+' '[a-z]+' \(fit: '[A-Z]\w+'\)", said.err)
     assert "predict reads the labels of the fit (column fitted_label)" in said.err
+    # the two blanked here were labelled in the fit: their predictions repeat those labels
+    assert re.search(r"note \(--graph\): 2 region\(s\) without a label in 'dialect_group' "
+                     r"were labelled when the model was fitted \('\w+', '\w+'\); predict "
+                     r"reads the labels of the fit, so their predictions repeat those labels",
+                     said.err)
     for name in ("pl.predictions.png", "pl.uncertainty.png"):
         assert (graphs["folder"] / name).stat().st_size > 10_000
         assert f"wrote {graphs['folder'] / name}" in said.out
