@@ -1779,6 +1779,10 @@ DETACHED_KEEP_M = 25_000.0
 #: beyond a strait is land the survey does not cover.
 ORPHAN_MIN_SHARE = 0.5
 
+#: A landmass without sites over this many times the largest landmass with sites is land
+#: the survey does not cover (left out).
+ORPHAN_MAX_TIMES = 10.0
+
 #: ... and of the regions up to this far (m) beyond the nearest one, the one nearest to it
 #: by water gap plus its site's distance takes it (see :func:`_join_orphans`).
 ORPHAN_POOL_M = 25_000.0
@@ -2211,6 +2215,12 @@ def _join_orphans(cells: np.ndarray, orphans: np.ndarray, xy: np.ndarray, ids: p
                 k = int(np.argmax(enough))
                 site[t], pieces[t], keep[t] = rest[k], parts[k], True
         near_orphan, near_cell, pieces = which[keep], site[keep], pieces[keep]
+        if sited is not None and len(sited):
+            # a landmass far larger than every landmass with sites is land the survey does
+            # not cover: a sparse atlas of six Pacific sites (a reach of 9,359 km) gave the
+            # Americas to Lihue's region and New Zealand's North Island to Avarua's
+            small = shapely.area(pieces) <= ORPHAN_MAX_TIMES * float(shapely.area(sited).max())
+            near_orphan, near_cell, pieces = near_orphan[small], near_cell[small], pieces[small]
         uncovered = None if sited is None else np.concatenate(
             [sited, orphans[np.setdiff1d(np.arange(len(orphans)), near_orphan)]])
         near_cell = _follow_larger(pieces, near_cell, cells, beyond=uncovered)
@@ -2224,7 +2234,8 @@ def _join_orphans(cells: np.ndarray, orphans: np.ndarray, xy: np.ndarray, ids: p
         left_area = (shapely.area(orphans).sum() - shapely.area(pieces).sum()) / 1e6
         beyond = (f"(or parts) beyond every site's reach, or less than "
                   f"{ORPHAN_MIN_SHARE:.0%} within it, or nearer land no region covers than "
-                  "any region" + ("" if max_join_m is None else
+                  f"any region, or over {ORPHAN_MAX_TIMES:g} times the largest landmass with "
+                  "sites" + ("" if max_join_m is None else
                                   f", or across more than {max_join_m / 1000:g} km of water "
                                   "(max_crossing_km)") + " (land the survey does not cover)")
     cells = cells.copy()

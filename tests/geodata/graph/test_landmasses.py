@@ -674,8 +674,9 @@ def test_a_landmass_mostly_beyond_the_reach_is_left_out_whole():
     assert entries["joined landmasses without sites"].startswith(
         "1 landmass(es) without sites (16 km² in all)")
     assert ("1 landmass(es) without sites (or parts) beyond every site's reach, or less "
-            "than 50% within it, or nearer land no region covers than any region (land the "
-            "survey does not cover) were left out") in entries[
+            "than 50% within it, or nearer land no region covers than any region, or over 10 "
+            "times the largest landmass with sites (land the survey does not cover) were left "
+            "out") in entries[
         "left out distant landmasses"]
 
 
@@ -974,7 +975,8 @@ def test_an_island_off_a_coast_no_region_covers_is_left_out_with_it(world_land):
         assert not held.intersects(shapely.Point(lon, lat)).any(), (lon, lat)
     assert held[held.intersects(shapely.Point(9.0, 40.0))].index.tolist() == ["Bonifacio"]
     said = {e["action"]: e["detail"] for e in g.report.entries}
-    assert re.search(r"or nearer land no region covers than any region, or across more "
+    assert re.search(r"or nearer land no region covers than any region, or over 10 times "
+                     r"the largest landmass with sites, or across more "
                      r"than 200 km of water \(max_crossing_km\) \(land the survey "
                      r"does not cover\) were left out \(.*; the nearest: .*, 232 km² at 5\d km "
                      r"from 'Bastia'", said["left out distant landmasses"])

@@ -475,12 +475,28 @@ def test_a_landmass_without_sites_joins_a_region_only_across_max_join_km():
     Tabuaeran, Fiji to Funafuti. A landmass without sites joins a region across at most
     `max_join_km` of water (the graph's max_crossing_km); the rest is said left out."""
     isle = shapely.box(0.0, 0.0, 0.1, 0.1)
-    far_island = shapely.box(4.0, 0.0, 5.0, 1.0)  # 430 km east, no site
+    far_island = shapely.box(4.0, 0.0, 4.3, 0.3)  # 430 km east, no site
     boundary = gpd.GeoDataFrame(geometry=[isle, far_island], crs="EPSG:4326")
     sites = _points({"a": (0.02, 0.05), "b": (0.08, 0.05), "c": (0.05, 0.09)})
     joined, _ = voronoi_regions(sites, boundary=boundary, max_reach_km=2000)
-    assert joined.geometry.bounds["maxx"].max() > 4.9
+    assert joined.geometry.bounds["maxx"].max() > 4.25
     kept, report = voronoi_regions(sites, boundary=boundary, max_reach_km=2000, max_join_km=200)
     assert kept.geometry.bounds["maxx"].max() < 0.2
     said = {e["action"]: e["detail"] for e in report.entries}["left out distant landmasses"]
     assert "or across more than 200 km of water (max_crossing_km)" in said
+
+
+def test_a_landmass_without_sites_far_larger_than_any_with_sites_is_left_out():
+    """An audit's six Pacific sites (a reach of 9,359 km, crossings of 3,500 km allowed)
+    gave the Americas to Lihue's region and New Zealand's North Island to Avarua's: a
+    landmass without sites over ten times the largest landmass with sites is land the
+    survey does not cover."""
+    isle = shapely.box(0.0, 0.0, 0.1, 0.1)
+    nine = shapely.box(1.0, 0.0, 1.3, 0.3)  # 9 times the isle: joined
+    continent = shapely.box(4.0, 0.0, 5.0, 1.0)  # 100 times: left out
+    boundary = gpd.GeoDataFrame(geometry=[isle, nine, continent], crs="EPSG:4326")
+    sites = _points({"a": (0.02, 0.05), "b": (0.08, 0.05), "c": (0.05, 0.09)})
+    regions, report = voronoi_regions(sites, boundary=boundary, max_reach_km=2000)
+    assert 1.25 < regions.geometry.bounds["maxx"].max() < 1.5
+    said = {e["action"]: e["detail"] for e in report.entries}["left out distant landmasses"]
+    assert "or over 10 times the largest landmass with sites" in said
