@@ -1211,7 +1211,13 @@ _COUNTRY_ALIASES = {"uk": "gb", "el": "gr", "fr": "fra", "no": "nor", "xk": "kos
                     "tw": "twn", "re": "fra", "yt": "fra", "gf": "fra", "gp": "fra",
                     "mq": "fra", "reunion": "fra", "mayotte": "fra", "frenchguiana": "fra",
                     "guadeloupe": "fra", "martinique": "fra", "sj": "nor",
-                    "svalbard": "nor", "svalbardandjanmayen": "nor"}
+                    "svalbard": "nor", "svalbardandjanmayen": "nor",
+                    # ISO codes the 1:10m file folds into their sovereign (TK was "not a
+                    # code the countries know", an audit's Tokelau atolls)
+                    "tk": "nz", "tokelau": "nz", "bq": "nl", "bonairesinteustatiusandsaba":
+                    "nl", "caribbeannetherlands": "nl", "bv": "nor", "bouvetisland": "nor",
+                    "cc": "au", "cocoskeelingislands": "au", "cx": "au",
+                    "christmasisland": "au"}
 #: The columns of Natural Earth's countries that name a country, read by both.
 _COUNTRY_NAME_COLUMNS = ("name_long", "name", "sovereignt", "adm0_a3", "iso_a3", "iso_a2")
 

@@ -1708,6 +1708,22 @@ def test_codes_the_1_10m_countries_lack_are_read_and_unknown_ones_said(tmp_path)
                     r"ISO 3166 code or an English name$", said["detail"])
 
 
+def test_iso_codes_folded_into_their_sovereign_are_known(tmp_path):
+    """An audit's Tokelau atolls typed 'TK' (a valid ISO code) were "a country the bundled
+    countries do not know"; the 1:10m file holds them under New Zealand. TK, BQ, BV, CC and
+    CX read as their sovereign's."""
+    from geodata.io import _country_key, _country_lookup
+
+    lookup = _country_lookup()
+    assert all(_country_key(c) in lookup for c in ("TK", "BQ", "BV", "CC", "CX", "Tokelau"))
+    rows = ("id,name,latitude,longitude,country\nf1,Fakaofo,-9.365,-171.215,TK\n"
+            "a1,Atafu,-8.542,-172.516,TK\nn1,Nukunonu,-9.168,-171.812,TK\n"
+            "p1,Apia,-13.833,-171.767,WS\ns1,Salelologa,-13.713,-172.201,WS\n"
+            "g1,PagoPago,-14.275,-170.702,AS\n")
+    _, report = read_sites(_write(tmp_path, "s.csv", rows), with_report=True)
+    assert "countries not known" not in {e["action"] for e in report.entries}
+
+
 def test_one_unknown_spelling_among_few_countries_leaves_the_others_checked(tmp_path):
     """An audit's 'Malvinas' beside CL, AR and FK (one spelling in four unknown) switched
     every country check off unsaid: Valdivia typed AR, 126 km inside Chile, passed. Most
