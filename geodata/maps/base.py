@@ -829,14 +829,19 @@ def robust_limits(values: Any, *, limits: tuple[float, float] | None = ROBUST_LI
 
 
 # --------------------------------------------------------------------------- borders
+#: The longest stroke an isogloss across a sea crossing gets, as a share of the map's span.
+STROKE_MAX_SHARE = 0.04
+
+
 def shared_borders(frame: MapFrame, pairs: pd.MultiIndex, *,
                    fallback: bool = True) -> dict[tuple[str, str], np.ndarray | list]:
     """Line segments of the border between each pair of regions (projected coordinates).
 
     The border is the intersection of the two region polygons. Pairs that do not touch
     (sea crossings, point graphs) get, with ``fallback``, a short stroke across the middle
-    of the edge, perpendicular to it, a third of its length: where an isogloss would cross
-    the strait.
+    of the edge, perpendicular to it, a third of its length and at most
+    :data:`STROKE_MAX_SHARE` of the map's span: where an isogloss would cross the strait
+    (not a bar of 1,000 km in mid-ocean across a crossing of 3,000 km, an audit's).
     """
     out: dict[tuple[str, str], list] = {}
     if len(pairs) == 0:
@@ -868,6 +873,9 @@ def shared_borders(frame: MapFrame, pairs: pd.MultiIndex, *,
             pb = frame.xy.loc[b].to_numpy(float)
             mid, d = (pa + pb) / 2, pb - pa
             n = np.array([-d[1], d[0]]) / 6
+            half = float(np.hypot(*n))
+            if half > STROKE_MAX_SHARE * frame.span / 2:
+                n *= STROKE_MAX_SHARE * frame.span / 2 / half
             segs = [np.array([mid - n, mid + n])]
         out[(a, b)] = segs
     return out

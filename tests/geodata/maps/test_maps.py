@@ -287,6 +287,26 @@ def test_feature_isoglosses_follow_shared_borders(szeto):
     assert not [c for c in ax2.collections if c.get_gid() == "isoglosses"]
 
 
+def test_an_isogloss_across_a_long_crossing_is_a_short_stroke():
+    """An audit's isogloss between Hawai'i and Penrhyn (3,000 km) was a bar of 1,000 km in
+    mid-ocean: the stroke across a crossing is a third of it, at most 4 % of the map."""
+    from geodata.maps.base import STROKE_MAX_SHARE, MapFrame, shared_borders
+
+    ids = ["a", "b", "c", "d"]
+    lon, lat = [0.0, 0.3, 30.0, 30.3], [0.0, 0.2, 0.0, 0.2]
+    g = DialectGraph.from_sites(gpd.GeoDataFrame(
+        geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326",
+        index=pd.Index(ids, name="site_id")), regions=False, method="knn", k=2)
+    frame = MapFrame(g)
+    pairs = pd.MultiIndex.from_tuples([("a", "b"), ("b", "c")])
+    strokes = shared_borders(frame, pairs)
+    short = np.hypot(*np.diff(strokes[("a", "b")][0], axis=0)[0])
+    near = np.hypot(*np.diff(frame.xy.loc[["a", "b"]].to_numpy(float), axis=0)[0])
+    assert short == pytest.approx(near / 3)  # a strait: a third of it
+    long = np.hypot(*np.diff(strokes[("b", "c")][0], axis=0)[0])
+    assert long == pytest.approx(STROKE_MAX_SHARE * frame.span)
+
+
 def test_feature_map_of_an_item_read_as_classes_and_names_that_are_no_column(szeto):
     """An API audit: an item of a string survey (one-hot columns item:c0, item:c1 ...)
     could not be mapped by its name, and a wrong name listed the region columns only."""
