@@ -20,6 +20,11 @@ from gnn.nn.vote import VoteInputs
 __all__ = ["DialectGATClassifier"]
 
 
+#: Informants of one place (sites under 1 km apart, of one name) keep from voting for each
+#: other in training only up to this many in a place.
+MAX_PLACE_INFORMANTS = 20
+
+
 def _first_of_place(lonlat: np.ndarray, names: np.ndarray | None = None) -> np.ndarray:
     """For each point (``[m, 2]`` degrees), the position of the first point of its place
     (points within :data:`gnn.splits.ONE_PLACE_KM`, in chains, of one name where ``names``
@@ -474,6 +479,10 @@ class DialectGATClassifier(GraphEstimator):
 
         names = site_names(graph, data.node_ids)
         places = _first_of_place(data.pos.numpy(), names)
+        # a "place" of more than a town's informants is a dense survey's chain of sites
+        # under 1 km apart: those keep voting for each other (else none would have a voter)
+        crowd = np.bincount(places, minlength=n)[places] > MAX_PLACE_INFORMANTS
+        places = np.where(crowd, np.arange(n), places)
         if bool((places == np.arange(n)).all()):
             places = None  # no two regions share a place
 

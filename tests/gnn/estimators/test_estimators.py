@@ -694,6 +694,41 @@ def test_a_places_informants_do_not_vote_for_each_other_in_training(town_atlas):
     assert three["beta"] < 1.6 * one["beta"]
 
 
+def test_a_dense_surveys_chain_of_sites_is_no_place_for_the_vote(monkeypatch):
+    """Sites under 1 km apart in a chain are "one place": 30 sites 0.5 km apart (a dense
+    survey, no names) would leave no voter to any of them in training. Places of more than
+    a town's informants keep voting; a town of three does not vote for itself."""
+    import geopandas as gpd
+
+    import geodata
+    from gnn.estimators.classifier import MAX_PLACE_INFORMANTS
+
+    assert MAX_PLACE_INFORMANTS == 20
+    seen = []
+    real = DialectGATClassifier._vote_structure
+
+    def spy(self, data, sources, features, with_features=None, places=None):
+        seen.append(places)
+        return real(self, data, sources, features, with_features, places)
+
+    monkeypatch.setattr(DialectGATClassifier, "_vote_structure", spy)
+    lon = [110.0 + 0.0045 * k for k in range(30)] + [111.0, 111.001, 111.002, 112.0, 112.5]
+    lat = [30.0] * 35
+    ids = [f"s{k}" for k in range(35)]
+    labels = ["A"] * 15 + ["B"] * 15 + ["A", "A", "A", "B", "B"]
+    sites = gpd.GeoDataFrame({"group": labels}, geometry=gpd.points_from_xy(lon, lat),
+                             crs="EPSG:4326", index=pd.Index(ids, name="site_id"))
+    g = geodata.DialectGraph.from_sites(sites, method="knn", k=4, regions=False, label="group")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        DialectGATClassifier(random_state=0, **FAST).fit(g)
+    places = next(p for p in seen if p is not None)
+    assert len(set(places[:30].tolist())) == 30  # the chain: each its own
+    assert len(set(places[30:33].tolist())) == 1  # the town of three: one place
+
+
 def test_label_masks_hide_the_informants_of_one_place_together():
     """With a town-mate's label in view every hidden label was its neighbour's (an audit's
     six informants a town): the label trick hides one place's informants together, and
