@@ -428,8 +428,8 @@ def vote_edges(data: Data, sources: np.ndarray, relations: Sequence[str], *, k: 
     buffer = float(min_distance_km or 0.0)
     place = np.arange(n) if places is None else np.asarray(places)
     if place.shape != (n,):
-        raise ValueError(f"`places` must give one place id per region ({n}); got shape "
-                         f"{place.shape}.")
+        raise DialectGraphError(f"`places` must give one place id per region ({n}); got "
+                                f"shape {place.shape}. Pass an integer array in node order.")
     # the most voters a region can lose to its own place (itself included)
     mates = int(np.bincount(np.unique(place, return_inverse=True)[1]).max()) if n else 1
 

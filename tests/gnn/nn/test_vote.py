@@ -9,6 +9,7 @@ import pytest
 import torch
 from sklearn.neighbors import KNeighborsClassifier
 
+from geodata import DialectGraphError
 from gnn.data import knn_data, szeto_data, vote_edges
 from gnn.nn.layers import EdgePrior
 from gnn.nn.vote import VoteHead, VoteInputs
@@ -245,7 +246,9 @@ def test_no_voter_of_the_same_place_and_k_of_other_places_remain():
     alone, _, _ = vote_edges(d, labelled, rel, k=3, features=feats)
     same, _, _ = vote_edges(d, labelled, rel, k=3, features=feats, places=np.arange(n))
     np.testing.assert_array_equal(alone, same)
-    with pytest.raises(ValueError, match=r"`places` must give one place id per region"):
+    with pytest.raises(DialectGraphError, match=r"`places` must give one place id per region "
+                                                r"\(\d+\); got shape \(\d+,\)\. Pass an "
+                                                r"integer array in node order\."):
         vote_edges(d, labelled, rel, k=3, features=feats, places=place[:-1])
 
 
