@@ -1105,7 +1105,10 @@ def evaluate(
     all_twins = place_twins(pos, names=names_of_sites)
     twins = all_twins if cv in ("random", "loo") else None
     one_place = 0 if twins is None else int(sum(len(t) > 0 for t in twins))
-    if all_twins is not None:  # no inner vote between one place's informants
+    if all_twins is not None and (task == "group" or cv == "loo"):
+        # no inner vote between one place's informants, as in the folds: a fold holds a
+        # town's labels out whole, and leaving one out leaves its town-mates' cells out
+        # (imputation's other folds hide cells: a town-mate's cell of an item stays seen)
         ctx.place = places_of(all_twins, ctx.n)
     if progress and one_place:
         how = ("the informants of one place share a fold" if cv == "random" else

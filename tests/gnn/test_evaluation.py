@@ -101,6 +101,25 @@ def test_the_inner_tuning_keeps_a_places_informants_apart_as_the_folds_do(town_a
     assert all("k=1," not in c for c in chosen)
 
 
+def test_imputation_keeps_town_mates_as_donors_where_its_folds_do(town_atlas, monkeypatch):
+    """Random folds of imputation hide cells, so a town-mate's cell of the same item stays a
+    donor at test time: the inner tuning keeps it too (leave-one-out, which leaves the
+    town-mates' cells out, blocks them)."""
+    import gnn.evaluation as ev
+
+    seen = []
+    real = ev._blocked
+    monkeypatch.setattr(ev, "_blocked", lambda ctx, rows, fold: seen.append(
+        ctx.place is not None) or real(ctx, rows, fold))
+    g = town_atlas(3)
+    few = g.with_features(g.features.iloc[:, :12])
+    evaluate(few, task="impute", cv="random", folds=2, seeds=[0], models=["geo_knn"])
+    assert seen and not any(seen)
+    seen.clear()
+    evaluate(few, task="group", cv="random", folds=2, seeds=[0], models=["geo_knn"])
+    assert seen and all(seen)
+
+
 def test_buffer_applies_inside_the_tuning(pairs):
     # with a 5 km buffer the partner is never available: inside and outside, k=1 now
     # copies the neighbouring pair of the other class
