@@ -1792,6 +1792,8 @@ def _refuse_swapped_looking(sites: gpd.GeoDataFrame, *, argument: str,
     # minus dropped, drew its two town-mates' "remove the minus sign", an audit's)
     typo = sites.index.astype(str).isin(list(named))
     body = ~apart & ~typo
+    sound = np.flatnonzero(~typo)  # the sites a moved one may land beside
+    sound_tree = cKDTree(xyz[sound]) if typo.any() else tree
     if body.sum() * 2 <= len(sites):  # no main body to be apart from
         return
     inside = cKDTree(xyz[body])
@@ -1833,8 +1835,7 @@ def _refuse_swapped_looking(sites: gpd.GeoDataFrame, *, argument: str,
         near_moved = km(inside.query(to)[0])
         # ... but not a site beside it (near Greenwich a sign changed moves a site a few km,
         # among its own town-mates)
-        sound = np.flatnonzero(~typo)
-        d_any, j_any = cKDTree(xyz[sound]).query(to)
+        d_any, j_any = sound_tree.query(to)
         j_any = sound[j_any]
         far_from_it = km(np.linalg.norm(xyz[j_any] - xyz[who], axis=1)) > gap
         near_moved = np.where(far_from_it, np.minimum(near_moved, km(d_any)), near_moved)
