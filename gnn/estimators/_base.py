@@ -338,14 +338,17 @@ class GraphEstimator(BaseEstimator):
                     f"(relations={self.relations!r}, drop_relation={self.drop_relation!r}). "
                     f"{fix}, or pass drop_relation={r!r}.")
 
-    def _constant_columns(self, data: Data) -> dict[str, list[str]]:
-        """Per relation, the edge columns constant over its edges (their term is left out:
-        it could not be learned, or only as a shift the self-loop weight already makes)."""
+    def _constant_columns(self, data: Data) -> tuple[dict[str, list[str]],
+                                                     dict[str, dict[str, list[str]]]]:
+        """Per relation, the edge columns left out of its prior: those constant over its
+        edges (their term could not be learned, or only as a shift the self-loop weight
+        already makes) and the barrier columns crossed on exactly the edges of an earlier
+        one; and, per relation, each kept barrier column's such twins."""
         masks = _relation_masks(data.edge_attr, _flag_columns(data.edge_attr_names))
         ea = torch.nan_to_num(data.edge_attr, nan=0.0).numpy()
         names = list(data.edge_attr_names)
-        out = {}
-        self.same_edges_: dict[str, dict[str, list[str]]] = {}
+        out: dict[str, list[str]] = {}
+        same: dict[str, dict[str, list[str]]] = {}
         for r in self.relations_:
             sub = ea[masks[r].numpy()]
             out[r] = [n for k, n in enumerate(names) if len(sub) == 0 or np.ptp(sub[:, k]) == 0]
@@ -361,8 +364,8 @@ class GraphEstimator(BaseEstimator):
                     kept.append(n)
                 else:
                     out[r].append(n)
-                    self.same_edges_.setdefault(r, {}).setdefault(twin, []).append(n)
-        return out
+                    same.setdefault(r, {}).setdefault(twin, []).append(n)
+        return out, same
 
     def _relation_terms(self) -> dict[str, tuple[str, ...]]:
         terms = dict(DEFAULT_RELATION_TERMS)
@@ -441,8 +444,8 @@ class GraphEstimator(BaseEstimator):
         self.genealogy_ = (dict(genealogy) if isinstance(genealogy, dict)
                            and "genealogical" in self.relations_ else None)
         self.edge_attr_names_ = list(data.edge_attr_names)
-        self.same_edges_ = {}
-        self.constant_columns_ = self._constant_columns(data) if self._relational else {}
+        self.constant_columns_, self.same_edges_ = (self._constant_columns(data)
+                                                    if self._relational else ({}, {}))
         return data
 
     def _fitted_hidden(self) -> np.ndarray:
