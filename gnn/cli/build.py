@@ -25,6 +25,66 @@ from gnn.cli._common import (
 
 __all__ = ["register"]
 
+#: How ``build`` treats real coasts, islands, borders and readings (``build --help``; the
+#: README points here instead of listing it).
+BUILD_NOTES = """\
+regions on real coasts (a land --boundary such as world_land or world_countries):
+  - Voronoi cells are computed per landmass in an equal-area projection and clipped to
+    land; lakes are water (the 1,355 lakes of Natural Earth's 1:10m layer; smaller ones
+    are land unless your --boundary cuts them out); cells are split at the antimeridian.
+  - With world_land or world_countries (or an outline spanning 180 degrees of
+    longitude) a region reaches at most five median site spacings from its site
+    (informants a few per town are spaced as their towns), a sparse one as far as its
+    nearest neighbour; --max-reach-km sets the reach for every region.
+  - Land a cell reaches across a bay goes to the region it borders; land across more
+    than 25 km of open water with no region beside it is left out.
+  - An island 90 % within its sites' reach is theirs whole. An island without sites
+    goes to one region near it, never split between two (whole when 90 % of it lies
+    within reach, else the part within reach), unless it lies nearer a coast no region
+    reaches or across more than --max-crossing-km of water from it. A landmass without
+    sites over 10 times the largest landmass with sites is left out.
+  - A site out at sea, on an islet the outline lacks, gets a disc of water (half-way
+    to its nearest site at most), not a distant coast. Informants of one place (under
+    1 km apart, one name) off the outline stand on one landmass, and share its land in
+    slices round them when one would get under a tenth of an equal share (said).
+
+edges:
+  - Regions facing each other across at most 5 km of water (a strait) are neighbours;
+    a wider sea is crossed once, by the nearest pair (not where land beyond every
+    site's reach links them near the gap, round a bay's head); both are sea_crossing,
+    never between informants of one place (under 1 km apart).
+  - --regions polygons: rook or queen neighbours; borders digitised up to 10 m apart are
+    snapped; overlaps and polygons without a site are reported; gaps between polygons
+    are water or land by the bundled 1:10m land.
+  - --barrier flags the edges that meet a line or enter or leave a polygon; not those
+    between two sites of one country through a neighbour's tip, nor between informants
+    of one place (unless their rows give two names or two countries: Baarle-Hertog and
+    Baarle-Nassau). With a file of countries (or world_countries), the edges across
+    their borders. A site more than 25 km outside every polygon has no known country and
+    its edges are not flagged, unless the sites' `country` column (ISO codes or names)
+    names it: a site is in its stated country when the file puts it in none, or in
+    another within 5 km of its own (a border town on the wrong bank at the file's
+    scale; farther, the file's country holds, said).
+
+readings (every command that reads a survey):
+  - Cells spelt NA, NaN, NULL ... are missing unless --missing-values says otherwise,
+    and so are readings of punctuation only (-, \u2014, ?). One sound typed in two
+    look-alike spellings (g/\u0261, a:/a\u02d0, t\u0361s/\u02a6, Greek \u03b5/IPA \u025b) is written as
+    the survey writes it most. A wide table's columns that describe the sites (names,
+    coordinates, notes) are not items; rows of separators only are left out. Each
+    repair is printed.
+  - String readings become one column per reading class (`item:cN`); g.classes.csv
+    beside the graph lists each class's readings and g.survey.csv keeps the readings as
+    read (after the repairs build reports). Coded values such as WALS's take
+    --categories.
+  - Sites that would lie where they are with latitude and longitude exchanged or a sign
+    changed (far from the rest, from their town's other informants, or from the country
+    their `country` column names) are refused by name.
+  - --classification-col reads classification paths (levels joined by '/', or by '>',
+    ';', '|' or ','); Glottolog's Bookkeeping, Sign Language, Pidgin and other groupings
+    that are not families read as unclassified.
+"""
+
 METHODS = ("voronoi", "rook", "queen", "delaunay", "gabriel", "relative_neighbourhood", "knn",
            "distance_band")
 
@@ -378,7 +438,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("datasets", help="list the bundled data sets and their citations")
     p.set_defaults(func=_cmd_datasets)
 
-    p = sub.add_parser("build", help="build a graph of dialect regions and save it (GeoPackage)")
+    p = sub.add_parser("build", help="build a graph of dialect regions and save it (GeoPackage)",
+                       epilog=BUILD_NOTES, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_site_options(p)
     add_survey_options(p)
     p.add_argument("--regions", type=Path, help="region polygons (GeoJSON/GPKG/Shapefile)")

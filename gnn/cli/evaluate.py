@@ -19,6 +19,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Every model on the same folds and seeds (baselines tuned inside each "
                     "training fold); accuracy pooled over folds, mean ± std over seeds, a "
                     "paired sign test against the best baseline. Prints a Markdown table.",
+        epilog="Informants of one place (under 1 km apart) share a random fold, and "
+               "leaving one out leaves its town-mates out of training; the baselines' "
+               "inner tuning and the networks' training votes keep them apart too "
+               "(town-mates never vote for each other there). --cv auto says which split "
+               "it took and why.",
     )
     p.add_argument("--graph", required=True, type=Path, metavar="G.gpkg",
                    help="graph saved by `dialectgraph build` (GeoPackage)")

@@ -57,7 +57,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "refused (build the fitted and the new sites together, new labels blank). "
                     "Predictions are among the classes the model was fitted on. "
                     "New sites (ids the fitted graph lacks) join the fitted graph: each gets "
-                    "edges to its nearest fitted regions, whose known labels vote.")
+                    "edges to its nearest fitted regions, whose known labels vote.",
+        epilog="The fit's labels are the known ones: a graph whose labels differ, or are "
+               "blank where the fit had them, is said (to predict blanked sites, fit on the "
+               "blanked graph). With a model of `fit --task impute` on a graph of string "
+               "readings, each item's `item:cN` columns are one column (exactly one "
+               "variant per site and item is imputed), and predict also writes the filled "
+               "survey: P.readings.csv (observed cells as build read them, variants joined "
+               "by ' / '; imputed ones as the commonest reading of their class among the 5 "
+               "nearest sites holding it) and P.cells.csv (one row per site and item, "
+               "`imputed` True/False).")
     q.add_argument("--model", required=True, type=Path, metavar="M.pt",
                    help="model saved by `dialectgraph fit`")
     q.add_argument("--graph", required=True, type=Path, metavar="new.gpkg",

@@ -17,6 +17,25 @@ def test_datasets_lists_citations(capsys):
     assert "sinitic_szeto2018" in out and "Szeto, Pui Yiu" in out
 
 
+def test_build_help_states_the_rules_with_the_code_numbers(capsys):
+    """`build --help` lists how regions meet coasts, islands and borders (the README points
+    there), with the numbers the code uses."""
+    from geodata._geo import ONE_PLACE_KM
+    from geodata.graph import edges, regions
+
+    with pytest.raises(SystemExit):
+        main(["build", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    words = {5.0: "five"}
+    assert f"at most {words[regions.REACH_SPACINGS]} median site spacings" in out
+    assert f"across at most {edges.STRAIT_KM:g} km of water" in out
+    assert f"more than {regions.DETACHED_KEEP_M / 1000:g} km of open water" in out
+    assert f"An island {regions.COVERED_SHARE:.0%} within".replace("%", " %") in out
+    assert f"sites over {regions.ORPHAN_MAX_TIMES:g} times the largest landmass" in out
+    assert f"under {ONE_PLACE_KM:g} km apart" in out
+    assert regions.SCANT_SHARE == 0.1 and "under a tenth of an equal share" in out
+
+
 def test_build_bundled_dataset(tmp_path, capsys):
     out = tmp_path / "g.gpkg"
     assert main(["build", "--dataset", "sinitic_szeto2018", "--method", "voronoi",
