@@ -103,7 +103,8 @@ def analyze(
     dict
         JSON-able report: ``input``, ``geographic_distance``, ``distance_decay``,
         ``distance_decay_bins``, ``local_incoherence``, ``clustering``, ``mds``,
-        ``parameter_statistics``, ``mantel`` and ``notes``.
+        ``parameter_statistics`` (``of``: what they are statistics of, the similarities;
+        ``sites``: per site), ``mantel`` and ``notes``.
 
     Raises
     ------
@@ -241,7 +242,10 @@ def analyze(
     except DialectGraphError as exc:
         report["mds"] = None
         notes.append(f"MDS skipped: {exc}")
-    report["parameter_statistics"] = parameter_statistics(matrix)
+    # Goebl's parameter maps are of similarities; the JSON says so beside the numbers
+    report["parameter_statistics"] = {
+        "of": "similarity (1 - distance) of each site to every other site",
+        "sites": parameter_statistics(matrix)}
     mantel_block: dict[str, Any] = {}
     if len(matrix) >= 4:
         mantel_block["geographic"] = mantel(matrix, geo, permutations=permutations, seed=seed)

@@ -50,6 +50,9 @@ PALETTE_MORE = ["#77AADD", "#EE8866", "#EEDD88", "#FFAABB", "#99DDFF", "#44BB99"
                 "#AAAA00", "#004488", "#DDAA33", "#BB5566", "#663333", "#6699CC", "#997700",
                 "#EE99AA", "#225555"]
 MISSING_COLOUR = "#d9d9d9"
+#: the merged rare variants of a feature map ("other (k variants)"): a mid grey that
+#: "no data" (light grey) does not look like (they were #bdbdbd and #d9d9d9)
+OTHER_COLOUR = "#8c8c8c"
 SEA_COLOUR = "#e8f0f6"
 LAND_COLOUR = "#f3f2ee"
 OUTLINE_COLOUR = "#a8a8a8"

@@ -21,6 +21,7 @@ from geodata._validate import DialectGraphError
 from geodata.maps.base import (
     LEGEND_CAP,
     MISSING_COLOUR,
+    OTHER_COLOUR,
     ROBUST_LIMITS,
     MapFrame,
     as_site_series,
@@ -277,7 +278,7 @@ def plot_feature(graph: Any, values: str | pd.Series, *, ax: Axes | None = None,
     colours = category_colours([k for k in keys.dropna().unique() if k not in others],
                                palette=palette)
     for k in others:
-        colours[k] = "#bdbdbd"
+        colours[k] = OTHER_COLOUR
     draw_basemap(ax, frame, boundary=boundary)
     draw_regions(ax, frame, keys.map(colours).fillna(MISSING_COLOUR), style=style)
     draw_sites(ax, frame, size=5)

@@ -201,6 +201,13 @@ def test_feature_map_groups_variants_and_caps_the_legend(atlas):
     assert sum(counts) == graph.n_nodes
     assert any(re.fullmatch(r"other \(\d+ variants, \d+ sites\)", e) for e in entries)
     assert entries[-1].startswith("isogloss (")
+    # 'other' and 'no data' are greys one tells apart (an audit could not: #bdbdbd, #d9d9d9)
+    leg = ax.get_legend()
+    fill = {t.get_text(): h.get_facecolor() for t, h in zip(leg.get_texts(), leg.legend_handles)
+            if hasattr(h, "get_facecolor")}  # not the isogloss line
+    other = next(c for e, c in fill.items() if e.startswith("other ("))
+    missing = next(c for e, c in fill.items() if e.startswith("no data ("))
+    assert abs(np.mean(other[:3]) - np.mean(missing[:3])) > 0.25
     # grouping by a regular expression: the initial segment
     ax2 = plot_feature(graph, values.rename(item), group=r"^.", max_variants=None)
     n_initials = values.str[:1].nunique()

@@ -97,7 +97,11 @@ def test_analyze_from_survey_writes_the_report(files, capsys):
     assert set(rep["mds"]) == {"classical", "metric"}
     assert rep["mantel"]["geographic"]["r"] > 0
     assert "geographic_given_group" in rep["mantel"]
-    assert len(rep["parameter_statistics"]) == 42
+    # the JSON says the statistics are of similarities, not distances (an audit read
+    # max 0.988 as a distance)
+    assert rep["parameter_statistics"]["of"].startswith("similarity (1 - distance)")
+    stats = rep["parameter_statistics"]["sites"]
+    assert len(stats) == 42 and set(next(iter(stats.values()))) >= {"min", "max", "skewness"}
     assert "local incoherence" in capsys.readouterr().out
 
 
