@@ -989,11 +989,24 @@ def sites_from_frame(
     if len(dup):
         first = sorted(dup.unique())[0]
         lines = _file_lines(frame, np.flatnonzero((ids == first).to_numpy()))
+        # a row pasted twice (every cell the same) is told apart from two sites given one id
+        cells = frame.loc[dup.index].astype("string").fillna("")
+        repeats = cells.groupby(dup.to_numpy()).nunique().le(1).all(axis=1)
+        if repeats.all():
+            fix = ("Every one is a repeated row (all its cells the same): delete the repeats, "
+                   "keeping one row per site.")
+        elif repeats.any():
+            one = int(repeats.sum()) == 1
+            fix = (f"Of them, {first_examples(sorted(repeats.index[repeats]))} "
+                   f"{'is a repeated row' if one else 'are repeated rows'} (all cells the "
+                   "same): delete the repeats; rename or merge the others.")
+        else:
+            fix = "Rename or merge the duplicates."
         problems.add(
             f"`{argument}` column {id_col!r} must hold unique site ids; {dup.nunique()} "
             f"{'id occurs' if dup.nunique() == 1 else 'ids occur'} more than once "
             f"({first_examples(sorted(dup.unique()))}; {first!r} on file lines "
-            f"{first_examples(lines)}). Rename or merge the duplicates."
+            f"{first_examples(lines)}). {fix}"
         )
     if missing_coordinates not in ("raise", "keep"):
         raise DialectGraphError(f"`missing_coordinates` must be 'raise' or 'keep'; got "

@@ -846,8 +846,11 @@ class DialectGraph:
                            f"{int(flags.any(axis=1).sum())} edge(s) cross a barrier and are "
                            f"flagged, not removed: "
                            + (", ".join(f"{c} on {n}" for c, n in crossed.items()) or "none")
-                           + (f"; {len(counts) - len(crossed)} barrier(s) are crossed by no "
-                              "edge" if len(crossed) < len(counts) else ""), [])
+                           + (f"; {len(counts) - len(crossed)} barrier(s) near the sites are "
+                              "crossed by no edge and keep an all-False column ("
+                              + first_examples([c for c in counts if c not in crossed])
+                              + "; the networks leave constant columns out)"
+                              if len(crossed) < len(counts) else ""), [])
         if perim is not None and len(perim) == len(ids):
             pass  # from the contiguity step: the same segments, not measured twice
         elif proj is not None and shapely.get_type_id(proj[0]) in (3, 6):

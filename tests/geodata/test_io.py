@@ -140,6 +140,24 @@ def test_duplicate_ids_and_missing_coords_reported_together(tmp_path):
         read_sites(p)
 
 
+def test_a_site_row_given_twice_is_told_apart_from_two_sites_of_one_id(tmp_path):
+    """An audit pasted a site's row twice and was told to 'rename or merge' them; a row
+    whose every cell repeats is a repeat to delete (the survey's repeated rows are dropped
+    with a note; a site table's are refused, since one id may also be two sites)."""
+    p = _write(tmp_path, "s.csv", "id,latitude,longitude,group\na,30,110,x\nb,31,111,y\n"
+                                  "a,30,110,x\n")
+    with pytest.raises(DialectGraphError, match=r"'a' on file lines 2, 4\)\. Every one is a "
+                       r"repeated row \(all its cells the same\): delete the repeats, keeping "
+                       r"one row per site\.$"):
+        read_sites(p)
+    p = _write(tmp_path, "t.csv", "id,latitude,longitude,group\na,30,110,x\nb,31,111,y\n"
+                                  "a,30,110,x\nb,31.5,111,y\n")
+    with pytest.raises(DialectGraphError, match=r"2 ids occur more than once \('a', 'b'; 'a' "
+                       r"on file lines 2, 4\)\. Of them, 'a' is a repeated row \(all cells the "
+                       r"same\): delete the repeats; rename or merge the others\.$"):
+        read_sites(p)
+
+
 def test_missing_columns_named(tmp_path):
     p = _write(tmp_path, "s.csv", "id,y,x\na,30,110\n")
     with pytest.raises(DialectGraphError, match=r"must have the column\(s\) 'latitude', 'longitude';"
