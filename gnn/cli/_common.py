@@ -178,8 +178,12 @@ def resolve_metric(survey, args: argparse.Namespace) -> str:
     return args.metric
 
 
+#: Genealogical edges per region that `fit` adds by default (`evaluate` adds none unless asked)
+K_GEN = 3
+
+
 def add_genealogy_options(p: argparse.ArgumentParser, *, classification: bool = True,
-                          k_gen: int = 3, help_extra: str = "") -> None:
+                          k_gen: int = K_GEN, help_extra: str = "") -> None:
     """``--classification`` (unless the command has it already) and ``--k-gen``: the
     genealogical edges the networks weigh by relatedness (:func:`with_genealogy`)."""
     if classification:

@@ -72,7 +72,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from geodata.io import write_json, write_text
-    from gnn.cli._common import check_labels, items_for_imputation, read_graph, with_genealogy
+    from gnn.cli._common import (
+        K_GEN,
+        check_labels,
+        items_for_imputation,
+        read_graph,
+        with_genealogy,
+    )
     from gnn.evaluation import check_model_names, evaluate, to_markdown
     from gnn.progress import check_n_jobs
 
@@ -83,6 +89,14 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         check_model_names(models, task=args.task)  # before the graph is read
     check_n_jobs(args.n_jobs, 1)
     graph = with_genealogy(read_graph(args.graph), args.classification, args.k_gen)
+    column = args.classification or (graph.meta or {}).get("classification")
+    if not args.k_gen and isinstance(column, str) and "genealogical" not in graph.edges.columns:
+        # `fit` joins 3 relatives by default; the table would score another model unsaid
+        print(f"note: the graph classifies its regions ({column!r}), but --k-gen is 0 here, so "
+              "the networks get no genealogical edges (the genealogical majority baseline "
+              f"still reads the paths); `fit` joins each region to its {K_GEN} closest "
+              f"relatives by default: pass --k-gen {K_GEN} to evaluate the model `fit` makes",
+              file=sys.stderr)
     if args.task == "impute":
         graph, variants = items_for_imputation(graph)
         if variants:
@@ -111,6 +125,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             n_jobs=args.n_jobs,
         )
     result["graph"] = str(args.graph)
+    result["k_gen"] = int(args.k_gen)  # genealogical edges per region (0: none added)
     table = to_markdown(result)
     if args.json:
         write_json(args.json, result)

@@ -177,3 +177,31 @@ def test_unlabelled_regions_are_said_to_go_unscored(tmp_path, capsys):
             f"'{sites.index[9]}'): they are not scored (their features and edges take part)"
             ) in err
     assert json.loads(out.read_text())["models"]["majority"]["n_predictions"] == 40
+
+
+def test_a_classified_graph_is_told_that_k_gen_0_leaves_out_fits_genealogy(tmp_path, capsys):
+    """An audit's graph built with `--classification-col`: `fit` joined 3 relatives a
+    region and learned eta, while `evaluate` (--k-gen 0 by default) scored networks
+    without genealogical edges and never said so; the JSON had no k_gen."""
+    import geodata
+    from geodata.graph.dialect_graph import DialectGraph
+
+    sites, survey = geodata.load_dataset("sinitic_szeto2018")
+    g = DialectGraph.from_sites(sites, method="knn", k=4, regions=False, features=survey,
+                                label="dialect_group", classification="dialect_group")
+    g.to_file(tmp_path / "g.gpkg")
+    out = tmp_path / "r.json"
+    args = _parser().parse_args(["evaluate", "--graph", str(tmp_path / "g.gpkg"), "--cv", "loo",
+                                 "--seeds", "1", "--models", "majority", "--json", str(out)])
+    assert args.func(args) == 0
+    assert re.search(r"note: the graph classifies its regions \('dialect_group'\), but --k-gen "
+                     r"is 0 here, so the networks get no genealogical edges .*; `fit` joins "
+                     r"each region to its 3 closest relatives by default: pass --k-gen 3 to "
+                     r"evaluate the model `fit` makes", capsys.readouterr().err)
+    assert json.loads(out.read_text())["k_gen"] == 0
+    args = _parser().parse_args(["evaluate", "--graph", str(tmp_path / "g.gpkg"), "--cv", "loo",
+                                 "--seeds", "1", "--models", "majority", "--k-gen", "3",
+                                 "--json", str(out)])
+    assert args.func(args) == 0
+    assert "--k-gen is 0" not in capsys.readouterr().err
+    assert json.loads(out.read_text())["k_gen"] == 3
