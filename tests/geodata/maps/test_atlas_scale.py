@@ -152,6 +152,17 @@ def test_labels_placed_farther_out_have_leader_lines(atlas):
             ax.transData.transform(own) - [bb.x1, bb.y1])))
         assert gaps.min() >= mine - 1.5, t.get_text()  # the halo's pad aside
     assert unlined > 0
+    # every label, lined or not, is its own site's by its box or by its middle: an audit's
+    # 'Trinidadian Creole English' ran 450 km from its line, under another site's region
+    for t in texts:
+        bb = t.get_window_extent(r)
+        own = ax.transData.transform(by_name[t.get_text()])
+        box_gap = np.hypot(np.maximum(0, np.maximum(bb.x0 - sites_px[:, 0], sites_px[:, 0] - bb.x1)),
+                           np.maximum(0, np.maximum(bb.y0 - sites_px[:, 1], sites_px[:, 1] - bb.y1)))
+        own_gap = np.hypot(*np.maximum(0, np.maximum([bb.x0, bb.y0] - own, own - [bb.x1, bb.y1])))
+        middle = np.hypot(*(sites_px - [(bb.x0 + bb.x1) / 2, (bb.y0 + bb.y1) / 2]).T)
+        own_middle = np.hypot(*(own - [(bb.x0 + bb.x1) / 2, (bb.y0 + bb.y1) / 2]))
+        assert box_gap.min() >= own_gap - 1.5 or middle.min() >= own_middle - 1.5, t.get_text()
     plt.close(fig)
 
 
