@@ -42,7 +42,8 @@ __getattr__, __dir__, __all__ = _lazy.attach(
                   "voronoi_regions", "wals_graph"],
         "dialectometry": [
             "analyze", "bootstrap_clustering", "bootstrap_support", "clustering_agreement",
-            "cognate_presence", "compare_clusterings", "compare_trees", "distance_decay",
+            "classification_tree", "cognate_presence", "compare_clusterings", "compare_trees",
+            "distance_decay",
             "geographic_distances", "glottolog_tree", "hierarchical_clustering",
             "join_counts", "linguistic_distances", "local_incoherence", "local_morans_i",
             "mantel", "mds", "morans_i", "neighbor_joining", "noisy_clustering", "one_hot",

@@ -39,7 +39,7 @@ __getattr__, __dir__, __all__ = _lazy.attach(
         "ordination": ["mds"],
         "spatial_stats": ["join_counts", "local_morans_i", "mantel", "morans_i",
                           "partial_mantel"],
-        "trees": ["bootstrap_support", "compare_trees", "glottolog_tree", "neighbor_joining",
+        "trees": ["bootstrap_support", "classification_tree", "compare_trees", "glottolog_tree", "neighbor_joining",
                   "quartet_distance", "read_newick", "robinson_foulds",
                   "leaf_names", "tree_from_embeddings", "treelikeness", "upgma",
                   "write_newick"],

@@ -33,7 +33,7 @@ import pandas as pd
 from scipy.cluster import hierarchy
 from scipy.spatial.distance import pdist, squareform
 
-from geodata._validate import DialectGraphError, first_examples, require_columns
+from geodata._validate import DialectGraphError, Report, first_examples, require_columns
 from geodata.dialectometry.distances import validate_distance_matrix
 from geodata.io import write_text
 
@@ -42,6 +42,7 @@ __all__ = [
     "Treelikeness",
     "bootstrap_support",
     "check_leaves",
+    "classification_tree",
     "cluster_agreement",
     "compare_trees",
     "flat_clusters",
@@ -711,10 +712,16 @@ def glottolog_tree(glottocodes: pd.Series,
             "`glottocodes` must give a known Glottocode for every site; " + "; ".join(parts)
             + ". Drop those sites or fill in their codes."
         )
+    return _tree_of_paths({site: [p for p in paths[code].split("/") if p] + [str(code)]
+                           for site, code in codes.items()})
+
+
+def _tree_of_paths(levels: dict[Any, list[str]]) -> newick.Node:
+    """One node per distinct path prefix, named by its last level; each site a leaf under
+    its whole path; the top levels joined at an unnamed root."""
     root = newick.Node()
     children: dict[tuple[str, ...], newick.Node] = {(): root}
-    for site, code in codes.items():
-        path = [p for p in paths[code].split("/") if p] + [str(code)]
+    for site, path in levels.items():
         key: tuple[str, ...] = ()
         for p in path:
             nxt = key + (p,)
@@ -725,6 +732,53 @@ def glottolog_tree(glottocodes: pd.Series,
             key = nxt
         children[key].add_descendant(_node(str(site)))
     return root
+
+
+def classification_tree(paths: pd.Series, *, report: Report | None = None) -> newick.Node:
+    """Reference tree from the sites' own classification paths (levels joined by '/', or
+    by '>', ';', '|' or ',' as ``build --classification-col`` reads them), leaves named by
+    site id: sites whose paths share a prefix are a clade under it.
+
+    Parameters
+    ----------
+    paths : Series
+        Classification path per site (index: site id); sites without one (blank, NaN, or
+        under a Glottolog grouping that is not a family, such as Bookkeeping) are left out.
+    report : Report, optional
+        Receives how the paths were read and which sites were left out.
+
+    Returns
+    -------
+    newick.Node
+
+    Raises
+    ------
+    DialectGraphError
+        When fewer than 4 sites have a path (no comparison is possible).
+
+    Examples
+    --------
+    >>> t = classification_tree(pd.Series({"a": "Sinitic > Min", "b": "Sinitic > Min",
+    ...                                    "c": "Sinitic > Wu", "d": "Sinitic > Wu"}))
+    >>> to_newick(t)
+    '(((a,b)Min,(c,d)Wu)Sinitic);'
+    """
+    from geodata.graph.dialect_graph import _read_paths
+
+    report = Report() if report is None else report
+    read = _read_paths(pd.Series(paths, dtype=object), getattr(paths, "name", None), report)
+    given = read.dropna()
+    if len(given) < 4:
+        raise DialectGraphError(
+            f"`classification` must give a path for at least 4 sites to compare a tree with; "
+            f"{len(given)} of {len(read)} have one. Fill in the paths (levels joined by '/').")
+    left = [str(i) for i in read.index[read.isna()]]
+    if left:
+        report.add("sites without a classification path",
+                   f"{len(left)} of {len(read)} sites have no classification path and are left "
+                   f"out of the comparison ({first_examples(left)})", left)
+    return _tree_of_paths({site: [x.strip() for x in str(p).split("/") if x.strip()]
+                           for site, p in given.items()})
 
 
 # ---------------------------------------------------------------------------------------

@@ -376,7 +376,41 @@ def _reference_trees(args: argparse.Namespace, sites: pd.DataFrame | None,
         codes = _glottocodes(sites, ids)
         refs["Glottolog"] = {"tree": trees.glottolog_tree(
             codes, None if args.glottolog == "shipped" else args.glottolog), "prune": True}
+        path_col = _path_column(sites)
+        if path_col and not args.classification and len(codes) < len(ids):
+            print(f"note (--glottolog): the sites' {path_col!r} column holds classification "
+                  f"paths; `--classification {path_col}` compares the tree with them too, for "
+                  "the sites without a Glottocode", file=sys.stderr)
+    if args.classification:
+        import pandas as pd
+
+        from geodata.validation import Report, first_examples
+        from gnn.cli._common import print_report
+
+        column = args.classification
+        if sites is None or column not in sites.columns:
+            have = [] if sites is None else [str(c) for c in sites.columns if c != "geometry"]
+            raise DialectGraphError(
+                f"`--classification` must name a column of the sites with classification "
+                f"paths; got {column!r}" + (f", the sites have {first_examples(have, 8)}"
+                                            if have else ", and no --sites were given")
+                + ". Name the column, e.g. --classification classification.")
+        said = Report()
+        paths = sites[column].reindex(pd.Index([str(i) for i in ids]))
+        refs["Classification"] = {"tree": trees.classification_tree(paths, report=said),
+                                  "prune": True}
+        print_report(said, "--classification")
     return refs
+
+
+def _path_column(sites: pd.DataFrame | None) -> str | None:
+    """A column of ``sites`` named like a classification whose values look like paths."""
+    for col in ([] if sites is None else sites.columns):
+        if str(col).strip().lower() in ("classification", "classification_path", "lineage"):
+            values = sites[col].dropna().astype(str)
+            if len(values) and values.str.contains("/|>|;|\\|", regex=True).mean() >= 0.5:
+                return str(col)
+    return None
 
 
 #: Tree comparison entries that count (leaves, splits), printed and written as integers.
@@ -601,6 +635,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                       metavar="LANGUOIDS.csv",
                       help="add a Glottolog reference tree (the Glottolog copy shipped with the "
                            "package, or a languoids.csv you give)")
+    tree.add_argument("--classification", nargs="?", const="classification", default=None,
+                      metavar="COLUMN",
+                      help="add a reference tree from a column of the sites' classification "
+                           "paths (levels joined by '/', or '>', ';', '|', ',', as `build "
+                           "--classification-col` reads them; default column: "
+                           "classification); sites without a path are left out, said")
     tree.add_argument("--group-col", "--label", "--label-col", default="dialect_group",
                       help="column of the sites' groups, compared with as many UPGMA "
                            "clusters of the distances, as `analyze` cuts them (default: "

@@ -159,6 +159,33 @@ def test_glottolog_tree(liu):
         trees.glottolog_tree(bad)
 
 
+def test_classification_tree_of_glottolog_paths_is_the_glottolog_tree(liu):
+    """The sites' own paths make the tree Glottolog's languoids do, when they are
+    Glottolog's paths (RF 0, dendropy's count where it is installed); too few paths raise."""
+    from geodata.graph.genealogy import glottolog_paths
+
+    sites, _, _, _ = liu
+    codes = sites["glottocode"]
+    mine = trees.classification_tree(glottolog_paths(codes))
+    assert sorted(mine.get_leaf_names()) == sorted(sites.index)
+    assert trees.robinson_foulds(mine, trees.glottolog_tree(codes)) == 0
+    dendropy = pytest.importorskip("dendropy")
+    taxa = dendropy.TaxonNamespace()
+    a = dendropy.Tree.get(data=trees.to_newick(mine), schema="newick", taxon_namespace=taxa,
+                          suppress_internal_node_taxa=True, preserve_underscores=True)
+    b = dendropy.Tree.get(data=trees.to_newick(trees.glottolog_tree(codes)), schema="newick",
+                          taxon_namespace=taxa, suppress_internal_node_taxa=True,
+                          preserve_underscores=True)
+    from dendropy.calculate import treecompare
+
+    assert treecompare.symmetric_difference(a, b) == 0
+    few = pd.Series({"a": "x/y", "b": "x/z", "c": None, "d": "book1242/q"})
+    with pytest.raises(DialectGraphError, match=r"`classification` must give a path for at "
+                                                r"least 4 sites to compare a tree with; 2 of "
+                                                r"4 have one\. Fill in the paths"):
+        trees.classification_tree(few)
+
+
 def test_treelikeness():
     perfect = trees.treelikeness(additive(TRUE))
     assert perfect.delta == pytest.approx(0.0, abs=1e-9)

@@ -583,3 +583,40 @@ def test_a_name_of_several_sites_is_counted_alone():
             r"sites: 'm1', 'm2'\. Give one of their ids\.$")):
         match_name("Maseru", ["m1", "m2", "v6", "v160"],
                    ["Maseru", "Maseru", "Maseru village 6", "Maseru village 160"])
+
+
+def test_tree_compares_with_the_sites_classification_paths(tmp_path, capsys):
+    """An audit's 355 sites each had a Glottolog path in a `classification` column, but
+    `tree --glottolog` matched Glottocodes only and left out the 148 without one: the paths
+    are a reference tree of their own (`--classification`), and --glottolog says so."""
+    from geodata import load_dataset
+
+    sites, survey = load_dataset("sinitic_szeto2018")
+    s = sites.drop(columns="geometry").rename_axis("id")
+    s["classification"] = "Sino-Tibetan > Sinitic > " + s["dialect_group"].astype(str)
+    s.loc[s.index[:2], "classification"] = None
+    s.loc[s.index[2:5], "glottocode"] = None
+    s.to_csv(tmp_path / "s.csv")
+    survey.to_csv(tmp_path / "v.csv", index=False)
+    rep = tmp_path / "r.json"
+    assert run("tree", "--sites", str(tmp_path / "s.csv"), "--survey", str(tmp_path / "v.csv"),
+               "--classification", "--glottolog", "--out", str(tmp_path / "t.nwk"),
+               "--report", str(rep)) == 0
+    err = capsys.readouterr().err
+    assert ("note (--classification): sites without a classification path: 2 of 42 sites have "
+            f"no classification path and are left out of the comparison ('{s.index[0]}', "
+            f"'{s.index[1]}')") in err
+    assert "separates its levels by '>'" in err
+    comparisons = json.loads(rep.read_text())["comparisons"]
+    assert comparisons["Classification"]["n_leaves"] == 40
+    assert 0 <= comparisons["Classification"]["rf"] and "Glottolog" in comparisons
+    # --glottolog alone names the column that would cover the sites without a Glottocode
+    assert run("tree", "--sites", str(tmp_path / "s.csv"), "--survey", str(tmp_path / "v.csv"),
+               "--glottolog", "--out", str(tmp_path / "t.nwk")) == 0
+    assert ("note (--glottolog): the sites' 'classification' column holds classification "
+            "paths; `--classification classification` compares the tree with them too") in (
+        capsys.readouterr().err)
+    with pytest.raises(DialectGraphError, match=r"`--classification` must name a column of the "
+                       r"sites with classification paths; got 'lineage', the sites have "):
+        run("tree", "--sites", str(tmp_path / "s.csv"), "--survey", str(tmp_path / "v.csv"),
+            "--classification", "lineage", "--out", str(tmp_path / "t.nwk"))
