@@ -1044,10 +1044,14 @@ def _report_reach(cells: np.ndarray, xy: np.ndarray, reach: np.ndarray, capped: 
     if not cut.size:
         return
     if max_reach_km == "auto":
+        # the spacing itself is said: an audit read three 'median spacings' in one build
+        # (19, 22.7 and 123 / 5 km) and could not tell which one set the reach
         how = (f"with an outline of the world's land a cell reaches at most "
                f"{REACH_SPACINGS:g} median site spacings from its site "
-               f"({np.min(reach) / 1000:,.0f} km; a sparse site as far as its nearest "
-               f"neighbour, up to {np.max(reach) / 1000:,.0f} km)")
+               f"({REACH_SPACINGS:g} x {np.min(reach) / 1000 / REACH_SPACINGS:,.1f} km = "
+               f"{np.min(reach) / 1000:,.0f} km; the spacing is the typical distance between "
+               f"neighbouring localities; a sparse site as far as its nearest neighbour, up to "
+               f"{np.max(reach) / 1000:,.0f} km)")
     else:
         how = f"a cell reaches at most {float(max_reach_km):g} km from its site"
     report.add("cells cut at their reach",

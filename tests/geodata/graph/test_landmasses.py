@@ -298,6 +298,10 @@ def test_world_land_cells_stop_at_their_reach(world_land):
     entries = {e["action"]: e for e in g.report.entries}
     cut = entries["cells cut at their reach"]
     assert "kor" in cut["ids"] and "5 median site spacings" in cut["detail"]
+    # the spacing itself is said, beside the reach it makes (an audit saw three spacings)
+    spacing, reach = re.search(r"\(5 x ([\d,.]+) km = ([\d,]+) km; the spacing is the typical "
+                               r"distance between neighbouring localities", cut["detail"]).groups()
+    assert abs(5 * float(spacing.replace(",", "")) - float(reach.replace(",", ""))) <= 1
     assert "beyond every site's reach" in entries["left out distant landmasses"]["detail"]
 
 
