@@ -1183,10 +1183,12 @@ def read_sites(
     # Tallinn, ran again and met swapped Kökar, which the country check had seen)
     problems = Problems()
     named = _note_strays_of_one_place(sites, report, argument=argument, problems=problems)
+    confirmed: set[str] = set()
     named |= _check_stated_countries(sites, report, argument=argument, problems=problems,
-                                     named=named)
+                                     named=named, confirmed=confirmed)
     _refuse_swapped_looking(sites[sites["latitude"].notna()], argument=argument,
-                            report=report, problems=problems, named=named)
+                            report=report, problems=problems, named=named,
+                            confirmed=confirmed)
     problems.raise_if_any()
     _note_ids_alike_but_for_case(sites, report, argument=argument)
     return (sites, report) if with_report else sites
@@ -1311,7 +1313,8 @@ def _country_key(value: Any) -> str:
 
 
 def _check_stated_countries(sites: gpd.GeoDataFrame, report: Report, *, argument: str,
-                            problems: Problems, named: set[str] = frozenset()) -> set[str]:
+                            problems: Problems, named: set[str] = frozenset(),
+                            confirmed: set[str] | None = None) -> set[str]:
     """Check the sites against a country column (ISO 3166 codes or English names of the
     bundled 1:10m countries): a site farther than :data:`COUNTRY_SLACK_KM` outside its
     country that a changed sign or exchanged coordinates would put in it is refused (an
@@ -1320,7 +1323,9 @@ def _check_stated_countries(sites: gpd.GeoDataFrame, report: Report, *, argument
     such change explains is reported. A column most of whose values name no country is no
     country column (nothing is checked). A cell may name several countries, as Glottolog
     writes them ('ES;PT'): the site is in any of them. The refused go to ``problems``
-    (their ids returned); the sites ``named`` by an earlier check are not checked."""
+    (their ids returned); the sites ``named`` by an earlier check are not checked; the
+    ids of the sites within :data:`COUNTRY_SLACK_KM` of their country are added to
+    ``confirmed`` (no test of sites apart may take them for typos)."""
     column = country_column(sites.columns)
     if column is None or not len(sites):
         return set()
@@ -1399,6 +1404,8 @@ def _check_stated_countries(sites: gpd.GeoDataFrame, report: Report, *, argument
             continue
         far = km_outside(ks, lat[pos], lon[pos])
         if far <= COUNTRY_SLACK_KM:
+            if confirmed is not None:
+                confirmed.add(str(sites.index[pos]))
             continue
         # a site near its stated country is more likely stated in the wrong one than
         # mistyped: an audit's Tachelhit point, in Morocco 47 km from Algeria (Glottolog's
@@ -1752,7 +1759,8 @@ SWAP_GROUP = 3
 
 def _refuse_swapped_looking(sites: gpd.GeoDataFrame, *, argument: str,
                             report: Report | None = None, problems: Problems | None = None,
-                            named: set[str] = frozenset()) -> None:
+                            named: set[str] = frozenset(),
+                            confirmed: set[str] = frozenset()) -> None:
     """Raise for sites far from every other site that would lie among them with latitude
     and longitude exchanged, or a sign changed (valid both ways, so no range check sees
     it: an audit's ten swapped Mediterranean sites landed in Arabia and were only
@@ -1760,7 +1768,10 @@ def _refuse_swapped_looking(sites: gpd.GeoDataFrame, *, argument: str,
     Indian Ocean; four swapped Baltic rows, only noted, stretched the regions and the
     maps to Oman). A control keeps a survey spread over the world, where a moved point
     lands near some site by chance, from being refused. With ``problems``, they are added
-    to it (not raised); the sites ``named`` by an earlier check are not named again."""
+    to it (not raised); the sites ``named`` by an earlier check are not named again, nor
+    the sites ``confirmed`` by the country their ``country`` column names (an audit's
+    Faroese and Icelandic sites, FO and IS where they lie, 609 km from a Norwegian
+    survey, were told to lose their minus, into Sogn)."""
     from scipy.spatial import cKDTree
 
     from geodata._geo import EARTH_RADIUS_KM
@@ -1823,7 +1834,12 @@ def _refuse_swapped_looking(sites: gpd.GeoDataFrame, *, argument: str,
              ("the latitude's sign changed", lambda la, lo: (-la, lo),
               lambda la, lo: la != 0, _sign_fix("latitude", "south of the equator",
                                                 "north of the equator")))
-    said = sites.index.astype(str).isin(list(named))
+    said = sites.index.astype(str).isin(list(named) + list(confirmed))
+    # without a country column, the way past a group rightly apart is to state it
+    past = ("" if country_column(sites.columns) is not None else
+            " If they are right where they are (islands far from the rest), give the sites a "
+            "`country` column (ISO codes or names): a site in the country it states is never "
+            "taken for a typo.")
     own_problems = problems is None
     problems = Problems() if problems is None else problems
     for how, move, can, fix in moves:
@@ -1880,7 +1896,7 @@ def _refuse_swapped_looking(sites: gpd.GeoDataFrame, *, argument: str,
             f"`{argument}` rows must give each site's latitude and longitude as the others "
             f"do; {len(hit)} site(s) lie apart from the others ({far.min():,.0f} km from them "
             f"at least; the median spacing is {km_text(spacing)}) but would lie among them "
-            f"with {how}: {', '.join(shown)}{more}. {fix}")
+            f"with {how}: {', '.join(shown)}{more}. {fix}{past}")
     # the lone ones: not a group apart, a part of the survey of its own (an audit's Bengal
     # and Andaman sites, a third of its survey, were listed beside an unrelated typo)
     unsaid = np.bincount(part[~said], minlength=len(sizes))  # each group's others unsaid

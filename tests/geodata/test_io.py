@@ -28,6 +28,12 @@ from geodata.io import (
     validate_regions,
 )
 
+#: What a refusal of sites apart says when the sites have no country column: the way past
+#: for a group rightly apart (an audit's Faroes and Iceland beside a Norwegian survey)
+WAY_PAST = (r" If they are right where they are \(islands far from the rest\), give the sites "
+            r"a `country` column \(ISO codes or names\): a site in the country it states is "
+            r"never taken for a typo\.")
+
 
 def _write(tmp_path, name, text):
     path = tmp_path / name
@@ -103,7 +109,7 @@ def test_a_few_swapped_rows_in_range_are_refused(tmp_path):
                        r"\([\d,]+ km from them at least; the median spacing is \d+ km\) but "
                        r"would lie among them with latitude and longitude exchanged: 's3' "
                        r"\(lat=14, lon=36\), 's20' \(lat=17, lon=38\)\. Exchange the two values "
-                       r"in those rows\.$"):
+                       r"in those rows\." + WAY_PAST + "$"):
         read_sites(tmp_path / "s.csv")
     # informants in threes a few hundred metres apart: their spacing is not '0 km' (an
     # audit's Chilean towns)
@@ -1175,7 +1181,7 @@ def test_longitudes_typed_without_their_minus_are_refused(wals, tmp_path):
                        r"would lie among them with the longitude's sign changed: 'alc' "
                        r"\(lat=-31, lon=68\), 'cqt' \(lat=-17\.5, lon=60\), 'kaw' "
                        r"\(lat=-23, lon=55\)\. Put the minus sign back: west of Greenwich "
-                       r"longitudes are negative\.$"):
+                       r"longitudes are negative\." + WAY_PAST + "$"):
         read_sites(tmp_path / "s.csv")
     land = geodata.load_boundary("world_land")
     with pytest.raises(DialectGraphError, match=r"with the longitudes' signs changed \d+ "
@@ -1201,7 +1207,7 @@ def test_a_minus_typed_on_an_eastern_or_northern_site_is_to_be_removed(tmp_path)
         one.loc[row, col] = -one.loc[row, col]
         one.to_csv(tmp_path / "s.csv", index=False)
         with pytest.raises(DialectGraphError, match=rf"with the {col}'s sign changed: .*Remove "
-                           rf"the minus sign: {side} {col}s are positive\.$"):
+                           rf"the minus sign: {side} {col}s are positive\." + WAY_PAST + "$"):
             read_sites(tmp_path / "s.csv")
     land = geodata.load_boundary("world_land")
     with pytest.raises(DialectGraphError, match=r"the longitudes' minus signs look wrong: "
@@ -1607,7 +1613,7 @@ def test_a_group_of_sites_typed_without_their_minus_is_refused(tmp_path):
                     r"the longitude's sign changed: 's048' \(lat=45\.5312, lon=73\.5181\), "
                     r"'s055' \(lat=47\.83, lon=69\.533\), 's286' \(lat=45\.4042, "
                     r"lon=71\.8929\) and 6 more\. Put the minus sign back: west of Greenwich "
-                    r"longitudes are negative\. \(Besides, 1 more site\(s\) lie apart from "
+                    r"longitudes are negative\." + WAY_PAST + r" \(Besides, 1 more site\(s\) lie apart from "
                     r"the others, which no exchange or change of sign puts among them: 's114' "
                     r"\(lat=64\.23, lon=76\.54; [\d,]+ km from them\)\. They may be right "
                     r"\(islands, a survey's outliers\); if not, check their coordinates "
@@ -2047,3 +2053,42 @@ def test_a_sovereign_states_code_covers_its_dependencies_and_other_countries_com
     assert said["ids"][0] == "k"
     assert re.search(r"column names \(Natural Earth's 1:10m borders\): 'k' \([\d,]+ km "
                      r"outside 'PW', in Micronesia\)", said["detail"]), said["detail"]
+
+
+_NORWAY = ("Bergen,60.39,5.32 Stavanger,58.97,5.73 Haugesund,59.41,5.27 Floro,61.6,5.03 "
+           "Forde,61.45,5.85 Sogndal,61.23,7.1 Voss,60.63,6.42 Odda,60.07,6.55 "
+           "Alesund,62.47,6.15 Molde,62.74,7.16 Kristiansund,63.11,7.73 Trondheim,63.43,10.39 "
+           "Lillehammer,61.11,10.47 Oslo,59.91,10.75 Drammen,59.74,10.2 Kristiansand,58.15,8.0 "
+           "Arendal,58.46,8.77 Skien,59.21,9.61 Hamar,60.79,11.07 Gjovik,60.8,10.69 "
+           "Roros,62.57,11.38 Steinkjer,64.01,11.5 Namsos,64.47,11.5 MoiRana,66.31,14.14 "
+           "Bodo,67.28,14.4 Egersund,58.45,6.0 Flekkefjord,58.3,6.66 Mandal,58.03,7.46 "
+           "Kongsberg,59.67,9.65 Geilo,60.53,8.2")
+_FAROES = ("Torshavn,62.01,-6.77 Klaksvik,62.23,-6.59 Runavik,62.11,-6.72 Tvoroyri,61.56,-6.81 "
+           "Vagur,61.47,-6.81 Sorvagur,62.07,-7.3")
+
+
+def test_islands_in_the_country_their_rows_state_are_not_taken_for_typos(tmp_path):
+    """An audit's Faroese sites (FO, where they lie) 609 km from a Norwegian survey were
+    refused: "would lie among them with the longitude's sign changed ... Remove the minus
+    sign", which would have put Torshavn in Sogn; no option got past it. A site in the
+    country its row states is never taken for a typo; without a country column the
+    refusal says that a `country` column is the way past."""
+    rows = [(*r.split(","), "NO") for r in _NORWAY.split()] + [
+        (*r.split(","), "FO") for r in _FAROES.split()]
+    table = pd.DataFrame(rows, columns=["id", "latitude", "longitude", "country"])
+    table.to_csv(tmp_path / "s.csv", index=False)
+    sites, report = read_sites(tmp_path / "s.csv", with_report=True)
+    assert len(sites) == 36 and sites.loc["Torshavn", "longitude"] == -6.77
+    assert not any("Torshavn" in e["detail"] for e in report.entries)
+    table.drop(columns="country").to_csv(tmp_path / "t.csv", index=False)
+    with pytest.raises(DialectGraphError, match=r"6 site\(s\) lie apart from the others .* "
+                       r"would lie among them with the longitude's sign changed: 'Torshavn' .*"
+                       r"Remove the minus sign: east of Greenwich longitudes are positive\."
+                       + WAY_PAST + "$"):
+        read_sites(tmp_path / "t.csv")
+    # a stated country does not shield a typo: a Norwegian town typed west is still refused
+    typo = table.copy()
+    typo.loc[typo["id"] == "Bergen", "longitude"] = "-5.32"
+    typo.to_csv(tmp_path / "u.csv", index=False)
+    with pytest.raises(DialectGraphError, match=r"'Bergen'"):
+        read_sites(tmp_path / "u.csv")
