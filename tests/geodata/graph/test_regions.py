@@ -289,7 +289,8 @@ def test_informants_whose_wedges_face_the_sea_share_their_towns_land():
     assert entry["ids"] == ["Port_1", "Port_2", "Port_3"]
     assert re.match(r"2 informant\(s\) got none or little of their place's land \(under 10% "
                     r"of an equal share: their Voronoi wedge among their town-mates faces the "
-                    r"sea, or its land lay across water: 'Port_2', 'Port_3'\); the regions of "
+                    r"sea or another site near the place, or its land lay across water: "
+                    r"'Port_2', 'Port_3'\); the regions of "
                     r"their place's informants were cut again into slices round them, one an "
                     r"informant in the order they stand, "
                     r"with as equal land as that order allows \(land km²: 'Port_1' \(105\.\d\), "
