@@ -168,6 +168,19 @@ def boundary_outline(boundary, *, crs: CRS, argument: str = "boundary",
     shapely.Geometry
         The valid union of the boundary in ``crs``.
     """
+    geoms = _projected_parts(boundary, crs=crs, argument=argument, near=near, report=report)
+    outline = shapely.union_all(geoms)
+    if close_gaps_m > 0 and _units_touch(geoms, outline, close_gaps_m):
+        outline = outline.buffer(close_gaps_m, join_style="mitre").buffer(
+            -close_gaps_m, join_style="mitre")
+    return shapely.make_valid(outline)
+
+
+def _projected_parts(boundary, *, crs: CRS, argument: str = "boundary",
+                     near: np.ndarray | None = None,
+                     report: Report | None = None) -> np.ndarray:
+    """The polygon parts of ``boundary`` near the sites (see :func:`boundary_outline`),
+    each projected to ``crs`` and valid, not united."""
     if isinstance(boundary, gpd.GeoSeries | gpd.GeoDataFrame):
         if boundary.crs is None:
             raise DialectGraphError(
@@ -235,11 +248,7 @@ def boundary_outline(boundary, *, crs: CRS, argument: str = "boundary",
     if bad.any():
         geoms = geoms.copy()
         geoms[bad] = [_only_polygons(g) for g in shapely.make_valid(geoms[bad])]
-    outline = shapely.union_all(geoms)
-    if close_gaps_m > 0 and _units_touch(geoms, outline, close_gaps_m):
-        outline = outline.buffer(close_gaps_m, join_style="mitre").buffer(
-            -close_gaps_m, join_style="mitre")
-    return shapely.make_valid(outline)
+    return geoms
 
 
 def _units_touch(geoms: np.ndarray, union: shapely.Geometry, tolerance: float) -> bool:
@@ -622,6 +631,8 @@ def projected_cells(
                                     sited=lands[np.unique(land_of[land_of >= 0])],
                                     max_join_m=None if max_join_km is None
                                     else float(max_join_km) * 1000.0)
+    if reach is not None and _spans_world(boundary):
+        clipped = _without_unsurveyed_countries(clipped, lon, lat, crs, report)
     clipped = _shared_vertices(clipped)
     if outline is not None and reach is None and max_reach_km == "auto" and len(xy) >= 5:
         _report_far_reach(clipped, xy, xy_sites, sites.index, report)
@@ -644,6 +655,86 @@ def projected_cells(
                           landmass=landmass, outline=outline,
                           offshore=offshore, land_m2=land_m2,
                           offshore_gap_m=gap if outline is not None else None)
+
+
+#: Land this near (m) a country without sites goes with it (:func:`_without_unsurveyed_countries`).
+FOREIGN_MARGIN_M = 600.0
+
+
+def _without_unsurveyed_countries(cells: np.ndarray, lon: np.ndarray, lat: np.ndarray,
+                                  crs: CRS, report: Report) -> np.ndarray:
+    """The cells without the land of countries (Natural Earth's 1:10m) where no site lies
+    (nor within :data:`geodata.io.COUNTRY_SLACK_KM` of one, for a site on an islet the
+    file lacks): land the survey does not cover, though within a sparse site's reach (an
+    audit's 30-site Scandinavian atlas gave Riga and Vilnius to Helsinki's region and Co.
+    Mayo to Kirkwall's, 700 km out). Reported with the countries and areas."""
+    from geodata.datasets import load_boundary
+    from geodata.io import COUNTRY_SLACK_KM
+
+    world = load_boundary("world_countries")
+    geoms = world.geometry.to_numpy()
+    tree = shapely.STRtree(geoms)
+    pts = shapely.points(lon, lat)
+    hit_pt, hit_c = tree.query(pts, predicate="within")
+    sited = set(hit_c.tolist())
+    lost = np.setdiff1d(np.arange(len(pts)), hit_pt)
+    if lost.size:  # off the 1:10m land: the country nearby, if one is
+        at, near = tree.query_nearest(pts[lost], max_distance=COUNTRY_SLACK_KM / 111.0)
+        sited |= set(near.tolist())
+    foreign = world.iloc[[k for k in range(len(world)) if k not in sited]]
+    if foreign.empty:
+        return cells
+    parts = _projected_parts(foreign[["geometry"]], crs=crs, near=np.column_stack([lon, lat]))
+    parts = parts[~shapely.is_empty(parts)]
+    if not len(parts):
+        return cells
+    # each cell against the parts it meets, cut to its box (Russia and Canada whole, at
+    # 1:10m, against every Arctic cell took minutes)
+    cell_at, part_at = shapely.STRtree(parts).query(cells, predicate="intersects")
+    if not cell_at.size:
+        return cells
+    out = cells.copy()
+    hit = np.unique(cell_at)
+    before = shapely.area(cells[hit])
+    for c in hit:
+        x0, y0, x1, y1 = shapely.bounds(cells[c])
+        m = FOREIGN_MARGIN_M
+        shade = shapely.union_all(shapely.clip_by_rect(parts[part_at[cell_at == c]],
+                                                       x0 - m, y0 - m, x1 + m, y1 + m))
+        # widened a little: an outline of touching countries has its gaps closed by 500 m
+        # (the cells' borders are not quite the file's), and a cut along the file's own
+        # border left slivers that made later overlays 100 times slower (an Arctic atlas)
+        out[c] = _only_polygons(shapely.difference(cells[c], shapely.buffer(shade, m)))
+    gone = before - shapely.area(out[hit])
+    big = gone > 1e6  # more than 1 km² (the 1:10m borders and coasts do not quite agree)
+    if big.any():
+        # which countries, by the area taken from the regions (each country clipped to the
+        # taken land's box in lon/lat before it is projected: no part round the globe)
+        taken = _only_polygons(shapely.union_all(
+            shapely.difference(cells[hit[big]], out[hit[big]])))
+        x0, y0, x1, y1 = to_lonlat(np.array([taken], dtype=object), crs)[0].bounds
+        by_country: dict[str, float] = {}
+        if x1 - x0 < 180.0:
+            for c in tree.query(shapely.box(x0, y0, x1, y1)):
+                if int(c) in sited:
+                    continue
+                part = shapely.clip_by_rect(geoms[int(c)], x0, y0, x1, y1)
+                if part.is_empty:
+                    continue
+                mine = gpd.GeoSeries([part], crs="EPSG:4326").to_crs(crs).make_valid().iloc[0]
+                area = float(shapely.area(shapely.intersection(taken, mine)))
+                name = str(world["name"].iloc[int(c)])
+                by_country[name] = by_country.get(name, 0.0) + area
+        names = sorted(((a, n) for n, a in by_country.items() if a > 1e6), reverse=True)
+        shown = ", ".join(f"{n} ({a / 1e6:,.0f} km²)" for a, n in names[:5])
+        report.add("left out countries without sites",
+                   f"{int(big.sum())} region(s) reached into countries where no site lies "
+                   f"and were cut at their borders ({gone[big].sum() / 1e6:,.0f} km² in all: "
+                   f"{shown}{' and more' if len(names) > 5 else ''}): land the survey does "
+                   "not cover (a sparse site's reach spans hundreds of km); an outline of your "
+                   "study area as `boundary` keeps all its land",
+                   [])
+    return out
 
 
 #: A neighbour's vertex this close (m) to a cell's edge is put into that edge.

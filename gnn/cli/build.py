@@ -35,7 +35,9 @@ regions on real coasts (a land --boundary such as world_land or world_countries)
   - With world_land or world_countries (or an outline spanning 180 degrees of
     longitude) a region reaches at most five median site spacings from its site
     (informants a few per town are spaced as their towns), a sparse one as far as its
-    nearest neighbour; --max-reach-km sets the reach for every region.
+    nearest neighbour; --max-reach-km sets the reach for every region. A region takes
+    no land in a country where no site lies (1:10m borders; an outline of your study
+    area as --boundary keeps all its land).
   - Land a cell reaches across a bay goes to the region it borders; land across more
     than 25 km of open water with no region beside it is left out.
   - An island 90 % within its sites' reach is theirs whole. An island without sites

@@ -967,8 +967,8 @@ def test_an_island_off_a_coast_no_region_covers_is_left_out_with_it(world_land):
     """An audit's atlas of Corsica and the western Mediterranean, with no site in Tuscany:
     Elba (232 km², 10 km off the Tuscan coast) and Pianosa (14 km off Elba) went to Bastia's
     region, 50 km across the sea (Capraia, nearer Corsica than Elba, stays). An island nearer land no region covers than any region is land the
-    survey does not cover; Sardinia, 11 km off Corsica and far from land left out, stays
-    Bonifacio's as the reach allows."""
+    survey does not cover. Sardinia, 11 km off Corsica, was Bonifacio's as the reach
+    allowed; it is Italy's, where no site lies, so it is left out too, said."""
     sites = _sites({"Ajaccio": (8.739, 41.919), "Bastia": (9.451, 42.697),
                     "Bonifacio": (9.159, 41.387), "Calvi": (8.757, 42.567),
                     "Corte": (9.150, 42.306)})
@@ -977,8 +977,11 @@ def test_an_island_off_a_coast_no_region_covers_is_left_out_with_it(world_land):
     held = g.regions.geometry
     for lon, lat in ((10.25, 42.78), (10.08, 42.585)):  # Elba, Pianosa
         assert not held.intersects(shapely.Point(lon, lat)).any(), (lon, lat)
-    assert held[held.intersects(shapely.Point(9.0, 40.0))].index.tolist() == ["Bonifacio"]
+    assert not held.intersects(shapely.Point(9.0, 40.0)).any()  # Sardinia
     said = {e["action"]: e["detail"] for e in g.report.entries}
+    assert re.search(r"region\(s\) reached into countries where no site lies and were cut "
+                     r"at their borders \([\d,]+ km² in all: Italy \([\d,]+ km²\)",
+                     said["left out countries without sites"])
     assert re.search(r"or nearer land no region covers than any region, or over 10 times "
                      r"the largest landmass with sites, or across more "
                      r"than 200 km of water \(max_crossing_km\) \(land the survey "
@@ -1549,3 +1552,28 @@ def test_sites_of_different_names_at_one_point_share_its_land_as_one_place(world
     said = {e["action"]: e["detail"] for e in g.report.entries}
     assert re.search(r"faces the sea or another site near the place",
                      said["informants sharing their place's land"])
+
+
+def test_regions_take_no_land_in_countries_where_no_site_lies(world_land):
+    """An audit's sparse Scandinavian atlas (30 sites, a reach of 709 km) gave Riga,
+    Vilnius and St Petersburg to Helsinki's region and Co. Mayo to Kirkwall's: land of
+    countries where no site lies is land the survey does not cover, left out and said."""
+    sites = _sites({"Helsinki": (24.94, 60.17), "Turku": (22.27, 60.45),
+                    "Tampere": (23.76, 61.50), "Kuopio": (27.68, 62.89), "Oulu": (25.47, 65.01),
+                    "Stockholm": (18.07, 59.33), "Umea": (20.26, 63.83)})
+    g = DialectGraph.from_sites(sites, boundary=world_land)
+    _assert_valid_and_holding(g.regions, sites)
+    held = g.regions.geometry
+    for lon, lat in ((24.75, 59.44), (30.3, 59.94), (24.1, 56.95)):  # Tallinn, St P., Riga
+        assert not held.intersects(shapely.Point(lon, lat)).any(), (lon, lat)
+    assert held.intersects(shapely.Point(25.66, 60.98)).sum() == 1  # Lahti, in Finland
+    said = {e["action"]: e["detail"] for e in g.report.entries}
+    assert re.match(r"\d+ region\(s\) reached into countries where no site lies and were cut "
+                    r"at their borders \([\d,]+ km² in all: Russia \([\d,]+ km²\).*\): land "
+                    r"the survey does not cover .*; an outline of your study area as "
+                    r"`boundary` keeps all its land$", said["left out countries without sites"])
+    # a study area's own outline has no such cut: its land is the survey's
+    box = gpd.GeoDataFrame(geometry=[shapely.box(17, 56, 32, 67).intersection(
+        world_land.geometry.union_all())], crs=4326)
+    mine = DialectGraph.from_sites(sites, boundary=box)
+    assert mine.regions.geometry.intersects(shapely.Point(24.75, 59.44)).any()
