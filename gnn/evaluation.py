@@ -329,7 +329,9 @@ def _named_params(ep: pd.DataFrame) -> list[dict]:
         shared = (ep.groupby("parameter")["relation"].transform("nunique") > 1) | (
             names == "sigma")
         names = names.where(~shared, names + "[" + ep["relation"].astype(str) + "]")
-    return [{"parameter": n, "value": float(v)} for n, v in zip(names, ep["value"])]
+    meaning = ep["meaning"].astype(str) if "meaning" in ep.columns else [""] * len(ep)
+    return [{"parameter": n, "value": float(v), "meaning": m}
+            for n, v, m in zip(names, ep["value"], meaning)]
 
 def _network_group(ctx, name, fold, seed, test, train):
     from gnn.estimators import DialectGATClassifier
@@ -1373,10 +1375,13 @@ def _summarise(runs: list[dict]) -> dict:
     if params:
         table = pd.DataFrame(params)
         per_seed = table.groupby(["parameter", "seed"])["value"].mean().unstack("seed")
+        meaning = (table.groupby("parameter")["meaning"].first()
+                   if "meaning" in table.columns else pd.Series(dtype=str))
         res["edge_params"] = {
             str(p): {"mean": float(row.mean()),
                      "std": float(row.std(ddof=1)) if len(row) > 1 else 0.0,
-                     "per_seed": [float(v) for v in row]}
+                     "per_seed": [float(v) for v in row],
+                     "meaning": str(meaning.get(p, ""))}
             for p, row in per_seed.iterrows()}
     res["_per_site"] = pd.concat([r["per_site"] for r in runs], axis=1).mean(axis=1)
     return res
@@ -1474,9 +1479,11 @@ def to_markdown(result: dict) -> str:
     params = [(n, r["edge_params"]) for n, r in result["models"].items() if r.get("edge_params")]
     if params:
         said = "mean ± std over seeds" if spread else "one seed"
+        # each with what it is (an audit read d_base = 1377 without a unit, sigma < 0 and
+        # rho, s without a word of what they weigh)
         text += (f"\nLearned edge-prior parameters ({said}):\n\n"
-                 "| model | parameter | value |\n|---|---|---|\n")
+                 "| model | parameter | value | meaning |\n|---|---|---|---|\n")
         for n, ps in params:
             for p, v in ps.items():
-                text += f"| {n} | {p} | {fmt(v['mean'], v['std'])} |\n"
+                text += f"| {n} | {p} | {fmt(v['mean'], v['std'])} | {v.get('meaning', '')} |\n"
     return text

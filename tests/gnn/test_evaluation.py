@@ -359,6 +359,14 @@ def test_a_parameter_of_two_relations_is_reported_for_each(szeto):
     names = set(r["models"]["dialect_gat"]["edge_params"])
     assert {"sigma[geographic]", "sigma[linguistic]", "beta"} <= names
     assert "sigma" not in names
+    # each says what it is, in the JSON and the table (an audit read d_base = 1377 without
+    # a unit, and rho and s without a word)
+    params = r["models"]["dialect_gat"]["edge_params"]
+    assert params["beta"]["meaning"].startswith("distance-decay exponent")
+    md = to_markdown(r)
+    assert "| model | parameter | value | meaning |" in md
+    assert re.search(r"\| dialect_gat \| d_base\[geographic\] \| [\d.]+.* \| km at which a "
+                     r"geographic voter weighs as much as the base rate", md), md
 
 
 def test_the_self_loop_weight_is_named_by_its_relation_in_every_fit():
