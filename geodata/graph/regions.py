@@ -632,7 +632,8 @@ def projected_cells(
                                     max_join_m=None if max_join_km is None
                                     else float(max_join_km) * 1000.0)
     if reach is not None and _spans_world(boundary):
-        clipped = _without_unsurveyed_countries(clipped, lon, lat, crs, report)
+        clipped = _without_unsurveyed_countries(clipped, lon, lat, crs, report,
+                                                xy=xy, stated=_stated_countries(sites))
     clipped = _shared_vertices(clipped)
     if outline is not None and reach is None and max_reach_km == "auto" and len(xy) >= 5:
         _report_far_reach(clipped, xy, xy_sites, sites.index, report)
@@ -660,14 +661,35 @@ def projected_cells(
 #: Land this near (m) a country without sites goes with it (:func:`_without_unsurveyed_countries`).
 FOREIGN_MARGIN_M = 600.0
 
+#: A country this near (m) a site counts as one with a site (the 1:10m file draws the
+#: Vatican as a box a Vatican site misses by 60 m).
+SITED_NEAR_M = 1000.0
+
+
+def _stated_countries(sites: pd.DataFrame) -> set[int]:
+    """The rows of the bundled 1:10m countries that the sites' ``country`` column names
+    (ISO codes or names; none without such a column)."""
+    from geodata.io import _country_lookup, country_column, country_keys
+
+    column = country_column(sites.columns)
+    if column is None:
+        return set()
+    lookup = _country_lookup()
+    return {lookup[k] for v in sites[column].dropna() for k in country_keys(v)
+            if k in lookup}
+
 
 def _without_unsurveyed_countries(cells: np.ndarray, lon: np.ndarray, lat: np.ndarray,
-                                  crs: CRS, report: Report) -> np.ndarray:
+                                  crs: CRS, report: Report, *, xy: np.ndarray,
+                                  stated: set[int] = frozenset()) -> np.ndarray:
     """The cells without the land of countries (Natural Earth's 1:10m) where no site lies
-    (nor within :data:`geodata.io.COUNTRY_SLACK_KM` of one, for a site on an islet the
-    file lacks): land the survey does not cover, though within a sparse site's reach (an
-    audit's 30-site Scandinavian atlas gave Riga and Vilnius to Helsinki's region and Co.
-    Mayo to Kirkwall's, 700 km out). Reported with the countries and areas."""
+    (nor within :data:`SITED_NEAR_M` of one: a microstate the file draws as a box a site
+    misses by 60 m; nor within :data:`geodata.io.COUNTRY_SLACK_KM` of a site on an islet
+    the file lacks) and that no site's ``country`` names (``stated``: Konstanz, 'DE', lies
+    in Switzerland at the file's scale): land the survey does not cover, though within a
+    sparse site's reach (an audit's 30-site Scandinavian atlas gave Riga and Vilnius to
+    Helsinki's region and Co. Mayo to Kirkwall's, 700 km out). A cell never loses its own
+    site's ground (``xy``, projected). Reported with the countries and areas."""
     from geodata.datasets import load_boundary
     from geodata.io import COUNTRY_SLACK_KM
 
@@ -675,8 +697,8 @@ def _without_unsurveyed_countries(cells: np.ndarray, lon: np.ndarray, lat: np.nd
     geoms = world.geometry.to_numpy()
     tree = shapely.STRtree(geoms)
     pts = shapely.points(lon, lat)
-    hit_pt, hit_c = tree.query(pts, predicate="within")
-    sited = set(hit_c.tolist())
+    hit_pt, hit_c = tree.query(pts, predicate="dwithin", distance=SITED_NEAR_M / 111_000.0)
+    sited = set(hit_c.tolist()) | set(stated)
     lost = np.setdiff1d(np.arange(len(pts)), hit_pt)
     if lost.size:  # off the 1:10m land: the country nearby, if one is
         at, near = tree.query_nearest(pts[lost], max_distance=COUNTRY_SLACK_KM / 111.0)
@@ -704,7 +726,12 @@ def _without_unsurveyed_countries(cells: np.ndarray, lon: np.ndarray, lat: np.nd
         # widened a little: an outline of touching countries has its gaps closed by 500 m
         # (the cells' borders are not quite the file's), and a cut along the file's own
         # border left slivers that made later overlays 100 times slower (an Arctic atlas)
-        out[c] = _only_polygons(shapely.difference(cells[c], shapely.buffer(shade, m)))
+        cut = _only_polygons(shapely.difference(cells[c], shapely.buffer(shade, m)))
+        if not cut.covers(shapely.points(xy[c])):
+            # the site stands by the border (within the margin): its ground stays
+            cut = _only_polygons(shapely.difference(cells[c], shapely.difference(
+                shapely.buffer(shade, m), shapely.buffer(shapely.points(xy[c]), 2 * m))))
+        out[c] = cut
     gone = before - shapely.area(out[hit])
     big = gone > 1e6  # more than 1 km² (the 1:10m borders and coasts do not quite agree)
     if big.any():
@@ -1933,34 +1960,58 @@ def _share_place_land(cells: np.ndarray, xy: np.ndarray, lands: np.ndarray,
 
     def land_in(geom):
         hit = tree.query(geom, predicate="intersects")
-        return shapely.union_all(shapely.intersection(geom, lands[hit])) if hit.size else None
+        if not hit.size:
+            return None
+        try:
+            return shapely.union_all(shapely.intersection(geom, lands[hit]))
+        except shapely.errors.GEOSException:
+            # wedges of informants 10 m apart leave zero-length sides and holes that GEOS
+            # cannot node or place ("non-noded intersection", "unable to assign free hole
+            # to a shell": an audit's Alpine atlas): the cell repaired, on a 1 cm grid
+            fixed = _only_polygons(shapely.make_valid(geom))
+            return shapely.union_all(shapely.intersection(fixed, lands[hit], grid_size=0.01))
 
     out = cells.copy()
     for p in multi:
         members = np.flatnonzero(place == p)
-        have = np.array([0.0 if (got := land_in(cells[k])) is None else float(got.area)
-                         for k in members])
-        # (a sliver of a square metre is none: the overlay leaves such hairs on a coast)
-        short = have < max(SCANT_SHARE * have.sum() / members.size, 1.0)
-        if not short.any() or have.sum() <= 0:
-            continue
-        whole = shapely.union_all(cells[members])
-        land = land_in(whole)
-        if land is None or land.area <= 0:
-            continue
-        slices = _slices(whole, land, xy[members], centre[p])
-        if slices is None:
-            sliced["left"].append(members[short].tolist())
-            continue
-        out[members] = slices
-        sliced["scant"].extend(members[short].tolist())
-        sliced["cut"].append(members.tolist())
-        now = np.array([0.0 if (got := land_in(g)) is None else float(got.area)
-                        for g in slices])
-        still = now < SCANT_SHARE * now.sum() / members.size
-        if still.any():
-            sliced["left"].append(members[still].tolist())
+        try:
+            _slice_place(out, cells, members, centre[p], xy, land_in, sliced)
+        except shapely.errors.GEOSException:
+            # a place whose cells GEOS cannot overlay even repaired (wedges of informants
+            # 10 m apart: an audit's Alpine atlas stopped here) keeps its cells, said
+            have = np.array([shapely.area(cells[k]) for k in members])
+            short = have < SCANT_SHARE * have.sum() / members.size
+            if short.any():
+                sliced["left"].append(members[short].tolist())
     return out, sliced
+
+
+def _slice_place(out: np.ndarray, cells: np.ndarray, members: np.ndarray, centre: np.ndarray,
+                 xy: np.ndarray, land_in, sliced: dict[str, list]) -> None:
+    """Cut one place's cells into slices of its land when one informant got little (see
+    :func:`_share_place_land`), in ``out``; what was done goes to ``sliced``."""
+    have = np.array([0.0 if (got := land_in(cells[k])) is None else float(got.area)
+                     for k in members])
+    # (a sliver of a square metre is none: the overlay leaves such hairs on a coast)
+    short = have < max(SCANT_SHARE * have.sum() / members.size, 1.0)
+    if not short.any() or have.sum() <= 0:
+        return
+    whole = shapely.union_all(cells[members])
+    land = land_in(whole)
+    if land is None or land.area <= 0:
+        return
+    slices = _slices(whole, land, xy[members], centre)
+    if slices is None:
+        sliced["left"].append(members[short].tolist())
+        return
+    now = np.array([0.0 if (got := land_in(g)) is None else float(got.area)
+                    for g in slices])
+    out[members] = slices
+    sliced["scant"].extend(members[short].tolist())
+    sliced["cut"].append(members.tolist())
+    still = now < SCANT_SHARE * now.sum() / members.size
+    if still.any():
+        sliced["left"].append(members[still].tolist())
 
 
 def _slices(whole: shapely.Geometry, land: shapely.Geometry, xy: np.ndarray,
@@ -2189,9 +2240,20 @@ def _uncovered(land: np.ndarray, cells: np.ndarray) -> np.ndarray:
     bare = []
     for g in land:
         hit = cells[tree.query(g, predicate="intersects")]
-        rest = shapely.difference(g, shapely.union_all(hit)) if hit.size else g
+        rest = _robust_difference(g, hit) if hit.size else g
         bare.extend(shapely.get_parts(_only_polygons(rest)))
     return np.array([g for g in bare if not g.is_empty], dtype=object)
+
+
+def _robust_difference(g: shapely.Geometry, cells: np.ndarray) -> shapely.Geometry:
+    """``g`` less the union of ``cells``; where GEOS cannot node them (wedges of informants
+    10 m apart leave zero-length sides: an audit's Alpine atlas stopped here), the cells
+    repaired and the overlay on a 1 cm grid."""
+    try:
+        return shapely.difference(g, shapely.union_all(cells))
+    except shapely.errors.GEOSException:
+        fixed = np.array([_only_polygons(c) for c in shapely.make_valid(cells)], dtype=object)
+        return shapely.difference(g, shapely.union_all(fixed, grid_size=0.01), grid_size=0.01)
 
 
 def _gap_to_uncovered(piece: shapely.Geometry, bare: np.ndarray, *, within: float) -> float:

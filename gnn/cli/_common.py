@@ -543,6 +543,11 @@ _CLI_REMEDIES = {
     "add them with geodata.graph.genealogy.add_genealogy(graph, classification)":
         "add them with --classification COLUMN (a column of the sites with classification "
         "paths or groups)",
+    "give `classification=` (a regions column of paths such as 'Family/Genus') or a graph "
+    "built with geodata.add_genealogy.":
+        "give --classification COLUMN (a column of the regions with paths such as "
+        "'Family/Genus'), or build the graph with `dialectgraph build --classification-col "
+        "COLUMN`.",
 }
 
 

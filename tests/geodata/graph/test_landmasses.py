@@ -1577,3 +1577,26 @@ def test_regions_take_no_land_in_countries_where_no_site_lies(world_land):
         world_land.geometry.union_all())], crs=4326)
     mine = DialectGraph.from_sites(sites, boundary=box)
     assert mine.regions.geometry.intersects(shapely.Point(24.75, 59.44)).any()
+
+
+def test_the_country_cut_keeps_every_sites_ground_and_its_stated_country(world_land):
+    """An audit's Vatican City site, 60 m outside the 1:10m Vatican's box, left the Vatican
+    a country without sites: its 600 m margin cut the site out of its own region. And
+    Konstanz's informants, 'DE' in their rows but in Switzerland at the file's scale, lost
+    every German field to the cut. A country within 1 km of a site, or named in the sites'
+    `country` column, has sites; no cut takes a site's ground."""
+    rome = _sites({"Vatican": (12.4520, 41.9033), "Roma": (12.50, 41.89),
+                   "Viterbo": (12.10, 42.42), "Latina": (12.90, 41.47),
+                   "Rieti": (12.86, 42.40), "Frosinone": (13.35, 41.64)})
+    g = DialectGraph.from_sites(rome, boundary=world_land)
+    _assert_valid_and_holding(g.regions, rome)
+    lake = _sites({"Konstanz": (9.175, 47.663), "Zurich": (8.541, 47.377),
+                   "Bern": (7.45, 46.95), "Luzern": (8.31, 47.05), "StGallen": (9.37, 47.42),
+                   "Chur": (9.53, 46.85)})
+    lake["country"] = ["DE", "CH", "CH", "CH", "CH", "CH"]
+    g = DialectGraph.from_sites(lake, boundary=world_land)
+    _assert_valid_and_holding(g.regions, lake)
+    held = g.regions.geometry
+    assert held[held.intersects(shapely.Point(8.97, 47.74))].index.tolist() == ["Konstanz"]
+    # Austria, which no row names and no site lies in, stays out
+    assert not held.intersects(shapely.Point(9.75, 47.2)).any()  # Vorarlberg

@@ -205,3 +205,21 @@ def test_a_classified_graph_is_told_that_k_gen_0_leaves_out_fits_genealogy(tmp_p
     assert args.func(args) == 0
     assert "--k-gen is 0" not in capsys.readouterr().err
     assert json.loads(out.read_text())["k_gen"] == 3
+
+
+def test_k_gen_without_a_classification_and_the_genealogical_baseline_speak_the_cli(
+        gpkg, capsys):
+    """An audit's --k-gen 3 on a graph without a classification was ignored unsaid, and
+    `--models genealogical_majority` there was told to give `classification=` or use
+    geodata.add_genealogy, words of the Python API."""
+    from gnn.cli import main
+
+    assert main(["evaluate", "--graph", str(gpkg), "--cv", "loo", "--seeds", "1", "--models",
+                 "majority", "--k-gen", "3"]) == 0
+    assert ("note: --k-gen 3 adds no genealogical edges: the graph names no classification; "
+            "pass --classification COLUMN") in capsys.readouterr().err
+    assert main(["evaluate", "--graph", str(gpkg), "--cv", "loo", "--seeds", "1", "--models",
+                 "genealogical_majority"]) == 2
+    err = capsys.readouterr().err
+    assert "give --classification COLUMN (a column of the regions with paths such as " in err
+    assert "dialectgraph build --classification-col COLUMN" in err and "geodata." not in err
