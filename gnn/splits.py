@@ -159,6 +159,10 @@ def loo_folds(coords, *, buffer_km: float = 0.0,
 ONE_PLACE_KM = _GRAPH_ONE_PLACE_KM
 
 
+#: Sites nearer than this (km) stand at one point: one place whatever their names.
+SAME_POINT_KM = 0.001
+
+
 def place_twins(coords, *, names: Sequence | None = None) -> list[np.ndarray] | None:
     """For each site, the other sites within :data:`ONE_PLACE_KM` (None when no two sites
     are that close), of the same name where ``names`` are given.
@@ -171,7 +175,8 @@ def place_twins(coords, *, names: Sequence | None = None) -> list[np.ndarray] | 
         The sites' names (as :func:`geodata.io.place_names` reads them; missing where
         unknown): two sites of two names are two places however near (an audit's Tanda and
         Tanda-Yagomi, two languages 0.6 km apart, were "informants of one place"), as the
-        graph's regions have them.
+        graph's regions have them, unless they stand at one point (within
+        :data:`SAME_POINT_KM`: dialects given their language's coordinates).
 
     Returns
     -------
@@ -202,7 +207,12 @@ def place_twins(coords, *, names: Sequence | None = None) -> list[np.ndarray] | 
             raise DialectGraphError(f"`names` must give one name per site ({len(pos)}); got "
                                     f"{len(named)}.")
         a, b = named.iloc[pairs[:, 0]].to_numpy(), named.iloc[pairs[:, 1]].to_numpy()
-        pairs = pairs[pd.isna(a) | pd.isna(b) | (a == b)]
+        # ... but sites at one point are one place whatever their names, as the regions
+        # have them (an audit's Glottolog dialects at their parent's point were split
+        # over folds, a site's twin at 0 km in training)
+        same_point = np.linalg.norm(xyz[pairs[:, 0]] - xyz[pairs[:, 1]], axis=1) < (
+            SAME_POINT_KM / EARTH_RADIUS_KM)
+        pairs = pairs[pd.isna(a) | pd.isna(b) | (a == b) | same_point]
         if not len(pairs):
             return None
     twins: list[list[int]] = [[] for _ in range(len(pos))]

@@ -149,6 +149,17 @@ def test_sites_of_two_names_are_two_places_however_near():
         place_twins(pos, names=["a", "b"])
 
 
+def test_sites_of_two_names_at_one_point_are_one_place():
+    """An audit's Glottolog dialects at their language's point (different names, 0 km
+    apart) were split over folds, each tested with its twin in training; the regions
+    take them for one place."""
+    from gnn.splits import place_twins
+
+    pos = np.array([[9.4, 48.7], [9.4, 48.7], [9.4, 48.7], [9.405, 48.7], [10.0, 48.0]])
+    named = place_twins(pos, names=["Sinte", "Gadschkene", "Manouche", "Other", "x"])
+    assert [t.tolist() for t in named] == [[1, 2], [0, 2], [0, 1], [], []]
+
+
 def test_site_names_of_a_data_are_its_own_site_names_in_node_order():
     """``evaluate`` hands the networks a Data: the sites' names travel with it as
     ``site_names``, so the networks' training knows the places the folds know."""
