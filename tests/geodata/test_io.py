@@ -146,21 +146,21 @@ def test_duplicate_ids_and_missing_coords_reported_together(tmp_path):
         read_sites(p)
 
 
-def test_a_site_row_given_twice_is_told_apart_from_two_sites_of_one_id(tmp_path):
+@pytest.mark.parametrize("rows, message", [
+    ("a,30,110,x\nb,31,111,y\na,30,110,x\n",
+     r"'a' on file lines 2, 4\)\. Every one is a repeated row \(all its cells the same\): "
+     r"delete the repeats, keeping one row per site\.$"),
+    ("a,30,110,x\nb,31,111,y\na,30,110,x\nb,31.5,111,y\n",
+     r"2 ids occur more than once \('a', 'b'; 'a' on file lines 2, 4\)\. Of them, 'a' is a "
+     r"repeated row \(all cells the same\): delete the repeats; rename or merge the "
+     r"others\.$")])
+def test_a_site_row_given_twice_is_told_apart_from_two_sites_of_one_id(tmp_path, rows,
+                                                                        message):
     """An audit pasted a site's row twice and was told to 'rename or merge' them; a row
     whose every cell repeats is a repeat to delete (the survey's repeated rows are dropped
     with a note; a site table's are refused, since one id may also be two sites)."""
-    p = _write(tmp_path, "s.csv", "id,latitude,longitude,group\na,30,110,x\nb,31,111,y\n"
-                                  "a,30,110,x\n")
-    with pytest.raises(DialectGraphError, match=r"'a' on file lines 2, 4\)\. Every one is a "
-                       r"repeated row \(all its cells the same\): delete the repeats, keeping "
-                       r"one row per site\.$"):
-        read_sites(p)
-    p = _write(tmp_path, "t.csv", "id,latitude,longitude,group\na,30,110,x\nb,31,111,y\n"
-                                  "a,30,110,x\nb,31.5,111,y\n")
-    with pytest.raises(DialectGraphError, match=r"2 ids occur more than once \('a', 'b'; 'a' "
-                       r"on file lines 2, 4\)\. Of them, 'a' is a repeated row \(all cells the "
-                       r"same\): delete the repeats; rename or merge the others\.$"):
+    p = _write(tmp_path, "s.csv", "id,latitude,longitude,group\n" + rows)
+    with pytest.raises(DialectGraphError, match=message):
         read_sites(p)
 
 
