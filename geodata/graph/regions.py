@@ -718,20 +718,19 @@ def _without_unsurveyed_countries(cells: np.ndarray, lon: np.ndarray, lat: np.nd
     out = cells.copy()
     hit = np.unique(cell_at)
     before = shapely.area(cells[hit])
+    m = FOREIGN_MARGIN_M
     for c in hit:
         x0, y0, x1, y1 = shapely.bounds(cells[c])
-        m = FOREIGN_MARGIN_M
-        shade = shapely.union_all(shapely.clip_by_rect(parts[part_at[cell_at == c]],
-                                                       x0 - m, y0 - m, x1 + m, y1 + m))
         # widened a little: an outline of touching countries has its gaps closed by 500 m
         # (the cells' borders are not quite the file's), and a cut along the file's own
         # border left slivers that made later overlays 100 times slower (an Arctic atlas)
-        cut = _only_polygons(shapely.difference(cells[c], shapely.buffer(shade, m)))
-        if not cut.covers(shapely.points(xy[c])):
+        shade = shapely.buffer(shapely.union_all(shapely.clip_by_rect(
+            parts[part_at[cell_at == c]], x0 - m, y0 - m, x1 + m, y1 + m)), m)
+        site = shapely.points(xy[c])
+        if shapely.dwithin(shade, site, 0.0):
             # the site stands by the border (within the margin): its ground stays
-            cut = _only_polygons(shapely.difference(cells[c], shapely.difference(
-                shapely.buffer(shade, m), shapely.buffer(shapely.points(xy[c]), 2 * m))))
-        out[c] = cut
+            shade = shapely.difference(shade, shapely.buffer(site, 2 * m))
+        out[c] = _only_polygons(shapely.difference(cells[c], shade))
     gone = before - shapely.area(out[hit])
     big = gone > 1e6  # more than 1 km² (the 1:10m borders and coasts do not quite agree)
     if big.any():
@@ -1968,8 +1967,8 @@ def _share_place_land(cells: np.ndarray, xy: np.ndarray, lands: np.ndarray,
             # wedges of informants 10 m apart leave zero-length sides and holes that GEOS
             # cannot node or place ("non-noded intersection", "unable to assign free hole
             # to a shell": an audit's Alpine atlas): the cell repaired, on a 1 cm grid
-            fixed = _only_polygons(shapely.make_valid(geom))
-            return shapely.union_all(shapely.intersection(fixed, lands[hit], grid_size=0.01))
+            return shapely.union_all(shapely.intersection(_repaired(geom), lands[hit],
+                                                          grid_size=OVERLAY_GRID_M))
 
     out = cells.copy()
     for p in multi:
@@ -2252,8 +2251,20 @@ def _robust_difference(g: shapely.Geometry, cells: np.ndarray) -> shapely.Geomet
     try:
         return shapely.difference(g, shapely.union_all(cells))
     except shapely.errors.GEOSException:
-        fixed = np.array([_only_polygons(c) for c in shapely.make_valid(cells)], dtype=object)
-        return shapely.difference(g, shapely.union_all(fixed, grid_size=0.01), grid_size=0.01)
+        return shapely.difference(g, shapely.union_all(_repaired(cells), grid_size=OVERLAY_GRID_M),
+                                  grid_size=OVERLAY_GRID_M)
+
+
+#: The grid (m) an overlay GEOS could not node is done again on (:func:`_repaired` cells).
+OVERLAY_GRID_M = 0.01
+
+
+def _repaired(geoms):
+    """``geoms`` (one or an array) made valid, polygons only: for an overlay that GEOS
+    could not node as they were."""
+    if isinstance(geoms, shapely.Geometry):
+        return _only_polygons(shapely.make_valid(geoms))
+    return np.array([_only_polygons(g) for g in shapely.make_valid(geoms)], dtype=object)
 
 
 def _gap_to_uncovered(piece: shapely.Geometry, bare: np.ndarray, *, within: float) -> float:
