@@ -48,7 +48,9 @@ regions on real coasts (a land --boundary such as world_land or world_countries)
   - A site out at sea, on an islet the outline lacks, gets a disc of water (half-way
     to its nearest site at most), not a distant coast. Informants of one place (under
     1 km apart, one name) off the outline stand on one landmass, and share its land in
-    slices round them when one would get under a tenth of an equal share (said).
+    slices round them when one would get under a tenth of an equal share (said). Sites
+    at one point (dialects given their language's coordinates), whatever their names,
+    are one place: its land is cut round the point into slices of equal land.
 
 edges:
   - Regions facing each other across at most 5 km of water (a strait) are neighbours;
