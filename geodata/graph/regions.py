@@ -1973,23 +1973,25 @@ def _share_place_land(cells: np.ndarray, xy: np.ndarray, lands: np.ndarray,
     out = cells.copy()
     for p in multi:
         members = np.flatnonzero(place == p)
-        try:
-            # sites at one point (``group``: spread round it): slices of equal land always
-            one_point = group is not None and group[members[0]] >= 0 and bool(
-                (group[members] == group[members[0]]).all())
+        # sites at one point (``group``: spread round it): slices of equal land always
+        one_point = group is not None and group[members[0]] >= 0 and bool(
+            (group[members] == group[members[0]]).all())
+        # wedges of informants 10 m apart leave sides GEOS cannot node (an audit's Alpine
+        # atlas stopped here): the place's cells once more on a 1 cm grid; a place GEOS
+        # cannot overlay even so keeps its cells, said
+        for snap in (False, True):
+            own = cells
+            if snap:
+                own = cells.copy()
+                own[members] = shapely.set_precision(_repaired(cells[members]),
+                                                     OVERLAY_GRID_M)
             try:
-                _slice_place(out, cells, members, centre[p], xy, land_in, sliced,
+                _slice_place(out, own, members, centre[p], xy, land_in, sliced,
                              one_point=one_point)
+                break
             except shapely.errors.GEOSException:
-                # wedges of informants 10 m apart leave sides GEOS cannot node (an audit's
-                # Alpine atlas stopped here): the place's cells on a 1 cm grid, once more
-                snapped = cells.copy()
-                snapped[members] = shapely.set_precision(_repaired(cells[members]),
-                                                         OVERLAY_GRID_M)
-                _slice_place(out, snapped, members, centre[p], xy, land_in, sliced,
-                             one_point=one_point)
-        except shapely.errors.GEOSException:
-            # a place whose cells GEOS cannot overlay even so keeps its cells, said
+                continue
+        else:
             have = np.array([shapely.area(cells[k]) for k in members])
             short = have < SCANT_SHARE * have.sum() / members.size
             if short.any():
