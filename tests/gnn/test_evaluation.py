@@ -598,7 +598,16 @@ def test_evaluate_says_when_informants_share_a_place(szeto, capsys):
     # two names under 1 km apart are two places (an audit's Tanda and Tanda-Yagomi, two
     # languages 0.6 km apart, were "informants of one place" and shared a fold)
     assert "name" in sites.columns
-    other = pd.concat([sites, twin.assign(name="Another town")])
+    near = twin.assign(name="Another town", latitude=twin["latitude"] + 0.0054)  # 0.6 km
+    near = near.set_geometry(gpd.points_from_xy(near["longitude"], near["latitude"],
+                                                crs=4326))
+    other = pd.concat([sites, near])
     g2 = geodata.DialectGraph.from_sites(other, method="knn", k=4, regions=False, features=v,
                                          label="dialect_group")
     assert evaluate(g2, cv="loo", seeds=1, models=["geo_knn"])["one_place_sites"] == 0
+    # ... but two names at one point are one place (dialects given their language's
+    # coordinates, as the regions have them)
+    same = pd.concat([sites, twin.assign(name="Another town")])
+    g3 = geodata.DialectGraph.from_sites(same, method="knn", k=4, regions=False, features=v,
+                                         label="dialect_group")
+    assert evaluate(g3, cv="loo", seeds=1, models=["geo_knn"])["one_place_sites"] == 2
