@@ -90,12 +90,15 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     check_n_jobs(args.n_jobs, 1)
     graph = with_genealogy(read_graph(args.graph), args.classification, args.k_gen)
     column = args.classification or (graph.meta or {}).get("classification")
-    if args.k_gen and not isinstance(column, str) and "genealogical" not in graph.edges.columns:
+    classified = isinstance(column, str)
+    if "genealogical" in graph.edges.columns:
+        pass  # the graph's own genealogical edges are read as they are
+    elif args.k_gen and not classified:
         print(f"note: --k-gen {args.k_gen} adds no genealogical edges: the graph names no "
               "classification; pass --classification COLUMN (a column of the regions with "
               "classification paths), or build the graph with `dialectgraph build "
               "--classification-col COLUMN`", file=sys.stderr)
-    if not args.k_gen and isinstance(column, str) and "genealogical" not in graph.edges.columns:
+    elif not args.k_gen and classified:
         # `fit` joins 3 relatives by default; the table would score another model unsaid
         print(f"note: the graph classifies its regions ({column!r}), but --k-gen is 0 here, so "
               "the networks get no genealogical edges (the genealogical majority baseline "
