@@ -201,14 +201,7 @@ def _projected_parts(boundary, *, crs: CRS, argument: str = "boundary",
         )
     ll = np.asarray(shapely.get_parts(ll), dtype=object)
     if near is not None and len(ll) > 1:
-        # longitudes relative to the sites' circular mean, so a survey across the
-        # antimeridian (Fiji) gets a narrow window, not the whole globe
-        rad = np.radians(near[:, 0])
-        lon0 = float(np.degrees(np.arctan2(np.sin(rad).mean(), np.cos(rad).mean())))
-        rel = (near[:, 0] - lon0 + 180) % 360 - 180
-        lo = np.array([rel.min(), near[:, 1].min()])
-        hi = np.array([rel.max(), near[:, 1].max()])
-        widen = max(5.0, float(np.hypot(*(hi - lo))) / 2)
+        lon0, lo, hi, widen = _sites_window(near)
         x0, y0, x1, y1 = shapely.bounds(ll).T
         x0, x1 = (x0 - lon0 + 180) % 360 - 180, (x1 - lon0 + 180) % 360 - 180
         a, b = lo[0] - widen, hi[0] + widen
@@ -249,6 +242,20 @@ def _projected_parts(boundary, *, crs: CRS, argument: str = "boundary",
         geoms = geoms.copy()
         geoms[bad] = [_only_polygons(g) for g in shapely.make_valid(geoms[bad])]
     return geoms
+
+
+def _sites_window(near: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, float]:
+    """The window of the world a boundary is used in for sites at ``near`` (n × 2 lon/lat):
+    the longitude the sites centre on (their circular mean: a survey across the
+    antimeridian, Fiji, gets a narrow window, not the whole globe), their lon/lat box (the
+    longitudes relative to that centre) and how many degrees the window widens it by
+    (half its diagonal, at least 5°)."""
+    rad = np.radians(near[:, 0])
+    lon0 = float(np.degrees(np.arctan2(np.sin(rad).mean(), np.cos(rad).mean())))
+    rel = (near[:, 0] - lon0 + 180) % 360 - 180
+    lo = np.array([rel.min(), near[:, 1].min()])
+    hi = np.array([rel.max(), near[:, 1].max()])
+    return lon0, lo, hi, max(5.0, float(np.hypot(*(hi - lo))) / 2)
 
 
 def _units_touch(geoms: np.ndarray, union: shapely.Geometry, tolerance: float) -> bool:
@@ -535,6 +542,12 @@ def projected_cells(
                                    report=report)
         if outline.is_empty:
             raise DialectGraphError("`boundary` must enclose an area; it is empty.")
+    # the land the cells are drawn on: with the world's land and a reach, not that of
+    # countries without sites (the whole outline still tells land from water)
+    study, unsurveyed, sited = outline, None, set()
+    if outline is not None and max_reach_km is not None and _spans_world(boundary):
+        study, unsurveyed, sited = _without_unsurveyed_land(outline, lon, lat, crs, xy=xy_sites,
+                                                     stated=_stated_countries(sites))
     lo, hi = xy.min(axis=0), xy.max(axis=0)
     offshore = np.array([], dtype=np.int64)
     if outline is None:
@@ -552,7 +565,7 @@ def projected_cells(
     nn = _nn_distances(xy, names) if outline is not None and len(xy) >= 2 else None
     if outline is not None:
         lands, land_of, offshore, gap = _landmass_of_sites(
-            outline, xy, sites.index, outside, report,
+            study, xy, sites.index, outside, report,
             boundary_name=getattr(boundary, "attrs", {}).get("boundary_name"),
             world=_spans_world(boundary), nn=nn, names=names, crs=crs)
     water_cap = _water_caps(nn) if nn is not None else None
@@ -630,9 +643,8 @@ def projected_cells(
                                     sited=lands[np.unique(land_of[land_of >= 0])],
                                     max_join_m=None if max_join_km is None
                                     else float(max_join_km) * 1000.0)
-    if reach is not None and _spans_world(boundary):
-        clipped = _without_unsurveyed_countries(clipped, lon, lat, crs, report,
-                                                xy=xy, stated=_stated_countries(sites))
+    if unsurveyed is not None and reach is not None:
+        _report_unsurveyed_land(unsurveyed, xy, reach, crs, report, sited=sited)
     clipped = _shared_vertices(clipped)
     if outline is not None and reach is None and max_reach_km == "auto" and len(xy) >= 5:
         _report_far_reach(clipped, xy, xy_sites, sites.index, report)
@@ -657,7 +669,7 @@ def projected_cells(
                           offshore_gap_m=gap if outline is not None else None)
 
 
-#: Land this near (m) a country without sites goes with it (:func:`_without_unsurveyed_countries`).
+#: Land this near (m) a country without sites goes with it (:func:`_without_unsurveyed_land`).
 FOREIGN_MARGIN_M = 600.0
 
 #: A country this near (m) a site counts as one with a site (the 1:10m file draws the
@@ -678,23 +690,28 @@ def _stated_countries(sites: pd.DataFrame) -> set[int]:
             if k in lookup}
 
 
-def _without_unsurveyed_countries(cells: np.ndarray, lon: np.ndarray, lat: np.ndarray,
-                                  crs: CRS, report: Report, *, xy: np.ndarray,
-                                  stated: set[int] = frozenset()) -> np.ndarray:
-    """The cells without the land of countries (Natural Earth's 1:10m) where no site lies
-    (nor within :data:`SITED_NEAR_M` of one: a microstate the file draws as a box a site
-    misses by 60 m; nor within :data:`geodata.io.COUNTRY_SLACK_KM` of a site on an islet
-    the file lacks) and that no site's ``country`` names (``stated``: Konstanz, 'DE', lies
-    in Switzerland at the file's scale): land the survey does not cover, though within a
-    sparse site's reach (an audit's 30-site Scandinavian atlas gave Riga and Vilnius to
-    Helsinki's region and Co. Mayo to Kirkwall's, 700 km out). A cell never loses its own
-    site's ground (``xy``, projected). Reported with the countries and areas."""
+def _without_unsurveyed_land(outline: shapely.Geometry, lon: np.ndarray, lat: np.ndarray,
+                             crs: CRS, *, xy: np.ndarray, stated: set[int] = frozenset(),
+                             ) -> tuple[shapely.Geometry, shapely.Geometry | None, set[int]]:
+    """The ``outline`` without the land of countries (Natural Earth's 1:10m) where no site
+    lies (nor within :data:`SITED_NEAR_M` of one: a microstate the file draws as a box a
+    site misses by 60 m; nor within :data:`geodata.io.COUNTRY_SLACK_KM` of a site on an
+    islet the file lacks) and that no site's ``country`` names (``stated``: Konstanz, 'DE',
+    lies in Switzerland at the file's scale), that land (None when there is none) and the
+    rows of the countries with sites.
+
+    Land the survey does not cover, though within a sparse site's reach: an audit's
+    30-site Scandinavian atlas gave Riga and Vilnius to Helsinki's region and Co. Mayo to
+    Kirkwall's, 700 km out. It is cut from the outline before the cells are drawn, so the
+    land it cuts off (Jutland, beyond Germany) is land without sites that goes whole to a
+    region near it, not a piece of a far region's cell (Helsinki's, which reached Jutland
+    through Germany). The cut is widened by :data:`FOREIGN_MARGIN_M`, and never takes a
+    site's ground (``xy``, projected)."""
     from geodata.datasets import load_boundary
     from geodata.io import COUNTRY_SLACK_KM
 
     world = load_boundary("world_countries")
-    geoms = world.geometry.to_numpy()
-    tree = shapely.STRtree(geoms)
+    tree = shapely.STRtree(world.geometry.to_numpy())
     pts = shapely.points(lon, lat)
     hit_pt, hit_c = tree.query(pts, predicate="dwithin", distance=SITED_NEAR_M / 111_000.0)
     sited = set(hit_c.tolist()) | set(stated)
@@ -704,62 +721,93 @@ def _without_unsurveyed_countries(cells: np.ndarray, lon: np.ndarray, lat: np.nd
         sited |= set(near.tolist())
     foreign = world.iloc[[k for k in range(len(world)) if k not in sited]]
     if foreign.empty:
-        return cells
+        return outline, None, sited
     parts = _projected_parts(foreign[["geometry"]], crs=crs, near=np.column_stack([lon, lat]))
-    parts = parts[~shapely.is_empty(parts)]
-    if not len(parts):
-        return cells
-    # each cell against the parts it meets, cut to its box (Russia and Canada whole, at
-    # 1:10m, against every Arctic cell took minutes)
-    cell_at, part_at = shapely.STRtree(parts).query(cells, predicate="intersects")
-    if not cell_at.size:
-        return cells
-    out = cells.copy()
-    hit = np.unique(cell_at)
-    before = shapely.area(cells[hit])
+    x0, y0, x1, y1 = shapely.bounds(outline)
     m = FOREIGN_MARGIN_M
-    for c in hit:
-        x0, y0, x1, y1 = shapely.bounds(cells[c])
-        # widened a little: an outline of touching countries has its gaps closed by 500 m
-        # (the cells' borders are not quite the file's), and a cut along the file's own
-        # border left slivers that made later overlays 100 times slower (an Arctic atlas)
-        shade = shapely.buffer(shapely.union_all(shapely.clip_by_rect(
-            parts[part_at[cell_at == c]], x0 - m, y0 - m, x1 + m, y1 + m)), m)
-        site = shapely.points(xy[c])
-        if shapely.dwithin(shade, site, 0.0):
-            # the site stands by the border (within the margin): its ground stays
-            shade = shapely.difference(shade, shapely.buffer(site, 2 * m))
-        out[c] = _only_polygons(shapely.difference(cells[c], shade))
-    gone = before - shapely.area(out[hit])
-    big = gone > 1e6  # more than 1 km² (the 1:10m borders and coasts do not quite agree)
-    if big.any():
-        # which countries, by the area taken from the regions (each country clipped to the
-        # taken land's box in lon/lat before it is projected: no part round the globe)
-        taken = _only_polygons(shapely.union_all(
-            shapely.difference(cells[hit[big]], out[hit[big]])))
-        x0, y0, x1, y1 = to_lonlat(np.array([taken], dtype=object), crs)[0].bounds
-        by_country: dict[str, float] = {}
-        if x1 - x0 < 180.0:
-            for c in tree.query(shapely.box(x0, y0, x1, y1)):
-                if int(c) in sited:
-                    continue
-                part = shapely.clip_by_rect(geoms[int(c)], x0, y0, x1, y1)
-                if part.is_empty:
-                    continue
-                mine = gpd.GeoSeries([part], crs="EPSG:4326").to_crs(crs).make_valid().iloc[0]
-                area = float(shapely.area(shapely.intersection(taken, mine)))
-                name = str(world["name"].iloc[int(c)])
-                by_country[name] = by_country.get(name, 0.0) + area
-        names = sorted(((a, n) for n, a in by_country.items() if a > 1e6), reverse=True)
-        shown = ", ".join(f"{n} ({a / 1e6:,.0f} km²)" for a, n in names[:5])
-        report.add("left out countries without sites",
-                   f"{int(big.sum())} region(s) reached into countries where no site lies "
-                   f"and were cut at their borders ({gone[big].sum() / 1e6:,.0f} km² in all: "
-                   f"{shown}{' and more' if len(names) > 5 else ''}): land the survey does "
-                   "not cover (a sparse site's reach spans hundreds of km); an outline of your "
-                   "study area as `boundary` keeps all its land",
-                   [])
-    return out
+    parts = shapely.clip_by_rect(parts, x0 - m, y0 - m, x1 + m, y1 + m)
+    parts = parts[~shapely.is_empty(parts) & shapely.intersects(parts, outline)]
+    if not len(parts):
+        return outline, None, sited
+    # widened a little: an outline of touching countries has its gaps closed by 500 m (the
+    # land's coasts and borders are not quite the file's), and a cut along the file's own
+    # border left slivers that made later overlays 100 times slower (an Arctic atlas)
+    shade = shapely.buffer(shapely.union_all(parts), m)
+    grounds = shapely.buffer(shapely.points(xy), 2 * m)
+    near_sites = shapely.intersects(grounds, shade)
+    if near_sites.any():  # a site by the border (within the margin): its ground stays
+        shade = shapely.difference(shade, shapely.union_all(grounds[near_sites]))
+    removed = _only_polygons(shapely.intersection(outline, shade))
+    if shapely.area(removed) <= 1e6:  # under 1 km²: the file's coasts and borders disagree
+        return outline, None, sited
+    study = _only_polygons(shapely.difference(outline, shade))
+    # land the cut leaves without sites beyond the sites' window (the far side of a
+    # continent, past the countries within the window: China, for a Nordic survey) is no
+    # land of the survey's either; within the window it is land the cut cut off (Jutland)
+    lon0, lo, hi, widen = _sites_window(np.column_stack([lon, lat]))
+    if hi[0] - lo[0] + 2 * widen < 300.0:
+        window = _window(lon0, lo[0] - widen, hi[0] + widen, max(lo[1] - widen, -89.9),
+                         min(hi[1] + widen, 89.9))
+        frame = shapely.make_valid(gpd.GeoSeries([shapely.segmentize(window, 0.5)],
+                                                 crs="EPSG:4326").to_crs(crs).iloc[0])
+        pieces = np.asarray(shapely.get_parts(study), dtype=object)
+        shapely.prepare(frame)
+        free = ~shapely.within(pieces, frame)
+        if free.any():
+            free[shapely.STRtree(pieces).query(shapely.points(xy), predicate="intersects")[1]
+                 ] = False
+            pieces[free] = shapely.intersection(pieces[free], frame)
+            study = _only_polygons(shapely.union_all(pieces[~shapely.is_empty(pieces)]))
+    return study, removed, sited
+
+
+def _report_unsurveyed_land(removed: shapely.Geometry, xy: np.ndarray, reach: np.ndarray,
+                            crs: CRS, report: Report, *, sited: set[int]) -> None:
+    """Say which countries' land (``removed``, from :func:`_without_unsurveyed_land`) lies
+    within the sites' ``reach`` (m per site): the land a region would have taken, by
+    country (not those with sites, rows ``sited``: the cut's margin) and area."""
+    from geodata.datasets import load_boundary
+
+    pts = shapely.points(xy)
+    pieces = np.asarray(shapely.get_parts(removed), dtype=object)
+    near_pt, near_piece = shapely.STRtree(pieces).query(pts, predicate="dwithin",
+                                                        distance=float(np.max(reach)))
+    keep = shapely.dwithin(pts[near_pt], pieces[near_piece], reach[near_pt])
+    near_pt, near_piece = near_pt[keep], near_piece[keep]
+    if not near_pt.size:
+        return
+    sites = np.unique(near_pt)
+    discs = shapely.buffer(pts[sites], reach[sites], quad_segs=8)
+    within = _only_polygons(shapely.intersection(
+        shapely.union_all(pieces[np.unique(near_piece)]), shapely.union_all(discs)))
+    total = float(shapely.area(within))
+    if total <= 1e6:
+        return
+    world = load_boundary("world_countries")
+    tree = shapely.STRtree(world.geometry.to_numpy())
+    x0, y0, x1, y1 = to_lonlat(np.array([within], dtype=object), crs)[0].bounds
+    by_country: dict[str, float] = {}
+    if x1 - x0 < 180.0:  # each country clipped to the land's box before it is projected
+        for c in tree.query(shapely.box(x0, y0, x1, y1)):
+            if int(c) in sited:
+                continue
+            part = shapely.clip_by_rect(world.geometry.iloc[int(c)], x0, y0, x1, y1)
+            if part.is_empty:
+                continue
+            mine = gpd.GeoSeries([part], crs="EPSG:4326").to_crs(crs).make_valid().iloc[0]
+            area = float(shapely.area(shapely.intersection(within, mine)))
+            name = str(world["name"].iloc[int(c)])
+            by_country[name] = by_country.get(name, 0.0) + area
+    names = sorted(((a, n) for n, a in by_country.items() if a > 1e6), reverse=True)
+    shown = ", ".join(f"{n} ({a / 1e6:,.0f} km²)" for a, n in names[:5])
+    report.add("left out countries without sites",
+               f"land of {len(names) or 'some'} countr{'y' if len(names) == 1 else 'ies'} "
+               f"where no site lies, within the sites' reach, belongs to no region "
+               f"({total / 1e6:,.0f} km² in all{': ' if shown else ''}{shown}"
+               f"{' and more' if len(names) > 5 else ''}): land the survey does not cover "
+               "(a sparse site's reach spans hundreds of km); the land it cuts off from the "
+               "sites' own country goes to a region near it as an island would; an outline "
+               "of your study area as `boundary` keeps all its land", [])
 
 
 #: A neighbour's vertex this close (m) to a cell's edge is put into that edge.

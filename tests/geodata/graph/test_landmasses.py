@@ -279,8 +279,9 @@ def test_world_land_cells_stop_at_their_reach(world_land):
     """WALS languages of Japan and Korea beside those of the Caribbean, on the world's
     land: before, Korean alone on the mainland took Eurasia (33 million km²), and the
     islands without a site went to whichever site was nearest however far. Now a cell
-    reaches a few site spacings (a sparse site: as far as its nearest neighbour), and a
-    landmass without a site gives only its land within that reach."""
+    reaches a few site spacings (a sparse site: as far as its nearest neighbour) and no
+    farther than its countries, and a landmass without a site gives only its land within
+    that reach."""
     wals = geodata.load_dataset("wals").sites
     box = ((wals.longitude.between(124, 146) & wals.latitude.between(30, 46))
            | (wals.longitude.between(-90, -60) & wals.latitude.between(8, 25)))
@@ -297,7 +298,9 @@ def test_world_land_cells_stop_at_their_reach(world_land):
     assert g.regions.loc["jpn"].geometry.covers(shapely.Point(140.1, 39.7))  # Akita
     entries = {e["action"]: e for e in g.report.entries}
     cut = entries["cells cut at their reach"]
-    assert "kor" in cut["ids"] and "5 median site spacings" in cut["detail"]
+    assert "kek" in cut["ids"] and "5 median site spacings" in cut["detail"]
+    # Korea is its sites' land, bounded by countries without sites (not cut at the reach)
+    assert not g.regions.geometry.covers(shapely.Point(123.43, 41.80)).any()  # Shenyang
     # the spacing itself is said, beside the reach it makes (an audit saw three spacings)
     spacing, reach = re.search(r"\(5 x ([\d,.]+) km = ([\d,]+) km; the spacing is the typical "
                                r"distance between neighbouring localities", cut["detail"]).groups()
@@ -965,27 +968,22 @@ def test_land_cut_off_from_its_site_goes_by_land_to_a_region_beyond_a_given_part
 def test_an_island_off_a_coast_no_region_covers_is_left_out_with_it(world_land):
     """An audit's atlas of Corsica and the western Mediterranean, with no site in Tuscany:
     Elba (232 km², 10 km off the Tuscan coast) and Pianosa (14 km off Elba) went to Bastia's
-    region, 50 km across the sea (Capraia, nearer Corsica than Elba, stays). An island nearer land no region covers than any region is land the
-    survey does not cover. Sardinia, 11 km off Corsica, was Bonifacio's as the reach
-    allowed; it is Italy's, where no site lies, so it is left out too, said."""
+    region, 50 km across the sea. They, and Sardinia, 11 km off Corsica (Bonifacio's as the
+    reach allowed), are Italy's, where no site lies: land the survey does not cover, left
+    out and said. Capraia, nearer Corsica than Elba, is Italy's too."""
     sites = _sites({"Ajaccio": (8.739, 41.919), "Bastia": (9.451, 42.697),
                     "Bonifacio": (9.159, 41.387), "Calvi": (8.757, 42.567),
                     "Corte": (9.150, 42.306)})
     g = DialectGraph.from_sites(sites, boundary=world_land)
     _assert_valid_and_holding(g.regions, sites)
     held = g.regions.geometry
-    for lon, lat in ((10.25, 42.78), (10.08, 42.585)):  # Elba, Pianosa
+    for lon, lat in ((10.25, 42.78), (10.08, 42.585), (9.83, 43.03)):  # Elba, Pianosa, Capraia
         assert not held.intersects(shapely.Point(lon, lat)).any(), (lon, lat)
     assert not held.intersects(shapely.Point(9.0, 40.0)).any()  # Sardinia
     said = {e["action"]: e["detail"] for e in g.report.entries}
-    assert re.search(r"region\(s\) reached into countries where no site lies and were cut "
-                     r"at their borders \([\d,]+ km² in all: Italy \([\d,]+ km²\)",
+    assert re.search(r"land of \d+ countr(y|ies) where no site lies, within the sites' reach, "
+                     r"belongs to no region \([\d,]+ km² in all: Italy \([\d,]+ km²\)",
                      said["left out countries without sites"])
-    assert re.search(r"or nearer land no region covers than any region, or over 10 times "
-                     r"the largest landmass with sites, or across more "
-                     r"than 200 km of water \(max_crossing_km\) \(land the survey "
-                     r"does not cover\) were left out \(.*; the nearest: .*, 232 km² at 5\d km "
-                     r"from 'Bastia'", said["left out distant landmasses"])
 
 
 def test_an_islet_without_sites_goes_whole_to_one_region(world_land):
@@ -1343,8 +1341,11 @@ def test_land_across_open_water_that_no_region_reaches_is_left_out():
     the cells reaching across the Gulf of Finland kept its south coast (Pärnu_2 29,856 km²,
     179 km away) and Pärnu_2 and Narva_2 shared a 78 km "land" border there. A part cut off
     from its site goes to a region whose own land borders it; else it stays only across a
-    narrow water (a fjord), and across open water it is left out, reported."""
-    text = ("Tartu_1,58.378,26.729 Tartu_2,58.3807,26.7315 Tartu_3,58.376,26.7335 Pärnu_1,"
+    narrow water (a fjord), and across open water it is left out, reported. (Sites in
+    northern Finland, whose reach ends 200 km short of the coast, make it a country with
+    sites: without one, its land is no region's.)"""
+    text = ("Oulu,65.01,25.47 Kajaani,64.23,27.73 Kemi,65.74,24.56 Rovaniemi,66.50,25.73 "
+            "Tartu_1,58.378,26.729 Tartu_2,58.3807,26.7315 Tartu_3,58.376,26.7335 Pärnu_1,"
             "58.3859,24.4971 Pärnu_2,58.3886,24.4996 Pärnu_3,58.3839,24.5016 Narva_1,59.3772,"
             "28.1903 Narva_2,59.3799,28.1928 Narva_3,59.3752,28.1948 Viljandi,58.3639,25.59 "
             "Võru_1,57.8339,27.0194 Võru_2,57.8366,27.0219 Võru_3,57.8319,27.0239 Rakvere,"
@@ -1570,15 +1571,43 @@ def test_regions_take_no_land_in_countries_where_no_site_lies(world_land):
         assert not held.intersects(shapely.Point(lon, lat)).any(), (lon, lat)
     assert held.intersects(shapely.Point(25.66, 60.98)).sum() == 1  # Lahti, in Finland
     said = {e["action"]: e["detail"] for e in g.report.entries}
-    assert re.match(r"\d+ region\(s\) reached into countries where no site lies and were cut "
-                    r"at their borders \([\d,]+ km² in all: Russia \([\d,]+ km²\).*\): land "
-                    r"the survey does not cover .*; an outline of your study area as "
-                    r"`boundary` keeps all its land$", said["left out countries without sites"])
+    assert re.match(r"land of \d+ countries where no site lies, within the sites' reach, "
+                    r"belongs to no region \([\d,]+ km² in all: Russia \([\d,]+ km²\).*\): "
+                    r"land the survey does not cover .*; the land it cuts off from the sites' "
+                    r"own country goes to a region near it as an island would; an outline of "
+                    r"your study area as `boundary` keeps all its land$",
+                    said["left out countries without sites"])
     # a study area's own outline has no such cut: its land is the survey's
     box = gpd.GeoDataFrame(geometry=[shapely.box(17, 56, 32, 67).intersection(
         world_land.geometry.union_all())], crs=4326)
     mine = DialectGraph.from_sites(sites, boundary=box)
     assert mine.regions.geometry.intersects(shapely.Point(24.75, 59.44)).any()
+
+
+def test_land_the_country_cut_cuts_off_goes_to_a_region_near_it(world_land):
+    """A sparse Nordic atlas with Odense as Denmark's only site: Jutland, beyond Germany
+    (no site) on the continent Helsinki's cell reached through the Baltic states, went to
+    Helsinki's region, 800 km across the Baltic. The country cut comes before the cells:
+    Jutland, cut off from the continent, is land without sites that goes to Odense's
+    region across the Little Belt, as an island would. And nothing of Asia beyond the
+    sites' window is said to be left out (56 million km² of it)."""
+    sites = _sites({"Odense": (10.39, 55.40), "Goteborg": (11.97, 57.71),
+                    "Malmo": (13.00, 55.60), "Oslo": (10.75, 59.91), "Bergen": (5.32, 60.39),
+                    "Stockholm": (18.07, 59.33), "Umea": (20.26, 63.83),
+                    "Helsinki": (24.94, 60.17), "Oulu": (25.47, 65.01),
+                    "Tromso": (18.96, 69.65)})
+    g = DialectGraph.from_sites(sites, boundary=world_land)
+    _assert_valid_and_holding(g.regions, sites)
+    held = g.regions.geometry
+    assert held.loc["Odense"].covers(shapely.Point(9.0, 56.3))  # Jutland
+    assert held.loc["Helsinki"].bounds[0] > 19.0  # all of it in Finland's west and east
+    for lon, lat in ((10.1, 54.3), (24.1, 56.95), (30.3, 59.94)):  # Kiel, Riga, St P.
+        assert not held.intersects(shapely.Point(lon, lat)).any(), (lon, lat)
+    said = {e["action"]: e["detail"] for e in g.report.entries}
+    assert "Germany" in said["left out countries without sites"]
+    left = re.search(r"were left out \(([\d,]+) km² in all",
+                     said.get("left out distant landmasses", "were left out (0 km² in all"))
+    assert int(left.group(1).replace(",", "")) < 1_000_000, left.group(1)
 
 
 def test_the_country_cut_keeps_every_sites_ground_and_its_stated_country(world_land):
