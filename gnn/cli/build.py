@@ -35,9 +35,10 @@ regions on real coasts (a land --boundary such as world_land or world_countries)
   - With world_land or world_countries (or an outline spanning 180 degrees of
     longitude) a region reaches at most five median site spacings from its site
     (informants a few per town are spaced as their towns), a sparse one as far as its
-    nearest neighbour; --max-reach-km sets the reach for every region. A region takes
-    no land in a country where no site lies (1:10m borders; an outline of your study
-    area as --boundary keeps all its land).
+    nearest neighbour; --max-reach-km sets the reach for every region. The land of a
+    country where no site lies is no region's (1:10m borders; an outline of your study
+    area as --boundary keeps all its land); land it cuts off from a country with sites
+    (Jutland, beyond Germany) is land without sites, as an island is.
   - Land a cell reaches across a bay goes to the region it borders; land across more
     than 25 km of open water with no region beside it is left out.
   - An island 90 % within its sites' reach is theirs whole. An island without sites
@@ -61,7 +62,8 @@ edges:
     snapped; overlaps and polygons without a site are reported; gaps between polygons
     are water or land by the bundled 1:10m land.
   - --barrier flags the edges that meet a line or enter or leave a polygon; not those
-    between two sites of one country through a neighbour's tip, nor between informants
+    between two sites of one part of a country through a neighbour's tip (an exclave's
+    edges to the mainland through the country between are flagged), nor between informants
     of one place (unless their rows give two names or two countries: Baarle-Hertog and
     Baarle-Nassau). With a file of countries (or world_countries), the edges across
     their borders. A site more than 25 km outside every polygon has no known country and

@@ -1156,6 +1156,28 @@ def test_an_edge_within_one_country_through_a_neighbours_tip_crosses_no_border()
     assert g2.edges.loc[pair, "barrier_ridge"] and not g2.edges.loc[pair, "barrier_HTI"]
 
 
+def test_an_edge_from_an_exclave_through_a_neighbour_crosses_its_border():
+    """An audit's Nakhchivan-Shusha edge (both Azerbaijan) ran 58 of its 130 km through
+    Armenia, unflagged as a neighbour's tip: an exclave's edges to the mainland through
+    the country between cross its border; two towns of the mainland whose line clips
+    Armenia's tip still do not."""
+    towns = {"Nakhchivan": (45.41, 39.21), "Ordubad": (46.02, 38.91),
+             "Shusha": (46.75, 39.76), "Lachin": (46.55, 39.64),
+             "Goris": (46.34, 39.51), "Kapan": (46.40, 39.21)}
+    sites = gpd.GeoDataFrame(index=list(towns), geometry=gpd.points_from_xy(
+        [v[0] for v in towns.values()], [v[1] for v in towns.values()]), crs="EPSG:4326")
+    world = geodata.load_boundary("world_countries")[["adm0_a3", "geometry"]].rename(
+        columns={"adm0_a3": "name"})
+    pairs = [("Nakhchivan", "Shusha"), ("Ordubad", "Lachin")]
+    g = DialectGraph.from_sites(sites, method="knn", k=5, regions=False, barriers=world)
+    e = g.edges
+    for a, b in pairs:
+        pair = (a, b) if (a, b) in e.index else (b, a)
+        assert e.loc[pair, "barrier_ARM"], pair
+    pair = ("Shusha", "Lachin") if ("Shusha", "Lachin") in e.index else ("Lachin", "Shusha")
+    assert not e.loc[pair, "barrier_ARM"]
+
+
 def test_a_border_drawn_as_one_long_side_is_projected_as_drawn():
     """Natural Earth draws the 49th parallel from 122.75°W to 95.18°W as one side: an
     audit's prairie towns (Lethbridge 77 km north of it, Estevan 15 km) fell in the United
