@@ -49,6 +49,15 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
 PALETTE_MORE = ["#77AADD", "#EE8866", "#EEDD88", "#FFAABB", "#99DDFF", "#44BB99", "#BBCC33",
                 "#AAAA00", "#004488", "#DDAA33", "#BB5566", "#663333", "#6699CC", "#997700",
                 "#EE99AA", "#225555"]
+#: Colours for the 33rd to 64th categories: matplotlib's tab20b, tab20c and tab20, each
+#: kept only when at least 0.12 (RGB distance) from every colour above and from the greys
+#: of 'no data', 'other', land and sea (an audit's 38 Austronesian subgroups shared 6 pairs
+#: of colours, Yam's region read as Danaw's).
+PALETTE_EXTRA = ["#5254A3", "#6B6ECF", "#9C9EDE", "#637939", "#8CA252", "#B5CF6B", "#CEDB9C",
+                 "#8C6D31", "#BD9E39", "#E7BA52", "#843C39", "#AD494A", "#7B4173", "#DE9ED6",
+                 "#3182BD", "#FD8D3C", "#FDAE6B", "#FDD0A2", "#31A354", "#74C476", "#A1D99B",
+                 "#C7E9C0", "#756BB1", "#BCBDDC", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD",
+                 "#8C564B", "#C49C94", "#E377C2", "#17BECF"]
 MISSING_COLOUR = "#d9d9d9"
 #: the merged rare variants of a feature map ("other (k variants)"): a mid grey that
 #: "no data" (light grey) does not look like (they were #bdbdbd and #d9d9d9)
@@ -708,7 +717,8 @@ def category_colours(categories: Sequence[Any], *,
     palette : sequence of str or mapping, optional, keyword-only
         Colours taken in order (they repeat, with a warning, when too few), or a mapping
         from each category name (str) to its colour. Default: the colour-blind-safe
-        ``PALETTE``, extended with ``PALETTE_MORE`` beyond its length.
+        ``PALETTE``, extended with ``PALETTE_MORE`` beyond its length and with
+        ``PALETTE_EXTRA`` beyond both (64 colours; past them they repeat, with a warning).
 
     Returns
     -------
@@ -733,7 +743,9 @@ def category_colours(categories: Sequence[Any], *,
             raise DialectGraphError(f"`palette` must give a colour for every category; missing "
                                     f"{first_examples(missing)}.")
         return {c: palette[c] for c in cats}
-    pal = list(palette or (PALETTE if len(cats) <= len(PALETTE) else PALETTE + PALETTE_MORE))
+    tiers = (PALETTE, PALETTE_MORE, PALETTE_EXTRA)
+    pal = list(palette or next((sum(tiers[:k], []) for k in (1, 2)
+                                if len(cats) <= len(sum(tiers[:k], []))), sum(tiers, [])))
     if len(cats) > len(pal):
         warnings.warn(f"{len(cats)} categories but {len(pal)} palette colours; colours repeat. "
                       "Merge small classes (in Python, or pass palette=...).", UserWarning,

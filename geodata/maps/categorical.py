@@ -178,8 +178,13 @@ def plot_predictions(graph: Any, predictions: pd.Series | pd.DataFrame, *,
     # the legend explains every colour drawn: fills (predicted) and the dots of the true
     # groups of misclassified regions, some of which may never be predicted
     drawn = set(pred.dropna()) | set(true[wrong].dropna())
-    handles = [Patch(facecolor=c, edgecolor="none", label=k) for k, c in colours.items()
-               if k in drawn]
+    order = [k for k in colours if k in drawn]
+    if len(order) > LEGEND_CAP * LEGEND_COLUMNS:  # the largest first, as on the group map
+        # (an audit's 38 subgroups were cut alphabetically: Sabahan's 21 regions unlisted)
+        counts = pred.value_counts()
+        order = sorted(order, key=lambda k: (-counts.get(k, 0), k))
+    handles = [Patch(facecolor=colours[k], edgecolor="none", label=k) for k in order]
+    n_groups = len(handles)
     if wrong.any():
         ids = wrong.index[wrong]
         if mark == "hatch":
@@ -224,7 +229,8 @@ def plot_predictions(graph: Any, predictions: pd.Series | pd.DataFrame, *,
     ok = ~wrong
     draw_sites(ax, frame).set_offsets(frame.xy.loc[ok[ok].index, ["x", "y"]].to_numpy())
     if legend:
-        legend_outside(ax, handles, title="group (fill: predicted)")
+        legend_outside(ax, handles, title="group (fill: predicted)",
+                       keep_last=len(handles) - n_groups)  # the marks' keys stay listed
     finish_map(ax, frame, scale_bar=scale_bar, title=title)
     if labels:
         label_sites(ax, graph, script=labels if isinstance(labels, str) else "latin")

@@ -38,6 +38,7 @@ from geodata.maps import (
     plot_feature,
     plot_groups,
     plot_isogloss_bundles,
+    plot_predictions,
     plot_values,
 )
 from geodata.maps.base import LEGEND_CAP, LEGEND_COLUMNS, map_crs, robust_limits, site_xy, tint_key
@@ -243,6 +244,28 @@ def test_feature_map_groups_variants_and_caps_the_legend(atlas):
         group_variants(values, group="[")
     with pytest.raises(DialectGraphError, match="`max_variants` must be a positive integer"):
         group_variants(values, max_variants=0)
+
+
+def test_a_prediction_legend_past_its_room_lists_the_largest_groups(atlas):
+    """An audit's 38 predicted subgroups were listed alphabetically to 'Other' and "16 more
+    not listed": Sabahan (21 regions) was unlisted, and the Yam block read as the one
+    listed group of its colour. Past the legend's room the largest are listed, as on the
+    group map, and the keys of the marks stay listed."""
+    graph, _, _ = atlas
+    pred = pd.Series([f"class {i % 38:02d}" for i in range(graph.n_nodes)],
+                     index=graph.node_ids)
+    pred.iloc[: graph.n_nodes // 3] = "zz largest"  # last by name
+    truth = pred.copy()
+    truth.iloc[-3:] = "class 00"  # three misclassified
+    truth.iloc[-5:-3] = None  # two without a label
+    ax = plot_predictions(graph, pred, truth=truth)
+    entries = _legend_entries(ax)
+    assert len(entries) == LEGEND_CAP * LEGEND_COLUMNS
+    assert entries[0] == "zz largest"
+    assert re.fullmatch(r"… \d+ more not listed", entries[-4])
+    assert entries[-3].startswith("misclassified (3 of ")
+    assert entries[-2] == "dot: true group's colour"
+    assert entries[-1] == "no label: predicted (2)"
 
 
 def test_group_legends_are_capped(atlas):

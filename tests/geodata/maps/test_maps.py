@@ -755,18 +755,22 @@ def test_chinese_item_names_and_readings_in_titles_and_legends(szeto, monkeypatc
     assert title.get_text() == "feature 列_liè" and title.get_fontfamily()[-1] == "Some CJK Sans"
 
 
-def test_up_to_32_groups_get_distinct_colours(recwarn):
-    """20 groups (an audit's Japan atlas) shared 16 colours; up to 32 are distinct now, the
-    first 16 as before, and only past 32 do colours repeat (with a warning)."""
+def test_up_to_64_groups_get_distinct_colours(recwarn):
+    """20 groups (an audit's Japan atlas) shared 16 colours, and 38 subgroups (an audit's
+    Austronesian atlas) 6 pairs of 32; up to 64 are distinct now, the first 16 as before,
+    and only past 64 do colours repeat (with a warning)."""
     names = [f"g{k:02d}" for k in range(20)]
     colours = category_colours(names)
     assert len(set(colours.values())) == 20
     assert [colours[n] for n in names[:16]] == PALETTE  # the first 16 as with 16 groups
     assert list(category_colours(names[:16]).values()) == PALETTE
+    many = category_colours([f"g{k:02d}" for k in range(64)])
+    assert len(set(many.values())) == 64
+    assert not {maps_base.MISSING_COLOUR, maps_base.OTHER_COLOUR} & set(many.values())
     assert not [w for w in recwarn if "colours repeat" in str(w.message)]
-    with pytest.warns(UserWarning, match=r"40 categories but 32 palette colours; colours "
+    with pytest.warns(UserWarning, match=r"70 categories but 64 palette colours; colours "
                       r"repeat\. Merge small classes \(in Python, or pass palette=\.\.\.\)\."):
-        category_colours([f"g{k:02d}" for k in range(40)])
+        category_colours([f"g{k:02d}" for k in range(70)])
 
 
 def test_a_region_too_small_to_see_gets_a_dot_of_its_colour():
