@@ -57,7 +57,7 @@ from gnn.splits import CV_KINDS, Fold, make_folds, site_names
 
 __all__ = ["BASELINES", "BUFFER_DROPS", "CLASSIFICATION_MODELS", "IMPUTATION_MODELS",
            "NETWORKS", "OutOfFold", "check_model_names", "cross_val_predict", "evaluate",
-           "informative_terms", "sign_test", "to_markdown"]
+           "informative_terms", "label_from_classification", "sign_test", "to_markdown"]
 
 BASELINES = ("majority", "geo_knn", "feature_knn", "label_propagation",
              "genealogical_majority", "mlp")
@@ -870,34 +870,61 @@ AUTO_BLOCKS_MIN_CEILING = 0.9
 LABEL_FROM_CLASSIFICATION = 0.9
 
 
-def _warn_label_from_classification(ctx: _Context) -> None:
-    """Warn when the label can be read off the classification paths: at some depth, every
-    group of sites sharing a path prefix has one label, and groups of two or more hold
-    most labelled sites (an audit's label was the family, the first level of the paths:
-    genealogical_majority scored at the ceiling, unsaid)."""
-    known = ctx.codes >= 0
-    split = [tuple(str(p).split("/")) if isinstance(p, str) and p else () for p in ctx.paths]
+def label_from_classification(labels: Sequence[Any],
+                              paths: Sequence[Any]) -> tuple[int, int, float] | None:
+    """Whether the labels can be read off the classification paths: the shallowest depth
+    at which every group of labelled sites sharing a path prefix ('Family/Genus', levels
+    joined by '/') has one label while groups of two or more hold at least
+    :data:`LABEL_FROM_CLASSIFICATION` of the labelled sites. Returns ``(depth, groups of
+    two or more, their share)``, or None.
+
+    Examples
+    --------
+    >>> label_from_classification(["x", "x", "y", "y"], ["F1/a", "F1/b", "F2/c", "F2/d"])
+    (1, 2, 1.0)
+    >>> label_from_classification(["x", "y", "x", "y"], ["F1/a", "F1/b", "F2/c", "F2/d"]) is None
+    True
+    """
+    labels = pd.Series(list(labels), dtype=object)
+    known = labels.notna().to_numpy() & (labels.astype(str).str.strip() != "").to_numpy()
+    split = [tuple(str(p).strip("/ ").split("/")) if isinstance(p, str) and p.strip("/ ")
+             else () for p in paths]
     n_known = int(known.sum())
     for d in range(1, max((len(t) for t in split), default=0) + 1):
         keyed = pd.DataFrame({"prefix": [t[:d] if len(t) >= d else None for t in split],
-                              "label": ctx.codes})[known]
+                              "label": labels.astype(str)})[known]
         keyed = keyed[keyed["prefix"].notna()]
         groups = keyed.groupby("prefix", sort=False)["label"]
         if groups.nunique().gt(1).any():
             continue  # a prefix shared by two labels: deeper levels may still give it
         sizes = groups.size()
-        share = sizes[sizes >= 2].sum() / max(n_known, 1)
+        share = float(sizes[sizes >= 2].sum() / max(n_known, 1))
         if share >= LABEL_FROM_CLASSIFICATION:
-            warnings.warn(
-                f"the label follows from the classification: the first {d} level(s) of the "
-                f"classification paths give every site's label ({int((sizes >= 2).sum())} "
-                f"groups of related sites, each of one label, hold {share:.0%} of the "
-                "labelled sites), so genealogical_majority scores at about the ceiling and "
-                "the networks' genealogical edges carry the answer. The table then measures "
-                "how well models read the classification, not geography; choose a label "
-                "the classification does not give to compare them at that.",
-                UserWarning, stacklevel=3)
-        return
+            return d, int((sizes >= 2).sum()), share
+        return None
+    return None
+
+
+def _warn_label_from_classification(ctx: _Context) -> bool:
+    """Warn when the label can be read off the classification paths
+    (:func:`label_from_classification`: an audit's label was the family, the first level
+    of the paths: genealogical_majority scored at the ceiling, unsaid). Whether it
+    warned."""
+    found = label_from_classification(np.where(ctx.codes >= 0, ctx.codes, None), ctx.paths)
+    if found is None:
+        return False
+    d, n_groups, share = found
+    warnings.warn(
+        f"the label follows from the classification: the first {d} level(s) of the "
+        f"classification paths give every site's label ({n_groups} "
+        f"groups of related sites, each of one label, hold {share:.0%} of the "
+        "labelled sites), so genealogical_majority scores at about the ceiling and "
+        "the networks' genealogical edges carry the answer. The table then measures "
+        "how well models read the classification, not geography; choose a label "
+        "the classification does not give to compare them at that. The paired "
+        "comparison is with the best other baseline.",
+        UserWarning, stacklevel=3)
+    return True
 
 
 def _warn_low_ceiling(ctx: _Context, cv: str, folds_of: dict[int, list[Fold]]) -> None:
@@ -1118,10 +1145,11 @@ def evaluate(
         print(f"[evaluate] {one_place} sites share a place with another (within "
               f"{ONE_PLACE_KM:g} km: informants at one place): {how}, so no model is scored "
               "on a site whose twin it was trained on", flush=True)
+    from_paths = False
     if task == "group":
         _warn_low_ceiling(ctx, cv, folds_of)
         if ctx.paths is not None:
-            _warn_label_from_classification(ctx)
+            from_paths = _warn_label_from_classification(ctx)
     jobs = check_n_jobs(n_jobs, len(seed_list))
     if not any(map(_is_network, names)):
         jobs = 1  # baselines alone take seconds: not worth starting processes
@@ -1174,6 +1202,8 @@ def evaluate(
         out["models"][m] = {"skipped": reason}
     for m in names:
         out["models"][m] = _summarise(runs[m])
+    if from_paths:
+        out["label_from_classification"] = True
     _paired(out, runs)
     out["n_predictions"] = next((r["n_predictions"] for r in out["models"].values()
                                  if r.get("n_predictions")), 0)
@@ -1388,10 +1418,14 @@ def _summarise(runs: list[dict]) -> dict:
 
 
 def _paired(out: dict, runs: dict[str, list[dict]]) -> None:
-    """``paired_vs_best`` of every model against the best baseline (site by site)."""
+    """``paired_vs_best`` of every model against the best baseline (site by site); not
+    the genealogical one when the label follows from the classification (it reads the
+    answer: an audit's every model was '0/N, p = 1e-43' against it, and compared with no
+    baseline of geography)."""
     models = out["models"]
     base = {m: r for m, r in models.items()
-            if m in BASELINES and "skipped" not in r and r.get("accuracy_mean") is not None}
+            if m in BASELINES and "skipped" not in r and r.get("accuracy_mean") is not None
+            and not (out.get("label_from_classification") and m == "genealogical_majority")}
     best = max(base, key=lambda m: base[m]["accuracy_mean"]) if base else None
     out["best_baseline"] = best
     ref = models[best]["_per_site"] if best else None
@@ -1459,7 +1493,10 @@ def to_markdown(result: dict) -> str:
             f"{over}; ceiling ({what}) {fmt(c.get('mean'), c.get('std'))}. "
             f"Baselines are tuned inside each "
             f"training fold. Paired: sites where the model beats / loses to the best baseline "
-            f"`{result.get('best_baseline')}` (accuracy averaged over seeds), exact sign test.\n\n")
+            f"`{result.get('best_baseline')}` (accuracy averaged over seeds"
+            + ("; not genealogical_majority, since the label follows from the "
+               "classification" if result.get("label_from_classification") else "")
+            + "), exact sign test.\n\n")
     rows = ["| model | accuracy | macro-F1 | wins/losses vs best baseline | sign-test p | "
             "tuned settings (most chosen) |", "|---|---|---|---|---|---|"]
     for name, r in result["models"].items():

@@ -89,6 +89,33 @@ def _check_out(path: Path, option: str) -> None:
     check_output_path(path, argument=option)
 
 
+def _say_label_from_classification(graph: Any, label: str | None) -> None:
+    """A note when the label can be read off the classification paths the genealogical
+    edges come from (:func:`gnn.evaluation.label_from_classification`): an audit's model,
+    fitted with family labels and Glottolog's paths, "predicted" 33 of 35 blanked families
+    at p > 0.99 by reading the relatives' labels, and fit said nothing."""
+    if "genealogical" not in graph.edges.columns:
+        return
+    from gnn.evaluation import _classification, label_from_classification
+
+    column = (graph.meta or {}).get("genealogy", {}).get("classification") or (
+        graph.meta or {}).get("classification")
+    if not isinstance(column, str) or column not in graph.regions.columns:
+        return
+    paths = _classification(graph, graph, column)
+    labels = graph.labels if label is None else graph.regions[label]
+    found = label_from_classification(labels.reindex(graph.node_ids).tolist(), paths)
+    if found is None:
+        return
+    d, n_groups, share = found
+    print(f"note (--graph): the label follows from the classification {column!r}: its first "
+          f"{d} level(s) give every labelled region's label ({n_groups} groups of relatives, "
+          f"each of one label, hold {share:.0%} of them), and the genealogical edges join "
+          "each region to its relatives, so the model reads the label off theirs; its "
+          "training accuracy and its predictions say how well it reads the classification, "
+          "not geography. --k-gen 0 fits it on geography and the features alone")
+
+
 def _cmd_fit(args: argparse.Namespace) -> int:
     check_graph_path(args.graph)
     _check_out(args.save, "--save")
@@ -111,6 +138,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
                   verbose=True if sys.stderr.isatty() else "lines", **extra)
     if args.task == "group":
         check_labels(graph, args.label)
+        _say_label_from_classification(graph, args.label)
         est = DialectGATClassifier(**common).fit(graph, args.label)
         labels = graph.labels if args.label is None else graph.regions[args.label]
         n_known = int(labels.notna().sum())

@@ -292,6 +292,12 @@ def test_genealogical_majority_uses_the_closest_relatives():
                       r"ceiling"):
         r = evaluate(g, cv="loo", seeds=1, models=["majority", "genealogical_majority"])
     assert r["models"]["genealogical_majority"]["accuracy_mean"] == 1.0
+    # ... and the paired comparison is with the best other baseline (an audit's models were
+    # all '0/N' against the baseline that reads the answer)
+    assert r["label_from_classification"] and r["best_baseline"] == "majority"
+    assert r["models"]["genealogical_majority"]["paired_vs_best"]["baseline"] == "majority"
+    assert "; not genealogical_majority, since the label follows from the classification)" \
+        in to_markdown(r)
     # a label that cuts across the families is not said to follow from them
     mixed = _graph(lon, np.zeros(12), ["x", "y", "z"] * 4, features=np.zeros((12, 1)),
                    extra={"classification": paths}, classification="classification")

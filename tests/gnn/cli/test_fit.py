@@ -484,6 +484,10 @@ def test_build_classification_reaches_the_networks(tmp_path, capsys):
             in said and "the networks weigh them by relatedness (eta); --k-gen 0 leaves "
             "them out" in said)
     assert "relations ['geographic', 'genealogical', 'linguistic']" in said
+    # the paths end in the label: said, as evaluate says it (an audit's fit was silent)
+    assert ("note (--graph): the label follows from the classification 'path': its first 3 "
+            "level(s) give every labelled region's label (") in said
+    assert "--k-gen 0 fits it on geography and the features alone" in said
     # the learned prior, said (an audit found no CLI way to read beta, theta, eta)
     prior = next(ln for ln in said.splitlines() if ln.startswith("learned edge prior"))
     assert "; genealogical: beta " in prior and ", eta " in prior and "geographic: beta" in prior
@@ -503,6 +507,7 @@ def test_build_classification_reaches_the_networks(tmp_path, capsys):
                  "--k-gen", "0", *FAST]) == 0
     said = capsys.readouterr().out
     assert "genealogy:" not in said and "relations ['geographic', 'linguistic']" in said
+    assert "the label follows from the classification" not in said
 
 
 def test_fit_says_when_networks_stop_at_max_epochs_still_improving(capsys):
