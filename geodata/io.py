@@ -1792,7 +1792,11 @@ def _refuse_swapped_looking(sites: gpd.GeoDataFrame, *, argument: str,
     # each site's nearest other sites (k fixed: no pairs within a radius, which a dense
     # survey of 20,000 sites would make 10^8)
     chord, _ = tree.query(xyz, k=min(SWAP_GROUP + 1, len(sites)))
-    spacing = float(np.median(km(chord[:, 1])))
+    # the spacing of the places, not of the sites (an audit's 287 of 348 Glottolog
+    # dialects at their language's point made it "0 m")
+    places = np.unique(np.round(xyz, 9), axis=0)
+    spacing = (float(np.median(km(cKDTree(places).query(places, k=2)[0][:, 1])))
+               if len(places) > 1 else 0.0)
     gap = max(SWAP_APART * spacing, 300.0)
     # apart: fewer than SWAP_GROUP other sites within the gap (a typo is a row, not a
     # region: a group of more is a part of the survey of its own, as East Africa in a
