@@ -716,8 +716,8 @@ def crossing_barriers(
     inside one polygon does not cross it, even over water between two of its parts (two
     islands of one country), nor does one between two sites of one part of a polygon
     beside it whose line clips its tip (two towns of Haiti through a corner of the
-    Dominican Republic; an exclave's edges through it, Nakhchivan's to Azerbaijan's
-    mainland across Armenia, are crossings; a
+    Dominican Republic; an exclave's edges with a quarter of their line or more in it,
+    Nakhchivan's to Azerbaijan's mainland across Armenia, are crossings; a
     polygon drawn over another, a range across a country, is crossed by the country's
     edges through it): a file of countries flags the edges across their borders. A
     site outside every polygon but within :data:`BARRIER_SNAP_M` of one is in the nearest
@@ -873,7 +873,7 @@ def crossing_barriers(
     # Dominican Republic): a polygon is not crossed by an edge between two sites of a
     # polygon beside it (bordering it, not overlapping it: a range across a country is
     # still crossed by the country's edges through it)
-    domestic = _domestic_through(areas, inside, i, j, area_tree, area_names, points)
+    domestic = _domestic_through(areas, inside, i, j, area_tree, area_names, points, lines)
     out = {}
     for name in pd.unique(names):
         if name in far:
@@ -976,14 +976,28 @@ def _put_in_homes(home_of: list[list[str]], countries: set[str],
 BESIDE_OVERLAP_SHARE = 0.01
 
 
+#: An edge between two sites on different parts of one country, each part with a land
+#: border (an exclave and the mainland, not an island), crosses a neighbour's border when
+#: at least this share of its line lies in the neighbour (Nakhchivan-Shusha: 58 of 130 km
+#: in Armenia); less is a line clipping the neighbour's tip.
+EXCLAVE_CROSSING_SHARE = 0.25
+#: A part of a polygon this near (m) another polygon has a land border with it.
+LAND_BORDER_M = 1000.0
+
+
 def _domestic_through(areas: dict[str, shapely.Geometry], inside: dict[str, np.ndarray],
                       i: np.ndarray, j: np.ndarray, tree: shapely.STRtree | None,
-                      names: list[str], points: np.ndarray) -> dict[str, np.ndarray]:
-    """``{polygon: edges between two sites of one part of a polygon beside it}``: edges
-    whose line through ``polygon`` is no crossing of its border. Two sites on different
-    parts (an exclave and the mainland, two islands) are not: an audit's Nakhchivan-Shusha
-    line ran 58 of its 130 km through Armenia, unflagged. A site is on the part nearest
-    it (``points``: the sites; one snapped or placed by its country lies off every part)."""
+                      names: list[str], points: np.ndarray,
+                      lines: np.ndarray) -> dict[str, np.ndarray]:
+    """``{polygon: edges between two sites of one polygon beside it}``: edges whose line
+    through ``polygon`` is no crossing of its border. Two sites on different parts of
+    their polygon that both have a land border (an exclave and the mainland) are such an
+    edge only while under :data:`EXCLAVE_CROSSING_SHARE` of its line (``lines``) lies in
+    ``polygon``: an audit's Nakhchivan-Shusha line ran 58 of its 130 km through Armenia,
+    unflagged. An island's are, whatever their line (Victoria-Lethbridge runs a third of
+    its length through the United States; the way between them is by sea and Canada).
+    A site is on the part nearest it (``points``: the sites; one snapped or placed by its
+    country lies off every part)."""
     out: dict[str, np.ndarray] = {}
     if tree is None:
         return out
@@ -991,13 +1005,20 @@ def _domestic_through(areas: dict[str, shapely.Geometry], inside: dict[str, np.n
         both = home[i] & home[j]
         if not both.any():
             continue
+        apart = np.zeros(len(i), dtype=bool)
         parts = np.asarray(shapely.get_parts(areas[q]), dtype=object)
         if len(parts) > 1:
             part = np.full(len(points), -1)
             mine = np.flatnonzero(home)
             at, near = shapely.STRtree(parts).query_nearest(points[mine], all_matches=False)
             part[mine[at]] = near
-            both &= part[i] == part[j]
+            others = [areas[names[int(k)]] for k in tree.query(areas[q]) if names[int(k)] != q]
+            if others:
+                bordered = np.zeros(len(parts), dtype=bool)
+                bordered[shapely.STRtree(others).query(parts, predicate="dwithin",
+                                                       distance=LAND_BORDER_M)[0]] = True
+                landed = np.r_[bordered, False]  # a site on no part: no land border known
+                apart = both & (part[i] != part[j]) & landed[part[i]] & landed[part[j]]
         for k in tree.query(areas[q], predicate="intersects"):
             p = names[int(k)]
             if p == q:
@@ -1006,7 +1027,13 @@ def _domestic_through(areas: dict[str, shapely.Geometry], inside: dict[str, np.n
             if overlap > BESIDE_OVERLAP_SHARE * min(shapely.area(areas[p]),
                                                      shapely.area(areas[q])):
                 continue  # one over the other (a range across a country): crossed
-            out[p] = out.get(p, np.zeros(len(i), dtype=bool)) | both
+            quiet = both.copy()
+            cand = np.flatnonzero(apart & shapely.intersects(areas[p], lines))
+            if cand.size:
+                through = shapely.length(shapely.intersection(lines[cand], areas[p]))
+                share = through / np.maximum(shapely.length(lines[cand]), 1e-9)
+                quiet[cand[share >= EXCLAVE_CROSSING_SHARE]] = False
+            out[p] = out.get(p, np.zeros(len(i), dtype=bool)) | quiet
     return out
 
 

@@ -62,8 +62,9 @@ edges:
     snapped; overlaps and polygons without a site are reported; gaps between polygons
     are water or land by the bundled 1:10m land.
   - --barrier flags the edges that meet a line or enter or leave a polygon; not those
-    between two sites of one part of a country through a neighbour's tip (an exclave's
-    edges to the mainland through the country between are flagged), nor between informants
+    between two sites of one country through a neighbour's tip (an exclave's edges to the
+    mainland with a quarter of their line in the country between are flagged; an
+    island's are not), nor between informants
     of one place (unless their rows give two names or two countries: Baarle-Hertog and
     Baarle-Nassau). With a file of countries (or world_countries), the edges across
     their borders. A site more than 25 km outside every polygon has no known country and
