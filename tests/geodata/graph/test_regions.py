@@ -405,8 +405,9 @@ def test_a_far_shore_beyond_its_neighbours_reach_is_not_kept_across_the_lake():
     entry = said["left out land beyond a neighbour's reach"]
     assert entry["ids"] == ["south_shore"]
     assert re.match(r"1 part\(s\) of 1 Voronoi cell\(s\) cut off from their site by water "
-                    r"border another region's land but lie beyond its reach \(a far shore of a "
-                    r"lake or a bay\): that region took the land within its reach, the rest is "
+                    r"\(or by a country without sites\) border another region's land but lie "
+                    r"beyond its reach \(a far shore of a lake or a bay; land beyond such a "
+                    r"country\): that region took the land within its reach, the rest is "
                     r"land no region covers \(1,2\d\d km² left out; from 'south_shore'\)$",
                     entry["detail"])
 
