@@ -35,6 +35,7 @@ from geodata.maps.base import (
     label_sites,
     legend_outside,
     new_axes,
+    site_marker_size,
 )
 
 __all__ = ["plot_cluster_dendrogram", "plot_cluster_membership", "plot_groups",
@@ -219,14 +220,24 @@ def plot_predictions(graph: Any, predictions: pd.Series | pd.DataFrame, *,
     # the regions predicted without a reference label (the ones a user predicts) look
     # like the labelled ones unless marked (an audit's 20 of 341 could not be found)
     unlabelled = pred.notna() & true.isna()
-    if unlabelled.any() and true.notna().any():
-        draw_regions(ax, frame, "none", ids=unlabelled.index[unlabelled], gid="unlabelled",
+    marked = unlabelled.any() and true.notna().any()
+    if marked:
+        ids = unlabelled.index[unlabelled]
+        draw_regions(ax, frame, "none", ids=ids, gid="unlabelled",
                      zorder=2.2, style={"edgecolor": "#1a1a1a", "linewidth": 1.6,
                                         "linestyle": (0, (2, 1.5))})
-        handles.append(Patch(facecolor="white", edgecolor="#1a1a1a", linewidth=1.6,
-                             linestyle=(0, (2, 1.5)),
-                             label=f"no label: predicted ({int(unlabelled.sum())})"))
-    ok = ~wrong
+        # and a white diamond at each site: at 390 sites the dashed outlines of small
+        # regions could not be told from the labelled ones (an audit's 30 blanked sites)
+        xy = frame.xy.loc[ids]
+        diamonds = ax.scatter(xy["x"], xy["y"], s=max(site_marker_size(len(frame.xy), 6) * 3,
+                                                      9), marker="D", c="white",
+                              edgecolors="#1a1a1a", linewidths=0.7, zorder=5)
+        diamonds.set_gid("unlabelled_sites")
+        handles.append(Line2D([], [], marker="D", linestyle=(0, (2, 1.5)), color="#1a1a1a",
+                              markerfacecolor="white", markeredgecolor="#1a1a1a",
+                              markersize=5, linewidth=1.2,
+                              label=f"no label: predicted ({int(unlabelled.sum())})"))
+    ok = ~wrong & ~(unlabelled if marked else False)
     draw_sites(ax, frame).set_offsets(frame.xy.loc[ok[ok].index, ["x", "y"]].to_numpy())
     if legend:
         legend_outside(ax, handles, title="group (fill: predicted)",

@@ -258,6 +258,11 @@ def test_uncertainty_does_not_call_unlabelled_sites_misclassified(szeto):
     # looked like the labelled ones)
     ax = plot_predictions(graph, probs, truth=truth)
     assert len(_gid(ax, "unlabelled").get_paths()) >= 3
+    # ... and a diamond at each of their sites, which a dense map still shows (an audit's
+    # 30 of 390 could not be found by their outlines), instead of the plain site dot
+    diamonds = _gid(ax, "unlabelled_sites")
+    assert len(diamonds.get_offsets()) == 3
+    assert len(_gid(ax, "sites").get_offsets()) == graph.n_nodes - 3 - 1  # less the wrong
     texts = [t.get_text() for a in ax.figure.axes for lg in [a.get_legend()] if lg
              for t in lg.get_texts()]
     assert "no label: predicted (3)" in texts
