@@ -546,8 +546,8 @@ def projected_cells(
     # countries without sites (the whole outline still tells land from water)
     study, unsurveyed, sited = outline, None, set()
     if outline is not None and max_reach_km is not None and _spans_world(boundary):
-        study, unsurveyed, sited = _without_unsurveyed_land(outline, lon, lat, crs, xy=xy_sites,
-                                                     stated=_stated_countries(sites))
+        study, unsurveyed, sited = _without_unsurveyed_land(
+            outline, lon, lat, crs, xy=xy_sites, stated=_stated_countries(sites))
     lo, hi = xy.min(axis=0), xy.max(axis=0)
     offshore = np.array([], dtype=np.int64)
     if outline is None:
