@@ -643,7 +643,10 @@ def projected_cells(
                                     receivers=np.flatnonzero(~no_land),
                                     sited=lands[np.unique(land_of[land_of >= 0])],
                                     max_join_m=None if max_join_km is None
-                                    else float(max_join_km) * 1000.0)
+                                    else float(max_join_km) * 1000.0,
+                                    countries=(_site_countries(sites, lon, lat),
+                                               _countries_of(lands[orphans], crs))
+                                    if reach is not None and _spans_world(boundary) else None)
     if unsurveyed is not None and reach is not None:
         _report_unsurveyed_land(unsurveyed, xy, reach, crs, report, sited=sited)
     clipped = _shared_vertices(clipped)
@@ -689,6 +692,50 @@ def _stated_countries(sites: pd.DataFrame) -> set[int]:
     lookup = _country_lookup()
     return {lookup[k] for v in sites[column].dropna() for k in country_keys(v)
             if k in lookup}
+
+
+def _site_countries(sites: pd.DataFrame, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Each site's country, as its row in the bundled 1:10m ``world_countries``: the one
+    its ``country`` column names (one country), else the one it lies in or nearest within
+    :data:`geodata.io.COUNTRY_SLACK_KM`; -1 for none."""
+    from geodata.datasets import load_boundary
+    from geodata.io import COUNTRY_SLACK_KM, _country_lookup, country_column, country_keys
+
+    world = load_boundary("world_countries")
+    out = np.full(len(lon), -1, dtype=np.int64)
+    at, near = shapely.STRtree(world.geometry.to_numpy()).query_nearest(
+        shapely.points(lon, lat), max_distance=COUNTRY_SLACK_KM / 111.0, all_matches=False)
+    out[at] = near
+    column = country_column(sites.columns)
+    if column is not None:
+        lookup = _country_lookup()
+        for k, value in enumerate(sites[column].to_numpy()):
+            rows = {lookup[key] for key in country_keys(value) if key in lookup}
+            if len(rows) == 1:
+                out[k] = rows.pop()
+    return out
+
+
+def _countries_of(geoms: np.ndarray, crs: CRS) -> np.ndarray:
+    """The country (row of ``world_countries``) of a point on each of ``geoms`` (projected
+    in ``crs``), or the nearest within :data:`geodata.io.COUNTRY_SLACK_KM` (an islet the
+    countries' file lacks); -1 for none."""
+    from pyproj import Transformer
+
+    from geodata.datasets import load_boundary
+    from geodata.io import COUNTRY_SLACK_KM
+
+    if not len(geoms):
+        return np.array([], dtype=np.int64)
+    xy = shapely.get_coordinates(shapely.point_on_surface(geoms))
+    lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(xy[:, 0],
+                                                                                 xy[:, 1])
+    world = load_boundary("world_countries")
+    out = np.full(len(geoms), -1, dtype=np.int64)
+    at, near = shapely.STRtree(world.geometry.to_numpy()).query_nearest(
+        shapely.points(lon, lat), max_distance=COUNTRY_SLACK_KM / 111.0, all_matches=False)
+    out[at] = near
+    return out
 
 
 def _without_unsurveyed_land(outline: shapely.Geometry, lon: np.ndarray, lat: np.ndarray,
@@ -2393,7 +2440,8 @@ def _join_orphans(cells: np.ndarray, orphans: np.ndarray, xy: np.ndarray, ids: p
                   report: Report, *, reach: np.ndarray | None = None,
                   receivers: np.ndarray | None = None,
                   sited: np.ndarray | None = None,
-                  max_join_m: float | None = None) -> np.ndarray:
+                  max_join_m: float | None = None,
+                  countries: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Give each landmass without sites to the region of the nearest site (the site whose
     Voronoi cell holds a point of the landmass) when it lies within half the diagonal of
     the sites' extent; leave farther ones out. Both are reported.
@@ -2408,7 +2456,10 @@ def _join_orphans(cells: np.ndarray, orphans: np.ndarray, xy: np.ndarray, ids: p
     sites, whose land beyond every region a landmass may lie nearer (then it is left out,
     :func:`_follow_larger`); ``max_join_m``: the most water between a landmass and the
     region it joins (the graph's ``max_crossing_km``: a sparse island atlas's reach of
-    2,459 km gave Hawai'i to a site on Tabuaeran and Fiji to Funafuti, an audit)."""
+    2,459 km gave Hawai'i to a site on Tabuaeran and Fiji to Funafuti, an audit);
+    ``countries``: each site's and each landmass's country (rows of ``world_countries``,
+    -1 unknown): of the regions about as near, those of the landmass's own country come
+    first (a Greek island 3 km off Turkey goes to a Greek region 15 km away)."""
     from scipy.spatial import cKDTree
 
     recv = np.arange(len(xy)) if receivers is None else np.asarray(receivers)
@@ -2455,6 +2506,9 @@ def _join_orphans(cells: np.ndarray, orphans: np.ndarray, xy: np.ndarray, ids: p
                 touching = water <= ORPHAN_TOUCH_M
                 cand, water = (cand[touching], water[touching]) if touching.any() else (
                     cand, water)
+                if countries is not None and countries[1][which[t]] >= 0:
+                    own = countries[0][cand] == countries[1][which[t]]
+                    cand, water = (cand[own], water[own]) if own.any() else (cand, water)
                 cand = cand[np.argsort(water + shapely.distance(shapely.points(xy[cand]), o),
                                        kind="stable")]
             ranked.append(cand)

@@ -1615,6 +1615,22 @@ def test_land_the_country_cut_cuts_off_goes_to_a_region_near_it(world_land):
     assert int(left.group(1).replace(",", "")) < 1_000_000, left.group(1)
 
 
+def test_an_island_without_sites_goes_to_a_region_of_its_own_country_nearby(world_land):
+    """Kos, a Greek island without a site 4 km off Bodrum's peninsula, went to Bodrum's
+    Turkish region; Kalymnos's Greek region lies 10 km across the strait. Of the regions
+    about as near, those of the island's own country come first."""
+    sites = _sites({"Bodrum": (27.43, 37.04), "Datca": (27.69, 36.73),
+                    "Milas": (27.78, 37.31), "Marmaris": (28.27, 36.85),
+                    "Kalymnos": (26.98, 36.95), "Leros": (26.85, 37.15),
+                    "Nisyros": (27.16, 36.59), "Tilos": (27.38, 36.43),
+                    "Patmos": (26.55, 37.32)})
+    g = DialectGraph.from_sites(sites, boundary=world_land)
+    _assert_valid_and_holding(g.regions, sites)
+    kos = shapely.Point(27.1, 36.85)
+    holders = [i for i, geom in g.regions.geometry.items() if geom.intersects(kos)]
+    assert holders == ["Kalymnos"], holders
+
+
 def test_the_country_cut_keeps_every_sites_ground_and_its_stated_country(world_land):
     """An audit's Vatican City site, 60 m outside the 1:10m Vatican's box, left the Vatican
     a country without sites: its 600 m margin cut the site out of its own region. And
