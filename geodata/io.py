@@ -1441,13 +1441,13 @@ def _check_stated_countries(sites: gpd.GeoDataFrame, report: Report, *, argument
         # those inside another country first, the farthest first: an audit's Kolonia typed
         # PW (in Micronesia, 2,591 km off) came after 41 atolls the borders lack
         astray.sort(key=lambda kd: (kd[0] in nowhere, -kd[1]))
-        from geodata.graph.edges import WRONG_BANK_M
+        from geodata.graph.edges import OFF_COAST_HOME_M
 
         off = {}  # a site in no country just off one's coast: barriers put it there
         for k in nowhere:
             near = int(world_tree.nearest(shapely.Point(lon[k], lat[k])))
             km = km_outside([near], lat[k], lon[k])
-            if km * 1000 <= WRONG_BANK_M:
+            if km * 1000 <= OFF_COAST_HOME_M:
                 off[k] = f"{km:.1f} km off {world['name'].iloc[near]}, so in it for barriers"
         shown = [f"{sites.index[k]!r} ({km:,.0f} km outside {stated.iloc[k]!r}, in "
                  f"{lies_in[k] or 'no country'}"
@@ -1463,7 +1463,7 @@ def _check_stated_countries(sites: gpd.GeoDataFrame, report: Report, *, argument
                    "column" + (
                        f" ({len(nowhere)} lie in no country: at sea, or on an island the "
                        "1:10m borders lack; barriers of countries put one within "
-                       f"{WRONG_BANK_M / 1000:g} km of a country's coast in that country, "
+                       f"{OFF_COAST_HOME_M / 1000:g} km of a country's coast in that country, "
                        "one farther out in its column's)" if nowhere else ""),
                    [str(sites.index[k]) for k, _ in astray])
     return refused

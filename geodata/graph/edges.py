@@ -835,7 +835,7 @@ def crossing_barriers(
         # (one just off a polygon's coast is in it as a coastal site is: an audit's Colombo
         # informant on the shoreline, typed 'IN' as its mates were, went to India)
         snapped = {site: name for site, name, km in placed
-                   if name is not None and km * 1000 > WRONG_BANK_M}
+                   if name is not None and km * 1000 > OFF_COAST_HOME_M}
         homed, not_homed = _put_in_homes(home_of, countries, areas, inside, points,
                                          snapped=snapped)
         moved = {site for site, _, _, _ in homed}
@@ -898,6 +898,12 @@ def crossing_barriers(
     return frame
 
 
+#: A site outside every polygon farther than this (m) from the nearest is in its stated
+#: country, not that one: it stands on an islet the file lacks (an audit's Kastellorizo,
+#: Greek, 4 km off the 1:10m Turkey); nearer, it is a coastal site of that country
+#: whatever its row says (an informant on Colombo's shoreline, typed 'IN' as its mates).
+OFF_COAST_HOME_M = 1_000.0
+
 #: A site the barrier polygons put in another country than its stated one is in its own
 #: when it lies within this (m) of it (:data:`geodata.io.COUNTRY_SLACK_KM`: farther, its
 #: coordinates or its country are wrong, reported when the sites are read).
@@ -944,7 +950,7 @@ def _put_in_homes(home_of: list[list[str]], countries: set[str],
     the country it was in or None, its own, km) for those, and for the sites left in
     another country farther than that but within :data:`HOME_SLACK_M` (farther, the
     sites' reading reported them). A site ``snapped`` into the polygon nearest it (outside
-    every one, farther than :data:`WRONG_BANK_M`: ``{site: polygon}``) is in none (an
+    every one, farther than :data:`OFF_COAST_HOME_M`: ``{site: polygon}``) is in none (an
     audit's Matsu, stated TW, 15-19 km off the 1:10m China, was put in China and its
     crossing to the mainland not flagged)."""
     moved, left = [], []

@@ -66,11 +66,14 @@ edges:
     mainland with a quarter of their line in the country between are flagged; an
     island's are not), nor between informants of one place (unless their rows give two
     names or two countries: Baarle-Hertog and Baarle-Nassau). With a file of countries
-    (or world_countries), the edges across their borders. A site more than 25 km outside
-    every polygon has no known country and its edges are not flagged, unless the sites'
-    `country` column (ISO codes or names) names it: a site is in its stated country
-    when the file puts it in none, or in another within 5 km of its own (a border town
-    on the wrong bank at the file's scale; farther, the file's country holds, said).
+    (or world_countries: Natural Earth's 1:10m as seen from Germany, so Northern Cyprus
+    and Somaliland are parts of Cyprus and Somalia; pass your own file for other lines),
+    the edges across their borders. A site more than 25 km outside every polygon has no
+    known country and its edges are not flagged, unless the sites' `country` column (ISO
+    codes or names) names it: a site is in its stated country when the file puts it in
+    none (more than 1 km off every coast: an islet the file lacks), or in another within
+    5 km of its own (a border town on the wrong bank at the file's scale; farther, the
+    file's country holds, said).
 
 readings (every command that reads a survey):
   - Cells spelt NA, NaN, NULL ... are missing unless --missing-values says otherwise,

@@ -1114,6 +1114,20 @@ def test_an_island_outside_every_polygon_is_in_its_stated_country_not_the_neares
     homed = {e["action"]: e for e in g.report.entries}["sites in their stated country"]
     assert set(homed["ids"]) == {"Nangan", "Beigan"}
     assert "'Nangan' (in none, 1" in homed["detail"]
+    # an islet 4 km off the neighbour's coast too (an audit's Kastellorizo, 'GR', stayed
+    # in Turkey for barriers, its crossing to Kas unflagged, its row's country unheard)
+    towns = {"Kastellorizo": (36.148, 29.594, "GR"), "Kas": (36.20, 29.64, "TR"),
+             "Fethiye": (36.62, 29.12, "TR"), "Lindos": (36.09, 28.09, "GR"),
+             "Rhodes": (36.43, 28.22, "GR")}
+    world = _world_barriers("iso_a2")
+    g = DialectGraph.from_sites(_country_sites(towns), method="knn", k=2, regions=False,
+                                barriers=world)
+    e = g.edges
+    pair = ("Kastellorizo", "Kas") if ("Kastellorizo", "Kas") in e.index else (
+        "Kas", "Kastellorizo")
+    assert e.loc[pair, "barrier_Turkey"] and e.loc[pair, "barrier_Greece"]
+    homed = {x["action"]: x for x in g.report.entries}["sites in their stated country"]
+    assert homed["ids"] == ["Kastellorizo"]
 
 
 def test_an_edge_within_one_country_through_a_neighbours_tip_crosses_no_border():
