@@ -1840,7 +1840,7 @@ def test_a_site_in_no_country_is_said_to_be_so(tmp_path):
                     r"'KR', in no country\)\. Kept as given \(barriers of countries flag their "
                     r"edges by the country they lie in\); check their coordinates or the "
                     r"column \(1 lie in no country: at sea, or on an island the 1:10m borders "
-                    r"lack; barriers of countries put one within 5 km of a country's coast "
+                    r"lack; barriers of countries put one within 1 km of a country's coast "
                     r"in that country, one farther out in its column's\)$",
                     said["detail"])
 
