@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 import geopandas as gpd
@@ -694,18 +695,34 @@ def _stated_countries(sites: pd.DataFrame) -> set[int]:
             if k in lookup}
 
 
-def _site_countries(sites: pd.DataFrame, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    """Each site's country, as its row in the bundled 1:10m ``world_countries``: the one
-    its ``country`` column names (one country), else the one it lies in or nearest within
-    :data:`geodata.io.COUNTRY_SLACK_KM`; -1 for none."""
+@lru_cache(maxsize=1)
+def _world_countries() -> tuple[gpd.GeoDataFrame, shapely.STRtree]:
+    """The bundled 1:10m ``world_countries`` and an STRtree of its polygons (built once)."""
     from geodata.datasets import load_boundary
-    from geodata.io import COUNTRY_SLACK_KM, _country_lookup, country_column, country_keys
 
     world = load_boundary("world_countries")
+    return world, shapely.STRtree(world.geometry.to_numpy())
+
+
+def _countries_at(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """The country (row of ``world_countries``) each point lies in, or the nearest within
+    :data:`geodata.io.COUNTRY_SLACK_KM` (an islet the countries' file lacks); -1 for
+    none."""
+    from geodata.io import COUNTRY_SLACK_KM
+
     out = np.full(len(lon), -1, dtype=np.int64)
-    at, near = shapely.STRtree(world.geometry.to_numpy()).query_nearest(
+    at, near = _world_countries()[1].query_nearest(
         shapely.points(lon, lat), max_distance=COUNTRY_SLACK_KM / 111.0, all_matches=False)
     out[at] = near
+    return out
+
+
+def _site_countries(sites: pd.DataFrame, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Each site's country (row of ``world_countries``): the one its ``country`` column
+    names (one country), else :func:`_countries_at` its point."""
+    from geodata.io import _country_lookup, country_column, country_keys
+
+    out = _countries_at(lon, lat)
     column = country_column(sites.columns)
     if column is not None:
         lookup = _country_lookup()
@@ -717,25 +734,14 @@ def _site_countries(sites: pd.DataFrame, lon: np.ndarray, lat: np.ndarray) -> np
 
 
 def _countries_of(geoms: np.ndarray, crs: CRS) -> np.ndarray:
-    """The country (row of ``world_countries``) of a point on each of ``geoms`` (projected
-    in ``crs``), or the nearest within :data:`geodata.io.COUNTRY_SLACK_KM` (an islet the
-    countries' file lacks); -1 for none."""
+    """:func:`_countries_at` a point on each of ``geoms`` (projected in ``crs``)."""
     from pyproj import Transformer
-
-    from geodata.datasets import load_boundary
-    from geodata.io import COUNTRY_SLACK_KM
 
     if not len(geoms):
         return np.array([], dtype=np.int64)
     xy = shapely.get_coordinates(shapely.point_on_surface(geoms))
-    lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(xy[:, 0],
-                                                                                 xy[:, 1])
-    world = load_boundary("world_countries")
-    out = np.full(len(geoms), -1, dtype=np.int64)
-    at, near = shapely.STRtree(world.geometry.to_numpy()).query_nearest(
-        shapely.points(lon, lat), max_distance=COUNTRY_SLACK_KM / 111.0, all_matches=False)
-    out[at] = near
-    return out
+    return _countries_at(*Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(
+        xy[:, 0], xy[:, 1]))
 
 
 def _without_unsurveyed_land(outline: shapely.Geometry, lon: np.ndarray, lat: np.ndarray,
@@ -755,11 +761,9 @@ def _without_unsurveyed_land(outline: shapely.Geometry, lon: np.ndarray, lat: np
     region near it, not a piece of a far region's cell (Helsinki's, which reached Jutland
     through Germany). The cut is widened by :data:`FOREIGN_MARGIN_M`, and never takes a
     site's ground (``xy``, projected)."""
-    from geodata.datasets import load_boundary
     from geodata.io import COUNTRY_SLACK_KM
 
-    world = load_boundary("world_countries")
-    tree = shapely.STRtree(world.geometry.to_numpy())
+    world, tree = _world_countries()
     pts = shapely.points(lon, lat)
     hit_pt, hit_c = tree.query(pts, predicate="dwithin", distance=SITED_NEAR_M / 111_000.0)
     sited = set(hit_c.tolist()) | set(stated)
@@ -814,8 +818,6 @@ def _report_unsurveyed_land(removed: shapely.Geometry, xy: np.ndarray, reach: np
     """Say which countries' land (``removed``, from :func:`_without_unsurveyed_land`) lies
     within the sites' ``reach`` (m per site): the land a region would have taken, by
     country (not those with sites, rows ``sited``: the cut's margin) and area."""
-    from geodata.datasets import load_boundary
-
     pts = shapely.points(xy)
     pieces = np.asarray(shapely.get_parts(removed), dtype=object)
     near_pt, near_piece = shapely.STRtree(pieces).query(pts, predicate="dwithin",
@@ -831,8 +833,7 @@ def _report_unsurveyed_land(removed: shapely.Geometry, xy: np.ndarray, reach: np
     total = float(shapely.area(within))
     if total <= 1e6:
         return
-    world = load_boundary("world_countries")
-    tree = shapely.STRtree(world.geometry.to_numpy())
+    world, tree = _world_countries()
     x0, y0, x1, y1 = to_lonlat(np.array([within], dtype=object), crs)[0].bounds
     by_country: dict[str, float] = {}
     if x1 - x0 < 180.0:  # each country clipped to the land's box before it is projected
