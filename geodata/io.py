@@ -1252,12 +1252,19 @@ def country_keys(value: Any) -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def _country_lookup() -> dict[str, int]:
-    """Each compared key (:func:`_country_key`) of a bundled 1:10m country's codes and
-    names -> the country's row in ``world_countries``."""
+def _world_countries() -> tuple[gpd.GeoDataFrame, shapely.STRtree]:
+    """The bundled 1:10m ``world_countries`` and an STRtree of its polygons (built once)."""
     from geodata.datasets import load_boundary
 
     world = load_boundary("world_countries")
+    return world, shapely.STRtree(world.geometry.to_numpy())
+
+
+@lru_cache(maxsize=1)
+def _country_lookup() -> dict[str, int]:
+    """Each compared key (:func:`_country_key`) of a bundled 1:10m country's codes and
+    names -> the country's row in ``world_countries``."""
+    world = _world_countries()[0]
     lookup: dict[str, int] = {}
     for col in _COUNTRY_NAME_COLUMNS:
         for k, v in enumerate(world[col].astype(str)):
@@ -1333,9 +1340,7 @@ def _check_stated_countries(sites: gpd.GeoDataFrame, report: Report, *, argument
     known = stated.notna() & (stated != "")
     if not known.any():
         return set()
-    from geodata.datasets import load_boundary
-
-    world = load_boundary("world_countries")
+    world, world_tree = _world_countries()
     lookup = _country_lookup()
     # one cell of several countries ('ES;PT', Glottolog's) switched the whole check off
     # (an audit's Coimbra, its minus dropped, went to Sardinia unsaid)
@@ -1396,7 +1401,6 @@ def _check_stated_countries(sites: gpd.GeoDataFrame, report: Report, *, argument
 
     typos: dict[int, list[tuple[int, float]]] = {}
     astray: list[tuple[int, float]] = []
-    world_tree = shapely.STRtree(geoms)
     hint: dict[int, str] = {}  # a change that puts a site at sea in its country
     positions = np.flatnonzero(known.to_numpy())
     for pos, ks in zip(positions, row.tolist()):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any, NamedTuple
 
 import geopandas as gpd
@@ -13,7 +12,7 @@ from pyproj import CRS
 
 from geodata._geo import ONE_PLACE_KM, clip_to_box, nearest_geometry, pairwise_distance
 from geodata._validate import DialectGraphError, Report, first_examples
-from geodata.io import place_names, validate_regions
+from geodata.io import _world_countries, place_names, validate_regions
 
 __all__ = [
     "ProjectedCells",
@@ -693,15 +692,6 @@ def _stated_countries(sites: pd.DataFrame) -> set[int]:
     lookup = _country_lookup()
     return {lookup[k] for v in sites[column].dropna() for k in country_keys(v)
             if k in lookup}
-
-
-@lru_cache(maxsize=1)
-def _world_countries() -> tuple[gpd.GeoDataFrame, shapely.STRtree]:
-    """The bundled 1:10m ``world_countries`` and an STRtree of its polygons (built once)."""
-    from geodata.datasets import load_boundary
-
-    world = load_boundary("world_countries")
-    return world, shapely.STRtree(world.geometry.to_numpy())
 
 
 def _countries_at(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
